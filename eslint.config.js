@@ -1,0 +1,54 @@
+// Lint rules that keep the engine and the strategies pure (DESIGN.md section 1, STYLE.md):
+// no clocks, no global randomness, no timers, no promises, no Node built-ins.
+import tseslint from 'typescript-eslint';
+
+const impureGlobals = [
+  { name: 'Date', message: 'The engine and strategies take time as an argument.' },
+  { name: 'performance', message: 'Wall-clock timing belongs in src/sim or src/cli.' },
+  { name: 'setTimeout', message: 'Timers are commands the driver carries out.' },
+  { name: 'setInterval', message: 'Timers are commands the driver carries out.' },
+  { name: 'setImmediate', message: 'Timers are commands the driver carries out.' },
+  { name: 'queueMicrotask', message: 'The engine is synchronous.' },
+  { name: 'Promise', message: 'The engine is synchronous: no promises.' },
+  { name: 'process', message: 'No I/O or environment access in the pure core.' },
+  { name: 'require', message: 'No I/O in the pure core.' },
+  { name: 'fetch', message: 'No I/O in the pure core.' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'reports/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts', 'src/strategies/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', ...impureGlobals],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Draw from the injected seeded generator.' },
+        { object: 'globalThis', property: 'Date', message: 'The engine takes time as an argument.' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'No Node built-ins (I/O) in the pure core.' },
+            { group: ['fs', 'path', 'os', 'http', 'https', 'net', 'child_process', 'worker_threads', 'timers', 'timers/*'], message: 'No I/O in the pure core.' },
+            { group: ['**/sim/**', '**/cli/**', '**/live/**', '**/metrics/**'], message: 'The core must not depend on its drivers.' },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'FunctionDeclaration[async=true], ArrowFunctionExpression[async=true], FunctionExpression[async=true]', message: 'The engine is synchronous: no async functions.' },
+        { selector: 'AwaitExpression', message: 'The engine is synchronous: no await.' },
+      ],
+    },
+  },
+);

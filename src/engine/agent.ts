@@ -1,0 +1,77 @@
+/**
+ * What the engine knows about an agent: its declared shape ({@link AgentSpec}) and its load
+ * as the engine sees it ({@link AgentView}). The engine does not model an agent's behaviour;
+ * drivers report what they observe (context utilization, resident context) with each start
+ * and finish.
+ */
+import type { AgentId } from './task.js';
+
+/** How an agent declares itself when it joins a fleet. Plain data. */
+export interface AgentSpec {
+  /** Unique id in the fleet. */
+  readonly id: AgentId;
+  /** Concurrent task slots (an integer ≥ 1). */
+  readonly capacity: number;
+  /** Expected work rate in tokens per second (strategies use it to estimate finish times). */
+  readonly tokensPerSecond: number;
+  /** Skill per task type in [0, 1]; a type that is absent counts as 0. */
+  readonly skills: Readonly<Record<string, number>>;
+  /** Relative share for weighted strategies (defaults to capacity when the spec omits it). */
+  readonly weight: number;
+  /** Capability labels (pools). */
+  readonly tags: readonly string[];
+  /** Context window in tokens, if the agent has one. */
+  readonly contextWindowTokens?: number;
+}
+
+/** The empty set shared by every agent that has no resident context. */
+export const NO_RESIDENT_KEYS: ReadonlySet<string> = new Set<string>();
+
+/**
+ * What strategies read about an agent. It is the engine's live record typed read-only: do not
+ * keep it past a call expecting it to stay the same.
+ */
+export interface AgentView {
+  /** Declared shape. */
+  readonly spec: AgentSpec;
+  /** Position in the fleet (stable for the agent's life, never reused). */
+  readonly index: number;
+  /** True while the agent is in the fleet and may be given work. */
+  readonly accepting: boolean;
+  /** Tasks holding a slot (assigned or running). */
+  readonly active: number;
+  /** Tasks waiting in the agent's own queue (early binding; 0 under late binding). */
+  readonly queued: number;
+  /** Tokens of the tasks holding a slot plus those in its own queue. */
+  readonly outstandingTokens: number;
+  /** Share of the context window in use, in [0, 1], as last reported by the driver. */
+  readonly contextUtilization: number;
+  /** Context keys resident on the agent, as last reported by the driver. */
+  readonly residentKeys: ReadonlySet<string>;
+  /** When the driver last reported this agent's context (staleness of the two fields above). */
+  readonly observedAt: number;
+  /** Tasks the agent completed. */
+  readonly completed: number;
+}
+
+/** The engine's mutable record of one agent. Internal to `src/engine`. */
+export interface AgentRecord extends AgentView {
+  accepting: boolean;
+  active: number;
+  queued: number;
+  outstandingTokens: number;
+  contextUtilization: number;
+  residentKeys: ReadonlySet<string>;
+  observedAt: number;
+  completed: number;
+}
+
+/** True when the agent may take one more task now. */
+export function hasFreeSlot(agent: AgentView): boolean {
+  return agent.accepting && agent.active < agent.spec.capacity;
+}
+
+/** Skill of an agent for a task type; a missing skill counts as 0 (DESIGN.md section 5). */
+export function skillFor(agent: AgentView, type: string): number {
+  return agent.spec.skills[type] ?? 0;
+}

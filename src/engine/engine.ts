@@ -1,0 +1,704 @@
+/**
+ * The scheduling engine: a pure, deterministic state machine (DESIGN.md section 1).
+ *
+ * Call protocol (after quinn-proto's `Connection`):
+ * - getters: {@link Engine.task}, {@link Engine.agents}, {@link Engine.counts}, {@link Engine.liveTasks};
+ * - inputs (`submit`, `started`, `finished`, `timerFired`, `agentJoined`, `agentLeft`, `cancel`,
+ *   or {@link Engine.handle} for a logged {@link EngineInput}): each carries `now`, the time it
+ *   happened, which must never decrease;
+ * - outputs: after every input, drain {@link Engine.pollCommand} until it returns undefined
+ *   and carry each command out (a `start` must be answered by `started` once the agent has
+ *   begun, then by `finished`); drain {@link Engine.pollEvent} for the audit log. Commands a
+ *   driver carries out may feed further inputs; keep draining until both queues are empty.
+ *
+ * The engine never reads a clock, never draws randomness except from the injected generator,
+ * never awaits and does no I/O, so a simulated run and a live run execute the same code.
+ */
+import { NO_RESIDENT_KEYS, hasFreeSlot, type AgentRecord, type AgentSpec, type AgentView } from './agent.js';
+import type { EngineConfig } from './config.js';
+import { assertTransition } from './lifecycle.js';
+import type { AgentReport, Command, EngineEvent, EngineInput, Outcome, StartReport } from './messages.js';
+import { SettledMemory } from './settledMemory.js';
+import type { DecisionContext, FleetView, Strategy } from './strategy.js';
+import {
+  PRIORITY_LEVELS,
+  isFinal,
+  type AgentId,
+  type FailureReason,
+  type FinalTaskState,
+  type TaskId,
+  type TaskRecord,
+  type TaskSpec,
+  type TaskState,
+  type TaskView,
+} from './task.js';
+import { TaskQueue, type EntryCounter } from './taskQueue.js';
+
+/** What the engine needs besides its inputs. */
+export interface EngineOptions {
+  /** Fully specified settings. */
+  readonly config: EngineConfig;
+  /** The balancing strategy (a fresh instance per engine: strategies keep state). */
+  readonly strategy: Strategy;
+  /** Seeded uniform generator in [0, 1) for the strategy. */
+  readonly strategyRandom: () => number;
+  /** Seeded uniform generator in [0, 1) for the engine's own draws (retry jitter). */
+  readonly engineRandom: () => number;
+}
+
+/** Tasks by final state, and those still in flight. */
+export interface TaskCounts {
+  submitted: number;
+  completed: number;
+  deadLettered: number;
+  expired: number;
+  cancelled: number;
+  rejected: number;
+  inFlight: number;
+}
+
+type TimerKind = 'ttl' | 'timeout' | 'retry';
+interface Timer {
+  readonly kind: TimerKind;
+  readonly task: TaskRecord;
+}
+
+interface MutableFleet extends FleetView {
+  agents: AgentRecord[];
+  freeSlots: number;
+  queuedTasks: number;
+}
+
+interface MutableContext extends DecisionContext {
+  now: number;
+}
+
+/** The engine. Construct with {@link createEngine}. */
+export class Engine {
+  private readonly config: EngineConfig;
+  private readonly strategy: Strategy;
+  private readonly engineRandom: () => number;
+  private readonly live = new Map<TaskId, TaskRecord>();
+  private readonly settled: SettledMemory;
+  private readonly waitingFor = new Map<TaskId, TaskRecord[]>();
+  private readonly agentIds = new Map<AgentId, number>();
+  private readonly fleet: MutableFleet = { agents: [], freeSlots: 0, queuedTasks: 0 };
+  private readonly ctx: MutableContext;
+  private readonly entries: EntryCounter = { next: 0 };
+  private readonly pool: TaskQueue;
+  private readonly agentQueues: TaskQueue[] = [];
+  /** Queued tasks per priority over every queue, for priority-respect accounting. */
+  private readonly queuedByPriority = new Int32Array(PRIORITY_LEVELS);
+  private readonly timers = new Map<number, Timer>();
+  private readonly commands: Command[] = [];
+  private readonly events: EngineEvent[] = [];
+  private readonly tally: TaskCounts = { submitted: 0, completed: 0, deadLettered: 0, expired: 0, cancelled: 0, rejected: 0, inFlight: 0 };
+  private commandsRead = 0;
+  private eventsRead = 0;
+  private nextTimerId = 1;
+  private lastNow = Number.NEGATIVE_INFINITY;
+  private poolDirty = false;
+
+  /** Use {@link createEngine}. */
+  constructor(options: EngineOptions) {
+    this.config = options.config;
+    this.strategy = options.strategy;
+    this.engineRandom = options.engineRandom;
+    this.settled = new SettledMemory(options.config.settledMemory);
+    this.pool = new TaskQueue(this.entries);
+    this.ctx = { now: 0, random: options.strategyRandom, binding: options.config.binding, fleet: this.fleet };
+  }
+
+  // ---------------------------------------------------------------- getters
+
+  /** A live (non-final) task, or undefined. */
+  task(id: TaskId): TaskView | undefined {
+    return this.live.get(id);
+  }
+
+  /** Every agent that ever joined, by index. */
+  get agents(): readonly AgentView[] {
+    return this.fleet.agents;
+  }
+
+  /** Conservation ledger: submitted = completed + deadLettered + expired + cancelled + rejected + inFlight. */
+  counts(): Readonly<TaskCounts> {
+    return { ...this.tally, inFlight: this.live.size };
+  }
+
+  /** Live tasks, in no particular order (for invariant checks and drivers that restart). */
+  liveTasks(): IterableIterator<TaskView> {
+    return this.live.values();
+  }
+
+  // ---------------------------------------------------------------- outputs
+
+  /** Next command for the driver, or undefined when there is none. */
+  pollCommand(): Command | undefined {
+    if (this.commandsRead < this.commands.length) return this.commands[this.commandsRead++];
+    this.commands.length = 0;
+    this.commandsRead = 0;
+    return undefined;
+  }
+
+  /** Next audit-log event, or undefined when there is none. */
+  pollEvent(): EngineEvent | undefined {
+    if (this.eventsRead < this.events.length) return this.events[this.eventsRead++];
+    this.events.length = 0;
+    this.eventsRead = 0;
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Applies a logged input (for replay and for drivers that pass messages). */
+  handle(input: EngineInput): void {
+    switch (input.kind) {
+      case 'submit': return this.submit(input.now, input.task);
+      case 'started': return this.started(input.now, input.taskId, input.attempt, input.report);
+      case 'finished': return this.finished(input.now, input.taskId, input.attempt, input.outcome);
+      case 'timer': return this.timerFired(input.now, input.timerId);
+      case 'agentJoined': return this.agentJoined(input.now, input.agent);
+      case 'agentLeft': return this.agentLeft(input.now, input.agentId);
+      case 'cancel': return this.cancel(input.now, input.taskId);
+      default: {
+        const unreachable: never = input;
+        throw new Error(`unknown engine input ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** A task arrives. */
+  submit(now: number, spec: TaskSpec): void {
+    this.advance(now);
+    assertTaskSpec(spec);
+    if (this.live.has(spec.id) || this.settled.has(spec.id)) throw new Error(`duplicate task id ${spec.id}`);
+    const task = this.newRecord(spec, now);
+    this.live.set(spec.id, task);
+    this.tally.submitted++;
+    this.events.push({ kind: 'submitted', time: now, task });
+    this.resolveWaiters(task);
+    if (this.dependsOnItself(task)) return this.finish(task, 'rejected', now, 'dependency-cycle');
+    if (this.strategy.admit !== undefined && !this.strategy.admit(task, this.ctx)) {
+      return this.finish(task, 'rejected', now, 'admission');
+    }
+    const failedDependency = this.linkDependencies(task);
+    if (failedDependency) return this.finish(task, 'cancelled', now, 'dependency-failed');
+    if (task.unmetDependencies > 0) {
+      this.move(task, 'blocked', now);
+      return;
+    }
+    if (!this.admitToQueue(task, now)) return;
+    this.enqueue(task, now);
+    this.dispatch(now);
+  }
+
+  /** The driver began attempt `attempt` of a task it was told to start. */
+  started(now: number, taskId: TaskId, attempt: number, report: StartReport): void {
+    this.advance(now);
+    const task = this.live.get(taskId);
+    if (task === undefined || task.state !== 'assigned' || task.attempt !== attempt) {
+      this.events.push({ kind: 'staleResult', time: now, taskId, attempt });
+      return;
+    }
+    const agent = this.fleet.agents[task.agentIndex]!;
+    if (report.agent !== undefined) this.observe(agent, report.agent, now);
+    this.moveDetailed(task, 'running', now, agent, undefined, undefined, report.setupTokens, report.contextHit, undefined);
+    if (task.spec.timeoutSeconds !== undefined) task.timeoutTimer = this.setTimer('timeout', task, now + task.spec.timeoutSeconds);
+  }
+
+  /** Attempt `attempt` of a task ended with `outcome`. */
+  finished(now: number, taskId: TaskId, attempt: number, outcome: Outcome): void {
+    this.advance(now);
+    const task = this.live.get(taskId);
+    if (task === undefined || task.state !== 'running' || task.attempt !== attempt) {
+      this.events.push({ kind: 'staleResult', time: now, taskId, attempt });
+      return;
+    }
+    const agent = this.fleet.agents[task.agentIndex]!;
+    if (outcome.agent !== undefined) this.observe(agent, outcome.agent, now);
+    this.clearTimer(task, 'timeoutTimer');
+    this.releaseSlot(task, agent);
+    this.strategy.onSettle?.(task, agent, outcome, this.ctx);
+    if (outcome.ok) {
+      agent.completed++;
+      this.moveDetailed(task, 'completed', now, agent, undefined, outcome.quality, undefined, undefined, undefined);
+      this.settle(task, 'completed', now);
+    } else {
+      this.failAttempt(task, agent, outcome.reason, now);
+    }
+    this.refill(agent, now);
+    this.dispatch(now);
+  }
+
+  /** A timer the engine set has fired. Timers it cancelled are ignored. */
+  timerFired(now: number, timerId: number): void {
+    this.advance(now);
+    const timer = this.timers.get(timerId);
+    if (timer === undefined) return;
+    this.timers.delete(timerId);
+    const task = timer.task;
+    switch (timer.kind) {
+      case 'ttl':
+        task.ttlTimer = 0;
+        this.unqueue(task);
+        this.finish(task, 'expired', now, 'ttl');
+        break;
+      case 'timeout': {
+        task.timeoutTimer = 0;
+        const agent = this.fleet.agents[task.agentIndex]!;
+        this.commands.push({ kind: 'abort', taskId: task.spec.id, agentId: agent.spec.id, attempt: task.attempt, reason: 'timeout' });
+        this.releaseSlot(task, agent);
+        this.strategy.onSettle?.(task, agent, { ok: false, reason: 'timeout' }, this.ctx);
+        this.failAttempt(task, agent, 'timeout', now);
+        this.refill(agent, now);
+        break;
+      }
+      case 'retry':
+        task.retryTimer = 0;
+        this.move(task, 'queued', now);
+        this.enqueue(task, now);
+        break;
+      default: {
+        const unreachable: never = timer.kind;
+        throw new Error(`unknown timer kind ${String(unreachable)}`);
+      }
+    }
+    this.dispatch(now);
+  }
+
+  /** An agent joins the fleet and may take work at once. */
+  agentJoined(now: number, spec: AgentSpec): void {
+    this.advance(now);
+    if (this.agentIds.has(spec.id)) throw new Error(`duplicate agent id ${spec.id}`);
+    if (!Number.isInteger(spec.capacity) || spec.capacity < 1) throw new Error(`agent ${spec.id}: capacity must be an integer >= 1`);
+    const agent: AgentRecord = {
+      spec, index: this.fleet.agents.length, accepting: true, active: 0, queued: 0, outstandingTokens: 0,
+      contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS, observedAt: now, completed: 0,
+    };
+    this.fleet.agents.push(agent);
+    this.agentIds.set(spec.id, agent.index);
+    this.agentQueues.push(new TaskQueue(this.entries));
+    this.fleet.freeSlots += spec.capacity;
+    this.events.push({ kind: 'agentJoined', time: now, agent });
+    this.strategy.onAgentJoined?.(agent, this.ctx);
+    this.poolDirty = true;
+    this.dispatch(now);
+  }
+
+  /** An agent leaves: its attempts fail with `agent-lost`, its own queue goes back to routing. */
+  agentLeft(now: number, agentId: AgentId): void {
+    this.advance(now);
+    const index = this.agentIds.get(agentId);
+    if (index === undefined) throw new Error(`unknown agent ${agentId}`);
+    const agent = this.fleet.agents[index]!;
+    if (!agent.accepting) return;
+    agent.accepting = false;
+    this.fleet.freeSlots -= agent.spec.capacity - agent.active;
+    this.strategy.onAgentLeft?.(agent, this.ctx);
+    for (const task of [...this.live.values()]) {
+      if (task.agentIndex !== index) continue;
+      if (task.state === 'assigned' || task.state === 'running') {
+        this.commands.push({ kind: 'abort', taskId: task.spec.id, agentId, attempt: task.attempt, reason: 'agent-lost' });
+        this.clearTimer(task, 'timeoutTimer');
+        this.releaseSlot(task, agent);
+        this.failAttempt(task, agent, 'agent-lost', now);
+      }
+    }
+    const own = this.agentQueues[index]!;
+    for (let task = own.shift(); task !== undefined; task = own.shift()) {
+      this.queuedByPriority[task.spec.priority]--;
+      this.fleet.queuedTasks--;
+      agent.queued--;
+      agent.outstandingTokens -= task.spec.tokens;
+      task.agentIndex = -1;
+      this.route(task);
+    }
+    this.events.push({ kind: 'agentLeft', time: now, agent });
+    this.dispatch(now);
+  }
+
+  /** Cancels a task in any non-final state; unknown or already settled ids are ignored. */
+  cancel(now: number, taskId: TaskId): void {
+    this.advance(now);
+    const task = this.live.get(taskId);
+    if (task === undefined) return;
+    this.cancelTask(task, now, 'cancelled-by-request');
+    this.dispatch(now);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private advance(now: number): void {
+    if (!(now >= this.lastNow)) throw new Error(`time went backwards: ${now} after ${this.lastNow}`);
+    this.lastNow = now;
+    this.ctx.now = now;
+  }
+
+  private newRecord(spec: TaskSpec, now: number): TaskRecord {
+    return {
+      spec, state: 'created', seq: this.tally.submitted, submittedAt: now, attempt: 0, agentIndex: -1,
+      failureReason: undefined, maxRetries: spec.maxRetries ?? this.config.retry.maxRetries,
+      unmetDependencies: 0, dependents: undefined, queueEntry: 0, ttlTimer: 0, timeoutTimer: 0, retryTimer: 0,
+    };
+  }
+
+  private dependsOnItself(task: TaskRecord): boolean {
+    const deps = task.spec.dependsOn;
+    if (deps === undefined || deps.length === 0) return false;
+    // Only tasks submitted earlier can wait on this one (through waitingFor, resolved just
+    // before), so a cycle is a path from this task's dependencies back to itself.
+    const stack: TaskRecord[] = [task];
+    const seen = new Set<TaskRecord>();
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      for (const id of current.spec.dependsOn ?? []) {
+        if (id === task.spec.id) return true;
+        const dep = this.live.get(id);
+        if (dep !== undefined && dep.state === 'blocked' && !seen.has(dep)) {
+          seen.add(dep);
+          stack.push(dep);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Counts unmet dependencies and registers as their dependent; true if one already failed. */
+  private linkDependencies(task: TaskRecord): boolean {
+    for (const id of task.spec.dependsOn ?? []) {
+      const dep = this.live.get(id);
+      if (dep !== undefined) {
+        task.unmetDependencies++;
+        (dep.dependents ??= []).push(task);
+        continue;
+      }
+      const final = this.settled.get(id);
+      if (final === 'completed') continue;
+      if (final !== undefined) return true;
+      task.unmetDependencies++;
+      const waiters = this.waitingFor.get(id);
+      if (waiters === undefined) this.waitingFor.set(id, [task]);
+      else waiters.push(task);
+    }
+    return false;
+  }
+
+  /** Tasks submitted earlier that named this id before it existed now wait on it directly. */
+  private resolveWaiters(task: TaskRecord): void {
+    const waiters = this.waitingFor.get(task.spec.id);
+    if (waiters === undefined) return;
+    this.waitingFor.delete(task.spec.id);
+    task.dependents = waiters;
+  }
+
+  /** Backpressure at submission; false when the task was turned away. */
+  private admitToQueue(task: TaskRecord, now: number): boolean {
+    if (this.fleet.queuedTasks < this.config.queue.maxDepth) return true;
+    if (this.config.queue.overflow === 'shed-lowest') {
+      const victim = this.leastUrgentQueued();
+      if (victim !== undefined && victim.spec.priority > task.spec.priority) {
+        this.unqueue(victim);
+        this.finish(victim, 'rejected', now, 'shed');
+        return true;
+      }
+    }
+    this.finish(task, 'rejected', now, 'backpressure');
+    return false;
+  }
+
+  private leastUrgentQueued(): TaskRecord | undefined {
+    let worst = this.pool.peekLeastUrgent();
+    for (const queue of this.agentQueues) {
+      const candidate = queue.peekLeastUrgent();
+      if (candidate === undefined) continue;
+      if (worst === undefined || candidate.spec.priority > worst.spec.priority ||
+          (candidate.spec.priority === worst.spec.priority && candidate.seq > worst.seq)) worst = candidate;
+    }
+    return worst;
+  }
+
+  /** Moves a task into the queued state and into a queue. */
+  private enqueue(task: TaskRecord, now: number): void {
+    if (task.state !== 'queued') this.move(task, 'queued', now);
+    if (task.spec.ttlSeconds !== undefined) task.ttlTimer = this.setTimer('ttl', task, now + task.spec.ttlSeconds);
+    this.route(task);
+  }
+
+  /** Puts a queued task in the pool (late binding) or in the chosen agent's queue (early). */
+  private route(task: TaskRecord): void {
+    this.fleet.queuedTasks++;
+    this.queuedByPriority[task.spec.priority]++;
+    task.agentIndex = -1;
+    if (this.config.binding === 'late') {
+      this.pool.push(task);
+      this.poolDirty = true;
+      return;
+    }
+    const agent = this.chooseForEarly(task);
+    if (agent === undefined) {
+      this.pool.push(task); // no accepting agent: wait in the pool until one joins
+      return;
+    }
+    task.agentIndex = agent.index;
+    this.agentQueues[agent.index]!.push(task);
+    agent.queued++;
+    agent.outstandingTokens += task.spec.tokens;
+    this.strategy.onAssign?.(task, agent, this.ctx);
+    this.refill(agent, this.ctx.now);
+  }
+
+  private chooseForEarly(task: TaskRecord): AgentRecord | undefined {
+    const assignee = this.assigneeOf(task);
+    if (assignee !== null) return assignee !== undefined && assignee.accepting ? assignee : undefined;
+    const picked = this.strategy.pickAgent(task, this.ctx);
+    if (picked === undefined) return undefined;
+    const agent = this.fleet.agents[picked.index];
+    if (agent !== picked || !agent.accepting) throw new Error(`strategy ${this.strategy.name} picked agent ${picked.spec.id}, which is not accepting`);
+    return agent;
+  }
+
+  /** The task's named assignee; null when it has none, undefined when it names no known agent. */
+  private assigneeOf(task: TaskRecord): AgentRecord | undefined | null {
+    if (task.spec.assignee === undefined) return null;
+    const index = this.agentIds.get(task.spec.assignee);
+    return index === undefined ? undefined : this.fleet.agents[index];
+  }
+
+  /** Starts queued tasks from an agent's own queue while it has free slots (early binding). */
+  private refill(agent: AgentRecord, now: number): void {
+    if (this.config.binding !== 'early') return;
+    const own = this.agentQueues[agent.index]!;
+    while (hasFreeSlot(agent) && own.size > 0) {
+      const task = own.shift()!;
+      agent.queued--;
+      agent.outstandingTokens -= task.spec.tokens;
+      this.dequeued(task);
+      const respected = this.queuedMoreUrgentThan(task.spec.priority) === 0;
+      this.assign(task, agent, now, respected);
+    }
+  }
+
+  /** Late binding: binds pool tasks to agents with free slots, as the strategy picks. */
+  private dispatch(now: number): void {
+    if (!this.poolDirty) return;
+    this.poolDirty = false;
+    if (this.config.binding === 'early') return this.routePooled();
+    let picked: AgentView | undefined;
+    const place = (task: TaskRecord): boolean => {
+      picked = this.pickFor(task);
+      return picked !== undefined;
+    };
+    while (this.fleet.freeSlots > 0 && this.pool.size > 0) {
+      const task = this.pool.find(this.config.queue.dispatchScanLimit, place);
+      if (task === undefined) break;
+      const agent = this.fleet.agents[picked!.index]!;
+      if (agent !== picked || !hasFreeSlot(agent)) {
+        throw new Error(`strategy ${this.strategy.name} picked agent ${picked!.spec.id}, which has no free slot`);
+      }
+      this.pool.remove(task);
+      this.dequeued(task);
+      // Tasks passed over in the scan could not be placed on any free agent, so none of them
+      // was eligible for this one: the pool's order respects priority.
+      this.strategy.onAssign?.(task, agent, this.ctx);
+      this.assign(task, agent, now, true);
+    }
+  }
+
+  private pickFor(task: TaskRecord): AgentView | undefined {
+    const assignee = this.assigneeOf(task);
+    if (assignee === null) return this.strategy.pickAgent(task, this.ctx);
+    return assignee !== undefined && hasFreeSlot(assignee) ? assignee : undefined;
+  }
+
+  /** Early binding: tasks that waited in the pool for lack of agents are routed again. */
+  private routePooled(): void {
+    const waiting: TaskRecord[] = [];
+    for (let task = this.pool.shift(); task !== undefined; task = this.pool.shift()) waiting.push(task);
+    for (const task of waiting) {
+      this.dequeued(task);
+      this.route(task);
+    }
+  }
+
+  private dequeued(task: TaskRecord): void {
+    this.fleet.queuedTasks--;
+    this.queuedByPriority[task.spec.priority]--;
+    if (task.ttlTimer !== 0) this.clearTimer(task, 'ttlTimer');
+  }
+
+  /** Takes a queued task out of whichever queue holds it. */
+  private unqueue(task: TaskRecord): void {
+    if (task.queueEntry === 0) return;
+    if (task.agentIndex >= 0 && this.config.binding === 'early') {
+      const agent = this.fleet.agents[task.agentIndex]!;
+      this.agentQueues[task.agentIndex]!.remove(task);
+      agent.queued--;
+      agent.outstandingTokens -= task.spec.tokens;
+      task.agentIndex = -1;
+    } else {
+      this.pool.remove(task);
+    }
+    this.dequeued(task);
+  }
+
+  private queuedMoreUrgentThan(priority: number): number {
+    let count = 0;
+    for (let p = 0; p < priority; p++) count += this.queuedByPriority[p]!;
+    return count;
+  }
+
+  private assign(task: TaskRecord, agent: AgentRecord, now: number, priorityRespected: boolean): void {
+    task.agentIndex = agent.index;
+    task.attempt++;
+    agent.active++;
+    agent.outstandingTokens += task.spec.tokens;
+    this.fleet.freeSlots--;
+    this.moveDetailed(task, 'assigned', now, agent, undefined, undefined, undefined, undefined, priorityRespected);
+    this.commands.push({ kind: 'start', task, agent, attempt: task.attempt });
+  }
+
+  private releaseSlot(task: TaskRecord, agent: AgentRecord): void {
+    agent.active--;
+    agent.outstandingTokens -= task.spec.tokens;
+    if (agent.accepting) {
+      this.fleet.freeSlots++;
+      this.poolDirty = true;
+    }
+  }
+
+  private failAttempt(task: TaskRecord, agent: AgentRecord, reason: FailureReason, now: number): void {
+    task.failureReason = reason;
+    this.moveDetailed(task, 'failed', now, agent, reason, undefined, undefined, undefined, undefined);
+    if (task.attempt > task.maxRetries) {
+      this.finish(task, 'dead-lettered', now, reason);
+      return;
+    }
+    this.move(task, 'retrying', now);
+    const { baseSeconds, factor, jitter, maxSeconds } = this.config.retry.backoff;
+    const base = Math.min(maxSeconds, baseSeconds * factor ** (task.attempt - 1));
+    const delay = base * (1 + jitter * (2 * this.engineRandom() - 1));
+    task.retryTimer = this.setTimer('retry', task, now + Math.max(0, delay));
+  }
+
+  private cancelTask(task: TaskRecord, now: number, reason: FailureReason): void {
+    switch (task.state) {
+      case 'queued':
+        this.unqueue(task);
+        break;
+      case 'assigned':
+      case 'running':
+      case 'paused': {
+        const agent = this.fleet.agents[task.agentIndex]!;
+        this.commands.push({ kind: 'abort', taskId: task.spec.id, agentId: agent.spec.id, attempt: task.attempt, reason });
+        this.clearTimer(task, 'timeoutTimer');
+        this.releaseSlot(task, agent);
+        this.refill(agent, now);
+        break;
+      }
+      case 'retrying':
+        this.clearTimer(task, 'retryTimer');
+        break;
+      default:
+        break;
+    }
+    this.finish(task, 'cancelled', now, reason);
+  }
+
+  /** Moves a task to a final state and settles it. */
+  private finish(task: TaskRecord, state: Exclude<FinalTaskState, 'completed'>, now: number, reason: FailureReason): void {
+    task.failureReason = reason;
+    this.moveDetailed(task, state, now, undefined, reason, undefined, undefined, undefined, undefined);
+    this.settle(task, state, now);
+  }
+
+  /** A task reached a final state: count it, forget it, release or cancel its dependents. */
+  private settle(task: TaskRecord, state: FinalTaskState, now: number): void {
+    this.live.delete(task.spec.id);
+    this.settled.add(task.spec.id, state);
+    this.countFinal(state);
+    const dependents = task.dependents;
+    task.dependents = undefined;
+    if (dependents === undefined) return;
+    for (const dependent of dependents) {
+      if (isFinal(dependent.state)) continue;
+      if (state !== 'completed') {
+        this.cancelTask(dependent, now, 'dependency-failed');
+        continue;
+      }
+      dependent.unmetDependencies--;
+      if (dependent.unmetDependencies === 0 && dependent.state === 'blocked') this.enqueue(dependent, now);
+    }
+  }
+
+  private countFinal(state: FinalTaskState): void {
+    switch (state) {
+      case 'completed': this.tally.completed++; break;
+      case 'dead-lettered': this.tally.deadLettered++; break;
+      case 'expired': this.tally.expired++; break;
+      case 'cancelled': this.tally.cancelled++; break;
+      case 'rejected': this.tally.rejected++; break;
+      default: {
+        const unreachable: never = state;
+        throw new Error(`unknown final state ${String(unreachable)}`);
+      }
+    }
+  }
+
+  private observe(agent: AgentRecord, report: AgentReport, now: number): void {
+    agent.contextUtilization = report.contextUtilization;
+    agent.residentKeys = report.residentKeys;
+    agent.observedAt = now;
+  }
+
+  private setTimer(kind: TimerKind, task: TaskRecord, at: number): number {
+    const timerId = this.nextTimerId++;
+    this.timers.set(timerId, { kind, task });
+    this.commands.push({ kind: 'setTimer', timerId, at });
+    return timerId;
+  }
+
+  private clearTimer(task: TaskRecord, field: 'ttlTimer' | 'timeoutTimer' | 'retryTimer'): void {
+    const timerId = task[field];
+    if (timerId === 0) return;
+    task[field] = 0;
+    this.timers.delete(timerId);
+    this.commands.push({ kind: 'cancelTimer', timerId });
+  }
+
+  private move(task: TaskRecord, to: TaskState, now: number): void {
+    this.moveDetailed(task, to, now, undefined, undefined, undefined, undefined, undefined, undefined);
+  }
+
+  // Positional detail arguments keep every transition event the same shape (one hidden class).
+  private moveDetailed(
+    task: TaskRecord, to: TaskState, now: number, agent: AgentRecord | undefined, reason: FailureReason | undefined,
+    quality: number | undefined, setupTokens: number | undefined, contextHit: boolean | null | undefined,
+    priorityRespected: boolean | undefined,
+  ): void {
+    const from = task.state;
+    assertTransition(task.spec.id, from, to);
+    task.state = to;
+    this.events.push({
+      kind: 'transition', time: now, task, from, to, attempt: task.attempt, agent, reason,
+      priorityRespected, setupTokens, contextHit, quality,
+    });
+  }
+}
+
+/** Throws when a submission breaks the task model (a driver bug, not a user error). */
+function assertTaskSpec(spec: TaskSpec): void {
+  const where = `task ${spec.id}`;
+  if (!Number.isInteger(spec.priority) || spec.priority < 0 || spec.priority >= PRIORITY_LEVELS) {
+    throw new Error(`${where}: priority must be an integer 0..${PRIORITY_LEVELS - 1}, got ${spec.priority}`);
+  }
+  if (!(spec.tokens >= 0) || !Number.isFinite(spec.tokens)) throw new Error(`${where}: tokens must be finite and >= 0`);
+  if (!(spec.contextTokens >= 0)) throw new Error(`${where}: contextTokens must be >= 0`);
+  if (spec.timeoutSeconds !== undefined && !(spec.timeoutSeconds > 0)) throw new Error(`${where}: timeoutSeconds must be > 0`);
+  if (spec.ttlSeconds !== undefined && !(spec.ttlSeconds > 0)) throw new Error(`${where}: ttlSeconds must be > 0`);
+}
+
+/** Creates an engine. */
+export function createEngine(options: EngineOptions): Engine {
+  return new Engine(options);
+}

@@ -1,0 +1,94 @@
+/**
+ * The engine's three message families, as discriminated unions:
+ * - inputs: what happened, always with the time it happened (`now`);
+ * - commands: what the engine asks the driver to do (start, abort, set or cancel a timer);
+ * - events: every state change, the audit log that metrics fold over.
+ */
+import type { AgentSpec, AgentView } from './agent.js';
+import type { AgentId, FailureReason, TaskId, TaskSpec, TaskState, TaskView } from './task.js';
+
+/** What a driver observed of an agent's context, reported with a start or a finish. */
+export interface AgentReport {
+  /** Share of the context window in use, in [0, 1]. */
+  readonly contextUtilization: number;
+  /** Context keys resident now. Pass the same set object again when nothing changed. */
+  readonly residentKeys: ReadonlySet<string>;
+}
+
+/** What a driver reports when an attempt actually starts on its agent. */
+export interface StartReport {
+  /** Tokens the agent spent loading context before the work (0 on a hit). */
+  readonly setupTokens: number;
+  /** Whether the task's contextKey was resident; null when the task has none. */
+  readonly contextHit: boolean | null;
+  /** The agent's context after loading, when the driver observes it. */
+  readonly agent?: AgentReport;
+}
+
+/** How an attempt ended. */
+export type Outcome =
+  | { readonly ok: true; readonly quality: number; readonly agent?: AgentReport }
+  | { readonly ok: false; readonly reason: FailureReason; readonly agent?: AgentReport };
+
+/** Every input the engine accepts; {@link Engine.handle} dispatches on `kind`. */
+export type EngineInput =
+  | { readonly kind: 'submit'; readonly now: number; readonly task: TaskSpec }
+  | { readonly kind: 'started'; readonly now: number; readonly taskId: TaskId; readonly attempt: number; readonly report: StartReport }
+  | { readonly kind: 'finished'; readonly now: number; readonly taskId: TaskId; readonly attempt: number; readonly outcome: Outcome }
+  | { readonly kind: 'timer'; readonly now: number; readonly timerId: number }
+  | { readonly kind: 'agentJoined'; readonly now: number; readonly agent: AgentSpec }
+  | { readonly kind: 'agentLeft'; readonly now: number; readonly agentId: AgentId }
+  | { readonly kind: 'cancel'; readonly now: number; readonly taskId: TaskId };
+
+/** What the engine asks its driver to do. */
+export type Command =
+  | {
+      readonly kind: 'start';
+      readonly task: TaskView;
+      readonly agent: AgentView;
+      readonly attempt: number;
+    }
+  | { readonly kind: 'abort'; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number; readonly reason: FailureReason }
+  | { readonly kind: 'setTimer'; readonly timerId: number; readonly at: number }
+  | { readonly kind: 'cancelTimer'; readonly timerId: number };
+
+/**
+ * A task changed state. The detail fields are set for the transitions they describe:
+ * - to `assigned`: `agent`, `priorityRespected`;
+ * - to `running`: `agent`, `setupTokens`, `contextHit`;
+ * - to `completed`: `agent`, `quality`;
+ * - to `failed`, `dead-lettered`, `expired`, `cancelled`, `rejected`: `reason`
+ *   (and `agent` for `failed`).
+ */
+export interface TaskTransitionEvent {
+  readonly kind: 'transition';
+  readonly time: number;
+  readonly task: TaskView;
+  readonly from: TaskState;
+  readonly to: TaskState;
+  readonly attempt: number;
+  readonly agent?: AgentView;
+  readonly reason?: FailureReason;
+  readonly priorityRespected?: boolean;
+  readonly setupTokens?: number;
+  readonly contextHit?: boolean | null;
+  readonly quality?: number;
+}
+
+/** Every event the engine emits. */
+export type EngineEvent =
+  | { readonly kind: 'submitted'; readonly time: number; readonly task: TaskView }
+  | TaskTransitionEvent
+  | { readonly kind: 'agentJoined'; readonly time: number; readonly agent: AgentView }
+  | { readonly kind: 'agentLeft'; readonly time: number; readonly agent: AgentView }
+  | {
+      // A result for an attempt that is no longer running (it timed out or was cancelled):
+      // recorded, never applied.
+      readonly kind: 'staleResult';
+      readonly time: number;
+      readonly taskId: TaskId;
+      readonly attempt: number;
+    };
+
+/** Event kinds, for exhaustive switches. */
+export type EngineEventKind = EngineEvent['kind'];

@@ -1,0 +1,39 @@
+/**
+ * A bounded memory of settled task ids and their final states, so that a task submitted later
+ * can depend on one that already finished. Oldest ids are forgotten first (TigerBeetle: a limit
+ * on everything).
+ */
+import type { FinalTaskState, TaskId } from './task.js';
+
+/** Remembers the final state of at most `capacity` settled tasks. */
+export class SettledMemory {
+  private readonly states = new Map<TaskId, FinalTaskState>();
+  private readonly order: (TaskId | undefined)[];
+  private next = 0;
+
+  /** @param capacity - ids remembered; 0 remembers none. */
+  constructor(private readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 0) throw new Error(`settled memory capacity must be an integer >= 0, got ${capacity}`);
+    this.order = new Array(capacity);
+  }
+
+  /** Records that `id` settled in `state`, forgetting the oldest id when full. */
+  add(id: TaskId, state: FinalTaskState): void {
+    if (this.capacity === 0) return;
+    const evicted = this.order[this.next];
+    if (evicted !== undefined) this.states.delete(evicted);
+    this.order[this.next] = id;
+    this.next = (this.next + 1) % this.capacity;
+    this.states.set(id, state);
+  }
+
+  /** The final state of `id`, if remembered. */
+  get(id: TaskId): FinalTaskState | undefined {
+    return this.states.get(id);
+  }
+
+  /** True if `id` is remembered as settled. */
+  has(id: TaskId): boolean {
+    return this.states.has(id);
+  }
+}

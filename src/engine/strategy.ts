@@ -1,0 +1,62 @@
+/**
+ * The interface every balancing strategy implements (DESIGN.md section 4). A strategy is
+ * synchronous and pure: it reads views of tasks and agents and returns a decision. It never
+ * awaits, never reads a clock, and draws randomness only from `ctx.random`.
+ *
+ * Picking is not dispatching: the engine may ask for a pick and discard it, so a strategy keeps
+ * state only in the hooks (`onAssign`, `onSettle`, `onAgentJoined`, `onAgentLeft`), which run
+ * exactly once per real change.
+ */
+import type { AgentView } from './agent.js';
+import type { Outcome } from './messages.js';
+import type { TaskView } from './task.js';
+
+/**
+ * When a task binds to an agent (DESIGN.md section 3): `late` keeps one pool and binds when an
+ * agent has a free slot; `early` routes on arrival into the agent's own queue.
+ */
+export type Binding = 'late' | 'early';
+
+/** What the strategy sees of the whole fleet. */
+export interface FleetView {
+  /** Every agent that ever joined, by index; agents that left have `accepting` false. */
+  readonly agents: readonly AgentView[];
+  /** Free slots among accepting agents. */
+  readonly freeSlots: number;
+  /** Tasks queued, in the pool and in agents' own queues. */
+  readonly queuedTasks: number;
+}
+
+/** Everything a decision may depend on besides the task. */
+export interface DecisionContext {
+  /** Current time, seconds. */
+  readonly now: number;
+  /** Uniform draw in [0, 1) from the strategy's own seeded stream. */
+  readonly random: () => number;
+  /** The engine's binding mode. */
+  readonly binding: Binding;
+  /** The fleet. */
+  readonly fleet: FleetView;
+}
+
+/** A balancing strategy. Only `name` and `pickAgent` are required. */
+export interface Strategy {
+  /** Registry name, e.g. `least-connections`. */
+  readonly name: string;
+  /**
+   * The agent that should take `task`, or undefined when none should.
+   * Late binding: only agents with a free slot (see `hasFreeSlot`) may be returned.
+   * Early binding: any accepting agent may be returned; the task joins its queue.
+   */
+  pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined;
+  /** Backpressure: false rejects the task at submission (reason `admission`). */
+  admit?(task: TaskView, ctx: DecisionContext): boolean;
+  /** A task was bound to `agent` (assigned under late binding, queued to it under early). */
+  onAssign?(task: TaskView, agent: AgentView, ctx: DecisionContext): void;
+  /** An attempt on `agent` ended. */
+  onSettle?(task: TaskView, agent: AgentView, outcome: Outcome, ctx: DecisionContext): void;
+  /** An agent joined the fleet. */
+  onAgentJoined?(agent: AgentView, ctx: DecisionContext): void;
+  /** An agent left the fleet. */
+  onAgentLeft?(agent: AgentView, ctx: DecisionContext): void;
+}

@@ -1,0 +1,140 @@
+/**
+ * The task model: what a submitter hands the engine ({@link TaskSpec}) and what the engine
+ * keeps about it while it lives ({@link TaskRecord}, read by strategies as {@link TaskView}).
+ *
+ * All times are seconds on the driver's clock (simulated or real); the engine never reads one.
+ */
+
+/** Identifier of a task, unique among the tasks an engine knows. */
+export type TaskId = string;
+
+/** Identifier of an agent, unique in a fleet. */
+export type AgentId = string;
+
+/** Highest-urgency priority (critical). */
+export const PRIORITY_CRITICAL = 0;
+/** Lowest-urgency priority (backlog). */
+export const PRIORITY_BACKLOG = 4;
+/** Number of priority levels, 0 (critical) … 4 (backlog). */
+export const PRIORITY_LEVELS = 5;
+
+/** What a submitter hands the engine. Plain data; the engine never mutates it. */
+export interface TaskSpec {
+  /** Unique id. */
+  readonly id: TaskId;
+  /** Domain of the work (code, review, research…); matched against agent skills. */
+  readonly type: string;
+  /** 0 = critical … 4 = backlog; an integer. */
+  readonly priority: number;
+  /** Size of the work in tokens. */
+  readonly tokens: number;
+  /** What the task needs resident (module, session, prompt prefix), if anything. */
+  readonly contextKey?: string;
+  /** Size of the context the task needs resident, in tokens (0 when none). */
+  readonly contextTokens: number;
+  /** Absolute time (seconds) by which the task should complete, if any. */
+  readonly deadline?: number;
+  /** Tasks that must complete before this one may be queued. */
+  readonly dependsOn?: readonly TaskId[];
+  /** The task this one was split from, if any. */
+  readonly parentId?: TaskId;
+  /** Direct assignment: the agent that must run it. */
+  readonly assignee?: AgentId;
+  /** Free-form labels (pools, capabilities). */
+  readonly tags?: readonly string[];
+  /** Retries after the first attempt; the engine's default applies when absent. */
+  readonly maxRetries?: number;
+  /** Longest a single attempt may run before it fails with reason `timeout`. */
+  readonly timeoutSeconds?: number;
+  /** Longest the task may wait queued and unassigned before it expires. */
+  readonly ttlSeconds?: number;
+}
+
+/**
+ * Every state of the task lifecycle (DESIGN.md section 2). Final states: completed,
+ * dead-lettered, expired, cancelled, rejected.
+ */
+export type TaskState =
+  | 'created'
+  | 'blocked'
+  | 'queued'
+  | 'offered'
+  | 'assigned'
+  | 'running'
+  | 'paused'
+  | 'failed'
+  | 'retrying'
+  | 'completed'
+  | 'dead-lettered'
+  | 'expired'
+  | 'cancelled'
+  | 'rejected';
+
+/** The five states a task never leaves. */
+export type FinalTaskState = 'completed' | 'dead-lettered' | 'expired' | 'cancelled' | 'rejected';
+
+/** Why an attempt failed or a task ended without completing. */
+export type FailureReason =
+  | 'agent-error'
+  | 'timeout'
+  | 'agent-lost'
+  | 'quality'
+  | 'ttl'
+  | 'backpressure'
+  | 'shed'
+  | 'admission'
+  | 'dependency-cycle'
+  | 'dependency-failed'
+  | 'cancelled-by-request';
+
+/**
+ * What strategies and drivers may read about a live task. It is the engine's own record,
+ * typed read-only: reading it costs nothing, and it must not be kept past the call.
+ */
+export interface TaskView {
+  /** What was submitted. */
+  readonly spec: TaskSpec;
+  /** Current lifecycle state. */
+  readonly state: TaskState;
+  /** Submission order, 0-based: the final tie-breaker of every ordering. */
+  readonly seq: number;
+  /** When the engine accepted the submission. */
+  readonly submittedAt: number;
+  /** Attempts started so far (1 while the first attempt runs). */
+  readonly attempt: number;
+  /** Agent holding the task: its queue owner (early binding), or the agent running it. */
+  readonly agentIndex: number;
+  /** Why the task last failed, if it did. */
+  readonly failureReason: FailureReason | undefined;
+}
+
+/** The engine's mutable record of one task. Internal to `src/engine`. */
+export interface TaskRecord extends TaskView {
+  state: TaskState;
+  attempt: number;
+  agentIndex: number;
+  failureReason: FailureReason | undefined;
+  /** Retries allowed after the first attempt, resolved at submission. */
+  readonly maxRetries: number;
+  /** Unfinished dependencies. */
+  unmetDependencies: number;
+  /** Tasks waiting on this one. */
+  dependents: TaskRecord[] | undefined;
+  /** Which queue holds it (undefined when it is in none) and under which entry number. */
+  queueEntry: number;
+  /** Pending timers of this task, or 0. */
+  ttlTimer: number;
+  timeoutTimer: number;
+  retryTimer: number;
+}
+
+/** True for the five final states. */
+export function isFinal(state: TaskState): state is FinalTaskState {
+  return (
+    state === 'completed' ||
+    state === 'dead-lettered' ||
+    state === 'expired' ||
+    state === 'cancelled' ||
+    state === 'rejected'
+  );
+}
