@@ -12,7 +12,11 @@ export interface EngineConfig {
   /** Late (pool) or early (per-agent queues) binding. */
   readonly binding: Binding;
   readonly queue: {
-    /** Most tasks queued at once, pool and agent queues together (Infinity for none). */
+    /**
+     * Admission limit: a submission that finds this many tasks queued (pool and agent queues
+     * together) overflows (Infinity for none). Tasks already admitted (released by their
+     * dependencies, or retrying) rejoin the queue past it: the lifecycle has no way to reject them.
+     */
     readonly maxDepth: number;
     /** `reject` turns the newcomer away; `shed-lowest` evicts the least urgent, newest task. */
     readonly overflow: OverflowPolicy;

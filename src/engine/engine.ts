@@ -90,8 +90,11 @@ export class Engine {
   /** Queued tasks per priority over every queue, for priority-respect accounting. */
   private readonly queuedByPriority = new Int32Array(PRIORITY_LEVELS);
   private readonly timers = new Map<number, Timer>();
-  private readonly commands: Command[] = [];
-  private readonly events: EngineEvent[] = [];
+  // Output queues: slots are reused between drains (truncating an array frees its storage).
+  private readonly commands: (Command | undefined)[] = [];
+  private readonly events: (EngineEvent | undefined)[] = [];
+  private commandsWritten = 0;
+  private eventsWritten = 0;
   private readonly tally: TaskCounts = { submitted: 0, completed: 0, deadLettered: 0, expired: 0, cancelled: 0, rejected: 0, inFlight: 0 };
   private commandsRead = 0;
   private eventsRead = 0;
@@ -135,18 +138,32 @@ export class Engine {
 
   /** Next command for the driver, or undefined when there is none. */
   pollCommand(): Command | undefined {
-    if (this.commandsRead < this.commands.length) return this.commands[this.commandsRead++];
-    this.commands.length = 0;
-    this.commandsRead = 0;
+    if (this.commandsRead < this.commandsWritten) {
+      const command = this.commands[this.commandsRead];
+      this.commands[this.commandsRead++] = undefined;
+      return command;
+    }
+    this.commandsRead = this.commandsWritten = 0;
     return undefined;
   }
 
   /** Next audit-log event, or undefined when there is none. */
   pollEvent(): EngineEvent | undefined {
-    if (this.eventsRead < this.events.length) return this.events[this.eventsRead++];
-    this.events.length = 0;
-    this.eventsRead = 0;
+    if (this.eventsRead < this.eventsWritten) {
+      const event = this.events[this.eventsRead];
+      this.events[this.eventsRead++] = undefined;
+      return event;
+    }
+    this.eventsRead = this.eventsWritten = 0;
     return undefined;
+  }
+
+  private emit(event: EngineEvent): void {
+    this.events[this.eventsWritten++] = event;
+  }
+
+  private command(command: Command): void {
+    this.commands[this.commandsWritten++] = command;
   }
 
   // ---------------------------------------------------------------- inputs
@@ -176,7 +193,7 @@ export class Engine {
     const task = this.newRecord(spec, now);
     this.live.set(spec.id, task);
     this.tally.submitted++;
-    this.events.push({ kind: 'submitted', time: now, task });
+    this.emit({ kind: 'submitted', time: now, task });
     this.resolveWaiters(task);
     if (this.dependsOnItself(task)) return this.finish(task, 'rejected', now, 'dependency-cycle');
     if (this.strategy.admit !== undefined && !this.strategy.admit(task, this.ctx)) {
@@ -198,7 +215,7 @@ export class Engine {
     this.advance(now);
     const task = this.live.get(taskId);
     if (task === undefined || task.state !== 'assigned' || task.attempt !== attempt) {
-      this.events.push({ kind: 'staleResult', time: now, taskId, attempt });
+      this.emit({ kind: 'staleResult', time: now, taskId, attempt });
       return;
     }
     const agent = this.fleet.agents[task.agentIndex]!;
@@ -212,7 +229,7 @@ export class Engine {
     this.advance(now);
     const task = this.live.get(taskId);
     if (task === undefined || task.state !== 'running' || task.attempt !== attempt) {
-      this.events.push({ kind: 'staleResult', time: now, taskId, attempt });
+      this.emit({ kind: 'staleResult', time: now, taskId, attempt });
       return;
     }
     const agent = this.fleet.agents[task.agentIndex]!;
@@ -247,9 +264,7 @@ export class Engine {
       case 'timeout': {
         task.timeoutTimer = 0;
         const agent = this.fleet.agents[task.agentIndex]!;
-        this.commands.push({ kind: 'abort', taskId: task.spec.id, agentId: agent.spec.id, attempt: task.attempt, reason: 'timeout' });
-        this.releaseSlot(task, agent);
-        this.strategy.onSettle?.(task, agent, { ok: false, reason: 'timeout' }, this.ctx);
+        this.endAttempt(task, agent, 'timeout');
         this.failAttempt(task, agent, 'timeout', now);
         this.refill(agent, now);
         break;
@@ -280,7 +295,7 @@ export class Engine {
     this.agentIds.set(spec.id, agent.index);
     this.agentQueues.push(new TaskQueue(this.entries));
     this.fleet.freeSlots += spec.capacity;
-    this.events.push({ kind: 'agentJoined', time: now, agent });
+    this.emit({ kind: 'agentJoined', time: now, agent });
     this.strategy.onAgentJoined?.(agent, this.ctx);
     this.poolDirty = true;
     this.dispatch(now);
@@ -298,23 +313,20 @@ export class Engine {
     this.strategy.onAgentLeft?.(agent, this.ctx);
     for (const task of [...this.live.values()]) {
       if (task.agentIndex !== index) continue;
-      if (task.state === 'assigned' || task.state === 'running') {
-        this.commands.push({ kind: 'abort', taskId: task.spec.id, agentId, attempt: task.attempt, reason: 'agent-lost' });
-        this.clearTimer(task, 'timeoutTimer');
-        this.releaseSlot(task, agent);
+      if (task.state === 'assigned' || task.state === 'running' || task.state === 'paused') {
+        this.endAttempt(task, agent, 'agent-lost');
         this.failAttempt(task, agent, 'agent-lost', now);
       }
     }
     const own = this.agentQueues[index]!;
     for (let task = own.shift(); task !== undefined; task = own.shift()) {
-      this.queuedByPriority[task.spec.priority]--;
-      this.fleet.queuedTasks--;
+      this.uncount(task);
       agent.queued--;
       agent.outstandingTokens -= task.spec.tokens;
       task.agentIndex = -1;
       this.route(task);
     }
-    this.events.push({ kind: 'agentLeft', time: now, agent });
+    this.emit({ kind: 'agentLeft', time: now, agent });
     this.dispatch(now);
   }
 
@@ -366,7 +378,9 @@ export class Engine {
 
   /** Counts unmet dependencies and registers as their dependent; true if one already failed. */
   private linkDependencies(task: TaskRecord): boolean {
-    for (const id of task.spec.dependsOn ?? []) {
+    const deps = task.spec.dependsOn;
+    if (deps === undefined) return false;
+    for (const id of deps) {
       const dep = this.live.get(id);
       if (dep !== undefined) {
         task.unmetDependencies++;
@@ -386,6 +400,7 @@ export class Engine {
 
   /** Tasks submitted earlier that named this id before it existed now wait on it directly. */
   private resolveWaiters(task: TaskRecord): void {
+    if (this.waitingFor.size === 0) return;
     const waiters = this.waitingFor.get(task.spec.id);
     if (waiters === undefined) return;
     this.waitingFor.delete(task.spec.id);
@@ -484,17 +499,16 @@ export class Engine {
     if (!this.poolDirty) return;
     this.poolDirty = false;
     if (this.config.binding === 'early') return this.routePooled();
-    let picked: AgentView | undefined;
-    const place = (task: TaskRecord): boolean => {
-      picked = this.pickFor(task);
-      return picked !== undefined;
-    };
+    const place = this.place;
     while (this.fleet.freeSlots > 0 && this.pool.size > 0) {
-      const task = this.pool.find(this.config.queue.dispatchScanLimit, place);
+      // Fast path: the head of the pool can usually be placed; scan only when it cannot.
+      let task = this.pool.peek()!;
+      if (!place(task)) task = this.pool.find(this.config.queue.dispatchScanLimit, place)!;
       if (task === undefined) break;
-      const agent = this.fleet.agents[picked!.index]!;
+      const picked = this.picked!;
+      const agent = this.fleet.agents[picked.index]!;
       if (agent !== picked || !hasFreeSlot(agent)) {
-        throw new Error(`strategy ${this.strategy.name} picked agent ${picked!.spec.id}, which has no free slot`);
+        throw new Error(`strategy ${this.strategy.name} picked agent ${picked.spec.id}, which has no free slot`);
       }
       this.pool.remove(task);
       this.dequeued(task);
@@ -504,6 +518,14 @@ export class Engine {
       this.assign(task, agent, now, true);
     }
   }
+
+  /** The agent `place` last picked. */
+  private picked: AgentView | undefined;
+  /** Scan predicate of `dispatch`, allocated once: can `task` be placed now? */
+  private readonly place = (task: TaskRecord): boolean => {
+    this.picked = this.pickFor(task);
+    return this.picked !== undefined;
+  };
 
   private pickFor(task: TaskRecord): AgentView | undefined {
     const assignee = this.assigneeOf(task);
@@ -516,15 +538,22 @@ export class Engine {
     const waiting: TaskRecord[] = [];
     for (let task = this.pool.shift(); task !== undefined; task = this.pool.shift()) waiting.push(task);
     for (const task of waiting) {
-      this.dequeued(task);
+      // Still queued: only its place changes, so its TTL keeps running.
+      this.uncount(task);
       this.route(task);
     }
   }
 
+  /** A task left the queues for good (assigned, expired, cancelled, shed). */
   private dequeued(task: TaskRecord): void {
+    this.uncount(task);
+    if (task.ttlTimer !== 0) this.clearTimer(task, 'ttlTimer');
+  }
+
+  /** Takes a task out of the queue counts (it may be routed again at once). */
+  private uncount(task: TaskRecord): void {
     this.fleet.queuedTasks--;
     this.queuedByPriority[task.spec.priority]--;
-    if (task.ttlTimer !== 0) this.clearTimer(task, 'ttlTimer');
   }
 
   /** Takes a queued task out of whichever queue holds it. */
@@ -555,7 +584,7 @@ export class Engine {
     agent.outstandingTokens += task.spec.tokens;
     this.fleet.freeSlots--;
     this.moveDetailed(task, 'assigned', now, agent, undefined, undefined, undefined, undefined, priorityRespected);
-    this.commands.push({ kind: 'start', task, agent, attempt: task.attempt });
+    this.command({ kind: 'start', task, agent, attempt: task.attempt });
   }
 
   private releaseSlot(task: TaskRecord, agent: AgentRecord): void {
@@ -565,6 +594,14 @@ export class Engine {
       this.fleet.freeSlots++;
       this.poolDirty = true;
     }
+  }
+
+  /** Ends an attempt the driver is still running: abort it, free its slot, tell the strategy. */
+  private endAttempt(task: TaskRecord, agent: AgentRecord, reason: FailureReason): void {
+    this.command({ kind: 'abort', taskId: task.spec.id, agentId: agent.spec.id, attempt: task.attempt, reason });
+    this.clearTimer(task, 'timeoutTimer');
+    this.releaseSlot(task, agent);
+    this.strategy.onSettle?.(task, agent, { ok: false, reason }, this.ctx);
   }
 
   private failAttempt(task: TaskRecord, agent: AgentRecord, reason: FailureReason, now: number): void {
@@ -590,11 +627,13 @@ export class Engine {
       case 'running':
       case 'paused': {
         const agent = this.fleet.agents[task.agentIndex]!;
-        this.commands.push({ kind: 'abort', taskId: task.spec.id, agentId: agent.spec.id, attempt: task.attempt, reason });
-        this.clearTimer(task, 'timeoutTimer');
-        this.releaseSlot(task, agent);
+        this.endAttempt(task, agent, reason);
+        task.failureReason = reason;
+        // The slot holder is named, so folds over events can release the right slot.
+        this.moveDetailed(task, 'cancelled', now, agent, reason, undefined, undefined, undefined, undefined);
+        this.settle(task, 'cancelled', now);
         this.refill(agent, now);
-        break;
+        return;
       }
       case 'retrying':
         this.clearTimer(task, 'retryTimer');
@@ -654,7 +693,7 @@ export class Engine {
   private setTimer(kind: TimerKind, task: TaskRecord, at: number): number {
     const timerId = this.nextTimerId++;
     this.timers.set(timerId, { kind, task });
-    this.commands.push({ kind: 'setTimer', timerId, at });
+    this.command({ kind: 'setTimer', timerId, at });
     return timerId;
   }
 
@@ -663,7 +702,7 @@ export class Engine {
     if (timerId === 0) return;
     task[field] = 0;
     this.timers.delete(timerId);
-    this.commands.push({ kind: 'cancelTimer', timerId });
+    this.command({ kind: 'cancelTimer', timerId });
   }
 
   private move(task: TaskRecord, to: TaskState, now: number): void {
@@ -679,7 +718,7 @@ export class Engine {
     const from = task.state;
     assertTransition(task.spec.id, from, to);
     task.state = to;
-    this.events.push({
+    this.emit({
       kind: 'transition', time: now, task, from, to, attempt: task.attempt, agent, reason,
       priorityRespected, setupTokens, contextHit, quality,
     });

@@ -71,8 +71,9 @@ export interface WorkloadConfig {
 }
 
 /**
- * Coefficients of the stochastic agent model (DESIGN.md section 5). All zero gives an ideal
- * server; `s` is the agent's skill for the task type and `u` its context utilization.
+ * Coefficients of the stochastic agent model (DESIGN.md section 5). With every penalty, rate and
+ * noise at zero an agent is an ideal server (`prefillSpeedup` must stay > 0, thresholds in
+ * (0, 1]); `s` is the agent's skill for the task type and `u` its context utilization.
  */
 export interface AgentModel {
   /** Work speed falls to (1 − skillSpeedPenalty) at skill 0: factor 1 − penalty × (1 − s). */

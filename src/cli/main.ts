@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+/**
+ * The `fleetsim` command line (DESIGN.md section 8). Exit codes: 0 success, 1 a check failed,
+ * 2 invalid input (one line naming the file or flag, the field and what was expected; never a
+ * stack trace), 3 an internal error (a bug: printed loudly with its stack).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { InputError, isInputError } from '../scenario/errors.js';
+import { loadScenario } from '../scenario/load.js';
+import { runExperiment, type ExperimentResult } from '../sim/experiment.js';
+import { STRATEGIES } from '../strategies/index.js';
+import { EventLogWriter } from './eventLogWriter.js';
+import { comparisonTable } from './format.js';
+import { terminalProgress } from './progress.js';
+
+/** Exit codes of the command line. */
+export const EXIT = { ok: 0, checkFailed: 1, invalidInput: 2, internalError: 3 } as const;
+
+interface RunArgs {
+  scenario: string;
+  strategy?: string;
+  seed?: number;
+  replications?: number;
+  json: boolean;
+  out?: string;
+  events?: string;
+}
+
+function integerFlag(name: string, value: number | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min) {
+    throw new InputError('command line', `--${name}`, `expected an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function strategyList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (names.length === 0) throw new InputError('command line', '--strategy', 'expected a comma-separated list of strategy names');
+  return names;
+}
+
+function runCommand(args: RunArgs): void {
+  const scenario = loadScenario(args.scenario, {
+    seed: integerFlag('seed', args.seed, 0),
+    replications: integerFlag('replications', args.replications, 1),
+    strategies: strategyList(args.strategy),
+  });
+  let events: EventLogWriter | undefined;
+  if (args.events !== undefined) {
+    try {
+      events = new EventLogWriter(args.events);
+    } catch (error) {
+      throw new InputError(args.events, '--events', `cannot write the events file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  const progress = terminalProgress(process.stderr, scenario.name);
+  let result: ExperimentResult;
+  try {
+    result = runExperiment(scenario, {
+      onProgress: (done, total) => progress.update(done, total),
+      onEvent: events === undefined ? undefined : (strategy, replication, event) => events!.write(strategy, replication, event),
+    });
+  } finally {
+    progress.done();
+    events?.close();
+  }
+  const json = JSON.stringify(result, null, 2) + '\n';
+  if (args.out !== undefined) {
+    try {
+      mkdirSync(args.out, { recursive: true });
+      writeFileSync(join(args.out, 'summary.json'), json);
+    } catch (error) {
+      throw new InputError(args.out, '--out', `cannot write the report directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  process.stdout.write(args.json ? json : comparisonTable(result));
+}
+
+function validateCommand(args: { scenario: string }): void {
+  const scenario = loadScenario(args.scenario);
+  const types = new Set([...scenario.workload.taskTypes.map((t) => t.type), ...scenario.workload.jobs.map((j) => j.type)]);
+  process.stdout.write(
+    `${args.scenario}: valid scenario "${scenario.name}": ${scenario.agents.length} agents, ${types.size} task types, ` +
+      `${scenario.strategies.length} strategies, ${scenario.replications} replications\n`,
+  );
+}
+
+function strategiesCommand(): void {
+  const width = Math.max(...STRATEGIES.map((s) => s.name.length));
+  for (const s of STRATEGIES) process.stdout.write(`${s.name.padEnd(width)}  ${s.description}\n`);
+}
+
+function scenarioArgument(y: Argv): Argv<{ scenario: string }> {
+  return y.positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' }) as Argv<{ scenario: string }>;
+}
+
+function buildParser(argv: string[]): Argv {
+  return yargs(argv)
+    .scriptName('fleetsim')
+    .usage('$0 <command> [options]')
+    .command('run <scenario>', 'run every strategy of a scenario and print the comparison', (y) =>
+      scenarioArgument(y)
+        .option('strategy', { type: 'string', describe: 'comma-separated strategies to run instead of the scenario\'s' })
+        .option('seed', { type: 'number', describe: 'seed instead of the scenario\'s' })
+        .option('replications', { type: 'number', describe: 'replications instead of the scenario\'s' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
+        .option('out', { type: 'string', describe: 'directory to write summary.json into' })
+        .option('events', { type: 'string', describe: 'file to write the event log to (JSON lines)' }),
+      (args) => runCommand(args as unknown as RunArgs))
+    .command('validate <scenario>', 'check a scenario file and report what it holds', scenarioArgument,
+      (args) => validateCommand(args))
+    .command('strategies', 'list the strategies with a one-line description', (y) => y, () => strategiesCommand())
+    .demandCommand(1, 'name a command: run, validate or strategies')
+    .strict()
+    .help()
+    .version(false)
+    .fail((message, error) => {
+      if (error !== undefined && error !== null) throw error;
+      throw new InputError('command line', '', message);
+    });
+}
+
+/** Runs the command line on `argv` (without node and script) and returns the exit code. */
+export function main(argv: string[]): number {
+  try {
+    buildParser(argv).parseSync();
+    return EXIT.ok;
+  } catch (error) {
+    if (isInputError(error)) {
+      process.stderr.write(`fleetsim: ${error.message}\n`);
+      return EXIT.invalidInput;
+    }
+    process.stderr.write(`fleetsim: internal error (a bug; please report it with the scenario and seed):\n${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.internalError;
+  }
+}
+
+process.exitCode = main(hideBin(process.argv));

@@ -1,0 +1,33 @@
+/**
+ * The audit log's on-disk form: each engine event as a plain JSON-ready object that names
+ * tasks and agents by id (events in memory hold live references).
+ */
+import type { EngineEvent } from './messages.js';
+
+/** A plain, serialisable copy of an event. */
+export type EventRecord = Record<string, unknown>;
+
+/** `event` as plain data, ids in place of references; undefined fields are left out. */
+export function eventRecord(event: EngineEvent): EventRecord {
+  switch (event.kind) {
+    case 'submitted': {
+      const spec = event.task.spec;
+      return { time: event.time, kind: event.kind, task: spec.id, seq: event.task.seq, spec: { ...spec } };
+    }
+    case 'transition':
+      return {
+        time: event.time, kind: event.kind, task: event.task.spec.id, from: event.from, to: event.to, attempt: event.attempt,
+        agent: event.agent?.spec.id, reason: event.reason, priorityRespected: event.priorityRespected,
+        setupTokens: event.setupTokens, contextHit: event.contextHit, quality: event.quality,
+      };
+    case 'agentJoined':
+    case 'agentLeft':
+      return { time: event.time, kind: event.kind, agent: event.agent.spec.id, capacity: event.agent.spec.capacity };
+    case 'staleResult':
+      return { time: event.time, kind: event.kind, task: event.taskId, attempt: event.attempt };
+    default: {
+      const unreachable: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

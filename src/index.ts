@@ -1,0 +1,22 @@
+/**
+ * fleetsim's public API: what teams import to run the validated engine and strategies in their
+ * own runtime, and to drive simulations programmatically.
+ */
+export { Engine, createEngine, type EngineOptions, type TaskCounts } from './engine/engine.js';
+export { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from './engine/config.js';
+export { TRANSITIONS, canTransition, assertTransition, IllegalTransitionError } from './engine/lifecycle.js';
+export { hasFreeSlot, skillFor, type AgentSpec, type AgentView } from './engine/agent.js';
+export {
+  PRIORITY_CRITICAL, PRIORITY_BACKLOG, PRIORITY_LEVELS, isFinal,
+  type TaskSpec, type TaskView, type TaskState, type FinalTaskState, type FailureReason, type TaskId, type AgentId,
+} from './engine/task.js';
+export type { Command, EngineEvent, EngineInput, Outcome, StartReport, AgentReport, TaskTransitionEvent } from './engine/messages.js';
+export type { Strategy, DecisionContext, FleetView, Binding } from './engine/strategy.js';
+export { eventRecord, type EventRecord } from './engine/eventRecord.js';
+export { STRATEGIES, findStrategy, strategyNames, defineStrategy, type StrategyDefinition } from './strategies/index.js';
+export { loadScenario, parseScenario } from './scenario/load.js';
+export { InputError, isInputError } from './scenario/errors.js';
+export type { Scenario } from './scenario/types.js';
+export { runSimulation, type RunOptions, type RunResult } from './sim/simulation.js';
+export { runExperiment, type ExperimentResult, type StrategyResult } from './sim/experiment.js';
+export type { RunMetrics, Summary } from './metrics/types.js';

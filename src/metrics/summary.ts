@@ -1,0 +1,136 @@
+/**
+ * Replications combined: the mean and 95% confidence half-width of every metric
+ * (DESIGN.md section 6), and a walker over the metric tree for tables and CSV columns.
+ */
+import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { studentT975 } from './studentT.js';
+import type { AgentMetrics, RunMetrics, ScalarMetrics, Summary } from './types.js';
+
+/** One number of a metrics tree, named by its dotted path (`latency.p95`). */
+export interface MetricLeaf {
+  readonly path: string;
+  readonly value: number | null;
+}
+
+/**
+ * Every leaf of `metrics` except the per-agent table, depth first in key order (the order of
+ * the JSON output), e.g. `tasks.submitted`, …, `latency.p95`, …, `maxQueueDepth`.
+ */
+export function metricLeaves(metrics: ScalarMetrics): MetricLeaf[] {
+  const leaves: MetricLeaf[] = [];
+  const walk = (node: object, prefix: string): void => {
+    for (const key of Object.keys(node)) {
+      if (prefix === '' && key === PER_AGENT) continue;
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      const value = child(node, key);
+      if (isGroup(value)) walk(value, path);
+      else leaves.push({ path, value: checkedLeaf(value, path) });
+    }
+  };
+  walk(metrics, '');
+  return leaves;
+}
+
+/** The dotted paths of {@link metricLeaves}, for column headers. */
+export function leafPaths(metrics: ScalarMetrics): string[] {
+  return metricLeaves(metrics).map((leaf) => leaf.path);
+}
+
+/**
+ * Mean and 95% confidence half-width of every metric over replications (see {@link Summary}
+ * for the exact rules, null handling included).
+ *
+ * Each leaf is summarised over the n replications in which it is not null: mean, and
+ * t(0.975, n − 1) · s / √n with s the sample standard deviation (0 when n = 1, null when
+ * n = 0). `perAgent` is averaged per agent index over the replications that have that index.
+ *
+ * @throws Error when `runs` is empty, when the runs' shapes differ, when a leaf is not a finite
+ * number or null, or when the same agent index has different ids in different runs.
+ */
+export function summarize(runs: readonly RunMetrics[]): Summary {
+  if (runs.length === 0) throw new Error('summarize: no runs to summarise');
+  // The combined trees have the shape of the first run, and each leaf is a number wherever
+  // all runs have a number (mean and half-width of non-empty input are numbers), so they are
+  // ScalarMetrics; the walker cannot express that to the compiler.
+  const means = combine(runs, '', meanOf) as unknown as ScalarMetrics;
+  const halfWidths = combine(runs, '', halfWidth95) as unknown as ScalarMetrics;
+  return { metrics: { ...means, perAgent: averagePerAgent(runs) }, ci95: halfWidths };
+}
+
+/** 95% confidence half-width t(0.975, n − 1) · s / √n of a sample (0 for one value). */
+export function halfWidth95(values: readonly number[]): number | null {
+  const n = values.length;
+  if (n === 0) return null;
+  if (n === 1) return 0;
+  return (studentT975(n - 1) * sampleStandardDeviation(values)) / Math.sqrt(n);
+}
+
+const PER_AGENT = 'perAgent';
+
+function meanOf(values: readonly number[]): number | null {
+  return values.length === 0 ? null : mean(values);
+}
+
+/** Applies `reduce` to the non-null values of each leaf position across `nodes`. */
+function combine(
+  nodes: readonly object[],
+  prefix: string,
+  reduce: (values: readonly number[]) => number | null,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(nodes[0]!)) {
+    if (prefix === '' && key === PER_AGENT) continue;
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    const children = nodes.map((node) => child(node, key));
+    if (isGroup(children[0])) {
+      out[key] = combine(children.map((c) => asGroup(c, path)), path, reduce);
+      continue;
+    }
+    const present: number[] = [];
+    for (const value of children) {
+      const leaf = checkedLeaf(value, path);
+      if (leaf !== null) present.push(leaf);
+    }
+    out[key] = reduce(present);
+  }
+  return out;
+}
+
+function averagePerAgent(runs: readonly RunMetrics[]): AgentMetrics[] {
+  const agents = Math.max(...runs.map((run) => run.perAgent.length));
+  const averaged: AgentMetrics[] = [];
+  for (let index = 0; index < agents; index++) {
+    const present = runs.flatMap((run) => (index < run.perAgent.length ? [run.perAgent[index]!] : []));
+    const id = present[0]!.id;
+    const other = present.find((agent) => agent.id !== id);
+    if (other !== undefined) throw new Error(`summarize: agent index ${index} is ${id} in one run and ${other.id} in another`);
+    averaged.push({
+      id,
+      completed: mean(present.map((agent) => agent.completed)),
+      tokens: mean(present.map((agent) => agent.tokens)),
+      busySeconds: mean(present.map((agent) => agent.busySeconds)),
+    });
+  }
+  return averaged;
+}
+
+function child(node: object, key: string): unknown {
+  return (node as Readonly<Record<string, unknown>>)[key];
+}
+
+function isGroup(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+function asGroup(value: unknown, path: string): object {
+  if (!isGroup(value)) throw new Error(`summarize: runs differ in shape at ${path}`);
+  return value;
+}
+
+function checkedLeaf(value: unknown, path: string): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new Error(`metrics: leaf ${path} must be a finite number or null, got ${String(value)}`);
+  }
+  return value;
+}

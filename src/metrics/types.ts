@@ -1,0 +1,122 @@
+/**
+ * The shape of every metric fleetsim reports (DESIGN.md section 6). Plain data: a result is
+ * logged, diffed and written as JSON as it is, so key order here is the key order on disk.
+ *
+ * Conventions shared by every field:
+ * - times are seconds on the driver's clock, rates are per second, shares are in [0, 1];
+ * - `null` means "no data" (no task completed, no task had a deadline, an empty window…),
+ *   never zero, so that a missing figure cannot pass for a perfect or a terrible one;
+ * - task-level figures count measured tasks only: a task is measured when it was submitted at
+ *   or after the warm-up time and its submission sequence number is at least the warm-up task
+ *   count; system-level figures (`utilization`, `maxQueueDepth`, `perAgent[].busySeconds`)
+ *   count every task, restricted to the measurement window.
+ */
+
+/** Measured tasks by final state, and those still in flight at the end. */
+export interface TaskCountMetrics {
+  /** Measured tasks submitted. */
+  readonly submitted: number;
+  readonly completed: number;
+  readonly deadLettered: number;
+  readonly expired: number;
+  readonly cancelled: number;
+  readonly rejected: number;
+  /** Measured tasks in no final state at the end: submitted minus the five final counts. */
+  readonly inFlight: number;
+}
+
+/** Submit → completed of completed measured tasks, seconds. */
+export interface LatencyMetrics {
+  readonly mean: number | null;
+  /** Quantiles by linear interpolation between order statistics (type 7, as numpy and R). */
+  readonly p50: number | null;
+  readonly p95: number | null;
+  readonly p99: number | null;
+}
+
+/** Submit → start of the first attempt (the transition to `running` with attempt 1), seconds. */
+export interface WaitMetrics {
+  readonly mean: number | null;
+  readonly p95: number | null;
+}
+
+/** An inequality index over agents, of completed measured tasks and of their tokens. */
+export interface FairnessMetrics {
+  readonly tasks: number | null;
+  readonly tokens: number | null;
+}
+
+/** Quality reported with each completion of a measured task. */
+export interface QualityMetrics {
+  readonly mean: number | null;
+  /**
+   * Population standard deviation (divisor n): the spread of this run's own completed tasks,
+   * not an estimate for a larger population; it is 0 for a single task rather than undefined.
+   */
+  readonly stddev: number | null;
+}
+
+/** One agent's share of the work. */
+export interface AgentMetrics {
+  /** The agent's id. */
+  readonly id: string;
+  /** Measured tasks the agent completed. */
+  readonly completed: number;
+  /** Tokens (`spec.tokens`) of those tasks. */
+  readonly tokens: number;
+  /** Slot-seconds the agent had a task assigned, running or paused, within the window (all tasks). */
+  readonly busySeconds: number;
+}
+
+/** Every metric of a run except the per-agent table: the part summaries average leaf by leaf. */
+export interface ScalarMetrics {
+  readonly tasks: TaskCountMetrics;
+  readonly latency: LatencyMetrics;
+  readonly wait: WaitMetrics;
+  /** Gini coefficient over agents: 0 when all did the same, (n − 1)/n when one did everything. */
+  readonly gini: FairnessMetrics;
+  /** Jain's fairness index (Σx)² / (n Σx²): 1 when all did the same, 1/n when one did everything. */
+  readonly jain: FairnessMetrics;
+  /**
+   * Of measured tasks with a deadline that are final, or still in flight with their deadline
+   * strictly before the end: the share completed at a time ≤ the deadline.
+   */
+  readonly deadlineSuccess: number | null;
+  /** Setup tokens ÷ (setup tokens + task tokens), over started attempts of measured tasks. */
+  readonly contextWaste: number | null;
+  /** Share of starts that found their context resident, among starts of tasks that have a contextKey. */
+  readonly contextHitRate: number | null;
+  readonly quality: QualityMetrics;
+  /** Share of assignments of measured tasks made while no more urgent eligible task waited. */
+  readonly priorityRespect: number | null;
+  /** Busy slot-seconds ÷ capacity slot-seconds over the measurement window. */
+  readonly utilization: number | null;
+  /** Completed measured tasks per second of measurement window. */
+  readonly throughput: number | null;
+  /** Transitions of measured tasks to `retrying`. */
+  readonly retries: number;
+  /** Most tasks (measured or not) in state `queued` at once during the window. */
+  readonly maxQueueDepth: number | null;
+}
+
+/** The metrics of one replication of one strategy. */
+export interface RunMetrics extends ScalarMetrics {
+  /** One entry per agent that ever joined, by agent index. */
+  readonly perAgent: readonly AgentMetrics[];
+}
+
+/**
+ * Replications of one strategy, combined.
+ *
+ * - `metrics`: every number is the mean over replications. A leaf that is null in some
+ *   replications (a run where no task had a deadline, say) is averaged over the replications
+ *   where it is not null, and is null only when it is null in all of them. `perAgent` is
+ *   averaged per agent index, over the replications that have that index.
+ * - `ci95`: every number is the 95% confidence half-width t(0.975, n − 1) · s / √n, where n is
+ *   the number of replications in which the leaf is not null and s their sample standard
+ *   deviation; it is 0 when n = 1 and null when n = 0. There is no `perAgent` here.
+ */
+export interface Summary {
+  readonly metrics: RunMetrics;
+  readonly ci95: ScalarMetrics;
+}

@@ -1,0 +1,116 @@
+/**
+ * Reading a scenario file: the file system and the two syntaxes (YAML, JSON). Everything a
+ * user can get wrong becomes an {@link InputError} with a one-line message; what comes out is
+ * the frozen {@link Scenario} of ./normalize.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parseDocument, type YAMLError } from 'yaml';
+import { InputError } from './errors.js';
+import { normalizeScenario, type ScenarioOverrides } from './normalize.js';
+import type { Scenario } from './types.js';
+
+export { normalizeScenario, type ScenarioOverrides } from './normalize.js';
+
+/** Most alias expansions a YAML file may use (guards against "billion laughs" documents). */
+const MAX_YAML_ALIASES = 10_000;
+
+/** Why a file could not be read, for the usual system error codes. */
+const READ_FAILURES: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a parent is not a directory',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * Reads, parses and validates the scenario file at `file` (`.yaml`, `.yml` or `.json`).
+ * @param overrides - command-line replacements for seed, replications and strategies
+ * @throws InputError when the file cannot be read, does not parse or is not a valid scenario
+ */
+export function loadScenario(file: string, overrides?: ScenarioOverrides): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(file, '', `cannot read file (${readFailure(error)})`);
+  }
+  const extension = extname(file).toLowerCase();
+  if (!['.yaml', '.yml', '.json'].includes(extension)) {
+    throw new InputError(file, '', `unsupported file type "${extension}": expected .yaml, .yml or .json`);
+  }
+  return parseScenario(text, file, overrides);
+}
+
+/**
+ * Parses and validates scenario text. `file` names it in messages and picks the syntax: JSON
+ * for a `.json` name, YAML otherwise (YAML 1.2 also reads most JSON).
+ * @throws InputError on a syntax error (with its line) or an invalid scenario
+ */
+export function parseScenario(text: string, file: string, overrides?: ScenarioOverrides): Scenario {
+  // Editors on some systems save a byte-order mark, which JSON.parse rejects.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const raw = extname(file).toLowerCase() === '.json' ? parseJson(body, file) : parseYaml(body, file);
+  return normalizeScenario(raw, file, overrides);
+}
+
+function parseYaml(text: string, file: string): unknown {
+  // Merge keys (`<<: *defaults`) let pools share settings; duplicate keys stay errors.
+  const document = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: true });
+  // Warnings (an unknown tag, say) would change what the file means without a word: refuse them.
+  const problem: YAMLError | undefined = document.errors[0] ?? document.warnings[0];
+  if (problem !== undefined) throw new InputError(file, '', yamlMessage(problem));
+  if (document.contents === null) throw new InputError(file, '', 'the file is empty: expected a scenario with name, agents, workload and strategies');
+  try {
+    return document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    throw new InputError(file, '', `invalid YAML: ${firstLine(error)}`);
+  }
+}
+
+/** "invalid YAML at line 3, column 7: Map keys must be unique" (the code frame dropped). */
+function yamlMessage(problem: YAMLError): string {
+  const position = problem.linePos?.[0];
+  const what = firstLine(problem).replace(/ at line \d+, column \d+:?$/, '');
+  return position === undefined ? `invalid YAML: ${what}` : `invalid YAML at line ${position.line}, column ${position.col}: ${what}`;
+}
+
+function parseJson(text: string, file: string): unknown {
+  if (text.trim() === '') throw new InputError(file, '', 'the file is empty: expected a scenario with name, agents, workload and strategies');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const position = jsonErrorPosition(text, error);
+    // V8 appends a quote of the text ("…" is not valid JSON) or an offset; the line says more.
+    const what = firstLine(error).replace(/, ".*$/, '').replace(/ in JSON at position \d+.*$/, '');
+    const where = position === undefined ? '' : ` at line ${position.line}, column ${position.col}`;
+    throw new InputError(file, '', `invalid JSON${where}: ${what}`);
+  }
+}
+
+/**
+ * Where a JSON syntax error is. Some V8 versions give an offset; others only quote the text,
+ * and then the YAML parser (JSON is nearly a subset of YAML 1.2) usually finds the same spot.
+ */
+function jsonErrorPosition(text: string, error: unknown): { line: number; col: number } | undefined {
+  const offset = /position (\d+)/.exec(firstLine(error))?.[1];
+  if (offset !== undefined) {
+    const before = text.slice(0, Number(offset));
+    const lines = before.split('\n');
+    return { line: lines.length, col: lines[lines.length - 1]!.length + 1 };
+  }
+  return parseDocument(text).errors[0]?.linePos?.[0];
+}
+
+function readFailure(error: unknown): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+  if (code === undefined) return firstLine(error);
+  const reason = READ_FAILURES[code];
+  return reason === undefined ? code : `${code}: ${reason}`;
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.trim();
+}

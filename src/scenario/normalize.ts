@@ -1,0 +1,136 @@
+/**
+ * From a parsed file (any JSON-like value) to the frozen, fully specified {@link Scenario}:
+ * schema validation, the defaults that depend on other fields, cross-field checks, then
+ * command-line overrides. Every mistake is an {@link InputError} naming the field path.
+ */
+import type { EngineConfig } from '../engine/config.js';
+import { InputError } from './errors.js';
+import { buildAgents } from './agents.js';
+import { MAX_REPLICATIONS, scenarioFileSchema, type ScenarioFile } from './schema.js';
+import { resolveStrategies, strategiesFromNames } from './strategies.js';
+import type { ArrivalProcess, Scenario, ScenarioJob } from './types.js';
+import { buildWorkload, checkJobsBeforeStop, workloadTypes } from './workload.js';
+import { describeValue, parseWith } from './zodIssues.js';
+
+/**
+ * Settled task ids remembered when jobs declare dependencies: enough that a job listed after a
+ * long stream of generated tasks still finds the job it waits for.
+ */
+export const SETTLED_MEMORY_WITH_DEPENDENCIES = 1_000_000;
+
+/** Command-line overrides of a scenario's fields (`--seed`, `--replications`, `--strategy`). */
+export interface ScenarioOverrides {
+  /** Replaces `seed`; an integer >= 0. */
+  readonly seed?: number;
+  /** Replaces `replications`; an integer 1..1000. */
+  readonly replications?: number;
+  /** Replaces the `strategies` list with these registry names, each with default parameters. */
+  readonly strategies?: readonly string[];
+}
+
+/**
+ * Validates `raw` (a parsed YAML or JSON document) and returns the deeply frozen scenario.
+ * @param file - where `raw` came from, for messages and `Scenario.source`
+ * @throws InputError for the first mistake found, in file order where possible
+ */
+export function normalizeScenario(raw: unknown, file: string, overrides: ScenarioOverrides = {}): Scenario {
+  checkOverrides(overrides, file);
+  const parsed = parseWith(scenarioFileSchema, raw, file);
+  const workload = buildWorkload(parsed.workload, file);
+  const { warmup, stop } = buildRunLimits(parsed, workload.arrivals, file);
+  checkJobsBeforeStop(workload.jobs, stop.timeSeconds, file);
+  const agents = buildAgents(parsed.agents, parsed.agentModel, workloadTypes(workload), file);
+  // The file's own list is checked even when overridden: an invalid file stays invalid.
+  const fileStrategies = resolveStrategies(parsed.strategies, file);
+  const strategies = overrides.strategies === undefined ? fileStrategies : strategiesFromNames(overrides.strategies, file);
+  const scenario: Scenario = {
+    name: parsed.name,
+    description: parsed.description,
+    source: file,
+    seed: overrides.seed ?? parsed.seed,
+    replications: overrides.replications ?? parsed.replications,
+    warmup,
+    stop,
+    engine: buildEngine(parsed.engine, workload.jobs),
+    agents,
+    workload,
+    strategies,
+  };
+  return deepFreeze(scenario);
+}
+
+/** Flags are checked before the file, so a bad flag is reported however broken the file is. */
+function checkOverrides(overrides: ScenarioOverrides, file: string): void {
+  const { seed, replications, strategies } = overrides;
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
+    throw new InputError(file, '--seed', `expected an integer >= 0, got ${describeValue(seed)}`);
+  }
+  if (replications !== undefined && !(Number.isInteger(replications) && replications >= 1 && replications <= MAX_REPLICATIONS)) {
+    throw new InputError(file, '--replications', `expected an integer 1..${MAX_REPLICATIONS}, got ${describeValue(replications)}`);
+  }
+  if (strategies !== undefined) strategiesFromNames(strategies, file);
+}
+
+/**
+ * Warm-up and stop. Unset limits become Infinity; `drain` defaults to false when a time limit
+ * is given (measure a steady state up to it) and to true when only a task count is.
+ */
+function buildRunLimits(parsed: ScenarioFile, arrivals: ArrivalProcess, file: string): Pick<Scenario, 'warmup' | 'stop'> {
+  const generates = arrivals.process !== 'none';
+  const warmupEntry = parsed.warmup;
+  if (warmupEntry !== undefined && warmupEntry.time === undefined && warmupEntry.tasks === undefined) {
+    throw new InputError(file, 'warmup', 'expected time (seconds) or tasks (a count of submitted tasks)');
+  }
+  const warmup = { timeSeconds: warmupEntry?.time ?? 0, tasks: warmupEntry?.tasks ?? 0 };
+  const stopEntry = parsed.stop;
+  if (stopEntry === undefined) {
+    // Listed jobs alone end by themselves; an arrival process never does.
+    if (generates) throw new InputError(file, 'stop', 'required: expected time (seconds) or tasks (a count of generated tasks), or both');
+    return { warmup, stop: { timeSeconds: Infinity, tasks: Infinity, drain: true } };
+  }
+  if (stopEntry.time === undefined && stopEntry.tasks === undefined) {
+    throw new InputError(file, 'stop', 'expected time (seconds) or tasks (a count of generated tasks), or both');
+  }
+  if (stopEntry.tasks !== undefined && !generates) {
+    throw new InputError(file, 'stop.tasks', 'counts generated tasks, but workload.arrivals is absent: use stop.time or remove stop');
+  }
+  if (stopEntry.time === undefined && stopEntry.drain === false) {
+    throw new InputError(file, 'stop.drain', 'drain: false needs stop.time (without a time limit the run always drains)');
+  }
+  const stop = { timeSeconds: stopEntry.time ?? Infinity, tasks: stopEntry.tasks ?? Infinity, drain: stopEntry.drain ?? stopEntry.time === undefined };
+  if (warmupEntry?.time !== undefined && warmup.timeSeconds >= stop.timeSeconds) {
+    throw new InputError(file, 'warmup.time', `expected less than stop.time (${stop.timeSeconds} s), got ${warmup.timeSeconds}: nothing would be measured`);
+  }
+  if (warmupEntry?.tasks !== undefined && warmup.tasks >= stop.tasks) {
+    throw new InputError(file, 'warmup.tasks', `expected less than stop.tasks (${stop.tasks}), got ${warmup.tasks}: nothing would be measured`);
+  }
+  return { warmup, stop };
+}
+
+/** The file's engine section under EngineConfig's names, with the dependent default applied. */
+function buildEngine(entry: ScenarioFile['engine'], jobs: readonly ScenarioJob[]): EngineConfig {
+  const { backoff } = entry.retry;
+  const hasDependencies = jobs.some((job) => job.dependsOn.length > 0);
+  return {
+    binding: entry.binding,
+    queue: {
+      maxDepth: entry.queue.maxDepth ?? Infinity,
+      overflow: entry.queue.overflow,
+      dispatchScanLimit: entry.queue.dispatchScanLimit,
+    },
+    retry: {
+      maxRetries: entry.retry.maxRetries,
+      backoff: { baseSeconds: backoff.base, factor: backoff.factor, jitter: backoff.jitter, maxSeconds: backoff.max },
+    },
+    settledMemory: entry.settledMemory ?? (hasDependencies ? SETTLED_MEMORY_WITH_DEPENDENCIES : 0),
+  };
+}
+
+/** Freezes `value` and everything reachable from it (shared and cyclic references included). */
+export function deepFreeze<T>(value: T, seen: WeakSet<object> = new WeakSet()): T {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+  seen.add(value);
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child, seen);
+  return value;
+}

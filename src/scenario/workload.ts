@@ -1,0 +1,213 @@
+/**
+ * The workload section: arrival process, generated task types and hand-listed jobs, with the
+ * checks a schema cannot express (unique names, priority maps, the dependency graph).
+ */
+import { InputError, didYouMean, formatPath, type PathSegment } from './errors.js';
+import { MAX_PRIORITY_LEVEL, type JobEntry, type TaskTypeEntry, type WorkloadEntry } from './schema.js';
+import type { ArrivalProcess, Distribution, ScenarioJob, TaskTypeConfig, WorkloadConfig } from './types.js';
+
+/** Probabilities of a priority map may miss 1 by this much (decimal fractions rarely sum exactly). */
+const PRIORITY_SUM_TOLERANCE = 1e-9;
+/** Ids the simulator gives generated tasks (`t0`, `t1`, …); a job may not take one. */
+const GENERATED_TASK_ID = /^t(0|[1-9][0-9]*)$/;
+/** Most ids a dependency-cycle message lists before eliding the rest. */
+const CYCLE_IDS_SHOWN = 12;
+
+/** Builds the workload, throwing an {@link InputError} for the first mistake. */
+export function buildWorkload(entry: WorkloadEntry, file: string): WorkloadConfig {
+  const arrivals = buildArrivals(entry, file);
+  if (arrivals.process === 'none') {
+    if (entry.jobs.length === 0) {
+      throw new InputError(file, 'workload', 'nothing to run: expected arrivals with tasks (generated work), or jobs (listed work), or both');
+    }
+    if (entry.tasks.length > 0) {
+      throw new InputError(file, 'workload.tasks', 'task types need an arrival process to generate them: add workload.arrivals or remove workload.tasks');
+    }
+  } else if (entry.tasks.length === 0) {
+    throw new InputError(file, 'workload.tasks', 'expected a non-empty list: workload.arrivals generates tasks from these types');
+  }
+  const taskTypes = entry.tasks.map((task, i) => buildTaskType(task, ['workload', 'tasks', i], file));
+  checkUnique(taskTypes.map((t) => t.type), (i) => ['workload', 'tasks', i, 'type'], 'task type', file);
+  const jobs = buildJobs(entry.jobs, arrivals.process !== 'none', file);
+  return { arrivals, taskTypes, jobs };
+}
+
+/** Every task type the workload can produce: the generated mix's and the jobs' own. */
+export function workloadTypes(workload: WorkloadConfig): string[] {
+  const types = new Set<string>(workload.taskTypes.map((t) => t.type));
+  for (const job of workload.jobs) types.add(job.type);
+  return [...types];
+}
+
+/** Jobs after `stopTimeSeconds` would never be submitted: say so rather than drop them. */
+export function checkJobsBeforeStop(jobs: readonly ScenarioJob[], stopTimeSeconds: number, file: string): void {
+  const late = jobs.findIndex((job) => job.atSeconds > stopTimeSeconds);
+  if (late < 0) return;
+  throw new InputError(file, `workload.jobs[${late}].at`, `expected at most stop.time (${stopTimeSeconds} s), got ${jobs[late]!.atSeconds}: the job would never be submitted`);
+}
+
+function buildArrivals(entry: WorkloadEntry, file: string): ArrivalProcess {
+  const arrivals = entry.arrivals;
+  if (arrivals === undefined) return { process: 'none' };
+  switch (arrivals.process) {
+    case 'none':
+      return { process: 'none' };
+    case 'poisson':
+      return { process: 'poisson', ratePerSecond: arrivals.rate };
+    case 'mmpp':
+      if (arrivals.rates[0] === 0 && arrivals.rates[1] === 0) {
+        throw new InputError(file, 'workload.arrivals.rates', 'expected at least one rate > 0, got [0, 0]: no task would ever arrive');
+      }
+      return { process: 'mmpp', ratesPerSecond: [arrivals.rates[0], arrivals.rates[1]], meanDwellSeconds: [arrivals.dwell[0], arrivals.dwell[1]] };
+    default: {
+      const unreachable: never = arrivals;
+      throw new Error(`unknown arrival process ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+function buildTaskType(entry: TaskTypeEntry, path: readonly PathSegment[], file: string): TaskTypeConfig {
+  const tokens: Distribution = typeof entry.tokens === 'number' ? { dist: 'constant', value: entry.tokens } : entry.tokens;
+  checkDistribution(tokens, [...path, 'tokens'], file);
+  if (entry.deadline !== undefined) checkDistribution(entry.deadline, [...path, 'deadline'], file);
+  return {
+    type: entry.type,
+    weight: entry.weight,
+    tokens,
+    contextTokens: entry.contextTokens,
+    ...(entry.contextKeys === undefined ? {} : { contextKeys: { count: entry.contextKeys.count, zipf: entry.contextKeys.zipf } }),
+    priority: buildPriority(entry.priority, [...path, 'priority'], file),
+    ...(entry.deadline === undefined ? {} : { deadline: entry.deadline }),
+    ...(entry.timeout === undefined ? {} : { timeoutSeconds: entry.timeout }),
+    ...(entry.ttl === undefined ? {} : { ttlSeconds: entry.ttl }),
+    ...(entry.maxRetries === undefined ? {} : { maxRetries: entry.maxRetries }),
+  };
+}
+
+/** The schema checked each parameter's range; what is left is how they relate. */
+function checkDistribution(distribution: Distribution, path: readonly PathSegment[], file: string): void {
+  if (distribution.dist === 'uniform' && distribution.min > distribution.max) {
+    throw new InputError(file, formatPath([...path, 'max']), `expected max >= min (${distribution.min}), got ${distribution.max}`);
+  }
+}
+
+/** A level, or a map level → probability, as the sorted list the simulator draws from. */
+function buildPriority(
+  priority: TaskTypeEntry['priority'],
+  path: readonly PathSegment[],
+  file: string,
+): { level: number; probability: number }[] {
+  if (typeof priority === 'number') return [{ level: priority, probability: 1 }];
+  const levels: { level: number; probability: number }[] = [];
+  for (const [key, probability] of Object.entries(priority)) {
+    // YAML and JSON both hand map keys over as strings: `{ 1: 0.2 }` arrives as { "1": 0.2 }.
+    if (!/^[0-9]$/.test(key) || Number(key) > MAX_PRIORITY_LEVEL) {
+      throw new InputError(file, formatPath([...path, key]), `expected a priority level 0..${MAX_PRIORITY_LEVEL} as key, got "${key}"`);
+    }
+    levels.push({ level: Number(key), probability });
+  }
+  const sum = levels.reduce((total, { probability }) => total + probability, 0);
+  if (!(Math.abs(sum - 1) <= PRIORITY_SUM_TOLERANCE)) {
+    throw new InputError(file, formatPath(path), `expected probabilities that sum to 1, got a sum of ${Number(sum.toPrecision(12))}`);
+  }
+  return levels.sort((a, b) => a.level - b.level);
+}
+
+function buildJobs(entries: readonly JobEntry[], generatesTasks: boolean, file: string): ScenarioJob[] {
+  checkUnique(entries.map((job) => job.id), (i) => ['workload', 'jobs', i, 'id'], 'job id', file);
+  if (generatesTasks) {
+    const clash = entries.findIndex((job) => GENERATED_TASK_ID.test(job.id));
+    if (clash >= 0) {
+      throw new InputError(file, `workload.jobs[${clash}].id`, `"${entries[clash]!.id}" is reserved: generated tasks take the ids t0, t1, t2, …`);
+    }
+  }
+  checkDependencies(entries, file);
+  return entries.map(buildJob);
+}
+
+function buildJob(entry: JobEntry): ScenarioJob {
+  return {
+    id: entry.id,
+    atSeconds: entry.at,
+    type: entry.type,
+    tokens: entry.tokens,
+    priority: entry.priority,
+    ...(entry.contextKey === undefined ? {} : { contextKey: entry.contextKey }),
+    contextTokens: entry.contextTokens,
+    ...(entry.deadline === undefined ? {} : { deadlineSeconds: entry.deadline }),
+    dependsOn: [...entry.dependsOn],
+    ...(entry.timeout === undefined ? {} : { timeoutSeconds: entry.timeout }),
+    ...(entry.ttl === undefined ? {} : { ttlSeconds: entry.ttl }),
+    ...(entry.maxRetries === undefined ? {} : { maxRetries: entry.maxRetries }),
+  };
+}
+
+/** Every `dependsOn` id names a listed job, once, and the graph has no cycle. */
+function checkDependencies(jobs: readonly JobEntry[], file: string): void {
+  const indexById = new Map(jobs.map((job, i) => [job.id, i]));
+  jobs.forEach((job, i) => {
+    const seen = new Set<string>();
+    job.dependsOn.forEach((id, j) => {
+      const where = `workload.jobs[${i}].dependsOn[${j}]`;
+      if (!indexById.has(id)) throw new InputError(file, where, `no job has id "${id}"${didYouMean(id, indexById.keys())}`);
+      if (seen.has(id)) throw new InputError(file, where, `"${id}" is listed twice`);
+      seen.add(id);
+    });
+  });
+  const cycle = findCycle(jobs, indexById);
+  if (cycle === undefined) return;
+  // Name the job of the cycle that comes first in the file, and the entry that closes the loop.
+  const first = cycle.indexOf(Math.min(...cycle));
+  const ordered = [...cycle.slice(first), ...cycle.slice(0, first)];
+  const start = ordered[0]!;
+  const next = jobs[ordered[1 % ordered.length]!]!.id;
+  const ids = [...ordered, start].map((i) => jobs[i]!.id);
+  const shown = ids.length > CYCLE_IDS_SHOWN ? [...ids.slice(0, CYCLE_IDS_SHOWN - 1), '…', ids[ids.length - 1]] : ids;
+  throw new InputError(
+    file,
+    `workload.jobs[${start}].dependsOn[${jobs[start]!.dependsOn.indexOf(next)}]`,
+    `dependency cycle: ${shown.join(' → ')} (each job waits for the next, so none can start)`,
+  );
+}
+
+/**
+ * A cycle in the dependency graph as job indices (each depends on the next, the last on the
+ * first), or undefined. Iterative depth-first search, so a long chain cannot overflow the stack.
+ */
+function findCycle(jobs: readonly JobEntry[], indexById: ReadonlyMap<string, number>): number[] | undefined {
+  const NEW = 0, ON_PATH = 1, DONE = 2;
+  const state = new Uint8Array(jobs.length);
+  for (let root = 0; root < jobs.length; root++) {
+    if (state[root] !== NEW) continue;
+    const path: { job: number; next: number }[] = [{ job: root, next: 0 }];
+    state[root] = ON_PATH;
+    while (path.length > 0) {
+      const frame = path[path.length - 1]!;
+      const deps = jobs[frame.job]!.dependsOn;
+      if (frame.next === deps.length) {
+        state[frame.job] = DONE;
+        path.pop();
+        continue;
+      }
+      const dep = indexById.get(deps[frame.next++]!)!;
+      if (state[dep] === ON_PATH) return path.slice(path.findIndex((f) => f.job === dep)).map((f) => f.job);
+      if (state[dep] === NEW) {
+        state[dep] = ON_PATH;
+        path.push({ job: dep, next: 0 });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Throws for the second occurrence of a name, pointing at it and at the first. */
+function checkUnique(names: readonly string[], pathOf: (i: number) => PathSegment[], what: string, file: string): void {
+  const firstIndex = new Map<string, number>();
+  names.forEach((name, i) => {
+    const earlier = firstIndex.get(name);
+    if (earlier !== undefined) {
+      throw new InputError(file, formatPath(pathOf(i)), `duplicate ${what} "${name}" (first at ${formatPath(pathOf(earlier))})`);
+    }
+    firstIndex.set(name, i);
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * The stochastic agent model of DESIGN.md section 5: how long an attempt takes, whether it
+ * fails, the quality of its result and what it costs in context.
+ *
+ * Context: resident blocks by contextKey (least recently used evicted first when the window
+ * overflows) plus history that grows with every task; at `compactThreshold` the agent compacts
+ * (clears both) before the next task, which costs `compactSeconds`. Skill s and utilization
+ * excess e (0 below `contextDegradeThreshold`, 1 at a full window) shape everything:
+ *
+ *   work time    = tokens / (speed × (1 − skillSpeedPenalty(1 − s)) × (1 − contextSpeedPenalty·e)) × noise
+ *   setup tokens = contextTokens × (1 + lowSkillSetupPenalty(1 − s))   when the key is not resident
+ *   setup time   = setup tokens / (speed × prefillSpeedup)
+ *   P(failure)   = failureRate + skillFailureRate(1 − s) + contextFailureRate·e
+ *   quality      = 1 − skillQualityPenalty(1 − s) − contextQualityPenalty·e + N(0, qualityNoise)
+ *
+ * With skill 1, no context window, no failure rate, no service noise and no context to load
+ * (contextTokens 0, or the key resident), an attempt takes exactly tokens / speed.
+ */
+import { NO_RESIDENT_KEYS, skillFor } from '../engine/agent.js';
+import type { AgentReport, Outcome } from '../engine/messages.js';
+import type { AgentView } from '../engine/agent.js';
+import type { TaskView } from '../engine/task.js';
+import type { SimAgentConfig } from '../scenario/types.js';
+import { standardNormal, lognormalParameters } from './distributions.js';
+import type { OutcomeStreams } from './random.js';
+
+/** What the model decided for one attempt. */
+export interface AttemptPlan {
+  readonly task: TaskView;
+  readonly attempt: number;
+  /** Tokens spent loading context. */
+  readonly setupTokens: number;
+  /** Whether the key was resident; null when the task has none. */
+  readonly contextHit: boolean | null;
+  /** Seconds from start until the attempt ends (completes or fails). */
+  readonly durationSeconds: number;
+  readonly outcome: Outcome;
+  /** The agent's context after loading, for the engine's view. */
+  readonly agent: AgentReport;
+}
+
+/** One simulated agent's context state and behaviour. */
+export class SimAgent {
+  private readonly resident = new Map<string, number>();
+  private residentTokens = 0;
+  private historyTokens = 0;
+  private residentKeys: ReadonlySet<string> = NO_RESIDENT_KEYS;
+  private readonly windowTokens: number;
+  private readonly serviceNoise: { mu: number; sigma: number } | undefined;
+  // Reports and outcomes are immutable, so an unchanged one is reused rather than reallocated.
+  private lastReport: AgentReport = { contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS };
+  private lastSuccess: Outcome & { ok: true } = { ok: true, quality: 1 };
+  private static readonly AGENT_ERROR: Outcome = Object.freeze({ ok: false, reason: 'agent-error' });
+
+  /** @param config - the agent as the scenario declares it. */
+  constructor(readonly config: SimAgentConfig) {
+    this.windowTokens = config.spec.contextWindowTokens ?? Number.POSITIVE_INFINITY;
+    const cv = config.model.serviceTimeCv;
+    this.serviceNoise = cv > 0 ? lognormalParameters(1, cv) : undefined;
+  }
+
+  /**
+   * Plans attempt `attempt` of `task` starting now. The attempt's own outcome stream is
+   * requested from `outcomes` only when the model needs randomness (an ideal server needs none).
+   */
+  begin(task: TaskView, agent: AgentView, attempt: number, outcomes: OutcomeStreams): AttemptPlan {
+    const { model, failureRate, spec } = this.config;
+    const skill = skillFor(agent, task.spec.type);
+    const compactSeconds = this.compactIfDue();
+    const { setupTokens, contextHit } = this.load(task, skill);
+    this.historyTokens += task.spec.tokens * model.historyGrowth;
+    const utilization = this.utilization();
+    // A threshold of 1 means "never degrade" (and would otherwise divide 0 by 0).
+    const threshold = model.contextDegradeThreshold;
+    const excess = threshold >= 1 ? 0 : Math.max(0, utilization - threshold) / (1 - threshold);
+    const speedFactor = (1 - model.skillSpeedPenalty * (1 - skill)) * (1 - model.contextSpeedPenalty * excess);
+    const speed = spec.tokensPerSecond;
+    let workSeconds = task.spec.tokens / (speed * speedFactor);
+    const setupSeconds = setupTokens === 0 ? 0 : setupTokens / (speed * model.prefillSpeedup);
+    const failureProbability = clamp01(failureRate + model.skillFailureRate * (1 - skill) + model.contextFailureRate * excess);
+    const meanQuality = 1 - model.skillQualityPenalty * (1 - skill) - model.contextQualityPenalty * excess;
+    const report = this.report(utilization);
+    const needsDraws = failureProbability > 0 || model.qualityNoise > 0 || this.serviceNoise !== undefined;
+    if (!needsDraws) {
+      const durationSeconds = compactSeconds + setupSeconds + workSeconds;
+      return { task, attempt, setupTokens, contextHit, durationSeconds, outcome: this.success(clamp01(meanQuality)), agent: report };
+    }
+    // Fixed draw order (fail, fail point, quality noise, service noise), so an attempt's luck
+    // does not depend on which agent runs it.
+    const random = outcomes.forAttempt(task.spec.id, attempt);
+    const failed = random() < failureProbability;
+    const failPoint = random();
+    const quality = clamp01(meanQuality + model.qualityNoise * standardNormal(random));
+    if (this.serviceNoise !== undefined) workSeconds *= Math.exp(this.serviceNoise.mu + this.serviceNoise.sigma * standardNormal(random));
+    const base = compactSeconds + setupSeconds;
+    if (failed) {
+      return { task, attempt, setupTokens, contextHit, durationSeconds: base + workSeconds * failPoint, outcome: SimAgent.AGENT_ERROR, agent: report };
+    }
+    return { task, attempt, setupTokens, contextHit, durationSeconds: base + workSeconds, outcome: this.success(quality), agent: report };
+  }
+
+  private report(utilization: number): AgentReport {
+    const last = this.lastReport;
+    if (last.contextUtilization === utilization && last.residentKeys === this.residentKeys) return last;
+    return (this.lastReport = { contextUtilization: utilization, residentKeys: this.residentKeys });
+  }
+
+  private success(quality: number): Outcome {
+    if (this.lastSuccess.quality === quality) return this.lastSuccess;
+    return (this.lastSuccess = { ok: true, quality });
+  }
+
+  /** Share of the context window in use (0 without a window). */
+  utilization(): number {
+    if (this.windowTokens === Number.POSITIVE_INFINITY) return 0;
+    return Math.min(1, (this.residentTokens + this.historyTokens) / this.windowTokens);
+  }
+
+  private compactIfDue(): number {
+    if (this.windowTokens === Number.POSITIVE_INFINITY || this.utilization() < this.config.model.compactThreshold) return 0;
+    this.resident.clear();
+    this.residentTokens = 0;
+    this.historyTokens = 0;
+    this.residentKeys = NO_RESIDENT_KEYS;
+    return this.config.model.compactSeconds;
+  }
+
+  private load(task: TaskView, skill: number): { setupTokens: number; contextHit: boolean | null } {
+    const { contextKey, contextTokens } = task.spec;
+    const cost = contextTokens * (1 + this.config.model.lowSkillSetupPenalty * (1 - skill));
+    if (contextKey === undefined) return { setupTokens: cost, contextHit: null };
+    const size = this.resident.get(contextKey);
+    if (size !== undefined) {
+      // Refresh recency: a Map iterates in insertion order, so re-insert at the back.
+      this.resident.delete(contextKey);
+      this.resident.set(contextKey, size);
+      return { setupTokens: 0, contextHit: true };
+    }
+    this.resident.set(contextKey, contextTokens);
+    this.residentTokens += contextTokens;
+    this.evictOverflow(contextKey);
+    // Copy on write: the engine keeps the previous set as its last observation.
+    this.residentKeys = new Set(this.resident.keys());
+    return { setupTokens: cost, contextHit: false };
+  }
+
+  private evictOverflow(keep: string): void {
+    for (const [key, size] of this.resident) {
+      if (this.residentTokens + this.historyTokens <= this.windowTokens) return;
+      if (key === keep) continue;
+      this.resident.delete(key);
+      this.residentTokens -= size;
+    }
+  }
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}

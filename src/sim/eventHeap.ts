@@ -1,0 +1,123 @@
+/**
+ * The simulator's future-event list: a binary min-heap ordered by (time, sequence number), so
+ * that events at the same time run in the order they were scheduled (as in SimPy). It knows
+ * nothing of tasks: an entry is a time, a small integer kind and one payload reference.
+ *
+ * Hand-written on parallel typed arrays because it is the hot loop: no allocation per entry.
+ */
+
+/** A min-heap of (time, seq) → (kind, payload). */
+export class EventHeap<P> {
+  private times = new Float64Array(64);
+  private seqs = new Float64Array(64);
+  private kinds = new Uint8Array(64);
+  private payloads: (P | undefined)[] = new Array(64);
+  private count = 0;
+  private nextSeq = 0;
+  /** Kind of the entry most recently popped. */
+  poppedKind = 0;
+  /** Time of the entry most recently popped. */
+  poppedTime = 0;
+
+  /** Entries waiting. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Time of the earliest entry, or Infinity when empty. */
+  peekTime(): number {
+    return this.count > 0 ? this.times[0]! : Number.POSITIVE_INFINITY;
+  }
+
+  /** Schedules `payload` of `kind` (0–255) at `time`. */
+  push(time: number, kind: number, payload: P | undefined): void {
+    if (Number.isNaN(time)) throw new Error('event time is NaN');
+    if ((kind & 0xff) !== kind) throw new Error(`event kind must be an integer 0..255, got ${kind}`);
+    if (this.count === this.times.length) this.grow();
+    const seq = this.nextSeq++;
+    // Sift up: move parents down until the new entry's slot is found.
+    let i = this.count++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = this.times[parent]!;
+      if (pt < time || (pt === time && this.seqs[parent]! < seq)) break;
+      this.moveEntry(parent, i);
+      i = parent;
+    }
+    this.times[i] = time;
+    this.seqs[i] = seq;
+    this.kinds[i] = kind;
+    this.payloads[i] = payload;
+  }
+
+  /**
+   * Removes the earliest entry and returns its payload; its kind and time are left in
+   * `poppedKind` and `poppedTime` (so that popping allocates nothing). Throws when empty.
+   */
+  pop(): P | undefined {
+    if (this.count === 0) throw new Error('pop from an empty event heap');
+    const payload = this.payloads[0];
+    this.poppedKind = this.kinds[0]!;
+    this.poppedTime = this.times[0]!;
+    const last = --this.count;
+    if (last > 0) this.siftDownFromRoot(last);
+    this.payloads[last] = undefined;
+    return payload;
+  }
+
+  private siftDownFromRoot(last: number): void {
+    const time = this.times[last]!;
+    const seq = this.seqs[last]!;
+    const kind = this.kinds[last]!;
+    const payload = this.payloads[last];
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= last) break;
+      const right = child + 1;
+      if (right < last && this.before(right, child)) child = right;
+      const ct = this.times[child]!;
+      if (time < ct || (time === ct && seq < this.seqs[child]!)) break;
+      this.moveEntry(child, i);
+      i = child;
+    }
+    this.times[i] = time;
+    this.seqs[i] = seq;
+    this.kinds[i] = kind;
+    this.payloads[i] = payload;
+  }
+
+  private before(a: number, b: number): boolean {
+    const ta = this.times[a]!;
+    const tb = this.times[b]!;
+    return ta < tb || (ta === tb && this.seqs[a]! < this.seqs[b]!);
+  }
+
+  private moveEntry(from: number, to: number): void {
+    this.times[to] = this.times[from]!;
+    this.seqs[to] = this.seqs[from]!;
+    this.kinds[to] = this.kinds[from]!;
+    this.payloads[to] = this.payloads[from];
+  }
+
+  private grow(): void {
+    const capacity = this.times.length * 2;
+    const times = new Float64Array(capacity);
+    times.set(this.times);
+    const seqs = new Float64Array(capacity);
+    seqs.set(this.seqs);
+    const kinds = new Uint8Array(capacity);
+    kinds.set(this.kinds);
+    this.times = times;
+    this.seqs = seqs;
+    this.kinds = kinds;
+    this.payloads.length = capacity;
+  }
+
+  /** Checks the heap property everywhere (tests and debug runs). */
+  assertOrdered(): void {
+    for (let i = 1; i < this.count; i++) {
+      if (this.before(i, (i - 1) >> 1)) throw new Error(`event heap out of order at ${i}`);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Workload generation: when tasks arrive (Poisson or two-state MMPP) and what they are (type,
+ * tokens, context key, priority, deadline). Each attribute draws from its own named stream, so
+ * every strategy of a replication sees the same task stream, and changing one attribute's
+ * configuration leaves the others' draws unchanged.
+ */
+import type { TaskSpec } from '../engine/task.js';
+import type { ArrivalProcess, ScenarioJob, TaskTypeConfig, WorkloadConfig } from '../scenario/types.js';
+import { ZipfSampler, exponential, sampler } from './distributions.js';
+import { stream, type Uniform } from './random.js';
+
+/** Generates arrival times, one after another. */
+export interface ArrivalClock {
+  /** Time of the next arrival after `now` (Infinity when none will come). */
+  next(now: number): number;
+}
+
+/** An arrival clock for `process`, drawing from `random`. */
+export function arrivalClock(process: ArrivalProcess, random: Uniform): ArrivalClock {
+  switch (process.process) {
+    case 'none':
+      return { next: () => Number.POSITIVE_INFINITY };
+    case 'poisson': {
+      const mean = 1 / process.ratePerSecond;
+      return { next: (now) => now + exponential(random, mean) };
+    }
+    case 'mmpp':
+      return new MmppClock(process.ratesPerSecond, process.meanDwellSeconds, random);
+    default: {
+      const unreachable: never = process;
+      throw new Error(`unknown arrival process ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/**
+ * Two-state Markov-modulated Poisson process. Starts calm (state 0). Because exponential gaps
+ * are memoryless, a gap that would cross a state switch is simply redrawn from the switch.
+ */
+class MmppClock implements ArrivalClock {
+  private state = 0;
+  private switchAt: number;
+
+  constructor(
+    private readonly rates: readonly [number, number],
+    private readonly dwell: readonly [number, number],
+    private readonly random: Uniform,
+  ) {
+    this.switchAt = exponential(random, dwell[0]);
+  }
+
+  next(now: number): number {
+    let t = now;
+    // Bring the modulating chain up to `now` when asked from past its next switch.
+    while (this.switchAt <= t) {
+      this.state = 1 - this.state;
+      this.switchAt += exponential(this.random, this.dwell[this.state]!);
+    }
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const rate = this.rates[this.state]!;
+      const candidate = rate > 0 ? t + exponential(this.random, 1 / rate) : Number.POSITIVE_INFINITY;
+      if (candidate <= this.switchAt) return candidate;
+      t = this.switchAt;
+      this.state = 1 - this.state;
+      this.switchAt = t + exponential(this.random, this.dwell[this.state]!);
+    }
+    throw new Error('MMPP produced no arrival in a million state switches');
+  }
+}
+
+interface PreparedType {
+  readonly config: TaskTypeConfig;
+  readonly tokens: (random: Uniform) => number;
+  readonly deadline: ((random: Uniform) => number) | undefined;
+  readonly keys: ZipfSampler | undefined;
+  readonly keyNames: readonly string[];
+}
+
+/** Draws the attributes of generated tasks. */
+export class TaskFactory {
+  private readonly types: readonly PreparedType[];
+  private readonly cumulativeWeight: Float64Array;
+  private readonly streams: Record<'mix' | 'tokens' | 'keys' | 'priority' | 'deadline', Uniform>;
+
+  /** @param workload - the mix; @param seed, replication - which streams to draw from. */
+  constructor(workload: WorkloadConfig, seed: number, replication: number) {
+    this.types = workload.taskTypes.map(prepare);
+    this.cumulativeWeight = new Float64Array(this.types.length);
+    let total = 0;
+    this.types.forEach((t, i) => (this.cumulativeWeight[i] = total += t.config.weight));
+    for (let i = 0; i < this.types.length; i++) this.cumulativeWeight[i]! /= total;
+    this.streams = {
+      mix: stream(seed, replication, 'mix'),
+      tokens: stream(seed, replication, 'tokens'),
+      keys: stream(seed, replication, 'keys'),
+      priority: stream(seed, replication, 'priority'),
+      deadline: stream(seed, replication, 'deadline'),
+    };
+  }
+
+  /** The `n`-th generated task (id `t<n>`), arriving at `now`. */
+  create(n: number, now: number): TaskSpec {
+    const type = this.pickType();
+    const config = type.config;
+    const key = type.keys === undefined ? undefined : type.keyNames[type.keys.draw(this.streams.keys)];
+    return {
+      id: `t${n}`,
+      type: config.type,
+      priority: this.pickPriority(config),
+      tokens: type.tokens(this.streams.tokens),
+      contextKey: key,
+      contextTokens: config.contextTokens,
+      deadline: type.deadline === undefined ? undefined : now + type.deadline(this.streams.deadline),
+      timeoutSeconds: config.timeoutSeconds,
+      ttlSeconds: config.ttlSeconds,
+      maxRetries: config.maxRetries,
+    };
+  }
+
+  private pickType(): PreparedType {
+    if (this.types.length === 1) return this.types[0]!;
+    const u = this.streams.mix();
+    for (let i = 0; i < this.types.length - 1; i++) if (u < this.cumulativeWeight[i]!) return this.types[i]!;
+    return this.types[this.types.length - 1]!;
+  }
+
+  private pickPriority(config: TaskTypeConfig): number {
+    const levels = config.priority;
+    if (levels.length === 1) return levels[0]!.level;
+    let u = this.streams.priority();
+    for (const { level, probability } of levels) {
+      if (u < probability) return level;
+      u -= probability;
+    }
+    return levels[levels.length - 1]!.level;
+  }
+}
+
+function prepare(config: TaskTypeConfig): PreparedType {
+  const keyCount = config.contextKeys?.count ?? 0;
+  return {
+    config,
+    tokens: sampler(config.tokens),
+    deadline: config.deadline === undefined ? undefined : sampler(config.deadline),
+    keys: config.contextKeys === undefined ? undefined : new ZipfSampler(keyCount, config.contextKeys.zipf),
+    keyNames: Array.from({ length: keyCount }, (_, k) => `${config.type}-${k}`),
+  };
+}
+
+/** The engine submission for a hand-listed job. */
+export function jobTask(job: ScenarioJob): TaskSpec {
+  return {
+    id: job.id,
+    type: job.type,
+    priority: job.priority,
+    tokens: job.tokens,
+    contextKey: job.contextKey,
+    contextTokens: job.contextTokens,
+    deadline: job.deadlineSeconds === undefined ? undefined : job.atSeconds + job.deadlineSeconds,
+    dependsOn: job.dependsOn,
+    timeoutSeconds: job.timeoutSeconds,
+    ttlSeconds: job.ttlSeconds,
+    maxRetries: job.maxRetries,
+  };
+}

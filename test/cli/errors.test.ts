@@ -1,0 +1,98 @@
+/**
+ * Bad input at the command line: exit code 2 and one line naming the file or flag, the field
+ * and what was expected; never a stack trace.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from './runCli.js';
+
+function expectInputError(run: CliRun, ...fragments: string[]): void {
+  expect(run.status, run.stderr).toBe(2);
+  expect(run.stdout).toBe('');
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(lines, run.stderr).toHaveLength(1);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  for (const fragment of fragments) expect(lines[0]).toContain(fragment);
+}
+
+function scenarioFile(text: string, name = 'bad.yaml'): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'fleetsim-')), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const VALID = `
+name: tiny
+stop: { time: 100 }
+agents: [{ id: a, speed: 10, skills: { code: 1 } }]
+workload:
+  arrivals: { process: poisson, rate: 0.1 }
+  tasks: [{ type: code, tokens: 100 }]
+strategies: [round-robin]
+`;
+
+describe('bad input on the command line', () => {
+  it('the valid base scenario runs (so each case below fails for its own reason)', () => {
+    expect(runCli('run', scenarioFile(VALID)).status).toBe(0);
+  });
+
+  it('a missing scenario file names the file', () => {
+    expectInputError(runCli('run', 'scenarios/no-such-file.yaml'), 'scenarios/no-such-file.yaml');
+  });
+
+  it('malformed YAML names the file', () => {
+    const file = scenarioFile('name: [unclosed\nagents: {');
+    expectInputError(runCli('run', file), file);
+  });
+
+  it('an unknown strategy on --strategy names it and lists the known ones', () => {
+    expectInputError(runCli('run', scenarioFile(VALID), '--strategy', 'fastest-first'), 'fastest-first', 'round-robin', 'least-connections');
+  });
+
+  it('an unknown strategy in the file names the field path', () => {
+    const file = scenarioFile(VALID.replace('strategies: [round-robin]', 'strategies: [round-robin, telepathy]'));
+    expectInputError(runCli('run', file), file, 'strategies[1]', 'telepathy');
+  });
+
+  it('a negative rate names the field path', () => {
+    const file = scenarioFile(VALID.replace('rate: 0.1', 'rate: -1'));
+    expectInputError(runCli('validate', file), file, 'workload.arrivals.rate');
+  });
+
+  it('a wrong type names the field path', () => {
+    const file = scenarioFile(VALID.replace('speed: 10', 'speed: fast'));
+    expectInputError(runCli('run', file), file, 'agents[0].speed');
+  });
+
+  it('a skill for a task type the workload does not have is an error (usually a typo)', () => {
+    const file = scenarioFile(VALID.replace('skills: { code: 1 }', 'skills: { code: 1, reveiw: 0.5 }'));
+    expectInputError(runCli('run', file), file, 'agents[0].skills.reveiw');
+  });
+
+  it('a cycle in dependsOn is an error naming the field', () => {
+    const file = scenarioFile(VALID.replace('tasks: [{ type: code, tokens: 100 }]', `tasks: [{ type: code, tokens: 100 }]
+  jobs:
+    - { id: a, at: 0, type: code, tokens: 10, dependsOn: [b] }
+    - { id: b, at: 0, type: code, tokens: 10, dependsOn: [a] }`));
+    expectInputError(runCli('run', file), file, 'dependsOn');
+  });
+
+  it('a bad flag value names the flag', () => {
+    expectInputError(runCli('run', scenarioFile(VALID), '--replications', '0'), '--replications');
+    expectInputError(runCli('run', scenarioFile(VALID), '--seed', 'abc'), '--seed');
+  });
+
+  it('an unknown flag is an error, not ignored', () => {
+    expectInputError(runCli('run', scenarioFile(VALID), '--replicatoins', '3'), 'replicatoins');
+  });
+
+  it('an unwritable events file names the file', () => {
+    expectInputError(runCli('run', scenarioFile(VALID), '--events', '/nonexistent-dir/x.jsonl'), '/nonexistent-dir/x.jsonl');
+  });
+
+  it('no command is an input error', () => {
+    expect(runCli().status).toBe(2);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * `fleetsim run` end to end: the comparison table, the JSON document, determinism, common random
+ * numbers across strategies, the event log and the report directory.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './runCli.js';
+
+function withoutTiming(json: string): unknown {
+  const doc = JSON.parse(json) as { results: { timing?: unknown }[] };
+  for (const result of doc.results) delete result.timing;
+  return doc;
+}
+
+describe('fleetsim run', () => {
+  it('prints a comparison table with one row per strategy and ± half-widths', () => {
+    const run = runCli('run', 'scenarios/specialists.yaml', '--replications', '3');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toContain('specialists-under-pressure: seed 42, 3 replications');
+    for (const strategy of ['round-robin', 'random', 'least-connections']) {
+      expect(lines.some((line) => line.startsWith(strategy))).toBe(true);
+    }
+    expect(run.stdout).toContain('±');
+  });
+
+  it('prints one JSON document with the metric names of DESIGN section 6', () => {
+    const run = runCli('run', 'scenarios/mmc-check.yaml', '--json', '--replications', '2', '--strategy', 'least-connections');
+    expect(run.status).toBe(0);
+    const doc = JSON.parse(run.stdout) as Record<string, unknown> & { results: Record<string, Record<string, unknown>>[] };
+    expect(doc).toMatchObject({ scenario: 'mmc-check', seed: 7, replications: 2 });
+    expect(doc.results).toHaveLength(1);
+    const result = doc.results[0]!;
+    expect(result.strategy).toBe('least-connections');
+    for (const key of ['latency', 'wait', 'gini', 'jain', 'deadlineSuccess', 'contextWaste', 'contextHitRate', 'quality',
+      'priorityRespect', 'utilization', 'throughput', 'tasks', 'retries', 'maxQueueDepth']) {
+      expect(result.metrics, key).toHaveProperty(key);
+      expect(result.ci95, key).toHaveProperty(key);
+    }
+    expect(result.timing).toHaveProperty('routing');
+  });
+
+  it('gives byte-identical JSON for the same scenario and seed, apart from timing', () => {
+    const a = runCli('run', 'scenarios/specialists.yaml', '--json', '--replications', '2');
+    const b = runCli('run', 'scenarios/specialists.yaml', '--json', '--replications', '2');
+    expect(a.status).toBe(0);
+    expect(JSON.stringify(withoutTiming(a.stdout))).toBe(JSON.stringify(withoutTiming(b.stdout)));
+    // A different seed gives different numbers, so the comparison above can fail.
+    const c = runCli('run', 'scenarios/specialists.yaml', '--json', '--replications', '2', '--seed', '43');
+    expect(JSON.stringify(withoutTiming(c.stdout))).not.toBe(JSON.stringify(withoutTiming(a.stdout)));
+  });
+
+  it('shows every strategy the same tasks at the same times (common random numbers)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-'));
+    const events = join(dir, 'events.jsonl');
+    const run = runCli('run', 'scenarios/specialists.yaml', '--replications', '2', '--events', events);
+    expect(run.status).toBe(0);
+    const submissions = new Map<string, string[]>();
+    for (const line of readFileSync(events, 'utf8').trim().split('\n')) {
+      const event = JSON.parse(line) as { strategy: string; replication: number; kind: string; time: number; spec?: Record<string, unknown> };
+      if (event.kind !== 'submitted') continue;
+      const key = `${event.strategy}/${event.replication}`;
+      const { id, type, tokens, contextKey, priority, deadline } = event.spec!;
+      const list = submissions.get(key) ?? [];
+      list.push(JSON.stringify([event.time, id, type, tokens, contextKey, priority, deadline]));
+      submissions.set(key, list);
+    }
+    const rep0 = ['round-robin/0', 'random/0', 'least-connections/0'].map((k) => submissions.get(k)!);
+    expect(rep0[0]!.length).toBeGreaterThan(100);
+    expect(rep0[1]).toEqual(rep0[0]);
+    expect(rep0[2]).toEqual(rep0[0]);
+    // Replications draw from their own streams.
+    expect(submissions.get('round-robin/1')).not.toEqual(rep0[0]);
+  });
+
+  it('writes summary.json into --out', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fleetsim-')), 'report');
+    const run = runCli('run', 'scenarios/hoarding.yaml', '--replications', '2', '--out', dir, '--json');
+    expect(run.status).toBe(0);
+    expect(withoutTiming(readFileSync(join(dir, 'summary.json'), 'utf8'))).toEqual(withoutTiming(run.stdout));
+  });
+
+  it('keeps conservation: submitted equals the final states plus in flight', () => {
+    const run = runCli('run', 'scenarios/specialists.yaml', '--json', '--replications', '3');
+    const doc = JSON.parse(run.stdout) as { results: { perReplication: { tasks: Record<string, number> }[] }[] };
+    for (const result of doc.results) {
+      for (const { tasks } of result.perReplication) {
+        expect(tasks.completed + tasks.deadLettered + tasks.expired + tasks.cancelled + tasks.rejected + tasks.inFlight).toBe(tasks.submitted);
+        expect(tasks.submitted).toBeGreaterThan(0);
+      }
+    }
+  });
+});
+
+describe('fleetsim validate and strategies', () => {
+  it('validate reports what a valid scenario holds', () => {
+    const run = runCli('validate', 'scenarios/specialists.yaml');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('7 agents, 3 task types, 3 strategies');
+  });
+
+  it('strategies lists every registered strategy with a description', () => {
+    const run = runCli('strategies');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^round-robin\s+\S/m);
+    expect(run.stdout).toMatch(/^least-connections\s+\S/m);
+    expect(run.stdout).toMatch(/^random\s+\S/m);
+  });
+});

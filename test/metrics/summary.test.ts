@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { halfWidth95, leafPaths, metricLeaves, summarize } from '../../src/metrics/summary.js';
+import type { AgentMetrics, RunMetrics } from '../../src/metrics/types.js';
+
+/** A complete run whose figures the tests then vary. */
+function run(changes: Partial<RunMetrics> = {}): RunMetrics {
+  return {
+    tasks: { submitted: 10, completed: 8, deadLettered: 0, expired: 1, cancelled: 0, rejected: 0, inFlight: 1 },
+    latency: { mean: 2, p50: 1.5, p95: 5, p99: 7 },
+    wait: { mean: 0.5, p95: 1 },
+    gini: { tasks: 0.1, tokens: 0.2 },
+    jain: { tasks: 0.9, tokens: 0.8 },
+    deadlineSuccess: 0.75,
+    contextWaste: 0.1,
+    contextHitRate: 0.6,
+    quality: { mean: 0.8, stddev: 0.1 },
+    priorityRespect: 1,
+    utilization: 0.7,
+    throughput: 0.8,
+    retries: 2,
+    maxQueueDepth: 4,
+    perAgent: [{ id: 'a', completed: 8, tokens: 800, busySeconds: 7 }],
+    ...changes,
+  };
+}
+
+function agent(id: string, completed: number, busySeconds: number): AgentMetrics {
+  return { id, completed, tokens: completed * 100, busySeconds };
+}
+
+describe('summarize', () => {
+  it('gives each leaf its mean and the half-width t(0.975, R − 1)·s/√R', () => {
+    const runs = [1, 2, 3].map((mean) => run({ latency: { mean, p50: 1, p95: 1, p99: 1 } }));
+    const summary = summarize(runs);
+    expect(summary.metrics.latency.mean).toBeCloseTo(2, 12);
+    // s = 1, t(0.975, 2) = 4.302653: 4.302653 / √3.
+    expect(summary.ci95.latency.mean).toBeCloseTo(4.302653 / Math.sqrt(3), 6);
+    // Leaves equal in every run: their own value, with no spread.
+    expect(summary.metrics.latency.p50).toBeCloseTo(1, 12);
+    expect(summary.ci95.latency.p50).toBe(0);
+    expect(summary.metrics.tasks.submitted).toBeCloseTo(10, 12);
+  });
+
+  it('a single replication has half-width 0', () => {
+    const summary = summarize([run()]);
+    expect(summary.metrics.utilization).toBeCloseTo(0.7, 12);
+    expect(summary.ci95.utilization).toBe(0);
+    expect(summary.ci95.tasks.completed).toBe(0);
+  });
+
+  it('averages a leaf over the replications where it is not null', () => {
+    const summary = summarize([run({ deadlineSuccess: 0.5 }), run({ deadlineSuccess: null }), run({ deadlineSuccess: 0.7 })]);
+    expect(summary.metrics.deadlineSuccess).toBeCloseTo(0.6, 12);
+    // n = 2, s = 0.1·√2: t(0.975, 1)·0.1·√2/√2 = 1.2706205.
+    expect(summary.ci95.deadlineSuccess).toBeCloseTo(1.2706205, 6);
+  });
+
+  it('a leaf null in every replication stays null in the mean and the half-width', () => {
+    const summary = summarize([run({ throughput: null }), run({ throughput: null })]);
+    expect(summary.metrics.throughput).toBeNull();
+    expect(summary.ci95.throughput).toBeNull();
+  });
+
+  it('averages the per-agent table by index, over the runs that have each index, and leaves it out of ci95', () => {
+    const summary = summarize([
+      run({ perAgent: [agent('a', 4, 10), agent('b', 2, 6)] }),
+      run({ perAgent: [agent('a', 6, 20)] }),
+    ]);
+    expect(summary.metrics.perAgent).toEqual([
+      { id: 'a', completed: 5, tokens: 500, busySeconds: 15 },
+      { id: 'b', completed: 2, tokens: 200, busySeconds: 6 },
+    ]);
+    expect('perAgent' in summary.ci95).toBe(false);
+  });
+
+  it('keeps the key order of a run, so JSON output lines up with a single run', () => {
+    const summary = summarize([run(), run()]);
+    expect(Object.keys(summary.metrics)).toEqual(Object.keys(run()));
+    expect(leafPaths(summary.ci95)).toEqual(leafPaths(run()));
+  });
+
+  it('refuses no runs, a non-finite leaf, and agent indexes that name different agents', () => {
+    expect(() => summarize([])).toThrow(/no runs/);
+    expect(() => summarize([run({ utilization: Number.NaN })])).toThrow(/utilization must be a finite number or null/);
+    expect(() => summarize([run({ perAgent: [agent('a', 1, 1)] }), run({ perAgent: [agent('b', 1, 1)] })])).toThrow(
+      /index 0 is a in one run and b in another/,
+    );
+  });
+});
+
+describe('halfWidth95', () => {
+  it('is t(0.975, n − 1)·s/√n, 0 for one value and null for none', () => {
+    // [2, 4, 4, 4, 5, 5, 7, 9]: sample variance 32/7; t(0.975, 7) = 2.364624.
+    expect(halfWidth95([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo((2.364624 * Math.sqrt(32 / 7)) / Math.sqrt(8), 6);
+    expect(halfWidth95([3])).toBe(0);
+    expect(halfWidth95([])).toBeNull();
+  });
+});
+
+describe('metricLeaves', () => {
+  it('lists every scalar metric by dotted path in output order, without the per-agent table', () => {
+    const leaves = metricLeaves(run());
+    expect(leaves.map((leaf) => leaf.path)).toEqual([
+      'tasks.submitted', 'tasks.completed', 'tasks.deadLettered', 'tasks.expired', 'tasks.cancelled', 'tasks.rejected',
+      'tasks.inFlight', 'latency.mean', 'latency.p50', 'latency.p95', 'latency.p99', 'wait.mean', 'wait.p95',
+      'gini.tasks', 'gini.tokens', 'jain.tasks', 'jain.tokens', 'deadlineSuccess', 'contextWaste', 'contextHitRate',
+      'quality.mean', 'quality.stddev', 'priorityRespect', 'utilization', 'throughput', 'retries', 'maxQueueDepth',
+    ]);
+    expect(leaves.find((leaf) => leaf.path === 'latency.p95')?.value).toBe(5);
+  });
+});

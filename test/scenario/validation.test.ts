@@ -1,0 +1,262 @@
+import { describe, it } from 'vitest';
+import { strategyNames } from '../../src/strategies/index.js';
+import { expectInputError, generatedScenario, jobScenario, normalize, withField } from './helpers.js';
+
+/** Expects `normalize(base with path = value)` to fail at `errorPath` with `message`. */
+function rejects(base: Record<string, unknown>, path: string, value: unknown, errorPath: string, message: RegExp | string): void {
+  expectInputError(() => normalize(withField(base, path, value)), errorPath, message);
+}
+
+describe('wrong types and ranges name the field and say what was expected', () => {
+  it('a string where a number belongs is "expected a number, got …"', () => {
+    rejects(generatedScenario(), 'agents[0].speed', 'fast', 'agents[0].speed', 'expected a number, got "fast"');
+  });
+
+  it('a fraction where an integer belongs is "expected an integer"', () => {
+    rejects(generatedScenario(), 'agents[0].capacity', 1.5, 'agents[0].capacity', 'expected an integer, got 1.5');
+    rejects(generatedScenario(), 'seed', -1, 'seed', 'expected a number >= 0, got -1');
+  });
+
+  it('a negative arrival rate is "expected a number > 0"', () => {
+    rejects(generatedScenario(), 'workload.arrivals.rate', -1, 'workload.arrivals.rate', 'expected a number > 0, got -1');
+  });
+
+  it('a missing required field says it is required', () => {
+    rejects(generatedScenario(), 'agents[0].speed', undefined, 'agents[0].speed', 'required: expected a number');
+    rejects(generatedScenario(), 'name', undefined, 'name', 'required: expected a string');
+  });
+
+  it('a skill above 1 names the skill and the bound', () => {
+    rejects(generatedScenario(), 'agents[0].skills.code', 1.2, 'agents[0].skills.code', 'expected a number <= 1, got 1.2');
+  });
+
+  it('an empty agents list is "expected a non-empty list"', () => {
+    rejects(generatedScenario(), 'agents', [], 'agents', 'expected a non-empty list');
+  });
+
+  it('an unknown enum value lists the allowed values and guesses the intended one', () => {
+    rejects(generatedScenario(), 'engine.binding', 'lazy', 'engine.binding', 'expected one of "late", "early", got "lazy"');
+    rejects(generatedScenario(), 'workload.arrivals.process', 'poison', 'workload.arrivals.process', '"poisson", "mmpp", "none", got "poison" (did you mean "poisson"?)');
+  });
+
+  it('an unknown distribution names the allowed ones', () => {
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'normal', mean: 1 }, 'workload.tasks[0].tokens.dist', 'expected one of "constant", "exponential", "lognormal", "uniform", got "normal"');
+  });
+
+  it('tokens that are neither a number nor a distribution say both were possible', () => {
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', 'big', 'workload.tasks[0].tokens', 'expected a number or an object, got "big"');
+  });
+
+  it('a distribution with a bad parameter points into the distribution', () => {
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'exponential', mean: 0 }, 'workload.tasks[0].tokens.mean', 'expected a number > 0, got 0');
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'lognormal', mean: 5 }, 'workload.tasks[0].tokens.sd', 'required: expected a number');
+  });
+
+  it('a uniform distribution needs min <= max', () => {
+    rejects(generatedScenario(), 'workload.tasks[0].deadline', { dist: 'uniform', min: 600, max: 120 }, 'workload.tasks[0].deadline.max', 'expected max >= min (600), got 120');
+  });
+
+  it('a model coefficient that would make work time infinite is out of range', () => {
+    rejects(generatedScenario(), 'agents[0].model', { skillSpeedPenalty: 1 }, 'agents[0].model.skillSpeedPenalty', 'expected a number < 1, got 1');
+    rejects(generatedScenario(), 'agentModel', { contextDegradeThreshold: 1 }, 'agentModel.contextDegradeThreshold', 'expected a number < 1, got 1');
+  });
+
+  it('replications are bounded to 1..1000', () => {
+    rejects(generatedScenario(), 'replications', 0, 'replications', 'expected a number >= 1, got 0');
+    rejects(generatedScenario(), 'replications', 1001, 'replications', 'expected a number <= 1000, got 1001');
+  });
+
+  it('a queue bound below 1 is an error (omit maxDepth for no bound)', () => {
+    rejects(generatedScenario(), 'engine.queue.maxDepth', 0, 'engine.queue.maxDepth', 'expected a number >= 1, got 0');
+  });
+});
+
+describe('unknown keys are errors, never silently ignored', () => {
+  it('an unknown top-level key names it and guesses the intended one', () => {
+    const raw = withField(generatedScenario(), 'agent', []);
+    expectInputError(() => normalize(raw), 'agent', 'unknown field "agent" (did you mean "agents"?)');
+  });
+
+  it('a misspelt agent field is reported as unknown rather than as the field it hides', () => {
+    const raw = withField(generatedScenario(), 'agents[0]', { id: 'solo', spead: 10 });
+    expectInputError(() => normalize(raw), 'agents[0].spead', /^unknown field "spead" \(did you mean "speed"\?\); known fields: id, pool, count, capacity, speed,/);
+  });
+
+  it('an unknown key deep in the engine section names the full path', () => {
+    rejects(generatedScenario(), 'engine.queue.maxDeph', 10, 'engine.queue.maxDeph', 'unknown field "maxDeph" (did you mean "maxDepth"?)');
+    rejects(generatedScenario(), 'engine.retry.backoff.jiter', 0, 'engine.retry.backoff.jiter', 'unknown field "jiter"');
+  });
+
+  it('an unknown key in a distribution is an error', () => {
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'constant', value: 3, sd: 1 }, 'workload.tasks[0].tokens.sd', 'unknown field "sd"');
+  });
+});
+
+describe('strategies', () => {
+  it('an unknown strategy is an input error naming it and listing the known ones', () => {
+    const raw = withField(generatedScenario(), 'strategies', ['random', 'round-robbin']);
+    const error = expectInputError(() => normalize(raw), 'strategies[1]', 'unknown strategy "round-robbin" (did you mean "round-robin"?)');
+    for (const name of strategyNames()) expectContains(error.expected, name);
+  });
+
+  it('an unknown strategy given with params points at its name', () => {
+    rejects(generatedScenario(), 'strategies', [{ name: 'nope', params: {} }], 'strategies[0].name', /^unknown strategy "nope"; known strategies: /);
+  });
+
+  it('parameters are validated by the strategy\'s own schema', () => {
+    rejects(generatedScenario(), 'strategies', [{ name: 'random', params: { bias: 1 } }], 'strategies[0].params.bias', 'unknown field "bias"');
+  });
+
+  it('a misspelt key of a strategy entry is reported as unknown', () => {
+    rejects(generatedScenario(), 'strategies', [{ nam: 'random' }], 'strategies[0].nam', 'unknown field "nam" (did you mean "name"?)');
+  });
+
+  it('an empty list is an error', () => {
+    rejects(generatedScenario(), 'strategies', [], 'strategies', 'expected a non-empty list');
+  });
+});
+
+describe('agents', () => {
+  it('a skill naming an unknown task type is an input error naming agents[0].skills.reviw', () => {
+    const raw = withField(generatedScenario(), 'agents[0].skills', { code: 1, reviw: 0.5 });
+    expectInputError(() => normalize(raw), 'agents[0].skills.reviw', 'no task type "reviw" in the workload (did you mean "review"?); known types: code, review');
+  });
+
+  it('a skill may name a type that only listed jobs have', () => {
+    const raw = withField(jobScenario(), 'agents[0].skills', { build: 1, test: 0.5 });
+    normalize(raw);
+    rejects(jobScenario(), 'agents[0].skills', { deploy: 1 }, 'agents[0].skills.deploy', 'known types: build, test');
+  });
+
+  it('agent ids must be unique, pools included', () => {
+    const raw = withField(generatedScenario(), 'agents', [
+      { pool: 'coder', count: 2, speed: 1 },
+      { id: 'coder-1', speed: 1 },
+    ]);
+    expectInputError(() => normalize(raw), 'agents[1].id', 'duplicate agent id "coder-1" (also made by agents[0])');
+  });
+
+  it('an entry is either one agent (id) or a pool (pool + count)', () => {
+    rejects(generatedScenario(), 'agents[0]', { id: 'a', pool: 'b', count: 2, speed: 1 }, 'agents[0].pool', 'not both');
+    rejects(generatedScenario(), 'agents[0]', { speed: 1 }, 'agents[0].id', 'required: expected id (one agent) or pool with count');
+    rejects(generatedScenario(), 'agents[0]', { pool: 'coder', speed: 1 }, 'agents[0].count', 'required: a pool needs count');
+    rejects(generatedScenario(), 'agents[0]', { id: 'a', count: 2, speed: 1 }, 'agents[0].count', 'count applies to pools only');
+  });
+});
+
+describe('workload', () => {
+  it('a workload with neither arrivals nor jobs has nothing to run', () => {
+    rejects(generatedScenario(), 'workload', { tasks: [] }, 'workload', 'nothing to run');
+  });
+
+  it('task types without an arrival process would be ignored, so they are an error', () => {
+    rejects(jobScenario(), 'workload.tasks', [{ type: 'build', tokens: 1 }], 'workload.tasks', 'task types need an arrival process');
+  });
+
+  it('an arrival process needs task types to generate', () => {
+    rejects(generatedScenario(), 'workload.tasks', [], 'workload.tasks', 'expected a non-empty list');
+  });
+
+  it('an MMPP with both rates 0 would never produce a task', () => {
+    const mmpp = { process: 'mmpp', rates: [0, 0], dwell: [100, 10] };
+    rejects(generatedScenario(), 'workload.arrivals', mmpp, 'workload.arrivals.rates', 'expected at least one rate > 0');
+    rejects(generatedScenario(), 'workload.arrivals', { ...mmpp, rates: [1] }, 'workload.arrivals.rates', 'expected at least 2 items, got 1');
+    rejects(generatedScenario(), 'workload.arrivals', { ...mmpp, rates: [1, 2], dwell: [100, 0] }, 'workload.arrivals.dwell[1]', 'expected a number > 0, got 0');
+  });
+
+  it('task type names are unique', () => {
+    rejects(generatedScenario(), 'workload.tasks[1].type', 'code', 'workload.tasks[1].type', 'duplicate task type "code" (first at workload.tasks[0].type)');
+  });
+
+  it('a priority map must have levels 0..4 as keys', () => {
+    rejects(generatedScenario(), 'workload.tasks[0].priority', { 1: 0.5, 7: 0.5 }, 'workload.tasks[0].priority.7', 'expected a priority level 0..4 as key, got "7"');
+    rejects(generatedScenario(), 'workload.tasks[0].priority', { high: 1 }, 'workload.tasks[0].priority.high', 'as key, got "high"');
+  });
+
+  it('a priority map\'s probabilities must sum to 1', () => {
+    rejects(generatedScenario(), 'workload.tasks[0].priority', { 1: 0.2, 2: 0.7 }, 'workload.tasks[0].priority', 'expected probabilities that sum to 1, got a sum of 0.9');
+    rejects(generatedScenario(), 'workload.tasks[0].priority', { 1: 1.5 }, 'workload.tasks[0].priority.1', 'expected a number <= 1, got 1.5');
+  });
+
+  it('a priority level outside 0..4 is an error', () => {
+    rejects(generatedScenario(), 'workload.tasks[0].priority', 5, 'workload.tasks[0].priority', 'expected a number <= 4, got 5');
+    rejects(jobScenario(), 'workload.jobs[0].priority', -1, 'workload.jobs[0].priority', 'expected a number >= 0, got -1');
+  });
+});
+
+describe('jobs and their dependencies', () => {
+  it('dependsOn naming an unknown job is an input error at that entry', () => {
+    rejects(jobScenario(), 'workload.jobs[2].dependsOn', ['a', 'bb'], 'workload.jobs[2].dependsOn[1]', 'no job has id "bb"');
+  });
+
+  it('a cycle in dependsOn is an input error naming one job of the cycle and listing the cycle', () => {
+    // a waits for c, c for b, b for a.
+    const raw = withField(jobScenario(), 'workload.jobs[0].dependsOn', ['c']);
+    expectInputError(() => normalize(raw), 'workload.jobs[0].dependsOn[0]', 'dependency cycle: a → c → b → a');
+  });
+
+  it('a cycle found from a later job still names the cycle\'s first job in the file', () => {
+    const raw = withField(jobScenario(), 'workload.jobs[1].dependsOn', ['a', 'c']);
+    expectInputError(() => normalize(raw), 'workload.jobs[1].dependsOn[1]', 'dependency cycle: b → c → b');
+  });
+
+  it('a job depending on itself is a cycle', () => {
+    rejects(jobScenario(), 'workload.jobs[0].dependsOn', ['a'], 'workload.jobs[0].dependsOn[0]', 'dependency cycle: a → a');
+  });
+
+  it('the same dependency listed twice is an error', () => {
+    rejects(jobScenario(), 'workload.jobs[1].dependsOn', ['a', 'a'], 'workload.jobs[1].dependsOn[1]', '"a" is listed twice');
+  });
+
+  it('job ids are unique', () => {
+    rejects(jobScenario(), 'workload.jobs[2].id', 'a', 'workload.jobs[2].id', 'duplicate job id "a" (first at workload.jobs[0].id)');
+  });
+
+  it('a job may not take an id of a generated task (t0, t1, …)', () => {
+    const raw = withField(generatedScenario(), 'workload.jobs', [{ id: 't3', at: 0, type: 'code', tokens: 1 }]);
+    expectInputError(() => normalize(raw), 'workload.jobs[0].id', '"t3" is reserved');
+  });
+
+  it('a job after stop.time would never be submitted, so it is an error', () => {
+    const raw = withField(generatedScenario(), 'workload.jobs', [{ id: 'late', at: 101, type: 'code', tokens: 1 }]);
+    expectInputError(() => normalize(raw), 'workload.jobs[0].at', 'expected at most stop.time (100 s), got 101');
+  });
+});
+
+describe('stop and warm-up', () => {
+  it('generated work needs a stop condition', () => {
+    rejects(generatedScenario(), 'stop', undefined, 'stop', 'required: expected time (seconds) or tasks');
+  });
+
+  it('stop needs time or tasks', () => {
+    rejects(generatedScenario(), 'stop', {}, 'stop', 'expected time (seconds) or tasks');
+    rejects(generatedScenario(), 'stop', { drain: true }, 'stop', 'expected time (seconds) or tasks');
+  });
+
+  it('stop limits must be positive', () => {
+    rejects(generatedScenario(), 'stop', { time: 0 }, 'stop.time', 'expected a number > 0, got 0');
+    rejects(generatedScenario(), 'stop', { tasks: 0 }, 'stop.tasks', 'expected a number >= 1, got 0');
+  });
+
+  it('drain: false without a time limit cannot be honoured', () => {
+    rejects(generatedScenario(), 'stop', { tasks: 10, drain: false }, 'stop.drain', 'drain: false needs stop.time');
+  });
+
+  it('stop.tasks counts generated tasks, so it needs arrivals', () => {
+    rejects(jobScenario(), 'stop', { tasks: 10 }, 'stop.tasks', 'counts generated tasks');
+  });
+
+  it('a warm-up as long as the run leaves nothing to measure', () => {
+    rejects(generatedScenario(), 'warmup', { time: 100 }, 'warmup.time', 'expected less than stop.time (100 s), got 100');
+    const byTasks = withField(generatedScenario(), 'stop', { tasks: 50 });
+    expectInputError(() => normalize(withField(byTasks, 'warmup', { tasks: 50 })), 'warmup.tasks', 'expected less than stop.tasks (50), got 50');
+  });
+
+  it('an empty warm-up is an error rather than a silent no-op', () => {
+    rejects(generatedScenario(), 'warmup', {}, 'warmup', 'expected time (seconds) or tasks');
+  });
+});
+
+function expectContains(text: string, part: string): void {
+  if (!text.includes(part)) throw new Error(`expected ${JSON.stringify(text)} to contain ${JSON.stringify(part)}`);
+}

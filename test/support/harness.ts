@@ -1,0 +1,711 @@
+/**
+ * A deterministic driver for engine tests, in the spirit of quinn-proto's test `Pair`: it wraps
+ * one {@link Engine}, keeps a fake clock, records every event and command, tracks the timers the
+ * engine asked for and the attempts it started, and answers `start` commands when told to.
+ *
+ * Every input goes through the harness, which drains the engine's command and event queues at
+ * once and checks on the way what it can check from the outside: an attempt is never started
+ * twice, a task never holds two live attempts (it never runs on two agents at once), no agent
+ * holds more live attempts than its capacity, timers are only cancelled while pending, aborts
+ * only name live attempts, and a late-binding strategy only ever picks an agent with a free slot
+ * (early binding: an accepting agent). A breach throws {@link HarnessInvariantError}, so in a
+ * property test every input is checked. {@link Harness.assertConservation},
+ * {@link Harness.assertLegalHistory} and {@link Harness.assertAgreement} check the rest.
+ *
+ * Randomness comes from `seedrandom`, never `Math.random`, so a test is a pure function of its
+ * seed.
+ */
+import seedrandom from 'seedrandom';
+import { hasFreeSlot, type AgentSpec, type AgentView } from '../../src/engine/agent.js';
+import { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from '../../src/engine/config.js';
+import { createEngine, type Engine, type TaskCounts } from '../../src/engine/engine.js';
+import { canTransition } from '../../src/engine/lifecycle.js';
+import type { Command, EngineEvent, Outcome, StartReport } from '../../src/engine/messages.js';
+import type { Binding, DecisionContext, FleetView, Strategy } from '../../src/engine/strategy.js';
+import { isFinal, type AgentId, type FailureReason, type TaskId, type TaskSpec, type TaskState, type TaskView } from '../../src/engine/task.js';
+import { STRATEGIES, findStrategy } from '../../src/strategies/index.js';
+
+// ------------------------------------------------------------------ factories
+
+/**
+ * A complete {@link TaskSpec} with test defaults for every field the caller leaves out.
+ * @param partial - at least the `id`; any other field overrides the default.
+ * @defaultValue type `code`, priority 2, 1000 tokens, no context; no deadline, dependencies,
+ * assignee, retries override, timeout or ttl.
+ */
+export function taskSpec(partial: Partial<TaskSpec> & { readonly id: TaskId }): TaskSpec {
+  return { type: 'code', priority: 2, tokens: 1000, contextTokens: 0, ...partial };
+}
+
+/**
+ * A complete {@link AgentSpec} with test defaults for every field the caller leaves out.
+ * @param partial - at least the `id`; any other field overrides the default.
+ * @defaultValue capacity 1, 100 tokens per second, no skills, weight equal to the capacity,
+ * no tags, no context window.
+ */
+export function agentSpec(partial: Partial<AgentSpec> & { readonly id: AgentId }): AgentSpec {
+  const capacity = partial.capacity ?? 1;
+  return { capacity, tokensPerSecond: 100, skills: {}, weight: capacity, tags: [], ...partial };
+}
+
+/** Engine settings a test may override; everything else comes from {@link defaultEngineConfig}. */
+export interface ConfigOverrides {
+  readonly binding?: Binding;
+  readonly queue?: { readonly maxDepth?: number; readonly overflow?: OverflowPolicy; readonly dispatchScanLimit?: number };
+  readonly retry?: {
+    readonly maxRetries?: number;
+    readonly backoff?: { readonly baseSeconds?: number; readonly factor?: number; readonly jitter?: number; readonly maxSeconds?: number };
+  };
+  readonly settledMemory?: number;
+}
+
+/**
+ * A fully specified {@link EngineConfig}: the defaults, deep-merged with `overrides`.
+ * @defaultValue {@link defaultEngineConfig}
+ */
+export function engineConfig(overrides: ConfigOverrides = {}): EngineConfig {
+  const base = defaultEngineConfig();
+  return {
+    binding: overrides.binding ?? base.binding,
+    queue: { ...base.queue, ...overrides.queue },
+    retry: {
+      maxRetries: overrides.retry?.maxRetries ?? base.retry.maxRetries,
+      backoff: { ...base.retry.backoff, ...overrides.retry?.backoff },
+    },
+    settledMemory: overrides.settledMemory ?? base.settledMemory,
+  };
+}
+
+/** A fresh instance of the registered strategy `name` with default parameters. */
+export function createStrategy(name: string): Strategy {
+  const definition = findStrategy(name);
+  if (definition === undefined) throw new Error(`unknown strategy ${name}; known: ${STRATEGIES.map((d) => d.name).join(', ')}`);
+  return definition.create(definition.params.parse({}));
+}
+
+// ------------------------------------------------------------------ records
+
+/** Thrown when the harness sees the engine break a rule it can check from the outside. */
+export class HarnessInvariantError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HarnessInvariantError';
+  }
+}
+
+/** A copy of one event, taken when it was polled (the engine's views are live records). */
+export interface RecordedEvent {
+  readonly kind: EngineEvent['kind'];
+  readonly time: number;
+  /** The task, for task events and `staleResult`. */
+  readonly taskId?: TaskId;
+  /** The agent, for agent events and transitions that carry one. */
+  readonly agentId?: AgentId;
+  readonly from?: TaskState;
+  readonly to?: TaskState;
+  readonly attempt?: number;
+  readonly reason?: FailureReason;
+  readonly priorityRespected?: boolean;
+  readonly quality?: number;
+  readonly setupTokens?: number;
+  readonly contextHit?: boolean | null;
+}
+
+/** A copy of one command, taken when it was polled. */
+export type RecordedCommand =
+  | { readonly kind: 'start'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number }
+  | { readonly kind: 'abort'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number; readonly reason: FailureReason }
+  | { readonly kind: 'setTimer'; readonly time: number; readonly timerId: number; readonly at: number }
+  | { readonly kind: 'cancelTimer'; readonly time: number; readonly timerId: number };
+
+/** Where an attempt the engine ordered stands, as the driver sees it. */
+export type AttemptPhase = 'ordered' | 'started' | 'finished' | 'aborted';
+
+/** One attempt the engine ordered with a `start` command. */
+export interface Attempt {
+  readonly taskId: TaskId;
+  readonly attempt: number;
+  readonly agentId: AgentId;
+  phase: AttemptPhase;
+}
+
+/** True while an attempt holds a slot on its agent. */
+function isLive(attempt: Attempt): boolean {
+  return attempt.phase === 'ordered' || attempt.phase === 'started';
+}
+
+function attemptKey(taskId: TaskId, attempt: number): string {
+  return `${taskId}#${attempt}`;
+}
+
+// ------------------------------------------------------------------ checking strategy wrapper
+
+/**
+ * Wraps a strategy to check every pick it makes (late binding: the agent has a free slot;
+ * early binding: it is accepting) and to keep a handle on the engine's decision context. It
+ * forwards every hook, and defines `admit` only when the inner strategy does, so the engine
+ * behaves exactly as with the inner strategy.
+ */
+class CheckedStrategy implements Strategy {
+  readonly name: string;
+  /** The engine's live context, once any hook has seen it. */
+  ctx: DecisionContext | undefined;
+  /** Picks that returned an agent. */
+  picks = 0;
+  readonly admit?: (task: TaskView, ctx: DecisionContext) => boolean;
+
+  constructor(private readonly inner: Strategy) {
+    this.name = inner.name;
+    if (inner.admit !== undefined) {
+      const admit = inner.admit.bind(inner);
+      this.admit = (task, ctx) => {
+        this.ctx = ctx;
+        return admit(task, ctx);
+      };
+    }
+  }
+
+  pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
+    this.ctx = ctx;
+    const picked = this.inner.pickAgent(task, ctx);
+    if (picked === undefined) return undefined;
+    this.picks++;
+    const fine = ctx.binding === 'late' ? hasFreeSlot(picked) : picked.accepting;
+    if (!fine) {
+      throw new HarnessInvariantError(
+        `strategy ${this.name} (${ctx.binding} binding) picked agent ${picked.spec.id} for task ${task.spec.id}: ` +
+          `accepting=${picked.accepting} active=${picked.active}/${picked.spec.capacity}`,
+      );
+    }
+    return picked;
+  }
+
+  onAssign(task: TaskView, agent: AgentView, ctx: DecisionContext): void {
+    this.ctx = ctx;
+    this.inner.onAssign?.(task, agent, ctx);
+  }
+
+  onSettle(task: TaskView, agent: AgentView, outcome: Outcome, ctx: DecisionContext): void {
+    this.ctx = ctx;
+    this.inner.onSettle?.(task, agent, outcome, ctx);
+  }
+
+  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
+    this.ctx = ctx;
+    this.inner.onAgentJoined?.(agent, ctx);
+  }
+
+  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
+    this.ctx = ctx;
+    this.inner.onAgentLeft?.(agent, ctx);
+  }
+}
+
+// ------------------------------------------------------------------ harness
+
+/** How to build a {@link Harness}. */
+export interface HarnessOptions {
+  /** Engine settings over {@link defaultEngineConfig}. */
+  readonly config?: ConfigOverrides;
+  /**
+   * A registered strategy name or an instance.
+   * @defaultValue `round-robin`
+   */
+  readonly strategy?: string | Strategy;
+  /** Agents that join at time 0, in order. */
+  readonly agents?: readonly (Partial<AgentSpec> & { readonly id: AgentId })[];
+  /**
+   * Seed of the strategy's and the engine's generators (two streams derived from it).
+   * @defaultValue `fleetsim-test`
+   */
+  readonly seed?: string;
+  /** Replaces the engine's generator (to pin retry jitter). */
+  readonly engineRandom?: () => number;
+  /** Replaces the strategy's generator. */
+  readonly strategyRandom?: () => number;
+}
+
+/** Outcome of a successful attempt with quality 1. */
+export const OK: Outcome = { ok: true, quality: 1 };
+
+/** The start report of a task without context. */
+export const NO_SETUP: StartReport = { setupTokens: 0, contextHit: null };
+
+/** A wrapped engine with a fake clock. See the module comment. */
+export class Harness {
+  readonly engine: Engine;
+  readonly config: EngineConfig;
+  /** The fake clock, seconds. Never decreases. */
+  now = 0;
+  /** Every event, copied when polled, in order. */
+  readonly events: RecordedEvent[] = [];
+  /** Every command, copied when polled, in order. */
+  readonly commands: RecordedCommand[] = [];
+  /** Pending timers: id to due time. */
+  readonly timers = new Map<number, number>();
+  /** Every attempt ever ordered, by `taskId#attempt`. */
+  readonly attempts = new Map<string, Attempt>();
+  /** Ids of every submitted task, in submission order. */
+  readonly submitted: TaskId[] = [];
+  /** Each task's state as the events tell it. */
+  readonly states = new Map<TaskId, TaskState>();
+  /** When each task last entered `queued`. */
+  readonly queuedSince = new Map<TaskId, number>();
+  private readonly checked: CheckedStrategy;
+  /** Start commands not yet answered, oldest first. */
+  private readonly unstarted: Attempt[] = [];
+
+  constructor(options: HarnessOptions = {}) {
+    const seed = options.seed ?? 'fleetsim-test';
+    this.config = engineConfig(options.config);
+    const inner = typeof options.strategy === 'object' ? options.strategy : createStrategy(options.strategy ?? 'round-robin');
+    this.checked = new CheckedStrategy(inner);
+    this.engine = createEngine({
+      config: this.config,
+      strategy: this.checked,
+      strategyRandom: options.strategyRandom ?? seedrandom(`${seed}/strategy`),
+      engineRandom: options.engineRandom ?? seedrandom(`${seed}/engine`),
+    });
+    for (const agent of options.agents ?? []) this.join(agent);
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Submits a task built by {@link taskSpec} at the current time. */
+  submit(partial: Partial<TaskSpec> & { readonly id: TaskId }): void {
+    const spec = taskSpec(partial);
+    this.engine.submit(this.now, spec);
+    this.submitted.push(spec.id);
+    this.drain();
+  }
+
+  /** An agent built by {@link agentSpec} joins at the current time. */
+  join(partial: Partial<AgentSpec> & { readonly id: AgentId }): void {
+    this.engine.agentJoined(this.now, agentSpec(partial));
+    this.drain();
+  }
+
+  /** An agent leaves at the current time. */
+  leave(agentId: AgentId): void {
+    this.engine.agentLeft(this.now, agentId);
+    this.drain();
+  }
+
+  /** Asks the engine to cancel a task at the current time. */
+  cancel(taskId: TaskId): void {
+    this.engine.cancel(this.now, taskId);
+    this.drain();
+  }
+
+  /** Reports that the pending `start` of `taskId` began (the task must have one). */
+  started(taskId: TaskId, report: StartReport = NO_SETUP): void {
+    const at = this.unstarted.findIndex((a) => a.taskId === taskId);
+    if (at < 0) throw new Error(`task ${taskId} has no unanswered start command`);
+    const [attempt] = this.unstarted.splice(at, 1);
+    this.answerStart(attempt!, report);
+  }
+
+  /** Reports that the started attempt of `taskId` ended with `outcome`. */
+  finish(taskId: TaskId, outcome: Outcome = OK): void {
+    const attempt = this.liveAttempt(taskId);
+    if (attempt === undefined || attempt.phase !== 'started') throw new Error(`task ${taskId} has no started attempt`);
+    this.finishAttempt(taskId, attempt.attempt, outcome);
+  }
+
+  /** Reports that the started attempt of `taskId` failed. */
+  fail(taskId: TaskId, reason: FailureReason = 'agent-error'): void {
+    this.finish(taskId, { ok: false, reason });
+  }
+
+  /**
+   * Sends `finished` for any attempt, live or not (to test stale results). The harness marks
+   * a live attempt finished; the engine decides what the result means.
+   */
+  finishAttempt(taskId: TaskId, attempt: number, outcome: Outcome): void {
+    const record = this.attempts.get(attemptKey(taskId, attempt));
+    if (record !== undefined && record.phase === 'started') record.phase = 'finished';
+    this.engine.finished(this.now, taskId, attempt, outcome);
+    this.drain();
+  }
+
+  /** Sends `started` for any attempt, answered or not (to test stale starts). */
+  startAttempt(taskId: TaskId, attempt: number, report: StartReport = NO_SETUP): void {
+    const record = this.attempts.get(attemptKey(taskId, attempt));
+    const at = record === undefined ? -1 : this.unstarted.indexOf(record);
+    if (at >= 0) {
+      this.unstarted.splice(at, 1);
+      this.answerStart(record!, report);
+      return;
+    }
+    this.engine.started(this.now, taskId, attempt, report);
+    this.drain();
+  }
+
+  /** Moves the clock forward by `seconds`, firing every timer that falls due on the way. */
+  advance(seconds: number): void {
+    this.advanceTo(this.now + seconds);
+  }
+
+  /** Moves the clock to `time`, firing due timers in (due time, id) order at their due times. */
+  advanceTo(time: number): void {
+    if (time < this.now) throw new Error(`advanceTo(${time}) is before now (${this.now})`);
+    for (let fired = 0; ; fired++) {
+      if (fired > 100_000) throw new Error('advanceTo: more than 100000 timers fired; a timer loop?');
+      const next = this.nextTimer();
+      if (next === undefined || next.at > time) break;
+      this.fire(next.timerId, next.at);
+    }
+    this.now = time;
+  }
+
+  /** Fires the earliest pending timer at its due time; false when none is pending. */
+  fireNextTimer(): boolean {
+    const next = this.nextTimer();
+    if (next === undefined) return false;
+    this.fire(next.timerId, next.at);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- driving
+
+  /** Answers the oldest unanswered `start` command; false when there was none. */
+  step(): boolean {
+    const attempt = this.unstarted.shift();
+    if (attempt === undefined) return false;
+    this.answerStart(attempt, NO_SETUP);
+    return true;
+  }
+
+  /** Steps until no `start` command is pending. */
+  drive(): void {
+    while (this.step()) {
+      // step() answers one start; an answer never orders another start, so this ends.
+    }
+  }
+
+  /** Like {@link drive}, but throws after `max` steps instead of spinning forever. */
+  driveBounded(max = 100): void {
+    for (let steps = 0; this.unstarted.length > 0; steps++) {
+      if (steps >= max) throw new Error(`driveBounded: still ${this.unstarted.length} start(s) pending after ${max} steps`);
+      this.step();
+    }
+  }
+
+  /**
+   * Runs until nothing can happen: answers every start, finishes every started attempt with
+   * `outcome` (one per round, oldest first), and fires the next timer when nothing else is
+   * left. Throws after `maxRounds` rounds.
+   */
+  runUntilQuiet(outcome: Outcome = OK, maxRounds = 10_000): void {
+    for (let round = 0; ; round++) {
+      if (round >= maxRounds) throw new Error(`runUntilQuiet: not quiet after ${maxRounds} rounds`);
+      this.driveBounded(Number.MAX_SAFE_INTEGER);
+      const running = this.liveAttempts().find((a) => a.phase === 'started');
+      if (running !== undefined) {
+        this.finishAttempt(running.taskId, running.attempt, outcome);
+        continue;
+      }
+      if (!this.fireNextTimer()) return;
+    }
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** The task's state as the events tell it (also for settled tasks), or undefined. */
+  state(taskId: TaskId): TaskState | undefined {
+    return this.states.get(taskId);
+  }
+
+  /** The transitions of one task, in order. */
+  transitions(taskId: TaskId): RecordedEvent[] {
+    return this.events.filter((e) => e.kind === 'transition' && e.taskId === taskId);
+  }
+
+  /** `from->to` strings of one task's transitions, for readable assertions. */
+  path(taskId: TaskId): string[] {
+    return this.transitions(taskId).map((e) => `${e.from}->${e.to}`);
+  }
+
+  /** The last transition of a task (its reason, agent…). */
+  lastTransition(taskId: TaskId): RecordedEvent | undefined {
+    return this.transitions(taskId).at(-1);
+  }
+
+  /** Events of a kind. */
+  eventsOf(kind: EngineEvent['kind']): RecordedEvent[] {
+    return this.events.filter((e) => e.kind === kind);
+  }
+
+  /** Commands of a kind. */
+  commandsOf<K extends RecordedCommand['kind']>(kind: K): Extract<RecordedCommand, { kind: K }>[] {
+    return this.commands.filter((c): c is Extract<RecordedCommand, { kind: K }> => c.kind === kind);
+  }
+
+  /** Attempts holding a slot (ordered or started), oldest first. */
+  liveAttempts(): Attempt[] {
+    return [...this.attempts.values()].filter(isLive);
+  }
+
+  /** The live attempt of a task, if any. */
+  liveAttempt(taskId: TaskId): Attempt | undefined {
+    return this.liveAttempts().find((a) => a.taskId === taskId);
+  }
+
+  /** Ids of tasks whose start is not answered yet. */
+  pendingStarts(): TaskId[] {
+    return this.unstarted.map((a) => a.taskId);
+  }
+
+  /** The agent that holds a task's live attempt, if any. */
+  agentOf(taskId: TaskId): AgentId | undefined {
+    return this.liveAttempt(taskId)?.agentId;
+  }
+
+  /** The engine's view of an agent, by id. */
+  agent(agentId: AgentId): AgentView {
+    const agent = this.engine.agents.find((a) => a.spec.id === agentId);
+    if (agent === undefined) throw new Error(`unknown agent ${agentId}`);
+    return agent;
+  }
+
+  /** Live task ids as the events tell it. */
+  liveIds(): TaskId[] {
+    return this.submitted.filter((id) => !isFinal(this.states.get(id)!));
+  }
+
+  /** Strategy picks that returned an agent. */
+  get picks(): number {
+    return this.checked.picks;
+  }
+
+  /** The fleet as the strategy sees it, once any strategy hook ran. */
+  get fleet(): FleetView | undefined {
+    return this.checked.ctx?.fleet;
+  }
+
+  // ---------------------------------------------------------------- assertions
+
+  /**
+   * Conservation (DESIGN.md section 2): submitted = completed + deadLettered + expired +
+   * cancelled + rejected + inFlight; inFlight equals the number of live tasks (the engine's and
+   * the events'); and each final-state count equals the number of transitions into that state.
+   */
+  assertConservation(): TaskCounts {
+    const counts = this.engine.counts();
+    const sum = counts.completed + counts.deadLettered + counts.expired + counts.cancelled + counts.rejected + counts.inFlight;
+    check(counts.submitted === sum, `conservation: submitted ${counts.submitted} != final + in flight ${sum} (${JSON.stringify(counts)})`);
+    check(counts.submitted === this.submitted.length, `submitted ${counts.submitted} != harness submissions ${this.submitted.length}`);
+    const live = [...this.engine.liveTasks()].length;
+    check(counts.inFlight === live, `inFlight ${counts.inFlight} != live tasks ${live}`);
+    check(counts.inFlight === this.liveIds().length, `inFlight ${counts.inFlight} != live tasks by events ${this.liveIds().length}`);
+    const into = (state: TaskState): number => this.events.filter((e) => e.kind === 'transition' && e.to === state).length;
+    const expected: [keyof TaskCounts, TaskState][] = [
+      ['completed', 'completed'], ['deadLettered', 'dead-lettered'], ['expired', 'expired'], ['cancelled', 'cancelled'], ['rejected', 'rejected'],
+    ];
+    for (const [field, state] of expected) {
+      check(counts[field] === into(state), `counts.${field} ${counts[field]} != transitions to ${state} ${into(state)}`);
+    }
+    check(this.eventsOf('submitted').length === counts.submitted, 'one submitted event per submission');
+    return counts;
+  }
+
+  /**
+   * Every transition event starts where the task's previous one ended (the first from
+   * `created`, after its `submitted` event), is allowed by the lifecycle, and no task moves
+   * after a final state.
+   */
+  assertLegalHistory(): void {
+    const last = new Map<TaskId, TaskState>();
+    for (const [i, event] of this.events.entries()) {
+      if (event.kind === 'submitted') {
+        check(!last.has(event.taskId!), `event ${i}: task ${event.taskId} submitted twice`);
+        last.set(event.taskId!, 'created');
+        continue;
+      }
+      if (event.kind !== 'transition') continue;
+      const previous = last.get(event.taskId!);
+      check(previous !== undefined, `event ${i}: transition of task ${event.taskId} before its submitted event`);
+      check(event.from === previous, `event ${i}: task ${event.taskId} moved from ${event.from}, but was ${previous}`);
+      check(canTransition(event.from!, event.to!), `event ${i}: illegal transition of task ${event.taskId}: ${event.from} -> ${event.to}`);
+      last.set(event.taskId!, event.to!);
+    }
+  }
+
+  /**
+   * The engine's state agrees with what the driver saw: each live task's state matches its
+   * events; `assigned` holds exactly one ordered attempt and `running` one started attempt, with
+   * the engine's attempt number and agent, and no other state holds a live attempt; each agent's
+   * `active` equals its live attempts, is within capacity, and is 0 once it left; under early
+   * binding each agent's `queued` counts the queued tasks it holds; the fleet's free slots and
+   * queued tasks match.
+   */
+  assertAgreement(): void {
+    const agents = this.engine.agents;
+    const liveByTask = new Map(this.liveAttempts().map((a) => [a.taskId, a]));
+    let queued = 0;
+    const queuedOn = new Array<number>(agents.length).fill(0);
+    for (const task of this.engine.liveTasks()) {
+      const id = task.spec.id;
+      check(this.states.get(id) === task.state, `task ${id}: engine says ${task.state}, events say ${this.states.get(id)}`);
+      const attempt = liveByTask.get(id);
+      if (task.state === 'assigned' || task.state === 'running') {
+        const phase = task.state === 'assigned' ? 'ordered' : 'started';
+        check(attempt !== undefined && attempt.phase === phase, `task ${id} is ${task.state} but its live attempt is ${attempt?.phase ?? 'missing'}`);
+        check(attempt!.attempt === task.attempt, `task ${id}: engine attempt ${task.attempt}, driver attempt ${attempt!.attempt}`);
+        check(agents[task.agentIndex]?.spec.id === attempt!.agentId, `task ${id}: engine agent index ${task.agentIndex}, driver agent ${attempt!.agentId}`);
+      } else {
+        check(attempt === undefined, `task ${id} is ${task.state} yet attempt ${attempt?.attempt} is still live on ${attempt?.agentId}`);
+      }
+      if (task.state === 'queued') {
+        queued++;
+        if (this.config.binding === 'early' && task.agentIndex >= 0) queuedOn[task.agentIndex]!++;
+      }
+    }
+    for (const a of liveByTask.values()) check(this.engine.task(a.taskId) !== undefined, `attempt ${a.taskId}#${a.attempt} is live but its task is not`);
+    let freeSlots = 0;
+    for (const agent of agents) {
+      const live = this.liveAttempts().filter((a) => a.agentId === agent.spec.id).length;
+      check(agent.active === live, `agent ${agent.spec.id}: active ${agent.active} != live attempts ${live}`);
+      check(agent.active <= agent.spec.capacity, `agent ${agent.spec.id}: active ${agent.active} > capacity ${agent.spec.capacity}`);
+      if (!agent.accepting) check(agent.active === 0, `agent ${agent.spec.id} left but holds ${agent.active} task(s)`);
+      if (agent.accepting) freeSlots += agent.spec.capacity - agent.active;
+      const expectedQueued = this.config.binding === 'early' ? queuedOn[agent.index]! : 0;
+      check(agent.queued === expectedQueued, `agent ${agent.spec.id}: queued ${agent.queued} != ${expectedQueued}`);
+    }
+    const fleet = this.fleet;
+    if (fleet !== undefined) {
+      check(fleet.freeSlots === freeSlots, `fleet.freeSlots ${fleet.freeSlots} != ${freeSlots}`);
+      check(fleet.queuedTasks === queued, `fleet.queuedTasks ${fleet.queuedTasks} != queued tasks ${queued}`);
+    }
+  }
+
+  /** Every check: conservation, legal history, agreement. */
+  assertAll(): void {
+    this.assertConservation();
+    this.assertLegalHistory();
+    this.assertAgreement();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private answerStart(attempt: Attempt, report: StartReport): void {
+    if (attempt.phase === 'ordered') attempt.phase = 'started';
+    this.engine.started(this.now, attempt.taskId, attempt.attempt, report);
+    this.drain();
+  }
+
+  private nextTimer(): { timerId: number; at: number } | undefined {
+    let best: { timerId: number; at: number } | undefined;
+    for (const [timerId, at] of this.timers) {
+      if (best === undefined || at < best.at || (at === best.at && timerId < best.timerId)) best = { timerId, at };
+    }
+    return best;
+  }
+
+  private fire(timerId: number, at: number): void {
+    this.timers.delete(timerId);
+    this.now = Math.max(this.now, at);
+    this.engine.timerFired(this.now, timerId);
+    this.drain();
+  }
+
+  /** Drains both output queues, recording and checking each message. */
+  private drain(): void {
+    for (let i = 0; ; i++) {
+      check(i < 1_000_000, 'drain: more than a million messages from one input');
+      const command = this.engine.pollCommand();
+      const event = this.engine.pollEvent();
+      if (command === undefined && event === undefined) return;
+      if (command !== undefined) this.onCommand(command);
+      if (event !== undefined) this.onEvent(event);
+    }
+  }
+
+  private onCommand(command: Command): void {
+    const time = this.now;
+    switch (command.kind) {
+      case 'start': {
+        const taskId = command.task.spec.id;
+        const key = attemptKey(taskId, command.attempt);
+        check(!this.attempts.has(key), `attempt ${key} was ordered twice`);
+        const other = this.liveAttempt(taskId);
+        check(other === undefined, `task ${taskId} ordered on ${command.agent.spec.id} while attempt ${other?.attempt} is live on ${other?.agentId}`);
+        const agentId = command.agent.spec.id;
+        const load = this.liveAttempts().filter((a) => a.agentId === agentId).length;
+        check(load < command.agent.spec.capacity, `agent ${agentId} ordered a task beyond its capacity ${command.agent.spec.capacity}`);
+        check(command.agent.accepting, `agent ${agentId} ordered a task after it left`);
+        const attempt: Attempt = { taskId, attempt: command.attempt, agentId, phase: 'ordered' };
+        this.attempts.set(key, attempt);
+        this.unstarted.push(attempt);
+        this.commands.push({ kind: 'start', time, taskId, agentId, attempt: command.attempt });
+        return;
+      }
+      case 'abort': {
+        const key = attemptKey(command.taskId, command.attempt);
+        const attempt = this.attempts.get(key);
+        check(attempt !== undefined && isLive(attempt), `abort of attempt ${key}, which is ${attempt?.phase ?? 'unknown'}`);
+        check(attempt!.agentId === command.agentId, `abort of ${key} names agent ${command.agentId}, it runs on ${attempt!.agentId}`);
+        attempt!.phase = 'aborted';
+        const at = this.unstarted.indexOf(attempt!);
+        if (at >= 0) this.unstarted.splice(at, 1);
+        this.commands.push({ kind: 'abort', time, taskId: command.taskId, agentId: command.agentId, attempt: command.attempt, reason: command.reason });
+        return;
+      }
+      case 'setTimer':
+        check(!this.timers.has(command.timerId), `timer ${command.timerId} set twice`);
+        check(command.at >= this.now, `timer ${command.timerId} set in the past (${command.at} < ${this.now})`);
+        this.timers.set(command.timerId, command.at);
+        this.commands.push({ kind: 'setTimer', time, timerId: command.timerId, at: command.at });
+        return;
+      case 'cancelTimer':
+        check(this.timers.has(command.timerId), `cancel of timer ${command.timerId}, which is not pending`);
+        this.timers.delete(command.timerId);
+        this.commands.push({ kind: 'cancelTimer', time, timerId: command.timerId });
+        return;
+      default: {
+        const unreachable: never = command;
+        throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private onEvent(event: EngineEvent): void {
+    switch (event.kind) {
+      case 'submitted':
+        this.states.set(event.task.spec.id, 'created');
+        this.events.push({ kind: 'submitted', time: event.time, taskId: event.task.spec.id });
+        return;
+      case 'transition': {
+        const taskId = event.task.spec.id;
+        this.states.set(taskId, event.to);
+        if (event.to === 'queued') this.queuedSince.set(taskId, event.time);
+        this.events.push({
+          kind: 'transition', time: event.time, taskId, agentId: event.agent?.spec.id, from: event.from, to: event.to,
+          attempt: event.attempt, reason: event.reason, priorityRespected: event.priorityRespected, quality: event.quality,
+          setupTokens: event.setupTokens, contextHit: event.contextHit,
+        });
+        return;
+      }
+      case 'agentJoined':
+      case 'agentLeft':
+        this.events.push({ kind: event.kind, time: event.time, agentId: event.agent.spec.id });
+        return;
+      case 'staleResult':
+        this.events.push({ kind: 'staleResult', time: event.time, taskId: event.taskId, attempt: event.attempt });
+        return;
+      default: {
+        const unreachable: never = event;
+        throw new Error(`unknown event ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+}
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new HarnessInvariantError(message);
+}
+
+/** One line per recorded event, for comparing two runs. */
+export function eventLog(harness: Harness): string[] {
+  return harness.events.map((e) => JSON.stringify(e));
+}

@@ -1,0 +1,117 @@
+/**
+ * The simulator against queueing theory. Each case runs R independent replications; the
+ * simulated mean wait must lie within the 99.9% confidence interval of the theoretical value
+ * (t quantile × s/√R), and that interval must be narrow (a few per cent of the value) so the
+ * check has the power to fail. Seeds are fixed: the result is the same on every run.
+ */
+import { describe, expect, it } from 'vitest';
+import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { parseScenario } from '../../src/scenario/load.js';
+import { runExperiment } from '../../src/sim/experiment.js';
+import { erlangC, mg1MeanWait, mmcMeanWait } from './theory.js';
+
+/** Student t 0.9995 quantiles (two-sided 99.9%) for df = R − 1. */
+const T_999: Record<number, number> = { 9: 4.781, 11: 4.437, 15: 4.073, 19: 3.883 };
+
+interface Check {
+  readonly waits: number[];
+  readonly theory: number;
+}
+
+function meanWaits(yaml: string): number[] {
+  const scenario = parseScenario(yaml, 'validation.yaml');
+  const result = runExperiment(scenario);
+  return result.results[0]!.perReplication.map((run) => run.wait.mean!);
+}
+
+function expectWithinCi({ waits, theory }: Check, maxRelativeHalfWidth: number): void {
+  const halfWidth = (T_999[waits.length - 1]! * sampleStandardDeviation(waits)) / Math.sqrt(waits.length);
+  expect(halfWidth / theory, 'the interval is narrow enough for the check to mean something').toBeLessThan(maxRelativeHalfWidth);
+  expect(Math.abs(mean(waits) - theory), `simulated ${mean(waits)} vs theory ${theory} ± ${halfWidth}`).toBeLessThan(halfWidth);
+}
+
+function idealFleet(agents: number, speed: number, binding: 'late' | 'early'): string {
+  return `
+engine: { binding: ${binding} }
+agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
+agents:
+  - pool: server
+    count: ${agents}
+    capacity: 1
+    speed: ${speed}
+    skills: { job: 1 }`;
+}
+
+describe('M/M/c against Erlang C', () => {
+  const cases = [
+    { servers: 1, load: 0.5 },
+    { servers: 2, load: 0.7 },
+    { servers: 4, load: 0.8 },
+    { servers: 10, load: 0.9 },
+  ];
+  it('erlangC matches published values', () => {
+    // Textbook values: C(2, 1) = 1/3; C(1, a) = a.
+    expect(erlangC(2, 1)).toBeCloseTo(1 / 3, 12);
+    expect(erlangC(1, 0.6)).toBeCloseTo(0.6, 12);
+  });
+  for (const { servers, load } of cases) {
+    it(`mean wait of M/M/${servers} at load ${load} matches Erlang C`, () => {
+      const rate = load * servers; // service rate 1 per second: tokens mean 100 at 100 tokens/s
+      const yaml = `
+name: mmc-${servers}-${load}
+seed: 11
+replications: 10
+warmup: { time: 2000 }
+stop: { time: 60000 }
+${idealFleet(servers, 100, 'late')}
+workload:
+  arrivals: { process: poisson, rate: ${rate} }
+  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
+strategies: [least-connections]`;
+      expectWithinCi({ waits: meanWaits(yaml), theory: mmcMeanWait(servers, rate, 1) }, 0.08);
+    });
+  }
+});
+
+describe('random routing with early binding against M/M/1', () => {
+  it('each of 4 agents behaves as an M/M/1 queue at the per-agent load', () => {
+    const perAgentLoad = 0.6;
+    const yaml = `
+name: random-early
+seed: 5
+replications: 10
+warmup: { time: 2000 }
+stop: { time: 60000 }
+${idealFleet(4, 100, 'early')}
+workload:
+  arrivals: { process: poisson, rate: ${4 * perAgentLoad} }
+  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
+strategies: [random]`;
+    // Random splitting of a Poisson stream gives independent Poisson streams of rate λ/4.
+    expectWithinCi({ waits: meanWaits(yaml), theory: mmcMeanWait(1, perAgentLoad, 1) }, 0.08);
+  });
+});
+
+describe('M/G/1 against Pollaczek–Khinchine', () => {
+  const oneServer = (tokens: string, rate: number): string => `
+name: mg1
+seed: 17
+replications: 10
+warmup: { time: 2000 }
+stop: { time: 60000 }
+${idealFleet(1, 100, 'late')}
+workload:
+  arrivals: { process: poisson, rate: ${rate} }
+  tasks: [{ type: job, tokens: ${tokens} }]
+strategies: [round-robin]`;
+
+  it('constant task sizes (M/D/1) at load 0.7', () => {
+    const theory = mg1MeanWait(0.7, 1, 1);
+    expectWithinCi({ waits: meanWaits(oneServer('{ dist: constant, value: 100 }', 0.7)), theory }, 0.08);
+  });
+
+  it('lognormal task sizes (mean 1 s, sd 1.5 s) at load 0.6', () => {
+    const theory = mg1MeanWait(0.6, 1, 1.5 ** 2 + 1);
+    expectWithinCi({ waits: meanWaits(oneServer('{ dist: lognormal, mean: 100, sd: 150 }', 0.6)), theory }, 0.1);
+  });
+});
