@@ -29,26 +29,12 @@ interface RunArgs {
   events?: string;
 }
 
-function integerFlag(name: string, value: number | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min) {
-    throw new InputError('command line', `--${name}`, `expected an integer >= ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function strategyList(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (names.length === 0) throw new InputError('command line', '--strategy', 'expected a comma-separated list of strategy names');
-  return names;
-}
-
 function runCommand(args: RunArgs): void {
+  // The loader validates the overrides (and names the flag in its error).
   const scenario = loadScenario(args.scenario, {
-    seed: integerFlag('seed', args.seed, 0),
-    replications: integerFlag('replications', args.replications, 1),
-    strategies: strategyList(args.strategy),
+    seed: args.seed,
+    replications: args.replications,
+    strategies: args.strategy?.split(','),
   });
   let events: EventLogWriter | undefined;
   if (args.events !== undefined) {

@@ -8,21 +8,23 @@ import type { FinalTaskState, TaskId } from './task.js';
 /** Remembers the final state of at most `capacity` settled tasks. */
 export class SettledMemory {
   private readonly states = new Map<TaskId, FinalTaskState>();
-  private readonly order: (TaskId | undefined)[];
+  // Grows to `capacity` as ids arrive, then is reused as a ring.
+  private readonly order: TaskId[] = [];
   private next = 0;
 
   /** @param capacity - ids remembered; 0 remembers none. */
   constructor(private readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 0) throw new Error(`settled memory capacity must be an integer >= 0, got ${capacity}`);
-    this.order = new Array(capacity);
   }
 
   /** Records that `id` settled in `state`, forgetting the oldest id when full. */
   add(id: TaskId, state: FinalTaskState): void {
     if (this.capacity === 0) return;
-    const evicted = this.order[this.next];
-    if (evicted !== undefined) this.states.delete(evicted);
-    this.order[this.next] = id;
+    if (this.order.length < this.capacity) this.order.push(id);
+    else {
+      this.states.delete(this.order[this.next]!);
+      this.order[this.next] = id;
+    }
     this.next = (this.next + 1) % this.capacity;
     this.states.set(id, state);
   }

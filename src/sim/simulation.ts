@@ -110,8 +110,11 @@ export function runSimulation(options: RunOptions): RunResult {
   drainOutputs();
   for (const job of scenario.workload.jobs) if (job.atSeconds <= stopTime) heap.push(job.atSeconds, JOB, job);
   let generated = 0;
-  const firstArrival = stopTasks > 0 ? clock.next(0) : Number.POSITIVE_INFINITY;
-  if (firstArrival <= stopTime) heap.push(firstArrival, ARRIVAL, undefined);
+  const scheduleArrival = (at: number): void => {
+    // `at` is Infinity when arrivals are over; with no stop time, Infinity <= stopTime holds too.
+    if (at < Number.POSITIVE_INFINITY && at <= stopTime) heap.push(at, ARRIVAL, undefined);
+  };
+  if (stopTasks > 0) scheduleArrival(clock.next(0));
 
   let events = 0;
   while (heap.size > 0) {
@@ -124,8 +127,7 @@ export function runSimulation(options: RunOptions): RunResult {
     switch (kind) {
       case ARRIVAL: {
         engine.submit(now, factory.create(generated++, now));
-        const next = generated < stopTasks ? clock.next(now) : Number.POSITIVE_INFINITY;
-        if (next <= stopTime) heap.push(next, ARRIVAL, undefined);
+        if (generated < stopTasks) scheduleArrival(clock.next(now));
         break;
       }
       case FINISH: {
