@@ -133,14 +133,14 @@ export class MetricsCollector {
     const capacitySlotSeconds = this.capacitySlotSeconds + this.capacity * (endTimeSeconds - this.capacitySince);
     return {
       tasks: this.taskCounts(),
-      latency: latencyMetrics(this.latencies.sorted()),
-      wait: waitMetrics(this.waits.sorted()),
+      latency: latencyMetrics(this.latencies.values()),
+      wait: waitMetrics(this.waits.values()),
       gini: { tasks: gini(this.agentCompleted), tokens: gini(this.agentTokens) },
       jain: { tasks: jain(this.agentCompleted), tokens: jain(this.agentTokens) },
       deadlineSuccess: this.deadlineSuccess(endTimeSeconds),
       contextWaste: ratio(this.setupTokens, this.setupTokens + this.workTokens),
       contextHitRate: ratio(this.contextHits, this.contextKnown),
-      quality: qualityMetrics(this.qualities.sorted()),
+      quality: qualityMetrics(this.qualities.values()),
       priorityRespect: ratio(this.assignmentsRespected, this.assignments),
       utilization: windowSeconds > 0 ? ratio(busySlotSeconds, capacitySlotSeconds) : null,
       throughput: windowSeconds > 0 ? this.completed / windowSeconds : null,

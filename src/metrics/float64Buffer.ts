@@ -21,13 +21,9 @@ export class Float64Buffer {
     this.data[this.length++] = value;
   }
 
-  /**
-   * The values sorted ascending, as a view into the buffer (no copy). Sorting in place is safe
-   * because the buffer is a multiset: later pushes do not care about order.
-   */
-  sorted(): Float64Array {
-    // Typed-array sort is numeric (unlike Array.prototype.sort without a comparator).
-    return this.data.subarray(0, this.length).sort();
+  /** The values in push order, as a view into the buffer (no copy; valid until the next push). */
+  values(): Float64Array {
+    return this.data.subarray(0, this.length);
   }
 
   /** Number of values strictly below `limit`. */
