@@ -3,7 +3,8 @@
  * strategy and replication it belongs to. Buffered, written synchronously so that the
  * simulation loop stays synchronous.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { EngineEvent } from '../engine/messages.js';
 import { eventRecord } from '../engine/eventRecord.js';
 
@@ -15,8 +16,9 @@ export class EventLogWriter {
   private buffer: string[] = [];
   private bufferedChars = 0;
 
-  /** Opens (truncates) `file`; throws the file system's error if it cannot. */
+  /** Opens (truncates) `file`, creating its directory; throws the file system's error if it cannot. */
   constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
     this.fd = openSync(file, 'w');
   }
 

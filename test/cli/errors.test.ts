@@ -89,7 +89,9 @@ describe('bad input on the command line', () => {
   });
 
   it('an unwritable events file names the file', () => {
-    expectInputError(runCli('run', scenarioFile(VALID), '--events', '/nonexistent-dir/x.jsonl'), '/nonexistent-dir/x.jsonl');
+    // Its would-be directory is a regular file, so neither mkdir nor open can succeed.
+    const blocked = `${scenarioFile(VALID)}/events.jsonl`;
+    expectInputError(runCli('run', scenarioFile(VALID), '--events', blocked), blocked);
   });
 
   it('no command is an input error', () => {

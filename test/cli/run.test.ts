@@ -76,6 +76,14 @@ describe('fleetsim run', () => {
     expect(submissions.get('round-robin/1')).not.toEqual(rep0[0]);
   });
 
+  it('creates the directories of --out and --events as needed', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fleetsim-')), 'nested', 'report');
+    const run = runCli('run', 'scenarios/hoarding.yaml', '--replications', '1', '--out', dir, '--events', join(dir, 'events', 'log.jsonl'));
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'events', 'log.jsonl'), 'utf8').length).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'summary.json'), 'utf8')).toContain('"scenario": "one-agent-hoards"');
+  });
+
   it('writes summary.json into --out', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'fleetsim-')), 'report');
     const run = runCli('run', 'scenarios/hoarding.yaml', '--replications', '2', '--out', dir, '--json');
