@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NO_RESIDENT_KEYS, type AgentSpec, type AgentView } from '../../src/engine/agent.js';
+import { idleAgentView } from '../support/views.js';
 import type { TaskSpec, TaskView } from '../../src/engine/task.js';
 import { SimAgent, type AttemptPlan } from '../../src/sim/agentModel.js';
 import { outcomeStreams, type OutcomeStreams } from '../../src/sim/random.js';
@@ -66,18 +67,7 @@ function makeAgent(options: AgentOptions = {}): { readonly sim: SimAgent; readon
     ...(options.windowTokens === undefined ? {} : { contextWindowTokens: options.windowTokens }),
   };
   const config: SimAgentConfig = { spec, failureRate: options.failureRate ?? 0, model: options.model ?? idealModel() };
-  const view: AgentView = {
-    spec,
-    index: 0,
-    accepting: true,
-    active: 0,
-    queued: 0,
-    outstandingTokens: 0,
-    contextUtilization: 0,
-    residentKeys: NO_RESIDENT_KEYS,
-    observedAt: 0,
-    completed: 0,
-  };
+  const view: AgentView = idleAgentView(spec);
   return { sim: new SimAgent(config), view };
 }
 

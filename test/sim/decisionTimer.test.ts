@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NO_RESIDENT_KEYS, type AgentView } from '../../src/engine/agent.js';
+import type { AgentView } from '../../src/engine/agent.js';
+import { idleAgentView } from '../support/views.js';
 import type { Outcome } from '../../src/engine/messages.js';
 import type { DecisionContext, Strategy } from '../../src/engine/strategy.js';
 import type { TaskView } from '../../src/engine/task.js';
@@ -7,18 +8,7 @@ import { DecisionTimer } from '../../src/sim/decisionTimer.js';
 
 /** An idle agent view at fleet position `index`, with one slot and 100 tokens/s. */
 function agentView(index: number): AgentView {
-  return {
-    spec: { id: `a${index}`, capacity: 1, tokensPerSecond: 100, skills: {}, weight: 1, tags: [] },
-    index,
-    accepting: true,
-    active: 0,
-    queued: 0,
-    outstandingTokens: 0,
-    contextUtilization: 0,
-    residentKeys: NO_RESIDENT_KEYS,
-    observedAt: 0,
-    completed: 0,
-  };
+  return idleAgentView({ id: `a${index}`, capacity: 1, tokensPerSecond: 100, skills: {}, weight: 1, tags: [] }, index);
 }
 
 /** A queued task view with test defaults (type `code`, priority 2, 1000 tokens). */

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import { NO_RESIDENT_KEYS, hasFreeSlot, type AgentView } from '../../src/engine/agent.js';
+import { hasFreeSlot, type AgentView } from '../../src/engine/agent.js';
+import { idleAgentView } from '../support/views.js';
 import type { Binding, DecisionContext, Strategy } from '../../src/engine/strategy.js';
 import type { TaskView } from '../../src/engine/task.js';
 import { STRATEGIES, findStrategy, strategyNames } from '../../src/strategies/index.js';
@@ -24,10 +25,9 @@ interface AgentShape {
 /** An agent view as the engine would show it, built by hand. */
 function agentView(index: number, shape: Partial<AgentShape> = {}): AgentView {
   const capacity = shape.capacity ?? 1;
-  return {
-    spec: agentSpec({ id: `a${index}`, capacity }), index, accepting: shape.accepting ?? true, active: shape.active ?? 0,
-    queued: shape.queued ?? 0, outstandingTokens: 0, contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS, observedAt: 0, completed: 0,
-  };
+  return idleAgentView(agentSpec({ id: `a${index}`, capacity }), index, {
+    accepting: shape.accepting ?? true, active: shape.active ?? 0, queued: shape.queued ?? 0,
+  });
 }
 
 /** A queued task view, built by hand. */

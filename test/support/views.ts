@@ -1,0 +1,12 @@
+/**
+ * Hand-built views for tests that call strategies or the agent model without an engine.
+ */
+import { NO_RESIDENT_KEYS, type AgentSpec, type AgentView } from '../../src/engine/agent.js';
+
+/** An idle, accepting agent view of `spec` at fleet position `index`; `load` overrides fields. */
+export function idleAgentView(spec: AgentSpec, index = 0, load: Partial<Omit<AgentView, 'spec' | 'index'>> = {}): AgentView {
+  return {
+    spec, index, accepting: true, active: 0, queued: 0, outstandingTokens: 0,
+    contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS, observedAt: 0, completed: 0, ...load,
+  };
+}
