@@ -20,3 +20,6 @@ export type { Scenario } from './scenario/types.js';
 export { runSimulation, type RunOptions, type RunResult } from './sim/simulation.js';
 export { runExperiment, type ExperimentResult, type StrategyResult } from './sim/experiment.js';
 export type { RunMetrics, Summary } from './metrics/types.js';
+export { MetricsCollector, type CollectorOptions } from './metrics/collector.js';
+export { summarize } from './metrics/summary.js';
+export { gini, jain } from './metrics/inequality.js';

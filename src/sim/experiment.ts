@@ -43,7 +43,7 @@ export interface ExperimentResult {
 export interface ExperimentOptions {
   /** Receives every engine event of every run, with the run it belongs to. */
   readonly onEvent?: (strategy: string, replication: number, event: EngineEvent) => void;
-  /** Called after each run with the runs done and the total. */
+  /** Called during and after each run with the runs done (fractional mid-run) and the total. */
   readonly onProgress?: (done: number, total: number) => void;
   /** Time one routing decision in this many. @defaultValue 64 */
   readonly decisionSampleEvery?: number;
@@ -53,14 +53,17 @@ export interface ExperimentOptions {
 export function runExperiment(scenario: Scenario, options: ExperimentOptions = {}): ExperimentResult {
   const total = scenario.strategies.length * scenario.replications;
   let done = 0;
-  const results = scenario.strategies.map((choice) => {
-    const result = runStrategy(scenario, choice, options, () => options.onProgress?.(++done, total));
-    return result;
-  });
+  const progress = (fraction: number): void => options.onProgress?.(done + fraction, total);
+  const results = scenario.strategies.map((choice) =>
+    runStrategy(scenario, choice, options, progress, () => options.onProgress?.(++done, total)),
+  );
   return { scenario: scenario.name, seed: scenario.seed, replications: scenario.replications, results };
 }
 
-function runStrategy(scenario: Scenario, choice: StrategyChoice, options: ExperimentOptions, progress: () => void): StrategyResult {
+function runStrategy(
+  scenario: Scenario, choice: StrategyChoice, options: ExperimentOptions,
+  duringRun: (fraction: number) => void, afterRun: () => void,
+): StrategyResult {
   const timer = new DecisionTimer(options.decisionSampleEvery ?? 64);
   const runs: RunMetrics[] = [];
   let wallSeconds = 0;
@@ -72,12 +75,13 @@ function runStrategy(scenario: Scenario, choice: StrategyChoice, options: Experi
       strategy: choice,
       replication,
       decisionTimer: timer,
+      onProgress: duringRun,
       onEvent: onEvent === undefined ? undefined : (event) => onEvent(choice.label, replication, event),
     });
     runs.push(run.metrics);
     wallSeconds += run.timing.wallSeconds;
     submitted += run.counts.submitted;
-    progress();
+    afterRun();
   }
   const summary = summarize(runs);
   return {

@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly replication: number;
   /** Receives every engine event in order (for `--events`). */
   readonly onEvent?: (event: EngineEvent) => void;
+  /** Called every 65,536 events with the share of the run done, in [0, 1] (for progress bars). */
+  readonly onProgress?: (fractionDone: number) => void;
   /** Shared decision timer, so that timings can be pooled over replications. */
   readonly decisionTimer?: DecisionTimer;
 }
@@ -145,6 +147,9 @@ export function runSimulation(options: RunOptions): RunResult {
         throw new Error(`unknown heap entry kind ${kind}`);
     }
     drainOutputs();
+    if ((events & 0xffff) === 0 && options.onProgress !== undefined) {
+      options.onProgress(Math.min(1, Math.max(generated / stopTasks, now / stopTime)));
+    }
   }
 
   const endTimeSeconds = drain || stopTime === Number.POSITIVE_INFINITY ? now : stopTime;

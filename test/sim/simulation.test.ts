@@ -60,3 +60,14 @@ describe('runSimulation', () => {
     expect(arrivals[1]).toEqual(arrivals[0]);
   });
 });
+
+describe('runSimulation progress', () => {
+  it('reports a growing share of the run done, within [0, 1]', () => {
+    const s = scenario('{ tasks: 40000 }');
+    const seen: number[] = [];
+    runSimulation({ scenario: s, strategy: s.strategies[0]!, replication: 0, onProgress: (f) => seen.push(f) });
+    // 40,000 tasks make about 80,000 heap events: at least one report every 65,536 events.
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    expect(seen.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= seen[i - 1]!))).toBe(true);
+  });
+});
