@@ -4,8 +4,8 @@
  * out the engine's commands (start → the agent model plans the attempt; timers → the heap) and
  * folds the engine's events into metrics.
  */
-import { createEngine, type TaskCounts } from '../engine/engine.js';
-import type { EngineEvent } from '../engine/messages.js';
+import { createEngine, type Engine, type TaskCounts } from '../engine/engine.js';
+import type { Command, EngineEvent } from '../engine/messages.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import type { RunMetrics } from '../metrics/types.js';
 import type { Scenario, ScenarioJob, StrategyChoice } from '../scenario/types.js';
@@ -13,8 +13,8 @@ import { findStrategy } from '../strategies/index.js';
 import { SimAgent, type AttemptPlan } from './agentModel.js';
 import { DecisionTimer } from './decisionTimer.js';
 import { EventHeap } from './eventHeap.js';
-import { outcomeStreams, stream } from './random.js';
-import { TaskFactory, arrivalClock, jobTask } from './workload.js';
+import { outcomeStreams, stream, type OutcomeStreams } from './random.js';
+import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from './workload.js';
 
 const ARRIVAL = 0;
 const FINISH = 1;
@@ -56,111 +56,143 @@ export interface RunResult {
 /** Runs one replication of one strategy on a scenario. */
 export function runSimulation(options: RunOptions): RunResult {
   const wallStart = performance.now();
+  const run = new SimulationRun(options);
+  run.execute();
   const { scenario, replication } = options;
-  const definition = findStrategy(options.strategy.name);
-  if (definition === undefined) throw new Error(`unknown strategy ${options.strategy.name}`);
-  const strategy = definition.create(options.strategy.params);
-  const engine = createEngine({
-    config: scenario.engine,
-    strategy: options.decisionTimer?.wrap(strategy) ?? strategy,
-    strategyRandom: stream(scenario.seed, replication, 'strategy'),
-    engineRandom: stream(scenario.seed, replication, 'engine'),
-  });
-  const collector = new MetricsCollector({ warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks });
-  const agents = scenario.agents.map((config) => new SimAgent(config));
-  const heap = new EventHeap<Payload>();
-  const cancelledTimers = new Set<number>();
-  const { timeSeconds: stopTime, tasks: stopTasks, drain } = scenario.stop;
-  const factory = new TaskFactory(scenario.workload, scenario.seed, replication);
-  const clock = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
-  const onEvent = options.onEvent;
-  const outcomes = outcomeStreams(scenario.seed, replication);
-  let now = 0;
+  const { timeSeconds: stopTime, drain } = scenario.stop;
+  const endTimeSeconds = drain || stopTime === Number.POSITIVE_INFINITY ? run.now : stopTime;
+  const counts = run.engine.counts();
+  assertConservation(counts, scenario, options.strategy.label, replication);
+  return {
+    metrics: run.collector.finish(endTimeSeconds),
+    counts,
+    endTimeSeconds,
+    timing: { wallSeconds: (performance.now() - wallStart) / 1000, events: run.events },
+  };
+}
 
-  const drainOutputs = (): void => {
-    for (let command = engine.pollCommand(); command !== undefined; command = engine.pollCommand()) {
-      switch (command.kind) {
-        case 'start': {
-          const { task, agent, attempt } = command;
-          const plan = agents[agent.index]!.begin(task, agent, attempt, outcomes);
-          engine.started(now, task.spec.id, attempt, plan);
-          heap.push(now + plan.durationSeconds, FINISH, plan);
-          break;
-        }
-        case 'abort':
-          // The attempt's finish stays scheduled; the engine records it as stale when it comes.
-          break;
-        case 'setTimer':
-          heap.push(command.at, TIMER, command.timerId);
-          break;
-        case 'cancelTimer':
-          cancelledTimers.add(command.timerId);
-          break;
-        default: {
-          const unreachable: never = command;
-          throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
-        }
+/** The state of one run: the engine, the world around it, and the virtual clock. */
+class SimulationRun {
+  readonly engine: Engine;
+  readonly collector: MetricsCollector;
+  /** Virtual time of the last event processed. */
+  now = 0;
+  /** Heap events processed. */
+  events = 0;
+  private readonly heap = new EventHeap<Payload>();
+  private readonly cancelledTimers = new Set<number>();
+  private readonly agents: SimAgent[];
+  private readonly factory: TaskFactory;
+  private readonly clock: ArrivalClock;
+  private readonly outcomes: OutcomeStreams;
+  private generated = 0;
+
+  constructor(private readonly options: RunOptions) {
+    const { scenario, replication } = options;
+    const definition = findStrategy(options.strategy.name);
+    if (definition === undefined) throw new Error(`unknown strategy ${options.strategy.name}`);
+    const strategy = definition.create(options.strategy.params);
+    this.engine = createEngine({
+      config: scenario.engine,
+      strategy: options.decisionTimer?.wrap(strategy) ?? strategy,
+      strategyRandom: stream(scenario.seed, replication, 'strategy'),
+      engineRandom: stream(scenario.seed, replication, 'engine'),
+    });
+    this.collector = new MetricsCollector({ warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks });
+    this.agents = scenario.agents.map((config) => new SimAgent(config));
+    this.factory = new TaskFactory(scenario.workload, scenario.seed, replication);
+    this.clock = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
+    this.outcomes = outcomeStreams(scenario.seed, replication);
+  }
+
+  /** Runs to the stop condition. */
+  execute(): void {
+    const { scenario, onProgress } = this.options;
+    const { timeSeconds: stopTime, tasks: stopTasks, drain } = scenario.stop;
+    for (const config of scenario.agents) this.engine.agentJoined(0, config.spec);
+    this.drainOutputs();
+    for (const job of scenario.workload.jobs) if (job.atSeconds <= stopTime) this.heap.push(job.atSeconds, JOB, job);
+    if (stopTasks > 0) this.scheduleArrival(this.clock.next(0));
+    const heap = this.heap;
+    while (heap.size > 0) {
+      if (!drain && heap.peekTime() > stopTime) break;
+      const payload = heap.pop();
+      const kind = heap.poppedKind;
+      if (kind === TIMER && this.cancelledTimers.delete(payload as number)) continue;
+      this.now = heap.poppedTime;
+      this.events++;
+      this.step(kind, payload);
+      this.drainOutputs();
+      if ((this.events & 0xffff) === 0 && onProgress !== undefined) {
+        onProgress(Math.min(1, Math.max(this.generated / stopTasks, this.now / stopTime)));
       }
     }
-    for (let event = engine.pollEvent(); event !== undefined; event = engine.pollEvent()) {
-      collector.observe(event);
-      if (onEvent !== undefined) onEvent(event);
-    }
-  };
+  }
 
-  for (const config of scenario.agents) engine.agentJoined(0, config.spec);
-  drainOutputs();
-  for (const job of scenario.workload.jobs) if (job.atSeconds <= stopTime) heap.push(job.atSeconds, JOB, job);
-  let generated = 0;
-  const scheduleArrival = (at: number): void => {
-    // `at` is Infinity when arrivals are over; with no stop time, Infinity <= stopTime holds too.
-    if (at < Number.POSITIVE_INFINITY && at <= stopTime) heap.push(at, ARRIVAL, undefined);
-  };
-  if (stopTasks > 0) scheduleArrival(clock.next(0));
-
-  let events = 0;
-  while (heap.size > 0) {
-    if (!drain && heap.peekTime() > stopTime) break;
-    const payload = heap.pop();
-    const kind = heap.poppedKind;
-    if (kind === TIMER && cancelledTimers.delete(payload as number)) continue;
-    now = heap.poppedTime;
-    events++;
+  /** Feeds one heap event to the engine. */
+  private step(kind: number, payload: Payload | undefined): void {
+    const now = this.now;
     switch (kind) {
-      case ARRIVAL: {
-        engine.submit(now, factory.create(generated++, now));
-        if (generated < stopTasks) scheduleArrival(clock.next(now));
+      case ARRIVAL:
+        this.engine.submit(now, this.factory.create(this.generated++, now));
+        if (this.generated < this.options.scenario.stop.tasks) this.scheduleArrival(this.clock.next(now));
         break;
-      }
       case FINISH: {
         const finish = payload as AttemptPlan;
-        engine.finished(now, finish.task.spec.id, finish.attempt, finish.outcome);
+        this.engine.finished(now, finish.task.spec.id, finish.attempt, finish.outcome);
         break;
       }
       case TIMER:
-        engine.timerFired(now, payload as number);
+        this.engine.timerFired(now, payload as number);
         break;
       case JOB:
-        engine.submit(now, jobTask(payload as ScenarioJob));
+        this.engine.submit(now, jobTask(payload as ScenarioJob));
         break;
       default:
         throw new Error(`unknown heap entry kind ${kind}`);
     }
-    drainOutputs();
-    if ((events & 0xffff) === 0 && options.onProgress !== undefined) {
-      options.onProgress(Math.min(1, Math.max(generated / stopTasks, now / stopTime)));
+  }
+
+  private scheduleArrival(at: number): void {
+    // `at` is Infinity when arrivals are over; with no stop time, Infinity <= stopTime holds too.
+    if (at < Number.POSITIVE_INFINITY && at <= this.options.scenario.stop.timeSeconds) this.heap.push(at, ARRIVAL, undefined);
+  }
+
+  /** Carries out the engine's commands, then folds its events into metrics (and the log). */
+  private drainOutputs(): void {
+    const engine = this.engine;
+    for (let command = engine.pollCommand(); command !== undefined; command = engine.pollCommand()) this.carryOut(command);
+    const onEvent = this.options.onEvent;
+    for (let event = engine.pollEvent(); event !== undefined; event = engine.pollEvent()) {
+      this.collector.observe(event);
+      if (onEvent !== undefined) onEvent(event);
     }
   }
 
-  const endTimeSeconds = drain || stopTime === Number.POSITIVE_INFINITY ? now : stopTime;
-  const counts = engine.counts();
-  assertConservation(counts, scenario, options.strategy.label, replication);
-  return {
-    metrics: collector.finish(endTimeSeconds),
-    counts,
-    endTimeSeconds,
-    timing: { wallSeconds: (performance.now() - wallStart) / 1000, events },
-  };
+  private carryOut(command: Command): void {
+    switch (command.kind) {
+      case 'start': {
+        const { task, agent, attempt } = command;
+        const plan = this.agents[agent.index]!.begin(task, agent, attempt, this.outcomes);
+        this.engine.started(this.now, task.spec.id, attempt, plan);
+        this.heap.push(this.now + plan.durationSeconds, FINISH, plan);
+        break;
+      }
+      case 'abort':
+        // The attempt's finish stays scheduled; the engine records it as stale when it comes.
+        break;
+      case 'setTimer':
+        this.heap.push(command.at, TIMER, command.timerId);
+        break;
+      case 'cancelTimer':
+        this.cancelledTimers.add(command.timerId);
+        break;
+      default: {
+        const unreachable: never = command;
+        throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
 }
 
 /** No task is ever lost: every submitted task is final or still in flight. */
