@@ -727,14 +727,18 @@ export class Engine {
 
 /** Throws when a submission breaks the task model (a driver bug, not a user error). */
 function assertTaskSpec(spec: TaskSpec): void {
-  const where = `task ${spec.id}`;
+  // Checks first, message only on failure: this runs once per submission on the hot path.
   if (!Number.isInteger(spec.priority) || spec.priority < 0 || spec.priority >= PRIORITY_LEVELS) {
-    throw new Error(`${where}: priority must be an integer 0..${PRIORITY_LEVELS - 1}, got ${spec.priority}`);
+    invalidSpec(spec, `priority must be an integer 0..${PRIORITY_LEVELS - 1}, got ${spec.priority}`);
   }
-  if (!(spec.tokens >= 0) || !Number.isFinite(spec.tokens)) throw new Error(`${where}: tokens must be finite and >= 0`);
-  if (!(spec.contextTokens >= 0)) throw new Error(`${where}: contextTokens must be >= 0`);
-  if (spec.timeoutSeconds !== undefined && !(spec.timeoutSeconds > 0)) throw new Error(`${where}: timeoutSeconds must be > 0`);
-  if (spec.ttlSeconds !== undefined && !(spec.ttlSeconds > 0)) throw new Error(`${where}: ttlSeconds must be > 0`);
+  if (!(spec.tokens >= 0) || !Number.isFinite(spec.tokens)) invalidSpec(spec, 'tokens must be finite and >= 0');
+  if (!(spec.contextTokens >= 0)) invalidSpec(spec, 'contextTokens must be >= 0');
+  if (spec.timeoutSeconds !== undefined && !(spec.timeoutSeconds > 0)) invalidSpec(spec, 'timeoutSeconds must be > 0');
+  if (spec.ttlSeconds !== undefined && !(spec.ttlSeconds > 0)) invalidSpec(spec, 'ttlSeconds must be > 0');
+}
+
+function invalidSpec(spec: TaskSpec, problem: string): never {
+  throw new Error(`task ${spec.id}: ${problem}`);
 }
 
 /** Creates an engine. */
