@@ -8,8 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { InputError, isInputError } from '../scenario/errors.js';
+import { InputError, isInputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
+import { workloadTypes } from '../scenario/workload.js';
 import { runExperiment, type ExperimentResult } from '../sim/experiment.js';
 import { STRATEGIES } from '../strategies/index.js';
 import { EventLogWriter } from './eventLogWriter.js';
@@ -41,7 +42,7 @@ function runCommand(args: RunArgs): void {
     try {
       events = new EventLogWriter(args.events);
     } catch (error) {
-      throw new InputError(args.events, '--events', `cannot write the events file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new InputError(args.events, '--events', `cannot write the events file (${systemErrorReason(error)})`);
     }
   }
   const progress = terminalProgress(process.stderr, scenario.name);
@@ -61,7 +62,7 @@ function runCommand(args: RunArgs): void {
       mkdirSync(args.out, { recursive: true });
       writeFileSync(join(args.out, 'summary.json'), json);
     } catch (error) {
-      throw new InputError(args.out, '--out', `cannot write the report directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new InputError(args.out, '--out', `cannot write the report directory (${systemErrorReason(error)})`);
     }
   }
   process.stdout.write(args.json ? json : comparisonTable(result));
@@ -69,9 +70,9 @@ function runCommand(args: RunArgs): void {
 
 function validateCommand(args: { scenario: string }): void {
   const scenario = loadScenario(args.scenario);
-  const types = new Set([...scenario.workload.taskTypes.map((t) => t.type), ...scenario.workload.jobs.map((j) => j.type)]);
+  const types = workloadTypes(scenario.workload);
   process.stdout.write(
-    `${args.scenario}: valid scenario "${scenario.name}": ${scenario.agents.length} agents, ${types.size} task types, ` +
+    `${args.scenario}: valid scenario "${scenario.name}": ${scenario.agents.length} agents, ${types.length} task types, ` +
       `${scenario.strategies.length} strategies, ${scenario.replications} replications\n`,
   );
 }

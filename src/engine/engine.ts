@@ -502,8 +502,9 @@ export class Engine {
     const place = this.place;
     while (this.fleet.freeSlots > 0 && this.pool.size > 0) {
       // Fast path: the head of the pool can usually be placed; scan only when it cannot.
-      let task = this.pool.peek()!;
-      if (!place(task)) task = this.pool.find(this.config.queue.dispatchScanLimit, place)!;
+      const head = this.pool.peek()!;
+      let task: TaskRecord | undefined = head;
+      if (!place(head)) task = this.pool.find(this.config.queue.dispatchScanLimit, (t) => t !== head && place(t));
       if (task === undefined) break;
       const picked = this.picked!;
       const agent = this.fleet.agents[picked.index]!;

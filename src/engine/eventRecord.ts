@@ -12,7 +12,7 @@ export function eventRecord(event: EngineEvent): EventRecord {
   switch (event.kind) {
     case 'submitted': {
       const spec = event.task.spec;
-      return { time: event.time, kind: event.kind, task: spec.id, seq: event.task.seq, spec: { ...spec } };
+      return { time: event.time, kind: event.kind, task: spec.id, seq: event.task.seq, spec };
     }
     case 'transition':
       return {

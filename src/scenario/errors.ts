@@ -86,3 +86,27 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length]!;
 }
+
+/** Plain words for the usual system error codes. */
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a parent is not a directory',
+  EEXIST: 'a file is in the way of the directory',
+  EMFILE: 'too many open files',
+};
+
+/** Why a file operation failed, e.g. `ENOENT: no such file`, for one-line messages. */
+export function systemErrorReason(error: unknown): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+  if (code === undefined) return firstLineOf(error);
+  const reason = SYSTEM_ERRORS[code];
+  return reason === undefined ? code : `${code}: ${reason}`;
+}
+
+/** The first line of an error's message (parsers append code frames below it). */
+export function firstLineOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.trim();
+}

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
-import { InputError } from './errors.js';
+import { InputError, firstLineOf, systemErrorReason } from './errors.js';
 import { normalizeScenario, type ScenarioOverrides } from './normalize.js';
 import type { Scenario } from './types.js';
 
@@ -15,14 +15,6 @@ export { normalizeScenario, type ScenarioOverrides } from './normalize.js';
 /** Most alias expansions a YAML file may use (guards against "billion laughs" documents). */
 const MAX_YAML_ALIASES = 10_000;
 
-/** Why a file could not be read, for the usual system error codes. */
-const READ_FAILURES: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EISDIR: 'it is a directory',
-  ENOTDIR: 'a parent is not a directory',
-  EMFILE: 'too many open files',
-};
 
 /**
  * Reads, parses and validates the scenario file at `file` (`.yaml`, `.yml` or `.json`).
@@ -34,7 +26,7 @@ export function loadScenario(file: string, overrides?: ScenarioOverrides): Scena
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new InputError(file, '', `cannot read file (${readFailure(error)})`);
+    throw new InputError(file, '', `cannot read file (${systemErrorReason(error)})`);
   }
   const extension = extname(file).toLowerCase();
   if (!['.yaml', '.yml', '.json'].includes(extension)) {
@@ -65,14 +57,14 @@ function parseYaml(text: string, file: string): unknown {
   try {
     return document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (error) {
-    throw new InputError(file, '', `invalid YAML: ${firstLine(error)}`);
+    throw new InputError(file, '', `invalid YAML: ${firstLineOf(error)}`);
   }
 }
 
 /** "invalid YAML at line 3, column 7: Map keys must be unique" (the code frame dropped). */
 function yamlMessage(problem: YAMLError): string {
   const position = problem.linePos?.[0];
-  const what = firstLine(problem).replace(/ at line \d+, column \d+:?$/, '');
+  const what = firstLineOf(problem).replace(/ at line \d+, column \d+:?$/, '');
   return position === undefined ? `invalid YAML: ${what}` : `invalid YAML at line ${position.line}, column ${position.col}: ${what}`;
 }
 
@@ -83,7 +75,7 @@ function parseJson(text: string, file: string): unknown {
   } catch (error) {
     const position = jsonErrorPosition(text, error);
     // V8 appends a quote of the text ("…" is not valid JSON) or an offset; the line says more.
-    const what = firstLine(error).replace(/, ".*$/, '').replace(/ in JSON at position \d+.*$/, '');
+    const what = firstLineOf(error).replace(/, ".*$/, '').replace(/ in JSON at position \d+.*$/, '');
     const where = position === undefined ? '' : ` at line ${position.line}, column ${position.col}`;
     throw new InputError(file, '', `invalid JSON${where}: ${what}`);
   }
@@ -94,23 +86,11 @@ function parseJson(text: string, file: string): unknown {
  * and then the YAML parser (JSON is nearly a subset of YAML 1.2) usually finds the same spot.
  */
 function jsonErrorPosition(text: string, error: unknown): { line: number; col: number } | undefined {
-  const offset = /position (\d+)/.exec(firstLine(error))?.[1];
+  const offset = /position (\d+)/.exec(firstLineOf(error))?.[1];
   if (offset !== undefined) {
     const before = text.slice(0, Number(offset));
     const lines = before.split('\n');
     return { line: lines.length, col: lines[lines.length - 1]!.length + 1 };
   }
   return parseDocument(text).errors[0]?.linePos?.[0];
-}
-
-function readFailure(error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-  if (code === undefined) return firstLine(error);
-  const reason = READ_FAILURES[code];
-  return reason === undefined ? code : `${code}: ${reason}`;
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]!.trim();
 }

@@ -8,7 +8,7 @@ import { InputError } from './errors.js';
 import { buildAgents } from './agents.js';
 import { MAX_REPLICATIONS, scenarioFileSchema, type ScenarioFile } from './schema.js';
 import { resolveStrategies, strategiesFromNames } from './strategies.js';
-import type { ArrivalProcess, Scenario, ScenarioJob } from './types.js';
+import type { ArrivalProcess, Scenario, ScenarioJob, StrategyChoice } from './types.js';
 import { buildWorkload, checkJobsBeforeStop, workloadTypes } from './workload.js';
 import { describeValue, parseWith } from './zodIssues.js';
 
@@ -34,7 +34,7 @@ export interface ScenarioOverrides {
  * @throws InputError for the first mistake found, in file order where possible
  */
 export function normalizeScenario(raw: unknown, file: string, overrides: ScenarioOverrides = {}): Scenario {
-  checkOverrides(overrides, file);
+  const overrideStrategies = checkOverrides(overrides, file);
   const parsed = parseWith(scenarioFileSchema, raw, file);
   const workload = buildWorkload(parsed.workload, file);
   const { warmup, stop } = buildRunLimits(parsed, workload.arrivals, file);
@@ -42,7 +42,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
   const agents = buildAgents(parsed.agents, parsed.agentModel, workloadTypes(workload), file);
   // The file's own list is checked even when overridden: an invalid file stays invalid.
   const fileStrategies = resolveStrategies(parsed.strategies, file);
-  const strategies = overrides.strategies === undefined ? fileStrategies : strategiesFromNames(overrides.strategies, file);
+  const strategies = overrideStrategies ?? fileStrategies;
   const scenario: Scenario = {
     name: parsed.name,
     description: parsed.description,
@@ -59,8 +59,11 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
   return deepFreeze(scenario);
 }
 
-/** Flags are checked before the file, so a bad flag is reported however broken the file is. */
-function checkOverrides(overrides: ScenarioOverrides, file: string): void {
+/**
+ * Flags are checked before the file, so a bad flag is reported however broken the file is.
+ * Returns the `--strategy` choices, resolved, when given.
+ */
+function checkOverrides(overrides: ScenarioOverrides, file: string): StrategyChoice[] | undefined {
   const { seed, replications, strategies } = overrides;
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
     throw new InputError(file, '--seed', `expected an integer >= 0, got ${describeValue(seed)}`);
@@ -68,7 +71,7 @@ function checkOverrides(overrides: ScenarioOverrides, file: string): void {
   if (replications !== undefined && !(Number.isInteger(replications) && replications >= 1 && replications <= MAX_REPLICATIONS)) {
     throw new InputError(file, '--replications', `expected an integer 1..${MAX_REPLICATIONS}, got ${describeValue(replications)}`);
   }
-  if (strategies !== undefined) strategiesFromNames(strategies, file);
+  return strategies === undefined ? undefined : strategiesFromNames(strategies, file);
 }
 
 /**

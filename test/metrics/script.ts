@@ -3,8 +3,8 @@
  * emit for that step (same fields, same lifecycle), with the times the test chooses.
  */
 import type { AgentSpec, AgentView } from '../../src/engine/agent.js';
-import type { EngineEvent } from '../../src/engine/messages.js';
-import type { FailureReason, TaskSpec, TaskState, TaskView } from '../../src/engine/task.js';
+import type { EngineEvent, TaskTransitionEvent } from '../../src/engine/messages.js';
+import type { TaskSpec, TaskState, TaskView } from '../../src/engine/task.js';
 import { MetricsCollector, type CollectorOptions } from '../../src/metrics/collector.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
 
@@ -18,14 +18,8 @@ interface ScriptAgent extends AgentView {
   accepting: boolean;
 }
 
-interface Detail {
-  readonly agent?: AgentView;
-  readonly reason?: FailureReason;
-  readonly priorityRespected?: boolean;
-  readonly setupTokens?: number;
-  readonly contextHit?: boolean | null;
-  readonly quality?: number;
-}
+/** The optional detail fields of a transition event. */
+type Detail = Pick<TaskTransitionEvent, 'agent' | 'reason' | 'priorityRespected' | 'setupTokens' | 'contextHit' | 'quality'>;
 
 /** What a started attempt reports. */
 export interface StartDetail {
