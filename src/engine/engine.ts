@@ -220,6 +220,7 @@ export class Engine {
     }
     const agent = this.fleet.agents[task.agentIndex]!;
     if (report.agent !== undefined) this.observe(agent, report.agent, now);
+    task.startedAt = now;
     this.moveDetailed(task, 'running', now, agent, undefined, undefined, report.setupTokens, report.contextHit, undefined);
     if (task.spec.timeoutSeconds !== undefined) task.timeoutTimer = this.setTimer('timeout', task, now + task.spec.timeoutSeconds);
   }
@@ -311,6 +312,7 @@ export class Engine {
     agent.accepting = false;
     this.fleet.freeSlots -= agent.spec.capacity - agent.active;
     this.strategy.onAgentLeft?.(agent, this.ctx);
+    this.loadChanged(agent);
     for (const task of [...this.live.values()]) {
       if (task.agentIndex !== index) continue;
       if (task.state === 'assigned' || task.state === 'running' || task.state === 'paused') {
@@ -326,6 +328,7 @@ export class Engine {
       task.agentIndex = -1;
       this.route(task);
     }
+    this.loadChanged(agent);
     this.emit({ kind: 'agentLeft', time: now, agent });
     this.dispatch(now);
   }
@@ -349,7 +352,7 @@ export class Engine {
 
   private newRecord(spec: TaskSpec, now: number): TaskRecord {
     return {
-      spec, state: 'created', seq: this.tally.submitted, submittedAt: now, attempt: 0, agentIndex: -1,
+      spec, state: 'created', seq: this.tally.submitted, submittedAt: now, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
       failureReason: undefined, maxRetries: spec.maxRetries ?? this.config.retry.maxRetries,
       unmetDependencies: 0, dependents: undefined, queueEntry: 0, ttlTimer: 0, timeoutTimer: 0, retryTimer: 0,
     };
@@ -460,6 +463,7 @@ export class Engine {
     agent.queued++;
     agent.outstandingTokens += task.spec.tokens;
     this.strategy.onAssign?.(task, agent, this.ctx);
+    this.loadChanged(agent);
     this.refill(agent, this.ctx.now);
   }
 
@@ -566,6 +570,7 @@ export class Engine {
       agent.queued--;
       agent.outstandingTokens -= task.spec.tokens;
       task.agentIndex = -1;
+      this.loadChanged(agent);
     } else {
       this.pool.remove(task);
     }
@@ -584,6 +589,7 @@ export class Engine {
     agent.active++;
     agent.outstandingTokens += task.spec.tokens;
     this.fleet.freeSlots--;
+    this.loadChanged(agent);
     this.moveDetailed(task, 'assigned', now, agent, undefined, undefined, undefined, undefined, priorityRespected);
     this.command({ kind: 'start', task, agent, attempt: task.attempt });
   }
@@ -595,6 +601,11 @@ export class Engine {
       this.fleet.freeSlots++;
       this.poolDirty = true;
     }
+    this.loadChanged(agent);
+  }
+
+  private loadChanged(agent: AgentRecord): void {
+    this.strategy.onAgentLoadChanged?.(agent, this.ctx);
   }
 
   /** Ends an attempt the driver is still running: abort it, free its slot, tell the strategy. */

@@ -59,4 +59,10 @@ export interface Strategy {
   onAgentJoined?(agent: AgentView, ctx: DecisionContext): void;
   /** An agent left the fleet. */
   onAgentLeft?(agent: AgentView, ctx: DecisionContext): void;
+  /**
+   * An agent's `active`, `queued`, `outstandingTokens` or `accepting` changed (after it
+   * joined). Strategies that keep an index of agents by load (a heap, an idle list) update it
+   * here, so that a decision need not scan the fleet.
+   */
+  onAgentLoadChanged?(agent: AgentView, ctx: DecisionContext): void;
 }

@@ -104,6 +104,8 @@ export interface TaskView {
   readonly attempt: number;
   /** Agent holding the task: its queue owner (early binding), or the agent running it. */
   readonly agentIndex: number;
+  /** When the current attempt started running (NaN before the first start). */
+  readonly startedAt: number;
   /** Why the task last failed, if it did. */
   readonly failureReason: FailureReason | undefined;
 }
@@ -113,6 +115,7 @@ export interface TaskRecord extends TaskView {
   state: TaskState;
   attempt: number;
   agentIndex: number;
+  startedAt: number;
   failureReason: FailureReason | undefined;
   /** Retries allowed after the first attempt, resolved at submission. */
   readonly maxRetries: number;

@@ -43,6 +43,7 @@ export class DecisionTimer {
       onSettle: strategy.onSettle?.bind(strategy),
       onAgentJoined: strategy.onAgentJoined?.bind(strategy),
       onAgentLeft: strategy.onAgentLeft?.bind(strategy),
+      onAgentLoadChanged: strategy.onAgentLoadChanged?.bind(strategy),
     };
   }
 

@@ -134,7 +134,7 @@ export class EventScript {
     const seq = this.nextSeq++;
     const task: ScriptTask = {
       spec: { id: `t${seq}`, type: 'code', priority: 2, tokens: 100, contextTokens: 0, ...spec },
-      state: 'created', seq, submittedAt: time, attempt: 0, agentIndex: -1, failureReason: undefined,
+      state: 'created', seq, submittedAt: time, attempt: 0, agentIndex: -1, startedAt: Number.NaN, failureReason: undefined,
     };
     this.events.push({ kind: 'submitted', time, task });
     return task;

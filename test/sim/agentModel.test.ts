@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NO_RESIDENT_KEYS, type AgentSpec, type AgentView } from '../../src/engine/agent.js';
-import { idleAgentView } from '../support/views.js';
+import { idleAgentView, taskViewOf } from '../support/views.js';
 import type { TaskSpec, TaskView } from '../../src/engine/task.js';
 import { SimAgent, type AttemptPlan } from '../../src/sim/agentModel.js';
 import { outcomeStreams, type OutcomeStreams } from '../../src/sim/random.js';
@@ -77,7 +77,7 @@ function makeAgent(options: AgentOptions = {}): { readonly sim: SimAgent; readon
  */
 function task(id: string, partial: Partial<TaskSpec> = {}): TaskView {
   const spec: TaskSpec = { id, type: 'code', priority: 2, tokens: 1000, contextTokens: 0, ...partial };
-  return { spec, state: 'running', seq: 0, submittedAt: 0, attempt: 1, agentIndex: 0, failureReason: undefined };
+  return taskViewOf(spec, { state: 'running', attempt: 1, agentIndex: 0, startedAt: 0 });
 }
 
 /** Outcome streams that fail the test if the model asks for randomness. */

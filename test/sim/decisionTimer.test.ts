@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
-import { idleAgentView } from '../support/views.js';
+import { idleAgentView, taskViewOf } from '../support/views.js';
 import type { Outcome } from '../../src/engine/messages.js';
 import type { DecisionContext, Strategy } from '../../src/engine/strategy.js';
 import type { TaskView } from '../../src/engine/task.js';
@@ -13,10 +13,7 @@ function agentView(index: number): AgentView {
 
 /** A queued task view with test defaults (type `code`, priority 2, 1000 tokens). */
 function taskView(id: string): TaskView {
-  return {
-    spec: { id, type: 'code', priority: 2, tokens: 1000, contextTokens: 0 },
-    state: 'queued', seq: 0, submittedAt: 0, attempt: 0, agentIndex: -1, failureReason: undefined,
-  };
+  return taskViewOf({ id, type: 'code', priority: 2, tokens: 1000, contextTokens: 0 });
 }
 
 const AGENTS = [agentView(0), agentView(1), agentView(2)];

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { hasFreeSlot, type AgentView } from '../../src/engine/agent.js';
-import { idleAgentView } from '../support/views.js';
+import { idleAgentView, taskViewOf } from '../support/views.js';
 import type { Binding, DecisionContext, Strategy } from '../../src/engine/strategy.js';
 import type { TaskView } from '../../src/engine/task.js';
 import { STRATEGIES, findStrategy, strategyNames } from '../../src/strategies/index.js';
@@ -32,7 +32,7 @@ function agentView(index: number, shape: Partial<AgentShape> = {}): AgentView {
 
 /** A queued task view, built by hand. */
 function taskView(id = 't', priority = 2): TaskView {
-  return { spec: taskSpec({ id, priority }), state: 'queued', seq: 0, submittedAt: 0, attempt: 0, agentIndex: -1, failureReason: undefined };
+  return taskViewOf(taskSpec({ id, priority }));
 }
 
 /** A decision context over `agents`, with the fleet totals the engine would keep. */

@@ -192,6 +192,7 @@ class CheckedStrategy implements Strategy {
 
   onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
     this.ctx = ctx;
+    this.loadSeen[agent.index] = loadOf(agent);
     this.inner.onAgentJoined?.(agent, ctx);
   }
 
@@ -199,6 +200,20 @@ class CheckedStrategy implements Strategy {
     this.ctx = ctx;
     this.inner.onAgentLeft?.(agent, ctx);
   }
+
+  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
+    this.ctx = ctx;
+    this.loadSeen[agent.index] = loadOf(agent);
+    this.inner.onAgentLoadChanged?.(agent, ctx);
+  }
+
+  /** Each agent's load as of the last `onAgentJoined` or `onAgentLoadChanged` about it. */
+  readonly loadSeen: string[] = [];
+}
+
+/** An agent's load fields, as one comparable string. */
+function loadOf(agent: AgentView): string {
+  return `active ${agent.active}, queued ${agent.queued}, tokens ${agent.outstandingTokens}, accepting ${agent.accepting}`;
 }
 
 // ------------------------------------------------------------------ harness
@@ -564,6 +579,9 @@ export class Harness {
     for (const a of liveByTask.values()) check(this.engine.task(a.taskId) !== undefined, `attempt ${a.taskId}#${a.attempt} is live but its task is not`);
     let freeSlots = 0;
     for (const agent of agents) {
+      // A strategy that indexes agents by load must have been told of every change.
+      const seen = this.checked.loadSeen[agent.index];
+      check(seen === loadOf(agent), `agent ${agent.spec.id}: load is ${loadOf(agent)}, but the strategy was last told ${seen}`);
       const live = this.liveAttempts().filter((a) => a.agentId === agent.spec.id).length;
       check(agent.active === live, `agent ${agent.spec.id}: active ${agent.active} != live attempts ${live}`);
       check(agent.active <= agent.spec.capacity, `agent ${agent.spec.id}: active ${agent.active} > capacity ${agent.spec.capacity}`);
