@@ -18,6 +18,7 @@ import { NO_RESIDENT_KEYS, hasFreeSlot, type AgentRecord, type AgentSpec, type A
 import type { EngineConfig } from './config.js';
 import { assertTransition } from './lifecycle.js';
 import type { AgentReport, Command, EngineEvent, EngineInput, Outcome, StartReport } from './messages.js';
+import { EventObjects, type EventSink } from './eventSink.js';
 import { SettledMemory } from './settledMemory.js';
 import type { DecisionContext, FleetView, Strategy } from './strategy.js';
 import {
@@ -44,6 +45,12 @@ export interface EngineOptions {
   readonly strategyRandom: () => number;
   /** Seeded uniform generator in [0, 1) for the engine's own draws (retry jitter). */
   readonly engineRandom: () => number;
+  /**
+   * Where events go as they happen. Absent: they are queued as objects for
+   * {@link Engine.pollEvent}. Present: they go only to this sink (a fold such as the metrics
+   * collector reads them without an object per event), and `pollEvent` returns nothing.
+   */
+  readonly events?: EventSink;
 }
 
 /** Tasks by final state, and those still in flight. */
@@ -93,6 +100,7 @@ export class Engine {
   // Output queues: slots are reused between drains (truncating an array frees its storage).
   private readonly commands: (Command | undefined)[] = [];
   private readonly events: (EngineEvent | undefined)[] = [];
+  private readonly sink: EventSink;
   private commandsWritten = 0;
   private eventsWritten = 0;
   private readonly tally: TaskCounts = { submitted: 0, completed: 0, deadLettered: 0, expired: 0, cancelled: 0, rejected: 0, inFlight: 0 };
@@ -108,6 +116,7 @@ export class Engine {
     this.strategy = options.strategy;
     this.engineRandom = options.engineRandom;
     this.settled = new SettledMemory(options.config.settledMemory);
+    this.sink = options.events ?? new EventObjects((event) => (this.events[this.eventsWritten++] = event));
     this.pool = new TaskQueue(this.entries);
     this.ctx = { now: 0, random: options.strategyRandom, binding: options.config.binding, fleet: this.fleet };
   }
@@ -158,10 +167,6 @@ export class Engine {
     return undefined;
   }
 
-  private emit(event: EngineEvent): void {
-    this.events[this.eventsWritten++] = event;
-  }
-
   private command(command: Command): void {
     this.commands[this.commandsWritten++] = command;
   }
@@ -193,7 +198,7 @@ export class Engine {
     const task = this.newRecord(spec, now);
     this.live.set(spec.id, task);
     this.tally.submitted++;
-    this.emit({ kind: 'submitted', time: now, task });
+    this.sink.submitted(now, task);
     this.resolveWaiters(task);
     if (this.dependsOnItself(task)) return this.finish(task, 'rejected', now, 'dependency-cycle');
     if (this.strategy.admit !== undefined && !this.strategy.admit(task, this.ctx)) {
@@ -210,37 +215,50 @@ export class Engine {
     this.dispatch(now);
   }
 
-  /** The driver began attempt `attempt` of a task it was told to start. */
-  started(now: number, taskId: TaskId, attempt: number, report: StartReport): void {
+  /**
+   * The driver began attempt `attempt` of a task it was told to start. `task` is its id, or the
+   * view the start command carried (which spares a lookup by id).
+   */
+  started(now: number, task: TaskId | TaskView, attempt: number, report: StartReport): void {
     this.advance(now);
-    const task = this.live.get(taskId);
-    if (task === undefined || task.state !== 'assigned' || task.attempt !== attempt) {
-      this.emit({ kind: 'staleResult', time: now, taskId, attempt });
+    const record = this.record(task);
+    if (record === undefined || record.state !== 'assigned' || record.attempt !== attempt) {
+      this.sink.staleResult(now, idOf(task), attempt);
       return;
     }
+    this.startAttempt(record, now, report);
+  }
+
+  private startAttempt(task: TaskRecord, now: number, report: StartReport): void {
     const agent = this.fleet.agents[task.agentIndex]!;
     if (report.agent !== undefined) this.observe(agent, report.agent, now);
     task.startedAt = now;
-    this.moveDetailed(task, 'running', now, agent, undefined, undefined, report.setupTokens, report.contextHit, undefined);
-    if (task.spec.timeoutSeconds !== undefined) task.timeoutTimer = this.setTimer('timeout', task, now + task.spec.timeoutSeconds);
+    const from = this.enter(task, 'running');
+    this.sink.started(now, task, from, agent, task.attempt, report.setupTokens, report.contextHit);
+    if (task.spec.timeoutSeconds !== undefined) task.timerId = this.setTimer('timeout', task, now + task.spec.timeoutSeconds);
   }
 
-  /** Attempt `attempt` of a task ended with `outcome`. */
-  finished(now: number, taskId: TaskId, attempt: number, outcome: Outcome): void {
+  /** Attempt `attempt` of a task ended with `outcome`; `task` as for {@link Engine.started}. */
+  finished(now: number, task: TaskId | TaskView, attempt: number, outcome: Outcome): void {
     this.advance(now);
-    const task = this.live.get(taskId);
-    if (task === undefined || task.state !== 'running' || task.attempt !== attempt) {
-      this.emit({ kind: 'staleResult', time: now, taskId, attempt });
+    const record = this.record(task);
+    if (record === undefined || record.state !== 'running' || record.attempt !== attempt) {
+      this.sink.staleResult(now, idOf(task), attempt);
       return;
     }
+    this.endRunningAttempt(record, now, outcome);
+  }
+
+  private endRunningAttempt(task: TaskRecord, now: number, outcome: Outcome): void {
     const agent = this.fleet.agents[task.agentIndex]!;
     if (outcome.agent !== undefined) this.observe(agent, outcome.agent, now);
-    this.clearTimer(task, 'timeoutTimer');
+    this.clearTimer(task);
     this.releaseSlot(task, agent);
     this.strategy.onSettle?.(task, agent, outcome, this.ctx);
     if (outcome.ok) {
       agent.completed++;
-      this.moveDetailed(task, 'completed', now, agent, undefined, outcome.quality, undefined, undefined, undefined);
+      const from = this.enter(task, 'completed');
+      this.sink.completed(now, task, from, agent, outcome.quality);
       this.settle(task, 'completed', now);
     } else {
       this.failAttempt(task, agent, outcome.reason, now);
@@ -258,12 +276,12 @@ export class Engine {
     const task = timer.task;
     switch (timer.kind) {
       case 'ttl':
-        task.ttlTimer = 0;
+        task.timerId = 0;
         this.unqueue(task);
         this.finish(task, 'expired', now, 'ttl');
         break;
       case 'timeout': {
-        task.timeoutTimer = 0;
+        task.timerId = 0;
         const agent = this.fleet.agents[task.agentIndex]!;
         this.endAttempt(task, agent, 'timeout');
         this.failAttempt(task, agent, 'timeout', now);
@@ -271,7 +289,7 @@ export class Engine {
         break;
       }
       case 'retry':
-        task.retryTimer = 0;
+        task.timerId = 0;
         this.move(task, 'queued', now);
         this.enqueue(task, now);
         break;
@@ -296,7 +314,7 @@ export class Engine {
     this.agentIds.set(spec.id, agent.index);
     this.agentQueues.push(new TaskQueue(this.entries));
     this.fleet.freeSlots += spec.capacity;
-    this.emit({ kind: 'agentJoined', time: now, agent });
+    this.sink.agentJoined(now, agent);
     this.strategy.onAgentJoined?.(agent, this.ctx);
     this.poolDirty = true;
     this.dispatch(now);
@@ -329,7 +347,7 @@ export class Engine {
       this.route(task);
     }
     this.loadChanged(agent);
-    this.emit({ kind: 'agentLeft', time: now, agent });
+    this.sink.agentLeft(now, agent);
     this.dispatch(now);
   }
 
@@ -344,6 +362,14 @@ export class Engine {
 
   // ---------------------------------------------------------------- internals
 
+  /** The live record a driver names by id or by the view it was handed; undefined once final. */
+  private record(task: TaskId | TaskView): TaskRecord | undefined {
+    if (typeof task === 'string') return this.live.get(task);
+    const record = task as TaskRecord;
+    if (record.owner !== this) throw new Error(`task ${record.spec.id} was handed out by another engine`);
+    return isFinal(record.state) ? undefined : record;
+  }
+
   private advance(now: number): void {
     if (!(now >= this.lastNow)) throw new Error(`time went backwards: ${now} after ${this.lastNow}`);
     this.lastNow = now;
@@ -352,9 +378,9 @@ export class Engine {
 
   private newRecord(spec: TaskSpec, now: number): TaskRecord {
     return {
-      spec, state: 'created', seq: this.tally.submitted, submittedAt: now, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
+      owner: this, spec, state: 'created', seq: this.tally.submitted, submittedAt: now, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
       failureReason: undefined, maxRetries: spec.maxRetries ?? this.config.retry.maxRetries,
-      unmetDependencies: 0, dependents: undefined, queueEntry: 0, ttlTimer: 0, timeoutTimer: 0, retryTimer: 0,
+      unmetDependencies: 0, dependents: undefined, queueEntry: 0, timerId: 0,
     };
   }
 
@@ -439,7 +465,7 @@ export class Engine {
   /** Moves a task into the queued state and into a queue. */
   private enqueue(task: TaskRecord, now: number): void {
     if (task.state !== 'queued') this.move(task, 'queued', now);
-    if (task.spec.ttlSeconds !== undefined) task.ttlTimer = this.setTimer('ttl', task, now + task.spec.ttlSeconds);
+    if (task.spec.ttlSeconds !== undefined) task.timerId = this.setTimer('ttl', task, now + task.spec.ttlSeconds);
     this.route(task);
   }
 
@@ -552,7 +578,7 @@ export class Engine {
   /** A task left the queues for good (assigned, expired, cancelled, shed). */
   private dequeued(task: TaskRecord): void {
     this.uncount(task);
-    if (task.ttlTimer !== 0) this.clearTimer(task, 'ttlTimer');
+    this.clearTimer(task);
   }
 
   /** Takes a task out of the queue counts (it may be routed again at once). */
@@ -590,7 +616,8 @@ export class Engine {
     agent.outstandingTokens += task.spec.tokens;
     this.fleet.freeSlots--;
     this.loadChanged(agent);
-    this.moveDetailed(task, 'assigned', now, agent, undefined, undefined, undefined, undefined, priorityRespected);
+    const from = this.enter(task, 'assigned');
+    this.sink.assigned(now, task, from, agent, priorityRespected);
     this.command({ kind: 'start', task, agent, attempt: task.attempt });
   }
 
@@ -611,14 +638,14 @@ export class Engine {
   /** Ends an attempt the driver is still running: abort it, free its slot, tell the strategy. */
   private endAttempt(task: TaskRecord, agent: AgentRecord, reason: FailureReason): void {
     this.command({ kind: 'abort', taskId: task.spec.id, agentId: agent.spec.id, attempt: task.attempt, reason });
-    this.clearTimer(task, 'timeoutTimer');
+    this.clearTimer(task);
     this.releaseSlot(task, agent);
     this.strategy.onSettle?.(task, agent, { ok: false, reason }, this.ctx);
   }
 
   private failAttempt(task: TaskRecord, agent: AgentRecord, reason: FailureReason, now: number): void {
     task.failureReason = reason;
-    this.moveDetailed(task, 'failed', now, agent, reason, undefined, undefined, undefined, undefined);
+    this.move(task, 'failed', now, agent, reason);
     if (task.attempt > task.maxRetries) {
       this.finish(task, 'dead-lettered', now, reason);
       return;
@@ -627,7 +654,7 @@ export class Engine {
     const { baseSeconds, factor, jitter, maxSeconds } = this.config.retry.backoff;
     const base = Math.min(maxSeconds, baseSeconds * factor ** (task.attempt - 1));
     const delay = base * (1 + jitter * (2 * this.engineRandom() - 1));
-    task.retryTimer = this.setTimer('retry', task, now + Math.max(0, delay));
+    task.timerId = this.setTimer('retry', task, now + Math.max(0, delay));
   }
 
   private cancelTask(task: TaskRecord, now: number, reason: FailureReason): void {
@@ -642,13 +669,13 @@ export class Engine {
         this.endAttempt(task, agent, reason);
         task.failureReason = reason;
         // The slot holder is named, so folds over events can release the right slot.
-        this.moveDetailed(task, 'cancelled', now, agent, reason, undefined, undefined, undefined, undefined);
+        this.move(task, 'cancelled', now, agent, reason);
         this.settle(task, 'cancelled', now);
         this.refill(agent, now);
         return;
       }
       case 'retrying':
-        this.clearTimer(task, 'retryTimer');
+        this.clearTimer(task);
         break;
       default:
         break;
@@ -659,7 +686,7 @@ export class Engine {
   /** Moves a task to a final state and settles it. */
   private finish(task: TaskRecord, state: Exclude<FinalTaskState, 'completed'>, now: number, reason: FailureReason): void {
     task.failureReason = reason;
-    this.moveDetailed(task, state, now, undefined, reason, undefined, undefined, undefined, undefined);
+    this.move(task, state, now, undefined, reason);
     this.settle(task, state, now);
   }
 
@@ -703,38 +730,38 @@ export class Engine {
   }
 
   private setTimer(kind: TimerKind, task: TaskRecord, at: number): number {
+    if (task.timerId !== 0) throw new Error(`task ${task.spec.id} already has timer ${task.timerId} pending; cannot set a ${kind} timer`);
     const timerId = this.nextTimerId++;
     this.timers.set(timerId, { kind, task });
     this.command({ kind: 'setTimer', timerId, at });
     return timerId;
   }
 
-  private clearTimer(task: TaskRecord, field: 'ttlTimer' | 'timeoutTimer' | 'retryTimer'): void {
-    const timerId = task[field];
+  private clearTimer(task: TaskRecord): void {
+    const timerId = task.timerId;
     if (timerId === 0) return;
-    task[field] = 0;
+    task.timerId = 0;
     this.timers.delete(timerId);
     this.command({ kind: 'cancelTimer', timerId });
   }
 
-  private move(task: TaskRecord, to: TaskState, now: number): void {
-    this.moveDetailed(task, to, now, undefined, undefined, undefined, undefined, undefined, undefined);
+  /** A plain transition, reported as such. */
+  private move(task: TaskRecord, to: TaskState, now: number, agent?: AgentRecord, reason?: FailureReason): void {
+    const from = this.enter(task, to);
+    this.sink.transition(now, task, from, to, agent, reason);
   }
 
-  // Positional detail arguments keep every transition event the same shape (one hidden class).
-  private moveDetailed(
-    task: TaskRecord, to: TaskState, now: number, agent: AgentRecord | undefined, reason: FailureReason | undefined,
-    quality: number | undefined, setupTokens: number | undefined, contextHit: boolean | null | undefined,
-    priorityRespected: boolean | undefined,
-  ): void {
+  /** Checks and makes a transition; returns the state left. The caller reports it. */
+  private enter(task: TaskRecord, to: TaskState): TaskState {
     const from = task.state;
     assertTransition(task.spec.id, from, to);
     task.state = to;
-    this.emit({
-      kind: 'transition', time: now, task, from, to, attempt: task.attempt, agent, reason,
-      priorityRespected, setupTokens, contextHit, quality,
-    });
+    return from;
   }
+}
+
+function idOf(task: TaskId | TaskView): TaskId {
+  return typeof task === 'string' ? task : task.spec.id;
 }
 
 /** Throws when a submission breaks the task model (a driver bug, not a user error). */

@@ -112,6 +112,8 @@ export interface TaskView {
 
 /** The engine's mutable record of one task. Internal to `src/engine`. */
 export interface TaskRecord extends TaskView {
+  /** The engine that keeps this record (drivers may hand the view back instead of the id). */
+  readonly owner: object;
   state: TaskState;
   attempt: number;
   agentIndex: number;
@@ -125,10 +127,11 @@ export interface TaskRecord extends TaskView {
   dependents: TaskRecord[] | undefined;
   /** Which queue holds it (undefined when it is in none) and under which entry number. */
   queueEntry: number;
-  /** Pending timers of this task, or 0. */
-  ttlTimer: number;
-  timeoutTimer: number;
-  retryTimer: number;
+  /**
+   * The task's pending timer, or 0. One field serves: each timer belongs to a state that
+   * excludes the others (ttl while queued, timeout while running, backoff while retrying).
+   */
+  timerId: number;
 }
 
 /** True for the five final states. */

@@ -2,15 +2,17 @@
  * Metrics as a fold over the engine's event stream (DESIGN.md sections 1 and 6), so simulated
  * and live runs are measured by the same code.
  *
- * The collector sits on the simulator's hot path (every event of a run that targets a million
- * tasks per second), so {@link MetricsCollector.observe} allocates nothing per event and keeps
- * no per-task state: everything it needs from a task is either on the event or immutable on the
+ * The collector is an {@link EventSink}: the simulator hands it to the engine, which calls it as
+ * each event happens, with no event object built. It sits on the hot path (every event of a run
+ * that targets a million tasks per second), so it allocates nothing per event and keeps no
+ * per-task state: everything it needs from a task is either on the event or immutable on the
  * task (`seq`, `submittedAt`, `spec`). Per-task samples go into doubling Float64 buffers;
  * time-weighted figures (busy slots, capacity) are integrated piecewise as they change.
  */
 import type { AgentView } from '../engine/agent.js';
-import type { EngineEvent, TaskTransitionEvent } from '../engine/messages.js';
-import type { FinalTaskState, TaskState, TaskView } from '../engine/task.js';
+import { replayEvent, type EventSink } from '../engine/eventSink.js';
+import type { EngineEvent } from '../engine/messages.js';
+import type { FailureReason, FinalTaskState, TaskState, TaskView } from '../engine/task.js';
 import { Float64Buffer } from './float64Buffer.js';
 import { gini, jain } from './inequality.js';
 import { latencyMetrics, qualityMetrics, ratio, waitMetrics } from './sampleStats.js';
@@ -27,13 +29,14 @@ export interface CollectorOptions {
 /**
  * Folds engine events into {@link RunMetrics}.
  *
- * Protocol: call {@link MetricsCollector.observe} with every event the engine emits, in
- * emission order (event times never decrease), then {@link MetricsCollector.finish} with the
+ * Protocol: pass the collector to the engine as its event sink (or call
+ * {@link MetricsCollector.observe} with every event object, in emission order: event times never
+ * decrease), then {@link MetricsCollector.finish} with the
  * run's end time. A task is measured iff `submittedAt >= warmupTimeSeconds` and
  * `seq >= warmupTasks`. The measurement window runs from the submission of the first measured
  * task (which is never before the warm-up time) to the end time.
  */
-export class MetricsCollector {
+export class MetricsCollector implements EventSink {
   private readonly warmupTimeSeconds: number;
   private readonly warmupTasks: number;
   private lastTime = Number.NEGATIVE_INFINITY;
@@ -41,8 +44,8 @@ export class MetricsCollector {
   private windowStart = Number.NaN;
 
   // Measured tasks by what happened to them.
-  private submitted = 0;
-  private completed = 0;
+  private submittedCount = 0;
+  private completedCount = 0;
   private deadLettered = 0;
   private expired = 0;
   private cancelled = 0;
@@ -90,29 +93,137 @@ export class MetricsCollector {
     this.warmupTasks = warmupTasks;
   }
 
-  /** Folds one event in. Call for every event, in emission order. */
+  /** Folds one event object in (the same fold as the {@link EventSink} methods). */
   observe(event: EngineEvent): void {
-    // Every integral below assumes time never goes back; one compare keeps that honest.
-    if (!(event.time >= this.lastTime)) throw new Error(`metrics: event at ${event.time} after one at ${this.lastTime}`);
-    this.lastTime = event.time;
-    switch (event.kind) {
-      case 'transition':
-        return this.onTransition(event);
-      case 'submitted':
-        return this.onSubmitted(event.task, event.time);
-      case 'agentJoined':
-        return this.onAgentJoined(event.agent, event.time);
-      case 'agentLeft':
-        this.accrueCapacity(event.time);
-        this.capacity -= event.agent.spec.capacity;
+    replayEvent(event, this);
+  }
+
+  // ---------------------------------------------------------------- the sink
+
+  /** {@inheritDoc EventSink.submitted} */
+  submitted(time: number, task: TaskView): void {
+    this.advance(time);
+    if (!this.isMeasured(task)) return;
+    // A measured task is never submitted before the warm-up time, so the window's start,
+    // max(warm-up time, first measured submission), is this submission.
+    if (Number.isNaN(this.windowStart)) this.openWindow(time);
+    this.submittedCount++;
+    const deadline = task.spec.deadline;
+    if (deadline !== undefined) this.submittedDeadlines.push(deadline);
+  }
+
+  /** {@inheritDoc EventSink.assigned} */
+  assigned(time: number, task: TaskView, from: TaskState, agent: AgentView, priorityRespected: boolean): void {
+    this.advance(time);
+    if (from === 'queued') this.queueDepth--;
+    this.occupy(agent.index, time, 1);
+    if (!this.isMeasured(task)) return;
+    this.assignments++;
+    if (priorityRespected) this.assignmentsRespected++;
+  }
+
+  /** {@inheritDoc EventSink.started} */
+  started(time: number, task: TaskView, from: TaskState, _agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null): void {
+    this.advance(time);
+    // A resumption (from `paused`) is not a new attempt: it loads nothing and waits for nothing.
+    if (from !== 'assigned' || !this.isMeasured(task)) return;
+    if (attempt === 1) this.waits.push(time - task.submittedAt);
+    this.setupTokens += setupTokens;
+    this.workTokens += task.spec.tokens;
+    if (contextHit !== null) {
+      this.contextKnown++;
+      if (contextHit) this.contextHits++;
+    }
+  }
+
+  /** {@inheritDoc EventSink.completed} */
+  completed(time: number, task: TaskView, _from: TaskState, agent: AgentView, quality: number): void {
+    this.advance(time);
+    const index = agent.index;
+    this.occupy(index, time, -1);
+    if (!this.isMeasured(task)) return;
+    this.completedCount++;
+    this.latencies.push(time - task.submittedAt);
+    this.qualities.push(quality);
+    this.agentCompleted[index]++;
+    this.agentTokens[index] += task.spec.tokens;
+    this.settleDeadline(task, true, time);
+  }
+
+  /**
+   * Every other transition. System-wide figures (queue depth, busy slots) count every task,
+   * because a queue or a slot held by a warm-up task is still a queue or a busy slot during the
+   * window; the rest counts measured tasks only.
+   *
+   * Each case relies on the lifecycle table that the engine enforces (src/engine/lifecycle.ts):
+   * `offered` is entered only from `queued`; `failed` only from a state that holds a slot; a
+   * task enters `queued` from anywhere but `queued`.
+   */
+  transition(time: number, task: TaskView, from: TaskState, to: TaskState, agent: AgentView | undefined, _reason: FailureReason | undefined): void {
+    this.advance(time);
+    switch (to) {
+      case 'queued':
+        if (++this.queueDepth > this.maxQueueDepth) this.maxQueueDepth = this.queueDepth;
         return;
-      case 'staleResult':
-        return; // recorded by the engine, never applied: no state changed
+      case 'created':
+      case 'blocked':
+      case 'paused':
+        return;
+      case 'offered':
+        this.queueDepth--;
+        return;
+      case 'failed':
+        this.occupy(slotHolder(task, to, agent), time, -1);
+        return;
+      case 'retrying':
+        if (this.isMeasured(task)) this.retries++;
+        return;
+      case 'dead-lettered':
+      case 'expired':
+      case 'cancelled':
+      case 'rejected':
+        if (from === 'queued') this.queueDepth--;
+        else if (holdsSlot(from)) this.occupy(slotHolder(task, to, agent), time, -1);
+        if (this.isMeasured(task)) this.onSettledUncompleted(task, to, time);
+        return;
+      case 'assigned':
+      case 'running':
+      case 'completed':
+        throw new Error(`metrics: a transition to ${to} (task ${task.spec.id}) must come through its own method`);
       default: {
-        const unreachable: never = event;
-        throw new Error(`metrics: unknown event ${JSON.stringify(unreachable)}`);
+        const unreachable: never = to;
+        throw new Error(`metrics: unknown task state ${String(unreachable)}`);
       }
     }
+  }
+
+  /** {@inheritDoc EventSink.agentJoined} */
+  agentJoined(time: number, agent: AgentView): void {
+    this.advance(time);
+    // Agent indexes are dense and assigned in join order, so per-agent figures are plain arrays.
+    if (agent.index !== this.agentIds.length) {
+      throw new Error(`metrics: agent ${agent.spec.id} joined with index ${agent.index}, expected ${this.agentIds.length}`);
+    }
+    this.accrueCapacity(time);
+    this.capacity += agent.spec.capacity;
+    this.agentIds.push(agent.spec.id);
+    this.agentCompleted.push(0);
+    this.agentTokens.push(0);
+    this.agentBusySlots.push(0);
+    this.agentBusySince.push(time);
+    this.agentBusySeconds.push(0);
+  }
+
+  /** {@inheritDoc EventSink.agentLeft} */
+  agentLeft(time: number, agent: AgentView): void {
+    this.advance(time);
+    this.accrueCapacity(time);
+    this.capacity -= agent.spec.capacity;
+  }
+
+  /** {@inheritDoc EventSink.staleResult} */
+  staleResult(time: number): void {
+    this.advance(time); // recorded by the engine, never applied: no state changed
   }
 
   /**
@@ -143,89 +254,14 @@ export class MetricsCollector {
       quality: qualityMetrics(this.qualities.values()),
       priorityRespect: ratio(this.assignmentsRespected, this.assignments),
       utilization: windowSeconds > 0 ? ratio(busySlotSeconds, capacitySlotSeconds) : null,
-      throughput: windowSeconds > 0 ? this.completed / windowSeconds : null,
+      throughput: windowSeconds > 0 ? this.completedCount / windowSeconds : null,
       retries: this.retries,
       maxQueueDepth: windowOpen ? this.maxQueueDepth : null,
       perAgent,
     };
   }
 
-  // ---------------------------------------------------------------- event handlers
-
-  private onSubmitted(task: TaskView, time: number): void {
-    if (!this.isMeasured(task)) return;
-    // A measured task is never submitted before the warm-up time, so the window's start,
-    // max(warm-up time, first measured submission), is this submission.
-    if (Number.isNaN(this.windowStart)) this.openWindow(time);
-    this.submitted++;
-    const deadline = task.spec.deadline;
-    if (deadline !== undefined) this.submittedDeadlines.push(deadline);
-  }
-
-  /**
-   * One switch on the destination state does both jobs: the system-wide figures (queue depth,
-   * busy slots), which count every task because a queue or a slot held by a warm-up task is
-   * still a queue or a busy slot during the window, and the measured-task figures. The states
-   * every task passes through come first: a string switch tests its cases in order (one switch
-   * instead of separate tests for "left the queue" and "freed a slot" measured ~20% faster).
-   *
-   * Each case relies on the lifecycle table that the engine enforces (src/engine/lifecycle.ts):
-   * `offered` is entered only from `queued`; `completed` and `failed` only from a state that
-   * holds a slot; a task enters `queued` from anywhere but `queued`.
-   */
-  private onTransition(event: TaskTransitionEvent): void {
-    const measured = this.isMeasured(event.task);
-    switch (event.to) {
-      case 'queued':
-        if (++this.queueDepth > this.maxQueueDepth) this.maxQueueDepth = this.queueDepth;
-        return;
-      case 'assigned':
-        if (event.from === 'queued') this.queueDepth--;
-        this.occupy(agentOf(event).index, event.time, 1);
-        if (measured) this.onAssigned(event);
-        return;
-      case 'running':
-        // A resumption (from `paused`) is not a new attempt: it loads nothing and waits for nothing.
-        if (measured && event.from === 'assigned') this.onStart(event);
-        return;
-      case 'completed':
-        this.occupy(agentOf(event).index, event.time, -1);
-        if (measured) this.onCompleted(event);
-        return;
-      case 'created':
-      case 'blocked':
-      case 'paused':
-        return;
-      case 'offered':
-        this.queueDepth--;
-        return;
-      case 'failed':
-        this.occupy(agentOf(event).index, event.time, -1);
-        return;
-      case 'retrying':
-        if (measured) this.retries++;
-        return;
-      case 'dead-lettered':
-      case 'expired':
-      case 'cancelled':
-      case 'rejected':
-        if (event.from === 'queued') this.queueDepth--;
-        else if (holdsSlot(event.from)) this.occupy(releasingAgentIndex(event), event.time, -1);
-        if (measured) this.onSettledUncompleted(event, event.to);
-        return;
-      default: {
-        const unreachable: never = event.to;
-        throw new Error(`metrics: unknown task state ${String(unreachable)}`);
-      }
-    }
-  }
-
-  private onAssigned(event: TaskTransitionEvent): void {
-    this.assignments++;
-    if (event.priorityRespected === true) this.assignmentsRespected++;
-  }
-
-  private onSettledUncompleted(event: TaskTransitionEvent, to: Exclude<FinalTaskState, 'completed'>): void {
+  private onSettledUncompleted(task: TaskView, to: Exclude<FinalTaskState, 'completed'>, time: number): void {
     switch (to) {
       case 'dead-lettered': this.deadLettered++; break;
       case 'expired': this.expired++; break;
@@ -236,49 +272,16 @@ export class MetricsCollector {
         throw new Error(`metrics: unknown final state ${String(unreachable)}`);
       }
     }
-    this.settleDeadline(event.task, false, event.time);
-  }
-
-  private onStart(event: TaskTransitionEvent): void {
-    const task = event.task;
-    if (event.attempt === 1) this.waits.push(event.time - task.submittedAt);
-    this.setupTokens += event.setupTokens ?? 0;
-    this.workTokens += task.spec.tokens;
-    const hit = event.contextHit;
-    if (hit !== null && hit !== undefined) {
-      this.contextKnown++;
-      if (hit) this.contextHits++;
-    }
-  }
-
-  private onCompleted(event: TaskTransitionEvent): void {
-    const { task, time, quality } = event;
-    if (quality === undefined) throw new Error(`metrics: completion of task ${task.spec.id} carries no quality`);
-    const index = agentOf(event).index;
-    this.completed++;
-    this.latencies.push(time - task.submittedAt);
-    this.qualities.push(quality);
-    this.agentCompleted[index]++;
-    this.agentTokens[index] += task.spec.tokens;
-    this.settleDeadline(task, true, time);
-  }
-
-  private onAgentJoined(agent: AgentView, time: number): void {
-    // Agent indexes are dense and assigned in join order, so per-agent figures are plain arrays.
-    if (agent.index !== this.agentIds.length) {
-      throw new Error(`metrics: agent ${agent.spec.id} joined with index ${agent.index}, expected ${this.agentIds.length}`);
-    }
-    this.accrueCapacity(time);
-    this.capacity += agent.spec.capacity;
-    this.agentIds.push(agent.spec.id);
-    this.agentCompleted.push(0);
-    this.agentTokens.push(0);
-    this.agentBusySlots.push(0);
-    this.agentBusySince.push(time);
-    this.agentBusySeconds.push(0);
+    this.settleDeadline(task, false, time);
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Every integral assumes time never goes back; one compare keeps that honest. */
+  private advance(time: number): void {
+    if (!(time >= this.lastTime)) throw new Error(`metrics: event at ${time} after one at ${this.lastTime}`);
+    this.lastTime = time;
+  }
 
   private isMeasured(task: TaskView): boolean {
     return task.submittedAt >= this.warmupTimeSeconds && task.seq >= this.warmupTasks;
@@ -327,15 +330,15 @@ export class MetricsCollector {
   }
 
   private taskCounts(): TaskCountMetrics {
-    const settled = this.completed + this.deadLettered + this.expired + this.cancelled + this.rejected;
+    const settled = this.completedCount + this.deadLettered + this.expired + this.cancelled + this.rejected;
     return {
-      submitted: this.submitted,
-      completed: this.completed,
+      submitted: this.submittedCount,
+      completed: this.completedCount,
       deadLettered: this.deadLettered,
       expired: this.expired,
       cancelled: this.cancelled,
       rejected: this.rejected,
-      inFlight: this.submitted - settled,
+      inFlight: this.submittedCount - settled,
     };
   }
 
@@ -356,18 +359,13 @@ function holdsSlot(state: TaskState): boolean {
   return state === 'assigned' || state === 'running' || state === 'paused';
 }
 
-function agentOf(event: TaskTransitionEvent): AgentView {
-  const agent = event.agent;
-  if (agent === undefined) throw new Error(`metrics: transition of task ${event.task.spec.id} to ${event.to} names no agent`);
-  return agent;
-}
-
 /**
- * The agent whose slot a task gives up. Transitions to `completed` and `failed` name it; the
- * engine's transitions to `cancelled` do not, so fall back to the task's `agentIndex`. Reading
- * that mutable field after the fact is safe only because `cancelled` is final: nothing moves
- * the task to another agent between the transition and this fold.
+ * The agent whose slot a task gives up. Transitions to `failed` name it; the engine's
+ * transitions to the other final states may not, so fall back to the task's `agentIndex`.
+ * Reading that mutable field at the event is safe: the sink is called as the transition happens.
  */
-function releasingAgentIndex(event: TaskTransitionEvent): number {
-  return event.agent !== undefined ? event.agent.index : event.task.agentIndex;
+function slotHolder(task: TaskView, to: TaskState, agent: AgentView | undefined): number {
+  if (agent !== undefined) return agent.index;
+  if (to === 'failed') throw new Error(`metrics: transition of task ${task.spec.id} to failed names no agent`);
+  return task.agentIndex;
 }

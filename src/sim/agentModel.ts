@@ -17,27 +17,47 @@
  * (contextTokens 0, or the key resident), an attempt takes exactly tokens / speed.
  */
 import { NO_RESIDENT_KEYS, skillFor } from '../engine/agent.js';
-import type { AgentReport, Outcome } from '../engine/messages.js';
+import type { AgentReport, Outcome, StartReport } from '../engine/messages.js';
 import type { AgentView } from '../engine/agent.js';
 import type { TaskView } from '../engine/task.js';
 import type { SimAgentConfig } from '../scenario/types.js';
 import { standardNormal, lognormalParameters } from './distributions.js';
 import type { OutcomeStreams } from './random.js';
 
-/** What the model decided for one attempt. */
-export interface AttemptPlan {
-  readonly task: TaskView;
-  readonly attempt: number;
+/**
+ * What the model decided for one attempt. Mutable so that a driver can recycle plans: the
+ * simulator keeps one per attempt in flight and reuses it once the attempt has finished.
+ */
+export class AttemptPlan implements StartReport {
+  task: TaskView = PLACEHOLDER_TASK;
+  attempt = 0;
   /** Tokens spent loading context. */
-  readonly setupTokens: number;
+  setupTokens = 0;
   /** Whether the key was resident; null when the task has none. */
-  readonly contextHit: boolean | null;
+  contextHit: boolean | null = null;
   /** Seconds from start until the attempt ends (completes or fails). */
-  readonly durationSeconds: number;
-  readonly outcome: Outcome;
+  durationSeconds = 0;
+  outcome: Outcome = { ok: true, quality: 1 };
   /** The agent's context after loading, for the engine's view. */
-  readonly agent: AgentReport;
+  agent: AgentReport = { contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS };
+
+  /** Fills every field; returns the plan. */
+  set(task: TaskView, attempt: number, setupTokens: number, contextHit: boolean | null, durationSeconds: number, outcome: Outcome, agent: AgentReport): this {
+    this.task = task;
+    this.attempt = attempt;
+    this.setupTokens = setupTokens;
+    this.contextHit = contextHit;
+    this.durationSeconds = durationSeconds;
+    this.outcome = outcome;
+    this.agent = agent;
+    return this;
+  }
 }
+
+const PLACEHOLDER_TASK: TaskView = Object.freeze({
+  spec: Object.freeze({ id: '', type: '', priority: 0, tokens: 0, contextTokens: 0 }),
+  state: 'created', seq: -1, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN, failureReason: undefined,
+});
 
 /** One simulated agent's context state and behaviour. */
 export class SimAgent {
@@ -60,10 +80,11 @@ export class SimAgent {
   }
 
   /**
-   * Plans attempt `attempt` of `task` starting now. The attempt's own outcome stream is
-   * requested from `outcomes` only when the model needs randomness (an ideal server needs none).
+   * Plans attempt `attempt` of `task` starting now, into `plan` (a fresh one by default). The
+   * attempt's own outcome stream is requested from `outcomes` only when the model needs
+   * randomness (an ideal server needs none).
    */
-  begin(task: TaskView, agent: AgentView, attempt: number, outcomes: OutcomeStreams): AttemptPlan {
+  begin(task: TaskView, agent: AgentView, attempt: number, outcomes: OutcomeStreams, plan = new AttemptPlan()): AttemptPlan {
     const { model, failureRate, spec } = this.config;
     const skill = skillFor(agent, task.spec.type);
     const compactSeconds = this.compactIfDue();
@@ -83,7 +104,7 @@ export class SimAgent {
     const needsDraws = failureProbability > 0 || model.qualityNoise > 0 || this.serviceNoise !== undefined;
     if (!needsDraws) {
       const durationSeconds = compactSeconds + setupSeconds + workSeconds;
-      return { task, attempt, setupTokens, contextHit, durationSeconds, outcome: this.success(clamp01(meanQuality)), agent: report };
+      return plan.set(task, attempt, setupTokens, contextHit, durationSeconds, this.success(clamp01(meanQuality)), report);
     }
     // Fixed draw order (fail, fail point, quality noise, service noise), so an attempt's luck
     // does not depend on which agent runs it.
@@ -94,9 +115,9 @@ export class SimAgent {
     if (this.serviceNoise !== undefined) workSeconds *= Math.exp(this.serviceNoise.mu + this.serviceNoise.sigma * standardNormal(random));
     const base = compactSeconds + setupSeconds;
     if (failed) {
-      return { task, attempt, setupTokens, contextHit, durationSeconds: base + workSeconds * failPoint, outcome: SimAgent.AGENT_ERROR, agent: report };
+      return plan.set(task, attempt, setupTokens, contextHit, base + workSeconds * failPoint, SimAgent.AGENT_ERROR, report);
     }
-    return { task, attempt, setupTokens, contextHit, durationSeconds: base + workSeconds, outcome: this.success(quality), agent: report };
+    return plan.set(task, attempt, setupTokens, contextHit, base + workSeconds, this.success(quality), report);
   }
 
   private report(utilization: number): AgentReport {

@@ -5,6 +5,7 @@
  * folds the engine's events into metrics.
  */
 import { createEngine, type Engine, type TaskCounts } from '../engine/engine.js';
+import { EventObjects, TeeSink } from '../engine/eventSink.js';
 import type { Command, EngineEvent } from '../engine/messages.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import type { RunMetrics } from '../metrics/types.js';
@@ -86,19 +87,24 @@ class SimulationRun {
   private readonly clock: ArrivalClock;
   private readonly outcomes: OutcomeStreams;
   private generated = 0;
+  /** Plans of finished attempts, reused for new ones (an attempt's plan lives until its finish event). */
+  private readonly sparePlans: AttemptPlan[] = [];
 
   constructor(private readonly options: RunOptions) {
     const { scenario, replication } = options;
     const definition = findStrategy(options.strategy.name);
     if (definition === undefined) throw new Error(`unknown strategy ${options.strategy.name}`);
     const strategy = definition.create(options.strategy.params);
+    this.collector = new MetricsCollector({ warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks });
+    // Metrics fold the events as they happen; objects are built only when someone logs them.
+    const onEvent = options.onEvent;
     this.engine = createEngine({
       config: scenario.engine,
       strategy: options.decisionTimer?.wrap(strategy) ?? strategy,
       strategyRandom: stream(scenario.seed, replication, 'strategy'),
       engineRandom: stream(scenario.seed, replication, 'engine'),
+      events: onEvent === undefined ? this.collector : new TeeSink([this.collector, new EventObjects(onEvent)]),
     });
-    this.collector = new MetricsCollector({ warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks });
     this.agents = scenario.agents.map((config) => new SimAgent(config));
     this.factory = new TaskFactory(scenario.workload, scenario.seed, replication);
     this.clock = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
@@ -139,7 +145,8 @@ class SimulationRun {
         break;
       case FINISH: {
         const finish = payload as AttemptPlan;
-        this.engine.finished(now, finish.task.spec.id, finish.attempt, finish.outcome);
+        this.engine.finished(now, finish.task, finish.attempt, finish.outcome);
+        this.sparePlans.push(finish);
         break;
       }
       case TIMER:
@@ -158,23 +165,18 @@ class SimulationRun {
     if (at < Number.POSITIVE_INFINITY && at <= this.options.scenario.stop.timeSeconds) this.heap.push(at, ARRIVAL, undefined);
   }
 
-  /** Carries out the engine's commands, then folds its events into metrics (and the log). */
+  /** Carries out the engine's commands (its events went to the collector as they happened). */
   private drainOutputs(): void {
     const engine = this.engine;
     for (let command = engine.pollCommand(); command !== undefined; command = engine.pollCommand()) this.carryOut(command);
-    const onEvent = this.options.onEvent;
-    for (let event = engine.pollEvent(); event !== undefined; event = engine.pollEvent()) {
-      this.collector.observe(event);
-      if (onEvent !== undefined) onEvent(event);
-    }
   }
 
   private carryOut(command: Command): void {
     switch (command.kind) {
       case 'start': {
         const { task, agent, attempt } = command;
-        const plan = this.agents[agent.index]!.begin(task, agent, attempt, this.outcomes);
-        this.engine.started(this.now, task.spec.id, attempt, plan);
+        const plan = this.agents[agent.index]!.begin(task, agent, attempt, this.outcomes, this.sparePlans.pop());
+        this.engine.started(this.now, task, attempt, plan);
         this.heap.push(this.now + plan.durationSeconds, FINISH, plan);
         break;
       }

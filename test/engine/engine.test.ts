@@ -11,6 +11,7 @@ import type { Outcome } from '../../src/engine/messages.js';
 import type { DecisionContext, Strategy } from '../../src/engine/strategy.js';
 import type { TaskView } from '../../src/engine/task.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { EventObjects } from '../../src/engine/eventSink.js';
 import type { EngineInput } from '../../src/engine/messages.js';
 import { Harness, NO_SETUP, OK, agentSpec, createStrategy, engineConfig, eventLog, taskSpec, type HarnessOptions } from '../support/harness.js';
 
@@ -1099,5 +1100,72 @@ describe('protocol and input checks', () => {
     };
     expect(scenario('det-1')).toEqual(scenario('det-1'));
     expect(scenario('det-1')).not.toEqual(scenario('det-2'));
+  });
+});
+
+describe('drivers naming a task by the view its start command carried', () => {
+  /** Submits one task to an engine with one agent and returns the start command's view. */
+  function startedView(engine: Engine): TaskView {
+    engine.agentJoined(0, agentSpec({ id: 'a' }));
+    engine.submit(0, taskSpec({ id: 't' }));
+    for (let command = engine.pollCommand(); command !== undefined; command = engine.pollCommand()) {
+      if (command.kind === 'start') return command.task;
+    }
+    throw new Error('no start command');
+  }
+
+  function drainEvents(engine: Engine): string[] {
+    const kinds: string[] = [];
+    for (let event = engine.pollEvent(); event !== undefined; event = engine.pollEvent()) {
+      kinds.push(event.kind === 'transition' ? `${event.from}->${event.to}` : event.kind);
+    }
+    return kinds;
+  }
+
+  it('accepts the view in place of the id for started and finished', () => {
+    const engine = rawEngine('by-view');
+    const view = startedView(engine);
+    drainEvents(engine);
+    engine.started(1, view, 1, NO_SETUP);
+    engine.finished(2, view, 1, OK);
+    expect(drainEvents(engine)).toEqual(['assigned->running', 'running->completed']);
+    expect(engine.counts().completed).toBe(1);
+  });
+
+  it('records a result for a view whose task already settled as stale, by the task id', () => {
+    const engine = rawEngine('stale-view');
+    const view = startedView(engine);
+    engine.started(1, view, 1, NO_SETUP);
+    engine.finished(2, view, 1, OK);
+    drainEvents(engine);
+    engine.finished(3, view, 1, OK);
+    const event = engine.pollEvent();
+    expect(event).toEqual({ kind: 'staleResult', time: 3, taskId: 't', attempt: 1 });
+    expect(engine.counts().completed).toBe(1);
+  });
+
+  it('refuses a view handed out by another engine', () => {
+    const first = rawEngine('first');
+    const second = rawEngine('second');
+    startedView(first);
+    const foreign = startedView(second);
+    expect(() => first.started(1, foreign, 1, NO_SETUP)).toThrow(/another engine/);
+  });
+});
+
+describe('event sink', () => {
+  it('sends every event to the sink instead of the poll queue when one is given', () => {
+    const seen: string[] = [];
+    const engine = createEngine({
+      config: engineConfig(), strategy: createStrategy('round-robin'),
+      strategyRandom: seedrandom('sink/strategy'), engineRandom: seedrandom('sink/engine'),
+      events: new EventObjects((event) => seen.push(event.kind === 'transition' ? event.to : event.kind)),
+    });
+    engine.agentJoined(0, agentSpec({ id: 'a' }));
+    engine.submit(0, taskSpec({ id: 't' }));
+    engine.started(1, 't', 1, NO_SETUP);
+    engine.finished(2, 't', 1, OK);
+    expect(seen).toEqual(['agentJoined', 'submitted', 'queued', 'assigned', 'running', 'completed']);
+    expect(engine.pollEvent()).toBeUndefined();
   });
 });

@@ -6,9 +6,9 @@ import { taskSpec } from '../support/harness.js';
 /** A bare task record, as the engine would keep it, for driving the queue directly. */
 function record(id: string, priority = 2, seq = 0, tokens = 10): TaskRecord {
   return {
-    spec: taskSpec({ id, priority, tokens }), state: 'queued', seq, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
+    owner: {}, spec: taskSpec({ id, priority, tokens }), state: 'queued', seq, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
     failureReason: undefined, maxRetries: 0, unmetDependencies: 0, dependents: undefined, queueEntry: 0,
-    ttlTimer: 0, timeoutTimer: 0, retryTimer: 0,
+    timerId: 0,
   };
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.js';
 import { runSimulation } from '../../src/sim/simulation.js';
 import type { EngineEvent } from '../../src/engine/messages.js';
+import { MetricsCollector } from '../../src/metrics/collector.js';
 
 function scenario(stop: string, strategies = '[least-connections]'): ReturnType<typeof parseScenario> {
   return parseScenario(`
@@ -69,5 +70,26 @@ describe('runSimulation progress', () => {
     // 40,000 tasks make about 80,000 heap events: at least one report every 65,536 events.
     expect(seen.length).toBeGreaterThanOrEqual(1);
     expect(seen.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= seen[i - 1]!))).toBe(true);
+  });
+});
+
+describe('runSimulation metrics', () => {
+  it('folds events as they happen into the same metrics as a replay of the logged event objects', () => {
+    const s = parseScenario(`
+name: sink-vs-log
+seed: 5
+stop: { tasks: 400 }
+warmup: { tasks: 50 }
+agents: [{ pool: a, count: 3, capacity: 2, speed: 100, failureRate: 0.2, skills: { job: 0.7 } }]
+workload:
+  arrivals: { process: poisson, rate: 4 }
+  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 }, deadline: { dist: constant, value: 3 }, maxRetries: 1 }]
+strategies: [random]`, 'sink-vs-log.yaml');
+    const logged: EngineEvent[] = [];
+    const run = runSimulation({ scenario: s, strategy: s.strategies[0]!, replication: 0, onEvent: (e) => logged.push(e) });
+    const replay = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 50 });
+    for (const event of logged) replay.observe(event);
+    expect(run.counts.deadLettered).toBeGreaterThan(0);
+    expect(replay.finish(run.endTimeSeconds)).toEqual(run.metrics);
   });
 });

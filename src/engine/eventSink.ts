@@ -1,0 +1,173 @@
+/**
+ * Where the engine's events go. The engine reports every state change by calling an
+ * {@link EventSink} synchronously, one positional method per kind of change, so that a fold
+ * such as the metrics collector sees the stream without an object being built per event (the
+ * simulator's hot path emits five events per task).
+ *
+ * {@link EventObjects} turns those calls back into {@link EngineEvent} objects, for the audit
+ * log, for `Engine.pollEvent` and for tests. {@link replayEvent} goes the other way. The two are
+ * inverses, so a sink sees the same stream whichever form it was delivered in.
+ *
+ * A sink is called in the middle of an input: it must not call back into the engine.
+ */
+import type { AgentView } from './agent.js';
+import type { EngineEvent } from './messages.js';
+import type { FailureReason, TaskId, TaskState, TaskView } from './task.js';
+
+/**
+ * Receives every engine event, in order. `task` is the engine's live record: read it during
+ * the call (its `attempt` is the attempt the event is about), never keep it expecting it to
+ * stay the same.
+ */
+export interface EventSink {
+  /** A task was accepted (state `created`). */
+  submitted(time: number, task: TaskView): void;
+  /** A task entered `assigned`: bound to `agent`, which is asked to start it. */
+  assigned(time: number, task: TaskView, from: TaskState, agent: AgentView, priorityRespected: boolean): void;
+  /** Attempt `attempt` of a task entered `running` on `agent`, having loaded `setupTokens` of context. */
+  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null): void;
+  /** A task entered `completed` on `agent` with a result of the given quality. */
+  completed(time: number, task: TaskView, from: TaskState, agent: AgentView, quality: number): void;
+  /**
+   * Any other transition. `agent` is set when the task gave up a slot on it (`failed`, and
+   * `cancelled` from a slot); `reason` for `failed` and the final states other than `completed`.
+   */
+  transition(time: number, task: TaskView, from: TaskState, to: TaskState, agent: AgentView | undefined, reason: FailureReason | undefined): void;
+  /** An agent joined the fleet. */
+  agentJoined(time: number, agent: AgentView): void;
+  /** An agent left the fleet. */
+  agentLeft(time: number, agent: AgentView): void;
+  /** A result came for an attempt that is no longer live: recorded, never applied. */
+  staleResult(time: number, taskId: TaskId, attempt: number): void;
+}
+
+/** A sink that builds an {@link EngineEvent} object per call and hands it to `deliver`. */
+export class EventObjects implements EventSink {
+  /** @param deliver - receives each event object, in order. */
+  constructor(private readonly deliver: (event: EngineEvent) => void) {}
+
+  /** {@inheritDoc EventSink.submitted} */
+  submitted(time: number, task: TaskView): void {
+    this.deliver({ kind: 'submitted', time, task });
+  }
+
+  /** {@inheritDoc EventSink.assigned} */
+  assigned(time: number, task: TaskView, from: TaskState, agent: AgentView, priorityRespected: boolean): void {
+    this.deliver({ kind: 'transition', time, task, from, to: 'assigned', attempt: task.attempt, agent, priorityRespected });
+  }
+
+  /** {@inheritDoc EventSink.started} */
+  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null): void {
+    this.deliver({ kind: 'transition', time, task, from, to: 'running', attempt, agent, setupTokens, contextHit });
+  }
+
+  /** {@inheritDoc EventSink.completed} */
+  completed(time: number, task: TaskView, from: TaskState, agent: AgentView, quality: number): void {
+    this.deliver({ kind: 'transition', time, task, from, to: 'completed', attempt: task.attempt, agent, quality });
+  }
+
+  /** {@inheritDoc EventSink.transition} */
+  transition(time: number, task: TaskView, from: TaskState, to: TaskState, agent: AgentView | undefined, reason: FailureReason | undefined): void {
+    this.deliver({ kind: 'transition', time, task, from, to, attempt: task.attempt, agent, reason });
+  }
+
+  /** {@inheritDoc EventSink.agentJoined} */
+  agentJoined(time: number, agent: AgentView): void {
+    this.deliver({ kind: 'agentJoined', time, agent });
+  }
+
+  /** {@inheritDoc EventSink.agentLeft} */
+  agentLeft(time: number, agent: AgentView): void {
+    this.deliver({ kind: 'agentLeft', time, agent });
+  }
+
+  /** {@inheritDoc EventSink.staleResult} */
+  staleResult(time: number, taskId: TaskId, attempt: number): void {
+    this.deliver({ kind: 'staleResult', time, taskId, attempt });
+  }
+}
+
+/** Several sinks fed the same stream, in the order given. */
+export class TeeSink implements EventSink {
+  /** @param sinks - called in order for every event. */
+  constructor(private readonly sinks: readonly EventSink[]) {}
+
+  /** {@inheritDoc EventSink.submitted} */
+  submitted(time: number, task: TaskView): void {
+    for (const sink of this.sinks) sink.submitted(time, task);
+  }
+
+  /** {@inheritDoc EventSink.assigned} */
+  assigned(time: number, task: TaskView, from: TaskState, agent: AgentView, priorityRespected: boolean): void {
+    for (const sink of this.sinks) sink.assigned(time, task, from, agent, priorityRespected);
+  }
+
+  /** {@inheritDoc EventSink.started} */
+  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null): void {
+    for (const sink of this.sinks) sink.started(time, task, from, agent, attempt, setupTokens, contextHit);
+  }
+
+  /** {@inheritDoc EventSink.completed} */
+  completed(time: number, task: TaskView, from: TaskState, agent: AgentView, quality: number): void {
+    for (const sink of this.sinks) sink.completed(time, task, from, agent, quality);
+  }
+
+  /** {@inheritDoc EventSink.transition} */
+  transition(time: number, task: TaskView, from: TaskState, to: TaskState, agent: AgentView | undefined, reason: FailureReason | undefined): void {
+    for (const sink of this.sinks) sink.transition(time, task, from, to, agent, reason);
+  }
+
+  /** {@inheritDoc EventSink.agentJoined} */
+  agentJoined(time: number, agent: AgentView): void {
+    for (const sink of this.sinks) sink.agentJoined(time, agent);
+  }
+
+  /** {@inheritDoc EventSink.agentLeft} */
+  agentLeft(time: number, agent: AgentView): void {
+    for (const sink of this.sinks) sink.agentLeft(time, agent);
+  }
+
+  /** {@inheritDoc EventSink.staleResult} */
+  staleResult(time: number, taskId: TaskId, attempt: number): void {
+    for (const sink of this.sinks) sink.staleResult(time, taskId, attempt);
+  }
+}
+
+/**
+ * Delivers an event object to a sink as the engine would have: the inverse of
+ * {@link EventObjects}. Throws when a transition lacks a field its method needs.
+ */
+export function replayEvent(event: EngineEvent, sink: EventSink): void {
+  switch (event.kind) {
+    case 'submitted':
+      return sink.submitted(event.time, event.task);
+    case 'transition': {
+      const { time, task, from, to, agent } = event;
+      switch (to) {
+        case 'assigned':
+          return sink.assigned(time, task, from, required(agent, event), event.priorityRespected ?? false);
+        case 'running':
+          return sink.started(time, task, from, required(agent, event), event.attempt, event.setupTokens ?? 0, event.contextHit ?? null);
+        case 'completed':
+          return sink.completed(time, task, from, required(agent, event), required(event.quality, event));
+        default:
+          return sink.transition(time, task, from, to, agent, event.reason);
+      }
+    }
+    case 'agentJoined':
+      return sink.agentJoined(event.time, event.agent);
+    case 'agentLeft':
+      return sink.agentLeft(event.time, event.agent);
+    case 'staleResult':
+      return sink.staleResult(event.time, event.taskId, event.attempt);
+    default: {
+      const unreachable: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+function required<T>(value: T | undefined, event: EngineEvent & { kind: 'transition' }): T {
+  if (value === undefined) throw new Error(`transition of task ${event.task.spec.id} to ${event.to} lacks a detail it needs`);
+  return value;
+}
