@@ -33,7 +33,7 @@ import {
   type TaskState,
   type TaskView,
 } from './task.js';
-import { TaskQueue, type EntryCounter } from './taskQueue.js';
+import { TaskQueue, type EntryCounter, type QueueOrder } from './taskQueue.js';
 
 /** What the engine needs besides its inputs. */
 export interface EngineOptions {
@@ -89,9 +89,15 @@ export class Engine {
   private readonly settled: SettledMemory;
   private readonly waitingFor = new Map<TaskId, TaskRecord[]>();
   private readonly agentIds = new Map<AgentId, number>();
-  private readonly fleet: MutableFleet = { agents: [], freeSlots: 0, queuedTasks: 0 };
+  private readonly fleet: MutableFleet = {
+    agents: [], freeSlots: 0, queuedTasks: 0,
+    lastQueued: (agent) => this.agentQueues[agent.index]?.peekLeastUrgent(),
+  };
   private readonly ctx: MutableContext;
   private readonly entries: EntryCounter = { next: 0 };
+  private readonly queueOrder: QueueOrder;
+  /** Agents that found nothing to steal while they had a free slot (work-stealing strategies only). */
+  private readonly hungry = new Set<AgentRecord>();
   private readonly pool: TaskQueue;
   private readonly agentQueues: TaskQueue[] = [];
   /** Queued tasks per priority over every queue, for priority-respect accounting. */
@@ -117,7 +123,8 @@ export class Engine {
     this.engineRandom = options.engineRandom;
     this.settled = new SettledMemory(options.config.settledMemory);
     this.sink = options.events ?? new EventObjects((event) => (this.events[this.eventsWritten++] = event));
-    this.pool = new TaskQueue(this.entries);
+    this.queueOrder = options.strategy.queueOrder ?? 'fifo';
+    this.pool = new TaskQueue(this.entries, this.queueOrder);
     this.ctx = { now: 0, random: options.strategyRandom, binding: options.config.binding, fleet: this.fleet };
   }
 
@@ -312,12 +319,13 @@ export class Engine {
     };
     this.fleet.agents.push(agent);
     this.agentIds.set(spec.id, agent.index);
-    this.agentQueues.push(new TaskQueue(this.entries));
+    this.agentQueues.push(new TaskQueue(this.entries, this.queueOrder));
     this.fleet.freeSlots += spec.capacity;
     this.sink.agentJoined(now, agent);
     this.strategy.onAgentJoined?.(agent, this.ctx);
     this.poolDirty = true;
     this.dispatch(now);
+    this.refill(agent, now); // early binding: a newcomer with nothing routed to it may steal
   }
 
   /** An agent leaves: its attempts fail with `agent-lost`, its own queue goes back to routing. */
@@ -491,6 +499,7 @@ export class Engine {
     this.strategy.onAssign?.(task, agent, this.ctx);
     this.loadChanged(agent);
     this.refill(agent, this.ctx.now);
+    if (agent.queued > 0 && this.hungry.size > 0) this.feedHungry(this.ctx.now);
   }
 
   private chooseForEarly(task: TaskRecord): AgentRecord | undefined {
@@ -522,7 +531,45 @@ export class Engine {
       const respected = this.queuedMoreUrgentThan(task.spec.priority) === 0;
       this.assign(task, agent, now, respected);
     }
+    if (own.size === 0) this.steal(agent, now);
   }
+
+  /** Lets every hungry agent try to steal again (a task is waiting in some agent's queue). */
+  private feedHungry(now: number): void {
+    for (const agent of [...this.hungry]) this.steal(agent, now);
+  }
+
+  /**
+   * Work stealing: an agent with a free slot and an empty queue takes what the strategy picks.
+   * One that finds nothing is remembered as hungry and tries again when a task is left waiting
+   * in some agent's queue.
+   */
+  private steal(thief: AgentRecord, now: number): void {
+    if (this.strategy.steal === undefined) return;
+    this.hungry.delete(thief);
+    while (hasFreeSlot(thief)) {
+      const view = this.strategy.steal(thief, this.ctx);
+      if (view === undefined) {
+        this.hungry.add(thief);
+        return;
+      }
+      const task = view as TaskRecord;
+      if (task.owner !== this || task.state !== 'queued' || task.agentIndex < 0 || task.agentIndex === thief.index ||
+          task.spec.assignee !== undefined) {
+        throw new Error(`strategy ${this.strategy.name} tried to steal task ${task.spec.id}, which is not queued in another agent's queue or is assigned by name`);
+      }
+      const victim = this.fleet.agents[task.agentIndex]!;
+      this.agentQueues[victim.index]!.remove(task);
+      victim.queued--;
+      victim.outstandingTokens -= task.spec.tokens;
+      this.loadChanged(victim);
+      this.dequeued(task);
+      this.strategy.onAssign?.(task, thief, this.ctx);
+      const respected = this.queuedMoreUrgentThan(task.spec.priority) === 0;
+      this.assign(task, thief, now, respected);
+    }
+  }
+
 
   /** Late binding: binds pool tasks to agents with free slots, as the strategy picks. */
   private dispatch(now: number): void {

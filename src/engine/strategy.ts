@@ -10,6 +10,7 @@
 import type { AgentView } from './agent.js';
 import type { Outcome } from './messages.js';
 import type { TaskView } from './task.js';
+import type { QueueOrder } from './taskQueue.js';
 
 /**
  * When a task binds to an agent (DESIGN.md section 3): `late` keeps one pool and binds when an
@@ -25,6 +26,11 @@ export interface FleetView {
   readonly freeSlots: number;
   /** Tasks queued, in the pool and in agents' own queues. */
   readonly queuedTasks: number;
+  /**
+   * The last task in queue order in `agent`'s own queue (early binding), or undefined. The
+   * engine's view always has it; views built by hand (tests) may leave it out.
+   */
+  lastQueued?(agent: AgentView): TaskView | undefined;
 }
 
 /** Everything a decision may depend on besides the task. */
@@ -49,6 +55,18 @@ export interface Strategy {
    * Early binding: any accepting agent may be returned; the task joins its queue.
    */
   pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined;
+  /**
+   * Order within a priority level of every queue the engine keeps (pool and agent queues):
+   * `fifo` (the default) or `deadline` (earliest deadline first). Read once, at construction.
+   */
+  readonly queueOrder?: QueueOrder;
+  /**
+   * Work stealing (early binding only): `thief` has a free slot and nothing left in its own
+   * queue. Return a task queued in another agent's own queue (see `FleetView.lastQueued`) to
+   * move it to the thief, which starts it at once; undefined to steal nothing. Asked again
+   * while the thief has free slots.
+   */
+  steal?(thief: AgentView, ctx: DecisionContext): TaskView | undefined;
   /** Backpressure: false rejects the task at submission (reason `admission`). */
   admit?(task: TaskView, ctx: DecisionContext): boolean;
   /** A task was bound to `agent` (assigned under late binding, queued to it under early). */

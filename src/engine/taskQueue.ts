@@ -1,10 +1,18 @@
 /**
- * The queue of tasks waiting for an agent: priority first (0 before 4), then FIFO. One ring
- * buffer per priority level makes push and pop O(1). Removal from the middle (expiry,
- * cancellation) is lazy: the task's `queueEntry` no longer matches the entry, and the entry is
- * skipped when it reaches either end.
+ * The queue of tasks waiting for an agent: priority first (0 before 4), then, within a
+ * priority, FIFO or earliest deadline first. One ring buffer per priority level makes FIFO push
+ * and pop O(1); under EDF a newcomer is inserted from the back, past the tasks due after it
+ * (O(1) when tasks arrive roughly in deadline order, as they do with similar relative
+ * deadlines). Removal from the middle (expiry, cancellation) is lazy: the task's `queueEntry`
+ * no longer matches the entry, and the entry is skipped when it reaches either end.
  */
 import { PRIORITY_LEVELS, type TaskRecord } from './task.js';
+
+/**
+ * Order within a priority level: `fifo` (arrival order) or `deadline` (earliest deadline
+ * first; tasks without a deadline after those with one; ties in arrival order).
+ */
+export type QueueOrder = 'fifo' | 'deadline';
 
 /** Hands out entry numbers, shared by every queue of one engine so that entries are unique. */
 export interface EntryCounter {
@@ -20,6 +28,24 @@ class Ring {
   pushBack(task: TaskRecord, entry: number): void {
     if (this.length === this.items.length) this.grow();
     const at = (this.head + this.length) & (this.items.length - 1);
+    this.items[at] = task;
+    this.entries[at] = entry;
+    this.length++;
+  }
+
+  /** Inserts behind every task due no later than `task` (earliest deadline first). */
+  insertByDeadline(task: TaskRecord, entry: number): void {
+    if (this.length === this.items.length) this.grow();
+    const mask = this.items.length - 1;
+    const due = deadlineOf(task);
+    let at = (this.head + this.length) & mask;
+    for (let i = this.length; i > 0; i--) {
+      const before = (at - 1) & mask;
+      if (deadlineOf(this.items[before]!) <= due) break;
+      this.items[at] = this.items[before];
+      this.entries[at] = this.entries[before]!;
+      at = before;
+    }
     this.items[at] = task;
     this.entries[at] = entry;
     this.length++;
@@ -91,14 +117,21 @@ class Ring {
   }
 }
 
-/** A priority-then-FIFO queue of tasks. */
+function deadlineOf(task: TaskRecord): number {
+  return task.spec.deadline ?? Number.POSITIVE_INFINITY;
+}
+
+/** A queue of tasks: priority first, then the given order. */
 export class TaskQueue {
   private readonly rings: Ring[] = Array.from({ length: PRIORITY_LEVELS }, () => new Ring());
   private live = 0;
   private tokens = 0;
 
-  /** @param counter - entry numbers, shared by every queue of one engine. */
-  constructor(private readonly counter: EntryCounter) {}
+  /**
+   * @param counter - entry numbers, shared by every queue of one engine.
+   * @param order - order within a priority level.
+   */
+  constructor(private readonly counter: EntryCounter, private readonly order: QueueOrder = 'fifo') {}
 
   /** Tasks in the queue. */
   get size(): number {
@@ -110,17 +143,19 @@ export class TaskQueue {
     return this.tokens;
   }
 
-  /** Appends `task` behind every task of its priority. */
+  /** Queues `task`: behind every task of its priority (FIFO), or by its deadline (EDF). */
   push(task: TaskRecord): void {
     if (task.queueEntry !== 0) throw new Error(`task ${task.spec.id} is already queued`);
     const entry = ++this.counter.next;
     task.queueEntry = entry;
-    this.rings[task.spec.priority]!.pushBack(task, entry);
+    const ring = this.rings[task.spec.priority]!;
+    if (this.order === 'fifo') ring.pushBack(task, entry);
+    else ring.insertByDeadline(task, entry);
     this.live++;
     this.tokens += task.spec.tokens;
   }
 
-  /** The most urgent, oldest task, without removing it. */
+  /** The first task in queue order (most urgent; oldest or earliest due), without removing it. */
   peek(): TaskRecord | undefined {
     for (const ring of this.rings) {
       const task = ring.front();
@@ -129,7 +164,7 @@ export class TaskQueue {
     return undefined;
   }
 
-  /** Removes and returns the most urgent, oldest task. */
+  /** Removes and returns the first task in queue order. */
   shift(): TaskRecord | undefined {
     for (const ring of this.rings) {
       const task = ring.front();
@@ -141,7 +176,7 @@ export class TaskQueue {
     return undefined;
   }
 
-  /** The least urgent, newest task (what `shed-lowest` evicts and thieves steal), kept queued. */
+  /** The last task in queue order (what `shed-lowest` evicts and thieves steal), kept queued. */
   peekLeastUrgent(): TaskRecord | undefined {
     for (let p = this.rings.length - 1; p >= 0; p--) {
       const task = this.rings[p]!.back();

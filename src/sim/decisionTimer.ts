@@ -44,6 +44,8 @@ export class DecisionTimer {
       onAgentJoined: strategy.onAgentJoined?.bind(strategy),
       onAgentLeft: strategy.onAgentLeft?.bind(strategy),
       onAgentLoadChanged: strategy.onAgentLoadChanged?.bind(strategy),
+      queueOrder: strategy.queueOrder,
+      steal: strategy.steal?.bind(strategy),
     };
   }
 

@@ -228,3 +228,32 @@ describe('TaskQueue', () => {
     }
   });
 });
+
+describe('TaskQueue in deadline order', () => {
+  function due(id: string, deadline: number | undefined, priority = 2, seq = 0): TaskRecord {
+    const task = record(id, priority, seq);
+    return { ...task, spec: { ...task.spec, deadline } };
+  }
+
+  it('serves the earliest deadline first within a priority; no deadline last; ties in arrival order', () => {
+    const queue = new TaskQueue({ next: 0 }, 'deadline');
+    for (const task of [due('none', undefined), due('d30', 30), due('d10a', 10), due('d20', 20), due('d10b', 10)]) queue.push(task);
+    expect(drain(queue)).toEqual(['d10a', 'd10b', 'd20', 'd30', 'none']);
+  });
+
+  it('keeps priority first: a more urgent task due later goes before a less urgent one due sooner', () => {
+    const queue = new TaskQueue({ next: 0 }, 'deadline');
+    queue.push(due('lax', 1, 3));
+    queue.push(due('urgent', 100, 0));
+    expect(drain(queue)).toEqual(['urgent', 'lax']);
+  });
+
+  it('skips lazily removed entries that an insertion moved, and grows past its first ring', () => {
+    const queue = new TaskQueue({ next: 0 }, 'deadline');
+    const tasks = Array.from({ length: 40 }, (_, i) => due(`t${i}`, 100 - i));
+    for (const task of tasks) queue.push(task);
+    queue.remove(tasks[20]!);
+    expect(queue.size).toBe(39);
+    expect(drain(queue)).toEqual(tasks.filter((_, i) => i !== 20).map((t) => t.spec.id).reverse());
+  });
+});

@@ -143,7 +143,7 @@ function attemptKey(taskId: TaskId, attempt: number): string {
 /**
  * Wraps a strategy to check every pick it makes (late binding: the agent has a free slot;
  * early binding: it is accepting) and to keep a handle on the engine's decision context. It
- * forwards every hook, and defines `admit` only when the inner strategy does, so the engine
+ * forwards every hook, and defines `admit` and `steal` only when the inner strategy does, so the engine
  * behaves exactly as with the inner strategy.
  */
 class CheckedStrategy implements Strategy {
@@ -153,9 +153,23 @@ class CheckedStrategy implements Strategy {
   /** Picks that returned an agent. */
   picks = 0;
   readonly admit?: (task: TaskView, ctx: DecisionContext) => boolean;
+  readonly steal?: (thief: AgentView, ctx: DecisionContext) => TaskView | undefined;
+  readonly queueOrder: Strategy['queueOrder'];
+  /** Tasks stolen. */
+  steals = 0;
 
   constructor(private readonly inner: Strategy) {
     this.name = inner.name;
+    this.queueOrder = inner.queueOrder;
+    if (inner.steal !== undefined) {
+      const steal = inner.steal.bind(inner);
+      this.steal = (thief, ctx) => {
+        this.ctx = ctx;
+        const loot = steal(thief, ctx);
+        if (loot !== undefined) this.steals++;
+        return loot;
+      };
+    }
     if (inner.admit !== undefined) {
       const admit = inner.admit.bind(inner);
       this.admit = (task, ctx) => {
@@ -491,6 +505,11 @@ export class Harness {
   /** Strategy picks that returned an agent. */
   get picks(): number {
     return this.checked.picks;
+  }
+
+  /** Tasks the strategy stole for an idle agent. */
+  get steals(): number {
+    return this.checked.steals;
   }
 
   /** The fleet as the strategy sees it, once any strategy hook ran. */
