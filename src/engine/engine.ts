@@ -98,6 +98,8 @@ export class Engine {
   private readonly queueOrder: QueueOrder;
   /** Agents that found nothing to steal while they had a free slot (work-stealing strategies only). */
   private readonly hungry = new Set<AgentRecord>();
+  /** Agents whose last slot freed during the current input (pre-warming strategies only). */
+  private readonly fallenIdle: AgentRecord[] = [];
   private readonly pool: TaskQueue;
   private readonly agentQueues: TaskQueue[] = [];
   /** Queued tasks per priority over every queue, for priority-respect accounting. */
@@ -206,6 +208,7 @@ export class Engine {
     this.live.set(spec.id, task);
     this.tally.submitted++;
     this.sink.submitted(now, task);
+    this.strategy.onSubmitted?.(task, this.ctx);
     this.resolveWaiters(task);
     if (this.dependsOnItself(task)) return this.finish(task, 'rejected', now, 'dependency-cycle');
     if (this.strategy.admit !== undefined && !this.strategy.admit(task, this.ctx)) {
@@ -323,6 +326,7 @@ export class Engine {
     this.fleet.freeSlots += spec.capacity;
     this.sink.agentJoined(now, agent);
     this.strategy.onAgentJoined?.(agent, this.ctx);
+    if (this.strategy.prewarm !== undefined) this.fallenIdle.push(agent);
     this.poolDirty = true;
     this.dispatch(now);
     this.refill(agent, now); // early binding: a newcomer with nothing routed to it may steal
@@ -571,8 +575,29 @@ export class Engine {
   }
 
 
-  /** Late binding: binds pool tasks to agents with free slots, as the strategy picks. */
+  /** Ends an input: binds what can be bound, then offers idle agents to a pre-warming strategy. */
   private dispatch(now: number): void {
+    this.bindPool(now);
+    if (this.fallenIdle.length > 0) this.prewarmIdle(now);
+  }
+
+  /** Asks the strategy what to load on each agent that fell idle during this input. */
+  private prewarmIdle(now: number): void {
+    const prewarm = this.strategy.prewarm;
+    for (const agent of this.fallenIdle) {
+      if (prewarm === undefined || !agent.accepting || agent.active > 0 || agent.queued > 0) continue;
+      const context = prewarm.call(this.strategy, agent, this.ctx);
+      if (context === undefined) continue;
+      const { contextKey, contextTokens } = context;
+      if (!(contextTokens >= 0)) throw new Error(`strategy ${this.strategy.name} asked to prewarm ${contextKey} with ${contextTokens} tokens`);
+      this.command({ kind: 'prewarm', agent, contextKey, contextTokens });
+      this.sink.prewarm(now, agent, contextKey, contextTokens);
+    }
+    this.fallenIdle.length = 0;
+  }
+
+  /** Late binding: binds pool tasks to agents with free slots, as the strategy picks. */
+  private bindPool(now: number): void {
     if (!this.poolDirty) return;
     this.poolDirty = false;
     if (this.config.binding === 'early') return this.routePooled();
@@ -674,6 +699,7 @@ export class Engine {
     if (agent.accepting) {
       this.fleet.freeSlots++;
       this.poolDirty = true;
+      if (agent.active === 0 && this.strategy.prewarm !== undefined) this.fallenIdle.push(agent);
     }
     this.loadChanged(agent);
   }

@@ -23,6 +23,8 @@ export function eventRecord(event: EngineEvent): EventRecord {
     case 'agentJoined':
     case 'agentLeft':
       return { time: event.time, kind: event.kind, agent: event.agent.spec.id, capacity: event.agent.spec.capacity };
+    case 'prewarm':
+      return { time: event.time, kind: event.kind, agent: event.agent.spec.id, contextKey: event.contextKey, contextTokens: event.contextTokens };
     case 'staleResult':
       return { time: event.time, kind: event.kind, task: event.taskId, attempt: event.attempt };
     default: {

@@ -37,6 +37,8 @@ export interface EventSink {
   agentJoined(time: number, agent: AgentView): void;
   /** An agent left the fleet. */
   agentLeft(time: number, agent: AgentView): void;
+  /** A context was ordered loaded on an idle agent ahead of need. */
+  prewarm(time: number, agent: AgentView, contextKey: string, contextTokens: number): void;
   /** A result came for an attempt that is no longer live: recorded, never applied. */
   staleResult(time: number, taskId: TaskId, attempt: number): void;
 }
@@ -79,6 +81,11 @@ export class EventObjects implements EventSink {
   /** {@inheritDoc EventSink.agentLeft} */
   agentLeft(time: number, agent: AgentView): void {
     this.deliver({ kind: 'agentLeft', time, agent });
+  }
+
+  /** {@inheritDoc EventSink.prewarm} */
+  prewarm(time: number, agent: AgentView, contextKey: string, contextTokens: number): void {
+    this.deliver({ kind: 'prewarm', time, agent, contextKey, contextTokens });
   }
 
   /** {@inheritDoc EventSink.staleResult} */
@@ -127,6 +134,11 @@ export class TeeSink implements EventSink {
     for (const sink of this.sinks) sink.agentLeft(time, agent);
   }
 
+  /** {@inheritDoc EventSink.prewarm} */
+  prewarm(time: number, agent: AgentView, contextKey: string, contextTokens: number): void {
+    for (const sink of this.sinks) sink.prewarm(time, agent, contextKey, contextTokens);
+  }
+
   /** {@inheritDoc EventSink.staleResult} */
   staleResult(time: number, taskId: TaskId, attempt: number): void {
     for (const sink of this.sinks) sink.staleResult(time, taskId, attempt);
@@ -158,6 +170,8 @@ export function replayEvent(event: EngineEvent, sink: EventSink): void {
       return sink.agentJoined(event.time, event.agent);
     case 'agentLeft':
       return sink.agentLeft(event.time, event.agent);
+    case 'prewarm':
+      return sink.prewarm(event.time, event.agent, event.contextKey, event.contextTokens);
     case 'staleResult':
       return sink.staleResult(event.time, event.taskId, event.attempt);
     default: {

@@ -50,6 +50,8 @@ export type Command =
     }
   | { readonly kind: 'abort'; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number; readonly reason: FailureReason }
   | { readonly kind: 'setTimer'; readonly timerId: number; readonly at: number }
+  /** Load a context on an idle agent ahead of need (a strategy's pre-warming). */
+  | { readonly kind: 'prewarm'; readonly agent: AgentView; readonly contextKey: string; readonly contextTokens: number }
   | { readonly kind: 'cancelTimer'; readonly timerId: number };
 
 /**
@@ -81,6 +83,8 @@ export type EngineEvent =
   | TaskTransitionEvent
   | { readonly kind: 'agentJoined'; readonly time: number; readonly agent: AgentView }
   | { readonly kind: 'agentLeft'; readonly time: number; readonly agent: AgentView }
+  /** The engine asked for a context to be loaded on an idle agent (its tokens are setup). */
+  | { readonly kind: 'prewarm'; readonly time: number; readonly agent: AgentView; readonly contextKey: string; readonly contextTokens: number }
   | {
       // A result for an attempt that is no longer running (it timed out or was cancelled):
       // recorded, never applied.

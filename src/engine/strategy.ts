@@ -18,6 +18,13 @@ import type { QueueOrder } from './taskQueue.js';
  */
 export type Binding = 'late' | 'early';
 
+/** A context a strategy asks the driver to load on an idle agent. */
+export interface ContextToLoad {
+  readonly contextKey: string;
+  /** Its size in tokens. */
+  readonly contextTokens: number;
+}
+
 /** What the strategy sees of the whole fleet. */
 export interface FleetView {
   /** Every agent that ever joined, by index; agents that left have `accepting` false. */
@@ -67,6 +74,14 @@ export interface Strategy {
    * while the thief has free slots.
    */
   steal?(thief: AgentView, ctx: DecisionContext): TaskView | undefined;
+  /**
+   * Pre-warming: `agent` has just fallen idle (nothing running, nothing queued for it). Return a
+   * context to load on it now, before a task needs it, or undefined. The driver loads it (the
+   * tokens count as setup, so a warm-up no task uses is context waste).
+   */
+  prewarm?(agent: AgentView, ctx: DecisionContext): ContextToLoad | undefined;
+  /** A task was accepted (before any dependency, admission or routing decision). */
+  onSubmitted?(task: TaskView, ctx: DecisionContext): void;
   /** Backpressure: false rejects the task at submission (reason `admission`). */
   admit?(task: TaskView, ctx: DecisionContext): boolean;
   /** A task was bound to `agent` (assigned under late binding, queued to it under early). */

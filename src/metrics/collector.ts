@@ -221,6 +221,13 @@ export class MetricsCollector implements EventSink {
     this.capacity -= agent.spec.capacity;
   }
 
+  /** {@inheritDoc EventSink.prewarm} */
+  prewarm(time: number, _agent: AgentView, _contextKey: string, contextTokens: number): void {
+    this.advance(time);
+    // Loading ahead of need is setup like any other: waste unless a task then finds it resident.
+    if (!Number.isNaN(this.windowStart)) this.setupTokens += contextTokens;
+  }
+
   /** {@inheritDoc EventSink.staleResult} */
   staleResult(time: number): void {
     this.advance(time); // recorded by the engine, never applied: no state changed

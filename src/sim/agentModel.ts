@@ -131,6 +131,23 @@ export class SimAgent {
     return (this.lastSuccess = { ok: true, quality });
   }
 
+  /**
+   * Loads a context while the agent is idle (a strategy's pre-warming). It takes no simulated
+   * time: an idle agent has time to spare, and a task that arrives meanwhile finds it loaded.
+   */
+  prewarm(contextKey: string, contextTokens: number): void {
+    if (!this.resident.has(contextKey)) this.makeResident(contextKey, contextTokens);
+  }
+
+  /** Adds a block that is not resident, evicting the least recently used ones that overflow. */
+  private makeResident(contextKey: string, contextTokens: number): void {
+    this.resident.set(contextKey, contextTokens);
+    this.residentTokens += contextTokens;
+    this.evictOverflow(contextKey);
+    // Copy on write: the engine keeps the previous set as its last observation.
+    this.residentKeys = new Set(this.resident.keys());
+  }
+
   /** Share of the context window in use (0 without a window). */
   utilization(): number {
     if (this.windowTokens === Number.POSITIVE_INFINITY) return 0;
@@ -157,11 +174,7 @@ export class SimAgent {
       this.resident.set(contextKey, size);
       return { setupTokens: 0, contextHit: true };
     }
-    this.resident.set(contextKey, contextTokens);
-    this.residentTokens += contextTokens;
-    this.evictOverflow(contextKey);
-    // Copy on write: the engine keeps the previous set as its last observation.
-    this.residentKeys = new Set(this.resident.keys());
+    this.makeResident(contextKey, contextTokens);
     return { setupTokens: cost, contextHit: false };
   }
 

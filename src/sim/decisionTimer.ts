@@ -46,6 +46,8 @@ export class DecisionTimer {
       onAgentLoadChanged: strategy.onAgentLoadChanged?.bind(strategy),
       queueOrder: strategy.queueOrder,
       steal: strategy.steal?.bind(strategy),
+      prewarm: strategy.prewarm?.bind(strategy),
+      onSubmitted: strategy.onSubmitted?.bind(strategy),
     };
   }
 

@@ -189,6 +189,9 @@ class SimulationRun {
       case 'cancelTimer':
         this.cancelledTimers.add(command.timerId);
         break;
+      case 'prewarm':
+        this.agents[command.agent.index]!.prewarm(command.contextKey, command.contextTokens);
+        break;
       default: {
         const unreachable: never = command;
         throw new Error(`unknown command ${JSON.stringify(unreachable)}`);

@@ -21,6 +21,7 @@ const EVERY_KIND: EngineEvent[] = [
   { kind: 'transition', time: 4, task, from: 'running', to: 'failed', attempt: 2, agent, reason: 'timeout' },
   { kind: 'transition', time: 5, task, from: 'running', to: 'completed', attempt: 2, agent, quality: 0.75 },
   { kind: 'staleResult', time: 6, taskId: 't', attempt: 1 },
+  { kind: 'prewarm', time: 6, agent, contextKey: 'repo-1', contextTokens: 500 },
   { kind: 'agentLeft', time: 7, agent },
 ];
 

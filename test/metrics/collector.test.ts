@@ -248,6 +248,18 @@ describe('context', () => {
     expect(m.contextHitRate).toBeCloseTo(0.5, 12);
   });
 
+  it('counts a pre-warm as setup once the window is open: waste unless a task then hits', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a');
+    s.prewarm(0, a, 'before-window', 1000);
+    const t = s.submit(1, { tokens: 300, contextKey: 'k' });
+    s.prewarm(1, a, 'k', 100);
+    s.dispatch(2, t, a, { setupTokens: 0, contextHit: true });
+    const m = s.collect(3);
+    expect(m.contextWaste).toBeCloseTo(100 / 400, 12);
+    expect(m.contextHitRate).toBe(1);
+  });
+
   it('a resumption after a pause is not a start: no second wait, no tokens counted twice', () => {
     const s = new EventScript();
     const a = s.join(0, 'a');

@@ -51,6 +51,11 @@ export class EventScript {
     this.events.push({ kind: 'agentLeft', time, agent });
   }
 
+  /** A context is loaded on an idle agent ahead of need. */
+  prewarm(time: number, agent: AgentView, contextKey: string, contextTokens: number): void {
+    this.events.push({ kind: 'prewarm', time, agent, contextKey, contextTokens });
+  }
+
   /** A task is submitted and queued. `spec` overrides the defaults (100 tokens, priority 2). */
   submit(time: number, spec: Partial<TaskSpec> = {}): TaskView {
     const task = this.submitted(time, spec);

@@ -21,7 +21,7 @@ import { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from '../
 import { createEngine, type Engine, type TaskCounts } from '../../src/engine/engine.js';
 import { canTransition } from '../../src/engine/lifecycle.js';
 import type { Command, EngineEvent, Outcome, StartReport } from '../../src/engine/messages.js';
-import type { Binding, DecisionContext, FleetView, Strategy } from '../../src/engine/strategy.js';
+import type { Binding, ContextToLoad, DecisionContext, FleetView, Strategy } from '../../src/engine/strategy.js';
 import { isFinal, type AgentId, type FailureReason, type TaskId, type TaskSpec, type TaskState, type TaskView } from '../../src/engine/task.js';
 import { STRATEGIES, findStrategy } from '../../src/strategies/index.js';
 
@@ -109,6 +109,8 @@ export interface RecordedEvent {
   readonly quality?: number;
   readonly setupTokens?: number;
   readonly contextHit?: boolean | null;
+  /** For `prewarm`: the context ordered loaded. */
+  readonly contextKey?: string;
 }
 
 /** A copy of one command, taken when it was polled. */
@@ -116,7 +118,8 @@ export type RecordedCommand =
   | { readonly kind: 'start'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number }
   | { readonly kind: 'abort'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number; readonly reason: FailureReason }
   | { readonly kind: 'setTimer'; readonly time: number; readonly timerId: number; readonly at: number }
-  | { readonly kind: 'cancelTimer'; readonly time: number; readonly timerId: number };
+  | { readonly kind: 'cancelTimer'; readonly time: number; readonly timerId: number }
+  | { readonly kind: 'prewarm'; readonly time: number; readonly agentId: AgentId; readonly contextKey: string; readonly contextTokens: number };
 
 /** Where an attempt the engine ordered stands, as the driver sees it. */
 export type AttemptPhase = 'ordered' | 'started' | 'finished' | 'aborted';
@@ -143,7 +146,7 @@ function attemptKey(taskId: TaskId, attempt: number): string {
 /**
  * Wraps a strategy to check every pick it makes (late binding: the agent has a free slot;
  * early binding: it is accepting) and to keep a handle on the engine's decision context. It
- * forwards every hook, and defines `admit` and `steal` only when the inner strategy does, so the engine
+ * forwards every hook, and defines `admit`, `steal` and `prewarm` only when the inner strategy does, so the engine
  * behaves exactly as with the inner strategy.
  */
 class CheckedStrategy implements Strategy {
@@ -155,12 +158,20 @@ class CheckedStrategy implements Strategy {
   readonly admit?: (task: TaskView, ctx: DecisionContext) => boolean;
   readonly steal?: (thief: AgentView, ctx: DecisionContext) => TaskView | undefined;
   readonly queueOrder: Strategy['queueOrder'];
+  readonly prewarm?: (agent: AgentView, ctx: DecisionContext) => ContextToLoad | undefined;
   /** Tasks stolen. */
   steals = 0;
 
   constructor(private readonly inner: Strategy) {
     this.name = inner.name;
     this.queueOrder = inner.queueOrder;
+    if (inner.prewarm !== undefined) {
+      const prewarm = inner.prewarm.bind(inner);
+      this.prewarm = (agent, ctx) => {
+        this.ctx = ctx;
+        return prewarm(agent, ctx);
+      };
+    }
     if (inner.steal !== undefined) {
       const steal = inner.steal.bind(inner);
       this.steal = (thief, ctx) => {
@@ -213,6 +224,11 @@ class CheckedStrategy implements Strategy {
   onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
     this.ctx = ctx;
     this.inner.onAgentLeft?.(agent, ctx);
+  }
+
+  onSubmitted(task: TaskView, ctx: DecisionContext): void {
+    this.ctx = ctx;
+    this.inner.onSubmitted?.(task, ctx);
   }
 
   onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
@@ -699,6 +715,10 @@ export class Harness {
         this.timers.delete(command.timerId);
         this.commands.push({ kind: 'cancelTimer', time, timerId: command.timerId });
         return;
+      case 'prewarm':
+        check(command.agent.accepting && command.agent.active === 0 && command.agent.queued === 0, `prewarm of busy or departed agent ${command.agent.spec.id}`);
+        this.commands.push({ kind: 'prewarm', time, agentId: command.agent.spec.id, contextKey: command.contextKey, contextTokens: command.contextTokens });
+        return;
       default: {
         const unreachable: never = command;
         throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
@@ -729,6 +749,9 @@ export class Harness {
         return;
       case 'staleResult':
         this.events.push({ kind: 'staleResult', time: event.time, taskId: event.taskId, attempt: event.attempt });
+        return;
+      case 'prewarm':
+        this.events.push({ kind: 'prewarm', time: event.time, agentId: event.agent.spec.id, contextKey: event.contextKey, setupTokens: event.contextTokens });
         return;
       default: {
         const unreachable: never = event;
