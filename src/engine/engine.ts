@@ -33,6 +33,7 @@ import {
   type TaskState,
   type TaskView,
 } from './task.js';
+import { TaskIndex } from './taskIndex.js';
 import { TaskQueue, type EntryCounter, type QueueOrder } from './taskQueue.js';
 
 /** What the engine needs besides its inputs. */
@@ -76,6 +77,13 @@ interface MutableFleet extends FleetView {
   queuedTasks: number;
 }
 
+interface MutableStart {
+  readonly kind: 'start';
+  task: TaskView;
+  agent: AgentView;
+  attempt: number;
+}
+
 interface MutableContext extends DecisionContext {
   now: number;
 }
@@ -85,7 +93,7 @@ export class Engine {
   private readonly config: EngineConfig;
   private readonly strategy: Strategy;
   private readonly engineRandom: () => number;
-  private readonly live = new Map<TaskId, TaskRecord>();
+  private readonly live = new TaskIndex();
   private readonly settled: SettledMemory;
   private readonly waitingFor = new Map<TaskId, TaskRecord[]>();
   private readonly agentIds = new Map<AgentId, number>();
@@ -110,6 +118,8 @@ export class Engine {
   private readonly events: (EngineEvent | undefined)[] = [];
   private readonly sink: EventSink;
   private commandsWritten = 0;
+  /** Reusable `start` commands, by output slot. */
+  private readonly startCommands: MutableStart[] = [];
   private eventsWritten = 0;
   private readonly tally: TaskCounts = { submitted: 0, completed: 0, deadLettered: 0, expired: 0, cancelled: 0, rejected: 0, inFlight: 0 };
   private commandsRead = 0;
@@ -154,7 +164,11 @@ export class Engine {
 
   // ---------------------------------------------------------------- outputs
 
-  /** Next command for the driver, or undefined when there is none. */
+  /**
+   * Next command for the driver, or undefined when there is none. Carry it out (or copy it)
+   * before the next input: `start` command objects are reused, one per output slot, because
+   * the simulator issues one per attempt.
+   */
   pollCommand(): Command | undefined {
     if (this.commandsRead < this.commandsWritten) {
       const command = this.commands[this.commandsRead];
@@ -178,6 +192,18 @@ export class Engine {
 
   private command(command: Command): void {
     this.commands[this.commandsWritten++] = command;
+  }
+
+  private commandStart(task: TaskRecord, agent: AgentRecord): void {
+    const slot = this.commandsWritten++;
+    let start = this.startCommands[slot];
+    if (start === undefined) this.startCommands[slot] = start = { kind: 'start', task, agent, attempt: task.attempt };
+    else {
+      start.task = task;
+      start.agent = agent;
+      start.attempt = task.attempt;
+    }
+    this.commands[slot] = start;
   }
 
   // ---------------------------------------------------------------- inputs
@@ -205,7 +231,7 @@ export class Engine {
     assertTaskSpec(spec);
     if (this.live.has(spec.id) || this.settled.has(spec.id)) throw new Error(`duplicate task id ${spec.id}`);
     const task = this.newRecord(spec, now);
-    this.live.set(spec.id, task);
+    this.live.add(task);
     this.tally.submitted++;
     this.sink.submitted(now, task);
     this.strategy.onSubmitted?.(task, this.ctx);
@@ -343,7 +369,8 @@ export class Engine {
     this.fleet.freeSlots -= agent.spec.capacity - agent.active;
     this.strategy.onAgentLeft?.(agent, this.ctx);
     this.loadChanged(agent);
-    for (const task of [...this.live.values()]) {
+    // In submission order, so the failures are reported in the order a reader expects.
+    for (const task of [...this.live.values()].sort((a, b) => a.seq - b.seq)) {
       if (task.agentIndex !== index) continue;
       if (task.state === 'assigned' || task.state === 'running' || task.state === 'paused') {
         this.endAttempt(task, agent, 'agent-lost');
@@ -690,7 +717,7 @@ export class Engine {
     this.loadChanged(agent);
     const from = this.enter(task, 'assigned');
     this.sink.assigned(now, task, from, agent, priorityRespected);
-    this.command({ kind: 'start', task, agent, attempt: task.attempt });
+    this.commandStart(task, agent);
   }
 
   private releaseSlot(task: TaskRecord, agent: AgentRecord): void {

@@ -36,6 +36,6 @@ export class SettledMemory {
 
   /** True if `id` is remembered as settled. */
   has(id: TaskId): boolean {
-    return this.states.has(id);
+    return this.states.size > 0 && this.states.has(id);
   }
 }
