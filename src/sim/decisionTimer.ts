@@ -48,7 +48,8 @@ export class DecisionTimer {
       steal: strategy.steal?.bind(strategy),
       prewarm: strategy.prewarm?.bind(strategy),
       onSubmitted: strategy.onSubmitted?.bind(strategy),
-    };
+      // Every member of Strategy must be listed: a hook added later and not forwarded fails to compile.
+    } satisfies Record<keyof Strategy, unknown>;
   }
 
   /** Quantiles of the sampled decision costs. */
