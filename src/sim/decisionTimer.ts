@@ -4,7 +4,8 @@
  * simulated metrics that must be byte-identical run to run.
  */
 import { quantileSorted } from 'simple-statistics';
-import type { Strategy } from '../engine/strategy.js';
+import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { TaskView } from '../engine/task.js';
 
 /** Decision cost in microseconds, from the sampled calls. */
 export interface DecisionTiming {
@@ -31,7 +32,7 @@ export class DecisionTimer {
     // Delegate with methods bound to the original, so the strategy's state stays in one object.
     return {
       name: strategy.name,
-      pickAgent: (task, ctx) => {
+      pickAgent: (task: TaskView, ctx: DecisionContext) => {
         if (this.decisions++ % this.sampleEvery !== 0) return pick(task, ctx);
         const start = performance.now();
         const agent = pick(task, ctx);
