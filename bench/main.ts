@@ -1,14 +1,24 @@
 /**
- * `npm run bench`: speed figures, measured (never asserted in tests). Prints a table and, with
- * `--json`, one JSON document.
+ * `npm run bench`: speed figures, measured (never asserted in tests). Prints tables and, with
+ * `--json`, one JSON document. `--only simulator` or `--only decisions` runs one part.
+ *
+ * - simulator: tasks simulated per second (bench/simulator.ts);
+ * - decisions: wall-clock cost of one routing decision of every registered strategy at 10 to
+ *   10,000 agents, under late and early binding (bench/decisions.ts).
  */
+import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { measureSimulator } from './simulator.js';
 
 const TASKS = 1_000_000;
 const REPEATS = 3;
 
-function simulatorFigures(): Record<string, unknown> {
-  const rows: Record<string, unknown>[] = [];
+interface SimulatorFigures {
+  readonly benchmark: string;
+  readonly rows: { strategy: string; tasks: number; bestTasksPerSecond: number; runsTasksPerSecond: number[] }[];
+}
+
+function simulatorFigures(): SimulatorFigures {
+  const rows: SimulatorFigures['rows'] = [];
   for (const strategy of ['least-connections', 'round-robin', 'random']) {
     measureSimulator(100_000, strategy); // warm the JIT
     const runs = Array.from({ length: REPEATS }, () => measureSimulator(TASKS, strategy));
@@ -18,13 +28,42 @@ function simulatorFigures(): Record<string, unknown> {
   return { benchmark: 'M/M/10 at load 0.9, 1,000,000 tasks, all metrics on, one core', rows };
 }
 
-const figures = { node: process.version, simulator: simulatorFigures() };
+interface DecisionFigures {
+  readonly benchmark: string;
+  readonly rows: DecisionCostRow[];
+}
+
+function decisionFigures(): DecisionFigures {
+  return {
+    benchmark: 'wall-clock cost of one pickAgent call at a busy steady state (80% of slots taken), median of 6 batches',
+    rows: measureDecisionCosts(),
+  };
+}
+
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+if (only !== undefined && only !== 'simulator' && only !== 'decisions') {
+  process.stderr.write(`--only takes simulator or decisions, got ${only ?? 'nothing'}\n`);
+  process.exit(2);
+}
+const figures = {
+  node: process.version,
+  simulator: only === 'decisions' ? undefined : simulatorFigures(),
+  decisions: only === 'simulator' ? undefined : decisionFigures(),
+};
 if (process.argv.includes('--json')) {
   process.stdout.write(JSON.stringify(figures, null, 2) + '\n');
 } else {
-  const sim = figures.simulator as { benchmark: string; rows: { strategy: string; bestTasksPerSecond: number; runsTasksPerSecond: number[] }[] };
-  process.stdout.write(`${sim.benchmark} (Node ${figures.node})\n`);
-  for (const row of sim.rows) {
-    process.stdout.write(`  ${row.strategy.padEnd(20)} ${row.bestTasksPerSecond.toLocaleString('en-US').padStart(12)} tasks/s  (runs: ${row.runsTasksPerSecond.map((n) => n.toLocaleString('en-US')).join(', ')})\n`);
+  const sim = figures.simulator;
+  if (sim !== undefined) {
+    process.stdout.write(`${sim.benchmark} (Node ${figures.node})\n`);
+    for (const row of sim.rows) {
+      process.stdout.write(`  ${row.strategy.padEnd(20)} ${row.bestTasksPerSecond.toLocaleString('en-US').padStart(12)} tasks/s  (runs: ${row.runsTasksPerSecond.map((n) => n.toLocaleString('en-US')).join(', ')})\n`);
+    }
+  }
+  const decisions = figures.decisions;
+  if (decisions !== undefined) {
+    process.stdout.write(`\nDecision cost: ${decisions.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatDecisionCosts(decisions.rows) + '\n');
   }
 }

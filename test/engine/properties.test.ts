@@ -280,7 +280,15 @@ function runScenario(scenario: Scenario): void {
 // ------------------------------------------------------------------ the properties
 
 /** Fixed per strategy so CI is deterministic; change one to explore new cases locally. */
-const SEEDS: Record<string, number> = { 'round-robin': 20240611, random: 7, 'least-connections': 1234567 };
+const SEEDS: Record<string, number> = {
+  'round-robin': 20240611, random: 7, 'least-connections': 1234567,
+  // helper A: scorer-based strategies
+  'weighted-round-robin': 3301, 'least-loaded-tokens': 3302, 'least-work-left': 3303, 'capability-match': 3304,
+  'skill-weighted': 3305, 'performance-based': 3306, 'latency-ewma': 3307, scored: 3308,
+  // helper B: indexed strategies
+  'join-shortest-queue': 4401, 'power-of-d': 4402, 'join-idle-queue': 4403, 'consistent-hash': 4404, 'cache-aware': 4405,
+  'work-stealing': 5501, 'context-batching': 5502, 'deadline-aware': 5503, predictive: 5504,
+};
 const RUNS_PER_STRATEGY = 250;
 
 describe('engine properties', () => {

@@ -12,6 +12,7 @@ import type { Binding, DecisionContext, Strategy } from '../../src/engine/strate
 import type { TaskView } from '../../src/engine/task.js';
 import { STRATEGIES, findStrategy, strategyNames } from '../../src/strategies/index.js';
 import { Harness, OK, agentSpec, createStrategy, eventLog, taskSpec } from '../support/harness.js';
+import { introduce } from '../support/handFleet.js';
 
 // ------------------------------------------------------------------ hand-built views
 
@@ -100,8 +101,10 @@ function clause(strategy: string, name: string): typeof it | typeof it.skip {
 // ------------------------------------------------------------------ the contract
 
 describe('the strategy registry', () => {
-  it('lists round-robin, random and least-connections under unique names that findStrategy resolves', () => {
-    expect(strategyNames()).toEqual(['round-robin', 'random', 'least-connections']);
+  it('lists round-robin, random and least-connections first, every name once, each resolved by findStrategy', () => {
+    const names = strategyNames();
+    expect(names.slice(0, 3)).toEqual(['round-robin', 'random', 'least-connections']);
+    expect(new Set(names).size).toBe(names.length);
     for (const definition of STRATEGIES) {
       expect(findStrategy(definition.name)).toBe(definition);
       expect(definition.description.length).toBeGreaterThan(0);
@@ -126,7 +129,7 @@ describe.each(STRATEGIES.map((d) => d.name))('strategy contract: %s', (name) => 
     fc.assert(
       fc.property(fleetArb, fc.integer(), fc.nat(5), (agents, seed, warmup) => {
         const strategy = createStrategy(name);
-        const ctx = context(agents, 'late', seedrandom(String(seed)));
+        const ctx = introduce(strategy, context(agents, 'late', seedrandom(String(seed))));
         // Let stateful strategies move on first, through their hooks, as the engine would.
         for (let i = 0; i < warmup && agents.length > 0; i++) strategy.onAssign?.(taskView(`w${i}`), agents[i % agents.length]!, ctx);
         const picked = strategy.pickAgent(taskView(), ctx);
@@ -142,7 +145,7 @@ describe.each(STRATEGIES.map((d) => d.name))('strategy contract: %s', (name) => 
     fc.assert(
       fc.property(fleetArb, fc.integer(), fc.nat(5), (agents, seed, warmup) => {
         const strategy = createStrategy(name);
-        const ctx = context(agents, 'early', seedrandom(String(seed)));
+        const ctx = introduce(strategy, context(agents, 'early', seedrandom(String(seed))));
         for (let i = 0; i < warmup && agents.length > 0; i++) strategy.onAssign?.(taskView(`w${i}`), agents[i % agents.length]!, ctx);
         const picked = strategy.pickAgent(taskView(), ctx);
         const anyEligible = agents.some((a) => a.accepting);
@@ -158,7 +161,7 @@ describe.each(STRATEGIES.map((d) => d.name))('strategy contract: %s', (name) => 
     // engine then discards (drawing from a separate generator, as a discarded pick would).
     const agents = [agentView(0, { capacity: 2 }), agentView(1), agentView(2, { capacity: 3, active: 1 })];
     const decide = (strategy: Strategy): number[] => {
-      const ctx = context(agents, 'late', seedrandom('decisions'));
+      const ctx = introduce(strategy, context(agents, 'late', seedrandom('decisions')));
       return Array.from({ length: 20 }, (_, i) => {
         const picked = strategy.pickAgent(taskView(`t${i}`), ctx)!;
         strategy.onAssign?.(taskView(`t${i}`), picked, ctx);
@@ -166,7 +169,7 @@ describe.each(STRATEGIES.map((d) => d.name))('strategy contract: %s', (name) => 
       });
     };
     const probed = createStrategy(name);
-    const probeCtx = context(agents, 'late', seedrandom('probes'));
+    const probeCtx = introduce(probed, context(agents, 'late', seedrandom('probes')));
     for (let i = 0; i < 7; i++) probed.pickAgent(taskView(`probe${i}`), probeCtx);
     expect(decide(probed)).toEqual(decide(createStrategy(name)));
   });
@@ -243,21 +246,22 @@ describe('least-connections', () => {
     const strategy = createStrategy('least-connections');
     const agents = [agentView(0, { capacity: 2, active: 1 }), agentView(1, { capacity: 4, active: 1 }), agentView(2, { capacity: 1 })];
     // loads 0.5, 0.25, 0: the idle agent wins
-    expect(strategy.pickAgent(taskView(), context(agents, 'late', seedrandom('x')))!.index).toBe(2);
+    expect(strategy.pickAgent(taskView(), introduce(strategy, context(agents, 'late', seedrandom('x'))))!.index).toBe(2);
     const busier = [agentView(0, { capacity: 2, active: 1 }), agentView(1, { capacity: 4, active: 1 })];
-    expect(strategy.pickAgent(taskView(), context(busier, 'late', seedrandom('x')))!.index).toBe(1);
+    const fresh = createStrategy('least-connections');
+    expect(fresh.pickAgent(taskView(), introduce(fresh, context(busier, 'late', seedrandom('x'))))!.index).toBe(1);
   });
 
   it('counts an agent own queue under early binding', () => {
     const strategy = createStrategy('least-connections');
     const agents = [agentView(0, { capacity: 1, active: 1, queued: 3 }), agentView(1, { capacity: 1, active: 1, queued: 1 })];
-    expect(strategy.pickAgent(taskView(), context(agents, 'early', seedrandom('x')))!.index).toBe(1);
+    expect(strategy.pickAgent(taskView(), introduce(strategy, context(agents, 'early', seedrandom('x'))))!.index).toBe(1);
   });
 
   it('breaks ties by the lowest index', () => {
     const strategy = createStrategy('least-connections');
     const agents = [agentView(0, { accepting: false }), agentView(1, { capacity: 2, active: 1 }), agentView(2, { capacity: 4, active: 2 })];
-    expect(strategy.pickAgent(taskView(), context(agents, 'late', seedrandom('x')))!.index).toBe(1);
+    expect(strategy.pickAgent(taskView(), introduce(strategy, context(agents, 'late', seedrandom('x'))))!.index).toBe(1);
   });
 
   it('fills a fleet evenly relative to capacity through the engine', () => {

@@ -1,0 +1,360 @@
+/**
+ * Indexes of agents that strategies keep up to date in their hooks (`onAgentJoined`,
+ * `onAgentLeft`, `onAgentLoadChanged`), so that a decision reads a handful of agents instead of
+ * scanning the fleet:
+ *
+ * - {@link IndexedMinHeap}: agents by a numeric key (fewest tasks, lowest load…), with a
+ *   position map so that a key change is O(log n); ties go to the lowest agent index;
+ * - {@link AgentSet}: a set of agents with O(1) add, delete and uniform sampling by position;
+ * - {@link AgentQueue}: a FIFO of agents with O(1) append, removal anywhere and head.
+ *
+ * Every structure holds agent indices (`AgentView.index`), never views: a view is the engine's
+ * live record and is read afresh from `ctx.fleet.agents` when a decision needs it. Storage is
+ * typed arrays that grow by doubling, so an update allocates only when the fleet outgrows them.
+ */
+import { hasFreeSlot, type AgentView } from '../engine/agent.js';
+import type { Binding } from '../engine/strategy.js';
+
+/** Not in the structure (positions and links). */
+const ABSENT = -1;
+
+/**
+ * Whether a strategy may return `agent` under `binding` (the rule of `Strategy.pickAgent`):
+ * late binding needs a free slot, early binding an accepting agent.
+ */
+export function isEligible(agent: AgentView, binding: Binding): boolean {
+  return binding === 'late' ? hasFreeSlot(agent) : agent.accepting;
+}
+
+/** Tasks an agent has in hand: holding a slot plus waiting in its own queue. */
+export function tasksInHand(agent: AgentView): number {
+  return agent.active + agent.queued;
+}
+
+/** `array` grown (doubling) to hold index `index`, new cells set to `fill`. */
+function grownInt32(array: Int32Array<ArrayBuffer>, index: number, fill: number): Int32Array<ArrayBuffer> {
+  if (index < array.length) return array;
+  let length = Math.max(array.length, 8);
+  while (length <= index) length *= 2;
+  const grown = new Int32Array(length).fill(fill);
+  grown.set(array);
+  return grown;
+}
+
+function grownFloat64(array: Float64Array<ArrayBuffer>, index: number): Float64Array<ArrayBuffer> {
+  if (index < array.length) return array;
+  let length = Math.max(array.length, 8);
+  while (length <= index) length *= 2;
+  const grown = new Float64Array(length);
+  grown.set(array);
+  return grown;
+}
+
+function assertAgentIndex(agent: number): void {
+  if (!Number.isInteger(agent) || agent < 0) throw new Error(`agent index must be an integer >= 0, got ${agent}`);
+}
+
+/**
+ * A binary min-heap of agent indices ordered by (key, agent index), with a position map so that
+ * insert, update and delete of any member are O(log n) and the minimum is O(1). The order is
+ * total: equal keys go to the lower agent index.
+ */
+export class IndexedMinHeap {
+  /** Agent indices in heap order. */
+  private heap = new Int32Array(8);
+  /** Position of each agent in `heap`, or ABSENT. */
+  private position = new Int32Array(8).fill(ABSENT);
+  /** Key of each agent (meaningful while it is a member). */
+  private keys = new Float64Array(8);
+  private count = 0;
+
+  /** Members. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** True when `agent` is a member. */
+  has(agent: number): boolean {
+    return agent < this.position.length && this.position[agent]! !== ABSENT;
+  }
+
+  /** The key of a member. */
+  keyOf(agent: number): number {
+    if (!this.has(agent)) throw new Error(`agent ${agent} is not in the heap`);
+    return this.keys[agent]!;
+  }
+
+  /** The member with the smallest (key, index), or -1 when the heap is empty. */
+  peek(): number {
+    return this.count === 0 ? ABSENT : this.heap[0]!;
+  }
+
+  /** The smallest key, or NaN when the heap is empty. */
+  peekKey(): number {
+    return this.count === 0 ? Number.NaN : this.keys[this.heap[0]!]!;
+  }
+
+  /** Inserts `agent` with `key`, or moves it to `key` if it is a member. */
+  set(agent: number, key: number): void {
+    if (Number.isNaN(key)) throw new Error(`heap key of agent ${agent} is NaN`);
+    assertAgentIndex(agent);
+    this.position = grownInt32(this.position, agent, ABSENT);
+    this.keys = grownFloat64(this.keys, agent);
+    const at = this.position[agent]!;
+    if (at === ABSENT) {
+      this.heap = grownInt32(this.heap, this.count, ABSENT);
+      this.keys[agent] = key;
+      this.place(agent, this.count++);
+      this.siftUp(this.count - 1);
+      return;
+    }
+    const old = this.keys[agent]!;
+    this.keys[agent] = key;
+    if (key < old) this.siftUp(at);
+    else if (key > old) this.siftDown(at);
+  }
+
+  /** Removes `agent` if it is a member. */
+  delete(agent: number): void {
+    if (!this.has(agent)) return;
+    const at = this.position[agent]!;
+    this.position[agent] = ABSENT;
+    const last = this.heap[--this.count]!;
+    if (at === this.count) return;
+    this.place(last, at);
+    this.siftUp(at);
+    this.siftDown(this.position[last]!);
+  }
+
+  /** Checks heap order and the position map; throws on the first breach (tests, debugging). */
+  assertValid(): void {
+    for (let i = 0; i < this.count; i++) {
+      const agent = this.heap[i]!;
+      if (this.position[agent] !== i) throw new Error(`heap: agent ${agent} at ${i} but its position says ${this.position[agent]}`);
+      if (i > 0 && this.less(agent, this.heap[(i - 1) >> 1]!)) throw new Error(`heap: order broken at ${i}`);
+    }
+    let members = 0;
+    for (let agent = 0; agent < this.position.length; agent++) if (this.position[agent] !== ABSENT) members++;
+    if (members !== this.count) throw new Error(`heap: ${members} agents have positions, ${this.count} are in the heap`);
+  }
+
+  private less(a: number, b: number): boolean {
+    const ka = this.keys[a]!;
+    const kb = this.keys[b]!;
+    return ka < kb || (ka === kb && a < b);
+  }
+
+  private place(agent: number, at: number): void {
+    this.heap[at] = agent;
+    this.position[agent] = at;
+  }
+
+  private siftUp(at: number): void {
+    const agent = this.heap[at]!;
+    while (at > 0) {
+      const parentAt = (at - 1) >> 1;
+      const parent = this.heap[parentAt]!;
+      if (!this.less(agent, parent)) break;
+      this.place(parent, at);
+      at = parentAt;
+    }
+    this.place(agent, at);
+  }
+
+  private siftDown(at: number): void {
+    const agent = this.heap[at]!;
+    const count = this.count;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= count) break;
+      const right = child + 1;
+      if (right < count && this.less(this.heap[right]!, this.heap[child]!)) child = right;
+      const smallest = this.heap[child]!;
+      if (!this.less(smallest, agent)) break;
+      this.place(smallest, at);
+      at = child;
+    }
+    this.place(agent, at);
+  }
+}
+
+/**
+ * A set of agent indices stored densely, so that membership changes are O(1) (deletion swaps
+ * the last member into the hole) and `at(i)` for a uniform `i` samples a member uniformly. The
+ * order of members depends on the history of changes, deterministically.
+ */
+export class AgentSet {
+  private members = new Int32Array(8);
+  /** Position of each agent in `members`, or ABSENT. */
+  private slot = new Int32Array(8).fill(ABSENT);
+  private count = 0;
+
+  /** Members. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** True when `agent` is a member. */
+  has(agent: number): boolean {
+    return agent < this.slot.length && this.slot[agent]! !== ABSENT;
+  }
+
+  /** The member at position `i` (0 ≤ i < size). */
+  at(i: number): number {
+    if (!(i >= 0 && i < this.count)) throw new Error(`agent set: position ${i} out of range 0..${this.count - 1}`);
+    return this.members[i]!;
+  }
+
+  /** Adds `agent` (no effect if it is a member). */
+  add(agent: number): void {
+    assertAgentIndex(agent);
+    this.slot = grownInt32(this.slot, agent, ABSENT);
+    if (this.slot[agent] !== ABSENT) return;
+    this.members = grownInt32(this.members, this.count, ABSENT);
+    this.members[this.count] = agent;
+    this.slot[agent] = this.count++;
+  }
+
+  /** Removes `agent` (no effect if it is not a member). */
+  delete(agent: number): void {
+    if (!this.has(agent)) return;
+    const hole = this.slot[agent]!;
+    const last = this.members[--this.count]!;
+    this.members[hole] = last;
+    this.slot[last] = hole;
+    this.slot[agent] = ABSENT;
+  }
+
+  /** Adds or removes `agent` so that its membership is `member`. */
+  setMember(agent: number, member: boolean): void {
+    if (member) this.add(agent);
+    else this.delete(agent);
+  }
+
+  /**
+   * Exchanges the members at positions `i` and `j`. For sampling without replacement (a partial
+   * Fisher–Yates shuffle): swap, read, then swap back in reverse order to leave no trace.
+   */
+  swap(i: number, j: number): void {
+    if (i === j) return;
+    const a = this.at(i);
+    const b = this.at(j);
+    this.members[i] = b;
+    this.slot[b] = i;
+    this.members[j] = a;
+    this.slot[a] = j;
+  }
+}
+
+/**
+ * A first-in first-out queue of agent indices, a doubly linked list over typed arrays: append
+ * at the tail, remove any member, and read the head, each O(1).
+ */
+export class AgentQueue {
+  private next = new Int32Array(8).fill(ABSENT);
+  private prev = new Int32Array(8).fill(ABSENT);
+  private member = new Uint8Array(8);
+  private head = ABSENT;
+  private tail = ABSENT;
+  private count = 0;
+
+  /** Members. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** True when `agent` is a member. */
+  has(agent: number): boolean {
+    return agent < this.member.length && this.member[agent] === 1;
+  }
+
+  /** The member appended longest ago, or -1 when the queue is empty. */
+  peek(): number {
+    return this.head;
+  }
+
+  /** Appends `agent` at the tail; a member moves to the tail. */
+  push(agent: number): void {
+    assertAgentIndex(agent);
+    this.delete(agent);
+    if (agent >= this.member.length) {
+      this.next = grownInt32(this.next, agent, ABSENT);
+      this.prev = grownInt32(this.prev, agent, ABSENT);
+      const member = new Uint8Array(this.next.length);
+      member.set(this.member);
+      this.member = member;
+    }
+    this.member[agent] = 1;
+    this.prev[agent] = this.tail;
+    this.next[agent] = ABSENT;
+    if (this.tail === ABSENT) this.head = agent;
+    else this.next[this.tail] = agent;
+    this.tail = agent;
+    this.count++;
+  }
+
+  /** Removes `agent` (no effect if it is not a member). */
+  delete(agent: number): void {
+    if (!this.has(agent)) return;
+    const before = this.prev[agent]!;
+    const after = this.next[agent]!;
+    if (before === ABSENT) this.head = after;
+    else this.next[before] = after;
+    if (after === ABSENT) this.tail = before;
+    else this.prev[after] = before;
+    this.member[agent] = 0;
+    this.count--;
+  }
+
+  /** Members from head to tail (tests, debugging; allocates). */
+  toArray(): number[] {
+    const out: number[] = [];
+    for (let agent = this.head; agent !== ABSENT && out.length <= this.count; agent = this.next[agent]!) out.push(agent);
+    if (out.length !== this.count) throw new Error(`agent queue: ${out.length} linked members, ${this.count} counted`);
+    return out;
+  }
+}
+
+/**
+ * The eligible agents (see {@link isEligible}) in an {@link IndexedMinHeap} by `keyOf(agent)`:
+ * the index behind least-connections and join-shortest-queue. Call {@link EligibleHeap.sync}
+ * from every hook that reports an agent; {@link EligibleHeap.best} is then O(1).
+ */
+export class EligibleHeap {
+  private readonly heap = new IndexedMinHeap();
+
+  /** @param keyOf - the agent's rank, smaller first (read from its view when it changes). */
+  constructor(private readonly keyOf: (agent: AgentView) => number) {}
+
+  /** Eligible agents. */
+  get size(): number {
+    return this.heap.size;
+  }
+
+  /** True when `agent` (an index) is eligible as last reported. */
+  has(agent: number): boolean {
+    return this.heap.has(agent);
+  }
+
+  /** Brings `agent`'s membership and key up to date with its view. */
+  sync(agent: AgentView, binding: Binding): void {
+    if (isEligible(agent, binding)) this.heap.set(agent.index, this.keyOf(agent));
+    else this.heap.delete(agent.index);
+  }
+
+  /** The smallest key among the eligible agents, or NaN when none is eligible. */
+  bestKey(): number {
+    return this.heap.peekKey();
+  }
+
+  /** The eligible agent with the smallest (key, index), or undefined when none is. */
+  best(agents: readonly AgentView[]): AgentView | undefined {
+    const index = this.heap.peek();
+    return index < 0 ? undefined : agents[index];
+  }
+
+  /** Checks the heap (tests, debugging). */
+  assertValid(): void {
+    this.heap.assertValid();
+  }
+}

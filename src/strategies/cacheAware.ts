@@ -1,0 +1,135 @@
+/**
+ * cache-aware: after SGLang's cache-aware router (sgl-router / SGLang Model Gateway, policy
+ * `cache_aware`). A task goes to the agent that holds its contextKey, so the context need not
+ * be loaded again, unless the fleet's load is unbalanced, in which case it goes to the shortest
+ * queue. Exactly:
+ *
+ * 1. load = tasks in hand (active plus its own queue) of each accepting agent; with max and min
+ *    over the accepting agents, the fleet is unbalanced when
+ *    `max − min > balanceAbsThreshold` and `max > balanceRelThreshold × min` (SGLang's test);
+ * 2. the holder of a key is the agent this strategy last bound a task of that key to (in
+ *    `onAssign`). Like SGLang's approximate radix tree, it is built from the router's own
+ *    decisions, not from what agents report: finding the agents whose `residentKeys` contain a
+ *    key would mean scanning the fleet, and no hook reports resident keys as they change. The
+ *    memory keeps the `maxKeys` most recently bound keys (least recently bound forgotten first,
+ *    as SGLang evicts its tree);
+ * 3. if the task has a contextKey, its holder is eligible (a free slot under late binding,
+ *    accepting under early) and the fleet is balanced, the holder takes it;
+ * 4. otherwise the eligible agent with the fewest tasks in hand takes it (ties: lowest index),
+ *    which then becomes the key's holder. SGLang's router, when balanced but without a prefix
+ *    match above its cache threshold, picks the worker with the smallest tree instead; keys here
+ *    either match or do not, and a new key goes to the shortest queue.
+ *
+ * SGLang's defaults are `balance_abs_threshold` 64 and `balance_rel_threshold` 1.5, with load =
+ * requests in flight on an inference server that batches hundreds of them. An agent holds a few
+ * tasks (capacity 1–4 in fleetsim's scenarios), so 64 would mean the balance test never fires;
+ * fleetsim keeps the relative threshold 1.5 and lowers the absolute one to 2 tasks (see
+ * docs/STRATEGIES.md for the measurements behind it).
+ *
+ * Decision cost: O(1). Min and max load come from two indexed heaps over the accepting agents,
+ * the shortest queue from a third over the eligible agents, and the holder from a map; the hooks
+ * keep them in O(log n) per load change.
+ */
+import { z } from 'zod';
+import type { AgentView } from '../engine/agent.js';
+import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { TaskView } from '../engine/task.js';
+import { EligibleHeap, IndexedMinHeap, tasksInHand } from './agentIndex.js';
+import { defineStrategy } from './definition.js';
+
+/** Parameters of `cache-aware`. */
+export interface CacheAwareParams {
+  /**
+   * The fleet is unbalanced only if max − min load exceeds this many tasks (SGLang: 64).
+   * @defaultValue 2
+   */
+  readonly balanceAbsThreshold: number;
+  /**
+   * …and max load exceeds this multiple of min load (SGLang: 1.5).
+   * @defaultValue 1.5
+   */
+  readonly balanceRelThreshold: number;
+  /**
+   * Keys whose holder is remembered; the least recently bound is forgotten first.
+   * @defaultValue 100000
+   */
+  readonly maxKeys: number;
+}
+
+class CacheAware implements Strategy {
+  readonly name = 'cache-aware';
+  /** Accepting agents by tasks in hand, for the minimum. */
+  private readonly least = new IndexedMinHeap();
+  /** Accepting agents by minus tasks in hand, for the maximum. */
+  private readonly most = new IndexedMinHeap();
+  /** Eligible agents by tasks in hand: the shortest queue. */
+  private readonly shortest = new EligibleHeap(tasksInHand);
+  /** Holder (agent index) of each remembered key; iteration order is least recently bound first. */
+  private readonly holders = new Map<string, number>();
+
+  constructor(private readonly params: CacheAwareParams) {}
+
+  pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
+    const key = task.spec.contextKey;
+    if (key !== undefined) {
+      const holder = this.holders.get(key);
+      if (holder !== undefined && this.shortest.has(holder) && !this.unbalanced()) return ctx.fleet.agents[holder];
+    }
+    return this.shortest.best(ctx.fleet.agents);
+  }
+
+  onAssign(task: TaskView, agent: AgentView): void {
+    const key = task.spec.contextKey;
+    if (key === undefined) return;
+    this.holders.delete(key); // re-inserted last: most recently bound
+    this.holders.set(key, agent.index);
+    if (this.holders.size > this.params.maxKeys) {
+      const oldest = this.holders.keys().next();
+      if (!oldest.done) this.holders.delete(oldest.value);
+    }
+  }
+
+  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
+    this.sync(agent, ctx);
+  }
+
+  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
+    this.sync(agent, ctx);
+  }
+
+  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
+    this.sync(agent, ctx);
+  }
+
+  /** SGLang's imbalance test over the accepting agents' tasks in hand. */
+  private unbalanced(): boolean {
+    if (this.least.size === 0) return false;
+    const min = this.least.peekKey();
+    const max = -this.most.peekKey();
+    return max - min > this.params.balanceAbsThreshold && max > this.params.balanceRelThreshold * min;
+  }
+
+  private sync(agent: AgentView, ctx: DecisionContext): void {
+    this.shortest.sync(agent, ctx.binding);
+    if (agent.accepting) {
+      const tasks = tasksInHand(agent);
+      this.least.set(agent.index, tasks);
+      this.most.set(agent.index, -tasks);
+    } else {
+      this.least.delete(agent.index);
+      this.most.delete(agent.index);
+    }
+  }
+}
+
+/** Registry entry for `cache-aware`. */
+export const cacheAware = defineStrategy({
+  name: 'cache-aware',
+  description: 'The agent holding the contextKey unless load is unbalanced, then the shortest queue (SGLang router, O(1)).',
+  params: z.strictObject({
+    balanceAbsThreshold: z.number().min(0).default(2),
+    balanceRelThreshold: z.number().min(1).default(1.5),
+    maxKeys: z.number().int().min(1).default(100_000),
+  }),
+  create: (params) => new CacheAware(params),
+});

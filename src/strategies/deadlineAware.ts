@@ -1,0 +1,51 @@
+/**
+ * deadline-aware: earliest deadline first, then the agent expected to finish the task first.
+ *
+ * - Queue order: every queue the engine keeps is earliest deadline first within a priority
+ *   (tasks without a deadline after those with one), through `queueOrder: 'deadline'`.
+ * - Routing: the eligible agent with the earliest expected finish, estimated as the work in
+ *   hand per slot plus this task, at the agent's speed:
+ *   (outstandingTokens ÷ capacity + tokens) ÷ tokensPerSecond. Ties go to the lowest index.
+ *
+ * The scan is O(n) per decision; this strategy is for fleets where deadlines matter more than
+ * decision cost.
+ */
+import { z } from 'zod';
+import type { AgentView } from '../engine/agent.js';
+import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { TaskView } from '../engine/task.js';
+import { isEligible } from './agentIndex.js';
+import { defineStrategy } from './definition.js';
+
+/** Seconds until `agent` would finish `task` if it took it now (an estimate from its view). */
+export function expectedFinishSeconds(agent: AgentView, task: TaskView): number {
+  const spec = agent.spec;
+  return (agent.outstandingTokens / spec.capacity + task.spec.tokens) / spec.tokensPerSecond;
+}
+
+class DeadlineAware implements Strategy {
+  readonly name = 'deadline-aware';
+  readonly queueOrder = 'deadline';
+
+  pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
+    let best: AgentView | undefined;
+    let bestFinish = Number.POSITIVE_INFINITY;
+    for (const agent of ctx.fleet.agents) {
+      if (!isEligible(agent, ctx.binding)) continue;
+      const finish = expectedFinishSeconds(agent, task);
+      if (finish < bestFinish) {
+        best = agent;
+        bestFinish = finish;
+      }
+    }
+    return best;
+  }
+}
+
+/** Registry entry for `deadline-aware`. */
+export const deadlineAware = defineStrategy({
+  name: 'deadline-aware',
+  description: 'Earliest-deadline-first queues; each task to the agent expected to finish it first.',
+  params: z.strictObject({}),
+  create: () => new DeadlineAware(),
+});

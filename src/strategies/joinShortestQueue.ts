@@ -1,0 +1,44 @@
+/**
+ * join-shortest-queue: the eligible agent with the fewest tasks in hand (active plus its own
+ * queue), counted absolutely, not relative to capacity; ties go to the lowest index.
+ *
+ * The same indexed min-heap as least-connections, keyed by the task count: O(1) per decision,
+ * O(log n) per load change. With early binding over identical agents this is the classical
+ * JSQ policy; over agents of different capacities it overloads the small ones (a capacity-4
+ * agent with 3 tasks looks busier than a capacity-1 agent with 2), which least-connections avoids.
+ */
+import { z } from 'zod';
+import type { AgentView } from '../engine/agent.js';
+import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { TaskView } from '../engine/task.js';
+import { EligibleHeap, tasksInHand } from './agentIndex.js';
+import { defineStrategy } from './definition.js';
+
+class JoinShortestQueue implements Strategy {
+  readonly name = 'join-shortest-queue';
+  private readonly eligible = new EligibleHeap(tasksInHand);
+
+  pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
+    return this.eligible.best(ctx.fleet.agents);
+  }
+
+  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
+    this.eligible.sync(agent, ctx.binding);
+  }
+
+  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
+    this.eligible.sync(agent, ctx.binding);
+  }
+
+  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
+    this.eligible.sync(agent, ctx.binding);
+  }
+}
+
+/** Registry entry for `join-shortest-queue`. */
+export const joinShortestQueue = defineStrategy({
+  name: 'join-shortest-queue',
+  description: 'The agent with the fewest tasks in hand, counted absolutely (indexed heap, O(log n)).',
+  params: z.strictObject({}),
+  create: () => new JoinShortestQueue(),
+});

@@ -1,0 +1,116 @@
+/**
+ * The agent indexes behind the O(log n) strategies, against naive models: every operation
+ * sequence fast-check draws leaves the structure agreeing with a plain array or set.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AgentQueue, AgentSet, IndexedMinHeap } from '../../src/strategies/agentIndex.js';
+
+type Op = { readonly kind: 'set'; readonly agent: number; readonly key: number } | { readonly kind: 'delete'; readonly agent: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), agent: fc.nat(40), key: fc.integer({ min: -3, max: 6 }).map((k) => k / 2) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), agent: fc.nat(40) }) },
+);
+
+describe('IndexedMinHeap', () => {
+  it('always yields the member with the smallest key, ties to the lowest index, through inserts, key changes and deletes', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 200 }), (ops) => {
+        const heap = new IndexedMinHeap();
+        const model = new Map<number, number>();
+        for (const op of ops) {
+          if (op.kind === 'set') {
+            heap.set(op.agent, op.key);
+            model.set(op.agent, op.key);
+          } else {
+            heap.delete(op.agent);
+            model.delete(op.agent);
+          }
+          heap.assertValid();
+          let best = -1;
+          for (const [agent, key] of model) if (best < 0 || key < model.get(best)! || (key === model.get(best)! && agent < best)) best = agent;
+          expect(heap.peek()).toBe(best);
+          expect(heap.size).toBe(model.size);
+          if (best >= 0) expect(heap.peekKey()).toBe(model.get(best));
+        }
+        for (let agent = 0; agent <= 41; agent++) expect(heap.has(agent)).toBe(model.has(agent));
+      }),
+      { seed: 31, numRuns: 300 },
+    );
+  });
+
+  it('is empty at first and refuses NaN keys', () => {
+    const heap = new IndexedMinHeap();
+    expect(heap.peek()).toBe(-1);
+    expect(heap.peekKey()).toBeNaN();
+    expect(() => heap.set(0, Number.NaN)).toThrow(/NaN/);
+    expect(() => heap.set(-1, 0)).toThrow(/agent index/);
+  });
+
+  it('grows past its initial storage for large agent indices', () => {
+    const heap = new IndexedMinHeap();
+    const agents: number[] = [];
+    for (let agent = 5000; agent > 0; agent -= 7) agents.push(agent); // 5000, 4993, … (all ≡ 2 mod 7)
+    for (const agent of agents) heap.set(agent, agent % 13);
+    heap.assertValid();
+    // Key 0 belongs to the multiples of 13 among them; the lowest is 65 (65 = 9·7 + 2).
+    expect(heap.peek()).toBe(Math.min(...agents.filter((a) => a % 13 === 0)));
+    expect(heap.peek()).toBe(65);
+  });
+});
+
+describe('AgentSet', () => {
+  it('holds exactly the agents added and not deleted, each at one position', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(30)), { maxLength: 200 }), (ops) => {
+        const set = new AgentSet();
+        const model = new Set<number>();
+        for (const [add, agent] of ops) {
+          set.setMember(agent, add);
+          if (add) model.add(agent);
+          else model.delete(agent);
+        }
+        const members = Array.from({ length: set.size }, (_, i) => set.at(i));
+        expect(new Set(members)).toEqual(model);
+        expect(members.length).toBe(model.size);
+      }),
+      { seed: 32, numRuns: 300 },
+    );
+  });
+
+  it('swaps positions and swaps back to the same order', () => {
+    const set = new AgentSet();
+    for (const agent of [4, 9, 2, 7]) set.add(agent);
+    set.swap(0, 3);
+    expect([0, 1, 2, 3].map((i) => set.at(i))).toEqual([7, 9, 2, 4]);
+    set.delete(4); // at position 3 after the swap
+    expect([0, 1, 2].map((i) => set.at(i))).toEqual([7, 9, 2]);
+    expect(() => set.at(3)).toThrow(/out of range/);
+  });
+});
+
+describe('AgentQueue', () => {
+  it('keeps members in order of their last push, with removal anywhere', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(20)), { maxLength: 200 }), (ops) => {
+        const queue = new AgentQueue();
+        const model: number[] = [];
+        for (const [push, agent] of ops) {
+          const at = model.indexOf(agent);
+          if (at >= 0) model.splice(at, 1);
+          if (push) {
+            queue.push(agent);
+            model.push(agent);
+          } else {
+            queue.delete(agent);
+          }
+          expect(queue.peek()).toBe(model[0] ?? -1);
+        }
+        expect(queue.toArray()).toEqual(model);
+        expect(queue.size).toBe(model.length);
+      }),
+      { seed: 33, numRuns: 300 },
+    );
+  });
+});
