@@ -229,9 +229,9 @@ export class Engine {
   submit(now: number, spec: TaskSpec): void {
     this.advance(now);
     assertTaskSpec(spec);
-    if (this.live.has(spec.id) || this.settled.has(spec.id)) throw new Error(`duplicate task id ${spec.id}`);
+    if (this.settled.has(spec.id)) throw new Error(`duplicate task id ${spec.id}`);
     const task = this.newRecord(spec, now);
-    this.live.add(task);
+    if (!this.live.insert(task)) throw new Error(`duplicate task id ${spec.id}`);
     this.tally.submitted++;
     this.sink.submitted(now, task);
     this.strategy.onSubmitted?.(task, this.ctx);
@@ -604,7 +604,7 @@ export class Engine {
 
   /** Ends an input: binds what can be bound, then offers idle agents to a pre-warming strategy. */
   private dispatch(now: number): void {
-    this.bindPool(now);
+    if (this.poolDirty) this.bindPool(now);
     if (this.fallenIdle.length > 0) this.prewarmIdle(now);
   }
 

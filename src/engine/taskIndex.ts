@@ -46,11 +46,21 @@ export class TaskIndex {
     return this.get(id) !== undefined;
   }
 
-  /** Adds a record; its id must not be held yet (the caller checks). */
-  add(record: TaskRecord): void {
+  /** Adds a record unless one with its id is held; false (and no change) when one is. */
+  insert(record: TaskRecord): boolean {
     if (2 * (this.count + 1) > this.records.length) this.grow();
-    this.place(record, hashOf(record.spec.id));
+    const id = record.spec.id;
+    const hash = hashOf(id);
+    // One probe both checks for the id and finds the free slot at the end of the run.
+    let i = hash & this.mask;
+    for (let h = this.hashes[i]!; h !== EMPTY; h = this.hashes[i]!) {
+      if (h === hash && this.records[i]!.spec.id === id) return false;
+      i = (i + 1) & this.mask;
+    }
+    this.hashes[i] = hash;
+    this.records[i] = record;
     this.count++;
+    return true;
   }
 
   /** Removes the record with this id, if held. */

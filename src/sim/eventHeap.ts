@@ -29,6 +29,19 @@ export class EventHeap<P> {
     return this.count > 0 ? this.times[0]! : Number.POSITIVE_INFINITY;
   }
 
+  /** Sequence number of the earliest entry, or Infinity when empty. */
+  peekSeq(): number {
+    return this.count > 0 ? this.seqs[0]! : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Takes the next sequence number without scheduling anything, for an event the caller keeps
+   * outside the heap but orders as if it had been pushed now (compare with `peekTime`/`peekSeq`).
+   */
+  reserveSeq(): number {
+    return this.nextSeq++;
+  }
+
   /** Schedules `payload` of `kind` (0–255) at `time`. */
   push(time: number, kind: number, payload: P | undefined): void {
     if (Number.isNaN(time)) throw new Error('event time is NaN');

@@ -5,7 +5,7 @@
  * folds the engine's events into metrics.
  */
 import { createEngine, type Engine, type TaskCounts } from '../engine/engine.js';
-import { EventObjects, TeeSink } from '../engine/eventSink.js';
+import { EventObjects, TeeSink, type EventSink } from '../engine/eventSink.js';
 import type { Command, EngineEvent } from '../engine/messages.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import type { RunMetrics } from '../metrics/types.js';
@@ -17,7 +17,6 @@ import { EventHeap } from './eventHeap.js';
 import { outcomeStreams, stream, type OutcomeStreams } from './random.js';
 import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from './workload.js';
 
-const ARRIVAL = 0;
 const FINISH = 1;
 const TIMER = 2;
 const JOB = 3;
@@ -36,6 +35,8 @@ export interface RunOptions {
   readonly onProgress?: (fractionDone: number) => void;
   /** Shared decision timer, so that timings can be pooled over replications. */
   readonly decisionTimer?: DecisionTimer;
+  /** Another fold over the same events (a `SeriesCollector`, say), fed after the metrics collector. */
+  readonly sink?: EventSink;
 }
 
 /** Wall-clock figures of one run: kept apart from the simulated, reproducible ones. */
@@ -87,6 +88,11 @@ class SimulationRun {
   private readonly clock: ArrivalClock;
   private readonly outcomes: OutcomeStreams;
   private generated = 0;
+  /** The next generated arrival: its time (Infinity when none) and its place among same-time events. */
+  private arrivalAt = Number.POSITIVE_INFINITY;
+  private arrivalSeq = 0;
+  private readonly stopTime: number;
+  private readonly stopTasks: number;
   /** Plans of finished attempts, reused for new ones (an attempt's plan lives until its finish event). */
   private readonly sparePlans: AttemptPlan[] = [];
 
@@ -103,12 +109,16 @@ class SimulationRun {
       strategy: options.decisionTimer?.wrap(strategy) ?? strategy,
       strategyRandom: stream(scenario.seed, replication, 'strategy'),
       engineRandom: stream(scenario.seed, replication, 'engine'),
-      events: onEvent === undefined ? this.collector : new TeeSink([this.collector, new EventObjects(onEvent)]),
+      events: onEvent === undefined && options.sink === undefined ? this.collector : new TeeSink([
+        this.collector, ...(options.sink === undefined ? [] : [options.sink]), ...(onEvent === undefined ? [] : [new EventObjects(onEvent)]),
+      ]),
     });
     this.agents = scenario.agents.map((config) => new SimAgent(config));
     this.factory = new TaskFactory(scenario.workload, scenario.seed, replication);
     this.clock = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
     this.outcomes = outcomeStreams(scenario.seed, replication);
+    this.stopTime = scenario.stop.timeSeconds;
+    this.stopTasks = scenario.stop.tasks;
   }
 
   /** Runs to the stop condition. */
@@ -120,14 +130,24 @@ class SimulationRun {
     for (const job of scenario.workload.jobs) if (job.atSeconds <= stopTime) this.heap.push(job.atSeconds, JOB, job);
     if (stopTasks > 0) this.scheduleArrival(this.clock.next(0));
     const heap = this.heap;
-    while (heap.size > 0) {
-      if (!drain && heap.peekTime() > stopTime) break;
-      const payload = heap.pop();
-      const kind = heap.poppedKind;
-      if (kind === TIMER && this.cancelledTimers.delete(payload as number)) continue;
-      this.now = heap.poppedTime;
+    for (;;) {
+      // The next arrival waits outside the heap (one fewer push and pop per task), ordered
+      // against it by (time, sequence number) exactly as if it had been pushed.
+      const heapTime = heap.peekTime();
+      const arrivalFirst = this.arrivalAt < heapTime || (this.arrivalAt === heapTime && this.arrivalSeq < heap.peekSeq());
+      const time = arrivalFirst ? this.arrivalAt : heapTime;
+      if (time === Number.POSITIVE_INFINITY || (!drain && time > stopTime)) break;
+      if (arrivalFirst) {
+        this.now = time;
+        this.arrive();
+      } else {
+        const payload = heap.pop();
+        const kind = heap.poppedKind;
+        if (kind === TIMER && this.cancelledTimers.delete(payload as number)) continue;
+        this.now = heap.poppedTime;
+        this.step(kind, payload);
+      }
       this.events++;
-      this.step(kind, payload);
       this.drainOutputs();
       if ((this.events & 0xffff) === 0 && onProgress !== undefined) {
         onProgress(Math.min(1, Math.max(this.generated / stopTasks, this.now / stopTime)));
@@ -139,10 +159,6 @@ class SimulationRun {
   private step(kind: number, payload: Payload | undefined): void {
     const now = this.now;
     switch (kind) {
-      case ARRIVAL:
-        this.engine.submit(now, this.factory.create(this.generated++, now));
-        if (this.generated < this.options.scenario.stop.tasks) this.scheduleArrival(this.clock.next(now));
-        break;
       case FINISH: {
         const finish = payload as AttemptPlan;
         this.engine.finished(now, finish.task, finish.attempt, finish.outcome);
@@ -160,9 +176,20 @@ class SimulationRun {
     }
   }
 
+  /** A generated task arrives now; the next arrival is drawn. */
+  private arrive(): void {
+    const now = this.now;
+    this.arrivalAt = Number.POSITIVE_INFINITY;
+    this.engine.submit(now, this.factory.create(this.generated++, now));
+    if (this.generated < this.stopTasks) this.scheduleArrival(this.clock.next(now));
+  }
+
   private scheduleArrival(at: number): void {
     // `at` is Infinity when arrivals are over; with no stop time, Infinity <= stopTime holds too.
-    if (at < Number.POSITIVE_INFINITY && at <= this.options.scenario.stop.timeSeconds) this.heap.push(at, ARRIVAL, undefined);
+    if (at < Number.POSITIVE_INFINITY && at <= this.stopTime) {
+      this.arrivalAt = at;
+      this.arrivalSeq = this.heap.reserveSeq();
+    }
   }
 
   /** Carries out the engine's commands (its events went to the collector as they happened). */

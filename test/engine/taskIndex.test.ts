@@ -28,9 +28,12 @@ describe('TaskIndex', () => {
         for (const { add, id } of ops) {
           if (add && !model.has(id)) {
             const r = record(id);
-            index.add(r);
+            expect(index.insert(r)).toBe(true);
             model.set(id, r);
-          } else if (!add) {
+          } else if (add) {
+            expect(index.insert(record(id))).toBe(false);
+            expect(index.get(id)).toBe(model.get(id));
+          } else {
             index.delete(id);
             model.delete(id);
           }
@@ -46,7 +49,7 @@ describe('TaskIndex', () => {
   it('grows past its first table and still finds every id; deleting an absent id changes nothing', () => {
     const index = new TaskIndex();
     const records = Array.from({ length: 5000 }, (_, i) => record(`task-${i}`));
-    for (const r of records) index.add(r);
+    for (const r of records) expect(index.insert(r)).toBe(true);
     index.delete('never-added');
     expect(index.size).toBe(5000);
     for (const r of records) expect(index.get(r.spec.id)).toBe(r);
