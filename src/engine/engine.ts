@@ -419,7 +419,7 @@ export class Engine {
     return {
       owner: this, spec, state: 'created', seq: this.tally.submitted, submittedAt: now, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
       failureReason: undefined, maxRetries: spec.maxRetries ?? this.config.retry.maxRetries,
-      unmetDependencies: 0, dependents: undefined, queueEntry: 0, timerId: 0,
+      unmetDependencies: 0, dependents: undefined, queueEntry: 0, timerId: 0, liveSlot: -1,
     };
   }
 
@@ -792,7 +792,7 @@ export class Engine {
 
   /** A task reached a final state: count it, forget it, release or cancel its dependents. */
   private settle(task: TaskRecord, state: FinalTaskState, now: number): void {
-    this.live.delete(task.spec.id);
+    this.live.remove(task);
     this.settled.add(task.spec.id, state);
     this.countFinal(state);
     const dependents = task.dependents;

@@ -132,6 +132,8 @@ export interface TaskRecord extends TaskView {
    * excludes the others (ttl while queued, timeout while running, backoff while retrying).
    */
   timerId: number;
+  /** Slot in the engine's live index (-1 once removed), so removal needs no hashing. */
+  liveSlot: number;
 }
 
 /** True for the five final states. */

@@ -59,19 +59,21 @@ export class TaskIndex {
     }
     this.hashes[i] = hash;
     this.records[i] = record;
+    record.liveSlot = i;
     this.count++;
     return true;
   }
 
   /** Removes the record with this id, if held. */
   delete(id: TaskId): void {
-    const hash = hashOf(id);
-    let i = hash & this.mask;
-    for (; ; i = (i + 1) & this.mask) {
-      const h = this.hashes[i]!;
-      if (h === EMPTY) return;
-      if (h === hash && this.records[i]!.spec.id === id) break;
-    }
+    const record = this.get(id);
+    if (record !== undefined) this.remove(record);
+  }
+
+  /** Removes a record that is held, found by the slot it was given (no hashing). */
+  remove(record: TaskRecord): void {
+    let i = record.liveSlot;
+    if (this.records[i] !== record) throw new Error(`task ${record.spec.id} is not in the live index`);
     // Backward-shift deletion: pull later members of the probe run into the hole, so lookups
     // never need tombstones.
     for (let j = (i + 1) & this.mask; ; j = (j + 1) & this.mask) {
@@ -80,13 +82,16 @@ export class TaskIndex {
       const home = h & this.mask;
       // The member at j may move to i only if i lies on its probe path (home … j, cyclically).
       if (((j - home) & this.mask) >= ((j - i) & this.mask)) {
+        const moved = this.records[j]!;
         this.hashes[i] = h;
-        this.records[i] = this.records[j];
+        this.records[i] = moved;
+        moved.liveSlot = i;
         i = j;
       }
     }
     this.hashes[i] = EMPTY;
     this.records[i] = undefined;
+    record.liveSlot = -1;
     this.count--;
   }
 
@@ -100,6 +105,7 @@ export class TaskIndex {
     while (this.hashes[i] !== EMPTY) i = (i + 1) & this.mask;
     this.hashes[i] = hash;
     this.records[i] = record;
+    record.liveSlot = i;
   }
 
   private grow(): void {

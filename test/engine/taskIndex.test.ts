@@ -7,12 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/engine/task.js';
 import { TaskIndex } from '../../src/engine/taskIndex.js';
 import { taskSpec } from '../support/harness.js';
+import { taskRecordOf } from '../support/views.js';
 
 function record(id: string): TaskRecord {
-  return {
-    owner: {}, spec: taskSpec({ id }), state: 'queued', seq: 0, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
-    failureReason: undefined, maxRetries: 0, unmetDependencies: 0, dependents: undefined, queueEntry: 0, timerId: 0,
-  };
+  return taskRecordOf(taskSpec({ id }));
 }
 
 type Op = { readonly add: boolean; readonly id: string };

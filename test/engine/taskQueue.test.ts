@@ -2,14 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/engine/task.js';
 import { TaskQueue, type EntryCounter } from '../../src/engine/taskQueue.js';
 import { taskSpec } from '../support/harness.js';
+import { taskRecordOf } from '../support/views.js';
 
 /** A bare task record, as the engine would keep it, for driving the queue directly. */
 function record(id: string, priority = 2, seq = 0, tokens = 10): TaskRecord {
-  return {
-    owner: {}, spec: taskSpec({ id, priority, tokens }), state: 'queued', seq, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
-    failureReason: undefined, maxRetries: 0, unmetDependencies: 0, dependents: undefined, queueEntry: 0,
-    timerId: 0,
-  };
+  return taskRecordOf(taskSpec({ id, priority, tokens }), { seq });
 }
 
 function drain(queue: TaskQueue): string[] {

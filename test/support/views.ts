@@ -2,7 +2,7 @@
  * Hand-built views for tests that call strategies or the agent model without an engine.
  */
 import { NO_RESIDENT_KEYS, type AgentSpec, type AgentView } from '../../src/engine/agent.js';
-import type { TaskSpec, TaskView } from '../../src/engine/task.js';
+import type { TaskRecord, TaskSpec, TaskView } from '../../src/engine/task.js';
 
 /** An idle, accepting agent view of `spec` at fleet position `index`; `load` overrides fields. */
 export function idleAgentView(spec: AgentSpec, index = 0, load: Partial<Omit<AgentView, 'spec' | 'index'>> = {}): AgentView {
@@ -20,5 +20,14 @@ export function taskViewOf(spec: TaskSpec, fields: Partial<Omit<TaskView, 'spec'
   return {
     spec, state: 'queued', seq: 0, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
     failureReason: undefined, ...fields,
+  };
+}
+
+/** A bare engine record of `spec`, queued in no queue, for driving engine parts directly. */
+export function taskRecordOf(spec: TaskSpec, fields: Partial<Omit<TaskRecord, 'spec'>> = {}): TaskRecord {
+  return {
+    owner: {}, spec, state: 'queued', seq: 0, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
+    failureReason: undefined, maxRetries: 0, unmetDependencies: 0, dependents: undefined, queueEntry: 0, timerId: 0,
+    liveSlot: -1, ...fields,
   };
 }
