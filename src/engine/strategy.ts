@@ -7,7 +7,7 @@
  * state only in the hooks (`onAssign`, `onSettle`, `onAgentJoined`, `onAgentLeft`), which run
  * exactly once per real change.
  */
-import type { AgentView } from './agent.js';
+import { hasFreeSlot, type AgentView } from './agent.js';
 import type { Outcome } from './messages.js';
 import type { TaskView } from './task.js';
 import type { QueueOrder } from './taskQueue.js';
@@ -23,6 +23,14 @@ export interface ContextToLoad {
   readonly contextKey: string;
   /** Its size in tokens. */
   readonly contextTokens: number;
+}
+
+/**
+ * Whether a strategy may return `agent` under `binding` (the rule of `Strategy.pickAgent`): late
+ * binding needs a free slot, early binding an accepting agent (the task joins its queue).
+ */
+export function isEligible(agent: AgentView, binding: Binding): boolean {
+  return binding === 'late' ? hasFreeSlot(agent) : agent.accepting;
 }
 
 /** What the strategy sees of the whole fleet. */

@@ -12,19 +12,14 @@
  * live record and is read afresh from `ctx.fleet.agents` when a decision needs it. Storage is
  * typed arrays that grow by doubling, so an update allocates only when the fleet outgrows them.
  */
-import { hasFreeSlot, type AgentView } from '../engine/agent.js';
-import type { Binding } from '../engine/strategy.js';
+import type { AgentView } from '../engine/agent.js';
+import { isEligible, type Binding } from '../engine/strategy.js';
 
 /** Not in the structure (positions and links). */
 const ABSENT = -1;
 
-/**
- * Whether a strategy may return `agent` under `binding` (the rule of `Strategy.pickAgent`):
- * late binding needs a free slot, early binding an accepting agent.
- */
-export function isEligible(agent: AgentView, binding: Binding): boolean {
-  return binding === 'late' ? hasFreeSlot(agent) : agent.accepting;
-}
+/** Re-exported for the strategies that use these indexes. */
+export { isEligible };
 
 /** Tasks an agent has in hand: holding a slot plus waiting in its own queue. */
 export function tasksInHand(agent: AgentView): number {

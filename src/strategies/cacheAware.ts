@@ -32,9 +32,10 @@
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
 import { EligibleHeap, IndexedMinHeap, tasksInHand } from './agentIndex.js';
+import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
 
 /** Parameters of `cache-aware`. */
@@ -56,7 +57,7 @@ export interface CacheAwareParams {
   readonly maxKeys: number;
 }
 
-class CacheAware implements Strategy {
+class CacheAware extends AgentIndexedStrategy {
   readonly name = 'cache-aware';
   /** Accepting agents by tasks in hand, for the minimum. */
   private readonly least = new IndexedMinHeap();
@@ -67,7 +68,9 @@ class CacheAware implements Strategy {
   /** Holder (agent index) of each remembered key; iteration order is least recently bound first. */
   private readonly holders = new Map<string, number>();
 
-  constructor(private readonly params: CacheAwareParams) {}
+  constructor(private readonly params: CacheAwareParams) {
+    super();
+  }
 
   pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
     const key = task.spec.contextKey;
@@ -89,17 +92,6 @@ class CacheAware implements Strategy {
     }
   }
 
-  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
-    this.sync(agent, ctx);
-  }
-
-  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
-    this.sync(agent, ctx);
-  }
-
-  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
-    this.sync(agent, ctx);
-  }
 
   /** SGLang's imbalance test over the accepting agents' tasks in hand. */
   private unbalanced(): boolean {
@@ -109,7 +101,7 @@ class CacheAware implements Strategy {
     return max - min > this.params.balanceAbsThreshold && max > this.params.balanceRelThreshold * min;
   }
 
-  private sync(agent: AgentView, ctx: DecisionContext): void {
+  protected sync(agent: AgentView, ctx: DecisionContext): void {
     this.shortest.sync(agent, ctx.binding);
     if (agent.accepting) {
       const tasks = tasksInHand(agent);

@@ -29,9 +29,10 @@
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
 import { EligibleHeap, tasksInHand } from './agentIndex.js';
+import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
 import { HashRing, ringHash } from './hashRing.js';
 
@@ -50,7 +51,7 @@ export interface ConsistentHashParams {
   readonly loadFactor: number;
 }
 
-class ConsistentHash implements Strategy {
+class ConsistentHash extends AgentIndexedStrategy {
   readonly name = 'consistent-hash';
   private readonly ring = new HashRing();
   /** Tasks in hand of each agent as last reported; 0 for agents that do not accept. */
@@ -64,7 +65,9 @@ class ConsistentHash implements Strategy {
   /** Agents whose points are on the ring. */
   private members = 0;
 
-  constructor(private readonly params: ConsistentHashParams) {}
+  constructor(private readonly params: ConsistentHashParams) {
+    super();
+  }
 
   pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
     const eligible = this.eligible;
@@ -82,20 +85,9 @@ class ConsistentHash implements Strategy {
     throw new Error('consistent-hash: an eligible agent has no point on the ring');
   }
 
-  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
-    this.sync(agent, ctx);
-  }
-
-  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
-    this.sync(agent, ctx);
-  }
-
-  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
-    this.sync(agent, ctx);
-  }
 
   /** Brings the ring membership, load and eligibility of `agent` up to date with its view. */
-  private sync(agent: AgentView, ctx: DecisionContext): void {
+  protected sync(agent: AgentView, ctx: DecisionContext): void {
     const index = agent.index;
     this.ensure(index);
     if (agent.accepting && this.onRing[index] === 0) this.placePoints(agent, true);

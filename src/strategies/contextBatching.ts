@@ -19,6 +19,7 @@ import { skillFor, type AgentView } from '../engine/agent.js';
 import type { DecisionContext, Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
 import { isEligible } from './agentIndex.js';
+import { bestEligible } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
 import { tasksPerSlot, workLeftSeconds } from './pipeline/estimates.js';
 
@@ -49,7 +50,7 @@ class ContextBatching implements Strategy {
       }
     }
     // The holder is too busy (or there is none): another agent, unless no other can take it.
-    return mostSkilled(task, ctx, holder) ?? (holder !== undefined && isEligible(holder, ctx.binding) ? holder : undefined);
+    return bestEligible(task, ctx, moreSkilled, holder) ?? (holder !== undefined && isEligible(holder, ctx.binding) ? holder : undefined);
   }
 
   onAssign(task: TaskView, agent: AgentView): void {
@@ -58,25 +59,11 @@ class ContextBatching implements Strategy {
   }
 }
 
-/**
- * The most skilled eligible agent for the task's type other than `passedOver`; ties to the
- * least loaded, then the lowest index.
- */
-function mostSkilled(task: TaskView, ctx: DecisionContext, passedOver: AgentView | undefined): AgentView | undefined {
-  let best: AgentView | undefined;
-  let bestSkill = -1;
-  let bestLoad = Number.POSITIVE_INFINITY;
-  for (const agent of ctx.fleet.agents) {
-    if (agent === passedOver || !isEligible(agent, ctx.binding)) continue;
-    const skill = skillFor(agent, task.spec.type);
-    const load = tasksPerSlot(agent);
-    if (skill > bestSkill || (skill === bestSkill && load < bestLoad)) {
-      best = agent;
-      bestSkill = skill;
-      bestLoad = load;
-    }
-  }
-  return best;
+/** The higher skill for the task's type; on a tie, fewer tasks per slot. */
+function moreSkilled(a: AgentView, b: AgentView, task: TaskView): boolean {
+  const skill = skillFor(a, task.spec.type);
+  const best = skillFor(b, task.spec.type);
+  return skill > best || (skill === best && tasksPerSlot(a) < tasksPerSlot(b));
 }
 
 /** Registry entry for `context-batching`. */

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
 import type { DecisionContext, Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { isEligible } from './agentIndex.js';
+import { bestEligible } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
 
 /** Seconds until `agent` would finish `task` if it took it now (an estimate from its view). */
@@ -23,23 +23,18 @@ export function expectedFinishSeconds(agent: AgentView, task: TaskView): number 
   return (agent.outstandingTokens / spec.capacity + task.spec.tokens) / spec.tokensPerSecond;
 }
 
+function finishesSooner(a: AgentView, b: AgentView, task: TaskView): boolean {
+  return expectedFinishSeconds(a, task) < expectedFinishSeconds(b, task);
+}
+
 class DeadlineAware implements Strategy {
   readonly name = 'deadline-aware';
   readonly queueOrder = 'deadline';
 
   pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    let best: AgentView | undefined;
-    let bestFinish = Number.POSITIVE_INFINITY;
-    for (const agent of ctx.fleet.agents) {
-      if (!isEligible(agent, ctx.binding)) continue;
-      const finish = expectedFinishSeconds(agent, task);
-      if (finish < bestFinish) {
-        best = agent;
-        bestFinish = finish;
-      }
-    }
-    return best;
+    return bestEligible(task, ctx, finishesSooner);
   }
+
 }
 
 /** Registry entry for `deadline-aware`. */

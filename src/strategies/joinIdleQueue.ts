@@ -16,9 +16,10 @@
  */
 import { z } from 'zod';
 import { hasFreeSlot, type AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
 import { AgentQueue, AgentSet, isEligible } from './agentIndex.js';
+import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
 
 /** True when a task sent to `agent` would start at once. */
@@ -26,7 +27,7 @@ function isIdle(agent: AgentView): boolean {
   return hasFreeSlot(agent) && agent.queued === 0;
 }
 
-class JoinIdleQueue implements Strategy {
+class JoinIdleQueue extends AgentIndexedStrategy {
   readonly name = 'join-idle-queue';
   private readonly idle = new AgentQueue();
   private readonly eligible = new AgentSet();
@@ -40,19 +41,8 @@ class JoinIdleQueue implements Strategy {
     return agents[this.eligible.at(Math.floor(ctx.random() * n))];
   }
 
-  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
-    this.sync(agent, ctx);
-  }
 
-  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
-    this.sync(agent, ctx);
-  }
-
-  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
-    this.sync(agent, ctx);
-  }
-
-  private sync(agent: AgentView, ctx: DecisionContext): void {
+  protected sync(agent: AgentView, ctx: DecisionContext): void {
     this.eligible.setMember(agent.index, isEligible(agent, ctx.binding));
     // Every change reported while idle re-registers the agent at the tail.
     if (isIdle(agent)) this.idle.push(agent.index);

@@ -8,37 +8,14 @@
  * agent with 3 tasks looks busier than a capacity-1 agent with 2), which least-connections avoids.
  */
 import { z } from 'zod';
-import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
-import type { TaskView } from '../engine/task.js';
-import { EligibleHeap, tasksInHand } from './agentIndex.js';
+import { tasksInHand } from './agentIndex.js';
 import { defineStrategy } from './definition.js';
-
-class JoinShortestQueue implements Strategy {
-  readonly name = 'join-shortest-queue';
-  private readonly eligible = new EligibleHeap(tasksInHand);
-
-  pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    return this.eligible.best(ctx.fleet.agents);
-  }
-
-  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.sync(agent, ctx.binding);
-  }
-
-  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.sync(agent, ctx.binding);
-  }
-
-  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.sync(agent, ctx.binding);
-  }
-}
+import { FewestByRank } from './leastConnections.js';
 
 /** Registry entry for `join-shortest-queue`. */
 export const joinShortestQueue = defineStrategy({
   name: 'join-shortest-queue',
   description: 'The agent with the fewest tasks in hand, counted absolutely (indexed heap, O(log n)).',
   params: z.strictObject({}),
-  create: () => new JoinShortestQueue(),
+  create: () => new FewestByRank('join-shortest-queue', tasksInHand),
 });

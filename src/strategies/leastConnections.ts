@@ -8,9 +8,10 @@
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
 import { EligibleHeap, tasksInHand } from './agentIndex.js';
+import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
 
 /** Tasks in hand per slot: the rank of least-connections, smaller first. */
@@ -18,23 +19,25 @@ function relativeLoad(agent: AgentView): number {
   return tasksInHand(agent) / agent.spec.capacity;
 }
 
-class LeastConnections implements Strategy {
-  readonly name = 'least-connections';
-  private readonly eligible = new EligibleHeap(relativeLoad);
+/**
+ * The eligible agent with the smallest `rank` (ties to the lowest index), from an indexed heap
+ * the hooks keep current: least-connections and join-shortest-queue differ only in the rank.
+ */
+export class FewestByRank extends AgentIndexedStrategy {
+  private readonly eligible: EligibleHeap;
 
+  /** @param name - registry name; @param rank - smaller is picked first. */
+  constructor(readonly name: string, rank: (agent: AgentView) => number) {
+    super();
+    this.eligible = new EligibleHeap(rank);
+  }
+
+  /** The eligible agent of smallest rank, from the top of the heap: O(1). */
   pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
     return this.eligible.best(ctx.fleet.agents);
   }
 
-  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.sync(agent, ctx.binding);
-  }
-
-  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.sync(agent, ctx.binding);
-  }
-
-  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
+  protected sync(agent: AgentView, ctx: DecisionContext): void {
     this.eligible.sync(agent, ctx.binding);
   }
 }
@@ -44,5 +47,5 @@ export const leastConnections = defineStrategy({
   name: 'least-connections',
   description: 'The agent with the fewest tasks in hand relative to its capacity (indexed heap, O(log n)).',
   params: z.strictObject({}),
-  create: () => new LeastConnections(),
+  create: () => new FewestByRank('least-connections', relativeLoad),
 });

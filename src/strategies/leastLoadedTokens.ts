@@ -8,28 +8,24 @@ import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
 import type { DecisionContext, Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
+import { bestEligible } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
-import { isEligible, tasksPerSlot, tokensPerSlot } from './pipeline/estimates.js';
+import { tasksPerSlot, tokensPerSlot } from './pipeline/estimates.js';
+
+/** Fewer outstanding tokens per slot; on a tie, fewer tasks per slot. */
+function fewerTokens(a: AgentView, b: AgentView): boolean {
+  const tokens = tokensPerSlot(a);
+  const best = tokensPerSlot(b);
+  return tokens < best || (tokens === best && tasksPerSlot(a) < tasksPerSlot(b));
+}
 
 class LeastLoadedTokens implements Strategy {
   readonly name = 'least-loaded-tokens';
 
-  pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    let best: AgentView | undefined;
-    let bestTokens = Number.POSITIVE_INFINITY;
-    let bestTasks = Number.POSITIVE_INFINITY;
-    for (const agent of ctx.fleet.agents) {
-      if (!isEligible(agent, ctx.binding)) continue;
-      const tokens = tokensPerSlot(agent);
-      const tasks = tasksPerSlot(agent);
-      if (tokens < bestTokens || (tokens === bestTokens && tasks < bestTasks)) {
-        best = agent;
-        bestTokens = tokens;
-        bestTasks = tasks;
-      }
-    }
-    return best;
+  pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
+    return bestEligible(task, ctx, fewerTokens);
   }
+
 }
 
 /** Registry entry for `least-loaded-tokens`. */

@@ -9,26 +9,24 @@ import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
 import type { DecisionContext, Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
+import { bestEligible } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
-import { isEligible, workLeftSeconds } from './pipeline/estimates.js';
+import { workLeftSeconds } from './pipeline/estimates.js';
+
+/** Less work in hand, in seconds; on a tie, the faster agent. */
+function lessWorkLeft(a: AgentView, b: AgentView): boolean {
+  const seconds = workLeftSeconds(a);
+  const best = workLeftSeconds(b);
+  return seconds < best || (seconds === best && a.spec.tokensPerSecond > b.spec.tokensPerSecond);
+}
 
 class LeastWorkLeft implements Strategy {
   readonly name = 'least-work-left';
 
-  pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    let best: AgentView | undefined;
-    let bestSeconds = Number.POSITIVE_INFINITY;
-    for (const agent of ctx.fleet.agents) {
-      if (!isEligible(agent, ctx.binding)) continue;
-      const seconds = workLeftSeconds(agent);
-      const faster = best !== undefined && agent.spec.tokensPerSecond > best.spec.tokensPerSecond;
-      if (seconds < bestSeconds || (seconds === bestSeconds && faster)) {
-        best = agent;
-        bestSeconds = seconds;
-      }
-    }
-    return best;
+  pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
+    return bestEligible(task, ctx, lessWorkLeft);
   }
+
 }
 
 /** Registry entry for `least-work-left`. */

@@ -14,9 +14,10 @@
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
 import { AgentSet, isEligible } from './agentIndex.js';
+import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
 
 /** Parameters of `power-of-d`. */
@@ -28,13 +29,14 @@ export interface PowerOfDParams {
   readonly d: number;
 }
 
-class PowerOfD implements Strategy {
+class PowerOfD extends AgentIndexedStrategy {
   readonly name = 'power-of-d';
   private readonly eligible = new AgentSet();
   /** Swap partner of each draw, to undo the partial shuffle (scratch, reused). */
   private readonly partners: Int32Array;
 
   constructor(private readonly d: number) {
+    super();
     if (!Number.isInteger(d) || d < 1) throw new Error(`power-of-d: d must be an integer >= 1, got ${d}`);
     this.partners = new Int32Array(d);
   }
@@ -63,15 +65,7 @@ class PowerOfD implements Strategy {
     return best;
   }
 
-  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.setMember(agent.index, isEligible(agent, ctx.binding));
-  }
-
-  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.setMember(agent.index, isEligible(agent, ctx.binding));
-  }
-
-  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
+  protected sync(agent: AgentView, ctx: DecisionContext): void {
     this.eligible.setMember(agent.index, isEligible(agent, ctx.binding));
   }
 }

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { skillFor, type AgentView } from '../engine/agent.js';
 import type { ContextToLoad, DecisionContext, Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { isEligible } from './agentIndex.js';
+import { bestEligible } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
 import { share } from './params.js';
 import { tasksPerSlot } from './pipeline/estimates.js';
@@ -61,26 +61,22 @@ class Predictive implements Strategy {
   constructor(private readonly params: PredictiveParams) {}
 
   pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    const key = task.spec.contextKey;
-    let best: AgentView | undefined;
-    let bestHolds = false;
-    let bestSkill = -1;
-    let bestLoad = Number.POSITIVE_INFINITY;
-    for (const agent of ctx.fleet.agents) {
-      if (!isEligible(agent, ctx.binding)) continue;
-      const holds = key !== undefined && this.holds(agent, key);
-      const skill = skillFor(agent, task.spec.type);
-      const load = tasksPerSlot(agent);
-      const better = holds !== bestHolds ? holds : skill !== bestSkill ? skill > bestSkill : load < bestLoad;
-      if (best === undefined || better) {
-        best = agent;
-        bestHolds = holds;
-        bestSkill = skill;
-        bestLoad = load;
-      }
-    }
-    return best;
+    this.pickingFor = task.spec.contextKey;
+    return bestEligible(task, ctx, this.prefers);
   }
+
+  /** The key of the task being routed, for `prefers`. */
+  private pickingFor: string | undefined;
+  /** Holding the key first, then the higher skill, then fewer tasks per slot (allocated once). */
+  private readonly prefers = (a: AgentView, b: AgentView, task: TaskView): boolean => {
+    const key = this.pickingFor;
+    const holds = key !== undefined && this.holds(a, key);
+    if (holds !== (key !== undefined && this.holds(b, key))) return holds;
+    const skill = skillFor(a, task.spec.type);
+    const best = skillFor(b, task.spec.type);
+    return skill > best || (skill === best && tasksPerSlot(a) < tasksPerSlot(b));
+  };
+
 
   onSubmitted(task: TaskView): void {
     const { type, contextKey, contextTokens } = task.spec;

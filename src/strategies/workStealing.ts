@@ -11,9 +11,10 @@
  */
 import { z } from 'zod';
 import { skillFor, type AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
 import { AgentSet, isEligible } from './agentIndex.js';
+import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
 import { share } from './params.js';
 
@@ -23,11 +24,13 @@ export interface WorkStealingParams {
   readonly minSkill: number;
 }
 
-class WorkStealing implements Strategy {
+class WorkStealing extends AgentIndexedStrategy {
   readonly name = 'work-stealing';
   private readonly eligible = new AgentSet();
 
-  constructor(private readonly params: WorkStealingParams) {}
+  constructor(private readonly params: WorkStealingParams) {
+    super();
+  }
 
   pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
     const n = this.eligible.size;
@@ -51,15 +54,7 @@ class WorkStealing implements Strategy {
     return loot;
   }
 
-  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.setMember(agent.index, isEligible(agent, ctx.binding));
-  }
-
-  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.setMember(agent.index, isEligible(agent, ctx.binding));
-  }
-
-  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
+  protected sync(agent: AgentView, ctx: DecisionContext): void {
     this.eligible.setMember(agent.index, isEligible(agent, ctx.binding));
   }
 }

@@ -7,16 +7,9 @@
  * The engine counts a task's full `tokens` in `outstandingTokens` until it settles (it does not
  * know how far a running task has got), so every figure here is an upper estimate.
  */
-import { hasFreeSlot, type AgentView } from '../../engine/agent.js';
-import type { Binding } from '../../engine/strategy.js';
+import type { AgentView } from '../../engine/agent.js';
 
-/**
- * The binding filter every strategy applies first: under late binding only an agent with a
- * free slot may be picked, under early binding any accepting agent (the task joins its queue).
- */
-export function isEligible(agent: AgentView, binding: Binding): boolean {
-  return binding === 'late' ? hasFreeSlot(agent) : agent.accepting;
-}
+export { isEligible } from '../../engine/strategy.js';
 
 /** Tasks in hand (holding a slot or in the agent's own queue) per slot. */
 export function tasksPerSlot(agent: AgentView): number {
