@@ -11,7 +11,9 @@ export {
   type TaskSpec, type TaskView, type TaskState, type FinalTaskState, type FailureReason, type TaskId, type AgentId,
 } from './engine/task.js';
 export type { Command, EngineEvent, EngineInput, Outcome, StartReport, AgentReport, TaskTransitionEvent } from './engine/messages.js';
-export type { Strategy, DecisionContext, FleetView, Binding } from './engine/strategy.js';
+export { isEligible, type Strategy, type DecisionContext, type FleetView, type Binding, type ContextToLoad } from './engine/strategy.js';
+export type { QueueOrder } from './engine/taskQueue.js';
+export { EventObjects, TeeSink, replayEvent, type EventSink } from './engine/eventSink.js';
 export { eventRecord, type EventRecord } from './engine/eventRecord.js';
 export { STRATEGIES, findStrategy, strategyNames, defineStrategy, type StrategyDefinition } from './strategies/index.js';
 export { loadScenario, parseScenario } from './scenario/load.js';
