@@ -401,12 +401,12 @@ export class Engine {
 
   // ---------------------------------------------------------------- internals
 
-  /** The live record a driver names by id or by the view it was handed; undefined once final. */
+  /** The record a driver names by id (undefined when no live task has it) or by the view it was handed. */
   private record(task: TaskId | TaskView): TaskRecord | undefined {
     if (typeof task === 'string') return this.live.get(task);
     const record = task as TaskRecord;
     if (record.owner !== this) throw new Error(`task ${record.spec.id} was handed out by another engine`);
-    return isFinal(record.state) ? undefined : record;
+    return record; // a settled record is in a final state, which every caller's state check rejects
   }
 
   private advance(now: number): void {
