@@ -1,12 +1,15 @@
 /**
  * `npm run bench`: speed figures, measured (never asserted in tests). Prints tables and, with
- * `--json`, one JSON document. `--only simulator` or `--only decisions` runs one part.
+ * `--json`, one JSON document. `--only simulator`, `--only decisions` or `--only parallel` runs
+ * one part.
  *
  * - simulator: tasks simulated per second (bench/simulator.ts);
  * - decisions: wall-clock cost of one routing decision of every registered strategy at 10 to
- *   10,000 agents, under late and early binding (bench/decisions.ts).
+ *   10,000 agents, under late and early binding (bench/decisions.ts);
+ * - parallel: speed-up of the experiment worker pool over one thread (bench/parallel.ts).
  */
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
+import { formatParallel, measureParallel } from './parallel.js';
 import { measureSimulator } from './simulator.js';
 
 const TASKS = 1_000_000;
@@ -42,14 +45,17 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-if (only !== undefined && only !== 'simulator' && only !== 'decisions') {
-  process.stderr.write(`--only takes simulator or decisions, got ${only ?? 'nothing'}\n`);
+const PARTS = ['simulator', 'decisions', 'parallel'];
+if (only !== undefined && !PARTS.includes(only)) {
+  process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
 }
+const wanted = (part: string): boolean => only === undefined || only === part;
 const figures = {
   node: process.version,
-  simulator: only === 'decisions' ? undefined : simulatorFigures(),
-  decisions: only === 'simulator' ? undefined : decisionFigures(),
+  simulator: wanted('simulator') ? simulatorFigures() : undefined,
+  decisions: wanted('decisions') ? decisionFigures() : undefined,
+  parallel: wanted('parallel') ? await measureParallel() : undefined,
 };
 if (process.argv.includes('--json')) {
   process.stdout.write(JSON.stringify(figures, null, 2) + '\n');
@@ -65,5 +71,10 @@ if (process.argv.includes('--json')) {
   if (decisions !== undefined) {
     process.stdout.write(`\nDecision cost: ${decisions.benchmark} (Node ${figures.node})\n`);
     process.stdout.write(formatDecisionCosts(decisions.rows) + '\n');
+  }
+  const parallel = figures.parallel;
+  if (parallel !== undefined) {
+    process.stdout.write(`\nWorker pool: ${parallel.benchmark}, ${parallel.cores} cores (Node ${figures.node})\n`);
+    process.stdout.write(formatParallel(parallel) + '\n');
   }
 }

@@ -23,5 +23,17 @@ export { runSimulation, type RunOptions, type RunResult } from './sim/simulation
 export { runExperiment, type ExperimentResult, type StrategyResult } from './sim/experiment.js';
 export type { RunMetrics, Summary } from './metrics/types.js';
 export { MetricsCollector, type CollectorOptions } from './metrics/collector.js';
+export { SeriesCollector, type RunSeries, type SeriesEntry, type SeriesOptions } from './metrics/series.js';
+export { writeHtmlReport, buildHtmlReport } from './report/htmlReport.js';
 export { summarize } from './metrics/summary.js';
 export { gini, jain } from './metrics/inequality.js';
+export { runCells, executeCells, type ExperimentRequest, type ExperimentProgress } from './experiments/experiment.js';
+export { buildCells, parseParameters, type GridCell } from './experiments/grid.js';
+export { pairedDifference } from './experiments/paired.js';
+export { mergeShards } from './experiments/merge.js';
+export { judgeScenario, type ScenarioVerdict, type Verdict } from './experiments/regress.js';
+export type {
+  ExperimentDocument, CompareDocument, SweepDocument, CellResult, StrategyOutcome, Leaderboard, LeaderboardEntry,
+  PairedDifference, MetricInfo, Better, GridParameter, ParamValue,
+} from './experiments/types.js';
+export { METRIC_TABLE, metricInfo } from './metrics/directions.js';

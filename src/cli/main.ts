@@ -14,8 +14,11 @@ import { workloadTypes } from '../scenario/workload.js';
 import { runExperiment, type ExperimentResult } from '../sim/experiment.js';
 import { STRATEGIES } from '../strategies/index.js';
 import { EventLogWriter } from './eventLogWriter.js';
+import { compareCommand, mergeCommand, sweepCommand, type ExperimentArgs, type MergeArgs, type SweepArgs } from './experimentCommands.js';
 import { comparisonTable } from './format.js';
 import { terminalProgress } from './progress.js';
+import { regressCommand, type RegressArgs } from './regressCommand.js';
+import { reportCommand, type ReportArgs } from './reportCommand.js';
 
 /** Exit codes of the command line. */
 export const EXIT = { ok: 0, checkFailed: 1, invalidInput: 2, internalError: 3 } as const;
@@ -86,7 +89,19 @@ function scenarioArgument(y: Argv): Argv<{ scenario: string }> {
   return y.positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' }) as Argv<{ scenario: string }>;
 }
 
-function buildParser(argv: string[]): Argv {
+/** Options of `compare` and `sweep`. */
+function experimentOptions(y: Argv): Argv {
+  return scenarioArgument(y)
+    .option('strategy', { type: 'string', describe: 'comma-separated strategies to run instead of the scenario\'s' })
+    .option('seed', { type: 'number', describe: 'seed instead of the scenario\'s' })
+    .option('replications', { type: 'number', describe: 'replications instead of the scenario\'s' })
+    .option('baseline', { type: 'string', describe: 'strategy the paired differences are taken against (default: the first)' })
+    .option('workers', { type: 'number', describe: 'worker threads (default: every core; 1 runs in this process)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
+    .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/)' });
+}
+
+function buildParser(argv: string[], setExit: (code: number) => void): Argv {
   return yargs(argv)
     .scriptName('fleetsim')
     .usage('$0 <command> [options]')
@@ -99,10 +114,36 @@ function buildParser(argv: string[]): Argv {
         .option('out', { type: 'string', describe: 'directory to write summary.json into' })
         .option('events', { type: 'string', describe: 'file to write the event log to (JSON lines)' }),
       (args) => runCommand(args as unknown as RunArgs))
+    .command('compare <scenario>', 'rank the strategies of a scenario, with paired differences to a baseline', experimentOptions,
+      (args) => compareCommand(args as unknown as ExperimentArgs))
+    .command('sweep <scenario>', 'compare the strategies in every cell of a parameter grid', (y) =>
+      experimentOptions(y)
+        .option('param', { type: 'string', describe: 'path=value1,value2,… : a scenario field to vary (repeatable)' })
+        .option('shard', { type: 'string', describe: 'i/n: run only this machine\'s share of the cells' }),
+      (args) => sweepCommand(args as unknown as SweepArgs))
+    .command('merge <files..>', 'join the summary.json files of the shards of one sweep', (y) =>
+      y.positional('files', { type: 'string', array: true, demandOption: true, describe: 'summary.json files (or report directories) of every shard' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the merged summary.json document instead of the tables' })
+        .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/)' }),
+      (args) => mergeCommand(args as unknown as MergeArgs))
+    .command('regress <scenarios..>', 're-run scenarios and fail (exit 1) when a metric is worse than the baseline', (y) =>
+      y.positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files' })
+        .option('baseline', { type: 'string', demandOption: true, describe: 'baseline file (JSON) to compare with' })
+        .option('update', { type: 'boolean', default: false, describe: 'rewrite the baseline with this run instead of failing' })
+        .option('replications', { type: 'number', describe: 'replications instead of each scenario\'s' })
+        .option('workers', { type: 'number', describe: 'worker threads (default: every core)' })
+        .option('all', { type: 'boolean', default: false, describe: 'list every metric checked, not only those that moved' }),
+      async (args) => {
+        if (!(await regressCommand(args as unknown as RegressArgs))) setExit(EXIT.checkFailed);
+      })
+    .command('report <summary>', 'rebuild the HTML report (index.html, charts as SVG and PNG) from a summary.json', (y) =>
+      y.positional('summary', { type: 'string', demandOption: true, describe: 'summary.json file (or the report directory holding it)' })
+        .option('out', { type: 'string', describe: 'directory to write into (default: the summary.json\'s own)' }),
+      (args) => reportCommand(args as unknown as ReportArgs))
     .command('validate <scenario>', 'check a scenario file and report what it holds', scenarioArgument,
       (args) => validateCommand(args))
     .command('strategies', 'list the strategies with a one-line description', (y) => y, () => strategiesCommand())
-    .demandCommand(1, 'name a command: run, validate or strategies')
+    .demandCommand(1, 'name a command: run, compare, sweep, merge, regress, report, validate or strategies')
     .strict()
     .help()
     .version(false)
@@ -112,11 +153,12 @@ function buildParser(argv: string[]): Argv {
     });
 }
 
-/** Runs the command line on `argv` (without node and script) and returns the exit code. */
-export function main(argv: string[]): number {
+/** Runs the command line on `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
   try {
-    buildParser(argv).parseSync();
-    return EXIT.ok;
+    await buildParser(argv, (c) => { code = c; }).parseAsync();
+    return code;
   } catch (error) {
     if (isInputError(error)) {
       process.stderr.write(`fleetsim: ${error.message}\n`);
@@ -127,4 +169,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(hideBin(process.argv));
+process.exitCode = await main(hideBin(process.argv));

@@ -22,6 +22,15 @@ const MAX_YAML_ALIASES = 10_000;
  * @throws InputError when the file cannot be read, does not parse or is not a valid scenario
  */
 export function loadScenario(file: string, overrides?: ScenarioOverrides): Scenario {
+  return normalizeScenario(readScenarioDocument(file), file, overrides);
+}
+
+/**
+ * Reads and parses the scenario file at `file` into its document (plain JSON-like data), not
+ * yet validated: for callers that edit the file's fields before validation (`fleetsim sweep`).
+ * @throws InputError when the file cannot be read or does not parse
+ */
+export function readScenarioDocument(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -32,7 +41,7 @@ export function loadScenario(file: string, overrides?: ScenarioOverrides): Scena
   if (!['.yaml', '.yml', '.json'].includes(extension)) {
     throw new InputError(file, '', `unsupported file type "${extension}": expected .yaml, .yml or .json`);
   }
-  return parseScenario(text, file, overrides);
+  return parseScenarioDocument(text, file);
 }
 
 /**
@@ -41,10 +50,17 @@ export function loadScenario(file: string, overrides?: ScenarioOverrides): Scena
  * @throws InputError on a syntax error (with its line) or an invalid scenario
  */
 export function parseScenario(text: string, file: string, overrides?: ScenarioOverrides): Scenario {
+  return normalizeScenario(parseScenarioDocument(text, file), file, overrides);
+}
+
+/**
+ * Parses scenario text into its document, not yet validated (see {@link parseScenario}).
+ * @throws InputError on a syntax error (with its line)
+ */
+export function parseScenarioDocument(text: string, file: string): unknown {
   // Editors on some systems save a byte-order mark, which JSON.parse rejects.
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const raw = extname(file).toLowerCase() === '.json' ? parseJson(body, file) : parseYaml(body, file);
-  return normalizeScenario(raw, file, overrides);
+  return extname(file).toLowerCase() === '.json' ? parseJson(body, file) : parseYaml(body, file);
 }
 
 function parseYaml(text: string, file: string): unknown {

@@ -7,6 +7,7 @@ import type { EngineConfig } from '../engine/config.js';
 import { InputError } from './errors.js';
 import { buildAgents } from './agents.js';
 import { MAX_REPLICATIONS, scenarioFileSchema, type ScenarioFile } from './schema.js';
+import { buildRegressPolicy } from './regress.js';
 import { resolveStrategies, strategiesFromNames } from './strategies.js';
 import type { ArrivalProcess, Scenario, ScenarioJob, StrategyChoice } from './types.js';
 import { buildWorkload, checkJobsBeforeStop, workloadTypes } from './workload.js';
@@ -55,6 +56,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
     agents,
     workload,
     strategies,
+    regress: buildRegressPolicy(parsed.regress, file),
   };
   return deepFreeze(scenario);
 }

@@ -182,6 +182,22 @@ export const strategyEntrySchema = z.union([
   strict({ name: z.string().min(1), params: z.unknown().optional() }),
 ]);
 
+/**
+ * A metric's tolerance for `fleetsim regress`: a bare number is relative (0.1: 10% worse than
+ * the baseline's mean), or give `relative` and/or `absolute` (in the metric's own unit).
+ */
+const toleranceSchema = z.union([nonNegative, strict({ relative: nonNegative.optional(), absolute: nonNegative.optional() })]);
+
+/**
+ * How `fleetsim regress` judges this scenario. Metric names (the keys of `tolerances`, the
+ * entries of `ignore`) are checked in regress.ts against the table of ranked metrics.
+ */
+export const regressSchema = strict({
+  relativeThreshold: nonNegative.default(0.05),
+  tolerances: z.record(z.string(), toleranceSchema).default({}),
+  ignore: z.array(z.string().min(1)).default([]),
+});
+
 /** A whole scenario file. Field order here is the order in which errors are reported. */
 export const scenarioFileSchema = strict({
   name: z.string().min(1),
@@ -195,6 +211,7 @@ export const scenarioFileSchema = strict({
   agents: z.array(agentEntrySchema).min(1),
   workload: workloadSchema,
   strategies: z.array(strategyEntrySchema).min(1),
+  regress: regressSchema.prefault({}),
 });
 
 /** A scenario file after schema validation (simple defaults applied, nothing cross-checked). */
@@ -216,3 +233,5 @@ export type JobEntry = z.output<typeof jobSchema>;
 export type WorkloadEntry = z.output<typeof workloadSchema>;
 /** One `strategies` entry after schema validation. */
 export type StrategyEntry = z.output<typeof strategyEntrySchema>;
+/** The regress section after schema validation. */
+export type RegressEntry = z.output<typeof regressSchema>;

@@ -124,6 +124,21 @@ export interface StrategyChoice {
   readonly params: unknown;
 }
 
+/** How far one metric may get worse before `fleetsim regress` fails. */
+export interface MetricTolerance {
+  /** Dotted metric path, one of the ranked metrics (src/metrics/directions.ts). */
+  readonly metric: string;
+  /** Share of the baseline's mean (0.05: 5%). */
+  readonly relative: number;
+  /** In the metric's unit; the larger of the two limits applies. */
+  readonly absolute: number;
+}
+
+/** The metrics `fleetsim regress` checks for this scenario, each with its tolerance. */
+export interface RegressPolicy {
+  readonly checks: readonly MetricTolerance[];
+}
+
 /** A parsed scenario. */
 export interface Scenario {
   readonly name: string;
@@ -144,4 +159,5 @@ export interface Scenario {
   readonly agents: readonly SimAgentConfig[];
   readonly workload: WorkloadConfig;
   readonly strategies: readonly StrategyChoice[];
+  readonly regress: RegressPolicy;
 }

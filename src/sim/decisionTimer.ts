@@ -55,9 +55,17 @@ export class DecisionTimer {
 
   /** Quantiles of the sampled decision costs. */
   summary(): DecisionTiming {
-    if (this.sampled === 0) return { decisions: this.decisions, sampled: 0, p50Us: null, p95Us: null };
-    const sorted = Array.from(this.samples.subarray(0, this.sampled)).sort((a, b) => a - b);
-    return { decisions: this.decisions, sampled: this.sampled, p50Us: quantileSorted(sorted, 0.5), p95Us: quantileSorted(sorted, 0.95) };
+    return decisionTiming(this.decisions, this.samples.subarray(0, this.sampled));
+  }
+
+  /** Decisions made so far (timed or not). */
+  get decisionCount(): number {
+    return this.decisions;
+  }
+
+  /** The sampled costs in microseconds, in the order taken (a copy: to pool over runs). */
+  samplesUs(): Float64Array {
+    return this.samples.slice(0, this.sampled);
   }
 
   private record(us: number): void {
@@ -68,4 +76,11 @@ export class DecisionTimer {
     }
     this.samples[this.sampled++] = us;
   }
+}
+
+/** Timing of `decisions` decisions from sampled costs (microseconds), pooled from any runs. */
+export function decisionTiming(decisions: number, samplesUs: ArrayLike<number>): DecisionTiming {
+  if (samplesUs.length === 0) return { decisions, sampled: 0, p50Us: null, p95Us: null };
+  const sorted = Array.from(samplesUs).sort((a, b) => a - b);
+  return { decisions, sampled: sorted.length, p50Us: quantileSorted(sorted, 0.5), p95Us: quantileSorted(sorted, 0.95) };
 }

@@ -1,0 +1,105 @@
+/**
+ * `fleetsim compare`, `sweep` and `merge`: run (or join) an experiment, write its report
+ * directory and print its leaderboards (or, with `--json`, the document).
+ */
+import { runCells } from '../experiments/experiment.js';
+import { readDocument } from '../experiments/documentFile.js';
+import { buildCells, parseParameters, parseShard } from '../experiments/grid.js';
+import { mergeShards } from '../experiments/merge.js';
+import { defaultWorkers } from '../experiments/pool.js';
+import type { ExperimentDocument } from '../experiments/types.js';
+import { writeHtmlReport } from '../report/htmlReport.js';
+import { defaultReportDir, documentJson, writeReportDir } from '../report/reportDir.js';
+import { InputError } from '../scenario/errors.js';
+import { readScenarioDocument } from '../scenario/load.js';
+import type { ScenarioOverrides } from '../scenario/normalize.js';
+import { describeValue } from '../scenario/zodIssues.js';
+import { experimentText } from './experimentOutput.js';
+import { experimentProgress } from './progress.js';
+
+/** Most worker threads `--workers` may ask for. */
+export const MAX_WORKERS = 256;
+
+/** Flags shared by `compare` and `sweep`. */
+export interface ExperimentArgs {
+  scenario: string;
+  strategy?: string;
+  seed?: number;
+  replications?: number;
+  baseline?: string;
+  workers?: number;
+  json: boolean;
+  out?: string;
+}
+
+/** Flags of `sweep`. */
+export interface SweepArgs extends ExperimentArgs {
+  param?: string | string[];
+  shard?: string;
+}
+
+/** Flags of `merge`. */
+export interface MergeArgs {
+  files: string[];
+  json: boolean;
+  out?: string;
+}
+
+/**
+ * `--workers N` checked (an integer 1..256), or every core when absent.
+ * @throws InputError naming `--workers`
+ */
+export function parseWorkers(workers: number | undefined): number {
+  if (workers === undefined) return defaultWorkers();
+  if (!(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) {
+    throw new InputError('command line', '--workers', `expected an integer 1..${MAX_WORKERS}, got ${describeValue(workers)}`);
+  }
+  return workers;
+}
+
+/** `fleetsim compare <scenario>`. */
+export async function compareCommand(args: ExperimentArgs): Promise<void> {
+  await experiment('compare', args, [], undefined);
+}
+
+/** `fleetsim sweep <scenario> --param path=v1,v2 …`. */
+export async function sweepCommand(args: SweepArgs): Promise<void> {
+  const flags = args.param === undefined ? [] : ([] as string[]).concat(args.param);
+  if (flags.length === 0) throw new InputError('command line', '--param', 'required: give at least one --param path=value1,value2,…');
+  const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+  await experiment('sweep', args, flags, shard);
+}
+
+async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags: readonly string[], shard: { index: number; count: number } | undefined): Promise<void> {
+  // Flags first, so a bad flag is reported however broken the file is.
+  const workers = parseWorkers(args.workers);
+  const grid = parseParameters(flags);
+  const overrides: ScenarioOverrides = { seed: args.seed, replications: args.replications, strategies: args.strategy?.split(',') };
+  const cells = buildCells(readScenarioDocument(args.scenario), args.scenario, grid, overrides);
+  const name = cells[0]!.scenario.name;
+  const progress = experimentProgress(process.stderr, name);
+  let document: ExperimentDocument;
+  try {
+    document = await runCells({
+      kind, file: args.scenario, cells, grid, baseline: args.baseline, shard, workers,
+      onProgress: (state) => progress.update(state),
+    });
+  } finally {
+    progress.done();
+  }
+  const shardDir = shard === undefined ? '' : `shard-${shard.index}-of-${shard.count}`;
+  const out = args.out ?? (shard === undefined ? defaultReportDir(name) : `${defaultReportDir(name)}/${shardDir}`);
+  await report(document, out, args.json);
+}
+
+/** `fleetsim merge <files…>`. */
+export async function mergeCommand(args: MergeArgs): Promise<void> {
+  const document = mergeShards(args.files.map(readDocument));
+  await report(document, args.out ?? defaultReportDir(document.scenario), args.json);
+}
+
+async function report(document: ExperimentDocument, out: string, json: boolean): Promise<void> {
+  writeReportDir(out, document);
+  await writeHtmlReport(document, out);
+  process.stdout.write(json ? documentJson(document) : experimentText(document, out));
+}

@@ -1,0 +1,33 @@
+/**
+ * What `compare`, `sweep` and `merge` print on a terminal: a title, one ranked leaderboard per
+ * headline metric, and (for a compare) the paired differences to the baseline.
+ */
+import type { ExperimentDocument } from '../experiments/types.js';
+import { SIGNIFICANT, direction, hasData, leaderboardTable, meansTable, pairedTable, textTable } from '../report/tables.js';
+
+/** Rows per leaderboard of a sweep on the terminal (summary.md lists more). */
+const SWEEP_ROWS = 10;
+
+/** The terminal text of a document. */
+export function experimentText(document: ExperimentDocument, reportDir: string | undefined): string {
+  const sweep = document.kind === 'sweep';
+  const cells = sweep ? `, ${document.cells.length} cell${document.cells.length === 1 ? '' : 's'}` : '';
+  const parts = [
+    `${document.scenario}: seed ${document.seed}, ${document.replications} replication${document.replications === 1 ? '' : 's'}${cells}, baseline ${document.baseline}`,
+    `± = 95% CI half-width; Δ = paired difference on common random numbers; ${SIGNIFICANT} = significant at 95%`,
+    '',
+  ];
+  for (const board of document.leaderboards) {
+    parts.push(`${board.title} (${direction(board)})${hasData(board) ? '' : ': no data in any run\n'}`);
+    if (hasData(board)) parts.push(textTable(leaderboardTable(board, document, sweep ? SWEEP_ROWS : Infinity)));
+  }
+  const only = document.cells.length === 1 ? document.cells[0] : undefined;
+  if (only !== undefined) {
+    parts.push('Means');
+    parts.push(textTable(meansTable(only)));
+    parts.push(`Paired differences to ${only.baseline} (strategy − baseline)`);
+    parts.push(textTable(pairedTable(only)));
+  }
+  if (reportDir !== undefined) parts.push(`Reports in ${reportDir}: summary.json, results.csv, leaderboards.csv, summary.md`);
+  return parts.join('\n').replace(/\n+$/, '') + '\n';
+}

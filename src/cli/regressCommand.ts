@@ -1,0 +1,74 @@
+/**
+ * `fleetsim regress <scenario…> --baseline FILE`: re-runs each scenario (every strategy, its
+ * replications, on the worker pool) and judges it against the baseline file; exit 1 when a
+ * metric regressed or the baseline does not describe what ran. `--update` rewrites the
+ * baseline's entries for these scenarios instead of failing.
+ */
+import { baselineEntry, readBaseline, updatedBaseline, writeBaseline, type BaselineFile } from '../experiments/baselineFile.js';
+import { compareDocument, executeCells, type ExecutedCell } from '../experiments/experiment.js';
+import { failed, judgeScenario, type ScenarioVerdict } from '../experiments/regress.js';
+import { InputError } from '../scenario/errors.js';
+import { loadScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { parseWorkers } from './experimentCommands.js';
+import { experimentProgress } from './progress.js';
+import { regressText } from './regressOutput.js';
+
+/** Flags of `regress`. */
+export interface RegressArgs {
+  scenarios: string[];
+  baseline: string;
+  update: boolean;
+  replications?: number;
+  workers?: number;
+  all: boolean;
+}
+
+/** Runs the command; returns true when the check passed (or the baseline was updated). */
+export async function regressCommand(args: RegressArgs): Promise<boolean> {
+  const workers = parseWorkers(args.workers);
+  const scenarios = args.scenarios.map((file) => ({ file, scenario: loadScenario(file, { replications: args.replications }) }));
+  checkDistinctNames(scenarios);
+  // Read before the runs: a bad baseline file is reported at once, not after minutes.
+  const baseline: BaselineFile | undefined = args.update ? readIfPresent(args.baseline) : readBaseline(args.baseline);
+  // Every scenario in one pool: small scenarios alone would leave workers idle.
+  const started = performance.now();
+  const progress = experimentProgress(process.stderr, 'regress', undefined, 'scenarios');
+  let executed: ExecutedCell[];
+  try {
+    const cells = scenarios.map(({ scenario }, index) => ({ index, params: {}, scenario }));
+    executed = await executeCells(cells, { workers, onProgress: (state) => progress.update(state) });
+  } finally {
+    progress.done();
+  }
+  const part = { shard: null, wallSeconds: (performance.now() - started) / 1000, workers };
+  const runs = executed.map((cell, i) => ({ file: scenarios[i]!.file, scenario: scenarios[i]!.scenario, document: compareDocument(cell, part) }));
+  const verdicts: ScenarioVerdict[] = runs.map(({ scenario, document }) =>
+    judgeScenario(document, baseline?.scenarios.find((entry) => entry.scenario === scenario.name), scenario.regress));
+  process.stdout.write(regressText(verdicts, args.all, args.update));
+  if (args.update) {
+    writeBaseline(args.baseline, updatedBaseline(baseline, runs.map(({ file, document }) => baselineEntry(document, file))));
+    process.stdout.write(`regress: baseline ${args.baseline} updated for ${runs.length} scenario${runs.length === 1 ? '' : 's'}\n`);
+    return true;
+  }
+  return !verdicts.some(failed);
+}
+
+function checkDistinctNames(scenarios: readonly { file: string; scenario: Scenario }[]): void {
+  const seen = new Map<string, string>();
+  for (const { file, scenario } of scenarios) {
+    const other = seen.get(scenario.name);
+    if (other !== undefined) throw new InputError(file, 'name', `"${scenario.name}" is also the name of ${other}: the baseline keys scenarios by name`);
+    seen.set(scenario.name, file);
+  }
+}
+
+/** The baseline when the file exists (a bad file is still an error); none when it does not. */
+function readIfPresent(file: string): BaselineFile | undefined {
+  try {
+    return readBaseline(file);
+  } catch (error) {
+    if (error instanceof InputError && error.expected.includes('ENOENT')) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * `fleetsim report <summary.json> [--out DIR]`: rebuilds the HTML report (index.html, and each
+ * chart as SVG and PNG) from a saved result document, without running anything.
+ */
+import { dirname } from 'node:path';
+import { writeHtmlReport } from '../report/htmlReport.js';
+import { readReportDocument } from '../report/load.js';
+
+/** Flags of `report`. */
+export interface ReportArgs {
+  /** A `summary.json` file, or a report directory holding one. */
+  summary: string;
+  /** Where to write; the directory of the document when absent. */
+  out?: string;
+}
+
+/**
+ * Reads the document and writes its HTML report; prints the page's path.
+ * @throws InputError when the document cannot be read or is not one, or `--out` cannot be written
+ */
+export async function reportCommand(args: ReportArgs): Promise<void> {
+  const { file, document } = readReportDocument(args.summary);
+  const written = await writeHtmlReport(document, args.out ?? dirname(file));
+  const charts = (written.length - 1) / 3;
+  process.stdout.write(`${written[0]}: ${charts} chart${charts === 1 ? '' : 's'}\n`);
+}

@@ -1,0 +1,140 @@
+/**
+ * The baseline file of `fleetsim regress`: per scenario, per strategy, the per-replication
+ * values of every ranked metric, as measured when the baseline was last updated. Keeping the
+ * replications (not only means) lets a re-run be compared pair by pair on common random
+ * numbers. Reading it checks everything; mistakes are {@link InputError}s naming the field.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { METRIC_TABLE, metricValue } from '../metrics/directions.js';
+import { InputError, firstLineOf, systemErrorReason } from '../scenario/errors.js';
+import { parseWith } from '../scenario/zodIssues.js';
+import type { ExperimentDocument } from './types.js';
+
+/** Version of the baseline file format. */
+export const BASELINE_VERSION = 1 as const;
+
+/** One strategy's baseline: each ranked metric's values by replication (null: no data). */
+export interface BaselineStrategy {
+  readonly strategy: string;
+  readonly params: unknown;
+  readonly metrics: Readonly<Record<string, readonly (number | null)[]>>;
+}
+
+/** One scenario's baseline. */
+export interface BaselineScenario {
+  /** Scenario name: the key scenarios are matched by. */
+  readonly scenario: string;
+  /** The file it was run from, for people. */
+  readonly source: string;
+  readonly seed: number;
+  readonly replications: number;
+  readonly strategies: readonly BaselineStrategy[];
+}
+
+/** A whole baseline file. */
+export interface BaselineFile {
+  readonly format: 'fleetsim-regress-baseline';
+  readonly version: typeof BASELINE_VERSION;
+  /** Sorted by scenario name, so that updates give small diffs. */
+  readonly scenarios: readonly BaselineScenario[];
+}
+
+const strategySchema = z.strictObject({
+  strategy: z.string().min(1),
+  params: z.unknown(),
+  metrics: z.record(z.string(), z.array(z.number().nullable())),
+});
+
+const scenarioSchema = z.strictObject({
+  scenario: z.string().min(1),
+  source: z.string(),
+  seed: z.int().min(0),
+  replications: z.int().min(1),
+  strategies: z.array(strategySchema).min(1),
+});
+
+const fileSchema = z.strictObject({
+  format: z.literal('fleetsim-regress-baseline'),
+  version: z.literal(BASELINE_VERSION),
+  scenarios: z.array(scenarioSchema),
+});
+
+/**
+ * Reads and checks a baseline file.
+ * @throws InputError when it cannot be read, is not JSON, does not have the format, holds a
+ * scenario twice, or a series whose length is not the scenario's replications
+ */
+export function readBaseline(file: string): BaselineFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(file, '', `cannot read the baseline file (${systemErrorReason(error)}); create it with fleetsim regress --update`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InputError(file, '', `invalid JSON: ${firstLineOf(error)}`);
+  }
+  const baseline = parseWith(fileSchema, raw, file);
+  const names = new Set<string>();
+  baseline.scenarios.forEach((entry, i) => {
+    if (names.has(entry.scenario)) throw new InputError(file, `scenarios[${i}].scenario`, `"${entry.scenario}" appears twice`);
+    names.add(entry.scenario);
+    entry.strategies.forEach((strategy, s) => {
+      for (const [metric, values] of Object.entries(strategy.metrics)) {
+        if (values.length !== entry.replications) {
+          throw new InputError(file, `scenarios[${i}].strategies[${s}].metrics["${metric}"]`, `expected ${entry.replications} values (one per replication), got ${values.length}`);
+        }
+      }
+    });
+  });
+  return baseline;
+}
+
+/** The baseline entry of a compare document: every ranked metric of every strategy. */
+export function baselineEntry(document: ExperimentDocument, source: string): BaselineScenario {
+  const cell = document.cells[0];
+  if (document.kind !== 'compare' || cell === undefined) throw new Error('baselineEntry: expected a compare document');
+  return {
+    scenario: document.scenario,
+    source,
+    seed: document.seed,
+    replications: document.replications,
+    strategies: cell.strategies.map((outcome) => ({
+      strategy: outcome.strategy,
+      params: outcome.params,
+      metrics: Object.fromEntries(METRIC_TABLE.map((info) => [info.path, outcome.perReplication.map((run) => metricValue(run, info.path))])),
+    })),
+  };
+}
+
+/** `baseline` (or an empty file) with `entries` added or replacing those of the same scenario. */
+export function updatedBaseline(baseline: BaselineFile | undefined, entries: readonly BaselineScenario[]): BaselineFile {
+  const byName = new Map((baseline?.scenarios ?? []).map((entry) => [entry.scenario, entry]));
+  for (const entry of entries) byName.set(entry.scenario, entry);
+  const scenarios = [...byName.values()].sort((a, b) => (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0));
+  return { format: 'fleetsim-regress-baseline', version: BASELINE_VERSION, scenarios };
+}
+
+/** The file's text: indented, but each series of numbers on one line, so updates diff line by metric. */
+export function baselineJson(baseline: BaselineFile): string {
+  const text = JSON.stringify(baseline, null, 1);
+  return text.replace(/\[\s*((?:-?[\d.eE+-]+|null)(?:,\s*(?:-?[\d.eE+-]+|null))*)\s*\]/g, (_, items: string) => `[${items.split(/,\s*/).join(', ')}]`) + '\n';
+}
+
+/**
+ * Writes a baseline file (creating its directory).
+ * @throws InputError naming `--baseline` when it cannot be written
+ */
+export function writeBaseline(file: string, baseline: BaselineFile): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, baselineJson(baseline));
+  } catch (error) {
+    throw new InputError(file, '--baseline', `cannot write the baseline file (${systemErrorReason(error)})`);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * One cell of an experiment, summarised: every strategy's mean, half-width and replications,
+ * its paired difference to the baseline strategy on every metric, and the cell's leaderboards.
+ * A pure function of the runs, so a shard and an unsharded run summarise a cell identically.
+ */
+import { leaderboardMetrics } from '../metrics/directions.js';
+import { metricLeaves, summarize } from '../metrics/summary.js';
+import type { RunMetrics } from '../metrics/types.js';
+import type { StrategyChoice } from '../scenario/types.js';
+import { leaderboards } from './leaderboard.js';
+import { pairedDifference } from './paired.js';
+import type { CellResult, ParamValue, PairedDifference, StrategyOutcome } from './types.js';
+
+/** What ran in one cell: its strategies and, per strategy, the runs in replication order. */
+export interface CellRuns {
+  readonly index: number;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly strategies: readonly StrategyChoice[];
+  /** `runs[s][r]`: strategy s (in `strategies` order), replication r. */
+  readonly runs: readonly (readonly RunMetrics[])[];
+}
+
+/**
+ * Summarises a cell against the strategy labelled `baseline`.
+ * @throws Error when the baseline is not among the cell's strategies (callers check first and
+ * report a user's mistake as an InputError), or when strategies ran different replications
+ */
+export function summarizeCell(cell: CellRuns, baseline: string): CellResult {
+  const baselineIndex = cell.strategies.findIndex((choice) => choice.label === baseline);
+  if (baselineIndex < 0) throw new Error(`summarizeCell: no strategy labelled ${baseline} in cell ${cell.index}`);
+  const replications = cell.runs[0]!.length;
+  if (cell.runs.some((runs) => runs.length !== replications)) throw new Error(`summarizeCell: cell ${cell.index} has uneven replications`);
+  const baseRuns = cell.runs[baselineIndex]!;
+  const strategies: StrategyOutcome[] = cell.strategies.map((choice, s) => {
+    const runs = cell.runs[s]!;
+    const summary = summarize(runs);
+    return {
+      strategy: choice.label,
+      name: choice.name,
+      params: choice.params,
+      metrics: summary.metrics,
+      ci95: summary.ci95,
+      perReplication: runs,
+      paired: pairedLeaves(runs, baseRuns),
+    };
+  });
+  const contenders = strategies.map((outcome) => ({ cell: cell.index, outcome }));
+  return { index: cell.index, params: cell.params, baseline, strategies, leaderboards: leaderboards(contenders, leaderboardMetrics()) };
+}
+
+/** The paired difference of every metric leaf, keyed by dotted path in metric-tree order. */
+function pairedLeaves(runs: readonly RunMetrics[], baseRuns: readonly RunMetrics[]): Record<string, PairedDifference> {
+  const mine = runs.map(metricLeaves);
+  const theirs = baseRuns.map(metricLeaves);
+  const out: Record<string, PairedDifference> = {};
+  mine[0]!.forEach((leaf, i) => {
+    out[leaf.path] = pairedDifference(mine.map((leaves) => leaves[i]!.value), theirs.map((leaves) => leaves[i]!.value));
+  });
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * Reading a `summary.json` document back (for `fleetsim merge`): the file, the JSON and the
+ * document's outline are checked, and every mistake is an {@link InputError} naming the file
+ * and the field. The metric trees inside are checked where they are used (summarising a cell
+ * again), not here.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InputError, firstLineOf, systemErrorReason } from '../scenario/errors.js';
+import { parseWith } from '../scenario/zodIssues.js';
+import { DOCUMENT_VERSION, type ExperimentDocument } from './types.js';
+
+const paramValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const metricsTree = z.record(z.string(), z.unknown());
+
+const strategyOutline = z.looseObject({
+  strategy: z.string().min(1),
+  name: z.string().min(1),
+  params: z.unknown(),
+  metrics: metricsTree,
+  ci95: metricsTree,
+  perReplication: z.array(metricsTree).min(1),
+});
+
+const cellOutline = z.looseObject({
+  index: z.int().min(0),
+  params: z.record(z.string(), paramValue),
+  baseline: z.string().min(1),
+  strategies: z.array(strategyOutline).min(1),
+});
+
+const timingOutline = z.looseObject({
+  parts: z.array(z.looseObject({ shard: z.string().nullable(), wallSeconds: z.number().min(0), workers: z.int().min(1) })),
+  strategies: z.array(z.looseObject({ cell: z.int().min(0), strategy: z.string() })),
+});
+
+/** The outline of a document: what merging relies on. */
+const documentOutline = z.looseObject({
+  format: z.literal('fleetsim-experiment'),
+  version: z.literal(DOCUMENT_VERSION),
+  kind: z.enum(['compare', 'sweep']),
+  shard: z.strictObject({ index: z.int().min(1), count: z.int().min(1) }).optional(),
+  scenario: z.string().min(1),
+  seed: z.int().min(0),
+  replications: z.int().min(1),
+  baseline: z.string().min(1),
+  grid: z.array(z.strictObject({ path: z.string().min(1), values: z.array(paramValue).min(1) })),
+  cells: z.array(cellOutline),
+  timing: timingOutline,
+});
+
+/**
+ * Reads the document at `path`: a `summary.json` file, or a report directory holding one.
+ * @throws InputError when it cannot be read, is not JSON or is not a fleetsim document
+ */
+export function readDocument(path: string): { file: string; document: ExperimentDocument } {
+  const file = isDirectory(path) ? join(path, 'summary.json') : path;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(file, '', `cannot read file (${systemErrorReason(error)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InputError(file, '', `invalid JSON: ${firstLineOf(error)}`);
+  }
+  if (raw === null || typeof raw !== 'object' || (raw as { format?: unknown }).format !== 'fleetsim-experiment') {
+    throw new InputError(file, 'format', 'not a fleetsim experiment document (expected the summary.json of fleetsim compare or sweep)');
+  }
+  parseWith(documentOutline, raw, file);
+  // The outline is checked; the metric trees are checked when cells are summarised again.
+  return { file, document: raw as ExperimentDocument };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Runs the cells of a compare or a sweep (all of them, or one shard's share) on the worker
+ * pool and assembles the document. Jobs are laid out by (cell, strategy, replication) and
+ * results read back by that index, never by completion order.
+ */
+import { performance } from 'node:perf_hooks';
+import type { SeriesEntry } from '../metrics/series.js';
+import { InputError } from '../scenario/errors.js';
+import { decisionTiming } from '../sim/decisionTimer.js';
+import { summarizeCell, type CellRuns } from './cell.js';
+import { buildDocument } from './document.js';
+import { inShard, type GridCell } from './grid.js';
+import type { JobResult, RunJob } from './job.js';
+import { defaultWorkers, runJobs } from './pool.js';
+import type { ExperimentDocument, GridParameter, ShardInfo, StrategyTimingEntry, TimingPart } from './types.js';
+
+/** Progress of an experiment, for a progress bar. */
+export interface ExperimentProgress {
+  /** Runs done (fractional while a run is in progress in this thread) and to do. */
+  readonly runsDone: number;
+  readonly runs: number;
+  /** Cells whose every run is done, and cells to do. */
+  readonly cellsDone: number;
+  readonly cells: number;
+}
+
+/** What to run. */
+export interface ExperimentRequest {
+  readonly kind: 'compare' | 'sweep';
+  /** The scenario file, for messages. */
+  readonly file: string;
+  /** Every cell of the grid (one for a compare). */
+  readonly cells: readonly GridCell[];
+  readonly grid: readonly GridParameter[];
+  /** Label of the baseline strategy. @defaultValue each cell's first strategy */
+  readonly baseline?: string;
+  /** Run only this shard's share of the cells. */
+  readonly shard?: ShardInfo;
+  /** Worker threads. @defaultValue the number of cores */
+  readonly workers?: number;
+  /** Time one routing decision in this many. @defaultValue 64 */
+  readonly decisionSampleEvery?: number;
+  readonly onProgress?: (progress: ExperimentProgress) => void;
+}
+
+/** One cell after its runs: the runs by strategy and replication, and their wall-clock cost. */
+export interface ExecutedCell {
+  readonly cell: GridCell;
+  readonly runs: CellRuns;
+  readonly timing: readonly StrategyTimingEntry[];
+  /** Series of replication 0 of each strategy, when asked for. */
+  readonly series: readonly SeriesEntry[];
+}
+
+/** How to execute cells. */
+export interface ExecuteOptions {
+  /** Worker threads. @defaultValue the number of cores */
+  readonly workers?: number;
+  /** Time one routing decision in this many. @defaultValue 64 */
+  readonly decisionSampleEvery?: number;
+  /** Record the series of replication 0 of each strategy. @defaultValue false */
+  readonly series?: boolean;
+  readonly onProgress?: (progress: ExperimentProgress) => void;
+}
+
+/**
+ * Runs every strategy × replication of every cell in one pool, so that small cells (or small
+ * scenarios, for `regress`) keep every worker busy. Cells may come from different scenarios.
+ */
+export async function executeCells(cells: readonly GridCell[], options: ExecuteOptions = {}): Promise<ExecutedCell[]> {
+  const jobs = layOutJobs(cells, options.decisionSampleEvery ?? 64, options.series ?? false);
+  const workers = options.workers ?? defaultWorkers();
+  const results = await runJobs(jobs, { workers, onProgress: progressReporter(jobs, cells.length, options.onProgress) });
+  let next = 0;
+  return cells.map((cell) => {
+    const runs = cell.scenario.strategies.map(() => {
+      const slice = results.slice(next, next + cell.scenario.replications);
+      next += slice.length;
+      return slice;
+    });
+    return {
+      cell,
+      runs: { index: cell.index, params: cell.params, strategies: cell.scenario.strategies, runs: runs.map((rs) => rs.map((r) => r.metrics)) },
+      timing: cell.scenario.strategies.map((choice, s) => strategyTiming(cell.index, choice.label, runs[s]!)),
+      series: cell.scenario.strategies.flatMap((choice, s) => {
+        const series = runs[s]![0]!.series;
+        return series === undefined ? [] : [{ cell: cell.index, strategy: choice.label, replication: 0, ...series }];
+      }),
+    };
+  });
+}
+
+/**
+ * Runs the experiment and returns its document.
+ * @throws InputError when `--baseline` names a strategy missing from some cell
+ */
+export async function runCells(request: ExperimentRequest): Promise<ExperimentDocument> {
+  const started = performance.now();
+  const first = request.cells[0];
+  if (first === undefined) throw new Error('runCells: no cells');
+  checkBaseline(request);
+  const cells = request.cells.filter((cell) => request.shard === undefined || inShard(cell.index, request.shard));
+  const workers = request.workers ?? defaultWorkers();
+  const series = request.kind === 'compare';
+  const executed = await executeCells(cells, { workers, decisionSampleEvery: request.decisionSampleEvery, series, onProgress: request.onProgress });
+  const shard = request.shard;
+  return buildDocument({
+    kind: request.kind,
+    scenario: first.scenario.name,
+    seed: first.scenario.seed,
+    replications: first.scenario.replications,
+    baseline: request.baseline ?? first.scenario.strategies[0]!.label,
+    grid: request.grid.map(({ path, values }) => ({ path, values })),
+    cells: executed.map(({ cell, runs }) => summarizeCell(runs, request.baseline ?? cell.scenario.strategies[0]!.label)),
+    timing: {
+      parts: [{ shard: shard === undefined ? null : `${shard.index}/${shard.count}`, wallSeconds: (performance.now() - started) / 1000, workers }],
+      strategies: executed.flatMap((e) => e.timing),
+    },
+    shard,
+    series: series ? executed.flatMap((e) => e.series) : undefined,
+  });
+}
+
+/**
+ * The compare document of one executed cell whose scenario ran among others (`regress` runs
+ * every scenario in one pool): the cell becomes cell 0, its first strategy the baseline.
+ */
+export function compareDocument(executed: ExecutedCell, part: TimingPart): ExperimentDocument {
+  const { scenario } = executed.cell;
+  const baseline = scenario.strategies[0]!.label;
+  return buildDocument({
+    kind: 'compare',
+    scenario: scenario.name,
+    seed: scenario.seed,
+    replications: scenario.replications,
+    baseline,
+    grid: [],
+    cells: [summarizeCell({ ...executed.runs, index: 0, params: {} }, baseline)],
+    timing: { parts: [part], strategies: executed.timing.map((entry) => ({ ...entry, cell: 0 })) },
+  });
+}
+
+function checkBaseline(request: ExperimentRequest): void {
+  const { baseline } = request;
+  if (baseline === undefined) return;
+  for (const cell of request.cells) {
+    const labels = cell.scenario.strategies.map((choice) => choice.label);
+    if (!labels.includes(baseline)) {
+      const where = request.cells.length > 1 ? ` in cell ${cell.index}` : '';
+      throw new InputError(request.file, '--baseline', `no strategy "${baseline}"${where}; strategies: ${labels.join(', ')}`);
+    }
+  }
+}
+
+/** Jobs in (cell, strategy, replication) order: the order results are read back in. */
+function layOutJobs(cells: readonly GridCell[], decisionSampleEvery: number, series: boolean): RunJob[] {
+  return cells.flatMap((cell) =>
+    cell.scenario.strategies.flatMap((_, strategy) =>
+      Array.from({ length: cell.scenario.replications }, (__, replication) => ({
+        cell: cell.index, strategy, replication, scenario: cell.scenario, decisionSampleEvery, series: series && replication === 0,
+      }))));
+}
+
+function progressReporter(jobs: readonly RunJob[], cellCount: number, report: ExperimentRequest['onProgress']) {
+  if (report === undefined) return undefined;
+  const left = new Map<number, number>();
+  for (const job of jobs) left.set(job.cell, (left.get(job.cell) ?? 0) + 1);
+  let cellsDone = 0;
+  return (runsDone: number, finished: number | undefined): void => {
+    if (finished !== undefined) {
+      const cell = jobs[finished]!.cell;
+      const remaining = left.get(cell)! - 1;
+      left.set(cell, remaining);
+      if (remaining === 0) cellsDone++;
+    }
+    report({ runsDone, runs: jobs.length, cellsDone, cells: cellCount });
+  };
+}
+
+function strategyTiming(cell: number, strategy: string, runs: readonly JobResult[]): StrategyTimingEntry {
+  const wallSeconds = runs.reduce((sum, run) => sum + run.wallSeconds, 0);
+  const submitted = runs.reduce((sum, run) => sum + run.submitted, 0);
+  const samples = runs.flatMap((run) => Array.from(run.samplesUs));
+  const decisions = runs.reduce((sum, run) => sum + run.decisions, 0);
+  return { cell, strategy, wallSeconds, tasksPerSecond: wallSeconds > 0 ? submitted / wallSeconds : 0, routing: decisionTiming(decisions, samples) };
+}

@@ -1,0 +1,43 @@
+/**
+ * Leaderboards: strategies ranked on one metric by their mean over replications, each with its
+ * paired difference to the leader, so a reader sees both the order and which places the data
+ * can actually tell apart.
+ */
+import { metricValue } from '../metrics/directions.js';
+import { pairedDifference } from './paired.js';
+import type { Leaderboard, LeaderboardEntry, MetricInfo, StrategyOutcome } from './types.js';
+
+/** A strategy in a cell, as a leaderboard candidate. */
+export interface Contender {
+  readonly cell: number;
+  readonly outcome: StrategyOutcome;
+}
+
+/**
+ * One leaderboard per metric in `metrics`, over `contenders` (given in cell order, then in the
+ * cell's strategy order: that order breaks ties, so rankings are total and reproducible).
+ */
+export function leaderboards(contenders: readonly Contender[], metrics: readonly MetricInfo[]): Leaderboard[] {
+  return metrics.map((info) => leaderboard(contenders, info));
+}
+
+function leaderboard(contenders: readonly Contender[], info: MetricInfo): Leaderboard {
+  const sign = info.better === 'lower' ? 1 : -1;
+  const ranked = contenders
+    .map((contender, position) => ({ contender, position, mean: metricValue(contender.outcome.metrics, info.path) }))
+    .sort((x, y) => {
+      if (x.mean === null || y.mean === null) return (x.mean === null ? 1 : 0) - (y.mean === null ? 1 : 0) || x.position - y.position;
+      return sign * (x.mean - y.mean) || x.position - y.position;
+    });
+  const series = (c: Contender): (number | null)[] => c.outcome.perReplication.map((run) => metricValue(run, info.path));
+  const leader = ranked[0];
+  const entries: LeaderboardEntry[] = ranked.map(({ contender, mean }, i) => ({
+    rank: i + 1,
+    cell: contender.cell,
+    strategy: contender.outcome.strategy,
+    mean,
+    halfWidth: metricValue(contender.outcome.ci95, info.path),
+    vsLeader: pairedDifference(series(contender), series(leader!.contender)),
+  }));
+  return { metric: info.path, title: info.title, better: info.better, entries };
+}

@@ -1,0 +1,110 @@
+/**
+ * `fleetsim regress`: a re-run of a scenario judged against its baseline, metric by metric.
+ * Replication r of the re-run and of the baseline drew the same random numbers (same seed),
+ * so each metric's change is a paired difference. A metric regresses when the change is
+ * significant at 95% AND worse, in the metric's direction, than its tolerance: the larger of
+ * `relative` × |baseline mean| and `absolute` (the scenario's `regress` section).
+ */
+import { mean } from 'simple-statistics';
+import { metricInfo, metricValue, worsening } from '../metrics/directions.js';
+import type { RegressPolicy } from '../scenario/types.js';
+import type { BaselineScenario } from './baselineFile.js';
+import { pairedDifference } from './paired.js';
+import type { Better, ExperimentDocument, PairedDifference } from './types.js';
+
+/**
+ * How one metric of one strategy moved: `regressed` fails the check; `worse` is significantly
+ * worse but within tolerance; `better` significantly better; `changed` moved without
+ * significance; `same` did not move; `no data` has no pair of values to compare.
+ */
+export type Verdict = 'regressed' | 'worse' | 'better' | 'changed' | 'same' | 'no data';
+
+/** One metric of one strategy, re-run against its baseline. */
+export interface RegressRow {
+  readonly scenario: string;
+  readonly strategy: string;
+  readonly metric: string;
+  readonly title: string;
+  readonly better: Better;
+  readonly digits: number;
+  /** Means over replications (null: no data). */
+  readonly baseline: number | null;
+  readonly current: number | null;
+  /** Re-run − baseline, paired by replication. */
+  readonly change: PairedDifference;
+  /** How much worse the metric may get. */
+  readonly limit: number;
+  readonly verdict: Verdict;
+}
+
+/** The verdict on one scenario. */
+export interface ScenarioVerdict {
+  readonly scenario: string;
+  readonly rows: readonly RegressRow[];
+  /** Why the re-run cannot be compared, or parts of it: each one fails the check. */
+  readonly problems: readonly string[];
+  /** Worth knowing, not failing (strategy parameters changed since the baseline). */
+  readonly notes: readonly string[];
+}
+
+/** True when the verdict fails the check: a regressed metric or a problem. */
+export function failed(verdict: ScenarioVerdict): boolean {
+  return verdict.problems.length > 0 || verdict.rows.some((row) => row.verdict === 'regressed');
+}
+
+/** Judges the re-run `current` (a compare document) against `baseline`. */
+export function judgeScenario(current: ExperimentDocument, baseline: BaselineScenario | undefined, policy: RegressPolicy): ScenarioVerdict {
+  const scenario = current.scenario;
+  const update = 'run fleetsim regress --update to accept it';
+  if (baseline === undefined) return { scenario, rows: [], problems: [`no baseline for this scenario: ${update}`], notes: [] };
+  if (baseline.seed !== current.seed || baseline.replications !== current.replications) {
+    const problem = `the baseline ran seed ${baseline.seed} × ${baseline.replications} replications, this run seed ${current.seed} × ${current.replications}: ${update}`;
+    return { scenario, rows: [], problems: [problem], notes: [] };
+  }
+  const outcomes = current.cells[0]!.strategies;
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const rows: RegressRow[] = [];
+  for (const entry of baseline.strategies) {
+    if (!outcomes.some((o) => o.strategy === entry.strategy)) problems.push(`strategy ${entry.strategy} is in the baseline but did not run: ${update}`);
+  }
+  for (const outcome of outcomes) {
+    const entry = baseline.strategies.find((s) => s.strategy === outcome.strategy);
+    if (entry === undefined) {
+      problems.push(`strategy ${outcome.strategy} has no baseline: ${update}`);
+      continue;
+    }
+    if (JSON.stringify(entry.params) !== JSON.stringify(outcome.params)) notes.push(`${outcome.strategy}: parameters differ from the baseline's`);
+    for (const check of policy.checks) {
+      const info = metricInfo(check.metric)!;
+      const before = entry.metrics[check.metric];
+      if (before === undefined) {
+        problems.push(`${outcome.strategy}: the baseline has no ${check.metric}: ${update}`);
+        continue;
+      }
+      const now = outcome.perReplication.map((run) => metricValue(run, check.metric));
+      const change = pairedDifference(now, before);
+      const baselineMean = meanOf(before);
+      const limit = Math.max(check.relative * Math.abs(baselineMean ?? 0), check.absolute);
+      rows.push({
+        scenario, strategy: outcome.strategy, metric: check.metric, title: info.title, better: info.better, digits: info.digits,
+        baseline: baselineMean, current: meanOf(now), change, limit, verdict: verdictOf(change, info.better, limit),
+      });
+    }
+  }
+  return { scenario, rows, problems, notes };
+}
+
+function verdictOf(change: PairedDifference, better: Better, limit: number): Verdict {
+  if (change.mean === null) return 'no data';
+  if (change.mean === 0) return 'same';
+  if (!change.significant) return 'changed';
+  const worse = worsening(better, change.mean);
+  if (worse <= 0) return 'better';
+  return worse > limit ? 'regressed' : 'worse';
+}
+
+function meanOf(values: readonly (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length === 0 ? null : mean(present);
+}

@@ -1,0 +1,201 @@
+/**
+ * The documents `fleetsim compare` and `fleetsim sweep` write as `summary.json` (and print with
+ * `--json`), and from which every report (CSV, Markdown, HTML) is rendered. Plain data: key
+ * order here is key order on disk. The format is stable: a change that a reader would notice
+ * bumps {@link DOCUMENT_VERSION}.
+ *
+ * Shape in one picture:
+ *
+ * ```
+ * document ─ scenario, seed, replications, baseline, metrics (the ranked metric table), grid
+ *          ├ cells[]  ─ index, params (the swept values), baseline
+ *          │          ├ strategies[] ─ metrics (mean), ci95, perReplication[], paired (vs baseline)
+ *          │          └ leaderboards[] (one per ranked metric, within the cell)
+ *          ├ leaderboards[] (one per ranked metric, across all cells)
+ *          └ timing (wall clock: the only part that differs between identical runs)
+ * ```
+ *
+ * A compare is a sweep of one cell with no swept parameters, so both kinds share one shape.
+ * Everything outside `timing` is byte-identical for the same scenario, seed and flags, whatever
+ * the number of workers, and whether the cells ran in one process or in shards merged later.
+ */
+import type { SeriesEntry } from '../metrics/series.js';
+import type { RunMetrics, ScalarMetrics } from '../metrics/types.js';
+import type { DecisionTiming } from '../sim/decisionTimer.js';
+
+/** Version of the document format. */
+export const DOCUMENT_VERSION = 1 as const;
+
+/** Which way a metric improves. */
+export type Better = 'lower' | 'higher';
+
+/** A metric that experiments rank, compare and check for regressions (see ./metrics.ts). */
+export interface MetricInfo {
+  /** Dotted path into {@link ScalarMetrics}, e.g. `latency.p95`. */
+  readonly path: string;
+  /** Column title for people, e.g. `latency p95 (s)`. */
+  readonly title: string;
+  readonly better: Better;
+  /** Whether the metric gets a leaderboard (the headline metrics). */
+  readonly leaderboard: boolean;
+  /** Digits after the point when printed. */
+  readonly digits: number;
+}
+
+/**
+ * A paired difference `a − b` over replications: replication r of both ran on the same random
+ * numbers, so the differences d_r are paired, and the 95% interval is
+ * mean(d) ± t(0.975, n − 1) · sd(d) / √n.
+ */
+export interface PairedDifference {
+  /** Mean of the differences; null when no replication has both values. */
+  readonly mean: number | null;
+  /** 95% confidence half-width of the mean difference (0 for one pair, null for none). */
+  readonly halfWidth: number | null;
+  /** The interval excludes 0: the difference is significant at the 95% level. */
+  readonly significant: boolean;
+  /** Replications in which both values are present (not null). */
+  readonly n: number;
+}
+
+/** One strategy in one cell. */
+export interface StrategyOutcome {
+  /** Label, unique in the cell (the registry name, or name#2 when listed twice). */
+  readonly strategy: string;
+  /** Registry name. */
+  readonly name: string;
+  /** Parameters after validation, defaults applied. */
+  readonly params: unknown;
+  /** Mean over replications of every metric (`perAgent` averaged per agent index). */
+  readonly metrics: RunMetrics;
+  /** 95% confidence half-width of every metric. */
+  readonly ci95: ScalarMetrics;
+  /** Each replication's metrics in replication order, per-agent loads included. */
+  readonly perReplication: readonly RunMetrics[];
+  /**
+   * Difference to the cell's baseline strategy (this − baseline) for every metric leaf, keyed
+   * by dotted path in the order of the metric tree. The baseline's own entries are all 0.
+   */
+  readonly paired: Readonly<Record<string, PairedDifference>>;
+}
+
+/** One place on a leaderboard. */
+export interface LeaderboardEntry {
+  /** 1 for the best mean; ties keep the order of cells, then of strategies in the cell. */
+  readonly rank: number;
+  /** Index of the cell the strategy ran in (always 0 in a compare). */
+  readonly cell: number;
+  readonly strategy: string;
+  readonly mean: number | null;
+  readonly halfWidth: number | null;
+  /**
+   * Paired difference to the entry ranked 1 (this − leader); not significant means this entry
+   * cannot be told apart from the leader at 95%.
+   */
+  readonly vsLeader: PairedDifference;
+}
+
+/** Strategies ranked on one metric, best first; entries whose mean is null come last. */
+export interface Leaderboard {
+  /** Dotted metric path. */
+  readonly metric: string;
+  readonly title: string;
+  readonly better: Better;
+  readonly entries: readonly LeaderboardEntry[];
+}
+
+/** A swept value as written after `=` in `--param`: YAML scalars. */
+export type ParamValue = string | number | boolean | null;
+
+/** One swept parameter: its path in the scenario file and its values in sweep order. */
+export interface GridParameter {
+  /** Path as given to `--param`, e.g. `agents[0].count`. */
+  readonly path: string;
+  readonly values: readonly ParamValue[];
+}
+
+/** One point of the grid: the scenario with one value per swept parameter. */
+export interface CellResult {
+  /** Position in the grid (row-major: the last `--param` varies fastest). */
+  readonly index: number;
+  /** The swept values of this cell by path, in `--param` order; `{}` in a compare. */
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** Label of the strategy the paired differences are taken against. */
+  readonly baseline: string;
+  readonly strategies: readonly StrategyOutcome[];
+  /** One per ranked metric: the strategies of this cell. */
+  readonly leaderboards: readonly Leaderboard[];
+}
+
+/** Wall-clock cost of one strategy in one cell, over its replications. */
+export interface StrategyTimingEntry {
+  readonly cell: number;
+  readonly strategy: string;
+  /** Sum of the replications' wall-clock times (CPU-seconds of workers, not elapsed time). */
+  readonly wallSeconds: number;
+  /** Submitted tasks simulated per wall-clock second of a worker. */
+  readonly tasksPerSecond: number;
+  readonly routing: DecisionTiming;
+}
+
+/** One process that ran (part of) the experiment: the whole run, or one shard. */
+export interface TimingPart {
+  /** `i/n` for a shard, null for an unsharded run. */
+  readonly shard: string | null;
+  /** Elapsed wall-clock seconds. */
+  readonly wallSeconds: number;
+  readonly workers: number;
+}
+
+/** Wall-clock figures: the only part of a document that differs between identical runs. */
+export interface ExperimentTiming {
+  readonly parts: readonly TimingPart[];
+  readonly strategies: readonly StrategyTimingEntry[];
+}
+
+/** Which part of a sharded sweep a document holds (`--shard i/n`, i from 1). */
+export interface ShardInfo {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** What `compare` and `sweep` documents share. */
+export interface ExperimentDocumentBase {
+  readonly format: 'fleetsim-experiment';
+  readonly version: typeof DOCUMENT_VERSION;
+  /** Scenario name (from the file). */
+  readonly scenario: string;
+  readonly seed: number;
+  readonly replications: number;
+  /** Baseline strategy label: `--baseline`, or the first strategy. */
+  readonly baseline: string;
+  /** The metrics that are ranked and compared, with their direction. */
+  readonly metrics: readonly MetricInfo[];
+  /** The swept parameters (empty in a compare). */
+  readonly grid: readonly GridParameter[];
+  /** The cells held, by index (all of them unless this is one shard). */
+  readonly cells: readonly CellResult[];
+  /** One per ranked metric: every strategy of every cell held. */
+  readonly leaderboards: readonly Leaderboard[];
+  readonly timing: ExperimentTiming;
+  /**
+   * Queue depth over time and latency distribution of replication 0 of each strategy, for the
+   * HTML report's charts (a compare only). Not metrics: merge and regress ignore them.
+   */
+  readonly series?: readonly SeriesEntry[];
+}
+
+/** `fleetsim compare`: every strategy of one scenario, one cell. */
+export interface CompareDocument extends ExperimentDocumentBase {
+  readonly kind: 'compare';
+}
+
+/** `fleetsim sweep`: every strategy in every cell of a grid. */
+export interface SweepDocument extends ExperimentDocumentBase {
+  readonly kind: 'sweep';
+  /** Present only in the document of one shard (`--shard i/n`); `fleetsim merge` drops it. */
+  readonly shard?: ShardInfo;
+}
+
+/** A `summary.json` document. */
+export type ExperimentDocument = CompareDocument | SweepDocument;

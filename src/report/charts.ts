@@ -1,0 +1,222 @@
+/**
+ * Which charts a result document gets, and the rows each is drawn from. A compare gets, per
+ * strategy: a bar chart with confidence whiskers for each headline metric, the latency
+ * distribution, the load per agent (tasks, tokens) with its Lorenz curve, and the queue depth
+ * over time. A sweep gets each headline metric over the swept parameter(s): a line chart for
+ * one parameter, heat maps for two, and a line over the labelled cells for more.
+ *
+ * The latency distribution and the queue depth come from the document's `series` (one
+ * replication per strategy); a document without them simply lacks those two charts.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { CellResult, ExperimentDocument, MetricInfo, ParamValue } from '../experiments/types.js';
+import { metricValue } from '../metrics/directions.js';
+import type { SeriesEntry } from '../metrics/series.js';
+import {
+  agentLoadSpec, latencyCdfSpec, lorenzSpec, metricBarsSpec, queueDepthSpec, sweepHeatmapSpec, sweepLineSpec,
+  type AgentRow, type IntervalRow, type PointRow, type SweepRow,
+} from './specs.js';
+
+/** A `summary.json` document as the report reads it: the experiment and, when recorded, its series. */
+export type ReportDocument = ExperimentDocument & { readonly series?: readonly SeriesEntry[] };
+
+/** One chart of the report. */
+export interface ChartDef {
+  /** File stem and HTML anchor: lower-case letters, digits and `-`. */
+  readonly name: string;
+  /** The chart's title, as its spec shows it. */
+  readonly title: string;
+  /** How to read the chart, one sentence for under it. */
+  readonly caption: string;
+  readonly spec: TopLevelSpec;
+}
+
+/** The charts of a document, in page order. */
+export function reportCharts(doc: ReportDocument): ChartDef[] {
+  const strategies = strategyLabels(doc);
+  const headline = doc.metrics.filter((info) => info.leaderboard);
+  if (doc.grid.length === 0 && doc.cells.length === 1) {
+    const cell = doc.cells[0]!;
+    const series = (doc.series ?? []).filter((entry) => entry.cell === cell.index);
+    return [
+      ...headline.flatMap((info) => optional(metricBarsChart(doc, cell, info, strategies))),
+      ...optional(latencyCdfChart(series, strategies)),
+      ...agentCharts(cell, strategies),
+      ...optional(queueDepthChart(series, strategies)),
+    ];
+  }
+  return headline.flatMap((info) => optional(sweepChart(doc, info, strategies)));
+}
+
+/** Every strategy label of the document, in order of first appearance. */
+export function strategyLabels(doc: ExperimentDocument): string[] {
+  const labels: string[] = [];
+  for (const cell of doc.cells) for (const outcome of cell.strategies) if (!labels.includes(outcome.strategy)) labels.push(outcome.strategy);
+  return labels;
+}
+
+/** `latency.p95` → `latency-p95`, `contextWaste` → `context-waste`. */
+export function slug(text: string): string {
+  return text.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+function optional(chart: ChartDef | undefined): ChartDef[] {
+  return chart === undefined ? [] : [chart];
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A strategy's mean and interval for a metric, or undefined when it has no data. */
+function interval(metrics: CellResult['strategies'][number], path: string): Omit<IntervalRow, 'strategy'> | undefined {
+  const mean = metricValue(metrics.metrics, path);
+  if (mean === null) return undefined;
+  const half = metricValue(metrics.ci95, path) ?? 0;
+  return { mean, low: mean - half, high: mean + half };
+}
+
+function metricBarsChart(doc: ExperimentDocument, cell: CellResult, info: MetricInfo, strategies: readonly string[]): ChartDef | undefined {
+  const rows = cell.strategies.flatMap((outcome) => {
+    const value = interval(outcome, info.path);
+    return value === undefined ? [] : [{ strategy: outcome.strategy, ...value }];
+  });
+  if (rows.length === 0) return undefined;
+  const title = capitalized(info.title);
+  const subtitle = `Mean over ${doc.replications} replication${doc.replications === 1 ? '' : 's'}; whiskers: 95% confidence interval; ${info.better} is better`;
+  return {
+    name: `metric-${slug(info.path)}`,
+    title,
+    caption: `${title} per strategy (${info.better} is better); strategies without data are left out.`,
+    spec: metricBarsSpec({ title, subtitle, strategies, axisTitle: info.title, rows }),
+  };
+}
+
+function latencyCdfChart(series: readonly SeriesEntry[], strategies: readonly string[]): ChartDef | undefined {
+  const rows: PointRow[] = series.flatMap((entry) =>
+    entry.latencyCdf.share.map((share, i) => ({ strategy: entry.strategy, x: entry.latencyCdf.latency[i]!, y: share })));
+  if (rows.length === 0) return undefined;
+  const title = 'Latency distribution';
+  return {
+    name: 'latency-cdf',
+    title,
+    caption: 'Share of completed tasks (y) that finished within a latency (x): further left is faster, the top of each curve is its tail.',
+    spec: latencyCdfSpec({ title, subtitle: `Submit to completion, completed measured tasks of ${replicationText(series)}`, strategies, rows }),
+  };
+}
+
+function queueDepthChart(series: readonly SeriesEntry[], strategies: readonly string[]): ChartDef | undefined {
+  const rows: PointRow[] = series.flatMap((entry) =>
+    entry.queueDepth.time.map((time, i) => ({ strategy: entry.strategy, x: time, y: entry.queueDepth.mean[i]! })));
+  if (rows.length === 0) return undefined;
+  const widths = [...new Set(series.map((entry) => entry.queueDepth.bucketSeconds))];
+  const bucket = widths.length === 1 ? `${formatSeconds(widths[0]!)} buckets` : 'buckets';
+  const title = 'Queue depth over time';
+  return {
+    name: 'queue-depth',
+    title,
+    caption: 'Tasks waiting in the queue over the run, warm-up included: a line that keeps rising means the fleet cannot keep up.',
+    spec: queueDepthSpec({ title, subtitle: `Time-weighted mean per ${bucket}, ${replicationText(series)}`, strategies, rows }),
+  };
+}
+
+function agentCharts(cell: CellResult, strategies: readonly string[]): ChartDef[] {
+  const agents: string[] = [];
+  for (const outcome of cell.strategies) for (const agent of outcome.metrics.perAgent) if (!agents.includes(agent.id)) agents.push(agent.id);
+  if (agents.length === 0) return [];
+  const rows = (pick: (agent: { completed: number; tokens: number }) => number): AgentRow[] =>
+    cell.strategies.flatMap((outcome) => outcome.metrics.perAgent.map((agent) => ({ strategy: outcome.strategy, agent: agent.id, value: pick(agent) })));
+  const charts: ChartDef[] = [
+    {
+      name: 'agent-tasks',
+      title: 'Completed tasks per agent',
+      caption: 'How each strategy spread the completed tasks over the agents (mean over replications): uneven bars are a high Gini.',
+      spec: agentLoadSpec({ title: 'Completed tasks per agent', subtitle: 'Mean over replications', strategies, agents, axisTitle: 'completed tasks', rows: rows((a) => a.completed) }),
+    },
+    {
+      name: 'agent-tokens',
+      title: 'Tokens per agent',
+      caption: 'The tokens of those tasks per agent: the work each agent did, not just the count.',
+      spec: agentLoadSpec({ title: 'Tokens per agent', subtitle: 'Tokens of completed tasks, mean over replications', strategies, agents, axisTitle: 'tokens', rows: rows((a) => a.tokens) }),
+    },
+  ];
+  const lorenz: PointRow[] = cell.strategies.flatMap((outcome) => lorenzPoints(outcome.metrics.perAgent.map((a) => a.completed)).map(([x, y]) => ({ strategy: outcome.strategy, x, y })));
+  if (lorenz.length > 0) {
+    charts.push({
+      name: 'lorenz-tasks',
+      title: 'Lorenz curve of completed tasks',
+      caption: 'Agents sorted from least to most loaded: the further a curve sags below the diagonal (equal shares), the higher the Gini coefficient (twice the area between them).',
+      spec: lorenzSpec({ title: 'Lorenz curve of completed tasks', subtitle: 'Diagonal: every agent does the same', strategies, axisTitle: 'share of completed tasks', rows: lorenz }),
+    });
+  }
+  return charts;
+}
+
+/**
+ * Points of the Lorenz curve of `loads`: (0, 0), then after each agent, least loaded first,
+ * the share of agents so far and the share of the load they carry. Empty when the total is 0.
+ */
+export function lorenzPoints(loads: readonly number[]): [number, number][] {
+  const sorted = [...loads].sort((a, b) => a - b);
+  const total = sorted.reduce((sum, load) => sum + load, 0);
+  if (!(total > 0)) return [];
+  const points: [number, number][] = [[0, 0]];
+  let cumulative = 0;
+  sorted.forEach((load, i) => {
+    cumulative += load;
+    points.push([(i + 1) / sorted.length, cumulative / total]);
+  });
+  return points;
+}
+
+function sweepChart(doc: ExperimentDocument, info: MetricInfo, strategies: readonly string[]): ChartDef | undefined {
+  const title = capitalized(info.title);
+  const name = `sweep-${slug(info.path)}`;
+  const subtitle = `${info.better === 'lower' ? 'Lower' : 'Higher'} is better; mean over ${doc.replications} replication${doc.replications === 1 ? '' : 's'}`;
+  const rows = (position: (cell: CellResult) => Pick<SweepRow, 'x' | 'y'>): SweepRow[] =>
+    doc.cells.flatMap((cell) => cell.strategies.flatMap((outcome) => {
+      const value = interval(outcome, info.path);
+      return value === undefined ? [] : [{ strategy: outcome.strategy, ...value, ...position(cell) }];
+    }));
+  if (doc.grid.length === 2) {
+    const [xParam, yParam] = doc.grid as [typeof doc.grid[0], typeof doc.grid[0]];
+    const data = rows((cell) => ({ x: axisValue(cell.params[xParam.path]), y: axisValue(cell.params[yParam.path]) }));
+    if (data.length === 0) return undefined;
+    return {
+      name, title,
+      caption: `${title} for each pair of values of ${xParam.path} and ${yParam.path}, one map per strategy (${info.better} is better).`,
+      spec: sweepHeatmapSpec({
+        title, subtitle, strategies, axisTitle: info.title, xTitle: xParam.path, yTitle: yParam.path,
+        xOrder: xParam.values.map(axisValue), yOrder: yParam.values.map(axisValue), digits: info.digits, rows: data,
+      }),
+    };
+  }
+  const single = doc.grid.length === 1 ? doc.grid[0]! : undefined;
+  const numeric = single !== undefined && single.values.every((value) => typeof value === 'number');
+  const position = (cell: CellResult): number | string =>
+    single !== undefined ? axisValue(cell.params[single.path]) : Object.entries(cell.params).map(([path, value]) => `${path}=${String(value)}`).join(', ');
+  const data = rows((cell) => ({ x: position(cell) }));
+  if (data.length === 0) return undefined;
+  const xTitle = single?.path ?? doc.grid.map((parameter) => parameter.path).join(', ');
+  return {
+    name, title,
+    caption: `${title} as ${xTitle} varies, one line per strategy; whiskers are 95% confidence intervals (${info.better} is better).`,
+    spec: sweepLineSpec({
+      title, subtitle: `${subtitle}; whiskers: 95% confidence interval`, strategies, axisTitle: info.title, xTitle,
+      xType: numeric ? 'quantitative' : 'ordinal', xOrder: doc.cells.map(position).filter((x, i, all) => all.indexOf(x) === i), rows: data,
+    }),
+  };
+}
+
+function axisValue(value: ParamValue | undefined): number | string {
+  return typeof value === 'number' ? value : String(value);
+}
+
+function replicationText(series: readonly SeriesEntry[]): string {
+  const replications = [...new Set(series.map((entry) => entry.replication + 1))];
+  return replications.length === 1 ? `replication ${replications[0]}` : 'one replication per strategy';
+}
+
+function formatSeconds(seconds: number): string {
+  return seconds >= 1 ? `${Number(seconds.toPrecision(4))} s` : `${Number((seconds * 1000).toPrecision(3))} ms`;
+}

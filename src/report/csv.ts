@@ -1,0 +1,42 @@
+/**
+ * `results.csv`: one row per cell × strategy × replication with every scalar metric, for
+ * spreadsheets and notebooks. Columns: `cell`, one per swept parameter, `strategy`,
+ * `replication`, then the metric leaves by dotted path (`latency.p95`); no data is empty.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { leafPaths, metricLeaves } from '../metrics/summary.js';
+import type { ExperimentDocument } from '../experiments/types.js';
+
+/** The CSV text of a document (header line included; empty document: header only). */
+export function resultsCsv(document: ExperimentDocument): string {
+  const firstRun = document.cells[0]?.strategies[0]?.perReplication[0];
+  const metricColumns = firstRun === undefined ? [] : leafPaths(firstRun);
+  const header = ['cell', ...document.grid.map((p) => p.path), 'strategy', 'replication', ...metricColumns];
+  const rows: (string | number | boolean | null)[][] = [];
+  for (const cell of document.cells) {
+    const swept = document.grid.map((p) => cell.params[p.path] ?? null);
+    for (const outcome of cell.strategies) {
+      outcome.perReplication.forEach((run, replication) => {
+        rows.push([cell.index, ...swept, outcome.strategy, replication, ...metricLeaves(run).map((leaf) => leaf.value)]);
+      });
+    }
+  }
+  return stringify(rows, { header: true, columns: header, cast: { boolean: (value) => String(value) } });
+}
+
+/**
+ * `leaderboards.csv`: every leaderboard of the document (across all cells) as rows: `metric`,
+ * `better`, `rank`, `cell`, one column per swept parameter, `strategy`, `mean`, `halfWidth`,
+ * and the paired difference to the leader (`vsLeader.mean`, `vsLeader.halfWidth`,
+ * `vsLeader.significant`).
+ */
+export function leaderboardsCsv(document: ExperimentDocument): string {
+  const header = ['metric', 'better', 'rank', 'cell', ...document.grid.map((p) => p.path), 'strategy', 'mean', 'halfWidth',
+    'vsLeader.mean', 'vsLeader.halfWidth', 'vsLeader.significant'];
+  const cells = new Map(document.cells.map((cell) => [cell.index, cell]));
+  const rows = document.leaderboards.flatMap((board) => board.entries.map((entry) => [
+    board.metric, board.better, entry.rank, entry.cell, ...document.grid.map((p) => cells.get(entry.cell)?.params[p.path] ?? null),
+    entry.strategy, entry.mean, entry.halfWidth, entry.vsLeader.mean, entry.vsLeader.halfWidth, entry.vsLeader.significant,
+  ]));
+  return stringify(rows, { header: true, columns: header, cast: { boolean: (value) => String(value) } });
+}

@@ -1,0 +1,45 @@
+/**
+ * The headline table of the report page: one row per strategy (per cell of a sweep), one column
+ * per headline metric, each `mean ± 95% half-width`, the leader of each column in its cell marked.
+ */
+import type { CellResult, ExperimentDocument, MetricInfo } from '../experiments/types.js';
+import { metricValue } from '../metrics/directions.js';
+import { meanWithHalfWidth } from './tables.js';
+
+/** A table cell: its text, and whether it is the best of its column within its experiment cell. */
+export interface TableCell {
+  readonly text: string;
+  readonly leader: boolean;
+}
+
+/** A plain table for the page. */
+export interface HeadlineTable {
+  readonly header: readonly string[];
+  /** How many leading columns are labels (swept values, strategy) rather than figures. */
+  readonly labelColumns: number;
+  readonly rows: readonly (readonly TableCell[])[];
+}
+
+/** The headline table of a document (the swept values lead each row of a sweep). */
+export function headlineTable(doc: ExperimentDocument): HeadlineTable {
+  const headline = doc.metrics.filter((info) => info.leaderboard);
+  const params = doc.grid.map((parameter) => parameter.path);
+  const header = [...params, 'strategy', ...headline.map((info) => info.title)];
+  const plain = (text: string): TableCell => ({ text, leader: false });
+  const rows = doc.cells.flatMap((cell) => cell.strategies.map((outcome) => [
+    ...params.map((path) => plain(String(cell.params[path]))),
+    plain(outcome.strategy),
+    ...headline.map((info) => ({
+      text: meanWithHalfWidth(metricValue(outcome.metrics, info.path), metricValue(outcome.ci95, info.path), info.digits),
+      leader: leaderOf(cell, info) === outcome.strategy,
+    })),
+  ]));
+  return { header, labelColumns: params.length + 1, rows };
+}
+
+/** The strategy ranked first on `info` in `cell`, if the cell's leaderboard has one with data. */
+function leaderOf(cell: CellResult, info: MetricInfo): string | undefined {
+  const board = cell.leaderboards.find((candidate) => candidate.metric === info.path);
+  const first = board?.entries[0];
+  return first === undefined || first.mean === null ? undefined : first.strategy;
+}

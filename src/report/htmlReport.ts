@@ -1,0 +1,90 @@
+/**
+ * The HTML part of a report directory (beside the `summary.json`, `results.csv` and
+ * `summary.md` of `reportDir.ts`): picks the charts (`charts.ts`), renders each to SVG and
+ * PNG (`render.ts`), assembles the page (`page.ts`) and writes it all into a directory:
+ *
+ * ```
+ * DIR/index.html              the page, charts inlined as SVG
+ * DIR/<chart>.svg, .png       each chart on its own
+ * DIR/<chart>.vl.json         its Vega-Lite spec, to restyle or open in the Vega editor
+ * ```
+ *
+ * The same document gives byte-identical HTML, SVG and spec files.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, systemErrorReason } from '../scenario/errors.js';
+import { reportCharts, strategyLabels, type ChartDef, type ReportDocument } from './charts.js';
+import { reportPage, type PageChart } from './page.js';
+import { renderSvg, svgToPng } from './render.js';
+import { headlineTable } from './headlineTable.js';
+
+/** A chart with its renderings. */
+export interface RenderedChart extends PageChart {
+  readonly spec: ChartDef['spec'];
+  readonly png: Buffer;
+}
+
+/** The report in memory. */
+export interface HtmlReport {
+  readonly html: string;
+  readonly charts: readonly RenderedChart[];
+}
+
+/** File name of the page in a report directory. */
+export const REPORT_PAGE = 'index.html';
+
+/** Renders every chart of `doc` and assembles the page. */
+export async function buildHtmlReport(doc: ReportDocument): Promise<HtmlReport> {
+  const charts: RenderedChart[] = [];
+  // One at a time: rendering is CPU-bound, and Vega's id counters are global.
+  for (const chart of reportCharts(doc)) {
+    const svg = await renderSvg(chart.spec, chart.name);
+    charts.push({ name: chart.name, title: chart.title, caption: chart.caption, svg, spec: chart.spec, png: svgToPng(svg) });
+  }
+  const html = reportPage({ title: doc.scenario, facts: facts(doc), table: headlineTable(doc), charts, emptyNote: 'This document holds no data to chart.' });
+  return { html, charts };
+}
+
+/**
+ * Writes the HTML report of `doc` into `dir` (created if missing) and returns the paths
+ * written, the page first.
+ * @throws InputError naming `--out` when the directory or a file cannot be written
+ */
+export async function writeHtmlReport(doc: ReportDocument, dir: string): Promise<string[]> {
+  // The directory first, so that an unwritable --out fails before the charts are drawn.
+  writeFiles(dir, []);
+  const report = await buildHtmlReport(doc);
+  const files: [string, string | Buffer][] = [[REPORT_PAGE, report.html]];
+  for (const chart of report.charts) {
+    files.push([`${chart.name}.svg`, chart.svg], [`${chart.name}.png`, chart.png], [`${chart.name}.vl.json`, JSON.stringify(chart.spec, null, 2) + '\n']);
+  }
+  writeFiles(dir, files);
+  return files.map(([name]) => join(dir, name));
+}
+
+function writeFiles(dir: string, files: readonly (readonly [string, string | Buffer])[]): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, data] of files) writeFileSync(join(dir, name), data);
+  } catch (error) {
+    throw new InputError(dir, '--out', `cannot write the report directory (${systemErrorReason(error)})`);
+  }
+}
+
+function facts(doc: ReportDocument): [string, string][] {
+  const strategies = strategyLabels(doc);
+  const list: [string, string][] = [
+    ['kind', doc.kind],
+    ['seed', String(doc.seed)],
+    ['replications', String(doc.replications)],
+    ['strategies', strategies.join(', ')],
+    ['baseline', doc.baseline],
+  ];
+  if (doc.grid.length > 0) {
+    list.push(['swept', doc.grid.map((parameter) => `${parameter.path} ∈ {${parameter.values.map(String).join(', ')}}`).join('; ')]);
+    list.push(['cells', String(doc.cells.length)]);
+  }
+  if (doc.kind === 'sweep' && doc.shard !== undefined) list.push(['shard', `${doc.shard.index}/${doc.shard.count}`]);
+  return list;
+}

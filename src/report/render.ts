@@ -1,0 +1,94 @@
+/**
+ * Rendering a chart: Vega-Lite spec → Vega spec (`vega-lite`'s compiler) → SVG (a headless Vega
+ * view with no renderer of its own) → PNG (resvg, a Rust rasteriser shipped as prebuilt npm
+ * packages). No browser and no network are involved.
+ *
+ * Output is deterministic: text is measured from a table of the chart font's widths
+ * (`textWidth.ts`) rather than by a canvas (whose presence and fonts depend on the machine), and
+ * the ids Vega gives clip paths and gradients are
+ * restarted for every chart and then prefixed with the chart's name, so that several charts can
+ * share one HTML page without their ids colliding.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { vegaTextWidth } from './textWidth.js';
+
+/** A Vega-Lite spec compiled to Vega, with the compiler's warnings. */
+export interface CompiledChart {
+  readonly vega: vega.Spec;
+  /** Warnings of the compiler (a channel dropped, a bad scale…); a correct spec has none. */
+  readonly warnings: readonly string[];
+}
+
+/** Compiles a Vega-Lite spec; errors throw, warnings are collected rather than printed. */
+export function compileChart(spec: TopLevelSpec): CompiledChart {
+  const warnings: string[] = [];
+  const logger: vega.LoggerInterface = {
+    level(): number {
+      return vega.Warn;
+    },
+    error(...args: readonly unknown[]): vega.LoggerInterface {
+      throw new Error(`vega-lite: ${args.map(String).join(' ')}`);
+    },
+    warn(...args: readonly unknown[]): vega.LoggerInterface {
+      warnings.push(args.map(String).join(' '));
+      return logger;
+    },
+    info(): vega.LoggerInterface {
+      return logger;
+    },
+    debug(): vega.LoggerInterface {
+      return logger;
+    },
+  };
+  return { vega: compile(spec, { logger }).spec, warnings };
+}
+
+/** Vega's text measurement hook, which its type declarations leave out. */
+interface TextMetrics {
+  width: typeof vegaTextWidth;
+}
+
+/**
+ * Renders a Vega-Lite spec to an SVG document.
+ * @param idPrefix - prefixed to every id in the SVG (a chart's file name, say); letters,
+ * digits and `-` only.
+ */
+export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<string> {
+  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(idPrefix)) throw new Error(`render: id prefix must be letters, digits and -, got ${JSON.stringify(idPrefix)}`);
+  (vega as unknown as { textMetrics: TextMetrics }).textMetrics.width = vegaTextWidth;
+  vega.resetSVGDefIds();
+  const view = new vega.View(vega.parse(compileChart(spec).vega), { renderer: 'none', logLevel: vega.Error });
+  try {
+    return scopeIds(await view.toSVG(), idPrefix);
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Prefixes every `id` of an SVG document, and every reference to one (`url(#…)`, `href="#…"`). */
+export function scopeIds(svg: string, prefix: string): string {
+  const ids = new Set<string>();
+  for (const match of svg.matchAll(/\sid="([^"]+)"/g)) ids.add(match[1]!);
+  if (ids.size === 0) return svg;
+  return svg.replace(/(\sid="|url\(#|href="#)([^")]+)/g, (whole, lead: string, id: string) => (ids.has(id) ? `${lead}${prefix}-${id}` : whole));
+}
+
+/** How a PNG is rasterised. */
+export interface PngOptions {
+  /** Pixels per SVG pixel. @defaultValue 2 */
+  readonly scale?: number;
+}
+
+/** Rasterises an SVG document to PNG bytes (fonts from the system; DejaVu Sans when unnamed). */
+export function svgToPng(svg: string, options: PngOptions = {}): Buffer {
+  const scale = options.scale ?? 2;
+  if (!(scale > 0 && scale <= 8)) throw new Error(`render: PNG scale must be in (0, 8], got ${scale}`);
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+  });
+  return resvg.render().asPng();
+}

@@ -1,0 +1,44 @@
+/**
+ * The report directory of `compare`, `sweep` and `merge`: `summary.json` (the document),
+ * `results.csv`, `leaderboards.csv` and `summary.md`, all rendered from the one document.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExperimentDocument } from '../experiments/types.js';
+import { InputError, systemErrorReason } from '../scenario/errors.js';
+import { leaderboardsCsv, resultsCsv } from './csv.js';
+import { summaryMarkdown } from './markdown.js';
+
+/** The document as written to `summary.json` and printed by `--json`. */
+export function documentJson(document: ExperimentDocument): string {
+  return JSON.stringify(document, null, 2) + '\n';
+}
+
+/**
+ * The default report directory of a scenario: `reports/<name>/`, the name made safe for a path.
+ */
+export function defaultReportDir(scenarioName: string): string {
+  const safe = scenarioName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'scenario';
+  return join('reports', safe);
+}
+
+/**
+ * Writes `summary.json`, `results.csv`, `leaderboards.csv` and `summary.md` into `dir`
+ * (created as needed) and returns the paths written.
+ * @throws InputError naming `--out` when the directory or a file cannot be written
+ */
+export function writeReportDir(dir: string, document: ExperimentDocument): string[] {
+  const files: [string, string][] = [
+    ['summary.json', documentJson(document)],
+    ['results.csv', resultsCsv(document)],
+    ['leaderboards.csv', leaderboardsCsv(document)],
+    ['summary.md', summaryMarkdown(document)],
+  ];
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, text] of files) writeFileSync(join(dir, name), text);
+  } catch (error) {
+    throw new InputError(dir, '--out', `cannot write the report directory (${systemErrorReason(error)})`);
+  }
+  return files.map(([name]) => join(dir, name));
+}

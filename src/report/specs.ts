@@ -1,0 +1,277 @@
+/**
+ * Vega-Lite specifications of the report's charts. Each builder takes plain rows (already
+ * taken out of a result document by `charts.ts`) and returns a complete, self-contained spec:
+ * inline data, fixed sizes, the shared {@link CHART_CONFIG}, and one colour per strategy in the
+ * order given, so that a strategy has the same colour in every chart.
+ *
+ * Builders are pure and deterministic: the same rows give the same spec, key order included.
+ */
+import type { Config, TopLevelSpec } from 'vega-lite';
+import { textWidth } from './textWidth.js';
+
+/** Font stack of every chart: DejaVu Sans ships with Debian, so PNGs rendered here match. */
+export const CHART_FONT = 'DejaVu Sans, Verdana, Arial, sans-serif';
+
+/** Default width of a chart's plotting area, pixels. */
+export const CHART_WIDTH = 480;
+
+/** Default height of a chart's plotting area, pixels. */
+export const CHART_HEIGHT = 280;
+
+/** Width of the plotting area of a metric's bar chart: two fit side by side on a laptop screen. */
+export const BAR_CHART_WIDTH = 400;
+
+const LABEL_FONT_SIZE = 12;
+
+/** The look shared by every chart: readable type sizes, white background, no label truncation. */
+export const CHART_CONFIG: Config = {
+  background: 'white',
+  padding: 12,
+  font: CHART_FONT,
+  title: { fontSize: 16, subtitleFontSize: 12, subtitleColor: '#444', anchor: 'start', offset: 10 },
+  axis: { labelFontSize: LABEL_FONT_SIZE, titleFontSize: 13, labelLimit: 360, titlePadding: 8 },
+  legend: { labelFontSize: LABEL_FONT_SIZE, titleFontSize: 13, labelLimit: 360, symbolSize: 120 },
+  header: { labelFontSize: 13, titleFontSize: 13, labelLimit: 360 },
+  view: { stroke: '#ddd' },
+};
+
+/** A strategy's mean with its 95% confidence interval. */
+export interface IntervalRow {
+  readonly strategy: string;
+  readonly mean: number;
+  /** mean − half-width. */
+  readonly low: number;
+  /** mean + half-width. */
+  readonly high: number;
+}
+
+/** One point of a line per strategy. */
+export interface PointRow {
+  readonly strategy: string;
+  readonly x: number;
+  readonly y: number;
+}
+
+/** One agent's load under one strategy. */
+export interface AgentRow {
+  readonly strategy: string;
+  readonly agent: string;
+  readonly value: number;
+}
+
+/** A value of the swept parameter(s) and a strategy's mean and interval there. */
+export interface SweepRow extends IntervalRow {
+  /** Position on the x axis: the parameter value, or a label for several parameters. */
+  readonly x: number | string;
+  /** Second parameter, for heat maps. */
+  readonly y?: number | string;
+}
+
+/** Title, subtitle and the strategies (in colour order) that every builder takes. */
+export interface ChartFrame {
+  readonly title: string;
+  readonly subtitle?: string;
+  /** Every strategy of the experiment, in order: fixes the colours. */
+  readonly strategies: readonly string[];
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+function frame(chart: ChartFrame): Pick<TopLevelSpec, '$schema' | 'config'> & { title: { text: string; subtitle?: string } } {
+  const title = chart.subtitle === undefined ? { text: chart.title } : { text: chart.title, subtitle: chart.subtitle };
+  return { $schema: SCHEMA, title, config: CHART_CONFIG };
+}
+
+function strategyColor(strategies: readonly string[], legend: boolean) {
+  return {
+    field: 'strategy',
+    type: 'nominal' as const,
+    scale: { domain: [...strategies] },
+    legend: legend ? { title: 'strategy', orient: 'right' as const } : null,
+  };
+}
+
+/**
+ * Horizontal bars of one metric per strategy, with 95% confidence whiskers.
+ * @param axisTitle - the metric and its unit, e.g. `latency p95 (s)`.
+ */
+export function metricBarsSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly IntervalRow[] }): TopLevelSpec {
+  const y = { field: 'strategy', type: 'nominal' as const, sort: [...chart.strategies], title: null };
+  return {
+    ...frame(chart),
+    width: BAR_CHART_WIDTH,
+    height: { step: 30 },
+    data: { values: chart.rows.map((row) => ({ ...row })) },
+    layer: [
+      {
+        mark: { type: 'bar', height: { band: 0.7 } },
+        encoding: { y, x: { field: 'mean', type: 'quantitative', title: chart.axisTitle }, color: strategyColor(chart.strategies, false) },
+      },
+      {
+        mark: { type: 'rule', strokeWidth: 1.5, color: '#222' },
+        encoding: { y, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } },
+      },
+      {
+        mark: { type: 'tick', thickness: 1.5, color: '#222', size: 14, orient: 'vertical' },
+        encoding: { y, x: { field: 'low', type: 'quantitative' } },
+      },
+      {
+        mark: { type: 'tick', thickness: 1.5, color: '#222', size: 14, orient: 'vertical' },
+        encoding: { y, x: { field: 'high', type: 'quantitative' } },
+      },
+    ],
+  };
+}
+
+/** Cumulative distribution of latency, one line per strategy (`x` latency, `y` share). */
+export function latencyCdfSpec(chart: ChartFrame & { readonly rows: readonly PointRow[] }): TopLevelSpec {
+  return {
+    ...frame(chart),
+    width: CHART_WIDTH,
+    height: CHART_HEIGHT,
+    data: { values: chart.rows.map((row) => ({ ...row })) },
+    mark: { type: 'line', strokeWidth: 2, interpolate: 'linear' },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: 'latency (s)' },
+      y: { field: 'y', type: 'quantitative', title: 'share of completed tasks', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+      color: strategyColor(chart.strategies, true),
+    },
+  };
+}
+
+/**
+ * Grouped bars of a load figure per agent, one bar per strategy in each group.
+ * @param agents - agent ids in fleet order (the x axis).
+ */
+export function agentLoadSpec(chart: ChartFrame & { readonly axisTitle: string; readonly agents: readonly string[]; readonly rows: readonly AgentRow[] }): TopLevelSpec {
+  const bars = chart.agents.length * chart.strategies.length;
+  const width = Math.min(1040, Math.max(CHART_WIDTH, bars * 10));
+  // Agent ids go upright while they fit under their group of bars, else slanted.
+  const widest = Math.max(...chart.agents.map((agent) => textWidth(agent, LABEL_FONT_SIZE, false)));
+  const slanted = widest + 8 > width / Math.max(1, chart.agents.length);
+  return {
+    ...frame(chart),
+    width,
+    height: CHART_HEIGHT,
+    data: { values: chart.rows.map((row) => ({ ...row })) },
+    mark: { type: 'bar' },
+    encoding: {
+      x: {
+        field: 'agent', type: 'nominal', sort: [...chart.agents], title: 'agent',
+        axis: { labelAngle: slanted ? -45 : 0, labelOverlap: true },
+      },
+      xOffset: { field: 'strategy', type: 'nominal', sort: [...chart.strategies], scale: { domain: [...chart.strategies] } },
+      y: { field: 'value', type: 'quantitative', title: chart.axisTitle },
+      color: strategyColor(chart.strategies, true),
+    },
+  };
+}
+
+/**
+ * Lorenz curves of the load over agents: `x` the share of agents (least loaded first), `y`
+ * the share of the load they carry. The diagonal is perfect equality; the Gini coefficient is
+ * twice the area between it and a curve.
+ */
+export function lorenzSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly PointRow[] }): TopLevelSpec {
+  const share = (title: string) => ({ type: 'quantitative' as const, title, axis: { format: '.0%' }, scale: { domain: [0, 1] } });
+  // A dot per agent while there are few enough agents to tell the dots apart.
+  const perStrategy = Math.max(0, ...chart.strategies.map((strategy) => chart.rows.filter((row) => row.strategy === strategy).length));
+  const line = perStrategy <= 21 ? { type: 'line' as const, strokeWidth: 2, point: { size: 30 } } : { type: 'line' as const, strokeWidth: 2 };
+  return {
+    ...frame(chart),
+    width: CHART_HEIGHT,
+    height: CHART_HEIGHT,
+    layer: [
+      {
+        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        mark: { type: 'line', color: '#999', strokeDash: [4, 4], strokeWidth: 1 },
+        encoding: { x: { field: 'x', ...share('share of agents, least loaded first') }, y: { field: 'y', ...share(chart.axisTitle) } },
+      },
+      {
+        data: { values: chart.rows.map((row) => ({ ...row })) },
+        mark: line,
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: strategyColor(chart.strategies, true) },
+      },
+    ],
+  };
+}
+
+/** Queued tasks over time, one step line per strategy (`x` bucket start, `y` mean depth). */
+export function queueDepthSpec(chart: ChartFrame & { readonly rows: readonly PointRow[] }): TopLevelSpec {
+  return {
+    ...frame(chart),
+    width: CHART_WIDTH,
+    height: CHART_HEIGHT,
+    data: { values: chart.rows.map((row) => ({ ...row })) },
+    mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after' },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: 'simulated time (s)' },
+      y: { field: 'y', type: 'quantitative', title: 'queued tasks (mean per bucket)' },
+      color: strategyColor(chart.strategies, true),
+    },
+  };
+}
+
+/**
+ * A metric over one swept parameter (or over the cells, labelled, for several): a line per
+ * strategy with 95% confidence whiskers.
+ * @param xType - `quantitative` when every value is a number, else `ordinal` in `xOrder`.
+ */
+export function sweepLineSpec(
+  chart: ChartFrame & {
+    readonly axisTitle: string; readonly xTitle: string; readonly xType: 'quantitative' | 'ordinal';
+    readonly xOrder: readonly (number | string)[]; readonly rows: readonly SweepRow[];
+  },
+): TopLevelSpec {
+  const x = chart.xType === 'quantitative'
+    ? { field: 'x', type: 'quantitative' as const, title: chart.xTitle }
+    : { field: 'x', type: 'ordinal' as const, title: chart.xTitle, sort: chart.xOrder.map(String), axis: { labelAngle: -30 } };
+  const color = strategyColor(chart.strategies, true);
+  return {
+    ...frame(chart),
+    width: CHART_WIDTH,
+    height: CHART_HEIGHT,
+    data: { values: chart.rows.map((row) => ({ strategy: row.strategy, x: chart.xType === 'ordinal' ? String(row.x) : row.x, mean: row.mean, low: row.low, high: row.high })) },
+    layer: [
+      { mark: { type: 'line', strokeWidth: 2, point: { size: 40 } }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: chart.axisTitle }, color } },
+      { mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.6 }, encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } },
+    ],
+  };
+}
+
+/**
+ * A metric over two swept parameters: one heat map per strategy, each cell labelled with its
+ * mean. Darker is higher whichever way the metric improves; the subtitle says which is better.
+ */
+export function sweepHeatmapSpec(
+  chart: ChartFrame & {
+    readonly axisTitle: string; readonly xTitle: string; readonly yTitle: string;
+    readonly xOrder: readonly (number | string)[]; readonly yOrder: readonly (number | string)[];
+    readonly digits: number; readonly rows: readonly SweepRow[];
+  },
+): TopLevelSpec {
+  const means = chart.rows.map((row) => row.mean);
+  const middle = means.length === 0 ? 0 : (Math.min(...means) + Math.max(...means)) / 2;
+  const x = { field: 'x', type: 'ordinal' as const, title: chart.xTitle, sort: chart.xOrder.map(String), axis: { labelAngle: 0 } };
+  const y = { field: 'y', type: 'ordinal' as const, title: chart.yTitle, sort: chart.yOrder.map(String) };
+  return {
+    ...frame(chart),
+    data: { values: chart.rows.map((row) => ({ strategy: row.strategy, x: String(row.x), y: String(row.y), mean: row.mean })) },
+    facet: { column: { field: 'strategy', type: 'nominal', sort: [...chart.strategies], title: null } },
+    spec: {
+      width: { step: 56 },
+      height: { step: 36 },
+      layer: [
+        { mark: 'rect', encoding: { x, y, color: { field: 'mean', type: 'quantitative', title: chart.axisTitle, scale: { scheme: 'blues' } } } },
+        {
+          mark: { type: 'text', fontSize: 11 },
+          encoding: {
+            x, y,
+            text: { field: 'mean', type: 'quantitative', format: `.${chart.digits}f` },
+            color: { condition: { test: `datum.mean > ${middle}`, value: 'white' }, value: 'black' },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * `fleetsim compare`, `sweep` and `merge` end to end: leaderboards on the terminal, the report
+ * directory, the same summary.json whatever the number of workers, and a sweep sharded three
+ * ways and merged equal to the unsharded sweep.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './runCli.js';
+
+const FLEET = 'test/fixtures/scenarios/fleet-small.yaml';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'fleetsim-experiment-'));
+}
+
+/** summary.json of a report directory, parsed, without its timing section. */
+function summaryWithoutTiming(dir: string): string {
+  const document = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+  delete document.timing;
+  return JSON.stringify(document, null, 2);
+}
+
+describe('fleetsim compare', () => {
+  it('prints a leaderboard per headline metric and writes summary.json, results.csv and summary.md', () => {
+    const out = join(tempDir(), 'report');
+    const run = runCli('compare', FLEET, '--replications', '2', '--workers', '1', '--out', out);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^fleet-small: seed 5, 2 replications, baseline random\n/);
+    for (const title of ['gini tasks (lower is better)', 'latency p95 (s) (lower is better)', 'deadline success (higher is better)',
+      'context waste (lower is better)', 'quality (higher is better)', 'Paired differences to random (strategy − baseline)']) {
+      expect(run.stdout).toContain(title);
+    }
+    expect(run.stdout).toMatch(/latency p95 \(s\) \(lower is better\)\nrank +strategy +mean +Δ vs leader\n[- ]+\n +1 +join-shortest-queue +[\d.]+ ± [\d.]+ +leader\n +2 +power-of-d/);
+    for (const file of ['summary.json', 'results.csv', 'leaderboards.csv', 'summary.md']) expect(existsSync(join(out, file)), file).toBe(true);
+    expect(readFileSync(join(out, 'results.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 3 * 2);
+  });
+
+  it('writes a byte-identical summary.json (apart from timing) with one worker and with two; --json prints it', () => {
+    const one = tempDir();
+    const two = tempDir();
+    const a = runCli('compare', FLEET, '--replications', '3', '--workers', '1', '--out', one, '--json');
+    const b = runCli('compare', FLEET, '--replications', '3', '--workers', '2', '--out', two);
+    expect(a.status, a.stderr).toBe(0);
+    expect(b.status, b.stderr).toBe(0);
+    expect(a.stdout).toBe(readFileSync(join(one, 'summary.json'), 'utf8'));
+    const timing = (dir: string) => (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { timing: { parts: { workers: number }[] } }).timing;
+    expect(timing(one).parts[0]!.workers).toBe(1);
+    expect(timing(two).parts[0]!.workers).toBe(2);
+    expect(summaryWithoutTiming(two)).toBe(summaryWithoutTiming(one));
+    // A different seed changes the figures, so the comparison above can fail.
+    const other = tempDir();
+    expect(runCli('compare', FLEET, '--replications', '3', '--workers', '1', '--seed', '6', '--out', other).status).toBe(0);
+    expect(summaryWithoutTiming(other)).not.toBe(summaryWithoutTiming(one));
+  });
+});
+
+describe('fleetsim sweep and merge', () => {
+  it('merges a sweep sharded three ways into the report of the unsharded sweep', () => {
+    const root = tempDir();
+    const sweep = ['sweep', FLEET, '--param', 'agents[0].count=9,10', '--param', 'workload.arrivals.rate=6,7.5', '--replications', '2', '--workers', '1'];
+    const whole = runCli(...sweep, '--out', join(root, 'whole'));
+    expect(whole.status, whole.stderr).toBe(0);
+    expect(whole.stdout).toMatch(/^fleet-small: seed 5, 2 replications, 4 cells, baseline random\n/);
+    expect(whole.stdout).toMatch(/agents\[0\]\.count=10, workload\.arrivals\.rate=6 +join-shortest-queue/);
+    for (const i of [1, 2, 3]) {
+      const shard = runCli(...sweep, '--shard', `${i}/3`, '--out', join(root, `shard-${i}`));
+      expect(shard.status, shard.stderr).toBe(0);
+    }
+    const merged = runCli('merge', join(root, 'shard-2'), join(root, 'shard-1', 'summary.json'), join(root, 'shard-3'), '--out', join(root, 'merged'));
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(merged.stdout.split('\n')[0]).toBe(whole.stdout.split('\n')[0]);
+    expect(summaryWithoutTiming(join(root, 'merged'))).toBe(summaryWithoutTiming(join(root, 'whole')));
+    for (const file of ['results.csv', 'leaderboards.csv', 'summary.md']) {
+      expect(readFileSync(join(root, 'merged', file), 'utf8'), file).toBe(readFileSync(join(root, 'whole', file), 'utf8'));
+    }
+    // A shard alone holds its share of the cells.
+    const shard1 = JSON.parse(readFileSync(join(root, 'shard-1', 'summary.json'), 'utf8')) as { shard: unknown; cells: { index: number }[] };
+    expect(shard1.shard).toEqual({ index: 1, count: 3 });
+    expect(shard1.cells.map((c) => c.index)).toEqual([0, 3]);
+  });
+});

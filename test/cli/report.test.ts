@@ -1,0 +1,72 @@
+/** `fleetsim report`: the HTML report rebuilt from a saved summary.json, and its one-line errors. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ReportDocument } from '../../src/report/charts.js';
+import { buildHtmlReport } from '../../src/report/htmlReport.js';
+import { documentJson } from '../../src/report/reportDir.js';
+import { compareDocument } from '../report/fixtures.js';
+import { runCli } from './runCli.js';
+
+describe('fleetsim report', () => {
+  let dir: string;
+  let doc: ReportDocument;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fleetsim-report-cli-'));
+    doc = compareDocument();
+    writeFileSync(join(dir, 'summary.json'), documentJson(doc));
+  });
+
+  it('rebuilds index.html and the charts beside the summary.json, byte for byte as in-process', async () => {
+    const run = runCli('report', join(dir, 'summary.json'));
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`${join(dir, 'index.html')}: 10 charts\n`);
+    const expected = await buildHtmlReport(doc);
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toBe(expected.html);
+    for (const chart of expected.charts) {
+      expect(readFileSync(join(dir, `${chart.name}.svg`), 'utf8')).toBe(chart.svg);
+      expect(existsSync(join(dir, `${chart.name}.png`))).toBe(true);
+    }
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('id="latency-cdf"');
+  });
+
+  it('takes a report directory and writes where --out says', () => {
+    const out = join(dir, 'elsewhere');
+    const run = runCli('report', dir, '--out', out);
+    expect(run.status).toBe(0);
+    expect(existsSync(join(out, 'index.html'))).toBe(true);
+    expect(existsSync(join(out, 'queue-depth.png'))).toBe(true);
+  });
+
+  it('fails with one line and exit 2 for a missing, malformed or foreign file', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"format": "fleetsim-experiment", "version": 1');
+    const foreign = join(dir, 'foreign.json');
+    writeFileSync(foreign, '{"scenario": "x"}');
+    const damaged = join(dir, 'damaged.json');
+    const broken = JSON.parse(documentJson(doc)) as { cells: { strategies: { metrics: { latency: { p95: unknown } } }[] }[] };
+    broken.cells[0]!.strategies[1]!.metrics.latency.p95 = 'fast';
+    writeFileSync(damaged, JSON.stringify(broken));
+    const cases: [string, RegExp][] = [
+      [join(dir, 'missing.json'), /missing\.json: cannot read file \(ENOENT/],
+      [bad, /bad\.json: invalid JSON/],
+      [foreign, /foreign\.json: format: not a fleetsim experiment document/],
+      [damaged, /damaged\.json: cells\[0\]\.strategies\[1\]\.metrics\.latency\.p95: expected a number or null, got "fast"/],
+    ];
+    for (const [file, message] of cases) {
+      const run = runCli('report', file);
+      expect(run.status, file).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim().split('\n'), file).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
+    }
+  });
+
+  it('names --out when the directory cannot be written', () => {
+    const run = runCli('report', join(dir, 'summary.json'), '--out', join(dir, 'summary.json', 'sub'));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--out: cannot write the report directory/);
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { mergeShards, type ShardFile } from '../../src/experiments/merge.js';
+import type { ExperimentDocument } from '../../src/experiments/types.js';
+import { documentJson } from '../../src/report/reportDir.js';
+import { experimentOf, fleetSmallText, withoutTiming } from './support.js';
+
+const PARAMS = ['agents[0].count=8,10', 'workload.arrivals.rate=6,7.5'];
+const OPTIONS = { params: PARAMS, overrides: { replications: 2 } };
+
+async function shards(count: number): Promise<ShardFile[]> {
+  const files: ShardFile[] = [];
+  for (let index = 1; index <= count; index++) {
+    files.push({ file: `shard-${index}.json`, document: await experimentOf(fleetSmallText(), { ...OPTIONS, shard: { index, count } }) });
+  }
+  return files;
+}
+
+/** A shard as it comes back from disk. */
+function reread(shard: ShardFile): ShardFile {
+  return { file: shard.file, document: JSON.parse(documentJson(shard.document)) as ExperimentDocument };
+}
+
+describe('merge', () => {
+  it('joins a sweep sharded three ways into the document of the unsharded sweep', async () => {
+    const whole = await experimentOf(fleetSmallText(), OPTIONS);
+    expect(whole.cells).toHaveLength(4);
+    const parts = await shards(3);
+    expect(parts.map((p) => p.document.cells.map((c) => c.index))).toEqual([[0, 3], [1], [2]]);
+    // Shards may be given in any order.
+    const merged = mergeShards([parts[2]!, parts[0]!, parts[1]!].map(reread));
+    expect(merged.shard).toBeUndefined();
+    expect(withoutTiming(merged)).toBe(withoutTiming(whole));
+    expect(merged.timing.parts.map((p) => p.shard)).toEqual(['1/3', '2/3', '3/3']);
+  });
+
+  it('refuses a missing shard, a shard given twice, shards of different sweeps and unsharded documents', async () => {
+    const parts = await shards(3);
+    expect(() => mergeShards([parts[0]!, parts[1]!])).toThrow('command line: merge: shard 3/3 missing');
+    expect(() => mergeShards([parts[0]!, parts[1]!, { ...parts[1]!, file: 'again.json' }]))
+      .toThrow('again.json: shard: 2/3 is also shard-2.json');
+    const other = { file: 'other.json', document: { ...parts[2]!.document, seed: 99 } };
+    expect(() => mergeShards([parts[0]!, parts[1]!, other])).toThrow('other.json: seed: differs from shard-1.json: the shards are not of one sweep');
+    const whole = await experimentOf(fleetSmallText(), OPTIONS);
+    expect(() => mergeShards([{ file: 'whole.json', document: whole }])).toThrow(/^whole\.json: shard: absent/);
+    const two = { file: 'two.json', document: { ...parts[2]!.document, shard: { index: 2, count: 2 } } as ExperimentDocument };
+    expect(() => mergeShards([parts[0]!, two])).toThrow('two.json: shard: is 2/2, but shard-1.json is one of 3 shards');
+  });
+
+  it('refuses a shard holding a cell of another shard', async () => {
+    const parts = await shards(3);
+    const doc = parts[1]!.document;
+    const moved = { ...parts[1]!, document: { ...doc, cells: [{ ...doc.cells[0]!, index: 0 }] } as ExperimentDocument };
+    expect(() => mergeShards([parts[0]!, moved, parts[2]!])).toThrow('shard-2.json: cells[0].index: cell 0 does not belong to shard 2/3');
+  });
+});

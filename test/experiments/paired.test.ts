@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { pairedDifference } from '../../src/experiments/paired.js';
+import { studentT975 } from '../../src/metrics/studentT.js';
+
+describe('paired differences', () => {
+  it('takes the mean of a − b pair by pair, with the Student-t half-width of the differences', () => {
+    const d = pairedDifference([10, 12, 11, 13], [9, 10, 10, 11]);
+    // Differences 1, 2, 1, 2: mean 1.5, sample sd 0.57735.
+    expect(d.mean).toBeCloseTo(1.5, 12);
+    expect(d.halfWidth).toBeCloseTo((studentT975(3) * Math.sqrt(1 / 3)) / 2, 12);
+    expect(d.n).toBe(4);
+    expect(d.significant).toBe(true);
+  });
+
+  it('is not significant when the interval covers zero', () => {
+    const d = pairedDifference([1, 3, 0, 2], [2, 1, 1, 1]);
+    expect(d.mean).toBeCloseTo(0.25, 12);
+    expect(Math.abs(d.mean!)).toBeLessThan(d.halfWidth!);
+    expect(d.significant).toBe(false);
+  });
+
+  it('finds identical samples equal: zero difference, zero half-width, not significant', () => {
+    expect(pairedDifference([1, 2, 3], [1, 2, 3])).toEqual({ mean: 0, halfWidth: 0, significant: false, n: 3 });
+  });
+
+  it('calls a constant nonzero shift significant (every replication moved by the same amount)', () => {
+    const d = pairedDifference([2, 3, 4], [1, 2, 3]);
+    expect(d).toMatchObject({ mean: 1, halfWidth: 0, significant: true });
+  });
+
+  it('skips pairs with a missing value and claims nothing from a single pair', () => {
+    const d = pairedDifference([null, 5, 7], [1, null, 4]);
+    expect(d).toEqual({ mean: 3, halfWidth: 0, significant: false, n: 1 });
+    expect(pairedDifference([null], [1])).toEqual({ mean: null, halfWidth: null, significant: false, n: 0 });
+  });
+
+  it('refuses samples of different lengths', () => {
+    expect(() => pairedDifference([1, 2], [1])).toThrow(/2 values against 1/);
+  });
+});

@@ -1,0 +1,23 @@
+/** Hand-built run metrics for tests that need exact figures rather than a simulation. */
+import type { RunMetrics } from '../../src/metrics/types.js';
+
+/** A complete run; `latencyP95` and `quality` vary the figures the tests rank and compare. */
+export function oneRun(vary: { latencyP95?: number | null; quality?: number | null } = {}): RunMetrics {
+  return {
+    tasks: { submitted: 10, completed: 8, deadLettered: 0, expired: 1, cancelled: 0, rejected: 0, inFlight: 1 },
+    latency: { mean: 2, p50: 1.5, p95: vary.latencyP95 === undefined ? 5 : vary.latencyP95, p99: 7 },
+    wait: { mean: 0.5, p95: 1 },
+    gini: { tasks: 0.1, tokens: 0.2 },
+    jain: { tasks: 0.9, tokens: 0.8 },
+    deadlineSuccess: 0.75,
+    contextWaste: 0.1,
+    contextHitRate: 0.6,
+    quality: { mean: vary.quality === undefined ? 0.8 : vary.quality, stddev: 0.1 },
+    priorityRespect: 1,
+    utilization: 0.7,
+    throughput: 0.8,
+    retries: 2,
+    maxQueueDepth: 4,
+    perAgent: [{ id: 'a', completed: 8, tokens: 800, busySeconds: 7 }],
+  };
+}

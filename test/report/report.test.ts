@@ -1,0 +1,84 @@
+/** The report directory: the page, each chart beside it, self-contained and deterministic. */
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { reportCharts, type ReportDocument } from '../../src/report/charts.js';
+import { escapeHtml, reportPage } from '../../src/report/page.js';
+import { buildHtmlReport, writeHtmlReport } from '../../src/report/htmlReport.js';
+import { headlineTable } from '../../src/report/headlineTable.js';
+import { compareDocument } from './fixtures.js';
+
+describe('report directory', () => {
+  let doc: ReportDocument;
+  let dir: string;
+  let written: string[];
+  beforeAll(async () => {
+    doc = compareDocument();
+    dir = mkdtempSync(join(tmpdir(), 'fleetsim-report-'));
+    written = await writeHtmlReport(doc, join(dir, 'nested', 'out'));
+  });
+
+  it('writes index.html and, for every chart, its SVG, PNG and Vega-Lite spec', () => {
+    const out = join(dir, 'nested', 'out');
+    expect(written[0]).toBe(join(out, 'index.html'));
+    const names = reportCharts(doc).map((chart) => chart.name);
+    expect(readdirSync(out).sort()).toEqual(['index.html', ...names.flatMap((name) => [`${name}.png`, `${name}.svg`, `${name}.vl.json`])].sort());
+    for (const name of names) {
+      expect(readFileSync(join(out, `${name}.svg`), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
+      expect(readFileSync(join(out, `${name}.png`)).subarray(1, 4).toString('latin1')).toBe('PNG');
+    }
+  });
+
+  it('is self-contained: no script, no stylesheet or font link, nothing fetched over the network', () => {
+    const html = readFileSync(written[0]!, 'utf8');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<link/i);
+    expect(html).not.toMatch(/@import|@font-face/i);
+    expect(html).not.toMatch(/\s(src|href|xlink:href)\s*=\s*["']?\s*(https?:)?\/\//i);
+    expect(html).not.toMatch(/url\(\s*["']?(https?:)?\/\//i);
+    // Links stay inside the report directory.
+    for (const [, target] of html.matchAll(/\shref="([^"]*)"/g)) expect(target === '' || target.startsWith('#') || existsSync(join(dir, 'nested', 'out', target!))).toBe(true);
+  });
+
+  it('inlines every chart as SVG under its own anchor, with its caption', () => {
+    const html = readFileSync(written[0]!, 'utf8');
+    for (const chart of reportCharts(doc)) {
+      const figure = html.slice(html.indexOf(`<figure id="${chart.name}"`), html.indexOf('</figure>', html.indexOf(`<figure id="${chart.name}"`)));
+      expect(figure, chart.name).toContain('<svg');
+      expect(figure, chart.name).toContain(`>${escapeHtml(chart.title)}<`);
+      expect(figure, chart.name).toContain(escapeHtml(chart.caption));
+    }
+  });
+
+  it('gives byte-identical pages, SVGs and specs for the same document', async () => {
+    const again = await buildHtmlReport(doc);
+    expect(again.html).toBe(readFileSync(written[0]!, 'utf8'));
+    for (const chart of again.charts) {
+      expect(chart.svg).toBe(readFileSync(join(dir, 'nested', 'out', `${chart.name}.svg`), 'utf8'));
+      expect(JSON.stringify(chart.spec, null, 2) + '\n').toBe(readFileSync(join(dir, 'nested', 'out', `${chart.name}.vl.json`), 'utf8'));
+    }
+  });
+});
+
+describe('headline table and page', () => {
+  it('shows means with their half-widths and marks each column\'s leader', () => {
+    const doc = compareDocument();
+    const table = headlineTable(doc);
+    expect(table.header[0]).toBe('strategy');
+    expect(table.rows).toHaveLength(doc.cells[0]!.strategies.length);
+    const latency = table.header.indexOf('latency p95 (s)');
+    const board = doc.cells[0]!.leaderboards.find((b) => b.metric === 'latency.p95')!;
+    const leaders = table.rows.filter((row) => row[latency]!.leader).map((row) => row[0]!.text);
+    expect(leaders).toEqual([board.entries[0]!.strategy]);
+  });
+
+  it('escapes every text it shows', () => {
+    const html = reportPage({
+      title: '<scenario & "co">', facts: [['seed', '<1>']], table: { header: ['<h>'], labelColumns: 1, rows: [[{ text: '<c>', leader: false }]] },
+      charts: [{ name: 'x', title: '<t>', caption: '<cap>', svg: '<svg></svg>' }],
+    });
+    expect(html).not.toMatch(/<(scenario|h|c|t|cap|1)>/);
+    expect(html).toContain('&lt;scenario &amp; &quot;co&quot;&gt;');
+  });
+});
