@@ -28,6 +28,6 @@ export function experimentText(document: ExperimentDocument, reportDir: string |
     parts.push(`Paired differences to ${only.baseline} (strategy − baseline)`);
     parts.push(textTable(pairedTable(only)));
   }
-  if (reportDir !== undefined) parts.push(`Reports in ${reportDir}: summary.json, results.csv, leaderboards.csv, summary.md`);
+  if (reportDir !== undefined) parts.push(`Reports in ${reportDir}: index.html (charts also as .svg and .png), summary.json, results.csv, leaderboards.csv, summary.md`);
   return parts.join('\n').replace(/\n+$/, '') + '\n';
 }
