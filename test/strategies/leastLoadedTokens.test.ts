@@ -1,29 +1,19 @@
 /**
  * least-loaded-tokens: least-connections counting tokens per slot, not tasks.
  */
-import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
-import type { Binding, DecisionContext } from '../../src/engine/strategy.js';
-import { Harness, agentSpec, createStrategy, taskSpec } from '../support/harness.js';
-import { idleAgentView, taskViewOf } from '../support/views.js';
+import type { Binding } from '../../src/engine/strategy.js';
+import { Harness, createStrategy } from '../support/harness.js';
+import { handAgent, handContext, handTask, type AgentShape } from '../support/handFleet.js';
 
-interface Shape {
-  readonly capacity?: number;
-  readonly tokensPerSecond?: number;
-  readonly active?: number;
-  readonly queued?: number;
-  readonly outstandingTokens?: number;
-}
-
-function agent(index: number, shape: Shape): AgentView {
-  const { capacity = 4, tokensPerSecond = 100, ...load } = shape;
-  return idleAgentView(agentSpec({ id: `a${index}`, capacity, tokensPerSecond }), index, load);
+/** A hand-built agent with four slots unless the shape says otherwise. */
+function agent(index: number, shape: AgentShape): AgentView {
+  return handAgent(index, { capacity: 4, ...shape });
 }
 
 function pick(agents: AgentView[], binding: Binding = 'late'): number | undefined {
-  const ctx: DecisionContext = { now: 0, random: seedrandom('llt'), binding, fleet: { agents, freeSlots: 0, queuedTasks: 0 } };
-  return createStrategy('least-loaded-tokens').pickAgent(taskViewOf(taskSpec({ id: 't' })), ctx)?.index;
+  return createStrategy('least-loaded-tokens').pickAgent(handTask('t'), handContext(agents, binding))?.index;
 }
 
 describe('least-loaded-tokens', () => {

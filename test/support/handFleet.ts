@@ -13,8 +13,10 @@ import { idleAgentView, taskViewOf } from './views.js';
 /** The load of a hand-built agent. */
 export interface AgentShape {
   readonly capacity?: number;
+  readonly tokensPerSecond?: number;
   readonly active?: number;
   readonly queued?: number;
+  readonly outstandingTokens?: number;
   readonly accepting?: boolean;
 }
 
@@ -23,12 +25,11 @@ export type HandAgent = { -readonly [K in keyof AgentView]: AgentView[K] };
 
 /**
  * An agent view at fleet position `index` with the given load.
- * @defaultValue capacity 1, idle, accepting; id `a<index>`.
+ * @defaultValue capacity 1, 100 tokens per second, idle, accepting; id `a<index>`.
  */
 export function handAgent(index: number, shape: AgentShape = {}): HandAgent {
-  return idleAgentView(agentSpec({ id: `a${index}`, capacity: shape.capacity ?? 1 }), index, {
-    accepting: shape.accepting ?? true, active: shape.active ?? 0, queued: shape.queued ?? 0,
-  });
+  const { capacity = 1, tokensPerSecond = 100, accepting = true, active = 0, queued = 0, outstandingTokens = 0 } = shape;
+  return idleAgentView(agentSpec({ id: `a${index}`, capacity, tokensPerSecond }), index, { accepting, active, queued, outstandingTokens });
 }
 
 /** Agents 0..n−1 with the shapes given (or idle capacity-1 agents). */
