@@ -8,7 +8,6 @@ import { buildCells, parseParameters, parseShard } from '../experiments/grid.js'
 import { mergeShards } from '../experiments/merge.js';
 import { defaultWorkers } from '../experiments/pool.js';
 import type { ExperimentDocument } from '../experiments/types.js';
-import { writeHtmlReport } from '../report/htmlReport.js';
 import { defaultReportDir, documentJson, writeReportDir } from '../report/reportDir.js';
 import { InputError } from '../scenario/errors.js';
 import { readScenarioDocument } from '../scenario/load.js';
@@ -100,6 +99,8 @@ export async function mergeCommand(args: MergeArgs): Promise<void> {
 
 async function report(document: ExperimentDocument, out: string, json: boolean): Promise<void> {
   writeReportDir(out, document);
+  // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
+  const { writeHtmlReport } = await import('../report/htmlReport.js');
   await writeHtmlReport(document, out);
   process.stdout.write(json ? documentJson(document) : experimentText(document, out));
 }

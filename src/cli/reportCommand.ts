@@ -3,7 +3,6 @@
  * chart as SVG and PNG) from a saved result document, without running anything.
  */
 import { dirname } from 'node:path';
-import { writeHtmlReport } from '../report/htmlReport.js';
 import { readReportDocument } from '../report/load.js';
 
 /** Flags of `report`. */
@@ -20,6 +19,8 @@ export interface ReportArgs {
  */
 export async function reportCommand(args: ReportArgs): Promise<void> {
   const { file, document } = readReportDocument(args.summary);
+  // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
+  const { writeHtmlReport } = await import('../report/htmlReport.js');
   const written = await writeHtmlReport(document, args.out ?? dirname(file));
   const charts = (written.length - 1) / 3;
   process.stdout.write(`${written[0]}: ${charts} chart${charts === 1 ? '' : 's'}\n`);
