@@ -12,7 +12,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { halfWidth95 } from '../../src/metrics/summary.js';
+import { pairedGain, type PairedGain } from '../support/paired.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/types.js';
@@ -67,37 +67,10 @@ function runLibrary(name: string, labels: readonly string[], stopSeconds?: numbe
   return runExperiment({ ...scenario, stop: { ...scenario.stop, timeSeconds: stopSeconds } });
 }
 
-interface Paired {
-  /** Mean over replications of metric(a) − metric(b). */
-  readonly mean: number;
-  /** 95% confidence half-width of that mean. */
-  readonly halfWidth: number;
-}
-
-/** Paired difference a − b of `metric` over the replications of `result`. */
-function paired(result: ExperimentResult, metric: (run: RunMetrics) => number | null, a: string, b: string): Paired {
-  const runsOf = (label: string): readonly RunMetrics[] => {
-    const found = result.results.find((entry) => entry.strategy === label);
-    expect(found, label).toBeDefined();
-    return found!.perReplication;
-  };
-  const runsA = runsOf(a);
-  const runsB = runsOf(b);
-  const differences = runsA.map((run, replication) => {
-    const valueA = metric(run);
-    const valueB = metric(runsB[replication]!);
-    expect(valueA, `${a}, replication ${replication}`).not.toBeNull();
-    expect(valueB, `${b}, replication ${replication}`).not.toBeNull();
-    return valueA! - valueB!;
-  });
-  expect(differences.length).toBeGreaterThanOrEqual(3);
-  const mean = differences.reduce((sum, value) => sum + value, 0) / differences.length;
-  return { mean, halfWidth: halfWidth95(differences)! };
-}
-
 /** Asserts that `a` has a lower `metric` than `b`: the whole 95% interval of a − b is below 0. */
-function expectLower(result: ExperimentResult, metric: (run: RunMetrics) => number | null, a: string, b: string): Paired {
-  const difference = paired(result, metric, a, b);
+function expectLower(result: ExperimentResult, metric: (run: RunMetrics) => number | null, a: string, b: string): PairedGain {
+  const difference = pairedGain(result, a, b, metric);
+  expect(difference.diffs.length).toBeGreaterThanOrEqual(3);
   expect(difference.mean + difference.halfWidth, `${a} − ${b}: ${difference.mean} ± ${difference.halfWidth}`).toBeLessThan(0);
   return difference;
 }

@@ -6,12 +6,12 @@ import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
 import type { DecisionContext } from '../../src/engine/strategy.js';
-import { halfWidth95 } from '../../src/metrics/summary.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { runExperiment } from '../../src/sim/experiment.js';
 import { skillWeighted } from '../../src/strategies/skillWeighted.js';
 import { agentSpec, taskSpec } from '../support/harness.js';
+import { pairedGain, runsOf, type PairedGain } from '../support/paired.js';
 import { idleAgentView, taskViewOf } from '../support/views.js';
 
 function ctx(agents: AgentView[], binding: 'late' | 'early' = 'late'): DecisionContext {
@@ -66,26 +66,20 @@ describe('skill-weighted against round-robin on scenarios/specialists.yaml', () 
   const REPLICATIONS = 40;
   const scenario = loadScenario('scenarios/specialists.yaml', { replications: REPLICATIONS, strategies: ['round-robin', 'skill-weighted'] });
   const result = runExperiment(scenario);
-  const runs = (label: string): readonly RunMetrics[] => result.results.find((r) => r.strategy === label)!.perReplication;
-
-  function pairedGain(metric: (m: RunMetrics) => number | null): { mean: number; halfWidth: number; diffs: number[] } {
-    const base = runs('round-robin');
-    const diffs = runs('skill-weighted').map((m, r) => metric(m)! - metric(base[r]!)!);
-    const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
-    return { mean, halfWidth: halfWidth95(diffs)!, diffs };
-  }
+  const runs = (label: string): readonly RunMetrics[] => runsOf(result, label);
+  const gainOver = (metric: (m: RunMetrics) => number | null): PairedGain => pairedGain(result, 'skill-weighted', 'round-robin', metric);
 
   it(`runs ${REPLICATIONS} paired replications of each`, () => {
     for (const label of ['round-robin', 'skill-weighted']) expect(runs(label)).toHaveLength(scenario.replications);
   });
 
   it('has higher mean quality, beyond the paired 95% confidence half-width', () => {
-    const gain = pairedGain((m) => m.quality.mean);
+    const gain = gainOver((m) => m.quality.mean);
     expect(gain.mean, JSON.stringify(gain)).toBeGreaterThan(gain.halfWidth);
   });
 
   it('meets more deadlines, beyond the paired 95% confidence half-width', () => {
-    const gain = pairedGain((m) => m.deadlineSuccess);
+    const gain = gainOver((m) => m.deadlineSuccess);
     expect(gain.mean, JSON.stringify(gain)).toBeGreaterThan(gain.halfWidth);
   });
 });
