@@ -282,7 +282,7 @@ describe('random', () => {
   it('spreads picks evenly over the eligible agents (within 4 binomial standard deviations, fixed seed)', () => {
     const strategy = createStrategy('random');
     const agents = [agentView(0), agentView(1, { capacity: 3, active: 2 }), agentView(2, { active: 1 }), agentView(3), agentView(4, { accepting: false })];
-    const ctx = context(agents, 'late', seedrandom('spread'));
+    const ctx = introduce(strategy, context(agents, 'late', seedrandom('spread')));
     const n = 8000;
     const counts = new Array<number>(agents.length).fill(0);
     for (let i = 0; i < n; i++) counts[strategy.pickAgent(taskView(), ctx)!.index]!++;
@@ -309,7 +309,7 @@ describe('random', () => {
     const agents = [agentView(0), agentView(1), agentView(2)];
     const picks = (seed: string): number[] => {
       const strategy = createStrategy('random');
-      const ctx = context(agents, 'early', seedrandom(seed));
+      const ctx = introduce(strategy, context(agents, 'early', seedrandom(seed)));
       return Array.from({ length: 50 }, () => strategy.pickAgent(taskView(), ctx)!.index);
     };
     expect(picks('s')).toEqual(picks('s'));
