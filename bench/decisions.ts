@@ -193,10 +193,13 @@ class SteadyDriver {
 
 /** Task views as a strategy sees queued tasks, for the timed calls. */
 function timedTasks(draw: () => number): TaskView[] {
-  return Array.from({ length: TASKS }, (_, i) => ({
-    spec: taskSpecOf(`probe-${i}`, draw), state: 'queued', seq: 1_000_000 + i, submittedAt: 0, attempt: 0,
-    agentIndex: -1, startedAt: Number.NaN, failureReason: undefined,
-  }));
+  return Array.from({ length: TASKS }, (_, i) => {
+    const spec = taskSpecOf(`probe-${i}`, draw);
+    return {
+      spec, state: 'queued', seq: 1_000_000 + i, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
+      failureReason: undefined, priority: spec.priority, offers: 0, rejectionReason: undefined,
+    };
+  });
 }
 
 /** Mean nanoseconds per call over `calls` calls. */

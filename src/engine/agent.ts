@@ -22,6 +22,8 @@ export interface AgentSpec {
   readonly tags: readonly string[];
   /** Context window in tokens, if the agent has one. */
   readonly contextWindowTokens?: number;
+  /** The pool the agent belongs to (autoscaling acts on pools). */
+  readonly pool?: string;
 }
 
 /** The empty set shared by every agent that has no resident context. */
@@ -38,7 +40,11 @@ export interface AgentView {
   readonly index: number;
   /** True while the agent is in the fleet and may be given work. */
   readonly accepting: boolean;
-  /** Tasks holding a slot (assigned or running). */
+  /** True while the agent finishes its work before leaving (it takes no new work). */
+  readonly draining: boolean;
+  /** Tasks paused on the agent: they keep its context and resume there, but hold no slot. */
+  readonly paused: number;
+  /** Tasks holding a slot (offered to it, assigned or running). */
   readonly active: number;
   /** Tasks waiting in the agent's own queue (early binding; 0 under late binding). */
   readonly queued: number;
@@ -57,6 +63,10 @@ export interface AgentView {
 /** The engine's mutable record of one agent. Internal to `src/engine`. */
 export interface AgentRecord extends AgentView {
   accepting: boolean;
+  draining: boolean;
+  paused: number;
+  /** Gone from the fleet (it left, or finished draining). */
+  left: boolean;
   active: number;
   queued: number;
   outstandingTokens: number;
@@ -64,6 +74,14 @@ export interface AgentRecord extends AgentView {
   residentKeys: ReadonlySet<string>;
   observedAt: number;
   completed: number;
+}
+
+/** Whether a task may go to the agent as far as tags go: it carries every tag the task asks for. */
+export function hasTags(agent: AgentView, tags: readonly string[] | undefined): boolean {
+  if (tags === undefined || tags.length === 0) return true;
+  const own = agent.spec.tags;
+  for (const tag of tags) if (!own.includes(tag)) return false;
+  return true;
 }
 
 /** True when the agent may take one more task now. */

@@ -3,9 +3,43 @@
  * is parsed (or by {@link defaultEngineConfig} for teams that embed the engine), never below.
  */
 import type { Binding } from './strategy.js';
+import type { DependencyFailurePolicy } from './task.js';
 
 /** What happens to a submission when the queues hold `maxDepth` tasks. */
 export type OverflowPolicy = 'reject' | 'shed-lowest';
+
+/**
+ * How a chosen agent gets a task: `assign` binds it at once; `offer` offers it to the chosen
+ * agent, which may reject it; `broadcast` offers it to every agent that may take it, and the
+ * first to claim it runs it.
+ */
+export type DelegationMode = 'assign' | 'offer' | 'broadcast';
+
+/**
+ * Who chooses the agent: the strategy, or `first-fit` claiming (each task goes to the
+ * lowest-index free agent that may take it, as pull-based production pools do).
+ */
+export type ClaimRule = 'strategy' | 'first-fit';
+
+/** What a critical (priority 0) task that finds no free agent may do. */
+export type PreemptionRule = 'none' | 'pause-lowest';
+
+/** An autoscaled pool: agents whose spec names `pool`. */
+export interface AutoscalerConfig {
+  /** The pool (AgentSpec.pool) this scaler provisions and drains. */
+  readonly pool: string;
+  /** Fewest and most agents in the pool (provisioning ones included). */
+  readonly minAgents: number;
+  readonly maxAgents: number;
+  /** Busy share of the pool's slots at or above which it adds an agent. */
+  readonly scaleUpUtilization: number;
+  /** Busy share at or below which (with nothing queued) it drains an agent. */
+  readonly scaleDownUtilization: number;
+  /** Least time between two scaling actions of this pool. */
+  readonly cooldownSeconds: number;
+  /** How often the pool is evaluated. */
+  readonly intervalSeconds: number;
+}
 
 /** Engine settings. */
 export interface EngineConfig {
@@ -36,7 +70,33 @@ export interface EngineConfig {
       /** Cap on one delay, seconds. */
       readonly maxSeconds: number;
     };
+    /** A completion whose quality is below this fails with reason `quality` (0: never). */
+    readonly minQuality: number;
   };
+  readonly delegation: {
+    readonly mode: DelegationMode;
+    readonly claim: ClaimRule;
+    /** An offer not answered within this time is withdrawn (Infinity: never). */
+    readonly offerTimeoutSeconds: number;
+    /** Offers a task may receive before it fails with reason `rejected`. */
+    readonly maxOffers: number;
+  };
+  readonly dependencies: {
+    /** What a failed dependency does to its dependents, for edges without their own policy. */
+    readonly onFailure: DependencyFailurePolicy;
+  };
+  /**
+   * Failure memory: after an attempt of a type fails on an agent (error, timeout, quality),
+   * retries of that type avoid the agent for `seconds` (0: off), unless no other agent may
+   * take them. At most `maxEntries` (agent, type) pairs are remembered.
+   */
+  readonly failureMemory: { readonly seconds: number; readonly maxEntries: number };
+  /** Whether a critical task that finds every agent busy pauses the least urgent running task. */
+  readonly preemption: PreemptionRule;
+  /** Token-bucket rate limit on submissions (Infinity rate: none); a refused one is rejected. */
+  readonly ingress: { readonly ratePerSecond: number; readonly burst: number };
+  /** Autoscaled pools. */
+  readonly autoscale: readonly AutoscalerConfig[];
   /**
    * How many settled task ids the engine remembers so that a later `dependsOn` can still find
    * them (0 when the workload has no dependencies). A dependency on a forgotten id waits.
@@ -47,13 +107,21 @@ export interface EngineConfig {
 /**
  * Settings for teams that embed the engine directly.
  * @defaultValue late binding; unbounded queue rejecting on overflow; 3 retries with backoff
- * 1 s × 2^n, 10% jitter, capped at 300 s; 100,000 settled ids remembered.
+ * 1 s × 2^n, 10% jitter, capped at 300 s, no quality floor; tasks assigned as the strategy picks;
+ * failed dependencies cancel their dependents; no failure memory, preemption, rate limit or
+ * autoscaling; 100,000 settled ids remembered.
  */
 export function defaultEngineConfig(): EngineConfig {
   return {
     binding: 'late',
     queue: { maxDepth: Number.POSITIVE_INFINITY, overflow: 'reject', dispatchScanLimit: 256 },
-    retry: { maxRetries: 3, backoff: { baseSeconds: 1, factor: 2, jitter: 0.1, maxSeconds: 300 } },
+    retry: { maxRetries: 3, backoff: { baseSeconds: 1, factor: 2, jitter: 0.1, maxSeconds: 300 }, minQuality: 0 },
+    delegation: { mode: 'assign', claim: 'strategy', offerTimeoutSeconds: Number.POSITIVE_INFINITY, maxOffers: 10 },
+    dependencies: { onFailure: 'cancel' },
+    failureMemory: { seconds: 0, maxEntries: 10_000 },
+    preemption: 'none',
+    ingress: { ratePerSecond: Number.POSITIVE_INFINITY, burst: 1 },
+    autoscale: [],
     settledMemory: 100_000,
   };
 }

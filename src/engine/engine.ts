@@ -14,10 +14,12 @@
  * The engine never reads a clock, never draws randomness except from the injected generator,
  * never awaits and does no I/O, so a simulated run and a live run execute the same code.
  */
-import { NO_RESIDENT_KEYS, hasFreeSlot, type AgentRecord, type AgentSpec, type AgentView } from './agent.js';
+import { NO_RESIDENT_KEYS, hasFreeSlot, hasTags, type AgentRecord, type AgentSpec, type AgentView } from './agent.js';
+import { PoolAutoscaler, type PoolState } from './autoscaler.js';
 import type { EngineConfig } from './config.js';
+import { FailureMemory } from './failureMemory.js';
 import { assertTransition } from './lifecycle.js';
-import type { AgentReport, Command, EngineEvent, EngineInput, Outcome, StartReport } from './messages.js';
+import type { AdminOperation, AgentReport, Command, EngineEvent, EngineInput, OfferAnswer, Outcome, StartReport } from './messages.js';
 import { EventObjects, type EventSink } from './eventSink.js';
 import { SettledMemory } from './settledMemory.js';
 import type { DecisionContext, FleetView, Strategy } from './strategy.js';
@@ -25,8 +27,10 @@ import {
   PRIORITY_LEVELS,
   isFinal,
   type AgentId,
+  type DependencyFailurePolicy,
   type FailureReason,
   type FinalTaskState,
+  type RejectionReason,
   type TaskId,
   type TaskRecord,
   type TaskSpec,
@@ -35,6 +39,7 @@ import {
 } from './task.js';
 import { TaskIndex } from './taskIndex.js';
 import { TaskQueue, type EntryCounter, type QueueOrder } from './taskQueue.js';
+import { TokenBucket } from './tokenBucket.js';
 
 /** What the engine needs besides its inputs. */
 export interface EngineOptions {
@@ -65,11 +70,22 @@ export interface TaskCounts {
   inFlight: number;
 }
 
-type TimerKind = 'ttl' | 'timeout' | 'retry';
-interface Timer {
-  readonly kind: TimerKind;
-  readonly task: TaskRecord;
-}
+type TimerKind = 'ttl' | 'timeout' | 'retry' | 'offer';
+type Timer =
+  | { readonly kind: TimerKind; readonly task: TaskRecord }
+  | { readonly kind: 'autoscale'; readonly scaler: number };
+
+/**
+ * How far an agent may take a task beyond having room for it: ALLOWED (nothing speaks against
+ * it), SUSPECT (only failure memory does: better a suspect agent than none), BARRED (it lacks a
+ * tag the task asks for, or turned the task down this round).
+ */
+type Verdict = typeof ALLOWED | typeof SUSPECT | typeof BARRED;
+const ALLOWED = 0;
+/** The outcome a strategy's `onSettle` sees for a result below the quality floor. */
+const QUALITY_FAILURE: Outcome = Object.freeze({ ok: false, reason: 'quality' });
+const SUSPECT = 1;
+const BARRED = 2;
 
 interface MutableFleet extends FleetView {
   agents: AgentRecord[];
@@ -127,6 +143,21 @@ export class Engine {
   private nextTimerId = 1;
   private lastNow = Number.NEGATIVE_INFINITY;
   private poolDirty = false;
+  /** Task types an operator paused: their queued tasks wait in `held`, routed nowhere. */
+  private readonly pausedTypes = new Set<string>();
+  private readonly held: TaskQueue;
+  /** Paused tasks free to resume once their agent has a slot, in the order they became free. */
+  private readonly resumable: TaskRecord[] = [];
+  /** Draining agents that may have run out of work during the current input. */
+  private readonly drainCandidates: AgentRecord[] = [];
+  private readonly failureMemory: FailureMemory;
+  private readonly ingress: TokenBucket;
+  private readonly scalers: PoolAutoscaler[];
+  /** Agents asked for per autoscaled pool that have not joined yet. */
+  private readonly provisioning = new Map<string, number>();
+  /** Whether each scaler's evaluation timer is pending; `sleepingScalers` counts those that are not. */
+  private readonly scalerAwake: boolean[];
+  private sleepingScalers: number;
 
   /** Use {@link createEngine}. */
   constructor(options: EngineOptions) {
@@ -137,6 +168,17 @@ export class Engine {
     this.sink = options.events ?? new EventObjects((event) => (this.events[this.eventsWritten++] = event));
     this.queueOrder = options.strategy.queueOrder ?? 'fifo';
     this.pool = new TaskQueue(this.entries, this.queueOrder);
+    this.held = new TaskQueue(this.entries, this.queueOrder);
+    const { delegation, failureMemory, ingress } = options.config;
+    if (delegation.claim === 'first-fit' && options.config.binding !== 'late') throw new Error('first-fit claiming needs late binding');
+    if (!(delegation.offerTimeoutSeconds > 0)) throw new Error(`offerTimeoutSeconds must be > 0, got ${delegation.offerTimeoutSeconds}`);
+    if (!Number.isInteger(delegation.maxOffers) || delegation.maxOffers < 1) throw new Error(`maxOffers must be an integer >= 1, got ${delegation.maxOffers}`);
+    if (!(options.config.retry.minQuality >= 0 && options.config.retry.minQuality <= 1)) throw new Error('retry.minQuality must be in [0, 1]');
+    this.failureMemory = new FailureMemory(failureMemory.seconds, failureMemory.maxEntries);
+    this.ingress = new TokenBucket(ingress.ratePerSecond, ingress.burst);
+    this.scalers = options.config.autoscale.map((config) => new PoolAutoscaler(config));
+    this.scalerAwake = this.scalers.map(() => false);
+    this.sleepingScalers = this.scalers.length;
     this.ctx = { now: 0, random: options.strategyRandom, binding: options.config.binding, fleet: this.fleet };
   }
 
@@ -218,6 +260,8 @@ export class Engine {
       case 'agentJoined': return this.agentJoined(input.now, input.agent);
       case 'agentLeft': return this.agentLeft(input.now, input.agentId);
       case 'cancel': return this.cancel(input.now, input.taskId);
+      case 'offerAnswered': return this.offerAnswered(input.now, input.taskId, input.agentId, input.offer, input.answer, input.setupTokens);
+      case 'admin': return this.admin(input.now, input.operation);
       default: {
         const unreachable: never = input;
         throw new Error(`unknown engine input ${JSON.stringify(unreachable)}`);
@@ -236,12 +280,15 @@ export class Engine {
     this.sink.submitted(now, task);
     this.strategy.onSubmitted?.(task, this.ctx);
     this.resolveWaiters(task);
+    if (this.sleepingScalers > 0) this.wakeScalers(now);
+    if (!this.ingress.tryTake(now)) return this.finish(task, 'rejected', now, 'rate-limited');
     if (this.dependsOnItself(task)) return this.finish(task, 'rejected', now, 'dependency-cycle');
     if (this.strategy.admit !== undefined && !this.strategy.admit(task, this.ctx)) {
       return this.finish(task, 'rejected', now, 'admission');
     }
     const failedDependency = this.linkDependencies(task);
-    if (failedDependency) return this.finish(task, 'cancelled', now, 'dependency-failed');
+    if (failedDependency === 'cancel') return this.finish(task, 'cancelled', now, 'dependency-failed');
+    if (failedDependency === 'cascade-fail') return this.finish(task, 'dead-lettered', now, 'dependency-failed');
     if (task.unmetDependencies > 0) {
       this.move(task, 'blocked', now);
       return;
@@ -290,13 +337,18 @@ export class Engine {
     if (outcome.agent !== undefined) this.observe(agent, outcome.agent, now);
     this.clearTimer(task);
     this.releaseSlot(task, agent);
-    this.strategy.onSettle?.(task, agent, outcome, this.ctx);
-    if (outcome.ok) {
+    if (outcome.ok && outcome.quality < this.config.retry.minQuality) {
+      // Below the quality floor the result does not count: the attempt failed.
+      this.strategy.onSettle?.(task, agent, QUALITY_FAILURE, this.ctx);
+      this.failAttempt(task, agent, 'quality', now);
+    } else if (outcome.ok) {
+      this.strategy.onSettle?.(task, agent, outcome, this.ctx);
       agent.completed++;
       const from = this.enter(task, 'completed');
       this.sink.completed(now, task, from, agent, outcome.quality);
       this.settle(task, 'completed', now);
     } else {
+      this.strategy.onSettle?.(task, agent, outcome, this.ctx);
       this.failAttempt(task, agent, outcome.reason, now);
     }
     this.refill(agent, now);
@@ -309,6 +361,11 @@ export class Engine {
     const timer = this.timers.get(timerId);
     if (timer === undefined) return;
     this.timers.delete(timerId);
+    if (timer.kind === 'autoscale') {
+      this.evaluateScaler(timer.scaler, now);
+      this.dispatch(now);
+      return;
+    }
     const task = timer.task;
     switch (timer.kind) {
       case 'ttl':
@@ -329,9 +386,14 @@ export class Engine {
         this.move(task, 'queued', now);
         this.enqueue(task, now);
         break;
+      case 'offer':
+        task.timerId = 0;
+        this.withdrawOffers(task, now, 'offer-timeout');
+        this.returnOffer(task, now);
+        break;
       default: {
-        const unreachable: never = timer.kind;
-        throw new Error(`unknown timer kind ${String(unreachable)}`);
+        const unreachable: never = timer;
+        throw new Error(`unknown timer ${JSON.stringify(unreachable)}`);
       }
     }
     this.dispatch(now);
@@ -343,9 +405,13 @@ export class Engine {
     if (this.agentIds.has(spec.id)) throw new Error(`duplicate agent id ${spec.id}`);
     if (!Number.isInteger(spec.capacity) || spec.capacity < 1) throw new Error(`agent ${spec.id}: capacity must be an integer >= 1`);
     const agent: AgentRecord = {
-      spec, index: this.fleet.agents.length, accepting: true, active: 0, queued: 0, outstandingTokens: 0,
-      contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS, observedAt: now, completed: 0,
+      spec, index: this.fleet.agents.length, accepting: true, draining: false, paused: 0, left: false, active: 0, queued: 0,
+      outstandingTokens: 0, contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS, observedAt: now, completed: 0,
     };
+    if (spec.pool !== undefined) {
+      const pending = this.provisioning.get(spec.pool) ?? 0;
+      if (pending > 0) this.provisioning.set(spec.pool, pending - 1);
+    }
     this.fleet.agents.push(agent);
     this.agentIds.set(spec.id, agent.index);
     this.agentQueues.push(new TaskQueue(this.entries, this.queueOrder));
@@ -354,6 +420,7 @@ export class Engine {
     this.strategy.onAgentJoined?.(agent, this.ctx);
     if (this.strategy.prewarm !== undefined) this.fallenIdle.push(agent);
     this.poolDirty = true;
+    if (this.sleepingScalers > 0) this.wakeScalers(now);
     this.dispatch(now);
     this.refill(agent, now); // early binding: a newcomer with nothing routed to it may steal
   }
@@ -364,20 +431,37 @@ export class Engine {
     const index = this.agentIds.get(agentId);
     if (index === undefined) throw new Error(`unknown agent ${agentId}`);
     const agent = this.fleet.agents[index]!;
-    if (!agent.accepting) return;
-    agent.accepting = false;
-    this.fleet.freeSlots -= agent.spec.capacity - agent.active;
+    if (agent.left) return;
+    if (agent.accepting) {
+      agent.accepting = false;
+      this.fleet.freeSlots -= agent.spec.capacity - agent.active;
+    }
+    agent.left = true;
+    agent.draining = false;
     this.strategy.onAgentLeft?.(agent, this.ctx);
     this.loadChanged(agent);
     // In submission order, so the failures are reported in the order a reader expects.
     for (const task of [...this.live.values()].sort((a, b) => a.seq - b.seq)) {
+      if (task.state === 'offered' && task.offeredTo?.includes(index)) {
+        this.closeOffer(task, agent, now, 'agent-lost');
+        if (task.offeredTo === undefined) this.returnOffer(task, now);
+        continue;
+      }
       if (task.agentIndex !== index) continue;
       if (task.state === 'assigned' || task.state === 'running' || task.state === 'paused') {
         this.endAttempt(task, agent, 'agent-lost');
         this.failAttempt(task, agent, 'agent-lost', now);
       }
     }
-    const own = this.agentQueues[index]!;
+    this.rerouteOwnQueue(agent);
+    this.loadChanged(agent);
+    this.sink.agentLeft(now, agent);
+    this.dispatch(now);
+  }
+
+  /** Tasks waiting in an agent's own queue (early binding) are routed again. */
+  private rerouteOwnQueue(agent: AgentRecord): void {
+    const own = this.agentQueues[agent.index]!;
     for (let task = own.shift(); task !== undefined; task = own.shift()) {
       this.uncount(task);
       agent.queued--;
@@ -385,9 +469,6 @@ export class Engine {
       task.agentIndex = -1;
       this.route(task);
     }
-    this.loadChanged(agent);
-    this.sink.agentLeft(now, agent);
-    this.dispatch(now);
   }
 
   /** Cancels a task in any non-final state; unknown or already settled ids are ignored. */
@@ -397,6 +478,389 @@ export class Engine {
     if (task === undefined) return;
     this.cancelTask(task, now, 'cancelled-by-request');
     this.dispatch(now);
+  }
+
+  /**
+   * `agentId` answered offer number `offer` of a task (`task` as for {@link Engine.started}).
+   * An answer to an offer that is no longer open is recorded, never applied: under broadcast, an
+   * acceptance that lost to an earlier one is a duplicate claim whose `setupTokens` (context the
+   * agent loaded to claim it) were spent for nothing.
+   */
+  offerAnswered(now: number, task: TaskId | TaskView, agentId: AgentId, offer: number, answer: OfferAnswer, setupTokens = 0): void {
+    this.advance(now);
+    const agent = this.agentNamed(agentId);
+    const record = this.record(task);
+    const at = record === undefined || record.state !== 'offered' || record.offers !== offer ? -1 : record.offeredTo!.indexOf(agent.index);
+    if (at < 0) {
+      if (answer.accepted && record !== undefined && this.config.delegation.mode === 'broadcast') {
+        this.sink.duplicateClaim(now, record, agent, setupTokens);
+      } else {
+        this.sink.staleResult(now, idOf(task), offer);
+      }
+      return;
+    }
+    const offered = record!;
+    offered.offeredTo!.splice(at, 1);
+    this.sink.offerAnswered(now, offered, agent, answer.accepted, answer.accepted ? undefined : answer.reason);
+    if (answer.accepted) {
+      this.clearTimer(offered);
+      // The first claim wins; every other open offer is withdrawn.
+      for (const other of offered.offeredTo!) this.withdrawFrom(offered, this.fleet.agents[other]!);
+      offered.offeredTo = undefined;
+      this.bindOffered(offered, agent, now);
+    } else {
+      this.releaseSlot(offered, agent);
+      this.rejected(offered, agent, answer.reason);
+      if (offered.offeredTo!.length === 0) {
+        this.clearTimer(offered);
+        offered.offeredTo = undefined;
+        this.returnOffer(offered, now);
+      }
+    }
+    this.dispatch(now);
+  }
+
+  /** Applies an operator's action (see {@link AdminOperation}). Unknown ids throw; settled tasks are ignored. */
+  admin(now: number, operation: AdminOperation): void {
+    this.advance(now);
+    switch (operation.op) {
+      case 'pause-type':
+        this.pauseType(operation.type);
+        break;
+      case 'resume-type':
+        this.resumeType(operation.type);
+        break;
+      case 'drain':
+        this.drain(this.agentNamed(operation.agentId), now);
+        break;
+      case 'set-priority':
+        this.setPriority(operation.taskId, operation.priority);
+        break;
+      case 'pause': {
+        const task = this.live.get(operation.taskId);
+        if (task !== undefined && task.state === 'running') this.pauseTask(task, now, false);
+        break;
+      }
+      case 'resume': {
+        const task = this.live.get(operation.taskId);
+        if (task !== undefined && task.state === 'paused' && !task.resumeReady) this.makeResumable(task);
+        break;
+      }
+      default: {
+        const unreachable: never = operation;
+        throw new Error(`unknown admin operation ${JSON.stringify(unreachable)}`);
+      }
+    }
+    this.sink.admin(now, operation);
+    this.dispatch(now);
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  private agentNamed(agentId: AgentId): AgentRecord {
+    const index = this.agentIds.get(agentId);
+    if (index === undefined) throw new Error(`unknown agent ${agentId}`);
+    return this.fleet.agents[index]!;
+  }
+
+  /** Tasks of `type` stop being routed: the queued ones move to the held queue until resumed. */
+  private pauseType(type: string): void {
+    if (this.pausedTypes.has(type)) return;
+    const moving: TaskRecord[] = [];
+    for (const task of this.live.values()) if (task.state === 'queued' && task.spec.type === type) moving.push(task);
+    moving.sort((a, b) => a.seq - b.seq);
+    for (const task of moving) {
+      this.takeFromQueue(task);
+      this.uncount(task);
+    }
+    this.pausedTypes.add(type);
+    for (const task of moving) this.route(task);
+  }
+
+  private resumeType(type: string): void {
+    if (!this.pausedTypes.delete(type)) return;
+    const waiting: TaskRecord[] = [];
+    for (let task = this.held.shift(); task !== undefined; task = this.held.shift()) waiting.push(task);
+    for (const task of waiting) {
+      this.uncount(task);
+      this.route(task);
+    }
+  }
+
+  /** A queued task's priority changes: it takes its place among tasks of the new priority. */
+  private setPriority(taskId: TaskId, priority: number): void {
+    if (!Number.isInteger(priority) || priority < 0 || priority >= PRIORITY_LEVELS) {
+      throw new Error(`set-priority of ${taskId}: priority must be an integer 0..${PRIORITY_LEVELS - 1}, got ${priority}`);
+    }
+    const task = this.live.get(taskId);
+    if (task === undefined || task.priority === priority) return;
+    if (task.state !== 'queued') {
+      task.priority = priority;
+      return;
+    }
+    const agent = task.agentIndex >= 0 && this.config.binding === 'early' ? this.fleet.agents[task.agentIndex]! : undefined;
+    const queue = this.queueOf(task);
+    queue.remove(task);
+    this.uncount(task);
+    task.priority = priority;
+    queue.push(task);
+    this.fleet.queuedTasks++;
+    this.queuedByPriority[priority]++;
+    if (agent !== undefined) this.loadChanged(agent);
+    this.poolDirty = true;
+  }
+
+  /** Draining: the agent finishes what it holds, takes nothing new, then leaves. */
+  private drain(agent: AgentRecord, now: number): void {
+    if (agent.left || agent.draining) return;
+    agent.draining = true;
+    if (agent.accepting) {
+      agent.accepting = false;
+      this.fleet.freeSlots -= agent.spec.capacity - agent.active;
+    }
+    this.loadChanged(agent);
+    this.sink.agentDraining(now, agent);
+    this.rerouteOwnQueue(agent);
+    this.drainCandidates.push(agent);
+  }
+
+  /** Draining agents with nothing left to do leave the fleet; the driver is told to retire them. */
+  private retireDrained(now: number): void {
+    const candidates = this.drainCandidates.splice(0);
+    for (const agent of candidates) {
+      if (!agent.draining || agent.active > 0 || agent.paused > 0) continue;
+      agent.draining = false;
+      agent.left = true;
+      this.strategy.onAgentLeft?.(agent, this.ctx);
+      this.loadChanged(agent);
+      this.sink.agentLeft(now, agent);
+      this.command({ kind: 'retire', agentId: agent.spec.id });
+    }
+  }
+
+  /** Running → paused: the slot is freed, the agent keeps the task's context. */
+  private pauseTask(task: TaskRecord, now: number, resumeWhenFree: boolean): void {
+    const agent = this.fleet.agents[task.agentIndex]!;
+    this.clearTimer(task);
+    this.command({ kind: 'pause', task, agent, attempt: task.attempt });
+    this.move(task, 'paused', now, agent);
+    agent.paused++;
+    this.releaseSlot(task, agent);
+    if (resumeWhenFree) this.makeResumable(task);
+  }
+
+  private makeResumable(task: TaskRecord): void {
+    task.resumeReady = true;
+    this.resumable.push(task);
+  }
+
+  /** Paused tasks whose agents have a free slot run again, before any new work binds. */
+  private resumePaused(now: number): void {
+    let kept = 0;
+    for (const task of this.resumable) {
+      if (task.state !== 'paused' || !task.resumeReady) continue; // settled or failed meanwhile
+      const agent = this.fleet.agents[task.agentIndex]!;
+      if (agent.active >= agent.spec.capacity) {
+        this.resumable[kept++] = task;
+        continue;
+      }
+      task.resumeReady = false;
+      agent.paused--;
+      agent.active++;
+      agent.outstandingTokens += task.spec.tokens;
+      if (agent.accepting) this.fleet.freeSlots--;
+      this.loadChanged(agent);
+      this.command({ kind: 'resume', task, agent, attempt: task.attempt });
+      const from = this.enter(task, 'running');
+      this.sink.started(now, task, from, agent, task.attempt, 0, null);
+      if (task.spec.timeoutSeconds !== undefined) task.timerId = this.setTimer('timeout', task, now + task.spec.timeoutSeconds);
+    }
+    this.resumable.length = kept;
+  }
+
+  /**
+   * Preemption: the most urgent pool task is critical and no agent that may take it has room.
+   * Pauses the least urgent running task (newest first among equals) on an agent that may take
+   * it; true when a slot was freed.
+   */
+  private preemptFor(task: TaskRecord, now: number): boolean {
+    if (this.config.preemption !== 'pause-lowest' || task.priority !== 0) return false;
+    let victim: TaskRecord | undefined;
+    for (const candidate of this.live.values()) {
+      if (candidate.state !== 'running' || candidate.priority === 0) continue;
+      const agent = this.fleet.agents[candidate.agentIndex]!;
+      if (!agent.accepting || this.verdict(task, agent) === BARRED) continue;
+      if (task.spec.assignee !== undefined && task.spec.assignee !== agent.spec.id) continue;
+      if (victim === undefined || candidate.priority > victim.priority ||
+          (candidate.priority === victim.priority && candidate.seq > victim.seq)) victim = candidate;
+    }
+    if (victim === undefined) return false;
+    this.pauseTask(victim, now, true);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- offers
+
+  /** Queued → offered: each agent holds a slot for the task until it answers or the offer closes. */
+  private offer(task: TaskRecord, agents: readonly AgentRecord[], now: number): void {
+    // Counted first, so the transition event carries the round's number.
+    task.offers++;
+    const from = this.enter(task, 'offered');
+    this.sink.transition(now, task, from, 'offered', agents.length === 1 ? agents[0] : undefined, undefined);
+    task.offeredTo = agents.map((agent) => agent.index);
+    for (const agent of agents) {
+      agent.active++;
+      agent.outstandingTokens += task.spec.tokens;
+      this.fleet.freeSlots--;
+      this.loadChanged(agent);
+      this.sink.offerMade(now, task, agent);
+      this.command({ kind: 'offer', task, agent, offer: task.offers });
+    }
+    const timeout = this.config.delegation.offerTimeoutSeconds;
+    if (timeout !== Number.POSITIVE_INFINITY) task.timerId = this.setTimer('offer', task, now + timeout);
+  }
+
+  /** Offered → assigned on the agent that accepted; it already holds the slot. */
+  private bindOffered(task: TaskRecord, agent: AgentRecord, now: number): void {
+    task.agentIndex = agent.index;
+    task.attempt++;
+    const from = this.enter(task, 'assigned');
+    this.sink.assigned(now, task, from, agent, true);
+    this.commandStart(task, agent);
+  }
+
+  /** Withdraws an open offer from `agent` and frees the slot it held. */
+  private withdrawFrom(task: TaskRecord, agent: AgentRecord): void {
+    this.command({ kind: 'withdraw', taskId: task.spec.id, agentId: agent.spec.id, offer: task.offers });
+    this.releaseSlot(task, agent);
+  }
+
+  /** Closes `agent`'s open offer as if it had rejected it (a timeout, or the agent is gone). */
+  private closeOffer(task: TaskRecord, agent: AgentRecord, now: number, reason: RejectionReason): void {
+    const at = task.offeredTo!.indexOf(agent.index);
+    task.offeredTo!.splice(at, 1);
+    this.sink.offerAnswered(now, task, agent, false, reason);
+    this.withdrawFrom(task, agent);
+    this.rejected(task, agent, reason);
+    if (task.offeredTo!.length === 0) {
+      this.clearTimer(task);
+      task.offeredTo = undefined;
+    }
+  }
+
+  /** Every open offer of `task` is withdrawn, counted as rejected with `reason`. */
+  private withdrawOffers(task: TaskRecord, now: number, reason: RejectionReason): void {
+    for (const index of [...task.offeredTo!]) this.closeOffer(task, this.fleet.agents[index]!, now, reason);
+  }
+
+  /**
+   * Records a rejection; a round ends (everyone may be asked again) once every candidate has said
+   * no. A task assigned by name is offered to its assignee again (until `maxOffers`).
+   */
+  private rejected(task: TaskRecord, agent: AgentRecord, reason: RejectionReason): void {
+    task.rejectionReason = reason;
+    if (task.spec.assignee !== undefined) return;
+    const by = (task.rejectedBy ??= []);
+    if (!by.includes(agent.index)) by.push(agent.index);
+  }
+
+  /**
+   * No open offer is left: the task goes back to the queue to be offered elsewhere, or fails
+   * with reason `rejected` once it has had `maxOffers` offers.
+   */
+  private returnOffer(task: TaskRecord, now: number): void {
+    if (task.offers >= this.config.delegation.maxOffers) {
+      task.rejectedBy = undefined;
+      this.move(task, 'failed', now, undefined, 'rejected');
+      this.finish(task, 'dead-lettered', now, 'rejected');
+      return;
+    }
+    if (this.everyCandidateRejected(task)) task.rejectedBy = undefined;
+    this.enqueue(task, now);
+  }
+
+  private everyCandidateRejected(task: TaskRecord): boolean {
+    const by = task.rejectedBy;
+    if (by === undefined) return false;
+    for (const agent of this.fleet.agents) {
+      if (!agent.left && !agent.draining && hasTags(agent, task.spec.tags) && !by.includes(agent.index)) return false;
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- autoscaling
+
+  /** Starts the evaluation timer of every sleeping scaler (at the first input, and after a sleep). */
+  private wakeScalers(now: number): void {
+    this.scalers.forEach((scaler, i) => {
+      if (this.scalerAwake[i]) return;
+      this.scalerAwake[i] = true;
+      this.sleepingScalers--;
+      this.armScaler(i, now + scaler.config.intervalSeconds);
+    });
+  }
+
+  private armScaler(scaler: number, at: number): void {
+    const timerId = this.nextTimerId++;
+    this.timers.set(timerId, { kind: 'autoscale', scaler });
+    this.command({ kind: 'setTimer', timerId, at });
+  }
+
+  private evaluateScaler(index: number, now: number): void {
+    const scaler = this.scalers[index]!;
+    const pool = scaler.config.pool;
+    const state = this.poolState(pool);
+    const decision = scaler.decide(now, state);
+    if (decision === 'up') {
+      this.provisioning.set(pool, (this.provisioning.get(pool) ?? 0) + 1);
+      this.command({ kind: 'provision', pool });
+      this.sink.scaled(now, pool, 'up', undefined);
+      scaler.acted(now);
+    } else if (decision === 'down') {
+      const agent = this.scaleDownCandidate(pool);
+      if (agent !== undefined) {
+        this.sink.scaled(now, pool, 'down', agent);
+        this.drain(agent, now);
+        scaler.acted(now);
+      }
+    }
+    // The scaler sleeps once nothing is left to do and its pool is at its minimum; the next
+    // submission wakes it, so a drained simulation ends.
+    const idle = this.live.size === 0 && state.accepting + state.provisioning <= scaler.config.minAgents && decision === 'hold';
+    if (idle) {
+      this.scalerAwake[index] = false;
+      this.sleepingScalers++;
+    } else {
+      this.armScaler(index, now + scaler.config.intervalSeconds);
+    }
+  }
+
+  private poolState(pool: string): PoolState {
+    let accepting = 0;
+    let draining = 0;
+    let busySlots = 0;
+    let totalSlots = 0;
+    for (const agent of this.fleet.agents) {
+      if (agent.spec.pool !== pool || agent.left) continue;
+      if (agent.draining) {
+        draining++;
+        continue;
+      }
+      accepting++;
+      busySlots += agent.active;
+      totalSlots += agent.spec.capacity;
+    }
+    return { accepting, draining, busySlots, totalSlots, provisioning: this.provisioning.get(pool) ?? 0, queuedTasks: this.fleet.queuedTasks };
+  }
+
+  /** The pool's agent with the least in hand, the newest among equals. */
+  private scaleDownCandidate(pool: string): AgentRecord | undefined {
+    let best: AgentRecord | undefined;
+    for (const agent of this.fleet.agents) {
+      if (agent.spec.pool !== pool || !agent.accepting) continue;
+      if (best === undefined || agent.active + agent.queued <= best.active + best.queued) best = agent;
+    }
+    return best;
   }
 
   // ---------------------------------------------------------------- internals
@@ -418,7 +882,8 @@ export class Engine {
   private newRecord(spec: TaskSpec, now: number): TaskRecord {
     return {
       owner: this, spec, state: 'created', seq: this.tally.submitted, submittedAt: now, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
-      failureReason: undefined, maxRetries: spec.maxRetries ?? this.config.retry.maxRetries,
+      failureReason: undefined, priority: spec.priority, offers: 0, rejectionReason: undefined, offeredTo: undefined,
+      rejectedBy: undefined, resumeReady: false, maxRetries: spec.maxRetries ?? this.config.retry.maxRetries,
       unmetDependencies: 0, dependents: undefined, queueEntry: 0, timerId: 0, liveSlot: -1,
     };
   }
@@ -444,10 +909,14 @@ export class Engine {
     return false;
   }
 
-  /** Counts unmet dependencies and registers as their dependent; true if one already failed. */
-  private linkDependencies(task: TaskRecord): boolean {
+  /**
+   * Counts unmet dependencies and registers as their dependent. When one already ended without
+   * completing, returns what its edge says to do (`cancel` or `cascade-fail`); an `ignore` edge
+   * counts as met.
+   */
+  private linkDependencies(task: TaskRecord): Exclude<DependencyFailurePolicy, 'ignore'> | undefined {
     const deps = task.spec.dependsOn;
-    if (deps === undefined) return false;
+    if (deps === undefined) return undefined;
     for (const id of deps) {
       const dep = this.live.get(id);
       if (dep !== undefined) {
@@ -457,13 +926,22 @@ export class Engine {
       }
       const final = this.settled.get(id);
       if (final === 'completed') continue;
-      if (final !== undefined) return true;
+      if (final !== undefined) {
+        const policy = this.edgePolicy(task, id);
+        if (policy === 'ignore') continue;
+        return policy;
+      }
       task.unmetDependencies++;
       const waiters = this.waitingFor.get(id);
       if (waiters === undefined) this.waitingFor.set(id, [task]);
       else waiters.push(task);
     }
-    return false;
+    return undefined;
+  }
+
+  /** The failure policy of the edge from `task` to its dependency `dependencyId`. */
+  private edgePolicy(task: TaskRecord, dependencyId: TaskId): DependencyFailurePolicy {
+    return task.spec.dependencyPolicy?.[dependencyId] ?? this.config.dependencies.onFailure;
   }
 
   /** Tasks submitted earlier that named this id before it existed now wait on it directly. */
@@ -480,7 +958,7 @@ export class Engine {
     if (this.fleet.queuedTasks < this.config.queue.maxDepth) return true;
     if (this.config.queue.overflow === 'shed-lowest') {
       const victim = this.leastUrgentQueued();
-      if (victim !== undefined && victim.spec.priority > task.spec.priority) {
+      if (victim !== undefined && victim.priority > task.priority) {
         this.unqueue(victim);
         this.finish(victim, 'rejected', now, 'shed');
         return true;
@@ -495,8 +973,8 @@ export class Engine {
     for (const queue of this.agentQueues) {
       const candidate = queue.peekLeastUrgent();
       if (candidate === undefined) continue;
-      if (worst === undefined || candidate.spec.priority > worst.spec.priority ||
-          (candidate.spec.priority === worst.spec.priority && candidate.seq > worst.seq)) worst = candidate;
+      if (worst === undefined || candidate.priority > worst.priority ||
+          (candidate.priority === worst.priority && candidate.seq > worst.seq)) worst = candidate;
     }
     return worst;
   }
@@ -511,8 +989,12 @@ export class Engine {
   /** Puts a queued task in the pool (late binding) or in the chosen agent's queue (early). */
   private route(task: TaskRecord): void {
     this.fleet.queuedTasks++;
-    this.queuedByPriority[task.spec.priority]++;
+    this.queuedByPriority[task.priority]++;
     task.agentIndex = -1;
+    if (this.pausedTypes.size > 0 && this.pausedTypes.has(task.spec.type)) {
+      this.held.push(task);
+      return;
+    }
     if (this.config.binding === 'late') {
       this.pool.push(task);
       this.poolDirty = true;
@@ -540,7 +1022,61 @@ export class Engine {
     if (picked === undefined) return undefined;
     const agent = this.fleet.agents[picked.index];
     if (agent !== picked || !agent.accepting) throw new Error(`strategy ${this.strategy.name} picked agent ${picked.spec.id}, which is not accepting`);
-    return agent;
+    return this.constrained(task) ? this.honourConstraints(task, agent) : agent;
+  }
+
+  /**
+   * True when something besides room may bar an agent from `task`: tags, rejected offers, or
+   * failure memory of an earlier attempt. Plain tasks skip every check below.
+   */
+  private constrained(task: TaskRecord): boolean {
+    return (task.spec.tags !== undefined && task.spec.tags.length > 0) || task.rejectedBy !== undefined ||
+      (task.attempt > 0 && this.failureMemory.size > 0);
+  }
+
+  private verdict(task: TaskRecord, agent: AgentView): Verdict {
+    if (!hasTags(agent, task.spec.tags)) return BARRED;
+    if (task.rejectedBy !== undefined && task.rejectedBy.includes(agent.index)) return BARRED;
+    if (task.attempt > 0 && this.failureMemory.avoids(agent.index, task.spec.type, this.ctx.now)) return SUSPECT;
+    return ALLOWED;
+  }
+
+  /**
+   * The strategy's pick if nothing bars it; otherwise the agent a constraint-aware fallback
+   * finds ({@link Engine.fallbackAgent}), or the pick itself when only failure memory spoke
+   * against it and no other agent may take the task.
+   */
+  private honourConstraints(task: TaskRecord, picked: AgentRecord): AgentRecord | undefined {
+    const verdict = this.verdict(task, picked);
+    if (verdict === ALLOWED) return picked;
+    const fallback = this.fallbackAgent(task, false);
+    if (fallback !== undefined) return fallback;
+    return verdict === SUSPECT ? picked : undefined;
+  }
+
+  /**
+   * Among agents eligible now (free slot under late binding, accepting under early) that nothing
+   * bars from `task`: the first by index when `firstFit`, otherwise the one with the fewest tasks
+   * in hand per slot (lowest index among equals). Agents only failure memory speaks against come
+   * last. Undefined when none is eligible.
+   */
+  private fallbackAgent(task: TaskRecord, firstFit: boolean): AgentRecord | undefined {
+    let best: AgentRecord | undefined;
+    let bestVerdict: Verdict = BARRED;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    const late = this.config.binding === 'late';
+    for (const agent of this.fleet.agents) {
+      if (late ? !hasFreeSlot(agent) : !agent.accepting) continue;
+      const verdict = this.verdict(task, agent);
+      if (verdict === BARRED || verdict > bestVerdict) continue;
+      const load = firstFit ? 0 : (agent.active + agent.queued) / agent.spec.capacity;
+      if (verdict < bestVerdict || load < bestLoad) {
+        best = agent;
+        bestVerdict = verdict;
+        bestLoad = load;
+      }
+    }
+    return best;
   }
 
   /** The task's named assignee; null when it has none, undefined when it names no known agent. */
@@ -559,7 +1095,7 @@ export class Engine {
       agent.queued--;
       agent.outstandingTokens -= task.spec.tokens;
       this.dequeued(task);
-      const respected = this.queuedMoreUrgentThan(task.spec.priority) === 0;
+      const respected = this.queuedMoreUrgentThan(task.priority) === 0;
       this.assign(task, agent, now, respected);
     }
     if (own.size === 0) this.steal(agent, now);
@@ -596,7 +1132,7 @@ export class Engine {
       this.loadChanged(victim);
       this.dequeued(task);
       this.strategy.onAssign?.(task, thief, this.ctx);
-      const respected = this.queuedMoreUrgentThan(task.spec.priority) === 0;
+      const respected = this.queuedMoreUrgentThan(task.priority) === 0;
       this.assign(task, thief, now, respected);
     }
   }
@@ -604,7 +1140,9 @@ export class Engine {
 
   /** Ends an input: binds what can be bound, then offers idle agents to a pre-warming strategy. */
   private dispatch(now: number): void {
+    if (this.resumable.length > 0) this.resumePaused(now);
     if (this.poolDirty) this.bindPool(now);
+    if (this.drainCandidates.length > 0) this.retireDrained(now);
     if (this.fallenIdle.length > 0) this.prewarmIdle(now);
   }
 
@@ -629,12 +1167,25 @@ export class Engine {
     this.poolDirty = false;
     if (this.config.binding === 'early') return this.routePooled();
     const place = this.place;
-    while (this.fleet.freeSlots > 0 && this.pool.size > 0) {
-      // Fast path: the head of the pool can usually be placed; scan only when it cannot.
+    const mode = this.config.delegation.mode;
+    let justPreempted = false;
+    while (this.pool.size > 0) {
       const head = this.pool.peek()!;
+      if (this.fleet.freeSlots === 0) {
+        // Every slot is taken: only preemption for a critical head can make room.
+        if (justPreempted || !this.preemptFor(head, now)) break;
+        justPreempted = true;
+        continue;
+      }
+      // Fast path: the head of the pool can usually be placed; scan only when it cannot.
       let task: TaskRecord | undefined = head;
       if (!place(head)) task = this.pool.find(this.config.queue.dispatchScanLimit, (t) => t !== head && place(t));
-      if (task === undefined) break;
+      if (task === undefined) {
+        if (justPreempted || !this.preemptFor(head, now)) break;
+        justPreempted = true;
+        continue;
+      }
+      justPreempted = false;
       const picked = this.picked!;
       const agent = this.fleet.agents[picked.index]!;
       if (agent !== picked || !hasFreeSlot(agent)) {
@@ -645,8 +1196,19 @@ export class Engine {
       // Tasks passed over in the scan could not be placed on any free agent, so none of them
       // was eligible for this one: the pool's order respects priority.
       this.strategy.onAssign?.(task, agent, this.ctx);
-      this.assign(task, agent, now, true);
+      if (mode === 'assign') this.assign(task, agent, now, true);
+      else this.offer(task, mode === 'broadcast' ? this.broadcastAgents(task, agent) : [agent], now);
     }
+  }
+
+  /** Broadcast: every agent with a free slot that nothing bars from `task`, `picked` among them, by index. */
+  private broadcastAgents(task: TaskRecord, picked: AgentRecord): AgentRecord[] {
+    if (task.spec.assignee !== undefined) return [picked];
+    const agents: AgentRecord[] = [];
+    for (const agent of this.fleet.agents) {
+      if (agent === picked || (hasFreeSlot(agent) && this.verdict(task, agent) === ALLOWED)) agents.push(agent);
+    }
+    return agents;
   }
 
   /** The agent `place` last picked. */
@@ -659,8 +1221,12 @@ export class Engine {
 
   private pickFor(task: TaskRecord): AgentView | undefined {
     const assignee = this.assigneeOf(task);
-    if (assignee === null) return this.strategy.pickAgent(task, this.ctx);
-    return assignee !== undefined && hasFreeSlot(assignee) ? assignee : undefined;
+    if (assignee !== null) return assignee !== undefined && hasFreeSlot(assignee) && this.verdict(task, assignee) !== BARRED ? assignee : undefined;
+    if (this.config.delegation.claim === 'first-fit') return this.fallbackAgent(task, true);
+    const picked = this.strategy.pickAgent(task, this.ctx);
+    if (picked === undefined || !this.constrained(task)) return picked;
+    const agent = this.fleet.agents[picked.index];
+    return agent === picked ? this.honourConstraints(task, agent) : picked; // a foreign view fails the check in bindPool
   }
 
   /** Early binding: tasks that waited in the pool for lack of agents are routed again. */
@@ -683,23 +1249,33 @@ export class Engine {
   /** Takes a task out of the queue counts (it may be routed again at once). */
   private uncount(task: TaskRecord): void {
     this.fleet.queuedTasks--;
-    this.queuedByPriority[task.spec.priority]--;
+    this.queuedByPriority[task.priority]--;
   }
 
   /** Takes a queued task out of whichever queue holds it. */
   private unqueue(task: TaskRecord): void {
     if (task.queueEntry === 0) return;
-    if (task.agentIndex >= 0 && this.config.binding === 'early') {
-      const agent = this.fleet.agents[task.agentIndex]!;
-      this.agentQueues[task.agentIndex]!.remove(task);
-      agent.queued--;
-      agent.outstandingTokens -= task.spec.tokens;
-      task.agentIndex = -1;
-      this.loadChanged(agent);
-    } else {
-      this.pool.remove(task);
-    }
+    this.takeFromQueue(task);
     this.dequeued(task);
+  }
+
+  /** The queue holding a queued task: the held queue (paused type), its agent's own, or the pool. */
+  private queueOf(task: TaskRecord): TaskQueue {
+    if (this.pausedTypes.size > 0 && this.pausedTypes.has(task.spec.type)) return this.held;
+    if (task.agentIndex >= 0 && this.config.binding === 'early') return this.agentQueues[task.agentIndex]!;
+    return this.pool;
+  }
+
+  /** Removes a queued task from its queue (counts untouched; an agent's queue load is released). */
+  private takeFromQueue(task: TaskRecord): void {
+    const queue = this.queueOf(task);
+    queue.remove(task);
+    if (queue === this.pool || queue === this.held) return;
+    const agent = this.fleet.agents[task.agentIndex]!;
+    agent.queued--;
+    agent.outstandingTokens -= task.spec.tokens;
+    task.agentIndex = -1;
+    this.loadChanged(agent);
   }
 
   private queuedMoreUrgentThan(priority: number): number {
@@ -727,6 +1303,8 @@ export class Engine {
       this.fleet.freeSlots++;
       this.poolDirty = true;
       if (agent.active === 0 && this.strategy.prewarm !== undefined) this.fallenIdle.push(agent);
+    } else if (agent.draining && agent.active === 0) {
+      this.drainCandidates.push(agent);
     }
     this.loadChanged(agent);
   }
@@ -739,12 +1317,20 @@ export class Engine {
   private endAttempt(task: TaskRecord, agent: AgentRecord, reason: FailureReason): void {
     this.command({ kind: 'abort', taskId: task.spec.id, agentId: agent.spec.id, attempt: task.attempt, reason });
     this.clearTimer(task);
-    this.releaseSlot(task, agent);
+    if (task.state === 'paused') {
+      // A paused task holds no slot, only the agent's attention while it drains.
+      task.resumeReady = false;
+      agent.paused--;
+      if (agent.draining) this.drainCandidates.push(agent);
+    } else {
+      this.releaseSlot(task, agent);
+    }
     this.strategy.onSettle?.(task, agent, { ok: false, reason }, this.ctx);
   }
 
   private failAttempt(task: TaskRecord, agent: AgentRecord, reason: FailureReason, now: number): void {
     task.failureReason = reason;
+    if (reason === 'agent-error' || reason === 'timeout' || reason === 'quality') this.failureMemory.recordFailure(agent.index, task.spec.type, now);
     this.move(task, 'failed', now, agent, reason);
     if (task.attempt > task.maxRetries) {
       this.finish(task, 'dead-lettered', now, reason);
@@ -777,6 +1363,11 @@ export class Engine {
       case 'retrying':
         this.clearTimer(task);
         break;
+      case 'offered':
+        this.clearTimer(task);
+        for (const index of task.offeredTo!) this.withdrawFrom(task, this.fleet.agents[index]!);
+        task.offeredTo = undefined;
+        break;
       default:
         break;
     }
@@ -801,8 +1392,16 @@ export class Engine {
     for (const dependent of dependents) {
       if (isFinal(dependent.state)) continue;
       if (state !== 'completed') {
-        this.cancelTask(dependent, now, 'dependency-failed');
-        continue;
+        const policy = this.edgePolicy(dependent, task.spec.id);
+        if (policy === 'cancel') {
+          this.cancelTask(dependent, now, 'dependency-failed');
+          continue;
+        }
+        if (policy === 'cascade-fail') {
+          // Dependents of a live dependency are still blocked (or being submitted).
+          this.finish(dependent, 'dead-lettered', now, 'dependency-failed');
+          continue;
+        }
       }
       dependent.unmetDependencies--;
       if (dependent.unmetDependencies === 0 && dependent.state === 'blocked') this.enqueue(dependent, now);

@@ -27,6 +27,18 @@ export function eventRecord(event: EngineEvent): EventRecord {
       return { time: event.time, kind: event.kind, agent: event.agent.spec.id, contextKey: event.contextKey, contextTokens: event.contextTokens };
     case 'staleResult':
       return { time: event.time, kind: event.kind, task: event.taskId, attempt: event.attempt };
+    case 'offerMade':
+      return { time: event.time, kind: event.kind, task: event.task.spec.id, agent: event.agent.spec.id, offer: event.task.offers };
+    case 'offerAnswered':
+      return { time: event.time, kind: event.kind, task: event.task.spec.id, agent: event.agent.spec.id, accepted: event.accepted, reason: event.reason };
+    case 'duplicateClaim':
+      return { time: event.time, kind: event.kind, task: event.task.spec.id, agent: event.agent.spec.id, setupTokens: event.setupTokens };
+    case 'agentDraining':
+      return { time: event.time, kind: event.kind, agent: event.agent.spec.id };
+    case 'scaled':
+      return { time: event.time, kind: event.kind, pool: event.pool, direction: event.direction, agent: event.agent?.spec.id };
+    case 'admin':
+      return { time: event.time, kind: event.kind, ...event.operation };
     default: {
       const unreachable: never = event;
       throw new Error(`unknown event ${JSON.stringify(unreachable)}`);

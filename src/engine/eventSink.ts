@@ -11,8 +11,8 @@
  * A sink is called in the middle of an input: it must not call back into the engine.
  */
 import type { AgentView } from './agent.js';
-import type { EngineEvent } from './messages.js';
-import type { FailureReason, TaskId, TaskState, TaskView } from './task.js';
+import type { AdminOperation, EngineEvent } from './messages.js';
+import type { FailureReason, RejectionReason, TaskId, TaskState, TaskView } from './task.js';
 
 /**
  * Receives every engine event, in order. `task` is the engine's live record: read it during
@@ -41,6 +41,18 @@ export interface EventSink {
   prewarm(time: number, agent: AgentView, contextKey: string, contextTokens: number): void;
   /** A result came for an attempt that is no longer live: recorded, never applied. */
   staleResult(time: number, taskId: TaskId, attempt: number): void;
+  /** `task` was offered to `agent` (a broadcast reports one call per agent). */
+  offerMade(time: number, task: TaskView, agent: AgentView): void;
+  /** `agent` answered an open offer of `task` (or it timed out: `offer-timeout`). */
+  offerAnswered(time: number, task: TaskView, agent: AgentView, accepted: boolean, reason: RejectionReason | undefined): void;
+  /** A broadcast claim by `agent` came after another agent's had won; its setup was wasted. */
+  duplicateClaim(time: number, task: TaskView, agent: AgentView, setupTokens: number): void;
+  /** An agent began draining: it finishes its work, takes no new work, then leaves. */
+  agentDraining(time: number, agent: AgentView): void;
+  /** An autoscaler acted on `pool`: `up` asked for an agent, `down` began draining `agent`. */
+  scaled(time: number, pool: string, direction: 'up' | 'down', agent: AgentView | undefined): void;
+  /** An operator's action was applied. */
+  admin(time: number, operation: AdminOperation): void;
 }
 
 /** A sink that builds an {@link EngineEvent} object per call and hands it to `deliver`. */
@@ -91,6 +103,36 @@ export class EventObjects implements EventSink {
   /** {@inheritDoc EventSink.staleResult} */
   staleResult(time: number, taskId: TaskId, attempt: number): void {
     this.deliver({ kind: 'staleResult', time, taskId, attempt });
+  }
+
+  /** {@inheritDoc EventSink.offerMade} */
+  offerMade(time: number, task: TaskView, agent: AgentView): void {
+    this.deliver({ kind: 'offerMade', time, task, agent });
+  }
+
+  /** {@inheritDoc EventSink.offerAnswered} */
+  offerAnswered(time: number, task: TaskView, agent: AgentView, accepted: boolean, reason: RejectionReason | undefined): void {
+    this.deliver(reason === undefined ? { kind: 'offerAnswered', time, task, agent, accepted } : { kind: 'offerAnswered', time, task, agent, accepted, reason });
+  }
+
+  /** {@inheritDoc EventSink.duplicateClaim} */
+  duplicateClaim(time: number, task: TaskView, agent: AgentView, setupTokens: number): void {
+    this.deliver({ kind: 'duplicateClaim', time, task, agent, setupTokens });
+  }
+
+  /** {@inheritDoc EventSink.agentDraining} */
+  agentDraining(time: number, agent: AgentView): void {
+    this.deliver({ kind: 'agentDraining', time, agent });
+  }
+
+  /** {@inheritDoc EventSink.scaled} */
+  scaled(time: number, pool: string, direction: 'up' | 'down', agent: AgentView | undefined): void {
+    this.deliver(agent === undefined ? { kind: 'scaled', time, pool, direction } : { kind: 'scaled', time, pool, direction, agent });
+  }
+
+  /** {@inheritDoc EventSink.admin} */
+  admin(time: number, operation: AdminOperation): void {
+    this.deliver({ kind: 'admin', time, operation });
   }
 }
 
@@ -143,6 +185,36 @@ export class TeeSink implements EventSink {
   staleResult(time: number, taskId: TaskId, attempt: number): void {
     for (const sink of this.sinks) sink.staleResult(time, taskId, attempt);
   }
+
+  /** {@inheritDoc EventSink.offerMade} */
+  offerMade(time: number, task: TaskView, agent: AgentView): void {
+    for (const sink of this.sinks) sink.offerMade(time, task, agent);
+  }
+
+  /** {@inheritDoc EventSink.offerAnswered} */
+  offerAnswered(time: number, task: TaskView, agent: AgentView, accepted: boolean, reason: RejectionReason | undefined): void {
+    for (const sink of this.sinks) sink.offerAnswered(time, task, agent, accepted, reason);
+  }
+
+  /** {@inheritDoc EventSink.duplicateClaim} */
+  duplicateClaim(time: number, task: TaskView, agent: AgentView, setupTokens: number): void {
+    for (const sink of this.sinks) sink.duplicateClaim(time, task, agent, setupTokens);
+  }
+
+  /** {@inheritDoc EventSink.agentDraining} */
+  agentDraining(time: number, agent: AgentView): void {
+    for (const sink of this.sinks) sink.agentDraining(time, agent);
+  }
+
+  /** {@inheritDoc EventSink.scaled} */
+  scaled(time: number, pool: string, direction: 'up' | 'down', agent: AgentView | undefined): void {
+    for (const sink of this.sinks) sink.scaled(time, pool, direction, agent);
+  }
+
+  /** {@inheritDoc EventSink.admin} */
+  admin(time: number, operation: AdminOperation): void {
+    for (const sink of this.sinks) sink.admin(time, operation);
+  }
 }
 
 /**
@@ -174,6 +246,18 @@ export function replayEvent(event: EngineEvent, sink: EventSink): void {
       return sink.prewarm(event.time, event.agent, event.contextKey, event.contextTokens);
     case 'staleResult':
       return sink.staleResult(event.time, event.taskId, event.attempt);
+    case 'offerMade':
+      return sink.offerMade(event.time, event.task, event.agent);
+    case 'offerAnswered':
+      return sink.offerAnswered(event.time, event.task, event.agent, event.accepted, event.reason);
+    case 'duplicateClaim':
+      return sink.duplicateClaim(event.time, event.task, event.agent, event.setupTokens);
+    case 'agentDraining':
+      return sink.agentDraining(event.time, event.agent);
+    case 'scaled':
+      return sink.scaled(event.time, event.pool, event.direction, event.agent);
+    case 'admin':
+      return sink.admin(event.time, event.operation);
     default: {
       const unreachable: never = event;
       throw new Error(`unknown event ${JSON.stringify(unreachable)}`);

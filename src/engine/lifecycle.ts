@@ -9,11 +9,12 @@ const NON_FINAL_TO_CANCELLED: readonly TaskState[] = ['cancelled'];
 
 /** Allowed next states for each state. Final states allow nothing. */
 export const TRANSITIONS: Readonly<Record<TaskState, readonly TaskState[]>> = Object.freeze({
-  created: ['blocked', 'queued', 'rejected', ...NON_FINAL_TO_CANCELLED],
-  blocked: ['queued', ...NON_FINAL_TO_CANCELLED],
+  // A dependency that failed under a cascade-fail edge dead-letters its dependents.
+  created: ['blocked', 'queued', 'rejected', 'dead-lettered', ...NON_FINAL_TO_CANCELLED],
+  blocked: ['queued', 'dead-lettered', ...NON_FINAL_TO_CANCELLED],
   queued: ['offered', 'assigned', 'expired', 'rejected', ...NON_FINAL_TO_CANCELLED],
-  // A rejected offer returns the task to the pool.
-  offered: ['assigned', 'queued', ...NON_FINAL_TO_CANCELLED],
+  // A rejected offer returns the task to the pool; the last allowed rejection fails it.
+  offered: ['assigned', 'queued', 'failed', ...NON_FINAL_TO_CANCELLED],
   // An assignment whose agent leaves before starting fails like a lost attempt.
   assigned: ['running', 'failed', ...NON_FINAL_TO_CANCELLED],
   running: ['completed', 'paused', 'failed', ...NON_FINAL_TO_CANCELLED],

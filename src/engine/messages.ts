@@ -5,7 +5,7 @@
  * - events: every state change, the audit log that metrics fold over.
  */
 import type { AgentSpec, AgentView } from './agent.js';
-import type { AgentId, FailureReason, TaskId, TaskSpec, TaskState, TaskView } from './task.js';
+import type { AgentId, FailureReason, RejectionReason, TaskId, TaskSpec, TaskState, TaskView } from './task.js';
 
 /** What a driver observed of an agent's context, reported with a start or a finish. */
 export interface AgentReport {
@@ -30,6 +30,26 @@ export type Outcome =
   | { readonly ok: true; readonly quality: number; readonly agent?: AgentReport }
   | { readonly ok: false; readonly reason: FailureReason; readonly agent?: AgentReport };
 
+/** An agent's answer to an offer. */
+export type OfferAnswer =
+  | { readonly accepted: true }
+  | {
+      readonly accepted: false;
+      readonly reason: Exclude<RejectionReason, 'offer-timeout' | 'agent-lost'>;
+    };
+
+/**
+ * An operator's action on a running fleet (scenario `operations`, or a live admin call).
+ * `add` and `remove` are {@link Engine.agentJoined} and {@link Engine.agentLeft}.
+ */
+export type AdminOperation =
+  | { readonly op: 'pause-type'; readonly type: string }
+  | { readonly op: 'resume-type'; readonly type: string }
+  | { readonly op: 'drain'; readonly agentId: AgentId }
+  | { readonly op: 'set-priority'; readonly taskId: TaskId; readonly priority: number }
+  | { readonly op: 'pause'; readonly taskId: TaskId }
+  | { readonly op: 'resume'; readonly taskId: TaskId };
+
 /** Every input the engine accepts; {@link Engine.handle} dispatches on `kind`. */
 export type EngineInput =
   | { readonly kind: 'submit'; readonly now: number; readonly task: TaskSpec }
@@ -38,7 +58,9 @@ export type EngineInput =
   | { readonly kind: 'timer'; readonly now: number; readonly timerId: number }
   | { readonly kind: 'agentJoined'; readonly now: number; readonly agent: AgentSpec }
   | { readonly kind: 'agentLeft'; readonly now: number; readonly agentId: AgentId }
-  | { readonly kind: 'cancel'; readonly now: number; readonly taskId: TaskId };
+  | { readonly kind: 'cancel'; readonly now: number; readonly taskId: TaskId }
+  | { readonly kind: 'offerAnswered'; readonly now: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly offer: number; readonly answer: OfferAnswer; readonly setupTokens: number }
+  | { readonly kind: 'admin'; readonly now: number; readonly operation: AdminOperation };
 
 /** What the engine asks its driver to do. */
 export type Command =
@@ -52,7 +74,19 @@ export type Command =
   | { readonly kind: 'setTimer'; readonly timerId: number; readonly at: number }
   /** Load a context on an idle agent ahead of need (a strategy's pre-warming). */
   | { readonly kind: 'prewarm'; readonly agent: AgentView; readonly contextKey: string; readonly contextTokens: number }
-  | { readonly kind: 'cancelTimer'; readonly timerId: number };
+  | { readonly kind: 'cancelTimer'; readonly timerId: number }
+  /** Offer `task` to `agent`; answer with `offerAnswered` quoting `offer`. */
+  | { readonly kind: 'offer'; readonly task: TaskView; readonly agent: AgentView; readonly offer: number }
+  /** The offer is no longer open (another agent claimed it, or it timed out): stop preparing for it. */
+  | { readonly kind: 'withdraw'; readonly taskId: TaskId; readonly agentId: AgentId; readonly offer: number }
+  /** Suspend the running attempt; the agent keeps its context. The slot is free from now. */
+  | { readonly kind: 'pause'; readonly task: TaskView; readonly agent: AgentView; readonly attempt: number }
+  /** Continue the paused attempt where it stopped; it holds a slot again from now. */
+  | { readonly kind: 'resume'; readonly task: TaskView; readonly agent: AgentView; readonly attempt: number }
+  /** Start a new agent for an autoscaled pool; it joins (`agentJoined`) once it is ready. */
+  | { readonly kind: 'provision'; readonly pool: string }
+  /** The agent has left the fleet (drained or removed): the driver may shut it down. */
+  | { readonly kind: 'retire'; readonly agentId: AgentId };
 
 /**
  * A task changed state. The detail fields are set for the transitions they describe:
@@ -85,6 +119,15 @@ export type EngineEvent =
   | { readonly kind: 'agentLeft'; readonly time: number; readonly agent: AgentView }
   /** The engine asked for a context to be loaded on an idle agent (its tokens are setup). */
   | { readonly kind: 'prewarm'; readonly time: number; readonly agent: AgentView; readonly contextKey: string; readonly contextTokens: number }
+  | { readonly kind: 'offerMade'; readonly time: number; readonly task: TaskView; readonly agent: AgentView }
+  | { readonly kind: 'offerAnswered'; readonly time: number; readonly task: TaskView; readonly agent: AgentView; readonly accepted: boolean; readonly reason?: RejectionReason }
+  /** A broadcast claim that lost to an earlier one: its setup was spent for nothing. */
+  | { readonly kind: 'duplicateClaim'; readonly time: number; readonly task: TaskView; readonly agent: AgentView; readonly setupTokens: number }
+  | { readonly kind: 'agentDraining'; readonly time: number; readonly agent: AgentView }
+  /** An autoscaler acted: `up` asked for a new agent of `pool`, `down` began draining `agent`. */
+  | { readonly kind: 'scaled'; readonly time: number; readonly pool: string; readonly direction: 'up' | 'down'; readonly agent?: AgentView }
+  /** An operator's action was applied. */
+  | { readonly kind: 'admin'; readonly time: number; readonly operation: AdminOperation }
   | {
       // A result for an attempt that is no longer running (it timed out or was cancelled):
       // recorded, never applied.

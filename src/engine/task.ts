@@ -36,8 +36,15 @@ export interface TaskSpec {
   readonly deadline?: number;
   /** Tasks that must complete before this one may be queued. */
   readonly dependsOn?: readonly TaskId[];
+  /**
+   * What a dependency that ends without completing does to this task, per edge (by the
+   * dependency's id); edges not listed follow the engine's `dependencies.onFailure`.
+   */
+  readonly dependencyPolicy?: Readonly<Record<TaskId, DependencyFailurePolicy>>;
   /** The task this one was split from, if any. */
   readonly parentId?: TaskId;
+  /** The workflow (request) this task belongs to, for end-to-end workflow metrics. */
+  readonly workflowId?: string;
   /** Direct assignment: the agent that must run it. */
   readonly assignee?: AgentId;
   /** Free-form labels (pools, capabilities). */
@@ -49,6 +56,13 @@ export interface TaskSpec {
   /** Longest the task may wait queued and unassigned before it expires. */
   readonly ttlSeconds?: number;
 }
+
+/**
+ * What happens to a dependent when one of its dependencies ends without completing:
+ * `cascade-fail` dead-letters it (and so on down the graph, edge by edge), `cancel` cancels it,
+ * `ignore` treats the edge as met.
+ */
+export type DependencyFailurePolicy = 'cascade-fail' | 'cancel' | 'ignore';
 
 /**
  * Every state of the task lifecycle (DESIGN.md section 2). Final states: completed,
@@ -79,6 +93,8 @@ export type FailureReason =
   | 'timeout'
   | 'agent-lost'
   | 'quality'
+  | 'rejected'
+  | 'rate-limited'
   | 'ttl'
   | 'backpressure'
   | 'shed'
@@ -86,6 +102,12 @@ export type FailureReason =
   | 'dependency-cycle'
   | 'dependency-failed'
   | 'cancelled-by-request';
+
+/**
+ * Why an agent turned an offer down, as its driver reports it; `offer-timeout` when it did
+ * not answer in time and the engine withdrew the offer, `agent-lost` when it left first.
+ */
+export type RejectionReason = 'lacks-skill' | 'overloaded' | 'context-full' | 'declined' | 'offer-timeout' | 'agent-lost';
 
 /**
  * What strategies and drivers may read about a live task. It is the engine's own record,
@@ -108,6 +130,12 @@ export interface TaskView {
   readonly startedAt: number;
   /** Why the task last failed, if it did. */
   readonly failureReason: FailureReason | undefined;
+  /** Current priority: the submitted one until an operator sets another. */
+  readonly priority: number;
+  /** Offers made so far (offer and broadcast delegation; a broadcast counts once). */
+  readonly offers: number;
+  /** Why the last offer was turned down, if one was. */
+  readonly rejectionReason: RejectionReason | undefined;
 }
 
 /** The engine's mutable record of one task. Internal to `src/engine`. */
@@ -119,6 +147,15 @@ export interface TaskRecord extends TaskView {
   agentIndex: number;
   startedAt: number;
   failureReason: FailureReason | undefined;
+  priority: number;
+  offers: number;
+  rejectionReason: RejectionReason | undefined;
+  /** Agents holding an open offer of this task (indices), while it is `offered`. */
+  offeredTo: number[] | undefined;
+  /** Agents that turned it down in the current round of offers; they are not offered it again. */
+  rejectedBy: number[] | undefined;
+  /** Paused and free to resume as soon as its agent has a free slot. */
+  resumeReady: boolean;
   /** Retries allowed after the first attempt, resolved at submission. */
   readonly maxRetries: number;
   /** Unfinished dependencies. */

@@ -148,7 +148,7 @@ export class TaskQueue {
     if (task.queueEntry !== 0) throw new Error(`task ${task.spec.id} is already queued`);
     const entry = ++this.counter.next;
     task.queueEntry = entry;
-    const ring = this.rings[task.spec.priority]!;
+    const ring = this.rings[task.priority]!;
     if (this.order === 'fifo') ring.pushBack(task, entry);
     else ring.insertByDeadline(task, entry);
     this.live++;
@@ -188,7 +188,7 @@ export class TaskQueue {
   /** Removes `task` wherever it stands. */
   remove(task: TaskRecord): void {
     if (task.queueEntry === 0) throw new Error(`task ${task.spec.id} is not queued`);
-    const ring = this.rings[task.spec.priority]!;
+    const ring = this.rings[task.priority]!;
     // Cheap exact removal at either end; otherwise lazily, by invalidating the entry.
     if (ring.front() === task) ring.dropFront();
     else if (ring.back() === task) ring.dropBack();

@@ -12,9 +12,11 @@
 import type { AgentView } from '../engine/agent.js';
 import { replayEvent, type EventSink } from '../engine/eventSink.js';
 import type { EngineEvent } from '../engine/messages.js';
-import type { FailureReason, FinalTaskState, TaskState, TaskView } from '../engine/task.js';
+import type { AdminOperation } from '../engine/messages.js';
+import type { FailureReason, FinalTaskState, RejectionReason, TaskState, TaskView } from '../engine/task.js';
 import { Float64Buffer } from './float64Buffer.js';
 import { gini, jain } from './inequality.js';
+import { OperationsFold } from './operations.js';
 import { latencyMetrics, qualityMetrics, ratio, waitMetrics } from './sampleStats.js';
 import type { AgentMetrics, RunMetrics, TaskCountMetrics } from './types.js';
 
@@ -83,6 +85,9 @@ export class MetricsCollector implements EventSink {
   private readonly agentBusySlots: number[] = [];
   private readonly agentBusySince: number[] = [];
   private readonly agentBusySeconds: number[] = [];
+  private readonly operations = new OperationsFold();
+  /** Agents draining now (their capacity already left the integral). */
+  private readonly drainingAgents = new Set<number>();
 
   /** @param options - the warm-up; both fields are required (0 for none). */
   constructor(options: CollectorOptions) {
@@ -108,6 +113,7 @@ export class MetricsCollector implements EventSink {
     // max(warm-up time, first measured submission), is this submission.
     if (Number.isNaN(this.windowStart)) this.openWindow(time);
     this.submittedCount++;
+    this.operations.submitted(time, task);
     const deadline = task.spec.deadline;
     if (deadline !== undefined) this.submittedDeadlines.push(deadline);
   }
@@ -123,8 +129,10 @@ export class MetricsCollector implements EventSink {
   }
 
   /** {@inheritDoc EventSink.started} */
-  started(time: number, task: TaskView, from: TaskState, _agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null): void {
+  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null): void {
     this.advance(time);
+    // A resumed task takes its slot back (pausing gave it up).
+    if (from === 'paused') this.occupy(agent.index, time, 1);
     // A resumption (from `paused`) is not a new attempt: it loads nothing and waits for nothing.
     if (from !== 'assigned' || !this.isMeasured(task)) return;
     if (attempt === 1) this.waits.push(time - task.submittedAt);
@@ -148,6 +156,7 @@ export class MetricsCollector implements EventSink {
     this.agentCompleted[index]++;
     this.agentTokens[index] += task.spec.tokens;
     this.settleDeadline(task, true, time);
+    this.operations.settled(time, task, true);
   }
 
   /**
@@ -167,16 +176,23 @@ export class MetricsCollector implements EventSink {
         return;
       case 'created':
       case 'blocked':
+        return;
       case 'paused':
-        return;
-      case 'offered':
-        this.queueDepth--;
-        return;
-      case 'failed':
         this.occupy(slotHolder(task, to, agent), time, -1);
         return;
+      case 'offered':
+        // The slots the offer holds are not busy: nobody works on the task until it is assigned.
+        this.queueDepth--;
+        if (this.isMeasured(task)) this.operations.offerRound(task);
+        return;
+      case 'failed':
+        if (holdsSlot(from)) this.occupy(slotHolder(task, to, agent), time, -1);
+        return;
       case 'retrying':
-        if (this.isMeasured(task)) this.retries++;
+        if (this.isMeasured(task)) {
+          this.retries++;
+          this.operations.retrying(task);
+        }
         return;
       case 'dead-lettered':
       case 'expired':
@@ -212,13 +228,58 @@ export class MetricsCollector implements EventSink {
     this.agentBusySlots.push(0);
     this.agentBusySince.push(time);
     this.agentBusySeconds.push(0);
+    this.operations.agentJoined(time, agent);
   }
 
   /** {@inheritDoc EventSink.agentLeft} */
   agentLeft(time: number, agent: AgentView): void {
     this.advance(time);
+    this.operations.agentLeft(time, agent);
+    // A draining agent's capacity left the pool when it began draining.
+    if (this.drainingAgents.delete(agent.index)) return;
     this.accrueCapacity(time);
     this.capacity -= agent.spec.capacity;
+  }
+
+  /** {@inheritDoc EventSink.offerMade} */
+  offerMade(time: number, task: TaskView): void {
+    this.advance(time);
+    if (this.isMeasured(task)) this.operations.offerMade();
+  }
+
+  /** {@inheritDoc EventSink.offerAnswered} */
+  offerAnswered(time: number, task: TaskView, _agent: AgentView, accepted: boolean, _reason: RejectionReason | undefined): void {
+    this.advance(time);
+    if (!accepted && this.isMeasured(task)) this.operations.offerRejected();
+  }
+
+  /** {@inheritDoc EventSink.duplicateClaim} */
+  duplicateClaim(time: number, task: TaskView, _agent: AgentView, setupTokens: number): void {
+    this.advance(time);
+    if (!this.isMeasured(task)) return;
+    this.operations.duplicateClaim();
+    this.setupTokens += setupTokens;
+  }
+
+  /** {@inheritDoc EventSink.agentDraining} */
+  agentDraining(time: number, agent: AgentView): void {
+    this.advance(time);
+    this.operations.agentDraining(time, agent);
+    // Draining slots are no longer capacity on offer; the tasks still on them stay busy.
+    this.drainingAgents.add(agent.index);
+    this.accrueCapacity(time);
+    this.capacity -= agent.spec.capacity;
+  }
+
+  /** {@inheritDoc EventSink.scaled} */
+  scaled(time: number, pool: string, direction: 'up' | 'down'): void {
+    this.advance(time);
+    this.operations.scaled(time, pool, direction);
+  }
+
+  /** {@inheritDoc EventSink.admin} */
+  admin(time: number, _operation: AdminOperation): void {
+    this.advance(time); // the transitions it causes are reported as such
   }
 
   /** {@inheritDoc EventSink.prewarm} */
@@ -263,7 +324,11 @@ export class MetricsCollector implements EventSink {
       utilization: windowSeconds > 0 ? ratio(busySlotSeconds, capacitySlotSeconds) : null,
       throughput: windowSeconds > 0 ? this.completedCount / windowSeconds : null,
       retries: this.retries,
+      retrySuccess: this.operations.retrySuccess(),
       maxQueueDepth: windowOpen ? this.maxQueueDepth : null,
+      delegation: this.operations.delegation(),
+      workflows: this.operations.workflowMetrics(),
+      fleet: this.operations.fleet(endTimeSeconds, this.agentIds.length),
       perAgent,
     };
   }
@@ -280,6 +345,7 @@ export class MetricsCollector implements EventSink {
       }
     }
     this.settleDeadline(task, false, time);
+    this.operations.settled(time, task, false);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -304,6 +370,7 @@ export class MetricsCollector implements EventSink {
       this.agentBusySince[i] = time;
     }
     this.maxQueueDepth = this.queueDepth;
+    this.operations.openWindow(time);
   }
 
   /** Integrates an agent's busy slots up to `time`, then changes them by `delta`. */
@@ -357,13 +424,14 @@ export class MetricsCollector implements EventSink {
       busySeconds: windowOpen
         ? this.agentBusySeconds[i] + this.agentBusySlots[i] * (endTimeSeconds - this.agentBusySince[i])
         : 0,
+      drainingSeconds: this.operations.drainingSecondsOf(i, endTimeSeconds),
     }));
   }
 }
 
-/** States in which a task holds one of its agent's slots. */
+/** States in which a task keeps one of its agent's slots busy (an offer holds one idle; a pause frees it). */
 function holdsSlot(state: TaskState): boolean {
-  return state === 'assigned' || state === 'running' || state === 'paused';
+  return state === 'assigned' || state === 'running';
 }
 
 /**

@@ -151,6 +151,36 @@ export class SeriesCollector implements EventSink {
     this.advance(time);
   }
 
+  /** {@inheritDoc EventSink.offerMade} */
+  offerMade(time: number): void {
+    this.advance(time);
+  }
+
+  /** {@inheritDoc EventSink.offerAnswered} */
+  offerAnswered(time: number): void {
+    this.advance(time);
+  }
+
+  /** {@inheritDoc EventSink.duplicateClaim} */
+  duplicateClaim(time: number): void {
+    this.advance(time);
+  }
+
+  /** {@inheritDoc EventSink.agentDraining} */
+  agentDraining(time: number): void {
+    this.advance(time);
+  }
+
+  /** {@inheritDoc EventSink.scaled} */
+  scaled(time: number): void {
+    this.advance(time);
+  }
+
+  /** {@inheritDoc EventSink.admin} */
+  admin(time: number): void {
+    this.advance(time);
+  }
+
   /**
    * The series of the run so far, closed at `endTimeSeconds` (no earlier than the last event).
    * The collector is left able to observe more events, so a live driver may take snapshots.

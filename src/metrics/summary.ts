@@ -109,6 +109,7 @@ function averagePerAgent(runs: readonly RunMetrics[]): AgentMetrics[] {
       completed: mean(present.map((agent) => agent.completed)),
       tokens: mean(present.map((agent) => agent.tokens)),
       busySeconds: mean(present.map((agent) => agent.busySeconds)),
+      drainingSeconds: mean(present.map((agent) => agent.drainingSeconds)),
     });
   }
   return averaged;

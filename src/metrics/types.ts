@@ -64,8 +64,46 @@ export interface AgentMetrics {
   readonly completed: number;
   /** Tokens (`spec.tokens`) of those tasks. */
   readonly tokens: number;
-  /** Slot-seconds the agent had a task assigned, running or paused, within the window (all tasks). */
+  /** Slot-seconds the agent had a task offered, assigned or running, within the window (all tasks). */
   readonly busySeconds: number;
+  /** Seconds the agent spent draining (finishing its work before leaving), within the window. */
+  readonly drainingSeconds: number;
+}
+
+/** Offer/accept and broadcast delegation, over measured tasks. */
+export interface DelegationMetrics {
+  /** Offers made to agents (a broadcast to n agents is n offers). */
+  readonly offersMade: number;
+  /** Offers turned down, or withdrawn unanswered (timeout, agent gone). */
+  readonly offersRejected: number;
+  /** Rounds of offers after the first, per task that was offered at all. */
+  readonly reOffersPerTask: number | null;
+  /** Broadcast claims that lost to an earlier one (their setup counts as context waste). */
+  readonly broadcastDuplicates: number;
+}
+
+/**
+ * Workflows: measured tasks that share a `workflowId`. A workflow ends when all of its tasks
+ * submitted so far are final; it succeeded when every one completed.
+ */
+export interface WorkflowMetrics {
+  readonly completed: number;
+  readonly failed: number;
+  /** First submission → last completion of completed workflows, seconds. */
+  readonly latency: LatencyMetrics;
+  /** Of ended workflows with a deadline (their tasks' latest), the share completed by it. */
+  readonly deadlineSuccess: number | null;
+}
+
+/** Fleet operations over the window. */
+export interface FleetMetrics {
+  /** Autoscaler actions: agents asked for, agents set draining. */
+  readonly scaleUps: number;
+  readonly scaleDowns: number;
+  /** Agent-seconds paid for: agents in the fleet, draining ones and ones being provisioned included. */
+  readonly agentSeconds: number;
+  /** Seconds agents spent draining, summed over agents. */
+  readonly drainingSeconds: number;
 }
 
 /** Every metric of a run except the per-agent table: the part summaries average leaf by leaf. */
@@ -95,8 +133,13 @@ export interface ScalarMetrics {
   readonly throughput: number | null;
   /** Transitions of measured tasks to `retrying`. */
   readonly retries: number;
+  /** Of measured tasks that retried and are final, the share that completed in the end. */
+  readonly retrySuccess: number | null;
   /** Most tasks (measured or not) in state `queued` at once during the window. */
   readonly maxQueueDepth: number | null;
+  readonly delegation: DelegationMetrics;
+  readonly workflows: WorkflowMetrics;
+  readonly fleet: FleetMetrics;
 }
 
 /** The metrics of one replication of one strategy. */

@@ -79,6 +79,7 @@ function agentSpec(entry: AgentEntry, id: string): AgentSpec {
     weight: entry.weight ?? entry.capacity,
     tags,
     ...(entry.contextWindow === undefined ? {} : { contextWindowTokens: entry.contextWindow }),
+    ...(entry.pool === undefined ? {} : { pool: entry.pool }),
   };
 }
 

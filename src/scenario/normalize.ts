@@ -7,10 +7,11 @@ import type { EngineConfig } from '../engine/config.js';
 import { InputError } from './errors.js';
 import { buildAgents } from './agents.js';
 import { MAX_REPLICATIONS, scenarioFileSchema, type ScenarioFile } from './schema.js';
+import { buildColdStarts, buildOperations } from './operations.js';
 import { buildRegressPolicy } from './regress.js';
 import { resolveStrategies, strategiesFromNames } from './strategies.js';
 import type { ArrivalProcess, Scenario, ScenarioJob, StrategyChoice } from './types.js';
-import { buildWorkload, checkJobsBeforeStop, workloadTypes } from './workload.js';
+import { buildWorkload, checkJobsBeforeStop, checkWorkflowAssignees, checkWorkflowsEnd, workloadTypes } from './workload.js';
 import { describeValue, parseWith } from './zodIssues.js';
 
 /**
@@ -40,7 +41,9 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
   const workload = buildWorkload(parsed.workload, file);
   const { warmup, stop } = buildRunLimits(parsed, workload.arrivals, file);
   checkJobsBeforeStop(workload.jobs, stop.timeSeconds, file);
+  checkWorkflowsEnd(workload.workflows, stop, parsed.stop !== undefined, file);
   const agents = buildAgents(parsed.agents, parsed.agentModel, workloadTypes(workload), file);
+  checkWorkflowAssignees(workload.workflows, agents.map((agent) => agent.spec.id), file);
   // The file's own list is checked even when overridden: an invalid file stays invalid.
   const fileStrategies = resolveStrategies(parsed.strategies, file);
   const strategies = overrideStrategies ?? fileStrategies;
@@ -56,8 +59,13 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
     agents,
     workload,
     strategies,
+    operations: buildOperations(parsed.operations, agents, workloadTypes(workload), workload, file),
+    coldStartSeconds: buildColdStarts(parsed.engine.autoscale, agents, file),
     regress: buildRegressPolicy(parsed.regress, file),
   };
+  if (scenario.engine.delegation.claim === 'first-fit' && scenario.engine.binding !== 'late') {
+    throw new InputError(file, 'engine.delegation.claim', 'first-fit claiming needs binding: late (agents claim from the pool)');
+  }
   return deepFreeze(scenario);
 }
 
@@ -126,7 +134,27 @@ function buildEngine(entry: ScenarioFile['engine'], jobs: readonly ScenarioJob[]
     retry: {
       maxRetries: entry.retry.maxRetries,
       backoff: { baseSeconds: backoff.base, factor: backoff.factor, jitter: backoff.jitter, maxSeconds: backoff.max },
+      minQuality: entry.retry.minQuality,
     },
+    delegation: {
+      mode: entry.delegation.mode,
+      claim: entry.delegation.claim,
+      offerTimeoutSeconds: entry.delegation.offerTimeout ?? Infinity,
+      maxOffers: entry.delegation.maxOffers,
+    },
+    dependencies: { onFailure: entry.dependencies.onFailure },
+    failureMemory: { seconds: entry.failureMemory.seconds, maxEntries: entry.failureMemory.maxEntries },
+    preemption: entry.preemption,
+    ingress: entry.ingress === undefined ? { ratePerSecond: Infinity, burst: 1 } : { ratePerSecond: entry.ingress.rate, burst: entry.ingress.burst },
+    autoscale: entry.autoscale.map((scaler) => ({
+      pool: scaler.pool,
+      minAgents: scaler.min,
+      maxAgents: scaler.max,
+      scaleUpUtilization: scaler.scaleUpUtilization,
+      scaleDownUtilization: scaler.scaleDownUtilization,
+      cooldownSeconds: scaler.cooldown,
+      intervalSeconds: scaler.interval,
+    })),
     settledMemory: entry.settledMemory ?? (hasDependencies ? SETTLED_MEMORY_WITH_DEPENDENCIES : 0),
   };
 }

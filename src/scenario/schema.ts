@@ -17,6 +17,10 @@ export const MAX_CONTEXT_KEYS = 1_000_000;
 export const MAX_REPLICATIONS = 1000;
 /** Highest (least urgent) priority level; 0 is the most urgent. */
 export const MAX_PRIORITY_LEVEL = 4;
+/** Most children of one workflow node (and level-1 nodes of a workflow instance). */
+export const MAX_WORKFLOW_FAN_OUT = 16;
+/** Most levels of a workflow's DAG (with the fan-out limit: at most 69,904 nodes an instance). */
+export const MAX_WORKFLOW_DEPTH = 4;
 
 /**
  * Coefficients an agent gets when neither `agentModel` nor its own `model` sets them
@@ -37,6 +41,10 @@ export const DEFAULT_AGENT_MODEL: AgentModel = Object.freeze({
   prefillSpeedup: 10,
   qualityNoise: 0.05,
   serviceTimeCv: 0,
+  offerResponseSeconds: 1,
+  rejectBase: 0,
+  rejectLoad: 0,
+  rejectContext: 0,
 });
 
 /**
@@ -87,6 +95,10 @@ export const agentModelSchema = strict({
   prefillSpeedup: positive.optional(),
   qualityNoise: nonNegative.optional(),
   serviceTimeCv: nonNegative.optional(),
+  offerResponseSeconds: nonNegative.optional(),
+  rejectBase: share.optional(),
+  rejectLoad: share.optional(),
+  rejectContext: share.optional(),
 });
 
 /**
@@ -123,8 +135,29 @@ export const engineSchema = strict({
       jitter: share.default(0.1),
       max: nonNegative.default(300),
     }).prefault({}),
+    minQuality: share.default(0),
   }).prefault({}),
   settledMemory: z.int().min(0).optional(),
+  delegation: strict({
+    mode: z.enum(['assign', 'offer', 'broadcast']).default('assign'),
+    claim: z.enum(['strategy', 'first-fit']).default('strategy'),
+    offerTimeout: positive.optional(),
+    maxOffers: z.int().min(1).max(1000).default(10),
+  }).prefault({}),
+  dependencies: strict({ onFailure: z.enum(['cascade-fail', 'cancel', 'ignore']).default('cancel') }).prefault({}),
+  failureMemory: strict({ seconds: nonNegative.default(0), maxEntries: z.int().min(1).max(1_000_000).default(10_000) }).prefault({}),
+  preemption: z.enum(['none', 'pause-lowest']).default('none'),
+  ingress: strict({ rate: positive, burst: z.number().min(1).default(1) }).optional(),
+  autoscale: z.array(strict({
+    pool: z.string().min(1),
+    min: z.int().min(0).max(MAX_POOL_SIZE),
+    max: z.int().min(1).max(MAX_POOL_SIZE),
+    scaleUpUtilization: share.default(0.8),
+    scaleDownUtilization: share.default(0.3),
+    cooldown: nonNegative.default(60),
+    interval: positive.default(10),
+    coldStart: nonNegative.default(30),
+  })).default([]),
 });
 
 /** How generated tasks arrive. */
@@ -149,7 +182,15 @@ export const taskTypeSchema = strict({
   timeout: positive.optional(),
   ttl: positive.optional(),
   maxRetries: z.int().min(0).optional(),
+  tags: z.array(z.string().min(1)).default([]),
+  assignee: z.string().min(1).optional(),
 });
+
+/** A dependency: a job id, or one with the failure policy of that edge. */
+const dependencySchema = z.union([
+  z.string().min(1),
+  strict({ id: z.string().min(1), onFailure: z.enum(['cascade-fail', 'cancel', 'ignore']) }),
+]);
 
 /**
  * A job listed by hand. `tokens` may be 0: a zero-work job is a join point in a DAG.
@@ -163,18 +204,79 @@ export const jobSchema = strict({
   contextKey: z.string().min(1).optional(),
   contextTokens: nonNegative.default(0),
   deadline: positive.optional(),
-  dependsOn: z.array(z.string().min(1)).default([]),
+  dependsOn: z.array(dependencySchema).default([]),
+  timeout: positive.optional(),
+  ttl: positive.optional(),
+  maxRetries: z.int().min(0).optional(),
+  tags: z.array(z.string().min(1)).default([]),
+  assignee: z.string().min(1).optional(),
+});
+
+/** Work size: a number n (short for a constant n) or a distribution. */
+const tokensSchema = z.union([positive, distributionSchema]);
+
+/** One task type of a workflow's node mix: a task type's fields, less `deadline`, plus `tags`. */
+export const workflowNodeSchema = strict({
+  type: z.string().min(1),
+  weight: positive.default(1),
+  tokens: tokensSchema,
+  contextTokens: nonNegative.default(0),
+  contextKeys: strict({ count: z.int().min(1).max(MAX_CONTEXT_KEYS), zipf: nonNegative.default(1) }).optional(),
+  tags: z.array(z.string().min(1)).default([]),
+  priority: prioritySchema.default(2),
   timeout: positive.optional(),
   ttl: positive.optional(),
   maxRetries: z.int().min(0).optional(),
 });
 
-/** The workload: generated arrivals plus hand-listed jobs. */
+/** The lead that decomposes a workflow's request and synthesises its result. */
+export const workflowSupervisorSchema = strict({
+  assignee: z.string().min(1),
+  type: z.string().min(1).default('plan'),
+  priority: priorityLevel.default(2),
+  decomposeTokens: tokensSchema,
+  synthesisTokens: tokensSchema,
+});
+
+/**
+ * A workflow template: instances arrive as a process of their own and expand into a DAG of
+ * tasks (src/sim/workflows.ts). `dag.join` is left unset here so that normalize can tell an
+ * explicit `join: false` (an error with a supervisor) from the default.
+ */
+export const workflowSchema = strict({
+  name: z.string().min(1),
+  arrivals: arrivalsSchema,
+  count: z.int().min(1).optional(),
+  deadline: distributionSchema.optional(),
+  onFailure: z.enum(['cascade-fail', 'cancel', 'ignore']).default('cascade-fail'),
+  dag: strict({
+    fanOut: z.int().min(1).max(MAX_WORKFLOW_FAN_OUT),
+    depth: z.int().min(1).max(MAX_WORKFLOW_DEPTH),
+    join: z.boolean().optional(),
+  }),
+  nodes: z.array(workflowNodeSchema).min(1),
+  supervisor: workflowSupervisorSchema.optional(),
+});
+
+/** The workload: generated arrivals plus hand-listed jobs and workflow templates. */
 export const workloadSchema = strict({
   arrivals: arrivalsSchema.optional(),
   tasks: z.array(taskTypeSchema).default([]),
   jobs: z.array(jobSchema).default([]),
+  workflows: z.array(workflowSchema).default([]),
 });
+
+/** An operator's action at a given time (docs/SCENARIOS.md, "Operations"). */
+export const operationSchema = z.discriminatedUnion('op', [
+  strict({ at: nonNegative, op: z.literal('pause-type'), type: z.string().min(1) }),
+  strict({ at: nonNegative, op: z.literal('resume-type'), type: z.string().min(1) }),
+  strict({ at: nonNegative, op: z.literal('drain'), agent: z.string().min(1) }),
+  strict({ at: nonNegative, op: z.literal('remove'), agent: z.string().min(1) }),
+  strict({ at: nonNegative, op: z.literal('add'), like: z.string().min(1), count: z.int().min(1).max(MAX_POOL_SIZE).default(1) }),
+  strict({ at: nonNegative, op: z.literal('set-priority'), type: z.string().min(1), priority: priorityLevel }),
+  strict({ at: nonNegative, op: z.literal('pause'), task: z.string().min(1) }),
+  strict({ at: nonNegative, op: z.literal('resume'), task: z.string().min(1) }),
+]);
 
 /** A strategy by name, or with parameters (validated by the strategy's own schema later). */
 export const strategyEntrySchema = z.union([
@@ -211,6 +313,7 @@ export const scenarioFileSchema = strict({
   agents: z.array(agentEntrySchema).min(1),
   workload: workloadSchema,
   strategies: z.array(strategyEntrySchema).min(1),
+  operations: z.array(operationSchema).default([]),
   regress: regressSchema.prefault({}),
 });
 
@@ -229,6 +332,10 @@ const _modelKeysMatch: SameKeys<AgentModelOverrides, AgentModel> = true;
 export type TaskTypeEntry = z.output<typeof taskTypeSchema>;
 /** One job after schema validation. */
 export type JobEntry = z.output<typeof jobSchema>;
+/** One workflow template after schema validation. */
+export type WorkflowEntry = z.output<typeof workflowSchema>;
+/** One entry of a workflow's node mix after schema validation. */
+export type WorkflowNodeEntry = z.output<typeof workflowNodeSchema>;
 /** The workload section after schema validation. */
 export type WorkloadEntry = z.output<typeof workloadSchema>;
 /** One `strategies` entry after schema validation. */

@@ -5,6 +5,7 @@
  */
 import type { AgentSpec } from '../engine/agent.js';
 import type { EngineConfig } from '../engine/config.js';
+import type { DependencyFailurePolicy } from '../engine/task.js';
 
 /** A distribution of a non-negative quantity (token counts, relative deadlines). */
 export type Distribution =
@@ -43,6 +44,10 @@ export interface TaskTypeConfig {
   readonly timeoutSeconds?: number;
   readonly ttlSeconds?: number;
   readonly maxRetries?: number;
+  /** Labels an agent must all carry to take these tasks (pools). */
+  readonly tags: readonly string[];
+  /** Direct assignment: every task of this type waits for this agent. */
+  readonly assignee?: string;
 }
 
 /** A task listed by hand in the scenario, submitted at a fixed time. */
@@ -57,17 +62,68 @@ export interface ScenarioJob {
   /** Relative to `atSeconds`. */
   readonly deadlineSeconds?: number;
   readonly dependsOn: readonly string[];
+  /** Failure policy per dependency edge that sets its own. */
+  readonly dependencyPolicy: Readonly<Record<string, DependencyFailurePolicy>>;
+  readonly tags: readonly string[];
+  readonly assignee?: string;
   readonly timeoutSeconds?: number;
   readonly ttlSeconds?: number;
   readonly maxRetries?: number;
 }
 
-/** The workload: a generated stream plus hand-listed jobs. */
+/**
+ * One task type of a workflow's node mix: a {@link TaskTypeConfig} without a deadline of its
+ * own (the instance's applies), with tags.
+ */
+export interface WorkflowNodeConfig extends Omit<TaskTypeConfig, 'deadline'> {
+  /** Labels every task of this type carries. */
+  readonly tags: readonly string[];
+}
+
+/** The lead of a workflow: runs the decomposition task and the synthesis task of each instance. */
+export interface WorkflowSupervisorConfig {
+  /** Agent id (checked to exist) both tasks are directly assigned to. */
+  readonly assignee: string;
+  /** Task type of both tasks. */
+  readonly type: string;
+  /** Priority level of both tasks. */
+  readonly priority: number;
+  readonly decomposeTokens: Distribution;
+  readonly synthesisTokens: Distribution;
+}
+
+/**
+ * A workflow (DAG) template. Each instance n expands (src/sim/workflows.ts) into a tree of
+ * `dag.fanOut` nodes per level over `dag.depth` levels, each child depending on its parent, and
+ * a join task (or the supervisor's synthesis) depending on every leaf.
+ */
+export interface WorkflowTemplate {
+  /** Unique among workflows; letters, digits, `.`, `_`, `-`. Task ids are `${name}-${n}/…`. */
+  readonly name: string;
+  /** When instances arrive. */
+  readonly arrivals: ArrivalProcess;
+  /** Most instances generated (Infinity when unlimited). */
+  readonly count: number;
+  /** Deadline relative to the instance's arrival, shared by all its tasks; absent for none. */
+  readonly deadline?: Distribution;
+  /** Policy written on every dependency edge of an instance. */
+  readonly onFailure: DependencyFailurePolicy;
+  /** Shape: `fanOut` 1..16 children per node, `depth` 1..4 levels, `join` (always true with a supervisor). */
+  readonly dag: { readonly fanOut: number; readonly depth: number; readonly join: boolean };
+  /** The mix node types are drawn from (by weight). */
+  readonly nodes: readonly WorkflowNodeConfig[];
+  /** The lead that decomposes and synthesises, if any. */
+  readonly supervisor?: WorkflowSupervisorConfig;
+}
+
+/** The workload: a generated stream plus hand-listed jobs and workflow templates. */
 export interface WorkloadConfig {
   readonly arrivals: ArrivalProcess;
   /** The generated mix (may be empty when only jobs are listed). */
   readonly taskTypes: readonly TaskTypeConfig[];
   readonly jobs: readonly ScenarioJob[];
+  /** Workflow templates, each with its own arrival process (may be empty). */
+  readonly workflows: readonly WorkflowTemplate[];
 }
 
 /**
@@ -104,6 +160,16 @@ export interface AgentModel {
   readonly qualityNoise: number;
   /** Coefficient of variation of the lognormal noise on work time (0: exact). */
   readonly serviceTimeCv: number;
+  /** Seconds an agent takes to answer an offer (offer and broadcast delegation). */
+  readonly offerResponseSeconds: number;
+  /**
+   * Probability of turning an offer down: rejectBase + rejectLoad × (slots held ÷ capacity) +
+   * rejectContext × context utilization, clamped to [0, 1]. An agent with skill 0 for the task's
+   * type always turns it down (`lacks-skill`).
+   */
+  readonly rejectBase: number;
+  readonly rejectLoad: number;
+  readonly rejectContext: number;
 }
 
 /** One simulated agent. */
@@ -159,5 +225,20 @@ export interface Scenario {
   readonly agents: readonly SimAgentConfig[];
   readonly workload: WorkloadConfig;
   readonly strategies: readonly StrategyChoice[];
+  /** Operators' actions, by time (stable for equal times). */
+  readonly operations: readonly ScenarioOperation[];
+  /** Autoscaled pools: the delay before a provisioned agent joins, per pool. */
+  readonly coldStartSeconds: Readonly<Record<string, number>>;
   readonly regress: RegressPolicy;
 }
+
+/** An operator's action at `atSeconds` (see docs/SCENARIOS.md, "Operations"). */
+export type ScenarioOperation =
+  | { readonly atSeconds: number; readonly op: 'pause-type' | 'resume-type'; readonly type: string }
+  | { readonly atSeconds: number; readonly op: 'drain' | 'remove'; readonly agent: string }
+  /** New agents like an existing agent or pool (`like`), named `<pool>-<k>` after the pool's last. */
+  | { readonly atSeconds: number; readonly op: 'add'; readonly like: string; readonly count: number }
+  /** Every queued task of `type` takes priority `priority`. */
+  | { readonly atSeconds: number; readonly op: 'set-priority'; readonly type: string; readonly priority: number }
+  /** A listed job, running at that time, is paused, or resumed. */
+  | { readonly atSeconds: number; readonly op: 'pause' | 'resume'; readonly task: string };

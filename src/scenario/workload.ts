@@ -1,10 +1,25 @@
 /**
- * The workload section: arrival process, generated task types and hand-listed jobs, with the
- * checks a schema cannot express (unique names, priority maps, the dependency graph).
+ * The workload section: arrival process, generated task types, hand-listed jobs and workflow
+ * templates, with the checks a schema cannot express (unique names, priority maps, the
+ * dependency graph, supervisors that are real agents).
  */
 import { InputError, didYouMean, formatPath, type PathSegment } from './errors.js';
-import { MAX_PRIORITY_LEVEL, type JobEntry, type TaskTypeEntry, type WorkloadEntry } from './schema.js';
-import type { ArrivalProcess, Distribution, ScenarioJob, TaskTypeConfig, WorkloadConfig } from './types.js';
+import {
+  MAX_PRIORITY_LEVEL,
+  type JobEntry,
+  type TaskTypeEntry,
+  type WorkflowEntry,
+  type WorkloadEntry,
+} from './schema.js';
+import type {
+  ArrivalProcess,
+  Distribution,
+  ScenarioJob,
+  TaskTypeConfig,
+  WorkflowNodeConfig,
+  WorkflowTemplate,
+  WorkloadConfig,
+} from './types.js';
 
 /** Probabilities of a priority map may miss 1 by this much (decimal fractions rarely sum exactly). */
 const PRIORITY_SUM_TOLERANCE = 1e-9;
@@ -12,13 +27,17 @@ const PRIORITY_SUM_TOLERANCE = 1e-9;
 const GENERATED_TASK_ID = /^t(0|[1-9][0-9]*)$/;
 /** Most ids a dependency-cycle message lists before eliding the rest. */
 const CYCLE_IDS_SHOWN = 12;
+/** What a workflow name may be made of: task ids are `${name}-${n}/${path}`, so no `/`. */
+const WORKFLOW_NAME = /^[A-Za-z0-9_.-]+$/;
+/** Most agent ids an unknown-assignee message lists before eliding the rest. */
+const AGENT_IDS_SHOWN = 12;
 
 /** Builds the workload, throwing an {@link InputError} for the first mistake. */
 export function buildWorkload(entry: WorkloadEntry, file: string): WorkloadConfig {
-  const arrivals = buildArrivals(entry, file);
+  const arrivals = buildArrivals(entry.arrivals, ['workload', 'arrivals'], file);
   if (arrivals.process === 'none') {
-    if (entry.jobs.length === 0) {
-      throw new InputError(file, 'workload', 'nothing to run: expected arrivals with tasks (generated work), or jobs (listed work), or both');
+    if (entry.jobs.length === 0 && !entry.workflows.some((w) => w.arrivals.process !== 'none')) {
+      throw new InputError(file, 'workload', 'nothing to run: expected arrivals with tasks (generated work), jobs (listed work) or workflows with arrivals, or a mix');
     }
     if (entry.tasks.length > 0) {
       throw new InputError(file, 'workload.tasks', 'task types need an arrival process to generate them: add workload.arrivals or remove workload.tasks');
@@ -29,14 +48,62 @@ export function buildWorkload(entry: WorkloadEntry, file: string): WorkloadConfi
   const taskTypes = entry.tasks.map((task, i) => buildTaskType(task, ['workload', 'tasks', i], file));
   checkUnique(taskTypes.map((t) => t.type), (i) => ['workload', 'tasks', i, 'type'], 'task type', file);
   const jobs = buildJobs(entry.jobs, arrivals.process !== 'none', file);
-  return { arrivals, taskTypes, jobs };
+  const workflows = buildWorkflows(entry.workflows, entry.jobs, file);
+  return { arrivals, taskTypes, jobs, workflows };
 }
 
-/** Every task type the workload can produce: the generated mix's and the jobs' own. */
+/**
+ * Every task type the workload can produce: the generated mix's, the jobs' own, and the
+ * workflows' node and supervisor types.
+ */
 export function workloadTypes(workload: WorkloadConfig): string[] {
   const types = new Set<string>(workload.taskTypes.map((t) => t.type));
   for (const job of workload.jobs) types.add(job.type);
+  for (const workflow of workload.workflows) {
+    for (const node of workflow.nodes) types.add(node.type);
+    if (workflow.supervisor !== undefined) types.add(workflow.supervisor.type);
+  }
   return [...types];
+}
+
+/**
+ * Every workflow supervisor's `assignee` names an agent of the fleet (a direct assignment to
+ * no agent would leave the task queued for ever).
+ * @param agentIds - the fleet's agent ids, pools expanded
+ */
+export function checkWorkflowAssignees(workflows: readonly WorkflowTemplate[], agentIds: readonly string[], file: string): void {
+  const known = new Set(agentIds);
+  workflows.forEach((workflow, i) => {
+    const assignee = workflow.supervisor?.assignee;
+    if (assignee === undefined || known.has(assignee)) return;
+    const shown = agentIds.length > AGENT_IDS_SHOWN ? [...agentIds.slice(0, AGENT_IDS_SHOWN), '…'] : agentIds;
+    throw new InputError(
+      file,
+      `workload.workflows[${i}].supervisor.assignee`,
+      `no agent has id "${assignee}"${didYouMean(assignee, agentIds)}; known agents: ${shown.join(', ')}`,
+    );
+  });
+}
+
+/**
+ * A workflow whose instances keep arriving (arrivals, no `count`) needs `stop.time`, or the
+ * run would never end. (`stop.tasks` counts the tasks of `workload.tasks` only.)
+ * @param stopGiven - whether the file has a `stop` section, for the field the message names
+ */
+export function checkWorkflowsEnd(
+  workflows: readonly WorkflowTemplate[],
+  stop: { readonly timeSeconds: number },
+  stopGiven: boolean,
+  file: string,
+): void {
+  if (Number.isFinite(stop.timeSeconds)) return;
+  const endless = workflows.findIndex((w) => w.arrivals.process !== 'none' && !Number.isFinite(w.count));
+  if (endless < 0) return;
+  throw new InputError(
+    file,
+    stopGiven ? 'stop.time' : 'stop',
+    `required: workload.workflows[${endless}] ("${workflows[endless]!.name}") generates instances without end; give stop.time, or count on the workflow`,
+  );
 }
 
 /** Jobs after `stopTimeSeconds` would never be submitted: say so rather than drop them. */
@@ -46,8 +113,7 @@ export function checkJobsBeforeStop(jobs: readonly ScenarioJob[], stopTimeSecond
   throw new InputError(file, `workload.jobs[${late}].at`, `expected at most stop.time (${stopTimeSeconds} s), got ${jobs[late]!.atSeconds}: the job would never be submitted`);
 }
 
-function buildArrivals(entry: WorkloadEntry, file: string): ArrivalProcess {
-  const arrivals = entry.arrivals;
+function buildArrivals(arrivals: WorkloadEntry['arrivals'], path: readonly PathSegment[], file: string): ArrivalProcess {
   if (arrivals === undefined) return { process: 'none' };
   switch (arrivals.process) {
     case 'none':
@@ -56,7 +122,7 @@ function buildArrivals(entry: WorkloadEntry, file: string): ArrivalProcess {
       return { process: 'poisson', ratePerSecond: arrivals.rate };
     case 'mmpp':
       if (arrivals.rates[0] === 0 && arrivals.rates[1] === 0) {
-        throw new InputError(file, 'workload.arrivals.rates', 'expected at least one rate > 0, got [0, 0]: no task would ever arrive');
+        throw new InputError(file, formatPath([...path, 'rates']), 'expected at least one rate > 0, got [0, 0]: no task would ever arrive');
       }
       return { process: 'mmpp', ratesPerSecond: [arrivals.rates[0], arrivals.rates[1]], meanDwellSeconds: [arrivals.dwell[0], arrivals.dwell[1]] };
     default: {
@@ -81,6 +147,8 @@ function buildTaskType(entry: TaskTypeEntry, path: readonly PathSegment[], file:
     ...(entry.timeout === undefined ? {} : { timeoutSeconds: entry.timeout }),
     ...(entry.ttl === undefined ? {} : { ttlSeconds: entry.ttl }),
     ...(entry.maxRetries === undefined ? {} : { maxRetries: entry.maxRetries }),
+    tags: [...entry.tags],
+    ...(entry.assignee === undefined ? {} : { assignee: entry.assignee }),
   };
 }
 
@@ -135,11 +203,84 @@ function buildJob(entry: JobEntry): ScenarioJob {
     ...(entry.contextKey === undefined ? {} : { contextKey: entry.contextKey }),
     contextTokens: entry.contextTokens,
     ...(entry.deadline === undefined ? {} : { deadlineSeconds: entry.deadline }),
-    dependsOn: [...entry.dependsOn],
+    dependsOn: entry.dependsOn.map(dependencyId),
+    dependencyPolicy: Object.fromEntries(entry.dependsOn.flatMap((edge) => (typeof edge === 'string' ? [] : [[edge.id, edge.onFailure]]))),
     ...(entry.timeout === undefined ? {} : { timeoutSeconds: entry.timeout }),
     ...(entry.ttl === undefined ? {} : { ttlSeconds: entry.ttl }),
     ...(entry.maxRetries === undefined ? {} : { maxRetries: entry.maxRetries }),
+    tags: [...entry.tags],
+    ...(entry.assignee === undefined ? {} : { assignee: entry.assignee }),
   };
+}
+
+/** The id a `dependsOn` entry names. */
+export function dependencyId(edge: string | { readonly id: string }): string {
+  return typeof edge === 'string' ? edge : edge.id;
+}
+
+/** Workflow templates, with unique names, and no job taking an id a workflow generates. */
+function buildWorkflows(entries: readonly WorkflowEntry[], jobs: readonly JobEntry[], file: string): WorkflowTemplate[] {
+  const workflows = entries.map((entry, i) => buildWorkflow(entry, ['workload', 'workflows', i], file));
+  checkUnique(workflows.map((w) => w.name), (i) => ['workload', 'workflows', i, 'name'], 'workflow name', file);
+  jobs.forEach((job, j) => {
+    const owner = workflows.find((w) => isWorkflowTaskId(job.id, w.name));
+    if (owner === undefined) return;
+    throw new InputError(file, `workload.jobs[${j}].id`, `"${job.id}" is reserved: workflow "${owner.name}" takes the ids ${owner.name}-<n>/…`);
+  });
+  return workflows;
+}
+
+/** True when `id` has the form of a task id of workflow `name`: `${name}-${n}/…`. */
+function isWorkflowTaskId(id: string, name: string): boolean {
+  return id.startsWith(`${name}-`) && /^(0|[1-9][0-9]*)\//.test(id.slice(name.length + 1));
+}
+
+function buildWorkflow(entry: WorkflowEntry, path: readonly PathSegment[], file: string): WorkflowTemplate {
+  if (!WORKFLOW_NAME.test(entry.name)) {
+    throw new InputError(
+      file,
+      formatPath([...path, 'name']),
+      `expected letters, digits, ".", "_" or "-" (task ids are built from it), got ${JSON.stringify(entry.name)}`,
+    );
+  }
+  const arrivals = buildArrivals(entry.arrivals, [...path, 'arrivals'], file);
+  if (entry.deadline !== undefined) checkDistribution(entry.deadline, [...path, 'deadline'], file);
+  if (entry.supervisor !== undefined && entry.dag.join === false) {
+    throw new InputError(file, formatPath([...path, 'dag', 'join']), 'join: false is not allowed with a supervisor: its synthesis task joins the leaves');
+  }
+  const nodes = entry.nodes.map((node, k): WorkflowNodeConfig => ({
+    ...buildTaskType(node, [...path, 'nodes', k], file),
+    tags: [...node.tags],
+  }));
+  checkUnique(nodes.map((node) => node.type), (k) => [...path, 'nodes', k, 'type'], 'node type', file);
+  const supervisor = entry.supervisor;
+  return {
+    name: entry.name,
+    arrivals,
+    count: entry.count ?? Infinity,
+    ...(entry.deadline === undefined ? {} : { deadline: entry.deadline }),
+    onFailure: entry.onFailure,
+    dag: { fanOut: entry.dag.fanOut, depth: entry.dag.depth, join: entry.dag.join ?? true },
+    nodes,
+    ...(supervisor === undefined
+      ? {}
+      : {
+          supervisor: {
+            assignee: supervisor.assignee,
+            type: supervisor.type,
+            priority: supervisor.priority,
+            decomposeTokens: tokenDistribution(supervisor.decomposeTokens, [...path, 'supervisor', 'decomposeTokens'], file),
+            synthesisTokens: tokenDistribution(supervisor.synthesisTokens, [...path, 'supervisor', 'synthesisTokens'], file),
+          },
+        }),
+  };
+}
+
+/** A number n as the constant n; a distribution checked. */
+function tokenDistribution(tokens: number | Distribution, path: readonly PathSegment[], file: string): Distribution {
+  const distribution: Distribution = typeof tokens === 'number' ? { dist: 'constant', value: tokens } : tokens;
+  checkDistribution(distribution, path, file);
+  return distribution;
 }
 
 /** Every `dependsOn` id names a listed job, once, and the graph has no cycle. */
@@ -147,7 +288,8 @@ function checkDependencies(jobs: readonly JobEntry[], file: string): void {
   const indexById = new Map(jobs.map((job, i) => [job.id, i]));
   jobs.forEach((job, i) => {
     const seen = new Set<string>();
-    job.dependsOn.forEach((id, j) => {
+    job.dependsOn.forEach((edge, j) => {
+      const id = dependencyId(edge);
       const where = `workload.jobs[${i}].dependsOn[${j}]`;
       if (!indexById.has(id)) throw new InputError(file, where, `no job has id "${id}"${didYouMean(id, indexById.keys())}`);
       if (seen.has(id)) throw new InputError(file, where, `"${id}" is listed twice`);
@@ -165,7 +307,7 @@ function checkDependencies(jobs: readonly JobEntry[], file: string): void {
   const shown = ids.length > CYCLE_IDS_SHOWN ? [...ids.slice(0, CYCLE_IDS_SHOWN - 1), '…', ids[ids.length - 1]] : ids;
   throw new InputError(
     file,
-    `workload.jobs[${start}].dependsOn[${jobs[start]!.dependsOn.indexOf(next)}]`,
+    `workload.jobs[${start}].dependsOn[${jobs[start]!.dependsOn.map(dependencyId).indexOf(next)}]`,
     `dependency cycle: ${shown.join(' → ')} (each job waits for the next, so none can start)`,
   );
 }
@@ -189,7 +331,7 @@ function findCycle(jobs: readonly JobEntry[], indexById: ReadonlyMap<string, num
         path.pop();
         continue;
       }
-      const dep = indexById.get(deps[frame.next++]!)!;
+      const dep = indexById.get(dependencyId(deps[frame.next++]!))!;
       if (state[dep] === ON_PATH) return path.slice(path.findIndex((f) => f.job === dep)).map((f) => f.job);
       if (state[dep] === NEW) {
         state[dep] = ON_PATH;

@@ -17,7 +17,7 @@
  * (contextTokens 0, or the key resident), an attempt takes exactly tokens / speed.
  */
 import { NO_RESIDENT_KEYS, skillFor } from '../engine/agent.js';
-import type { AgentReport, Outcome, StartReport } from '../engine/messages.js';
+import type { AgentReport, OfferAnswer, Outcome, StartReport } from '../engine/messages.js';
 import type { AgentView } from '../engine/agent.js';
 import type { TaskView } from '../engine/task.js';
 import type { SimAgentConfig } from '../scenario/types.js';
@@ -40,6 +40,10 @@ export class AttemptPlan implements StartReport {
   outcome: Outcome = { ok: true, quality: 1 };
   /** The agent's context after loading, for the engine's view. */
   agent: AgentReport = { contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS };
+  /** When the attempt's finish is due (simulated seconds); kept by drivers that pause attempts. */
+  finishAt = 0;
+  /** Set when the attempt was paused: its scheduled finish no longer applies. */
+  cancelled = false;
 
   /** Fills every field; returns the plan. */
   set(task: TaskView, attempt: number, setupTokens: number, contextHit: boolean | null, durationSeconds: number, outcome: Outcome, agent: AgentReport): this {
@@ -50,13 +54,33 @@ export class AttemptPlan implements StartReport {
     this.durationSeconds = durationSeconds;
     this.outcome = outcome;
     this.agent = agent;
+    this.cancelled = false;
     return this;
   }
+
+  /** A copy, for the remainder of a paused attempt. */
+  copy(): AttemptPlan {
+    const plan = new AttemptPlan().set(this.task, this.attempt, this.setupTokens, this.contextHit, this.durationSeconds, this.outcome, this.agent);
+    plan.finishAt = this.finishAt;
+    return plan;
+  }
+}
+
+/** How a simulated agent answers an offer, and when the answer arrives. */
+export interface OfferReply {
+  readonly task: TaskView;
+  readonly agentId: string;
+  readonly offer: number;
+  readonly answer: OfferAnswer;
+  /** Context the agent would load to take the task (what a losing broadcast claim wastes). */
+  readonly setupTokens: number;
+  readonly delaySeconds: number;
 }
 
 const PLACEHOLDER_TASK: TaskView = Object.freeze({
   spec: Object.freeze({ id: '', type: '', priority: 0, tokens: 0, contextTokens: 0 }),
   state: 'created', seq: -1, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN, failureReason: undefined,
+  priority: 0, offers: 0, rejectionReason: undefined,
 });
 
 /** One simulated agent's context state and behaviour. */
@@ -118,6 +142,29 @@ export class SimAgent {
       return plan.set(task, attempt, setupTokens, contextHit, base + workSeconds * failPoint, SimAgent.AGENT_ERROR, report);
     }
     return plan.set(task, attempt, setupTokens, contextHit, base + workSeconds, this.success(quality), report);
+  }
+
+  /**
+   * Answers offer `offer` of `task`: no when the agent has skill 0 for its type (`lacks-skill`),
+   * otherwise no with probability rejectBase + rejectLoad × (slots held ÷ capacity) +
+   * rejectContext × utilization (`context-full` when the context term is the larger one, else
+   * `overloaded`, or `declined` for the base rate alone). One draw from the offer's own stream,
+   * so every strategy's offer of the same task gets the same luck.
+   */
+  answerOffer(task: TaskView, agent: AgentView, offer: number, outcomes: OutcomeStreams): OfferReply {
+    const { model } = this.config;
+    const skill = skillFor(agent, task.spec.type);
+    const { contextKey, contextTokens } = task.spec;
+    const setupTokens = contextKey !== undefined && this.resident.has(contextKey) ? 0 : contextTokens;
+    const reply = (answer: OfferAnswer): OfferReply => ({ task, agentId: agent.spec.id, offer, answer, setupTokens, delaySeconds: model.offerResponseSeconds });
+    if (skill === 0) return reply({ accepted: false, reason: 'lacks-skill' });
+    // The offered slot itself is held already: load counts the others.
+    const loadTerm = model.rejectLoad * Math.max(0, agent.active - 1) / agent.spec.capacity;
+    const contextTerm = model.rejectContext * this.utilization();
+    const probability = clamp01(model.rejectBase + loadTerm + contextTerm);
+    if (probability === 0 || outcomes.forOffer(task.spec.id, offer, agent.spec.id)() >= probability) return reply({ accepted: true });
+    const reason = loadTerm === 0 && contextTerm === 0 ? 'declined' : contextTerm > loadTerm ? 'context-full' : 'overloaded';
+    return reply({ accepted: false, reason });
   }
 
   private report(utilization: number): AgentReport {

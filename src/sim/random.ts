@@ -10,7 +10,11 @@ import seedrandom from 'seedrandom';
 /** A uniform generator on [0, 1). */
 export type Uniform = () => number;
 
-/** Names of the workload and decision streams. */
+/**
+ * Names of the workload and decision streams. `workflow/…` streams belong to workflow templates
+ * (src/sim/workflows.ts): `workflow/<name>/arrivals`, and per instance
+ * `workflow/<name>/<n>/<attribute>`.
+ */
 export type StreamName =
   | 'arrivals'
   | 'mix'
@@ -19,7 +23,8 @@ export type StreamName =
   | 'priority'
   | 'deadline'
   | 'strategy'
-  | 'engine';
+  | 'engine'
+  | `workflow/${string}`;
 
 /** The stream `name` of replication `replication` of a scenario seeded with `seed`. */
 export function stream(seed: number, replication: number, name: StreamName): Uniform {
@@ -35,9 +40,14 @@ export function outcomeStream(seed: number, replication: number, taskId: string,
 export interface OutcomeStreams {
   /** The stream of attempt `attempt` of task `taskId`. */
   forAttempt(taskId: string, attempt: number): Uniform;
+  /** The stream of agent `agentId`'s answer to offer `offer` of task `taskId`. */
+  forOffer(taskId: string, offer: number, agentId: string): Uniform;
 }
 
 /** Outcome streams of one replication of a scenario. */
 export function outcomeStreams(seed: number, replication: number): OutcomeStreams {
-  return { forAttempt: (taskId, attempt) => outcomeStream(seed, replication, taskId, attempt) };
+  return {
+    forAttempt: (taskId, attempt) => outcomeStream(seed, replication, taskId, attempt),
+    forOffer: (taskId, offer, agentId) => seedrandom.alea(`fleetsim/${seed}/${replication}/offer/${taskId}/${offer}/${agentId}`),
+  };
 }

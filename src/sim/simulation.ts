@@ -7,21 +7,40 @@
 import { createEngine, type Engine, type TaskCounts } from '../engine/engine.js';
 import { EventObjects, TeeSink, type EventSink } from '../engine/eventSink.js';
 import type { Command, EngineEvent } from '../engine/messages.js';
+import type { TaskView } from '../engine/task.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import type { RunMetrics } from '../metrics/types.js';
-import type { Scenario, ScenarioJob, StrategyChoice } from '../scenario/types.js';
+import type { Scenario, ScenarioJob, ScenarioOperation, SimAgentConfig, StrategyChoice } from '../scenario/types.js';
 import { findStrategy } from '../strategies/index.js';
-import { SimAgent, type AttemptPlan } from './agentModel.js';
+import { SimAgent, type AttemptPlan, type OfferReply } from './agentModel.js';
 import { DecisionTimer } from './decisionTimer.js';
 import { EventHeap } from './eventHeap.js';
 import { outcomeStreams, stream, type OutcomeStreams } from './random.js';
+import { WorkflowFactory, workflowArrivalClock } from './workflows.js';
 import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from './workload.js';
 
 const FINISH = 1;
 const TIMER = 2;
 const JOB = 3;
+const OFFER_ANSWER = 4;
+const OPERATION = 5;
+const AGENT_JOINS = 6;
+const WORKFLOW = 7;
 
-type Payload = AttemptPlan | ScenarioJob | number;
+type Payload = AttemptPlan | ScenarioJob | number | OfferReply | ScenarioOperation | SimAgentConfig;
+
+/** One workflow template's arrivals. */
+interface WorkflowStream {
+  readonly factory: WorkflowFactory;
+  readonly clock: ArrivalClock;
+  arrived: number;
+}
+
+/** A paused attempt: its plan, and the work left when it was paused. */
+interface PausedAttempt {
+  readonly plan: AttemptPlan;
+  readonly remainingSeconds: number;
+}
 
 /** What one run needs. */
 export interface RunOptions {
@@ -95,6 +114,12 @@ class SimulationRun {
   private readonly stopTasks: number;
   /** Plans of finished attempts, reused for new ones (an attempt's plan lives until its finish event). */
   private readonly sparePlans: AttemptPlan[] = [];
+  /** Running attempts' plans by task, kept only when attempts can be paused. */
+  private readonly runningPlans: Map<TaskView, AttemptPlan> | undefined;
+  private readonly pausedAttempts = new Map<TaskView, PausedAttempt>();
+  private readonly workflows: WorkflowStream[];
+  /** Next number for a new agent named after a pool (or an agent), per name. */
+  private readonly nextAgentNumber = new Map<string, number>();
 
   constructor(private readonly options: RunOptions) {
     const { scenario, replication } = options;
@@ -119,6 +144,17 @@ class SimulationRun {
     this.outcomes = outcomeStreams(scenario.seed, replication);
     this.stopTime = scenario.stop.timeSeconds;
     this.stopTasks = scenario.stop.tasks;
+    const pausable = scenario.engine.preemption !== 'none' || scenario.operations.some((op) => op.op === 'pause');
+    this.runningPlans = pausable ? new Map() : undefined;
+    this.workflows = scenario.workload.workflows.map((template) => ({
+      factory: new WorkflowFactory(template, scenario.seed, replication),
+      clock: workflowArrivalClock(template, scenario.seed, replication),
+      arrived: 0,
+    }));
+    for (const config of scenario.agents) {
+      const name = config.spec.pool ?? config.spec.id;
+      this.nextAgentNumber.set(name, (this.nextAgentNumber.get(name) ?? (config.spec.pool === undefined ? 1 : 0)) + 1);
+    }
   }
 
   /** Runs to the stop condition. */
@@ -128,6 +164,8 @@ class SimulationRun {
     for (const config of scenario.agents) this.engine.agentJoined(0, config.spec);
     this.drainOutputs();
     for (const job of scenario.workload.jobs) if (job.atSeconds <= stopTime) this.heap.push(job.atSeconds, JOB, job);
+    for (const operation of scenario.operations) if (operation.atSeconds <= stopTime) this.heap.push(operation.atSeconds, OPERATION, operation);
+    this.workflows.forEach((workflow, i) => this.scheduleWorkflow(i, workflow.clock.next(0)));
     if (stopTasks > 0) this.scheduleArrival(this.clock.next(0));
     const heap = this.heap;
     for (;;) {
@@ -161,10 +199,26 @@ class SimulationRun {
     switch (kind) {
       case FINISH: {
         const finish = payload as AttemptPlan;
+        if (finish.cancelled) break; // paused: its remainder is scheduled when it resumes
+        if (this.runningPlans !== undefined && this.runningPlans.get(finish.task) === finish) this.runningPlans.delete(finish.task);
         this.engine.finished(now, finish.task, finish.attempt, finish.outcome);
         this.sparePlans.push(finish);
         break;
       }
+      case OFFER_ANSWER: {
+        const reply = payload as OfferReply;
+        this.engine.offerAnswered(now, reply.task, reply.agentId, reply.offer, reply.answer, reply.setupTokens);
+        break;
+      }
+      case OPERATION:
+        this.operate(payload as ScenarioOperation);
+        break;
+      case AGENT_JOINS:
+        this.join(payload as SimAgentConfig);
+        break;
+      case WORKFLOW:
+        this.workflowArrives(payload as number);
+        break;
       case TIMER:
         this.engine.timerFired(now, payload as number);
         break;
@@ -182,6 +236,85 @@ class SimulationRun {
     this.arrivalAt = Number.POSITIVE_INFINITY;
     this.engine.submit(now, this.factory.create(this.generated++, now));
     if (this.generated < this.stopTasks) this.scheduleArrival(this.clock.next(now));
+  }
+
+  /** An instance of workflow `index` arrives now: its tasks are submitted; the next is drawn. */
+  private workflowArrives(index: number): void {
+    const workflow = this.workflows[index]!;
+    const n = workflow.arrived++;
+    const { factory } = workflow;
+    for (const spec of factory.arrive(n, this.now)) this.engine.submit(this.now, spec);
+    // The graph waits on the decomposition by its first edges, so it is submitted at once.
+    if (factory.template.supervisor !== undefined) for (const spec of factory.decomposed(n, this.now)) this.engine.submit(this.now, spec);
+    if (workflow.arrived < factory.template.count) this.scheduleWorkflow(index, workflow.clock.next(this.now));
+  }
+
+  private scheduleWorkflow(index: number, at: number): void {
+    if (at < Number.POSITIVE_INFINITY && at <= this.stopTime && this.workflows[index]!.arrived < this.workflows[index]!.factory.template.count) {
+      this.heap.push(at, WORKFLOW, index);
+    }
+  }
+
+  /** An agent joins the fleet now (added by an operator, or provisioned by the autoscaler). */
+  private join(config: SimAgentConfig): void {
+    this.agents.push(new SimAgent(config));
+    this.engine.agentJoined(this.now, config.spec);
+  }
+
+  /** A new agent like `template`, named `<pool>-<k>` (or `<id>-<k>`) after the last of its name. */
+  private newAgentLike(template: SimAgentConfig): SimAgentConfig {
+    const name = template.spec.pool ?? template.spec.id;
+    const k = this.nextAgentNumber.get(name) ?? 0;
+    this.nextAgentNumber.set(name, k + 1);
+    return { ...template, spec: { ...template.spec, id: `${name}-${k}` } };
+  }
+
+  private templateLike(like: string): SimAgentConfig {
+    const template = this.options.scenario.agents.find((agent) => agent.spec.id === like || agent.spec.pool === like);
+    if (template === undefined) throw new Error(`no agent or pool named ${like} (the scenario check should have caught it)`);
+    return template;
+  }
+
+  /** Applies an operator's action from the scenario. */
+  private operate(operation: ScenarioOperation): void {
+    const now = this.now;
+    switch (operation.op) {
+      case 'pause-type':
+      case 'resume-type':
+        this.engine.admin(now, { op: operation.op, type: operation.type });
+        break;
+      case 'drain':
+        this.engine.admin(now, { op: 'drain', agentId: operation.agent });
+        break;
+      case 'remove':
+        this.engine.agentLeft(now, operation.agent);
+        break;
+      case 'add': {
+        const template = this.templateLike(operation.like);
+        for (let i = 0; i < operation.count; i++) {
+          this.join(this.newAgentLike(template));
+          this.drainOutputs();
+        }
+        break;
+      }
+      case 'set-priority': {
+        const queued = [...this.engine.liveTasks()].filter((task) => task.state === 'queued' && task.spec.type === operation.type);
+        queued.sort((a, b) => a.seq - b.seq);
+        for (const task of queued) {
+          this.engine.admin(now, { op: 'set-priority', taskId: task.spec.id, priority: operation.priority });
+          this.drainOutputs();
+        }
+        break;
+      }
+      case 'pause':
+      case 'resume':
+        this.engine.admin(now, { op: operation.op, taskId: operation.task });
+        break;
+      default: {
+        const unreachable: never = operation;
+        throw new Error(`unknown operation ${JSON.stringify(unreachable)}`);
+      }
+    }
   }
 
   private scheduleArrival(at: number): void {
@@ -205,8 +338,45 @@ class SimulationRun {
         const plan = this.agents[agent.index]!.begin(task, agent, attempt, this.outcomes, this.sparePlans.pop());
         this.engine.started(this.now, task, attempt, plan);
         this.heap.push(this.now + plan.durationSeconds, FINISH, plan);
+        if (this.runningPlans !== undefined) {
+          plan.finishAt = this.now + plan.durationSeconds;
+          this.runningPlans.set(task, plan);
+        }
         break;
       }
+      case 'offer': {
+        const reply = this.agents[command.agent.index]!.answerOffer(command.task, command.agent, command.offer, this.outcomes);
+        this.heap.push(this.now + reply.delaySeconds, OFFER_ANSWER, reply);
+        break;
+      }
+      case 'withdraw':
+        // The agent stops preparing; an answer already on its way arrives and is recorded as late.
+        break;
+      case 'pause': {
+        const plan = this.runningPlans?.get(command.task);
+        if (plan === undefined) throw new Error(`pause of ${command.task.spec.id}, which has no running plan`);
+        plan.cancelled = true;
+        this.runningPlans!.delete(command.task);
+        this.pausedAttempts.set(command.task, { plan, remainingSeconds: plan.finishAt - this.now });
+        break;
+      }
+      case 'resume': {
+        const paused = this.pausedAttempts.get(command.task);
+        if (paused === undefined) throw new Error(`resume of ${command.task.spec.id}, which was not paused`);
+        this.pausedAttempts.delete(command.task);
+        const plan = paused.plan.copy();
+        plan.finishAt = this.now + paused.remainingSeconds;
+        this.runningPlans!.set(command.task, plan);
+        this.heap.push(plan.finishAt, FINISH, plan);
+        break;
+      }
+      case 'provision': {
+        const template = this.templateLike(command.pool);
+        this.heap.push(this.now + (this.options.scenario.coldStartSeconds[command.pool] ?? 0), AGENT_JOINS, this.newAgentLike(template));
+        break;
+      }
+      case 'retire':
+        break;
       case 'abort':
         // The attempt's finish stays scheduled; the engine records it as stale when it comes.
         break;

@@ -74,6 +74,8 @@ interface PreparedType {
   readonly deadline: ((random: Uniform) => number) | undefined;
   readonly keys: ZipfSampler | undefined;
   readonly keyNames: readonly string[];
+  /** The type's tags, or undefined when it has none (so untagged tasks skip every tag check). */
+  readonly tags: readonly string[] | undefined;
 }
 
 /** Draws the attributes of generated tasks. */
@@ -114,6 +116,8 @@ export class TaskFactory {
       timeoutSeconds: config.timeoutSeconds,
       ttlSeconds: config.ttlSeconds,
       maxRetries: config.maxRetries,
+      tags: type.tags,
+      assignee: config.assignee,
     };
   }
 
@@ -144,6 +148,7 @@ function prepare(config: TaskTypeConfig): PreparedType {
     deadline: config.deadline === undefined ? undefined : sampler(config.deadline),
     keys: config.contextKeys === undefined ? undefined : new ZipfSampler(keyCount, config.contextKeys.zipf),
     keyNames: Array.from({ length: keyCount }, (_, k) => `${config.type}-${k}`),
+    tags: config.tags.length === 0 ? undefined : config.tags,
   };
 }
 
@@ -158,8 +163,11 @@ export function jobTask(job: ScenarioJob): TaskSpec {
     contextTokens: job.contextTokens,
     deadline: job.deadlineSeconds === undefined ? undefined : job.atSeconds + job.deadlineSeconds,
     dependsOn: job.dependsOn,
+    dependencyPolicy: Object.keys(job.dependencyPolicy).length === 0 ? undefined : job.dependencyPolicy,
     timeoutSeconds: job.timeoutSeconds,
     ttlSeconds: job.ttlSeconds,
     maxRetries: job.maxRetries,
+    tags: job.tags.length === 0 ? undefined : job.tags,
+    assignee: job.assignee,
   };
 }

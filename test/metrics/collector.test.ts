@@ -86,7 +86,7 @@ describe('latency and wait', () => {
     expect(m.utilization).toBeNull();
     expect(m.throughput).toBeNull();
     expect(m.maxQueueDepth).toBeNull();
-    expect(m.perAgent).toEqual([{ id: 'a', completed: 0, tokens: 0, busySeconds: 0 }]);
+    expect(m.perAgent).toEqual([{ id: 'a', completed: 0, tokens: 0, busySeconds: 0, drainingSeconds: 0 }]);
   });
 });
 
@@ -272,8 +272,8 @@ describe('context', () => {
     expect(m.wait).toEqual({ mean: 1, p95: 1 });
     expect(m.contextWaste).toBeCloseTo(0.5, 12);
     expect(m.contextHitRate).toBe(0);
-    // The paused task keeps its slot: busy 1…6 of 0…6.
-    expect(m.utilization).toBeCloseTo(5 / 6, 12);
+    // A pause frees the slot (for urgent work): busy 1…2 and 5…6 of 0…6.
+    expect(m.utilization).toBeCloseTo(2 / 6, 12);
   });
 
   it('every attempt that starts pays again: a retry reloads', () => {

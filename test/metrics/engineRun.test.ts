@@ -104,7 +104,7 @@ describe('collector on a real engine run', () => {
     expect(metrics.wait).toEqual({ mean: 0, p95: 0 });
     expect(Object.keys(metrics)).toEqual([
       'tasks', 'latency', 'wait', 'gini', 'jain', 'deadlineSuccess', 'contextWaste', 'contextHitRate', 'quality',
-      'priorityRespect', 'utilization', 'throughput', 'retries', 'maxQueueDepth', 'perAgent',
+      'priorityRespect', 'utilization', 'throughput', 'retries', 'retrySuccess', 'maxQueueDepth', 'delegation', 'workflows', 'fleet', 'perAgent',
     ]);
   });
 });

@@ -37,7 +37,7 @@ export class EventScript {
   join(time: number, id: string, capacity = 1): AgentView {
     const spec: AgentSpec = { id, capacity, tokensPerSecond: 100, skills: {}, weight: capacity, tags: [] };
     const agent: ScriptAgent = {
-      spec, index: this.agents.length, accepting: true, active: 0, queued: 0, outstandingTokens: 0,
+      spec, index: this.agents.length, accepting: true, draining: false, paused: 0, active: 0, queued: 0, outstandingTokens: 0,
       contextUtilization: 0, residentKeys: new Set<string>(), observedAt: time, completed: 0,
     };
     this.agents.push(agent);
@@ -137,9 +137,10 @@ export class EventScript {
 
   private submitted(time: number, spec: Partial<TaskSpec>): ScriptTask {
     const seq = this.nextSeq++;
+    const fullSpec: TaskSpec = { id: `t${seq}`, type: 'code', priority: 2, tokens: 100, contextTokens: 0, ...spec };
     const task: ScriptTask = {
-      spec: { id: `t${seq}`, type: 'code', priority: 2, tokens: 100, contextTokens: 0, ...spec },
-      state: 'created', seq, submittedAt: time, attempt: 0, agentIndex: -1, startedAt: Number.NaN, failureReason: undefined,
+      spec: fullSpec, state: 'created', seq, submittedAt: time, attempt: 0, agentIndex: -1, startedAt: Number.NaN, failureReason: undefined,
+      priority: fullSpec.priority, offers: 0, rejectionReason: undefined,
     };
     this.events.push({ kind: 'submitted', time, task });
     return task;

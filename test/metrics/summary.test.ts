@@ -18,14 +18,18 @@ function run(changes: Partial<RunMetrics> = {}): RunMetrics {
     utilization: 0.7,
     throughput: 0.8,
     retries: 2,
+    retrySuccess: 1,
     maxQueueDepth: 4,
-    perAgent: [{ id: 'a', completed: 8, tokens: 800, busySeconds: 7 }],
+    delegation: { offersMade: 0, offersRejected: 0, reOffersPerTask: null, broadcastDuplicates: 0 },
+    workflows: { completed: 0, failed: 0, latency: { mean: null, p50: null, p95: null, p99: null }, deadlineSuccess: null },
+    fleet: { scaleUps: 0, scaleDowns: 0, agentSeconds: 100, drainingSeconds: 0 },
+    perAgent: [{ id: 'a', completed: 8, tokens: 800, busySeconds: 7, drainingSeconds: 0 }],
     ...changes,
   };
 }
 
 function agent(id: string, completed: number, busySeconds: number): AgentMetrics {
-  return { id, completed, tokens: completed * 100, busySeconds };
+  return { id, completed, tokens: completed * 100, busySeconds, drainingSeconds: 0 };
 }
 
 describe('summarize', () => {
@@ -67,8 +71,8 @@ describe('summarize', () => {
       run({ perAgent: [agent('a', 6, 20)] }),
     ]);
     expect(summary.metrics.perAgent).toEqual([
-      { id: 'a', completed: 5, tokens: 500, busySeconds: 15 },
-      { id: 'b', completed: 2, tokens: 200, busySeconds: 6 },
+      { id: 'a', completed: 5, tokens: 500, busySeconds: 15, drainingSeconds: 0 },
+      { id: 'b', completed: 2, tokens: 200, busySeconds: 6, drainingSeconds: 0 },
     ]);
     expect('perAgent' in summary.ci95).toBe(false);
   });
@@ -104,7 +108,10 @@ describe('metricLeaves', () => {
       'tasks.submitted', 'tasks.completed', 'tasks.deadLettered', 'tasks.expired', 'tasks.cancelled', 'tasks.rejected',
       'tasks.inFlight', 'latency.mean', 'latency.p50', 'latency.p95', 'latency.p99', 'wait.mean', 'wait.p95',
       'gini.tasks', 'gini.tokens', 'jain.tasks', 'jain.tokens', 'deadlineSuccess', 'contextWaste', 'contextHitRate',
-      'quality.mean', 'quality.stddev', 'priorityRespect', 'utilization', 'throughput', 'retries', 'maxQueueDepth',
+      'quality.mean', 'quality.stddev', 'priorityRespect', 'utilization', 'throughput', 'retries', 'retrySuccess', 'maxQueueDepth',
+      'delegation.offersMade', 'delegation.offersRejected', 'delegation.reOffersPerTask', 'delegation.broadcastDuplicates',
+      'workflows.completed', 'workflows.failed', 'workflows.latency.mean', 'workflows.latency.p50', 'workflows.latency.p95',
+      'workflows.latency.p99', 'workflows.deadlineSuccess', 'fleet.scaleUps', 'fleet.scaleDowns', 'fleet.agentSeconds', 'fleet.drainingSeconds',
     ]);
     expect(leaves.find((leaf) => leaf.path === 'latency.p95')?.value).toBe(5);
   });

@@ -20,12 +20,22 @@ const DOCUMENTED_MODEL: AgentModel = {
   prefillSpeedup: 10,
   qualityNoise: 0.05,
   serviceTimeCv: 0,
+  offerResponseSeconds: 1,
+  rejectBase: 0,
+  rejectLoad: 0,
+  rejectContext: 0,
 };
 
 const DOCUMENTED_ENGINE: EngineConfig = {
   binding: 'late',
   queue: { maxDepth: Infinity, overflow: 'reject', dispatchScanLimit: 256 },
-  retry: { maxRetries: 3, backoff: { baseSeconds: 1, factor: 2, jitter: 0.1, maxSeconds: 300 } },
+  retry: { maxRetries: 3, backoff: { baseSeconds: 1, factor: 2, jitter: 0.1, maxSeconds: 300 }, minQuality: 0 },
+  delegation: { mode: 'assign', claim: 'strategy', offerTimeoutSeconds: Infinity, maxOffers: 10 },
+  dependencies: { onFailure: 'cancel' },
+  failureMemory: { seconds: 0, maxEntries: 10_000 },
+  preemption: 'none',
+  ingress: { ratePerSecond: Infinity, burst: 1 },
+  autoscale: [],
   settledMemory: 0,
 };
 
@@ -133,7 +143,7 @@ describe('agents', () => {
 describe('workload', () => {
   it('a task type gets weight 1, no context, priority 2 and a number of tokens becomes a constant', () => {
     const [code] = normalize(generatedScenario()).workload.taskTypes;
-    expect(code).toEqual({ type: 'code', weight: 1, tokens: { dist: 'constant', value: 100 }, contextTokens: 0, priority: [{ level: 2, probability: 1 }] });
+    expect(code).toEqual({ type: 'code', weight: 1, tokens: { dist: 'constant', value: 100 }, contextTokens: 0, priority: [{ level: 2, probability: 1 }], tags: [] });
   });
 
   it('a priority map { 1: 0.2, 2: 0.8 } becomes levels with probabilities, sorted by level', () => {
@@ -197,7 +207,7 @@ describe('workload', () => {
 
   it('a job gets priority 2, no context and no dependencies unless it says so', () => {
     const jobs = normalize(jobScenario()).workload.jobs;
-    expect(jobs[0]).toEqual({ id: 'a', atSeconds: 0, type: 'build', tokens: 10, priority: 2, contextTokens: 0, dependsOn: [] });
+    expect(jobs[0]).toEqual({ id: 'a', atSeconds: 0, type: 'build', tokens: 10, priority: 2, contextTokens: 0, dependsOn: [], dependencyPolicy: {}, tags: [] });
     expect(jobs[2]!.dependsOn).toEqual(['b']);
   });
 
@@ -205,7 +215,7 @@ describe('workload', () => {
     const raw = withField(jobScenario(), 'workload.jobs[0]', { id: 'a', at: 5, type: 'build', tokens: 0, priority: 0, contextKey: 'repo', contextTokens: 100, deadline: 60, timeout: 10, ttl: 20, maxRetries: 1 });
     expect(normalize(raw).workload.jobs[0]).toEqual({
       id: 'a', atSeconds: 5, type: 'build', tokens: 0, priority: 0, contextKey: 'repo', contextTokens: 100,
-      deadlineSeconds: 60, dependsOn: [], timeoutSeconds: 10, ttlSeconds: 20, maxRetries: 1,
+      deadlineSeconds: 60, dependsOn: [], dependencyPolicy: {}, timeoutSeconds: 10, ttlSeconds: 20, maxRetries: 1, tags: [],
     });
   });
 });

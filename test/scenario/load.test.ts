@@ -79,7 +79,7 @@ describe('loadScenario: valid files', () => {
     expect(scenario.name).toBe('full-example');
     expect(scenario.agents.map((agent) => agent.spec.id)).toEqual(['coder-0', 'coder-1', 'coder-2', 'reviewer']);
     expect(scenario.engine.queue).toEqual({ maxDepth: 1000, overflow: 'shed-lowest', dispatchScanLimit: 64 });
-    expect(scenario.engine.retry).toEqual({ maxRetries: 2, backoff: { baseSeconds: 2, factor: 3, jitter: 0, maxSeconds: 60 } });
+    expect(scenario.engine.retry).toEqual({ maxRetries: 2, backoff: { baseSeconds: 2, factor: 3, jitter: 0, maxSeconds: 60 }, minQuality: 0 });
     expect(scenario.engine.settledMemory).toBe(1_000_000);
     expect(scenario.workload.jobs.map((job) => job.id)).toEqual(['build', 'ship']);
     expect(scenario.strategies.map((choice) => choice.label)).toEqual(['round-robin', 'least-connections', 'round-robin#2']);

@@ -37,6 +37,10 @@ function idealModel(overrides: Partial<AgentModel> = {}): AgentModel {
     prefillSpeedup: 1,
     qualityNoise: 0,
     serviceTimeCv: 0,
+    offerResponseSeconds: 0,
+    rejectBase: 0,
+    rejectLoad: 0,
+    rejectContext: 0,
     ...overrides,
   };
 }
@@ -85,6 +89,9 @@ const NO_DRAWS: OutcomeStreams = {
   forAttempt(taskId, attempt) {
     throw new Error(`the model asked for the outcome stream of ${taskId}#${attempt}`);
   },
+  forOffer(taskId, offer, agentId) {
+    throw new Error(`the model asked for the offer stream of ${taskId} offer ${offer} to ${agentId}`);
+  },
 };
 
 const STREAMS = outcomeStreams(SEED, 0);
@@ -121,6 +128,7 @@ describe('SimAgent: the ideal server', () => {
       skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, lowSkillSetupPenalty: 0,
       contextDegradeThreshold: 0, contextSpeedPenalty: 0, contextQualityPenalty: 0, contextFailureRate: 0,
       compactThreshold: 0, compactSeconds: 0, historyGrowth: 0, prefillSpeedup: 0, qualityNoise: 0, serviceTimeCv: 0,
+      offerResponseSeconds: 0, rejectBase: 0, rejectLoad: 0, rejectContext: 0,
     };
     const agent = makeAgent({ model: allZero });
     const plan = agent.sim.begin(task('z'), agent.view, 1, NO_DRAWS);

@@ -26,6 +26,7 @@ function taskType(partial: Partial<TaskTypeConfig> & { readonly type: string }):
     tokens: { dist: 'constant', value: 1000 },
     contextTokens: 0,
     priority: [{ level: 2, probability: 1 }],
+    tags: [],
     ...partial,
   };
 }
@@ -35,7 +36,7 @@ function taskType(partial: Partial<TaskTypeConfig> & { readonly type: string }):
  * @defaultValue arrivals `none` (the factory does not read them).
  */
 function workload(taskTypes: readonly TaskTypeConfig[], arrivals: ArrivalProcess = { process: 'none' }): WorkloadConfig {
-  return { arrivals, taskTypes, jobs: [] };
+  return { arrivals, taskTypes, jobs: [], workflows: [] };
 }
 
 /** Tasks t0 … t(n−1) from a fresh factory, task i arriving at time 10·i. */
@@ -313,9 +314,11 @@ describe('jobTask', () => {
       contextTokens: 2000,
       deadlineSeconds: 50,
       dependsOn: ['fetch', 'plan'],
+      dependencyPolicy: {},
       timeoutSeconds: 20,
       ttlSeconds: 40,
       maxRetries: 4,
+      tags: [],
     };
     expect(jobTask(job)).toEqual({
       id: 'build',
@@ -333,7 +336,7 @@ describe('jobTask', () => {
   });
 
   it('leaves the deadline and optional settings unset when the job has none', () => {
-    const job: ScenarioJob = { id: 'j', atSeconds: 5, type: 'review', tokens: 10, priority: 3, contextTokens: 0, dependsOn: [] };
+    const job: ScenarioJob = { id: 'j', atSeconds: 5, type: 'review', tokens: 10, priority: 3, contextTokens: 0, dependsOn: [], dependencyPolicy: {}, tags: [] };
     const task = jobTask(job);
     expect(task.deadline).toBeUndefined();
     expect(task.contextKey).toBeUndefined();

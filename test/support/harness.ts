@@ -20,9 +20,9 @@ import { hasFreeSlot, type AgentSpec, type AgentView } from '../../src/engine/ag
 import { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from '../../src/engine/config.js';
 import { createEngine, type Engine, type TaskCounts } from '../../src/engine/engine.js';
 import { canTransition } from '../../src/engine/lifecycle.js';
-import type { Command, EngineEvent, Outcome, StartReport } from '../../src/engine/messages.js';
+import type { AdminOperation, Command, EngineEvent, OfferAnswer, Outcome, StartReport } from '../../src/engine/messages.js';
 import type { Binding, ContextToLoad, DecisionContext, FleetView, Strategy } from '../../src/engine/strategy.js';
-import { isFinal, type AgentId, type FailureReason, type TaskId, type TaskSpec, type TaskState, type TaskView } from '../../src/engine/task.js';
+import { isFinal, type AgentId, type FailureReason, type RejectionReason, type TaskId, type TaskSpec, type TaskState, type TaskView } from '../../src/engine/task.js';
 import { STRATEGIES, findStrategy } from '../../src/strategies/index.js';
 
 // ------------------------------------------------------------------ factories
@@ -55,7 +55,14 @@ export interface ConfigOverrides {
   readonly retry?: {
     readonly maxRetries?: number;
     readonly backoff?: { readonly baseSeconds?: number; readonly factor?: number; readonly jitter?: number; readonly maxSeconds?: number };
+    readonly minQuality?: number;
   };
+  readonly delegation?: Partial<EngineConfig['delegation']>;
+  readonly dependencies?: Partial<EngineConfig['dependencies']>;
+  readonly failureMemory?: Partial<EngineConfig['failureMemory']>;
+  readonly preemption?: EngineConfig['preemption'];
+  readonly ingress?: Partial<EngineConfig['ingress']>;
+  readonly autoscale?: EngineConfig['autoscale'];
   readonly settledMemory?: number;
 }
 
@@ -71,7 +78,14 @@ export function engineConfig(overrides: ConfigOverrides = {}): EngineConfig {
     retry: {
       maxRetries: overrides.retry?.maxRetries ?? base.retry.maxRetries,
       backoff: { ...base.retry.backoff, ...overrides.retry?.backoff },
+      minQuality: overrides.retry?.minQuality ?? base.retry.minQuality,
     },
+    delegation: { ...base.delegation, ...overrides.delegation },
+    dependencies: { ...base.dependencies, ...overrides.dependencies },
+    failureMemory: { ...base.failureMemory, ...overrides.failureMemory },
+    preemption: overrides.preemption ?? base.preemption,
+    ingress: { ...base.ingress, ...overrides.ingress },
+    autoscale: overrides.autoscale ?? base.autoscale,
     settledMemory: overrides.settledMemory ?? base.settledMemory,
   };
 }
@@ -111,6 +125,14 @@ export interface RecordedEvent {
   readonly contextHit?: boolean | null;
   /** For `prewarm`: the context ordered loaded. */
   readonly contextKey?: string;
+  /** For `offerAnswered`: the answer and why it was no. */
+  readonly accepted?: boolean;
+  readonly rejection?: RejectionReason;
+  /** For `scaled`: the pool and which way. */
+  readonly pool?: string;
+  readonly direction?: 'up' | 'down';
+  /** For `admin`: the operation. */
+  readonly operation?: AdminOperation;
 }
 
 /** A copy of one command, taken when it was polled. */
@@ -119,10 +141,21 @@ export type RecordedCommand =
   | { readonly kind: 'abort'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number; readonly reason: FailureReason }
   | { readonly kind: 'setTimer'; readonly time: number; readonly timerId: number; readonly at: number }
   | { readonly kind: 'cancelTimer'; readonly time: number; readonly timerId: number }
-  | { readonly kind: 'prewarm'; readonly time: number; readonly agentId: AgentId; readonly contextKey: string; readonly contextTokens: number };
+  | { readonly kind: 'prewarm'; readonly time: number; readonly agentId: AgentId; readonly contextKey: string; readonly contextTokens: number }
+  | { readonly kind: 'offer' | 'withdraw'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly offer: number }
+  | { readonly kind: 'pause' | 'resume'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number }
+  | { readonly kind: 'provision'; readonly time: number; readonly pool: string }
+  | { readonly kind: 'retire'; readonly time: number; readonly agentId: AgentId };
 
-/** Where an attempt the engine ordered stands, as the driver sees it. */
-export type AttemptPhase = 'ordered' | 'started' | 'finished' | 'aborted';
+/** An offer the engine made and has not closed. */
+export interface OpenOffer {
+  readonly taskId: TaskId;
+  readonly agentId: AgentId;
+  readonly offer: number;
+}
+
+/** Where an attempt the engine ordered stands, as the driver sees it (`paused` holds no slot). */
+export type AttemptPhase = 'ordered' | 'started' | 'paused' | 'finished' | 'aborted';
 
 /** One attempt the engine ordered with a `start` command. */
 export interface Attempt {
@@ -299,6 +332,8 @@ export class Harness {
   private readonly checked: CheckedStrategy;
   /** Start commands not yet answered, oldest first. */
   private readonly unstarted: Attempt[] = [];
+  /** Offers made and not yet closed, oldest first. */
+  readonly openOffers: OpenOffer[] = [];
 
   constructor(options: HarnessOptions = {}) {
     const seed = options.seed ?? 'fleetsim-test';
@@ -386,6 +421,30 @@ export class Harness {
     this.drain();
   }
 
+  /** `agentId` answers its open offer of `taskId` (accepting by default). */
+  answerOffer(taskId: TaskId, agentId: AgentId, answer: OfferAnswer = { accepted: true }): void {
+    const at = this.openOffers.findIndex((o) => o.taskId === taskId && o.agentId === agentId);
+    if (at < 0) throw new Error(`no open offer of ${taskId} to ${agentId}`);
+    const [offer] = this.openOffers.splice(at, 1);
+    this.engine.offerAnswered(this.now, taskId, agentId, offer!.offer, answer);
+    this.drain();
+  }
+
+  /** Sends an answer for any offer number, open or not (to test late and duplicate answers). */
+  answerOfferNumber(taskId: TaskId, agentId: AgentId, offer: number, answer: OfferAnswer, setupTokens = 0): void {
+    const at = this.openOffers.findIndex((o) => o.taskId === taskId && o.agentId === agentId && o.offer === offer);
+    if (at >= 0) this.openOffers.splice(at, 1);
+    const task = this.engine.task(taskId);
+    this.engine.offerAnswered(this.now, task ?? taskId, agentId, offer, answer, setupTokens);
+    this.drain();
+  }
+
+  /** Applies an operator's action at the current time. */
+  admin(operation: AdminOperation): void {
+    this.engine.admin(this.now, operation);
+    this.drain();
+  }
+
   /** Moves the clock forward by `seconds`, firing every timer that falls due on the way. */
   advance(seconds: number): void {
     this.advanceTo(this.now + seconds);
@@ -445,6 +504,11 @@ export class Harness {
     for (let round = 0; ; round++) {
       if (round >= maxRounds) throw new Error(`runUntilQuiet: not quiet after ${maxRounds} rounds`);
       this.driveBounded(Number.MAX_SAFE_INTEGER);
+      const offer = this.openOffers[0];
+      if (offer !== undefined) {
+        this.answerOffer(offer.taskId, offer.agentId);
+        continue;
+      }
       const running = this.liveAttempts().find((a) => a.phase === 'started');
       if (running !== undefined) {
         this.finishAttempt(running.taskId, running.attempt, outcome);
@@ -606,6 +670,12 @@ export class Harness {
       } else {
         check(attempt === undefined, `task ${id} is ${task.state} yet attempt ${attempt?.attempt} is still live on ${attempt?.agentId}`);
       }
+      if (task.state === 'paused') {
+        const paused = this.attempts.get(attemptKey(id, task.attempt));
+        check(paused?.phase === 'paused', `task ${id} is paused but its attempt is ${paused?.phase ?? 'missing'}`);
+      }
+      const offers = this.openOffers.filter((o) => o.taskId === id).length;
+      check((task.state === 'offered') === (offers > 0), `task ${id} is ${task.state} with ${offers} open offer(s)`);
       if (task.state === 'queued') {
         queued++;
         if (this.config.binding === 'early' && task.agentIndex >= 0) queuedOn[task.agentIndex]!++;
@@ -617,10 +687,12 @@ export class Harness {
       // A strategy that indexes agents by load must have been told of every change.
       const seen = this.checked.loadSeen[agent.index];
       check(seen === loadOf(agent), `agent ${agent.spec.id}: load is ${loadOf(agent)}, but the strategy was last told ${seen}`);
-      const live = this.liveAttempts().filter((a) => a.agentId === agent.spec.id).length;
-      check(agent.active === live, `agent ${agent.spec.id}: active ${agent.active} != live attempts ${live}`);
+      const live = this.liveAttempts().filter((a) => a.agentId === agent.spec.id).length + this.openOffers.filter((o) => o.agentId === agent.spec.id).length;
+      check(agent.active === live, `agent ${agent.spec.id}: active ${agent.active} != live attempts and open offers ${live}`);
       check(agent.active <= agent.spec.capacity, `agent ${agent.spec.id}: active ${agent.active} > capacity ${agent.spec.capacity}`);
-      if (!agent.accepting) check(agent.active === 0, `agent ${agent.spec.id} left but holds ${agent.active} task(s)`);
+      const paused = [...this.attempts.values()].filter((a) => a.agentId === agent.spec.id && a.phase === 'paused').length;
+      check(agent.paused === paused, `agent ${agent.spec.id}: paused ${agent.paused} != paused attempts ${paused}`);
+      if (!agent.accepting && !agent.draining) check(agent.active === 0 && agent.paused === 0, `agent ${agent.spec.id} left but holds ${agent.active} task(s)`);
       if (agent.accepting) freeSlots += agent.spec.capacity - agent.active;
       const expectedQueued = this.config.binding === 'early' ? queuedOn[agent.index]! : 0;
       check(agent.queued === expectedQueued, `agent ${agent.spec.id}: queued ${agent.queued} != ${expectedQueued}`);
@@ -686,7 +758,7 @@ export class Harness {
         const agentId = command.agent.spec.id;
         const load = this.liveAttempts().filter((a) => a.agentId === agentId).length;
         check(load < command.agent.spec.capacity, `agent ${agentId} ordered a task beyond its capacity ${command.agent.spec.capacity}`);
-        check(command.agent.accepting, `agent ${agentId} ordered a task after it left`);
+        check(command.agent.accepting || command.agent.draining, `agent ${agentId} ordered a task after it left`);
         const attempt: Attempt = { taskId, attempt: command.attempt, agentId, phase: 'ordered' };
         this.attempts.set(key, attempt);
         this.unstarted.push(attempt);
@@ -696,7 +768,7 @@ export class Harness {
       case 'abort': {
         const key = attemptKey(command.taskId, command.attempt);
         const attempt = this.attempts.get(key);
-        check(attempt !== undefined && isLive(attempt), `abort of attempt ${key}, which is ${attempt?.phase ?? 'unknown'}`);
+        check(attempt !== undefined && (isLive(attempt) || attempt.phase === 'paused'), `abort of attempt ${key}, which is ${attempt?.phase ?? 'unknown'}`);
         check(attempt!.agentId === command.agentId, `abort of ${key} names agent ${command.agentId}, it runs on ${attempt!.agentId}`);
         attempt!.phase = 'aborted';
         const at = this.unstarted.indexOf(attempt!);
@@ -719,6 +791,48 @@ export class Harness {
         check(command.agent.accepting && command.agent.active === 0 && command.agent.queued === 0, `prewarm of busy or departed agent ${command.agent.spec.id}`);
         this.commands.push({ kind: 'prewarm', time, agentId: command.agent.spec.id, contextKey: command.contextKey, contextTokens: command.contextTokens });
         return;
+      case 'offer': {
+        const taskId = command.task.spec.id;
+        const agentId = command.agent.spec.id;
+        const held = this.liveAttempts().filter((a) => a.agentId === agentId).length + this.openOffers.filter((o) => o.agentId === agentId).length;
+        check(held < command.agent.spec.capacity, `agent ${agentId} offered a task beyond its capacity`);
+        check(command.agent.accepting, `agent ${agentId} offered a task while not accepting`);
+        check(!this.openOffers.some((o) => o.taskId === taskId && o.agentId === agentId), `task ${taskId} offered twice to ${agentId}`);
+        this.openOffers.push({ taskId, agentId, offer: command.offer });
+        this.commands.push({ kind: 'offer', time, taskId, agentId, offer: command.offer });
+        return;
+      }
+      case 'withdraw': {
+        const at = this.openOffers.findIndex((o) => o.taskId === command.taskId && o.agentId === command.agentId && o.offer === command.offer);
+        check(at >= 0, `withdraw of offer ${command.offer} of ${command.taskId} to ${command.agentId}, which is not open`);
+        this.openOffers.splice(at, 1);
+        this.commands.push({ kind: 'withdraw', time, taskId: command.taskId, agentId: command.agentId, offer: command.offer });
+        return;
+      }
+      case 'pause':
+      case 'resume': {
+        const taskId = command.task.spec.id;
+        const attempt = this.attempts.get(attemptKey(taskId, command.attempt));
+        const from = command.kind === 'pause' ? 'started' : 'paused';
+        check(attempt !== undefined && attempt.phase === from, `${command.kind} of ${taskId}#${command.attempt}, which is ${attempt?.phase ?? 'unknown'}`);
+        check(attempt!.agentId === command.agent.spec.id, `${command.kind} of ${taskId} names ${command.agent.spec.id}, it runs on ${attempt!.agentId}`);
+        if (command.kind === 'resume') {
+          const load = this.liveAttempts().filter((a) => a.agentId === attempt!.agentId).length + this.openOffers.filter((o) => o.agentId === attempt!.agentId).length;
+          check(load < command.agent.spec.capacity, `resume of ${taskId} beyond the capacity of ${attempt!.agentId}`);
+        }
+        attempt!.phase = command.kind === 'pause' ? 'paused' : 'started';
+        this.commands.push({ kind: command.kind, time, taskId, agentId: command.agent.spec.id, attempt: command.attempt });
+        return;
+      }
+      case 'provision':
+        this.commands.push({ kind: 'provision', time, pool: command.pool });
+        return;
+      case 'retire': {
+        const held = this.liveAttempts().filter((a) => a.agentId === command.agentId).length;
+        check(held === 0, `agent ${command.agentId} retired holding ${held} attempt(s)`);
+        this.commands.push({ kind: 'retire', time, agentId: command.agentId });
+        return;
+      }
       default: {
         const unreachable: never = command;
         throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
@@ -752,6 +866,24 @@ export class Harness {
         return;
       case 'prewarm':
         this.events.push({ kind: 'prewarm', time: event.time, agentId: event.agent.spec.id, contextKey: event.contextKey, setupTokens: event.contextTokens });
+        return;
+      case 'offerMade':
+        this.events.push({ kind: event.kind, time: event.time, taskId: event.task.spec.id, agentId: event.agent.spec.id });
+        return;
+      case 'offerAnswered':
+        this.events.push({ kind: event.kind, time: event.time, taskId: event.task.spec.id, agentId: event.agent.spec.id, accepted: event.accepted, rejection: event.reason });
+        return;
+      case 'duplicateClaim':
+        this.events.push({ kind: event.kind, time: event.time, taskId: event.task.spec.id, agentId: event.agent.spec.id, setupTokens: event.setupTokens });
+        return;
+      case 'agentDraining':
+        this.events.push({ kind: event.kind, time: event.time, agentId: event.agent.spec.id });
+        return;
+      case 'scaled':
+        this.events.push({ kind: event.kind, time: event.time, pool: event.pool, direction: event.direction, agentId: event.agent?.spec.id });
+        return;
+      case 'admin':
+        this.events.push({ kind: event.kind, time: event.time, operation: event.operation });
         return;
       default: {
         const unreachable: never = event;

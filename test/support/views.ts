@@ -7,7 +7,7 @@ import type { TaskRecord, TaskSpec, TaskView } from '../../src/engine/task.js';
 /** An idle, accepting agent view of `spec` at fleet position `index`; `load` overrides fields. */
 export function idleAgentView(spec: AgentSpec, index = 0, load: Partial<Omit<AgentView, 'spec' | 'index'>> = {}): AgentView {
   return {
-    spec, index, accepting: true, active: 0, queued: 0, outstandingTokens: 0,
+    spec, index, accepting: true, draining: false, paused: 0, active: 0, queued: 0, outstandingTokens: 0,
     contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS, observedAt: 0, completed: 0, ...load,
   };
 }
@@ -19,7 +19,7 @@ export function idleAgentView(spec: AgentSpec, index = 0, load: Partial<Omit<Age
 export function taskViewOf(spec: TaskSpec, fields: Partial<Omit<TaskView, 'spec'>> = {}): TaskView {
   return {
     spec, state: 'queued', seq: 0, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
-    failureReason: undefined, ...fields,
+    failureReason: undefined, priority: spec.priority, offers: 0, rejectionReason: undefined, ...fields,
   };
 }
 
@@ -27,7 +27,8 @@ export function taskViewOf(spec: TaskSpec, fields: Partial<Omit<TaskView, 'spec'
 export function taskRecordOf(spec: TaskSpec, fields: Partial<Omit<TaskRecord, 'spec'>> = {}): TaskRecord {
   return {
     owner: {}, spec, state: 'queued', seq: 0, submittedAt: 0, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
-    failureReason: undefined, maxRetries: 0, unmetDependencies: 0, dependents: undefined, queueEntry: 0, timerId: 0,
+    failureReason: undefined, priority: spec.priority, offers: 0, rejectionReason: undefined, offeredTo: undefined,
+    rejectedBy: undefined, resumeReady: false, maxRetries: 0, unmetDependencies: 0, dependents: undefined, queueEntry: 0, timerId: 0,
     liveSlot: -1, ...fields,
   };
 }
