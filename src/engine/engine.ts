@@ -1043,15 +1043,23 @@ export class Engine {
 
   /**
    * The strategy's pick if nothing bars it; otherwise the agent a constraint-aware fallback
-   * finds ({@link Engine.fallbackAgent}), or the pick itself when only failure memory spoke
-   * against it and no other agent may take the task.
+   * finds ({@link Engine.fallbackAgent}). When nothing is free but agents only failure memory
+   * speaks against, the task waits for an agent it does not suspect if the fleet has one (busy
+   * now), and takes the suspect pick only when every agent that may take it is suspect.
    */
   private honourConstraints(task: TaskRecord, picked: AgentRecord): AgentRecord | undefined {
     const verdict = this.verdict(task, picked);
     if (verdict === ALLOWED) return picked;
     const fallback = this.fallbackAgent(task, false);
-    if (fallback !== undefined) return fallback;
-    return verdict === SUSPECT ? picked : undefined;
+    if (fallback !== undefined && (this.verdict(task, fallback) === ALLOWED || !this.someAgentAllows(task))) return fallback;
+    if (verdict === SUSPECT && !this.someAgentAllows(task)) return picked;
+    return undefined;
+  }
+
+  /** True when some agent in the fleet, free or not, is neither barred from `task` nor suspect. */
+  private someAgentAllows(task: TaskRecord): boolean {
+    for (const agent of this.fleet.agents) if (agent.accepting && this.verdict(task, agent) === ALLOWED) return true;
+    return false;
   }
 
   /**
@@ -1222,7 +1230,11 @@ export class Engine {
   private pickFor(task: TaskRecord): AgentView | undefined {
     const assignee = this.assigneeOf(task);
     if (assignee !== null) return assignee !== undefined && hasFreeSlot(assignee) && this.verdict(task, assignee) !== BARRED ? assignee : undefined;
-    if (this.config.delegation.claim === 'first-fit') return this.fallbackAgent(task, true);
+    if (this.config.delegation.claim === 'first-fit') {
+      const claimant = this.fallbackAgent(task, true);
+      const suspect = claimant !== undefined && this.constrained(task) && this.verdict(task, claimant) === SUSPECT;
+      return suspect && this.someAgentAllows(task) ? undefined : claimant;
+    }
     const picked = this.strategy.pickAgent(task, this.ctx);
     if (picked === undefined || !this.constrained(task)) return picked;
     const agent = this.fleet.agents[picked.index];
