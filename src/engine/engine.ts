@@ -281,6 +281,15 @@ export class Engine {
     this.strategy.onSubmitted?.(task, this.ctx);
     this.resolveWaiters(task);
     if (this.sleepingScalers > 0) this.wakeScalers(now);
+    this.admitSubmission(task, now);
+    this.dispatch(now);
+  }
+
+  /**
+   * Rejects, blocks or queues a new task. Even a task turned away may release dependents that
+   * named it before it existed (an `ignore` edge), so the caller dispatches in every case.
+   */
+  private admitSubmission(task: TaskRecord, now: number): void {
     if (!this.ingress.tryTake(now)) return this.finish(task, 'rejected', now, 'rate-limited');
     if (this.dependsOnItself(task)) return this.finish(task, 'rejected', now, 'dependency-cycle');
     if (this.strategy.admit !== undefined && !this.strategy.admit(task, this.ctx)) {
@@ -295,7 +304,6 @@ export class Engine {
     }
     if (!this.admitToQueue(task, now)) return;
     this.enqueue(task, now);
-    this.dispatch(now);
   }
 
   /**
@@ -453,6 +461,7 @@ export class Engine {
         this.failAttempt(task, agent, 'agent-lost', now);
       }
     }
+    this.startStalledRounds();
     this.rerouteOwnQueue(agent);
     this.loadChanged(agent);
     this.sink.agentLeft(now, agent);
@@ -620,7 +629,9 @@ export class Engine {
     }
     this.loadChanged(agent);
     this.sink.agentDraining(now, agent);
+    this.startStalledRounds();
     this.rerouteOwnQueue(agent);
+    this.loadChanged(agent); // its own queue emptied: strategies that index load must hear it
     this.drainCandidates.push(agent);
   }
 
@@ -722,6 +733,7 @@ export class Engine {
 
   /** Offered → assigned on the agent that accepted; it already holds the slot. */
   private bindOffered(task: TaskRecord, agent: AgentRecord, now: number): void {
+    task.rejectedBy = undefined; // the round of offers ends with a claim; a retry starts afresh
     task.agentIndex = agent.index;
     task.attempt++;
     const from = this.enter(task, 'assigned');
@@ -779,6 +791,19 @@ export class Engine {
     this.enqueue(task, now);
   }
 
+  /**
+   * An agent stopped taking work (it left or began draining): a queued task that every remaining
+   * candidate has turned down this round starts a new one, or it would wait forever.
+   */
+  private startStalledRounds(): void {
+    if (this.config.delegation.mode === 'assign') return;
+    for (const task of this.live.values()) {
+      if (task.state !== 'queued' || !this.everyCandidateRejected(task)) continue;
+      task.rejectedBy = undefined;
+      this.poolDirty = true;
+    }
+  }
+
   private everyCandidateRejected(task: TaskRecord): boolean {
     const by = task.rejectedBy;
     if (by === undefined) return false;
@@ -825,8 +850,9 @@ export class Engine {
       }
     }
     // The scaler sleeps once nothing is left to do and its pool is at its minimum; the next
-    // submission wakes it, so a drained simulation ends.
-    const idle = this.live.size === 0 && state.accepting + state.provisioning <= scaler.config.minAgents && decision === 'hold';
+    // submission wakes it, so a drained simulation ends. It never drains the last agent, so
+    // a pool of one is at its minimum even when minAgents is 0.
+    const idle = this.live.size === 0 && state.accepting + state.provisioning <= Math.max(scaler.config.minAgents, 1) && decision === 'hold';
     if (idle) {
       this.scalerAwake[index] = false;
       this.sleepingScalers++;
@@ -850,7 +876,9 @@ export class Engine {
       busySlots += agent.active;
       totalSlots += agent.spec.capacity;
     }
-    return { accepting, draining, busySlots, totalSlots, provisioning: this.provisioning.get(pool) ?? 0, queuedTasks: this.fleet.queuedTasks };
+    // Tasks of a paused type wait for an operator, not for agents: they do not call for more.
+    const queuedTasks = this.fleet.queuedTasks - this.held.size;
+    return { accepting, draining, busySlots, totalSlots, provisioning: this.provisioning.get(pool) ?? 0, queuedTasks };
   }
 
   /** The pool's agent with the least in hand, the newest among equals. */
@@ -1017,7 +1045,8 @@ export class Engine {
 
   private chooseForEarly(task: TaskRecord): AgentRecord | undefined {
     const assignee = this.assigneeOf(task);
-    if (assignee !== null) return assignee !== undefined && assignee.accepting ? assignee : undefined;
+    // As under late binding (pickFor): an assignee lacking a tag the task asks for may not take it.
+    if (assignee !== null) return assignee !== undefined && assignee.accepting && this.verdict(task, assignee) !== BARRED ? assignee : undefined;
     const picked = this.strategy.pickAgent(task, this.ctx);
     if (picked === undefined) return undefined;
     const agent = this.fleet.agents[picked.index];
@@ -1132,6 +1161,11 @@ export class Engine {
       if (task.owner !== this || task.state !== 'queued' || task.agentIndex < 0 || task.agentIndex === thief.index ||
           task.spec.assignee !== undefined) {
         throw new Error(`strategy ${this.strategy.name} tried to steal task ${task.spec.id}, which is not queued in another agent's queue or is assigned by name`);
+      }
+      if (!hasTags(thief, task.spec.tags)) {
+        // Tags bind whatever the strategy: a thief lacking one the task asks for takes nothing.
+        this.hungry.add(thief);
+        return;
       }
       const victim = this.fleet.agents[task.agentIndex]!;
       this.agentQueues[victim.index]!.remove(task);

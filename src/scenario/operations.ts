@@ -10,13 +10,14 @@ import type { ScenarioFile } from './schema.js';
 /**
  * The operations in time order (stable among equal times), each checked: task types are the
  * workload's, agents are the initial fleet's, `like` names an agent or a pool, `pause` and
- * `resume` name a listed job.
+ * `resume` name a listed job, and none comes after `stop.time`.
  */
 export function buildOperations(
   entries: ScenarioFile['operations'],
   agents: readonly SimAgentConfig[],
   types: readonly string[],
   workload: WorkloadConfig,
+  stopTimeSeconds: number,
   file: string,
 ): ScenarioOperation[] {
   const agentIds = agents.map((agent) => agent.spec.id);
@@ -24,6 +25,9 @@ export function buildOperations(
   const jobIds = workload.jobs.map((job) => job.id);
   const operations = entries.map((entry, i): ScenarioOperation => {
     const at = `operations[${i}]`;
+    if (entry.at > stopTimeSeconds) {
+      throw new InputError(file, `${at}.at`, `expected at most stop.time (${stopTimeSeconds} s), got ${entry.at}: it would never happen`);
+    }
     const known = (value: string, names: readonly string[], field: string, what: string): void => {
       if (!names.includes(value)) throw new InputError(file, `${at}.${field}`, `no ${what} "${value}"${didYouMean(value, names)}`);
     };

@@ -3,6 +3,7 @@
  * templates, with the checks a schema cannot express (unique names, priority maps, the
  * dependency graph, supervisors that are real agents).
  */
+import type { AgentSpec } from '../engine/agent.js';
 import { InputError, didYouMean, formatPath, type PathSegment } from './errors.js';
 import {
   MAX_PRIORITY_LEVEL,
@@ -83,6 +84,26 @@ export function checkWorkflowAssignees(workflows: readonly WorkflowTemplate[], a
       `no agent has id "${assignee}"${didYouMean(assignee, agentIds)}; known agents: ${shown.join(', ')}`,
     );
   });
+}
+
+/**
+ * Every task type's and job's `assignee` names an agent of the fleet, and its `tags` are all
+ * carried by some agent: otherwise its tasks could never run, and would wait in flight for ever.
+ */
+export function checkTaskRouting(workload: WorkloadConfig, agents: readonly { readonly spec: AgentSpec }[], file: string): void {
+  const agentIds = agents.map((agent) => agent.spec.id);
+  const check = (where: string, assignee: string | undefined, tags: readonly string[]): void => {
+    if (assignee !== undefined && !agentIds.includes(assignee)) {
+      throw new InputError(file, `${where}.assignee`, `no agent has id "${assignee}"${didYouMean(assignee, agentIds)}`);
+    }
+    const carriers = agents.filter((agent) => tags.every((tag) => agent.spec.tags.includes(tag)));
+    if (carriers.length === 0) throw new InputError(file, `${where}.tags`, `no agent carries all of ${tags.join(', ')}`);
+    if (assignee !== undefined && !carriers.some((agent) => agent.spec.id === assignee)) {
+      throw new InputError(file, `${where}.tags`, `the assignee "${assignee}" does not carry all of ${tags.join(', ')}`);
+    }
+  };
+  workload.taskTypes.forEach((type, i) => check(`workload.tasks[${i}]`, type.assignee, type.tags));
+  workload.jobs.forEach((job, i) => check(`workload.jobs[${i}]`, job.assignee, job.tags));
 }
 
 /**

@@ -120,6 +120,7 @@ class SimulationRun {
   private readonly workflows: WorkflowStream[];
   /** Next number for a new agent named after a pool (or an agent), per name. */
   private readonly nextAgentNumber = new Map<string, number>();
+  private readonly agentIdsInUse: Set<string>;
 
   constructor(private readonly options: RunOptions) {
     const { scenario, replication } = options;
@@ -151,6 +152,7 @@ class SimulationRun {
       clock: workflowArrivalClock(template, scenario.seed, replication),
       arrived: 0,
     }));
+    this.agentIdsInUse = new Set(scenario.agents.map((config) => config.spec.id));
     for (const config of scenario.agents) {
       const name = config.spec.pool ?? config.spec.id;
       this.nextAgentNumber.set(name, (this.nextAgentNumber.get(name) ?? (config.spec.pool === undefined ? 1 : 0)) + 1);
@@ -261,12 +263,18 @@ class SimulationRun {
     this.engine.agentJoined(this.now, config.spec);
   }
 
-  /** A new agent like `template`, named `<pool>-<k>` (or `<id>-<k>`) after the last of its name. */
+  /**
+   * A new agent like `template`, named `<pool>-<k>` (or `<id>-<k>`) after the last of its name,
+   * skipping ids the fleet already uses.
+   */
   private newAgentLike(template: SimAgentConfig): SimAgentConfig {
     const name = template.spec.pool ?? template.spec.id;
-    const k = this.nextAgentNumber.get(name) ?? 0;
+    let k = this.nextAgentNumber.get(name) ?? 0;
+    while (this.agentIdsInUse.has(`${name}-${k}`)) k++;
     this.nextAgentNumber.set(name, k + 1);
-    return { ...template, spec: { ...template.spec, id: `${name}-${k}` } };
+    const id = `${name}-${k}`;
+    this.agentIdsInUse.add(id);
+    return { ...template, spec: { ...template.spec, id } };
   }
 
   private templateLike(like: string): SimAgentConfig {

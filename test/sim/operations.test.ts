@@ -189,6 +189,24 @@ strategies: [least-connections]`);
     // The added agent is named after its pool and takes work.
     expect(result.metrics.perAgent.find((a) => a.id === 'coder-3')!.completed).toBeGreaterThan(0);
   });
+
+  it('names an added agent after its pool, skipping ids the fleet already uses', () => {
+    const clash = scenarioOf(`
+name: clash
+seed: 1
+stop: { time: 100, drain: true }
+agents:
+  - { pool: coder, count: 2, speed: 100, skills: { job: 1 } }
+  - { id: coder-2, speed: 100, skills: { job: 1 } }
+workload:
+  arrivals: { process: poisson, rate: 1 }
+  tasks: [{ type: job, tokens: 100 }]
+operations: [{ at: 50, op: add, like: coder, count: 2 }]
+strategies: [round-robin]`);
+    const { result } = run(clash);
+    expectNothingLost(result);
+    expect(result.metrics.perAgent.map((a) => a.id)).toEqual(['coder-0', 'coder-1', 'coder-2', 'coder-3', 'coder-4']);
+  });
 });
 
 describe('autoscaling', () => {
