@@ -465,6 +465,8 @@ export class Engine {
     this.rerouteOwnQueue(agent);
     this.loadChanged(agent);
     this.sink.agentLeft(now, agent);
+    // A pool that lost an agent may be below its minimum: a sleeping scaler must look again.
+    if (this.sleepingScalers > 0) this.wakeScalers(now);
     this.dispatch(now);
   }
 
@@ -997,13 +999,9 @@ export class Engine {
   }
 
   private leastUrgentQueued(): TaskRecord | undefined {
-    let worst = this.pool.peekLeastUrgent();
-    for (const queue of this.agentQueues) {
-      const candidate = queue.peekLeastUrgent();
-      if (candidate === undefined) continue;
-      if (worst === undefined || candidate.priority > worst.priority ||
-          (candidate.priority === worst.priority && candidate.seq > worst.seq)) worst = candidate;
-    }
+    // Tasks held by a paused type count against maxDepth, so they may be shed too.
+    let worst = lessUrgent(this.pool.peekLeastUrgent(), this.held.peekLeastUrgent());
+    for (const queue of this.agentQueues) worst = lessUrgent(worst, queue.peekLeastUrgent());
     return worst;
   }
 
@@ -1503,6 +1501,13 @@ export class Engine {
     task.state = to;
     return from;
   }
+}
+
+/** The less urgent of two queued tasks (higher priority number, then submitted later). */
+function lessUrgent(a: TaskRecord | undefined, b: TaskRecord | undefined): TaskRecord | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return b.priority > a.priority || (b.priority === a.priority && b.seq > a.seq) ? b : a;
 }
 
 function idOf(task: TaskId | TaskView): TaskId {

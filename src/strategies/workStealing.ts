@@ -10,7 +10,7 @@
  * agents. Choosing the victim scans the fleet, but only when an agent runs dry, not per task.
  */
 import { z } from 'zod';
-import { skillFor, type AgentView } from '../engine/agent.js';
+import { hasTags, skillFor, type AgentView } from '../engine/agent.js';
 import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
 import { AgentSet, isEligible } from './agentIndex.js';
@@ -46,8 +46,8 @@ class WorkStealing extends AgentIndexedStrategy {
     for (const victim of ctx.fleet.agents) {
       if (victim === thief || victim.queued <= victimQueued) continue;
       const task = lastQueued(victim);
-      // A task assigned by name must run on its assignee, never on a thief.
-      if (task === undefined || task.spec.assignee !== undefined || skillFor(thief, task.spec.type) < this.params.minSkill) continue;
+      // A task assigned by name must run on its assignee, never on a thief; tags bind too.
+      if (task === undefined || task.spec.assignee !== undefined || !hasTags(thief, task.spec.tags) || skillFor(thief, task.spec.type) < this.params.minSkill) continue;
       loot = task;
       victimQueued = victim.queued;
     }

@@ -57,6 +57,18 @@ describe('work-stealing', () => {
     h.assertAll();
   });
 
+  it('never steals a task whose tags the thief lacks', () => {
+    const h = new Harness({ strategy: workStealing(), config: { binding: 'early' }, agents: [{ id: 'a', tags: ['gpu'] }] });
+    for (const id of ['t1', 't2', 't3']) h.submit({ id, tags: ['gpu'] });
+    h.drive();
+    h.join({ id: 'b' });
+    h.drive();
+    expect(h.steals).toBe(0);
+    h.runUntilQuiet(OK);
+    for (const id of ['t2', 't3']) expect(h.transitions(id).some((e) => e.agentId === 'b'), id).toBe(false);
+    h.assertAll();
+  });
+
   it('never steals a task assigned to its agent by name', () => {
     const h = new Harness({ strategy: workStealing(), config: { binding: 'early' }, agents: [{ id: 'a' }] });
     h.submit({ id: 't1', assignee: 'a' });
