@@ -1208,20 +1208,21 @@ export class Engine {
     if (this.config.binding === 'early') return this.routePooled();
     const place = this.place;
     const mode = this.config.delegation.mode;
+    const preempting = this.config.preemption !== 'none';
     let justPreempted = false;
     while (this.pool.size > 0) {
-      const head = this.pool.peek()!;
       if (this.fleet.freeSlots === 0) {
         // Every slot is taken: only preemption for a critical head can make room.
-        if (justPreempted || !this.preemptFor(head, now)) break;
+        if (!preempting || justPreempted || !this.preemptFor(this.pool.peek()!, now)) break;
         justPreempted = true;
         continue;
       }
       // Fast path: the head of the pool can usually be placed; scan only when it cannot.
+      const head = this.pool.peek()!;
       let task: TaskRecord | undefined = head;
       if (!place(head)) task = this.pool.find(this.config.queue.dispatchScanLimit, (t) => t !== head && place(t));
       if (task === undefined) {
-        if (justPreempted || !this.preemptFor(head, now)) break;
+        if (!preempting || justPreempted || !this.preemptFor(head, now)) break;
         justPreempted = true;
         continue;
       }

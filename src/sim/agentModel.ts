@@ -87,6 +87,8 @@ const PLACEHOLDER_TASK: TaskView = Object.freeze({
 export class SimAgent {
   private readonly resident = new Map<string, number>();
   private residentTokens = 0;
+  /** Whether the last {@link SimAgent.load} found the key resident (null: the task had none). */
+  private loadedHit: boolean | null = null;
   private historyTokens = 0;
   private residentKeys: ReadonlySet<string> = NO_RESIDENT_KEYS;
   private readonly windowTokens: number;
@@ -112,7 +114,8 @@ export class SimAgent {
     const { model, failureRate, spec } = this.config;
     const skill = skillFor(agent, task.spec.type);
     const compactSeconds = this.compactIfDue();
-    const { setupTokens, contextHit } = this.load(task, skill);
+    const setupTokens = this.load(task, skill);
+    const contextHit = this.loadedHit;
     this.historyTokens += task.spec.tokens * model.historyGrowth;
     const utilization = this.utilization();
     // A threshold of 1 means "never degrade" (and would otherwise divide 0 by 0).
@@ -210,19 +213,28 @@ export class SimAgent {
     return this.config.model.compactSeconds;
   }
 
-  private load(task: TaskView, skill: number): { setupTokens: number; contextHit: boolean | null } {
+  /**
+   * Loads the task's context if it is not resident; returns the setup tokens spent and leaves
+   * whether it was a hit in `loadedHit` (no result object: this runs once per attempt).
+   */
+  private load(task: TaskView, skill: number): number {
     const { contextKey, contextTokens } = task.spec;
     const cost = contextTokens * (1 + this.config.model.lowSkillSetupPenalty * (1 - skill));
-    if (contextKey === undefined) return { setupTokens: cost, contextHit: null };
+    if (contextKey === undefined) {
+      this.loadedHit = null;
+      return cost;
+    }
     const size = this.resident.get(contextKey);
     if (size !== undefined) {
       // Refresh recency: a Map iterates in insertion order, so re-insert at the back.
       this.resident.delete(contextKey);
       this.resident.set(contextKey, size);
-      return { setupTokens: 0, contextHit: true };
+      this.loadedHit = true;
+      return 0;
     }
     this.makeResident(contextKey, contextTokens);
-    return { setupTokens: cost, contextHit: false };
+    this.loadedHit = false;
+    return cost;
   }
 
   private evictOverflow(keep: string): void {

@@ -105,19 +105,19 @@ export class TaskFactory {
     const type = this.pickType();
     const config = type.config;
     const key = type.keys === undefined ? undefined : type.keyNames[type.keys.draw(this.streams.keys)];
+    const id = `t${n}`;
+    const priority = this.pickPriority(config);
+    const tokens = type.tokens(this.streams.tokens);
+    const deadline = type.deadline === undefined ? undefined : now + type.deadline(this.streams.deadline);
+    const { contextTokens, timeoutSeconds, ttlSeconds, maxRetries } = config;
+    // Routing fields only when the type has them: most tasks are plain, and a spec is built
+    // per task on the hot path (two fields fewer is 16 bytes a task).
+    if (type.tags === undefined && config.assignee === undefined) {
+      return { id, type: config.type, priority, tokens, contextKey: key, contextTokens, deadline, timeoutSeconds, ttlSeconds, maxRetries };
+    }
     return {
-      id: `t${n}`,
-      type: config.type,
-      priority: this.pickPriority(config),
-      tokens: type.tokens(this.streams.tokens),
-      contextKey: key,
-      contextTokens: config.contextTokens,
-      deadline: type.deadline === undefined ? undefined : now + type.deadline(this.streams.deadline),
-      timeoutSeconds: config.timeoutSeconds,
-      ttlSeconds: config.ttlSeconds,
-      maxRetries: config.maxRetries,
-      tags: type.tags,
-      assignee: config.assignee,
+      id, type: config.type, priority, tokens, contextKey: key, contextTokens, deadline, timeoutSeconds, ttlSeconds, maxRetries,
+      tags: type.tags, assignee: config.assignee,
     };
   }
 
