@@ -1,6 +1,7 @@
 /**
  * Human-readable output: the comparison table of `fleetsim run` (one row per strategy, the
- * headline metrics with their 95% half-widths).
+ * headline metrics with their 95% half-widths), and a table of delegation and operations figures
+ * when a scenario has any.
  */
 import type { ExperimentResult, StrategyResult } from '../sim/experiment.js';
 
@@ -30,13 +31,52 @@ export function withHalfWidth(value: number | null, halfWidth: number | null, di
   return halfWidth === null || halfWidth === 0 ? main : `${main} ± ${halfWidth.toFixed(digits)}`;
 }
 
-/** The comparison table, with a title line naming the scenario, seed and replications. */
-export function comparisonTable(result: ExperimentResult): string {
-  const header = ['strategy', ...COLUMNS.map((c) => c.title)];
-  const rows = result.results.map((r) => [r.strategy, ...COLUMNS.map((c) => withHalfWidth(...c.value(r), c.digits))]);
+/**
+ * Figures of delegation, workflows, retries and fleet operations: shown below the headline table
+ * when any strategy has them (a column whose figure is 0 or missing for every strategy is left out).
+ */
+const OPERATION_COLUMNS: readonly Column[] = [
+  { title: 'offers', value: (r) => [r.metrics.delegation.offersMade, r.ci95.delegation.offersMade], digits: 0 },
+  { title: 'refused', value: (r) => [r.metrics.delegation.offersRejected, r.ci95.delegation.offersRejected], digits: 0 },
+  { title: 're-offers/task', value: (r) => [r.metrics.delegation.reOffersPerTask, r.ci95.delegation.reOffersPerTask], digits: 3 },
+  { title: 'broadcast dups', value: (r) => [r.metrics.delegation.broadcastDuplicates, r.ci95.delegation.broadcastDuplicates], digits: 0 },
+  { title: 'retry success', value: (r) => [r.metrics.retrySuccess, r.ci95.retrySuccess], digits: 3 },
+  { title: 'workflows', value: (r) => [r.metrics.workflows.completed, r.ci95.workflows.completed], digits: 0 },
+  { title: 'workflow p95 (s)', value: (r) => [r.metrics.workflows.latency.p95, r.ci95.workflows.latency.p95], digits: 2 },
+  { title: 'workflow deadline ok', value: (r) => [r.metrics.workflows.deadlineSuccess, r.ci95.workflows.deadlineSuccess], digits: 3 },
+  { title: 'scale-ups', value: (r) => [r.metrics.fleet.scaleUps, r.ci95.fleet.scaleUps], digits: 1 },
+  { title: 'scale-downs', value: (r) => [r.metrics.fleet.scaleDowns, r.ci95.fleet.scaleDowns], digits: 1 },
+  { title: 'agent-s', value: (r) => [r.metrics.fleet.agentSeconds, r.ci95.fleet.agentSeconds], digits: 0 },
+  { title: 'draining s', value: (r) => [r.metrics.fleet.drainingSeconds, r.ci95.fleet.drainingSeconds], digits: 1 },
+];
+
+/** Columns of the operations table worth showing: some strategy has a figure other than 0. */
+function operationColumns(result: ExperimentResult): Column[] {
+  const shown = OPERATION_COLUMNS.filter((c) => result.results.some((r) => {
+    const [value] = c.value(r);
+    return value !== null && value !== 0;
+  }));
+  // Agent-seconds alone (every run pays for its agents) is no reason for the table.
+  return shown.some((c) => c.title !== 'agent-s') ? shown : [];
+}
+
+function renderTable(result: ExperimentResult, columns: readonly Column[]): string[] {
+  const header = ['strategy', ...columns.map((c) => c.title)];
+  const rows = result.results.map((r) => [r.strategy, ...columns.map((c) => withHalfWidth(...c.value(r), c.digits))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]): string =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
+/**
+ * The comparison table, with a title line naming the scenario, seed and replications, and a
+ * second table of delegation and operations figures when the scenario produced any.
+ */
+export function comparisonTable(result: ExperimentResult): string {
   const title = `${result.scenario}: seed ${result.seed}, ${result.replications} replication${result.replications === 1 ? '' : 's'}, ± = 95% CI half-width`;
-  return [title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+  const lines = [title, ...renderTable(result, COLUMNS)];
+  const operations = operationColumns(result);
+  if (operations.length > 0) lines.push('', 'delegation and operations:', ...renderTable(result, operations));
+  return lines.join('\n') + '\n';
 }

@@ -2,11 +2,12 @@
  * `fleetsim run` end to end: the comparison table, the JSON document, determinism, common random
  * numbers across strategies, the event log and the report directory.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './runCli.js';
+import { ROOT, runCli } from './runCli.js';
 
 function withoutTiming(json: string): unknown {
   const doc = JSON.parse(json) as { results: { timing?: unknown }[] };
@@ -25,6 +26,26 @@ describe('fleetsim run', () => {
       expect(lines.some((line) => line.startsWith(strategy))).toBe(true);
     }
     expect(run.stdout).toContain('±');
+  });
+
+  it('adds a table of delegation and operations figures when the scenario has any, with only the columns that do', () => {
+    const delegated = runCli('run', 'scenarios/lead-and-specialists.yaml', '--replications', '2', '--strategy', 'round-robin');
+    expect(delegated.status).toBe(0);
+    const tail = delegated.stdout.slice(delegated.stdout.indexOf('delegation and operations:'));
+    expect(tail).toMatch(/offers +refused +re-offers\/task/);
+    expect(tail).not.toContain('scale-ups');
+    const plain = runCli('run', 'scenarios/mmc-check.yaml', '--replications', '2', '--strategy', 'round-robin');
+    expect(plain.stdout).not.toContain('delegation and operations:');
+  });
+
+  it('ends quietly, with no stack trace, when the reader closes the pipe early (`| head`)', () => {
+    // Ten replications of specialists give ~130 kB of JSON, more than a pipe holds: the write
+    // is still going when `head` exits.
+    const errors = join(mkdtempSync(join(tmpdir(), 'fleetsim-pipe-')), 'stderr.txt');
+    const command = `"${process.execPath}" dist/src/cli/main.js run scenarios/specialists.yaml --json --replications 10 2>"${errors}" | head -c 10 >/dev/null`;
+    const result = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(result.status).toBe(0);
+    expect(readFileSync(errors, 'utf8')).toBe('');
   });
 
   it('prints one JSON document with the metric names of DESIGN section 6', () => {

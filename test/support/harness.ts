@@ -3,20 +3,31 @@
  * one {@link Engine}, keeps a fake clock, records every event and command, tracks the timers the
  * engine asked for and the attempts it started, and answers `start` commands when told to.
  *
- * Every input goes through the harness, which drains the engine's command and event queues at
+ * Every input goes through the harness, which drains the engine's event and command queues at
  * once and checks on the way what it can check from the outside: an attempt is never started
  * twice, a task never holds two live attempts (it never runs on two agents at once), no agent
- * holds more live attempts than its capacity, timers are only cancelled while pending, aborts
- * only name live attempts, and a late-binding strategy only ever picks an agent with a free slot
- * (early binding: an accepting agent). A breach throws {@link HarnessInvariantError}, so in a
- * property test every input is checked. {@link Harness.assertConservation},
- * {@link Harness.assertLegalHistory} and {@link Harness.assertAgreement} check the rest.
+ * holds more live attempts and open offers than its capacity, timers are only cancelled while
+ * pending, aborts only name live or paused attempts, and a late-binding strategy only ever picks
+ * an agent with a free slot (early binding: an accepting agent). Placement: a task is offered or
+ * started only on its assignee (when it names one) and on an agent carrying its tags; a retry
+ * goes to an agent failure memory suspects only when no other free agent may take it; a
+ * draining agent gets no new offer or start (it may start what it claimed from an offer it
+ * held); offers come only under offer or broadcast delegation, numbered as the task counts them,
+ * one open at a time unless broadcast, and no more than `maxOffers` (plus one round per claimed
+ * retry). Pauses come only from an operator or from preemption (never of a critical task); what an
+ * operator paused resumes only after an operator resumed it; nothing completes below the quality
+ * floor; no task of a paused type is bound; `provision` only up to the pool's maximum, scaling
+ * down only drains pool agents, and `retire` only names a drained agent that holds nothing. A
+ * breach throws {@link HarnessInvariantError}, so in a property test every input is checked.
+ * {@link Harness.assertConservation}, {@link Harness.assertLegalHistory} and
+ * {@link Harness.assertAgreement} check the rest; {@link Harness.settle} drives a run to quiet
+ * undoing whatever operators did.
  *
  * Randomness comes from `seedrandom`, never `Math.random`, so a test is a pure function of its
  * seed.
  */
 import seedrandom from 'seedrandom';
-import { hasFreeSlot, type AgentSpec, type AgentView } from '../../src/engine/agent.js';
+import { hasFreeSlot, hasTags, type AgentSpec, type AgentView } from '../../src/engine/agent.js';
 import { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from '../../src/engine/config.js';
 import { createEngine, type Engine, type TaskCounts } from '../../src/engine/engine.js';
 import { canTransition } from '../../src/engine/lifecycle.js';
@@ -142,8 +153,11 @@ export type RecordedCommand =
   | { readonly kind: 'setTimer'; readonly time: number; readonly timerId: number; readonly at: number }
   | { readonly kind: 'cancelTimer'; readonly time: number; readonly timerId: number }
   | { readonly kind: 'prewarm'; readonly time: number; readonly agentId: AgentId; readonly contextKey: string; readonly contextTokens: number }
-  | { readonly kind: 'offer' | 'withdraw'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly offer: number }
-  | { readonly kind: 'pause' | 'resume'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number }
+  // One member per kind, so that `commandsOf(kind)` narrows to it.
+  | { readonly kind: 'offer'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly offer: number }
+  | { readonly kind: 'withdraw'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly offer: number }
+  | { readonly kind: 'pause'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number }
+  | { readonly kind: 'resume'; readonly time: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number }
   | { readonly kind: 'provision'; readonly time: number; readonly pool: string }
   | { readonly kind: 'retire'; readonly time: number; readonly agentId: AgentId };
 
@@ -303,6 +317,21 @@ export interface HarnessOptions {
   readonly strategyRandom?: () => number;
 }
 
+/** How {@link Harness.settle} drives a run to quiet. */
+export interface SettleOptions {
+  /** How every started attempt ends. @defaultValue {@link OK} */
+  readonly outcome?: Outcome;
+  /** @defaultValue 10,000 */
+  readonly maxRounds?: number;
+  /**
+   * Consecutive evaluations that change nothing after which only autoscaler timers pending
+   * counts as quiet (more than the longest cooldown, in evaluation intervals). @defaultValue 3
+   */
+  readonly idleFirings?: number;
+  /** The agent that answers a `provision` request (its pool is set); none when absent. */
+  readonly provision?: () => Partial<AgentSpec> & { readonly id: AgentId };
+}
+
 /** Outcome of a successful attempt with quality 1. */
 export const OK: Outcome = { ok: true, quality: 1 };
 
@@ -334,6 +363,29 @@ export class Harness {
   private readonly unstarted: Attempt[] = [];
   /** Offers made and not yet closed, oldest first. */
   readonly openOffers: OpenOffer[] = [];
+  /** Pools the engine asked to provision an agent for, one entry per request no pool agent has joined for yet. */
+  readonly pendingProvisions: string[] = [];
+  /** Task types an operator paused (`pause-type`) and has not resumed. */
+  readonly pausedTypes = new Set<string>();
+  /** Attempts (`taskId#attempt`) an operator paused and has not resumed: they must not resume on their own. */
+  readonly operatorPaused = new Set<string>();
+  /** Agents the engine reported draining, and those it retired. */
+  readonly drained = new Set<AgentId>();
+  readonly retired = new Set<AgentId>();
+  /** The offer being accepted while its answer is applied (a draining agent may start what it claimed). */
+  private claiming: OpenOffer | undefined;
+  /** The offer number of each task's last claimed offer. */
+  private readonly claimedOffer = new Map<TaskId, number>();
+  /** Agents that turned each task down since its last claim (they may be barred from it). */
+  private readonly turnedDown = new Map<TaskId, Set<AgentId>>();
+  /** Failure memory as the driver sees it: last failure time by `agentId/type` (errors, timeouts, quality). */
+  private readonly failedAt = new Map<string, number>();
+  /** Priorities an operator set (`set-priority` of a live task), by task. */
+  private readonly prioritySet = new Map<TaskId, number>();
+  /** When each offer was made, by `taskId/agentId/offer`. */
+  private readonly offeredAt = new Map<string, number>();
+  /** The operator's action being applied. */
+  private operation: AdminOperation | undefined;
 
   constructor(options: HarnessOptions = {}) {
     const seed = options.seed ?? 'fleetsim-test';
@@ -361,8 +413,20 @@ export class Harness {
 
   /** An agent built by {@link agentSpec} joins at the current time. */
   join(partial: Partial<AgentSpec> & { readonly id: AgentId }): void {
-    this.engine.agentJoined(this.now, agentSpec(partial));
+    const spec = agentSpec(partial);
+    // As the engine does: any agent of a pool that joins answers one pending request for it.
+    const pending = spec.pool === undefined ? -1 : this.pendingProvisions.indexOf(spec.pool);
+    if (pending >= 0) this.pendingProvisions.splice(pending, 1);
+    this.engine.agentJoined(this.now, spec);
     this.drain();
+  }
+
+  /** Answers the oldest pending `provision` command: an agent of that pool joins (false when none is pending). */
+  joinProvisioned(partial: Partial<AgentSpec> & { readonly id: AgentId }): boolean {
+    const pool = this.pendingProvisions[0];
+    if (pool === undefined) return false;
+    this.join({ ...partial, pool });
+    return true;
   }
 
   /** An agent leaves at the current time. */
@@ -426,8 +490,13 @@ export class Harness {
     const at = this.openOffers.findIndex((o) => o.taskId === taskId && o.agentId === agentId);
     if (at < 0) throw new Error(`no open offer of ${taskId} to ${agentId}`);
     const [offer] = this.openOffers.splice(at, 1);
-    this.engine.offerAnswered(this.now, taskId, agentId, offer!.offer, answer);
-    this.drain();
+    this.claiming = answer.accepted ? offer : undefined;
+    try {
+      this.engine.offerAnswered(this.now, taskId, agentId, offer!.offer, answer);
+      this.drain();
+    } finally {
+      this.claiming = undefined;
+    }
   }
 
   /** Sends an answer for any offer number, open or not (to test late and duplicate answers). */
@@ -435,14 +504,35 @@ export class Harness {
     const at = this.openOffers.findIndex((o) => o.taskId === taskId && o.agentId === agentId && o.offer === offer);
     if (at >= 0) this.openOffers.splice(at, 1);
     const task = this.engine.task(taskId);
-    this.engine.offerAnswered(this.now, task ?? taskId, agentId, offer, answer, setupTokens);
-    this.drain();
+    this.claiming = at >= 0 && answer.accepted ? { taskId, agentId, offer } : undefined;
+    try {
+      this.engine.offerAnswered(this.now, task ?? taskId, agentId, offer, answer, setupTokens);
+      this.drain();
+    } finally {
+      this.claiming = undefined;
+    }
   }
 
-  /** Applies an operator's action at the current time. */
+  /**
+   * Applies an operator's action at the current time. The harness keeps what the operator
+   * paused (types, attempts) so that {@link Harness.settle} can undo it, and checks that an
+   * attempt an operator paused resumes only after an operator resumed it.
+   */
   admin(operation: AdminOperation): void {
-    this.engine.admin(this.now, operation);
-    this.drain();
+    if (operation.op === 'pause-type') this.pausedTypes.add(operation.type);
+    if (operation.op === 'resume-type') this.pausedTypes.delete(operation.type);
+    if (operation.op === 'resume') {
+      const task = this.engine.task(operation.taskId);
+      if (task !== undefined) this.operatorPaused.delete(attemptKey(task.spec.id, task.attempt));
+    }
+    if (operation.op === 'set-priority' && this.engine.task(operation.taskId) !== undefined) this.prioritySet.set(operation.taskId, operation.priority);
+    this.operation = operation;
+    try {
+      this.engine.admin(this.now, operation);
+      this.drain();
+    } finally {
+      this.operation = undefined;
+    }
   }
 
   /** Moves the clock forward by `seconds`, firing every timer that falls due on the way. */
@@ -515,6 +605,51 @@ export class Harness {
         continue;
       }
       if (!this.fireNextTimer()) return;
+    }
+  }
+
+  /**
+   * Drives the run to quiet, undoing what stands in the way of progress: answers every start,
+   * accepts every open offer (oldest first), finishes every started attempt with `outcome`,
+   * resumes every attempt an operator paused and every type an operator paused, answers
+   * every `provision` request with a new agent (when `provision` names one), and fires timers
+   * when nothing else is left. An autoscaler's evaluation timer re-arms as long as tasks are
+   * live: it stops once only such timers are pending and the last `idleFirings` of them
+   * changed nothing (no event, no command but the re-arm). Throws after `maxRounds` rounds.
+   */
+  settle(options: SettleOptions = {}): void {
+    const outcome = options.outcome ?? OK;
+    const maxRounds = options.maxRounds ?? 10_000;
+    const idleFirings = options.idleFirings ?? 3;
+    /** Timers set by an evaluation that changed nothing: an autoscaler re-arming. */
+    const rearms = new Set<number>();
+    let idle = 0;
+    for (let round = 0; ; round++) {
+      if (round >= maxRounds) throw new Error(`settle: not quiet after ${maxRounds} rounds`);
+      this.driveBounded(Number.MAX_SAFE_INTEGER);
+      const offer = this.openOffers[0];
+      const running = offer === undefined ? this.liveAttempts().find((a) => a.phase === 'started') : undefined;
+      const paused = [...this.operatorPaused][0];
+      const type = [...this.pausedTypes][0];
+      if (offer !== undefined) this.answerOffer(offer.taskId, offer.agentId);
+      else if (running !== undefined) this.finishAttempt(running.taskId, running.attempt, outcome);
+      else if (paused !== undefined) this.admin({ op: 'resume', taskId: this.attempts.get(paused)!.taskId });
+      else if (type !== undefined) this.admin({ op: 'resume-type', type });
+      else if (options.provision !== undefined && this.pendingProvisions.length > 0) this.joinProvisioned(options.provision());
+      else {
+        const next = this.nextTimer();
+        if (next === undefined) return;
+        const before = { events: this.events.length, commands: this.commands.length };
+        this.fire(next.timerId, next.at);
+        const added = this.commands.slice(before.commands);
+        const quiet = this.events.length === before.events && added.length === 1 && added[0]!.kind === 'setTimer';
+        rearms.delete(next.timerId);
+        if (quiet) rearms.add((added[0] as { timerId: number }).timerId);
+        idle = quiet ? idle + 1 : 0;
+        if (idle >= idleFirings && [...this.timers.keys()].every((id) => rearms.has(id))) return;
+        continue;
+      }
+      idle = 0;
     }
   }
 
@@ -648,10 +783,14 @@ export class Harness {
   /**
    * The engine's state agrees with what the driver saw: each live task's state matches its
    * events; `assigned` holds exactly one ordered attempt and `running` one started attempt, with
-   * the engine's attempt number and agent, and no other state holds a live attempt; each agent's
-   * `active` equals its live attempts, is within capacity, and is 0 once it left; under early
-   * binding each agent's `queued` counts the queued tasks it holds; the fleet's free slots and
-   * queued tasks match.
+   * the engine's attempt number and agent, and no other state holds a live attempt; `paused`
+   * holds a paused attempt on its agent, which has not left; a task is `offered` exactly while it
+   * has open offers, all of its current round and none older than the offer timeout; its priority
+   * is the submitted one or the one an operator last set. Each agent's `active` equals its live
+   * attempts plus open offers and is within capacity, its `paused` its paused attempts; an agent
+   * that left holds nothing, a draining one is not accepting and still holds something (or it
+   * would have been retired), a retired one drained first. Under early binding each agent's
+   * `queued` counts the queued tasks it holds; the fleet's free slots and queued tasks match.
    */
   assertAgreement(): void {
     const agents = this.engine.agents;
@@ -673,9 +812,21 @@ export class Harness {
       if (task.state === 'paused') {
         const paused = this.attempts.get(attemptKey(id, task.attempt));
         check(paused?.phase === 'paused', `task ${id} is paused but its attempt is ${paused?.phase ?? 'missing'}`);
+        const agent = agents[task.agentIndex];
+        check(agent?.spec.id === paused.agentId && (agent.accepting || agent.draining), `paused task ${id} is on ${agent?.spec.id}, its attempt on ${paused.agentId}`);
       }
-      const offers = this.openOffers.filter((o) => o.taskId === id).length;
-      check((task.state === 'offered') === (offers > 0), `task ${id} is ${task.state} with ${offers} open offer(s)`);
+      const offers = this.openOffers.filter((o) => o.taskId === id);
+      check((task.state === 'offered') === (offers.length > 0), `task ${id} is ${task.state} with ${offers.length} open offer(s)`);
+      check(offers.every((o) => o.offer === task.offers), `task ${id} (offer ${task.offers}) has open offers of earlier rounds`);
+      const timeout = this.config.delegation.offerTimeoutSeconds;
+      for (const o of offers) {
+        const at = this.offeredAt.get(`${id}/${o.agentId}/${o.offer}`)!;
+        check(this.now <= at + timeout, `offer ${o.offer} of ${id} to ${o.agentId}, made at ${at}, still open at ${this.now} (timeout ${timeout})`);
+      }
+      const priority = this.prioritySet.get(id) ?? task.spec.priority;
+      check(task.priority === priority, `task ${id}: priority ${task.priority}, expected ${priority}`);
+      const maxOffers = Math.max(this.config.delegation.maxOffers, (this.claimedOffer.get(id) ?? 0) + 1);
+      check(task.offers <= maxOffers, `task ${id} had ${task.offers} offers, more than ${maxOffers}`);
       if (task.state === 'queued') {
         queued++;
         if (this.config.binding === 'early' && task.agentIndex >= 0) queuedOn[task.agentIndex]!++;
@@ -693,10 +844,17 @@ export class Harness {
       const paused = [...this.attempts.values()].filter((a) => a.agentId === agent.spec.id && a.phase === 'paused').length;
       check(agent.paused === paused, `agent ${agent.spec.id}: paused ${agent.paused} != paused attempts ${paused}`);
       if (!agent.accepting && !agent.draining) check(agent.active === 0 && agent.paused === 0, `agent ${agent.spec.id} left but holds ${agent.active} task(s)`);
+      check(!(agent.accepting && agent.draining), `agent ${agent.spec.id} is draining yet accepting`);
+      // A draining agent leaves as soon as it holds nothing (running, offered or paused).
+      if (agent.draining) check(agent.active + agent.paused > 0, `agent ${agent.spec.id} is draining with nothing left, but was not retired`);
+      if (this.retired.has(agent.spec.id)) {
+        check(this.drained.has(agent.spec.id) && !agent.accepting && !agent.draining, `agent ${agent.spec.id} retired without draining, or came back`);
+      }
       if (agent.accepting) freeSlots += agent.spec.capacity - agent.active;
       const expectedQueued = this.config.binding === 'early' ? queuedOn[agent.index]! : 0;
       check(agent.queued === expectedQueued, `agent ${agent.spec.id}: queued ${agent.queued} != ${expectedQueued}`);
     }
+    for (const key of this.operatorPaused) check(this.attempts.get(key)?.phase === 'paused', `attempt ${key}, paused by an operator, is ${this.attempts.get(key)?.phase}`);
     const fleet = this.fleet;
     if (fleet !== undefined) {
       check(fleet.freeSlots === freeSlots, `fleet.freeSlots ${fleet.freeSlots} != ${freeSlots}`);
@@ -734,15 +892,38 @@ export class Harness {
     this.drain();
   }
 
+  /**
+   * A task goes (start or offer) only to its assignee, if it names one, and to an agent that
+   * carries its tags. Late binding with failure memory: a retry goes to an agent that recently
+   * failed its type only when no other agent with a free slot may take it.
+   */
+  private checkPlacement(task: TaskView, agent: AgentView, how: string, retry: boolean): void {
+    const id = task.spec.id;
+    check(task.spec.assignee === undefined || task.spec.assignee === agent.spec.id, `task ${id} for ${task.spec.assignee} ${how} to ${agent.spec.id}`);
+    check(hasTags(agent, task.spec.tags), `task ${id} tagged ${JSON.stringify(task.spec.tags)} ${how} to ${agent.spec.id} tagged ${JSON.stringify(agent.spec.tags)}`);
+    const memory = this.config.failureMemory;
+    // Checked only while the engine cannot have forgotten a failure to make room for another.
+    if (!retry || task.spec.assignee !== undefined || this.config.binding !== 'late' || memory.seconds === 0 || this.failedAt.size >= memory.maxEntries) return;
+    const suspect = (other: AgentView): boolean => this.now < (this.failedAt.get(`${other.spec.id}/${task.spec.type}`) ?? Number.NEGATIVE_INFINITY) + memory.seconds;
+    if (!suspect(agent)) return;
+    const barred = this.turnedDown.get(id);
+    const better = this.engine.agents.find((other) => other !== agent && hasFreeSlot(other) && hasTags(other, task.spec.tags) && !suspect(other) &&
+      !(barred?.has(other.spec.id) ?? false) && !this.openOffers.some((o) => o.taskId === id && o.agentId === other.spec.id));
+    check(better === undefined, `retry of ${id} ${how} to ${agent.spec.id}, which failed a ${task.spec.type} task lately, while ${better?.spec.id} was free`);
+  }
+
   /** Drains both output queues, recording and checking each message. */
   private drain(): void {
-    for (let i = 0; ; i++) {
-      check(i < 1_000_000, 'drain: more than a million messages from one input');
-      const command = this.engine.pollCommand();
-      const event = this.engine.pollEvent();
-      if (command === undefined && event === undefined) return;
-      if (command !== undefined) this.onCommand(command);
-      if (event !== undefined) this.onEvent(event);
+    // Events first: the checks of commands read what the events of the same input established
+    // (a rejection before the re-offer it caused, a failure before the retry it shapes).
+    let messages = 0;
+    for (let event = this.engine.pollEvent(); event !== undefined; event = this.engine.pollEvent()) {
+      check(++messages < 1_000_000, 'drain: more than a million messages from one input');
+      this.onEvent(event);
+    }
+    for (let command = this.engine.pollCommand(); command !== undefined; command = this.engine.pollCommand()) {
+      check(++messages < 2_000_000, 'drain: more than a million messages from one input');
+      this.onCommand(command);
     }
   }
 
@@ -759,6 +940,15 @@ export class Harness {
         const load = this.liveAttempts().filter((a) => a.agentId === agentId).length;
         check(load < command.agent.spec.capacity, `agent ${agentId} ordered a task beyond its capacity ${command.agent.spec.capacity}`);
         check(command.agent.accepting || command.agent.draining, `agent ${agentId} ordered a task after it left`);
+        // A draining agent takes nothing new: it may only start what it claimed from an offer it held.
+        const claimed = this.claiming !== undefined && this.claiming.taskId === taskId && this.claiming.agentId === agentId;
+        check(command.agent.accepting || claimed, `draining agent ${agentId} ordered task ${taskId}, which it did not claim`);
+        if (claimed) {
+          this.claimedOffer.set(taskId, this.claiming!.offer);
+          this.turnedDown.delete(taskId);
+        }
+        // A claimed task was placed when it was offered (and checked then).
+        if (!claimed) this.checkPlacement(command.task, command.agent, 'ordered', command.attempt > 1);
         const attempt: Attempt = { taskId, attempt: command.attempt, agentId, phase: 'ordered' };
         this.attempts.set(key, attempt);
         this.unstarted.push(attempt);
@@ -771,6 +961,7 @@ export class Harness {
         check(attempt !== undefined && (isLive(attempt) || attempt.phase === 'paused'), `abort of attempt ${key}, which is ${attempt?.phase ?? 'unknown'}`);
         check(attempt!.agentId === command.agentId, `abort of ${key} names agent ${command.agentId}, it runs on ${attempt!.agentId}`);
         attempt!.phase = 'aborted';
+        this.operatorPaused.delete(key);
         const at = this.unstarted.indexOf(attempt!);
         if (at >= 0) this.unstarted.splice(at, 1);
         this.commands.push({ kind: 'abort', time, taskId: command.taskId, agentId: command.agentId, attempt: command.attempt, reason: command.reason });
@@ -796,9 +987,17 @@ export class Harness {
         const agentId = command.agent.spec.id;
         const held = this.liveAttempts().filter((a) => a.agentId === agentId).length + this.openOffers.filter((o) => o.agentId === agentId).length;
         check(held < command.agent.spec.capacity, `agent ${agentId} offered a task beyond its capacity`);
-        check(command.agent.accepting, `agent ${agentId} offered a task while not accepting`);
+        check(command.agent.accepting, `agent ${agentId} offered a task while not accepting (draining or gone)`);
         check(!this.openOffers.some((o) => o.taskId === taskId && o.agentId === agentId), `task ${taskId} offered twice to ${agentId}`);
+        const { mode, maxOffers } = this.config.delegation;
+        check(mode !== 'assign' && this.config.binding === 'late', `task ${taskId} offered under ${mode} delegation, ${this.config.binding} binding`);
+        check(command.offer === command.task.offers, `task ${taskId}: offer number ${command.offer}, the task counts ${command.task.offers}`);
+        // The offers count over the task's life: past maxOffers, only a retry after a claim is offered (once more).
+        check(command.offer <= Math.max(maxOffers, (this.claimedOffer.get(taskId) ?? 0) + 1), `task ${taskId}: offer ${command.offer} of at most ${maxOffers}, last claimed ${this.claimedOffer.get(taskId)}`);
+        check(mode === 'broadcast' || !this.openOffers.some((o) => o.taskId === taskId), `task ${taskId} offered to ${agentId} while another offer of it is open (${mode} delegation)`);
+        this.checkPlacement(command.task, command.agent, 'offered', command.task.attempt > 0);
         this.openOffers.push({ taskId, agentId, offer: command.offer });
+        this.offeredAt.set(`${taskId}/${agentId}/${command.offer}`, time);
         this.commands.push({ kind: 'offer', time, taskId, agentId, offer: command.offer });
         return;
       }
@@ -816,21 +1015,44 @@ export class Harness {
         const from = command.kind === 'pause' ? 'started' : 'paused';
         check(attempt !== undefined && attempt.phase === from, `${command.kind} of ${taskId}#${command.attempt}, which is ${attempt?.phase ?? 'unknown'}`);
         check(attempt!.agentId === command.agent.spec.id, `${command.kind} of ${taskId} names ${command.agent.spec.id}, it runs on ${attempt!.agentId}`);
+        const key = attemptKey(taskId, command.attempt);
         if (command.kind === 'resume') {
           const load = this.liveAttempts().filter((a) => a.agentId === attempt!.agentId).length + this.openOffers.filter((o) => o.agentId === attempt!.agentId).length;
           check(load < command.agent.spec.capacity, `resume of ${taskId} beyond the capacity of ${attempt!.agentId}`);
+          check(!this.operatorPaused.has(key), `task ${taskId} resumed on its own, but an operator paused it`);
+        } else if (this.operation?.op === 'pause' && this.operation.taskId === taskId) {
+          this.operatorPaused.add(key);
+        } else {
+          // Only preemption pauses on its own, and never a critical task.
+          check(this.config.preemption === 'pause-lowest', `task ${taskId} paused without an operator, preemption ${this.config.preemption}`);
+          check(command.task.priority !== 0, `preemption paused critical task ${taskId}`);
         }
         attempt!.phase = command.kind === 'pause' ? 'paused' : 'started';
         this.commands.push({ kind: command.kind, time, taskId, agentId: command.agent.spec.id, attempt: command.attempt });
         return;
       }
       case 'provision':
+        check(this.config.autoscale.some((scaler) => scaler.pool === command.pool), `provision of pool ${command.pool}, which no autoscaler scales`);
+        this.pendingProvisions.push(command.pool);
+        {
+          const scaler = this.config.autoscale.find((s) => s.pool === command.pool)!;
+          const size = this.engine.agents.filter((a) => a.spec.pool === command.pool && a.accepting).length +
+            this.pendingProvisions.filter((p) => p === command.pool).length;
+          check(size <= scaler.maxAgents, `pool ${command.pool} provisioned up to ${size} agents, more than ${scaler.maxAgents}`);
+        }
         this.commands.push({ kind: 'provision', time, pool: command.pool });
         return;
       case 'retire': {
-        const held = this.liveAttempts().filter((a) => a.agentId === command.agentId).length;
-        check(held === 0, `agent ${command.agentId} retired holding ${held} attempt(s)`);
-        this.commands.push({ kind: 'retire', time, agentId: command.agentId });
+        const id = command.agentId;
+        const held = [...this.attempts.values()].filter((a) => a.agentId === id && (isLive(a) || a.phase === 'paused')).length +
+          this.openOffers.filter((o) => o.agentId === id).length;
+        check(held === 0, `agent ${id} retired holding ${held} attempt(s) or offer(s)`);
+        check(!this.retired.has(id), `agent ${id} retired twice`);
+        const agent = this.engine.agents.find((a) => a.spec.id === id);
+        check(agent !== undefined && !agent.accepting && !agent.draining && agent.active === 0 && agent.paused === 0,
+          `agent ${id} retired, but the engine has it accepting=${agent?.accepting} draining=${agent?.draining} active=${agent?.active} paused=${agent?.paused}`);
+        this.retired.add(id);
+        this.commands.push({ kind: 'retire', time, agentId: id });
         return;
       }
       default: {
@@ -848,6 +1070,15 @@ export class Harness {
         return;
       case 'transition': {
         const taskId = event.task.spec.id;
+        if (event.to === 'failed' && event.agent !== undefined && (event.reason === 'agent-error' || event.reason === 'timeout' || event.reason === 'quality')) {
+          this.failedAt.set(`${event.agent.spec.id}/${event.task.spec.type}`, event.time);
+        }
+        if (event.from === 'queued' && (event.to === 'assigned' || event.to === 'offered')) {
+          check(!this.pausedTypes.has(event.task.spec.type), `task ${taskId} of paused type ${event.task.spec.type} was ${event.to}`);
+        }
+        if (event.to === 'completed') {
+          check(event.quality! >= this.config.retry.minQuality, `task ${taskId} completed with quality ${event.quality} below the floor ${this.config.retry.minQuality}`);
+        }
         this.states.set(taskId, event.to);
         if (event.to === 'queued') this.queuedSince.set(taskId, event.time);
         this.events.push({
@@ -871,15 +1102,21 @@ export class Harness {
         this.events.push({ kind: event.kind, time: event.time, taskId: event.task.spec.id, agentId: event.agent.spec.id });
         return;
       case 'offerAnswered':
+        if (!event.accepted) {
+          const by = this.turnedDown.get(event.task.spec.id) ?? new Set<AgentId>();
+          this.turnedDown.set(event.task.spec.id, by.add(event.agent.spec.id));
+        }
         this.events.push({ kind: event.kind, time: event.time, taskId: event.task.spec.id, agentId: event.agent.spec.id, accepted: event.accepted, rejection: event.reason });
         return;
       case 'duplicateClaim':
         this.events.push({ kind: event.kind, time: event.time, taskId: event.task.spec.id, agentId: event.agent.spec.id, setupTokens: event.setupTokens });
         return;
       case 'agentDraining':
+        this.drained.add(event.agent.spec.id);
         this.events.push({ kind: event.kind, time: event.time, agentId: event.agent.spec.id });
         return;
       case 'scaled':
+        check(event.direction === 'up' || event.agent?.spec.pool === event.pool, `pool ${event.pool} scaled down by draining ${event.agent?.spec.id} of pool ${event.agent?.spec.pool}`);
         this.events.push({ kind: event.kind, time: event.time, pool: event.pool, direction: event.direction, agentId: event.agent?.spec.id });
         return;
       case 'admin':
