@@ -29,6 +29,11 @@ export const METRIC_TABLE: readonly MetricInfo[] = Object.freeze([
   { path: 'tasks.deadLettered', title: 'dead-lettered', better: 'lower', leaderboard: false, digits: 1 },
   { path: 'tasks.expired', title: 'expired', better: 'lower', leaderboard: false, digits: 1 },
   { path: 'tasks.rejected', title: 'rejected', better: 'lower', leaderboard: false, digits: 1 },
+  { path: 'retrySuccess', title: 'retry success', better: 'higher', leaderboard: false, digits: 3 },
+  { path: 'delegation.reOffersPerTask', title: 're-offers per task', better: 'lower', leaderboard: false, digits: 3 },
+  { path: 'workflows.latency.p95', title: 'workflow latency p95 (s)', better: 'lower', leaderboard: false, digits: 2 },
+  { path: 'workflows.deadlineSuccess', title: 'workflow deadline success', better: 'higher', leaderboard: false, digits: 3 },
+  { path: 'fleet.agentSeconds', title: 'agent-seconds', better: 'lower', leaderboard: false, digits: 0 },
 ].map((info) => Object.freeze(info as MetricInfo)));
 
 /** The table entry for `path`, or undefined when the metric is not ranked. */
