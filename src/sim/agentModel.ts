@@ -93,6 +93,11 @@ export class SimAgent {
   private residentKeys: ReadonlySet<string> = NO_RESIDENT_KEYS;
   private readonly windowTokens: number;
   private readonly serviceNoise: { mu: number; sigma: number } | undefined;
+  /**
+   * No window, no skill effect, no failure, no noise: a task with no context to load takes
+   * exactly tokens / speed with quality 1, which `begin` then plans without the general model.
+   */
+  private readonly idealServer: boolean;
   // Reports and outcomes are immutable, so an unchanged one is reused rather than reallocated.
   private lastReport: AgentReport = { contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS };
   private lastSuccess: Outcome & { ok: true } = { ok: true, quality: 1 };
@@ -103,6 +108,9 @@ export class SimAgent {
     this.windowTokens = config.spec.contextWindowTokens ?? Number.POSITIVE_INFINITY;
     const cv = config.model.serviceTimeCv;
     this.serviceNoise = cv > 0 ? lognormalParameters(1, cv) : undefined;
+    const { model, failureRate } = config;
+    this.idealServer = this.windowTokens === Number.POSITIVE_INFINITY && model.skillSpeedPenalty === 0 && model.skillQualityPenalty === 0 &&
+      model.skillFailureRate === 0 && failureRate === 0 && model.qualityNoise === 0 && this.serviceNoise === undefined;
   }
 
   /**
@@ -112,6 +120,13 @@ export class SimAgent {
    */
   begin(task: TaskView, agent: AgentView, attempt: number, outcomes: OutcomeStreams, plan = new AttemptPlan()): AttemptPlan {
     const { model, failureRate, spec } = this.config;
+    if (this.idealServer && task.spec.contextKey === undefined && task.spec.contextTokens === 0) {
+      // The general path below gives exactly this (every penalty and draw is zero), at a third
+      // of the cost; the M/M/c validation and the speed benchmark run here.
+      this.loadedHit = null;
+      this.historyTokens += task.spec.tokens * model.historyGrowth;
+      return plan.set(task, attempt, 0, null, task.spec.tokens / spec.tokensPerSecond, this.success(1), this.report(0));
+    }
     const skill = skillFor(agent, task.spec.type);
     const compactSeconds = this.compactIfDue();
     const setupTokens = this.load(task, skill);

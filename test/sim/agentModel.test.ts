@@ -136,6 +136,19 @@ describe('SimAgent: the ideal server', () => {
     expect(plan.outcome).toEqual({ ok: true, quality: 1 });
   });
 
+  it('plans a plain task the same through its shortcut as the general model does', () => {
+    // A window far larger than the work sends the same agent through the general model.
+    const shortcut = makeAgent();
+    const general = makeAgent({ windowTokens: 1e15 });
+    for (const [i, tokens] of [1, 37.5, 1000, 123_456.789].entries()) {
+      const t = task(`t${i}`, { tokens });
+      const a = shortcut.sim.begin(t, shortcut.view, 1, NO_DRAWS);
+      const b = general.sim.begin(t, general.view, 1, NO_DRAWS);
+      expect({ ...a, agent: undefined }).toEqual({ ...b, agent: undefined });
+      expect(a.durationSeconds).toBe(tokens / SPEED);
+    }
+  });
+
   it('a degrade threshold of 1 (degrade never) leaves an ideal agent ideal', () => {
     const agent = makeAgent({ model: idealModel({ contextDegradeThreshold: 1 }) });
     const plan = agent.sim.begin(task('d'), agent.view, 1, NO_DRAWS);
