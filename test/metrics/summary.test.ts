@@ -1,31 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { halfWidth95, leafPaths, metricLeaves, summarize } from '../../src/metrics/summary.js';
 import type { AgentMetrics, RunMetrics } from '../../src/metrics/types.js';
+import { oneRun } from '../experiments/runs.js';
 
-/** A complete run whose figures the tests then vary. */
+/** A complete run (the shared hand-built one) whose figures the tests then vary. */
 function run(changes: Partial<RunMetrics> = {}): RunMetrics {
-  return {
-    tasks: { submitted: 10, completed: 8, deadLettered: 0, expired: 1, cancelled: 0, rejected: 0, inFlight: 1 },
-    latency: { mean: 2, p50: 1.5, p95: 5, p99: 7 },
-    wait: { mean: 0.5, p95: 1 },
-    gini: { tasks: 0.1, tokens: 0.2 },
-    jain: { tasks: 0.9, tokens: 0.8 },
-    deadlineSuccess: 0.75,
-    contextWaste: 0.1,
-    contextHitRate: 0.6,
-    quality: { mean: 0.8, stddev: 0.1 },
-    priorityRespect: 1,
-    utilization: 0.7,
-    throughput: 0.8,
-    retries: 2,
-    retrySuccess: 1,
-    maxQueueDepth: 4,
-    delegation: { offersMade: 0, offersRejected: 0, reOffersPerTask: null, broadcastDuplicates: 0 },
-    workflows: { completed: 0, failed: 0, latency: { mean: null, p50: null, p95: null, p99: null }, deadlineSuccess: null },
-    fleet: { scaleUps: 0, scaleDowns: 0, agentSeconds: 100, drainingSeconds: 0 },
-    perAgent: [{ id: 'a', completed: 8, tokens: 800, busySeconds: 7, drainingSeconds: 0 }],
-    ...changes,
-  };
+  return { ...oneRun(), ...changes };
 }
 
 function agent(id: string, completed: number, busySeconds: number): AgentMetrics {
