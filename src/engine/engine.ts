@@ -82,10 +82,11 @@ type Timer =
  */
 type Verdict = typeof ALLOWED | typeof SUSPECT | typeof BARRED;
 const ALLOWED = 0;
-/** The outcome a strategy's `onSettle` sees for a result below the quality floor. */
-const QUALITY_FAILURE: Outcome = Object.freeze({ ok: false, reason: 'quality' });
 const SUSPECT = 1;
 const BARRED = 2;
+
+/** The outcome a strategy's `onSettle` sees for a result below the quality floor. */
+const QUALITY_FAILURE: Outcome = Object.freeze({ ok: false, reason: 'quality' });
 
 interface MutableFleet extends FleetView {
   agents: AgentRecord[];
@@ -436,14 +437,10 @@ export class Engine {
   /** An agent leaves: its attempts fail with `agent-lost`, its own queue goes back to routing. */
   agentLeft(now: number, agentId: AgentId): void {
     this.advance(now);
-    const index = this.agentIds.get(agentId);
-    if (index === undefined) throw new Error(`unknown agent ${agentId}`);
-    const agent = this.fleet.agents[index]!;
+    const agent = this.agentNamed(agentId);
+    const index = agent.index;
     if (agent.left) return;
-    if (agent.accepting) {
-      agent.accepting = false;
-      this.fleet.freeSlots -= agent.spec.capacity - agent.active;
-    }
+    this.stopAccepting(agent);
     agent.left = true;
     agent.draining = false;
     this.strategy.onAgentLeft?.(agent, this.ctx);
@@ -451,7 +448,7 @@ export class Engine {
     // In submission order, so the failures are reported in the order a reader expects.
     for (const task of [...this.live.values()].sort((a, b) => a.seq - b.seq)) {
       if (task.state === 'offered' && task.offeredTo?.includes(index)) {
-        this.closeOffer(task, agent, now, 'agent-lost');
+        this.closeOffer(task, agent, now, 'agent-lost', true);
         if (task.offeredTo === undefined) this.returnOffer(task, now);
         continue;
       }
@@ -468,6 +465,13 @@ export class Engine {
     // A pool that lost an agent may be below its minimum: a sleeping scaler must look again.
     if (this.sleepingScalers > 0) this.wakeScalers(now);
     this.dispatch(now);
+  }
+
+  /** The agent takes no new work: its free slots leave the fleet's count. */
+  private stopAccepting(agent: AgentRecord): void {
+    if (!agent.accepting) return;
+    agent.accepting = false;
+    this.fleet.freeSlots -= agent.spec.capacity - agent.active;
   }
 
   /** Tasks waiting in an agent's own queue (early binding) are routed again. */
@@ -511,22 +515,15 @@ export class Engine {
       return;
     }
     const offered = record!;
-    offered.offeredTo!.splice(at, 1);
-    this.sink.offerAnswered(now, offered, agent, answer.accepted, answer.accepted ? undefined : answer.reason);
     if (answer.accepted) {
-      this.clearTimer(offered);
+      offered.offeredTo!.splice(at, 1);
+      this.sink.offerAnswered(now, offered, agent, true, undefined);
       // The first claim wins; every other open offer is withdrawn.
-      for (const other of offered.offeredTo!) this.withdrawFrom(offered, this.fleet.agents[other]!);
-      offered.offeredTo = undefined;
+      this.withdrawAll(offered);
       this.bindOffered(offered, agent, now);
     } else {
-      this.releaseSlot(offered, agent);
-      this.rejected(offered, agent, answer.reason);
-      if (offered.offeredTo!.length === 0) {
-        this.clearTimer(offered);
-        offered.offeredTo = undefined;
-        this.returnOffer(offered, now);
-      }
+      this.closeOffer(offered, agent, now, answer.reason, false);
+      if (offered.offeredTo === undefined) this.returnOffer(offered, now);
     }
     this.dispatch(now);
   }
@@ -615,8 +612,7 @@ export class Engine {
     this.uncount(task);
     task.priority = priority;
     queue.push(task);
-    this.fleet.queuedTasks++;
-    this.queuedByPriority[priority]++;
+    this.count(task);
     if (agent !== undefined) this.loadChanged(agent);
     this.poolDirty = true;
   }
@@ -625,10 +621,7 @@ export class Engine {
   private drain(agent: AgentRecord, now: number): void {
     if (agent.left || agent.draining) return;
     agent.draining = true;
-    if (agent.accepting) {
-      agent.accepting = false;
-      this.fleet.freeSlots -= agent.spec.capacity - agent.active;
-    }
+    this.stopAccepting(agent);
     this.loadChanged(agent);
     this.sink.agentDraining(now, agent);
     this.startStalledRounds();
@@ -679,10 +672,7 @@ export class Engine {
       }
       task.resumeReady = false;
       agent.paused--;
-      agent.active++;
-      agent.outstandingTokens += task.spec.tokens;
-      if (agent.accepting) this.fleet.freeSlots--;
-      this.loadChanged(agent);
+      this.takeSlot(task, agent);
       this.command({ kind: 'resume', task, agent, attempt: task.attempt });
       const from = this.enter(task, 'running');
       this.sink.started(now, task, from, agent, task.attempt, 0, null);
@@ -722,10 +712,7 @@ export class Engine {
     this.sink.transition(now, task, from, 'offered', agents.length === 1 ? agents[0] : undefined, undefined);
     task.offeredTo = agents.map((agent) => agent.index);
     for (const agent of agents) {
-      agent.active++;
-      agent.outstandingTokens += task.spec.tokens;
-      this.fleet.freeSlots--;
-      this.loadChanged(agent);
+      this.takeSlot(task, agent);
       this.sink.offerMade(now, task, agent);
       this.command({ kind: 'offer', task, agent, offer: task.offers });
     }
@@ -743,18 +730,29 @@ export class Engine {
     this.commandStart(task, agent);
   }
 
+  /** Withdraws every open offer of `task` (no answer counted) and its timeout. */
+  private withdrawAll(task: TaskRecord): void {
+    this.clearTimer(task);
+    for (const index of task.offeredTo!) this.withdrawFrom(task, this.fleet.agents[index]!);
+    task.offeredTo = undefined;
+  }
+
   /** Withdraws an open offer from `agent` and frees the slot it held. */
   private withdrawFrom(task: TaskRecord, agent: AgentRecord): void {
     this.command({ kind: 'withdraw', taskId: task.spec.id, agentId: agent.spec.id, offer: task.offers });
     this.releaseSlot(task, agent);
   }
 
-  /** Closes `agent`'s open offer as if it had rejected it (a timeout, or the agent is gone). */
-  private closeOffer(task: TaskRecord, agent: AgentRecord, now: number, reason: RejectionReason): void {
+  /**
+   * Closes `agent`'s open offer as a rejection with `reason`: its answer, or (with `withdraw`) a
+   * timeout or the agent's departure, for which the driver is told to stop preparing.
+   */
+  private closeOffer(task: TaskRecord, agent: AgentRecord, now: number, reason: RejectionReason, withdraw: boolean): void {
     const at = task.offeredTo!.indexOf(agent.index);
     task.offeredTo!.splice(at, 1);
     this.sink.offerAnswered(now, task, agent, false, reason);
-    this.withdrawFrom(task, agent);
+    if (withdraw) this.withdrawFrom(task, agent);
+    else this.releaseSlot(task, agent);
     this.rejected(task, agent, reason);
     if (task.offeredTo!.length === 0) {
       this.clearTimer(task);
@@ -764,7 +762,7 @@ export class Engine {
 
   /** Every open offer of `task` is withdrawn, counted as rejected with `reason`. */
   private withdrawOffers(task: TaskRecord, now: number, reason: RejectionReason): void {
-    for (const index of [...task.offeredTo!]) this.closeOffer(task, this.fleet.agents[index]!, now, reason);
+    for (const index of [...task.offeredTo!]) this.closeOffer(task, this.fleet.agents[index]!, now, reason, true);
   }
 
   /**
@@ -1014,8 +1012,7 @@ export class Engine {
 
   /** Puts a queued task in the pool (late binding) or in the chosen agent's queue (early). */
   private route(task: TaskRecord): void {
-    this.fleet.queuedTasks++;
-    this.queuedByPriority[task.priority]++;
+    this.count(task);
     task.agentIndex = -1;
     if (this.pausedTypes.size > 0 && this.pausedTypes.has(task.spec.type)) {
       this.held.push(task);
@@ -1075,18 +1072,21 @@ export class Engine {
    * now), and takes the suspect pick only when every agent that may take it is suspect.
    */
   private honourConstraints(task: TaskRecord, picked: AgentRecord): AgentRecord | undefined {
-    const verdict = this.verdict(task, picked);
-    if (verdict === ALLOWED) return picked;
+    if (this.verdict(task, picked) === ALLOWED) return picked;
     const fallback = this.fallbackAgent(task, false);
-    if (fallback !== undefined && (this.verdict(task, fallback) === ALLOWED || !this.someAgentAllows(task))) return fallback;
-    if (verdict === SUSPECT && !this.someAgentAllows(task)) return picked;
-    return undefined;
+    if (fallback !== undefined && this.acceptable(task, fallback)) return fallback;
+    return this.acceptable(task, picked) ? picked : undefined;
   }
 
-  /** True when some agent in the fleet, free or not, is neither barred from `task` nor suspect. */
-  private someAgentAllows(task: TaskRecord): boolean {
-    for (const agent of this.fleet.agents) if (agent.accepting && this.verdict(task, agent) === ALLOWED) return true;
-    return false;
+  /**
+   * Whether `task` may go to `agent`: nothing bars it, and failure memory suspects it only when
+   * no agent of the fleet, free or not, is free of suspicion (else the task waits for that one).
+   */
+  private acceptable(task: TaskRecord, agent: AgentRecord): boolean {
+    const verdict = this.verdict(task, agent);
+    if (verdict !== SUSPECT) return verdict === ALLOWED;
+    for (const other of this.fleet.agents) if (other.accepting && this.verdict(task, other) === ALLOWED) return false;
+    return true;
   }
 
   /**
@@ -1177,7 +1177,6 @@ export class Engine {
     }
   }
 
-
   /** Ends an input: binds what can be bound, then offers idle agents to a pre-warming strategy. */
   private dispatch(now: number): void {
     if (this.resumable.length > 0) this.resumePaused(now);
@@ -1265,8 +1264,7 @@ export class Engine {
     if (assignee !== null) return assignee !== undefined && hasFreeSlot(assignee) && this.verdict(task, assignee) !== BARRED ? assignee : undefined;
     if (this.config.delegation.claim === 'first-fit') {
       const claimant = this.fallbackAgent(task, true);
-      const suspect = claimant !== undefined && this.constrained(task) && this.verdict(task, claimant) === SUSPECT;
-      return suspect && this.someAgentAllows(task) ? undefined : claimant;
+      return claimant === undefined || !this.constrained(task) || this.acceptable(task, claimant) ? claimant : undefined;
     }
     const picked = this.strategy.pickAgent(task, this.ctx);
     if (picked === undefined || !this.constrained(task)) return picked;
@@ -1289,6 +1287,12 @@ export class Engine {
   private dequeued(task: TaskRecord): void {
     this.uncount(task);
     this.clearTimer(task);
+  }
+
+  /** Adds a task to the queue counts (every queue: pool, held, agents' own). */
+  private count(task: TaskRecord): void {
+    this.fleet.queuedTasks++;
+    this.queuedByPriority[task.priority]++;
   }
 
   /** Takes a task out of the queue counts (it may be routed again at once). */
@@ -1332,13 +1336,18 @@ export class Engine {
   private assign(task: TaskRecord, agent: AgentRecord, now: number, priorityRespected: boolean): void {
     task.agentIndex = agent.index;
     task.attempt++;
-    agent.active++;
-    agent.outstandingTokens += task.spec.tokens;
-    this.fleet.freeSlots--;
-    this.loadChanged(agent);
+    this.takeSlot(task, agent);
     const from = this.enter(task, 'assigned');
     this.sink.assigned(now, task, from, agent, priorityRespected);
     this.commandStart(task, agent);
+  }
+
+  /** `task` holds one of `agent`'s slots from now (assigned, offered or resumed): the inverse of {@link Engine.releaseSlot}. */
+  private takeSlot(task: TaskRecord, agent: AgentRecord): void {
+    agent.active++;
+    agent.outstandingTokens += task.spec.tokens;
+    if (agent.accepting) this.fleet.freeSlots--;
+    this.loadChanged(agent);
   }
 
   private releaseSlot(task: TaskRecord, agent: AgentRecord): void {
@@ -1409,9 +1418,7 @@ export class Engine {
         this.clearTimer(task);
         break;
       case 'offered':
-        this.clearTimer(task);
-        for (const index of task.offeredTo!) this.withdrawFrom(task, this.fleet.agents[index]!);
-        task.offeredTo = undefined;
+        this.withdrawAll(task);
         break;
       default:
         break;
