@@ -18,29 +18,21 @@ import { isEligible, type Binding } from '../engine/strategy.js';
 /** Not in the structure (positions and links). */
 const ABSENT = -1;
 
-/** Re-exported for the strategies that use these indexes. */
-export { isEligible };
+/** The typed arrays that strategies index by agent (`AgentView.index`). */
+type AgentIndexed = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
 
-/** Tasks an agent has in hand: holding a slot plus waiting in its own queue. */
-export function tasksInHand(agent: AgentView): number {
-  return agent.active + agent.queued;
-}
-
-/** `array` grown (doubling) to hold index `index`, new cells set to `fill`. */
-function grownInt32(array: Int32Array<ArrayBuffer>, index: number, fill: number): Int32Array<ArrayBuffer> {
+/**
+ * `array` itself when it has a cell `index`, else a copy grown by doubling (to 8 cells at least)
+ * to hold it, new cells set to `fill`. Every per-agent array of the strategies grows through
+ * here, so it reallocates only when the fleet outgrows it, never per decision.
+ */
+export function grownToHold<A extends AgentIndexed>(array: A, index: number, fill = 0): A {
   if (index < array.length) return array;
   let length = Math.max(array.length, 8);
   while (length <= index) length *= 2;
-  const grown = new Int32Array(length).fill(fill);
-  grown.set(array);
-  return grown;
-}
-
-function grownFloat64(array: Float64Array<ArrayBuffer>, index: number): Float64Array<ArrayBuffer> {
-  if (index < array.length) return array;
-  let length = Math.max(array.length, 8);
-  while (length <= index) length *= 2;
-  const grown = new Float64Array(length);
+  // A typed array's constructor is its own type's: the copy has the same element type.
+  const grown = new (array.constructor as new (length: number) => A)(length);
+  grown.fill(fill, array.length);
   grown.set(array);
   return grown;
 }
@@ -93,11 +85,11 @@ export class IndexedMinHeap {
   set(agent: number, key: number): void {
     if (Number.isNaN(key)) throw new Error(`heap key of agent ${agent} is NaN`);
     assertAgentIndex(agent);
-    this.position = grownInt32(this.position, agent, ABSENT);
-    this.keys = grownFloat64(this.keys, agent);
+    this.position = grownToHold(this.position, agent, ABSENT);
+    this.keys = grownToHold(this.keys, agent);
     const at = this.position[agent]!;
     if (at === ABSENT) {
-      this.heap = grownInt32(this.heap, this.count, ABSENT);
+      this.heap = grownToHold(this.heap, this.count, ABSENT);
       this.keys[agent] = key;
       this.place(agent, this.count++);
       this.siftUp(this.count - 1);
@@ -203,9 +195,9 @@ export class AgentSet {
   /** Adds `agent` (no effect if it is a member). */
   add(agent: number): void {
     assertAgentIndex(agent);
-    this.slot = grownInt32(this.slot, agent, ABSENT);
+    this.slot = grownToHold(this.slot, agent, ABSENT);
     if (this.slot[agent] !== ABSENT) return;
-    this.members = grownInt32(this.members, this.count, ABSENT);
+    this.members = grownToHold(this.members, this.count, ABSENT);
     this.members[this.count] = agent;
     this.slot[agent] = this.count++;
   }
@@ -272,13 +264,9 @@ export class AgentQueue {
   push(agent: number): void {
     assertAgentIndex(agent);
     this.delete(agent);
-    if (agent >= this.member.length) {
-      this.next = grownInt32(this.next, agent, ABSENT);
-      this.prev = grownInt32(this.prev, agent, ABSENT);
-      const member = new Uint8Array(this.next.length);
-      member.set(this.member);
-      this.member = member;
-    }
+    this.next = grownToHold(this.next, agent, ABSENT);
+    this.prev = grownToHold(this.prev, agent, ABSENT);
+    this.member = grownToHold(this.member, agent);
     this.member[agent] = 1;
     this.prev[agent] = this.tail;
     this.next[agent] = ABSENT;

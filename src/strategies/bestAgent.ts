@@ -4,9 +4,10 @@
  * are reproducible. O(n) per decision; strategies that must not scan keep an index instead
  * (`agentIndex.ts`).
  */
-import type { AgentView } from '../engine/agent.js';
-import { isEligible, type DecisionContext } from '../engine/strategy.js';
+import { skillFor, type AgentView } from '../engine/agent.js';
+import { isEligible, type DecisionContext, type Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
+import { tasksPerSlot } from './pipeline/estimates.js';
 
 /** True when `a` should be picked over `b` for `task` (a strict preference). */
 export type Preference = (a: AgentView, b: AgentView, task: TaskView) => boolean;
@@ -23,4 +24,27 @@ export function bestEligible(task: TaskView, ctx: DecisionContext, prefers: Pref
     if (best === undefined || prefers(agent, best, task)) best = agent;
   }
   return best;
+}
+
+/**
+ * A strategy that is {@link bestEligible} under one preference, and nothing else: the eligible
+ * agent `prefers` puts first (least-loaded-tokens, least-work-left, deadline-aware).
+ */
+export class BestEligible implements Strategy {
+  /** @param name - registry name; @param prefers - a module-level preference (see {@link bestEligible}). */
+  constructor(
+    readonly name: string,
+    private readonly prefers: Preference,
+  ) {}
+
+  pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
+    return bestEligible(task, ctx, this.prefers);
+  }
+}
+
+/** The higher skill for the task's type; on a tie, fewer tasks per slot. */
+export function moreSkilled(a: AgentView, b: AgentView, task: TaskView): boolean {
+  const skill = skillFor(a, task.spec.type);
+  const best = skillFor(b, task.spec.type);
+  return skill > best || (skill === best && tasksPerSlot(a) < tasksPerSlot(b));
 }

@@ -34,9 +34,10 @@ import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
 import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { EligibleHeap, IndexedMinHeap, tasksInHand } from './agentIndex.js';
+import { EligibleHeap, IndexedMinHeap } from './agentIndex.js';
 import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
+import { tasksInHand } from './pipeline/estimates.js';
 
 /** Parameters of `cache-aware`. */
 export interface CacheAwareParams {
@@ -91,7 +92,6 @@ class CacheAware extends AgentIndexedStrategy {
       if (!oldest.done) this.holders.delete(oldest.value);
     }
   }
-
 
   /** SGLang's imbalance test over the accepting agents' tasks in hand. */
   private unbalanced(): boolean {

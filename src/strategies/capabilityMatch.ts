@@ -14,13 +14,13 @@
  *   capable at all, fall back as `most-skilled`, so that no task is stranded.
  */
 import { z } from 'zod';
-import { skillFor, type AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import { hasTags, skillFor, type AgentView } from '../engine/agent.js';
+import { isEligible, type DecisionContext, type Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
 import { defineStrategy } from './definition.js';
 import { share, strictParams } from './params.js';
-import { isEligible, tasksPerSlot } from './pipeline/estimates.js';
-import { hasTags, skillAtLeast } from './pipeline/filters.js';
+import { tasksPerSlot } from './pipeline/estimates.js';
+import { skillAtLeast } from './pipeline/filters.js';
 
 /** Parameters of `capability-match`. */
 export const capabilityMatchParams = strictParams({
@@ -47,7 +47,7 @@ class CapabilityMatch implements Strategy {
     let capableInFleet = false;
     for (const agent of ctx.fleet.agents) {
       if (!agent.accepting) continue;
-      const isCapable = skillAtLeast(task, agent, this.params.minSkill) && hasTags(task, agent);
+      const isCapable = skillAtLeast(task, agent, this.params.minSkill) && hasTags(agent, task.spec.tags);
       capableInFleet ||= isCapable;
       if (!isEligible(agent, ctx.binding)) continue;
       const load = tasksPerSlot(agent);

@@ -31,10 +31,11 @@ import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
 import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { EligibleHeap, tasksInHand } from './agentIndex.js';
+import { EligibleHeap, grownToHold } from './agentIndex.js';
 import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
 import { HashRing, ringHash } from './hashRing.js';
+import { tasksInHand } from './pipeline/estimates.js';
 
 /** Parameters of `consistent-hash`. */
 export interface ConsistentHashParams {
@@ -85,11 +86,11 @@ class ConsistentHash extends AgentIndexedStrategy {
     throw new Error('consistent-hash: an eligible agent has no point on the ring');
   }
 
-
   /** Brings the ring membership, load and eligibility of `agent` up to date with its view. */
   protected sync(agent: AgentView, ctx: DecisionContext): void {
     const index = agent.index;
-    this.ensure(index);
+    this.tasks = grownToHold(this.tasks, index);
+    this.onRing = grownToHold(this.onRing, index);
     if (agent.accepting && this.onRing[index] === 0) this.placePoints(agent, true);
     else if (!agent.accepting && this.onRing[index] === 1) this.placePoints(agent, false);
     const tasks = agent.accepting ? tasksInHand(agent) : 0;
@@ -107,18 +108,6 @@ class ConsistentHash extends AgentIndexedStrategy {
     }
     this.onRing[agent.index] = add ? 1 : 0;
     this.members += add ? 1 : -1;
-  }
-
-  private ensure(index: number): void {
-    if (index < this.tasks.length) return;
-    let length = this.tasks.length;
-    while (length <= index) length *= 2;
-    const tasks = new Int32Array(length);
-    tasks.set(this.tasks);
-    const onRing = new Uint8Array(length);
-    onRing.set(this.onRing);
-    this.tasks = tasks;
-    this.onRing = onRing;
   }
 }
 

@@ -15,13 +15,12 @@
  * The holder is found in O(1); the fallback scans the fleet.
  */
 import { z } from 'zod';
-import { skillFor, type AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import type { AgentView } from '../engine/agent.js';
+import { isEligible, type DecisionContext, type Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { isEligible } from './agentIndex.js';
-import { bestEligible } from './bestAgent.js';
+import { bestEligible, moreSkilled } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
-import { tasksPerSlot, workLeftSeconds } from './pipeline/estimates.js';
+import { workLeftSeconds } from './pipeline/estimates.js';
 
 /** Parameters of `context-batching`. */
 export interface ContextBatchingParams {
@@ -57,13 +56,6 @@ class ContextBatching implements Strategy {
     const key = task.spec.contextKey;
     if (key !== undefined) this.holders.set(key, agent.index);
   }
-}
-
-/** The higher skill for the task's type; on a tie, fewer tasks per slot. */
-function moreSkilled(a: AgentView, b: AgentView, task: TaskView): boolean {
-  const skill = skillFor(a, task.spec.type);
-  const best = skillFor(b, task.spec.type);
-  return skill > best || (skill === best && tasksPerSlot(a) < tasksPerSlot(b));
 }
 
 /** Registry entry for `context-batching`. */

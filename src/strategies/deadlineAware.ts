@@ -12,9 +12,8 @@
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { bestEligible } from './bestAgent.js';
+import { BestEligible } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
 
 /** Seconds until `agent` would finish `task` if it took it now (an estimate from its view). */
@@ -27,14 +26,13 @@ function finishesSooner(a: AgentView, b: AgentView, task: TaskView): boolean {
   return expectedFinishSeconds(a, task) < expectedFinishSeconds(b, task);
 }
 
-class DeadlineAware implements Strategy {
-  readonly name = 'deadline-aware';
+/** Routing is {@link BestEligible}'s under `finishesSooner`; the queues are earliest deadline first. */
+class DeadlineAware extends BestEligible {
   readonly queueOrder = 'deadline';
 
-  pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    return bestEligible(task, ctx, finishesSooner);
+  constructor() {
+    super('deadline-aware', finishesSooner);
   }
-
 }
 
 /** Registry entry for `deadline-aware`. */

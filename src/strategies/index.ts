@@ -5,7 +5,7 @@ import type { StrategyDefinition } from './definition.js';
 import { leastConnections } from './leastConnections.js';
 import { random } from './random.js';
 import { roundRobin } from './roundRobin.js';
-// helper A: scorer-based strategies
+// strategies that scan the fleet per decision: the scored pipeline, its fixed configurations, rankings
 import { capabilityMatch } from './capabilityMatch.js';
 import { latencyEwma } from './latencyEwma.js';
 import { leastLoadedTokens } from './leastLoadedTokens.js';
@@ -14,7 +14,7 @@ import { performanceBased } from './performanceBased.js';
 import { scored } from './scored.js';
 import { skillWeighted } from './skillWeighted.js';
 import { weightedRoundRobin } from './weightedRoundRobin.js';
-// helper B: indexed strategies
+// indexed strategies (no decision scans the fleet)
 import { cacheAware } from './cacheAware.js';
 import { consistentHash } from './consistentHash.js';
 import { joinIdleQueue } from './joinIdleQueue.js';

@@ -18,32 +18,30 @@ import { z } from 'zod';
 import { hasFreeSlot, type AgentView } from '../engine/agent.js';
 import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { AgentQueue, AgentSet, isEligible } from './agentIndex.js';
-import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
+import { AgentQueue } from './agentIndex.js';
 import { defineStrategy } from './definition.js';
+import { RandomEligible } from './random.js';
 
 /** True when a task sent to `agent` would start at once. */
 function isIdle(agent: AgentView): boolean {
   return hasFreeSlot(agent) && agent.queued === 0;
 }
 
-class JoinIdleQueue extends AgentIndexedStrategy {
-  readonly name = 'join-idle-queue';
+/** The fallback, and the eligible set behind it, are `random`'s (inherited). */
+class JoinIdleQueue extends RandomEligible {
   private readonly idle = new AgentQueue();
-  private readonly eligible = new AgentSet();
 
-  pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    const agents = ctx.fleet.agents;
-    const head = this.idle.peek();
-    if (head >= 0) return agents[head];
-    const n = this.eligible.size;
-    if (n === 0) return undefined;
-    return agents[this.eligible.at(Math.floor(ctx.random() * n))];
+  constructor() {
+    super('join-idle-queue');
   }
 
+  override pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
+    const head = this.idle.peek();
+    return head >= 0 ? ctx.fleet.agents[head] : super.pickAgent(task, ctx);
+  }
 
-  protected sync(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.setMember(agent.index, isEligible(agent, ctx.binding));
+  protected override sync(agent: AgentView, ctx: DecisionContext): void {
+    super.sync(agent, ctx);
     // Every change reported while idle re-registers the agent at the tail.
     if (isIdle(agent)) this.idle.push(agent.index);
     else this.idle.delete(agent.index);

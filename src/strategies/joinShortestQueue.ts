@@ -8,9 +8,9 @@
  * agent with 3 tasks looks busier than a capacity-1 agent with 2), which least-connections avoids.
  */
 import { z } from 'zod';
-import { tasksInHand } from './agentIndex.js';
 import { defineStrategy } from './definition.js';
 import { FewestByRank } from './leastConnections.js';
+import { tasksInHand } from './pipeline/estimates.js';
 
 /** Registry entry for `join-shortest-queue`. */
 export const joinShortestQueue = defineStrategy({

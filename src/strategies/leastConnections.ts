@@ -10,14 +10,10 @@ import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
 import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { EligibleHeap, tasksInHand } from './agentIndex.js';
+import { EligibleHeap } from './agentIndex.js';
 import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
-
-/** Tasks in hand per slot: the rank of least-connections, smaller first. */
-function relativeLoad(agent: AgentView): number {
-  return tasksInHand(agent) / agent.spec.capacity;
-}
+import { tasksPerSlot } from './pipeline/estimates.js';
 
 /**
  * The eligible agent with the smallest `rank` (ties to the lowest index), from an indexed heap
@@ -47,5 +43,5 @@ export const leastConnections = defineStrategy({
   name: 'least-connections',
   description: 'The agent with the fewest tasks in hand relative to its capacity (indexed heap, O(log n)).',
   params: z.strictObject({}),
-  create: () => new FewestByRank('least-connections', relativeLoad),
+  create: () => new FewestByRank('least-connections', tasksPerSlot),
 });

@@ -6,9 +6,7 @@
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
-import type { TaskView } from '../engine/task.js';
-import { bestEligible } from './bestAgent.js';
+import { BestEligible } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
 import { tasksPerSlot, tokensPerSlot } from './pipeline/estimates.js';
 
@@ -19,19 +17,10 @@ function fewerTokens(a: AgentView, b: AgentView): boolean {
   return tokens < best || (tokens === best && tasksPerSlot(a) < tasksPerSlot(b));
 }
 
-class LeastLoadedTokens implements Strategy {
-  readonly name = 'least-loaded-tokens';
-
-  pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    return bestEligible(task, ctx, fewerTokens);
-  }
-
-}
-
 /** Registry entry for `least-loaded-tokens`. */
 export const leastLoadedTokens = defineStrategy({
   name: 'least-loaded-tokens',
   description: 'The agent with the fewest outstanding tokens per slot (count the tokens, not the tasks).',
   params: z.strictObject({}),
-  create: () => new LeastLoadedTokens(),
+  create: () => new BestEligible('least-loaded-tokens', fewerTokens),
 });

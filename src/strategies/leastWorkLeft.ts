@@ -7,9 +7,7 @@
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
-import type { TaskView } from '../engine/task.js';
-import { bestEligible } from './bestAgent.js';
+import { BestEligible } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
 import { workLeftSeconds } from './pipeline/estimates.js';
 
@@ -20,19 +18,10 @@ function lessWorkLeft(a: AgentView, b: AgentView): boolean {
   return seconds < best || (seconds === best && a.spec.tokensPerSecond > b.spec.tokensPerSecond);
 }
 
-class LeastWorkLeft implements Strategy {
-  readonly name = 'least-work-left';
-
-  pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    return bestEligible(task, ctx, lessWorkLeft);
-  }
-
-}
-
 /** Registry entry for `least-work-left`. */
 export const leastWorkLeft = defineStrategy({
   name: 'least-work-left',
   description: 'The agent with the least work in hand, in seconds: tokens ÷ (capacity × speed).',
   params: z.strictObject({}),
-  create: () => new LeastWorkLeft(),
+  create: () => new BestEligible('least-work-left', lessWorkLeft),
 });

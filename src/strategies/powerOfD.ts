@@ -16,9 +16,9 @@ import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
 import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { AgentSet, isEligible } from './agentIndex.js';
-import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
+import { tasksInHand } from './pipeline/estimates.js';
+import { RandomEligible } from './random.js';
 
 /** Parameters of `power-of-d`. */
 export interface PowerOfDParams {
@@ -29,19 +29,18 @@ export interface PowerOfDParams {
   readonly d: number;
 }
 
-class PowerOfD extends AgentIndexedStrategy {
-  readonly name = 'power-of-d';
-  private readonly eligible = new AgentSet();
+/** The eligible set, and the hooks that keep it, are `random`'s (inherited); d = 1 picks as it does. */
+class PowerOfD extends RandomEligible {
   /** Swap partner of each draw, to undo the partial shuffle (scratch, reused). */
   private readonly partners: Int32Array;
 
   constructor(private readonly d: number) {
-    super();
+    super('power-of-d');
     if (!Number.isInteger(d) || d < 1) throw new Error(`power-of-d: d must be an integer >= 1, got ${d}`);
     this.partners = new Int32Array(d);
   }
 
-  pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
+  override pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
     const eligible = this.eligible;
     const n = eligible.size;
     if (n === 0) return undefined;
@@ -55,7 +54,7 @@ class PowerOfD extends AgentIndexedStrategy {
       this.partners[i] = partner;
       eligible.swap(i, partner);
       const agent = agents[eligible.at(i)]!;
-      const tasks = agent.active + agent.queued;
+      const tasks = tasksInHand(agent);
       if (tasks < bestTasks) {
         best = agent;
         bestTasks = tasks;
@@ -63,10 +62,6 @@ class PowerOfD extends AgentIndexedStrategy {
     }
     for (let i = draws - 1; i >= 0; i--) eligible.swap(i, this.partners[i]!);
     return best;
-  }
-
-  protected sync(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.setMember(agent.index, isEligible(agent, ctx.binding));
   }
 }
 

@@ -17,10 +17,9 @@ import { z } from 'zod';
 import { skillFor, type AgentView } from '../engine/agent.js';
 import type { ContextToLoad, DecisionContext, Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { bestEligible } from './bestAgent.js';
+import { bestEligible, moreSkilled } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
 import { share } from './params.js';
-import { tasksPerSlot } from './pipeline/estimates.js';
 
 /** Parameters of `predictive`. */
 export interface PredictiveParams {
@@ -61,22 +60,16 @@ class Predictive implements Strategy {
   constructor(private readonly params: PredictiveParams) {}
 
   pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    this.pickingFor = task.spec.contextKey;
     return bestEligible(task, ctx, this.prefers);
   }
 
-  /** The key of the task being routed, for `prefers`. */
-  private pickingFor: string | undefined;
-  /** Holding the key first, then the higher skill, then fewer tasks per slot (allocated once). */
+  /** Holding the task's key first, then {@link moreSkilled} (allocated once). */
   private readonly prefers = (a: AgentView, b: AgentView, task: TaskView): boolean => {
-    const key = this.pickingFor;
+    const key = task.spec.contextKey;
     const holds = key !== undefined && this.holds(a, key);
     if (holds !== (key !== undefined && this.holds(b, key))) return holds;
-    const skill = skillFor(a, task.spec.type);
-    const best = skillFor(b, task.spec.type);
-    return skill > best || (skill === best && tasksPerSlot(a) < tasksPerSlot(b));
+    return moreSkilled(a, b, task);
   };
-
 
   onSubmitted(task: TaskView): void {
     const { type, contextKey, contextTokens } = task.spec;

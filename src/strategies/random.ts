@@ -7,15 +7,26 @@
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext } from '../engine/strategy.js';
+import { isEligible, type DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { AgentSet, isEligible } from './agentIndex.js';
+import { AgentSet } from './agentIndex.js';
 import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
 
-class RandomChoice extends AgentIndexedStrategy {
-  readonly name = 'random';
-  private readonly eligible = new AgentSet();
+/**
+ * A uniformly random eligible agent, from an eligible set the hooks keep: the rule of `random`,
+ * the placement of `work-stealing` and the fallback of `join-idle-queue`, and the set that
+ * `power-of-d` samples from. Draws once from `ctx.random` per decision, nothing when no agent is
+ * eligible.
+ */
+export class RandomEligible extends AgentIndexedStrategy {
+  /** The eligible agents as last reported. */
+  protected readonly eligible = new AgentSet();
+
+  /** @param name - registry name. */
+  constructor(readonly name: string) {
+    super();
+  }
 
   pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
     const n = this.eligible.size;
@@ -33,5 +44,5 @@ export const random = defineStrategy({
   name: 'random',
   description: 'A uniformly random eligible agent (the M/M/1-per-agent baseline under early binding); O(1) per decision.',
   params: z.strictObject({}),
-  create: () => new RandomChoice(),
+  create: () => new RandomEligible('random'),
 });

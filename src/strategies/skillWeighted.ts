@@ -8,9 +8,7 @@
 import { z } from 'zod';
 import { defineStrategy } from './definition.js';
 import { scoreWeight, strictParams } from './params.js';
-import { PipelineStrategy } from './pipeline/pipeline.js';
-import { pickMax } from './pipeline/pickers.js';
-import { createScorer } from './pipeline/scorers.js';
+import { PipelineStrategy, buildParts } from './pipeline/pipeline.js';
 
 /** Parameters of `skill-weighted`: the three weights, each ≥ 0. */
 export const skillWeightedParams = strictParams({
@@ -28,14 +26,18 @@ export const skillWeighted = defineStrategy({
   description: 'Highest w_skill·skill − w_load·load/capacity − w_context·context utilization.',
   params: skillWeightedParams,
   create: (params: z.output<typeof skillWeightedParams>) =>
-    new PipelineStrategy('skill-weighted', {
-      filters: [],
-      scorers: [
-        { scorer: createScorer({ name: 'skill', weight: params.skill }), weight: params.skill },
-        { scorer: createScorer({ name: 'load', weight: params.load }), weight: params.load },
-        { scorer: createScorer({ name: 'context', weight: params.context }), weight: params.context },
-      ],
-      picker: pickMax,
-      fallback: 'unfiltered',
-    }),
+    new PipelineStrategy(
+      'skill-weighted',
+      buildParts({
+        filters: [],
+        scorers: [
+          { name: 'skill', weight: params.skill },
+          { name: 'load', weight: params.load },
+          { name: 'context', weight: params.context },
+        ],
+        picker: 'max',
+        temperature: 1,
+        fallback: 'unfiltered',
+      }),
+    ),
 });

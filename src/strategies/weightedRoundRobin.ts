@@ -10,10 +10,10 @@
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
+import { isEligible, type DecisionContext, type Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
+import { grownToHold } from './agentIndex.js';
 import { defineStrategy } from './definition.js';
-import { isEligible } from './pipeline/estimates.js';
 
 class WeightedRoundRobin implements Strategy {
   readonly name = 'weighted-round-robin';
@@ -38,7 +38,7 @@ class WeightedRoundRobin implements Strategy {
 
   onAssign(_task: TaskView, chosen: AgentView, ctx: DecisionContext): void {
     const agents = ctx.fleet.agents;
-    if (this.current.length < agents.length) this.grow(agents.length);
+    this.current = grownToHold(this.current, agents.length - 1);
     // The engine calls onAssign before it counts the task against the agent, so eligibility
     // here is what `pickAgent` saw. The chosen agent takes part even when it was not eligible
     // (a task with a direct assignee), so its share is charged all the same.
@@ -54,14 +54,6 @@ class WeightedRoundRobin implements Strategy {
 
   private currentOf(index: number): number {
     return index < this.current.length ? this.current[index]! : 0;
-  }
-
-  private grow(fleetSize: number): void {
-    let length = this.current.length;
-    while (length < fleetSize) length *= 2;
-    const current = new Float64Array(length);
-    current.set(this.current);
-    this.current = current;
   }
 }
 

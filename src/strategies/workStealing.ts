@@ -13,10 +13,9 @@ import { z } from 'zod';
 import { hasTags, skillFor, type AgentView } from '../engine/agent.js';
 import type { DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { AgentSet, isEligible } from './agentIndex.js';
-import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
 import { share } from './params.js';
+import { RandomEligible } from './random.js';
 
 /** Parameters of `work-stealing`. */
 export interface WorkStealingParams {
@@ -24,18 +23,10 @@ export interface WorkStealingParams {
   readonly minSkill: number;
 }
 
-class WorkStealing extends AgentIndexedStrategy {
-  readonly name = 'work-stealing';
-  private readonly eligible = new AgentSet();
-
+/** Placement is `random`'s (inherited); stealing is what this strategy adds. */
+class WorkStealing extends RandomEligible {
   constructor(private readonly params: WorkStealingParams) {
-    super();
-  }
-
-  pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    const n = this.eligible.size;
-    if (n === 0) return undefined;
-    return ctx.fleet.agents[this.eligible.at(Math.floor(ctx.random() * n))];
+    super('work-stealing');
   }
 
   steal(thief: AgentView, ctx: DecisionContext): TaskView | undefined {
@@ -52,10 +43,6 @@ class WorkStealing extends AgentIndexedStrategy {
       victimQueued = victim.queued;
     }
     return loot;
-  }
-
-  protected sync(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.setMember(agent.index, isEligible(agent, ctx.binding));
   }
 }
 

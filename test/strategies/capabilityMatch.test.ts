@@ -6,10 +6,9 @@ import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { skillFor, type AgentView } from '../../src/engine/agent.js';
-import type { Binding, DecisionContext } from '../../src/engine/strategy.js';
+import { isEligible, type Binding, type DecisionContext } from '../../src/engine/strategy.js';
 import type { TaskView } from '../../src/engine/task.js';
 import { capabilityMatch } from '../../src/strategies/capabilityMatch.js';
-import { isEligible } from '../../src/strategies/pipeline/estimates.js';
 import { Harness, agentSpec, taskSpec } from '../support/harness.js';
 import { idleAgentView, taskViewOf } from '../support/views.js';
 

@@ -3,6 +3,7 @@
  * from settled attempts (quality, latency). Indexed by the agent's fleet position, which the
  * engine never reuses; grows when the fleet does, never per decision.
  */
+import { grownToHold } from '../agentIndex.js';
 
 /** EWMA per agent index; an agent with no observation yet reads as its prior. */
 export class AgentEwma {
@@ -29,21 +30,10 @@ export class AgentEwma {
    */
   observe(index: number, observation: number, prior: number): void {
     if (!Number.isFinite(observation)) throw new Error(`EWMA observation for agent ${index} is not finite: ${observation}`);
-    this.ensure(index);
+    this.values = grownToHold(this.values, index);
+    this.seen = grownToHold(this.seen, index);
     const previous = this.seen[index] === 1 ? this.values[index]! : prior;
     this.values[index] = previous + this.alpha * (observation - previous);
     this.seen[index] = 1;
-  }
-
-  private ensure(index: number): void {
-    if (index < this.values.length) return;
-    let length = this.values.length;
-    while (length <= index) length *= 2;
-    const values = new Float64Array(length);
-    values.set(this.values);
-    const seen = new Uint8Array(length);
-    seen.set(this.seen);
-    this.values = values;
-    this.seen = seen;
   }
 }

@@ -5,7 +5,7 @@
  * scenario file by `name`, with its own settings beside it.
  */
 import { z } from 'zod';
-import { skillFor, type AgentView } from '../../engine/agent.js';
+import { hasTags, skillFor, type AgentView } from '../../engine/agent.js';
 import type { TaskView } from '../../engine/task.js';
 import { share, strictParams } from '../params.js';
 import { tasksPerSlot } from './estimates.js';
@@ -36,14 +36,6 @@ export function skillAtLeast(task: TaskView, agent: AgentView, min: number): boo
   return skillFor(agent, task.spec.type) >= min;
 }
 
-/** True when the agent carries every tag of the task (a task without tags fits every agent). */
-export function hasTags(task: TaskView, agent: AgentView): boolean {
-  const wanted = task.spec.tags;
-  if (wanted === undefined) return true;
-  for (const tag of wanted) if (!agent.spec.tags.includes(tag)) return false;
-  return true;
-}
-
 /** The filter a config entry describes. */
 export function createFilter(config: FilterConfig): Filter {
   switch (config.name) {
@@ -52,7 +44,7 @@ export function createFilter(config: FilterConfig): Filter {
       return (task, agent) => skillAtLeast(task, agent, min);
     }
     case 'has-tags':
-      return hasTags;
+      return (task, agent) => hasTags(agent, task.spec.tags);
     case 'context-below': {
       const max = config.max;
       return (_task, agent) => agent.contextUtilization < max;

@@ -11,10 +11,9 @@
 import { z } from 'zod';
 import type { AgentView } from '../../engine/agent.js';
 import type { Outcome } from '../../engine/messages.js';
-import type { DecisionContext, Strategy } from '../../engine/strategy.js';
+import { isEligible, type DecisionContext, type Strategy } from '../../engine/strategy.js';
 import type { TaskView } from '../../engine/task.js';
 import { strictParams } from '../params.js';
-import { isEligible } from './estimates.js';
 import { createFilter, filterSchema, type Filter } from './filters.js';
 import { createPicker, pickerSchema, type Picker } from './pickers.js';
 import { createScorer, scorerSchema } from './scorers.js';
