@@ -7,7 +7,7 @@ import { readDocument } from '../experiments/documentFile.js';
 import { buildCells, parseParameters, parseShard } from '../experiments/grid.js';
 import { mergeShards } from '../experiments/merge.js';
 import { defaultWorkers } from '../experiments/pool.js';
-import type { ExperimentDocument } from '../experiments/types.js';
+import type { ExperimentDocument, ShardInfo } from '../experiments/types.js';
 import { defaultReportDir, documentJson, writeReportDir } from '../report/reportDir.js';
 import { InputError } from '../scenario/errors.js';
 import { readScenarioDocument } from '../scenario/load.js';
@@ -69,7 +69,7 @@ export async function sweepCommand(args: SweepArgs): Promise<void> {
   await experiment('sweep', args, flags, shard);
 }
 
-async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags: readonly string[], shard: { index: number; count: number } | undefined): Promise<void> {
+async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags: readonly string[], shard: ShardInfo | undefined): Promise<void> {
   // Flags first, so a bad flag is reported however broken the file is.
   const workers = parseWorkers(args.workers);
   const grid = parseParameters(flags);

@@ -3,6 +3,7 @@
  * headline metrics with their 95% half-widths), and a table of delegation and operations figures
  * when a scenario has any.
  */
+import { meanWithHalfWidth, textTable, type Table } from '../report/tables.js';
 import type { ExperimentResult, StrategyResult } from '../sim/experiment.js';
 
 interface Column {
@@ -23,13 +24,6 @@ const COLUMNS: readonly Column[] = [
   { title: 'util', value: (r) => [r.metrics.utilization, r.ci95.utilization], digits: 3 },
   { title: 'completed', value: (r) => [r.metrics.tasks.completed, r.ci95.tasks.completed], digits: 0 },
 ];
-
-/** `value ± halfWidth`, or `-` when there is no data. */
-export function withHalfWidth(value: number | null, halfWidth: number | null, digits: number): string {
-  if (value === null) return '-';
-  const main = value.toFixed(digits);
-  return halfWidth === null || halfWidth === 0 ? main : `${main} ± ${halfWidth.toFixed(digits)}`;
-}
 
 /**
  * Figures of delegation, workflows, retries and fleet operations: shown below the headline table
@@ -60,13 +54,13 @@ function operationColumns(result: ExperimentResult): Column[] {
   return shown.some((c) => c.title !== 'agent-s') ? shown : [];
 }
 
-function renderTable(result: ExperimentResult, columns: readonly Column[]): string[] {
-  const header = ['strategy', ...columns.map((c) => c.title)];
-  const rows = result.results.map((r) => [r.strategy, ...columns.map((c) => withHalfWidth(...c.value(r), c.digits))]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+/** One row per strategy: its label, then each column's `mean ± half-width` (laid out by `textTable`). */
+function strategyTable(result: ExperimentResult, columns: readonly Column[]): Table {
+  return {
+    header: ['strategy', ...columns.map((c) => c.title)],
+    rows: result.results.map((r) => [r.strategy, ...columns.map((c) => meanWithHalfWidth(...c.value(r), c.digits))]),
+    align: ['left', ...columns.map(() => 'right' as const)],
+  };
 }
 
 /**
@@ -75,8 +69,7 @@ function renderTable(result: ExperimentResult, columns: readonly Column[]): stri
  */
 export function comparisonTable(result: ExperimentResult): string {
   const title = `${result.scenario}: seed ${result.seed}, ${result.replications} replication${result.replications === 1 ? '' : 's'}, ± = 95% CI half-width`;
-  const lines = [title, ...renderTable(result, COLUMNS)];
   const operations = operationColumns(result);
-  if (operations.length > 0) lines.push('', 'delegation and operations:', ...renderTable(result, operations));
-  return lines.join('\n') + '\n';
+  const tail = operations.length > 0 ? `\ndelegation and operations:\n${textTable(strategyTable(result, operations))}` : '';
+  return `${title}\n${textTable(strategyTable(result, COLUMNS))}${tail}`;
 }

@@ -4,10 +4,9 @@
  * 2 invalid input (one line naming the file or flag, the field and what was expected; never a
  * stack trace), 3 an internal error (a bug: printed loudly with its stack).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { writeReportFiles } from '../report/reportDir.js';
 import { InputError, isInputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { workloadTypes } from '../scenario/workload.js';
@@ -60,14 +59,7 @@ function runCommand(args: RunArgs): void {
     events?.close();
   }
   const json = JSON.stringify(result, null, 2) + '\n';
-  if (args.out !== undefined) {
-    try {
-      mkdirSync(args.out, { recursive: true });
-      writeFileSync(join(args.out, 'summary.json'), json);
-    } catch (error) {
-      throw new InputError(args.out, '--out', `cannot write the report directory (${systemErrorReason(error)})`);
-    }
-  }
+  if (args.out !== undefined) writeReportFiles(args.out, [['summary.json', json]]);
   process.stdout.write(args.json ? json : comparisonTable(result));
 }
 

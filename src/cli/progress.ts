@@ -2,6 +2,7 @@
  * Progress on stderr for runs longer than a second, only when stderr is a terminal (CI logs and
  * pipes stay clean).
  */
+import type { ExperimentProgress } from '../experiments/experiment.js';
 
 /** Reports runs done out of a total. */
 export interface Progress {
@@ -37,18 +38,9 @@ export function terminalProgress(stream: ProgressStream, label: string, clockMs:
   };
 }
 
-/** Where an experiment stands: runs (cell × strategy × replication) and cells done. */
-export interface ExperimentProgressState {
-  /** Runs done; fractional while a run in this thread is part way. */
-  readonly runsDone: number;
-  readonly runs: number;
-  readonly cellsDone: number;
-  readonly cells: number;
-}
-
 /** Reports an experiment's progress. */
 export interface ExperimentProgressBar {
-  update(state: ExperimentProgressState): void;
+  update(state: ExperimentProgress): void;
   done(): void;
 }
 
@@ -86,7 +78,7 @@ export function experimentProgress(
 }
 
 /** The text of one progress line (without the carriage return); `cellNoun` names the cells. */
-export function progressLine(label: string, state: ExperimentProgressState, elapsedSeconds: number, cellNoun = 'cells'): string {
+export function progressLine(label: string, state: ExperimentProgress, elapsedSeconds: number, cellNoun = 'cells'): string {
   const share = state.runs === 0 ? 1 : Math.min(1, state.runsDone / state.runs);
   const filled = Math.round(share * BAR_WIDTH);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;

@@ -14,10 +14,10 @@ import { difference, textTable, type Table } from '../report/tables.js';
 export function regressText(verdicts: readonly ScenarioVerdict[], all: boolean, update = false): string {
   const parts: string[] = [];
   for (const verdict of verdicts) {
-    const rows = all ? verdict.rows : verdict.rows.filter((row) => row.verdict !== 'same' && row.verdict !== 'no data');
+    const moved = verdict.rows.filter((row) => row.verdict !== 'same' && row.verdict !== 'no data');
+    const rows = all ? verdict.rows : moved;
     const status = !failed(verdict) ? 'ok' : update ? 'new' : 'FAIL';
-    const moved = verdict.rows.filter((row) => row.verdict !== 'same' && row.verdict !== 'no data').length;
-    parts.push(`${status}  ${verdict.scenario}: ${verdict.rows.length} checks, ${moved} moved`);
+    parts.push(`${status}  ${verdict.scenario}: ${verdict.rows.length} checks, ${moved.length} moved`);
     if (rows.length > 0) parts.push(indent(textTable(diffTable(rows))));
     for (const problem of verdict.problems) parts.push(`    problem: ${problem}`);
     for (const note of verdict.notes) parts.push(`    note: ${note}`);

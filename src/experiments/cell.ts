@@ -4,7 +4,7 @@
  * A pure function of the runs, so a shard and an unsharded run summarise a cell identically.
  */
 import { leaderboardMetrics } from '../metrics/directions.js';
-import { metricLeaves, summarize } from '../metrics/summary.js';
+import { metricLeaves, summarize, type MetricLeaf } from '../metrics/summary.js';
 import type { RunMetrics } from '../metrics/types.js';
 import type { StrategyChoice } from '../scenario/types.js';
 import { leaderboards } from './leaderboard.js';
@@ -30,10 +30,14 @@ export function summarizeCell(cell: CellRuns, baseline: string): CellResult {
   if (baselineIndex < 0) throw new Error(`summarizeCell: no strategy labelled ${baseline} in cell ${cell.index}`);
   const replications = cell.runs[0]!.length;
   if (cell.runs.some((runs) => runs.length !== replications)) throw new Error(`summarizeCell: cell ${cell.index} has uneven replications`);
-  const baseRuns = cell.runs[baselineIndex]!;
+  let baseLeaves: MetricLeaf[][] | undefined;
   const strategies: StrategyOutcome[] = cell.strategies.map((choice, s) => {
     const runs = cell.runs[s]!;
     const summary = summarize(runs);
+    const leaves = runs.map(metricLeaves);
+    // The baseline's leaves, read once (every strategy is paired with them) and after the first
+    // strategy's own: a damaged merged file then fails on the same run as without the cache.
+    baseLeaves ??= cell.runs[baselineIndex]!.map(metricLeaves);
     return {
       strategy: choice.label,
       name: choice.name,
@@ -41,17 +45,18 @@ export function summarizeCell(cell: CellRuns, baseline: string): CellResult {
       metrics: summary.metrics,
       ci95: summary.ci95,
       perReplication: runs,
-      paired: pairedLeaves(runs, baseRuns),
+      paired: pairedLeaves(leaves, baseLeaves),
     };
   });
   const contenders = strategies.map((outcome) => ({ cell: cell.index, outcome }));
   return { index: cell.index, params: cell.params, baseline, strategies, leaderboards: leaderboards(contenders, leaderboardMetrics()) };
 }
 
-/** The paired difference of every metric leaf, keyed by dotted path in metric-tree order. */
-function pairedLeaves(runs: readonly RunMetrics[], baseRuns: readonly RunMetrics[]): Record<string, PairedDifference> {
-  const mine = runs.map(metricLeaves);
-  const theirs = baseRuns.map(metricLeaves);
+/**
+ * The paired difference of every metric leaf, keyed by dotted path in metric-tree order.
+ * @param mine - each replication's leaves (`metricLeaves`), and `theirs` the baseline's
+ */
+function pairedLeaves(mine: readonly MetricLeaf[][], theirs: readonly MetricLeaf[][]): Record<string, PairedDifference> {
   const out: Record<string, PairedDifference> = {};
   mine[0]!.forEach((leaf, i) => {
     out[leaf.path] = pairedDifference(mine.map((leaves) => leaves[i]!.value), theirs.map((leaves) => leaves[i]!.value));

@@ -7,24 +7,16 @@ import { METRIC_TABLE, leaderboardMetrics } from '../metrics/directions.js';
 import { leaderboards } from './leaderboard.js';
 import {
   DOCUMENT_VERSION,
-  type CellResult, type ExperimentDocument, type ExperimentTiming, type GridParameter, type ShardInfo,
+  type CellResult, type ExperimentDocument, type ExperimentDocumentBase, type ShardInfo,
 } from './types.js';
 
-/** Everything a document holds apart from what is derived (leaderboards, metric table). */
-export interface DocumentParts {
-  readonly kind: 'compare' | 'sweep';
-  readonly scenario: string;
-  readonly seed: number;
-  readonly replications: number;
-  readonly baseline: string;
-  readonly grid: readonly GridParameter[];
+/** Everything a document holds apart from its header and what is derived (leaderboards, metric table). */
+export interface DocumentParts extends Omit<ExperimentDocumentBase, 'format' | 'version' | 'metrics' | 'leaderboards'> {
+  readonly kind: ExperimentDocument['kind'];
   /** The cells held, in any order: they are sorted by index. */
   readonly cells: readonly CellResult[];
-  readonly timing: ExperimentTiming;
   /** Only for the document of one shard of a sweep. */
   readonly shard?: ShardInfo;
-  /** Series for the HTML report (a compare only). */
-  readonly series?: ExperimentDocument['series'];
 }
 
 /**

@@ -24,8 +24,8 @@ export interface ExperimentProgress {
   readonly cells: number;
 }
 
-/** What to run. */
-export interface ExperimentRequest {
+/** What to run, and how (series are recorded for a compare only). */
+export interface ExperimentRequest extends Omit<ExecuteOptions, 'series'> {
   readonly kind: 'compare' | 'sweep';
   /** The scenario file, for messages. */
   readonly file: string;
@@ -36,11 +36,6 @@ export interface ExperimentRequest {
   readonly baseline?: string;
   /** Run only this shard's share of the cells. */
   readonly shard?: ShardInfo;
-  /** Worker threads. @defaultValue the number of cores */
-  readonly workers?: number;
-  /** Time one routing decision in this many. @defaultValue 64 */
-  readonly decisionSampleEvery?: number;
-  readonly onProgress?: (progress: ExperimentProgress) => void;
 }
 
 /** One cell after its runs: the runs by strategy and replication, and their wall-clock cost. */

@@ -8,7 +8,7 @@ import { InputError, formatPath, type PathSegment } from '../scenario/errors.js'
 import { normalizeScenario, type ScenarioOverrides } from '../scenario/normalize.js';
 import type { Scenario } from '../scenario/types.js';
 import { describeValue } from '../scenario/zodIssues.js';
-import type { GridParameter, ParamValue } from './types.js';
+import type { GridParameter, ParamValue, ShardInfo } from './types.js';
 
 /** Most cells one sweep may have (a limit on everything). */
 export const MAX_CELLS = 10_000;
@@ -205,7 +205,7 @@ function treeCopy(value: unknown): unknown {
  * Parses `--shard i/n` (i from 1 to n).
  * @throws InputError naming `--shard` for anything else
  */
-export function parseShard(text: string): { index: number; count: number } {
+export function parseShard(text: string): ShardInfo {
   const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
@@ -219,6 +219,6 @@ export function parseShard(text: string): { index: number; count: number } {
  * Whether cell `index` belongs to shard `shard`: cells are dealt round-robin, so neighbouring
  * cells (which often cost alike) spread over the machines.
  */
-export function inShard(index: number, shard: { index: number; count: number }): boolean {
+export function inShard(index: number, shard: ShardInfo): boolean {
   return index % shard.count === shard.index - 1;
 }

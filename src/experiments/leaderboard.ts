@@ -30,14 +30,15 @@ function leaderboard(contenders: readonly Contender[], info: MetricInfo): Leader
       return sign * (x.mean - y.mean) || x.position - y.position;
     });
   const series = (c: Contender): (number | null)[] => c.outcome.perReplication.map((run) => metricValue(run, info.path));
-  const leader = ranked[0];
+  // Read once: every entry is paired with the leader (a sweep's board spans every cell).
+  const leaderSeries = ranked.length === 0 ? [] : series(ranked[0]!.contender);
   const entries: LeaderboardEntry[] = ranked.map(({ contender, mean }, i) => ({
     rank: i + 1,
     cell: contender.cell,
     strategy: contender.outcome.strategy,
     mean,
     halfWidth: metricValue(contender.outcome.ci95, info.path),
-    vsLeader: pairedDifference(series(contender), series(leader!.contender)),
+    vsLeader: pairedDifference(series(contender), leaderSeries),
   }));
   return { metric: info.path, title: info.title, better: info.better, entries };
 }

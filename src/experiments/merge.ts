@@ -10,7 +10,7 @@ import type { RunMetrics } from '../metrics/types.js';
 import { summarizeCell } from './cell.js';
 import { buildDocument } from './document.js';
 import { cellCount, inShard } from './grid.js';
-import type { CellResult, ExperimentDocument, SweepDocument } from './types.js';
+import type { CellResult, ExperimentDocument, ShardInfo, SweepDocument } from './types.js';
 
 /** A shard's document and the file it was read from. */
 export interface ShardFile {
@@ -65,7 +65,7 @@ export function mergeShards(shards: readonly ShardFile[]): SweepDocument {
   return document as SweepDocument;
 }
 
-function shardOf(shard: ShardFile): { index: number; count: number } {
+function shardOf(shard: ShardFile): ShardInfo {
   const { document } = shard;
   if (document.kind !== 'sweep' || document.shard === undefined) {
     throw new InputError(shard.file, 'shard', 'absent: not the output of one shard (fleetsim sweep --shard i/n)');

@@ -16,6 +16,7 @@ import {
   agentLoadSpec, latencyCdfSpec, lorenzSpec, metricBarsSpec, queueDepthSpec, sweepHeatmapSpec, sweepLineSpec,
   type AgentRow, type IntervalRow, type PointRow, type SweepRow,
 } from './specs.js';
+import { cellLabel } from './tables.js';
 
 /** A `summary.json` document as the report reads it: the experiment and, when recorded, its series. */
 export type ReportDocument = ExperimentDocument & { readonly series?: readonly SeriesEntry[] };
@@ -50,9 +51,7 @@ export function reportCharts(doc: ReportDocument): ChartDef[] {
 
 /** Every strategy label of the document, in order of first appearance. */
 export function strategyLabels(doc: ExperimentDocument): string[] {
-  const labels: string[] = [];
-  for (const cell of doc.cells) for (const outcome of cell.strategies) if (!labels.includes(outcome.strategy)) labels.push(outcome.strategy);
-  return labels;
+  return [...new Set(doc.cells.flatMap((cell) => cell.strategies.map((outcome) => outcome.strategy)))];
 }
 
 /** `latency.p95` → `latency-p95`, `contextWaste` → `context-waste`. */
@@ -121,8 +120,7 @@ function queueDepthChart(series: readonly SeriesEntry[], strategies: readonly st
 }
 
 function agentCharts(cell: CellResult, strategies: readonly string[]): ChartDef[] {
-  const agents: string[] = [];
-  for (const outcome of cell.strategies) for (const agent of outcome.metrics.perAgent) if (!agents.includes(agent.id)) agents.push(agent.id);
+  const agents = [...new Set(cell.strategies.flatMap((outcome) => outcome.metrics.perAgent.map((agent) => agent.id)))];
   if (agents.length === 0) return [];
   const rows = (pick: (agent: { completed: number; tokens: number }) => number): AgentRow[] =>
     cell.strategies.flatMap((outcome) => outcome.metrics.perAgent.map((agent) => ({ strategy: outcome.strategy, agent: agent.id, value: pick(agent) })));
@@ -194,7 +192,7 @@ function sweepChart(doc: ExperimentDocument, info: MetricInfo, strategies: reado
   const single = doc.grid.length === 1 ? doc.grid[0]! : undefined;
   const numeric = single !== undefined && single.values.every((value) => typeof value === 'number');
   const position = (cell: CellResult): number | string =>
-    single !== undefined ? axisValue(cell.params[single.path]) : Object.entries(cell.params).map(([path, value]) => `${path}=${String(value)}`).join(', ');
+    single !== undefined ? axisValue(cell.params[single.path]) : cellLabel(cell);
   const data = rows((cell) => ({ x: position(cell) }));
   if (data.length === 0) return undefined;
   const xTitle = single?.path ?? doc.grid.map((parameter) => parameter.path).join(', ');
@@ -203,7 +201,7 @@ function sweepChart(doc: ExperimentDocument, info: MetricInfo, strategies: reado
     caption: `${title} as ${xTitle} varies, one line per strategy; whiskers are 95% confidence intervals (${info.better} is better).`,
     spec: sweepLineSpec({
       title, subtitle: `${subtitle}; whiskers: 95% confidence interval`, strategies, axisTitle: info.title, xTitle,
-      xType: numeric ? 'quantitative' : 'ordinal', xOrder: doc.cells.map(position).filter((x, i, all) => all.indexOf(x) === i), rows: data,
+      xType: numeric ? 'quantitative' : 'ordinal', xOrder: [...new Set(doc.cells.map(position))], rows: data,
     }),
   };
 }

@@ -11,13 +11,11 @@
  *
  * The same document gives byte-identical HTML, SVG and spec files.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { reportCharts, strategyLabels, type ChartDef, type ReportDocument } from './charts.js';
 import { reportPage, type PageChart } from './page.js';
 import { renderSvg, svgToPng } from './render.js';
 import { headlineTable } from './headlineTable.js';
+import { writeReportFiles } from './reportDir.js';
 
 /** A chart with its renderings. */
 export interface RenderedChart extends PageChart {
@@ -53,23 +51,13 @@ export async function buildHtmlReport(doc: ReportDocument): Promise<HtmlReport> 
  */
 export async function writeHtmlReport(doc: ReportDocument, dir: string): Promise<string[]> {
   // The directory first, so that an unwritable --out fails before the charts are drawn.
-  writeFiles(dir, []);
+  writeReportFiles(dir, []);
   const report = await buildHtmlReport(doc);
   const files: [string, string | Buffer][] = [[REPORT_PAGE, report.html]];
   for (const chart of report.charts) {
     files.push([`${chart.name}.svg`, chart.svg], [`${chart.name}.png`, chart.png], [`${chart.name}.vl.json`, JSON.stringify(chart.spec, null, 2) + '\n']);
   }
-  writeFiles(dir, files);
-  return files.map(([name]) => join(dir, name));
-}
-
-function writeFiles(dir: string, files: readonly (readonly [string, string | Buffer])[]): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    for (const [name, data] of files) writeFileSync(join(dir, name), data);
-  } catch (error) {
-    throw new InputError(dir, '--out', `cannot write the report directory (${systemErrorReason(error)})`);
-  }
+  return writeReportFiles(dir, files);
 }
 
 function facts(doc: ReportDocument): [string, string][] {

@@ -28,15 +28,23 @@ export function defaultReportDir(scenarioName: string): string {
  * @throws InputError naming `--out` when the directory or a file cannot be written
  */
 export function writeReportDir(dir: string, document: ExperimentDocument): string[] {
-  const files: [string, string][] = [
+  return writeReportFiles(dir, [
     ['summary.json', documentJson(document)],
     ['results.csv', resultsCsv(document)],
     ['leaderboards.csv', leaderboardsCsv(document)],
     ['summary.md', summaryMarkdown(document)],
-  ];
+  ]);
+}
+
+/**
+ * Writes `files` (name, content) into the report directory `dir`, created as needed, and
+ * returns the paths written. No files only creates the directory.
+ * @throws InputError naming `--out` when the directory or a file cannot be written
+ */
+export function writeReportFiles(dir: string, files: readonly (readonly [string, string | Buffer])[]): string[] {
   try {
     mkdirSync(dir, { recursive: true });
-    for (const [name, text] of files) writeFileSync(join(dir, name), text);
+    for (const [name, data] of files) writeFileSync(join(dir, name), data);
   } catch (error) {
     throw new InputError(dir, '--out', `cannot write the report directory (${systemErrorReason(error)})`);
   }

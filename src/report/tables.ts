@@ -2,7 +2,7 @@
  * The tables every report shows (terminal, Markdown), as rows of strings: leaderboards and
  * paired differences to the baseline. Renderers only lay them out, so all formats say the same.
  */
-import { METRIC_TABLE, leaderboardMetrics, metricValue } from '../metrics/directions.js';
+import { leaderboardMetrics, metricInfo, metricValue } from '../metrics/directions.js';
 import type { CellResult, ExperimentDocument, Leaderboard, MetricInfo, PairedDifference } from '../experiments/types.js';
 
 /** A table: a header and rows of the same width; `align[i]` is how column i lines up. */
@@ -45,7 +45,7 @@ export function direction(info: Pick<MetricInfo, 'better'>): string {
  * mean ± half-width, and the paired difference to the leader. At most `limit` rows.
  */
 export function leaderboardTable(board: Leaderboard, document: ExperimentDocument, limit = Infinity): Table {
-  const digits = METRIC_TABLE.find((info) => info.path === board.metric)?.digits ?? 3;
+  const digits = metricInfo(board.metric)?.digits ?? 3;
   const swept = document.grid.length > 0;
   const cells = new Map(document.cells.map((cell) => [cell.index, cell]));
   const rows = board.entries.slice(0, limit).map((entry) => [
