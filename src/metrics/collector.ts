@@ -11,8 +11,7 @@
  */
 import type { AgentView } from '../engine/agent.js';
 import { replayEvent, type EventSink } from '../engine/eventSink.js';
-import type { EngineEvent } from '../engine/messages.js';
-import type { AdminOperation } from '../engine/messages.js';
+import type { AdminOperation, EngineEvent } from '../engine/messages.js';
 import type { FailureReason, FinalTaskState, RejectionReason, TaskState, TaskView } from '../engine/task.js';
 import { Float64Buffer } from './float64Buffer.js';
 import { gini, jain } from './inequality.js';

@@ -68,7 +68,8 @@ export class OperationsFold {
       return;
     }
     workflow.open++;
-    if (!(deadline <= workflow.deadline)) workflow.deadline = Number.isNaN(workflow.deadline) ? deadline : Math.max(deadline, workflow.deadline);
+    // The latest deadline; NaN (none) on either side compares false, so this task's replaces it.
+    if (!(deadline <= workflow.deadline)) workflow.deadline = deadline;
   }
 
   /** A measured task reached a final state. */

@@ -11,7 +11,7 @@ import { buildColdStarts, buildOperations } from './operations.js';
 import { buildRegressPolicy } from './regress.js';
 import { resolveStrategies, strategiesFromNames } from './strategies.js';
 import type { ArrivalProcess, Scenario, ScenarioJob, StrategyChoice } from './types.js';
-import { buildWorkload, checkJobsBeforeStop, checkTaskRouting, checkWorkflowAssignees, checkWorkflowsEnd, workloadTypes } from './workload.js';
+import { buildWorkload, checkJobsBeforeStop, checkTaskRouting, checkWorkflowsEnd, workloadTypes } from './workload.js';
 import { describeValue, parseWith } from './zodIssues.js';
 
 /**
@@ -42,8 +42,8 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
   const { warmup, stop } = buildRunLimits(parsed, workload.arrivals, file);
   checkJobsBeforeStop(workload.jobs, stop.timeSeconds, file);
   checkWorkflowsEnd(workload.workflows, stop, parsed.stop !== undefined, file);
-  const agents = buildAgents(parsed.agents, parsed.agentModel, workloadTypes(workload), file);
-  checkWorkflowAssignees(workload.workflows, agents.map((agent) => agent.spec.id), file);
+  const types = workloadTypes(workload);
+  const agents = buildAgents(parsed.agents, parsed.agentModel, types, file);
   checkTaskRouting(workload, agents, file);
   // The file's own list is checked even when overridden: an invalid file stays invalid.
   const fileStrategies = resolveStrategies(parsed.strategies, file);
@@ -60,7 +60,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
     agents,
     workload,
     strategies,
-    operations: buildOperations(parsed.operations, agents, workloadTypes(workload), workload, stop.timeSeconds, file),
+    operations: buildOperations(parsed.operations, agents, types, workload, stop.timeSeconds, file),
     coldStartSeconds: buildColdStarts(parsed.engine.autoscale, agents, file),
     regress: buildRegressPolicy(parsed.regress, file),
   };

@@ -2,8 +2,7 @@
  * The `operations` section (operators' actions at given times) and the autoscaled pools of
  * `engine.autoscale`: every name they use must exist, so a typo fails at load, not mid-run.
  */
-import type { SimAgentConfig } from './types.js';
-import type { ScenarioOperation, WorkloadConfig } from './types.js';
+import type { ScenarioOperation, SimAgentConfig, WorkloadConfig } from './types.js';
 import { InputError, didYouMean } from './errors.js';
 import type { ScenarioFile } from './schema.js';
 
@@ -21,7 +20,7 @@ export function buildOperations(
   file: string,
 ): ScenarioOperation[] {
   const agentIds = agents.map((agent) => agent.spec.id);
-  const pools = new Set(agents.flatMap((agent) => (agent.spec.pool === undefined ? [] : [agent.spec.pool])));
+  const pools = poolNames(agents);
   const jobIds = workload.jobs.map((job) => job.id);
   const operations = entries.map((entry, i): ScenarioOperation => {
     const at = `operations[${i}]`;
@@ -70,8 +69,7 @@ export function buildColdStarts(entries: ScenarioFile['engine']['autoscale'], ag
     const at = `engine.autoscale[${i}]`;
     const members = agents.filter((agent) => agent.spec.pool === entry.pool).length;
     if (members === 0) {
-      const pools = [...new Set(agents.flatMap((agent) => (agent.spec.pool === undefined ? [] : [agent.spec.pool])))];
-      throw new InputError(file, `${at}.pool`, `no agents pool is named "${entry.pool}"${didYouMean(entry.pool, pools)}`);
+      throw new InputError(file, `${at}.pool`, `no agents pool is named "${entry.pool}"${didYouMean(entry.pool, poolNames(agents))}`);
     }
     if (Object.hasOwn(coldStarts, entry.pool)) throw new InputError(file, `${at}.pool`, `pool "${entry.pool}" is autoscaled twice`);
     if (entry.max < entry.min) throw new InputError(file, `${at}.max`, `expected max >= min (${entry.min}), got ${entry.max}`);
@@ -84,4 +82,9 @@ export function buildColdStarts(entries: ScenarioFile['engine']['autoscale'], ag
     coldStarts[entry.pool] = entry.coldStart;
   });
   return coldStarts;
+}
+
+/** The fleet's pool names, each once, in first-member order. */
+function poolNames(agents: readonly SimAgentConfig[]): string[] {
+  return [...new Set(agents.flatMap((agent) => (agent.spec.pool === undefined ? [] : [agent.spec.pool])))];
 }

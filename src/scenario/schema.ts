@@ -66,6 +66,8 @@ const nonNegative = z.number().min(0);
 const positive = z.number().positive();
 const share = z.number().min(0).max(1);
 const priorityLevel = z.int().min(0).max(MAX_PRIORITY_LEVEL);
+/** What a task does when a task it depends on ends other than completed (engine `DependencyFailurePolicy`). */
+const dependencyPolicy = z.enum(['cascade-fail', 'cancel', 'ignore']);
 
 /** A distribution of a non-negative quantity: tokens, or seconds for deadlines. */
 export const distributionSchema = z.discriminatedUnion('dist', [
@@ -144,7 +146,7 @@ export const engineSchema = strict({
     offerTimeout: positive.optional(),
     maxOffers: z.int().min(1).max(1000).default(10),
   }).prefault({}),
-  dependencies: strict({ onFailure: z.enum(['cascade-fail', 'cancel', 'ignore']).default('cancel') }).prefault({}),
+  dependencies: strict({ onFailure: dependencyPolicy.default('cancel') }).prefault({}),
   failureMemory: strict({ seconds: nonNegative.default(0), maxEntries: z.int().min(1).max(1_000_000).default(10_000) }).prefault({}),
   preemption: z.enum(['none', 'pause-lowest']).default('none'),
   ingress: strict({ rate: positive, burst: z.number().min(1).default(1) }).optional(),
@@ -170,13 +172,19 @@ export const arrivalsSchema = z.discriminatedUnion('process', [
 /** A fixed level, or a map level → probability (keys are checked in normalize.ts). */
 const prioritySchema = z.union([priorityLevel, z.record(z.string(), share)]);
 
+/** Work size: a number n (short for a constant n) or a distribution. */
+const tokensSchema = z.union([positive, distributionSchema]);
+
+/** The context keys a task type draws from: `count` keys, by a Zipf law of exponent `zipf`. */
+const contextKeysSchema = strict({ count: z.int().min(1).max(MAX_CONTEXT_KEYS), zipf: nonNegative.default(1) });
+
 /** One task type of the generated mix. */
 export const taskTypeSchema = strict({
   type: z.string().min(1),
   weight: positive.default(1),
-  tokens: z.union([positive, distributionSchema]),
+  tokens: tokensSchema,
   contextTokens: nonNegative.default(0),
-  contextKeys: strict({ count: z.int().min(1).max(MAX_CONTEXT_KEYS), zipf: nonNegative.default(1) }).optional(),
+  contextKeys: contextKeysSchema.optional(),
   priority: prioritySchema.default(2),
   deadline: distributionSchema.optional(),
   timeout: positive.optional(),
@@ -189,7 +197,7 @@ export const taskTypeSchema = strict({
 /** A dependency: a job id, or one with the failure policy of that edge. */
 const dependencySchema = z.union([
   z.string().min(1),
-  strict({ id: z.string().min(1), onFailure: z.enum(['cascade-fail', 'cancel', 'ignore']) }),
+  strict({ id: z.string().min(1), onFailure: dependencyPolicy }),
 ]);
 
 /**
@@ -212,16 +220,13 @@ export const jobSchema = strict({
   assignee: z.string().min(1).optional(),
 });
 
-/** Work size: a number n (short for a constant n) or a distribution. */
-const tokensSchema = z.union([positive, distributionSchema]);
-
-/** One task type of a workflow's node mix: a task type's fields, less `deadline`, plus `tags`. */
+/** One task type of a workflow's node mix: a task type's fields less `deadline` and `assignee`. */
 export const workflowNodeSchema = strict({
   type: z.string().min(1),
   weight: positive.default(1),
   tokens: tokensSchema,
   contextTokens: nonNegative.default(0),
-  contextKeys: strict({ count: z.int().min(1).max(MAX_CONTEXT_KEYS), zipf: nonNegative.default(1) }).optional(),
+  contextKeys: contextKeysSchema.optional(),
   tags: z.array(z.string().min(1)).default([]),
   priority: prioritySchema.default(2),
   timeout: positive.optional(),
@@ -248,7 +253,7 @@ export const workflowSchema = strict({
   arrivals: arrivalsSchema,
   count: z.int().min(1).optional(),
   deadline: distributionSchema.optional(),
-  onFailure: z.enum(['cascade-fail', 'cancel', 'ignore']).default('cascade-fail'),
+  onFailure: dependencyPolicy.default('cascade-fail'),
   dag: strict({
     fanOut: z.int().min(1).max(MAX_WORKFLOW_FAN_OUT),
     depth: z.int().min(1).max(MAX_WORKFLOW_DEPTH),

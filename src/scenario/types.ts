@@ -73,12 +73,9 @@ export interface ScenarioJob {
 
 /**
  * One task type of a workflow's node mix: a {@link TaskTypeConfig} without a deadline of its
- * own (the instance's applies), with tags.
+ * own (the instance's applies) and without an assignee (the file format has none for nodes).
  */
-export interface WorkflowNodeConfig extends Omit<TaskTypeConfig, 'deadline'> {
-  /** Labels every task of this type carries. */
-  readonly tags: readonly string[];
-}
+export type WorkflowNodeConfig = Omit<TaskTypeConfig, 'deadline' | 'assignee'>;
 
 /** The lead of a workflow: runs the decomposition task and the synthesis task of each instance. */
 export interface WorkflowSupervisorConfig {

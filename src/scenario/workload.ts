@@ -68,34 +68,25 @@ export function workloadTypes(workload: WorkloadConfig): string[] {
 }
 
 /**
- * Every workflow supervisor's `assignee` names an agent of the fleet (a direct assignment to
- * no agent would leave the task queued for ever).
- * @param agentIds - the fleet's agent ids, pools expanded
- */
-export function checkWorkflowAssignees(workflows: readonly WorkflowTemplate[], agentIds: readonly string[], file: string): void {
-  const known = new Set(agentIds);
-  workflows.forEach((workflow, i) => {
-    const assignee = workflow.supervisor?.assignee;
-    if (assignee === undefined || known.has(assignee)) return;
-    const shown = agentIds.length > AGENT_IDS_SHOWN ? [...agentIds.slice(0, AGENT_IDS_SHOWN), '…'] : agentIds;
-    throw new InputError(
-      file,
-      `workload.workflows[${i}].supervisor.assignee`,
-      `no agent has id "${assignee}"${didYouMean(assignee, agentIds)}; known agents: ${shown.join(', ')}`,
-    );
-  });
-}
-
-/**
- * Every task type's and job's `assignee` names an agent of the fleet, and its `tags` are all
- * carried by some agent: otherwise its tasks could never run, and would wait in flight for ever.
+ * Every `assignee` (of a workflow's supervisor, a task type, a job) names an agent of the fleet,
+ * and every task type's and job's `tags` are all carried by some agent (by the assignee, when
+ * there is one): otherwise its tasks could never run, and would wait in flight for ever.
+ * @param agents - the fleet, pools expanded
  */
 export function checkTaskRouting(workload: WorkloadConfig, agents: readonly { readonly spec: AgentSpec }[], file: string): void {
   const agentIds = agents.map((agent) => agent.spec.id);
+  const known = new Set(agentIds);
+  const noSuchAgent = (assignee: string): string => `no agent has id "${assignee}"${didYouMean(assignee, agentIds)}`;
+  workload.workflows.forEach((workflow, i) => {
+    const assignee = workflow.supervisor?.assignee;
+    if (assignee === undefined || known.has(assignee)) return;
+    const shown = agentIds.length > AGENT_IDS_SHOWN ? [...agentIds.slice(0, AGENT_IDS_SHOWN), '…'] : agentIds;
+    throw new InputError(file, `workload.workflows[${i}].supervisor.assignee`, `${noSuchAgent(assignee)}; known agents: ${shown.join(', ')}`);
+  });
   const check = (where: string, assignee: string | undefined, tags: readonly string[]): void => {
-    if (assignee !== undefined && !agentIds.includes(assignee)) {
-      throw new InputError(file, `${where}.assignee`, `no agent has id "${assignee}"${didYouMean(assignee, agentIds)}`);
-    }
+    if (assignee !== undefined && !known.has(assignee)) throw new InputError(file, `${where}.assignee`, noSuchAgent(assignee));
+    // No tags: every agent qualifies, the assignee too (the fleet is never empty), so skip the scan.
+    if (tags.length === 0) return;
     const carriers = agents.filter((agent) => tags.every((tag) => agent.spec.tags.includes(tag)));
     if (carriers.length === 0) throw new InputError(file, `${where}.tags`, `no agent carries all of ${tags.join(', ')}`);
     if (assignee !== undefined && !carriers.some((agent) => agent.spec.id === assignee)) {
@@ -269,10 +260,7 @@ function buildWorkflow(entry: WorkflowEntry, path: readonly PathSegment[], file:
   if (entry.supervisor !== undefined && entry.dag.join === false) {
     throw new InputError(file, formatPath([...path, 'dag', 'join']), 'join: false is not allowed with a supervisor: its synthesis task joins the leaves');
   }
-  const nodes = entry.nodes.map((node, k): WorkflowNodeConfig => ({
-    ...buildTaskType(node, [...path, 'nodes', k], file),
-    tags: [...node.tags],
-  }));
+  const nodes = entry.nodes.map((node, k): WorkflowNodeConfig => buildTaskType(node, [...path, 'nodes', k], file));
   checkUnique(nodes.map((node) => node.type), (k) => [...path, 'nodes', k, 'type'], 'node type', file);
   const supervisor = entry.supervisor;
   return {

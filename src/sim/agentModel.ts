@@ -123,7 +123,6 @@ export class SimAgent {
     if (this.idealServer && task.spec.contextKey === undefined && task.spec.contextTokens === 0) {
       // The general path below gives exactly this (every penalty and draw is zero), at a third
       // of the cost; the M/M/c validation and the speed benchmark run here.
-      this.loadedHit = null;
       this.historyTokens += task.spec.tokens * model.historyGrowth;
       return plan.set(task, attempt, 0, null, task.spec.tokens / spec.tokensPerSecond, this.success(1), this.report(0));
     }

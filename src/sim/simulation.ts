@@ -129,15 +129,15 @@ class SimulationRun {
     const strategy = definition.create(options.strategy.params);
     this.collector = new MetricsCollector({ warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks });
     // Metrics fold the events as they happen; objects are built only when someone logs them.
-    const onEvent = options.onEvent;
+    const sinks: EventSink[] = [this.collector];
+    if (options.sink !== undefined) sinks.push(options.sink);
+    if (options.onEvent !== undefined) sinks.push(new EventObjects(options.onEvent));
     this.engine = createEngine({
       config: scenario.engine,
       strategy: options.decisionTimer?.wrap(strategy) ?? strategy,
       strategyRandom: stream(scenario.seed, replication, 'strategy'),
       engineRandom: stream(scenario.seed, replication, 'engine'),
-      events: onEvent === undefined && options.sink === undefined ? this.collector : new TeeSink([
-        this.collector, ...(options.sink === undefined ? [] : [options.sink]), ...(onEvent === undefined ? [] : [new EventObjects(onEvent)]),
-      ]),
+      events: sinks.length === 1 ? this.collector : new TeeSink(sinks),
     });
     this.agents = scenario.agents.map((config) => new SimAgent(config));
     this.factory = new TaskFactory(scenario.workload, scenario.seed, replication);
@@ -167,7 +167,7 @@ class SimulationRun {
     this.drainOutputs();
     for (const job of scenario.workload.jobs) if (job.atSeconds <= stopTime) this.heap.push(job.atSeconds, JOB, job);
     for (const operation of scenario.operations) if (operation.atSeconds <= stopTime) this.heap.push(operation.atSeconds, OPERATION, operation);
-    this.workflows.forEach((workflow, i) => this.scheduleWorkflow(i, workflow.clock.next(0)));
+    this.workflows.forEach((_, i) => this.scheduleWorkflow(i));
     if (stopTasks > 0) this.scheduleArrival(this.clock.next(0));
     const heap = this.heap;
     for (;;) {
@@ -248,13 +248,15 @@ class SimulationRun {
     for (const spec of factory.arrive(n, this.now)) this.engine.submit(this.now, spec);
     // The graph waits on the decomposition by its first edges, so it is submitted at once.
     if (factory.template.supervisor !== undefined) for (const spec of factory.decomposed(n, this.now)) this.engine.submit(this.now, spec);
-    if (workflow.arrived < factory.template.count) this.scheduleWorkflow(index, workflow.clock.next(this.now));
+    this.scheduleWorkflow(index);
   }
 
-  private scheduleWorkflow(index: number, at: number): void {
-    if (at < Number.POSITIVE_INFINITY && at <= this.stopTime && this.workflows[index]!.arrived < this.workflows[index]!.factory.template.count) {
-      this.heap.push(at, WORKFLOW, index);
-    }
+  /** Schedules the next instance of workflow `index`, unless `count` have arrived (or it would come after the stop time). */
+  private scheduleWorkflow(index: number): void {
+    const workflow = this.workflows[index]!;
+    if (workflow.arrived >= workflow.factory.template.count) return;
+    const at = workflow.clock.next(this.now);
+    if (at < Number.POSITIVE_INFINITY && at <= this.stopTime) this.heap.push(at, WORKFLOW, index);
   }
 
   /** An agent joins the fleet now (added by an operator, or provisioned by the autoscaler). */

@@ -25,10 +25,10 @@
  * in path order, then the join node. Pure: no I/O, no global randomness, no state between calls.
  */
 import type { DependencyFailurePolicy, TaskId, TaskSpec } from '../engine/task.js';
-import type { WorkflowNodeConfig, WorkflowSupervisorConfig, WorkflowTemplate } from '../scenario/types.js';
-import { ZipfSampler, sampler } from './distributions.js';
+import type { WorkflowSupervisorConfig, WorkflowTemplate } from '../scenario/types.js';
+import { sampler } from './distributions.js';
 import { stream, type Uniform } from './random.js';
-import { arrivalClock, type ArrivalClock } from './workload.js';
+import { TypeMix, arrivalClock, pickPriority, type ArrivalClock } from './workload.js';
 
 /** Per-instance attributes, each drawn from its own stream. */
 type Attribute = 'deadline' | 'decompose' | 'synthesis' | 'mix' | 'tokens' | 'keys' | 'priority';
@@ -63,13 +63,6 @@ export function workflowArrivalClock(template: WorkflowTemplate, seed: number, r
   return arrivalClock(template.arrivals, stream(seed, replication, `workflow/${template.name}/arrivals`));
 }
 
-interface PreparedNodeType {
-  readonly config: WorkflowNodeConfig;
-  readonly tokens: (random: Uniform) => number;
-  readonly keys: ZipfSampler | undefined;
-  readonly keyNames: readonly string[];
-}
-
 interface PreparedSupervisor {
   readonly config: WorkflowSupervisorConfig;
   readonly decomposeTokens: (random: Uniform) => number;
@@ -82,8 +75,8 @@ interface PreparedSupervisor {
  * and the (seed, replication) it was built with, so calls may come in any order and repeat.
  */
 export class WorkflowFactory {
-  private readonly nodeTypes: readonly PreparedNodeType[];
-  private readonly cumulativeWeight: Float64Array;
+  /** The node types, drawn as generated tasks' types are. */
+  private readonly mix: TypeMix;
   private readonly deadline: ((random: Uniform) => number) | undefined;
   private readonly supervisor: PreparedSupervisor | undefined;
   /** Node paths in submission order (level by level), and the index of each node's parent (-1 at level 1). */
@@ -104,11 +97,7 @@ export class WorkflowFactory {
     private readonly replication: number,
   ) {
     if (template.nodes.length === 0) throw new Error(`workflow "${template.name}" has no node types`);
-    this.nodeTypes = template.nodes.map(prepareNodeType);
-    this.cumulativeWeight = new Float64Array(this.nodeTypes.length);
-    let total = 0;
-    this.nodeTypes.forEach((t, i) => (this.cumulativeWeight[i] = total += t.config.weight));
-    for (let i = 0; i < this.nodeTypes.length; i++) this.cumulativeWeight[i]! /= total;
+    this.mix = new TypeMix(template.nodes);
     this.deadline = template.deadline === undefined ? undefined : sampler(template.deadline);
     const lead = template.supervisor;
     this.supervisor =
@@ -202,12 +191,12 @@ export class WorkflowFactory {
     parentId: TaskId | undefined,
     onFailure: DependencyFailurePolicy,
   ): TaskSpec {
-    const type = this.pickType(instance);
+    const type = this.mix.pick(instance.stream('mix'));
     const config = type.config;
     return {
       id,
       type: config.type,
-      priority: pickPriority(config, instance),
+      priority: pickPriority(config, instance.stream('priority')),
       tokens: type.tokens(instance.stream('tokens')),
       contextKey: type.keys === undefined ? undefined : type.keyNames[type.keys.draw(instance.stream('keys'))],
       contextTokens: config.contextTokens,
@@ -253,16 +242,9 @@ export class WorkflowFactory {
       ttlSeconds: undefined,
     };
   }
-
-  private pickType(instance: Instance): PreparedNodeType {
-    if (this.nodeTypes.length === 1) return this.nodeTypes[0]!;
-    const u = instance.stream('mix')();
-    for (let i = 0; i < this.nodeTypes.length - 1; i++) if (u < this.cumulativeWeight[i]!) return this.nodeTypes[i]!;
-    return this.nodeTypes[this.nodeTypes.length - 1]!;
-  }
 }
 
-/** The streams of one instance, each made on first use (a constant draws nothing). */
+/** The streams of one instance, each made when first asked for (a constant draws nothing from it). */
 class Instance {
   /** The instance's workflow id, `${name}-${n}`. */
   readonly id: string;
@@ -289,17 +271,6 @@ class Instance {
     }
     return random;
   }
-}
-
-function pickPriority(config: WorkflowNodeConfig, instance: Instance): number {
-  const levels = config.priority;
-  if (levels.length === 1) return levels[0]!.level;
-  let u = instance.stream('priority')();
-  for (const { level, probability } of levels) {
-    if (u < probability) return level;
-    u -= probability;
-  }
-  return levels[levels.length - 1]!.level;
 }
 
 /** `policy` on every edge of `dependsOn`. */
@@ -329,14 +300,4 @@ function nodePaths(fanOut: number, depth: number): { paths: string[]; parentInde
     levelStart = levelEnd;
   }
   return { paths, parentIndex: Int32Array.from(parents) };
-}
-
-function prepareNodeType(config: WorkflowNodeConfig): PreparedNodeType {
-  const keyCount = config.contextKeys?.count ?? 0;
-  return {
-    config,
-    tokens: sampler(config.tokens),
-    keys: config.contextKeys === undefined ? undefined : new ZipfSampler(keyCount, config.contextKeys.zipf),
-    keyNames: Array.from({ length: keyCount }, (_, k) => `${config.type}-${k}`),
-  };
 }

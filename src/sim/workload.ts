@@ -68,7 +68,8 @@ class MmppClock implements ArrivalClock {
   }
 }
 
-interface PreparedType {
+/** A task type with its samplers built once. */
+export interface PreparedType {
   readonly config: TaskTypeConfig;
   readonly tokens: (random: Uniform) => number;
   readonly deadline: ((random: Uniform) => number) | undefined;
@@ -78,19 +79,54 @@ interface PreparedType {
   readonly tags: readonly string[] | undefined;
 }
 
-/** Draws the attributes of generated tasks. */
-export class TaskFactory {
-  private readonly types: readonly PreparedType[];
+/**
+ * Task types drawn by weight, each prepared once: the generated mix here, and a workflow's node
+ * mix (src/sim/workflows.ts), so that both draw types, and priorities ({@link pickPriority}), alike.
+ */
+export class TypeMix {
+  /** The types, in configuration order. */
+  readonly types: readonly PreparedType[];
   private readonly cumulativeWeight: Float64Array;
-  private readonly streams: Record<'mix' | 'tokens' | 'keys' | 'priority' | 'deadline', Uniform>;
 
-  /** @param workload - the mix; @param seed, replication - which streams to draw from. */
-  constructor(workload: WorkloadConfig, seed: number, replication: number) {
-    this.types = workload.taskTypes.map(prepare);
+  /** @param configs - the types (none when nothing is generated). */
+  constructor(configs: readonly TaskTypeConfig[]) {
+    this.types = configs.map(prepare);
     this.cumulativeWeight = new Float64Array(this.types.length);
     let total = 0;
     this.types.forEach((t, i) => (this.cumulativeWeight[i] = total += t.config.weight));
     for (let i = 0; i < this.types.length; i++) this.cumulativeWeight[i]! /= total;
+  }
+
+  /** A type by weight; draws from `mix` only when there are several. */
+  pick(mix: Uniform): PreparedType {
+    const types = this.types;
+    if (types.length === 1) return types[0]!;
+    const u = mix();
+    for (let i = 0; i < types.length - 1; i++) if (u < this.cumulativeWeight[i]!) return types[i]!;
+    return types[types.length - 1]!;
+  }
+}
+
+/** A priority level of `config` by probability; draws from `random` only when it has several. */
+export function pickPriority(config: TaskTypeConfig, random: Uniform): number {
+  const levels = config.priority;
+  if (levels.length === 1) return levels[0]!.level;
+  let u = random();
+  for (const { level, probability } of levels) {
+    if (u < probability) return level;
+    u -= probability;
+  }
+  return levels[levels.length - 1]!.level;
+}
+
+/** Draws the attributes of generated tasks. */
+export class TaskFactory {
+  private readonly mix: TypeMix;
+  private readonly streams: Record<'mix' | 'tokens' | 'keys' | 'priority' | 'deadline', Uniform>;
+
+  /** @param workload - the mix; @param seed, replication - which streams to draw from. */
+  constructor(workload: WorkloadConfig, seed: number, replication: number) {
+    this.mix = new TypeMix(workload.taskTypes);
     this.streams = {
       mix: stream(seed, replication, 'mix'),
       tokens: stream(seed, replication, 'tokens'),
@@ -102,11 +138,11 @@ export class TaskFactory {
 
   /** The `n`-th generated task (id `t<n>`), arriving at `now`. */
   create(n: number, now: number): TaskSpec {
-    const type = this.pickType();
+    const type = this.mix.pick(this.streams.mix);
     const config = type.config;
     const key = type.keys === undefined ? undefined : type.keyNames[type.keys.draw(this.streams.keys)];
     const id = `t${n}`;
-    const priority = this.pickPriority(config);
+    const priority = pickPriority(config, this.streams.priority);
     const tokens = type.tokens(this.streams.tokens);
     const deadline = type.deadline === undefined ? undefined : now + type.deadline(this.streams.deadline);
     const { contextTokens, timeoutSeconds, ttlSeconds, maxRetries } = config;
@@ -119,24 +155,6 @@ export class TaskFactory {
       id, type: config.type, priority, tokens, contextKey: key, contextTokens, deadline, timeoutSeconds, ttlSeconds, maxRetries,
       tags: type.tags, assignee: config.assignee,
     };
-  }
-
-  private pickType(): PreparedType {
-    if (this.types.length === 1) return this.types[0]!;
-    const u = this.streams.mix();
-    for (let i = 0; i < this.types.length - 1; i++) if (u < this.cumulativeWeight[i]!) return this.types[i]!;
-    return this.types[this.types.length - 1]!;
-  }
-
-  private pickPriority(config: TaskTypeConfig): number {
-    const levels = config.priority;
-    if (levels.length === 1) return levels[0]!.level;
-    let u = this.streams.priority();
-    for (const { level, probability } of levels) {
-      if (u < probability) return level;
-      u -= probability;
-    }
-    return levels[levels.length - 1]!.level;
   }
 }
 
