@@ -69,8 +69,8 @@ export function workloadTypes(workload: WorkloadConfig): string[] {
 
 /**
  * Every `assignee` (of a workflow's supervisor, a task type, a job) names an agent of the fleet,
- * and every task type's and job's `tags` are all carried by some agent (by the assignee, when
- * there is one): otherwise its tasks could never run, and would wait in flight for ever.
+ * and every task type's, job's and workflow node's `tags` are all carried by some agent (by the
+ * assignee, when there is one): otherwise its tasks could never run, and would wait in flight for ever.
  * @param agents - the fleet, pools expanded
  */
 export function checkTaskRouting(workload: WorkloadConfig, agents: readonly { readonly spec: AgentSpec }[], file: string): void {
@@ -95,6 +95,7 @@ export function checkTaskRouting(workload: WorkloadConfig, agents: readonly { re
   };
   workload.taskTypes.forEach((type, i) => check(`workload.tasks[${i}]`, type.assignee, type.tags));
   workload.jobs.forEach((job, i) => check(`workload.jobs[${i}]`, job.assignee, job.tags));
+  workload.workflows.forEach((workflow, i) => workflow.nodes.forEach((node, j) => check(`workload.workflows[${i}].nodes[${j}]`, undefined, node.tags)));
 }
 
 /**

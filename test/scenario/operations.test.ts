@@ -49,6 +49,14 @@ describe('routing fields of task types and jobs', () => {
     rejects(withField(twoAgents, 'workload.tasks[0].tags', ['gpu']), 'workload.tasks[0].assignee', 'other', 'workload.tasks[0].tags', /the assignee "other" does not carry all of gpu/);
   });
 
+  it('a workflow node\'s tags must be carried by some agent', () => {
+    const raw = withField(generatedScenario(), 'workload.workflows', [
+      { name: 'w', arrivals: { process: 'none' }, dag: { fanOut: 2, depth: 1 }, nodes: [{ type: 'code', tokens: 10, tags: ['gpu'] }] },
+    ]);
+    expectInputError(() => normalize(raw), 'workload.workflows[0].nodes[0].tags', /no agent carries all of gpu/);
+    expect(normalize(withField(raw, 'agents[0].tags', ['gpu'])).workload.workflows[0]!.nodes[0]!.tags).toEqual(['gpu']);
+  });
+
   it('a dependency may carry its edge policy', () => {
     const raw = withField(jobScenario(), 'workload.jobs[2].dependsOn', [{ id: 'b', onFailure: 'ignore' }]);
     const job = normalize(raw).workload.jobs[2]!;
