@@ -171,8 +171,9 @@ export class SimAgent {
   answerOffer(task: TaskView, agent: AgentView, offer: number, outcomes: OutcomeStreams): OfferReply {
     const { model } = this.config;
     const skill = skillFor(agent, task.spec.type);
-    const { contextKey, contextTokens } = task.spec;
-    const setupTokens = contextKey !== undefined && this.resident.has(contextKey) ? 0 : contextTokens;
+    const { contextKey } = task.spec;
+    // What loading the task's context would cost this agent, as `load` charges a start.
+    const setupTokens = contextKey !== undefined && this.resident.has(contextKey) ? 0 : this.setupCost(task, skill);
     const reply = (answer: OfferAnswer): OfferReply => ({ task, agentId: agent.spec.id, offer, answer, setupTokens, delaySeconds: model.offerResponseSeconds });
     if (skill === 0) return reply({ accepted: false, reason: 'lacks-skill' });
     // The offered slot itself is held already: load counts the others.
@@ -227,13 +228,18 @@ export class SimAgent {
     return this.config.model.compactSeconds;
   }
 
+  /** Tokens to load `task`'s context at `skill`: contextTokens·(1 + lowSkillSetupPenalty·(1 − s)). */
+  private setupCost(task: TaskView, skill: number): number {
+    return task.spec.contextTokens * (1 + this.config.model.lowSkillSetupPenalty * (1 - skill));
+  }
+
   /**
    * Loads the task's context if it is not resident; returns the setup tokens spent and leaves
    * whether it was a hit in `loadedHit` (no result object: this runs once per attempt).
    */
   private load(task: TaskView, skill: number): number {
     const { contextKey, contextTokens } = task.spec;
-    const cost = contextTokens * (1 + this.config.model.lowSkillSetupPenalty * (1 - skill));
+    const cost = this.setupCost(task, skill);
     if (contextKey === undefined) {
       this.loadedHit = null;
       return cost;

@@ -382,7 +382,9 @@ class SimulationRun {
       }
       case 'provision': {
         const template = this.templateLike(command.pool);
-        this.heap.push(this.now + (this.options.scenario.coldStartSeconds[command.pool] ?? 0), AGENT_JOINS, this.newAgentLike(template));
+        const coldStartSeconds = this.options.scenario.coldStartSeconds[command.pool];
+        if (coldStartSeconds === undefined) throw new Error(`provision for pool ${command.pool}, which no autoscaler scales`);
+        this.heap.push(this.now + coldStartSeconds, AGENT_JOINS, this.newAgentLike(template));
         break;
       }
       case 'retire':

@@ -188,6 +188,43 @@ describe('SimAgent: skill', () => {
   });
 });
 
+describe('SimAgent: answering offers', () => {
+  it('turns down a type it has no skill for, without a draw', () => {
+    const { sim, view } = makeAgent({ skills: { code: 1 } });
+    const reply = sim.answerOffer(task('t', { type: 'review' }), view, 1, NO_DRAWS);
+    expect(reply.answer).toEqual({ accepted: false, reason: 'lacks-skill' });
+  });
+
+  it('accepts without a draw when every refusal coefficient is 0, answering after offerResponseSeconds', () => {
+    const { sim, view } = makeAgent({ model: idealModel({ offerResponseSeconds: 2.5 }) });
+    const reply = sim.answerOffer(task('t'), view, 1, NO_DRAWS);
+    expect(reply.answer).toEqual({ accepted: true });
+    expect(reply.delaySeconds).toBe(2.5);
+  });
+
+  it('refuses with probability rejectBase + rejectLoad·(other slots held ÷ capacity), within a binomial tolerance', () => {
+    const { sim, view } = makeAgent({ model: idealModel({ rejectBase: 0.1, rejectLoad: 0.4 }) });
+    const busy: AgentView = { ...view, active: 2, spec: { ...view.spec, capacity: 2 } };
+    const n = 4000;
+    const streams = outcomeStreams(5, 0);
+    let refused = 0;
+    for (let i = 0; i < n; i++) if (!sim.answerOffer(task(`t${i}`), busy, 1, streams).answer.accepted) refused++;
+    // One other slot of two held: 0.1 + 0.4 · 1/2 = 0.3.
+    expect(Math.abs(refused / n - 0.3)).toBeLessThan(binomialTolerance(0.3, n));
+  });
+
+  it('reports as setup what a start would load: the low-skill penalty included, nothing when the key is resident', () => {
+    const model = idealModel({ lowSkillSetupPenalty: 0.5 });
+    const { sim, view } = makeAgent({ skills: { code: 0.5 }, model });
+    const t = task('t', { contextKey: 'repo', contextTokens: 1000 });
+    const offered = sim.answerOffer(t, view, 1, NO_DRAWS);
+    const started = sim.begin(t, view, 1, NO_DRAWS);
+    expect(offered.setupTokens).toBe(started.setupTokens);
+    expect(offered.setupTokens).toBe(1000 * (1 + 0.5 * 0.5));
+    expect(sim.answerOffer(t, view, 2, NO_DRAWS).setupTokens).toBe(0);
+  });
+});
+
 describe('SimAgent: context', () => {
   it('the first use of a contextKey costs contextTokens·(1 + lowSkillSetupPenalty·(1 − s)) and a second use is a hit with no setup', () => {
     // s = 0.5, penalty 0.5: 4000·1.25 = 5000 setup tokens, loaded at 100·4 tokens/s = 12.5 s.
