@@ -12,7 +12,7 @@ name: dag
 stop: { time: 3600 }
 agents:
   - { id: lead-0, speed: 50, skills: { plan: 1 } }
-  - { pool: worker, count: 2, speed: 20, skills: { code: 0.9, research: 0.6 } }
+  - { pool: worker, count: 2, speed: 20, skills: { code: 0.9, research: 0.6 }, tags: [python] }
 workload:
   workflows:
     - name: feature
