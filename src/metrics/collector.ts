@@ -25,7 +25,17 @@ export interface CollectorOptions {
   readonly warmupTimeSeconds: number;
   /** The first this many submissions (by `seq`) are warm-up and are not measured. */
   readonly warmupTasks: number;
+  /**
+   * How many tasks the run will measure, when the driver knows (a simulated run that stops after
+   * a task count): the per-task sample buffers are allocated at that size once instead of
+   * doubling up to it. Capped at {@link MAX_PRESIZED_SAMPLES}; a wrong hint costs memory or
+   * regrowth, never a wrong figure.
+   */
+  readonly expectedTasks?: number;
 }
+
+/** The largest sample buffer allocated up front from a hint (8 MiB of doubles per buffer). */
+export const MAX_PRESIZED_SAMPLES = 1 << 20;
 
 /**
  * Folds engine events into {@link RunMetrics}.
@@ -52,9 +62,9 @@ export class MetricsCollector implements EventSink {
   private cancelled = 0;
   private rejected = 0;
   private retries = 0;
-  private readonly latencies = new Float64Buffer();
-  private readonly waits = new Float64Buffer();
-  private readonly qualities = new Float64Buffer();
+  private readonly latencies: Float64Buffer;
+  private readonly waits: Float64Buffer;
+  private readonly qualities: Float64Buffer;
 
   // Deadlines: every submitted one, and those of tasks that reached a final state. The tasks
   // still in flight are the difference of the two multisets, so the ones overdue at the end
@@ -90,11 +100,16 @@ export class MetricsCollector implements EventSink {
 
   /** @param options - the warm-up; both fields are required (0 for none). */
   constructor(options: CollectorOptions) {
-    const { warmupTimeSeconds, warmupTasks } = options;
+    const { warmupTimeSeconds, warmupTasks, expectedTasks } = options;
     if (!(warmupTimeSeconds >= 0)) throw new Error(`metrics: warmupTimeSeconds must be >= 0, got ${warmupTimeSeconds}`);
     if (!(warmupTasks >= 0)) throw new Error(`metrics: warmupTasks must be >= 0, got ${warmupTasks}`);
+    if (expectedTasks !== undefined && !(expectedTasks >= 0)) throw new Error(`metrics: expectedTasks must be >= 0, got ${expectedTasks}`);
     this.warmupTimeSeconds = warmupTimeSeconds;
     this.warmupTasks = warmupTasks;
+    const samples = Math.max(1024, Math.min(MAX_PRESIZED_SAMPLES, Math.ceil(expectedTasks ?? 0)));
+    this.latencies = new Float64Buffer(samples);
+    this.waits = new Float64Buffer(samples);
+    this.qualities = new Float64Buffer(samples);
   }
 
   /** Folds one event object in (the same fold as the {@link EventSink} methods). */

@@ -112,8 +112,13 @@ class SimulationRun {
   private arrivalSeq = 0;
   private readonly stopTime: number;
   private readonly stopTasks: number;
-  /** Plans of finished attempts, reused for new ones (an attempt's plan lives until its finish event). */
+  /**
+   * Plans of finished attempts, reused for new ones (an attempt's plan lives until its finish
+   * event): a stack of `spareCount` entries kept by index, which the optimiser inlines where it
+   * leaves `Array.prototype.push` as a call.
+   */
   private readonly sparePlans: AttemptPlan[] = [];
+  private spareCount = 0;
   /** Running attempts' plans by task, kept only when attempts can be paused. */
   private readonly runningPlans: Map<TaskView, AttemptPlan> | undefined;
   private readonly pausedAttempts = new Map<TaskView, PausedAttempt>();
@@ -127,7 +132,12 @@ class SimulationRun {
     const definition = findStrategy(options.strategy.name);
     if (definition === undefined) throw new Error(`unknown strategy ${options.strategy.name}`);
     const strategy = definition.create(options.strategy.params);
-    this.collector = new MetricsCollector({ warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks });
+    this.collector = new MetricsCollector({
+      warmupTimeSeconds: scenario.warmup.timeSeconds,
+      warmupTasks: scenario.warmup.tasks,
+      // A run that stops after a task count measures at most that many generated tasks.
+      expectedTasks: Number.isFinite(scenario.stop.tasks) ? Math.max(0, scenario.stop.tasks - scenario.warmup.tasks) : undefined,
+    });
     // Metrics fold the events as they happen; objects are built only when someone logs them.
     const sinks: EventSink[] = [this.collector];
     if (options.sink !== undefined) sinks.push(options.sink);
@@ -204,7 +214,7 @@ class SimulationRun {
         if (finish.cancelled) break; // paused: its remainder is scheduled when it resumes
         if (this.runningPlans !== undefined && this.runningPlans.get(finish.task) === finish) this.runningPlans.delete(finish.task);
         this.engine.finished(now, finish.task, finish.attempt, finish.outcome);
-        this.sparePlans.push(finish);
+        this.sparePlans[this.spareCount++] = finish;
         break;
       }
       case OFFER_ANSWER: {
@@ -345,7 +355,8 @@ class SimulationRun {
     switch (command.kind) {
       case 'start': {
         const { task, agent, attempt } = command;
-        const plan = this.agents[agent.index]!.begin(task, agent, attempt, this.outcomes, this.sparePlans.pop());
+        const spare = this.spareCount > 0 ? this.sparePlans[--this.spareCount] : undefined;
+        const plan = this.agents[agent.index]!.begin(task, agent, attempt, this.outcomes, spare);
         this.engine.started(this.now, task, attempt, plan);
         this.heap.push(this.now + plan.durationSeconds, FINISH, plan);
         if (this.runningPlans !== undefined) {

@@ -8,6 +8,7 @@ import type { TaskSpec } from '../engine/task.js';
 import type { ArrivalProcess, ScenarioJob, TaskTypeConfig, WorkloadConfig } from '../scenario/types.js';
 import { ZipfSampler, exponential, sampler } from './distributions.js';
 import { stream, type Uniform } from './random.js';
+import { SequentialIds } from './sequentialIds.js';
 
 /** Generates arrival times, one after another. */
 export interface ArrivalClock {
@@ -123,6 +124,7 @@ export function pickPriority(config: TaskTypeConfig, random: Uniform): number {
 export class TaskFactory {
   private readonly mix: TypeMix;
   private readonly streams: Record<'mix' | 'tokens' | 'keys' | 'priority' | 'deadline', Uniform>;
+  private readonly ids = new SequentialIds('t');
 
   /** @param workload - the mix; @param seed, replication - which streams to draw from. */
   constructor(workload: WorkloadConfig, seed: number, replication: number) {
@@ -141,7 +143,7 @@ export class TaskFactory {
     const type = this.mix.pick(this.streams.mix);
     const config = type.config;
     const key = type.keys === undefined ? undefined : type.keyNames[type.keys.draw(this.streams.keys)];
-    const id = `t${n}`;
+    const id = this.ids.idOf(n);
     const priority = pickPriority(config, this.streams.priority);
     const tokens = type.tokens(this.streams.tokens);
     const deadline = type.deadline === undefined ? undefined : now + type.deadline(this.streams.deadline);

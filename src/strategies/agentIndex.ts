@@ -85,11 +85,14 @@ export class IndexedMinHeap {
   set(agent: number, key: number): void {
     if (Number.isNaN(key)) throw new Error(`heap key of agent ${agent} is NaN`);
     assertAgentIndex(agent);
-    this.position = grownToHold(this.position, agent, ABSENT);
-    this.keys = grownToHold(this.keys, agent);
+    // Grown only when the fleet outgrows them: this runs at every load change.
+    if (agent >= this.position.length) {
+      this.position = grownToHold(this.position, agent, ABSENT);
+      this.keys = grownToHold(this.keys, agent);
+    }
     const at = this.position[agent]!;
     if (at === ABSENT) {
-      this.heap = grownToHold(this.heap, this.count, ABSENT);
+      if (this.count >= this.heap.length) this.heap = grownToHold(this.heap, this.count, ABSENT);
       this.keys[agent] = key;
       this.place(agent, this.count++);
       this.siftUp(this.count - 1);

@@ -16,15 +16,20 @@ class RoundRobin implements Strategy {
   pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
     const agents = ctx.fleet.agents;
     const n = agents.length;
+    const late = ctx.binding === 'late';
+    // Walks from the agent whose turn it is, wrapping once (a compare, not a division per step).
+    let at = this.turn < n ? this.turn : 0;
     for (let i = 0; i < n; i++) {
-      const agent = agents[(this.turn + i) % n]!;
-      if (ctx.binding === 'late' ? hasFreeSlot(agent) : agent.accepting) return agent;
+      const agent = agents[at]!;
+      if (late ? hasFreeSlot(agent) : agent.accepting) return agent;
+      if (++at === n) at = 0;
     }
     return undefined;
   }
 
   onAssign(_task: TaskView, agent: AgentView, ctx: DecisionContext): void {
-    this.turn = (agent.index + 1) % ctx.fleet.agents.length;
+    const next = agent.index + 1;
+    this.turn = next < ctx.fleet.agents.length ? next : 0;
   }
 }
 

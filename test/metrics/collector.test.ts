@@ -460,6 +460,21 @@ describe('the collector protocol', () => {
     expect(() => s.events.slice(1).forEach((event) => collector.observe(event))).toThrow(/unknown agent index 0/);
   });
 
+  it('the expected-tasks hint only sizes buffers: too small, too large or absent, the figures are the same', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a', 3);
+    for (let i = 0; i < 2_000; i++) {
+      const t = s.submit(i);
+      s.dispatch(i + 0.25, t, a);
+      s.complete(i + 0.5 + (i % 7) / 20, t); // events stay in time order
+    }
+    const base = { warmupTimeSeconds: 0, warmupTasks: 0 };
+    const unhinted = s.collect(2_100, base);
+    expect(unhinted.tasks.completed).toBe(2_000);
+    for (const expectedTasks of [0, 10, 2_000, 5_000_000]) expect(s.collect(2_100, { ...base, expectedTasks })).toEqual(unhinted);
+    expect(() => new MetricsCollector({ ...base, expectedTasks: -1 })).toThrow(/expectedTasks must be >= 0/);
+  });
+
   it('finish does not consume the state: a later snapshot includes later events', () => {
     const s = new EventScript();
     const a = s.join(0, 'a');
