@@ -3,7 +3,9 @@
  * `--json`, one JSON document. `--only simulator`, `--only decisions` or `--only parallel` runs
  * one part.
  *
- * - simulator: tasks simulated per second (bench/simulator.ts);
+ * - simulator: tasks simulated per second (bench/simulator.ts), best and median of five runs after
+ *   a warm-up run, beside a CPU reference loop that shows how fast the machine is today
+ *   (bench/cpuReference.ts);
  * - decisions: wall-clock cost of one routing decision of every registered strategy at 10 to
  *   10,000 agents, under late and early binding (bench/decisions.ts);
  * - parallel: speed-up of the experiment worker pool over one thread (bench/parallel.ts).
@@ -11,6 +13,7 @@
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { formatParallel, measureParallel } from './parallel.js';
 import { median } from 'simple-statistics';
+import { REFERENCE_STEPS, measureCpuReference } from './cpuReference.js';
 import { measureSimulator } from './simulator.js';
 
 const TASKS = 1_000_000;
@@ -18,10 +21,13 @@ const REPEATS = 5;
 
 interface SimulatorFigures {
   readonly benchmark: string;
+  /** Milliseconds of the CPU reference loop, measured just before (see bench/cpuReference.ts). */
+  readonly cpuReferenceMillis: number;
   readonly rows: { strategy: string; tasks: number; bestTasksPerSecond: number; medianTasksPerSecond: number; runsTasksPerSecond: number[] }[];
 }
 
 function simulatorFigures(): SimulatorFigures {
+  const cpuReferenceMillis = Math.round(measureCpuReference());
   const rows: SimulatorFigures['rows'] = [];
   for (const strategy of ['least-connections', 'round-robin', 'random']) {
     // One unmeasured run of full size first: runs keep getting faster for a while (the JIT's
@@ -30,7 +36,11 @@ function simulatorFigures(): SimulatorFigures {
     const runs = Array.from({ length: REPEATS }, () => Math.round(measureSimulator(TASKS, strategy).tasksPerSecond));
     rows.push({ strategy, tasks: TASKS, bestTasksPerSecond: Math.max(...runs), medianTasksPerSecond: Math.round(median(runs)), runsTasksPerSecond: runs });
   }
-  return { benchmark: `M/M/10 at load 0.9, 1,000,000 tasks, all metrics on, one core; best and median of ${REPEATS} runs after a warm-up run`, rows };
+  return {
+    benchmark: `M/M/10 at load 0.9, 1,000,000 tasks, all metrics on, one core; best and median of ${REPEATS} runs after a warm-up run`,
+    cpuReferenceMillis,
+    rows,
+  };
 }
 
 interface DecisionFigures {
@@ -65,6 +75,7 @@ if (process.argv.includes('--json')) {
   const sim = figures.simulator;
   if (sim !== undefined) {
     process.stdout.write(`${sim.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(`  CPU reference: ${REFERENCE_STEPS.toLocaleString('en-US')} steps of an integer loop in ${sim.cpuReferenceMillis} ms\n`);
     for (const row of sim.rows) {
       const rate = (n: number): string => n.toLocaleString('en-US');
       process.stdout.write(

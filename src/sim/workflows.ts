@@ -196,7 +196,7 @@ export class WorkflowFactory {
     return {
       id,
       type: config.type,
-      priority: pickPriority(config, instance.stream('priority')),
+      priority: pickPriority(type, instance.stream('priority')),
       tokens: type.tokens(instance.stream('tokens')),
       contextKey: type.keys === undefined ? undefined : type.keyNames[type.keys.draw(instance.stream('keys'))],
       contextTokens: config.contextTokens,

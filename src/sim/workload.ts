@@ -78,6 +78,11 @@ export interface PreparedType {
   readonly keyNames: readonly string[];
   /** The type's tags, or undefined when it has none (so untagged tasks skip every tag check). */
   readonly tags: readonly string[] | undefined;
+  /**
+   * The priority levels, copied out of the frozen scenario: V8 leaves an indexed read of a
+   * frozen array to a generic lookup, and this one runs once per generated task.
+   */
+  readonly priorities: readonly { readonly level: number; readonly probability: number }[];
 }
 
 /**
@@ -108,9 +113,9 @@ export class TypeMix {
   }
 }
 
-/** A priority level of `config` by probability; draws from `random` only when it has several. */
-export function pickPriority(config: TaskTypeConfig, random: Uniform): number {
-  const levels = config.priority;
+/** A priority level of `type` by probability; draws from `random` only when it has several. */
+export function pickPriority(type: PreparedType, random: Uniform): number {
+  const levels = type.priorities;
   if (levels.length === 1) return levels[0]!.level;
   let u = random();
   for (const { level, probability } of levels) {
@@ -144,7 +149,7 @@ export class TaskFactory {
     const config = type.config;
     const key = type.keys === undefined ? undefined : type.keyNames[type.keys.draw(this.streams.keys)];
     const id = this.ids.idOf(n);
-    const priority = pickPriority(config, this.streams.priority);
+    const priority = pickPriority(type, this.streams.priority);
     const tokens = type.tokens(this.streams.tokens);
     const deadline = type.deadline === undefined ? undefined : now + type.deadline(this.streams.deadline);
     const { contextTokens, timeoutSeconds, ttlSeconds, maxRetries } = config;
@@ -169,6 +174,7 @@ function prepare(config: TaskTypeConfig): PreparedType {
     keys: config.contextKeys === undefined ? undefined : new ZipfSampler(keyCount, config.contextKeys.zipf),
     keyNames: Array.from({ length: keyCount }, (_, k) => `${config.type}-${k}`),
     tags: config.tags.length === 0 ? undefined : config.tags,
+    priorities: [...config.priority],
   };
 }
 
