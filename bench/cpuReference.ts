@@ -2,8 +2,7 @@
  * A fixed CPU-bound loop, timed next to the simulator figures. These virtual machines run at
  * varying speeds (3·10⁸ steps of this loop took from 1.2 s to 1.55 s within one afternoon): a
  * slower simulator figure beside a slower reference is the machine, not the code. The converse
- * does not hold: the simulator, which streams hundreds of megabytes a second through the
- * caches, also slows down under memory contention from neighbours that this loop never sees
+ * does not hold: simulator runs also slow down by 25–45% for spells this loop never sees
  * (docs/ARCHITECTURE.md, "Speed").
  */
 
