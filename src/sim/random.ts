@@ -6,6 +6,7 @@
  * random numbers), and differences between strategies are paired rather than noise.
  */
 import seedrandom from 'seedrandom';
+import { fmix32 } from '../engine/hash.js';
 
 /** A uniform generator on [0, 1). */
 export type Uniform = () => number;
@@ -37,7 +38,7 @@ export function stream(seed: number, replication: number, name: StreamName): Uni
  * the string, about 3 µs a stream, which made stream creation 25–40% of a run with a context and
  * failure model. Here the named base is seeded once; a key's stream is Alea restored (through
  * seedrandom's `state` option) to a state drawn from a keyed hash of (base, key, counter): two
- * FNV-1a lanes over the key, each finished with murmur3's avalanche step, so neighbouring keys
+ * FNV-1a lanes over the key, each finished with murmur3's finaliser (`fmix32`), so neighbouring keys
  * (`t41`, `t42`) and counters get unrelated states. About 0.2 µs a stream.
  */
 export class KeyedStreams {
@@ -66,29 +67,19 @@ export class KeyedStreams {
     // The counter's high bits too, so that counters beyond 2^32 stay distinct.
     const low = counter | 0;
     const high = Math.floor(counter / 2 ** 32) | 0;
-    const x = avalanche(a ^ Math.imul(low, 0x9e3779b1) ^ Math.imul(high, 0x7feb352d) ^ key.length);
-    const y = avalanche(b ^ Math.imul(low, 0x85ebca77) ^ Math.imul(high, 0xc2b2ae3d));
+    const x = fmix32(a ^ Math.imul(low, 0x9e3779b1) ^ Math.imul(high, 0x7feb352d) ^ key.length);
+    const y = fmix32(b ^ Math.imul(low, 0x85ebca77) ^ Math.imul(high, 0xc2b2ae3d));
     // Alea's first three draws each read mainly one word (s0, then s1, then s2, plus a carry):
     // each word mixes both lanes, so that every draw depends on the whole key and counter.
-    const s0 = avalanche(x ^ Math.imul(y, 0x27d4eb2f) ^ this.laneC);
-    const s1 = avalanche(y ^ Math.imul(s0, 0x165667b1));
-    const s2 = avalanche(s0 ^ Math.imul(s1, 0xd3a2646c) ^ x);
+    const s0 = fmix32(x ^ Math.imul(y, 0x27d4eb2f) ^ this.laneC);
+    const s1 = fmix32(y ^ Math.imul(s0, 0x165667b1));
+    const s2 = fmix32(s0 ^ Math.imul(s1, 0xd3a2646c) ^ x);
     // Alea's own seeding leaves c = 1 and each s in [0, 1) in steps of 2^-32: so does this.
     return seedrandom.alea('', { state: { c: 1, s0: s0 * TWO_TO_MINUS_32, s1: s1 * TWO_TO_MINUS_32, s2: s2 * TWO_TO_MINUS_32 } });
   }
 }
 
 const TWO_TO_MINUS_32 = 2 ** -32;
-
-/** murmur3's 32-bit finaliser: every input bit flips about half the output bits. */
-function avalanche(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Where an attempt's outcome stream comes from (an object, so a start allocates no closure). */
 export interface OutcomeStreams {

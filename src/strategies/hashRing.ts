@@ -9,31 +9,7 @@
  * A fleet of 10,000 agents with 100 points each is a million points; an agent joining costs
  * O(points per agent × bucket size), not O(ring size).
  */
-
-/** FNV-1a, 32 bits, over the UTF-16 code units of `text` (the byte-wise FNV-1a for ASCII). */
-export function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-/**
- * MurmurHash3's 32-bit finalizer: every input bit flips each output bit with probability about
- * 1/2. FNV-1a alone maps strings that differ in their last character (`agent#1`, `agent#2`) to
- * nearby values; mixed, they spread over the whole ring.
- */
-export function fmix32(hash: number): number {
-  let h = hash >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32, fnv1a32 } from '../engine/hash.js';
 
 /** The ring position of `text`: FNV-1a mixed by {@link fmix32}. Deterministic, not cryptographic. */
 export function ringHash(text: string): number {
