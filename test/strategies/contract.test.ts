@@ -225,6 +225,13 @@ describe('round-robin', () => {
     expect(startedOn(h)).toEqual(['a', 'b', 'c', 'a', 'c']);
   });
 
+  it('wraps past the last agent while skipping a full one', () => {
+    const h = new Harness({ strategy: 'round-robin', agents: [{ id: 'a', capacity: 5 }, { id: 'b', capacity: 5 }, { id: 'c' }] });
+    for (const id of ['x', 'y', 'z', 'w', 'v']) h.submit({ id }); // a, b, c (now full), a, b
+    h.submit({ id: 'u' }); // c's turn, but it is full: back round to a
+    expect(startedOn(h)).toEqual(['a', 'b', 'c', 'a', 'b', 'a']);
+  });
+
   it('skips an agent that left', () => {
     const h = new Harness({ strategy: 'round-robin', agents: [{ id: 'a', capacity: 5 }, { id: 'b', capacity: 5 }, { id: 'c', capacity: 5 }] });
     h.leave('b');
