@@ -1,23 +1,69 @@
 /**
- * The report page in a real browser: Debian's Chromium, driven by playwright-core. One browser
- * for the whole file. Chromium is required, not optional: without it these tests fail and say
- * how to install it (CI's .ci/run installs it).
+ * The report page in a real browser, driven by playwright-core. One browser for the whole file.
+ * The browser is the Chromium that the npm package @sparticuz/chromium ships (a devDependency,
+ * so `npm install` is all it takes: no system browser, no apt); FLEETSIM_CHROMIUM, a path to a
+ * Chromium executable, overrides it. Chromium is required, not optional: these tests never skip.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import packagedChromium from '@sparticuz/chromium';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCharts, type ChartDef } from '../../src/report/charts.js';
 import { writeHtmlReport } from '../../src/report/htmlReport.js';
 import { compareDocument, sweepDocument } from './fixtures.js';
 
-/** Where Debian installs Chromium; override with FLEETSIM_CHROMIUM. */
-const CHROMIUM = process.env.FLEETSIM_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Headless, and nothing that reaches for the network on its own (this machine has none). */
+/**
+ * Headless, and nothing that reaches for the network on its own. Not @sparticuz/chromium's own
+ * `args`: its `--single-process` brings the browser down when a page's context closes, and its
+ * `--disable-web-security` would hide the file:// loading problems these tests are here to catch.
+ */
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * The Chromium to drive: FLEETSIM_CHROMIUM when set, otherwise the one packed in
+ * @sparticuz/chromium, unpacked once per package version into the temporary directory and
+ * reused by later runs.
+ */
+async function chromiumExecutable(): Promise<string> {
+  const override = process.env.FLEETSIM_CHROMIUM;
+  if (override !== undefined) {
+    if (!existsSync(override)) throw new Error(`FLEETSIM_CHROMIUM is ${override}, which does not exist: point it at a Chromium executable, or unset it to use the one from @sparticuz/chromium`);
+    return override;
+  }
+  const packageJson = join(dirname(createRequire(import.meta.url).resolve('@sparticuz/chromium')), '..', '..', 'package.json');
+  const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
+  const unpacked = join(tmpdir(), `fleetsim-chromium-${version}`);
+  if (!existsSync(join(unpacked, 'chromium'))) await unpackChromium(unpacked);
+  return join(unpacked, 'chromium');
+}
+
+/**
+ * Unpacks @sparticuz/chromium into `target`. The package unpacks into os.tmpdir() (the binary
+ * and, beside it, the SwiftShader libraries it loads), so point TMPDIR at a private staging
+ * directory while it runs, then rename that into place: a concurrent run (another test process
+ * on the same machine) never sees a half-written browser, and whichever rename loses is dropped.
+ */
+async function unpackChromium(target: string): Promise<void> {
+  const staging = mkdtempSync(`${target}-staging-`);
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = staging;
+  try {
+    await packagedChromium.executablePath();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+  }
+  try {
+    renameSync(staging, target);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(join(target, 'chromium'))) throw error;
+  }
+}
 
 interface LoadedPage {
   readonly page: Page;
@@ -33,9 +79,6 @@ let compareCharts: ChartDef[];
 let sweepCharts: ChartDef[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`the browser tests need Chromium at ${CHROMIUM}: install it with "apt-get install -y chromium" (as .ci/run does), or point FLEETSIM_CHROMIUM at one`);
-  }
   dir = mkdtempSync(join(tmpdir(), 'fleetsim-browser-'));
   const compare = compareDocument();
   const sweep = sweepDocument([{ path: 'agents[0].count', values: [2, 3] }, { path: 'engine.binding', values: ['late', 'early'] }]);
@@ -43,7 +86,7 @@ beforeAll(async () => {
   sweepCharts = reportCharts(sweep);
   await writeHtmlReport(compare, join(dir, 'compare'));
   await writeHtmlReport(sweep, join(dir, 'sweep'));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await chromium.launch({ executablePath: await chromiumExecutable(), args: FLAGS });
 }, 120_000);
 
 afterAll(async () => {
