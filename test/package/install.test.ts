@@ -1,0 +1,103 @@
+/**
+ * The package as a user installs it: `npm pack` (what package.json's `files` ships), the tarball
+ * installed with npm into a fresh ESM project, the README's "Using the engine in your own
+ * runtime" example type-checked there with this repository's TypeScript and run with node, and
+ * the installed `fleetsim` command. It packs with --ignore-scripts: `prepare` would rebuild
+ * dist/ under the CLI tests running beside this file, so it packs the dist/ that `npm test`
+ * (or `npm run build`) has just built. npm fetches the tarball's dependencies from its cache,
+ * or from the registry when they are not cached.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+
+/**
+ * The environment for the npm and node child processes: this one's, less the local prefix that
+ * `npm test` exports, which would make npm install into this repository instead of the project.
+ */
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.toLowerCase() !== 'npm_config_local_prefix'));
+
+/** Runs a command in `cwd`; its stdout, or a rejection carrying its stderr. */
+async function sh(cwd: string, command: string, args: readonly string[]): Promise<string> {
+  const { stdout } = await run(command, args, { cwd, env: ENV, maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+/** The README section's TypeScript example and the ledger line it says the example prints. */
+function readmeExample(): { source: string; ledger: string } {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Using the engine in your own runtime'));
+  const source = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  const ledger = /`(\{"submitted":[^`]*\})`/.exec(section)?.[1];
+  if (source === undefined || ledger === undefined) throw new Error('README.md: "Using the engine in your own runtime" lacks its ts example or the ledger it prints');
+  return { source, ledger };
+}
+
+let dir: string;
+let project: string;
+let packedFiles: string[];
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist/src/index.js'))) throw new Error('dist/ is not built: run "npm run build" (npm test does) before this test');
+  dir = mkdtempSync(join(tmpdir(), 'fleetsim-package-'));
+  const [packed] = JSON.parse(await sh(ROOT, 'npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir])) as { filename: string; files: { path: string }[] }[];
+  packedFiles = packed!.files.map((file) => file.path);
+  project = join(dir, 'consumer');
+  mkdirSync(join(project, 'src'), { recursive: true });
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await sh(project, 'npm', ['install', join(dir, packed!.filename), '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']);
+}, 180_000);
+
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the packed package', () => {
+  it('ships the built library with its type declarations, the command and the scenario library, and neither sources nor tests', () => {
+    expect(packedFiles).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/experiments/worker.js', 'scenarios/specialists.yaml']));
+    expect(packedFiles.filter((path) => /^(src|test|bench|reports|dist\/bench)\//.test(path) || path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('runs the README example in a fresh project: type-checked, every task started, finished and completed, the ledger balanced', async () => {
+    const { source, ledger } = readmeExample();
+    writeFileSync(join(project, 'src/example.ts'), source);
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true,
+        // The example prints with console.log: Node's types, from this repository.
+        types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')],
+        rootDir: 'src', outDir: 'dist',
+      },
+      include: ['src'],
+    }));
+    await sh(project, process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+    const lines = (await sh(project, process.execPath, ['dist/example.js'])).trim().split('\n');
+
+    const last = lines.pop()!;
+    expect(last).toBe(ledger);
+    const counts = JSON.parse(last) as Record<string, number>;
+    const histories = new Map<string, string[]>();
+    for (const line of lines) {
+      const [, task, from, to] = /^\d+s (\S+) (\S+) -> (\S+)$/.exec(line) ?? [];
+      expect(task, line).toBeDefined();
+      histories.set(task!, [...(histories.get(task!) ?? []), `${from}->${to}`]);
+    }
+    expect(histories.size).toBeGreaterThan(1);
+    for (const [task, history] of histories) expect(history, task).toEqual(['created->queued', 'queued->assigned', 'assigned->running', 'running->completed']);
+    expect(counts.submitted).toBe(histories.size);
+    expect(counts.completed).toBe(histories.size);
+    expect(counts.submitted).toBe(counts.completed! + counts.deadLettered! + counts.expired! + counts.cancelled! + counts.rejected! + counts.inFlight!);
+  }, 120_000);
+
+  it('installs a working fleetsim command that finds the shipped scenarios', async () => {
+    const out = await sh(project, join(project, 'node_modules/.bin/fleetsim'), ['validate', 'node_modules/fleetsim/scenarios/specialists.yaml']);
+    expect(out).toContain('valid scenario "specialists-under-pressure"');
+  }, 60_000);
+});
