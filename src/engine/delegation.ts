@@ -23,9 +23,9 @@ import { clearTimer, setTimer } from './timers.js';
  */
 export type Verdict = typeof ALLOWED | typeof SUSPECT | typeof BARRED;
 /** Nothing speaks against the agent. */
-export const ALLOWED = 0;
+const ALLOWED = 0;
 /** Only failure memory speaks against the agent. */
-export const SUSPECT = 1;
+const SUSPECT = 1;
 /** The agent may not take the task. */
 export const BARRED = 2;
 
@@ -63,7 +63,7 @@ export function withdrawAll(s: EngineState, task: TaskRecord): void {
 }
 
 /** Withdraws an open offer from `agent` and frees the slot it held. */
-export function withdrawFrom(s: EngineState, task: TaskRecord, agent: AgentRecord): void {
+function withdrawFrom(s: EngineState, task: TaskRecord, agent: AgentRecord): void {
   pushCommand(s, { kind: 'withdraw', taskId: task.spec.id, agentId: agent.spec.id, offer: task.offers });
   releaseSlot(s, task, agent);
 }
@@ -129,7 +129,7 @@ export function startStalledRounds(s: EngineState): void {
   }
 }
 
-export function everyCandidateRejected(s: EngineState, task: TaskRecord): boolean {
+function everyCandidateRejected(s: EngineState, task: TaskRecord): boolean {
   const by = task.rejectedBy;
   if (by === undefined) return false;
   for (const agent of s.fleet.agents) {
@@ -157,6 +157,7 @@ export function constrained(s: EngineState, task: TaskRecord): boolean {
     (task.attempt > 0 && s.failureMemory.size > 0);
 }
 
+/** How far `agent` may take `task` besides having room for it (see {@link Verdict}). */
 export function verdictOf(s: EngineState, task: TaskRecord, agent: AgentView): Verdict {
   if (!hasTags(agent, task.spec.tags)) return BARRED;
   if (task.rejectedBy !== undefined && task.rejectedBy.includes(agent.index)) return BARRED;

@@ -12,6 +12,7 @@ import type { EngineState } from './engineState.js';
 import { cancelTask, finish } from './ledger.js';
 import { isFinal, type DependencyFailurePolicy, type FinalTaskState, type TaskId, type TaskRecord } from './task.js';
 
+/** True when a new task's dependencies lead back to itself. */
 export function dependsOnItself(s: EngineState, task: TaskRecord): boolean {
   const deps = task.spec.dependsOn;
   if (deps === undefined || deps.length === 0) return false;
@@ -64,7 +65,7 @@ export function linkDependencies(s: EngineState, task: TaskRecord): Exclude<Depe
 }
 
 /** The failure policy of the edge from `task` to its dependency `dependencyId`. */
-export function edgePolicy(s: EngineState, task: TaskRecord, dependencyId: TaskId): DependencyFailurePolicy {
+function edgePolicy(s: EngineState, task: TaskRecord, dependencyId: TaskId): DependencyFailurePolicy {
   return task.spec.dependencyPolicy?.[dependencyId] ?? s.config.dependencies.onFailure;
 }
 

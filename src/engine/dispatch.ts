@@ -36,7 +36,7 @@ export function dispatch(s: EngineState, now: number): void {
 }
 
 /** Late binding: binds pool tasks to agents with free slots, as the strategy picks. */
-export function bindPool(s: EngineState, now: number): void {
+function bindPool(s: EngineState, now: number): void {
   if (!s.poolDirty) return;
   s.poolDirty = false;
   if (s.config.binding === 'early') return routePooled(s);
@@ -76,6 +76,7 @@ export function bindPool(s: EngineState, now: number): void {
   }
 }
 
+/** The agent `task` may be bound to now (late binding): its assignee, the first fit, or the strategy's pick within the constraints. */
 export function pickFor(s: EngineState, task: TaskRecord): AgentView | undefined {
   const assignee = assigneeOf(s, task);
   if (assignee !== null) return assignee !== undefined && hasFreeSlot(assignee) && verdictOf(s, task, assignee) !== BARRED ? assignee : undefined;
@@ -117,7 +118,7 @@ export function route(s: EngineState, task: TaskRecord): void {
   if (agent.queued > 0 && s.hungry.size > 0) feedHungry(s, s.ctx.now);
 }
 
-export function chooseForEarly(s: EngineState, task: TaskRecord): AgentRecord | undefined {
+function chooseForEarly(s: EngineState, task: TaskRecord): AgentRecord | undefined {
   const assignee = assigneeOf(s, task);
   // As under late binding (pickFor): an assignee lacking a tag the task asks for may not take it.
   if (assignee !== null) return assignee !== undefined && assignee.accepting && verdictOf(s, task, assignee) !== BARRED ? assignee : undefined;
@@ -144,7 +145,7 @@ export function refill(s: EngineState, agent: AgentRecord, now: number): void {
 }
 
 /** Lets every hungry agent try to steal again (a task is waiting in some agent's queue). */
-export function feedHungry(s: EngineState, now: number): void {
+function feedHungry(s: EngineState, now: number): void {
   for (const agent of [...s.hungry]) steal(s, agent, now);
 }
 
@@ -184,6 +185,7 @@ export function steal(s: EngineState, thief: AgentRecord, now: number): void {
   }
 }
 
+/** Queued → assigned on `agent`, which takes a slot; the driver is told to start it. */
 export function assign(s: EngineState, task: TaskRecord, agent: AgentRecord, now: number, priorityRespected: boolean): void {
   task.agentIndex = agent.index;
   task.attempt++;
@@ -194,7 +196,7 @@ export function assign(s: EngineState, task: TaskRecord, agent: AgentRecord, now
 }
 
 /** Asks the strategy what to load on each agent that fell idle during s input. */
-export function prewarmIdle(s: EngineState, now: number): void {
+function prewarmIdle(s: EngineState, now: number): void {
   const prewarm = s.strategy.prewarm;
   for (const agent of s.fallenIdle) {
     if (prewarm === undefined || !agent.accepting || agent.active > 0 || agent.queued > 0) continue;
@@ -223,7 +225,7 @@ export function admitToQueue(s: EngineState, task: TaskRecord, now: number): boo
   return false;
 }
 
-export function leastUrgentQueued(s: EngineState): TaskRecord | undefined {
+function leastUrgentQueued(s: EngineState): TaskRecord | undefined {
   // Tasks held by a paused type count against maxDepth, so they may be shed too.
   let worst = lessUrgent(s.pool.peekLeastUrgent(), s.held.peekLeastUrgent());
   for (const queue of s.agentQueues) worst = lessUrgent(worst, queue.peekLeastUrgent());
@@ -238,7 +240,7 @@ export function enqueue(s: EngineState, task: TaskRecord, now: number): void {
 }
 
 /** A task left the queues for good (assigned, expired, cancelled, shed). */
-export function dequeued(s: EngineState, task: TaskRecord): void {
+function dequeued(s: EngineState, task: TaskRecord): void {
   uncount(s, task);
   clearTimer(s, task);
 }
@@ -281,7 +283,7 @@ export function takeFromQueue(s: EngineState, task: TaskRecord): void {
   loadChanged(s, agent);
 }
 
-export function queuedMoreUrgentThan(s: EngineState, priority: number): number {
+function queuedMoreUrgentThan(s: EngineState, priority: number): number {
   let count = 0;
   for (let p = 0; p < priority; p++) count += s.queuedByPriority[p]!;
   return count;
@@ -300,7 +302,7 @@ export function rerouteOwnQueue(s: EngineState, agent: AgentRecord): void {
 }
 
 /** Early binding: tasks that waited in the pool for lack of agents are routed again. */
-export function routePooled(s: EngineState): void {
+function routePooled(s: EngineState): void {
   const waiting: TaskRecord[] = [];
   for (let task = s.pool.shift(); task !== undefined; task = s.pool.shift()) waiting.push(task);
   for (const task of waiting) {

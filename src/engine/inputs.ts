@@ -4,8 +4,9 @@
  * offer answers, operator actions) and the output buffers: commands for the driver, with the
  * reused `start` command objects, and queued event objects.
  *
- * May touch: every module below, as each input needs; it is the only module that advances the
- * clock (`advance`) and the only one that reads or resets the output buffers.
+ * May touch: the state through every other module, as each input needs. The clock moves only
+ * here (`advance`, which `timerFired` in timers also calls), and only this module reads or
+ * resets the output buffers; the other modules append commands through `pushCommand`.
  */
 import { NO_RESIDENT_KEYS, type AgentRecord, type AgentSpec } from './agent.js';
 import { bindOffered, closeOffer, returnOffer, startStalledRounds, withdrawAll } from './delegation.js';
@@ -23,7 +24,7 @@ import { clearTimer, setTimer } from './timers.js';
 const QUALITY_FAILURE: Outcome = Object.freeze({ ok: false, reason: 'quality' });
 
 /** The id of a task a driver names by id or by view. */
-export function idOf(task: TaskId | TaskView): TaskId {
+function idOf(task: TaskId | TaskView): TaskId {
   return typeof task === 'string' ? task : task.spec.id;
 }
 
@@ -63,7 +64,7 @@ export function submit(s: EngineState, now: number, spec: TaskSpec): void {
  * Rejects, blocks or queues a new task. Even a task turned away may release dependents that
  * named it before it existed (an `ignore` edge), so the caller dispatches in every case.
  */
-export function admitSubmission(s: EngineState, task: TaskRecord, now: number): void {
+function admitSubmission(s: EngineState, task: TaskRecord, now: number): void {
   if (!s.ingress.tryTake(now)) return finish(s, task, 'rejected', now, 'rate-limited');
   if (dependsOnItself(s, task)) return finish(s, task, 'rejected', now, 'dependency-cycle');
   if (s.strategy.admit !== undefined && !s.strategy.admit(task, s.ctx)) {
@@ -94,7 +95,7 @@ export function started(s: EngineState, now: number, task: TaskId | TaskView, at
   startAttempt(s, record, now, report);
 }
 
-export function startAttempt(s: EngineState, task: TaskRecord, now: number, report: StartReport): void {
+function startAttempt(s: EngineState, task: TaskRecord, now: number, report: StartReport): void {
   const agent = s.fleet.agents[task.agentIndex]!;
   if (report.agent !== undefined) observe(s, agent, report.agent, now);
   task.startedAt = now;
@@ -103,7 +104,7 @@ export function startAttempt(s: EngineState, task: TaskRecord, now: number, repo
   if (task.spec.timeoutSeconds !== undefined) task.timerId = setTimer(s, 'timeout', task, now + task.spec.timeoutSeconds);
 }
 
-/** Attempt `attempt` of a task ended with `outcome`; `task` as for {@link Engine.started}. */
+/** Attempt `attempt` of a task ended with `outcome`; `task` as for {@link started}. */
 export function finished(s: EngineState, now: number, task: TaskId | TaskView, attempt: number, outcome: Outcome): void {
   advance(s, now);
   const record = recordOf(s, task);
@@ -114,7 +115,7 @@ export function finished(s: EngineState, now: number, task: TaskId | TaskView, a
   endRunningAttempt(s, record, now, outcome);
 }
 
-export function endRunningAttempt(s: EngineState, task: TaskRecord, now: number, outcome: Outcome): void {
+function endRunningAttempt(s: EngineState, task: TaskRecord, now: number, outcome: Outcome): void {
   const agent = s.fleet.agents[task.agentIndex]!;
   if (outcome.agent !== undefined) observe(s, agent, outcome.agent, now);
   clearTimer(s, task);
@@ -206,7 +207,7 @@ export function cancel(s: EngineState, now: number, taskId: TaskId): void {
 }
 
 /**
- * `agentId` answered offer number `offer` of a task (`task` as for {@link Engine.started}).
+ * `agentId` answered offer number `offer` of a task (`task` as for {@link started}).
  * An answer to an offer that is no longer open is recorded, never applied: under broadcast, an
  * acceptance that lost to an earlier one is a duplicate claim whose `setupTokens` (context the
  * agent loaded to claim it) were spent for nothing.
@@ -274,26 +275,28 @@ export function admin(s: EngineState, now: number, operation: AdminOperation): v
 }
 
 /** The record a driver names by id (undefined when no live task has it) or by the view it was handed. */
-export function recordOf(s: EngineState, task: TaskId | TaskView): TaskRecord | undefined {
+function recordOf(s: EngineState, task: TaskId | TaskView): TaskRecord | undefined {
   if (typeof task === 'string') return s.live.get(task);
   const record = task as TaskRecord;
   if (record.owner !== s) throw new Error(`task ${record.spec.id} was handed out by another engine`);
   return record; // a settled record is in a final state, which every caller's state check rejects
 }
 
+/** Moves the clock to `now`, which must not be earlier than the last input's. */
 export function advance(s: EngineState, now: number): void {
   if (!(now >= s.lastNow)) throw new Error(`time went backwards: ${now} after ${s.lastNow}`);
   s.lastNow = now;
   s.ctx.now = now;
 }
 
+/** Records what an agent reported about itself. */
 export function observe(s: EngineState, agent: AgentRecord, report: AgentReport, now: number): void {
   agent.contextUtilization = report.contextUtilization;
   agent.residentKeys = report.residentKeys;
   agent.observedAt = now;
 }
 
-export function agentNamed(s: EngineState, agentId: AgentId): AgentRecord {
+function agentNamed(s: EngineState, agentId: AgentId): AgentRecord {
   const index = s.agentIds.get(agentId);
   if (index === undefined) throw new Error(`unknown agent ${agentId}`);
   return s.fleet.agents[index]!;
@@ -325,10 +328,12 @@ export function pollEvent(s: EngineState): EngineEvent | undefined {
   return undefined;
 }
 
+/** Queues a command for the driver. */
 export function pushCommand(s: EngineState, command: Command): void {
   s.commands[s.commandsWritten++] = command;
 }
 
+/** Queues a `start` command, reusing the object of its output slot. */
 export function commandStart(s: EngineState, task: TaskRecord, agent: AgentRecord): void {
   const slot = s.commandsWritten++;
   let start = s.startCommands[slot];

@@ -6,8 +6,8 @@
  * submitted = completed + deadLettered + expired + cancelled + rejected + inFlight.
  *
  * May touch: task records, agents' load, the live index, settled memory, the tally, failure
- * memory; calls the queues (to unqueue), timers (to clear and retry), delegation (to withdraw
- * offers) and dependencies (to release dependents).
+ * memory; calls dispatch (to unqueue and refill), timers (to clear and retry), delegation (to
+ * withdraw offers) and dependencies (to release dependents).
  */
 import type { AgentRecord } from './agent.js';
 import { withdrawAll } from './delegation.js';
@@ -19,6 +19,7 @@ import { assertTransition } from './lifecycle.js';
 import type { FailureReason, FinalTaskState, TaskRecord, TaskSpec, TaskState } from './task.js';
 import { clearTimer, scheduleRetry } from './timers.js';
 
+/** The record of a task just submitted, in state `created`. */
 export function newRecord(s: EngineState, spec: TaskSpec, now: number): TaskRecord {
   return {
     owner: s, spec, state: 'created', seq: s.tally.submitted, submittedAt: now, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
@@ -57,7 +58,7 @@ export function settle(s: EngineState, task: TaskRecord, state: FinalTaskState, 
   releaseDependents(s, task, state, now);
 }
 
-export function countFinal(s: EngineState, state: FinalTaskState): void {
+function countFinal(s: EngineState, state: FinalTaskState): void {
   switch (state) {
     case 'completed': s.tally.completed++; break;
     case 'dead-lettered': s.tally.deadLettered++; break;
@@ -79,6 +80,7 @@ export function takeSlot(s: EngineState, task: TaskRecord, agent: AgentRecord): 
   loadChanged(s, agent);
 }
 
+/** `task` gives back one of `agent`'s slots: the inverse of {@link takeSlot}. */
 export function releaseSlot(s: EngineState, task: TaskRecord, agent: AgentRecord): void {
   agent.active--;
   agent.outstandingTokens -= task.spec.tokens;
@@ -92,6 +94,7 @@ export function releaseSlot(s: EngineState, task: TaskRecord, agent: AgentRecord
   loadChanged(s, agent);
 }
 
+/** Tells the strategy that `agent`'s load changed. */
 export function loadChanged(s: EngineState, agent: AgentRecord): void {
   s.strategy.onAgentLoadChanged?.(agent, s.ctx);
 }
@@ -111,6 +114,7 @@ export function endAttempt(s: EngineState, task: TaskRecord, agent: AgentRecord,
   s.strategy.onSettle?.(task, agent, { ok: false, reason }, s.ctx);
 }
 
+/** The current attempt failed with `reason`: retry after backoff, or dead-letter once retries are spent. */
 export function failAttempt(s: EngineState, task: TaskRecord, agent: AgentRecord, reason: FailureReason, now: number): void {
   task.failureReason = reason;
   if (reason === 'agent-error' || reason === 'timeout' || reason === 'quality') s.failureMemory.recordFailure(agent.index, task.spec.type, now);
@@ -123,6 +127,7 @@ export function failAttempt(s: EngineState, task: TaskRecord, agent: AgentRecord
   scheduleRetry(s, task, now);
 }
 
+/** Cancels a task in any non-final state with `reason`, ending its attempt or withdrawing its offers. */
 export function cancelTask(s: EngineState, task: TaskRecord, now: number, reason: FailureReason): void {
   switch (task.state) {
     case 'queued':

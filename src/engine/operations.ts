@@ -38,6 +38,7 @@ export function pauseType(s: EngineState, type: string): void {
   for (const task of moving) route(s, task);
 }
 
+/** Tasks of `type` are routed again, in the order they were held. */
 export function resumeType(s: EngineState, type: string): void {
   if (!s.pausedTypes.delete(type)) return;
   const waiting: TaskRecord[] = [];
@@ -108,6 +109,7 @@ export function pauseTask(s: EngineState, task: TaskRecord, now: number, resumeW
   if (resumeWhenFree) makeResumable(s, task);
 }
 
+/** A paused task may run again as soon as its agent has a free slot. */
 export function makeResumable(s: EngineState, task: TaskRecord): void {
   task.resumeReady = true;
   s.resumable.push(task);
@@ -165,12 +167,13 @@ export function wakeScalers(s: EngineState, now: number): void {
   });
 }
 
-export function armScaler(s: EngineState, scaler: number, at: number): void {
+function armScaler(s: EngineState, scaler: number, at: number): void {
   const timerId = s.nextTimerId++;
   s.timers.set(timerId, { kind: 'autoscale', scaler });
   pushCommand(s, { kind: 'setTimer', timerId, at });
 }
 
+/** A scaler's timer fired: it provisions an agent, drains one, or holds; then rearms or sleeps. */
 export function evaluateScaler(s: EngineState, index: number, now: number): void {
   const scaler = s.scalers[index]!;
   const pool = scaler.config.pool;
@@ -201,7 +204,7 @@ export function evaluateScaler(s: EngineState, index: number, now: number): void
   }
 }
 
-export function poolState(s: EngineState, pool: string): PoolState {
+function poolState(s: EngineState, pool: string): PoolState {
   let accepting = 0;
   let draining = 0;
   let busySlots = 0;
@@ -222,7 +225,7 @@ export function poolState(s: EngineState, pool: string): PoolState {
 }
 
 /** The pool's agent with the least in hand, the newest among equals. */
-export function scaleDownCandidate(s: EngineState, pool: string): AgentRecord | undefined {
+function scaleDownCandidate(s: EngineState, pool: string): AgentRecord | undefined {
   let best: AgentRecord | undefined;
   for (const agent of s.fleet.agents) {
     if (agent.spec.pool !== pool || !agent.accepting) continue;

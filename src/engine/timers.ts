@@ -66,6 +66,7 @@ export function timerFired(s: EngineState, now: number, timerId: number): void {
   dispatch(s, now);
 }
 
+/** Sets a timer of `kind` for `task` at time `at` and tells the driver; returns its id. */
 export function setTimer(s: EngineState, kind: TimerKind, task: TaskRecord, at: number): number {
   if (task.timerId !== 0) throw new Error(`task ${task.spec.id} already has timer ${task.timerId} pending; cannot set a ${kind} timer`);
   const timerId = s.nextTimerId++;
@@ -74,6 +75,7 @@ export function setTimer(s: EngineState, kind: TimerKind, task: TaskRecord, at: 
   return timerId;
 }
 
+/** Cancels `task`'s pending timer, if it has one, and tells the driver. */
 export function clearTimer(s: EngineState, task: TaskRecord): void {
   const timerId = task.timerId;
   if (timerId === 0) return;
