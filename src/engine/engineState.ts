@@ -1,0 +1,131 @@
+/**
+ * The engine's state: every table, queue, counter and output buffer one `Engine` keeps,
+ * gathered in one object that the engine's modules (inputs, ledger, dispatch, delegation,
+ * dependencies, timers, operations) read and change through plain functions taking it as
+ * their first argument. Owns construction and the checks of the settings; holds no behaviour
+ * besides the scan predicate of late binding, allocated once here.
+ *
+ * Internal to `src/engine`: drivers and strategies see the engine only through `Engine`.
+ */
+import type { AgentRecord, AgentView } from './agent.js';
+import { PoolAutoscaler } from './autoscaler.js';
+import type { EngineConfig } from './config.js';
+import { pickFor } from './dispatch.js';
+import type { EngineOptions, TaskCounts } from './engine.js';
+import { EventObjects, type EventSink } from './eventSink.js';
+import { FailureMemory } from './failureMemory.js';
+import type { Command, EngineEvent } from './messages.js';
+import { SettledMemory } from './settledMemory.js';
+import type { DecisionContext, FleetView, Strategy } from './strategy.js';
+import { PRIORITY_LEVELS, type AgentId, type TaskId, type TaskRecord, type TaskView } from './task.js';
+import { TaskIndex } from './taskIndex.js';
+import { TaskQueue, type EntryCounter, type QueueOrder } from './taskQueue.js';
+import type { Timer } from './timers.js';
+import { TokenBucket } from './tokenBucket.js';
+
+/** The fleet as strategies read it, kept up to date by the engine. */
+export interface MutableFleet extends FleetView {
+  agents: AgentRecord[];
+  freeSlots: number;
+  queuedTasks: number;
+}
+
+/** A `start` command whose object is reused for every attempt written to its output slot. */
+export interface MutableStart {
+  readonly kind: 'start';
+  task: TaskView;
+  agent: AgentView;
+  attempt: number;
+}
+
+/** The context handed to strategies; `now` moves with every input. */
+export interface MutableContext extends DecisionContext {
+  now: number;
+}
+
+/** One engine's state (see the module comment). */
+export class EngineState {
+  readonly config: EngineConfig;
+  readonly strategy: Strategy;
+  readonly engineRandom: () => number;
+  readonly live = new TaskIndex();
+  readonly settled: SettledMemory;
+  /** Tasks named as a dependency before they were submitted, by the id they wait for. */
+  readonly waitingFor = new Map<TaskId, TaskRecord[]>();
+  readonly agentIds = new Map<AgentId, number>();
+  readonly fleet: MutableFleet = {
+    agents: [], freeSlots: 0, queuedTasks: 0,
+    lastQueued: (agent) => this.agentQueues[agent.index]?.peekLeastUrgent(),
+  };
+  readonly ctx: MutableContext;
+  readonly entries: EntryCounter = { next: 0 };
+  readonly queueOrder: QueueOrder;
+  /** Agents that found nothing to steal while they had a free slot (work-stealing strategies only). */
+  readonly hungry = new Set<AgentRecord>();
+  /** Agents whose last slot freed during the current input (pre-warming strategies only). */
+  readonly fallenIdle: AgentRecord[] = [];
+  readonly pool: TaskQueue;
+  readonly agentQueues: TaskQueue[] = [];
+  /** Queued tasks per priority over every queue, for priority-respect accounting. */
+  readonly queuedByPriority = new Int32Array(PRIORITY_LEVELS);
+  readonly timers = new Map<number, Timer>();
+  // Output queues: slots are reused between drains (truncating an array frees its storage).
+  readonly commands: (Command | undefined)[] = [];
+  readonly events: (EngineEvent | undefined)[] = [];
+  readonly sink: EventSink;
+  commandsWritten = 0;
+  /** Reusable `start` commands, by output slot. */
+  readonly startCommands: MutableStart[] = [];
+  eventsWritten = 0;
+  readonly tally: TaskCounts = { submitted: 0, completed: 0, deadLettered: 0, expired: 0, cancelled: 0, rejected: 0, inFlight: 0 };
+  commandsRead = 0;
+  eventsRead = 0;
+  nextTimerId = 1;
+  lastNow = Number.NEGATIVE_INFINITY;
+  poolDirty = false;
+  /** Task types an operator paused: their queued tasks wait in `held`, routed nowhere. */
+  readonly pausedTypes = new Set<string>();
+  readonly held: TaskQueue;
+  /** Paused tasks free to resume once their agent has a slot, in the order they became free. */
+  readonly resumable: TaskRecord[] = [];
+  /** Draining agents that may have run out of work during the current input. */
+  readonly drainCandidates: AgentRecord[] = [];
+  readonly failureMemory: FailureMemory;
+  readonly ingress: TokenBucket;
+  readonly scalers: PoolAutoscaler[];
+  /** Agents asked for per autoscaled pool that have not joined yet. */
+  readonly provisioning = new Map<string, number>();
+  /** Whether each scaler's evaluation timer is pending; `sleepingScalers` counts those that are not. */
+  readonly scalerAwake: boolean[];
+  sleepingScalers: number;
+  /** The agent `place` last picked. */
+  picked: AgentView | undefined;
+  /** Scan predicate of late binding, allocated once: can `task` be placed now? */
+  readonly place = (task: TaskRecord): boolean => {
+    this.picked = pickFor(this, task);
+    return this.picked !== undefined;
+  };
+
+  /** Checks the settings and sets up an engine with no agents and no tasks. */
+  constructor(options: EngineOptions) {
+    this.config = options.config;
+    this.strategy = options.strategy;
+    this.engineRandom = options.engineRandom;
+    this.settled = new SettledMemory(options.config.settledMemory);
+    this.sink = options.events ?? new EventObjects((event) => (this.events[this.eventsWritten++] = event));
+    this.queueOrder = options.strategy.queueOrder ?? 'fifo';
+    this.pool = new TaskQueue(this.entries, this.queueOrder);
+    this.held = new TaskQueue(this.entries, this.queueOrder);
+    const { delegation, failureMemory, ingress } = options.config;
+    if (delegation.claim === 'first-fit' && options.config.binding !== 'late') throw new Error('first-fit claiming needs late binding');
+    if (!(delegation.offerTimeoutSeconds > 0)) throw new Error(`offerTimeoutSeconds must be > 0, got ${delegation.offerTimeoutSeconds}`);
+    if (!Number.isInteger(delegation.maxOffers) || delegation.maxOffers < 1) throw new Error(`maxOffers must be an integer >= 1, got ${delegation.maxOffers}`);
+    if (!(options.config.retry.minQuality >= 0 && options.config.retry.minQuality <= 1)) throw new Error('retry.minQuality must be in [0, 1]');
+    this.failureMemory = new FailureMemory(failureMemory.seconds, failureMemory.maxEntries);
+    this.ingress = new TokenBucket(ingress.ratePerSecond, ingress.burst);
+    this.scalers = options.config.autoscale.map((config) => new PoolAutoscaler(config));
+    this.scalerAwake = this.scalers.map(() => false);
+    this.sleepingScalers = this.scalers.length;
+    this.ctx = { now: 0, random: options.strategyRandom, binding: options.config.binding, fleet: this.fleet };
+  }
+}
