@@ -96,8 +96,12 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
     .help()
     .version(false)
     .fail((message, error) => {
-      if (error !== undefined && error !== null) throw error;
-      throw new InputError('command line', '', message);
+      // yargs reports a flag given without its value (`requiresArg`) as a YError: input, not a bug.
+      if (error !== undefined && error !== null && error.name !== 'YError') throw error;
+      const text = message ?? error?.message ?? 'invalid command line';
+      const missing = /^Not enough arguments following: (\S+)$/.exec(text);
+      if (missing !== null) throw new InputError('command line', `--${missing[1]}`, 'expected a value after the flag');
+      throw new InputError('command line', '', text);
     });
 }
 
