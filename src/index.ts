@@ -20,7 +20,7 @@ export { loadScenario, parseScenario } from './scenario/load.js';
 export { InputError, isInputError } from './scenario/errors.js';
 export type { Scenario } from './scenario/types.js';
 export { runSimulation, type RunOptions, type RunResult } from './sim/simulation.js';
-export { runExperiment, type ExperimentResult, type StrategyResult } from './sim/experiment.js';
+export { runExperiment, runScenario, runResultOf, type ExperimentResult, type StrategyResult, type StrategyTiming } from './experiments/runResult.js';
 export type { RunMetrics, Summary } from './metrics/types.js';
 export { MetricsCollector, type CollectorOptions } from './metrics/collector.js';
 export { SeriesCollector, type RunSeries, type SeriesEntry, type SeriesOptions } from './metrics/series.js';

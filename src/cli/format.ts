@@ -4,7 +4,7 @@
  * when a scenario has any.
  */
 import { meanWithHalfWidth, textTable, type Table } from '../report/tables.js';
-import type { ExperimentResult, StrategyResult } from '../sim/experiment.js';
+import type { ExperimentResult, StrategyResult } from '../experiments/runResult.js';
 
 interface Column {
   readonly title: string;

@@ -6,62 +6,17 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { writeReportFiles } from '../report/reportDir.js';
-import { InputError, isInputError, systemErrorReason } from '../scenario/errors.js';
+import { InputError, isInputError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { workloadTypes } from '../scenario/workload.js';
-import { runExperiment, type ExperimentResult } from '../sim/experiment.js';
 import { STRATEGIES } from '../strategies/index.js';
-import { EventLogWriter } from './eventLogWriter.js';
 import { compareCommand, mergeCommand, sweepCommand, type ExperimentArgs, type MergeArgs, type SweepArgs } from './experimentCommands.js';
-import { comparisonTable } from './format.js';
-import { terminalProgress } from './progress.js';
 import { regressCommand, type RegressArgs } from './regressCommand.js';
 import { reportCommand, type ReportArgs } from './reportCommand.js';
+import { runCommand, type RunArgs } from './runCommand.js';
 
 /** Exit codes of the command line. */
 export const EXIT = { ok: 0, checkFailed: 1, invalidInput: 2, internalError: 3 } as const;
-
-interface RunArgs {
-  scenario: string;
-  strategy?: string;
-  seed?: number;
-  replications?: number;
-  json: boolean;
-  out?: string;
-  events?: string;
-}
-
-function runCommand(args: RunArgs): void {
-  // The loader validates the overrides (and names the flag in its error).
-  const scenario = loadScenario(args.scenario, {
-    seed: args.seed,
-    replications: args.replications,
-    strategies: args.strategy?.split(','),
-  });
-  let events: EventLogWriter | undefined;
-  if (args.events !== undefined) {
-    try {
-      events = new EventLogWriter(args.events);
-    } catch (error) {
-      throw new InputError(args.events, '--events', `cannot write the events file (${systemErrorReason(error)})`);
-    }
-  }
-  const progress = terminalProgress(process.stderr, scenario.name);
-  let result: ExperimentResult;
-  try {
-    result = runExperiment(scenario, {
-      onProgress: (done, total) => progress.update(done, total),
-      onEvent: events === undefined ? undefined : (strategy, replication, event) => events!.write(strategy, replication, event),
-    });
-  } finally {
-    progress.done();
-    events?.close();
-  }
-  const json = JSON.stringify(result, null, 2) + '\n';
-  if (args.out !== undefined) writeReportFiles(args.out, [['summary.json', json]]);
-  process.stdout.write(args.json ? json : comparisonTable(result));
-}
 
 function validateCommand(args: { scenario: string }): void {
   const scenario = loadScenario(args.scenario);
@@ -85,10 +40,10 @@ function scenarioArgument(y: Argv): Argv<{ scenario: string }> {
 function experimentOptions(y: Argv): Argv {
   return scenarioArgument(y)
     .option('strategy', { type: 'string', describe: 'comma-separated strategies to run instead of the scenario\'s' })
-    .option('seed', { type: 'number', describe: 'seed instead of the scenario\'s' })
-    .option('replications', { type: 'number', describe: 'replications instead of the scenario\'s' })
+    .option('seed', { type: 'number', requiresArg: true, describe: 'seed instead of the scenario\'s' })
+    .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of the scenario\'s' })
     .option('baseline', { type: 'string', describe: 'strategy the paired differences are taken against (default: the first)' })
-    .option('workers', { type: 'number', describe: 'worker threads (default: every core; 1 runs in this process)' })
+    .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core; 1 runs in this process)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
     .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/)' });
 }
@@ -99,12 +54,13 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
     .usage('$0 <command> [options]')
     .command('run <scenario>', 'run every strategy of a scenario and print the comparison', (y) =>
       scenarioArgument(y)
-        .option('strategy', { type: 'string', describe: 'comma-separated strategies to run instead of the scenario\'s' })
-        .option('seed', { type: 'number', describe: 'seed instead of the scenario\'s' })
-        .option('replications', { type: 'number', describe: 'replications instead of the scenario\'s' })
+        .option('strategy', { type: 'string', requiresArg: true, describe: 'comma-separated strategies to run instead of the scenario\'s' })
+        .option('seed', { type: 'number', requiresArg: true, describe: 'seed instead of the scenario\'s' })
+        .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of the scenario\'s' })
+        .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core; 1 runs in this process)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
-        .option('out', { type: 'string', describe: 'directory to write summary.json into' })
-        .option('events', { type: 'string', describe: 'file to write the event log to (JSON lines)' }),
+        .option('out', { type: 'string', requiresArg: true, describe: 'report directory to write (summary.json, CSV, Markdown, HTML), as compare does' })
+        .option('events', { type: 'string', requiresArg: true, describe: 'file to write the event log to (JSON lines)' }),
       (args) => runCommand(args as unknown as RunArgs))
     .command('compare <scenario>', 'rank the strategies of a scenario, with paired differences to a baseline', experimentOptions,
       (args) => compareCommand(args as unknown as ExperimentArgs))
@@ -122,8 +78,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       y.positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files' })
         .option('baseline', { type: 'string', demandOption: true, describe: 'baseline file (JSON) to compare with' })
         .option('update', { type: 'boolean', default: false, describe: 'rewrite the baseline with this run instead of failing' })
-        .option('replications', { type: 'number', describe: 'replications instead of each scenario\'s' })
-        .option('workers', { type: 'number', describe: 'worker threads (default: every core)' })
+        .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of each scenario\'s' })
+        .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core)' })
         .option('all', { type: 'boolean', default: false, describe: 'list every metric checked, not only those that moved' }),
       async (args) => {
         if (!(await regressCommand(args as unknown as RegressArgs))) setExit(EXIT.checkFailed);
@@ -140,8 +96,12 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
     .help()
     .version(false)
     .fail((message, error) => {
-      if (error !== undefined && error !== null) throw error;
-      throw new InputError('command line', '', message);
+      // yargs reports a flag given without its value (`requiresArg`) as a YError: input, not a bug.
+      if (error !== undefined && error !== null && error.name !== 'YError') throw error;
+      const text = message ?? error?.message ?? 'invalid command line';
+      const missing = /^Not enough arguments following: (\S+)$/.exec(text);
+      if (missing !== null) throw new InputError('command line', `--${missing[1]}`, 'expected a value after the flag');
+      throw new InputError('command line', '', text);
     });
 }
 

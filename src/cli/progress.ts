@@ -1,41 +1,14 @@
 /**
- * Progress on stderr for runs longer than a second, only when stderr is a terminal (CI logs and
- * pipes stay clean).
+ * Progress on stderr for experiments (`run`, `compare`, `sweep`, `regress`) longer than a second,
+ * only when stderr is a terminal (CI logs and pipes stay clean). It counts finished runs (jobs)
+ * and moves as each one finishes.
  */
 import type { ExperimentProgress } from '../experiments/experiment.js';
-
-/** Reports runs done out of a total. */
-export interface Progress {
-  update(done: number, total: number): void;
-  done(): void;
-}
 
 /** Where progress goes: a TTY check and a write (a subset of `NodeJS.WriteStream`). */
 export interface ProgressStream {
   readonly isTTY?: boolean;
   write(text: string): unknown;
-}
-
-/**
- * A progress line on `stream` if it is a TTY, otherwise silence.
- * @param clockMs - milliseconds from any origin. @defaultValue performance.now
- */
-export function terminalProgress(stream: ProgressStream, label: string, clockMs: () => number = () => performance.now()): Progress {
-  if (stream.isTTY !== true) return { update: () => undefined, done: () => undefined };
-  const start = clockMs();
-  let shown = false;
-  return {
-    update(done, total) {
-      const elapsedSeconds = (clockMs() - start) / 1000;
-      if (elapsedSeconds < 1) return;
-      shown = true;
-      const left = done > 0 ? (elapsedSeconds / done) * (total - done) : 0;
-      stream.write(`\r${label}: ${done.toFixed(1)}/${total} runs, ${elapsedSeconds.toFixed(1)} s elapsed, ~${left.toFixed(0)} s left `);
-    },
-    done() {
-      if (shown) stream.write('\r\x1b[K');
-    },
-  };
 }
 
 /** Reports an experiment's progress. */
@@ -50,9 +23,10 @@ const BAR_WIDTH = 24;
 const REDRAW_MS = 100;
 
 /**
- * A progress bar for `compare`, `sweep` and `regress` on `stream` if it is a TTY, otherwise
- * silence: `label [#######.........] 12/45 runs, 2/3 cells, 3.1 runs/s, ~10 s left`. Like
- * {@link terminalProgress} it stays quiet for the first second, so short runs print nothing.
+ * A progress bar for `run`, `compare`, `sweep` and `regress` on `stream` if it is a TTY, otherwise
+ * silence: `label [#######.........] 12/45 runs, 2/3 cells, 3.1 runs/s, ~10 s left`. It stays quiet
+ * for the first second, so short runs print nothing, and redraws at most every 100 ms, except
+ * when a cell or the last run finishes, which always shows.
  * @param clockMs - milliseconds from any origin. @defaultValue performance.now
  */
 export function experimentProgress(
@@ -62,13 +36,16 @@ export function experimentProgress(
   const start = clockMs();
   let shown = false;
   let lastDrawMs = -Infinity;
+  let cellsShown = 0;
   return {
     update(state) {
       const now = clockMs();
       const elapsedSeconds = (now - start) / 1000;
-      if (elapsedSeconds < 1 || now - lastDrawMs < REDRAW_MS) return;
+      const milestone = state.cellsDone !== cellsShown || state.runsDone === state.runs;
+      if (elapsedSeconds < 1 || (now - lastDrawMs < REDRAW_MS && !milestone)) return;
       shown = true;
       lastDrawMs = now;
+      cellsShown = state.cellsDone;
       stream.write(`\r${progressLine(label, state, elapsedSeconds, cellNoun)}\x1b[K`);
     },
     done() {

@@ -9,14 +9,15 @@ import { InputError } from '../scenario/errors.js';
 import { decisionTiming } from '../sim/decisionTimer.js';
 import { summarizeCell, type CellRuns } from './cell.js';
 import { buildDocument } from './document.js';
+import { eventPartFile, joinEventParts, makeEventPartsDir, removeEventParts } from './eventLog.js';
 import { inShard, type GridCell } from './grid.js';
 import type { JobResult, RunJob } from './job.js';
-import { defaultWorkers, runJobs } from './pool.js';
+import { defaultWorkers, runJobs, type PoolOptions } from './pool.js';
 import type { ExperimentDocument, GridParameter, ShardInfo, StrategyTimingEntry, TimingPart } from './types.js';
 
 /** Progress of an experiment, for a progress bar. */
 export interface ExperimentProgress {
-  /** Runs done (fractional while a run is in progress in this thread) and to do. */
+  /** Runs (jobs) finished, and runs to do. */
   readonly runsDone: number;
   readonly runs: number;
   /** Cells whose every run is done, and cells to do. */
@@ -24,8 +25,8 @@ export interface ExperimentProgress {
   readonly cells: number;
 }
 
-/** What to run, and how (series are recorded for a compare only). */
-export interface ExperimentRequest extends Omit<ExecuteOptions, 'series'> {
+/** What to run, and how. */
+export interface ExperimentRequest extends ExecuteOptions {
   readonly kind: 'compare' | 'sweep';
   /** The scenario file, for messages. */
   readonly file: string;
@@ -53,8 +54,17 @@ export interface ExecuteOptions {
   readonly workers?: number;
   /** Time one routing decision in this many. @defaultValue 64 */
   readonly decisionSampleEvery?: number;
-  /** Record the series of replication 0 of each strategy. @defaultValue false */
+  /**
+   * Record the series of replication 0 of each strategy (for the HTML report's charts).
+   * @defaultValue false for {@link executeCells}; for {@link runCells}, true for a compare
+   */
   readonly series?: boolean;
+  /**
+   * Write the event log of every run to this file (JSON lines), runs in job order: each job
+   * writes a part file, wherever it runs, and the parts are joined in order at the end.
+   */
+  readonly eventsFile?: string;
+  /** Called each time a run finishes. */
   readonly onProgress?: (progress: ExperimentProgress) => void;
 }
 
@@ -65,7 +75,7 @@ export interface ExecuteOptions {
 export async function executeCells(cells: readonly GridCell[], options: ExecuteOptions = {}): Promise<ExecutedCell[]> {
   const jobs = layOutJobs(cells, options.decisionSampleEvery ?? 64, options.series ?? false);
   const workers = options.workers ?? defaultWorkers();
-  const results = await runJobs(jobs, { workers, onProgress: progressReporter(jobs, cells.length, options.onProgress) });
+  const results = await runLoggedJobs(jobs, workers, options.eventsFile, progressReporter(jobs, cells.length, options.onProgress));
   let next = 0;
   return cells.map((cell) => {
     const runs = cell.scenario.strategies.map(() => {
@@ -96,8 +106,10 @@ export async function runCells(request: ExperimentRequest): Promise<ExperimentDo
   checkBaseline(request);
   const cells = request.cells.filter((cell) => request.shard === undefined || inShard(cell.index, request.shard));
   const workers = request.workers ?? defaultWorkers();
-  const series = request.kind === 'compare';
-  const executed = await executeCells(cells, { workers, decisionSampleEvery: request.decisionSampleEvery, series, onProgress: request.onProgress });
+  const series = request.series ?? request.kind === 'compare';
+  const executed = await executeCells(cells, {
+    workers, decisionSampleEvery: request.decisionSampleEvery, series, eventsFile: request.eventsFile, onProgress: request.onProgress,
+  });
   const shard = request.shard;
   return buildDocument({
     kind: request.kind,
@@ -156,18 +168,31 @@ function layOutJobs(cells: readonly GridCell[], decisionSampleEvery: number, ser
       }))));
 }
 
+/** Runs `jobs`, each writing its part of the event log when there is one, then joins the parts. */
+async function runLoggedJobs(
+  jobs: readonly RunJob[], workers: number, eventsFile: string | undefined, onJobDone: PoolOptions['onJobDone'],
+): Promise<JobResult[]> {
+  if (eventsFile === undefined) return runJobs(jobs, { workers, onJobDone });
+  const partsDir = makeEventPartsDir(eventsFile);
+  try {
+    const results = await runJobs(jobs.map((job, i) => ({ ...job, eventsFile: eventPartFile(partsDir, i) })), { workers, onJobDone });
+    joinEventParts(partsDir, jobs.length, eventsFile);
+    return results;
+  } finally {
+    removeEventParts(partsDir);
+  }
+}
+
 function progressReporter(jobs: readonly RunJob[], cellCount: number, report: ExperimentRequest['onProgress']) {
   if (report === undefined) return undefined;
   const left = new Map<number, number>();
   for (const job of jobs) left.set(job.cell, (left.get(job.cell) ?? 0) + 1);
   let cellsDone = 0;
-  return (runsDone: number, finished: number | undefined): void => {
-    if (finished !== undefined) {
-      const cell = jobs[finished]!.cell;
-      const remaining = left.get(cell)! - 1;
-      left.set(cell, remaining);
-      if (remaining === 0) cellsDone++;
-    }
+  return (runsDone: number, finished: number): void => {
+    const cell = jobs[finished]!.cell;
+    const remaining = left.get(cell)! - 1;
+    left.set(cell, remaining);
+    if (remaining === 0) cellsDone++;
     report({ runsDone, runs: jobs.length, cellsDone, cells: cellCount });
   };
 }

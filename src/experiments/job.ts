@@ -7,7 +7,8 @@ import { SeriesCollector, type RunSeries } from '../metrics/series.js';
 import type { RunMetrics } from '../metrics/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { DecisionTimer } from '../sim/decisionTimer.js';
-import { runSimulation } from '../sim/simulation.js';
+import { runSimulation, type RunResult } from '../sim/simulation.js';
+import { EventLogWriter } from './eventLog.js';
 
 /** One run to do. Plain data: it is copied to a worker thread. */
 export interface RunJob {
@@ -23,6 +24,8 @@ export interface RunJob {
   readonly decisionSampleEvery: number;
   /** Record the run's series (queue depth, latency distribution) for the HTML report. */
   readonly series?: boolean;
+  /** Write the run's event log (JSON lines) to this file (one part of `--events`). */
+  readonly eventsFile?: string;
 }
 
 /** What one run sends back. Plain data: it is copied from a worker thread. */
@@ -40,16 +43,24 @@ export interface JobResult {
 
 /**
  * Runs one job.
- * @param onFraction - receives the share of the run done, in [0, 1] (in-process progress)
  * @throws Error when the strategy index is out of range (a bug in the caller)
  */
-export function runJob(job: RunJob, onFraction?: (fraction: number) => void): JobResult {
+export function runJob(job: RunJob): JobResult {
   const strategy = job.scenario.strategies[job.strategy];
   if (strategy === undefined) throw new Error(`runJob: no strategy ${job.strategy} in cell ${job.cell}`);
   const timer = new DecisionTimer(job.decisionSampleEvery);
   const { warmup } = job.scenario;
   const series = job.series === true ? new SeriesCollector({ warmupTimeSeconds: warmup.timeSeconds, warmupTasks: warmup.tasks }) : undefined;
-  const run = runSimulation({ scenario: job.scenario, strategy, replication: job.replication, decisionTimer: timer, onProgress: onFraction, sink: series });
+  const events = job.eventsFile === undefined ? undefined : new EventLogWriter(job.eventsFile);
+  let run: RunResult;
+  try {
+    run = runSimulation({
+      scenario: job.scenario, strategy, replication: job.replication, decisionTimer: timer, sink: series,
+      onEvent: events === undefined ? undefined : (event) => events.write(strategy.label, job.replication, event),
+    });
+  } finally {
+    events?.close();
+  }
   return {
     metrics: run.metrics,
     submitted: run.counts.submitted,

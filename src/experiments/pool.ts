@@ -1,7 +1,8 @@
 /**
- * Runs jobs on a pool of worker threads (piscina), or in this thread for one worker. Results
- * come back in job order, whatever order the workers finish in, so an experiment's results do
- * not depend on the number of workers.
+ * Runs jobs on a pool of worker threads (piscina), or in this thread for one worker. Jobs start
+ * in job order (each worker takes the next job when it finishes one) and results come back in
+ * job order, whatever order the workers finish in, so an experiment's results do not depend on
+ * the number of workers, and the first cells of a sweep finish first.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -13,8 +14,8 @@ import { runJob, type JobResult, type RunJob } from './job.js';
 export interface PoolOptions {
   /** Worker threads; 1 runs every job in this thread. @defaultValue the number of cores */
   readonly workers?: number;
-  /** Called as runs progress with the runs done (fractional in-process) and the job index finished, if any. */
-  readonly onProgress?: (done: number, finished: number | undefined) => void;
+  /** Called as each job finishes, with the number of jobs finished so far and the index of this one. */
+  readonly onJobDone?: (done: number, finished: number) => void;
 }
 
 /** Worker threads by default: one per core. */
@@ -28,26 +29,34 @@ export function defaultWorkers(): number {
  */
 export async function runJobs(jobs: readonly RunJob[], options: PoolOptions = {}): Promise<JobResult[]> {
   const workers = Math.min(options.workers ?? defaultWorkers(), jobs.length);
-  if (workers <= 1) return runInThread(jobs, options.onProgress);
+  if (workers <= 1) return runInThread(jobs, options.onJobDone);
   const pool = new Piscina<RunJob, JobResult>({ filename: workerFile(), minThreads: workers, maxThreads: workers });
   const results: JobResult[] = new Array<JobResult>(jobs.length);
+  let next = 0;
   let done = 0;
+  // Piscina starts queued tasks in no particular order; handing each worker the next job only
+  // when it is free keeps the start order, so cells (and their progress) finish in order.
+  const feed = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await pool.run(jobs[i]!);
+      options.onJobDone?.(++done, i);
+    }
+  };
   try {
-    await Promise.all(jobs.map(async (job, i) => {
-      results[i] = await pool.run(job);
-      options.onProgress?.(++done, i);
-    }));
+    await Promise.all(Array.from({ length: workers }, feed));
   } finally {
     await pool.destroy();
   }
   return results;
 }
 
-async function runInThread(jobs: readonly RunJob[], onProgress: PoolOptions['onProgress']): Promise<JobResult[]> {
+// Async like the pool, though it blocks: the caller awaits either the same way.
+async function runInThread(jobs: readonly RunJob[], onJobDone: PoolOptions['onJobDone']): Promise<JobResult[]> {
   const results: JobResult[] = [];
   for (const [i, job] of jobs.entries()) {
-    results.push(runJob(job, onProgress === undefined ? undefined : (fraction) => onProgress(i + fraction, undefined)));
-    onProgress?.(i + 1, i);
+    results.push(runJob(job));
+    onJobDone?.(i + 1, i);
   }
   return results;
 }

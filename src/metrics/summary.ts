@@ -42,10 +42,10 @@ export function leafPaths(metrics: ScalarMetrics): string[] {
  *
  * Each leaf is summarised over the n replications in which it is not null: mean, and
  * t(0.975, n − 1) · s / √n with s the sample standard deviation (0 when n = 1, null when
- * n = 0). `perAgent` is averaged per agent index over the replications that have that index.
+ * n = 0). `perAgent` is averaged per agent id over the replications that have that agent.
  *
  * @throws Error when `runs` is empty, when the runs' shapes differ, when a leaf is not a finite
- * number or null, or when the same agent index has different ids in different runs.
+ * number or null.
  */
 export function summarize(runs: readonly RunMetrics[]): Summary {
   if (runs.length === 0) throw new Error('summarize: no runs to summarise');
@@ -96,23 +96,27 @@ function combine(
   return out;
 }
 
+/**
+ * Averages each agent's figures over the runs it took part in, keyed by agent id: fleets may
+ * differ between replications (an autoscaler adds agents at different times, so one index is
+ * a different agent in different runs). Agents come in order of first appearance, run by run.
+ */
 function averagePerAgent(runs: readonly RunMetrics[]): AgentMetrics[] {
-  const agents = Math.max(...runs.map((run) => run.perAgent.length));
-  const averaged: AgentMetrics[] = [];
-  for (let index = 0; index < agents; index++) {
-    const present = runs.flatMap((run) => (index < run.perAgent.length ? [run.perAgent[index]!] : []));
-    const id = present[0]!.id;
-    const other = present.find((agent) => agent.id !== id);
-    if (other !== undefined) throw new Error(`summarize: agent index ${index} is ${id} in one run and ${other.id} in another`);
-    averaged.push({
-      id,
-      completed: mean(present.map((agent) => agent.completed)),
-      tokens: mean(present.map((agent) => agent.tokens)),
-      busySeconds: mean(present.map((agent) => agent.busySeconds)),
-      drainingSeconds: mean(present.map((agent) => agent.drainingSeconds)),
-    });
+  const byId = new Map<string, AgentMetrics[]>();
+  for (const run of runs) {
+    for (const agent of run.perAgent) {
+      const present = byId.get(agent.id);
+      if (present === undefined) byId.set(agent.id, [agent]);
+      else present.push(agent);
+    }
   }
-  return averaged;
+  return Array.from(byId, ([id, present]) => ({
+    id,
+    completed: mean(present.map((agent) => agent.completed)),
+    tokens: mean(present.map((agent) => agent.tokens)),
+    busySeconds: mean(present.map((agent) => agent.busySeconds)),
+    drainingSeconds: mean(present.map((agent) => agent.drainingSeconds)),
+  }));
 }
 
 function child(node: object, key: string): unknown {

@@ -154,7 +154,7 @@ export interface RunMetrics extends ScalarMetrics {
  * - `metrics`: every number is the mean over replications. A leaf that is null in some
  *   replications (a run where no task had a deadline, say) is averaged over the replications
  *   where it is not null, and is null only when it is null in all of them. `perAgent` is
- *   averaged per agent index, over the replications that have that index.
+ *   averaged per agent id, over the replications that have that agent (in order of first appearance).
  * - `ci95`: every number is the 95% confidence half-width t(0.975, n − 1) · s / √n, where n is
  *   the number of replications in which the leaf is not null and s their sample standard
  *   deviation; it is 0 when n = 1 and null when n = 0. There is no `perAgent` here.

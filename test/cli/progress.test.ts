@@ -1,36 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { experimentProgress, progressLine, terminalProgress } from '../../src/cli/progress.js';
+import { experimentProgress, progressLine } from '../../src/cli/progress.js';
 
 function fakeStream(isTTY: boolean): { isTTY: boolean; written: string[]; write(text: string): boolean } {
   return { isTTY, written: [], write(text: string) { this.written.push(text); return true; } };
 }
-
-describe('terminal progress', () => {
-  it('stays silent when stderr is not a terminal', () => {
-    const stream = fakeStream(false);
-    let ms = 0;
-    const progress = terminalProgress(stream, 'x', () => ms);
-    ms = 5000;
-    progress.update(1, 2);
-    progress.done();
-    expect(stream.written).toEqual([]);
-  });
-
-  it('stays silent during the first second, then shows runs done, elapsed and left, and clears at the end', () => {
-    const stream = fakeStream(true);
-    let ms = 0;
-    const progress = terminalProgress(stream, 'mmc', () => ms);
-    ms = 500;
-    progress.update(0.5, 4);
-    expect(stream.written).toEqual([]);
-    ms = 2000;
-    progress.update(1, 4);
-    expect(stream.written).toHaveLength(1);
-    expect(stream.written[0]).toContain('mmc: 1.0/4 runs, 2.0 s elapsed, ~6 s left');
-    progress.done();
-    expect(stream.written[1]).toBe('\r\x1b[K');
-  });
-});
 
 describe('experiment progress bar', () => {
   it('shows the bar, runs and cells done, the rate and the time left', () => {
@@ -58,11 +31,28 @@ describe('experiment progress bar', () => {
     ms = 2000;
     bar.update({ runsDone: 2, runs: 4, cellsDone: 0, cells: 1 });
     ms = 2050;
-    bar.update({ runsDone: 2.5, runs: 4, cellsDone: 0, cells: 1 });
+    bar.update({ runsDone: 3, runs: 4, cellsDone: 0, cells: 1 });
     expect(stream.written).toHaveLength(1);
     expect(stream.written[0]).toBe('\rcmp [############............] 2/4 runs, 1.0 runs/s, ~2 s left\x1b[K');
     bar.done();
     expect(stream.written[1]).toBe('\r\x1b[K');
+  });
+
+  it('always draws when a cell or the last run finishes, however soon after the last redraw', () => {
+    const stream = fakeStream(true);
+    let ms = 0;
+    const bar = experimentProgress(stream, 'sweep', () => ms);
+    ms = 2000;
+    bar.update({ runsDone: 1, runs: 4, cellsDone: 0, cells: 2 });
+    ms = 2010;
+    bar.update({ runsDone: 2, runs: 4, cellsDone: 1, cells: 2 });
+    ms = 2020;
+    bar.update({ runsDone: 3, runs: 4, cellsDone: 1, cells: 2 });
+    ms = 2030;
+    bar.update({ runsDone: 4, runs: 4, cellsDone: 2, cells: 2 });
+    expect(stream.written).toHaveLength(3);
+    expect(stream.written[1]).toContain('2/4 runs, 1/2 cells');
+    expect(stream.written[2]).toContain('4/4 runs, 2/2 cells');
   });
 });
 

@@ -1,9 +1,9 @@
 /**
  * `fleetsim run` end to end: the comparison table, the JSON document, determinism, common random
- * numbers across strategies, the event log and the report directory.
+ * numbers across strategies, the event log, the report directory, and agreement with compare.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -105,11 +105,87 @@ describe('fleetsim run', () => {
     expect(readFileSync(join(dir, 'summary.json'), 'utf8')).toContain('"scenario": "one-agent-hoards"');
   });
 
-  it('writes summary.json into --out', () => {
+  it('writes the report directory of a compare into --out, which `fleetsim report` reads', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'fleetsim-')), 'report');
     const run = runCli('run', 'scenarios/hoarding.yaml', '--replications', '2', '--out', dir, '--json');
+    expect(run.status, run.stderr).toBe(0);
+    for (const file of ['summary.json', 'results.csv', 'leaderboards.csv', 'summary.md', 'index.html']) {
+      expect(existsSync(join(dir, file)), file).toBe(true);
+    }
+    const document = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { format: string; kind: string; cells: { strategies: { strategy: string; metrics: unknown }[] }[] };
+    expect(document).toMatchObject({ format: 'fleetsim-experiment', kind: 'compare' });
+    const printed = JSON.parse(run.stdout) as { results: { strategy: string; metrics: unknown }[] };
+    expect(document.cells[0]!.strategies.map((s) => [s.strategy, s.metrics])).toEqual(printed.results.map((r) => [r.strategy, r.metrics]));
+    const report = runCli('report', join(dir, 'summary.json'), '--out', join(dir, 'again'));
+    expect(report.status, report.stderr).toBe(0);
+    expect(existsSync(join(dir, 'again', 'index.html'))).toBe(true);
+  });
+
+  it('agrees with compare on every figure of the same scenario, and writes the same summary.json apart from timing', () => {
+    const root = mkdtempSync(join(tmpdir(), 'fleetsim-'));
+    const args = ['scenarios/specialists.yaml', '--replications', '2', '--json'];
+    const run = runCli('run', ...args, '--workers', '2', '--out', join(root, 'run'));
+    const compare = runCli('compare', ...args, '--workers', '1', '--out', join(root, 'compare'));
+    expect(run.status, run.stderr).toBe(0);
+    expect(compare.status, compare.stderr).toBe(0);
+    const printed = JSON.parse(run.stdout) as { results: { strategy: string; params: unknown; metrics: unknown; ci95: unknown; perReplication: unknown }[] };
+    const compared = JSON.parse(compare.stdout) as { cells: { strategies: { strategy: string; params: unknown; metrics: unknown; ci95: unknown; perReplication: unknown }[] }[] };
+    const figures = (r: { strategy: string; params: unknown; metrics: unknown; ci95: unknown; perReplication: unknown }) =>
+      JSON.stringify([r.strategy, r.params, r.metrics, r.ci95, r.perReplication]);
+    expect(printed.results.map(figures)).toEqual(compared.cells[0]!.strategies.map(figures));
+    const summary = (dir: string): unknown => {
+      const document = JSON.parse(readFileSync(join(root, dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+      delete document.timing;
+      return document;
+    };
+    expect(summary('run')).toEqual(summary('compare'));
+  });
+
+  it('writes the same event log with one worker and with two', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-'));
+    const args = ['run', 'scenarios/hoarding.yaml', '--replications', '2'];
+    expect(runCli(...args, '--workers', '1', '--events', join(dir, 'one.jsonl')).status).toBe(0);
+    expect(runCli(...args, '--workers', '2', '--events', join(dir, 'two.jsonl')).status).toBe(0);
+    const one = readFileSync(join(dir, 'one.jsonl'), 'utf8');
+    expect(one.length).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'two.jsonl'), 'utf8')).toBe(one);
+  });
+
+  it('summarises fleets that differ between replications (an agent added by hand beside an autoscaler), matching agents by id', () => {
+    const fixture = 'test/fixtures/scenarios/autoscaled-burst-plus-one.yaml';
+    const run = runCli('run', fixture, '--replications', '2', '--json');
+    expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(withoutTiming(readFileSync(join(dir, 'summary.json'), 'utf8'))).toEqual(withoutTiming(run.stdout));
+    const doc = JSON.parse(run.stdout) as { results: { metrics: { perAgent: { id: string }[] }; perReplication: { perAgent: { id: string }[] }[] }[] };
+    for (const result of doc.results) {
+      const ids = result.metrics.perAgent.map((agent) => agent.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const seen = new Set(result.perReplication.flatMap((r) => r.perAgent.map((agent) => agent.id)));
+      expect(new Set(ids)).toEqual(seen);
+    }
+    // The same agent index names different agents in the two replications: that is the case.
+    const [first, second] = doc.results[0]!.perReplication.map((r) => r.perAgent.map((agent) => agent.id));
+    expect(first!.some((id, index) => second![index] !== undefined && second![index] !== id)).toBe(true);
+    const compare = runCli('compare', fixture, '--replications', '2', '--out', join(mkdtempSync(join(tmpdir(), 'fleetsim-')), 'r'));
+    expect(compare.stderr).toBe('');
+    expect(compare.status).toBe(0);
+  });
+
+  it('refuses a number flag given without its value, naming the flag (exit 2)', () => {
+    for (const args of [
+      ['run', 'scenarios/hoarding.yaml', '--seed'],
+      ['run', 'scenarios/hoarding.yaml', '--seed', '--json'],
+      ['run', 'scenarios/hoarding.yaml', '--replications'],
+      ['run', 'scenarios/hoarding.yaml', '--workers'],
+      ['compare', 'scenarios/hoarding.yaml', '--seed'],
+      ['sweep', 'scenarios/hoarding.yaml', '--param', 'stop.time=100', '--replications'],
+      ['regress', 'scenarios/hoarding.yaml', '--baseline', 'reports/baseline/library.json', '--workers'],
+    ]) {
+      const flag = args.at(-1) === '--json' ? '--seed' : args.at(-1)!;
+      const run = runCli(...args);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toBe(`fleetsim: command line: ${flag}: expected a value after the flag\n`);
+    }
   });
 
   it('keeps conservation: submitted equals the final states plus in flight', () => {

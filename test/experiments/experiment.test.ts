@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCells } from '../../src/experiments/experiment.js';
+import { executeCells, runCells, type ExperimentProgress } from '../../src/experiments/experiment.js';
 import { pairedDifference } from '../../src/experiments/paired.js';
 import type { ExperimentDocument, StrategyOutcome } from '../../src/experiments/types.js';
 import { leaderboardMetrics, metricValue } from '../../src/metrics/directions.js';
 import { halfWidth95 } from '../../src/metrics/summary.js';
 import { studentT975 } from '../../src/metrics/studentT.js';
 import { InputError } from '../../src/scenario/errors.js';
-import { loadScenario } from '../../src/scenario/load.js';
+import { loadScenario, parseScenario } from '../../src/scenario/load.js';
 import { sampleVariance } from 'simple-statistics';
 import { ROOT } from '../cli/runCli.js';
 import { experimentOf, fleetSmallText, withoutTiming } from './support.js';
@@ -88,5 +88,19 @@ describe('compare', () => {
     const runs = outcome(document, 'random').perReplication;
     expect(runs).toHaveLength(2);
     expect(runs[0]!.perAgent.map((a) => a.id)).toEqual(Array.from({ length: 10 }, (_, i) => `worker-${i}`));
+  });
+});
+
+describe('progress', () => {
+  it('counts finished runs and finishes the cells of a sweep in order on two workers, not all at the end', async () => {
+    const scenario = parseScenario(fleetSmallText(), 'fleet.yaml', { replications: 8, strategies: ['random'] });
+    const short = { ...scenario, stop: { ...scenario.stop, timeSeconds: 150 } };
+    const cells = [0, 1].map((index) => ({ index, params: {}, scenario: short }));
+    const seen: ExperimentProgress[] = [];
+    await executeCells(cells, { workers: 2, onProgress: (state) => seen.push(state) });
+    expect(seen.map((state) => state.runsDone)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    const firstCellDone = seen.find((state) => state.cellsDone === 1)!;
+    expect(firstCellDone.runsDone).toBeLessThan(16);
+    expect(seen.at(-1)).toEqual({ runsDone: 16, runs: 16, cellsDone: 2, cells: 2 });
   });
 });

@@ -45,7 +45,7 @@ describe('summarize', () => {
     expect(summary.ci95.throughput).toBeNull();
   });
 
-  it('averages the per-agent table by index, over the runs that have each index, and leaves it out of ci95', () => {
+  it('averages the per-agent table by agent id, over the runs that have each agent, and leaves it out of ci95', () => {
     const summary = summarize([
       run({ perAgent: [agent('a', 4, 10), agent('b', 2, 6)] }),
       run({ perAgent: [agent('a', 6, 20)] }),
@@ -63,12 +63,23 @@ describe('summarize', () => {
     expect(leafPaths(summary.ci95)).toEqual(leafPaths(run()));
   });
 
-  it('refuses no runs, a non-finite leaf, and agent indexes that name different agents', () => {
+  it('matches agents by id when fleets differ between runs (an autoscaler joins agents in another order)', () => {
+    const summary = summarize([
+      run({ perAgent: [agent('a', 4, 10), agent('burst-1', 2, 6), agent('burst-2', 1, 2)] }),
+      run({ perAgent: [agent('a', 6, 20), agent('burst-2', 3, 4)] }),
+      run({ perAgent: [agent('a', 2, 3), agent('burst-3', 8, 9), agent('burst-1', 4, 8)] }),
+    ]);
+    expect(summary.metrics.perAgent).toEqual([
+      { id: 'a', completed: 4, tokens: 400, busySeconds: 11, drainingSeconds: 0 },
+      { id: 'burst-1', completed: 3, tokens: 300, busySeconds: 7, drainingSeconds: 0 },
+      { id: 'burst-2', completed: 2, tokens: 200, busySeconds: 3, drainingSeconds: 0 },
+      { id: 'burst-3', completed: 8, tokens: 800, busySeconds: 9, drainingSeconds: 0 },
+    ]);
+  });
+
+  it('refuses no runs and a non-finite leaf', () => {
     expect(() => summarize([])).toThrow(/no runs/);
     expect(() => summarize([run({ utilization: Number.NaN })])).toThrow(/utilization must be a finite number or null/);
-    expect(() => summarize([run({ perAgent: [agent('a', 1, 1)] }), run({ perAgent: [agent('b', 1, 1)] })])).toThrow(
-      /index 0 is a in one run and b in another/,
-    );
   });
 });
 

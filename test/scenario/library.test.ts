@@ -16,7 +16,7 @@ import { pairedGain, type PairedGain } from '../support/paired.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/types.js';
-import { runExperiment, type ExperimentResult } from '../../src/sim/experiment.js';
+import { runExperiment, type ExperimentResult } from '../../src/experiments/runResult.js';
 import { runCli } from '../cli/runCli.js';
 
 const LIBRARY = 'scenarios';
@@ -60,11 +60,11 @@ function only(scenario: Scenario, labels: readonly string[]): Scenario {
  * labelled `labels`; `stopSeconds` ends arrivals earlier than the file does (to keep a big
  * scenario quick where its effect is large).
  */
-function runLibrary(name: string, labels: readonly string[], stopSeconds?: number): ExperimentResult {
+async function runLibrary(name: string, labels: readonly string[], stopSeconds?: number): Promise<ExperimentResult> {
   const scenario = only(loadScenario(join(LIBRARY, name)), labels);
-  if (stopSeconds === undefined) return runExperiment(scenario);
+  if (stopSeconds === undefined) return runExperiment(scenario, { workers: 1 });
   expect(stopSeconds).toBeGreaterThan(scenario.warmup.timeSeconds);
-  return runExperiment({ ...scenario, stop: { ...scenario.stop, timeSeconds: stopSeconds } });
+  return runExperiment({ ...scenario, stop: { ...scenario.stop, timeSeconds: stopSeconds } }, { workers: 1 });
 }
 
 /** Asserts that `a` has a lower `metric` than `b`: the whole 95% interval of a − b is below 0. */
@@ -99,9 +99,9 @@ describe('scenario library: every file', () => {
     for (const strategy of ['round-robin', 'cache-aware']) expect(lines.some((line) => line.startsWith(strategy)), strategy).toBe(true);
   });
 
-  it.each(FILES)('%s validates, and runs every strategy it lists (shortened) losing no task', (name) => {
+  it.each(FILES)('%s validates, and runs every strategy it lists (shortened) losing no task', async (name) => {
     const scenario = loadScenario(join(LIBRARY, name));
-    const result = runExperiment(shortened(scenario));
+    const result = await runExperiment(shortened(scenario), { workers: 1 });
     expect(result.results.map((entry) => entry.strategy)).toEqual(scenario.strategies.map((choice) => choice.label));
     for (const entry of result.results) {
       const tasks = entry.perReplication[0]!.tasks;
@@ -114,9 +114,9 @@ describe('scenario library: every file', () => {
 });
 
 describe('scenario library: each scenario shows its claim (paired differences, 95% intervals)', () => {
-  it('context-pressure: cache-aware, consistent-hash and context-batching cut contextWaste against round-robin', () => {
+  it('context-pressure: cache-aware, consistent-hash and context-batching cut contextWaste against round-robin', async () => {
     const labels = ['round-robin', 'cache-aware', 'consistent-hash', 'context-batching'];
-    const result = runLibrary('context-pressure.yaml', labels);
+    const result = await runLibrary('context-pressure.yaml', labels);
     expectLower(result, contextWaste, 'cache-aware', 'round-robin');
     expectLower(result, contextWaste, 'consistent-hash', 'round-robin');
     expectLower(result, contextWaste, 'context-batching', 'round-robin');
@@ -124,8 +124,8 @@ describe('scenario library: each scenario shows its claim (paired differences, 9
     expectLower(result, latencyMean, 'consistent-hash', 'round-robin');
   });
 
-  it('hot-keys: bounded loads keep most of plain hashing\'s hits without its hot-agent latency', () => {
-    const result = runLibrary('hot-keys.yaml', ['least-connections', 'consistent-hash', 'consistent-hash#2']);
+  it('hot-keys: bounded loads keep most of plain hashing\'s hits without its hot-agent latency', async () => {
+    const result = await runLibrary('hot-keys.yaml', ['least-connections', 'consistent-hash', 'consistent-hash#2']);
     // consistent-hash#2 is plain consistent hashing (loadFactor 1000).
     expectLower(result, contextWaste, 'consistent-hash', 'least-connections');
     expectLower(result, contextWaste, 'consistent-hash#2', 'consistent-hash');
@@ -133,37 +133,37 @@ describe('scenario library: each scenario shows its claim (paired differences, 9
     expectLower(result, latencyMean, 'least-connections', 'consistent-hash#2');
   });
 
-  it('heterogeneous-specialists: skill-weighted and capability-match give better quality, with fewer retries', () => {
-    const result = runLibrary('heterogeneous-specialists.yaml', ['round-robin', 'skill-weighted', 'capability-match']);
+  it('heterogeneous-specialists: skill-weighted and capability-match give better quality, with fewer retries', async () => {
+    const result = await runLibrary('heterogeneous-specialists.yaml', ['round-robin', 'skill-weighted', 'capability-match']);
     expectLower(result, lowQuality, 'skill-weighted', 'round-robin');
     expectLower(result, lowQuality, 'capability-match', 'round-robin');
     expectLower(result, retries, 'skill-weighted', 'round-robin');
     expectLower(result, latencyMean, 'skill-weighted', 'round-robin');
   });
 
-  it('failure-prone: latency-ewma and performance-based avoid the degraded agents', () => {
-    const result = runLibrary('failure-prone.yaml', ['round-robin', 'latency-ewma', 'performance-based']);
+  it('failure-prone: latency-ewma and performance-based avoid the degraded agents', async () => {
+    const result = await runLibrary('failure-prone.yaml', ['round-robin', 'latency-ewma', 'performance-based']);
     expectLower(result, retries, 'latency-ewma', 'round-robin');
     expectLower(result, retries, 'performance-based', 'round-robin');
     expectLower(result, latencyMean, 'latency-ewma', 'round-robin');
     expectLower(result, missedDeadlines, 'latency-ewma', 'round-robin');
   });
 
-  it('bursty-deadlines: deadline-aware misses fewer deadlines than the FIFO strategies', () => {
-    const result = runLibrary('bursty-deadlines.yaml', ['round-robin', 'least-connections', 'deadline-aware']);
+  it('bursty-deadlines: deadline-aware misses fewer deadlines than the FIFO strategies', async () => {
+    const result = await runLibrary('bursty-deadlines.yaml', ['round-robin', 'least-connections', 'deadline-aware']);
     expectLower(result, missedDeadlines, 'deadline-aware', 'round-robin');
     expectLower(result, missedDeadlines, 'deadline-aware', 'least-connections');
   });
 
-  it('identical-high-load: power-of-d is far better than random, and join-shortest-queue bounds it', () => {
+  it('identical-high-load: power-of-d is far better than random, and join-shortest-queue bounds it', async () => {
     // A shorter run than the file's: the gaps are many times their intervals.
-    const result = runLibrary('identical-high-load.yaml', ['random', 'power-of-d', 'join-shortest-queue'], 600);
+    const result = await runLibrary('identical-high-load.yaml', ['random', 'power-of-d', 'join-shortest-queue'], 600);
     expectLower(result, latencyMean, 'power-of-d', 'random');
     expectLower(result, latencyMean, 'join-shortest-queue', 'power-of-d');
   });
 
-  it('small-vs-large: counting work (least-work-left, least-loaded-tokens) beats counting tasks', () => {
-    const result = runLibrary('small-vs-large.yaml', ['least-connections', 'least-loaded-tokens', 'least-work-left']);
+  it('small-vs-large: counting work (least-work-left, least-loaded-tokens) beats counting tasks', async () => {
+    const result = await runLibrary('small-vs-large.yaml', ['least-connections', 'least-loaded-tokens', 'least-work-left']);
     expectLower(result, waitMean, 'least-loaded-tokens', 'least-connections');
     expectLower(result, waitMean, 'least-work-left', 'least-connections');
     expectLower(result, waitMean, 'least-work-left', 'least-loaded-tokens');

@@ -2,9 +2,9 @@
  * predictive: learns the recent mix and pre-warms agents that fall idle with the contexts it
  * expects next, so that later tasks find them resident.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.js';
-import { runExperiment } from '../../src/sim/experiment.js';
+import { runExperiment, type ExperimentResult } from '../../src/experiments/runResult.js';
 import { findStrategy } from '../../src/strategies/index.js';
 import { Harness, OK } from '../support/harness.js';
 import { pairedGain } from '../support/paired.js';
@@ -63,7 +63,8 @@ workload:
   tasks:
     - { type: code, tokens: { dist: exponential, mean: 1000 }, contextTokens: 8000, contextKeys: { count: 12, zipf: 1.2 } }
 strategies: [round-robin, predictive]`, 'predictive-check.yaml');
-  const result = runExperiment(scenario);
+  let result: ExperimentResult;
+  beforeAll(async () => { result = await runExperiment(scenario, { workers: 1 }); });
 
   it('finds contexts resident more often, beyond the paired 95% confidence half-width', () => {
     const gain = pairedGain(result, 'predictive', 'round-robin', (m) => m.contextHitRate);

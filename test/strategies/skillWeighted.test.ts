@@ -3,12 +3,12 @@
  * specialists scenario it beats round-robin on quality and on deadline success.
  */
 import seedrandom from 'seedrandom';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
 import type { DecisionContext } from '../../src/engine/strategy.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
 import { loadScenario } from '../../src/scenario/load.js';
-import { runExperiment } from '../../src/sim/experiment.js';
+import { runExperiment, type ExperimentResult } from '../../src/experiments/runResult.js';
 import { skillWeighted } from '../../src/strategies/skillWeighted.js';
 import { agentSpec, taskSpec } from '../support/harness.js';
 import { pairedGain, runsOf, type PairedGain } from '../support/paired.js';
@@ -65,7 +65,8 @@ describe('skill-weighted against round-robin on scenarios/specialists.yaml', () 
   // resolve it (the quality gain, about 6 points, is resolved by 5 already). A run takes ~10 ms.
   const REPLICATIONS = 40;
   const scenario = loadScenario('scenarios/specialists.yaml', { replications: REPLICATIONS, strategies: ['round-robin', 'skill-weighted'] });
-  const result = runExperiment(scenario);
+  let result: ExperimentResult;
+  beforeAll(async () => { result = await runExperiment(scenario, { workers: 1 }); });
   const runs = (label: string): readonly RunMetrics[] => runsOf(result, label);
   const gainOver = (metric: (m: RunMetrics) => number | null): PairedGain => pairedGain(result, 'skill-weighted', 'round-robin', metric);
 

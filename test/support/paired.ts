@@ -6,7 +6,7 @@
  */
 import { halfWidth95 } from '../../src/metrics/summary.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
-import type { ExperimentResult } from '../../src/sim/experiment.js';
+import type { ExperimentResult } from '../../src/experiments/runResult.js';
 
 /** The mean paired difference (`better` − `baseline`) of a metric, its half-width and the differences. */
 export interface PairedGain {

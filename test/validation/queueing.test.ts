@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { parseScenario } from '../../src/scenario/load.js';
-import { runExperiment } from '../../src/sim/experiment.js';
+import { runExperiment } from '../../src/experiments/runResult.js';
 import { erlangC, mg1MeanWait, mmcMeanWait } from './theory.js';
 
 /** Student t 0.9995 quantiles (two-sided 99.9%) for df = R − 1. */
@@ -18,9 +18,9 @@ interface Check {
   readonly theory: number;
 }
 
-function meanWaits(yaml: string): number[] {
+async function meanWaits(yaml: string): Promise<number[]> {
   const scenario = parseScenario(yaml, 'validation.yaml');
-  const result = runExperiment(scenario);
+  const result = await runExperiment(scenario, { workers: 1 });
   return result.results[0]!.perReplication.map((run) => run.wait.mean!);
 }
 
@@ -55,7 +55,7 @@ describe('M/M/c against Erlang C', () => {
     expect(erlangC(1, 0.6)).toBeCloseTo(0.6, 12);
   });
   for (const { servers, load } of cases) {
-    it(`mean wait of M/M/${servers} at load ${load} matches Erlang C`, () => {
+    it(`mean wait of M/M/${servers} at load ${load} matches Erlang C`, async () => {
       const rate = load * servers; // service rate 1 per second: tokens mean 100 at 100 tokens/s
       const yaml = `
 name: mmc-${servers}-${load}
@@ -68,13 +68,13 @@ workload:
   arrivals: { process: poisson, rate: ${rate} }
   tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
 strategies: [least-connections]`;
-      expectWithinCi({ waits: meanWaits(yaml), theory: mmcMeanWait(servers, rate, 1) }, 0.08);
+      expectWithinCi({ waits: await meanWaits(yaml), theory: mmcMeanWait(servers, rate, 1) }, 0.08);
     });
   }
 });
 
 describe('random routing with early binding against M/M/1', () => {
-  it('each of 4 agents behaves as an M/M/1 queue at the per-agent load', () => {
+  it('each of 4 agents behaves as an M/M/1 queue at the per-agent load', async () => {
     const perAgentLoad = 0.6;
     const yaml = `
 name: random-early
@@ -88,7 +88,7 @@ workload:
   tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
 strategies: [random]`;
     // Random splitting of a Poisson stream gives independent Poisson streams of rate λ/4.
-    expectWithinCi({ waits: meanWaits(yaml), theory: mmcMeanWait(1, perAgentLoad, 1) }, 0.08);
+    expectWithinCi({ waits: await meanWaits(yaml), theory: mmcMeanWait(1, perAgentLoad, 1) }, 0.08);
   });
 });
 
@@ -105,13 +105,13 @@ workload:
   tasks: [{ type: job, tokens: ${tokens} }]
 strategies: [round-robin]`;
 
-  it('constant task sizes (M/D/1) at load 0.7', () => {
+  it('constant task sizes (M/D/1) at load 0.7', async () => {
     const theory = mg1MeanWait(0.7, 1, 1);
-    expectWithinCi({ waits: meanWaits(oneServer('{ dist: constant, value: 100 }', 0.7)), theory }, 0.08);
+    expectWithinCi({ waits: await meanWaits(oneServer('{ dist: constant, value: 100 }', 0.7)), theory }, 0.08);
   });
 
-  it('lognormal task sizes (mean 1 s, sd 1.5 s) at load 0.6', () => {
+  it('lognormal task sizes (mean 1 s, sd 1.5 s) at load 0.6', async () => {
     const theory = mg1MeanWait(0.6, 1, 1.5 ** 2 + 1);
-    expectWithinCi({ waits: meanWaits(oneServer('{ dist: lognormal, mean: 100, sd: 150 }', 0.6)), theory }, 0.1);
+    expectWithinCi({ waits: await meanWaits(oneServer('{ dist: lognormal, mean: 100, sd: 150 }', 0.6)), theory }, 0.1);
   });
 });

@@ -28,7 +28,7 @@
 import { describe, expect, it } from 'vitest';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { parseScenario } from '../../src/scenario/load.js';
-import { runExperiment } from '../../src/sim/experiment.js';
+import { runExperiment } from '../../src/experiments/runResult.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
 
 const AGENTS = 100;
@@ -75,7 +75,7 @@ interface Fleet {
   readonly stopSeconds: number;
 }
 
-function runFleet({ strategy, seed, replications, warmupSeconds, stopSeconds }: Fleet): readonly RunMetrics[] {
+async function runFleet({ strategy, seed, replications, warmupSeconds, stopSeconds }: Fleet): Promise<readonly RunMetrics[]> {
   const yaml = `
 name: supermarket
 seed: ${seed}
@@ -90,7 +90,7 @@ workload:
   arrivals: { process: poisson, rate: ${LOAD * AGENTS} }
   tasks: [{ type: job, tokens: { dist: exponential, mean: ${SPEED} } }]
 strategies: [${strategy}]`;
-  return runExperiment(parseScenario(yaml, 'supermarket.yaml')).results[0]!.perReplication;
+  return (await runExperiment(parseScenario(yaml, 'supermarket.yaml'), { workers: 1 })).results[0]!.perReplication;
 }
 
 /** Mean latency per replication, corrected by the realized load (see the module comment). */
@@ -122,19 +122,19 @@ describe('the supermarket model', () => {
 });
 
 describe('power-of-d with early binding on 100 identical agents at load 0.9', () => {
-  it('d = 2 sits just above the supermarket fixed point: 99% CI within [T₂, 1.05 T₂]', () => {
+  it('d = 2 sits just above the supermarket fixed point: 99% CI within [T₂, 1.05 T₂]', async () => {
     const fleet: Fleet = { strategy: '{ name: power-of-d, params: { d: 2 } }', seed: 3, replications: 10, warmupSeconds: 100, stopSeconds: 2000 };
     const theory = supermarketMeanTime(LOAD, 2);
-    const ci = interval99(correctedLatencies(runFleet(fleet), fleet, supermarketSlope(LOAD, 2)));
+    const ci = interval99(correctedLatencies(await runFleet(fleet), fleet, supermarketSlope(LOAD, 2)));
     const message = `simulated ${ci.center.toFixed(4)} ± ${ci.halfWidth.toFixed(4)} vs fixed point ${theory.toFixed(4)}`;
     expect(ci.low, message).toBeGreaterThanOrEqual(theory);
     expect(ci.high, message).toBeLessThanOrEqual(1.05 * theory);
   });
 
-  it('random routing is an M/M/1 queue per agent: 99% CI contains 1/(1 − λ) = 10', () => {
+  it('random routing is an M/M/1 queue per agent: 99% CI contains 1/(1 − λ) = 10', async () => {
     const fleet: Fleet = { strategy: 'random', seed: 2, replications: 8, warmupSeconds: 1000, stopSeconds: 1500 };
     const theory = supermarketMeanTime(LOAD, 1);
-    const ci = interval99(correctedLatencies(runFleet(fleet), fleet, supermarketSlope(LOAD, 1)));
+    const ci = interval99(correctedLatencies(await runFleet(fleet), fleet, supermarketSlope(LOAD, 1)));
     const message = `simulated ${ci.center.toFixed(3)} ± ${ci.halfWidth.toFixed(3)} vs M/M/1 ${theory}`;
     expect(ci.halfWidth / theory, 'the interval is narrow enough for the check to mean something').toBeLessThan(0.1);
     expect(ci.low, message).toBeLessThanOrEqual(theory);

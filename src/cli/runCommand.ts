@@ -1,0 +1,92 @@
+/**
+ * `fleetsim run`: every strategy of a scenario over its replications, printed as the comparison
+ * table or (`--json`) the run result. The runs are a compare's: the same jobs on the same worker
+ * pool, summarised into the same document, of which the run result is a view; `--out` writes the
+ * compare's report directory.
+ */
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { runScenario, type ExperimentResult } from '../experiments/runResult.js';
+import type { ExperimentDocument } from '../experiments/types.js';
+import { writeReportDir } from '../report/reportDir.js';
+import { InputError, systemErrorReason } from '../scenario/errors.js';
+import { readScenarioDocument } from '../scenario/load.js';
+import { buildCells } from '../experiments/grid.js';
+import { parseWorkers } from './experimentCommands.js';
+import { comparisonTable } from './format.js';
+import { writeJsonChunks } from './jsonStream.js';
+import { experimentProgress } from './progress.js';
+
+/** Flags of `run`. */
+export interface RunArgs {
+  scenario: string;
+  strategy?: string;
+  seed?: number;
+  replications?: number;
+  workers?: number;
+  json: boolean;
+  out?: string;
+  events?: string;
+}
+
+/** Where `run` prints: standard output in practice, a string collector in tests. */
+export type Write = (text: string) => void;
+
+/** `fleetsim run <scenario>`. */
+export async function runCommand(args: RunArgs, write: Write = (text) => { process.stdout.write(text); }): Promise<void> {
+  const workers = parseWorkers(args.workers);
+  // The loader validates the overrides (and names the flag in its error).
+  const [cell] = buildCells(readScenarioDocument(args.scenario), args.scenario, [], {
+    seed: args.seed,
+    replications: args.replications,
+    strategies: args.strategy?.split(','),
+  });
+  const scenario = cell!.scenario;
+  if (args.events !== undefined) checkWritable(args.events);
+  const progress = experimentProgress(process.stderr, scenario.name);
+  let runs: { readonly document: ExperimentDocument; readonly result: ExperimentResult };
+  try {
+    runs = await runScenario(scenario, {
+      workers,
+      // The charts of the HTML report need the series; without a report, nothing reads them.
+      series: args.out !== undefined,
+      eventsFile: args.events,
+      onProgress: (state) => progress.update(state),
+    });
+  } finally {
+    progress.done();
+  }
+  if (args.out !== undefined) await writeReport(runs.document, args.out);
+  printRunResult(runs.result, args.json, write);
+}
+
+/**
+ * Prints the run result: the comparison table, or with `json` the document, written in chunks
+ * so that a result too large for one string (tens of thousands of agents over many
+ * replications) still prints. Nothing is serialised unless `json` asks for it.
+ */
+export function printRunResult(result: ExperimentResult, json: boolean, write: Write): void {
+  if (json) writeJsonChunks(result, write);
+  else write(comparisonTable(result));
+}
+
+/** The report directory of a compare: summary.json, CSV, Markdown and the HTML report. */
+async function writeReport(document: ExperimentDocument, out: string): Promise<void> {
+  writeReportDir(out, document);
+  // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
+  const { writeHtmlReport } = await import('../report/htmlReport.js');
+  await writeHtmlReport(document, out);
+}
+
+/**
+ * Fails before any run when the events file cannot be written (its directory is created).
+ * @throws InputError naming `--events`
+ */
+function checkWritable(file: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    closeSync(openSync(file, 'w'));
+  } catch (error) {
+    throw new InputError(file, '--events', `cannot write the events file (${systemErrorReason(error)})`);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * JSON written in chunks: the same text as JSON.stringify(value, null, 2) plus a newline, in
+ * pieces of bounded size, so no string the size of the whole document is ever built.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { writeJsonChunks } from '../../src/cli/jsonStream.js';
+import { oneRun } from '../experiments/runs.js';
+
+function chunksOf(value: unknown): string[] {
+  const chunks: string[] = [];
+  writeJsonChunks(value, (chunk) => chunks.push(chunk));
+  return chunks;
+}
+
+describe('writeJsonChunks', () => {
+  it('writes exactly what JSON.stringify(value, null, 2) writes, for any JSON value', () => {
+    fc.assert(fc.property(fc.jsonValue(), (value) => {
+      expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+    }), { numRuns: 300 });
+  });
+
+  it('leaves out undefined fields and writes null for undefined array slots, as JSON.stringify does', () => {
+    const value = { a: undefined, b: [undefined, 1, { c: undefined }], d: { e: 'x\ny' }, f: [], g: {} };
+    expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+
+  it('hands a run result with many agents over in chunks of about a mebibyte, never as one string', () => {
+    // 20 replications of a 2,000-agent fleet (shared objects, so the input is small): ~7.5 MB of JSON.
+    const run = oneRun();
+    const agents = Array.from({ length: 2000 }, (_, i) => ({ ...run.perAgent[0]!, id: `agent-${i}` }));
+    const replication = { ...run, perAgent: agents };
+    const result = { scenario: 'big', seed: 1, replications: 20, results: [{ strategy: 'x', perReplication: Array.from({ length: 20 }, () => replication) }] };
+    const chunks = chunksOf(result);
+    const whole = `${JSON.stringify(result, null, 2)}\n`;
+    expect(whole.length).toBeGreaterThan(7_000_000);
+    expect(chunks.length).toBeGreaterThan(5);
+    for (const chunk of chunks) expect(chunk.length).toBeLessThan(1.1 * 2 ** 20);
+    expect(chunks.join('')).toBe(whole);
+  });
+});
