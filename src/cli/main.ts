@@ -94,7 +94,7 @@ function experimentOptions(y: Argv): Argv {
     .option('baseline', { type: 'string', describe: 'strategy the paired differences are taken against (default: the first)' })
     .option('workers', { type: 'number', describe: 'worker threads (default: every core; 1 runs in this process)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
-    .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/)' });
+    .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/, for a sweep reports/<scenario name>-sweep/)' });
 }
 
 function buildParser(argv: string[], setExit: (code: number) => void): Argv {
@@ -123,7 +123,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
     .command('merge <files..>', 'join the summary.json files of the shards of one sweep', (y) =>
       withExamples(y, 'merge').positional('files', { type: 'string', array: true, demandOption: true, describe: 'summary.json files (or report directories) of every shard' })
         .option('json', { type: 'boolean', default: false, describe: 'print the merged summary.json document instead of the tables' })
-        .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/)' }),
+        .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>-sweep/)' }),
       (args) => mergeCommand(args as unknown as MergeArgs))
     .command('regress <scenarios..>', 're-run scenarios and fail (exit 1) when a metric is worse than the baseline', (y) =>
       withExamples(y, 'regress').positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files' })

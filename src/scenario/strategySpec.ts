@@ -165,3 +165,20 @@ function lookUp(name: string, file: string): StrategyDefinition<unknown> {
   const known = strategyNames();
   throw new InputError(file, FLAG, `unknown strategy "${name}"${didYouMean(name, known)}; known strategies: ${known.join(', ')}`);
 }
+
+/**
+ * A strategy and its parameters written as a `--strategy` spec, `power-of-d{d=3}`: numbers,
+ * booleans and words as they are, anything else as JSON. Parsing it gives the parameters back.
+ */
+export function formatStrategySpec(name: string, params: unknown): string {
+  if (params === null || typeof params !== 'object' || Object.keys(params).length === 0) return name;
+  const assignments = Object.entries(params).map(([key, value]) => `${key}=${formatValue(value)}`);
+  return `${name}{${assignments.join(',')}}`;
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  // A word that would not read back as itself (a number, a boolean, JSON) is quoted.
+  if (typeof value === 'string' && /^[A-Za-z_][\w.-]*$/.test(value) && value !== 'true' && value !== 'false' && value !== 'null') return value;
+  return JSON.stringify(value);
+}
