@@ -130,12 +130,4 @@ describe('fleetsim validate and strategies', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('7 agents, 3 task types, 3 strategies');
   });
-
-  it('strategies lists every registered strategy with a description', () => {
-    const run = runCli('strategies');
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^round-robin\s+\S/m);
-    expect(run.stdout).toMatch(/^least-connections\s+\S/m);
-    expect(run.stdout).toMatch(/^random\s+\S/m);
-  });
 });
