@@ -31,7 +31,7 @@ export interface StrategyResult {
   readonly timing: StrategyTiming;
 }
 
-/** The `--json` document of `fleetsim run` (DESIGN.md section 8). */
+/** The `--json` document of `fleetsim run`. */
 export interface ExperimentResult {
   readonly scenario: string;
   readonly seed: number;

@@ -48,7 +48,7 @@ describe('fleetsim run', () => {
     expect(readFileSync(errors, 'utf8')).toBe('');
   });
 
-  it('prints one JSON document with the metric names of DESIGN section 6', () => {
+  it('prints one JSON document with the metric names of src/metrics/types.ts', () => {
     const run = runCli('run', 'scenarios/mmc-check.yaml', '--json', '--replications', '2', '--strategy', 'least-connections');
     expect(run.status).toBe(0);
     const doc = JSON.parse(run.stdout) as Record<string, unknown> & { results: Record<string, Record<string, unknown>>[] };
