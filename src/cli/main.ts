@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `fleetsim` command line (docs/EXPERIMENTS.md and the README list the commands). Exit codes: 0 success, 1 a check failed,
- * 2 invalid input (one line naming the file or flag, the field and what was expected; never a
- * stack trace), 3 an internal error (a bug: printed loudly with its stack).
+ * The `fleetsim` command line (the README and docs/EXPERIMENTS.md describe the commands). Exit
+ * codes: 0 success, 1 a check failed, 2 invalid input (one line naming the file or flag, the
+ * field and what was expected; never a stack trace), 3 an internal error (a bug: printed loudly
+ * with its stack).
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
