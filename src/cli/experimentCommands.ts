@@ -56,6 +56,15 @@ export function parseWorkers(workers: number | undefined): number {
   return workers;
 }
 
+/**
+ * The default report directory: `reports/<scenario name>/` for a compare and
+ * `reports/<scenario name>-sweep/` for a sweep, so that a sweep never overwrites the compare
+ * report of the same scenario.
+ */
+export function experimentReportDir(kind: ExperimentDocument['kind'], scenarioName: string): string {
+  return defaultReportDir(kind === 'sweep' ? `${scenarioName}-sweep` : scenarioName);
+}
+
 /** `fleetsim compare <scenario>`. */
 export async function compareCommand(args: ExperimentArgs): Promise<void> {
   await experiment('compare', args, [], undefined);
@@ -87,14 +96,14 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
     progress.done();
   }
   const shardDir = shard === undefined ? '' : `shard-${shard.index}-of-${shard.count}`;
-  const out = args.out ?? (shard === undefined ? defaultReportDir(name) : `${defaultReportDir(name)}/${shardDir}`);
+  const out = args.out ?? (shard === undefined ? experimentReportDir(kind, name) : `${experimentReportDir(kind, name)}/${shardDir}`);
   await report(document, out, args.json);
 }
 
 /** `fleetsim merge <files…>`. */
 export async function mergeCommand(args: MergeArgs): Promise<void> {
   const document = mergeShards(args.files.map(readDocument));
-  await report(document, args.out ?? defaultReportDir(document.scenario), args.json);
+  await report(document, args.out ?? experimentReportDir(document.kind, document.scenario), args.json);
 }
 
 async function report(document: ExperimentDocument, out: string, json: boolean): Promise<void> {

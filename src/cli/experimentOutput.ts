@@ -3,6 +3,7 @@
  * headline metric, and (for a compare) the paired differences to the baseline.
  */
 import type { ExperimentDocument } from '../experiments/types.js';
+import { legendText, METRIC_MEANINGS, variantEntriesOfCells } from './legend.js';
 import { SIGNIFICANT, direction, hasData, leaderboardTable, meansTable, pairedTable, textTable } from '../report/tables.js';
 
 /** Rows per leaderboard of a sweep on the terminal (summary.md lists more). */
@@ -28,6 +29,15 @@ export function experimentText(document: ExperimentDocument, reportDir: string |
     parts.push(`Paired differences to ${only.baseline} (strategy − baseline)`);
     parts.push(textTable(pairedTable(only)));
   }
+  parts.push(legendText([
+    ...document.leaderboards.flatMap((board) => {
+      const meaning = METRIC_MEANINGS[board.metric];
+      return meaning === undefined ? [] : [[board.title, meaning] as const];
+    }),
+    ...(sweep ? [['cell', 'the values of the swept fields in that cell'] as const] : []),
+    ['Δ vs leader', 'paired difference to the rank-1 entry of the same leaderboard'],
+    ...variantEntriesOfCells(document.cells.map((cell) => cell.strategies.map((s) => ({ label: s.strategy, name: s.name, params: s.params })))),
+  ]));
   if (reportDir !== undefined) parts.push(`Reports in ${reportDir}: index.html (charts also as .svg and .png), summary.json, results.csv, leaderboards.csv, summary.md`);
   return parts.join('\n').replace(/\n+$/, '') + '\n';
 }

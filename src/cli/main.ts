@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 /**
- * The `fleetsim` command line (DESIGN.md section 8). Exit codes: 0 success, 1 a check failed,
- * 2 invalid input (one line naming the file or flag, the field and what was expected; never a
- * stack trace), 3 an internal error (a bug: printed loudly with its stack).
+ * The `fleetsim` command line (the README and docs/EXPERIMENTS.md describe the commands). Exit
+ * codes: 0 success, 1 a check failed, 2 invalid input (one line naming the file or flag, the
+ * field and what was expected; never a stack trace), 3 an internal error (a bug: printed loudly
+ * with its stack).
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { InputError, isInputError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { workloadTypes } from '../scenario/workload.js';
-import { STRATEGIES } from '../strategies/index.js';
 import { compareCommand, mergeCommand, sweepCommand, type ExperimentArgs, type MergeArgs, type SweepArgs } from './experimentCommands.js';
+import { packageVersion, unknownCommandError, withExamples } from './help.js';
 import { regressCommand, type RegressArgs } from './regressCommand.js';
 import { reportCommand, type ReportArgs } from './reportCommand.js';
 import { runCommand, type RunArgs } from './runCommand.js';
+import { strategiesText, strategyTextByName } from './strategiesCommand.js';
 
 /** Exit codes of the command line. */
 export const EXIT = { ok: 0, checkFailed: 1, invalidInput: 2, internalError: 3 } as const;
@@ -27,34 +29,39 @@ function validateCommand(args: { scenario: string }): void {
   );
 }
 
-function strategiesCommand(): void {
-  const width = Math.max(...STRATEGIES.map((s) => s.name.length));
-  for (const s of STRATEGIES) process.stdout.write(`${s.name.padEnd(width)}  ${s.description}\n`);
+function strategiesCommand(args: { name?: string }): void {
+  process.stdout.write(args.name === undefined ? strategiesText() : strategyTextByName(args.name));
 }
 
 function scenarioArgument(y: Argv): Argv<{ scenario: string }> {
   return y.positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' }) as Argv<{ scenario: string }>;
 }
 
+/** What `--strategy` takes (src/scenario/strategySpec.ts). */
+const STRATEGY_FLAG = 'comma-separated strategies to run instead of the scenario\'s: name or name{key=value,…}; '
+  + 'a bare name keeps the scenario\'s parameters for it';
+
 /** Options of `compare` and `sweep`. */
 function experimentOptions(y: Argv): Argv {
   return scenarioArgument(y)
-    .option('strategy', { type: 'string', describe: 'comma-separated strategies to run instead of the scenario\'s' })
+    .option('strategy', { type: 'string', requiresArg: true, describe: STRATEGY_FLAG })
     .option('seed', { type: 'number', requiresArg: true, describe: 'seed instead of the scenario\'s' })
     .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of the scenario\'s' })
     .option('baseline', { type: 'string', describe: 'strategy the paired differences are taken against (default: the first)' })
     .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core; 1 runs in this process)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
-    .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/)' });
+    .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/, for a sweep reports/<scenario name>-sweep/)' });
 }
 
 function buildParser(argv: string[], setExit: (code: number) => void): Argv {
-  return yargs(argv)
+  // Read by the fail handler: the commands as registered, before any command runs.
+  let commands: string[] = [];
+  const parser: Argv = withExamples(yargs(argv), '')
     .scriptName('fleetsim')
     .usage('$0 <command> [options]')
     .command('run <scenario>', 'run every strategy of a scenario and print the comparison', (y) =>
-      scenarioArgument(y)
-        .option('strategy', { type: 'string', requiresArg: true, describe: 'comma-separated strategies to run instead of the scenario\'s' })
+      withExamples(scenarioArgument(y), 'run')
+        .option('strategy', { type: 'string', requiresArg: true, describe: STRATEGY_FLAG })
         .option('seed', { type: 'number', requiresArg: true, describe: 'seed instead of the scenario\'s' })
         .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of the scenario\'s' })
         .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core; 1 runs in this process)' })
@@ -62,20 +69,21 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('out', { type: 'string', requiresArg: true, describe: 'report directory to write (summary.json, CSV, Markdown, HTML), as compare does' })
         .option('events', { type: 'string', requiresArg: true, describe: 'file to write the event log to (JSON lines)' }),
       (args) => runCommand(args as unknown as RunArgs))
-    .command('compare <scenario>', 'rank the strategies of a scenario, with paired differences to a baseline', experimentOptions,
+    .command('compare <scenario>', 'rank the strategies of a scenario, with paired differences to a baseline',
+      (y) => withExamples(experimentOptions(y), 'compare'),
       (args) => compareCommand(args as unknown as ExperimentArgs))
     .command('sweep <scenario>', 'compare the strategies in every cell of a parameter grid', (y) =>
-      experimentOptions(y)
+      withExamples(experimentOptions(y), 'sweep')
         .option('param', { type: 'string', describe: 'path=value1,value2,… : a scenario field to vary (repeatable)' })
         .option('shard', { type: 'string', describe: 'i/n: run only this machine\'s share of the cells' }),
       (args) => sweepCommand(args as unknown as SweepArgs))
     .command('merge <files..>', 'join the summary.json files of the shards of one sweep', (y) =>
-      y.positional('files', { type: 'string', array: true, demandOption: true, describe: 'summary.json files (or report directories) of every shard' })
+      withExamples(y, 'merge').positional('files', { type: 'string', array: true, demandOption: true, describe: 'summary.json files (or report directories) of every shard' })
         .option('json', { type: 'boolean', default: false, describe: 'print the merged summary.json document instead of the tables' })
-        .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/)' }),
+        .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>-sweep/)' }),
       (args) => mergeCommand(args as unknown as MergeArgs))
     .command('regress <scenarios..>', 're-run scenarios and fail (exit 1) when a metric is worse than the baseline', (y) =>
-      y.positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files' })
+      withExamples(y, 'regress').positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files' })
         .option('baseline', { type: 'string', demandOption: true, describe: 'baseline file (JSON) to compare with' })
         .option('update', { type: 'boolean', default: false, describe: 'rewrite the baseline with this run instead of failing' })
         .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of each scenario\'s' })
@@ -85,24 +93,48 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         if (!(await regressCommand(args as unknown as RegressArgs))) setExit(EXIT.checkFailed);
       })
     .command('report <summary>', 'rebuild the HTML report (index.html, charts as SVG and PNG) from a summary.json', (y) =>
-      y.positional('summary', { type: 'string', demandOption: true, describe: 'summary.json file (or the report directory holding it)' })
+      withExamples(y, 'report').positional('summary', { type: 'string', demandOption: true, describe: 'summary.json file (or the report directory holding it)' })
         .option('out', { type: 'string', describe: 'directory to write into (default: the summary.json\'s own)' }),
       (args) => reportCommand(args as unknown as ReportArgs))
-    .command('validate <scenario>', 'check a scenario file and report what it holds', scenarioArgument,
+    .command('validate <scenario>', 'check a scenario file and report what it holds',
+      (y) => withExamples(scenarioArgument(y), 'validate'),
       (args) => validateCommand(args))
-    .command('strategies', 'list the strategies with a one-line description', (y) => y, () => strategiesCommand())
-    .demandCommand(1, 'name a command: run, compare, sweep, merge, regress, report, validate or strategies')
+    .command('strategies [name]', 'list the strategies with their parameters and defaults (or one strategy)', (y) =>
+      withExamples(y.positional('name', { type: 'string', describe: 'a strategy name' }), 'strategies'),
+    (args) => strategiesCommand(args))
+    .command('help [command]', 'show the help of a command', (y) =>
+      y.positional('command', { type: 'string', describe: 'a command name' }),
+    async (args): Promise<void> => {
+      const command = (args as { command?: string }).command;
+      if (command === undefined) {
+        parser.showHelp('log');
+        return;
+      }
+      if (!commands.includes(command)) throw unknownCommandError(command, commands);
+      await buildParser([command, '--help'], setExit).parseAsync();
+    })
+    .demandCommand(1)
     .strict()
     .help()
-    .version(false)
+    .version(packageVersion())
     .fail((message, error) => {
       // yargs reports a flag given without its value (`requiresArg`) as a YError: input, not a bug.
       if (error !== undefined && error !== null && error.name !== 'YError') throw error;
       const text = message ?? error?.message ?? 'invalid command line';
       const missing = /^Not enough arguments following: (\S+)$/.exec(text);
       if (missing !== null) throw new InputError('command line', `--${missing[1]}`, 'expected a value after the flag');
+      const first = argv[0];
+      if (first === undefined || (!first.startsWith('-') && !commands.includes(first))) throw unknownCommandError(first, commands);
       throw new InputError('command line', '', text);
     });
+  commands = registeredCommands(parser);
+  return parser;
+}
+
+/** Names of the top-level commands (yargs keeps them; its public API does not list them). */
+function registeredCommands(parser: Argv): string[] {
+  const internal = parser as unknown as { getInternalMethods(): { getCommandInstance(): { getCommands(): string[] } } };
+  return internal.getInternalMethods().getCommandInstance().getCommands();
 }
 
 /** Runs the command line on `argv` (without node and script) and resolves to the exit code. */

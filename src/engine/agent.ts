@@ -89,7 +89,7 @@ export function hasFreeSlot(agent: AgentView): boolean {
   return agent.accepting && agent.active < agent.spec.capacity;
 }
 
-/** Skill of an agent for a task type; a missing skill counts as 0 (DESIGN.md section 5). */
+/** Skill of an agent for a task type; a missing skill counts as 0. */
 export function skillFor(agent: AgentView, type: string): number {
   return agent.spec.skills[type] ?? 0;
 }

@@ -1,5 +1,5 @@
 /**
- * The scheduling engine: a pure, deterministic state machine (DESIGN.md section 1).
+ * The scheduling engine: a pure, deterministic state machine (docs/ARCHITECTURE.md).
  *
  * Call protocol (after quinn-proto's `Connection`):
  * - getters: {@link Engine.task}, {@link Engine.agents}, {@link Engine.counts}, {@link Engine.liveTasks};

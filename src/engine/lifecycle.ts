@@ -1,5 +1,5 @@
 /**
- * The task lifecycle of DESIGN.md section 2 as an explicit transition table. Every state
+ * The task lifecycle (docs/ARCHITECTURE.md, "Task lifecycle") as an explicit transition table. Every state
  * change in the engine goes through {@link assertTransition}; anything not in the table is a
  * bug and throws with the task id and both states.
  */

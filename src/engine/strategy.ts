@@ -1,5 +1,5 @@
 /**
- * The interface every balancing strategy implements (DESIGN.md section 4). A strategy is
+ * The interface every balancing strategy implements (docs/STRATEGIES.md). A strategy is
  * synchronous and pure: it reads views of tasks and agents and returns a decision. It never
  * awaits, never reads a clock, and draws randomness only from `ctx.random`.
  *
@@ -13,8 +13,8 @@ import type { TaskView } from './task.js';
 import type { QueueOrder } from './taskQueue.js';
 
 /**
- * When a task binds to an agent (DESIGN.md section 3): `late` keeps one pool and binds when an
- * agent has a free slot; `early` routes on arrival into the agent's own queue.
+ * When a task binds to an agent (`engine.binding` in docs/SCENARIOS.md): `late` keeps one pool
+ * and binds when an agent has a free slot; `early` routes on arrival into the agent's own queue.
  */
 export type Binding = 'late' | 'early';
 

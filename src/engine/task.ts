@@ -65,7 +65,7 @@ export interface TaskSpec {
 export type DependencyFailurePolicy = 'cascade-fail' | 'cancel' | 'ignore';
 
 /**
- * Every state of the task lifecycle (DESIGN.md section 2). Final states: completed,
+ * Every state of the task lifecycle (transitions in lifecycle.ts). Final states: completed,
  * dead-lettered, expired, cancelled, rejected.
  */
 export type TaskState =

@@ -1,5 +1,5 @@
 /**
- * Metrics as a fold over the engine's event stream (DESIGN.md sections 1 and 6), so simulated
+ * Metrics as a fold over the engine's event stream (docs/ARCHITECTURE.md, "Metrics"), so simulated
  * and live runs are measured by the same code.
  *
  * The collector is an {@link EventSink}: the simulator hands it to the engine, which calls it as

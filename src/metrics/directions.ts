@@ -9,7 +9,7 @@ import type { ScalarMetrics } from './types.js';
 
 /**
  * The ranked metrics, in report order. The five with `leaderboard: true` are the headline
- * figures of DESIGN.md section 6 (fairness, tail latency, deadlines, context waste, quality).
+ * figures (fairness, tail latency, deadlines, context waste, quality).
  */
 export const METRIC_TABLE: readonly MetricInfo[] = Object.freeze([
   { path: 'gini.tasks', title: 'gini tasks', better: 'lower', leaderboard: true, digits: 3 },

@@ -1,6 +1,6 @@
 /**
  * Replications combined: the mean and 95% confidence half-width of every metric
- * (DESIGN.md section 6), and a walker over the metric tree for tables and CSV columns.
+ * (src/metrics/types.ts), and a walker over the metric tree for tables and CSV columns.
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { studentT975 } from './studentT.js';

@@ -1,5 +1,5 @@
 /**
- * The shape of every metric fleetsim reports (DESIGN.md section 6). Plain data: a result is
+ * The shape of every metric fleetsim reports (docs/EXPERIMENTS.md, "Metrics and their direction"). Plain data: a result is
  * logged, diffed and written as JSON as it is, so key order here is the key order on disk.
  *
  * Conventions shared by every field:

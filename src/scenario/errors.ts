@@ -1,6 +1,6 @@
 /**
  * Typed errors for user mistakes in scenario files and command-line overrides. The CLI turns an
- * {@link InputError} into its one-line `message` and exit code 2 (DESIGN.md section 8); any other
+ * {@link InputError} into its one-line `message` and exit code 2; any other
  * error is a bug and keeps its stack trace.
  */
 

@@ -9,8 +9,9 @@ import { buildAgents } from './agents.js';
 import { MAX_REPLICATIONS, scenarioFileSchema, type ScenarioFile } from './schema.js';
 import { buildColdStarts, buildOperations } from './operations.js';
 import { buildRegressPolicy } from './regress.js';
-import { resolveStrategies, strategiesFromNames } from './strategies.js';
-import type { ArrivalProcess, Scenario, ScenarioJob, StrategyChoice } from './types.js';
+import { resolveStrategies } from './strategies.js';
+import { parseStrategySpecs, strategiesFromSpecs, type StrategySpec } from './strategySpec.js';
+import type { ArrivalProcess, Scenario, ScenarioJob } from './types.js';
 import { buildWorkload, checkJobsBeforeStop, checkTaskRouting, checkWorkflowsEnd, workloadTypes } from './workload.js';
 import { describeValue, parseWith } from './zodIssues.js';
 
@@ -26,7 +27,10 @@ export interface ScenarioOverrides {
   readonly seed?: number;
   /** Replaces `replications`; an integer 1..1000. */
   readonly replications?: number;
-  /** Replaces the `strategies` list with these registry names, each with default parameters. */
+  /**
+   * Replaces the `strategies` list: `--strategy` specs (`name` or `name{key=value,…}`, see
+   * src/scenario/strategySpec.ts). A bare name keeps the file's variants of that strategy.
+   */
   readonly strategies?: readonly string[];
 }
 
@@ -47,7 +51,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
   checkTaskRouting(workload, agents, file);
   // The file's own list is checked even when overridden: an invalid file stays invalid.
   const fileStrategies = resolveStrategies(parsed.strategies, file);
-  const strategies = overrideStrategies ?? fileStrategies;
+  const strategies = overrideStrategies === undefined ? fileStrategies : strategiesFromSpecs(overrideStrategies, fileStrategies);
   const scenario: Scenario = {
     name: parsed.name,
     description: parsed.description,
@@ -72,9 +76,9 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
 
 /**
  * Flags are checked before the file, so a bad flag is reported however broken the file is.
- * Returns the `--strategy` choices, resolved, when given.
+ * Returns the `--strategy` specs, parsed and validated, when given.
  */
-function checkOverrides(overrides: ScenarioOverrides, file: string): StrategyChoice[] | undefined {
+function checkOverrides(overrides: ScenarioOverrides, file: string): StrategySpec[] | undefined {
   const { seed, replications, strategies } = overrides;
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
     throw new InputError(file, '--seed', `expected an integer >= 0, got ${describeValue(seed)}`);
@@ -82,7 +86,7 @@ function checkOverrides(overrides: ScenarioOverrides, file: string): StrategyCho
   if (replications !== undefined && !(Number.isInteger(replications) && replications >= 1 && replications <= MAX_REPLICATIONS)) {
     throw new InputError(file, '--replications', `expected an integer 1..${MAX_REPLICATIONS}, got ${describeValue(replications)}`);
   }
-  return strategies === undefined ? undefined : strategiesFromNames(strategies, file);
+  return strategies === undefined ? undefined : parseStrategySpecs(strategies, file);
 }
 
 /**

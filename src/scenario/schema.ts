@@ -24,7 +24,7 @@ export const MAX_WORKFLOW_DEPTH = 4;
 
 /**
  * Coefficients an agent gets when neither `agentModel` nor its own `model` sets them
- * (DESIGN.md section 5). A scenario that wants an ideal server sets the penalties to 0.
+ * (docs/SCENARIOS.md, "Agent model"). A scenario that wants an ideal server sets the penalties to 0.
  */
 export const DEFAULT_AGENT_MODEL: AgentModel = Object.freeze({
   skillSpeedPenalty: 0.5,

@@ -1,5 +1,5 @@
 /**
- * The strategies section (and the `--strategy a,b` override): names looked up in the registry,
+ * The strategies section: names looked up in the registry,
  * parameters validated by each strategy's own schema (which fills in its defaults), and a
  * unique label per entry so that a strategy listed twice with different parameters can be
  * told apart in results (`skill-weighted`, `skill-weighted#2`).
@@ -7,6 +7,7 @@
 import { findStrategy, strategyNames, type StrategyDefinition } from '../strategies/index.js';
 import { InputError, didYouMean, type PathSegment } from './errors.js';
 import type { StrategyEntry } from './schema.js';
+import { labeller } from './strategySpec.js';
 import type { StrategyChoice } from './types.js';
 import { parseWith } from './zodIssues.js';
 
@@ -24,35 +25,9 @@ export function resolveStrategies(entries: readonly StrategyEntry[], file: strin
   });
 }
 
-/**
- * The strategies named on the command line (`--strategy a,b`), each with default parameters.
- * Names are trimmed; an empty list or an empty name is an error.
- */
-export function strategiesFromNames(names: readonly string[], file: string): StrategyChoice[] {
-  const trimmed = names.map((name) => name.trim());
-  if (trimmed.length === 0 || trimmed.includes('')) {
-    throw new InputError(file, '--strategy', `expected a comma-separated list of strategy names; known strategies: ${strategyNames().join(', ')}`);
-  }
-  const labels = labeller();
-  return trimmed.map((name) => {
-    const definition = lookUp(name, file, '--strategy');
-    return { name, label: labels(name), params: parseWith(definition.params, {}, file, ['--strategy', name]) };
-  });
-}
-
 function lookUp(name: string, file: string, path: string): StrategyDefinition<unknown> {
   const definition = findStrategy(name);
   if (definition !== undefined) return definition;
   const known = strategyNames();
   throw new InputError(file, path, `unknown strategy "${name}"${didYouMean(name, known)}; known strategies: ${known.join(', ')}`);
-}
-
-/** Labels in order of appearance: the name the first time, then `name#2`, `name#3`, … */
-function labeller(): (name: string) => string {
-  const seen = new Map<string, number>();
-  return (name) => {
-    const count = (seen.get(name) ?? 0) + 1;
-    seen.set(name, count);
-    return count === 1 ? name : `${name}#${count}`;
-  };
 }

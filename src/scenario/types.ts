@@ -124,7 +124,7 @@ export interface WorkloadConfig {
 }
 
 /**
- * Coefficients of the stochastic agent model (DESIGN.md section 5). With every penalty, rate and
+ * Coefficients of the stochastic agent model (docs/SCENARIOS.md, "Agent model"). With every penalty, rate and
  * noise at zero an agent is an ideal server (`prefillSpeedup` must stay > 0, thresholds in
  * (0, 1]); `s` is the agent's skill for the task type and `u` its context utilization.
  */

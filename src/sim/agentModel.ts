@@ -1,5 +1,5 @@
 /**
- * The stochastic agent model of DESIGN.md section 5: how long an attempt takes, whether it
+ * The stochastic agent model (docs/SCENARIOS.md, "Agent model"): how long an attempt takes, whether it
  * fails, the quality of its result and what it costs in context.
  *
  * Context: resident blocks by contextKey (least recently used evicted first when the window

@@ -1,5 +1,5 @@
 /**
- * Seeded random streams (DESIGN.md section 5). Every stream is derived from
+ * Seeded random streams. Every stream is derived from
  * (scenario seed, replication, stream name), and a task's outcome draws from
  * (seed, replication, task id, attempt), never from a stream consumed in event order: so every
  * strategy sees the same tasks at the same times and the same luck per task attempt (common

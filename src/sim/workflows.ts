@@ -16,7 +16,7 @@
  * node, or for level-1 nodes and the synthesis the decomposition task (with a supervisor), else
  * none; the join node and the decomposition task have none.
  *
- * Randomness (DESIGN.md section 5, common random numbers): instance n of workflow `name` draws
+ * Randomness (common random numbers, see src/sim/random.ts): instance n of workflow `name` draws
  * from its own streams `workflow/<name>/<n>/<attribute>` of (seed, replication), one per
  * attribute (deadline, decompose, synthesis, mix, tokens, keys, priority). So an instance's tasks
  * depend only on (seed, replication, name, n), never on when or in which order instances are

@@ -51,6 +51,10 @@ describe('bad input on the command line', () => {
     expectInputError(runCli('run', scenarioFile(VALID), '--strategy', 'fastest-first'), 'fastest-first', 'round-robin', 'least-connections');
   });
 
+  it('a bad parameter in a --strategy spec names the flag, the spec and the parameter', () => {
+    expectInputError(runCli('run', scenarioFile(VALID), '--strategy', 'power-of-d{d=0},random'), '--strategy', '"power-of-d{d=0}": d: expected');
+  });
+
   it('an unknown strategy in the file names the field path', () => {
     const file = scenarioFile(VALID.replace('strategies: [round-robin]', 'strategies: [round-robin, telepathy]'));
     expectInputError(runCli('run', file), file, 'strategies[1]', 'telepathy');

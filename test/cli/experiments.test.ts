@@ -3,11 +3,11 @@
  * directory, the same summary.json whatever the number of workers, and a sweep sharded three
  * ways and merged equal to the unsharded sweep.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './runCli.js';
+import { ROOT, runCli } from './runCli.js';
 
 const FLEET = 'test/fixtures/scenarios/fleet-small.yaml';
 
@@ -80,5 +80,30 @@ describe('fleetsim sweep and merge', () => {
     const shard1 = JSON.parse(readFileSync(join(root, 'shard-1', 'summary.json'), 'utf8')) as { shard: unknown; cells: { index: number }[] };
     expect(shard1.shard).toEqual({ index: 1, count: 3 });
     expect(shard1.cells.map((c) => c.index)).toEqual([0, 3]);
+  });
+});
+
+describe('default report directories', () => {
+  it('a sweep writes to reports/<scenario name>-sweep/, so it never overwrites the compare report in reports/<scenario name>/', () => {
+    // A scenario name of this test's own, so the directories under reports/ are its alone.
+    const name = `test-default-dirs-${process.pid}`;
+    const file = join(tempDir(), 'scenario.yaml');
+    writeFileSync(file, readFileSync(FLEET, 'utf8').replace('name: fleet-small', `name: ${name}`));
+    const compareDir = join(ROOT, 'reports', name);
+    const sweepDir = join(ROOT, 'reports', `${name}-sweep`);
+    try {
+      const compare = runCli('compare', file, '--replications', '2', '--workers', '1');
+      expect(compare.status, compare.stderr).toBe(0);
+      expect(compare.stdout).toContain(`Reports in ${join('reports', name)}:`);
+      const before = readFileSync(join(compareDir, 'summary.json'), 'utf8');
+      const sweep = runCli('sweep', file, '--param', 'agents[0].count=9,10', '--replications', '2', '--workers', '1');
+      expect(sweep.status, sweep.stderr).toBe(0);
+      expect(sweep.stdout).toContain(`Reports in ${join('reports', `${name}-sweep`)}:`);
+      expect((JSON.parse(readFileSync(join(sweepDir, 'summary.json'), 'utf8')) as { kind: string }).kind).toBe('sweep');
+      expect(readFileSync(join(compareDir, 'summary.json'), 'utf8')).toBe(before);
+    } finally {
+      rmSync(compareDir, { recursive: true, force: true });
+      rmSync(sweepDir, { recursive: true, force: true });
+    }
   });
 });

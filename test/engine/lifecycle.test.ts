@@ -6,8 +6,8 @@ const ALL_STATES = Object.keys(TRANSITIONS) as TaskState[];
 const FINAL_STATES: TaskState[] = ['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected'];
 const NON_FINAL_STATES = ALL_STATES.filter((s) => !FINAL_STATES.includes(s));
 
-/** Every arrow drawn in DESIGN.md section 2, written out by hand (not read from the table). */
-const DESIGN_ARROWS: [TaskState, TaskState][] = [
+/** Every arrow of the task lifecycle, written out by hand (not read from the table). */
+const LIFECYCLE_ARROWS: [TaskState, TaskState][] = [
   ['created', 'blocked'],
   ['blocked', 'queued'],
   ['created', 'queued'], // a task without dependencies goes straight to the pool
@@ -45,7 +45,7 @@ describe('task lifecycle', () => {
     for (const to of ALL_STATES) expect(canTransition(from, to), `${from} -> ${to}`).toBe(false);
   });
 
-  it.each(DESIGN_ARROWS)('allows the design arrow %s -> %s', (from, to) => {
+  it.each(LIFECYCLE_ARROWS)('allows the lifecycle arrow %s -> %s', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
     expect(() => assertTransition('t', from, to)).not.toThrow();
   });

@@ -1,5 +1,5 @@
 /**
- * The lint rules that keep src/engine and src/strategies pure (DESIGN.md section 1) fire on
+ * The lint rules that keep src/engine and src/strategies pure fire on
  * every banned construct, and only in those folders.
  */
 import { ESLint } from 'eslint';

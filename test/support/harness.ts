@@ -735,7 +735,7 @@ export class Harness {
   // ---------------------------------------------------------------- assertions
 
   /**
-   * Conservation (DESIGN.md section 2): submitted = completed + deadLettered + expired +
+   * Conservation of tasks: submitted = completed + deadLettered + expired +
    * cancelled + rejected + inFlight; inFlight equals the number of live tasks (the engine's and
    * the events'); and each final-state count equals the number of transitions into that state.
    */

@@ -1,5 +1,5 @@
 /**
- * Filters: the first stage of the pipeline (DESIGN.md section 4). A filter says whether an
+ * Filters: the first stage of the pipeline (docs/STRATEGIES.md, `scored`). A filter says whether an
  * agent may take a task at all; the binding filter (free slot under late binding, accepting
  * under early binding, see `isEligible`) always runs before them. Each filter is named in the
  * scenario file by `name`, with its own settings beside it.

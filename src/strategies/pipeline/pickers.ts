@@ -1,5 +1,5 @@
 /**
- * Pickers: the last stage of the pipeline (DESIGN.md section 4). A picker turns the candidates'
+ * Pickers: the last stage of the pipeline (docs/STRATEGIES.md, `scored`). A picker turns the candidates'
  * total scores into one choice. Candidates arrive in fleet order, so "the first" means the
  * lowest agent index: that is every picker's final tie-breaker. The random pickers draw only
  * from the decision context's generator, once per decision with two or more candidates.

@@ -1,5 +1,5 @@
 /**
- * The filter → score → pick pipeline (DESIGN.md section 4, after the Kubernetes scheduler
+ * The filter → score → pick pipeline (docs/STRATEGIES.md, `scored`; after the Kubernetes scheduler
  * framework and llm-d's endpoint picker): the binding filter and the configured filters narrow
  * the fleet to candidates, weighted scorers add up a total per candidate, and a picker chooses.
  * `scored` exposes it to scenario files; the named scorer-based strategies (`skill-weighted`,

@@ -1,5 +1,5 @@
 /**
- * Scorers: the second stage of the pipeline (DESIGN.md section 4). Each `scorers` entry of a
+ * Scorers: the second stage of the pipeline (docs/STRATEGIES.md, `scored`). Each `scorers` entry of a
  * scenario file names one, with a `weight` (default 1) and its own settings; the pipeline adds
  * up weight × score per candidate.
  *

@@ -1,0 +1,73 @@
+/**
+ * What a newcomer reads first: the examples shown by `--help` (the top level and each command),
+ * the version, and the message for a command that does not exist.
+ */
+import { readFileSync } from 'node:fs';
+import { InputError, didYouMean } from '../scenario/errors.js';
+
+/** `[command line, what it does]` pairs, by command (`''` is the top level). */
+export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
+  '': [
+    ['$0 run scenarios/specialists.yaml', 'run every strategy of a scenario and print the comparison'],
+    ['$0 compare scenarios/specialists.yaml', 'rank the strategies, write reports/<scenario name>/'],
+    ['$0 strategies', 'list the strategies and their parameters'],
+    ['$0 help run', 'the options of one command'],
+  ],
+  run: [
+    ['$0 run scenarios/hoarding.yaml --seed 9 --replications 10', 'another seed, more replications'],
+    ['$0 run scenarios/identical-high-load.yaml --strategy random,power-of-d', 'only these strategies'],
+    ['$0 run scenarios/identical-high-load.yaml --strategy \'power-of-d{d=3},random\'', 'a strategy with parameters'],
+    ['$0 run scenarios/specialists.yaml --json --out reports/specialists', 'the result as JSON, also written to a directory'],
+  ],
+  compare: [
+    ['$0 compare scenarios/specialists.yaml', 'leaderboards and paired differences, report in reports/<scenario name>/'],
+    ['$0 compare scenarios/identical-high-load.yaml --baseline random --out reports/high-load', 'differences to random, report in reports/high-load/'],
+  ],
+  sweep: [
+    ['$0 sweep scenarios/specialists.yaml --param \'agents[0].count=3,4,5,6\'', 'compare in every cell, report in reports/<scenario name>-sweep/'],
+    ['$0 sweep scenarios/specialists.yaml --param \'agents[0].count=3,4,5,6\' --shard 1/2 --out reports/shards/1', 'this machine\'s half of the cells'],
+  ],
+  merge: [
+    ['$0 merge reports/shards/1 reports/shards/2 --out reports/grid', 'join the shards of one sweep'],
+  ],
+  regress: [
+    ['$0 regress scenarios/*.yaml --baseline reports/baseline/library.json', 'fail (exit 1) when a metric got worse'],
+    ['$0 regress scenarios/hoarding.yaml --baseline reports/my-baseline.json --update', 'accept the current figures'],
+  ],
+  report: [
+    ['$0 report reports/specialists-under-pressure/summary.json', 'redraw the HTML report from saved results'],
+  ],
+  validate: [
+    ['$0 validate scenarios/specialists.yaml', 'check a scenario file'],
+  ],
+  strategies: [
+    ['$0 strategies', 'every strategy with its parameters and defaults'],
+    ['$0 strategies power-of-d', 'one strategy'],
+  ],
+};
+
+/** The part of a yargs parser that takes examples. */
+interface TakesExamples<T> {
+  example(command: string, description: string): T;
+}
+
+/** `y` with the examples of `command` (see {@link EXAMPLES}) added to its help. */
+export function withExamples<T extends TakesExamples<T>>(y: T, command: string): T {
+  return (EXAMPLES[command] ?? []).reduce((parser, [line, description]) => parser.example(line, description), y);
+}
+
+/** The `version` of the package.json next to the built CLI (`dist/src/cli` → the package root). */
+export function packageVersion(): string {
+  const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/**
+ * The error for a command line whose first word is not a command: names it, suggests the
+ * closest command, and lists them all. With no word at all, asks for a command.
+ */
+export function unknownCommandError(word: string | undefined, commands: readonly string[]): InputError {
+  const list = commands.join(', ');
+  if (word === undefined) return new InputError('command line', '', `name a command: ${list} (fleetsim --help shows each)`);
+  return new InputError('command line', '', `unknown command "${word}"${didYouMean(word, commands)}; commands: ${list}`);
+}
