@@ -44,6 +44,7 @@ function runCommand(args: RunArgs): void {
     try {
       events = new EventLogWriter(args.events);
     } catch (error) {
+      if (isInputError(error)) throw error;
       throw new InputError(args.events, '--events', `cannot write the events file (${systemErrorReason(error)})`);
     }
   }

@@ -2,11 +2,12 @@
  * Bad input at the command line: exit code 2 and one line naming the file or flag, the field
  * and what was expected; never a stack trace.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliRun } from './runCli.js';
+import { ROOT, runCli, type CliRun } from './runCli.js';
 
 function expectInputError(run: CliRun, ...fragments: string[]): void {
   expect(run.status, run.stderr).toBe(2);
@@ -96,5 +97,30 @@ describe('bad input on the command line', () => {
 
   it('no command is an input error', () => {
     expect(runCli().status).toBe(2);
+  });
+});
+
+/**
+ * Runs the CLI with a short time limit: the cases below used to spin forever, and a test must
+ * fail (status null, killed) rather than hang.
+ */
+function runCliWithin(seconds: number, ...args: string[]): CliRun {
+  const result = spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: seconds * 1000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.runIf(process.platform === 'linux' && existsSync('/proc/version'))('output paths the file system refuses', () => {
+  it('--out under /proc is refused at once, naming the directory (Node\'s recursive mkdir would spin on it)', () => {
+    expectInputError(runCliWithin(30, 'run', scenarioFile(VALID), '--out', '/proc/fleetsim-x'), '/proc/fleetsim-x', '--out', 'cannot write');
+    expectInputError(runCliWithin(30, 'compare', scenarioFile(VALID), '--workers', '1', '--out', '/proc/fleetsim-x/y'), '/proc/fleetsim-x/y', '--out');
+  });
+
+  it('--events under /proc is refused at once, naming the file', () => {
+    expectInputError(runCliWithin(30, 'run', scenarioFile(VALID), '--events', '/proc/fleetsim-x/e.jsonl'), '/proc/fleetsim-x/e.jsonl', '--events');
+  });
+
+  it('an events file that fails on write (a full disk, a file that refuses data) names the file and the reason', () => {
+    if (existsSync('/dev/full')) expectInputError(runCliWithin(30, 'run', scenarioFile(VALID), '--events', '/dev/full'), '/dev/full', '--events', 'ENOSPC');
+    expectInputError(runCliWithin(30, 'run', scenarioFile(VALID), '--events', '/proc/version'), '/proc/version', '--events');
   });
 });
