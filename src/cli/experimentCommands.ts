@@ -29,6 +29,8 @@ export interface ExperimentArgs {
   workers?: number;
   json: boolean;
   out?: string;
+  /** `--allow-huge`: run even when one run exceeds the work budget. */
+  allowHuge: boolean;
 }
 
 /** Flags of `sweep`. */
@@ -73,7 +75,7 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   // Flags first, so a bad flag is reported however broken the file is.
   const workers = parseWorkers(args.workers);
   const grid = parseParameters(flags);
-  const overrides: ScenarioOverrides = { seed: args.seed, replications: args.replications, strategies: args.strategy?.split(',') };
+  const overrides: ScenarioOverrides = { seed: args.seed, replications: args.replications, strategies: args.strategy?.split(','), allowHuge: args.allowHuge };
   const cells = buildCells(readScenarioDocument(args.scenario), args.scenario, grid, overrides);
   const name = cells[0]!.scenario.name;
   const progress = experimentProgress(process.stderr, name);

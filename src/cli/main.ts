@@ -30,6 +30,7 @@ interface RunArgs {
   json: boolean;
   out?: string;
   events?: string;
+  allowHuge: boolean;
 }
 
 function runCommand(args: RunArgs): void {
@@ -38,6 +39,7 @@ function runCommand(args: RunArgs): void {
     seed: args.seed,
     replications: args.replications,
     strategies: args.strategy?.split(','),
+    allowHuge: args.allowHuge,
   });
   let events: EventLogWriter | undefined;
   if (args.events !== undefined) {
@@ -64,8 +66,8 @@ function runCommand(args: RunArgs): void {
   process.stdout.write(args.json ? json : comparisonTable(result));
 }
 
-function validateCommand(args: { scenario: string }): void {
-  const scenario = loadScenario(args.scenario);
+function validateCommand(args: { scenario: string; allowHuge: boolean }): void {
+  const scenario = loadScenario(args.scenario, { allowHuge: args.allowHuge });
   const types = workloadTypes(scenario.workload);
   process.stdout.write(
     `${args.scenario}: valid scenario "${scenario.name}": ${scenario.agents.length} agents, ${types.length} task types, ` +
@@ -91,7 +93,8 @@ function experimentOptions(y: Argv): Argv {
     .option('baseline', { type: 'string', describe: 'strategy the paired differences are taken against (default: the first)' })
     .option('workers', { type: 'number', describe: 'worker threads (default: every core; 1 runs in this process)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
-    .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/)' });
+    .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/)' })
+    .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' });
 }
 
 function buildParser(argv: string[], setExit: (code: number) => void): Argv {
@@ -105,7 +108,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('replications', { type: 'number', describe: 'replications instead of the scenario\'s' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
         .option('out', { type: 'string', describe: 'directory to write summary.json into' })
-        .option('events', { type: 'string', describe: 'file to write the event log to (JSON lines)' }),
+        .option('events', { type: 'string', describe: 'file to write the event log to (JSON lines)' })
+        .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
       (args) => runCommand(args as unknown as RunArgs))
     .command('compare <scenario>', 'rank the strategies of a scenario, with paired differences to a baseline', experimentOptions,
       (args) => compareCommand(args as unknown as ExperimentArgs))
@@ -125,7 +129,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('update', { type: 'boolean', default: false, describe: 'rewrite the baseline with this run instead of failing' })
         .option('replications', { type: 'number', describe: 'replications instead of each scenario\'s' })
         .option('workers', { type: 'number', describe: 'worker threads (default: every core)' })
-        .option('all', { type: 'boolean', default: false, describe: 'list every metric checked, not only those that moved' }),
+        .option('all', { type: 'boolean', default: false, describe: 'list every metric checked, not only those that moved' })
+        .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
       async (args) => {
         if (!(await regressCommand(args as unknown as RegressArgs))) setExit(EXIT.checkFailed);
       })
@@ -133,7 +138,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       y.positional('summary', { type: 'string', demandOption: true, describe: 'summary.json file (or the report directory holding it)' })
         .option('out', { type: 'string', describe: 'directory to write into (default: the summary.json\'s own)' }),
       (args) => reportCommand(args as unknown as ReportArgs))
-    .command('validate <scenario>', 'check a scenario file and report what it holds', scenarioArgument,
+    .command('validate <scenario>', 'check a scenario file and report what it holds', (y) => scenarioArgument(y).option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
       (args) => validateCommand(args))
     .command('strategies', 'list the strategies with a one-line description', (y) => y, () => strategiesCommand())
     .demandCommand(1, 'name a command: run, compare, sweep, merge, regress, report, validate or strategies')

@@ -22,12 +22,14 @@ export interface RegressArgs {
   replications?: number;
   workers?: number;
   all: boolean;
+  /** `--allow-huge`: run even when one run exceeds the work budget. */
+  allowHuge: boolean;
 }
 
 /** Runs the command; returns true when the check passed (or the baseline was updated). */
 export async function regressCommand(args: RegressArgs): Promise<boolean> {
   const workers = parseWorkers(args.workers);
-  const scenarios = args.scenarios.map((file) => ({ file, scenario: loadScenario(file, { replications: args.replications }) }));
+  const scenarios = args.scenarios.map((file) => ({ file, scenario: loadScenario(file, { replications: args.replications, allowHuge: args.allowHuge }) }));
   checkDistinctNames(scenarios);
   // Read before the runs: a bad baseline file is reported at once, not after minutes.
   const baseline: BaselineFile | undefined = args.update ? readIfPresent(args.baseline) : readBaseline(args.baseline);
