@@ -105,7 +105,7 @@ describe('strategies', () => {
   });
 
   it('parameters are validated by the strategy\'s own schema', () => {
-    rejects(generatedScenario(), 'strategies', [{ name: 'random', params: { bias: 1 } }], 'strategies[0].params.bias', 'unknown field "bias"');
+    rejects(generatedScenario(), 'strategies', [{ name: 'random', params: { bias: 1 } }], 'strategies[0].params.bias', 'unknown parameter "bias"; random takes no parameters');
   });
 
   it('a misspelt key of a strategy entry is reported as unknown', () => {
@@ -300,3 +300,11 @@ describe('numbers far out of range are refused with the field\'s documented boun
 function expectAccepted(raw: Record<string, unknown>): void {
   expect(() => normalize(raw)).not.toThrow();
 }
+
+describe('strategy parameters', () => {
+  it('an unknown parameter lists the strategy\'s parameters and guesses the intended one', () => {
+    rejects(generatedScenario(), 'strategies', [{ name: 'power-of-d', params: { dd: 1 } }], 'strategies[0].params.dd', 'unknown parameter "dd"; known parameters of power-of-d: d');
+    rejects(generatedScenario(), 'strategies', [{ name: 'predictive', params: { windowTask: 5 } }], 'strategies[0].params.windowTask',
+      'unknown parameter "windowTask" (did you mean "windowTasks"?); known parameters of predictive: windowTasks, minSkill');
+  });
+});
