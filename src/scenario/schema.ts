@@ -202,6 +202,9 @@ const prioritySchema = z.union([priorityLevel, z.record(z.string(), share)]);
 /** Work size: a number n (short for a constant n) or a distribution. */
 const tokensSchema = z.union([positive, distributionSchema]);
 
+/** A relative deadline in seconds: a number n (short for a constant n) or a distribution. */
+const deadlineSchema = z.union([positive, distributionSchema]);
+
 /** The context keys a task type draws from: `count` keys, by a Zipf law of exponent `zipf`. */
 const contextKeysSchema = strict({ count: z.int().min(1).max(MAX_CONTEXT_KEYS), zipf: nonNegative.default(1) });
 
@@ -213,7 +216,7 @@ export const taskTypeSchema = strict({
   contextTokens: nonNegative.default(0),
   contextKeys: contextKeysSchema.optional(),
   priority: prioritySchema.default(2),
-  deadline: distributionSchema.optional(),
+  deadline: deadlineSchema.optional(),
   timeout: positive.optional(),
   ttl: positive.optional(),
   maxRetries: z.int().min(0).max(MAX_RETRIES).optional(),
@@ -279,7 +282,7 @@ export const workflowSchema = strict({
   name: z.string().min(1),
   arrivals: arrivalsSchema,
   count: z.int().min(1).max(MAX_TASK_COUNT).optional(),
-  deadline: distributionSchema.optional(),
+  deadline: deadlineSchema.optional(),
   onFailure: dependencyPolicy.default('cascade-fail'),
   dag: strict({
     fanOut: z.int().min(1).max(MAX_WORKFLOW_FAN_OUT),

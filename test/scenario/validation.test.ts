@@ -308,3 +308,17 @@ describe('strategy parameters', () => {
       'unknown parameter "windowTask" (did you mean "windowTasks"?); known parameters of predictive: windowTasks, minSkill');
   });
 });
+
+describe('deadline shorthand', () => {
+  it('a number is a constant deadline in seconds, like the tokens shorthand', () => {
+    const scenario = normalize(withField(generatedScenario(), 'workload.tasks[0].deadline', 60));
+    expect(scenario.workload.taskTypes[0]!.deadline).toEqual({ dist: 'constant', value: 60 });
+  });
+
+  it('a workflow deadline may be a number too; zero or a word is refused', () => {
+    const workflow = { name: 'wf', arrivals: { process: 'poisson', rate: 0.1 }, deadline: 300, dag: { fanOut: 2, depth: 1 }, nodes: [{ type: 'code', tokens: 10 }] };
+    expect(normalize(withField(generatedScenario(), 'workload.workflows', [workflow])).workload.workflows[0]!.deadline).toEqual({ dist: 'constant', value: 300 });
+    rejects(generatedScenario(), 'workload.tasks[0].deadline', 0, 'workload.tasks[0].deadline', 'expected a number > 0, got 0');
+    rejects(generatedScenario(), 'workload.tasks[0].deadline', 'soon', 'workload.tasks[0].deadline', 'expected a number or an object, got "soon"');
+  });
+});
