@@ -38,7 +38,10 @@ export function loadScenario(file: string, overrides?: ScenarioOverrides): Scena
  * @throws InputError when the file cannot be read or does not parse
  */
 export function readScenarioDocument(file: string): unknown {
-  if (file === '-') throw new InputError('-', '', 'reading a scenario from standard input is not supported: save it to a .yaml or .json file and name that');
+  // yargs hands "-" over as ''; neither names a file.
+  if (file === '-' || file === '') {
+    throw new InputError(file === '' ? 'command line' : file, '', 'reading a scenario from standard input ("-") is not supported: save it to a .yaml or .json file and name that');
+  }
   const bytes = readBounded(file);
   const extension = extname(file).toLowerCase();
   if (!['.yaml', '.yml', '.json'].includes(extension)) {

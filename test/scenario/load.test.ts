@@ -134,7 +134,7 @@ describe('loadScenario: files that are not one scenario', () => {
   });
 
   it('"-" (standard input) is refused with a sentence saying so', () => {
-    expectInputError(() => loadScenario('-'), '', 'reading a scenario from standard input is not supported', '-');
+    expectInputError(() => loadScenario('-'), '', 'reading a scenario from standard input ("-") is not supported', '-');
   });
 
   it(`a file larger than ${MAX_SCENARIO_BYTES} bytes is refused before it is parsed`, () => {
