@@ -138,7 +138,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       y.positional('summary', { type: 'string', demandOption: true, describe: 'summary.json file (or the report directory holding it)' })
         .option('out', { type: 'string', describe: 'directory to write into (default: the summary.json\'s own)' }),
       (args) => reportCommand(args as unknown as ReportArgs))
-    .command('validate <scenario>', 'check a scenario file and report what it holds', (y) => scenarioArgument(y).option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
+    .command('validate <scenario>', 'check a scenario file and report what it holds', (y) => scenarioArgument(y).option('allow-huge', { type: 'boolean', default: false, describe: 'accept a scenario even when one run would simulate more than 10^8 tasks' }),
       (args) => validateCommand(args))
     .command('strategies', 'list the strategies with a one-line description', (y) => y, () => strategiesCommand())
     .demandCommand(1, 'name a command: run, compare, sweep, merge, regress, report, validate or strategies')
