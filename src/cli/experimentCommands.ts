@@ -4,7 +4,7 @@
  */
 import { runCells } from '../experiments/experiment.js';
 import { readDocument } from '../experiments/documentFile.js';
-import { buildCells, parseParameters, parseShard } from '../experiments/grid.js';
+import { buildCells, checkShardHasCells, parseParameters, parseShard } from '../experiments/grid.js';
 import { mergeShards } from '../experiments/merge.js';
 import { defaultWorkers } from '../experiments/pool.js';
 import type { ExperimentDocument, ShardInfo } from '../experiments/types.js';
@@ -29,6 +29,8 @@ export interface ExperimentArgs {
   workers?: number;
   json: boolean;
   out?: string;
+  /** `--allow-huge`: run even when one run exceeds the work budget. */
+  allowHuge: boolean;
 }
 
 /** Flags of `sweep`. */
@@ -82,8 +84,9 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   // Flags first, so a bad flag is reported however broken the file is.
   const workers = parseWorkers(args.workers);
   const grid = parseParameters(flags);
-  const overrides: ScenarioOverrides = { seed: args.seed, replications: args.replications, strategies: args.strategy?.split(',') };
+  const overrides: ScenarioOverrides = { seed: args.seed, replications: args.replications, strategies: args.strategy?.split(','), allowHuge: args.allowHuge };
   const cells = buildCells(readScenarioDocument(args.scenario), args.scenario, grid, overrides);
+  if (shard !== undefined) checkShardHasCells(shard, cells.length);
   const name = cells[0]!.scenario.name;
   const progress = experimentProgress(process.stderr, name);
   let document: ExperimentDocument;

@@ -20,8 +20,8 @@ import { strategiesText, strategyTextByName } from './strategiesCommand.js';
 /** Exit codes of the command line. */
 export const EXIT = { ok: 0, checkFailed: 1, invalidInput: 2, internalError: 3 } as const;
 
-function validateCommand(args: { scenario: string }): void {
-  const scenario = loadScenario(args.scenario);
+function validateCommand(args: { scenario: string; allowHuge: boolean }): void {
+  const scenario = loadScenario(args.scenario, { allowHuge: args.allowHuge });
   const types = workloadTypes(scenario.workload);
   process.stdout.write(
     `${args.scenario}: valid scenario "${scenario.name}": ${scenario.agents.length} agents, ${types.length} task types, ` +
@@ -50,7 +50,8 @@ function experimentOptions(y: Argv): Argv {
     .option('baseline', { type: 'string', describe: 'strategy the paired differences are taken against (default: the first)' })
     .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core; 1 runs in this process)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
-    .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/, for a sweep reports/<scenario name>-sweep/)' });
+    .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/, for a sweep reports/<scenario name>-sweep/)' })
+    .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' });
 }
 
 function buildParser(argv: string[], setExit: (code: number) => void): Argv {
@@ -67,7 +68,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core; 1 runs in this process)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
         .option('out', { type: 'string', requiresArg: true, describe: 'report directory to write (summary.json, CSV, Markdown, HTML), as compare does' })
-        .option('events', { type: 'string', requiresArg: true, describe: 'file to write the event log to (JSON lines)' }),
+        .option('events', { type: 'string', requiresArg: true, describe: 'file to write the event log to (JSON lines)' })
+        .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
       (args) => runCommand(args as unknown as RunArgs))
     .command('compare <scenario>', 'rank the strategies of a scenario, with paired differences to a baseline',
       (y) => withExamples(experimentOptions(y), 'compare'),
@@ -88,7 +90,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('update', { type: 'boolean', default: false, describe: 'rewrite the baseline with this run instead of failing' })
         .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of each scenario\'s' })
         .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core)' })
-        .option('all', { type: 'boolean', default: false, describe: 'list every metric checked, not only those that moved' }),
+        .option('all', { type: 'boolean', default: false, describe: 'list every metric checked, not only those that moved' })
+        .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
       async (args) => {
         if (!(await regressCommand(args as unknown as RegressArgs))) setExit(EXIT.checkFailed);
       })
@@ -97,7 +100,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('out', { type: 'string', describe: 'directory to write into (default: the summary.json\'s own)' }),
       (args) => reportCommand(args as unknown as ReportArgs))
     .command('validate <scenario>', 'check a scenario file and report what it holds',
-      (y) => withExamples(scenarioArgument(y), 'validate'),
+      (y) => withExamples(scenarioArgument(y), 'validate').option('allow-huge', { type: 'boolean', default: false, describe: 'accept a scenario even when one run would simulate more than 10^8 tasks' }),
       (args) => validateCommand(args))
     .command('strategies [name]', 'list the strategies with their parameters and defaults (or one strategy)', (y) =>
       withExamples(y.positional('name', { type: 'string', describe: 'a strategy name' }), 'strategies'),

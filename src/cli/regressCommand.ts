@@ -22,15 +22,18 @@ export interface RegressArgs {
   replications?: number;
   workers?: number;
   all: boolean;
+  /** `--allow-huge`: run even when one run exceeds the work budget. */
+  allowHuge: boolean;
 }
 
 /** Runs the command; returns true when the check passed (or the baseline was updated). */
 export async function regressCommand(args: RegressArgs): Promise<boolean> {
   const workers = parseWorkers(args.workers);
-  const scenarios = args.scenarios.map((file) => ({ file, scenario: loadScenario(file, { replications: args.replications }) }));
+  const scenarios = args.scenarios.map((file) => ({ file, scenario: loadScenario(file, { replications: args.replications, allowHuge: args.allowHuge }) }));
   checkDistinctNames(scenarios);
   // Read before the runs: a bad baseline file is reported at once, not after minutes.
   const baseline: BaselineFile | undefined = args.update ? readIfPresent(args.baseline) : readBaseline(args.baseline);
+  if (!args.update && baseline !== undefined) checkReplicationsFlag(args, scenarios, baseline);
   // Every scenario in one pool: small scenarios alone would leave workers idle.
   const started = performance.now();
   const progress = experimentProgress(process.stderr, 'regress', undefined, 'scenarios');
@@ -60,6 +63,20 @@ function checkDistinctNames(scenarios: readonly { file: string; scenario: Scenar
     const other = seen.get(scenario.name);
     if (other !== undefined) throw new InputError(file, 'name', `"${scenario.name}" is also the name of ${other}: the baseline keys scenarios by name`);
     seen.set(scenario.name, file);
+  }
+}
+
+/**
+ * `--replications` different from what the baseline ran cannot be judged against it: that is
+ * a mistake on the command line (exit 2), found before minutes of runs, not a regression.
+ */
+function checkReplicationsFlag(args: RegressArgs, scenarios: readonly { file: string; scenario: Scenario }[], baseline: BaselineFile): void {
+  if (args.replications === undefined) return;
+  for (const { scenario } of scenarios) {
+    const entry = baseline.scenarios.find((candidate) => candidate.scenario === scenario.name);
+    if (entry !== undefined && entry.replications !== args.replications) {
+      throw new InputError('command line', '--replications', `the baseline ${args.baseline} ran "${scenario.name}" with ${entry.replications} replications, so --replications ${args.replications} cannot be compared with it: drop the flag, or pass --update to rewrite the baseline`);
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  * tolerance and the verdict; then problems, notes, and one closing line.
  */
 import type { RegressRow, ScenarioVerdict } from '../experiments/regress.js';
-import { failed } from '../experiments/regress.js';
+import { UPDATE_ADVICE, failed } from '../experiments/regress.js';
 import { difference, textTable, type Table } from '../report/tables.js';
 
 /**
@@ -19,14 +19,19 @@ export function regressText(verdicts: readonly ScenarioVerdict[], all: boolean, 
     const status = !failed(verdict) ? 'ok' : update ? 'new' : 'FAIL';
     parts.push(`${status}  ${verdict.scenario}: ${verdict.rows.length} checks, ${moved.length} moved`);
     if (rows.length > 0) parts.push(indent(textTable(diffTable(rows))));
-    for (const problem of verdict.problems) parts.push(`    problem: ${problem}`);
+    // With --update the advice to run --update is what is happening: say so instead.
+    for (const problem of verdict.problems) parts.push(update ? `    new: ${problem.replace(UPDATE_ADVICE, 'accepting it')}` : `    problem: ${problem}`);
     for (const note of verdict.notes) parts.push(`    note: ${note}`);
   }
   const failures = verdicts.filter(failed);
   const regressed = verdicts.flatMap((v) => v.rows).filter((row) => row.verdict === 'regressed').length;
   if (failures.length === 0) parts.push(`regress: ${verdicts.length} scenario${verdicts.length === 1 ? '' : 's'} within tolerance`);
   else if (update) parts.push(`regress: ${failures.length} of ${verdicts.length} scenarios differ from the old baseline; accepting them`);
-  else parts.push(`regress: FAILED: ${failures.length} of ${verdicts.length} scenarios (${regressed} metric${regressed === 1 ? '' : 's'} regressed)`);
+  else {
+    const problems = verdicts.reduce((sum, v) => sum + v.problems.length, 0);
+    const what = [`${regressed} metric${regressed === 1 ? '' : 's'} regressed`, ...(problems === 0 ? [] : [`${problems} problem${problems === 1 ? '' : 's'}`])];
+    parts.push(`regress: FAILED: ${failures.length} of ${verdicts.length} scenarios (${what.join(', ')})`);
+  }
   return parts.join('\n') + '\n';
 }
 

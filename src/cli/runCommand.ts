@@ -4,11 +4,12 @@
  * pool, summarised into the same document, of which the run result is a view; `--out` writes the
  * compare's report directory.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { runScenario, type ExperimentResult } from '../experiments/runResult.js';
 import type { ExperimentDocument } from '../experiments/types.js';
 import { writeReportDir } from '../report/reportDir.js';
+import { makeDirectory } from '../makeDirectory.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { readScenarioDocument } from '../scenario/load.js';
 import { buildCells } from '../experiments/grid.js';
@@ -27,6 +28,7 @@ export interface RunArgs {
   json: boolean;
   out?: string;
   events?: string;
+  allowHuge: boolean;
 }
 
 /** Where `run` prints: standard output in practice, a string collector in tests. */
@@ -40,6 +42,7 @@ export async function runCommand(args: RunArgs, write: Write = (text) => { proce
     seed: args.seed,
     replications: args.replications,
     strategies: args.strategy?.split(','),
+    allowHuge: args.allowHuge,
   });
   const scenario = cell!.scenario;
   if (args.events !== undefined) checkWritable(args.events);
@@ -84,7 +87,7 @@ async function writeReport(document: ExperimentDocument, out: string): Promise<v
  */
 function checkWritable(file: string): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirectory(dirname(file));
     closeSync(openSync(file, 'w'));
   } catch (error) {
     throw new InputError(file, '--events', `cannot write the events file (${systemErrorReason(error)})`);

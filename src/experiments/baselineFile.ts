@@ -4,9 +4,10 @@
  * replications (not only means) lets a re-run be compared pair by pair on common random
  * numbers. Reading it checks everything; mistakes are {@link InputError}s naming the field.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { makeDirectory } from '../makeDirectory.js';
 import { METRIC_TABLE, metricValue } from '../metrics/directions.js';
 import { InputError, firstLineOf, systemErrorReason } from '../scenario/errors.js';
 import { parseWith } from '../scenario/zodIssues.js';
@@ -132,7 +133,7 @@ export function baselineJson(baseline: BaselineFile): string {
  */
 export function writeBaseline(file: string, baseline: BaselineFile): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirectory(dirname(file));
     writeFileSync(file, baselineJson(baseline));
   } catch (error) {
     throw new InputError(file, '--baseline', `cannot write the baseline file (${systemErrorReason(error)})`);

@@ -5,25 +5,42 @@
  * whatever the number of workers and whichever finished first. Writes are buffered and
  * synchronous, so that the simulation loop stays synchronous.
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { EngineEvent } from '../engine/messages.js';
 import { eventRecord } from '../engine/eventRecord.js';
+import { makeDirectory } from '../makeDirectory.js';
+import { InputError, systemErrorReason } from '../scenario/errors.js';
 
 const FLUSH_CHARS = 1 << 20;
 /** Bytes copied at a time when joining part files. */
 const COPY_BYTES = 1 << 20;
 
-/** An open event log file. */
+/**
+ * An open event log file. Every file system failure (no such directory, a full disk, a file
+ * that refuses writes such as /proc/version) is an {@link InputError} naming the file and
+ * `--events`: the user chose the file.
+ */
 export class EventLogWriter {
+  private readonly file: string;
   private readonly fd: number;
   private buffer: string[] = [];
   private bufferedChars = 0;
+  /** Set after a failed write: nothing more is written, and close() only releases the file. */
+  private failed = false;
 
-  /** Opens (truncates) `file`, creating its directory; throws the file system's error if it cannot. */
+  /**
+   * Opens (truncates) `file`, creating its directory.
+   * @throws InputError naming `--events` when it cannot
+   */
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.fd = openSync(file, 'w');
+    this.file = file;
+    try {
+      makeDirectory(dirname(file));
+      this.fd = openSync(file, 'w');
+    } catch (error) {
+      throw eventsFileError(file, error);
+    }
   }
 
   /** Appends one event. */
@@ -36,16 +53,39 @@ export class EventLogWriter {
 
   /** Writes what is buffered and closes the file. */
   close(): void {
-    this.flush();
-    closeSync(this.fd);
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
   }
 
   private flush(): void {
-    if (this.buffer.length === 0) return;
-    writeSync(this.fd, this.buffer.join('\n') + '\n');
+    if (this.failed || this.buffer.length === 0) return;
+    const text = this.buffer.join('\n') + '\n';
     this.buffer = [];
     this.bufferedChars = 0;
+    try {
+      writeSync(this.fd, text);
+    } catch (error) {
+      this.failed = true;
+      throw eventsFileError(this.file, error);
+    }
   }
+}
+
+/** Runs a write to the events file, turning the file system's refusal into an input error. */
+function writing<T>(file: string, write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    throw eventsFileError(file, error);
+  }
+}
+
+/** The one-line error for an events file the file system refuses. */
+function eventsFileError(file: string, error: unknown): InputError {
+  return new InputError(file, '--events', `cannot write the events file (${systemErrorReason(error)})`);
 }
 
 /**
@@ -54,8 +94,12 @@ export class EventLogWriter {
  * {@link removeEventParts}.
  */
 export function makeEventPartsDir(file: string): string {
-  mkdirSync(dirname(file), { recursive: true });
-  return mkdtempSync(join(dirname(file), `.${basename(file)}.parts-`));
+  try {
+    makeDirectory(dirname(file));
+    return mkdtempSync(join(dirname(file), `.${basename(file)}.parts-`));
+  } catch (error) {
+    throw eventsFileError(file, error);
+  }
 }
 
 /** The part file of job `index` in `partsDir`. */
@@ -65,13 +109,13 @@ export function eventPartFile(partsDir: string, index: number): string {
 
 /** Writes the part files of jobs 0 … `count` − 1, in that order, into `file` (truncated). */
 export function joinEventParts(partsDir: string, count: number, file: string): void {
-  const out = openSync(file, 'w');
+  const out = writing(file, () => openSync(file, 'w'));
   const buffer = Buffer.allocUnsafe(COPY_BYTES);
   try {
     for (let index = 0; index < count; index++) {
       const part = openSync(eventPartFile(partsDir, index), 'r');
       try {
-        for (let read = readSync(part, buffer); read > 0; read = readSync(part, buffer)) writeSync(out, buffer, 0, read);
+        for (let read = readSync(part, buffer); read > 0; read = readSync(part, buffer)) writing(file, () => writeSync(out, buffer, 0, read));
       } finally {
         closeSync(part);
       }

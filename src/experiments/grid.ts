@@ -4,7 +4,7 @@
  * FILE document and validated like a file, so a cell can hold nothing a file could not.
  */
 import { parse as parseYaml } from 'yaml';
-import { InputError, formatPath, type PathSegment } from '../scenario/errors.js';
+import { InputError, didYouMean, formatPath, type PathSegment } from '../scenario/errors.js';
 import { normalizeScenario, type ScenarioOverrides } from '../scenario/normalize.js';
 import type { Scenario } from '../scenario/types.js';
 import { describeValue } from '../scenario/zodIssues.js';
@@ -177,6 +177,8 @@ function setAt(document: unknown, parameter: ParsedParameter, value: ParamValue,
   segments.forEach((segment, depth) => {
     let node = parent[key];
     if (typeof segment === 'number') {
+      // A missing list is a typo of the field's name (`agnets[0]`): no list is created.
+      if (node === undefined && typeof key === 'string') fail(depth - 1, `has no field "${key}"${didYouMean(key, Object.keys(parent))}`);
       if (!Array.isArray(node)) fail(depth, `is ${describeValue(node)}, not a list: cannot take [${segment}]`);
       const list = node as unknown[];
       if (segment >= list.length) fail(depth, `has ${list.length} entr${list.length === 1 ? 'y' : 'ies'}: there is no [${segment}]`);
@@ -221,4 +223,15 @@ export function parseShard(text: string): ShardInfo {
  */
 export function inShard(index: number, shard: ShardInfo): boolean {
   return index % shard.count === shard.index - 1;
+}
+
+/**
+ * Refuses a shard that would get no cell (`--shard 3/5` of a 2-cell grid): it would write an
+ * empty report and look like success.
+ * @throws InputError naming `--shard`
+ */
+export function checkShardHasCells(shard: ShardInfo, cells: number): void {
+  if (shard.index > cells) {
+    throw new InputError('command line', '--shard', `shard ${shard.index}/${shard.count} gets no cell: the grid has only ${cells} cell${cells === 1 ? '' : 's'}, so use at most ${cells} shard${cells === 1 ? '' : 's'}`);
+  }
 }

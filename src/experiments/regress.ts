@@ -52,10 +52,13 @@ export function failed(verdict: ScenarioVerdict): boolean {
   return verdict.problems.length > 0 || verdict.rows.some((row) => row.verdict === 'regressed');
 }
 
+/** The advice that ends a problem's text; `--update` output replaces it (it is what runs). */
+export const UPDATE_ADVICE = 'run fleetsim regress --update to accept it';
+
 /** Judges the re-run `current` (a compare document) against `baseline`. */
 export function judgeScenario(current: ExperimentDocument, baseline: BaselineScenario | undefined, policy: RegressPolicy): ScenarioVerdict {
   const scenario = current.scenario;
-  const update = 'run fleetsim regress --update to accept it';
+  const update = UPDATE_ADVICE;
   if (baseline === undefined) return { scenario, rows: [], problems: [`no baseline for this scenario: ${update}`], notes: [] };
   if (baseline.seed !== current.seed || baseline.replications !== current.replications) {
     const problem = `the baseline ran seed ${baseline.seed} × ${baseline.replications} replications, this run seed ${current.seed} × ${current.replications}: ${update}`;

@@ -2,9 +2,10 @@
  * The report directory of `compare`, `sweep` and `merge`: `summary.json` (the document),
  * `results.csv`, `leaderboards.csv` and `summary.md`, all rendered from the one document.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentDocument } from '../experiments/types.js';
+import { makeDirectory } from '../makeDirectory.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { leaderboardsCsv, resultsCsv } from './csv.js';
 import { summaryMarkdown } from './markdown.js';
@@ -43,7 +44,7 @@ export function writeReportDir(dir: string, document: ExperimentDocument): strin
  */
 export function writeReportFiles(dir: string, files: readonly (readonly [string, string | Buffer])[]): string[] {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     for (const [name, data] of files) writeFileSync(join(dir, name), data);
   } catch (error) {
     throw new InputError(dir, '--out', `cannot write the report directory (${systemErrorReason(error)})`);

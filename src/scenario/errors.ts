@@ -91,6 +91,11 @@ function editDistance(a: string, b: string): number {
 const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file',
   EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EIO: 'input/output error',
+  EINVAL: 'the file system does not support this',
   EISDIR: 'it is a directory',
   ENOTDIR: 'a parent is not a directory',
   EEXIST: 'a file is in the way of the directory',

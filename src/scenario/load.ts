@@ -3,9 +3,9 @@
  * user can get wrong becomes an {@link InputError} with a one-line message; what comes out is
  * the frozen {@link Scenario} of ./normalize.ts.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parseDocument, type YAMLError } from 'yaml';
+import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
 import { InputError, firstLineOf, systemErrorReason } from './errors.js';
 import { normalizeScenario, type ScenarioOverrides } from './normalize.js';
 import type { Scenario } from './types.js';
@@ -14,6 +14,13 @@ export { normalizeScenario, type ScenarioOverrides } from './normalize.js';
 
 /** Most alias expansions a YAML file may use (guards against "billion laughs" documents). */
 const MAX_YAML_ALIASES = 10_000;
+
+/**
+ * Largest scenario file read, in bytes (1 MiB; the library's largest is 12 KB). A 1 MiB file
+ * of 17,000 listed jobs in YAML flow style takes 11 s and 220 MB to validate, and a 50 MB one
+ * ran out of memory, so a bigger file is refused before it is parsed (docs/SCENARIOS.md, "Limits").
+ */
+export const MAX_SCENARIO_BYTES = 1 << 20;
 
 
 /**
@@ -31,17 +38,53 @@ export function loadScenario(file: string, overrides?: ScenarioOverrides): Scena
  * @throws InputError when the file cannot be read or does not parse
  */
 export function readScenarioDocument(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(file, '', `cannot read file (${systemErrorReason(error)})`);
+  // yargs hands "-" over as ''; neither names a file.
+  if (file === '-' || file === '') {
+    throw new InputError(file === '' ? 'command line' : file, '', 'reading a scenario from standard input ("-") is not supported: save it to a .yaml or .json file and name that');
   }
+  const bytes = readBounded(file);
   const extension = extname(file).toLowerCase();
   if (!['.yaml', '.yml', '.json'].includes(extension)) {
     throw new InputError(file, '', `unsupported file type "${extension}": expected .yaml, .yml or .json`);
   }
-  return parseScenarioDocument(text, file);
+  return parseScenarioDocument(decodeText(bytes, file), file);
+}
+
+/**
+ * The file's bytes, at most {@link MAX_SCENARIO_BYTES}. Reads in a loop rather than by size, so
+ * that a device or pipe (/dev/zero) is refused as too big instead of filling memory.
+ */
+function readBounded(file: string): Buffer {
+  const buffer = Buffer.alloc(MAX_SCENARIO_BYTES + 1);
+  let length = 0;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    for (let read = -1; read !== 0 && length < buffer.length;) {
+      read = readSync(fd, buffer, length, buffer.length - length, null);
+      length += read;
+    }
+  } catch (error) {
+    throw new InputError(file, '', `cannot read file (${systemErrorReason(error)})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (length > MAX_SCENARIO_BYTES) {
+    throw new InputError(file, '', `the file is larger than ${MAX_SCENARIO_BYTES / (1 << 20)} MiB, the most a scenario file may be: generate tasks with workload.arrivals and workload.tasks rather than listing them as jobs`);
+  }
+  return buffer.subarray(0, length);
+}
+
+/** UTF-8 text; a NUL byte or invalid UTF-8 means a binary file, not a scenario. */
+function decodeText(bytes: Buffer, file: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    text = '\0';
+  }
+  if (text.includes('\0')) throw new InputError(file, '', 'not YAML or JSON: the file holds binary data (is it the right file?)');
+  return text;
 }
 
 /**
@@ -68,6 +111,9 @@ function parseYaml(text: string, file: string): unknown {
   const document = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: true });
   // Warnings (an unknown tag, say) would change what the file means without a word: refuse them.
   const problem: YAMLError | undefined = document.errors[0] ?? document.warnings[0];
+  if (problem?.code === 'MULTIPLE_DOCS') {
+    throw new InputError(file, '', `a scenario file holds one YAML document; found ${parseAllDocuments(text).length} (separated by "---" lines): split them into one file each`);
+  }
   if (problem !== undefined) throw new InputError(file, '', yamlMessage(problem));
   if (document.contents === null) throw new InputError(file, '', 'the file is empty: expected a scenario with name, agents, workload and strategies');
   try {

@@ -4,9 +4,10 @@
  * command-line overrides. Every mistake is an {@link InputError} naming the field path.
  */
 import type { EngineConfig } from '../engine/config.js';
+import { checkWorkBudget } from './budget.js';
 import { InputError } from './errors.js';
 import { buildAgents } from './agents.js';
-import { MAX_REPLICATIONS, scenarioFileSchema, type ScenarioFile } from './schema.js';
+import { MAX_REPLICATIONS, MAX_SEED, scenarioFileSchema, type ScenarioFile } from './schema.js';
 import { buildColdStarts, buildOperations } from './operations.js';
 import { buildRegressPolicy } from './regress.js';
 import { resolveStrategies } from './strategies.js';
@@ -23,7 +24,7 @@ export const SETTLED_MEMORY_WITH_DEPENDENCIES = 1_000_000;
 
 /** Command-line overrides of a scenario's fields (`--seed`, `--replications`, `--strategy`). */
 export interface ScenarioOverrides {
-  /** Replaces `seed`; an integer >= 0. */
+  /** Replaces `seed`; an integer 0..{@link MAX_SEED}. */
   readonly seed?: number;
   /** Replaces `replications`; an integer 1..1000. */
   readonly replications?: number;
@@ -32,6 +33,8 @@ export interface ScenarioOverrides {
    * src/scenario/strategySpec.ts). A bare name keeps the file's variants of that strategy.
    */
   readonly strategies?: readonly string[];
+  /** `--allow-huge`: run even when a run would exceed the work budget of ./budget.ts. */
+  readonly allowHuge?: boolean;
 }
 
 /**
@@ -71,6 +74,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
   if (scenario.engine.delegation.claim === 'first-fit' && scenario.engine.binding !== 'late') {
     throw new InputError(file, 'engine.delegation.claim', 'first-fit claiming needs binding: late (agents claim from the pool)');
   }
+  if (overrides.allowHuge !== true) checkWorkBudget(scenario, file);
   return deepFreeze(scenario);
 }
 
@@ -80,8 +84,8 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
  */
 function checkOverrides(overrides: ScenarioOverrides, file: string): StrategySpec[] | undefined {
   const { seed, replications, strategies } = overrides;
-  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
-    throw new InputError(file, '--seed', `expected an integer >= 0, got ${describeValue(seed)}`);
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed <= MAX_SEED)) {
+    throw new InputError(file, '--seed', `expected an integer 0..${MAX_SEED}, got ${describeValue(seed)}`);
   }
   if (replications !== undefined && !(Number.isInteger(replications) && replications >= 1 && replications <= MAX_REPLICATIONS)) {
     throw new InputError(file, '--replications', `expected an integer 1..${MAX_REPLICATIONS}, got ${describeValue(replications)}`);

@@ -21,6 +21,30 @@ export const MAX_PRIORITY_LEVEL = 4;
 export const MAX_WORKFLOW_FAN_OUT = 16;
 /** Most levels of a workflow's DAG (with the fan-out limit: at most 69,904 nodes an instance). */
 export const MAX_WORKFLOW_DEPTH = 4;
+/** Largest `seed` (15 digits: any seed a user types, a timestamp in milliseconds included). */
+export const MAX_SEED = 999_999_999_999_999;
+/** Largest task count anywhere: `stop.tasks`, `warmup.tasks`, a workflow's `count`, `queue.maxDepth`. */
+export const MAX_TASK_COUNT = 1_000_000_000;
+/** Most jobs `workload.jobs` may list (generate more with arrivals and task types). */
+export const MAX_LISTED_JOBS = 100_000;
+/** Most concurrent tasks (slots) of one agent. */
+export const MAX_AGENT_CAPACITY = 10_000;
+/** Largest agent `speed`, in tokens per second. */
+export const MAX_AGENT_SPEED = 1_000_000_000;
+/** Largest `contextWindow`, in tokens. */
+export const MAX_CONTEXT_WINDOW = 1_000_000_000;
+/** Most retries of one task (`maxRetries`). */
+export const MAX_RETRIES = 1000;
+/** Largest `engine.queue.dispatchScanLimit`. */
+export const MAX_DISPATCH_SCAN = 1_000_000;
+/** Largest `engine.settledMemory` (settled task ids remembered). */
+export const MAX_SETTLED_MEMORY = 100_000_000;
+/** Longest delay a scenario may give an agent: `coldStart` and `offerResponseSeconds` (one day). */
+export const MAX_DELAY_SECONDS = 86_400;
+/** Largest `serviceTimeCv` (standard deviation over mean of an agent's service time). */
+export const MAX_SERVICE_TIME_CV = 10;
+/** Largest ratio `sd / mean` of a lognormal distribution. */
+export const MAX_LOGNORMAL_CV = 100;
 
 /**
  * Coefficients an agent gets when neither `agentModel` nor its own `model` sets them
@@ -73,7 +97,10 @@ const dependencyPolicy = z.enum(['cascade-fail', 'cancel', 'ignore']);
 export const distributionSchema = z.discriminatedUnion('dist', [
   strict({ dist: z.literal('constant'), value: nonNegative }),
   strict({ dist: z.literal('exponential'), mean: positive }),
-  strict({ dist: z.literal('lognormal'), mean: positive, sd: nonNegative }),
+  strict({ dist: z.literal('lognormal'), mean: positive, sd: nonNegative }).refine((d) => d.sd <= MAX_LOGNORMAL_CV * d.mean, {
+    path: ['sd'],
+    error: (issue) => `expected at most ${MAX_LOGNORMAL_CV} × mean, got ${String((issue.input as { sd: number }).sd)}: the distribution would give infinite values`,
+  }),
   strict({ dist: z.literal('uniform'), min: nonNegative, max: nonNegative }),
 ]);
 
@@ -96,8 +123,8 @@ export const agentModelSchema = strict({
   historyGrowth: nonNegative.optional(),
   prefillSpeedup: positive.optional(),
   qualityNoise: nonNegative.optional(),
-  serviceTimeCv: nonNegative.optional(),
-  offerResponseSeconds: nonNegative.optional(),
+  serviceTimeCv: nonNegative.max(MAX_SERVICE_TIME_CV).optional(),
+  offerResponseSeconds: nonNegative.max(MAX_DELAY_SECONDS).optional(),
   rejectBase: share.optional(),
   rejectLoad: share.optional(),
   rejectContext: share.optional(),
@@ -111,12 +138,12 @@ export const agentEntrySchema = strict({
   id: z.string().min(1).optional(),
   pool: z.string().min(1).optional(),
   count: z.int().min(1).max(MAX_POOL_SIZE).optional(),
-  capacity: z.int().min(1).default(1),
-  speed: positive,
+  capacity: z.int().min(1).max(MAX_AGENT_CAPACITY).default(1),
+  speed: positive.max(MAX_AGENT_SPEED),
   skills: z.record(z.string(), share).default({}),
   weight: positive.optional(),
   tags: z.array(z.string().min(1)).default([]),
-  contextWindow: z.int().positive().optional(),
+  contextWindow: z.int().positive().max(MAX_CONTEXT_WINDOW).optional(),
   failureRate: share.default(0),
   model: agentModelSchema.optional(),
 });
@@ -125,12 +152,12 @@ export const agentEntrySchema = strict({
 export const engineSchema = strict({
   binding: z.enum(['late', 'early']).default('late'),
   queue: strict({
-    maxDepth: z.int().min(1).optional(),
+    maxDepth: z.int().min(1).max(MAX_TASK_COUNT).optional(),
     overflow: z.enum(['reject', 'shed-lowest']).default('reject'),
-    dispatchScanLimit: z.int().min(1).default(256),
+    dispatchScanLimit: z.int().min(1).max(MAX_DISPATCH_SCAN).default(256),
   }).prefault({}),
   retry: strict({
-    maxRetries: z.int().min(0).default(3),
+    maxRetries: z.int().min(0).max(MAX_RETRIES).default(3),
     backoff: strict({
       base: nonNegative.default(1),
       factor: z.number().min(1).default(2),
@@ -139,7 +166,7 @@ export const engineSchema = strict({
     }).prefault({}),
     minQuality: share.default(0),
   }).prefault({}),
-  settledMemory: z.int().min(0).optional(),
+  settledMemory: z.int().min(0).max(MAX_SETTLED_MEMORY).optional(),
   delegation: strict({
     mode: z.enum(['assign', 'offer', 'broadcast']).default('assign'),
     claim: z.enum(['strategy', 'first-fit']).default('strategy'),
@@ -158,7 +185,7 @@ export const engineSchema = strict({
     scaleDownUtilization: share.default(0.3),
     cooldown: nonNegative.default(60),
     interval: positive.default(10),
-    coldStart: nonNegative.default(30),
+    coldStart: nonNegative.max(MAX_DELAY_SECONDS).default(30),
   })).default([]),
 });
 
@@ -175,6 +202,9 @@ const prioritySchema = z.union([priorityLevel, z.record(z.string(), share)]);
 /** Work size: a number n (short for a constant n) or a distribution. */
 const tokensSchema = z.union([positive, distributionSchema]);
 
+/** A relative deadline in seconds: a number n (short for a constant n) or a distribution. */
+const deadlineSchema = z.union([positive, distributionSchema]);
+
 /** The context keys a task type draws from: `count` keys, by a Zipf law of exponent `zipf`. */
 const contextKeysSchema = strict({ count: z.int().min(1).max(MAX_CONTEXT_KEYS), zipf: nonNegative.default(1) });
 
@@ -186,10 +216,10 @@ export const taskTypeSchema = strict({
   contextTokens: nonNegative.default(0),
   contextKeys: contextKeysSchema.optional(),
   priority: prioritySchema.default(2),
-  deadline: distributionSchema.optional(),
+  deadline: deadlineSchema.optional(),
   timeout: positive.optional(),
   ttl: positive.optional(),
-  maxRetries: z.int().min(0).optional(),
+  maxRetries: z.int().min(0).max(MAX_RETRIES).optional(),
   tags: z.array(z.string().min(1)).default([]),
   assignee: z.string().min(1).optional(),
 });
@@ -215,7 +245,7 @@ export const jobSchema = strict({
   dependsOn: z.array(dependencySchema).default([]),
   timeout: positive.optional(),
   ttl: positive.optional(),
-  maxRetries: z.int().min(0).optional(),
+  maxRetries: z.int().min(0).max(MAX_RETRIES).optional(),
   tags: z.array(z.string().min(1)).default([]),
   assignee: z.string().min(1).optional(),
 });
@@ -231,7 +261,7 @@ export const workflowNodeSchema = strict({
   priority: prioritySchema.default(2),
   timeout: positive.optional(),
   ttl: positive.optional(),
-  maxRetries: z.int().min(0).optional(),
+  maxRetries: z.int().min(0).max(MAX_RETRIES).optional(),
 });
 
 /** The lead that decomposes a workflow's request and synthesises its result. */
@@ -251,8 +281,8 @@ export const workflowSupervisorSchema = strict({
 export const workflowSchema = strict({
   name: z.string().min(1),
   arrivals: arrivalsSchema,
-  count: z.int().min(1).optional(),
-  deadline: distributionSchema.optional(),
+  count: z.int().min(1).max(MAX_TASK_COUNT).optional(),
+  deadline: deadlineSchema.optional(),
   onFailure: dependencyPolicy.default('cascade-fail'),
   dag: strict({
     fanOut: z.int().min(1).max(MAX_WORKFLOW_FAN_OUT),
@@ -267,7 +297,7 @@ export const workflowSchema = strict({
 export const workloadSchema = strict({
   arrivals: arrivalsSchema.optional(),
   tasks: z.array(taskTypeSchema).default([]),
-  jobs: z.array(jobSchema).default([]),
+  jobs: z.array(jobSchema).max(MAX_LISTED_JOBS).default([]),
   workflows: z.array(workflowSchema).default([]),
 });
 
@@ -309,10 +339,10 @@ export const regressSchema = strict({
 export const scenarioFileSchema = strict({
   name: z.string().min(1),
   description: z.string().default(''),
-  seed: z.int().min(0).default(1),
+  seed: z.int().min(0).max(MAX_SEED).default(1),
   replications: z.int().min(1).max(MAX_REPLICATIONS).default(5),
-  warmup: strict({ time: nonNegative.optional(), tasks: z.int().min(0).optional() }).optional(),
-  stop: strict({ time: positive.optional(), tasks: z.int().min(1).optional(), drain: z.boolean().optional() }).optional(),
+  warmup: strict({ time: nonNegative.optional(), tasks: z.int().min(0).max(MAX_TASK_COUNT).optional() }).optional(),
+  stop: strict({ time: positive.optional(), tasks: z.int().min(1).max(MAX_TASK_COUNT).optional(), drain: z.boolean().optional() }).optional(),
   engine: engineSchema.prefault({}),
   agentModel: agentModelSchema.optional(),
   agents: z.array(agentEntrySchema).min(1),

@@ -4,8 +4,9 @@
  * unique label per entry so that a strategy listed twice with different parameters can be
  * told apart in results (`skill-weighted`, `skill-weighted#2`).
  */
+import { z } from 'zod';
 import { findStrategy, strategyNames, type StrategyDefinition } from '../strategies/index.js';
-import { InputError, didYouMean, type PathSegment } from './errors.js';
+import { InputError, didYouMean, formatPath, type PathSegment } from './errors.js';
 import type { StrategyEntry } from './schema.js';
 import { labeller } from './strategySpec.js';
 import type { StrategyChoice } from './types.js';
@@ -20,9 +21,24 @@ export function resolveStrategies(entries: readonly StrategyEntry[], file: strin
     const definition = lookUp(name, file, named ? `strategies[${i}]` : `strategies[${i}].name`);
     const prefix: PathSegment[] = ['strategies', i, 'params'];
     // An absent `params` is validated as {} so that the strategy's defaults apply.
-    const params = parseWith(definition.params, named ? {} : (entry.params ?? {}), file, prefix);
+    const raw = named ? {} : (entry.params ?? {});
+    checkParamNames(definition, raw, file, prefix);
+    const params = parseWith(definition.params, raw, file, prefix);
     return { name, label: labels(name), params };
   });
+}
+
+/**
+ * An unknown parameter names the strategy's parameters (or says it has none), with a guess:
+ * the strategies' own schemas only say the key is unknown.
+ */
+function checkParamNames(definition: StrategyDefinition<unknown>, raw: unknown, file: string, prefix: readonly PathSegment[]): void {
+  if (!(definition.params instanceof z.ZodObject) || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
+  const known = Object.keys(definition.params.shape);
+  const unknown = Object.keys(raw).find((key) => !known.includes(key));
+  if (unknown === undefined) return;
+  const expected = known.length === 0 ? `${definition.name} takes no parameters` : `known parameters of ${definition.name}: ${known.join(', ')}`;
+  throw new InputError(file, formatPath([...prefix, unknown]), `unknown parameter "${unknown}"${didYouMean(unknown, known)}; ${expected}`);
 }
 
 function lookUp(name: string, file: string, path: string): StrategyDefinition<unknown> {

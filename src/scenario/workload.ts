@@ -148,7 +148,7 @@ function buildArrivals(arrivals: WorkloadEntry['arrivals'], path: readonly PathS
 function buildTaskType(entry: TaskTypeEntry, path: readonly PathSegment[], file: string): TaskTypeConfig {
   const tokens: Distribution = typeof entry.tokens === 'number' ? { dist: 'constant', value: entry.tokens } : entry.tokens;
   checkDistribution(tokens, [...path, 'tokens'], file);
-  if (entry.deadline !== undefined) checkDistribution(entry.deadline, [...path, 'deadline'], file);
+  const deadline = entry.deadline !== undefined ? tokenDistribution(entry.deadline, [...path, 'deadline'], file) : undefined;
   return {
     type: entry.type,
     weight: entry.weight,
@@ -156,7 +156,7 @@ function buildTaskType(entry: TaskTypeEntry, path: readonly PathSegment[], file:
     contextTokens: entry.contextTokens,
     ...(entry.contextKeys === undefined ? {} : { contextKeys: { count: entry.contextKeys.count, zipf: entry.contextKeys.zipf } }),
     priority: buildPriority(entry.priority, [...path, 'priority'], file),
-    ...(entry.deadline === undefined ? {} : { deadline: entry.deadline }),
+    ...(deadline === undefined ? {} : { deadline }),
     ...(entry.timeout === undefined ? {} : { timeoutSeconds: entry.timeout }),
     ...(entry.ttl === undefined ? {} : { ttlSeconds: entry.ttl }),
     ...(entry.maxRetries === undefined ? {} : { maxRetries: entry.maxRetries }),
@@ -257,7 +257,7 @@ function buildWorkflow(entry: WorkflowEntry, path: readonly PathSegment[], file:
     );
   }
   const arrivals = buildArrivals(entry.arrivals, [...path, 'arrivals'], file);
-  if (entry.deadline !== undefined) checkDistribution(entry.deadline, [...path, 'deadline'], file);
+  const deadline = entry.deadline === undefined ? undefined : tokenDistribution(entry.deadline, [...path, 'deadline'], file);
   if (entry.supervisor !== undefined && entry.dag.join === false) {
     throw new InputError(file, formatPath([...path, 'dag', 'join']), 'join: false is not allowed with a supervisor: its synthesis task joins the leaves');
   }
@@ -268,7 +268,7 @@ function buildWorkflow(entry: WorkflowEntry, path: readonly PathSegment[], file:
     name: entry.name,
     arrivals,
     count: entry.count ?? Infinity,
-    ...(entry.deadline === undefined ? {} : { deadline: entry.deadline }),
+    ...(deadline === undefined ? {} : { deadline }),
     onFailure: entry.onFailure,
     dag: { fanOut: entry.dag.fanOut, depth: entry.dag.depth, join: entry.dag.join ?? true },
     nodes,
@@ -286,7 +286,7 @@ function buildWorkflow(entry: WorkflowEntry, path: readonly PathSegment[], file:
   };
 }
 
-/** A number n as the constant n; a distribution checked. */
+/** A number n (tokens, or seconds for a deadline) as the constant n; a distribution checked. */
 function tokenDistribution(tokens: number | Distribution, path: readonly PathSegment[], file: string): Distribution {
   const distribution: Distribution = typeof tokens === 'number' ? { dist: 'constant', value: tokens } : tokens;
   checkDistribution(distribution, path, file);

@@ -42,7 +42,18 @@ function pickIssue(issues: readonly Issue[]): Issue | undefined {
   const unknownKey = issues.find(
     (issue) => issue.code === 'unrecognized_keys' && issue.path.length <= first.path.length && issue.path.every((key, i) => key === first.path[i]),
   );
-  return unknownKey ?? first;
+  if (unknownKey !== undefined) return unknownKey;
+  // An integer far out of range fails zod's safe-integer check first; the field's own
+  // (documented) maximum, when it has one, is the bound to quote.
+  if (first.code === 'too_big' && first.origin === 'int') {
+    const ownMaximum = issues.find((issue) => issue !== first && issue.code === 'too_big' && samePath(issue.path, first.path));
+    if (ownMaximum !== undefined) return ownMaximum;
+  }
+  return first;
+}
+
+function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
+  return a.length === b.length && a.every((key, i) => key === b[i]);
 }
 
 /** The {@link InputError} for one zod issue found while validating `root`. */
@@ -57,7 +68,10 @@ function explain(issue: Issue, base: readonly PathSegment[], root: unknown): Exp
   const value = valueAt(root, path);
   switch (issue.code) {
     case 'invalid_type':
-      return { path, text: value === undefined ? `required: expected ${typeName(issue.expected)}` : `expected ${typeName(issue.expected)}, got ${describeValue(value)}` };
+      if (value === undefined) return { path, text: `required: expected ${typeName(issue.expected)}` };
+      // YAML's .nan and .inf are numbers, just not ones a scenario can use.
+      if (typeof value === 'number' && !Number.isFinite(value)) return { path, text: `expected a finite number, got ${describeValue(value)}` };
+      return { path, text: `expected ${typeName(issue.expected)}, got ${describeValue(value)}` };
     case 'too_small':
       return { path, text: tooSmall(issue, value) };
     case 'too_big':

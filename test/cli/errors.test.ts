@@ -2,11 +2,12 @@
  * Bad input at the command line: exit code 2 and one line naming the file or flag, the field
  * and what was expected; never a stack trace.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliRun } from './runCli.js';
+import { ROOT, runCli, type CliRun } from './runCli.js';
 
 function expectInputError(run: CliRun, ...fragments: string[]): void {
   expect(run.status, run.stderr).toBe(2);
@@ -100,5 +101,63 @@ describe('bad input on the command line', () => {
 
   it('no command is an input error', () => {
     expect(runCli().status).toBe(2);
+  });
+});
+
+/**
+ * Runs the CLI with a short time limit: the cases below used to spin forever, and a test must
+ * fail (status null, killed) rather than hang.
+ */
+function runCliWithin(seconds: number, ...args: string[]): CliRun {
+  const result = spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: seconds * 1000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.runIf(process.platform === 'linux' && existsSync('/proc/version'))('output paths the file system refuses', () => {
+  it('--out under /proc is refused at once, naming the directory (Node\'s recursive mkdir would spin on it)', () => {
+    expectInputError(runCliWithin(30, 'run', scenarioFile(VALID), '--out', '/proc/fleetsim-x'), '/proc/fleetsim-x', '--out', 'cannot write');
+    expectInputError(runCliWithin(30, 'compare', scenarioFile(VALID), '--workers', '1', '--out', '/proc/fleetsim-x/y'), '/proc/fleetsim-x/y', '--out');
+  });
+
+  it('--events under /proc is refused at once, naming the file', () => {
+    expectInputError(runCliWithin(30, 'run', scenarioFile(VALID), '--events', '/proc/fleetsim-x/e.jsonl'), '/proc/fleetsim-x/e.jsonl', '--events');
+  });
+
+  it('an events file that fails on write (a full disk, a file that refuses data) names the file and the reason', () => {
+    if (existsSync('/dev/full')) expectInputError(runCliWithin(30, 'run', scenarioFile(VALID), '--events', '/dev/full'), '/dev/full', '--events', 'ENOSPC');
+    expectInputError(runCliWithin(30, 'run', scenarioFile(VALID), '--events', '/proc/version'), '/proc/version', '--events');
+  });
+});
+
+describe('work that could not finish is refused before it starts', () => {
+  const HUGE = VALID.replace('rate: 0.1', 'rate: 1e12');
+
+  it('run, compare, sweep and regress refuse a run of about 10^14 tasks with exit 2 and the estimate', () => {
+    const file = scenarioFile(HUGE);
+    for (const args of [['run'], ['compare', '--workers', '1'], ['sweep', '--workers', '1', '--param', 'stop.time=50,100'], ['validate']]) {
+      const [command, ...flags] = args;
+      expectInputError(runCliWithin(60, command!, file, ...flags), file, 'one run would simulate about 1.0e+14 tasks', '--allow-huge');
+    }
+    expectInputError(runCliWithin(60, 'regress', file, '--baseline', join(dirname(file), 'b.json'), '--update'), file, '1.0e+14 tasks');
+  });
+
+  it('--allow-huge lets the user take it on', () => {
+    const run = runCliWithin(60, 'validate', scenarioFile(HUGE), '--allow-huge');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('valid scenario "tiny"');
+  });
+
+  it('huge stop limits are refused the same way', () => {
+    expectInputError(runCliWithin(60, 'run', scenarioFile(VALID.replace('time: 100', 'time: 1e15'))), 'about 1.0e+14 tasks');
+    expectInputError(runCliWithin(60, 'run', scenarioFile(VALID.replace('time: 100', 'tasks: 1e15'))), 'stop.tasks', 'expected a number <= 1000000000');
+  });
+
+  it('values that used to crash the run (NaN event times, infinite tokens) are refused at validation', () => {
+    expectInputError(runCliWithin(60, 'run', scenarioFile(VALID.replace('speed: 10,', 'speed: 10, model: { serviceTimeCv: 1e300 },'))), 'agents[0].model.serviceTimeCv');
+    expectInputError(runCliWithin(60, 'run', scenarioFile(VALID.replace('tokens: 100', 'tokens: { dist: lognormal, mean: 100, sd: 1e300 }'))), 'workload.tasks[0].tokens.sd');
+  });
+
+  it('"-" as the scenario says that standard input is not supported', () => {
+    expectInputError(runCliWithin(60, 'run', '-'), 'reading a scenario from standard input ("-") is not supported');
   });
 });

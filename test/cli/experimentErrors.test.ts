@@ -35,6 +35,8 @@ describe('bad input to the experiment commands', () => {
       `fleetsim: ${FLEET}: --param agents[0].count=0: expected a number >= 1, got 0`);
     expectInputError(runCli('sweep', FLEET, '--param', 'workload.arrivals.rat=1'),
       /^fleetsim: .*fleet-small\.yaml: --param workload\.arrivals\.rat=1: unknown field "rat" \(did you mean "rate"\?\)/);
+    expectInputError(runCli('sweep', FLEET, '--param', 'agnets[0].count=3'),
+      `fleetsim: ${FLEET}: --param agnets[0].count: the scenario has no field "agnets" (did you mean "agents"?)`);
     expectInputError(runCli('sweep', FLEET, '--param', 'agents[0]..count=3'), /^fleetsim: command line: --param agents\[0\]\.\.count: bad path: /);
     expectInputError(runCli('sweep', FLEET), 'fleetsim: command line: --param: required: give at least one --param path=value1,value2,…');
   });
@@ -42,6 +44,8 @@ describe('bad input to the experiment commands', () => {
   it('a bad --shard, --workers or --baseline names the flag', () => {
     expectInputError(runCli('sweep', FLEET, '--param', 'stop.time=100', '--shard', '4/3'),
       'fleetsim: command line: --shard: expected i/n with 1 <= i <= n (this machine\'s share of n), got "4/3"');
+    expectInputError(runCli('sweep', FLEET, '--param', 'stop.time=100,200', '--shard', '3/5'),
+      'fleetsim: command line: --shard: shard 3/5 gets no cell: the grid has only 2 cells, so use at most 2 shards');
     expectInputError(runCli('compare', FLEET, '--workers', '0'), 'fleetsim: command line: --workers: expected an integer 1..256, got 0');
     expectInputError(runCli('compare', FLEET, '--baseline', 'least-connections'),
       `fleetsim: ${FLEET}: --baseline: no strategy "least-connections"; strategies: random, power-of-d, join-shortest-queue`);

@@ -24,6 +24,9 @@ describe('fleetsim regress', () => {
     const created = runCli('regress', scenario, ...flags, '--update');
     expect(created.status, created.stderr).toBe(0);
     expect(created.stdout).toContain(`regress: baseline ${baseline} updated for 1 scenario`);
+    // The update itself is what the "run --update" advice would ask for: it is not repeated.
+    expect(created.stdout).toContain('new: no baseline for this scenario: accepting it');
+    expect(created.stdout).not.toContain('run fleetsim regress --update');
     expect(existsSync(baseline)).toBe(true);
 
     const unchanged = runCli('regress', scenario, ...flags);
@@ -43,6 +46,12 @@ describe('fleetsim regress', () => {
 
     expect(runCli('regress', scenario, ...flags, '--update').status).toBe(0);
     expect(runCli('regress', scenario, ...flags).status).toBe(0);
+
+    // Fewer replications than the baseline ran cannot be judged: a flag mistake, exit 2, no run.
+    const fewer = runCli('regress', scenario, '--baseline', baseline, '--replications', '2', '--workers', '1');
+    expect(fewer.status, fewer.stdout).toBe(2);
+    expect(fewer.stdout).toBe('');
+    expect(fewer.stderr).toBe(`fleetsim: command line: --replications: the baseline ${baseline} ran "fleet-small" with 3 replications, so --replications 2 cannot be compared with it: drop the flag, or pass --update to rewrite the baseline\n`);
   });
 
   it('ships a baseline covering every scenario of the library (npm test runs regress on it)', () => {

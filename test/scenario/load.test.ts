@@ -1,7 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenario, parseScenario } from '../../src/scenario/load.js';
+import { MAX_SCENARIO_BYTES, loadScenario, parseScenario } from '../../src/scenario/load.js';
 import { expectInputError } from './helpers.js';
 
 const FIXTURES = 'test/fixtures/scenarios';
@@ -47,7 +48,7 @@ describe('loadScenario: reading files', () => {
   });
 
   it('several YAML documents in one file are an error', () => {
-    expectInputError(() => parseScenario('name: a\n---\nname: b\n', 'x.yaml'), '', 'multiple documents', 'x.yaml');
+    expectInputError(() => parseScenario('name: a\n---\nname: b\n', 'x.yaml'), '', 'a scenario file holds one YAML document; found 2', 'x.yaml');
   });
 
   it('a document that is not a mapping is an input error at the top level', () => {
@@ -107,5 +108,41 @@ describe('loadScenario: valid files', () => {
     const fromDocs = parseScenario(example!, 'SCENARIOS.md');
     const fromFixture = loadScenario(fixture('full.yaml'));
     expect({ ...fromDocs, source: '' }).toEqual({ ...fromFixture, source: '' });
+  });
+});
+
+describe('loadScenario: files that are not one scenario', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetsim-load-'));
+  const write = (name: string, data: string | Buffer): string => {
+    const file = join(dir, name);
+    writeFileSync(file, data);
+    return file;
+  };
+
+  it('binary data is "not YAML or JSON", not a quote of mojibake', () => {
+    const garbage = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0xff, 0xfe, 0x41]);
+    for (const name of ['garbage.yaml', 'garbage.json']) {
+      const file = write(name, garbage);
+      const error = expectInputError(() => loadScenario(file), '', 'not YAML or JSON: the file holds binary data', file);
+      expect(error.message).not.toContain('\\u0000');
+    }
+  });
+
+  it('several YAML documents in one file say how many were found', () => {
+    const file = write('multi.yaml', 'name: a\n---\nname: b\n---\nname: c\n');
+    expectInputError(() => loadScenario(file), '', 'a scenario file holds one YAML document; found 3', file);
+  });
+
+  it('"-" (standard input) is refused with a sentence saying so', () => {
+    expectInputError(() => loadScenario('-'), '', 'reading a scenario from standard input ("-") is not supported', '-');
+  });
+
+  it(`a file larger than ${MAX_SCENARIO_BYTES} bytes is refused before it is parsed`, () => {
+    const file = write('huge.yaml', `name: x\ndescription: "${'x'.repeat(MAX_SCENARIO_BYTES)}"\n`);
+    expectInputError(() => loadScenario(file), '', 'the file is larger than 1 MiB, the most a scenario file may be', file);
+  });
+
+  it.runIf(existsSync('/dev/zero'))('an endless device is refused as too large rather than read until memory runs out', () => {
+    expectInputError(() => loadScenario('/dev/zero'), '', 'larger than 1 MiB', '/dev/zero');
   });
 });

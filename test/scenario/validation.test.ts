@@ -1,4 +1,5 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { MAX_LISTED_JOBS } from '../../src/scenario/schema.js';
 import { strategyNames } from '../../src/strategies/index.js';
 import { expectInputError, generatedScenario, jobScenario, normalize, withField } from './helpers.js';
 
@@ -104,7 +105,7 @@ describe('strategies', () => {
   });
 
   it('parameters are validated by the strategy\'s own schema', () => {
-    rejects(generatedScenario(), 'strategies', [{ name: 'random', params: { bias: 1 } }], 'strategies[0].params.bias', 'unknown field "bias"');
+    rejects(generatedScenario(), 'strategies', [{ name: 'random', params: { bias: 1 } }], 'strategies[0].params.bias', 'unknown parameter "bias"; random takes no parameters');
   });
 
   it('a misspelt key of a strategy entry is reported as unknown', () => {
@@ -260,3 +261,64 @@ describe('stop and warm-up', () => {
 function expectContains(text: string, part: string): void {
   if (!text.includes(part)) throw new Error(`expected ${JSON.stringify(text)} to contain ${JSON.stringify(part)}`);
 }
+
+describe('numbers far out of range are refused with the field\'s documented bound', () => {
+  it('NaN and infinity (YAML .nan, .inf) are "expected a finite number"', () => {
+    rejects(generatedScenario(), 'workload.arrivals.rate', NaN, 'workload.arrivals.rate', 'expected a finite number, got NaN');
+    rejects(generatedScenario(), 'agents[0].speed', Infinity, 'agents[0].speed', 'expected a finite number, got Infinity');
+  });
+
+  it('a huge integer quotes the field\'s own maximum, not the safe-integer limit', () => {
+    rejects(generatedScenario(), 'agents[0].capacity', 1e300, 'agents[0].capacity', 'expected a number <= 10000, got 1e+300');
+    rejects(generatedScenario(), 'stop', { tasks: 1e15 }, 'stop.tasks', 'expected a number <= 1000000000, got 1000000000000000');
+    rejects(generatedScenario(), 'seed', 1e300, 'seed', 'expected a number <= 999999999999999, got 1e+300');
+    rejects(generatedScenario(), 'engine.retry.maxRetries', 1e300, 'engine.retry.maxRetries', 'expected a number <= 1000');
+  });
+
+  it('model coefficients and delays that would make event times infinite or NaN are bounded', () => {
+    rejects(generatedScenario(), 'agents[0].model', { serviceTimeCv: 1e300 }, 'agents[0].model.serviceTimeCv', 'expected a number <= 10, got 1e+300');
+    rejects(generatedScenario(), 'agentModel', { offerResponseSeconds: 1e300 }, 'agentModel.offerResponseSeconds', 'expected a number <= 86400, got 1e+300');
+    rejects(generatedScenario(), 'agents[0].speed', 1e300, 'agents[0].speed', 'expected a number <= 1000000000, got 1e+300');
+  });
+
+  it('an autoscaler cold start longer than a day is refused', () => {
+    const scaled = withField(withField(generatedScenario(), 'agents', [{ pool: 'p', count: 1, speed: 10 }]), 'engine.autoscale', [{ pool: 'p', min: 1, max: 2, coldStart: 1e300 }]);
+    rejects(scaled, 'engine.autoscale[0].coldStart', 1e300, 'engine.autoscale[0].coldStart', 'expected a number <= 86400, got 1e+300');
+  });
+
+  it('a lognormal whose sd dwarfs its mean (infinite samples) is refused', () => {
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'lognormal', mean: 100, sd: 1e300 }, 'workload.tasks[0].tokens.sd', 'expected at most 100 × mean, got 1e+300');
+    expectAccepted(withField(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'lognormal', mean: 100, sd: 10_000 }));
+  });
+
+  it('more listed jobs than the documented maximum are refused', () => {
+    const jobs = Array.from({ length: MAX_LISTED_JOBS + 1 }, (_, i) => ({ id: `j${i}`, at: 0, type: 'build', tokens: 1 }));
+    rejects(jobScenario(), 'workload.jobs', jobs, 'workload.jobs', `expected at most ${MAX_LISTED_JOBS} items, got ${MAX_LISTED_JOBS + 1}`);
+  });
+});
+
+function expectAccepted(raw: Record<string, unknown>): void {
+  expect(() => normalize(raw)).not.toThrow();
+}
+
+describe('strategy parameters', () => {
+  it('an unknown parameter lists the strategy\'s parameters and guesses the intended one', () => {
+    rejects(generatedScenario(), 'strategies', [{ name: 'power-of-d', params: { dd: 1 } }], 'strategies[0].params.dd', 'unknown parameter "dd"; known parameters of power-of-d: d');
+    rejects(generatedScenario(), 'strategies', [{ name: 'predictive', params: { windowTask: 5 } }], 'strategies[0].params.windowTask',
+      'unknown parameter "windowTask" (did you mean "windowTasks"?); known parameters of predictive: windowTasks, minSkill');
+  });
+});
+
+describe('deadline shorthand', () => {
+  it('a number is a constant deadline in seconds, like the tokens shorthand', () => {
+    const scenario = normalize(withField(generatedScenario(), 'workload.tasks[0].deadline', 60));
+    expect(scenario.workload.taskTypes[0]!.deadline).toEqual({ dist: 'constant', value: 60 });
+  });
+
+  it('a workflow deadline may be a number too; zero or a word is refused', () => {
+    const workflow = { name: 'wf', arrivals: { process: 'poisson', rate: 0.1 }, deadline: 300, dag: { fanOut: 2, depth: 1 }, nodes: [{ type: 'code', tokens: 10 }] };
+    expect(normalize(withField(generatedScenario(), 'workload.workflows', [workflow])).workload.workflows[0]!.deadline).toEqual({ dist: 'constant', value: 300 });
+    rejects(generatedScenario(), 'workload.tasks[0].deadline', 0, 'workload.tasks[0].deadline', 'expected a number > 0, got 0');
+    rejects(generatedScenario(), 'workload.tasks[0].deadline', 'soon', 'workload.tasks[0].deadline', 'expected a number or an object, got "soon"');
+  });
+});

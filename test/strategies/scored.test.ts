@@ -103,7 +103,7 @@ describe('scored: configuration errors name the field and the allowed values', (
     expectInputError(() => normalize(withStrategy({ picker: 'softmx' })), 'strategies[0].params.picker', 'expected one of "max", "weighted-random", "softmax", got "softmx" (did you mean "softmax"?)');
     expectInputError(() => normalize(withStrategy({ picker: 'softmax', temperature: 0 })), 'strategies[0].params.temperature', 'expected a number > 0, got 0');
     expectInputError(() => normalize(withStrategy({ scorers: [{ name: 'load', weight: -1 }] })), 'strategies[0].params.scorers[0].weight', 'expected a number >= 0, got -1');
-    expectInputError(() => normalize(withStrategy({ filter: [] })), 'strategies[0].params.filter', 'unknown field "filter"; known fields: filters, scorers, picker, temperature, fallback');
+    expectInputError(() => normalize(withStrategy({ filter: [] })), 'strategies[0].params.filter', 'unknown parameter "filter" (did you mean "filters"?); known parameters of scored: filters, scorers, picker, temperature, fallback');
   });
 
   it('reads the same through parseScenario from YAML text', () => {
