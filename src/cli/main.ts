@@ -12,12 +12,14 @@ import { loadScenario } from '../scenario/load.js';
 import { workloadTypes } from '../scenario/workload.js';
 import { runExperiment, type ExperimentResult } from '../sim/experiment.js';
 import { STRATEGIES } from '../strategies/index.js';
+import { checkCommand, type CheckArgs } from './checkCommand.js';
 import { EventLogWriter } from './eventLogWriter.js';
 import { compareCommand, mergeCommand, sweepCommand, type ExperimentArgs, type MergeArgs, type SweepArgs } from './experimentCommands.js';
 import { comparisonTable } from './format.js';
 import { terminalProgress } from './progress.js';
 import { regressCommand, type RegressArgs } from './regressCommand.js';
 import { reportCommand, type ReportArgs } from './reportCommand.js';
+import { schemaCommand } from './schemaCommand.js';
 
 /** Exit codes of the command line. */
 export const EXIT = { ok: 0, checkFailed: 1, invalidInput: 2, internalError: 3 } as const;
@@ -135,7 +137,16 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
     .command('validate <scenario>', 'check a scenario file and report what it holds', scenarioArgument,
       (args) => validateCommand(args))
     .command('strategies', 'list the strategies with a one-line description', (y) => y, () => strategiesCommand())
-    .demandCommand(1, 'name a command: run, compare, sweep, merge, regress, report, validate or strategies')
+    .command('check <scenarios..>', 'run the strategies held to each scenario\'s targets and fail (exit 1) when one misses a target', (y) =>
+      y.positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files with a targets section' })
+        .option('replications', { type: 'number', describe: 'replications instead of each scenario\'s' })
+        .option('seed', { type: 'number', describe: 'seed instead of each scenario\'s' })
+        .option('workers', { type: 'number', describe: 'worker threads (default: every core)' }),
+      async (args) => {
+        if (!(await checkCommand(args as unknown as CheckArgs))) setExit(EXIT.checkFailed);
+      })
+    .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => y, () => schemaCommand())
+    .demandCommand(1, 'name a command: run, compare, sweep, merge, regress, check, report, validate, strategies or schema')
     .strict()
     .help()
     .version(false)

@@ -10,6 +10,7 @@ import { MAX_REPLICATIONS, scenarioFileSchema, type ScenarioFile } from './schem
 import { buildColdStarts, buildOperations } from './operations.js';
 import { buildRegressPolicy } from './regress.js';
 import { resolveStrategies, strategiesFromNames } from './strategies.js';
+import { buildTargetPolicy } from './targets.js';
 import type { ArrivalProcess, Scenario, ScenarioJob, StrategyChoice } from './types.js';
 import { buildWorkload, checkJobsBeforeStop, checkTaskRouting, checkWorkflowsEnd, workloadTypes } from './workload.js';
 import { describeValue, parseWith } from './zodIssues.js';
@@ -63,6 +64,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
     operations: buildOperations(parsed.operations, agents, types, workload, stop.timeSeconds, file),
     coldStartSeconds: buildColdStarts(parsed.engine.autoscale, agents, file),
     regress: buildRegressPolicy(parsed.regress, file),
+    targets: buildTargetPolicy(parsed.targets, fileStrategies, file),
   };
   if (scenario.engine.delegation.claim === 'first-fit' && scenario.engine.binding !== 'late') {
     throw new InputError(file, 'engine.delegation.claim', 'first-fit claiming needs binding: late (agents claim from the pool)');
