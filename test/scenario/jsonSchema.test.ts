@@ -76,7 +76,7 @@ describe('the JSON Schema of scenario files', () => {
     expect(validate(withField(scenario, 'workload.tasks[0].tokens', { dist: 'lognormal', mean: 100, sd: 20 }))).toBe(true);
   });
 
-  it('rejects an unknown field, a wrong type, a bad enum value, a missing required field and bad targets', () => {
+  it('rejects an unknown field, a wrong type, a bad enum value, a missing required field, unknown names and bad targets', () => {
     const base = generatedScenario();
     expect(validate(base)).toBe(true);
     const bad: [string, unknown][] = [
@@ -91,6 +91,10 @@ describe('the JSON Schema of scenario files', () => {
       ['replications', 2.5],
       ['targets', { strategies: ['round-robin'], checks: [{ metric: 'utilization', min: '80%' }] }],
       ['targets', { strategies: ['round-robin'], checks: [{ metric: 'utilization', minimum: 0.8 }] }],
+      // Names the loader checks after the zod schema are enums in the JSON Schema.
+      ['strategies', ['round-robn']],
+      ['strategies', [{ name: 'power-of-2', params: { d: 2 } }]],
+      ['targets', { strategies: ['round-robin'], checks: [{ metric: 'gini.task', max: 0.3 }] }],
     ];
     for (const [path, value] of bad) {
       const scenario = withField(base, path, value);
