@@ -44,7 +44,7 @@ export function summaryMarkdown(document: ExperimentDocument): string {
     if (cell.targets !== undefined) {
       parts.push('\nTargets (the bound of the 95% interval judged per check):\n');
       parts.push(markdownTable(targetsSummaryTable(cell.targets)));
-      parts.push(`\n${TARGETS_NOTE}\n`);
+      parts.push(`${TARGETS_NOTE}\n`);
     }
   }
   return parts.join('\n');
