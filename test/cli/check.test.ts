@@ -79,5 +79,13 @@ describe('fleetsim compare with targets', () => {
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     expect(html).toContain('<h2 id="targets">Targets</h2>');
     expect(html).toMatch(/<td class="label">round-robin<\/td><td class="label">-<\/td><td class="label">deadlineSuccess<\/td><td>[\d.]+ ± [\d.]+<\/td><td>[\d.]+<\/td><td>≥ 0\.95<\/td><td>fail<\/td>/);
+
+    // A damaged targets block in a saved summary.json is bad input for `report`, not a crash.
+    const damaged = join(out, 'damaged.json');
+    const { pass: _dropped, ...withoutPass } = targets.results[0]!;
+    writeFileSync(damaged, JSON.stringify({ ...document, cells: [{ ...document.cells[0]!, targets: { ...targets, results: [withoutPass] } }] }));
+    const report = runCli('report', damaged, '--out', join(out, 'again'));
+    expect(report.status).toBe(2);
+    expect(report.stderr).toBe(`fleetsim: ${damaged}: cells[0].targets.results[0].pass: required: expected true or false\n`);
   });
 });
