@@ -5,6 +5,7 @@
 import type { ExperimentDocument } from '../experiments/types.js';
 import { legendText, METRIC_MEANINGS, variantEntriesOfCells } from './legend.js';
 import { SIGNIFICANT, direction, hasData, leaderboardTable, meansTable, pairedTable, textTable } from '../report/tables.js';
+import { TARGETS_NOTE, targetsSummaryTable } from '../report/targetsTable.js';
 
 /** Rows per leaderboard of a sweep on the terminal (summary.md lists more). */
 const SWEEP_ROWS = 10;
@@ -29,6 +30,12 @@ export function experimentText(document: ExperimentDocument, reportDir: string |
     parts.push(`Paired differences to ${only.baseline} (strategy − baseline)`);
     parts.push(textTable(pairedTable(only)));
   }
+  for (const cell of document.cells) {
+    if (cell.targets === undefined) continue;
+    parts.push(`Targets${sweep ? ` (cell ${cell.index})` : ''}: bound of the 95% CI judged per check`);
+    parts.push(textTable(targetsSummaryTable(cell.targets)));
+  }
+  if (document.cells.some((cell) => cell.targets !== undefined)) parts.push(TARGETS_NOTE, '');
   parts.push(legendText([
     ...document.leaderboards.flatMap((board) => {
       const meaning = METRIC_MEANINGS[board.metric];

@@ -40,6 +40,13 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   validate: [
     ['$0 validate scenarios/specialists.yaml', 'check a scenario file'],
   ],
+  check: [
+    ['$0 check scenarios/team-targets.yaml', 'exit 1 when a targeted strategy misses one of the scenario\'s targets'],
+    ['$0 check scenarios/team-targets.yaml --replications 10 --seed 3', 'more replications, another seed'],
+  ],
+  schema: [
+    ['$0 schema > scenario.schema.json', 'the JSON Schema of scenario files, for editors'],
+  ],
   strategies: [
     ['$0 strategies', 'every strategy with its parameters and defaults'],
     ['$0 strategies power-of-d', 'one strategy'],

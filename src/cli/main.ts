@@ -10,11 +10,13 @@ import { hideBin } from 'yargs/helpers';
 import { InputError, isInputError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { workloadTypes } from '../scenario/workload.js';
+import { checkCommand, type CheckArgs } from './checkCommand.js';
 import { compareCommand, mergeCommand, sweepCommand, type ExperimentArgs, type MergeArgs, type SweepArgs } from './experimentCommands.js';
 import { packageVersion, unknownCommandError, withExamples } from './help.js';
 import { regressCommand, type RegressArgs } from './regressCommand.js';
 import { reportCommand, type ReportArgs } from './reportCommand.js';
 import { runCommand, type RunArgs } from './runCommand.js';
+import { schemaCommand } from './schemaCommand.js';
 import { strategiesText, strategyTextByName } from './strategiesCommand.js';
 
 /** Exit codes of the command line. */
@@ -116,6 +118,15 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       if (!commands.includes(command)) throw unknownCommandError(command, commands);
       await buildParser([command, '--help'], setExit).parseAsync();
     })
+    .command('check <scenarios..>', 'run the strategies held to each scenario\'s targets and fail (exit 1) when one misses a target', (y) =>
+      withExamples(y, 'check').positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files with a targets section' })
+        .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of each scenario\'s' })
+        .option('seed', { type: 'number', requiresArg: true, describe: 'seed instead of each scenario\'s' })
+        .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core)' }),
+      async (args) => {
+        if (!(await checkCommand(args as unknown as CheckArgs))) setExit(EXIT.checkFailed);
+      })
+    .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), () => schemaCommand())
     .demandCommand(1)
     .strict()
     .help()

@@ -6,9 +6,10 @@
 import { leaderboardMetrics } from '../metrics/directions.js';
 import { metricLeaves, summarize, type MetricLeaf } from '../metrics/summary.js';
 import type { RunMetrics } from '../metrics/types.js';
-import type { StrategyChoice } from '../scenario/types.js';
+import type { StrategyChoice, TargetPolicy } from '../scenario/types.js';
 import { leaderboards } from './leaderboard.js';
 import { pairedDifference } from './paired.js';
+import { evaluateTargets } from './targets.js';
 import type { CellResult, ParamValue, PairedDifference, StrategyOutcome } from './types.js';
 
 /** What ran in one cell: its strategies and, per strategy, the runs in replication order. */
@@ -18,6 +19,8 @@ export interface CellRuns {
   readonly strategies: readonly StrategyChoice[];
   /** `runs[s][r]`: strategy s (in `strategies` order), replication r. */
   readonly runs: readonly (readonly RunMetrics[])[];
+  /** The scenario's targets, judged for every strategy; none when absent or null. */
+  readonly targets?: TargetPolicy | null;
 }
 
 /**
@@ -49,7 +52,9 @@ export function summarizeCell(cell: CellRuns, baseline: string): CellResult {
     };
   });
   const contenders = strategies.map((outcome) => ({ cell: cell.index, outcome }));
-  return { index: cell.index, params: cell.params, baseline, strategies, leaderboards: leaderboards(contenders, leaderboardMetrics()) };
+  const result = { index: cell.index, params: cell.params, baseline, strategies, leaderboards: leaderboards(contenders, leaderboardMetrics()) };
+  // Absent rather than null without targets: documents of scenarios without them are unchanged.
+  return cell.targets === undefined || cell.targets === null ? result : { ...result, targets: evaluateTargets(cell.targets, strategies) };
 }
 
 /**

@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError, firstLineOf, systemErrorReason } from '../scenario/errors.js';
+import { TARGET_METRICS } from '../metrics/targetMetrics.js';
 import { parseWith } from '../scenario/zodIssues.js';
 import { DOCUMENT_VERSION, type ExperimentDocument } from './types.js';
 
@@ -23,11 +24,26 @@ const strategyOutline = z.looseObject({
   perReplication: z.array(metricsTree).min(1),
 });
 
+const bound = z.number().nullable();
+
+/** A judged check, as the reports print it. */
+const targetOutcomeOutline = z.looseObject({
+  metric: z.string(), min: bound, max: bound, mean: bound, halfWidth: bound, low: bound, high: bound, pass: z.boolean(),
+});
+
+/** A cell's targets: the checks (merging judges them again) and the judgements (reports show them). */
+const targetsOutline = z.looseObject({
+  strategies: z.array(z.string().min(1)),
+  checks: z.array(z.strictObject({ metric: z.enum(TARGET_METRICS as [string, ...string[]]), min: bound, max: bound })),
+  results: z.array(z.looseObject({ strategy: z.string(), targeted: z.boolean(), pass: z.boolean(), checks: z.array(targetOutcomeOutline) })),
+});
+
 const cellOutline = z.looseObject({
   index: z.int().min(0),
   params: z.record(z.string(), paramValue),
   baseline: z.string().min(1),
   strategies: z.array(strategyOutline).min(1),
+  targets: targetsOutline.optional(),
 });
 
 const timingOutline = z.looseObject({

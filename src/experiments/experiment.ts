@@ -85,7 +85,9 @@ export async function executeCells(cells: readonly GridCell[], options: ExecuteO
     });
     return {
       cell,
-      runs: { index: cell.index, params: cell.params, strategies: cell.scenario.strategies, runs: runs.map((rs) => rs.map((r) => r.metrics)) },
+      runs: {
+        index: cell.index, params: cell.params, strategies: cell.scenario.strategies, runs: runs.map((rs) => rs.map((r) => r.metrics)), targets: cell.scenario.targets,
+      },
       timing: cell.scenario.strategies.map((choice, s) => strategyTiming(cell.index, choice.label, runs[s]!)),
       series: cell.scenario.strategies.flatMap((choice, s) => {
         const series = runs[s]![0]!.series;

@@ -86,7 +86,9 @@ function resummarize(shard: ShardFile, cell: CellResult, position: number): Cell
     throw new InputError(shard.file, `${path}.strategies`, `expected ${shard.document.replications} replications per strategy`);
   }
   try {
-    return summarizeCell({ index: cell.index, params: cell.params, strategies, runs }, cell.baseline);
+    // The targets are judged again too, from the checks the shard recorded.
+    const targets = cell.targets === undefined ? null : { strategies: cell.targets.strategies, checks: cell.targets.checks };
+    return summarizeCell({ index: cell.index, params: cell.params, strategies, runs, targets }, cell.baseline);
   } catch (error) {
     throw new InputError(shard.file, path, `not a valid cell (${firstLineOf(error)})`);
   }

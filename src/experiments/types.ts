@@ -10,7 +10,8 @@
  * document ─ scenario, seed, replications, baseline, metrics (the ranked metric table), grid
  *          ├ cells[]  ─ index, params (the swept values), baseline
  *          │          ├ strategies[] ─ metrics (mean), ci95, perReplication[], paired (vs baseline)
- *          │          └ leaderboards[] (one per ranked metric, within the cell)
+ *          │          ├ leaderboards[] (one per ranked metric, within the cell)
+ *          │          └ targets (when the scenario has them: each strategy × check, pass or fail)
  *          ├ leaderboards[] (one per ranked metric, across all cells)
  *          └ timing (wall clock: the only part that differs between identical runs)
  * ```
@@ -21,6 +22,7 @@
  */
 import type { SeriesEntry } from '../metrics/series.js';
 import type { RunMetrics, ScalarMetrics } from '../metrics/types.js';
+import type { TargetCheck } from '../scenario/types.js';
 import type { DecisionTiming } from '../sim/decisionTimer.js';
 
 /** Version of the document format. */
@@ -114,6 +116,41 @@ export interface GridParameter {
   readonly values: readonly ParamValue[];
 }
 
+/**
+ * One target judged for one strategy: the metric's mean and 95% interval [low, high] over
+ * replications. It passes when the interval lies within the target: low >= min, high <= max.
+ */
+export interface TargetOutcome extends TargetCheck {
+  /** Mean over the replications with data; null when no replication has any (a fail). */
+  readonly mean: number | null;
+  /** 95% confidence half-width (0 for one replication). */
+  readonly halfWidth: number | null;
+  /** mean − halfWidth: the bound judged against `min`. */
+  readonly low: number | null;
+  /** mean + halfWidth: the bound judged against `max`. */
+  readonly high: number | null;
+  readonly pass: boolean;
+}
+
+/** Every target judged for one strategy of a cell. */
+export interface StrategyTargets {
+  readonly strategy: string;
+  /** Listed in `targets.strategies`: `fleetsim check` fails when such a strategy misses a target. */
+  readonly targeted: boolean;
+  /** Every target met. */
+  readonly pass: boolean;
+  readonly checks: readonly TargetOutcome[];
+}
+
+/** A cell's targets (the scenario's `targets` section) and how each strategy fared. */
+export interface CellTargets {
+  /** Labels of the strategies held to the targets. */
+  readonly strategies: readonly string[];
+  readonly checks: readonly TargetCheck[];
+  /** One per strategy of the cell, in the cell's order. */
+  readonly results: readonly StrategyTargets[];
+}
+
 /** One point of the grid: the scenario with one value per swept parameter. */
 export interface CellResult {
   /** Position in the grid (row-major: the last `--param` varies fastest). */
@@ -125,6 +162,8 @@ export interface CellResult {
   readonly strategies: readonly StrategyOutcome[];
   /** One per ranked metric: the strategies of this cell. */
   readonly leaderboards: readonly Leaderboard[];
+  /** The scenario's targets judged for every strategy; absent when the scenario has none. */
+  readonly targets?: CellTargets;
 }
 
 /** Wall-clock cost of one strategy in one cell, over its replications. */

@@ -14,7 +14,8 @@
 import { reportCharts, strategyLabels, type ChartDef, type ReportDocument } from './charts.js';
 import { reportPage, type PageChart } from './page.js';
 import { renderSvg, svgToPng } from './render.js';
-import { headlineTable } from './headlineTable.js';
+import { headlineTable, type HeadlineTable } from './headlineTable.js';
+import { TARGETS_NOTE, hasTargets, targetsDetailTable } from './targetsTable.js';
 import { writeReportFiles } from './reportDir.js';
 
 /** A chart with its renderings. */
@@ -40,7 +41,9 @@ export async function buildHtmlReport(doc: ReportDocument): Promise<HtmlReport> 
     const svg = await renderSvg(chart.spec, chart.name);
     charts.push({ name: chart.name, title: chart.title, caption: chart.caption, svg, spec: chart.spec, png: svgToPng(svg) });
   }
-  const html = reportPage({ title: doc.scenario, facts: facts(doc), table: headlineTable(doc), charts, emptyNote: 'This document holds no data to chart.' });
+  const html = reportPage({
+    title: doc.scenario, facts: facts(doc), table: headlineTable(doc), ...targetsContent(doc), charts, emptyNote: 'This document holds no data to chart.',
+  });
   return { html, charts };
 }
 
@@ -58,6 +61,17 @@ export async function writeHtmlReport(doc: ReportDocument, dir: string): Promise
     files.push([`${chart.name}.svg`, chart.svg], [`${chart.name}.png`, chart.png], [`${chart.name}.vl.json`, JSON.stringify(chart.spec, null, 2) + '\n']);
   }
   return writeReportFiles(dir, files);
+}
+
+/** The targets table of the page, when the document has targets. */
+function targetsContent(doc: ReportDocument): { targets?: HeadlineTable; targetsNote?: string } {
+  if (!hasTargets(doc)) return {};
+  const table = targetsDetailTable(doc);
+  const labelColumns = table.header.length - 4;
+  return {
+    targets: { header: table.header, labelColumns, rows: table.rows.map((row) => row.map((text) => ({ text, leader: false }))) },
+    targetsNote: TARGETS_NOTE,
+  };
 }
 
 function facts(doc: ReportDocument): [string, string][] {

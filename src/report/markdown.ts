@@ -5,6 +5,7 @@
 import { METRIC_TABLE } from '../metrics/directions.js';
 import type { ExperimentDocument } from '../experiments/types.js';
 import { SIGNIFICANT, cellLabel, direction, hasData, leaderboardTable, markdownTable, meansTable, pairedTable } from './tables.js';
+import { TARGETS_NOTE, targetsSummaryTable } from './targetsTable.js';
 
 /** Rows per leaderboard across the cells of a sweep (each cell's own boards list all). */
 const SWEEP_BOARD_ROWS = 20;
@@ -40,6 +41,11 @@ export function summaryMarkdown(document: ExperimentDocument): string {
     parts.push(markdownTable(meansTable(cell, METRIC_TABLE)));
     parts.push(`\nPaired differences to \`${cell.baseline}\` (strategy − baseline):\n`);
     parts.push(markdownTable(pairedTable(cell, METRIC_TABLE)));
+    if (cell.targets !== undefined) {
+      parts.push('\nTargets (the bound of the 95% interval judged per check):\n');
+      parts.push(markdownTable(targetsSummaryTable(cell.targets)));
+      parts.push(`${TARGETS_NOTE}\n`);
+    }
   }
   return parts.join('\n');
 }

@@ -22,6 +22,10 @@ export interface PageContent {
   /** Label and value pairs under the heading (seed, replications…). */
   readonly facts: readonly (readonly [string, string])[];
   readonly table: HeadlineTable;
+  /** Strategy × target check, when the document has targets. */
+  readonly targets?: HeadlineTable;
+  /** Shown under the targets table. */
+  readonly targetsNote?: string;
   readonly charts: readonly PageChart[];
   /** Shown in place of charts when there are none. */
   readonly emptyNote?: string;
@@ -82,6 +86,8 @@ export function reportPage(content: PageContent): string {
     '<h2>Headline metrics</h2>',
     `<div class="table-wrap">${tableHtml(content.table)}</div>`,
     '<p class="note">Mean ± 95% confidence half-width over replications; the leader of each column is highlighted.</p>',
+    content.targets === undefined ? '' : `<h2 id="targets">Targets</h2>\n<div class="table-wrap">${tableHtml(content.targets)}</div>`,
+    content.targets === undefined ? '' : `<p class="note">${e(content.targetsNote ?? '')}</p>`,
     '<h2>Charts</h2>',
     charts,
     '</main>',

@@ -13,6 +13,7 @@ import { buildRegressPolicy } from './regress.js';
 import { resolveStrategies } from './strategies.js';
 import { parseStrategySpecs, strategiesFromSpecs, type StrategySpec } from './strategySpec.js';
 import type { ArrivalProcess, Scenario, ScenarioJob } from './types.js';
+import { buildTargetPolicy } from './targets.js';
 import { buildWorkload, checkJobsBeforeStop, checkTaskRouting, checkWorkflowsEnd, workloadTypes } from './workload.js';
 import { describeValue, parseWith } from './zodIssues.js';
 
@@ -70,6 +71,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
     operations: buildOperations(parsed.operations, agents, types, workload, stop.timeSeconds, file),
     coldStartSeconds: buildColdStarts(parsed.engine.autoscale, agents, file),
     regress: buildRegressPolicy(parsed.regress, file),
+    targets: buildTargetPolicy(parsed.targets, fileStrategies, file),
   };
   if (scenario.engine.delegation.claim === 'first-fit' && scenario.engine.binding !== 'late') {
     throw new InputError(file, 'engine.delegation.claim', 'first-fit claiming needs binding: late (agents claim from the pool)');

@@ -335,6 +335,18 @@ export const regressSchema = strict({
   ignore: z.array(z.string().min(1)).default([]),
 });
 
+/**
+ * A target: a metric (dotted path, checked in targets.ts) and the bound(s) its 95% interval
+ * must stay within. That at least one bound is given, and min <= max, is checked there too.
+ */
+const targetCheckSchema = strict({ metric: z.string().min(1), min: z.number().optional(), max: z.number().optional() });
+
+/** The targets (SLOs) the listed strategies must meet (`fleetsim check`). */
+export const targetsSchema = strict({
+  strategies: z.array(z.string().min(1)).min(1),
+  checks: z.array(targetCheckSchema).min(1),
+});
+
 /** A whole scenario file. Field order here is the order in which errors are reported. */
 export const scenarioFileSchema = strict({
   name: z.string().min(1),
@@ -350,6 +362,7 @@ export const scenarioFileSchema = strict({
   strategies: z.array(strategyEntrySchema).min(1),
   operations: z.array(operationSchema).default([]),
   regress: regressSchema.prefault({}),
+  targets: targetsSchema.optional(),
 });
 
 /** A scenario file after schema validation (simple defaults applied, nothing cross-checked). */
@@ -377,3 +390,5 @@ export type WorkloadEntry = z.output<typeof workloadSchema>;
 export type StrategyEntry = z.output<typeof strategyEntrySchema>;
 /** The regress section after schema validation. */
 export type RegressEntry = z.output<typeof regressSchema>;
+/** The targets section after schema validation. */
+export type TargetsEntry = z.output<typeof targetsSchema>;

@@ -202,6 +202,24 @@ export interface RegressPolicy {
   readonly checks: readonly MetricTolerance[];
 }
 
+/**
+ * One target of a scenario: the metric's 95% interval must lie within [min, max] (an unset
+ * bound is null). See docs/SCENARIOS.md, "Targets".
+ */
+export interface TargetCheck {
+  /** Dotted metric path (src/metrics/targetMetrics.ts). */
+  readonly metric: string;
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+/** The targets (SLOs) of a scenario: the checks its listed strategies must meet. */
+export interface TargetPolicy {
+  /** Strategy labels held to the checks (other strategies are shown, not judged). */
+  readonly strategies: readonly string[];
+  readonly checks: readonly TargetCheck[];
+}
+
 /** A parsed scenario. */
 export interface Scenario {
   readonly name: string;
@@ -227,6 +245,8 @@ export interface Scenario {
   /** Autoscaled pools: the delay before a provisioned agent joins, per pool. */
   readonly coldStartSeconds: Readonly<Record<string, number>>;
   readonly regress: RegressPolicy;
+  /** The `targets` section, or null when the file has none. */
+  readonly targets: TargetPolicy | null;
 }
 
 /** An operator's action at `atSeconds` (see docs/SCENARIOS.md, "Operations"). */

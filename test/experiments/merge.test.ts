@@ -33,6 +33,17 @@ describe('merge', () => {
     expect(merged.timing.parts.map((p) => p.shard)).toEqual(['1/3', '2/3', '3/3']);
   });
 
+  it('judges the targets of every cell again, as the unsharded sweep does', async () => {
+    const text = `${fleetSmallText()}targets:\n  strategies: [join-shortest-queue]\n  checks:\n    - { metric: latency.p95, max: 5 }\n`;
+    const whole = await experimentOf(text, OPTIONS);
+    expect(whole.cells.every((cell) => cell.targets?.results.length === 3)).toBe(true);
+    const parts: ShardFile[] = [];
+    for (let index = 1; index <= 2; index++) {
+      parts.push(reread({ file: `shard-${index}.json`, document: await experimentOf(text, { ...OPTIONS, shard: { index, count: 2 } }) }));
+    }
+    expect(withoutTiming(mergeShards(parts))).toBe(withoutTiming(whole));
+  });
+
   it('refuses a missing shard, a shard given twice, shards of different sweeps and unsharded documents', async () => {
     const parts = await shards(3);
     expect(() => mergeShards([parts[0]!, parts[1]!])).toThrow('command line: merge: shard 3/3 missing');
