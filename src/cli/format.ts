@@ -3,7 +3,8 @@
  * headline metrics with their 95% half-widths), and a table of delegation and operations figures
  * when a scenario has any.
  */
-import { meanWithHalfWidth, textTable, type Table } from '../report/tables.js';
+import { NON_NEGATIVE_RANGE, UNIT_RANGE, type MetricRange } from '../metrics/ranges.js';
+import { INTERVAL_LEGEND, meanWithHalfWidth, textTable, type Table } from '../report/tables.js';
 import type { ExperimentResult, StrategyResult } from '../sim/experiment.js';
 
 interface Column {
@@ -11,17 +12,19 @@ interface Column {
   readonly value: (r: StrategyResult) => [number | null, number | null];
   /** Digits after the point. */
   readonly digits: number;
+  /** The values the metric can take (the interval is clipped to it). @defaultValue [0, ∞) */
+  readonly range?: MetricRange;
 }
 
 const COLUMNS: readonly Column[] = [
   { title: 'latency p95 (s)', value: (r) => [r.metrics.latency.p95, r.ci95.latency.p95], digits: 2 },
   { title: 'latency mean (s)', value: (r) => [r.metrics.latency.mean, r.ci95.latency.mean], digits: 2 },
   { title: 'wait mean (s)', value: (r) => [r.metrics.wait.mean, r.ci95.wait.mean], digits: 2 },
-  { title: 'gini tasks', value: (r) => [r.metrics.gini.tasks, r.ci95.gini.tasks], digits: 3 },
-  { title: 'deadline ok', value: (r) => [r.metrics.deadlineSuccess, r.ci95.deadlineSuccess], digits: 3 },
-  { title: 'ctx waste', value: (r) => [r.metrics.contextWaste, r.ci95.contextWaste], digits: 3 },
-  { title: 'quality', value: (r) => [r.metrics.quality.mean, r.ci95.quality.mean], digits: 3 },
-  { title: 'util', value: (r) => [r.metrics.utilization, r.ci95.utilization], digits: 3 },
+  { title: 'gini tasks', value: (r) => [r.metrics.gini.tasks, r.ci95.gini.tasks], digits: 3, range: UNIT_RANGE },
+  { title: 'deadline ok', value: (r) => [r.metrics.deadlineSuccess, r.ci95.deadlineSuccess], digits: 3, range: UNIT_RANGE },
+  { title: 'ctx waste', value: (r) => [r.metrics.contextWaste, r.ci95.contextWaste], digits: 3, range: UNIT_RANGE },
+  { title: 'quality', value: (r) => [r.metrics.quality.mean, r.ci95.quality.mean], digits: 3, range: UNIT_RANGE },
+  { title: 'util', value: (r) => [r.metrics.utilization, r.ci95.utilization], digits: 3, range: UNIT_RANGE },
   { title: 'completed', value: (r) => [r.metrics.tasks.completed, r.ci95.tasks.completed], digits: 0 },
 ];
 
@@ -34,10 +37,10 @@ const OPERATION_COLUMNS: readonly Column[] = [
   { title: 'refused', value: (r) => [r.metrics.delegation.offersRejected, r.ci95.delegation.offersRejected], digits: 0 },
   { title: 're-offers/task', value: (r) => [r.metrics.delegation.reOffersPerTask, r.ci95.delegation.reOffersPerTask], digits: 3 },
   { title: 'broadcast dups', value: (r) => [r.metrics.delegation.broadcastDuplicates, r.ci95.delegation.broadcastDuplicates], digits: 0 },
-  { title: 'retry success', value: (r) => [r.metrics.retrySuccess, r.ci95.retrySuccess], digits: 3 },
+  { title: 'retry success', value: (r) => [r.metrics.retrySuccess, r.ci95.retrySuccess], digits: 3, range: UNIT_RANGE },
   { title: 'workflows', value: (r) => [r.metrics.workflows.completed, r.ci95.workflows.completed], digits: 0 },
   { title: 'workflow p95 (s)', value: (r) => [r.metrics.workflows.latency.p95, r.ci95.workflows.latency.p95], digits: 2 },
-  { title: 'workflow deadline ok', value: (r) => [r.metrics.workflows.deadlineSuccess, r.ci95.workflows.deadlineSuccess], digits: 3 },
+  { title: 'workflow deadline ok', value: (r) => [r.metrics.workflows.deadlineSuccess, r.ci95.workflows.deadlineSuccess], digits: 3, range: UNIT_RANGE },
   { title: 'scale-ups', value: (r) => [r.metrics.fleet.scaleUps, r.ci95.fleet.scaleUps], digits: 1 },
   { title: 'scale-downs', value: (r) => [r.metrics.fleet.scaleDowns, r.ci95.fleet.scaleDowns], digits: 1 },
   { title: 'agent-s', value: (r) => [r.metrics.fleet.agentSeconds, r.ci95.fleet.agentSeconds], digits: 0 },
@@ -58,7 +61,7 @@ function operationColumns(result: ExperimentResult): Column[] {
 function strategyTable(result: ExperimentResult, columns: readonly Column[]): Table {
   return {
     header: ['strategy', ...columns.map((c) => c.title)],
-    rows: result.results.map((r) => [r.strategy, ...columns.map((c) => meanWithHalfWidth(...c.value(r), c.digits))]),
+    rows: result.results.map((r) => [r.strategy, ...columns.map((c) => meanWithHalfWidth(...c.value(r), c.digits, c.range ?? NON_NEGATIVE_RANGE))]),
     align: ['left', ...columns.map(() => 'right' as const)],
   };
 }
@@ -68,7 +71,7 @@ function strategyTable(result: ExperimentResult, columns: readonly Column[]): Ta
  * second table of delegation and operations figures when the scenario produced any.
  */
 export function comparisonTable(result: ExperimentResult): string {
-  const title = `${result.scenario}: seed ${result.seed}, ${result.replications} replication${result.replications === 1 ? '' : 's'}, ± = 95% CI half-width`;
+  const title = `${result.scenario}: seed ${result.seed}, ${result.replications} replication${result.replications === 1 ? '' : 's'}, ${INTERVAL_LEGEND}`;
   const operations = operationColumns(result);
   const tail = operations.length > 0 ? `\ndelegation and operations:\n${textTable(strategyTable(result, operations))}` : '';
   return `${title}\n${textTable(strategyTable(result, COLUMNS))}${tail}`;
