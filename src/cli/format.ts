@@ -3,6 +3,7 @@
  * headline metrics with their 95% half-widths), and a table of delegation and operations figures
  * when a scenario has any.
  */
+import { replicationWarnings } from '../experiments/warnings.js';
 import { NON_NEGATIVE_RANGE, UNIT_RANGE, type MetricRange } from '../metrics/ranges.js';
 import { INTERVAL_LEGEND, meanWithHalfWidth, textTable, type Table } from '../report/tables.js';
 import type { ExperimentResult, StrategyResult } from '../sim/experiment.js';
@@ -74,5 +75,6 @@ export function comparisonTable(result: ExperimentResult): string {
   const title = `${result.scenario}: seed ${result.seed}, ${result.replications} replication${result.replications === 1 ? '' : 's'}, ${INTERVAL_LEGEND}`;
   const operations = operationColumns(result);
   const tail = operations.length > 0 ? `\ndelegation and operations:\n${textTable(strategyTable(result, operations))}` : '';
-  return `${title}\n${textTable(strategyTable(result, COLUMNS))}${tail}`;
+  const warnings = replicationWarnings(result.replications).map((warning) => `warning: ${warning}\n`).join('');
+  return `${title}\n${warnings}${textTable(strategyTable(result, COLUMNS))}${tail}`;
 }

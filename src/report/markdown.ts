@@ -26,7 +26,7 @@ export function summaryMarkdown(document: ExperimentDocument): string {
       `(replication r of every strategy saw the same tasks); ${SIGNIFICANT} marks a difference significant at 95%. ` +
       `A leaderboard names a leader only when it is significantly ahead of the second; otherwise it says "${NO_SIGNIFICANT_DIFFERENCE}".`,
   ].join('\n') + '\n');
-  for (const warning of document.warnings ?? []) parts.push(`> **Warning:** ${warning}\n`);
+  for (const warning of replicationWarnings(document.replications)) parts.push(`> **Warning:** ${warning}\n`);
   parts.push(`## Leaderboards${sweep ? ' (all cells)' : ''}\n`);
   for (const board of document.leaderboards) {
     parts.push(`### ${board.title} (${direction(board)})\n`);
