@@ -199,8 +199,9 @@ export interface ExperimentDocumentBase {
   readonly leaderboards: readonly Leaderboard[];
   readonly timing: ExperimentTiming;
   /**
-   * Queue depth over time and latency distribution of replication 0 of each strategy, for the
-   * HTML report's charts (a compare only). Not metrics: merge and regress ignore them.
+   * Queue depth over time and latency distribution of each strategy, pooled over its
+   * replications, for the HTML report's charts (a compare only). Not metrics: merge and regress
+   * ignore them.
    */
   readonly series?: readonly SeriesEntry[];
 }
