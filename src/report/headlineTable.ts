@@ -7,7 +7,7 @@ import type { CellResult, ExperimentDocument, MetricInfo } from '../experiments/
 import { leadsSignificantly } from '../experiments/leaderboard.js';
 import { metricValue } from '../metrics/directions.js';
 import { metricRange } from '../metrics/ranges.js';
-import { meanWithHalfWidth } from './tables.js';
+import { meanWithHalfWidth, pairedTable } from './tables.js';
 
 /** A table cell: its text, and whether it is the best of its column within its experiment cell. */
 export interface TableCell {
@@ -38,6 +38,21 @@ export function headlineTable(doc: ExperimentDocument): HeadlineTable {
     })),
   ]));
   return { header, labelColumns: params.length + 1, rows };
+}
+
+/**
+ * Each strategy's paired difference to its cell's baseline on every headline metric
+ * (`+1.23 ± 0.45 *`, starred when significant); the swept values lead each row of a sweep.
+ */
+export function pairedDifferenceTable(doc: ExperimentDocument): HeadlineTable {
+  const headline = doc.metrics.filter((info) => info.leaderboard);
+  const params = doc.grid.map((parameter) => parameter.path);
+  const plain = (text: string): TableCell => ({ text, leader: false });
+  const rows = doc.cells.flatMap((cell) => {
+    const table = pairedTable(cell, headline);
+    return table.rows.map((row) => [...params.map((path) => plain(String(cell.params[path]))), ...row.map(plain)]);
+  });
+  return { header: [...params, 'strategy', ...headline.map((info) => `Δ ${info.title}`)], labelColumns: params.length + 1, rows };
 }
 
 /**

@@ -14,7 +14,8 @@
 import { reportCharts, strategyLabels, type ChartDef, type ReportDocument } from './charts.js';
 import { reportPage, type PageChart } from './page.js';
 import { renderSvg, svgToPng } from './render.js';
-import { headlineTable } from './headlineTable.js';
+import { headlineTable, pairedDifferenceTable } from './headlineTable.js';
+import { replicationWarnings } from '../experiments/warnings.js';
 import { writeReportFiles } from './reportDir.js';
 
 /** A chart with its renderings. */
@@ -40,7 +41,10 @@ export async function buildHtmlReport(doc: ReportDocument): Promise<HtmlReport> 
     const svg = await renderSvg(chart.spec, chart.name);
     charts.push({ name: chart.name, title: chart.title, caption: chart.caption, svg, spec: chart.spec, png: svgToPng(svg) });
   }
-  const html = reportPage({ title: doc.scenario, facts: facts(doc), table: headlineTable(doc), charts, emptyNote: 'This document holds no data to chart.' });
+  const html = reportPage({
+    title: doc.scenario, facts: facts(doc), table: headlineTable(doc), paired: pairedDifferenceTable(doc), baseline: doc.baseline,
+    warnings: replicationWarnings(doc.replications), charts, emptyNote: 'This document holds no data to chart.',
+  });
   return { html, charts };
 }
 

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { reportCharts, type ReportDocument } from '../../src/report/charts.js';
 import { escapeHtml, reportPage } from '../../src/report/page.js';
 import { buildHtmlReport, writeHtmlReport } from '../../src/report/htmlReport.js';
-import { headlineTable } from '../../src/report/headlineTable.js';
+import { headlineTable, pairedDifferenceTable } from '../../src/report/headlineTable.js';
+import { replicationWarnings } from '../../src/experiments/warnings.js';
 import { smallCompare } from './documents.js';
 import { compareDocument } from './fixtures.js';
 
@@ -74,6 +75,18 @@ describe('headline table and page', () => {
     // b and c swap places between replications: no leader, although b's mean is lower.
     const tied = headlineTable(smallCompare([[10, 12, 11, 13], [6, 9, 6.5, 9], [7, 8, 7, 8]]));
     expect(leaders(tied)).toEqual([]);
+  });
+
+  it('shows the paired differences to the baseline, starred when significant, and warns of too few replications', () => {
+    const doc = smallCompare([[10, 12, 11, 13], [6, 7, 6.5, 8]]);
+    const paired = pairedDifferenceTable(doc);
+    expect(paired.header).toEqual(['strategy', 'Δ gini tasks', 'Δ latency p95 (s)', 'Δ deadline success', 'Δ context waste', 'Δ quality']);
+    expect(paired.rows.map((row) => row[0]!.text)).toEqual(['a (baseline)', 'b']);
+    expect(paired.rows[1]![2]!.text).toMatch(/^-4\.63 ± [\d.]+ \*$/);
+    const html = reportPage({ title: 't', facts: [], table: headlineTable(doc), paired, baseline: 'a', warnings: replicationWarnings(4), charts: [] });
+    expect(html).toContain('<h2>Paired differences to a</h2>');
+    expect(html).toContain('<p class="warning"><b>Warning:</b> only 4 replications');
+    expect(html).toContain('highlighted only where it is significantly better than the runner-up');
   });
 
   it('escapes every text it shows', () => {
