@@ -112,7 +112,7 @@ function pairedChart(doc: ExperimentDocument, cell: CellResult, info: MetricInfo
     caption: `Each strategy minus ${cell.baseline}, replication by replication on common random numbers (${better}). ` +
       'A filled dot is a significant difference (its 95% interval excludes 0 and is not degenerate); a hollow one is not.',
     spec: pairedDifferenceSpec({
-      title, subtitle: `Paired difference, mean over ${doc.replications} replication${doc.replications === 1 ? '' : 's'}; whiskers: 95% confidence interval`,
+      title, subtitle: `Paired, mean over ${doc.replications} replication${doc.replications === 1 ? '' : 's'}; whiskers: 95% interval; filled dot: significant, hollow: not`,
       strategies, axisTitle: `Δ ${info.title}`, rows,
     }),
   };

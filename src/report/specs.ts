@@ -99,9 +99,9 @@ export interface DifferenceRow extends IntervalRow {
 
 /**
  * Ticks on a quantitative x axis: labels that would overlap are dropped (the greedy strategy
- * keeps as many as fit, a few pixels apart), and the last is kept inside the plot.
+ * keeps as many as fit, a few pixels apart).
  */
-const X_AXIS = { labelOverlap: 'greedy' as const, labelSeparation: 6, labelFlush: true };
+const X_AXIS = { labelOverlap: 'greedy' as const, labelSeparation: 6 };
 
 /** Whiskers from `low` to `high` with end ticks, on a strategy axis `y`. */
 function whiskers(y: object, color: object = { value: '#222' }) {
@@ -149,7 +149,7 @@ export function pairedDifferenceSpec(chart: ChartFrame & { readonly axisTitle: s
     ...frame(chart),
     width: BAR_CHART_WIDTH,
     height: { step: 30 },
-    data: { values: chart.rows.map((row) => ({ ...row, verdict: row.significant ? 'significant' : 'not significant' })) },
+    data: { values: chart.rows.map((row) => ({ ...row })) },
     layer: [
       { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
       ...whiskers(y, color),
@@ -160,7 +160,6 @@ export function pairedDifferenceSpec(chart: ChartFrame & { readonly axisTitle: s
           x: { field: 'mean', type: 'quantitative', title: chart.axisTitle, axis: X_AXIS },
           color,
           fill: { condition: { test: 'datum.significant', field: 'strategy', type: 'nominal', scale: { domain: [...chart.strategies] }, legend: null }, value: 'white' },
-          shape: { field: 'verdict', type: 'nominal', scale: { domain: ['significant', 'not significant'], range: ['circle', 'circle'] }, legend: { title: null, orient: 'bottom' } },
         },
       },
     ],
