@@ -113,6 +113,12 @@ function whiskers(y: object, color: object = { value: '#222' }) {
   ];
 }
 
+/** What the charts of one row per strategy share: the frame, size, inline rows and the strategy axis `y`. */
+function strategyRows(chart: ChartFrame, rows: readonly object[]) {
+  const y = { field: 'strategy', type: 'nominal' as const, sort: [...chart.strategies], title: null };
+  return { y, base: { ...frame(chart), width: BAR_CHART_WIDTH, height: { step: 30 }, data: { values: rows.map((row) => ({ ...row })) } } };
+}
+
 /**
  * One metric per strategy: a dot at the mean with 95% confidence whiskers. The axis does not
  * start at zero (bars would have to), so differences of a few thousandths in a share stay
@@ -120,12 +126,9 @@ function whiskers(y: object, color: object = { value: '#222' }) {
  * @param axisTitle - the metric and its unit, e.g. `latency p95 (s)`.
  */
 export function metricIntervalsSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly IntervalRow[] }): TopLevelSpec {
-  const y = { field: 'strategy', type: 'nominal' as const, sort: [...chart.strategies], title: null };
+  const { y, base } = strategyRows(chart, chart.rows);
   return {
-    ...frame(chart),
-    width: BAR_CHART_WIDTH,
-    height: { step: 30 },
-    data: { values: chart.rows.map((row) => ({ ...row })) },
+    ...base,
     layer: [
       ...whiskers(y),
       {
@@ -143,13 +146,10 @@ export function metricIntervalsSpec(chart: ChartFrame & { readonly axisTitle: st
  * with its 95% whiskers, filled when significant and hollow when not, and a rule at 0.
  */
 export function pairedDifferenceSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly DifferenceRow[] }): TopLevelSpec {
-  const y = { field: 'strategy', type: 'nominal' as const, sort: [...chart.strategies], title: null };
+  const { y, base } = strategyRows(chart, chart.rows);
   const color = strategyColor(chart.strategies, false);
   return {
-    ...frame(chart),
-    width: BAR_CHART_WIDTH,
-    height: { step: 30 },
-    data: { values: chart.rows.map((row) => ({ ...row })) },
+    ...base,
     layer: [
       { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
       ...whiskers(y, color),
