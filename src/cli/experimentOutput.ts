@@ -2,9 +2,12 @@
  * What `compare`, `sweep` and `merge` print on a terminal: a title, one ranked leaderboard per
  * headline metric, and (for a compare) the paired differences to the baseline.
  */
+import { replicationWarnings } from '../experiments/warnings.js';
 import type { ExperimentDocument } from '../experiments/types.js';
 import { legendText, METRIC_MEANINGS, variantEntriesOfCells } from './legend.js';
-import { SIGNIFICANT, direction, hasData, leaderboardTable, meansTable, pairedTable, textTable } from '../report/tables.js';
+import {
+  INTERVAL_LEGEND, NO_SIGNIFICANT_DIFFERENCE, SIGNIFICANT, direction, hasData, leaderboardTable, meansTable, pairedTable, textTable,
+} from '../report/tables.js';
 import { TARGETS_NOTE, targetsSummaryTable } from '../report/targetsTable.js';
 
 /** Rows per leaderboard of a sweep on the terminal (summary.md lists more). */
@@ -16,7 +19,9 @@ export function experimentText(document: ExperimentDocument, reportDir: string |
   const cells = sweep ? `, ${document.cells.length} cell${document.cells.length === 1 ? '' : 's'}` : '';
   const parts = [
     `${document.scenario}: seed ${document.seed}, ${document.replications} replication${document.replications === 1 ? '' : 's'}${cells}, baseline ${document.baseline}`,
-    `± = 95% CI half-width; Δ = paired difference on common random numbers; ${SIGNIFICANT} = significant at 95%`,
+    `${INTERVAL_LEGEND}; Δ = paired difference on common random numbers; ${SIGNIFICANT} = significant at 95%; ` +
+      `"leader" only when significantly ahead of #2, else "${NO_SIGNIFICANT_DIFFERENCE}"`,
+    ...replicationWarnings(document.replications).map((warning) => `warning: ${warning}`),
     '',
   ];
   for (const board of document.leaderboards) {

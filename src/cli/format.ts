@@ -3,8 +3,10 @@
  * headline metrics with their 95% half-widths), and a table of delegation and operations figures
  * when a scenario has any.
  */
-import { meanWithHalfWidth, textTable, type Table } from '../report/tables.js';
 import type { ExperimentResult, StrategyResult } from '../experiments/runResult.js';
+import { replicationWarnings } from '../experiments/warnings.js';
+import { NON_NEGATIVE_RANGE, UNIT_RANGE, type MetricRange } from '../metrics/ranges.js';
+import { INTERVAL_LEGEND, meanWithHalfWidth, textTable, type Table } from '../report/tables.js';
 import { legendText, METRIC_MEANINGS, nameOfLabel, variantEntries } from './legend.js';
 
 interface Column {
@@ -14,17 +16,19 @@ interface Column {
   readonly value: (r: StrategyResult) => [number | null, number | null];
   /** Digits after the point. */
   readonly digits: number;
+  /** The values the metric can take (the interval is clipped to it). @defaultValue [0, ∞) */
+  readonly range?: MetricRange;
 }
 
 const COLUMNS: readonly Column[] = [
   { title: 'latency p95 (s)', meaning: METRIC_MEANINGS['latency.p95']!, value: (r) => [r.metrics.latency.p95, r.ci95.latency.p95], digits: 2 },
   { title: 'latency mean (s)', meaning: METRIC_MEANINGS['latency.mean']!, value: (r) => [r.metrics.latency.mean, r.ci95.latency.mean], digits: 2 },
   { title: 'wait mean (s)', meaning: METRIC_MEANINGS['wait.mean']!, value: (r) => [r.metrics.wait.mean, r.ci95.wait.mean], digits: 2 },
-  { title: 'gini tasks', meaning: METRIC_MEANINGS['gini.tasks']!, value: (r) => [r.metrics.gini.tasks, r.ci95.gini.tasks], digits: 3 },
-  { title: 'deadline ok', meaning: METRIC_MEANINGS.deadlineSuccess!, value: (r) => [r.metrics.deadlineSuccess, r.ci95.deadlineSuccess], digits: 3 },
-  { title: 'ctx waste', meaning: METRIC_MEANINGS.contextWaste!, value: (r) => [r.metrics.contextWaste, r.ci95.contextWaste], digits: 3 },
-  { title: 'quality', meaning: METRIC_MEANINGS['quality.mean']!, value: (r) => [r.metrics.quality.mean, r.ci95.quality.mean], digits: 3 },
-  { title: 'util', meaning: METRIC_MEANINGS.utilization!, value: (r) => [r.metrics.utilization, r.ci95.utilization], digits: 3 },
+  { title: 'gini tasks', meaning: METRIC_MEANINGS['gini.tasks']!, value: (r) => [r.metrics.gini.tasks, r.ci95.gini.tasks], digits: 3, range: UNIT_RANGE },
+  { title: 'deadline ok', meaning: METRIC_MEANINGS.deadlineSuccess!, value: (r) => [r.metrics.deadlineSuccess, r.ci95.deadlineSuccess], digits: 3, range: UNIT_RANGE },
+  { title: 'ctx waste', meaning: METRIC_MEANINGS.contextWaste!, value: (r) => [r.metrics.contextWaste, r.ci95.contextWaste], digits: 3, range: UNIT_RANGE },
+  { title: 'quality', meaning: METRIC_MEANINGS['quality.mean']!, value: (r) => [r.metrics.quality.mean, r.ci95.quality.mean], digits: 3, range: UNIT_RANGE },
+  { title: 'util', meaning: METRIC_MEANINGS.utilization!, value: (r) => [r.metrics.utilization, r.ci95.utilization], digits: 3, range: UNIT_RANGE },
   { title: 'completed', meaning: METRIC_MEANINGS['tasks.completed']!, value: (r) => [r.metrics.tasks.completed, r.ci95.tasks.completed], digits: 0 },
 ];
 
@@ -37,10 +41,10 @@ const OPERATION_COLUMNS: readonly Column[] = [
   { title: 'refused', meaning: 'offers turned down, or withdrawn unanswered', value: (r) => [r.metrics.delegation.offersRejected, r.ci95.delegation.offersRejected], digits: 0 },
   { title: 're-offers/task', meaning: 'rounds of offers after the first, per task offered at all', value: (r) => [r.metrics.delegation.reOffersPerTask, r.ci95.delegation.reOffersPerTask], digits: 3 },
   { title: 'broadcast dups', meaning: 'broadcast claims that lost to an earlier one (their setup is context waste)', value: (r) => [r.metrics.delegation.broadcastDuplicates, r.ci95.delegation.broadcastDuplicates], digits: 0 },
-  { title: 'retry success', meaning: 'of tasks that retried, the share that completed in the end', value: (r) => [r.metrics.retrySuccess, r.ci95.retrySuccess], digits: 3 },
+  { title: 'retry success', meaning: 'of tasks that retried, the share that completed in the end', value: (r) => [r.metrics.retrySuccess, r.ci95.retrySuccess], digits: 3, range: UNIT_RANGE },
   { title: 'workflows', meaning: 'workflows completed', value: (r) => [r.metrics.workflows.completed, r.ci95.workflows.completed], digits: 0 },
   { title: 'workflow p95 (s)', meaning: '95th percentile of workflow latency (first submission to last completion), seconds', value: (r) => [r.metrics.workflows.latency.p95, r.ci95.workflows.latency.p95], digits: 2 },
-  { title: 'workflow deadline ok', meaning: 'share of workflows with a deadline completed by it', value: (r) => [r.metrics.workflows.deadlineSuccess, r.ci95.workflows.deadlineSuccess], digits: 3 },
+  { title: 'workflow deadline ok', meaning: 'share of workflows with a deadline completed by it', value: (r) => [r.metrics.workflows.deadlineSuccess, r.ci95.workflows.deadlineSuccess], digits: 3, range: UNIT_RANGE },
   { title: 'scale-ups', meaning: 'autoscaler actions that asked for an agent', value: (r) => [r.metrics.fleet.scaleUps, r.ci95.fleet.scaleUps], digits: 1 },
   { title: 'scale-downs', meaning: 'autoscaler actions that set an agent draining', value: (r) => [r.metrics.fleet.scaleDowns, r.ci95.fleet.scaleDowns], digits: 1 },
   { title: 'agent-s', meaning: 'agent-seconds paid for (draining and provisioning agents included)', value: (r) => [r.metrics.fleet.agentSeconds, r.ci95.fleet.agentSeconds], digits: 0 },
@@ -61,7 +65,7 @@ function operationColumns(result: ExperimentResult): Column[] {
 function strategyTable(result: ExperimentResult, columns: readonly Column[]): Table {
   return {
     header: ['strategy', ...columns.map((c) => c.title)],
-    rows: result.results.map((r) => [r.strategy, ...columns.map((c) => meanWithHalfWidth(...c.value(r), c.digits))]),
+    rows: result.results.map((r) => [r.strategy, ...columns.map((c) => meanWithHalfWidth(...c.value(r), c.digits, c.range ?? NON_NEGATIVE_RANGE))]),
     align: ['left', ...columns.map(() => 'right' as const)],
   };
 }
@@ -72,7 +76,7 @@ function strategyTable(result: ExperimentResult, columns: readonly Column[]): Ta
  * legend of the columns shown (and of the variants of a strategy listed twice).
  */
 export function comparisonTable(result: ExperimentResult): string {
-  const title = `${result.scenario}: seed ${result.seed}, ${result.replications} replication${result.replications === 1 ? '' : 's'}, ± = 95% CI half-width`;
+  const title = `${result.scenario}: seed ${result.seed}, ${result.replications} replication${result.replications === 1 ? '' : 's'}, ${INTERVAL_LEGEND}`;
   const operations = operationColumns(result);
   const tail = operations.length > 0 ? `\ndelegation and operations:\n${textTable(strategyTable(result, operations))}` : '';
   const legend = legendText([
@@ -80,5 +84,6 @@ export function comparisonTable(result: ExperimentResult): string {
     ['-', 'no data (e.g. no task has a deadline)'],
     ...variantEntries(result.results.map((r) => ({ label: r.strategy, name: nameOfLabel(r.strategy), params: r.params }))),
   ]);
-  return `${title}\n${textTable(strategyTable(result, COLUMNS))}${tail}\n${legend}`;
+  const warnings = replicationWarnings(result.replications).map((warning) => `warning: ${warning}\n`).join('');
+  return `${title}\n${warnings}${textTable(strategyTable(result, COLUMNS))}${tail}\n${legend}`;
 }

@@ -47,6 +47,8 @@ export function summarizeCell(cell: CellRuns, baseline: string): CellResult {
       params: choice.params,
       metrics: summary.metrics,
       ci95: summary.ci95,
+      ci95Low: summary.ci95Low,
+      ci95High: summary.ci95High,
       perReplication: runs,
       paired: pairedLeaves(leaves, baseLeaves),
     };

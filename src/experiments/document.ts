@@ -5,13 +5,14 @@
  */
 import { METRIC_TABLE, leaderboardMetrics } from '../metrics/directions.js';
 import { leaderboards } from './leaderboard.js';
+import { replicationWarnings } from './warnings.js';
 import {
   DOCUMENT_VERSION,
   type CellResult, type ExperimentDocument, type ExperimentDocumentBase, type ShardInfo,
 } from './types.js';
 
 /** Everything a document holds apart from its header and what is derived (leaderboards, metric table). */
-export interface DocumentParts extends Omit<ExperimentDocumentBase, 'format' | 'version' | 'metrics' | 'leaderboards'> {
+export interface DocumentParts extends Omit<ExperimentDocumentBase, 'format' | 'version' | 'metrics' | 'leaderboards' | 'warnings'> {
   readonly kind: ExperimentDocument['kind'];
   /** The cells held, in any order: they are sorted by index. */
   readonly cells: readonly CellResult[];
@@ -34,6 +35,7 @@ export function buildDocument(parts: DocumentParts): ExperimentDocument {
     scenario: parts.scenario,
     seed: parts.seed,
     replications: parts.replications,
+    warnings: replicationWarnings(parts.replications),
     baseline: parts.baseline,
     metrics: METRIC_TABLE,
     grid: parts.grid,

@@ -4,7 +4,7 @@
  * results read back by that index, never by completion order.
  */
 import { performance } from 'node:perf_hooks';
-import type { SeriesEntry } from '../metrics/series.js';
+import { poolSeries, type SeriesEntry } from '../metrics/series.js';
 import { InputError } from '../scenario/errors.js';
 import { decisionTiming } from '../sim/decisionTimer.js';
 import { summarizeCell, type CellRuns } from './cell.js';
@@ -44,7 +44,7 @@ export interface ExecutedCell {
   readonly cell: GridCell;
   readonly runs: CellRuns;
   readonly timing: readonly StrategyTimingEntry[];
-  /** Series of replication 0 of each strategy, when asked for. */
+  /** Series of each strategy, pooled over its replications, when asked for. */
   readonly series: readonly SeriesEntry[];
 }
 
@@ -55,7 +55,7 @@ export interface ExecuteOptions {
   /** Time one routing decision in this many. @defaultValue 64 */
   readonly decisionSampleEvery?: number;
   /**
-   * Record the series of replication 0 of each strategy (for the HTML report's charts).
+   * Record the series of every run, pooled per strategy (for the HTML report's charts).
    * @defaultValue false for {@link executeCells}; for {@link runCells}, true for a compare
    */
   readonly series?: boolean;
@@ -90,8 +90,9 @@ export async function executeCells(cells: readonly GridCell[], options: ExecuteO
       },
       timing: cell.scenario.strategies.map((choice, s) => strategyTiming(cell.index, choice.label, runs[s]!)),
       series: cell.scenario.strategies.flatMap((choice, s) => {
-        const series = runs[s]![0]!.series;
-        return series === undefined ? [] : [{ cell: cell.index, strategy: choice.label, replication: 0, ...series }];
+        const recorded = runs[s]!.flatMap((run) => (run.series === undefined ? [] : [run.series]));
+        if (recorded.length === 0) return [];
+        return [{ cell: cell.index, strategy: choice.label, replication: 0, replications: recorded.length, ...poolSeries(recorded) }];
       }),
     };
   });
@@ -166,7 +167,7 @@ function layOutJobs(cells: readonly GridCell[], decisionSampleEvery: number, ser
   return cells.flatMap((cell) =>
     cell.scenario.strategies.flatMap((_, strategy) =>
       Array.from({ length: cell.scenario.replications }, (__, replication) => ({
-        cell: cell.index, strategy, replication, scenario: cell.scenario, decisionSampleEvery, series: series && replication === 0,
+        cell: cell.index, strategy, replication, scenario: cell.scenario, decisionSampleEvery, series,
       }))));
 }
 

@@ -1,7 +1,8 @@
 /**
  * Leaderboards: strategies ranked on one metric by their mean over replications, each with its
  * paired difference to the leader, so a reader sees both the order and which places the data
- * can actually tell apart.
+ * can actually tell apart. The first is called the leader only when it is significantly ahead
+ * of the second.
  */
 import { metricValue } from '../metrics/directions.js';
 import { pairedDifference } from './paired.js';
@@ -38,7 +39,19 @@ function leaderboard(contenders: readonly Contender[], info: MetricInfo): Leader
     strategy: contender.outcome.strategy,
     mean,
     halfWidth: metricValue(contender.outcome.ci95, info.path),
+    low: metricValue(contender.outcome.ci95Low, info.path),
+    high: metricValue(contender.outcome.ci95High, info.path),
     vsLeader: pairedDifference(series(contender), leaderSeries),
   }));
-  return { metric: info.path, title: info.title, better: info.better, entries };
+  return { metric: info.path, title: info.title, better: info.better, leaderSignificant: leadsSignificantly(entries), entries };
+}
+
+/**
+ * Whether the entry ranked 1 is significantly ahead of the entry ranked 2: the runner-up's
+ * paired difference to it is significant. Renderers ask this of the entries rather than read
+ * `leaderSignificant`, which documents written before it existed lack.
+ */
+export function leadsSignificantly(entries: readonly Pick<LeaderboardEntry, 'mean' | 'vsLeader'>[]): boolean {
+  const [first, second] = entries;
+  return first !== undefined && second !== undefined && first.mean !== null && second.mean !== null && second.vsLeader.significant;
 }

@@ -4,7 +4,7 @@
  * per-replication differences d_r = a_r − b_r cancel the noise both runs share; their mean
  * and its Student-t interval say whether a differs from b. See docs/EXPERIMENTS.md.
  */
-import { mean } from 'simple-statistics';
+import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { halfWidth95 } from '../metrics/summary.js';
 import type { PairedDifference } from './types.js';
 
@@ -12,10 +12,26 @@ import type { PairedDifference } from './types.js';
 export const NO_DIFFERENCE: PairedDifference = Object.freeze({ mean: 0, halfWidth: 0, significant: false, n: 0 });
 
 /**
+ * Pairs needed before identical nonzero differences count as significant. Their t interval has
+ * zero width and says nothing; the exact sign test does: n differences all of one sign have
+ * two-sided p = 2^(1 − n) under "no difference", below 0.05 from n = 6 on.
+ */
+export const SIGN_TEST_MIN_PAIRS = 6;
+
+/**
+ * Differences whose sample standard deviation is below this share of their mean are identical:
+ * what is left is rounding (a − b computed in floating point), not spread.
+ */
+const IDENTICAL_RELATIVE_SPREAD = 1e-9;
+
+/**
  * The paired difference `a − b`, pairing `a[r]` with `b[r]` and skipping pairs where either
- * is null. Significant when there are at least two pairs and the 95% interval
- * mean ± t(0.975, n − 1) · sd / √n excludes 0; with identical differences (sd = 0) any nonzero
- * mean is significant, since every replication moved by the same amount.
+ * is null.
+ *
+ * Significant when the 95% interval mean ± t(0.975, n − 1) · sd / √n excludes 0, except on a
+ * degenerate interval: one pair (n < 2) is never significant, and identical differences
+ * (sd = 0, up to rounding; the half-width is then reported as 0) are significant only when
+ * nonzero and there are at least {@link SIGN_TEST_MIN_PAIRS} of them (the sign test).
  * @throws Error when the samples differ in length (replications must pair one to one)
  */
 export function pairedDifference(a: readonly (number | null)[], b: readonly (number | null)[]): PairedDifference {
@@ -26,9 +42,13 @@ export function pairedDifference(a: readonly (number | null)[], b: readonly (num
     const y = b[r]!;
     if (x !== null && y !== null) diffs.push(x - y);
   }
-  if (diffs.length === 0) return { mean: null, halfWidth: null, significant: false, n: 0 };
+  const n = diffs.length;
+  if (n === 0) return { mean: null, halfWidth: null, significant: false, n: 0 };
   const average = mean(diffs);
+  if (n === 1) return { mean: average, halfWidth: 0, significant: false, n };
+  if (sampleStandardDeviation(diffs) <= IDENTICAL_RELATIVE_SPREAD * Math.abs(average)) {
+    return { mean: average, halfWidth: 0, significant: average !== 0 && n >= SIGN_TEST_MIN_PAIRS, n };
+  }
   const halfWidth = halfWidth95(diffs)!;
-  const significant = diffs.length >= 2 && Math.abs(average) > halfWidth;
-  return { mean: average, halfWidth, significant, n: diffs.length };
+  return { mean: average, halfWidth, significant: Math.abs(average) > halfWidth, n };
 }

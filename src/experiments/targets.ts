@@ -5,6 +5,7 @@
  * against `min`) means a pass says the target is met with 95% confidence, not merely on
  * average. Pure functions of the summary document's data, for every command that shows them.
  */
+import { clippedInterval, metricRange, UNIT_RANGE, type MetricRange } from '../metrics/ranges.js';
 import { mean } from 'simple-statistics';
 import { halfWidth95 } from '../metrics/summary.js';
 import { targetMetricValue } from '../metrics/targetMetrics.js';
@@ -20,6 +21,11 @@ export function evaluateTargets(policy: TargetPolicy, strategies: readonly Strat
   return { strategies: [...policy.strategies], checks: policy.checks.map(({ metric, min, max }) => ({ metric, min, max })), results };
 }
 
+/** The range of a target metric: the derived `completion` is a share, like the unit metrics. */
+export function targetMetricRange(metric: string): MetricRange {
+  return metric === 'completion' ? UNIT_RANGE : metricRange(metric);
+}
+
 /** One check of one strategy, from its replications. */
 export function judge(check: TargetCheck, outcome: Pick<StrategyOutcome, 'perReplication'>): TargetOutcome {
   const values = outcome.perReplication.map((run) => targetMetricValue(run, check.metric)).filter((v): v is number => v !== null);
@@ -27,8 +33,8 @@ export function judge(check: TargetCheck, outcome: Pick<StrategyOutcome, 'perRep
   if (values.length === 0) return { metric, min, max, mean: null, halfWidth: null, low: null, high: null, pass: false };
   const average = mean(values);
   const halfWidth = halfWidth95(values)!;
-  const low = average - halfWidth;
-  const high = average + halfWidth;
+  // The bounds are clipped to the values the metric can take, as in every table.
+  const { low, high } = clippedInterval(average, halfWidth, targetMetricRange(metric));
   const pass = (min === null || low >= min) && (max === null || high <= max);
   return { metric, min, max, mean: average, halfWidth, low, high, pass };
 }

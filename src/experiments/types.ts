@@ -7,9 +7,9 @@
  * Shape in one picture:
  *
  * ```
- * document ─ scenario, seed, replications, baseline, metrics (the ranked metric table), grid
+ * document ─ scenario, seed, replications, warnings, baseline, metrics (the ranked metric table), grid
  *          ├ cells[]  ─ index, params (the swept values), baseline
- *          │          ├ strategies[] ─ metrics (mean), ci95, perReplication[], paired (vs baseline)
+ *          │          ├ strategies[] ─ metrics (mean), ci95, ci95Low, ci95High, perReplication[], paired (vs baseline)
  *          │          ├ leaderboards[] (one per ranked metric, within the cell)
  *          │          └ targets (when the scenario has them: each strategy × check, pass or fail)
  *          ├ leaderboards[] (one per ranked metric, across all cells)
@@ -47,14 +47,17 @@ export interface MetricInfo {
 /**
  * A paired difference `a − b` over replications: replication r of both ran on the same random
  * numbers, so the differences d_r are paired, and the 95% interval is
- * mean(d) ± t(0.975, n − 1) · sd(d) / √n.
+ * mean(d) ± t(0.975, n − 1) · sd(d) / √n (rules for degenerate intervals: `paired.ts`).
  */
 export interface PairedDifference {
   /** Mean of the differences; null when no replication has both values. */
   readonly mean: number | null;
-  /** 95% confidence half-width of the mean difference (0 for one pair, null for none). */
+  /** 95% confidence half-width of the mean difference (0 for one pair or identical differences, null for none). */
   readonly halfWidth: number | null;
-  /** The interval excludes 0: the difference is significant at the 95% level. */
+  /**
+   * The difference is significant at the 95% level: the interval excludes 0 and is not
+   * degenerate (never for one pair; identical differences only from 6 pairs on, by the sign test).
+   */
   readonly significant: boolean;
   /** Replications in which both values are present (not null). */
   readonly n: number;
@@ -70,8 +73,12 @@ export interface StrategyOutcome {
   readonly params: unknown;
   /** Mean over replications of every metric (`perAgent` averaged per agent index). */
   readonly metrics: RunMetrics;
-  /** 95% confidence half-width of every metric. */
+  /** 95% confidence half-width of every metric (of the Student-t interval before clipping). */
   readonly ci95: ScalarMetrics;
+  /** Lower bound of every metric's 95% interval, clipped to its range (`src/metrics/ranges.ts`). */
+  readonly ci95Low: ScalarMetrics;
+  /** Upper bound of every metric's 95% interval, clipped to its range. */
+  readonly ci95High: ScalarMetrics;
   /** Each replication's metrics in replication order, per-agent loads included. */
   readonly perReplication: readonly RunMetrics[];
   /**
@@ -90,6 +97,9 @@ export interface LeaderboardEntry {
   readonly strategy: string;
   readonly mean: number | null;
   readonly halfWidth: number | null;
+  /** The 95% interval's bounds, clipped to the metric's range; null without data. */
+  readonly low: number | null;
+  readonly high: number | null;
   /**
    * Paired difference to the entry ranked 1 (this − leader); not significant means this entry
    * cannot be told apart from the leader at 95%.
@@ -103,6 +113,11 @@ export interface Leaderboard {
   readonly metric: string;
   readonly title: string;
   readonly better: Better;
+  /**
+   * The entry ranked 1 is significantly better than the one ranked 2 (their paired difference
+   * is significant): only then is it a leader. False with fewer than two entries with data.
+   */
+  readonly leaderSignificant: boolean;
   readonly entries: readonly LeaderboardEntry[];
 }
 
@@ -206,6 +221,11 @@ export interface ExperimentDocumentBase {
   readonly scenario: string;
   readonly seed: number;
   readonly replications: number;
+  /**
+   * What the reader should know before trusting the figures, one sentence each (too few
+   * replications for the intervals to mean much: `warnings.ts`); empty when nothing.
+   */
+  readonly warnings: readonly string[];
   /** Baseline strategy label: `--baseline`, or the first strategy. */
   readonly baseline: string;
   /** The metrics that are ranked and compared, with their direction. */
@@ -218,8 +238,9 @@ export interface ExperimentDocumentBase {
   readonly leaderboards: readonly Leaderboard[];
   readonly timing: ExperimentTiming;
   /**
-   * Queue depth over time and latency distribution of replication 0 of each strategy, for the
-   * HTML report's charts (a compare only). Not metrics: merge and regress ignore them.
+   * Queue depth over time and latency distribution of each strategy, pooled over its
+   * replications, for the HTML report's charts (a compare only). Not metrics: merge and regress
+   * ignore them.
    */
   readonly series?: readonly SeriesEntry[];
 }

@@ -328,6 +328,63 @@ export interface SeriesEntry extends RunSeries {
   readonly cell: number;
   /** The strategy's label in the cell. */
   readonly strategy: string;
-  /** The replication the series were taken from (0-based). */
+  /** The (first) replication the series were taken from (0-based). */
   readonly replication: number;
+  /**
+   * How many replications, from `replication` on, were pooled into the series
+   * ({@link poolSeries}); absent in documents that recorded one replication only.
+   */
+  readonly replications?: number;
+}
+
+/**
+ * The series of several replications pooled into one, so that a chart shows the strategy rather
+ * than one replication's luck:
+ * - latency distribution: the mean of the replications' quantile functions at each share
+ *   (Vincentization: the average distribution's shape, each replication weighing alike); `count`
+ *   is the total of completed tasks;
+ * - queue depth: the replications' buckets brought to the widest bucket width among them (finer
+ *   ones merged, by their mean), then per bucket the mean over the replications that reached it
+ *   and the largest maximum.
+ * @throws Error when `runs` is empty or their distributions have different share grids
+ */
+export function poolSeries(runs: readonly RunSeries[]): RunSeries {
+  if (runs.length === 0) throw new Error('poolSeries: no series');
+  return { queueDepth: poolQueueDepth(runs.map((run) => run.queueDepth)), latencyCdf: poolLatencyCdf(runs.map((run) => run.latencyCdf)) };
+}
+
+function poolLatencyCdf(cdfs: readonly LatencyCdf[]): LatencyCdf {
+  const present = cdfs.filter((cdf) => cdf.count > 0);
+  const count = present.reduce((sum, cdf) => sum + cdf.count, 0);
+  if (present.length === 0) return { count: 0, share: [], latency: [] };
+  const share = present[0]!.share;
+  if (present.some((cdf) => cdf.share.length !== share.length)) throw new Error('poolSeries: latency distributions on different share grids');
+  const latency = share.map((_, i) => present.reduce((sum, cdf) => sum + cdf.latency[i]!, 0) / present.length);
+  return { count, share: [...share], latency };
+}
+
+function poolQueueDepth(series: readonly QueueDepthSeries[]): QueueDepthSeries {
+  const width = Math.max(...series.map((s) => s.bucketSeconds));
+  const coarse = series.map((s) => {
+    const factor = Math.max(1, Math.round(width / s.bucketSeconds));
+    const mean: number[] = [];
+    const max: number[] = [];
+    for (let start = 0; start < s.mean.length; start += factor) {
+      const means = s.mean.slice(start, start + factor);
+      mean.push(means.reduce((sum, value) => sum + value, 0) / means.length);
+      max.push(Math.max(...s.max.slice(start, start + factor)));
+    }
+    return { mean, max };
+  });
+  const buckets = Math.max(...coarse.map((s) => s.mean.length));
+  const time: number[] = [];
+  const mean: number[] = [];
+  const max: number[] = [];
+  for (let i = 0; i < buckets; i++) {
+    const reached = coarse.filter((s) => i < s.mean.length);
+    time.push(i * width);
+    mean.push(reached.reduce((sum, s) => sum + s.mean[i]!, 0) / reached.length);
+    max.push(Math.max(...reached.map((s) => s.max[i]!)));
+  }
+  return { bucketSeconds: width, time, mean, max };
 }

@@ -1,8 +1,9 @@
 /**
- * Replications combined: the mean and 95% confidence half-width of every metric
+ * Replications combined: the mean and 95% confidence interval of every metric
  * (src/metrics/types.ts), and a walker over the metric tree for tables and CSV columns.
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { clippedInterval, metricRange } from './ranges.js';
 import { studentT975 } from './studentT.js';
 import type { AgentMetrics, RunMetrics, ScalarMetrics, Summary } from './types.js';
 
@@ -37,12 +38,13 @@ export function leafPaths(metrics: ScalarMetrics): string[] {
 }
 
 /**
- * Mean and 95% confidence half-width of every metric over replications (see {@link Summary}
+ * Mean and 95% confidence interval of every metric over replications (see {@link Summary}
  * for the exact rules, null handling included).
  *
  * Each leaf is summarised over the n replications in which it is not null: mean, and
  * t(0.975, n − 1) · s / √n with s the sample standard deviation (0 when n = 1, null when
- * n = 0). `perAgent` is averaged per agent id over the replications that have that agent.
+ * n = 0); the interval mean ± that half-width is clipped to the metric's range
+ * (`ranges.ts`). `perAgent` is averaged per agent id over the replications that have that agent.
  *
  * @throws Error when `runs` is empty, when the runs' shapes differ, when a leaf is not a finite
  * number or null.
@@ -54,7 +56,16 @@ export function summarize(runs: readonly RunMetrics[]): Summary {
   // ScalarMetrics; the walker cannot express that to the compiler.
   const means = combine(runs, '', meanOf) as unknown as ScalarMetrics;
   const halfWidths = combine(runs, '', halfWidth95) as unknown as ScalarMetrics;
-  return { metrics: { ...means, perAgent: averagePerAgent(runs) }, ci95: halfWidths };
+  const bound = (side: 'low' | 'high') => (values: readonly number[], path: string): number | null => {
+    const half = halfWidth95(values);
+    return half === null ? null : clippedInterval(mean(values), half, metricRange(path))[side];
+  };
+  return {
+    metrics: { ...means, perAgent: averagePerAgent(runs) },
+    ci95: halfWidths,
+    ci95Low: combine(runs, '', bound('low')) as unknown as ScalarMetrics,
+    ci95High: combine(runs, '', bound('high')) as unknown as ScalarMetrics,
+  };
 }
 
 /** 95% confidence half-width t(0.975, n − 1) · s / √n of a sample (0 for one value). */
@@ -75,7 +86,7 @@ function meanOf(values: readonly number[]): number | null {
 function combine(
   nodes: readonly object[],
   prefix: string,
-  reduce: (values: readonly number[]) => number | null,
+  reduce: (values: readonly number[], path: string) => number | null,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(nodes[0]!)) {
@@ -91,7 +102,7 @@ function combine(
       const leaf = checkedLeaf(value, path);
       if (leaf !== null) present.push(leaf);
     }
-    out[key] = reduce(present);
+    out[key] = reduce(present, path);
   }
   return out;
 }

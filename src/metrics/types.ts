@@ -158,8 +158,13 @@ export interface RunMetrics extends ScalarMetrics {
  * - `ci95`: every number is the 95% confidence half-width t(0.975, n − 1) · s / √n, where n is
  *   the number of replications in which the leaf is not null and s their sample standard
  *   deviation; it is 0 when n = 1 and null when n = 0. There is no `perAgent` here.
+ * - `ci95Low`, `ci95High`: the interval mean ± half-width clipped to the metric's range
+ *   ([0, 1] for shares, [0, ∞) for the rest: `src/metrics/ranges.ts`), so that no bound lies
+ *   where no value can; null where the mean is null.
  */
 export interface Summary {
   readonly metrics: RunMetrics;
   readonly ci95: ScalarMetrics;
+  readonly ci95Low: ScalarMetrics;
+  readonly ci95High: ScalarMetrics;
 }

@@ -1,20 +1,24 @@
 /**
- * Which charts a result document gets, and the rows each is drawn from. A compare gets, per
- * strategy: a bar chart with confidence whiskers for each headline metric, the latency
- * distribution, the load per agent (tasks, tokens) with its Lorenz curve, and the queue depth
- * over time. A sweep gets each headline metric over the swept parameter(s): a line chart for
- * one parameter, heat maps for two, and a line over the labelled cells for more.
+ * Which charts a result document gets, and the rows each is drawn from. A compare gets, for
+ * each headline metric, each strategy's mean with its 95% interval (clipped to the metric's
+ * range) and each strategy's paired difference to the baseline with its interval, significant
+ * ones marked; then the latency distribution, the load per agent (tasks, tokens) with its Lorenz
+ * curve, and the queue depth over time. A sweep gets each headline metric over the swept
+ * parameter(s): a line chart for one parameter, heat maps for two, and a line over the labelled
+ * cells for more.
  *
- * The latency distribution and the queue depth come from the document's `series` (one
- * replication per strategy); a document without them simply lacks those two charts.
+ * The latency distribution and the queue depth come from the document's `series` (pooled over
+ * the replications of each strategy; older documents hold replication 1 only); a document
+ * without them simply lacks those two charts.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { CellResult, ExperimentDocument, MetricInfo, ParamValue } from '../experiments/types.js';
 import { metricValue } from '../metrics/directions.js';
+import { clippedInterval, metricRange } from '../metrics/ranges.js';
 import type { SeriesEntry } from '../metrics/series.js';
 import {
-  agentLoadSpec, latencyCdfSpec, lorenzSpec, metricBarsSpec, queueDepthSpec, sweepHeatmapSpec, sweepLineSpec,
-  type AgentRow, type IntervalRow, type PointRow, type SweepRow,
+  agentLoadSpec, latencyCdfSpec, lorenzSpec, metricIntervalsSpec, pairedDifferenceSpec, queueDepthSpec, sweepHeatmapSpec, sweepLineSpec,
+  type AgentRow, type DifferenceRow, type IntervalRow, type PointRow, type SweepRow,
 } from './specs.js';
 import { cellLabel } from './tables.js';
 
@@ -40,7 +44,7 @@ export function reportCharts(doc: ReportDocument): ChartDef[] {
     const cell = doc.cells[0]!;
     const series = (doc.series ?? []).filter((entry) => entry.cell === cell.index);
     return [
-      ...headline.flatMap((info) => optional(metricBarsChart(doc, cell, info, strategies))),
+      ...headline.flatMap((info) => [...optional(metricBarsChart(doc, cell, info, strategies)), ...optional(pairedChart(doc, cell, info, strategies))]),
       ...optional(latencyCdfChart(series, strategies)),
       ...agentCharts(cell, strategies),
       ...optional(queueDepthChart(series, strategies)),
@@ -67,12 +71,11 @@ function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** A strategy's mean and interval for a metric, or undefined when it has no data. */
+/** A strategy's mean and interval (clipped to the metric's range) for a metric, or undefined when it has no data. */
 function interval(metrics: CellResult['strategies'][number], path: string): Omit<IntervalRow, 'strategy'> | undefined {
   const mean = metricValue(metrics.metrics, path);
   if (mean === null) return undefined;
-  const half = metricValue(metrics.ci95, path) ?? 0;
-  return { mean, low: mean - half, high: mean + half };
+  return { mean, ...clippedInterval(mean, metricValue(metrics.ci95, path) ?? 0, metricRange(path)) };
 }
 
 function metricBarsChart(doc: ExperimentDocument, cell: CellResult, info: MetricInfo, strategies: readonly string[]): ChartDef | undefined {
@@ -86,8 +89,32 @@ function metricBarsChart(doc: ExperimentDocument, cell: CellResult, info: Metric
   return {
     name: `metric-${slug(info.path)}`,
     title,
-    caption: `${title} per strategy (${info.better} is better); strategies without data are left out.`,
-    spec: metricBarsSpec({ title, subtitle, strategies, axisTitle: info.title, rows }),
+    caption: `${title} per strategy (${info.better} is better); the axis does not start at zero, so small differences show. ` +
+      'Overlapping whiskers do not mean a tie: the paired chart beside it says which differences are significant.',
+    spec: metricIntervalsSpec({ title, subtitle, strategies, axisTitle: info.title, rows }),
+  };
+}
+
+/** Each strategy's paired difference to the baseline on one metric, or undefined with nothing to compare. */
+function pairedChart(doc: ExperimentDocument, cell: CellResult, info: MetricInfo, strategies: readonly string[]): ChartDef | undefined {
+  const rows: DifferenceRow[] = cell.strategies.flatMap((outcome) => {
+    const d = outcome.paired[info.path];
+    if (outcome.strategy === cell.baseline || d === undefined || d.mean === null) return [];
+    const half = d.halfWidth ?? 0;
+    return [{ strategy: outcome.strategy, mean: d.mean, low: d.mean - half, high: d.mean + half, significant: d.significant }];
+  });
+  if (rows.length === 0) return undefined;
+  const title = `Δ ${info.title} vs ${cell.baseline}`;
+  const better = info.better === 'lower' ? 'left of 0 (negative) is better' : 'right of 0 (positive) is better';
+  return {
+    name: `paired-${slug(info.path)}`,
+    title,
+    caption: `Each strategy minus ${cell.baseline}, replication by replication on common random numbers (${better}). ` +
+      'A filled dot is a significant difference (its 95% interval excludes 0 and is not degenerate); a hollow one is not.',
+    spec: pairedDifferenceSpec({
+      title, subtitle: `Paired, mean over ${doc.replications} replication${doc.replications === 1 ? '' : 's'}; whiskers: 95% interval; filled dot: significant, hollow: not`,
+      strategies, axisTitle: `Δ ${info.title}`, rows,
+    }),
   };
 }
 
@@ -100,7 +127,7 @@ function latencyCdfChart(series: readonly SeriesEntry[], strategies: readonly st
     name: 'latency-cdf',
     title,
     caption: 'Share of completed tasks (y) that finished within a latency (x): further left is faster, the top of each curve is its tail.',
-    spec: latencyCdfSpec({ title, subtitle: `Submit to completion, completed measured tasks of ${replicationText(series)}`, strategies, rows }),
+    spec: latencyCdfSpec({ title, subtitle: `Submit to completion, completed measured tasks; ${replicationText(series)} (quantiles averaged)`, strategies, rows }),
   };
 }
 
@@ -115,7 +142,7 @@ function queueDepthChart(series: readonly SeriesEntry[], strategies: readonly st
     name: 'queue-depth',
     title,
     caption: 'Tasks waiting in the queue over the run, warm-up included: a line that keeps rising means the fleet cannot keep up.',
-    spec: queueDepthSpec({ title, subtitle: `Time-weighted mean per ${bucket}, ${replicationText(series)}`, strategies, rows }),
+    spec: queueDepthSpec({ title, subtitle: `Time-weighted mean per ${bucket}; ${replicationText(series)}`, strategies, rows }),
   };
 }
 
@@ -211,6 +238,8 @@ function axisValue(value: ParamValue | undefined): number | string {
 }
 
 function replicationText(series: readonly SeriesEntry[]): string {
+  const pooled = [...new Set(series.map((entry) => entry.replications ?? 1))];
+  if (pooled.length === 1 && pooled[0]! > 1) return `mean over ${pooled[0]} replications`;
   const replications = [...new Set(series.map((entry) => entry.replication + 1))];
   return replications.length === 1 ? `replication ${replications[0]}` : 'one replication per strategy';
 }

@@ -4,6 +4,7 @@
  * `replication`, then the metric leaves by dotted path (`latency.p95`); no data is empty.
  */
 import { stringify } from 'csv-stringify/sync';
+import { clippedInterval, metricRange } from '../metrics/ranges.js';
 import { leafPaths, metricLeaves } from '../metrics/summary.js';
 import type { ExperimentDocument } from '../experiments/types.js';
 
@@ -26,17 +27,20 @@ export function resultsCsv(document: ExperimentDocument): string {
 
 /**
  * `leaderboards.csv`: every leaderboard of the document (across all cells) as rows: `metric`,
- * `better`, `rank`, `cell`, one column per swept parameter, `strategy`, `mean`, `halfWidth`,
- * and the paired difference to the leader (`vsLeader.mean`, `vsLeader.halfWidth`,
+ * `better`, `rank`, `cell`, one column per swept parameter, `strategy`, `mean`, `halfWidth`, the
+ * interval's bounds clipped to the metric's range (`low`, `high`), and the paired difference to the leader (`vsLeader.mean`, `vsLeader.halfWidth`,
  * `vsLeader.significant`).
  */
 export function leaderboardsCsv(document: ExperimentDocument): string {
-  const header = ['metric', 'better', 'rank', 'cell', ...document.grid.map((p) => p.path), 'strategy', 'mean', 'halfWidth',
+  const header = ['metric', 'better', 'rank', 'cell', ...document.grid.map((p) => p.path), 'strategy', 'mean', 'halfWidth', 'low', 'high',
     'vsLeader.mean', 'vsLeader.halfWidth', 'vsLeader.significant'];
   const cells = new Map(document.cells.map((cell) => [cell.index, cell]));
-  const rows = document.leaderboards.flatMap((board) => board.entries.map((entry) => [
-    board.metric, board.better, entry.rank, entry.cell, ...document.grid.map((p) => cells.get(entry.cell)?.params[p.path] ?? null),
-    entry.strategy, entry.mean, entry.halfWidth, entry.vsLeader.mean, entry.vsLeader.halfWidth, entry.vsLeader.significant,
-  ]));
+  const rows = document.leaderboards.flatMap((board) => board.entries.map((entry) => {
+    const bounds = entry.mean === null ? { low: null, high: null } : clippedInterval(entry.mean, entry.halfWidth ?? 0, metricRange(board.metric));
+    return [
+      board.metric, board.better, entry.rank, entry.cell, ...document.grid.map((p) => cells.get(entry.cell)?.params[p.path] ?? null),
+      entry.strategy, entry.mean, entry.halfWidth, bounds.low, bounds.high, entry.vsLeader.mean, entry.vsLeader.halfWidth, entry.vsLeader.significant,
+    ];
+  }));
   return stringify(rows, { header: true, columns: header, cast: { boolean: (value) => String(value) } });
 }

@@ -14,8 +14,9 @@
 import { reportCharts, strategyLabels, type ChartDef, type ReportDocument } from './charts.js';
 import { reportPage, type PageChart } from './page.js';
 import { renderSvg, svgToPng } from './render.js';
-import { headlineTable, type HeadlineTable } from './headlineTable.js';
+import { headlineTable, pairedDifferenceTable, type HeadlineTable } from './headlineTable.js';
 import { TARGETS_NOTE, hasTargets, targetsDetailTable } from './targetsTable.js';
+import { replicationWarnings } from '../experiments/warnings.js';
 import { writeReportFiles } from './reportDir.js';
 
 /** A chart with its renderings. */
@@ -42,7 +43,8 @@ export async function buildHtmlReport(doc: ReportDocument): Promise<HtmlReport> 
     charts.push({ name: chart.name, title: chart.title, caption: chart.caption, svg, spec: chart.spec, png: svgToPng(svg) });
   }
   const html = reportPage({
-    title: doc.scenario, facts: facts(doc), table: headlineTable(doc), ...targetsContent(doc), charts, emptyNote: 'This document holds no data to chart.',
+    title: doc.scenario, facts: facts(doc), table: headlineTable(doc), ...targetsContent(doc), paired: pairedDifferenceTable(doc), baseline: doc.baseline,
+    warnings: replicationWarnings(doc.replications), charts, emptyNote: 'This document holds no data to chart.',
   });
   return { html, charts };
 }

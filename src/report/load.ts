@@ -16,6 +16,7 @@ const seriesEntry = z.looseObject({
   cell: z.int().min(0),
   strategy: z.string().min(1),
   replication: z.int().min(0),
+  replications: z.int().min(1).optional(),
   queueDepth: z.looseObject({ bucketSeconds: z.number().positive(), time: numbers, mean: numbers, max: numbers }),
   latencyCdf: z.looseObject({ count: z.int().min(0), share: numbers, latency: numbers }),
 });

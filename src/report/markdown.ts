@@ -3,8 +3,11 @@
  * leaderboards, each strategy's means and its paired differences to the baseline, per cell.
  */
 import { METRIC_TABLE } from '../metrics/directions.js';
+import { replicationWarnings } from '../experiments/warnings.js';
 import type { ExperimentDocument } from '../experiments/types.js';
-import { SIGNIFICANT, cellLabel, direction, hasData, leaderboardTable, markdownTable, meansTable, pairedTable } from './tables.js';
+import {
+  INTERVAL_LEGEND, NO_SIGNIFICANT_DIFFERENCE, SIGNIFICANT, cellLabel, direction, hasData, leaderboardTable, markdownTable, meansTable, pairedTable,
+} from './tables.js';
 import { TARGETS_NOTE, targetsSummaryTable } from './targetsTable.js';
 
 /** Rows per leaderboard across the cells of a sweep (each cell's own boards list all). */
@@ -20,9 +23,11 @@ export function summaryMarkdown(document: ExperimentDocument): string {
   parts.push([
     `Seed ${document.seed}, ${document.replications} replication${document.replications === 1 ? '' : 's'} per strategy` +
       (sweep ? `, ${document.cells.length} cell${document.cells.length === 1 ? '' : 's'}: ${grid}` : '') + `; baseline \`${document.baseline}\`.`,
-    `± is the 95% confidence half-width over replications. Δ is a paired difference on common random numbers ` +
-      `(replication r of every strategy saw the same tasks); ${SIGNIFICANT} marks a difference significant at 95%.`,
+    `${INTERVAL_LEGEND} (over replications). Δ is a paired difference on common random numbers ` +
+      `(replication r of every strategy saw the same tasks); ${SIGNIFICANT} marks a difference significant at 95%. ` +
+      `A leaderboard names a leader only when it is significantly ahead of the second; otherwise it says "${NO_SIGNIFICANT_DIFFERENCE}".`,
   ].join('\n') + '\n');
+  for (const warning of replicationWarnings(document.replications)) parts.push(`> **Warning:** ${warning}\n`);
   parts.push(`## Leaderboards${sweep ? ' (all cells)' : ''}\n`);
   for (const board of document.leaderboards) {
     parts.push(`### ${board.title} (${direction(board)})\n`);

@@ -26,6 +26,12 @@ export interface PageContent {
   readonly targets?: HeadlineTable;
   /** Shown under the targets table. */
   readonly targetsNote?: string;
+  /** Paired differences to the baseline, significant ones starred. */
+  readonly paired?: HeadlineTable;
+  /** The baseline's label, for the heading of `paired`. */
+  readonly baseline?: string;
+  /** Warnings shown above the tables (too few replications…). */
+  readonly warnings?: readonly string[];
   readonly charts: readonly PageChart[];
   /** Shown in place of charts when there are none. */
   readonly emptyNote?: string;
@@ -52,6 +58,7 @@ figure svg { display: block; max-width: 100%; height: auto; }
 figcaption { font-size: 13px; color: #333; max-width: 620px; margin-top: 6px; }
 figcaption a { color: #1f5f99; }
 .note { font-size: 14px; color: #555; }
+.warning { font-size: 14px; color: #6b3d00; background: #fff4e0; border: 1px solid #e8c58a; padding: 8px 12px; max-width: 900px; }
 `;
 
 /** Escapes text for HTML element content and attribute values. */
@@ -83,11 +90,20 @@ export function reportPage(content: PageContent): string {
     nav === '' ? '' : `<nav>${nav}</nav>`,
     '</header>',
     '<main>',
+    ...(content.warnings ?? []).map((warning) => `<p class="warning"><b>Warning:</b> ${e(warning)}</p>`),
     '<h2>Headline metrics</h2>',
     `<div class="table-wrap">${tableHtml(content.table)}</div>`,
-    '<p class="note">Mean ± 95% confidence half-width over replications; the leader of each column is highlighted.</p>',
+    '<p class="note">Mean ± 95% confidence half-width over replications ([a, b]: the interval clipped to the values the metric can take). ' +
+      'A column\'s leader is highlighted only where it is significantly better than the runner-up (paired, on common random numbers); ' +
+      'a column with nothing highlighted has no significant difference at the top.</p>',
     content.targets === undefined ? '' : `<h2 id="targets">Targets</h2>\n<div class="table-wrap">${tableHtml(content.targets)}</div>`,
     content.targets === undefined ? '' : `<p class="note">${e(content.targetsNote ?? '')}</p>`,
+    ...(content.paired === undefined ? [] : [
+      `<h2>Paired differences to ${e(content.baseline ?? 'the baseline')}</h2>`,
+      `<div class="table-wrap">${tableHtml(content.paired)}</div>`,
+      '<p class="note">Strategy − baseline, replication by replication on common random numbers, ± 95% half-width; ' +
+        '* marks a significant difference (the interval excludes 0 and is not degenerate: ± 0 from identical differences in fewer than 6 replications is never significant).</p>',
+    ]),
     '<h2>Charts</h2>',
     charts,
     '</main>',

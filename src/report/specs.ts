@@ -91,33 +91,76 @@ function strategyColor(strategies: readonly string[], legend: boolean) {
   };
 }
 
+/** A strategy's paired difference to the baseline, with its 95% interval. */
+export interface DifferenceRow extends IntervalRow {
+  /** Significant at 95% (`PairedDifference.significant`): drawn filled, else hollow. */
+  readonly significant: boolean;
+}
+
 /**
- * Horizontal bars of one metric per strategy, with 95% confidence whiskers.
+ * Ticks on a quantitative x axis: labels that would overlap are dropped (the greedy strategy
+ * keeps as many as fit, a few pixels apart).
+ */
+const X_AXIS = { labelOverlap: 'greedy' as const, labelSeparation: 6 };
+
+/** Whiskers from `low` to `high` with end ticks, on a strategy axis `y`. */
+function whiskers(y: object, color: object = { value: '#222' }) {
+  const x = { field: 'low', type: 'quantitative' as const };
+  return [
+    { mark: { type: 'rule' as const, strokeWidth: 1.5 }, encoding: { y, x, x2: { field: 'high' }, color } },
+    { mark: { type: 'tick' as const, thickness: 1.5, size: 14, orient: 'vertical' as const }, encoding: { y, x, color } },
+    { mark: { type: 'tick' as const, thickness: 1.5, size: 14, orient: 'vertical' as const }, encoding: { y, x: { field: 'high', type: 'quantitative' as const }, color } },
+  ];
+}
+
+/** What the charts of one row per strategy share: the frame, size, inline rows and the strategy axis `y`. */
+function strategyRows(chart: ChartFrame, rows: readonly object[]) {
+  const y = { field: 'strategy', type: 'nominal' as const, sort: [...chart.strategies], title: null };
+  return { y, base: { ...frame(chart), width: BAR_CHART_WIDTH, height: { step: 30 }, data: { values: rows.map((row) => ({ ...row })) } } };
+}
+
+/**
+ * One metric per strategy: a dot at the mean with 95% confidence whiskers. The axis does not
+ * start at zero (bars would have to), so differences of a few thousandths in a share stay
+ * visible.
  * @param axisTitle - the metric and its unit, e.g. `latency p95 (s)`.
  */
-export function metricBarsSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly IntervalRow[] }): TopLevelSpec {
-  const y = { field: 'strategy', type: 'nominal' as const, sort: [...chart.strategies], title: null };
+export function metricIntervalsSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly IntervalRow[] }): TopLevelSpec {
+  const { y, base } = strategyRows(chart, chart.rows);
   return {
-    ...frame(chart),
-    width: BAR_CHART_WIDTH,
-    height: { step: 30 },
-    data: { values: chart.rows.map((row) => ({ ...row })) },
+    ...base,
     layer: [
+      ...whiskers(y),
       {
-        mark: { type: 'bar', height: { band: 0.7 } },
-        encoding: { y, x: { field: 'mean', type: 'quantitative', title: chart.axisTitle }, color: strategyColor(chart.strategies, false) },
+        mark: { type: 'point', filled: true, size: 110, opacity: 1 },
+        encoding: {
+          y, x: { field: 'mean', type: 'quantitative', title: chart.axisTitle, scale: { zero: false }, axis: X_AXIS }, color: strategyColor(chart.strategies, false),
+        },
       },
+    ],
+  };
+}
+
+/**
+ * Paired differences to the baseline on one metric: per strategy a dot at the mean difference
+ * with its 95% whiskers, filled when significant and hollow when not, and a rule at 0.
+ */
+export function pairedDifferenceSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly DifferenceRow[] }): TopLevelSpec {
+  const { y, base } = strategyRows(chart, chart.rows);
+  const color = strategyColor(chart.strategies, false);
+  return {
+    ...base,
+    layer: [
+      { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
+      ...whiskers(y, color),
       {
-        mark: { type: 'rule', strokeWidth: 1.5, color: '#222' },
-        encoding: { y, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } },
-      },
-      {
-        mark: { type: 'tick', thickness: 1.5, color: '#222', size: 14, orient: 'vertical' },
-        encoding: { y, x: { field: 'low', type: 'quantitative' } },
-      },
-      {
-        mark: { type: 'tick', thickness: 1.5, color: '#222', size: 14, orient: 'vertical' },
-        encoding: { y, x: { field: 'high', type: 'quantitative' } },
+        mark: { type: 'point', size: 110, strokeWidth: 2, opacity: 1 },
+        encoding: {
+          y,
+          x: { field: 'mean', type: 'quantitative', title: chart.axisTitle, axis: X_AXIS },
+          color,
+          fill: { condition: { test: 'datum.significant', field: 'strategy', type: 'nominal', scale: { domain: [...chart.strategies] }, legend: null }, value: 'white' },
+        },
       },
     ],
   };
@@ -132,7 +175,7 @@ export function latencyCdfSpec(chart: ChartFrame & { readonly rows: readonly Poi
     data: { values: chart.rows.map((row) => ({ ...row })) },
     mark: { type: 'line', strokeWidth: 2, interpolate: 'linear' },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: 'latency (s)' },
+      x: { field: 'x', type: 'quantitative', title: 'latency (s)', axis: X_AXIS },
       y: { field: 'y', type: 'quantitative', title: 'share of completed tasks', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
       color: strategyColor(chart.strategies, true),
     },
@@ -205,7 +248,7 @@ export function queueDepthSpec(chart: ChartFrame & { readonly rows: readonly Poi
     data: { values: chart.rows.map((row) => ({ ...row })) },
     mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after' },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: 'simulated time (s)' },
+      x: { field: 'x', type: 'quantitative', title: 'simulated time (s)', axis: X_AXIS },
       y: { field: 'y', type: 'quantitative', title: 'queued tasks (mean per bucket)' },
       color: strategyColor(chart.strategies, true),
     },
@@ -223,8 +266,10 @@ export function sweepLineSpec(
     readonly xOrder: readonly (number | string)[]; readonly rows: readonly SweepRow[];
   },
 ): TopLevelSpec {
+  // Whole-number parameters (agent counts) get whole-number ticks, not 2.5.
+  const integers = chart.xOrder.every((value) => Number.isInteger(value));
   const x = chart.xType === 'quantitative'
-    ? { field: 'x', type: 'quantitative' as const, title: chart.xTitle }
+    ? { field: 'x', type: 'quantitative' as const, title: chart.xTitle, axis: integers ? { ...X_AXIS, tickMinStep: 1, format: 'd' } : X_AXIS }
     : { field: 'x', type: 'ordinal' as const, title: chart.xTitle, sort: chart.xOrder.map(String), axis: { labelAngle: -30 } };
   const color = strategyColor(chart.strategies, true);
   return {

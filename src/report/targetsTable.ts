@@ -3,6 +3,7 @@
  * Markdown, HTML, `fleetsim check`): a compact one, a row per strategy with a pass/fail column,
  * and a detailed one, a row per strategy × check with the value, the bound judged and the target.
  */
+import { targetMetricRange } from '../experiments/targets.js';
 import { metricInfo } from '../metrics/directions.js';
 import { targetText } from '../experiments/targets.js';
 import type { CellTargets, ExperimentDocument, TargetOutcome } from '../experiments/types.js';
@@ -57,7 +58,7 @@ export function targetsDetailTable(document: Pick<ExperimentDocument, 'cells' | 
     result.strategy,
     result.targeted ? 'yes' : '-',
     outcome.metric,
-    meanWithHalfWidth(outcome.mean, outcome.halfWidth, digitsOf(outcome.metric)),
+    meanWithHalfWidth(outcome.mean, outcome.halfWidth, digitsOf(outcome.metric), targetMetricRange(outcome.metric)),
     judgedBound(outcome),
     targetText(outcome),
     verdict(outcome.pass, result.targeted),

@@ -26,7 +26,7 @@ describe('the legend of fleetsim run', () => {
 
   it('explains every column of the table', () => {
     expect(run.status, run.stderr).toBe(0);
-    const header = run.stdout.split('\n')[1]!.split(/ {2,}/).slice(1);
+    const header = run.stdout.split('\n').find((line) => line.startsWith('strategy '))!.split(/ {2,}/).slice(1);
     expect(header).toContain('util');
     expect(header).toContain('ctx waste');
     const terms = legend(run.stdout).map((line) => line.trim().split(/ {2,}/)[0]);

@@ -22,7 +22,7 @@ describe('fleetsim report', () => {
     const run = runCli('report', join(dir, 'summary.json'));
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe(`${join(dir, 'index.html')}: 10 charts\n`);
+    expect(run.stdout).toBe(`${join(dir, 'index.html')}: 15 charts\n`);
     const expected = await buildHtmlReport(doc);
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toBe(expected.html);
     for (const chart of expected.charts) {

@@ -8,7 +8,7 @@ import { oneRun } from './runs.js';
 function outcome(strategy: string, latencies: readonly (number | null)[]): StrategyOutcome {
   const runs: RunMetrics[] = latencies.map((p95) => oneRun({ latencyP95: p95 }));
   const summary = summarize(runs);
-  return { strategy, name: strategy, params: {}, metrics: summary.metrics, ci95: summary.ci95, perReplication: runs, paired: {} };
+  return { strategy, name: strategy, params: {}, metrics: summary.metrics, ci95: summary.ci95, ci95Low: summary.ci95Low, ci95High: summary.ci95High, perReplication: runs, paired: {} };
 }
 
 const P95: MetricInfo = { path: 'latency.p95', title: 'p95', better: 'lower', leaderboard: true, digits: 2 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairedDifference } from '../../src/experiments/paired.js';
+import { SIGN_TEST_MIN_PAIRS, pairedDifference } from '../../src/experiments/paired.js';
 import { studentT975 } from '../../src/metrics/studentT.js';
 
 describe('paired differences', () => {
@@ -23,9 +23,24 @@ describe('paired differences', () => {
     expect(pairedDifference([1, 2, 3], [1, 2, 3])).toEqual({ mean: 0, halfWidth: 0, significant: false, n: 3 });
   });
 
-  it('calls a constant nonzero shift significant (every replication moved by the same amount)', () => {
-    const d = pairedDifference([2, 3, 4], [1, 2, 3]);
-    expect(d).toMatchObject({ mean: 1, halfWidth: 0, significant: true });
+  it('never calls identical differences significant from fewer than 6 pairs: their interval is degenerate', () => {
+    expect(pairedDifference([2, 3, 4], [1, 2, 3])).toEqual({ mean: 1, halfWidth: 0, significant: false, n: 3 });
+    expect(pairedDifference([2, 3, 4, 5, 6], [1, 2, 3, 4, 5])).toMatchObject({ mean: 1, halfWidth: 0, significant: false });
+  });
+
+  it('calls identical nonzero differences significant from 6 pairs on (sign test: p = 2^(1 − n) < 0.05)', () => {
+    expect(SIGN_TEST_MIN_PAIRS).toBe(6);
+    expect(2 ** (1 - (SIGN_TEST_MIN_PAIRS - 1))).toBeGreaterThan(0.05);
+    expect(2 ** (1 - SIGN_TEST_MIN_PAIRS)).toBeLessThan(0.05);
+    const shifted = pairedDifference([2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6]);
+    expect(shifted).toEqual({ mean: 1, halfWidth: 0, significant: true, n: 6 });
+  });
+
+  it('treats differences equal up to floating-point rounding as identical, not as a razor-thin interval', () => {
+    // 0.3 − 0.1, 0.7 − 0.5 and 1.1 − 0.9 differ in their last bits only.
+    const d = pairedDifference([0.3, 0.7, 1.1], [0.1, 0.5, 0.9]);
+    expect(d.mean).toBeCloseTo(0.2, 12);
+    expect(d).toMatchObject({ halfWidth: 0, significant: false, n: 3 });
   });
 
   it('skips pairs with a missing value and claims nothing from a single pair', () => {

@@ -12,7 +12,7 @@ function deadlineRuns(values: readonly (number | null)[]): RunMetrics[] {
 }
 
 function outcome(strategy: string, runs: RunMetrics[]): StrategyOutcome {
-  return { strategy, name: strategy, params: {}, metrics: runs[0]!, ci95: runs[0]!, perReplication: runs, paired: {} };
+  return { strategy, name: strategy, params: {}, metrics: runs[0]!, ci95: runs[0]!, ci95Low: runs[0]!, ci95High: runs[0]!, perReplication: runs, paired: {} };
 }
 
 describe('judging a target', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeriesCollector, type SeriesOptions } from '../../src/metrics/series.js';
+import { SeriesCollector, poolSeries, type RunSeries, type SeriesOptions } from '../../src/metrics/series.js';
 import { EventScript } from './script.js';
 
 const NO_WARMUP = { warmupTimeSeconds: 0, warmupTasks: 0 };
@@ -155,5 +155,26 @@ describe('series collector protocol', () => {
     expect(() => new SeriesCollector({ ...NO_WARMUP, maxBuckets: 1 })).toThrow(/maxBuckets/);
     expect(() => new SeriesCollector({ ...NO_WARMUP, cdfPoints: 1 })).toThrow(/cdfPoints/);
     expect(() => new SeriesCollector({ ...NO_WARMUP, initialBucketSeconds: 0 })).toThrow(/initialBucketSeconds/);
+  });
+});
+
+describe('poolSeries', () => {
+  const run = (bucketSeconds: number, mean: number[], max: number[], latency: number[], count: number): RunSeries => ({
+    queueDepth: { bucketSeconds, time: mean.map((_, i) => i * bucketSeconds), mean, max },
+    latencyCdf: { count, share: latency.map((_, i) => i / (latency.length - 1)), latency },
+  });
+
+  it('averages the quantile functions and adds up the counts', () => {
+    const pooled = poolSeries([run(1, [0], [0], [1, 2, 5], 10), run(1, [0], [0], [3, 4, 9], 30)]);
+    expect(pooled.latencyCdf).toEqual({ count: 40, share: [0, 0.5, 1], latency: [2, 3, 7] });
+  });
+
+  it('brings queue depths to the widest bucket, then takes the mean over the replications that reached each bucket and the largest maximum', () => {
+    const pooled = poolSeries([run(1, [2, 4, 6, 8, 1], [3, 5, 7, 9, 1], [1, 1], 1), run(2, [1, 1], [2, 2], [1, 1], 1)]);
+    expect(pooled.queueDepth).toEqual({ bucketSeconds: 2, time: [0, 2, 4], mean: [2, 4, 1], max: [5, 9, 1] });
+  });
+
+  it('ignores replications in which nothing completed', () => {
+    expect(poolSeries([run(1, [0], [0], [], 0), run(1, [0], [0], [1, 2], 2)]).latencyCdf).toEqual({ count: 2, share: [0, 1], latency: [1, 2] });
   });
 });

@@ -25,6 +25,20 @@ describe('summarize', () => {
     expect(summary.metrics.tasks.submitted).toBeCloseTo(10, 12);
   });
 
+  it('clips each leaf\'s interval to the metric\'s range: [0, 1] for shares, [0, ∞) for the rest', () => {
+    const runs = [0.2, 0.9, 1].map((quality) => oneRun({ quality, latencyP95: quality * 10 }));
+    const summary = summarize(runs);
+    const half = summary.ci95.quality.mean!;
+    expect(summary.metrics.quality.mean! + half).toBeGreaterThan(1);
+    expect(summary.ci95High.quality.mean).toBe(1);
+    expect(summary.ci95Low.quality.mean).toBe(0);
+    expect(summary.ci95Low.latency.p95).toBe(0);
+    expect(summary.ci95High.latency.p95).toBeCloseTo(summary.metrics.latency.p95! + summary.ci95.latency.p95!, 12);
+    // A leaf with no spread has a zero-width interval at its mean; one with no data has none.
+    expect(summary.ci95Low.latency.p99).toBe(7);
+    expect(summary.ci95High.workflows.deadlineSuccess).toBeNull();
+  });
+
   it('a single replication has half-width 0', () => {
     const summary = summarize([run()]);
     expect(summary.metrics.utilization).toBeCloseTo(0.7, 12);

@@ -19,10 +19,13 @@ describe('results.csv', () => {
 
   it('leaderboards.csv lists every leaderboard entry with its cell, swept values and gap to the leader', () => {
     const lines = leaderboardsCsv(smallSweep()).trimEnd().split('\n');
-    expect(lines[0]).toBe('metric,better,rank,cell,agents[0].count,strategy,mean,halfWidth,vsLeader.mean,vsLeader.halfWidth,vsLeader.significant');
+    expect(lines[0]).toBe('metric,better,rank,cell,agents[0].count,strategy,mean,halfWidth,low,high,vsLeader.mean,vsLeader.halfWidth,vsLeader.significant');
     expect(lines).toHaveLength(1 + 5 * 4);
     const p95 = lines.filter((line) => line.startsWith('latency.p95,'));
-    expect(p95[0]).toMatch(/^latency\.p95,lower,1,0,2,power-of-d,6\.5,[\d.]+,0,0,false$/);
-    expect(p95[1]).toMatch(/^latency\.p95,lower,2,1,3,power-of-d,7\.5,[\d.]+,1,0,true$/);
+    expect(p95[0]).toMatch(/^latency\.p95,lower,1,0,2,power-of-d,6\.5,[\d.]+,[\d.]+,[\d.]+,0,0,false$/);
+    // Identical differences from two replications: a degenerate interval, not significant.
+    expect(p95[1]).toMatch(/^latency\.p95,lower,2,1,3,power-of-d,7\.5,[\d.]+,[\d.]+,[\d.]+,1,0,false$/);
+    // 11 ± 12.71 reaches below 0, where no latency lies: the low bound is clipped to 0.
+    expect(p95[2]).toMatch(/^latency\.p95,lower,3,0,2,round-robin,11,12\.7\d+,0,23\.7\d+,/);
   });
 });

@@ -12,6 +12,21 @@ const STRATEGIES = [
   { name: 'power-of-d', label: 'power-of-d', params: { d: 2 } },
 ];
 
+/**
+ * A compare of strategies `a`, `b`, … whose replications have the latency p95s given (one list
+ * per strategy, all of one length), baseline `a`.
+ */
+export function smallCompare(latencies: readonly (readonly number[])[]): ExperimentDocument {
+  const strategies = latencies.map((_, i) => ({ name: 'random', label: String.fromCharCode(97 + i), params: {} }));
+  const cell = summarizeCell({
+    index: 0, params: {}, strategies, runs: latencies.map((series) => series.map((latencyP95) => oneRun({ latencyP95 }))),
+  }, 'a');
+  return buildDocument({
+    kind: 'compare', scenario: 'tiny', seed: 1, replications: latencies[0]!.length, baseline: 'a', grid: [], cells: [cell],
+    timing: { parts: [{ shard: null, wallSeconds: 1, workers: 1 }], strategies: [] },
+  });
+}
+
 /** A sweep of two cells (`agents[0].count` 2 and 3), two strategies, two replications. */
 export function smallSweep(): ExperimentDocument {
   const cells = [2, 3].map((count, index) => summarizeCell({

@@ -1,13 +1,13 @@
 /**
  * Result documents for report tests, made the way `fleetsim compare` and `sweep` make them:
- * real runs of a library scenario (shortened), summarised per cell, with the series of
- * replication 0 of each strategy.
+ * real runs of a library scenario (shortened), summarised per cell, with the series of each
+ * strategy pooled over its replications.
  */
 import type { ChartDef, ReportDocument } from '../../src/report/charts.js';
 import { buildDocument } from '../../src/experiments/document.js';
 import { summarizeCell } from '../../src/experiments/cell.js';
 import type { CellResult, GridParameter, ParamValue } from '../../src/experiments/types.js';
-import { SeriesCollector, type SeriesEntry } from '../../src/metrics/series.js';
+import { SeriesCollector, poolSeries, type RunSeries, type SeriesEntry } from '../../src/metrics/series.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/types.js';
@@ -19,17 +19,19 @@ function load(seed?: number): Scenario {
   return loadScenario(SCENARIO, { replications: 2, seed });
 }
 
-/** Runs every strategy of `scenario` over its replications; series from replication 0. */
+/** Runs every strategy of `scenario` over its replications; series pooled over them. */
 function runCell(scenario: Scenario, index: number, params: Readonly<Record<string, ParamValue>>): { cell: CellResult; series: SeriesEntry[] } {
   const series: SeriesEntry[] = [];
   const runs: RunMetrics[][] = scenario.strategies.map((strategy) => {
     const metrics: RunMetrics[] = [];
+    const recorded: RunSeries[] = [];
     for (let replication = 0; replication < scenario.replications; replication++) {
-      const sink = replication === 0 ? new SeriesCollector({ warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks }) : undefined;
+      const sink = new SeriesCollector({ warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks });
       const run = runSimulation({ scenario, strategy, replication, sink });
       metrics.push(run.metrics);
-      if (sink !== undefined) series.push({ cell: index, strategy: strategy.label, replication, ...sink.finish(run.endTimeSeconds) });
+      recorded.push(sink.finish(run.endTimeSeconds));
     }
+    series.push({ cell: index, strategy: strategy.label, replication: 0, replications: recorded.length, ...poolSeries(recorded) });
     return metrics;
   });
   const cell = summarizeCell({ index, params, strategies: scenario.strategies, runs }, scenario.strategies[0]!.label);

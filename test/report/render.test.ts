@@ -1,10 +1,10 @@
 /** Rendering a chart to SVG and PNG, without a browser. */
 import { describe, expect, it } from 'vitest';
 import { renderSvg, scopeIds, svgToPng } from '../../src/report/render.js';
-import { metricBarsSpec, sweepHeatmapSpec } from '../../src/report/specs.js';
+import { metricIntervalsSpec, sweepHeatmapSpec } from '../../src/report/specs.js';
 import { textWidth, vegaTextWidth } from '../../src/report/textWidth.js';
 
-const BARS = metricBarsSpec({
+const BARS = metricIntervalsSpec({
   title: 'Latency p95 (s)', subtitle: 'lower is better', strategies: ['round-robin', 'least-connections'], axisTitle: 'latency p95 (s)',
   rows: [{ strategy: 'round-robin', mean: 3, low: 2, high: 4 }, { strategy: 'least-connections', mean: 2, low: 1.5, high: 2.5 }],
 });

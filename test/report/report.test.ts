@@ -6,7 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { reportCharts, type ReportDocument } from '../../src/report/charts.js';
 import { escapeHtml, reportPage } from '../../src/report/page.js';
 import { buildHtmlReport, writeHtmlReport } from '../../src/report/htmlReport.js';
-import { headlineTable } from '../../src/report/headlineTable.js';
+import { headlineTable, pairedDifferenceTable } from '../../src/report/headlineTable.js';
+import { replicationWarnings } from '../../src/experiments/warnings.js';
+import { smallCompare } from './documents.js';
 import { compareDocument } from './fixtures.js';
 
 describe('report directory', () => {
@@ -62,15 +64,29 @@ describe('report directory', () => {
 });
 
 describe('headline table and page', () => {
-  it('shows means with their half-widths and marks each column\'s leader', () => {
-    const doc = compareDocument();
-    const table = headlineTable(doc);
-    expect(table.header[0]).toBe('strategy');
-    expect(table.rows).toHaveLength(doc.cells[0]!.strategies.length);
-    const latency = table.header.indexOf('latency p95 (s)');
-    const board = doc.cells[0]!.leaderboards.find((b) => b.metric === 'latency.p95')!;
-    const leaders = table.rows.filter((row) => row[latency]!.leader).map((row) => row[0]!.text);
-    expect(leaders).toEqual([board.entries[0]!.strategy]);
+  it('shows means with their half-widths and marks a column\'s leader only when significantly ahead of the second', () => {
+    const ahead = headlineTable(smallCompare([[10, 12, 11, 13], [6, 7, 6.5, 8], [9, 12, 10, 12]]));
+    expect(ahead.header[0]).toBe('strategy');
+    expect(ahead.rows).toHaveLength(3);
+    const latency = ahead.header.indexOf('latency p95 (s)');
+    const leaders = (table: typeof ahead): string[] => table.rows.filter((row) => row[latency]!.leader).map((row) => row[0]!.text);
+    expect(leaders(ahead)).toEqual(['b']);
+    expect(ahead.rows[1]![latency]!.text).toMatch(/^6\.88 ± [\d.]+$/);
+    // b and c swap places between replications: no leader, although b's mean is lower.
+    const tied = headlineTable(smallCompare([[10, 12, 11, 13], [6, 9, 6.5, 9], [7, 8, 7, 8]]));
+    expect(leaders(tied)).toEqual([]);
+  });
+
+  it('shows the paired differences to the baseline, starred when significant, and warns of too few replications', () => {
+    const doc = smallCompare([[10, 12, 11, 13], [6, 7, 6.5, 8]]);
+    const paired = pairedDifferenceTable(doc);
+    expect(paired.header).toEqual(['strategy', 'Δ gini tasks', 'Δ latency p95 (s)', 'Δ deadline success', 'Δ context waste', 'Δ quality']);
+    expect(paired.rows.map((row) => row[0]!.text)).toEqual(['a (baseline)', 'b']);
+    expect(paired.rows[1]![2]!.text).toMatch(/^-4\.63 ± [\d.]+ \*$/);
+    const html = reportPage({ title: 't', facts: [], table: headlineTable(doc), paired, baseline: 'a', warnings: replicationWarnings(4), charts: [] });
+    expect(html).toContain('<h2>Paired differences to a</h2>');
+    expect(html).toContain('<p class="warning"><b>Warning:</b> only 4 replications');
+    expect(html).toContain('highlighted only where it is significantly better than the runner-up');
   });
 
   it('escapes every text it shows', () => {

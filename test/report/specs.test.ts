@@ -5,7 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lorenzPoints, reportCharts, slug, strategyLabels, type ChartDef, type ReportDocument } from '../../src/report/charts.js';
 import { compileChart } from '../../src/report/render.js';
-import { agentLoadSpec, latencyCdfSpec, lorenzSpec, metricBarsSpec, queueDepthSpec, sweepHeatmapSpec, sweepLineSpec } from '../../src/report/specs.js';
+import { agentLoadSpec, latencyCdfSpec, lorenzSpec, metricIntervalsSpec, pairedDifferenceSpec, queueDepthSpec, sweepHeatmapSpec, sweepLineSpec } from '../../src/report/specs.js';
+import { metricValue } from '../../src/metrics/directions.js';
 import { chartNamed, compareDocument, sweepDocument } from './fixtures.js';
 
 /** The inline data of a single-view or layered spec (the first layer that has data). */
@@ -20,9 +21,13 @@ const STRATEGIES = ['round-robin', 'least-connections'];
 
 describe('spec builders', () => {
   const builders = {
-    metricBars: metricBarsSpec({
+    metricIntervals: metricIntervalsSpec({
       title: 'Latency p95 (s)', strategies: STRATEGIES, axisTitle: 'latency p95 (s)',
       rows: [{ strategy: 'round-robin', mean: 3, low: 2, high: 4 }, { strategy: 'least-connections', mean: 2, low: 1.5, high: 2.5 }],
+    }),
+    pairedDifference: pairedDifferenceSpec({
+      title: 'Δ latency p95 (s)', strategies: STRATEGIES, axisTitle: 'Δ latency p95 (s)',
+      rows: [{ strategy: 'least-connections', mean: -1, low: -1.5, high: -0.5, significant: true }, { strategy: 'round-robin', mean: 0.2, low: -0.3, high: 0.7, significant: false }],
     }),
     latencyCdf: latencyCdfSpec({ title: 'CDF', strategies: STRATEGIES, rows: [{ strategy: 'round-robin', x: 1, y: 0 }, { strategy: 'round-robin', x: 2, y: 1 }] }),
     agentLoad: agentLoadSpec({
@@ -81,9 +86,10 @@ describe('charts of a compare', () => {
     charts = reportCharts(doc);
   });
 
-  it('has a bar chart per headline metric, the latency distribution, the agents\' load and the queue depth', () => {
+  it('has per headline metric the means and the paired differences, then the latency distribution, the agents\' load and the queue depth', () => {
     expect(charts.map((chart) => chart.name)).toEqual([
-      'metric-gini-tasks', 'metric-latency-p95', 'metric-deadline-success', 'metric-context-waste', 'metric-quality-mean',
+      'metric-gini-tasks', 'paired-gini-tasks', 'metric-latency-p95', 'paired-latency-p95', 'metric-deadline-success', 'paired-deadline-success',
+      'metric-context-waste', 'paired-context-waste', 'metric-quality-mean', 'paired-quality-mean',
       'latency-cdf', 'agent-tasks', 'agent-tokens', 'lorenz-tasks', 'queue-depth',
     ]);
     for (const chart of charts) {
@@ -92,16 +98,36 @@ describe('charts of a compare', () => {
     }
   });
 
-  it('draws each strategy\'s mean and 95% interval from the document', () => {
+  it('draws each strategy\'s mean and 95% interval, clipped to the metric\'s range, on an axis that need not start at 0', () => {
     const cell = doc.cells[0]!;
-    const rows = values(chartNamed(charts, 'metric-latency-p95'));
-    expect(rows.map((row) => row.strategy)).toEqual(strategyLabels(doc));
-    cell.strategies.forEach((outcome, i) => {
-      const { mean, low, high } = rows[i] as { mean: number; low: number; high: number };
-      expect(mean).toBe(outcome.metrics.latency.p95);
-      expect(high - mean).toBeCloseTo(outcome.ci95.latency.p95!, 9);
-      expect(mean - low).toBeCloseTo(outcome.ci95.latency.p95!, 9);
+    for (const path of ['latency.p95', 'quality.mean'] as const) {
+      const rows = values(chartNamed(charts, `metric-${slug(path)}`));
+      expect(rows.map((row) => row.strategy)).toEqual(strategyLabels(doc));
+      cell.strategies.forEach((outcome, i) => {
+        const { mean, low, high } = rows[i] as { mean: number; low: number; high: number };
+        expect(mean).toBe(metricValue(outcome.metrics, path));
+        expect(low).toBe(metricValue(outcome.ci95Low, path));
+        expect(high).toBe(metricValue(outcome.ci95High, path));
+        expect(low).toBeGreaterThanOrEqual(0);
+      });
+    }
+    expect(JSON.stringify(chartNamed(charts, 'metric-quality-mean').spec)).toContain('"scale":{"zero":false}');
+  });
+
+  it('draws each strategy\'s paired difference to the baseline, filled only when significant, beside a rule at 0', () => {
+    const cell = doc.cells[0]!;
+    const chart = chartNamed(charts, 'paired-latency-p95');
+    const rows = values(chart) as { strategy: string; mean: number; low: number; high: number; significant: boolean }[];
+    const others = cell.strategies.filter((outcome) => outcome.strategy !== cell.baseline);
+    expect(rows.map((row) => row.strategy)).toEqual(others.map((outcome) => outcome.strategy));
+    others.forEach((outcome, i) => {
+      const d = outcome.paired['latency.p95']!;
+      expect(rows[i]).toMatchObject({ mean: d.mean, significant: d.significant });
+      expect(rows[i]!.high - rows[i]!.mean).toBeCloseTo(d.halfWidth!, 9);
     });
+    const text = JSON.stringify(chart.spec);
+    expect(text).toContain('{"zero":0}');
+    expect(text).toContain('"test":"datum.significant"');
   });
 
   it('draws the per-agent loads and the latency and queue series of the document', () => {
@@ -135,6 +161,7 @@ describe('charts of a sweep', () => {
   it('draws each headline metric over one swept parameter as lines on a numeric axis', () => {
     const doc = sweepDocument([{ path: 'workload.arrivals.rate', values: [0.1, 0.2] }]);
     const charts = reportCharts(doc);
+    expect(JSON.stringify(chartNamed(charts, 'sweep-gini-tasks').spec)).not.toContain('tickMinStep');
     expect(charts.map((chart) => chart.name)).toEqual(['sweep-gini-tasks', 'sweep-latency-p95', 'sweep-deadline-success', 'sweep-context-waste', 'sweep-quality-mean']);
     const chart = chartNamed(charts, 'sweep-latency-p95');
     expect(compileChart(chart.spec).warnings).toEqual([]);
@@ -151,6 +178,22 @@ describe('charts of a sweep', () => {
     expect(chart.spec).toHaveProperty('facet');
     const rows = (chart.spec as { data: { values: { x: string; y: string; strategy: string }[] } }).data.values;
     expect(rows.filter((row) => row.strategy === 'random').map((row) => `${row.x}/${row.y}`)).toEqual(['2/late', '2/early', '3/late', '3/early']);
+  });
+});
+
+describe('axes', () => {
+  it('gives a swept whole-number parameter whole-number ticks', () => {
+    const spec = sweepLineSpec({
+      title: 'Sweep', strategies: STRATEGIES, axisTitle: 'm', xTitle: 'agents[0].count', xType: 'quantitative', xOrder: [3, 4, 5],
+      rows: [{ strategy: 'round-robin', x: 3, mean: 1, low: 0.5, high: 1.5 }],
+    });
+    expect(JSON.stringify(spec)).toContain('"tickMinStep":1,"format":"d"');
+    expect(compileChart(spec).warnings).toEqual([]);
+  });
+
+  it('drops x labels that would overlap on quantitative axes', () => {
+    const spec = latencyCdfSpec({ title: 'CDF', strategies: STRATEGIES, rows: [{ strategy: 'round-robin', x: 0, y: 0 }, { strategy: 'round-robin', x: 1500, y: 1 }] });
+    expect(JSON.stringify(spec)).toContain('"labelOverlap":"greedy"');
   });
 });
 

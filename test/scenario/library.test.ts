@@ -133,6 +133,14 @@ describe('scenario library: each scenario shows its claim (paired differences, 9
     expectLower(result, latencyMean, 'least-connections', 'consistent-hash#2');
   });
 
+  it('first-look (the README\'s first example): skill-weighted beats round-robin on quality, latency p95, deadlines and context waste', async () => {
+    const result = await runLibrary('first-look.yaml', ['round-robin', 'skill-weighted']);
+    expectLower(result, lowQuality, 'skill-weighted', 'round-robin');
+    expectLower(result, (run) => run.latency.p95, 'skill-weighted', 'round-robin');
+    expectLower(result, missedDeadlines, 'skill-weighted', 'round-robin');
+    expectLower(result, contextWaste, 'skill-weighted', 'round-robin');
+  });
+
   it('heterogeneous-specialists: skill-weighted and capability-match give better quality, with fewer retries', async () => {
     const result = await runLibrary('heterogeneous-specialists.yaml', ['round-robin', 'skill-weighted', 'capability-match']);
     expectLower(result, lowQuality, 'skill-weighted', 'round-robin');

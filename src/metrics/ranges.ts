@@ -1,0 +1,43 @@
+/**
+ * The range each metric can take, and 95% intervals kept inside it. Every metric is ≥ 0
+ * (times, counts, rates); shares, indexes and rates of success are in [0, 1] too
+ * (`src/metrics/types.ts`). A Student-t interval mean ± half-width is symmetric and knows
+ * nothing of these bounds, so with few replications or a mean near a bound it can reach below
+ * 0 or above 1 (`0.996 ± 0.019`); the part outside the range holds no possible value, so the
+ * interval reported is the t interval clipped to the range.
+ */
+
+/** The closed range a metric's values lie in (`max` may be `Infinity`). */
+export interface MetricRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Shares, Gini and Jain indexes, quality, utilization: [0, 1]. */
+export const UNIT_RANGE: MetricRange = Object.freeze({ min: 0, max: 1 });
+
+/** Every other metric (seconds, counts, rates): [0, ∞). */
+export const NON_NEGATIVE_RANGE: MetricRange = Object.freeze({ min: 0, max: Number.POSITIVE_INFINITY });
+
+/** The metric leaves (dotted paths) bounded by [0, 1], from the definitions in `types.ts`. */
+const UNIT_METRICS: ReadonlySet<string> = new Set([
+  'gini.tasks', 'gini.tokens', 'jain.tasks', 'jain.tokens',
+  'deadlineSuccess', 'contextWaste', 'contextHitRate', 'quality.mean', 'quality.stddev',
+  'priorityRespect', 'utilization', 'retrySuccess', 'workflows.deadlineSuccess',
+]);
+
+/** The range of the metric at dotted `path` (`latency.p95`, `contextWaste`). */
+export function metricRange(path: string): MetricRange {
+  return UNIT_METRICS.has(path) ? UNIT_RANGE : NON_NEGATIVE_RANGE;
+}
+
+/** A 95% confidence interval of a mean, inside the metric's range. */
+export interface Interval {
+  readonly low: number;
+  readonly high: number;
+}
+
+/** mean ± halfWidth clipped to `range` (the mean itself always lies in the range). */
+export function clippedInterval(mean: number, halfWidth: number, range: MetricRange): Interval {
+  return { low: Math.max(range.min, mean - halfWidth), high: Math.min(range.max, mean + halfWidth) };
+}
