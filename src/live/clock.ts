@@ -17,7 +17,7 @@ export interface Clock {
   /** Seconds since the clock's origin; never decreases. */
   now(): number;
   /**
-   * Runs `callback` once at `atSeconds` (at once, on the next turn, when that time has passed).
+   * Runs `callback` once at `atSeconds`, never before (on a later turn when that time has passed).
    * `ticket` orders it among timers due at the same time (a fresh one when absent).
    */
   setTimer(atSeconds: number, callback: () => void, ticket?: number): TimerHandle;
@@ -66,9 +66,11 @@ export class RealClock implements Clock {
   }
 
   private arm(handle: TimerHandle, atSeconds: number, callback: () => void): void {
-    const delayMs = Math.max(0, (atSeconds - this.now()) * 1000);
+    const delayMs = Math.max(0, Math.ceil((atSeconds - this.now()) * 1000));
     const timeout = setTimeout(() => {
-      if (delayMs > MAX_DELAY_MS) {
+      // Node measures timeouts from its cached loop time, so one may fire a little early (and a
+      // long one is capped): until the time has come, wait again.
+      if (this.now() < atSeconds) {
         this.arm(handle, atSeconds, callback);
         return;
       }

@@ -36,8 +36,9 @@ export interface LiveDriverLimits {
   readonly maxPendingCalls: number;
   /**
    * Seconds an attempt of a task without its own `timeoutSeconds` may run before the driver
-   * fails it with reason `timeout` and aborts it (a hung connector). Infinity disables it.
-   * Default 3,600.
+   * fails it with reason `timeout` and aborts it (a hung connector). A task with its own
+   * timeout is watched by the engine from its reported start, and by the driver, for that
+   * timeout, until the connector reports the start. Infinity disables it. Default 3,600.
    */
   readonly attemptTimeoutSeconds: number;
 }
@@ -128,6 +129,8 @@ interface Attempt {
   abandoned: boolean;
   /** The watchdog's timer id (negative), 0 when none is set. */
   watchdogId: number;
+  /** The watchdog's limit in seconds, for its message. */
+  watchdogSeconds: number;
 }
 
 interface Offer {
@@ -426,7 +429,7 @@ export class LiveDriver {
       }
       case 'resume': {
         const attempt = this.attempts.get(attemptKey(command.task.spec.id, command.attempt));
-        if (attempt !== undefined && !attempt.abandoned) this.armWatchdog(attempt);
+        if (attempt !== undefined && !attempt.abandoned && command.task.spec.timeoutSeconds === undefined) this.armWatchdog(attempt, this.limits.attemptTimeoutSeconds);
         this.tell(this.connector.resume, { ...command }, true);
         break;
       }
@@ -449,11 +452,10 @@ export class LiveDriver {
   private startAttempt(task: TaskView, agent: AgentView, attemptNumber: number): void {
     const attempt: Attempt = {
       key: attemptKey(task.spec.id, attemptNumber), task, agent, attempt: attemptNumber, controller: new AbortController(),
-      started: false, abandoned: false, watchdogId: 0,
+      started: false, abandoned: false, watchdogId: 0, watchdogSeconds: 0,
     };
     this.makeRoom();
     this.attempts.set(attempt.key, attempt);
-    if (task.spec.timeoutSeconds === undefined) this.armWatchdog(attempt);
     const context = { signal: attempt.controller.signal, started: (report: StartReport) => this.reportStarted(attempt, report) };
     let settlement: Promise<Outcome>;
     try {
@@ -461,6 +463,11 @@ export class LiveDriver {
       settlement = Promise.resolve(this.connector.start({ kind: 'start', task, agent, attempt: attemptNumber }, context));
     } catch (error) {
       settlement = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    // The engine's own timeout runs from the reported start: until then (or without one) the driver watches.
+    const ownTimeout = task.spec.timeoutSeconds;
+    if (!attempt.abandoned && (!attempt.started || ownTimeout === undefined)) {
+      this.armWatchdog(attempt, attempt.started || ownTimeout === undefined ? this.limits.attemptTimeoutSeconds : Math.min(ownTimeout, this.limits.attemptTimeoutSeconds));
     }
     settlement.then(
       (outcome) => {
@@ -482,6 +489,7 @@ export class LiveDriver {
       return;
     }
     attempt.started = true;
+    if (attempt.task.spec.timeoutSeconds !== undefined) this.clearWatchdog(attempt);
     this.settle(`the start of ${attempt.task.spec.id}`, () => this.engine.started(this.clock.now(), attempt.task, attempt.attempt, report));
   }
 
@@ -497,11 +505,11 @@ export class LiveDriver {
     });
   }
 
-  private armWatchdog(attempt: Attempt): void {
-    const limit = this.limits.attemptTimeoutSeconds;
+  private armWatchdog(attempt: Attempt, limit: number): void {
     if (limit === Number.POSITIVE_INFINITY) return;
     this.clearWatchdog(attempt);
     attempt.watchdogId = this.nextWatchdogId--;
+    attempt.watchdogSeconds = limit;
     this.watchdogs.set(attempt.watchdogId, attempt);
     this.timers.add({ timerId: attempt.watchdogId, atSeconds: this.clock.now() + limit, ticket: this.clock.ticket() });
   }
@@ -522,7 +530,7 @@ export class LiveDriver {
     attempt.abandoned = true;
     attempt.controller.abort();
     this.onError(new LiveDriverError('attempt-timeout',
-      `attempt ${attempt.attempt} of ${attempt.task.spec.id} on ${attempt.agent.spec.id} ran past limits.attemptTimeoutSeconds (${this.limits.attemptTimeoutSeconds} s)`));
+      `attempt ${attempt.attempt} of ${attempt.task.spec.id} on ${attempt.agent.spec.id} ran ${attempt.watchdogSeconds} s ${attempt.started ? '(limits.attemptTimeoutSeconds)' : 'without a reported start'}: failed as a timeout`));
     this.settle(`the timeout of ${attempt.task.spec.id}`, () => {
       const now = this.clock.now();
       if (!attempt.started) this.engine.started(now, attempt.task, attempt.attempt, unobservedStart(attempt.task));
