@@ -27,6 +27,8 @@ interface HeldAttempt {
 class ScriptedConnector implements AgentConnector {
   readonly held: HeldAttempt[] = [];
   behaviour: ((command: CommandOf<'start'>, context: AttemptContext) => Promise<Outcome> | undefined) | undefined;
+  pause?: (command: CommandOf<'pause'>) => void;
+  resume?: (command: CommandOf<'resume'>) => void;
 
   start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome> {
     const scripted = this.behaviour?.(command, context);
@@ -228,6 +230,67 @@ describe('connector failures', () => {
     await flush();
     expect(finals(events)).toEqual({ garbled: 'dead-lettered:agent-error' });
     expect(driver.errors[0]!.message).toMatch(/resolved with no outcome/);
+  });
+});
+
+describe('the other commands', () => {
+  it('answers an offer the connector cannot make with a decline, and reports it', async () => {
+    const { driver, events } = setup({ config: { retry: { maxRetries: 0 }, delegation: { mode: 'offer', maxOffers: 1 } } });
+    driver.submit(taskSpec({ id: 'offered' }));
+    await flush();
+    expect(events.filter((e) => e.kind === 'offerAnswered').map((e) => e.kind === 'offerAnswered' && e.reason)).toEqual(['declined']);
+    expect(finals(events)).toEqual({ offered: 'dead-lettered:rejected' });
+    expect(driver.errors[0]!.message).toMatch(/cannot offer/);
+  });
+
+  it('starts an offered task once the agent accepts', async () => {
+    const clock = new ManualClock();
+    const events: EngineEvent[] = [];
+    const starts: string[] = [];
+    const driver = createLiveDriver({
+      engine: { config: engineConfig({ delegation: { mode: 'offer' } }), strategy: createStrategy('round-robin'), strategyRandom: () => 0.5, engineRandom: () => 0.5 },
+      clock,
+      connector: {
+        start: (command) => {
+          starts.push(`${command.task.spec.id}@${command.agent.spec.id}`);
+          return new Promise(() => undefined);
+        },
+        offer: () => Promise.resolve({ answer: { accepted: true }, setupTokens: 0 }),
+      },
+      onEvent: (event) => events.push(event),
+    });
+    driver.agentJoined(agentSpec({ id: 'a0' }));
+    driver.submit(taskSpec({ id: 'x' }));
+    await flush();
+    expect(starts).toEqual(['x@a0']);
+    expect(driver.counts().pendingOffers).toBe(0);
+    expect(events.filter((e) => e.kind === 'offerAnswered').map((e) => e.kind === 'offerAnswered' && e.accepted)).toEqual([true]);
+  });
+
+  it('forwards pauses and resumes to the connector, whose attempt stays pending across them', async () => {
+    const { driver, connector, events } = setup();
+    const told: string[] = [];
+    connector.pause = (command): void => void told.push(`pause ${command.task.spec.id}#${command.attempt}`);
+    connector.resume = (command): void => void told.push(`resume ${command.task.spec.id}#${command.attempt}`);
+    driver.submit(taskSpec({ id: 'long' }));
+    connector.held[0]!.context.started(NO_SETUP);
+    driver.admin({ op: 'pause', taskId: 'long' });
+    driver.admin({ op: 'resume', taskId: 'long' });
+    connector.held[0]!.resolve(OK);
+    await flush();
+    expect(told).toEqual(['pause long#1', 'resume long#1']);
+    expect(finals(events)).toEqual({ long: 'completed' });
+  });
+
+  it('feeds a batch of inputs before carrying out their commands once', () => {
+    const { driver, connector, events } = setup({ agents: 2 });
+    driver.batch(() => {
+      driver.submit(taskSpec({ id: 'p' }));
+      driver.submit(taskSpec({ id: 'q' }));
+      expect(connector.held).toEqual([]);
+    });
+    expect(connector.held.map((a) => a.command.task.spec.id)).toEqual(['p', 'q']);
+    expect(events.filter((e) => e.kind === 'submitted').length).toBe(2);
   });
 });
 
