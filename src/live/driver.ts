@@ -637,15 +637,15 @@ export class LiveDriver {
    */
   private readonly wake = (): void => {
     this.armedHandle = undefined;
-    const now = this.clock.now();
     let fired = 0;
-    for (let head = this.timers.peek(); head !== undefined && head.atSeconds <= now && this.phase !== 'stopped'; head = this.timers.peek()) {
+    // The clock is read afresh for each timer: on a real clock, time moves while inputs are fed.
+    for (let head = this.timers.peek(); head !== undefined && head.atSeconds <= this.clock.now() && this.phase !== 'stopped'; head = this.timers.peek()) {
       if (fired > 0 && this.clock.pendingBefore(head.atSeconds, head.ticket)) break;
       this.timers.remove(head.timerId);
       fired++;
       const { timerId } = head;
       if (timerId < 0) this.watchdogFired(timerId);
-      else this.settle(`timer ${timerId}`, () => this.engine.timerFired(now, timerId));
+      else this.settle(`timer ${timerId}`, () => this.engine.timerFired(this.clock.now(), timerId));
     }
     this.rearm();
   };
