@@ -37,3 +37,13 @@ export type {
   PairedDifference, MetricInfo, Better, GridParameter, ParamValue,
 } from './experiments/types.js';
 export { METRIC_TABLE, metricInfo } from './metrics/directions.js';
+export type { OfferAnswer, AdminOperation } from './engine/messages.js';
+export { ManualClock, RealClock, type Clock, type TimerHandle, type RealClockOptions } from './live/clock.js';
+export type { AgentConnector, AttemptContext, OfferContext, OfferResponse, CommandOf } from './live/connector.js';
+export {
+  LiveDriver, LiveDriverError, createLiveDriver, DEFAULT_LIVE_LIMITS,
+  type LiveDriverOptions, type LiveDriverLimits, type LiveCounts, type StopOptions, type LiveDriverState, type LiveDriverErrorCode,
+} from './live/driver.js';
+export { EmulatedAgents, type EmulatedAgentsOptions } from './live/emulatedAgents.js';
+export { runLive, type LiveRunOptions } from './live/runLive.js';
+export { FleetNames } from './sim/fleetNames.js';

@@ -4,18 +4,20 @@
  * out the engine's commands (start → the agent model plans the attempt; timers → the heap) and
  * folds the engine's events into metrics.
  */
-import { createEngine, type Engine, type TaskCounts } from '../engine/engine.js';
-import { EventObjects, TeeSink, type EventSink } from '../engine/eventSink.js';
+import type { Engine, TaskCounts } from '../engine/engine.js';
+import type { EventSink } from '../engine/eventSink.js';
 import type { Command, EngineEvent } from '../engine/messages.js';
 import type { TaskView } from '../engine/task.js';
-import { MetricsCollector } from '../metrics/collector.js';
+import type { MetricsCollector } from '../metrics/collector.js';
 import type { RunMetrics } from '../metrics/types.js';
-import type { Scenario, ScenarioJob, ScenarioOperation, SimAgentConfig, StrategyChoice } from '../scenario/types.js';
-import { findStrategy } from '../strategies/index.js';
+import type { ScenarioJob, ScenarioOperation, SimAgentConfig, StrategyChoice, Scenario } from '../scenario/types.js';
 import { SimAgent, type AttemptPlan, type OfferReply } from './agentModel.js';
 import { DecisionTimer } from './decisionTimer.js';
 import { EventHeap } from './eventHeap.js';
+import { FleetNames } from './fleetNames.js';
+import { applyOperation, type OperationTarget } from './operations.js';
 import { outcomeStreams, stream, type OutcomeStreams } from './random.js';
+import { assertConservation, createRunEngine, runEndTime } from './runEngine.js';
 import { WorkflowFactory, workflowArrivalClock } from './workflows.js';
 import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from './workload.js';
 
@@ -80,8 +82,7 @@ export function runSimulation(options: RunOptions): RunResult {
   const run = new SimulationRun(options);
   run.execute();
   const { scenario, replication } = options;
-  const { timeSeconds: stopTime, drain } = scenario.stop;
-  const endTimeSeconds = drain || stopTime === Number.POSITIVE_INFINITY ? run.now : stopTime;
+  const endTimeSeconds = runEndTime(scenario, run.now);
   const counts = run.engine.counts();
   assertConservation(counts, scenario, options.strategy.label, replication);
   return {
@@ -123,32 +124,13 @@ class SimulationRun {
   private readonly runningPlans: Map<TaskView, AttemptPlan> | undefined;
   private readonly pausedAttempts = new Map<TaskView, PausedAttempt>();
   private readonly workflows: WorkflowStream[];
-  /** Next number for a new agent named after a pool (or an agent), per name. */
-  private readonly nextAgentNumber = new Map<string, number>();
-  private readonly agentIdsInUse: Set<string>;
+  private readonly names: FleetNames;
+  /** Where scenario operations go: engine inputs, each followed by carrying out its commands. */
+  private readonly operator: OperationTarget;
 
   constructor(private readonly options: RunOptions) {
     const { scenario, replication } = options;
-    const definition = findStrategy(options.strategy.name);
-    if (definition === undefined) throw new Error(`unknown strategy ${options.strategy.name}`);
-    const strategy = definition.create(options.strategy.params);
-    this.collector = new MetricsCollector({
-      warmupTimeSeconds: scenario.warmup.timeSeconds,
-      warmupTasks: scenario.warmup.tasks,
-      // A run that stops after a task count measures at most that many generated tasks.
-      expectedTasks: Number.isFinite(scenario.stop.tasks) ? Math.max(0, scenario.stop.tasks - scenario.warmup.tasks) : undefined,
-    });
-    // Metrics fold the events as they happen; objects are built only when someone logs them.
-    const sinks: EventSink[] = [this.collector];
-    if (options.sink !== undefined) sinks.push(options.sink);
-    if (options.onEvent !== undefined) sinks.push(new EventObjects(options.onEvent));
-    this.engine = createEngine({
-      config: scenario.engine,
-      strategy: options.decisionTimer?.wrap(strategy) ?? strategy,
-      strategyRandom: stream(scenario.seed, replication, 'strategy'),
-      engineRandom: stream(scenario.seed, replication, 'engine'),
-      events: sinks.length === 1 ? this.collector : new TeeSink(sinks),
-    });
+    ({ engine: this.engine, collector: this.collector } = createRunEngine(options));
     this.agents = scenario.agents.map((config) => new SimAgent(config));
     this.factory = new TaskFactory(scenario.workload, scenario.seed, replication);
     this.clock = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
@@ -162,11 +144,22 @@ class SimulationRun {
       clock: workflowArrivalClock(template, scenario.seed, replication),
       arrived: 0,
     }));
-    this.agentIdsInUse = new Set(scenario.agents.map((config) => config.spec.id));
-    for (const config of scenario.agents) {
-      const name = config.spec.pool ?? config.spec.id;
-      this.nextAgentNumber.set(name, (this.nextAgentNumber.get(name) ?? (config.spec.pool === undefined ? 1 : 0)) + 1);
-    }
+    this.names = new FleetNames(scenario);
+    this.operator = {
+      admin: (operation) => {
+        this.engine.admin(this.now, operation);
+        this.drainOutputs();
+      },
+      agentLeft: (agentId) => {
+        this.engine.agentLeft(this.now, agentId);
+        this.drainOutputs();
+      },
+      join: (config) => {
+        this.join(config);
+        this.drainOutputs();
+      },
+      liveTasks: () => this.engine.liveTasks(),
+    };
   }
 
   /** Runs to the stop condition. */
@@ -223,7 +216,7 @@ class SimulationRun {
         break;
       }
       case OPERATION:
-        this.operate(payload as ScenarioOperation);
+        applyOperation(payload as ScenarioOperation, this.operator, this.names);
         break;
       case AGENT_JOINS:
         this.join(payload as SimAgentConfig);
@@ -273,68 +266,6 @@ class SimulationRun {
   private join(config: SimAgentConfig): void {
     this.agents.push(new SimAgent(config));
     this.engine.agentJoined(this.now, config.spec);
-  }
-
-  /**
-   * A new agent like `template`, named `<pool>-<k>` (or `<id>-<k>`) after the last of its name,
-   * skipping ids the fleet already uses.
-   */
-  private newAgentLike(template: SimAgentConfig): SimAgentConfig {
-    const name = template.spec.pool ?? template.spec.id;
-    let k = this.nextAgentNumber.get(name) ?? 0;
-    while (this.agentIdsInUse.has(`${name}-${k}`)) k++;
-    this.nextAgentNumber.set(name, k + 1);
-    const id = `${name}-${k}`;
-    this.agentIdsInUse.add(id);
-    return { ...template, spec: { ...template.spec, id } };
-  }
-
-  private templateLike(like: string): SimAgentConfig {
-    const template = this.options.scenario.agents.find((agent) => agent.spec.id === like || agent.spec.pool === like);
-    if (template === undefined) throw new Error(`no agent or pool named ${like} (the scenario check should have caught it)`);
-    return template;
-  }
-
-  /** Applies an operator's action from the scenario. */
-  private operate(operation: ScenarioOperation): void {
-    const now = this.now;
-    switch (operation.op) {
-      case 'pause-type':
-      case 'resume-type':
-        this.engine.admin(now, { op: operation.op, type: operation.type });
-        break;
-      case 'drain':
-        this.engine.admin(now, { op: 'drain', agentId: operation.agent });
-        break;
-      case 'remove':
-        this.engine.agentLeft(now, operation.agent);
-        break;
-      case 'add': {
-        const template = this.templateLike(operation.like);
-        for (let i = 0; i < operation.count; i++) {
-          this.join(this.newAgentLike(template));
-          this.drainOutputs();
-        }
-        break;
-      }
-      case 'set-priority': {
-        const queued = [...this.engine.liveTasks()].filter((task) => task.state === 'queued' && task.spec.type === operation.type);
-        queued.sort((a, b) => a.seq - b.seq);
-        for (const task of queued) {
-          this.engine.admin(now, { op: 'set-priority', taskId: task.spec.id, priority: operation.priority });
-          this.drainOutputs();
-        }
-        break;
-      }
-      case 'pause':
-      case 'resume':
-        this.engine.admin(now, { op: operation.op, taskId: operation.task });
-        break;
-      default: {
-        const unreachable: never = operation;
-        throw new Error(`unknown operation ${JSON.stringify(unreachable)}`);
-      }
-    }
   }
 
   private scheduleArrival(at: number): void {
@@ -392,10 +323,8 @@ class SimulationRun {
         break;
       }
       case 'provision': {
-        const template = this.templateLike(command.pool);
-        const coldStartSeconds = this.options.scenario.coldStartSeconds[command.pool];
-        if (coldStartSeconds === undefined) throw new Error(`provision for pool ${command.pool}, which no autoscaler scales`);
-        this.heap.push(this.now + coldStartSeconds, AGENT_JOINS, this.newAgentLike(template));
+        const { config, coldStartSeconds } = this.names.provisioned(command.pool);
+        this.heap.push(this.now + coldStartSeconds, AGENT_JOINS, config);
         break;
       }
       case 'retire':
@@ -417,16 +346,5 @@ class SimulationRun {
         throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
       }
     }
-  }
-}
-
-/** No task is ever lost: every submitted task is final or still in flight. */
-function assertConservation(counts: Readonly<TaskCounts>, scenario: Scenario, strategy: string, replication: number): void {
-  const accounted = counts.completed + counts.deadLettered + counts.expired + counts.cancelled + counts.rejected + counts.inFlight;
-  if (accounted !== counts.submitted) {
-    throw new Error(
-      `task conservation broken in ${scenario.source} (seed ${scenario.seed}, replication ${replication}, strategy ${strategy}): ` +
-        `submitted ${counts.submitted}, accounted ${accounted} ${JSON.stringify(counts)}`,
-    );
   }
 }

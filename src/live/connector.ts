@@ -1,0 +1,73 @@
+/**
+ * The live driver's view of real agents: an {@link AgentConnector} carries out the engine's
+ * commands on them and reports back through promises. The driver turns every settlement into an
+ * engine input; a connector never calls the engine itself.
+ */
+import type { AgentSpec } from '../engine/agent.js';
+import type { Command, OfferAnswer, Outcome, StartReport } from '../engine/messages.js';
+
+/** The engine's command of kind `K`. */
+export type CommandOf<K extends Command['kind']> = Extract<Command, { readonly kind: K }>;
+
+/** What the driver hands a connector with a start. */
+export interface AttemptContext {
+  /**
+   * Aborted when the engine gives up on the attempt (it timed out, was cancelled, its agent
+   * left) or the driver stops without draining. A result that still comes is recorded as stale.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Reports that the attempt has begun on its agent (setup tokens spent, whether the context
+   * was resident, the agent's context as observed). Call it at most once, before the promise
+   * settles; later calls are ignored. When it is never called, the driver reports a start with
+   * no setup at the moment the attempt settles.
+   */
+  started(report: StartReport): void;
+}
+
+/** What the driver hands a connector with an offer. */
+export interface OfferContext {
+  /** Aborted when the offer is withdrawn (another agent claimed the task, or it timed out). */
+  readonly signal: AbortSignal;
+}
+
+/** An agent's answer to an offer, and the context it would load to take the task. */
+export interface OfferResponse {
+  readonly answer: OfferAnswer;
+  /** Tokens the agent spent preparing (what a losing broadcast claim wastes); 0 when absent. */
+  readonly setupTokens?: number;
+}
+
+/**
+ * Carries out the engine's commands on real agents. Only `start` is required; the driver reports
+ * a command the connector cannot carry out to its `onError` (an offer without `offer` is
+ * declined; a provision without `provision` never joins).
+ *
+ * Failure rules: a rejected `start` promise (or a `start` that throws) is an `agent-error`
+ * failure of the attempt; one that never settles is an execution timeout (the task's own
+ * `timeoutSeconds`, else the driver's `attemptTimeoutSeconds`). A rejected `offer` is a decline.
+ * Errors thrown by the fire-and-forget methods are reported and otherwise ignored.
+ */
+export interface AgentConnector {
+  /**
+   * Runs an attempt: settles with its outcome when the agent has finished (a failure is an
+   * outcome too: `{ ok: false, reason }`).
+   */
+  start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome>;
+  /** Offers a task to an agent; settles with its answer. */
+  offer?(command: CommandOf<'offer'>, context: OfferContext): Promise<OfferResponse>;
+  /** The offer is closed: the agent may stop preparing. Its answer, if it still comes, is recorded as late. */
+  withdraw?(command: CommandOf<'withdraw'>): void;
+  /** The engine gave up on an attempt (the attempt's signal is aborted too). */
+  abort?(command: CommandOf<'abort'>): void;
+  /** Suspends a running attempt; its `start` promise stays pending until it resumes and ends. */
+  pause?(command: CommandOf<'pause'>): void;
+  /** Continues a paused attempt where it stopped. */
+  resume?(command: CommandOf<'resume'>): void;
+  /** Loads a context on an idle agent ahead of need. */
+  prewarm?(command: CommandOf<'prewarm'>): void;
+  /** Starts a new agent for an autoscaled pool; settles with its spec once it is ready to join. */
+  provision?(command: CommandOf<'provision'>): Promise<AgentSpec>;
+  /** The agent has left the fleet and may be shut down. */
+  retire?(command: CommandOf<'retire'>): void;
+}

@@ -1,0 +1,663 @@
+/**
+ * The live driver: runs the pure engine on a {@link Clock} against real agents reached through an
+ * {@link AgentConnector}, in the manner of quinn's endpoint driver.
+ *
+ * - After every input it drains the engine's commands (`pollCommand`) and carries them out.
+ * - It keeps ONE runtime timer, armed for the earliest of the engine's pending timers (and its
+ *   own per-attempt watchdogs); when it fires it feeds `timerFired` for every timer due, in
+ *   (time, ticket) order. A wake-up with nothing due re-arms and does nothing.
+ * - Every connector settlement becomes an engine input (`started`, `finished`, `offerAnswered`,
+ *   `agentJoined`) with `now` read from the clock when it arrives.
+ * - A connector that throws or rejects is an `agent-error`; one that hangs is an execution
+ *   timeout (the task's own timeout timer, else the driver's `attemptTimeoutSeconds`). Neither
+ *   takes the driver down: errors go to `onError`.
+ * - Everything it holds is bounded: tasks in flight (`maxInFlightTasks`, a submission beyond is
+ *   refused with a {@link LiveDriverError}) and connector calls awaiting an answer
+ *   (`maxPendingCalls`; calls the engine no longer waits for are forgotten first).
+ */
+import { createEngine, Engine, type EngineOptions, type TaskCounts } from '../engine/engine.js';
+import type { AgentSpec, AgentView } from '../engine/agent.js';
+import { EventObjects, TeeSink } from '../engine/eventSink.js';
+import type { AdminOperation, Command, EngineEvent, OfferAnswer, Outcome, StartReport } from '../engine/messages.js';
+import type { AgentId, TaskId, TaskSpec, TaskView } from '../engine/task.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { AgentConnector, CommandOf, OfferResponse } from './connector.js';
+import { TimerQueue } from './timerQueue.js';
+
+/** The driver's bounds. */
+export interface LiveDriverLimits {
+  /** Tasks in flight (submitted, not final) beyond which `submit` is refused. Default 100,000. */
+  readonly maxInFlightTasks: number;
+  /**
+   * Connector calls awaiting a settlement (attempts, offers, provisions). Beyond it, calls the
+   * engine no longer waits for (aborted attempts, withdrawn offers) are forgotten, oldest first;
+   * their late answers are then ignored. Default 10,000.
+   */
+  readonly maxPendingCalls: number;
+  /**
+   * Seconds an attempt of a task without its own `timeoutSeconds` may run before the driver
+   * fails it with reason `timeout` and aborts it (a hung connector). A task with its own
+   * timeout is watched by the engine from its reported start, and by the driver, for that
+   * timeout, until the connector reports the start. Infinity disables it. Default 3,600.
+   */
+  readonly attemptTimeoutSeconds: number;
+}
+
+/** The default {@link LiveDriverLimits}. */
+export const DEFAULT_LIVE_LIMITS: LiveDriverLimits = Object.freeze({
+  maxInFlightTasks: 100_000,
+  maxPendingCalls: 10_000,
+  attemptTimeoutSeconds: 3_600,
+});
+
+/** What went wrong, for a {@link LiveDriverError}. */
+export type LiveDriverErrorCode =
+  /** A submission (or other input) after `stop`. */
+  | 'stopped'
+  /** A submission beyond `maxInFlightTasks`. */
+  | 'overloaded'
+  /** More connector calls pending than `maxPendingCalls`, none of them forgettable. */
+  | 'pending-calls'
+  /** A connector threw, rejected, answered nonsense, or lacks a method a command needs. */
+  | 'connector'
+  /** The driver's own execution limit failed a hung attempt. */
+  | 'attempt-timeout'
+  /** The engine refused an input the driver fed from a settlement (a duplicate agent id, say). */
+  | 'engine';
+
+/** An error of the live driver, with a code to act on. */
+export class LiveDriverError extends Error {
+  /** @param code - what went wrong; @param message - for people; @param cause - the underlying error. */
+  constructor(readonly code: LiveDriverErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super(message, options);
+    this.name = 'LiveDriverError';
+  }
+}
+
+/** What {@link createLiveDriver} needs. */
+export interface LiveDriverOptions {
+  /** The engine to drive, or the options to create one with. */
+  readonly engine: Engine | EngineOptions;
+  readonly clock: Clock;
+  readonly connector: AgentConnector;
+  /**
+   * Receives every engine event as an object: as it happens when the driver creates the engine;
+   * after each input for an engine passed in that queues its events (one built without a sink).
+   */
+  readonly onEvent?: (event: EngineEvent) => void;
+  /**
+   * Receives what went wrong without stopping the driver (connector failures, hung attempts).
+   * Default: the last 100 are kept in {@link LiveDriver.errors}.
+   */
+  readonly onError?: (error: LiveDriverError) => void;
+  readonly limits?: Partial<LiveDriverLimits>;
+}
+
+/** How {@link LiveDriver.stop} ends the run. */
+export interface StopOptions {
+  /**
+   * true (default): take nothing new, let every accepted task reach a final state, then stop.
+   * false: cancel every live task, abort every attempt, stop at once.
+   */
+  readonly drain?: boolean;
+}
+
+/** The engine's ledger plus what the driver holds. */
+export interface LiveCounts extends TaskCounts {
+  /** Attempts whose connector call has not settled (aborted ones included until forgotten). */
+  pendingAttempts: number;
+  /** Offers whose answer has not come. */
+  pendingOffers: number;
+  /** Provisions whose agent has not joined. */
+  pendingProvisions: number;
+  /** Engine timers and driver watchdogs pending (one runtime timer covers them all). */
+  timers: number;
+}
+
+/** The driver's phase: running, draining (`stop({ drain: true })` waiting), or stopped. */
+export type LiveDriverState = 'running' | 'draining' | 'stopped';
+
+interface Attempt {
+  readonly key: string;
+  readonly task: TaskView;
+  readonly agent: AgentView;
+  readonly attempt: number;
+  readonly controller: AbortController;
+  /** `started` was fed to the engine. */
+  started: boolean;
+  /** The engine no longer waits for it (aborted, or failed by the driver's watchdog). */
+  abandoned: boolean;
+  /** The watchdog's timer id (negative), 0 when none is set. */
+  watchdogId: number;
+  /** The watchdog's limit in seconds, for its message. */
+  watchdogSeconds: number;
+}
+
+interface Offer {
+  readonly key: string;
+  readonly task: TaskView;
+  readonly agentId: AgentId;
+  readonly offer: number;
+  readonly controller: AbortController;
+  withdrawn: boolean;
+}
+
+const AGENT_ERROR: Outcome = Object.freeze({ ok: false, reason: 'agent-error' });
+const TIMED_OUT: Outcome = Object.freeze({ ok: false, reason: 'timeout' });
+const DECLINED: OfferAnswer = Object.freeze({ accepted: false, reason: 'declined' });
+const KEPT_ERRORS = 100;
+
+function attemptKey(taskId: TaskId, attempt: number): string {
+  return `${taskId}\u0000${attempt}`;
+}
+
+function offerKey(taskId: TaskId, agentId: AgentId, offer: number): string {
+  return `${taskId}\u0000${agentId}\u0000${offer}`;
+}
+
+/** The start a driver reports when the connector settled without reporting one: no setup seen. */
+function unobservedStart(task: TaskView): StartReport {
+  return { setupTokens: 0, contextHit: task.spec.contextKey === undefined ? null : false };
+}
+
+function isOutcome(value: unknown): value is Outcome {
+  if (typeof value !== 'object' || value === null) return false;
+  const outcome = value as { ok?: unknown; quality?: unknown; reason?: unknown };
+  return outcome.ok === true ? typeof outcome.quality === 'number' && !Number.isNaN(outcome.quality) : outcome.ok === false && typeof outcome.reason === 'string';
+}
+
+function isOfferResponse(value: unknown): value is OfferResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const { answer, setupTokens } = value as { answer?: { accepted?: unknown; reason?: unknown }; setupTokens?: unknown };
+  if (setupTokens !== undefined && (typeof setupTokens !== 'number' || !(setupTokens >= 0))) return false;
+  return typeof answer === 'object' && answer !== null && (answer.accepted === true || (answer.accepted === false && typeof answer.reason === 'string'));
+}
+
+function isStartReport(value: unknown): value is StartReport {
+  if (typeof value !== 'object' || value === null) return false;
+  const { setupTokens, contextHit } = value as { setupTokens?: unknown; contextHit?: unknown };
+  return typeof setupTokens === 'number' && setupTokens >= 0 && (contextHit === null || typeof contextHit === 'boolean');
+}
+
+/** Drives an engine on a clock against agents reached through a connector. Create with {@link createLiveDriver}. */
+export class LiveDriver {
+  /** The engine driven (read its views; feed it only through the driver). */
+  readonly engine: Engine;
+  /** The last errors reported, when no `onError` was given (at most 100, oldest first). */
+  readonly errors: LiveDriverError[] = [];
+  private readonly clock: Clock;
+  private readonly connector: AgentConnector;
+  private readonly limits: LiveDriverLimits;
+  private readonly onError: (error: LiveDriverError) => void;
+  private readonly onQueuedEvent: ((event: EngineEvent) => void) | undefined;
+  private readonly timers = new TimerQueue();
+  private readonly watchdogs = new Map<number, Attempt>();
+  private nextWatchdogId = -1;
+  private readonly attempts = new Map<string, Attempt>();
+  private readonly offers = new Map<string, Offer>();
+  private pendingProvisions = 0;
+  /** The runtime timer: its handle and the (time, ticket) it was armed for. */
+  private armedHandle: TimerHandle | undefined;
+  private armedAt = 0;
+  private armedTicket = 0;
+  /** Inside an input: inputs fed meanwhile (a connector answering synchronously) join it. */
+  private feeding = false;
+  private phase: LiveDriverState = 'running';
+  private drained: Promise<void> | undefined;
+  private resolveDrained: (() => void) | undefined;
+
+  /** @param options - see {@link LiveDriverOptions}. */
+  constructor(options: LiveDriverOptions) {
+    this.engine = options.engine instanceof Engine ? options.engine : createEngineWithEvents(options.engine, options.onEvent);
+    // An engine built without a sink queues its events: they are handed on (or dropped) after every input.
+    this.onQueuedEvent = options.engine instanceof Engine ? options.onEvent : undefined;
+    this.clock = options.clock;
+    this.connector = options.connector;
+    this.limits = { ...DEFAULT_LIVE_LIMITS, ...options.limits };
+    for (const [name, value] of Object.entries(this.limits)) {
+      if (typeof value !== 'number' || !(value > 0)) throw new Error(`createLiveDriver: limits.${name} must be a positive number, got ${String(value)}`);
+    }
+    this.onError = options.onError ?? ((error) => {
+      this.errors.push(error);
+      if (this.errors.length > KEPT_ERRORS) this.errors.shift();
+    });
+  }
+
+  /** running, draining or stopped. */
+  get state(): LiveDriverState {
+    return this.phase;
+  }
+
+  /**
+   * Submits a task now. Throws a {@link LiveDriverError} `stopped` once `stop` was called, and
+   * `overloaded` when `maxInFlightTasks` tasks are in flight. The engine's own refusals
+   * (backpressure, rate limits) are rejections in its ledger, not errors.
+   */
+  submit(spec: TaskSpec): void {
+    if (this.phase !== 'running') throw new LiveDriverError('stopped', `the driver is ${this.phase}: task ${spec.id} was not submitted`);
+    const inFlight = this.engine.counts().inFlight;
+    if (inFlight >= this.limits.maxInFlightTasks) {
+      throw new LiveDriverError('overloaded', `${inFlight} tasks in flight (limits.maxInFlightTasks): task ${spec.id} was not submitted`);
+    }
+    this.input(() => this.engine.submit(this.clock.now(), spec));
+  }
+
+  /**
+   * Feeds every input made inside `inputs` (submissions, operations) before carrying out the
+   * engine's commands once, as a simulator feeds the tasks of one instant.
+   */
+  batch(inputs: () => void): void {
+    this.assertNotStopped('batch');
+    this.input(inputs);
+  }
+
+  /** Cancels a task in any non-final state (unknown or settled ids are ignored). */
+  cancel(taskId: TaskId): void {
+    this.assertNotStopped('cancel');
+    this.input(() => this.engine.cancel(this.clock.now(), taskId));
+  }
+
+  /** Applies an operator's action (pause a type, drain an agent, reprioritise, pause a task, …). */
+  admin(operation: AdminOperation): void {
+    this.assertNotStopped('admin');
+    this.input(() => this.engine.admin(this.clock.now(), operation));
+  }
+
+  /** An agent joins the fleet now. */
+  agentJoined(spec: AgentSpec): void {
+    this.assertNotStopped('agentJoined');
+    this.input(() => this.engine.agentJoined(this.clock.now(), spec));
+  }
+
+  /** An agent left the fleet now (its running attempts are aborted and retried elsewhere). */
+  agentLeft(agentId: AgentId): void {
+    this.assertNotStopped('agentLeft');
+    this.input(() => this.engine.agentLeft(this.clock.now(), agentId));
+  }
+
+  /** The engine's ledger (submitted = finals + in flight) and what the driver is waiting for. */
+  counts(): LiveCounts {
+    return {
+      ...this.engine.counts(),
+      pendingAttempts: this.attempts.size,
+      pendingOffers: this.offers.size,
+      pendingProvisions: this.pendingProvisions,
+      timers: this.timers.size,
+    };
+  }
+
+  /**
+   * Stops the driver (see {@link StopOptions}); resolves once it is stopped. After it, inputs
+   * throw `stopped` and late settlements are ignored. A drain waits for tasks that can still
+   * end; `stop({ drain: false })` during a drain ends it at once.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    if (this.phase === 'stopped') return Promise.resolve();
+    if (options.drain === false) {
+      this.phase = 'draining';
+      const ids = [...this.engine.liveTasks()].map((task) => task.spec.id);
+      this.input(() => {
+        const now = this.clock.now();
+        for (const id of ids) this.engine.cancel(now, id);
+      });
+      this.halt();
+      return Promise.resolve();
+    }
+    if (this.drained === undefined) {
+      this.phase = 'draining';
+      this.drained = new Promise((resolve) => (this.resolveDrained = resolve));
+      this.checkDrained();
+    }
+    return this.drained;
+  }
+
+  private assertNotStopped(what: string): void {
+    if (this.phase === 'stopped') throw new LiveDriverError('stopped', `the driver is stopped: ${what} refused`);
+  }
+
+  /** Ends everything: no timer, no pending call, every attempt's signal aborted. */
+  private halt(): void {
+    this.phase = 'stopped';
+    if (this.armedHandle !== undefined) this.clock.clearTimer(this.armedHandle);
+    this.armedHandle = undefined;
+    this.timers.clear();
+    this.watchdogs.clear();
+    for (const attempt of this.attempts.values()) attempt.controller.abort();
+    for (const offer of this.offers.values()) offer.controller.abort();
+    this.attempts.clear();
+    this.offers.clear();
+    this.resolveDrained?.();
+    this.resolveDrained = undefined;
+  }
+
+  private checkDrained(): void {
+    if (this.phase !== 'draining' || this.resolveDrained === undefined) return;
+    if (this.engine.counts().inFlight > 0 || this.pendingProvisions > 0) return;
+    for (const attempt of this.attempts.values()) if (!attempt.abandoned) return;
+    for (const offer of this.offers.values()) if (!offer.withdrawn) return;
+    this.halt();
+  }
+
+  /**
+   * Feeds one input, then carries out the engine's commands and re-arms the runtime timer. An
+   * input fed while another is being handled (a connector calling back synchronously) joins it.
+   */
+  private input(feed: () => void): void {
+    if (this.feeding) {
+      feed();
+      return;
+    }
+    this.feeding = true;
+    try {
+      feed();
+      for (let command = this.engine.pollCommand(); command !== undefined; command = this.engine.pollCommand()) this.carryOut(command);
+      for (let event = this.engine.pollEvent(); event !== undefined; event = this.engine.pollEvent()) this.onQueuedEvent?.(event);
+    } finally {
+      this.feeding = false;
+    }
+    this.rearm();
+    this.checkDrained();
+  }
+
+  /** An input fed from a settlement: nobody is there to catch what the engine throws. */
+  private settle(what: string, feed: () => void): void {
+    if (this.phase === 'stopped') return;
+    try {
+      this.input(feed);
+    } catch (error) {
+      this.onError(new LiveDriverError('engine', `the engine refused ${what}: ${String(error)}`, { cause: error }));
+    }
+  }
+
+  private connectorError(message: string, cause?: unknown): void {
+    this.onError(new LiveDriverError('connector', cause === undefined ? message : `${message}: ${String(cause)}`, { cause }));
+  }
+
+  /** Calls a fire-and-forget connector method; what it throws is reported. */
+  private tell<K extends Command['kind']>(method: ((command: CommandOf<K>) => void) | undefined, command: CommandOf<K>, required: boolean): void {
+    if (method === undefined) {
+      if (required) this.connectorError(`the connector cannot ${command.kind} (no ${command.kind} method)`);
+      return;
+    }
+    try {
+      const result: unknown = method.call(this.connector, command);
+      // A method that returns a promise anyway: its rejection is reported, not left unhandled.
+      if (result instanceof Promise) result.catch((error: unknown) => this.connectorError(`${command.kind} failed`, error));
+    } catch (error) {
+      this.connectorError(`${command.kind} failed`, error);
+    }
+  }
+
+  private carryOut(command: Command): void {
+    switch (command.kind) {
+      case 'start':
+        this.startAttempt(command.task, command.agent, command.attempt);
+        break;
+      case 'abort': {
+        const attempt = this.attempts.get(attemptKey(command.taskId, command.attempt));
+        if (attempt !== undefined) {
+          attempt.abandoned = true;
+          this.clearWatchdog(attempt);
+          attempt.controller.abort();
+        }
+        this.tell(this.connector.abort, command, false);
+        break;
+      }
+      case 'setTimer':
+        this.timers.add({ timerId: command.timerId, atSeconds: command.at, ticket: this.clock.ticket() });
+        break;
+      case 'cancelTimer':
+        this.timers.remove(command.timerId);
+        break;
+      case 'offer':
+        this.makeOffer(command.task, command.agent, command.offer);
+        break;
+      case 'withdraw': {
+        const offer = this.offers.get(offerKey(command.taskId, command.agentId, command.offer));
+        if (offer !== undefined) {
+          offer.withdrawn = true;
+          offer.controller.abort();
+        }
+        this.tell(this.connector.withdraw, command, false);
+        break;
+      }
+      case 'pause': {
+        const attempt = this.attempts.get(attemptKey(command.task.spec.id, command.attempt));
+        if (attempt !== undefined) this.clearWatchdog(attempt);
+        this.tell(this.connector.pause, { ...command }, true);
+        break;
+      }
+      case 'resume': {
+        const attempt = this.attempts.get(attemptKey(command.task.spec.id, command.attempt));
+        if (attempt !== undefined && !attempt.abandoned && command.task.spec.timeoutSeconds === undefined) this.armWatchdog(attempt, this.limits.attemptTimeoutSeconds);
+        this.tell(this.connector.resume, { ...command }, true);
+        break;
+      }
+      case 'prewarm':
+        this.tell(this.connector.prewarm, { ...command }, false);
+        break;
+      case 'provision':
+        this.provision(command);
+        break;
+      case 'retire':
+        this.tell(this.connector.retire, command, false);
+        break;
+      default: {
+        const unreachable: never = command;
+        throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private startAttempt(task: TaskView, agent: AgentView, attemptNumber: number): void {
+    const attempt: Attempt = {
+      key: attemptKey(task.spec.id, attemptNumber), task, agent, attempt: attemptNumber, controller: new AbortController(),
+      started: false, abandoned: false, watchdogId: 0, watchdogSeconds: 0,
+    };
+    this.makeRoom();
+    this.attempts.set(attempt.key, attempt);
+    const context = { signal: attempt.controller.signal, started: (report: StartReport) => this.reportStarted(attempt, report) };
+    let settlement: Promise<Outcome>;
+    try {
+      // The engine reuses its start command objects: the connector gets its own.
+      settlement = Promise.resolve(this.connector.start({ kind: 'start', task, agent, attempt: attemptNumber }, context));
+    } catch (error) {
+      settlement = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    // The engine's own timeout runs from the reported start: until then (or without one) the driver watches.
+    const ownTimeout = task.spec.timeoutSeconds;
+    if (!attempt.abandoned && (!attempt.started || ownTimeout === undefined)) {
+      this.armWatchdog(attempt, attempt.started || ownTimeout === undefined ? this.limits.attemptTimeoutSeconds : Math.min(ownTimeout, this.limits.attemptTimeoutSeconds));
+    }
+    settlement.then(
+      (outcome) => {
+        if (isOutcome(outcome)) return this.attemptSettled(attempt, outcome);
+        this.connectorError(`start of ${task.spec.id} (attempt ${attemptNumber}) resolved with no outcome: ${JSON.stringify(outcome)}`);
+        this.attemptSettled(attempt, AGENT_ERROR);
+      },
+      (error: unknown) => {
+        if (!attempt.abandoned) this.connectorError(`start of ${task.spec.id} (attempt ${attemptNumber}) failed`, error);
+        this.attemptSettled(attempt, AGENT_ERROR);
+      },
+    );
+  }
+
+  private reportStarted(attempt: Attempt, report: StartReport): void {
+    if (attempt.started || attempt.abandoned || this.attempts.get(attempt.key) !== attempt) return;
+    if (!isStartReport(report)) {
+      this.connectorError(`start of ${attempt.task.spec.id} reported nonsense: ${JSON.stringify(report)}`);
+      return;
+    }
+    attempt.started = true;
+    if (attempt.task.spec.timeoutSeconds !== undefined) this.clearWatchdog(attempt);
+    this.settle(`the start of ${attempt.task.spec.id}`, () => this.engine.started(this.clock.now(), attempt.task, attempt.attempt, report));
+  }
+
+  private attemptSettled(attempt: Attempt, outcome: Outcome): void {
+    if (this.attempts.get(attempt.key) !== attempt) return; // forgotten, or the driver stopped
+    this.attempts.delete(attempt.key);
+    this.clearWatchdog(attempt);
+    this.settle(`the result of ${attempt.task.spec.id}`, () => {
+      const now = this.clock.now();
+      if (!attempt.started && !attempt.abandoned) this.engine.started(now, attempt.task, attempt.attempt, unobservedStart(attempt.task));
+      attempt.started = true;
+      this.engine.finished(now, attempt.task, attempt.attempt, outcome);
+    });
+  }
+
+  private armWatchdog(attempt: Attempt, limit: number): void {
+    if (limit === Number.POSITIVE_INFINITY) return;
+    this.clearWatchdog(attempt);
+    attempt.watchdogId = this.nextWatchdogId--;
+    attempt.watchdogSeconds = limit;
+    this.watchdogs.set(attempt.watchdogId, attempt);
+    this.timers.add({ timerId: attempt.watchdogId, atSeconds: this.clock.now() + limit, ticket: this.clock.ticket() });
+  }
+
+  private clearWatchdog(attempt: Attempt): void {
+    if (attempt.watchdogId === 0) return;
+    this.timers.remove(attempt.watchdogId);
+    this.watchdogs.delete(attempt.watchdogId);
+    attempt.watchdogId = 0;
+  }
+
+  /** The driver's execution limit ran out: the attempt fails with `timeout` and is aborted. */
+  private watchdogFired(watchdogId: number): void {
+    const attempt = this.watchdogs.get(watchdogId);
+    this.watchdogs.delete(watchdogId);
+    if (attempt === undefined) return;
+    attempt.watchdogId = 0;
+    attempt.abandoned = true;
+    attempt.controller.abort();
+    this.onError(new LiveDriverError('attempt-timeout',
+      `attempt ${attempt.attempt} of ${attempt.task.spec.id} on ${attempt.agent.spec.id} ran ${attempt.watchdogSeconds} s ${attempt.started ? '(limits.attemptTimeoutSeconds)' : 'without a reported start'}: failed as a timeout`));
+    this.settle(`the timeout of ${attempt.task.spec.id}`, () => {
+      const now = this.clock.now();
+      if (!attempt.started) this.engine.started(now, attempt.task, attempt.attempt, unobservedStart(attempt.task));
+      attempt.started = true;
+      this.engine.finished(now, attempt.task, attempt.attempt, TIMED_OUT);
+    });
+  }
+
+  private makeOffer(task: TaskView, agent: AgentView, offerNumber: number): void {
+    const offer: Offer = { key: offerKey(task.spec.id, agent.spec.id, offerNumber), task, agentId: agent.spec.id, offer: offerNumber, controller: new AbortController(), withdrawn: false };
+    this.makeRoom();
+    this.offers.set(offer.key, offer);
+    let settlement: Promise<OfferResponse>;
+    try {
+      if (this.connector.offer === undefined) throw new Error('the connector cannot offer (no offer method)');
+      settlement = Promise.resolve(this.connector.offer({ kind: 'offer', task, agent, offer: offerNumber }, { signal: offer.controller.signal }));
+    } catch (error) {
+      settlement = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const answered = (response: OfferResponse): void => {
+      if (this.offers.get(offer.key) !== offer) return;
+      this.offers.delete(offer.key);
+      this.settle(`the answer to offer ${offerNumber} of ${task.spec.id}`, () =>
+        this.engine.offerAnswered(this.clock.now(), task, offer.agentId, offerNumber, response.answer, response.setupTokens ?? 0));
+    };
+    settlement.then(
+      (response) => {
+        if (isOfferResponse(response)) return answered(response);
+        this.connectorError(`offer ${offerNumber} of ${task.spec.id} to ${offer.agentId} resolved with no answer: ${JSON.stringify(response)}`);
+        answered({ answer: DECLINED });
+      },
+      (error: unknown) => {
+        if (!offer.withdrawn) this.connectorError(`offer ${offerNumber} of ${task.spec.id} to ${offer.agentId} failed`, error);
+        answered({ answer: DECLINED });
+      },
+    );
+  }
+
+  private provision(command: CommandOf<'provision'>): void {
+    if (this.connector.provision === undefined) {
+      this.connectorError(`the connector cannot provision an agent for pool ${command.pool} (no provision method)`);
+      return;
+    }
+    this.makeRoom();
+    this.pendingProvisions++;
+    let settlement: Promise<AgentSpec>;
+    try {
+      settlement = Promise.resolve(this.connector.provision({ ...command }));
+    } catch (error) {
+      settlement = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    settlement.then(
+      (spec) => {
+        this.pendingProvisions--;
+        this.settle(`agent ${spec.id} provisioned for pool ${command.pool}`, () => this.engine.agentJoined(this.clock.now(), spec));
+      },
+      (error: unknown) => {
+        this.pendingProvisions--;
+        if (this.phase !== 'stopped') this.connectorError(`provision for pool ${command.pool} failed`, error);
+        this.checkDrained();
+      },
+    );
+  }
+
+  /** Keeps pending connector calls within `maxPendingCalls`, forgetting those nobody waits for. */
+  private makeRoom(): void {
+    if (this.attempts.size + this.offers.size + this.pendingProvisions < this.limits.maxPendingCalls) return;
+    for (const [key, attempt] of this.attempts) {
+      if (attempt.abandoned) {
+        this.attempts.delete(key);
+        return;
+      }
+    }
+    for (const [key, offer] of this.offers) {
+      if (offer.withdrawn) {
+        this.offers.delete(key);
+        return;
+      }
+    }
+    this.onError(new LiveDriverError('pending-calls', `${this.attempts.size + this.offers.size + this.pendingProvisions} connector calls pending (limits.maxPendingCalls), none abandoned: the fleet holds more work than the limit allows`));
+  }
+
+  /** Arms the runtime timer for the earliest pending timer (or clears it when none is left). */
+  private rearm(): void {
+    const head = this.timers.peek();
+    if (head === undefined || this.phase === 'stopped') {
+      if (this.armedHandle !== undefined) this.clock.clearTimer(this.armedHandle);
+      this.armedHandle = undefined;
+      return;
+    }
+    if (this.armedHandle !== undefined) {
+      if (this.armedAt === head.atSeconds && this.armedTicket === head.ticket) return;
+      this.clock.clearTimer(this.armedHandle);
+    }
+    this.armedAt = head.atSeconds;
+    this.armedTicket = head.ticket;
+    this.armedHandle = this.clock.setTimer(head.atSeconds, this.wake, head.ticket);
+  }
+
+  /**
+   * The runtime timer fired: feeds every timer due, earliest first. A timer due at the same
+   * instant as another clock timer with an earlier ticket waits for it (the timer is re-armed
+   * behind it), so equal times keep their order.
+   */
+  private readonly wake = (): void => {
+    this.armedHandle = undefined;
+    let fired = 0;
+    // The clock is read afresh for each timer: on a real clock, time moves while inputs are fed.
+    for (let head = this.timers.peek(); head !== undefined && head.atSeconds <= this.clock.now() && this.phase !== 'stopped'; head = this.timers.peek()) {
+      if (fired > 0 && this.clock.pendingBefore(head.atSeconds, head.ticket)) break;
+      this.timers.remove(head.timerId);
+      fired++;
+      const { timerId } = head;
+      if (timerId < 0) this.watchdogFired(timerId);
+      else this.settle(`timer ${timerId}`, () => this.engine.timerFired(this.clock.now(), timerId));
+    }
+    this.rearm();
+  };
+}
+
+function createEngineWithEvents(options: EngineOptions, onEvent: ((event: EngineEvent) => void) | undefined): Engine {
+  if (onEvent === undefined) return createEngine(options);
+  const objects = new EventObjects(onEvent);
+  return createEngine({ ...options, events: options.events === undefined ? objects : new TeeSink([options.events, objects]) });
+}
+
+/** Creates a {@link LiveDriver}. */
+export function createLiveDriver(options: LiveDriverOptions): LiveDriver {
+  return new LiveDriver(options);
+}

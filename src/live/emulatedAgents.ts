@@ -1,0 +1,135 @@
+/**
+ * An {@link AgentConnector} whose agents are the simulator's own agent model (`SimAgent`): the
+ * same plans, the same seeded outcome and offer streams keyed by task, attempt and offer, the
+ * same context state. It takes time on the driver's {@link Clock}: an attempt settles when its
+ * planned duration has passed, an answer after the agent's `offerResponseSeconds`, a provisioned
+ * agent joins after its pool's cold start. On a {@link ManualClock} that is the simulation
+ * itself, run through the live driver; on a {@link RealClock} it is a fleet of stand-in agents
+ * that really take their time.
+ *
+ * Like the simulator, it lets a result come even when the engine gave up on the attempt (a
+ * timeout, a lost agent): the engine records it as stale.
+ */
+import type { AgentSpec } from '../engine/agent.js';
+import type { Outcome } from '../engine/messages.js';
+import type { Scenario, SimAgentConfig } from '../scenario/types.js';
+import { SimAgent, type AttemptPlan } from '../sim/agentModel.js';
+import type { FleetNames } from '../sim/fleetNames.js';
+import { outcomeStreams, type OutcomeStreams } from '../sim/random.js';
+import type { Clock } from './clock.js';
+import type { AgentConnector, AttemptContext, CommandOf, OfferResponse } from './connector.js';
+
+/** An attempt under way: when it ends, and how to end it. */
+interface RunningAttempt {
+  readonly plan: AttemptPlan;
+  readonly settle: (outcome: Outcome) => void;
+  finishAt: number;
+  /** Paused: its scheduled end no longer applies (the timer still fires, doing nothing). */
+  cancelled: boolean;
+}
+
+interface PausedAttempt {
+  readonly running: RunningAttempt;
+  readonly remainingSeconds: number;
+}
+
+/** What the emulated fleet needs. */
+export interface EmulatedAgentsOptions {
+  readonly scenario: Scenario;
+  /** Selects the outcome and offer streams, as in a simulation. */
+  readonly replication: number;
+  readonly clock: Clock;
+  /** Names provisioned agents (shared with whoever adds agents by operation). */
+  readonly names: FleetNames;
+}
+
+/** The simulator's agent model behind the live driver's connector contract. */
+export class EmulatedAgents implements AgentConnector {
+  private readonly agents = new Map<string, SimAgent>();
+  private readonly running = new Map<string, RunningAttempt>();
+  private readonly paused = new Map<string, PausedAttempt>();
+  private readonly outcomes: OutcomeStreams;
+  private readonly clock: Clock;
+
+  /** @param options - see {@link EmulatedAgentsOptions}; the scenario's agents are known from the start. */
+  constructor(private readonly options: EmulatedAgentsOptions) {
+    this.clock = options.clock;
+    this.outcomes = outcomeStreams(options.scenario.seed, options.replication);
+    for (const config of options.scenario.agents) this.addAgent(config);
+  }
+
+  /** Makes an agent's model known (before the driver hears that it joined). */
+  addAgent(config: SimAgentConfig): void {
+    this.agents.set(config.spec.id, new SimAgent(config));
+  }
+
+  private agent(id: string): SimAgent {
+    const agent = this.agents.get(id);
+    if (agent === undefined) throw new Error(`emulated agents: no agent ${id}`);
+    return agent;
+  }
+
+  start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome> {
+    const { task, agent, attempt } = command;
+    const plan = this.agent(agent.spec.id).begin(task, agent, attempt, this.outcomes);
+    context.started(plan);
+    return new Promise((settle) => {
+      const running: RunningAttempt = { plan, settle, finishAt: this.clock.now() + plan.durationSeconds, cancelled: false };
+      this.running.set(key(task.spec.id, attempt), running);
+      this.finishAt(running);
+    });
+  }
+
+  private finishAt(running: RunningAttempt): void {
+    this.clock.setTimer(running.finishAt, () => {
+      if (running.cancelled) return;
+      const id = key(running.plan.task.spec.id, running.plan.attempt);
+      if (this.running.get(id) === running) this.running.delete(id);
+      running.settle(running.plan.outcome);
+    });
+  }
+
+  offer(command: CommandOf<'offer'>): Promise<OfferResponse> {
+    const reply = this.agent(command.agent.spec.id).answerOffer(command.task, command.agent, command.offer, this.outcomes);
+    return new Promise((settle) => {
+      this.clock.setTimer(this.clock.now() + reply.delaySeconds, () => settle({ answer: reply.answer, setupTokens: reply.setupTokens }));
+    });
+  }
+
+  pause(command: CommandOf<'pause'>): void {
+    const id = key(command.task.spec.id, command.attempt);
+    const running = this.running.get(id);
+    if (running === undefined) throw new Error(`pause of ${command.task.spec.id}, which has no running attempt`);
+    running.cancelled = true;
+    this.running.delete(id);
+    this.paused.set(id, { running, remainingSeconds: running.finishAt - this.clock.now() });
+  }
+
+  resume(command: CommandOf<'resume'>): void {
+    const id = key(command.task.spec.id, command.attempt);
+    const paused = this.paused.get(id);
+    if (paused === undefined) throw new Error(`resume of ${command.task.spec.id}, which was not paused`);
+    this.paused.delete(id);
+    const running: RunningAttempt = { ...paused.running, finishAt: this.clock.now() + paused.remainingSeconds, cancelled: false };
+    this.running.set(id, running);
+    this.finishAt(running);
+  }
+
+  prewarm(command: CommandOf<'prewarm'>): void {
+    this.agent(command.agent.spec.id).prewarm(command.contextKey, command.contextTokens);
+  }
+
+  provision(command: CommandOf<'provision'>): Promise<AgentSpec> {
+    const { config, coldStartSeconds } = this.options.names.provisioned(command.pool);
+    return new Promise((settle) => {
+      this.clock.setTimer(this.clock.now() + coldStartSeconds, () => {
+        this.addAgent(config);
+        settle(config.spec);
+      });
+    });
+  }
+}
+
+function key(taskId: string, attempt: number): string {
+  return `${taskId}\u0000${attempt}`;
+}

@@ -1,0 +1,210 @@
+/**
+ * A scenario run through the live driver: the scenario's workload (generated arrivals, listed
+ * jobs, workflow instances), its operations and its agents (the simulator's agent model, as
+ * {@link EmulatedAgents}) put on a {@link Clock}, with the live driver between them and the
+ * engine. On a {@link ManualClock} that jumps from one due timer to the next it reproduces
+ * `runSimulation` exactly (same events in the same order, same metrics): that is the proof that
+ * the live driver carries out the engine's commands as the simulator does. On a
+ * {@link RealClock} the same run takes real time.
+ *
+ * Tie order: the simulator orders events of equal time by when they were scheduled; here every
+ * timer takes a clock ticket at the moment the simulator would have pushed its event, so the
+ * manual clock fires them in the same order. That is why the next arrival is scheduled before
+ * the current one is submitted (the simulator reserves its place before carrying out the
+ * submission's commands), and why a workflow instance's tasks are submitted as one batch.
+ */
+import type { MetricsCollector } from '../metrics/collector.js';
+import type { Scenario } from '../scenario/types.js';
+import { FleetNames } from '../sim/fleetNames.js';
+import { applyOperation, type OperationTarget } from '../sim/operations.js';
+import { stream } from '../sim/random.js';
+import { assertConservation, createRunEngine, runEndTime } from '../sim/runEngine.js';
+import type { RunOptions, RunResult } from '../sim/simulation.js';
+import { WorkflowFactory, workflowArrivalClock } from '../sim/workflows.js';
+import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from '../sim/workload.js';
+import { ManualClock, type Clock } from './clock.js';
+import { createLiveDriver, type LiveDriver, type LiveDriverError } from './driver.js';
+import { EmulatedAgents } from './emulatedAgents.js';
+
+/** How {@link runLive} runs. */
+export interface LiveRunOptions {
+  /**
+   * The clock (default: a new {@link ManualClock} at 0). A manual clock is stepped from one due
+   * timer to the next; any other clock runs in real time, and then the scenario must drain
+   * (`stop.drain`), since the run ends when every task is final.
+   */
+  readonly clock?: Clock;
+}
+
+interface WorkflowStream {
+  readonly factory: WorkflowFactory;
+  readonly clock: ArrivalClock;
+  arrived: number;
+}
+
+/** Lets every promise settled so far run its reactions (they all run before the next macrotask). */
+function settled(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Runs one replication of one strategy on a scenario through the live driver, with emulated
+ * agents; the result has the shape of `runSimulation`'s (its `timing.events` counts clock
+ * timers fired).
+ */
+export async function runLive(options: RunOptions, live: LiveRunOptions = {}): Promise<RunResult> {
+  const wallStart = performance.now();
+  const clock = live.clock ?? new ManualClock();
+  const run = new LiveScenarioRun(options, clock);
+  run.begin();
+  const { scenario, replication } = options;
+  let lastEventSeconds = 0;
+  let events = 0;
+  if (clock instanceof ManualClock) {
+    const { timeSeconds: stopTime, tasks: stopTasks, drain } = scenario.stop;
+    for (;;) {
+      const time = clock.nextDueTime();
+      if (time === Number.POSITIVE_INFINITY || (!drain && time > stopTime)) break;
+      clock.next();
+      events++;
+      await settled();
+      run.throwIfFailed();
+      if ((events & 0xffff) === 0 && options.onProgress !== undefined) {
+        options.onProgress(Math.min(1, Math.max(run.generated / stopTasks, clock.now() / stopTime)));
+      }
+    }
+    lastEventSeconds = clock.now();
+  } else {
+    if (!scenario.stop.drain) throw new Error(`runLive on a real clock needs a scenario that drains (stop.drain), ${scenario.source} does not`);
+    await run.workloadDone;
+    await run.driver.stop({ drain: true });
+    run.throwIfFailed();
+    lastEventSeconds = clock.now();
+  }
+  const endTimeSeconds = runEndTime(scenario, lastEventSeconds);
+  const counts = { ...run.driver.engine.counts() };
+  assertConservation(counts, scenario, options.strategy.label, replication);
+  return {
+    metrics: run.collector.finish(endTimeSeconds),
+    counts,
+    endTimeSeconds,
+    timing: { wallSeconds: (performance.now() - wallStart) / 1000, events },
+  };
+}
+
+/** The world of one scenario run around a live driver: workload, operations, emulated agents. */
+class LiveScenarioRun {
+  readonly driver: LiveDriver;
+  readonly collector: MetricsCollector;
+  /** Generated arrivals so far. */
+  generated = 0;
+  /** Resolves once every arrival, job, workflow instance and operation has happened. */
+  readonly workloadDone: Promise<void>;
+  private readonly scenario: Scenario;
+  private readonly agents: EmulatedAgents;
+  private readonly names: FleetNames;
+  private readonly factory: TaskFactory;
+  private readonly arrivals: ArrivalClock;
+  private readonly workflows: WorkflowStream[];
+  private readonly operator: OperationTarget;
+  private readonly errors: LiveDriverError[] = [];
+  /** World timers (arrivals, jobs, workflow instances, operations) not fired yet. */
+  private pendingWorld = 0;
+  private resolveWorkloadDone: () => void = () => undefined;
+
+  constructor(options: RunOptions, private readonly clock: Clock) {
+    const { scenario, replication } = options;
+    this.scenario = scenario;
+    const { engine, collector } = createRunEngine(options);
+    this.collector = collector;
+    this.names = new FleetNames(scenario);
+    this.agents = new EmulatedAgents({ scenario, replication, clock, names: this.names });
+    this.driver = createLiveDriver({
+      engine, clock, connector: this.agents,
+      // A scenario's world never hangs and its engine bounds what it holds: the driver's own limits stay out of the way.
+      limits: { maxInFlightTasks: Number.POSITIVE_INFINITY, maxPendingCalls: Number.POSITIVE_INFINITY, attemptTimeoutSeconds: Number.POSITIVE_INFINITY },
+      onError: (error) => this.errors.push(error),
+    });
+    this.factory = new TaskFactory(scenario.workload, scenario.seed, replication);
+    this.arrivals = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
+    this.workflows = scenario.workload.workflows.map((template) => ({
+      factory: new WorkflowFactory(template, scenario.seed, replication),
+      clock: workflowArrivalClock(template, scenario.seed, replication),
+      arrived: 0,
+    }));
+    this.operator = {
+      admin: (operation) => this.driver.admin(operation),
+      agentLeft: (agentId) => this.driver.agentLeft(agentId),
+      join: (config) => {
+        this.agents.addAgent(config);
+        this.driver.agentJoined(config.spec);
+      },
+      liveTasks: () => engine.liveTasks(),
+    };
+    this.workloadDone = new Promise((resolve) => (this.resolveWorkloadDone = resolve));
+  }
+
+  /** Throws the first error the driver reported (an emulated run has none). */
+  throwIfFailed(): void {
+    if (this.errors.length > 0) throw this.errors[0]!;
+  }
+
+  /** The fleet joins; the workload and operations are scheduled, in the simulator's order. */
+  begin(): void {
+    const { stop, workload, operations, agents } = this.scenario;
+    this.driver.batch(() => {
+      for (const config of agents) this.driver.agentJoined(config.spec);
+    });
+    for (const job of workload.jobs) if (job.atSeconds <= stop.timeSeconds) this.at(job.atSeconds, () => this.driver.submit(jobTask(job)));
+    for (const operation of operations) {
+      if (operation.atSeconds <= stop.timeSeconds) this.at(operation.atSeconds, () => applyOperation(operation, this.operator, this.names));
+    }
+    this.workflows.forEach((_, i) => this.scheduleWorkflow(i));
+    if (stop.tasks > 0) this.scheduleArrival(this.arrivals.next(0));
+    if (this.pendingWorld === 0) this.resolveWorkloadDone();
+  }
+
+  /** A world event at `atSeconds`. */
+  private at(atSeconds: number, happen: () => void): void {
+    this.pendingWorld++;
+    this.clock.setTimer(atSeconds, () => {
+      happen();
+      if (--this.pendingWorld === 0) this.resolveWorkloadDone();
+    });
+  }
+
+  private scheduleArrival(at: number): void {
+    // `at` is Infinity when arrivals are over; with no stop time, Infinity <= stopTime holds too.
+    if (at < Number.POSITIVE_INFINITY && at <= this.scenario.stop.timeSeconds) this.at(at, () => this.arrive());
+  }
+
+  /** A generated task arrives: the next arrival takes its place in time before this one is submitted, as in the simulator. */
+  private arrive(): void {
+    const now = this.clock.now();
+    const spec = this.factory.create(this.generated++, now);
+    if (this.generated < this.scenario.stop.tasks) this.scheduleArrival(this.arrivals.next(now));
+    this.driver.submit(spec);
+  }
+
+  private scheduleWorkflow(index: number): void {
+    const workflow = this.workflows[index]!;
+    if (workflow.arrived >= workflow.factory.template.count) return;
+    const at = workflow.clock.next(this.clock.now());
+    if (at < Number.POSITIVE_INFINITY && at <= this.scenario.stop.timeSeconds) this.at(at, () => this.workflowArrives(index));
+  }
+
+  /** An instance of workflow `index` arrives: its whole graph is submitted at once. */
+  private workflowArrives(index: number): void {
+    const now = this.clock.now();
+    const workflow = this.workflows[index]!;
+    const n = workflow.arrived++;
+    const { factory } = workflow;
+    const specs = [...factory.arrive(n, now)];
+    // The graph waits on the decomposition by its first edges, so it is submitted at once.
+    if (factory.template.supervisor !== undefined) specs.push(...factory.decomposed(n, now));
+    this.scheduleWorkflow(index);
+    this.driver.batch(() => {
+      for (const spec of specs) this.driver.submit(spec);
+    });
+  }
+}

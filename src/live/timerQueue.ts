@@ -1,0 +1,92 @@
+/**
+ * The engine's pending timers as the live driver keeps them: an indexed binary min-heap by
+ * (due time, ticket), so that the earliest is at hand and a cancelled timer leaves at once
+ * (no tombstones piling up when most timers are cancelled, as queue TTLs are).
+ */
+
+/** One engine timer. */
+export interface PendingTimer {
+  readonly timerId: number;
+  readonly atSeconds: number;
+  /** The clock ticket reserved when the engine set it: its place among timers of the same time. */
+  readonly ticket: number;
+}
+
+function before(a: PendingTimer, b: PendingTimer): boolean {
+  return a.atSeconds < b.atSeconds || (a.atSeconds === b.atSeconds && a.ticket < b.ticket);
+}
+
+/** Pending engine timers, earliest first. */
+export class TimerQueue {
+  private readonly heap: PendingTimer[] = [];
+  private readonly position = new Map<number, number>();
+
+  /** Timers pending. */
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** The earliest timer, if any. */
+  peek(): PendingTimer | undefined {
+    return this.heap[0];
+  }
+
+  /** Adds a timer; an id already pending throws (the engine never reuses one). */
+  add(timer: PendingTimer): void {
+    if (this.position.has(timer.timerId)) throw new Error(`timer ${timer.timerId} is already pending`);
+    this.heap.push(timer);
+    this.position.set(timer.timerId, this.heap.length - 1);
+    this.up(this.heap.length - 1);
+  }
+
+  /** Removes timer `timerId`; returns whether it was pending. */
+  remove(timerId: number): boolean {
+    const i = this.position.get(timerId);
+    if (i === undefined) return false;
+    this.position.delete(timerId);
+    const last = this.heap.pop()!;
+    if (i < this.heap.length) {
+      this.place(last, i);
+      this.up(i);
+      this.down(this.position.get(last.timerId)!);
+    }
+    return true;
+  }
+
+  /** Removes every timer. */
+  clear(): void {
+    this.heap.length = 0;
+    this.position.clear();
+  }
+
+  private place(timer: PendingTimer, i: number): void {
+    this.heap[i] = timer;
+    this.position.set(timer.timerId, i);
+  }
+
+  private up(i: number): void {
+    const timer = this.heap[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(timer, this.heap[parent]!)) break;
+      this.place(this.heap[parent]!, i);
+      i = parent;
+    }
+    this.place(timer, i);
+  }
+
+  private down(i: number): void {
+    const heap = this.heap;
+    const timer = heap[i]!;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+      if (!before(heap[child]!, timer)) break;
+      this.place(heap[child]!, i);
+      i = child;
+    }
+    this.place(timer, i);
+  }
+}

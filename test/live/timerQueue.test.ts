@@ -1,0 +1,52 @@
+/**
+ * The driver's timer queue gives the earliest pending timer by (time, ticket) whatever the
+ * order of additions and removals (checked against a sorted list by fast-check).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TimerQueue, type PendingTimer } from '../../src/live/timerQueue.js';
+
+function earliest(timers: readonly PendingTimer[]): PendingTimer | undefined {
+  return [...timers].sort((a, b) => a.atSeconds - b.atSeconds || a.ticket - b.ticket)[0];
+}
+
+describe('TimerQueue', () => {
+  it('keeps the earliest (time, ticket) at the head through any additions and removals', () => {
+    const operation = fc.oneof(
+      fc.record({ add: fc.integer({ min: 0, max: 20 }) }),
+      fc.record({ remove: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 200 }), (operations) => {
+        const queue = new TimerQueue();
+        const model: PendingTimer[] = [];
+        let ids = 0;
+        for (const op of operations) {
+          if ('add' in op) {
+            const timer = { timerId: ids, atSeconds: op.add, ticket: ids };
+            ids++;
+            queue.add(timer);
+            model.push(timer);
+          } else if (model.length > 0) {
+            const [gone] = model.splice(op.remove % model.length, 1);
+            expect(queue.remove(gone!.timerId)).toBe(true);
+            expect(queue.remove(gone!.timerId)).toBe(false);
+          }
+          expect(queue.size).toBe(model.length);
+          expect(queue.peek()).toEqual(earliest(model));
+        }
+      }),
+      { seed: 7, numRuns: 300 },
+    );
+  });
+
+  it('orders equal times by ticket and refuses an id already pending', () => {
+    const queue = new TimerQueue();
+    queue.add({ timerId: 1, atSeconds: 5, ticket: 9 });
+    queue.add({ timerId: 2, atSeconds: 5, ticket: 3 });
+    expect(queue.peek()?.timerId).toBe(2);
+    expect(() => queue.add({ timerId: 1, atSeconds: 1, ticket: 10 })).toThrow(/already pending/);
+    queue.clear();
+    expect(queue.peek()).toBeUndefined();
+  });
+});
