@@ -152,7 +152,12 @@ describe('report page in Chromium', () => {
       expect(remote).toEqual([]);
       expect(await page.title()).toContain('specialists-under-pressure');
       await expectEveryChart(page, compareCharts);
-      expect(await page.locator('table tbody tr').count()).toBe(3);
+      // One row per strategy in the headline table, and in the paired differences to the baseline.
+      const tables = page.locator('table');
+      expect(await tables.count()).toBe(2);
+      expect(await tables.nth(0).locator('tbody tr').count()).toBe(3);
+      expect(await page.locator('h2', { hasText: 'Paired differences to' }).count()).toBe(1);
+      expect(await tables.nth(1).locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
     } finally {
       await page.close();
     }
