@@ -13,6 +13,21 @@ import { TARGETS_NOTE, targetsSummaryTable } from '../report/targetsTable.js';
 /** Rows per leaderboard of a sweep on the terminal (summary.md lists more). */
 const SWEEP_ROWS = 10;
 
+/**
+ * The targets of every cell that has them: one row per strategy with a pass/fail column, then
+ * how they are judged. Empty when the scenario has no `targets` section.
+ */
+export function targetsParts(document: Pick<ExperimentDocument, 'kind' | 'cells'>): string[] {
+  const parts: string[] = [];
+  for (const cell of document.cells) {
+    if (cell.targets === undefined) continue;
+    parts.push(`Targets${document.kind === 'sweep' ? ` (cell ${cell.index})` : ''}: bound of the 95% CI judged per check`);
+    parts.push(textTable(targetsSummaryTable(cell.targets)));
+  }
+  if (parts.length > 0) parts.push(TARGETS_NOTE, '');
+  return parts;
+}
+
 /** The terminal text of a document. */
 export function experimentText(document: ExperimentDocument, reportDir: string | undefined): string {
   const sweep = document.kind === 'sweep';
@@ -35,12 +50,7 @@ export function experimentText(document: ExperimentDocument, reportDir: string |
     parts.push(`Paired differences to ${only.baseline} (strategy − baseline)`);
     parts.push(textTable(pairedTable(only)));
   }
-  for (const cell of document.cells) {
-    if (cell.targets === undefined) continue;
-    parts.push(`Targets${sweep ? ` (cell ${cell.index})` : ''}: bound of the 95% CI judged per check`);
-    parts.push(textTable(targetsSummaryTable(cell.targets)));
-  }
-  if (document.cells.some((cell) => cell.targets !== undefined)) parts.push(TARGETS_NOTE, '');
+  parts.push(...targetsParts(document));
   parts.push(legendText([
     ...document.leaderboards.flatMap((board) => {
       const meaning = METRIC_MEANINGS[board.metric];

@@ -14,6 +14,7 @@ import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { readScenarioDocument } from '../scenario/load.js';
 import { buildCells } from '../experiments/grid.js';
 import { parseWorkers } from './experimentCommands.js';
+import { targetsParts } from './experimentOutput.js';
 import { comparisonTable } from './format.js';
 import { writeJsonChunks } from './jsonStream.js';
 import { experimentProgress } from './progress.js';
@@ -61,6 +62,9 @@ export async function runCommand(args: RunArgs, write: Write = (text) => { proce
   }
   if (args.out !== undefined) await writeReport(runs.document, args.out);
   printRunResult(runs.result, args.json, write);
+  // The targets' pass/fail table, as compare shows it (the --json document keeps its shape).
+  const targets = targetsParts(runs.document);
+  if (!args.json && targets.length > 0) write(`\n${targets.join('\n').replace(/\n+$/, '')}\n`);
 }
 
 /**

@@ -89,3 +89,16 @@ describe('fleetsim compare with targets', () => {
     expect(report.stderr).toBe(`fleetsim: ${damaged}: cells[0].targets.results[0].pass: required: expected true or false\n`);
   });
 });
+
+describe('fleetsim run with targets', () => {
+  it('shows the same pass/fail column per strategy under its table, and keeps --json to its shape', () => {
+    const run = runCli('run', SCENARIO, '--workers', '1');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Targets: bound of the 95% CI judged per check');
+    expect(run.stdout).toMatch(/\nleast-work-left +yes +[^\n]* pass\n/);
+    expect(run.stdout).toMatch(/\nround-robin +- +[^\n]*miss[^\n]* fail\n/);
+    const json = runCli('run', SCENARIO, '--workers', '1', '--json');
+    expect(json.status, json.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(json.stdout) as object)).toEqual(['scenario', 'seed', 'replications', 'results']);
+  });
+});
