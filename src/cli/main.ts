@@ -71,6 +71,10 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
         .option('out', { type: 'string', requiresArg: true, describe: 'report directory to write (summary.json, CSV, Markdown, HTML), as compare does' })
         .option('events', { type: 'string', requiresArg: true, describe: 'file to write the event log to (JSON lines)' })
+        .option('driver', {
+          choices: ['sim', 'live'] as const, default: 'sim', requiresArg: true,
+          describe: 'what drives the engine: the simulator, or the live driver with emulated agents on a manual clock (same results)',
+        })
         .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
       (args) => runCommand(args as unknown as RunArgs))
     .command('compare <scenario>', 'rank the strategies of a scenario, with paired differences to a baseline',

@@ -13,6 +13,7 @@ import { makeDirectory } from '../makeDirectory.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { readScenarioDocument } from '../scenario/load.js';
 import { buildCells } from '../experiments/grid.js';
+import type { RunDriver } from '../experiments/job.js';
 import { parseWorkers } from './experimentCommands.js';
 import { targetsParts } from './experimentOutput.js';
 import { comparisonTable } from './format.js';
@@ -30,6 +31,8 @@ export interface RunArgs {
   out?: string;
   events?: string;
   allowHuge: boolean;
+  /** What drives the engine: the simulator, or the live driver with emulated agents on a manual clock. */
+  driver: RunDriver;
 }
 
 /** Where `run` prints: standard output in practice, a string collector in tests. */
@@ -55,6 +58,7 @@ export async function runCommand(args: RunArgs, write: Write = (text) => { proce
       // The charts of the HTML report need the series; without a report, nothing reads them.
       series: args.out !== undefined,
       eventsFile: args.events,
+      driver: args.driver,
       onProgress: (state) => progress.update(state),
     });
   } finally {

@@ -11,7 +11,7 @@ import { summarizeCell, type CellRuns } from './cell.js';
 import { buildDocument } from './document.js';
 import { eventPartFile, joinEventParts, makeEventPartsDir, removeEventParts } from './eventLog.js';
 import { inShard, type GridCell } from './grid.js';
-import type { JobResult, RunJob } from './job.js';
+import type { JobResult, RunDriver, RunJob } from './job.js';
 import { defaultWorkers, runJobs, type PoolOptions } from './pool.js';
 import type { ExperimentDocument, GridParameter, ShardInfo, StrategyTimingEntry, TimingPart } from './types.js';
 
@@ -66,6 +66,8 @@ export interface ExecuteOptions {
   readonly eventsFile?: string;
   /** Called each time a run finishes. */
   readonly onProgress?: (progress: ExperimentProgress) => void;
+  /** What drives the engine in every run. @defaultValue 'sim' */
+  readonly driver?: RunDriver;
 }
 
 /**
@@ -73,7 +75,7 @@ export interface ExecuteOptions {
  * scenarios, for `regress`) keep every worker busy. Cells may come from different scenarios.
  */
 export async function executeCells(cells: readonly GridCell[], options: ExecuteOptions = {}): Promise<ExecutedCell[]> {
-  const jobs = layOutJobs(cells, options.decisionSampleEvery ?? 64, options.series ?? false);
+  const jobs = layOutJobs(cells, options.decisionSampleEvery ?? 64, options.series ?? false, options.driver ?? 'sim');
   const workers = options.workers ?? defaultWorkers();
   const results = await runLoggedJobs(jobs, workers, options.eventsFile, progressReporter(jobs, cells.length, options.onProgress));
   let next = 0;
@@ -163,11 +165,13 @@ function checkBaseline(request: ExperimentRequest): void {
 }
 
 /** Jobs in (cell, strategy, replication) order: the order results are read back in. */
-function layOutJobs(cells: readonly GridCell[], decisionSampleEvery: number, series: boolean): RunJob[] {
+function layOutJobs(cells: readonly GridCell[], decisionSampleEvery: number, series: boolean, driver: RunDriver): RunJob[] {
   return cells.flatMap((cell) =>
     cell.scenario.strategies.flatMap((_, strategy) =>
       Array.from({ length: cell.scenario.replications }, (__, replication) => ({
         cell: cell.index, strategy, replication, scenario: cell.scenario, decisionSampleEvery, series,
+        // Only a live run names its driver, so the jobs of simulated runs stay as they were.
+        ...(driver === 'live' ? { driver } : {}),
       }))));
 }
 

@@ -7,8 +7,15 @@ import { SeriesCollector, type RunSeries } from '../metrics/series.js';
 import type { RunMetrics } from '../metrics/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { DecisionTimer } from '../sim/decisionTimer.js';
-import { runSimulation, type RunResult } from '../sim/simulation.js';
+import { runLive } from '../live/runLive.js';
+import { runSimulation, type RunOptions, type RunResult } from '../sim/simulation.js';
 import { EventLogWriter } from './eventLog.js';
+
+/**
+ * What drives the engine in a run: the simulator (`sim`), or the live driver with emulated
+ * agents on a manual clock (`live`), which must give the very same events and metrics.
+ */
+export type RunDriver = 'sim' | 'live';
 
 /** One run to do. Plain data: it is copied to a worker thread. */
 export interface RunJob {
@@ -26,6 +33,8 @@ export interface RunJob {
   readonly series?: boolean;
   /** Write the run's event log (JSON lines) to this file (one part of `--events`). */
   readonly eventsFile?: string;
+  /** What drives the engine. @defaultValue 'sim' */
+  readonly driver?: RunDriver;
 }
 
 /** What one run sends back. Plain data: it is copied from a worker thread. */
@@ -45,7 +54,7 @@ export interface JobResult {
  * Runs one job.
  * @throws Error when the strategy index is out of range (a bug in the caller)
  */
-export function runJob(job: RunJob): JobResult {
+export async function runJob(job: RunJob): Promise<JobResult> {
   const strategy = job.scenario.strategies[job.strategy];
   if (strategy === undefined) throw new Error(`runJob: no strategy ${job.strategy} in cell ${job.cell}`);
   const timer = new DecisionTimer(job.decisionSampleEvery);
@@ -54,10 +63,11 @@ export function runJob(job: RunJob): JobResult {
   const events = job.eventsFile === undefined ? undefined : new EventLogWriter(job.eventsFile);
   let run: RunResult;
   try {
-    run = runSimulation({
+    const options: RunOptions = {
       scenario: job.scenario, strategy, replication: job.replication, decisionTimer: timer, sink: series,
       onEvent: events === undefined ? undefined : (event) => events.write(strategy.label, job.replication, event),
-    });
+    };
+    run = job.driver === 'live' ? await runLive(options) : runSimulation(options);
   } finally {
     events?.close();
   }

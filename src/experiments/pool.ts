@@ -55,7 +55,7 @@ export async function runJobs(jobs: readonly RunJob[], options: PoolOptions = {}
 async function runInThread(jobs: readonly RunJob[], onJobDone: PoolOptions['onJobDone']): Promise<JobResult[]> {
   const results: JobResult[] = [];
   for (const [i, job] of jobs.entries()) {
-    results.push(runJob(job));
+    results.push(await runJob(job));
     onJobDone?.(i + 1, i);
   }
   return results;

@@ -5,6 +5,6 @@
 import { runJob, type JobResult, type RunJob } from './job.js';
 
 /** Runs one job in this worker thread. */
-export default function work(job: RunJob): JobResult {
+export default function work(job: RunJob): Promise<JobResult> {
   return runJob(job);
 }
