@@ -8,6 +8,7 @@
  * {@link Clock.ticket}. This lets a driver that keeps one runtime timer for many deadlines
  * re-arm it without losing its place among other timers of the same instant.
  */
+import { TimerQueue, type PendingTimer } from './timerQueue.js';
 
 /** Identifies a timer set on a {@link Clock}. */
 export type TimerHandle = number;
@@ -102,15 +103,9 @@ export class RealClock implements Clock {
   }
 }
 
-interface ManualTimer {
-  readonly at: number;
-  readonly ticket: number;
-  readonly handle: TimerHandle;
+/** A manual clock's timer: its handle is its id in the queue. */
+interface ManualTimer extends PendingTimer {
   readonly callback: () => void;
-}
-
-function before(a: ManualTimer, b: ManualTimer): boolean {
-  return a.at < b.at || (a.at === b.at && a.ticket < b.ticket);
 }
 
 /**
@@ -123,9 +118,7 @@ export class ManualClock implements Clock {
   private current: number;
   private tickets = 0;
   private nextHandle = 1;
-  /** Binary min-heap by (at, ticket); cleared timers are removed lazily. */
-  private readonly heap: ManualTimer[] = [];
-  private readonly live = new Set<TimerHandle>();
+  private readonly timers = new TimerQueue<ManualTimer>();
 
   /** @param startSeconds - the clock's first reading. */
   constructor(startSeconds = 0) {
@@ -139,13 +132,12 @@ export class ManualClock implements Clock {
   setTimer(atSeconds: number, callback: () => void, ticket?: number): TimerHandle {
     if (Number.isNaN(atSeconds)) throw new Error('ManualClock.setTimer: time is NaN');
     const handle = this.nextHandle++;
-    this.push({ at: atSeconds, ticket: ticket ?? this.tickets++, handle, callback });
-    this.live.add(handle);
+    this.timers.add({ timerId: handle, atSeconds, ticket: ticket ?? this.tickets++, callback });
     return handle;
   }
 
   clearTimer(handle: TimerHandle): void {
-    this.live.delete(handle);
+    this.timers.remove(handle);
   }
 
   ticket(): number {
@@ -153,18 +145,18 @@ export class ManualClock implements Clock {
   }
 
   pendingBefore(atSeconds: number, ticket: number): boolean {
-    const head = this.peek();
-    return head !== undefined && (head.at < atSeconds || (head.at === atSeconds && head.ticket < ticket));
+    const head = this.timers.peek();
+    return head !== undefined && (head.atSeconds < atSeconds || (head.atSeconds === atSeconds && head.ticket < ticket));
   }
 
   /** Timers set and not yet fired or cleared. */
   get pending(): number {
-    return this.live.size;
+    return this.timers.size;
   }
 
   /** When the earliest pending timer is due (Infinity when none is). */
   nextDueTime(): number {
-    return this.peek()?.at ?? Number.POSITIVE_INFINITY;
+    return this.timers.peek()?.atSeconds ?? Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -172,11 +164,10 @@ export class ManualClock implements Clock {
    * at the current time) and fires it. Returns false when no timer is pending.
    */
   next(): boolean {
-    const timer = this.peek();
+    const timer = this.timers.peek();
     if (timer === undefined) return false;
-    this.pop();
-    this.live.delete(timer.handle);
-    if (timer.at > this.current) this.current = timer.at;
+    this.timers.remove(timer.timerId);
+    if (timer.atSeconds > this.current) this.current = timer.atSeconds;
     timer.callback();
     return true;
   }
@@ -198,41 +189,5 @@ export class ManualClock implements Clock {
       if (++fired >= maxTimers && this.pending > 0) throw new Error(`ManualClock.runUntilIdle: still busy after ${fired} timers`);
     }
     return fired;
-  }
-
-  private peek(): ManualTimer | undefined {
-    const heap = this.heap;
-    while (heap.length > 0 && !this.live.has(heap[0]!.handle)) this.pop();
-    return heap[0];
-  }
-
-  private push(timer: ManualTimer): void {
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(timer);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(timer, heap[parent]!)) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = timer;
-  }
-
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= heap.length) break;
-      const right = left + 1;
-      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
-      if (!before(heap[child]!, last)) break;
-      heap[i] = heap[child]!;
-      i = child;
-    }
-    heap[i] = last;
   }
 }

@@ -1,11 +1,13 @@
 /**
- * The engine's pending timers as the live driver keeps them: an indexed binary min-heap by
- * (due time, ticket), so that the earliest is at hand and a cancelled timer leaves at once
- * (no tombstones piling up when most timers are cancelled, as queue TTLs are).
+ * Pending timers ordered by (due time, ticket), as the live driver keeps the engine's timers and
+ * the manual clock keeps its own: an indexed binary min-heap, so that the earliest is at hand and
+ * a cancelled timer leaves at once (no tombstones piling up when most timers are cancelled, as
+ * queue TTLs are).
  */
 
-/** One engine timer. */
+/** One timer: its id, when it is due, and its place among timers due at the same time. */
 export interface PendingTimer {
+  /** Unique among the timers pending in one queue. */
   readonly timerId: number;
   readonly atSeconds: number;
   /** The clock ticket reserved when the engine set it: its place among timers of the same time. */
@@ -16,9 +18,9 @@ function before(a: PendingTimer, b: PendingTimer): boolean {
   return a.atSeconds < b.atSeconds || (a.atSeconds === b.atSeconds && a.ticket < b.ticket);
 }
 
-/** Pending engine timers, earliest first. */
-export class TimerQueue {
-  private readonly heap: PendingTimer[] = [];
+/** Pending timers, earliest first; `T` may carry more than the ordering needs (a callback). */
+export class TimerQueue<T extends PendingTimer = PendingTimer> {
+  private readonly heap: T[] = [];
   private readonly position = new Map<number, number>();
 
   /** Timers pending. */
@@ -27,12 +29,12 @@ export class TimerQueue {
   }
 
   /** The earliest timer, if any. */
-  peek(): PendingTimer | undefined {
+  peek(): T | undefined {
     return this.heap[0];
   }
 
   /** Adds a timer; an id already pending throws (the engine never reuses one). */
-  add(timer: PendingTimer): void {
+  add(timer: T): void {
     if (this.position.has(timer.timerId)) throw new Error(`timer ${timer.timerId} is already pending`);
     this.heap.push(timer);
     this.position.set(timer.timerId, this.heap.length - 1);
@@ -59,7 +61,7 @@ export class TimerQueue {
     this.position.clear();
   }
 
-  private place(timer: PendingTimer, i: number): void {
+  private place(timer: T, i: number): void {
     this.heap[i] = timer;
     this.position.set(timer.timerId, i);
   }
