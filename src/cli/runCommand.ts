@@ -4,14 +4,11 @@
  * pool, summarised into the same document, of which the run result is a view; `--out` writes the
  * compare's report directory.
  */
-import { closeSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { runScenario, type ExperimentResult } from '../experiments/runResult.js';
 import type { ExperimentDocument } from '../experiments/types.js';
 import { writeReportDir } from '../report/reportDir.js';
-import { makeDirectory } from '../makeDirectory.js';
-import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { readScenarioDocument } from '../scenario/load.js';
+import { checkEventsFile } from '../experiments/eventLog.js';
 import { buildCells } from '../experiments/grid.js';
 import type { RunDriver } from '../experiments/job.js';
 import { parseWorkers } from './experimentCommands.js';
@@ -49,7 +46,7 @@ export async function runCommand(args: RunArgs, write: Write = (text) => { proce
     allowHuge: args.allowHuge,
   });
   const scenario = cell!.scenario;
-  if (args.events !== undefined) checkWritable(args.events);
+  if (args.events !== undefined) checkEventsFile(args.events);
   const progress = experimentProgress(process.stderr, scenario.name);
   let runs: { readonly document: ExperimentDocument; readonly result: ExperimentResult };
   try {
@@ -87,17 +84,4 @@ async function writeReport(document: ExperimentDocument, out: string): Promise<v
   // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
   const { writeHtmlReport } = await import('../report/htmlReport.js');
   await writeHtmlReport(document, out);
-}
-
-/**
- * Fails before any run when the events file cannot be written (its directory is created).
- * @throws InputError naming `--events`
- */
-function checkWritable(file: string): void {
-  try {
-    makeDirectory(dirname(file));
-    closeSync(openSync(file, 'w'));
-  } catch (error) {
-    throw new InputError(file, '--events', `cannot write the events file (${systemErrorReason(error)})`);
-  }
 }

@@ -74,6 +74,17 @@ export class EventLogWriter {
   }
 }
 
+/**
+ * Fails before any run when the events file cannot be written (its directory is created).
+ * @throws InputError naming `--events`
+ */
+export function checkEventsFile(file: string): void {
+  writing(file, () => {
+    makeDirectory(dirname(file));
+    closeSync(openSync(file, 'w'));
+  });
+}
+
 /** Runs a write to the events file, turning the file system's refusal into an input error. */
 function writing<T>(file: string, write: () => T): T {
   try {
