@@ -46,4 +46,5 @@ export {
 } from './live/driver.js';
 export { EmulatedAgents, type EmulatedAgentsOptions } from './live/emulatedAgents.js';
 export { runLive, type LiveRunOptions } from './live/runLive.js';
+export { MemoryJournal, type Journal } from './live/journal.js';
 export { FleetNames } from './sim/fleetNames.js';

@@ -1,0 +1,43 @@
+/**
+ * Where a live driver writes every engine input before its effects are acknowledged: a
+ * {@link Journal}. The file-backed one is the write-ahead log of a data directory; the memory
+ * one ({@link MemoryJournal}) makes every input durable at once, for drivers that persist
+ * nothing.
+ *
+ * The rule a service follows: the effects of input number `seq` (an HTTP answer, a command
+ * handed to an agent) are shown to nobody before `whenDurable(seq)` has resolved.
+ */
+import type { EngineInput } from '../engine/messages.js';
+
+/** An append-only record of engine inputs, numbered 1, 2, … */
+export interface Journal {
+  /** Records an input about to be fed to the engine; returns its sequence number. */
+  append(input: EngineInput): number;
+  /** Sequence number of the last input appended (0 before any). */
+  readonly appendedSeq: number;
+  /** Sequence number of the last input known durable (0 before any). */
+  readonly durableSeq: number;
+  /** Resolves once every input up to `seq` is durable; rejects if the journal failed. */
+  whenDurable(seq: number): Promise<void>;
+}
+
+/** A journal that keeps nothing: every input is durable as soon as it is appended. */
+export class MemoryJournal implements Journal {
+  private seq = 0;
+
+  append(): number {
+    return ++this.seq;
+  }
+
+  get appendedSeq(): number {
+    return this.seq;
+  }
+
+  get durableSeq(): number {
+    return this.seq;
+  }
+
+  whenDurable(): Promise<void> {
+    return Promise.resolve();
+  }
+}
