@@ -215,6 +215,16 @@ export class LiveDriver {
     return this.drained;
   }
 
+  /**
+   * Stops at once without telling the engine anything: the runtime timer is cleared, pending
+   * connector calls are forgotten (their signals aborted) and later settlements ignored, while
+   * the engine keeps its state. For a durable driver closing: the next process resumes the work
+   * from the journal. Tasks keep their state; nothing is cancelled.
+   */
+  detach(): void {
+    if (this.phase !== 'stopped') this.halt();
+  }
+
   private assertNotStopped(what: string): void {
     if (this.phase === 'stopped') throw new LiveDriverError('stopped', `the driver is stopped: ${what} refused`);
     if (this.phase === 'recovering') throw new LiveDriverError('recovering', `the driver is recovering: ${what} refused`);
@@ -275,9 +285,9 @@ export class LiveDriver {
    * attempt the engine still waits for, pausing again those it holds paused, and re-sends every
    * open offer; then arms the runtime timer, so timers that came due while the process was
    * down fire at once. Delivery is at least once: a result for an attempt the engine no longer
-   * expects is a stale result.
+   * expects is a stale result. Returns how many attempts and offers it re-delivered.
    */
-  resume(): void {
+  resume(): { attempts: number; offers: number } {
     if (this.phase !== 'recovering') throw new Error(`LiveDriver.resume: the driver is ${this.phase}, not recovering`);
     this.phase = 'running';
     const attempts = [...this.attempts.values()].filter((attempt) => !attempt.abandoned);
@@ -298,6 +308,7 @@ export class LiveDriver {
         this.deliverOffer(offer);
       }
     });
+    return { attempts: attempts.length, offers: offers.length };
   }
 
   /** What a replayed command leaves to do: only its bookkeeping (the connector hears nothing). */
