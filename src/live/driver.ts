@@ -27,7 +27,7 @@ import {
 } from './driverOptions.js';
 import type { Journal } from './journal.js';
 import {
-  AGENT_ERROR, attemptKey, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, TIMED_OUT, unobservedStart,
+  AGENT_ERROR, attemptKey, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, plainAnswer, plainOutcome, plainStartReport, TIMED_OUT, unobservedStart,
 } from './settlements.js';
 import { TimerQueue } from './timerQueue.js';
 
@@ -522,7 +522,7 @@ export class LiveDriver {
     }
     attempt.started = true;
     if (attempt.task.spec.timeoutSeconds !== undefined) this.clearWatchdog(attempt);
-    this.settle(`the start of ${attempt.task.spec.id}`, () => this.feed({ kind: 'started', now: this.clock.now(), taskId: attempt.task.spec.id, attempt: attempt.attempt, report }, attempt.task));
+    this.settle(`the start of ${attempt.task.spec.id}`, () => this.feed({ kind: 'started', now: this.clock.now(), taskId: attempt.task.spec.id, attempt: attempt.attempt, report: plainStartReport(report) }, attempt.task));
   }
 
   private attemptSettled(attempt: Attempt, outcome: Outcome): void {
@@ -534,7 +534,7 @@ export class LiveDriver {
       const taskId = attempt.task.spec.id;
       if (!attempt.started && !attempt.abandoned) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.task);
       attempt.started = true;
-      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome }, attempt.task);
+      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: plainOutcome(outcome) }, attempt.task);
     });
   }
 
@@ -594,7 +594,7 @@ export class LiveDriver {
       if (this.offers.get(offer.key) !== offer) return;
       this.offers.delete(offer.key);
       this.settle(`the answer to offer ${offerNumber} of ${task.spec.id}`, () =>
-        this.feed({ kind: 'offerAnswered', now: this.clock.now(), taskId: task.spec.id, agentId: offer.agentId, offer: offerNumber, answer: response.answer, setupTokens: response.setupTokens ?? 0 }, task));
+        this.feed({ kind: 'offerAnswered', now: this.clock.now(), taskId: task.spec.id, agentId: offer.agentId, offer: offerNumber, answer: plainAnswer(response.answer), setupTokens: response.setupTokens ?? 0 }, task));
     };
     settlement.then(
       (response) => {
