@@ -47,4 +47,8 @@ export {
 export { EmulatedAgents, type EmulatedAgentsOptions } from './live/emulatedAgents.js';
 export { runLive, type LiveRunOptions } from './live/runLive.js';
 export { MemoryJournal, type Journal } from './live/journal.js';
+export { FileJournal, readWalFile, type FileJournalOptions, type JournalStats, type WalFileContents } from './live/wal.js';
+export { openDurableDriver, type DurableDriver, type DurableDriverOptions, type RecoveryReport } from './live/durableDriver.js';
+export { verifyDataDir, type DataDirReport } from './live/verifyDataDir.js';
+export { EpochClock } from './live/epochClock.js';
 export { FleetNames } from './sim/fleetNames.js';
