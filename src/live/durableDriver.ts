@@ -359,8 +359,9 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
       close: () => {
         closing ??= (async () => {
           try {
-            await session.settled();
+            // Detached first: no input, so no compaction, comes after the one under way.
             driver.detach();
+            await session.settled();
             await journal.close();
             await session.writer.close();
           } finally {
