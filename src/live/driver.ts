@@ -14,6 +14,10 @@
  * - Everything it holds is bounded: tasks in flight (`maxInFlightTasks`, a submission beyond is
  *   refused with a {@link LiveDriverError}) and connector calls awaiting an answer
  *   (`maxPendingCalls`; calls the engine no longer waits for are forgotten first).
+ * - With a journal, every input is recorded before the engine sees it. A driver created
+ *   `recovering` replays a journal's inputs (nothing reaches the connector; it only tracks what
+ *   the engine asks for), then `resume` re-delivers the attempts, offers and provisions the
+ *   engine still waits for (durableDriver.ts runs it on a data directory).
  */
 import { createEngine, Engine, type EngineOptions } from '../engine/engine.js';
 import type { AgentSpec, AgentView } from '../engine/agent.js';

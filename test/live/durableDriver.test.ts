@@ -5,7 +5,7 @@
  * attempts the engine still waits for after an unclean stop, and never completes a task twice.
  * One process per directory.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -338,4 +338,27 @@ describe('compaction', () => {
       await recovered.durable.close();
     }
   });
+
+  it('recovers a compaction that died between sealing the log file and starting the next, and refuses a sealed file cut short', async () => {
+    const { dataDir, opened } = await busyDirectory();
+    const before = { counts: opened.durable.driver.engine.counts(), live: liveState(opened.durable) };
+    const inputs = opened.durable.journal.appendedSeq;
+    await opened.durable.close();
+    const sealedPath = join(dataDir, 'wal-000000000001.jsonl');
+    renameSync(join(dataDir, 'wal.jsonl'), sealedPath);
+    const again = await open(dataDir, 3);
+    expect(again.durable.recovery.inputsReplayed).toBe(inputs);
+    expect(again.durable.driver.engine.counts()).toEqual(before.counts);
+    expect(liveState(again.durable)).toEqual(before.live);
+    again.durable.driver.submit(taskSpec({ id: 'next' }));
+    await again.durable.close();
+    expect(JSON.parse(readFileSync(join(dataDir, 'wal.jsonl'), 'utf8').split('\n')[0]!)).toMatchObject({ firstSeq: inputs + 1, generation: 0 });
+    const third = await open(dataDir, 3);
+    expect(third.durable.recovery.inputsReplayed).toBe(inputs + 1);
+    await third.durable.close();
+
+    writeFileSync(sealedPath, readFileSync(sealedPath, 'utf8').slice(0, -20));
+    await expect(open(dataDir, 3)).rejects.toThrow(new RegExp(`^${sealedPath}: line \\d+: cut short \\(no newline\\): a sealed log file must be whole`));
+  });
 });
+
