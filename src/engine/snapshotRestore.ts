@@ -2,7 +2,8 @@
  * Restoring a snapshot: checks an {@link EngineSnapshot} field by field (types, and that every
  * reference to a task, agent, timer or pool is there) and writes it into a fresh engine's state,
  * then tells the strategy about the fleet through its agent hooks. No event is emitted and no
- * command queued: the snapshot is of a state already reported.
+ * command queued: the snapshot is of a state already reported. Specs are checked as far as the
+ * engine checks them on arrival (ids, capacities, token counts): the rest is the submitter's.
  *
  * May touch: every part of a state built moments ago by `EngineState`'s constructor, once.
  */
@@ -133,7 +134,9 @@ function restoreTasks(s: EngineState, snapshot: EngineSnapshot): readonly TaskSn
     const field = `tasks[${i}]`;
     const spec = t.spec ?? fail(`${field}.spec`, 'is missing');
     str(spec.id, `${field}.spec.id`);
-    if (!(t.state in TRANSITIONS) || isFinal(t.state)) fail(`${field}.state`, `must be a non-final task state, got ${JSON.stringify(t.state)}`);
+    if (!(finite(spec.tokens, `${field}.spec.tokens`) >= 0)) fail(`${field}.spec.tokens`, 'must be >= 0');
+    if (!(finite(spec.contextTokens, `${field}.spec.contextTokens`) >= 0)) fail(`${field}.spec.contextTokens`, 'must be >= 0');
+    if (typeof t.state !== 'string' || !Object.hasOwn(TRANSITIONS, t.state) || isFinal(t.state)) fail(`${field}.state`, `must be a non-final task state, got ${JSON.stringify(t.state)}`);
     const record: TaskRecord = {
       owner: s, spec, state: t.state, seq: int(t.seq, `${field}.seq`), submittedAt: finite(t.submittedAt, `${field}.submittedAt`),
       attempt: int(t.attempt, `${field}.attempt`), agentIndex: int(t.agentIndex, `${field}.agentIndex`, -1),
