@@ -148,6 +148,12 @@ export interface OpenOffer {
   readonly offer: number;
 }
 
+/** Agents an autoscaled pool asked for (`provision` commands) that have not joined yet. */
+export interface PendingProvision {
+  readonly pool: string;
+  readonly agents: number;
+}
+
 /** Writes a number so that JSON keeps it. */
 export function jsonNumber(value: number): JsonNumber {
   return Number.isFinite(value) ? value : (String(value) as JsonNumber);
@@ -282,6 +288,13 @@ export function openOffersOf(s: EngineState): OpenOffer[] {
   return open;
 }
 
+/** Pools waiting for agents they asked for, in the order they first asked. */
+export function pendingProvisionsOf(s: EngineState): PendingProvision[] {
+  const pending: PendingProvision[] = [];
+  for (const [pool, agents] of s.provisioning) if (agents > 0) pending.push({ pool, agents });
+  return pending;
+}
+
 /**
  * A fresh engine with the strategy, generators and sink of `options`, in the state `snapshot`
  * describes. Throws an Error naming the field when the snapshot is not one an engine could be
@@ -295,7 +308,10 @@ export function openOffersOf(s: EngineState): OpenOffer[] {
  * What a strategy learned from past assignments and results starts afresh: round-robin's turn,
  * weighted-round-robin's weights, context-batching's and cache-aware's key holders,
  * predictive's window of recent tasks, performance-based's, latency-ewma's and the scored
- * pipelines' learned scores. The generators of `options` are used from where they stand.
+ * pipelines' learned scores; random and power-of-d sample an eligible set, and join-idle-queue
+ * keeps an idle queue, rebuilt in agent order. The generators of `options` are used from where
+ * they stand: engines restored from one snapshot with generators seeded alike react identically
+ * to the same inputs.
  */
 export function restoreEngine(options: EngineOptions, snapshot: EngineSnapshot): Engine {
   return new Engine(options, snapshot);

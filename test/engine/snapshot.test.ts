@@ -106,6 +106,7 @@ function waitingOn(engine: Engine): unknown {
     attempts: engine.openAttempts().map((a) => `${a.task.spec.id}#${a.attempt}@${a.agent.spec.id}:${a.task.state}`),
     offers: engine.openOffers().map((o) => `${o.task.spec.id}#${o.offer}@${o.agent.spec.id}`),
     timers: engine.pendingTimers(),
+    provisions: engine.pendingProvisions(),
   };
 }
 

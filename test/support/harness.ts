@@ -434,6 +434,9 @@ export class Harness {
     const offers = this.engine.openOffers().map((o) => `${o.task.spec.id}#${o.offer}@${o.agent.spec.id}`).sort();
     const open = this.openOffers.map((o) => `${o.taskId}#${o.offer}@${o.agentId}`).sort();
     check(JSON.stringify(offers) === JSON.stringify(open), `restart: the restored engine waits on offers ${offers.join(' ')}, the driver holds ${open.join(' ')}`);
+    const provisions = this.engine.pendingProvisions().flatMap((p) => Array<string>(p.agents).fill(p.pool)).sort();
+    check(JSON.stringify(provisions) === JSON.stringify([...this.pendingProvisions].sort()),
+      `restart: the restored engine waits on provisions ${provisions.join(' ')}, the driver on ${this.pendingProvisions.join(' ')}`);
     return snapshot;
   }
 
