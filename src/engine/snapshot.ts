@@ -164,20 +164,26 @@ export function fromJsonNumber(value: JsonNumber): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
-/** Throws unless `value` is JSON data that reads back the same (finite numbers, plain objects and arrays). */
-function assertJsonData(value: unknown, where: string): void {
-  if (value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`engine snapshot: ${where} is ${value}, which JSON cannot carry`);
-    return;
-  }
+/** Whether `value` is JSON data that reads back the same (finite numbers, plain objects and arrays). */
+function isJsonData(value: unknown): boolean {
+  if (value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
   if (Array.isArray(value)) {
-    value.forEach((item, i) => assertJsonData(item, `${where}[${i}]`));
-    return;
+    for (const item of value) if (!isJsonData(item)) return false;
+    return true;
   }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (!isJsonData((value as Record<string, unknown>)[key])) return false;
+  return true;
+}
+
+/** Throws, naming the first part of `value` that is not JSON data, unless it all is. */
+function assertJsonData(value: unknown, where: string): void {
+  if (isJsonData(value)) return;
+  if (typeof value === 'number') throw new Error(`engine snapshot: ${where} is ${value}, which JSON cannot carry`);
+  if (Array.isArray(value)) value.forEach((item, i) => assertJsonData(item, `${where}[${i}]`));
+  else if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [key, item] of Object.entries(value)) assertJsonData(item, `${where}.${key}`);
-    return;
   }
   throw new Error(`engine snapshot: ${where} is not plain JSON data`);
 }
@@ -197,7 +203,7 @@ export function takeSnapshot(s: EngineState): EngineSnapshot {
   const live = [...s.live.values()].sort((a, b) => a.seq - b.seq);
   const isLive = (task: { readonly spec: TaskSpec }): boolean => s.live.get(task.spec.id) === task;
   const tasks = live.map((task): TaskSnapshot => {
-    assertJsonData(task.spec, `tasks[${task.spec.id}].spec`);
+    if (!isJsonData(task.spec)) assertJsonData(task.spec, `tasks[${task.spec.id}].spec`);
     return {
       spec: task.spec, state: task.state, seq: task.seq, submittedAt: task.submittedAt, attempt: task.attempt,
       agentIndex: task.agentIndex, startedAt: jsonNumber(task.startedAt),
@@ -213,7 +219,7 @@ export function takeSnapshot(s: EngineState): EngineSnapshot {
     };
   });
   const agents = s.fleet.agents.map((agent, i): AgentSnapshot => {
-    assertJsonData(agent.spec, `agents[${i}].spec`);
+    if (!isJsonData(agent.spec)) assertJsonData(agent.spec, `agents[${i}].spec`);
     return {
       spec: agent.spec, accepting: agent.accepting, draining: agent.draining, left: agent.left, paused: agent.paused,
       active: agent.active, queued: agent.queued, outstandingTokens: agent.outstandingTokens,
