@@ -187,6 +187,7 @@ function restoreQueues(s: EngineState, snapshot: EngineSnapshot, tasks: readonly
   fill(s.pool, queues.pool, 'queues.pool', -1);
   fill(s.held, queues.held, 'queues.held', -1);
   agentQueues.forEach((ids, index) => {
+    if (s.config.binding !== 'early' && ids.length > 0) fail(`queues.agents[${index}]`, 'holds tasks, but the engine binds late (agents have no queues of their own)');
     fill(s.agentQueues[index]!, ids, `queues.agents[${index}]`, index);
     if (s.agentQueues[index]!.size !== s.fleet.agents[index]!.queued) {
       fail(`agents[${index}].queued`, `is ${s.fleet.agents[index]!.queued} but its queue holds ${s.agentQueues[index]!.size}`);

@@ -306,6 +306,26 @@ describe('a restored engine', () => {
 type DeepMutable<T> = { -readonly [K in keyof T]: DeepMutable<T[K]> };
 type Spoilable = DeepMutable<EngineSnapshot>;
 
+describe('a snapshot as JSON', () => {
+  it('writes NaN and infinities as strings and reads them back', () => {
+    const h = harness({ ingress: { ratePerSecond: 1, burst: 2 } });
+    const empty = JSON.parse(JSON.stringify(h.engine.snapshot())) as EngineSnapshot;
+    expect(empty.lastNow).toBe('-Infinity');
+    expect(empty.ingress).toStrictEqual({ tokens: 2, lastTime: '-Infinity' });
+    h.join({ id: 'a', capacity: 1 });
+    h.submit({ id: 'waiting', assignee: 'nobody' });
+    const snapshot = h.restart('generation-1');
+    expect(snapshot.tasks[0]).toMatchObject({ state: 'queued', startedAt: 'NaN' });
+    expect(h.engine.task('waiting')!.startedAt).toBeNaN();
+  });
+
+  it('refuses a spec JSON cannot carry, naming the field', () => {
+    const h = harness();
+    h.submit({ id: 'forever', timeoutSeconds: Number.POSITIVE_INFINITY });
+    expect(() => h.engine.snapshot()).toThrow('engine snapshot: tasks[forever].spec.timeoutSeconds is Infinity, which JSON cannot carry');
+  });
+});
+
 describe('restoring a snapshot that is not one', () => {
   function snapshotWithWork(): { options: () => Parameters<typeof restoreEngine>[0]; snapshot: EngineSnapshot } {
     const h = harness({ autoscale: [{ pool: 'p', minAgents: 1, maxAgents: 2, scaleUpUtilization: 0.8, scaleDownUtilization: 0.2, cooldownSeconds: 5, intervalSeconds: 2 }] });
@@ -344,6 +364,7 @@ describe('restoring a snapshot that is not one', () => {
     ['a pool the config does not autoscale', 'autoscalers', (s) => (s.autoscalers[0]!.pool = 'q')],
     ['a number that is not one', 'lastNow', (s) => Object.assign(s, { lastNow: 'soon' })],
     ['a settled id that is live', 'settled[0][0]', (s) => (s.settled = [['waiting', 'completed']])],
+    ['an agent queue under late binding', 'queues.agents[0]', (s) => (s.queues.agents[0] = ['waiting'])],
   ])('%s: names %s', (_what, field, spoil) => refuses(field, spoil));
 });
 
