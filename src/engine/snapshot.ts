@@ -116,8 +116,11 @@ export interface EngineSnapshot {
   readonly resumable: readonly TaskId[];
   /** Agents (indices) that found nothing to steal, in the order they try again. */
   readonly hungry: readonly number[];
-  /** The pool changed since it was last bound. */
+  /** The pool changed since it was last bound (false between inputs, kept for completeness). */
   readonly poolDirty: boolean;
+  /** Agents whose last slot freed and draining agents that may be done, not yet looked at (empty between inputs, kept for completeness). */
+  readonly fallenIdle: readonly number[];
+  readonly drainCandidates: readonly number[];
   /** Failure memory: `[key, expiry]` pairs in the order they are forgotten. */
   readonly failureMemory: readonly (readonly [string, JsonNumber])[];
   readonly ingress: { readonly tokens: JsonNumber; readonly lastTime: JsonNumber };
@@ -259,6 +262,8 @@ export function takeSnapshot(s: EngineState): EngineSnapshot {
     resumable,
     hungry: [...s.hungry].map((agent) => agent.index),
     poolDirty: s.poolDirty,
+    fallenIdle: s.fallenIdle.map((agent) => agent.index),
+    drainCandidates: s.drainCandidates.map((agent) => agent.index),
     failureMemory: s.failureMemory.entries().map(([key, expiry]) => [key, jsonNumber(expiry)]),
     ingress: { tokens: jsonNumber(tokens), lastTime: jsonNumber(lastTime) },
     autoscalers: s.scalers.map((scaler, i) => ({ pool: scaler.config.pool, lastActionAt: jsonNumber(scaler.lastActionAt), awake: s.scalerAwake[i]! })),

@@ -85,6 +85,8 @@ export function restoreState(s: EngineState, snapshot: EngineSnapshot): void {
   });
   list(snapshot.hungry, 'hungry').forEach((index, i) => s.hungry.add(s.fleet.agents[agentIndex(s, index, `hungry[${i}]`)]!));
   s.poolDirty = bool(snapshot.poolDirty, 'poolDirty');
+  list(snapshot.fallenIdle, 'fallenIdle').forEach((index, i) => s.fallenIdle.push(s.fleet.agents[agentIndex(s, index, 'fallenIdle', `[${i}]`)]!));
+  list(snapshot.drainCandidates, 'drainCandidates').forEach((index, i) => s.drainCandidates.push(s.fleet.agents[agentIndex(s, index, 'drainCandidates', `[${i}]`)]!));
   s.failureMemory.restore(list(snapshot.failureMemory, 'failureMemory').map(([key, expiry], i) => [str(key, `failureMemory[${i}][0]`), num(expiry, `failureMemory[${i}][1]`)]));
   const ingress = snapshot.ingress ?? fail('ingress', 'is missing');
   s.ingress.restore({ tokens: num(ingress.tokens, 'ingress.tokens'), lastTime: num(ingress.lastTime, 'ingress.lastTime') });

@@ -128,6 +128,8 @@ function cutAndResume(scenario: Scenario, strategy: StrategyChoice, run: Recorde
   original.feed(run.inputs.slice(0, cut));
   const text = JSON.stringify(original.engine.snapshot());
   const snapshot = JSON.parse(text) as EngineSnapshot;
+  // Nothing of the last input is left to do between inputs.
+  expect([snapshot.poolDirty, snapshot.fallenIdle, snapshot.drainCandidates]).toStrictEqual([false, [], []]);
   const streams = { strategy: original.streams.strategy.copy(), engine: original.streams.engine.copy() };
   const restored = new FedEngine(scenario, strategy, streams, snapshot);
   // Idempotent: the restored engine's snapshot is the original's, to the byte.

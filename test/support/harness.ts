@@ -421,6 +421,8 @@ export class Harness {
     this.checked.picks = picks;
     this.checked.steals = steals;
     const snapshot = JSON.parse(text) as EngineSnapshot;
+    check(!snapshot.poolDirty && snapshot.fallenIdle.length === 0 && snapshot.drainCandidates.length === 0,
+      'restart: between inputs the engine has work left over from the last one (a dirty pool, idle or drained agents not looked at)');
     this.engine = restoreEngine({
       config: this.config, strategy: this.checked, strategyRandom: seedrandom(`${seed}/strategy`), engineRandom: seedrandom(`${seed}/engine`),
     }, snapshot);
