@@ -252,6 +252,8 @@ class Session {
     const file = formatSnapshotFile(seq, generation, this.events, this.epochMs, text);
     this.compaction = (async () => {
       await journal.rotate(generation);
+      // The snapshot counts the events through `seq`, which no replay regenerates: they go first.
+      await this.writer.sync();
       await writeAtomically(join(dataDir, snapshotName(seq)), file, this.options.fsync ?? true);
       // The snapshot covers every sealed log file (they end at or before `seq`) and every older snapshot.
       const files = listDataDir(dataDir);
