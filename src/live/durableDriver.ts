@@ -188,6 +188,8 @@ class Session {
   private sinceSnapshot = 0;
   private compactionDue = false;
   private compaction: Promise<void> | undefined;
+  /** The last input the newest compaction included (-1: none in this process). */
+  compactedAt = -1;
   private readonly every: number;
   private readonly objects: EventObjects;
 
@@ -246,6 +248,9 @@ class Session {
     if (this.compaction !== undefined) return this.compaction;
     const journal = this.slot.target!;
     const seq = journal.appendedSeq;
+    // Nothing since the last one: another would only start an empty log file.
+    if (seq === this.compactedAt) return Promise.resolve();
+    this.compactedAt = seq;
     const generation = this.generation + 1;
     const text = this.swapEngine(generation);
     const { dataDir } = this.options;
@@ -341,6 +346,7 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
       } else {
         if (result.tornLine !== undefined) truncateSync(walPath, result.activeGoodBytes);
         const { firstSeq, generation } = result.active;
+        if (generation > 0 && firstSeq === result.lastSeq + 1) session.compactedAt = result.lastSeq;
         session.slot.target = FileJournal.append(walPath, { epochMs: result.active.epochMs, firstSeq, generation }, result.lastSeq, journalOptions);
       }
       session.reconciler!.finish();

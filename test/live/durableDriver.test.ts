@@ -398,5 +398,19 @@ describe('compaction', () => {
     expect(await run(scratch(), false)).toBeGreaterThan(0);
     expect(await run(scratch(), true)).toBeGreaterThan(0);
   });
+
+  it('compacts only when something happened since the last compaction', async () => {
+    const dataDir = scratch();
+    const first = await open(dataDir, 0, { snapshotEveryInputs: Number.POSITIVE_INFINITY });
+    first.durable.driver.submit(taskSpec({ id: 'one' }));
+    await first.durable.compact();
+    await first.durable.compact();
+    await first.durable.close();
+    const again = await open(dataDir, 0, { snapshotEveryInputs: Number.POSITIVE_INFINITY });
+    await again.durable.compact();
+    await again.durable.close();
+    expect(readdirSync(dataDir).filter((file) => file !== 'events.jsonl').sort()).toEqual(['snapshot-000000000001.json', 'wal.jsonl']);
+    expect(JSON.parse(readFileSync(join(dataDir, 'wal.jsonl'), 'utf8').split('\n')[0]!)).toMatchObject({ firstSeq: 2, generation: 1 });
+  });
 });
 
