@@ -125,3 +125,13 @@ describe('RemoteAgents', () => {
     expect(externalAgentId('a1#3')).toBe('a1');
   });
 });
+
+describe('RemoteAgents reports', () => {
+  it('drops a queued start once its attempt is reported finished (a re-delivered start the agent already ran)', async () => {
+    const { agents } = setup();
+    agents.observe(joined('a1'));
+    void start(agents, 't1', 'a1').outcome;
+    expect(agents.finished('a1', 't1', 1, { ok: true, quality: 1 })).toEqual({ stale: false });
+    expect(await agents.poll('a1', 0)).toEqual([]);
+  });
+});
