@@ -1,0 +1,499 @@
+/**
+ * The live service's speed: `fleetsim serve` (HTTP API, durable write-ahead log with fsync on)
+ * with 100 emulated agents polling it over HTTP and about 1,000 tasks in flight at once.
+ *
+ * The bench starts `fleetsim serve` as a child process on a fresh data directory, registers the
+ * scenario's 100 agents (20 slots each: 2,000 slots for ~1,000 concurrent tasks, so no task ever
+ * waits for a free agent and what is measured is fleetsim's own overhead), and runs every agent
+ * in this process as a loop of long polls (`POST /v1/agents/{id}/poll?wait=1`; the next poll is
+ * sent before the commands of the last one are handled). On a `start` command the agent reports
+ * `started`, holds the task for its service time, and reports `finished`.
+ *
+ * - Submit-to-start latency of a task: from the moment its `POST /v1/tasks` is sent to the moment
+ *   the poll that carries its `start` command has been read by the agent. The agent's own time
+ *   (service time, its reports) is not in it; what is in it is all fleetsim's: HTTP and JSON both
+ *   ways, the submission's fsync, the engine's decision, the command's fsync, the poll's answer.
+ *   The submission's own round trip (send to `201`) is recorded beside it.
+ * - Phases at a fixed offered rate (open loop: submissions are sent on schedule whether or not
+ *   earlier ones were answered, so a slow service shows as latency, not as a slower client),
+ *   each task held for 1,000 ÷ rate seconds so that ~1,000 tasks are in flight at every rate.
+ *   A phase is sustained when the submissions answered in its window reach 98% of those offered
+ *   and no more than `MAX_OUTSTANDING` were ever in flight.
+ * - A closed-loop phase for the most the service sustains: 1,000 tasks kept in flight, each held
+ *   for no time, a new one submitted as soon as one is finished.
+ *
+ * Beside the figures: CPU seconds used by the service process (from /proc) and by this process,
+ * and this process's event-loop delay, so that a slow figure can be laid at the right door.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { quantileSorted } from 'simple-statistics';
+import { parseScenario } from '../src/scenario/load.js';
+
+/** Emulated agents and slots per agent. */
+const AGENTS = 100;
+const SLOTS_PER_AGENT = 20;
+/** Tasks in flight the bench aims at (open loop: via the hold time; closed loop: exactly). */
+const CONCURRENT_TASKS = 1_000;
+/** Beyond this many submitted and not yet finished tasks, an open-loop phase stops sending. */
+const MAX_OUTSTANDING = 4 * CONCURRENT_TASKS;
+/** Offered rates of the open-loop phases, submissions per second. */
+const RATES = [1_000, 2_500, 5_000] as const;
+const WARMUP_SECONDS = 2;
+const MEASURE_SECONDS = 8;
+/** Long-poll wait of the agents, seconds. */
+const POLL_WAIT_SECONDS = 1;
+/** The issue's target. */
+export const TARGET = { p99Ms: 5, submissionsPerSecond: 5_000 } as const;
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/** The scenario served: 100 identical agents; the workload is ignored by `serve`. */
+export function liveBenchScenario(): string {
+  return `name: live-bench
+description: 100 emulated agents for npm run bench -- --only live
+seed: 1
+replications: 1
+stop: { time: 60 }
+agents:
+  - pool: bench
+    count: ${AGENTS}
+    capacity: ${SLOTS_PER_AGENT}
+    speed: 1000
+    skills: { job: 1 }
+workload:
+  arrivals: { process: poisson, rate: 1 }
+  tasks:
+    - type: job
+      tokens: 100
+strategies: [least-connections]
+`;
+}
+
+/** Figures of one phase. */
+export interface LivePhase {
+  readonly name: string;
+  /** Offered submissions per second (open loop), or undefined (closed loop). */
+  readonly offeredPerSecond: number | undefined;
+  /** Submissions answered 201 per second over the measured window. */
+  readonly submissionsPerSecond: number;
+  /** Tasks whose start was seen in the window (the latency samples). */
+  readonly samples: number;
+  /** Submit-to-start latency, milliseconds. */
+  readonly startMs: Quantiles;
+  /** Submission round trip (request sent to 201 read), milliseconds. */
+  readonly submitMs: Quantiles;
+  readonly sustained: boolean;
+  /** Most tasks submitted and not finished at once. */
+  readonly peakOutstanding: number;
+  /** CPU seconds per wall second of the window: the service process, this process. */
+  readonly serviceCpu: number | undefined;
+  readonly benchCpu: number;
+  /** This process's event-loop delay p99 over the window, milliseconds (it inflates every figure). */
+  readonly benchLoopDelayP99Ms: number;
+  /** Requests with an unexpected status (or failed), by what they were. */
+  readonly errors: number;
+}
+
+/** p50, p90, p99 and max. */
+export interface Quantiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** The live benchmark's result. */
+export interface LiveFigures {
+  readonly benchmark: string;
+  readonly service: string;
+  readonly phases: readonly LivePhase[];
+  readonly target: typeof TARGET;
+  /** Most submissions per second sustained (any phase). */
+  readonly sustainedPerSecond: number;
+  /** p99 of submit-to-start at the target rate, when that phase ran. */
+  readonly p99AtTargetMs: number | undefined;
+  readonly pass: { readonly throughput: boolean; readonly latency: boolean };
+}
+
+/** What to measure; the defaults are the issue's benchmark. */
+export interface LiveBenchOptions {
+  /** An already running service to measure instead of starting one (its scenario must be {@link liveBenchScenario}'s). */
+  readonly url?: string;
+  readonly rates?: readonly number[];
+  readonly measureSeconds?: number;
+  readonly closedLoop?: boolean;
+}
+
+function quantiles(values: number[]): Quantiles {
+  if (values.length === 0) return { p50: NaN, p90: NaN, p99: NaN, max: NaN };
+  const sorted = Float64Array.from(values).sort();
+  const q = (p: number): number => quantileSorted(sorted as unknown as number[], p);
+  return { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: sorted[sorted.length - 1]! };
+}
+
+/** A keep-alive JSON client of the service. */
+class Client {
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(url: string, private readonly agent: HttpAgent) {
+    const parsed = new URL(url);
+    this.host = parsed.hostname;
+    this.port = Number(parsed.port);
+  }
+
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers: Record<string, string | number> = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+      const req = request({ host: this.host, port: this.port, method, path, agent: this.agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            // not JSON: keep the text for the error message
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
+
+interface StartCommand {
+  readonly kind: 'start';
+  readonly task: { readonly id: string };
+  readonly attempt: number;
+}
+
+/** One bench's state: what was sent when, what was seen, the agents' loops. */
+class Bench {
+  readonly submitSentAt = new Map<string, number>();
+  /** Per task in the window: submit round trip and submit-to-start, ms. */
+  submitSamples: number[] = [];
+  startSamples: number[] = [];
+  answered = 0;
+  outstanding = 0;
+  peakOutstanding = 0;
+  errors = 0;
+  /** Tasks whose submission was sent in [windowStart, windowEnd) are measured. */
+  windowStart = Infinity;
+  windowEnd = Infinity;
+  holdMs = 0;
+  onFinished: (() => void) | undefined;
+  private nextId = 0;
+  private running = true;
+  private readonly loops: Promise<void>[] = [];
+  private readonly submitter: Client;
+  private readonly poller: Client;
+  private readonly lastErrors: string[] = [];
+
+  constructor(url: string) {
+    this.submitter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64 }));
+    this.poller = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: AGENTS + 1 }));
+  }
+
+  error(what: string): void {
+    this.errors++;
+    if (this.lastErrors.length < 5) this.lastErrors.push(what);
+  }
+
+  get firstErrors(): readonly string[] {
+    return this.lastErrors;
+  }
+
+  async register(agentIds: readonly string[]): Promise<void> {
+    for (const id of agentIds) {
+      const { status, body } = await this.submitter.call('POST', '/v1/agents', { id });
+      if (status !== 200 && status !== 201) throw new Error(`POST /v1/agents ${id}: ${status} ${JSON.stringify(body)}`);
+    }
+    for (const id of agentIds) this.loops.push(this.agentLoop(id));
+  }
+
+  submit(): void {
+    const id = `bench-${++this.nextId}`;
+    const sentAt = performance.now();
+    this.submitSentAt.set(id, sentAt);
+    this.outstanding++;
+    if (this.outstanding > this.peakOutstanding) this.peakOutstanding = this.outstanding;
+    this.submitter.call('POST', '/v1/tasks', { id, type: 'job', tokens: 100 }).then(({ status, body }) => {
+      if (status !== 201) {
+        this.error(`POST /v1/tasks ${id}: ${status} ${JSON.stringify(body)}`);
+        this.outstanding--;
+        this.onFinished?.();
+        return;
+      }
+      if (sentAt >= this.windowStart && sentAt < this.windowEnd) {
+        this.answered++;
+        this.submitSamples.push(performance.now() - sentAt);
+      }
+    }, (error: unknown) => this.error(`POST /v1/tasks ${id}: ${String(error)}`));
+  }
+
+  private async agentLoop(agentId: string): Promise<void> {
+    const path = `/v1/agents/${encodeURIComponent(agentId)}/poll?wait=${POLL_WAIT_SECONDS}`;
+    let poll = this.poller.call('POST', path);
+    while (this.running) {
+      let answer: { status: number; body: unknown };
+      try {
+        answer = await poll;
+      } catch (error) {
+        this.error(`poll ${agentId}: ${String(error)}`);
+        await sleep(100);
+        poll = this.poller.call('POST', path);
+        continue;
+      }
+      const seenAt = performance.now();
+      // The next poll goes out before this one's commands are handled: no gap in listening.
+      if (this.running) poll = this.poller.call('POST', path);
+      if (answer.status !== 200) {
+        this.error(`poll ${agentId}: ${answer.status} ${JSON.stringify(answer.body)}`);
+        continue;
+      }
+      for (const command of (answer.body as { commands: { kind: string }[] }).commands) {
+        if (command.kind === 'start') this.run(agentId, command as StartCommand, seenAt);
+      }
+    }
+  }
+
+  private run(agentId: string, command: StartCommand, seenAt: number): void {
+    const taskId = command.task.id;
+    const sentAt = this.submitSentAt.get(taskId);
+    if (sentAt !== undefined) {
+      this.submitSentAt.delete(taskId);
+      if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.startSamples.push(seenAt - sentAt);
+    }
+    const attemptPath = `/v1/agents/${encodeURIComponent(agentId)}/attempts/${encodeURIComponent(taskId)}/${command.attempt}`;
+    void (async () => {
+      const started = await this.submitter.call('POST', `${attemptPath}/started`, {});
+      if (started.status !== 200) this.error(`started ${taskId}: ${started.status} ${JSON.stringify(started.body)}`);
+      if (this.holdMs > 0) await sleep(this.holdMs);
+      const finished = await this.submitter.call('POST', `${attemptPath}/finished`, { ok: true, quality: 1 });
+      if (finished.status !== 200) this.error(`finished ${taskId}: ${finished.status} ${JSON.stringify(finished.body)}`);
+      this.outstanding--;
+      this.onFinished?.();
+    })().catch((error: unknown) => this.error(`attempt ${taskId}: ${String(error)}`));
+  }
+
+  /** Waits until every submitted task has finished (or `seconds` passed). */
+  async settle(seconds: number): Promise<void> {
+    const until = performance.now() + seconds * 1000;
+    while (this.outstanding > 0 && performance.now() < until) await sleep(20);
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  resetWindow(start: number, end: number): void {
+    this.windowStart = start;
+    this.windowEnd = end;
+    this.submitSamples = [];
+    this.startSamples = [];
+    this.answered = 0;
+    this.errors = 0;
+    this.peakOutstanding = this.outstanding;
+  }
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc; undefined off Linux. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // Fields 14 and 15 (utime, stime) in clock ticks; index 11 and 12 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends submissions until `until` (performance.now() ms); `last` is the phase's last call. False when it could not keep up its schedule. */
+type Drive = (until: number, last: boolean) => Promise<boolean>;
+
+/** Measures one phase: `drive` sends submissions over the window; figures from the window only. */
+async function phase(bench: Bench, servicePid: number | undefined, name: string, offered: number | undefined, drive: Drive, measureSeconds: number): Promise<LivePhase> {
+  const warmupEnd = performance.now() + WARMUP_SECONDS * 1000;
+  bench.resetWindow(Infinity, Infinity);
+  await drive(warmupEnd, false);
+  const start = performance.now();
+  const end = start + measureSeconds * 1000;
+  bench.resetWindow(start, end);
+  const serviceCpu0 = processCpuSeconds(servicePid);
+  const benchCpu0 = process.cpuUsage();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const kept = await drive(end, true);
+  loop.disable();
+  const wall = (performance.now() - start) / 1000;
+  const serviceCpu1 = processCpuSeconds(servicePid);
+  const benchCpu = process.cpuUsage(benchCpu0);
+  // Let the window's last tasks start and finish before the next phase.
+  await bench.settle(30);
+  const submissionsPerSecond = bench.answered / measureSeconds;
+  return {
+    name,
+    offeredPerSecond: offered,
+    submissionsPerSecond,
+    samples: bench.startSamples.length,
+    startMs: quantiles(bench.startSamples),
+    submitMs: quantiles(bench.submitSamples),
+    sustained: kept && bench.errors === 0 && (offered === undefined || submissionsPerSecond >= 0.98 * offered),
+    peakOutstanding: bench.peakOutstanding,
+    serviceCpu: serviceCpu0 === undefined || serviceCpu1 === undefined ? undefined : (serviceCpu1 - serviceCpu0) / wall,
+    benchCpu: (benchCpu.user + benchCpu.system) / 1e6 / wall,
+    benchLoopDelayP99Ms: loop.percentile(99) / 1e6,
+    errors: bench.errors,
+  };
+}
+
+/** Open loop: submissions on schedule at `rate` per second; false when the outstanding cap stopped it. */
+function openLoop(bench: Bench, rate: number): Drive {
+  return async (until) => {
+    bench.holdMs = (CONCURRENT_TASKS / rate) * 1000;
+    bench.onFinished = undefined;
+    const t0 = performance.now();
+    let sent = 0;
+    let kept = true;
+    for (let now = t0; now < until; now = performance.now()) {
+      const due = Math.floor(((now - t0) / 1000) * rate);
+      while (sent < due) {
+        if (bench.outstanding >= MAX_OUTSTANDING) {
+          kept = false;
+          sent = due;
+          break;
+        }
+        bench.submit();
+        sent++;
+      }
+      await sleep(1); // Node's timer granularity: at 5,000/s, five submissions per tick
+    }
+    return kept;
+  };
+}
+
+/** Closed loop: exactly `CONCURRENT_TASKS` in flight, held for no time, from warm-up to the window's end. */
+function closedLoop(bench: Bench): Drive {
+  let open = false;
+  return async (until, last) => {
+    if (!open) {
+      open = true;
+      bench.holdMs = 0;
+      bench.onFinished = () => {
+        if (open) bench.submit();
+      };
+      while (bench.outstanding < CONCURRENT_TASKS) bench.submit();
+    }
+    await sleep(Math.max(0, until - performance.now()));
+    if (last) {
+      open = false;
+      bench.onFinished = undefined;
+    }
+    return true;
+  };
+}
+
+/** Starts `fleetsim serve` on a fresh data directory; resolves with its URL once it listens. */
+async function startService(scenarioFile: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const match = /listening on (http:\/\/\S+)/.exec(line);
+      if (match !== null) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`fleetsim serve exited (${code ?? 'signal'}) before listening: ${stderr.trim()}`)));
+  });
+  return { child, url };
+}
+
+/** Runs the live benchmark. */
+export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetsim-bench-live-'));
+  const scenarioFile = join(dir, 'live-bench.yaml');
+  writeFileSync(scenarioFile, liveBenchScenario());
+  const agentIds = parseScenario(liveBenchScenario(), scenarioFile).agents.map((agent) => agent.spec.id);
+  let service: { child: ChildProcess; url: string } | undefined;
+  try {
+    if (options.url === undefined) service = await startService(scenarioFile, join(dir, 'data'));
+    const url = options.url ?? service!.url;
+    const pid = service?.child.pid;
+    const bench = new Bench(url);
+    await bench.register(agentIds);
+    const measureSeconds = options.measureSeconds ?? MEASURE_SECONDS;
+    const phases: LivePhase[] = [];
+    for (const rate of options.rates ?? RATES) {
+      phases.push(await phase(bench, pid, `open loop ${rate.toLocaleString('en-US')}/s`, rate, openLoop(bench, rate), measureSeconds));
+    }
+    if (options.closedLoop !== false) {
+      phases.push(await phase(bench, pid, `closed loop ${CONCURRENT_TASKS.toLocaleString('en-US')} in flight`, undefined, closedLoop(bench), measureSeconds));
+    }
+    await bench.close();
+    if (bench.firstErrors.length > 0) process.stderr.write(`live bench: first errors:\n  ${bench.firstErrors.join('\n  ')}\n`);
+    const sustainedPerSecond = Math.max(0, ...phases.filter((p) => p.sustained).map((p) => p.submissionsPerSecond));
+    const atTarget = phases.find((p) => p.offeredPerSecond === TARGET.submissionsPerSecond);
+    return {
+      benchmark: `fleetsim serve (fsync on) with ${AGENTS} emulated agents polling over HTTP (${SLOTS_PER_AGENT} slots each), ~${CONCURRENT_TASKS.toLocaleString('en-US')} tasks in flight; ${WARMUP_SECONDS} s warm-up and ${measureSeconds} s measured per phase`,
+      service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
+      phases,
+      target: TARGET,
+      sustainedPerSecond,
+      p99AtTargetMs: atTarget?.startMs.p99,
+      pass: {
+        throughput: sustainedPerSecond >= TARGET.submissionsPerSecond,
+        latency: atTarget !== undefined && atTarget.sustained && atTarget.startMs.p99 < TARGET.p99Ms,
+      },
+    };
+  } finally {
+    if (service !== undefined) {
+      service.child.kill('SIGTERM');
+      await Promise.race([new Promise((resolve) => service!.child.once('exit', resolve)), sleep(5_000)]);
+      if (service.child.exitCode === null) service.child.kill('SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The table `npm run bench` prints. */
+export function formatLive(figures: LiveFigures): string {
+  const ms = (value: number): string => (Number.isNaN(value) ? '-' : value.toFixed(2));
+  const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
+  const rows = figures.phases.map((p) => [
+    p.name,
+    rate(p.submissionsPerSecond),
+    p.sustained ? 'yes' : 'no',
+    ms(p.startMs.p50), ms(p.startMs.p99), ms(p.startMs.max),
+    ms(p.submitMs.p50), ms(p.submitMs.p99),
+    rate(p.peakOutstanding),
+    p.serviceCpu === undefined ? '-' : p.serviceCpu.toFixed(2), p.benchCpu.toFixed(2), ms(p.benchLoopDelayP99Ms),
+  ]);
+  const header = ['phase', 'submits/s', 'sustained', 'start p50', 'start p99', 'start max', 'submit p50', 'submit p99', 'peak in flight', 'service CPU', 'bench CPU', 'bench loop p99'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]): string => '  ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const verdict = (ok: boolean): string => (ok ? 'pass' : 'FAIL');
+  return [
+    line(header),
+    ...rows.map(line),
+    '  (latencies in ms: start = submit sent → start command read by the agent; submit = POST /v1/tasks round trip; CPU in cores busy)',
+    `  target: ≥ ${rate(figures.target.submissionsPerSecond)} submissions/s sustained: ${rate(figures.sustainedPerSecond)}/s, ${verdict(figures.pass.throughput)}; ` +
+      `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms`}, ${verdict(figures.pass.latency)}`,
+  ].join('\n');
+}
