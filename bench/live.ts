@@ -5,9 +5,10 @@
  * The bench starts `fleetsim serve` as a child process on a fresh data directory, registers the
  * scenario's 100 agents (20 slots each: 2,000 slots for ~1,000 concurrent tasks, so no task ever
  * waits for a free agent and what is measured is fleetsim's own overhead), and runs every agent
- * in this process as a loop of long polls (`POST /v1/agents/{id}/poll?wait=1`; the next poll is
- * sent before the commands of the last one are handled). On a `start` command the agent reports
- * `started`, holds the task for its service time, and reports `finished`.
+ * as a loop of long polls (`POST /v1/agents/{id}/poll?wait=1`; the next poll is sent before the
+ * commands of the last one are handled) in a worker thread (bench/liveAgents.ts), the
+ * submissions in this one. On a `start` command the agent reports `started`, holds the task for
+ * its hold time, and reports `finished`.
  *
  * - Submit-to-start latency of a task: from the moment its `POST /v1/tasks` is sent to the moment
  *   the poll that carries its `start` command has been read by the agent. The agent's own time
@@ -27,15 +28,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent as HttpAgent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { Agent as HttpAgent } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { quantileSorted } from 'simple-statistics';
 import { parseScenario } from '../src/scenario/load.js';
+import type { AgentsWorkerData, FromAgents, ToAgents } from './liveAgents.js';
+import { Client } from './liveClient.js';
 
 /** Emulated agents and slots per agent. */
 const AGENTS = 100;
@@ -98,8 +102,10 @@ export interface LivePhase {
   readonly benchCpu: number;
   /** This process's event-loop delay p99 over the window, milliseconds (it inflates every figure). */
   readonly benchLoopDelayP99Ms: number;
-  /** Requests with an unexpected status (or failed), by what they were. */
+  /** Requests with an unexpected status, or failed. */
   readonly errors: number;
+  /** The machine's 1-minute load average when the phase began (other work skews every figure). */
+  readonly loadAverage: number;
 }
 
 /** p50, p90, p99 and max. */
@@ -139,50 +145,9 @@ function quantiles(values: number[]): Quantiles {
   return { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: sorted[sorted.length - 1]! };
 }
 
-/** A keep-alive JSON client of the service. */
-class Client {
-  private readonly host: string;
-  private readonly port: number;
-
-  constructor(url: string, private readonly agent: HttpAgent) {
-    const parsed = new URL(url);
-    this.host = parsed.hostname;
-    this.port = Number(parsed.port);
-  }
-
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-    return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string | number> = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
-      const req = request({ host: this.host, port: this.port, method, path, agent: this.agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = text === '' ? undefined : JSON.parse(text);
-          } catch {
-            // not JSON: keep the text for the error message
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
-}
-
-interface StartCommand {
-  readonly kind: 'start';
-  readonly task: { readonly id: string };
-  readonly attempt: number;
-}
-
-/** One bench's state: what was sent when, what was seen, the agents' loops. */
+/** One bench's state: what was sent when, what was seen; the agents run in a worker thread. */
 class Bench {
+  /** Absolute send time (ms, `performance.timeOrigin + performance.now()`) of tasks not yet seen starting. */
   readonly submitSentAt = new Map<string, number>();
   /** Per task in the window: submit round trip and submit-to-start, ms. */
   submitSamples: number[] = [];
@@ -191,21 +156,18 @@ class Bench {
   outstanding = 0;
   peakOutstanding = 0;
   errors = 0;
-  /** Tasks whose submission was sent in [windowStart, windowEnd) are measured. */
+  /** Tasks whose submission was sent in [windowStart, windowEnd) (absolute ms) are measured. */
   windowStart = Infinity;
   windowEnd = Infinity;
-  holdMs = 0;
   onFinished: (() => void) | undefined;
   private nextId = 0;
-  private running = true;
-  private readonly loops: Promise<void>[] = [];
   private readonly submitter: Client;
-  private readonly poller: Client;
   private readonly lastErrors: string[] = [];
+  private agents: Worker | undefined;
+  private stopped: Promise<void> | undefined;
 
-  constructor(url: string) {
+  constructor(private readonly url: string) {
     this.submitter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64 }));
-    this.poller = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: AGENTS + 1 }));
   }
 
   error(what: string): void {
@@ -217,17 +179,42 @@ class Bench {
     return this.lastErrors;
   }
 
+  /** Registers the agents and starts their worker; resolves once they are polling. */
   async register(agentIds: readonly string[]): Promise<void> {
     for (const id of agentIds) {
       const { status, body } = await this.submitter.call('POST', '/v1/agents', { id });
       if (status !== 200 && status !== 201) throw new Error(`POST /v1/agents ${id}: ${status} ${JSON.stringify(body)}`);
     }
-    for (const id of agentIds) this.loops.push(this.agentLoop(id));
+    const workerData: AgentsWorkerData = { url: this.url, agentIds, pollWaitSeconds: POLL_WAIT_SECONDS };
+    const agents = new Worker(new URL('./liveAgents.js', import.meta.url), { workerData });
+    this.agents = agents;
+    let resolveStopped: () => void;
+    this.stopped = new Promise((resolve) => (resolveStopped = resolve));
+    await new Promise<void>((resolve, reject) => {
+      agents.on('error', reject);
+      agents.on('message', (message: FromAgents) => {
+        switch (message.kind) {
+          case 'ready': resolve(); break;
+          case 'started': this.started(message.taskIds, message.seenAt); break;
+          case 'finished':
+            this.outstanding -= message.count;
+            for (let i = 0; i < message.count; i++) this.onFinished?.();
+            break;
+          case 'error': this.error(message.message); break;
+          case 'stopped': resolveStopped(); break;
+        }
+      });
+    });
+  }
+
+  /** Sets how long the agents hold each task. */
+  hold(holdMs: number): void {
+    this.agents?.postMessage({ kind: 'hold', holdMs } satisfies ToAgents);
   }
 
   submit(): void {
     const id = `bench-${++this.nextId}`;
-    const sentAt = performance.now();
+    const sentAt = performance.timeOrigin + performance.now();
     this.submitSentAt.set(id, sentAt);
     this.outstanding++;
     if (this.outstanding > this.peakOutstanding) this.peakOutstanding = this.outstanding;
@@ -240,54 +227,18 @@ class Bench {
       }
       if (sentAt >= this.windowStart && sentAt < this.windowEnd) {
         this.answered++;
-        this.submitSamples.push(performance.now() - sentAt);
+        this.submitSamples.push(performance.timeOrigin + performance.now() - sentAt);
       }
     }, (error: unknown) => this.error(`POST /v1/tasks ${id}: ${String(error)}`));
   }
 
-  private async agentLoop(agentId: string): Promise<void> {
-    const path = `/v1/agents/${encodeURIComponent(agentId)}/poll?wait=${POLL_WAIT_SECONDS}`;
-    let poll = this.poller.call('POST', path);
-    while (this.running) {
-      let answer: { status: number; body: unknown };
-      try {
-        answer = await poll;
-      } catch (error) {
-        this.error(`poll ${agentId}: ${String(error)}`);
-        await sleep(100);
-        poll = this.poller.call('POST', path);
-        continue;
-      }
-      const seenAt = performance.now();
-      // The next poll goes out before this one's commands are handled: no gap in listening.
-      if (this.running) poll = this.poller.call('POST', path);
-      if (answer.status !== 200) {
-        this.error(`poll ${agentId}: ${answer.status} ${JSON.stringify(answer.body)}`);
-        continue;
-      }
-      for (const command of (answer.body as { commands: { kind: string }[] }).commands) {
-        if (command.kind === 'start') this.run(agentId, command as StartCommand, seenAt);
-      }
-    }
-  }
-
-  private run(agentId: string, command: StartCommand, seenAt: number): void {
-    const taskId = command.task.id;
-    const sentAt = this.submitSentAt.get(taskId);
-    if (sentAt !== undefined) {
+  private started(taskIds: readonly string[], seenAt: number): void {
+    for (const taskId of taskIds) {
+      const sentAt = this.submitSentAt.get(taskId);
+      if (sentAt === undefined) continue;
       this.submitSentAt.delete(taskId);
       if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.startSamples.push(seenAt - sentAt);
     }
-    const attemptPath = `/v1/agents/${encodeURIComponent(agentId)}/attempts/${encodeURIComponent(taskId)}/${command.attempt}`;
-    void (async () => {
-      const started = await this.submitter.call('POST', `${attemptPath}/started`, {});
-      if (started.status !== 200) this.error(`started ${taskId}: ${started.status} ${JSON.stringify(started.body)}`);
-      if (this.holdMs > 0) await sleep(this.holdMs);
-      const finished = await this.submitter.call('POST', `${attemptPath}/finished`, { ok: true, quality: 1 });
-      if (finished.status !== 200) this.error(`finished ${taskId}: ${finished.status} ${JSON.stringify(finished.body)}`);
-      this.outstanding--;
-      this.onFinished?.();
-    })().catch((error: unknown) => this.error(`attempt ${taskId}: ${String(error)}`));
   }
 
   /** Waits until every submitted task has finished (or `seconds` passed). */
@@ -296,9 +247,11 @@ class Bench {
     while (this.outstanding > 0 && performance.now() < until) await sleep(20);
   }
 
+  /** Stops the agents (each returns from its current poll) and their worker. */
   async close(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.loops);
+    this.agents?.postMessage({ kind: 'stop' } satisfies ToAgents);
+    await this.stopped;
+    await this.agents?.terminate();
   }
 
   resetWindow(start: number, end: number): void {
@@ -329,12 +282,13 @@ type Drive = (until: number, last: boolean) => Promise<boolean>;
 
 /** Measures one phase: `drive` sends submissions over the window; figures from the window only. */
 async function phase(bench: Bench, servicePid: number | undefined, name: string, offered: number | undefined, drive: Drive, measureSeconds: number): Promise<LivePhase> {
+  const loadAverage = loadavg()[0]!;
   const warmupEnd = performance.now() + WARMUP_SECONDS * 1000;
   bench.resetWindow(Infinity, Infinity);
   await drive(warmupEnd, false);
   const start = performance.now();
   const end = start + measureSeconds * 1000;
-  bench.resetWindow(start, end);
+  bench.resetWindow(performance.timeOrigin + start, performance.timeOrigin + end);
   const serviceCpu0 = processCpuSeconds(servicePid);
   const benchCpu0 = process.cpuUsage();
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -360,13 +314,14 @@ async function phase(bench: Bench, servicePid: number | undefined, name: string,
     benchCpu: (benchCpu.user + benchCpu.system) / 1e6 / wall,
     benchLoopDelayP99Ms: loop.percentile(99) / 1e6,
     errors: bench.errors,
+    loadAverage,
   };
 }
 
 /** Open loop: submissions on schedule at `rate` per second; false when the outstanding cap stopped it. */
 function openLoop(bench: Bench, rate: number): Drive {
   return async (until) => {
-    bench.holdMs = (CONCURRENT_TASKS / rate) * 1000;
+    bench.hold((CONCURRENT_TASKS / rate) * 1000);
     bench.onFinished = undefined;
     const t0 = performance.now();
     let sent = 0;
@@ -394,7 +349,7 @@ function closedLoop(bench: Bench): Drive {
   return async (until, last) => {
     if (!open) {
       open = true;
-      bench.holdMs = 0;
+      bench.hold(0);
       bench.onFinished = () => {
         if (open) bench.submit();
       };
@@ -483,16 +438,16 @@ export function formatLive(figures: LiveFigures): string {
     ms(p.startMs.p50), ms(p.startMs.p99), ms(p.startMs.max),
     ms(p.submitMs.p50), ms(p.submitMs.p99),
     rate(p.peakOutstanding),
-    p.serviceCpu === undefined ? '-' : p.serviceCpu.toFixed(2), p.benchCpu.toFixed(2), ms(p.benchLoopDelayP99Ms),
+    p.serviceCpu === undefined ? '-' : p.serviceCpu.toFixed(2), p.benchCpu.toFixed(2), ms(p.benchLoopDelayP99Ms), p.loadAverage.toFixed(1),
   ]);
-  const header = ['phase', 'submits/s', 'sustained', 'start p50', 'start p99', 'start max', 'submit p50', 'submit p99', 'peak in flight', 'service CPU', 'bench CPU', 'bench loop p99'];
+  const header = ['phase', 'submits/s', 'sustained', 'start p50', 'start p99', 'start max', 'submit p50', 'submit p99', 'peak in flight', 'service CPU', 'bench CPU', 'bench loop p99', 'load avg'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]): string => '  ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   const verdict = (ok: boolean): string => (ok ? 'pass' : 'FAIL');
   return [
     line(header),
     ...rows.map(line),
-    '  (latencies in ms: start = submit sent → start command read by the agent; submit = POST /v1/tasks round trip; CPU in cores busy)',
+    '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks round trip; CPU in cores busy; load avg = the machine’s 1-minute load when the phase began)',
     `  target: ≥ ${rate(figures.target.submissionsPerSecond)} submissions/s sustained: ${rate(figures.sustainedPerSecond)}/s, ${verdict(figures.pass.throughput)}; ` +
       `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms`}, ${verdict(figures.pass.latency)}`,
   ].join('\n');
