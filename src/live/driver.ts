@@ -15,107 +15,26 @@
  *   refused with a {@link LiveDriverError}) and connector calls awaiting an answer
  *   (`maxPendingCalls`; calls the engine no longer waits for are forgotten first).
  */
-import { createEngine, Engine, type EngineOptions, type TaskCounts } from '../engine/engine.js';
+import { createEngine, Engine, type EngineOptions } from '../engine/engine.js';
 import type { AgentSpec, AgentView } from '../engine/agent.js';
 import { EventObjects, TeeSink } from '../engine/eventSink.js';
-import type { AdminOperation, Command, EngineEvent, OfferAnswer, Outcome, StartReport } from '../engine/messages.js';
+import type { AdminOperation, Command, EngineEvent, EngineInput, Outcome, StartReport } from '../engine/messages.js';
 import type { AgentId, TaskId, TaskSpec, TaskView } from '../engine/task.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { AgentConnector, CommandOf, OfferResponse } from './connector.js';
+import {
+  DEFAULT_LIVE_LIMITS, LiveDriverError, type LiveCounts, type LiveDriverLimits, type LiveDriverOptions, type LiveDriverState, type StopOptions,
+} from './driverOptions.js';
+import type { Journal } from './journal.js';
+import {
+  AGENT_ERROR, attemptKey, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, TIMED_OUT, unobservedStart,
+} from './settlements.js';
 import { TimerQueue } from './timerQueue.js';
 
-/** The driver's bounds. */
-export interface LiveDriverLimits {
-  /** Tasks in flight (submitted, not final) beyond which `submit` is refused. Default 100,000. */
-  readonly maxInFlightTasks: number;
-  /**
-   * Connector calls awaiting a settlement (attempts, offers, provisions). Beyond it, calls the
-   * engine no longer waits for (aborted attempts, withdrawn offers) are forgotten, oldest first;
-   * their late answers are then ignored. Default 10,000.
-   */
-  readonly maxPendingCalls: number;
-  /**
-   * Seconds an attempt of a task without its own `timeoutSeconds` may run before the driver
-   * fails it with reason `timeout` and aborts it (a hung connector). A task with its own
-   * timeout is watched by the engine from its reported start, and by the driver, for that
-   * timeout, until the connector reports the start. Infinity disables it. Default 3,600.
-   */
-  readonly attemptTimeoutSeconds: number;
-}
-
-/** The default {@link LiveDriverLimits}. */
-export const DEFAULT_LIVE_LIMITS: LiveDriverLimits = Object.freeze({
-  maxInFlightTasks: 100_000,
-  maxPendingCalls: 10_000,
-  attemptTimeoutSeconds: 3_600,
-});
-
-/** What went wrong, for a {@link LiveDriverError}. */
-export type LiveDriverErrorCode =
-  /** A submission (or other input) after `stop`. */
-  | 'stopped'
-  /** A submission beyond `maxInFlightTasks`. */
-  | 'overloaded'
-  /** More connector calls pending than `maxPendingCalls`, none of them forgettable. */
-  | 'pending-calls'
-  /** A connector threw, rejected, answered nonsense, or lacks a method a command needs. */
-  | 'connector'
-  /** The driver's own execution limit failed a hung attempt. */
-  | 'attempt-timeout'
-  /** The engine refused an input the driver fed from a settlement (a duplicate agent id, say). */
-  | 'engine';
-
-/** An error of the live driver, with a code to act on. */
-export class LiveDriverError extends Error {
-  /** @param code - what went wrong; @param message - for people; @param cause - the underlying error. */
-  constructor(readonly code: LiveDriverErrorCode, message: string, options?: { readonly cause?: unknown }) {
-    super(message, options);
-    this.name = 'LiveDriverError';
-  }
-}
-
-/** What {@link createLiveDriver} needs. */
-export interface LiveDriverOptions {
-  /** The engine to drive, or the options to create one with. */
-  readonly engine: Engine | EngineOptions;
-  readonly clock: Clock;
-  readonly connector: AgentConnector;
-  /**
-   * Receives every engine event as an object: as it happens when the driver creates the engine;
-   * after each input for an engine passed in that queues its events (one built without a sink).
-   */
-  readonly onEvent?: (event: EngineEvent) => void;
-  /**
-   * Receives what went wrong without stopping the driver (connector failures, hung attempts).
-   * Default: the last 100 are kept in {@link LiveDriver.errors}.
-   */
-  readonly onError?: (error: LiveDriverError) => void;
-  readonly limits?: Partial<LiveDriverLimits>;
-}
-
-/** How {@link LiveDriver.stop} ends the run. */
-export interface StopOptions {
-  /**
-   * true (default): take nothing new, let every accepted task reach a final state, then stop.
-   * false: cancel every live task, abort every attempt, stop at once.
-   */
-  readonly drain?: boolean;
-}
-
-/** The engine's ledger plus what the driver holds. */
-export interface LiveCounts extends TaskCounts {
-  /** Attempts whose connector call has not settled (aborted ones included until forgotten). */
-  pendingAttempts: number;
-  /** Offers whose answer has not come. */
-  pendingOffers: number;
-  /** Provisions whose agent has not joined. */
-  pendingProvisions: number;
-  /** Engine timers and driver watchdogs pending (one runtime timer covers them all). */
-  timers: number;
-}
-
-/** The driver's phase: running, draining (`stop({ drain: true })` waiting), or stopped. */
-export type LiveDriverState = 'running' | 'draining' | 'stopped';
+export {
+  DEFAULT_LIVE_LIMITS, LiveDriverError,
+  type LiveCounts, type LiveDriverErrorCode, type LiveDriverLimits, type LiveDriverOptions, type LiveDriverState, type StopOptions,
+} from './driverOptions.js';
 
 interface Attempt {
   readonly key: string;
@@ -136,47 +55,24 @@ interface Attempt {
 interface Offer {
   readonly key: string;
   readonly task: TaskView;
+  readonly agent: AgentView;
   readonly agentId: AgentId;
   readonly offer: number;
   readonly controller: AbortController;
   withdrawn: boolean;
 }
 
-const AGENT_ERROR: Outcome = Object.freeze({ ok: false, reason: 'agent-error' });
-const TIMED_OUT: Outcome = Object.freeze({ ok: false, reason: 'timeout' });
-const DECLINED: OfferAnswer = Object.freeze({ accepted: false, reason: 'declined' });
 const KEPT_ERRORS = 100;
 
-function attemptKey(taskId: TaskId, attempt: number): string {
-  return `${taskId}\u0000${attempt}`;
+function newAttempt(task: TaskView, agent: AgentView, attempt: number): Attempt {
+  return {
+    key: attemptKey(task.spec.id, attempt), task, agent, attempt, controller: new AbortController(),
+    started: false, abandoned: false, watchdogId: 0, watchdogSeconds: 0,
+  };
 }
 
-function offerKey(taskId: TaskId, agentId: AgentId, offer: number): string {
-  return `${taskId}\u0000${agentId}\u0000${offer}`;
-}
-
-/** The start a driver reports when the connector settled without reporting one: no setup seen. */
-function unobservedStart(task: TaskView): StartReport {
-  return { setupTokens: 0, contextHit: task.spec.contextKey === undefined ? null : false };
-}
-
-function isOutcome(value: unknown): value is Outcome {
-  if (typeof value !== 'object' || value === null) return false;
-  const outcome = value as { ok?: unknown; quality?: unknown; reason?: unknown };
-  return outcome.ok === true ? typeof outcome.quality === 'number' && !Number.isNaN(outcome.quality) : outcome.ok === false && typeof outcome.reason === 'string';
-}
-
-function isOfferResponse(value: unknown): value is OfferResponse {
-  if (typeof value !== 'object' || value === null) return false;
-  const { answer, setupTokens } = value as { answer?: { accepted?: unknown; reason?: unknown }; setupTokens?: unknown };
-  if (setupTokens !== undefined && (typeof setupTokens !== 'number' || !(setupTokens >= 0))) return false;
-  return typeof answer === 'object' && answer !== null && (answer.accepted === true || (answer.accepted === false && typeof answer.reason === 'string'));
-}
-
-function isStartReport(value: unknown): value is StartReport {
-  if (typeof value !== 'object' || value === null) return false;
-  const { setupTokens, contextHit } = value as { setupTokens?: unknown; contextHit?: unknown };
-  return typeof setupTokens === 'number' && setupTokens >= 0 && (contextHit === null || typeof contextHit === 'boolean');
+function newOffer(task: TaskView, agent: AgentView, offer: number): Offer {
+  return { key: offerKey(task.spec.id, agent.spec.id, offer), task, agent, agentId: agent.spec.id, offer, controller: new AbortController(), withdrawn: false };
 }
 
 /** Drives an engine on a clock against agents reached through a connector. Create with {@link createLiveDriver}. */
@@ -190,6 +86,7 @@ export class LiveDriver {
   private readonly limits: LiveDriverLimits;
   private readonly onError: (error: LiveDriverError) => void;
   private readonly onQueuedEvent: ((event: EngineEvent) => void) | undefined;
+  private readonly journal: Journal | undefined;
   private readonly timers = new TimerQueue();
   private readonly watchdogs = new Map<number, Attempt>();
   private nextWatchdogId = -1;
@@ -202,7 +99,7 @@ export class LiveDriver {
   private armedTicket = 0;
   /** Inside an input: inputs fed meanwhile (a connector answering synchronously) join it. */
   private feeding = false;
-  private phase: LiveDriverState = 'running';
+  private phase: LiveDriverState;
   private drained: Promise<void> | undefined;
   private resolveDrained: (() => void) | undefined;
 
@@ -213,6 +110,8 @@ export class LiveDriver {
     this.onQueuedEvent = options.engine instanceof Engine ? options.onEvent : undefined;
     this.clock = options.clock;
     this.connector = options.connector;
+    this.journal = options.journal;
+    this.phase = options.recovering === true ? 'recovering' : 'running';
     this.limits = { ...DEFAULT_LIVE_LIMITS, ...options.limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (typeof value !== 'number' || !(value > 0)) throw new Error(`createLiveDriver: limits.${name} must be a positive number, got ${String(value)}`);
@@ -223,7 +122,7 @@ export class LiveDriver {
     });
   }
 
-  /** running, draining or stopped. */
+  /** recovering, running, draining or stopped. */
   get state(): LiveDriverState {
     return this.phase;
   }
@@ -234,12 +133,12 @@ export class LiveDriver {
    * (backpressure, rate limits) are rejections in its ledger, not errors.
    */
   submit(spec: TaskSpec): void {
-    if (this.phase !== 'running') throw new LiveDriverError('stopped', `the driver is ${this.phase}: task ${spec.id} was not submitted`);
+    if (this.phase !== 'running') throw new LiveDriverError(this.phase === 'recovering' ? 'recovering' : 'stopped', `the driver is ${this.phase}: task ${spec.id} was not submitted`);
     const inFlight = this.engine.counts().inFlight;
     if (inFlight >= this.limits.maxInFlightTasks) {
       throw new LiveDriverError('overloaded', `${inFlight} tasks in flight (limits.maxInFlightTasks): task ${spec.id} was not submitted`);
     }
-    this.input(() => this.engine.submit(this.clock.now(), spec));
+    this.input(() => this.feed({ kind: 'submit', now: this.clock.now(), task: spec }));
   }
 
   /**
@@ -254,25 +153,25 @@ export class LiveDriver {
   /** Cancels a task in any non-final state (unknown or settled ids are ignored). */
   cancel(taskId: TaskId): void {
     this.assertNotStopped('cancel');
-    this.input(() => this.engine.cancel(this.clock.now(), taskId));
+    this.input(() => this.feed({ kind: 'cancel', now: this.clock.now(), taskId }));
   }
 
   /** Applies an operator's action (pause a type, drain an agent, reprioritise, pause a task, …). */
   admin(operation: AdminOperation): void {
     this.assertNotStopped('admin');
-    this.input(() => this.engine.admin(this.clock.now(), operation));
+    this.input(() => this.feed({ kind: 'admin', now: this.clock.now(), operation }));
   }
 
   /** An agent joins the fleet now. */
   agentJoined(spec: AgentSpec): void {
     this.assertNotStopped('agentJoined');
-    this.input(() => this.engine.agentJoined(this.clock.now(), spec));
+    this.input(() => this.feed({ kind: 'agentJoined', now: this.clock.now(), agent: spec }));
   }
 
   /** An agent left the fleet now (its running attempts are aborted and retried elsewhere). */
   agentLeft(agentId: AgentId): void {
     this.assertNotStopped('agentLeft');
-    this.input(() => this.engine.agentLeft(this.clock.now(), agentId));
+    this.input(() => this.feed({ kind: 'agentLeft', now: this.clock.now(), agentId }));
   }
 
   /** The engine's ledger (submitted = finals + in flight) and what the driver is waiting for. */
@@ -293,12 +192,17 @@ export class LiveDriver {
    */
   stop(options: StopOptions = {}): Promise<void> {
     if (this.phase === 'stopped') return Promise.resolve();
+    if (this.phase === 'recovering') {
+      // Nothing was delivered yet: there is nothing to cancel or wait for.
+      this.halt();
+      return Promise.resolve();
+    }
     if (options.drain === false) {
       this.phase = 'draining';
       const ids = [...this.engine.liveTasks()].map((task) => task.spec.id);
       this.input(() => {
         const now = this.clock.now();
-        for (const id of ids) this.engine.cancel(now, id);
+        for (const id of ids) this.feed({ kind: 'cancel', now, taskId: id });
       });
       this.halt();
       return Promise.resolve();
@@ -311,8 +215,133 @@ export class LiveDriver {
     return this.drained;
   }
 
+  /**
+   * Stops at once without telling the engine anything: the runtime timer is cleared, pending
+   * connector calls are forgotten (their signals aborted) and later settlements ignored, while
+   * the engine keeps its state. For a durable driver closing: the next process resumes the work
+   * from the journal. Tasks keep their state; nothing is cancelled.
+   */
+  detach(): void {
+    if (this.phase !== 'stopped') this.halt();
+  }
+
   private assertNotStopped(what: string): void {
     if (this.phase === 'stopped') throw new LiveDriverError('stopped', `the driver is stopped: ${what} refused`);
+    if (this.phase === 'recovering') throw new LiveDriverError('recovering', `the driver is recovering: ${what} refused`);
+  }
+
+  /**
+   * Records an input in the journal (before anything acts on it), then feeds it to the engine.
+   * A result or answer is fed with the view its command carried (`task`) when there is one: the
+   * engine then recognises it even after the task settled (a late broadcast claim is a duplicate
+   * claim, not a stale result), and a replay feeds it the same way (see {@link replay}).
+   */
+  private feed(input: EngineInput, task?: TaskView): void {
+    this.journal?.append(input);
+    this.apply(input, task);
+  }
+
+  private apply(input: EngineInput, task: TaskView | undefined): void {
+    if (task === undefined) return this.engine.handle(input);
+    switch (input.kind) {
+      case 'started': return this.engine.started(input.now, task, input.attempt, input.report);
+      case 'finished': return this.engine.finished(input.now, task, input.attempt, input.outcome);
+      case 'offerAnswered': return this.engine.offerAnswered(input.now, task, input.agentId, input.offer, input.answer, input.setupTokens);
+      default: return this.engine.handle(input);
+    }
+  }
+
+  /**
+   * Feeds an input read back from a journal, with its logged `now`, while the driver is
+   * `recovering`: nothing reaches the connector; the driver only tracks what the engine asks
+   * for (timers, attempts, offers), as it did when the input was first fed. An input the engine
+   * refused then (it threw) is refused again, with the same effect, and is passed over.
+   */
+  replay(input: EngineInput): void {
+    if (this.phase !== 'recovering') throw new Error(`LiveDriver.replay: the driver is ${this.phase}, not recovering`);
+    let task: TaskView | undefined;
+    if (input.kind === 'started' || input.kind === 'finished') {
+      const key = attemptKey(input.taskId, input.attempt);
+      const attempt = this.attempts.get(key);
+      task = attempt?.task;
+      if (attempt !== undefined && input.kind === 'started') attempt.started = true;
+      if (input.kind === 'finished') this.attempts.delete(key);
+    } else if (input.kind === 'offerAnswered') {
+      const key = offerKey(input.taskId, input.agentId, input.offer);
+      task = this.offers.get(key)?.task;
+      this.offers.delete(key);
+    }
+    try {
+      this.apply(input, task);
+    } catch {
+      // Refused when first fed too (the caller was told then): replayed for its side effects only.
+    }
+    for (let command = this.engine.pollCommand(); command !== undefined; command = this.engine.pollCommand()) this.track(command);
+    for (let event = this.engine.pollEvent(); event !== undefined; event = this.engine.pollEvent()) this.onQueuedEvent?.(event);
+  }
+
+  /**
+   * Ends recovery and starts running: re-delivers (calls `connector.start` again for) every
+   * attempt the engine still waits for, pausing again those it holds paused, and re-sends every
+   * open offer; then arms the runtime timer, so timers that came due while the process was
+   * down fire at once. Delivery is at least once: a result for an attempt the engine no longer
+   * expects is a stale result. Returns how many attempts and offers it re-delivered.
+   */
+  resume(): { attempts: number; offers: number } {
+    if (this.phase !== 'recovering') throw new Error(`LiveDriver.resume: the driver is ${this.phase}, not recovering`);
+    this.phase = 'running';
+    const attempts = [...this.attempts.values()].filter((attempt) => !attempt.abandoned);
+    const offers = [...this.offers.values()].filter((offer) => !offer.withdrawn);
+    this.attempts.clear();
+    this.offers.clear();
+    this.input(() => {
+      for (const attempt of attempts) {
+        this.attempts.set(attempt.key, attempt);
+        this.deliverAttempt(attempt);
+        if (attempt.task.state === 'paused' && attempt.task.attempt === attempt.attempt) {
+          this.clearWatchdog(attempt);
+          this.tell(this.connector.pause, { kind: 'pause', task: attempt.task, agent: attempt.agent, attempt: attempt.attempt }, true);
+        }
+      }
+      for (const offer of offers) {
+        this.offers.set(offer.key, offer);
+        this.deliverOffer(offer);
+      }
+    });
+    return { attempts: attempts.length, offers: offers.length };
+  }
+
+  /** What a replayed command leaves to do: only its bookkeeping (the connector hears nothing). */
+  private track(command: Command): void {
+    switch (command.kind) {
+      case 'start': {
+        const attempt = newAttempt(command.task, command.agent, command.attempt);
+        this.attempts.set(attempt.key, attempt);
+        break;
+      }
+      case 'abort': {
+        const attempt = this.attempts.get(attemptKey(command.taskId, command.attempt));
+        if (attempt !== undefined) attempt.abandoned = true;
+        break;
+      }
+      case 'offer': {
+        const offer = newOffer(command.task, command.agent, command.offer);
+        this.offers.set(offer.key, offer);
+        break;
+      }
+      case 'withdraw': {
+        const offer = this.offers.get(offerKey(command.taskId, command.agentId, command.offer));
+        if (offer !== undefined) offer.withdrawn = true;
+        break;
+      }
+      case 'setTimer':
+      case 'cancelTimer':
+        this.carryOut(command);
+        break;
+      default:
+        // Fire-and-forget commands (pause and resume are re-sent by `resume` from the task's state), and provisions.
+        break;
+    }
   }
 
   /** Ends everything: no timer, no pending call, every attempt's signal aborted. */
@@ -450,12 +479,15 @@ export class LiveDriver {
   }
 
   private startAttempt(task: TaskView, agent: AgentView, attemptNumber: number): void {
-    const attempt: Attempt = {
-      key: attemptKey(task.spec.id, attemptNumber), task, agent, attempt: attemptNumber, controller: new AbortController(),
-      started: false, abandoned: false, watchdogId: 0, watchdogSeconds: 0,
-    };
+    const attempt = newAttempt(task, agent, attemptNumber);
     this.makeRoom();
     this.attempts.set(attempt.key, attempt);
+    this.deliverAttempt(attempt);
+  }
+
+  /** Hands an attempt to the connector and watches it. */
+  private deliverAttempt(attempt: Attempt): void {
+    const { task, agent, attempt: attemptNumber } = attempt;
     const context = { signal: attempt.controller.signal, started: (report: StartReport) => this.reportStarted(attempt, report) };
     let settlement: Promise<Outcome>;
     try {
@@ -490,7 +522,7 @@ export class LiveDriver {
     }
     attempt.started = true;
     if (attempt.task.spec.timeoutSeconds !== undefined) this.clearWatchdog(attempt);
-    this.settle(`the start of ${attempt.task.spec.id}`, () => this.engine.started(this.clock.now(), attempt.task, attempt.attempt, report));
+    this.settle(`the start of ${attempt.task.spec.id}`, () => this.feed({ kind: 'started', now: this.clock.now(), taskId: attempt.task.spec.id, attempt: attempt.attempt, report }, attempt.task));
   }
 
   private attemptSettled(attempt: Attempt, outcome: Outcome): void {
@@ -499,9 +531,10 @@ export class LiveDriver {
     this.clearWatchdog(attempt);
     this.settle(`the result of ${attempt.task.spec.id}`, () => {
       const now = this.clock.now();
-      if (!attempt.started && !attempt.abandoned) this.engine.started(now, attempt.task, attempt.attempt, unobservedStart(attempt.task));
+      const taskId = attempt.task.spec.id;
+      if (!attempt.started && !attempt.abandoned) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.task);
       attempt.started = true;
-      this.engine.finished(now, attempt.task, attempt.attempt, outcome);
+      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome }, attempt.task);
     });
   }
 
@@ -533,16 +566,23 @@ export class LiveDriver {
       `attempt ${attempt.attempt} of ${attempt.task.spec.id} on ${attempt.agent.spec.id} ran ${attempt.watchdogSeconds} s ${attempt.started ? '(limits.attemptTimeoutSeconds)' : 'without a reported start'}: failed as a timeout`));
     this.settle(`the timeout of ${attempt.task.spec.id}`, () => {
       const now = this.clock.now();
-      if (!attempt.started) this.engine.started(now, attempt.task, attempt.attempt, unobservedStart(attempt.task));
+      const taskId = attempt.task.spec.id;
+      if (!attempt.started) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.task);
       attempt.started = true;
-      this.engine.finished(now, attempt.task, attempt.attempt, TIMED_OUT);
+      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: TIMED_OUT }, attempt.task);
     });
   }
 
   private makeOffer(task: TaskView, agent: AgentView, offerNumber: number): void {
-    const offer: Offer = { key: offerKey(task.spec.id, agent.spec.id, offerNumber), task, agentId: agent.spec.id, offer: offerNumber, controller: new AbortController(), withdrawn: false };
+    const offer = newOffer(task, agent, offerNumber);
     this.makeRoom();
     this.offers.set(offer.key, offer);
+    this.deliverOffer(offer);
+  }
+
+  /** Hands an offer to the connector. */
+  private deliverOffer(offer: Offer): void {
+    const { task, agent, offer: offerNumber } = offer;
     let settlement: Promise<OfferResponse>;
     try {
       if (this.connector.offer === undefined) throw new Error('the connector cannot offer (no offer method)');
@@ -554,7 +594,7 @@ export class LiveDriver {
       if (this.offers.get(offer.key) !== offer) return;
       this.offers.delete(offer.key);
       this.settle(`the answer to offer ${offerNumber} of ${task.spec.id}`, () =>
-        this.engine.offerAnswered(this.clock.now(), task, offer.agentId, offerNumber, response.answer, response.setupTokens ?? 0));
+        this.feed({ kind: 'offerAnswered', now: this.clock.now(), taskId: task.spec.id, agentId: offer.agentId, offer: offerNumber, answer: response.answer, setupTokens: response.setupTokens ?? 0 }, task));
     };
     settlement.then(
       (response) => {
@@ -585,7 +625,7 @@ export class LiveDriver {
     settlement.then(
       (spec) => {
         this.pendingProvisions--;
-        this.settle(`agent ${spec.id} provisioned for pool ${command.pool}`, () => this.engine.agentJoined(this.clock.now(), spec));
+        this.settle(`agent ${spec.id} provisioned for pool ${command.pool}`, () => this.feed({ kind: 'agentJoined', now: this.clock.now(), agent: spec }));
       },
       (error: unknown) => {
         this.pendingProvisions--;
@@ -645,7 +685,7 @@ export class LiveDriver {
       fired++;
       const { timerId } = head;
       if (timerId < 0) this.watchdogFired(timerId);
-      else this.settle(`timer ${timerId}`, () => this.engine.timerFired(this.clock.now(), timerId));
+      else this.settle(`timer ${timerId}`, () => this.feed({ kind: 'timer', now: this.clock.now(), timerId }));
     }
     this.rearm();
   };

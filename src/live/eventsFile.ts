@@ -1,0 +1,174 @@
+/**
+ * `events.jsonl`, the audit trail of a data directory: every engine event as one JSON line (the
+ * same records as `fleetsim run --events`, without strategy and replication).
+ *
+ * It follows the write-ahead log: the events of input `seq` are written once `seq` is durable
+ * (never before, so the file never holds an event whose input a crash could lose), without an
+ * fsync of their own (the log is the durable record; the file is fsynced on close). On recovery
+ * {@link EventsReconciler} brings it in line with what replaying the log regenerates: the lines
+ * already there are checked one by one, a torn last line is cut off, missing events are appended,
+ * and none is ever written twice.
+ */
+import { appendFileSync, closeSync, existsSync, fsync, openSync, truncateSync, write } from 'node:fs';
+import { InputError } from '../scenario/errors.js';
+import { LineReader, type Line } from './lineReader.js';
+
+/** Events awaiting their input's durability, then written in order. */
+export class EventsWriter {
+  private readonly fd: number;
+  private readonly fsync: boolean;
+  private lines: string[] = [];
+  private seqs: number[] = [];
+  /** Lines handed to writes so far (the count of the file's lines, once they finish). */
+  private written = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+
+  /**
+   * @param path - the file, opened for appending (created when absent).
+   * @param options - `fsync`: whether {@link EventsWriter.close} fsyncs the file (default true).
+   */
+  constructor(path: string, options: { readonly fsync?: boolean } = {}) {
+    this.fd = openSync(path, 'a');
+    this.fsync = options.fsync ?? true;
+  }
+
+  /** Queues the line of an event of input `seq`. */
+  append(line: string, seq: number): void {
+    this.lines.push(line);
+    this.seqs.push(seq);
+  }
+
+  /** Writes every queued line whose input is durable (`seq` ≤ `durableSeq`). */
+  release(durableSeq: number): void {
+    let count = 0;
+    while (count < this.seqs.length && this.seqs[count]! <= durableSeq) count++;
+    if (count === 0) return;
+    const text = `${this.lines.slice(0, count).join('\n')}\n`;
+    this.lines = this.lines.slice(count);
+    this.seqs = this.seqs.slice(count);
+    this.written += count;
+    this.writing = this.writing.then(() => this.writeText(text));
+  }
+
+  /** Lines written or being written. */
+  get linesWritten(): number {
+    return this.written;
+  }
+
+  /** Writes what is released, fsyncs, closes. Lines of inputs not durable are dropped (their inputs may be lost too). */
+  async close(): Promise<void> {
+    await this.writing;
+    if (this.fsync && this.failure === undefined) await new Promise<void>((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
+    closeSync(this.fd);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private writeText(text: string): Promise<void> {
+    if (this.failure !== undefined) return Promise.resolve();
+    const buffer = Buffer.from(text);
+    return new Promise((resolve) => {
+      const from = (offset: number): void => {
+        write(this.fd, buffer, offset, buffer.length - offset, null, (error, bytes) => {
+          if (error !== null) {
+            this.failure = error;
+            return resolve();
+          }
+          if (offset + bytes < buffer.length) return from(offset + bytes);
+          resolve();
+        });
+      };
+      from(0);
+    });
+  }
+}
+
+const APPEND_BATCH_BYTES = 1 << 16;
+
+/**
+ * Checks an existing events file against the events a replay regenerates, line by line, in
+ * bounded memory; appends those the file lacks. Call {@link EventsReconciler.accept} for every
+ * regenerated line in order, then {@link EventsReconciler.finish}.
+ */
+export class EventsReconciler {
+  private reader: LineReader | undefined;
+  private readonly batch: string[] = [];
+  private batchBytes = 0;
+  /** Lines accepted so far. */
+  private count = 0;
+  /** Lines appended because the file lacked them. */
+  appended = 0;
+  /** Whether a torn last line was cut off. */
+  tornLineDropped = false;
+
+  /**
+   * @param path - the events file (absent: every line is appended).
+   * @param name - how errors name it.
+   * @param skipLines - lines at the start that the replay does not regenerate (they precede a
+   *   snapshot); each is handed to `onSkipped`.
+   */
+  constructor(private readonly path: string, private readonly name: string, skipLines = 0, onSkipped?: (line: string) => void) {
+    if (!existsSync(path)) return;
+    this.reader = new LineReader(path);
+    for (let skipped = 0; skipped < skipLines; skipped++) {
+      const line = this.reader.next();
+      if (line === undefined || !line.terminated) {
+        throw new InputError(name, `line ${skipped + 1}`, `the file ends before the ${skipLines} events the snapshot accounts for`);
+      }
+      onSkipped?.(line.text);
+      this.count++;
+    }
+  }
+
+  /**
+   * One regenerated event line: checked against the file's next line while the file has one,
+   * queued for appending once it has none. Throws an {@link InputError} for a line that differs.
+   */
+  accept(text: string): void {
+    this.count++;
+    if (this.reader !== undefined) {
+      const line = this.reader.next();
+      if (line !== undefined && line.terminated) {
+        if (line.text !== text) throw new InputError(this.name, `line ${line.number}`, 'differs from the event the write-ahead log replays to: the audit trail does not match the log');
+        return;
+      }
+      this.cut(line);
+    }
+    this.batch.push(text);
+    this.batchBytes += text.length + 1;
+    if (this.batchBytes >= APPEND_BATCH_BYTES) this.flush();
+  }
+
+  /**
+   * After the last regenerated line: cuts off a torn last line, appends what is queued. Throws
+   * an {@link InputError} when the file holds complete events the log does not account for.
+   */
+  finish(): void {
+    if (this.reader !== undefined) {
+      const line = this.reader.next();
+      if (line !== undefined && line.terminated) {
+        throw new InputError(this.name, `line ${line.number}`, `an event the write-ahead log does not account for (the log replays to ${this.count} events)`);
+      }
+      this.cut(line);
+    }
+    this.flush();
+  }
+
+  /** The file is exhausted at `line` (undefined: its end; else a torn last line, cut off). */
+  private cut(line: Line | undefined): void {
+    this.reader?.close();
+    this.reader = undefined;
+    if (line !== undefined) {
+      truncateSync(this.path, line.offset);
+      this.tornLineDropped = true;
+    }
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    appendFileSync(this.path, `${this.batch.join('\n')}\n`);
+    this.appended += this.batch.length;
+    this.batch.length = 0;
+    this.batchBytes = 0;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The write-ahead log of a data directory: {@link FileJournal} appends engine inputs to
+ * `wal.jsonl` with group commit, {@link readWalFile} streams them back for recovery.
+ *
+ * Group commit: `append` only numbers the input and buffers its line; one write and one fsync
+ * then cover every line appended since the previous write began, so under load many inputs
+ * share one fsync, and an idle journal writes each input on the next turn of the event loop.
+ * `whenDurable(seq)` resolves once the fsync covering `seq` has returned.
+ *
+ * Reading: a last line that is cut short or fails its checksum is a torn write (the process
+ * died mid-write, before the line was durable, so nobody was told about it): it is dropped and
+ * cut off the file before appends resume. A bad line anywhere else is corruption: an
+ * {@link InputError} naming the file and the line.
+ */
+import { closeSync, fdatasync, fsyncSync, openSync, renameSync, write, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EngineInput } from '../engine/messages.js';
+import { InputError } from '../scenario/errors.js';
+import type { Journal } from './journal.js';
+import { LineReader } from './lineReader.js';
+import { formatEntry, formatHeader, parseEntry, parseHeader, WalLineError, type WalEntry, type WalHeader } from './walFormat.js';
+
+/** How a {@link FileJournal} writes. */
+export interface FileJournalOptions {
+  /** Whether each write is followed by an fsync (fdatasync) before its inputs count as durable. Default true. */
+  readonly fsync?: boolean;
+  /** Called with the last sequence number a write covers, right before its fsync (for crash tests and tracing). */
+  readonly beforeSync?: (seq: number) => void;
+  /** Called whenever `durableSeq` moves, with its new value. */
+  readonly onDurable?: (seq: number) => void;
+}
+
+/** What a {@link FileJournal} has done. */
+export interface JournalStats {
+  /** Inputs appended. */
+  inputs: number;
+  /** Writes issued (each covers every line appended since the previous one). */
+  writes: number;
+  /** fsyncs completed. */
+  fsyncs: number;
+}
+
+interface Waiter {
+  readonly seq: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Fsyncs a directory, so that a file created or renamed in it survives a crash. */
+export function syncDirectory(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes a file whole or not at all: a temporary file, fsynced, renamed over `path`, directory fsynced. */
+export function writeFileAtomically(path: string, text: string): void {
+  const temporary = `${path}.tmp`;
+  const fd = openSync(temporary, 'w');
+  try {
+    writeFileSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+  syncDirectory(dirname(path));
+}
+
+/**
+ * A {@link Journal} on a log file, with group commit. Create the file with
+ * {@link FileJournal.create}, or continue one that recovery read with {@link FileJournal.append}.
+ */
+export class FileJournal implements Journal {
+  /** What the journal has done so far. */
+  readonly stats: JournalStats = { inputs: 0, writes: 0, fsyncs: 0 };
+  private readonly fd: number;
+  private readonly fsync: boolean;
+  private readonly beforeSync: ((seq: number) => void) | undefined;
+  private readonly onDurable: ((seq: number) => void) | undefined;
+  private seq: number;
+  private durable: number;
+  private pending: string[] = [];
+  private flushing = false;
+  private waiters: Waiter[] = [];
+  private failure: Error | undefined;
+  private closed = false;
+
+  private constructor(fd: number, appendedSeq: number, options: FileJournalOptions) {
+    this.fd = fd;
+    this.seq = appendedSeq;
+    this.durable = appendedSeq;
+    this.fsync = options.fsync ?? true;
+    this.beforeSync = options.beforeSync;
+    this.onDurable = options.onDurable;
+  }
+
+  /** Creates a new log file at `path` holding only its header (atomically: a crash leaves it whole or absent). */
+  static create(path: string, header: Omit<WalHeader, 'fleetsim' | 'version'>, options: FileJournalOptions = {}): FileJournal {
+    writeFileAtomically(path, `${formatHeader(header)}\n`);
+    return new FileJournal(openSync(path, 'a'), header.firstSeq - 1, options);
+  }
+
+  /** Appends to an existing log file whose last input is `appendedSeq` (its torn tail already cut off). */
+  static append(path: string, appendedSeq: number, options: FileJournalOptions = {}): FileJournal {
+    return new FileJournal(openSync(path, 'a'), appendedSeq, options);
+  }
+
+  get appendedSeq(): number {
+    return this.seq;
+  }
+
+  get durableSeq(): number {
+    return this.durable;
+  }
+
+  /** Numbers the input and buffers its line; it is written with the next group. Throws once the journal failed or closed. */
+  append(input: EngineInput): number {
+    if (this.failure !== undefined) throw new Error(`the write-ahead log failed: ${this.failure.message}`, { cause: this.failure });
+    if (this.closed) throw new Error('the write-ahead log is closed');
+    const seq = ++this.seq;
+    this.pending.push(`${formatEntry(seq, input)}\n`);
+    this.stats.inputs++;
+    if (!this.flushing) {
+      this.flushing = true;
+      // On the next turn: every input appended meanwhile joins this write.
+      setImmediate(() => void this.flushLoop());
+    }
+    return seq;
+  }
+
+  whenDurable(seq: number): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (seq <= this.durable) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { seq, resolve, reject };
+      // Kept in order of seq (callers mostly ask in order: the search is short).
+      let at = this.waiters.length;
+      while (at > 0 && this.waiters[at - 1]!.seq > seq) at--;
+      this.waiters.splice(at, 0, waiter);
+    });
+  }
+
+  /** Waits until everything appended is durable, then closes the file. Appending afterwards throws. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.whenDurable(this.seq);
+    } finally {
+      this.closed = true;
+      closeSync(this.fd);
+    }
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const lines = this.pending;
+        const upTo = this.seq;
+        this.pending = [];
+        await writeAll(this.fd, Buffer.from(lines.join('')));
+        this.stats.writes++;
+        if (this.fsync) {
+          this.beforeSync?.(upTo);
+          await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error === null ? resolve() : reject(error))));
+          this.stats.fsyncs++;
+        }
+        this.durable = upTo;
+        let done = 0;
+        while (done < this.waiters.length && this.waiters[done]!.seq <= upTo) this.waiters[done++]!.resolve();
+        this.waiters.splice(0, done);
+        this.onDurable?.(upTo);
+      }
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      for (const waiter of this.waiters) waiter.reject(this.failure);
+      this.waiters = [];
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
+
+function writeAll(fd: number, buffer: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const from = (offset: number): void => {
+      write(fd, buffer, offset, buffer.length - offset, null, (error, written) => {
+        if (error !== null) return reject(error);
+        if (offset + written < buffer.length) return from(offset + written);
+        resolve();
+      });
+    };
+    from(0);
+  });
+}
+
+/** What {@link readWalFile} found. */
+export interface WalFileContents {
+  readonly header: WalHeader;
+  /** Sequence number of the last good input (firstSeq − 1 when there is none). */
+  readonly lastSeq: number;
+  /** `now` of the last good input (undefined when there is none). */
+  readonly lastNow: number | undefined;
+  /** Bytes of the file up to the end of the last good line: where appends resume. */
+  readonly goodBytes: number;
+  /** The torn last line that was dropped, if any (1-based line number and why). */
+  readonly tornLine?: { readonly number: number; readonly reason: string };
+}
+
+/**
+ * Streams the inputs of a log file to `onEntry`, in order, in bounded memory. `name` is how
+ * errors name the file. Drops a torn last line (reported in the result; the file is not
+ * changed); throws an {@link InputError} for a bad header, a bad line before the last, or a
+ * sequence number out of order.
+ */
+export function readWalFile(path: string, name: string, onEntry: (entry: WalEntry) => void): WalFileContents {
+  const reader = new LineReader(path);
+  try {
+    const first = reader.next();
+    if (first === undefined || !first.terminated) throw new InputError(name, 'line 1', 'no write-ahead log header (the file is empty or cut short)');
+    let header: WalHeader;
+    try {
+      header = parseHeader(first.text);
+    } catch (error) {
+      throw new InputError(name, 'line 1', (error as Error).message);
+    }
+    let lastSeq = header.firstSeq - 1;
+    let lastNow: number | undefined;
+    let goodBytes = first.end;
+    let bad: { number: number; reason: string } | undefined;
+    for (let line = reader.next(); line !== undefined; line = reader.next()) {
+      if (bad !== undefined) {
+        throw new InputError(name, `line ${bad.number}`, `${bad.reason}: a corrupt write-ahead log line that is not the last one (not a torn write); the log cannot be trusted past it`);
+      }
+      let entry: WalEntry;
+      try {
+        if (!line.terminated) throw new WalLineError('cut short (no newline)');
+        entry = parseEntry(line.text);
+      } catch (error) {
+        if (!(error instanceof WalLineError)) throw error;
+        bad = { number: line.number, reason: error.message };
+        continue;
+      }
+      if (entry.seq !== lastSeq + 1) throw new InputError(name, `line ${line.number}`, `sequence number ${entry.seq} where ${lastSeq + 1} was expected`);
+      onEntry(entry);
+      lastSeq = entry.seq;
+      lastNow = entry.input.now;
+      goodBytes = line.end;
+    }
+    return { header, lastSeq, lastNow, goodBytes, ...(bad === undefined ? {} : { tornLine: bad }) };
+  } finally {
+    reader.close();
+  }
+}

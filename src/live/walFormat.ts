@@ -1,0 +1,103 @@
+/**
+ * The write-ahead log's line format. A log file (`wal.jsonl`) starts with a header line,
+ * then holds one engine input per line:
+ *
+ * ```text
+ * {"fleetsim":"wal","version":1,"epochMs":1764806400000,"firstSeq":1}
+ * {"seq":1,"crc":2868735142,"input":{"kind":"submit","now":0.25,"task":{…}}}
+ * ```
+ *
+ * `crc` is the CRC-32 of the `input` text exactly as written, so a line cut short or altered is
+ * caught without trusting the JSON parser. Inputs are JSON with two extensions the engine's
+ * inputs need: a `Set` (an agent's resident context keys) is written `{"$set":[…]}`, and a
+ * non-finite number `{"$number":"Infinity"}`.
+ */
+import { crc32 } from 'node:zlib';
+import type { EngineInput } from '../engine/messages.js';
+
+/** The format version this build writes and reads. */
+export const WAL_VERSION = 1;
+
+/** The first line of a log file. */
+export interface WalHeader {
+  readonly fleetsim: 'wal';
+  readonly version: number;
+  /** Wall-clock milliseconds (Unix epoch) of the data directory's time 0: the default clock counts from it. */
+  readonly epochMs: number;
+  /** Sequence number of the first input this file holds. */
+  readonly firstSeq: number;
+}
+
+/** One input read back, with its number. */
+export interface WalEntry {
+  readonly seq: number;
+  readonly input: EngineInput;
+}
+
+/** Why a line cannot be read (the caller decides whether it is a torn tail or corruption). */
+export class WalLineError extends Error {
+  override readonly name = 'WalLineError';
+}
+
+const INPUT_FIELD = ',"input":';
+
+function replacer(_key: string, value: unknown): unknown {
+  if (value instanceof Set) return { $set: [...(value as Set<unknown>)] };
+  if (typeof value === 'number' && !Number.isFinite(value)) return { $number: String(value) };
+  return value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const record = value as { $set?: unknown; $number?: unknown };
+  if (Array.isArray(record.$set) && Object.keys(record).length === 1) return new Set(record.$set);
+  if (typeof record.$number === 'string' && Object.keys(record).length === 1) return Number(record.$number);
+  return value;
+}
+
+/** The header line (without its newline). */
+export function formatHeader(header: Omit<WalHeader, 'fleetsim' | 'version'>): string {
+  return JSON.stringify({ fleetsim: 'wal', version: WAL_VERSION, epochMs: header.epochMs, firstSeq: header.firstSeq });
+}
+
+/** Reads a header line; throws {@link WalLineError} when it is not one this build reads. */
+export function parseHeader(text: string): WalHeader {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new WalLineError('not a write-ahead log header (not JSON)');
+  }
+  const header = value as Partial<WalHeader> | null;
+  if (header === null || typeof header !== 'object' || header.fleetsim !== 'wal') throw new WalLineError('not a write-ahead log header');
+  if (header.version !== WAL_VERSION) throw new WalLineError(`write-ahead log format version ${String(header.version)}, this build reads version ${WAL_VERSION}`);
+  if (typeof header.epochMs !== 'number' || !Number.isFinite(header.epochMs)) throw new WalLineError('header: epochMs must be a number');
+  if (!Number.isInteger(header.firstSeq) || header.firstSeq! < 1) throw new WalLineError('header: firstSeq must be a positive integer');
+  return header as WalHeader;
+}
+
+/** The line of input number `seq` (without its newline). */
+export function formatEntry(seq: number, input: EngineInput): string {
+  const text = JSON.stringify(input, replacer);
+  return `{"seq":${seq},"crc":${crc32(text)}${INPUT_FIELD}${text}}`;
+}
+
+/** Reads an input line; throws {@link WalLineError} when it is cut short, altered or not an input. */
+export function parseEntry(line: string): WalEntry {
+  const at = line.indexOf(INPUT_FIELD);
+  const head = /^\{"seq":(\d+),"crc":(\d+)$/.exec(at < 0 ? '' : line.slice(0, at));
+  if (head === null || !line.endsWith('}')) throw new WalLineError('not a write-ahead log entry');
+  const text = line.slice(at + INPUT_FIELD.length, -1);
+  if (crc32(text) !== Number(head[2])) throw new WalLineError('checksum mismatch');
+  let input: unknown;
+  try {
+    input = JSON.parse(text, reviver);
+  } catch {
+    throw new WalLineError('input is not JSON');
+  }
+  const candidate = input as { kind?: unknown; now?: unknown } | null;
+  if (candidate === null || typeof candidate !== 'object' || typeof candidate.kind !== 'string' || typeof candidate.now !== 'number') {
+    throw new WalLineError('not an engine input');
+  }
+  return { seq: Number(head[1]), input: input as EngineInput };
+}

@@ -1,0 +1,176 @@
+/**
+ * The write-ahead log file: inputs round-trip exactly (sets and infinities included), appends
+ * are group-committed (many inputs per fsync under load), `whenDurable` resolves only after the
+ * fsync covering its input, a torn last line is dropped and a corrupt line before it is an
+ * InputError naming the file and the line.
+ */
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { EngineInput } from '../../src/engine/messages.js';
+import { InputError } from '../../src/scenario/errors.js';
+import { LineReader } from '../../src/live/lineReader.js';
+import { FileJournal, readWalFile } from '../../src/live/wal.js';
+import type { WalEntry } from '../../src/live/walFormat.js';
+import { agentSpec, taskSpec } from '../support/harness.js';
+
+function scratch(): string {
+  return mkdtempSync(join(tmpdir(), 'fleetsim-wal-'));
+}
+
+function submit(i: number): EngineInput {
+  return { kind: 'submit', now: i / 8, task: taskSpec({ id: `t${i}` }) };
+}
+
+function readAll(path: string): { entries: WalEntry[]; contents: ReturnType<typeof readWalFile> } {
+  const entries: WalEntry[] = [];
+  const contents = readWalFile(path, path, (entry) => entries.push(entry));
+  return { entries, contents };
+}
+
+/** Writes a log of `count` submissions and returns its path. */
+async function writtenLog(count: number): Promise<string> {
+  const path = join(scratch(), 'wal.jsonl');
+  const journal = FileJournal.create(path, { epochMs: 1_000, firstSeq: 1 });
+  for (let i = 1; i <= count; i++) journal.append(submit(i));
+  await journal.close();
+  return path;
+}
+
+describe('FileJournal', () => {
+  it('numbers inputs from 1 and reads them back exactly, sets and infinities included', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    const journal = FileJournal.create(path, { epochMs: 42, firstSeq: 1 });
+    const inputs: EngineInput[] = [
+      submit(1),
+      { kind: 'agentJoined', now: 0.5, agent: agentSpec({ id: 'a', capacity: 2, contextWindowTokens: Number.POSITIVE_INFINITY }) },
+      { kind: 'started', now: 1, taskId: 't1', attempt: 1, report: { setupTokens: 3, contextHit: true, agent: { contextUtilization: 0.25, residentKeys: new Set(['k1', 'k2']) } } },
+      { kind: 'finished', now: 1.1 + 1e-9, taskId: 't1', attempt: 1, outcome: { ok: false, reason: 'timeout' } },
+      { kind: 'admin', now: 2, operation: { op: 'pause-type', type: 'code "x"\n' } },
+    ];
+    expect(inputs.map((input) => journal.append(input))).toEqual([1, 2, 3, 4, 5]);
+    await journal.close();
+    const { entries, contents } = readAll(path);
+    expect(entries.map((entry) => entry.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(entries.map((entry) => entry.input)).toEqual(inputs);
+    expect(contents).toMatchObject({ header: { epochMs: 42, firstSeq: 1, version: 1 }, lastSeq: 5, lastNow: 2 });
+    expect(contents.tornLine).toBeUndefined();
+  });
+
+  it('group-commits: under load one write and one fsync cover many inputs, in order', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    const synced: number[] = [];
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1 }, { beforeSync: (seq) => synced.push(seq) });
+    const durableWhenResolved: Array<[number, number]> = [];
+    const waits: Array<Promise<void>> = [];
+    // 40 bursts of 100 inputs, one burst per turn of the event loop, as a busy service appends.
+    for (let burst = 0; burst < 40; burst++) {
+      for (let i = 0; i < 100; i++) {
+        const seq = journal.append(submit(burst * 100 + i));
+        if (i % 25 === 0) waits.push(journal.whenDurable(seq).then(() => void durableWhenResolved.push([seq, journal.durableSeq])));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(waits);
+    await journal.close();
+    expect(journal.stats.inputs).toBe(4000);
+    expect(journal.stats.fsyncs).toBe(synced.length);
+    expect(journal.stats.fsyncs).toBeLessThan(4000 / 10);
+    expect(synced).toEqual([...synced].sort((a, b) => a - b));
+    expect(synced.at(-1)).toBe(4000);
+    for (const [seq, durable] of durableWhenResolved) expect(durable).toBeGreaterThanOrEqual(seq);
+    expect(readAll(path).contents.lastSeq).toBe(4000);
+  });
+
+  it('writes an idle input on the next turn, without waiting for company', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1 });
+    const seq = journal.append(submit(1));
+    expect(journal.durableSeq).toBe(0);
+    await journal.whenDurable(seq);
+    expect(journal.durableSeq).toBe(1);
+    expect(journal.stats).toEqual({ inputs: 1, writes: 1, fsyncs: 1 });
+    await journal.close();
+    expect(() => journal.append(submit(2))).toThrow(/closed/);
+  });
+
+  it('with fsync off, counts a written input as durable and never fsyncs', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1 }, { fsync: false });
+    for (let i = 1; i <= 10; i++) journal.append(submit(i));
+    await journal.close();
+    expect(journal.stats.fsyncs).toBe(0);
+    expect(readAll(path).contents.lastSeq).toBe(10);
+  });
+
+  it('continues a log that recovery read, numbering on from its last input', async () => {
+    const path = await writtenLog(3);
+    const journal = FileJournal.append(path, 3);
+    expect(journal.append(submit(4))).toBe(4);
+    await journal.close();
+    expect(readAll(path).entries.map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('readWalFile', () => {
+  it('drops a last line cut short mid-write, and says where it was', async () => {
+    const path = await writtenLog(5);
+    const whole = readFileSync(path, 'utf8');
+    const lines = whole.split('\n');
+    writeFileSync(path, `${lines.slice(0, 5).join('\n')}\n${lines[5]!.slice(0, 30)}`);
+    const { entries, contents } = readAll(path);
+    expect(entries.map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);
+    expect(contents.tornLine).toEqual({ number: 6, reason: 'cut short (no newline)' });
+    expect(contents.goodBytes).toBe(Buffer.byteLength(`${lines.slice(0, 5).join('\n')}\n`));
+  });
+
+  it('drops a last line whose checksum fails, and a line that ends without its newline', async () => {
+    const path = await writtenLog(3);
+    const whole = readFileSync(path, 'utf8');
+    writeFileSync(path, whole.replace(/"t3"/, '"t9"'));
+    expect(readAll(path).contents).toMatchObject({ lastSeq: 2, tornLine: { number: 4, reason: 'checksum mismatch' } });
+    writeFileSync(path, whole.slice(0, -1));
+    expect(readAll(path).contents).toMatchObject({ lastSeq: 2, tornLine: { number: 4, reason: 'cut short (no newline)' } });
+  });
+
+  it('refuses a corrupt line before the last with an InputError naming the file and the line', async () => {
+    const path = await writtenLog(5);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/"t2"/, '"tX"'));
+    const read = (): unknown => readAll(path);
+    expect(read).toThrow(InputError);
+    expect(read).toThrow(`${path}: line 3: checksum mismatch: a corrupt write-ahead log line that is not the last one`);
+  });
+
+  it('refuses a line out of sequence, a missing header and another format version', async () => {
+    const path = await writtenLog(3);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    writeFileSync(path, [lines[0], lines[1], lines[3], ''].join('\n'));
+    expect(() => readAll(path)).toThrow(`${path}: line 3: sequence number 3 where 2 was expected`);
+    writeFileSync(path, [lines[1], ''].join('\n'));
+    expect(() => readAll(path)).toThrow(`${path}: line 1: not a write-ahead log header`);
+    writeFileSync(path, [lines[0]!.replace('"version":1', '"version":7'), ''].join('\n'));
+    expect(() => readAll(path)).toThrow('version 7, this build reads version 1');
+    writeFileSync(path, '');
+    expect(() => readAll(path)).toThrow(`${path}: line 1: no write-ahead log header`);
+  });
+});
+
+describe('LineReader', () => {
+  it('streams lines longer than its chunk, with their offsets, and a last line without a newline', () => {
+    const path = join(scratch(), 'lines.txt');
+    const long = 'x'.repeat(200_000);
+    writeFileSync(path, `a\n${long}\n\né`);
+    appendFileSync(path, 'z');
+    const reader = new LineReader(path);
+    const lines = [];
+    for (let line = reader.next(); line !== undefined; line = reader.next()) lines.push(line);
+    expect(lines.map((line) => [line.text.length, line.number, line.offset, line.end, line.terminated])).toEqual([
+      [1, 1, 0, 2, true],
+      [200_000, 2, 2, 200_003, true],
+      [0, 3, 200_003, 200_004, true],
+      [2, 4, 200_004, 200_007, false],
+    ]);
+    expect(lines[3]!.text).toBe('éz');
+  });
+});
