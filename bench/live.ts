@@ -36,10 +36,11 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { quantileSorted } from 'simple-statistics';
 import { parseScenario } from '../src/scenario/load.js';
 import type { AgentsWorkerData, FromAgents, ToAgents } from './liveAgents.js';
 import { Client } from './liveClient.js';
+import { formatLayers, measureDiskSync, measureLayers, type LayerRow } from './liveLayers.js';
+import { quantiles, type Quantiles } from './liveStats.js';
 
 /** Emulated agents and slots per agent. */
 const AGENTS = 100;
@@ -108,19 +109,15 @@ export interface LivePhase {
   readonly loadAverage: number;
 }
 
-/** p50, p90, p99 and max. */
-export interface Quantiles {
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
-
 /** The live benchmark's result. */
 export interface LiveFigures {
   readonly benchmark: string;
   readonly service: string;
   readonly phases: readonly LivePhase[];
+  /** The same load in-process, without HTTP: the engine alone and with the write-ahead log. */
+  readonly layers: readonly LayerRow[];
+  /** One append + fdatasync of 2 KB to the temporary directory's disk, alone, ms (undefined when the layers were skipped). */
+  readonly diskSyncMs: Quantiles | undefined;
   readonly target: typeof TARGET;
   /** Most submissions per second sustained (any phase). */
   readonly sustainedPerSecond: number;
@@ -136,13 +133,8 @@ export interface LiveBenchOptions {
   readonly rates?: readonly number[];
   readonly measureSeconds?: number;
   readonly closedLoop?: boolean;
-}
-
-function quantiles(values: number[]): Quantiles {
-  if (values.length === 0) return { p50: NaN, p90: NaN, p99: NaN, max: NaN };
-  const sorted = Float64Array.from(values).sort();
-  const q = (p: number): number => quantileSorted(sorted as unknown as number[], p);
-  return { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: sorted[sorted.length - 1]! };
+  /** Whether to measure the in-process layers too (default true). */
+  readonly layers?: boolean;
 }
 
 /** One bench's state: what was sent when, what was seen; the agents run in a worker thread. */
@@ -387,13 +379,16 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
   writeFileSync(scenarioFile, liveBenchScenario());
   const agentIds = parseScenario(liveBenchScenario(), scenarioFile).agents.map((agent) => agent.spec.id);
   let service: { child: ChildProcess; url: string } | undefined;
+  const measureSeconds = options.measureSeconds ?? MEASURE_SECONDS;
+  // The layers first, so that the service's process is not around while they run.
+  const layers = options.layers === false ? [] : await measureLayers(options.rates ?? RATES, Math.min(measureSeconds, 5));
+  const diskSyncMs = options.layers === false ? undefined : await measureDiskSync();
   try {
     if (options.url === undefined) service = await startService(scenarioFile, join(dir, 'data'));
     const url = options.url ?? service!.url;
     const pid = service?.child.pid;
     const bench = new Bench(url);
     await bench.register(agentIds);
-    const measureSeconds = options.measureSeconds ?? MEASURE_SECONDS;
     const phases: LivePhase[] = [];
     for (const rate of options.rates ?? RATES) {
       phases.push(await phase(bench, pid, `open loop ${rate.toLocaleString('en-US')}/s`, rate, openLoop(bench, rate), measureSeconds));
@@ -409,6 +404,8 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
       benchmark: `fleetsim serve (fsync on) with ${AGENTS} emulated agents polling over HTTP (${SLOTS_PER_AGENT} slots each), ~${CONCURRENT_TASKS.toLocaleString('en-US')} tasks in flight; ${WARMUP_SECONDS} s warm-up and ${measureSeconds} s measured per phase`,
       service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
       phases,
+      layers,
+      diskSyncMs,
       target: TARGET,
       sustainedPerSecond,
       p99AtTargetMs: atTarget?.startMs.p99,
@@ -450,5 +447,7 @@ export function formatLive(figures: LiveFigures): string {
     '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks round trip; CPU in cores busy; load avg = the machine’s 1-minute load when the phase began)',
     `  target: ≥ ${rate(figures.target.submissionsPerSecond)} submissions/s sustained: ${rate(figures.sustainedPerSecond)}/s, ${verdict(figures.pass.throughput)}; ` +
       `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms`}, ${verdict(figures.pass.latency)}`,
+    ...(figures.layers.length === 0 ? [] : ['', 'Where the time goes: the same load in this process, without HTTP', formatLayers(figures.layers)]),
+    ...(figures.diskSyncMs === undefined ? [] : [`  disk: one 2 KB append + fdatasync alone: p50 ${ms(figures.diskSyncMs.p50)} ms, p99 ${ms(figures.diskSyncMs.p99)} ms, max ${ms(figures.diskSyncMs.max)} ms`]),
   ].join('\n');
 }
