@@ -44,6 +44,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['$0 check scenarios/team-targets.yaml', 'exit 1 when a targeted strategy misses one of the scenario\'s targets'],
     ['$0 check scenarios/team-targets.yaml --replications 10 --seed 3', 'more replications, another seed'],
   ],
+  serve: [
+    ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --port 8080', 'the scenario\'s engine as an HTTP service on 127.0.0.1:8080'],
+    ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --token-file tokens.yaml', 'every request needs a bearer token of the file'],
+  ],
   schema: [
     ['$0 schema > scenario.schema.json', 'the JSON Schema of scenario files, for editors'],
   ],

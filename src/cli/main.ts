@@ -17,6 +17,7 @@ import { regressCommand, type RegressArgs } from './regressCommand.js';
 import { reportCommand, type ReportArgs } from './reportCommand.js';
 import { runCommand, type RunArgs } from './runCommand.js';
 import { schemaCommand } from './schemaCommand.js';
+import { serveCommand, type ServeArgs } from './serveCommand.js';
 import { strategiesText, strategyTextByName } from './strategiesCommand.js';
 
 /** Exit codes of the command line. */
@@ -130,6 +131,13 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => {
         if (!(await checkCommand(args as unknown as CheckArgs))) setExit(EXIT.checkFailed);
       })
+    .command('serve <scenario>', 'run the scenario\'s engine as an HTTP service that agents pull work from (docs/LIVE.md)', (y) =>
+      withExamples(scenarioArgument(y), 'serve')
+        .option('data', { type: 'string', demandOption: true, requiresArg: true, describe: 'data directory (write-ahead log, events); created if missing' })
+        .option('port', { type: 'number', default: 8080, requiresArg: true, describe: 'port to listen on (0: any free port)' })
+        .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'address to listen on' })
+        .option('token-file', { type: 'string', requiresArg: true, describe: 'YAML file mapping bearer tokens to roles (submitter, admin, agent:<id>, agent:*)' }),
+      (args) => serveCommand(args as unknown as ServeArgs))
     .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), () => schemaCommand())
     .demandCommand(1)
     .strict()

@@ -171,70 +171,77 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
   const slot = new JournalSlot();
   let reconciler: EventsReconciler | undefined = fresh ? undefined : new EventsReconciler(eventsPath, eventsPath);
   const writer = new EventsWriter(eventsPath, { fsync });
-  const engineOptions = options.engine(0);
-  const objects = new EventObjects((event) => {
-    const line = JSON.stringify(eventRecord(event));
-    if (reconciler !== undefined) reconciler.accept(line);
-    else writer.append(line, slot.appendedSeq);
-    options.onEvent?.(event);
-  });
-  const engine = createEngine({ ...engineOptions, events: engineOptions.events === undefined ? objects : new TeeSink([engineOptions.events, objects]) });
-  const driver = createLiveDriver({
-    engine, clock, connector: options.connector, journal: slot, recovering: true,
-    ...(options.onError === undefined ? {} : { onError: options.onError }),
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
-  });
-
-  const journalOptions = { fsync, onDurable: (seq: number) => writer.release(seq), ...(options.beforeSync === undefined ? {} : { beforeSync: options.beforeSync }) };
-  let inputsReplayed = 0;
-  let tornWalLine: number | undefined;
-  let lastNow: number | undefined;
-  if (fresh) {
-    slot.target = FileJournal.create(walPath, { epochMs, firstSeq: 1 }, journalOptions);
-  } else {
-    const contents = readWalFile(walPath, walPath, (entry) => {
-      driver.replay(entry.input);
-      inputsReplayed++;
+  try {
+    const engineOptions = options.engine(0);
+    const objects = new EventObjects((event) => {
+      const line = JSON.stringify(eventRecord(event));
+      if (reconciler !== undefined) reconciler.accept(line);
+      else writer.append(line, slot.appendedSeq);
+      options.onEvent?.(event);
     });
-    lastNow = contents.lastNow;
-    if (contents.tornLine !== undefined) {
-      truncateSync(walPath, contents.goodBytes);
-      tornWalLine = contents.tornLine.number;
-    }
-    slot.target = FileJournal.append(walPath, contents.lastSeq, journalOptions);
-  }
-  reconciler?.finish();
-  const eventsAppended = reconciler?.appended ?? 0;
-  const tornEventsLine = reconciler?.tornLineDropped ?? false;
-  reconciler = undefined;
+    const engine = createEngine({ ...engineOptions, events: engineOptions.events === undefined ? objects : new TeeSink([engineOptions.events, objects]) });
+    const driver = createLiveDriver({
+      engine, clock, connector: options.connector, journal: slot, recovering: true,
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    });
 
-  if (lastNow !== undefined) {
-    epochClock?.raiseTo(lastNow);
-    if (clock.now() < lastNow) {
-      throw new InputError(options.dataDir, '', `the clock reads ${clock.now()} s, before the last input in the log (${lastNow} s): time would go backwards`);
+    const journalOptions = { fsync, onDurable: (seq: number) => writer.release(seq), ...(options.beforeSync === undefined ? {} : { beforeSync: options.beforeSync }) };
+    let inputsReplayed = 0;
+    let tornWalLine: number | undefined;
+    let lastNow: number | undefined;
+    if (fresh) {
+      slot.target = FileJournal.create(walPath, { epochMs, firstSeq: 1 }, journalOptions);
+    } else {
+      const contents = readWalFile(walPath, walPath, (entry) => {
+        driver.replay(entry.input);
+        inputsReplayed++;
+        if (reconciler?.mismatch !== undefined) throw reconciler.mismatch;
+      });
+      lastNow = contents.lastNow;
+      if (contents.tornLine !== undefined) {
+        truncateSync(walPath, contents.goodBytes);
+        tornWalLine = contents.tornLine.number;
+      }
+      slot.target = FileJournal.append(walPath, contents.lastSeq, journalOptions);
     }
+    reconciler?.finish();
+    const eventsAppended = reconciler?.appended ?? 0;
+    const tornEventsLine = reconciler?.tornLineDropped ?? false;
+    reconciler = undefined;
+
+    if (lastNow !== undefined) {
+      epochClock?.raiseTo(lastNow);
+      if (clock.now() < lastNow) {
+        throw new InputError(options.dataDir, '', `the clock reads ${clock.now()} s, before the last input in the log (${lastNow} s): time would go backwards`);
+      }
+    }
+    const redelivered = driver.resume();
+    const journal = slot.target;
+    let closing: Promise<void> | undefined;
+    return {
+      driver,
+      journal,
+      recovery: {
+        fresh, inputsReplayed, eventsAppended, tornEventsLine, redelivered,
+        ...(tornWalLine === undefined ? {} : { tornWalLine }),
+      },
+      close: () => {
+        closing ??= (async () => {
+          driver.detach();
+          try {
+            await journal.close();
+            await writer.close();
+          } finally {
+            unlock();
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    writer.abandon();
+    slot.target?.abandon();
+    throw error;
   }
-  const redelivered = driver.resume();
-  const journal = slot.target;
-  let closing: Promise<void> | undefined;
-  return {
-    driver,
-    journal,
-    recovery: {
-      fresh, inputsReplayed, eventsAppended, tornEventsLine, redelivered,
-      ...(tornWalLine === undefined ? {} : { tornWalLine }),
-    },
-    close: () => {
-      closing ??= (async () => {
-        driver.detach();
-        try {
-          await journal.close();
-          await writer.close();
-        } finally {
-          unlock();
-        }
-      })();
-      return closing;
-    },
-  };
 }

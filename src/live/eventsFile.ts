@@ -64,6 +64,11 @@ export class EventsWriter {
     if (this.failure !== undefined) throw this.failure;
   }
 
+  /** Closes the file at once, writing nothing more (an open that failed). */
+  abandon(): void {
+    closeSync(this.fd);
+  }
+
   private writeText(text: string): Promise<void> {
     if (this.failure !== undefined) return Promise.resolve();
     const buffer = Buffer.from(text);
@@ -100,6 +105,11 @@ export class EventsReconciler {
   appended = 0;
   /** Whether a torn last line was cut off. */
   tornLineDropped = false;
+  /**
+   * The first line that differed, as an {@link InputError} to throw (`accept` runs inside an
+   * engine input, where throwing would leave the engine half-way: the caller throws it after).
+   */
+  mismatch: InputError | undefined;
 
   /**
    * @param path - the events file (absent: every line is appended).
@@ -122,14 +132,19 @@ export class EventsReconciler {
 
   /**
    * One regenerated event line: checked against the file's next line while the file has one,
-   * queued for appending once it has none. Throws an {@link InputError} for a line that differs.
+   * queued for appending once it has none. A line that differs is recorded in {@link mismatch}
+   * and ends the reconciliation.
    */
   accept(text: string): void {
+    if (this.mismatch !== undefined) return;
     this.count++;
     if (this.reader !== undefined) {
       const line = this.reader.next();
       if (line !== undefined && line.terminated) {
-        if (line.text !== text) throw new InputError(this.name, `line ${line.number}`, 'differs from the event the write-ahead log replays to: the audit trail does not match the log');
+        if (line.text !== text) {
+          this.mismatch = new InputError(this.name, `line ${line.number}`, 'differs from the event the write-ahead log replays to: the audit trail does not match the log');
+          this.reader.close();
+        }
         return;
       }
       this.cut(line);
@@ -144,6 +159,7 @@ export class EventsReconciler {
    * an {@link InputError} when the file holds complete events the log does not account for.
    */
   finish(): void {
+    if (this.mismatch !== undefined) throw this.mismatch;
     if (this.reader !== undefined) {
       const line = this.reader.next();
       if (line !== undefined && line.terminated) {

@@ -155,6 +155,13 @@ export class FileJournal implements Journal {
     }
   }
 
+  /** Closes the file at once, writing nothing more (an open that failed). */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
   private async flushLoop(): Promise<void> {
     try {
       while (this.pending.length > 0) {

@@ -5,14 +5,14 @@
  */
 import type { EngineConfig } from '../engine/config.js';
 import { checkWorkBudget } from './budget.js';
-import { InputError } from './errors.js';
+import { InputError, didYouMean } from './errors.js';
 import { buildAgents } from './agents.js';
 import { MAX_REPLICATIONS, MAX_SEED, scenarioFileSchema, type ScenarioFile } from './schema.js';
 import { buildColdStarts, buildOperations } from './operations.js';
 import { buildRegressPolicy } from './regress.js';
 import { resolveStrategies } from './strategies.js';
 import { parseStrategySpecs, strategiesFromSpecs, type StrategySpec } from './strategySpec.js';
-import type { ArrivalProcess, Scenario, ScenarioJob } from './types.js';
+import type { ArrivalProcess, LiveConfig, Scenario, ScenarioJob, StrategyChoice } from './types.js';
 import { buildTargetPolicy } from './targets.js';
 import { buildWorkload, checkJobsBeforeStop, checkTaskRouting, checkWorkflowsEnd, workloadTypes } from './workload.js';
 import { describeValue, parseWith } from './zodIssues.js';
@@ -72,6 +72,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
     coldStartSeconds: buildColdStarts(parsed.engine.autoscale, agents, file),
     regress: buildRegressPolicy(parsed.regress, file),
     targets: buildTargetPolicy(parsed.targets, fileStrategies, file),
+    live: buildLive(parsed.live, fileStrategies, file),
   };
   if (scenario.engine.delegation.claim === 'first-fit' && scenario.engine.binding !== 'late') {
     throw new InputError(file, 'engine.delegation.claim', 'first-fit claiming needs binding: late (agents claim from the pool)');
@@ -168,6 +169,16 @@ function buildEngine(entry: ScenarioFile['engine'], jobs: readonly ScenarioJob[]
     })),
     settledMemory: entry.settledMemory ?? (hasDependencies ? SETTLED_MEMORY_WITH_DEPENDENCIES : 0),
   };
+}
+
+/** The live section, its strategy checked against the scenario's (by label). */
+function buildLive(entry: ScenarioFile['live'], strategies: readonly StrategyChoice[], file: string): LiveConfig {
+  const labels = strategies.map((strategy) => strategy.label);
+  const strategy = entry.strategy ?? labels[0]!;
+  if (!labels.includes(strategy)) {
+    throw new InputError(file, 'live.strategy', `expected one of the scenario's strategies (${labels.join(', ')}), got ${JSON.stringify(strategy)}${didYouMean(strategy, labels)}`);
+  }
+  return { ...entry, strategy };
 }
 
 /** Freezes `value` and everything reachable from it (shared and cyclic references included). */

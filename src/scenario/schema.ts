@@ -347,6 +347,26 @@ export const targetsSchema = strict({
   checks: z.array(targetCheckSchema).min(1),
 });
 
+/** Largest `live.maxBodyBytes` (64 MiB). */
+export const MAX_LIVE_BODY_BYTES = 64 << 20;
+/** Longest `live.heartbeatSeconds` and `live.attemptTimeoutSeconds` (one week). */
+export const MAX_LIVE_SECONDS = 604_800;
+
+/**
+ * How `fleetsim serve` runs the scenario's engine as a service (docs/SCENARIOS.md, "Live").
+ * Ignored by simulated runs.
+ */
+export const liveSchema = strict({
+  strategy: z.string().min(1).optional(),
+  heartbeatSeconds: positive.max(MAX_LIVE_SECONDS).default(30),
+  attemptTimeoutSeconds: positive.max(MAX_LIVE_SECONDS).default(3600),
+  maxBodyBytes: z.int().min(1024).max(MAX_LIVE_BODY_BYTES).default(65_536),
+  maxInFlightTasks: z.int().min(1).max(MAX_TASK_COUNT).default(100_000),
+  settledTasks: z.int().min(0).max(10_000_000).default(10_000),
+  historyEvents: z.int().min(1).max(10_000).default(50),
+  mailboxCommands: z.int().min(1).max(1_000_000).default(1000),
+});
+
 /** A whole scenario file. Field order here is the order in which errors are reported. */
 export const scenarioFileSchema = strict({
   name: z.string().min(1),
@@ -363,6 +383,7 @@ export const scenarioFileSchema = strict({
   operations: z.array(operationSchema).default([]),
   regress: regressSchema.prefault({}),
   targets: targetsSchema.optional(),
+  live: liveSchema.prefault({}),
 });
 
 /** A scenario file after schema validation (simple defaults applied, nothing cross-checked). */
@@ -390,5 +411,7 @@ export type WorkloadEntry = z.output<typeof workloadSchema>;
 export type StrategyEntry = z.output<typeof strategyEntrySchema>;
 /** The regress section after schema validation. */
 export type RegressEntry = z.output<typeof regressSchema>;
+/** The live section after schema validation. */
+export type LiveEntry = z.output<typeof liveSchema>;
 /** The targets section after schema validation. */
 export type TargetsEntry = z.output<typeof targetsSchema>;

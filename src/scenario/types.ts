@@ -247,6 +247,28 @@ export interface Scenario {
   readonly regress: RegressPolicy;
   /** The `targets` section, or null when the file has none. */
   readonly targets: TargetPolicy | null;
+  /** How `fleetsim serve` runs it (defaults when the file has no `live` section). */
+  readonly live: LiveConfig;
+}
+
+/** The `live` section: how `fleetsim serve` runs a scenario's engine (docs/SCENARIOS.md, "Live"). */
+export interface LiveConfig {
+  /** Label of the scenario strategy the service runs (its first one when the file names none). */
+  readonly strategy: string;
+  /** An agent that has not polled for this long has left the fleet. */
+  readonly heartbeatSeconds: number;
+  /** Longest an attempt of a task without its own timeout may run before it fails with `timeout`. */
+  readonly attemptTimeoutSeconds: number;
+  /** Largest request body accepted (a bigger one is answered 413). */
+  readonly maxBodyBytes: number;
+  /** Tasks in flight beyond which submissions are refused (503). */
+  readonly maxInFlightTasks: number;
+  /** Settled tasks the service remembers (for GET, listing and idempotent resubmission). */
+  readonly settledTasks: number;
+  /** Events kept per task for `GET /v1/tasks/{id}` (the oldest are dropped first). */
+  readonly historyEvents: number;
+  /** Commands waiting for one agent's poll beyond which the agent is taken out of the fleet. */
+  readonly mailboxCommands: number;
 }
 
 /** An operator's action at `atSeconds` (see docs/SCENARIOS.md, "Operations"). */

@@ -1,0 +1,75 @@
+/**
+ * `fleetsim serve <scenario> --data DIR`: the scenario's engine as an HTTP service
+ * (src/live/service, docs/LIVE.md "The HTTP service"). Prints one line once it listens, and
+ * closes gracefully on SIGTERM or SIGINT (stops taking requests, ends long-polls, closes the
+ * driver and its data directory).
+ */
+import { statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { makeDirectory } from '../makeDirectory.js';
+import { InputError, systemErrorReason } from '../scenario/errors.js';
+import { loadScenario } from '../scenario/load.js';
+import { loadTokenFile } from '../live/service/auth.js';
+import { createService } from '../live/service/app.js';
+
+/** Flags of `serve`. */
+export interface ServeArgs {
+  scenario: string;
+  data: string;
+  port: number;
+  host: string;
+  tokenFile?: string;
+}
+
+/** Hosts that only this machine reaches. */
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** `fleetsim serve`: resolves once the service has closed after a signal. */
+export async function serveCommand(args: ServeArgs, write: (text: string) => void = (text) => { process.stdout.write(text); }): Promise<void> {
+  if (!(Number.isInteger(args.port) && args.port >= 0 && args.port <= 65_535)) {
+    throw new InputError('command line', '--port', `expected an integer 0..65535, got ${String(args.port)}`);
+  }
+  if (args.host.trim() === '') throw new InputError('command line', '--host', 'expected a host name or address');
+  const scenario = loadScenario(args.scenario);
+  const tokens = args.tokenFile === undefined ? undefined : loadTokenFile(args.tokenFile);
+  prepareDataDirectory(args.data);
+  if (tokens === undefined && !LOOPBACK.has(args.host)) {
+    process.stderr.write(`fleetsim serve: warning: listening on ${args.host} without --token-file: anyone who reaches it may submit tasks and act for any agent\n`);
+  }
+  const service = await createService({
+    scenario,
+    ...(tokens === undefined ? {} : { tokens }),
+    onError: (error) => process.stderr.write(`fleetsim serve: ${error.name === 'LiveDriverError' ? '' : 'internal error: '}${error.stack ?? error.message}\n`),
+  });
+  try {
+    await service.app.listen({ host: args.host, port: args.port });
+  } catch (error) {
+    await service.close();
+    throw new InputError('command line', '--port', `cannot listen on ${args.host}:${args.port} (${systemErrorReason(error)})`);
+  }
+  const address = service.app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  write(`fleetsim serve listening on http://${host}:${address.port}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await service.close();
+}
+
+/** The data directory exists (created if missing) and is a directory. */
+function prepareDataDirectory(dir: string): void {
+  if (dir.trim() === '') throw new InputError('command line', '--data', 'expected a directory');
+  try {
+    makeDirectory(dir);
+    if (!statSync(dir).isDirectory()) throw new InputError('command line', '--data', `${dir} is not a directory`);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError('command line', '--data', `cannot create ${dir} (${systemErrorReason(error)})`);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * `/v1/agents`: registration, the long-poll for commands (the heartbeat), and the agents' reports
+ * on attempts and offers.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AgentSpec } from '../../engine/agent.js';
+import {
+  agentBody, agentParams, attemptParams, finishedBody, offerAnswerBody, offerParams, parseRequest, pollQuery, startedBody, type AgentBody,
+} from './bodies.js';
+import { afterSettlements, durable, type ServiceContext } from './context.js';
+import { HttpError } from './httpError.js';
+import { guarded } from './taskRoutes.js';
+
+/** How a registration went: a new member of the fleet, or one that was already in it. */
+export interface Registration {
+  readonly status: 200 | 201;
+  readonly body: { readonly id: string; readonly engineId: string; readonly joined: boolean };
+}
+
+/** Registers the agent routes. */
+export function agentRoutes(app: FastifyInstance, context: ServiceContext): void {
+  const { auth, agents } = context;
+
+  app.post('/v1/agents', async (request, reply) => {
+    auth.check(request.headers.authorization, { kind: 'any' });
+    const body = parseRequest(agentBody, request.body, 'body');
+    auth.check(request.headers.authorization, { kind: 'agent', agentId: body.id });
+    const registration = register(context, body);
+    await durable(context);
+    return reply.code(registration.status).send(registration.body);
+  });
+
+  app.post('/v1/agents/:id/poll', async (request, reply) => {
+    const { id } = parseRequest(agentParams, request.params, 'params');
+    auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
+    const { wait } = parseRequest(pollQuery, request.query, 'query');
+    const gone = new AbortController();
+    // The response closing before it was sent: the client went away, hand nothing to it.
+    reply.raw.once('close', () => gone.abort());
+    const commands = await agents.poll(id, wait, gone.signal);
+    return { commands };
+  });
+
+  app.post('/v1/agents/:id/attempts/:task/:attempt/started', async (request) => {
+    const { id, task, attempt } = parseRequest(attemptParams, request.params, 'params');
+    auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
+    const body = parseRequest(startedBody, request.body ?? {}, 'body');
+    known(context, id);
+    const answer = agents.started(id, task, attempt, body);
+    if (!answer.stale) await afterSettlements();
+    await durable(context);
+    return answer;
+  });
+
+  app.post('/v1/agents/:id/attempts/:task/:attempt/finished', async (request) => {
+    const { id, task, attempt } = parseRequest(attemptParams, request.params, 'params');
+    auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
+    const body = parseRequest(finishedBody, request.body, 'body');
+    known(context, id);
+    const answer = agents.finished(id, task, attempt, body);
+    if (!answer.stale) await afterSettlements();
+    await durable(context);
+    return answer;
+  });
+
+  app.post('/v1/agents/:id/offers/:offerId', async (request) => {
+    const { id, offerId } = parseRequest(offerParams, request.params, 'params');
+    auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
+    const body = parseRequest(offerAnswerBody, request.body, 'body');
+    known(context, id);
+    const answer = agents.answer(id, offerId, body);
+    if (!answer.stale) await afterSettlements();
+    await durable(context);
+    return answer;
+  });
+}
+
+function known(context: ServiceContext, agentId: string): void {
+  if (context.agents.agent(agentId) === undefined) throw new HttpError(404, `params.id: no agent ${agentId} ever registered`);
+}
+
+/**
+ * Brings an agent into the fleet (201), or confirms one already in it with the same spec (200;
+ * its heartbeat restarts). Another spec for an agent in the fleet is a 409.
+ */
+export function register(context: ServiceContext, body: AgentBody): Registration {
+  const { agents } = context;
+  const current = agents.agent(body.id);
+  if (current !== undefined && current.inFleet && current.spec !== undefined) {
+    const wanted = agentSpec(context, body, current.engineId);
+    if (!sameSpec(wanted, current.spec)) throw new HttpError(409, `body: agent ${body.id} is in the fleet with another spec`);
+    agents.touch(body.id);
+    return { status: 200, body: { id: body.id, engineId: current.engineId, joined: false } };
+  }
+  const engineId = agents.nextEngineId(body.id);
+  guarded(() => context.driver.agentJoined(agentSpec(context, body, engineId)));
+  return { status: 201, body: { id: body.id, engineId, joined: true } };
+}
+
+/** The engine's spec of an agent: the body over the scenario's agent of that id (if any). */
+function agentSpec(context: ServiceContext, body: AgentBody, engineId: string): AgentSpec {
+  const listed = context.scenario.agents.find((config) => config.spec.id === body.id)?.spec;
+  const tokensPerSecond = body.tokensPerSecond ?? listed?.tokensPerSecond;
+  if (tokensPerSecond === undefined) throw new HttpError(400, `body.tokensPerSecond: required for agent ${body.id}, which the scenario does not list`);
+  const capacity = body.capacity ?? listed?.capacity ?? 1;
+  const contextWindowTokens = body.contextWindow ?? listed?.contextWindowTokens;
+  return {
+    id: engineId,
+    capacity,
+    tokensPerSecond,
+    skills: body.skills ?? listed?.skills ?? {},
+    weight: body.weight ?? (body.capacity === undefined ? listed?.weight : undefined) ?? capacity,
+    tags: body.tags ?? listed?.tags ?? [],
+    ...(contextWindowTokens === undefined ? {} : { contextWindowTokens }),
+    ...(listed?.pool === undefined ? {} : { pool: listed.pool }),
+  };
+}
+
+function sameSpec(a: AgentSpec, b: AgentSpec): boolean {
+  const skills = (spec: AgentSpec): string => JSON.stringify(Object.entries(spec.skills).sort(([x], [y]) => x.localeCompare(y)));
+  return a.capacity === b.capacity && a.tokensPerSecond === b.tokensPerSecond && a.weight === b.weight && a.contextWindowTokens === b.contextWindowTokens &&
+    a.pool === b.pool && skills(a) === skills(b) && a.tags.length === b.tags.length && a.tags.every((tag, i) => tag === b.tags[i]);
+}

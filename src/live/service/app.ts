@@ -1,0 +1,152 @@
+/**
+ * The HTTP service in front of the live driver (`fleetsim serve`): a scenario's engine driven on
+ * the real clock, tasks submitted over HTTP, agents pulling their work by long-poll.
+ *
+ * Built on Fastify: its JSON routes are among the fastest on Node, it caps bodies itself
+ * (`bodyLimit`, 413), parses JSON safely (prototype poisoning refused), and it is mature and
+ * maintained, so no HTTP parsing is written here. Every body, query and path parameter is
+ * validated with zod (./bodies.ts); one error handler maps everything thrown to a status and
+ * `{ error: '<one line>' }`, so no request can crash the service or see a stack trace.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { EngineEvent } from '../../engine/messages.js';
+import { MetricsCollector } from '../../metrics/collector.js';
+import type { Scenario } from '../../scenario/types.js';
+import type { LiveDriverError } from '../driver.js';
+import { adminRoutes } from './adminRoutes.js';
+import { agentRoutes } from './agentRoutes.js';
+import { Authorizer, type Role } from './auth.js';
+import type { ServiceContext } from './context.js';
+import { isHttpError } from './httpError.js';
+import { metricsRoutes } from './metricsRoutes.js';
+import { PrometheusFold } from './prometheus.js';
+import { RemoteAgents } from './remoteAgents.js';
+import { openServiceDriver, type ServiceDriver } from './serviceDriver.js';
+import { TaskRegistry } from './taskRegistry.js';
+import { taskRoutes } from './taskRoutes.js';
+
+/** What {@link createService} needs. */
+export interface ServiceOptions {
+  readonly scenario: Scenario;
+  /** Token → role(s); absent: no authentication (listen on 127.0.0.1 only). */
+  readonly tokens?: Readonly<Record<string, Role | readonly Role[]>>;
+  /** Receives what went wrong inside (driver errors, bugs answered 500); default: kept in `errors`. */
+  readonly onError?: (error: Error) => void;
+  /** Milliseconds between heartbeat sweeps; default a quarter of `live.heartbeatSeconds`, between 50 ms and 1 s. */
+  readonly sweepIntervalMs?: number;
+}
+
+/** A built service: the Fastify instance (not listening yet) and how to close it. */
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly context: ServiceContext;
+  /** The last errors seen inside, when no `onError` was given (at most 100). */
+  readonly errors: Error[];
+  /** Stops taking requests, ends long-polls, waits for requests in progress, closes the driver. */
+  close(): Promise<void>;
+}
+
+const KEPT_ERRORS = 100;
+/** Longest URL quoted in a 404's message. */
+const MAX_QUOTED_URL = 200;
+
+/** Builds the service for a scenario; `app.listen({ host, port })` then serves it. */
+export async function createService(options: ServiceOptions): Promise<Service> {
+  const { scenario } = options;
+  const errors: Error[] = [];
+  const onError = options.onError ?? ((error: Error) => {
+    errors.push(error);
+    if (errors.length > KEPT_ERRORS) errors.shift();
+  });
+  const { live } = scenario;
+  const tasks = new TaskRegistry({ settledTasks: live.settledTasks, historyEvents: live.historyEvents });
+  const agents = new RemoteAgents({ heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands });
+  const collector = new MetricsCollector({ warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks });
+  const prometheus = new PrometheusFold();
+  const onEvent = (event: EngineEvent): void => {
+    tasks.observe(event);
+    agents.observe(event);
+    collector.observe(event);
+    prometheus.observe(event);
+  };
+  const served: ServiceDriver = await openServiceDriver({ scenario, connector: agents, onEvent, onError: (error: LiveDriverError) => onError(error) });
+  const { driver, journal } = served;
+  agents.bind({
+    journal,
+    agentLeft: (engineId) => {
+      if (driver.state !== 'stopped') driver.agentLeft(engineId);
+    },
+    engineHasAgent: (engineId) => driver.engine.agents.some((agent) => agent.spec.id === engineId),
+  });
+  const context: ServiceContext = {
+    scenario, driver, journal, now: () => served.now(), tasks, agents, collector, prometheus, auth: new Authorizer(options.tokens),
+  };
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: live.maxBodyBytes,
+    // Task ids may be up to 256 characters, percent-encoded in paths.
+    routerOptions: { maxParamLength: 1024 },
+    return503OnClosing: true,
+  });
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    const { status, message } = describeError(error, live.maxBodyBytes);
+    if (status >= 500 && !isHttpError(error)) onError(error);
+    return reply.code(status).send({ error: message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!.slice(0, MAX_QUOTED_URL);
+    return reply.code(404).send({ error: `path: no route ${request.method} ${path}` });
+  });
+  taskRoutes(app, context);
+  agentRoutes(app, context);
+  adminRoutes(app, context);
+  metricsRoutes(app, context);
+
+  const sweepMs = options.sweepIntervalMs ?? Math.min(1000, Math.max(50, (live.heartbeatSeconds * 1000) / 4));
+  const sweeper = setInterval(() => {
+    try {
+      agents.sweep();
+    } catch (error) {
+      onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }, sweepMs);
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(sweeper);
+      agents.close();
+      await app.close();
+      await served.close();
+    })();
+    return closing;
+  };
+  return { app, context, errors, close };
+}
+
+/** The status and one-line message for anything a route or Fastify threw. */
+function describeError(error: FastifyError, maxBodyBytes: number): { readonly status: number; readonly message: string } {
+  if (isHttpError(error)) return { status: error.statusCode, message: error.message };
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, message: `body: larger than ${maxBodyBytes} bytes (live.maxBodyBytes)` };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, message: `body: malformed JSON (${firstLine(error.message)})` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, message: 'content-type: expected application/json' };
+    default:
+      break;
+  }
+  // A syntax error from the JSON parser, or another client error Fastify raised (bad content length, …).
+  if (error instanceof SyntaxError) return { status: 400, message: `body: malformed JSON (${firstLine(error.message)})` };
+  const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+  if (status >= 400 && status < 500) return { status, message: `request: ${firstLine(error.message)}` };
+  return { status: 500, message: 'internal error (reported in the service\'s log)' };
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.slice(0, MAX_QUOTED_URL);
+}

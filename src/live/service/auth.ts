@@ -1,0 +1,115 @@
+/**
+ * Who may call the service: a token file (YAML) maps bearer tokens to roles, and every route asks
+ * for one. Roles: `submitter` (tasks), `admin` (everything), `agent:<id>` (that agent's routes),
+ * `agent:*` (any agent's routes, for emulators). Tokens are compared in constant time (their
+ * SHA-256 digests, so the length of a guess tells nothing either).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { InputError, firstLineOf, systemErrorReason } from '../../scenario/errors.js';
+import { HttpError } from './httpError.js';
+
+/** A role a token may carry. */
+export type Role = 'submitter' | 'admin' | `agent:${string}`;
+
+/** What a route needs: a submitter, an admin, or the agent named in its path. */
+export type Need = { readonly kind: 'submitter' } | { readonly kind: 'admin' } | { readonly kind: 'agent'; readonly agentId: string } | { readonly kind: 'any' };
+
+/** Shortest token accepted in a token file. */
+export const MIN_TOKEN_LENGTH = 16;
+
+const ROLE = /^(submitter|admin|agent:\*|agent:[^#*\s]+)$/;
+const rolesSchema = z.union([z.string(), z.array(z.string()).min(1)]);
+
+interface Grant {
+  readonly digest: Buffer;
+  readonly roles: readonly Role[];
+}
+
+function digestOf(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** Decides whether a request's bearer token carries a role that may act. */
+export class Authorizer {
+  private readonly grants: readonly Grant[];
+
+  /** @param tokens - token → role or roles; undefined: no authentication (every request may act). */
+  constructor(tokens: Readonly<Record<string, Role | readonly Role[]>> | undefined) {
+    this.grants = tokens === undefined ? [] : Object.entries(tokens).map(([token, roles]) => ({ digest: digestOf(token), roles: typeof roles === 'string' ? [roles] : roles }));
+    this.enabled = tokens !== undefined;
+  }
+
+  /** False when the service runs without a token file. */
+  readonly enabled: boolean;
+
+  /**
+   * Checks a request's `Authorization` header against what the route needs: 401 without a
+   * token or with an unknown one, 403 when the token's roles may not act.
+   */
+  check(authorization: string | undefined, need: Need): void {
+    if (!this.enabled) return;
+    const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match === null) throw new HttpError(401, 'authorization: expected the header "Authorization: Bearer <token>"');
+    const roles = this.rolesOf(match[1]!);
+    if (roles === undefined) throw new HttpError(401, 'authorization: unknown token');
+    if (!roles.some((held) => allows(held, need))) throw new HttpError(403, `authorization: the token may not act ${describe(need)}`);
+  }
+
+  /** The roles of a token; every grant is compared, so the time taken does not depend on which one matches. */
+  private rolesOf(token: string): readonly Role[] | undefined {
+    const digest = digestOf(token);
+    let found: readonly Role[] | undefined;
+    for (const grant of this.grants) if (timingSafeEqual(grant.digest, digest)) found = grant.roles;
+    return found;
+  }
+}
+
+function allows(held: Role, need: Need): boolean {
+  if (held === 'admin' || need.kind === 'any') return true;
+  if (need.kind === 'submitter') return held === 'submitter';
+  if (need.kind === 'agent') return held === 'agent:*' || held === `agent:${need.agentId}`;
+  return false;
+}
+
+function describe(need: Need): string {
+  switch (need.kind) {
+    case 'submitter': return 'as a submitter (role submitter or admin)';
+    case 'admin': return 'as an admin (role admin)';
+    case 'agent': return `for agent ${need.agentId} (role agent:${need.agentId}, agent:* or admin)`;
+    default: return 'here';
+  }
+}
+
+/**
+ * Reads a token file: a YAML mapping token → role or list of roles.
+ * @throws InputError naming the file (and the token's entry) when it cannot be used
+ */
+export function loadTokenFile(file: string): Record<string, Role | Role[]> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(file, '', `cannot read the token file (${systemErrorReason(error)})`);
+  }
+  const document = parseDocument(text, { uniqueKeys: true });
+  const problem = document.errors[0];
+  if (problem !== undefined) throw new InputError(file, '', `invalid YAML: ${firstLineOf(problem)}`);
+  const raw: unknown = document.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(file, '', 'expected a mapping token → role (or list of roles)');
+  const entries = Object.entries(raw as Record<string, unknown>);
+  if (entries.length === 0) throw new InputError(file, '', 'expected at least one token');
+  // Entries are named by position: an error message must never print a token.
+  entries.forEach(([token, roles], i) => {
+    const where = `token #${i + 1}`;
+    if (token.length < MIN_TOKEN_LENGTH) throw new InputError(file, where, `expected a token of at least ${MIN_TOKEN_LENGTH} characters`);
+    const list = rolesSchema.safeParse(roles);
+    if (!list.success) throw new InputError(file, where, 'expected a role or a non-empty list of roles');
+    for (const held of typeof list.data === 'string' ? [list.data] : list.data) {
+      if (!ROLE.test(held)) throw new InputError(file, where, `expected submitter, admin, agent:<id> or agent:*, got ${JSON.stringify(held)}`);
+    }
+  });
+  return raw as Record<string, Role | Role[]>;
+}

@@ -1,0 +1,171 @@
+/**
+ * What the HTTP service accepts: a zod schema for every request body, route parameter and query
+ * string. Every object is strict (an unknown field is a 400), and {@link parseRequest} turns the
+ * first problem into an {@link HttpError} whose message names the field path
+ * (`body.priority: expected a number <= 4, got 7`).
+ */
+import { z } from 'zod';
+import { formatPath } from '../../scenario/errors.js';
+import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../scenario/schema.js';
+import { issueToInputError } from '../../scenario/zodIssues.js';
+import { HttpError } from './httpError.js';
+
+/** Longest id (task, agent, offer, context key, type) accepted, in characters. */
+export const MAX_ID_LENGTH = 256;
+/** Most entries of a list (dependsOn, tags) or a record (skills) in one body. */
+export const MAX_LIST_ITEMS = 1000;
+/** Longest long-poll a client may ask for, in seconds. */
+export const MAX_WAIT_SECONDS = 60;
+/** Largest page of `GET /v1/tasks`. */
+export const MAX_PAGE = 1000;
+/** Page size of `GET /v1/tasks` when `limit` is absent. */
+export const DEFAULT_PAGE = 100;
+
+const id = z.string().min(1).max(MAX_ID_LENGTH);
+/** Agent ids may not hold `#`: the service names an agent's later incarnations `<id>#<n>`. */
+const agentId = id.regex(/^[^#]+$/, 'expected an agent id without "#"');
+const nonNegative = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
+const positiveSeconds = z.number().positive().max(10 * 365 * 86_400);
+const tags = z.array(id).max(MAX_LIST_ITEMS);
+
+/** `POST /v1/tasks`: a task to submit; `deadline` is seconds after submission. */
+export const taskBody = z.strictObject({
+  id: id.optional(),
+  type: id,
+  tokens: nonNegative.default(0),
+  priority: z.int().min(0).max(MAX_PRIORITY_LEVEL).default(2),
+  deadline: positiveSeconds.optional(),
+  dependsOn: z.array(id).max(MAX_LIST_ITEMS).optional(),
+  contextKey: id.optional(),
+  contextTokens: nonNegative.default(0),
+  tags: tags.optional(),
+  assignee: agentId.optional(),
+  maxRetries: z.int().min(0).max(MAX_RETRIES).optional(),
+  timeoutSeconds: positiveSeconds.optional(),
+  ttlSeconds: positiveSeconds.optional(),
+});
+/** A validated task submission. */
+export type TaskBody = z.output<typeof taskBody>;
+
+/** Task states a listing may filter on. */
+export const TASK_STATES = [
+  'created', 'blocked', 'queued', 'offered', 'assigned', 'running', 'paused', 'failed', 'retrying',
+  'completed', 'dead-lettered', 'expired', 'cancelled', 'rejected',
+] as const;
+
+/** `GET /v1/tasks` query. */
+export const taskListQuery = z.strictObject({
+  state: z.enum(TASK_STATES).optional(),
+  type: id.optional(),
+  limit: z.coerce.number().pipe(z.int().min(1).max(MAX_PAGE)).default(DEFAULT_PAGE),
+  cursor: z.string().regex(/^\d{1,15}$/, 'expected a cursor returned as next by an earlier page').optional(),
+});
+
+/** `/v1/tasks/{id}` parameters. */
+export const taskParams = z.strictObject({ id });
+
+/** `POST /v1/agents`: an agent registers (a scenario agent's spec fills what the body leaves out). */
+export const agentBody = z.strictObject({
+  id: agentId,
+  skills: z.record(id, z.number().min(0).max(1)).refine((skills) => Object.keys(skills).length <= MAX_LIST_ITEMS, `expected at most ${MAX_LIST_ITEMS} skills`).optional(),
+  capacity: z.int().min(1).max(10_000).optional(),
+  tags: tags.optional(),
+  contextWindow: z.int().positive().max(1_000_000_000).optional(),
+  tokensPerSecond: z.number().positive().max(1_000_000_000).optional(),
+  weight: z.number().positive().max(1_000_000_000).optional(),
+});
+/** A validated agent registration. */
+export type AgentBody = z.output<typeof agentBody>;
+
+/** `/v1/agents/{id}/…` parameters. */
+export const agentParams = z.strictObject({ id: agentId });
+
+/** `POST /v1/agents/{id}/poll` query. */
+export const pollQuery = z.strictObject({
+  wait: z.coerce.number().pipe(z.number().min(0).max(MAX_WAIT_SECONDS)).default(0),
+});
+
+/** `/v1/agents/{id}/attempts/{task}/{attempt}/…` parameters. */
+export const attemptParams = z.strictObject({
+  id: agentId,
+  task: id,
+  attempt: z.coerce.number().pipe(z.int().min(1).max(1_000_000)),
+});
+
+/** `POST …/started`: what the agent saw when it began. */
+export const startedBody = z.strictObject({
+  setupTokens: nonNegative.default(0),
+  contextHit: z.boolean().nullable().optional(),
+});
+/** A validated start report. */
+export type StartedBody = z.output<typeof startedBody>;
+
+/** Failure reasons an agent may report (the others are the engine's own). */
+export const AGENT_FAILURE_REASONS = ['agent-error', 'timeout', 'quality', 'rejected', 'rate-limited'] as const;
+
+/** `POST …/finished`: the outcome. */
+export const finishedBody = z.discriminatedUnion('ok', [
+  z.strictObject({ ok: z.literal(true), quality: z.number().min(0).max(1).default(1) }),
+  z.strictObject({ ok: z.literal(false), reason: z.enum(AGENT_FAILURE_REASONS) }),
+]);
+/** A validated outcome. */
+export type FinishedBody = z.output<typeof finishedBody>;
+
+/** `/v1/agents/{id}/offers/{offerId}` parameters. */
+export const offerParams = z.strictObject({ id: agentId, offerId: z.string().regex(/^o\d{1,15}$/, 'expected an offerId handed out by a poll') });
+
+/** Reasons an agent may give for turning an offer down. */
+export const DECLINE_REASONS = ['lacks-skill', 'overloaded', 'context-full', 'declined'] as const;
+
+/** `POST /v1/agents/{id}/offers/{offerId}`: the answer. */
+export const offerAnswerBody = z.strictObject({
+  accept: z.boolean(),
+  reason: z.enum(DECLINE_REASONS).optional(),
+  setupTokens: nonNegative.optional(),
+}).refine((body) => !(body.accept && body.reason !== undefined), { path: ['reason'], message: 'a reason goes only with accept: false' });
+/** A validated offer answer. */
+export type OfferAnswerBody = z.output<typeof offerAnswerBody>;
+
+/** `POST /v1/admin`: an operator's action. */
+export const adminBody = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('drain'), agentId }),
+  z.strictObject({ op: z.literal('remove'), agentId }),
+  z.strictObject({ op: z.literal('add'), agent: agentBody }),
+  z.strictObject({ op: z.literal('pause-type'), type: id }),
+  z.strictObject({ op: z.literal('resume-type'), type: id }),
+  z.strictObject({ op: z.literal('set-priority'), taskId: id.optional(), type: id.optional(), priority: z.int().min(0).max(MAX_PRIORITY_LEVEL) })
+    .refine((body) => (body.taskId === undefined) !== (body.type === undefined), { message: 'expected exactly one of taskId and type' }),
+  z.strictObject({ op: z.literal('pause'), taskId: id }),
+  z.strictObject({ op: z.literal('resume'), taskId: id }),
+]);
+/** A validated admin operation. */
+export type AdminBody = z.output<typeof adminBody>;
+
+/** Where a request value came from, as the first segment of the error's path. */
+export type RequestPart = 'body' | 'query' | 'params';
+
+/**
+ * Validates one part of a request; throws a 400 {@link HttpError} naming the field path of the
+ * first problem.
+ */
+export function parseRequest<Schema extends z.ZodType>(schema: Schema, raw: unknown, part: RequestPart): z.output<Schema> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue === undefined) throw new HttpError(400, `${part}: invalid`);
+  // The scenario loader's wording (field path, expected, got) serves requests as well.
+  const explained = issueToInputError(issue, raw, part);
+  const path = explained.path === '' ? part : formatPath([part, ...splitPath(explained.path)]);
+  throw new HttpError(400, `${path}: ${explained.expected}`);
+}
+
+/** `a.b[0]` back into segments, so that the request part can be put in front. */
+function splitPath(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g)) {
+    if (match[1] !== undefined) segments.push(match[1]);
+    else if (match[2] !== undefined) segments.push(Number(match[2]));
+    else segments.push(JSON.parse(`"${match[3]}"`) as string);
+  }
+  return segments;
+}

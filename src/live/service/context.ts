@@ -1,0 +1,45 @@
+/**
+ * What every route of the service shares: the driver and its journal, the folds of the engine's
+ * events (tasks, metrics), the remote agents and the authorizer; and the one rule about
+ * answers: nothing is shown to a client before the inputs it reflects are durable.
+ */
+import type { LiveDriver } from '../driver.js';
+import type { Journal } from '../journal.js';
+import type { MetricsCollector } from '../../metrics/collector.js';
+import type { Scenario } from '../../scenario/types.js';
+import type { Authorizer } from './auth.js';
+import { HttpError } from './httpError.js';
+import type { PrometheusFold } from './prometheus.js';
+import type { RemoteAgents } from './remoteAgents.js';
+import type { TaskRegistry } from './taskRegistry.js';
+
+/** The service's parts, as routes see them. */
+export interface ServiceContext {
+  readonly scenario: Scenario;
+  readonly driver: LiveDriver;
+  readonly journal: Journal;
+  /** Seconds on the driver's clock. */
+  readonly now: () => number;
+  readonly tasks: TaskRegistry;
+  readonly agents: RemoteAgents;
+  readonly collector: MetricsCollector;
+  readonly prometheus: PrometheusFold;
+  readonly auth: Authorizer;
+}
+
+/**
+ * Resolves once every input fed so far is durable: await it before answering with anything
+ * those inputs caused. A failed journal is a 503.
+ */
+export async function durable(context: ServiceContext): Promise<void> {
+  try {
+    await context.journal.whenDurable(context.journal.appendedSeq);
+  } catch {
+    throw new HttpError(503, 'journal: the write-ahead log failed; the service cannot acknowledge anything');
+  }
+}
+
+/** Lets the driver react to settled promises (it feeds their inputs in microtasks) before going on. */
+export function afterSettlements(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

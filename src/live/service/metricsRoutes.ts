@@ -1,0 +1,51 @@
+/**
+ * `GET /v1/metrics` (the run metrics document of a simulated run, over the live run so far),
+ * `GET /metrics` (Prometheus text) and `GET /healthz`.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from './context.js';
+
+/** How long `/healthz` waits for the journal to make the inputs so far durable. */
+const HEALTH_TIMEOUT_MS = 2000;
+
+/** Registers the metrics and health routes. */
+export function metricsRoutes(app: FastifyInstance, context: ServiceContext): void {
+  const { auth, driver, journal, agents, tasks } = context;
+
+  app.get('/v1/metrics', async (request) => {
+    auth.check(request.headers.authorization, { kind: 'any' });
+    return {
+      timeSeconds: context.now(),
+      counts: driver.engine.counts(),
+      metrics: context.collector.finish(context.now()),
+    };
+  });
+
+  app.get('/metrics', async (request, reply) => {
+    auth.check(request.headers.authorization, { kind: 'any' });
+    const agentStats = agents.stats();
+    const text = context.prometheus.text({
+      counts: driver.engine.counts(),
+      liveStates: tasks.liveStates(),
+      ...agentStats,
+      durableSeq: journal.durableSeq,
+    });
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
+
+  // Unauthenticated, for load balancers: says only whether the service can take work.
+  app.get('/healthz', async (_request, reply) => {
+    const journalOk = await Promise.race([
+      journal.whenDurable(journal.appendedSeq).then(() => true, () => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS).unref()),
+    ]);
+    const ok = journalOk && driver.state === 'running';
+    return reply.code(ok ? 200 : 503).send({
+      status: ok ? 'ok' : 'unavailable',
+      driver: driver.state,
+      journal: journalOk ? 'durable' : 'failing',
+      appendedSeq: journal.appendedSeq,
+      durableSeq: journal.durableSeq,
+    });
+  });
+}

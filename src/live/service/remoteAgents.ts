@@ -1,0 +1,394 @@
+/**
+ * The {@link AgentConnector} of agents that pull their work over HTTP. The driver's commands go
+ * into a bounded mailbox per agent; the agent's long-poll takes them. The agent's reports
+ * (`started`, `finished`, offer answers) settle the connector's promises, which the driver turns
+ * into engine inputs.
+ *
+ * Rules:
+ * - A command is handed out only once the input that made it is durable
+ *   (`journal.whenDurable(seq)`), and only once (a service restart re-delivers what the engine
+ *   still waits for).
+ * - Polling is the heartbeat: an agent with no poll open and none for `heartbeatSeconds` leaves
+ *   the fleet (`agentLeft`), and the engine's rules re-route its work. So does an agent whose
+ *   mailbox overflows (it is not keeping up).
+ * - An agent that left may register again: the engine never reuses an agent id, so its next
+ *   incarnation joins as `<id>#2`, `<id>#3`, … (ids the service's API takes have no `#`).
+ * - A report for an attempt (or an offer) the driver no longer waits for is stale: it changes
+ *   nothing. One for another agent's attempt is refused.
+ */
+import type { AgentSpec } from '../../engine/agent.js';
+import type { EngineEvent, Outcome } from '../../engine/messages.js';
+import type { TaskSpec } from '../../engine/task.js';
+import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from '../connector.js';
+import type { Journal } from '../journal.js';
+import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
+import { HttpError } from './httpError.js';
+
+/** A command as an agent receives it from a poll. */
+export type WireCommand =
+  | { readonly kind: 'start'; readonly task: TaskSpec; readonly attempt: number }
+  | { readonly kind: 'abort'; readonly taskId: string; readonly attempt: number; readonly reason: string }
+  | { readonly kind: 'offer'; readonly offerId: string; readonly task: TaskSpec }
+  | { readonly kind: 'withdraw'; readonly offerId: string }
+  | { readonly kind: 'pause' | 'resume'; readonly taskId: string; readonly attempt: number }
+  | { readonly kind: 'prewarm'; readonly contextKey: string; readonly contextTokens: number }
+  | { readonly kind: 'retire' };
+
+/** What a report answers: whether it was stale (and so changed nothing). */
+export interface ReportAnswer {
+  readonly stale: boolean;
+}
+
+/** What {@link RemoteAgents} needs. */
+export interface RemoteAgentsOptions {
+  /** An agent silent (no poll open) for longer than this leaves the fleet. */
+  readonly heartbeatSeconds: number;
+  /** Commands one agent's mailbox holds before the agent is taken out of the fleet. */
+  readonly mailboxCommands: number;
+  /** Milliseconds now (injectable for tests); default `performance.now()`. */
+  readonly nowMs?: () => number;
+}
+
+/** Where the connector reaches the driver and its journal, once they exist. */
+export interface RemoteAgentsBinding {
+  readonly journal: Journal;
+  /** Takes an agent out of the fleet (the driver's `agentLeft`). */
+  readonly agentLeft: (engineAgentId: string) => void;
+  /** Ids of the engine's agents, for choosing an unused one. */
+  readonly engineHasAgent: (engineAgentId: string) => boolean;
+}
+
+interface Queued {
+  readonly command: WireCommand;
+  readonly seq: number;
+}
+
+interface AgentSlot {
+  readonly id: string;
+  engineId: string;
+  incarnation: number;
+  spec: AgentSpec | undefined;
+  inFleet: boolean;
+  lastSeenMs: number;
+  polling: number;
+  readonly mailbox: Queued[];
+  readonly waiters: Set<() => void>;
+}
+
+interface PendingAttempt {
+  readonly agentId: string;
+  readonly hasContextKey: boolean;
+  readonly context: AttemptContext;
+  readonly resolve: (outcome: Outcome) => void;
+  startReported: boolean;
+}
+
+interface PendingOffer {
+  readonly agentId: string;
+  readonly key: string;
+  readonly resolve: (response: OfferResponse) => void;
+}
+
+/** The external id of an engine agent id (`coder#2` → `coder`). */
+export function externalAgentId(engineAgentId: string): string {
+  const hash = engineAgentId.indexOf('#');
+  return hash < 0 ? engineAgentId : engineAgentId.slice(0, hash);
+}
+
+function incarnationOf(engineAgentId: string): number {
+  const match = /#(\d+)$/.exec(engineAgentId);
+  return match === null ? 1 : Number(match[1]);
+}
+
+function attemptKey(taskId: string, attempt: number): string {
+  return `${taskId}\u0000${attempt}`;
+}
+
+/** Agents reached over HTTP: mailboxes, long-polls, heartbeats and pending reports. */
+export class RemoteAgents implements AgentConnector {
+  private readonly slots = new Map<string, AgentSlot>();
+  private readonly attempts = new Map<string, PendingAttempt>();
+  private readonly offers = new Map<string, PendingOffer>();
+  private readonly offerIds = new Map<string, string>();
+  private nextOffer = 0;
+  private binding: RemoteAgentsBinding | undefined;
+  private readonly nowMs: () => number;
+  private closed = false;
+
+  /** @param options - see {@link RemoteAgentsOptions}. */
+  constructor(private readonly options: RemoteAgentsOptions) {
+    this.nowMs = options.nowMs ?? (() => performance.now());
+  }
+
+  /** Connects to the driver once it exists (commands re-delivered before that count as durable). */
+  bind(binding: RemoteAgentsBinding): void {
+    this.binding = binding;
+  }
+
+  /** Follows the fleet from the engine's events (joins and departures, replayed ones included). */
+  observe(event: EngineEvent): void {
+    if (event.kind === 'agentJoined') {
+      const engineId = event.agent.spec.id;
+      const slot = this.slotFor(externalAgentId(engineId));
+      slot.engineId = engineId;
+      slot.incarnation = incarnationOf(engineId);
+      slot.spec = event.agent.spec;
+      slot.inFleet = true;
+      // A joined agent (or one recovered from the log) has a full heartbeat period to poll.
+      slot.lastSeenMs = this.nowMs();
+    } else if (event.kind === 'agentLeft') {
+      const slot = this.slots.get(externalAgentId(event.agent.spec.id));
+      if (slot !== undefined && slot.engineId === event.agent.spec.id) {
+        slot.inFleet = false;
+        this.wake(slot);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the connector
+
+  /** {@inheritDoc AgentConnector.start} */
+  start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome> {
+    const taskId = command.task.spec.id;
+    const agentId = externalAgentId(command.agent.spec.id);
+    const key = attemptKey(taskId, command.attempt);
+    return new Promise((resolve) => {
+      const pending: PendingAttempt = { agentId, hasContextKey: command.task.spec.contextKey !== undefined, context, resolve, startReported: false };
+      this.attempts.set(key, pending);
+      // Given up by the engine: later reports are stale. The promise never settles (the driver forgets it).
+      context.signal.addEventListener('abort', () => {
+        if (this.attempts.get(key) === pending) this.attempts.delete(key);
+      }, { once: true });
+      this.enqueue(agentId, { kind: 'start', task: { ...command.task.spec }, attempt: command.attempt });
+    });
+  }
+
+  /** {@inheritDoc AgentConnector.offer} */
+  offer(command: CommandOf<'offer'>, context: OfferContext): Promise<OfferResponse> {
+    const agentId = externalAgentId(command.agent.spec.id);
+    const offerId = `o${++this.nextOffer}`;
+    const key = `${command.task.spec.id}\u0000${command.agent.spec.id}\u0000${command.offer}`;
+    return new Promise((resolve) => {
+      this.offers.set(offerId, { agentId, key, resolve });
+      this.offerIds.set(key, offerId);
+      context.signal.addEventListener('abort', () => this.forgetOffer(offerId), { once: true });
+      this.enqueue(agentId, { kind: 'offer', offerId, task: { ...command.task.spec } });
+    });
+  }
+
+  /** {@inheritDoc AgentConnector.withdraw} */
+  withdraw(command: CommandOf<'withdraw'>): void {
+    const offerId = this.offerIds.get(`${command.taskId}\u0000${command.agentId}\u0000${command.offer}`);
+    if (offerId === undefined) return;
+    this.forgetOffer(offerId);
+    this.enqueue(externalAgentId(command.agentId), { kind: 'withdraw', offerId });
+  }
+
+  /** {@inheritDoc AgentConnector.abort} */
+  abort(command: CommandOf<'abort'>): void {
+    this.enqueue(externalAgentId(command.agentId), { kind: 'abort', taskId: command.taskId, attempt: command.attempt, reason: command.reason });
+  }
+
+  /** {@inheritDoc AgentConnector.pause} */
+  pause(command: CommandOf<'pause'>): void {
+    this.enqueue(externalAgentId(command.agent.spec.id), { kind: 'pause', taskId: command.task.spec.id, attempt: command.attempt });
+  }
+
+  /** {@inheritDoc AgentConnector.resume} */
+  resume(command: CommandOf<'resume'>): void {
+    this.enqueue(externalAgentId(command.agent.spec.id), { kind: 'resume', taskId: command.task.spec.id, attempt: command.attempt });
+  }
+
+  /** {@inheritDoc AgentConnector.prewarm} */
+  prewarm(command: CommandOf<'prewarm'>): void {
+    this.enqueue(externalAgentId(command.agent.spec.id), { kind: 'prewarm', contextKey: command.contextKey, contextTokens: command.contextTokens });
+  }
+
+  /** {@inheritDoc AgentConnector.retire} */
+  retire(command: CommandOf<'retire'>): void {
+    this.enqueue(externalAgentId(command.agentId), { kind: 'retire' });
+  }
+
+  // ---------------------------------------------------------------- the HTTP side
+
+  /** The agent's slot, if it ever joined. */
+  agent(agentId: string): { readonly engineId: string; readonly spec: AgentSpec | undefined; readonly inFleet: boolean } | undefined {
+    return this.slots.get(agentId);
+  }
+
+  /** The engine id a new registration of `agentId` joins under (its next incarnation). */
+  nextEngineId(agentId: string): string {
+    const slot = this.slots.get(agentId);
+    let incarnation = slot === undefined ? 1 : slot.incarnation + 1;
+    const name = (n: number): string => (n === 1 ? agentId : `${agentId}#${n}`);
+    while (this.binding?.engineHasAgent(name(incarnation)) === true) incarnation++;
+    return name(incarnation);
+  }
+
+  /** The agent proved alive (a registration): its heartbeat restarts. */
+  touch(agentId: string): void {
+    const slot = this.slots.get(agentId);
+    if (slot !== undefined) slot.lastSeenMs = this.nowMs();
+  }
+
+  /**
+   * Long-poll: the agent's commands that are ready (durable), at once when there are any, else
+   * as soon as one is, or none after `waitSeconds`. 404 for an agent not in the fleet.
+   */
+  async poll(agentId: string, waitSeconds: number, gone?: AbortSignal): Promise<WireCommand[]> {
+    const slot = this.slots.get(agentId);
+    if (slot === undefined || (!slot.inFleet && slot.mailbox.length === 0)) {
+      throw new HttpError(404, `params.id: agent ${agentId} is not in the fleet (register with POST /v1/agents)`);
+    }
+    slot.polling++;
+    slot.lastSeenMs = this.nowMs();
+    try {
+      const deadline = this.nowMs() + waitSeconds * 1000;
+      for (;;) {
+        const ready = this.take(slot);
+        const left = deadline - this.nowMs();
+        if (ready.length > 0 || left <= 0 || this.closed || gone?.aborted === true || !slot.inFleet) return ready;
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            slot.waiters.delete(done);
+            gone?.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, left);
+          slot.waiters.add(done);
+          gone?.addEventListener('abort', done, { once: true });
+        });
+      }
+    } finally {
+      slot.polling--;
+      slot.lastSeenMs = this.nowMs();
+    }
+  }
+
+  /** An agent reports that it began an attempt. */
+  started(agentId: string, taskId: string, attempt: number, body: StartedBody): ReportAnswer {
+    const pending = this.pendingAttempt(agentId, taskId, attempt);
+    if (pending === undefined || pending.startReported) return { stale: true };
+    pending.startReported = true;
+    pending.context.started({ setupTokens: body.setupTokens, contextHit: pending.hasContextKey ? (body.contextHit ?? false) : null });
+    return { stale: false };
+  }
+
+  /** An agent reports how an attempt ended. */
+  finished(agentId: string, taskId: string, attempt: number, body: FinishedBody): ReportAnswer {
+    const pending = this.pendingAttempt(agentId, taskId, attempt);
+    if (pending === undefined) return { stale: true };
+    this.attempts.delete(attemptKey(taskId, attempt));
+    pending.resolve(body.ok ? { ok: true, quality: body.quality } : { ok: false, reason: body.reason });
+    return { stale: false };
+  }
+
+  /** An agent answers an offer. */
+  answer(agentId: string, offerId: string, body: OfferAnswerBody): ReportAnswer {
+    const pending = this.offers.get(offerId);
+    if (pending === undefined) return { stale: true };
+    if (pending.agentId !== agentId) throw new HttpError(403, `params.offerId: offer ${offerId} was made to another agent`);
+    this.forgetOffer(offerId);
+    pending.resolve({
+      answer: body.accept ? { accepted: true } : { accepted: false, reason: body.reason ?? 'declined' },
+      ...(body.setupTokens === undefined ? {} : { setupTokens: body.setupTokens }),
+    });
+    return { stale: false };
+  }
+
+  /**
+   * Takes out of the fleet every agent with no poll open that has not been seen for
+   * `heartbeatSeconds`. Returns their ids.
+   */
+  sweep(): string[] {
+    const now = this.nowMs();
+    const gone: string[] = [];
+    for (const slot of this.slots.values()) {
+      if (slot.inFleet && slot.polling === 0 && now - slot.lastSeenMs > this.options.heartbeatSeconds * 1000) {
+        gone.push(slot.id);
+        this.leave(slot);
+      }
+    }
+    return gone;
+  }
+
+  /** Agents in the fleet, and commands waiting in their mailboxes. */
+  stats(): { readonly agents: number; readonly queuedCommands: number; readonly pendingAttempts: number; readonly pendingOffers: number } {
+    let agents = 0;
+    let queuedCommands = 0;
+    for (const slot of this.slots.values()) {
+      if (slot.inFleet) agents++;
+      queuedCommands += slot.mailbox.length;
+    }
+    return { agents, queuedCommands, pendingAttempts: this.attempts.size, pendingOffers: this.offers.size };
+  }
+
+  /** Ends every long-poll at once (the service is closing). */
+  close(): void {
+    this.closed = true;
+    for (const slot of this.slots.values()) this.wake(slot);
+  }
+
+  private pendingAttempt(agentId: string, taskId: string, attempt: number): PendingAttempt | undefined {
+    const pending = this.attempts.get(attemptKey(taskId, attempt));
+    if (pending !== undefined && pending.agentId !== agentId) throw new HttpError(403, `params.task: attempt ${attempt} of task ${taskId} belongs to another agent`);
+    return pending;
+  }
+
+  private slotFor(agentId: string): AgentSlot {
+    let slot = this.slots.get(agentId);
+    if (slot === undefined) {
+      slot = { id: agentId, engineId: agentId, incarnation: 0, spec: undefined, inFleet: false, lastSeenMs: this.nowMs(), polling: 0, mailbox: [], waiters: new Set() };
+      this.slots.set(agentId, slot);
+    }
+    return slot;
+  }
+
+  private enqueue(agentId: string, command: WireCommand): void {
+    const slot = this.slots.get(agentId);
+    // The retirement of an agent that already left still reaches it; other commands for it are moot.
+    if (slot === undefined || (!slot.inFleet && command.kind !== 'retire')) return;
+    if (slot.mailbox.length >= this.options.mailboxCommands) {
+      // Not keeping up: out of the fleet (after this input), so that its work goes elsewhere.
+      queueMicrotask(() => this.leave(slot));
+      return;
+    }
+    const journal = this.binding?.journal;
+    const seq = journal?.appendedSeq ?? 0;
+    slot.mailbox.push({ command, seq });
+    if (journal === undefined || seq <= journal.durableSeq) this.wake(slot);
+    else journal.whenDurable(seq).then(() => this.wake(slot), () => undefined);
+  }
+
+  /** The commands at the front of the mailbox whose inputs are durable, removed from it. */
+  private take(slot: AgentSlot): WireCommand[] {
+    const durable = this.binding?.journal.durableSeq ?? Number.POSITIVE_INFINITY;
+    let n = 0;
+    while (n < slot.mailbox.length && slot.mailbox[n]!.seq <= durable) n++;
+    return slot.mailbox.splice(0, n).map((queued) => queued.command);
+  }
+
+  private wake(slot: AgentSlot): void {
+    for (const waiter of [...slot.waiters]) waiter();
+  }
+
+  private leave(slot: AgentSlot): void {
+    if (!slot.inFleet) return;
+    // Out first, so that the aborts the departure causes are not queued for an agent that is gone.
+    slot.inFleet = false;
+    slot.mailbox.length = 0;
+    try {
+      this.binding?.agentLeft(slot.engineId);
+    } finally {
+      this.wake(slot);
+    }
+  }
+
+  private forgetOffer(offerId: string): void {
+    const pending = this.offers.get(offerId);
+    if (pending === undefined) return;
+    this.offers.delete(offerId);
+    this.offerIds.delete(pending.key);
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * What the service tells clients about tasks, folded from the engine's events: each task's state,
+ * agent, attempts and a bounded history of its events, for `GET /v1/tasks/{id}`, listings and
+ * idempotent resubmission. Live tasks are all kept (the driver bounds how many there are);
+ * settled ones are remembered up to a limit, the oldest settled forgotten first.
+ */
+import type { EngineEvent } from '../../engine/messages.js';
+import { isFinal, type FailureReason, type TaskSpec, type TaskState } from '../../engine/task.js';
+
+/** One event in a task's history, as JSON. */
+export interface TaskHistoryEntry {
+  readonly time: number;
+  readonly kind: EngineEvent['kind'];
+  readonly from?: TaskState;
+  readonly to?: TaskState;
+  readonly attempt?: number;
+  readonly agent?: string;
+  readonly reason?: string;
+  readonly quality?: number;
+  readonly accepted?: boolean;
+}
+
+/** What the service knows about one task. */
+export interface TaskEntry {
+  readonly spec: TaskSpec;
+  readonly submittedAt: number;
+  /** Position in submission order (the listing's cursor). */
+  readonly ordinal: number;
+  state: TaskState;
+  /** The agent holding or running it, or that ran its last attempt. */
+  agent: string | undefined;
+  attempts: number;
+  failureReason: FailureReason | undefined;
+  /** The last `historyEvents` events, oldest first. */
+  readonly history: TaskHistoryEntry[];
+  /** Events dropped from the front of the history. */
+  historyDropped: number;
+}
+
+/** A task as `GET /v1/tasks/{id}` answers it. */
+export interface TaskJson {
+  readonly id: string;
+  readonly type: string;
+  readonly state: TaskState;
+  readonly priority: number;
+  readonly submittedAt: number;
+  readonly agent?: string;
+  readonly attempts: number;
+  readonly failureReason?: FailureReason;
+}
+
+/** What {@link TaskRegistry.page} returns. */
+export interface TaskPage {
+  readonly tasks: TaskJson[];
+  readonly next?: string;
+}
+
+/** The bounds of a {@link TaskRegistry}. */
+export interface TaskRegistryLimits {
+  /** Settled tasks remembered. */
+  readonly settledTasks: number;
+  /** Events kept per task. */
+  readonly historyEvents: number;
+}
+
+/** Tasks by id, folded from the engine's events. */
+export class TaskRegistry {
+  private readonly tasks = new Map<string, TaskEntry>();
+  /** Ids of settled tasks, oldest settled first, from `settledHead` on. */
+  private readonly settledOrder: string[] = [];
+  private settledHead = 0;
+  private nextOrdinal = 0;
+  private readonly liveByState = new Map<TaskState, number>();
+
+  /** @param limits - see {@link TaskRegistryLimits}. */
+  constructor(private readonly limits: TaskRegistryLimits) {}
+
+  /** Folds one engine event in (every event, in order). */
+  observe(event: EngineEvent): void {
+    switch (event.kind) {
+      case 'submitted': {
+        const { task } = event;
+        const entry: TaskEntry = {
+          spec: task.spec, submittedAt: event.time, ordinal: this.nextOrdinal++, state: task.state, agent: undefined, attempts: 0,
+          failureReason: undefined, history: [], historyDropped: 0,
+        };
+        this.tasks.set(task.spec.id, entry);
+        this.countLive(entry.state, 1);
+        this.record(entry, { time: event.time, kind: 'submitted', to: task.state });
+        return;
+      }
+      case 'transition': {
+        const entry = this.tasks.get(event.task.spec.id);
+        if (entry === undefined) return;
+        this.countLive(entry.state, -1);
+        entry.state = event.to;
+        entry.attempts = event.task.attempt;
+        if (event.agent !== undefined) entry.agent = event.agent.spec.id;
+        if (event.reason !== undefined) entry.failureReason = event.reason;
+        this.record(entry, {
+          time: event.time, kind: 'transition', from: event.from, to: event.to, attempt: event.attempt,
+          ...(event.agent === undefined ? {} : { agent: event.agent.spec.id }),
+          ...(event.reason === undefined ? {} : { reason: event.reason }),
+          ...(event.quality === undefined ? {} : { quality: event.quality }),
+        });
+        if (isFinal(event.to)) this.settled(event.task.spec.id);
+        else this.countLive(entry.state, 1);
+        return;
+      }
+      case 'offerMade':
+      case 'duplicateClaim': {
+        const entry = this.tasks.get(event.task.spec.id);
+        if (entry !== undefined) this.record(entry, { time: event.time, kind: event.kind, agent: event.agent.spec.id });
+        return;
+      }
+      case 'offerAnswered': {
+        const entry = this.tasks.get(event.task.spec.id);
+        if (entry !== undefined) {
+          this.record(entry, {
+            time: event.time, kind: 'offerAnswered', agent: event.agent.spec.id, accepted: event.accepted,
+            ...(event.reason === undefined ? {} : { reason: event.reason }),
+          });
+        }
+        return;
+      }
+      case 'staleResult': {
+        const entry = this.tasks.get(event.taskId);
+        if (entry !== undefined) this.record(entry, { time: event.time, kind: 'staleResult', attempt: event.attempt });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The task with this id, live or remembered. */
+  get(id: string): TaskEntry | undefined {
+    return this.tasks.get(id);
+  }
+
+  /** Live tasks by state (states with none are absent). */
+  liveStates(): ReadonlyMap<TaskState, number> {
+    return this.liveByState;
+  }
+
+  /** Tasks known (live and remembered settled ones). */
+  get size(): number {
+    return this.tasks.size;
+  }
+
+  /**
+   * A page of tasks in submission order, after `cursor` (a previous page's `next`), filtered by
+   * state and type.
+   */
+  page(filter: { readonly state?: TaskState; readonly type?: string; readonly limit: number; readonly cursor?: string }): TaskPage {
+    const after = filter.cursor === undefined ? -1 : Number(filter.cursor);
+    const tasks: TaskJson[] = [];
+    let last: TaskEntry | undefined;
+    let more = false;
+    for (const entry of this.tasks.values()) {
+      if (entry.ordinal <= after) continue;
+      if (filter.state !== undefined && entry.state !== filter.state) continue;
+      if (filter.type !== undefined && entry.spec.type !== filter.type) continue;
+      if (tasks.length === filter.limit) {
+        more = true;
+        break;
+      }
+      tasks.push(taskJson(entry));
+      last = entry;
+    }
+    return more && last !== undefined ? { tasks, next: String(last.ordinal) } : { tasks };
+  }
+
+  private record(entry: TaskEntry, item: TaskHistoryEntry): void {
+    entry.history.push(item);
+    if (entry.history.length > this.limits.historyEvents) {
+      entry.history.shift();
+      entry.historyDropped++;
+    }
+  }
+
+  private countLive(state: TaskState, delta: 1 | -1): void {
+    if (isFinal(state)) return;
+    const count = (this.liveByState.get(state) ?? 0) + delta;
+    if (count === 0) this.liveByState.delete(state);
+    else this.liveByState.set(state, count);
+  }
+
+  private settled(id: string): void {
+    this.settledOrder.push(id);
+    while (this.settledOrder.length - this.settledHead > this.limits.settledTasks) {
+      const oldest = this.settledOrder[this.settledHead++]!;
+      // A task submitted again under a forgotten id is live: it stays.
+      const entry = this.tasks.get(oldest);
+      if (entry !== undefined && isFinal(entry.state)) this.tasks.delete(oldest);
+    }
+    // Compacts the queue now and then, so it holds no more than twice the limit.
+    if (this.settledHead > 1024 && this.settledHead * 2 > this.settledOrder.length) {
+      this.settledOrder.splice(0, this.settledHead);
+      this.settledHead = 0;
+    }
+  }
+}
+
+/** A task's summary, as listings and `GET /v1/tasks/{id}` show it. */
+export function taskJson(entry: TaskEntry): TaskJson {
+  return {
+    id: entry.spec.id,
+    type: entry.spec.type,
+    state: entry.state,
+    priority: entry.spec.priority,
+    submittedAt: entry.submittedAt,
+    ...(entry.agent === undefined ? {} : { agent: entry.agent }),
+    attempts: entry.attempts,
+    ...(entry.failureReason === undefined ? {} : { failureReason: entry.failureReason }),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * `/v1/tasks`: submit (idempotent with a client id), read, list, cancel.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { TaskSpec } from '../../engine/task.js';
+import { LiveDriverError } from '../driver.js';
+import { parseRequest, taskBody, taskListQuery, taskParams, type TaskBody } from './bodies.js';
+import { durable, type ServiceContext } from './context.js';
+import { HttpError } from './httpError.js';
+import { externalAgentId } from './remoteAgents.js';
+import { taskJson, type TaskEntry } from './taskRegistry.js';
+
+/** Relative deadlines are compared within this many seconds (the absolute one was rounded once). */
+const DEADLINE_TOLERANCE_SECONDS = 1e-6;
+
+/** Registers the task routes. */
+export function taskRoutes(app: FastifyInstance, context: ServiceContext): void {
+  const { auth, tasks } = context;
+
+  app.post('/v1/tasks', async (request, reply) => {
+    auth.check(request.headers.authorization, { kind: 'submitter' });
+    const body = parseRequest(taskBody, request.body, 'body');
+    const known = body.id === undefined ? undefined : tasks.get(body.id);
+    if (known !== undefined) {
+      if (!sameSubmission(known, body)) throw new HttpError(409, `body: task ${known.spec.id} was submitted before with another body`);
+      await durable(context);
+      return reply.code(200).send({ id: known.spec.id, state: known.state });
+    }
+    const spec = taskSpec(body, body.id ?? `task-${randomUUID()}`, context);
+    submit(context, spec);
+    await durable(context);
+    return reply.code(201).send({ id: spec.id, state: tasks.get(spec.id)?.state ?? 'created' });
+  });
+
+  app.get('/v1/tasks', async (request) => {
+    auth.check(request.headers.authorization, { kind: 'submitter' });
+    const query = parseRequest(taskListQuery, request.query, 'query');
+    await durable(context);
+    return tasks.page(query);
+  });
+
+  app.get('/v1/tasks/:id', async (request) => {
+    auth.check(request.headers.authorization, { kind: 'submitter' });
+    const { id } = parseRequest(taskParams, request.params, 'params');
+    const entry = found(context, id);
+    await durable(context);
+    return { ...taskJson(entry), history: entry.history, ...(entry.historyDropped > 0 ? { historyDropped: entry.historyDropped } : {}) };
+  });
+
+  app.delete('/v1/tasks/:id', async (request) => {
+    auth.check(request.headers.authorization, { kind: 'submitter' });
+    const { id } = parseRequest(taskParams, request.params, 'params');
+    const entry = found(context, id);
+    if (context.driver.engine.task(id) !== undefined) guarded(() => context.driver.cancel(id));
+    await durable(context);
+    return { id, state: entry.state };
+  });
+}
+
+function found(context: ServiceContext, id: string): TaskEntry {
+  const entry = context.tasks.get(id);
+  if (entry === undefined) throw new HttpError(404, `params.id: no task ${id}`);
+  return entry;
+}
+
+/** The engine's spec of a submission: the deadline made absolute, an assignee named by its current incarnation. */
+function taskSpec(body: TaskBody, id: string, context: ServiceContext): TaskSpec {
+  const assignee = body.assignee === undefined ? undefined : (context.agents.agent(body.assignee)?.engineId ?? body.assignee);
+  return {
+    id,
+    type: body.type,
+    priority: body.priority,
+    tokens: body.tokens,
+    contextTokens: body.contextTokens,
+    ...(body.contextKey === undefined ? {} : { contextKey: body.contextKey }),
+    ...(body.deadline === undefined ? {} : { deadline: context.now() + body.deadline }),
+    ...(body.dependsOn === undefined ? {} : { dependsOn: body.dependsOn }),
+    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...(assignee === undefined ? {} : { assignee }),
+    ...(body.maxRetries === undefined ? {} : { maxRetries: body.maxRetries }),
+    ...(body.timeoutSeconds === undefined ? {} : { timeoutSeconds: body.timeoutSeconds }),
+    ...(body.ttlSeconds === undefined ? {} : { ttlSeconds: body.ttlSeconds }),
+  };
+}
+
+function submit(context: ServiceContext, spec: TaskSpec): void {
+  try {
+    context.driver.submit(spec);
+  } catch (error) {
+    if (error instanceof LiveDriverError) throw new HttpError(503, `service: ${error.message}`);
+    if (error instanceof Error && error.message.startsWith('duplicate task id')) {
+      throw new HttpError(409, `body.id: task id ${spec.id} was used before (the engine still remembers it)`);
+    }
+    throw error;
+  }
+}
+
+/** Runs a driver input; a stopped driver is a 503. */
+export function guarded(input: () => void): void {
+  try {
+    input();
+  } catch (error) {
+    if (error instanceof LiveDriverError) throw new HttpError(503, `service: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Whether a resubmission carries the body of the first submission. */
+function sameSubmission(entry: TaskEntry, body: TaskBody): boolean {
+  const { spec } = entry;
+  const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+    (a ?? []).length === (b ?? []).length && (a ?? []).every((item, i) => item === b![i]);
+  const relativeDeadline = spec.deadline === undefined ? undefined : spec.deadline - entry.submittedAt;
+  const sameDeadline = relativeDeadline === undefined || body.deadline === undefined
+    ? relativeDeadline === body.deadline
+    : Math.abs(relativeDeadline - body.deadline) <= DEADLINE_TOLERANCE_SECONDS;
+  return spec.type === body.type && spec.tokens === body.tokens && spec.priority === body.priority && spec.contextKey === body.contextKey &&
+    spec.contextTokens === body.contextTokens && sameDeadline && sameList(spec.dependsOn, body.dependsOn) && sameList(spec.tags, body.tags) &&
+    (spec.assignee === undefined ? undefined : externalAgentId(spec.assignee)) === body.assignee &&
+    spec.maxRetries === body.maxRetries && spec.timeoutSeconds === body.timeoutSeconds && spec.ttlSeconds === body.ttlSeconds;
+}

@@ -1,0 +1,272 @@
+/**
+ * The durable driver on a data directory: a fresh directory gets a log and an events file; a
+ * reopened one replays its log to the same engine state, hands on its history once, brings the
+ * events file in line (torn tail cut, missing events appended, nothing twice), re-delivers the
+ * attempts the engine still waits for after an unclean stop, and never completes a task twice.
+ * One process per directory.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { EngineOptions } from '../../src/engine/engine.js';
+import { eventRecord } from '../../src/engine/eventRecord.js';
+import type { EngineEvent, Outcome } from '../../src/engine/messages.js';
+import { ManualClock } from '../../src/live/clock.js';
+import type { AgentConnector, AttemptContext, CommandOf } from '../../src/live/connector.js';
+import { openDurableDriver, type DurableDriver, type DurableDriverOptions } from '../../src/live/durableDriver.js';
+import { verifyDataDir } from '../../src/live/verifyDataDir.js';
+import { InputError } from '../../src/scenario/errors.js';
+import { agentSpec, createStrategy, engineConfig, taskSpec } from '../support/harness.js';
+
+interface Held {
+  readonly command: CommandOf<'start'>;
+  readonly context: AttemptContext;
+  readonly resolve: (outcome: Outcome) => void;
+}
+
+/** Holds every attempt until the test settles it; reports the start at once. */
+class HoldingConnector implements AgentConnector {
+  readonly held: Held[] = [];
+  start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome> {
+    return new Promise((resolve) => {
+      context.started({ setupTokens: 0, contextHit: null });
+      this.held.push({ command: { ...command }, context, resolve });
+    });
+  }
+  /** Attempts still held (not settled, not aborted). */
+  live(): Held[] {
+    return this.held.filter((held) => !held.context.signal.aborted);
+  }
+  /** Settles the held attempt of `taskId`. */
+  settle(taskId: string, outcome: Outcome = { ok: true, quality: 1 }): void {
+    const at = this.held.findIndex((held) => held.command.task.spec.id === taskId);
+    const [held] = this.held.splice(at, 1);
+    held!.resolve(outcome);
+  }
+}
+
+function scratch(): string {
+  return mkdtempSync(join(tmpdir(), 'fleetsim-durable-'));
+}
+
+const engineOptions = (): EngineOptions => {
+  let draws = 0;
+  return {
+    config: engineConfig({ retry: { maxRetries: 1 } }),
+    strategy: createStrategy('least-connections'),
+    strategyRandom: () => ((draws = (draws * 9301 + 49297) % 233280) / 233280),
+    engineRandom: () => 0.5,
+  };
+};
+
+/** Lets file writes and promise reactions run. */
+async function settleIo(journal: DurableDriver['journal']): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await journal.whenDurable(journal.appendedSeq);
+}
+
+interface Opened {
+  readonly durable: DurableDriver;
+  readonly connector: HoldingConnector;
+  readonly clock: ManualClock;
+  readonly events: string[];
+}
+
+async function open(dataDir: string, startSeconds = 0, extra: Partial<DurableDriverOptions> = {}): Promise<Opened> {
+  const connector = new HoldingConnector();
+  const clock = new ManualClock(startSeconds);
+  const events: string[] = [];
+  const durable = await openDurableDriver({
+    dataDir, engine: engineOptions, connector, clock, onEvent: (event: EngineEvent) => events.push(JSON.stringify(eventRecord(event))), ...extra,
+  });
+  return { durable, connector, clock, events };
+}
+
+/** A fleet of two agents, six tasks: two completed, one failed and retried, three waiting or running. */
+async function busyDirectory(): Promise<{ dataDir: string; opened: Opened }> {
+  const dataDir = scratch();
+  const opened = await open(dataDir);
+  const { durable, connector, clock } = opened;
+  const { driver } = durable;
+  driver.agentJoined(agentSpec({ id: 'a0', capacity: 1 }));
+  driver.agentJoined(agentSpec({ id: 'a1', capacity: 1 }));
+  for (let i = 0; i < 6; i++) driver.submit(taskSpec({ id: `t${i}`, ttlSeconds: 100 }));
+  clock.advanceTo(1);
+  connector.settle('t0');
+  await settleIo(durable.journal);
+  clock.advanceTo(2);
+  connector.settle('t1', { ok: false, reason: 'agent-error' });
+  await settleIo(durable.journal);
+  clock.advanceTo(3);
+  connector.settle('t2');
+  await settleIo(durable.journal);
+  return { dataDir, opened };
+}
+
+/** What a crash leaves: the directory's files as they are now, copied elsewhere (the lock stays behind). */
+function crashCopy(dataDir: string): string {
+  const copy = scratch();
+  for (const file of ['wal.jsonl', 'events.jsonl']) copyFileSync(join(dataDir, file), join(copy, file));
+  return copy;
+}
+
+function liveState(durable: DurableDriver): string[] {
+  return [...durable.driver.engine.liveTasks()].map((task) => `${task.spec.id}:${task.state}:${task.attempt}`).sort();
+}
+
+describe('openDurableDriver', () => {
+  it('creates a data directory: a log with its header, an events file, a lock while open', async () => {
+    const dataDir = join(scratch(), 'nested', 'data');
+    const { durable } = await open(dataDir);
+    expect(durable.recovery).toMatchObject({ fresh: true, inputsReplayed: 0 });
+    const header = JSON.parse(readFileSync(join(dataDir, 'wal.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    expect(header).toMatchObject({ fleetsim: 'wal', version: 1, firstSeq: 1 });
+    expect(Math.abs((header.epochMs as number) - Date.now())).toBeLessThan(60_000);
+    expect(readFileSync(join(dataDir, 'lock'), 'utf8').trim()).toBe(String(process.pid));
+    await durable.close();
+    expect(existsSync(join(dataDir, 'lock'))).toBe(false);
+    expect(existsSync(join(dataDir, 'events.jsonl'))).toBe(true);
+  });
+
+  it('replays to the same engine state and hands on the history once, then goes on numbering', async () => {
+    const { dataDir, opened } = await busyDirectory();
+    const before = { counts: opened.durable.driver.engine.counts(), live: liveState(opened.durable), events: [...opened.events] };
+    const appended = opened.durable.journal.appendedSeq;
+    await opened.durable.close();
+    expect(readFileSync(join(dataDir, 'events.jsonl'), 'utf8')).toBe(`${before.events.join('\n')}\n`);
+
+    const again = await open(dataDir, 3);
+    expect(again.durable.recovery).toMatchObject({ fresh: false, inputsReplayed: appended, eventsAppended: 0, tornEventsLine: false });
+    expect(again.durable.driver.engine.counts()).toEqual(before.counts);
+    expect(liveState(again.durable)).toEqual(before.live);
+    expect(again.events).toEqual(before.events);
+    again.durable.driver.submit(taskSpec({ id: 'late' }));
+    expect(again.durable.journal.appendedSeq).toBe(appended + 1);
+    await again.durable.close();
+  });
+
+  it('after an unclean stop, re-delivers the attempts the engine waits for and completes each task once', async () => {
+    const { dataDir, opened } = await busyDirectory();
+    const running = opened.connector.live().map((held) => `${held.command.task.spec.id}#${held.command.attempt}`).sort();
+    expect(running.length).toBe(2);
+    const crashed = crashCopy(dataDir);
+    await opened.durable.close();
+
+    const recovered = await open(crashed, 3);
+    expect(recovered.durable.recovery.redelivered).toEqual({ attempts: 2, offers: 0 });
+    expect(recovered.connector.live().map((held) => `${held.command.task.spec.id}#${held.command.attempt}`).sort()).toEqual(running);
+    // Every task runs to its end on the new process.
+    for (let round = 0; round < 10 && recovered.durable.driver.counts().inFlight > 0; round++) {
+      for (const held of recovered.connector.live()) recovered.connector.settle(held.command.task.spec.id);
+      await settleIo(recovered.durable.journal);
+    }
+    expect(recovered.durable.driver.counts()).toMatchObject({ submitted: 6, completed: 6, inFlight: 0 });
+    await recovered.durable.close();
+    const report = verifyDataDir(crashed, engineOptions);
+    expect(report.consistent).toBe(true);
+    expect(report.events.completedTwice).toEqual([]);
+    expect(report.events.settledTwice).toEqual([]);
+    expect(report.ledger).toMatchObject({ submitted: 6, completed: 6 });
+  });
+
+  it('treats a result for an attempt the engine no longer expects as stale, across a restart', async () => {
+    const dataDir = scratch();
+    const first = await open(dataDir);
+    first.durable.driver.agentJoined(agentSpec({ id: 'a0', capacity: 1 }));
+    first.durable.driver.submit(taskSpec({ id: 'slow', timeoutSeconds: 5 }));
+    first.clock.advanceTo(6); // attempt 1 times out; attempt 2 starts
+    await settleIo(first.durable.journal);
+    const crashed = crashCopy(dataDir);
+    await first.durable.close();
+
+    const second = await open(crashed, 6);
+    // Only attempt 2 is awaited: attempt 1 was given up before the crash.
+    expect(second.connector.live().map((held) => held.command.attempt)).toEqual([2]);
+    second.connector.settle('slow');
+    await settleIo(second.durable.journal);
+    second.durable.driver.batch(() => undefined);
+    await second.durable.close();
+    const third = await open(crashed, 7);
+    expect(third.durable.recovery.redelivered).toEqual({ attempts: 0, offers: 0 });
+    const kinds = third.events.map((line) => JSON.parse(line) as { kind: string; to?: string; attempt?: number });
+    expect(kinds.filter((event) => event.to === 'completed')).toHaveLength(1);
+    await third.durable.close();
+  });
+
+  it('cuts a torn last log line before appending, and says so', async () => {
+    const { dataDir, opened } = await busyDirectory();
+    const inputs = opened.durable.journal.appendedSeq;
+    await opened.durable.close();
+    writeFileSync(join(dataDir, 'wal.jsonl'), `${readFileSync(join(dataDir, 'wal.jsonl'), 'utf8')}{"seq":${inputs + 1},"crc":1,"inp`);
+    const again = await open(dataDir, 3);
+    expect(again.durable.recovery).toMatchObject({ inputsReplayed: inputs, tornWalLine: inputs + 2 });
+    again.durable.driver.submit(taskSpec({ id: 'after' }));
+    await again.durable.close();
+    const third = await open(dataDir, 3);
+    expect(third.durable.recovery).toMatchObject({ inputsReplayed: inputs + 1 });
+    expect(third.durable.recovery.tornWalLine).toBeUndefined();
+    await third.durable.close();
+  });
+
+  it('refuses a corrupt log line before the last with an InputError naming the file and line, and releases the lock', async () => {
+    const { dataDir, opened } = await busyDirectory();
+    await opened.durable.close();
+    const path = join(dataDir, 'wal.jsonl');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"id":"t3"', '"id":"t4"'));
+    const failure = open(dataDir);
+    await expect(failure).rejects.toThrow(InputError);
+    await expect(failure).rejects.toThrow(new RegExp(`^${path}: line \\d+: checksum mismatch`));
+    expect(existsSync(join(dataDir, 'lock'))).toBe(false);
+  });
+
+  it('brings events.jsonl in line: a torn tail cut, missing events appended, none twice', async () => {
+    const { dataDir, opened } = await busyDirectory();
+    await opened.durable.close();
+    const eventsPath = join(dataDir, 'events.jsonl');
+    const whole = readFileSync(eventsPath, 'utf8');
+    const lines = whole.split('\n');
+    writeFileSync(eventsPath, `${lines.slice(0, 4).join('\n')}\n${lines[4]!.slice(0, 10)}`);
+    const again = await open(dataDir, 3);
+    expect(again.durable.recovery).toMatchObject({ tornEventsLine: true, eventsAppended: lines.length - 1 - 4 });
+    await again.durable.close();
+    expect(readFileSync(eventsPath, 'utf8')).toBe(whole);
+
+    writeFileSync(eventsPath, whole.replace('"t2"', '"t7"'));
+    await expect(open(dataDir, 3)).rejects.toThrow(/events\.jsonl: line \d+: differs from the event the write-ahead log replays to/);
+    writeFileSync(eventsPath, `${whole}{"time":9,"kind":"admin","op":"pause-type","type":"x"}\n`);
+    await expect(open(dataDir, 3)).rejects.toThrow(/events\.jsonl: line \d+: an event the write-ahead log does not account for/);
+  });
+
+  it('lets one process at a time open a directory, and takes over the lock of a killed one', async () => {
+    const dataDir = scratch();
+    const first = await open(dataDir);
+    await expect(open(dataDir)).rejects.toThrow(`the data directory is in use by process ${process.pid}`);
+    await first.durable.close();
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'lock'), '2147483646\n'); // no such process
+    const second = await open(dataDir);
+    await second.durable.close();
+  });
+
+  it('keeps time going forward: the default clock counts from the epoch and never reads below the last input', async () => {
+    const dataDir = scratch();
+    const connector = new HoldingConnector();
+    const first = await openDurableDriver({ dataDir, engine: engineOptions, connector });
+    expect(first.driver.engine.counts().submitted).toBe(0);
+    first.driver.submit(taskSpec({ id: 'x' }));
+    await first.close();
+    // Move the epoch into the future, as a wall clock set back would: time must not go backwards.
+    const path = join(dataDir, 'wal.jsonl');
+    const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n');
+    const header = JSON.parse(lines[0]!) as { epochMs: number };
+    const logged = (JSON.parse(lines[1]!) as { input: { now: number } }).input.now;
+    writeFileSync(path, [JSON.stringify({ ...header, epochMs: header.epochMs + 3_600_000 }), ...lines.slice(1)].join('\n'));
+    const second = await openDurableDriver({ dataDir, engine: engineOptions, connector });
+    second.driver.submit(taskSpec({ id: 'y' }));
+    await second.close();
+    const now = (JSON.parse(readFileSync(path, 'utf8').split('\n')[2]!) as { input: { now: number } }).input.now;
+    expect(now).toBeGreaterThanOrEqual(logged);
+  });
+});
