@@ -435,16 +435,18 @@ export function formatLive(figures: LiveFigures): string {
     ms(p.startMs.p50), ms(p.startMs.p99), ms(p.startMs.max),
     ms(p.submitMs.p50), ms(p.submitMs.p99),
     rate(p.peakOutstanding),
-    p.serviceCpu === undefined ? '-' : p.serviceCpu.toFixed(2), p.benchCpu.toFixed(2), ms(p.benchLoopDelayP99Ms), p.loadAverage.toFixed(1),
+    p.serviceCpu === undefined ? '-' : p.serviceCpu.toFixed(2),
+    p.serviceCpu === undefined || p.submissionsPerSecond === 0 ? '-' : rate((p.serviceCpu / p.submissionsPerSecond) * 1e6),
+    p.benchCpu.toFixed(2), ms(p.benchLoopDelayP99Ms), p.loadAverage.toFixed(1),
   ]);
-  const header = ['phase', 'submits/s', 'sustained', 'start p50', 'start p99', 'start max', 'submit p50', 'submit p99', 'peak in flight', 'service CPU', 'bench CPU', 'bench loop p99', 'load avg'];
+  const header = ['phase', 'submits/s', 'sustained', 'start p50', 'start p99', 'start max', 'submit p50', 'submit p99', 'peak in flight', 'service CPU', 'service µs/task', 'bench CPU', 'bench loop p99', 'load avg'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]): string => '  ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   const verdict = (ok: boolean): string => (ok ? 'pass' : 'FAIL');
   return [
     line(header),
     ...rows.map(line),
-    '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks round trip; CPU in cores busy; load avg = the machine’s 1-minute load when the phase began)',
+    '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks round trip; CPU in cores busy, service µs/task = its CPU time per task submitted; load avg = the machine’s 1-minute load when the phase began)',
     `  target: ≥ ${rate(figures.target.submissionsPerSecond)} submissions/s sustained: ${rate(figures.sustainedPerSecond)}/s, ${verdict(figures.pass.throughput)}; ` +
       `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms`}, ${verdict(figures.pass.latency)}`,
     ...(figures.layers.length === 0 ? [] : ['', 'Where the time goes: the same load in this process, without HTTP', formatLayers(figures.layers)]),
