@@ -27,7 +27,7 @@
  * and this process's event-loop delay, so that a slow figure can be laid at the right door.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +113,11 @@ export interface LivePhase {
 export interface LiveFigures {
   readonly benchmark: string;
   readonly service: string;
+  /**
+   * Bytes of the data directory's write-ahead log after the run (`wal.jsonl`), or undefined when
+   * there was none (a service that persists nothing: its figures are not the durable path's).
+   */
+  readonly walBytes: number | undefined;
   readonly phases: readonly LivePhase[];
   /** The same load in-process, without HTTP: the engine alone and with the write-ahead log. */
   readonly layers: readonly LayerRow[];
@@ -397,12 +402,15 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
       phases.push(await phase(bench, pid, `closed loop ${CONCURRENT_TASKS.toLocaleString('en-US')} in flight`, undefined, closedLoop(bench), measureSeconds));
     }
     await bench.close();
+    const walPath = join(dir, 'data', 'wal.jsonl');
+    const walBytes = options.url === undefined && existsSync(walPath) ? statSync(walPath).size : undefined;
     if (bench.firstErrors.length > 0) process.stderr.write(`live bench: first errors:\n  ${bench.firstErrors.join('\n  ')}\n`);
     const sustainedPerSecond = Math.max(0, ...phases.filter((p) => p.sustained).map((p) => p.submissionsPerSecond));
     const atTarget = phases.find((p) => p.offeredPerSecond === TARGET.submissionsPerSecond);
     return {
       benchmark: `fleetsim serve (fsync on) with ${AGENTS} emulated agents polling over HTTP (${SLOTS_PER_AGENT} slots each), ~${CONCURRENT_TASKS.toLocaleString('en-US')} tasks in flight; ${WARMUP_SECONDS} s warm-up and ${measureSeconds} s measured per phase`,
       service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
+      walBytes,
       phases,
       layers,
       diskSyncMs,
@@ -443,7 +451,11 @@ export function formatLive(figures: LiveFigures): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]): string => '  ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   const verdict = (ok: boolean): string => (ok ? 'pass' : 'FAIL');
+  const wal = figures.walBytes === undefined
+    ? '  WARNING: no write-ahead log in the data directory (or a service the bench did not start): these are not the durable path\'s figures'
+    : `  write-ahead log after the run: ${(figures.walBytes / 1e6).toFixed(1)} MB`;
   return [
+    wal,
     line(header),
     ...rows.map(line),
     '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks round trip; CPU in cores busy, service µs/task = its CPU time per task submitted; load avg = the machine’s 1-minute load when the phase began)',
