@@ -38,6 +38,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   }
   const service = await createService({
     scenario,
+    dataDir: args.data,
     ...(tokens === undefined ? {} : { tokens }),
     onError: (error) => process.stderr.write(`fleetsim serve: ${error.name === 'LiveDriverError' ? '' : 'internal error: '}${error.stack ?? error.message}\n`),
   });

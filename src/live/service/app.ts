@@ -12,7 +12,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { EngineEvent } from '../../engine/messages.js';
 import { MetricsCollector } from '../../metrics/collector.js';
 import type { Scenario } from '../../scenario/types.js';
-import type { LiveDriverError } from '../driver.js';
+import type { LiveDriverError } from '../driverOptions.js';
 import { adminRoutes } from './adminRoutes.js';
 import { agentRoutes } from './agentRoutes.js';
 import { Authorizer, type Role } from './auth.js';
@@ -28,6 +28,13 @@ import { taskRoutes } from './taskRoutes.js';
 /** What {@link createService} needs. */
 export interface ServiceOptions {
   readonly scenario: Scenario;
+  /**
+   * The data directory (write-ahead log, events file), created or recovered. Absent: nothing
+   * persists (for tests and embedding; `fleetsim serve` always has one).
+   */
+  readonly dataDir?: string;
+  /** Whether log writes are fsynced before they count as durable (default true). */
+  readonly fsync?: boolean;
   /** Token → role(s); absent: no authentication (listen on 127.0.0.1 only). */
   readonly tokens?: Readonly<Record<string, Role | readonly Role[]>>;
   /** Receives what went wrong inside (driver errors, bugs answered 500); default: kept in `errors`. */
@@ -42,6 +49,8 @@ export interface Service {
   readonly context: ServiceContext;
   /** The last errors seen inside, when no `onError` was given (at most 100). */
   readonly errors: Error[];
+  /** What recovering the data directory found; absent without one. */
+  readonly recovery: ServiceDriver['recovery'];
   /** Stops taking requests, ends long-polls, waits for requests in progress, closes the driver. */
   close(): Promise<void>;
 }
@@ -69,7 +78,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     collector.observe(event);
     prometheus.observe(event);
   };
-  const served: ServiceDriver = await openServiceDriver({ scenario, connector: agents, onEvent, onError: (error: LiveDriverError) => onError(error) });
+  const served: ServiceDriver = await openServiceDriver({
+    scenario, connector: agents, onEvent, onError: (error: LiveDriverError) => onError(error),
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
+  });
   const { driver, journal } = served;
   agents.bind({
     journal,
@@ -123,7 +136,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     })();
     return closing;
   };
-  return { app, context, errors, close };
+  return { app, context, errors, recovery: served.recovery, close };
 }
 
 /** The status and one-line message for anything a route or Fastify threw. */

@@ -1,17 +1,25 @@
 /**
  * The engine a service runs, built from a scenario (its engine settings, the strategy named by
  * `live.strategy`, its seeded streams; its workload is ignored: tasks come over HTTP), and the
- * live driver around it with its journal.
+ * live driver around it with its journal: on a data directory ({@link openDurableDriver}: a
+ * write-ahead log, recovery, re-delivery), or, without one, on a journal that keeps nothing.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EngineOptions } from '../../engine/engine.js';
 import type { EngineEvent } from '../../engine/messages.js';
 import type { Scenario } from '../../scenario/types.js';
 import { stream } from '../../sim/random.js';
 import { findStrategy } from '../../strategies/index.js';
-import { RealClock } from '../clock.js';
+import { RealClock, type Clock } from '../clock.js';
 import type { AgentConnector } from '../connector.js';
-import { createLiveDriver, type LiveDriver, type LiveDriverError } from '../driver.js';
+import { createLiveDriver, type LiveDriver } from '../driver.js';
+import type { LiveDriverError } from '../driverOptions.js';
+import { openDurableDriver, WAL_FILE } from '../durableDriver.js';
+import { EpochClock } from '../epochClock.js';
 import { MemoryJournal, type Journal } from '../journal.js';
+import { LineReader } from '../lineReader.js';
+import { parseHeader } from '../walFormat.js';
 
 /** What {@link openServiceDriver} needs. */
 export interface ServiceDriverOptions {
@@ -20,6 +28,10 @@ export interface ServiceDriverOptions {
   /** Every engine event, in order. */
   readonly onEvent: (event: EngineEvent) => void;
   readonly onError: (error: LiveDriverError) => void;
+  /** The data directory; absent: nothing persists (tests, embedding). */
+  readonly dataDir?: string;
+  /** Whether log writes are fsynced (default true). */
+  readonly fsync?: boolean;
 }
 
 /** A running driver, its journal, and how to close both. */
@@ -29,6 +41,8 @@ export interface ServiceDriver {
   /** Seconds on the driver's clock now. */
   now(): number;
   close(): Promise<void>;
+  /** What recovery found (inputs replayed, attempts and offers re-delivered); absent without a data directory. */
+  readonly recovery?: { readonly inputsReplayed: number; readonly redelivered: { readonly attempts: number; readonly offers: number } };
 }
 
 /**
@@ -47,8 +61,51 @@ export function serviceEngineOptions(scenario: Scenario, generation: number): En
   };
 }
 
-/** A driver on the real clock whose journal keeps nothing (no data directory). */
-export function openServiceDriver(options: ServiceDriverOptions): Promise<ServiceDriver> {
+/** Opens the driver of a service: durable on `dataDir`, else on a journal that keeps nothing. */
+export async function openServiceDriver(options: ServiceDriverOptions): Promise<ServiceDriver> {
+  const { scenario, dataDir } = options;
+  const limits = { maxInFlightTasks: scenario.live.maxInFlightTasks, attemptTimeoutSeconds: scenario.live.attemptTimeoutSeconds };
+  if (dataDir === undefined) return memoryDriver(options, limits);
+  const clock = dataDirClock(dataDir);
+  const durable = await openDurableDriver({
+    dataDir,
+    engine: (generation) => serviceEngineOptions(scenario, generation),
+    connector: options.connector,
+    clock,
+    onEvent: options.onEvent,
+    onError: options.onError,
+    limits,
+    ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
+  });
+  return { driver: durable.driver, journal: durable.journal, now: () => clock.now(), close: () => durable.close(), recovery: durable.recovery };
+}
+
+/**
+ * The data directory's clock: seconds since its epoch (in its log's header; now for a new
+ * directory), read from the monotonic clock. The service keeps it to read the time the driver
+ * reads (relative deadlines, metrics).
+ */
+function dataDirClock(dataDir: string): Clock {
+  const walPath = join(dataDir, WAL_FILE);
+  let epochMs = Date.now();
+  if (existsSync(walPath)) {
+    let reader: LineReader | undefined;
+    try {
+      reader = new LineReader(walPath);
+      const first = reader.next();
+      // An unreadable header is reported by the durable driver itself, naming the file.
+      if (first !== undefined && first.terminated) epochMs = parseHeader(first.text).epochMs;
+    } catch {
+      epochMs = Date.now();
+    } finally {
+      reader?.close();
+    }
+  }
+  return new EpochClock(epochMs, { unref: true });
+}
+
+/** A driver on the real clock whose journal keeps nothing. */
+function memoryDriver(options: ServiceDriverOptions, limits: { maxInFlightTasks: number; attemptTimeoutSeconds: number }): Promise<ServiceDriver> {
   const { scenario } = options;
   const clock = new RealClock({ unref: true });
   const driver = createLiveDriver({
@@ -57,7 +114,7 @@ export function openServiceDriver(options: ServiceDriverOptions): Promise<Servic
     connector: options.connector,
     onEvent: options.onEvent,
     onError: options.onError,
-    limits: { maxInFlightTasks: scenario.live.maxInFlightTasks, attemptTimeoutSeconds: scenario.live.attemptTimeoutSeconds },
+    limits,
   });
   return Promise.resolve({
     driver,

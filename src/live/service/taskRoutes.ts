@@ -4,15 +4,18 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TaskSpec } from '../../engine/task.js';
-import { LiveDriverError } from '../driver.js';
+import { LiveDriverError } from '../driverOptions.js';
 import { parseRequest, taskBody, taskListQuery, taskParams, type TaskBody } from './bodies.js';
 import { durable, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
 import { externalAgentId } from './remoteAgents.js';
 import { taskJson, type TaskEntry } from './taskRegistry.js';
 
-/** Relative deadlines are compared within this many seconds (the absolute one was rounded once). */
-const DEADLINE_TOLERANCE_SECONDS = 1e-6;
+/**
+ * Relative deadlines are compared within this many seconds: the absolute deadline is computed
+ * from a clock reading taken just before the driver takes its own for the submission.
+ */
+const DEADLINE_TOLERANCE_SECONDS = 0.01;
 
 /** Registers the task routes. */
 export function taskRoutes(app: FastifyInstance, context: ServiceContext): void {

@@ -1,0 +1,80 @@
+/**
+ * A real `fleetsim serve` service for tests: built from a small scenario, listening on
+ * 127.0.0.1 on a free port, reached with Node's own fetch.
+ */
+import { parseScenario } from '../../../src/scenario/load.js';
+import { createService, type Service, type ServiceOptions } from '../../../src/live/service/app.js';
+
+/** Two identical coders (a1, a2), one reviewer (r1); heartbeat 0.5 s unless `live` says otherwise. */
+export function scenarioText(live = 'heartbeatSeconds: 0.5', engine = ''): string {
+  return `
+name: service-test
+seed: 7
+agents:
+  - { id: a1, capacity: 1, speed: 100, skills: { code: 1 } }
+  - { id: a2, capacity: 1, speed: 100, skills: { code: 1 } }
+  - { id: r1, capacity: 2, speed: 50, skills: { review: 1 } }
+workload: { jobs: [{ id: unused-1, at: 0, type: code, tokens: 1 }, { id: unused-2, at: 0, type: review, tokens: 1 }] }
+strategies: [least-connections]
+${engine === '' ? '' : `engine: { ${engine} }`}
+live: { ${live} }
+`;
+}
+
+/** A response: status, parsed JSON body (or text when it is not JSON). */
+export interface Answer {
+  readonly status: number;
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+  readonly text: string;
+  readonly contentType: string | null;
+}
+
+/** A running service and a client for it. */
+export interface Running {
+  readonly url: string;
+  readonly service: Service;
+  /**
+   * Sends a request. `body`: an object is sent as JSON; a string is sent as is (with a JSON
+   * content type), for malformed bodies.
+   */
+  request(method: string, path: string, body?: unknown, token?: string): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+/** Starts a service on 127.0.0.1, port 0. */
+export async function startService(text = scenarioText(), options: Omit<ServiceOptions, 'scenario'> = {}): Promise<Running> {
+  const scenario = parseScenario(text, 'service-test.yaml');
+  const service = await createService({ scenario, ...options });
+  const address = await service.app.listen({ host: '127.0.0.1', port: 0 });
+  const request = async (method: string, path: string, body?: unknown, token?: string): Promise<Answer> => {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    const response = await fetch(`${address}${path}`, {
+      method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const raw = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed, text: raw, contentType: response.headers.get('content-type') };
+  };
+  return { url: address, service, request, close: () => service.close() };
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` every 20 ms until it holds, or fails after `timeoutMs`. */
+export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * `/v1/tasks` over real HTTP: submission (with and without a client id, idempotent, conflicting),
+ * reading with history, listing by pages, cancelling; and what each bad request gets.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startService, scenarioText, type Running } from './serviceHarness.js';
+
+let running: Running;
+beforeEach(async () => {
+  running = await startService();
+});
+afterEach(async () => {
+  await running.close();
+});
+
+describe('POST /v1/tasks', () => {
+  it('submits a task (201), and the same body again is 200 with the current state', async () => {
+    const first = await running.request('POST', '/v1/tasks', { id: 't1', type: 'code', tokens: 10, deadline: 60 });
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({ id: 't1', state: 'queued' });
+    const again = await running.request('POST', '/v1/tasks', { id: 't1', type: 'code', tokens: 10, deadline: 60 });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ id: 't1', state: 'queued' });
+    expect(running.service.context.driver.counts().submitted).toBe(1);
+  });
+
+  it('answers 409 for the same id with another body, and submits nothing', async () => {
+    await running.request('POST', '/v1/tasks', { id: 't1', type: 'code', tokens: 10 });
+    const other = await running.request('POST', '/v1/tasks', { id: 't1', type: 'code', tokens: 11 });
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatch(/t1/);
+    expect(running.service.context.driver.counts().submitted).toBe(1);
+  });
+
+  it('names a task without a client id', async () => {
+    const answer = await running.request('POST', '/v1/tasks', { type: 'code' });
+    expect(answer.status).toBe(201);
+    expect(answer.body.id).toMatch(/^task-[0-9a-f-]{36}$/);
+  });
+
+  it('turns the relative deadline into an absolute one on the service clock', async () => {
+    await running.request('POST', '/v1/tasks', { id: 'd', type: 'code', deadline: 100 });
+    const task = running.service.context.tasks.get('d')!;
+    expect(Math.abs(task.spec.deadline! - task.submittedAt - 100)).toBeLessThan(0.01);
+  });
+
+  it.each([
+    [{ type: 'code', tokenz: 5 }, 'body.tokenz: unknown field "tokenz"'],
+    [{ tokens: 5 }, 'body.type: required: expected a string'],
+    [{ type: 'code', priority: 7 }, 'body.priority: expected a number <= 4, got 7'],
+    [{ type: 'code', tokens: -1 }, 'body.tokens: expected a number >= 0, got -1'],
+    [{ type: 'code', tags: ['ok', 3] }, 'body.tags[1]: expected a string, got 3'],
+    [{ type: 'code', assignee: 'a#2' }, 'body.assignee: expected an agent id without "#"'],
+    [[1, 2], 'body: expected an object, got a list (2 items)'],
+  ])('answers 400 naming the field for %j', async (body, message) => {
+    const answer = await running.request('POST', '/v1/tasks', body);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: message });
+    expect(running.service.context.driver.counts().submitted).toBe(0);
+  });
+
+  it('answers 400 for malformed JSON and for an empty JSON body', async () => {
+    const malformed = await running.request('POST', '/v1/tasks', '{"type": "code",');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatch(/^body: malformed JSON/);
+    const empty = await running.request('POST', '/v1/tasks', '');
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toMatch(/^body: malformed JSON/);
+  });
+
+  it('refuses prototype poisoning as malformed JSON', async () => {
+    const answer = await running.request('POST', '/v1/tasks', '{"type":"code","__proto__":{"admin":true}}');
+    expect(answer.status).toBe(400);
+  });
+
+  it('answers 413 for a body larger than live.maxBodyBytes, 415 for a content type other than JSON or text', async () => {
+    const huge = await running.request('POST', '/v1/tasks', JSON.stringify({ type: 'code', id: 'x'.repeat(70_000) }));
+    expect(huge.status).toBe(413);
+    expect(huge.body.error).toMatch(/65536 bytes/);
+    const response = await fetch(`${running.url}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<type>code</type>' });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({ error: 'content-type: expected application/json' });
+    const text = await fetch(`${running.url}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'type=code' });
+    expect(text.status).toBe(400);
+    expect(await text.json()).toEqual({ error: 'body: expected an object, got "type=code"' });
+  });
+
+  it('answers 503 beyond live.maxInFlightTasks', async () => {
+    await running.close();
+    running = await startService(scenarioText('maxInFlightTasks: 2'));
+    expect((await running.request('POST', '/v1/tasks', { type: 'code' })).status).toBe(201);
+    expect((await running.request('POST', '/v1/tasks', { type: 'code' })).status).toBe(201);
+    const third = await running.request('POST', '/v1/tasks', { type: 'code' });
+    expect(third.status).toBe(503);
+    expect(third.body.error).toMatch(/maxInFlightTasks/);
+  });
+});
+
+describe('GET /v1/tasks/{id}', () => {
+  it('shows state, agent, attempts and the history of events', async () => {
+    await running.request('POST', '/v1/agents', { id: 'a1' });
+    await running.request('POST', '/v1/tasks', { id: 't1', type: 'code' });
+    const answer = await running.request('GET', '/v1/tasks/t1');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ id: 't1', type: 'code', state: 'assigned', agent: 'a1', attempts: 1 });
+    expect(answer.body.history.map((entry: { to?: string }) => entry.to)).toEqual(['created', 'queued', 'assigned']);
+  });
+
+  it('answers 404 for an unknown task', async () => {
+    const answer = await running.request('GET', '/v1/tasks/nope');
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ error: 'params.id: no task nope' });
+  });
+
+  it('keeps only live.historyEvents events per task', async () => {
+    await running.close();
+    running = await startService(scenarioText('historyEvents: 2'));
+    await running.request('POST', '/v1/agents', { id: 'a1' });
+    await running.request('POST', '/v1/tasks', { id: 't1', type: 'code' });
+    const answer = await running.request('GET', '/v1/tasks/t1');
+    expect(answer.body.history.map((entry: { to?: string }) => entry.to)).toEqual(['queued', 'assigned']);
+    expect(answer.body.historyDropped).toBe(1);
+  });
+});
+
+describe('GET /v1/tasks', () => {
+  it('pages through every task in submission order with the next cursor', async () => {
+    for (let i = 0; i < 7; i++) await running.request('POST', '/v1/tasks', { id: `t${i}`, type: i % 2 === 0 ? 'code' : 'review' });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const answer = await running.request('GET', `/v1/tasks?limit=3${cursor === undefined ? '' : `&cursor=${cursor}`}`);
+      expect(answer.status).toBe(200);
+      seen.push(...answer.body.tasks.map((task: { id: string }) => task.id));
+      cursor = answer.body.next;
+      pages++;
+    } while (cursor !== undefined);
+    expect(seen).toEqual(['t0', 't1', 't2', 't3', 't4', 't5', 't6']);
+    expect(pages).toBe(3);
+  });
+
+  it('filters by state and type', async () => {
+    await running.request('POST', '/v1/tasks', { id: 'c', type: 'code' });
+    await running.request('POST', '/v1/tasks', { id: 'r', type: 'review' });
+    await running.request('DELETE', '/v1/tasks/r');
+    const byType = await running.request('GET', '/v1/tasks?type=code');
+    expect(byType.body.tasks.map((task: { id: string }) => task.id)).toEqual(['c']);
+    const byState = await running.request('GET', '/v1/tasks?state=cancelled');
+    expect(byState.body.tasks.map((task: { id: string }) => task.id)).toEqual(['r']);
+  });
+
+  it.each([
+    ['?limit=0', 'query.limit: expected a number >= 1, got "0"'],
+    ['?state=done', 'query.state'],
+    ['?colour=red', 'query.colour: unknown field "colour"'],
+    ['?cursor=abc', 'query.cursor: expected a cursor returned as next by an earlier page'],
+  ])('answers 400 for %s', async (query, message) => {
+    const answer = await running.request('GET', `/v1/tasks${query}`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toContain(message);
+  });
+
+  it('forgets the oldest settled tasks beyond live.settledTasks', async () => {
+    await running.close();
+    running = await startService(scenarioText('settledTasks: 2'));
+    for (const id of ['x', 'y', 'z']) {
+      await running.request('POST', '/v1/tasks', { id, type: 'code' });
+      await running.request('DELETE', `/v1/tasks/${id}`);
+    }
+    expect((await running.request('GET', '/v1/tasks/x')).status).toBe(404);
+    expect((await running.request('GET', '/v1/tasks/y')).body.state).toBe('cancelled');
+    const list = await running.request('GET', '/v1/tasks');
+    expect(list.body.tasks.map((task: { id: string }) => task.id)).toEqual(['y', 'z']);
+  });
+});
+
+describe('DELETE /v1/tasks/{id}', () => {
+  it('cancels a live task and answers its state; cancelling again changes nothing', async () => {
+    await running.request('POST', '/v1/tasks', { id: 't1', type: 'code' });
+    const answer = await running.request('DELETE', '/v1/tasks/t1');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ id: 't1', state: 'cancelled' });
+    expect((await running.request('DELETE', '/v1/tasks/t1')).body).toEqual({ id: 't1', state: 'cancelled' });
+    expect(running.service.context.driver.counts()).toMatchObject({ submitted: 1, cancelled: 1, inFlight: 0 });
+  });
+
+  it('answers 404 for an unknown task', async () => {
+    expect((await running.request('DELETE', '/v1/tasks/nope')).status).toBe(404);
+  });
+});
