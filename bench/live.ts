@@ -432,6 +432,18 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
   }
 }
 
+/**
+ * The service's CPU time per task (lowest over the phases: the least disturbed) and the rate one
+ * core would give at that cost: the ceiling of a service whose work runs on one thread, however
+ * quiet the machine.
+ */
+function serviceCeiling(phases: readonly LivePhase[]): string[] {
+  const costs = phases.flatMap((p) => (p.serviceCpu === undefined || p.submissionsPerSecond === 0 ? [] : [p.serviceCpu / p.submissionsPerSecond]));
+  if (costs.length === 0) return [];
+  const cost = Math.min(...costs);
+  return [`  service CPU per task: ${Math.round(cost * 1e6)} µs (lowest of the phases), so at most ~${Math.round(1 / cost).toLocaleString('en-US')} tasks/s with its work on one core`];
+}
+
 /** The table `npm run bench` prints. */
 export function formatLive(figures: LiveFigures): string {
   const ms = (value: number): string => (Number.isNaN(value) ? '-' : value.toFixed(2));
@@ -461,6 +473,7 @@ export function formatLive(figures: LiveFigures): string {
     '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks round trip; CPU in cores busy, service µs/task = its CPU time per task submitted; load avg = the machine’s 1-minute load when the phase began)',
     `  target: ≥ ${rate(figures.target.submissionsPerSecond)} submissions/s sustained: ${rate(figures.sustainedPerSecond)}/s, ${verdict(figures.pass.throughput)}; ` +
       `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms`}, ${verdict(figures.pass.latency)}`,
+    ...serviceCeiling(figures.phases),
     ...(figures.layers.length === 0 ? [] : ['', 'Where the time goes: the same load in this process, without HTTP', formatLayers(figures.layers)]),
     ...(figures.diskSyncMs === undefined ? [] : [`  disk: one 2 KB append + fdatasync alone: p50 ${ms(figures.diskSyncMs.p50)} ms, p99 ${ms(figures.diskSyncMs.p99)} ms, max ${ms(figures.diskSyncMs.max)} ms`]),
   ].join('\n');
