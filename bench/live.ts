@@ -13,7 +13,8 @@
  * - Submit-to-start latency of a task: from the moment its `POST /v1/tasks` is sent to the moment
  *   the poll that carries its `start` command has been read by the agent. The agent's own time
  *   (service time, its reports) is not in it; what is in it is all fleetsim's: HTTP and JSON both
- *   ways, the submission's fsync, the engine's decision, the command's fsync, the poll's answer.
+ *   ways, validation, the engine's decision, the group commit that makes the submission durable
+ *   (the start it causes is handed out only then), the poll's answer.
  *   The submission's own round trip (send to `201`) is recorded beside it.
  * - Phases at a fixed offered rate (open loop: submissions are sent on schedule whether or not
  *   earlier ones were answered, so a slow service shows as latency, not as a slower client),
@@ -24,7 +25,8 @@
  *   for no time, a new one submitted as soon as one is finished.
  *
  * Beside the figures: CPU seconds used by the service process (from /proc) and by this process,
- * and this process's event-loop delay, so that a slow figure can be laid at the right door.
+ * this process's event-loop delay and the machine's load, so that a slow figure can be laid at
+ * the right door; and the same load in-process without HTTP (bench/liveLayers.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
