@@ -3,7 +3,7 @@
  * serves the API, closes on SIGTERM with exit 0, and a restart on the same data directory
  * finds the acknowledged tasks; bad flags and files exit 2 with one line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +91,30 @@ describe('fleetsim serve', () => {
     } finally {
       served.child.kill('SIGTERM');
       await served.exited;
+    }
+  }, 60_000);
+
+  it('exits 2 with one line when the port is taken or another service holds the data directory', async () => {
+    const data = join(dir, 'held');
+    const holder = await serve('scenarios/specialists.yaml', '--data', data, '--port', '0');
+    try {
+      const port = new URL(holder.url).port;
+      // Run asynchronously: the holder must keep serving while the second one tries.
+      const taken = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', 'scenarios/specialists.yaml', '--data', join(dir, 'other'), '--port', port], { cwd: ROOT });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+        child.once('exit', (status) => resolve({ status, stderr }));
+      });
+      expect(taken.status).toBe(2);
+      expect(taken.stderr).toMatch(new RegExp(`^fleetsim: command line: --port: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE`));
+      const held = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', 'scenarios/specialists.yaml', '--data', data, '--port', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+      expect(held.status).toBe(2);
+      expect(held.stderr.trim().split('\n')).toHaveLength(1);
+      expect(held.stderr).toContain(data);
+    } finally {
+      holder.child.kill('SIGTERM');
+      await holder.exited;
     }
   }, 60_000);
 

@@ -100,6 +100,9 @@ function incarnationOf(engineAgentId: string): number {
   return match === null ? 1 : Number(match[1]);
 }
 
+/** Long-polls one agent may hold open at once (more would only pile up connections). */
+export const MAX_OPEN_POLLS = 8;
+
 function attemptKey(taskId: string, attempt: number): string {
   return `${taskId}\u0000${attempt}`;
 }
@@ -233,13 +236,15 @@ export class RemoteAgents implements AgentConnector {
 
   /**
    * Long-poll: the agent's commands that are ready (durable), at once when there are any, else
-   * as soon as one is, or none after `waitSeconds`. 404 for an agent not in the fleet.
+   * as soon as one is, or none after `waitSeconds`. 404 for an agent not in the fleet, 429 when
+   * it already holds {@link MAX_OPEN_POLLS} polls open.
    */
   async poll(agentId: string, waitSeconds: number, gone?: AbortSignal): Promise<WireCommand[]> {
     const slot = this.slots.get(agentId);
     if (slot === undefined || (!slot.inFleet && slot.mailbox.length === 0)) {
       throw new HttpError(404, `params.id: agent ${agentId} is not in the fleet (register with POST /v1/agents)`);
     }
+    if (slot.polling >= MAX_OPEN_POLLS) throw new HttpError(429, `params.id: agent ${agentId} already has ${MAX_OPEN_POLLS} polls open`);
     slot.polling++;
     slot.lastSeenMs = this.nowMs();
     try {
@@ -280,6 +285,8 @@ export class RemoteAgents implements AgentConnector {
     const pending = this.pendingAttempt(agentId, taskId, attempt);
     if (pending === undefined) return { stale: true };
     this.attempts.delete(attemptKey(taskId, attempt));
+    // A start re-delivered after a restart and not yet polled is moot now.
+    this.unqueue(agentId, (command) => command.kind === 'start' && command.task.id === taskId && command.attempt === attempt);
     pending.resolve(body.ok ? { ok: true, quality: body.quality } : { ok: false, reason: body.reason });
     return { stale: false };
   }
@@ -290,6 +297,7 @@ export class RemoteAgents implements AgentConnector {
     if (pending === undefined) return { stale: true };
     if (pending.agentId !== agentId) throw new HttpError(403, `params.offerId: offer ${offerId} was made to another agent`);
     this.forgetOffer(offerId);
+    this.unqueue(agentId, (command) => command.kind === 'offer' && command.offerId === offerId);
     pending.resolve({
       answer: body.accept ? { accepted: true } : { accepted: false, reason: body.reason ?? 'declined' },
       ...(body.setupTokens === undefined ? {} : { setupTokens: body.setupTokens }),
@@ -359,6 +367,13 @@ export class RemoteAgents implements AgentConnector {
     slot.mailbox.push({ command, seq });
     if (journal === undefined || seq <= journal.durableSeq) this.wake(slot);
     else journal.whenDurable(seq).then(() => this.wake(slot), () => undefined);
+  }
+
+  /** Drops the agent's queued commands that `moot` picks. */
+  private unqueue(agentId: string, moot: (command: WireCommand) => boolean): void {
+    const mailbox = this.slots.get(agentId)?.mailbox;
+    if (mailbox === undefined) return;
+    for (let i = mailbox.length - 1; i >= 0; i--) if (moot(mailbox[i]!.command)) mailbox.splice(i, 1);
   }
 
   /** The commands at the front of the mailbox whose inputs are durable, removed from it. */
