@@ -8,9 +8,13 @@
  *   that shows how fast the machine is today (bench/cpuReference.ts);
  * - decisions: wall-clock cost of one routing decision of every registered strategy at 10 to
  *   10,000 agents, under late and early binding (bench/decisions.ts);
- * - parallel: speed-up of the experiment worker pool over one thread (bench/parallel.ts).
+ * - parallel: speed-up of the experiment worker pool over one thread (bench/parallel.ts);
+ * - live: `fleetsim serve` with fsync on and 100 agents polling over HTTP: submissions per second
+ *   sustained and submit-to-start latency (bench/live.ts). `--url URL` measures a service already
+ *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window.
  */
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
+import { formatLive, measureLive } from './live.js';
 import { formatParallel, measureParallel } from './parallel.js';
 import { median } from 'simple-statistics';
 import { REFERENCE_STEPS, measureCpuReference } from './cpuReference.js';
@@ -71,17 +75,28 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'decisions', 'parallel'];
+const PARTS = ['simulator', 'decisions', 'parallel', 'live'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
 }
 const wanted = (part: string): boolean => only === undefined || only === part;
+const flag = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+};
+const liveSeconds = flag('--seconds') === undefined ? undefined : Number(flag('--seconds'));
+if (liveSeconds !== undefined && !(liveSeconds > 0)) {
+  process.stderr.write(`--seconds takes a positive number, got ${flag('--seconds') ?? 'nothing'}\n`);
+  process.exit(2);
+}
+const liveUrl = flag('--url');
 const figures = {
   node: process.version,
   simulator: wanted('simulator') ? simulatorFigures() : undefined,
   decisions: wanted('decisions') ? decisionFigures() : undefined,
   parallel: wanted('parallel') ? await measureParallel() : undefined,
+  live: wanted('live') ? await measureLive({ ...(liveUrl === undefined ? {} : { url: liveUrl }), ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }) }) : undefined,
 };
 if (process.argv.includes('--json')) {
   process.stdout.write(JSON.stringify(figures, null, 2) + '\n');
@@ -111,5 +126,10 @@ if (process.argv.includes('--json')) {
   if (parallel !== undefined) {
     process.stdout.write(`\nWorker pool: ${parallel.benchmark}, ${parallel.cores} cores (Node ${figures.node})\n`);
     process.stdout.write(formatParallel(parallel) + '\n');
+  }
+  const live = figures.live;
+  if (live !== undefined) {
+    process.stdout.write(`\nLive service: ${live.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatLive(live) + '\n');
   }
 }

@@ -1,0 +1,482 @@
+/**
+ * The live service's speed: `fleetsim serve` (HTTP API, durable write-ahead log with fsync on)
+ * with 100 emulated agents polling it over HTTP and about 1,000 tasks in flight at once.
+ *
+ * The bench starts `fleetsim serve` as a child process on a fresh data directory, registers the
+ * scenario's 100 agents (20 slots each: 2,000 slots for ~1,000 concurrent tasks, so no task ever
+ * waits for a free agent and what is measured is fleetsim's own overhead), and runs every agent
+ * as a loop of long polls (`POST /v1/agents/{id}/poll?wait=1`; the next poll is sent before the
+ * commands of the last one are handled) in a worker thread (bench/liveAgents.ts), the
+ * submissions in this one. On a `start` command the agent reports `started`, holds the task for
+ * its hold time, and reports `finished`.
+ *
+ * - Submit-to-start latency of a task: from the moment its `POST /v1/tasks` is sent to the moment
+ *   the poll that carries its `start` command has been read by the agent. The agent's own time
+ *   (service time, its reports) is not in it; what is in it is all fleetsim's: HTTP and JSON both
+ *   ways, validation, the engine's decision, the group commit that makes the submission durable
+ *   (the start it causes is handed out only then), the poll's answer.
+ *   The submission's own round trip (send to `201`) is recorded beside it.
+ * - Phases at a fixed offered rate (open loop: submissions are sent on schedule whether or not
+ *   earlier ones were answered, so a slow service shows as latency, not as a slower client),
+ *   each task held for 1,000 ÷ rate seconds so that ~1,000 tasks are in flight at every rate.
+ *   A phase is sustained when the submissions answered in its window reach 98% of those offered
+ *   and no more than `MAX_OUTSTANDING` were ever in flight.
+ * - A closed-loop phase for the most the service sustains: 1,000 tasks kept in flight, each held
+ *   for no time, a new one submitted as soon as one is finished.
+ *
+ * Beside the figures: CPU seconds used by the service process (from /proc) and by this process,
+ * this process's event-loop delay and the machine's load, so that a slow figure can be laid at
+ * the right door; and the same load in-process without HTTP (bench/liveLayers.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { parseScenario } from '../src/scenario/load.js';
+import type { AgentsWorkerData, FromAgents, ToAgents } from './liveAgents.js';
+import { Client } from './liveClient.js';
+import { formatLayers, measureDiskSync, measureLayers, type LayerRow } from './liveLayers.js';
+import { quantiles, type Quantiles } from './liveStats.js';
+
+/** Emulated agents and slots per agent. */
+const AGENTS = 100;
+const SLOTS_PER_AGENT = 20;
+/** Tasks in flight the bench aims at (open loop: via the hold time; closed loop: exactly). */
+const CONCURRENT_TASKS = 1_000;
+/** Beyond this many submitted and not yet finished tasks, an open-loop phase stops sending. */
+const MAX_OUTSTANDING = 4 * CONCURRENT_TASKS;
+/** Offered rates of the open-loop phases, submissions per second. */
+const RATES = [1_000, 2_500, 5_000] as const;
+const WARMUP_SECONDS = 2;
+const MEASURE_SECONDS = 8;
+/** Long-poll wait of the agents, seconds. */
+const POLL_WAIT_SECONDS = 1;
+/** The issue's target. */
+export const TARGET = { p99Ms: 5, submissionsPerSecond: 5_000 } as const;
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/** The scenario served: 100 identical agents; the workload is ignored by `serve`. */
+export function liveBenchScenario(): string {
+  return `name: live-bench
+description: 100 emulated agents for npm run bench -- --only live
+seed: 1
+replications: 1
+stop: { time: 60 }
+agents:
+  - pool: bench
+    count: ${AGENTS}
+    capacity: ${SLOTS_PER_AGENT}
+    speed: 1000
+    skills: { job: 1 }
+workload:
+  arrivals: { process: poisson, rate: 1 }
+  tasks:
+    - type: job
+      tokens: 100
+strategies: [least-connections]
+`;
+}
+
+/** Figures of one phase. */
+export interface LivePhase {
+  readonly name: string;
+  /** Offered submissions per second (open loop), or undefined (closed loop). */
+  readonly offeredPerSecond: number | undefined;
+  /** Submissions answered 201 per second over the measured window. */
+  readonly submissionsPerSecond: number;
+  /** Tasks whose start was seen in the window (the latency samples). */
+  readonly samples: number;
+  /** Submit-to-start latency, milliseconds. */
+  readonly startMs: Quantiles;
+  /** Submission round trip (request sent to 201 read), milliseconds. */
+  readonly submitMs: Quantiles;
+  readonly sustained: boolean;
+  /** Most tasks submitted and not finished at once. */
+  readonly peakOutstanding: number;
+  /** CPU seconds per wall second of the window: the service process, this process. */
+  readonly serviceCpu: number | undefined;
+  readonly benchCpu: number;
+  /** This process's event-loop delay p99 over the window, milliseconds (it inflates every figure). */
+  readonly benchLoopDelayP99Ms: number;
+  /** Requests with an unexpected status, or failed. */
+  readonly errors: number;
+  /** The machine's 1-minute load average when the phase began (other work skews every figure). */
+  readonly loadAverage: number;
+}
+
+/** The live benchmark's result. */
+export interface LiveFigures {
+  readonly benchmark: string;
+  readonly service: string;
+  /**
+   * Bytes of the data directory's write-ahead log after the run (`wal.jsonl`), or undefined when
+   * there was none (a service that persists nothing: its figures are not the durable path's).
+   */
+  readonly walBytes: number | undefined;
+  readonly phases: readonly LivePhase[];
+  /** The same load in-process, without HTTP: the engine alone and with the write-ahead log. */
+  readonly layers: readonly LayerRow[];
+  /** One append + fdatasync of 2 KB to the temporary directory's disk, alone, ms (undefined when the layers were skipped). */
+  readonly diskSyncMs: Quantiles | undefined;
+  readonly target: typeof TARGET;
+  /** Most submissions per second sustained (any phase). */
+  readonly sustainedPerSecond: number;
+  /** p99 of submit-to-start at the target rate, when that phase ran. */
+  readonly p99AtTargetMs: number | undefined;
+  readonly pass: { readonly throughput: boolean; readonly latency: boolean };
+}
+
+/** What to measure; the defaults are the issue's benchmark. */
+export interface LiveBenchOptions {
+  /** An already running service to measure instead of starting one (its scenario must be {@link liveBenchScenario}'s). */
+  readonly url?: string;
+  readonly rates?: readonly number[];
+  readonly measureSeconds?: number;
+  readonly closedLoop?: boolean;
+  /** Whether to measure the in-process layers too (default true). */
+  readonly layers?: boolean;
+}
+
+/** One bench's state: what was sent when, what was seen; the agents run in a worker thread. */
+class Bench {
+  /** Absolute send time (ms, `performance.timeOrigin + performance.now()`) of tasks not yet seen starting. */
+  readonly submitSentAt = new Map<string, number>();
+  /** Per task in the window: submit round trip and submit-to-start, ms. */
+  submitSamples: number[] = [];
+  startSamples: number[] = [];
+  answered = 0;
+  outstanding = 0;
+  peakOutstanding = 0;
+  errors = 0;
+  /** Tasks whose submission was sent in [windowStart, windowEnd) (absolute ms) are measured. */
+  windowStart = Infinity;
+  windowEnd = Infinity;
+  onFinished: (() => void) | undefined;
+  private nextId = 0;
+  private readonly submitter: Client;
+  private readonly lastErrors: string[] = [];
+  private agents: Worker | undefined;
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly url: string) {
+    this.submitter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64 }));
+  }
+
+  error(what: string): void {
+    this.errors++;
+    if (this.lastErrors.length < 5) this.lastErrors.push(what);
+  }
+
+  get firstErrors(): readonly string[] {
+    return this.lastErrors;
+  }
+
+  /** Registers the agents and starts their worker; resolves once they are polling. */
+  async register(agentIds: readonly string[]): Promise<void> {
+    for (const id of agentIds) {
+      const { status, body } = await this.submitter.call('POST', '/v1/agents', { id });
+      if (status !== 200 && status !== 201) throw new Error(`POST /v1/agents ${id}: ${status} ${JSON.stringify(body)}`);
+    }
+    const workerData: AgentsWorkerData = { url: this.url, agentIds, pollWaitSeconds: POLL_WAIT_SECONDS };
+    const agents = new Worker(new URL('./liveAgents.js', import.meta.url), { workerData });
+    this.agents = agents;
+    let resolveStopped: () => void;
+    this.stopped = new Promise((resolve) => (resolveStopped = resolve));
+    await new Promise<void>((resolve, reject) => {
+      agents.on('error', reject);
+      agents.on('message', (message: FromAgents) => {
+        switch (message.kind) {
+          case 'ready': resolve(); break;
+          case 'started': this.started(message.taskIds, message.seenAt); break;
+          case 'finished':
+            this.outstanding -= message.count;
+            for (let i = 0; i < message.count; i++) this.onFinished?.();
+            break;
+          case 'error': this.error(message.message); break;
+          case 'stopped': resolveStopped(); break;
+        }
+      });
+    });
+  }
+
+  /** Sets how long the agents hold each task. */
+  hold(holdMs: number): void {
+    this.agents?.postMessage({ kind: 'hold', holdMs } satisfies ToAgents);
+  }
+
+  submit(): void {
+    const id = `bench-${++this.nextId}`;
+    const sentAt = performance.timeOrigin + performance.now();
+    this.submitSentAt.set(id, sentAt);
+    this.outstanding++;
+    if (this.outstanding > this.peakOutstanding) this.peakOutstanding = this.outstanding;
+    this.submitter.call('POST', '/v1/tasks', { id, type: 'job', tokens: 100 }).then(({ status, body }) => {
+      if (status !== 201) {
+        this.error(`POST /v1/tasks ${id}: ${status} ${JSON.stringify(body)}`);
+        this.outstanding--;
+        this.onFinished?.();
+        return;
+      }
+      if (sentAt >= this.windowStart && sentAt < this.windowEnd) {
+        this.answered++;
+        this.submitSamples.push(performance.timeOrigin + performance.now() - sentAt);
+      }
+    }, (error: unknown) => this.error(`POST /v1/tasks ${id}: ${String(error)}`));
+  }
+
+  private started(taskIds: readonly string[], seenAt: number): void {
+    for (const taskId of taskIds) {
+      const sentAt = this.submitSentAt.get(taskId);
+      if (sentAt === undefined) continue;
+      this.submitSentAt.delete(taskId);
+      if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.startSamples.push(seenAt - sentAt);
+    }
+  }
+
+  /** Waits until every submitted task has finished (or `seconds` passed). */
+  async settle(seconds: number): Promise<void> {
+    const until = performance.now() + seconds * 1000;
+    while (this.outstanding > 0 && performance.now() < until) await sleep(20);
+  }
+
+  /** Stops the agents (each returns from its current poll) and their worker. */
+  async close(): Promise<void> {
+    this.agents?.postMessage({ kind: 'stop' } satisfies ToAgents);
+    await this.stopped;
+    await this.agents?.terminate();
+  }
+
+  resetWindow(start: number, end: number): void {
+    this.windowStart = start;
+    this.windowEnd = end;
+    this.submitSamples = [];
+    this.startSamples = [];
+    this.answered = 0;
+    this.errors = 0;
+    this.peakOutstanding = this.outstanding;
+  }
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc; undefined off Linux. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // Fields 14 and 15 (utime, stime) in clock ticks; index 11 and 12 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends submissions until `until` (performance.now() ms); `last` is the phase's last call. False when it could not keep up its schedule. */
+type Drive = (until: number, last: boolean) => Promise<boolean>;
+
+/** Measures one phase: `drive` sends submissions over the window; figures from the window only. */
+async function phase(bench: Bench, servicePid: number | undefined, name: string, offered: number | undefined, drive: Drive, measureSeconds: number): Promise<LivePhase> {
+  const loadAverage = loadavg()[0]!;
+  const warmupEnd = performance.now() + WARMUP_SECONDS * 1000;
+  bench.resetWindow(Infinity, Infinity);
+  await drive(warmupEnd, false);
+  const start = performance.now();
+  const end = start + measureSeconds * 1000;
+  bench.resetWindow(performance.timeOrigin + start, performance.timeOrigin + end);
+  const serviceCpu0 = processCpuSeconds(servicePid);
+  const benchCpu0 = process.cpuUsage();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const kept = await drive(end, true);
+  loop.disable();
+  const wall = (performance.now() - start) / 1000;
+  const serviceCpu1 = processCpuSeconds(servicePid);
+  const benchCpu = process.cpuUsage(benchCpu0);
+  // Let the window's last tasks start and finish before the next phase.
+  await bench.settle(30);
+  const submissionsPerSecond = bench.answered / measureSeconds;
+  return {
+    name,
+    offeredPerSecond: offered,
+    submissionsPerSecond,
+    samples: bench.startSamples.length,
+    startMs: quantiles(bench.startSamples),
+    submitMs: quantiles(bench.submitSamples),
+    sustained: kept && bench.errors === 0 && (offered === undefined || submissionsPerSecond >= 0.98 * offered),
+    peakOutstanding: bench.peakOutstanding,
+    serviceCpu: serviceCpu0 === undefined || serviceCpu1 === undefined ? undefined : (serviceCpu1 - serviceCpu0) / wall,
+    benchCpu: (benchCpu.user + benchCpu.system) / 1e6 / wall,
+    benchLoopDelayP99Ms: loop.percentile(99) / 1e6,
+    errors: bench.errors,
+    loadAverage,
+  };
+}
+
+/** Open loop: submissions on schedule at `rate` per second; false when the outstanding cap stopped it. */
+function openLoop(bench: Bench, rate: number): Drive {
+  return async (until) => {
+    bench.hold((CONCURRENT_TASKS / rate) * 1000);
+    bench.onFinished = undefined;
+    const t0 = performance.now();
+    let sent = 0;
+    let kept = true;
+    for (let now = t0; now < until; now = performance.now()) {
+      const due = Math.floor(((now - t0) / 1000) * rate);
+      while (sent < due) {
+        if (bench.outstanding >= MAX_OUTSTANDING) {
+          kept = false;
+          sent = due;
+          break;
+        }
+        bench.submit();
+        sent++;
+      }
+      await sleep(1); // Node's timer granularity: at 5,000/s, five submissions per tick
+    }
+    return kept;
+  };
+}
+
+/** Closed loop: exactly `CONCURRENT_TASKS` in flight, held for no time, from warm-up to the window's end. */
+function closedLoop(bench: Bench): Drive {
+  let open = false;
+  return async (until, last) => {
+    if (!open) {
+      open = true;
+      bench.hold(0);
+      bench.onFinished = () => {
+        if (open) bench.submit();
+      };
+      while (bench.outstanding < CONCURRENT_TASKS) bench.submit();
+    }
+    await sleep(Math.max(0, until - performance.now()));
+    if (last) {
+      open = false;
+      bench.onFinished = undefined;
+    }
+    return true;
+  };
+}
+
+/** Starts `fleetsim serve` on a fresh data directory; resolves with its URL once it listens. */
+async function startService(scenarioFile: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const match = /listening on (http:\/\/\S+)/.exec(line);
+      if (match !== null) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`fleetsim serve exited (${code ?? 'signal'}) before listening: ${stderr.trim()}`)));
+  });
+  return { child, url };
+}
+
+/** Runs the live benchmark. */
+export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetsim-bench-live-'));
+  const scenarioFile = join(dir, 'live-bench.yaml');
+  writeFileSync(scenarioFile, liveBenchScenario());
+  const agentIds = parseScenario(liveBenchScenario(), scenarioFile).agents.map((agent) => agent.spec.id);
+  let service: { child: ChildProcess; url: string } | undefined;
+  const measureSeconds = options.measureSeconds ?? MEASURE_SECONDS;
+  // The layers first, so that the service's process is not around while they run.
+  const layers = options.layers === false ? [] : await measureLayers(options.rates ?? RATES, Math.min(measureSeconds, 5));
+  const diskSyncMs = options.layers === false ? undefined : await measureDiskSync();
+  try {
+    if (options.url === undefined) service = await startService(scenarioFile, join(dir, 'data'));
+    const url = options.url ?? service!.url;
+    const pid = service?.child.pid;
+    const bench = new Bench(url);
+    await bench.register(agentIds);
+    const phases: LivePhase[] = [];
+    for (const rate of options.rates ?? RATES) {
+      phases.push(await phase(bench, pid, `open loop ${rate.toLocaleString('en-US')}/s`, rate, openLoop(bench, rate), measureSeconds));
+    }
+    if (options.closedLoop !== false) {
+      phases.push(await phase(bench, pid, `closed loop ${CONCURRENT_TASKS.toLocaleString('en-US')} in flight`, undefined, closedLoop(bench), measureSeconds));
+    }
+    await bench.close();
+    const walPath = join(dir, 'data', 'wal.jsonl');
+    const walBytes = options.url === undefined && existsSync(walPath) ? statSync(walPath).size : undefined;
+    if (bench.firstErrors.length > 0) process.stderr.write(`live bench: first errors:\n  ${bench.firstErrors.join('\n  ')}\n`);
+    const sustainedPerSecond = Math.max(0, ...phases.filter((p) => p.sustained).map((p) => p.submissionsPerSecond));
+    const atTarget = phases.find((p) => p.offeredPerSecond === TARGET.submissionsPerSecond);
+    return {
+      benchmark: `fleetsim serve (fsync on) with ${AGENTS} emulated agents polling over HTTP (${SLOTS_PER_AGENT} slots each), ~${CONCURRENT_TASKS.toLocaleString('en-US')} tasks in flight; ${WARMUP_SECONDS} s warm-up and ${measureSeconds} s measured per phase`,
+      service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
+      walBytes,
+      phases,
+      layers,
+      diskSyncMs,
+      target: TARGET,
+      sustainedPerSecond,
+      p99AtTargetMs: atTarget?.startMs.p99,
+      pass: {
+        throughput: sustainedPerSecond >= TARGET.submissionsPerSecond,
+        latency: atTarget !== undefined && atTarget.sustained && atTarget.startMs.p99 < TARGET.p99Ms,
+      },
+    };
+  } finally {
+    if (service !== undefined) {
+      service.child.kill('SIGTERM');
+      await Promise.race([new Promise((resolve) => service!.child.once('exit', resolve)), sleep(5_000)]);
+      if (service.child.exitCode === null) service.child.kill('SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The service's CPU time per task (lowest over the phases: the least disturbed) and the rate one
+ * core would give at that cost: the ceiling of a service whose work runs on one thread, however
+ * quiet the machine.
+ */
+function serviceCeiling(phases: readonly LivePhase[]): string[] {
+  const costs = phases.flatMap((p) => (p.serviceCpu === undefined || p.submissionsPerSecond === 0 ? [] : [p.serviceCpu / p.submissionsPerSecond]));
+  if (costs.length === 0) return [];
+  const cost = Math.min(...costs);
+  return [`  service CPU per task: ${Math.round(cost * 1e6)} µs (lowest of the phases), so at most ~${Math.round(1 / cost).toLocaleString('en-US')} tasks/s with its work on one core`];
+}
+
+/** The table `npm run bench` prints. */
+export function formatLive(figures: LiveFigures): string {
+  const ms = (value: number): string => (Number.isNaN(value) ? '-' : value.toFixed(2));
+  const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
+  const rows = figures.phases.map((p) => [
+    p.name,
+    rate(p.submissionsPerSecond),
+    p.sustained ? 'yes' : 'no',
+    ms(p.startMs.p50), ms(p.startMs.p99), ms(p.startMs.max),
+    ms(p.submitMs.p50), ms(p.submitMs.p99),
+    rate(p.peakOutstanding),
+    p.serviceCpu === undefined ? '-' : p.serviceCpu.toFixed(2),
+    p.serviceCpu === undefined || p.submissionsPerSecond === 0 ? '-' : rate((p.serviceCpu / p.submissionsPerSecond) * 1e6),
+    p.benchCpu.toFixed(2), ms(p.benchLoopDelayP99Ms), p.loadAverage.toFixed(1),
+  ]);
+  const header = ['phase', 'submits/s', 'sustained', 'start p50', 'start p99', 'start max', 'submit p50', 'submit p99', 'peak in flight', 'service CPU', 'service µs/task', 'bench CPU', 'bench loop p99', 'load avg'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]): string => '  ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const verdict = (ok: boolean): string => (ok ? 'pass' : 'FAIL');
+  const wal = figures.walBytes === undefined
+    ? '  WARNING: no write-ahead log in the data directory (or a service the bench did not start): these are not the durable path\'s figures'
+    : `  write-ahead log after the run: ${(figures.walBytes / 1e6).toFixed(1)} MB`;
+  return [
+    wal,
+    line(header),
+    ...rows.map(line),
+    '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks round trip; CPU in cores busy, service µs/task = its CPU time per task submitted; load avg = the machine’s 1-minute load when the phase began)',
+    `  target: ≥ ${rate(figures.target.submissionsPerSecond)} submissions/s sustained: ${rate(figures.sustainedPerSecond)}/s, ${verdict(figures.pass.throughput)}; ` +
+      `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms`}, ${verdict(figures.pass.latency)}`,
+    ...serviceCeiling(figures.phases),
+    ...(figures.layers.length === 0 ? [] : ['', 'Where the time goes: the same load in this process, without HTTP', formatLayers(figures.layers)]),
+    ...(figures.diskSyncMs === undefined ? [] : [`  disk: one 2 KB append + fdatasync alone: p50 ${ms(figures.diskSyncMs.p50)} ms, p99 ${ms(figures.diskSyncMs.p99)} ms, max ${ms(figures.diskSyncMs.max)} ms`]),
+  ].join('\n');
+}

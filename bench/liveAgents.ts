@@ -1,0 +1,110 @@
+/**
+ * The live bench's emulated agents, in a worker thread of their own so that the submitting
+ * thread and the agents do not queue behind each other on one event loop.
+ *
+ * Every agent is a loop of long polls; the next poll is sent before the commands of the last
+ * one are handled, so an agent is always listening. On a `start` it reports `started`, holds the
+ * task for the hold time the main thread set, and reports `finished`. It tells the main thread,
+ * in one message per poll answer, which tasks it saw start and when (`performance.timeOrigin +
+ * performance.now()`, comparable across threads), and, batched per event-loop turn, how many
+ * tasks it finished.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Client } from './liveClient.js';
+
+/** What the main thread hands the worker. */
+export interface AgentsWorkerData {
+  readonly url: string;
+  readonly agentIds: readonly string[];
+  readonly pollWaitSeconds: number;
+}
+
+/** Messages from the main thread. */
+export type ToAgents = { readonly kind: 'hold'; readonly holdMs: number } | { readonly kind: 'stop' };
+
+/** Messages to the main thread. */
+export type FromAgents =
+  | { readonly kind: 'ready' }
+  /** Tasks whose start command was read, with the absolute time (ms) it was read. */
+  | { readonly kind: 'started'; readonly taskIds: readonly string[]; readonly seenAt: number }
+  | { readonly kind: 'finished'; readonly count: number }
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'stopped' };
+
+interface StartCommand {
+  readonly kind: 'start';
+  readonly task: { readonly id: string };
+  readonly attempt: number;
+}
+
+const port = parentPort!;
+const { url, agentIds, pollWaitSeconds } = workerData as AgentsWorkerData;
+const poller = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: agentIds.length + 1 }));
+const reporter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64 }));
+let holdMs = 0;
+let running = true;
+let finishedSinceFlush = 0;
+let flushScheduled = false;
+
+const send = (message: FromAgents): void => port.postMessage(message);
+const error = (message: string): void => send({ kind: 'error', message });
+
+function finishedOne(): void {
+  finishedSinceFlush++;
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(() => {
+    flushScheduled = false;
+    send({ kind: 'finished', count: finishedSinceFlush });
+    finishedSinceFlush = 0;
+  });
+}
+
+async function run(agentId: string, command: StartCommand): Promise<void> {
+  const attemptPath = `/v1/agents/${encodeURIComponent(agentId)}/attempts/${encodeURIComponent(command.task.id)}/${command.attempt}`;
+  const started = await reporter.call('POST', `${attemptPath}/started`, {});
+  if (started.status !== 200) error(`started ${command.task.id}: ${started.status} ${JSON.stringify(started.body)}`);
+  if (holdMs > 0) await sleep(holdMs);
+  const finished = await reporter.call('POST', `${attemptPath}/finished`, { ok: true, quality: 1 });
+  if (finished.status !== 200) error(`finished ${command.task.id}: ${finished.status} ${JSON.stringify(finished.body)}`);
+  finishedOne();
+}
+
+async function agentLoop(agentId: string): Promise<void> {
+  const path = `/v1/agents/${encodeURIComponent(agentId)}/poll?wait=${pollWaitSeconds}`;
+  let poll = poller.call('POST', path);
+  while (running) {
+    let answer: { status: number; body: unknown };
+    try {
+      answer = await poll;
+    } catch (caught) {
+      error(`poll ${agentId}: ${String(caught)}`);
+      await sleep(100);
+      poll = poller.call('POST', path);
+      continue;
+    }
+    const seenAt = performance.timeOrigin + performance.now();
+    // The next poll goes out before this one's commands are handled: no gap in listening.
+    if (running) poll = poller.call('POST', path);
+    if (answer.status !== 200) {
+      error(`poll ${agentId}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      continue;
+    }
+    const starts = (answer.body as { commands: { kind: string }[] }).commands.filter((command): command is StartCommand => command.kind === 'start');
+    if (starts.length === 0) continue;
+    send({ kind: 'started', taskIds: starts.map((command) => command.task.id), seenAt });
+    for (const command of starts) run(agentId, command).catch((caught: unknown) => error(`attempt ${command.task.id}: ${String(caught)}`));
+  }
+}
+
+const loops = agentIds.map((id) => agentLoop(id));
+port.on('message', (message: ToAgents) => {
+  if (message.kind === 'hold') holdMs = message.holdMs;
+  else {
+    running = false;
+    void Promise.all(loops).then(() => send({ kind: 'stopped' }));
+  }
+});
+send({ kind: 'ready' });

@@ -1,0 +1,43 @@
+/**
+ * The live bench's HTTP client: JSON over keep-alive connections of node:http (lighter than
+ * fetch, which matters when the bench shares two cores with the service it measures).
+ */
+import { type Agent as HttpAgent, request } from 'node:http';
+
+/** A keep-alive JSON client of the service. */
+export class Client {
+  private readonly host: string;
+  private readonly port: number;
+
+  /** @param url - the service's base URL; @param agent - the connection pool to use. */
+  constructor(url: string, private readonly agent: HttpAgent) {
+    const parsed = new URL(url);
+    this.host = parsed.hostname;
+    this.port = Number(parsed.port);
+  }
+
+  /** Sends one request; resolves with the status and the parsed body (the text when not JSON). */
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers: Record<string, string | number> = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+      const req = request({ host: this.host, port: this.port, method, path, agent: this.agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            // not JSON: keep the text for the error message
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
