@@ -3,6 +3,10 @@
  * own runtime, and to drive simulations programmatically.
  */
 export { Engine, createEngine, type EngineOptions, type TaskCounts } from './engine/engine.js';
+export {
+  restoreEngine, type EngineSnapshot, type TaskSnapshot, type AgentSnapshot, type TimerSnapshot, type AutoscalerSnapshot,
+  type JsonNumber, type PendingTimer, type OpenAttempt, type OpenOffer,
+} from './engine/snapshot.js';
 export { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from './engine/config.js';
 export { TRANSITIONS, canTransition, assertTransition, IllegalTransitionError } from './engine/lifecycle.js';
 export { hasFreeSlot, skillFor, type AgentSpec, type AgentView } from './engine/agent.js';
@@ -47,4 +51,8 @@ export {
 export { EmulatedAgents, type EmulatedAgentsOptions } from './live/emulatedAgents.js';
 export { runLive, type LiveRunOptions } from './live/runLive.js';
 export { MemoryJournal, type Journal } from './live/journal.js';
+export { FileJournal, readWalFile, type FileJournalOptions, type JournalStats, type WalFileContents } from './live/wal.js';
+export { openDurableDriver, type DurableDriver, type DurableDriverOptions, type RecoveryReport } from './live/durableDriver.js';
+export { verifyDataDir, type DataDirReport } from './live/verifyDataDir.js';
+export { EpochClock } from './live/epochClock.js';
 export { FleetNames } from './sim/fleetNames.js';

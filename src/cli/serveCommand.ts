@@ -10,7 +10,6 @@ import { makeDirectory } from '../makeDirectory.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { loadTokenFile } from '../live/service/auth.js';
-import { createService } from '../live/service/app.js';
 
 /** Flags of `serve`. */
 export interface ServeArgs {
@@ -36,6 +35,8 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   if (tokens === undefined && !LOOPBACK.has(args.host)) {
     process.stderr.write(`fleetsim serve: warning: listening on ${args.host} without --token-file: anyone who reaches it may submit tasks and act for any agent\n`);
   }
+  // Loaded on demand: the HTTP stack would add a third of a second to every other command's start.
+  const { createService } = await import('../live/service/app.js');
   const service = await createService({
     scenario,
     dataDir: args.data,

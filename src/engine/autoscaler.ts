@@ -37,7 +37,8 @@ export function assertAutoscalerConfig(config: AutoscalerConfig): void {
 
 /** One pool's scaler: thresholds on utilization, min/max, and a cooldown between actions. */
 export class PoolAutoscaler {
-  private lastActionAt = Number.NEGATIVE_INFINITY;
+  /** When it last acted (-Infinity: never); the cooldown runs from it. Set only by {@link PoolAutoscaler.acted} and restores. */
+  lastActionAt = Number.NEGATIVE_INFINITY;
 
   /** @param config - checked with {@link assertAutoscalerConfig}. */
   constructor(readonly config: AutoscalerConfig) {

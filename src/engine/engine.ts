@@ -22,6 +22,8 @@ import {
   admin, agentJoined, agentLeft, cancel, finished, offerAnswered, pollCommand, pollEvent, started, submit,
 } from './inputs.js';
 import type { AdminOperation, Command, EngineEvent, EngineInput, OfferAnswer, Outcome, StartReport } from './messages.js';
+import { openAttemptsOf, openOffersOf, pendingTimersOf, takeSnapshot, type EngineSnapshot, type OpenAttempt, type OpenOffer, type PendingTimer } from './snapshot.js';
+import { restoreState } from './snapshotRestore.js';
 import type { Strategy } from './strategy.js';
 import type { AgentId, TaskId, TaskSpec, TaskView } from './task.js';
 import { timerFired } from './timers.js';
@@ -63,9 +65,10 @@ export interface TaskCounts {
 export class Engine {
   private readonly state: EngineState;
 
-  /** Use {@link createEngine}. */
-  constructor(options: EngineOptions) {
+  /** Use {@link createEngine}, or `restoreEngine` (snapshot.ts) to start from a snapshot. */
+  constructor(options: EngineOptions, snapshot?: EngineSnapshot) {
     this.state = new EngineState(options);
+    if (snapshot !== undefined) restoreState(this.state, snapshot);
   }
 
   // ---------------------------------------------------------------- getters
@@ -88,6 +91,36 @@ export class Engine {
   /** Live tasks, in no particular order (for invariant checks and drivers that restart). */
   liveTasks(): IterableIterator<TaskView> {
     return this.state.live.values();
+  }
+
+  /**
+   * The engine's state as plain JSON data, for `restoreEngine` (snapshot.ts). Take it between
+   * inputs; commands and events not yet polled are not part of it (what they asked for is).
+   */
+  snapshot(): EngineSnapshot {
+    return takeSnapshot(this.state);
+  }
+
+  /**
+   * Every pending timer with its due time, earliest first. A driver that starts from a restored
+   * engine arms these (their `setTimer` commands went to the driver before the snapshot).
+   */
+  pendingTimers(): PendingTimer[] {
+    return pendingTimersOf(this.state);
+  }
+
+  /**
+   * Attempts the engine waits on, in submission order: told to start and not yet reported
+   * started (task state `assigned`), running, or paused on their agent. A driver that starts
+   * from a restored engine delivers these again; a report quoting another attempt is stale.
+   */
+  openAttempts(): OpenAttempt[] {
+    return openAttemptsOf(this.state);
+  }
+
+  /** Offers the engine waits on an answer for, in submission order (each agent of a broadcast apart). */
+  openOffers(): OpenOffer[] {
+    return openOffersOf(this.state);
   }
 
   // ---------------------------------------------------------------- outputs

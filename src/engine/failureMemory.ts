@@ -49,6 +49,17 @@ export class FailureMemory {
     return expiry !== undefined && now < expiry;
   }
 
+  /** Every remembered pair as `[key, expiry]`, in the order they are forgotten (for snapshots). */
+  entries(): [string, number][] {
+    return [...this.until];
+  }
+
+  /** Replaces what is remembered by `entries` (as {@link FailureMemory.entries} gave them). */
+  restore(entries: readonly (readonly [string, number])[]): void {
+    this.until.clear();
+    for (const [key, expiry] of entries) this.until.set(key, expiry);
+  }
+
   /** Forgets expired pairs (they are in expiry order, because every entry lives `seconds`). */
   private sweep(now: number): void {
     for (const [key, expiry] of this.until) {

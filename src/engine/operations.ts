@@ -169,7 +169,7 @@ export function wakeScalers(s: EngineState, now: number): void {
 
 function armScaler(s: EngineState, scaler: number, at: number): void {
   const timerId = s.nextTimerId++;
-  s.timers.set(timerId, { kind: 'autoscale', scaler });
+  s.timers.set(timerId, { kind: 'autoscale', scaler, at });
   pushCommand(s, { kind: 'setTimer', timerId, at });
 }
 

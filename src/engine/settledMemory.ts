@@ -34,6 +34,12 @@ export class SettledMemory {
     return this.states.get(id);
   }
 
+  /** Every remembered id with its final state, oldest first (adding them in this order rebuilds the memory). */
+  entries(): [TaskId, FinalTaskState][] {
+    const oldestFirst = this.order.length < this.capacity ? this.order : [...this.order.slice(this.next), ...this.order.slice(0, this.next)];
+    return oldestFirst.map((id) => [id, this.states.get(id)!]);
+  }
+
   /** True if `id` is remembered as settled. */
   has(id: TaskId): boolean {
     return this.states.size > 0 && this.states.has(id);

@@ -17,10 +17,10 @@ import type { TaskRecord } from './task.js';
 
 /** What a task's pending timer is for. */
 export type TimerKind = 'ttl' | 'timeout' | 'retry' | 'offer';
-/** A pending timer: a task's, or an autoscaler's evaluation (by index). */
+/** A pending timer, due at `at`: a task's, or an autoscaler's evaluation (by index). */
 export type Timer =
-  | { readonly kind: TimerKind; readonly task: TaskRecord }
-  | { readonly kind: 'autoscale'; readonly scaler: number };
+  | { readonly kind: TimerKind; readonly task: TaskRecord; readonly at: number }
+  | { readonly kind: 'autoscale'; readonly scaler: number; readonly at: number };
 
 /** A timer the engine set has fired. Timers it cancelled are ignored. */
 export function timerFired(s: EngineState, now: number, timerId: number): void {
@@ -70,7 +70,7 @@ export function timerFired(s: EngineState, now: number, timerId: number): void {
 export function setTimer(s: EngineState, kind: TimerKind, task: TaskRecord, at: number): number {
   if (task.timerId !== 0) throw new Error(`task ${task.spec.id} already has timer ${task.timerId} pending; cannot set a ${kind} timer`);
   const timerId = s.nextTimerId++;
-  s.timers.set(timerId, { kind, task });
+  s.timers.set(timerId, { kind, task, at });
   pushCommand(s, { kind: 'setTimer', timerId, at });
   return timerId;
 }

@@ -23,6 +23,17 @@ export class TokenBucket {
     return this.ratePerSecond === Number.POSITIVE_INFINITY;
   }
 
+  /** The tokens left and when they were last counted (-Infinity before the first submission), for snapshots. */
+  get level(): { readonly tokens: number; readonly lastTime: number } {
+    return { tokens: this.tokens, lastTime: this.lastTime };
+  }
+
+  /** Sets the level {@link TokenBucket.level} read. */
+  restore(level: { readonly tokens: number; readonly lastTime: number }): void {
+    this.tokens = level.tokens;
+    this.lastTime = level.lastTime;
+  }
+
   /** Takes one token at `now` if there is one; false (and nothing taken) when the bucket is empty. */
   tryTake(now: number): boolean {
     if (this.unlimited) return true;

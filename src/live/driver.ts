@@ -27,8 +27,9 @@ import {
 } from './driverOptions.js';
 import type { Journal } from './journal.js';
 import {
-  AGENT_ERROR, attemptKey, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, TIMED_OUT, unobservedStart,
+  AGENT_ERROR, attemptKey, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, plainAnswer, plainOutcome, plainStartReport, TIMED_OUT, unobservedStart,
 } from './settlements.js';
+import { newAttempt, newOffer, ReplayBook, type Attempt, type Offer } from './pendingCalls.js';
 import { TimerQueue } from './timerQueue.js';
 
 export {
@@ -36,44 +37,7 @@ export {
   type LiveCounts, type LiveDriverErrorCode, type LiveDriverLimits, type LiveDriverOptions, type LiveDriverState, type StopOptions,
 } from './driverOptions.js';
 
-interface Attempt {
-  readonly key: string;
-  readonly task: TaskView;
-  readonly agent: AgentView;
-  readonly attempt: number;
-  readonly controller: AbortController;
-  /** `started` was fed to the engine. */
-  started: boolean;
-  /** The engine no longer waits for it (aborted, or failed by the driver's watchdog). */
-  abandoned: boolean;
-  /** The watchdog's timer id (negative), 0 when none is set. */
-  watchdogId: number;
-  /** The watchdog's limit in seconds, for its message. */
-  watchdogSeconds: number;
-}
-
-interface Offer {
-  readonly key: string;
-  readonly task: TaskView;
-  readonly agent: AgentView;
-  readonly agentId: AgentId;
-  readonly offer: number;
-  readonly controller: AbortController;
-  withdrawn: boolean;
-}
-
 const KEPT_ERRORS = 100;
-
-function newAttempt(task: TaskView, agent: AgentView, attempt: number): Attempt {
-  return {
-    key: attemptKey(task.spec.id, attempt), task, agent, attempt, controller: new AbortController(),
-    started: false, abandoned: false, watchdogId: 0, watchdogSeconds: 0,
-  };
-}
-
-function newOffer(task: TaskView, agent: AgentView, offer: number): Offer {
-  return { key: offerKey(task.spec.id, agent.spec.id, offer), task, agent, agentId: agent.spec.id, offer, controller: new AbortController(), withdrawn: false };
-}
 
 /** Drives an engine on a clock against agents reached through a connector. Create with {@link createLiveDriver}. */
 export class LiveDriver {
@@ -93,6 +57,8 @@ export class LiveDriver {
   private readonly attempts = new Map<string, Attempt>();
   private readonly offers = new Map<string, Offer>();
   private pendingProvisions = 0;
+  /** While recovering: what the engine asked for, to deliver on `resume`. */
+  private replayBook: ReplayBook | undefined;
   /** The runtime timer: its handle and the (time, ticket) it was armed for. */
   private armedHandle: TimerHandle | undefined;
   private armedAt = 0;
@@ -112,6 +78,7 @@ export class LiveDriver {
     this.connector = options.connector;
     this.journal = options.journal;
     this.phase = options.recovering === true ? 'recovering' : 'running';
+    if (this.phase === 'recovering') this.replayBook = new ReplayBook(this.attempts, this.offers);
     this.limits = { ...DEFAULT_LIVE_LIMITS, ...options.limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (typeof value !== 'number' || !(value > 0)) throw new Error(`createLiveDriver: limits.${name} must be a positive number, got ${String(value)}`);
@@ -258,42 +225,32 @@ export class LiveDriver {
    * refused then (it threw) is refused again, with the same effect, and is passed over.
    */
   replay(input: EngineInput): void {
-    if (this.phase !== 'recovering') throw new Error(`LiveDriver.replay: the driver is ${this.phase}, not recovering`);
-    let task: TaskView | undefined;
-    if (input.kind === 'started' || input.kind === 'finished') {
-      const key = attemptKey(input.taskId, input.attempt);
-      const attempt = this.attempts.get(key);
-      task = attempt?.task;
-      if (attempt !== undefined && input.kind === 'started') attempt.started = true;
-      if (input.kind === 'finished') this.attempts.delete(key);
-    } else if (input.kind === 'offerAnswered') {
-      const key = offerKey(input.taskId, input.agentId, input.offer);
-      task = this.offers.get(key)?.task;
-      this.offers.delete(key);
-    }
+    if (this.phase !== 'recovering' || this.replayBook === undefined) throw new Error(`LiveDriver.replay: the driver is ${this.phase}, not recovering`);
+    const task = this.replayBook.input(input);
     try {
       this.apply(input, task);
     } catch {
       // Refused when first fed too (the caller was told then): replayed for its side effects only.
     }
-    for (let command = this.engine.pollCommand(); command !== undefined; command = this.engine.pollCommand()) this.track(command);
+    for (let command = this.engine.pollCommand(); command !== undefined; command = this.engine.pollCommand()) {
+      if (command.kind === 'setTimer' || command.kind === 'cancelTimer') this.carryOut(command);
+      else this.replayBook.command(command);
+    }
     for (let event = this.engine.pollEvent(); event !== undefined; event = this.engine.pollEvent()) this.onQueuedEvent?.(event);
   }
 
   /**
    * Ends recovery and starts running: re-delivers (calls `connector.start` again for) every
-   * attempt the engine still waits for, pausing again those it holds paused, and re-sends every
-   * open offer; then arms the runtime timer, so timers that came due while the process was
+   * attempt the engine still waits for, pausing again those it holds paused, re-sends every
+   * open offer and asks again for every agent provisioned but not joined; then arms the runtime timer, so timers that came due while the process was
    * down fire at once. Delivery is at least once: a result for an attempt the engine no longer
-   * expects is a stale result. Returns how many attempts and offers it re-delivered.
+   * expects is a stale result. Returns how many attempts, offers and provisions it re-delivered.
    */
-  resume(): { attempts: number; offers: number } {
-    if (this.phase !== 'recovering') throw new Error(`LiveDriver.resume: the driver is ${this.phase}, not recovering`);
+  resume(): { attempts: number; offers: number; provisions: number } {
+    if (this.phase !== 'recovering' || this.replayBook === undefined) throw new Error(`LiveDriver.resume: the driver is ${this.phase}, not recovering`);
+    const { attempts, offers, provisions } = this.replayBook.redeliveries();
+    this.replayBook = undefined;
     this.phase = 'running';
-    const attempts = [...this.attempts.values()].filter((attempt) => !attempt.abandoned);
-    const offers = [...this.offers.values()].filter((offer) => !offer.withdrawn);
-    this.attempts.clear();
-    this.offers.clear();
     this.input(() => {
       for (const attempt of attempts) {
         this.attempts.set(attempt.key, attempt);
@@ -307,42 +264,11 @@ export class LiveDriver {
         this.offers.set(offer.key, offer);
         this.deliverOffer(offer);
       }
+      for (const pool of provisions) this.provision({ kind: 'provision', pool });
     });
-    return { attempts: attempts.length, offers: offers.length };
+    return { attempts: attempts.length, offers: offers.length, provisions: provisions.length };
   }
 
-  /** What a replayed command leaves to do: only its bookkeeping (the connector hears nothing). */
-  private track(command: Command): void {
-    switch (command.kind) {
-      case 'start': {
-        const attempt = newAttempt(command.task, command.agent, command.attempt);
-        this.attempts.set(attempt.key, attempt);
-        break;
-      }
-      case 'abort': {
-        const attempt = this.attempts.get(attemptKey(command.taskId, command.attempt));
-        if (attempt !== undefined) attempt.abandoned = true;
-        break;
-      }
-      case 'offer': {
-        const offer = newOffer(command.task, command.agent, command.offer);
-        this.offers.set(offer.key, offer);
-        break;
-      }
-      case 'withdraw': {
-        const offer = this.offers.get(offerKey(command.taskId, command.agentId, command.offer));
-        if (offer !== undefined) offer.withdrawn = true;
-        break;
-      }
-      case 'setTimer':
-      case 'cancelTimer':
-        this.carryOut(command);
-        break;
-      default:
-        // Fire-and-forget commands (pause and resume are re-sent by `resume` from the task's state), and provisions.
-        break;
-    }
-  }
 
   /** Ends everything: no timer, no pending call, every attempt's signal aborted. */
   private halt(): void {
@@ -522,7 +448,7 @@ export class LiveDriver {
     }
     attempt.started = true;
     if (attempt.task.spec.timeoutSeconds !== undefined) this.clearWatchdog(attempt);
-    this.settle(`the start of ${attempt.task.spec.id}`, () => this.feed({ kind: 'started', now: this.clock.now(), taskId: attempt.task.spec.id, attempt: attempt.attempt, report }, attempt.task));
+    this.settle(`the start of ${attempt.task.spec.id}`, () => this.feed({ kind: 'started', now: this.clock.now(), taskId: attempt.task.spec.id, attempt: attempt.attempt, report: plainStartReport(report) }, attempt.task));
   }
 
   private attemptSettled(attempt: Attempt, outcome: Outcome): void {
@@ -534,7 +460,7 @@ export class LiveDriver {
       const taskId = attempt.task.spec.id;
       if (!attempt.started && !attempt.abandoned) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.task);
       attempt.started = true;
-      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome }, attempt.task);
+      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: plainOutcome(outcome) }, attempt.task);
     });
   }
 
@@ -594,7 +520,7 @@ export class LiveDriver {
       if (this.offers.get(offer.key) !== offer) return;
       this.offers.delete(offer.key);
       this.settle(`the answer to offer ${offerNumber} of ${task.spec.id}`, () =>
-        this.feed({ kind: 'offerAnswered', now: this.clock.now(), taskId: task.spec.id, agentId: offer.agentId, offer: offerNumber, answer: response.answer, setupTokens: response.setupTokens ?? 0 }, task));
+        this.feed({ kind: 'offerAnswered', now: this.clock.now(), taskId: task.spec.id, agentId: offer.agentId, offer: offerNumber, answer: plainAnswer(response.answer), setupTokens: response.setupTokens ?? 0 }, task));
     };
     settlement.then(
       (response) => {

@@ -76,8 +76,8 @@ export interface RecoveryReport {
   readonly eventsAppended: number;
   /** Whether a torn last line was cut off events.jsonl. */
   readonly tornEventsLine: boolean;
-  /** Attempts and offers handed to the connector again on resume. */
-  readonly redelivered: { readonly attempts: number; readonly offers: number };
+  /** Attempts, offers and provisions handed to the connector again on resume. */
+  readonly redelivered: { readonly attempts: number; readonly offers: number; readonly provisions: number };
 }
 
 /** A live driver on a data directory. */

@@ -25,6 +25,7 @@ import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from '../sim/wo
 import { ManualClock, type Clock } from './clock.js';
 import { createLiveDriver, type LiveDriver, type LiveDriverError } from './driver.js';
 import { EmulatedAgents } from './emulatedAgents.js';
+import type { Journal } from './journal.js';
 
 /** How {@link runLive} runs. */
 export interface LiveRunOptions {
@@ -34,6 +35,8 @@ export interface LiveRunOptions {
    * (`stop.drain`), since the run ends when every task is final.
    */
   readonly clock?: Clock;
+  /** Where the driver records every input before feeding it (see `LiveDriverOptions.journal`). */
+  readonly journal?: Journal;
 }
 
 interface WorkflowStream {
@@ -55,7 +58,7 @@ function settled(): Promise<void> {
 export async function runLive(options: RunOptions, live: LiveRunOptions = {}): Promise<RunResult> {
   const wallStart = performance.now();
   const clock = live.clock ?? new ManualClock();
-  const run = new LiveScenarioRun(options, clock);
+  const run = new LiveScenarioRun(options, clock, live.journal);
   run.begin();
   const { scenario, replication } = options;
   let lastEventSeconds = 0;
@@ -112,7 +115,7 @@ class LiveScenarioRun {
   private pendingWorld = 0;
   private resolveWorkloadDone: () => void = () => undefined;
 
-  constructor(options: RunOptions, private readonly clock: Clock) {
+  constructor(options: RunOptions, private readonly clock: Clock, journal: Journal | undefined) {
     const { scenario, replication } = options;
     this.scenario = scenario;
     const { engine, collector } = createRunEngine(options);
@@ -120,7 +123,7 @@ class LiveScenarioRun {
     this.names = new FleetNames(scenario);
     this.agents = new EmulatedAgents({ scenario, replication, clock, names: this.names });
     this.driver = createLiveDriver({
-      engine, clock, connector: this.agents,
+      engine, clock, connector: this.agents, ...(journal === undefined ? {} : { journal }),
       // A scenario's world never hangs and its engine bounds what it holds: the driver's own limits stay out of the way.
       limits: { maxInFlightTasks: Number.POSITIVE_INFINITY, maxPendingCalls: Number.POSITIVE_INFINITY, attemptTimeoutSeconds: Number.POSITIVE_INFINITY },
       onError: (error) => this.errors.push(error),

@@ -2,7 +2,7 @@
  * What the live driver accepts from a connector: the shape checks of settlements, and the inputs
  * it makes up when a connector fails to report one.
  */
-import type { OfferAnswer, Outcome, StartReport } from '../engine/messages.js';
+import type { AgentReport, OfferAnswer, Outcome, StartReport } from '../engine/messages.js';
 import type { AgentId, TaskId, TaskView } from '../engine/task.js';
 import type { OfferResponse } from './connector.js';
 
@@ -48,4 +48,28 @@ export function isStartReport(value: unknown): value is StartReport {
   if (typeof value !== 'object' || value === null) return false;
   const { setupTokens, contextHit } = value as { setupTokens?: unknown; contextHit?: unknown };
   return typeof setupTokens === 'number' && setupTokens >= 0 && (contextHit === null || typeof contextHit === 'boolean');
+}
+
+function agentReportOf(report: AgentReport): AgentReport {
+  return { contextUtilization: report.contextUtilization, residentKeys: report.residentKeys };
+}
+
+/**
+ * The fields of a start report the engine reads, as a plain object: what the journal records
+ * (a connector may report a richer object, such as an emulated agent's whole plan).
+ */
+export function plainStartReport(report: StartReport): StartReport {
+  const plain = { setupTokens: report.setupTokens, contextHit: report.contextHit };
+  return report.agent === undefined ? plain : { ...plain, agent: agentReportOf(report.agent) };
+}
+
+/** The fields of an outcome the engine reads, as a plain object (see {@link plainStartReport}). */
+export function plainOutcome(outcome: Outcome): Outcome {
+  const plain: Outcome = outcome.ok ? { ok: true, quality: outcome.quality } : { ok: false, reason: outcome.reason };
+  return outcome.agent === undefined ? plain : { ...plain, agent: agentReportOf(outcome.agent) };
+}
+
+/** The fields of an offer answer the engine reads, as a plain object (see {@link plainStartReport}). */
+export function plainAnswer(answer: OfferAnswer): OfferAnswer {
+  return answer.accepted ? { accepted: true } : { accepted: false, reason: answer.reason };
 }

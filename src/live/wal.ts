@@ -121,8 +121,10 @@ export class FileJournal implements Journal {
   append(input: EngineInput): number {
     if (this.failure !== undefined) throw new Error(`the write-ahead log failed: ${this.failure.message}`, { cause: this.failure });
     if (this.closed) throw new Error('the write-ahead log is closed');
+    // Formatted first: an input that cannot be written (it throws) takes no number.
+    const line = `${formatEntry(this.seq + 1, input)}\n`;
     const seq = ++this.seq;
-    this.pending.push(`${formatEntry(seq, input)}\n`);
+    this.pending.push(line);
     this.stats.inputs++;
     if (!this.flushing) {
       this.flushing = true;

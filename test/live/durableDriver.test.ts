@@ -154,7 +154,7 @@ describe('openDurableDriver', () => {
     await opened.durable.close();
 
     const recovered = await open(crashed, 3);
-    expect(recovered.durable.recovery.redelivered).toEqual({ attempts: 2, offers: 0 });
+    expect(recovered.durable.recovery.redelivered).toEqual({ attempts: 2, offers: 0, provisions: 0 });
     expect(recovered.connector.live().map((held) => `${held.command.task.spec.id}#${held.command.attempt}`).sort()).toEqual(running);
     // Every task runs to its end on the new process.
     for (let round = 0; round < 10 && recovered.durable.driver.counts().inFlight > 0; round++) {
@@ -188,7 +188,7 @@ describe('openDurableDriver', () => {
     second.durable.driver.batch(() => undefined);
     await second.durable.close();
     const third = await open(crashed, 7);
-    expect(third.durable.recovery.redelivered).toEqual({ attempts: 0, offers: 0 });
+    expect(third.durable.recovery.redelivered).toEqual({ attempts: 0, offers: 0, provisions: 0 });
     const kinds = third.events.map((line) => JSON.parse(line) as { kind: string; to?: string; attempt?: number });
     expect(kinds.filter((event) => event.to === 'completed')).toHaveLength(1);
     await third.durable.close();

@@ -102,6 +102,17 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
   });
+  // An empty body with a JSON content type (a bodiless POST from a client that always sets it) is
+  // no body; anything else goes to Fastify's own parser, which refuses prototype poisoning.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, body.toString(), done);
+  });
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const { status, message } = describeError(error, live.maxBodyBytes);
     if (status >= 500 && !isHttpError(error)) onError(error);

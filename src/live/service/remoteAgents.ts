@@ -280,6 +280,8 @@ export class RemoteAgents implements AgentConnector {
     const pending = this.pendingAttempt(agentId, taskId, attempt);
     if (pending === undefined) return { stale: true };
     this.attempts.delete(attemptKey(taskId, attempt));
+    // A start re-delivered after a restart and not yet polled is moot now.
+    this.unqueue(agentId, (command) => command.kind === 'start' && command.task.id === taskId && command.attempt === attempt);
     pending.resolve(body.ok ? { ok: true, quality: body.quality } : { ok: false, reason: body.reason });
     return { stale: false };
   }
@@ -290,6 +292,7 @@ export class RemoteAgents implements AgentConnector {
     if (pending === undefined) return { stale: true };
     if (pending.agentId !== agentId) throw new HttpError(403, `params.offerId: offer ${offerId} was made to another agent`);
     this.forgetOffer(offerId);
+    this.unqueue(agentId, (command) => command.kind === 'offer' && command.offerId === offerId);
     pending.resolve({
       answer: body.accept ? { accepted: true } : { accepted: false, reason: body.reason ?? 'declined' },
       ...(body.setupTokens === undefined ? {} : { setupTokens: body.setupTokens }),
@@ -359,6 +362,13 @@ export class RemoteAgents implements AgentConnector {
     slot.mailbox.push({ command, seq });
     if (journal === undefined || seq <= journal.durableSeq) this.wake(slot);
     else journal.whenDurable(seq).then(() => this.wake(slot), () => undefined);
+  }
+
+  /** Drops the agent's queued commands that `moot` picks. */
+  private unqueue(agentId: string, moot: (command: WireCommand) => boolean): void {
+    const mailbox = this.slots.get(agentId)?.mailbox;
+    if (mailbox === undefined) return;
+    for (let i = mailbox.length - 1; i >= 0; i--) if (moot(mailbox[i]!.command)) mailbox.splice(i, 1);
   }
 
   /** The commands at the front of the mailbox whose inputs are durable, removed from it. */

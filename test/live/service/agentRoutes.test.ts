@@ -227,3 +227,13 @@ describe('heartbeat', () => {
     expect((await service.request('POST', '/v1/agents/a1/poll')).body.commands).toMatchObject([{ kind: 'start', task: { id: 't1' } }]);
   });
 });
+
+describe('bodiless requests', () => {
+  it('takes a poll that sends a JSON content type and no body', async () => {
+    const service = await start();
+    await service.request('POST', '/v1/agents', { id: 'a1' });
+    const response = await fetch(`${service.url}/v1/agents/a1/poll`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ commands: [] });
+  });
+});

@@ -1,0 +1,302 @@
+/**
+ * Snapshots: the engine's whole state as plain JSON data ({@link EngineSnapshot}), taken between
+ * inputs, and an engine rebuilt from one ({@link restoreEngine}), so that a live service's
+ * write-ahead log can be compacted to a snapshot plus the inputs after it.
+ *
+ * What a snapshot holds: every live task (its spec, state, attempt, agent, priority, times,
+ * offers and rejections, dependency bookkeeping, pending timer), the order of every queue (pool,
+ * held, each agent's own), every agent (spec, load, draining, context as last reported), settled
+ * memory, paused types, paused tasks waiting to resume, the tallies of `counts()`, the next timer
+ * id and every pending timer with its due time, the ingress bucket, failure memory, the
+ * autoscalers and the agents being provisioned. What it leaves out: outputs not yet polled
+ * (commands and queued events: a restored engine starts with both queues empty, and what the
+ * commands asked for is in its state), and the strategy's own learned state (see
+ * {@link restoreEngine}).
+ *
+ * Numbers JSON cannot carry (NaN, ±Infinity) are written as strings ({@link JsonNumber}).
+ *
+ * May touch: nothing while capturing (it reads the state); restoring is in `snapshotRestore.ts`.
+ */
+import type { AgentSpec, AgentView } from './agent.js';
+import { Engine, type EngineOptions, type TaskCounts } from './engine.js';
+import type { EngineState } from './engineState.js';
+import type { FailureReason, FinalTaskState, RejectionReason, TaskId, TaskSpec, TaskState, TaskView } from './task.js';
+import type { TaskQueue } from './taskQueue.js';
+import type { TimerKind } from './timers.js';
+
+/** A number in a snapshot: finite numbers as they are, NaN and ±Infinity as strings. */
+export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+
+/** One live task. */
+export interface TaskSnapshot {
+  readonly spec: TaskSpec;
+  /** A non-final state. */
+  readonly state: TaskState;
+  /** Submission order (the tie-breaker of every ordering). */
+  readonly seq: number;
+  readonly submittedAt: number;
+  readonly attempt: number;
+  /** Agent holding it (its queue owner under early binding, or the agent running it), -1 for none. */
+  readonly agentIndex: number;
+  /** When the current attempt started running ('NaN' before the first start). */
+  readonly startedAt: JsonNumber;
+  readonly failureReason?: FailureReason;
+  readonly priority: number;
+  readonly offers: number;
+  readonly rejectionReason?: RejectionReason;
+  /** Agents holding an open offer of it (indices), while it is `offered`. */
+  readonly offeredTo?: readonly number[];
+  /** Agents that turned it down in the current round of offers. */
+  readonly rejectedBy?: readonly number[];
+  /** Paused, and free to resume once its agent has a free slot. */
+  readonly resumeReady: boolean;
+  readonly maxRetries: number;
+  readonly unmetDependencies: number;
+  /** Live tasks waiting on this one, in the order they are released. */
+  readonly dependents: readonly TaskId[];
+  /** Its pending timer's id, 0 when none. */
+  readonly timerId: number;
+}
+
+/** One agent that ever joined (its position in `agents` is its index). */
+export interface AgentSnapshot {
+  readonly spec: AgentSpec;
+  readonly accepting: boolean;
+  readonly draining: boolean;
+  /** Gone from the fleet. */
+  readonly left: boolean;
+  readonly paused: number;
+  readonly active: number;
+  readonly queued: number;
+  readonly outstandingTokens: number;
+  readonly contextUtilization: number;
+  readonly residentKeys: readonly string[];
+  readonly observedAt: number;
+  readonly completed: number;
+}
+
+/** A pending timer: a task's (TTL, timeout, retry backoff, offer timeout) or a pool's autoscaler evaluation. */
+export type TimerSnapshot =
+  | { readonly timerId: number; readonly at: JsonNumber; readonly kind: TimerKind; readonly taskId: TaskId }
+  | { readonly timerId: number; readonly at: JsonNumber; readonly kind: 'autoscale'; readonly pool: string };
+
+/** One autoscaled pool's scaler. */
+export interface AutoscalerSnapshot {
+  readonly pool: string;
+  /** When it last acted ('-Infinity': never). */
+  readonly lastActionAt: JsonNumber;
+  /** Whether its evaluation timer is pending (false: asleep until the next submission or join). */
+  readonly awake: boolean;
+}
+
+/** The engine's state between two inputs, as plain JSON data. */
+export interface EngineSnapshot {
+  readonly version: 1;
+  /** Time of the last input ('-Infinity' before any). */
+  readonly lastNow: JsonNumber;
+  /** The id the next timer gets. */
+  readonly nextTimerId: number;
+  /** `counts()` without `inFlight` (which is `tasks.length`). */
+  readonly tally: Omit<TaskCounts, 'inFlight'>;
+  readonly agents: readonly AgentSnapshot[];
+  /** Free slots among accepting agents. */
+  readonly freeSlots: number;
+  /** Live tasks in submission order. */
+  readonly tasks: readonly TaskSnapshot[];
+  /** Queued tasks, in queue order: the pool, the held queue (paused types), and each agent's own (by index). */
+  readonly queues: { readonly pool: readonly TaskId[]; readonly held: readonly TaskId[]; readonly agents: readonly (readonly TaskId[])[] };
+  /** Blocked tasks waiting for ids not submitted yet, by that id, in registration order. */
+  readonly waitingFor: readonly (readonly [TaskId, readonly TaskId[]])[];
+  /** Settled ids remembered, oldest first. */
+  readonly settled: readonly (readonly [TaskId, FinalTaskState])[];
+  /** Pending timers by id. */
+  readonly timers: readonly TimerSnapshot[];
+  readonly pausedTypes: readonly string[];
+  /** Paused tasks free to resume, in the order they resume. */
+  readonly resumable: readonly TaskId[];
+  /** Agents (indices) that found nothing to steal, in the order they try again. */
+  readonly hungry: readonly number[];
+  /** The pool changed since it was last bound. */
+  readonly poolDirty: boolean;
+  /** Failure memory: `[key, expiry]` pairs in the order they are forgotten. */
+  readonly failureMemory: readonly (readonly [string, JsonNumber])[];
+  readonly ingress: { readonly tokens: JsonNumber; readonly lastTime: JsonNumber };
+  readonly autoscalers: readonly AutoscalerSnapshot[];
+  /** Agents asked for that have not joined, by pool. */
+  readonly provisioning: readonly (readonly [string, number])[];
+}
+
+/** A pending engine timer, as a driver arms it. */
+export interface PendingTimer {
+  readonly timerId: number;
+  /** Due time, seconds on the driver's clock. */
+  readonly at: number;
+}
+
+/** An attempt the engine waits on: told to start (`assigned`), running, or paused on its agent. */
+export interface OpenAttempt {
+  readonly task: TaskView;
+  readonly agent: AgentView;
+  readonly attempt: number;
+}
+
+/** An offer the engine waits on an answer for. */
+export interface OpenOffer {
+  readonly task: TaskView;
+  readonly agent: AgentView;
+  /** The offer number to quote in `offerAnswered`. */
+  readonly offer: number;
+}
+
+/** Writes a number so that JSON keeps it. */
+export function jsonNumber(value: number): JsonNumber {
+  return Number.isFinite(value) ? value : (String(value) as JsonNumber);
+}
+
+/** Reads a {@link JsonNumber} back. */
+export function fromJsonNumber(value: JsonNumber): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** Throws unless `value` is JSON data that reads back the same (finite numbers, plain objects and arrays). */
+function assertJsonData(value: unknown, where: string): void {
+  if (value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`engine snapshot: ${where} is ${value}, which JSON cannot carry`);
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => assertJsonData(item, `${where}[${i}]`));
+    return;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value)) assertJsonData(item, `${where}.${key}`);
+    return;
+  }
+  throw new Error(`engine snapshot: ${where} is not plain JSON data`);
+}
+
+/** The ids of a queue's tasks, in queue order. */
+function queueIds(queue: TaskQueue): TaskId[] {
+  const ids: TaskId[] = [];
+  queue.find(Number.POSITIVE_INFINITY, (task) => {
+    ids.push(task.spec.id);
+    return false;
+  });
+  return ids;
+}
+
+/** The state of `s` as an {@link EngineSnapshot} (see the module comment). */
+export function takeSnapshot(s: EngineState): EngineSnapshot {
+  const live = [...s.live.values()].sort((a, b) => a.seq - b.seq);
+  const isLive = (task: { readonly spec: TaskSpec }): boolean => s.live.get(task.spec.id) === task;
+  const tasks = live.map((task): TaskSnapshot => {
+    assertJsonData(task.spec, `tasks[${task.spec.id}].spec`);
+    return {
+      spec: task.spec, state: task.state, seq: task.seq, submittedAt: task.submittedAt, attempt: task.attempt,
+      agentIndex: task.agentIndex, startedAt: jsonNumber(task.startedAt),
+      ...(task.failureReason === undefined ? {} : { failureReason: task.failureReason }),
+      priority: task.priority, offers: task.offers,
+      ...(task.rejectionReason === undefined ? {} : { rejectionReason: task.rejectionReason }),
+      ...(task.offeredTo === undefined ? {} : { offeredTo: [...task.offeredTo] }),
+      ...(task.rejectedBy === undefined ? {} : { rejectedBy: [...task.rejectedBy] }),
+      resumeReady: task.resumeReady, maxRetries: task.maxRetries, unmetDependencies: task.unmetDependencies,
+      // Dependents that settled meanwhile are skipped when this task settles: they are left out.
+      dependents: (task.dependents ?? []).filter(isLive).map((d) => d.spec.id),
+      timerId: task.timerId,
+    };
+  });
+  const agents = s.fleet.agents.map((agent, i): AgentSnapshot => {
+    assertJsonData(agent.spec, `agents[${i}].spec`);
+    return {
+      spec: agent.spec, accepting: agent.accepting, draining: agent.draining, left: agent.left, paused: agent.paused,
+      active: agent.active, queued: agent.queued, outstandingTokens: agent.outstandingTokens,
+      contextUtilization: agent.contextUtilization, residentKeys: [...agent.residentKeys], observedAt: agent.observedAt,
+      completed: agent.completed,
+    };
+  });
+  const waitingFor: [TaskId, TaskId[]][] = [];
+  for (const [id, waiters] of s.waitingFor) {
+    const ids = waiters.filter(isLive).map((w) => w.spec.id);
+    if (ids.length > 0) waitingFor.push([id, ids]);
+  }
+  const timers = [...s.timers].sort(([a], [b]) => a - b).map(([timerId, timer]): TimerSnapshot =>
+    timer.kind === 'autoscale'
+      ? { timerId, at: jsonNumber(timer.at), kind: 'autoscale', pool: s.scalers[timer.scaler]!.config.pool }
+      : { timerId, at: jsonNumber(timer.at), kind: timer.kind, taskId: timer.task.spec.id });
+  const resumable: TaskId[] = [];
+  for (const task of s.resumable) {
+    // Entries of tasks that settled or resumed meanwhile are skipped when paused tasks resume.
+    if (task.state === 'paused' && task.resumeReady && isLive(task) && !resumable.includes(task.spec.id)) resumable.push(task.spec.id);
+  }
+  const { tokens, lastTime } = s.ingress.level;
+  const { inFlight: _inFlight, ...tally } = s.tally;
+  return {
+    version: 1,
+    lastNow: jsonNumber(s.lastNow),
+    nextTimerId: s.nextTimerId,
+    tally,
+    agents,
+    freeSlots: s.fleet.freeSlots,
+    tasks,
+    queues: { pool: queueIds(s.pool), held: queueIds(s.held), agents: s.agentQueues.map(queueIds) },
+    waitingFor,
+    settled: s.settled.entries(),
+    timers,
+    pausedTypes: [...s.pausedTypes],
+    resumable,
+    hungry: [...s.hungry].map((agent) => agent.index),
+    poolDirty: s.poolDirty,
+    failureMemory: s.failureMemory.entries().map(([key, expiry]) => [key, jsonNumber(expiry)]),
+    ingress: { tokens: jsonNumber(tokens), lastTime: jsonNumber(lastTime) },
+    autoscalers: s.scalers.map((scaler, i) => ({ pool: scaler.config.pool, lastActionAt: jsonNumber(scaler.lastActionAt), awake: s.scalerAwake[i]! })),
+    provisioning: [...s.provisioning],
+  };
+}
+
+/** The engine's pending timers, earliest first (ties by id, the order they were set). */
+export function pendingTimersOf(s: EngineState): PendingTimer[] {
+  const timers: PendingTimer[] = [];
+  for (const [timerId, timer] of s.timers) timers.push({ timerId, at: timer.at });
+  return timers.sort((a, b) => a.at - b.at || a.timerId - b.timerId);
+}
+
+/** Attempts told to start, running or paused, in submission order. */
+export function openAttemptsOf(s: EngineState): OpenAttempt[] {
+  const open: OpenAttempt[] = [];
+  for (const task of [...s.live.values()].sort((a, b) => a.seq - b.seq)) {
+    if (task.state === 'assigned' || task.state === 'running' || task.state === 'paused') {
+      open.push({ task, agent: s.fleet.agents[task.agentIndex]!, attempt: task.attempt });
+    }
+  }
+  return open;
+}
+
+/** Open offers, in submission order, then in the order they were made. */
+export function openOffersOf(s: EngineState): OpenOffer[] {
+  const open: OpenOffer[] = [];
+  for (const task of [...s.live.values()].sort((a, b) => a.seq - b.seq)) {
+    if (task.state !== 'offered' || task.offeredTo === undefined) continue;
+    for (const index of task.offeredTo) open.push({ task, agent: s.fleet.agents[index]!, offer: task.offers });
+  }
+  return open;
+}
+
+/**
+ * A fresh engine with the strategy, generators and sink of `options`, in the state `snapshot`
+ * describes. Throws an Error naming the field when the snapshot is not one an engine could be
+ * in (wrong version, a reference to a task, agent, timer or pool that is not there, counts that
+ * do not add up).
+ *
+ * The strategy hears of the fleet through its hooks, as if the agents had joined in order:
+ * `onAgentJoined` for each agent, `onAgentLeft` for those gone, then `onAgentLoadChanged` for
+ * every agent, so indexes of agents by load (least-connections, join-shortest-queue,
+ * power-of-d, join-idle-queue, consistent-hash, cache-aware's heaps, work stealing) are right.
+ * What a strategy learned from past assignments and results starts afresh: round-robin's turn,
+ * weighted-round-robin's weights, context-batching's and cache-aware's key holders,
+ * predictive's window of recent tasks, performance-based's, latency-ewma's and the scored
+ * pipelines' learned scores. The generators of `options` are used from where they stand.
+ */
+export function restoreEngine(options: EngineOptions, snapshot: EngineSnapshot): Engine {
+  return new Engine(options, snapshot);
+}

@@ -1,0 +1,140 @@
+/**
+ * The connector calls a live driver waits on (attempts and offers), and their bookkeeping while
+ * the driver replays a journal ({@link ReplayBook}): what the engine asked for and has not had
+ * an answer to, so that `resume` can deliver it again.
+ */
+import type { AgentView } from '../engine/agent.js';
+import type { Command, EngineInput } from '../engine/messages.js';
+import type { AgentId, TaskView } from '../engine/task.js';
+import { attemptKey, offerKey } from './settlements.js';
+
+/** An attempt handed to the connector (or, while recovering, to be handed to it). */
+export interface Attempt {
+  readonly key: string;
+  readonly task: TaskView;
+  readonly agent: AgentView;
+  readonly attempt: number;
+  readonly controller: AbortController;
+  /** `started` was fed to the engine. */
+  started: boolean;
+  /** The engine no longer waits for it (aborted, or failed by the driver's watchdog). */
+  abandoned: boolean;
+  /** The watchdog's timer id (negative), 0 when none is set. */
+  watchdogId: number;
+  /** The watchdog's limit in seconds, for its message. */
+  watchdogSeconds: number;
+}
+
+/** An offer handed to the connector (or, while recovering, to be handed to it). */
+export interface Offer {
+  readonly key: string;
+  readonly task: TaskView;
+  readonly agent: AgentView;
+  readonly agentId: AgentId;
+  readonly offer: number;
+  readonly controller: AbortController;
+  withdrawn: boolean;
+}
+
+/** A new attempt of `task` on `agent`. */
+export function newAttempt(task: TaskView, agent: AgentView, attempt: number): Attempt {
+  return {
+    key: attemptKey(task.spec.id, attempt), task, agent, attempt, controller: new AbortController(),
+    started: false, abandoned: false, watchdogId: 0, watchdogSeconds: 0,
+  };
+}
+
+/** A new offer of `task` to `agent`. */
+export function newOffer(task: TaskView, agent: AgentView, offer: number): Offer {
+  return { key: offerKey(task.spec.id, agent.spec.id, offer), task, agent, agentId: agent.spec.id, offer, controller: new AbortController(), withdrawn: false };
+}
+
+/**
+ * What a replay leaves to deliver: it keeps the driver's attempts and offers as the commands of
+ * replayed inputs create and end them (nothing reaches the connector), and counts provisions by
+ * pool as the engine does (any agent joining a pool is taken as one it provisioned).
+ */
+export class ReplayBook {
+  private readonly provisions = new Map<string, number>();
+
+  /** @param attempts - the driver's attempts by key; @param offers - its offers by key. */
+  constructor(private readonly attempts: Map<string, Attempt>, private readonly offers: Map<string, Offer>) {}
+
+  /**
+   * A replayed input's bookkeeping; returns the view of the task whose result or answer it is,
+   * when the driver holds one: the driver fed it with that view when the input was new.
+   */
+  input(input: EngineInput): TaskView | undefined {
+    switch (input.kind) {
+      case 'started':
+      case 'finished': {
+        const key = attemptKey(input.taskId, input.attempt);
+        const attempt = this.attempts.get(key);
+        if (attempt !== undefined && input.kind === 'started') attempt.started = true;
+        if (input.kind === 'finished') this.attempts.delete(key);
+        return attempt?.task;
+      }
+      case 'offerAnswered': {
+        const key = offerKey(input.taskId, input.agentId, input.offer);
+        const task = this.offers.get(key)?.task;
+        this.offers.delete(key);
+        return task;
+      }
+      case 'agentJoined': {
+        const pool = input.agent.pool;
+        const pending = pool === undefined ? 0 : (this.provisions.get(pool) ?? 0);
+        if (pending > 0) this.provisions.set(pool!, pending - 1);
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** A replayed command (other than a timer's, which the driver keeps itself): its bookkeeping only. */
+  command(command: Command): void {
+    switch (command.kind) {
+      case 'start': {
+        const attempt = newAttempt(command.task, command.agent, command.attempt);
+        this.attempts.set(attempt.key, attempt);
+        break;
+      }
+      case 'abort': {
+        const attempt = this.attempts.get(attemptKey(command.taskId, command.attempt));
+        if (attempt !== undefined) attempt.abandoned = true;
+        break;
+      }
+      case 'offer': {
+        const offer = newOffer(command.task, command.agent, command.offer);
+        this.offers.set(offer.key, offer);
+        break;
+      }
+      case 'withdraw': {
+        const offer = this.offers.get(offerKey(command.taskId, command.agentId, command.offer));
+        if (offer !== undefined) offer.withdrawn = true;
+        break;
+      }
+      case 'provision':
+        this.provisions.set(command.pool, (this.provisions.get(command.pool) ?? 0) + 1);
+        break;
+      default:
+        // Fire-and-forget commands: pause and resume are re-sent on resume from the task's state.
+        break;
+    }
+  }
+
+  /**
+   * Ends the replay: takes out of the driver's maps every attempt and offer the engine still
+   * waits for (those it gave up on are dropped), and lists the pools of provisions not joined.
+   */
+  redeliveries(): { attempts: Attempt[]; offers: Offer[]; provisions: string[] } {
+    const attempts = [...this.attempts.values()].filter((attempt) => !attempt.abandoned);
+    const offers = [...this.offers.values()].filter((offer) => !offer.withdrawn);
+    this.attempts.clear();
+    this.offers.clear();
+    const provisions: string[] = [];
+    for (const [pool, count] of this.provisions) for (let i = 0; i < count; i++) provisions.push(pool);
+    this.provisions.clear();
+    return { attempts, offers, provisions };
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * `fleetsim serve` as a user runs it: the built CLI in its own process prints where it listens,
+ * serves the API, closes on SIGTERM with exit 0, and a restart on the same data directory
+ * finds the acknowledged tasks; bad flags and files exit 2 with one line.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from './runCli.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fleetsim-serve-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Served {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** Starts `fleetsim serve …` and resolves once it printed its address. */
+function serve(...args: string[]): Promise<Served> {
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no address printed; stderr: ${stderr}`)), 30_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /^fleetsim serve listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, exited, stderr: () => stderr });
+      }
+    });
+    void exited.then((code) => reject(new Error(`exited ${code} before listening: ${stderr}`)));
+  });
+}
+
+async function call(url: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- arbitrary JSON
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: response.status, body: await response.json() };
+}
+
+describe('fleetsim serve', () => {
+  it('serves the API, closes on SIGTERM (exit 0), and recovers its data directory on restart', async () => {
+    const data = join(dir, 'data');
+    const first = await serve('scenarios/specialists.yaml', '--data', data, '--port', '0');
+    expect((await call(first.url, 'POST', '/v1/agents', { id: 'coder-1' })).status).toBe(201);
+    expect((await call(first.url, 'POST', '/v1/tasks', { id: 'cli-1', type: 'code', tokens: 10 })).status).toBe(201);
+    expect((await call(first.url, 'POST', '/v1/tasks', { id: 'cli-2', type: 'code', tokens: 10 })).status).toBe(201);
+    const poll = await call(first.url, 'POST', '/v1/agents/coder-1/poll');
+    const started = poll.body.commands.filter((command: { kind: string }) => command.kind === 'start');
+    expect(started.length).toBeGreaterThan(0);
+    const { task, attempt } = started[0];
+    expect((await call(first.url, 'POST', `/v1/agents/coder-1/attempts/${task.id}/${attempt}/finished`, { ok: true })).body).toEqual({ stale: false });
+    expect((await call(first.url, 'GET', '/healthz')).status).toBe(200);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.stderr()).toBe('');
+
+    const second = await serve('scenarios/specialists.yaml', '--data', data, '--port', '0');
+    try {
+      expect((await call(second.url, 'GET', `/v1/tasks/${task.id}`)).body.state).toBe('completed');
+      const metrics = await call(second.url, 'GET', '/v1/metrics');
+      expect(metrics.body.counts).toMatchObject({ submitted: 2, completed: 1 });
+      expect((await call(second.url, 'POST', '/v1/tasks', { id: 'cli-2', type: 'code', tokens: 10 })).status).toBe(200);
+    } finally {
+      second.child.kill('SIGINT');
+      expect(await second.exited).toBe(0);
+    }
+  }, 60_000);
+
+  it('asks for bearer tokens with --token-file', async () => {
+    const tokens = join(dir, 'tokens.yaml');
+    writeFileSync(tokens, 'submitter-token-0123456789: submitter\n');
+    const served = await serve('scenarios/specialists.yaml', '--data', join(dir, 'auth-data'), '--port', '0', '--token-file', tokens);
+    try {
+      expect((await call(served.url, 'POST', '/v1/tasks', { type: 'code' })).status).toBe(401);
+      expect((await call(served.url, 'POST', '/v1/tasks', { type: 'code' }, 'submitter-token-0123456789')).status).toBe(201);
+    } finally {
+      served.child.kill('SIGTERM');
+      await served.exited;
+    }
+  }, 60_000);
+
+  it('exits 2 with one line when the port is taken or another service holds the data directory', async () => {
+    const data = join(dir, 'held');
+    const holder = await serve('scenarios/specialists.yaml', '--data', data, '--port', '0');
+    try {
+      const port = new URL(holder.url).port;
+      // Run asynchronously: the holder must keep serving while the second one tries.
+      const taken = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', 'scenarios/specialists.yaml', '--data', join(dir, 'other'), '--port', port], { cwd: ROOT });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+        child.once('exit', (status) => resolve({ status, stderr }));
+      });
+      expect(taken.status).toBe(2);
+      expect(taken.stderr).toMatch(new RegExp(`^fleetsim: command line: --port: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE`));
+      const held = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', 'scenarios/specialists.yaml', '--data', data, '--port', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+      expect(held.status).toBe(2);
+      expect(held.stderr.trim().split('\n')).toHaveLength(1);
+      expect(held.stderr).toContain(data);
+    } finally {
+      holder.child.kill('SIGTERM');
+      await holder.exited;
+    }
+  }, 60_000);
+
+  it.each([
+    [['scenarios/specialists.yaml', '--port', '0'], /Missing required argument: data/],
+    [['scenarios/specialists.yaml', '--data', 'DATA', '--port', '70000'], /--port: expected an integer 0\.\.65535, got 70000/],
+    [['scenarios/specialists.yaml', '--data', 'DATA', '--port', 'abc'], /--port: expected an integer 0\.\.65535, got NaN/],
+    [['scenarios/missing.yaml', '--data', 'DATA'], /scenarios\/missing\.yaml: cannot read file/],
+    [['scenarios/specialists.yaml', '--data', 'DATA', '--token-file', 'nope.yaml'], /nope\.yaml: cannot read the token file/],
+    [['scenarios/specialists.yaml', '--data', '/proc/fleetsim-data'], /--data: cannot create \/proc\/fleetsim-data/],
+  ])('exits 2 with one line for %j', (args, message) => {
+    const result = runCli('serve', ...args.map((arg) => (arg === 'DATA' ? join(dir, 'unused') : arg)));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stdout).toBe('');
+  });
+});

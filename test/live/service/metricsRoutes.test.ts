@@ -1,0 +1,74 @@
+/**
+ * `GET /v1/metrics` (the simulator's metrics document over the live run so far), `GET /metrics`
+ * (Prometheus text) and `GET /healthz`, over real HTTP.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSimulation } from '../../../src/sim/simulation.js';
+import { parseScenario } from '../../../src/scenario/load.js';
+import { scenarioText, startService, type Running } from './serviceHarness.js';
+
+let running: Running;
+beforeAll(async () => {
+  running = await startService(scenarioText('heartbeatSeconds: 5'));
+  await running.request('POST', '/v1/agents', { id: 'a1' });
+  for (const id of ['m1', 'm2', 'm3']) await running.request('POST', '/v1/tasks', { id, type: 'code' });
+  await running.request('DELETE', '/v1/tasks/m3');
+  for (const id of ['m1', 'm2']) {
+    await running.request('POST', '/v1/agents/a1/poll');
+    await running.request('POST', `/v1/agents/a1/attempts/${id}/1/started`, {});
+    await running.request('POST', `/v1/agents/a1/attempts/${id}/1/finished`, { ok: true, quality: 0.8 });
+  }
+});
+afterAll(async () => {
+  await running.close();
+});
+
+describe('GET /v1/metrics', () => {
+  it('is the metrics document of a simulated run, over the run so far', async () => {
+    const answer = await running.request('GET', '/v1/metrics');
+    expect(answer.status).toBe(200);
+    const simulated = runSimulation({ scenario: parseScenario(scenarioText(), 's.yaml'), strategy: { name: 'least-connections', label: 'least-connections', params: {} }, replication: 0 });
+    expect(Object.keys(answer.body.metrics).sort()).toEqual(Object.keys(simulated.metrics).sort());
+    expect(answer.body.counts).toMatchObject({ submitted: 3, completed: 2, cancelled: 1, inFlight: 0 });
+    expect(answer.body.metrics.tasks).toMatchObject({ submitted: 3, completed: 2, cancelled: 1 });
+    expect(answer.body.metrics.quality.mean).toBeCloseTo(0.8, 10);
+    expect(answer.body.metrics.latency.mean).toBeGreaterThan(0);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('shows queue depth, tasks by state, final states, the latency histogram and decisions in Prometheus text', async () => {
+    // a1 has one slot: the first task takes it, the second waits.
+    await running.request('POST', '/v1/tasks', { id: 'q1', type: 'code' });
+    await running.request('POST', '/v1/tasks', { id: 'q2', type: 'code' });
+    const answer = await running.request('GET', '/metrics');
+    expect(answer.status).toBe(200);
+    expect(answer.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    const samples = new Map<string, number>();
+    for (const line of answer.text.split('\n')) {
+      if (line === '' || line.startsWith('#')) continue;
+      const [name, value] = line.split(' ');
+      samples.set(name!, Number(value));
+    }
+    expect(samples.get('fleetsim_queue_depth')).toBe(1);
+    expect(samples.get('fleetsim_tasks_in_flight{state="queued"}')).toBe(1);
+    expect(samples.get('fleetsim_tasks_in_flight{state="assigned"}')).toBe(1);
+    expect(samples.get('fleetsim_tasks_submitted_total')).toBe(5);
+    expect(samples.get('fleetsim_tasks_final_total{state="completed"}')).toBe(2);
+    expect(samples.get('fleetsim_tasks_final_total{state="cancelled"}')).toBe(1);
+    expect(samples.get('fleetsim_task_latency_seconds_count')).toBe(2);
+    expect(samples.get('fleetsim_task_latency_seconds_bucket{le="+Inf"}')).toBe(2);
+    expect(samples.get('fleetsim_decisions_total')).toBe(3);
+    expect(samples.get('fleetsim_agents')).toBe(1);
+    // Buckets are cumulative.
+    const buckets = [...samples].filter(([name]) => name.startsWith('fleetsim_task_latency_seconds_bucket')).map(([, value]) => value);
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+  });
+});
+
+describe('GET /healthz', () => {
+  it('is 200 while the journal is durable and the driver runs', async () => {
+    const answer = await running.request('GET', '/healthz');
+    expect(answer).toMatchObject({ status: 200, body: { status: 'ok', driver: 'running', journal: 'durable' } });
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * The pull connector on its own: commands wait for their input to be durable, a full mailbox
+ * takes its agent out of the fleet, the heartbeat sweep, and incarnation names.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AgentView } from '../../../src/engine/agent.js';
+import type { EngineEvent, Outcome } from '../../../src/engine/messages.js';
+import type { TaskView } from '../../../src/engine/task.js';
+import type { AttemptContext, CommandOf } from '../../../src/live/connector.js';
+import type { Journal } from '../../../src/live/journal.js';
+import { externalAgentId, RemoteAgents } from '../../../src/live/service/remoteAgents.js';
+
+/** A journal whose durability the test moves by hand. */
+class GatedJournal implements Journal {
+  appendedSeq = 0;
+  durableSeq = 0;
+  private readonly waiting: { seq: number; resolve: () => void }[] = [];
+
+  append(): number {
+    return ++this.appendedSeq;
+  }
+
+  whenDurable(seq: number): Promise<void> {
+    if (seq <= this.durableSeq) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ seq, resolve }));
+  }
+
+  makeDurable(seq: number): void {
+    this.durableSeq = seq;
+    for (const entry of this.waiting.filter((waiting) => waiting.seq <= seq)) entry.resolve();
+  }
+}
+
+function agentView(id: string): AgentView {
+  return { spec: { id, capacity: 1, tokensPerSecond: 1, skills: {}, weight: 1, tags: [] } } as unknown as AgentView;
+}
+
+function taskView(id: string): TaskView {
+  return { spec: { id, type: 'code', priority: 2, tokens: 1, contextTokens: 0 } } as unknown as TaskView;
+}
+
+function joined(id: string): EngineEvent {
+  return { kind: 'agentJoined', time: 0, agent: agentView(id) };
+}
+
+function start(agents: RemoteAgents, taskId: string, agentId: string, attempt = 1): { outcome: Promise<Outcome>; controller: AbortController } {
+  const controller = new AbortController();
+  const context: AttemptContext = { signal: controller.signal, started: () => undefined };
+  const command: CommandOf<'start'> = { kind: 'start', task: taskView(taskId), agent: agentView(agentId), attempt };
+  return { outcome: agents.start(command, context), controller };
+}
+
+function setup(options: { heartbeatSeconds?: number; mailboxCommands?: number; clock?: { ms: number } } = {}): { agents: RemoteAgents; journal: GatedJournal; left: string[] } {
+  const clock = options.clock ?? { ms: 0 };
+  const agents = new RemoteAgents({ heartbeatSeconds: options.heartbeatSeconds ?? 10, mailboxCommands: options.mailboxCommands ?? 100, nowMs: () => clock.ms });
+  const journal = new GatedJournal();
+  const left: string[] = [];
+  agents.bind({
+    journal,
+    agentLeft: (id) => {
+      left.push(id);
+      agents.observe({ kind: 'agentLeft', time: 0, agent: agentView(id) });
+    },
+    engineHasAgent: () => false,
+  });
+  return { agents, journal, left };
+}
+
+describe('RemoteAgents', () => {
+  it('hands out a command only once the input that made it is durable', async () => {
+    const { agents, journal } = setup();
+    agents.observe(joined('a1'));
+    journal.append();
+    void start(agents, 't1', 'a1').outcome;
+    expect(await agents.poll('a1', 0)).toEqual([]);
+    const waiting = agents.poll('a1', 5);
+    journal.makeDurable(1);
+    expect(await waiting).toMatchObject([{ kind: 'start', task: { id: 't1' }, attempt: 1 }]);
+    expect(await agents.poll('a1', 0)).toEqual([]);
+  });
+
+  it('settles the attempt from the reports; a report after an abort is stale', async () => {
+    const { agents } = setup();
+    agents.observe(joined('a1'));
+    const first = start(agents, 't1', 'a1');
+    expect(agents.finished('a1', 't1', 1, { ok: true, quality: 0.5 })).toEqual({ stale: false });
+    await expect(first.outcome).resolves.toEqual({ ok: true, quality: 0.5 });
+    const second = start(agents, 't2', 'a1');
+    second.controller.abort();
+    expect(agents.finished('a1', 't2', 1, { ok: true, quality: 1 })).toEqual({ stale: true });
+  });
+
+  it('takes an agent whose mailbox is full out of the fleet', async () => {
+    const { agents, left } = setup({ mailboxCommands: 2 });
+    agents.observe(joined('a1'));
+    for (const id of ['t1', 't2', 't3']) void start(agents, id, 'a1').outcome;
+    await Promise.resolve();
+    expect(left).toEqual(['a1']);
+    expect(agents.agent('a1')!.inFleet).toBe(false);
+  });
+
+  it('sweeps out agents silent for longer than the heartbeat, not those polling', async () => {
+    const clock = { ms: 0 };
+    const { agents, left } = setup({ heartbeatSeconds: 1, clock });
+    agents.observe(joined('quiet'));
+    agents.observe(joined('busy'));
+    const poll = agents.poll('busy', 0.05);
+    clock.ms = 1500;
+    expect(agents.sweep()).toEqual(['quiet']);
+    expect(left).toEqual(['quiet']);
+    await poll;
+    clock.ms = 1600;
+    expect(agents.sweep()).toEqual([]);
+    clock.ms = 2601;
+    expect(agents.sweep()).toEqual(['busy']);
+  });
+
+  it('names later incarnations <id>#<n>', () => {
+    const { agents } = setup();
+    expect(agents.nextEngineId('a1')).toBe('a1');
+    agents.observe(joined('a1'));
+    expect(agents.nextEngineId('a1')).toBe('a1#2');
+    agents.observe(joined('a1#2'));
+    expect(agents.nextEngineId('a1')).toBe('a1#3');
+    expect(externalAgentId('a1#3')).toBe('a1');
+  });
+});
+
+describe('RemoteAgents reports', () => {
+  it('drops a queued start once its attempt is reported finished (a re-delivered start the agent already ran)', async () => {
+    const { agents } = setup();
+    agents.observe(joined('a1'));
+    void start(agents, 't1', 'a1').outcome;
+    expect(agents.finished('a1', 't1', 1, { ok: true, quality: 1 })).toEqual({ stale: false });
+    expect(await agents.poll('a1', 0)).toEqual([]);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Property: whatever sequence of requests clients send (submissions, resubmissions, cancels,
+ * registrations, polls, start and finish reports for real, replayed or made-up attempts, offer
+ * answers, bad bodies), the service never fails (no 5xx), the conservation ledger holds after
+ * every request (submitted = the five finals + in flight), and no task completes twice.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { scenarioText, startService, type Answer, type Running } from './serviceHarness.js';
+
+const TASKS = ['t0', 't1', 't2', 't3', 't4'];
+const AGENTS = ['a1', 'a2', 'r1'];
+
+type Step =
+  | { readonly kind: 'submit'; readonly id: string; readonly type: string; readonly tokens: number }
+  | { readonly kind: 'cancel'; readonly id: string }
+  | { readonly kind: 'register'; readonly agent: string }
+  | { readonly kind: 'poll'; readonly agent: string }
+  | { readonly kind: 'started'; readonly pick: number; readonly agent: string; readonly task: string; readonly attempt: number }
+  | { readonly kind: 'finished'; readonly pick: number; readonly agent: string; readonly task: string; readonly attempt: number; readonly ok: boolean }
+  | { readonly kind: 'answer'; readonly pick: number; readonly accept: boolean }
+  | { readonly kind: 'bad'; readonly path: string; readonly body: string };
+
+const agent = fc.constantFrom(...AGENTS);
+const task = fc.constantFrom(...TASKS);
+// Weighted towards the steps that move tasks along, so that sequences complete, retry and replay.
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('submit' as const), id: task, type: fc.constantFrom('code', 'review'), tokens: fc.constantFrom(1, 2) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), id: task }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('register' as const), agent }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('poll' as const), agent }) },
+  // `pick` < 0: a made-up attempt; else the pick-th latest start handed out (maybe stale by now).
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('started' as const), pick: fc.integer({ min: -1, max: 8 }), agent, task, attempt: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('finished' as const), pick: fc.integer({ min: -1, max: 8 }), agent, task, attempt: fc.integer({ min: 1, max: 3 }), ok: fc.oneof(fc.constant(true), fc.boolean()) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('answer' as const), pick: fc.integer({ min: 0, max: 8 }), accept: fc.oneof(fc.constant(true), fc.boolean()) }) },
+  { weight: 1, arbitrary: fc.record({
+    kind: fc.constant('bad' as const),
+    path: fc.constantFrom('/v1/tasks', '/v1/agents', '/v1/admin', '/v1/agents/a1/attempts/t0/1/finished', '/v1/agents/a1/offers/o1'),
+    body: fc.constantFrom('{', '[]', '{"type":7}', '{"id":"t0","type":"code","extra":1}', '{"ok":true,"quality":2}', 'null', '{"accept":"yes"}', `{"id":"${'x'.repeat(300)}"}`),
+  }) },
+);
+
+interface Handed {
+  readonly agent: string;
+  readonly task: string;
+  readonly attempt: number;
+}
+
+async function apply(running: Running, s: Step, starts: Handed[], offers: { agent: string; offerId: string }[]): Promise<Answer> {
+  switch (s.kind) {
+    case 'submit':
+      return running.request('POST', '/v1/tasks', { id: s.id, type: s.type, tokens: s.tokens });
+    case 'cancel':
+      return running.request('DELETE', `/v1/tasks/${s.id}`);
+    case 'register':
+      return running.request('POST', '/v1/agents', { id: s.agent });
+    case 'poll': {
+      const answer = await running.request('POST', `/v1/agents/${s.agent}/poll`);
+      for (const command of (answer.body?.commands ?? []) as { kind: string; task?: { id: string }; attempt?: number; offerId?: string }[]) {
+        if (command.kind === 'start') starts.push({ agent: s.agent, task: command.task!.id, attempt: command.attempt! });
+        if (command.kind === 'offer') offers.push({ agent: s.agent, offerId: command.offerId! });
+      }
+      return answer;
+    }
+    case 'started':
+    case 'finished': {
+      // Counted from the latest: recent starts are the ones most likely still running.
+      const handed = s.pick >= 0 ? starts[starts.length - 1 - (s.pick % Math.max(1, starts.length))] : undefined;
+      const target = handed ?? { agent: s.agent, task: s.task, attempt: s.attempt };
+      const path = `/v1/agents/${target.agent}/attempts/${target.task}/${target.attempt}/${s.kind}`;
+      return running.request('POST', path, s.kind === 'started' ? {} : (s.ok ? { ok: true } : { ok: false, reason: 'agent-error' }));
+    }
+    case 'answer': {
+      const offer = offers[offers.length - 1 - (s.pick % Math.max(1, offers.length))];
+      if (offer === undefined) return running.request('GET', '/healthz');
+      return running.request('POST', `/v1/agents/${offer.agent}/offers/${offer.offerId}`, { accept: s.accept });
+    }
+    case 'bad':
+      return running.request('POST', s.path, s.body);
+    default: {
+      const unreachable: never = s;
+      throw new Error(`unknown step ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/** What the sequences exercised, so that a generator gone blind fails the test. */
+interface Coverage {
+  completed: number;
+  stale: number;
+  refused: number;
+}
+
+function checkInvariants(running: Running, answer: Answer, s: Step, coverage: Coverage): void {
+  if (answer.body?.stale === true) coverage.stale++;
+  if (answer.status >= 400 && answer.status < 500) coverage.refused++;
+  expect(answer.status, `${JSON.stringify(s)} → ${answer.text}`).toBeLessThan(500);
+  if (answer.status >= 400) expect(typeof answer.body.error).toBe('string');
+  const counts = running.service.context.driver.counts();
+  expect(counts.completed + counts.deadLettered + counts.expired + counts.cancelled + counts.rejected + counts.inFlight).toBe(counts.submitted);
+  for (const id of TASKS) {
+    const entry = running.service.context.tasks.get(id);
+    if (entry === undefined) continue;
+    expect(entry.history.filter((event) => event.to === 'completed').length).toBeLessThanOrEqual(1);
+  }
+  let completed = 0;
+  for (const id of TASKS) if (running.service.context.tasks.get(id)?.state === 'completed') completed++;
+  expect(counts.completed).toBe(completed);
+}
+
+describe('request sequences', () => {
+  it.each([
+    // Retries without backoff: a failed attempt is retried at once, within the sequence.
+    ['assign', 'retry: { backoff: { base: 0, jitter: 0 } }'],
+    ['offer', 'retry: { backoff: { base: 0, jitter: 0 } }, delegation: { mode: offer }'],
+  ])('keep the ledger and complete no task twice (%s delegation)', async (_mode, engine) => {
+    const coverage: Coverage = { completed: 0, stale: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 10, maxLength: 40, size: 'max' }), async (steps) => {
+        const running = await startService(scenarioText('heartbeatSeconds: 60, historyEvents: 1000', engine));
+        try {
+          const starts: Handed[] = [];
+          const offers: { agent: string; offerId: string }[] = [];
+          for (const id of AGENTS.slice(0, 2)) await running.request('POST', '/v1/agents', { id });
+          for (const s of steps) checkInvariants(running, await apply(running, s, starts, offers), s, coverage);
+          coverage.completed += running.service.context.driver.counts().completed;
+        } finally {
+          await running.close();
+        }
+      }),
+      { numRuns: 40, seed: 11 },
+    );
+    expect(coverage.completed).toBeGreaterThanOrEqual(3);
+    expect(coverage.stale).toBeGreaterThanOrEqual(3);
+    expect(coverage.refused).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+});
