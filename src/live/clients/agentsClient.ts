@@ -207,7 +207,12 @@ class EmulatedRemoteAgent {
           this.giveUp(`poll: ${errorText(answer)}`);
           return;
         }
-        for (const command of (answer.body as { commands: WireCommand[] }).commands) this.carryOut(command);
+        const commands = (answer.body as { commands?: unknown } | undefined)?.commands;
+        if (!Array.isArray(commands)) {
+          this.giveUp('poll: an answer without a commands list');
+          return;
+        }
+        for (const command of commands as WireCommand[]) this.carryOut(command);
       }
     } finally {
       this.abandon();
@@ -341,6 +346,8 @@ class EmulatedRemoteAgent {
         this.done = true;
         return;
       default:
+        // A newer service's command this client does not know: said, not silently dropped.
+        this.parts.log(`agent ${this.id}: ignored a command of unknown kind ${JSON.stringify((command as { kind?: unknown }).kind)}`);
         return;
     }
   }
