@@ -1,8 +1,8 @@
 /**
  * The clients' side of the service's HTTP API (docs/LIVE.md, "The HTTP service"): JSON requests
  * with an optional bearer token, and the one distinction retrying callers need: the service was
- * unreachable or failing (connection refused or reset, a timeout, a 5xx: retry), or it answered
- * (any other status: act on it).
+ * unreachable, failing or busy (connection refused or reset, a timeout, a 5xx, a 429: retry), or
+ * it answered (any other status: act on it).
  */
 
 /** An answer of the service. */
@@ -37,8 +37,8 @@ export class ServiceClient {
   }
 
   /**
-   * Sends one request; resolves with any answer below 500, throws {@link ServiceUnavailable}
-   * otherwise (no answer within `timeoutMs`, a network error, a 5xx).
+   * Sends one request; resolves with any answer below 500 but 429, throws
+   * {@link ServiceUnavailable} otherwise (no answer within `timeoutMs`, a network error, a 5xx, a 429).
    */
   async request(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<ServiceAnswer> {
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -55,7 +55,8 @@ export class ServiceClient {
     } catch (error) {
       throw new ServiceUnavailable(`${method} ${path}: ${describe(error)}`);
     }
-    if (response.status >= 500) throw new ServiceUnavailable(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 200)}`);
+    // 429: too many requests open (a poll of a previous connection not closed yet): retry later too.
+    if (response.status >= 500 || response.status === 429) throw new ServiceUnavailable(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 200)}`);
     let parsed: unknown;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
