@@ -100,6 +100,9 @@ function incarnationOf(engineAgentId: string): number {
   return match === null ? 1 : Number(match[1]);
 }
 
+/** Long-polls one agent may hold open at once (more would only pile up connections). */
+export const MAX_OPEN_POLLS = 8;
+
 function attemptKey(taskId: string, attempt: number): string {
   return `${taskId}\u0000${attempt}`;
 }
@@ -233,13 +236,15 @@ export class RemoteAgents implements AgentConnector {
 
   /**
    * Long-poll: the agent's commands that are ready (durable), at once when there are any, else
-   * as soon as one is, or none after `waitSeconds`. 404 for an agent not in the fleet.
+   * as soon as one is, or none after `waitSeconds`. 404 for an agent not in the fleet, 429 when
+   * it already holds {@link MAX_OPEN_POLLS} polls open.
    */
   async poll(agentId: string, waitSeconds: number, gone?: AbortSignal): Promise<WireCommand[]> {
     const slot = this.slots.get(agentId);
     if (slot === undefined || (!slot.inFleet && slot.mailbox.length === 0)) {
       throw new HttpError(404, `params.id: agent ${agentId} is not in the fleet (register with POST /v1/agents)`);
     }
+    if (slot.polling >= MAX_OPEN_POLLS) throw new HttpError(429, `params.id: agent ${agentId} already has ${MAX_OPEN_POLLS} polls open`);
     slot.polling++;
     slot.lastSeenMs = this.nowMs();
     try {

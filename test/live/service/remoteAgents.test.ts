@@ -8,7 +8,7 @@ import type { EngineEvent, Outcome } from '../../../src/engine/messages.js';
 import type { TaskView } from '../../../src/engine/task.js';
 import type { AttemptContext, CommandOf } from '../../../src/live/connector.js';
 import type { Journal } from '../../../src/live/journal.js';
-import { externalAgentId, RemoteAgents } from '../../../src/live/service/remoteAgents.js';
+import { externalAgentId, MAX_OPEN_POLLS, RemoteAgents } from '../../../src/live/service/remoteAgents.js';
 
 /** A journal whose durability the test moves by hand. */
 class GatedJournal implements Journal {
@@ -132,6 +132,19 @@ describe('RemoteAgents reports', () => {
     agents.observe(joined('a1'));
     void start(agents, 't1', 'a1').outcome;
     expect(agents.finished('a1', 't1', 1, { ok: true, quality: 1 })).toEqual({ stale: false });
+    expect(await agents.poll('a1', 0)).toEqual([]);
+  });
+});
+
+describe('RemoteAgents polls', () => {
+  it('refuses more than MAX_OPEN_POLLS open polls of one agent (429)', async () => {
+    const { agents } = setup();
+    agents.observe(joined('a1'));
+    const gone = new AbortController();
+    const open = Array.from({ length: MAX_OPEN_POLLS }, () => agents.poll('a1', 30, gone.signal));
+    await expect(agents.poll('a1', 0)).rejects.toMatchObject({ statusCode: 429 });
+    gone.abort();
+    expect(await Promise.all(open)).toEqual(Array.from({ length: MAX_OPEN_POLLS }, () => []));
     expect(await agents.poll('a1', 0)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Property: whatever sequence of requests clients send (submissions, resubmissions, cancels,
  * registrations, polls, start and finish reports for real, replayed or made-up attempts, offer
- * answers, bad bodies), the service never fails (no 5xx), the conservation ledger holds after
+ * answers, operators' actions, bad bodies), the service never fails (no 5xx), the conservation ledger holds after
  * every request (submitted = the five finals + in flight), and no task completes twice.
  */
 import fc from 'fast-check';
@@ -19,6 +19,7 @@ type Step =
   | { readonly kind: 'started'; readonly pick: number; readonly agent: string; readonly task: string; readonly attempt: number }
   | { readonly kind: 'finished'; readonly pick: number; readonly agent: string; readonly task: string; readonly attempt: number; readonly ok: boolean }
   | { readonly kind: 'answer'; readonly pick: number; readonly accept: boolean }
+  | { readonly kind: 'admin'; readonly body: object }
   | { readonly kind: 'bad'; readonly path: string; readonly body: string };
 
 const agent = fc.constantFrom(...AGENTS);
@@ -33,6 +34,18 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('started' as const), pick: fc.integer({ min: -1, max: 8 }), agent, task, attempt: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('finished' as const), pick: fc.integer({ min: -1, max: 8 }), agent, task, attempt: fc.integer({ min: 1, max: 3 }), ok: fc.oneof(fc.constant(true), fc.boolean()) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('answer' as const), pick: fc.integer({ min: 0, max: 8 }), accept: fc.oneof(fc.constant(true), fc.boolean()) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('admin' as const),
+      body: fc.oneof(
+        fc.record({ op: fc.constantFrom('drain', 'remove'), agentId: agent }),
+        fc.record({ op: fc.constantFrom('pause-type', 'resume-type'), type: fc.constantFrom('code', 'review') }),
+        fc.record({ op: fc.constantFrom('pause', 'resume'), taskId: task }),
+        fc.record({ op: fc.constant('set-priority'), taskId: task, priority: fc.integer({ min: 0, max: 4 }) }),
+      ),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({
     kind: fc.constant('bad' as const),
     path: fc.constantFrom('/v1/tasks', '/v1/agents', '/v1/admin', '/v1/agents/a1/attempts/t0/1/finished', '/v1/agents/a1/offers/o1'),
@@ -75,6 +88,8 @@ async function apply(running: Running, s: Step, starts: Handed[], offers: { agen
       if (offer === undefined) return running.request('GET', '/healthz');
       return running.request('POST', `/v1/agents/${offer.agent}/offers/${offer.offerId}`, { accept: s.accept });
     }
+    case 'admin':
+      return running.request('POST', '/v1/admin', s.body);
     case 'bad':
       return running.request('POST', s.path, s.body);
     default: {
