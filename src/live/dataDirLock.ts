@@ -1,14 +1,19 @@
 /**
  * One process per data directory: a `lock` file holding the owner's pid, created atomically
  * (written under a temporary name, then hard-linked into place, which fails if it exists). A
- * lock whose process is gone (it was killed) is stale and taken over.
+ * lock whose process is gone (it was killed) is stale and taken over, and so is one bearing
+ * this process's pid that this process does not hold (left by an earlier process that had the
+ * same pid, as a container's first process always has).
  */
-import { closeSync, linkSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../scenario/errors.js';
 
 /** The lock file's name in a data directory. */
 export const LOCK_FILE = 'lock';
+
+/** Directories this process holds: a lock with our own pid that is not here was left by an earlier process with the same pid (a container's pid 1, say). */
+const held = new Set<string>();
 
 function isAlive(pid: number): boolean {
   try {
@@ -25,6 +30,7 @@ function isAlive(pid: number): boolean {
  */
 export function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, LOCK_FILE);
+  const key = realpathSync(dataDir);
   const temporary = join(dataDir, `${LOCK_FILE}.${process.pid}.tmp`);
   const fd = openSync(temporary, 'w');
   try {
@@ -36,7 +42,11 @@ export function lockDataDir(dataDir: string): () => void {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(temporary, path);
-        return () => rmSync(path, { force: true });
+        held.add(key);
+        return () => {
+          held.delete(key);
+          rmSync(path, { force: true });
+        };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
@@ -46,7 +56,8 @@ export function lockDataDir(dataDir: string): () => void {
       } catch {
         // Released meanwhile: try again.
       }
-      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      const ours = owner === process.pid && !held.has(key);
+      if (Number.isInteger(owner) && owner > 0 && !ours && isAlive(owner)) {
         throw new InputError(dataDir, '', `the data directory is in use by process ${owner} (lock file ${path}); one process at a time may open it`);
       }
       // Its process is gone (killed): the lock is stale.

@@ -14,6 +14,10 @@
  * - Everything it holds is bounded: tasks in flight (`maxInFlightTasks`, a submission beyond is
  *   refused with a {@link LiveDriverError}) and connector calls awaiting an answer
  *   (`maxPendingCalls`; calls the engine no longer waits for are forgotten first).
+ * - With a journal, every input is recorded before the engine sees it. A driver created
+ *   `recovering` replays a journal's inputs (nothing reaches the connector; it only tracks what
+ *   the engine asks for), then `resume` re-delivers the attempts, offers and provisions the
+ *   engine still waits for (durableDriver.ts runs it on a data directory).
  */
 import { createEngine, Engine, type EngineOptions } from '../engine/engine.js';
 import type { AgentSpec, AgentView } from '../engine/agent.js';
@@ -29,7 +33,7 @@ import type { Journal } from './journal.js';
 import {
   AGENT_ERROR, attemptKey, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, plainAnswer, plainOutcome, plainStartReport, TIMED_OUT, unobservedStart,
 } from './settlements.js';
-import { newAttempt, newOffer, ReplayBook, type Attempt, type Offer } from './pendingCalls.js';
+import { newAttempt, newOffer, rebind, ReplayBook, type Attempt, type Offer } from './pendingCalls.js';
 import { TimerQueue } from './timerQueue.js';
 
 export {
@@ -41,8 +45,7 @@ const KEPT_ERRORS = 100;
 
 /** Drives an engine on a clock against agents reached through a connector. Create with {@link createLiveDriver}. */
 export class LiveDriver {
-  /** The engine driven (read its views; feed it only through the driver). */
-  readonly engine: Engine;
+  private current: Engine;
   /** The last errors reported, when no `onError` was given (at most 100, oldest first). */
   readonly errors: LiveDriverError[] = [];
   private readonly clock: Clock;
@@ -71,7 +74,7 @@ export class LiveDriver {
 
   /** @param options - see {@link LiveDriverOptions}. */
   constructor(options: LiveDriverOptions) {
-    this.engine = options.engine instanceof Engine ? options.engine : createEngineWithEvents(options.engine, options.onEvent);
+    this.current = options.engine instanceof Engine ? options.engine : createEngineWithEvents(options.engine, options.onEvent);
     // An engine built without a sink queues its events: they are handed on (or dropped) after every input.
     this.onQueuedEvent = options.engine instanceof Engine ? options.onEvent : undefined;
     this.clock = options.clock;
@@ -87,6 +90,44 @@ export class LiveDriver {
       this.errors.push(error);
       if (this.errors.length > KEPT_ERRORS) this.errors.shift();
     });
+  }
+
+  /** The engine driven (read its views; feed it only through the driver). */
+  get engine(): Engine {
+    return this.current;
+  }
+
+  /**
+   * Continues with `engine`, restored from a snapshot of the engine driven now, taken after the
+   * last input (the same state, its strategy's learning started afresh): attempts and offers
+   * the new engine waits on take its records; its pending timers are those the driver holds.
+   * How a durable driver compacts its log: the process that writes the snapshot and one that
+   * recovers from it then run identical engines. Call it between inputs.
+   */
+  replaceEngine(engine: Engine): void {
+    if (this.feeding) throw new Error('LiveDriver.replaceEngine: called inside an input');
+    this.current = engine;
+    rebind(this.attempts, this.offers, engine);
+  }
+
+  /**
+   * Learns what a recovering driver's engine, restored from a snapshot, waits for: its pending
+   * timers, the attempts and offers it expects answers to, and `provisioning` (agents asked for,
+   * by pool, from the snapshot). The replay of the log after the snapshot follows.
+   */
+  restored(provisioning: Iterable<readonly [string, number]>): void {
+    if (this.phase !== 'recovering' || this.replayBook === undefined) throw new Error(`LiveDriver.restored: the driver is ${this.phase}, not recovering`);
+    for (const timer of this.engine.pendingTimers()) this.timers.add({ timerId: timer.timerId, atSeconds: timer.at, ticket: this.clock.ticket() });
+    for (const open of this.engine.openAttempts()) {
+      const attempt = newAttempt(open.task, open.agent, open.attempt);
+      attempt.started = open.task.state !== 'assigned';
+      this.attempts.set(attempt.key, attempt);
+    }
+    for (const open of this.engine.openOffers()) {
+      const offer = newOffer(open.task, open.agent, open.offer);
+      this.offers.set(offer.key, offer);
+    }
+    this.replayBook.seedProvisions(provisioning);
   }
 
   /** recovering, running, draining or stopped. */
@@ -448,7 +489,7 @@ export class LiveDriver {
     }
     attempt.started = true;
     if (attempt.task.spec.timeoutSeconds !== undefined) this.clearWatchdog(attempt);
-    this.settle(`the start of ${attempt.task.spec.id}`, () => this.feed({ kind: 'started', now: this.clock.now(), taskId: attempt.task.spec.id, attempt: attempt.attempt, report: plainStartReport(report) }, attempt.task));
+    this.settle(`the start of ${attempt.task.spec.id}`, () => this.feed({ kind: 'started', now: this.clock.now(), taskId: attempt.task.spec.id, attempt: attempt.attempt, report: plainStartReport(report) }, attempt.view));
   }
 
   private attemptSettled(attempt: Attempt, outcome: Outcome): void {
@@ -458,9 +499,9 @@ export class LiveDriver {
     this.settle(`the result of ${attempt.task.spec.id}`, () => {
       const now = this.clock.now();
       const taskId = attempt.task.spec.id;
-      if (!attempt.started && !attempt.abandoned) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.task);
+      if (!attempt.started && !attempt.abandoned) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.view);
       attempt.started = true;
-      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: plainOutcome(outcome) }, attempt.task);
+      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: plainOutcome(outcome) }, attempt.view);
     });
   }
 
@@ -493,9 +534,9 @@ export class LiveDriver {
     this.settle(`the timeout of ${attempt.task.spec.id}`, () => {
       const now = this.clock.now();
       const taskId = attempt.task.spec.id;
-      if (!attempt.started) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.task);
+      if (!attempt.started) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.view);
       attempt.started = true;
-      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: TIMED_OUT }, attempt.task);
+      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: TIMED_OUT }, attempt.view);
     });
   }
 
@@ -520,7 +561,7 @@ export class LiveDriver {
       if (this.offers.get(offer.key) !== offer) return;
       this.offers.delete(offer.key);
       this.settle(`the answer to offer ${offerNumber} of ${task.spec.id}`, () =>
-        this.feed({ kind: 'offerAnswered', now: this.clock.now(), taskId: task.spec.id, agentId: offer.agentId, offer: offerNumber, answer: plainAnswer(response.answer), setupTokens: response.setupTokens ?? 0 }, task));
+        this.feed({ kind: 'offerAnswered', now: this.clock.now(), taskId: task.spec.id, agentId: offer.agentId, offer: offerNumber, answer: plainAnswer(response.answer), setupTokens: response.setupTokens ?? 0 }, offer.view));
     };
     settlement.then(
       (response) => {

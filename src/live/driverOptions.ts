@@ -48,7 +48,9 @@ export type LiveDriverErrorCode =
   /** The driver's own execution limit failed a hung attempt. */
   | 'attempt-timeout'
   /** The engine refused an input the driver fed from a settlement (a duplicate agent id, say). */
-  | 'engine';
+  | 'engine'
+  /** A durable driver could not write its log or a snapshot. */
+  | 'journal';
 
 /** An error of the live driver, with a code to act on. */
 export class LiveDriverError extends Error {

@@ -4,38 +4,46 @@
  * trail of its events (`events.jsonl`, see eventsFile.ts).
  *
  * - A fresh directory gets a log with a header (format version, epoch) and a fresh engine.
- * - An existing one is recovered: the log is replayed into a fresh engine, which, being
- *   deterministic, reaches the state the dead process had reached with every durable input;
- *   the events file is brought in line with the events the replay regenerates; then the driver
- *   resumes, re-delivering the attempts and offers the engine still waits for.
+ * - An existing one is recovered: its newest snapshot is restored and the log after it replayed
+ *   (dataDir.ts), which, the engine being deterministic, reaches the state the dead process had
+ *   reached with every durable input; the events file is brought in line with the events the
+ *   replay regenerates; then the driver resumes, re-delivering the attempts, offers and
+ *   provisions the engine still waits for.
+ * - Every `snapshotEveryInputs` inputs it compacts: the engine's snapshot is restored into a
+ *   fresh engine that the driver continues with (so this process and one recovering from the
+ *   snapshot run identical engines), the log moves on to a new file, the snapshot is written,
+ *   and the files it covers are deleted.
  *
  * Delivery to agents is at least once (a re-delivered attempt may run twice); completion is
  * exactly once (a result is applied only to the attempt the engine expects; any other is a
  * `staleResult`). See docs/LIVE.md, "Durability".
  */
-import { existsSync, mkdirSync, statSync, truncateSync } from 'node:fs';
-import { join } from 'node:path';
-import { createEngine, type EngineOptions } from '../engine/engine.js';
-import { eventRecord } from '../engine/eventRecord.js';
+import { existsSync, mkdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { open as openFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createEngine, type Engine, type EngineOptions } from '../engine/engine.js';
+import { eventRecord, type EventRecord } from '../engine/eventRecord.js';
 import { EventObjects, TeeSink } from '../engine/eventSink.js';
 import type { EngineEvent, EngineInput } from '../engine/messages.js';
+import { restoreEngine, type EngineSnapshot } from '../engine/snapshot.js';
 import { InputError } from '../scenario/errors.js';
 import type { Clock } from './clock.js';
 import type { AgentConnector } from './connector.js';
+import {
+  EVENTS_FILE, formatSnapshotFile, isFresh, listDataDir, readHeader, replayLog, snapshotName, WAL_FILE, type SnapshotFile,
+} from './dataDir.js';
 import { lockDataDir } from './dataDirLock.js';
 import { createLiveDriver, type LiveDriver } from './driver.js';
-import type { LiveDriverError, LiveDriverLimits } from './driverOptions.js';
+import { LiveDriverError, type LiveDriverLimits } from './driverOptions.js';
 import { EpochClock } from './epochClock.js';
 import { EventsReconciler, EventsWriter } from './eventsFile.js';
 import type { Journal } from './journal.js';
-import { LineReader } from './lineReader.js';
-import { FileJournal, readWalFile, type JournalStats } from './wal.js';
-import { parseHeader } from './walFormat.js';
+import { FileJournal, syncDirectory, type FileJournalOptions, type JournalStats } from './wal.js';
 
-/** The log's file name in a data directory. */
-export const WAL_FILE = 'wal.jsonl';
-/** The events file's name in a data directory. */
-export const EVENTS_FILE = 'events.jsonl';
+export { EVENTS_FILE, WAL_FILE } from './dataDir.js';
+
+/** Inputs between two snapshots, by default. */
+export const DEFAULT_SNAPSHOT_EVERY_INPUTS = 100_000;
 
 /** What {@link openDurableDriver} needs. */
 export interface DurableDriverOptions {
@@ -44,7 +52,8 @@ export interface DurableDriverOptions {
   /**
    * Builds the engine's options; `generation` is 0 for a fresh engine, n for the n-th restore
    * from a snapshot, so seeded streams after a restore are the same in-process and on recovery.
-   * Its `events` sink, if any, sees every event the engine emits, replays included.
+   * Its `events` sink, if any, sees every event that engine emits, replays included (an
+   * engine restored from a snapshot emits only what happens after it).
    */
   readonly engine: (generation: number) => EngineOptions;
   readonly connector: AgentConnector;
@@ -56,10 +65,18 @@ export interface DurableDriverOptions {
    * new ones as they happen. Called inside an engine input: it must not throw or feed the driver.
    */
   readonly onEvent?: (event: EngineEvent) => void;
+  /**
+   * Recovery from a snapshot: the events from before it, which no engine regenerates, read back
+   * from events.jsonl as records, in order, before any `onEvent`. With `onEvent`, every event of
+   * the history exactly once.
+   */
+  readonly onHistory?: (record: EventRecord) => void;
   readonly onError?: (error: LiveDriverError) => void;
   readonly limits?: Partial<LiveDriverLimits>;
   /** Whether log writes are fsynced before they count as durable. Default true. */
   readonly fsync?: boolean;
+  /** Inputs between two snapshots (compactions of the log); Infinity: never. Default 100,000. */
+  readonly snapshotEveryInputs?: number;
   /** Called right before each fsync of the log with the last sequence number it covers (crash tests, tracing). */
   readonly beforeSync?: (seq: number) => void;
 }
@@ -70,6 +87,8 @@ export interface RecoveryReport {
   readonly fresh: boolean;
   /** Inputs replayed from the log. */
   readonly inputsReplayed: number;
+  /** The input the snapshot recovery started from includes (0: none, the whole log was replayed). */
+  readonly snapshotSeq: number;
   /** The torn last line dropped from the log, if any (1-based). */
   readonly tornWalLine?: number;
   /** Events appended to events.jsonl because it lacked them. */
@@ -88,8 +107,14 @@ export interface DurableDriver {
   /** What opening the directory found. */
   readonly recovery: RecoveryReport;
   /**
-   * Detaches the driver (nothing is cancelled: the next open resumes the work), waits until
-   * every input is durable and every event written, fsyncs and closes the files, releases the lock.
+   * Compacts now (between inputs): snapshot, new log file, files it covers deleted. Resolves
+   * once the snapshot is durable. Runs by itself every `snapshotEveryInputs` inputs.
+   */
+  compact(): Promise<void>;
+  /**
+   * Detaches the driver (nothing is cancelled: the next open resumes the work), waits for a
+   * compaction under way, until every input is durable and every event written, fsyncs and
+   * closes the files, releases the lock.
    */
   close(): Promise<void>;
 }
@@ -101,13 +126,18 @@ export interface DurableDriver {
 class JournalSlot implements Journal {
   target: FileJournal | undefined;
 
+  /** @param appended - called after each append. */
+  constructor(private readonly appended: () => void) {}
+
   private get open(): FileJournal {
     if (this.target === undefined) throw new Error('the write-ahead log is not open yet');
     return this.target;
   }
 
   append(input: EngineInput): number {
-    return this.open.append(input);
+    const seq = this.open.append(input);
+    this.appended();
+    return seq;
   }
 
   get appendedSeq(): number {
@@ -123,20 +153,125 @@ class JournalSlot implements Journal {
   }
 }
 
-/** Reads the epoch from a log's header line. */
-function readEpochMs(walPath: string): number {
-  const reader = new LineReader(walPath);
+
+/** Writes a file whole or not at all, without blocking: temporary file, fsync, rename, directory fsync. */
+async function writeAtomically(path: string, text: string, fsync: boolean): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const handle = await openFile(temporary, 'w');
   try {
-    const first = reader.next();
-    if (first === undefined || !first.terminated) throw new InputError(walPath, 'line 1', 'no write-ahead log header (the file is empty or cut short)');
-    try {
-      return parseHeader(first.text).epochMs;
-    } catch (error) {
-      throw new InputError(walPath, 'line 1', (error as Error).message);
-    }
+    await handle.writeFile(text);
+    if (fsync) await handle.sync();
   } finally {
-    reader.close();
+    await handle.close();
   }
+  await rename(temporary, path);
+  if (fsync) syncDirectory(dirname(path));
+}
+
+/** The state of an open data directory: its driver, log, events file and compactions. */
+class Session {
+  driver!: LiveDriver;
+  reconciler: EventsReconciler | undefined;
+  readonly writer: EventsWriter;
+  readonly slot: JournalSlot;
+  /** Events of the history so far (events.jsonl's lines once all are written). */
+  events = 0;
+  generation = 0;
+  private sinceSnapshot = 0;
+  private compactionDue = false;
+  private compaction: Promise<void> | undefined;
+  private readonly every: number;
+  private readonly objects: EventObjects;
+
+  constructor(readonly options: DurableDriverOptions, private readonly clock: Clock, readonly epochMs: number, eventsPath: string) {
+    this.writer = new EventsWriter(eventsPath, { fsync: options.fsync ?? true });
+    this.slot = new JournalSlot(() => this.appended());
+    this.every = options.snapshotEveryInputs ?? DEFAULT_SNAPSHOT_EVERY_INPUTS;
+    if (!(this.every > 0)) throw new Error(`openDurableDriver: snapshotEveryInputs must be positive, got ${this.every}`);
+    this.objects = new EventObjects((event) => {
+      const line = JSON.stringify(eventRecord(event));
+      this.events++;
+      if (this.reconciler !== undefined) this.reconciler.accept(line);
+      else this.writer.append(line, this.slot.appendedSeq);
+      this.options.onEvent?.(event);
+    });
+  }
+
+  /** The options of the engine of `generation`, its events going to the events file too. */
+  engineOptions(generation: number): EngineOptions {
+    const options = this.options.engine(generation);
+    return { ...options, events: options.events === undefined ? this.objects : new TeeSink([options.events, this.objects]) };
+  }
+
+  /** The driver, recovering, on `engine`. */
+  start(engine: Engine): void {
+    const { options } = this;
+    this.driver = createLiveDriver({
+      engine, clock: this.clock, connector: options.connector, journal: this.slot, recovering: true,
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    });
+  }
+
+  /** Swaps the driver's engine for one of `generation` restored from its snapshot; returns the snapshot as JSON. */
+  swapEngine(generation: number): string {
+    const text = JSON.stringify(this.driver.engine.snapshot());
+    // Restored from the text, as a recovering process restores it from the file.
+    this.driver.replaceEngine(restoreEngine(this.engineOptions(generation), JSON.parse(text) as EngineSnapshot));
+    this.generation = generation;
+    this.sinceSnapshot = 0;
+    return text;
+  }
+
+  private appended(): void {
+    if (++this.sinceSnapshot < this.every || this.compactionDue || this.compaction !== undefined) return;
+    this.compactionDue = true;
+    // Between inputs: once the current one (and everything it set off) is done.
+    queueMicrotask(() => {
+      this.compactionDue = false;
+      if (this.driver.state !== 'stopped') this.compact().catch(() => undefined);
+    });
+  }
+
+  /** See {@link DurableDriver.compact}. */
+  compact(): Promise<void> {
+    if (this.compaction !== undefined) return this.compaction;
+    const journal = this.slot.target!;
+    const seq = journal.appendedSeq;
+    const generation = this.generation + 1;
+    const text = this.swapEngine(generation);
+    const { dataDir } = this.options;
+    const file = formatSnapshotFile(seq, generation, this.events, this.epochMs, text);
+    this.compaction = (async () => {
+      await journal.rotate(generation);
+      await writeAtomically(join(dataDir, snapshotName(seq)), file, this.options.fsync ?? true);
+      // The snapshot covers every sealed log file (they end at or before `seq`) and every older snapshot.
+      const files = listDataDir(dataDir);
+      for (const name of files.sealed) rmSync(join(dataDir, name), { force: true });
+      for (const older of files.snapshots) if (older.seq < seq) rmSync(join(dataDir, older.file), { force: true });
+      if (this.options.fsync ?? true) syncDirectory(dataDir);
+    })().catch((error: unknown) => {
+      const failure = new LiveDriverError('journal', `compaction after input ${seq} failed: ${String(error)}`, { cause: error });
+      this.options.onError?.(failure);
+      throw failure;
+    }).finally(() => {
+      this.compaction = undefined;
+    });
+    return this.compaction;
+  }
+
+  /** Waits for a compaction under way (its failure was reported). */
+  async settled(): Promise<void> {
+    await this.compaction?.catch(() => undefined);
+  }
+}
+
+/** The directory's epoch, from its first log file (or its newest snapshot when no log file is left). */
+function epochOf(dataDir: string): number {
+  const files = listDataDir(dataDir);
+  const first = files.sealed[0] ?? (files.active ? WAL_FILE : undefined);
+  if (first !== undefined) return readHeader(join(dataDir, first)).epochMs;
+  throw new InputError(dataDir, '', `a snapshot but no ${WAL_FILE}: not a data directory this build can recover`);
 }
 
 /**
@@ -149,7 +284,7 @@ export async function openDurableDriver(options: DurableDriverOptions): Promise<
   mkdirSync(options.dataDir, { recursive: true });
   const unlock = lockDataDir(options.dataDir);
   try {
-    return open(options, unlock);
+    return await Promise.resolve(open(options, unlock));
   } catch (error) {
     unlock();
     throw error;
@@ -157,81 +292,78 @@ export async function openDurableDriver(options: DurableDriverOptions): Promise<
 }
 
 function open(options: DurableDriverOptions, unlock: () => void): DurableDriver {
-  const walPath = join(options.dataDir, WAL_FILE);
-  const eventsPath = join(options.dataDir, EVENTS_FILE);
-  const fresh = !existsSync(walPath);
+  const { dataDir } = options;
+  const walPath = join(dataDir, WAL_FILE);
+  const eventsPath = join(dataDir, EVENTS_FILE);
+  const fresh = isFresh(listDataDir(dataDir));
   if (fresh && existsSync(eventsPath) && statSync(eventsPath).size > 0) {
     throw new InputError(eventsPath, '', `events without a write-ahead log (${walPath} is missing): not a data directory this build can recover`);
   }
-  const epochMs = fresh ? Date.now() : readEpochMs(walPath);
+  const epochMs = fresh ? Date.now() : epochOf(dataDir);
   const epochClock = options.clock === undefined ? new EpochClock(epochMs) : undefined;
   const clock = options.clock ?? epochClock!;
-  const fsync = options.fsync ?? true;
-
-  const slot = new JournalSlot();
-  let reconciler: EventsReconciler | undefined = fresh ? undefined : new EventsReconciler(eventsPath, eventsPath);
-  const writer = new EventsWriter(eventsPath, { fsync });
+  const session = new Session(options, clock, epochMs, eventsPath);
+  const journalOptions: FileJournalOptions = {
+    fsync: options.fsync ?? true,
+    onDurable: (seq) => session.writer.release(seq),
+    ...(options.beforeSync === undefined ? {} : { beforeSync: options.beforeSync }),
+  };
   try {
-    const engineOptions = options.engine(0);
-    const objects = new EventObjects((event) => {
-      const line = JSON.stringify(eventRecord(event));
-      if (reconciler !== undefined) reconciler.accept(line);
-      else writer.append(line, slot.appendedSeq);
-      options.onEvent?.(event);
-    });
-    const engine = createEngine({ ...engineOptions, events: engineOptions.events === undefined ? objects : new TeeSink([engineOptions.events, objects]) });
-    const driver = createLiveDriver({
-      engine, clock, connector: options.connector, journal: slot, recovering: true,
-      ...(options.onError === undefined ? {} : { onError: options.onError }),
-      ...(options.limits === undefined ? {} : { limits: options.limits }),
-    });
-
-    const journalOptions = { fsync, onDurable: (seq: number) => writer.release(seq), ...(options.beforeSync === undefined ? {} : { beforeSync: options.beforeSync }) };
-    let inputsReplayed = 0;
-    let tornWalLine: number | undefined;
+    let report: Omit<RecoveryReport, 'redelivered'>;
     let lastNow: number | undefined;
     if (fresh) {
-      slot.target = FileJournal.create(walPath, { epochMs, firstSeq: 1 }, journalOptions);
+      session.start(createEngine(session.engineOptions(0)));
+      session.slot.target = FileJournal.create(walPath, { epochMs, firstSeq: 1, generation: 0 }, journalOptions);
+      report = { fresh, inputsReplayed: 0, snapshotSeq: 0, eventsAppended: 0, tornEventsLine: false };
     } else {
-      const contents = readWalFile(walPath, walPath, (entry) => {
-        driver.replay(entry.input);
-        inputsReplayed++;
-        if (reconciler?.mismatch !== undefined) throw reconciler.mismatch;
+      const result = replayLog(dataDir, {
+        start: (snapshot) => startFrom(session, snapshot, eventsPath, dataDir),
+        switchTo: (generation) => void session.swapEngine(generation),
+        entry: (entry) => {
+          session.driver.replay(entry.input);
+          if (session.reconciler?.mismatch !== undefined) throw session.reconciler.mismatch;
+        },
       });
-      lastNow = contents.lastNow;
-      if (contents.tornLine !== undefined) {
-        truncateSync(walPath, contents.goodBytes);
-        tornWalLine = contents.tornLine.number;
+      lastNow = result.lastNow;
+      if (result.active === undefined) {
+        // A compaction died between sealing the log file and creating the next one.
+        session.slot.target = FileJournal.create(walPath, { epochMs, firstSeq: result.lastSeq + 1, generation: result.generation }, journalOptions);
+      } else {
+        if (result.tornLine !== undefined) truncateSync(walPath, result.activeGoodBytes);
+        const { firstSeq, generation } = result.active;
+        session.slot.target = FileJournal.append(walPath, { epochMs: result.active.epochMs, firstSeq, generation }, result.lastSeq, journalOptions);
       }
-      slot.target = FileJournal.append(walPath, contents.lastSeq, journalOptions);
+      session.reconciler!.finish();
+      report = {
+        fresh, inputsReplayed: result.replayed, snapshotSeq: result.lastSeq - result.replayed,
+        eventsAppended: session.reconciler!.appended, tornEventsLine: session.reconciler!.tornLineDropped,
+        ...(result.tornLine === undefined ? {} : { tornWalLine: result.tornLine }),
+      };
+      session.reconciler = undefined;
     }
-    reconciler?.finish();
-    const eventsAppended = reconciler?.appended ?? 0;
-    const tornEventsLine = reconciler?.tornLineDropped ?? false;
-    reconciler = undefined;
-
     if (lastNow !== undefined) {
       epochClock?.raiseTo(lastNow);
       if (clock.now() < lastNow) {
-        throw new InputError(options.dataDir, '', `the clock reads ${clock.now()} s, before the last input in the log (${lastNow} s): time would go backwards`);
+        throw new InputError(dataDir, '', `the clock reads ${clock.now()} s, before the last input in the log (${lastNow} s): time would go backwards`);
       }
     }
+    const { driver } = session;
     const redelivered = driver.resume();
-    const journal = slot.target;
+    const journal = session.slot.target;
     let closing: Promise<void> | undefined;
     return {
       driver,
       journal,
-      recovery: {
-        fresh, inputsReplayed, eventsAppended, tornEventsLine, redelivered,
-        ...(tornWalLine === undefined ? {} : { tornWalLine }),
-      },
+      recovery: { ...report, redelivered },
+      compact: () => session.compact(),
       close: () => {
         closing ??= (async () => {
-          driver.detach();
           try {
+            // Detached first: no input, so no compaction, comes after the one under way.
+            driver.detach();
+            await session.settled();
             await journal.close();
-            await writer.close();
+            await session.writer.close();
           } finally {
             unlock();
           }
@@ -240,8 +372,28 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
       },
     };
   } catch (error) {
-    writer.abandon();
-    slot.target?.abandon();
+    session.writer.abandon();
+    session.slot.target?.abandon();
     throw error;
   }
+}
+
+/** Recovery begins: the engine from the snapshot (or fresh), the events file checked from there. */
+function startFrom(session: Session, snapshot: SnapshotFile | undefined, eventsPath: string, dataDir: string): void {
+  const { onHistory } = session.options;
+  session.reconciler = new EventsReconciler(eventsPath, eventsPath, snapshot?.events ?? 0, onHistory === undefined ? undefined : (line) => onHistory(JSON.parse(line) as EventRecord));
+  session.events = snapshot?.events ?? 0;
+  if (snapshot === undefined) {
+    session.start(createEngine(session.engineOptions(0)));
+    return;
+  }
+  let engine: Engine;
+  try {
+    engine = restoreEngine(session.engineOptions(snapshot.generation), snapshot.engine);
+  } catch (error) {
+    throw new InputError(join(dataDir, snapshotName(snapshot.seq)), 'engine', (error as Error).message);
+  }
+  session.generation = snapshot.generation;
+  session.start(engine);
+  session.driver.restored(snapshot.engine.provisioning);
 }

@@ -4,6 +4,7 @@
  * an answer to, so that `resume` can deliver it again.
  */
 import type { AgentView } from '../engine/agent.js';
+import type { Engine } from '../engine/engine.js';
 import type { Command, EngineInput } from '../engine/messages.js';
 import type { AgentId, TaskView } from '../engine/task.js';
 import { attemptKey, offerKey } from './settlements.js';
@@ -11,8 +12,14 @@ import { attemptKey, offerKey } from './settlements.js';
 /** An attempt handed to the connector (or, while recovering, to be handed to it). */
 export interface Attempt {
   readonly key: string;
-  readonly task: TaskView;
-  readonly agent: AgentView;
+  /** The task (its engine's record: read its spec and state, never keep it past a swap). */
+  task: TaskView;
+  agent: AgentView;
+  /**
+   * The record to feed its results with (see `LiveDriver.feed`); undefined once the engine was
+   * swapped for one restored from a snapshot that no longer holds the attempt (fed by id then).
+   */
+  view: TaskView | undefined;
   readonly attempt: number;
   readonly controller: AbortController;
   /** `started` was fed to the engine. */
@@ -28,8 +35,10 @@ export interface Attempt {
 /** An offer handed to the connector (or, while recovering, to be handed to it). */
 export interface Offer {
   readonly key: string;
-  readonly task: TaskView;
-  readonly agent: AgentView;
+  task: TaskView;
+  agent: AgentView;
+  /** As for {@link Attempt.view}. */
+  view: TaskView | undefined;
   readonly agentId: AgentId;
   readonly offer: number;
   readonly controller: AbortController;
@@ -39,14 +48,14 @@ export interface Offer {
 /** A new attempt of `task` on `agent`. */
 export function newAttempt(task: TaskView, agent: AgentView, attempt: number): Attempt {
   return {
-    key: attemptKey(task.spec.id, attempt), task, agent, attempt, controller: new AbortController(),
+    key: attemptKey(task.spec.id, attempt), task, agent, view: task, attempt, controller: new AbortController(),
     started: false, abandoned: false, watchdogId: 0, watchdogSeconds: 0,
   };
 }
 
 /** A new offer of `task` to `agent`. */
 export function newOffer(task: TaskView, agent: AgentView, offer: number): Offer {
-  return { key: offerKey(task.spec.id, agent.spec.id, offer), task, agent, agentId: agent.spec.id, offer, controller: new AbortController(), withdrawn: false };
+  return { key: offerKey(task.spec.id, agent.spec.id, offer), task, agent, view: task, agentId: agent.spec.id, offer, controller: new AbortController(), withdrawn: false };
 }
 
 /**
@@ -72,11 +81,11 @@ export class ReplayBook {
         const attempt = this.attempts.get(key);
         if (attempt !== undefined && input.kind === 'started') attempt.started = true;
         if (input.kind === 'finished') this.attempts.delete(key);
-        return attempt?.task;
+        return attempt?.view;
       }
       case 'offerAnswered': {
         const key = offerKey(input.taskId, input.agentId, input.offer);
-        const task = this.offers.get(key)?.task;
+        const task = this.offers.get(key)?.view;
         this.offers.delete(key);
         return task;
       }
@@ -123,6 +132,11 @@ export class ReplayBook {
     }
   }
 
+  /** Provisions the engine of a snapshot was waiting for, by pool. */
+  seedProvisions(provisioning: Iterable<readonly [string, number]>): void {
+    for (const [pool, count] of provisioning) this.provisions.set(pool, (this.provisions.get(pool) ?? 0) + count);
+  }
+
   /**
    * Ends the replay: takes out of the driver's maps every attempt and offer the engine still
    * waits for (those it gave up on are dropped), and lists the pools of provisions not joined.
@@ -136,5 +150,27 @@ export class ReplayBook {
     for (const [pool, count] of this.provisions) for (let i = 0; i < count; i++) provisions.push(pool);
     this.provisions.clear();
     return { attempts, offers, provisions };
+  }
+}
+
+/**
+ * After the driver's engine was swapped for one restored from its snapshot: every attempt and
+ * offer the new engine waits on takes the new engine's records; the others (given up on) keep
+ * their old records for reading and are fed by id.
+ */
+export function rebind(attempts: Map<string, Attempt>, offers: Map<string, Offer>, engine: Engine): void {
+  for (const attempt of attempts.values()) attempt.view = undefined;
+  for (const offer of offers.values()) offer.view = undefined;
+  for (const open of engine.openAttempts()) {
+    const attempt = attempts.get(attemptKey(open.task.spec.id, open.attempt));
+    if (attempt === undefined) continue;
+    attempt.task = attempt.view = open.task;
+    attempt.agent = open.agent;
+  }
+  for (const open of engine.openOffers()) {
+    const offer = offers.get(offerKey(open.task.spec.id, open.agent.spec.id, open.offer));
+    if (offer === undefined) continue;
+    offer.task = offer.view = open.task;
+    offer.agent = open.agent;
   }
 }

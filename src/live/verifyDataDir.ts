@@ -6,18 +6,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine, type EngineOptions, type TaskCounts } from '../engine/engine.js';
+import { restoreEngine, type EngineSnapshot } from '../engine/snapshot.js';
 import { ManualClock } from './clock.js';
-import { createLiveDriver } from './driver.js';
-import { EVENTS_FILE, WAL_FILE } from './durableDriver.js';
+import { EVENTS_FILE, replayLog } from './dataDir.js';
+import { createLiveDriver, type LiveDriver } from './driver.js';
 import { LineReader } from './lineReader.js';
-import { readWalFile } from './wal.js';
 
 /** Final states, as the events file names them. */
 const FINAL_STATES = ['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected'] as const;
 
 /** What {@link verifyDataDir} found. */
 export interface DataDirReport {
-  /** Inputs in the log (its torn last line, if any, left out). */
+  /** The last input in the log (its torn last line, if any, left out). */
   readonly inputs: number;
   /** The torn last line of the log, if any (1-based). */
   readonly tornWalLine?: number;
@@ -41,20 +41,28 @@ export interface DataDirReport {
 }
 
 /**
- * Replays the log of `dataDir` into a fresh engine built with `engine(0)` (a connector that
- * is never called, a manual clock) and counts the events file. Throws an InputError for a
+ * Replays the log of `dataDir` as recovery does (newest snapshot, then the log after it, engine
+ * generations switched where the log says; a connector that is never called, a manual clock;
+ * `engine(generation)` without its events sink) and counts the events file. Throws an InputError for a
  * corrupt log line, as recovery would. Run it on a directory no process has open.
  */
 export function verifyDataDir(dataDir: string, engine: (generation: number) => EngineOptions): DataDirReport {
-  const walPath = join(dataDir, WAL_FILE);
-  const replayed = createEngine({ ...engine(0), events: undefined });
-  const driver = createLiveDriver({
-    engine: replayed, clock: new ManualClock(), recovering: true,
-    connector: { start: () => Promise.reject(new Error('verifyDataDir delivers nothing')) },
+  const options = (generation: number): EngineOptions => ({ ...engine(generation), events: undefined });
+  let driver: LiveDriver | undefined;
+  const contents = replayLog(dataDir, {
+    start: (snapshot) => {
+      driver = createLiveDriver({
+        engine: snapshot === undefined ? createEngine(options(0)) : restoreEngine(options(snapshot.generation), snapshot.engine),
+        clock: new ManualClock(), recovering: true,
+        connector: { start: () => Promise.reject(new Error('verifyDataDir delivers nothing')) },
+      });
+      if (snapshot !== undefined) driver.restored(snapshot.engine.provisioning);
+    },
+    switchTo: (generation) => driver!.replaceEngine(restoreEngine(options(generation), JSON.parse(JSON.stringify(driver!.engine.snapshot())) as EngineSnapshot)),
+    entry: (entry) => driver!.replay(entry.input),
   });
-  const contents = readWalFile(walPath, walPath, (entry) => driver.replay(entry.input));
-  driver.detach();
-  const ledger = replayed.counts();
+  driver!.detach();
+  const ledger = driver!.engine.counts();
 
   const finals = { completed: 0, 'dead-lettered': 0, expired: 0, cancelled: 0, rejected: 0 };
   const settled = new Set<string>();
@@ -85,7 +93,7 @@ export function verifyDataDir(dataDir: string, engine: (generation: number) => E
     && ledger.expired === finals.expired && ledger.cancelled === finals.cancelled && ledger.rejected === finals.rejected;
   return {
     inputs: contents.lastSeq,
-    ...(contents.tornLine === undefined ? {} : { tornWalLine: contents.tornLine.number }),
+    ...(contents.tornLine === undefined ? {} : { tornWalLine: contents.tornLine }),
     ledger,
     events: { lines, submitted, finals, settledTwice, completedTwice },
     consistent,

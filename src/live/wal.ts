@@ -13,7 +13,7 @@
  * {@link InputError} naming the file and the line.
  */
 import { closeSync, fdatasync, fsyncSync, openSync, renameSync, write, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { EngineInput } from '../engine/messages.js';
 import { InputError } from '../scenario/errors.js';
 import type { Journal } from './journal.js';
@@ -38,6 +38,14 @@ export interface JournalStats {
   writes: number;
   /** fsyncs completed. */
   fsyncs: number;
+}
+
+/** Header fields of a log file that its writer chooses. */
+export type SegmentHeader = Omit<WalHeader, 'fleetsim' | 'version'>;
+
+/** The name of a sealed log file (one compaction left behind) that starts at input `firstSeq`. */
+export function sealedSegmentName(firstSeq: number): string {
+  return `wal-${String(firstSeq).padStart(12, '0')}.jsonl`;
 }
 
 interface Waiter {
@@ -77,7 +85,11 @@ export function writeFileAtomically(path: string, text: string): void {
 export class FileJournal implements Journal {
   /** What the journal has done so far. */
   readonly stats: JournalStats = { inputs: 0, writes: 0, fsyncs: 0 };
-  private readonly fd: number;
+  private fd: number;
+  private readonly path: string;
+  private header: SegmentHeader;
+  /** A compaction's seal: the lines up to its input, written to the current file before the switch. */
+  private sealing: { lines: string[]; upTo: number; generation: number; done: () => void; failed: (error: Error) => void } | undefined;
   private readonly fsync: boolean;
   private readonly beforeSync: ((seq: number) => void) | undefined;
   private readonly onDurable: ((seq: number) => void) | undefined;
@@ -89,8 +101,10 @@ export class FileJournal implements Journal {
   private failure: Error | undefined;
   private closed = false;
 
-  private constructor(fd: number, appendedSeq: number, options: FileJournalOptions) {
-    this.fd = fd;
+  private constructor(path: string, header: SegmentHeader, appendedSeq: number, options: FileJournalOptions) {
+    this.path = path;
+    this.header = header;
+    this.fd = openSync(path, 'a');
     this.seq = appendedSeq;
     this.durable = appendedSeq;
     this.fsync = options.fsync ?? true;
@@ -99,14 +113,17 @@ export class FileJournal implements Journal {
   }
 
   /** Creates a new log file at `path` holding only its header (atomically: a crash leaves it whole or absent). */
-  static create(path: string, header: Omit<WalHeader, 'fleetsim' | 'version'>, options: FileJournalOptions = {}): FileJournal {
+  static create(path: string, header: SegmentHeader, options: FileJournalOptions = {}): FileJournal {
     writeFileAtomically(path, `${formatHeader(header)}\n`);
-    return new FileJournal(openSync(path, 'a'), header.firstSeq - 1, options);
+    return new FileJournal(path, header, header.firstSeq - 1, options);
   }
 
-  /** Appends to an existing log file whose last input is `appendedSeq` (its torn tail already cut off). */
-  static append(path: string, appendedSeq: number, options: FileJournalOptions = {}): FileJournal {
-    return new FileJournal(openSync(path, 'a'), appendedSeq, options);
+  /**
+   * Appends to an existing log file, whose header is `header` and last input `appendedSeq`
+   * (its torn tail already cut off).
+   */
+  static append(path: string, header: SegmentHeader, appendedSeq: number, options: FileJournalOptions = {}): FileJournal {
+    return new FileJournal(path, header, appendedSeq, options);
   }
 
   get appendedSeq(): number {
@@ -126,12 +143,15 @@ export class FileJournal implements Journal {
     const seq = ++this.seq;
     this.pending.push(line);
     this.stats.inputs++;
-    if (!this.flushing) {
-      this.flushing = true;
-      // On the next turn: every input appended meanwhile joins this write.
-      setImmediate(() => void this.flushLoop());
-    }
+    this.startFlushing();
     return seq;
+  }
+
+  private startFlushing(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    // On the next turn: every input appended meanwhile joins this write.
+    setImmediate(() => void this.flushLoop());
   }
 
   whenDurable(seq: number): Promise<void> {
@@ -146,11 +166,33 @@ export class FileJournal implements Journal {
     });
   }
 
+  /**
+   * Compaction: ends the current file after the last input appended so far. Once those inputs
+   * are durable, the file is renamed to its sealed name ({@link sealedSegmentName}) and a new
+   * `path` is created, starting at the next input, for engine generation `generation`; inputs
+   * appended meanwhile go to the new file. Resolves once the new file is in place.
+   */
+  rotate(generation: number): Promise<void> {
+    if (this.sealing !== undefined) return Promise.reject(new Error('FileJournal.rotate: a rotation is under way'));
+    return new Promise((done, failed) => {
+      this.sealing = { lines: this.pending, upTo: this.seq, generation, done, failed };
+      this.pending = [];
+      this.startFlushing();
+    });
+  }
+
+  /** The current file's header. */
+  get segment(): SegmentHeader {
+    return this.header;
+  }
+
   /** Waits until everything appended is durable, then closes the file. Appending afterwards throws. */
   async close(): Promise<void> {
     if (this.closed) return;
     try {
       await this.whenDurable(this.seq);
+      // A rotation may still be switching files after its last write.
+      while (this.flushing) await new Promise((resolve) => setImmediate(resolve));
     } finally {
       this.closed = true;
       closeSync(this.fd);
@@ -166,30 +208,53 @@ export class FileJournal implements Journal {
 
   private async flushLoop(): Promise<void> {
     try {
-      while (this.pending.length > 0) {
-        const lines = this.pending;
-        const upTo = this.seq;
-        this.pending = [];
-        await writeAll(this.fd, Buffer.from(lines.join('')));
-        this.stats.writes++;
-        if (this.fsync) {
-          this.beforeSync?.(upTo);
-          await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error === null ? resolve() : reject(error))));
-          this.stats.fsyncs++;
+      while (this.pending.length > 0 || this.sealing !== undefined) {
+        if (this.sealing !== undefined) {
+          const sealing = this.sealing;
+          if (sealing.lines.length > 0) await this.writeGroup(sealing.lines, sealing.upTo);
+          this.switchFile(sealing.upTo + 1, sealing.generation);
+          this.sealing = undefined;
+          sealing.done();
+          continue;
         }
-        this.durable = upTo;
-        let done = 0;
-        while (done < this.waiters.length && this.waiters[done]!.seq <= upTo) this.waiters[done++]!.resolve();
-        this.waiters.splice(0, done);
-        this.onDurable?.(upTo);
+        const lines = this.pending;
+        this.pending = [];
+        await this.writeGroup(lines, this.seq);
       }
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error));
       for (const waiter of this.waiters) waiter.reject(this.failure);
       this.waiters = [];
+      this.sealing?.failed(this.failure);
+      this.sealing = undefined;
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** One write and one fsync for lines up to input `upTo`; then they are durable. */
+  private async writeGroup(lines: readonly string[], upTo: number): Promise<void> {
+    await writeAll(this.fd, Buffer.from(lines.join('')));
+    this.stats.writes++;
+    if (this.fsync) {
+      this.beforeSync?.(upTo);
+      await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error === null ? resolve() : reject(error))));
+      this.stats.fsyncs++;
+    }
+    this.durable = upTo;
+    let done = 0;
+    while (done < this.waiters.length && this.waiters[done]!.seq <= upTo) this.waiters[done++]!.resolve();
+    this.waiters.splice(0, done);
+    this.onDurable?.(upTo);
+  }
+
+  /** Seals the current file (every line in it durable) and starts a new one at input `firstSeq`. */
+  private switchFile(firstSeq: number, generation: number): void {
+    closeSync(this.fd);
+    renameSync(this.path, join(dirname(this.path), sealedSegmentName(this.header.firstSeq)));
+    this.header = { epochMs: this.header.epochMs, firstSeq, generation };
+    writeFileAtomically(this.path, `${formatHeader(this.header)}\n`);
+    this.fd = openSync(this.path, 'a');
   }
 }
 

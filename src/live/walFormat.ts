@@ -3,7 +3,7 @@
  * then holds one engine input per line:
  *
  * ```text
- * {"fleetsim":"wal","version":1,"epochMs":1764806400000,"firstSeq":1}
+ * {"fleetsim":"wal","version":1,"epochMs":1764806400000,"firstSeq":1,"generation":0}
  * {"seq":1,"crc":2868735142,"input":{"kind":"submit","now":0.25,"task":{…}}}
  * ```
  *
@@ -26,6 +26,12 @@ export interface WalHeader {
   readonly epochMs: number;
   /** Sequence number of the first input this file holds. */
   readonly firstSeq: number;
+  /**
+   * The engine generation its inputs are fed to: 0 for the first engine, n after the n-th
+   * compaction (the writer swapped its engine for one restored from a snapshot taken after
+   * input `firstSeq − 1`; a replay crossing into this file does the same).
+   */
+  readonly generation: number;
 }
 
 /** One input read back, with its number. */
@@ -57,7 +63,7 @@ function reviver(_key: string, value: unknown): unknown {
 
 /** The header line (without its newline). */
 export function formatHeader(header: Omit<WalHeader, 'fleetsim' | 'version'>): string {
-  return JSON.stringify({ fleetsim: 'wal', version: WAL_VERSION, epochMs: header.epochMs, firstSeq: header.firstSeq });
+  return JSON.stringify({ fleetsim: 'wal', version: WAL_VERSION, epochMs: header.epochMs, firstSeq: header.firstSeq, generation: header.generation });
 }
 
 /** Reads a header line; throws {@link WalLineError} when it is not one this build reads. */
@@ -73,6 +79,7 @@ export function parseHeader(text: string): WalHeader {
   if (header.version !== WAL_VERSION) throw new WalLineError(`write-ahead log format version ${String(header.version)}, this build reads version ${WAL_VERSION}`);
   if (typeof header.epochMs !== 'number' || !Number.isFinite(header.epochMs)) throw new WalLineError('header: epochMs must be a number');
   if (!Number.isInteger(header.firstSeq) || header.firstSeq! < 1) throw new WalLineError('header: firstSeq must be a positive integer');
+  if (!Number.isInteger(header.generation) || header.generation! < 0) throw new WalLineError('header: generation must be an integer >= 0');
   return header as WalHeader;
 }
 

@@ -5,7 +5,7 @@
  * attempts the engine still waits for after an unclean stop, and never completes a task twice.
  * One process per directory.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,15 +50,18 @@ function scratch(): string {
   return mkdtempSync(join(tmpdir(), 'fleetsim-durable-'));
 }
 
-const engineOptions = (): EngineOptions => {
+const engineOptions = (): EngineOptions => engineOf('least-connections');
+
+/** An engine with `strategy`; round-robin's turn is what a restore from a snapshot starts afresh. */
+function engineOf(strategy: string): EngineOptions {
   let draws = 0;
   return {
     config: engineConfig({ retry: { maxRetries: 1 } }),
-    strategy: createStrategy('least-connections'),
+    strategy: createStrategy(strategy),
     strategyRandom: () => ((draws = (draws * 9301 + 49297) % 233280) / 233280),
     engineRandom: () => 0.5,
   };
-};
+}
 
 /** Lets file writes and promise reactions run. */
 async function settleIo(journal: DurableDriver['journal']): Promise<void> {
@@ -78,15 +81,16 @@ async function open(dataDir: string, startSeconds = 0, extra: Partial<DurableDri
   const clock = new ManualClock(startSeconds);
   const events: string[] = [];
   const durable = await openDurableDriver({
-    dataDir, engine: engineOptions, connector, clock, onEvent: (event: EngineEvent) => events.push(JSON.stringify(eventRecord(event))), ...extra,
+    dataDir, engine: engineOptions, connector, clock, onEvent: (event: EngineEvent) => events.push(JSON.stringify(eventRecord(event))),
+    onHistory: (record) => events.push(JSON.stringify(record)), ...extra,
   });
   return { durable, connector, clock, events };
 }
 
 /** A fleet of two agents, six tasks: two completed, one failed and retried, three waiting or running. */
-async function busyDirectory(): Promise<{ dataDir: string; opened: Opened }> {
+async function busyDirectory(extra: Partial<DurableDriverOptions> = {}): Promise<{ dataDir: string; opened: Opened }> {
   const dataDir = scratch();
-  const opened = await open(dataDir);
+  const opened = await open(dataDir, 0, extra);
   const { durable, connector, clock } = opened;
   const { driver } = durable;
   driver.agentJoined(agentSpec({ id: 'a0', capacity: 1 }));
@@ -107,7 +111,7 @@ async function busyDirectory(): Promise<{ dataDir: string; opened: Opened }> {
 /** What a crash leaves: the directory's files as they are now, copied elsewhere (the lock stays behind). */
 function crashCopy(dataDir: string): string {
   const copy = scratch();
-  for (const file of ['wal.jsonl', 'events.jsonl']) copyFileSync(join(dataDir, file), join(copy, file));
+  for (const file of readdirSync(dataDir)) if (file !== 'lock') copyFileSync(join(dataDir, file), join(copy, file));
   return copy;
 }
 
@@ -247,6 +251,10 @@ describe('openDurableDriver', () => {
     writeFileSync(join(dataDir, 'lock'), '2147483646\n'); // no such process
     const second = await open(dataDir);
     await second.durable.close();
+    // Our own pid, but not held by us: left by an earlier process that had the same pid.
+    writeFileSync(join(dataDir, 'lock'), `${process.pid}\n`);
+    const third = await open(dataDir);
+    await third.durable.close();
   });
 
   it('keeps time going forward: the default clock counts from the epoch and never reads below the last input', async () => {
@@ -270,3 +278,87 @@ describe('openDurableDriver', () => {
     expect(now).toBeGreaterThanOrEqual(logged);
   });
 });
+
+describe('compaction', () => {
+  it('every N inputs: a snapshot, a new log file, the files it covers deleted; recovery starts from it and hands on the history once', async () => {
+    const { dataDir, opened } = await busyDirectory({ snapshotEveryInputs: 10 });
+    const before = { counts: opened.durable.driver.engine.counts(), live: liveState(opened.durable), events: [...opened.events] };
+    const appended = opened.durable.journal.appendedSeq;
+    await opened.durable.close();
+    const files = readdirSync(dataDir).sort();
+    expect(files.filter((file) => file.startsWith('snapshot-'))).toHaveLength(1);
+    expect(files.filter((file) => file.startsWith('wal'))).toEqual(['wal.jsonl']);
+    const header = JSON.parse(readFileSync(join(dataDir, 'wal.jsonl'), 'utf8').split('\n')[0]!) as { firstSeq: number; generation: number };
+    expect(header.generation).toBeGreaterThanOrEqual(1);
+    expect(readFileSync(join(dataDir, 'events.jsonl'), 'utf8')).toBe(`${before.events.join('\n')}\n`);
+
+    const again = await open(dataDir, 3, { snapshotEveryInputs: 10 });
+    expect(again.durable.recovery.snapshotSeq).toBe(header.firstSeq - 1);
+    expect(again.durable.recovery.inputsReplayed).toBe(appended - again.durable.recovery.snapshotSeq);
+    expect(again.durable.driver.engine.counts()).toEqual(before.counts);
+    expect(liveState(again.durable)).toEqual(before.live);
+    expect(again.events).toEqual(before.events);
+    await again.durable.close();
+    expect(verifyDataDir(dataDir, engineOptions)).toMatchObject({ consistent: true, ledger: before.counts });
+  });
+
+  it('leaves the process that compacted and one recovering with identical engines, even without the snapshot file', async () => {
+    const dataDir = scratch();
+    const strategy = (): EngineOptions => engineOf('round-robin');
+    const first = await open(dataDir, 0, { engine: strategy, snapshotEveryInputs: Number.POSITIVE_INFINITY });
+    const { driver } = first.durable;
+    for (let i = 0; i < 3; i++) driver.agentJoined(agentSpec({ id: `a${i}`, capacity: 2 }));
+    for (let i = 0; i < 4; i++) driver.submit(taskSpec({ id: `early${i}` }));
+    first.clock.advanceTo(1);
+    first.connector.settle('early0');
+    await settleIo(first.durable.journal);
+    const sealed = readFileSync(join(dataDir, 'wal.jsonl'));
+    const compactedAt = first.durable.journal.appendedSeq;
+    await first.durable.compact();
+    // After the swap round-robin starts its turn afresh: a recovery that did not swap would send these elsewhere.
+    for (let i = 0; i < 6; i++) driver.submit(taskSpec({ id: `late${i}`, timeoutSeconds: 5 }));
+    first.clock.advanceTo(2);
+    first.connector.settle('late1');
+    first.clock.advanceTo(8);
+    await settleIo(first.durable.journal);
+    const expected = { counts: driver.engine.counts(), live: liveState(first.durable), events: [...first.events] };
+
+    const fromSnapshot = crashCopy(dataDir);
+    const fromLog = crashCopy(dataDir);
+    for (const file of readdirSync(fromLog)) if (file.startsWith('snapshot-')) rmSync(join(fromLog, file));
+    writeFileSync(join(fromLog, 'wal-000000000001.jsonl'), sealed);
+    await first.durable.close();
+
+    for (const copy of [fromSnapshot, fromLog]) {
+      const recovered = await open(copy, 8, { engine: strategy, snapshotEveryInputs: Number.POSITIVE_INFINITY });
+      expect(recovered.durable.recovery.snapshotSeq).toBe(copy === fromLog ? 0 : compactedAt);
+      expect(recovered.durable.driver.engine.counts()).toEqual(expected.counts);
+      expect(liveState(recovered.durable)).toEqual(expected.live);
+      expect(recovered.events).toEqual(expected.events);
+      await recovered.durable.close();
+    }
+  });
+
+  it('recovers a compaction that died between sealing the log file and starting the next, and refuses a sealed file cut short', async () => {
+    const { dataDir, opened } = await busyDirectory();
+    const before = { counts: opened.durable.driver.engine.counts(), live: liveState(opened.durable) };
+    const inputs = opened.durable.journal.appendedSeq;
+    await opened.durable.close();
+    const sealedPath = join(dataDir, 'wal-000000000001.jsonl');
+    renameSync(join(dataDir, 'wal.jsonl'), sealedPath);
+    const again = await open(dataDir, 3);
+    expect(again.durable.recovery.inputsReplayed).toBe(inputs);
+    expect(again.durable.driver.engine.counts()).toEqual(before.counts);
+    expect(liveState(again.durable)).toEqual(before.live);
+    again.durable.driver.submit(taskSpec({ id: 'next' }));
+    await again.durable.close();
+    expect(JSON.parse(readFileSync(join(dataDir, 'wal.jsonl'), 'utf8').split('\n')[0]!)).toMatchObject({ firstSeq: inputs + 1, generation: 0 });
+    const third = await open(dataDir, 3);
+    expect(third.durable.recovery.inputsReplayed).toBe(inputs + 1);
+    await third.durable.close();
+
+    writeFileSync(sealedPath, readFileSync(sealedPath, 'utf8').slice(0, -20));
+    await expect(open(dataDir, 3)).rejects.toThrow(new RegExp(`^${sealedPath}: line \\d+: cut short \\(no newline\\): a sealed log file must be whole`));
+  });
+});
+

@@ -32,7 +32,7 @@ function readAll(path: string): { entries: WalEntry[]; contents: ReturnType<type
 /** Writes a log of `count` submissions and returns its path. */
 async function writtenLog(count: number): Promise<string> {
   const path = join(scratch(), 'wal.jsonl');
-  const journal = FileJournal.create(path, { epochMs: 1_000, firstSeq: 1 });
+  const journal = FileJournal.create(path, { epochMs: 1_000, firstSeq: 1, generation: 0 });
   for (let i = 1; i <= count; i++) journal.append(submit(i));
   await journal.close();
   return path;
@@ -41,7 +41,7 @@ async function writtenLog(count: number): Promise<string> {
 describe('FileJournal', () => {
   it('numbers inputs from 1 and reads them back exactly, sets and infinities included', async () => {
     const path = join(scratch(), 'wal.jsonl');
-    const journal = FileJournal.create(path, { epochMs: 42, firstSeq: 1 });
+    const journal = FileJournal.create(path, { epochMs: 42, firstSeq: 1, generation: 0 });
     const inputs: EngineInput[] = [
       submit(1),
       { kind: 'agentJoined', now: 0.5, agent: agentSpec({ id: 'a', capacity: 2, contextWindowTokens: Number.POSITIVE_INFINITY }) },
@@ -61,7 +61,7 @@ describe('FileJournal', () => {
   it('group-commits: under load one write and one fsync cover many inputs, in order', async () => {
     const path = join(scratch(), 'wal.jsonl');
     const synced: number[] = [];
-    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1 }, { beforeSync: (seq) => synced.push(seq) });
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 }, { beforeSync: (seq) => synced.push(seq) });
     const durableWhenResolved: Array<[number, number]> = [];
     const waits: Array<Promise<void>> = [];
     // 40 bursts of 100 inputs, one burst per turn of the event loop, as a busy service appends.
@@ -85,7 +85,7 @@ describe('FileJournal', () => {
 
   it('writes an idle input on the next turn, without waiting for company', async () => {
     const path = join(scratch(), 'wal.jsonl');
-    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1 });
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 });
     const seq = journal.append(submit(1));
     expect(journal.durableSeq).toBe(0);
     await journal.whenDurable(seq);
@@ -97,7 +97,7 @@ describe('FileJournal', () => {
 
   it('with fsync off, counts a written input as durable and never fsyncs', async () => {
     const path = join(scratch(), 'wal.jsonl');
-    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1 }, { fsync: false });
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 }, { fsync: false });
     for (let i = 1; i <= 10; i++) journal.append(submit(i));
     await journal.close();
     expect(journal.stats.fsyncs).toBe(0);
@@ -106,7 +106,7 @@ describe('FileJournal', () => {
 
   it('continues a log that recovery read, numbering on from its last input', async () => {
     const path = await writtenLog(3);
-    const journal = FileJournal.append(path, 3);
+    const journal = FileJournal.append(path, { epochMs: 1_000, firstSeq: 1, generation: 0 }, 3);
     expect(journal.append(submit(4))).toBe(4);
     await journal.close();
     expect(readAll(path).entries.map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);

@@ -1,0 +1,200 @@
+/**
+ * The files of a data directory and how its log is replayed: the newest snapshot
+ * (`snapshot-<seq>.json`, the engine's state after input `seq`), then every logged input after
+ * it, file after file: sealed log files (`wal-<firstSeq>.jsonl`, left by compactions until the
+ * snapshot that covers them is durable) and the active one (`wal.jsonl`).
+ *
+ * A log file whose header names a newer engine generation starts where its writer swapped its
+ * engine for one restored from a snapshot of itself; a replay crossing into it does the same
+ * (even when that snapshot's file was never written), so a recovering process runs the very
+ * engine the writer ran.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EngineSnapshot } from '../engine/snapshot.js';
+import { InputError } from '../scenario/errors.js';
+import { LineReader } from './lineReader.js';
+import { readWalFile } from './wal.js';
+import { parseHeader, type WalEntry, type WalHeader } from './walFormat.js';
+
+/** The active log file's name. */
+export const WAL_FILE = 'wal.jsonl';
+/** The events file's name. */
+export const EVENTS_FILE = 'events.jsonl';
+
+const SEALED = /^wal-(\d{12})\.jsonl$/;
+const SNAPSHOT = /^snapshot-(\d{12})\.json$/;
+
+/** A snapshot file's name. */
+export function snapshotName(seq: number): string {
+  return `snapshot-${String(seq).padStart(12, '0')}.json`;
+}
+
+/** What a snapshot file holds. */
+export interface SnapshotFile {
+  readonly fleetsim: 'snapshot';
+  readonly version: 1;
+  /** The last input the snapshot includes. */
+  readonly seq: number;
+  /** The engine generation restored from it (`engine(generation)` builds its options). */
+  readonly generation: number;
+  /** Events the engine had emitted through input `seq` (the first lines of events.jsonl). */
+  readonly events: number;
+  /** The data directory's epoch (as in its log headers). */
+  readonly epochMs: number;
+  readonly engine: EngineSnapshot;
+}
+
+/** The text of a snapshot file (the engine's snapshot already as JSON text). */
+export function formatSnapshotFile(seq: number, generation: number, events: number, epochMs: number, engineJson: string): string {
+  return `{"fleetsim":"snapshot","version":1,"seq":${seq},"generation":${generation},"events":${events},"epochMs":${epochMs},"engine":${engineJson}}\n`;
+}
+
+/** What a data directory holds. */
+export interface DataDirFiles {
+  /** Sealed log files, by first input. */
+  readonly sealed: readonly string[];
+  /** Whether the active log file exists. */
+  readonly active: boolean;
+  /** Snapshot files, oldest first. */
+  readonly snapshots: readonly { readonly file: string; readonly seq: number }[];
+}
+
+/** Lists a data directory's log and snapshot files (temporary files are ignored). */
+export function listDataDir(dataDir: string): DataDirFiles {
+  const names = existsSync(dataDir) ? readdirSync(dataDir) : [];
+  return {
+    sealed: names.filter((name) => SEALED.test(name)).sort(),
+    active: names.includes(WAL_FILE),
+    snapshots: names.flatMap((name) => {
+      const match = SNAPSHOT.exec(name);
+      return match === null ? [] : [{ file: name, seq: Number(match[1]) }];
+    }).sort((a, b) => a.seq - b.seq),
+  };
+}
+
+/** Whether the directory holds no log and no snapshot (a new data directory). */
+export function isFresh(files: DataDirFiles): boolean {
+  return !files.active && files.sealed.length === 0 && files.snapshots.length === 0;
+}
+
+function readSnapshotFile(path: string): SnapshotFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InputError(path, '', `not a snapshot (${(error as Error).message})`);
+  }
+  const file = value as Partial<SnapshotFile> | null;
+  if (file === null || typeof file !== 'object' || file.fleetsim !== 'snapshot' || file.version !== 1) throw new InputError(path, '', 'not a snapshot of this format version');
+  for (const field of ['seq', 'generation', 'events', 'epochMs'] as const) {
+    if (!Number.isInteger(file[field]) || file[field]! < 0) throw new InputError(path, field, 'must be an integer >= 0');
+  }
+  if (typeof file.engine !== 'object' || file.engine === null) throw new InputError(path, 'engine', 'missing');
+  return file as SnapshotFile;
+}
+
+/** The header (first line) of a log file. */
+export function readHeader(path: string): WalHeader {
+  const reader = new LineReader(path);
+  try {
+    const first = reader.next();
+    if (first === undefined || !first.terminated) throw new InputError(path, 'line 1', 'no write-ahead log header (the file is empty or cut short)');
+    try {
+      return parseHeader(first.text);
+    } catch (error) {
+      throw new InputError(path, 'line 1', (error as Error).message);
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+/** What a replay calls, in order: `start` once, then `switchTo` and `entry` as the log goes. */
+export interface LogReplayHooks {
+  /** The replay begins: from a snapshot, or (undefined) from a fresh engine of generation 0. */
+  start(snapshot: SnapshotFile | undefined): void;
+  /** The writer swapped its engine after the last input replayed: do the same, for `generation`. */
+  switchTo(generation: number): void;
+  /** One logged input after the snapshot. */
+  entry(entry: WalEntry): void;
+}
+
+/** Where a replay ended. */
+export interface LogReplayResult {
+  /** The data directory's epoch (Unix ms). */
+  readonly epochMs: number;
+  /** The last input replayed (or that the snapshot includes). */
+  readonly lastSeq: number;
+  /** Its `now` (undefined when the log is empty). */
+  readonly lastNow: number | undefined;
+  /** The engine generation reached. */
+  readonly generation: number;
+  /** The active log file's header, when it exists. */
+  readonly active: WalHeader | undefined;
+  /** Bytes of the active log file up to its last good line (where appends resume). */
+  readonly activeGoodBytes: number;
+  /** The torn last line of the active log file, if any (1-based). */
+  readonly tornLine?: number;
+  /** Inputs replayed (after the snapshot). */
+  readonly replayed: number;
+}
+
+/**
+ * Replays a data directory's log (see the module's description) into `hooks`, in bounded
+ * memory. Throws an {@link InputError} naming the file (and line) for a corrupt line that is
+ * not the active file's last, a sealed file cut short, an unreadable snapshot, or inputs missing
+ * between files. Changes nothing on disk.
+ */
+export function replayLog(dataDir: string, hooks: LogReplayHooks): LogReplayResult {
+  const files = listDataDir(dataDir);
+  const newest = files.snapshots.at(-1);
+  const snapshot = newest === undefined ? undefined : readSnapshotFile(join(dataDir, newest.file));
+  const paths = [...files.sealed, ...(files.active ? [WAL_FILE] : [])].map((name) => join(dataDir, name));
+  const headers = paths.map(readHeader);
+  let lastSeq = snapshot?.seq ?? 0;
+  let generation = snapshot?.generation ?? 0;
+  let lastNow: number | undefined = snapshot === undefined ? undefined : Number(snapshot.engine.lastNow);
+  if (lastNow === Number.NEGATIVE_INFINITY) lastNow = undefined;
+  const epochMs = headers[0]?.epochMs ?? snapshot?.epochMs ?? Date.now();
+  hooks.start(snapshot);
+  // The first file to read: the last one starting at or before the first input after the snapshot.
+  let first = 0;
+  headers.forEach((header, i) => {
+    if (header.firstSeq <= lastSeq + 1) first = i;
+  });
+  let replayed = 0;
+  let activeGoodBytes = 0;
+  let tornLine: number | undefined;
+  for (let i = first; i < paths.length; i++) {
+    const path = paths[i]!;
+    const header = headers[i]!;
+    if (header.firstSeq > lastSeq + 1) throw new InputError(path, 'line 1', `starts at input ${header.firstSeq}, but the inputs before it end at ${lastSeq}: inputs are missing`);
+    if (header.generation > generation) {
+      if (header.firstSeq !== lastSeq + 1 || header.generation !== generation + 1) {
+        throw new InputError(path, 'line 1', `engine generation ${header.generation} at input ${header.firstSeq} does not follow generation ${generation} at input ${lastSeq}`);
+      }
+      hooks.switchTo(header.generation);
+      generation = header.generation;
+    }
+    const contents = readWalFile(path, path, (entry) => {
+      if (entry.seq <= lastSeq) return;
+      hooks.entry(entry);
+      lastSeq = entry.seq;
+      lastNow = entry.input.now;
+      replayed++;
+    });
+    const isActive = files.active && i === paths.length - 1;
+    if (contents.tornLine !== undefined) {
+      if (!isActive) throw new InputError(path, `line ${contents.tornLine.number}`, `${contents.tornLine.reason}: a sealed log file must be whole`);
+      tornLine = contents.tornLine.number;
+    }
+    if (isActive) activeGoodBytes = contents.goodBytes;
+  }
+  const active = files.active ? headers.at(-1) : undefined;
+  return {
+    epochMs,
+    lastSeq, lastNow, generation, active, activeGoodBytes, replayed,
+    ...(tornLine === undefined ? {} : { tornLine }),
+  };
+}
