@@ -4,6 +4,9 @@
  * answers, operators' actions, bad bodies), the service never fails (no 5xx), the conservation ledger holds after
  * every request (submitted = the five finals + in flight), and no task completes twice.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scenarioText, startService, type Answer, type Running } from './serviceHarness.js';
@@ -20,6 +23,7 @@ type Step =
   | { readonly kind: 'finished'; readonly pick: number; readonly agent: string; readonly task: string; readonly attempt: number; readonly ok: boolean }
   | { readonly kind: 'answer'; readonly pick: number; readonly accept: boolean }
   | { readonly kind: 'admin'; readonly body: object }
+  | { readonly kind: 'restart' }
   | { readonly kind: 'bad'; readonly path: string; readonly body: string };
 
 const agent = fc.constantFrom(...AGENTS);
@@ -90,6 +94,8 @@ async function apply(running: Running, s: Step, starts: Handed[], offers: { agen
     }
     case 'admin':
       return running.request('POST', '/v1/admin', s.body);
+    case 'restart':
+      throw new Error('a restart is the caller\'s');
     case 'bad':
       return running.request('POST', s.path, s.body);
     default: {
@@ -124,6 +130,47 @@ function checkInvariants(running: Running, answer: Answer, s: Step, coverage: Co
 }
 
 describe('request sequences', () => {
+  it('keep the ledger across restarts on a data directory, lose no acknowledged task and complete none twice', async () => {
+    const coverage: Coverage = { completed: 0, stale: 0, refused: 0 };
+    const withRestarts = fc.oneof({ weight: 12, arbitrary: step }, { weight: 1, arbitrary: fc.constant<Step>({ kind: 'restart' }) });
+    const text = scenarioText('heartbeatSeconds: 60, historyEvents: 1000', 'retry: { backoff: { base: 0, jitter: 0 } }');
+    let restarts = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(withRestarts, { minLength: 10, maxLength: 40, size: 'max' }), async (steps) => {
+        const dataDir = mkdtempSync(join(tmpdir(), 'fleetsim-sequences-'));
+        let running = await startService(text, { dataDir, fsync: false });
+        try {
+          let starts: Handed[] = [];
+          let offers: { agent: string; offerId: string }[] = [];
+          const acknowledged = new Set<string>();
+          for (const id of AGENTS.slice(0, 2)) await running.request('POST', '/v1/agents', { id });
+          for (const s of steps) {
+            if (s.kind === 'restart') {
+              await running.close();
+              running = await startService(text, { dataDir, fsync: false });
+              restarts++;
+              // Handed-out starts and offers are re-delivered; what the old process handed out is history.
+              starts = [];
+              offers = [];
+              for (const id of acknowledged) expect((await running.request('GET', `/v1/tasks/${id}`)).status, id).toBe(200);
+              continue;
+            }
+            const answer = await apply(running, s, starts, offers);
+            if (s.kind === 'submit' && (answer.status === 200 || answer.status === 201)) acknowledged.add(s.id);
+            checkInvariants(running, answer, s, coverage);
+          }
+          coverage.completed += running.service.context.driver.counts().completed;
+        } finally {
+          await running.close();
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 25, seed: 5 },
+    );
+    expect(restarts).toBeGreaterThanOrEqual(5);
+    expect(coverage.completed).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+
   it.each([
     // Retries without backoff: a failed attempt is retried at once, within the sequence.
     ['assign', 'retry: { backoff: { base: 0, jitter: 0 } }'],

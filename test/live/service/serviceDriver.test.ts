@@ -3,11 +3,12 @@
  * same directory recovers tasks, the fleet and the pending attempt (re-delivered to its agent),
  * which then completes exactly once.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { serviceEngineOptions } from '../../../src/live/service/serviceDriver.js';
+import { lastLoggedNow, serviceEngineOptions } from '../../../src/live/service/serviceDriver.js';
+import { formatEntry, formatHeader } from '../../../src/live/walFormat.js';
 import { parseScenario } from '../../../src/scenario/load.js';
 import { scenarioText, startService, type Running } from './serviceHarness.js';
 
@@ -58,6 +59,30 @@ describe('a service on a data directory', () => {
     expect(counts).toMatchObject({ submitted: 2, completed: 1, inFlight: 1 });
     const metrics = await running.request('GET', '/v1/metrics');
     expect(metrics.body.counts).toMatchObject({ submitted: 2, completed: 1 });
+  });
+
+  it('restarts again and again at once without its clock going back behind the log', async () => {
+    for (let i = 0; i < 6; i++) {
+      running = await startService(scenarioText('heartbeatSeconds: 5'), { dataDir, fsync: false });
+      expect((await running.request('POST', '/v1/tasks', { id: `t${i}`, type: 'code' })).status).toBe(201);
+      await running.close();
+      running = undefined;
+    }
+    running = await startService(scenarioText('heartbeatSeconds: 5'), { dataDir, fsync: false });
+    expect(running.service.context.driver.counts().submitted).toBe(6);
+  });
+
+  it('reads the time of the last whole input from the log\'s tail', () => {
+    const wal = join(dataDir, 'wal.jsonl');
+    const lines = [
+      formatHeader({ epochMs: 0, firstSeq: 1 }),
+      formatEntry(1, { kind: 'cancel', now: 1.5, taskId: 'x' }),
+      formatEntry(2, { kind: 'cancel', now: 2.5, taskId: 'y' }),
+    ];
+    writeFileSync(wal, `${lines.join('\n')}\n${formatEntry(3, { kind: 'cancel', now: 9, taskId: 'z' }).slice(0, 20)}`);
+    expect(lastLoggedNow(wal)).toBe(2.5);
+    writeFileSync(wal, `${lines[0]}\n`);
+    expect(lastLoggedNow(wal)).toBe(0);
   });
 
   it('builds the engine of the scenario\'s live.strategy with streams seeded by generation', () => {
