@@ -5,7 +5,7 @@
 export { Engine, createEngine, type EngineOptions, type TaskCounts } from './engine/engine.js';
 export {
   restoreEngine, type EngineSnapshot, type TaskSnapshot, type AgentSnapshot, type TimerSnapshot, type AutoscalerSnapshot,
-  type JsonNumber, type PendingTimer, type OpenAttempt, type OpenOffer,
+  type JsonNumber, type PendingTimer, type OpenAttempt, type OpenOffer, type PendingProvision,
 } from './engine/snapshot.js';
 export { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from './engine/config.js';
 export { TRANSITIONS, canTransition, assertTransition, IllegalTransitionError } from './engine/lifecycle.js';

@@ -22,7 +22,10 @@ import {
   admin, agentJoined, agentLeft, cancel, finished, offerAnswered, pollCommand, pollEvent, started, submit,
 } from './inputs.js';
 import type { AdminOperation, Command, EngineEvent, EngineInput, OfferAnswer, Outcome, StartReport } from './messages.js';
-import { openAttemptsOf, openOffersOf, pendingTimersOf, takeSnapshot, type EngineSnapshot, type OpenAttempt, type OpenOffer, type PendingTimer } from './snapshot.js';
+import {
+  openAttemptsOf, openOffersOf, pendingProvisionsOf, pendingTimersOf, takeSnapshot,
+  type EngineSnapshot, type OpenAttempt, type OpenOffer, type PendingProvision, type PendingTimer,
+} from './snapshot.js';
 import { restoreState } from './snapshotRestore.js';
 import type { Strategy } from './strategy.js';
 import type { AgentId, TaskId, TaskSpec, TaskView } from './task.js';
@@ -121,6 +124,14 @@ export class Engine {
   /** Offers the engine waits on an answer for, in submission order (each agent of a broadcast apart). */
   openOffers(): OpenOffer[] {
     return openOffersOf(this.state);
+  }
+
+  /**
+   * Agents autoscaled pools asked for (`provision` commands) that have not joined yet; a driver
+   * resuming a restored engine provisions them again (any agent of the pool that joins answers one).
+   */
+  pendingProvisions(): PendingProvision[] {
+    return pendingProvisionsOf(this.state);
   }
 
   // ---------------------------------------------------------------- outputs

@@ -116,8 +116,11 @@ export interface EngineSnapshot {
   readonly resumable: readonly TaskId[];
   /** Agents (indices) that found nothing to steal, in the order they try again. */
   readonly hungry: readonly number[];
-  /** The pool changed since it was last bound. */
+  /** The pool changed since it was last bound (false between inputs, kept for completeness). */
   readonly poolDirty: boolean;
+  /** Agents whose last slot freed and draining agents that may be done, not yet looked at (empty between inputs, kept for completeness). */
+  readonly fallenIdle: readonly number[];
+  readonly drainCandidates: readonly number[];
   /** Failure memory: `[key, expiry]` pairs in the order they are forgotten. */
   readonly failureMemory: readonly (readonly [string, JsonNumber])[];
   readonly ingress: { readonly tokens: JsonNumber; readonly lastTime: JsonNumber };
@@ -148,6 +151,12 @@ export interface OpenOffer {
   readonly offer: number;
 }
 
+/** Agents an autoscaled pool asked for (`provision` commands) that have not joined yet. */
+export interface PendingProvision {
+  readonly pool: string;
+  readonly agents: number;
+}
+
 /** Writes a number so that JSON keeps it. */
 export function jsonNumber(value: number): JsonNumber {
   return Number.isFinite(value) ? value : (String(value) as JsonNumber);
@@ -158,20 +167,26 @@ export function fromJsonNumber(value: JsonNumber): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
-/** Throws unless `value` is JSON data that reads back the same (finite numbers, plain objects and arrays). */
-function assertJsonData(value: unknown, where: string): void {
-  if (value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`engine snapshot: ${where} is ${value}, which JSON cannot carry`);
-    return;
-  }
+/** Whether `value` is JSON data that reads back the same (finite numbers, plain objects and arrays). */
+function isJsonData(value: unknown): boolean {
+  if (value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
   if (Array.isArray(value)) {
-    value.forEach((item, i) => assertJsonData(item, `${where}[${i}]`));
-    return;
+    for (const item of value) if (!isJsonData(item)) return false;
+    return true;
   }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (!isJsonData((value as Record<string, unknown>)[key])) return false;
+  return true;
+}
+
+/** Throws, naming the first part of `value` that is not JSON data, unless it all is. */
+function assertJsonData(value: unknown, where: string): void {
+  if (isJsonData(value)) return;
+  if (typeof value === 'number') throw new Error(`engine snapshot: ${where} is ${value}, which JSON cannot carry`);
+  if (Array.isArray(value)) value.forEach((item, i) => assertJsonData(item, `${where}[${i}]`));
+  else if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [key, item] of Object.entries(value)) assertJsonData(item, `${where}.${key}`);
-    return;
   }
   throw new Error(`engine snapshot: ${where} is not plain JSON data`);
 }
@@ -191,7 +206,7 @@ export function takeSnapshot(s: EngineState): EngineSnapshot {
   const live = [...s.live.values()].sort((a, b) => a.seq - b.seq);
   const isLive = (task: { readonly spec: TaskSpec }): boolean => s.live.get(task.spec.id) === task;
   const tasks = live.map((task): TaskSnapshot => {
-    assertJsonData(task.spec, `tasks[${task.spec.id}].spec`);
+    if (!isJsonData(task.spec)) assertJsonData(task.spec, `tasks[${task.spec.id}].spec`);
     return {
       spec: task.spec, state: task.state, seq: task.seq, submittedAt: task.submittedAt, attempt: task.attempt,
       agentIndex: task.agentIndex, startedAt: jsonNumber(task.startedAt),
@@ -207,7 +222,7 @@ export function takeSnapshot(s: EngineState): EngineSnapshot {
     };
   });
   const agents = s.fleet.agents.map((agent, i): AgentSnapshot => {
-    assertJsonData(agent.spec, `agents[${i}].spec`);
+    if (!isJsonData(agent.spec)) assertJsonData(agent.spec, `agents[${i}].spec`);
     return {
       spec: agent.spec, accepting: agent.accepting, draining: agent.draining, left: agent.left, paused: agent.paused,
       active: agent.active, queued: agent.queued, outstandingTokens: agent.outstandingTokens,
@@ -247,6 +262,8 @@ export function takeSnapshot(s: EngineState): EngineSnapshot {
     resumable,
     hungry: [...s.hungry].map((agent) => agent.index),
     poolDirty: s.poolDirty,
+    fallenIdle: s.fallenIdle.map((agent) => agent.index),
+    drainCandidates: s.drainCandidates.map((agent) => agent.index),
     failureMemory: s.failureMemory.entries().map(([key, expiry]) => [key, jsonNumber(expiry)]),
     ingress: { tokens: jsonNumber(tokens), lastTime: jsonNumber(lastTime) },
     autoscalers: s.scalers.map((scaler, i) => ({ pool: scaler.config.pool, lastActionAt: jsonNumber(scaler.lastActionAt), awake: s.scalerAwake[i]! })),
@@ -282,6 +299,13 @@ export function openOffersOf(s: EngineState): OpenOffer[] {
   return open;
 }
 
+/** Pools waiting for agents they asked for, in the order they first asked. */
+export function pendingProvisionsOf(s: EngineState): PendingProvision[] {
+  const pending: PendingProvision[] = [];
+  for (const [pool, agents] of s.provisioning) if (agents > 0) pending.push({ pool, agents });
+  return pending;
+}
+
 /**
  * A fresh engine with the strategy, generators and sink of `options`, in the state `snapshot`
  * describes. Throws an Error naming the field when the snapshot is not one an engine could be
@@ -295,7 +319,10 @@ export function openOffersOf(s: EngineState): OpenOffer[] {
  * What a strategy learned from past assignments and results starts afresh: round-robin's turn,
  * weighted-round-robin's weights, context-batching's and cache-aware's key holders,
  * predictive's window of recent tasks, performance-based's, latency-ewma's and the scored
- * pipelines' learned scores. The generators of `options` are used from where they stand.
+ * pipelines' learned scores; random and power-of-d sample an eligible set, and join-idle-queue
+ * keeps an idle queue, rebuilt in agent order. The generators of `options` are used from where
+ * they stand: engines restored from one snapshot with generators seeded alike react identically
+ * to the same inputs.
  */
 export function restoreEngine(options: EngineOptions, snapshot: EngineSnapshot): Engine {
   return new Engine(options, snapshot);

@@ -2,7 +2,8 @@
  * Restoring a snapshot: checks an {@link EngineSnapshot} field by field (types, and that every
  * reference to a task, agent, timer or pool is there) and writes it into a fresh engine's state,
  * then tells the strategy about the fleet through its agent hooks. No event is emitted and no
- * command queued: the snapshot is of a state already reported.
+ * command queued: the snapshot is of a state already reported. Specs are checked as far as the
+ * engine checks them on arrival (ids, capacities, token counts): the rest is the submitter's.
  *
  * May touch: every part of a state built moments ago by `EngineState`'s constructor, once.
  */
@@ -18,29 +19,32 @@ function fail(field: string, problem: string): never {
   throw new Error(`invalid engine snapshot: ${field} ${problem}`);
 }
 
-function int(value: unknown, field: string, min = 0): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) fail(field, `must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+// The checks below name a field as `base + key`, joined only when one fails: a restore checks
+// a dozen fields per task.
+
+function int(value: unknown, base: string, key = '', min = 0): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) fail(base + key, `must be an integer >= ${min}, got ${JSON.stringify(value)}`);
   return value;
 }
 
-function num(value: unknown, field: string): number {
+function num(value: unknown, base: string, key = ''): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return fromJsonNumber(value as JsonNumber);
-  return fail(field, `must be a number, got ${JSON.stringify(value)}`);
+  return fail(base + key, `must be a number, got ${JSON.stringify(value)}`);
 }
 
-function finite(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(field, `must be a finite number, got ${JSON.stringify(value)}`);
+function finite(value: unknown, base: string, key = ''): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(base + key, `must be a finite number, got ${JSON.stringify(value)}`);
   return value;
 }
 
-function bool(value: unknown, field: string): boolean {
-  if (typeof value !== 'boolean') fail(field, `must be true or false, got ${JSON.stringify(value)}`);
+function bool(value: unknown, base: string, key = ''): boolean {
+  if (typeof value !== 'boolean') fail(base + key, `must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 
-function str(value: unknown, field: string): string {
-  if (typeof value !== 'string') fail(field, `must be a string, got ${JSON.stringify(value)}`);
+function str(value: unknown, base: string, key = ''): string {
+  if (typeof value !== 'string') fail(base + key, `must be a string, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -55,7 +59,7 @@ export function restoreState(s: EngineState, snapshot: EngineSnapshot): void {
   if (snapshot.version !== 1) fail('version', `must be 1, got ${JSON.stringify(snapshot.version)}`);
   s.lastNow = num(snapshot.lastNow, 'lastNow');
   s.ctx.now = Number.isFinite(s.lastNow) ? s.lastNow : 0;
-  s.nextTimerId = int(snapshot.nextTimerId, 'nextTimerId', 1);
+  s.nextTimerId = int(snapshot.nextTimerId, 'nextTimerId', '', 1);
   const tally = snapshot.tally ?? fail('tally', 'is missing');
   for (const key of ['submitted', 'completed', 'deadLettered', 'expired', 'cancelled', 'rejected'] as const) s.tally[key] = int(tally[key], `tally.${key}`);
   restoreAgents(s, snapshot);
@@ -81,6 +85,8 @@ export function restoreState(s: EngineState, snapshot: EngineSnapshot): void {
   });
   list(snapshot.hungry, 'hungry').forEach((index, i) => s.hungry.add(s.fleet.agents[agentIndex(s, index, `hungry[${i}]`)]!));
   s.poolDirty = bool(snapshot.poolDirty, 'poolDirty');
+  list(snapshot.fallenIdle, 'fallenIdle').forEach((index, i) => s.fallenIdle.push(s.fleet.agents[agentIndex(s, index, 'fallenIdle', `[${i}]`)]!));
+  list(snapshot.drainCandidates, 'drainCandidates').forEach((index, i) => s.drainCandidates.push(s.fleet.agents[agentIndex(s, index, 'drainCandidates', `[${i}]`)]!));
   s.failureMemory.restore(list(snapshot.failureMemory, 'failureMemory').map(([key, expiry], i) => [str(key, `failureMemory[${i}][0]`), num(expiry, `failureMemory[${i}][1]`)]));
   const ingress = snapshot.ingress ?? fail('ingress', 'is missing');
   s.ingress.restore({ tokens: num(ingress.tokens, 'ingress.tokens'), lastTime: num(ingress.lastTime, 'ingress.lastTime') });
@@ -95,17 +101,17 @@ function restoreAgents(s: EngineState, snapshot: EngineSnapshot): void {
   list(snapshot.agents, 'agents').forEach((a, index) => {
     const field = `agents[${index}]`;
     const spec = a.spec ?? fail(`${field}.spec`, 'is missing');
-    const id = str(spec.id, `${field}.spec.id`);
+    const id = str(spec.id, field, '.spec.id');
     if (s.agentIds.has(id)) fail(`${field}.spec.id`, `repeats agent id ${id}`);
-    int(spec.capacity, `${field}.spec.capacity`, 1);
+    int(spec.capacity, field, '.spec.capacity', 1);
     const keys = list(a.residentKeys, `${field}.residentKeys`).map((key, i) => str(key, `${field}.residentKeys[${i}]`));
     const agent: AgentRecord = {
-      spec, index, accepting: bool(a.accepting, `${field}.accepting`), draining: bool(a.draining, `${field}.draining`),
-      paused: int(a.paused, `${field}.paused`), left: bool(a.left, `${field}.left`), active: int(a.active, `${field}.active`),
-      queued: int(a.queued, `${field}.queued`), outstandingTokens: finite(a.outstandingTokens, `${field}.outstandingTokens`),
-      contextUtilization: finite(a.contextUtilization, `${field}.contextUtilization`),
-      residentKeys: keys.length === 0 ? NO_RESIDENT_KEYS : new Set(keys), observedAt: finite(a.observedAt, `${field}.observedAt`),
-      completed: int(a.completed, `${field}.completed`),
+      spec, index, accepting: bool(a.accepting, field, '.accepting'), draining: bool(a.draining, field, '.draining'),
+      paused: int(a.paused, field, '.paused'), left: bool(a.left, field, '.left'), active: int(a.active, field, '.active'),
+      queued: int(a.queued, field, '.queued'), outstandingTokens: finite(a.outstandingTokens, field, '.outstandingTokens'),
+      contextUtilization: finite(a.contextUtilization, field, '.contextUtilization'),
+      residentKeys: keys.length === 0 ? NO_RESIDENT_KEYS : new Set(keys), observedAt: finite(a.observedAt, field, '.observedAt'),
+      completed: int(a.completed, field, '.completed'),
     };
     if (agent.accepting && (agent.left || agent.draining)) fail(`${field}.accepting`, 'is true for an agent that left or is draining');
     s.fleet.agents.push(agent);
@@ -114,14 +120,14 @@ function restoreAgents(s: EngineState, snapshot: EngineSnapshot): void {
   });
 }
 
-function agentIndex(s: EngineState, value: unknown, field: string): number {
-  const index = int(value, field);
-  if (index >= s.fleet.agents.length) fail(field, `names agent ${index}, but the fleet has ${s.fleet.agents.length}`);
+function agentIndex(s: EngineState, value: unknown, base: string, key = ''): number {
+  const index = int(value, base, key);
+  if (index >= s.fleet.agents.length) fail(base + key, `names agent ${index}, but the fleet has ${s.fleet.agents.length}`);
   return index;
 }
 
-function taskNamed(s: EngineState, id: unknown, field: string): TaskRecord {
-  return s.live.get(str(id, field)) ?? fail(field, `names task ${String(id)}, which is not a live task of the snapshot`);
+function taskNamed(s: EngineState, id: unknown, base: string, key = ''): TaskRecord {
+  return s.live.get(str(id, base, key)) ?? fail(base + key, `names task ${String(id)}, which is not a live task of the snapshot`);
 }
 
 /** States a task holding an agent's slot, or paused on it, may be in. */
@@ -132,21 +138,23 @@ function restoreTasks(s: EngineState, snapshot: EngineSnapshot): readonly TaskSn
   tasks.forEach((t, i) => {
     const field = `tasks[${i}]`;
     const spec = t.spec ?? fail(`${field}.spec`, 'is missing');
-    str(spec.id, `${field}.spec.id`);
-    if (!(t.state in TRANSITIONS) || isFinal(t.state)) fail(`${field}.state`, `must be a non-final task state, got ${JSON.stringify(t.state)}`);
+    str(spec.id, field, '.spec.id');
+    if (!(finite(spec.tokens, field, '.spec.tokens') >= 0)) fail(`${field}.spec.tokens`, 'must be >= 0');
+    if (!(finite(spec.contextTokens, field, '.spec.contextTokens') >= 0)) fail(`${field}.spec.contextTokens`, 'must be >= 0');
+    if (typeof t.state !== 'string' || !Object.hasOwn(TRANSITIONS, t.state) || isFinal(t.state)) fail(`${field}.state`, `must be a non-final task state, got ${JSON.stringify(t.state)}`);
     const record: TaskRecord = {
-      owner: s, spec, state: t.state, seq: int(t.seq, `${field}.seq`), submittedAt: finite(t.submittedAt, `${field}.submittedAt`),
-      attempt: int(t.attempt, `${field}.attempt`), agentIndex: int(t.agentIndex, `${field}.agentIndex`, -1),
-      startedAt: num(t.startedAt, `${field}.startedAt`), failureReason: t.failureReason,
-      priority: int(t.priority, `${field}.priority`), offers: int(t.offers, `${field}.offers`), rejectionReason: t.rejectionReason,
+      owner: s, spec, state: t.state, seq: int(t.seq, field, '.seq'), submittedAt: finite(t.submittedAt, field, '.submittedAt'),
+      attempt: int(t.attempt, field, '.attempt'), agentIndex: int(t.agentIndex, field, '.agentIndex', -1),
+      startedAt: num(t.startedAt, field, '.startedAt'), failureReason: t.failureReason,
+      priority: int(t.priority, field, '.priority'), offers: int(t.offers, field, '.offers'), rejectionReason: t.rejectionReason,
       offeredTo: t.offeredTo?.map((index, j) => agentIndex(s, index, `${field}.offeredTo[${j}]`)),
       rejectedBy: t.rejectedBy?.map((index, j) => agentIndex(s, index, `${field}.rejectedBy[${j}]`)),
-      resumeReady: bool(t.resumeReady, `${field}.resumeReady`), maxRetries: int(t.maxRetries, `${field}.maxRetries`),
-      unmetDependencies: int(t.unmetDependencies, `${field}.unmetDependencies`), dependents: undefined, queueEntry: 0,
-      timerId: int(t.timerId, `${field}.timerId`), liveSlot: -1,
+      resumeReady: bool(t.resumeReady, field, '.resumeReady'), maxRetries: int(t.maxRetries, field, '.maxRetries'),
+      unmetDependencies: int(t.unmetDependencies, field, '.unmetDependencies'), dependents: undefined, queueEntry: 0,
+      timerId: int(t.timerId, field, '.timerId'), liveSlot: -1,
     };
     if (record.priority >= PRIORITY_LEVELS) fail(`${field}.priority`, `must be below ${PRIORITY_LEVELS}, got ${record.priority}`);
-    if (record.agentIndex >= 0) agentIndex(s, record.agentIndex, `${field}.agentIndex`);
+    if (record.agentIndex >= 0) agentIndex(s, record.agentIndex, field, '.agentIndex');
     if (ON_AGENT.has(record.state) && record.state !== 'offered' && record.agentIndex < 0) fail(`${field}.agentIndex`, `must name the agent of a ${record.state} task`);
     if (record.state === 'offered' && (record.offeredTo === undefined || record.offeredTo.length === 0)) fail(`${field}.offeredTo`, 'must name the agents an offered task is offered to');
     if (record.state !== 'offered' && record.offeredTo !== undefined) fail(`${field}.offeredTo`, `is set for a ${record.state} task`);
@@ -157,8 +165,8 @@ function restoreTasks(s: EngineState, snapshot: EngineSnapshot): readonly TaskSn
     fail('tally', `does not add up: submitted ${s.tally.submitted} is not the final states plus ${tasks.length} live tasks`);
   }
   tasks.forEach((t, i) => {
-    const dependents = list(t.dependents, `tasks[${i}].dependents`).map((id, j) => taskNamed(s, id, `tasks[${i}].dependents[${j}]`));
-    if (dependents.length > 0) s.live.get(t.spec.id)!.dependents = dependents;
+    if (!Array.isArray(t.dependents)) fail(`tasks[${i}].dependents`, 'must be an array');
+    if (t.dependents.length > 0) s.live.get(t.spec.id)!.dependents = t.dependents.map((id, j) => taskNamed(s, id, `tasks[${i}].dependents`, `[${j}]`));
   });
   return tasks;
 }
@@ -169,7 +177,7 @@ function restoreQueues(s: EngineState, snapshot: EngineSnapshot, tasks: readonly
   if (agentQueues.length !== s.fleet.agents.length) fail('queues.agents', `must have one queue per agent (${s.fleet.agents.length}), got ${agentQueues.length}`);
   const fill = (queue: TaskQueue, ids: readonly TaskId[], field: string, owner: number): void => {
     list(ids, field).forEach((id, i) => {
-      const task = taskNamed(s, id, `${field}[${i}]`);
+      const task = taskNamed(s, id, field, `[${i}]`);
       if (task.state !== 'queued') fail(`${field}[${i}]`, `names ${id}, which is ${task.state}, not queued`);
       if (task.queueEntry !== 0) fail(`${field}[${i}]`, `names ${id}, which is already in a queue`);
       if (task.agentIndex !== owner) fail(`${field}[${i}]`, `names ${id}, whose agentIndex ${task.agentIndex} is not the queue's (${owner})`);
@@ -181,6 +189,7 @@ function restoreQueues(s: EngineState, snapshot: EngineSnapshot, tasks: readonly
   fill(s.pool, queues.pool, 'queues.pool', -1);
   fill(s.held, queues.held, 'queues.held', -1);
   agentQueues.forEach((ids, index) => {
+    if (s.config.binding !== 'early' && ids.length > 0) fail(`queues.agents[${index}]`, 'holds tasks, but the engine binds late (agents have no queues of their own)');
     fill(s.agentQueues[index]!, ids, `queues.agents[${index}]`, index);
     if (s.agentQueues[index]!.size !== s.fleet.agents[index]!.queued) {
       fail(`agents[${index}].queued`, `is ${s.fleet.agents[index]!.queued} but its queue holds ${s.agentQueues[index]!.size}`);
@@ -191,22 +200,25 @@ function restoreQueues(s: EngineState, snapshot: EngineSnapshot, tasks: readonly
   });
 }
 
+/** Kinds of a task's timer. */
+const TASK_TIMERS: ReadonlySet<string> = new Set(['ttl', 'timeout', 'retry', 'offer']);
+
 function restoreTimers(s: EngineState, snapshot: EngineSnapshot): void {
   const pools = s.scalers.map((scaler) => scaler.config.pool);
   list(snapshot.timers, 'timers').forEach((timer, i) => {
     const field = `timers[${i}]`;
-    const timerId = int(timer.timerId, `${field}.timerId`, 1);
+    const timerId = int(timer.timerId, field, '.timerId', 1);
     if (timerId >= s.nextTimerId) fail(`${field}.timerId`, `must be below nextTimerId ${s.nextTimerId}, got ${timerId}`);
     if (s.timers.has(timerId)) fail(`${field}.timerId`, `repeats timer ${timerId}`);
-    const at = num(timer.at, `${field}.at`);
+    const at = num(timer.at, field, '.at');
     if (timer.kind === 'autoscale') {
-      const scaler = pools.indexOf(str(timer.pool, `${field}.pool`));
+      const scaler = pools.indexOf(str(timer.pool, field, '.pool'));
       if (scaler < 0) fail(`${field}.pool`, `names pool ${timer.pool}, which the engine's config does not autoscale`);
       s.timers.set(timerId, { kind: 'autoscale', scaler, at });
       return;
     }
-    if (!['ttl', 'timeout', 'retry', 'offer'].includes(timer.kind)) fail(`${field}.kind`, `must be ttl, timeout, retry, offer or autoscale, got ${JSON.stringify(timer.kind)}`);
-    const task = taskNamed(s, timer.taskId, `${field}.taskId`);
+    if (!TASK_TIMERS.has(timer.kind)) fail(`${field}.kind`, `must be ttl, timeout, retry, offer or autoscale, got ${JSON.stringify(timer.kind)}`);
+    const task = taskNamed(s, timer.taskId, field, '.taskId');
     if (task.timerId !== timerId) fail(`${field}.taskId`, `names ${task.spec.id}, whose timerId is ${task.timerId}, not ${timerId}`);
     s.timers.set(timerId, { kind: timer.kind, task, at });
   });

@@ -112,10 +112,10 @@ export class LiveDriver {
 
   /**
    * Learns what a recovering driver's engine, restored from a snapshot, waits for: its pending
-   * timers, the attempts and offers it expects answers to, and `provisioning` (agents asked for,
-   * by pool, from the snapshot). The replay of the log after the snapshot follows.
+   * timers, the attempts and offers it expects answers to, the agents it asked for that have not
+   * joined. The replay of the log after the snapshot follows.
    */
-  restored(provisioning: Iterable<readonly [string, number]>): void {
+  restored(): void {
     if (this.phase !== 'recovering' || this.replayBook === undefined) throw new Error(`LiveDriver.restored: the driver is ${this.phase}, not recovering`);
     for (const timer of this.engine.pendingTimers()) this.timers.add({ timerId: timer.timerId, atSeconds: timer.at, ticket: this.clock.ticket() });
     for (const open of this.engine.openAttempts()) {
@@ -127,7 +127,7 @@ export class LiveDriver {
       const offer = newOffer(open.task, open.agent, open.offer);
       this.offers.set(offer.key, offer);
     }
-    this.replayBook.seedProvisions(provisioning);
+    this.replayBook.seedProvisions(this.engine.pendingProvisions().map(({ pool, agents }) => [pool, agents] as const));
   }
 
   /** recovering, running, draining or stopped. */

@@ -57,8 +57,14 @@ export interface DurableDriverOptions {
    */
   readonly engine: (generation: number) => EngineOptions;
   readonly connector: AgentConnector;
-  /** Default: wall-clock seconds since the data directory's epoch, monotonic ({@link EpochClock}). */
+  /**
+   * Default: wall-clock seconds since the data directory's epoch, monotonic, never below the
+   * last logged time ({@link EpochClock}; read it as {@link DurableDriver.clock}). A clock given
+   * here must read at least the last logged time, or opening fails.
+   */
   readonly clock?: Clock;
+  /** Whether the default clock's pending timers let the process exit (Node's `unref`). Default false. */
+  readonly unref?: boolean;
   /**
    * Every event of the data directory's history exactly once, in order, across restarts:
    * recovery hands on the events the replay regenerates (those already in events.jsonl), then
@@ -102,6 +108,8 @@ export interface RecoveryReport {
 /** A live driver on a data directory. */
 export interface DurableDriver {
   readonly driver: LiveDriver;
+  /** The driver's clock (the default one, or the one given): read the time the engine is given from it. */
+  readonly clock: Clock;
   /** The write-ahead log: `appendedSeq`, `durableSeq`, `whenDurable(seq)`. */
   readonly journal: Journal & { readonly stats: JournalStats };
   /** What opening the directory found. */
@@ -180,6 +188,8 @@ class Session {
   private sinceSnapshot = 0;
   private compactionDue = false;
   private compaction: Promise<void> | undefined;
+  /** The last input the newest compaction included (-1: none in this process). */
+  compactedAt = -1;
   private readonly every: number;
   private readonly objects: EventObjects;
 
@@ -238,12 +248,17 @@ class Session {
     if (this.compaction !== undefined) return this.compaction;
     const journal = this.slot.target!;
     const seq = journal.appendedSeq;
+    // Nothing since the last one: another would only start an empty log file.
+    if (seq === this.compactedAt) return Promise.resolve();
+    this.compactedAt = seq;
     const generation = this.generation + 1;
     const text = this.swapEngine(generation);
     const { dataDir } = this.options;
     const file = formatSnapshotFile(seq, generation, this.events, this.epochMs, text);
     this.compaction = (async () => {
       await journal.rotate(generation);
+      // The snapshot counts the events through `seq`, which no replay regenerates: they go first.
+      await this.writer.sync();
       await writeAtomically(join(dataDir, snapshotName(seq)), file, this.options.fsync ?? true);
       // The snapshot covers every sealed log file (they end at or before `seq`) and every older snapshot.
       const files = listDataDir(dataDir);
@@ -300,7 +315,7 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
     throw new InputError(eventsPath, '', `events without a write-ahead log (${walPath} is missing): not a data directory this build can recover`);
   }
   const epochMs = fresh ? Date.now() : epochOf(dataDir);
-  const epochClock = options.clock === undefined ? new EpochClock(epochMs) : undefined;
+  const epochClock = options.clock === undefined ? new EpochClock(epochMs, { unref: options.unref ?? false }) : undefined;
   const clock = options.clock ?? epochClock!;
   const session = new Session(options, clock, epochMs, eventsPath);
   const journalOptions: FileJournalOptions = {
@@ -331,6 +346,7 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
       } else {
         if (result.tornLine !== undefined) truncateSync(walPath, result.activeGoodBytes);
         const { firstSeq, generation } = result.active;
+        if (generation > 0 && firstSeq === result.lastSeq + 1) session.compactedAt = result.lastSeq;
         session.slot.target = FileJournal.append(walPath, { epochMs: result.active.epochMs, firstSeq, generation }, result.lastSeq, journalOptions);
       }
       session.reconciler!.finish();
@@ -353,6 +369,7 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
     let closing: Promise<void> | undefined;
     return {
       driver,
+      clock,
       journal,
       recovery: { ...report, redelivered },
       compact: () => session.compact(),
@@ -395,5 +412,5 @@ function startFrom(session: Session, snapshot: SnapshotFile | undefined, eventsP
   }
   session.generation = snapshot.generation;
   session.start(engine);
-  session.driver.restored(snapshot.engine.provisioning);
+  session.driver.restored();
 }

@@ -56,6 +56,16 @@ export class EventsWriter {
     return this.written;
   }
 
+  /**
+   * Resolves once every line released so far is written (and fsynced, when the writer fsyncs):
+   * a snapshot counting those events may then be written.
+   */
+  async sync(): Promise<void> {
+    await this.writing;
+    if (this.failure !== undefined) throw this.failure;
+    if (this.fsync) await new Promise<void>((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
+  }
+
   /** Writes what is released, fsyncs, closes. Lines of inputs not durable are dropped (their inputs may be lost too). */
   async close(): Promise<void> {
     await this.writing;

@@ -56,7 +56,7 @@ export function verifyDataDir(dataDir: string, engine: (generation: number) => E
         clock: new ManualClock(), recovering: true,
         connector: { start: () => Promise.reject(new Error('verifyDataDir delivers nothing')) },
       });
-      if (snapshot !== undefined) driver.restored(snapshot.engine.provisioning);
+      if (snapshot !== undefined) driver.restored();
     },
     switchTo: (generation) => driver!.replaceEngine(restoreEngine(options(generation), JSON.parse(JSON.stringify(driver!.engine.snapshot())) as EngineSnapshot)),
     entry: (entry) => driver!.replay(entry.input),

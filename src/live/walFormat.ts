@@ -7,8 +7,8 @@
  * {"seq":1,"crc":2868735142,"input":{"kind":"submit","now":0.25,"task":{…}}}
  * ```
  *
- * `crc` is the CRC-32 of the `input` text exactly as written, so a line cut short or altered is
- * caught without trusting the JSON parser. Inputs are JSON with two extensions the engine's
+ * `crc` is the CRC-32 of the sequence number's digits followed by the `input` text exactly as
+ * written, so a line cut short or altered anywhere is caught without trusting the JSON parser. Inputs are JSON with two extensions the engine's
  * inputs need: a `Set` (an agent's resident context keys) is written `{"$set":[…]}`, and a
  * non-finite number `{"$number":"Infinity"}`.
  */
@@ -61,6 +61,11 @@ function reviver(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** CRC-32 of a line's sequence number (as written) and input text. */
+function checksum(seqDigits: string, text: string): number {
+  return crc32(text, crc32(seqDigits));
+}
+
 /** The header line (without its newline). */
 export function formatHeader(header: Omit<WalHeader, 'fleetsim' | 'version'>): string {
   return JSON.stringify({ fleetsim: 'wal', version: WAL_VERSION, epochMs: header.epochMs, firstSeq: header.firstSeq, generation: header.generation });
@@ -86,7 +91,7 @@ export function parseHeader(text: string): WalHeader {
 /** The line of input number `seq` (without its newline). */
 export function formatEntry(seq: number, input: EngineInput): string {
   const text = JSON.stringify(input, replacer);
-  return `{"seq":${seq},"crc":${crc32(text)}${INPUT_FIELD}${text}}`;
+  return `{"seq":${seq},"crc":${checksum(String(seq), text)}${INPUT_FIELD}${text}}`;
 }
 
 /** Reads an input line; throws {@link WalLineError} when it is cut short, altered or not an input. */
@@ -95,7 +100,7 @@ export function parseEntry(line: string): WalEntry {
   const head = /^\{"seq":(\d+),"crc":(\d+)$/.exec(at < 0 ? '' : line.slice(0, at));
   if (head === null || !line.endsWith('}')) throw new WalLineError('not a write-ahead log entry');
   const text = line.slice(at + INPUT_FIELD.length, -1);
-  if (crc32(text) !== Number(head[2])) throw new WalLineError('checksum mismatch');
+  if (checksum(head[1]!, text) !== Number(head[2])) throw new WalLineError('checksum mismatch');
   let input: unknown;
   try {
     input = JSON.parse(text, reviver);

@@ -1,9 +1,10 @@
 /**
  * Crash recovery with real processes: a worker (test/live/fixtures/crashWorker.mjs, run from the
  * built package in dist/) runs a durable driver with emulated agents on the real clock and
- * submits tasks continuously; it is killed with SIGKILL at random moments, a third of the time
- * right after it says it is about to fsync the log, and restarted on the same data directory
- * each time; it compacts its log every 300 inputs, so some kills land mid-compaction. At the
+ * submits tasks continuously; it is killed with SIGKILL at random moments (a third of the time
+ * right after it says it is about to fsync the log, some within milliseconds of recovering),
+ * and restarted on the same data directory each time; it compacts its log every 300 inputs,
+ * so some kills land mid-compaction. At the
  * end a last worker lets every task finish, and then: every acknowledged submission is in the
  * history, every submitted task ended in exactly one final state, none completed twice, and the
  * ledger the log (snapshot plus tail) replays to matches the events file.
@@ -87,7 +88,9 @@ describe('a durable driver killed with SIGKILL again and again', () => {
     const moments: KillMoment[] = ['at-fsync', 'after-ack', 'after-delay'];
     for (let round = 0; round < KILLS; round++) {
       const moment = moments[round % 3]!;
-      const count = moment === 'after-delay' ? 20 + Math.floor(random() * 400) : 1 + Math.floor(random() * 60);
+      // Delays: some tiny (a kill while the worker recovers and re-delivers), some long.
+      const delay = round % 2 === 0 ? Math.floor(random() * 15) : 20 + Math.floor(random() * 400);
+      const count = moment === 'after-delay' ? delay : 1 + Math.floor(random() * 60);
       rounds.push(await runWorker(dataDir, acked, moment, count));
     }
     const drain = await runWorker(dataDir, acked, 'drain', 0);

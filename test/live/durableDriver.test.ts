@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { AgentSpec } from '../../src/engine/agent.js';
 import type { EngineOptions } from '../../src/engine/engine.js';
 import { eventRecord } from '../../src/engine/eventRecord.js';
 import type { EngineEvent, Outcome } from '../../src/engine/messages.js';
@@ -359,6 +360,57 @@ describe('compaction', () => {
 
     writeFileSync(sealedPath, readFileSync(sealedPath, 'utf8').slice(0, -20));
     await expect(open(dataDir, 3)).rejects.toThrow(new RegExp(`^${sealedPath}: line \\d+: cut short \\(no newline\\): a sealed log file must be whole`));
+  });
+
+  it('asks again, after a restart, for agents provisioned but not joined: from the log and from a snapshot', async () => {
+    const autoscaled = (): EngineOptions => ({
+      ...engineOptions(),
+      config: engineConfig({ autoscale: [{ pool: 'auto', minAgents: 1, maxAgents: 4, scaleUpUtilization: 0.5, scaleDownUtilization: 0, cooldownSeconds: 0, intervalSeconds: 1 }] }),
+    });
+    /** Holds every provision: the agent never comes up in this process. */
+    class Provisioning extends HoldingConnector {
+      readonly provisions: string[] = [];
+      provision(command: CommandOf<'provision'>): Promise<AgentSpec> {
+        this.provisions.push(command.pool);
+        return new Promise(() => undefined);
+      }
+    }
+    const run = async (dataDir: string, compactFirst: boolean): Promise<number> => {
+      const connector = new Provisioning();
+      const clock = new ManualClock();
+      const durable = await openDurableDriver({ dataDir, engine: autoscaled, connector, clock, snapshotEveryInputs: Number.POSITIVE_INFINITY });
+      durable.driver.agentJoined(agentSpec({ id: 'auto-0', pool: 'auto', capacity: 1 }));
+      for (let i = 0; i < 3; i++) durable.driver.submit(taskSpec({ id: `t${i}` }));
+      clock.advanceTo(1);
+      await settleIo(durable.journal);
+      expect(connector.provisions.length).toBeGreaterThan(0);
+      if (compactFirst) await durable.compact();
+      const crashed = crashCopy(dataDir);
+      await durable.close();
+      const recovering = new Provisioning();
+      const again = await openDurableDriver({ dataDir: crashed, engine: autoscaled, connector: recovering, clock: new ManualClock(1), snapshotEveryInputs: Number.POSITIVE_INFINITY });
+      expect(again.recovery.snapshotSeq > 0).toBe(compactFirst);
+      expect(again.recovery.redelivered.provisions).toBe(connector.provisions.length);
+      expect(recovering.provisions).toEqual(connector.provisions);
+      await again.close();
+      return recovering.provisions.length;
+    };
+    expect(await run(scratch(), false)).toBeGreaterThan(0);
+    expect(await run(scratch(), true)).toBeGreaterThan(0);
+  });
+
+  it('compacts only when something happened since the last compaction', async () => {
+    const dataDir = scratch();
+    const first = await open(dataDir, 0, { snapshotEveryInputs: Number.POSITIVE_INFINITY });
+    first.durable.driver.submit(taskSpec({ id: 'one' }));
+    await first.durable.compact();
+    await first.durable.compact();
+    await first.durable.close();
+    const again = await open(dataDir, 0, { snapshotEveryInputs: Number.POSITIVE_INFINITY });
+    await again.durable.compact();
+    await again.durable.close();
+    expect(readdirSync(dataDir).filter((file) => file !== 'events.jsonl').sort()).toEqual(['snapshot-000000000001.json', 'wal.jsonl']);
+    expect(JSON.parse(readFileSync(join(dataDir, 'wal.jsonl'), 'utf8').split('\n')[0]!)).toMatchObject({ firstSeq: 2, generation: 1 });
   });
 });
 

@@ -7,6 +7,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EngineInput } from '../../src/engine/messages.js';
 import { InputError } from '../../src/scenario/errors.js';
@@ -153,6 +154,47 @@ describe('readWalFile', () => {
     expect(() => readAll(path)).toThrow('version 7, this build reads version 1');
     writeFileSync(path, '');
     expect(() => readAll(path)).toThrow(`${path}: line 1: no write-ahead log header`);
+  });
+});
+
+describe('readWalFile on a log cut or damaged anywhere', () => {
+  it('cut at any byte (a crash mid-write): reads back exactly the lines before the cut, never an error', async () => {
+    const path = await writtenLog(12);
+    const whole = readFileSync(path);
+    const lineEnds = [...whole.entries()].filter(([, byte]) => byte === 0x0a).map(([at]) => at + 1);
+    const cutPath = join(scratch(), 'wal.jsonl');
+    for (let cut = lineEnds[0]!; cut <= whole.length; cut++) {
+      writeFileSync(cutPath, whole.subarray(0, cut));
+      const { entries, contents } = readAll(cutPath);
+      const complete = lineEnds.filter((end) => end <= cut).length - 1;
+      expect(entries.map((entry) => entry.seq)).toEqual(Array.from({ length: complete }, (_, i) => i + 1));
+      expect(contents.goodBytes).toBe(lineEnds[complete]!);
+      expect(contents.tornLine !== undefined).toBe(cut !== lineEnds[complete]);
+    }
+  });
+
+  it('one byte changed: a torn last line if it is in the last line, else an InputError naming its line', async () => {
+    const path = await writtenLog(6);
+    const whole = readFileSync(path);
+    const lineEnds = [...whole.entries()].filter(([, byte]) => byte === 0x0a).map(([at]) => at + 1);
+    const damagedPath = join(scratch(), 'wal.jsonl');
+    fc.assert(fc.property(fc.integer({ min: lineEnds[0]!, max: whole.length - 2 }), fc.integer({ min: 1, max: 255 }), (at, delta) => {
+      const damaged = Buffer.from(whole);
+      damaged[at] = (damaged[at]! + delta) % 256;
+      fc.pre(damaged[at] !== 0x0a && whole[at] !== 0x0a);
+      writeFileSync(damagedPath, damaged);
+      const line = lineEnds.filter((end) => end <= at).length + 1;
+      const isLast = line === lineEnds.length;
+      let outcome: string;
+      try {
+        const { contents } = readAll(damagedPath);
+        outcome = contents.tornLine === undefined ? 'read whole' : `torn ${contents.tornLine.number}`;
+      } catch (error) {
+        expect(error).toBeInstanceOf(InputError);
+        outcome = (error as InputError).path;
+      }
+      expect(outcome).toBe(isLast ? `torn ${line}` : `line ${line}`);
+    }), { numRuns: 300, seed: 11 });
   });
 });
 

@@ -30,6 +30,7 @@ import seedrandom from 'seedrandom';
 import { hasFreeSlot, hasTags, type AgentSpec, type AgentView } from '../../src/engine/agent.js';
 import { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from '../../src/engine/config.js';
 import { createEngine, type Engine, type TaskCounts } from '../../src/engine/engine.js';
+import { restoreEngine, type EngineSnapshot } from '../../src/engine/snapshot.js';
 import { canTransition } from '../../src/engine/lifecycle.js';
 import type { AdminOperation, Command, EngineEvent, OfferAnswer, Outcome, StartReport } from '../../src/engine/messages.js';
 import type { Binding, ContextToLoad, DecisionContext, FleetView, Strategy } from '../../src/engine/strategy.js';
@@ -340,7 +341,8 @@ export const NO_SETUP: StartReport = { setupTokens: 0, contextHit: null };
 
 /** A wrapped engine with a fake clock. See the module comment. */
 export class Harness {
-  readonly engine: Engine;
+  /** The engine driven (replaced by {@link Harness.restart}). */
+  engine: Engine;
   readonly config: EngineConfig;
   /** The fake clock, seconds. Never decreases. */
   now = 0;
@@ -358,7 +360,9 @@ export class Harness {
   readonly states = new Map<TaskId, TaskState>();
   /** When each task last entered `queued`. */
   readonly queuedSince = new Map<TaskId, number>();
-  private readonly checked: CheckedStrategy;
+  private checked: CheckedStrategy;
+  /** Builds the strategy again for {@link Harness.restart} (absent when an instance was given). */
+  private readonly strategyName: string | undefined;
   /** Start commands not yet answered, oldest first. */
   private readonly unstarted: Attempt[] = [];
   /** Offers made and not yet closed, oldest first. */
@@ -390,7 +394,8 @@ export class Harness {
   constructor(options: HarnessOptions = {}) {
     const seed = options.seed ?? 'fleetsim-test';
     this.config = engineConfig(options.config);
-    const inner = typeof options.strategy === 'object' ? options.strategy : createStrategy(options.strategy ?? 'round-robin');
+    this.strategyName = typeof options.strategy === 'object' ? undefined : options.strategy ?? 'round-robin';
+    const inner = typeof options.strategy === 'object' ? options.strategy : createStrategy(this.strategyName!);
     this.checked = new CheckedStrategy(inner);
     this.engine = createEngine({
       config: this.config,
@@ -399,6 +404,42 @@ export class Harness {
       engineRandom: options.engineRandom ?? seedrandom(`${seed}/engine`),
     });
     for (const agent of options.agents ?? []) this.join(agent);
+  }
+
+  /**
+   * Replaces the engine by one restored from a JSON copy of its snapshot, with a fresh strategy
+   * of the same name and generators seeded by `seed`, as a service restarting from a compacted
+   * log would; the driver's side (attempts, offers, timers) carries on. Checks that the restored
+   * engine's snapshot is the original's and that it waits on the timers, attempts and offers the
+   * driver holds. Returns the snapshot.
+   */
+  restart(seed: string): EngineSnapshot {
+    if (this.strategyName === undefined) throw new Error('restart needs a harness built with a strategy name');
+    const text = JSON.stringify(this.engine.snapshot());
+    const { picks, steals } = this.checked;
+    this.checked = new CheckedStrategy(createStrategy(this.strategyName));
+    this.checked.picks = picks;
+    this.checked.steals = steals;
+    const snapshot = JSON.parse(text) as EngineSnapshot;
+    check(!snapshot.poolDirty && snapshot.fallenIdle.length === 0 && snapshot.drainCandidates.length === 0,
+      'restart: between inputs the engine has work left over from the last one (a dirty pool, idle or drained agents not looked at)');
+    this.engine = restoreEngine({
+      config: this.config, strategy: this.checked, strategyRandom: seedrandom(`${seed}/strategy`), engineRandom: seedrandom(`${seed}/engine`),
+    }, snapshot);
+    check(JSON.stringify(this.engine.snapshot()) === text, 'restart: the restored engine\'s snapshot differs from the one it was restored from');
+    const timers = this.engine.pendingTimers();
+    check(timers.length === this.timers.size && timers.every((t) => this.timers.get(t.timerId) === t.at),
+      `restart: the restored engine's timers ${JSON.stringify(timers)} are not the driver's ${JSON.stringify([...this.timers])}`);
+    const attempts = this.engine.openAttempts().map((a) => `${a.task.spec.id}#${a.attempt}@${a.agent.spec.id}`).sort();
+    const held = [...this.attempts.values()].filter((a) => a.phase !== 'finished' && a.phase !== 'aborted').map((a) => `${a.taskId}#${a.attempt}@${a.agentId}`).sort();
+    check(JSON.stringify(attempts) === JSON.stringify(held), `restart: the restored engine waits on attempts ${attempts.join(' ')}, the driver holds ${held.join(' ')}`);
+    const offers = this.engine.openOffers().map((o) => `${o.task.spec.id}#${o.offer}@${o.agent.spec.id}`).sort();
+    const open = this.openOffers.map((o) => `${o.taskId}#${o.offer}@${o.agentId}`).sort();
+    check(JSON.stringify(offers) === JSON.stringify(open), `restart: the restored engine waits on offers ${offers.join(' ')}, the driver holds ${open.join(' ')}`);
+    const provisions = this.engine.pendingProvisions().flatMap((p) => Array<string>(p.agents).fill(p.pool)).sort();
+    check(JSON.stringify(provisions) === JSON.stringify([...this.pendingProvisions].sort()),
+      `restart: the restored engine waits on provisions ${provisions.join(' ')}, the driver on ${this.pendingProvisions.join(' ')}`);
+    return snapshot;
   }
 
   // ---------------------------------------------------------------- inputs

@@ -75,7 +75,7 @@ describe('a service on a data directory', () => {
   it('reads the time of the last whole input from the log\'s tail', () => {
     const wal = join(dataDir, 'wal.jsonl');
     const lines = [
-      formatHeader({ epochMs: 0, firstSeq: 1 }),
+      formatHeader({ epochMs: 0, firstSeq: 1, generation: 0 }),
       formatEntry(1, { kind: 'cancel', now: 1.5, taskId: 'x' }),
       formatEntry(2, { kind: 'cancel', now: 2.5, taskId: 'y' }),
     ];
