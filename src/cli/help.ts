@@ -48,6 +48,14 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --port 8080', 'the scenario\'s engine as an HTTP service on 127.0.0.1:8080'],
     ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --token-file tokens.yaml', 'every request needs a bearer token of the file'],
   ],
+  agents: [
+    ['$0 agents scenarios/specialists.yaml --url http://127.0.0.1:8080 --speedup 100', 'the scenario\'s agents, 100 times faster, pulling work from the service'],
+    ['$0 agents scenarios/specialists.yaml --url http://127.0.0.1:8080 --only coder-0,coder-1', 'only these agents'],
+  ],
+  load: [
+    ['$0 load scenarios/specialists.yaml --url http://127.0.0.1:8080 --speedup 100', 'the scenario\'s workload, 100 times faster'],
+    ['$0 load scenarios/specialists.yaml --url http://127.0.0.1:8080 --tasks 500 --acked /tmp/acked.txt', 'the first 500 tasks; the acknowledged ids to a file'],
+  ],
   schema: [
     ['$0 schema > scenario.schema.json', 'the JSON Schema of scenario files, for editors'],
   ],

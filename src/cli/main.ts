@@ -18,6 +18,8 @@ import { reportCommand, type ReportArgs } from './reportCommand.js';
 import { runCommand, type RunArgs } from './runCommand.js';
 import { schemaCommand } from './schemaCommand.js';
 import { serveCommand, type ServeArgs } from './serveCommand.js';
+import { agentsCommand, type AgentsArgs } from './agentsCommand.js';
+import { loadCommand, type LoadArgs } from './loadCommand.js';
 import { strategiesText, strategyTextByName } from './strategiesCommand.js';
 
 /** Exit codes of the command line. */
@@ -138,6 +140,26 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'address to listen on' })
         .option('token-file', { type: 'string', requiresArg: true, describe: 'YAML file mapping bearer tokens to roles (submitter, admin, agent:<id>, agent:*)' }),
       (args) => serveCommand(args as unknown as ServeArgs))
+    .command('agents <scenario>', 'run the scenario\'s agents as emulated HTTP clients of a fleetsim serve (docs/LIVE.md)', (y) =>
+      withExamples(scenarioArgument(y), 'agents')
+        .option('url', { type: 'string', demandOption: true, requiresArg: true, describe: 'the service, e.g. http://127.0.0.1:8080' })
+        .option('token', { type: 'string', requiresArg: true, describe: 'bearer token (an agent:* or agent:<id> role)' })
+        .option('speedup', { type: 'number', default: 1, requiresArg: true, describe: 'K: service and offer response times divided by K, speeds multiplied by K' })
+        .option('only', { type: 'string', requiresArg: true, describe: 'comma-separated ids of the scenario\'s agents to run (default: all)' }),
+      async (args) => {
+        if (!(await agentsCommand(args as unknown as AgentsArgs))) setExit(EXIT.checkFailed);
+      })
+    .command('load <scenario>', 'submit the scenario\'s workload to a fleetsim serve in real time (docs/LIVE.md)', (y) =>
+      withExamples(scenarioArgument(y), 'load')
+        .option('url', { type: 'string', demandOption: true, requiresArg: true, describe: 'the service, e.g. http://127.0.0.1:8080' })
+        .option('token', { type: 'string', requiresArg: true, describe: 'bearer token (a submitter role)' })
+        .option('speedup', { type: 'number', default: 1, requiresArg: true, describe: 'K: arrival times, relative deadlines, timeouts and TTLs divided by K' })
+        .option('tasks', { type: 'number', requiresArg: true, describe: 'submit at most this many tasks (the earliest)' })
+        .option('acked', { type: 'string', requiresArg: true, describe: 'file to write the acknowledged task ids to, one a line' })
+        .option('id-prefix', { type: 'string', requiresArg: true, describe: 'prefix for every task id (to load one service twice)' }),
+      async (args) => {
+        if (!(await loadCommand(args as unknown as LoadArgs))) setExit(EXIT.checkFailed);
+      })
     .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), () => schemaCommand())
     .demandCommand(1)
     .strict()

@@ -1,0 +1,56 @@
+/**
+ * `fleetsim agents <scenario> --url URL`: the scenario's agents as HTTP clients of a
+ * `fleetsim serve` (src/live/clients/agentsClient.ts, docs/LIVE.md "Emulated agents and load").
+ * Runs until SIGINT or SIGTERM (or until every agent retired or gave up), then prints a one-line
+ * summary.
+ */
+import { InputError, didYouMean } from '../scenario/errors.js';
+import { loadScenario } from '../scenario/load.js';
+import { AgentsClient, UnknownAgentError, type AgentsSummary } from '../live/clients/agentsClient.js';
+import { onStopSignal, parseServiceUrl, parseSpeedup } from './clientFlags.js';
+
+/** Flags of `agents`. */
+export interface AgentsArgs {
+  scenario: string;
+  url: string;
+  token?: string;
+  speedup: number;
+  only?: string;
+}
+
+/** `fleetsim agents`: resolves with true unless an agent gave up (a refusal it cannot act on). */
+export async function agentsCommand(args: AgentsArgs, write: (text: string) => void = (text) => { process.stdout.write(text); }): Promise<boolean> {
+  const url = parseServiceUrl(args.url);
+  const speedup = parseSpeedup(args.speedup);
+  const scenario = loadScenario(args.scenario);
+  const only = args.only === undefined ? undefined : args.only.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  if (only !== undefined && only.length === 0) throw new InputError('command line', '--only', 'expected comma-separated agent ids');
+  let client: AgentsClient;
+  try {
+    client = new AgentsClient({
+      scenario, url, speedup,
+      ...(args.token === undefined ? {} : { token: args.token }),
+      ...(only === undefined ? {} : { only }),
+      log: (line) => process.stderr.write(`fleetsim agents: ${line}\n`),
+    });
+  } catch (error) {
+    if (error instanceof UnknownAgentError) {
+      throw new InputError('command line', '--only', `${args.scenario} has no agent ${error.id}${didYouMean(error.id, error.known)}`);
+    }
+    throw error;
+  }
+  write(`fleetsim agents: ${client.summary.agents} agents polling ${url} (speedup ${speedup})\n`);
+  const release = onStopSignal(() => client.stop());
+  const summary = await client.run();
+  release();
+  write(`${agentsSummaryLine(summary)}\n`);
+  return summary.gaveUp === 0;
+}
+
+/** The one-line summary printed on exit. */
+export function agentsSummaryLine(s: AgentsSummary): string {
+  return `fleetsim agents: ${s.agents} agents, ${s.started} attempts started, ${s.completed} completed, ${s.failed} failed, ${s.aborted} aborted, `
+    + `${s.offersAnswered} offers answered, ${s.duplicateStarts} re-delivered starts ignored, ${s.resentResults} results re-sent, `
+    + `${s.staleReports} stale reports, ${s.reregistrations} re-registrations (${s.dropped} attempts dropped), `
+    + `${s.retries} retries, ${s.retired} retired, ${s.gaveUp} gave up`;
+}

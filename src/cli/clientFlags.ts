@@ -1,0 +1,42 @@
+/**
+ * Flags shared by `fleetsim agents` and `fleetsim load`: the service's URL, its bearer token and
+ * the speedup, checked into one-line input errors naming the flag.
+ */
+import { InputError } from '../scenario/errors.js';
+
+/** `--url`: an http(s) URL; returned without a trailing slash. */
+export function parseServiceUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InputError('command line', '--url', `expected a URL like http://127.0.0.1:8080, got ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new InputError('command line', '--url', `expected an http:// or https:// URL, got ${JSON.stringify(url)}`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
+/** `--speedup`: a finite number > 0. */
+export function parseSpeedup(speedup: number): number {
+  if (!(typeof speedup === 'number' && Number.isFinite(speedup) && speedup > 0)) {
+    throw new InputError('command line', '--speedup', `expected a number > 0, got ${String(speedup)}`);
+  }
+  return speedup;
+}
+
+/** Ends a client command on the first SIGINT or SIGTERM: calls `stop` once. */
+export function onStopSignal(stop: () => void): () => void {
+  const handler = (): void => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+    stop();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

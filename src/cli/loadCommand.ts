@@ -1,0 +1,65 @@
+/**
+ * `fleetsim load <scenario> --url URL`: submits the scenario's workload to a `fleetsim serve` in
+ * real time scaled by `--speedup` (src/live/clients/loadClient.ts, docs/LIVE.md "Emulated agents
+ * and load"), then prints a one-line summary. SIGINT or SIGTERM stops it early (the summary is
+ * printed all the same).
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { InputError, systemErrorReason } from '../scenario/errors.js';
+import { loadScenario } from '../scenario/load.js';
+import { LoadClient, type LoadSummary } from '../live/clients/loadClient.js';
+import { onStopSignal, parseServiceUrl, parseSpeedup } from './clientFlags.js';
+
+/** Flags of `load`. */
+export interface LoadArgs {
+  scenario: string;
+  url: string;
+  token?: string;
+  speedup: number;
+  tasks?: number;
+  acked?: string;
+  idPrefix?: string;
+}
+
+/** `fleetsim load`: resolves with true when every submission was acknowledged. */
+export async function loadCommand(args: LoadArgs, write: (text: string) => void = (text) => { process.stdout.write(text); }): Promise<boolean> {
+  const url = parseServiceUrl(args.url);
+  const speedup = parseSpeedup(args.speedup);
+  if (args.tasks !== undefined && !(Number.isInteger(args.tasks) && args.tasks >= 0)) {
+    throw new InputError('command line', '--tasks', `expected an integer >= 0, got ${String(args.tasks)}`);
+  }
+  const scenario = loadScenario(args.scenario);
+  let acked: number | undefined;
+  if (args.acked !== undefined) {
+    try {
+      acked = openSync(args.acked, 'w');
+    } catch (error) {
+      throw new InputError('command line', '--acked', `cannot write ${args.acked} (${systemErrorReason(error)})`);
+    }
+  }
+  const client = new LoadClient({
+    scenario, url, speedup,
+    ...(args.token === undefined ? {} : { token: args.token }),
+    ...(args.tasks === undefined ? {} : { maxTasks: args.tasks }),
+    ...(args.idPrefix === undefined ? {} : { idPrefix: args.idPrefix }),
+    // One line per acknowledgement, written at once: the file is true even if this process is killed.
+    ...(acked === undefined ? {} : { onAcknowledged: (id: string) => void writeSync(acked, `${id}\n`) }),
+    log: (line) => process.stderr.write(`fleetsim load: ${line}\n`),
+  });
+  const release = onStopSignal(() => client.stop());
+  let summary: LoadSummary;
+  try {
+    summary = await client.run();
+  } finally {
+    release();
+    if (acked !== undefined) closeSync(acked);
+  }
+  write(`${loadSummaryLine(summary)}\n`);
+  return summary.acknowledged === summary.submitted;
+}
+
+/** The one-line summary printed on exit. */
+export function loadSummaryLine(s: LoadSummary): string {
+  return `fleetsim load: ${s.submitted} submitted, ${s.acknowledged} acknowledged, ${s.retried} retried, ${s.refused} refused, `
+    + `${s.skipped} skipped, max lag ${s.maxLagSeconds.toFixed(3)} s, ${s.wallSeconds.toFixed(1)} s`;
+}

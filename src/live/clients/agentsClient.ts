@@ -1,0 +1,400 @@
+/**
+ * `fleetsim agents`: a scenario's agents as HTTP clients of a `fleetsim serve`. Each agent
+ * registers (`POST /v1/agents`), long-polls its commands (polling is its heartbeat) and carries
+ * them out with the simulator's agent model ({@link RemoteAgentModel}), every time divided by
+ * the speedup K on real timers:
+ *
+ * - `start`: reports `started` (setup tokens, context hit), then after the planned duration
+ *   `finished` (ok with a quality, or the failure reason). A start it already runs is ignored; one
+ *   it finished has its result sent again ({@link AttemptBook}).
+ * - `offer`: answered after the agent's `offerResponseSeconds`; `withdraw` drops the answer.
+ * - `abort`: the attempt stops and nothing is reported. `pause` / `resume` stop and continue
+ *   its clock. `prewarm` loads a context. `retire`: the agent stops.
+ *
+ * The service may go away (restart, crash): every request is retried with capped backoff
+ * ({@link Backoff}) until it answers; a poll answered 404 (the agent is no longer in the fleet,
+ * e.g. after missing its heartbeat) registers again, and when that makes it a new member of the
+ * fleet, the attempts of its previous membership are dropped (the engine gave them up). Reports
+ * are sent in order per attempt (`started` before `finished`) and retried until answered.
+ */
+import type { TaskSpec } from '../../engine/task.js';
+import type { Scenario, SimAgentConfig } from '../../scenario/types.js';
+import { outcomeStreams } from '../../sim/random.js';
+import { AttemptBook } from './attemptBook.js';
+import { Backoff, DEFAULT_BACKOFF, pause, type BackoffOptions } from './backoff.js';
+import { RemoteAgentModel } from './remoteAgentModel.js';
+import { ServiceClient, ServiceUnavailable, errorText, type ServiceAnswer } from './serviceClient.js';
+
+/** A command as a poll hands it out (docs/LIVE.md, "The HTTP service"). */
+type WireCommand =
+  | { readonly kind: 'start'; readonly task: TaskSpec; readonly attempt: number }
+  | { readonly kind: 'abort'; readonly taskId: string; readonly attempt: number; readonly reason: string }
+  | { readonly kind: 'offer'; readonly offerId: string; readonly task: TaskSpec }
+  | { readonly kind: 'withdraw'; readonly offerId: string }
+  | { readonly kind: 'pause' | 'resume'; readonly taskId: string; readonly attempt: number }
+  | { readonly kind: 'prewarm'; readonly contextKey: string; readonly contextTokens: number }
+  | { readonly kind: 'retire' };
+
+/** A finished report's body. */
+type FinishedBody = { readonly ok: true; readonly quality: number } | { readonly ok: false; readonly reason: string };
+
+/** What `fleetsim agents` runs. */
+export interface AgentsClientOptions {
+  readonly scenario: Scenario;
+  readonly url: string;
+  readonly token?: string;
+  /** K: service times, offer response times are divided by it, speeds multiplied. */
+  readonly speedup: number;
+  /** Ids of the scenario's agents to run (default: all). */
+  readonly only?: readonly string[];
+  /** Outcome streams of this replication of the scenario (default 0). */
+  readonly replication?: number;
+  /** Long-poll length in seconds (default: the scenario's `live.heartbeatSeconds`, at most 20). */
+  readonly pollSeconds?: number;
+  readonly backoff?: BackoffOptions;
+  /** One-line notes (an agent given up on, a refusal). */
+  readonly log?: (line: string) => void;
+}
+
+/** What the emulated agents did, summed over the fleet. */
+export interface AgentsSummary {
+  agents: number;
+  /** Attempts run (started here). */
+  started: number;
+  /** Starts handed out again for an attempt under way here, ignored. */
+  duplicateStarts: number;
+  /** Starts handed out again for an attempt finished here: the result was sent again. */
+  resentResults: number;
+  completed: number;
+  failed: number;
+  /** Attempts stopped by an abort (nothing reported). */
+  aborted: number;
+  /** Attempts of a previous membership dropped on joining the fleet again. */
+  dropped: number;
+  offersAnswered: number;
+  offersWithdrawn: number;
+  /** Registrations after the first (the agent had left the fleet). */
+  reregistrations: number;
+  /** Requests that found the service unreachable or failing and were retried. */
+  retries: number;
+  /** Reports the service called stale (they changed nothing). */
+  staleReports: number;
+  retired: number;
+  /** Agents that stopped on an answer they cannot act on (a 4xx other than 404 to a poll). */
+  gaveUp: number;
+}
+
+/** An attempt under way on one agent. */
+interface LocalAttempt {
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly outcome: FinishedBody;
+  timer: NodeJS.Timeout | undefined;
+  /** When it ends (performance.now() milliseconds), while it runs. */
+  endsAtMs: number;
+  /** Milliseconds left, while paused. */
+  remainingMs: number;
+  /** Reports of this attempt, sent one after another. */
+  reports: Promise<void>;
+}
+
+/** The fleet of emulated agents: resolves once stopped (or every agent retired or gave up). */
+export class AgentsClient {
+  readonly summary: AgentsSummary = {
+    agents: 0, started: 0, duplicateStarts: 0, resentResults: 0, completed: 0, failed: 0, aborted: 0, dropped: 0, offersAnswered: 0,
+    offersWithdrawn: 0, reregistrations: 0, retries: 0, staleReports: 0, retired: 0, gaveUp: 0,
+  };
+  private readonly stopping = new AbortController();
+  private readonly agents: EmulatedRemoteAgent[];
+
+  /** @param options - see {@link AgentsClientOptions}; the agents are chosen (and `only` checked) here. */
+  constructor(options: AgentsClientOptions) {
+    const { scenario } = options;
+    const chosen = selectAgents(scenario, options.only);
+    const outcomes = outcomeStreams(scenario.seed, options.replication ?? 0);
+    const client = new ServiceClient({ url: options.url, ...(options.token === undefined ? {} : { token: options.token }) });
+    const pollSeconds = options.pollSeconds ?? Math.min(20, scenario.live.heartbeatSeconds);
+    this.agents = chosen.map((config) => new EmulatedRemoteAgent({
+      config, model: new RemoteAgentModel(config, outcomes, options.speedup), client, speedup: options.speedup, pollSeconds,
+      backoff: options.backoff ?? DEFAULT_BACKOFF, summary: this.summary, signal: this.stopping.signal, log: options.log ?? (() => undefined),
+    }));
+    this.summary.agents = this.agents.length;
+  }
+
+  /** Runs every agent until {@link AgentsClient.stop} (or until each retired or gave up). */
+  async run(): Promise<AgentsSummary> {
+    await Promise.all(this.agents.map((agent) => agent.run()));
+    return this.summary;
+  }
+
+  /** Stops every agent: polls and retries end, attempts under way are abandoned unreported. */
+  stop(): void {
+    this.stopping.abort();
+    for (const agent of this.agents) agent.abandon();
+  }
+}
+
+/** The scenario's agents named by `only` (all without it); an unknown id is an error naming it. */
+export function selectAgents(scenario: Scenario, only: readonly string[] | undefined): SimAgentConfig[] {
+  if (only === undefined) return [...scenario.agents];
+  const byId = new Map(scenario.agents.map((config) => [config.spec.id, config]));
+  return only.map((id) => {
+    const config = byId.get(id);
+    if (config === undefined) throw new UnknownAgentError(id, [...byId.keys()]);
+    return config;
+  });
+}
+
+/** `--only` named an agent the scenario does not have. */
+export class UnknownAgentError extends Error {
+  override readonly name = 'UnknownAgentError';
+  /** @param id - the unknown id; @param known - the scenario's agent ids. */
+  constructor(readonly id: string, readonly known: readonly string[]) {
+    super(`no agent ${id} in the scenario`);
+  }
+}
+
+interface AgentParts {
+  readonly config: SimAgentConfig;
+  readonly model: RemoteAgentModel;
+  readonly client: ServiceClient;
+  readonly speedup: number;
+  readonly pollSeconds: number;
+  readonly backoff: BackoffOptions;
+  readonly summary: AgentsSummary;
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+}
+
+/** Headroom over the long-poll before a request counts as unanswered. */
+const ANSWER_GRACE_MS = 5000;
+
+/** One emulated agent. */
+class EmulatedRemoteAgent {
+  private readonly id: string;
+  private readonly book = new AttemptBook<LocalAttempt, FinishedBody>();
+  private readonly offers = new Map<string, NodeJS.Timeout>();
+  private registered = false;
+  private done = false;
+
+  constructor(private readonly parts: AgentParts) {
+    this.id = parts.config.spec.id;
+  }
+
+  async run(): Promise<void> {
+    const { summary, signal } = this.parts;
+    const backoff = new Backoff(this.parts.backoff);
+    const path = `/v1/agents/${encodeURIComponent(this.id)}/poll?wait=${this.parts.pollSeconds}`;
+    try {
+      if (!(await this.register())) return;
+      while (!this.done && !signal.aborted) {
+        let answer: ServiceAnswer;
+        try {
+          answer = await this.parts.client.request('POST', path, undefined, this.parts.pollSeconds * 1000 + ANSWER_GRACE_MS, signal);
+        } catch (error) {
+          if (signal.aborted) break;
+          if (!(error instanceof ServiceUnavailable)) throw error;
+          summary.retries++;
+          await pause(backoff.nextDelayMs(), signal);
+          continue;
+        }
+        backoff.reset();
+        if (answer.status === 404) {
+          if (!(await this.register())) return;
+          continue;
+        }
+        if (answer.status !== 200) {
+          this.giveUp(`poll: ${errorText(answer)}`);
+          return;
+        }
+        const commands = (answer.body as { commands?: unknown } | undefined)?.commands;
+        if (!Array.isArray(commands)) {
+          this.giveUp('poll: an answer without a commands list');
+          return;
+        }
+        for (const command of commands as WireCommand[]) this.carryOut(command);
+      }
+    } finally {
+      this.abandon();
+    }
+  }
+
+  /** Stops everything under way, reporting nothing. */
+  abandon(): void {
+    this.done = true;
+    for (const attempt of this.book.clearUnderWay()) clearTimeout(attempt.timer);
+    for (const timer of this.offers.values()) clearTimeout(timer);
+    this.offers.clear();
+  }
+
+  /**
+   * Registers until the service answers; false when it refused (the agent gives up). Joining as
+   * a new member of the fleet drops what the previous membership was running.
+   */
+  private async register(): Promise<boolean> {
+    const { summary } = this.parts;
+    const body = { id: this.id, tokensPerSecond: this.parts.config.spec.tokensPerSecond * this.parts.speedup };
+    const answer = await this.send('/v1/agents', body);
+    if (answer === undefined) return false;
+    if (answer.status !== 200 && answer.status !== 201) {
+      this.giveUp(`register: ${errorText(answer)}`);
+      return false;
+    }
+    if (this.registered) summary.reregistrations++;
+    this.registered = true;
+    if ((answer.body as { joined?: boolean } | undefined)?.joined === true) {
+      for (const attempt of this.book.clearUnderWay()) {
+        clearTimeout(attempt.timer);
+        summary.dropped++;
+      }
+      for (const timer of this.offers.values()) clearTimeout(timer);
+      this.offers.clear();
+    }
+    return true;
+  }
+
+  private giveUp(reason: string): void {
+    this.parts.summary.gaveUp++;
+    this.parts.log(`agent ${this.id}: ${reason}; this agent stops`);
+    this.done = true;
+  }
+
+  /** Sends a POST until the service answers (undefined once stopped). */
+  private async send(path: string, body: unknown): Promise<ServiceAnswer | undefined> {
+    const { client, signal, summary } = this.parts;
+    const backoff = new Backoff(this.parts.backoff);
+    while (!signal.aborted) {
+      try {
+        return await client.request('POST', path, body, ANSWER_GRACE_MS * 2, signal);
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        if (!(error instanceof ServiceUnavailable)) throw error;
+        summary.retries++;
+        await pause(backoff.nextDelayMs(), signal);
+      }
+    }
+    return undefined;
+  }
+
+  /** Sends a report until answered; counts stale answers, notes refusals. */
+  private async report(path: string, body: unknown): Promise<void> {
+    const answer = await this.send(path, body);
+    if (answer === undefined) return;
+    if (answer.status !== 200) {
+      this.parts.log(`agent ${this.id}: ${path}: ${errorText(answer)}`);
+      return;
+    }
+    if ((answer.body as { stale?: boolean } | undefined)?.stale === true) this.parts.summary.staleReports++;
+  }
+
+  private attemptPath(taskId: string, attempt: number, what: 'started' | 'finished'): string {
+    return `/v1/agents/${encodeURIComponent(this.id)}/attempts/${encodeURIComponent(taskId)}/${attempt}/${what}`;
+  }
+
+  /** Slots held as the engine counts them: attempts running plus offers not answered yet. */
+  private active(): number {
+    let running = 0;
+    for (const attempt of this.book.underWay()) if (attempt.timer !== undefined) running++;
+    return running + this.offers.size;
+  }
+
+  private carryOut(command: WireCommand): void {
+    const { summary } = this.parts;
+    switch (command.kind) {
+      case 'start':
+        this.start(command.task, command.attempt);
+        return;
+      case 'abort': {
+        const attempt = this.book.drop(command.taskId, command.attempt);
+        if (attempt !== undefined) {
+          clearTimeout(attempt.timer);
+          summary.aborted++;
+        }
+        return;
+      }
+      case 'pause': {
+        const attempt = this.book.get(command.taskId, command.attempt);
+        if (attempt === undefined || attempt.timer === undefined) return;
+        clearTimeout(attempt.timer);
+        attempt.timer = undefined;
+        attempt.remainingMs = Math.max(0, attempt.endsAtMs - performance.now());
+        return;
+      }
+      case 'resume': {
+        const attempt = this.book.get(command.taskId, command.attempt);
+        if (attempt === undefined || attempt.timer !== undefined) return;
+        this.schedule(attempt, attempt.remainingMs);
+        return;
+      }
+      case 'offer':
+        this.offer(command.offerId, command.task);
+        return;
+      case 'withdraw': {
+        const timer = this.offers.get(command.offerId);
+        if (timer !== undefined) {
+          clearTimeout(timer);
+          this.offers.delete(command.offerId);
+          summary.offersWithdrawn++;
+        }
+        return;
+      }
+      case 'prewarm':
+        this.parts.model.prewarm(command.contextKey, command.contextTokens);
+        return;
+      case 'retire':
+        summary.retired++;
+        this.done = true;
+        return;
+      default:
+        // A newer service's command this client does not know: said, not silently dropped.
+        this.parts.log(`agent ${this.id}: ignored a command of unknown kind ${JSON.stringify((command as { kind?: unknown }).kind)}`);
+        return;
+    }
+  }
+
+  private start(spec: TaskSpec, attemptNumber: number): void {
+    const { summary } = this.parts;
+    const decision = this.book.decide(spec.id, attemptNumber);
+    if (decision.kind === 'running') {
+      summary.duplicateStarts++;
+      return;
+    }
+    if (decision.kind === 'finished') {
+      summary.resentResults++;
+      void this.report(this.attemptPath(spec.id, attemptNumber, 'finished'), decision.result);
+      return;
+    }
+    const plan = this.parts.model.plan(spec, attemptNumber, this.active() + 1);
+    const outcome: FinishedBody = plan.outcome.ok ? { ok: true, quality: plan.outcome.quality } : { ok: false, reason: plan.outcome.reason };
+    const attempt: LocalAttempt = { taskId: spec.id, attempt: attemptNumber, outcome, timer: undefined, endsAtMs: 0, remainingMs: 0, reports: Promise.resolve() };
+    this.book.begin(spec.id, attemptNumber, attempt);
+    summary.started++;
+    const started = { setupTokens: plan.setupTokens, ...(plan.contextHit === null ? {} : { contextHit: plan.contextHit }) };
+    attempt.reports = this.report(this.attemptPath(spec.id, attemptNumber, 'started'), started);
+    this.schedule(attempt, plan.durationMs);
+  }
+
+  /** Runs the attempt's clock for `ms` more milliseconds, then reports its end. */
+  private schedule(attempt: LocalAttempt, ms: number): void {
+    attempt.endsAtMs = performance.now() + ms;
+    attempt.timer = setTimeout(() => {
+      if (this.book.get(attempt.taskId, attempt.attempt) !== attempt) return;
+      this.book.finish(attempt.taskId, attempt.attempt, attempt.outcome);
+      if (attempt.outcome.ok) this.parts.summary.completed++;
+      else this.parts.summary.failed++;
+      attempt.reports = attempt.reports.then(() => this.report(this.attemptPath(attempt.taskId, attempt.attempt, 'finished'), attempt.outcome));
+    }, ms);
+  }
+
+  private offer(offerId: string, spec: TaskSpec): void {
+    const reply = this.parts.model.answerOffer(spec, this.active() + 1);
+    const body = reply.answer.accepted
+      ? { accept: true, setupTokens: reply.setupTokens }
+      : { accept: false, reason: reply.answer.reason, setupTokens: reply.setupTokens };
+    this.offers.set(offerId, setTimeout(() => {
+      if (!this.offers.delete(offerId)) return;
+      this.parts.summary.offersAnswered++;
+      void this.report(`/v1/agents/${encodeURIComponent(this.id)}/offers/${offerId}`, body);
+    }, reply.delayMs));
+  }
+}

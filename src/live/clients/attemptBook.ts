@@ -1,0 +1,78 @@
+/**
+ * What a remote agent remembers of its attempts, so that a start handed out again (the service
+ * re-delivers what its engine still waits for after a restart: delivery is at-least-once) is
+ * recognised: an attempt it is running (or has paused) is not run twice, and one it has finished
+ * has its result sent again instead (the engine never got it, or it is stale and changes
+ * nothing). Attempts are keyed by task id and attempt number, which the engine never reuses.
+ */
+
+/** What to do with a start command. */
+export type StartDecision =
+  /** Not known: run it. */
+  | { readonly kind: 'run' }
+  /** Running or paused here already: ignore the copy. */
+  | { readonly kind: 'running' }
+  /** Finished here: send this result again. */
+  | { readonly kind: 'finished'; readonly result: unknown };
+
+/** Finished attempts remembered (oldest forgotten first): enough for any re-delivery after a restart. */
+export const REMEMBERED_FINISHED = 10_000;
+
+/** The attempts of one remote agent: those under way (with their state `A`) and recently finished ones. */
+export class AttemptBook<A, R> {
+  private readonly live = new Map<string, A>();
+  private readonly finished = new Map<string, R>();
+
+  /** @param rememberFinished - how many finished attempts to keep for re-deliveries. */
+  constructor(private readonly rememberFinished = REMEMBERED_FINISHED) {}
+
+  /** What to do with a start of attempt `attempt` of `taskId`. */
+  decide(taskId: string, attempt: number): StartDecision {
+    const key = attemptKey(taskId, attempt);
+    if (this.live.has(key)) return { kind: 'running' };
+    if (this.finished.has(key)) return { kind: 'finished', result: this.finished.get(key) };
+    return { kind: 'run' };
+  }
+
+  /** Records an attempt that starts. */
+  begin(taskId: string, attempt: number, state: A): void {
+    this.live.set(attemptKey(taskId, attempt), state);
+  }
+
+  /** The state of an attempt under way. */
+  get(taskId: string, attempt: number): A | undefined {
+    return this.live.get(attemptKey(taskId, attempt));
+  }
+
+  /** The attempt ended with `result`: it is remembered as finished. */
+  finish(taskId: string, attempt: number, result: R): void {
+    const key = attemptKey(taskId, attempt);
+    this.live.delete(key);
+    this.finished.set(key, result);
+    if (this.finished.size > this.rememberFinished) this.finished.delete(this.finished.keys().next().value!);
+  }
+
+  /** The attempt was given up (aborted): forgotten; a later start of it would run it again. */
+  drop(taskId: string, attempt: number): A | undefined {
+    const key = attemptKey(taskId, attempt);
+    const state = this.live.get(key);
+    this.live.delete(key);
+    return state;
+  }
+
+  /** Every attempt under way. */
+  underWay(): IterableIterator<A> {
+    return this.live.values();
+  }
+
+  /** Forgets every attempt under way (the agent joined again as a new member of the fleet); returns them. */
+  clearUnderWay(): A[] {
+    const all = [...this.live.values()];
+    this.live.clear();
+    return all;
+  }
+}
+
+function attemptKey(taskId: string, attempt: number): string {
+  return `${taskId}\u0000${attempt}`;
+}

@@ -1,0 +1,155 @@
+/**
+ * `fleetsim load`: submits a scenario's workload ({@link workloadSchedule}) to a `fleetsim serve`
+ * in real time, scenario times divided by the speedup K (bodies: {@link taskBody}). Every task
+ * carries its scenario id as client id, so a submission is retried (capped backoff, across
+ * service restarts) until the service acknowledges it (201, or 200 for one it had already
+ * accepted) without ever submitting it twice. A task waits for the acknowledgement of the tasks
+ * it depends on (they are submitted first) before it is sent. Submissions run concurrently, at
+ * most `concurrency` at a time; a late one does not hold back the schedule.
+ */
+import type { Scenario } from '../../scenario/types.js';
+import { Backoff, DEFAULT_BACKOFF, pause, type BackoffOptions } from './backoff.js';
+import { ServiceClient, ServiceUnavailable, errorText } from './serviceClient.js';
+import { droppedFields, taskBody, type TaskBody } from './taskBody.js';
+import { workloadSchedule } from './workloadSchedule.js';
+
+/** What `fleetsim load` runs. */
+export interface LoadClientOptions {
+  readonly scenario: Scenario;
+  readonly url: string;
+  readonly token?: string;
+  /** K: arrival times, relative deadlines, timeouts and TTLs are divided by it. */
+  readonly speedup: number;
+  /** Submit at most this many tasks (the earliest); default: the whole workload. */
+  readonly maxTasks?: number;
+  /** Prefixed to every task id (and dependency), to load one service twice. */
+  readonly idPrefix?: string;
+  /** Workload of this replication of the scenario (default 0). */
+  readonly replication?: number;
+  /** Submissions in flight at most (default 256). */
+  readonly concurrency?: number;
+  readonly backoff?: BackoffOptions;
+  /** Called with each id once the service acknowledged it. */
+  readonly onAcknowledged?: (id: string) => void;
+  /** One-line notes (refusals, fields left out). */
+  readonly log?: (line: string) => void;
+}
+
+/** What a load run did. */
+export interface LoadSummary {
+  /** Tasks whose submission began. */
+  submitted: number;
+  /** Tasks the service acknowledged (201 or 200). */
+  acknowledged: number;
+  /** Requests that found the service unreachable or failing and were sent again. */
+  retried: number;
+  /** Tasks the service refused (4xx: 409 conflicting body, 400, …); named in the log. */
+  refused: number;
+  /** Tasks not submitted because one they depend on was refused. */
+  skipped: number;
+  /** Largest lateness of a submission behind its scheduled time, in seconds. */
+  maxLagSeconds: number;
+  wallSeconds: number;
+}
+
+/** Longest a submission may take before it counts as unanswered (and is retried). */
+const ANSWER_TIMEOUT_MS = 10_000;
+const DEFAULT_CONCURRENCY = 256;
+
+/** Runs the workload against a service. */
+export class LoadClient {
+  readonly summary: LoadSummary = { submitted: 0, acknowledged: 0, retried: 0, refused: 0, skipped: 0, maxLagSeconds: 0, wallSeconds: 0 };
+  private readonly stopping = new AbortController();
+  private readonly client: ServiceClient;
+  private readonly acks = new Map<string, Promise<boolean>>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly log: (line: string) => void;
+
+  /** @param options - see {@link LoadClientOptions}. */
+  constructor(private readonly options: LoadClientOptions) {
+    if (!(options.speedup > 0 && Number.isFinite(options.speedup))) throw new Error(`speedup must be a positive number, got ${options.speedup}`);
+    this.client = new ServiceClient({ url: options.url, ...(options.token === undefined ? {} : { token: options.token }) });
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Submits the workload; resolves once every submission was answered (or the run was stopped). */
+  async run(): Promise<LoadSummary> {
+    const { scenario, speedup } = this.options;
+    const signal = this.stopping.signal;
+    const limit = this.options.maxTasks ?? Number.POSITIVE_INFINITY;
+    const concurrency = this.options.concurrency ?? DEFAULT_CONCURRENCY;
+    const dropped = new Set<string>();
+    const startMs = performance.now();
+    outer: for (const submission of workloadSchedule(scenario, this.options.replication ?? 0)) {
+      const dueMs = startMs + (submission.atSeconds * 1000) / speedup;
+      const waitMs = dueMs - performance.now();
+      if (waitMs > 0) await pause(waitMs, signal);
+      if (signal.aborted) break;
+      this.summary.maxLagSeconds = Math.max(this.summary.maxLagSeconds, (performance.now() - dueMs) / 1000);
+      for (const spec of submission.specs) {
+        if (this.summary.submitted >= limit) break outer;
+        for (const field of droppedFields(spec)) dropped.add(field);
+        while (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
+        if (signal.aborted) break outer;
+        this.summary.submitted++;
+        this.track(this.submit(taskBody(spec, submission.atSeconds, speedup, this.options.idPrefix)));
+      }
+    }
+    if (dropped.size > 0) this.log(`the API has no ${[...dropped].join(', ')}: left out of the submissions (the service's engine defaults apply)`);
+    await Promise.all(this.inFlight);
+    this.summary.wallSeconds = (performance.now() - startMs) / 1000;
+    return this.summary;
+  }
+
+  /** Stops submitting: retries end, submissions not acknowledged yet stay so. */
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** One task, sent once every task it depends on (in this run) was acknowledged. */
+  private submit(body: TaskBody): Promise<void> {
+    let settle: (acknowledged: boolean) => void = () => undefined;
+    this.acks.set(body.id, new Promise((resolve) => (settle = resolve)));
+    return (async () => {
+      const dependencies = await Promise.all((body.dependsOn ?? []).map((id) => this.acks.get(id) ?? Promise.resolve(true)));
+      if (!dependencies.every(Boolean)) {
+        this.summary.skipped++;
+        this.log(`${body.id}: not submitted, a task it depends on was refused`);
+        settle(false);
+        return;
+      }
+      const acknowledged = await this.send(body);
+      settle(acknowledged);
+    })();
+  }
+
+  /** Sends until answered: true when acknowledged. */
+  private async send(body: TaskBody): Promise<boolean> {
+    const signal = this.stopping.signal;
+    const backoff = new Backoff(this.options.backoff ?? DEFAULT_BACKOFF);
+    while (!signal.aborted) {
+      try {
+        const answer = await this.client.request('POST', '/v1/tasks', body, ANSWER_TIMEOUT_MS, signal);
+        if (answer.status === 201 || answer.status === 200) {
+          this.summary.acknowledged++;
+          this.options.onAcknowledged?.(body.id);
+          return true;
+        }
+        this.summary.refused++;
+        this.log(`${body.id}: refused, ${errorText(answer)}`);
+        return false;
+      } catch (error) {
+        if (signal.aborted) return false;
+        if (!(error instanceof ServiceUnavailable)) throw error;
+        this.summary.retried++;
+        await pause(backoff.nextDelayMs(), signal);
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * A scenario's workload as a timed list of submissions, for `fleetsim load`: the same tasks a
+ * simulated run of replication r submits (generated arrivals from the arrival process and
+ * {@link TaskFactory}, the listed jobs, the workflow instances from {@link WorkflowFactory}), at
+ * the same scenario times, drawn from the same seeded streams, lazily and in time order. Arrivals
+ * stop where the simulator's stop: at `stop.timeSeconds` or after `stop.tasks` generated tasks.
+ */
+import type { TaskSpec } from '../../engine/task.js';
+import type { Scenario } from '../../scenario/types.js';
+import { stream } from '../../sim/random.js';
+import { WorkflowFactory, workflowArrivalClock } from '../../sim/workflows.js';
+import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from '../../sim/workload.js';
+
+/** Tasks submitted together at one scenario time (a job, a generated task, a workflow instance's graph). */
+export interface Submission {
+  /** Scenario seconds since the start of the run. */
+  readonly atSeconds: number;
+  /** In submission order: a task comes after those it depends on. */
+  readonly specs: readonly TaskSpec[];
+}
+
+/** A source of submissions: its next one (undefined when it has no more). */
+interface Source {
+  peek(): Submission | undefined;
+  advance(): void;
+}
+
+/** The submissions of `scenario`'s replication `replication`, earliest first (ties: jobs, workflows, generated). */
+export function* workloadSchedule(scenario: Scenario, replication = 0): Generator<Submission> {
+  const sources: Source[] = [jobSource(scenario), ...scenario.workload.workflows.map((_, i) => workflowSource(scenario, replication, i)), generatedSource(scenario, replication)];
+  for (;;) {
+    let best: Source | undefined;
+    let bestAt = Number.POSITIVE_INFINITY;
+    for (const source of sources) {
+      const next = source.peek();
+      if (next !== undefined && next.atSeconds < bestAt) {
+        best = source;
+        bestAt = next.atSeconds;
+      }
+    }
+    if (best === undefined) return;
+    yield best.peek()!;
+    best.advance();
+  }
+}
+
+function jobSource(scenario: Scenario): Source {
+  const jobs = scenario.workload.jobs.filter((job) => job.atSeconds <= scenario.stop.timeSeconds)
+    .map((job, i) => ({ job, i })).sort((a, b) => a.job.atSeconds - b.job.atSeconds || a.i - b.i);
+  let index = 0;
+  return {
+    peek: () => {
+      const entry = jobs[index];
+      return entry === undefined ? undefined : { atSeconds: entry.job.atSeconds, specs: [jobTask(entry.job)] };
+    },
+    advance: () => void index++,
+  };
+}
+
+function generatedSource(scenario: Scenario, replication: number): Source {
+  const { stop } = scenario;
+  const factory = new TaskFactory(scenario.workload, scenario.seed, replication);
+  const arrivals = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
+  let n = 0;
+  let current: Submission | undefined;
+  const draw = (now: number): void => {
+    const at = n < stop.tasks ? arrivals.next(now) : Number.POSITIVE_INFINITY;
+    current = at < Number.POSITIVE_INFINITY && at <= stop.timeSeconds ? { atSeconds: at, specs: [factory.create(n, at)] } : undefined;
+  };
+  draw(0);
+  return {
+    peek: () => current,
+    advance: () => {
+      n++;
+      draw(current!.atSeconds);
+    },
+  };
+}
+
+function workflowSource(scenario: Scenario, replication: number, index: number): Source {
+  const template = scenario.workload.workflows[index]!;
+  const factory = new WorkflowFactory(template, scenario.seed, replication);
+  const clock: ArrivalClock = workflowArrivalClock(template, scenario.seed, replication);
+  let n = 0;
+  let current: Submission | undefined;
+  const draw = (now: number): void => {
+    const at = n < template.count ? clock.next(now) : Number.POSITIVE_INFINITY;
+    if (!(at < Number.POSITIVE_INFINITY && at <= scenario.stop.timeSeconds)) {
+      current = undefined;
+      return;
+    }
+    const specs = [...factory.arrive(n, at)];
+    // The graph waits on the decomposition by its first edges, so it is submitted at once (as the simulator does).
+    if (template.supervisor !== undefined) specs.push(...factory.decomposed(n, at));
+    current = { atSeconds: at, specs };
+  };
+  draw(0);
+  return {
+    peek: () => current,
+    advance: () => {
+      n++;
+      draw(current!.atSeconds);
+    },
+  };
+}

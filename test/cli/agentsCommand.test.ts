@@ -1,0 +1,34 @@
+/**
+ * `fleetsim agents` as a user runs it: bad flags exit 2 with one line naming the flag; with the
+ * service unreachable it keeps retrying (never crashes) and prints its one-line summary on SIGINT.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { fleetsim, freePort, killAll, sleep } from '../live/clients/processes.js';
+import { runCli } from './runCli.js';
+
+afterEach(killAll);
+
+describe('fleetsim agents', () => {
+  it.each([
+    [['--url', 'nowhere'], /--url: expected a URL like http:\/\/127\.0\.0\.1:8080, got "nowhere"/],
+    [['--url', 'ftp://127.0.0.1:1'], /--url: expected an http:\/\/ or https:\/\/ URL/],
+    [['--url', 'http://127.0.0.1:1', '--speedup', '0'], /--speedup: expected a number > 0, got 0/],
+    [['--url', 'http://127.0.0.1:1', '--only', 'coder-0,nobody'], /--only: scenarios\/specialists\.yaml has no agent nobody/],
+  ])('refuses %j with exit 2 and one line', (flags, message) => {
+    const run = runCli('agents', 'scenarios/specialists.yaml', ...flags);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('keeps retrying while the service is unreachable, and prints its summary on SIGINT', async () => {
+    const port = await freePort();
+    const agents = fleetsim('agents', 'scenarios/specialists.yaml', '--url', `http://127.0.0.1:${port}`, '--only', 'coder-0,reviewer-1');
+    await sleep(1500);
+    expect(agents.process.exitCode).toBeNull();
+    agents.process.kill('SIGINT');
+    expect(await agents.exited).toBe(0);
+    expect(agents.stdout()).toMatch(/^fleetsim agents: 2 agents polling http:\/\/127\.0\.0\.1:\d+ \(speedup 1\)\nfleetsim agents: 2 agents, 0 attempts started, .*, [1-9]\d* retries, 0 retired, 0 gave up\n$/);
+    expect(agents.stderr()).toBe('');
+  }, 20_000);
+});

@@ -1,0 +1,33 @@
+/**
+ * `fleetsim load` as a user runs it: bad flags exit 2 with one line naming the flag; with the
+ * service unreachable it retries each submission until stopped, then prints its summary and
+ * exits 1 (not everything was acknowledged).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { fleetsim, freePort, killAll, sleep } from '../live/clients/processes.js';
+import { runCli } from './runCli.js';
+
+afterEach(killAll);
+
+describe('fleetsim load', () => {
+  it.each([
+    [['--url', 'nowhere'], /--url: expected a URL/],
+    [['--url', 'http://127.0.0.1:1', '--speedup', '-3'], /--speedup: expected a number > 0, got -3/],
+    [['--url', 'http://127.0.0.1:1', '--tasks', '2.5'], /--tasks: expected an integer >= 0, got 2\.5/],
+    [['--url', 'http://127.0.0.1:1', '--acked', '/nonexistent-dir/acked.txt'], /--acked: cannot write \/nonexistent-dir\/acked\.txt/],
+  ])('refuses %j with exit 2 and one line', (flags, message) => {
+    const run = runCli('load', 'scenarios/specialists.yaml', ...flags);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('retries while the service is unreachable; on SIGTERM prints its summary and exits 1', async () => {
+    const port = await freePort();
+    const load = fleetsim('load', 'scenarios/specialists.yaml', '--url', `http://127.0.0.1:${port}`, '--speedup', '1000', '--tasks', '5');
+    await sleep(1500);
+    load.process.kill('SIGTERM');
+    expect(await load.exited).toBe(1);
+    expect(load.stdout()).toMatch(/^fleetsim load: 5 submitted, 0 acknowledged, [1-9]\d* retried, 0 refused, 0 skipped, max lag [\d.]+ s, [\d.]+ s\n$/);
+  }, 20_000);
+});

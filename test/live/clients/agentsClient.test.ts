@@ -1,0 +1,169 @@
+/**
+ * AgentsClient against a scripted stand-in for the service (a plain node:http server): what an
+ * emulated agent reports for each command, and how it survives the service's restarts and
+ * refusals. Service times: 100 tokens at 10 tokens/s is 10 s, 0.1 s real at K = 100.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentsClient, UnknownAgentError, selectAgents } from '../../../src/live/clients/agentsClient.js';
+import { parseScenario } from '../../../src/scenario/load.js';
+import { eventually, sleep } from './processes.js';
+
+const scenario = parseScenario(`
+name: stand-in
+seed: 1
+agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
+agents: [{ id: a1, capacity: 2, speed: 10, skills: { job: 1 } }, { id: a2, capacity: 1, speed: 10, skills: { job: 1 } }]
+workload: { jobs: [{ id: j, at: 0, type: job, tokens: 1 }] }
+strategies: [least-connections]
+live: { heartbeatSeconds: 0.2 }`, 'stand-in.yaml');
+
+const task = (id: string, tokens = 100): object => ({ id, type: 'job', priority: 2, tokens, contextTokens: 0 });
+
+/** A service stand-in: queues commands for a1, records every request. */
+class StandIn {
+  readonly requests: { method: string; path: string; body: unknown }[] = [];
+  readonly commands: object[] = [];
+  /** The answer to a1's next polls: 200 with the queued commands, or this status. */
+  pollStatus = 200;
+  /** When set, the answer to a1's next poll only. */
+  nextPollStatus: number | undefined;
+  registrationJoined = true;
+  private server: Server | undefined;
+  url = '';
+
+  async start(port = 0): Promise<void> {
+    this.server = createServer((request, response) => {
+      void this.answer(request).then(([status, body]) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
+  }
+
+  reports(kind: string): string[] {
+    return this.requests.filter((r) => r.path.endsWith(`/${kind}`)).map((r) => `${r.path.split('/')[5]}/${r.path.split('/')[6]} ${JSON.stringify(r.body)}`);
+  }
+
+  private async answer(request: IncomingMessage): Promise<[number, unknown]> {
+    let text = '';
+    for await (const chunk of request) text += String(chunk);
+    const path = request.url!;
+    this.requests.push({ method: request.method!, path, body: text === '' ? undefined : JSON.parse(text) });
+    if (path === '/v1/agents') return [201, { id: 'x', engineId: 'x', joined: this.registrationJoined }];
+    if (path.startsWith('/v1/agents/a1/poll')) {
+      const status = this.nextPollStatus ?? this.pollStatus;
+      this.nextPollStatus = undefined;
+      if (status !== 200) return [status, { error: 'params.id: not in the fleet' }];
+      if (this.commands.length === 0) await sleep(30);
+      return [200, { commands: this.commands.splice(0) }];
+    }
+    if (path.includes('/poll')) {
+      await sleep(30);
+      return [200, { commands: [] }];
+    }
+    return [200, { stale: false }];
+  }
+}
+
+let standIn: StandIn | undefined;
+let client: AgentsClient | undefined;
+afterEach(async () => {
+  client?.stop();
+  await standIn?.stop();
+});
+
+async function running(): Promise<{ standIn: StandIn; client: AgentsClient; done: Promise<unknown> }> {
+  standIn = new StandIn();
+  await standIn.start();
+  client = new AgentsClient({ scenario, url: standIn.url, speedup: 100, only: ['a1'], backoff: { baseMs: 20, capMs: 100, minMs: 5 } });
+  const done = client.run();
+  await eventually(() => standIn!.requests.some((r) => r.path.includes('/poll')), 5000, 'first poll');
+  return { standIn, client, done };
+}
+
+describe('AgentsClient', () => {
+  it('registers with its speed multiplied by K, reports started then finished, and ignores a re-delivered start', async () => {
+    const { standIn, client } = await running();
+    expect(standIn.requests[0]).toEqual({ method: 'POST', path: '/v1/agents', body: { id: 'a1', tokensPerSecond: 1000 } });
+    standIn.commands.push({ kind: 'start', task: task('t1'), attempt: 1 }, { kind: 'start', task: task('t1'), attempt: 1 });
+    await eventually(() => standIn.reports('finished').length === 1, 5000, 'finished');
+    expect(standIn.reports('started')).toEqual(['t1/1 {"setupTokens":0}']);
+    expect(standIn.reports('finished')).toEqual(['t1/1 {"ok":true,"quality":1}']);
+    expect(client.summary).toMatchObject({ started: 1, completed: 1, duplicateStarts: 1 });
+    // Once finished, a start handed out again has its result sent again, not run again.
+    standIn.commands.push({ kind: 'start', task: task('t1'), attempt: 1 });
+    await eventually(() => standIn.reports('finished').length === 2, 5000, 'result re-sent');
+    expect(client.summary).toMatchObject({ started: 1, resentResults: 1 });
+  });
+
+  it('takes the planned time ÷ K, stops an aborted attempt without a report, and holds a paused one', async () => {
+    const { standIn, client } = await running();
+    const begun = performance.now();
+    standIn.commands.push({ kind: 'start', task: task('long', 300), attempt: 1 }, { kind: 'start', task: task('gone', 300), attempt: 1 },
+      { kind: 'abort', taskId: 'gone', attempt: 1, reason: 'cancelled' }, { kind: 'pause', taskId: 'long', attempt: 1 });
+    await sleep(500);
+    expect(standIn.reports('finished')).toEqual([]);
+    standIn.commands.push({ kind: 'resume', taskId: 'long', attempt: 1 });
+    await eventually(() => standIn.reports('finished').length === 1, 5000, 'long finished');
+    // 300 tokens at 10 tokens/s is 30 s, 0.3 s real, plus the 0.5 s it was paused.
+    expect(performance.now() - begun).toBeGreaterThanOrEqual(780);
+    expect(standIn.reports('finished')).toEqual(['long/1 {"ok":true,"quality":1}']);
+    expect(client.summary).toMatchObject({ started: 2, completed: 1, aborted: 1 });
+  });
+
+  it('registers again when a poll says it left the fleet, dropping what its previous membership ran', async () => {
+    const { standIn, client } = await running();
+    standIn.commands.push({ kind: 'start', task: task('t1', 10_000), attempt: 1 });
+    await eventually(() => standIn.reports('started').length === 1, 5000, 'started');
+    standIn.nextPollStatus = 404;
+    await eventually(() => standIn.requests.filter((r) => r.path === '/v1/agents').length === 2, 5000, 're-registration');
+    await sleep(100);
+    expect(client.summary).toMatchObject({ reregistrations: 1, dropped: 1 });
+  });
+
+  it('rides through the service going away and coming back on the same port', async () => {
+    const { standIn, client } = await running();
+    const port = Number(new URL(standIn.url).port);
+    await standIn.stop();
+    await sleep(300);
+    const before = client.summary.retries;
+    expect(before).toBeGreaterThan(0);
+    await standIn.start(port);
+    standIn.commands.push({ kind: 'start', task: task('t2'), attempt: 1 });
+    await eventually(() => standIn.reports('finished').length === 1, 5000, 'finished after the restart');
+  });
+
+  it('gives up (and says so) on a refusal it cannot act on', async () => {
+    const { standIn, client, done } = await running();
+    standIn.pollStatus = 403;
+    await done;
+    expect(client.summary.gaveUp).toBe(1);
+  });
+
+  it('answers an offer after offerResponseSeconds ÷ K, and not a withdrawn one', async () => {
+    const { standIn, client } = await running();
+    standIn.commands.push({ kind: 'offer', offerId: 'o1', task: task('t1') }, { kind: 'offer', offerId: 'o2', task: task('t2') }, { kind: 'withdraw', offerId: 'o2' });
+    await eventually(() => standIn.requests.some((r) => r.path.includes('/offers/o1')), 5000, 'answer');
+    await sleep(100);
+    expect(standIn.requests.filter((r) => r.path.includes('/offers/')).map((r) => [r.path, r.body]))
+      .toEqual([['/v1/agents/a1/offers/o1', { accept: true, setupTokens: 0 }]]);
+    expect(client.summary).toMatchObject({ offersAnswered: 1, offersWithdrawn: 1 });
+  });
+});
+
+describe('selectAgents', () => {
+  it('chooses the agents named, in the order named, and names an unknown one', () => {
+    expect(selectAgents(scenario, ['a2', 'a1']).map((config) => config.spec.id)).toEqual(['a2', 'a1']);
+    expect(selectAgents(scenario, undefined)).toHaveLength(2);
+    expect(() => selectAgents(scenario, ['a3'])).toThrow(UnknownAgentError);
+  });
+});

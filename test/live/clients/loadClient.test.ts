@@ -1,0 +1,101 @@
+/**
+ * LoadClient against a scripted stand-in for the service: submissions on the scaled schedule,
+ * retried with the same client id and body until acknowledged, dependencies after their
+ * acknowledgement, refusals counted and their dependents skipped.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LoadClient } from '../../../src/live/clients/loadClient.js';
+import { parseScenario } from '../../../src/scenario/load.js';
+
+const scenario = parseScenario(`
+name: load-stand-in
+seed: 1
+agents: [{ id: a1, capacity: 1, speed: 10, skills: { job: 1 } }]
+workload:
+  jobs:
+    - { id: a, at: 0, type: job, tokens: 5, timeout: 50 }
+    - { id: b, at: 0, type: job, tokens: 5, dependsOn: [a] }
+    - { id: c, at: 20, type: job, tokens: 5, deadline: 40 }
+strategies: [least-connections]`, 'load-stand-in.yaml');
+
+interface Received {
+  readonly atMs: number;
+  readonly body: { id: string; [key: string]: unknown };
+}
+
+let server: Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+});
+
+/** A stand-in answering each submission with `answer(body, nth time this id is seen)`. */
+async function standIn(answer: (id: string, nth: number) => number | 'reset', delayMs: (id: string) => number = () => 0): Promise<{ url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const seen = new Map<string, number>();
+  const start = performance.now();
+  server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk) => (text += String(chunk)));
+    request.on('end', () => {
+      const body = JSON.parse(text) as Received['body'];
+      received.push({ atMs: performance.now() - start, body });
+      const nth = (seen.get(body.id) ?? 0) + 1;
+      seen.set(body.id, nth);
+      const status = answer(body.id, nth);
+      if (status === 'reset') {
+        request.socket.destroy();
+        return;
+      }
+      setTimeout(() => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(status < 300 ? { id: body.id, state: 'queued' } : { error: 'body: submitted before with another body' }));
+      }, delayMs(body.id));
+    });
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+}
+
+const backoff = { baseMs: 20, capMs: 50, minMs: 5 };
+
+describe('LoadClient', () => {
+  it('retries a failed submission with the same id and body until acknowledged', async () => {
+    const { url, received } = await standIn((_id, nth) => (nth === 1 ? 'reset' : nth === 2 ? 503 : 201));
+    const acknowledged: string[] = [];
+    const client = new LoadClient({ scenario, url, speedup: 100, backoff, onAcknowledged: (id) => acknowledged.push(id) });
+    const summary = await client.run();
+    expect(summary).toMatchObject({ submitted: 3, acknowledged: 3, retried: 6, refused: 0, skipped: 0 });
+    expect(acknowledged.sort()).toEqual(['a', 'b', 'c']);
+    for (const id of ['a', 'b', 'c']) {
+      const bodies = received.filter((r) => r.body.id === id).map((r) => JSON.stringify(r.body));
+      expect(bodies).toHaveLength(3);
+      expect(new Set(bodies).size).toBe(1);
+    }
+  });
+
+  it('sends on the schedule ÷ K, times ÷ K, and a dependent only after its dependency is acknowledged', async () => {
+    const { url, received } = await standIn(() => 201, (id) => (id === 'a' ? 150 : 0));
+    const summary = await new LoadClient({ scenario, url, speedup: 100, backoff }).run();
+    expect(summary).toMatchObject({ submitted: 3, acknowledged: 3, retried: 0 });
+    const at = (id: string): Received => received.find((r) => r.body.id === id)!;
+    expect(at('b').atMs - at('a').atMs).toBeGreaterThanOrEqual(145);
+    // c arrives at 20 s: sent 0.2 s real after the run began (the stand-in's clock started before).
+    expect(at('c').atMs).toBeGreaterThanOrEqual(199);
+    expect(at('a').body).toMatchObject({ timeoutSeconds: 0.5 });
+    expect(at('c').body).toMatchObject({ deadline: 0.4 });
+  });
+
+  it('counts a refusal, skips what depends on it, and limits the tasks to --tasks', async () => {
+    const logs: string[] = [];
+    const { url, received } = await standIn((id) => (id === 'a' ? 409 : 201));
+    const summary = await new LoadClient({ scenario, url, speedup: 100, backoff, log: (line) => logs.push(line) }).run();
+    expect(summary).toMatchObject({ submitted: 3, acknowledged: 1, refused: 1, skipped: 1 });
+    expect(received.map((r) => r.body.id).sort()).toEqual(['a', 'c']);
+    expect(logs).toEqual(['a: refused, HTTP 409: body: submitted before with another body', 'b: not submitted, a task it depends on was refused']);
+    const limited = await new LoadClient({ scenario, url, speedup: 100, backoff, maxTasks: 1 }).run();
+    expect(limited.submitted).toBe(1);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Real processes for end-to-end tests of the live deployment: `fleetsim serve`, `fleetsim agents`
+ * and `fleetsim load`, run from the built CLI (`dist/`), each tracked so that a test's
+ * `afterEach` kills whatever is still running ({@link killAll}).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ROOT } from '../../cli/runCli.js';
+
+/** A child process with its output so far and its exit. */
+export interface Child {
+  readonly process: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves with the exit code (or the signal's name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Starts `fleetsim ...args` from the repository root. */
+export function fleetsim(...args: string[]): Child {
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+  return { process: child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Kills (SIGKILL) every process started here that still runs, a stopped one included, and waits for them. */
+export async function killAll(): Promise<void> {
+  const children = [...running];
+  await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  })));
+}
+
+/** A `fleetsim serve` and its URL. */
+export interface Served {
+  readonly child: Child;
+  readonly url: string;
+  readonly port: number;
+}
+
+/** Starts `fleetsim serve` (port 0 unless given) and resolves once it prints that it listens. */
+export async function serve(scenarioPath: string, dataDir: string, port = 0, timeoutMs = 20_000): Promise<Served> {
+  const child = fleetsim('serve', scenarioPath, '--data', dataDir, '--port', String(port));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = /listening on (http:\/\/[^:\s]+:(\d+))/.exec(child.stdout());
+    if (match !== null) return { child, url: match[1]!, port: Number(match[2]) };
+    if (child.process.exitCode !== null || child.process.signalCode !== null) throw new Error(`serve exited before listening: ${child.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`serve did not listen within ${timeoutMs} ms: ${child.stderr()}`);
+    await sleep(20);
+  }
+}
+
+/** A GET of the service's JSON (undefined when it does not answer). */
+export async function getJson(url: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return await response.json();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves once the service's Prometheus text shows at least `agents` agents in the fleet. */
+export async function agentsJoined(url: string, agents: number, timeoutMs = 20_000): Promise<void> {
+  await eventually(async () => {
+    try {
+      const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+      const match = /^fleetsim_agents (\d+)/m.exec(text);
+      return match !== null && Number(match[1]) >= agents;
+    } catch {
+      return false;
+    }
+  }, timeoutMs);
+}
+
+/** A fresh temporary directory holding `files`; `remove()` deletes it. */
+export function tempDir(files: Readonly<Record<string, string>> = {}): { readonly path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'fleetsim-clients-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(path, name), text);
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` every 50 ms until it holds, or fails after `timeoutMs`. */
+export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** A port nothing listens on (taken from the system, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

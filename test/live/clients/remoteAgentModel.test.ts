@@ -1,0 +1,74 @@
+/**
+ * RemoteAgentModel: the simulator's agent model behind a wire spec, times divided by the speedup:
+ * the same plan (setup, context hit, outcome) as a SimAgent in the same state, its duration ÷ K.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AgentView } from '../../../src/engine/agent.js';
+import type { TaskSpec, TaskView } from '../../../src/engine/task.js';
+import { RemoteAgentModel } from '../../../src/live/clients/remoteAgentModel.js';
+import { parseScenario } from '../../../src/scenario/load.js';
+import { SimAgent } from '../../../src/sim/agentModel.js';
+import { outcomeStreams } from '../../../src/sim/random.js';
+
+const scenario = parseScenario(`
+name: model
+seed: 5
+agentModel: { serviceTimeCv: 0.5, qualityNoise: 0.1, offerResponseSeconds: 2, rejectBase: 0.3 }
+agents: [{ id: a, capacity: 2, speed: 50, skills: { code: 0.7 }, contextWindow: 10000, failureRate: 0.2 }]
+workload: { jobs: [{ id: j, at: 0, type: code, tokens: 1 }] }
+strategies: [least-connections]`, 'model.yaml');
+const config = scenario.agents[0]!;
+
+function spec(n: number): TaskSpec {
+  return { id: `t${n}`, type: 'code', priority: 2, tokens: 100 + 37 * n, contextKey: `k${n % 3}`, contextTokens: 400 };
+}
+
+function view(task: TaskSpec, attempt: number): TaskView {
+  return { spec: task, state: 'running', seq: 0, submittedAt: 0, attempt, agentIndex: 0, startedAt: 0, failureReason: undefined, priority: 2, offers: 0, rejectionReason: undefined };
+}
+
+function agentView(sim: SimAgent, active: number): AgentView {
+  return {
+    spec: config.spec, index: 0, accepting: true, draining: false, paused: 0, active, queued: 0, outstandingTokens: 0,
+    contextUtilization: sim.utilization(), residentKeys: new Set(), observedAt: 0, completed: 0,
+  };
+}
+
+describe('RemoteAgentModel', () => {
+  it('plans each attempt as the simulator does, its duration divided by the speedup', () => {
+    for (const speedup of [1, 200]) {
+      const remote = new RemoteAgentModel(config, outcomeStreams(scenario.seed, 0), speedup);
+      const sim = new SimAgent(config);
+      const streams = outcomeStreams(scenario.seed, 0);
+      let failures = 0;
+      for (let n = 0; n < 40; n++) {
+        const attempt = 1 + (n % 2);
+        const expected = sim.begin(view(spec(n), attempt), agentView(sim, 1), attempt, streams);
+        const plan = remote.plan(spec(n), attempt, 1);
+        expect(plan.durationMs).toBeCloseTo((expected.durationSeconds * 1000) / speedup, 9);
+        expect({ setup: plan.setupTokens, hit: plan.contextHit, outcome: plan.outcome })
+          .toEqual({ setup: expected.setupTokens, hit: expected.contextHit, outcome: expected.outcome });
+        if (!plan.outcome.ok) failures++;
+      }
+      // The seeded streams are in use: some attempts fail, most do not.
+      expect(failures).toBeGreaterThan(0);
+      expect(failures).toBeLessThan(40);
+    }
+  });
+
+  it('answers an offer from the offer stream the simulator uses for the first offer, after offerResponseSeconds ÷ K', () => {
+    const remote = new RemoteAgentModel(config, outcomeStreams(scenario.seed, 0), 100);
+    const sim = new SimAgent(config);
+    const streams = outcomeStreams(scenario.seed, 0);
+    for (let n = 0; n < 30; n++) {
+      const expected = sim.answerOffer(view(spec(n), 0), agentView(sim, 1), 1, streams);
+      const reply = remote.answerOffer(spec(n), 1);
+      expect(reply).toEqual({ answer: expected.answer, setupTokens: expected.setupTokens, delayMs: 20 });
+    }
+  });
+
+  it('refuses a speedup that is not a positive number', () => {
+    expect(() => new RemoteAgentModel(config, outcomeStreams(1, 0), 0)).toThrow(/speedup/);
+    expect(() => new RemoteAgentModel(config, outcomeStreams(1, 0), Number.NaN)).toThrow(/speedup/);
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Agents that fail, with real processes: a `fleetsim agents` process frozen (SIGSTOP) or killed
+ * (SIGKILL) while it runs a task stops polling, so after `live.heartbeatSeconds` the service takes
+ * its agent out of the fleet and the engine's rules recover its work (the attempt fails with
+ * `agent-lost` and is retried on another agent): every task still completes, none twice. A frozen
+ * agent that wakes up finds itself out of the fleet, joins again as a new member and drops what
+ * it was running (its late report, if any, is stale). A slow agent is timed out by the task's
+ * `timeout` (scaled by K like every scenario time the clients send): the task fails with reason
+ * `timeout` and the agent, told to abort, reports nothing.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serviceEngineOptions } from '../../../src/live/service/serviceDriver.js';
+import { verifyDataDir } from '../../../src/live/verifyDataDir.js';
+import { loadScenario } from '../../../src/scenario/load.js';
+import { agentsJoined, eventually, fleetsim, getJson, killAll, serve, sleep, tempDir, type Served } from '../clients/processes.js';
+
+const SPEEDUP = 20;
+
+// Eight jobs of 20 s (1 s real) for two identical agents; heartbeat 1 s.
+const TWO_AGENTS = `
+name: agent-failure
+seed: 3
+engine: { retry: { maxRetries: 3, backoff: { base: 0.1, factor: 1, jitter: 0 } } }
+agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
+agents:
+  - { id: a1, capacity: 1, speed: 10, skills: { job: 1 } }
+  - { id: a2, capacity: 1, speed: 10, skills: { job: 1 } }
+workload:
+  jobs: [${Array.from({ length: 8 }, (_, i) => `{ id: j${i}, at: 0, type: job, tokens: 200 }`).join(', ')}]
+strategies: [least-connections]
+live: { heartbeatSeconds: 1 }
+`;
+
+// One slow agent (100 tokens at 1 token/s: 100 s, 5 s real) and a job with a 10 s timeout (0.5 s real), no retry.
+const SLOW_AGENT = `
+name: slow-agent
+seed: 3
+agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
+agents: [{ id: slow, capacity: 1, speed: 1, skills: { job: 1 } }]
+workload: { jobs: [{ id: s1, at: 0, type: job, tokens: 100, timeout: 10, maxRetries: 0 }] }
+strategies: [least-connections]
+live: { heartbeatSeconds: 2 }
+`;
+
+let dir: ReturnType<typeof tempDir> | undefined;
+afterEach(async () => {
+  await killAll();
+  dir?.remove();
+});
+
+/** Events of a task from `GET /v1/tasks/{id}`. */
+async function history(served: Served, id: string): Promise<{ state: string; attempts: number; failureReason?: string; history: { kind: string; to?: string; reason?: string; agent?: string }[] }> {
+  return getJson(`${served.url}/v1/tasks/${id}`);
+}
+
+/** A figure of the agents' summary line (`… 3 stale reports, …`). */
+function figure(summary: string, name: string): number {
+  const match = new RegExp(`(\\d+) ${name.replace(/[()]/g, '\\$&')}`).exec(summary);
+  if (match === null) throw new Error(`no "${name}" in ${summary}`);
+  return Number(match[1]);
+}
+
+async function agentDiesMidTask(signal: 'SIGSTOP' | 'SIGKILL'): Promise<void> {
+  dir = tempDir({ 'scenario.yaml': TWO_AGENTS });
+  const scenarioPath = join(dir.path, 'scenario.yaml');
+  const dataDir = join(dir.path, 'data');
+  const served = await serve(scenarioPath, dataDir);
+  const victim = fleetsim('agents', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP), '--only', 'a1');
+  await agentsJoined(served.url, 1);
+  const load = fleetsim('load', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP));
+  expect(await load.exited).toBe(0);
+
+  let lostTask = '';
+  await eventually(async () => {
+    const page = await getJson(`${served.url}/v1/tasks?state=running`);
+    lostTask = (page?.tasks as { id: string; agent?: string }[] | undefined)?.find((task) => task.agent === 'a1')?.id ?? '';
+    return lostTask !== '';
+  }, 10_000, 'a1 running a task');
+  victim.process.kill(signal);
+  const helper = fleetsim('agents', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP), '--only', 'a2');
+
+  await eventually(async () => (await getJson(`${served.url}/v1/metrics`))?.counts.completed === 8, 30_000, 'all eight jobs completed');
+  const lost = await history(served, lostTask);
+  expect(lost.state).toBe('completed');
+  expect(lost.attempts).toBeGreaterThanOrEqual(2);
+  expect(lost.history.some((event) => event.kind === 'transition' && event.reason === 'agent-lost')).toBe(true);
+  expect(lost.history.filter((event) => event.to === 'completed')).toHaveLength(1);
+  expect(lost.history.find((event) => event.to === 'completed')?.agent).toBe('a2');
+
+  if (signal === 'SIGSTOP') {
+    // Woken up: out of the fleet, it joins again (a new member) and drops the attempt it had.
+    victim.process.kill('SIGCONT');
+    await agentsJoined(served.url, 2);
+    await sleep(300);
+    victim.process.kill('SIGINT');
+    expect(await victim.exited).toBe(0);
+    // Whichever comes first after waking, the attempt's own end (its report is stale) or the poll's 404 (dropped).
+    const summary = victim.stdout();
+    expect(figure(summary, 're-registrations')).toBe(1);
+    expect(figure(summary, 'stale reports') + figure(summary, 'attempts dropped')).toBe(1);
+  } else {
+    expect(await victim.exited).toBe('SIGKILL');
+  }
+  helper.process.kill('SIGINT');
+  expect(await helper.exited).toBe(0);
+  served.child.process.kill('SIGTERM');
+  expect(await served.child.exited).toBe(0);
+
+  const report = verifyDataDir(dataDir, (generation) => serviceEngineOptions(loadScenario(scenarioPath), generation));
+  expect(report.ledger).toMatchObject({ submitted: 8, completed: 8, inFlight: 0 });
+  expect(report.events.completedTwice).toEqual([]);
+  expect(report.consistent).toBe(true);
+}
+
+describe('an agents process that dies mid-task', () => {
+  it('frozen (SIGSTOP): its work is recovered after the heartbeat timeout, nothing is lost, and it rejoins when woken', async () => {
+    await agentDiesMidTask('SIGSTOP');
+  }, 60_000);
+
+  it('killed (SIGKILL): its work is recovered after the heartbeat timeout and nothing is lost', async () => {
+    await agentDiesMidTask('SIGKILL');
+  }, 60_000);
+});
+
+describe('a slow agent', () => {
+  it('is timed out by the task\'s timeout: the task fails with reason timeout, the agent aborts and reports nothing', async () => {
+    dir = tempDir({ 'scenario.yaml': SLOW_AGENT });
+    const scenarioPath = join(dir.path, 'scenario.yaml');
+    const served = await serve(scenarioPath, join(dir.path, 'data'));
+    const agents = fleetsim('agents', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP));
+    await agentsJoined(served.url, 1);
+    const load = fleetsim('load', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP));
+    expect(await load.exited).toBe(0);
+    await eventually(async () => (await history(served, 's1'))?.state === 'dead-lettered', 10_000, 's1 dead-lettered');
+    const task = await history(served, 's1');
+    expect(task.failureReason).toBe('timeout');
+    expect(task.history.some((event) => event.kind === 'transition' && event.to === 'failed' && event.reason === 'timeout')).toBe(true);
+    await sleep(300);
+    agents.process.kill('SIGINT');
+    expect(await agents.exited).toBe(0);
+    expect(agents.stdout()).toMatch(/1 attempts started, 0 completed, 0 failed, 1 aborted/);
+  }, 60_000);
+});
