@@ -23,6 +23,10 @@
  *   and no more than `MAX_OUTSTANDING` were ever in flight.
  * - A closed-loop phase for the most the service sustains: 1,000 tasks kept in flight, each held
  *   for no time, a new one submitted as soon as one is finished.
+ * - Every phase twice: with one request per task and step (`POST /v1/tasks`, `…/started`,
+ *   `…/finished`), then batched: the submissions due in one event-loop turn in one
+ *   `POST /v1/tasks/batch`, and each agent's finishes of one poll answer in one
+ *   `POST /v1/agents/{id}/reports` (no `started`: the service counts the start as unobserved).
  *
  * Beside the figures: CPU seconds used by the service process (from /proc) and by this process,
  * this process's event-loop delay and the machine's load, so that a slow figure can be laid at
@@ -55,6 +59,8 @@ const MAX_OUTSTANDING = 4 * CONCURRENT_TASKS;
 const RATES = [1_000, 2_500, 5_000] as const;
 const WARMUP_SECONDS = 2;
 const MEASURE_SECONDS = 8;
+/** Most submissions in one batch request (the service's limit). */
+const MAX_BATCH = 1_000;
 /** Long-poll wait of the agents, seconds. */
 const POLL_WAIT_SECONDS = 1;
 /** The issue's target. */
@@ -130,6 +136,8 @@ export interface LiveFigures {
   readonly sustainedPerSecond: number;
   /** p99 of submit-to-start at the target rate, when that phase ran. */
   readonly p99AtTargetMs: number | undefined;
+  /** The phase that p99 comes from (the best sustained one at the target rate). */
+  readonly targetPhase: string | undefined;
   readonly pass: { readonly throughput: boolean; readonly latency: boolean };
 }
 
@@ -159,7 +167,10 @@ class Bench {
   windowStart = Infinity;
   windowEnd = Infinity;
   onFinished: (() => void) | undefined;
+  /** Whether submissions go in batches (and agents report in batches). */
+  batched = false;
   private nextId = 0;
+  private pendingBatch: { readonly id: string; readonly sentAt: number }[] = [];
   private readonly submitter: Client;
   private readonly lastErrors: string[] = [];
   private agents: Worker | undefined;
@@ -206,9 +217,9 @@ class Bench {
     });
   }
 
-  /** Sets how long the agents hold each task. */
+  /** Sets how long the agents hold each task, and whether they report in batches. */
   hold(holdMs: number): void {
-    this.agents?.postMessage({ kind: 'hold', holdMs } satisfies ToAgents);
+    this.agents?.postMessage({ kind: 'hold', holdMs, batched: this.batched } satisfies ToAgents);
   }
 
   submit(): void {
@@ -217,18 +228,42 @@ class Bench {
     this.submitSentAt.set(id, sentAt);
     this.outstanding++;
     if (this.outstanding > this.peakOutstanding) this.peakOutstanding = this.outstanding;
-    this.submitter.call('POST', '/v1/tasks', { id, type: 'job', tokens: 100 }).then(({ status, body }) => {
-      if (status !== 201) {
-        this.error(`POST /v1/tasks ${id}: ${status} ${JSON.stringify(body)}`);
-        this.outstanding--;
-        this.onFinished?.();
-        return;
-      }
-      if (sentAt >= this.windowStart && sentAt < this.windowEnd) {
-        this.answered++;
-        this.submitSamples.push(performance.timeOrigin + performance.now() - sentAt);
-      }
-    }, (error: unknown) => this.error(`POST /v1/tasks ${id}: ${String(error)}`));
+    if (this.batched) {
+      this.pendingBatch.push({ id, sentAt });
+      // Everything submitted in this event-loop turn goes in one request.
+      if (this.pendingBatch.length === 1) setImmediate(() => this.flush());
+      return;
+    }
+    this.submitter.call('POST', '/v1/tasks', { id, type: 'job', tokens: 100 }).then(
+      ({ status, body }) => this.answeredOne(id, sentAt, status, body),
+      (error: unknown) => this.error(`POST /v1/tasks ${id}: ${String(error)}`),
+    );
+  }
+
+  private flush(): void {
+    const pending = this.pendingBatch;
+    this.pendingBatch = [];
+    for (let from = 0; from < pending.length; from += MAX_BATCH) {
+      const batch = pending.slice(from, from + MAX_BATCH);
+      this.submitter.call('POST', '/v1/tasks/batch', { tasks: batch.map(({ id }) => ({ id, type: 'job', tokens: 100 })) }).then(({ status, body }) => {
+        const results = status === 200 ? (body as { results: { status: number }[] }).results : undefined;
+        batch.forEach(({ id, sentAt }, i) => this.answeredOne(id, sentAt, results?.[i]?.status ?? status, results?.[i] ?? body));
+      }, (error: unknown) => this.error(`POST /v1/tasks/batch: ${String(error)}`));
+    }
+  }
+
+  /** One submission answered (`status` 201: accepted), alone or as an item of a batch. */
+  private answeredOne(id: string, sentAt: number, status: number, body: unknown): void {
+    if (status !== 201) {
+      this.error(`POST /v1/tasks ${id}: ${status} ${JSON.stringify(body)}`);
+      this.outstanding--;
+      this.onFinished?.();
+      return;
+    }
+    if (sentAt >= this.windowStart && sentAt < this.windowEnd) {
+      this.answered++;
+      this.submitSamples.push(performance.timeOrigin + performance.now() - sentAt);
+    }
   }
 
   private started(taskIds: readonly string[], seenAt: number): void {
@@ -397,18 +432,24 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     const bench = new Bench(url);
     await bench.register(agentIds);
     const phases: LivePhase[] = [];
-    for (const rate of options.rates ?? RATES) {
-      phases.push(await phase(bench, pid, `open loop ${rate.toLocaleString('en-US')}/s`, rate, openLoop(bench, rate), measureSeconds));
-    }
-    if (options.closedLoop !== false) {
-      phases.push(await phase(bench, pid, `closed loop ${CONCURRENT_TASKS.toLocaleString('en-US')} in flight`, undefined, closedLoop(bench), measureSeconds));
+    for (const batched of [false, true]) {
+      bench.batched = batched;
+      const mode = batched ? 'batched' : 'single';
+      for (const rate of options.rates ?? RATES) {
+        phases.push(await phase(bench, pid, `${mode}, open loop ${rate.toLocaleString('en-US')}/s`, rate, openLoop(bench, rate), measureSeconds));
+      }
+      if (options.closedLoop !== false) {
+        phases.push(await phase(bench, pid, `${mode}, closed loop ${CONCURRENT_TASKS.toLocaleString('en-US')} in flight`, undefined, closedLoop(bench), measureSeconds));
+      }
     }
     await bench.close();
     const walPath = join(dir, 'data', 'wal.jsonl');
     const walBytes = options.url === undefined && existsSync(walPath) ? statSync(walPath).size : undefined;
     if (bench.firstErrors.length > 0) process.stderr.write(`live bench: first errors:\n  ${bench.firstErrors.join('\n  ')}\n`);
     const sustainedPerSecond = Math.max(0, ...phases.filter((p) => p.sustained).map((p) => p.submissionsPerSecond));
-    const atTarget = phases.find((p) => p.offeredPerSecond === TARGET.submissionsPerSecond);
+    // The target's latency is judged on the best phase at the target rate (either mode).
+    const atTarget = phases.filter((p) => p.offeredPerSecond === TARGET.submissionsPerSecond && p.sustained).sort((a, b) => a.startMs.p99 - b.startMs.p99)[0]
+      ?? phases.find((p) => p.offeredPerSecond === TARGET.submissionsPerSecond);
     return {
       benchmark: `fleetsim serve (fsync on) with ${AGENTS} emulated agents polling over HTTP (${SLOTS_PER_AGENT} slots each), ~${CONCURRENT_TASKS.toLocaleString('en-US')} tasks in flight; ${WARMUP_SECONDS} s warm-up and ${measureSeconds} s measured per phase`,
       service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
@@ -419,6 +460,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
       target: TARGET,
       sustainedPerSecond,
       p99AtTargetMs: atTarget?.startMs.p99,
+      targetPhase: atTarget?.name,
       pass: {
         throughput: sustainedPerSecond >= TARGET.submissionsPerSecond,
         latency: atTarget !== undefined && atTarget.sustained && atTarget.startMs.p99 < TARGET.p99Ms,
@@ -472,9 +514,9 @@ export function formatLive(figures: LiveFigures): string {
     wal,
     line(header),
     ...rows.map(line),
-    '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks round trip; CPU in cores busy, service µs/task = its CPU time per task submitted; load avg = the machine’s 1-minute load when the phase began)',
+    '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks (or /v1/tasks/batch) round trip; CPU in cores busy, service µs/task = its CPU time per task submitted; load avg = the machine’s 1-minute load when the phase began)',
     `  target: ≥ ${rate(figures.target.submissionsPerSecond)} submissions/s sustained: ${rate(figures.sustainedPerSecond)}/s, ${verdict(figures.pass.throughput)}; ` +
-      `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms`}, ${verdict(figures.pass.latency)}`,
+      `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms (${figures.targetPhase ?? '-'})`}, ${verdict(figures.pass.latency)}`,
     ...serviceCeiling(figures.phases),
     ...(figures.layers.length === 0 ? [] : ['', 'Where the time goes: the same load in this process, without HTTP', formatLayers(figures.layers)]),
     ...(figures.diskSyncMs === undefined ? [] : [`  disk: one 2 KB append + fdatasync alone: p50 ${ms(figures.diskSyncMs.p50)} ms, p99 ${ms(figures.diskSyncMs.p99)} ms, max ${ms(figures.diskSyncMs.max)} ms`]),

@@ -8,6 +8,10 @@
  * in one message per poll answer, which tasks it saw start and when (`performance.timeOrigin +
  * performance.now()`, comparable across threads), and, batched per event-loop turn, how many
  * tasks it finished.
+ *
+ * Batched (`batched: true` in the hold message): an agent skips `started` (the service counts the
+ * start as unobserved) and reports the finishes of one poll answer's starts in one
+ * `POST /v1/agents/{id}/reports`.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,7 +26,7 @@ export interface AgentsWorkerData {
 }
 
 /** Messages from the main thread. */
-export type ToAgents = { readonly kind: 'hold'; readonly holdMs: number } | { readonly kind: 'stop' };
+export type ToAgents = { readonly kind: 'hold'; readonly holdMs: number; readonly batched: boolean } | { readonly kind: 'stop' };
 
 /** Messages to the main thread. */
 export type FromAgents =
@@ -44,6 +48,7 @@ const { url, agentIds, pollWaitSeconds } = workerData as AgentsWorkerData;
 const poller = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: agentIds.length + 1 }));
 const reporter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64 }));
 let holdMs = 0;
+let batched = false;
 let running = true;
 let finishedSinceFlush = 0;
 let flushScheduled = false;
@@ -72,6 +77,22 @@ async function run(agentId: string, command: StartCommand): Promise<void> {
   finishedOne();
 }
 
+/** The batched path: the finishes of one poll answer's starts in one request, no `started`. */
+async function runBatch(agentId: string, starts: readonly StartCommand[]): Promise<void> {
+  if (holdMs > 0) await sleep(holdMs);
+  const reports = starts.map((command) => ({ task: command.task.id, attempt: command.attempt, finished: { ok: true, quality: 1 } }));
+  const answer = await reporter.call('POST', `/v1/agents/${encodeURIComponent(agentId)}/reports`, { reports });
+  if (answer.status !== 200) {
+    error(`reports ${agentId}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return;
+  }
+  const results = (answer.body as { results: { finished?: { stale: boolean } }[] }).results;
+  results.forEach((result, i) => {
+    if (result.finished?.stale !== false) error(`report ${starts[i]!.task.id}: ${JSON.stringify(result)}`);
+    finishedOne();
+  });
+}
+
 async function agentLoop(agentId: string): Promise<void> {
   const path = `/v1/agents/${encodeURIComponent(agentId)}/poll?wait=${pollWaitSeconds}`;
   let poll = poller.call('POST', path);
@@ -95,13 +116,17 @@ async function agentLoop(agentId: string): Promise<void> {
     const starts = (answer.body as { commands: { kind: string }[] }).commands.filter((command): command is StartCommand => command.kind === 'start');
     if (starts.length === 0) continue;
     send({ kind: 'started', taskIds: starts.map((command) => command.task.id), seenAt });
-    for (const command of starts) run(agentId, command).catch((caught: unknown) => error(`attempt ${command.task.id}: ${String(caught)}`));
+    if (batched) runBatch(agentId, starts).catch((caught: unknown) => error(`reports ${agentId}: ${String(caught)}`));
+    else for (const command of starts) run(agentId, command).catch((caught: unknown) => error(`attempt ${command.task.id}: ${String(caught)}`));
   }
 }
 
 const loops = agentIds.map((id) => agentLoop(id));
 port.on('message', (message: ToAgents) => {
-  if (message.kind === 'hold') holdMs = message.holdMs;
+  if (message.kind === 'hold') {
+    holdMs = message.holdMs;
+    batched = message.batched;
+  }
   else {
     running = false;
     void Promise.all(loops).then(() => send({ kind: 'stopped' }));

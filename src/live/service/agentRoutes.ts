@@ -11,6 +11,9 @@ import { afterSettlements, durable, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
 import { guarded } from './taskRoutes.js';
 
+/** Why a long-poll was ended early: its client closed the connection. */
+const CLIENT_GONE = new Error('the client closed the connection');
+
 /** How a registration went: a new member of the fleet, or one that was already in it. */
 export interface Registration {
   readonly status: 200 | 201;
@@ -35,9 +38,15 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
     const { wait } = parseRequest(pollQuery, request.query, 'query');
     const gone = new AbortController();
-    // The response closing before it was sent: the client went away, hand nothing to it.
-    reply.raw.once('close', () => gone.abort());
+    let answered = false;
+    // The response closing before it was sent: the client went away, hand nothing to it. Only
+    // then (and with a ready-made reason): aborting after every poll built a DOMException each
+    // time, 3% of the service's CPU in a profile.
+    reply.raw.once('close', () => {
+      if (!answered) gone.abort(CLIENT_GONE);
+    });
     const commands = await agents.poll(id, wait, gone.signal);
+    answered = true;
     return { commands };
   });
 

@@ -15,6 +15,7 @@ import type { Scenario } from '../../scenario/types.js';
 import type { LiveDriverError } from '../driverOptions.js';
 import { adminRoutes } from './adminRoutes.js';
 import { agentRoutes } from './agentRoutes.js';
+import { batchRoutes } from './batchRoutes.js';
 import { Authorizer, type Role } from './auth.js';
 import type { ServiceContext } from './context.js';
 import { isHttpError } from './httpError.js';
@@ -123,6 +124,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     return reply.code(404).send({ error: `path: no route ${request.method} ${path}` });
   });
   taskRoutes(app, context);
+  batchRoutes(app, context);
   agentRoutes(app, context);
   adminRoutes(app, context);
   metricsRoutes(app, context);

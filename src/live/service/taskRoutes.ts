@@ -68,7 +68,7 @@ function found(context: ServiceContext, id: string): TaskEntry {
 }
 
 /** The engine's spec of a submission: the deadline made absolute, an assignee named by its current incarnation. */
-function taskSpec(body: TaskBody, id: string, context: ServiceContext): TaskSpec {
+export function taskSpec(body: TaskBody, id: string, context: ServiceContext): TaskSpec {
   const assignee = body.assignee === undefined ? undefined : (context.agents.agent(body.assignee)?.engineId ?? body.assignee);
   return {
     id,
@@ -87,7 +87,8 @@ function taskSpec(body: TaskBody, id: string, context: ServiceContext): TaskSpec
   };
 }
 
-function submit(context: ServiceContext, spec: TaskSpec): void {
+/** Feeds a submission to the driver: a stopped driver is a 503, an id the engine still remembers a 409. */
+export function submit(context: ServiceContext, spec: TaskSpec): void {
   try {
     context.driver.submit(spec);
   } catch (error) {
@@ -110,7 +111,7 @@ export function guarded(input: () => void): void {
 }
 
 /** Whether a resubmission carries the body of the first submission. */
-function sameSubmission(entry: TaskEntry, body: TaskBody): boolean {
+export function sameSubmission(entry: TaskEntry, body: TaskBody): boolean {
   const { spec } = entry;
   const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
     (a ?? []).length === (b ?? []).length && (a ?? []).every((item, i) => item === b![i]);

@@ -1,0 +1,121 @@
+/**
+ * Batch routes: many submissions, or many attempt reports of one agent, in one request and
+ * answered after one durability wait. HTTP handling costs far more service CPU than the engine
+ * does per task, so a client with much to say says it in one request.
+ *
+ * - `POST /v1/tasks/batch` `{ tasks: [ <a POST /v1/tasks body>, … ] }` → 200
+ *   `{ results: [ { id, state, status: 201 | 200 } | { error, status: 400 | 409 | 503 }, … ] }`,
+ *   one per item in order; each item is validated and idempotent as a single submission is.
+ * - `POST /v1/agents/{id}/reports` `{ reports: [ { task, attempt, started?, finished? }, … ] }` →
+ *   200 `{ results: [ { started?: { stale }, finished?: { stale } } | { error, status: 400 | 403 }, … ] }`.
+ *   `finished` without `started` is accepted (the start counts as unobserved).
+ *
+ * A body that is not of that shape, or holds more than {@link MAX_BATCH_ITEMS} items, is a 400
+ * for the whole request; the token rules are those of the single routes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { agentParams, finishedBody, parseRequest, startedBody, taskBody } from './bodies.js';
+import { afterSettlements, durable, type ServiceContext } from './context.js';
+import { HttpError, isHttpError } from './httpError.js';
+import { sameSubmission, submit, taskSpec } from './taskRoutes.js';
+
+/** Most items of one batch request. */
+export const MAX_BATCH_ITEMS = 1000;
+
+/** The outer shape of a batch body; its items are validated one by one. */
+const batchOf = (field: 'tasks' | 'reports') =>
+  z.strictObject({ [field]: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS) });
+const taskBatch = batchOf('tasks');
+const reportBatch = batchOf('reports');
+
+/** One item of `POST /v1/agents/{id}/reports`. */
+export const reportItem = z.strictObject({
+  task: z.string().min(1).max(256),
+  attempt: z.int().min(1).max(1_000_000),
+  started: startedBody.optional(),
+  finished: finishedBody.optional(),
+}).refine((item) => item.started !== undefined || item.finished !== undefined, { message: 'expected started, finished or both' });
+
+/** A failed item: the one-line error and the status a single request would have got. */
+export interface BatchItemError {
+  readonly error: string;
+  readonly status: number;
+}
+
+/** An accepted submission in a batch. */
+export interface SubmittedItem {
+  readonly id: string;
+  readonly state: string;
+  readonly status: 200 | 201;
+}
+
+/** A report in a batch: whether each part was stale. */
+export interface ReportedItem {
+  readonly started?: { readonly stale: boolean };
+  readonly finished?: { readonly stale: boolean };
+}
+
+/** Registers the batch routes. */
+export function batchRoutes(app: FastifyInstance, context: ServiceContext): void {
+  const { auth, agents } = context;
+
+  app.post('/v1/tasks/batch', async (request) => {
+    auth.check(request.headers.authorization, { kind: 'submitter' });
+    const { tasks: items } = parseRequest(taskBatch, request.body, 'body') as { tasks: unknown[] };
+    const results = items.map((item, i) => itemResult(() => submitOne(context, item, i)));
+    await durable(context);
+    return { results };
+  });
+
+  app.post('/v1/agents/:id/reports', async (request) => {
+    const { id } = parseRequest(agentParams, request.params, 'params');
+    auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
+    const { reports: items } = parseRequest(reportBatch, request.body, 'body') as { reports: unknown[] };
+    if (agents.agent(id) === undefined) throw new HttpError(404, `params.id: no agent ${id} ever registered`);
+    let changed = false;
+    const results = items.map((raw, i) => itemResult((): ReportedItem => {
+      const item = parseItem(reportItem, raw, `body.reports[${i}]`);
+      const started = item.started === undefined ? undefined : agents.started(id, item.task, item.attempt, item.started);
+      const finished = item.finished === undefined ? undefined : agents.finished(id, item.task, item.attempt, item.finished);
+      if (started?.stale === false || finished?.stale === false) changed = true;
+      return { ...(started === undefined ? {} : { started }), ...(finished === undefined ? {} : { finished }) };
+    }));
+    if (changed) await afterSettlements();
+    await durable(context);
+    return { results };
+  });
+}
+
+function submitOne(context: ServiceContext, raw: unknown, index: number): SubmittedItem {
+  const body = parseItem(taskBody, raw, `body.tasks[${index}]`);
+  const known = body.id === undefined ? undefined : context.tasks.get(body.id);
+  if (known !== undefined) {
+    if (!sameSubmission(known, body)) throw new HttpError(409, `body.tasks[${index}]: task ${known.spec.id} was submitted before with another body`);
+    return { id: known.spec.id, state: known.state, status: 200 };
+  }
+  const spec = taskSpec(body, body.id ?? `task-${randomUUID()}`, context);
+  submit(context, spec);
+  return { id: spec.id, state: context.tasks.get(spec.id)?.state ?? 'created', status: 201 };
+}
+
+/** Validates one item; the 400's message names the item's path (`body.tasks[3].priority: …`). */
+function parseItem<Schema extends z.ZodType>(schema: Schema, raw: unknown, path: string): z.output<Schema> {
+  try {
+    return parseRequest(schema, raw, 'body');
+  } catch (error) {
+    if (isHttpError(error)) throw new HttpError(error.statusCode, path + error.message.slice('body'.length));
+    throw error;
+  }
+}
+
+/** The item's answer, or its client error; anything else (a bug) fails the whole request. */
+function itemResult<T>(run: () => T): T | BatchItemError {
+  try {
+    return run();
+  } catch (error) {
+    if (isHttpError(error)) return { error: error.message, status: error.statusCode };
+    throw error;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The batch routes over real HTTP: many submissions in one request (each validated and
+ * idempotent on its own, one answer per item), many attempt reports of one agent in one request
+ * (stale flags per item, `finished` without `started`), their limits and token rules; the
+ * conservation ledger holds after each.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_BATCH_ITEMS } from '../../../src/live/service/batchRoutes.js';
+import { scenarioText, startService, type Running } from './serviceHarness.js';
+
+let running: Running | undefined;
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+async function start(options: Parameters<typeof startService>[1] = {}): Promise<Running> {
+  running = await startService(scenarioText(), options);
+  return running;
+}
+
+function expectLedger(service: Running): void {
+  const counts = service.service.context.driver.counts();
+  expect(counts.completed + counts.deadLettered + counts.expired + counts.cancelled + counts.rejected + counts.inFlight).toBe(counts.submitted);
+}
+
+/** Registers a1 and polls until it holds `count` start commands. */
+async function startsFor(service: Running, agent: string, count: number): Promise<{ task: { id: string }; attempt: number }[]> {
+  const starts: { task: { id: string }; attempt: number }[] = [];
+  while (starts.length < count) {
+    const polled = await service.request('POST', `/v1/agents/${agent}/poll?wait=2`);
+    expect(polled.status).toBe(200);
+    for (const command of polled.body.commands) if (command.kind === 'start') starts.push(command);
+  }
+  return starts;
+}
+
+describe('POST /v1/tasks/batch', () => {
+  it('submits every item (201 each, in order) and the engine holds them all', async () => {
+    const service = await start();
+    const tasks = [0, 1, 2, 3, 4].map((i) => ({ id: `t${i}`, type: 'code', tokens: 10 * i }));
+    const answer = await service.request('POST', '/v1/tasks/batch', { tasks });
+    expect(answer.status).toBe(200);
+    expect(answer.body.results.map((r: { id: string; status: number }) => [r.id, r.status])).toEqual(tasks.map((task) => [task.id, 201]));
+    expect(service.service.context.driver.counts().submitted).toBe(5);
+    expect(service.service.context.tasks.get('t3')?.spec.tokens).toBe(30);
+    expectLedger(service);
+  });
+
+  it('answers a bad item with a 400 naming its path, and submits the others', async () => {
+    const service = await start();
+    const tasks = [0, 1, 2, 3, 4].map((i) => ({ id: `t${i}`, type: 'code', ...(i === 3 ? { priority: 9 } : {}) }));
+    const answer = await service.request('POST', '/v1/tasks/batch', { tasks });
+    expect(answer.status).toBe(200);
+    expect(answer.body.results[3].status).toBe(400);
+    expect(answer.body.results[3].error).toMatch(/^body\.tasks\[3\]\.priority: /);
+    expect(answer.body.results.filter((r: { status: number }) => r.status === 201)).toHaveLength(4);
+    expect(service.service.context.tasks.get('t3')).toBeUndefined();
+    expectLedger(service);
+  });
+
+  it('tells new (201), duplicate (200) and conflicting (409) items apart, within a batch and across batches', async () => {
+    const service = await start();
+    expect((await service.request('POST', '/v1/tasks', { id: 'old', type: 'code', tokens: 5 })).status).toBe(201);
+    const answer = await service.request('POST', '/v1/tasks/batch', {
+      tasks: [
+        { id: 'old', type: 'code', tokens: 5 },
+        { id: 'old', type: 'code', tokens: 6 },
+        { id: 'new', type: 'review' },
+        { id: 'new', type: 'review' },
+        { id: 'new', type: 'code' },
+        { type: 'code' },
+      ],
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.results.map((r: { status: number }) => r.status)).toEqual([200, 409, 201, 200, 409, 201]);
+    expect(answer.body.results[1].error).toMatch(/^body\.tasks\[1\]: task old was submitted before with another body/);
+    expect(answer.body.results[5].id).toMatch(/^task-/);
+    expect(service.service.context.driver.counts().submitted).toBe(3);
+    expectLedger(service);
+  });
+
+  it.each([
+    [{ tasks: Array.from({ length: MAX_BATCH_ITEMS + 1 }, (_, i) => ({ id: `t${i}`, type: 'code' })) }, /^body\.tasks: /],
+    [{ tasks: [] }, /^body\.tasks: /],
+    [{ tasks: [{ type: 'code' }], extra: 1 }, /^body\.extra: /],
+    [[{ type: 'code' }], /^body: /],
+  ])('refuses a whole malformed batch with 400 and submits nothing (%#)', async (body, message) => {
+    const service = await start();
+    const answer = await service.request('POST', '/v1/tasks/batch', body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatch(message);
+    expect(service.service.context.driver.counts().submitted).toBe(0);
+    expectLedger(service);
+  });
+
+  it('needs the submitter role', async () => {
+    const service = await start({ tokens: { sub: 'submitter', ag: 'agent:a1' } });
+    expect((await service.request('POST', '/v1/tasks/batch', { tasks: [{ type: 'code' }] }, 'ag')).status).toBe(403);
+    expect((await service.request('POST', '/v1/tasks/batch', { tasks: [{ type: 'code' }] })).status).toBe(401);
+    expect((await service.request('POST', '/v1/tasks/batch', { tasks: [{ type: 'code' }] }, 'sub')).status).toBe(200);
+    expectLedger(service);
+  });
+});
+
+describe('POST /v1/agents/{id}/reports', () => {
+  it('reports starts and finishes in one request, finished without started included, and the tasks complete', async () => {
+    const service = await start();
+    await service.request('POST', '/v1/agents', { id: 'r1' });
+    await service.request('POST', '/v1/tasks/batch', { tasks: [{ id: 'x', type: 'review' }, { id: 'y', type: 'review' }] });
+    const starts = await startsFor(service, 'r1', 2);
+    const [x, y] = ['x', 'y'].map((id) => starts.find((command) => command.task.id === id)!);
+    const answer = await service.request('POST', '/v1/agents/r1/reports', {
+      reports: [
+        { task: 'x', attempt: x!.attempt, started: { setupTokens: 3 }, finished: { ok: true, quality: 0.5 } },
+        { task: 'y', attempt: y!.attempt, finished: { ok: true } },
+      ],
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.results).toEqual([{ started: { stale: false }, finished: { stale: false } }, { finished: { stale: false } }]);
+    expect(service.service.context.tasks.get('x')?.state).toBe('completed');
+    expect(service.service.context.tasks.get('y')?.state).toBe('completed');
+    expect(service.service.context.driver.counts().completed).toBe(2);
+    expectLedger(service);
+  });
+
+  it('flags stale items (a replay, an unknown attempt) and changes nothing for them', async () => {
+    const service = await start();
+    await service.request('POST', '/v1/agents', { id: 'r1' });
+    await service.request('POST', '/v1/tasks', { id: 'x', type: 'review' });
+    const [x] = await startsFor(service, 'r1', 1);
+    await service.request('POST', '/v1/agents/r1/reports', { reports: [{ task: 'x', attempt: x!.attempt, finished: { ok: true } }] });
+    const replay = await service.request('POST', '/v1/agents/r1/reports', {
+      reports: [
+        { task: 'x', attempt: x!.attempt, finished: { ok: false, reason: 'agent-error' } },
+        { task: 'nope', attempt: 1, started: {} },
+      ],
+    });
+    expect(replay.status).toBe(200);
+    expect(replay.body.results).toEqual([{ finished: { stale: true } }, { started: { stale: true } }]);
+    expect(service.service.context.tasks.get('x')?.state).toBe('completed');
+    expect(service.service.context.driver.counts().completed).toBe(1);
+    expectLedger(service);
+  });
+
+  it('answers a bad item with a 400 naming its path, and another agent\'s attempt with a 403, per item', async () => {
+    const service = await start({ tokens: { any: ['agent:*', 'submitter'] } });
+    await service.request('POST', '/v1/agents', { id: 'r1' }, 'any');
+    await service.request('POST', '/v1/agents', { id: 'a1' }, 'any');
+    // Only r1 can review, so x runs on r1.
+    expect((await service.request('POST', '/v1/tasks', { id: 'x', type: 'review' }, 'any')).status).toBe(201);
+    const polled = await service.request('POST', '/v1/agents/r1/poll?wait=2', undefined, 'any');
+    const x = polled.body.commands.find((command: { kind: string }) => command.kind === 'start');
+    const answer = await service.request('POST', '/v1/agents/a1/reports', {
+      reports: [{ task: 'x', attempt: x.attempt, finished: { ok: true } }, { task: 'x', attempt: 0, finished: { ok: true } }, { task: 'x', attempt: 1 }],
+    }, 'any');
+    expect(answer.status).toBe(200);
+    expect(answer.body.results[0]).toMatchObject({ status: 403, error: expect.stringMatching(/belongs to another agent/) });
+    expect(answer.body.results[1]).toMatchObject({ status: 400, error: expect.stringMatching(/^body\.reports\[1\]\.attempt: /) });
+    expect(answer.body.results[2]).toMatchObject({ status: 400, error: expect.stringMatching(/^body\.reports\[2\]: expected started, finished or both/) });
+    expect(service.service.context.tasks.get('x')?.state).toBe('assigned');
+    expect(service.service.context.driver.counts().completed).toBe(0);
+    expectLedger(service);
+  });
+
+  it('refuses a token of another agent (403) and too many items (400)', async () => {
+    const service = await start({ tokens: { a1: 'agent:a1', r1: 'agent:r1' } });
+    await service.request('POST', '/v1/agents', { id: 'r1' }, 'r1');
+    const other = await service.request('POST', '/v1/agents/r1/reports', { reports: [{ task: 'x', attempt: 1, finished: { ok: true } }] }, 'a1');
+    expect(other.status).toBe(403);
+    const many = Array.from({ length: MAX_BATCH_ITEMS + 1 }, (_, i) => ({ task: `t${i}`, attempt: 1, finished: { ok: true } }));
+    const tooMany = await service.request('POST', '/v1/agents/r1/reports', { reports: many }, 'r1');
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error).toMatch(/^body\.reports: /);
+    expectLedger(service);
+  });
+});
