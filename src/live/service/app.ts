@@ -35,6 +35,8 @@ export interface ServiceOptions {
   readonly dataDir?: string;
   /** Whether log writes are fsynced before they count as durable (default true). */
   readonly fsync?: boolean;
+  /** Inputs between compactions of the data directory (default 100,000); its history survives them. */
+  readonly snapshotEveryInputs?: number;
   /** Token → role(s); absent: no authentication (listen on 127.0.0.1 only). */
   readonly tokens?: Readonly<Record<string, Role | readonly Role[]>>;
   /** Receives what went wrong inside (driver errors, bugs answered 500); default: kept in `errors`. */
@@ -82,6 +84,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     scenario, connector: agents, onEvent, onError: (error: LiveDriverError) => onError(error),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
+    ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
   });
   const { driver, journal } = served;
   agents.bind({
