@@ -6,8 +6,8 @@
  *
  * Records name tasks and agents by id; events carry views. {@link HistoryEvents} keeps a minimal
  * view of each task in flight (its spec from `submitted`, its state, attempt, agent and offer
- * round from what follows, forgotten once final) and of each agent (id and capacity, its index
- * in join order), and updates them as the engine did when the event was emitted. What records
+ * round from what follows, forgotten once final) and of each agent (id, capacity and pool, its
+ * index in join order), and updates them as the engine did when the event was emitted. What records
  * do not carry stays at its initial value (an agent's skills, tags, pool; an agent's counters).
  */
 import type { AgentSpec, AgentView } from '../engine/agent.js';
@@ -56,7 +56,10 @@ export class HistoryEvents {
         return this.transition(record, time);
       case 'agentJoined': {
         const id = record['agent'] as string;
-        const spec = { id, capacity: record['capacity'] as number, tokensPerSecond: 0, skills: {}, weight: 0, tags: [] } satisfies AgentSpec;
+        const pool = record['pool'] as string | undefined;
+        const spec: AgentSpec = {
+          id, capacity: record['capacity'] as number, tokensPerSecond: 0, skills: {}, weight: 0, tags: [], ...(pool === undefined ? {} : { pool }),
+        };
         const agent: AgentView = {
           spec, index: this.joined++, accepting: true, draining: false, paused: 0, active: 0, queued: 0, outstandingTokens: 0,
           contextUtilization: 0, residentKeys: new Set(), observedAt: time, completed: 0,
