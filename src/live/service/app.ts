@@ -87,6 +87,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
   });
   const { driver, journal } = served;
+  for (const agent of driver.engine.agents) agents.adoptSpec(agent.spec);
   agents.bind({
     journal,
     agentLeft: (engineId) => {

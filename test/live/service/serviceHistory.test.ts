@@ -64,6 +64,8 @@ describe('a service restarted from a snapshot', () => {
     );
     expect((await running.request('GET', '/v1/tasks')).body).toEqual(listBefore);
     expect(foldedLines((await running.request('GET', '/metrics')).text)).toEqual(foldBefore);
+    // An agent that joined before the snapshot registers again as the one in the fleet.
+    expect((await running.request('POST', '/v1/agents', { id: 'a1' })).body).toEqual({ id: 'a1', engineId: 'a1', joined: false });
     // Resubmitting a task settled before the snapshot is still recognised.
     expect((await running.request('POST', '/v1/tasks', { id: 't1', type: 'code' })).status).toBe(200);
   });
