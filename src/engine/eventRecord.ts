@@ -21,6 +21,8 @@ export function eventRecord(event: EngineEvent): EventRecord {
         setupTokens: event.setupTokens, contextHit: event.contextHit, quality: event.quality,
       };
     case 'agentJoined':
+      // The pool, when the agent has one: metrics match joins with the provisions asked of it.
+      return { time: event.time, kind: event.kind, agent: event.agent.spec.id, capacity: event.agent.spec.capacity, pool: event.agent.spec.pool };
     case 'agentLeft':
       return { time: event.time, kind: event.kind, agent: event.agent.spec.id, capacity: event.agent.spec.capacity };
     case 'prewarm':

@@ -36,6 +36,8 @@ export interface ServiceOptions {
   readonly dataDir?: string;
   /** Whether log writes are fsynced before they count as durable (default true). */
   readonly fsync?: boolean;
+  /** Inputs between compactions of the data directory (default 100,000); its history survives them. */
+  readonly snapshotEveryInputs?: number;
   /** Token → role(s); absent: no authentication (listen on 127.0.0.1 only). */
   readonly tokens?: Readonly<Record<string, Role | readonly Role[]>>;
   /** Receives what went wrong inside (driver errors, bugs answered 500); default: kept in `errors`. */
@@ -71,7 +73,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const { live } = scenario;
   const tasks = new TaskRegistry({ settledTasks: live.settledTasks, historyEvents: live.historyEvents });
   const agents = new RemoteAgents({ heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands });
-  const collector = new MetricsCollector({ warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks });
+  // A scenario's warm-up is a simulation setting (reach steady state before measuring); a live
+  // service measures every task from the first, so its metrics never sit empty.
+  const collector = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 0 });
   const prometheus = new PrometheusFold();
   const onEvent = (event: EngineEvent): void => {
     tasks.observe(event);
@@ -83,8 +87,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     scenario, connector: agents, onEvent, onError: (error: LiveDriverError) => onError(error),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
+    ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
   });
   const { driver, journal } = served;
+  for (const agent of driver.engine.agents) agents.adoptSpec(agent.spec);
   agents.bind({
     journal,
     agentLeft: (engineId) => {

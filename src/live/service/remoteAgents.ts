@@ -148,6 +148,16 @@ export class RemoteAgents implements AgentConnector {
     }
   }
 
+  /**
+   * The engine's spec of an agent it holds. After a restart from a snapshot the agent's join
+   * was rebuilt from its record, which carries only its id, capacity and pool; registrations
+   * compare against the whole spec.
+   */
+  adoptSpec(spec: AgentSpec): void {
+    const slot = this.slots.get(externalAgentId(spec.id));
+    if (slot !== undefined && slot.engineId === spec.id) slot.spec = spec;
+  }
+
   // ---------------------------------------------------------------- the connector
 
   /** {@inheritDoc AgentConnector.start} */

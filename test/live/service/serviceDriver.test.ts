@@ -3,12 +3,11 @@
  * same directory recovers tasks, the fleet and the pending attempt (re-delivered to its agent),
  * which then completes exactly once.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lastLoggedNow, serviceEngineOptions } from '../../../src/live/service/serviceDriver.js';
-import { formatEntry, formatHeader } from '../../../src/live/walFormat.js';
+import { serviceEngineOptions } from '../../../src/live/service/serviceDriver.js';
 import { parseScenario } from '../../../src/scenario/load.js';
 import { scenarioText, startService, type Running } from './serviceHarness.js';
 
@@ -70,19 +69,6 @@ describe('a service on a data directory', () => {
     }
     running = await startService(scenarioText('heartbeatSeconds: 5'), { dataDir, fsync: false });
     expect(running.service.context.driver.counts().submitted).toBe(6);
-  });
-
-  it('reads the time of the last whole input from the log\'s tail', () => {
-    const wal = join(dataDir, 'wal.jsonl');
-    const lines = [
-      formatHeader({ epochMs: 0, firstSeq: 1, generation: 0 }),
-      formatEntry(1, { kind: 'cancel', now: 1.5, taskId: 'x' }),
-      formatEntry(2, { kind: 'cancel', now: 2.5, taskId: 'y' }),
-    ];
-    writeFileSync(wal, `${lines.join('\n')}\n${formatEntry(3, { kind: 'cancel', now: 9, taskId: 'z' }).slice(0, 20)}`);
-    expect(lastLoggedNow(wal)).toBe(2.5);
-    writeFileSync(wal, `${lines[0]}\n`);
-    expect(lastLoggedNow(wal)).toBe(0);
   });
 
   it('builds the engine of the scenario\'s live.strategy with streams seeded by generation', () => {
