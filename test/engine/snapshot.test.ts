@@ -15,11 +15,12 @@ import { describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { restoreEngine, type EngineSnapshot } from '../../src/engine/snapshot.js';
 import { STRATEGIES } from '../../src/strategies/index.js';
-import { loadScenario, parseScenario } from '../../src/scenario/load.js';
+import { loadScenario } from '../../src/scenario/load.js';
 import type { Scenario, StrategyChoice } from '../../src/scenario/types.js';
 import { Harness, OK, createStrategy, type ConfigOverrides } from '../support/harness.js';
 import { CountedStream, FedEngine, recordRun, type RecordedRun } from '../support/recordedRun.js';
 import { Run, scenarioArb } from '../support/swarm.js';
+import { featureScenarios } from '../support/featureScenarios.js';
 
 const LIBRARY = 'scenarios';
 /** Stop times that keep each recorded run to a few thousand inputs (as the conformance tests). */
@@ -48,49 +49,8 @@ function shortened(scenario: Scenario): Scenario {
 }
 
 /** Operations, pauses, preemption, timeouts, TTLs, retries and a dependency cascade; broadcast offers. */
-const FEATURE_SCENARIOS: readonly Scenario[] = [
-  parseScenario(`
-name: snapshot-operations
-seed: 5
-stop: { time: 600, drain: true }
-engine: { preemption: pause-lowest, retry: { maxRetries: 2, backoff: { base: 1, jitter: 0.2 } }, failureMemory: { seconds: 30 }, ingress: { rate: 2, burst: 3 } }
-agentModel: { serviceTimeCv: 0.5 }
-agents:
-  - { pool: coder, count: 3, capacity: 1, speed: 100, skills: { code: 1, review: 1, urgent: 1, long: 1 }, failureRate: 0.1 }
-workload:
-  arrivals: { process: poisson, rate: 0.8 }
-  tasks:
-    - { type: code, weight: 6, tokens: { dist: exponential, mean: 100 }, priority: 3, timeout: 3, ttl: 8 }
-    - { type: review, weight: 3, tokens: { dist: exponential, mean: 100 }, priority: 2 }
-    - { type: urgent, weight: 1, tokens: { dist: exponential, mean: 30 }, priority: 0 }
-  jobs:
-    - { id: big, at: 10, type: long, tokens: 20000, priority: 3 }
-    - { id: doomed, at: 20, type: code, tokens: 5000, timeout: 1, maxRetries: 0 }
-    - { id: after-doomed, at: 20, type: review, tokens: 100, dependsOn: [{ id: doomed, onFailure: cascade-fail }] }
-operations:
-  - { at: 50, op: pause, task: big }
-  - { at: 80, op: resume, task: big }
-  - { at: 100, op: pause-type, type: review }
-  - { at: 150, op: set-priority, type: review, priority: 1 }
-  - { at: 250, op: resume-type, type: review }
-  - { at: 300, op: drain, agent: coder-1 }
-  - { at: 350, op: remove, agent: coder-2 }
-  - { at: 400, op: add, like: coder, count: 2 }
-strategies: [least-connections, round-robin]`, 'snapshot-operations.yaml'),
-  parseScenario(`
-name: snapshot-broadcast
-seed: 9
-stop: { time: 300, drain: true }
-engine: { delegation: { mode: broadcast, offerTimeout: 2 } }
-agentModel: { offerResponseSeconds: 1, rejectBase: 0.2, rejectLoad: 0.3 }
-agents:
-  - { pool: a, count: 4, capacity: 2, speed: 100, skills: { job: 1 } }
-  - { id: slow, capacity: 2, speed: 100, skills: { job: 1 }, model: { offerResponseSeconds: 2 } }
-workload:
-  arrivals: { process: poisson, rate: 3 }
-  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 }, contextTokens: 500, contextKeys: { count: 5, zipf: 1 } }]
-strategies: [least-connections, random]`, 'snapshot-broadcast.yaml'),
-];
+const FEATURE = featureScenarios({ prefix: 'snapshot', drain: true, operationsEngine: 'failureMemory: { seconds: 30 }, ingress: { rate: 2, burst: 3 }' });
+const FEATURE_SCENARIOS: readonly Scenario[] = [FEATURE.operations, FEATURE.broadcast];
 
 /** What a driver reads of a live task, by id, in submission order. */
 function views(engine: Engine): unknown[] {

@@ -9,9 +9,10 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventRecord } from '../../src/engine/eventRecord.js';
 import { runLive } from '../../src/live/runLive.js';
-import { loadScenario, parseScenario } from '../../src/scenario/load.js';
+import { loadScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { runSimulation, type RunOptions, type RunResult } from '../../src/sim/simulation.js';
+import { featureScenarios } from '../support/featureScenarios.js';
 
 const LIBRARY = 'scenarios';
 
@@ -76,62 +77,8 @@ function firstDifference(expected: readonly string[], actual: readonly string[])
  * added and drained, reprioritised types, execution timeouts, queue TTLs and retries; broadcast
  * offers; offers answered at the very instant they time out, and after.
  */
-const FEATURE_SCENARIOS: readonly Scenario[] = [
-  parseScenario(`
-name: live-operations
-seed: 5
-stop: { time: 600, drain: true }
-engine: { preemption: pause-lowest, retry: { maxRetries: 2, backoff: { base: 1, jitter: 0.2 } } }
-agentModel: { serviceTimeCv: 0.5 }
-agents:
-  - { pool: coder, count: 3, capacity: 1, speed: 100, skills: { code: 1, review: 1, urgent: 1, long: 1 }, failureRate: 0.1 }
-workload:
-  arrivals: { process: poisson, rate: 0.8 }
-  tasks:
-    - { type: code, weight: 6, tokens: { dist: exponential, mean: 100 }, priority: 3, timeout: 3, ttl: 8 }
-    - { type: review, weight: 3, tokens: { dist: exponential, mean: 100 }, priority: 2 }
-    - { type: urgent, weight: 1, tokens: { dist: exponential, mean: 30 }, priority: 0 }
-  jobs:
-    - { id: big, at: 10, type: long, tokens: 20000, priority: 3 }
-    - { id: doomed, at: 20, type: code, tokens: 5000, timeout: 1, maxRetries: 0 }
-    - { id: after-doomed, at: 20, type: review, tokens: 100, dependsOn: [{ id: doomed, onFailure: cascade-fail }] }
-operations:
-  - { at: 50, op: pause, task: big }
-  - { at: 80, op: resume, task: big }
-  - { at: 100, op: pause-type, type: review }
-  - { at: 150, op: set-priority, type: review, priority: 1 }
-  - { at: 250, op: resume-type, type: review }
-  - { at: 300, op: drain, agent: coder-1 }
-  - { at: 350, op: remove, agent: coder-2 }
-  - { at: 400, op: add, like: coder, count: 2 }
-strategies: [least-connections, round-robin]`, 'live-operations.yaml'),
-  parseScenario(`
-name: live-broadcast
-seed: 9
-stop: { time: 300, drain: true }
-engine: { delegation: { mode: broadcast, offerTimeout: 2 } }
-agentModel: { offerResponseSeconds: 1, rejectBase: 0.2, rejectLoad: 0.3 }
-agents:
-  - { pool: a, count: 4, capacity: 2, speed: 100, skills: { job: 1 } }
-  - { id: slow, capacity: 2, speed: 100, skills: { job: 1 }, model: { offerResponseSeconds: 2 } }
-workload:
-  arrivals: { process: poisson, rate: 3 }
-  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 }, contextTokens: 500, contextKeys: { count: 5, zipf: 1 } }]
-strategies: [least-connections, random]`, 'live-broadcast.yaml'),
-  parseScenario(`
-name: live-offers
-seed: 3
-stop: { time: 300, drain: true }
-engine: { delegation: { mode: offer, offerTimeout: 2, maxOffers: 4 } }
-agentModel: { offerResponseSeconds: 2, rejectBase: 0.1, rejectLoad: 0.3 }
-agents:
-  - { pool: a, count: 3, capacity: 2, speed: 100, skills: { job: 1 } }
-  - { id: slow, capacity: 2, speed: 100, skills: { job: 1 }, model: { offerResponseSeconds: 3 } }
-workload:
-  arrivals: { process: poisson, rate: 2 }
-  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
-strategies: [round-robin]`, 'live-offers.yaml'),
-];
+const FEATURE = featureScenarios({ prefix: 'live', drain: true });
+const FEATURE_SCENARIOS: readonly Scenario[] = [FEATURE.operations, FEATURE.broadcast, FEATURE.offers];
 
 /** What the conformance runs must exercise between them, as a pattern of an event's JSON line. */
 const FEATURES: Readonly<Record<string, RegExp>> = {

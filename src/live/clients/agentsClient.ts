@@ -24,16 +24,8 @@ import { AttemptBook } from './attemptBook.js';
 import { Backoff, DEFAULT_BACKOFF, pause, type BackoffOptions } from './backoff.js';
 import { RemoteAgentModel } from './remoteAgentModel.js';
 import { ServiceClient, ServiceUnavailable, errorText, type ServiceAnswer } from './serviceClient.js';
+import type { WireCommand } from '../service/remoteAgents.js';
 
-/** A command as a poll hands it out (docs/LIVE.md, "The HTTP service"). */
-type WireCommand =
-  | { readonly kind: 'start'; readonly task: TaskSpec; readonly attempt: number }
-  | { readonly kind: 'abort'; readonly taskId: string; readonly attempt: number; readonly reason: string }
-  | { readonly kind: 'offer'; readonly offerId: string; readonly task: TaskSpec }
-  | { readonly kind: 'withdraw'; readonly offerId: string }
-  | { readonly kind: 'pause' | 'resume'; readonly taskId: string; readonly attempt: number }
-  | { readonly kind: 'prewarm'; readonly contextKey: string; readonly contextTokens: number }
-  | { readonly kind: 'retire' };
 
 /** A finished report's body. */
 type FinishedBody = { readonly ok: true; readonly quality: number } | { readonly ok: false; readonly reason: string };
