@@ -4,7 +4,7 @@
  * finds the acknowledged tasks; bad flags and files exit 2 with one line.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,30 @@ describe('fleetsim serve', () => {
       holder.child.kill('SIGTERM');
       await holder.exited;
     }
+  }, 60_000);
+
+  it('exits 2 with one line naming the file and line when a line of the log before its last is corrupt, and changes nothing', async () => {
+    const data = join(dir, 'corrupt');
+    const first = await serve('scenarios/specialists.yaml', '--data', data, '--port', '0');
+    for (const id of ['c1', 'c2', 'c3']) {
+      const answer = await fetch(`${first.url}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, type: 'code' }) });
+      expect(answer.status).toBe(201);
+    }
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const wal = join(data, 'wal.jsonl');
+    const lines = readFileSync(wal, 'utf8').split('\n');
+    // Line 3 (the header is line 1) loses a character: its checksum no longer matches, and it is not the last line.
+    lines[2] = lines[2]!.replace('c2', 'cX');
+    writeFileSync(wal, lines.join('\n'));
+    const before = readFileSync(wal, 'utf8');
+    const result = runCli('serve', 'scenarios/specialists.yaml', '--data', data, '--port', '0');
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(wal);
+    expect(result.stderr).toMatch(/line 3/);
+    expect(result.stdout).toBe('');
+    expect(readFileSync(wal, 'utf8')).toBe(before);
   }, 60_000);
 
   it.each([
