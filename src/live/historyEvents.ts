@@ -13,22 +13,10 @@
 import type { AgentSpec, AgentView } from '../engine/agent.js';
 import type { EventRecord } from '../engine/eventRecord.js';
 import type { AdminOperation, EngineEvent } from '../engine/messages.js';
-import { isFinal, type FailureReason, type RejectionReason, type TaskSpec, type TaskState } from '../engine/task.js';
+import { isFinal, type FailureReason, type RejectionReason, type TaskSpec, type TaskState, type TaskView } from '../engine/task.js';
 
 /** The mutable view of a task in flight, as the engine's record would read at each event. */
-interface TaskShadow {
-  spec: TaskSpec;
-  state: TaskState;
-  seq: number;
-  submittedAt: number;
-  attempt: number;
-  agentIndex: number;
-  startedAt: number;
-  failureReason: FailureReason | undefined;
-  priority: number;
-  offers: number;
-  rejectionReason: RejectionReason | undefined;
-}
+type TaskShadow = { -readonly [K in keyof TaskView]: TaskView[K] };
 
 /** Rebuilds events from records, in order; one instance per history. */
 export class HistoryEvents {

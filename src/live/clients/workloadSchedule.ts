@@ -61,38 +61,31 @@ function generatedSource(scenario: Scenario, replication: number): Source {
   const { stop } = scenario;
   const factory = new TaskFactory(scenario.workload, scenario.seed, replication);
   const arrivals = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
-  let n = 0;
-  let current: Submission | undefined;
-  const draw = (now: number): void => {
-    const at = n < stop.tasks ? arrivals.next(now) : Number.POSITIVE_INFINITY;
-    current = at < Number.POSITIVE_INFINITY && at <= stop.timeSeconds ? { atSeconds: at, specs: [factory.create(n, at)] } : undefined;
-  };
-  draw(0);
-  return {
-    peek: () => current,
-    advance: () => {
-      n++;
-      draw(current!.atSeconds);
-    },
-  };
+  return arrivalSource(scenario, stop.tasks, (now) => arrivals.next(now), (n, at) => [factory.create(n, at)]);
 }
 
 function workflowSource(scenario: Scenario, replication: number, index: number): Source {
   const template = scenario.workload.workflows[index]!;
   const factory = new WorkflowFactory(template, scenario.seed, replication);
   const clock: ArrivalClock = workflowArrivalClock(template, scenario.seed, replication);
-  let n = 0;
-  let current: Submission | undefined;
-  const draw = (now: number): void => {
-    const at = n < template.count ? clock.next(now) : Number.POSITIVE_INFINITY;
-    if (!(at < Number.POSITIVE_INFINITY && at <= scenario.stop.timeSeconds)) {
-      current = undefined;
-      return;
-    }
+  return arrivalSource(scenario, template.count, (now) => clock.next(now), (n, at) => {
     const specs = [...factory.arrive(n, at)];
     // The graph waits on the decomposition by its first edges, so it is submitted at once (as the simulator does).
     if (template.supervisor !== undefined) specs.push(...factory.decomposed(n, at));
-    current = { atSeconds: at, specs };
+    return specs;
+  });
+}
+
+/**
+ * Arrivals `0 … count − 1` of one stream, each at the time `next` gives after the previous one,
+ * until one falls after the scenario's stop time; `specs` makes arrival `n`'s submissions.
+ */
+function arrivalSource(scenario: Scenario, count: number, next: (now: number) => number, specs: (n: number, atSeconds: number) => TaskSpec[]): Source {
+  let n = 0;
+  let current: Submission | undefined;
+  const draw = (now: number): void => {
+    const at = n < count ? next(now) : Number.POSITIVE_INFINITY;
+    current = at < Number.POSITIVE_INFINITY && at <= scenario.stop.timeSeconds ? { atSeconds: at, specs: specs(n, at) } : undefined;
   };
   draw(0);
   return {

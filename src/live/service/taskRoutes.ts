@@ -90,9 +90,8 @@ export function taskSpec(body: TaskBody, id: string, context: ServiceContext): T
 /** Feeds a submission to the driver: a stopped driver is a 503, an id the engine still remembers a 409. */
 export function submit(context: ServiceContext, spec: TaskSpec): void {
   try {
-    context.driver.submit(spec);
+    guarded(() => context.driver.submit(spec));
   } catch (error) {
-    if (error instanceof LiveDriverError) throw new HttpError(503, `service: ${error.message}`);
     if (error instanceof Error && error.message.startsWith('duplicate task id')) {
       throw new HttpError(409, `body.id: task id ${spec.id} was used before (the engine still remembers it)`);
     }
