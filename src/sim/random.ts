@@ -73,10 +73,11 @@ export class KeyedStreams {
   }
 
   /**
-   * The stream of (`key`, `counter`), at its first draw; the same pair always gives the same
-   * draws. Valid until the next call on this instance (see the class comment).
+   * The stream of (`key`, `counter`), at draw `firstDraw` (0: the first); the same pair always
+   * gives the same draws, and draw i does not depend on whether the ones before it were taken.
+   * Valid until the next call on this instance (see the class comment).
    */
-  stream(key: string, counter: number): Uniform {
+  stream(key: string, counter: number, firstDraw = 0): Uniform {
     if (!Number.isSafeInteger(counter)) throw new Error(`keyed stream: counter must be a safe integer, got ${counter}`);
     let a = this.laneA;
     let b = this.laneB;
@@ -92,15 +93,18 @@ export class KeyedStreams {
     // Each word of the position mixes both lanes, so every draw depends on the whole key.
     this.x = fmix32(x ^ Math.imul(y, 0x27d4eb2f) ^ this.laneC);
     this.y = fmix32(y ^ Math.imul(this.x, 0x165667b1));
-    this.index = 0;
+    this.index = firstDraw;
     return this.cursor;
   }
 }
 
 /** Where an attempt's outcome stream comes from (an object, so a start allocates no closure). */
 export interface OutcomeStreams {
-  /** The stream of attempt `attempt` of task `taskId`, valid until the next `forAttempt` call. */
-  forAttempt(taskId: string, attempt: number): Uniform;
+  /**
+   * The stream of attempt `attempt` of task `taskId` from draw `firstDraw` (default 0), valid
+   * until the next `forAttempt` call: a caller that needs no early draws skips them for free.
+   */
+  forAttempt(taskId: string, attempt: number, firstDraw?: number): Uniform;
   /** The stream of agent `agentId`'s answer to offer `offer` of task `taskId`, valid until the next `forOffer` call. */
   forOffer(taskId: string, offer: number, agentId: string): Uniform;
 }
@@ -110,7 +114,7 @@ export function outcomeStreams(seed: number, replication: number): OutcomeStream
   const attempts = new KeyedStreams(seed, replication, 'outcome');
   const offers = new KeyedStreams(seed, replication, 'offer');
   return {
-    forAttempt: (taskId, attempt) => attempts.stream(taskId, attempt),
+    forAttempt: (taskId, attempt, firstDraw) => attempts.stream(taskId, attempt, firstDraw),
     // The task id's length first, so that no two (task, agent) pairs make the same key.
     forOffer: (taskId, offer, agentId) => offers.stream(`${taskId.length}:${taskId}${agentId}`, offer),
   };

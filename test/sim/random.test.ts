@@ -102,6 +102,13 @@ describe('keyed streams (one per task attempt, one per offer answer)', () => {
     expect(Math.abs(sampleCorrelation([...along.subarray(0, N)], [...along.subarray(1)]))).toBeLessThan(band);
   });
 
+  it('give draw i the same value whether or not the draws before it were taken (counter-based)', () => {
+    const keyed = new KeyedStreams(3, 1, 'outcome');
+    const all = firstDraws(keyed.stream('t42', 2), 6);
+    expect(firstDraws(keyed.stream('t42', 2, 2), 4)).toEqual(all.slice(2));
+    expect(firstDraws(outcomeStreams(3, 1).forAttempt('t42', 2, 4), 2)).toEqual(all.slice(4));
+  });
+
   it('share one cursor per instance: a new stream repositions it, and the old key draws the same again', () => {
     const keyed = new KeyedStreams(3, 1, 'outcome');
     const first = firstDraws(keyed.stream('t42', 2), 4);
