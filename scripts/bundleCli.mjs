@@ -10,14 +10,14 @@
  * that only a command loads lazily, stay external and are loaded from node_modules.
  */
 import { build } from 'esbuild';
-import { rmSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/src/cli`;
 
 // Chunks of an earlier build would otherwise accumulate (their names carry a content hash).
-for (const file of readdirSync(outdir)) if (file.startsWith('chunk-')) rmSync(`${outdir}/${file}`);
+if (existsSync(outdir)) for (const file of readdirSync(outdir)) if (file.startsWith('chunk-')) rmSync(`${outdir}/${file}`);
 
 await build({
   absWorkingDir: root,
