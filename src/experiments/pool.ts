@@ -7,7 +7,6 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Piscina } from 'piscina';
 import { runJob, type JobResult, type RunJob } from './job.js';
 
 /** How to run jobs. */
@@ -30,6 +29,8 @@ export function defaultWorkers(): number {
 export async function runJobs(jobs: readonly RunJob[], options: PoolOptions = {}): Promise<JobResult[]> {
   const workers = Math.min(options.workers ?? defaultWorkers(), jobs.length);
   if (workers <= 1) return runInThread(jobs, options.onJobDone);
+  // Loaded only when threads are used: a run in this thread need not pay for it (CLI start-up).
+  const { Piscina } = await import('piscina');
   const pool = new Piscina<RunJob, JobResult>({ filename: workerFile(), minThreads: workers, maxThreads: workers });
   const results: JobResult[] = new Array<JobResult>(jobs.length);
   let next = 0;
