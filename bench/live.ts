@@ -43,7 +43,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { parseScenario } from '../src/scenario/load.js';
-import type { AgentsWorkerData, FromAgents, ToAgents } from './liveAgents.js';
+import type { AgentsMode, AgentsWorkerData, FromAgents, ToAgents } from './liveAgents.js';
 import { Client } from './liveClient.js';
 import { formatLayers, measureDiskSync, measureLayers, type LayerRow } from './liveLayers.js';
 import { quantiles, type Quantiles } from './liveStats.js';
@@ -63,6 +63,8 @@ const MEASURE_SECONDS = 8;
 const MAX_BATCH = 1_000;
 /** Long-poll wait of the agents, seconds. */
 const POLL_WAIT_SECONDS = 1;
+/** Request modes measured by default, in this order. */
+const MODES: readonly AgentsMode[] = ['single', 'batched', 'multiplexed'];
 /** The issue's target. */
 export const TARGET = { p99Ms: 5, submissionsPerSecond: 5_000 } as const;
 
@@ -150,6 +152,8 @@ export interface LiveBenchOptions {
   readonly closedLoop?: boolean;
   /** Whether to measure the in-process layers too (default true). */
   readonly layers?: boolean;
+  /** Which request modes to run (default both, single first). */
+  readonly modes?: readonly AgentsMode[];
 }
 
 /** One bench's state: what was sent when, what was seen; the agents run in a worker thread. */
@@ -167,8 +171,8 @@ class Bench {
   windowStart = Infinity;
   windowEnd = Infinity;
   onFinished: (() => void) | undefined;
-  /** Whether submissions go in batches (and agents report in batches). */
-  batched = false;
+  /** How requests go: one per task and step, or submissions in batches and the agents' reports batched or multiplexed. */
+  mode: AgentsMode = 'single';
   private nextId = 0;
   private pendingBatch: { readonly id: string; readonly sentAt: number }[] = [];
   private readonly submitter: Client;
@@ -219,7 +223,7 @@ class Bench {
 
   /** Sets how long the agents hold each task, and whether they report in batches. */
   hold(holdMs: number): void {
-    this.agents?.postMessage({ kind: 'hold', holdMs, batched: this.batched } satisfies ToAgents);
+    this.agents?.postMessage({ kind: 'hold', holdMs, mode: this.mode } satisfies ToAgents);
   }
 
   submit(): void {
@@ -228,7 +232,7 @@ class Bench {
     this.submitSentAt.set(id, sentAt);
     this.outstanding++;
     if (this.outstanding > this.peakOutstanding) this.peakOutstanding = this.outstanding;
-    if (this.batched) {
+    if (this.mode !== 'single') {
       this.pendingBatch.push({ id, sentAt });
       // Everything submitted in this event-loop turn goes in one request.
       if (this.pendingBatch.length === 1) setImmediate(() => this.flush());
@@ -432,9 +436,8 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     const bench = new Bench(url);
     await bench.register(agentIds);
     const phases: LivePhase[] = [];
-    for (const batched of [false, true]) {
-      bench.batched = batched;
-      const mode = batched ? 'batched' : 'single';
+    for (const mode of options.modes ?? MODES) {
+      bench.mode = mode;
       for (const rate of options.rates ?? RATES) {
         phases.push(await phase(bench, pid, `${mode}, open loop ${rate.toLocaleString('en-US')}/s`, rate, openLoop(bench, rate), measureSeconds));
       }

@@ -18,8 +18,12 @@ export class Client {
 
   /** Sends one request; resolves with the status and the parsed body (the text when not JSON). */
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    return this.callRaw(method, path, body === undefined ? undefined : JSON.stringify(body));
+  }
+
+  /** Sends one request whose body is JSON text already. */
+  callRaw(method: string, path: string, payload: string | undefined): Promise<{ status: number; body: unknown }> {
     return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string | number> = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
       const req = request({ host: this.host, port: this.port, method, path, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
