@@ -23,13 +23,17 @@
  *   and no more than `MAX_OUTSTANDING` were ever in flight.
  * - A closed-loop phase for the most the service sustains: 1,000 tasks kept in flight, each held
  *   for no time, a new one submitted as soon as one is finished.
- * - Every phase twice: with one request per task and step (`POST /v1/tasks`, `…/started`,
- *   `…/finished`), then batched: the submissions due in one event-loop turn in one
+ * - Every phase in three request modes: *single*, one request per task and step (`POST /v1/tasks`,
+ *   `…/started`, `…/finished`); *batched*, the submissions due in one event-loop turn in one
  *   `POST /v1/tasks/batch`, and each agent's finishes of one poll answer in one
- *   `POST /v1/agents/{id}/reports` (no `started`: the service counts the start as unobserved).
+ *   `POST /v1/agents/{id}/reports` (no `started`: the service counts the start as unobserved);
+ *   *multiplexed*, submissions batched and the agents' worker speaking for all 100 agents at
+ *   once, as a process hosting many agents would: two long-polls `POST /v1/agents/poll` listing
+ *   every agent, and each event-loop turn's finishes in one `POST /v1/agents/poll?wait=0`.
  *
- * Beside the figures: CPU seconds used by the service process (from /proc) and by this process,
- * this process's event-loop delay and the machine's load, so that a slow figure can be laid at
+ * Beside the figures: CPU seconds used by the service process (from /proc) and by this process
+ * (the load generator and the agents' worker), HTTP requests per task, this process's event-loop
+ * delay and the machine's load, so that a slow figure can be laid at
  * the right door; and the same load in-process without HTTP (bench/liveLayers.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -113,6 +117,8 @@ export interface LivePhase {
   readonly benchCpu: number;
   /** This process's event-loop delay p99 over the window, milliseconds (it inflates every figure). */
   readonly benchLoopDelayP99Ms: number;
+  /** HTTP requests sent over the window (submitter and agents) per submission answered: what batching and multiplexing save. */
+  readonly requestsPerTask: number;
   /** Requests with an unexpected status, or failed. */
   readonly errors: number;
   /** The machine's 1-minute load average when the phase began (other work skews every figure). */
@@ -179,6 +185,7 @@ class Bench {
   private readonly lastErrors: string[] = [];
   private agents: Worker | undefined;
   private stopped: Promise<void> | undefined;
+  private counted: ((requests: number) => void) | undefined;
 
   constructor(private readonly url: string) {
     this.submitter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64 }));
@@ -215,10 +222,20 @@ class Bench {
             for (let i = 0; i < message.count; i++) this.onFinished?.();
             break;
           case 'error': this.error(message.message); break;
+          case 'count': this.counted?.(message.requests); break;
           case 'stopped': resolveStopped(); break;
         }
       });
     });
+  }
+
+  /** HTTP requests sent so far by the submitter and the agents. */
+  async requests(): Promise<number> {
+    const agents = await new Promise<number>((resolve) => {
+      this.counted = resolve;
+      this.agents?.postMessage({ kind: 'count' } satisfies ToAgents);
+    });
+    return this.submitter.requests + agents;
   }
 
   /** Sets how long the agents hold each task, and whether they report in batches. */
@@ -327,6 +344,7 @@ async function phase(bench: Bench, servicePid: number | undefined, name: string,
   const start = performance.now();
   const end = start + measureSeconds * 1000;
   bench.resetWindow(performance.timeOrigin + start, performance.timeOrigin + end);
+  const requests0 = await bench.requests();
   const serviceCpu0 = processCpuSeconds(servicePid);
   const benchCpu0 = process.cpuUsage();
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -336,6 +354,7 @@ async function phase(bench: Bench, servicePid: number | undefined, name: string,
   const wall = (performance.now() - start) / 1000;
   const serviceCpu1 = processCpuSeconds(servicePid);
   const benchCpu = process.cpuUsage(benchCpu0);
+  const requests = (await bench.requests()) - requests0;
   // Let the window's last tasks start and finish before the next phase.
   await bench.settle(30);
   const submissionsPerSecond = bench.answered / measureSeconds;
@@ -351,6 +370,7 @@ async function phase(bench: Bench, servicePid: number | undefined, name: string,
     serviceCpu: serviceCpu0 === undefined || serviceCpu1 === undefined ? undefined : (serviceCpu1 - serviceCpu0) / wall,
     benchCpu: (benchCpu.user + benchCpu.system) / 1e6 / wall,
     benchLoopDelayP99Ms: loop.percentile(99) / 1e6,
+    requestsPerTask: bench.answered === 0 ? NaN : requests / bench.answered,
     errors: bench.errors,
     loadAverage,
   };
@@ -504,9 +524,9 @@ export function formatLive(figures: LiveFigures): string {
     rate(p.peakOutstanding),
     p.serviceCpu === undefined ? '-' : p.serviceCpu.toFixed(2),
     p.serviceCpu === undefined || p.submissionsPerSecond === 0 ? '-' : rate((p.serviceCpu / p.submissionsPerSecond) * 1e6),
-    p.benchCpu.toFixed(2), ms(p.benchLoopDelayP99Ms), p.loadAverage.toFixed(1),
+    p.benchCpu.toFixed(2), p.submissionsPerSecond === 0 ? '-' : rate((p.benchCpu / p.submissionsPerSecond) * 1e6), ms(p.requestsPerTask), ms(p.benchLoopDelayP99Ms), p.loadAverage.toFixed(1),
   ]);
-  const header = ['phase', 'submits/s', 'sustained', 'start p50', 'start p99', 'start max', 'submit p50', 'submit p99', 'peak in flight', 'service CPU', 'service µs/task', 'bench CPU', 'bench loop p99', 'load avg'];
+  const header = ['phase', 'submits/s', 'sustained', 'start p50', 'start p99', 'start max', 'submit p50', 'submit p99', 'peak in flight', 'service CPU', 'service µs/task', 'bench CPU', 'bench µs/task', 'requests/task', 'bench loop p99', 'load avg'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]): string => '  ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   const verdict = (ok: boolean): string => (ok ? 'pass' : 'FAIL');
@@ -517,7 +537,7 @@ export function formatLive(figures: LiveFigures): string {
     wal,
     line(header),
     ...rows.map(line),
-    '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks (or /v1/tasks/batch) round trip; CPU in cores busy, service µs/task = its CPU time per task submitted; load avg = the machine’s 1-minute load when the phase began)',
+    '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks (or /v1/tasks/batch) round trip; CPU in cores busy, service µs/task = its CPU time per task submitted, bench µs/task the same for the load generator and agents; requests/task = HTTP requests of both per task; load avg = the machine’s 1-minute load when the phase began)',
     `  target: ≥ ${rate(figures.target.submissionsPerSecond)} submissions/s sustained: ${rate(figures.sustainedPerSecond)}/s, ${verdict(figures.pass.throughput)}; ` +
       `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms (${figures.targetPhase ?? '-'})`}, ${verdict(figures.pass.latency)}`,
     ...serviceCeiling(figures.phases),

@@ -35,7 +35,7 @@ export interface AgentsWorkerData {
 export type AgentsMode = 'single' | 'batched' | 'multiplexed';
 
 /** Messages from the main thread. */
-export type ToAgents = { readonly kind: 'hold'; readonly holdMs: number; readonly mode: AgentsMode } | { readonly kind: 'stop' };
+export type ToAgents = { readonly kind: 'hold'; readonly holdMs: number; readonly mode: AgentsMode } | { readonly kind: 'count' } | { readonly kind: 'stop' };
 
 /** Messages to the main thread. */
 export type FromAgents =
@@ -44,6 +44,8 @@ export type FromAgents =
   | { readonly kind: 'started'; readonly taskIds: readonly string[]; readonly seenAt: number }
   | { readonly kind: 'finished'; readonly count: number }
   | { readonly kind: 'error'; readonly message: string }
+  /** HTTP requests the agents sent so far (the answer to a `count`). */
+  | { readonly kind: 'count'; readonly requests: number }
   | { readonly kind: 'stopped' };
 
 interface StartCommand {
@@ -215,6 +217,8 @@ port.on('message', (message: ToAgents) => {
       // The other kind of loops end after their current poll.
       loops = mode === 'multiplexed' ? Array.from({ length: MULTI_POLLS }, () => multiLoop()) : agentIds.map((id) => agentLoop(id));
     }
+  } else if (message.kind === 'count') {
+    send({ kind: 'count', requests: poller.requests + reporter.requests });
   } else {
     running = false;
     void Promise.all(loops).then(() => send({ kind: 'stopped' }));

@@ -6,6 +6,8 @@ import { type Agent as HttpAgent, request } from 'node:http';
 
 /** A keep-alive JSON client of the service. */
 export class Client {
+  /** Requests sent so far. */
+  requests = 0;
   private readonly host: string;
   private readonly port: number;
 
@@ -23,6 +25,7 @@ export class Client {
 
   /** Sends one request whose body is JSON text already. */
   callRaw(method: string, path: string, payload: string | undefined): Promise<{ status: number; body: unknown }> {
+    this.requests++;
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
       const req = request({ host: this.host, port: this.port, method, path, agent: this.agent, headers }, (res) => {

@@ -53,11 +53,12 @@ export const reportItem = reportFields.refine(someReport, SOME_REPORT);
 /** One report of `POST /v1/agents/poll`: a `/reports` item naming its agent. */
 export const agentReportItem = reportFields.extend({ agent: agentId }).refine(someReport, SOME_REPORT);
 
-/** The body of `POST /v1/agents/poll`; its reports are validated one by one. */
+/** The body of `POST /v1/agents/poll`; its agent list and its reports are validated apart. */
 const multiPollBody = z.strictObject({
-  agents: z.array(agentId).min(1).max(MAX_BATCH_ITEMS),
+  agents: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS),
   reports: z.array(z.unknown()).max(MAX_BATCH_ITEMS).optional(),
 });
+const agentList = z.array(agentId);
 
 /** Why a multi-agent long-poll was ended early: its client closed the connection. */
 const CLIENT_GONE = new Error('the client closed the connection');
@@ -103,12 +104,18 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
     return { results };
   });
 
+  // A process polls with the same list of agents every time: checked once.
+  let lastList: readonly string[] = [];
+  const sameAsLast = (list: readonly unknown[]): boolean => list.length === lastList.length && list.every((agent, i) => agent === lastList[i]);
+
   app.post('/v1/agents/poll', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'any' });
     const { wait } = parseRequest(pollQuery, request.query, 'query');
     const body = parseRequest(multiPollBody, request.body, 'body');
+    const list = sameAsLast(body.agents) ? lastList : parseItem(agentList, body.agents, 'body.agents');
+    lastList = list;
     const listed = new Set<string>();
-    body.agents.forEach((agent, i) => {
+    list.forEach((agent, i) => {
       if (listed.has(agent)) throw new HttpError(400, `body.agents[${i}]: agent ${agent} is listed twice`);
       listed.add(agent);
       auth.check(request.headers.authorization, { kind: 'agent', agentId: agent });
@@ -127,7 +134,7 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
     reply.raw.once('close', () => {
       if (!answered) gone.abort(CLIENT_GONE);
     });
-    const commands = await agents.pollMany(body.agents, wait, gone.signal, (i) => `body.agents[${i}]`);
+    const commands = await agents.pollMany(list, wait, gone.signal, (i) => `body.agents[${i}]`);
     answered = true;
     return results === undefined ? { commands } : { commands, results };
   });
