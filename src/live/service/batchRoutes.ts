@@ -104,22 +104,21 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
     return { results };
   });
 
-  // A process polls with the same list of agents every time: checked once.
+  // A process polls with the same list of agents every time: validated once.
   let lastList: readonly string[] = [];
+  let lastListed: ReadonlySet<string> = new Set();
   const sameAsLast = (list: readonly unknown[]): boolean => list.length === lastList.length && list.every((agent, i) => agent === lastList[i]);
 
   app.post('/v1/agents/poll', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'any' });
     const { wait } = parseRequest(pollQuery, request.query, 'query');
     const body = parseRequest(multiPollBody, request.body, 'body');
-    const list = sameAsLast(body.agents) ? lastList : parseItem(agentList, body.agents, 'body.agents');
+    const same = sameAsLast(body.agents);
+    const list = same ? lastList : parseItem(agentList, body.agents, 'body.agents');
+    const listed = same ? lastListed : distinct(list);
     lastList = list;
-    const listed = new Set<string>();
-    list.forEach((agent, i) => {
-      if (listed.has(agent)) throw new HttpError(400, `body.agents[${i}]: agent ${agent} is listed twice`);
-      listed.add(agent);
-      auth.check(request.headers.authorization, { kind: 'agent', agentId: agent });
-    });
+    lastListed = listed;
+    if (auth.enabled) auth.checkAll(request.headers.authorization, list.map((agent) => ({ kind: 'agent', agentId: agent } as const)));
     let results: (ReportedItem | BatchItemError)[] | undefined;
     if (body.reports !== undefined) {
       results = await applyReports(context, body.reports, (raw, i) => {
@@ -138,6 +137,16 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
     answered = true;
     return results === undefined ? { commands } : { commands, results };
   });
+}
+
+/** The agents of a list as a set; a repeated one is a 400 naming it. */
+function distinct(list: readonly string[]): ReadonlySet<string> {
+  const listed = new Set<string>();
+  list.forEach((agent, i) => {
+    if (listed.has(agent)) throw new HttpError(400, `body.agents[${i}]: agent ${agent} is listed twice`);
+    listed.add(agent);
+  });
+  return listed;
 }
 
 /**
