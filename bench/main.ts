@@ -11,7 +11,9 @@
  * - parallel: speed-up of the experiment worker pool over one thread (bench/parallel.ts);
  * - live: `fleetsim serve` with fsync on and 100 agents polling over HTTP: submissions per second
  *   sustained and submit-to-start latency (bench/live.ts). `--url URL` measures a service already
- *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window.
+ *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window;
+ * - trace: a synthesized 20M-row Azure 2024 week-long trace replayed in child processes: peak
+ *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file.
  */
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { formatLive, measureLive } from './live.js';
