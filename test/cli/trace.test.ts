@@ -139,6 +139,14 @@ describe('bad trace input is exit 2 with one line naming the file, line and colu
     expect(stats.stderr).toBe('fleetsim: command line: --format: unknown trace format "moon"; expected one of azure-llm, mooncake, burstgpt, fleetsim-events, csv\n');
   });
 
+  it('the live driver, which does not replay traces, refuses a scenario with one', () => {
+    const dir = tempDir();
+    writeFixture(dir, 'a.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n');
+    const run = runCli('run', traceScenario(dir, '{ file: a.csv, format: azure-llm }'), '--driver', 'live');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/scenario\.yaml: workload\.trace: --driver live does not replay traces yet/);
+  });
+
   it('a trace file that does not exist, and a window with no row', () => {
     const dir = tempDir();
     const missing = runCli('run', traceScenario(dir, '{ file: nowhere.csv, format: azure-llm }'));
