@@ -7,6 +7,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
+import { refuseTrace } from '../scenario/trace.js';
 import { LoadClient, type LoadSummary } from '../live/clients/loadClient.js';
 import { onStopSignal, parseServiceUrl, parseSpeedup } from './clientFlags.js';
 
@@ -29,6 +30,7 @@ export async function loadCommand(args: LoadArgs, write: (text: string) => void 
     throw new InputError('command line', '--tasks', `expected an integer >= 0, got ${String(args.tasks)}`);
   }
   const scenario = loadScenario(args.scenario);
+  refuseTrace(scenario.workload, args.scenario, 'fleetsim load');
   let acked: number | undefined;
   if (args.acked !== undefined) {
     try {

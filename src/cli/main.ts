@@ -17,6 +17,7 @@ import type { RunArgs } from './runCommand.js';
 import type { ServeArgs } from './serveCommand.js';
 import type { AgentsArgs } from './agentsCommand.js';
 import type { LoadArgs } from './loadCommand.js';
+import { traceOptions, type TraceArgs } from './traceFlags.js';
 
 // Each command's module is imported when the command runs, not at start-up: `--help` and a
 // short `run` should not pay for the HTTP service, the report's chart stack or the worker pool
@@ -162,6 +163,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => {
         if (!(await (await import('./loadCommand.js')).loadCommand(args as unknown as LoadArgs))) setExit(EXIT.checkFailed);
       })
+    .command('trace <action> <file>', 'statistics of a trace file (trace stats <file> --format F)', (y) => withExamples(traceOptions(y), 'trace'), async (args) => (await import('./traceCommand.js')).traceCommand(args as unknown as TraceArgs))
     .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), async () => (await import('./schemaCommand.js')).schemaCommand())
     .demandCommand(1)
     .strict()

@@ -1,0 +1,31 @@
+/**
+ * The flags of `fleetsim trace`, apart from the command so that building the parser does not load
+ * the trace readers (src/cli/main.ts imports each command's module only when it runs).
+ */
+import type { Argv } from 'yargs';
+import { TRACE_FORMATS } from '../traces/types.js';
+
+/** The flags of `fleetsim trace`. */
+export interface TraceArgs {
+  readonly action: string;
+  readonly file: string;
+  readonly format: string;
+  readonly json: boolean;
+  readonly window: number;
+  readonly columns?: string;
+  readonly timeUnit: string;
+  readonly blockTokens: number;
+}
+
+/** Adds the `trace` command's positionals and flags to `y`. */
+export function traceOptions(y: Argv): Argv {
+  return y
+    .positional('action', { type: 'string', choices: ['stats'], describe: 'what to do with the trace' })
+    .positional('file', { type: 'string', demandOption: true, describe: 'the trace file' })
+    .option('format', { type: 'string', demandOption: true, requiresArg: true, describe: `the trace format: ${TRACE_FORMATS.join(', ')}` })
+    .option('json', { type: 'boolean', default: false, describe: 'print the statistics as one JSON document' })
+    .option('window', { type: 'number', default: 60, requiresArg: true, describe: 'seconds of the window of the peak rate' })
+    .option('columns', { type: 'string', requiresArg: true, describe: 'csv: the column mapping, e.g. time=at,tokens=out,contextTokens=in' })
+    .option('time-unit', { type: 'string', default: 's', requiresArg: true, describe: 'csv: unit of the time column (s, ms, us, ns)' })
+    .option('block-tokens', { type: 'number', default: 512, requiresArg: true, describe: 'mooncake: tokens per prefix block' });
+}

@@ -1,0 +1,95 @@
+/**
+ * CSV records of a file of any length, pulled synchronously in bounded memory through the
+ * project's {@link LineReader}. Synchronous on purpose: the simulation loop pulls the next
+ * arrival while it runs, and a stream would hand rows over through the event loop.
+ *
+ * A line without a double quote is split on commas by hand: the traces are millions of such
+ * lines, and csv-parse (with its record info for line numbers) read about 60,000 rows a second
+ * where the split reads about a million (`npm run bench -- --only trace`). A line with a quote
+ * goes to csv-parse's synchronous parser, joined with the lines after it while a quoted field
+ * is still open (a newline inside quotes), so quoting follows RFC 4180 as csv-parse reads it.
+ */
+import { parse, CsvError } from 'csv-parse/sync';
+import { LineReader } from '../live/lineReader.js';
+import { fileError, rowError } from './rowError.js';
+
+const QUOTE = '"';
+
+/** One record: its fields and the 1-based line it ends on. */
+export interface CsvRecord {
+  readonly fields: readonly string[];
+  readonly line: number;
+}
+
+/** Pulls the records of a CSV file after its header, each checked to have the header's width. */
+export class CsvRecords {
+  /** The header's column names. */
+  readonly header: readonly string[];
+  private readonly lines: LineReader;
+
+  /**
+   * Opens `path` and reads its header.
+   * @param file - the path as the user wrote it, for messages
+   * @throws InputError when the file is empty
+   */
+  constructor(path: string, private readonly file: string) {
+    this.lines = new LineReader(path);
+    const first = this.pull();
+    if (first === undefined) {
+      this.close();
+      throw fileError(file, 'the file is empty: expected a CSV header line and at least one row');
+    }
+    this.header = first.fields.map((name) => name.trim());
+  }
+
+  /** The next record, or undefined at the end of the file. */
+  next(): CsvRecord | undefined {
+    const record = this.pull();
+    if (record === undefined) return undefined;
+    const width = this.header.length;
+    if (record.fields.length !== width) {
+      const missing = this.header[record.fields.length];
+      const problem = record.fields.length < width
+        ? `missing column ${missing} (expected ${width} columns: ${this.header.join(',')}; got ${record.fields.length})`
+        : `expected ${width} columns (${this.header.join(',')}), got ${record.fields.length}`;
+      throw rowError(this.file, record.line, record.fields.length < width ? missing! : record.fields.length, problem);
+    }
+    return record;
+  }
+
+  /** Closes the file (idempotent). */
+  close(): void {
+    this.lines.close();
+  }
+
+  private pull(): CsvRecord | undefined {
+    for (let line = this.lines.next(); line !== undefined; line = this.lines.next()) {
+      let text = line.text;
+      if (text.endsWith('\r')) text = text.slice(0, -1);
+      if (text === '') continue;
+      if (!text.includes(QUOTE)) return { fields: text.split(','), line: line.number };
+      return this.quoted(text, line.number);
+    }
+    return undefined;
+  }
+
+  /** A record with quotes, read by csv-parse, taking more lines while a quoted field is open. */
+  private quoted(first: string, firstLine: number): CsvRecord {
+    let text = first;
+    let lineNumber = firstLine;
+    for (;;) {
+      try {
+        const records = parse(text, { relax_column_count: true }) as string[][];
+        return { fields: records[0] ?? [], line: lineNumber };
+      } catch (error) {
+        const next = error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED' ? this.lines.next() : undefined;
+        if (next === undefined) {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw rowError(this.file, firstLine, 1, `invalid CSV: ${reason}`);
+        }
+        text += `\n${next.text}`;
+        lineNumber = next.number;
+      }
+    }
+  }
+}
