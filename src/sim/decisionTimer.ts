@@ -47,6 +47,7 @@ export class DecisionTimer {
       onAgentLoadChanged: strategy.onAgentLoadChanged?.bind(strategy),
       queueOrder: strategy.queueOrder,
       steal: strategy.steal?.bind(strategy),
+      stealRules: strategy.stealRules,
       prewarm: strategy.prewarm?.bind(strategy),
       onSubmitted: strategy.onSubmitted?.bind(strategy),
       // Every member of Strategy must be listed: a hook added later and not forwarded fails to compile.
