@@ -24,8 +24,10 @@ const agentArbitrary = fc.record({
   review: fc.constantFrom(...SKILLS),
 });
 
+type AgentShapeDrawn = typeof agentArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
 /** A hand agent with skills for the two types (a missing one counts as 0). */
-function skilled(index: number, shape: fc.RecordValue<typeof agentArbitrary>): HandAgent {
+function skilled(index: number, shape: AgentShapeDrawn): HandAgent {
   const agent = handAgent(index, { capacity: shape.capacity, active: Math.min(shape.active, shape.capacity), queued: shape.queued, accepting: shape.accepting });
   const skills: Record<string, number> = {};
   if (shape.code !== undefined) skills.code = shape.code;
