@@ -78,6 +78,15 @@ function bindPool(s: EngineState, now: number): void {
 
 /** The agent `task` may be bound to now (late binding): its assignee, the first fit, or the strategy's pick within the constraints. */
 export function pickFor(s: EngineState, task: TaskRecord): AgentView | undefined {
+  const probe = s.routeProbe;
+  if (probe === undefined) return pickWithin(s, task);
+  probe.begin();
+  const agent = pickWithin(s, task);
+  probe.end();
+  return agent;
+}
+
+function pickWithin(s: EngineState, task: TaskRecord): AgentView | undefined {
   const assignee = assigneeOf(s, task);
   if (assignee !== null) return assignee !== undefined && hasFreeSlot(assignee) && verdictOf(s, task, assignee) !== BARRED ? assignee : undefined;
   if (s.config.delegation.claim === 'first-fit') {
@@ -103,6 +112,14 @@ export function route(s: EngineState, task: TaskRecord): void {
     s.poolDirty = true;
     return;
   }
+  const probe = s.routeProbe;
+  probe?.begin();
+  routeEarly(s, task);
+  probe?.end();
+}
+
+/** Early binding: the chosen agent's queue, then its refill and the thieves it may wake. */
+function routeEarly(s: EngineState, task: TaskRecord): void {
   const agent = chooseForEarly(s, task);
   if (agent === undefined) {
     s.pool.push(task); // no accepting agent: wait in the pool until one joins

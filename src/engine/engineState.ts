@@ -11,7 +11,7 @@ import type { AgentRecord, AgentView } from './agent.js';
 import { PoolAutoscaler } from './autoscaler.js';
 import type { EngineConfig } from './config.js';
 import { pickFor } from './dispatch.js';
-import type { EngineOptions, TaskCounts } from './engine.js';
+import type { EngineOptions, RouteProbe, TaskCounts } from './engine.js';
 import { EventObjects, type EventSink } from './eventSink.js';
 import { FailureMemory } from './failureMemory.js';
 import type { Command, EngineEvent } from './messages.js';
@@ -77,6 +77,7 @@ export class EngineState {
   readonly commands: (Command | undefined)[] = [];
   readonly events: (EngineEvent | undefined)[] = [];
   readonly sink: EventSink;
+  readonly routeProbe: RouteProbe | undefined;
   commandsWritten = 0;
   /** Reusable `start` commands, by output slot. */
   readonly startCommands: MutableStart[] = [];
@@ -116,6 +117,7 @@ export class EngineState {
     this.strategy = options.strategy;
     this.engineRandom = options.engineRandom;
     this.settled = new SettledMemory(options.config.settledMemory);
+    this.routeProbe = options.routeProbe;
     this.sink = options.events ?? new EventObjects((event) => (this.events[this.eventsWritten++] = event));
     this.queueOrder = options.strategy.queueOrder ?? 'fifo';
     this.pool = new TaskQueue(this.entries, this.queueOrder);
