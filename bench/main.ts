@@ -9,7 +9,9 @@
  * - cli: `fleetsim run` end to end in fresh processes, in-process on the same scenario, the CLI's
  *   start-up, and SimPy on the same model (bench/cli.ts);
  * - decisions: wall-clock cost of one routing decision of every registered strategy at 10 to
- *   10,000 agents, under late and early binding (bench/decisions.ts);
+ *   10,000 agents, under late and early binding (bench/decisions.ts), and the routing cost in
+ *   real runs of a 1,000-agent scenario, p50/p99/p99.9 with the engine's own follow-up, plus
+ *   work-stealing's run time against least-connections' (bench/routing.ts);
  * - parallel: speed-up of the experiment worker pool over one thread (bench/parallel.ts);
  * - live: `fleetsim serve` with fsync on and 100 agents polling over HTTP: submissions per second
  *   sustained and submit-to-start latency (bench/live.ts). `--url URL` measures a service already
@@ -22,6 +24,7 @@ import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from 
 import { formatLive, measureLive } from './live.js';
 import { formatParallel, measureParallel } from './parallel.js';
 import { formatTraceReplay, measureTraceReplay } from './trace.js';
+import { formatRouting, measureRouting, type RoutingFigures } from './routing.js';
 import { median } from 'simple-statistics';
 import { REFERENCE_STEPS, measureCpuReference } from './cpuReference.js';
 import { REALISTIC_SCENARIO, measureRealistic, measureSimulator } from './simulator.js';
@@ -70,12 +73,15 @@ function simulatorFigures(): SimulatorFigures {
 interface DecisionFigures {
   readonly benchmark: string;
   readonly rows: DecisionCostRow[];
+  /** Routing cost in real runs of a 1,000-agent scenario (bench/routing.ts). */
+  readonly routing: RoutingFigures;
 }
 
 function decisionFigures(): DecisionFigures {
   return {
     benchmark: 'wall-clock cost of one pickAgent call at a busy steady state (80% of slots taken), median of 6 batches',
     rows: measureDecisionCosts(),
+    routing: measureRouting(),
   };
 }
 
@@ -139,6 +145,8 @@ if (process.argv.includes('--json')) {
   if (decisions !== undefined) {
     process.stdout.write(`\nDecision cost: ${decisions.benchmark} (Node ${figures.node})\n`);
     process.stdout.write(formatDecisionCosts(decisions.rows) + '\n');
+    process.stdout.write(`\nRouting cost in real runs: ${decisions.routing.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatRouting(decisions.routing) + '\n');
   }
   const parallel = figures.parallel;
   if (parallel !== undefined) {

@@ -2,7 +2,7 @@
  * fleetsim's public API: what teams import to run the validated engine and strategies in their
  * own runtime, and to drive simulations programmatically.
  */
-export { Engine, createEngine, type EngineOptions, type TaskCounts } from './engine/engine.js';
+export { Engine, createEngine, type EngineOptions, type RouteProbe, type TaskCounts } from './engine/engine.js';
 export {
   restoreEngine, type EngineSnapshot, type TaskSnapshot, type AgentSnapshot, type TimerSnapshot, type AutoscalerSnapshot,
   type JsonNumber, type PendingTimer, type OpenAttempt, type OpenOffer, type PendingProvision,
@@ -15,7 +15,7 @@ export {
   type TaskSpec, type TaskView, type TaskState, type FinalTaskState, type FailureReason, type TaskId, type AgentId,
 } from './engine/task.js';
 export type { Command, EngineEvent, EngineInput, Outcome, StartReport, AgentReport, TaskTransitionEvent } from './engine/messages.js';
-export { isEligible, type Strategy, type DecisionContext, type FleetView, type Binding, type ContextToLoad } from './engine/strategy.js';
+export { isEligible, type Strategy, type DecisionContext, type FleetView, type Binding, type ContextToLoad, type StealRules } from './engine/strategy.js';
 export type { QueueOrder } from './engine/taskQueue.js';
 export { EventObjects, TeeSink, replayEvent, type EventSink } from './engine/eventSink.js';
 export { eventRecord, type EventRecord } from './engine/eventRecord.js';

@@ -78,6 +78,15 @@ function bindPool(s: EngineState, now: number): void {
 
 /** The agent `task` may be bound to now (late binding): its assignee, the first fit, or the strategy's pick within the constraints. */
 export function pickFor(s: EngineState, task: TaskRecord): AgentView | undefined {
+  const probe = s.routeProbe;
+  if (probe === undefined) return pickWithin(s, task);
+  probe.begin();
+  const agent = pickWithin(s, task);
+  probe.end();
+  return agent;
+}
+
+function pickWithin(s: EngineState, task: TaskRecord): AgentView | undefined {
   const assignee = assigneeOf(s, task);
   if (assignee !== null) return assignee !== undefined && hasFreeSlot(assignee) && verdictOf(s, task, assignee) !== BARRED ? assignee : undefined;
   if (s.config.delegation.claim === 'first-fit') {
@@ -103,6 +112,14 @@ export function route(s: EngineState, task: TaskRecord): void {
     s.poolDirty = true;
     return;
   }
+  const probe = s.routeProbe;
+  probe?.begin();
+  routeEarly(s, task);
+  probe?.end();
+}
+
+/** Early binding: the chosen agent's queue, then its refill and the thieves it may wake. */
+function routeEarly(s: EngineState, task: TaskRecord): void {
   const agent = chooseForEarly(s, task);
   if (agent === undefined) {
     s.pool.push(task); // no accepting agent: wait in the pool until one joins
@@ -144,23 +161,50 @@ export function refill(s: EngineState, agent: AgentRecord, now: number): void {
   if (own.size === 0) steal(s, agent, now);
 }
 
-/** Lets every hungry agent try to steal again (a task is waiting in some agent's queue). */
+/**
+ * Lets the hungry agents try to steal again, in hungry order (a task is waiting in some agent's
+ * queue). With the strategy's steal rules only those that can steal something are asked, found
+ * through the steal index; without them, every one.
+ */
 function feedHungry(s: EngineState, now: number): void {
-  for (const agent of [...s.hungry]) steal(s, agent, now);
+  const index = s.stealIndex;
+  if (index === undefined) {
+    for (const agent of [...s.hungry]) steal(s, agent, now);
+    return;
+  }
+  index.startWakeUp();
+  for (let thief = index.nextThief(0); thief >= 0;) {
+    const agent = s.fleet.agents[thief]!;
+    const after = index.numberOf(agent);
+    steal(s, agent, now, true);
+    thief = index.nextThief(after);
+  }
+}
+
+/** `agent` is hungry from now, last in hungry order. */
+function becomeHungry(s: EngineState, agent: AgentRecord): void {
+  s.hungry.add(agent);
+  s.stealIndex?.hungry(agent);
+}
+
+function leaveHungry(s: EngineState, agent: AgentRecord): void {
+  s.hungry.delete(agent);
+  s.stealIndex?.sated(agent);
 }
 
 /**
  * Work stealing: an agent with a free slot and an empty queue takes what the strategy picks.
  * One that finds nothing is remembered as hungry and tries again when a task is left waiting
- * in some agent's queue.
+ * in some agent's queue. A hungry agent `woken` so keeps its place in hungry order (as if every
+ * hungry agent had been asked in turn), unless it leaves it with no free slot.
  */
-export function steal(s: EngineState, thief: AgentRecord, now: number): void {
+export function steal(s: EngineState, thief: AgentRecord, now: number, woken = false): void {
   if (s.strategy.steal === undefined) return;
-  s.hungry.delete(thief);
+  if (!woken) leaveHungry(s, thief);
   while (hasFreeSlot(thief)) {
     const view = s.strategy.steal(thief, s.ctx);
     if (view === undefined) {
-      s.hungry.add(thief);
+      if (!woken) becomeHungry(s, thief);
       return;
     }
     const task = view as TaskRecord;
@@ -170,7 +214,7 @@ export function steal(s: EngineState, thief: AgentRecord, now: number): void {
     }
     if (!hasTags(thief, task.spec.tags)) {
       // Tags bind whatever the strategy: a thief lacking one the task asks for takes nothing.
-      s.hungry.add(thief);
+      if (!woken) becomeHungry(s, thief);
       return;
     }
     const victim = s.fleet.agents[task.agentIndex]!;
@@ -183,6 +227,7 @@ export function steal(s: EngineState, thief: AgentRecord, now: number): void {
     const respected = queuedMoreUrgentThan(s, task.priority) === 0;
     assign(s, task, thief, now, respected);
   }
+  if (woken) leaveHungry(s, thief);
 }
 
 /** Queued → assigned on `agent`, which takes a slot; the driver is told to start it. */
@@ -297,6 +342,7 @@ export function rerouteOwnQueue(s: EngineState, agent: AgentRecord): void {
     agent.queued--;
     agent.outstandingTokens -= task.spec.tokens;
     task.agentIndex = -1;
+    loadChanged(s, agent); // before routing, which may wake thieves that read this queue
     route(s, task);
   }
 }

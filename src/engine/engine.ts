@@ -47,6 +47,19 @@ export interface EngineOptions {
    * collector reads them without an object per event), and `pollEvent` returns nothing.
    */
   readonly events?: EventSink;
+  /** Told when the engine starts and ends routing one task (for a wall-clock timer outside the engine). */
+  readonly routeProbe?: RouteProbe;
+}
+
+/**
+ * Brackets the engine's work to route one task: under late binding each `pickFor` (assignee,
+ * first-fit claim or the strategy's pick, then the constraint checks and their fallback); under
+ * early binding the whole `route` (the pick, constraints, the queue, refilling its agent and
+ * waking thieves). The engine only calls it; it reads no clock.
+ */
+export interface RouteProbe {
+  begin(): void;
+  end(): void;
 }
 
 /** Tasks by final state, and those still in flight. */

@@ -11,11 +11,12 @@ import type { AgentRecord, AgentView } from './agent.js';
 import { PoolAutoscaler } from './autoscaler.js';
 import type { EngineConfig } from './config.js';
 import { pickFor } from './dispatch.js';
-import type { EngineOptions, TaskCounts } from './engine.js';
+import type { EngineOptions, RouteProbe, TaskCounts } from './engine.js';
 import { EventObjects, type EventSink } from './eventSink.js';
 import { FailureMemory } from './failureMemory.js';
 import type { Command, EngineEvent } from './messages.js';
 import { SettledMemory } from './settledMemory.js';
+import { StealIndex } from './stealIndex.js';
 import type { DecisionContext, FleetView, Strategy } from './strategy.js';
 import { PRIORITY_LEVELS, type AgentId, type TaskId, type TaskRecord, type TaskView } from './task.js';
 import { TaskIndex } from './taskIndex.js';
@@ -28,6 +29,7 @@ export interface MutableFleet extends FleetView {
   agents: AgentRecord[];
   freeSlots: number;
   queuedTasks: number;
+  lastQueued(agent: AgentView): TaskView | undefined;
 }
 
 /** A `start` command whose object is reused for every attempt written to its output slot. */
@@ -62,6 +64,8 @@ export class EngineState {
   readonly queueOrder: QueueOrder;
   /** Agents that found nothing to steal while they had a free slot (work-stealing strategies only). */
   readonly hungry = new Set<AgentRecord>();
+  /** The hungry agents and the stealable work by kind, for strategies with steal rules (early binding). */
+  readonly stealIndex: StealIndex | undefined;
   /** Agents whose last slot freed during the current input (pre-warming strategies only). */
   readonly fallenIdle: AgentRecord[] = [];
   readonly pool: TaskQueue;
@@ -73,6 +77,7 @@ export class EngineState {
   readonly commands: (Command | undefined)[] = [];
   readonly events: (EngineEvent | undefined)[] = [];
   readonly sink: EventSink;
+  readonly routeProbe: RouteProbe | undefined;
   commandsWritten = 0;
   /** Reusable `start` commands, by output slot. */
   readonly startCommands: MutableStart[] = [];
@@ -112,6 +117,7 @@ export class EngineState {
     this.strategy = options.strategy;
     this.engineRandom = options.engineRandom;
     this.settled = new SettledMemory(options.config.settledMemory);
+    this.routeProbe = options.routeProbe;
     this.sink = options.events ?? new EventObjects((event) => (this.events[this.eventsWritten++] = event));
     this.queueOrder = options.strategy.queueOrder ?? 'fifo';
     this.pool = new TaskQueue(this.entries, this.queueOrder);
@@ -127,5 +133,8 @@ export class EngineState {
     this.scalerAwake = this.scalers.map(() => false);
     this.sleepingScalers = this.scalers.length;
     this.ctx = { now: 0, random: options.strategyRandom, binding: options.config.binding, fleet: this.fleet };
+    const rules = options.strategy.stealRules;
+    this.stealIndex = rules !== undefined && options.strategy.steal !== undefined && options.config.binding === 'early'
+      ? new StealIndex(rules, this.fleet.agents) : undefined;
   }
 }

@@ -94,8 +94,9 @@ export function releaseSlot(s: EngineState, task: TaskRecord, agent: AgentRecord
   loadChanged(s, agent);
 }
 
-/** Tells the strategy that `agent`'s load changed. */
+/** Tells the strategy that `agent`'s load changed (and the steal index, of its own queue). */
 export function loadChanged(s: EngineState, agent: AgentRecord): void {
+  s.stealIndex?.queueChanged(agent, s.fleet.lastQueued(agent));
   s.strategy.onAgentLoadChanged?.(agent, s.ctx);
 }
 

@@ -84,6 +84,10 @@ export function restoreState(s: EngineState, snapshot: EngineSnapshot): void {
     s.resumable.push(task);
   });
   list(snapshot.hungry, 'hungry').forEach((index, i) => s.hungry.add(s.fleet.agents[agentIndex(s, index, `hungry[${i}]`)]!));
+  if (s.stealIndex !== undefined) {
+    for (const agent of s.fleet.agents) s.stealIndex.queueChanged(agent, s.fleet.lastQueued(agent));
+    for (const agent of s.hungry) s.stealIndex.hungry(agent);
+  }
   s.poolDirty = bool(snapshot.poolDirty, 'poolDirty');
   list(snapshot.fallenIdle, 'fallenIdle').forEach((index, i) => s.fallenIdle.push(s.fleet.agents[agentIndex(s, index, 'fallenIdle', `[${i}]`)]!));
   list(snapshot.drainCandidates, 'drainCandidates').forEach((index, i) => s.drainCandidates.push(s.fleet.agents[agentIndex(s, index, 'drainCandidates', `[${i}]`)]!));

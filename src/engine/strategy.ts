@@ -33,6 +33,19 @@ export function isEligible(agent: AgentView, binding: Binding): boolean {
   return binding === 'late' ? hasFreeSlot(agent) : agent.accepting;
 }
 
+/**
+ * Which thief may steal which queued task, by kinds: tasks of one kind may be stolen by the same
+ * agents. A strategy that declares them promises that `steal(thief)` returns a task exactly when
+ * some agent other than the thief has, as the last task of its own queue (`lastQueued`), a task
+ * whose kind the thief `mayTake`.
+ */
+export interface StealRules {
+  /** The task's kind: a small integer ≥ 0 (kinds are numbered densely from 0), or -1 when it is never stolen. */
+  kindOf(task: TaskView): number;
+  /** Whether `thief` may steal tasks of `kind` (fixed for the agent's life). */
+  mayTake(thief: AgentView, kind: number): boolean;
+}
+
 /** What the strategy sees of the whole fleet. */
 export interface FleetView {
   /** Every agent that ever joined, by index; agents that left have `accepting` false. */
@@ -82,6 +95,12 @@ export interface Strategy {
    * while the thief has free slots.
    */
   steal?(thief: AgentView, ctx: DecisionContext): TaskView | undefined;
+  /**
+   * With `steal`: the rules that let the engine index stealing. Without them the engine asks
+   * every hungry agent again whenever a task is left waiting (O(fleet) per routed task); with
+   * them it asks only agents that can steal something. Read once, at construction.
+   */
+  readonly stealRules?: StealRules;
   /**
    * Pre-warming: `agent` has just fallen idle (nothing running, nothing queued for it). Return a
    * context to load on it now, before a task needs it, or undefined. The driver loads it (the

@@ -1,56 +1,46 @@
 /**
- * Wall-clock cost of routing decisions. Wraps a strategy so that every `sampleEvery`-th
- * `pickAgent` call is timed; the figures go to the result's `timing` section, apart from the
- * simulated metrics that must be byte-identical run to run.
+ * Wall-clock cost of routing. The engine brackets its work to route one task (its
+ * `RouteProbe`: the strategy's pick plus the engine's own follow-up, constraint checks and their
+ * fallback, and under early binding the queue, the refill and the thieves it wakes); the timer
+ * times every `sampleEvery`-th of them. The figures go to the result's `timing` section, apart
+ * from the simulated metrics that must be byte-identical run to run.
  */
 import { quantileSorted } from 'simple-statistics';
-import type { DecisionContext, Strategy } from '../engine/strategy.js';
-import type { TaskView } from '../engine/task.js';
+import type { RouteProbe } from '../engine/engine.js';
 
-/** Decision cost in microseconds, from the sampled calls. */
+/** Routing cost in microseconds, from the sampled decisions (quantiles null before any sample). */
 export interface DecisionTiming {
   readonly decisions: number;
   readonly sampled: number;
   readonly p50Us: number | null;
   readonly p95Us: number | null;
+  readonly p99Us: number | null;
+  readonly p999Us: number | null;
 }
 
-/** A strategy wrapper that times a sample of its decisions. */
-export class DecisionTimer {
+/** A route probe that times a sample of the engine's routing decisions. */
+export class DecisionTimer implements RouteProbe {
   private decisions = 0;
   private samples = new Float64Array(1024);
   private sampled = 0;
+  /** When the sampled decision under way began (ms), or -1 when the current one is not sampled. */
+  private startedAt = -1;
 
-  /** @param sampleEvery - time one call in this many (1 times all). */
+  /** @param sampleEvery - time one decision in this many (1 times all). */
   constructor(private readonly sampleEvery: number) {
     if (!Number.isInteger(sampleEvery) || sampleEvery < 1) throw new Error('sampleEvery must be an integer >= 1');
   }
 
-  /** `strategy` with its `pickAgent` timed; every other member passes through. */
-  wrap(strategy: Strategy): Strategy {
-    const pick = strategy.pickAgent.bind(strategy);
-    // Delegate with methods bound to the original, so the strategy's state stays in one object.
-    return {
-      name: strategy.name,
-      pickAgent: (task: TaskView, ctx: DecisionContext) => {
-        if (this.decisions++ % this.sampleEvery !== 0) return pick(task, ctx);
-        const start = performance.now();
-        const agent = pick(task, ctx);
-        this.record((performance.now() - start) * 1000);
-        return agent;
-      },
-      admit: strategy.admit?.bind(strategy),
-      onAssign: strategy.onAssign?.bind(strategy),
-      onSettle: strategy.onSettle?.bind(strategy),
-      onAgentJoined: strategy.onAgentJoined?.bind(strategy),
-      onAgentLeft: strategy.onAgentLeft?.bind(strategy),
-      onAgentLoadChanged: strategy.onAgentLoadChanged?.bind(strategy),
-      queueOrder: strategy.queueOrder,
-      steal: strategy.steal?.bind(strategy),
-      prewarm: strategy.prewarm?.bind(strategy),
-      onSubmitted: strategy.onSubmitted?.bind(strategy),
-      // Every member of Strategy must be listed: a hook added later and not forwarded fails to compile.
-    } satisfies Record<keyof Strategy, unknown>;
+  /** The engine starts routing a task. */
+  begin(): void {
+    this.startedAt = this.decisions++ % this.sampleEvery === 0 ? performance.now() : -1;
+  }
+
+  /** The engine is done routing it. */
+  end(): void {
+    if (this.startedAt < 0) return;
+    this.record((performance.now() - this.startedAt) * 1000);
+    this.startedAt = -1;
   }
 
   /** Quantiles of the sampled decision costs. */
@@ -80,7 +70,8 @@ export class DecisionTimer {
 
 /** Timing of `decisions` decisions from sampled costs (microseconds), pooled from any runs. */
 export function decisionTiming(decisions: number, samplesUs: ArrayLike<number>): DecisionTiming {
-  if (samplesUs.length === 0) return { decisions, sampled: 0, p50Us: null, p95Us: null };
+  if (samplesUs.length === 0) return { decisions, sampled: 0, p50Us: null, p95Us: null, p99Us: null, p999Us: null };
   const sorted = Array.from(samplesUs).sort((a, b) => a - b);
-  return { decisions, sampled: sorted.length, p50Us: quantileSorted(sorted, 0.5), p95Us: quantileSorted(sorted, 0.95) };
+  const at = (p: number): number => quantileSorted(sorted, p);
+  return { decisions, sampled: sorted.length, p50Us: at(0.5), p95Us: at(0.95), p99Us: at(0.99), p999Us: at(0.999) };
 }

@@ -46,7 +46,8 @@ export function createRunEngine(options: RunEngineOptions): RunEngine {
   if (options.onEvent !== undefined) sinks.push(new EventObjects(options.onEvent));
   const engine = createEngine({
     config: scenario.engine,
-    strategy: options.decisionTimer?.wrap(strategy) ?? strategy,
+    strategy,
+    routeProbe: options.decisionTimer,
     strategyRandom: stream(scenario.seed, replication, 'strategy'),
     engineRandom: stream(scenario.seed, replication, 'engine'),
     events: sinks.length === 1 ? collector : new TeeSink(sinks),

@@ -339,6 +339,17 @@ export class EligibleHeap {
     return index < 0 ? undefined : agents[index];
   }
 
+  /** As {@link best}, passing over `passedOver` (the next best when it is the best): O(log n). */
+  bestOther(agents: readonly AgentView[], passedOver: number): AgentView | undefined {
+    const index = this.heap.peek();
+    if (index !== passedOver || index < 0) return index < 0 ? undefined : agents[index];
+    const key = this.heap.keyOf(index);
+    this.heap.delete(index);
+    const next = this.heap.peek();
+    this.heap.set(index, key);
+    return next < 0 ? undefined : agents[next];
+  }
+
   /** Checks the heap (tests, debugging). */
   assertValid(): void {
     this.heap.assertValid();

@@ -12,14 +12,16 @@
  *   than the holder passed over (the holder only if no other can take it), ties to the fewest
  *   tasks per slot, then the lowest index.
  *
- * The holder is found in O(1); the fallback scans the fleet.
+ * Nothing scans the fleet: the holder is found in O(1), and the fallback reads the top of one
+ * heap per skill level of the task's type ({@link MostSkilledIndex}), O(levels), where it used
+ * to scan every agent (~27 µs at 1,000 agents).
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
 import { isEligible, type DecisionContext, type Strategy } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { bestEligible, moreSkilled } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
+import { MostSkilledIndex } from './skillIndex.js';
 import { workLeftSeconds } from './pipeline/estimates.js';
 
 /** Parameters of `context-batching`. */
@@ -32,6 +34,8 @@ class ContextBatching implements Strategy {
   readonly name = 'context-batching';
   /** Agent index each context key was last bound to. */
   private readonly holders = new Map<string, number>();
+  /** The fallback's ranking, kept by the agent hooks. */
+  private readonly mostSkilled = new MostSkilledIndex();
 
   constructor(private readonly params: ContextBatchingParams) {}
 
@@ -49,7 +53,19 @@ class ContextBatching implements Strategy {
       }
     }
     // The holder is too busy (or there is none): another agent, unless no other can take it.
-    return bestEligible(task, ctx, moreSkilled, holder) ?? (holder !== undefined && isEligible(holder, ctx.binding) ? holder : undefined);
+    return this.mostSkilled.best(task.spec.type, ctx, holder) ?? (holder !== undefined && isEligible(holder, ctx.binding) ? holder : undefined);
+  }
+
+  onAgentJoined(agent: AgentView, ctx: DecisionContext): void {
+    this.mostSkilled.sync(agent, ctx);
+  }
+
+  onAgentLeft(agent: AgentView, ctx: DecisionContext): void {
+    this.mostSkilled.sync(agent, ctx);
+  }
+
+  onAgentLoadChanged(agent: AgentView, ctx: DecisionContext): void {
+    this.mostSkilled.sync(agent, ctx);
   }
 
   onAssign(task: TaskView, agent: AgentView): void {

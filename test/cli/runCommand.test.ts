@@ -9,7 +9,7 @@ import { summarize } from '../../src/metrics/summary.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
 import { oneRun } from '../experiments/runs.js';
 
-const TIMING = { wallSeconds: 1, tasksPerSecond: 10, routing: { decisions: 0, sampled: 0, meanUs: null, p50Us: null, p95Us: null } };
+const TIMING = { wallSeconds: 1, tasksPerSecond: 10, routing: { decisions: 0, sampled: 0, p50Us: null, p95Us: null, p99Us: null, p999Us: null } };
 
 /** A result of `strategies` strategies × `replications` runs of a fleet of `agents` (objects shared, so it is cheap to build). */
 function bigResult(strategies: number, replications: number, agents: number): ExperimentResult {

@@ -1,6 +1,6 @@
 /**
  * The indexed strategies decide without scanning the fleet: with 1,000 agents, after the hooks
- * have built their indexes, a decision reads at most a few dozen entries of `fleet.agents`
+ * (and the first decision) have built their indexes, a decision reads at most a few dozen entries of `fleet.agents`
  * (counted through a Proxy), under both bindings, while loads keep changing. The
  * `skill-weighted` strategy, which scans, is the control that shows the counter counts.
  */
@@ -14,7 +14,7 @@ import { handAgent, handContext, handTask, introduce, setLoad, type HandAgent } 
 const AGENTS = 1000;
 const DECISIONS = 300;
 const MAX_READS = 64;
-const INDEXED = ['random', 'least-connections', 'join-shortest-queue', 'power-of-d', 'join-idle-queue', 'consistent-hash', 'cache-aware'];
+const INDEXED = ['random', 'least-connections', 'join-shortest-queue', 'power-of-d', 'join-idle-queue', 'consistent-hash', 'cache-aware', 'work-stealing', 'context-batching'];
 
 /** A fleet at a busy steady state: capacities 1–4, about 80% of slots taken, a few agents gone. */
 function busyFleet(draw: () => number): HandAgent[] {
@@ -51,7 +51,8 @@ function maxReadsPerDecision(name: string, binding: 'late' | 'early'): number {
     const task = handTask(`t${i}`, key === undefined ? {} : { contextKey: key });
     counter.reads = 0;
     const picked = strategy.pickAgent(task, ctx);
-    most = Math.max(most, counter.reads);
+    // The first decision may build an index (context-batching indexes a task type on first sight).
+    if (i > 0) most = Math.max(most, counter.reads);
     if (picked === undefined) continue;
     // The engine binds the pick and reports the new load; another agent frees a slot.
     strategy.onAssign?.(task, picked, ctx);

@@ -206,6 +206,7 @@ class CheckedStrategy implements Strategy {
   readonly admit?: (task: TaskView, ctx: DecisionContext) => boolean;
   readonly steal?: (thief: AgentView, ctx: DecisionContext) => TaskView | undefined;
   readonly queueOrder: Strategy['queueOrder'];
+  readonly stealRules: Strategy['stealRules'];
   readonly prewarm?: (agent: AgentView, ctx: DecisionContext) => ContextToLoad | undefined;
   /** Tasks stolen. */
   steals = 0;
@@ -213,6 +214,7 @@ class CheckedStrategy implements Strategy {
   constructor(private readonly inner: Strategy) {
     this.name = inner.name;
     this.queueOrder = inner.queueOrder;
+    this.stealRules = inner.stealRules;
     if (inner.prewarm !== undefined) {
       const prewarm = inner.prewarm.bind(inner);
       this.prewarm = (agent, ctx) => {

@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { hasTags } from '../../src/engine/agent.js';
 import type { AdminOperation, OfferAnswer, Outcome } from '../../src/engine/messages.js';
+import type { Strategy } from '../../src/engine/strategy.js';
 import type { DependencyFailurePolicy, FailureReason, RejectionReason, TaskSpec, TaskState } from '../../src/engine/task.js';
 import { Harness, HarnessInvariantError, type ConfigOverrides } from './harness.js';
 
@@ -230,8 +231,9 @@ export class Run {
   /** When the first submission arrived (the ingress bucket starts full then). */
   private firstSubmitAt: number | undefined;
 
-  constructor(readonly scenario: Scenario) {
-    this.h = new Harness({ strategy: scenario.strategy, config: scenario.config, seed: `prop-${scenario.seed}` });
+  /** @param strategy - an instance to run instead of a fresh `scenario.strategy`. */
+  constructor(readonly scenario: Scenario, strategy?: Strategy) {
+    this.h = new Harness({ strategy: strategy ?? scenario.strategy, config: scenario.config, seed: `prop-${scenario.seed}` });
     for (const agent of scenario.agents) this.join(agent);
   }
 
@@ -517,9 +519,9 @@ function ensure(condition: boolean, message: string): asserts condition {
   if (!condition) throw new HarnessInvariantError(message);
 }
 
-/** Applies a scenario's inputs, checking safety after each. */
-export function runInputs(scenario: Scenario): Run {
-  const run = new Run(scenario);
+/** Applies a scenario's inputs, checking safety after each (with `strategy` instead of a fresh `scenario.strategy` if given). */
+export function runInputs(scenario: Scenario, strategy?: Strategy): Run {
+  const run = new Run(scenario, strategy);
   run.checkSafety();
   for (const op of scenario.ops) {
     run.apply(op);
