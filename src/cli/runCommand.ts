@@ -5,7 +5,6 @@
  * compare's report directory.
  */
 import { runScenario, type ExperimentResult } from '../experiments/runResult.js';
-import { refuseTrace } from '../scenario/trace.js';
 import type { ExperimentDocument } from '../experiments/types.js';
 import { readScenarioDocument } from '../scenario/load.js';
 import { checkEventsFile } from '../experiments/eventLog.js';
@@ -46,7 +45,6 @@ export async function runCommand(args: RunArgs, write: Write = (text) => { proce
     allowHuge: args.allowHuge,
   });
   const scenario = cell!.scenario;
-  if (args.driver === 'live') refuseTrace(scenario.workload, args.scenario, '--driver live');
   if (args.events !== undefined) checkEventsFile(args.events);
   const progress = experimentProgress(process.stderr, scenario.name);
   let runs: { readonly document: ExperimentDocument; readonly result: ExperimentResult };

@@ -113,6 +113,7 @@ export class HistoryEvents {
       ...optional('priorityRespected', record['priorityRespected'] as boolean | undefined),
       ...optional('setupTokens', record['setupTokens'] as number | undefined),
       ...optional('contextHit', record['contextHit'] as boolean | null | undefined),
+      ...optional('contextBlocksHit', record['contextBlocksHit'] as number | undefined),
       ...optional('quality', record['quality'] as number | undefined),
     };
   }

@@ -22,6 +22,7 @@ import { assertConservation, createRunEngine, runEndTime } from '../sim/runEngin
 import type { RunOptions, RunResult } from '../sim/simulation.js';
 import { WorkflowFactory, workflowArrivalClock } from '../sim/workflows.js';
 import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from '../sim/workload.js';
+import { TraceReplay } from '../traces/traceReplay.js';
 import { ManualClock, type Clock } from './clock.js';
 import { createLiveDriver, type LiveDriver, type LiveDriverError } from './driver.js';
 import { EmulatedAgents } from './emulatedAgents.js';
@@ -109,6 +110,8 @@ class LiveScenarioRun {
   private readonly factory: TaskFactory;
   private readonly arrivals: ArrivalClock;
   private readonly workflows: WorkflowStream[];
+  /** The trace being replayed, if the workload has one. */
+  private readonly trace: TraceReplay | undefined;
   private readonly operator: OperationTarget;
   private readonly errors: LiveDriverError[] = [];
   /** World timers (arrivals, jobs, workflow instances, operations) not fired yet. */
@@ -135,6 +138,8 @@ class LiveScenarioRun {
       clock: workflowArrivalClock(template, scenario.seed, replication),
       arrived: 0,
     }));
+    const traceConfig = scenario.workload.trace;
+    this.trace = traceConfig === undefined ? undefined : new TraceReplay(traceConfig, scenario.seed, replication);
     this.operator = {
       admin: (operation) => this.driver.admin(operation),
       agentLeft: (agentId) => this.driver.agentLeft(agentId),
@@ -163,6 +168,7 @@ class LiveScenarioRun {
       if (operation.atSeconds <= stop.timeSeconds) this.at(operation.atSeconds, () => applyOperation(operation, this.operator, this.names));
     }
     this.workflows.forEach((_, i) => this.scheduleWorkflow(i));
+    this.scheduleTrace();
     if (stop.tasks > 0) this.scheduleArrival(this.arrivals.next(0));
     if (this.pendingWorld === 0) this.resolveWorkloadDone();
   }
@@ -187,6 +193,20 @@ class LiveScenarioRun {
     const spec = this.factory.create(this.generated++, now);
     if (this.generated < this.scenario.stop.tasks) this.scheduleArrival(this.arrivals.next(now));
     this.driver.submit(spec);
+  }
+
+  /** Schedules the trace's next task, as the simulator does: after the previous one is submitted, unless the trace is over or past the stop time. */
+  private scheduleTrace(): void {
+    const next = this.trace?.next();
+    if (next === undefined) return;
+    if (next.atSeconds > this.scenario.stop.timeSeconds) {
+      this.trace!.close();
+      return;
+    }
+    this.at(next.atSeconds, () => {
+      this.driver.submit(next.task);
+      this.scheduleTrace();
+    });
   }
 
   private scheduleWorkflow(index: number): void {

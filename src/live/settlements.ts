@@ -46,8 +46,9 @@ export function isOfferResponse(value: unknown): value is OfferResponse {
 /** Whether a connector reported a start with a {@link StartReport}. */
 export function isStartReport(value: unknown): value is StartReport {
   if (typeof value !== 'object' || value === null) return false;
-  const { setupTokens, contextHit } = value as { setupTokens?: unknown; contextHit?: unknown };
-  return typeof setupTokens === 'number' && setupTokens >= 0 && (contextHit === null || typeof contextHit === 'boolean');
+  const { setupTokens, contextHit, contextBlocksHit } = value as { setupTokens?: unknown; contextHit?: unknown; contextBlocksHit?: unknown };
+  return typeof setupTokens === 'number' && setupTokens >= 0 && (contextHit === null || typeof contextHit === 'boolean') &&
+    (contextBlocksHit === undefined || (Number.isSafeInteger(contextBlocksHit) && (contextBlocksHit as number) >= 0));
 }
 
 function agentReportOf(report: AgentReport): AgentReport {
@@ -59,7 +60,9 @@ function agentReportOf(report: AgentReport): AgentReport {
  * (a connector may report a richer object, such as an emulated agent's whole plan).
  */
 export function plainStartReport(report: StartReport): StartReport {
-  const plain = { setupTokens: report.setupTokens, contextHit: report.contextHit };
+  const plain: StartReport = report.contextBlocksHit === undefined
+    ? { setupTokens: report.setupTokens, contextHit: report.contextHit }
+    : { setupTokens: report.setupTokens, contextHit: report.contextHit, contextBlocksHit: report.contextBlocksHit };
   return report.agent === undefined ? plain : { ...plain, agent: agentReportOf(report.agent) };
 }
 

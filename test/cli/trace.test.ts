@@ -139,12 +139,24 @@ describe('bad trace input is exit 2 with one line naming the file, line and colu
     expect(stats.stderr).toBe('fleetsim: command line: --format: unknown trace format "moon"; expected one of azure-llm, mooncake, burstgpt, fleetsim-events, csv\n');
   });
 
-  it('the live driver, which does not replay traces, refuses a scenario with one', () => {
+  it('the live driver replays a trace as the simulator does: the same events, byte for byte', () => {
     const dir = tempDir();
-    writeFixture(dir, 'a.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n');
-    const run = runCli('run', traceScenario(dir, '{ file: a.csv, format: azure-llm }'), '--driver', 'live');
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/scenario\.yaml: workload\.trace: --driver live does not replay traces yet/);
+    writeFixture(dir, 'a.jsonl', [
+      '{"timestamp": 0, "input_length": 1024, "output_length": 10, "hash_ids": [1, 2]}',
+      '{"timestamp": 500, "input_length": 1536, "output_length": 20, "hash_ids": [1, 2, 3]}',
+      '{"timestamp": 900, "input_length": 512, "output_length": 5, "hash_ids": [4]}',
+    ].join('\n') + '\n');
+    const scenario = traceScenario(dir, '{ file: a.jsonl, format: mooncake }');
+    const events = (driver: string): string => {
+      const file = join(dir, `${driver}.jsonl`);
+      const run = runCli('run', scenario, '--driver', driver, '--events', file);
+      expect(run.status, run.stderr).toBe(0);
+      return readFileSync(file, 'utf8');
+    };
+    const sim = events('sim');
+    expect(sim.split('\n').filter((line) => line.includes('"submitted"'))).toHaveLength(3);
+    expect(sim).toContain('"contextBlocksHit"');
+    expect(events('live') === sim).toBe(true);
   });
 
   it('a trace file that does not exist, and a window with no row', () => {
