@@ -10,6 +10,7 @@ import { hideBin } from 'yargs/helpers';
 import { InputError, isInputError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { workloadTypes } from '../scenario/workload.js';
+import { calibrateCommand, calibrateOptions, type CalibrateArgs } from './calibrateCommand.js';
 import { checkCommand, type CheckArgs } from './checkCommand.js';
 import { compareCommand, mergeCommand, sweepCommand, type ExperimentArgs, type MergeArgs, type SweepArgs } from './experimentCommands.js';
 import { packageVersion, unknownCommandError, withExamples } from './help.js';
@@ -133,6 +134,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => {
         if (!(await checkCommand(args as unknown as CheckArgs))) setExit(EXIT.checkFailed);
       })
+    .command('calibrate <events>', 'fit a scenario (fleet, speeds, failures, quality, workload) from an events file (docs/CALIBRATION.md)', calibrateOptions, (args) => calibrateCommand(args as unknown as CalibrateArgs))
     .command('serve <scenario>', 'run the scenario\'s engine as an HTTP service that agents pull work from (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'serve')
         .option('data', { type: 'string', demandOption: true, requiresArg: true, describe: 'data directory (write-ahead log, events); created if missing' })

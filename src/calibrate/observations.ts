@@ -1,0 +1,222 @@
+/**
+ * Folds the events of one run into what the estimators need: per agent its capacity and pool,
+ * per agent and task type the attempts (work rate, quality, how they ended), the offers it
+ * answered, and per task type the submissions (times, token counts, context, priority, tags).
+ */
+import { InputError } from '../scenario/errors.js';
+import type { EventLine } from './eventsReader.js';
+
+/** One completed attempt that ran without interruption. */
+export interface CompletedAttempt {
+  readonly tokens: number;
+  readonly durationSeconds: number;
+  readonly setupTokens: number;
+  readonly quality: number;
+}
+
+/** What one agent did with one task type. */
+export interface AgentTypeObservations {
+  /** Completed attempts that were never paused (their duration is the model's). */
+  readonly completed: CompletedAttempt[];
+  /** Attempts that ended (completed or failed), in start order: true when it failed with `agent-error`. */
+  readonly agentErrors: boolean[];
+  /** Failed attempts by reason. */
+  readonly failures: Map<string, number>;
+}
+
+/** One agent of the fleet. */
+export interface AgentObservations {
+  readonly id: string;
+  capacity: number;
+  pool: string | undefined;
+  joinedAtSeconds: number;
+  readonly byType: Map<string, AgentTypeObservations>;
+  /** Task tags of the tasks it ran (it must carry them). */
+  readonly taskTags: Set<string>;
+  /** Offers answered (not withdrawn or timed out), in order: true when refused. */
+  readonly offerRefusals: boolean[];
+  /** Seconds from each offer to its answer. */
+  readonly offerResponseSeconds: number[];
+}
+
+/** The submissions of one task type. */
+export interface TypeObservations {
+  readonly type: string;
+  readonly submittedAt: number[];
+  readonly tokens: number[];
+  readonly contextTokens: number[];
+  readonly contextKeys: Set<string>;
+  readonly priorities: Map<number, number>;
+  /** Tag sets as `a,b` (sorted), with their counts. */
+  readonly tagSets: Map<string, number>;
+}
+
+/** Everything the run's events say. */
+export interface RunObservations {
+  readonly agents: Map<string, AgentObservations>;
+  readonly types: Map<string, TypeObservations>;
+  /** Time of the run's first event (the observation window starts there). */
+  startSeconds: number;
+  /** Time of the last event. */
+  endSeconds: number;
+  /** Whether any offer was made (the engine delegated by offers). */
+  offers: boolean;
+}
+
+interface TaskInfo {
+  readonly type: string;
+  readonly tokens: number;
+  readonly tags: readonly string[];
+}
+
+interface OpenAttempt {
+  readonly agent: string;
+  readonly startedAt: number;
+  readonly setupTokens: number;
+  paused: boolean;
+}
+
+/** The fold: call {@link ObservationFold.add} for each event in order, then read {@link ObservationFold.result}. */
+export class ObservationFold {
+  readonly result: RunObservations = { agents: new Map(), types: new Map(), startSeconds: Number.NaN, endSeconds: Number.NaN, offers: false };
+  private readonly tasks = new Map<string, TaskInfo>();
+  private readonly attempts = new Map<string, OpenAttempt>();
+  private readonly offerTimes = new Map<string, number>();
+
+  constructor(private readonly file: string) {}
+
+  /** Folds one event (`line` names it in errors). */
+  add(event: EventLine, line: number): void {
+    const run = this.result;
+    if (Number.isNaN(run.startSeconds)) run.startSeconds = event.time;
+    run.endSeconds = event.time;
+    switch (event.kind) {
+      case 'submitted': return this.submitted(event, line);
+      case 'agentJoined': return this.joined(event, line);
+      case 'transition': return this.transition(event, line);
+      case 'offerMade': {
+        run.offers = true;
+        this.offerTimes.set(`${this.text(event, 'task', line)}\u0000${this.text(event, 'agent', line)}`, event.time);
+        return;
+      }
+      case 'offerAnswered': return this.offerAnswered(event, line);
+      default:
+    }
+  }
+
+  private submitted(event: EventLine, line: number): void {
+    const spec = event.spec;
+    if (typeof spec !== 'object' || spec === null) throw new InputError(this.file, `line ${line}: spec`, 'expected the task spec object');
+    const s = spec as Record<string, unknown>;
+    const id = this.text(s, 'id', line, 'spec.');
+    const type = this.text(s, 'type', line, 'spec.');
+    const tokens = this.number(s, 'tokens', line, 'spec.');
+    const tags = Array.isArray(s.tags) ? s.tags.filter((tag): tag is string => typeof tag === 'string') : [];
+    this.tasks.set(id, { type, tokens, tags });
+    let types = this.result.types.get(type);
+    if (types === undefined) {
+      types = { type, submittedAt: [], tokens: [], contextTokens: [], contextKeys: new Set(), priorities: new Map(), tagSets: new Map() };
+      this.result.types.set(type, types);
+    }
+    types.submittedAt.push(event.time);
+    types.tokens.push(tokens);
+    types.contextTokens.push(typeof s.contextTokens === 'number' ? s.contextTokens : 0);
+    if (typeof s.contextKey === 'string') types.contextKeys.add(s.contextKey);
+    const priority = typeof s.priority === 'number' ? s.priority : 2;
+    types.priorities.set(priority, (types.priorities.get(priority) ?? 0) + 1);
+    const tagKey = [...tags].sort().join(',');
+    types.tagSets.set(tagKey, (types.tagSets.get(tagKey) ?? 0) + 1);
+  }
+
+  private joined(event: EventLine, line: number): void {
+    const id = this.text(event, 'agent', line);
+    const capacity = this.number(event, 'capacity', line);
+    const agent = this.agent(id);
+    agent.capacity = capacity;
+    agent.pool = typeof event.pool === 'string' ? event.pool : undefined;
+    agent.joinedAtSeconds = Math.min(agent.joinedAtSeconds, event.time);
+  }
+
+  private transition(event: EventLine, line: number): void {
+    const task = this.text(event, 'task', line);
+    const to = this.text(event, 'to', line);
+    const from = this.text(event, 'from', line);
+    const key = `${task}\u0000${String(event.attempt)}`;
+    if (to === 'running' && from !== 'paused') {
+      const agent = this.text(event, 'agent', line);
+      this.attempts.set(key, { agent, startedAt: event.time, setupTokens: typeof event.setupTokens === 'number' ? event.setupTokens : 0, paused: false });
+      return;
+    }
+    if (to === 'paused') {
+      const open = this.attempts.get(key);
+      if (open !== undefined) open.paused = true;
+      return;
+    }
+    if (from !== 'running' || (to !== 'completed' && to !== 'failed')) return;
+    const open = this.attempts.get(key);
+    const info = this.tasks.get(task);
+    if (open === undefined || info === undefined) return;
+    this.attempts.delete(key);
+    const agent = this.agent(open.agent);
+    for (const tag of info.tags) agent.taskTags.add(tag);
+    const observed = this.agentType(agent, info.type);
+    if (to === 'completed') {
+      observed.agentErrors.push(false);
+      if (!open.paused) {
+        const quality = typeof event.quality === 'number' ? event.quality : 1;
+        observed.completed.push({ tokens: info.tokens, durationSeconds: event.time - open.startedAt, setupTokens: open.setupTokens, quality });
+      }
+      return;
+    }
+    const reason = typeof event.reason === 'string' ? event.reason : 'unknown';
+    observed.failures.set(reason, (observed.failures.get(reason) ?? 0) + 1);
+    if (reason === 'agent-error') observed.agentErrors.push(true);
+  }
+
+  private offerAnswered(event: EventLine, line: number): void {
+    const task = this.text(event, 'task', line);
+    const id = this.text(event, 'agent', line);
+    const reason = event.reason;
+    // Withdrawn offers and lost agents say nothing of the agent's will; lacking the skill is the fleet's shape.
+    if (reason === 'offer-timeout' || reason === 'agent-lost' || reason === 'lacks-skill') return;
+    const agent = this.agent(id);
+    agent.offerRefusals.push(event.accepted !== true);
+    const madeAt = this.offerTimes.get(`${task}\u0000${id}`);
+    if (madeAt !== undefined) agent.offerResponseSeconds.push(event.time - madeAt);
+  }
+
+  private agent(id: string): AgentObservations {
+    let agent = this.result.agents.get(id);
+    if (agent === undefined) {
+      agent = {
+        id, capacity: 1, pool: undefined, joinedAtSeconds: Number.POSITIVE_INFINITY, byType: new Map(), taskTags: new Set(),
+        offerRefusals: [], offerResponseSeconds: [],
+      };
+      this.result.agents.set(id, agent);
+    }
+    return agent;
+  }
+
+  private agentType(agent: AgentObservations, type: string): AgentTypeObservations {
+    let observed = agent.byType.get(type);
+    if (observed === undefined) {
+      observed = { completed: [], agentErrors: [], failures: new Map() };
+      agent.byType.set(type, observed);
+    }
+    return observed;
+  }
+
+  private text(record: Readonly<Record<string, unknown>>, name: string, line: number, prefix = ''): string {
+    const value = record[name];
+    if (typeof value !== 'string') throw new InputError(this.file, `line ${line}: ${prefix}${name}`, `expected a string, got ${JSON.stringify(value) ?? 'nothing'}`);
+    return value;
+  }
+
+  private number(record: Readonly<Record<string, unknown>>, name: string, line: number, prefix = ''): number {
+    const value = record[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new InputError(this.file, `line ${line}: ${prefix}${name}`, `expected a non-negative number, got ${JSON.stringify(value) ?? 'nothing'}`);
+    }
+    return value;
+  }
+}
