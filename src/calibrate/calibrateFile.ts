@@ -1,7 +1,7 @@
 /**
- * Calibrates a scenario from an events file and writes it: reads the chosen run, fits it
+ * Calibrates a scenario from an events file and writes it: reads the chosen runs, fits them
  * (./calibration.ts), and writes the scenario YAML (and, for the trace workload of a multi-run
- * log, the chosen run's events beside it, so the trace replays exactly that run).
+ * log, the first chosen run's events beside it, so the trace replays exactly that run).
  */
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
@@ -31,13 +31,14 @@ export interface CalibrateOptions {
 export function calibrateFile(options: CalibrateOptions): Calibration {
   const { events, out } = options;
   const fold = new ObservationFold(events);
-  const read = readEvents(events, options.run ?? {}, (event, line) => fold.add(event, line));
-  const observations = fold.result;
+  const read = readEvents(events, options.run ?? {}, (event, line, run) => fold.add(event, line, run));
+  const observations = fold.finish();
   if (observations.types.size === 0) throw new InputError(events, '', 'no submitted task in the run: nothing to fit a workload from');
   const completed = [...observations.agents.values()].some((agent) => [...agent.byType.values()].some((observed) => observed.completed.length > 0));
   if (!completed) throw new InputError(events, '', 'no completed task in the run: agent speeds cannot be fitted');
   let traceFile = events;
-  if (!options.synthetic && read.runs.length > 1) traceFile = writeRunEvents(options, read.chosen.strategy, read.chosen.replication);
+  const first = read.chosen[0]!;
+  if (!options.synthetic && read.runs.length > 1) traceFile = writeRunEvents(options, first.strategy, first.replication);
   const workload = options.synthetic ? { kind: 'synthetic' as const } : { kind: 'trace' as const, file: relative(dirname(out), traceFile) || basename(traceFile) };
   const name = `calibrated-${basename(events, extname(events)).replace(/[^A-Za-z0-9_.-]/g, '-')}`;
   const calibration = calibrate(events, read, observations, workload, name);
@@ -48,7 +49,7 @@ export function calibrateFile(options: CalibrateOptions): Calibration {
   return calibration;
 }
 
-/** Copies the chosen run's events to `<out without extension>.events.jsonl`; returns its path. */
+/** Copies one run's events to `<out without extension>.events.jsonl`; returns its path. */
 function writeRunEvents(options: CalibrateOptions, strategy: string | null, replication: number | null): string {
   const { out } = options;
   const file = join(dirname(out), `${basename(out, extname(out))}.events.jsonl`);

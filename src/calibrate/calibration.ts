@@ -8,7 +8,7 @@ import { DEFAULT_AGENT_MODEL } from '../scenario/schema.js';
 import { findStrategy } from '../strategies/index.js';
 import type { Distribution } from '../scenario/types.js';
 import { fitArrivals, fitQuality, fitRate, fitSizes, fitWorkRates, type Estimate } from './estimators.js';
-import type { ReadSummary } from './eventsReader.js';
+import type { ReadSummary, RunKey } from './eventsReader.js';
 import type { AgentObservations, RunObservations } from './observations.js';
 import { meanInterval, type Interval, type TestResult } from './statistics.js';
 
@@ -37,8 +37,8 @@ export type WorkloadMode = { readonly kind: 'trace'; readonly file: string } | {
 /** The outcome of calibration. */
 export interface Calibration {
   readonly source: string;
-  /** The run fitted (strategy label and replication; null for a serve log). */
-  readonly run: { readonly strategy: string | null; readonly replication: number | null };
+  /** The runs fitted (one strategy; strategy and replication null for a serve log). */
+  readonly runs: readonly RunKey[];
   /** Every run the file holds. */
   readonly runsInFile: number;
   readonly parameters: readonly FittedParameter[];
@@ -63,8 +63,8 @@ const REJECT_AT = 0.05;
 export function calibrate(source: string, read: ReadSummary, observations: RunObservations, workload: WorkloadMode, scenarioName: string): Calibration {
   const parameters: FittedParameter[] = [];
   const notes: string[] = [];
-  if (read.runs.length > 1) {
-    notes.push(`the file holds ${read.runs.length} runs; fitted ${runLabel(read.chosen)} only (choose another with --strategy and --replication)`);
+  if (read.runs.length > read.chosen.length) {
+    notes.push(`the file holds ${read.runs.length} runs; fitted ${runsLabel(read.chosen)} (choose others with --strategy and --replication)`);
   }
   const fitted = [...observations.agents.values()].map((agent) => fitAgent(agent, parameters));
   const measuredSpeeds = fitted.flatMap((agent) => (agent.speed === undefined ? [] : [agent.speed]));
@@ -77,14 +77,14 @@ export function calibrate(source: string, read: ReadSummary, observations: RunOb
     return agentEntry(agent, fleetMedianSpeed, allTypes);
   });
   const { entries: tasks, end } = fitWorkload(observations, parameters, notes);
-  const strategy = read.chosen.strategy?.split('#')[0];
+  const strategy = read.chosen[0]?.strategy?.split('#')[0];
   const strategies = strategy !== undefined && findStrategy(strategy) !== undefined ? [strategy] : ['round-robin'];
   const workloadSection = workload.kind === 'trace'
     ? { trace: { file: workload.file, format: 'fleetsim-events' } }
     : { arrivals: { process: 'poisson', rate: parameterValue(parameters, 'workload.arrivals.rate') }, tasks };
   const scenario: Record<string, unknown> = {
     name: scenarioName,
-    description: `Fitted by fleetsim calibrate from ${source} (run ${runLabel(read.chosen)}): ${observations.agents.size} agents, ${allTypes.length} task types.`,
+    description: `Fitted by fleetsim calibrate from ${source} (${runsLabel(read.chosen)}): ${observations.agents.size} agents, ${allTypes.length} task types.`,
     seed: 1,
     replications: CALIBRATED_REPLICATIONS,
     stop: workload.kind === 'trace' ? { drain: true } : { time: round(end.timeSeconds), drain: end.drain },
@@ -94,11 +94,18 @@ export function calibrate(source: string, read: ReadSummary, observations: RunOb
     workload: workloadSection,
     strategies,
   };
-  return { source, run: read.chosen, runsInFile: read.runs.length, parameters, notes, scenario };
+  return { source, runs: read.chosen, runsInFile: read.runs.length, parameters, notes, scenario };
 }
 
-function runLabel(run: { readonly strategy: string | null; readonly replication: number | null }): string {
-  return run.strategy === null ? '(serve log)' : `${run.strategy}, replication ${run.replication ?? 0}`;
+/** `strategy X, replications 0–4` (or `1`, or `the serve log`). */
+export function runsLabel(runs: readonly RunKey[]): string {
+  const first = runs[0];
+  if (first === undefined || first.strategy === null) return 'the serve log';
+  const replications = runs.map((run) => run.replication ?? 0);
+  const contiguous = replications.every((r, i) => i === 0 || r === replications[i - 1]! + 1);
+  const list = replications.length === 1 ? `replication ${replications[0]}`
+    : contiguous ? `replications ${replications[0]}–${replications[replications.length - 1]}` : `replications ${replications.join(', ')}`;
+  return `strategy ${first.strategy}, ${list}`;
 }
 
 interface FittedAgent {
@@ -216,11 +223,8 @@ function fitWorkload(observations: RunObservations, parameters: FittedParameter[
   end: { timeSeconds: number; drain: boolean };
 } {
   const all = [...observations.types.values()].flatMap((type) => type.submittedAt).sort((a, b) => a - b);
-  const lastSubmission = all[all.length - 1] ?? observations.endSeconds;
-  // A run that ran on past its last submission drained; one cut off at stop.time did not.
-  const drain = observations.endSeconds > lastSubmission;
-  const endSeconds = drain ? lastSubmission : observations.endSeconds;
-  const start = observations.startSeconds;
+  const start = 0;
+  const endSeconds = observations.windowSeconds;
   const arrivals = fitArrivals(all, start, endSeconds);
   const cvNote = arrivals.cvTest !== null && arrivals.cvTest.pValue < REJECT_AT
     ? `inter-arrival CV ${round(arrivals.interArrivalCv)} rejects Poisson (${arrivals.cvTest.test}, p = ${arrivals.cvTest.pValue.toExponential(1)}): prefer the trace workload`
@@ -249,7 +253,7 @@ function fitWorkload(observations: RunObservations, parameters: FittedParameter[
       ...(tags.length > 0 ? { tags } : {}),
     };
   });
-  return { entries, end: { timeSeconds: endSeconds - start, drain } };
+  return { entries, end: { timeSeconds: observations.windowSeconds / observations.runs, drain: observations.drained } };
 }
 
 /** A single level when one level has every task; otherwise shares that sum to exactly 1. */

@@ -1,6 +1,6 @@
 /** The text `fleetsim calibrate` prints: one row per fitted parameter, then the caveats. */
 import { textTable } from '../report/tables.js';
-import type { Calibration, FittedParameter } from './calibration.js';
+import { runsLabel, type Calibration, type FittedParameter } from './calibration.js';
 
 /** The calibration as a table with 95% intervals and a goodness-of-fit column. */
 export function calibrationText(calibration: Calibration, out: string): string {
@@ -18,7 +18,7 @@ export function calibrationText(calibration: Calibration, out: string): string {
     rows,
     align: ['left', 'right', 'right', 'right', 'left', 'left', 'left'],
   });
-  const run = calibration.run.strategy === null ? 'serve log' : `run ${calibration.run.strategy}, replication ${calibration.run.replication ?? 0}`;
+  const run = runsLabel(calibration.runs);
   const notes = calibration.notes.map((note) => `note: ${note}\n`).join('');
   return `calibrated ${calibration.source} (${run}) → ${out}\n${table}${notes}`;
 }

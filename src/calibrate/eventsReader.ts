@@ -2,13 +2,18 @@
  * Reads a fleetsim events file for calibration: the log of `fleetsim run --events` (every line
  * tagged with `strategy` and `replication`, several runs one after another) or the
  * `events.jsonl` of a `fleetsim serve` data directory (one run, untagged). Lines are streamed
- * and checked one by one; the events of one run (the first, or the one chosen) are handed on.
+ * and checked one by one; the events of the runs chosen (see {@link RunChoice}) are handed on.
  */
 import { existsSync, statSync } from 'node:fs';
 import { LineReader } from '../live/lineReader.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 
-/** Which run of a multi-run log to fit (both undefined: the first in the file). */
+/**
+ * Which runs of a multi-run log to fit: every replication of one strategy (the first in the
+ * file unless `strategy` is given), or only replication `replication`. Replications are
+ * independent (their own random streams), so they pool; strategies share common random numbers,
+ * so they never do.
+ */
 export interface RunChoice {
   readonly strategy?: string;
   readonly replication?: number;
@@ -30,23 +35,27 @@ const EVENT_KINDS = new Set([
   'duplicateClaim', 'agentDraining', 'scaled', 'admin',
 ]);
 
-/** What reading found: the runs present and how many events of the chosen one were handed on. */
+/** What reading found: the runs present and which of them were handed on. */
 export interface ReadSummary {
   readonly runs: readonly RunKey[];
-  readonly chosen: RunKey;
+  /** The runs fitted, in file order (one strategy). */
+  readonly chosen: readonly RunKey[];
   readonly events: number;
 }
 
 /**
- * Streams `file`, handing each event of the chosen run to `onEvent` with its line number.
+ * Streams `file`, handing each event of the chosen runs to `onEvent` with its line number and
+ * the index of its run among the chosen.
  * @throws InputError naming the file (and the line) when it is missing, not an events file,
  *   has a malformed or truncated line, or lacks the run asked for
  */
-export function readEvents(file: string, choice: RunChoice, onEvent: (event: EventLine, line: number) => void): ReadSummary {
+export function readEvents(file: string, choice: RunChoice, onEvent: (event: EventLine, line: number, run: number) => void): ReadSummary {
   openable(file);
   const reader = new LineReader(file);
   const runs = new Map<string, RunKey>();
-  let chosen: RunKey | undefined;
+  const chosen = new Map<string, RunKey>();
+  const chosenIndex = new Map<string, number>();
+  let strategy: string | null | undefined = choice.strategy;
   let events = 0;
   try {
     for (let line = reader.next(); line !== undefined; line = reader.next()) {
@@ -55,9 +64,15 @@ export function readEvents(file: string, choice: RunChoice, onEvent: (event: Eve
       const key = runKeyOf(file, line.number, event);
       const id = `${key.strategy ?? ''}\u0000${key.replication ?? ''}`;
       if (!runs.has(id)) runs.set(id, key);
-      if (chosen === undefined && matches(key, choice)) chosen = key;
-      if (chosen !== undefined && chosen.strategy === key.strategy && chosen.replication === key.replication) {
-        onEvent(event, line.number);
+      if (strategy === undefined) strategy = key.strategy;
+      if (key.strategy === strategy && (choice.replication === undefined || key.replication === choice.replication)) {
+        let index = chosenIndex.get(id);
+        if (index === undefined) {
+          index = chosen.size;
+          chosen.set(id, key);
+          chosenIndex.set(id, index);
+        }
+        onEvent(event, line.number, index);
         events++;
       }
     }
@@ -65,11 +80,11 @@ export function readEvents(file: string, choice: RunChoice, onEvent: (event: Eve
     reader.close();
   }
   if (runs.size === 0) throw new InputError(file, '', 'empty: expected a fleetsim events file (one JSON event a line, from run --events or a serve data directory)');
-  if (chosen === undefined) {
+  if (chosen.size === 0) {
     const listed = [...runs.values()].slice(0, 12).map((run) => `${run.strategy ?? '(serve)'}#${run.replication ?? 0}`).join(', ');
     throw new InputError(file, choice.strategy !== undefined ? '--strategy' : '--replication', `no run matches; the file holds ${listed}`);
   }
-  return { runs: [...runs.values()], chosen, events };
+  return { runs: [...runs.values()], chosen: [...chosen.values()], events };
 }
 
 /** Fails early, naming the file, when it cannot be read at all. */
@@ -107,10 +122,4 @@ function runKeyOf(file: string, number: number, event: EventLine): RunKey {
   if (typeof strategy !== 'string') throw new InputError(file, `line ${number}: strategy`, 'expected a string (the strategy label run --events writes)');
   if (typeof replication !== 'number' || !Number.isInteger(replication)) throw new InputError(file, `line ${number}: replication`, 'expected an integer');
   return { strategy, replication };
-}
-
-function matches(key: RunKey, choice: RunChoice): boolean {
-  if (choice.strategy !== undefined && key.strategy !== choice.strategy) return false;
-  if (choice.replication !== undefined && key.replication !== choice.replication) return false;
-  return true;
 }

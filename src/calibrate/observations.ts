@@ -51,14 +51,20 @@ export interface TypeObservations {
   readonly tagSets: Map<string, number>;
 }
 
-/** Everything the run's events say. */
+/**
+ * Everything the events of the chosen runs say. Submission times are on one clock that lays the
+ * runs' arrival windows end to end (each run's window starts at its first event and ends at its
+ * last submission when it drained, else at its last event), so pooled runs read as one long run.
+ */
 export interface RunObservations {
   readonly agents: Map<string, AgentObservations>;
   readonly types: Map<string, TypeObservations>;
-  /** Time of the run's first event (the observation window starts there). */
-  startSeconds: number;
-  /** Time of the last event. */
-  endSeconds: number;
+  /** Runs folded. */
+  runs: number;
+  /** Sum of the runs' arrival windows. */
+  windowSeconds: number;
+  /** Whether every run ran on past its last submission (it drained rather than stopped). */
+  drained: boolean;
   /** Whether any offer was made (the engine delegated by offers). */
   offers: boolean;
 }
@@ -78,30 +84,57 @@ interface OpenAttempt {
 
 /** The fold: call {@link ObservationFold.add} for each event in order, then read {@link ObservationFold.result}. */
 export class ObservationFold {
-  readonly result: RunObservations = { agents: new Map(), types: new Map(), startSeconds: Number.NaN, endSeconds: Number.NaN, offers: false };
-  private readonly tasks = new Map<string, TaskInfo>();
-  private readonly attempts = new Map<string, OpenAttempt>();
-  private readonly offerTimes = new Map<string, number>();
+  private readonly observed: RunObservations = { agents: new Map(), types: new Map(), runs: 0, windowSeconds: 0, drained: true, offers: false };
+  // Per run: task and attempt ids repeat between runs.
+  private tasks = new Map<string, TaskInfo>();
+  private attempts = new Map<string, OpenAttempt>();
+  private offerTimes = new Map<string, number>();
+  private run = -1;
+  private runStart = 0;
+  private lastEvent = 0;
+  private lastSubmission = Number.NaN;
 
   constructor(private readonly file: string) {}
 
-  /** Folds one event (`line` names it in errors). */
-  add(event: EventLine, line: number): void {
-    const run = this.result;
-    if (Number.isNaN(run.startSeconds)) run.startSeconds = event.time;
-    run.endSeconds = event.time;
+  /** Folds one event of run `run` (`line` names it in errors); runs come one after another. */
+  add(event: EventLine, line: number, run = 0): void {
+    if (run !== this.run) {
+      this.closeRun();
+      this.run = run;
+      this.runStart = event.time;
+      this.tasks = new Map();
+      this.attempts = new Map();
+      this.offerTimes = new Map();
+    }
+    this.lastEvent = event.time;
     switch (event.kind) {
       case 'submitted': return this.submitted(event, line);
       case 'agentJoined': return this.joined(event, line);
       case 'transition': return this.transition(event, line);
       case 'offerMade': {
-        run.offers = true;
+        this.observed.offers = true;
         this.offerTimes.set(`${this.text(event, 'task', line)}\u0000${this.text(event, 'agent', line)}`, event.time);
         return;
       }
       case 'offerAnswered': return this.offerAnswered(event, line);
       default:
     }
+  }
+
+  /** The observations, once every event is folded. */
+  finish(): RunObservations {
+    this.closeRun();
+    this.run = -1;
+    return this.observed;
+  }
+
+  private closeRun(): void {
+    if (this.run < 0) return;
+    const drained = Number.isNaN(this.lastSubmission) || this.lastEvent > this.lastSubmission;
+    this.observed.drained &&= drained;
+    this.observed.windowSeconds += (drained && !Number.isNaN(this.lastSubmission) ? this.lastSubmission : this.lastEvent) - this.runStart;
+    this.observed.runs++;
+    this.lastSubmission = Number.NaN;
   }
 
   private submitted(event: EventLine, line: number): void {
@@ -113,12 +146,13 @@ export class ObservationFold {
     const tokens = this.number(s, 'tokens', line, 'spec.');
     const tags = Array.isArray(s.tags) ? s.tags.filter((tag): tag is string => typeof tag === 'string') : [];
     this.tasks.set(id, { type, tokens, tags });
-    let types = this.result.types.get(type);
+    this.lastSubmission = event.time;
+    let types = this.observed.types.get(type);
     if (types === undefined) {
       types = { type, submittedAt: [], tokens: [], contextTokens: [], contextKeys: new Set(), priorities: new Map(), tagSets: new Map() };
-      this.result.types.set(type, types);
+      this.observed.types.set(type, types);
     }
-    types.submittedAt.push(event.time);
+    types.submittedAt.push(this.observed.windowSeconds + event.time - this.runStart);
     types.tokens.push(tokens);
     types.contextTokens.push(typeof s.contextTokens === 'number' ? s.contextTokens : 0);
     if (typeof s.contextKey === 'string') types.contextKeys.add(s.contextKey);
@@ -186,13 +220,13 @@ export class ObservationFold {
   }
 
   private agent(id: string): AgentObservations {
-    let agent = this.result.agents.get(id);
+    let agent = this.observed.agents.get(id);
     if (agent === undefined) {
       agent = {
         id, capacity: 1, pool: undefined, joinedAtSeconds: Number.POSITIVE_INFINITY, byType: new Map(), taskTags: new Set(),
         offerRefusals: [], offerResponseSeconds: [],
       };
-      this.result.agents.set(id, agent);
+      this.observed.agents.set(id, agent);
     }
     return agent;
   }
