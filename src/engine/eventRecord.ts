@@ -18,7 +18,7 @@ export function eventRecord(event: EngineEvent): EventRecord {
       return {
         time: event.time, kind: event.kind, task: event.task.spec.id, from: event.from, to: event.to, attempt: event.attempt,
         agent: event.agent?.spec.id, reason: event.reason, priorityRespected: event.priorityRespected,
-        setupTokens: event.setupTokens, contextHit: event.contextHit, quality: event.quality,
+        setupTokens: event.setupTokens, contextHit: event.contextHit, contextBlocksHit: event.contextBlocksHit, quality: event.quality,
       };
     case 'agentJoined':
       // The pool, when the agent has one: metrics match joins with the provisions asked of it.

@@ -24,8 +24,11 @@ export interface EventSink {
   submitted(time: number, task: TaskView): void;
   /** A task entered `assigned`: bound to `agent`, which is asked to start it. */
   assigned(time: number, task: TaskView, from: TaskState, agent: AgentView, priorityRespected: boolean): void;
-  /** Attempt `attempt` of a task entered `running` on `agent`, having loaded `setupTokens` of context. */
-  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null): void;
+  /**
+   * Attempt `attempt` of a task entered `running` on `agent`, having loaded `setupTokens` of
+   * context; `contextBlocksHit`: how many of the task's `contextBlocks` were resident (when it has them).
+   */
+  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null, contextBlocksHit?: number): void;
   /** A task entered `completed` on `agent` with a result of the given quality. */
   completed(time: number, task: TaskView, from: TaskState, agent: AgentView, quality: number): void;
   /**
@@ -71,8 +74,8 @@ export class EventObjects implements EventSink {
   }
 
   /** {@inheritDoc EventSink.started} */
-  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null): void {
-    this.deliver({ kind: 'transition', time, task, from, to: 'running', attempt, agent, setupTokens, contextHit });
+  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null, contextBlocksHit?: number): void {
+    this.deliver({ kind: 'transition', time, task, from, to: 'running', attempt, agent, setupTokens, contextHit, contextBlocksHit });
   }
 
   /** {@inheritDoc EventSink.completed} */
@@ -152,8 +155,8 @@ export class TeeSink implements EventSink {
   }
 
   /** {@inheritDoc EventSink.started} */
-  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null): void {
-    for (const sink of this.sinks) sink.started(time, task, from, agent, attempt, setupTokens, contextHit);
+  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null, contextBlocksHit?: number): void {
+    for (const sink of this.sinks) sink.started(time, task, from, agent, attempt, setupTokens, contextHit, contextBlocksHit);
   }
 
   /** {@inheritDoc EventSink.completed} */
@@ -231,7 +234,7 @@ export function replayEvent(event: EngineEvent, sink: EventSink): void {
         case 'assigned':
           return sink.assigned(time, task, from, required(agent, event), event.priorityRespected ?? false);
         case 'running':
-          return sink.started(time, task, from, required(agent, event), event.attempt, event.setupTokens ?? 0, event.contextHit ?? null);
+          return sink.started(time, task, from, required(agent, event), event.attempt, event.setupTokens ?? 0, event.contextHit ?? null, event.contextBlocksHit);
         case 'completed':
           return sink.completed(time, task, from, required(agent, event), required(event.quality, event));
         default:

@@ -100,7 +100,7 @@ function startAttempt(s: EngineState, task: TaskRecord, now: number, report: Sta
   if (report.agent !== undefined) observe(s, agent, report.agent, now);
   task.startedAt = now;
   const from = enter(s, task, 'running');
-  s.sink.started(now, task, from, agent, task.attempt, report.setupTokens, report.contextHit);
+  s.sink.started(now, task, from, agent, task.attempt, report.setupTokens, report.contextHit, report.contextBlocksHit);
   if (task.spec.timeoutSeconds !== undefined) task.timerId = setTimer(s, 'timeout', task, now + task.spec.timeoutSeconds);
 }
 

@@ -21,6 +21,8 @@ export interface StartReport {
   readonly setupTokens: number;
   /** Whether the task's contextKey was resident; null when the task has none. */
   readonly contextHit: boolean | null;
+  /** For a task with `contextBlocks`: how many of them were resident (the leading run loaded from cache). */
+  readonly contextBlocksHit?: number;
   /** The agent's context after loading, when the driver observes it. */
   readonly agent?: AgentReport;
 }
@@ -91,7 +93,7 @@ export type Command =
 /**
  * A task changed state. The detail fields are set for the transitions they describe:
  * - to `assigned`: `agent`, `priorityRespected`;
- * - to `running`: `agent`, `setupTokens`, `contextHit`;
+ * - to `running`: `agent`, `setupTokens`, `contextHit` (and `contextBlocksHit` for a task with `contextBlocks`);
  * - to `completed`: `agent`, `quality`;
  * - to `failed`, `dead-lettered`, `expired`, `cancelled`, `rejected`: `reason`
  *   (and `agent` for `failed`).
@@ -108,6 +110,7 @@ export interface TaskTransitionEvent {
   readonly priorityRespected?: boolean;
   readonly setupTokens?: number;
   readonly contextHit?: boolean | null;
+  readonly contextBlocksHit?: number;
   readonly quality?: number;
 }
 

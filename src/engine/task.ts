@@ -32,6 +32,17 @@ export interface TaskSpec {
   readonly contextKey?: string;
   /** Size of the context the task needs resident, in tokens (0 when none). */
   readonly contextTokens: number;
+  /**
+   * The context as a prompt prefix of blocks (ids in prompt order, as Mooncake's `hash_ids`):
+   * an agent loads only the blocks after the longest leading run it holds, and a context hit is
+   * counted per block. Each block is `contextBlockTokens` tokens, the last one what is left of
+   * `contextTokens`.
+   */
+  readonly contextBlocks?: readonly number[];
+  /** Tokens of one block of `contextBlocks`. */
+  readonly contextBlockTokens?: number;
+  /** A request a replayed trace records as failed: every simulated attempt fails (agent-error). */
+  readonly traceFailed?: boolean;
   /** Absolute time (seconds) by which the task should complete, if any. */
   readonly deadline?: number;
   /** Tasks that must complete before this one may be queued. */

@@ -143,7 +143,7 @@ export class MetricsCollector implements EventSink {
   }
 
   /** {@inheritDoc EventSink.started} */
-  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null): void {
+  started(time: number, task: TaskView, from: TaskState, agent: AgentView, attempt: number, setupTokens: number, contextHit: boolean | null, contextBlocksHit?: number): void {
     this.advance(time);
     // A resumed task takes its slot back (pausing gave it up).
     if (from === 'paused') this.occupy(agent.index, time, 1);
@@ -152,7 +152,12 @@ export class MetricsCollector implements EventSink {
     if (attempt === 1) this.waits.push(time - task.submittedAt);
     this.setupTokens += setupTokens;
     this.workTokens += task.spec.tokens;
-    if (contextHit !== null) {
+    // A prefix of blocks counts a hit or a miss per block; a key, one for the task.
+    const blocks = task.spec.contextBlocks;
+    if (blocks !== undefined && contextBlocksHit !== undefined) {
+      this.contextKnown += blocks.length;
+      this.contextHits += contextBlocksHit;
+    } else if (contextHit !== null) {
       this.contextKnown++;
       if (contextHit) this.contextHits++;
     }

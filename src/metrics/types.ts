@@ -122,7 +122,10 @@ export interface ScalarMetrics {
   readonly deadlineSuccess: number | null;
   /** Setup tokens ÷ (setup tokens + task tokens), over started attempts of measured tasks. */
   readonly contextWaste: number | null;
-  /** Share of starts that found their context resident, among starts of tasks that have a contextKey. */
+  /**
+   * Share of context found resident at start: among starts of tasks with a contextKey, one unit
+   * each; a task with `contextBlocks` (a trace's prompt prefix) counts each block as a unit.
+   */
   readonly contextHitRate: number | null;
   readonly quality: QualityMetrics;
   /** Share of assignments of measured tasks made while no more urgent eligible task waited. */

@@ -36,6 +36,9 @@ export function estimateRun(scenario: Scenario): RunEstimate {
     terms.push([`workload.workflows[${i}] (instances × ${nodesPerInstance(workflow)} tasks)`, instances * nodesPerInstance(workflow)]);
   });
   terms.push(['workload.jobs', workload.jobs.length]);
+  const trace = workload.trace;
+  // An endless loop is bounded by stop.time, which it must have; one pass is a fair unit then.
+  if (trace !== undefined) terms.push(['workload.trace (rows × loop × rateScale)', trace.rows * (Number.isFinite(trace.loop) ? trace.loop : 1) * trace.rateScale]);
   engine.autoscale.forEach((scaler, i) => {
     if (Number.isFinite(stop.timeSeconds)) terms.push([`engine.autoscale[${i}] (stop.time / interval evaluations)`, stop.timeSeconds / scaler.intervalSeconds]);
   });

@@ -12,7 +12,7 @@ import { buildColdStarts, buildOperations } from './operations.js';
 import { buildRegressPolicy } from './regress.js';
 import { resolveStrategies } from './strategies.js';
 import { parseStrategySpecs, strategiesFromSpecs, type StrategySpec } from './strategySpec.js';
-import type { ArrivalProcess, LiveConfig, Scenario, ScenarioJob, StrategyChoice } from './types.js';
+import type { LiveConfig, Scenario, ScenarioJob, StrategyChoice, WorkloadConfig } from './types.js';
 import { buildTargetPolicy } from './targets.js';
 import { buildWorkload, checkJobsBeforeStop, checkTaskRouting, checkWorkflowsEnd, workloadTypes } from './workload.js';
 import { describeValue, parseWith } from './zodIssues.js';
@@ -47,7 +47,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
   const overrideStrategies = checkOverrides(overrides, file);
   const parsed = parseWith(scenarioFileSchema, raw, file);
   const workload = buildWorkload(parsed.workload, file);
-  const { warmup, stop } = buildRunLimits(parsed, workload.arrivals, file);
+  const { warmup, stop } = buildRunLimits(parsed, workload, file);
   checkJobsBeforeStop(workload.jobs, stop.timeSeconds, file);
   checkWorkflowsEnd(workload.workflows, stop, parsed.stop !== undefined, file);
   const types = workloadTypes(workload);
@@ -100,8 +100,9 @@ function checkOverrides(overrides: ScenarioOverrides, file: string): StrategySpe
  * Warm-up and stop. Unset limits become Infinity; `drain` defaults to false when a time limit
  * is given (measure a steady state up to it) and to true when only a task count is.
  */
-function buildRunLimits(parsed: ScenarioFile, arrivals: ArrivalProcess, file: string): Pick<Scenario, 'warmup' | 'stop'> {
-  const generates = arrivals.process !== 'none';
+function buildRunLimits(parsed: ScenarioFile, workload: WorkloadConfig, file: string): Pick<Scenario, 'warmup' | 'stop'> {
+  const generates = workload.arrivals.process !== 'none';
+  const trace = workload.trace;
   const warmupEntry = parsed.warmup;
   if (warmupEntry !== undefined && warmupEntry.time === undefined && warmupEntry.tasks === undefined) {
     throw new InputError(file, 'warmup', 'expected time (seconds) or tasks (a count of submitted tasks)');
@@ -111,6 +112,13 @@ function buildRunLimits(parsed: ScenarioFile, arrivals: ArrivalProcess, file: st
   if (stopEntry === undefined) {
     // Listed jobs alone end by themselves; an arrival process never does.
     if (generates) throw new InputError(file, 'stop', 'required: expected time (seconds) or tasks (a count of generated tasks), or both');
+    if (trace !== undefined && trace.loop === Infinity) throw new InputError(file, 'stop.time', 'required: workload.trace.loop: true replays the trace without end');
+    return { warmup, stop: { timeSeconds: Infinity, tasks: Infinity, drain: true } };
+  }
+  if (stopEntry.time === undefined && stopEntry.tasks === undefined && trace !== undefined && !generates) {
+    if (stopEntry.drain === false) throw new InputError(file, 'stop.drain', 'drain: false needs stop.time (without a time limit the run always drains)');
+    if (trace.loop === Infinity) throw new InputError(file, 'stop.time', 'required: workload.trace.loop: true replays the trace without end');
+    // The trace ends by itself: the run drains once it is exhausted.
     return { warmup, stop: { timeSeconds: Infinity, tasks: Infinity, drain: true } };
   }
   if (stopEntry.time === undefined && stopEntry.tasks === undefined) {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { AgentModel } from './types.js';
 import { didYouMean } from './errors.js';
+import { TRACE_FORMATS } from '../traces/types.js';
 
 /** Most agents one pool entry may expand into (a limit on everything, as TigerBeetle says). */
 export const MAX_POOL_SIZE = 10_000;
@@ -293,9 +294,47 @@ export const workflowSchema = strict({
   supervisor: workflowSupervisorSchema.optional(),
 });
 
+/** Most superposed copies of a trace (`rateScale`). */
+export const MAX_TRACE_RATE_SCALE = 100;
+
+/**
+ * A trace replayed as the workload (docs/SCENARIOS.md, "Trace replay"). Format-specific options
+ * have no default here, so that normalize can refuse one given for another format.
+ */
+export const traceSchema = strict({
+  file: z.string().min(1),
+  format: z.enum(TRACE_FORMATS),
+  type: z.string().min(1).default('request'),
+  types: z.array(z.string().min(1)).min(1).optional(),
+  timeScale: positive.default(1),
+  rateScale: positive.max(MAX_TRACE_RATE_SCALE).default(1),
+  copyOffset: nonNegative.default(60),
+  window: strict({ from: nonNegative.default(0), to: positive.optional() }).optional(),
+  tokenScale: positive.default(1),
+  loop: z.union([z.int().min(1).max(MAX_TASK_COUNT), z.literal(true)]).default(1),
+  work: z.enum(['split', 'sum', 'output']).default('split'),
+  priority: priorityLevel.default(2),
+  failed: z.enum(['keep', 'drop']).optional(),
+  columns: strict({
+    time: z.string().min(1),
+    tokens: z.string().min(1),
+    contextTokens: z.string().min(1).optional(),
+    type: z.string().min(1).optional(),
+    contextKey: z.string().min(1).optional(),
+    priority: z.string().min(1).optional(),
+    deadline: z.string().min(1).optional(),
+  }).optional(),
+  timeUnit: z.enum(['s', 'ms', 'us', 'ns']).optional(),
+  blockTokens: z.int().min(1).max(1_000_000).optional(),
+  keyBlock: z.int().min(0).max(1_000_000).optional(),
+  strategy: z.string().min(1).optional(),
+  replication: z.int().min(0).max(MAX_REPLICATIONS).optional(),
+});
+
 /** The workload: generated arrivals plus hand-listed jobs and workflow templates. */
 export const workloadSchema = strict({
   arrivals: arrivalsSchema.optional(),
+  trace: traceSchema.optional(),
   tasks: z.array(taskTypeSchema).default([]),
   jobs: z.array(jobSchema).max(MAX_LISTED_JOBS).default([]),
   workflows: z.array(workflowSchema).default([]),
@@ -405,6 +444,8 @@ export type JobEntry = z.output<typeof jobSchema>;
 export type WorkflowEntry = z.output<typeof workflowSchema>;
 /** One entry of a workflow's node mix after schema validation. */
 export type WorkflowNodeEntry = z.output<typeof workflowNodeSchema>;
+/** The `workload.trace` section after schema validation. */
+export type TraceEntry = z.output<typeof traceSchema>;
 /** The workload section after schema validation. */
 export type WorkloadEntry = z.output<typeof workloadSchema>;
 /** One `strategies` entry after schema validation. */

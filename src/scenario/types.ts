@@ -6,6 +6,7 @@
 import type { AgentSpec } from '../engine/agent.js';
 import type { EngineConfig } from '../engine/config.js';
 import type { DependencyFailurePolicy } from '../engine/task.js';
+import type { TraceConfig } from '../traces/types.js';
 
 /** A distribution of a non-negative quantity (token counts, relative deadlines). */
 export type Distribution =
@@ -121,6 +122,8 @@ export interface WorkloadConfig {
   readonly jobs: readonly ScenarioJob[];
   /** Workflow templates, each with its own arrival process (may be empty). */
   readonly workflows: readonly WorkflowTemplate[];
+  /** A trace replayed beside (or instead of) the generated stream, if any. */
+  readonly trace?: TraceConfig;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { AgentSpec } from '../engine/agent.js';
 import { InputError, didYouMean, formatPath, type PathSegment } from './errors.js';
+import { buildTrace } from './trace.js';
 import {
   MAX_PRIORITY_LEVEL,
   type JobEntry,
@@ -26,6 +27,8 @@ import type {
 const PRIORITY_SUM_TOLERANCE = 1e-9;
 /** Ids the simulator gives generated tasks (`t0`, `t1`, …); a job may not take one. */
 const GENERATED_TASK_ID = /^t(0|[1-9][0-9]*)$/;
+/** Ids trace tasks take (`r0`, `r1`, …; src/traces/traceTasks.ts); a job may not take one. */
+const TRACE_TASK_ID = /^r(0|[1-9][0-9]*)$/;
 /** Most ids a dependency-cycle message lists before eliding the rest. */
 const CYCLE_IDS_SHOWN = 12;
 /** What a workflow name may be made of: task ids are `${name}-${n}/${path}`, so no `/`. */
@@ -36,9 +39,10 @@ const AGENT_IDS_SHOWN = 12;
 /** Builds the workload, throwing an {@link InputError} for the first mistake. */
 export function buildWorkload(entry: WorkloadEntry, file: string): WorkloadConfig {
   const arrivals = buildArrivals(entry.arrivals, ['workload', 'arrivals'], file);
+  const trace = entry.trace === undefined ? undefined : buildTrace(entry.trace, file);
   if (arrivals.process === 'none') {
-    if (entry.jobs.length === 0 && !entry.workflows.some((w) => w.arrivals.process !== 'none')) {
-      throw new InputError(file, 'workload', 'nothing to run: expected arrivals with tasks (generated work), jobs (listed work) or workflows with arrivals, or a mix');
+    if (entry.jobs.length === 0 && trace === undefined && !entry.workflows.some((w) => w.arrivals.process !== 'none')) {
+      throw new InputError(file, 'workload', 'nothing to run: expected arrivals with tasks (generated work), a trace, jobs (listed work) or workflows with arrivals, or a mix');
     }
     if (entry.tasks.length > 0) {
       throw new InputError(file, 'workload.tasks', 'task types need an arrival process to generate them: add workload.arrivals or remove workload.tasks');
@@ -50,7 +54,11 @@ export function buildWorkload(entry: WorkloadEntry, file: string): WorkloadConfi
   checkUnique(taskTypes.map((t) => t.type), (i) => ['workload', 'tasks', i, 'type'], 'task type', file);
   const jobs = buildJobs(entry.jobs, arrivals.process !== 'none', file);
   const workflows = buildWorkflows(entry.workflows, entry.jobs, file);
-  return { arrivals, taskTypes, jobs, workflows };
+  if (trace !== undefined) {
+    const clash = entry.jobs.findIndex((job) => TRACE_TASK_ID.test(job.id));
+    if (clash >= 0) throw new InputError(file, `workload.jobs[${clash}].id`, `"${entry.jobs[clash]!.id}" is reserved: trace tasks take the ids r0, r1, r2, …`);
+  }
+  return { arrivals, taskTypes, jobs, workflows, ...(trace === undefined ? {} : { trace }) };
 }
 
 /**
@@ -60,6 +68,7 @@ export function buildWorkload(entry: WorkloadEntry, file: string): WorkloadConfi
 export function workloadTypes(workload: WorkloadConfig): string[] {
   const types = new Set<string>(workload.taskTypes.map((t) => t.type));
   for (const job of workload.jobs) types.add(job.type);
+  for (const type of workload.trace?.types ?? []) types.add(type);
   for (const workflow of workload.workflows) {
     for (const node of workflow.nodes) types.add(node.type);
     if (workflow.supervisor !== undefined) types.add(workflow.supervisor.type);

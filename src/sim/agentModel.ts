@@ -35,6 +35,8 @@ export class AttemptPlan implements StartReport {
   setupTokens = 0;
   /** Whether the key was resident; null when the task has none. */
   contextHit: boolean | null = null;
+  /** For a task with `contextBlocks`: the leading blocks found resident (undefined otherwise). */
+  contextBlocksHit: number | undefined = undefined;
   /** Seconds from start until the attempt ends (completes or fails). */
   durationSeconds = 0;
   outcome: Outcome = { ok: true, quality: 1 };
@@ -55,6 +57,7 @@ export class AttemptPlan implements StartReport {
     this.outcome = outcome;
     this.agent = agent;
     this.cancelled = false;
+    this.contextBlocksHit = undefined;
     return this;
   }
 
@@ -62,6 +65,7 @@ export class AttemptPlan implements StartReport {
   copy(): AttemptPlan {
     const plan = new AttemptPlan().set(this.task, this.attempt, this.setupTokens, this.contextHit, this.durationSeconds, this.outcome, this.agent);
     plan.finishAt = this.finishAt;
+    plan.contextBlocksHit = this.contextBlocksHit;
     return plan;
   }
 }
@@ -86,7 +90,11 @@ const PLACEHOLDER_TASK: TaskView = Object.freeze({
 /** One simulated agent's context state and behaviour. */
 export class SimAgent {
   private readonly resident = new Map<string, number>();
+  /** Resident prefix blocks (id → tokens), least recently used first; their tokens count in `residentTokens`. */
+  private readonly residentBlocks = new Map<number, number>();
   private residentTokens = 0;
+  /** Leading blocks the last {@link SimAgent.load} found resident (undefined: the task had no blocks). */
+  private loadedBlocksHit: number | undefined = undefined;
   /** Whether the last {@link SimAgent.load} found the key resident (null: the task had none). */
   private loadedHit: boolean | null = null;
   private historyTokens = 0;
@@ -120,7 +128,7 @@ export class SimAgent {
    */
   begin(task: TaskView, agent: AgentView, attempt: number, outcomes: OutcomeStreams, plan = new AttemptPlan()): AttemptPlan {
     const { model, failureRate, spec } = this.config;
-    if (this.idealServer && task.spec.contextKey === undefined && task.spec.contextTokens === 0) {
+    if (this.idealServer && task.spec.contextKey === undefined && task.spec.contextTokens === 0 && task.spec.traceFailed !== true) {
       // The general path below gives exactly this (every penalty and draw is zero), at a third
       // of the cost; the M/M/c validation and the speed benchmark run here.
       this.historyTokens += task.spec.tokens * model.historyGrowth;
@@ -130,6 +138,7 @@ export class SimAgent {
     const compactSeconds = this.compactIfDue();
     const setupTokens = this.load(task, skill);
     const contextHit = this.loadedHit;
+    plan.contextBlocksHit = undefined;
     this.historyTokens += task.spec.tokens * model.historyGrowth;
     const utilization = this.utilization();
     // A threshold of 1 means "never degrade" (and would otherwise divide 0 by 0).
@@ -139,13 +148,14 @@ export class SimAgent {
     const speed = spec.tokensPerSecond;
     let workSeconds = task.spec.tokens / (speed * speedFactor);
     const setupSeconds = setupTokens === 0 ? 0 : setupTokens / (speed * model.prefillSpeedup);
-    const failureProbability = clamp01(failureRate + model.skillFailureRate * (1 - skill) + model.contextFailureRate * excess);
+    // A request its trace records as failed fails here too, whatever the model says.
+    const failureProbability = task.spec.traceFailed === true ? 1 : clamp01(failureRate + model.skillFailureRate * (1 - skill) + model.contextFailureRate * excess);
     const meanQuality = 1 - model.skillQualityPenalty * (1 - skill) - model.contextQualityPenalty * excess;
     const report = this.report(utilization);
     const needsDraws = failureProbability > 0 || model.qualityNoise > 0 || this.serviceNoise !== undefined;
     if (!needsDraws) {
       const durationSeconds = compactSeconds + setupSeconds + workSeconds;
-      return plan.set(task, attempt, setupTokens, contextHit, durationSeconds, this.success(clamp01(meanQuality)), report);
+      return this.withBlocks(plan.set(task, attempt, setupTokens, contextHit, durationSeconds, this.success(clamp01(meanQuality)), report));
     }
     // Fixed draw order (fail, fail point, quality noise, service noise), so an attempt's luck
     // does not depend on which agent runs it.
@@ -156,9 +166,15 @@ export class SimAgent {
     if (this.serviceNoise !== undefined) workSeconds *= Math.exp(this.serviceNoise.mu + this.serviceNoise.sigma * standardNormal(random));
     const base = compactSeconds + setupSeconds;
     if (failed) {
-      return plan.set(task, attempt, setupTokens, contextHit, base + workSeconds * failPoint, SimAgent.AGENT_ERROR, report);
+      return this.withBlocks(plan.set(task, attempt, setupTokens, contextHit, base + workSeconds * failPoint, SimAgent.AGENT_ERROR, report));
     }
-    return plan.set(task, attempt, setupTokens, contextHit, base + workSeconds, this.success(quality), report);
+    return this.withBlocks(plan.set(task, attempt, setupTokens, contextHit, base + workSeconds, this.success(quality), report));
+  }
+
+  /** The plan with the block hits of the last load. */
+  private withBlocks(plan: AttemptPlan): AttemptPlan {
+    plan.contextBlocksHit = this.loadedBlocksHit;
+    return plan;
   }
 
   /**
@@ -173,7 +189,9 @@ export class SimAgent {
     const skill = skillFor(agent, task.spec.type);
     const { contextKey } = task.spec;
     // What loading the task's context would cost this agent, as `load` charges a start.
-    const setupTokens = contextKey !== undefined && this.resident.has(contextKey) ? 0 : this.setupCost(task, skill);
+    const setupTokens = task.spec.contextBlocks !== undefined
+      ? this.blockSetupCost(task, skill, this.residentPrefix(task.spec.contextBlocks))
+      : contextKey !== undefined && this.resident.has(contextKey) ? 0 : this.setupCost(task, skill);
     const reply = (answer: OfferAnswer): OfferReply => ({ task, agentId: agent.spec.id, offer, answer, setupTokens, delaySeconds: model.offerResponseSeconds });
     if (skill === 0) return reply({ accepted: false, reason: 'lacks-skill' });
     // The offered slot itself is held already: load counts the others.
@@ -222,6 +240,7 @@ export class SimAgent {
   private compactIfDue(): number {
     if (this.windowTokens === Number.POSITIVE_INFINITY || this.utilization() < this.config.model.compactThreshold) return 0;
     this.resident.clear();
+    this.residentBlocks.clear();
     this.residentTokens = 0;
     this.historyTokens = 0;
     this.residentKeys = NO_RESIDENT_KEYS;
@@ -238,7 +257,9 @@ export class SimAgent {
    * whether it was a hit in `loadedHit` (no result object: this runs once per attempt).
    */
   private load(task: TaskView, skill: number): number {
-    const { contextKey, contextTokens } = task.spec;
+    const { contextKey, contextTokens, contextBlocks } = task.spec;
+    if (contextBlocks !== undefined) return this.loadBlocks(task, contextBlocks, skill);
+    this.loadedBlocksHit = undefined;
     const cost = this.setupCost(task, skill);
     if (contextKey === undefined) {
       this.loadedHit = null;
@@ -255,6 +276,57 @@ export class SimAgent {
     this.makeResident(contextKey, contextTokens);
     this.loadedHit = false;
     return cost;
+  }
+
+  /** Leading blocks of `blocks` resident here. */
+  private residentPrefix(blocks: readonly number[]): number {
+    let hit = 0;
+    while (hit < blocks.length && this.residentBlocks.has(blocks[hit]!)) hit++;
+    return hit;
+  }
+
+  /**
+   * Tokens to load the blocks after the first `hit`: the prompt's tokens past the resident
+   * prefix, at the skill's setup penalty. (Blocks resident after a missing one are loaded again:
+   * a prefix cache reuses a block only behind its whole prefix.)
+   */
+  private blockSetupCost(task: TaskView, skill: number, hit: number): number {
+    const { contextTokens, contextBlockTokens = 0 } = task.spec;
+    const missing = Math.max(0, contextTokens - hit * contextBlockTokens);
+    return missing * (1 + this.config.model.lowSkillSetupPenalty * (1 - skill));
+  }
+
+  /**
+   * Loads a prompt prefix: the leading resident blocks are hits; every block of the task ends
+   * resident and most recently used; least recently used blocks of other prompts are evicted
+   * while the window overflows.
+   */
+  private loadBlocks(task: TaskView, blocks: readonly number[], skill: number): number {
+    const { contextTokens, contextBlockTokens = 0 } = task.spec;
+    const hit = this.residentPrefix(blocks);
+    const resident = this.residentBlocks;
+    for (let i = 0; i < blocks.length; i++) {
+      const id = blocks[i]!;
+      const size = resident.get(id);
+      if (size !== undefined) {
+        resident.delete(id);
+        resident.set(id, size);
+      } else {
+        const tokens = Math.max(0, Math.min(contextBlockTokens, contextTokens - i * contextBlockTokens));
+        resident.set(id, tokens);
+        this.residentTokens += tokens;
+      }
+    }
+    // The task's own blocks are the most recent `blocks.length` entries; only older ones go.
+    let evictable = resident.size - blocks.length;
+    for (const [id, size] of resident) {
+      if (evictable-- <= 0 || this.residentTokens + this.historyTokens <= this.windowTokens) break;
+      resident.delete(id);
+      this.residentTokens -= size;
+    }
+    this.loadedHit = hit > 0;
+    this.loadedBlocksHit = hit;
+    return this.blockSetupCost(task, skill, hit);
   }
 
   private evictOverflow(keep: string): void {

@@ -25,7 +25,9 @@ export type StreamName =
   | 'deadline'
   | 'strategy'
   | 'engine'
-  | `workflow/${string}`;
+  | `workflow/${string}`
+  /** Trace replay (src/traces): `trace/offsets`, `trace/keep/<copy>`. */
+  | `trace/${string}`;
 
 /** The stream `name` of replication `replication` of a scenario seeded with `seed`. */
 export function stream(seed: number, replication: number, name: StreamName): Uniform {

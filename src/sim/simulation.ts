@@ -7,7 +7,7 @@
 import type { Engine, TaskCounts } from '../engine/engine.js';
 import type { EventSink } from '../engine/eventSink.js';
 import type { Command, EngineEvent } from '../engine/messages.js';
-import type { TaskView } from '../engine/task.js';
+import type { TaskSpec, TaskView } from '../engine/task.js';
 import type { MetricsCollector } from '../metrics/collector.js';
 import type { RunMetrics } from '../metrics/types.js';
 import type { ScenarioJob, ScenarioOperation, SimAgentConfig, StrategyChoice, Scenario } from '../scenario/types.js';
@@ -20,6 +20,7 @@ import { outcomeStreams, stream, type OutcomeStreams } from './random.js';
 import { assertConservation, createRunEngine, runEndTime } from './runEngine.js';
 import { WorkflowFactory, workflowArrivalClock } from './workflows.js';
 import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from './workload.js';
+import { TraceReplay } from '../traces/traceReplay.js';
 
 const FINISH = 1;
 const TIMER = 2;
@@ -28,8 +29,9 @@ const OFFER_ANSWER = 4;
 const OPERATION = 5;
 const AGENT_JOINS = 6;
 const WORKFLOW = 7;
+const TRACE = 8;
 
-type Payload = AttemptPlan | ScenarioJob | number | OfferReply | ScenarioOperation | SimAgentConfig;
+type Payload = AttemptPlan | ScenarioJob | number | OfferReply | ScenarioOperation | SimAgentConfig | TaskSpec;
 
 /** One workflow template's arrivals. */
 interface WorkflowStream {
@@ -124,6 +126,8 @@ class SimulationRun {
   private readonly runningPlans: Map<TaskView, AttemptPlan> | undefined;
   private readonly pausedAttempts = new Map<TaskView, PausedAttempt>();
   private readonly workflows: WorkflowStream[];
+  /** The trace being replayed, if the workload has one. */
+  private readonly trace: TraceReplay | undefined;
   private readonly names: FleetNames;
   /** Where scenario operations go: engine inputs, each followed by carrying out its commands. */
   private readonly operator: OperationTarget;
@@ -144,6 +148,8 @@ class SimulationRun {
       clock: workflowArrivalClock(template, scenario.seed, replication),
       arrived: 0,
     }));
+    const traceConfig = scenario.workload.trace;
+    this.trace = traceConfig === undefined ? undefined : new TraceReplay(traceConfig, scenario.seed, replication);
     this.names = new FleetNames(scenario);
     this.operator = {
       admin: (operation) => {
@@ -171,6 +177,7 @@ class SimulationRun {
     for (const job of scenario.workload.jobs) if (job.atSeconds <= stopTime) this.heap.push(job.atSeconds, JOB, job);
     for (const operation of scenario.operations) if (operation.atSeconds <= stopTime) this.heap.push(operation.atSeconds, OPERATION, operation);
     this.workflows.forEach((_, i) => this.scheduleWorkflow(i));
+    this.scheduleTrace();
     if (stopTasks > 0) this.scheduleArrival(this.clock.next(0));
     const heap = this.heap;
     for (;;) {
@@ -179,7 +186,10 @@ class SimulationRun {
       const heapTime = heap.peekTime();
       const arrivalFirst = this.arrivalAt < heapTime || (this.arrivalAt === heapTime && this.arrivalSeq < heap.peekSeq());
       const time = arrivalFirst ? this.arrivalAt : heapTime;
-      if (time === Number.POSITIVE_INFINITY || (!drain && time > stopTime)) break;
+      if (time === Number.POSITIVE_INFINITY || (!drain && time > stopTime)) {
+        this.trace?.close();
+        break;
+      }
       if (arrivalFirst) {
         this.now = time;
         this.arrive();
@@ -230,6 +240,10 @@ class SimulationRun {
       case JOB:
         this.engine.submit(now, jobTask(payload as ScenarioJob));
         break;
+      case TRACE:
+        this.engine.submit(now, payload as TaskSpec);
+        this.scheduleTrace();
+        break;
       default:
         throw new Error(`unknown heap entry kind ${kind}`);
     }
@@ -260,6 +274,17 @@ class SimulationRun {
     if (workflow.arrived >= workflow.factory.template.count) return;
     const at = workflow.clock.next(this.now);
     if (at < Number.POSITIVE_INFINITY && at <= this.stopTime) this.heap.push(at, WORKFLOW, index);
+  }
+
+  /** Schedules the trace's next task, unless the trace is over (or the task would come after the stop time). */
+  private scheduleTrace(): void {
+    const next = this.trace?.next();
+    if (next === undefined) return;
+    if (next.atSeconds > this.stopTime) {
+      this.trace!.close();
+      return;
+    }
+    this.heap.push(next.atSeconds, TRACE, next.task);
   }
 
   /** An agent joins the fleet now (added by an operator, or provisioned by the autoscaler). */

@@ -1,0 +1,78 @@
+/**
+ * The `workload.trace` section: the file resolved next to the scenario and checked to exist,
+ * format-specific options refused for the other formats, defaults applied.
+ */
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
+import { scanTrace } from '../traces/scanTrace.js';
+import type { TraceConfig } from '../traces/types.js';
+import { InputError, systemErrorReason } from './errors.js';
+import type { TraceEntry } from './schema.js';
+
+const SECONDS_PER_UNIT = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 } as const;
+
+/** Options that belong to one format only. */
+const FORMAT_OPTIONS = {
+  failed: 'burstgpt',
+  columns: 'csv',
+  timeUnit: 'csv',
+  blockTokens: 'mooncake',
+  keyBlock: 'mooncake',
+  strategy: 'fleetsim-events',
+  replication: 'fleetsim-events',
+} as const;
+
+/** Builds the trace configuration, throwing an {@link InputError} for the first mistake. */
+export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
+  for (const [option, format] of Object.entries(FORMAT_OPTIONS)) {
+    if (entry[option as keyof typeof FORMAT_OPTIONS] !== undefined && entry.format !== format) {
+      throw new InputError(file, `workload.trace.${option}`, `applies to format ${format} only, not ${entry.format}`);
+    }
+  }
+  if (entry.format === 'csv' && entry.columns === undefined) {
+    throw new InputError(file, 'workload.trace.columns', 'required for format csv: expected { time, tokens } header names (and optionally contextTokens, type, contextKey, priority, deadline)');
+  }
+  const path = resolve(dirname(file), entry.file);
+  try {
+    if (!statSync(path).isFile()) throw new InputError(file, 'workload.trace.file', `${entry.file} is not a file`);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(file, 'workload.trace.file', `cannot read ${entry.file} (resolved to ${path}): ${systemErrorReason(error)}`);
+  }
+  const from = entry.window?.from ?? 0;
+  const to = entry.window?.to ?? Infinity;
+  if (to <= from) throw new InputError(file, 'workload.trace.window.to', `expected more than window.from (${from}), got ${to}`);
+  if (entry.types !== undefined && !entry.types.includes(entry.type)) {
+    throw new InputError(file, 'workload.trace.types', `expected a list that includes type (${JSON.stringify(entry.type)}), the type of rows that carry none`);
+  }
+  const config: TraceConfig = {
+    file: path,
+    // Messages name the trace as the user reaches it: beside the scenario file as they named it.
+    fileAsWritten: isAbsolute(entry.file) ? entry.file : normalize(join(dirname(file), entry.file)),
+    format: entry.format,
+    type: entry.type,
+    types: entry.types ?? [entry.type],
+    timeScale: entry.timeScale,
+    rateScale: entry.rateScale,
+    copyOffsetSeconds: entry.copyOffset,
+    window: { fromSeconds: from, toSeconds: to },
+    tokenScale: entry.tokenScale,
+    loop: entry.loop === true ? Infinity : entry.loop,
+    work: entry.work,
+    priority: entry.priority,
+    failed: entry.failed ?? 'keep',
+    ...(entry.columns === undefined ? {} : { columns: entry.columns }),
+    timeUnitSeconds: SECONDS_PER_UNIT[entry.timeUnit ?? 's'],
+    blockTokens: entry.blockTokens ?? 512,
+    keyBlock: entry.keyBlock ?? 1,
+    ...(entry.strategy === undefined ? {} : { strategy: entry.strategy }),
+    ...(entry.replication === undefined ? {} : { replication: entry.replication }),
+    rows: 0,
+  };
+  const { rows } = scanTrace(config);
+  if (rows === 0) {
+    const where = Number.isFinite(to) || from > 0 ? `in the window [${from}, ${to}) s` : 'in the file';
+    throw new InputError(file, entry.window === undefined ? 'workload.trace.file' : 'workload.trace.window', `no trace row ${where}: nothing to replay`);
+  }
+  return { ...config, rows };
+}

@@ -1,0 +1,57 @@
+/**
+ * `azure-llm`: the Azure LLM inference traces (2023 code and conversation, 2024 week-long).
+ * CSV with `TIMESTAMP` (a UTC datetime such as `2023-11-16 18:17:03.9799600`, an optional `Z`
+ * or `+00:00` suffix allowed), `ContextTokens` (input) and `GeneratedTokens` (output). Times
+ * are seconds from the first row's timestamp.
+ */
+import { CsvRecords } from '../csvRecords.js';
+import { quoted, rowError, tokenCount } from '../rowError.js';
+import type { TraceRow, TraceRowReader } from '../types.js';
+import { columnIndices } from './header.js';
+
+const DATETIME = /^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|[+-]00:?00)?\s*$/;
+
+/** Reads an Azure LLM trace. */
+export class AzureReader implements TraceRowReader {
+  private readonly records: CsvRecords;
+  private readonly columns: { time: number; input: number; output: number };
+  /** Whole seconds and the fraction of the first row: the origin. */
+  private originWhole = Number.NaN;
+  private originFraction = 0;
+
+  /** @param path - the file; @param file - as the user wrote it. */
+  constructor(path: string, private readonly file: string) {
+    this.records = new CsvRecords(path, file);
+    this.columns = columnIndices(this.records.header, { time: 'TIMESTAMP', input: 'ContextTokens', output: 'GeneratedTokens' }, file, 'azure-llm');
+  }
+
+  /** {@inheritDoc TraceRowReader.next} */
+  next(): TraceRow | undefined {
+    const record = this.records.next();
+    if (record === undefined) return undefined;
+    const { fields, line } = record;
+    const text = fields[this.columns.time]!;
+    const match = DATETIME.exec(text);
+    if (match === null) throw rowError(this.file, line, 'TIMESTAMP', `expected a datetime like 2023-11-16 18:17:03.9799600, got ${quoted(text)}`);
+    const [, y, mo, d, h, mi, s, frac] = match;
+    const whole = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
+    if (!Number.isFinite(whole)) throw rowError(this.file, line, 'TIMESTAMP', `expected a valid date, got ${quoted(text)}`);
+    const fraction = frac === undefined ? 0 : Number(`0.${frac}`);
+    if (Number.isNaN(this.originWhole)) {
+      this.originWhole = whole;
+      this.originFraction = fraction;
+    }
+    // Whole and fractional parts apart: epoch seconds at 100 ns would need 17 digits.
+    return {
+      line,
+      timeSeconds: whole - this.originWhole + (fraction - this.originFraction),
+      inputTokens: tokenCount(fields[this.columns.input], this.file, line, 'ContextTokens'),
+      outputTokens: tokenCount(fields[this.columns.output], this.file, line, 'GeneratedTokens'),
+    };
+  }
+
+  /** {@inheritDoc TraceRowReader.close} */
+  close(): void {
+    this.records.close();
+  }
+}

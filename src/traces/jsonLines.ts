@@ -1,0 +1,55 @@
+/**
+ * JSON objects one a line (JSONL), pulled synchronously through the project's bounded-memory
+ * {@link LineReader}; a line that does not parse is an error naming its line and column.
+ */
+import { LineReader } from '../live/lineReader.js';
+import { firstLineOf } from '../scenario/errors.js';
+import { fileError, rowError } from './rowError.js';
+
+/** One parsed line. */
+export interface JsonLine {
+  readonly value: Record<string, unknown>;
+  readonly line: number;
+}
+
+/** Pulls the objects of a JSONL file; blank lines are skipped. */
+export class JsonLines {
+  private readonly lines: LineReader;
+  private seen = false;
+
+  /** @param path - the file; @param file - as the user wrote it. */
+  constructor(path: string, private readonly file: string) {
+    this.lines = new LineReader(path);
+  }
+
+  /**
+   * The next object, or undefined at the end.
+   * @throws InputError for a line that is not a JSON object, and for a file without any
+   */
+  next(): JsonLine | undefined {
+    for (let line = this.lines.next(); line !== undefined; line = this.lines.next()) {
+      if (line.text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line.text);
+      } catch (error) {
+        const position = /position (\d+)/.exec(firstLineOf(error))?.[1];
+        const column = position === undefined ? line.text.length + 1 : Number(position) + 1;
+        const truncated = line.terminated ? '' : ' (the file may be truncated: its last line has no newline)';
+        throw rowError(this.file, line.number, column, `invalid JSON${truncated}: ${firstLineOf(error).replace(/ in JSON at position \d+.*$/, '')}`);
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw rowError(this.file, line.number, 1, `expected a JSON object, got ${line.text.slice(0, 40)}`);
+      }
+      this.seen = true;
+      return { value: value as Record<string, unknown>, line: line.number };
+    }
+    if (!this.seen) throw fileError(this.file, 'the file is empty: expected one JSON object a line');
+    return undefined;
+  }
+
+  /** Closes the file (idempotent). */
+  close(): void {
+    this.lines.close();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * One pass over the rows a replay will read, when the scenario is loaded: every row is checked
+ * there (a bad row is exit 2 before any run starts, also in worker threads, which cannot hand an
+ * InputError back as one), and the count feeds the run's work estimate.
+ */
+import { TraceArrivals } from './traceArrivals.js';
+import { TraceTaskFactory } from './traceTasks.js';
+import type { TraceConfig } from './types.js';
+
+/** What a scan found: rows in the window of one pass, and the first and last row times (trace seconds). */
+export interface TraceScan {
+  readonly rows: number;
+  readonly firstSeconds: number;
+  readonly lastSeconds: number;
+}
+
+/**
+ * Reads one pass of the trace in bounded memory, checking every row as the replay would.
+ * @throws InputError for the first bad row, or when the window holds no row
+ */
+export function scanTrace(config: TraceConfig): TraceScan {
+  const single: TraceConfig = { ...config, loop: 1, rateScale: 1, timeScale: 1 };
+  const arrivals = new TraceArrivals(single, 0, 0);
+  const tasks = new TraceTaskFactory(single);
+  let rows = 0;
+  let firstSeconds = Number.NaN;
+  let lastSeconds = Number.NaN;
+  for (let arrival = arrivals.next(); arrival !== undefined; arrival = arrivals.next()) {
+    tasks.create(arrival);
+    if (rows++ === 0) firstSeconds = arrival.atSeconds;
+    lastSeconds = arrival.atSeconds;
+  }
+  return { rows, firstSeconds, lastSeconds };
+}
