@@ -1,10 +1,9 @@
 /**
  * Calibrates a scenario from an events file and writes it: reads the chosen runs, fits them
- * (./calibration.ts), and writes the scenario YAML (and, for the trace workload of a multi-run
- * log, the first chosen run's events beside it, so the trace replays exactly that run).
+ * (./calibration.ts), and writes the scenario YAML.
  */
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, extname, join, relative } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { basename, dirname, extname, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { makeDirectory } from '../makeDirectory.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
@@ -36,10 +35,7 @@ export function calibrateFile(options: CalibrateOptions): Calibration {
   if (observations.types.size === 0) throw new InputError(events, '', 'no submitted task in the run: nothing to fit a workload from');
   const completed = [...observations.agents.values()].some((agent) => [...agent.byType.values()].some((observed) => observed.completed.length > 0));
   if (!completed) throw new InputError(events, '', 'no completed task in the run: agent speeds cannot be fitted');
-  let traceFile = events;
-  const first = read.chosen[0]!;
-  if (!options.synthetic && read.runs.length > 1) traceFile = writeRunEvents(options, first.strategy, first.replication);
-  const workload = options.synthetic ? { kind: 'synthetic' as const } : { kind: 'trace' as const, file: relative(dirname(out), traceFile) || basename(traceFile) };
+  const workload = options.synthetic ? { kind: 'synthetic' as const } : { kind: 'trace' as const, file: relative(dirname(out), resolve(events)) };
   const name = `calibrated-${basename(events, extname(events)).replace(/[^A-Za-z0-9_.-]/g, '-')}`;
   const calibration = calibrate(events, read, observations, workload, name);
   writing(out, () => {
@@ -47,24 +43,6 @@ export function calibrateFile(options: CalibrateOptions): Calibration {
     writeFileSync(out, `# ${String(calibration.scenario.description)}\n# Intervals and goodness of fit: fleetsim calibrate's output (docs/CALIBRATION.md).\n${stringify(calibration.scenario)}`);
   });
   return calibration;
-}
-
-/** Copies one run's events to `<out without extension>.events.jsonl`; returns its path. */
-function writeRunEvents(options: CalibrateOptions, strategy: string | null, replication: number | null): string {
-  const { out } = options;
-  const file = join(dirname(out), `${basename(out, extname(out))}.events.jsonl`);
-  writing(file, () => {
-    makeDirectory(dirname(file));
-    const fd = openSync(file, 'w');
-    try {
-      readEvents(options.events, { strategy: strategy ?? undefined, replication: replication ?? undefined }, (event) => {
-        writeSync(fd, `${JSON.stringify(event)}\n`);
-      });
-    } finally {
-      closeSync(fd);
-    }
-  });
-  return file;
 }
 
 function writing(file: string, write: () => void): void {

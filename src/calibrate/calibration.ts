@@ -79,8 +79,11 @@ export function calibrate(source: string, read: ReadSummary, observations: RunOb
   const { entries: tasks, end } = fitWorkload(observations, parameters, notes);
   const strategy = read.chosen[0]?.strategy?.split('#')[0];
   const strategies = strategy !== undefined && findStrategy(strategy) !== undefined ? [strategy] : ['round-robin'];
+  const first = read.chosen[0]!;
+  // The trace replays the submissions of one run: the first fitted (every strategy of a run saw the same).
+  const replayed = first.strategy === null ? {} : { strategy: first.strategy, replication: first.replication };
   const workloadSection = workload.kind === 'trace'
-    ? { trace: { file: workload.file, format: 'fleetsim-events' } }
+    ? { trace: { file: workload.file, format: 'fleetsim-events', type: allTypes[0], types: allTypes, ...replayed } }
     : { arrivals: { process: 'poisson', rate: parameterValue(parameters, 'workload.arrivals.rate') }, tasks };
   const scenario: Record<string, unknown> = {
     name: scenarioName,

@@ -13,7 +13,8 @@ import { binomialDistribution } from 'simple-statistics';
 import { afterAll, describe, expect, it } from 'vitest';
 import { calibrateFile } from '../../src/calibrate/calibrateFile.js';
 import type { FittedParameter } from '../../src/calibrate/calibration.js';
-import { runExperiment } from '../../src/experiments/runResult.js';
+import { runExperiment, type ExperimentResult } from '../../src/experiments/runResult.js';
+import type { RunMetrics } from '../../src/metrics/types.js';
 import { loadScenario, parseScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/types.js';
 
@@ -122,13 +123,15 @@ const FLEETS = [HETEROGENEOUS, SPECIALISTS, OFFERS];
 const SEEDS = [11, 12];
 
 /** Runs `fleet` (all replications, events of every run written) and calibrates its first run. */
-async function simulateAndCalibrate(fleet: KnownFleet, seed: number): Promise<{ original: Scenario; parameters: readonly FittedParameter[]; out: string; originalResult: Awaited<ReturnType<typeof runExperiment>> }> {
+async function simulateAndCalibrate(fleet: KnownFleet, seed: number): Promise<{ original: Scenario; parameters: readonly FittedParameter[]; out: string; traceOut: string; originalResult: Awaited<ReturnType<typeof runExperiment>> }> {
   const original = parseScenario(fleet.yaml, `${fleet.name}.yaml`, { seed });
   const events = join(dir, `${fleet.name}-${seed}.jsonl`);
   const originalResult = await runExperiment(original, { workers: 1, eventsFile: events });
   const out = join(dir, `${fleet.name}-${seed}.calibrated.yaml`);
   const calibration = calibrateFile({ events, out, synthetic: true });
-  return { original, parameters: calibration.parameters, out, originalResult };
+  const traceOut = join(dir, `${fleet.name}-${seed}.trace.yaml`);
+  calibrateFile({ events, out: traceOut, synthetic: false });
+  return { original, parameters: calibration.parameters, out, traceOut, originalResult };
 }
 
 /** Whether `truth` lies in the interval (with float dust allowed at exact, zero-width ends). */
@@ -183,28 +186,59 @@ describe('calibrate round trip', () => {
     }
   });
 
-  it('re-running the calibrated scenario gives headline metrics within the original\'s intervals', async () => {
+  /** Headline metrics whose 95% intervals must overlap between the original and a re-run. */
+  const HEADLINE: readonly [string, (m: RunMetrics) => number | null][] = [
+    ['throughput', (m) => m.throughput],
+    ['latency.mean', (m) => m.latency.mean],
+    ['quality.mean', (m) => m.quality.mean],
+    ['utilization', (m) => m.utilization],
+  ];
+
+  async function headlineMismatches(label: string, scenarioFile: string, originalResult: ExperimentResult): Promise<string[]> {
+    const rerun = await runExperiment(loadScenario(scenarioFile, { seed: 99 }), { workers: 1 });
+    const before = originalResult.results[0]!;
+    const after = rerun.results[0]!;
+    const failures: string[] = [];
+    for (const [name, read] of HEADLINE) {
+      const a = read(before.metrics)!;
+      const b = read(after.metrics)!;
+      const ha = read(before.ci95 as RunMetrics)!;
+      const hb = read(after.ci95 as RunMetrics)!;
+      // Both are estimates: their 95% intervals must overlap.
+      if (Math.abs(a - b) > ha + hb) failures.push(`${label}: ${name} original ${a} ± ${ha}, calibrated ${b} ± ${hb}`);
+    }
+    return failures;
+  }
+
+  it('re-running the calibrated scenario (fitted Poisson workload) gives headline metrics within the original\'s intervals', async () => {
     const failures: string[] = [];
     for (const fleet of FLEETS) {
       const { out, originalResult } = outcomes.get(`${fleet.name}-${SEEDS[0]}`)!;
-      const calibrated = await runExperiment(loadScenario(out, { seed: 99 }), { workers: 1 });
-      const before = originalResult.results[0]!;
-      const after = calibrated.results[0]!;
-      const metrics: [string, (m: typeof before.metrics) => number | null][] = [
-        ['throughput', (m) => m.throughput],
-        ['latency.mean', (m) => m.latency.mean],
-        ['quality.mean', (m) => m.quality.mean],
-        ['utilization', (m) => m.utilization],
-      ];
-      for (const [name, read] of metrics) {
-        const a = read(before.metrics)!;
-        const b = read(after.metrics)!;
-        const ha = read(before.ci95 as typeof before.metrics)!;
-        const hb = read(after.ci95 as typeof before.metrics)!;
-        // Both are estimates: their 95% intervals must overlap.
-        if (Math.abs(a - b) > ha + hb) failures.push(`${fleet.name}: ${name} original ${a} ± ${ha}, calibrated ${b} ± ${hb}`);
-      }
+      failures.push(...(await headlineMismatches(fleet.name, out, originalResult)));
     }
     expect(failures, failures.join('\n')).toEqual([]);
+  }, 300_000);
+
+  it('re-running the calibrated scenario on the trace of the events file reproduces the replayed run\'s headline metrics', async () => {
+    // The trace fixes the arrivals of replication 0, so the re-runs vary only by the agents' luck:
+    // replication 0's own figure is one more draw, within the re-runs' 95% prediction interval
+    // (half-width √(R + 1) × the CI half-width), up to the misses chance allows.
+    const misses: string[] = [];
+    let checks = 0;
+    for (const fleet of FLEETS) {
+      const { traceOut, originalResult } = outcomes.get(`${fleet.name}-${SEEDS[0]}`)!;
+      expect(readFileSync(traceOut, 'utf8')).toContain('format: fleetsim-events');
+      const rerun = await runExperiment(loadScenario(traceOut, { seed: 99 }), { workers: 1 });
+      const replayed = originalResult.results[0]!.perReplication[0]!;
+      const after = rerun.results[0]!;
+      for (const [name, read] of HEADLINE) {
+        checks++;
+        const a = read(replayed)!;
+        const b = read(after.metrics)!;
+        const half = read(after.ci95 as RunMetrics)! * Math.sqrt(rerun.replications + 1);
+        if (Math.abs(a - b) > half + 1e-9 * Math.abs(a)) misses.push(`${fleet.name}: ${name} replayed run ${a}, calibrated ${b} ± ${half}`);
+      }
+    }
+    expect(misses.length, misses.join('\n')).toBeLessThanOrEqual(allowedMisses(checks));
   }, 300_000);
 });

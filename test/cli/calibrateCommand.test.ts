@@ -82,12 +82,13 @@ describe('fleetsim calibrate', () => {
     expect(parameters(fromServe)).toEqual(parameters(fromRun));
   });
 
-  it('without --synthetic the workload replays the events file as a fleetsim-events trace (the chosen run copied beside it)', () => {
+  it('without --synthetic the workload replays the first fitted run\'s submissions as a fleetsim-events trace, and the scenario runs', () => {
     const out = join(dir, 'trace.yaml');
     expect(runCli('calibrate', events, '--out', out).status).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(/trace:\n\s+file: trace\.events\.jsonl\n\s+format: fleetsim-events/);
-    const copied = readFileSync(join(dir, 'trace.events.jsonl'), 'utf8').trimEnd().split('\n');
-    expect(new Set(copied.map((line) => `${String((JSON.parse(line) as { strategy: string }).strategy)}`))).toEqual(new Set(['round-robin']));
+    expect(readFileSync(out, 'utf8')).toMatch(/trace:\n\s+file: events\.jsonl\n\s+format: fleetsim-events\n\s+type: code\n\s+types:\n\s+- code\n\s+strategy: round-robin\n\s+replication: 0/);
+    const whatIf = runCli('run', out, '--strategy', 'random,least-connections', '--replications', '2', '--workers', '1');
+    expect(whatIf.status, whatIf.stderr).toBe(0);
+    expect(whatIf.stdout).toMatch(/least-connections/);
   });
 });
 
