@@ -25,7 +25,7 @@ export function calibrationText(calibration: Calibration, out: string): string {
 
 function fit(parameter: FittedParameter): string {
   const { gof } = parameter;
-  if (gof === null) return parameter.method === 'observed' ? 'exact' : '–';
+  if (gof === null) return parameter.method === 'observed' || parameter.interval[0] === parameter.interval[1] ? 'exact (no variation)' : '–';
   return `${gof.test} ${number(gof.statistic)}, p = ${gof.pValue < 0.001 ? gof.pValue.toExponential(1) : gof.pValue.toFixed(3)}`;
 }
 

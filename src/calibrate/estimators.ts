@@ -11,6 +11,9 @@ import {
   type Interval, type TestResult,
 } from './statistics.js';
 
+/** Variance of log work rates below which durations are exact (a CV below 10⁻⁶). */
+const EXACT_LOG_VARIANCE = 1e-12;
+
 /** A fitted scalar. */
 export interface Estimate {
   readonly value: number;
@@ -44,7 +47,8 @@ export function fitWorkRates(groups: ReadonlyMap<string, readonly number[]>): {
       df += logRates.length - 1;
     }
   }
-  const sigma2 = df > 0 ? squares / df : 0;
+  // Exact durations (no service noise) still vary by float rounding of tokens ÷ speed: call that 0.
+  const sigma2 = df > 0 && squares / df > EXACT_LOG_VARIANCE ? squares / df : 0;
   const speeds = new Map<string, Estimate>();
   const residuals: number[] = [];
   for (const [group, logRates] of logs) {
