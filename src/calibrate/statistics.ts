@@ -1,16 +1,45 @@
 /**
  * The distributions and tests calibration needs beyond simple-statistics: quantiles of Student's
- * t and of χ² (closed-form approximations, accurate to about 10⁻³ for the 95% level), the normal
+ * t and of χ² (closed-form approximations, within 0.5% from 5 degrees of freedom at the 95% level), the normal
  * tail with relative accuracy (simple-statistics' error function loses it far out), the
- * Kolmogorov–Smirnov test, and the Wilson interval of a proportion.
+ * Kolmogorov–Smirnov test, and the Wilson interval of a proportion. The normal quantile is
+ * computed here too: simple-statistics' probit is off by 0.14% at 0.975 (1.9572 for 1.9600).
  */
-import { mean, probit, sampleVariance } from 'simple-statistics';
+import { mean, sampleVariance } from 'simple-statistics';
 
 /** Confidence level of every interval calibration reports. */
 export const CONFIDENCE = 0.95;
 
+/**
+ * The standard normal quantile: Acklam's rational approximation (relative error 1.2·10⁻⁹)
+ * polished by one Halley step on {@link normalCdf}.
+ */
+export function normalQuantile(p: number): number {
+  if (p <= 0) return Number.NEGATIVE_INFINITY;
+  if (p >= 1) return Number.POSITIVE_INFINITY;
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  let x: number;
+  if (p < low || p > 1 - low) {
+    const q = Math.sqrt(-2 * Math.log(p < low ? p : 1 - p));
+    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+    if (p > 1 - low) x = -x;
+  } else {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+      (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  }
+  const e = normalCdf(x) - p;
+  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+  return x - u / (1 + (x * u) / 2);
+}
+
 /** The two-sided normal quantile of {@link CONFIDENCE} (1.96). */
-export const Z95 = probit(1 - (1 - CONFIDENCE) / 2);
+export const Z95 = normalQuantile(1 - (1 - CONFIDENCE) / 2);
 
 /** A closed interval [low, high]. */
 export type Interval = readonly [number, number];
@@ -52,7 +81,7 @@ export function tQuantile95(df: number): number {
 /** The χ² quantile at probability `p` with `df` degrees of freedom (Wilson–Hilferty). */
 export function chiSquaredQuantile(p: number, df: number): number {
   const a = 2 / (9 * df);
-  return df * Math.max(0, 1 - a + probit(p) * Math.sqrt(a)) ** 3;
+  return df * Math.max(0, 1 - a + normalQuantile(p) * Math.sqrt(a)) ** 3;
 }
 
 /** 95% interval of a normal variance from a sample variance `s2` with `df` degrees of freedom. */
