@@ -17,6 +17,7 @@ name: tiny
 seed: 3
 replications: 2
 stop: { time: 200, drain: true }
+agentModel: { serviceTimeCv: 0.3 }
 agents:
   - { id: a, capacity: 2, speed: 50, skills: { code: 1 }, failureRate: 0.1 }
   - { pool: p, count: 2, speed: 20, skills: { code: 1 } }
