@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliRun } from './runCli.js';
+import { expectInputError, runCli, type CliRun } from './runCli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-calibrate-cli-'));
 const events = join(dir, 'events.jsonl');
@@ -31,15 +31,6 @@ function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-}
-
-function expectInputError(run: CliRun, ...fragments: string[]): void {
-  expect(run.status, run.stderr).toBe(2);
-  expect(run.stdout).toBe('');
-  const lines = run.stderr.trimEnd().split('\n');
-  expect(lines, run.stderr).toHaveLength(1);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-  for (const fragment of fragments) expect(lines[0]).toContain(fragment);
 }
 
 beforeAll(() => {
