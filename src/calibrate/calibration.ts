@@ -10,7 +10,7 @@ import type { Distribution } from '../scenario/types.js';
 import { fitArrivals, fitQuality, fitRate, fitSizes, fitWorkRates, type Estimate } from './estimators.js';
 import type { ReadSummary, RunKey } from './eventsReader.js';
 import type { AgentObservations, RunObservations } from './observations.js';
-import { meanInterval, type Interval, type TestResult } from './statistics.js';
+import { formatPValue, meanInterval, type Interval, type TestResult } from './statistics.js';
 
 /** How an estimate was obtained. */
 export type FitMethod = 'MLE' | 'moments' | 'observed';
@@ -157,7 +157,7 @@ function fitAgent(agent: AgentObservations, parameters: FittedParameter[]): Fitt
     const pooled = [...work.speeds.values()][0]!;
     speed = pooled.value;
     for (const type of rates.keys()) skills[type] = 1;
-    const same = rates.size > 1 ? `one speed for ${[...rates.keys()].join(', ')} (${byType.differ!.test}: p = ${byType.differ!.pValue.toFixed(3)})` : undefined;
+    const same = rates.size > 1 ? `one speed for ${[...rates.keys()].join(', ')} (${byType.differ!.test}: ${formatPValue(byType.differ!.pValue)})` : undefined;
     push(parameters, `${at}.speed`, pooled, 'MLE', work.gof, [same, setupNote].filter(Boolean).join('; ') || undefined);
   }
   if (work.speeds.size > 0) push(parameters, `${at}.model.serviceTimeCv`, work.serviceTimeCv, 'MLE', work.gof);
@@ -230,7 +230,7 @@ function fitWorkload(observations: RunObservations, parameters: FittedParameter[
   const endSeconds = observations.windowSeconds;
   const arrivals = fitArrivals(all, start, endSeconds);
   const cvNote = arrivals.cvTest !== null && arrivals.cvTest.pValue < REJECT_AT
-    ? `inter-arrival CV ${round(arrivals.interArrivalCv)} rejects Poisson (${arrivals.cvTest.test}, p = ${arrivals.cvTest.pValue.toExponential(1)}): prefer the trace workload`
+    ? `inter-arrival CV ${round(arrivals.interArrivalCv)} rejects Poisson (${arrivals.cvTest.test}, ${formatPValue(arrivals.cvTest.pValue)}): prefer the trace workload`
     : `inter-arrival CV ${round(arrivals.interArrivalCv)}`;
   push(parameters, 'workload.arrivals.rate', arrivals.ratePerSecond, 'MLE', arrivals.gof, cvNote);
   if (arrivals.cvTest !== null && arrivals.cvTest.pValue < REJECT_AT) notes.push(cvNote);

@@ -1,6 +1,7 @@
 /** The text `fleetsim calibrate` prints: one row per fitted parameter, then the caveats. */
 import { textTable } from '../report/tables.js';
 import { runsLabel, type Calibration, type FittedParameter } from './calibration.js';
+import { formatPValue } from './statistics.js';
 
 /** The calibration as a table with 95% intervals and a goodness-of-fit column. */
 export function calibrationText(calibration: Calibration, out: string): string {
@@ -26,7 +27,7 @@ export function calibrationText(calibration: Calibration, out: string): string {
 function fit(parameter: FittedParameter): string {
   const { gof } = parameter;
   if (gof === null) return parameter.method === 'observed' || parameter.interval[0] === parameter.interval[1] ? 'exact (no variation)' : '–';
-  return `${gof.test} ${number(gof.statistic)}, p = ${gof.pValue < 0.001 ? gof.pValue.toExponential(1) : gof.pValue.toFixed(3)}`;
+  return `${gof.test} ${number(gof.statistic)}, ${formatPValue(gof.pValue)}`;
 }
 
 function number(x: number): string {

@@ -160,3 +160,9 @@ export function twoProportionTest(k1: number, n1: number, k2: number, n2: number
   const z = se === 0 ? 0 : (k1 / n1 - k2 / n2) / se;
   return { test: 'z (1st vs 2nd half)', statistic: z, pValue: normalPValue(z) };
 }
+
+/** A p-value for people: three decimals, scientific below 0.001, and a bound where it underflows. */
+export function formatPValue(p: number): string {
+  if (p < Number.MIN_VALUE) return 'p < 1e-300';
+  return `p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`;
+}
