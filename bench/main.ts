@@ -11,11 +11,14 @@
  * - parallel: speed-up of the experiment worker pool over one thread (bench/parallel.ts);
  * - live: `fleetsim serve` with fsync on and 100 agents polling over HTTP: submissions per second
  *   sustained and submit-to-start latency (bench/live.ts). `--url URL` measures a service already
- *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window.
+ *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window;
+ * - trace: a synthesized 20M-row Azure 2024 week-long trace replayed in child processes: peak
+ *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file.
  */
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { formatLive, measureLive } from './live.js';
 import { formatParallel, measureParallel } from './parallel.js';
+import { formatTraceReplay, measureTraceReplay } from './trace.js';
 import { median } from 'simple-statistics';
 import { REFERENCE_STEPS, measureCpuReference } from './cpuReference.js';
 import { REALISTIC_SCENARIO, measureRealistic, measureSimulator } from './simulator.js';
@@ -75,7 +78,7 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'decisions', 'parallel', 'live'];
+const PARTS = ['simulator', 'decisions', 'parallel', 'live', 'trace'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
@@ -91,11 +94,17 @@ if (liveSeconds !== undefined && !(liveSeconds > 0)) {
   process.exit(2);
 }
 const liveUrl = flag('--url');
+const traceRows = flag('--rows') === undefined ? undefined : Number(flag('--rows'));
+if (traceRows !== undefined && !(Number.isSafeInteger(traceRows) && traceRows > 0)) {
+  process.stderr.write(`--rows takes a positive integer, got ${flag('--rows') ?? 'nothing'}\n`);
+  process.exit(2);
+}
 const figures = {
   node: process.version,
   simulator: wanted('simulator') ? simulatorFigures() : undefined,
   decisions: wanted('decisions') ? decisionFigures() : undefined,
   parallel: wanted('parallel') ? await measureParallel() : undefined,
+  trace: wanted('trace') ? measureTraceReplay(traceRows) : undefined,
   live: wanted('live') ? await measureLive({ ...(liveUrl === undefined ? {} : { url: liveUrl }), ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }) }) : undefined,
 };
 if (process.argv.includes('--json')) {
@@ -126,6 +135,11 @@ if (process.argv.includes('--json')) {
   if (parallel !== undefined) {
     process.stdout.write(`\nWorker pool: ${parallel.benchmark}, ${parallel.cores} cores (Node ${figures.node})\n`);
     process.stdout.write(formatParallel(parallel) + '\n');
+  }
+  const trace = figures.trace;
+  if (trace !== undefined) {
+    process.stdout.write(`\nTrace replay: ${trace.benchmark}, file ${trace.fileMegabytes} MB (Node ${figures.node})\n`);
+    process.stdout.write(formatTraceReplay(trace) + '\n');
   }
   const live = figures.live;
   if (live !== undefined) {

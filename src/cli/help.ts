@@ -63,6 +63,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   schema: [
     ['$0 schema > scenario.schema.json', 'the JSON Schema of scenario files, for editors'],
   ],
+  trace: [
+    ['$0 trace stats ../shared/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv --format azure-llm', 'rows, rates, token percentiles, inter-arrival CV'],
+    ['$0 trace stats conversation_trace.jsonl --format mooncake --json', 'the same as JSON, with the prefix-reuse ratio'],
+  ],
   strategies: [
     ['$0 strategies', 'every strategy with its parameters and defaults'],
     ['$0 strategies power-of-d', 'one strategy'],

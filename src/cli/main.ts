@@ -18,6 +18,7 @@ import { regressCommand, type RegressArgs } from './regressCommand.js';
 import { reportCommand, type ReportArgs } from './reportCommand.js';
 import { runCommand, type RunArgs } from './runCommand.js';
 import { schemaCommand } from './schemaCommand.js';
+import { traceCommand, traceOptions, type TraceArgs } from './traceCommand.js';
 import { serveCommand, type ServeArgs } from './serveCommand.js';
 import { agentsCommand, type AgentsArgs } from './agentsCommand.js';
 import { loadCommand, type LoadArgs } from './loadCommand.js';
@@ -162,6 +163,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => {
         if (!(await loadCommand(args as unknown as LoadArgs))) setExit(EXIT.checkFailed);
       })
+    .command('trace <action> <file>', 'statistics of a trace file (trace stats <file> --format F)', (y) => withExamples(traceOptions(y), 'trace'), (args) => traceCommand(args as unknown as TraceArgs))
     .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), () => schemaCommand())
     .demandCommand(1)
     .strict()

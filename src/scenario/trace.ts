@@ -51,7 +51,7 @@ export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
     fileAsWritten: isAbsolute(entry.file) ? entry.file : normalize(join(dirname(file), entry.file)),
     format: entry.format,
     type: entry.type,
-    types: entry.types ?? [entry.type],
+    types: entry.types ?? [],
     timeScale: entry.timeScale,
     rateScale: entry.rateScale,
     copyOffsetSeconds: entry.copyOffset,
@@ -69,10 +69,10 @@ export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
     ...(entry.replication === undefined ? {} : { replication: entry.replication }),
     rows: 0,
   };
-  const { rows } = scanTrace(config);
+  const { rows, types } = scanTrace(config, entry.types === undefined);
   if (rows === 0) {
     const where = Number.isFinite(to) || from > 0 ? `in the window [${from}, ${to}) s` : 'in the file';
     throw new InputError(file, entry.window === undefined ? 'workload.trace.file' : 'workload.trace.window', `no trace row ${where}: nothing to replay`);
   }
-  return { ...config, rows };
+  return { ...config, rows, types };
 }

@@ -10,18 +10,21 @@ import type { TraceConfig } from './types.js';
 /** What a scan found: rows in the window of one pass, and the first and last row times (trace seconds). */
 export interface TraceScan {
   readonly rows: number;
+  /** The task types the rows carry (with `type`), when the scan collected them. */
+  readonly types: readonly string[];
   readonly firstSeconds: number;
   readonly lastSeconds: number;
 }
 
 /**
  * Reads one pass of the trace in bounded memory, checking every row as the replay would.
- * @throws InputError for the first bad row, or when the window holds no row
+ * @param collectTypes - accept every task type and list them (else a type outside `config.types` is an error)
+ * @throws InputError for the first bad row
  */
-export function scanTrace(config: TraceConfig): TraceScan {
+export function scanTrace(config: TraceConfig, collectTypes: boolean): TraceScan {
   const single: TraceConfig = { ...config, loop: 1, rateScale: 1, timeScale: 1 };
   const arrivals = new TraceArrivals(single, 0, 0);
-  const tasks = new TraceTaskFactory(single);
+  const tasks = new TraceTaskFactory(single, collectTypes);
   let rows = 0;
   let firstSeconds = Number.NaN;
   let lastSeconds = Number.NaN;
@@ -30,5 +33,5 @@ export function scanTrace(config: TraceConfig): TraceScan {
     if (rows++ === 0) firstSeconds = arrival.atSeconds;
     lastSeconds = arrival.atSeconds;
   }
-  return { rows, firstSeconds, lastSeconds };
+  return { rows, types: tasks.typesSeen, firstSeconds, lastSeconds };
 }

@@ -16,11 +16,19 @@ export const TRACE_TASK_ID_PREFIX = 'r';
 export class TraceTaskFactory {
   private readonly ids = new SequentialIds(TRACE_TASK_ID_PREFIX);
   private submitted = 0;
-  private readonly types: ReadonlySet<string>;
+  private readonly types: Set<string>;
 
-  /** @param config - the trace; rows of a type it does not declare are refused. */
-  constructor(private readonly config: TraceConfig) {
+  /**
+   * @param config - the trace; rows of a type it does not list are refused
+   * @param collectTypes - accept every type instead, and list them in {@link TraceTaskFactory.typesSeen}
+   */
+  constructor(private readonly config: TraceConfig, private readonly collectTypes = false) {
     this.types = new Set(config.types);
+  }
+
+  /** The types of the rows so far (and `type`): with `collectTypes`, what the trace carries. */
+  get typesSeen(): readonly string[] {
+    return [...this.types];
   }
 
   /**
@@ -34,7 +42,8 @@ export class TraceTaskFactory {
     if (row.failed === true && config.failed === 'drop') return undefined;
     const type = row.spec?.type ?? row.type ?? config.type;
     if (!this.types.has(type)) {
-      throw rowError(config.fileAsWritten, row.line, 'type', `task type ${quoted(type)} is not declared: add it to workload.trace.types (declared: ${[...this.types].join(', ')})`);
+      if (this.collectTypes) this.types.add(type);
+      else throw rowError(config.fileAsWritten, row.line, 'type', `task type ${quoted(type)} is not among workload.trace.types (${[...this.types].join(', ')})`);
     }
     if (row.spec !== undefined) return this.replayed(arrival, row.spec);
     const id = this.ids.idOf(this.submitted++);

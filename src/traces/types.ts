@@ -91,7 +91,10 @@ export interface TraceConfig extends TraceFormatOptions {
   readonly format: TraceFormat;
   /** Task type of rows that carry none. */
   readonly type: string;
-  /** Every task type the rows may carry (`type` among them); a row of another type is an error. */
+  /**
+   * Every task type the rows may carry (`type` among them): `workload.trace.types` when given (a
+   * row of another type is then an error), else the types the rows carry, found when loading.
+   */
   readonly types: readonly string[];
   /** Simulated seconds per trace second (0.5 replays twice as fast). */
   readonly timeScale: number;

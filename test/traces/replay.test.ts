@@ -66,7 +66,7 @@ describe('trace replay with timeScale 1 submits exactly the rows of the trace at
     const dir = tempDir();
     const text = 'Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n5,ChatGPT,472,18,490,Conversation log\n45,GPT-4,1087,0,1087,Conversation log\n118,ChatGPT,417,276,693,API log\n';
     writeFixture(dir, 'burst.csv', text);
-    const submissions = replaySubmissions(traceScenario(dir, '{ file: burst.csv, format: burstgpt, types: [ChatGPT, GPT-4], type: ChatGPT }',
+    const submissions = replaySubmissions(traceScenario(dir, '{ file: burst.csv, format: burstgpt, type: ChatGPT }',
       { agents: '[{ pool: a, count: 2, capacity: 2, speed: 1000, skills: { ChatGPT: 1, GPT-4: 1 } }]' }), dir);
     expectRows(submissions, [{ time: 5, tokens: 18, contextTokens: 472 }, { time: 45, tokens: 0, contextTokens: 1087 }, { time: 118, tokens: 276, contextTokens: 417 }]);
     expect(submissions.map((s) => s.spec.type)).toEqual(['ChatGPT', 'GPT-4', 'ChatGPT']);
@@ -109,7 +109,7 @@ strategies: [least-connections, cache-aware]`);
 name: replay
 agents: [{ pool: b, count: 2, capacity: 1, speed: 50, skills: { code: 1, review: 1 } }]
 workload:
-  trace: { file: recorded.jsonl, format: fleetsim-events, types: [code, review], type: code }
+  trace: { file: recorded.jsonl, format: fleetsim-events, type: code }
 stop: { drain: true }
 replications: 1
 strategies: [round-robin]`);

@@ -21,9 +21,9 @@ export function writeFixture(dir: string, name: string, text: string): string {
 
 /**
  * A scenario replaying `trace` (its YAML flow mapping, file relative to `dir`) on two fast
- * agents under `strategies`, draining when the trace is exhausted.
+ * agents under `strategies`, draining when the trace is exhausted (unless `stop` says otherwise).
  */
-export function traceScenario(dir: string, trace: string, options: { strategies?: string; agents?: string; extra?: string } = {}): string {
+export function traceScenario(dir: string, trace: string, options: { strategies?: string; agents?: string; stop?: string; extra?: string } = {}): string {
   return writeFixture(dir, 'scenario.yaml', `
 name: trace-fixture
 seed: 7
@@ -31,7 +31,7 @@ replications: 1
 agents: ${options.agents ?? '[{ pool: a, count: 2, capacity: 2, speed: 1000 }]'}
 workload:
   trace: ${trace}
-stop: { drain: true }
+stop: ${options.stop ?? '{ drain: true }'}
 strategies: ${options.strategies ?? '[round-robin]'}
 ${options.extra ?? ''}`);
 }

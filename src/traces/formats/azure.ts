@@ -4,12 +4,16 @@
  * or `+00:00` suffix allowed), `ContextTokens` (input) and `GeneratedTokens` (output). Times
  * are seconds from the first row's timestamp.
  */
+import type { InputError } from '../../scenario/errors.js';
 import { CsvRecords } from '../csvRecords.js';
 import { quoted, rowError, tokenCount } from '../rowError.js';
 import type { TraceRow, TraceRowReader } from '../types.js';
 import { columnIndices } from './header.js';
 
-const DATETIME = /^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|[+-]00:?00)?\s*$/;
+/** Date, hour and minute: `2023-11-16 18:17` (checked and converted once a minute of the trace). */
+const MINUTE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/;
+/** What follows the minute: `:03.9799600`, a UTC suffix allowed. */
+const SECONDS = /^:(\d{2})(?:\.(\d{1,9}))?(?:Z|[+-]00:?00)?$/;
 
 /** Reads an Azure LLM trace. */
 export class AzureReader implements TraceRowReader {
@@ -18,6 +22,9 @@ export class AzureReader implements TraceRowReader {
   /** Whole seconds and the fraction of the first row: the origin. */
   private originWhole = Number.NaN;
   private originFraction = 0;
+  /** The last minute prefix seen and its epoch seconds: rows come minutes apart at most, mostly. */
+  private minuteText = '';
+  private minuteSeconds = Number.NaN;
 
   /** @param path - the file; @param file - as the user wrote it. */
   constructor(path: string, private readonly file: string) {
@@ -30,13 +37,21 @@ export class AzureReader implements TraceRowReader {
     const record = this.records.next();
     if (record === undefined) return undefined;
     const { fields, line } = record;
-    const text = fields[this.columns.time]!;
-    const match = DATETIME.exec(text);
-    if (match === null) throw rowError(this.file, line, 'TIMESTAMP', `expected a datetime like 2023-11-16 18:17:03.9799600, got ${quoted(text)}`);
-    const [, y, mo, d, h, mi, s, frac] = match;
-    const whole = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
-    if (!Number.isFinite(whole)) throw rowError(this.file, line, 'TIMESTAMP', `expected a valid date, got ${quoted(text)}`);
-    const fraction = frac === undefined ? 0 : Number(`0.${frac}`);
+    const text = fields[this.columns.time]!.trim();
+    const bad = (): InputError => rowError(this.file, line, 'TIMESTAMP', `expected a datetime like 2023-11-16 18:17:03.9799600, got ${quoted(text)}`);
+    const minute = text.slice(0, 16);
+    if (minute !== this.minuteText) {
+      const match = MINUTE.exec(minute);
+      if (match === null) throw bad();
+      const [, y, mo, d, h, mi] = match;
+      this.minuteSeconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi)) / 1000;
+      if (!Number.isFinite(this.minuteSeconds)) throw bad();
+      this.minuteText = minute;
+    }
+    const rest = SECONDS.exec(text.slice(16));
+    if (rest === null) throw bad();
+    const whole = this.minuteSeconds + Number(rest[1]);
+    const fraction = rest[2] === undefined ? 0 : Number(`0.${rest[2]}`);
     if (Number.isNaN(this.originWhole)) {
       this.originWhole = whole;
       this.originFraction = fraction;

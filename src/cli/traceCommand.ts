@@ -1,0 +1,94 @@
+/**
+ * `fleetsim trace stats <file> --format F`: the statistics of a trace file (src/traces/traceStats.ts),
+ * as a table or, with `--json`, one JSON document.
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { InputError, didYouMean, systemErrorReason } from '../scenario/errors.js';
+import { STAT_PERCENTILES, traceStats, type TokenStats, type TraceStats } from '../traces/traceStats.js';
+import { TRACE_FORMATS, type CsvColumns, type TraceFormat } from '../traces/types.js';
+
+/** The flags of `fleetsim trace`. */
+export interface TraceArgs {
+  readonly action: string;
+  readonly file: string;
+  readonly format: string;
+  readonly json: boolean;
+  readonly window: number;
+  readonly columns?: string;
+  readonly timeUnit: string;
+  readonly blockTokens: number;
+}
+
+const SECONDS_PER_UNIT: Readonly<Record<string, number>> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };
+const COLUMN_FIELDS = ['time', 'tokens', 'contextTokens', 'type', 'contextKey', 'priority', 'deadline'] as const;
+
+/** Adds the `trace` command's positionals and flags to `y`. */
+export function traceOptions(y: Argv): Argv {
+  return y
+    .positional('action', { type: 'string', choices: ['stats'], describe: 'what to do with the trace' })
+    .positional('file', { type: 'string', demandOption: true, describe: 'the trace file' })
+    .option('format', { type: 'string', demandOption: true, requiresArg: true, describe: `the trace format: ${TRACE_FORMATS.join(', ')}` })
+    .option('json', { type: 'boolean', default: false, describe: 'print the statistics as one JSON document' })
+    .option('window', { type: 'number', default: 60, requiresArg: true, describe: 'seconds of the window of the peak rate' })
+    .option('columns', { type: 'string', requiresArg: true, describe: 'csv: the column mapping, e.g. time=at,tokens=out,contextTokens=in' })
+    .option('time-unit', { type: 'string', default: 's', requiresArg: true, describe: 'csv: unit of the time column (s, ms, us, ns)' })
+    .option('block-tokens', { type: 'number', default: 512, requiresArg: true, describe: 'mooncake: tokens per prefix block' });
+}
+
+/** Runs `fleetsim trace stats`. */
+export function traceCommand(args: TraceArgs): void {
+  const format = checkFormat(args.format);
+  if (!(Number.isFinite(args.window) && args.window > 0)) throw new InputError('command line', '--window', `expected a number of seconds > 0, got ${String(args.window)}`);
+  if (!(Number.isSafeInteger(args.blockTokens) && args.blockTokens >= 1)) throw new InputError('command line', '--block-tokens', `expected an integer >= 1, got ${String(args.blockTokens)}`);
+  const timeUnitSeconds = SECONDS_PER_UNIT[args.timeUnit];
+  if (timeUnitSeconds === undefined) throw new InputError('command line', '--time-unit', `expected one of s, ms, us, ns, got ${JSON.stringify(args.timeUnit)}`);
+  const columns = format === 'csv' ? parseColumns(args.columns) : undefined;
+  if (format !== 'csv' && args.columns !== undefined) throw new InputError('command line', '--columns', 'applies to --format csv only');
+  const path = resolve(args.file);
+  try {
+    if (!statSync(path).isFile()) throw new InputError(args.file, '', 'not a file');
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(args.file, '', `cannot read the trace (${systemErrorReason(error)})`);
+  }
+  const stats = traceStats({ file: path, fileAsWritten: args.file, format, timeUnitSeconds, blockTokens: args.blockTokens, ...(columns === undefined ? {} : { columns }) }, args.window);
+  process.stdout.write(args.json ? `${JSON.stringify(stats, null, 2)}\n` : statsText(stats));
+}
+
+function checkFormat(format: string): TraceFormat {
+  if ((TRACE_FORMATS as readonly string[]).includes(format)) return format as TraceFormat;
+  throw new InputError('command line', '--format', `unknown trace format ${JSON.stringify(format)}${didYouMean(format, TRACE_FORMATS)}; expected one of ${TRACE_FORMATS.join(', ')}`);
+}
+
+function parseColumns(text: string | undefined): CsvColumns {
+  if (text === undefined) throw new InputError('command line', '--columns', 'required with --format csv: e.g. time=at,tokens=out');
+  const mapping: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const [field, name] = pair.split('=').map((s) => s.trim());
+    if (field === undefined || name === undefined || name === '' || !(COLUMN_FIELDS as readonly string[]).includes(field)) {
+      throw new InputError('command line', '--columns', `expected field=column pairs with fields among ${COLUMN_FIELDS.join(', ')}, got ${JSON.stringify(pair)}`);
+    }
+    mapping[field] = name;
+  }
+  if (mapping.time === undefined || mapping.tokens === undefined) throw new InputError('command line', '--columns', 'expected at least time=… and tokens=…');
+  return mapping as unknown as CsvColumns;
+}
+
+function statsText(stats: TraceStats): string {
+  const number = (x: number | null, digits = 3): string => (x === null ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits }));
+  const tokens = (t: TokenStats): string => `mean ${number(t.mean, 1)}, ${STAT_PERCENTILES.map((p) => `p${p} ${t.percentiles[`p${p}`]}`).join(', ')}, max ${t.max}`;
+  const lines = [
+    `${stats.file} (${stats.format})`,
+    `rows                 ${stats.rows.toLocaleString('en-US')}`,
+    `duration             ${number(stats.durationSeconds, 1)} s`,
+    `mean rate            ${number(stats.meanRatePerSecond)} /s`,
+    `peak rate            ${number(stats.peakRatePerSecond)} /s (busiest ${stats.peakWindowSeconds} s window)`,
+    `inter-arrival CV     ${number(stats.interArrivalCv)}`,
+    `input tokens         ${tokens(stats.inputTokens)}`,
+    `output tokens        ${tokens(stats.outputTokens)}`,
+  ];
+  if (stats.prefixReuseRatio !== null) lines.push(`prefix reuse         ${number(stats.prefixReuseRatio)} (share of blocks seen in an earlier row)`);
+  return `${lines.join('\n')}\n`;
+}
