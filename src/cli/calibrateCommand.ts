@@ -26,8 +26,8 @@ export function calibrateOptions(y: Argv): Argv {
     .option('out', { type: 'string', demandOption: true, requiresArg: true, describe: 'scenario file to write (YAML)' })
     .option('synthetic', { type: 'boolean', default: false, describe: 'fit a Poisson arrival process and token distributions instead of replaying the file as a trace' })
     .option('json', { type: 'boolean', default: false, describe: 'print the fitted parameters as JSON' })
-    .option('strategy', { type: 'string', requiresArg: true, describe: 'the run to fit in a multi-run log: its strategy label (default: the first run)' })
-    .option('replication', { type: 'number', requiresArg: true, describe: 'the run to fit in a multi-run log: its replication (default: the first run\'s)' });
+    .option('strategy', { type: 'string', requiresArg: true, describe: 'in a run --events log, the strategy whose replications are fitted (default: the first in the file)' })
+    .option('replication', { type: 'number', requiresArg: true, describe: 'fit only this replication (default: every replication of the strategy, pooled)' });
 }
 
 /**
