@@ -90,14 +90,20 @@ export function calibrate(source: string, read: ReadSummary, observations: RunOb
     description: `Fitted by fleetsim calibrate from ${source} (${runsLabel(read.chosen)}): ${observations.agents.size} agents, ${allTypes.length} task types.`,
     seed: 1,
     replications: CALIBRATED_REPLICATIONS,
-    stop: workload.kind === 'trace' ? { drain: true } : { time: round(end.timeSeconds), drain: end.drain },
-    ...(observations.offers ? { engine: { delegation: { mode: 'offer' } } } : {}),
+    // A drained log replays to its end; one stopped at stop.time stops there again.
+    stop: workload.kind === 'trace' && end.drain ? { drain: true } : { time: round(end.timeSeconds), drain: end.drain },
+    ...engineSection(observations),
     agentModel: { ...FLEET_MODEL },
     agents,
     workload: workloadSection,
     strategies,
   };
   return { source, runs: read.chosen, runsInFile: read.runs.length, parameters, notes, scenario };
+}
+
+/** What the log shows of the engine: offers mean offer delegation (binding is not in the log). */
+function engineSection(observations: RunObservations): Record<string, unknown> {
+  return observations.offers ? { engine: { delegation: { mode: 'offer' } } } : {};
 }
 
 /** `strategy X, replications 0–4` (or `1`, or `the serve log`). */

@@ -54,7 +54,8 @@ export interface TypeObservations {
 /**
  * Everything the events of the chosen runs say. Submission times are on one clock that lays the
  * runs' arrival windows end to end (each run's window starts at its first event and ends at its
- * last submission when it drained, else at its last event), so pooled runs read as one long run.
+ * last submission when every task reached a final state, else at its last event, a run cut off at
+ * stop.time), so pooled runs read as one long run.
  */
 export interface RunObservations {
   readonly agents: Map<string, AgentObservations>;
@@ -63,11 +64,14 @@ export interface RunObservations {
   runs: number;
   /** Sum of the runs' arrival windows. */
   windowSeconds: number;
-  /** Whether every run ran on past its last submission (it drained rather than stopped). */
+  /** Whether every task of every run reached a final state (the runs drained rather than stopped). */
   drained: boolean;
   /** Whether any offer was made (the engine delegated by offers). */
   offers: boolean;
 }
+
+/** States a task never leaves (src/engine/task.ts). */
+const FINAL_STATES = new Set(['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected']);
 
 interface TaskInfo {
   readonly type: string;
@@ -93,6 +97,8 @@ export class ObservationFold {
   private runStart = 0;
   private lastEvent = 0;
   private lastSubmission = Number.NaN;
+  private submissions = 0;
+  private finals = 0;
 
   constructor(private readonly file: string) {}
 
@@ -130,11 +136,13 @@ export class ObservationFold {
 
   private closeRun(): void {
     if (this.run < 0) return;
-    const drained = Number.isNaN(this.lastSubmission) || this.lastEvent > this.lastSubmission;
+    const drained = this.finals === this.submissions;
     this.observed.drained &&= drained;
     this.observed.windowSeconds += (drained && !Number.isNaN(this.lastSubmission) ? this.lastSubmission : this.lastEvent) - this.runStart;
     this.observed.runs++;
     this.lastSubmission = Number.NaN;
+    this.submissions = 0;
+    this.finals = 0;
   }
 
   private submitted(event: EventLine, line: number): void {
@@ -147,6 +155,7 @@ export class ObservationFold {
     const tags = Array.isArray(s.tags) ? s.tags.filter((tag): tag is string => typeof tag === 'string') : [];
     this.tasks.set(id, { type, tokens, tags });
     this.lastSubmission = event.time;
+    this.submissions++;
     let types = this.observed.types.get(type);
     if (types === undefined) {
       types = { type, submittedAt: [], tokens: [], contextTokens: [], contextKeys: new Set(), priorities: new Map(), tagSets: new Map() };
@@ -176,6 +185,8 @@ export class ObservationFold {
     const to = this.text(event, 'to', line);
     const from = this.text(event, 'from', line);
     const key = `${task}\u0000${String(event.attempt)}`;
+    if (FINAL_STATES.has(to)) this.finals++;
+
     if (to === 'running' && from !== 'paused') {
       const agent = this.text(event, 'agent', line);
       this.attempts.set(key, { agent, startedAt: event.time, setupTokens: typeof event.setupTokens === 'number' ? event.setupTokens : 0, paused: false });

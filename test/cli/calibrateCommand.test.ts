@@ -82,6 +82,16 @@ describe('fleetsim calibrate', () => {
     expect(whatIf.status, whatIf.stderr).toBe(0);
     expect(whatIf.stdout).toMatch(/least-connections/);
   });
+
+  it('a run cut off at stop.time (tasks in flight) is written as a stop at that time without drain', () => {
+    const cutEvents = join(dir, 'cut.jsonl');
+    const cut = SCENARIO.replace('stop: { time: 200, drain: true }', 'stop: { time: 200 }').replace('rate: 1 }', 'rate: 3 }');
+    expect(runCli('run', file('cut.yaml', cut), '--events', cutEvents, '--workers', '1', '--strategy', 'random').status).toBe(0);
+    const out = join(dir, 'cut-fitted.yaml');
+    expect(runCli('calibrate', cutEvents, '--out', out).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/stop:\n\s+time: 19\d\.\d+\n\s+drain: false/);
+    expect(readFileSync(join(dir, 'fitted.yaml'), 'utf8')).toMatch(/stop:\n\s+time: [\d.]+\n\s+drain: true/);
+  });
 });
 
 describe('fleetsim calibrate: bad input', () => {
