@@ -12,10 +12,14 @@
  * - live: `fleetsim serve` with fsync on and 100 agents polling over HTTP: submissions per second
  *   sustained and submit-to-start latency (bench/live.ts). `--url URL` measures a service already
  *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window.
+ * - scale: 10M tasks on 10,000 agents, 1M on 100,000, and the cost per task from 10 to 100,000
+ *   agents, through the CLI in fresh processes, with peak RSS (bench/scale.ts);
+ *   `--scale-factor F` multiplies every task count (for a quick look). Not in the default run.
  */
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { formatLive, measureLive } from './live.js';
 import { formatParallel, measureParallel } from './parallel.js';
+import { formatScale, measureScale } from './scale.js';
 import { median } from 'simple-statistics';
 import { REFERENCE_STEPS, measureCpuReference } from './cpuReference.js';
 import { REALISTIC_SCENARIO, measureRealistic, measureSimulator } from './simulator.js';
@@ -75,7 +79,7 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'decisions', 'parallel', 'live'];
+const PARTS = ['simulator', 'decisions', 'parallel', 'live', 'scale'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
@@ -91,11 +95,18 @@ if (liveSeconds !== undefined && !(liveSeconds > 0)) {
   process.exit(2);
 }
 const liveUrl = flag('--url');
+const scaleFactor = Number(flag('--scale-factor') ?? 1);
+if (!(scaleFactor > 0)) {
+  process.stderr.write(`--scale-factor takes a positive number, got ${flag('--scale-factor') ?? 'nothing'}\n`);
+  process.exit(2);
+}
 const figures = {
   node: process.version,
   simulator: wanted('simulator') ? simulatorFigures() : undefined,
   decisions: wanted('decisions') ? decisionFigures() : undefined,
   parallel: wanted('parallel') ? await measureParallel() : undefined,
+  // Minutes of fresh processes: only when asked for by name.
+  scale: only === 'scale' ? measureScale(scaleFactor) : undefined,
   live: wanted('live') ? await measureLive({ ...(liveUrl === undefined ? {} : { url: liveUrl }), ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }) }) : undefined,
 };
 if (process.argv.includes('--json')) {
@@ -126,6 +137,11 @@ if (process.argv.includes('--json')) {
   if (parallel !== undefined) {
     process.stdout.write(`\nWorker pool: ${parallel.benchmark}, ${parallel.cores} cores (Node ${figures.node})\n`);
     process.stdout.write(formatParallel(parallel) + '\n');
+  }
+  const scale = figures.scale;
+  if (scale !== undefined) {
+    process.stdout.write(`\nScale: ${scale.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatScale(scale) + '\n');
   }
   const live = figures.live;
   if (live !== undefined) {
