@@ -54,6 +54,21 @@ describe('sample sketch', () => {
     expect(sketch.mean()).toBe(mean(values));
   });
 
+  it('holds the bound at bucket edges (powers of two and their neighbours)', () => {
+    const values = [2 ** -20, 1, 2, 4, 1024, 1 - 2 ** -53, 2 + 2 ** -51, 3, 0.75, 1e6];
+    for (const value of values) {
+      for (const q of [0.5, 0.95]) expectQuantile(sketchOf([value, value * 1.001, 0]).quantile(q), quantile([value, value * 1.001, 0], q));
+    }
+  });
+
+  it('takes memory by the range of the samples, not their number', () => {
+    const bucketsOf = (sketch: SampleSketch): number => (sketch as unknown as { counts: Float64Array }).counts.length;
+    const few = sketchOf(samples('few', 1_000));
+    const many = sketchOf(samples('many', 300_000));
+    expect(bucketsOf(many)).toBeLessThanOrEqual(2 * bucketsOf(few));
+    expect(bucketsOf(many)).toBeLessThan(16_384);
+  });
+
   it('is empty, not zero, before the first sample', () => {
     const sketch = new SampleSketch();
     expect([sketch.mean(), sketch.quantile(0.5), sketch.count]).toEqual([null, null, 0]);
@@ -70,10 +85,11 @@ describe('sample sketch', () => {
     expect(merged.mean()).toBeCloseTo(mean([...a, ...b]), 12);
   });
 
-  it('rejects negative and NaN samples and shares outside [0, 1]', () => {
+  it('rejects negative, NaN and infinite samples and shares outside [0, 1]', () => {
     const sketch = new SampleSketch();
-    expect(() => sketch.add(-1)).toThrow(/must be >= 0/);
-    expect(() => sketch.add(Number.NaN)).toThrow(/must be >= 0/);
+    expect(() => sketch.add(-1)).toThrow(/must be finite and >= 0/);
+    expect(() => sketch.add(Number.NaN)).toThrow(/must be finite and >= 0/);
+    expect(() => sketch.add(Number.POSITIVE_INFINITY)).toThrow(/must be finite and >= 0/);
     sketch.add(1);
     expect(() => sketch.quantile(1.5)).toThrow(/quantile must be in \[0, 1\]/);
   });
