@@ -84,15 +84,15 @@ const PLACEHOLDER_TASK: TaskView = Object.freeze({
 });
 
 /**
- * The resident blocks of every agent that has never loaded one: read-only by convention (only
+ * The resident contexts of every agent that has never loaded one: read-only by convention (only
  * `makeResident` adds, and it swaps in a Map of the agent's own first), so a fleet of 100,000
  * agents without context windows allocates no Map per agent.
  */
-const NO_RESIDENT_BLOCKS = new Map<string, number>();
+const NO_RESIDENT_CONTEXTS = new Map<string, number>();
 
 /** One simulated agent's context state and behaviour. */
 export class SimAgent {
-  private resident = NO_RESIDENT_BLOCKS;
+  private resident = NO_RESIDENT_CONTEXTS;
   private residentTokens = 0;
   /** Whether the last {@link SimAgent.load} found the key resident (null: the task had none). */
   private loadedHit: boolean | null = null;
@@ -213,7 +213,7 @@ export class SimAgent {
 
   /** Adds a block that is not resident, evicting the least recently used ones that overflow. */
   private makeResident(contextKey: string, contextTokens: number): void {
-    if (this.resident === NO_RESIDENT_BLOCKS) this.resident = new Map();
+    if (this.resident === NO_RESIDENT_CONTEXTS) this.resident = new Map();
     this.resident.set(contextKey, contextTokens);
     this.residentTokens += contextTokens;
     this.evictOverflow(contextKey);
