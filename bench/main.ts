@@ -17,7 +17,10 @@
  *   sustained and submit-to-start latency (bench/live.ts). `--url URL` measures a service already
  *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window;
  * - trace: a synthesized 20M-row Azure 2024 week-long trace replayed in child processes: peak
- *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file.
+ *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file;
+ * - scale: 10M tasks on 10,000 agents, 1M on 100,000, and the cost per task from 10 to 100,000
+ *   agents, through the CLI in fresh processes, with peak RSS (bench/scale.ts);
+ *   `--scale-factor F` multiplies every task count (for a quick look). Not in the default run.
  */
 import { formatCli, measureCli } from './cli.js';
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
@@ -25,6 +28,7 @@ import { formatLive, measureLive } from './live.js';
 import { formatParallel, measureParallel } from './parallel.js';
 import { formatTraceReplay, measureTraceReplay } from './trace.js';
 import { formatRouting, measureRouting, type RoutingFigures } from './routing.js';
+import { formatScale, measureScale } from './scale.js';
 import { median } from 'simple-statistics';
 import { REFERENCE_STEPS, measureCpuReference } from './cpuReference.js';
 import { REALISTIC_SCENARIO, measureRealistic, measureSimulator } from './simulator.js';
@@ -87,7 +91,7 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace'];
+const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
@@ -108,6 +112,11 @@ if (traceRows !== undefined && !(Number.isSafeInteger(traceRows) && traceRows > 
   process.stderr.write(`--rows takes a positive integer, got ${flag('--rows') ?? 'nothing'}\n`);
   process.exit(2);
 }
+const scaleFactor = Number(flag('--scale-factor') ?? 1);
+if (!(scaleFactor > 0)) {
+  process.stderr.write(`--scale-factor takes a positive number, got ${flag('--scale-factor') ?? 'nothing'}\n`);
+  process.exit(2);
+}
 const figures = {
   node: process.version,
   simulator: wanted('simulator') ? simulatorFigures() : undefined,
@@ -115,6 +124,8 @@ const figures = {
   decisions: wanted('decisions') ? decisionFigures() : undefined,
   parallel: wanted('parallel') ? await measureParallel() : undefined,
   trace: wanted('trace') ? measureTraceReplay(traceRows) : undefined,
+  // Minutes of fresh processes: only when asked for by name.
+  scale: only === 'scale' ? measureScale(scaleFactor) : undefined,
   live: wanted('live') ? await measureLive({ ...(liveUrl === undefined ? {} : { url: liveUrl }), ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }) }) : undefined,
 };
 if (process.argv.includes('--json')) {
@@ -157,6 +168,11 @@ if (process.argv.includes('--json')) {
   if (trace !== undefined) {
     process.stdout.write(`\nTrace replay: ${trace.benchmark}, file ${trace.fileMegabytes} MB (Node ${figures.node})\n`);
     process.stdout.write(formatTraceReplay(trace) + '\n');
+  }
+  const scale = figures.scale;
+  if (scale !== undefined) {
+    process.stdout.write(`\nScale: ${scale.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatScale(scale) + '\n');
   }
   const live = figures.live;
   if (live !== undefined) {

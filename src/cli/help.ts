@@ -44,6 +44,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['$0 check scenarios/team-targets.yaml', 'exit 1 when a targeted strategy misses one of the scenario\'s targets'],
     ['$0 check scenarios/team-targets.yaml --replications 10 --seed 3', 'more replications, another seed'],
   ],
+  calibrate: [
+    ['$0 calibrate events.jsonl --out calibrated.yaml', 'fit the fleet; the workload replays the events file'],
+    ['$0 calibrate events.jsonl --out calibrated.yaml --synthetic --json', 'a fitted Poisson workload; the fit as JSON'],
+  ],
   serve: [
     ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --port 8080', 'the scenario\'s engine as an HTTP service on 127.0.0.1:8080'],
     ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --token-file tokens.yaml', 'every request needs a bearer token of the file'],

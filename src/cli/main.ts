@@ -18,6 +18,7 @@ import type { ServeArgs } from './serveCommand.js';
 import type { AgentsArgs } from './agentsCommand.js';
 import type { LoadArgs } from './loadCommand.js';
 import { traceOptions, type TraceArgs } from './traceFlags.js';
+import { calibrateOptions, type CalibrateArgs } from './calibrateFlags.js';
 
 // Each command's module is imported when the command runs, not at start-up: `--help` and a
 // short `run` should not pay for the HTTP service, the report's chart stack or the worker pool
@@ -136,6 +137,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => {
         if (!(await (await import('./checkCommand.js')).checkCommand(args as unknown as CheckArgs))) setExit(EXIT.checkFailed);
       })
+    .command('calibrate <events>', 'fit a scenario (fleet, speeds, failures, quality, workload) from an events file (docs/CALIBRATION.md)', calibrateOptions, async (args) => (await import('./calibrateCommand.js')).calibrateCommand(args as unknown as CalibrateArgs))
     .command('serve <scenario>', 'run the scenario\'s engine as an HTTP service that agents pull work from (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'serve')
         .option('data', { type: 'string', demandOption: true, requiresArg: true, describe: 'data directory (write-ahead log, events); created if missing' })

@@ -6,16 +6,19 @@
  * each event happens, with no event object built. It sits on the hot path (every event of a run
  * that targets a million tasks per second), so it allocates nothing per event and keeps no
  * per-task state: everything it needs from a task is either on the event or immutable on the
- * task (`seq`, `submittedAt`, `spec`). Per-task samples go into doubling Float64 buffers;
- * time-weighted figures (busy slots, capacity) are integrated piecewise as they change.
+ * task (`seq`, `submittedAt`, `spec`). Its memory does not grow with the number of tasks:
+ * latencies and waits go into quantile sketches with exact means (`sampleSketch.ts`), qualities
+ * into running moments, deadlines of tasks in flight into a count per deadline; time-weighted
+ * figures (busy slots, capacity) are integrated piecewise as they change.
  */
 import type { AgentView } from '../engine/agent.js';
 import { replayEvent, type EventSink } from '../engine/eventSink.js';
 import type { AdminOperation, EngineEvent } from '../engine/messages.js';
 import type { FailureReason, FinalTaskState, RejectionReason, TaskState, TaskView } from '../engine/task.js';
-import { Float64Buffer } from './float64Buffer.js';
 import { gini, jain } from './inequality.js';
+import { Moments } from './moments.js';
 import { OperationsFold } from './operations.js';
+import { SampleSketch } from './sampleSketch.js';
 import { latencyMetrics, qualityMetrics, ratio, waitMetrics } from './sampleStats.js';
 import type { AgentMetrics, RunMetrics, TaskCountMetrics } from './types.js';
 
@@ -25,17 +28,7 @@ export interface CollectorOptions {
   readonly warmupTimeSeconds: number;
   /** The first this many submissions (by `seq`) are warm-up and are not measured. */
   readonly warmupTasks: number;
-  /**
-   * How many tasks the run will measure, when the driver knows (a simulated run that stops after
-   * a task count): the per-task sample buffers are allocated at that size once instead of
-   * doubling up to it. Capped at {@link MAX_PRESIZED_SAMPLES}; a wrong hint costs memory or
-   * regrowth, never a wrong figure.
-   */
-  readonly expectedTasks?: number;
 }
-
-/** The largest sample buffer allocated up front from a hint (8 MiB of doubles per buffer). */
-export const MAX_PRESIZED_SAMPLES = 1 << 20;
 
 /**
  * Folds engine events into {@link RunMetrics}.
@@ -62,15 +55,14 @@ export class MetricsCollector implements EventSink {
   private cancelled = 0;
   private rejected = 0;
   private retries = 0;
-  private readonly latencies: Float64Buffer;
-  private readonly waits: Float64Buffer;
-  private readonly qualities: Float64Buffer;
+  private readonly latencies = new SampleSketch();
+  private readonly waits = new SampleSketch();
+  private readonly qualities = new Moments();
 
-  // Deadlines: every submitted one, and those of tasks that reached a final state. The tasks
-  // still in flight are the difference of the two multisets, so the ones overdue at the end
-  // can be counted without keeping any task.
-  private readonly submittedDeadlines = new Float64Buffer();
-  private readonly settledDeadlines = new Float64Buffer();
+  // Deadlines of measured tasks in flight (deadline → how many), so the ones overdue at the end
+  // can be counted without keeping any task: memory grows with the tasks in flight, not the run.
+  private readonly inFlightDeadlines = new Map<number, number>();
+  private deadlinesSettled = 0;
   private deadlinesMet = 0;
 
   private setupTokens = 0;
@@ -100,16 +92,11 @@ export class MetricsCollector implements EventSink {
 
   /** @param options - the warm-up; both fields are required (0 for none). */
   constructor(options: CollectorOptions) {
-    const { warmupTimeSeconds, warmupTasks, expectedTasks } = options;
+    const { warmupTimeSeconds, warmupTasks } = options;
     if (!(warmupTimeSeconds >= 0)) throw new Error(`metrics: warmupTimeSeconds must be >= 0, got ${warmupTimeSeconds}`);
     if (!(warmupTasks >= 0)) throw new Error(`metrics: warmupTasks must be >= 0, got ${warmupTasks}`);
-    if (expectedTasks !== undefined && !(expectedTasks >= 0)) throw new Error(`metrics: expectedTasks must be >= 0, got ${expectedTasks}`);
     this.warmupTimeSeconds = warmupTimeSeconds;
     this.warmupTasks = warmupTasks;
-    const samples = Math.max(1024, Math.min(MAX_PRESIZED_SAMPLES, Math.ceil(expectedTasks ?? 0)));
-    this.latencies = new Float64Buffer(samples);
-    this.waits = new Float64Buffer(samples);
-    this.qualities = new Float64Buffer(samples);
   }
 
   /** Folds one event object in (the same fold as the {@link EventSink} methods). */
@@ -129,7 +116,7 @@ export class MetricsCollector implements EventSink {
     this.submittedCount++;
     this.operations.submitted(time, task);
     const deadline = task.spec.deadline;
-    if (deadline !== undefined) this.submittedDeadlines.push(deadline);
+    if (deadline !== undefined) this.inFlightDeadlines.set(deadline, (this.inFlightDeadlines.get(deadline) ?? 0) + 1);
   }
 
   /** {@inheritDoc EventSink.assigned} */
@@ -149,7 +136,7 @@ export class MetricsCollector implements EventSink {
     if (from === 'paused') this.occupy(agent.index, time, 1);
     // A resumption (from `paused`) is not a new attempt: it loads nothing and waits for nothing.
     if (from !== 'assigned' || !this.isMeasured(task)) return;
-    if (attempt === 1) this.waits.push(time - task.submittedAt);
+    if (attempt === 1) this.waits.add(time - task.submittedAt);
     this.setupTokens += setupTokens;
     this.workTokens += task.spec.tokens;
     // A prefix of blocks counts a hit or a miss per block; a key, one for the task.
@@ -170,8 +157,8 @@ export class MetricsCollector implements EventSink {
     this.occupy(index, time, -1);
     if (!this.isMeasured(task)) return;
     this.completedCount++;
-    this.latencies.push(time - task.submittedAt);
-    this.qualities.push(quality);
+    this.latencies.add(time - task.submittedAt);
+    this.qualities.add(quality);
     this.agentCompleted[index]++;
     this.agentTokens[index] += task.spec.tokens;
     this.settleDeadline(task, true, time);
@@ -331,14 +318,14 @@ export class MetricsCollector implements EventSink {
     const capacitySlotSeconds = this.capacitySlotSeconds + this.capacity * (endTimeSeconds - this.capacitySince);
     return {
       tasks: this.taskCounts(),
-      latency: latencyMetrics(this.latencies.values()),
-      wait: waitMetrics(this.waits.values()),
+      latency: latencyMetrics(this.latencies),
+      wait: waitMetrics(this.waits),
       gini: { tasks: gini(this.agentCompleted), tokens: gini(this.agentTokens) },
       jain: { tasks: jain(this.agentCompleted), tokens: jain(this.agentTokens) },
       deadlineSuccess: this.deadlineSuccess(endTimeSeconds),
       contextWaste: ratio(this.setupTokens, this.setupTokens + this.workTokens),
       contextHitRate: ratio(this.contextHits, this.contextKnown),
-      quality: qualityMetrics(this.qualities.values()),
+      quality: qualityMetrics(this.qualities),
       priorityRespect: ratio(this.assignmentsRespected, this.assignments),
       utilization: windowSeconds > 0 ? ratio(busySlotSeconds, capacitySlotSeconds) : null,
       throughput: windowSeconds > 0 ? this.completedCount / windowSeconds : null,
@@ -409,7 +396,10 @@ export class MetricsCollector implements EventSink {
   private settleDeadline(task: TaskView, completed: boolean, time: number): void {
     const deadline = task.spec.deadline;
     if (deadline === undefined) return;
-    this.settledDeadlines.push(deadline);
+    const left = this.inFlightDeadlines.get(deadline)! - 1;
+    if (left === 0) this.inFlightDeadlines.delete(deadline);
+    else this.inFlightDeadlines.set(deadline, left);
+    this.deadlinesSettled++;
     if (completed && time <= deadline) this.deadlinesMet++;
   }
 
@@ -418,8 +408,9 @@ export class MetricsCollector implements EventSink {
    * left out: it may still complete at that very instant (a live snapshot), so it has not missed.
    */
   private deadlineSuccess(endTimeSeconds: number): number | null {
-    const overdueInFlight = this.submittedDeadlines.countBelow(endTimeSeconds) - this.settledDeadlines.countBelow(endTimeSeconds);
-    return ratio(this.deadlinesMet, this.settledDeadlines.length + overdueInFlight);
+    let overdueInFlight = 0;
+    for (const [deadline, count] of this.inFlightDeadlines) if (deadline < endTimeSeconds) overdueInFlight += count;
+    return ratio(this.deadlinesMet, this.deadlinesSettled + overdueInFlight);
   }
 
   private taskCounts(): TaskCountMetrics {

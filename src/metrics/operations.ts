@@ -5,7 +5,7 @@
  */
 import type { AgentView } from '../engine/agent.js';
 import type { TaskView } from '../engine/task.js';
-import { Float64Buffer } from './float64Buffer.js';
+import { SampleSketch } from './sampleSketch.js';
 import { latencyMetrics, ratio } from './sampleStats.js';
 import type { DelegationMetrics, FleetMetrics, WorkflowMetrics } from './types.js';
 
@@ -27,7 +27,7 @@ export class OperationsFold {
   private readonly workflows = new Map<string, OpenWorkflow>();
   private workflowsCompleted = 0;
   private workflowsFailed = 0;
-  private readonly workflowLatencies = new Float64Buffer(64);
+  private readonly workflowLatencies = new SampleSketch();
   private workflowDeadlines = 0;
   private workflowDeadlinesMet = 0;
 
@@ -95,7 +95,7 @@ export class OperationsFold {
       return;
     }
     this.workflowsCompleted++;
-    this.workflowLatencies.push(time - workflow.startedAt);
+    this.workflowLatencies.add(time - workflow.startedAt);
   }
 
   /** A measured task entered `retrying`. */
@@ -191,7 +191,7 @@ export class OperationsFold {
     return {
       completed: this.workflowsCompleted,
       failed: this.workflowsFailed,
-      latency: latencyMetrics(this.workflowLatencies.values()),
+      latency: latencyMetrics(this.workflowLatencies),
       deadlineSuccess: ratio(this.workflowDeadlinesMet, this.workflowDeadlines),
     };
   }

@@ -4,8 +4,7 @@
  *
  * {@link SeriesCollector} is a second, opt-in {@link EventSink}, fed the same stream as the
  * metrics collector (the simulator tees the two only when a caller asks for series), so the hot
- * path of ordinary runs does not change. Its memory is bounded except for one double per
- * measured completed task (the latency sample, as in the collector):
+ * path of ordinary runs does not change. Its memory does not grow with the number of tasks:
  *
  * - queue depth: every task in state `queued` (warm-up included, as `maxQueueDepth`), integrated
  *   over at most `maxBuckets` equal time buckets from time 0. The bucket width starts at
@@ -13,16 +12,18 @@
  *   buckets, so a run longer than `maxBuckets / 2` initial buckets ends with between
  *   `maxBuckets / 2` and `maxBuckets` of them, whatever its length.
  *   Each bucket keeps the time-weighted mean depth and the largest depth reached in it.
- * - latency: submit → completed of completed measured tasks (the collector's warm-up rule),
- *   reduced at the end to the quantiles at `cdfPoints` evenly spaced shares from 0 to 1
- *   (linear interpolation between order statistics, as the collector's p95).
+ * - latency: submit → completed of completed measured tasks (the collector's warm-up rule), in
+ *   a quantile sketch (`sampleSketch.ts`), reduced at the end to the quantiles at `cdfPoints`
+ *   evenly spaced shares from 0 to 1: as the collector's p95, within
+ *   `QUANTILE_RELATIVE_ACCURACY` (0.5%) of the exact quantiles (shares 0 and 1, the minimum and
+ *   maximum, are exact).
  */
 import type { AgentView } from '../engine/agent.js';
 import { replayEvent, type EventSink } from '../engine/eventSink.js';
 import type { EngineEvent } from '../engine/messages.js';
 import type { FailureReason, TaskState, TaskView } from '../engine/task.js';
 import type { CollectorOptions } from './collector.js';
-import { Float64Buffer } from './float64Buffer.js';
+import { SampleSketch } from './sampleSketch.js';
 
 /** Queue depth over time, one entry per bucket (parallel arrays, bucket order). */
 export interface QueueDepthSeries {
@@ -78,7 +79,7 @@ export class SeriesCollector implements EventSink {
   /** Queued tasks now, and since when. */
   private depth = 0;
   private depthSince = 0;
-  private readonly latencies = new Float64Buffer();
+  private readonly latencies = new SampleSketch();
 
   /** @param options - the warm-up (as for the metrics collector) and the resolution. */
   constructor(options: SeriesOptions) {
@@ -117,7 +118,7 @@ export class SeriesCollector implements EventSink {
   /** {@inheritDoc EventSink.completed} */
   completed(time: number, task: TaskView): void {
     this.advance(time);
-    if (task.submittedAt >= this.warmupTimeSeconds && task.seq >= this.warmupTasks) this.latencies.push(time - task.submittedAt);
+    if (task.submittedAt >= this.warmupTimeSeconds && task.seq >= this.warmupTasks) this.latencies.add(time - task.submittedAt);
   }
 
   /**
@@ -228,20 +229,16 @@ export class SeriesCollector implements EventSink {
   }
 
   private latencyCdf(): LatencyCdf {
-    const sorted = Float64Array.from(this.latencies.values()).sort();
-    const n = sorted.length;
-    if (n === 0) return { count: 0, share: [], latency: [] };
+    const count = this.latencies.count;
+    if (count === 0) return { count: 0, share: [], latency: [] };
     const share: number[] = [];
     const latency: number[] = [];
     for (let i = 0; i < this.cdfPoints; i++) {
       const p = i / (this.cdfPoints - 1);
-      const h = (n - 1) * p;
-      const lo = Math.floor(h);
-      const hi = Math.min(lo + 1, n - 1);
       share.push(p);
-      latency.push(sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!));
+      latency.push(this.latencies.quantile(p)!);
     }
-    return { count: n, share, latency };
+    return { count, share, latency };
   }
 }
 

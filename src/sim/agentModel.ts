@@ -87,9 +87,16 @@ const PLACEHOLDER_TASK: TaskView = Object.freeze({
   priority: 0, offers: 0, rejectionReason: undefined,
 });
 
+/**
+ * The resident contexts of every agent that has never loaded one: read-only by convention (only
+ * `makeResident` adds, and it swaps in a Map of the agent's own first), so a fleet of 100,000
+ * agents without context windows allocates no Map per agent.
+ */
+const NO_RESIDENT_CONTEXTS = new Map<string, number>();
+
 /** One simulated agent's context state and behaviour. */
 export class SimAgent {
-  private readonly resident = new Map<string, number>();
+  private resident = NO_RESIDENT_CONTEXTS;
   /** Resident prefix blocks (id → tokens), least recently used first; their tokens count in `residentTokens`. */
   private readonly residentBlocks = new Map<number, number>();
   private residentTokens = 0;
@@ -226,6 +233,7 @@ export class SimAgent {
 
   /** Adds a block that is not resident, evicting the least recently used ones that overflow. */
   private makeResident(contextKey: string, contextTokens: number): void {
+    if (this.resident === NO_RESIDENT_CONTEXTS) this.resident = new Map();
     this.resident.set(contextKey, contextTokens);
     this.residentTokens += contextTokens;
     this.evictOverflow(contextKey);

@@ -37,8 +37,6 @@ export function createRunEngine(options: RunEngineOptions): RunEngine {
   const collector = new MetricsCollector({
     warmupTimeSeconds: scenario.warmup.timeSeconds,
     warmupTasks: scenario.warmup.tasks,
-    // A run that stops after a task count measures at most that many generated tasks.
-    expectedTasks: Number.isFinite(scenario.stop.tasks) ? Math.max(0, scenario.stop.tasks - scenario.warmup.tasks) : undefined,
   });
   // Metrics fold the events as they happen; objects are built only when someone logs them.
   const sinks: EventSink[] = [collector];

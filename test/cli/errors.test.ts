@@ -7,16 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, type CliRun } from './runCli.js';
-
-function expectInputError(run: CliRun, ...fragments: string[]): void {
-  expect(run.status, run.stderr).toBe(2);
-  expect(run.stdout).toBe('');
-  const lines = run.stderr.trimEnd().split('\n');
-  expect(lines, run.stderr).toHaveLength(1);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-  for (const fragment of fragments) expect(lines[0]).toContain(fragment);
-}
+import { ROOT, expectInputError, runCli, type CliRun } from './runCli.js';
 
 function scenarioFile(text: string, name = 'bad.yaml'): string {
   const file = join(mkdtempSync(join(tmpdir(), 'fleetsim-')), name);

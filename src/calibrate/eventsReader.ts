@@ -1,0 +1,125 @@
+/**
+ * Reads a fleetsim events file for calibration: the log of `fleetsim run --events` (every line
+ * tagged with `strategy` and `replication`, several runs one after another) or the
+ * `events.jsonl` of a `fleetsim serve` data directory (one run, untagged). Lines are streamed
+ * and checked one by one; the events of the runs chosen (see {@link RunChoice}) are handed on.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { LineReader } from '../live/lineReader.js';
+import { InputError, systemErrorReason } from '../scenario/errors.js';
+
+/**
+ * Which runs of a multi-run log to fit: every replication of one strategy (the first in the
+ * file unless `strategy` is given), or only replication `replication`. Replications are
+ * independent (their own random streams), so they pool; strategies share common random numbers,
+ * so they never do.
+ */
+export interface RunChoice {
+  readonly strategy?: string;
+  readonly replication?: number;
+}
+
+/** One run the file holds. */
+export interface RunKey {
+  /** Strategy label; null for a serve data directory's log. */
+  readonly strategy: string | null;
+  readonly replication: number | null;
+}
+
+/** An event as the file holds it: plain data with a numeric `time` and a `kind`. */
+export type EventLine = Readonly<Record<string, unknown>> & { readonly time: number; readonly kind: string };
+
+/** Every event kind src/engine/eventRecord.ts writes. */
+const EVENT_KINDS = new Set([
+  'submitted', 'transition', 'agentJoined', 'agentLeft', 'prewarm', 'staleResult', 'offerMade', 'offerAnswered',
+  'duplicateClaim', 'agentDraining', 'scaled', 'admin',
+]);
+
+/** What reading found: the runs present and which of them were handed on. */
+export interface ReadSummary {
+  readonly runs: readonly RunKey[];
+  /** The runs fitted, in file order (one strategy). */
+  readonly chosen: readonly RunKey[];
+  readonly events: number;
+}
+
+/**
+ * Streams `file`, handing each event of the chosen runs to `onEvent` with its line number and
+ * the index of its run among the chosen.
+ * @throws InputError naming the file (and the line) when it is missing, not an events file,
+ *   has a malformed or truncated line, or lacks the run asked for
+ */
+export function readEvents(file: string, choice: RunChoice, onEvent: (event: EventLine, line: number, run: number) => void): ReadSummary {
+  openable(file);
+  const reader = new LineReader(file);
+  const runs = new Map<string, RunKey>();
+  const chosen = new Map<string, RunKey>();
+  const chosenIndex = new Map<string, number>();
+  let strategy: string | null | undefined = choice.strategy;
+  let events = 0;
+  try {
+    for (let line = reader.next(); line !== undefined; line = reader.next()) {
+      if (line.text.trim() === '') continue;
+      const event = parseLine(file, line.number, line.text, line.terminated);
+      const key = runKeyOf(file, line.number, event);
+      const id = `${key.strategy ?? ''}\u0000${key.replication ?? ''}`;
+      if (!runs.has(id)) runs.set(id, key);
+      if (strategy === undefined) strategy = key.strategy;
+      if (key.strategy === strategy && (choice.replication === undefined || key.replication === choice.replication)) {
+        let index = chosenIndex.get(id);
+        if (index === undefined) {
+          index = chosen.size;
+          chosen.set(id, key);
+          chosenIndex.set(id, index);
+        }
+        onEvent(event, line.number, index);
+        events++;
+      }
+    }
+  } finally {
+    reader.close();
+  }
+  if (runs.size === 0) throw new InputError(file, '', 'empty: expected a fleetsim events file (one JSON event a line, from run --events or a serve data directory)');
+  if (chosen.size === 0) {
+    const listed = [...runs.values()].slice(0, 12).map((run) => `${run.strategy ?? '(serve)'}#${run.replication ?? 0}`).join(', ');
+    throw new InputError(file, choice.strategy !== undefined ? '--strategy' : '--replication', `no run matches; the file holds ${listed}`);
+  }
+  return { runs: [...runs.values()], chosen: [...chosen.values()], events };
+}
+
+/** Fails early, naming the file, when it cannot be read at all. */
+function openable(file: string): void {
+  if (!existsSync(file)) throw new InputError(file, '', 'cannot read the events file (ENOENT: no such file or directory)');
+  try {
+    if (statSync(file).isDirectory()) throw new InputError(file, '', 'is a directory: expected an events file (a serve data directory holds events.jsonl)');
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(file, '', `cannot read the events file (${systemErrorReason(error)})`);
+  }
+}
+
+function parseLine(file: string, number: number, text: string, terminated: boolean): EventLine {
+  const at = `line ${number}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    const why = terminated ? 'not JSON' : 'truncated (the last line is not complete JSON)';
+    throw new InputError(file, at, `${why}: expected one event object a line, as fleetsim run --events or serve write`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(file, at, 'expected a JSON object (one event a line)');
+  const record = value as Record<string, unknown>;
+  if (typeof record.time !== 'number' || !Number.isFinite(record.time)) throw new InputError(file, `${at}: time`, 'expected a finite number (seconds)');
+  if (typeof record.kind !== 'string' || !EVENT_KINDS.has(record.kind)) {
+    throw new InputError(file, `${at}: kind`, `expected an engine event kind (${[...EVENT_KINDS].join(', ')}), got ${JSON.stringify(record.kind)}`);
+  }
+  return record as EventLine;
+}
+
+function runKeyOf(file: string, number: number, event: EventLine): RunKey {
+  const { strategy, replication } = event;
+  if (strategy === undefined && replication === undefined) return { strategy: null, replication: null };
+  if (typeof strategy !== 'string') throw new InputError(file, `line ${number}: strategy`, 'expected a string (the strategy label run --events writes)');
+  if (typeof replication !== 'number' || !Number.isInteger(replication)) throw new InputError(file, `line ${number}: replication`, 'expected an integer');
+  return { strategy, replication };
+}

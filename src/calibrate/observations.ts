@@ -1,0 +1,267 @@
+/**
+ * Folds the events of one run into what the estimators need: per agent its capacity and pool,
+ * per agent and task type the attempts (work rate, quality, how they ended), the offers it
+ * answered, and per task type the submissions (times, token counts, context, priority, tags).
+ */
+import { InputError } from '../scenario/errors.js';
+import type { EventLine } from './eventsReader.js';
+
+/** One completed attempt that ran without interruption. */
+export interface CompletedAttempt {
+  readonly tokens: number;
+  readonly durationSeconds: number;
+  readonly setupTokens: number;
+  readonly quality: number;
+}
+
+/** What one agent did with one task type. */
+export interface AgentTypeObservations {
+  /** Completed attempts that were never paused (their duration is the model's). */
+  readonly completed: CompletedAttempt[];
+  /** Attempts that ended (completed or failed), in start order: true when it failed with `agent-error`. */
+  readonly agentErrors: boolean[];
+  /** Failed attempts by reason. */
+  readonly failures: Map<string, number>;
+}
+
+/** One agent of the fleet. */
+export interface AgentObservations {
+  readonly id: string;
+  capacity: number;
+  pool: string | undefined;
+  joinedAtSeconds: number;
+  readonly byType: Map<string, AgentTypeObservations>;
+  /** Task tags of the tasks it ran (it must carry them). */
+  readonly taskTags: Set<string>;
+  /** Offers answered (not withdrawn or timed out), in order: true when refused. */
+  readonly offerRefusals: boolean[];
+  /** Seconds from each offer to its answer. */
+  readonly offerResponseSeconds: number[];
+}
+
+/** The submissions of one task type. */
+export interface TypeObservations {
+  readonly type: string;
+  readonly submittedAt: number[];
+  readonly tokens: number[];
+  readonly contextTokens: number[];
+  readonly contextKeys: Set<string>;
+  readonly priorities: Map<number, number>;
+  /** Tag sets as `a,b` (sorted), with their counts. */
+  readonly tagSets: Map<string, number>;
+}
+
+/**
+ * Everything the events of the chosen runs say. Submission times are on one clock that lays the
+ * runs' arrival windows end to end (each run's window starts at its first event and ends at its
+ * last submission when every task reached a final state, else at its last event, a run cut off at
+ * stop.time), so pooled runs read as one long run.
+ */
+export interface RunObservations {
+  readonly agents: Map<string, AgentObservations>;
+  readonly types: Map<string, TypeObservations>;
+  /** Runs folded. */
+  runs: number;
+  /** Sum of the runs' arrival windows. */
+  windowSeconds: number;
+  /** Whether every task of every run reached a final state (the runs drained rather than stopped). */
+  drained: boolean;
+  /** Whether any offer was made (the engine delegated by offers). */
+  offers: boolean;
+}
+
+/** States a task never leaves (src/engine/task.ts). */
+const FINAL_STATES = new Set(['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected']);
+
+interface TaskInfo {
+  readonly type: string;
+  readonly tokens: number;
+  readonly tags: readonly string[];
+}
+
+interface OpenAttempt {
+  readonly agent: string;
+  readonly startedAt: number;
+  readonly setupTokens: number;
+  paused: boolean;
+}
+
+/** The fold: call {@link ObservationFold.add} for each event in order, then read {@link ObservationFold.result}. */
+export class ObservationFold {
+  private readonly observed: RunObservations = { agents: new Map(), types: new Map(), runs: 0, windowSeconds: 0, drained: true, offers: false };
+  // Per run: task and attempt ids repeat between runs.
+  private tasks = new Map<string, TaskInfo>();
+  private attempts = new Map<string, OpenAttempt>();
+  private offerTimes = new Map<string, number>();
+  private run = -1;
+  private runStart = 0;
+  private lastEvent = 0;
+  private lastSubmission = Number.NaN;
+  private submissions = 0;
+  private finals = 0;
+
+  constructor(private readonly file: string) {}
+
+  /** Folds one event of run `run` (`line` names it in errors); runs come one after another. */
+  add(event: EventLine, line: number, run = 0): void {
+    if (run !== this.run) {
+      this.closeRun();
+      this.run = run;
+      this.runStart = event.time;
+      this.tasks = new Map();
+      this.attempts = new Map();
+      this.offerTimes = new Map();
+    }
+    this.lastEvent = event.time;
+    switch (event.kind) {
+      case 'submitted': return this.submitted(event, line);
+      case 'agentJoined': return this.joined(event, line);
+      case 'transition': return this.transition(event, line);
+      case 'offerMade': {
+        this.observed.offers = true;
+        this.offerTimes.set(`${this.text(event, 'task', line)}\u0000${this.text(event, 'agent', line)}`, event.time);
+        return;
+      }
+      case 'offerAnswered': return this.offerAnswered(event, line);
+      default:
+    }
+  }
+
+  /** The observations, once every event is folded. */
+  finish(): RunObservations {
+    this.closeRun();
+    this.run = -1;
+    return this.observed;
+  }
+
+  private closeRun(): void {
+    if (this.run < 0) return;
+    const drained = this.finals === this.submissions;
+    this.observed.drained &&= drained;
+    this.observed.windowSeconds += (drained && !Number.isNaN(this.lastSubmission) ? this.lastSubmission : this.lastEvent) - this.runStart;
+    this.observed.runs++;
+    this.lastSubmission = Number.NaN;
+    this.submissions = 0;
+    this.finals = 0;
+  }
+
+  private submitted(event: EventLine, line: number): void {
+    const spec = event.spec;
+    if (typeof spec !== 'object' || spec === null) throw new InputError(this.file, `line ${line}: spec`, 'expected the task spec object');
+    const s = spec as Record<string, unknown>;
+    const id = this.text(s, 'id', line, 'spec.');
+    const type = this.text(s, 'type', line, 'spec.');
+    const tokens = this.number(s, 'tokens', line, 'spec.');
+    const tags = Array.isArray(s.tags) ? s.tags.filter((tag): tag is string => typeof tag === 'string') : [];
+    this.tasks.set(id, { type, tokens, tags });
+    this.lastSubmission = event.time;
+    this.submissions++;
+    let types = this.observed.types.get(type);
+    if (types === undefined) {
+      types = { type, submittedAt: [], tokens: [], contextTokens: [], contextKeys: new Set(), priorities: new Map(), tagSets: new Map() };
+      this.observed.types.set(type, types);
+    }
+    types.submittedAt.push(this.observed.windowSeconds + event.time - this.runStart);
+    types.tokens.push(tokens);
+    types.contextTokens.push(typeof s.contextTokens === 'number' ? s.contextTokens : 0);
+    if (typeof s.contextKey === 'string') types.contextKeys.add(s.contextKey);
+    const priority = typeof s.priority === 'number' ? s.priority : 2;
+    types.priorities.set(priority, (types.priorities.get(priority) ?? 0) + 1);
+    const tagKey = [...tags].sort().join(',');
+    types.tagSets.set(tagKey, (types.tagSets.get(tagKey) ?? 0) + 1);
+  }
+
+  private joined(event: EventLine, line: number): void {
+    const id = this.text(event, 'agent', line);
+    const capacity = this.number(event, 'capacity', line);
+    const agent = this.agent(id);
+    agent.capacity = capacity;
+    agent.pool = typeof event.pool === 'string' ? event.pool : undefined;
+    agent.joinedAtSeconds = Math.min(agent.joinedAtSeconds, event.time);
+  }
+
+  private transition(event: EventLine, line: number): void {
+    const task = this.text(event, 'task', line);
+    const to = this.text(event, 'to', line);
+    const from = this.text(event, 'from', line);
+    const key = `${task}\u0000${String(event.attempt)}`;
+    if (FINAL_STATES.has(to)) this.finals++;
+
+    if (to === 'running' && from !== 'paused') {
+      const agent = this.text(event, 'agent', line);
+      this.attempts.set(key, { agent, startedAt: event.time, setupTokens: typeof event.setupTokens === 'number' ? event.setupTokens : 0, paused: false });
+      return;
+    }
+    if (to === 'paused') {
+      const open = this.attempts.get(key);
+      if (open !== undefined) open.paused = true;
+      return;
+    }
+    if (from !== 'running' || (to !== 'completed' && to !== 'failed')) return;
+    const open = this.attempts.get(key);
+    const info = this.tasks.get(task);
+    if (open === undefined || info === undefined) return;
+    this.attempts.delete(key);
+    const agent = this.agent(open.agent);
+    for (const tag of info.tags) agent.taskTags.add(tag);
+    const observed = this.agentType(agent, info.type);
+    if (to === 'completed') {
+      observed.agentErrors.push(false);
+      if (!open.paused) {
+        const quality = typeof event.quality === 'number' ? event.quality : 1;
+        observed.completed.push({ tokens: info.tokens, durationSeconds: event.time - open.startedAt, setupTokens: open.setupTokens, quality });
+      }
+      return;
+    }
+    const reason = typeof event.reason === 'string' ? event.reason : 'unknown';
+    observed.failures.set(reason, (observed.failures.get(reason) ?? 0) + 1);
+    if (reason === 'agent-error') observed.agentErrors.push(true);
+  }
+
+  private offerAnswered(event: EventLine, line: number): void {
+    const task = this.text(event, 'task', line);
+    const id = this.text(event, 'agent', line);
+    const reason = event.reason;
+    // Withdrawn offers and lost agents say nothing of the agent's will; lacking the skill is the fleet's shape.
+    if (reason === 'offer-timeout' || reason === 'agent-lost' || reason === 'lacks-skill') return;
+    const agent = this.agent(id);
+    agent.offerRefusals.push(event.accepted !== true);
+    const madeAt = this.offerTimes.get(`${task}\u0000${id}`);
+    if (madeAt !== undefined) agent.offerResponseSeconds.push(event.time - madeAt);
+  }
+
+  private agent(id: string): AgentObservations {
+    let agent = this.observed.agents.get(id);
+    if (agent === undefined) {
+      agent = {
+        id, capacity: 1, pool: undefined, joinedAtSeconds: Number.POSITIVE_INFINITY, byType: new Map(), taskTags: new Set(),
+        offerRefusals: [], offerResponseSeconds: [],
+      };
+      this.observed.agents.set(id, agent);
+    }
+    return agent;
+  }
+
+  private agentType(agent: AgentObservations, type: string): AgentTypeObservations {
+    let observed = agent.byType.get(type);
+    if (observed === undefined) {
+      observed = { completed: [], agentErrors: [], failures: new Map() };
+      agent.byType.set(type, observed);
+    }
+    return observed;
+  }
+
+  private text(record: Readonly<Record<string, unknown>>, name: string, line: number, prefix = ''): string {
+    const value = record[name];
+    if (typeof value !== 'string') throw new InputError(this.file, `line ${line}: ${prefix}${name}`, `expected a string, got ${JSON.stringify(value) ?? 'nothing'}`);
+    return value;
+  }
+
+  private number(record: Readonly<Record<string, unknown>>, name: string, line: number, prefix = ''): number {
+    const value = record[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new InputError(this.file, `line ${line}: ${prefix}${name}`, `expected a non-negative number, got ${JSON.stringify(value) ?? 'nothing'}`);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * `fleetsim calibrate` at the command line: it fits a scenario that validates from a run's events
+ * and from a serve log (the same records without strategy and replication); bad input is exit 2
+ * with one line naming the file (and line), never a stack trace.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectInputError, runCli, type CliRun } from './runCli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fleetsim-calibrate-cli-'));
+const events = join(dir, 'events.jsonl');
+
+const SCENARIO = `
+name: tiny
+seed: 3
+replications: 2
+stop: { time: 200, drain: true }
+agentModel: { serviceTimeCv: 0.3 }
+agents:
+  - { id: a, capacity: 2, speed: 50, skills: { code: 1 }, failureRate: 0.1 }
+  - { pool: p, count: 2, speed: 20, skills: { code: 1 } }
+workload:
+  arrivals: { process: poisson, rate: 1 }
+  tasks: [{ type: code, tokens: { dist: exponential, mean: 40 } }]
+strategies: [round-robin, random]
+`;
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+beforeAll(() => {
+  const run = runCli('run', file('tiny.yaml', SCENARIO), '--events', events, '--workers', '1');
+  expect(run.status, run.stderr).toBe(0);
+});
+
+describe('fleetsim calibrate', () => {
+  it('fits the first strategy\'s replications into a scenario that validates, printing intervals and fit tests', () => {
+    const out = join(dir, 'fitted.yaml');
+    const run = runCli('calibrate', events, '--out', out, '--synthetic');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('strategy round-robin, replications 0–1');
+    expect(run.stdout).toMatch(/agents\[a\]\.speed\s+\S+\s+\[\S+, \S+\]/);
+    expect(run.stdout).toContain('KS (log rate normal)');
+    expect(run.stdout).toContain('note: the file holds 4 runs');
+    const validate = runCli('validate', out);
+    expect(validate.status, validate.stderr).toBe(0);
+    expect(validate.stdout).toContain('3 agents, 1 task types');
+  });
+
+  it('--json gives every parameter with its interval, method and test; --strategy and --replication pick the runs', () => {
+    const run = runCli('calibrate', events, '--out', join(dir, 'json.yaml'), '--synthetic', '--json', '--strategy', 'random', '--replication', '1');
+    expect(run.status, run.stderr).toBe(0);
+    const document = JSON.parse(run.stdout) as { runs: { strategy: string; replication: number }[]; parameters: { name: string; interval: number[]; method: string }[] };
+    expect(document.runs).toEqual([{ strategy: 'random', replication: 1 }]);
+    const speed = document.parameters.find((parameter) => parameter.name === 'agents[a].speed')!;
+    expect(speed.method).toBe('MLE');
+    expect(speed.interval[0]).toBeLessThan(50);
+    expect(speed.interval[1]).toBeGreaterThan(50);
+  });
+
+  it('reads a serve log (no strategy or replication) as one run, with the same fit as that run of a run log', () => {
+    const lines = readFileSync(events, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const first = lines.filter((line) => line.strategy === 'round-robin' && line.replication === 0);
+    const serveLog = file('serve-events.jsonl', first.map(({ strategy: _s, replication: _r, ...rest }) => JSON.stringify(rest)).join('\n') + '\n');
+    const fromServe = runCli('calibrate', serveLog, '--out', join(dir, 'serve.yaml'), '--synthetic', '--json');
+    const fromRun = runCli('calibrate', events, '--out', join(dir, 'run.yaml'), '--synthetic', '--json', '--replication', '0');
+    expect(fromServe.status, fromServe.stderr).toBe(0);
+    const parameters = (run: CliRun): unknown => (JSON.parse(run.stdout) as { parameters: unknown }).parameters;
+    expect(parameters(fromServe)).toEqual(parameters(fromRun));
+  });
+
+  it('without --synthetic the workload replays the first fitted run\'s submissions as a fleetsim-events trace, and the scenario runs', () => {
+    const out = join(dir, 'trace.yaml');
+    expect(runCli('calibrate', events, '--out', out).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/trace:\n\s+file: events\.jsonl\n\s+format: fleetsim-events\n\s+type: code\n\s+types:\n\s+- code\n\s+strategy: round-robin\n\s+replication: 0/);
+    const whatIf = runCli('run', out, '--strategy', 'random,least-connections', '--replications', '2', '--workers', '1');
+    expect(whatIf.status, whatIf.stderr).toBe(0);
+    expect(whatIf.stdout).toMatch(/least-connections/);
+  });
+
+  it('a run cut off at stop.time (tasks in flight) is written as a stop at that time without drain', () => {
+    const cutEvents = join(dir, 'cut.jsonl');
+    const cut = SCENARIO.replace('stop: { time: 200, drain: true }', 'stop: { time: 200 }').replace('rate: 1 }', 'rate: 3 }');
+    expect(runCli('run', file('cut.yaml', cut), '--events', cutEvents, '--workers', '1', '--strategy', 'random').status).toBe(0);
+    const out = join(dir, 'cut-fitted.yaml');
+    expect(runCli('calibrate', cutEvents, '--out', out).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/stop:\n\s+time: 19\d\.\d+\n\s+drain: false/);
+    expect(readFileSync(join(dir, 'fitted.yaml'), 'utf8')).toMatch(/stop:\n\s+time: [\d.]+\n\s+drain: true/);
+  });
+});
+
+describe('fleetsim calibrate: bad input', () => {
+  const out = join(dir, 'never.yaml');
+
+  it('a missing file', () => {
+    expectInputError(runCli('calibrate', join(dir, 'absent.jsonl'), '--out', out), 'absent.jsonl', 'ENOENT');
+  });
+
+  it('a file that is not an events file names its first non-blank line', () => {
+    expectInputError(runCli('calibrate', file('scenario.yaml', SCENARIO), '--out', out), 'scenario.yaml: line 2', 'not JSON');
+  });
+
+  it('a truncated last line names it', () => {
+    const text = readFileSync(events, 'utf8');
+    const count = text.trimEnd().split('\n').length;
+    expectInputError(runCli('calibrate', file('torn.jsonl', text.slice(0, text.length - 20)), '--out', out), `torn.jsonl: line ${count}`, 'truncated');
+  });
+
+  it('a corrupt line in the middle names it', () => {
+    const lines = readFileSync(events, 'utf8').split('\n');
+    lines[4] = '{"time": 1, "kind": "transition", ';
+    expectInputError(runCli('calibrate', file('corrupt.jsonl', lines.join('\n')), '--out', out), 'corrupt.jsonl: line 5', 'not JSON');
+  });
+
+  it('an event of an unknown kind names the line and field', () => {
+    expectInputError(runCli('calibrate', file('kind.jsonl', '{"time":0,"kind":"teleported"}\n'), '--out', out), 'kind.jsonl: line 1: kind', 'teleported');
+  });
+
+  it('an events file without a completed task', () => {
+    const lines = readFileSync(events, 'utf8').trimEnd().split('\n').filter((line) => !line.includes('"transition"'));
+    expectInputError(runCli('calibrate', file('unfinished.jsonl', lines.join('\n') + '\n'), '--out', out), 'unfinished.jsonl', 'no completed task');
+  });
+
+  it('an empty file', () => {
+    expectInputError(runCli('calibrate', file('empty.jsonl', ''), '--out', out), 'empty.jsonl', 'empty');
+  });
+
+  it('a run the file does not hold', () => {
+    expectInputError(runCli('calibrate', events, '--out', out, '--strategy', 'cache-aware'), '--strategy', 'no run matches');
+  });
+
+  it('an unknown flag, and a missing --out', () => {
+    expectInputError(runCli('calibrate', events, '--out', out, '--speedy'), 'speedy');
+    expectInputError(runCli('calibrate', events), 'out');
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,104 @@
+import fc from 'fast-check';
+import seedrandom from 'seedrandom';
+import { mean, quantile } from 'simple-statistics';
+import { describe, expect, it } from 'vitest';
+import { CompensatedSum, QUANTILE_RELATIVE_ACCURACY, SampleSketch } from '../../src/metrics/sampleSketch.js';
+import { expectQuantile } from '../support/sketchAccuracy.js';
+
+const SHARES = [0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1];
+
+function sketchOf(values: readonly number[]): SampleSketch {
+  const sketch = new SampleSketch();
+  for (const value of values) sketch.add(value);
+  return sketch;
+}
+
+/** Samples of the shapes runs produce: exponential, heavy-tailed, with zeros and ties. */
+function samples(seed: string, n: number): number[] {
+  const random = seedrandom(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const u = random();
+    switch (i % 4) {
+      case 0: return -Math.log(1 - u); // exponential, mean 1
+      case 1: return Math.exp(3 * (u - 0.5)) * 1e-3; // log-uniform over ~3 decades
+      case 2: return u < 0.3 ? 0 : 1 / (1 - u) ** 0.8; // zeros and a Pareto tail
+      default: return Math.round(u * 10) / 4; // ties
+    }
+  });
+}
+
+describe('sample sketch', () => {
+  it(`gives every quantile within ${QUANTILE_RELATIVE_ACCURACY} of the exact one on the same samples`, () => {
+    for (const n of [1, 2, 7, 1_000, 200_000]) {
+      const values = samples(`sketch-${n}`, n);
+      const sketch = sketchOf(values);
+      for (const q of SHARES) expectQuantile(sketch.quantile(q), quantile(values, q));
+    }
+  });
+
+  it('holds the bound for any non-negative samples (property)', () => {
+    const value = fc.oneof(fc.constant(0), fc.double({ min: 1e-9, max: 1e9, noNaN: true }));
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 300 }), fc.double({ min: 0, max: 1, noNaN: true }), (values, q) => {
+        expectQuantile(sketchOf(values).quantile(q), quantile(values, q));
+      }),
+    );
+  });
+
+  it('keeps the count, minimum, maximum and mean exact (the mean to the last bit of simple-statistics over the stored sample)', () => {
+    const values = samples('exact', 50_001);
+    const sketch = sketchOf(values);
+    expect(sketch.count).toBe(values.length);
+    expect(sketch.min).toBe(Math.min(...values));
+    expect(sketch.max).toBe(Math.max(...values));
+    expect(sketch.mean()).toBe(mean(values));
+  });
+
+  it('holds the bound at bucket edges (powers of two and their neighbours)', () => {
+    const values = [2 ** -20, 1, 2, 4, 1024, 1 - 2 ** -53, 2 + 2 ** -51, 3, 0.75, 1e6];
+    for (const value of values) {
+      for (const q of [0.5, 0.95]) expectQuantile(sketchOf([value, value * 1.001, 0]).quantile(q), quantile([value, value * 1.001, 0], q));
+    }
+  });
+
+  it('takes memory by the range of the samples, not their number', () => {
+    const bucketsOf = (sketch: SampleSketch): number => (sketch as unknown as { counts: Float64Array }).counts.length;
+    const few = sketchOf(samples('few', 1_000));
+    const many = sketchOf(samples('many', 300_000));
+    expect(bucketsOf(many)).toBeLessThanOrEqual(2 * bucketsOf(few));
+    expect(bucketsOf(many)).toBeLessThan(16_384);
+  });
+
+  it('is empty, not zero, before the first sample', () => {
+    const sketch = new SampleSketch();
+    expect([sketch.mean(), sketch.quantile(0.5), sketch.count]).toEqual([null, null, 0]);
+  });
+
+  it('merges: two sketches merged answer as one fed both streams', () => {
+    const a = samples('merge-a', 10_000);
+    const b = samples('merge-b', 3_000);
+    const merged = sketchOf(a);
+    merged.merge(sketchOf(b));
+    const whole = sketchOf([...a, ...b]);
+    for (const q of SHARES) expect(merged.quantile(q)).toBe(whole.quantile(q));
+    expect([merged.count, merged.min, merged.max]).toEqual([whole.count, whole.min, whole.max]);
+    expect(merged.mean()).toBeCloseTo(mean([...a, ...b]), 12);
+  });
+
+  it('rejects negative, NaN and infinite samples and shares outside [0, 1]', () => {
+    const sketch = new SampleSketch();
+    expect(() => sketch.add(-1)).toThrow(/must be finite and >= 0/);
+    expect(() => sketch.add(Number.NaN)).toThrow(/must be finite and >= 0/);
+    expect(() => sketch.add(Number.POSITIVE_INFINITY)).toThrow(/must be finite and >= 0/);
+    sketch.add(1);
+    expect(() => sketch.quantile(1.5)).toThrow(/quantile must be in \[0, 1\]/);
+  });
+});
+
+describe('compensated sum', () => {
+  it('keeps what a naive sum loses', () => {
+    const sum = new CompensatedSum();
+    for (const x of [1e16, 1, -1e16, 1]) sum.add(x);
+    expect(sum.value()).toBe(2);
+  });
+});
