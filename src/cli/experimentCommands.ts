@@ -19,6 +19,12 @@ import { experimentProgress } from './progress.js';
 /** Most worker threads `--workers` may ask for. */
 export const MAX_WORKERS = 256;
 
+/**
+ * Most threads worth starting for a report's charts alone (a compare draws about 15): threads
+ * beyond both this and the number of runs would only load the chart stack.
+ */
+const REPORT_THREADS = 16;
+
 /** Flags shared by `compare` and `sweep`. */
 export interface ExperimentArgs {
   scenario: string;
@@ -92,13 +98,14 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   const out = args.out ?? (shard === undefined ? experimentReportDir(kind, name) : `${experimentReportDir(kind, name)}/${shardDir}`);
   // One pool for the runs and the report's charts: its threads load the chart stack while the
   // runs begin, and render the charts in parallel once the runs are done.
-  const pool = new ExperimentPool(workers, ['run', 'chart']);
+  const runs = cells.reduce((sum, cell) => sum + cell.scenario.strategies.length * cell.scenario.replications, 0);
+  const pool = new ExperimentPool(Math.min(workers, Math.max(runs, REPORT_THREADS)), ['run', 'chart']);
   try {
     const progress = experimentProgress(process.stderr, name);
     let document: ExperimentDocument;
     try {
       document = await runCells({
-        kind, file: args.scenario, cells, grid, baseline: args.baseline, shard, pool,
+        kind, file: args.scenario, cells, grid, baseline: args.baseline, shard, workers, pool,
         onProgress: (state) => progress.update(state),
       });
     } finally {

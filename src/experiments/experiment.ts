@@ -127,7 +127,7 @@ export async function runCells(request: ExperimentRequest): Promise<ExperimentDo
   if (first === undefined) throw new Error('runCells: no cells');
   checkBaseline(request);
   const cells = request.cells.filter((cell) => request.shard === undefined || inShard(cell.index, request.shard));
-  const workers = request.pool?.workers ?? request.workers ?? defaultWorkers();
+  const workers = request.workers ?? request.pool?.workers ?? defaultWorkers();
   const series = request.series ?? request.kind === 'compare';
   const executed = await executeCells(cells, {
     workers, pool: request.pool, decisionSampleEvery: request.decisionSampleEvery, series, eventsFile: request.eventsFile, onProgress: request.onProgress,
