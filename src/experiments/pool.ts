@@ -70,7 +70,7 @@ export class ExperimentPool {
   /** Threads that take items, the main thread included. */
   readonly workers: number;
   private readonly piscina: Piscina<WorkerTask, number> | undefined;
-  private readonly preparing: Promise<unknown>[] = [];
+  private readonly preparing: Promise<{ error: unknown } | undefined>[] = [];
   private readonly counts = { here: 0, workers: 0 };
 
   /**
@@ -82,12 +82,17 @@ export class ExperimentPool {
     const threads = this.workers - 1;
     if (threads === 0) return;
     this.piscina = new Piscina<WorkerTask, number>({ filename: workerFile(), minThreads: threads, maxThreads: threads });
-    for (let i = 0; i < threads; i++) this.preparing.push(this.piscina.run({ task: 'prepare', kinds: prepare }));
+    // Settled here so that closing the pool before a thread is ready rejects nothing unhandled;
+    // ready() reports the first failure.
+    for (let i = 0; i < threads; i++) {
+      this.preparing.push(this.piscina.run({ task: 'prepare', kinds: prepare }).then(() => undefined, (error: unknown) => ({ error })));
+    }
   }
 
   /** Resolves once every worker thread has loaded what it was made for. */
   async ready(): Promise<void> {
-    await Promise.all(this.preparing);
+    const failed = (await Promise.all(this.preparing)).find((outcome) => outcome !== undefined);
+    if (failed !== undefined) throw failed.error;
   }
 
   /** Items done so far in this thread and in the worker threads (how the work was shared). */
@@ -153,11 +158,9 @@ export class ExperimentPool {
     return results;
   }
 
-  /** Stops the worker threads. */
+  /** Stops the worker threads, ready or not. */
   async close(): Promise<void> {
-    if (this.piscina === undefined) return;
-    await Promise.allSettled(this.preparing);
-    await this.piscina.destroy();
+    await this.piscina?.destroy();
   }
 }
 
