@@ -4,7 +4,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartRendering } from '../report/render.js';
-import { runJob, type JobResult, type RunJob } from './job.js';
+import type { JobResult, RunJob } from './job.js';
 
 /** One chart to render: its Vega-Lite spec and the name that scopes its SVG ids. */
 export interface ChartItem {
@@ -30,6 +30,7 @@ export interface DoneWork<K extends WorkKind> {
 /** Does one item of work of `kind`. */
 export async function doWork<K extends WorkKind>(kind: K, item: WorkKinds[K]['item']): Promise<DoneWork<K>> {
   if (kind === 'run') {
+    const { runJob } = await loadRunner();
     const result = await runJob(item as RunJob);
     return { result, transfer: [result.samplesUs.buffer as ArrayBuffer] } as DoneWork<K>;
   }
@@ -44,10 +45,16 @@ export async function doWork<K extends WorkKind>(kind: K, item: WorkKinds[K]['it
  * tenths of a second to load), so that an idle thread is ready when the work comes.
  */
 export async function prepareWork(kinds: readonly WorkKind[]): Promise<void> {
+  if (kinds.includes('run')) await loadRunner();
   if (kinds.includes('chart')) await loadRenderer();
 }
 
-// Loaded on demand: runs need none of the chart stack (vega, resvg).
+// Loaded on demand, each kind's modules only where that kind of work is done: runs need none of
+// the chart stack (vega, resvg), charts none of the simulator.
+function loadRunner(): Promise<typeof import('./job.js')> {
+  return import('./job.js');
+}
+
 function loadRenderer(): Promise<typeof import('../report/render.js')> {
   return import('../report/render.js');
 }

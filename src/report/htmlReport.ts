@@ -13,7 +13,8 @@
  */
 import { reportCharts, strategyLabels, type ChartDef, type ReportDocument } from './charts.js';
 import { reportPage, type PageChart } from './page.js';
-import { ExperimentPool } from '../experiments/pool.js';
+import type { ExperimentPool } from '../experiments/pool.js';
+import { renderChart, type ChartRendering } from './render.js';
 import { headlineTable, pairedDifferenceTable, type HeadlineTable } from './headlineTable.js';
 import { TARGETS_NOTE, hasTargets, targetsDetailTable } from './targetsTable.js';
 import { replicationWarnings } from '../experiments/warnings.js';
@@ -40,8 +41,13 @@ export const REPORT_PAGE = 'index.html';
  */
 export async function buildHtmlReport(doc: ReportDocument, pool?: ExperimentPool): Promise<HtmlReport> {
   const defs = reportCharts(doc);
-  // One pool thread renders one chart at a time: Vega's id counters are global to a thread.
-  const renderings = await (pool ?? new ExperimentPool(1)).drain('chart', defs.map((chart) => ({ name: chart.name, spec: chart.spec })));
+  const renderings: ChartRendering[] = [];
+  if (pool !== undefined) {
+    renderings.push(...await pool.drain('chart', defs.map((chart) => ({ name: chart.name, spec: chart.spec }))));
+  } else {
+    // One at a time: Vega's id counters are global to a thread.
+    for (const chart of defs) renderings.push(await renderChart(chart.spec, chart.name));
+  }
   const charts = defs.map((chart, i): RenderedChart => {
     const { svg, png } = renderings[i]!;
     return { name: chart.name, title: chart.title, caption: chart.caption, svg, spec: chart.spec, png: Buffer.from(png.buffer, png.byteOffset, png.byteLength) };
