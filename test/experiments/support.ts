@@ -29,7 +29,7 @@ export async function experimentOf(
   const cells = buildCells(parseScenarioDocument(text, 'fleet.yaml'), 'fleet.yaml', grid, options.overrides);
   return runCells({
     kind: grid.length === 0 ? 'compare' : 'sweep', file: 'fleet.yaml', cells, grid,
-    shard: options.shard, workers: options.workers ?? 1, pool: options.pool, baseline: options.baseline,
+    shard: options.shard, workers: options.workers ?? options.pool?.workers ?? 1, pool: options.pool, baseline: options.baseline,
   });
 }
 
