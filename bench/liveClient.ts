@@ -6,6 +6,8 @@ import { type Agent as HttpAgent, request } from 'node:http';
 
 /** A keep-alive JSON client of the service. */
 export class Client {
+  /** Requests sent so far. */
+  requests = 0;
   private readonly host: string;
   private readonly port: number;
 
@@ -18,8 +20,13 @@ export class Client {
 
   /** Sends one request; resolves with the status and the parsed body (the text when not JSON). */
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    return this.callRaw(method, path, body === undefined ? undefined : JSON.stringify(body));
+  }
+
+  /** Sends one request whose body is JSON text already. */
+  callRaw(method: string, path: string, payload: string | undefined): Promise<{ status: number; body: unknown }> {
+    this.requests++;
     return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string | number> = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
       const req = request({ host: this.host, port: this.port, method, path, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];

@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: speed figures, measured (never asserted in tests). Prints tables and, with
- * `--json`, one JSON document. `--only simulator`, `--only decisions` or `--only parallel` runs
- * one part.
+ * `--json`, one JSON document. `--only simulator`, `--only cli`, `--only decisions`,
+ * `--only parallel` or `--only live` runs one part.
  *
  * - simulator: tasks simulated per second (bench/simulator.ts) on M/M/10 and on a realistic
  *   scenario, best and median of five runs after a warm-up run, beside a CPU reference loop
  *   that shows how fast the machine is today (bench/cpuReference.ts);
+ * - cli: `fleetsim run` end to end in fresh processes, in-process on the same scenario, the CLI's
+ *   start-up, and SimPy on the same model (bench/cli.ts);
  * - decisions: wall-clock cost of one routing decision of every registered strategy at 10 to
  *   10,000 agents, under late and early binding (bench/decisions.ts);
  * - parallel: speed-up of the experiment worker pool over one thread (bench/parallel.ts);
@@ -13,6 +15,7 @@
  *   sustained and submit-to-start latency (bench/live.ts). `--url URL` measures a service already
  *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window.
  */
+import { formatCli, measureCli } from './cli.js';
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { formatLive, measureLive } from './live.js';
 import { formatParallel, measureParallel } from './parallel.js';
@@ -75,7 +78,7 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'decisions', 'parallel', 'live'];
+const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
@@ -94,6 +97,7 @@ const liveUrl = flag('--url');
 const figures = {
   node: process.version,
   simulator: wanted('simulator') ? simulatorFigures() : undefined,
+  cli: wanted('cli') ? measureCli() : undefined,
   decisions: wanted('decisions') ? decisionFigures() : undefined,
   parallel: wanted('parallel') ? await measureParallel() : undefined,
   live: wanted('live') ? await measureLive({ ...(liveUrl === undefined ? {} : { url: liveUrl }), ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }) }) : undefined,
@@ -116,6 +120,11 @@ if (process.argv.includes('--json')) {
     writeRows(sim.rows);
     process.stdout.write(`${sim.realistic.benchmark}\n`);
     writeRows(sim.realistic.rows);
+  }
+  const cli = figures.cli;
+  if (cli !== undefined) {
+    process.stdout.write(`\nCLI: ${cli.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatCli(cli) + '\n');
   }
   const decisions = figures.decisions;
   if (decisions !== undefined) {

@@ -8,24 +8,25 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { InputError, isInputError } from '../scenario/errors.js';
-import { loadScenario } from '../scenario/load.js';
-import { workloadTypes } from '../scenario/workload.js';
-import { checkCommand, type CheckArgs } from './checkCommand.js';
-import { compareCommand, mergeCommand, sweepCommand, type ExperimentArgs, type MergeArgs, type SweepArgs } from './experimentCommands.js';
+import type { CheckArgs } from './checkCommand.js';
+import type { ExperimentArgs, MergeArgs, SweepArgs } from './experimentCommands.js';
 import { packageVersion, unknownCommandError, withExamples } from './help.js';
-import { regressCommand, type RegressArgs } from './regressCommand.js';
-import { reportCommand, type ReportArgs } from './reportCommand.js';
-import { runCommand, type RunArgs } from './runCommand.js';
-import { schemaCommand } from './schemaCommand.js';
-import { serveCommand, type ServeArgs } from './serveCommand.js';
-import { agentsCommand, type AgentsArgs } from './agentsCommand.js';
-import { loadCommand, type LoadArgs } from './loadCommand.js';
-import { strategiesText, strategyTextByName } from './strategiesCommand.js';
+import type { RegressArgs } from './regressCommand.js';
+import type { ReportArgs } from './reportCommand.js';
+import type { RunArgs } from './runCommand.js';
+import type { ServeArgs } from './serveCommand.js';
+import type { AgentsArgs } from './agentsCommand.js';
+import type { LoadArgs } from './loadCommand.js';
+
+// Each command's module is imported when the command runs, not at start-up: `--help` and a
+// short `run` should not pay for the HTTP service, the report's chart stack or the worker pool
+// (the start-up figure is in docs/ARCHITECTURE.md, "Speed").
 
 /** Exit codes of the command line. */
 export const EXIT = { ok: 0, checkFailed: 1, invalidInput: 2, internalError: 3 } as const;
 
-function validateCommand(args: { scenario: string; allowHuge: boolean }): void {
+async function validateCommand(args: { scenario: string; allowHuge: boolean }): Promise<void> {
+  const [{ loadScenario }, { workloadTypes }] = await Promise.all([import('../scenario/load.js'), import('../scenario/workload.js')]);
   const scenario = loadScenario(args.scenario, { allowHuge: args.allowHuge });
   const types = workloadTypes(scenario.workload);
   process.stdout.write(
@@ -34,7 +35,8 @@ function validateCommand(args: { scenario: string; allowHuge: boolean }): void {
   );
 }
 
-function strategiesCommand(args: { name?: string }): void {
+async function strategiesCommand(args: { name?: string }): Promise<void> {
+  const { strategiesText, strategyTextByName } = await import('./strategiesCommand.js');
   process.stdout.write(args.name === undefined ? strategiesText() : strategyTextByName(args.name));
 }
 
@@ -79,20 +81,20 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
           describe: 'what drives the engine: the simulator, or the live driver with emulated agents on a manual clock (same results)',
         })
         .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
-      (args) => runCommand(args as unknown as RunArgs))
+      async (args) => (await import('./runCommand.js')).runCommand(args as unknown as RunArgs))
     .command('compare <scenario>', 'rank the strategies of a scenario, with paired differences to a baseline',
       (y) => withExamples(experimentOptions(y), 'compare'),
-      (args) => compareCommand(args as unknown as ExperimentArgs))
+      async (args) => (await import('./experimentCommands.js')).compareCommand(args as unknown as ExperimentArgs))
     .command('sweep <scenario>', 'compare the strategies in every cell of a parameter grid', (y) =>
       withExamples(experimentOptions(y), 'sweep')
         .option('param', { type: 'string', describe: 'path=value1,value2,… : a scenario field to vary (repeatable)' })
         .option('shard', { type: 'string', describe: 'i/n: run only this machine\'s share of the cells' }),
-      (args) => sweepCommand(args as unknown as SweepArgs))
+      async (args) => (await import('./experimentCommands.js')).sweepCommand(args as unknown as SweepArgs))
     .command('merge <files..>', 'join the summary.json files of the shards of one sweep', (y) =>
       withExamples(y, 'merge').positional('files', { type: 'string', array: true, demandOption: true, describe: 'summary.json files (or report directories) of every shard' })
         .option('json', { type: 'boolean', default: false, describe: 'print the merged summary.json document instead of the tables' })
         .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>-sweep/)' }),
-      (args) => mergeCommand(args as unknown as MergeArgs))
+      async (args) => (await import('./experimentCommands.js')).mergeCommand(args as unknown as MergeArgs))
     .command('regress <scenarios..>', 're-run scenarios and fail (exit 1) when a metric is worse than the baseline', (y) =>
       withExamples(y, 'regress').positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files' })
         .option('baseline', { type: 'string', demandOption: true, describe: 'baseline file (JSON) to compare with' })
@@ -102,12 +104,12 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('all', { type: 'boolean', default: false, describe: 'list every metric checked, not only those that moved' })
         .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
       async (args) => {
-        if (!(await regressCommand(args as unknown as RegressArgs))) setExit(EXIT.checkFailed);
+        if (!(await (await import('./regressCommand.js')).regressCommand(args as unknown as RegressArgs))) setExit(EXIT.checkFailed);
       })
     .command('report <summary>', 'rebuild the HTML report (index.html, charts as SVG and PNG) from a summary.json', (y) =>
       withExamples(y, 'report').positional('summary', { type: 'string', demandOption: true, describe: 'summary.json file (or the report directory holding it)' })
         .option('out', { type: 'string', describe: 'directory to write into (default: the summary.json\'s own)' }),
-      (args) => reportCommand(args as unknown as ReportArgs))
+      async (args) => (await import('./reportCommand.js')).reportCommand(args as unknown as ReportArgs))
     .command('validate <scenario>', 'check a scenario file and report what it holds',
       (y) => withExamples(scenarioArgument(y), 'validate').option('allow-huge', { type: 'boolean', default: false, describe: 'accept a scenario even when one run would simulate more than 10^8 tasks' }),
       (args) => validateCommand(args))
@@ -131,7 +133,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('seed', { type: 'number', requiresArg: true, describe: 'seed instead of each scenario\'s' })
         .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core)' }),
       async (args) => {
-        if (!(await checkCommand(args as unknown as CheckArgs))) setExit(EXIT.checkFailed);
+        if (!(await (await import('./checkCommand.js')).checkCommand(args as unknown as CheckArgs))) setExit(EXIT.checkFailed);
       })
     .command('serve <scenario>', 'run the scenario\'s engine as an HTTP service that agents pull work from (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'serve')
@@ -139,7 +141,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('port', { type: 'number', default: 8080, requiresArg: true, describe: 'port to listen on (0: any free port)' })
         .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'address to listen on' })
         .option('token-file', { type: 'string', requiresArg: true, describe: 'YAML file mapping bearer tokens to roles (submitter, admin, agent:<id>, agent:*)' }),
-      (args) => serveCommand(args as unknown as ServeArgs))
+      async (args) => (await import('./serveCommand.js')).serveCommand(args as unknown as ServeArgs))
     .command('agents <scenario>', 'run the scenario\'s agents as emulated HTTP clients of a fleetsim serve (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'agents')
         .option('url', { type: 'string', demandOption: true, requiresArg: true, describe: 'the service, e.g. http://127.0.0.1:8080' })
@@ -147,7 +149,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('speedup', { type: 'number', default: 1, requiresArg: true, describe: 'K: service and offer response times divided by K, speeds multiplied by K' })
         .option('only', { type: 'string', requiresArg: true, describe: 'comma-separated ids of the scenario\'s agents to run (default: all)' }),
       async (args) => {
-        if (!(await agentsCommand(args as unknown as AgentsArgs))) setExit(EXIT.checkFailed);
+        if (!(await (await import('./agentsCommand.js')).agentsCommand(args as unknown as AgentsArgs))) setExit(EXIT.checkFailed);
       })
     .command('load <scenario>', 'submit the scenario\'s workload to a fleetsim serve in real time (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'load')
@@ -158,9 +160,9 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('acked', { type: 'string', requiresArg: true, describe: 'file to write the acknowledged task ids to, one a line' })
         .option('id-prefix', { type: 'string', requiresArg: true, describe: 'prefix for every task id (to load one service twice)' }),
       async (args) => {
-        if (!(await loadCommand(args as unknown as LoadArgs))) setExit(EXIT.checkFailed);
+        if (!(await (await import('./loadCommand.js')).loadCommand(args as unknown as LoadArgs))) setExit(EXIT.checkFailed);
       })
-    .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), () => schemaCommand())
+    .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), async () => (await import('./schemaCommand.js')).schemaCommand())
     .demandCommand(1)
     .strict()
     .help()

@@ -6,7 +6,6 @@
  */
 import { runScenario, type ExperimentResult } from '../experiments/runResult.js';
 import type { ExperimentDocument } from '../experiments/types.js';
-import { writeReportDir } from '../report/reportDir.js';
 import { readScenarioDocument } from '../scenario/load.js';
 import { checkEventsFile } from '../experiments/eventLog.js';
 import { buildCells } from '../experiments/grid.js';
@@ -80,8 +79,9 @@ export function printRunResult(result: ExperimentResult, json: boolean, write: W
 
 /** The report directory of a compare: summary.json, CSV, Markdown and the HTML report. */
 async function writeReport(document: ExperimentDocument, out: string): Promise<void> {
+  // Loaded on demand: a run without --out needs neither the report files (csv-stringify) nor
+  // the chart stack (vega, resvg), which took most of the CLI's start-up time.
+  const [{ writeReportDir }, { writeHtmlReport }] = await Promise.all([import('../report/reportDir.js'), import('../report/htmlReport.js')]);
   writeReportDir(out, document);
-  // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
-  const { writeHtmlReport } = await import('../report/htmlReport.js');
   await writeHtmlReport(document, out);
 }

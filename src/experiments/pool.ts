@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { JobResult, RunJob } from './job.js';
 import { doWork, prepareWork, type WorkKind, type WorkKinds } from './work.js';
 
@@ -69,7 +69,8 @@ export interface DrainOptions {
 export class ExperimentPool {
   /** Threads that take items, the main thread included. */
   readonly workers: number;
-  private readonly piscina: Piscina<WorkerTask, number> | undefined;
+  /** The worker threads, once piscina is loaded (only when there are threads: CLI start-up). */
+  private readonly piscina: Promise<Piscina<WorkerTask, number>> | undefined;
   private readonly preparing: Promise<{ error: unknown } | undefined>[] = [];
   private readonly counts = { here: 0, workers: 0 };
 
@@ -81,11 +82,13 @@ export class ExperimentPool {
     this.workers = Math.max(1, Math.floor(workers));
     const threads = this.workers - 1;
     if (threads === 0) return;
-    this.piscina = new Piscina<WorkerTask, number>({ filename: workerFile(), minThreads: threads, maxThreads: threads });
+    const filename = workerFile();
+    this.piscina = import('piscina').then(({ Piscina }) => new Piscina<WorkerTask, number>({ filename, minThreads: threads, maxThreads: threads }));
     // Settled here so that closing the pool before a thread is ready rejects nothing unhandled;
     // ready() reports the first failure.
     for (let i = 0; i < threads; i++) {
-      this.preparing.push(this.piscina.run({ task: 'prepare', kinds: prepare }).then(() => undefined, (error: unknown) => ({ error })));
+      const prepared = this.piscina.then((piscina) => piscina.run({ task: 'prepare', kinds: prepare }));
+      this.preparing.push(prepared.then(() => undefined, (error: unknown) => ({ error })));
     }
   }
 
@@ -134,7 +137,7 @@ export class ExperimentPool {
       });
       ports.push(port1);
       const task: DrainTask<K> = { task: 'drain', kind, items, order, next, port: port2 };
-      this.piscina!.run(task, { transferList: [port2] }).catch(fail);
+      this.piscina!.then((piscina) => piscina.run(task, { transferList: [port2] })).catch(fail);
     }
     try {
       if (items.length === 0) settle!();
@@ -160,7 +163,7 @@ export class ExperimentPool {
 
   /** Stops the worker threads, ready or not. */
   async close(): Promise<void> {
-    await this.piscina?.destroy();
+    await (await this.piscina)?.destroy();
   }
 }
 

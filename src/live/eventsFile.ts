@@ -4,14 +4,16 @@
  *
  * It follows the write-ahead log: the events of input `seq` are written once `seq` is durable
  * (never before, so the file never holds an event whose input a crash could lose), without an
- * fsync of their own (the log is the durable record; the file is fsynced on close). On recovery
+ * fsync of their own (the log is the durable record; the file is fsynced on close), in one
+ * synchronous write per group commit (a page-cache copy; see wal.ts's `writeAll`). On recovery
  * {@link EventsReconciler} brings it in line with what replaying the log regenerates: the lines
  * already there are checked one by one, a torn last line is cut off, missing events are appended,
  * and none is ever written twice.
  */
-import { appendFileSync, closeSync, existsSync, fsync, openSync, truncateSync, write } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsync, openSync, truncateSync } from 'node:fs';
 import { InputError } from '../scenario/errors.js';
 import { LineReader, type Line } from './lineReader.js';
+import { writeAll } from './wal.js';
 
 /** Events awaiting their input's durability, then written in order. */
 export class EventsWriter {
@@ -19,9 +21,8 @@ export class EventsWriter {
   private readonly fsync: boolean;
   private lines: string[] = [];
   private seqs: number[] = [];
-  /** Lines handed to writes so far (the count of the file's lines, once they finish). */
+  /** Lines written so far. */
   private written = 0;
-  private writing: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
 
   /**
@@ -48,10 +49,10 @@ export class EventsWriter {
     this.lines = this.lines.slice(count);
     this.seqs = this.seqs.slice(count);
     this.written += count;
-    this.writing = this.writing.then(() => this.writeText(text));
+    this.writeText(text);
   }
 
-  /** Lines written or being written. */
+  /** Lines written. */
   get linesWritten(): number {
     return this.written;
   }
@@ -61,14 +62,12 @@ export class EventsWriter {
    * a snapshot counting those events may then be written.
    */
   async sync(): Promise<void> {
-    await this.writing;
     if (this.failure !== undefined) throw this.failure;
     if (this.fsync) await new Promise<void>((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
   }
 
   /** Writes what is released, fsyncs, closes. Lines of inputs not durable are dropped (their inputs may be lost too). */
   async close(): Promise<void> {
-    await this.writing;
     if (this.fsync && this.failure === undefined) await new Promise<void>((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
     closeSync(this.fd);
     if (this.failure !== undefined) throw this.failure;
@@ -79,22 +78,13 @@ export class EventsWriter {
     closeSync(this.fd);
   }
 
-  private writeText(text: string): Promise<void> {
-    if (this.failure !== undefined) return Promise.resolve();
-    const buffer = Buffer.from(text);
-    return new Promise((resolve) => {
-      const from = (offset: number): void => {
-        write(this.fd, buffer, offset, buffer.length - offset, null, (error, bytes) => {
-          if (error !== null) {
-            this.failure = error;
-            return resolve();
-          }
-          if (offset + bytes < buffer.length) return from(offset + bytes);
-          resolve();
-        });
-      };
-      from(0);
-    });
+  private writeText(text: string): void {
+    if (this.failure !== undefined) return;
+    try {
+      writeAll(this.fd, Buffer.from(text));
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+    }
   }
 }
 

@@ -12,7 +12,7 @@
  * cut off the file before appends resume. A bad line anywhere else is corruption: an
  * {@link InputError} naming the file and the line.
  */
-import { closeSync, fdatasync, fsyncSync, openSync, renameSync, write, writeFileSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EngineInput } from '../engine/messages.js';
 import { InputError } from '../scenario/errors.js';
@@ -232,9 +232,13 @@ export class FileJournal implements Journal {
     }
   }
 
-  /** One write and one fsync for lines up to input `upTo`; then they are durable. */
+  /**
+   * One write and one fsync for lines up to input `upTo`; then they are durable. The write is
+   * synchronous (it only copies the group into the page cache, a few microseconds): an
+   * asynchronous one cost a thread-pool round trip per group, 4–5% of the service's CPU.
+   */
   private async writeGroup(lines: readonly string[], upTo: number): Promise<void> {
-    await writeAll(this.fd, Buffer.from(lines.join('')));
+    writeAll(this.fd, Buffer.from(lines.join('')));
     this.stats.writes++;
     if (this.fsync) {
       this.beforeSync?.(upTo);
@@ -258,17 +262,9 @@ export class FileJournal implements Journal {
   }
 }
 
-function writeAll(fd: number, buffer: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const from = (offset: number): void => {
-      write(fd, buffer, offset, buffer.length - offset, null, (error, written) => {
-        if (error !== null) return reject(error);
-        if (offset + written < buffer.length) return from(offset + written);
-        resolve();
-      });
-    };
-    from(0);
-  });
+/** Writes the whole buffer at the file's end (a short write goes on from where it stopped). */
+export function writeAll(fd: number, buffer: Buffer): void {
+  for (let offset = 0; offset < buffer.length;) offset += writeSync(fd, buffer, offset, buffer.length - offset);
 }
 
 /** What {@link readWalFile} found. */

@@ -88,9 +88,23 @@ export function parseHeader(text: string): WalHeader {
   return header as WalHeader;
 }
 
+/** Whether plain JSON writes `value` as is: no `Set`, no non-finite number anywhere in it. */
+function plainJson(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || value === null) return true;
+  if (value instanceof Set) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!plainJson(item)) return false;
+    return true;
+  }
+  for (const key in value) if (!plainJson((value as Record<string, unknown>)[key])) return false;
+  return true;
+}
+
 /** The line of input number `seq` (without its newline). */
 export function formatEntry(seq: number, input: EngineInput): string {
-  const text = JSON.stringify(input, replacer);
+  // The replacer is called for every value: checking first and writing without it is several times cheaper.
+  const text = plainJson(input) ? JSON.stringify(input) : JSON.stringify(input, replacer);
   return `{"seq":${seq},"crc":${checksum(String(seq), text)}${INPUT_FIELD}${text}}`;
 }
 

@@ -147,11 +147,13 @@ export class SimAgent {
       const durationSeconds = compactSeconds + setupSeconds + workSeconds;
       return plan.set(task, attempt, setupTokens, contextHit, durationSeconds, this.success(clamp01(meanQuality)), report);
     }
-    // Fixed draw order (fail, fail point, quality noise, service noise), so an attempt's luck
-    // does not depend on which agent runs it.
-    const random = outcomes.forAttempt(task.spec.id, attempt);
-    const failed = random() < failureProbability;
-    const failPoint = random();
+    // Fixed draw positions (0 fail, 1 fail point, 2–3 quality noise, 4–5 service noise), so an
+    // attempt's luck does not depend on which agent runs it. Draws are counter-based: without a
+    // failure probability the first two are skipped, and the others are the same as if taken.
+    const mayFail = failureProbability > 0;
+    const random = outcomes.forAttempt(task.spec.id, attempt, mayFail ? 0 : FIRST_NOISE_DRAW);
+    const failed = mayFail && random() < failureProbability;
+    const failPoint = mayFail ? random() : 1;
     const quality = clamp01(meanQuality + model.qualityNoise * standardNormal(random));
     if (this.serviceNoise !== undefined) workSeconds *= Math.exp(this.serviceNoise.mu + this.serviceNoise.sigma * standardNormal(random));
     const base = compactSeconds + setupSeconds;
@@ -266,6 +268,9 @@ export class SimAgent {
     }
   }
 }
+
+/** Position of the quality noise's first draw in an attempt's stream (after fail and fail point). */
+const FIRST_NOISE_DRAW = 2;
 
 function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;

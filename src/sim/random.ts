@@ -32,19 +32,37 @@ export function stream(seed: number, replication: number, name: StreamName): Uni
   return seedrandom.alea(`fleetsim/${seed}/${replication}/${name}`);
 }
 
+const TWO_TO_MINUS_32 = 2 ** -32;
+
 /**
  * Streams keyed by (a string, a counter) under one named stream of a replication: one per task
- * attempt, one per offer answer. Seeding Alea from a string runs its Mash hash three times over
- * the string, about 3 µs a stream, which made stream creation 25–40% of a run with a context and
- * failure model. Here the named base is seeded once; a key's stream is Alea restored (through
- * seedrandom's `state` option) to a state drawn from a keyed hash of (base, key, counter): two
- * FNV-1a lanes over the key, each finished with murmur3's finaliser (`fmix32`), so neighbouring keys
- * (`t41`, `t42`) and counters get unrelated states. About 0.2 µs a stream.
+ * attempt, one per offer answer. Counter-based: draw i of the stream of (key, counter) is a hash
+ * of (base, key, counter, i), so a stream is no state to build or restore, only two words to
+ * compute, and a draw costs a few nanoseconds (Alea restored per attempt cost ~0.2 µs and an
+ * object graph per attempt; seeding Alea from a string ~3 µs).
+ *
+ * Positioning hashes the key with two FNV-1a lanes seeded from the base stream, each finished
+ * with murmur3's finaliser (`fmix32`) together with the counter (its high bits too, so that
+ * counters beyond 2^32 stay distinct): a 64-bit position (x, y) in which neighbouring keys
+ * (`t41`, `t42`) and counters differ in about half their bits. Draw i is
+ * fmix32(fmix32(x ^ i·φ) ^ y) / 2^32: for one position a bijection of i, so a stream never
+ * repeats within 2^32 draws; uniform on [0, 1) in steps of 2^-32, as Alea's default draws are.
+ *
+ * `stream` returns the instance's one cursor, positioned at the key's first draw: it stays valid
+ * until the next `stream` call on the same instance, which is how the agent model uses it (an
+ * attempt takes its draws at once). Nothing is allocated per stream.
  */
 export class KeyedStreams {
   private readonly laneA: number;
   private readonly laneB: number;
   private readonly laneC: number;
+  private x = 0;
+  private y = 0;
+  private index = 0;
+  private readonly cursor: Uniform = () => {
+    const h = fmix32(fmix32(this.x ^ Math.imul(this.index++, 0x9e3779b9)) ^ this.y);
+    return h * TWO_TO_MINUS_32;
+  };
 
   /** @param seed, replication - the scenario's; @param name - the base stream's name. */
   constructor(seed: number, replication: number, name: 'outcome' | 'offer') {
@@ -54,8 +72,12 @@ export class KeyedStreams {
     this.laneC = base.int32() >>> 0;
   }
 
-  /** The stream of (`key`, `counter`); the same pair always gives the same stream. */
-  stream(key: string, counter: number): Uniform {
+  /**
+   * The stream of (`key`, `counter`), at draw `firstDraw` (0: the first); the same pair always
+   * gives the same draws, and draw i does not depend on whether the ones before it were taken.
+   * Valid until the next call on this instance (see the class comment).
+   */
+  stream(key: string, counter: number, firstDraw = 0): Uniform {
     if (!Number.isSafeInteger(counter)) throw new Error(`keyed stream: counter must be a safe integer, got ${counter}`);
     let a = this.laneA;
     let b = this.laneB;
@@ -64,28 +86,26 @@ export class KeyedStreams {
       a = Math.imul(a ^ code, 0x01000193);
       b = Math.imul(b ^ code, 0x5bd1e995);
     }
-    // The counter's high bits too, so that counters beyond 2^32 stay distinct.
     const low = counter | 0;
     const high = Math.floor(counter / 2 ** 32) | 0;
     const x = fmix32(a ^ Math.imul(low, 0x9e3779b1) ^ Math.imul(high, 0x7feb352d) ^ key.length);
     const y = fmix32(b ^ Math.imul(low, 0x85ebca77) ^ Math.imul(high, 0xc2b2ae3d));
-    // Alea's first three draws each read mainly one word (s0, then s1, then s2, plus a carry):
-    // each word mixes both lanes, so that every draw depends on the whole key and counter.
-    const s0 = fmix32(x ^ Math.imul(y, 0x27d4eb2f) ^ this.laneC);
-    const s1 = fmix32(y ^ Math.imul(s0, 0x165667b1));
-    const s2 = fmix32(s0 ^ Math.imul(s1, 0xd3a2646c) ^ x);
-    // Alea's own seeding leaves c = 1 and each s in [0, 1) in steps of 2^-32: so does this.
-    return seedrandom.alea('', { state: { c: 1, s0: s0 * TWO_TO_MINUS_32, s1: s1 * TWO_TO_MINUS_32, s2: s2 * TWO_TO_MINUS_32 } });
+    // Each word of the position mixes both lanes, so every draw depends on the whole key.
+    this.x = fmix32(x ^ Math.imul(y, 0x27d4eb2f) ^ this.laneC);
+    this.y = fmix32(y ^ Math.imul(this.x, 0x165667b1));
+    this.index = firstDraw;
+    return this.cursor;
   }
 }
 
-const TWO_TO_MINUS_32 = 2 ** -32;
-
 /** Where an attempt's outcome stream comes from (an object, so a start allocates no closure). */
 export interface OutcomeStreams {
-  /** The stream of attempt `attempt` of task `taskId`. */
-  forAttempt(taskId: string, attempt: number): Uniform;
-  /** The stream of agent `agentId`'s answer to offer `offer` of task `taskId`. */
+  /**
+   * The stream of attempt `attempt` of task `taskId` from draw `firstDraw` (default 0), valid
+   * until the next `forAttempt` call: a caller that needs no early draws skips them for free.
+   */
+  forAttempt(taskId: string, attempt: number, firstDraw?: number): Uniform;
+  /** The stream of agent `agentId`'s answer to offer `offer` of task `taskId`, valid until the next `forOffer` call. */
   forOffer(taskId: string, offer: number, agentId: string): Uniform;
 }
 
@@ -94,7 +114,7 @@ export function outcomeStreams(seed: number, replication: number): OutcomeStream
   const attempts = new KeyedStreams(seed, replication, 'outcome');
   const offers = new KeyedStreams(seed, replication, 'offer');
   return {
-    forAttempt: (taskId, attempt) => attempts.stream(taskId, attempt),
+    forAttempt: (taskId, attempt, firstDraw) => attempts.stream(taskId, attempt, firstDraw),
     // The task id's length first, so that no two (task, agent) pairs make the same key.
     forOffer: (taskId, offer, agentId) => offers.stream(`${taskId.length}:${taskId}${agentId}`, offer),
   };

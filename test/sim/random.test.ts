@@ -1,7 +1,7 @@
-import { sampleCorrelation } from 'simple-statistics';
+import { chiSquaredDistributionTable, sampleCorrelation } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { KeyedStreams, outcomeStreams, stream } from '../../src/sim/random.js';
-import { Z, binomialTolerance, drawMany, meanTolerance } from './tolerance.js';
+import { Z, drawMany, meanTolerance } from './tolerance.js';
 
 const N = 20_000;
 
@@ -38,28 +38,83 @@ describe('keyed streams (one per task attempt, one per offer answer)', () => {
     for (const other of others) expect(other()).not.toBe(first);
   });
 
-  it('start uniform on [0, 1) across consecutive task ids: the mean and every tenth within 4 standard errors', () => {
+  /** Draw `position` (0-based) of the streams of `t0`…`t{n-1}` at `counter`. */
+  function acrossIds(keyed: KeyedStreams, n: number, counter: number, position: number): number[] {
+    return Array.from({ length: n }, (_, i) => {
+      const random = keyed.stream(`t${i}`, counter);
+      for (let skipped = 0; skipped < position; skipped++) random();
+      return random();
+    });
+  }
+
+  /** Pearson's statistic of `draws` in `bins` equal bins of [0, 1). */
+  function chiSquared(draws: readonly number[], bins: number): number {
+    const counts = new Array<number>(bins).fill(0);
+    for (const u of draws) counts[Math.floor(u * bins)]!++;
+    const expected = draws.length / bins;
+    return counts.reduce((sum, count) => sum + (count - expected) ** 2 / expected, 0);
+  }
+
+  /** Kolmogorov–Smirnov distance of `draws` from the uniform distribution on [0, 1). */
+  function ksDistance(draws: readonly number[]): number {
+    const sorted = [...draws].sort((a, b) => a - b);
+    const n = sorted.length;
+    return sorted.reduce((worst, u, i) => Math.max(worst, (i + 1) / n - u, u - i / n), 0);
+  }
+
+  // The agent model takes up to six draws per attempt (fail, fail point, two normals): each of
+  // the first six positions must be uniform across consecutive task ids.
+  const POSITIONS = [0, 1, 2, 3, 4, 5];
+
+  it('are uniform on [0, 1) across consecutive task ids at each of the first six draws: chi-square (101 bins) and Kolmogorov–Smirnov, each at significance 0.005', () => {
     const keyed = new KeyedStreams(11, 0, 'outcome');
-    const draws = Array.from({ length: N }, (_, i) => keyed.stream(`t${i}`, 1)());
-    for (const u of draws) expect(u >= 0 && u < 1).toBe(true);
-    const mean = draws.reduce((sum, u) => sum + u, 0) / N;
-    expect(Math.abs(mean - 0.5)).toBeLessThan(meanTolerance(Math.sqrt(1 / 12), N));
-    for (let decile = 0; decile < 10; decile++) {
-      const share = draws.filter((u) => Math.floor(u * 10) === decile).length / N;
-      expect(Math.abs(share - 0.1)).toBeLessThan(binomialTolerance(0.1, N));
+    // Upper 0.5% points: chi-square with 100 degrees of freedom; KS's asymptotic 1.731/√n.
+    const chiCritical = chiSquaredDistributionTable[100]!['0.005']!;
+    const ksCritical = 1.731 / Math.sqrt(N);
+    for (const position of POSITIONS) {
+      const draws = acrossIds(keyed, N, 1, position);
+      for (const u of draws) expect(u >= 0 && u < 1).toBe(true);
+      expect(chiSquared(draws, 101), `position ${position}`).toBeLessThan(chiCritical);
+      expect(ksDistance(draws), `position ${position}`).toBeLessThan(ksCritical);
+      const mean = draws.reduce((sum, u) => sum + u, 0) / N;
+      expect(Math.abs(mean - 0.5)).toBeLessThan(meanTolerance(Math.sqrt(1 / 12), N));
     }
   });
 
-  it('are uncorrelated between neighbouring ids, between attempts of one task, and along one stream', () => {
+  it('fail the same uniformity checks when the draws are not uniform (the checks can fail)', () => {
     const keyed = new KeyedStreams(11, 0, 'outcome');
-    const attempt1 = Array.from({ length: N + 1 }, (_, i) => keyed.stream(`t${i}`, 1)());
-    const attempt2 = Array.from({ length: N }, (_, i) => keyed.stream(`t${i}`, 2)());
+    const squashed = acrossIds(keyed, N, 1, 0).map((u) => u * 0.98);
+    expect(chiSquared(squashed, 101)).toBeGreaterThan(chiSquaredDistributionTable[100]!['0.005']!);
+    expect(ksDistance(squashed)).toBeGreaterThan(1.731 / Math.sqrt(N));
+  });
+
+  it('are uncorrelated between neighbouring ids, between attempts of one task, between draws of one stream, and along one stream', () => {
+    const keyed = new KeyedStreams(11, 0, 'outcome');
+    const attempt1 = acrossIds(keyed, N + 1, 1, 0);
+    const attempt2 = acrossIds(keyed, N, 2, 0);
+    const secondDraw = acrossIds(keyed, N, 1, 1);
     const along = drawMany(N + 1, keyed.stream('t7', 1));
     // Under independence a sample correlation's standard error is about 1/√n.
     const band = Z / Math.sqrt(N);
     expect(Math.abs(sampleCorrelation(attempt1.slice(0, N), attempt1.slice(1)))).toBeLessThan(band);
     expect(Math.abs(sampleCorrelation(attempt1.slice(0, N), attempt2))).toBeLessThan(band);
+    expect(Math.abs(sampleCorrelation(attempt1.slice(0, N), secondDraw))).toBeLessThan(band);
     expect(Math.abs(sampleCorrelation([...along.subarray(0, N)], [...along.subarray(1)]))).toBeLessThan(band);
+  });
+
+  it('give draw i the same value whether or not the draws before it were taken (counter-based)', () => {
+    const keyed = new KeyedStreams(3, 1, 'outcome');
+    const all = firstDraws(keyed.stream('t42', 2), 6);
+    expect(firstDraws(keyed.stream('t42', 2, 2), 4)).toEqual(all.slice(2));
+    expect(firstDraws(outcomeStreams(3, 1).forAttempt('t42', 2, 4), 2)).toEqual(all.slice(4));
+  });
+
+  it('share one cursor per instance: a new stream repositions it, and the old key draws the same again', () => {
+    const keyed = new KeyedStreams(3, 1, 'outcome');
+    const first = firstDraws(keyed.stream('t42', 2), 4);
+    firstDraws(keyed.stream('t43', 2), 4);
+    expect(firstDraws(keyed.stream('t42', 2), 4)).toEqual(first);
+    expect(new Set(first).size).toBe(4);
   });
 
   it('refuse a counter that is not a safe integer', () => {

@@ -50,12 +50,19 @@ export class Authorizer {
    * token or with an unknown one, 403 when the token's roles may not act.
    */
   check(authorization: string | undefined, need: Need): void {
+    this.checkAll(authorization, [need]);
+  }
+
+  /** {@link Authorizer.check} for every one of `needs` (in order), the token looked up once. */
+  checkAll(authorization: string | undefined, needs: Iterable<Need>): void {
     if (!this.enabled) return;
     const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (match === null) throw new HttpError(401, 'authorization: expected the header "Authorization: Bearer <token>"');
     const roles = this.rolesOf(match[1]!);
     if (roles === undefined) throw new HttpError(401, 'authorization: unknown token');
-    if (!roles.some((held) => allows(held, need))) throw new HttpError(403, `authorization: the token may not act ${describe(need)}`);
+    for (const need of needs) {
+      if (!roles.some((held) => allows(held, need))) throw new HttpError(403, `authorization: the token may not act ${describe(need)}`);
+    }
   }
 
   /** The roles of a token; every grant is compared, so the time taken does not depend on which one matches. */

@@ -10,13 +10,21 @@
  *   200 `{ results: [ { started?: { stale }, finished?: { stale } } | { error, status: 400 | 403 }, … ] }`.
  *   `finished` without `started` is accepted (the start counts as unobserved).
  *
+ * - `POST /v1/agents/poll?wait=S` `{ agents: [ id, … ], reports?: [ { agent, task, attempt,
+ *   started?, finished? }, … ] }` → 200 `{ commands: [ { agent, commands: [ … ] }, … ], results? }`:
+ *   one long-poll for many agents (a process hosting them), and their reports. The reports are
+ *   applied first and answered in `results` as by `/reports` (a report's agent must be listed);
+ *   then the poll is each listed agent's heartbeat and answers with the ready commands of every
+ *   agent that has some, as soon as one has (`wait=0`: at once: a flush of reports).
+ *
  * A body that is not of that shape, or holds more than {@link MAX_BATCH_ITEMS} items, is a 400
- * for the whole request; the token rules are those of the single routes.
+ * for the whole request; the token rules are those of the single routes (every agent listed
+ * needs a token that may act for it).
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { agentParams, finishedBody, parseRequest, startedBody, taskBody } from './bodies.js';
+import { agentId, agentParams, finishedBody, parseRequest, pollQuery, startedBody, taskBody, type FinishedBody, type StartedBody } from './bodies.js';
 import { afterSettlements, durable, type ServiceContext } from './context.js';
 import { HttpError, isHttpError } from './httpError.js';
 import { sameSubmission, submit, taskSpec } from './taskRoutes.js';
@@ -30,13 +38,30 @@ const batchOf = (field: 'tasks' | 'reports') =>
 const taskBatch = batchOf('tasks');
 const reportBatch = batchOf('reports');
 
-/** One item of `POST /v1/agents/{id}/reports`. */
-export const reportItem = z.strictObject({
+const reportFields = z.strictObject({
   task: z.string().min(1).max(256),
   attempt: z.int().min(1).max(1_000_000),
   started: startedBody.optional(),
   finished: finishedBody.optional(),
-}).refine((item) => item.started !== undefined || item.finished !== undefined, { message: 'expected started, finished or both' });
+});
+const someReport = (item: { readonly started?: unknown; readonly finished?: unknown }): boolean => item.started !== undefined || item.finished !== undefined;
+const SOME_REPORT = { message: 'expected started, finished or both' };
+
+/** One item of `POST /v1/agents/{id}/reports`. */
+export const reportItem = reportFields.refine(someReport, SOME_REPORT);
+
+/** One report of `POST /v1/agents/poll`: a `/reports` item naming its agent. */
+export const agentReportItem = reportFields.extend({ agent: agentId }).refine(someReport, SOME_REPORT);
+
+/** The body of `POST /v1/agents/poll`; its agent list and its reports are validated apart. */
+const multiPollBody = z.strictObject({
+  agents: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS),
+  reports: z.array(z.unknown()).max(MAX_BATCH_ITEMS).optional(),
+});
+const agentList = z.array(agentId);
+
+/** Why a multi-agent long-poll was ended early: its client closed the connection. */
+const CLIENT_GONE = new Error('the client closed the connection');
 
 /** A failed item: the one-line error and the status a single request would have got. */
 export interface BatchItemError {
@@ -74,18 +99,74 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
     const { reports: items } = parseRequest(reportBatch, request.body, 'body') as { reports: unknown[] };
     if (agents.agent(id) === undefined) throw new HttpError(404, `params.id: no agent ${id} ever registered`);
-    let changed = false;
-    const results = items.map((raw, i) => itemResult((): ReportedItem => {
-      const item = parseItem(reportItem, raw, `body.reports[${i}]`);
-      const started = item.started === undefined ? undefined : agents.started(id, item.task, item.attempt, item.started);
-      const finished = item.finished === undefined ? undefined : agents.finished(id, item.task, item.attempt, item.finished);
-      if (started?.stale === false || finished?.stale === false) changed = true;
-      return { ...(started === undefined ? {} : { started }), ...(finished === undefined ? {} : { finished }) };
-    }));
-    if (changed) await afterSettlements();
+    const results = await applyReports(context, items, (raw, i) => ({ ...parseItem(reportItem, raw, `body.reports[${i}]`), agent: id }));
     await durable(context);
     return { results };
   });
+
+  // A process polls with the same list of agents every time: validated once.
+  let lastList: readonly string[] = [];
+  let lastListed: ReadonlySet<string> = new Set();
+  const sameAsLast = (list: readonly unknown[]): boolean => list.length === lastList.length && list.every((agent, i) => agent === lastList[i]);
+
+  app.post('/v1/agents/poll', async (request, reply) => {
+    auth.check(request.headers.authorization, { kind: 'any' });
+    const { wait } = parseRequest(pollQuery, request.query, 'query');
+    const body = parseRequest(multiPollBody, request.body, 'body');
+    const same = sameAsLast(body.agents);
+    const list = same ? lastList : parseItem(agentList, body.agents, 'body.agents');
+    const listed = same ? lastListed : distinct(list);
+    lastList = list;
+    lastListed = listed;
+    if (auth.enabled) auth.checkAll(request.headers.authorization, list.map((agent) => ({ kind: 'agent', agentId: agent } as const)));
+    let results: (ReportedItem | BatchItemError)[] | undefined;
+    if (body.reports !== undefined) {
+      results = await applyReports(context, body.reports, (raw, i) => {
+        const item = parseItem(agentReportItem, raw, `body.reports[${i}]`);
+        if (!listed.has(item.agent)) throw new HttpError(400, `body.reports[${i}].agent: agent ${item.agent} is not listed in body.agents`);
+        return item;
+      });
+      await durable(context);
+    }
+    const gone = new AbortController();
+    let answered = false;
+    reply.raw.once('close', () => {
+      if (!answered) gone.abort(CLIENT_GONE);
+    });
+    const commands = await agents.pollMany(list, wait, gone.signal, (i) => `body.agents[${i}]`);
+    answered = true;
+    return results === undefined ? { commands } : { commands, results };
+  });
+}
+
+/** The agents of a list as a set; a repeated one is a 400 naming it. */
+function distinct(list: readonly string[]): ReadonlySet<string> {
+  const listed = new Set<string>();
+  list.forEach((agent, i) => {
+    if (listed.has(agent)) throw new HttpError(400, `body.agents[${i}]: agent ${agent} is listed twice`);
+    listed.add(agent);
+  });
+  return listed;
+}
+
+/**
+ * Applies attempt reports, each validated by `parse` (its 400 or 403 answers that item alone),
+ * and lets the driver feed what they settled.
+ */
+async function applyReports(
+  context: ServiceContext, items: readonly unknown[], parse: (raw: unknown, index: number) => { readonly agent: string; readonly task: string; readonly attempt: number; readonly started?: StartedBody; readonly finished?: FinishedBody },
+): Promise<(ReportedItem | BatchItemError)[]> {
+  const { agents } = context;
+  let changed = false;
+  const results = items.map((raw, i) => itemResult((): ReportedItem => {
+    const item = parse(raw, i);
+    const started = item.started === undefined ? undefined : agents.started(item.agent, item.task, item.attempt, item.started);
+    const finished = item.finished === undefined ? undefined : agents.finished(item.agent, item.task, item.attempt, item.finished);
+    if (started?.stale === false || finished?.stale === false) changed = true;
+    return { ...(started === undefined ? {} : { started }), ...(finished === undefined ? {} : { finished }) };
+  }));
+  if (changed) await afterSettlements();
+  return results;
 }
 
 function submitOne(context: ServiceContext, raw: unknown, index: number): SubmittedItem {

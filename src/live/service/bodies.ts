@@ -22,8 +22,8 @@ export const MAX_PAGE = 1000;
 export const DEFAULT_PAGE = 100;
 
 const id = z.string().min(1).max(MAX_ID_LENGTH);
-/** Agent ids may not hold `#`: the service names an agent's later incarnations `<id>#<n>`. */
-const agentId = id.regex(/^[^#]+$/, 'expected an agent id without "#"');
+/** An agent id (it may not hold `#`: the service names an agent's later incarnations `<id>#<n>`). */
+export const agentId = id.regex(/^[^#]+$/, 'expected an agent id without "#"');
 const nonNegative = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
 const positiveSeconds = z.number().positive().max(10 * 365 * 86_400);
 const tags = z.array(id).max(MAX_LIST_ITEMS);

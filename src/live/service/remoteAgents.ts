@@ -34,6 +34,12 @@ export type WireCommand =
   | { readonly kind: 'prewarm'; readonly contextKey: string; readonly contextTokens: number }
   | { readonly kind: 'retire' };
 
+/** The commands a poll hands one agent. */
+export interface AgentCommands {
+  readonly agent: string;
+  readonly commands: WireCommand[];
+}
+
 /** What a report answers: whether it was stale (and so changed nothing). */
 export interface ReportAnswer {
   readonly stale: boolean;
@@ -250,34 +256,56 @@ export class RemoteAgents implements AgentConnector {
    * it already holds {@link MAX_OPEN_POLLS} polls open.
    */
   async poll(agentId: string, waitSeconds: number, gone?: AbortSignal): Promise<WireCommand[]> {
-    const slot = this.slots.get(agentId);
-    if (slot === undefined || (!slot.inFleet && slot.mailbox.length === 0)) {
-      throw new HttpError(404, `params.id: agent ${agentId} is not in the fleet (register with POST /v1/agents)`);
-    }
-    if (slot.polling >= MAX_OPEN_POLLS) throw new HttpError(429, `params.id: agent ${agentId} already has ${MAX_OPEN_POLLS} polls open`);
-    slot.polling++;
-    slot.lastSeenMs = this.nowMs();
+    const [answer] = await this.pollMany([agentId], waitSeconds, gone, () => 'params.id');
+    return answer?.commands ?? [];
+  }
+
+  /**
+   * One long-poll for several agents (a process hosting many of them): it is each one's
+   * heartbeat, and answers as soon as any of them has ready commands, with those of every agent
+   * that has some (agents with none are left out), or with none after `waitSeconds`, or at once
+   * when one of them left the fleet. `field(i)` names `agentIds[i]` in a 404 or 429.
+   */
+  async pollMany(agentIds: readonly string[], waitSeconds: number, gone: AbortSignal | undefined, field: (index: number) => string): Promise<AgentCommands[]> {
+    const slots = agentIds.map((agentId, i) => {
+      const slot = this.slots.get(agentId);
+      if (slot === undefined || (!slot.inFleet && slot.mailbox.length === 0)) {
+        throw new HttpError(404, `${field(i)}: agent ${agentId} is not in the fleet (register with POST /v1/agents)`);
+      }
+      if (slot.polling >= MAX_OPEN_POLLS) throw new HttpError(429, `${field(i)}: agent ${agentId} already has ${MAX_OPEN_POLLS} polls open`);
+      return slot;
+    });
+    const seen = (): void => {
+      const now = this.nowMs();
+      for (const slot of slots) slot.lastSeenMs = now;
+    };
+    for (const slot of slots) slot.polling++;
+    seen();
     try {
       const deadline = this.nowMs() + waitSeconds * 1000;
       for (;;) {
-        const ready = this.take(slot);
+        const ready: AgentCommands[] = [];
+        for (const slot of slots) {
+          const commands = this.take(slot);
+          if (commands.length > 0) ready.push({ agent: slot.id, commands });
+        }
         const left = deadline - this.nowMs();
-        if (ready.length > 0 || left <= 0 || this.closed || gone?.aborted === true || !slot.inFleet) return ready;
+        if (ready.length > 0 || left <= 0 || this.closed || gone?.aborted === true || slots.some((slot) => !slot.inFleet)) return ready;
         await new Promise<void>((resolve) => {
           const done = (): void => {
             clearTimeout(timer);
-            slot.waiters.delete(done);
+            for (const slot of slots) slot.waiters.delete(done);
             gone?.removeEventListener('abort', done);
             resolve();
           };
           const timer = setTimeout(done, left);
-          slot.waiters.add(done);
+          for (const slot of slots) slot.waiters.add(done);
           gone?.addEventListener('abort', done, { once: true });
         });
       }
     } finally {
-      slot.polling--;
-      slot.lastSeenMs = this.nowMs();
+      for (const slot of slots) slot.polling--;
+      seen();
     }
   }
 
@@ -391,6 +419,7 @@ export class RemoteAgents implements AgentConnector {
     const durable = this.binding?.journal.durableSeq ?? Number.POSITIVE_INFINITY;
     let n = 0;
     while (n < slot.mailbox.length && slot.mailbox[n]!.seq <= durable) n++;
+    if (n === 0) return [];
     return slot.mailbox.splice(0, n).map((queued) => queued.command);
   }
 

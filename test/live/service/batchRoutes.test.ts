@@ -1,7 +1,8 @@
 /**
  * The batch routes over real HTTP: many submissions in one request (each validated and
  * idempotent on its own, one answer per item), many attempt reports of one agent in one request
- * (stale flags per item, `finished` without `started`), their limits and token rules; the
+ * (stale flags per item, `finished` without `started`), one long-poll and its reports for many
+ * agents at once (`POST /v1/agents/poll`), their limits and token rules; the
  * conservation ledger holds after each.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -172,6 +173,73 @@ describe('POST /v1/agents/{id}/reports', () => {
     const tooMany = await service.request('POST', '/v1/agents/r1/reports', { reports: many }, 'r1');
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error).toMatch(/^body\.reports: /);
+    expectLedger(service);
+  });
+});
+
+describe('POST /v1/agents/poll (many agents at once)', () => {
+  it('answers with the ready commands of every listed agent, applies the reports it carries, and the tasks complete', async () => {
+    const service = await start();
+    await service.request('POST', '/v1/agents', { id: 'a1' });
+    await service.request('POST', '/v1/agents', { id: 'r1' });
+    await service.request('POST', '/v1/tasks/batch', { tasks: [{ id: 'c', type: 'code' }, { id: 'r', type: 'review' }] });
+    const starts = new Map<string, { agent: string; attempt: number }>();
+    while (starts.size < 2) {
+      const polled = await service.request('POST', '/v1/agents/poll?wait=2', { agents: ['a1', 'r1'] });
+      expect(polled.status).toBe(200);
+      expect(polled.body.results).toBeUndefined();
+      for (const { agent, commands } of polled.body.commands) {
+        for (const command of commands) if (command.kind === 'start') starts.set(command.task.id, { agent, attempt: command.attempt });
+      }
+    }
+    expect(starts.get('c')?.agent).toBe('a1');
+    expect(starts.get('r')?.agent).toBe('r1');
+    const flushed = await service.request('POST', '/v1/agents/poll?wait=0', {
+      agents: ['a1', 'r1'],
+      reports: [
+        { agent: 'a1', task: 'c', attempt: starts.get('c')!.attempt, finished: { ok: true } },
+        { agent: 'r1', task: 'r', attempt: starts.get('r')!.attempt, started: {}, finished: { ok: false, reason: 'quality' } },
+        { agent: 'a1', task: 'c', attempt: starts.get('c')!.attempt, finished: { ok: true } },
+      ],
+    });
+    expect(flushed.status).toBe(200);
+    expect(flushed.body.commands).toEqual([]);
+    expect(flushed.body.results).toEqual([{ finished: { stale: false } }, { started: { stale: false }, finished: { stale: false } }, { finished: { stale: true } }]);
+    expect(service.service.context.tasks.get('c')?.state).toBe('completed');
+    expect(service.service.context.tasks.get('r')?.state).not.toBe('running');
+    expectLedger(service);
+  });
+
+  it('is the heartbeat of every listed agent', async () => {
+    const service = await start();
+    await service.request('POST', '/v1/agents', { id: 'a1' });
+    await service.request('POST', '/v1/agents', { id: 'a2' });
+    // heartbeatSeconds 0.5: polls of 0.3 s keep both in the fleet for well over a heartbeat.
+    for (let i = 0; i < 4; i++) expect((await service.request('POST', '/v1/agents/poll?wait=0.3', { agents: ['a1', 'a2'] })).status).toBe(200);
+    expect(service.service.context.agents.agent('a1')?.inFleet).toBe(true);
+    expect(service.service.context.agents.agent('a2')?.inFleet).toBe(true);
+  });
+
+  it('answers bad bodies, unknown agents, reports for agents not listed and other agents\' tokens with their status and field path', async () => {
+    const service = await start({ tokens: { a1: 'agent:a1', any: ['agent:*', 'submitter'] } });
+    await service.request('POST', '/v1/agents', { id: 'a1' }, 'any');
+    await service.request('POST', '/v1/agents', { id: 'a2' }, 'any');
+    const cases: [unknown, string, number, RegExp][] = [
+      [{ agents: [] }, 'any', 400, /^body\.agents: /],
+      [{ agents: ['a1', 'a#2'] }, 'any', 400, /^body\.agents\[1\]: /],
+      [{ agents: ['a1', 'a1'] }, 'any', 400, /^body\.agents\[1\]: agent a1 is listed twice/],
+      [{ agents: ['a1'], extra: 1 }, 'any', 400, /^body\.extra: unknown field/],
+      [{ agents: ['a1', 'ghost'] }, 'any', 404, /^body\.agents\[1\]: agent ghost is not in the fleet/],
+      [{ agents: ['a1', 'a2'] }, 'a1', 403, /./],
+    ];
+    for (const [body, token, status, error] of cases) {
+      const answer = await service.request('POST', '/v1/agents/poll?wait=0', body, token);
+      expect([answer.status, answer.body.error]).toEqual([status, expect.stringMatching(error)]);
+    }
+    const notListed = await service.request('POST', '/v1/agents/poll?wait=0', { agents: ['a1'], reports: [{ agent: 'a2', task: 'x', attempt: 1, finished: { ok: true } }, { agent: 'a1', task: 'x', attempt: 1 }] }, 'any');
+    expect(notListed.status).toBe(200);
+    expect(notListed.body.results[0]).toMatchObject({ status: 400, error: expect.stringMatching(/^body\.reports\[0\]\.agent: agent a2 is not listed/) });
+    expect(notListed.body.results[1]).toMatchObject({ status: 400, error: expect.stringMatching(/^body\.reports\[1\]: expected started, finished or both/) });
     expectLedger(service);
   });
 });

@@ -148,3 +148,40 @@ describe('RemoteAgents polls', () => {
     expect(await agents.poll('a1', 0)).toEqual([]);
   });
 });
+
+describe('RemoteAgents polls for many agents', () => {
+  const field = (i: number): string => `body.agents[${i}]`;
+
+  it('wakes on a durable command for any listed agent and answers with every agent that has some', async () => {
+    const { agents, journal } = setup();
+    for (const id of ['a1', 'a2', 'a3']) agents.observe(joined(id));
+    const waiting = agents.pollMany(['a1', 'a2', 'a3'], 5, undefined, field);
+    journal.append();
+    void start(agents, 't1', 'a2').outcome;
+    void start(agents, 't2', 'a3').outcome;
+    journal.makeDurable(1);
+    expect(await waiting).toMatchObject([
+      { agent: 'a2', commands: [{ kind: 'start', task: { id: 't1' } }] },
+      { agent: 'a3', commands: [{ kind: 'start', task: { id: 't2' } }] },
+    ]);
+    expect(await agents.pollMany(['a1', 'a2', 'a3'], 0, undefined, field)).toEqual([]);
+  });
+
+  it('is the heartbeat of every listed agent while it is open', async () => {
+    const clock = { ms: 0 };
+    const { agents } = setup({ heartbeatSeconds: 1, clock });
+    for (const id of ['a1', 'a2', 'quiet']) agents.observe(joined(id));
+    const gone = new AbortController();
+    const poll = agents.pollMany(['a1', 'a2'], 30, gone.signal, field);
+    clock.ms = 1500;
+    expect(agents.sweep()).toEqual(['quiet']);
+    gone.abort();
+    expect(await poll).toEqual([]);
+  });
+
+  it('names an agent not in the fleet by its place in the list (404)', async () => {
+    const { agents } = setup();
+    agents.observe(joined('a1'));
+    await expect(agents.pollMany(['a1', 'ghost'], 0, undefined, field)).rejects.toMatchObject({ statusCode: 404, message: expect.stringMatching(/^body\.agents\[1\]: agent ghost/) });
+  });
+});
