@@ -1,60 +1,257 @@
 /**
- * Speed-up of the experiment worker pool: one compare (strategies × replications of an M/M/10
- * fleet) run with one worker (in this thread) and with one worker per core. Also checks that
- * both give the same document apart from timing, as they must.
+ * Speed-up of the experiment pool (`--workers 2` over `--workers 1`), three ways:
+ *
+ * - in process: one compare of an M/M/10 fleet whose runs take a few seconds, `runCells` with
+ *   one thread and with two (its own pool, threads started for it), alternating;
+ * - the report's charts: the HTML report of that compare rendered in one thread and on a pool
+ *   of two whose threads have loaded the chart stack (as the CLI's have by then);
+ * - end to end: `fleetsim compare` in a fresh process on every library scenario and on a
+ *   compare whose runs take several seconds, `--workers 1` and `--workers 2` alternating.
+ *
+ * Every figure is the best and the median of several alternating repeats, wall clock, with the
+ * CPU time beside it (all threads, and for the CLI the child process from /usr/bin/time when
+ * present), and in process the CPU time of the busiest thread: on a shared machine the wall
+ * clock is noisy, the CPU times much less so, and one thread ÷ the busiest of two is the
+ * speed-up an idle machine would allow. The
+ * documents of both pool sizes must be identical apart from timing.
+ *
+ * `npm run bench -- --only parallel [--repeats N] [--scenarios a.yaml,b.yaml]`: the flags
+ * change the number of repeats (3) and the library scenarios measured end to end (all).
  */
-import { availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median } from 'simple-statistics';
 import { runCells } from '../src/experiments/experiment.js';
+import { ExperimentPool } from '../src/experiments/pool.js';
 import type { ExperimentDocument } from '../src/experiments/types.js';
+import { buildHtmlReport } from '../src/report/htmlReport.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { mm10Scenario } from './simulator.js';
 
-/** Figures of one pool size. */
-export interface ParallelRow {
-  readonly workers: number;
-  readonly wallSeconds: number;
-  /** Runs (strategy × replication) finished per second. */
-  readonly runsPerSecond: number;
-  /** Wall time with one worker ÷ wall time with this many. */
-  readonly speedup: number;
+/** Best and median of repeated measurements, seconds. */
+export interface Timings {
+  readonly bestSeconds: number;
+  readonly medianSeconds: number;
+  /** CPU seconds (every thread) of each repeat, when known. */
+  readonly cpuSeconds?: readonly number[];
+  /** CPU seconds of the busiest thread of each repeat, in process on Linux. */
+  readonly busiestThreadSeconds?: readonly number[];
 }
 
-/** The parallel benchmark's result. */
+/** One workload measured with one thread and with two. */
+export interface SpeedupRow {
+  readonly what: string;
+  readonly one: Timings;
+  readonly two: Timings;
+  /** Median with one ÷ median with two. */
+  readonly speedup: number;
+  /** Best with one ÷ best with two. */
+  readonly bestSpeedup: number;
+  /** Median CPU of the busiest thread with one ÷ with two, when measured. */
+  readonly busiestThreadSpeedup?: number;
+}
+
+/** The parallel benchmark's result (the shape bench/main.ts prints). */
 export interface ParallelFigures {
   readonly benchmark: string;
   readonly cores: number;
-  readonly rows: readonly ParallelRow[];
-  /** The documents agreed apart from timing. */
+  readonly repeats: number;
+  /** The in-process compare, its charts, then every CLI compare. */
+  readonly rows: readonly SpeedupRow[];
+  /** Documents agreed apart from timing (in process and every CLI summary.json). */
   readonly identical: boolean;
 }
 
 const STRATEGIES = ['least-connections', 'round-robin', 'random'];
 const REPLICATIONS = 4;
 const TASKS = 200_000;
+/** Alternating repeats of each measurement. */
+const REPEATS = 3;
+const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
+const ROOT = join(import.meta.dirname, '..', '..');
 
-/** Runs the compare with 1 worker and with every core (and 2 in between when there are more). */
-export async function measureParallel(): Promise<ParallelFigures> {
+/** What to measure. */
+export interface ParallelOptions {
+  /** Alternating pairs of each measurement. @defaultValue `--repeats`, else 3 */
+  readonly repeats?: number;
+  /** Library scenario files to compare end to end. @defaultValue `--scenarios`, else all */
+  readonly scenarios?: readonly string[];
+}
+
+/** Measures every row. */
+export async function measureParallel(options: ParallelOptions = {}): Promise<ParallelFigures> {
+  const repeats = options.repeats ?? Number(flag('--repeats') ?? REPEATS);
+  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error(`bench parallel: --repeats takes a positive integer, got ${flag('--repeats')}`);
+  const rows: SpeedupRow[] = [];
+  const inProcess = await measureInProcess(repeats);
+  rows.push(inProcess.row, await measureCharts(inProcess.document, repeats));
+  let identical = inProcess.identical;
+  const scenarios = options.scenarios ?? flag('--scenarios')?.split(',') ?? readdirSync(join(ROOT, 'scenarios')).filter((name) => name.endsWith('.yaml')).sort();
+  const compares: [string, string[]][] = [
+    ['identical-high-load.yaml, 8 replications', ['scenarios/identical-high-load.yaml', '--replications', '8']],
+    ...scenarios.map((name): [string, string[]] => [name, [`scenarios/${name}`]]),
+  ];
+  for (const [what, args] of compares) {
+    const measured = measureCli(what, args, repeats);
+    rows.push(measured.row);
+    identical &&= measured.identical;
+  }
+  return {
+    benchmark: `--workers 2 against --workers 1, ${repeats} alternating repeats each, best and median wall clock (CPU seconds of all threads beside)`,
+    cores: availableParallelism(),
+    repeats,
+    rows,
+    identical,
+  };
+}
+
+async function measureInProcess(repeats: number): Promise<{ row: SpeedupRow; document: ExperimentDocument; identical: boolean }> {
   const text = mm10Scenario(TASKS, STRATEGIES.join(', ')).replace('replications: 1', `replications: ${REPLICATIONS}`);
   const scenario = parseScenario(text, 'bench-parallel.yaml');
   const cells = [{ index: 0, params: {}, scenario }];
-  const cores = availableParallelism();
-  const sizes = [...new Set([1, Math.min(2, cores), cores])];
-  const documents: string[] = [];
-  const rows: ParallelRow[] = [];
-  for (const workers of sizes) {
-    const start = performance.now();
-    const document = await runCells({ kind: 'compare', file: 'bench-parallel.yaml', cells, grid: [], workers });
-    const wallSeconds = (performance.now() - start) / 1000;
-    documents.push(withoutTiming(document));
-    const runs = STRATEGIES.length * REPLICATIONS;
-    rows.push({ workers, wallSeconds, runsPerSecond: runs / wallSeconds, speedup: rows.length === 0 ? 1 : rows[0]!.wallSeconds / wallSeconds });
+  const samples: Record<1 | 2, Sample[]> = { 1: [], 2: [] };
+  const documents = new Set<string>();
+  let document: ExperimentDocument | undefined;
+  for (let i = 0; i < repeats; i++) {
+    for (const workers of [1, 2] as const) {
+      // A pool made inside the span and closed after it, so that its thread can still be read.
+      const end = span();
+      const pool = new ExperimentPool(workers);
+      const value = await runCells({ kind: 'compare', file: 'bench-parallel.yaml', cells, grid: [], pool });
+      samples[workers].push(end());
+      await pool.close();
+      documents.add(withoutTiming(value));
+      document = value;
+    }
   }
-  return {
-    benchmark: `compare of M/M/10 at load 0.9: ${STRATEGIES.length} strategies × ${REPLICATIONS} replications × ${TASKS.toLocaleString('en-US')} tasks`,
-    cores,
-    rows,
-    identical: documents.every((d) => d === documents[0]),
+  const what = `in process: compare of M/M/10 at load 0.9, ${STRATEGIES.length} strategies × ${REPLICATIONS} replications × ${TASKS.toLocaleString('en-US')} tasks`;
+  return { row: speedupRow(what, samples[1], samples[2]), document: document!, identical: documents.size === 1 };
+}
+
+async function measureCharts(document: ExperimentDocument, repeats: number): Promise<SpeedupRow> {
+  const pool = new ExperimentPool(2, ['chart']);
+  try {
+    await pool.ready();
+    // One unmeasured rendering in this thread, as the workers have loaded the stack too.
+    await buildHtmlReport(document);
+    const samples: Record<1 | 2, Sample[]> = { 1: [], 2: [] };
+    for (let i = 0; i < repeats; i++) {
+      let end = span();
+      await buildHtmlReport(document);
+      samples[1].push(end());
+      end = span();
+      await buildHtmlReport(document, pool);
+      samples[2].push(end());
+    }
+    return speedupRow('in process: the HTML report of that compare (charts: Vega-Lite → SVG → PNG), threads warm', samples[1], samples[2]);
+  } finally {
+    await pool.close();
+  }
+}
+
+function measureCli(what: string, args: readonly string[], repeats: number): { row: SpeedupRow; identical: boolean } {
+  const samples: Record<1 | 2, Sample[]> = { 1: [], 2: [] };
+  const summaries = new Set<string>();
+  const out = mkdtempSync(join(tmpdir(), 'fleetsim-bench-parallel-'));
+  try {
+    for (let i = 0; i < repeats; i++) {
+      for (const workers of [1, 2] as const) {
+        samples[workers].push(runCli(['compare', ...args, '--workers', String(workers), '--out', out]));
+        const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as ExperimentDocument;
+        summaries.add(withoutTiming(summary));
+      }
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  return { row: speedupRow(`CLI end to end: compare ${what}`, samples[1], samples[2]), identical: summaries.size === 1 };
+}
+
+/** A wall-clock time and, when known, the CPU time of the same span. */
+interface Sample {
+  readonly wallSeconds: number;
+  readonly cpuSeconds?: number;
+  readonly busiestThreadSeconds?: number;
+}
+
+const TIME = '/usr/bin/time';
+
+function runCli(args: readonly string[]): Sample {
+  const withTime = existsSync(TIME);
+  const command = withTime ? TIME : process.execPath;
+  const argv = withTime ? ['-f', 'cpu %U %S', process.execPath, CLI, ...args] : [CLI, ...args];
+  const start = performance.now();
+  const child = spawnSync(command, argv, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const wallSeconds = (performance.now() - start) / 1000;
+  if (child.status !== 0) throw new Error(`bench parallel: fleetsim ${args.join(' ')} failed: ${child.stderr}`);
+  const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(child.stderr);
+  return cpu === null ? { wallSeconds } : { wallSeconds, cpuSeconds: Number(cpu[1]) + Number(cpu[2]) };
+}
+
+/**
+ * Starts measuring a span of this process; the function returned ends it. Besides wall and CPU
+ * time, the CPU time of the busiest thread (Linux: /proc/self/task), which bounds the wall time
+ * on an idle machine from below whatever the neighbours do.
+ */
+function span(): () => Sample {
+  const cpuStart = process.cpuUsage();
+  const threadsStart = threadCpuSeconds();
+  const start = performance.now();
+  return () => {
+    const wallSeconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
+    const threads = threadCpuSeconds();
+    const busiest = threads === undefined ? undefined : Math.max(...[...threads].map(([tid, seconds]) => seconds - (threadsStart?.get(tid) ?? 0)));
+    return { wallSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...(busiest === undefined ? {} : { busiestThreadSeconds: busiest }) };
   };
+}
+
+/** CPU seconds of each thread of this process by thread id, where /proc tells. */
+function threadCpuSeconds(): Map<string, number> | undefined {
+  const dir = '/proc/self/task';
+  if (!existsSync(dir)) return undefined;
+  const seconds = new Map<string, number>();
+  for (const tid of readdirSync(dir)) {
+    try {
+      const stat = readFileSync(`${dir}/${tid}/stat`, 'utf8');
+      // Fields after the command name: state is 3rd, utime the 14th and stime the 15th, in ticks.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      seconds.set(tid, (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return seconds;
+}
+
+/** Clock ticks per second of /proc's times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+function timings(samples: readonly Sample[]): Timings {
+  const walls = samples.map((s) => s.wallSeconds);
+  const cpu = samples.flatMap((s) => (s.cpuSeconds === undefined ? [] : [s.cpuSeconds]));
+  const busiest = samples.flatMap((s) => (s.busiestThreadSeconds === undefined ? [] : [s.busiestThreadSeconds]));
+  return {
+    bestSeconds: Math.min(...walls), medianSeconds: median(walls),
+    ...(cpu.length === samples.length ? { cpuSeconds: cpu } : {}),
+    ...(busiest.length === samples.length ? { busiestThreadSeconds: busiest } : {}),
+  };
+}
+
+function speedupRow(what: string, oneSamples: readonly Sample[], twoSamples: readonly Sample[]): SpeedupRow {
+  const one = timings(oneSamples);
+  const two = timings(twoSamples);
+  const busiest = one.busiestThreadSeconds !== undefined && two.busiestThreadSeconds !== undefined
+    ? { busiestThreadSpeedup: median([...one.busiestThreadSeconds]) / median([...two.busiestThreadSeconds]) }
+    : {};
+  return { what, one, two, speedup: one.medianSeconds / two.medianSeconds, bestSpeedup: one.bestSeconds / two.bestSeconds, ...busiest };
+}
+
+function flag(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
 }
 
 function withoutTiming(document: ExperimentDocument): string {
@@ -63,7 +260,16 @@ function withoutTiming(document: ExperimentDocument): string {
 
 /** The figures as a text table. */
 export function formatParallel(figures: ParallelFigures): string {
-  const lines = figures.rows.map((row) =>
-    `  ${String(row.workers).padStart(2)} worker${row.workers === 1 ? ' ' : 's'}  ${row.wallSeconds.toFixed(2).padStart(7)} s  ${row.runsPerSecond.toFixed(2).padStart(6)} runs/s  speed-up ${row.speedup.toFixed(2)}x`);
+  const seconds = (t: Timings): string => {
+    const busiest = t.busiestThreadSeconds === undefined ? '' : `, busiest thread ${median([...t.busiestThreadSeconds]).toFixed(2)}`;
+    const cpu = t.cpuSeconds === undefined ? '' : ` (CPU ${median([...t.cpuSeconds]).toFixed(2)}${busiest})`;
+    return `best ${t.bestSeconds.toFixed(2)} s, median ${t.medianSeconds.toFixed(2)} s${cpu}`;
+  };
+  const lines = figures.rows.flatMap((row) => [
+    `  ${row.what}`,
+    `    1 worker : ${seconds(row.one)}`,
+    `    2 workers: ${seconds(row.two)}   speed-up ${row.speedup.toFixed(2)}x median, ${row.bestSpeedup.toFixed(2)}x best` +
+      (row.busiestThreadSpeedup === undefined ? '' : `, ${row.busiestThreadSpeedup.toFixed(2)}x by the busiest thread's CPU`),
+  ]);
   return [...lines, `  results identical across worker counts: ${figures.identical ? 'yes' : 'NO'}`].join('\n');
 }

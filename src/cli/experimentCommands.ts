@@ -6,7 +6,7 @@ import { runCells } from '../experiments/experiment.js';
 import { readDocument } from '../experiments/documentFile.js';
 import { buildCells, checkShardHasCells, parseParameters, parseShard } from '../experiments/grid.js';
 import { mergeShards } from '../experiments/merge.js';
-import { defaultWorkers } from '../experiments/pool.js';
+import { ExperimentPool, defaultWorkers } from '../experiments/pool.js';
 import type { ExperimentDocument, ShardInfo } from '../experiments/types.js';
 import { defaultReportDir, documentJson, writeReportDir } from '../report/reportDir.js';
 import { InputError } from '../scenario/errors.js';
@@ -18,6 +18,12 @@ import { experimentProgress } from './progress.js';
 
 /** Most worker threads `--workers` may ask for. */
 export const MAX_WORKERS = 256;
+
+/**
+ * Most threads worth starting for a report's charts alone (a compare draws about 15): threads
+ * beyond both this and the number of runs would only load the chart stack.
+ */
+const REPORT_THREADS = 16;
 
 /** Flags shared by `compare` and `sweep`. */
 export interface ExperimentArgs {
@@ -88,31 +94,44 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   const cells = buildCells(readScenarioDocument(args.scenario), args.scenario, grid, overrides);
   if (shard !== undefined) checkShardHasCells(shard, cells.length);
   const name = cells[0]!.scenario.name;
-  const progress = experimentProgress(process.stderr, name);
-  let document: ExperimentDocument;
-  try {
-    document = await runCells({
-      kind, file: args.scenario, cells, grid, baseline: args.baseline, shard, workers,
-      onProgress: (state) => progress.update(state),
-    });
-  } finally {
-    progress.done();
-  }
   const shardDir = shard === undefined ? '' : `shard-${shard.index}-of-${shard.count}`;
   const out = args.out ?? (shard === undefined ? experimentReportDir(kind, name) : `${experimentReportDir(kind, name)}/${shardDir}`);
-  await report(document, out, args.json);
+  // One pool for the runs and the report's charts: its threads load the chart stack while the
+  // runs begin, and render the charts in parallel once the runs are done.
+  const runs = cells.reduce((sum, cell) => sum + cell.scenario.strategies.length * cell.scenario.replications, 0);
+  const pool = new ExperimentPool(Math.min(workers, Math.max(runs, REPORT_THREADS)), ['run', 'chart']);
+  try {
+    const progress = experimentProgress(process.stderr, name);
+    let document: ExperimentDocument;
+    try {
+      document = await runCells({
+        kind, file: args.scenario, cells, grid, baseline: args.baseline, shard, workers, pool,
+        onProgress: (state) => progress.update(state),
+      });
+    } finally {
+      progress.done();
+    }
+    await report(document, out, args.json, pool);
+  } finally {
+    await pool.close();
+  }
 }
 
 /** `fleetsim merge <files…>`. */
 export async function mergeCommand(args: MergeArgs): Promise<void> {
   const document = mergeShards(args.files.map(readDocument));
-  await report(document, args.out ?? experimentReportDir(document.kind, document.scenario), args.json);
+  const pool = new ExperimentPool(defaultWorkers(), ['chart']);
+  try {
+    await report(document, args.out ?? experimentReportDir(document.kind, document.scenario), args.json, pool);
+  } finally {
+    await pool.close();
+  }
 }
 
-async function report(document: ExperimentDocument, out: string, json: boolean): Promise<void> {
+async function report(document: ExperimentDocument, out: string, json: boolean, pool: ExperimentPool): Promise<void> {
   writeReportDir(out, document);
   // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
   const { writeHtmlReport } = await import('../report/htmlReport.js');
-  await writeHtmlReport(document, out);
+  await writeHtmlReport(document, out, pool);
   process.stdout.write(json ? documentJson(document) : experimentText(document, out));
 }

@@ -20,8 +20,15 @@ export interface ReportArgs {
 export async function reportCommand(args: ReportArgs): Promise<void> {
   const { file, document } = readReportDocument(args.summary);
   // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
-  const { writeHtmlReport } = await import('../report/htmlReport.js');
-  const written = await writeHtmlReport(document, args.out ?? dirname(file));
+  const [{ writeHtmlReport }, { ExperimentPool, defaultWorkers }] = await Promise.all([import('../report/htmlReport.js'), import('../experiments/pool.js')]);
+  // The charts render in parallel, one thread per core (this one included).
+  const pool = new ExperimentPool(defaultWorkers(), ['chart']);
+  let written: string[];
+  try {
+    written = await writeHtmlReport(document, args.out ?? dirname(file), pool);
+  } finally {
+    await pool.close();
+  }
   const charts = (written.length - 1) / 3;
   process.stdout.write(`${written[0]}: ${charts} chart${charts === 1 ? '' : 's'}\n`);
 }

@@ -12,7 +12,8 @@ import { buildDocument } from './document.js';
 import { eventPartFile, joinEventParts, makeEventPartsDir, removeEventParts } from './eventLog.js';
 import { inShard, type GridCell } from './grid.js';
 import type { JobResult, RunDriver, RunJob } from './job.js';
-import { defaultWorkers, runJobs, type PoolOptions } from './pool.js';
+import { estimateRun } from '../scenario/budget.js';
+import { defaultWorkers, runJobs, type ExperimentPool, type PoolOptions } from './pool.js';
 import type { ExperimentDocument, GridParameter, ShardInfo, StrategyTimingEntry, TimingPart } from './types.js';
 
 /** Progress of an experiment, for a progress bar. */
@@ -50,8 +51,13 @@ export interface ExecutedCell {
 
 /** How to execute cells. */
 export interface ExecuteOptions {
-  /** Worker threads. @defaultValue the number of cores */
+  /** Threads that run jobs, this one included. @defaultValue the number of cores */
   readonly workers?: number;
+  /**
+   * The pool to run on (the CLI makes one for the runs and the report's charts); otherwise one
+   * is made for the runs, with threads only when the runs are worth them.
+   */
+  readonly pool?: ExperimentPool;
   /** Time one routing decision in this many. @defaultValue 64 */
   readonly decisionSampleEvery?: number;
   /**
@@ -71,13 +77,24 @@ export interface ExecuteOptions {
 }
 
 /**
+ * Fewest expected tasks (summed over the runs, `estimateRun`) for which a pool of its own starts
+ * worker threads: below it, about a tenth of a second of runs, a thread's start-up would cost
+ * more than it saves.
+ */
+export const MIN_TASKS_FOR_THREADS = 20_000;
+
+/**
  * Runs every strategy × replication of every cell in one pool, so that small cells (or small
  * scenarios, for `regress`) keep every worker busy. Cells may come from different scenarios.
  */
 export async function executeCells(cells: readonly GridCell[], options: ExecuteOptions = {}): Promise<ExecutedCell[]> {
   const jobs = layOutJobs(cells, options.decisionSampleEvery ?? 64, options.series ?? false, options.driver ?? 'sim');
-  const workers = options.workers ?? defaultWorkers();
-  const results = await runLoggedJobs(jobs, workers, options.eventsFile, progressReporter(jobs, cells.length, options.onProgress));
+  const cost = jobs.map((job) => estimateRun(job.scenario).tasks);
+  const worthThreads = cost.reduce((sum, tasks) => sum + tasks, 0) >= MIN_TASKS_FOR_THREADS;
+  const pool: PoolOptions = {
+    workers: worthThreads ? (options.workers ?? defaultWorkers()) : 1, pool: options.pool, cost, onJobDone: progressReporter(jobs, cells.length, options.onProgress),
+  };
+  const results = await runLoggedJobs(jobs, options.eventsFile, pool);
   let next = 0;
   return cells.map((cell) => {
     const runs = cell.scenario.strategies.map(() => {
@@ -110,10 +127,10 @@ export async function runCells(request: ExperimentRequest): Promise<ExperimentDo
   if (first === undefined) throw new Error('runCells: no cells');
   checkBaseline(request);
   const cells = request.cells.filter((cell) => request.shard === undefined || inShard(cell.index, request.shard));
-  const workers = request.workers ?? defaultWorkers();
+  const workers = request.workers ?? request.pool?.workers ?? defaultWorkers();
   const series = request.series ?? request.kind === 'compare';
   const executed = await executeCells(cells, {
-    workers, decisionSampleEvery: request.decisionSampleEvery, series, eventsFile: request.eventsFile, onProgress: request.onProgress,
+    workers, pool: request.pool, decisionSampleEvery: request.decisionSampleEvery, series, eventsFile: request.eventsFile, onProgress: request.onProgress,
   });
   const shard = request.shard;
   return buildDocument({
@@ -176,13 +193,11 @@ function layOutJobs(cells: readonly GridCell[], decisionSampleEvery: number, ser
 }
 
 /** Runs `jobs`, each writing its part of the event log when there is one, then joins the parts. */
-async function runLoggedJobs(
-  jobs: readonly RunJob[], workers: number, eventsFile: string | undefined, onJobDone: PoolOptions['onJobDone'],
-): Promise<JobResult[]> {
-  if (eventsFile === undefined) return runJobs(jobs, { workers, onJobDone });
+async function runLoggedJobs(jobs: readonly RunJob[], eventsFile: string | undefined, pool: PoolOptions): Promise<JobResult[]> {
+  if (eventsFile === undefined) return runJobs(jobs, pool);
   const partsDir = makeEventPartsDir(eventsFile);
   try {
-    const results = await runJobs(jobs.map((job, i) => ({ ...job, eventsFile: eventPartFile(partsDir, i) })), { workers, onJobDone });
+    const results = await runJobs(jobs.map((job, i) => ({ ...job, eventsFile: eventPartFile(partsDir, i) })), pool);
     joinEventParts(partsDir, jobs.length, eventsFile);
     return results;
   } finally {

@@ -1,25 +1,182 @@
 /**
- * Runs jobs on a pool of worker threads (piscina), or in this thread for one worker. Jobs start
- * in job order (each worker takes the next job when it finishes one) and results come back in
- * job order, whatever order the workers finish in, so an experiment's results do not depend on
- * the number of workers, and the first cells of a sweep finish first.
+ * The experiment pool: the main thread and up to `workers − 1` worker threads (piscina) draining
+ * one queue of work items (runs, then the report's charts).
+ *
+ * - Items are taken from a counter shared by every thread (`Atomics.add`), so a thread that
+ *   finishes an item takes the next one at once, without asking the main thread; each worker
+ *   gets the item list once per queue, not once per item.
+ * - The main thread takes items too, between which it handles the workers' results, so with
+ *   `--workers 2` on two cores both cores run items and none waits on the other.
+ * - Items are taken longest first (by the caller's estimate; ties in list order) so that no
+ *   long item starts last; results come back by index, so nothing depends on which thread ran
+ *   what, nor on the number of threads.
+ * - Threads start when the pool is made and load what the work needs while the main thread
+ *   begins; they are kept for every queue until {@link ExperimentPool.close}.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runJob, type JobResult, type RunJob } from './job.js';
-
-/** How to run jobs. */
-export interface PoolOptions {
-  /** Worker threads; 1 runs every job in this thread. @defaultValue the number of cores */
-  readonly workers?: number;
-  /** Called as each job finishes, with the number of jobs finished so far and the index of this one. */
-  readonly onJobDone?: (done: number, finished: number) => void;
-}
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { Piscina } from 'piscina';
+import type { JobResult, RunJob } from './job.js';
+import { doWork, prepareWork, type WorkKind, type WorkKinds } from './work.js';
 
 /** Worker threads by default: one per core. */
 export function defaultWorkers(): number {
   return availableParallelism();
+}
+
+/** A queue handed to a worker thread (plain data; the counter's memory is shared). */
+export interface DrainTask<K extends WorkKind = WorkKind> {
+  readonly task: 'drain';
+  readonly kind: K;
+  readonly items: readonly WorkKinds[K]['item'][];
+  /** Item indices in the order to take them. */
+  readonly order: readonly number[];
+  /** One Int32: the position in `order` of the next item to take. */
+  readonly next: SharedArrayBuffer;
+  /** Where each result goes, as `{ index, result }`. */
+  readonly port: MessagePort;
+}
+
+/** Asks a worker thread to load what some kinds of work need. */
+export interface PrepareTask {
+  readonly task: 'prepare';
+  readonly kinds: readonly WorkKind[];
+}
+
+/** What a worker thread is asked to do. */
+export type WorkerTask = DrainTask | PrepareTask;
+
+/** A result as a worker thread posts it. */
+interface PostedResult {
+  readonly index: number;
+  readonly result: unknown;
+}
+
+/** How to drain one queue. */
+export interface DrainOptions {
+  /** Estimated cost of each item (any unit): larger ones are taken first. @defaultValue list order */
+  readonly cost?: readonly number[];
+  /** Called as each item finishes, with the number finished so far and the index of this one. */
+  readonly onDone?: (done: number, index: number) => void;
+}
+
+/**
+ * The main thread and `workers − 1` worker threads. Close it when done with it: its threads
+ * keep the process alive.
+ */
+export class ExperimentPool {
+  /** Threads that take items, the main thread included. */
+  readonly workers: number;
+  /** The worker threads, once piscina is loaded (only when there are threads: CLI start-up). */
+  private readonly piscina: Promise<Piscina<WorkerTask, number>> | undefined;
+  private readonly preparing: Promise<{ error: unknown } | undefined>[] = [];
+  private readonly counts = { here: 0, workers: 0 };
+
+  /**
+   * @param workers - threads that take items, this one included; 1 runs everything here
+   * @param prepare - kinds of work the worker threads should load for at once
+   */
+  constructor(workers: number, prepare: readonly WorkKind[] = ['run']) {
+    this.workers = Math.max(1, Math.floor(workers));
+    const threads = this.workers - 1;
+    if (threads === 0) return;
+    const filename = workerFile();
+    this.piscina = import('piscina').then(({ Piscina }) => new Piscina<WorkerTask, number>({ filename, minThreads: threads, maxThreads: threads }));
+    // Settled here so that closing the pool before a thread is ready rejects nothing unhandled;
+    // ready() reports the first failure.
+    for (let i = 0; i < threads; i++) {
+      const prepared = this.piscina.then((piscina) => piscina.run({ task: 'prepare', kinds: prepare }));
+      this.preparing.push(prepared.then(() => undefined, (error: unknown) => ({ error })));
+    }
+  }
+
+  /** Resolves once every worker thread has loaded what it was made for. */
+  async ready(): Promise<void> {
+    const failed = (await Promise.all(this.preparing)).find((outcome) => outcome !== undefined);
+    if (failed !== undefined) throw failed.error;
+  }
+
+  /** Items done so far in this thread and in the worker threads (how the work was shared). */
+  get itemsDone(): { readonly here: number; readonly workers: number } {
+    return { ...this.counts };
+  }
+
+  /**
+   * Does every item of `kind` and returns the results in item order.
+   * @throws the first item's error (a bug: items hold validated input)
+   */
+  async drain<K extends WorkKind>(kind: K, items: readonly WorkKinds[K]['item'][], options: DrainOptions = {}): Promise<WorkKinds[K]['result'][]> {
+    const order = takingOrder(items.length, options.cost);
+    const next = new SharedArrayBuffer(4);
+    const counter = new Int32Array(next);
+    const results = new Array<WorkKinds[K]['result']>(items.length);
+    let done = 0;
+    let failure: { error: unknown } | undefined;
+    let settle: (() => void) | undefined;
+    const finished = new Promise<void>((resolve) => (settle = resolve));
+    const accept = (index: number, result: WorkKinds[K]['result']): void => {
+      results[index] = result;
+      done++;
+      options.onDone?.(done, index);
+      if (done === items.length) settle!();
+    };
+    const fail = (error: unknown): void => {
+      failure ??= { error };
+      Atomics.store(counter, 0, items.length);
+      settle!();
+    };
+    const ports: MessagePort[] = [];
+    const threads = this.piscina === undefined || items.length < 2 ? 0 : Math.min(this.workers - 1, items.length - 1);
+    for (let i = 0; i < threads; i++) {
+      const { port1, port2 } = new MessageChannel();
+      port1.on('message', ({ index, result }: PostedResult) => {
+        this.counts.workers++;
+        accept(index, result as WorkKinds[K]['result']);
+      });
+      ports.push(port1);
+      const task: DrainTask<K> = { task: 'drain', kind, items, order, next, port: port2 };
+      this.piscina!.then((piscina) => piscina.run(task, { transferList: [port2] })).catch(fail);
+    }
+    try {
+      if (items.length === 0) settle!();
+      for (let taken = Atomics.add(counter, 0, 1); taken < order.length; taken = Atomics.add(counter, 0, 1)) {
+        const index = order[taken]!;
+        try {
+          const { result } = await doWork(kind, items[index]!);
+          this.counts.here++;
+          accept(index, result);
+        } catch (error) {
+          fail(error);
+        }
+        // Lets the workers' results (and progress) in between two items of this thread.
+        if (threads > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      await finished;
+    } finally {
+      for (const port of ports) port.close();
+    }
+    if (failure !== undefined) throw failure.error;
+    return results;
+  }
+
+  /** Stops the worker threads, ready or not. */
+  async close(): Promise<void> {
+    await (await this.piscina)?.destroy();
+  }
+}
+
+/** How to run jobs with {@link runJobs}. */
+export interface PoolOptions {
+  /** Threads, this one included; 1 runs every job in this thread. @defaultValue the number of cores */
+  readonly workers?: number;
+  /** A pool to run them on (its size wins over `workers`); otherwise one is made for them. */
+  readonly pool?: ExperimentPool;
+  /** Called as each job finishes, with the number of jobs finished so far and the index of this one. */
+  readonly onJobDone?: (done: number, finished: number) => void;
+  /** Estimated cost of each job (any unit): larger ones start first. */
+  readonly cost?: readonly number[];
 }
 
 /**
@@ -27,39 +184,44 @@ export function defaultWorkers(): number {
  * @throws the first job's error (a bug: jobs hold validated scenarios)
  */
 export async function runJobs(jobs: readonly RunJob[], options: PoolOptions = {}): Promise<JobResult[]> {
-  const workers = Math.min(options.workers ?? defaultWorkers(), jobs.length);
-  if (workers <= 1) return runInThread(jobs, options.onJobDone);
-  // Loaded only when threads are used: a run in this thread need not pay for it (CLI start-up).
-  const { Piscina } = await import('piscina');
-  const pool = new Piscina<RunJob, JobResult>({ filename: workerFile(), minThreads: workers, maxThreads: workers });
-  const results: JobResult[] = new Array<JobResult>(jobs.length);
-  let next = 0;
-  let done = 0;
-  // Piscina starts queued tasks in no particular order; handing each worker the next job only
-  // when it is free keeps the start order, so cells (and their progress) finish in order.
-  const feed = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await pool.run(jobs[i]!);
-      options.onJobDone?.(++done, i);
-    }
-  };
+  const drainOptions = { cost: options.cost, onDone: options.onJobDone };
+  if (options.pool !== undefined) return options.pool.drain('run', jobs, drainOptions);
+  const pool = new ExperimentPool(Math.min(options.workers ?? defaultWorkers(), jobs.length));
   try {
-    await Promise.all(Array.from({ length: workers }, feed));
+    return await pool.drain('run', jobs, drainOptions);
   } finally {
-    await pool.destroy();
+    await pool.close();
   }
-  return results;
 }
 
-// Async like the pool, though it blocks: the caller awaits either the same way.
-async function runInThread(jobs: readonly RunJob[], onJobDone: PoolOptions['onJobDone']): Promise<JobResult[]> {
-  const results: JobResult[] = [];
-  for (const [i, job] of jobs.entries()) {
-    results.push(await runJob(job));
-    onJobDone?.(i + 1, i);
+/** Item indices by decreasing cost, ties in index order. */
+function takingOrder(count: number, cost: readonly number[] | undefined): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  if (cost === undefined) return order;
+  return order.sort((a, b) => (cost[b] ?? 0) - (cost[a] ?? 0) || a - b);
+}
+
+/** Runs a drain task in a worker thread: takes items until none is left; returns how many it did. */
+export async function drainInWorker(task: DrainTask): Promise<number> {
+  const counter = new Int32Array(task.next);
+  let count = 0;
+  try {
+    for (let taken = Atomics.add(counter, 0, 1); taken < task.order.length; taken = Atomics.add(counter, 0, 1)) {
+      const index = task.order[taken]!;
+      const { result, transfer } = await doWork(task.kind, task.items[index]!);
+      task.port.postMessage({ index, result } satisfies PostedResult, transfer);
+      count++;
+    }
+  } finally {
+    task.port.close();
   }
-  return results;
+  return count;
+}
+
+/** Runs a prepare task in a worker thread. */
+export async function prepareInWorker(task: PrepareTask): Promise<number> {
+  await prepareWork(task.kinds);
+  return 0;
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
  * Entry point of a worker thread of the experiment pool (piscina loads this file by its
- * path in dist/). One call runs one job.
+ * path in dist/). A task either prepares the thread for some kinds of work or drains a queue.
  */
-import { runJob, type JobResult, type RunJob } from './job.js';
+import { drainInWorker, prepareInWorker, type WorkerTask } from './pool.js';
 
-/** Runs one job in this worker thread. */
-export default function work(job: RunJob): Promise<JobResult> {
-  return runJob(job);
+/** Does one task in this worker thread; resolves to the number of items it did. */
+export default function work(task: WorkerTask): Promise<number> {
+  return task.task === 'drain' ? drainInWorker(task) : prepareInWorker(task);
 }

@@ -13,7 +13,8 @@
  */
 import { reportCharts, strategyLabels, type ChartDef, type ReportDocument } from './charts.js';
 import { reportPage, type PageChart } from './page.js';
-import { renderSvg, svgToPng } from './render.js';
+import type { ExperimentPool } from '../experiments/pool.js';
+import { renderChart, type ChartRendering } from './render.js';
 import { headlineTable, pairedDifferenceTable, type HeadlineTable } from './headlineTable.js';
 import { TARGETS_NOTE, hasTargets, targetsDetailTable } from './targetsTable.js';
 import { replicationWarnings } from '../experiments/warnings.js';
@@ -34,14 +35,23 @@ export interface HtmlReport {
 /** File name of the page in a report directory. */
 export const REPORT_PAGE = 'index.html';
 
-/** Renders every chart of `doc` and assembles the page. */
-export async function buildHtmlReport(doc: ReportDocument): Promise<HtmlReport> {
-  const charts: RenderedChart[] = [];
-  // One at a time: rendering is CPU-bound, and Vega's id counters are global.
-  for (const chart of reportCharts(doc)) {
-    const svg = await renderSvg(chart.spec, chart.name);
-    charts.push({ name: chart.name, title: chart.title, caption: chart.caption, svg, spec: chart.spec, png: svgToPng(svg) });
+/**
+ * Renders every chart of `doc` and assembles the page. With a pool, its threads render the
+ * charts in parallel (each chart on one thread: Vega's id counters are per thread).
+ */
+export async function buildHtmlReport(doc: ReportDocument, pool?: ExperimentPool): Promise<HtmlReport> {
+  const defs = reportCharts(doc);
+  const renderings: ChartRendering[] = [];
+  if (pool !== undefined) {
+    renderings.push(...await pool.drain('chart', defs.map((chart) => ({ name: chart.name, spec: chart.spec }))));
+  } else {
+    // One at a time: Vega's id counters are global to a thread.
+    for (const chart of defs) renderings.push(await renderChart(chart.spec, chart.name));
   }
+  const charts = defs.map((chart, i): RenderedChart => {
+    const { svg, png } = renderings[i]!;
+    return { name: chart.name, title: chart.title, caption: chart.caption, svg, spec: chart.spec, png: Buffer.from(png.buffer, png.byteOffset, png.byteLength) };
+  });
   const html = reportPage({
     title: doc.scenario, facts: facts(doc), table: headlineTable(doc), ...targetsContent(doc), paired: pairedDifferenceTable(doc), baseline: doc.baseline,
     warnings: replicationWarnings(doc.replications), charts, emptyNote: 'This document holds no data to chart.',
@@ -51,13 +61,13 @@ export async function buildHtmlReport(doc: ReportDocument): Promise<HtmlReport> 
 
 /**
  * Writes the HTML report of `doc` into `dir` (created if missing) and returns the paths
- * written, the page first.
+ * written, the page first. A pool renders the charts in parallel.
  * @throws InputError naming `--out` when the directory or a file cannot be written
  */
-export async function writeHtmlReport(doc: ReportDocument, dir: string): Promise<string[]> {
+export async function writeHtmlReport(doc: ReportDocument, dir: string, pool?: ExperimentPool): Promise<string[]> {
   // The directory first, so that an unwritable --out fails before the charts are drawn.
   writeReportFiles(dir, []);
-  const report = await buildHtmlReport(doc);
+  const report = await buildHtmlReport(doc, pool);
   const files: [string, string | Buffer][] = [[REPORT_PAGE, report.html]];
   for (const chart of report.charts) {
     files.push([`${chart.name}.svg`, chart.svg], [`${chart.name}.png`, chart.png], [`${chart.name}.vl.json`, JSON.stringify(chart.spec, null, 2) + '\n']);

@@ -67,6 +67,18 @@ export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<s
   }
 }
 
+/** A chart rendered: its SVG document and PNG bytes. */
+export interface ChartRendering {
+  readonly svg: string;
+  readonly png: Uint8Array;
+}
+
+/** Renders a Vega-Lite spec to SVG ({@link renderSvg}) and that to PNG ({@link svgToPng}). */
+export async function renderChart(spec: TopLevelSpec, idPrefix: string): Promise<ChartRendering> {
+  const svg = await renderSvg(spec, idPrefix);
+  return { svg, png: svgToPng(svg) };
+}
+
 /** Prefixes every `id` of an SVG document, and every reference to one (`url(#…)`, `href="#…"`). */
 export function scopeIds(svg: string, prefix: string): string {
   const ids = new Set<string>();

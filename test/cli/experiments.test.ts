@@ -3,7 +3,7 @@
  * directory, the same summary.json whatever the number of workers, and a sweep sharded three
  * ways and merged equal to the unsharded sweep.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ describe('fleetsim compare', () => {
     expect(readFileSync(join(out, 'results.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 3 * 2);
   });
 
-  it('writes a byte-identical summary.json (apart from timing) with one worker and with two; --json prints it', () => {
+  it('writes a byte-identical summary.json (apart from timing) and report with one worker and with two; --json prints it', () => {
     const one = tempDir();
     const two = tempDir();
     const a = runCli('compare', FLEET, '--replications', '3', '--workers', '1', '--out', one, '--json');
@@ -50,6 +50,11 @@ describe('fleetsim compare', () => {
     expect(timing(one).parts[0]!.workers).toBe(1);
     expect(timing(two).parts[0]!.workers).toBe(2);
     expect(summaryWithoutTiming(two)).toBe(summaryWithoutTiming(one));
+    // The report too: page, charts (SVG, PNG, spec) and tables, rendered on one thread or two.
+    const files = readdirSync(one).filter((name) => name !== 'summary.json').sort();
+    expect(files).toContain('index.html');
+    expect(readdirSync(two).filter((name) => name !== 'summary.json').sort()).toEqual(files);
+    for (const name of files) expect(readFileSync(join(two, name)).equals(readFileSync(join(one, name))), name).toBe(true);
     // A different seed changes the figures, so the comparison above can fail.
     const other = tempDir();
     expect(runCli('compare', FLEET, '--replications', '3', '--workers', '1', '--seed', '6', '--out', other).status).toBe(0);

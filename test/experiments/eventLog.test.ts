@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventPartFile, joinEventParts, makeEventPartsDir, removeEventParts } from '../../src/experiments/eventLog.js';
+import { ExperimentPool } from '../../src/experiments/pool.js';
 import { executeCells } from '../../src/experiments/experiment.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { fleetSmallText } from './support.js';
@@ -37,7 +38,14 @@ describe('an experiment with an event log', () => {
     const one = join(dir, 'one.jsonl');
     const two = join(dir, 'two.jsonl');
     await executeCells(cells, { workers: 1, eventsFile: one });
-    await executeCells(cells, { workers: 2, eventsFile: two });
+    // A pool of its own: these runs are too small for executeCells to start threads itself.
+    const pool = new ExperimentPool(2);
+    try {
+      await executeCells(cells, { pool, eventsFile: two });
+      expect(pool.itemsDone.here + pool.itemsDone.workers).toBe(4);
+    } finally {
+      await pool.close();
+    }
     const text = readFileSync(one, 'utf8');
     expect(readFileSync(two, 'utf8')).toBe(text);
     const runs: string[] = [];

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executeCells, runCells, type ExperimentProgress } from '../../src/experiments/experiment.js';
 import { pairedDifference } from '../../src/experiments/paired.js';
+import { ExperimentPool } from '../../src/experiments/pool.js';
 import type { ExperimentDocument, StrategyOutcome } from '../../src/experiments/types.js';
 import { leaderboardMetrics, metricValue } from '../../src/metrics/directions.js';
 import { halfWidth95 } from '../../src/metrics/summary.js';
@@ -69,9 +70,17 @@ describe('compare', () => {
   it('gives the same document with one worker and with two, apart from timing', async () => {
     const text = fleetSmallText();
     const one = await experimentOf(text, { overrides: { replications: 3 }, workers: 1 });
-    const two = await experimentOf(text, { overrides: { replications: 3 }, workers: 2 });
-    expect(two.timing.parts[0]!.workers).toBe(2);
-    expect(withoutTiming(two)).toBe(withoutTiming(one));
+    const pool = new ExperimentPool(2);
+    try {
+      const two = await experimentOf(text, { overrides: { replications: 3 }, pool });
+      expect(two.timing.parts[0]!.workers).toBe(2);
+      expect(withoutTiming(two)).toBe(withoutTiming(one));
+      const sweepOne = await experimentOf(text, { params: ['stop.time=300,500'], overrides: { replications: 2 }, workers: 1 });
+      const sweepTwo = await experimentOf(text, { params: ['stop.time=300,500'], overrides: { replications: 2 }, pool });
+      expect(withoutTiming(sweepTwo)).toBe(withoutTiming(sweepOne));
+    } finally {
+      await pool.close();
+    }
   });
 
   it('takes the paired differences against --baseline and refuses an unknown one', async () => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCells } from '../../src/experiments/experiment.js';
 import { buildCells, parseParameters } from '../../src/experiments/grid.js';
+import type { ExperimentPool } from '../../src/experiments/pool.js';
 import type { ExperimentDocument, ShardInfo } from '../../src/experiments/types.js';
 import { parseScenarioDocument } from '../../src/scenario/load.js';
 import type { ScenarioOverrides } from '../../src/scenario/normalize.js';
@@ -19,16 +20,16 @@ export function fleetSmallText(): string {
   return readFileSync(join(ROOT, FLEET_SMALL), 'utf8');
 }
 
-/** Runs a compare (no params) or a sweep of `text` in this thread unless `workers` says otherwise. */
+/** Runs a compare (no params) or a sweep of `text` in this thread unless `workers` or `pool` say otherwise. */
 export async function experimentOf(
   text: string,
-  options: { params?: string[]; overrides?: ScenarioOverrides; shard?: ShardInfo; workers?: number; baseline?: string } = {},
+  options: { params?: string[]; overrides?: ScenarioOverrides; shard?: ShardInfo; workers?: number; pool?: ExperimentPool; baseline?: string } = {},
 ): Promise<ExperimentDocument> {
   const grid = parseParameters(options.params ?? []);
   const cells = buildCells(parseScenarioDocument(text, 'fleet.yaml'), 'fleet.yaml', grid, options.overrides);
   return runCells({
     kind: grid.length === 0 ? 'compare' : 'sweep', file: 'fleet.yaml', cells, grid,
-    shard: options.shard, workers: options.workers ?? 1, baseline: options.baseline,
+    shard: options.shard, workers: options.workers ?? options.pool?.workers ?? 1, pool: options.pool, baseline: options.baseline,
   });
 }
 

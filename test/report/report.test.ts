@@ -8,6 +8,7 @@ import { escapeHtml, reportPage } from '../../src/report/page.js';
 import { buildHtmlReport, writeHtmlReport } from '../../src/report/htmlReport.js';
 import { headlineTable, pairedDifferenceTable } from '../../src/report/headlineTable.js';
 import { replicationWarnings } from '../../src/experiments/warnings.js';
+import { ExperimentPool } from '../../src/experiments/pool.js';
 import { smallCompare } from './documents.js';
 import { compareDocument } from './fixtures.js';
 
@@ -59,6 +60,23 @@ describe('report directory', () => {
     for (const chart of again.charts) {
       expect(chart.svg).toBe(readFileSync(join(dir, 'nested', 'out', `${chart.name}.svg`), 'utf8'));
       expect(JSON.stringify(chart.spec, null, 2) + '\n').toBe(readFileSync(join(dir, 'nested', 'out', `${chart.name}.vl.json`), 'utf8'));
+    }
+  });
+
+  it('gives the same page, SVGs and PNGs when a pool of three threads renders the charts', async () => {
+    const pool = new ExperimentPool(3, ['chart']);
+    try {
+      const parallel = await buildHtmlReport(doc, pool);
+      const here = await buildHtmlReport(doc);
+      expect(parallel.html).toBe(here.html);
+      expect(parallel.charts.map((chart) => chart.name)).toEqual(here.charts.map((chart) => chart.name));
+      parallel.charts.forEach((chart, i) => {
+        expect(chart.svg).toBe(here.charts[i]!.svg);
+        expect(chart.png.equals(here.charts[i]!.png), chart.name).toBe(true);
+      });
+      expect(pool.itemsDone.here + pool.itemsDone.workers).toBe(here.charts.length);
+    } finally {
+      await pool.close();
     }
   });
 });

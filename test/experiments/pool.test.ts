@@ -1,0 +1,55 @@
+/** The experiment pool: the same results in item order whichever thread ran what, costliest items first. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunJob } from '../../src/experiments/job.js';
+import { ExperimentPool } from '../../src/experiments/pool.js';
+import { parseScenario } from '../../src/scenario/load.js';
+import { fleetSmallText } from './support.js';
+
+const scenario = parseScenario(fleetSmallText(), 'fleet.yaml', { replications: 4 });
+
+/** Every strategy × replication of the small fleet, with series. */
+function jobs(): RunJob[] {
+  return scenario.strategies.flatMap((_, strategy) =>
+    Array.from({ length: scenario.replications }, (__, replication) => ({ cell: 0, strategy, replication, scenario, decisionSampleEvery: 64, series: true })));
+}
+
+/** A result without its wall-clock parts. */
+function comparable(result: Awaited<ReturnType<ExperimentPool['drain']>>[number]): string {
+  if (!('metrics' in result)) throw new Error('not a run result');
+  return JSON.stringify({ metrics: result.metrics, submitted: result.submitted, decisions: result.decisions, series: result.series });
+}
+
+describe('experiment pool', () => {
+  const pools = [1, 2, 3].map((workers) => new ExperimentPool(workers));
+  beforeAll(() => Promise.all(pools.map((pool) => pool.ready())));
+  afterAll(() => Promise.all(pools.map((pool) => pool.close())));
+
+  it('returns the same results, in item order, on 1, 2 and 3 threads, the worker threads taking their share', async () => {
+    const [one, ...more] = await Promise.all(pools.map((pool) => pool.drain('run', jobs())));
+    for (const results of more) expect(results!.map(comparable)).toEqual(one!.map(comparable));
+    expect(one!.map((r) => ('metrics' in r ? r.metrics.tasks.completed : 0)).every((n) => n > 0)).toBe(true);
+    expect(pools[0]!.itemsDone).toEqual({ here: jobs().length, workers: 0 });
+    for (const pool of pools.slice(1)) {
+      expect(pool.itemsDone.here + pool.itemsDone.workers).toBe(jobs().length);
+      expect(pool.itemsDone.workers).toBeGreaterThan(0);
+    }
+  });
+
+  it('takes the costliest items first, ties in list order, and reports each as it finishes', async () => {
+    const finished: number[] = [];
+    const some = jobs().slice(0, 4);
+    const results = await pools[0]!.drain('run', some, { cost: [1, 3, 2, 3], onDone: (done, index) => finished.push(index) });
+    expect(finished).toEqual([1, 3, 2, 0]);
+    expect(results.map(comparable)).toEqual((await pools[0]!.drain('run', some)).map(comparable));
+  });
+
+  it('rejects with the error of a failing item, from a worker thread too, and stays usable', async () => {
+    const broken = jobs().map((job) => ({ ...job, strategy: 99 }));
+    for (const pool of pools) await expect(pool.drain('run', broken)).rejects.toThrow('runJob: no strategy 99 in cell 0');
+    expect((await pools[1]!.drain('run', jobs().slice(0, 2))).map(comparable)).toEqual((await pools[0]!.drain('run', jobs().slice(0, 2))).map(comparable));
+  });
+
+  it('does nothing for no items', async () => {
+    expect(await pools[1]!.drain('run', [])).toEqual([]);
+  });
+});
