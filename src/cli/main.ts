@@ -57,7 +57,7 @@ function experimentOptions(y: Argv): Argv {
     .option('seed', { type: 'number', requiresArg: true, describe: 'seed instead of the scenario\'s' })
     .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of the scenario\'s' })
     .option('baseline', { type: 'string', describe: 'strategy the paired differences are taken against (default: the first)' })
-    .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core; 1 runs in this process)' })
+    .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core; 1 runs everything in this process)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
     .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/, for a sweep reports/<scenario name>-sweep/)' })
     .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' });
@@ -74,7 +74,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('strategy', { type: 'string', requiresArg: true, describe: STRATEGY_FLAG })
         .option('seed', { type: 'number', requiresArg: true, describe: 'seed instead of the scenario\'s' })
         .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of the scenario\'s' })
-        .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core; 1 runs in this process)' })
+        .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core; 1 runs everything in this process)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
         .option('out', { type: 'string', requiresArg: true, describe: 'report directory to write (summary.json, CSV, Markdown, HTML), as compare does' })
         .option('events', { type: 'string', requiresArg: true, describe: 'file to write the event log to (JSON lines)' })
@@ -102,7 +102,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('baseline', { type: 'string', demandOption: true, describe: 'baseline file (JSON) to compare with' })
         .option('update', { type: 'boolean', default: false, describe: 'rewrite the baseline with this run instead of failing' })
         .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of each scenario\'s' })
-        .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core)' })
+        .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core)' })
         .option('all', { type: 'boolean', default: false, describe: 'list every metric checked, not only those that moved' })
         .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
       async (args) => {
@@ -133,7 +133,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       withExamples(y, 'check').positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files with a targets section' })
         .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of each scenario\'s' })
         .option('seed', { type: 'number', requiresArg: true, describe: 'seed instead of each scenario\'s' })
-        .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: every core)' }),
+        .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core)' }),
       async (args) => {
         if (!(await (await import('./checkCommand.js')).checkCommand(args as unknown as CheckArgs))) setExit(EXIT.checkFailed);
       })
