@@ -36,7 +36,8 @@ export interface ReportResult {
 
 /** What an {@link AgentLink} needs. */
 export interface AgentLinkOptions {
-  readonly client: ServiceClient;
+  /** How requests reach the service (a {@link ServiceClient}, or any transport that throws {@link ServiceUnavailable} when it should be retried). */
+  readonly client: Pick<ServiceClient, 'request'>;
   /** Ids of the agents the link speaks for (at most {@link MAX_AGENTS_PER_POLL} per poll; more are split). */
   readonly agentIds: readonly string[];
   /** Long-poll length in seconds. */
