@@ -196,11 +196,6 @@ class EmulatedRemoteAgent {
     this.id = parts.config.spec.id;
   }
 
-  /** Whether the agent stopped (retired, gave up or abandoned). */
-  get stopped(): boolean {
-    return this.done;
-  }
-
   /** Carries out the commands a poll handed this agent, in order. */
   handle(commands: readonly WireCommand[]): void {
     for (const command of commands) if (!this.done) this.carryOut(command);
