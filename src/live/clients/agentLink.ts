@@ -191,10 +191,7 @@ export class AgentLink {
       }
       if (answer.status !== 200) {
         // A 400 or 403 is not cured by retrying: these agents stop.
-        for (const id of agents) {
-          this.listed.delete(id);
-          this.options.onRefused(id, `poll: ${errorText(answer)}`);
-        }
+        for (const id of agents) if (this.listed.delete(id)) this.options.onRefused(id, `poll: ${errorText(answer)}`);
         return;
       }
       this.deliver(answer.body as MultiPollAnswer);

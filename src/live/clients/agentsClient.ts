@@ -89,6 +89,11 @@ interface LocalAttempt {
   endsAtMs: number;
   /** Milliseconds left, while paused. */
   remainingMs: number;
+  /**
+   * Resumes read while it ran: their pause is still in the other poll's answer (the engine
+   * sends a resume only after its pause), and cancels against them when read.
+   */
+  earlyResumes: number;
   /** Reports of this attempt, sent one after another. */
   reports: Promise<void>;
 }
@@ -310,6 +315,10 @@ class EmulatedRemoteAgent {
       case 'pause': {
         const attempt = this.book.get(command.taskId, command.attempt);
         if (attempt === undefined || attempt.timer === undefined) return;
+        if (attempt.earlyResumes > 0) {
+          attempt.earlyResumes--;
+          return;
+        }
         clearTimeout(attempt.timer);
         attempt.timer = undefined;
         attempt.remainingMs = Math.max(0, attempt.endsAtMs - performance.now());
@@ -317,8 +326,9 @@ class EmulatedRemoteAgent {
       }
       case 'resume': {
         const attempt = this.book.get(command.taskId, command.attempt);
-        if (attempt === undefined || attempt.timer !== undefined) return;
-        this.schedule(attempt, attempt.remainingMs);
+        if (attempt === undefined) return;
+        if (attempt.timer !== undefined) attempt.earlyResumes++;
+        else this.schedule(attempt, attempt.remainingMs);
         return;
       }
       case 'offer':
@@ -361,7 +371,7 @@ class EmulatedRemoteAgent {
     }
     const plan = this.parts.model.plan(spec, attemptNumber, this.active() + 1);
     const outcome: FinishedBody = plan.outcome.ok ? { ok: true, quality: plan.outcome.quality } : { ok: false, reason: plan.outcome.reason };
-    const attempt: LocalAttempt = { taskId: spec.id, attempt: attemptNumber, outcome, timer: undefined, endsAtMs: 0, remainingMs: 0, reports: Promise.resolve() };
+    const attempt: LocalAttempt = { taskId: spec.id, attempt: attemptNumber, outcome, timer: undefined, endsAtMs: 0, remainingMs: 0, earlyResumes: 0, reports: Promise.resolve() };
     this.book.begin(spec.id, attemptNumber, attempt);
     summary.started++;
     const started = { setupTokens: plan.setupTokens, ...(plan.contextHit === null ? {} : { contextHit: plan.contextHit }) };

@@ -125,6 +125,19 @@ describe('AgentsClient', () => {
     expect(client.summary).toMatchObject({ started: 2, completed: 1, aborted: 1 });
   });
 
+  it('cancels a pause against the resume that overtook it (two polls open: answers may be read out of order)', async () => {
+    const { standIn, client } = await running();
+    const begun = performance.now();
+    standIn.commands.push({ kind: 'start', task: task('t1', 300), attempt: 1 }, { kind: 'resume', taskId: 't1', attempt: 1 },
+      { kind: 'pause', taskId: 't1', attempt: 1 }, { kind: 'abort', taskId: 't2', attempt: 1, reason: 'cancelled' },
+      { kind: 'start', task: task('t2'), attempt: 1 });
+    await eventually(() => standIn.reports('finished').length === 1, 5000, 't1 finished');
+    // 0.3 s real, never paused; t2's start, read after its abort, is not run.
+    expect(performance.now() - begun).toBeLessThan(2000);
+    expect(standIn.reports('finished')).toEqual(['t1/1 {"ok":true,"quality":1}']);
+    expect(client.summary).toMatchObject({ started: 1, duplicateStarts: 1 });
+  });
+
   it('registers again when a poll says it left the fleet, dropping what its previous membership ran', async () => {
     const { standIn, client } = await running();
     standIn.commands.push({ kind: 'start', task: task('t1', 10_000), attempt: 1 });
