@@ -321,7 +321,7 @@ class Bench {
 }
 
 /** CPU seconds (user + system) of a process so far, from /proc; undefined off Linux. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
+export function processCpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -423,7 +423,7 @@ function closedLoop(bench: Bench): Drive {
 }
 
 /** Starts `fleetsim serve` on a fresh data directory; resolves with its URL once it listens. */
-async function startService(scenarioFile: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+export async function startService(scenarioFile: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));

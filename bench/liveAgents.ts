@@ -13,15 +13,18 @@
  * the start as unobserved) and reports the finishes of one poll answer's starts in one
  * `POST /v1/agents/{id}/reports`.
  *
- * Multiplexed (`mode: 'multiplexed'`): the worker speaks for all its agents at once, as a process
- * hosting many agents would: two long-polls `POST /v1/agents/poll` listing every agent are kept
- * open (one is always listening while the other's answer is read), and the finishes of each
- * event-loop turn go, for every agent, in one `POST /v1/agents/poll?wait=0` (its answer may
- * carry commands too). No `started` either.
+ * Multiplexed (`mode: 'multiplexed'`): the worker speaks for all its agents at once through the
+ * link `fleetsim agents` uses ({@link AgentLink}, src/live/clients/agentLink.ts): two long-polls
+ * `POST /v1/agents/poll` listing every agent are kept open (one is always listening while the
+ * other's answer is read), and the finishes of each event-loop turn go, for every agent, in one
+ * `POST /v1/agents/poll?wait=0` (its answer may carry commands too). No `started` either.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
+import { AgentLink } from '../src/live/clients/agentLink.js';
+import { ServiceUnavailable } from '../src/live/clients/serviceClient.js';
+import type { WireCommand } from '../src/live/service/remoteAgents.js';
 import { Client } from './liveClient.js';
 
 /** What the main thread hands the worker. */
@@ -134,7 +137,12 @@ function handle(agentId: string, commands: readonly { kind: string }[], seenAt: 
   send({ kind: 'started', taskIds: starts.map((command) => command.task.id), seenAt });
   if (mode === 'multiplexed') {
     const report = (): void => {
-      for (const command of starts) queueReport({ agent: agentId, task: command.task.id, attempt: command.attempt, finished: { ok: true, quality: 1 } });
+      for (const command of starts) {
+        void link!.report({ agent: agentId, task: command.task.id, attempt: command.attempt, finished: { ok: true, quality: 1 } }).then((result) => {
+          if (result?.stale !== false) error(`report ${command.task.id}: ${JSON.stringify(result)}`);
+          finishedOne();
+        });
+      }
     };
     if (holdMs > 0) setTimeout(report, holdMs);
     else report();
@@ -142,71 +150,32 @@ function handle(agentId: string, commands: readonly { kind: string }[], seenAt: 
   else for (const command of starts) run(agentId, command).catch((caught: unknown) => error(`attempt ${command.task.id}: ${String(caught)}`));
 }
 
-interface AgentReport {
-  readonly agent: string;
-  readonly task: string;
-  readonly attempt: number;
-  readonly finished: { readonly ok: true; readonly quality: number };
+/** The multiplexed mode's link to the service (the one `fleetsim agents` uses), on the bench's light HTTP client. */
+let link: AgentLink | undefined;
+let linkStopping = new AbortController();
+
+/** Starts the multiplexed mode's link; it runs until {@link linkStopping} aborts. */
+function multiplexed(): Promise<void> {
+  linkStopping = new AbortController();
+  link = new AgentLink({
+    client: {
+      request: (method, path, body) => poller.call(method, path, body).catch((caught: unknown) => {
+        throw new ServiceUnavailable(String(caught));
+      }),
+    },
+    agentIds, pollSeconds: pollWaitSeconds, backoff: { baseMs: 100, capMs: 100, minMs: 100 }, signal: linkStopping.signal,
+    onCommands: (agent: string, commands: readonly WireCommand[]) => handle(agent, commands, performance.timeOrigin + performance.now()),
+    rejoin: (agent: string) => {
+      error(`poll: agent ${agent} is not in the fleet`);
+      return Promise.resolve(false);
+    },
+    onRetry: () => error('poll: the service did not answer'),
+    onRefused: (agent: string, reason: string) => error(`${agent}: ${reason}`),
+    log: error,
+  });
+  return link.run();
 }
 
-const reports: AgentReport[] = [];
-const multiPollBody = JSON.stringify({ agents: agentIds });
-
-/** Queues a finish; the finishes of one event-loop turn go in one multi-agent poll (wait=0). */
-function queueReport(report: AgentReport): void {
-  reports.push(report);
-  if (reports.length === 1) setImmediate(flushReports);
-}
-
-/** Most reports in one request (the service's body limit is 64 KB; a report is about 90 bytes). */
-const MAX_REPORTS = 400;
-
-function flushReports(): void {
-  const sent = reports.splice(0, MAX_REPORTS);
-  if (reports.length > 0) setImmediate(flushReports);
-  poller.call('POST', '/v1/agents/poll?wait=0', { agents: agentIds, reports: sent }).then((answer) => {
-    const seenAt = performance.timeOrigin + performance.now();
-    if (answer.status !== 200) {
-      error(`reports: ${answer.status} ${JSON.stringify(answer.body)}`);
-      return;
-    }
-    const body = answer.body as MultiPollAnswer;
-    body.results!.forEach((result, i) => {
-      if (result.finished?.stale !== false) error(`report ${sent[i]!.task}: ${JSON.stringify(result)}`);
-      finishedOne();
-    });
-    for (const { agent, commands } of body.commands) handle(agent, commands, seenAt);
-  }, (caught: unknown) => error(`reports: ${String(caught)}`));
-}
-
-interface MultiPollAnswer {
-  readonly commands: readonly { readonly agent: string; readonly commands: readonly { kind: string }[] }[];
-  readonly results?: readonly { readonly finished?: { readonly stale: boolean } }[];
-}
-
-/** One of the multiplexed mode's long-polls for all agents; the next goes out before an answer is handled. */
-async function multiLoop(): Promise<void> {
-  const path = `/v1/agents/poll?wait=${pollWaitSeconds}`;
-  while (running && mode === 'multiplexed') {
-    let answer: { status: number; body: unknown };
-    try {
-      answer = await poller.callRaw('POST', path, multiPollBody);
-    } catch (caught) {
-      error(`poll: ${String(caught)}`);
-      await sleep(100);
-      continue;
-    }
-    const seenAt = performance.timeOrigin + performance.now();
-    if (answer.status !== 200) {
-      error(`poll: ${answer.status} ${JSON.stringify(answer.body)}`);
-      continue;
-    }
-    for (const { agent, commands } of (answer.body as MultiPollAnswer).commands) handle(agent, commands, seenAt);
-  }
-}
-
-/** Long-polls open at once in the multiplexed mode. */
-const MULTI_POLLS = 2;
 let loops: Promise<void>[] = agentIds.map((id) => agentLoop(id));
 port.on('message', (message: ToAgents) => {
   if (message.kind === 'hold') {
@@ -215,12 +184,14 @@ port.on('message', (message: ToAgents) => {
     mode = message.mode;
     if (switching) {
       // The other kind of loops end after their current poll.
-      loops = mode === 'multiplexed' ? Array.from({ length: MULTI_POLLS }, () => multiLoop()) : agentIds.map((id) => agentLoop(id));
+      if (mode !== 'multiplexed') linkStopping.abort();
+      loops = mode === 'multiplexed' ? [multiplexed()] : agentIds.map((id) => agentLoop(id));
     }
   } else if (message.kind === 'count') {
     send({ kind: 'count', requests: poller.requests + reporter.requests });
   } else {
     running = false;
+    linkStopping.abort();
     void Promise.all(loops).then(() => send({ kind: 'stopped' }));
   }
 });

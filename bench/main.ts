@@ -20,11 +20,14 @@
  *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file;
  * - scale: 10M tasks on 10,000 agents, 1M on 100,000, and the cost per task from 10 to 100,000
  *   agents, through the CLI in fresh processes, with peak RSS (bench/scale.ts);
- *   `--scale-factor F` multiplies every task count (for a quick look). Not in the default run.
+ *   `--scale-factor F` multiplies every task count (for a quick look). Not in the default run;
+ * - live-clients: the service's CPU per task under `fleetsim agents` + `fleetsim load`, batched
+ *   and `--batch 1` (bench/liveClients.ts). Not in the default run.
  */
 import { formatCli, measureCli } from './cli.js';
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { formatLive, measureLive } from './live.js';
+import { formatLiveClients, measureLiveClients } from './liveClients.js';
 import { formatParallel, measureParallel } from './parallel.js';
 import { formatTraceReplay, measureTraceReplay } from './trace.js';
 import { formatRouting, measureRouting, type RoutingFigures } from './routing.js';
@@ -91,7 +94,7 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale'];
+const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
@@ -126,6 +129,7 @@ const figures = {
   trace: wanted('trace') ? measureTraceReplay(traceRows) : undefined,
   // Minutes of fresh processes: only when asked for by name.
   scale: only === 'scale' ? measureScale(scaleFactor) : undefined,
+  liveClients: only === 'live-clients' ? await measureLiveClients() : undefined,
   live: wanted('live') ? await measureLive({ ...(liveUrl === undefined ? {} : { url: liveUrl }), ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }) }) : undefined,
 };
 if (process.argv.includes('--json')) {
@@ -173,6 +177,11 @@ if (process.argv.includes('--json')) {
   if (scale !== undefined) {
     process.stdout.write(`\nScale: ${scale.benchmark} (Node ${figures.node})\n`);
     process.stdout.write(formatScale(scale) + '\n');
+  }
+  const liveClients = figures.liveClients;
+  if (liveClients !== undefined) {
+    process.stdout.write(`\nLive clients: ${liveClients.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatLiveClients(liveClients) + '\n');
   }
   const live = figures.live;
   if (live !== undefined) {

@@ -8,7 +8,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { refuseTrace } from '../scenario/trace.js';
-import { LoadClient, type LoadSummary } from '../live/clients/loadClient.js';
+import { LoadClient, MAX_BATCH_SIZE, type LoadSummary } from '../live/clients/loadClient.js';
 import { onStopSignal, parseServiceUrl, parseSpeedup } from './clientFlags.js';
 
 /** Flags of `load`. */
@@ -20,6 +20,7 @@ export interface LoadArgs {
   tasks?: number;
   acked?: string;
   idPrefix?: string;
+  batch?: number;
 }
 
 /** `fleetsim load`: resolves with true when every submission was acknowledged. */
@@ -28,6 +29,9 @@ export async function loadCommand(args: LoadArgs, write: (text: string) => void 
   const speedup = parseSpeedup(args.speedup);
   if (args.tasks !== undefined && !(Number.isInteger(args.tasks) && args.tasks >= 0)) {
     throw new InputError('command line', '--tasks', `expected an integer >= 0, got ${String(args.tasks)}`);
+  }
+  if (args.batch !== undefined && !(Number.isInteger(args.batch) && args.batch >= 1 && args.batch <= MAX_BATCH_SIZE)) {
+    throw new InputError('command line', '--batch', `expected an integer from 1 to ${MAX_BATCH_SIZE}, got ${String(args.batch)}`);
   }
   const scenario = loadScenario(args.scenario);
   refuseTrace(scenario.workload, args.scenario, 'fleetsim load');
@@ -44,6 +48,7 @@ export async function loadCommand(args: LoadArgs, write: (text: string) => void 
     ...(args.token === undefined ? {} : { token: args.token }),
     ...(args.tasks === undefined ? {} : { maxTasks: args.tasks }),
     ...(args.idPrefix === undefined ? {} : { idPrefix: args.idPrefix }),
+    ...(args.batch === undefined ? {} : { batchSize: args.batch }),
     // One line per acknowledgement, written at once: the file is true even if this process is killed.
     ...(acked === undefined ? {} : { onAcknowledged: (id: string) => void writeSync(acked, `${id}\n`) }),
     log: (line) => process.stderr.write(`fleetsim load: ${line}\n`),

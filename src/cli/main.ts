@@ -161,7 +161,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('speedup', { type: 'number', default: 1, requiresArg: true, describe: 'K: arrival times, relative deadlines, timeouts and TTLs divided by K' })
         .option('tasks', { type: 'number', requiresArg: true, describe: 'submit at most this many tasks (the earliest)' })
         .option('acked', { type: 'string', requiresArg: true, describe: 'file to write the acknowledged task ids to, one a line' })
-        .option('id-prefix', { type: 'string', requiresArg: true, describe: 'prefix for every task id (to load one service twice)' }),
+        .option('id-prefix', { type: 'string', requiresArg: true, describe: 'prefix for every task id (to load one service twice)' })
+        .option('batch', { type: 'number', default: 200, requiresArg: true, describe: 'tasks per POST /v1/tasks/batch at most (those ready at once go together); 1: one POST /v1/tasks per task' }),
       async (args) => {
         if (!(await (await import('./loadCommand.js')).loadCommand(args as unknown as LoadArgs))) setExit(EXIT.checkFailed);
       })

@@ -15,6 +15,8 @@ describe('fleetsim load', () => {
     [['--url', 'http://127.0.0.1:1', '--speedup', '-3'], /--speedup: expected a number > 0, got -3/],
     [['--url', 'http://127.0.0.1:1', '--tasks', '2.5'], /--tasks: expected an integer >= 0, got 2\.5/],
     [['--url', 'http://127.0.0.1:1', '--acked', '/nonexistent-dir/acked.txt'], /--acked: cannot write \/nonexistent-dir\/acked\.txt/],
+    [['--url', 'http://127.0.0.1:1', '--batch', '0'], /--batch: expected an integer from 1 to 1000, got 0/],
+    [['--url', 'http://127.0.0.1:1', '--batch', '1001'], /--batch: expected an integer from 1 to 1000, got 1001/],
   ])('refuses %j with exit 2 and one line', (flags, message) => {
     const run = runCli('load', 'scenarios/specialists.yaml', ...flags);
     expect(run.status).toBe(2);

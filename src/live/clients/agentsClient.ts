@@ -1,7 +1,9 @@
 /**
  * `fleetsim agents`: a scenario's agents as HTTP clients of a `fleetsim serve`. Each agent
- * registers (`POST /v1/agents`), long-polls its commands (polling is its heartbeat) and carries
- * them out with the simulator's agent model ({@link RemoteAgentModel}), every time divided by
+ * registers (`POST /v1/agents`); then the whole fleet shares one {@link AgentLink}: two
+ * long-polls of the multi-agent route listing every agent (a poll is each listed agent's
+ * heartbeat), and attempt reports flushed once per event-loop turn. Each agent carries its
+ * commands out with the simulator's agent model ({@link RemoteAgentModel}), every time divided by
  * the speedup K on real timers:
  *
  * - `start`: reports `started` (setup tokens, context hit), then after the planned duration
@@ -12,8 +14,8 @@
  *   its clock. `prewarm` loads a context. `retire`: the agent stops.
  *
  * The service may go away (restart, crash): every request is retried with capped backoff
- * ({@link Backoff}) until it answers; a poll answered 404 (the agent is no longer in the fleet,
- * e.g. after missing its heartbeat) registers again, and when that makes it a new member of the
+ * ({@link Backoff}) until it answers; a poll answered 404 (an agent is no longer in the fleet,
+ * e.g. after missing its heartbeat) registers that agent again, and when that makes it a new member of the
  * fleet, the attempts of its previous membership are dropped (the engine gave them up). Reports
  * are sent in order per attempt (`started` before `finished`) and retried until answered.
  */
@@ -23,6 +25,7 @@ import { outcomeStreams } from '../../sim/random.js';
 import { AttemptBook } from './attemptBook.js';
 import { Backoff, DEFAULT_BACKOFF, pause, type BackoffOptions } from './backoff.js';
 import { RemoteAgentModel } from './remoteAgentModel.js';
+import { AgentLink, type AgentReport } from './agentLink.js';
 import { ServiceClient, ServiceUnavailable, errorText, type ServiceAnswer } from './serviceClient.js';
 import type { WireCommand } from '../service/remoteAgents.js';
 
@@ -86,6 +89,11 @@ interface LocalAttempt {
   endsAtMs: number;
   /** Milliseconds left, while paused. */
   remainingMs: number;
+  /**
+   * Resumes read while it ran: their pause is still in the other poll's answer (the engine
+   * sends a resume only after its pause), and cancels against them when read.
+   */
+  earlyResumes: number;
   /** Reports of this attempt, sent one after another. */
   reports: Promise<void>;
 }
@@ -98,6 +106,7 @@ export class AgentsClient {
   };
   private readonly stopping = new AbortController();
   private readonly agents: EmulatedRemoteAgent[];
+  private readonly link: AgentLink;
 
   /** @param options - see {@link AgentsClientOptions}; the agents are chosen (and `only` checked) here. */
   constructor(options: AgentsClientOptions) {
@@ -106,16 +115,34 @@ export class AgentsClient {
     const outcomes = outcomeStreams(scenario.seed, options.replication ?? 0);
     const client = new ServiceClient({ url: options.url, ...(options.token === undefined ? {} : { token: options.token }) });
     const pollSeconds = options.pollSeconds ?? Math.min(20, scenario.live.heartbeatSeconds);
+    const backoff = options.backoff ?? DEFAULT_BACKOFF;
+    const log = options.log ?? (() => undefined);
     this.agents = chosen.map((config) => new EmulatedRemoteAgent({
-      config, model: new RemoteAgentModel(config, outcomes, options.speedup), client, speedup: options.speedup, pollSeconds,
-      backoff: options.backoff ?? DEFAULT_BACKOFF, summary: this.summary, signal: this.stopping.signal, log: options.log ?? (() => undefined),
+      config, model: new RemoteAgentModel(config, outcomes, options.speedup), client, speedup: options.speedup,
+      backoff, summary: this.summary, signal: this.stopping.signal, log, link: () => this.link,
     }));
+    const byId = new Map(this.agents.map((agent) => [agent.id, agent]));
+    this.link = new AgentLink({
+      client, agentIds: this.agents.map((agent) => agent.id), pollSeconds, backoff, signal: this.stopping.signal, log,
+      onCommands: (id, commands) => byId.get(id)?.handle(commands),
+      rejoin: (id) => byId.get(id)?.register() ?? Promise.resolve(false),
+      onRetry: () => void this.summary.retries++,
+      onRefused: (id, reason) => byId.get(id)?.giveUp(reason),
+    });
     this.summary.agents = this.agents.length;
   }
 
   /** Runs every agent until {@link AgentsClient.stop} (or until each retired or gave up). */
   async run(): Promise<AgentsSummary> {
-    await Promise.all(this.agents.map((agent) => agent.run()));
+    try {
+      const joined = await Promise.all(this.agents.map((agent) => agent.register()));
+      this.agents.forEach((agent, i) => {
+        if (!joined[i]) this.link.remove(agent.id);
+      });
+      await this.link.run();
+    } finally {
+      for (const agent of this.agents) agent.abandon();
+    }
     return this.summary;
   }
 
@@ -151,19 +178,20 @@ interface AgentParts {
   readonly model: RemoteAgentModel;
   readonly client: ServiceClient;
   readonly speedup: number;
-  readonly pollSeconds: number;
   readonly backoff: BackoffOptions;
   readonly summary: AgentsSummary;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
+  /** The fleet's link to the service (made after the agents). */
+  readonly link: () => AgentLink;
 }
 
 /** Headroom over the long-poll before a request counts as unanswered. */
 const ANSWER_GRACE_MS = 5000;
 
-/** One emulated agent. */
+/** One emulated agent; its polls and attempt reports go through the fleet's shared {@link AgentLink}. */
 class EmulatedRemoteAgent {
-  private readonly id: string;
+  readonly id: string;
   private readonly book = new AttemptBook<LocalAttempt, FinishedBody>();
   private readonly offers = new Map<string, NodeJS.Timeout>();
   private registered = false;
@@ -173,42 +201,9 @@ class EmulatedRemoteAgent {
     this.id = parts.config.spec.id;
   }
 
-  async run(): Promise<void> {
-    const { summary, signal } = this.parts;
-    const backoff = new Backoff(this.parts.backoff);
-    const path = `/v1/agents/${encodeURIComponent(this.id)}/poll?wait=${this.parts.pollSeconds}`;
-    try {
-      if (!(await this.register())) return;
-      while (!this.done && !signal.aborted) {
-        let answer: ServiceAnswer;
-        try {
-          answer = await this.parts.client.request('POST', path, undefined, this.parts.pollSeconds * 1000 + ANSWER_GRACE_MS, signal);
-        } catch (error) {
-          if (signal.aborted) break;
-          if (!(error instanceof ServiceUnavailable)) throw error;
-          summary.retries++;
-          await pause(backoff.nextDelayMs(), signal);
-          continue;
-        }
-        backoff.reset();
-        if (answer.status === 404) {
-          if (!(await this.register())) return;
-          continue;
-        }
-        if (answer.status !== 200) {
-          this.giveUp(`poll: ${errorText(answer)}`);
-          return;
-        }
-        const commands = (answer.body as { commands?: unknown } | undefined)?.commands;
-        if (!Array.isArray(commands)) {
-          this.giveUp('poll: an answer without a commands list');
-          return;
-        }
-        for (const command of commands as WireCommand[]) this.carryOut(command);
-      }
-    } finally {
-      this.abandon();
-    }
+  /** Carries out the commands a poll handed this agent, in order. */
+  handle(commands: readonly WireCommand[]): void {
+    for (const command of commands) if (!this.done) this.carryOut(command);
   }
 
   /** Stops everything under way, reporting nothing. */
@@ -223,7 +218,8 @@ class EmulatedRemoteAgent {
    * Registers until the service answers; false when it refused (the agent gives up). Joining as
    * a new member of the fleet drops what the previous membership was running.
    */
-  private async register(): Promise<boolean> {
+  async register(): Promise<boolean> {
+    if (this.done) return false;
     const { summary } = this.parts;
     const body = { id: this.id, tokensPerSecond: this.parts.config.spec.tokensPerSecond * this.parts.speedup };
     const answer = await this.send('/v1/agents', body);
@@ -245,10 +241,17 @@ class EmulatedRemoteAgent {
     return true;
   }
 
-  private giveUp(reason: string): void {
+  /** Stops on an answer it cannot act on, and says so. */
+  giveUp(reason: string): void {
     this.parts.summary.gaveUp++;
     this.parts.log(`agent ${this.id}: ${reason}; this agent stops`);
+    this.stop();
+  }
+
+  /** The agent stops: the link no longer polls for it. */
+  private stop(): void {
     this.done = true;
+    this.parts.link().remove(this.id);
   }
 
   /** Sends a POST until the service answers (undefined once stopped). */
@@ -268,8 +271,9 @@ class EmulatedRemoteAgent {
     return undefined;
   }
 
-  /** Sends a report until answered; counts stale answers, notes refusals. */
-  private async report(path: string, body: unknown): Promise<void> {
+  /** Sends an offer's answer until answered; counts stale answers, notes refusals. */
+  private async answerOffer(offerId: string, body: unknown): Promise<void> {
+    const path = `/v1/agents/${encodeURIComponent(this.id)}/offers/${encodeURIComponent(offerId)}`;
     const answer = await this.send(path, body);
     if (answer === undefined) return;
     if (answer.status !== 200) {
@@ -279,8 +283,12 @@ class EmulatedRemoteAgent {
     if ((answer.body as { stale?: boolean } | undefined)?.stale === true) this.parts.summary.staleReports++;
   }
 
-  private attemptPath(taskId: string, attempt: number, what: 'started' | 'finished'): string {
-    return `/v1/agents/${encodeURIComponent(this.id)}/attempts/${encodeURIComponent(taskId)}/${attempt}/${what}`;
+  /** Sends an attempt report through the link (retried until answered); counts stale answers, notes refusals. */
+  private async report(taskId: string, attempt: number, part: Pick<AgentReport, 'started' | 'finished'>): Promise<void> {
+    const result = await this.parts.link().report({ agent: this.id, task: taskId, attempt, ...part });
+    if (result === undefined) return;
+    if (result.error !== undefined) this.parts.log(`agent ${this.id}: report of attempt ${attempt} of ${taskId}: ${result.error}`);
+    else if (result.stale) this.parts.summary.staleReports++;
   }
 
   /** Slots held as the engine counts them: attempts running plus offers not answered yet. */
@@ -307,6 +315,10 @@ class EmulatedRemoteAgent {
       case 'pause': {
         const attempt = this.book.get(command.taskId, command.attempt);
         if (attempt === undefined || attempt.timer === undefined) return;
+        if (attempt.earlyResumes > 0) {
+          attempt.earlyResumes--;
+          return;
+        }
         clearTimeout(attempt.timer);
         attempt.timer = undefined;
         attempt.remainingMs = Math.max(0, attempt.endsAtMs - performance.now());
@@ -314,8 +326,9 @@ class EmulatedRemoteAgent {
       }
       case 'resume': {
         const attempt = this.book.get(command.taskId, command.attempt);
-        if (attempt === undefined || attempt.timer !== undefined) return;
-        this.schedule(attempt, attempt.remainingMs);
+        if (attempt === undefined) return;
+        if (attempt.timer !== undefined) attempt.earlyResumes++;
+        else this.schedule(attempt, attempt.remainingMs);
         return;
       }
       case 'offer':
@@ -335,7 +348,7 @@ class EmulatedRemoteAgent {
         return;
       case 'retire':
         summary.retired++;
-        this.done = true;
+        this.stop();
         return;
       default:
         // A newer service's command this client does not know: said, not silently dropped.
@@ -347,22 +360,22 @@ class EmulatedRemoteAgent {
   private start(spec: TaskSpec, attemptNumber: number): void {
     const { summary } = this.parts;
     const decision = this.book.decide(spec.id, attemptNumber);
-    if (decision.kind === 'running') {
+    if (decision.kind === 'running' || decision.kind === 'aborted') {
       summary.duplicateStarts++;
       return;
     }
     if (decision.kind === 'finished') {
       summary.resentResults++;
-      void this.report(this.attemptPath(spec.id, attemptNumber, 'finished'), decision.result);
+      void this.report(spec.id, attemptNumber, { finished: decision.result as FinishedBody });
       return;
     }
     const plan = this.parts.model.plan(spec, attemptNumber, this.active() + 1);
     const outcome: FinishedBody = plan.outcome.ok ? { ok: true, quality: plan.outcome.quality } : { ok: false, reason: plan.outcome.reason };
-    const attempt: LocalAttempt = { taskId: spec.id, attempt: attemptNumber, outcome, timer: undefined, endsAtMs: 0, remainingMs: 0, reports: Promise.resolve() };
+    const attempt: LocalAttempt = { taskId: spec.id, attempt: attemptNumber, outcome, timer: undefined, endsAtMs: 0, remainingMs: 0, earlyResumes: 0, reports: Promise.resolve() };
     this.book.begin(spec.id, attemptNumber, attempt);
     summary.started++;
     const started = { setupTokens: plan.setupTokens, ...(plan.contextHit === null ? {} : { contextHit: plan.contextHit }) };
-    attempt.reports = this.report(this.attemptPath(spec.id, attemptNumber, 'started'), started);
+    attempt.reports = this.report(spec.id, attemptNumber, { started });
     this.schedule(attempt, plan.durationMs);
   }
 
@@ -374,7 +387,7 @@ class EmulatedRemoteAgent {
       this.book.finish(attempt.taskId, attempt.attempt, attempt.outcome);
       if (attempt.outcome.ok) this.parts.summary.completed++;
       else this.parts.summary.failed++;
-      attempt.reports = attempt.reports.then(() => this.report(this.attemptPath(attempt.taskId, attempt.attempt, 'finished'), attempt.outcome));
+      attempt.reports = attempt.reports.then(() => this.report(attempt.taskId, attempt.attempt, { finished: attempt.outcome }));
     }, ms);
   }
 
@@ -386,7 +399,7 @@ class EmulatedRemoteAgent {
     this.offers.set(offerId, setTimeout(() => {
       if (!this.offers.delete(offerId)) return;
       this.parts.summary.offersAnswered++;
-      void this.report(`/v1/agents/${encodeURIComponent(this.id)}/offers/${offerId}`, body);
+      void this.answerOffer(offerId, body);
     }, reply.delayMs));
   }
 }

@@ -12,6 +12,8 @@ export type StartDecision =
   | { readonly kind: 'run' }
   /** Running or paused here already: ignore the copy. */
   | { readonly kind: 'running' }
+  /** Aborted here (the abort may overtake its start between two polls): ignore it. */
+  | { readonly kind: 'aborted' }
   /** Finished here: send this result again. */
   | { readonly kind: 'finished'; readonly result: unknown };
 
@@ -22,6 +24,7 @@ export const REMEMBERED_FINISHED = 10_000;
 export class AttemptBook<A, R> {
   private readonly live = new Map<string, A>();
   private readonly finished = new Map<string, R>();
+  private readonly aborted = new Set<string>();
 
   /** @param rememberFinished - how many finished attempts to keep for re-deliveries. */
   constructor(private readonly rememberFinished = REMEMBERED_FINISHED) {}
@@ -31,6 +34,7 @@ export class AttemptBook<A, R> {
     const key = attemptKey(taskId, attempt);
     if (this.live.has(key)) return { kind: 'running' };
     if (this.finished.has(key)) return { kind: 'finished', result: this.finished.get(key) };
+    if (this.aborted.has(key)) return { kind: 'aborted' };
     return { kind: 'run' };
   }
 
@@ -52,11 +56,16 @@ export class AttemptBook<A, R> {
     if (this.finished.size > this.rememberFinished) this.finished.delete(this.finished.keys().next().value!);
   }
 
-  /** The attempt was given up (aborted): forgotten; a later start of it would run it again. */
+  /**
+   * The attempt was given up (aborted): it stops, and a later start of it is ignored (answers
+   * of two polls open at once may arrive out of order, so an abort can overtake its start).
+   */
   drop(taskId: string, attempt: number): A | undefined {
     const key = attemptKey(taskId, attempt);
     const state = this.live.get(key);
     this.live.delete(key);
+    this.aborted.add(key);
+    if (this.aborted.size > this.rememberFinished) this.aborted.delete(this.aborted.values().next().value!);
     return state;
   }
 

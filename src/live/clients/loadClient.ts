@@ -6,6 +6,13 @@
  * accepted) without ever submitting it twice. A task waits for the acknowledgement of the tasks
  * it depends on (they are submitted first) before it is sent. Submissions run concurrently, at
  * most `concurrency` at a time; a late one does not hold back the schedule.
+ *
+ * Batched (the default, `batchSize` > 1): the submissions that become ready in one event-loop
+ * turn go in one `POST /v1/tasks/batch` (at most `batchSize` tasks and {@link MAX_BATCH_BYTES}
+ * bytes each), answered after one durability wait; each item's result is its own
+ * acknowledgement or refusal, an item answered 503 is sent again, and a batch the service did
+ * not answer is sent again whole (its items are idempotent). `batchSize` 1 sends one
+ * `POST /v1/tasks` per task.
  */
 import type { Scenario } from '../../scenario/types.js';
 import { Backoff, DEFAULT_BACKOFF, pause, type BackoffOptions } from './backoff.js';
@@ -28,6 +35,8 @@ export interface LoadClientOptions {
   readonly replication?: number;
   /** Submissions in flight at most (default 256). */
   readonly concurrency?: number;
+  /** Tasks per `POST /v1/tasks/batch` at most (default {@link DEFAULT_BATCH_SIZE}); 1: single submissions. */
+  readonly batchSize?: number;
   readonly backoff?: BackoffOptions;
   /** Called with each id once the service acknowledged it. */
   readonly onAcknowledged?: (id: string) => void;
@@ -55,6 +64,22 @@ export interface LoadSummary {
 /** Longest a submission may take before it counts as unanswered (and is retried). */
 const ANSWER_TIMEOUT_MS = 10_000;
 const DEFAULT_CONCURRENCY = 256;
+/** Tasks per batch by default. */
+export const DEFAULT_BATCH_SIZE = 200;
+/** Most tasks per batch (the service's limit on a batch's items). */
+export const MAX_BATCH_SIZE = 1000;
+/** Largest batch body (the service's default body limit is 64 KiB). */
+export const MAX_BATCH_BYTES = 48 * 1024;
+
+/** A submission waiting for the next batch. */
+interface Queued {
+  readonly body: TaskBody;
+  readonly json: string;
+  readonly settle: (answer: ItemAnswer) => void;
+}
+
+/** How the service answered one submission: acknowledged, refused (with why), or not at all (stopped). */
+type ItemAnswer = { readonly kind: 'acknowledged' } | { readonly kind: 'refused'; readonly error: string } | { readonly kind: 'unanswered' };
 
 /** Runs the workload against a service. */
 export class LoadClient {
@@ -64,10 +89,15 @@ export class LoadClient {
   private readonly acks = new Map<string, Promise<boolean>>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly log: (line: string) => void;
+  private readonly batchSize: number;
+  private readonly queue: Queued[] = [];
+  private flushScheduled = false;
 
   /** @param options - see {@link LoadClientOptions}. */
   constructor(private readonly options: LoadClientOptions) {
     if (!(options.speedup > 0 && Number.isFinite(options.speedup))) throw new Error(`speedup must be a positive number, got ${options.speedup}`);
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new Error(`batch size must be an integer >= 1, got ${this.batchSize}`);
     this.client = new ServiceClient({ url: options.url, ...(options.token === undefined ? {} : { token: options.token }) });
     this.log = options.log ?? (() => undefined);
   }
@@ -128,8 +158,78 @@ export class LoadClient {
     })();
   }
 
-  /** Sends until answered: true when acknowledged. */
+  /** Sends until answered (alone or in the next batch): true when acknowledged. */
   private async send(body: TaskBody): Promise<boolean> {
+    if (this.batchSize === 1) return this.sendOne(body);
+    const answer = await new Promise<ItemAnswer>((settle) => {
+      this.queue.push({ body, json: JSON.stringify(body), settle });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+    if (answer.kind === 'acknowledged') {
+      this.summary.acknowledged++;
+      this.options.onAcknowledged?.(body.id);
+      return true;
+    }
+    if (answer.kind === 'refused') {
+      this.summary.refused++;
+      this.log(`${body.id}: refused, ${answer.error}`);
+    }
+    return false;
+  }
+
+  /** Sends what was queued this turn, in batches of at most `batchSize` tasks and {@link MAX_BATCH_BYTES}. */
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.queue.length > 0) {
+      let bytes = 0;
+      let n = 0;
+      while (n < this.queue.length && n < this.batchSize && (n === 0 || bytes + this.queue[n]!.json.length + 1 <= MAX_BATCH_BYTES)) bytes += this.queue[n++]!.json.length + 1;
+      void this.sendBatch(this.queue.splice(0, n));
+    }
+  }
+
+  /** Sends one batch until answered; items answered 503 go again, alone in a new batch. */
+  private async sendBatch(initial: Queued[]): Promise<void> {
+    const signal = this.stopping.signal;
+    const backoff = new Backoff(this.options.backoff ?? DEFAULT_BACKOFF);
+    let batch = initial;
+    while (batch.length > 0 && !signal.aborted) {
+      let answer;
+      try {
+        answer = await this.client.requestRaw('POST', '/v1/tasks/batch', `{"tasks":[${batch.map((queued) => queued.json).join(',')}]}`, ANSWER_TIMEOUT_MS, signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        if (!(error instanceof ServiceUnavailable)) throw error;
+        this.summary.retried++;
+        await pause(backoff.nextDelayMs(), signal);
+        continue;
+      }
+      if (answer.status !== 200) {
+        for (const queued of batch) queued.settle({ kind: 'refused', error: errorText(answer) });
+        return;
+      }
+      const results = (answer.body as { results?: { status?: number; error?: string }[] } | undefined)?.results;
+      const again: Queued[] = [];
+      batch.forEach((queued, i) => {
+        const result = results?.[i];
+        if (result?.status === 201 || result?.status === 200) queued.settle({ kind: 'acknowledged' });
+        else if (result?.status !== undefined && result.status >= 500) again.push(queued);
+        else queued.settle({ kind: 'refused', error: `HTTP ${result?.status ?? '?'}${result?.error === undefined ? '' : `: ${result.error}`}` });
+      });
+      if (again.length > 0) {
+        this.summary.retried++;
+        await pause(backoff.nextDelayMs(), signal);
+      }
+      batch = again;
+    }
+    for (const queued of batch) queued.settle({ kind: 'unanswered' });
+  }
+
+  /** Sends one `POST /v1/tasks` until answered: true when acknowledged. */
+  private async sendOne(body: TaskBody): Promise<boolean> {
     const signal = this.stopping.signal;
     const backoff = new Backoff(this.options.backoff ?? DEFAULT_BACKOFF);
     while (!signal.aborted) {

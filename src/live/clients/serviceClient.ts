@@ -40,15 +40,20 @@ export class ServiceClient {
    * Sends one request; resolves with any answer below 500 but 429, throws
    * {@link ServiceUnavailable} otherwise (no answer within `timeoutMs`, a network error, a 5xx, a 429).
    */
-  async request(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<ServiceAnswer> {
+  request(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<ServiceAnswer> {
+    return this.requestRaw(method, path, body === undefined ? undefined : JSON.stringify(body), timeoutMs, signal);
+  }
+
+  /** {@link ServiceClient.request} with a body that is JSON text already. */
+  async requestRaw(method: 'GET' | 'POST' | 'DELETE', path: string, payload: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<ServiceAnswer> {
     const timeout = AbortSignal.timeout(timeoutMs);
     let response: Response;
     let text: string;
     try {
       response = await fetch(`${this.base}${path}`, {
         method,
-        headers: body === undefined ? this.withoutContentType() : this.headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: payload === undefined ? this.withoutContentType() : this.headers,
+        ...(payload === undefined ? {} : { body: payload }),
         signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
       });
       text = await response.text();

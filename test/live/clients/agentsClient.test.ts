@@ -21,7 +21,7 @@ live: { heartbeatSeconds: 0.2 }`, 'stand-in.yaml');
 
 const task = (id: string, tokens = 100): object => ({ id, type: 'job', priority: 2, tokens, contextTokens: 0 });
 
-/** A service stand-in: queues commands for a1, records every request. */
+/** A service stand-in of the multi-agent poll route: queues commands for a1, records every request and report. */
 class StandIn {
   readonly requests: { method: string; path: string; body: unknown }[] = [];
   readonly commands: object[] = [];
@@ -49,8 +49,11 @@ class StandIn {
     await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
   }
 
-  reports(kind: string): string[] {
-    return this.requests.filter((r) => r.path.endsWith(`/${kind}`)).map((r) => `${r.path.split('/')[5]}/${r.path.split('/')[6]} ${JSON.stringify(r.body)}`);
+  /** The attempt reports received, as `task/attempt body`, of one kind. */
+  reports(kind: 'started' | 'finished'): string[] {
+    return this.requests.flatMap((r) => ((r.body as { reports?: Record<string, unknown>[] } | undefined)?.reports ?? [])
+      .filter((report) => report[kind] !== undefined)
+      .map((report) => `${String(report.task)}/${String(report.attempt)} ${JSON.stringify(report[kind])}`));
   }
 
   private async answer(request: IncomingMessage): Promise<[number, unknown]> {
@@ -59,16 +62,18 @@ class StandIn {
     const path = request.url!;
     this.requests.push({ method: request.method!, path, body: text === '' ? undefined : JSON.parse(text) });
     if (path === '/v1/agents') return [201, { id: 'x', engineId: 'x', joined: this.registrationJoined }];
-    if (path.startsWith('/v1/agents/a1/poll')) {
+    if (path.startsWith('/v1/agents/poll')) {
+      const body = JSON.parse(text) as { agents: string[]; reports?: unknown[] };
+      expect(body.agents).toEqual(['a1']);
       const status = this.nextPollStatus ?? this.pollStatus;
       this.nextPollStatus = undefined;
-      if (status !== 200) return [status, { error: 'params.id: not in the fleet' }];
-      if (this.commands.length === 0) await sleep(30);
-      return [200, { commands: this.commands.splice(0) }];
-    }
-    if (path.includes('/poll')) {
-      await sleep(30);
-      return [200, { commands: [] }];
+      if (status !== 200) return [status, { error: 'body.agents[0]: agent a1 is not in the fleet' }];
+      if (this.commands.length === 0 && path.endsWith('wait=0') === false) await sleep(30);
+      const commands = this.commands.splice(0);
+      return [200, {
+        commands: commands.length === 0 ? [] : [{ agent: 'a1', commands }],
+        ...(body.reports === undefined ? {} : { results: body.reports.map(() => ({ finished: { stale: false } })) }),
+      }];
     }
     return [200, { stale: false }];
   }
@@ -118,6 +123,19 @@ describe('AgentsClient', () => {
     expect(performance.now() - begun).toBeGreaterThanOrEqual(780);
     expect(standIn.reports('finished')).toEqual(['long/1 {"ok":true,"quality":1}']);
     expect(client.summary).toMatchObject({ started: 2, completed: 1, aborted: 1 });
+  });
+
+  it('cancels a pause against the resume that overtook it (two polls open: answers may be read out of order)', async () => {
+    const { standIn, client } = await running();
+    const begun = performance.now();
+    standIn.commands.push({ kind: 'start', task: task('t1', 300), attempt: 1 }, { kind: 'resume', taskId: 't1', attempt: 1 },
+      { kind: 'pause', taskId: 't1', attempt: 1 }, { kind: 'abort', taskId: 't2', attempt: 1, reason: 'cancelled' },
+      { kind: 'start', task: task('t2'), attempt: 1 });
+    await eventually(() => standIn.reports('finished').length === 1, 5000, 't1 finished');
+    // 0.3 s real, never paused; t2's start, read after its abort, is not run.
+    expect(performance.now() - begun).toBeLessThan(2000);
+    expect(standIn.reports('finished')).toEqual(['t1/1 {"ok":true,"quality":1}']);
+    expect(client.summary).toMatchObject({ started: 1, duplicateStarts: 1 });
   });
 
   it('registers again when a poll says it left the fleet, dropping what its previous membership ran', async () => {

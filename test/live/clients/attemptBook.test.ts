@@ -15,11 +15,14 @@ describe('AttemptBook', () => {
     expect(book.get('t1', 1)).toBeUndefined();
   });
 
-  it('forgets an aborted attempt, so a later start of it runs again', () => {
+  it('ignores a start of an aborted attempt, even one whose abort overtook it', () => {
     const book = new AttemptBook<string, unknown>();
     book.begin('t1', 1, 'state');
     expect(book.drop('t1', 1)).toBe('state');
-    expect(book.decide('t1', 1)).toEqual({ kind: 'run' });
+    expect(book.decide('t1', 1)).toEqual({ kind: 'aborted' });
+    expect(book.drop('t2', 1)).toBeUndefined();
+    expect(book.decide('t2', 1)).toEqual({ kind: 'aborted' });
+    expect(book.decide('t2', 2)).toEqual({ kind: 'run' });
   });
 
   it('keys by task and attempt without collisions between ids that share digits', () => {

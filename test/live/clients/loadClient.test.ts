@@ -1,12 +1,13 @@
 /**
  * LoadClient against a scripted stand-in for the service: submissions on the scaled schedule,
  * retried with the same client id and body until acknowledged, dependencies after their
- * acknowledgement, refusals counted and their dependents skipped.
+ * acknowledgement, refusals counted and their dependents skipped; the same whether tasks go one
+ * per request (`batchSize` 1) or in batches (`POST /v1/tasks/batch`, each item answered alone).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LoadClient } from '../../../src/live/clients/loadClient.js';
+import { DEFAULT_BATCH_SIZE, LoadClient } from '../../../src/live/clients/loadClient.js';
 import { parseScenario } from '../../../src/scenario/load.js';
 
 const scenario = parseScenario(`
@@ -31,7 +32,10 @@ afterEach(async () => {
   await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
 });
 
-/** A stand-in answering each submission with `answer(body, nth time this id is seen)`. */
+/**
+ * A stand-in answering each submission with `answer(body, nth time this id is seen)`, alone or
+ * as an item of a batch; a `reset` for any item of a batch closes the connection unanswered.
+ */
 async function standIn(answer: (id: string, nth: number) => number | 'reset', delayMs: (id: string) => number = () => 0): Promise<{ url: string; received: Received[] }> {
   const received: Received[] = [];
   const seen = new Map<string, number>();
@@ -40,19 +44,28 @@ async function standIn(answer: (id: string, nth: number) => number | 'reset', de
     let text = '';
     request.on('data', (chunk) => (text += String(chunk)));
     request.on('end', () => {
-      const body = JSON.parse(text) as Received['body'];
-      received.push({ atMs: performance.now() - start, body });
-      const nth = (seen.get(body.id) ?? 0) + 1;
-      seen.set(body.id, nth);
-      const status = answer(body.id, nth);
-      if (status === 'reset') {
+      const batched = request.url === '/v1/tasks/batch';
+      const bodies = batched ? (JSON.parse(text) as { tasks: Received['body'][] }).tasks : [JSON.parse(text) as Received['body']];
+      const statuses = bodies.map((body) => {
+        received.push({ atMs: performance.now() - start, body });
+        const nth = (seen.get(body.id) ?? 0) + 1;
+        seen.set(body.id, nth);
+        return answer(body.id, nth);
+      });
+      if (statuses.includes('reset')) {
         request.socket.destroy();
         return;
       }
+      const itemAnswer = (id: string, status: number): object => (status < 300 ? { id, state: 'queued' } : { error: 'body: submitted before with another body' });
       setTimeout(() => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(status < 300 ? { id: body.id, state: 'queued' } : { error: 'body: submitted before with another body' }));
-      }, delayMs(body.id));
+        if (batched) {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ results: bodies.map((body, i) => ({ ...itemAnswer(body.id, statuses[i] as number), status: statuses[i] })) }));
+          return;
+        }
+        response.writeHead(statuses[0] as number, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(itemAnswer(bodies[0]!.id, statuses[0] as number)));
+      }, Math.max(...bodies.map((body) => delayMs(body.id))));
     });
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -61,11 +74,11 @@ async function standIn(answer: (id: string, nth: number) => number | 'reset', de
 
 const backoff = { baseMs: 20, capMs: 50, minMs: 5 };
 
-describe('LoadClient', () => {
+describe.each([['one task per request', 1], ['batched', DEFAULT_BATCH_SIZE]])('LoadClient, %s', (_mode, batchSize) => {
   it('retries a failed submission with the same id and body until acknowledged', async () => {
     const { url, received } = await standIn((_id, nth) => (nth === 1 ? 'reset' : nth === 2 ? 503 : 201));
     const acknowledged: string[] = [];
-    const client = new LoadClient({ scenario, url, speedup: 100, backoff, onAcknowledged: (id) => acknowledged.push(id) });
+    const client = new LoadClient({ scenario, url, speedup: 100, batchSize, backoff, onAcknowledged: (id) => acknowledged.push(id) });
     const summary = await client.run();
     expect(summary).toMatchObject({ submitted: 3, acknowledged: 3, retried: 6, refused: 0, skipped: 0 });
     expect(acknowledged.sort()).toEqual(['a', 'b', 'c']);
@@ -78,7 +91,7 @@ describe('LoadClient', () => {
 
   it('sends on the schedule ÷ K, times ÷ K, and a dependent only after its dependency is acknowledged', async () => {
     const { url, received } = await standIn(() => 201, (id) => (id === 'a' ? 150 : 0));
-    const summary = await new LoadClient({ scenario, url, speedup: 100, backoff }).run();
+    const summary = await new LoadClient({ scenario, url, speedup: 100, batchSize, backoff }).run();
     expect(summary).toMatchObject({ submitted: 3, acknowledged: 3, retried: 0 });
     const at = (id: string): Received => received.find((r) => r.body.id === id)!;
     expect(at('b').atMs - at('a').atMs).toBeGreaterThanOrEqual(145);
@@ -91,11 +104,30 @@ describe('LoadClient', () => {
   it('counts a refusal, skips what depends on it, and limits the tasks to --tasks', async () => {
     const logs: string[] = [];
     const { url, received } = await standIn((id) => (id === 'a' ? 409 : 201));
-    const summary = await new LoadClient({ scenario, url, speedup: 100, backoff, log: (line) => logs.push(line) }).run();
+    const summary = await new LoadClient({ scenario, url, speedup: 100, batchSize, backoff, log: (line) => logs.push(line) }).run();
     expect(summary).toMatchObject({ submitted: 3, acknowledged: 1, refused: 1, skipped: 1 });
     expect(received.map((r) => r.body.id).sort()).toEqual(['a', 'c']);
     expect(logs).toEqual(['a: refused, HTTP 409: body: submitted before with another body', 'b: not submitted, a task it depends on was refused']);
-    const limited = await new LoadClient({ scenario, url, speedup: 100, backoff, maxTasks: 1 }).run();
+    const limited = await new LoadClient({ scenario, url, speedup: 100, batchSize, backoff, maxTasks: 1 }).run();
     expect(limited.submitted).toBe(1);
+  });
+});
+
+describe('LoadClient batching', () => {
+  it('sends the tasks that become ready in one turn in one batch, and at most batchSize per batch', async () => {
+    const burst = parseScenario(`
+name: burst
+seed: 1
+agents: [{ id: a1, capacity: 1, speed: 10, skills: { job: 1 } }]
+workload: { jobs: [${Array.from({ length: 5 }, (_, i) => `{ id: j${i}, at: 0, type: job, tokens: 5 }`).join(', ')}] }
+strategies: [least-connections]`, 'burst.yaml');
+    const requests: number[] = [];
+    const { url } = await standIn(() => 201);
+    server!.prependListener('request', (request: { url?: string; headers: Record<string, string | string[] | undefined> }) => {
+      if (request.url === '/v1/tasks/batch') requests.push(Number(request.headers['content-length'] ?? 0));
+    });
+    const summary = await new LoadClient({ scenario: burst, url, speedup: 100, batchSize: 3, backoff }).run();
+    expect(summary).toMatchObject({ submitted: 5, acknowledged: 5, retried: 0 });
+    expect(requests).toHaveLength(2);
   });
 });

@@ -1,0 +1,246 @@
+/**
+ * One process's connection to a `fleetsim serve` for many agents at once, over the multi-agent
+ * poll route (`POST /v1/agents/poll`, docs/LIVE.md "The API"):
+ *
+ * - Two long-polls listing every agent are kept open, so one is always listening while the
+ *   other's answer is read. Each is every listed agent's heartbeat.
+ * - Attempt reports (`started`, `finished`) are queued and sent once per event-loop turn in one
+ *   `POST /v1/agents/poll?wait=0` listing the agents they concern (its answer may carry commands
+ *   too). One such flush is in flight at a time: what is queued meanwhile goes in the next one,
+ *   so reports keep their order (`started` before `finished`) and batch themselves under load.
+ * - The service may go away (restart, crash): every request is retried with capped backoff until
+ *   it answers. An answer 404 names the agent that is no longer in the fleet (`body.agents[i]`);
+ *   the link asks its owner to register it again ({@link AgentLinkOptions.rejoin}) and goes on.
+ *
+ * Many requests per step cost the service far more CPU than the engine's work per task does;
+ * this link sends about one request per event-loop turn for the whole fleet.
+ */
+import { Backoff, pause, type BackoffOptions } from './backoff.js';
+import { ServiceUnavailable, errorText, type ServiceAnswer, type ServiceClient } from './serviceClient.js';
+import type { WireCommand } from '../service/remoteAgents.js';
+
+/** An attempt report as the multi-agent poll carries it. */
+export interface AgentReport {
+  readonly agent: string;
+  readonly task: string;
+  readonly attempt: number;
+  readonly started?: { readonly setupTokens: number; readonly contextHit?: boolean };
+  readonly finished?: { readonly ok: true; readonly quality: number } | { readonly ok: false; readonly reason: string };
+}
+
+/** How the service answered one report: stale parts changed nothing; `error` when it was refused. */
+export interface ReportResult {
+  readonly stale: boolean;
+  readonly error?: string;
+}
+
+/** What an {@link AgentLink} needs. */
+export interface AgentLinkOptions {
+  /** How requests reach the service (a {@link ServiceClient}, or any transport that throws {@link ServiceUnavailable} when it should be retried). */
+  readonly client: Pick<ServiceClient, 'request'>;
+  /** Ids of the agents the link speaks for (at most {@link MAX_AGENTS_PER_POLL} per poll; more are split). */
+  readonly agentIds: readonly string[];
+  /** Long-poll length in seconds. */
+  readonly pollSeconds: number;
+  /** Long-polls open at once per group of agents (default 2). */
+  readonly polls?: number;
+  readonly backoff: BackoffOptions;
+  readonly signal: AbortSignal;
+  /** The commands a poll handed one agent, in the order the service gave them. */
+  readonly onCommands: (agentId: string, commands: readonly WireCommand[]) => void;
+  /** A poll was refused (a 4xx other than 404, which retrying does not cure): these agents stop. */
+  readonly onRefused: (agentId: string, reason: string) => void;
+  /** The agent is no longer in the fleet: register it again; false when it cannot (it is dropped). */
+  readonly rejoin: (agentId: string) => Promise<boolean>;
+  /** A request found the service unreachable or failing and is retried. */
+  readonly onRetry?: () => void;
+  readonly log: (line: string) => void;
+}
+
+/** Agents one poll lists at most (the service's `MAX_BATCH_ITEMS`). */
+export const MAX_AGENTS_PER_POLL = 1000;
+/** Reports one flush carries at most (a report is about 100 bytes; the service's default body limit is 64 KB). */
+export const MAX_REPORTS_PER_FLUSH = 400;
+/** Headroom over the long-poll before a request counts as unanswered. */
+const ANSWER_GRACE_MS = 5000;
+
+interface QueuedReport {
+  readonly report: AgentReport;
+  readonly settle: (result: ReportResult | undefined) => void;
+}
+
+interface MultiPollAnswer {
+  readonly commands?: readonly { readonly agent: string; readonly commands: readonly WireCommand[] }[];
+  readonly results?: readonly ({ readonly started?: { readonly stale: boolean }; readonly finished?: { readonly stale: boolean } } | { readonly error: string; readonly status: number })[];
+}
+
+/** The multiplexed connection of many agents: long-polls, report flushes, re-registration. */
+export class AgentLink {
+  private readonly listed = new Set<string>();
+  private readonly groups: readonly (readonly string[])[];
+  private readonly queue: QueuedReport[] = [];
+  private flushing = false;
+  private flushScheduled = false;
+  private readonly rejoining = new Map<string, Promise<boolean>>();
+
+  /** @param options - see {@link AgentLinkOptions}. */
+  constructor(private readonly options: AgentLinkOptions) {
+    for (const id of options.agentIds) this.listed.add(id);
+    const groups: string[][] = [];
+    for (let i = 0; i < options.agentIds.length; i += MAX_AGENTS_PER_POLL) groups.push(options.agentIds.slice(i, i + MAX_AGENTS_PER_POLL));
+    this.groups = groups;
+  }
+
+  /** Polls until the signal aborts or no agent is listed any more. */
+  async run(): Promise<void> {
+    const polls = this.options.polls ?? 2;
+    await Promise.all(this.groups.flatMap((group) => Array.from({ length: polls }, () => this.pollLoop(group))));
+  }
+
+  /** Stops speaking for an agent (it retired or gave up): it leaves every later poll. */
+  remove(agentId: string): void {
+    this.listed.delete(agentId);
+  }
+
+  /** Whether the link still speaks for the agent. */
+  has(agentId: string): boolean {
+    return this.listed.has(agentId);
+  }
+
+  /**
+   * Queues a report for the next flush; resolves with the service's answer, or undefined when
+   * it was never answered (the link stopped, or the agent was dropped).
+   */
+  report(report: AgentReport): Promise<ReportResult | undefined> {
+    return new Promise((settle) => {
+      this.queue.push({ report, settle });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
+  /** Sends the queued reports (up to {@link MAX_REPORTS_PER_FLUSH}) until answered, then the next ones. */
+  private async flush(): Promise<void> {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    const batch = this.queue.splice(0, MAX_REPORTS_PER_FLUSH);
+    try {
+      await this.send(batch);
+    } finally {
+      this.flushing = false;
+      if (this.options.signal.aborted) for (const queued of this.queue.splice(0)) queued.settle(undefined);
+      else if (this.queue.length > 0) this.scheduleFlush();
+    }
+  }
+
+  private async send(initial: QueuedReport[]): Promise<void> {
+    let batch = initial;
+    const backoff = new Backoff(this.options.backoff);
+    while (batch.length > 0) {
+      const agents = [...new Set(batch.map((queued) => queued.report.agent))];
+      const answer = await this.request('/v1/agents/poll?wait=0', { agents, reports: batch.map((queued) => queued.report) }, ANSWER_GRACE_MS * 2, backoff);
+      if (answer === undefined) break;
+      if (answer.status === 404) {
+        // Reports of the listed agents may have been applied before the 404: sent again, they are stale.
+        const missing = missingAgent(answer, agents);
+        if (missing === undefined || !(await this.rejoin(missing))) {
+          const dropped = missing ?? agents[0]!;
+          for (const queued of batch) if (queued.report.agent === dropped) queued.settle(undefined);
+          batch = batch.filter((queued) => queued.report.agent !== dropped);
+        }
+        continue;
+      }
+      if (answer.status !== 200) {
+        this.options.log(`reports: ${errorText(answer)}`);
+        for (const queued of batch) queued.settle({ stale: true, error: errorText(answer) });
+        return;
+      }
+      const body = answer.body as MultiPollAnswer;
+      batch.forEach((queued, i) => queued.settle(reportResult(body.results?.[i])));
+      this.deliver(body);
+      return;
+    }
+    for (const queued of batch) queued.settle(undefined);
+  }
+
+  /** One long-poll after another for a group of agents, while any of them is listed. */
+  private async pollLoop(group: readonly string[]): Promise<void> {
+    const { signal, pollSeconds } = this.options;
+    const backoff = new Backoff(this.options.backoff);
+    const path = `/v1/agents/poll?wait=${pollSeconds}`;
+    while (!signal.aborted) {
+      const agents = group.filter((id) => this.listed.has(id));
+      if (agents.length === 0) return;
+      const answer = await this.request(path, { agents }, pollSeconds * 1000 + ANSWER_GRACE_MS, backoff);
+      if (answer === undefined) return;
+      if (answer.status === 404) {
+        const missing = missingAgent(answer, agents);
+        if (missing === undefined) {
+          this.options.log(`poll: ${errorText(answer)}`);
+          await pause(backoff.nextDelayMs(), signal);
+        } else if (!(await this.rejoin(missing))) this.listed.delete(missing);
+        continue;
+      }
+      if (answer.status !== 200) {
+        // A 400 or 403 is not cured by retrying: these agents stop.
+        for (const id of agents) if (this.listed.delete(id)) this.options.onRefused(id, `poll: ${errorText(answer)}`);
+        return;
+      }
+      this.deliver(answer.body as MultiPollAnswer);
+    }
+  }
+
+  private deliver(body: MultiPollAnswer): void {
+    for (const { agent, commands } of body.commands ?? []) if (this.listed.has(agent)) this.options.onCommands(agent, commands);
+  }
+
+  /** One registration at a time per agent, shared by the polls and flushes that found it missing. */
+  private rejoin(agentId: string): Promise<boolean> {
+    if (!this.listed.has(agentId)) return Promise.resolve(false);
+    let pending = this.rejoining.get(agentId);
+    if (pending === undefined) {
+      pending = this.options.rejoin(agentId).finally(() => this.rejoining.delete(agentId));
+      this.rejoining.set(agentId, pending);
+    }
+    return pending;
+  }
+
+  /** Sends a POST until the service answers (undefined once stopped). */
+  private async request(path: string, body: unknown, timeoutMs: number, backoff: Backoff): Promise<ServiceAnswer | undefined> {
+    const { client, signal } = this.options;
+    while (!signal.aborted) {
+      try {
+        const answer = await client.request('POST', path, body, timeoutMs, signal);
+        backoff.reset();
+        return answer;
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        if (!(error instanceof ServiceUnavailable)) throw error;
+        this.options.onRetry?.();
+        await pause(backoff.nextDelayMs(), signal);
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The agent a 404 names (`body.agents[i]: agent … is not in the fleet`). */
+function missingAgent(answer: ServiceAnswer, agents: readonly string[]): string | undefined {
+  const error = (answer.body as { error?: unknown } | undefined)?.error;
+  const match = typeof error === 'string' ? /body\.agents\[(\d+)\]/.exec(error) : null;
+  return match === null ? undefined : agents[Number(match[1])];
+}
+
+function reportResult(result: MultiPollAnswer['results'] extends readonly (infer R)[] | undefined ? R | undefined : never): ReportResult {
+  if (result === undefined) return { stale: true, error: 'no result for this report' };
+  if ('error' in result) return { stale: true, error: `HTTP ${result.status}: ${result.error}` };
+  return { stale: result.started?.stale !== false && result.finished?.stale !== false };
+}

@@ -1,0 +1,122 @@
+/**
+ * AgentLink against a scripted transport: what it sends (which agents each poll and flush lists,
+ * which reports go together) and how it acts on the answers (commands handed to their agent, a
+ * 404 naming one agent re-registers that agent only, a refusal stops the agents listed, an
+ * unreachable service is retried).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentLink, type AgentLinkOptions } from '../../../src/live/clients/agentLink.js';
+import { ServiceUnavailable, type ServiceAnswer } from '../../../src/live/clients/serviceClient.js';
+import type { WireCommand } from '../../../src/live/service/remoteAgents.js';
+
+interface Sent {
+  readonly path: string;
+  readonly body: { agents: string[]; reports?: { agent: string; task: string }[] };
+}
+
+const stopping: AbortController[] = [];
+afterEach(() => {
+  for (const controller of stopping.splice(0)) controller.abort();
+});
+
+/** A link whose transport answers with `answer(request)` (a long poll with nothing to say waits a little). */
+function linked(answer: (sent: Sent) => ServiceAnswer | 'unreachable', options: Partial<AgentLinkOptions> = {}) {
+  const sent: Sent[] = [];
+  const commands: [string, readonly WireCommand[]][] = [];
+  const rejoined: string[] = [];
+  const refused: string[] = [];
+  let retries = 0;
+  const controller = new AbortController();
+  stopping.push(controller);
+  const link = new AgentLink({
+    client: {
+      request: async (_method, path, body) => {
+        const request = { path, body: body as Sent['body'] };
+        sent.push(request);
+        await new Promise((resolve) => setTimeout(resolve, path.endsWith('wait=0') ? 0 : 5));
+        const reply = answer(request);
+        if (reply === 'unreachable') throw new ServiceUnavailable('ECONNREFUSED');
+        return reply;
+      },
+    },
+    agentIds: ['a1', 'a2'], pollSeconds: 1, backoff: { baseMs: 5, capMs: 10, minMs: 1 }, signal: controller.signal,
+    onCommands: (agent, list) => commands.push([agent, list]),
+    rejoin: (agent) => {
+      rejoined.push(agent);
+      return Promise.resolve(true);
+    },
+    onRetry: () => void retries++,
+    onRefused: (agent) => refused.push(agent),
+    log: () => undefined,
+    ...options,
+  });
+  const running = link.run();
+  return { link, sent, commands, rejoined, refused, retries: () => retries, running, stop: () => controller.abort() };
+}
+
+const ok = (body: object): ServiceAnswer => ({ status: 200, body: { commands: [], ...body } });
+const until = async (condition: () => boolean): Promise<void> => {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+};
+
+describe('AgentLink', () => {
+  it('keeps two long-polls listing every agent open and hands each agent its commands', async () => {
+    let handedOut = false;
+    const start: WireCommand = { kind: 'retire' };
+    const { sent, commands } = linked(() => {
+      if (handedOut) return ok({});
+      handedOut = true;
+      return ok({ commands: [{ agent: 'a2', commands: [start] }] });
+    });
+    await until(() => commands.length === 1 && sent.length >= 4);
+    expect(commands).toEqual([['a2', [start]]]);
+    expect(sent.every((request) => request.path === '/v1/agents/poll?wait=1' && request.body.agents.join() === 'a1,a2')).toBe(true);
+  });
+
+  it('sends the reports of one turn in one flush listing only their agents, in order, and settles each with its result', async () => {
+    const { link, sent } = linked((request) => (request.body.reports === undefined ? ok({})
+      : ok({ results: request.body.reports.map((report) => (report.task === 't2' ? { finished: { stale: true } } : { finished: { stale: false } })) })));
+    const results = await Promise.all(['t1', 't2', 't3'].map((task) => link.report({ agent: 'a1', task, attempt: 1, finished: { ok: true, quality: 1 } })));
+    expect(results).toEqual([{ stale: false }, { stale: true }, { stale: false }]);
+    const flushes = sent.filter((request) => request.body.reports !== undefined);
+    expect(flushes).toHaveLength(1);
+    expect(flushes[0]!.path).toBe('/v1/agents/poll?wait=0');
+    expect(flushes[0]!.body.agents).toEqual(['a1']);
+    expect(flushes[0]!.body.reports!.map((report) => report.task)).toEqual(['t1', 't2', 't3']);
+  });
+
+  it('re-registers only the agent a 404 names, then polls again for both', async () => {
+    let missing = true;
+    const { sent, rejoined } = linked((request) => {
+      if (missing && request.body.reports === undefined) {
+        missing = false;
+        return { status: 404, body: { error: 'body.agents[1]: agent a2 is not in the fleet (register with POST /v1/agents)' } };
+      }
+      return ok({});
+    }, { polls: 1 });
+    await until(() => sent.length >= 3);
+    expect(rejoined).toEqual(['a2']);
+    expect(sent[1]!.body.agents).toEqual(['a1', 'a2']);
+  });
+
+  it('drops an agent that cannot rejoin, and its queued reports go unanswered', async () => {
+    const { link, sent } = linked((request) => (request.body.agents.includes('a2')
+      ? { status: 404, body: { error: `body.agents[${request.body.agents.indexOf('a2')}]: agent a2 is not in the fleet` } }
+      : ok({ results: (request.body.reports ?? []).map(() => ({ finished: { stale: false } })) })), { rejoin: () => Promise.resolve(false) });
+    const result = await link.report({ agent: 'a2', task: 't1', attempt: 1, finished: { ok: true, quality: 1 } });
+    expect(result).toBeUndefined();
+    await until(() => !link.has('a2'));
+    const afterDrop = sent.length;
+    await until(() => sent.length > afterDrop + 1);
+    expect(sent.slice(afterDrop).every((request) => request.body.agents.join() === 'a1')).toBe(true);
+  });
+
+  it('retries while the service is unreachable, and stops the agents a poll refusal lists', async () => {
+    let calls = 0;
+    const { refused, retries, running } = linked(() => (++calls <= 3 ? 'unreachable' : { status: 403, body: { error: 'forbidden' } }), { polls: 1 });
+    await running;
+    expect(retries()).toBe(3);
+    expect(refused).toEqual(['a1', 'a2']);
+  });
+});
