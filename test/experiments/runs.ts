@@ -22,6 +22,9 @@ export function oneRun(vary: { latencyP95?: number | null; quality?: number | nu
     delegation: { offersMade: 0, offersRejected: 0, reOffersPerTask: null, broadcastDuplicates: 0 },
     workflows: { completed: 0, failed: 0, latency: { mean: null, p50: null, p95: null, p99: null }, deadlineSuccess: null },
     fleet: { scaleUps: 0, scaleDowns: 0, agentSeconds: 100, drainingSeconds: 0 },
+    byType: {},
+    byPriority: {},
+    byTenant: {},
     perAgent: [{ id: 'a', completed: 8, tokens: 800, busySeconds: 7, drainingSeconds: 0 }],
   };
 }
