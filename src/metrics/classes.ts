@@ -30,6 +30,52 @@ export const BREAKDOWN_KEY: Readonly<Record<ClassDimension, ClassBreakdownKey>> 
   type: 'byType', priority: 'byPriority', tenant: 'byTenant',
 });
 
+/** Breakdown keys by name, to tell a class path from a pooled one. */
+const BREAKDOWN_KEYS: readonly ClassBreakdownKey[] = Object.freeze(CLASS_DIMENSIONS.map((dimension) => BREAKDOWN_KEY[dimension]));
+
+/** The dimension of a breakdown key (`byPriority` → `priority`). */
+export function dimensionOf(key: ClassBreakdownKey): ClassDimension {
+  return CLASS_DIMENSIONS.find((dimension) => BREAKDOWN_KEY[dimension] === key)!;
+}
+
+/**
+ * The dotted paths of the leaves of {@link ClassMetrics}, in its key order (a test holds this
+ * list to the type's walk, so a field added to the type cannot go unlisted).
+ */
+export const CLASS_METRIC_LEAVES: readonly string[] = Object.freeze([
+  'tasks.submitted', 'tasks.completed', 'tasks.deadLettered', 'tasks.expired', 'tasks.cancelled', 'tasks.rejected', 'tasks.inFlight',
+  'latency.mean', 'latency.p50', 'latency.p95', 'latency.p99', 'wait.mean', 'wait.p95',
+  'deadlineSuccess', 'contextWaste', 'quality.mean', 'quality.stddev',
+]);
+
+/** A metric of one class, named as `byPriority.0.deadlineSuccess`: the table, the class, the leaf. */
+export interface ClassPath {
+  readonly key: ClassBreakdownKey;
+  readonly name: string;
+  /** The figure within the class: one of `leaves` (by default {@link CLASS_METRIC_LEAVES}). */
+  readonly leaf: string;
+}
+
+/**
+ * The parts of a class path, or undefined when `path` does not start with a breakdown key (a
+ * pooled metric). The class's name may hold dots (a type `code.review`): the leaf is the
+ * longest of `leaves` that ends the path, and the name what lies between.
+ * @returns null when `path` starts with a breakdown key but names no class and known leaf
+ */
+export function parseClassPath(path: string, leaves: readonly string[] = CLASS_METRIC_LEAVES): ClassPath | null | undefined {
+  const dot = path.indexOf('.');
+  const key = BREAKDOWN_KEYS.find((candidate) => candidate === path.slice(0, dot));
+  if (dot < 0 || key === undefined) return BREAKDOWN_KEYS.some((candidate) => candidate === path) ? null : undefined;
+  const rest = path.slice(dot + 1);
+  let found: ClassPath | null = null;
+  for (const leaf of leaves) {
+    if (rest.length > leaf.length + 1 && rest.endsWith(`.${leaf}`) && (found === null || leaf.length > found.leaf.length)) {
+      found = { key, name: rest.slice(0, rest.length - leaf.length - 1), leaf };
+    }
+  }
+  return found;
+}
+
 /** The class of tasks that name no tenant. */
 export const DEFAULT_TENANT = 'default';
 
