@@ -3,7 +3,8 @@
  * target naming a class no task can be in is refused when the file is loaded rather than
  * judged as "no data" after the run.
  */
-import { DEFAULT_TENANT, type ClassDimension } from '../metrics/classes.js';
+import { DEFAULT_TENANT, dimensionOf, parseClassPath, type ClassDimension, type ClassPath } from '../metrics/classes.js';
+import { InputError, didYouMean } from './errors.js';
 import type { WorkloadConfig } from './types.js';
 import { workloadTypes } from './workload.js';
 
@@ -49,3 +50,23 @@ function tenantOf(entry: object): string {
   return 'tenant' in entry && typeof entry.tenant === 'string' ? entry.tenant : DEFAULT_TENANT;
 }
 
+
+/**
+ * The class path `metric` names, checked: undefined when it is no class path (a pooled metric,
+ * for the caller to check), else its parts.
+ * @param leaves - the figures of a class the field may name
+ * @throws InputError naming `field` of `file` when it starts with a breakdown key but names no
+ * class and leaf, or names a class no task of the workload can be in
+ */
+export function checkClassPath(metric: string, leaves: readonly string[], workload: WorkloadConfig, file: string, field: string): ClassPath | undefined {
+  const classPath = parseClassPath(metric, leaves);
+  if (classPath === undefined) return undefined;
+  if (classPath === null) {
+    throw new InputError(file, field, `"${metric}" names no class metric: expected ${metric.split('.')[0]}.<class>.<metric>, metric one of ${leaves.join(', ')}`);
+  }
+  const possible = possibleClasses(workload);
+  const dimension = dimensionOf(classPath.key);
+  const classes = possible[dimension];
+  if (classes === null || classes.has(classPath.name)) return classPath;
+  throw new InputError(file, field, `no task of the workload can have ${dimension} "${classPath.name}"${didYouMean(classPath.name, classes)}; ${dimension} classes: ${classesText(possible, dimension)}`);
+}

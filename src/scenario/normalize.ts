@@ -70,7 +70,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
     strategies,
     operations: buildOperations(parsed.operations, agents, types, workload, stop.timeSeconds, file),
     coldStartSeconds: buildColdStarts(parsed.engine.autoscale, agents, file),
-    regress: buildRegressPolicy(parsed.regress, file),
+    regress: buildRegressPolicy(parsed.regress, workload, file),
     targets: buildTargetPolicy(parsed.targets, fileStrategies, workload, file),
     live: buildLive(parsed.live, fileStrategies, file),
   };

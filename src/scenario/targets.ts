@@ -3,9 +3,8 @@
  * (a class's, `byPriority.0.deadlineSuccess`, only for a class the workload's tasks can be in),
  * bounds that make sense, strategies that the scenario lists.
  */
-import { dimensionOf, parseClassPath } from '../metrics/classes.js';
 import { CLASS_TARGET_METRICS, TARGET_METRICS } from '../metrics/targetMetrics.js';
-import { classesText, possibleClasses } from './classes.js';
+import { checkClassPath } from './classes.js';
 import { InputError, didYouMean, formatPath } from './errors.js';
 import type { TargetsEntry } from './schema.js';
 import type { StrategyChoice, TargetPolicy, WorkloadConfig } from './types.js';
@@ -40,17 +39,6 @@ export function buildTargetPolicy(entry: TargetsEntry | undefined, strategies: r
 
 /** A pooled metric a target may name, or a class metric of a class the workload can produce. */
 function checkMetric(metric: string, workload: WorkloadConfig, file: string, field: string): void {
-  const classPath = parseClassPath(metric, CLASS_TARGET_METRICS);
-  if (classPath === undefined) {
-    if (TARGET_METRICS.includes(metric)) return;
-    throw new InputError(file, field, `unknown metric "${metric}"${didYouMean(metric, TARGET_METRICS)}; metrics: ${TARGET_METRICS.join(', ')}, or byType|byPriority|byTenant.<class>.<metric>`);
-  }
-  if (classPath === null) {
-    throw new InputError(file, field, `"${metric}" names no class metric: expected ${metric.split('.')[0]}.<class>.<metric>, metric one of ${CLASS_TARGET_METRICS.join(', ')}`);
-  }
-  const possible = possibleClasses(workload);
-  const dimension = dimensionOf(classPath.key);
-  const classes = possible[dimension];
-  if (classes === null || classes.has(classPath.name)) return;
-  throw new InputError(file, field, `no task of the workload can have ${dimension} "${classPath.name}"${didYouMean(classPath.name, classes)}; ${dimension} classes: ${classesText(possible, dimension)}`);
+  if (checkClassPath(metric, CLASS_TARGET_METRICS, workload, file, field) !== undefined || TARGET_METRICS.includes(metric)) return;
+  throw new InputError(file, field, `unknown metric "${metric}"${didYouMean(metric, TARGET_METRICS)}; metrics: ${TARGET_METRICS.join(', ')}, or byType|byPriority|byTenant.<class>.<metric>`);
 }
