@@ -8,23 +8,13 @@
 import { mean } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { cobhamMeanWaits, mmcPriorityMeanWaits } from './theory.js';
-import { expectWithinCi, idealFleet, replications } from './simulated.js';
+import { expectWithinCi, mmcScenario, replications } from './simulated.js';
 
 /** A scenario of `servers` servers at 1 task/s each, classes arriving at `rates` (priority 0 first). */
 function priorityScenario(name: string, servers: number, rates: readonly number[]): string {
   const total = rates.reduce((sum, rate) => sum + rate, 0);
   const shares = rates.map((rate, k) => `"${k}": ${rate / total}`).join(', ');
-  return `
-name: ${name}
-seed: 16
-replications: 10
-warmup: { time: 2000 }
-stop: { time: 60000 }
-${idealFleet(servers, 100, 'late')}
-workload:
-  arrivals: { process: poisson, rate: ${total} }
-  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 }, priority: { ${shares} } }]
-strategies: [least-connections]`;
+  return mmcScenario(name, 16, servers, total, `, priority: { ${shares} }`);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { erlangC, mg1MeanWait, mmcMeanWait } from './theory.js';
-import { expectWithinCi, idealFleet, meanWaits } from './simulated.js';
+import { expectWithinCi, idealFleet, meanWaits, mmcScenario } from './simulated.js';
 
 describe('M/M/c against Erlang C', () => {
   const cases = [
@@ -23,17 +23,7 @@ describe('M/M/c against Erlang C', () => {
   for (const { servers, load } of cases) {
     it(`mean wait of M/M/${servers} at load ${load} matches Erlang C`, async () => {
       const rate = load * servers; // service rate 1 per second: tokens mean 100 at 100 tokens/s
-      const yaml = `
-name: mmc-${servers}-${load}
-seed: 11
-replications: 10
-warmup: { time: 2000 }
-stop: { time: 60000 }
-${idealFleet(servers, 100, 'late')}
-workload:
-  arrivals: { process: poisson, rate: ${rate} }
-  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
-strategies: [least-connections]`;
+      const yaml = mmcScenario(`mmc-${servers}-${load}`, 11, servers, rate);
       expectWithinCi({ waits: await meanWaits(yaml), theory: mmcMeanWait(servers, rate, 1) }, 0.08);
     });
   }

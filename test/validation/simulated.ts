@@ -51,3 +51,22 @@ agents:
     skills: { job: 1 }`;
 }
 
+
+/**
+ * An M/M/c scenario: `servers` ideal servers at 1 task/s (exponential tokens of mean 100 at 100
+ * tokens/s), Poisson arrivals at `rate`, 10 replications of 60,000 s after 2,000 s of warm-up,
+ * least-connections with late binding (one shared queue). `taskFields` adds to the task type.
+ */
+export function mmcScenario(name: string, seed: number, servers: number, rate: number, taskFields = ''): string {
+  return `
+name: ${name}
+seed: ${seed}
+replications: 10
+warmup: { time: 2000 }
+stop: { time: 60000 }
+${idealFleet(servers, 100, 'late')}
+workload:
+  arrivals: { process: poisson, rate: ${rate} }
+  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 }${taskFields} }]
+strategies: [least-connections]`;
+}
