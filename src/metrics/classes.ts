@@ -259,7 +259,8 @@ export const EMPTY_CLASS: ClassMetrics = Object.freeze(new TaskFold().metrics(0)
  */
 export class ClassFolds {
   private readonly types = new Map<string, TaskFold>();
-  private readonly priorities = new Map<number, TaskFold>();
+  /** By priority level: levels are small integers, so an array index beats a hash. */
+  private readonly priorities: (TaskFold | undefined)[] = [];
   private readonly tenants = new Map<string, TaskFold>();
 
   /** {@inheritDoc TaskFold.submitted} */
@@ -301,7 +302,7 @@ export class ClassFolds {
   breakdown(endTimeSeconds: number): ClassBreakdown {
     return {
       byType: tableOf(this.types, endTimeSeconds),
-      byPriority: tableOf(this.priorities, endTimeSeconds),
+      byPriority: tableOf(new Map(this.priorities.flatMap((fold, level) => (fold === undefined ? [] : [[level, fold] as const]))), endTimeSeconds),
       byTenant: tableOf(this.tenants, endTimeSeconds),
     };
   }
@@ -311,7 +312,7 @@ export class ClassFolds {
   }
 
   private priorityFold(spec: ClassedSpec): TaskFold {
-    return foldIn(this.priorities, spec.priority);
+    return (this.priorities[spec.priority] ??= new TaskFold());
   }
 
   private tenantFold(spec: ClassedSpec): TaskFold {
