@@ -43,7 +43,8 @@ export function classKeysOf(runs: readonly ClassBreakdown[]): ClassKeys {
   for (const dimension of CLASS_DIMENSIONS) {
     const key = BREAKDOWN_KEY[dimension];
     const present = new Set<string>();
-    for (const run of runs) for (const name of Object.keys(run[key])) present.add(name);
+    // Documents written before classes were measured have no tables: no classes, not an error.
+    for (const run of runs) for (const name of Object.keys((run[key] as ClassBreakdown[typeof key] | undefined) ?? {})) present.add(name);
     out[key] = sortClassKeys(present);
   }
   return out;
@@ -51,7 +52,8 @@ export function classKeysOf(runs: readonly ClassBreakdown[]): ClassKeys {
 
 /** The figures of class `name` in a run's table, or those of an empty class when it had no task of it. */
 export function classOf(run: ClassBreakdown, key: ClassBreakdownKey, name: string): ClassMetrics {
-  return Object.prototype.hasOwnProperty.call(run[key], name) ? run[key][name]! : EMPTY_CLASS;
+  const table = run[key] as ClassBreakdown[typeof key] | undefined;
+  return table !== undefined && Object.prototype.hasOwnProperty.call(table, name) ? table[name]! : EMPTY_CLASS;
 }
 
 /**

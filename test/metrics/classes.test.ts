@@ -108,4 +108,12 @@ describe('summaries by class', () => {
     expect(paths[0]).toContain('byType.review.latency.p95');
     expect(classLeaves(runs[0]!, keys).find((leaf) => leaf.path === 'byType.review.latency.mean')!.value).toBeNull();
   });
+
+  it('read runs of documents written before classes were measured as having no classes', () => {
+    const { byType: _type, byPriority: _priority, byTenant: _tenant, ...old } = classedRun(2);
+    const runs = [old as RunMetrics, classedRun(4)];
+    expect(classKeysOf(runs).byType).toEqual(['code']);
+    expect(summarize(runs).metrics.byType.code!.latency.mean).toBe(4);
+    expect(summarize([old as RunMetrics]).metrics.byPriority).toEqual({});
+  });
 });
