@@ -3,7 +3,8 @@
  * each headline metric, each strategy's mean with its 95% interval (clipped to the metric's
  * range) and each strategy's paired difference to the baseline with its interval, significant
  * ones marked; then the latency distribution, the load per agent (tasks, tokens) with its Lorenz
- * curve, and the queue depth over time. A sweep gets each headline metric over the swept
+ * curve, the queue depth over time, and the latency p95 of each class (by type, priority,
+ * tenant: each dimension with two classes or more). A sweep gets each headline metric over the swept
  * parameter(s): a line chart for one parameter, heat maps for two, and a line over the labelled
  * cells for more.
  *
@@ -13,12 +14,14 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { CellResult, ExperimentDocument, MetricInfo, ParamValue } from '../experiments/types.js';
-import { metricValue } from '../metrics/directions.js';
+import { BREAKDOWN_KEY, CLASS_DIMENSIONS, type ClassDimension } from '../metrics/classes.js';
+import { metricInfo, metricValue } from '../metrics/directions.js';
+import { targetMetricValue } from '../metrics/targetMetrics.js';
 import { clippedInterval, metricRange } from '../metrics/ranges.js';
 import type { SeriesEntry } from '../metrics/series.js';
 import {
-  agentLoadSpec, latencyCdfSpec, lorenzSpec, metricIntervalsSpec, pairedDifferenceSpec, queueDepthSpec, sweepHeatmapSpec, sweepLineSpec,
-  type AgentRow, type DifferenceRow, type IntervalRow, type PointRow, type SweepRow,
+  agentLoadSpec, classIntervalsSpec, latencyCdfSpec, lorenzSpec, metricIntervalsSpec, pairedDifferenceSpec, queueDepthSpec, sweepHeatmapSpec, sweepLineSpec,
+  type AgentRow, type ClassRow, type DifferenceRow, type IntervalRow, type PointRow, type SweepRow,
 } from './specs.js';
 import { cellLabel } from './tables.js';
 
@@ -48,6 +51,7 @@ export function reportCharts(doc: ReportDocument): ChartDef[] {
       ...optional(latencyCdfChart(series, strategies)),
       ...agentCharts(cell, strategies),
       ...optional(queueDepthChart(series, strategies)),
+      ...CLASS_DIMENSIONS.flatMap((dimension) => optional(classChart(doc, cell, dimension, strategies))),
     ];
   }
   return headline.flatMap((info) => optional(sweepChart(doc, info, strategies)));
@@ -92,6 +96,39 @@ function metricBarsChart(doc: ExperimentDocument, cell: CellResult, info: Metric
     caption: `${title} per strategy (${info.better} is better); the axis does not start at zero, so small differences show. ` +
       'Overlapping whiskers do not mean a tie: the paired chart beside it says which differences are significant.',
     spec: metricIntervalsSpec({ title, subtitle, strategies, axisTitle: info.title, rows }),
+  };
+}
+
+/** The figure drawn by class: the tail latency, the headline metric every class has. */
+const CLASS_CHART_METRIC = 'latency.p95';
+
+/**
+ * Latency p95 of each class of `dimension` for every strategy, or undefined when the dimension
+ * has fewer than two classes (one class is the pooled chart again) or no data.
+ */
+function classChart(doc: ExperimentDocument, cell: CellResult, dimension: ClassDimension, strategies: readonly string[]): ChartDef | undefined {
+  const key = BREAKDOWN_KEY[dimension];
+  const classes = Object.keys(cell.strategies[0]?.metrics[key] ?? {});
+  if (classes.length < 2) return undefined;
+  const rows: ClassRow[] = classes.flatMap((name) => cell.strategies.flatMap((outcome) => {
+    const path = `${key}.${name}.${CLASS_CHART_METRIC}`;
+    const mean = targetMetricValue(outcome.metrics, path);
+    if (mean === null) return [];
+    const half = targetMetricValue(outcome.ci95, path) ?? 0;
+    return [{ class: name, strategy: outcome.strategy, mean, ...clippedInterval(mean, half, metricRange(path)) }];
+  }));
+  if (rows.length === 0) return undefined;
+  const info = metricInfo(CLASS_CHART_METRIC)!;
+  const title = `${capitalized(info.title)} by ${dimension}`;
+  return {
+    name: `class-${dimension}-${slug(CLASS_CHART_METRIC)}`,
+    title,
+    caption: `${capitalized(info.title)} of each ${dimension} class, per strategy (${info.better} is better): what the pooled figure averages over. ` +
+      'Whether two strategies differ within a class is in the paired differences by class (summary.json, `compare --by`).',
+    spec: classIntervalsSpec({
+      title, subtitle: `Mean over ${doc.replications} replication${doc.replications === 1 ? '' : 's'}; whiskers: 95% confidence interval`,
+      strategies, axisTitle: info.title, classTitle: dimension, classes, rows,
+    }),
   };
 }
 

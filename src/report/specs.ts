@@ -166,6 +166,36 @@ export function pairedDifferenceSpec(chart: ChartFrame & { readonly axisTitle: s
   };
 }
 
+/** A strategy's mean and 95% interval for one class of tasks. */
+export interface ClassRow extends IntervalRow {
+  /** The class (`0`, `code`, `team-a`). */
+  readonly class: string;
+}
+
+/**
+ * One metric by class: a row per class, and in it a dot per strategy at the mean with its 95%
+ * whiskers, strategies side by side in their colours.
+ * @param classTitle - the dimension, e.g. `priority`; `classes` the rows in order
+ */
+export function classIntervalsSpec(chart: ChartFrame & {
+  readonly axisTitle: string; readonly classTitle: string; readonly classes: readonly string[]; readonly rows: readonly ClassRow[];
+}): TopLevelSpec {
+  const y = { field: 'class', type: 'nominal' as const, sort: [...chart.classes], title: chart.classTitle };
+  const yOffset = { field: 'strategy', type: 'nominal' as const, sort: [...chart.strategies] };
+  const color = strategyColor(chart.strategies, true);
+  const x = { field: 'low', type: 'quantitative' as const, title: chart.axisTitle, scale: { zero: false }, axis: X_AXIS };
+  return {
+    ...frame(chart),
+    width: BAR_CHART_WIDTH,
+    height: { step: 14 * Math.max(1, chart.strategies.length) },
+    data: { values: chart.rows.map((row) => ({ ...row })) },
+    layer: [
+      { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y, yOffset, x, x2: { field: 'high' }, color } },
+      { mark: { type: 'point', filled: true, size: 60, opacity: 1 }, encoding: { y, yOffset, x: { ...x, field: 'mean' }, color } },
+    ],
+  };
+}
+
 /** Cumulative distribution of latency, one line per strategy (`x` latency, `y` share). */
 export function latencyCdfSpec(chart: ChartFrame & { readonly rows: readonly PointRow[] }): TopLevelSpec {
   return {

@@ -86,11 +86,11 @@ describe('charts of a compare', () => {
     charts = reportCharts(doc);
   });
 
-  it('has per headline metric the means and the paired differences, then the latency distribution, the agents\' load and the queue depth', () => {
+  it('has per headline metric the means and the paired differences, then the latency distribution, the agents\' load, the queue depth and latency by class', () => {
     expect(charts.map((chart) => chart.name)).toEqual([
       'metric-gini-tasks', 'paired-gini-tasks', 'metric-latency-p95', 'paired-latency-p95', 'metric-deadline-success', 'paired-deadline-success',
       'metric-context-waste', 'paired-context-waste', 'metric-quality-mean', 'paired-quality-mean',
-      'latency-cdf', 'agent-tasks', 'agent-tokens', 'lorenz-tasks', 'queue-depth',
+      'latency-cdf', 'agent-tasks', 'agent-tokens', 'lorenz-tasks', 'queue-depth', 'class-type-latency-p95', 'class-priority-latency-p95',
     ]);
     for (const chart of charts) {
       expect(compileChart(chart.spec).warnings, chart.name).toEqual([]);
