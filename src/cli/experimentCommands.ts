@@ -13,6 +13,8 @@ import { InputError } from '../scenario/errors.js';
 import { readScenarioDocument } from '../scenario/load.js';
 import type { ScenarioOverrides } from '../scenario/normalize.js';
 import { describeValue } from '../scenario/zodIssues.js';
+import type { ClassDimension } from '../metrics/classes.js';
+import { parseClassDimension } from './byClass.js';
 import { experimentText } from './experimentOutput.js';
 import { experimentProgress } from './progress.js';
 
@@ -37,6 +39,8 @@ export interface ExperimentArgs {
   out?: string;
   /** `--allow-huge`: run even when one run exceeds the work budget. */
   allowHuge: boolean;
+  /** `--by`: print the metrics by class of this dimension too (a compare). */
+  by?: string;
 }
 
 /** Flags of `sweep`. */
@@ -89,6 +93,7 @@ export async function sweepCommand(args: SweepArgs): Promise<void> {
 async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags: readonly string[], shard: ShardInfo | undefined): Promise<void> {
   // Flags first, so a bad flag is reported however broken the file is.
   const workers = parseWorkers(args.workers);
+  const by = parseClassDimension(args.by);
   const grid = parseParameters(flags);
   const overrides: ScenarioOverrides = { seed: args.seed, replications: args.replications, strategies: args.strategy?.split(','), allowHuge: args.allowHuge };
   const cells = buildCells(readScenarioDocument(args.scenario), args.scenario, grid, overrides);
@@ -111,7 +116,7 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
     } finally {
       progress.done();
     }
-    await report(document, out, args.json, pool);
+    await report(document, out, args.json, pool, by);
   } finally {
     await pool.close();
   }
@@ -128,10 +133,10 @@ export async function mergeCommand(args: MergeArgs): Promise<void> {
   }
 }
 
-async function report(document: ExperimentDocument, out: string, json: boolean, pool: ExperimentPool): Promise<void> {
+async function report(document: ExperimentDocument, out: string, json: boolean, pool: ExperimentPool, by?: ClassDimension): Promise<void> {
   writeReportDir(out, document);
   // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
   const { writeHtmlReport } = await import('../report/htmlReport.js');
   await writeHtmlReport(document, out, pool);
-  process.stdout.write(json ? documentJson(document) : experimentText(document, out));
+  process.stdout.write(json ? documentJson(document) : experimentText(document, out, by));
 }

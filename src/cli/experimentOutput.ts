@@ -4,6 +4,8 @@
  */
 import { replicationWarnings } from '../experiments/warnings.js';
 import type { ExperimentDocument } from '../experiments/types.js';
+import type { ClassDimension } from '../metrics/classes.js';
+import { compareClassText } from './byClass.js';
 import { legendText, METRIC_MEANINGS, variantEntriesOfCells } from './legend.js';
 import {
   INTERVAL_LEGEND, NO_SIGNIFICANT_DIFFERENCE, SIGNIFICANT, direction, hasData, leaderboardTable, meansTable, pairedTable, textTable,
@@ -28,8 +30,8 @@ export function targetsParts(document: Pick<ExperimentDocument, 'kind' | 'cells'
   return parts;
 }
 
-/** The terminal text of a document. */
-export function experimentText(document: ExperimentDocument, reportDir: string | undefined): string {
+/** The terminal text of a document, with the tables by class of `by` for a compare when asked. */
+export function experimentText(document: ExperimentDocument, reportDir: string | undefined, by?: ClassDimension): string {
   const sweep = document.kind === 'sweep';
   const cells = sweep ? `, ${document.cells.length} cell${document.cells.length === 1 ? '' : 's'}` : '';
   const parts = [
@@ -49,6 +51,7 @@ export function experimentText(document: ExperimentDocument, reportDir: string |
     parts.push(textTable(meansTable(only)));
     parts.push(`Paired differences to ${only.baseline} (strategy − baseline)`);
     parts.push(textTable(pairedTable(only)));
+    if (by !== undefined) parts.push(...compareClassText(only, by));
   }
   parts.push(...targetsParts(document));
   parts.push(legendText([
@@ -60,6 +63,6 @@ export function experimentText(document: ExperimentDocument, reportDir: string |
     ['Δ vs leader', 'paired difference to the rank-1 entry of the same leaderboard'],
     ...variantEntriesOfCells(document.cells.map((cell) => cell.strategies.map((s) => ({ label: s.strategy, name: s.name, params: s.params })))),
   ]));
-  if (reportDir !== undefined) parts.push(`Reports in ${reportDir}: index.html (charts also as .svg and .png), summary.json, results.csv, leaderboards.csv, summary.md`);
+  if (reportDir !== undefined) parts.push(`Reports in ${reportDir}: index.html (charts also as .svg and .png), summary.json, results.csv, leaderboards.csv, classes.csv, summary.md`);
   return parts.join('\n').replace(/\n+$/, '') + '\n';
 }

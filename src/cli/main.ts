@@ -50,6 +50,8 @@ function scenarioArgument(y: Argv): Argv<{ scenario: string }> {
 const STRATEGY_FLAG = 'comma-separated strategies to run instead of the scenario\'s: name or name{key=value,…}; '
   + 'a bare name keeps the scenario\'s parameters for it';
 
+const BY_FLAG = 'also print the metrics by class: type, priority or tenant (a compare: with paired differences)';
+
 /** Options of `compare` and `sweep`. */
 function experimentOptions(y: Argv): Argv {
   return scenarioArgument(y)
@@ -82,10 +84,11 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
           choices: ['sim', 'live'] as const, default: 'sim', requiresArg: true,
           describe: 'what drives the engine: the simulator, or the live driver with emulated agents on a manual clock (same results)',
         })
-        .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
+        .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' })
+        .option('by', { type: 'string', requiresArg: true, describe: BY_FLAG }),
       async (args) => (await import('./runCommand.js')).runCommand(args as unknown as RunArgs))
     .command('compare <scenario>', 'rank the strategies of a scenario, with paired differences to a baseline',
-      (y) => withExamples(experimentOptions(y), 'compare'),
+      (y) => withExamples(experimentOptions(y).option('by', { type: 'string', requiresArg: true, describe: BY_FLAG }), 'compare'),
       async (args) => (await import('./experimentCommands.js')).compareCommand(args as unknown as ExperimentArgs))
     .command('sweep <scenario>', 'compare the strategies in every cell of a parameter grid', (y) =>
       withExamples(experimentOptions(y), 'sweep')

@@ -6,7 +6,7 @@
  */
 import { baselineEntry, readBaseline, updatedBaseline, writeBaseline, type BaselineFile } from '../experiments/baselineFile.js';
 import { compareDocument, executeCells, type ExecutedCell } from '../experiments/experiment.js';
-import { failed, judgeScenario, type ScenarioVerdict } from '../experiments/regress.js';
+import { classChecksOf, failed, judgeScenario, type ScenarioVerdict } from '../experiments/regress.js';
 import { InputError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
@@ -50,7 +50,8 @@ export async function regressCommand(args: RegressArgs): Promise<boolean> {
     judgeScenario(document, baseline?.scenarios.find((entry) => entry.scenario === scenario.name), scenario.regress));
   process.stdout.write(regressText(verdicts, args.all, args.update));
   if (args.update) {
-    writeBaseline(args.baseline, updatedBaseline(baseline, runs.map(({ file, document }) => baselineEntry(document, file))));
+    const entries = runs.map(({ file, scenario, document }) => baselineEntry(document, file, classChecksOf(scenario.regress)));
+    writeBaseline(args.baseline, updatedBaseline(baseline, entries));
     process.stdout.write(`regress: baseline ${args.baseline} updated for ${runs.length} scenario${runs.length === 1 ? '' : 's'}\n`);
     return true;
   }

@@ -10,6 +10,7 @@ import { readScenarioDocument } from '../scenario/load.js';
 import { checkEventsFile } from '../experiments/eventLog.js';
 import { buildCells } from '../experiments/grid.js';
 import type { RunDriver } from '../experiments/job.js';
+import { parseClassDimension, runClassText } from './byClass.js';
 import { parseWorkers } from './experimentCommands.js';
 import { targetsParts } from './experimentOutput.js';
 import { comparisonTable } from './format.js';
@@ -29,6 +30,8 @@ export interface RunArgs {
   allowHuge: boolean;
   /** What drives the engine: the simulator, or the live driver with emulated agents on a manual clock. */
   driver: RunDriver;
+  /** `--by`: print the metrics by class of this dimension too (checked by {@link parseClassDimension}). */
+  by?: string;
 }
 
 /** Where `run` prints: standard output in practice, a string collector in tests. */
@@ -37,6 +40,7 @@ export type Write = (text: string) => void;
 /** `fleetsim run <scenario>`. */
 export async function runCommand(args: RunArgs, write: Write = (text) => { process.stdout.write(text); }): Promise<void> {
   const workers = parseWorkers(args.workers);
+  const by = parseClassDimension(args.by);
   // The loader validates the overrides (and names the flag in its error).
   const [cell] = buildCells(readScenarioDocument(args.scenario), args.scenario, [], {
     seed: args.seed,
@@ -62,6 +66,7 @@ export async function runCommand(args: RunArgs, write: Write = (text) => { proce
   }
   if (args.out !== undefined) await writeReport(runs.document, args.out);
   printRunResult(runs.result, args.json, write);
+  if (by !== undefined && !args.json) write(runClassText(runs.result, by));
   // The targets' pass/fail table, as compare shows it (the --json document keeps its shape).
   const targets = targetsParts(runs.document);
   if (!args.json && targets.length > 0) write(`\n${targets.join('\n').replace(/\n+$/, '')}\n`);

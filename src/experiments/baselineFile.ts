@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { makeDirectory } from '../makeDirectory.js';
-import { METRIC_TABLE, metricValue } from '../metrics/directions.js';
+import { METRIC_TABLE } from '../metrics/directions.js';
+import { targetMetricValue } from '../metrics/targetMetrics.js';
 import { InputError, firstLineOf, systemErrorReason } from '../scenario/errors.js';
 import { parseWith } from '../scenario/zodIssues.js';
 import type { ExperimentDocument } from './types.js';
@@ -96,8 +97,11 @@ export function readBaseline(file: string): BaselineFile {
   return baseline;
 }
 
-/** The baseline entry of a compare document: every ranked metric of every strategy. */
-export function baselineEntry(document: ExperimentDocument, source: string): BaselineScenario {
+/**
+ * The baseline entry of a compare document: every ranked metric of every strategy, and the
+ * class metrics the scenario's `regress` section checks ({@link classChecksOf}).
+ */
+export function baselineEntry(document: ExperimentDocument, source: string, classMetrics: readonly string[] = []): BaselineScenario {
   const cell = document.cells[0];
   if (document.kind !== 'compare' || cell === undefined) throw new Error('baselineEntry: expected a compare document');
   return {
@@ -108,7 +112,7 @@ export function baselineEntry(document: ExperimentDocument, source: string): Bas
     strategies: cell.strategies.map((outcome) => ({
       strategy: outcome.strategy,
       params: outcome.params,
-      metrics: Object.fromEntries(METRIC_TABLE.map((info) => [info.path, outcome.perReplication.map((run) => metricValue(run, info.path))])),
+      metrics: Object.fromEntries([...METRIC_TABLE.map((info) => info.path), ...classMetrics].map((path) => [path, outcome.perReplication.map((run) => targetMetricValue(run, path))])),
     })),
   };
 }

@@ -4,7 +4,7 @@
  * A pure function of the runs, so a shard and an unsharded run summarise a cell identically.
  */
 import { leaderboardMetrics } from '../metrics/directions.js';
-import { metricLeaves, summarize, type MetricLeaf } from '../metrics/summary.js';
+import { classKeysOf, classLeaves, metricLeaves, summarize, type ClassKeys, type MetricLeaf } from '../metrics/summary.js';
 import type { RunMetrics } from '../metrics/types.js';
 import type { StrategyChoice, TargetPolicy } from '../scenario/types.js';
 import { leaderboards } from './leaderboard.js';
@@ -33,14 +33,16 @@ export function summarizeCell(cell: CellRuns, baseline: string): CellResult {
   if (baselineIndex < 0) throw new Error(`summarizeCell: no strategy labelled ${baseline} in cell ${cell.index}`);
   const replications = cell.runs[0]!.length;
   if (cell.runs.some((runs) => runs.length !== replications)) throw new Error(`summarizeCell: cell ${cell.index} has uneven replications`);
+  // Every strategy reports, and is paired on, every class any strategy's run had.
+  const classKeys = classKeysOf(cell.runs.flat());
   let baseLeaves: MetricLeaf[][] | undefined;
   const strategies: StrategyOutcome[] = cell.strategies.map((choice, s) => {
     const runs = cell.runs[s]!;
-    const summary = summarize(runs);
-    const leaves = runs.map(metricLeaves);
+    const summary = summarize(runs, classKeys);
+    const leaves = runs.map((run) => pairedLeavesOf(run, classKeys));
     // The baseline's leaves, read once (every strategy is paired with them) and after the first
     // strategy's own: a damaged merged file then fails on the same run as without the cache.
-    baseLeaves ??= cell.runs[baselineIndex]!.map(metricLeaves);
+    baseLeaves ??= cell.runs[baselineIndex]!.map((run) => pairedLeavesOf(run, classKeys));
     return {
       strategy: choice.label,
       name: choice.name,
@@ -57,6 +59,11 @@ export function summarizeCell(cell: CellRuns, baseline: string): CellResult {
   const result = { index: cell.index, params: cell.params, baseline, strategies, leaderboards: leaderboards(contenders, leaderboardMetrics()) };
   // Absent rather than null without targets: documents of scenarios without them are unchanged.
   return cell.targets === undefined || cell.targets === null ? result : { ...result, targets: evaluateTargets(cell.targets, strategies) };
+}
+
+/** The leaves a run is paired on: pooled ones, then every class's (`byPriority.0.latency.p95`). */
+function pairedLeavesOf(run: RunMetrics, classKeys: ClassKeys): MetricLeaf[] {
+  return [...metricLeaves(run), ...classLeaves(run, classKeys)];
 }
 
 /**

@@ -6,11 +6,13 @@
  * `relative` × |baseline mean| and `absolute` (the scenario's `regress` section).
  */
 import { mean } from 'simple-statistics';
-import { metricInfo, metricValue, worsening } from '../metrics/directions.js';
+import { dimensionOf, parseClassPath } from '../metrics/classes.js';
+import { METRIC_TABLE, metricInfo, worsening } from '../metrics/directions.js';
+import { targetMetricValue } from '../metrics/targetMetrics.js';
 import type { RegressPolicy } from '../scenario/types.js';
 import type { BaselineScenario } from './baselineFile.js';
 import { pairedDifference } from './paired.js';
-import type { Better, ExperimentDocument, PairedDifference } from './types.js';
+import type { Better, ExperimentDocument, MetricInfo, PairedDifference } from './types.js';
 
 /**
  * How one metric of one strategy moved: `regressed` fails the check; `worse` is significantly
@@ -79,13 +81,13 @@ export function judgeScenario(current: ExperimentDocument, baseline: BaselineSce
     }
     if (JSON.stringify(entry.params) !== JSON.stringify(outcome.params)) notes.push(`${outcome.strategy}: parameters differ from the baseline's`);
     for (const check of policy.checks) {
-      const info = metricInfo(check.metric)!;
+      const info = rankedInfo(check.metric);
       const before = entry.metrics[check.metric];
       if (before === undefined) {
         problems.push(`${outcome.strategy}: the baseline has no ${check.metric}: ${update}`);
         continue;
       }
-      const now = outcome.perReplication.map((run) => metricValue(run, check.metric));
+      const now = outcome.perReplication.map((run) => targetMetricValue(run, check.metric));
       const change = pairedDifference(now, before);
       const baselineMean = meanOf(before);
       const limit = Math.max(check.relative * Math.abs(baselineMean ?? 0), check.absolute);
@@ -96,6 +98,24 @@ export function judgeScenario(current: ExperimentDocument, baseline: BaselineSce
     }
   }
   return { scenario, rows, problems, notes };
+}
+
+/** The metrics of a class that `policy` checks (the scenario's regress tolerances name them). */
+export function classChecksOf(policy: RegressPolicy): string[] {
+  return policy.checks.map((check) => check.metric).filter((metric) => parseClassPath(metric, RANKED_PATHS));
+}
+
+const RANKED_PATHS: readonly string[] = METRIC_TABLE.map((info) => info.path);
+
+/**
+ * The direction, digits and title of a checked metric; a class's metric (`byPriority.0.wait.mean`)
+ * takes its pooled namesake's, titled with the class.
+ */
+function rankedInfo(metric: string): MetricInfo {
+  const classPath = parseClassPath(metric, RANKED_PATHS);
+  if (classPath === undefined || classPath === null) return metricInfo(metric)!;
+  const info = metricInfo(classPath.leaf)!;
+  return { ...info, path: metric, title: `${info.title}, ${dimensionOf(classPath.key)} ${classPath.name}` };
 }
 
 function verdictOf(change: PairedDifference, better: Better, limit: number): Verdict {

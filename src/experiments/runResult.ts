@@ -5,7 +5,7 @@
  * compare document's paired differences and leaderboards.
  */
 import type { DecisionTiming } from '../sim/decisionTimer.js';
-import type { RunMetrics, ScalarMetrics } from '../metrics/types.js';
+import type { ClassedMetrics, RunMetrics } from '../metrics/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { runCells, type ExecuteOptions } from './experiment.js';
 import type { CompareDocument, ExperimentDocument } from './types.js';
@@ -26,8 +26,8 @@ export interface StrategyResult {
   readonly params: unknown;
   /** The mean of every metric over replications (`perAgent` averaged per agent id). */
   readonly metrics: RunMetrics;
-  /** The 95% confidence half-width of every metric but `perAgent`. */
-  readonly ci95: ScalarMetrics;
+  /** The 95% confidence half-width of every metric but `perAgent`, class figures included. */
+  readonly ci95: ClassedMetrics;
   /** Each replication's metrics, in replication order. */
   readonly perReplication: readonly RunMetrics[];
   /** Wall-clock timings: the only part of a result that differs between identical runs. */

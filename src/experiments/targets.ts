@@ -8,7 +8,8 @@
 import { clippedInterval, metricRange, UNIT_RANGE, type MetricRange } from '../metrics/ranges.js';
 import { mean } from 'simple-statistics';
 import { halfWidth95 } from '../metrics/summary.js';
-import { targetMetricValue } from '../metrics/targetMetrics.js';
+import { parseClassPath } from '../metrics/classes.js';
+import { CLASS_TARGET_METRICS, COMPLETION_METRIC, targetMetricValue } from '../metrics/targetMetrics.js';
 import type { TargetCheck, TargetPolicy } from '../scenario/types.js';
 import type { CellResult, CellTargets, ExperimentDocument, StrategyOutcome, StrategyTargets, TargetOutcome } from './types.js';
 
@@ -21,9 +22,10 @@ export function evaluateTargets(policy: TargetPolicy, strategies: readonly Strat
   return { strategies: [...policy.strategies], checks: policy.checks.map(({ metric, min, max }) => ({ metric, min, max })), results };
 }
 
-/** The range of a target metric: the derived `completion` is a share, like the unit metrics. */
+/** The range of a target metric: the derived `completion` (pooled or a class's) is a share, like the unit metrics. */
 export function targetMetricRange(metric: string): MetricRange {
-  return metric === 'completion' ? UNIT_RANGE : metricRange(metric);
+  const leaf = parseClassPath(metric, CLASS_TARGET_METRICS)?.leaf ?? metric;
+  return leaf === COMPLETION_METRIC ? UNIT_RANGE : metricRange(leaf);
 }
 
 /** One check of one strategy, from its replications. */

@@ -21,7 +21,7 @@
  * the number of workers, and whether the cells ran in one process or in shards merged later.
  */
 import type { SeriesEntry } from '../metrics/series.js';
-import type { RunMetrics, ScalarMetrics } from '../metrics/types.js';
+import type { ClassedMetrics, RunMetrics } from '../metrics/types.js';
 import type { TargetCheck } from '../scenario/types.js';
 import type { DecisionTiming } from '../sim/decisionTimer.js';
 
@@ -74,16 +74,18 @@ export interface StrategyOutcome {
   /** Mean over replications of every metric (`perAgent` averaged per agent index). */
   readonly metrics: RunMetrics;
   /** 95% confidence half-width of every metric (of the Student-t interval before clipping). */
-  readonly ci95: ScalarMetrics;
+  readonly ci95: ClassedMetrics;
   /** Lower bound of every metric's 95% interval, clipped to its range (`src/metrics/ranges.ts`). */
-  readonly ci95Low: ScalarMetrics;
+  readonly ci95Low: ClassedMetrics;
   /** Upper bound of every metric's 95% interval, clipped to its range. */
-  readonly ci95High: ScalarMetrics;
+  readonly ci95High: ClassedMetrics;
   /** Each replication's metrics in replication order, per-agent loads included. */
   readonly perReplication: readonly RunMetrics[];
   /**
    * Difference to the cell's baseline strategy (this − baseline) for every metric leaf, keyed
-   * by dotted path in the order of the metric tree. The baseline's own entries are all 0.
+   * by dotted path in the order of the metric tree: the pooled leaves, then every class's
+   * (`byPriority.0.latency.p95`; every class any strategy of the cell had). The baseline's own
+   * entries are all 0.
    */
   readonly paired: Readonly<Record<string, PairedDifference>>;
 }

@@ -16,11 +16,10 @@ import { replayEvent, type EventSink } from '../engine/eventSink.js';
 import type { AdminOperation, EngineEvent } from '../engine/messages.js';
 import type { FailureReason, FinalTaskState, RejectionReason, TaskState, TaskView } from '../engine/task.js';
 import { gini, jain } from './inequality.js';
-import { Moments } from './moments.js';
+import { ClassFolds, TaskFold } from './classes.js';
 import { OperationsFold } from './operations.js';
-import { SampleSketch } from './sampleSketch.js';
-import { latencyMetrics, qualityMetrics, ratio, waitMetrics } from './sampleStats.js';
-import type { AgentMetrics, RunMetrics, TaskCountMetrics } from './types.js';
+import { ratio } from './sampleStats.js';
+import type { AgentMetrics, RunMetrics } from './types.js';
 
 /** What decides which tasks are measured. Both conditions must hold for a task to count. */
 export interface CollectorOptions {
@@ -47,26 +46,10 @@ export class MetricsCollector implements EventSink {
   /** NaN until the first measured task is submitted. */
   private windowStart = Number.NaN;
 
-  // Measured tasks by what happened to them.
-  private submittedCount = 0;
-  private completedCount = 0;
-  private deadLettered = 0;
-  private expired = 0;
-  private cancelled = 0;
-  private rejected = 0;
+  // Measured tasks: pooled, and by class (type, priority, tenant).
+  private readonly pooled = new TaskFold();
+  private readonly classes = new ClassFolds();
   private retries = 0;
-  private readonly latencies = new SampleSketch();
-  private readonly waits = new SampleSketch();
-  private readonly qualities = new Moments();
-
-  // Deadlines of measured tasks in flight (deadline → how many), so the ones overdue at the end
-  // can be counted without keeping any task: memory grows with the tasks in flight, not the run.
-  private readonly inFlightDeadlines = new Map<number, number>();
-  private deadlinesSettled = 0;
-  private deadlinesMet = 0;
-
-  private setupTokens = 0;
-  private workTokens = 0;
   private contextHits = 0;
   private contextKnown = 0;
   private assignments = 0;
@@ -113,10 +96,10 @@ export class MetricsCollector implements EventSink {
     // A measured task is never submitted before the warm-up time, so the window's start,
     // max(warm-up time, first measured submission), is this submission.
     if (Number.isNaN(this.windowStart)) this.openWindow(time);
-    this.submittedCount++;
+    const spec = task.spec;
+    this.pooled.submitted(spec.deadline);
+    this.classes.submitted(spec, spec.deadline);
     this.operations.submitted(time, task);
-    const deadline = task.spec.deadline;
-    if (deadline !== undefined) this.inFlightDeadlines.set(deadline, (this.inFlightDeadlines.get(deadline) ?? 0) + 1);
   }
 
   /** {@inheritDoc EventSink.assigned} */
@@ -136,11 +119,12 @@ export class MetricsCollector implements EventSink {
     if (from === 'paused') this.occupy(agent.index, time, 1);
     // A resumption (from `paused`) is not a new attempt: it loads nothing and waits for nothing.
     if (from !== 'assigned' || !this.isMeasured(task)) return;
-    if (attempt === 1) this.waits.add(time - task.submittedAt);
-    this.setupTokens += setupTokens;
-    this.workTokens += task.spec.tokens;
+    const spec = task.spec;
+    const wait = attempt === 1 ? time - task.submittedAt : undefined;
+    this.pooled.started(wait, setupTokens, spec.tokens);
+    this.classes.started(spec, wait, setupTokens, spec.tokens);
     // A prefix of blocks counts a hit or a miss per block; a key, one for the task.
-    const blocks = task.spec.contextBlocks;
+    const blocks = spec.contextBlocks;
     if (blocks !== undefined && contextBlocksHit !== undefined) {
       this.contextKnown += blocks.length;
       this.contextHits += contextBlocksHit;
@@ -156,12 +140,12 @@ export class MetricsCollector implements EventSink {
     const index = agent.index;
     this.occupy(index, time, -1);
     if (!this.isMeasured(task)) return;
-    this.completedCount++;
-    this.latencies.add(time - task.submittedAt);
-    this.qualities.add(quality);
+    const spec = task.spec;
+    const latency = time - task.submittedAt;
+    this.pooled.completedAt(time, latency, quality, spec.deadline);
+    this.classes.completedAt(spec, time, latency, quality, spec.deadline);
     this.agentCompleted[index]++;
-    this.agentTokens[index] += task.spec.tokens;
-    this.settleDeadline(task, true, time);
+    this.agentTokens[index] += spec.tokens;
     this.operations.settled(time, task, true);
   }
 
@@ -264,7 +248,8 @@ export class MetricsCollector implements EventSink {
     this.advance(time);
     if (!this.isMeasured(task)) return;
     this.operations.duplicateClaim();
-    this.setupTokens += setupTokens;
+    this.pooled.wasted(setupTokens);
+    this.classes.wasted(task.spec, setupTokens);
   }
 
   /** {@inheritDoc EventSink.agentDraining} */
@@ -292,7 +277,7 @@ export class MetricsCollector implements EventSink {
   prewarm(time: number, _agent: AgentView, _contextKey: string, contextTokens: number): void {
     this.advance(time);
     // Loading ahead of need is setup like any other: waste unless a task then finds it resident.
-    if (!Number.isNaN(this.windowStart)) this.setupTokens += contextTokens;
+    if (!Number.isNaN(this.windowStart)) this.pooled.wasted(contextTokens);
   }
 
   /** {@inheritDoc EventSink.staleResult} */
@@ -316,41 +301,35 @@ export class MetricsCollector implements EventSink {
     let busySlotSeconds = 0;
     for (const agent of perAgent) busySlotSeconds += agent.busySeconds;
     const capacitySlotSeconds = this.capacitySlotSeconds + this.capacity * (endTimeSeconds - this.capacitySince);
+    const pooled = this.pooled.metrics(endTimeSeconds);
     return {
-      tasks: this.taskCounts(),
-      latency: latencyMetrics(this.latencies),
-      wait: waitMetrics(this.waits),
+      tasks: pooled.tasks,
+      latency: pooled.latency,
+      wait: pooled.wait,
       gini: { tasks: gini(this.agentCompleted), tokens: gini(this.agentTokens) },
       jain: { tasks: jain(this.agentCompleted), tokens: jain(this.agentTokens) },
-      deadlineSuccess: this.deadlineSuccess(endTimeSeconds),
-      contextWaste: ratio(this.setupTokens, this.setupTokens + this.workTokens),
+      deadlineSuccess: pooled.deadlineSuccess,
+      contextWaste: pooled.contextWaste,
       contextHitRate: ratio(this.contextHits, this.contextKnown),
-      quality: qualityMetrics(this.qualities),
+      quality: pooled.quality,
       priorityRespect: ratio(this.assignmentsRespected, this.assignments),
       utilization: windowSeconds > 0 ? ratio(busySlotSeconds, capacitySlotSeconds) : null,
-      throughput: windowSeconds > 0 ? this.completedCount / windowSeconds : null,
+      throughput: windowSeconds > 0 ? this.pooled.completed / windowSeconds : null,
       retries: this.retries,
       retrySuccess: this.operations.retrySuccess(),
       maxQueueDepth: windowOpen ? this.maxQueueDepth : null,
       delegation: this.operations.delegation(),
       workflows: this.operations.workflowMetrics(),
       fleet: this.operations.fleet(endTimeSeconds, this.agentIds.length),
+      ...this.classes.breakdown(endTimeSeconds),
       perAgent,
     };
   }
 
   private onSettledUncompleted(task: TaskView, to: Exclude<FinalTaskState, 'completed'>, time: number): void {
-    switch (to) {
-      case 'dead-lettered': this.deadLettered++; break;
-      case 'expired': this.expired++; break;
-      case 'cancelled': this.cancelled++; break;
-      case 'rejected': this.rejected++; break;
-      default: {
-        const unreachable: never = to;
-        throw new Error(`metrics: unknown final state ${String(unreachable)}`);
-      }
-    }
-    this.settleDeadline(task, false, time);
+    const spec = task.spec;
+    this.pooled.settledUncompleted(to, time, spec.deadline);
+    this.classes.settledUncompleted(spec, to, time, spec.deadline);
     this.operations.settled(time, task, false);
   }
 
@@ -391,39 +370,6 @@ export class MetricsCollector implements EventSink {
   private accrueCapacity(time: number): void {
     this.capacitySlotSeconds += this.capacity * (time - this.capacitySince);
     this.capacitySince = time;
-  }
-
-  private settleDeadline(task: TaskView, completed: boolean, time: number): void {
-    const deadline = task.spec.deadline;
-    if (deadline === undefined) return;
-    const left = this.inFlightDeadlines.get(deadline)! - 1;
-    if (left === 0) this.inFlightDeadlines.delete(deadline);
-    else this.inFlightDeadlines.set(deadline, left);
-    this.deadlinesSettled++;
-    if (completed && time <= deadline) this.deadlinesMet++;
-  }
-
-  /**
-   * Met ÷ (settled + overdue in flight). A task in flight whose deadline equals the end time is
-   * left out: it may still complete at that very instant (a live snapshot), so it has not missed.
-   */
-  private deadlineSuccess(endTimeSeconds: number): number | null {
-    let overdueInFlight = 0;
-    for (const [deadline, count] of this.inFlightDeadlines) if (deadline < endTimeSeconds) overdueInFlight += count;
-    return ratio(this.deadlinesMet, this.deadlinesSettled + overdueInFlight);
-  }
-
-  private taskCounts(): TaskCountMetrics {
-    const settled = this.completedCount + this.deadLettered + this.expired + this.cancelled + this.rejected;
-    return {
-      submitted: this.submittedCount,
-      completed: this.completedCount,
-      deadLettered: this.deadLettered,
-      expired: this.expired,
-      cancelled: this.cancelled,
-      rejected: this.rejected,
-      inFlight: this.submittedCount - settled,
-    };
   }
 
   private perAgent(endTimeSeconds: number, windowOpen: boolean): AgentMetrics[] {

@@ -5,7 +5,6 @@
  * "more" is neither better nor worse for it.
  */
 import type { Better, MetricInfo } from '../experiments/types.js';
-import type { ScalarMetrics } from './types.js';
 
 /**
  * The ranked metrics, in report order. The five with `leaderboard: true` are the headline
@@ -50,7 +49,7 @@ export function leaderboardMetrics(): MetricInfo[] {
  * The value at dotted `path` in a metrics tree (`latency.p95`).
  * @throws Error when the path does not lead to a number or null (a bug in the caller's table)
  */
-export function metricValue(metrics: ScalarMetrics, path: string): number | null {
+export function metricValue(metrics: object, path: string): number | null {
   let node: unknown = metrics;
   for (const key of path.split('.')) {
     if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, key)) {

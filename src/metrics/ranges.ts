@@ -6,6 +6,7 @@
  * 0 or above 1 (`0.996 ± 0.019`); the part outside the range holds no possible value, so the
  * interval reported is the t interval clipped to the range.
  */
+import { parseClassPath } from './classes.js';
 
 /** The closed range a metric's values lie in (`max` may be `Infinity`). */
 export interface MetricRange {
@@ -26,9 +27,13 @@ const UNIT_METRICS: ReadonlySet<string> = new Set([
   'priorityRespect', 'utilization', 'retrySuccess', 'workflows.deadlineSuccess',
 ]);
 
-/** The range of the metric at dotted `path` (`latency.p95`, `contextWaste`). */
+/**
+ * The range of the metric at dotted `path` (`latency.p95`, `contextWaste`); a class's metric
+ * (`byPriority.0.deadlineSuccess`) has the range of its pooled namesake.
+ */
 export function metricRange(path: string): MetricRange {
-  return UNIT_METRICS.has(path) ? UNIT_RANGE : NON_NEGATIVE_RANGE;
+  const leaf = parseClassPath(path)?.leaf ?? path;
+  return UNIT_METRICS.has(leaf) ? UNIT_RANGE : NON_NEGATIVE_RANGE;
 }
 
 /** A 95% confidence interval of a mean, inside the metric's range. */

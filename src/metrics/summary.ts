@@ -3,9 +3,10 @@
  * (src/metrics/types.ts), and a walker over the metric tree for tables and CSV columns.
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { BREAKDOWN_KEY, CLASS_DIMENSIONS, EMPTY_CLASS, sortClassKeys, type ClassBreakdown, type ClassBreakdownKey, type ClassMetrics } from './classes.js';
 import { clippedInterval, metricRange } from './ranges.js';
 import { studentT975 } from './studentT.js';
-import type { AgentMetrics, RunMetrics, ScalarMetrics, Summary } from './types.js';
+import type { AgentMetrics, ClassedMetrics, RunMetrics, ScalarMetrics, Summary } from './types.js';
 
 /** One number of a metrics tree, named by its dotted path (`latency.p95`). */
 export interface MetricLeaf {
@@ -14,14 +15,15 @@ export interface MetricLeaf {
 }
 
 /**
- * Every leaf of `metrics` except the per-agent table, depth first in key order (the order of
- * the JSON output), e.g. `tasks.submitted`, …, `latency.p95`, …, `maxQueueDepth`.
+ * Every pooled leaf of `metrics` (not the per-agent table, not the class tables), depth first in
+ * key order (the order of the JSON output), e.g. `tasks.submitted`, …, `latency.p95`, …,
+ * `maxQueueDepth`. Class figures: {@link classLeaves}.
  */
 export function metricLeaves(metrics: ScalarMetrics): MetricLeaf[] {
   const leaves: MetricLeaf[] = [];
   const walk = (node: object, prefix: string): void => {
     for (const key of Object.keys(node)) {
-      if (prefix === '' && key === PER_AGENT) continue;
+      if (prefix === '' && NOT_POOLED.has(key)) continue;
       const path = prefix === '' ? key : `${prefix}.${key}`;
       const value = child(node, key);
       if (isGroup(value)) walk(value, path);
@@ -29,6 +31,43 @@ export function metricLeaves(metrics: ScalarMetrics): MetricLeaf[] {
     }
   };
   walk(metrics, '');
+  return leaves;
+}
+
+/** The classes of each dimension, by breakdown key, in output order. */
+export type ClassKeys = Readonly<Record<ClassBreakdownKey, readonly string[]>>;
+
+/** Every class that any of `runs` has, per dimension, sorted: the classes runs are compared on. */
+export function classKeysOf(runs: readonly ClassBreakdown[]): ClassKeys {
+  const out = {} as Record<ClassBreakdownKey, string[]>;
+  for (const dimension of CLASS_DIMENSIONS) {
+    const key = BREAKDOWN_KEY[dimension];
+    const present = new Set<string>();
+    for (const run of runs) for (const name of Object.keys(run[key])) present.add(name);
+    out[key] = sortClassKeys(present);
+  }
+  return out;
+}
+
+/** The figures of class `name` in a run's table, or those of an empty class when it had no task of it. */
+export function classOf(run: ClassBreakdown, key: ClassBreakdownKey, name: string): ClassMetrics {
+  return Object.prototype.hasOwnProperty.call(run[key], name) ? run[key][name]! : EMPTY_CLASS;
+}
+
+/**
+ * Every class leaf of `run` for the classes `keys` (a class the run lacks counts as empty),
+ * by dotted path `byPriority.0.latency.p95`: so runs with different classes line up leaf by leaf.
+ */
+export function classLeaves(run: ClassBreakdown, keys: ClassKeys): MetricLeaf[] {
+  const leaves: MetricLeaf[] = [];
+  for (const dimension of CLASS_DIMENSIONS) {
+    const key = BREAKDOWN_KEY[dimension];
+    for (const name of keys[key]) {
+      for (const leaf of metricLeaves(classOf(run, key, name) as unknown as ScalarMetrics)) {
+        leaves.push({ path: `${key}.${name}.${leaf.path}`, value: leaf.value });
+      }
+    }
+  }
   return leaves;
 }
 
@@ -49,23 +88,39 @@ export function leafPaths(metrics: ScalarMetrics): string[] {
  * @throws Error when `runs` is empty, when the runs' shapes differ, when a leaf is not a finite
  * number or null.
  */
-export function summarize(runs: readonly RunMetrics[]): Summary {
+export function summarize(runs: readonly RunMetrics[], classKeys: ClassKeys = classKeysOf(runs)): Summary {
   if (runs.length === 0) throw new Error('summarize: no runs to summarise');
-  // The combined trees have the shape of the first run, and each leaf is a number wherever
-  // all runs have a number (mean and half-width of non-empty input are numbers), so they are
-  // ScalarMetrics; the walker cannot express that to the compiler.
-  const means = combine(runs, '', meanOf) as unknown as ScalarMetrics;
-  const halfWidths = combine(runs, '', halfWidth95) as unknown as ScalarMetrics;
   const bound = (side: 'low' | 'high') => (values: readonly number[], path: string): number | null => {
     const half = halfWidth95(values);
     return half === null ? null : clippedInterval(mean(values), half, metricRange(path))[side];
   };
   return {
-    metrics: { ...means, perAgent: averagePerAgent(runs) },
-    ci95: halfWidths,
-    ci95Low: combine(runs, '', bound('low')) as unknown as ScalarMetrics,
-    ci95High: combine(runs, '', bound('high')) as unknown as ScalarMetrics,
+    metrics: { ...combineClassed(runs, classKeys, meanOf), perAgent: averagePerAgent(runs) },
+    ci95: combineClassed(runs, classKeys, halfWidth95),
+    ci95Low: combineClassed(runs, classKeys, bound('low')),
+    ci95High: combineClassed(runs, classKeys, bound('high')),
   };
+}
+
+/**
+ * The pooled trees of `runs` combined leaf by leaf, then each class's trees the same way (class
+ * leaves take the range of their pooled namesake: a class's `deadlineSuccess` is a share too).
+ */
+function combineClassed(
+  runs: readonly RunMetrics[],
+  classKeys: ClassKeys,
+  reduce: (values: readonly number[], path: string) => number | null,
+): ClassedMetrics {
+  // The combined trees have the shape of the first run, and each leaf is a number wherever
+  // all runs have a number (mean and half-width of non-empty input are numbers), so they are
+  // metrics trees; the walker cannot express that to the compiler.
+  const pooled = combine(runs, '', reduce) as unknown as ScalarMetrics;
+  const table = (key: ClassBreakdownKey): Record<string, ClassMetrics> => {
+    const out: Record<string, ClassMetrics> = {};
+    for (const name of classKeys[key]) out[name] = combine(runs.map((run) => classOf(run, key, name)), '', reduce) as unknown as ClassMetrics;
+    return out;
+  };
+  return { ...pooled, byType: table('byType'), byPriority: table('byPriority'), byTenant: table('byTenant') };
 }
 
 /** 95% confidence half-width t(0.975, n − 1) · s / √n of a sample (0 for one value). */
@@ -76,7 +131,8 @@ export function halfWidth95(values: readonly number[]): number | null {
   return (studentT975(n - 1) * sampleStandardDeviation(values)) / Math.sqrt(n);
 }
 
-const PER_AGENT = 'perAgent';
+/** Top-level keys of a run's metrics that are not pooled metric leaves. */
+const NOT_POOLED: ReadonlySet<string> = new Set(['perAgent', 'byType', 'byPriority', 'byTenant']);
 
 function meanOf(values: readonly number[]): number | null {
   return values.length === 0 ? null : mean(values);
@@ -90,7 +146,7 @@ function combine(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(nodes[0]!)) {
-    if (prefix === '' && key === PER_AGENT) continue;
+    if (prefix === '' && NOT_POOLED.has(key)) continue;
     const path = prefix === '' ? key : `${prefix}.${key}`;
     const children = nodes.map((node) => child(node, key));
     if (isGroup(children[0])) {

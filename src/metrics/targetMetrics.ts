@@ -1,12 +1,14 @@
 /**
  * The metrics a scenario's `targets` may name: every number of {@link ScalarMetrics} by its
  * dotted path (ranked or descriptive: a target states its own direction with min or max), and
- * `completion`, the share of measured tasks that completed, derived from the task counts.
+ * `completion`, the share of measured tasks that completed, derived from the task counts; and
+ * the same of one class of tasks, `byPriority.0.deadlineSuccess` ({@link CLASS_TARGET_METRICS}).
  * Wall-clock timing is not among them: it differs between runs and machines.
  */
+import { CLASS_METRIC_LEAVES, parseClassPath, type ClassBreakdown } from './classes.js';
 import { metricValue } from './directions.js';
 import { ratio } from './sampleStats.js';
-import { metricLeaves } from './summary.js';
+import { classOf, metricLeaves } from './summary.js';
 import type { ScalarMetrics } from './types.js';
 
 /** Name of the derived metric tasks.completed ÷ tasks.submitted. */
@@ -40,11 +42,22 @@ const SHAPE = {
 /** Every metric a target may name, in the order of the JSON metrics, `completion` last. */
 export const TARGET_METRICS: readonly string[] = Object.freeze([...metricLeaves(SHAPE).map((leaf) => leaf.path), COMPLETION_METRIC]);
 
+/** What a target may name within one class: every class leaf, and `completion`. */
+export const CLASS_TARGET_METRICS: readonly string[] = Object.freeze([...CLASS_METRIC_LEAVES, COMPLETION_METRIC]);
+
 /**
- * The value of target metric `path` in one run's metrics (null: no data in that run).
- * @throws Error when `path` is not one of {@link TARGET_METRICS} (callers validate first)
+ * The value of target metric `path` in one run's metrics (null: no data in that run). A class
+ * the run had no task of has no tasks and no data.
+ * @throws Error when `path` is not one of {@link TARGET_METRICS} nor a class path (callers validate first)
  */
-export function targetMetricValue(metrics: ScalarMetrics, path: string): number | null {
+export function targetMetricValue(metrics: ScalarMetrics & ClassBreakdown, path: string): number | null {
+  const classPath = parseClassPath(path, CLASS_TARGET_METRICS);
+  if (classPath === null) throw new Error(`targetMetricValue: no metric at ${path}`);
+  if (classPath === undefined) return valueIn(metrics, path);
+  return valueIn(classOf(metrics, classPath.key, classPath.name), classPath.leaf);
+}
+
+function valueIn(metrics: Pick<ScalarMetrics, 'tasks'>, path: string): number | null {
   if (path === COMPLETION_METRIC) return ratio(metrics.tasks.completed, metrics.tasks.submitted);
   return metricValue(metrics, path);
 }

@@ -11,6 +11,7 @@
  *   count; system-level figures (`utilization`, `maxQueueDepth`, `perAgent[].busySeconds`)
  *   count every task, restricted to the measurement window.
  */
+import type { ClassBreakdown } from './classes.js';
 
 /** Measured tasks by final state, and those still in flight at the end. */
 export interface TaskCountMetrics {
@@ -145,14 +146,22 @@ export interface ScalarMetrics {
   readonly fleet: FleetMetrics;
 }
 
-/** The metrics of one replication of one strategy. */
-export interface RunMetrics extends ScalarMetrics {
+/** The pooled metrics and the headline metrics of every class of task (`classes.ts`). */
+export interface ClassedMetrics extends ScalarMetrics, ClassBreakdown {}
+
+/**
+ * The metrics of one replication of one strategy: pooled, by class (`byType`, `byPriority`,
+ * `byTenant`: only the classes that had a measured task), and per agent.
+ */
+export interface RunMetrics extends ClassedMetrics {
   /** One entry per agent that ever joined, by agent index. */
   readonly perAgent: readonly AgentMetrics[];
 }
 
 /**
- * Replications of one strategy, combined.
+ * Replications of one strategy, combined. Each class table holds every class that any run
+ * combined had (a run without the class counts as zero tasks and no data for it), and its
+ * class figures follow the same rules as the pooled ones.
  *
  * - `metrics`: every number is the mean over replications. A leaf that is null in some
  *   replications (a run where no task had a deadline, say) is averaged over the replications
@@ -167,7 +176,7 @@ export interface RunMetrics extends ScalarMetrics {
  */
 export interface Summary {
   readonly metrics: RunMetrics;
-  readonly ci95: ScalarMetrics;
-  readonly ci95Low: ScalarMetrics;
-  readonly ci95High: ScalarMetrics;
+  readonly ci95: ClassedMetrics;
+  readonly ci95Low: ClassedMetrics;
+  readonly ci95High: ClassedMetrics;
 }

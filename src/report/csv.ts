@@ -5,7 +5,9 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { clippedInterval, metricRange } from '../metrics/ranges.js';
-import { leafPaths, metricLeaves } from '../metrics/summary.js';
+import { BREAKDOWN_KEY, CLASS_DIMENSIONS, EMPTY_CLASS } from '../metrics/classes.js';
+import { classKeysOf, classOf, leafPaths, metricLeaves } from '../metrics/summary.js';
+import type { ScalarMetrics } from '../metrics/types.js';
 import type { ExperimentDocument } from '../experiments/types.js';
 
 /** The CSV text of a document (header line included; empty document: header only). */
@@ -19,6 +21,35 @@ export function resultsCsv(document: ExperimentDocument): string {
     for (const outcome of cell.strategies) {
       outcome.perReplication.forEach((run, replication) => {
         rows.push([cell.index, ...swept, outcome.strategy, replication, ...metricLeaves(run).map((leaf) => leaf.value)]);
+      });
+    }
+  }
+  return stringify(rows, { header: true, columns: header, cast: { boolean: (value) => String(value) } });
+}
+
+/**
+ * `classes.csv`: one row per cell × strategy × replication × class, for the metrics by class:
+ * `cell`, one column per swept parameter, `strategy`, `replication`, `dimension` (type,
+ * priority, tenant), `class`, then the class's metric leaves by dotted path (`latency.p95`).
+ * Every class any run of the cell had gets a row in every replication (0 tasks and empty
+ * figures where that run had none of it), so the rows pair across strategies.
+ */
+export function classesCsv(document: ExperimentDocument): string {
+  const metricColumns = leafPaths(EMPTY_CLASS as unknown as ScalarMetrics);
+  const header = ['cell', ...document.grid.map((p) => p.path), 'strategy', 'replication', 'dimension', 'class', ...metricColumns];
+  const rows: (string | number | boolean | null)[][] = [];
+  for (const cell of document.cells) {
+    const swept = document.grid.map((p) => cell.params[p.path] ?? null);
+    const keys = classKeysOf(cell.strategies.flatMap((outcome) => outcome.perReplication));
+    for (const outcome of cell.strategies) {
+      outcome.perReplication.forEach((run, replication) => {
+        for (const dimension of CLASS_DIMENSIONS) {
+          const key = BREAKDOWN_KEY[dimension];
+          for (const name of keys[key]) {
+            const leaves = metricLeaves(classOf(run, key, name) as unknown as ScalarMetrics);
+            rows.push([cell.index, ...swept, outcome.strategy, replication, dimension, name, ...leaves.map((leaf) => leaf.value)]);
+          }
+        }
       });
     }
   }

@@ -1,13 +1,14 @@
 /**
  * The report directory of `compare`, `sweep` and `merge`: `summary.json` (the document),
- * `results.csv`, `leaderboards.csv` and `summary.md`, all rendered from the one document.
+ * `results.csv`, `leaderboards.csv`, `classes.csv` (metrics by class) and `summary.md`, all
+ * rendered from the one document.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentDocument } from '../experiments/types.js';
 import { makeDirectory } from '../makeDirectory.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
-import { leaderboardsCsv, resultsCsv } from './csv.js';
+import { classesCsv, leaderboardsCsv, resultsCsv } from './csv.js';
 import { summaryMarkdown } from './markdown.js';
 
 /** The document as written to `summary.json` and printed by `--json`. */
@@ -24,7 +25,7 @@ export function defaultReportDir(scenarioName: string): string {
 }
 
 /**
- * Writes `summary.json`, `results.csv`, `leaderboards.csv` and `summary.md` into `dir`
+ * Writes `summary.json`, `results.csv`, `leaderboards.csv`, `classes.csv` and `summary.md` into `dir`
  * (created as needed) and returns the paths written.
  * @throws InputError naming `--out` when the directory or a file cannot be written
  */
@@ -33,6 +34,7 @@ export function writeReportDir(dir: string, document: ExperimentDocument): strin
     ['summary.json', documentJson(document)],
     ['results.csv', resultsCsv(document)],
     ['leaderboards.csv', leaderboardsCsv(document)],
+    ['classes.csv', classesCsv(document)],
     ['summary.md', summaryMarkdown(document)],
   ]);
 }

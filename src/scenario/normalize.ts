@@ -70,8 +70,8 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
     strategies,
     operations: buildOperations(parsed.operations, agents, types, workload, stop.timeSeconds, file),
     coldStartSeconds: buildColdStarts(parsed.engine.autoscale, agents, file),
-    regress: buildRegressPolicy(parsed.regress, file),
-    targets: buildTargetPolicy(parsed.targets, fileStrategies, file),
+    regress: buildRegressPolicy(parsed.regress, workload, file),
+    targets: buildTargetPolicy(parsed.targets, fileStrategies, workload, file),
     live: buildLive(parsed.live, fileStrategies, file),
   };
   if (scenario.engine.delegation.claim === 'first-fit' && scenario.engine.binding !== 'late') {

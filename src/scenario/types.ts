@@ -197,7 +197,10 @@ export interface StrategyChoice {
 
 /** How far one metric may get worse before `fleetsim regress` fails. */
 export interface MetricTolerance {
-  /** Dotted metric path, one of the ranked metrics (src/metrics/directions.ts). */
+  /**
+   * Dotted metric path: one of the ranked metrics (src/metrics/directions.ts), or one of a class
+   * (`byPriority.0.deadlineSuccess`, a ranked metric of that class).
+   */
   readonly metric: string;
   /** Share of the baseline's mean (0.05: 5%). */
   readonly relative: number;

@@ -60,4 +60,19 @@ describe('fleetsim regress', () => {
     expect(baseline.scenarios.map((s) => s.scenario)).toEqual([...library].sort());
     expect(baseline.scenarios.every((s) => s.replications === 3)).toBe(true);
   });
+
+  it('checks a class metric named in the scenario\'s tolerances: stored in the baseline, judged on re-run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-regress-class-'));
+    const scenario = join(dir, 'fleet.yaml');
+    const baseline = join(dir, 'fleet.json');
+    writeFileSync(scenario, `${FLEET}\nregress: { tolerances: { byType.job.latency.p95: 0.1 } }\n`);
+    const flags = ['--baseline', baseline, '--replications', '3', '--workers', '1'];
+    expect(runCli('regress', scenario, ...flags, '--update').status).toBe(0);
+    const stored = readBaseline(baseline).scenarios[0]!.strategies[0]!.metrics;
+    expect(stored['byType.job.latency.p95']).toHaveLength(3);
+    expect(stored['byType.job.latency.p95']).toEqual(stored['latency.p95']);
+    const again = runCli('regress', scenario, ...flags, '--all');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain('latency p95 (s), type job');
+  });
 });

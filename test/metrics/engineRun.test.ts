@@ -106,7 +106,8 @@ describe('collector on a real engine run', () => {
     expect(metrics.wait).toEqual({ mean: 0, p95: 0 });
     expect(Object.keys(metrics)).toEqual([
       'tasks', 'latency', 'wait', 'gini', 'jain', 'deadlineSuccess', 'contextWaste', 'contextHitRate', 'quality',
-      'priorityRespect', 'utilization', 'throughput', 'retries', 'retrySuccess', 'maxQueueDepth', 'delegation', 'workflows', 'fleet', 'perAgent',
+      'priorityRespect', 'utilization', 'throughput', 'retries', 'retrySuccess', 'maxQueueDepth', 'delegation', 'workflows', 'fleet',
+      'byType', 'byPriority', 'byTenant', 'perAgent',
     ]);
   });
 });

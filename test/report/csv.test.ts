@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { leafPaths } from '../../src/metrics/summary.js';
-import { leaderboardsCsv, resultsCsv } from '../../src/report/csv.js';
-import { oneRun } from '../experiments/runs.js';
+import { summarizeCell } from '../../src/experiments/cell.js';
+import { buildDocument } from '../../src/experiments/document.js';
+import { classesCsv, leaderboardsCsv, resultsCsv } from '../../src/report/csv.js';
+import { oneRun, withClasses } from '../experiments/runs.js';
 import { smallSweep } from './documents.js';
 
 describe('results.csv', () => {
@@ -27,5 +29,36 @@ describe('results.csv', () => {
     expect(p95[1]).toMatch(/^latency\.p95,lower,2,1,3,power-of-d,7\.5,[\d.]+,[\d.]+,[\d.]+,1,0,false$/);
     // 11 ± 12.71 reaches below 0, where no latency lies: the low bound is clipped to 0.
     expect(p95[2]).toMatch(/^latency\.p95,lower,3,0,2,round-robin,11,12\.7\d+,0,23\.7\d+,/);
+  });
+});
+
+describe('classes.csv', () => {
+  it('has one row per strategy × replication × class, every class of the cell in every replication', () => {
+    const strategies = ['a', 'b'].map((label) => ({ name: 'random', label, params: {} }));
+    const cell = summarizeCell({
+      index: 0, params: {}, strategies,
+      runs: [
+        [withClasses(oneRun(), { 0: 3, 2: 5 }), withClasses(oneRun(), { 0: 4, 2: 6 })],
+        [withClasses(oneRun(), { 0: 2, 2: 7 }), withClasses(oneRun(), { 0: 1 })],
+      ],
+    }, 'a');
+    const document = buildDocument({
+      kind: 'compare', scenario: 'tiny', seed: 1, replications: 2, baseline: 'a', grid: [], cells: [cell],
+      timing: { parts: [{ shard: null, wallSeconds: 1, workers: 1 }], strategies: [] },
+    });
+    const lines = classesCsv(document).trimEnd().split('\n');
+    const header = lines[0]!.split(',');
+    expect(header.slice(0, 7)).toEqual(['cell', 'strategy', 'replication', 'dimension', 'class', 'tasks.submitted', 'tasks.completed']);
+    expect(header).toContain('latency.p95');
+    expect(header).toContain('deadlineSuccess');
+    // 2 strategies × 2 replications × (2 types + 2 priorities + 1 tenant).
+    expect(lines).toHaveLength(1 + 2 * 2 * 5);
+    const rows = lines.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, j) => [header[j]!, v])));
+    const lacking = rows.find((row) => row.strategy === 'b' && row.replication === '1' && row.dimension === 'priority' && row.class === '2')!;
+    // A class the run had none of: no tasks, and no data rather than a zero latency.
+    expect(lacking['tasks.submitted']).toBe('0');
+    expect(lacking['latency.mean']).toBe('');
+    const tenant = rows.find((row) => row.strategy === 'a' && row.replication === '0' && row.dimension === 'tenant')!;
+    expect(tenant).toMatchObject({ class: 'default', 'tasks.completed': '8' });
   });
 });

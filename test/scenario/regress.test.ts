@@ -36,4 +36,21 @@ describe('the regress section', () => {
     expectInputError(() => normalize(withRegress({ threshold: 0.1 })), 'regress.threshold', /^unknown field "threshold"/);
     expectInputError(() => normalize(withRegress({ tolerances: { 'latency.p95': 0.1 }, ignore: ['latency.p95'] })), 'regress.tolerances["latency.p95"]', 'is also in regress.ignore: keep one of the two');
   });
+
+  it('checks a class\'s ranked metric when tolerances name it, after the pooled ones', () => {
+    const { checks } = normalize(withRegress({ tolerances: { 'byPriority.2.deadlineSuccess': { absolute: 0.02 }, 'byType.code.latency.p95': 0.1 } })).regress;
+    expect(checks.slice(-2)).toEqual([
+      { metric: 'byPriority.2.deadlineSuccess', relative: 0.05, absolute: 0.02 },
+      { metric: 'byType.code.latency.p95', relative: 0.1, absolute: 0 },
+    ]);
+    expect(checks).toHaveLength(METRIC_TABLE.length + 2);
+  });
+
+  it('rejects a class no task can be in, and a class metric without a direction', () => {
+    expectInputError(() => normalize(withRegress({ tolerances: { 'byPriority.0.deadlineSuccess': 0.1 } })),
+      'regress.tolerances["byPriority.0.deadlineSuccess"]', 'no task of the workload can have priority "0"; priority classes: 2');
+    expectInputError(() => normalize(withRegress({ tolerances: { 'byType.code.tasks.submitted': 0.1 } })),
+      'regress.tolerances["byType.code.tasks.submitted"]', /^"byType\.code\.tasks\.submitted" names no class metric/);
+    expectInputError(() => normalize(withRegress({ ignore: ['byType.code.latency.p95'] })), 'regress.ignore[0]', /^unknown metric "byType\.code\.latency\.p95"/);
+  });
 });

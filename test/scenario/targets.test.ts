@@ -33,7 +33,7 @@ describe('the targets section', () => {
 
   it('rejects an unknown metric with a guess and the list of metrics', () => {
     expectInputError(() => normalize(withTargets({ strategies: ['round-robin'], checks: [{ metric: 'gini.task', max: 0.3 }] })),
-      'targets.checks[0].metric', /^unknown metric "gini\.task" \(did you mean "gini\.tasks"\?\); metrics: tasks\.submitted, .*, completion$/);
+      'targets.checks[0].metric', /^unknown metric "gini\.task" \(did you mean "gini\.tasks"\?\); metrics: tasks\.submitted, .*, completion, or byType\|byPriority\|byTenant\.<class>\.<metric>$/);
     expectInputError(() => normalize(withTargets({ strategies: ['round-robin'], checks: [{ metric: 'perAgent', max: 1 }] })),
       'targets.checks[0].metric', /^unknown metric "perAgent"/);
   });
@@ -54,5 +54,26 @@ describe('the targets section', () => {
       'targets.checks[0].minimum', /^unknown field "minimum"/);
     expectInputError(() => normalize(withTargets({ strategies: [], checks: [{ metric: 'utilization', min: 0.8 }] })), 'targets.strategies', 'expected a non-empty list');
     expectInputError(() => normalize(withTargets({ strategies: ['round-robin'], checks: [] })), 'targets.checks', 'expected a non-empty list');
+  });
+
+  it('accepts a metric of a class the workload can produce: a type, a priority, the default tenant', () => {
+    const checks = [
+      { metric: 'byType.review.deadlineSuccess', min: 0.9 },
+      { metric: 'byPriority.2.latency.p95', max: 10 },
+      { metric: 'byTenant.default.completion', min: 0.99 },
+    ];
+    const { targets } = normalize(withTargets({ strategies: ['round-robin'], checks }));
+    expect(targets?.checks.map((check) => check.metric)).toEqual(checks.map((check) => check.metric));
+  });
+
+  it('rejects a class no task can be in, naming the field, with the classes there are', () => {
+    expectInputError(() => normalize(withTargets({ strategies: ['round-robin'], checks: [{ metric: 'byPriority.0.deadlineSuccess', min: 0.9 }] })),
+      'targets.checks[0].metric', 'no task of the workload can have priority "0"; priority classes: 2');
+    expectInputError(() => normalize(withTargets({ strategies: ['round-robin'], checks: [{ metric: 'byType.reviews.wait.mean', max: 1 }] })),
+      'targets.checks[0].metric', 'no task of the workload can have type "reviews" (did you mean "review"?); type classes: code, review');
+    expectInputError(() => normalize(withTargets({ strategies: ['round-robin'], checks: [{ metric: 'byTenant.acme.completion', min: 1 }] })),
+      'targets.checks[0].metric', /^no task of the workload can have tenant "acme"/);
+    expectInputError(() => normalize(withTargets({ strategies: ['round-robin'], checks: [{ metric: 'byType.code.utilization', max: 1 }] })),
+      'targets.checks[0].metric', /^"byType\.code\.utilization" names no class metric: expected byType\.<class>\.<metric>/);
   });
 });

@@ -5,42 +5,8 @@
  * check has the power to fail. Seeds are fixed: the result is the same on every run.
  */
 import { describe, expect, it } from 'vitest';
-import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { parseScenario } from '../../src/scenario/load.js';
-import { runExperiment } from '../../src/experiments/runResult.js';
 import { erlangC, mg1MeanWait, mmcMeanWait } from './theory.js';
-
-/** Student t 0.9995 quantiles (two-sided 99.9%) for df = R − 1. */
-const T_999: Record<number, number> = { 9: 4.781, 11: 4.437, 15: 4.073, 19: 3.883 };
-
-interface Check {
-  readonly waits: number[];
-  readonly theory: number;
-}
-
-async function meanWaits(yaml: string): Promise<number[]> {
-  const scenario = parseScenario(yaml, 'validation.yaml');
-  const result = await runExperiment(scenario, { workers: 1 });
-  return result.results[0]!.perReplication.map((run) => run.wait.mean!);
-}
-
-function expectWithinCi({ waits, theory }: Check, maxRelativeHalfWidth: number): void {
-  const halfWidth = (T_999[waits.length - 1]! * sampleStandardDeviation(waits)) / Math.sqrt(waits.length);
-  expect(halfWidth / theory, 'the interval is narrow enough for the check to mean something').toBeLessThan(maxRelativeHalfWidth);
-  expect(Math.abs(mean(waits) - theory), `simulated ${mean(waits)} vs theory ${theory} ± ${halfWidth}`).toBeLessThan(halfWidth);
-}
-
-function idealFleet(agents: number, speed: number, binding: 'late' | 'early'): string {
-  return `
-engine: { binding: ${binding} }
-agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
-agents:
-  - pool: server
-    count: ${agents}
-    capacity: 1
-    speed: ${speed}
-    skills: { job: 1 }`;
-}
+import { expectWithinCi, idealFleet, meanWaits } from './simulated.js';
 
 describe('M/M/c against Erlang C', () => {
   const cases = [

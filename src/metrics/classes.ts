@@ -1,0 +1,337 @@
+/**
+ * Metrics by class of task: by type, by submitted priority, by tenant (docs/EXPERIMENTS.md,
+ * "Metrics by class"). A class is a function of the task's spec alone, so a task stays in one
+ * class all its life (an operator's later change of priority does not move it) and every
+ * measured task is in exactly one class of each dimension: the per-class task ledgers sum to
+ * the pooled one.
+ *
+ * {@link TaskFold} is the per-task part of the metrics collector (counts, latency and wait
+ * sketches, deadlines, context tokens, quality): the collector keeps one for the pooled figures
+ * and one per class, so the pooled and the per-class figures are the same code and memory grows
+ * with the number of classes, not of tasks.
+ */
+import type { FinalTaskState } from '../engine/task.js';
+import { Moments } from './moments.js';
+import { SampleSketch } from './sampleSketch.js';
+import { latencyMetrics, qualityMetrics, ratio, waitMetrics } from './sampleStats.js';
+import type { LatencyMetrics, QualityMetrics, TaskCountMetrics, WaitMetrics } from './types.js';
+
+/** The dimensions tasks are classed by. */
+export type ClassDimension = 'type' | 'priority' | 'tenant';
+
+/** Every dimension, in the order of the JSON output. */
+export const CLASS_DIMENSIONS: readonly ClassDimension[] = Object.freeze(['type', 'priority', 'tenant']);
+
+/** The key of each dimension's breakdown in the metrics: `byType`, `byPriority`, `byTenant`. */
+export type ClassBreakdownKey = 'byType' | 'byPriority' | 'byTenant';
+
+/** The breakdown key of a dimension (`priority` → `byPriority`). */
+export const BREAKDOWN_KEY: Readonly<Record<ClassDimension, ClassBreakdownKey>> = Object.freeze({
+  type: 'byType', priority: 'byPriority', tenant: 'byTenant',
+});
+
+/** Breakdown keys by name, to tell a class path from a pooled one. */
+const BREAKDOWN_KEYS: readonly ClassBreakdownKey[] = Object.freeze(CLASS_DIMENSIONS.map((dimension) => BREAKDOWN_KEY[dimension]));
+
+/** The dimension of a breakdown key (`byPriority` → `priority`). */
+export function dimensionOf(key: ClassBreakdownKey): ClassDimension {
+  return CLASS_DIMENSIONS.find((dimension) => BREAKDOWN_KEY[dimension] === key)!;
+}
+
+/**
+ * The dotted paths of the leaves of {@link ClassMetrics}, in its key order (a test holds this
+ * list to the type's walk, so a field added to the type cannot go unlisted).
+ */
+export const CLASS_METRIC_LEAVES: readonly string[] = Object.freeze([
+  'tasks.submitted', 'tasks.completed', 'tasks.deadLettered', 'tasks.expired', 'tasks.cancelled', 'tasks.rejected', 'tasks.inFlight',
+  'latency.mean', 'latency.p50', 'latency.p95', 'latency.p99', 'wait.mean', 'wait.p95',
+  'deadlineSuccess', 'contextWaste', 'quality.mean', 'quality.stddev',
+]);
+
+/** A metric of one class, named as `byPriority.0.deadlineSuccess`: the table, the class, the leaf. */
+export interface ClassPath {
+  readonly key: ClassBreakdownKey;
+  readonly name: string;
+  /** The figure within the class: one of `leaves` (by default {@link CLASS_METRIC_LEAVES}). */
+  readonly leaf: string;
+}
+
+/**
+ * The parts of a class path, or undefined when `path` does not start with a breakdown key (a
+ * pooled metric). The class's name may hold dots (a type `code.review`): the leaf is the
+ * longest of `leaves` that ends the path, and the name what lies between.
+ * @returns null when `path` starts with a breakdown key but names no class and known leaf
+ */
+export function parseClassPath(path: string, leaves: readonly string[] = CLASS_METRIC_LEAVES): ClassPath | null | undefined {
+  const dot = path.indexOf('.');
+  const key = BREAKDOWN_KEYS.find((candidate) => candidate === path.slice(0, dot));
+  if (dot < 0 || key === undefined) return BREAKDOWN_KEYS.some((candidate) => candidate === path) ? null : undefined;
+  const rest = path.slice(dot + 1);
+  let found: ClassPath | null = null;
+  for (const leaf of leaves) {
+    if (rest.length > leaf.length + 1 && rest.endsWith(`.${leaf}`) && (found === null || leaf.length > found.leaf.length)) {
+      found = { key, name: rest.slice(0, rest.length - leaf.length - 1), leaf };
+    }
+  }
+  return found;
+}
+
+/** The class of tasks that name no tenant. */
+export const DEFAULT_TENANT = 'default';
+
+/** What a class is read from: the parts of a task spec that class it. */
+export interface ClassedSpec {
+  readonly type: string;
+  /** The submitted priority (0 = critical … 4 = backlog). */
+  readonly priority: number;
+  /** The team or customer the task is done for; tasks without one are tenant {@link DEFAULT_TENANT}. */
+  readonly tenant?: string;
+}
+
+/** The class of `spec` in `dimension`, as it appears as a key in the metrics. */
+export function classKey(dimension: ClassDimension, spec: ClassedSpec): string {
+  switch (dimension) {
+    case 'type': return spec.type;
+    case 'priority': return String(spec.priority);
+    case 'tenant': return spec.tenant ?? DEFAULT_TENANT;
+    default: {
+      const unreachable: never = dimension;
+      throw new Error(`classes: unknown dimension ${String(unreachable)}`);
+    }
+  }
+}
+
+/** The headline metrics of one class of measured tasks (each defined as its pooled namesake in `types.ts`). */
+export interface ClassMetrics {
+  readonly tasks: TaskCountMetrics;
+  readonly latency: LatencyMetrics;
+  readonly wait: WaitMetrics;
+  readonly deadlineSuccess: number | null;
+  /**
+   * Setup ÷ (setup + task tokens) over the class's started attempts and duplicate claims;
+   * prewarm loads belong to no task, so they count in the pooled figure only.
+   */
+  readonly contextWaste: number | null;
+  readonly quality: QualityMetrics;
+}
+
+/** Classes of one dimension, by key in sorted order (priorities numerically). */
+export type ClassTable = Readonly<Record<string, ClassMetrics>>;
+
+/** The per-class metrics of a run, one table per dimension. */
+export interface ClassBreakdown {
+  readonly byType: ClassTable;
+  readonly byPriority: ClassTable;
+  readonly byTenant: ClassTable;
+}
+
+/** Class keys in output order: numbers numerically (priorities), then strings by code unit. */
+export function sortClassKeys(keys: Iterable<string>): string[] {
+  return [...keys].sort((a, b) => {
+    const x = Number(a);
+    const y = Number(b);
+    const numeric = Number.isInteger(x) && Number.isInteger(y) && a !== '' && b !== '';
+    if (numeric) return x - y;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+}
+
+/**
+ * The per-task figures of a set of measured tasks, folded event by event with no per-task
+ * state. Callers pass what the event says; the fold keeps counts, sketches and sums.
+ */
+export class TaskFold {
+  private submittedCount = 0;
+  private completedCount = 0;
+  private deadLettered = 0;
+  private expired = 0;
+  private cancelled = 0;
+  private rejected = 0;
+  private readonly latencies = new SampleSketch();
+  private readonly waits = new SampleSketch();
+  private readonly qualities = new Moments();
+  // Deadlines of tasks in flight (deadline → how many), so the ones overdue at the end can be
+  // counted without keeping any task: memory grows with the tasks in flight, not the run.
+  private readonly inFlightDeadlines = new Map<number, number>();
+  private deadlinesSettled = 0;
+  private deadlinesMet = 0;
+  private setupTokens = 0;
+  private workTokens = 0;
+
+  /** Completed tasks so far. */
+  get completed(): number {
+    return this.completedCount;
+  }
+
+  /** A task was submitted (with its deadline, if any). */
+  submitted(deadline: number | undefined): void {
+    this.submittedCount++;
+    if (deadline !== undefined) this.inFlightDeadlines.set(deadline, (this.inFlightDeadlines.get(deadline) ?? 0) + 1);
+  }
+
+  /** An attempt started: its wait when it is the first attempt, its setup and the task's tokens. */
+  started(firstAttemptWaitSeconds: number | undefined, setupTokens: number, workTokens: number): void {
+    if (firstAttemptWaitSeconds !== undefined) this.waits.add(firstAttemptWaitSeconds);
+    this.setupTokens += setupTokens;
+    this.workTokens += workTokens;
+  }
+
+  /** Setup tokens spent with no task's work to show for them (a losing claim, a prewarm). */
+  wasted(setupTokens: number): void {
+    this.setupTokens += setupTokens;
+  }
+
+  /** A task completed at `time`. */
+  completedAt(time: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
+    this.completedCount++;
+    this.latencies.add(latencySeconds);
+    this.qualities.add(quality);
+    this.settleDeadline(deadline, true, time);
+  }
+
+  /** A task reached a final state other than `completed` at `time`. */
+  settledUncompleted(state: Exclude<FinalTaskState, 'completed'>, time: number, deadline: number | undefined): void {
+    switch (state) {
+      case 'dead-lettered': this.deadLettered++; break;
+      case 'expired': this.expired++; break;
+      case 'cancelled': this.cancelled++; break;
+      case 'rejected': this.rejected++; break;
+      default: {
+        const unreachable: never = state;
+        throw new Error(`metrics: unknown final state ${String(unreachable)}`);
+      }
+    }
+    this.settleDeadline(deadline, false, time);
+  }
+
+  /** The figures so far, tasks in flight counted as of `endTimeSeconds`. */
+  metrics(endTimeSeconds: number): ClassMetrics {
+    return {
+      tasks: this.taskCounts(),
+      latency: latencyMetrics(this.latencies),
+      wait: waitMetrics(this.waits),
+      deadlineSuccess: this.deadlineSuccess(endTimeSeconds),
+      contextWaste: ratio(this.setupTokens, this.setupTokens + this.workTokens),
+      quality: qualityMetrics(this.qualities),
+    };
+  }
+
+  private settleDeadline(deadline: number | undefined, completed: boolean, time: number): void {
+    if (deadline === undefined) return;
+    const left = this.inFlightDeadlines.get(deadline)! - 1;
+    if (left === 0) this.inFlightDeadlines.delete(deadline);
+    else this.inFlightDeadlines.set(deadline, left);
+    this.deadlinesSettled++;
+    if (completed && time <= deadline) this.deadlinesMet++;
+  }
+
+  /**
+   * Met ÷ (settled + overdue in flight). A task in flight whose deadline equals the end time is
+   * left out: it may still complete at that very instant (a live snapshot), so it has not missed.
+   */
+  private deadlineSuccess(endTimeSeconds: number): number | null {
+    let overdueInFlight = 0;
+    for (const [deadline, count] of this.inFlightDeadlines) if (deadline < endTimeSeconds) overdueInFlight += count;
+    return ratio(this.deadlinesMet, this.deadlinesSettled + overdueInFlight);
+  }
+
+  private taskCounts(): TaskCountMetrics {
+    const settled = this.completedCount + this.deadLettered + this.expired + this.cancelled + this.rejected;
+    return {
+      submitted: this.submittedCount,
+      completed: this.completedCount,
+      deadLettered: this.deadLettered,
+      expired: this.expired,
+      cancelled: this.cancelled,
+      rejected: this.rejected,
+      inFlight: this.submittedCount - settled,
+    };
+  }
+}
+
+/** The metrics of a class no measured task of a run was in: nothing submitted, no data. */
+export const EMPTY_CLASS: ClassMetrics = Object.freeze(new TaskFold().metrics(0));
+
+/**
+ * One {@link TaskFold} per class of every dimension, created as classes first appear; each
+ * method hands the event to the task's fold in every dimension. Classes are looked up by the
+ * spec's own values (a priority by number), so the hot path builds no key strings.
+ */
+export class ClassFolds {
+  private readonly types = new Map<string, TaskFold>();
+  private readonly priorities = new Map<number, TaskFold>();
+  private readonly tenants = new Map<string, TaskFold>();
+
+  /** {@inheritDoc TaskFold.submitted} */
+  submitted(spec: ClassedSpec, deadline: number | undefined): void {
+    this.typeFold(spec).submitted(deadline);
+    this.priorityFold(spec).submitted(deadline);
+    this.tenantFold(spec).submitted(deadline);
+  }
+
+  /** {@inheritDoc TaskFold.started} */
+  started(spec: ClassedSpec, firstAttemptWaitSeconds: number | undefined, setupTokens: number, workTokens: number): void {
+    this.typeFold(spec).started(firstAttemptWaitSeconds, setupTokens, workTokens);
+    this.priorityFold(spec).started(firstAttemptWaitSeconds, setupTokens, workTokens);
+    this.tenantFold(spec).started(firstAttemptWaitSeconds, setupTokens, workTokens);
+  }
+
+  /** {@inheritDoc TaskFold.wasted} */
+  wasted(spec: ClassedSpec, setupTokens: number): void {
+    this.typeFold(spec).wasted(setupTokens);
+    this.priorityFold(spec).wasted(setupTokens);
+    this.tenantFold(spec).wasted(setupTokens);
+  }
+
+  /** {@inheritDoc TaskFold.completedAt} */
+  completedAt(spec: ClassedSpec, time: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
+    this.typeFold(spec).completedAt(time, latencySeconds, quality, deadline);
+    this.priorityFold(spec).completedAt(time, latencySeconds, quality, deadline);
+    this.tenantFold(spec).completedAt(time, latencySeconds, quality, deadline);
+  }
+
+  /** {@inheritDoc TaskFold.settledUncompleted} */
+  settledUncompleted(spec: ClassedSpec, state: Exclude<FinalTaskState, 'completed'>, time: number, deadline: number | undefined): void {
+    this.typeFold(spec).settledUncompleted(state, time, deadline);
+    this.priorityFold(spec).settledUncompleted(state, time, deadline);
+    this.tenantFold(spec).settledUncompleted(state, time, deadline);
+  }
+
+  /** Every class's figures, by dimension, keys sorted ({@link sortClassKeys}). */
+  breakdown(endTimeSeconds: number): ClassBreakdown {
+    return {
+      byType: tableOf(this.types, endTimeSeconds),
+      byPriority: tableOf(this.priorities, endTimeSeconds),
+      byTenant: tableOf(this.tenants, endTimeSeconds),
+    };
+  }
+
+  private typeFold(spec: ClassedSpec): TaskFold {
+    return foldIn(this.types, spec.type);
+  }
+
+  private priorityFold(spec: ClassedSpec): TaskFold {
+    return foldIn(this.priorities, spec.priority);
+  }
+
+  private tenantFold(spec: ClassedSpec): TaskFold {
+    return foldIn(this.tenants, spec.tenant ?? DEFAULT_TENANT);
+  }
+}
+
+function foldIn<K>(folds: Map<K, TaskFold>, key: K): TaskFold {
+  let fold = folds.get(key);
+  if (fold === undefined) {
+    fold = new TaskFold();
+    folds.set(key, fold);
+  }
+  return fold;
+}
+
+function tableOf(folds: ReadonlyMap<string | number, TaskFold>, endTimeSeconds: number): ClassTable {
+  const byKey = new Map<string, TaskFold>();
+  for (const [key, fold] of folds) byKey.set(String(key), fold);
+  const table: Record<string, ClassMetrics> = {};
+  for (const key of sortClassKeys(byKey.keys())) table[key] = byKey.get(key)!.metrics(endTimeSeconds);
+  return table;
+}
