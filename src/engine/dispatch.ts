@@ -18,6 +18,7 @@ import { enter, finish, loadChanged, move, takeSlot } from './ledger.js';
 import { preemptFor, resumePaused, retireDrained } from './operations.js';
 import type { TaskRecord } from './task.js';
 import type { TaskQueue } from './taskQueue.js';
+import { NO_TENANT } from './tenantCounters.js';
 import { clearTimer, setTimer } from './timers.js';
 
 /** The less urgent of two queued tasks (higher priority number, then submitted later). */
@@ -67,7 +68,7 @@ function bindPool(s: EngineState, now: number): void {
       throw new Error(`strategy ${s.strategy.name} picked agent ${picked.spec.id}, which has no free slot`);
     }
     s.pool.remove(task);
-    dequeued(s, task);
+    dispatched(s, task);
     // Tasks passed over in the scan could not be placed on any free agent, so none of them
     // was eligible for s one: the pool's order respects priority.
     s.strategy.onAssign?.(task, agent, s.ctx);
@@ -154,7 +155,7 @@ export function refill(s: EngineState, agent: AgentRecord, now: number): void {
     const task = own.shift()!;
     agent.queued--;
     agent.outstandingTokens -= task.spec.tokens;
-    dequeued(s, task);
+    dispatched(s, task);
     const respected = queuedMoreUrgentThan(s, task.priority) === 0;
     assign(s, task, agent, now, respected);
   }
@@ -222,7 +223,7 @@ export function steal(s: EngineState, thief: AgentRecord, now: number, woken = f
     victim.queued--;
     victim.outstandingTokens -= task.spec.tokens;
     loadChanged(s, victim);
-    dequeued(s, task);
+    dispatched(s, task);
     s.strategy.onAssign?.(task, thief, s.ctx);
     const respected = queuedMoreUrgentThan(s, task.priority) === 0;
     assign(s, task, thief, now, respected);
@@ -285,6 +286,12 @@ export function enqueue(s: EngineState, task: TaskRecord, now: number): void {
 }
 
 /** A task left the queues for good (assigned, expired, cancelled, shed). */
+/** A queued task leaves its queue for an agent: under the `fair` order its tenant is charged its tokens. */
+function dispatched(s: EngineState, task: TaskRecord): void {
+  dequeued(s, task);
+  if (s.queueOrder === 'fair') s.tenantCounters.charge(task.spec.tenant ?? NO_TENANT, task.spec.tokens);
+}
+
 function dequeued(s: EngineState, task: TaskRecord): void {
   uncount(s, task);
   clearTimer(s, task);

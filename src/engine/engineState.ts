@@ -21,6 +21,7 @@ import type { DecisionContext, FleetView, Strategy } from './strategy.js';
 import { PRIORITY_LEVELS, type AgentId, type TaskId, type TaskRecord, type TaskView } from './task.js';
 import { TaskIndex } from './taskIndex.js';
 import { TaskQueue, type EntryCounter, type QueueOrder } from './taskQueue.js';
+import { TenantCounters } from './tenantCounters.js';
 import type { Timer } from './timers.js';
 import { TokenBucket } from './tokenBucket.js';
 
@@ -62,6 +63,8 @@ export class EngineState {
   readonly ctx: MutableContext;
   readonly entries: EntryCounter = { next: 0 };
   readonly queueOrder: QueueOrder;
+  /** Virtual token counters per tenant, charged on dispatch under the `fair` order. */
+  readonly tenantCounters = new TenantCounters();
   /** Agents that found nothing to steal while they had a free slot (work-stealing strategies only). */
   readonly hungry = new Set<AgentRecord>();
   /** The hungry agents and the stealable work by kind, for strategies with steal rules (early binding). */
@@ -120,8 +123,8 @@ export class EngineState {
     this.routeProbe = options.routeProbe;
     this.sink = options.events ?? new EventObjects((event) => (this.events[this.eventsWritten++] = event));
     this.queueOrder = options.strategy.queueOrder ?? 'fifo';
-    this.pool = new TaskQueue(this.entries, this.queueOrder);
-    this.held = new TaskQueue(this.entries, this.queueOrder);
+    this.pool = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
+    this.held = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
     const { delegation, failureMemory, ingress } = options.config;
     if (delegation.claim === 'first-fit' && options.config.binding !== 'late') throw new Error('first-fit claiming needs late binding');
     if (!(delegation.offerTimeoutSeconds > 0)) throw new Error(`offerTimeoutSeconds must be > 0, got ${delegation.offerTimeoutSeconds}`);

@@ -153,7 +153,7 @@ export function agentJoined(s: EngineState, now: number, spec: AgentSpec): void 
   }
   s.fleet.agents.push(agent);
   s.agentIds.set(spec.id, agent.index);
-  s.agentQueues.push(new TaskQueue(s.entries, s.queueOrder));
+  s.agentQueues.push(new TaskQueue(s.entries, s.queueOrder, s.tenantCounters));
   s.fleet.freeSlots += spec.capacity;
   s.sink.agentJoined(now, agent);
   s.strategy.onAgentJoined?.(agent, s.ctx);

@@ -22,6 +22,7 @@ import { Engine, type EngineOptions, type TaskCounts } from './engine.js';
 import type { EngineState } from './engineState.js';
 import type { FailureReason, FinalTaskState, RejectionReason, TaskId, TaskSpec, TaskState, TaskView } from './task.js';
 import type { TaskQueue } from './taskQueue.js';
+import type { TenantCountersSnapshot } from './tenantCounters.js';
 import type { TimerKind } from './timers.js';
 
 /** A number in a snapshot: finite numbers as they are, NaN and ±Infinity as strings. */
@@ -112,6 +113,8 @@ export interface EngineSnapshot {
   /** Pending timers by id. */
   readonly timers: readonly TimerSnapshot[];
   readonly pausedTypes: readonly string[];
+  /** The `fair` order's virtual token counters (absent under the other orders). */
+  readonly tenantCounters?: TenantCountersSnapshot;
   /** Paused tasks free to resume, in the order they resume. */
   readonly resumable: readonly TaskId[];
   /** Agents (indices) that found nothing to steal, in the order they try again. */
@@ -259,6 +262,7 @@ export function takeSnapshot(s: EngineState): EngineSnapshot {
     settled: s.settled.entries(),
     timers,
     pausedTypes: [...s.pausedTypes],
+    ...(s.queueOrder === 'fair' ? { tenantCounters: s.tenantCounters.snapshot() } : {}),
     resumable,
     hungry: [...s.hungry].map((agent) => agent.index),
     poolDirty: s.poolDirty,

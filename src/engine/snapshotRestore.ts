@@ -67,6 +67,7 @@ export function restoreState(s: EngineState, snapshot: EngineSnapshot): void {
   const tasks = restoreTasks(s, snapshot);
   for (const [i, type] of list(snapshot.pausedTypes, 'pausedTypes').entries()) s.pausedTypes.add(str(type, `pausedTypes[${i}]`));
   restoreQueues(s, snapshot, tasks);
+  restoreTenantCounters(s, snapshot);
   list(snapshot.waitingFor, 'waitingFor').forEach(([id, waiters], i) => {
     const field = `waitingFor[${i}]`;
     if (s.live.has(str(id, `${field}[0]`))) fail(`${field}[0]`, `names ${id}, which is live: its dependents wait on it directly`);
@@ -120,7 +121,7 @@ function restoreAgents(s: EngineState, snapshot: EngineSnapshot): void {
     if (agent.accepting && (agent.left || agent.draining)) fail(`${field}.accepting`, 'is true for an agent that left or is draining');
     s.fleet.agents.push(agent);
     s.agentIds.set(id, index);
-    s.agentQueues.push(new TaskQueue(s.entries, s.queueOrder));
+    s.agentQueues.push(new TaskQueue(s.entries, s.queueOrder, s.tenantCounters));
   });
 }
 
@@ -173,6 +174,21 @@ function restoreTasks(s: EngineState, snapshot: EngineSnapshot): readonly TaskSn
     if (t.dependents.length > 0) s.live.get(t.spec.id)!.dependents = t.dependents.map((id, j) => taskNamed(s, id, `tasks[${i}].dependents`, `[${j}]`));
   });
   return tasks;
+}
+
+/** The fair order's counters, set after the queues (whose refilling lifted them on the way). */
+function restoreTenantCounters(s: EngineState, snapshot: EngineSnapshot): void {
+  const saved = snapshot.tenantCounters;
+  if (s.queueOrder !== 'fair') {
+    if (saved !== undefined) fail('tenantCounters', `is only kept under the fair queue order, not ${s.queueOrder}`);
+    return;
+  }
+  if (saved === undefined) fail('tenantCounters', 'is missing (the queue order is fair)');
+  const counters = Object.entries(saved.counters ?? fail('tenantCounters.counters', 'is missing'));
+  const bad = counters.find(([, counter]) => typeof counter !== 'number' || !(counter >= 0));
+  if (bad !== undefined) fail(`tenantCounters.counters.${bad[0]}`, `must be a number >= 0, got ${JSON.stringify(bad[1])}`);
+  if (typeof saved.virtualTime !== 'number' || !(saved.virtualTime >= 0)) fail('tenantCounters.virtualTime', 'must be a number >= 0');
+  s.tenantCounters.restore(saved);
 }
 
 function restoreQueues(s: EngineState, snapshot: EngineSnapshot, tasks: readonly TaskSnapshot[]): void {

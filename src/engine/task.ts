@@ -56,6 +56,11 @@ export interface TaskSpec {
   readonly parentId?: TaskId;
   /** The workflow (request) this task belongs to, for end-to-end workflow metrics. */
   readonly workflowId?: string;
+  /**
+   * Who submitted it (a team, a customer): the unit the `fair` queue order shares service
+   * between, and the class of the per-tenant metrics. Tasks without one share the tenant "".
+   */
+  readonly tenant?: string;
   /** Direct assignment: the agent that must run it. */
   readonly assignee?: AgentId;
   /** Free-form labels (pools, capabilities). */

@@ -17,6 +17,7 @@ import type { AdminOperation, EngineEvent } from '../engine/messages.js';
 import type { FailureReason, FinalTaskState, RejectionReason, TaskState, TaskView } from '../engine/task.js';
 import { gini, jain } from './inequality.js';
 import { ClassFolds, TaskFold } from './classes.js';
+import { TenantFairness } from './tenantFairness.js';
 import { OperationsFold } from './operations.js';
 import { ratio } from './sampleStats.js';
 import type { AgentMetrics, RunMetrics } from './types.js';
@@ -49,6 +50,7 @@ export class MetricsCollector implements EventSink {
   // Measured tasks: pooled, and by class (type, priority, tenant).
   private readonly pooled = new TaskFold();
   private readonly classes = new ClassFolds();
+  private readonly tenantFairness = new TenantFairness();
   private retries = 0;
   private contextHits = 0;
   private contextKnown = 0;
@@ -99,6 +101,7 @@ export class MetricsCollector implements EventSink {
     const spec = task.spec;
     this.pooled.submitted(spec.deadline);
     this.classes.submitted(spec, spec.deadline);
+    this.tenantFairness.submitted(spec.tenant, spec.tokens);
     this.operations.submitted(time, task);
   }
 
@@ -144,6 +147,7 @@ export class MetricsCollector implements EventSink {
     const latency = time - task.submittedAt;
     this.pooled.completedAt(time, latency, quality, spec.deadline);
     this.classes.completedAt(spec, time, latency, quality, spec.deadline);
+    this.tenantFairness.completed(spec.tenant, spec.tokens, latency, time - task.startedAt);
     this.agentCompleted[index]++;
     this.agentTokens[index] += spec.tokens;
     this.operations.settled(time, task, true);
@@ -308,6 +312,7 @@ export class MetricsCollector implements EventSink {
       wait: pooled.wait,
       gini: { tasks: gini(this.agentCompleted), tokens: gini(this.agentTokens) },
       jain: { tasks: jain(this.agentCompleted), tokens: jain(this.agentTokens) },
+      tenantFairness: this.tenantFairness.metrics(),
       deadlineSuccess: pooled.deadlineSuccess,
       contextWaste: pooled.contextWaste,
       contextHitRate: ratio(this.contextHits, this.contextKnown),

@@ -21,6 +21,8 @@ export const METRIC_TABLE: readonly MetricInfo[] = Object.freeze([
   { path: 'wait.mean', title: 'wait mean (s)', better: 'lower', leaderboard: false, digits: 2 },
   { path: 'wait.p95', title: 'wait p95 (s)', better: 'lower', leaderboard: false, digits: 2 },
   { path: 'gini.tokens', title: 'gini tokens', better: 'lower', leaderboard: false, digits: 3 },
+  { path: 'tenantFairness.jain', title: 'tenant fairness (Jain)', better: 'higher', leaderboard: false, digits: 3 },
+  { path: 'tenantFairness.worstSlowdown', title: 'worst tenant slowdown', better: 'lower', leaderboard: false, digits: 2 },
   { path: 'contextHitRate', title: 'context hit rate', better: 'higher', leaderboard: false, digits: 3 },
   { path: 'priorityRespect', title: 'priority respect', better: 'higher', leaderboard: false, digits: 3 },
   { path: 'throughput', title: 'throughput (/s)', better: 'higher', leaderboard: false, digits: 4 },

@@ -22,7 +22,7 @@ export const NON_NEGATIVE_RANGE: MetricRange = Object.freeze({ min: 0, max: Numb
 
 /** The metric leaves (dotted paths) bounded by [0, 1], from the definitions in `types.ts`. */
 const UNIT_METRICS: ReadonlySet<string> = new Set([
-  'gini.tasks', 'gini.tokens', 'jain.tasks', 'jain.tokens',
+  'gini.tasks', 'gini.tokens', 'jain.tasks', 'jain.tokens', 'tenantFairness.jain',
   'deadlineSuccess', 'contextWaste', 'contextHitRate', 'quality.mean', 'quality.stddev',
   'priorityRespect', 'utilization', 'retrySuccess', 'workflows.deadlineSuccess',
 ]);

@@ -24,6 +24,7 @@ const SHAPE = {
   wait: { mean: 0, p95: 0 },
   gini: { tasks: 0, tokens: 0 },
   jain: { tasks: 0, tokens: 0 },
+  tenantFairness: { jain: 0, worstSlowdown: 0 },
   deadlineSuccess: 0,
   contextWaste: 0,
   contextHitRate: 0,

@@ -12,6 +12,7 @@
  *   count every task, restricted to the measurement window.
  */
 import type { ClassBreakdown } from './classes.js';
+import type { TenantFairnessMetrics } from './tenantFairness.js';
 
 /** Measured tasks by final state, and those still in flight at the end. */
 export interface TaskCountMetrics {
@@ -116,6 +117,8 @@ export interface ScalarMetrics {
   readonly gini: FairnessMetrics;
   /** Jain's fairness index (Σx)² / (n Σx²): 1 when all did the same, 1/n when one did everything. */
   readonly jain: FairnessMetrics;
+  /** Fairness across tenants: service share against demand share, worst slowdown (`tenantFairness.ts`). */
+  readonly tenantFairness: TenantFairnessMetrics;
   /**
    * Of measured tasks with a deadline that are final, or still in flight with their deadline
    * strictly before the end: the share completed at a time ≤ the deadline.

@@ -222,6 +222,7 @@ export const taskTypeSchema = strict({
   ttl: positive.optional(),
   maxRetries: z.int().min(0).max(MAX_RETRIES).optional(),
   tags: z.array(z.string().min(1)).default([]),
+  tenant: z.string().min(1).optional(),
   assignee: z.string().min(1).optional(),
 });
 
@@ -248,6 +249,7 @@ export const jobSchema = strict({
   ttl: positive.optional(),
   maxRetries: z.int().min(0).max(MAX_RETRIES).optional(),
   tags: z.array(z.string().min(1)).default([]),
+  tenant: z.string().min(1).optional(),
   assignee: z.string().min(1).optional(),
 });
 
@@ -285,6 +287,7 @@ export const workflowSchema = strict({
   count: z.int().min(1).max(MAX_TASK_COUNT).optional(),
   deadline: deadlineSchema.optional(),
   onFailure: dependencyPolicy.default('cascade-fail'),
+  tenant: z.string().min(1).optional(),
   dag: strict({
     fanOut: z.int().min(1).max(MAX_WORKFLOW_FAN_OUT),
     depth: z.int().min(1).max(MAX_WORKFLOW_DEPTH),
@@ -323,6 +326,7 @@ export const traceSchema = strict({
     contextKey: z.string().min(1).optional(),
     priority: z.string().min(1).optional(),
     deadline: z.string().min(1).optional(),
+    tenant: z.string().min(1).optional(),
   }).optional(),
   timeUnit: z.enum(['s', 'ms', 'us', 'ns']).optional(),
   blockTokens: z.int().min(1).max(1_000_000).optional(),

@@ -30,7 +30,7 @@ export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
     }
   }
   if (entry.format === 'csv' && entry.columns === undefined) {
-    throw new InputError(file, 'workload.trace.columns', 'required for format csv: expected { time, tokens } header names (and optionally contextTokens, type, contextKey, priority, deadline)');
+    throw new InputError(file, 'workload.trace.columns', 'required for format csv: expected { time, tokens } header names (and optionally contextTokens, type, contextKey, priority, deadline, tenant)');
   }
   const path = resolve(dirname(file), entry.file);
   try {

@@ -47,6 +47,8 @@ export interface TaskTypeConfig {
   readonly maxRetries?: number;
   /** Labels an agent must all carry to take these tasks (pools). */
   readonly tags: readonly string[];
+  /** The tenant every task of this type is submitted by, if any. */
+  readonly tenant?: string;
   /** Direct assignment: every task of this type waits for this agent. */
   readonly assignee?: string;
 }
@@ -66,6 +68,7 @@ export interface ScenarioJob {
   /** Failure policy per dependency edge that sets its own. */
   readonly dependencyPolicy: Readonly<Record<string, DependencyFailurePolicy>>;
   readonly tags: readonly string[];
+  readonly tenant?: string;
   readonly assignee?: string;
   readonly timeoutSeconds?: number;
   readonly ttlSeconds?: number;
@@ -76,7 +79,7 @@ export interface ScenarioJob {
  * One task type of a workflow's node mix: a {@link TaskTypeConfig} without a deadline of its
  * own (the instance's applies) and without an assignee (the file format has none for nodes).
  */
-export type WorkflowNodeConfig = Omit<TaskTypeConfig, 'deadline' | 'assignee'>;
+export type WorkflowNodeConfig = Omit<TaskTypeConfig, 'deadline' | 'assignee' | 'tenant'>;
 
 /** The lead of a workflow: runs the decomposition task and the synthesis task of each instance. */
 export interface WorkflowSupervisorConfig {
@@ -106,6 +109,8 @@ export interface WorkflowTemplate {
   readonly deadline?: Distribution;
   /** Policy written on every dependency edge of an instance. */
   readonly onFailure: DependencyFailurePolicy;
+  /** The tenant every task of an instance is submitted by, if any. */
+  readonly tenant?: string;
   /** Shape: `fanOut` 1..16 children per node, `depth` 1..4 levels, `join` (always true with a supervisor). */
   readonly dag: { readonly fanOut: number; readonly depth: number; readonly join: boolean };
   /** The mix node types are drawn from (by weight). */

@@ -170,6 +170,7 @@ function buildTaskType(entry: TaskTypeEntry, path: readonly PathSegment[], file:
     ...(entry.ttl === undefined ? {} : { ttlSeconds: entry.ttl }),
     ...(entry.maxRetries === undefined ? {} : { maxRetries: entry.maxRetries }),
     tags: [...entry.tags],
+    ...(entry.tenant === undefined ? {} : { tenant: entry.tenant }),
     ...(entry.assignee === undefined ? {} : { assignee: entry.assignee }),
   };
 }
@@ -231,6 +232,7 @@ function buildJob(entry: JobEntry): ScenarioJob {
     ...(entry.ttl === undefined ? {} : { ttlSeconds: entry.ttl }),
     ...(entry.maxRetries === undefined ? {} : { maxRetries: entry.maxRetries }),
     tags: [...entry.tags],
+    ...(entry.tenant === undefined ? {} : { tenant: entry.tenant }),
     ...(entry.assignee === undefined ? {} : { assignee: entry.assignee }),
   };
 }
@@ -279,6 +281,7 @@ function buildWorkflow(entry: WorkflowEntry, path: readonly PathSegment[], file:
     count: entry.count ?? Infinity,
     ...(deadline === undefined ? {} : { deadline }),
     onFailure: entry.onFailure,
+    ...(entry.tenant === undefined ? {} : { tenant: entry.tenant }),
     dag: { fanOut: entry.dag.fanOut, depth: entry.dag.depth, join: entry.dag.join ?? true },
     nodes,
     ...(supervisor === undefined

@@ -23,6 +23,7 @@ import { powerOfD } from './powerOfD.js';
 // strategies that use engine support (queue order, stealing)
 import { contextBatching } from './contextBatching.js';
 import { deadlineAware } from './deadlineAware.js';
+import { fairShare } from './fairShare.js';
 import { predictive } from './predictive.js';
 import { workStealing } from './workStealing.js';
 
@@ -50,6 +51,7 @@ export const STRATEGIES: readonly StrategyDefinition<unknown>[] = [
   workStealing as StrategyDefinition<unknown>,
   contextBatching as StrategyDefinition<unknown>,
   deadlineAware as StrategyDefinition<unknown>,
+  fairShare as StrategyDefinition<unknown>,
   predictive as StrategyDefinition<unknown>,
 ];
 

@@ -11,7 +11,7 @@ import { defineStrategy } from './definition.js';
 import { tasksPerSlot, tokensPerSlot } from './pipeline/estimates.js';
 
 /** Fewer outstanding tokens per slot; on a tie, fewer tasks per slot. */
-function fewerTokens(a: AgentView, b: AgentView): boolean {
+export function fewerTokens(a: AgentView, b: AgentView): boolean {
   const tokens = tokensPerSlot(a);
   const best = tokensPerSlot(b);
   return tokens < best || (tokens === best && tasksPerSlot(a) < tasksPerSlot(b));

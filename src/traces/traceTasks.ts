@@ -62,6 +62,7 @@ export class TraceTaskFactory {
       tokens,
       contextTokens,
       ...(contextKey === undefined ? {} : { contextKey }),
+      ...(row.tenant === undefined ? {} : { tenant: row.tenant }),
       ...(blocks === undefined ? {} : { contextBlocks: blocks, contextBlockTokens: config.blockTokens * scale }),
       ...(row.deadlineSeconds === undefined ? {} : { deadline: atSeconds + row.deadlineSeconds }),
       // A failed request of the trace fails in the replay too: it may not retry.

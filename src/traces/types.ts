@@ -32,6 +32,8 @@ export interface TraceRow {
   readonly type?: string;
   readonly contextKey?: string;
   readonly priority?: number;
+  /** Tenant carried by the row (a `csv` column), if any. */
+  readonly tenant?: string;
   /** Deadline relative to arrival, seconds. */
   readonly deadlineSeconds?: number;
   /** Mooncake prefix blocks (`hash_ids`), in prompt order. */
@@ -62,6 +64,8 @@ export interface CsvColumns {
   readonly priority?: string;
   /** Relative deadline, in the file's time unit. */
   readonly deadline?: string;
+  /** The submitting tenant (rows with an empty cell have none). */
+  readonly tenant?: string;
 }
 
 /** Options that only some formats take. */

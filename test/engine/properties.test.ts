@@ -86,6 +86,8 @@ const SEEDS: Record<string, number> = {
   // helper B: indexed strategies
   'join-shortest-queue': 4401, 'power-of-d': 4402, 'join-idle-queue': 4403, 'consistent-hash': 4404, 'cache-aware': 4405,
   'work-stealing': 5501, 'context-batching': 5502, 'deadline-aware': 5503, predictive: 5504,
+  // second wave
+  'fair-share': 6601,
 };
 const RUNS_PER_STRATEGY = 250;
 

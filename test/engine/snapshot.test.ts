@@ -37,7 +37,7 @@ const MAX_TASKS = 400;
  */
 const EXACT = new Set([
   'least-connections', 'least-work-left', 'join-shortest-queue', 'skill-weighted', 'capability-match', 'deadline-aware',
-  'least-loaded-tokens', 'work-stealing', 'consistent-hash',
+  'least-loaded-tokens', 'work-stealing', 'consistent-hash', 'fair-share',
 ]);
 
 function shortened(scenario: Scenario): Scenario {

@@ -10,6 +10,7 @@ export function oneRun(vary: { latencyP95?: number | null; quality?: number | nu
     wait: { mean: 0.5, p95: 1 },
     gini: { tasks: 0.1, tokens: 0.2 },
     jain: { tasks: 0.9, tokens: 0.8 },
+    tenantFairness: { jain: 1, worstSlowdown: 1.5 },
     deadlineSuccess: 0.75,
     contextWaste: 0.1,
     contextHitRate: 0.6,

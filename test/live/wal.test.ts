@@ -40,11 +40,11 @@ async function writtenLog(count: number): Promise<string> {
 }
 
 describe('FileJournal', () => {
-  it('numbers inputs from 1 and reads them back exactly, sets and infinities included', async () => {
+  it('numbers inputs from 1 and reads them back exactly, sets, infinities and tenants included', async () => {
     const path = join(scratch(), 'wal.jsonl');
     const journal = FileJournal.create(path, { epochMs: 42, firstSeq: 1, generation: 0 });
     const inputs: EngineInput[] = [
-      submit(1),
+      { kind: 'submit', now: 1 / 8, task: taskSpec({ id: 't1', tenant: 'team-a' }) },
       { kind: 'agentJoined', now: 0.5, agent: agentSpec({ id: 'a', capacity: 2, contextWindowTokens: Number.POSITIVE_INFINITY }) },
       { kind: 'started', now: 1, taskId: 't1', attempt: 1, report: { setupTokens: 3, contextHit: true, agent: { contextUtilization: 0.25, residentKeys: new Set(['k1', 'k2']) } } },
       { kind: 'finished', now: 1.1 + 1e-9, taskId: 't1', attempt: 1, outcome: { ok: false, reason: 'timeout' } },

@@ -105,7 +105,7 @@ describe('collector on a real engine run', () => {
     expect(metrics.throughput).toBeCloseTo(0.2, 12);
     expect(metrics.wait).toEqual({ mean: 0, p95: 0 });
     expect(Object.keys(metrics)).toEqual([
-      'tasks', 'latency', 'wait', 'gini', 'jain', 'deadlineSuccess', 'contextWaste', 'contextHitRate', 'quality',
+      'tasks', 'latency', 'wait', 'gini', 'jain', 'tenantFairness', 'deadlineSuccess', 'contextWaste', 'contextHitRate', 'quality',
       'priorityRespect', 'utilization', 'throughput', 'retries', 'retrySuccess', 'maxQueueDepth', 'delegation', 'workflows', 'fleet',
       'byType', 'byPriority', 'byTenant', 'perAgent',
     ]);

@@ -112,7 +112,7 @@ describe('metricLeaves', () => {
     expect(leaves.map((leaf) => leaf.path)).toEqual([
       'tasks.submitted', 'tasks.completed', 'tasks.deadLettered', 'tasks.expired', 'tasks.cancelled', 'tasks.rejected',
       'tasks.inFlight', 'latency.mean', 'latency.p50', 'latency.p95', 'latency.p99', 'wait.mean', 'wait.p95',
-      'gini.tasks', 'gini.tokens', 'jain.tasks', 'jain.tokens', 'deadlineSuccess', 'contextWaste', 'contextHitRate',
+      'gini.tasks', 'gini.tokens', 'jain.tasks', 'jain.tokens', 'tenantFairness.jain', 'tenantFairness.worstSlowdown', 'deadlineSuccess', 'contextWaste', 'contextHitRate',
       'quality.mean', 'quality.stddev', 'priorityRespect', 'utilization', 'throughput', 'retries', 'retrySuccess', 'maxQueueDepth',
       'delegation.offersMade', 'delegation.offersRejected', 'delegation.reOffersPerTask', 'delegation.broadcastDuplicates',
       'workflows.completed', 'workflows.failed', 'workflows.latency.mean', 'workflows.latency.p50', 'workflows.latency.p95',

@@ -263,6 +263,8 @@ export class Run {
         const named = [...this.agentIds, 'ghost'];
         const spec: TaskSpec = {
           id: `t${index}`, type: op.type, priority: op.priority, tokens: 1000, contextTokens: 0,
+          // Three tenants in turn (and some tasks without one): only the fair order reads them.
+          tenant: index % 4 === 3 ? undefined : `tenant-${index % 4}`,
           ttlSeconds: op.ttl, timeoutSeconds: op.timeout, maxRetries: op.maxRetries,
           dependsOn: deps.length > 0 ? deps.map((d) => `t${d.index}`) : undefined,
           dependencyPolicy: policies.length > 0 ? Object.fromEntries(policies) : undefined,

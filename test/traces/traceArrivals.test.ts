@@ -96,3 +96,22 @@ describe('trace replay scaling', () => {
     expect(submissions[2]).toEqual(submissions[0]);
   });
 });
+
+describe('the csv tenant column', () => {
+  it('gives each task the tenant of its row; an empty cell leaves the task without one', () => {
+    const dir = tempDir();
+    writeFixture(dir, 'teams.csv', 't,out,team\n0,10,alpha\n1,20,\n2,30,beta\n');
+    const file = traceScenario(dir, '{ file: teams.csv, format: csv, columns: { time: t, tokens: out, tenant: team } }');
+    const trace = new TraceReplay(loadScenario(file).workload.trace!, 1, 0);
+    const tenants: (string | undefined)[] = [];
+    for (let next = trace.next(); next !== undefined; next = trace.next()) tenants.push(next.task.tenant);
+    expect(tenants).toEqual(['alpha', undefined, 'beta']);
+  });
+
+  it('a tenant column the header lacks is an input error naming the file and the column', () => {
+    const dir = tempDir();
+    writeFixture(dir, 'teams.csv', 't,out\n0,10\n');
+    const file = traceScenario(dir, '{ file: teams.csv, format: csv, columns: { time: t, tokens: out, tenant: team } }');
+    expect(() => loadScenario(file)).toThrow(/teams\.csv.*column "team"/);
+  });
+});

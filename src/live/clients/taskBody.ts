@@ -23,6 +23,7 @@ export interface TaskBody {
   readonly deadline?: number;
   readonly dependsOn?: readonly string[];
   readonly tags?: readonly string[];
+  readonly tenant?: string;
   readonly assignee?: string;
   readonly maxRetries?: number;
   readonly timeoutSeconds?: number;
@@ -46,6 +47,7 @@ export function taskBody(spec: TaskSpec, atSeconds: number, speedup: number, idP
     deadline,
     dependsOn: spec.dependsOn?.map((id) => idPrefix + id),
     tags: spec.tags !== undefined && spec.tags.length > 0 ? spec.tags : undefined,
+    tenant: spec.tenant,
     assignee: spec.assignee,
     maxRetries: spec.maxRetries,
     timeoutSeconds: scaled(spec.timeoutSeconds),

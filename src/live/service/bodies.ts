@@ -39,6 +39,7 @@ export const taskBody = z.strictObject({
   contextKey: id.optional(),
   contextTokens: nonNegative.default(0),
   tags: tags.optional(),
+  tenant: id.optional(),
   assignee: agentId.optional(),
   maxRetries: z.int().min(0).max(MAX_RETRIES).optional(),
   timeoutSeconds: positiveSeconds.optional(),

@@ -80,6 +80,7 @@ export function taskSpec(body: TaskBody, id: string, context: ServiceContext): T
     ...(body.deadline === undefined ? {} : { deadline: context.now() + body.deadline }),
     ...(body.dependsOn === undefined ? {} : { dependsOn: body.dependsOn }),
     ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...(body.tenant === undefined ? {} : { tenant: body.tenant }),
     ...(assignee === undefined ? {} : { assignee }),
     ...(body.maxRetries === undefined ? {} : { maxRetries: body.maxRetries }),
     ...(body.timeoutSeconds === undefined ? {} : { timeoutSeconds: body.timeoutSeconds }),
@@ -119,7 +120,7 @@ export function sameSubmission(entry: TaskEntry, body: TaskBody): boolean {
     ? relativeDeadline === body.deadline
     : Math.abs(relativeDeadline - body.deadline) <= DEADLINE_TOLERANCE_SECONDS;
   return spec.type === body.type && spec.tokens === body.tokens && spec.priority === body.priority && spec.contextKey === body.contextKey &&
-    spec.contextTokens === body.contextTokens && sameDeadline && sameList(spec.dependsOn, body.dependsOn) && sameList(spec.tags, body.tags) &&
+    spec.contextTokens === body.contextTokens && sameDeadline && sameList(spec.dependsOn, body.dependsOn) && sameList(spec.tags, body.tags) && spec.tenant === body.tenant &&
     (spec.assignee === undefined ? undefined : externalAgentId(spec.assignee)) === body.assignee &&
     spec.maxRetries === body.maxRetries && spec.timeoutSeconds === body.timeoutSeconds && spec.ttlSeconds === body.ttlSeconds;
 }

@@ -1,6 +1,6 @@
 /**
  * `csv`: any CSV with a header, its columns mapped in the scenario (`columns: { time, tokens,
- * contextTokens, type, contextKey, priority, deadline }`) and its time unit given.
+ * contextTokens, type, contextKey, priority, deadline, tenant }`) and its time unit given.
  */
 import { CsvRecords } from '../csvRecords.js';
 import { nonNegativeNumber, quoted, rowError, tokenCount } from '../rowError.js';
@@ -49,6 +49,7 @@ export class CsvReader implements TraceRowReader {
       ...(text('type') === undefined ? {} : { type: text('type') }),
       ...(text('contextKey') === undefined ? {} : { contextKey: text('contextKey') }),
       ...(priority === undefined ? {} : { priority }),
+      ...(text('tenant') === undefined ? {} : { tenant: text('tenant') }),
       ...(deadlineText === undefined ? {} : { deadlineSeconds: nonNegativeNumber(deadlineText, file, line, columns.deadline!, 'a deadline') * this.timeUnitSeconds }),
     };
   }

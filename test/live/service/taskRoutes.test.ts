@@ -44,7 +44,15 @@ describe('POST /v1/tasks', () => {
     expect(Math.abs(task.spec.deadline! - task.submittedAt - 100)).toBeLessThan(0.01);
   });
 
+  it('keeps the tenant on the spec; the same id from another tenant is a conflict', async () => {
+    expect((await running.request('POST', '/v1/tasks', { id: 'm', type: 'code', tenant: 'team-a' })).status).toBe(201);
+    expect(running.service.context.tasks.get('m')!.spec.tenant).toBe('team-a');
+    expect((await running.request('POST', '/v1/tasks', { id: 'm', type: 'code', tenant: 'team-a' })).status).toBe(200);
+    expect((await running.request('POST', '/v1/tasks', { id: 'm', type: 'code', tenant: 'team-b' })).status).toBe(409);
+  });
+
   it.each([
+    [{ type: 'code', tenant: 5 }, 'body.tenant: expected a string, got 5'],
     [{ type: 'code', tokenz: 5 }, 'body.tokenz: unknown field "tokenz"'],
     [{ tokens: 5 }, 'body.type: required: expected a string'],
     [{ type: 'code', priority: 7 }, 'body.priority: expected a number <= 4, got 7'],
