@@ -1,0 +1,88 @@
+/**
+ * A router's memory of prompt prefixes as blocks (Mooncake's `hash_ids`): a trie of block ids
+ * whose nodes list the agents a prompt through them was bound to, as SGLang's cache-aware router
+ * keeps an approximate radix tree of the text it routed to each worker. Built from the router's
+ * own decisions, so it can hold a prefix an agent has since evicted.
+ *
+ * Memory is bounded by `maxBlocks` nodes, the least recently touched forgotten first. A path is
+ * touched from its deepest node up, so a node is always touched after its children: the least
+ * recently touched node is a leaf, and forgetting it leaves a trie.
+ */
+
+interface PrefixNode {
+  readonly block: number;
+  readonly parent: PrefixNode | undefined;
+  readonly children: Map<number, PrefixNode>;
+  /** Agent indices bound a prompt through this node, least recently bound first. */
+  readonly holders: number[];
+}
+
+/** Remembered prompt prefixes and the agents they were bound to. */
+export class PrefixTree {
+  private readonly root: PrefixNode = { block: -1, parent: undefined, children: new Map(), holders: [] };
+  /** Every node but the root, least recently touched first. */
+  private readonly recency = new Set<PrefixNode>();
+  /** Blocks matched by the last {@link PrefixTree.match}. */
+  matchedBlocks = 0;
+
+  /** @param maxBlocks - nodes remembered before the least recently touched is forgotten */
+  constructor(private readonly maxBlocks: number) {}
+
+  /** Nodes remembered. */
+  get size(): number {
+    return this.recency.size;
+  }
+
+  /**
+   * The agent, among those `eligible` accepts, bound the longest leading run of `blocks` (the
+   * most recently bound of them on a tie), or -1 when none holds even the first block. Sets
+   * {@link PrefixTree.matchedBlocks} to the run's length. Allocates nothing.
+   */
+  match(blocks: readonly number[], eligible: (agent: number) => boolean): number {
+    let best = -1;
+    let depth = 0;
+    let node = this.root;
+    for (const block of blocks) {
+      const child = node.children.get(block);
+      if (child === undefined) break;
+      const holder = mostRecentEligible(child.holders, eligible);
+      // Holders of a node were bound a prompt through its parent too: none here, none deeper.
+      if (holder < 0) break;
+      best = holder;
+      depth++;
+      node = child;
+    }
+    this.matchedBlocks = depth;
+    return best;
+  }
+
+  /** Records that a prompt of `blocks` was bound to `agent`. */
+  insert(blocks: readonly number[], agent: number): void {
+    let node = this.root;
+    for (const block of blocks) {
+      let child = node.children.get(block);
+      if (child === undefined) {
+        child = { block, parent: node, children: new Map(), holders: [] };
+        node.children.set(block, child);
+      }
+      const at = child.holders.indexOf(agent);
+      if (at >= 0) child.holders.splice(at, 1);
+      child.holders.push(agent); // last: most recently bound
+      node = child;
+    }
+    for (let up: PrefixNode | undefined = node; up !== undefined && up !== this.root; up = up.parent) {
+      this.recency.delete(up);
+      this.recency.add(up);
+    }
+    while (this.recency.size > this.maxBlocks) {
+      const oldest = this.recency.values().next().value!;
+      this.recency.delete(oldest);
+      oldest.parent!.children.delete(oldest.block);
+    }
+  }
+}
+
+function mostRecentEligible(holders: readonly number[], eligible: (agent: number) => boolean): number {
+  for (let i = holders.length - 1; i >= 0; i--) if (eligible(holders[i]!)) return holders[i]!;
+  return -1;
+}
