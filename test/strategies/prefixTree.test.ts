@@ -2,6 +2,7 @@
  * The prefix tree of cache-aware: the agent bound the longest leading run of a prompt's blocks,
  * among the eligible ones, and a memory bounded by forgetting the least recently touched leaf.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PrefixTree } from '../../src/strategies/prefixTree.js';
 
@@ -52,5 +53,36 @@ describe('PrefixTree', () => {
     expect([tree.match([5], anyone), tree.matchedBlocks]).toEqual([-1, 0]);
     expect([tree.match([1, 2], anyone), tree.matchedBlocks]).toEqual([2, 1]);
     expect([tree.match([7, 8], anyone), tree.matchedBlocks]).toEqual([3, 2]);
+  });
+
+  it('agrees with a model that scans every binding, and stays within maxBlocks', () => {
+    const prompt = fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 5 });
+    const step = fc.record({ blocks: prompt, agent: fc.integer({ min: 0, max: 3 }), eligible: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }) });
+    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 12 }), (steps, maxBlocks) => {
+      const tree = new PrefixTree(1_000);
+      const bounded = new PrefixTree(maxBlocks);
+      const bindings: { blocks: number[]; agent: number }[] = [];
+      for (const { blocks, agent, eligible } of steps) {
+        // The model: the longest leading run some eligible agent was bound, and of the
+        // bindings through it the latest one to an eligible agent.
+        let expected = -1;
+        let depth = 0;
+        for (let length = 1; length <= blocks.length; length++) {
+          const through = bindings.filter((b) => b.blocks.length >= length && b.blocks.slice(0, length).every((id, i) => id === blocks[i]) && eligible[b.agent]);
+          if (through.length === 0) break;
+          expected = through[through.length - 1]!.agent;
+          depth = length;
+        }
+        expect(tree.match(blocks, (a) => eligible[a]!)).toBe(expected);
+        expect(tree.matchedBlocks).toBe(depth);
+        const boundedAgent = bounded.match(blocks, (a) => eligible[a]!);
+        expect(bounded.matchedBlocks).toBeLessThanOrEqual(depth);
+        if (boundedAgent >= 0) expect(eligible[boundedAgent]).toBe(true);
+        tree.insert(blocks, agent);
+        bounded.insert(blocks, agent);
+        bindings.push({ blocks, agent });
+        expect(bounded.size).toBeLessThanOrEqual(maxBlocks);
+      }
+    }), { seed: 1212, numRuns: 300 });
   });
 });
