@@ -6,22 +6,29 @@
  *
  * Memory is bounded by `maxBlocks` nodes, the least recently touched forgotten first. A path is
  * touched from its deepest node up, so a node is always touched after its children: the least
- * recently touched node is a leaf, and forgetting it leaves a trie.
+ * recently touched node is a leaf, and forgetting it leaves a trie. The recency order is a list
+ * threaded through the nodes, so a touch allocates nothing.
  */
 
 interface PrefixNode {
   readonly block: number;
   readonly parent: PrefixNode | undefined;
-  readonly children: Map<number, PrefixNode>;
+  /** Created with the first child: most nodes are leaves. */
+  children: Map<number, PrefixNode> | undefined;
   /** Agent indices bound a prompt through this node, least recently bound first. */
   readonly holders: number[];
+  /** Neighbours in the recency list (older, newer). */
+  older: PrefixNode | undefined;
+  newer: PrefixNode | undefined;
 }
 
 /** Remembered prompt prefixes and the agents they were bound to. */
 export class PrefixTree {
-  private readonly root: PrefixNode = { block: -1, parent: undefined, children: new Map(), holders: [] };
-  /** Every node but the root, least recently touched first. */
-  private readonly recency = new Set<PrefixNode>();
+  private readonly root: PrefixNode = { block: -1, parent: undefined, children: undefined, holders: [], older: undefined, newer: undefined };
+  /** Ends of the recency list of every node but the root. */
+  private oldest: PrefixNode | undefined;
+  private newest: PrefixNode | undefined;
+  private nodes = 0;
   /** Blocks matched by the last {@link PrefixTree.match}. */
   matchedBlocks = 0;
 
@@ -30,7 +37,7 @@ export class PrefixTree {
 
   /** Nodes remembered. */
   get size(): number {
-    return this.recency.size;
+    return this.nodes;
   }
 
   /**
@@ -43,7 +50,7 @@ export class PrefixTree {
     let depth = 0;
     let node = this.root;
     for (const block of blocks) {
-      const child = node.children.get(block);
+      const child = node.children?.get(block);
       if (child === undefined) break;
       const holder = mostRecentEligible(child.holders, eligible);
       // Holders of a node were bound a prompt through its parent too: none here, none deeper.
@@ -60,25 +67,49 @@ export class PrefixTree {
   insert(blocks: readonly number[], agent: number): void {
     let node = this.root;
     for (const block of blocks) {
-      let child = node.children.get(block);
+      let child = node.children?.get(block);
       if (child === undefined) {
-        child = { block, parent: node, children: new Map(), holders: [] };
-        node.children.set(block, child);
+        child = { block, parent: node, children: undefined, holders: [], older: undefined, newer: undefined };
+        (node.children ??= new Map()).set(block, child);
+        this.nodes++;
       }
-      const at = child.holders.indexOf(agent);
-      if (at >= 0) child.holders.splice(at, 1);
-      child.holders.push(agent); // last: most recently bound
+      const holders = child.holders;
+      if (holders[holders.length - 1] !== agent) {
+        const at = holders.indexOf(agent);
+        if (at >= 0) holders.splice(at, 1);
+        holders.push(agent); // last: most recently bound
+      }
       node = child;
     }
-    for (let up: PrefixNode | undefined = node; up !== undefined && up !== this.root; up = up.parent) {
-      this.recency.delete(up);
-      this.recency.add(up);
-    }
-    while (this.recency.size > this.maxBlocks) {
-      const oldest = this.recency.values().next().value!;
-      this.recency.delete(oldest);
-      oldest.parent!.children.delete(oldest.block);
-    }
+    for (let up: PrefixNode | undefined = node; up !== undefined && up !== this.root; up = up.parent) this.touch(up);
+    while (this.nodes > this.maxBlocks) this.forgetOldest();
+  }
+
+  /** Moves `node` to the newest end of the recency list (appends it if new). */
+  private touch(node: PrefixNode): void {
+    if (node === this.newest) return;
+    this.unlink(node);
+    node.older = this.newest;
+    node.newer = undefined;
+    if (this.newest !== undefined) this.newest.newer = node;
+    this.newest = node;
+    this.oldest ??= node;
+  }
+
+  private unlink(node: PrefixNode): void {
+    if (node.older !== undefined) node.older.newer = node.newer;
+    else if (this.oldest === node) this.oldest = node.newer;
+    if (node.newer !== undefined) node.newer.older = node.older;
+    else if (this.newest === node) this.newest = node.older;
+    node.older = node.newer = undefined;
+  }
+
+  /** Forgets the least recently touched node, a leaf. */
+  private forgetOldest(): void {
+    const oldest = this.oldest!;
+    this.unlink(oldest);
+    oldest.parent!.children!.delete(oldest.block);
+    this.nodes--;
   }
 }
 
