@@ -168,14 +168,14 @@ describe('bad trace input is exit 2 with one line naming the file, line and colu
     expect(stats.stderr).toBe('fleetsim: command line: --format: unknown trace format "moon"; expected one of azure-llm, mooncake, burstgpt, fleetsim-events, csv\n');
   });
 
-  it('the live driver replays a trace as the simulator does: the same events, byte for byte', () => {
+  it('the live driver replays a trace as the simulator does, prefix routing included: the same events, byte for byte', () => {
     const dir = tempDir();
     writeFixture(dir, 'a.jsonl', [
       '{"timestamp": 0, "input_length": 1024, "output_length": 10, "hash_ids": [1, 2]}',
       '{"timestamp": 500, "input_length": 1536, "output_length": 20, "hash_ids": [1, 2, 3]}',
       '{"timestamp": 900, "input_length": 512, "output_length": 5, "hash_ids": [4]}',
     ].join('\n') + '\n');
-    const scenario = traceScenario(dir, '{ file: a.jsonl, format: mooncake }');
+    const scenario = traceScenario(dir, '{ file: a.jsonl, format: mooncake }', { strategies: '[round-robin, cache-aware]' });
     const events = (driver: string): string => {
       const file = join(dir, `${driver}.jsonl`);
       const run = runCli('run', scenario, '--driver', driver, '--events', file);
@@ -183,7 +183,7 @@ describe('bad trace input is exit 2 with one line naming the file, line and colu
       return readFileSync(file, 'utf8');
     };
     const sim = events('sim');
-    expect(sim.split('\n').filter((line) => line.includes('"submitted"'))).toHaveLength(3);
+    expect(sim.split('\n').filter((line) => line.includes('"submitted"'))).toHaveLength(6);
     expect(sim).toContain('"contextBlocksHit"');
     expect(events('live') === sim).toBe(true);
   });
