@@ -71,8 +71,8 @@ export interface CacheAwareParams {
    */
   readonly cacheThreshold: number;
   /**
-   * Prefix blocks remembered; the least recently bound is forgotten first.
-   * @defaultValue 1000000
+   * Prefix blocks (tree nodes, ~140 bytes each) remembered; the least recently bound is forgotten first.
+   * @defaultValue 250000
    */
   readonly maxBlocks: number;
 }
@@ -157,7 +157,7 @@ export const cacheAware = defineStrategy({
     balanceRelThreshold: z.number().min(1).default(1.5),
     maxKeys: z.number().int().min(1).default(100_000),
     cacheThreshold: z.number().min(0).max(1).default(0.3),
-    maxBlocks: z.number().int().min(1).default(1_000_000),
+    maxBlocks: z.number().int().min(1).default(250_000),
   }),
   create: (params) => new CacheAware(params),
 });

@@ -13,8 +13,12 @@
 interface PrefixNode {
   readonly block: number;
   readonly parent: PrefixNode | undefined;
-  /** Created with the first child: most nodes are leaves. */
-  children: Map<number, PrefixNode> | undefined;
+  /**
+   * Children: one held inline, the others in a map made for the second. Most nodes of a prompt
+   * trie are leaves or links of a chain, and a map costs ~200 bytes.
+   */
+  child: PrefixNode | undefined;
+  moreChildren: Map<number, PrefixNode> | undefined;
   /** Agent indices bound a prompt through this node, least recently bound first. */
   readonly holders: number[];
   /** Neighbours in the recency list (older, newer). */
@@ -24,7 +28,7 @@ interface PrefixNode {
 
 /** Remembered prompt prefixes and the agents they were bound to. */
 export class PrefixTree {
-  private readonly root: PrefixNode = { block: -1, parent: undefined, children: undefined, holders: [], older: undefined, newer: undefined };
+  private readonly root: PrefixNode = { block: -1, parent: undefined, child: undefined, moreChildren: undefined, holders: [], older: undefined, newer: undefined };
   /** Ends of the recency list of every node but the root. */
   private oldest: PrefixNode | undefined;
   private newest: PrefixNode | undefined;
@@ -50,7 +54,7 @@ export class PrefixTree {
     let depth = 0;
     let node = this.root;
     for (const block of blocks) {
-      const child = node.children?.get(block);
+      const child = childOf(node, block);
       if (child === undefined) break;
       const holder = mostRecentEligible(child.holders, eligible);
       // Holders of a node were bound a prompt through its parent too: none here, none deeper.
@@ -67,10 +71,11 @@ export class PrefixTree {
   insert(blocks: readonly number[], agent: number): void {
     let node = this.root;
     for (const block of blocks) {
-      let child = node.children?.get(block);
+      let child = childOf(node, block);
       if (child === undefined) {
-        child = { block, parent: node, children: undefined, holders: [], older: undefined, newer: undefined };
-        (node.children ??= new Map()).set(block, child);
+        child = { block, parent: node, child: undefined, moreChildren: undefined, holders: [agent], older: undefined, newer: undefined };
+        if (node.child === undefined) node.child = child;
+        else (node.moreChildren ??= new Map()).set(block, child);
         this.nodes++;
       }
       const holders = child.holders;
@@ -108,9 +113,15 @@ export class PrefixTree {
   private forgetOldest(): void {
     const oldest = this.oldest!;
     this.unlink(oldest);
-    oldest.parent!.children!.delete(oldest.block);
+    const parent = oldest.parent!;
+    if (parent.child === oldest) parent.child = undefined;
+    else parent.moreChildren!.delete(oldest.block);
     this.nodes--;
   }
+}
+
+function childOf(node: PrefixNode, block: number): PrefixNode | undefined {
+  return node.child?.block === block ? node.child : node.moreChildren?.get(block);
 }
 
 function mostRecentEligible(holders: readonly number[], eligible: (agent: number) => boolean): number {

@@ -32,8 +32,8 @@ function loads(...tasks: number[]): AgentShape[] {
 }
 
 describe('cache-aware', () => {
-  it('has documented defaults: absolute threshold 2 tasks, relative 1.5, 100,000 keys remembered, cache threshold 0.3, 1,000,000 blocks remembered', () => {
-    expect(findStrategy('cache-aware')!.params.parse({})).toEqual({ balanceAbsThreshold: 2, balanceRelThreshold: 1.5, maxKeys: 100_000, cacheThreshold: 0.3, maxBlocks: 1_000_000 });
+  it('has documented defaults: absolute threshold 2 tasks, relative 1.5, 100,000 keys remembered, cache threshold 0.3, 250,000 blocks remembered', () => {
+    expect(findStrategy('cache-aware')!.params.parse({})).toEqual({ balanceAbsThreshold: 2, balanceRelThreshold: 1.5, maxKeys: 100_000, cacheThreshold: 0.3, maxBlocks: 250_000 });
   });
 
   it('goes to the key holder while the fleet is balanced, even when another agent has fewer tasks', () => {
