@@ -55,34 +55,53 @@ describe('PrefixTree', () => {
     expect([tree.match([7, 8], anyone), tree.matchedBlocks]).toEqual([3, 2]);
   });
 
-  it('agrees with a model that scans every binding, and stays within maxBlocks', () => {
+  it('agrees with a model that scans every binding, and, bounded, with a model of prefixes in recency order', () => {
     const prompt = fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 5 });
     const step = fc.record({ blocks: prompt, agent: fc.integer({ min: 0, max: 3 }), eligible: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }) });
     fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 12 }), (steps, maxBlocks) => {
       const tree = new PrefixTree(1_000);
       const bounded = new PrefixTree(maxBlocks);
       const bindings: { blocks: number[]; agent: number }[] = [];
+      // Remembered prefixes (joined ids) → their holders, least recently touched first.
+      const remembered = new Map<string, number[]>();
       for (const { blocks, agent, eligible } of steps) {
-        // The model: the longest leading run some eligible agent was bound, and of the
+        const isEligible = (a: number): boolean => eligible[a]!;
+        // Unbounded: the longest leading run some eligible agent was bound, and of the
         // bindings through it the latest one to an eligible agent.
         let expected = -1;
         let depth = 0;
         for (let length = 1; length <= blocks.length; length++) {
-          const through = bindings.filter((b) => b.blocks.length >= length && b.blocks.slice(0, length).every((id, i) => id === blocks[i]) && eligible[b.agent]);
+          const through = bindings.filter((b) => b.blocks.length >= length && b.blocks.slice(0, length).every((id, i) => id === blocks[i]) && isEligible(b.agent));
           if (through.length === 0) break;
           expected = through[through.length - 1]!.agent;
           depth = length;
         }
-        expect(tree.match(blocks, (a) => eligible[a]!)).toBe(expected);
+        expect(tree.match(blocks, isEligible)).toBe(expected);
         expect(tree.matchedBlocks).toBe(depth);
-        const boundedAgent = bounded.match(blocks, (a) => eligible[a]!);
-        expect(bounded.matchedBlocks).toBeLessThanOrEqual(depth);
-        if (boundedAgent >= 0) expect(eligible[boundedAgent]).toBe(true);
+        // Bounded: the same walk over the remembered prefixes only.
+        let boundedExpected = -1;
+        let boundedDepth = 0;
+        for (let length = 1; length <= blocks.length; length++) {
+          const holders = remembered.get(blocks.slice(0, length).join());
+          const holder = holders === undefined ? undefined : [...holders].reverse().find(isEligible);
+          if (holder === undefined) break;
+          boundedExpected = holder;
+          boundedDepth = length;
+        }
+        expect(bounded.match(blocks, isEligible)).toBe(boundedExpected);
+        expect(bounded.matchedBlocks).toBe(boundedDepth);
         tree.insert(blocks, agent);
         bounded.insert(blocks, agent);
         bindings.push({ blocks, agent });
-        expect(bounded.size).toBeLessThanOrEqual(maxBlocks);
+        for (let length = blocks.length; length >= 1; length--) {
+          const key = blocks.slice(0, length).join();
+          const holders = (remembered.get(key) ?? []).filter((a) => a !== agent);
+          remembered.delete(key);
+          remembered.set(key, [...holders, agent]);
+        }
+        while (remembered.size > maxBlocks) remembered.delete(remembered.keys().next().value!);
+        expect(bounded.size).toBe(remembered.size);
       }
-    }), { seed: 1212, numRuns: 300 });
+    }), { seed: 1212, numRuns: 500 });
   });
 });
