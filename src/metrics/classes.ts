@@ -152,6 +152,12 @@ export function sortClassKeys(keys: Iterable<string>): string[] {
   });
 }
 
+/** Tokens asked for and served by a set of tasks: what a class's shares are taken of. */
+export interface TokenTotals {
+  readonly demandTokens: number;
+  readonly servedTokens: number;
+}
+
 /**
  * The per-task figures of a set of measured tasks, folded event by event with no per-task
  * state. Callers pass what the event says; the fold keeps counts, sketches and sums.
@@ -173,18 +179,28 @@ export class TaskFold {
   private deadlinesMet = 0;
   private setupTokens = 0;
   private workTokens = 0;
-  private demandTokens = 0;
-  private servedTokens = 0;
+  private demand = 0;
+  private served = 0;
 
   /** Completed tasks so far. */
   get completed(): number {
     return this.completedCount;
   }
 
+  /** Tokens of the tasks submitted so far. */
+  get demandTokens(): number {
+    return this.demand;
+  }
+
+  /** Tokens of the tasks completed so far. */
+  get servedTokens(): number {
+    return this.served;
+  }
+
   /** A task of `tokens` tokens was submitted (with its deadline, if any). */
   submitted(tokens: number, deadline: number | undefined): void {
     this.submittedCount++;
-    this.demandTokens += tokens;
+    this.demand += tokens;
     if (deadline !== undefined) this.inFlightDeadlines.set(deadline, (this.inFlightDeadlines.get(deadline) ?? 0) + 1);
   }
 
@@ -203,7 +219,7 @@ export class TaskFold {
   /** A task of `tokens` tokens completed at `time`. */
   completedAt(time: number, tokens: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
     this.completedCount++;
-    this.servedTokens += tokens;
+    this.served += tokens;
     this.latencies.add(latencySeconds);
     this.qualities.add(quality);
     this.settleDeadline(deadline, true, time);
@@ -226,9 +242,9 @@ export class TaskFold {
 
   /**
    * The figures so far, tasks in flight counted as of `endTimeSeconds`; shares are of the
-   * tokens of `whole` (the pooled fold; by default this one).
+   * tokens of `whole` (all the classes of the dimension; by default this fold's own).
    */
-  metrics(endTimeSeconds: number, whole: TaskFold = this): ClassMetrics {
+  metrics(endTimeSeconds: number, whole: TokenTotals = this): ClassMetrics {
     return {
       tasks: this.taskCounts(),
       latency: latencyMetrics(this.latencies),
@@ -240,9 +256,9 @@ export class TaskFold {
     };
   }
 
-  private share(whole: TaskFold): ShareMetrics {
-    const demand = ratio(this.demandTokens, whole.demandTokens);
-    const service = ratio(this.servedTokens, whole.servedTokens);
+  private share(whole: TokenTotals): ShareMetrics {
+    const demand = ratio(this.demand, whole.demandTokens);
+    const service = ratio(this.served, whole.servedTokens);
     return { demand, service, ratio: demand === null || service === null || demand === 0 ? null : service / demand };
   }
 
@@ -328,12 +344,17 @@ export class ClassFolds {
     this.tenantFold(spec).settledUncompleted(state, time, deadline);
   }
 
-  /** Every class's figures, by dimension, keys sorted ({@link sortClassKeys}); shares are of `whole`'s tokens. */
-  breakdown(endTimeSeconds: number, whole: TaskFold): ClassBreakdown {
+  /** The tenants' class keys in the order they first submitted a task. */
+  tenantsInArrivalOrder(): IterableIterator<string> {
+    return this.tenants.keys();
+  }
+
+  /** Every class's figures, by dimension, keys sorted ({@link sortClassKeys}). */
+  breakdown(endTimeSeconds: number): ClassBreakdown {
     return {
-      byType: tableOf(this.types, endTimeSeconds, whole),
-      byPriority: tableOf(new Map(this.priorities.flatMap((fold, level) => (fold === undefined ? [] : [[level, fold] as const]))), endTimeSeconds, whole),
-      byTenant: tableOf(this.tenants, endTimeSeconds, whole),
+      byType: tableOf(this.types, endTimeSeconds),
+      byPriority: tableOf(new Map(this.priorities.flatMap((fold, level) => (fold === undefined ? [] : [[level, fold] as const]))), endTimeSeconds),
+      byTenant: tableOf(this.tenants, endTimeSeconds),
     };
   }
 
@@ -359,7 +380,19 @@ function foldIn<K>(folds: Map<K, TaskFold>, key: K): TaskFold {
   return fold;
 }
 
-function tableOf(folds: ReadonlyMap<string | number, TaskFold>, endTimeSeconds: number, whole: TaskFold): ClassTable {
+/**
+ * The table of one dimension. Shares are of the classes' tokens summed class by class in the
+ * order classes first appeared (equal to the pooled tokens; summed so, a tenant's ratio is
+ * bit for bit what earlier versions computed).
+ */
+function tableOf(folds: ReadonlyMap<string | number, TaskFold>, endTimeSeconds: number): ClassTable {
+  let demandTokens = 0;
+  let servedTokens = 0;
+  for (const fold of folds.values()) {
+    demandTokens += fold.demandTokens;
+    servedTokens += fold.servedTokens;
+  }
+  const whole: TokenTotals = { demandTokens, servedTokens };
   const byKey = new Map<string, TaskFold>();
   for (const [key, fold] of folds) byKey.set(String(key), fold);
   const table: Record<string, ClassMetrics> = {};

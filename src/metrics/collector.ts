@@ -305,14 +305,14 @@ export class MetricsCollector implements EventSink {
     for (const agent of perAgent) busySlotSeconds += agent.busySeconds;
     const capacitySlotSeconds = this.capacitySlotSeconds + this.capacity * (endTimeSeconds - this.capacitySince);
     const pooled = this.pooled.metrics(endTimeSeconds);
-    const classes = this.classes.breakdown(endTimeSeconds, this.pooled);
+    const classes = this.classes.breakdown(endTimeSeconds);
     return {
       tasks: pooled.tasks,
       latency: pooled.latency,
       wait: pooled.wait,
       gini: { tasks: gini(this.agentCompleted), tokens: gini(this.agentTokens) },
       jain: { tasks: jain(this.agentCompleted), tokens: jain(this.agentTokens) },
-      tenantFairness: this.tenantFairness.metrics(classes.byTenant),
+      tenantFairness: this.tenantFairness.metrics(classes.byTenant, this.classes.tenantsInArrivalOrder()),
       deadlineSuccess: pooled.deadlineSuccess,
       contextWaste: pooled.contextWaste,
       contextHitRate: ratio(this.contextHits, this.contextKnown),

@@ -48,10 +48,17 @@ export class TenantFairness {
     sums.serviceSeconds += serviceSeconds;
   }
 
-  /** The figures so far, the shares taken from `byTenant` (the run's tenant table). */
-  metrics(byTenant: ClassTable): TenantFairnessMetrics {
+  /**
+   * The figures so far, the shares taken from `byTenant` (the run's tenant table), summed in
+   * `arrivalOrder` (tenants in the order they first submitted): the order earlier versions
+   * summed in, so that baselines hold bit for bit.
+   */
+  metrics(byTenant: ClassTable, arrivalOrder: Iterable<string>): TenantFairnessMetrics {
     const ratios: number[] = [];
-    for (const tenant of Object.values(byTenant)) if (tenant.share.ratio !== null) ratios.push(tenant.share.ratio);
+    for (const name of arrivalOrder) {
+      const ratio = byTenant[name]?.share.ratio;
+      if (ratio !== undefined && ratio !== null) ratios.push(ratio);
+    }
     let worst: number | null = null;
     for (const t of this.tenants.values()) {
       if (!(t.serviceSeconds > 0)) continue;
