@@ -65,6 +65,38 @@ describeWithRedis('an experiment over --queue with three fleetsim workers', () =
   });
 });
 
+describeWithRedis('an experiment over --queue whose jobs vanish from Redis', () => {
+  let redis: RedisServer;
+  let dir: string;
+  let worker: WorkerProcess | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(join(tmpdir(), 'fleetsim-queue-'));
+  });
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says that no worker is there yet, enqueues the jobs again, and completes with the same report', async () => {
+    const local = runCli(...SWEEP, '--workers', '2', '--out', join(dir, 'local'));
+    expect(local.status, local.stderr).toBe(0);
+    const coordinator = runFleetsim(...SWEEP, '--queue', redis.url, '--workers', '1', '--out', join(dir, 'queued'));
+    const client = new Redis(redis.url);
+    while ((await client.llen(`${QUEUE_PREFIX}:${EXPERIMENT_QUEUE}:wait`)) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    // A Redis restarted without persistence: every job forgotten while the command waits.
+    await client.flushdb();
+    worker = await startWorker(redis.url, '--concurrency', '2');
+    const queued = await coordinator;
+    client.disconnect();
+    expect(queued.status, queued.stderr).toBe(0);
+    expect(queued.stderr).toContain(`no fleetsim worker is taking jobs from ${redis.url} yet`);
+    expect(withoutTiming(readFileSync(join(dir, 'queued', 'summary.json'), 'utf8')))
+      .toBe(withoutTiming(readFileSync(join(dir, 'local', 'summary.json'), 'utf8')));
+  });
+});
+
 describeWithRedis('a bad --queue', () => {
   let redis: RedisServer;
   beforeAll(async () => { redis = await startRedis(); });
