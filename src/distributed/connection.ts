@@ -89,12 +89,35 @@ export function versionKey(prefix: string, queueName: string): string {
  * results may differ.
  * @throws InputError naming `--queue` when the queue belongs to another version
  */
-export async function checkQueueVersion(client: Redis, queue: QueueUrl, stamp: { prefix: string; queueName: string; version: string }): Promise<void> {
+export async function checkQueueVersion(client: Redis, queue: QueueUrl, stamp: QueueStamp): Promise<void> {
   const key = versionKey(stamp.prefix, stamp.queueName);
   await client.set(key, stamp.version, 'NX');
   const found = await client.get(key);
   if (found !== stamp.version) {
     throw queueError(queue.url, `queue "${stamp.queueName}" holds jobs of fleetsim ${found ?? '(unknown)'}, this is fleetsim ${stamp.version}; `
       + 'use another DB or empty it (redis-cli -n DB FLUSHDB)');
+  }
+}
+
+/** The stamp a queue must carry: see {@link checkQueueVersion}. */
+export interface QueueStamp {
+  /** BullMQ key prefix. */
+  readonly prefix: string;
+  readonly queueName: string;
+  /** This fleetsim's version. */
+  readonly version: string;
+}
+
+/**
+ * Checks, on a connection of its own closed afterwards, that the queue can be used: Redis
+ * answers within the timeout, the DB index exists, and the queue is this version's.
+ * @throws InputError naming `--queue` otherwise
+ */
+export async function checkQueue(queue: QueueUrl, stamp: QueueStamp, options: ConnectOptions = {}): Promise<void> {
+  const client = await connectRedis(queue, options);
+  try {
+    await checkQueueVersion(client, queue, stamp);
+  } finally {
+    client.disconnect();
   }
 }

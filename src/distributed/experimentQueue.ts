@@ -16,7 +16,7 @@ import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobResult, RunJob } from '../experiments/job.js';
 import { takingOrder, type JobRunner } from '../experiments/pool.js';
-import { bullConnectionOptions, checkQueueVersion, connectRedis, type QueueUrl } from './connection.js';
+import { bullConnectionOptions, checkQueue, type QueueUrl } from './connection.js';
 import { decodeResult, encodeJob, type EncodedJob, type QueuedJobData } from './jobCodec.js';
 
 /** BullMQ key prefix of every fleetsim queue. */
@@ -47,15 +47,10 @@ export interface QueueRunnerOptions {
 /**
  * Checks the queue at once (reachable, DB index, version), so that a bad `--queue` is reported
  * before any scenario runs, and returns a {@link JobRunner} that runs jobs on it.
- * @throws InputError naming `--queue` (see {@link connectRedis}, {@link checkQueueVersion})
+ * @throws InputError naming `--queue` (see {@link checkQueue})
  */
 export async function queueRunner(target: QueueUrl, options: QueueRunnerOptions): Promise<JobRunner> {
-  const client = await connectRedis(target, { timeoutMs: options.connectTimeoutMs });
-  try {
-    await checkQueueVersion(client, target, { prefix: QUEUE_PREFIX, queueName: EXPERIMENT_QUEUE, version: options.version });
-  } finally {
-    client.disconnect();
-  }
+  await checkQueue(target, { prefix: QUEUE_PREFIX, queueName: EXPERIMENT_QUEUE, version: options.version }, { timeoutMs: options.connectTimeoutMs });
   return (jobs, runOptions) => runOnQueue(target, jobs, { ...runOptions, log: options.log ?? (() => undefined) });
 }
 

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'bullmq';
 import { compiledFileBeside } from '../experiments/pool.js';
-import { bullConnectionOptions, checkQueueVersion, connectRedis, type QueueUrl } from './connection.js';
+import { bullConnectionOptions, checkQueue, type QueueUrl } from './connection.js';
 import { EXPERIMENT_QUEUE, QUEUE_PREFIX, connectionReporter } from './experimentQueue.js';
 import type { QueuedJobData } from './jobCodec.js';
 import { DEFAULT_LOCK_SECONDS, DEFAULT_STALLED_CHECK_SECONDS, MAX_STALLS_PER_JOB } from './stalledJobs.js';
@@ -39,12 +39,7 @@ export interface QueueWorker {
  * @throws InputError naming `--queue` when the queue cannot be used
  */
 export async function startQueueWorker(target: QueueUrl, options: QueueWorkerOptions): Promise<QueueWorker> {
-  const client = await connectRedis(target, { timeoutMs: options.connectTimeoutMs });
-  try {
-    await checkQueueVersion(client, target, { prefix: QUEUE_PREFIX, queueName: EXPERIMENT_QUEUE, version: options.version });
-  } finally {
-    client.disconnect();
-  }
+  await checkQueue(target, { prefix: QUEUE_PREFIX, queueName: EXPERIMENT_QUEUE, version: options.version }, { timeoutMs: options.connectTimeoutMs });
   const worker = new Worker<QueuedJobData, string>(EXPERIMENT_QUEUE, compiledFileBeside(import.meta.url, 'processor.js'), {
     connection: bullConnectionOptions(target),
     prefix: QUEUE_PREFIX,
