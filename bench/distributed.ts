@@ -10,13 +10,14 @@
  * `npm run bench -- --only distributed [--repeats N]` (5 by default).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { median } from 'simple-statistics';
+import { runCli, type Sample } from './parallel.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -39,6 +40,13 @@ export type DistributedFigures = {
   readonly queueSeconds: readonly number[];
   /** Median through the queue ÷ median in process (target ≤ 1.10). */
   readonly ratio: number;
+  /**
+   * CPU seconds of each repeat, all processes (in process: the command; through the queue: the
+   * command and both workers), when /usr/bin/time and /proc tell: steadier than the wall
+   * clock on a shared machine, and the cost of going through Redis.
+   */
+  readonly inProcessCpuSeconds?: readonly number[];
+  readonly queueCpuSeconds?: readonly number[];
   readonly identical: boolean;
 };
 
@@ -56,18 +64,33 @@ export async function measureDistributed(repeats = 5): Promise<DistributedFigure
   try {
     await waitForRedis(url);
     for (let i = 0; i < 2; i++) workers.push(await startWorker(url));
-    const inProcess = (): number => timeCli([...SWEEP, '--out', join(dir, 'local')]);
-    const queued = (): number => timeCli([...SWEEP, '--queue', url, '--out', join(dir, 'queued')]);
+    const inProcess = (): Sample => runCli([...SWEEP, '--out', join(dir, 'local')]);
+    const queued = (): Sample => {
+      const before = workers.map((worker) => processCpuSeconds(worker.pid));
+      const sample = runCli([...SWEEP, '--queue', url, '--out', join(dir, 'queued')]);
+      const workersCpu = workers.reduce<number | undefined>((sum, worker, i) => {
+        const [start, end] = [before[i], processCpuSeconds(worker.pid)];
+        return sum === undefined || start === undefined || end === undefined ? undefined : sum + end - start;
+      }, 0);
+      return { wallSeconds: sample.wallSeconds, cpuSeconds: sample.cpuSeconds === undefined || workersCpu === undefined ? undefined : sample.cpuSeconds + workersCpu };
+    };
     inProcess();
     queued();
-    const inProcessSeconds: number[] = [];
-    const queueSeconds: number[] = [];
+    const local: Sample[] = [];
+    const remote: Sample[] = [];
     for (let i = 0; i < repeats; i++) {
-      inProcessSeconds.push(inProcess());
-      queueSeconds.push(queued());
+      local.push(inProcess());
+      remote.push(queued());
     }
     const identical = withoutTiming(join(dir, 'local', 'summary.json')) === withoutTiming(join(dir, 'queued', 'summary.json'));
-    return { benchmark, repeats, inProcessSeconds, queueSeconds, ratio: median(queueSeconds) / median(inProcessSeconds), identical };
+    const inProcessSeconds = local.map((sample) => sample.wallSeconds);
+    const queueSeconds = remote.map((sample) => sample.wallSeconds);
+    const cpu = (samples: readonly Sample[]): number[] | undefined =>
+      samples.every((sample) => sample.cpuSeconds !== undefined) ? samples.map((sample) => sample.cpuSeconds!) : undefined;
+    return {
+      benchmark, repeats, inProcessSeconds, queueSeconds, ratio: median(queueSeconds) / median(inProcessSeconds), identical,
+      inProcessCpuSeconds: cpu(local), queueCpuSeconds: cpu(remote),
+    };
   } finally {
     for (const worker of workers) worker.kill('SIGKILL');
     server.kill('SIGKILL');
@@ -80,20 +103,23 @@ export function formatDistributed(figures: DistributedFigures): string {
   if ('skipped' in figures) return `  skipped: ${figures.skipped}`;
   const seconds = (values: readonly number[]): string =>
     `best ${Math.min(...values).toFixed(2)} s, median ${median([...values]).toFixed(2)} s (${values.map((v) => v.toFixed(2)).join(', ')})`;
+  const cpu = (values: readonly number[] | undefined): string => (values === undefined ? '' : `; CPU median ${median([...values]).toFixed(2)} s`);
   return [
-    `  in process, --workers 2 : ${seconds(figures.inProcessSeconds)}`,
-    `  --queue, 2 workers      : ${seconds(figures.queueSeconds)}`,
+    `  in process, --workers 2 : ${seconds(figures.inProcessSeconds)}${cpu(figures.inProcessCpuSeconds)}`,
+    `  --queue, 2 workers      : ${seconds(figures.queueSeconds)}${cpu(figures.queueCpuSeconds)}`,
     `  queue ÷ in process (medians): ${figures.ratio.toFixed(3)} (target ≤ 1.10)`,
     `  reports identical apart from timing: ${figures.identical ? 'yes' : 'NO'}`,
   ].join('\n');
 }
 
-function timeCli(args: readonly string[]): number {
-  const started = performance.now();
-  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const seconds = (performance.now() - started) / 1000;
-  if (run.status !== 0) throw new Error(`fleetsim ${args.join(' ')} exited with ${run.status}: ${run.stderr}`);
-  return seconds;
+/** User + system CPU seconds of a process so far (Linux /proc; its threads included). */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  const file = `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(file)) return undefined;
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = readFileSync(file, 'utf8').replace(/^.*\) /s, '').split(' ');
+  const ticksPerSecond = 100;
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
 function startWorker(url: string): Promise<ChildProcess> {

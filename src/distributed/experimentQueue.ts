@@ -178,6 +178,7 @@ async function sweep(queue: Queue<QueuedJobData, string>, client: Redis, collect
   for (const id of outstanding) pipeline.hmget(queue.toKey(id), 'returnvalue', 'failedReason', 'finishedOn', 'data');
   const replies = (await pipeline.exec()) ?? [];
   const vanished: EncodedJob[] = [];
+  let failed: { id: string; reason: string } | undefined;
   outstanding.forEach((id, i) => {
     const [error, fields] = replies[i] ?? [null, null];
     if (error !== null) throw error;
@@ -187,9 +188,15 @@ async function sweep(queue: Queue<QueuedJobData, string>, client: Redis, collect
     } else if (finishedOn !== null && returnvalue !== null && returnvalue !== 'null') {
       collector.accept(id, JSON.parse(returnvalue));
     } else if (finishedOn !== null && failedReason !== null && failedReason !== '') {
-      throw new Error(`job ${id} failed on a fleetsim worker: ${failedReason} (remove it to retry: redis-cli DEL ${queue.toKey(id)})`);
+      failed ??= { id, reason: failedReason };
     }
   });
+  if (failed !== undefined) {
+    // Removed, so that the command run again tries it afresh (a job that killed its workers
+    // may pass on others); a failure of the run itself is a bug, which a retry will not mend.
+    await queue.remove(failed.id);
+    throw new Error(`job ${failed.id} failed on a fleetsim worker: ${failed.reason}`);
+  }
   if (vanished.length > 0) await addJobs(queue, vanished);
 }
 
