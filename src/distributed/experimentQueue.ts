@@ -91,14 +91,22 @@ async function runOnQueue(target: QueueUrl, jobs: readonly RunJob[], options: Ru
   }
 }
 
-/** Results by job id, each counted once, in job order. */
-class ResultCollector {
+/**
+ * Results by job id, each counted once, in job order: a second result for an id (a job that ran
+ * twice) and a result for an id of another experiment are ignored.
+ */
+export class ResultCollector {
+  /** The experiment's jobs, in job order. */
   readonly encoded: readonly EncodedJob[];
   private readonly indices = new Map<string, number[]>();
   private readonly found: (JobResult | undefined)[];
   private done = 0;
   private wake: (() => void) | undefined;
 
+  /**
+   * @param encoded - the experiment's jobs, in job order
+   * @param onJobDone - called once per job as its result is recorded, with the number recorded so far
+   */
   constructor(encoded: readonly EncodedJob[], private readonly onJobDone?: (done: number, index: number) => void) {
     this.encoded = encoded;
     this.found = new Array<JobResult | undefined>(encoded.length);
@@ -109,6 +117,7 @@ class ResultCollector {
     });
   }
 
+  /** Whether every job has its result. */
   get complete(): boolean {
     return this.done === this.encoded.length;
   }
@@ -155,8 +164,11 @@ class ResultCollector {
     });
   }
 
+  /** The results in job order. @throws Error when some job has none yet (a bug in the caller) */
   results(): JobResult[] {
-    return this.found.map((result, index) => {
+    // Not `found.map`: it would skip the holes of jobs without a result.
+    return Array.from({ length: this.found.length }, (_, index) => {
+      const result = this.found[index];
       if (result === undefined) throw new Error(`runOnQueue: no result for job ${index}`);
       return result;
     });
