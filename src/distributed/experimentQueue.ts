@@ -215,7 +215,11 @@ async function sweep(queue: Queue<QueuedJobData, string>, client: Redis, collect
 /** `encoded` without repeated ids, first occurrence kept. */
 function uniqueInOrder(encoded: readonly EncodedJob[]): EncodedJob[] {
   const seen = new Set<string>();
-  return encoded.filter(({ id }) => !seen.has(id) && seen.add(id) !== undefined);
+  return encoded.filter(({ id }) => {
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /** Says that the connection to Redis was lost, at most once every ten seconds (BullMQ reconnects). */
