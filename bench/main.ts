@@ -22,13 +22,17 @@
  *   agents, through the CLI in fresh processes, with peak RSS (bench/scale.ts);
  *   `--scale-factor F` multiplies every task count (for a quick look). Not in the default run;
  * - live-clients: the service's CPU per task under `fleetsim agents` + `fleetsim load`, batched
- *   and `--batch 1` (bench/liveClients.ts). Not in the default run.
+ *   and `--batch 1` (bench/liveClients.ts). Not in the default run;
+ * - distributed: a sweep through Redis (`--queue`, 2 `fleetsim worker`s) against `--workers 2` in
+ *   process, wall time (bench/distributed.ts); `--repeats N`. Needs redis-server; not in the
+ *   default run.
  */
 import { formatCli, measureCli } from './cli.js';
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { formatLive, measureLive } from './live.js';
 import { formatLiveClients, measureLiveClients } from './liveClients.js';
 import { formatParallel, measureParallel } from './parallel.js';
+import { formatDistributed, measureDistributed } from './distributed.js';
 import { formatTraceReplay, measureTraceReplay } from './trace.js';
 import { formatRouting, measureRouting, type RoutingFigures } from './routing.js';
 import { formatScale, measureScale } from './scale.js';
@@ -94,7 +98,7 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients'];
+const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients', 'distributed'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
@@ -130,6 +134,7 @@ const figures = {
   // Minutes of fresh processes: only when asked for by name.
   scale: only === 'scale' ? measureScale(scaleFactor) : undefined,
   liveClients: only === 'live-clients' ? await measureLiveClients() : undefined,
+  distributed: only === 'distributed' ? await measureDistributed(Number(flag('--repeats') ?? 5)) : undefined,
   live: wanted('live') ? await measureLive({ ...(liveUrl === undefined ? {} : { url: liveUrl }), ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }) }) : undefined,
 };
 if (process.argv.includes('--json')) {
@@ -182,6 +187,11 @@ if (process.argv.includes('--json')) {
   if (liveClients !== undefined) {
     process.stdout.write(`\nLive clients: ${liveClients.benchmark} (Node ${figures.node})\n`);
     process.stdout.write(formatLiveClients(liveClients) + '\n');
+  }
+  const distributed = figures.distributed;
+  if (distributed !== undefined) {
+    process.stdout.write(`\nDistributed: ${distributed.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatDistributed(distributed) + '\n');
   }
   const live = figures.live;
   if (live !== undefined) {

@@ -26,6 +26,11 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   sweep: [
     ['$0 sweep scenarios/specialists.yaml --param \'agents[0].count=3,4,5,6\'', 'compare in every cell, report in reports/<scenario name>-sweep/'],
     ['$0 sweep scenarios/specialists.yaml --param \'agents[0].count=3,4,5,6\' --shard 1/2 --out reports/shards/1', 'this machine\'s half of the cells'],
+    ['$0 sweep scenarios/specialists.yaml --param \'agents[0].count=3,4,5,6\' --queue redis://10.0.0.5:6379/0', 'the runs on fleetsim worker processes of any machine'],
+  ],
+  worker: [
+    ['$0 worker --queue redis://10.0.0.5:6379/0', 'run experiments\' jobs on this machine, one per core'],
+    ['$0 worker --queue redis://10.0.0.5:6379/0 --concurrency 2', 'two jobs at a time'],
   ],
   merge: [
     ['$0 merge reports/shards/1 reports/shards/2 --out reports/grid', 'join the shards of one sweep'],

@@ -19,6 +19,9 @@ import type { AgentsArgs } from './agentsCommand.js';
 import type { LoadArgs } from './loadCommand.js';
 import { traceOptions, type TraceArgs } from './traceFlags.js';
 import { calibrateOptions, type CalibrateArgs } from './calibrateFlags.js';
+import { QUEUE_OPTION } from './queueFlags.js';
+import type { WorkerArgs } from './workerCommand.js';
+import { DEFAULT_LOCK_SECONDS, DEFAULT_STALLED_CHECK_SECONDS } from '../distributed/stalledJobs.js';
 
 // Each command's module is imported when the command runs, not at start-up: `--help` and a
 // short `run` should not pay for the HTTP service, the report's chart stack or the worker pool
@@ -62,7 +65,8 @@ function experimentOptions(y: Argv): Argv {
     .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core; 1 runs everything in this process)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
     .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/, for a sweep reports/<scenario name>-sweep/)' })
-    .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' });
+    .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' })
+    .option('queue', QUEUE_OPTION);
 }
 
 function buildParser(argv: string[], setExit: (code: number) => void): Argv {
@@ -107,7 +111,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of each scenario\'s' })
         .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core)' })
         .option('all', { type: 'boolean', default: false, describe: 'list every metric checked, not only those that moved' })
-        .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
+        .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' })
+        .option('queue', QUEUE_OPTION),
       async (args) => {
         if (!(await (await import('./regressCommand.js')).regressCommand(args as unknown as RegressArgs))) setExit(EXIT.checkFailed);
       })
@@ -169,6 +174,13 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => {
         if (!(await (await import('./loadCommand.js')).loadCommand(args as unknown as LoadArgs))) setExit(EXIT.checkFailed);
       })
+    .command('worker', 'run the jobs of experiments started with --queue, until SIGINT or SIGTERM (docs/DISTRIBUTED.md)', (y) =>
+      withExamples(y, 'worker')
+        .option('queue', { type: 'string', demandOption: true, requiresArg: true, describe: 'redis://HOST:PORT/DB: the Redis the experiments were started with' })
+        .option('concurrency', { type: 'number', requiresArg: true, describe: 'jobs run at once, one thread each (default: every core)' })
+        .option('lock-seconds', { type: 'number', default: DEFAULT_LOCK_SECONDS, requiresArg: true, describe: 'lock of a running job, renewed every half: a dead worker\'s job is taken back after it' })
+        .option('stalled-check-seconds', { type: 'number', default: DEFAULT_STALLED_CHECK_SECONDS, requiresArg: true, describe: 'time between two checks for jobs of dead workers' }),
+      async (args) => (await import('./workerCommand.js')).workerCommand(args as unknown as WorkerArgs))
     .command('trace <action> <file>', 'statistics of a trace file (trace stats <file> --format F)', (y) => withExamples(traceOptions(y), 'trace'), async (args) => (await import('./traceCommand.js')).traceCommand(args as unknown as TraceArgs))
     .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), async () => (await import('./schemaCommand.js')).schemaCommand())
     .demandCommand(1)
