@@ -206,6 +206,8 @@ export class BullmqAgentConnector implements AgentConnector {
       if (this.pending.has(jobId)) this.failed(jobId, failedReason);
       else this.ignored(jobId, agentId, 'failed');
     });
+    // BullMQ moves a stalled job back to wait (failing it only when a worker takes it again): to the engine the attempt failed now.
+    events.on('stalled', ({ jobId }) => this.stalled(jobId));
     events.on('progress', ({ jobId, data }) => this.progressed(jobId, data));
     await events.waitUntilReady();
     const checker = new Worker(name, undefined, {
@@ -251,6 +253,13 @@ export class BullmqAgentConnector implements AgentConnector {
     const { started, outcome } = parsed.data;
     if (started !== undefined) pending.context.started({ setupTokens: started.setupTokens, contextHit: started.contextHit ?? null });
     this.settle(jobId, pending, outcome);
+  }
+
+  private stalled(jobId: string): void {
+    const pending = this.pending.get(jobId);
+    if (pending === undefined) return;
+    this.log(`bullmq connector: ${pending.taskId} attempt ${pending.attempt} stalled on agent ${pending.agentId} (its worker's lock expired): agent-error`);
+    this.settle(jobId, pending, { ok: false, reason: 'agent-error' });
   }
 
   private failed(jobId: string, failedReason: string): void {
