@@ -171,8 +171,10 @@ export class BullmqAgentConnector implements AgentConnector {
     const job = await Job.fromId<AttemptJobData>(queue, jobId);
     if (job === undefined) return;
     const state = await job.getState();
+    if ((state !== 'completed' && state !== 'failed') || this.pending.get(jobId) !== pending) return;
+    this.log(`bullmq connector: ${pending.taskId} attempt ${pending.attempt} was ${state} on agent ${pending.agentId} before its start was delivered (a re-delivery after a restart): applied`);
     if (state === 'completed') this.completed(jobId, job.returnvalue);
-    else if (state === 'failed') this.failed(jobId, job.failedReason);
+    else this.failed(jobId, job.failedReason);
   }
 
   /** The agent's queue, event stream (listening before any job of ours is added) and stalled-job checker. */
