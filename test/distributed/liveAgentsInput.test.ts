@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { expectInputError, runCli } from '../cli/runCli.js';
 import { tempDir } from '../live/clients/processes.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';

@@ -12,17 +12,15 @@
  * interval for one replication (20 simulated replications).
  */
 import { join } from 'node:path';
-import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BullmqAgentConnector } from '../../src/distributed/bullmqConnector.js';
 import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
 import { RealClock } from '../../src/live/clock.js';
 import { runLive } from '../../src/live/runLive.js';
-import { studentT975 } from '../../src/metrics/studentT.js';
-import type { RunMetrics } from '../../src/metrics/types.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { runSimulation } from '../../src/sim/simulation.js';
 import { eventually, fleetsim, killAll, tempDir } from '../live/clients/processes.js';
+import { TIME_AND_UTILIZATION_METRICS, expectWithinPredictionInterval } from '../support/predictionInterval.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
 
 // Mean service 0.2 s (200 tokens at 1,000 tokens/s), 12 arrivals a second on 4 agents: load 0.6.
@@ -40,13 +38,6 @@ strategies: [least-connections]
 const scenario = parseScenario(SCENARIO, 'bullmq-real-clock.yaml');
 
 const REPLICATIONS = 20;
-
-const METRICS: Readonly<Record<string, (m: RunMetrics) => number | null>> = {
-  'mean latency': (m) => m.latency.mean,
-  'p95 latency': (m) => m.latency.p95,
-  'mean wait': (m) => m.wait.mean,
-  utilization: (m) => m.utilization,
-};
 
 describeWithRedis('runLive through the BullMQ connector, agents in an agent-worker process', () => {
   let server: RedisServer;
@@ -73,12 +64,7 @@ describeWithRedis('runLive through the BullMQ connector, agents in an agent-work
     expect(live.counts).toMatchObject({ submitted: 200, completed: 200, inFlight: 0 });
 
     const simulated = Array.from({ length: REPLICATIONS }, (_, replication) => runSimulation({ scenario, strategy, replication }).metrics);
-    for (const [name, read] of Object.entries(METRICS)) {
-      const values = simulated.map((m) => read(m)!);
-      const halfWidth = studentT975(REPLICATIONS - 1) * sampleStandardDeviation(values) * Math.sqrt(1 + 1 / REPLICATIONS);
-      const value = read(live.metrics)!;
-      expect({ name, value, within: Math.abs(value - mean(values)) <= halfWidth }).toEqual({ name, value, within: true });
-    }
+    expectWithinPredictionInterval(simulated, live.metrics, TIME_AND_UTILIZATION_METRICS);
     workers.process.kill('SIGTERM');
     expect(await workers.exited).toBe(0);
   }, 90_000);
