@@ -96,7 +96,12 @@ async function agentQueuesOf(args: ServeArgs, scenario: Scenario): Promise<Servi
   } finally {
     client.disconnect();
   }
-  return { connection: bullConnectionOptions(queue), onLog: (line) => process.stderr.write(`fleetsim serve: ${line}\n`) };
+  return {
+    connection: bullConnectionOptions(queue),
+    onLog: (line) => process.stderr.write(`fleetsim serve: ${line}\n`),
+    // Redis going away and coming back is expected (it reconnects): one line, not a stack.
+    onError: (error) => process.stderr.write(`fleetsim serve: bullmq connector: ${error.message.split('\n')[0]!}\n`),
+  };
 }
 
 /** The data directory exists (created if missing) and is a directory. */

@@ -54,7 +54,13 @@ export interface ServiceOptions {
    * start, each takes its attempts from `fleetsim:agent:<id>`, and the stalled-job check runs
    * every `live.heartbeatSeconds`. The HTTP routes for tasks, admin and metrics stay.
    */
-  readonly agentQueues?: { readonly connection: ConnectionOptions; readonly onLog?: (line: string) => void };
+  readonly agentQueues?: {
+    readonly connection: ConnectionOptions;
+    /** What the connector ignores or turns into a failure, one line each (default: nowhere). */
+    readonly onLog?: (line: string) => void;
+    /** Transport errors (a Redis call that failed); default: the service's `onError`. */
+    readonly onError?: (error: Error) => void;
+  };
 }
 
 /** A built service: the Fastify instance (not listening yet) and how to close it. */
@@ -97,7 +103,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const queued = options.agentQueues === undefined ? undefined : new BullmqAgentConnector({
     connection: options.agentQueues.connection,
     stalledCheckSeconds: live.heartbeatSeconds,
-    onError,
+    onError: options.agentQueues.onError ?? onError,
     ...(options.agentQueues.onLog === undefined ? {} : { onLog: options.agentQueues.onLog }),
   });
   const served: ServiceDriver = await openServiceDriver({
