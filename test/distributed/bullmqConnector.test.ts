@@ -1,7 +1,8 @@
 /**
  * The BullMQ connector and the agent worker helper against a real redis-server: a start becomes
  * a job on the agent's queue with the attempt in its id, its result settles the start, a
- * throwing handler is an agent error, abort removes a waiting job, a job that finished while no
+ * throwing handler is an agent error, abort removes a waiting job (a running one still reports
+ * its result, which the engine records as stale), a job that finished while no
  * driver listened is applied when the start is re-delivered, and reconciliation removes (and
  * logs) the jobs the engine no longer expects.
  */
@@ -100,6 +101,21 @@ describeWithRedis('the BullMQ agent connector', () => {
     made.abort({ kind: 'abort', taskId: 't3', agentId: 'a3', attempt: 1, reason: 'timeout' });
     await expect.poll(() => jobs.getJob(attemptJobId('t3', 1)), { timeout: 5000 }).toBeUndefined();
     expect(made.pendingAttempts).toBe(0);
+  });
+
+  it('feeds the result of a job already running when its attempt is aborted (the engine records it as stale)', async () => {
+    let running = false;
+    await worker('a7', async ({ started }) => {
+      running = true;
+      await started({ setupTokens: 0, contextHit: null });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { ok: true, quality: 1 };
+    });
+    const made = connector();
+    const outcome = made.start(startCommand('t7', 1, 'a7'), attemptContext());
+    await expect.poll(() => running, { timeout: 5000 }).toBe(true);
+    made.abort({ kind: 'abort', taskId: 't7', agentId: 'a7', attempt: 1, reason: 'timeout' });
+    expect(await outcome).toEqual({ ok: true, quality: 1 });
   });
 
   it('applies a job that finished while no driver listened when its start is re-delivered, once', async () => {
