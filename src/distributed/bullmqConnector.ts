@@ -217,6 +217,8 @@ export class BullmqAgentConnector implements AgentConnector {
       stalledInterval: (this.options.stalledCheckSeconds ?? DEFAULT_STALLED_CHECK_SECONDS) * 1000,
     });
     checker.on('error', (error) => this.report(error));
+    // Connected before anyone may close it: closing a worker whose connections are still opening leaves their commands' rejections unhandled.
+    await checker.waitUntilReady();
     void checker.startStalledCheckTimer();
     return { queue, events, checker };
   }
