@@ -16,6 +16,9 @@ import { runAgentWorker, type AgentHandler, type AgentWorker } from '../../src/d
 import { BullmqAgentConnector } from '../../src/distributed/bullmqConnector.js';
 import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
 import type { AttemptContext, CommandOf } from '../../src/live/connector.js';
+import { createLiveDriver } from '../../src/live/driver.js';
+import { RealClock } from '../../src/live/clock.js';
+import { agentSpec, createStrategy, engineConfig, taskSpec } from '../support/harness.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
 
 function startCommand(taskId: string, attempt: number, agentId: string): CommandOf<'start'> {
@@ -60,8 +63,8 @@ describeWithRedis('the BullMQ agent connector', () => {
     closing.push(made);
     return made;
   }
-  async function worker(agentId: string, handler: AgentHandler): Promise<AgentWorker> {
-    const made = await runAgentWorker(server.url, agentId, handler, { lockSeconds: 1 });
+  async function worker(agentId: string, handler: AgentHandler, concurrency = 1): Promise<AgentWorker> {
+    const made = await runAgentWorker(server.url, agentId, handler, { lockSeconds: 1, concurrency });
     closing.push(made);
     return made;
   }
@@ -116,6 +119,33 @@ describeWithRedis('the BullMQ agent connector', () => {
     await expect.poll(() => running, { timeout: 5000 }).toBe(true);
     made.abort({ kind: 'abort', taskId: 't7', agentId: 'a7', attempt: 1, reason: 'timeout' });
     expect(await outcome).toEqual({ ok: true, quality: 1 });
+  });
+
+  it('through the live driver: a job still running when the engine times its attempt out comes back as the engine\'s staleResult, and the retry completes', async () => {
+    let runs = 0;
+    // The first attempt takes 0.6 s against a 0.2 s timeout; the retry answers at once (the worker has a second slot for it).
+    await worker('a8', async ({ started }) => {
+      runs++;
+      await started({ setupTokens: 0, contextHit: null });
+      if (runs === 1) await new Promise((resolve) => setTimeout(resolve, 600));
+      return { ok: true, quality: 1 };
+    }, 2);
+    const events: string[] = [];
+    const driver = createLiveDriver({
+      engine: { config: engineConfig({ retry: { maxRetries: 1, backoff: { baseSeconds: 0, jitter: 0 } } }), strategy: createStrategy('least-connections'), strategyRandom: () => 0.5, engineRandom: () => 0.5 },
+      clock: new RealClock(),
+      connector: connector(),
+      onEvent: (event) => events.push(event.kind === 'transition' ? `${event.kind}:${event.to}` : event.kind),
+    });
+    driver.agentJoined(agentSpec({ id: 'a8' }));
+    driver.submit(taskSpec({ id: 't8', timeoutSeconds: 0.2 }));
+    // A stopped driver ignores settlements: wait for the late result first.
+    await expect.poll(() => events.includes('staleResult'), { timeout: 5000 }).toBe(true);
+    await driver.stop({ drain: true });
+    expect(driver.engine.counts()).toMatchObject({ submitted: 1, completed: 1, inFlight: 0 });
+    expect(events.join(' ')).toBe('agentJoined submitted transition:queued transition:assigned transition:running transition:failed transition:retrying '
+      + 'transition:queued transition:assigned transition:running transition:completed staleResult');
+    expect(runs).toBe(2);
   });
 
   it('applies a job that finished while no driver listened when its start is re-delivered, once', async () => {
