@@ -2,9 +2,9 @@
  * The BullMQ connector and the agent worker helper against a real redis-server: a start becomes
  * a job on the agent's queue with the attempt in its id, its result settles the start, a
  * throwing handler is an agent error, abort removes a waiting job (a running one still reports
- * its result, which the engine records as stale), a job that finished while no
- * driver listened is applied when the start is re-delivered, and reconciliation removes (and
- * logs) the jobs the engine no longer expects.
+ * its result, which the engine records as stale: shown through the live driver too), a job that
+ * finished while no driver listened is applied when the start is re-delivered, and
+ * reconciliation removes (and logs) the jobs the engine no longer expects.
  */
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
