@@ -13,7 +13,7 @@ import type { EngineEvent } from '../../engine/messages.js';
 import { MetricsCollector } from '../../metrics/collector.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { ConnectionOptions } from 'bullmq';
-import { BullmqAgentConnector } from '../../distributed/bullmqConnector.js';
+import type { BullmqAgentConnector } from '../../distributed/bullmqConnector.js';
 import type { LiveDriverError } from '../driverOptions.js';
 import { adminRoutes } from './adminRoutes.js';
 import { agentRoutes } from './agentRoutes.js';
@@ -100,7 +100,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     collector.observe(event);
     prometheus.observe(event);
   };
-  const queued = options.agentQueues === undefined ? undefined : new BullmqAgentConnector({
+  // Loaded only when asked for: BullMQ and ioredis would add about a second to every HTTP service's start.
+  const queued = options.agentQueues === undefined ? undefined : new (await import('../../distributed/bullmqConnector.js')).BullmqAgentConnector({
     connection: options.agentQueues.connection,
     stalledCheckSeconds: live.heartbeatSeconds,
     onError: options.agentQueues.onError ?? onError,
