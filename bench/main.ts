@@ -25,12 +25,17 @@
  *   and `--batch 1` (bench/liveClients.ts). Not in the default run;
  * - distributed: a sweep through Redis (`--queue`, 2 `fleetsim worker`s) against `--workers 2` in
  *   process, wall time (bench/distributed.ts); `--repeats N`. Needs redis-server; not in the
+ *   default run;
+ * - live-bullmq: what carrying an attempt over Redis costs for live agents over BullMQ, one at a
+ *   time (latency) and many at once (attempts per second), both sides in one process
+ *   (bench/liveBullmq.ts); starts its own redis-server unless `--queue URL` names one. Not in the
  *   default run.
  */
 import { formatCli, measureCli } from './cli.js';
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { formatLive, measureLive } from './live.js';
 import { formatLiveClients, measureLiveClients } from './liveClients.js';
+import { formatLiveBullmq, measureLiveBullmq } from './liveBullmq.js';
 import { formatParallel, measureParallel } from './parallel.js';
 import { formatDistributed, measureDistributed } from './distributed.js';
 import { formatTraceReplay, measureTraceReplay } from './trace.js';
@@ -98,7 +103,7 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients', 'distributed'];
+const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients', 'distributed', 'live-bullmq'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
@@ -135,6 +140,7 @@ const figures = {
   scale: only === 'scale' ? measureScale(scaleFactor) : undefined,
   liveClients: only === 'live-clients' ? await measureLiveClients() : undefined,
   distributed: only === 'distributed' ? await measureDistributed(Number(flag('--repeats') ?? 5)) : undefined,
+  liveBullmq: only === 'live-bullmq' ? await measureLiveBullmq(flag('--queue')) : undefined,
   live: wanted('live') ? await measureLive({ ...(liveUrl === undefined ? {} : { url: liveUrl }), ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }) }) : undefined,
 };
 if (process.argv.includes('--json')) {
@@ -192,6 +198,11 @@ if (process.argv.includes('--json')) {
   if (distributed !== undefined) {
     process.stdout.write(`\nDistributed: ${distributed.benchmark} (Node ${figures.node})\n`);
     process.stdout.write(formatDistributed(distributed) + '\n');
+  }
+  const liveBullmq = figures.liveBullmq;
+  if (liveBullmq !== undefined) {
+    process.stdout.write(`\nLive agents over BullMQ: ${liveBullmq.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatLiveBullmq(liveBullmq) + '\n');
   }
   const live = figures.live;
   if (live !== undefined) {

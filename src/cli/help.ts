@@ -56,6 +56,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   serve: [
     ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --port 8080', 'the scenario\'s engine as an HTTP service on 127.0.0.1:8080'],
     ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --token-file tokens.yaml', 'every request needs a bearer token of the file'],
+    ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --agents bullmq --queue redis://127.0.0.1:6379/0', 'agents take their work from BullMQ queues in Redis'],
+  ],
+  'agent-worker': [
+    ['$0 agent-worker --queue redis://127.0.0.1:6379/0 --agent coder-0,coder-1 --emulate scenarios/specialists.yaml --speedup 100', 'two emulated agents, 100 times faster, taking work from their queues'],
   ],
   agents: [
     ['$0 agents scenarios/specialists.yaml --url http://127.0.0.1:8080 --speedup 100', 'the scenario\'s agents, 100 times faster, pulling work from the service'],

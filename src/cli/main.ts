@@ -17,6 +17,7 @@ import type { RunArgs } from './runCommand.js';
 import type { ServeArgs } from './serveCommand.js';
 import type { AgentsArgs } from './agentsCommand.js';
 import type { LoadArgs } from './loadCommand.js';
+import type { AgentWorkerArgs } from './agentWorkerCommand.js';
 import { traceOptions, type TraceArgs } from './traceFlags.js';
 import { calibrateOptions, type CalibrateArgs } from './calibrateFlags.js';
 import { QUEUE_OPTION } from './queueFlags.js';
@@ -151,7 +152,9 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('data', { type: 'string', demandOption: true, requiresArg: true, describe: 'data directory (write-ahead log, events); created if missing' })
         .option('port', { type: 'number', default: 8080, requiresArg: true, describe: 'port to listen on (0: any free port)' })
         .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'address to listen on' })
-        .option('token-file', { type: 'string', requiresArg: true, describe: 'YAML file mapping bearer tokens to roles (submitter, admin, agent:<id>, agent:*)' }),
+        .option('token-file', { type: 'string', requiresArg: true, describe: 'YAML file mapping bearer tokens to roles (submitter, admin, agent:<id>, agent:*)' })
+        .option('agents', { choices: ['http', 'bullmq'] as const, default: 'http', requiresArg: true, describe: 'how agents get their work: polling this service over HTTP, or from BullMQ queues in Redis (--queue)' })
+        .option('queue', { type: 'string', requiresArg: true, describe: 'the Redis of --agents bullmq, redis://HOST:PORT/DB' }),
       async (args) => (await import('./serveCommand.js')).serveCommand(args as unknown as ServeArgs))
     .command('agents <scenario>', 'run the scenario\'s agents as emulated HTTP clients of a fleetsim serve (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'agents')
@@ -162,6 +165,14 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => {
         if (!(await (await import('./agentsCommand.js')).agentsCommand(args as unknown as AgentsArgs))) setExit(EXIT.checkFailed);
       })
+    .command('agent-worker', 'run emulated scenario agents that take their work from BullMQ queues in Redis (docs/DISTRIBUTED.md)', (y) =>
+      withExamples(y, 'agent-worker')
+        .option('queue', { type: 'string', demandOption: true, requiresArg: true, describe: 'the Redis, redis://HOST:PORT/DB' })
+        .option('agent', { type: 'string', demandOption: true, requiresArg: true, describe: 'agent id, or comma-separated ids (each takes work from fleetsim:agent:<id>)' })
+        .option('emulate', { type: 'string', demandOption: true, requiresArg: true, describe: 'scenario whose agent model runs the attempts (its agents, seed)' })
+        .option('speedup', { type: 'number', default: 1, requiresArg: true, describe: 'K: attempt durations divided by K' })
+        .option('lock-seconds', { type: 'number', default: 30, requiresArg: true, describe: 'job lock: a worker silent this long has stalled, and its attempt fails' }),
+      async (args) => (await import('./agentWorkerCommand.js')).agentWorkerCommand(args as unknown as AgentWorkerArgs))
     .command('load <scenario>', 'submit the scenario\'s workload to a fleetsim serve in real time (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'load')
         .option('url', { type: 'string', demandOption: true, requiresArg: true, describe: 'the service, e.g. http://127.0.0.1:8080' })
