@@ -13,6 +13,7 @@
  * {@link InputError} naming the file and the line.
  */
 import { closeSync, fdatasync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { open as openFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { EngineInput } from '../engine/messages.js';
 import { InputError } from '../scenario/errors.js';
@@ -62,6 +63,34 @@ export function syncDirectory(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** {@link syncDirectory} without blocking the event loop. */
+export async function syncDirectoryAsync(path: string): Promise<void> {
+  const handle = await openFile(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * {@link writeFileAtomically} without blocking the event loop (for a running service: its
+ * fsyncs would stop every request for as long as the disk takes); `fsync` false skips the
+ * fsyncs (the write survives the process, not the machine).
+ */
+export async function writeFileAtomicallyAsync(path: string, text: string, fsync: boolean): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const handle = await openFile(temporary, 'w');
+  try {
+    await handle.writeFile(text);
+    if (fsync) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, path);
+  if (fsync) await syncDirectoryAsync(dirname(path));
 }
 
 /** Writes a file whole or not at all: a temporary file, fsynced, renamed over `path`, directory fsynced. */
@@ -212,7 +241,7 @@ export class FileJournal implements Journal {
         if (this.sealing !== undefined) {
           const sealing = this.sealing;
           if (sealing.lines.length > 0) await this.writeGroup(sealing.lines, sealing.upTo);
-          this.switchFile(sealing.upTo + 1, sealing.generation);
+          await this.switchFile(sealing.upTo + 1, sealing.generation);
           this.sealing = undefined;
           sealing.done();
           continue;
@@ -252,12 +281,15 @@ export class FileJournal implements Journal {
     this.onDurable?.(upTo);
   }
 
-  /** Seals the current file (every line in it durable) and starts a new one at input `firstSeq`. */
-  private switchFile(firstSeq: number, generation: number): void {
+  /**
+   * Seals the current file (every line in it durable) and starts a new one at input `firstSeq`,
+   * without blocking the loop (appends meanwhile wait in `pending` for the new file).
+   */
+  private async switchFile(firstSeq: number, generation: number): Promise<void> {
     closeSync(this.fd);
-    renameSync(this.path, join(dirname(this.path), sealedSegmentName(this.header.firstSeq)));
+    await rename(this.path, join(dirname(this.path), sealedSegmentName(this.header.firstSeq)));
     this.header = { epochMs: this.header.epochMs, firstSeq, generation };
-    writeFileAtomically(this.path, `${formatHeader(this.header)}\n`);
+    await writeFileAtomicallyAsync(this.path, `${formatHeader(this.header)}\n`, this.fsync);
     this.fd = openSync(this.path, 'a');
   }
 }

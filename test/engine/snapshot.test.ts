@@ -12,7 +12,7 @@ import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/engine.js';
+import type { Engine, EngineOptions } from '../../src/engine/engine.js';
 import { restoreEngine, type EngineSnapshot } from '../../src/engine/snapshot.js';
 import { STRATEGIES } from '../../src/strategies/index.js';
 import { loadScenario } from '../../src/scenario/load.js';
@@ -21,6 +21,7 @@ import { Harness, OK, createStrategy, type ConfigOverrides } from '../support/ha
 import { CountedStream, FedEngine, recordRun, type RecordedRun } from '../support/recordedRun.js';
 import { Run, scenarioArb } from '../support/swarm.js';
 import { featureScenarios } from '../support/featureScenarios.js';
+import { snapshotHead, snapshotJson } from '../../src/live/snapshotText.js';
 
 const LIBRARY = 'scenarios';
 /** Stop times that keep each recorded run to a few thousand inputs (as the conformance tests). */
@@ -163,6 +164,51 @@ describe('two engines restored from one snapshot', () => {
       expect(JSON.stringify(b.engine.snapshot())).toBe(JSON.stringify(a.engine.snapshot()));
     });
   }
+});
+
+describe('a compaction\'s hand-over (Engine.compactionSnapshot, Engine.handOver)', () => {
+  // A settled memory of 7 ids wraps many times over the run: its ring is handed over mid-turn.
+  const base = FEATURE_SCENARIOS[0]!;
+  const scenario: Scenario = { ...base, engine: { ...base.engine, settledMemory: 7 } };
+  for (const strategy of scenario.strategies) {
+    it(`${strategy.label}: builds the engine a restore from the whole snapshot builds, and the file's JSON is that snapshot`, async () => {
+      const run = recordRun(scenario, strategy);
+      const cut = Math.floor(run.inputs.length / 2);
+      const original = new FedEngine(scenario, strategy);
+      original.feed(run.inputs.slice(0, cut));
+      const whole = JSON.stringify(original.engine.snapshot());
+      const { snapshot, settled } = original.engine.compactionSnapshot();
+      expect(snapshot.settled).toStrictEqual([]);
+      expect(settled.ids.length).toBe(7);
+      const head = snapshotHead(snapshot);
+      const fresh = (): { strategy: CountedStream; engine: CountedStream } => ({
+        strategy: new CountedStream(scenario.seed + 1, 'strategy'), engine: new CountedStream(scenario.seed + 1, 'engine'),
+      });
+      const restored = new FedEngine(scenario, strategy, fresh(), JSON.parse(whole) as EngineSnapshot);
+      const handedOver = new FedEngine(scenario, strategy, fresh(), (options) => original.engine.handOver(options, { ...(JSON.parse(head) as EngineSnapshot), settled: [] }));
+      // Written a few entries per turn, the file's JSON is still the snapshot at hand-over time.
+      expect(JSON.parse(await snapshotJson(head, settled, 3))).toStrictEqual(JSON.parse(whole));
+      expect(JSON.stringify(handedOver.engine.snapshot())).toBe(whole);
+      restored.feed(run.inputs.slice(cut));
+      handedOver.feed(run.inputs.slice(cut));
+      expect(restored.lines.length).toBeGreaterThan(100);
+      expect(handedOver.lines).toStrictEqual(restored.lines);
+      expect(handedOver.commands).toStrictEqual(restored.commands);
+      expect(JSON.stringify(handedOver.engine.snapshot())).toBe(JSON.stringify(restored.engine.snapshot()));
+    });
+  }
+
+  it('refuses a snapshot that carries settled entries (they would be added twice)', () => {
+    const h = harness();
+    h.join({ id: 'a', capacity: 1 });
+    h.submit({ id: 'first' });
+    h.drive();
+    h.finish('first');
+    const whole = h.engine.snapshot();
+    expect(whole.settled).toStrictEqual([['first', 'completed']]);
+    // Refused before any option is looked at.
+    expect(() => h.engine.handOver({} as EngineOptions, whole)).toThrow('compactionSnapshot');
+  });
 });
 
 /** A harness whose engine retries failures after a fixed second (no jitter). */
