@@ -146,7 +146,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('data', { type: 'string', demandOption: true, requiresArg: true, describe: 'data directory (write-ahead log, events); created if missing' })
         .option('port', { type: 'number', default: 8080, requiresArg: true, describe: 'port to listen on (0: any free port)' })
         .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'address to listen on' })
-        .option('token-file', { type: 'string', requiresArg: true, describe: 'YAML file mapping bearer tokens to roles (submitter, admin, agent:<id>, agent:*)' }),
+        .option('token-file', { type: 'string', requiresArg: true, describe: 'YAML file mapping bearer tokens to roles (submitter, admin, agent:<id>, agent:*)' })
+        .option('latency-probe', { type: 'boolean', default: false, describe: 'time where each task waits before its start reaches an agent, and event-loop stalls (GET /v1/latency)' }),
       async (args) => (await import('./serveCommand.js')).serveCommand(args as unknown as ServeArgs))
     .command('agents <scenario>', 'run the scenario\'s agents as emulated HTTP clients of a fleetsim serve (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'agents')

@@ -18,6 +18,7 @@ export interface ServeArgs {
   port: number;
   host: string;
   tokenFile?: string;
+  latencyProbe?: boolean;
 }
 
 /** Hosts that only this machine reaches. */
@@ -41,6 +42,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     scenario,
     dataDir: args.data,
     ...(tokens === undefined ? {} : { tokens }),
+    latencyProbe: args.latencyProbe === true,
     onError: (error) => process.stderr.write(`fleetsim serve: ${error.name === 'LiveDriverError' ? '' : 'internal error: '}${error.stack ?? error.message}\n`),
   });
   try {

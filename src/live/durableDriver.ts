@@ -41,7 +41,7 @@ import { EpochClock } from './epochClock.js';
 import { EventsReconciler, EventsWriter } from './eventsFile.js';
 import type { Journal } from './journal.js';
 import { snapshotHead, snapshotJson } from './snapshotText.js';
-import { FileJournal, syncDirectoryAsync, writeFileAtomicallyAsync, type FileJournalOptions, type JournalStats } from './wal.js';
+import { FileJournal, syncDirectoryAsync, writeFileAtomicallyAsync, type FileJournalOptions, type GroupCommitTiming, type JournalStats } from './wal.js';
 
 export { EVENTS_FILE, WAL_FILE } from './dataDir.js';
 
@@ -88,6 +88,10 @@ export interface DurableDriverOptions {
   readonly snapshotEveryInputs?: number;
   /** Called right before each fsync of the log with the last sequence number it covers (crash tests, tracing). */
   readonly beforeSync?: (seq: number) => void;
+  /** Called after each group commit of the log with its timing (tracing). */
+  readonly onGroupCommit?: (timing: GroupCommitTiming) => void;
+  /** Called after each compaction's synchronous part (the engine's hand-over) with its duration, ms (tracing). */
+  readonly onCompaction?: (blockingMs: number) => void;
 }
 
 /** What recovery found, for logs and tests. */
@@ -248,7 +252,9 @@ class Session {
     if (seq === this.compactedAt) return Promise.resolve();
     this.compactedAt = seq;
     const generation = this.generation + 1;
+    const swapStartedAt = performance.now();
     const { head, settled } = this.swapEngine(generation);
+    this.options.onCompaction?.(performance.now() - swapStartedAt);
     const { dataDir } = this.options;
     const fsync = this.options.fsync ?? true;
     const events = this.events;
@@ -320,6 +326,7 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
     fsync: options.fsync ?? true,
     onDurable: (seq) => session.writer.release(seq),
     ...(options.beforeSync === undefined ? {} : { beforeSync: options.beforeSync }),
+    ...(options.onGroupCommit === undefined ? {} : { onGroup: options.onGroupCommit }),
   };
   try {
     let report: Omit<RecoveryReport, 'redelivered'>;

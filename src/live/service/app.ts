@@ -19,6 +19,7 @@ import { batchRoutes } from './batchRoutes.js';
 import { Authorizer, type Role } from './auth.js';
 import type { ServiceContext } from './context.js';
 import { isHttpError } from './httpError.js';
+import { LatencyProbe } from './latencyProbe.js';
 import { metricsRoutes } from './metricsRoutes.js';
 import { PrometheusFold } from './prometheus.js';
 import { RemoteAgents } from './remoteAgents.js';
@@ -44,6 +45,8 @@ export interface ServiceOptions {
   readonly onError?: (error: Error) => void;
   /** Milliseconds between heartbeat sweeps; default a quarter of `live.heartbeatSeconds`, between 50 ms and 1 s. */
   readonly sweepIntervalMs?: number;
+  /** Whether to time where each task waits and what stalls the loop (`GET /v1/latency`; ./latencyProbe.ts). Default false. */
+  readonly latencyProbe?: boolean;
 }
 
 /** A built service: the Fastify instance (not listening yet) and how to close it. */
@@ -72,7 +75,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
   const { live } = scenario;
   const tasks = new TaskRegistry({ settledTasks: live.settledTasks, historyEvents: live.historyEvents });
-  const agents = new RemoteAgents({ heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands });
+  const probe = options.latencyProbe === true ? new LatencyProbe() : undefined;
+  const agents = new RemoteAgents({ heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands, ...(probe === undefined ? {} : { probe }) });
   // A scenario's warm-up is a simulation setting (reach steady state before measuring); a live
   // service measures every task from the first, so its metrics never sit empty.
   const collector = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 0 });
@@ -88,6 +92,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
+    ...(probe === undefined ? {} : { probe }),
   });
   const { driver, journal } = served;
   for (const agent of driver.engine.agents) agents.adoptSpec(agent.spec);
@@ -100,6 +105,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
   const context: ServiceContext = {
     scenario, driver, journal, now: () => served.now(), tasks, agents, collector, prometheus, auth: new Authorizer(options.tokens),
+    ...(probe === undefined ? {} : { probe }),
   };
 
   const app = Fastify({
@@ -152,6 +158,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       agents.close();
       await app.close();
       await served.close();
+      probe?.close();
     })();
     return closing;
   };
