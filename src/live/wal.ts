@@ -54,6 +54,14 @@ export interface JournalStats {
   fsyncs: number;
 }
 
+/**
+ * Fsyncs of the log under way at once. A group is written and its fsync started as soon as the
+ * loop gets to it, not after the previous fsync returned: an input then waits for one fsync
+ * instead of the rest of the one in flight plus its own. Overlapping fsyncs of one file proceed
+ * together on these disks (measured: 1 at a time ~1,200/s, 2 ~2,700/s, p50 0.33 vs 0.37 ms).
+ */
+export const SYNCS_IN_FLIGHT = 2;
+
 /** Header fields of a log file that its writer chooses. */
 export type SegmentHeader = Omit<WalHeader, 'fleetsim' | 'version'>;
 
@@ -141,7 +149,12 @@ export class FileJournal implements Journal {
   private seq: number;
   private durable: number;
   private pending: string[] = [];
-  private flushing = false;
+  /** A pump is due on the next turn. */
+  private scheduled = false;
+  /** A rotation is switching files: nothing is written meanwhile. */
+  private switching = false;
+  /** The fsyncs under way, at most {@link SYNCS_IN_FLIGHT}. */
+  private readonly syncs = new Set<Promise<void>>();
   private waiters: Waiter[] = [];
   private failure: Error | undefined;
   private closed = false;
@@ -195,10 +208,13 @@ export class FileJournal implements Journal {
   }
 
   private startFlushing(): void {
-    if (this.flushing) return;
-    this.flushing = true;
+    if (this.scheduled) return;
+    this.scheduled = true;
     // On the next turn: every input appended meanwhile joins this write.
-    setImmediate(() => void this.flushLoop());
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
   }
 
   whenDurable(seq: number): Promise<void> {
@@ -238,8 +254,8 @@ export class FileJournal implements Journal {
     if (this.closed) return;
     try {
       await this.whenDurable(this.seq);
-      // A rotation may still be switching files after its last write.
-      while (this.flushing) await new Promise((resolve) => setImmediate(resolve));
+      // An earlier group's fsync, or a rotation switching files, may still be under way.
+      while (this.busy && this.failure === undefined) await new Promise((resolve) => setImmediate(resolve));
     } finally {
       this.closed = true;
       closeSync(this.fd);
@@ -253,50 +269,101 @@ export class FileJournal implements Journal {
     closeSync(this.fd);
   }
 
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.pending.length > 0 || this.sealing !== undefined) {
-        if (this.sealing !== undefined) {
-          const sealing = this.sealing;
-          if (sealing.lines.length > 0) await this.writeGroup(sealing.lines, sealing.upTo, sealing.since);
-          await this.switchFile(sealing.upTo + 1, sealing.generation);
-          this.sealing = undefined;
-          sealing.done();
-          continue;
-        }
-        const lines = this.pending;
-        this.pending = [];
-        await this.writeGroup(lines, this.seq, this.pendingSince);
-      }
-    } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
-      for (const waiter of this.waiters) waiter.reject(this.failure);
-      this.waiters = [];
-      this.sealing?.failed(this.failure);
-      this.sealing = undefined;
-    } finally {
-      this.flushing = false;
+  /**
+   * Writes what is pending as one group and starts its fsync, unless {@link SYNCS_IN_FLIGHT}
+   * are under way (the group then waits for one to return) or a rotation is switching files.
+   */
+  private pump(): void {
+    if (this.failure !== undefined || this.switching) return;
+    if (this.sealing !== undefined) {
+      void this.seal(this.sealing);
+      return;
     }
+    if (this.pending.length === 0 || this.syncs.size >= SYNCS_IN_FLIGHT) return;
+    const lines = this.pending;
+    this.pending = [];
+    this.writeGroup(lines, this.seq, this.pendingSince).catch(() => undefined);
+  }
+
+  /** A rotation: once every fsync under way has returned, its lines written and fsynced, the files switched. */
+  private async seal(sealing: NonNullable<FileJournal['sealing']>): Promise<void> {
+    this.switching = true;
+    try {
+      await Promise.all(this.syncs);
+      if (sealing.lines.length > 0) await this.writeGroup(sealing.lines, sealing.upTo, sealing.since);
+      await this.switchFile(sealing.upTo + 1, sealing.generation);
+      this.sealing = undefined;
+      sealing.done();
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.switching = false;
+    }
+    this.pump();
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error instanceof Error ? error : new Error(String(error));
+    for (const waiter of this.waiters) waiter.reject(this.failure);
+    this.waiters = [];
+    this.sealing?.failed(this.failure);
+    this.sealing = undefined;
+  }
+
+  /** Whether a write, an fsync or a rotation is under way or about to be. */
+  private get busy(): boolean {
+    return this.scheduled || this.switching || this.syncs.size > 0 || this.sealing !== undefined;
   }
 
   /**
-   * One write and one fsync for lines up to input `upTo`; then they are durable. The write is
-   * synchronous (it only copies the group into the page cache, a few microseconds): an
+   * One write and one fsync for lines up to input `upTo`; then they and every line written
+   * before them are durable (an fsync flushes all the file's data written before it began, so
+   * when fsyncs overlap, the one that returns first may cover an earlier group too). The write
+   * is synchronous (it only copies the group into the page cache, a few microseconds): an
    * asynchronous one cost a thread-pool round trip per group, 4–5% of the service's CPU.
    */
-  private async writeGroup(lines: readonly string[], upTo: number, since: number): Promise<void> {
+  private writeGroup(lines: readonly string[], upTo: number, since: number): Promise<void> {
     const writeAt = this.onGroup === undefined ? 0 : performance.now();
-    writeAll(this.fd, Buffer.from(lines.join('')));
+    try {
+      writeAll(this.fd, Buffer.from(lines.join('')));
+    } catch (error) {
+      this.fail(error);
+      return Promise.reject(this.failure!);
+    }
     this.stats.writes++;
     const syncAt = this.onGroup === undefined ? 0 : performance.now();
-    if (this.fsync) {
-      this.beforeSync?.(upTo);
-      await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error === null ? resolve() : reject(error))));
-      this.stats.fsyncs++;
+    const settled = (syncMs: number): void => {
+      this.onGroup?.({ inputs: lines.length, waitedMs: writeAt - since, writeMs: syncAt - writeAt, syncMs });
+      this.advance(upTo);
+    };
+    if (!this.fsync) {
+      settled(0);
+      return Promise.resolve();
     }
-    if (this.onGroup !== undefined) {
-      this.onGroup({ inputs: lines.length, waitedMs: writeAt - since, writeMs: syncAt - writeAt, syncMs: this.fsync ? performance.now() - syncAt : 0 });
-    }
+    this.beforeSync?.(upTo);
+    const sync = new Promise<void>((resolve, reject) => {
+      fdatasync(this.fd, (error) => {
+        this.syncs.delete(sync);
+        if (error !== null) {
+          this.fail(error);
+          reject(error);
+        } else {
+          this.stats.fsyncs++;
+          settled(this.onGroup === undefined ? 0 : performance.now() - syncAt);
+          resolve();
+        }
+        // What was appended meanwhile goes at once: it has waited for a free fsync already.
+        this.pump();
+      });
+    });
+    this.syncs.add(sync);
+    return sync;
+  }
+
+  /** Inputs up to `upTo` are durable: waiters up to it are told, and `onDurable`. */
+  private advance(upTo: number): void {
+    if (upTo <= this.durable) return;
     this.durable = upTo;
     let done = 0;
     while (done < this.waiters.length && this.waiters[done]!.seq <= upTo) this.waiters[done++]!.resolve();

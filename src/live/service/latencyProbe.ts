@@ -42,8 +42,9 @@ export interface LatencyReport {
     readonly delay: StageFigures;
     /** Garbage-collection pauses. */
     readonly gc: StageFigures;
-    /** The synchronous part of each compaction (the engine's hand-over). */
+    /** The synchronous part of each compaction (the engine's hand-over): wall clock, and the process's CPU time in it. */
     readonly compaction: StageFigures;
+    readonly compactionCpu: StageFigures;
   };
   /** Synchronous busy time per submitted task, microseconds: submission handlers, the log's group writes. */
   readonly busyMicrosPerTask: { readonly submit: number; readonly groupWrite: number };
@@ -78,6 +79,7 @@ export class LatencyProbe {
   private readonly fsync = histogram();
   private readonly gc = histogram();
   private readonly compaction = histogram();
+  private readonly compactionCpu = histogram();
   private readonly delay: IntervalHistogram;
   private readonly gcObserver: PerformanceObserver;
   private groups = 0;
@@ -147,9 +149,10 @@ export class LatencyProbe {
     if (timing.syncMs > 0) record(this.fsync, timing.syncMs);
   }
 
-  /** The synchronous part of a compaction took `ms`. */
-  compacted(ms: number): void {
-    record(this.compaction, ms);
+  /** The synchronous part of a compaction took `wallMs`, of which `cpuMs` the process's CPU. */
+  compacted(blocking: { readonly wallMs: number; readonly cpuMs: number }): void {
+    record(this.compaction, blocking.wallMs);
+    record(this.compactionCpu, blocking.cpuMs);
   }
 
   /** The figures since the start or the last {@link reset}. */
@@ -160,14 +163,14 @@ export class LatencyProbe {
       stages: { accept: figures(this.accept, 1 / MICROS_PER_MS), commit: figures(this.commit, 1 / MICROS_PER_MS), handout: figures(this.handout, 1 / MICROS_PER_MS) },
       groupCommit: { groupWait: figures(this.groupWait, 1 / MICROS_PER_MS), fsync: figures(this.fsync, 1 / MICROS_PER_MS), inputsPerGroup: this.groups === 0 ? NaN : this.groupInputs / this.groups },
       // The loop's delay histogram is in nanoseconds.
-      loop: { delay: figures(this.delay, 1e-6), gc: figures(this.gc, 1 / MICROS_PER_MS), compaction: figures(this.compaction, 1 / MICROS_PER_MS) },
+      loop: { delay: figures(this.delay, 1e-6), gc: figures(this.gc, 1 / MICROS_PER_MS), compaction: figures(this.compaction, 1 / MICROS_PER_MS), compactionCpu: figures(this.compactionCpu, 1 / MICROS_PER_MS) },
       busyMicrosPerTask: { submit: perTask(this.submitBusyMs), groupWrite: perTask(this.groupWriteMs) },
     };
   }
 
   /** Starts the figures afresh. */
   reset(): void {
-    for (const h of [this.accept, this.commit, this.handout, this.groupWait, this.fsync, this.gc, this.compaction, this.delay]) h.reset();
+    for (const h of [this.accept, this.commit, this.handout, this.groupWait, this.fsync, this.gc, this.compaction, this.compactionCpu, this.delay]) h.reset();
     this.groups = 0;
     this.groupInputs = 0;
     this.submitBusyMs = 0;

@@ -86,7 +86,7 @@ export async function openServiceDriver(options: ServiceDriverOptions): Promise<
     limits,
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
-    ...(options.probe === undefined ? {} : { onGroupCommit: (timing) => options.probe!.groupCommitted(timing), onCompaction: (ms) => options.probe!.compacted(ms) }),
+    ...(options.probe === undefined ? {} : { onGroupCommit: (timing) => options.probe!.groupCommitted(timing), onCompaction: (blocking) => options.probe!.compacted(blocking) }),
   });
   const { clock } = durable;
   return { driver: durable.driver, journal: durable.journal, now: () => clock.now(), close: () => durable.close(), recovery: durable.recovery };
