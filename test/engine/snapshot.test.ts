@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import type { Engine, EngineOptions } from '../../src/engine/engine.js';
+import type { EngineInput } from '../../src/engine/messages.js';
 import { restoreEngine, type EngineSnapshot } from '../../src/engine/snapshot.js';
 import { STRATEGIES } from '../../src/strategies/index.js';
 import { loadScenario } from '../../src/scenario/load.js';
@@ -141,6 +142,21 @@ describe('a snapshot taken mid-run', () => {
   }
 });
 
+/** Fed the same inputs, `b` emits what `a` does (events and commands) and ends in the same state. */
+function expectSameContinuation(a: FedEngine, b: FedEngine, inputs: readonly EngineInput[]): void {
+  a.feed(inputs);
+  b.feed(inputs);
+  expect(a.lines.length).toBeGreaterThan(100);
+  expect(b.lines).toStrictEqual(a.lines);
+  expect(b.commands).toStrictEqual(a.commands);
+  expect(JSON.stringify(b.engine.snapshot())).toBe(JSON.stringify(a.engine.snapshot()));
+}
+
+/** A new generation's generators, seeded otherwise than the original's. */
+function nextGeneration(scenario: Scenario): { strategy: CountedStream; engine: CountedStream } {
+  return { strategy: new CountedStream(scenario.seed + 1, 'strategy'), engine: new CountedStream(scenario.seed + 1, 'engine') };
+}
+
 describe('two engines restored from one snapshot', () => {
   const scenario = FEATURE_SCENARIOS[0]!;
   for (const strategy of scenario.strategies) {
@@ -150,18 +166,9 @@ describe('two engines restored from one snapshot', () => {
       const original = new FedEngine(scenario, strategy);
       original.feed(run.inputs.slice(0, cut));
       const text = JSON.stringify(original.engine.snapshot());
-      // A new generation's generators, seeded otherwise than the original's.
-      const fresh = (): { strategy: CountedStream; engine: CountedStream } => ({
-        strategy: new CountedStream(scenario.seed + 1, 'strategy'), engine: new CountedStream(scenario.seed + 1, 'engine'),
-      });
-      const a = new FedEngine(scenario, strategy, fresh(), JSON.parse(text) as EngineSnapshot);
-      const b = new FedEngine(scenario, strategy, fresh(), JSON.parse(text) as EngineSnapshot);
-      a.feed(run.inputs.slice(cut));
-      b.feed(run.inputs.slice(cut));
-      expect(a.lines.length).toBeGreaterThan(100);
-      expect(b.lines).toStrictEqual(a.lines);
-      expect(b.commands).toStrictEqual(a.commands);
-      expect(JSON.stringify(b.engine.snapshot())).toBe(JSON.stringify(a.engine.snapshot()));
+      const a = new FedEngine(scenario, strategy, nextGeneration(scenario), JSON.parse(text) as EngineSnapshot);
+      const b = new FedEngine(scenario, strategy, nextGeneration(scenario), JSON.parse(text) as EngineSnapshot);
+      expectSameContinuation(a, b, run.inputs.slice(cut));
     });
   }
 });
@@ -181,29 +188,17 @@ describe('a compaction\'s hand-over (Engine.compactionSnapshot, Engine.handOver)
       expect(snapshot.settled).toStrictEqual([]);
       expect(settled.ids.length).toBe(7);
       const head = snapshotHead(snapshot);
-      const fresh = (): { strategy: CountedStream; engine: CountedStream } => ({
-        strategy: new CountedStream(scenario.seed + 1, 'strategy'), engine: new CountedStream(scenario.seed + 1, 'engine'),
-      });
-      const restored = new FedEngine(scenario, strategy, fresh(), JSON.parse(whole) as EngineSnapshot);
-      const handedOver = new FedEngine(scenario, strategy, fresh(), (options) => original.engine.handOver(options, { ...(JSON.parse(head) as EngineSnapshot), settled: [] }));
+      const restored = new FedEngine(scenario, strategy, nextGeneration(scenario), JSON.parse(whole) as EngineSnapshot);
+      const handedOver = new FedEngine(scenario, strategy, nextGeneration(scenario), (options) => original.engine.handOver(options, { ...(JSON.parse(head) as EngineSnapshot), settled: [] }));
       // Written a few entries per turn, the file's JSON is still the snapshot at hand-over time.
       expect(JSON.parse(await snapshotJson(head, settled, 3))).toStrictEqual(JSON.parse(whole));
       expect(JSON.stringify(handedOver.engine.snapshot())).toBe(whole);
-      restored.feed(run.inputs.slice(cut));
-      handedOver.feed(run.inputs.slice(cut));
-      expect(restored.lines.length).toBeGreaterThan(100);
-      expect(handedOver.lines).toStrictEqual(restored.lines);
-      expect(handedOver.commands).toStrictEqual(restored.commands);
-      expect(JSON.stringify(handedOver.engine.snapshot())).toBe(JSON.stringify(restored.engine.snapshot()));
+      expectSameContinuation(restored, handedOver, run.inputs.slice(cut));
     });
   }
 
   it('refuses a snapshot that carries settled entries (they would be added twice)', () => {
-    const h = harness();
-    h.join({ id: 'a', capacity: 1 });
-    h.submit({ id: 'first' });
-    h.drive();
-    h.finish('first');
+    const h = firstCompleted();
     const whole = h.engine.snapshot();
     expect(whole.settled).toStrictEqual([['first', 'completed']]);
     // Refused before any option is looked at.
@@ -214,6 +209,16 @@ describe('a compaction\'s hand-over (Engine.compactionSnapshot, Engine.handOver)
 /** A harness whose engine retries failures after a fixed second (no jitter). */
 function harness(config: ConfigOverrides = {}, strategy = 'least-connections'): Harness {
   return new Harness({ strategy, config: { retry: { maxRetries: 2, backoff: { baseSeconds: 1, factor: 1, jitter: 0 } }, ...config } });
+}
+
+/** A harness whose one agent completed one task, `first`. */
+function firstCompleted(): Harness {
+  const h = harness();
+  h.join({ id: 'a', capacity: 1 });
+  h.submit({ id: 'first' });
+  h.drive();
+  h.finish('first');
+  return h;
 }
 
 describe('a restored engine', () => {
@@ -262,11 +267,7 @@ describe('a restored engine', () => {
   });
 
   it('keeps settled ids: a dependency on a completed task is met, a re-submission of it is refused', () => {
-    const h = harness();
-    h.join({ id: 'a', capacity: 1 });
-    h.submit({ id: 'first' });
-    h.drive();
-    h.finish('first');
+    const h = firstCompleted();
     h.restart('generation-1');
     expect(() => h.engine.submit(h.now, { id: 'first', type: 'code', priority: 2, tokens: 1, contextTokens: 0 })).toThrow('duplicate task id first');
     h.submit({ id: 'second', dependsOn: ['first'] });
