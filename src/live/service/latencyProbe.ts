@@ -42,6 +42,14 @@ export interface LatencyReport {
     readonly delay: StageFigures;
     /** Garbage-collection pauses. */
     readonly gc: StageFigures;
+    /**
+     * Event-loop utilisation (`performance.eventLoopUtilization`): the share of wall time the
+     * loop was not idle; beside the process's CPU per second, it tells a loop blocked by its
+     * own work (both high) from one that had work but waited for a core (CPU well below it).
+     */
+    readonly utilization: number;
+    /** The process's CPU seconds per wall second (all its threads). */
+    readonly cpuCores: number;
     /** The synchronous part of each compaction (the engine's hand-over): wall clock, and the process's CPU time in it. */
     readonly compaction: StageFigures;
     readonly compactionCpu: StageFigures;
@@ -70,6 +78,10 @@ function figures(histogram: RecordableHistogram | IntervalHistogram, unitMs: num
   return { count, p50Ms: at(50), p90Ms: at(90), p99Ms: at(99), p999Ms: at(99.9), maxMs: count === 0 ? NaN : histogram.max * unitMs };
 }
 
+function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1e6;
+}
+
 /** The stage timings of a running service (see the module comment). */
 export class LatencyProbe {
   private readonly accept = histogram();
@@ -88,6 +100,8 @@ export class LatencyProbe {
   private groupWriteMs = 0;
   private tasks = 0;
   private since = performance.now();
+  private utilizationSince = performance.eventLoopUtilization();
+  private cpuSince = process.cpuUsage();
   /** When the submission handler running now was entered (undefined outside one). */
   private handlerStartedAt: number | undefined;
 
@@ -163,7 +177,12 @@ export class LatencyProbe {
       stages: { accept: figures(this.accept, 1 / MICROS_PER_MS), commit: figures(this.commit, 1 / MICROS_PER_MS), handout: figures(this.handout, 1 / MICROS_PER_MS) },
       groupCommit: { groupWait: figures(this.groupWait, 1 / MICROS_PER_MS), fsync: figures(this.fsync, 1 / MICROS_PER_MS), inputsPerGroup: this.groups === 0 ? NaN : this.groupInputs / this.groups },
       // The loop's delay histogram is in nanoseconds.
-      loop: { delay: figures(this.delay, 1e-6), gc: figures(this.gc, 1 / MICROS_PER_MS), compaction: figures(this.compaction, 1 / MICROS_PER_MS), compactionCpu: figures(this.compactionCpu, 1 / MICROS_PER_MS) },
+      loop: {
+        delay: figures(this.delay, 1e-6),
+        utilization: performance.eventLoopUtilization(this.utilizationSince).utilization,
+        cpuCores: cpuSeconds(process.cpuUsage(this.cpuSince)) / ((performance.now() - this.since) / 1000), gc: figures(this.gc, 1 / MICROS_PER_MS),         compaction: figures(this.compaction, 1 / MICROS_PER_MS),
+        compactionCpu: figures(this.compactionCpu, 1 / MICROS_PER_MS),
+      },
       busyMicrosPerTask: { submit: perTask(this.submitBusyMs), groupWrite: perTask(this.groupWriteMs) },
     };
   }
@@ -177,6 +196,8 @@ export class LatencyProbe {
     this.groupWriteMs = 0;
     this.tasks = 0;
     this.since = performance.now();
+    this.utilizationSince = performance.eventLoopUtilization();
+    this.cpuSince = process.cpuUsage();
   }
 
   /** Stops sampling the loop and observing garbage collection. */

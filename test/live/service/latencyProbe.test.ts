@@ -40,6 +40,9 @@ describe('GET /v1/latency', () => {
     expect(report.groupCommit.fsync.count).toBeGreaterThanOrEqual(1);
     expect(report.groupCommit.inputsPerGroup).toBeGreaterThanOrEqual(1);
     expect(report.loop.delay.count).toBeGreaterThan(0);
+    expect(report.loop.utilization).toBeGreaterThan(0);
+    expect(report.loop.utilization).toBeLessThanOrEqual(1);
+    expect(report.loop.cpuCores).toBeGreaterThan(0);
     expect(report.busyMicrosPerTask.submit).toBeGreaterThan(0);
   });
 
