@@ -114,11 +114,6 @@ export class LatencyProbe {
     this.gcObserver.observe({ entryTypes: ['gc'] });
   }
 
-  /** Milliseconds now (the clock every stage is read from). */
-  now(): number {
-    return performance.now();
-  }
-
   /**
    * Runs a submission handler's synchronous part (`submitted` tasks): starts queued inside it
    * get their `accept` stage from its start.
