@@ -45,7 +45,7 @@ export function dimensionOf(key: ClassBreakdownKey): ClassDimension {
 export const CLASS_METRIC_LEAVES: readonly string[] = Object.freeze([
   'tasks.submitted', 'tasks.completed', 'tasks.deadLettered', 'tasks.expired', 'tasks.cancelled', 'tasks.rejected', 'tasks.inFlight',
   'latency.mean', 'latency.p50', 'latency.p95', 'latency.p99', 'wait.mean', 'wait.p95',
-  'deadlineSuccess', 'contextWaste', 'quality.mean', 'quality.stddev',
+  'deadlineSuccess', 'contextWaste', 'quality.mean', 'quality.stddev', 'share.demand', 'share.service', 'share.ratio',
 ]);
 
 /** A metric of one class, named as `byPriority.0.deadlineSuccess`: the table, the class, the leaf. */
@@ -101,6 +101,20 @@ export function classKey(dimension: ClassDimension, spec: ClassedSpec): string {
   }
 }
 
+/**
+ * A class's part of the work (docs/EXPERIMENTS.md, "Tenant fairness"): what it asked for and
+ * what it got, in tokens of measured tasks. A tenant's `ratio` is the figure fairness across
+ * tenants is about: below 1, the tenant got less than its share of the service.
+ */
+export interface ShareMetrics {
+  /** The class's tokens submitted ÷ all tokens submitted (null when no tokens were submitted). */
+  readonly demand: number | null;
+  /** The class's tokens completed ÷ all tokens completed (null when none completed). */
+  readonly service: number | null;
+  /** `service` ÷ `demand`: 1 when the class was served in proportion to its demand (null when either is null or demand is 0). */
+  readonly ratio: number | null;
+}
+
 /** The headline metrics of one class of measured tasks (each defined as its pooled namesake in `types.ts`). */
 export interface ClassMetrics {
   readonly tasks: TaskCountMetrics;
@@ -113,6 +127,8 @@ export interface ClassMetrics {
    */
   readonly contextWaste: number | null;
   readonly quality: QualityMetrics;
+  /** The class's share of the tokens submitted and completed. */
+  readonly share: ShareMetrics;
 }
 
 /** Classes of one dimension, by key in sorted order (priorities numerically). */
@@ -136,6 +152,12 @@ export function sortClassKeys(keys: Iterable<string>): string[] {
   });
 }
 
+/** Tokens asked for and served by a set of tasks: what a class's shares are taken of. */
+export interface TokenTotals {
+  readonly demandTokens: number;
+  readonly servedTokens: number;
+}
+
 /**
  * The per-task figures of a set of measured tasks, folded event by event with no per-task
  * state. Callers pass what the event says; the fold keeps counts, sketches and sums.
@@ -157,15 +179,28 @@ export class TaskFold {
   private deadlinesMet = 0;
   private setupTokens = 0;
   private workTokens = 0;
+  private demand = 0;
+  private served = 0;
 
   /** Completed tasks so far. */
   get completed(): number {
     return this.completedCount;
   }
 
-  /** A task was submitted (with its deadline, if any). */
-  submitted(deadline: number | undefined): void {
+  /** Tokens of the tasks submitted so far. */
+  get demandTokens(): number {
+    return this.demand;
+  }
+
+  /** Tokens of the tasks completed so far. */
+  get servedTokens(): number {
+    return this.served;
+  }
+
+  /** A task of `tokens` tokens was submitted (with its deadline, if any). */
+  submitted(tokens: number, deadline: number | undefined): void {
     this.submittedCount++;
+    this.demand += tokens;
     if (deadline !== undefined) this.inFlightDeadlines.set(deadline, (this.inFlightDeadlines.get(deadline) ?? 0) + 1);
   }
 
@@ -181,9 +216,10 @@ export class TaskFold {
     this.setupTokens += setupTokens;
   }
 
-  /** A task completed at `time`. */
-  completedAt(time: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
+  /** A task of `tokens` tokens completed at `time`. */
+  completedAt(time: number, tokens: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
     this.completedCount++;
+    this.served += tokens;
     this.latencies.add(latencySeconds);
     this.qualities.add(quality);
     this.settleDeadline(deadline, true, time);
@@ -204,8 +240,11 @@ export class TaskFold {
     this.settleDeadline(deadline, false, time);
   }
 
-  /** The figures so far, tasks in flight counted as of `endTimeSeconds`. */
-  metrics(endTimeSeconds: number): ClassMetrics {
+  /**
+   * The figures so far, tasks in flight counted as of `endTimeSeconds`; shares are of the
+   * tokens of `whole` (all the classes of the dimension; by default this fold's own).
+   */
+  metrics(endTimeSeconds: number, whole: TokenTotals = this): ClassMetrics {
     return {
       tasks: this.taskCounts(),
       latency: latencyMetrics(this.latencies),
@@ -213,7 +252,14 @@ export class TaskFold {
       deadlineSuccess: this.deadlineSuccess(endTimeSeconds),
       contextWaste: ratio(this.setupTokens, this.setupTokens + this.workTokens),
       quality: qualityMetrics(this.qualities),
+      share: this.share(whole),
     };
+  }
+
+  private share(whole: TokenTotals): ShareMetrics {
+    const demand = ratio(this.demand, whole.demandTokens);
+    const service = ratio(this.served, whole.servedTokens);
+    return { demand, service, ratio: demand === null || service === null || demand === 0 ? null : service / demand };
   }
 
   private settleDeadline(deadline: number | undefined, completed: boolean, time: number): void {
@@ -264,10 +310,10 @@ export class ClassFolds {
   private readonly tenants = new Map<string, TaskFold>();
 
   /** {@inheritDoc TaskFold.submitted} */
-  submitted(spec: ClassedSpec, deadline: number | undefined): void {
-    this.typeFold(spec).submitted(deadline);
-    this.priorityFold(spec).submitted(deadline);
-    this.tenantFold(spec).submitted(deadline);
+  submitted(spec: ClassedSpec, tokens: number, deadline: number | undefined): void {
+    this.typeFold(spec).submitted(tokens, deadline);
+    this.priorityFold(spec).submitted(tokens, deadline);
+    this.tenantFold(spec).submitted(tokens, deadline);
   }
 
   /** {@inheritDoc TaskFold.started} */
@@ -285,10 +331,10 @@ export class ClassFolds {
   }
 
   /** {@inheritDoc TaskFold.completedAt} */
-  completedAt(spec: ClassedSpec, time: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
-    this.typeFold(spec).completedAt(time, latencySeconds, quality, deadline);
-    this.priorityFold(spec).completedAt(time, latencySeconds, quality, deadline);
-    this.tenantFold(spec).completedAt(time, latencySeconds, quality, deadline);
+  completedAt(spec: ClassedSpec, time: number, tokens: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
+    this.typeFold(spec).completedAt(time, tokens, latencySeconds, quality, deadline);
+    this.priorityFold(spec).completedAt(time, tokens, latencySeconds, quality, deadline);
+    this.tenantFold(spec).completedAt(time, tokens, latencySeconds, quality, deadline);
   }
 
   /** {@inheritDoc TaskFold.settledUncompleted} */
@@ -296,6 +342,11 @@ export class ClassFolds {
     this.typeFold(spec).settledUncompleted(state, time, deadline);
     this.priorityFold(spec).settledUncompleted(state, time, deadline);
     this.tenantFold(spec).settledUncompleted(state, time, deadline);
+  }
+
+  /** The tenants' class keys in the order they first submitted a task. */
+  tenantsInArrivalOrder(): IterableIterator<string> {
+    return this.tenants.keys();
   }
 
   /** Every class's figures, by dimension, keys sorted ({@link sortClassKeys}). */
@@ -329,10 +380,22 @@ function foldIn<K>(folds: Map<K, TaskFold>, key: K): TaskFold {
   return fold;
 }
 
+/**
+ * The table of one dimension. Shares are of the classes' tokens summed class by class in the
+ * order classes first appeared (equal to the pooled tokens; summed so, a tenant's ratio is
+ * bit for bit what earlier versions computed).
+ */
 function tableOf(folds: ReadonlyMap<string | number, TaskFold>, endTimeSeconds: number): ClassTable {
+  let demandTokens = 0;
+  let servedTokens = 0;
+  for (const fold of folds.values()) {
+    demandTokens += fold.demandTokens;
+    servedTokens += fold.servedTokens;
+  }
+  const whole: TokenTotals = { demandTokens, servedTokens };
   const byKey = new Map<string, TaskFold>();
   for (const [key, fold] of folds) byKey.set(String(key), fold);
   const table: Record<string, ClassMetrics> = {};
-  for (const key of sortClassKeys(byKey.keys())) table[key] = byKey.get(key)!.metrics(endTimeSeconds);
+  for (const key of sortClassKeys(byKey.keys())) table[key] = byKey.get(key)!.metrics(endTimeSeconds, whole);
   return table;
 }

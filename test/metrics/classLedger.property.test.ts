@@ -3,7 +3,8 @@
  * with mixed priorities, deadlines, time-to-live, retries, failing agents, a bounded queue that
  * rejects or sheds, warm-up, a stop that leaves tasks in flight), every dimension's per-class
  * ledgers sum to the pooled ledger field by field, each class's ledger balances on its own, and
- * the classes' completed latencies add up to the pooled ones.
+ * the classes' completed latencies add up to the pooled ones, and the classes' shares of the
+ * tokens submitted and completed add up to 1.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +102,11 @@ describe('conservation by class', () => {
           latencySum += t.completed * (cls.latency.mean ?? 0);
         }
         expect(latencySum).toBeCloseTo(metrics.tasks.completed * (metrics.latency.mean ?? 0), 6);
+        // The classes' shares of the tokens asked for and served make up the whole.
+        const classes = Object.values(table);
+        expect(classes.reduce((total, cls) => total + cls.share.demand!, 0), `${dimension} demand`).toBeCloseTo(1, 9);
+        if (metrics.tasks.completed > 0) expect(classes.reduce((total, cls) => total + cls.share.service!, 0), `${dimension} service`).toBeCloseTo(1, 9);
+        else for (const cls of classes) expect(cls.share).toEqual({ demand: cls.share.demand, service: null, ratio: null });
       }
       const priorities = new Set(draw.types.flatMap((t) => t.priorities.map(String)));
       for (const key of Object.keys(metrics.byPriority)) expect(priorities.has(key)).toBe(true);
