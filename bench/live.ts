@@ -51,6 +51,7 @@ import type { AgentsMode, AgentsWorkerData, FromAgents, ToAgents } from './liveA
 import { Client } from './liveClient.js';
 import { formatLayers, measureDiskSync, measureLayers, type LayerRow } from './liveLayers.js';
 import { quantiles, type Quantiles } from './liveStats.js';
+import type { LatencyReport } from '../src/live/service/latencyProbe.js';
 
 /** Emulated agents and slots per agent. */
 const AGENTS = 100;
@@ -68,7 +69,7 @@ const MAX_BATCH = 1_000;
 /** Long-poll wait of the agents, seconds. */
 const POLL_WAIT_SECONDS = 1;
 /** Request modes measured by default, in this order. */
-const MODES: readonly AgentsMode[] = ['single', 'batched', 'multiplexed'];
+export const LIVE_MODES: readonly AgentsMode[] = ['single', 'batched', 'multiplexed'];
 /** The issue's target. */
 export const TARGET = { p99Ms: 5, submissionsPerSecond: 5_000 } as const;
 
@@ -123,6 +124,8 @@ export interface LivePhase {
   readonly errors: number;
   /** The machine's 1-minute load average when the phase began (other work skews every figure). */
   readonly loadAverage: number;
+  /** The service's own stage timings over the window (`--latency-probe`), when it has the probe. */
+  readonly stages: LatencyReport | undefined;
 }
 
 /** The live benchmark's result. */
@@ -227,6 +230,17 @@ class Bench {
         }
       });
     });
+  }
+
+  /**
+   * The service's stage timings since the last call (`GET /v1/latency`, then `DELETE` to start
+   * afresh); undefined when the service runs without the probe.
+   */
+  async stages(): Promise<LatencyReport | undefined> {
+    const { status, body } = await this.submitter.call('GET', '/v1/latency');
+    if (status !== 200) return undefined;
+    await this.submitter.call('DELETE', '/v1/latency');
+    return body as LatencyReport;
   }
 
   /** HTTP requests sent so far by the submitter and the agents. */
@@ -345,6 +359,7 @@ async function phase(bench: Bench, servicePid: number | undefined, name: string,
   const end = start + measureSeconds * 1000;
   bench.resetWindow(performance.timeOrigin + start, performance.timeOrigin + end);
   const requests0 = await bench.requests();
+  await bench.stages();
   const serviceCpu0 = processCpuSeconds(servicePid);
   const benchCpu0 = process.cpuUsage();
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -355,6 +370,8 @@ async function phase(bench: Bench, servicePid: number | undefined, name: string,
   const serviceCpu1 = processCpuSeconds(servicePid);
   const benchCpu = process.cpuUsage(benchCpu0);
   const requests = (await bench.requests()) - requests0;
+  // Over the window, as the CPU figures (the window's last few starts are left out).
+  const stages = await bench.stages();
   // Let the window's last tasks start and finish before the next phase.
   await bench.settle(30);
   const submissionsPerSecond = bench.answered / measureSeconds;
@@ -373,6 +390,7 @@ async function phase(bench: Bench, servicePid: number | undefined, name: string,
     requestsPerTask: bench.answered === 0 ? NaN : requests / bench.answered,
     errors: bench.errors,
     loadAverage,
+    stages,
   };
 }
 
@@ -424,7 +442,7 @@ function closedLoop(bench: Bench): Drive {
 
 /** Starts `fleetsim serve` on a fresh data directory; resolves with its URL once it listens. */
 export async function startService(scenarioFile: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0', '--latency-probe'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const lines = createInterface({ input: child.stdout! });
@@ -456,7 +474,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     const bench = new Bench(url);
     await bench.register(agentIds);
     const phases: LivePhase[] = [];
-    for (const mode of options.modes ?? MODES) {
+    for (const mode of options.modes ?? LIVE_MODES) {
       bench.mode = mode;
       for (const rate of options.rates ?? RATES) {
         phases.push(await phase(bench, pid, `${mode}, open loop ${rate.toLocaleString('en-US')}/s`, rate, openLoop(bench, rate), measureSeconds));
@@ -511,6 +529,38 @@ function serviceCeiling(phases: readonly LivePhase[]): string[] {
   return [`  service CPU per task: ${Math.round(cost * 1e6)} µs (lowest of the phases), so at most ~${Math.round(1 / cost).toLocaleString('en-US')} tasks/s with its work on one core`];
 }
 
+/**
+ * Where a task waits inside the service, per phase (the service's `--latency-probe`): p50 / p99
+ * of each stage, of the group commit's wait and fsync, of the event loop's delay and GC pauses,
+ * and the loop's longest stall, in ms; busy µs per task of the submission handlers.
+ */
+function formatStages(phases: readonly LivePhase[]): string[] {
+  const probed = phases.filter((p) => p.stages !== undefined);
+  if (probed.length === 0) return [];
+  const ms = (value: number | null): string => (value === null || Number.isNaN(value) ? '-' : value.toFixed(2));
+  const pair = (f: { readonly p50Ms: number; readonly p99Ms: number }): string => `${ms(f.p50Ms)} / ${ms(f.p99Ms)}`;
+  const header = ['phase', 'accept', 'commit', 'handout', 'group wait', 'fsync', 'inputs/group', 'loop delay', 'loop max', 'loop busy (CPU)', 'GC pauses', 'GC max', 'compactions: max wall (CPU)', 'submit µs/task'];
+  const rows = probed.map((p) => {
+    const s = p.stages!;
+    return [
+      p.name, pair(s.stages.accept), pair(s.stages.commit), pair(s.stages.handout), pair(s.groupCommit.groupWait), pair(s.groupCommit.fsync),
+      ms(s.groupCommit.inputsPerGroup), pair(s.loop.delay), ms(s.loop.delay.maxMs), `${s.loop.utilization.toFixed(2)} (${s.loop.cpuCores.toFixed(2)})`, `${s.loop.gc.count}: ${pair(s.loop.gc)}`, ms(s.loop.gc.maxMs),
+      s.loop.compaction.count === 0 ? '0' : `${s.loop.compaction.count}: ${ms(s.loop.compaction.maxMs)} (${ms(s.loop.compactionCpu.maxMs)})`, ms(s.busyMicrosPerTask.submit),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]): string => '  ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [
+    '',
+    'Where a task waits inside the service (fleetsim serve --latency-probe; p50 / p99 in ms over each window)',
+    line(header),
+    ...rows.map(line),
+    '  (accept = submission handler entered → start queued; commit = queued → durable (group commit: waiting for a free fsync, then its own write and fsync); handout = durable → taken by a poll; ' +
+      'group wait = a group\'s first input → its write; loop delay = event-loop delay sampled every ms (how long the loop was blocked); loop busy = the share of time the loop was not idle, beside the cores of CPU the process used (busy well above CPU: it waited for a core); compactions = their synchronous part, wall clock (the process\'s CPU time); ' +
+      'what a task waits beyond accept + commit + handout is HTTP, JSON and queueing for the CPU on both sides)',
+  ];
+}
+
 /** The table `npm run bench` prints. */
 export function formatLive(figures: LiveFigures): string {
   const ms = (value: number): string => (Number.isNaN(value) ? '-' : value.toFixed(2));
@@ -541,6 +591,7 @@ export function formatLive(figures: LiveFigures): string {
     `  target: ≥ ${rate(figures.target.submissionsPerSecond)} submissions/s sustained: ${rate(figures.sustainedPerSecond)}/s, ${verdict(figures.pass.throughput)}; ` +
       `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms (${figures.targetPhase ?? '-'})`}, ${verdict(figures.pass.latency)}`,
     ...serviceCeiling(figures.phases),
+    ...formatStages(figures.phases),
     ...(figures.layers.length === 0 ? [] : ['', 'Where the time goes: the same load in this process, without HTTP', formatLayers(figures.layers)]),
     ...(figures.diskSyncMs === undefined ? [] : [`  disk: one 2 KB append + fdatasync alone: p50 ${ms(figures.diskSyncMs.p50)} ms, p99 ${ms(figures.diskSyncMs.p99)} ms, max ${ms(figures.diskSyncMs.max)} ms`]),
   ].join('\n');

@@ -15,7 +15,9 @@
  * - parallel: speed-up of the experiment worker pool over one thread (bench/parallel.ts);
  * - live: `fleetsim serve` with fsync on and 100 agents polling over HTTP: submissions per second
  *   sustained and submit-to-start latency (bench/live.ts). `--url URL` measures a service already
- *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window;
+ *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window,
+ *   `--modes multiplexed,batched` and `--rates 1000,5000` pick the phases, `--no-closed-loop` and
+ *   `--no-layers` leave those parts out; with the service's stage timings (`--latency-probe`);
  * - trace: a synthesized 20M-row Azure 2024 week-long trace replayed in child processes: peak
  *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file;
  * - scale: 10M tasks on 10,000 agents, 1M on 100,000, and the cost per task from 10 to 100,000
@@ -33,7 +35,8 @@
  */
 import { formatCli, measureCli } from './cli.js';
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
-import { formatLive, measureLive } from './live.js';
+import { formatLive, LIVE_MODES, measureLive } from './live.js';
+import type { AgentsMode } from './liveAgents.js';
 import { formatLiveClients, measureLiveClients } from './liveClients.js';
 import { formatLiveBullmq, measureLiveBullmq } from './liveBullmq.js';
 import { formatParallel, measureParallel } from './parallel.js';
@@ -119,6 +122,16 @@ if (liveSeconds !== undefined && !(liveSeconds > 0)) {
   process.exit(2);
 }
 const liveUrl = flag('--url');
+const liveModes = flag('--modes')?.split(',');
+if (liveModes !== undefined && !liveModes.every((mode) => LIVE_MODES.includes(mode as AgentsMode))) {
+  process.stderr.write(`--modes takes a comma-separated list of ${LIVE_MODES.join(', ')}, got ${flag('--modes') ?? 'nothing'}\n`);
+  process.exit(2);
+}
+const liveRates = flag('--rates')?.split(',').map(Number);
+if (liveRates !== undefined && !liveRates.every((rate) => Number.isFinite(rate) && rate > 0)) {
+  process.stderr.write(`--rates takes a comma-separated list of positive submissions per second, got ${flag('--rates') ?? 'nothing'}\n`);
+  process.exit(2);
+}
 const traceRows = flag('--rows') === undefined ? undefined : Number(flag('--rows'));
 if (traceRows !== undefined && !(Number.isSafeInteger(traceRows) && traceRows > 0)) {
   process.stderr.write(`--rows takes a positive integer, got ${flag('--rows') ?? 'nothing'}\n`);
@@ -141,7 +154,16 @@ const figures = {
   liveClients: only === 'live-clients' ? await measureLiveClients() : undefined,
   distributed: only === 'distributed' ? await measureDistributed(Number(flag('--repeats') ?? 5)) : undefined,
   liveBullmq: only === 'live-bullmq' ? await measureLiveBullmq(flag('--queue')) : undefined,
-  live: wanted('live') ? await measureLive({ ...(liveUrl === undefined ? {} : { url: liveUrl }), ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }) }) : undefined,
+  live: wanted('live')
+    ? await measureLive({
+      ...(liveUrl === undefined ? {} : { url: liveUrl }),
+      ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }),
+      ...(liveModes === undefined ? {} : { modes: liveModes as AgentsMode[] }),
+      ...(liveRates === undefined ? {} : { rates: liveRates }),
+      ...(process.argv.includes('--no-closed-loop') ? { closedLoop: false } : {}),
+      ...(process.argv.includes('--no-layers') ? { layers: false } : {}),
+    })
+    : undefined,
 };
 if (process.argv.includes('--json')) {
   process.stdout.write(JSON.stringify(figures, null, 2) + '\n');

@@ -21,6 +21,7 @@ export interface ServeArgs {
   port: number;
   host: string;
   tokenFile?: string;
+  latencyProbe?: boolean;
   /** `http` (agents poll the service) or `bullmq` (agents take work from Redis queues). */
   agents: string;
   /** The Redis of `--agents bullmq`. */
@@ -49,6 +50,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     scenario,
     dataDir: args.data,
     ...(tokens === undefined ? {} : { tokens }),
+    latencyProbe: args.latencyProbe === true,
     ...(agentQueues === undefined ? {} : { agentQueues }),
     onError: (error) => process.stderr.write(`fleetsim serve: ${error.name === 'LiveDriverError' ? '' : 'internal error: '}${error.stack ?? error.message}\n`),
   });

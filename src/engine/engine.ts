@@ -26,6 +26,7 @@ import {
   openAttemptsOf, openOffersOf, pendingProvisionsOf, pendingTimersOf, takeSnapshot,
   type EngineSnapshot, type OpenAttempt, type OpenOffer, type PendingProvision, type PendingTimer,
 } from './snapshot.js';
+import type { SettledColumns } from './settledMemory.js';
 import { restoreState } from './snapshotRestore.js';
 import type { Strategy } from './strategy.js';
 import type { AgentId, TaskId, TaskSpec, TaskView } from './task.js';
@@ -115,6 +116,30 @@ export class Engine {
    */
   snapshot(): EngineSnapshot {
     return takeSnapshot(this.state);
+  }
+
+  /**
+   * A compaction's snapshot, taken without a step per settled task: {@link Engine.snapshot}
+   * with `settled` left empty, and the settled memory's entries apart as two copied lists
+   * (`snapshot.settled` is their pairs, oldest first). With {@link Engine.handOver}, a
+   * compaction costs the loop the live tasks' share only, however many settled ids it remembers.
+   */
+  compactionSnapshot(): { readonly snapshot: EngineSnapshot; readonly settled: SettledColumns } {
+    return { snapshot: takeSnapshot(this.state, false), settled: this.state.settled.columns() };
+  }
+
+  /**
+   * The engine `restoreEngine(options, full)` would build, where `full` is `snapshot` (from this
+   * engine's {@link Engine.compactionSnapshot}, taken just now) with its settled entries put
+   * back; built by taking over this engine's settled memory, whose contents are those entries,
+   * instead of adding them one by one. This engine must not be used afterwards: the two would
+   * share that memory.
+   */
+  handOver(options: EngineOptions, snapshot: EngineSnapshot): Engine {
+    if (snapshot.settled.length > 0) throw new Error('Engine.handOver: the snapshot must come from compactionSnapshot (no settled entries)');
+    const engine = new Engine(options, snapshot);
+    engine.state.adoptSettled(this.state.settled);
+    return engine;
   }
 
   /**

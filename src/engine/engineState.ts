@@ -52,7 +52,8 @@ export class EngineState {
   readonly strategy: Strategy;
   readonly engineRandom: () => number;
   readonly live = new TaskIndex();
-  readonly settled: SettledMemory;
+  /** Replaced only by {@link EngineState.adoptSettled} (a compaction's hand-over). */
+  settled: SettledMemory;
   /** Tasks named as a dependency before they were submitted, by the id they wait for. */
   readonly waitingFor = new Map<TaskId, TaskRecord[]>();
   readonly agentIds = new Map<AgentId, number>();
@@ -113,6 +114,16 @@ export class EngineState {
     this.picked = pickFor(this, task);
     return this.picked !== undefined;
   };
+
+  /**
+   * Takes over another engine's settled memory in place of this one's, which must be empty and
+   * of the same capacity (see `Engine.handOver`).
+   */
+  adoptSettled(memory: SettledMemory): void {
+    if (this.settled.size > 0) throw new Error('adoptSettled: this engine already remembers settled tasks');
+    if (memory.capacity !== this.settled.capacity) throw new Error(`adoptSettled: capacity ${memory.capacity} where ${this.settled.capacity} was expected`);
+    this.settled = memory;
+  }
 
   /** Checks the settings and sets up an engine with no agents and no tasks. */
   constructor(options: EngineOptions) {

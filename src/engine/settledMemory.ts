@@ -5,25 +5,35 @@
  */
 import type { FinalTaskState, TaskId } from './task.js';
 
+/** A settled memory's entries, oldest first, as two parallel lists (a copy: later additions do not change it). */
+export interface SettledColumns {
+  readonly ids: readonly TaskId[];
+  readonly states: readonly FinalTaskState[];
+}
+
 /** Remembers the final state of at most `capacity` settled tasks. */
 export class SettledMemory {
   private readonly states = new Map<TaskId, FinalTaskState>();
-  // Grows to `capacity` as ids arrive, then is reused as a ring.
+  // Grow to `capacity` as ids arrive, then are reused as a ring; `finals[i]` is `order[i]`'s state.
   private readonly order: TaskId[] = [];
+  private readonly finals: FinalTaskState[] = [];
   private next = 0;
 
   /** @param capacity - ids remembered; 0 remembers none. */
-  constructor(private readonly capacity: number) {
+  constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 0) throw new Error(`settled memory capacity must be an integer >= 0, got ${capacity}`);
   }
 
   /** Records that `id` settled in `state`, forgetting the oldest id when full. */
   add(id: TaskId, state: FinalTaskState): void {
     if (this.capacity === 0) return;
-    if (this.order.length < this.capacity) this.order.push(id);
-    else {
+    if (this.order.length < this.capacity) {
+      this.order.push(id);
+      this.finals.push(state);
+    } else {
       this.states.delete(this.order[this.next]!);
       this.order[this.next] = id;
+      this.finals[this.next] = state;
     }
     this.next = (this.next + 1) % this.capacity;
     this.states.set(id, state);
@@ -36,8 +46,25 @@ export class SettledMemory {
 
   /** Every remembered id with its final state, oldest first (adding them in this order rebuilds the memory). */
   entries(): [TaskId, FinalTaskState][] {
-    const oldestFirst = this.order.length < this.capacity ? this.order : [...this.order.slice(this.next), ...this.order.slice(0, this.next)];
-    return oldestFirst.map((id) => [id, this.states.get(id)!]);
+    const { ids, states } = this.columns();
+    return ids.map((id, i) => [id, states[i]!]);
+  }
+
+  /**
+   * The entries of {@link entries} as two copied lists: two array copies, no allocation per
+   * entry, so a compaction can take them between two inputs and serialise them later.
+   */
+  columns(): SettledColumns {
+    if (this.order.length < this.capacity) return { ids: this.order.slice(), states: this.finals.slice() };
+    return {
+      ids: this.order.slice(this.next).concat(this.order.slice(0, this.next)),
+      states: this.finals.slice(this.next).concat(this.finals.slice(0, this.next)),
+    };
+  }
+
+  /** Ids remembered. */
+  get size(): number {
+    return this.states.size;
   }
 
   /** True if `id` is remembered as settled. */

@@ -204,8 +204,11 @@ function queueIds(queue: TaskQueue): TaskId[] {
   return ids;
 }
 
-/** The state of `s` as an {@link EngineSnapshot} (see the module comment). */
-export function takeSnapshot(s: EngineState): EngineSnapshot {
+/**
+ * The state of `s` as an {@link EngineSnapshot} (see the module comment); with `withSettled`
+ * false its `settled` is left empty (a compaction takes the settled memory apart: `Engine.compactionSnapshot`).
+ */
+export function takeSnapshot(s: EngineState, withSettled = true): EngineSnapshot {
   const live = [...s.live.values()].sort((a, b) => a.seq - b.seq);
   const isLive = (task: { readonly spec: TaskSpec }): boolean => s.live.get(task.spec.id) === task;
   const tasks = live.map((task): TaskSnapshot => {
@@ -259,7 +262,7 @@ export function takeSnapshot(s: EngineState): EngineSnapshot {
     tasks,
     queues: { pool: queueIds(s.pool), held: queueIds(s.held), agents: s.agentQueues.map(queueIds) },
     waitingFor,
-    settled: s.settled.entries(),
+    settled: withSettled ? s.settled.entries() : [],
     timers,
     pausedTypes: [...s.pausedTypes],
     ...(s.queueOrder === 'fair' ? { tenantCounters: s.tenantCounters.snapshot() } : {}),

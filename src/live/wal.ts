@@ -13,6 +13,7 @@
  * {@link InputError} naming the file and the line.
  */
 import { closeSync, fdatasync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { open as openFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { EngineInput } from '../engine/messages.js';
 import { InputError } from '../scenario/errors.js';
@@ -28,6 +29,19 @@ export interface FileJournalOptions {
   readonly beforeSync?: (seq: number) => void;
   /** Called whenever `durableSeq` moves, with its new value. */
   readonly onDurable?: (seq: number) => void;
+  /** Called after each group commit with its timing (tracing: `fleetsim serve --latency-probe`). */
+  readonly onGroup?: (timing: GroupCommitTiming) => void;
+}
+
+/** One group commit of the log: how many inputs, how long the first waited, the write and the fsync. */
+export interface GroupCommitTiming {
+  readonly inputs: number;
+  /** First input of the group appended → the group's write began, ms. */
+  readonly waitedMs: number;
+  /** The synchronous write (a page-cache copy), ms. */
+  readonly writeMs: number;
+  /** The fsync, ms (0 without fsync). */
+  readonly syncMs: number;
 }
 
 /** What a {@link FileJournal} has done. */
@@ -39,6 +53,14 @@ export interface JournalStats {
   /** fsyncs completed. */
   fsyncs: number;
 }
+
+/**
+ * Fsyncs of the log under way at once. A group is written and its fsync started as soon as the
+ * loop gets to it, not after the previous fsync returned: an input then waits for one fsync
+ * instead of the rest of the one in flight plus its own. Overlapping fsyncs of one file proceed
+ * together on these disks (measured: 1 at a time ~1,200/s, 2 ~2,700/s, p50 0.33 vs 0.37 ms).
+ */
+export const SYNCS_IN_FLIGHT = 2;
 
 /** Header fields of a log file that its writer chooses. */
 export type SegmentHeader = Omit<WalHeader, 'fleetsim' | 'version'>;
@@ -62,6 +84,34 @@ export function syncDirectory(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** {@link syncDirectory} without blocking the event loop. */
+export async function syncDirectoryAsync(path: string): Promise<void> {
+  const handle = await openFile(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * {@link writeFileAtomically} without blocking the event loop (for a running service: its
+ * fsyncs would stop every request for as long as the disk takes); `fsync` false skips the
+ * fsyncs (the write survives the process, not the machine).
+ */
+export async function writeFileAtomicallyAsync(path: string, text: string, fsync: boolean): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const handle = await openFile(temporary, 'w');
+  try {
+    await handle.writeFile(text);
+    if (fsync) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, path);
+  if (fsync) await syncDirectoryAsync(dirname(path));
 }
 
 /** Writes a file whole or not at all: a temporary file, fsynced, renamed over `path`, directory fsynced. */
@@ -89,14 +139,22 @@ export class FileJournal implements Journal {
   private readonly path: string;
   private header: SegmentHeader;
   /** A compaction's seal: the lines up to its input, written to the current file before the switch. */
-  private sealing: { lines: string[]; upTo: number; generation: number; done: () => void; failed: (error: Error) => void } | undefined;
+  private sealing: { lines: string[]; since: number; upTo: number; generation: number; done: () => void; failed: (error: Error) => void } | undefined;
   private readonly fsync: boolean;
   private readonly beforeSync: ((seq: number) => void) | undefined;
   private readonly onDurable: ((seq: number) => void) | undefined;
+  private readonly onGroup: ((timing: GroupCommitTiming) => void) | undefined;
+  /** When the first line now in `pending` was appended (read only with `onGroup`). */
+  private pendingSince = 0;
   private seq: number;
   private durable: number;
   private pending: string[] = [];
-  private flushing = false;
+  /** A pump is due on the next turn. */
+  private scheduled = false;
+  /** A rotation is switching files: nothing is written meanwhile. */
+  private switching = false;
+  /** The fsyncs under way, at most {@link SYNCS_IN_FLIGHT}. */
+  private readonly syncs = new Set<Promise<void>>();
   private waiters: Waiter[] = [];
   private failure: Error | undefined;
   private closed = false;
@@ -110,6 +168,7 @@ export class FileJournal implements Journal {
     this.fsync = options.fsync ?? true;
     this.beforeSync = options.beforeSync;
     this.onDurable = options.onDurable;
+    this.onGroup = options.onGroup;
   }
 
   /** Creates a new log file at `path` holding only its header (atomically: a crash leaves it whole or absent). */
@@ -141,6 +200,7 @@ export class FileJournal implements Journal {
     // Formatted first: an input that cannot be written (it throws) takes no number.
     const line = `${formatEntry(this.seq + 1, input)}\n`;
     const seq = ++this.seq;
+    if (this.onGroup !== undefined && this.pending.length === 0) this.pendingSince = performance.now();
     this.pending.push(line);
     this.stats.inputs++;
     this.startFlushing();
@@ -148,10 +208,13 @@ export class FileJournal implements Journal {
   }
 
   private startFlushing(): void {
-    if (this.flushing) return;
-    this.flushing = true;
+    if (this.scheduled) return;
+    this.scheduled = true;
     // On the next turn: every input appended meanwhile joins this write.
-    setImmediate(() => void this.flushLoop());
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
   }
 
   whenDurable(seq: number): Promise<void> {
@@ -175,7 +238,7 @@ export class FileJournal implements Journal {
   rotate(generation: number): Promise<void> {
     if (this.sealing !== undefined) return Promise.reject(new Error('FileJournal.rotate: a rotation is under way'));
     return new Promise((done, failed) => {
-      this.sealing = { lines: this.pending, upTo: this.seq, generation, done, failed };
+      this.sealing = { lines: this.pending, since: this.pendingSince, upTo: this.seq, generation, done, failed };
       this.pending = [];
       this.startFlushing();
     });
@@ -191,8 +254,8 @@ export class FileJournal implements Journal {
     if (this.closed) return;
     try {
       await this.whenDurable(this.seq);
-      // A rotation may still be switching files after its last write.
-      while (this.flushing) await new Promise((resolve) => setImmediate(resolve));
+      // An earlier group's fsync, or a rotation switching files, may still be under way.
+      while (this.busy && this.failure === undefined) await new Promise((resolve) => setImmediate(resolve));
     } finally {
       this.closed = true;
       closeSync(this.fd);
@@ -206,45 +269,101 @@ export class FileJournal implements Journal {
     closeSync(this.fd);
   }
 
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.pending.length > 0 || this.sealing !== undefined) {
-        if (this.sealing !== undefined) {
-          const sealing = this.sealing;
-          if (sealing.lines.length > 0) await this.writeGroup(sealing.lines, sealing.upTo);
-          this.switchFile(sealing.upTo + 1, sealing.generation);
-          this.sealing = undefined;
-          sealing.done();
-          continue;
-        }
-        const lines = this.pending;
-        this.pending = [];
-        await this.writeGroup(lines, this.seq);
-      }
-    } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
-      for (const waiter of this.waiters) waiter.reject(this.failure);
-      this.waiters = [];
-      this.sealing?.failed(this.failure);
-      this.sealing = undefined;
-    } finally {
-      this.flushing = false;
+  /**
+   * Writes what is pending as one group and starts its fsync, unless {@link SYNCS_IN_FLIGHT}
+   * are under way (the group then waits for one to return) or a rotation is switching files.
+   */
+  private pump(): void {
+    if (this.failure !== undefined || this.switching) return;
+    if (this.sealing !== undefined) {
+      void this.seal(this.sealing);
+      return;
     }
+    if (this.pending.length === 0 || this.syncs.size >= SYNCS_IN_FLIGHT) return;
+    const lines = this.pending;
+    this.pending = [];
+    this.writeGroup(lines, this.seq, this.pendingSince).catch(() => undefined);
+  }
+
+  /** A rotation: once every fsync under way has returned, its lines written and fsynced, the files switched. */
+  private async seal(sealing: NonNullable<FileJournal['sealing']>): Promise<void> {
+    this.switching = true;
+    try {
+      await Promise.all(this.syncs);
+      if (sealing.lines.length > 0) await this.writeGroup(sealing.lines, sealing.upTo, sealing.since);
+      await this.switchFile(sealing.upTo + 1, sealing.generation);
+      this.sealing = undefined;
+      sealing.done();
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.switching = false;
+    }
+    this.pump();
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error instanceof Error ? error : new Error(String(error));
+    for (const waiter of this.waiters) waiter.reject(this.failure);
+    this.waiters = [];
+    this.sealing?.failed(this.failure);
+    this.sealing = undefined;
+  }
+
+  /** Whether a write, an fsync or a rotation is under way or about to be. */
+  private get busy(): boolean {
+    return this.scheduled || this.switching || this.syncs.size > 0 || this.sealing !== undefined;
   }
 
   /**
-   * One write and one fsync for lines up to input `upTo`; then they are durable. The write is
-   * synchronous (it only copies the group into the page cache, a few microseconds): an
+   * One write and one fsync for lines up to input `upTo`; then they and every line written
+   * before them are durable (an fsync flushes all the file's data written before it began, so
+   * when fsyncs overlap, the one that returns first may cover an earlier group too). The write
+   * is synchronous (it only copies the group into the page cache, a few microseconds): an
    * asynchronous one cost a thread-pool round trip per group, 4–5% of the service's CPU.
    */
-  private async writeGroup(lines: readonly string[], upTo: number): Promise<void> {
-    writeAll(this.fd, Buffer.from(lines.join('')));
-    this.stats.writes++;
-    if (this.fsync) {
-      this.beforeSync?.(upTo);
-      await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error === null ? resolve() : reject(error))));
-      this.stats.fsyncs++;
+  private writeGroup(lines: readonly string[], upTo: number, since: number): Promise<void> {
+    const writeAt = this.onGroup === undefined ? 0 : performance.now();
+    try {
+      writeAll(this.fd, Buffer.from(lines.join('')));
+    } catch (error) {
+      this.fail(error);
+      return Promise.reject(this.failure!);
     }
+    this.stats.writes++;
+    const syncAt = this.onGroup === undefined ? 0 : performance.now();
+    const settled = (syncMs: number): void => {
+      this.onGroup?.({ inputs: lines.length, waitedMs: writeAt - since, writeMs: syncAt - writeAt, syncMs });
+      this.advance(upTo);
+    };
+    if (!this.fsync) {
+      settled(0);
+      return Promise.resolve();
+    }
+    this.beforeSync?.(upTo);
+    const sync = new Promise<void>((resolve, reject) => {
+      fdatasync(this.fd, (error) => {
+        this.syncs.delete(sync);
+        if (error !== null) {
+          this.fail(error);
+          reject(error);
+        } else {
+          this.stats.fsyncs++;
+          settled(this.onGroup === undefined ? 0 : performance.now() - syncAt);
+          resolve();
+        }
+        // What was appended meanwhile goes at once: it has waited for a free fsync already.
+        this.pump();
+      });
+    });
+    this.syncs.add(sync);
+    return sync;
+  }
+
+  /** Inputs up to `upTo` are durable: waiters up to it are told, and `onDurable`. */
+  private advance(upTo: number): void {
+    if (upTo <= this.durable) return;
     this.durable = upTo;
     let done = 0;
     while (done < this.waiters.length && this.waiters[done]!.seq <= upTo) this.waiters[done++]!.resolve();
@@ -252,12 +371,15 @@ export class FileJournal implements Journal {
     this.onDurable?.(upTo);
   }
 
-  /** Seals the current file (every line in it durable) and starts a new one at input `firstSeq`. */
-  private switchFile(firstSeq: number, generation: number): void {
+  /**
+   * Seals the current file (every line in it durable) and starts a new one at input `firstSeq`,
+   * without blocking the loop (appends meanwhile wait in `pending` for the new file).
+   */
+  private async switchFile(firstSeq: number, generation: number): Promise<void> {
     closeSync(this.fd);
-    renameSync(this.path, join(dirname(this.path), sealedSegmentName(this.header.firstSeq)));
+    await rename(this.path, join(dirname(this.path), sealedSegmentName(this.header.firstSeq)));
     this.header = { epochMs: this.header.epochMs, firstSeq, generation };
-    writeFileAtomically(this.path, `${formatHeader(this.header)}\n`);
+    await writeFileAtomicallyAsync(this.path, `${formatHeader(this.header)}\n`, this.fsync);
     this.fd = openSync(this.path, 'a');
   }
 }

@@ -27,4 +27,18 @@ describe('SettledMemory', () => {
     expect(() => new SettledMemory(-1)).toThrow(/capacity/);
     expect(() => new SettledMemory(1.5)).toThrow(/capacity/);
   });
+
+  it('lists its entries oldest first, as pairs and as two columns copied apart from it', () => {
+    const memory = new SettledMemory(3);
+    memory.add('a', 'completed');
+    memory.add('b', 'cancelled');
+    expect(memory.columns()).toStrictEqual({ ids: ['a', 'b'], states: ['completed', 'cancelled'] });
+    for (const id of ['c', 'd', 'e']) memory.add(id, id === 'd' ? 'expired' : 'completed');
+    const columns = memory.columns();
+    expect(columns).toStrictEqual({ ids: ['c', 'd', 'e'], states: ['completed', 'expired', 'completed'] });
+    expect(memory.entries()).toStrictEqual([['c', 'completed'], ['d', 'expired'], ['e', 'completed']]);
+    expect(memory.size).toBe(3);
+    memory.add('f', 'rejected');
+    expect(columns.ids).toStrictEqual(['c', 'd', 'e']);
+  });
 });

@@ -12,7 +12,8 @@ import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/engine.js';
+import type { Engine, EngineOptions } from '../../src/engine/engine.js';
+import type { EngineInput } from '../../src/engine/messages.js';
 import { restoreEngine, type EngineSnapshot } from '../../src/engine/snapshot.js';
 import { STRATEGIES } from '../../src/strategies/index.js';
 import { loadScenario } from '../../src/scenario/load.js';
@@ -21,6 +22,7 @@ import { Harness, OK, createStrategy, type ConfigOverrides } from '../support/ha
 import { CountedStream, FedEngine, recordRun, type RecordedRun } from '../support/recordedRun.js';
 import { Run, scenarioArb } from '../support/swarm.js';
 import { featureScenarios } from '../support/featureScenarios.js';
+import { snapshotHead, snapshotJson } from '../../src/live/snapshotText.js';
 
 const LIBRARY = 'scenarios';
 /** Stop times that keep each recorded run to a few thousand inputs (as the conformance tests). */
@@ -140,6 +142,21 @@ describe('a snapshot taken mid-run', () => {
   }
 });
 
+/** Fed the same inputs, `b` emits what `a` does (events and commands) and ends in the same state. */
+function expectSameContinuation(a: FedEngine, b: FedEngine, inputs: readonly EngineInput[]): void {
+  a.feed(inputs);
+  b.feed(inputs);
+  expect(a.lines.length).toBeGreaterThan(100);
+  expect(b.lines).toStrictEqual(a.lines);
+  expect(b.commands).toStrictEqual(a.commands);
+  expect(JSON.stringify(b.engine.snapshot())).toBe(JSON.stringify(a.engine.snapshot()));
+}
+
+/** A new generation's generators, seeded otherwise than the original's. */
+function nextGeneration(scenario: Scenario): { strategy: CountedStream; engine: CountedStream } {
+  return { strategy: new CountedStream(scenario.seed + 1, 'strategy'), engine: new CountedStream(scenario.seed + 1, 'engine') };
+}
+
 describe('two engines restored from one snapshot', () => {
   const scenario = FEATURE_SCENARIOS[0]!;
   for (const strategy of scenario.strategies) {
@@ -149,25 +166,59 @@ describe('two engines restored from one snapshot', () => {
       const original = new FedEngine(scenario, strategy);
       original.feed(run.inputs.slice(0, cut));
       const text = JSON.stringify(original.engine.snapshot());
-      // A new generation's generators, seeded otherwise than the original's.
-      const fresh = (): { strategy: CountedStream; engine: CountedStream } => ({
-        strategy: new CountedStream(scenario.seed + 1, 'strategy'), engine: new CountedStream(scenario.seed + 1, 'engine'),
-      });
-      const a = new FedEngine(scenario, strategy, fresh(), JSON.parse(text) as EngineSnapshot);
-      const b = new FedEngine(scenario, strategy, fresh(), JSON.parse(text) as EngineSnapshot);
-      a.feed(run.inputs.slice(cut));
-      b.feed(run.inputs.slice(cut));
-      expect(a.lines.length).toBeGreaterThan(100);
-      expect(b.lines).toStrictEqual(a.lines);
-      expect(b.commands).toStrictEqual(a.commands);
-      expect(JSON.stringify(b.engine.snapshot())).toBe(JSON.stringify(a.engine.snapshot()));
+      const a = new FedEngine(scenario, strategy, nextGeneration(scenario), JSON.parse(text) as EngineSnapshot);
+      const b = new FedEngine(scenario, strategy, nextGeneration(scenario), JSON.parse(text) as EngineSnapshot);
+      expectSameContinuation(a, b, run.inputs.slice(cut));
     });
   }
+});
+
+describe('a compaction\'s hand-over (Engine.compactionSnapshot, Engine.handOver)', () => {
+  // A settled memory of 7 ids wraps many times over the run: its ring is handed over mid-turn.
+  const base = FEATURE_SCENARIOS[0]!;
+  const scenario: Scenario = { ...base, engine: { ...base.engine, settledMemory: 7 } };
+  for (const strategy of scenario.strategies) {
+    it(`${strategy.label}: builds the engine a restore from the whole snapshot builds, and the file's JSON is that snapshot`, async () => {
+      const run = recordRun(scenario, strategy);
+      const cut = Math.floor(run.inputs.length / 2);
+      const original = new FedEngine(scenario, strategy);
+      original.feed(run.inputs.slice(0, cut));
+      const whole = JSON.stringify(original.engine.snapshot());
+      const { snapshot, settled } = original.engine.compactionSnapshot();
+      expect(snapshot.settled).toStrictEqual([]);
+      expect(settled.ids.length).toBe(7);
+      const head = snapshotHead(snapshot);
+      const restored = new FedEngine(scenario, strategy, nextGeneration(scenario), JSON.parse(whole) as EngineSnapshot);
+      const handedOver = new FedEngine(scenario, strategy, nextGeneration(scenario), (options) => original.engine.handOver(options, { ...(JSON.parse(head) as EngineSnapshot), settled: [] }));
+      // Written a few entries per turn, the file's JSON is still the snapshot at hand-over time.
+      expect(JSON.parse(await snapshotJson(head, settled, 3))).toStrictEqual(JSON.parse(whole));
+      expect(JSON.stringify(handedOver.engine.snapshot())).toBe(whole);
+      expectSameContinuation(restored, handedOver, run.inputs.slice(cut));
+    });
+  }
+
+  it('refuses a snapshot that carries settled entries (they would be added twice)', () => {
+    const h = firstCompleted();
+    const whole = h.engine.snapshot();
+    expect(whole.settled).toStrictEqual([['first', 'completed']]);
+    // Refused before any option is looked at.
+    expect(() => h.engine.handOver({} as EngineOptions, whole)).toThrow('compactionSnapshot');
+  });
 });
 
 /** A harness whose engine retries failures after a fixed second (no jitter). */
 function harness(config: ConfigOverrides = {}, strategy = 'least-connections'): Harness {
   return new Harness({ strategy, config: { retry: { maxRetries: 2, backoff: { baseSeconds: 1, factor: 1, jitter: 0 } }, ...config } });
+}
+
+/** A harness whose one agent completed one task, `first`. */
+function firstCompleted(): Harness {
+  const h = harness();
+  h.join({ id: 'a', capacity: 1 });
+  h.submit({ id: 'first' });
+  h.drive();
+  h.finish('first');
+  return h;
 }
 
 describe('a restored engine', () => {
@@ -216,11 +267,7 @@ describe('a restored engine', () => {
   });
 
   it('keeps settled ids: a dependency on a completed task is met, a re-submission of it is refused', () => {
-    const h = harness();
-    h.join({ id: 'a', capacity: 1 });
-    h.submit({ id: 'first' });
-    h.drive();
-    h.finish('first');
+    const h = firstCompleted();
     h.restart('generation-1');
     expect(() => h.engine.submit(h.now, { id: 'first', type: 'code', priority: 2, tokens: 1, contextTokens: 0 })).toThrow('duplicate task id first');
     h.submit({ id: 'second', dependsOn: ['first'] });

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineInput } from '../../src/engine/messages.js';
 import { InputError } from '../../src/scenario/errors.js';
 import { LineReader } from '../../src/live/lineReader.js';
-import { FileJournal, readWalFile } from '../../src/live/wal.js';
+import { FileJournal, readWalFile, SYNCS_IN_FLIGHT } from '../../src/live/wal.js';
 import type { WalEntry } from '../../src/live/walFormat.js';
 import { agentSpec, taskSpec } from '../support/harness.js';
 
@@ -82,6 +82,39 @@ describe('FileJournal', () => {
     expect(synced.at(-1)).toBe(4000);
     for (const [seq, durable] of durableWhenResolved) expect(durable).toBeGreaterThanOrEqual(seq);
     expect(readAll(path).contents.lastSeq).toBe(4000);
+  });
+
+  it('starts a group\'s fsync while the previous one is under way, at most SYNCS_IN_FLIGHT at once, and moves durability only forward', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const durableSeen: number[] = [];
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 }, {
+      beforeSync: () => {
+        inFlight++;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+      },
+      onGroup: () => void inFlight--,
+      onDurable: (seq) => durableSeen.push(seq),
+    });
+    const waits: Array<Promise<number>> = [];
+    for (let burst = 0; burst < 200; burst++) {
+      for (let i = 0; i < 5; i++) {
+        const seq = journal.append(submit(burst * 5 + i));
+        waits.push(journal.whenDurable(seq).then(() => journal.durableSeq - seq));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Every waiter was told only once its input was durable.
+    for (const margin of await Promise.all(waits)) expect(margin).toBeGreaterThanOrEqual(0);
+    await journal.close();
+    expect(inFlight).toBe(0);
+    expect(mostInFlight).toBeGreaterThanOrEqual(1);
+    expect(mostInFlight).toBeLessThanOrEqual(SYNCS_IN_FLIGHT);
+    expect(durableSeen).toEqual([...durableSeen].sort((a, b) => a - b));
+    expect(new Set(durableSeen).size).toBe(durableSeen.length);
+    expect(durableSeen.at(-1)).toBe(1000);
+    expect(readAll(path).contents.lastSeq).toBe(1000);
   });
 
   it('writes an idle input on the next turn, without waiting for company', async () => {

@@ -129,7 +129,8 @@ export class FedEngine {
 
   /**
    * @param streams - the strategy's and the engine's generators (fresh ones seeded by the scenario by default);
-   * @param snapshot - start from this snapshot instead of an empty engine.
+   * @param start - start from this snapshot instead of an empty engine, or from the engine this
+   *   function builds with the fed engine's options.
    */
   constructor(
     scenario: Scenario,
@@ -138,7 +139,7 @@ export class FedEngine {
       strategy: new CountedStream(scenario.seed, 'strategy'),
       engine: new CountedStream(scenario.seed, 'engine'),
     },
-    snapshot?: EngineSnapshot,
+    start?: EngineSnapshot | ((options: EngineOptions) => Engine),
   ) {
     const definition = findStrategy(strategy.name);
     if (definition === undefined) throw new Error(`unknown strategy ${strategy.name}`);
@@ -149,7 +150,7 @@ export class FedEngine {
       engineRandom: streams.engine.draw,
       events: new EventObjects((event) => this.lines.push(JSON.stringify(eventRecord(event)))),
     };
-    this.engine = snapshot === undefined ? createEngine(options) : restoreEngine(options, snapshot);
+    this.engine = start === undefined ? createEngine(options) : typeof start === 'function' ? start(options) : restoreEngine(options, start);
   }
 
   /** Feeds `inputs`, draining the commands after each. */

@@ -21,6 +21,7 @@ import { batchRoutes } from './batchRoutes.js';
 import { Authorizer, type Role } from './auth.js';
 import type { ServiceContext } from './context.js';
 import { isHttpError } from './httpError.js';
+import { LatencyProbe } from './latencyProbe.js';
 import { metricsRoutes } from './metricsRoutes.js';
 import { PrometheusFold } from './prometheus.js';
 import { RemoteAgents, externalAgentId } from './remoteAgents.js';
@@ -48,6 +49,8 @@ export interface ServiceOptions {
   readonly onError?: (error: Error) => void;
   /** Milliseconds between heartbeat sweeps; default a quarter of `live.heartbeatSeconds`, between 50 ms and 1 s. */
   readonly sweepIntervalMs?: number;
+  /** Whether to time where each task waits and what stalls the loop (`GET /v1/latency`; ./latencyProbe.ts). Default false. */
+  readonly latencyProbe?: boolean;
   /**
    * Dispatch to agents over BullMQ queues in this Redis instead of HTTP mailboxes
    * (docs/DISTRIBUTED.md, "Live agents over BullMQ"): the scenario's agents join the fleet at
@@ -89,7 +92,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
   const { live } = scenario;
   const tasks = new TaskRegistry({ settledTasks: live.settledTasks, historyEvents: live.historyEvents });
-  const agents = new RemoteAgents({ heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands });
+  const probe = options.latencyProbe === true ? new LatencyProbe() : undefined;
+  const agents = new RemoteAgents({ heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands, ...(probe === undefined ? {} : { probe }) });
   // A scenario's warm-up is a simulation setting (reach steady state before measuring); a live
   // service measures every task from the first, so its metrics never sit empty.
   const collector = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 0 });
@@ -112,6 +116,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
+    ...(probe === undefined ? {} : { probe }),
   });
   const { driver, journal } = served;
   for (const agent of driver.engine.agents) agents.adoptSpec(agent.spec);
@@ -125,6 +130,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   if (queued !== undefined) await startQueuedFleet(scenario, driver, journal, queued);
   const context: ServiceContext = {
     scenario, driver, journal, now: () => served.now(), tasks, agents, collector, prometheus, auth: new Authorizer(options.tokens),
+    ...(probe === undefined ? {} : { probe }),
   };
 
   const app = Fastify({
@@ -178,6 +184,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       agents.close();
       await app.close();
       await served.close();
+      probe?.close();
       await queued?.close();
     })();
     return closing;

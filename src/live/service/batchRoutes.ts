@@ -25,7 +25,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { agentId, agentParams, finishedBody, parseRequest, pollQuery, startedBody, taskBody, type FinishedBody, type StartedBody } from './bodies.js';
-import { afterSettlements, durable, type ServiceContext } from './context.js';
+import { afterSettlements, durable, submitting, type ServiceContext } from './context.js';
 import { HttpError, isHttpError } from './httpError.js';
 import { sameSubmission, submit, taskSpec } from './taskRoutes.js';
 
@@ -89,7 +89,7 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/tasks/batch', async (request) => {
     auth.check(request.headers.authorization, { kind: 'submitter' });
     const { tasks: items } = parseRequest(taskBatch, request.body, 'body') as { tasks: unknown[] };
-    const results = items.map((item, i) => itemResult(() => submitOne(context, item, i)));
+    const results = submitting(context, items.length, () => items.map((item, i) => itemResult(() => submitOne(context, item, i))));
     await durable(context);
     return { results };
   });

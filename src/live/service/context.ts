@@ -9,6 +9,7 @@ import type { MetricsCollector } from '../../metrics/collector.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { Authorizer } from './auth.js';
 import { HttpError } from './httpError.js';
+import type { LatencyProbe } from './latencyProbe.js';
 import type { PrometheusFold } from './prometheus.js';
 import type { RemoteAgents } from './remoteAgents.js';
 import type { TaskRegistry } from './taskRegistry.js';
@@ -25,6 +26,13 @@ export interface ServiceContext {
   readonly collector: MetricsCollector;
   readonly prometheus: PrometheusFold;
   readonly auth: Authorizer;
+  /** Stage timings (`fleetsim serve --latency-probe`); absent: not measured. */
+  readonly probe?: LatencyProbe;
+}
+
+/** Runs a submission handler's synchronous part, timed by the probe when there is one. */
+export function submitting<T>(context: ServiceContext, submitted: number, handler: () => T): T {
+  return context.probe === undefined ? handler() : context.probe.submitting(submitted, handler);
 }
 
 /**

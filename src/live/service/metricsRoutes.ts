@@ -1,9 +1,12 @@
 /**
  * `GET /v1/metrics` (the run metrics document of a simulated run, over the live run so far),
- * `GET /metrics` (Prometheus text) and `GET /healthz`.
+ * `GET /metrics` (Prometheus text), `GET /healthz`, and with `--latency-probe` `GET /v1/latency`
+ * (the probe's figures since its last reset) and `DELETE /v1/latency` (reset them).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from './context.js';
+import { HttpError } from './httpError.js';
+import type { LatencyProbe } from './latencyProbe.js';
 
 /** How long `/healthz` waits for the journal to make the inputs so far durable. */
 const HEALTH_TIMEOUT_MS = 2000;
@@ -31,6 +34,20 @@ export function metricsRoutes(app: FastifyInstance, context: ServiceContext): vo
       durableSeq: journal.durableSeq,
     });
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
+
+  const probed = (): LatencyProbe => {
+    if (context.probe === undefined) throw new HttpError(404, 'path: the service runs without --latency-probe');
+    return context.probe;
+  };
+  app.get('/v1/latency', async (request) => {
+    auth.check(request.headers.authorization, { kind: 'admin' });
+    return probed().report();
+  });
+  app.delete('/v1/latency', async (request, reply) => {
+    auth.check(request.headers.authorization, { kind: 'admin' });
+    probed().reset();
+    return reply.code(204).send();
   });
 
   // Unauthenticated, for load balancers: says only whether the service can take work.

@@ -23,6 +23,7 @@ import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResp
 import type { Journal } from '../journal.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
 import { HttpError } from './httpError.js';
+import type { LatencyProbe } from './latencyProbe.js';
 
 /** A command as an agent receives it from a poll. */
 export type WireCommand =
@@ -53,6 +54,8 @@ export interface RemoteAgentsOptions {
   readonly mailboxCommands: number;
   /** Milliseconds now (injectable for tests); default `performance.now()`. */
   readonly nowMs?: () => number;
+  /** Told when each start is queued, made durable and taken by a poll (`--latency-probe`). */
+  readonly probe?: Pick<LatencyProbe, 'startQueued' | 'startDurable' | 'startTaken'>;
 }
 
 /** Where the connector reaches the driver and its journal, once they exist. */
@@ -67,6 +70,9 @@ export interface RemoteAgentsBinding {
 interface Queued {
   readonly command: WireCommand;
   readonly seq: number;
+  /** With a probe, for a start: when it was queued, and when its input became durable. */
+  readonly queuedAt?: number;
+  durableAt?: number;
 }
 
 interface AgentSlot {
@@ -402,9 +408,18 @@ export class RemoteAgents implements AgentConnector {
     }
     const journal = this.binding?.journal;
     const seq = journal?.appendedSeq ?? 0;
-    slot.mailbox.push({ command, seq });
-    if (journal === undefined || seq <= journal.durableSeq) this.wake(slot);
-    else journal.whenDurable(seq).then(() => this.wake(slot), () => undefined);
+    const { probe } = this.options;
+    const queued: Queued = probe === undefined || command.kind !== 'start' ? { command, seq } : { command, seq, queuedAt: probe.startQueued() };
+    slot.mailbox.push(queued);
+    if (journal === undefined || seq <= journal.durableSeq) {
+      if (queued.queuedAt !== undefined) queued.durableAt = probe!.startDurable(queued.queuedAt);
+      this.wake(slot);
+    } else {
+      journal.whenDurable(seq).then(() => {
+        if (queued.queuedAt !== undefined) queued.durableAt = probe!.startDurable(queued.queuedAt);
+        this.wake(slot);
+      }, () => undefined);
+    }
   }
 
   /** Drops the agent's queued commands that `moot` picks. */
@@ -420,7 +435,11 @@ export class RemoteAgents implements AgentConnector {
     let n = 0;
     while (n < slot.mailbox.length && slot.mailbox[n]!.seq <= durable) n++;
     if (n === 0) return [];
-    return slot.mailbox.splice(0, n).map((queued) => queued.command);
+    const { probe } = this.options;
+    return slot.mailbox.splice(0, n).map((queued) => {
+      if (probe !== undefined && queued.durableAt !== undefined) probe.startTaken(queued.durableAt);
+      return queued.command;
+    });
   }
 
   private wake(slot: AgentSlot): void {

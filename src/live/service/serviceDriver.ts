@@ -16,6 +16,7 @@ import type { LiveDriverError } from '../driverOptions.js';
 import { openDurableDriver } from '../durableDriver.js';
 import { HistoryEvents } from '../historyEvents.js';
 import { MemoryJournal, type Journal } from '../journal.js';
+import type { LatencyProbe } from './latencyProbe.js';
 
 /** What {@link openServiceDriver} needs. */
 export interface ServiceDriverOptions {
@@ -33,6 +34,8 @@ export interface ServiceDriverOptions {
   readonly fsync?: boolean;
   /** Inputs between compactions of the data directory (default the durable driver's). */
   readonly snapshotEveryInputs?: number;
+  /** Told of every group commit and compaction (`--latency-probe`). */
+  readonly probe?: LatencyProbe;
 }
 
 /** A running driver, its journal, and how to close both. */
@@ -83,6 +86,7 @@ export async function openServiceDriver(options: ServiceDriverOptions): Promise<
     limits,
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
+    ...(options.probe === undefined ? {} : { onGroupCommit: (timing) => options.probe!.groupCommitted(timing), onCompaction: (blocking) => options.probe!.compacted(blocking) }),
   });
   const { clock } = durable;
   return { driver: durable.driver, journal: durable.journal, now: () => clock.now(), close: () => durable.close(), recovery: durable.recovery };

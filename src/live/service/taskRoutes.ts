@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TaskSpec } from '../../engine/task.js';
 import { LiveDriverError } from '../driverOptions.js';
 import { parseRequest, taskBody, taskListQuery, taskParams, type TaskBody } from './bodies.js';
-import { durable, type ServiceContext } from './context.js';
+import { durable, submitting, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
 import { externalAgentId } from './remoteAgents.js';
 import { taskJson, type TaskEntry } from './taskRegistry.js';
@@ -30,8 +30,11 @@ export function taskRoutes(app: FastifyInstance, context: ServiceContext): void 
       await durable(context);
       return reply.code(200).send({ id: known.spec.id, state: known.state });
     }
-    const spec = taskSpec(body, body.id ?? `task-${randomUUID()}`, context);
-    submit(context, spec);
+    const spec = submitting(context, 1, () => {
+      const made = taskSpec(body, body.id ?? `task-${randomUUID()}`, context);
+      submit(context, made);
+      return made;
+    });
     await durable(context);
     return reply.code(201).send({ id: spec.id, state: tasks.get(spec.id)?.state ?? 'created' });
   });
