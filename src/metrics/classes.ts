@@ -362,6 +362,9 @@ export class ClassFolds {
 class DimensionFolds<K extends string | number> {
   private first: K | undefined;
   private folds: Map<K, TaskFold> | undefined;
+  // The last class looked up, so a run of one class's events costs a compare, not a hash.
+  private lastKey: K | undefined;
+  private lastFold: TaskFold | undefined;
 
   constructor(private readonly pooled: TaskFold) {}
 
@@ -372,11 +375,14 @@ class DimensionFolds<K extends string | number> {
       if (key === this.first) return undefined;
       this.folds = new Map([[this.first, this.pooled.classCopy()]]);
     }
+    if (key === this.lastKey) return this.lastFold;
     let fold = this.folds.get(key);
     if (fold === undefined) {
       fold = new TaskFold();
       this.folds.set(key, fold);
     }
+    this.lastKey = key;
+    this.lastFold = fold;
     return fold;
   }
 
