@@ -10,7 +10,8 @@ import type { TraceArgs } from './traceFlags.js';
 import { TRACE_FORMATS, type CsvColumns, type TraceFormat } from '../traces/types.js';
 
 const SECONDS_PER_UNIT: Readonly<Record<string, number>> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };
-const COLUMN_FIELDS = ['time', 'tokens', 'contextTokens', 'type', 'contextKey', 'priority', 'deadline'] as const;
+/** The fields `--columns` may map: those of a scenario's `workload.trace.columns`. */
+const COLUMN_FIELDS = ['time', 'tokens', 'contextTokens', 'type', 'contextKey', 'priority', 'deadline', 'tenant'] as const satisfies readonly (keyof CsvColumns)[];
 
 /** Runs `fleetsim trace stats`. */
 export function traceCommand(args: TraceArgs): void {

@@ -4,6 +4,7 @@
  */
 import type { Binding } from './strategy.js';
 import type { DependencyFailurePolicy } from './task.js';
+import type { QueueOrder } from './taskQueue.js';
 
 /** What happens to a submission when the queues hold `maxDepth` tasks. */
 export type OverflowPolicy = 'reject' | 'shed-lowest';
@@ -56,6 +57,17 @@ export interface EngineConfig {
     readonly overflow: OverflowPolicy;
     /** Most queued tasks one dispatch pass examines looking for a task some agent can take. */
     readonly dispatchScanLimit: number;
+    /**
+     * Order within a priority level of every queue, whatever the strategy; undefined: the
+     * strategy's own (`Strategy.queueOrder`, `fifo` when it names none).
+     */
+    readonly order?: QueueOrder;
+    /**
+     * Weights of tenants under the `fair` order (undefined: all 1): a tenant's virtual token
+     * counter grows by tokens ÷ weight, so backlogged tenants are served tokens in proportion
+     * to their weights.
+     */
+    readonly tenantWeights?: Readonly<Record<string, number>>;
   };
   readonly retry: {
     /** Retries after the first attempt, for tasks that do not set their own. */

@@ -64,7 +64,7 @@ export class EngineState {
   readonly entries: EntryCounter = { next: 0 };
   readonly queueOrder: QueueOrder;
   /** Virtual token counters per tenant, charged on dispatch under the `fair` order. */
-  readonly tenantCounters = new TenantCounters();
+  readonly tenantCounters: TenantCounters;
   /** Agents that found nothing to steal while they had a free slot (work-stealing strategies only). */
   readonly hungry = new Set<AgentRecord>();
   /** The hungry agents and the stealable work by kind, for strategies with steal rules (early binding). */
@@ -122,7 +122,9 @@ export class EngineState {
     this.settled = new SettledMemory(options.config.settledMemory);
     this.routeProbe = options.routeProbe;
     this.sink = options.events ?? new EventObjects((event) => (this.events[this.eventsWritten++] = event));
-    this.queueOrder = options.strategy.queueOrder ?? 'fifo';
+    // The scenario's order, when it sets one, holds for every strategy.
+    this.queueOrder = options.config.queue.order ?? options.strategy.queueOrder ?? 'fifo';
+    this.tenantCounters = new TenantCounters(options.config.queue.tenantWeights);
     this.pool = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
     this.held = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
     const { delegation, failureMemory, ingress } = options.config;

@@ -48,7 +48,7 @@ export function dimensionOf(key: ClassBreakdownKey): ClassDimension {
 export const CLASS_METRIC_LEAVES: readonly string[] = Object.freeze([
   'tasks.submitted', 'tasks.completed', 'tasks.deadLettered', 'tasks.expired', 'tasks.cancelled', 'tasks.rejected', 'tasks.inFlight',
   'latency.mean', 'latency.p50', 'latency.p95', 'latency.p99', 'wait.mean', 'wait.p95',
-  'deadlineSuccess', 'contextWaste', 'quality.mean', 'quality.stddev',
+  'deadlineSuccess', 'contextWaste', 'quality.mean', 'quality.stddev', 'share.demand', 'share.service', 'share.ratio',
 ]);
 
 /** A metric of one class, named as `byPriority.0.deadlineSuccess`: the table, the class, the leaf. */
@@ -104,6 +104,20 @@ export function classKey(dimension: ClassDimension, spec: ClassedSpec): string {
   }
 }
 
+/**
+ * A class's part of the work (docs/EXPERIMENTS.md, "Tenant fairness"): what it asked for and
+ * what it got, in tokens of measured tasks. A tenant's `ratio` is the figure fairness across
+ * tenants is about: below 1, the tenant got less than its share of the service.
+ */
+export interface ShareMetrics {
+  /** The class's tokens submitted ÷ all tokens submitted (null when no tokens were submitted). */
+  readonly demand: number | null;
+  /** The class's tokens completed ÷ all tokens completed (null when none completed). */
+  readonly service: number | null;
+  /** `service` ÷ `demand`: 1 when the class was served in proportion to its demand (null when either is null or demand is 0). */
+  readonly ratio: number | null;
+}
+
 /** The headline metrics of one class of measured tasks (each defined as its pooled namesake in `types.ts`). */
 export interface ClassMetrics {
   readonly tasks: TaskCountMetrics;
@@ -116,6 +130,8 @@ export interface ClassMetrics {
    */
   readonly contextWaste: number | null;
   readonly quality: QualityMetrics;
+  /** The class's share of the tokens submitted and completed. */
+  readonly share: ShareMetrics;
 }
 
 /** Classes of one dimension, by key in sorted order (priorities numerically). */
@@ -137,6 +153,12 @@ export function sortClassKeys(keys: Iterable<string>): string[] {
     if (numeric) return x - y;
     return a < b ? -1 : a > b ? 1 : 0;
   });
+}
+
+/** Tokens asked for and served by a set of tasks: what a class's shares are taken of. */
+export interface TokenTotals {
+  readonly demandTokens: number;
+  readonly servedTokens: number;
 }
 
 /**
@@ -162,15 +184,28 @@ export class TaskFold {
   /** {@link setupTokens} without prewarm loads: what a class holding every task so far spent. */
   private taskSetupTokens = 0;
   private workTokens = 0;
+  private demand = 0;
+  private served = 0;
 
   /** Completed tasks so far. */
   get completed(): number {
     return this.completedCount;
   }
 
-  /** A task was submitted (with its deadline, if any). */
-  submitted(deadline: number | undefined): void {
+  /** Tokens of the tasks submitted so far. */
+  get demandTokens(): number {
+    return this.demand;
+  }
+
+  /** Tokens of the tasks completed so far. */
+  get servedTokens(): number {
+    return this.served;
+  }
+
+  /** A task of `tokens` tokens was submitted (with its deadline, if any). */
+  submitted(tokens: number, deadline: number | undefined): void {
     this.submittedCount++;
+    this.demand += tokens;
     if (deadline !== undefined) this.inFlightDeadlines.set(deadline, (this.inFlightDeadlines.get(deadline) ?? 0) + 1);
   }
 
@@ -214,12 +249,15 @@ export class TaskFold {
     copy.setupTokens = this.taskSetupTokens;
     copy.taskSetupTokens = this.taskSetupTokens;
     copy.workTokens = this.workTokens;
+    copy.demand = this.demand;
+    copy.served = this.served;
     return copy;
   }
 
-  /** A task completed at `time`. */
-  completedAt(time: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
+  /** A task of `tokens` tokens completed at `time`. */
+  completedAt(time: number, tokens: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
     this.completedCount++;
+    this.served += tokens;
     this.latencies.add(latencySeconds);
     this.qualities.add(quality);
     this.settleDeadline(deadline, true, time);
@@ -240,8 +278,11 @@ export class TaskFold {
     this.settleDeadline(deadline, false, time);
   }
 
-  /** The figures so far, tasks in flight counted as of `endTimeSeconds`. */
-  metrics(endTimeSeconds: number): ClassMetrics {
+  /**
+   * The figures so far, tasks in flight counted as of `endTimeSeconds`; shares are of the
+   * tokens of `whole` (all the classes of the dimension; by default this fold's own).
+   */
+  metrics(endTimeSeconds: number, whole: TokenTotals = this): ClassMetrics {
     return {
       tasks: this.taskCounts(),
       latency: latencyMetrics(this.latencies),
@@ -249,7 +290,14 @@ export class TaskFold {
       deadlineSuccess: this.deadlineSuccess(endTimeSeconds),
       contextWaste: ratio(this.setupTokens, this.setupTokens + this.workTokens),
       quality: qualityMetrics(this.qualities),
+      share: this.share(whole),
     };
+  }
+
+  private share(whole: TokenTotals): ShareMetrics {
+    const demand = ratio(this.demand, whole.demandTokens);
+    const service = ratio(this.served, whole.servedTokens);
+    return { demand, service, ratio: demand === null || service === null || demand === 0 ? null : service / demand };
   }
 
   private settleDeadline(deadline: number | undefined, completed: boolean, time: number): void {
@@ -310,10 +358,10 @@ export class ClassFolds {
   }
 
   /** {@inheritDoc TaskFold.submitted} */
-  submitted(spec: ClassedSpec, deadline: number | undefined): void {
-    this.types.foldOf(spec.type)?.submitted(deadline);
-    this.priorities.foldOf(spec.priority)?.submitted(deadline);
-    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.submitted(deadline);
+  submitted(spec: ClassedSpec, tokens: number, deadline: number | undefined): void {
+    this.types.foldOf(spec.type)?.submitted(tokens, deadline);
+    this.priorities.foldOf(spec.priority)?.submitted(tokens, deadline);
+    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.submitted(tokens, deadline);
   }
 
   /** {@inheritDoc TaskFold.started} */
@@ -331,10 +379,10 @@ export class ClassFolds {
   }
 
   /** {@inheritDoc TaskFold.completedAt} */
-  completedAt(spec: ClassedSpec, time: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
-    this.types.foldOf(spec.type)?.completedAt(time, latencySeconds, quality, deadline);
-    this.priorities.foldOf(spec.priority)?.completedAt(time, latencySeconds, quality, deadline);
-    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.completedAt(time, latencySeconds, quality, deadline);
+  completedAt(spec: ClassedSpec, time: number, tokens: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
+    this.types.foldOf(spec.type)?.completedAt(time, tokens, latencySeconds, quality, deadline);
+    this.priorities.foldOf(spec.priority)?.completedAt(time, tokens, latencySeconds, quality, deadline);
+    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.completedAt(time, tokens, latencySeconds, quality, deadline);
   }
 
   /** {@inheritDoc TaskFold.settledUncompleted} */
@@ -342,6 +390,11 @@ export class ClassFolds {
     this.types.foldOf(spec.type)?.settledUncompleted(state, time, deadline);
     this.priorities.foldOf(spec.priority)?.settledUncompleted(state, time, deadline);
     this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.settledUncompleted(state, time, deadline);
+  }
+
+  /** The tenants' class keys in the order they first submitted a task. */
+  tenantsInArrivalOrder(): string[] {
+    return this.tenants.keysInArrivalOrder();
   }
 
   /** Every class's figures, by dimension, keys sorted ({@link sortClassKeys}). */
@@ -386,15 +439,35 @@ class DimensionFolds<K extends string | number> {
     return fold;
   }
 
-  /** The dimension's table, keys sorted ({@link sortClassKeys}). */
+  /** The classes' keys (as in the table) in the order their first task came. */
+  keysInArrivalOrder(): string[] {
+    if (this.folds === undefined) return this.first === undefined ? [] : [String(this.first)];
+    return [...this.folds.keys()].map(String);
+  }
+
+  /**
+   * The dimension's table, keys sorted ({@link sortClassKeys}). Shares are of the classes'
+   * tokens summed class by class, priorities by level and other classes in the order they
+   * appeared (equal to the pooled tokens; summed so, a tenant's ratio is bit for bit what
+   * earlier versions computed).
+   */
   table(endTimeSeconds: number): ClassTable {
     if (this.folds === undefined) {
       return this.first === undefined ? {} : { [String(this.first)]: this.pooled.classCopy().metrics(endTimeSeconds) };
     }
+    const entries = [...this.folds];
+    if (typeof this.first === 'number') entries.sort(([a], [b]) => (a as number) - (b as number));
+    let demandTokens = 0;
+    let servedTokens = 0;
+    for (const [, fold] of entries) {
+      demandTokens += fold.demandTokens;
+      servedTokens += fold.servedTokens;
+    }
+    const whole: TokenTotals = { demandTokens, servedTokens };
     const byKey = new Map<string, TaskFold>();
-    for (const [key, fold] of this.folds) byKey.set(String(key), fold);
+    for (const [key, fold] of entries) byKey.set(String(key), fold);
     const table: Record<string, ClassMetrics> = {};
-    for (const key of sortClassKeys(byKey.keys())) table[key] = byKey.get(key)!.metrics(endTimeSeconds);
+    for (const key of sortClassKeys(byKey.keys())) table[key] = byKey.get(key)!.metrics(endTimeSeconds, whole);
     return table;
   }
 }

@@ -101,9 +101,8 @@ export class MetricsCollector implements EventSink {
     // max(warm-up time, first measured submission), is this submission.
     if (Number.isNaN(this.windowStart)) this.openWindow(time);
     const spec = task.spec;
-    this.classes.submitted(spec, spec.deadline);
-    this.pooled.submitted(spec.deadline);
-    this.tenantFairness.submitted(spec.tenant, spec.tokens);
+    this.classes.submitted(spec, spec.tokens, spec.deadline);
+    this.pooled.submitted(spec.tokens, spec.deadline);
     this.operations.submitted(time, task);
   }
 
@@ -147,9 +146,9 @@ export class MetricsCollector implements EventSink {
     if (!this.isMeasured(task)) return;
     const spec = task.spec;
     const latency = time - task.submittedAt;
-    this.classes.completedAt(spec, time, latency, quality, spec.deadline);
-    this.pooled.completedAt(time, latency, quality, spec.deadline);
-    this.tenantFairness.completed(spec.tenant, spec.tokens, latency, time - task.startedAt);
+    this.classes.completedAt(spec, time, spec.tokens, latency, quality, spec.deadline);
+    this.pooled.completedAt(time, spec.tokens, latency, quality, spec.deadline);
+    this.tenantFairness.completed(spec.tenant, latency, time - task.startedAt);
     this.agentCompleted[index]++;
     this.agentTokens[index] += spec.tokens;
     this.operations.settled(time, task, true);
@@ -308,13 +307,14 @@ export class MetricsCollector implements EventSink {
     for (const agent of perAgent) busySlotSeconds += agent.busySeconds;
     const capacitySlotSeconds = this.capacitySlotSeconds + this.capacity * (endTimeSeconds - this.capacitySince);
     const pooled = this.pooled.metrics(endTimeSeconds);
+    const classes = this.classes.breakdown(endTimeSeconds);
     return {
       tasks: pooled.tasks,
       latency: pooled.latency,
       wait: pooled.wait,
       gini: { tasks: gini(this.agentCompleted), tokens: gini(this.agentTokens) },
       jain: { tasks: jain(this.agentCompleted), tokens: jain(this.agentTokens) },
-      tenantFairness: this.tenantFairness.metrics(),
+      tenantFairness: this.tenantFairness.metrics(classes.byTenant, this.classes.tenantsInArrivalOrder()),
       deadlineSuccess: pooled.deadlineSuccess,
       contextWaste: pooled.contextWaste,
       contextHitRate: ratio(this.contextHits, this.contextKnown),
@@ -328,7 +328,7 @@ export class MetricsCollector implements EventSink {
       delegation: this.operations.delegation(),
       workflows: this.operations.workflowMetrics(),
       fleet: this.operations.fleet(endTimeSeconds, this.agentIds.length),
-      ...this.classes.breakdown(endTimeSeconds),
+      ...classes,
       perAgent,
     };
   }

@@ -24,7 +24,7 @@ export const NON_NEGATIVE_RANGE: MetricRange = Object.freeze({ min: 0, max: Numb
 const UNIT_METRICS: ReadonlySet<string> = new Set([
   'gini.tasks', 'gini.tokens', 'jain.tasks', 'jain.tokens', 'tenantFairness.jain',
   'deadlineSuccess', 'contextWaste', 'contextHitRate', 'quality.mean', 'quality.stddev',
-  'priorityRespect', 'utilization', 'retrySuccess', 'workflows.deadlineSuccess',
+  'priorityRespect', 'utilization', 'retrySuccess', 'workflows.deadlineSuccess', 'share.demand', 'share.service',
 ]);
 
 /**

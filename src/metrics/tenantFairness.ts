@@ -2,19 +2,20 @@
  * Fairness across tenants (docs/EXPERIMENTS.md, "Tenant fairness"), over the measured tasks of
  * the window:
  *
- * - a tenant's demand share is its tokens submitted ÷ all tokens submitted; its service share is
- *   its tokens completed ÷ all tokens completed;
- * - `jain` is Jain's index over tenants of service share ÷ demand share: 1 when every tenant got
- *   the service it asked for in proportion, 1/n when one tenant got it all (null with no
- *   completed work). With every task completed (a drained run) it is 1 by construction: it
- *   measures who was served within the window, not how long each waited;
+ * - each tenant's service share against its demand share is `byTenant.<tenant>.share`
+ *   (`classes.ts`): tokens completed ÷ all tokens completed, tokens submitted ÷ all tokens
+ *   submitted, and their ratio;
+ * - `jain` is Jain's index over those per-tenant ratios (tenants that submitted tokens): 1 when
+ *   every tenant got the service it asked for in proportion, 1/n when one tenant got it all
+ *   (null with no completed work). With every task completed (a drained run) it is 1 by
+ *   construction: it measures who was served within the window, not how long each waited;
  * - a tenant's slowdown is its mean latency ÷ its mean service time (completion − start of the
  *   completing attempt), ≥ 1; `worstSlowdown` is the largest over tenants with a completed task:
  *   how much longer than its own work the worst-treated tenant waited.
  *
  * Tasks without a tenant are one tenant, {@link DEFAULT_TENANT}.
  */
-import { DEFAULT_TENANT } from './classes.js';
+import { DEFAULT_TENANT, type ClassTable } from './classes.js';
 import { jain } from './inequality.js';
 
 /** The fairness figures across tenants of one run. */
@@ -25,66 +26,54 @@ export interface TenantFairnessMetrics {
   readonly worstSlowdown: number | null;
 }
 
-/** One tenant's sums. */
-interface TenantSums {
-  demandTokens: number;
-  servedTokens: number;
-  completed: number;
+/** One tenant's sums over its completed tasks. */
+interface SlowdownSums {
   latencySeconds: number;
   serviceSeconds: number;
 }
 
-/** Folds measured submissions and completions into {@link TenantFairnessMetrics}. */
+/** Folds measured completions into tenant slowdowns, and reads the shares off the tenant table. */
 export class TenantFairness {
-  private readonly tenants = new Map<string, TenantSums>();
-  // The last tenant looked up: most runs have one tenant, or long runs of one, so a task's two
-  // lookups are usually one compare instead of two hashes.
+  private readonly tenants = new Map<string, SlowdownSums>();
+  // The last tenant looked up: most runs have one tenant, or long runs of one, so a completion
+  // usually costs one compare instead of a hash.
   private lastTenant: string | undefined;
-  private lastSums: TenantSums | undefined;
-
-  /** A measured task of `tokens` tokens was submitted by `tenant`. */
-  submitted(tenant: string | undefined, tokens: number): void {
-    this.sums(tenant).demandTokens += tokens;
-  }
+  private lastSums: SlowdownSums | undefined;
 
   /** A measured task completed after `latencySeconds`, its last attempt having run `serviceSeconds`. */
-  completed(tenant: string | undefined, tokens: number, latencySeconds: number, serviceSeconds: number): void {
-    const sums = this.sums(tenant);
-    sums.servedTokens += tokens;
-    sums.completed++;
+  completed(tenant: string | undefined, latencySeconds: number, serviceSeconds: number): void {
+    let sums = this.lastSums;
+    if (tenant !== this.lastTenant || sums === undefined) {
+      const key = tenant ?? DEFAULT_TENANT;
+      sums = this.tenants.get(key);
+      if (sums === undefined) {
+        sums = { latencySeconds: 0, serviceSeconds: 0 };
+        this.tenants.set(key, sums);
+      }
+      this.lastTenant = tenant;
+      this.lastSums = sums;
+    }
     sums.latencySeconds += latencySeconds;
     sums.serviceSeconds += serviceSeconds;
   }
 
-  /** The figures so far. */
-  metrics(): TenantFairnessMetrics {
-    const all = [...this.tenants.values()];
-    const demand = all.reduce((sum, t) => sum + t.demandTokens, 0);
-    const served = all.reduce((sum, t) => sum + t.servedTokens, 0);
-    const asking = all.filter((t) => t.demandTokens > 0);
-    const ratios = asking.map((t) => (t.servedTokens / served) / (t.demandTokens / demand));
+  /**
+   * The figures so far, the shares taken from `byTenant` (the run's tenant table), summed in
+   * `arrivalOrder` (tenants in the order they first submitted): the order earlier versions
+   * summed in, so that baselines hold bit for bit.
+   */
+  metrics(byTenant: ClassTable, arrivalOrder: Iterable<string>): TenantFairnessMetrics {
+    const ratios: number[] = [];
+    for (const name of arrivalOrder) {
+      const ratio = byTenant[name]?.share.ratio;
+      if (ratio !== undefined && ratio !== null) ratios.push(ratio);
+    }
     let worst: number | null = null;
-    for (const t of all) {
-      if (t.completed === 0 || !(t.serviceSeconds > 0)) continue;
+    for (const t of this.tenants.values()) {
+      if (!(t.serviceSeconds > 0)) continue;
       const slowdown = t.latencySeconds / t.serviceSeconds;
       if (worst === null || slowdown > worst) worst = slowdown;
     }
-    return { jain: served > 0 && asking.length > 0 ? jain(ratios) : null, worstSlowdown: worst };
-  }
-
-  private sums(tenant: string | undefined): TenantSums {
-    if (tenant === this.lastTenant && this.lastSums !== undefined) return this.lastSums;
-    this.lastTenant = tenant;
-    this.lastSums = this.sumsOf(tenant ?? DEFAULT_TENANT);
-    return this.lastSums;
-  }
-
-  private sumsOf(key: string): TenantSums {
-    let sums = this.tenants.get(key);
-    if (sums === undefined) {
-      sums = { demandTokens: 0, servedTokens: 0, completed: 0, latencySeconds: 0, serviceSeconds: 0 };
-      this.tenants.set(key, sums);
-    }
-    return sums;
+    return { jain: jain(ratios), worstSlowdown: worst };
   }
 }

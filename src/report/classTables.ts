@@ -23,6 +23,9 @@ export const CLASS_COLUMNS: readonly ClassColumn[] = Object.freeze([
   { path: 'tasks.completed', title: 'completed', digits: 0 },
   ...['latency.mean', 'latency.p50', 'latency.p95', 'latency.p99', 'wait.mean', 'wait.p95', 'deadlineSuccess', 'contextWaste', 'quality.mean']
     .map((path) => ({ path, title: titleOf(path), digits: metricInfo(path)?.digits ?? 2 })),
+  { path: 'share.demand', title: 'demand share', digits: 3 },
+  { path: 'share.service', title: 'service share', digits: 3 },
+  { path: 'share.ratio', title: 'service ÷ demand', digits: 3 },
 ]);
 
 /** The columns compared to the baseline: the class figures that are ranked (they have a direction). */

@@ -64,7 +64,7 @@ export function normalizeScenario(raw: unknown, file: string, overrides: Scenari
     replications: overrides.replications ?? parsed.replications,
     warmup,
     stop,
-    engine: buildEngine(parsed.engine, workload.jobs),
+    engine: buildEngine(parsed.engine, workload.jobs, file),
     agents,
     workload,
     strategies,
@@ -141,8 +141,13 @@ function buildRunLimits(parsed: ScenarioFile, workload: WorkloadConfig, file: st
 }
 
 /** The file's engine section under EngineConfig's names, with the dependent default applied. */
-function buildEngine(entry: ScenarioFile['engine'], jobs: readonly ScenarioJob[]): EngineConfig {
+function buildEngine(entry: ScenarioFile['engine'], jobs: readonly ScenarioJob[], file: string): EngineConfig {
   const { backoff } = entry.retry;
+  // Weights steer the fair order only: asked for without it, they would silently do nothing.
+  if (entry.queue.tenantWeights !== undefined && entry.queue.order !== 'fair') {
+    const order = entry.queue.order === undefined ? 'not set' : JSON.stringify(entry.queue.order);
+    throw new InputError(file, 'engine.queue.tenantWeights', `weights apply under the fair queue order only: set engine.queue.order: fair (it is ${order})`);
+  }
   const hasDependencies = jobs.some((job) => job.dependsOn.length > 0);
   return {
     binding: entry.binding,
@@ -150,6 +155,8 @@ function buildEngine(entry: ScenarioFile['engine'], jobs: readonly ScenarioJob[]
       maxDepth: entry.queue.maxDepth ?? Infinity,
       overflow: entry.queue.overflow,
       dispatchScanLimit: entry.queue.dispatchScanLimit,
+      ...(entry.queue.order === undefined ? {} : { order: entry.queue.order }),
+      ...(entry.queue.tenantWeights === undefined ? {} : { tenantWeights: entry.queue.tenantWeights }),
     },
     retry: {
       maxRetries: entry.retry.maxRetries,

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AgentModel } from './types.js';
 import { didYouMean } from './errors.js';
 import { TRACE_FORMATS } from '../traces/types.js';
+import { QUEUE_ORDERS } from '../engine/taskQueue.js';
 
 /** Most agents one pool entry may expand into (a limit on everything, as TigerBeetle says). */
 export const MAX_POOL_SIZE = 10_000;
@@ -156,6 +157,8 @@ export const engineSchema = strict({
     maxDepth: z.int().min(1).max(MAX_TASK_COUNT).optional(),
     overflow: z.enum(['reject', 'shed-lowest']).default('reject'),
     dispatchScanLimit: z.int().min(1).max(MAX_DISPATCH_SCAN).default(256),
+    order: z.enum(QUEUE_ORDERS).optional(),
+    tenantWeights: z.record(z.string().min(1), positive).optional(),
   }).prefault({}),
   retry: strict({
     maxRetries: z.int().min(0).max(MAX_RETRIES).default(3),

@@ -38,6 +38,27 @@ describe('fleetsim run --by', () => {
     expect(rows[4]![2]!.startsWith(submitted.toFixed(0))).toBe(true);
   });
 
+  it('shows each tenant\'s demand share, service share and their ratio, as in the JSON document', () => {
+    const args = ['run', 'scenarios/tenant-burst.yaml', '--replications', '2', '--workers', '1', '--strategy', 'fair-share'];
+    const run = runCli(...args, '--by', 'tenant');
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n');
+    const header = lines[lines.findIndex((line) => line.startsWith('by tenant')) + 1]!.split(/\s{2,}/);
+    const rows = rowsAfter(run.stdout, 'by tenant');
+    expect(rows.map((row) => row[0])).toEqual(['alpha', 'batch', 'beta', 'gamma']);
+    const json = runCli(...args, '--json');
+    type Share = { demand: number; service: number; ratio: number };
+    const doc = JSON.parse(json.stdout) as { results: { metrics: { byTenant: Record<string, { share: Share }> } }[] };
+    const batch = doc.results[0]!.metrics.byTenant.batch!.share;
+    const cell = (title: string): string => rows[1]![header.indexOf(title)]!;
+    expect(cell('demand share').startsWith(batch.demand.toFixed(3))).toBe(true);
+    expect(cell('service share').startsWith(batch.service.toFixed(3))).toBe(true);
+    expect(cell('service ÷ demand').startsWith(batch.ratio.toFixed(3))).toBe(true);
+    // The shares of the tenants make up all the demand.
+    const demands = Object.values(doc.results[0]!.metrics.byTenant).map((tenant) => tenant.share.demand);
+    expect(demands.reduce((a, b) => a + b)).toBeCloseTo(1, 9);
+  });
+
   it('refuses an unknown class with exit 2 and one line naming --by', () => {
     expectInputError(runCli('run', SCENARIO, '--by', 'owner'), 'command line', '--by', 'unknown class "owner"', 'type, priority, tenant');
   });

@@ -152,3 +152,27 @@ describe('work that could not finish is refused before it starts', () => {
     expectInputError(runCliWithin(60, 'run', '-'), 'reading a scenario from standard input ("-") is not supported');
   });
 });
+
+describe('bad input about classes and tenants, end to end', () => {
+  it('an unknown class in --by names the flag and the classes', () => {
+    expectInputError(runCli('run', scenarioFile(VALID), '--by', 'team'), '--by', 'unknown class "team"', 'type, priority, tenant');
+  });
+
+  it('a class path in targets that no task can have names the field and the classes there are', () => {
+    const file = scenarioFile(`${VALID}targets: { strategies: [round-robin], checks: [{ metric: byTenant.acme.latency.p95, max: 10 }] }\n`);
+    expectInputError(runCli('validate', file), file, 'targets.checks[0].metric', 'no task of the workload can have tenant "acme"');
+  });
+
+  it('a tenant column the trace\'s header lacks names the trace file and the column', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-'));
+    writeFileSync(join(dir, 'teams.csv'), 't,out\n0,10\n');
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, VALID.replace(/workload:[^]*?strategies/, 'workload:\n  trace: { file: teams.csv, format: csv, columns: { time: t, tokens: out, tenant: team } }\nstrategies'));
+    expectInputError(runCli('run', file), 'teams.csv', 'column "team"');
+  });
+
+  it('an unknown queue order names the field and the orders', () => {
+    const file = scenarioFile(`${VALID}engine: { queue: { order: fare } }\n`);
+    expectInputError(runCli('validate', file), file, 'engine.queue.order', 'fifo');
+  });
+});

@@ -95,6 +95,19 @@ describe('fleetsim trace stats', () => {
   });
 });
 
+describe('trace stats of a csv trace through --columns', () => {
+  it('maps every field a scenario\'s columns may, tenant included; a mapped column the header lacks is exit 2 naming it', () => {
+    const dir = tempDir();
+    const file = writeFixture(dir, 'teams.csv', 't,out,team\n0,10,alpha\n1,20,beta\n');
+    const ok = runCli('trace', 'stats', file, '--format', 'csv', '--time-unit', 's', '--columns', 'time=t,tokens=out,tenant=team');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/\nrows +2\n/);
+    const missing = runCli('trace', 'stats', file, '--format', 'csv', '--time-unit', 's', '--columns', 'time=t,tokens=out,tenant=owner');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^fleetsim: .*teams\.csv.*column "owner"[^\n]*\n$/);
+  });
+});
+
 describe('bad trace input is exit 2 with one line naming the file, line and column', () => {
   const AZURE_HEADER = 'TIMESTAMP,ContextTokens,GeneratedTokens\n';
   const cases: [string, string, string, RegExp][] = [

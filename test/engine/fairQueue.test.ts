@@ -18,7 +18,7 @@ function task(id: string, tenant: string | undefined, tokens: number, priority =
 /** Shifts every task, charging its tenant as the engine does on dispatch. */
 function serve(queue: TaskQueue, counters: TenantCounters, count = Infinity): string[] {
   const ids: string[] = [];
-  for (let t = queue.shift(); t !== undefined; t = ids.length + 1 < count ? queue.shift() : undefined) {
+  for (let t = queue.shift(); t !== undefined; t = ids.length < count ? queue.shift() : undefined) {
     counters.charge(t.spec.tenant ?? NO_TENANT, t.spec.tokens);
     ids.push(t.spec.id);
   }
@@ -72,5 +72,31 @@ describe('the fair queue order', () => {
     expect(visited).toEqual(['b1', 'a1', 'b2', 'a3']);
     // A 5 / B 0 → b1; A 5 / B 10 → a1; A 15 / B 10 → b2; then a3.
     expect(serve(queue, counters)).toEqual(['b1', 'a1', 'b2', 'a3']);
+  });
+});
+
+describe('tenant weights', () => {
+  it('charge a tenant tokens ÷ its weight; unlisted tenants and tasks without a tenant weigh 1', () => {
+    const counters = new TenantCounters({ heavy: 4 });
+    counters.charge('heavy', 100);
+    counters.charge('light', 100);
+    counters.charge(NO_TENANT, 100);
+    expect(counters.snapshot().counters).toEqual({ '': 100, heavy: 25, light: 100 });
+  });
+
+  it('serve backlogged tenants tokens in proportion to their weights', () => {
+    const counters = new TenantCounters({ A: 2 });
+    const queue = new TaskQueue({ next: 0 }, 'fair', counters);
+    for (let i = 1; i <= 6; i++) queue.push(task(`a${i}`, 'A', 10));
+    for (let i = 1; i <= 3; i++) queue.push(task(`b${i}`, 'B', 10));
+    // Each A task adds 5 to A's counter, each B task 10: two of A's for each of B's.
+    const firstSix = serve(queue, counters, 6);
+    expect(firstSix.filter((id) => id.startsWith('a'))).toHaveLength(4);
+    expect(firstSix).toEqual(['a1', 'b1', 'a2', 'a3', 'b2', 'a4']);
+  });
+
+  it('refuse a weight that is not a finite number > 0', () => {
+    expect(() => new TenantCounters({ A: 0 })).toThrow(/tenant weight of A must be a finite number > 0, got 0/);
+    expect(() => new TenantCounters({ A: Number.POSITIVE_INFINITY })).toThrow(/got Infinity/);
   });
 });

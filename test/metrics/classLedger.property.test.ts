@@ -3,9 +3,10 @@
  * with mixed priorities, deadlines, time-to-live, retries, failing agents, a bounded queue that
  * rejects or sheds, warm-up, a stop that leaves tasks in flight), every dimension's per-class
  * ledgers sum to the pooled ledger field by field, each class's ledger balances on its own, and
- * the classes' completed latencies add up to the pooled ones. And each class's figures are
- * exactly (to the bit) those of a collector fed that class's events alone, however late in the
- * run its dimension gained a second class.
+ * the classes' completed latencies add up to the pooled ones, and the classes' shares of the
+ * tokens submitted and completed add up to 1. And each class's own figures (all but its shares,
+ * which are of the whole run) are exactly, to the bit, those of a collector fed that class's
+ * events alone, however late in the run its dimension gained a second class.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -90,8 +91,11 @@ function simulate(draw: ScenarioDraw): RunMetrics {
   return runSimulation({ scenario, strategy: scenario.strategies[0]!, replication: 0 }).metrics;
 }
 
-/** The figures of {@link ClassMetrics} out of a run's pooled metrics. */
-function classFigures(metrics: RunMetrics): ClassMetrics {
+/** A class's own figures: {@link ClassMetrics} but its shares (which are of the whole run). */
+type OwnFigures = Omit<ClassMetrics, 'share'>;
+
+/** The own figures of a class, or of a run's pooled metrics. */
+function ownFigures(metrics: RunMetrics | ClassMetrics): OwnFigures {
   const { tasks, latency, wait, deadlineSuccess, contextWaste, quality } = metrics;
   return { tasks, latency, wait, deadlineSuccess, contextWaste, quality };
 }
@@ -100,7 +104,7 @@ function classFigures(metrics: RunMetrics): ClassMetrics {
  * A run, and beside it one collector per class of every dimension fed only that class's task
  * events (and every agent event, so slots and agents are known; prewarm loads belong to no class).
  */
-function simulateWithClassCollectors(draw: ScenarioDraw): { metrics: RunMetrics; byClass: Map<string, ClassMetrics> } {
+function simulateWithClassCollectors(draw: ScenarioDraw): { metrics: RunMetrics; byClass: Map<string, OwnFigures> } {
   const scenario = parseScenario(yamlOf(draw), 'class-ledger.yaml');
   const options = { warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks };
   const byClass = new Map<string, MetricsCollector>();
@@ -124,7 +128,7 @@ function simulateWithClassCollectors(draw: ScenarioDraw): { metrics: RunMetrics;
     }
   };
   const result = runSimulation({ scenario, strategy: scenario.strategies[0]!, replication: 0, sink: new EventObjects(deliver) });
-  const figures = [...byClass].map(([name, collector]) => [name, classFigures(collector.finish(result.endTimeSeconds))] as const);
+  const figures = [...byClass].map(([name, collector]) => [name, ownFigures(collector.finish(result.endTimeSeconds))] as const);
   // A class of warm-up tasks only is in no table.
   return { metrics: result.metrics, byClass: new Map(figures.filter(([, cls]) => cls.tasks.submitted > 0)) };
 }
@@ -148,6 +152,11 @@ describe('conservation by class', () => {
           latencySum += t.completed * (cls.latency.mean ?? 0);
         }
         expect(latencySum).toBeCloseTo(metrics.tasks.completed * (metrics.latency.mean ?? 0), 6);
+        // The classes' shares of the tokens asked for and served make up the whole.
+        const classes = Object.values(table);
+        expect(classes.reduce((total, cls) => total + cls.share.demand!, 0), `${dimension} demand`).toBeCloseTo(1, 9);
+        if (metrics.tasks.completed > 0) expect(classes.reduce((total, cls) => total + cls.share.service!, 0), `${dimension} service`).toBeCloseTo(1, 9);
+        else for (const cls of classes) expect(cls.share).toEqual({ demand: cls.share.demand, service: null, ratio: null });
       }
       const priorities = new Set(draw.types.flatMap((t) => t.priorities.map(String)));
       for (const key of Object.keys(metrics.byPriority)) expect(priorities.has(key)).toBe(true);
@@ -155,7 +164,7 @@ describe('conservation by class', () => {
     }), { seed: 16, numRuns: 60 });
   });
 
-  it('each class has, to the bit, the figures of a collector fed that class alone', () => {
+  it('each class has, to the bit, the own figures of a collector fed that class alone', () => {
     let split = 0;
     fc.assert(fc.property(scenarioArb, (draw) => {
       const { metrics, byClass } = simulateWithClassCollectors(draw);
@@ -164,7 +173,7 @@ describe('conservation by class', () => {
         const names = Object.keys(table).map((key) => `${dimension}:${key}`);
         expect(names.sort()).toEqual([...byClass.keys()].filter((name) => name.startsWith(`${dimension}:`)).sort());
         if (names.length > 1) split++;
-        for (const [key, cls] of Object.entries(table)) expect(cls, `${dimension} ${key}`).toEqual(byClass.get(`${dimension}:${key}`));
+        for (const [key, cls] of Object.entries(table)) expect(ownFigures(cls), `${dimension} ${key}`).toEqual(byClass.get(`${dimension}:${key}`));
       }
     }), { seed: 16, numRuns: 60 });
     // Dimensions with one class and with several were both drawn.

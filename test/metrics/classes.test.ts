@@ -46,6 +46,8 @@ describe('the collector by class', () => {
     expect(codes.deadlineSuccess).toBe(1);
     expect(codes.contextWaste).toBeCloseTo(100 / 200, 12);
     expect(codes.quality).toEqual({ mean: 0.9, stddev: 0 });
+    // Two of the four tasks' tokens asked, one of the two completed ones' tokens served.
+    expect(codes.share).toEqual({ demand: 0.5, service: 0.5, ratio: 1 });
     const reviews = m.byType.review!;
     expect(reviews.tasks).toEqual({ submitted: 2, completed: 1, deadLettered: 0, expired: 0, cancelled: 1, rejected: 0, inFlight: 0 });
     expect(reviews.latency.mean).toBe(6);
@@ -57,6 +59,7 @@ describe('the collector by class', () => {
     // One tenant: its class is the pooled figures.
     const pooled: ClassMetrics = {
       tasks: m.tasks, latency: m.latency, wait: m.wait, deadlineSuccess: m.deadlineSuccess, contextWaste: m.contextWaste, quality: m.quality,
+      share: { demand: 1, service: 1, ratio: 1 },
     };
     expect(m.byTenant[DEFAULT_TENANT]).toEqual(pooled);
   });

@@ -5,10 +5,11 @@ import { oneRun } from '../experiments/runs.js';
 
 describe('metric ranges', () => {
   it('bounds shares, indexes, quality and utilization by [0, 1], and everything else by [0, ∞)', () => {
-    for (const path of ['gini.tasks', 'jain.tokens', 'deadlineSuccess', 'contextWaste', 'contextHitRate', 'quality.mean', 'utilization', 'retrySuccess', 'workflows.deadlineSuccess']) {
+    for (const path of ['gini.tasks', 'jain.tokens', 'tenantFairness.jain', 'deadlineSuccess', 'contextWaste', 'contextHitRate', 'quality.mean', 'utilization', 'retrySuccess', 'workflows.deadlineSuccess', 'byTenant.a.share.demand', 'byType.code.share.service']) {
       expect(metricRange(path), path).toBe(UNIT_RANGE);
     }
-    for (const path of ['latency.p95', 'wait.mean', 'throughput', 'retries', 'tasks.completed', 'fleet.agentSeconds', 'maxQueueDepth']) {
+    // A class's service ÷ demand exceeds 1 when it got more than its share.
+    for (const path of ['latency.p95', 'wait.mean', 'throughput', 'retries', 'tasks.completed', 'fleet.agentSeconds', 'maxQueueDepth', 'byTenant.a.share.ratio']) {
       expect(metricRange(path), path).toBe(NON_NEGATIVE_RANGE);
     }
   });

@@ -12,6 +12,7 @@ interface ScriptTask extends TaskView {
   state: TaskState;
   attempt: number;
   agentIndex: number;
+  startedAt: number;
 }
 
 interface ScriptAgent extends AgentView {
@@ -80,6 +81,8 @@ export class EventScript {
 
   /** The assigned attempt starts on its agent. */
   start(time: number, task: TaskView, detail: StartDetail = {}): void {
+    // Events keep the task itself, so the collector reads its last start (fine for one attempt).
+    (task as ScriptTask).startedAt = time;
     this.move(task as ScriptTask, 'running', time, {
       agent: this.agentOf(task), setupTokens: detail.setupTokens ?? 0, contextHit: detail.contextHit ?? null,
     });

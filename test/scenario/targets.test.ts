@@ -61,6 +61,7 @@ describe('the targets section', () => {
       { metric: 'byType.review.deadlineSuccess', min: 0.9 },
       { metric: 'byPriority.2.latency.p95', max: 10 },
       { metric: 'byTenant.default.completion', min: 0.99 },
+      { metric: 'byTenant.default.share.ratio', min: 0.9 },
     ];
     const { targets } = normalize(withTargets({ strategies: ['round-robin'], checks }));
     expect(targets?.checks.map((check) => check.metric)).toEqual(checks.map((check) => check.metric));
