@@ -177,7 +177,7 @@ export class TaskFold {
   private qualities = new Moments();
   // Deadlines of tasks in flight (deadline → how many), so the ones overdue at the end can be
   // counted without keeping any task: memory grows with the tasks in flight, not the run.
-  private readonly inFlightDeadlines = new Map<number, number>();
+  private inFlightDeadlines = new Map<number, number>();
   private deadlinesSettled = 0;
   private deadlinesMet = 0;
   private setupTokens = 0;
@@ -233,24 +233,14 @@ export class TaskFold {
    * its prewarm loads. Folding on into the copy gives what a fold of that class alone would.
    */
   classCopy(): TaskFold {
-    const copy = new TaskFold();
-    copy.submittedCount = this.submittedCount;
-    copy.completedCount = this.completedCount;
-    copy.deadLettered = this.deadLettered;
-    copy.expired = this.expired;
-    copy.cancelled = this.cancelled;
-    copy.rejected = this.rejected;
+    // Counts and sums copy as they are; the sketches, moments and deadline counts are objects,
+    // copied so that the two folds go on apart.
+    const copy = Object.assign(new TaskFold(), this);
     copy.latencies = this.latencies.copy();
     copy.waits = this.waits.copy();
     copy.qualities = this.qualities.copy();
-    for (const [deadline, count] of this.inFlightDeadlines) copy.inFlightDeadlines.set(deadline, count);
-    copy.deadlinesSettled = this.deadlinesSettled;
-    copy.deadlinesMet = this.deadlinesMet;
+    copy.inFlightDeadlines = new Map(this.inFlightDeadlines);
     copy.setupTokens = this.taskSetupTokens;
-    copy.taskSetupTokens = this.taskSetupTokens;
-    copy.workTokens = this.workTokens;
-    copy.demand = this.demand;
-    copy.served = this.served;
     return copy;
   }
 
