@@ -22,13 +22,22 @@
  *   agents, through the CLI in fresh processes, with peak RSS (bench/scale.ts);
  *   `--scale-factor F` multiplies every task count (for a quick look). Not in the default run;
  * - live-clients: the service's CPU per task under `fleetsim agents` + `fleetsim load`, batched
- *   and `--batch 1` (bench/liveClients.ts). Not in the default run.
+ *   and `--batch 1` (bench/liveClients.ts). Not in the default run;
+ * - distributed: a sweep through Redis (`--queue`, 2 `fleetsim worker`s) against `--workers 2` in
+ *   process, wall time (bench/distributed.ts); `--repeats N`. Needs redis-server; not in the
+ *   default run;
+ * - live-bullmq: what carrying an attempt over Redis costs for live agents over BullMQ, one at a
+ *   time (latency) and many at once (attempts per second), both sides in one process
+ *   (bench/liveBullmq.ts); starts its own redis-server unless `--queue URL` names one. Not in the
+ *   default run.
  */
 import { formatCli, measureCli } from './cli.js';
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { formatLive, measureLive } from './live.js';
 import { formatLiveClients, measureLiveClients } from './liveClients.js';
+import { formatLiveBullmq, measureLiveBullmq } from './liveBullmq.js';
 import { formatParallel, measureParallel } from './parallel.js';
+import { formatDistributed, measureDistributed } from './distributed.js';
 import { formatTraceReplay, measureTraceReplay } from './trace.js';
 import { formatRouting, measureRouting, type RoutingFigures } from './routing.js';
 import { formatScale, measureScale } from './scale.js';
@@ -94,7 +103,7 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients'];
+const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients', 'distributed', 'live-bullmq'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
@@ -130,6 +139,8 @@ const figures = {
   // Minutes of fresh processes: only when asked for by name.
   scale: only === 'scale' ? measureScale(scaleFactor) : undefined,
   liveClients: only === 'live-clients' ? await measureLiveClients() : undefined,
+  distributed: only === 'distributed' ? await measureDistributed(Number(flag('--repeats') ?? 5)) : undefined,
+  liveBullmq: only === 'live-bullmq' ? await measureLiveBullmq(flag('--queue')) : undefined,
   live: wanted('live') ? await measureLive({ ...(liveUrl === undefined ? {} : { url: liveUrl }), ...(liveSeconds === undefined ? {} : { measureSeconds: liveSeconds }) }) : undefined,
 };
 if (process.argv.includes('--json')) {
@@ -182,6 +193,16 @@ if (process.argv.includes('--json')) {
   if (liveClients !== undefined) {
     process.stdout.write(`\nLive clients: ${liveClients.benchmark} (Node ${figures.node})\n`);
     process.stdout.write(formatLiveClients(liveClients) + '\n');
+  }
+  const distributed = figures.distributed;
+  if (distributed !== undefined) {
+    process.stdout.write(`\nDistributed: ${distributed.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatDistributed(distributed) + '\n');
+  }
+  const liveBullmq = figures.liveBullmq;
+  if (liveBullmq !== undefined) {
+    process.stdout.write(`\nLive agents over BullMQ: ${liveBullmq.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatLiveBullmq(liveBullmq) + '\n');
   }
   const live = figures.live;
   if (live !== undefined) {

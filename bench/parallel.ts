@@ -170,7 +170,7 @@ function measureCli(what: string, args: readonly string[], repeats: number): { r
 }
 
 /** A wall-clock time and, when known, the CPU time of the same span. */
-interface Sample {
+export interface Sample {
   readonly wallSeconds: number;
   readonly cpuSeconds?: number;
   readonly busiestThreadSeconds?: number;
@@ -178,7 +178,8 @@ interface Sample {
 
 const TIME = '/usr/bin/time';
 
-function runCli(args: readonly string[]): Sample {
+/** Runs `fleetsim ...args` in a fresh process: its wall time and, with /usr/bin/time, its CPU time. */
+export function runCli(args: readonly string[]): Sample {
   const withTime = existsSync(TIME);
   const command = withTime ? TIME : process.execPath;
   const argv = withTime ? ['-f', 'cpu %U %S', process.execPath, CLI, ...args] : [CLI, ...args];

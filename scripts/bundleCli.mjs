@@ -21,7 +21,7 @@ if (existsSync(outdir)) for (const file of readdirSync(outdir)) if (file.startsW
 
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts', worker: 'src/experiments/worker.ts' },
+  entryPoints: { main: 'src/cli/main.ts', worker: 'src/experiments/worker.ts', processor: 'src/distributed/processor.ts' },
   outdir,
   // Chunks in the entry's own directory, so that paths taken relative to a module
   // (package.json three levels up, ./worker.js) mean the same from any of them.
@@ -32,7 +32,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['piscina', 'fastify', '@fastify/*', '@resvg/resvg-js', 'vega', 'vega-lite'],
+  external: ['piscina', 'fastify', '@fastify/*', '@resvg/resvg-js', 'vega', 'vega-lite', 'bullmq', 'ioredis'],
   // CommonJS packages inside an ES module bundle call require for Node built-ins.
   banner: { js: "import { createRequire as __fleetsimRequire } from 'node:module'; const require = __fleetsimRequire(import.meta.url);" },
   logLevel: 'warning',

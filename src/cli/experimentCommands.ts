@@ -17,6 +17,8 @@ import type { ClassDimension } from '../metrics/classes.js';
 import { parseClassDimension } from './byClass.js';
 import { experimentText } from './experimentOutput.js';
 import { experimentProgress } from './progress.js';
+import { queueJobRunner } from './queueFlags.js';
+import { parseQueueUrl } from '../distributed/queueUrl.js';
 
 /** Most worker threads `--workers` may ask for. */
 export const MAX_WORKERS = 256;
@@ -41,6 +43,8 @@ export interface ExperimentArgs {
   allowHuge: boolean;
   /** `--by`: print the metrics by class of this dimension too (a compare). */
   by?: string;
+  /** `--queue`: run the jobs on `fleetsim worker` processes through this Redis. */
+  queue?: string;
 }
 
 /** Flags of `sweep`. */
@@ -95,6 +99,7 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   const workers = parseWorkers(args.workers);
   const by = parseClassDimension(args.by);
   const grid = parseParameters(flags);
+  if (args.queue !== undefined) parseQueueUrl(args.queue);
   const overrides: ScenarioOverrides = { seed: args.seed, replications: args.replications, strategies: args.strategy?.split(','), allowHuge: args.allowHuge };
   const cells = buildCells(readScenarioDocument(args.scenario), args.scenario, grid, overrides);
   if (shard !== undefined) checkShardHasCells(shard, cells.length);
@@ -104,13 +109,17 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   // One pool for the runs and the report's charts: its threads load the chart stack while the
   // runs begin, and render the charts in parallel once the runs are done.
   const runs = cells.reduce((sum, cell) => sum + cell.scenario.strategies.length * cell.scenario.replications, 0);
-  const pool = new ExperimentPool(Math.min(workers, Math.max(runs, REPORT_THREADS)), ['run', 'chart']);
+  const runner = await queueJobRunner(args.queue);
+  // With --queue the runs go elsewhere: the threads here only draw the charts.
+  const pool = runner === undefined
+    ? new ExperimentPool(Math.min(workers, Math.max(runs, REPORT_THREADS)), ['run', 'chart'])
+    : new ExperimentPool(Math.min(workers, REPORT_THREADS), ['chart']);
   try {
     const progress = experimentProgress(process.stderr, name);
     let document: ExperimentDocument;
     try {
       document = await runCells({
-        kind, file: args.scenario, cells, grid, baseline: args.baseline, shard, workers, pool,
+        kind, file: args.scenario, cells, grid, baseline: args.baseline, shard, workers, pool, runner,
         onProgress: (state) => progress.update(state),
       });
     } finally {

@@ -26,6 +26,11 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   sweep: [
     ['$0 sweep scenarios/specialists.yaml --param \'agents[0].count=3,4,5,6\'', 'compare in every cell, report in reports/<scenario name>-sweep/'],
     ['$0 sweep scenarios/specialists.yaml --param \'agents[0].count=3,4,5,6\' --shard 1/2 --out reports/shards/1', 'this machine\'s half of the cells'],
+    ['$0 sweep scenarios/specialists.yaml --param \'agents[0].count=3,4,5,6\' --queue redis://10.0.0.5:6379/0', 'the runs on fleetsim worker processes of any machine'],
+  ],
+  worker: [
+    ['$0 worker --queue redis://10.0.0.5:6379/0', 'run experiments\' jobs on this machine, one per core'],
+    ['$0 worker --queue redis://10.0.0.5:6379/0 --concurrency 2', 'two jobs at a time'],
   ],
   merge: [
     ['$0 merge reports/shards/1 reports/shards/2 --out reports/grid', 'join the shards of one sweep'],
@@ -51,6 +56,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   serve: [
     ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --port 8080', 'the scenario\'s engine as an HTTP service on 127.0.0.1:8080'],
     ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --token-file tokens.yaml', 'every request needs a bearer token of the file'],
+    ['$0 serve scenarios/specialists.yaml --data /tmp/fleet --agents bullmq --queue redis://127.0.0.1:6379/0', 'agents take their work from BullMQ queues in Redis'],
+  ],
+  'agent-worker': [
+    ['$0 agent-worker --queue redis://127.0.0.1:6379/0 --agent coder-0,coder-1 --emulate scenarios/specialists.yaml --speedup 100', 'two emulated agents, 100 times faster, taking work from their queues'],
   ],
   agents: [
     ['$0 agents scenarios/specialists.yaml --url http://127.0.0.1:8080 --speedup 100', 'the scenario\'s agents, 100 times faster, pulling work from the service'],

@@ -17,8 +17,12 @@ import type { RunArgs } from './runCommand.js';
 import type { ServeArgs } from './serveCommand.js';
 import type { AgentsArgs } from './agentsCommand.js';
 import type { LoadArgs } from './loadCommand.js';
+import type { AgentWorkerArgs } from './agentWorkerCommand.js';
 import { traceOptions, type TraceArgs } from './traceFlags.js';
 import { calibrateOptions, type CalibrateArgs } from './calibrateFlags.js';
+import { QUEUE_OPTION } from './queueFlags.js';
+import type { WorkerArgs } from './workerCommand.js';
+import { DEFAULT_LOCK_SECONDS, DEFAULT_STALLED_CHECK_SECONDS } from '../distributed/stalledJobs.js';
 
 // Each command's module is imported when the command runs, not at start-up: `--help` and a
 // short `run` should not pay for the HTTP service, the report's chart stack or the worker pool
@@ -62,7 +66,8 @@ function experimentOptions(y: Argv): Argv {
     .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core; 1 runs everything in this process)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
     .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/, for a sweep reports/<scenario name>-sweep/)' })
-    .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' });
+    .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' })
+    .option('queue', QUEUE_OPTION);
 }
 
 function buildParser(argv: string[], setExit: (code: number) => void): Argv {
@@ -107,7 +112,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of each scenario\'s' })
         .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core)' })
         .option('all', { type: 'boolean', default: false, describe: 'list every metric checked, not only those that moved' })
-        .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' }),
+        .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' })
+        .option('queue', QUEUE_OPTION),
       async (args) => {
         if (!(await (await import('./regressCommand.js')).regressCommand(args as unknown as RegressArgs))) setExit(EXIT.checkFailed);
       })
@@ -146,7 +152,9 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('data', { type: 'string', demandOption: true, requiresArg: true, describe: 'data directory (write-ahead log, events); created if missing' })
         .option('port', { type: 'number', default: 8080, requiresArg: true, describe: 'port to listen on (0: any free port)' })
         .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'address to listen on' })
-        .option('token-file', { type: 'string', requiresArg: true, describe: 'YAML file mapping bearer tokens to roles (submitter, admin, agent:<id>, agent:*)' }),
+        .option('token-file', { type: 'string', requiresArg: true, describe: 'YAML file mapping bearer tokens to roles (submitter, admin, agent:<id>, agent:*)' })
+        .option('agents', { choices: ['http', 'bullmq'] as const, default: 'http', requiresArg: true, describe: 'how agents get their work: polling this service over HTTP, or from BullMQ queues in Redis (--queue)' })
+        .option('queue', { type: 'string', requiresArg: true, describe: 'the Redis of --agents bullmq, redis://HOST:PORT/DB' }),
       async (args) => (await import('./serveCommand.js')).serveCommand(args as unknown as ServeArgs))
     .command('agents <scenario>', 'run the scenario\'s agents as emulated HTTP clients of a fleetsim serve (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'agents')
@@ -157,6 +165,14 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => {
         if (!(await (await import('./agentsCommand.js')).agentsCommand(args as unknown as AgentsArgs))) setExit(EXIT.checkFailed);
       })
+    .command('agent-worker', 'run emulated scenario agents that take their work from BullMQ queues in Redis (docs/DISTRIBUTED.md)', (y) =>
+      withExamples(y, 'agent-worker')
+        .option('queue', { type: 'string', demandOption: true, requiresArg: true, describe: 'the Redis, redis://HOST:PORT/DB' })
+        .option('agent', { type: 'string', demandOption: true, requiresArg: true, describe: 'agent id, or comma-separated ids (each takes work from fleetsim:agent:<id>)' })
+        .option('emulate', { type: 'string', demandOption: true, requiresArg: true, describe: 'scenario whose agent model runs the attempts (its agents, seed)' })
+        .option('speedup', { type: 'number', default: 1, requiresArg: true, describe: 'K: attempt durations divided by K' })
+        .option('lock-seconds', { type: 'number', default: 30, requiresArg: true, describe: 'job lock: a worker silent this long has stalled, and its attempt fails' }),
+      async (args) => (await import('./agentWorkerCommand.js')).agentWorkerCommand(args as unknown as AgentWorkerArgs))
     .command('load <scenario>', 'submit the scenario\'s workload to a fleetsim serve in real time (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'load')
         .option('url', { type: 'string', demandOption: true, requiresArg: true, describe: 'the service, e.g. http://127.0.0.1:8080' })
@@ -169,6 +185,13 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => {
         if (!(await (await import('./loadCommand.js')).loadCommand(args as unknown as LoadArgs))) setExit(EXIT.checkFailed);
       })
+    .command('worker', 'run the jobs of experiments started with --queue, until SIGINT or SIGTERM (docs/DISTRIBUTED.md)', (y) =>
+      withExamples(y, 'worker')
+        .option('queue', { type: 'string', demandOption: true, requiresArg: true, describe: 'redis://HOST:PORT/DB: the Redis the experiments were started with' })
+        .option('concurrency', { type: 'number', requiresArg: true, describe: 'jobs run at once, one thread each (default: every core)' })
+        .option('lock-seconds', { type: 'number', default: DEFAULT_LOCK_SECONDS, requiresArg: true, describe: 'lock of a running job, renewed every half: a dead worker\'s job is taken back after it' })
+        .option('stalled-check-seconds', { type: 'number', default: DEFAULT_STALLED_CHECK_SECONDS, requiresArg: true, describe: 'time between two checks for jobs of dead workers' }),
+      async (args) => (await import('./workerCommand.js')).workerCommand(args as unknown as WorkerArgs))
     .command('trace <action> <file>', 'statistics of a trace file (trace stats <file> --format F)', (y) => withExamples(traceOptions(y), 'trace'), async (args) => (await import('./traceCommand.js')).traceCommand(args as unknown as TraceArgs))
     .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), async () => (await import('./schemaCommand.js')).schemaCommand())
     .demandCommand(1)

@@ -12,6 +12,8 @@ import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { parseWorkers } from './experimentCommands.js';
 import { experimentProgress } from './progress.js';
+import { queueJobRunner } from './queueFlags.js';
+import { parseQueueUrl } from '../distributed/queueUrl.js';
 import { regressText } from './regressOutput.js';
 
 /** Flags of `regress`. */
@@ -24,23 +26,27 @@ export interface RegressArgs {
   all: boolean;
   /** `--allow-huge`: run even when one run exceeds the work budget. */
   allowHuge: boolean;
+  /** `--queue`: run the jobs on `fleetsim worker` processes through this Redis. */
+  queue?: string;
 }
 
 /** Runs the command; returns true when the check passed (or the baseline was updated). */
 export async function regressCommand(args: RegressArgs): Promise<boolean> {
   const workers = parseWorkers(args.workers);
+  if (args.queue !== undefined) parseQueueUrl(args.queue);
   const scenarios = args.scenarios.map((file) => ({ file, scenario: loadScenario(file, { replications: args.replications, allowHuge: args.allowHuge }) }));
   checkDistinctNames(scenarios);
   // Read before the runs: a bad baseline file is reported at once, not after minutes.
   const baseline: BaselineFile | undefined = args.update ? readIfPresent(args.baseline) : readBaseline(args.baseline);
   if (!args.update && baseline !== undefined) checkReplicationsFlag(args, scenarios, baseline);
+  const runner = await queueJobRunner(args.queue);
   // Every scenario in one pool: small scenarios alone would leave workers idle.
   const started = performance.now();
   const progress = experimentProgress(process.stderr, 'regress', undefined, 'scenarios');
   let executed: ExecutedCell[];
   try {
     const cells = scenarios.map(({ scenario }, index) => ({ index, params: {}, scenario }));
-    executed = await executeCells(cells, { workers, onProgress: (state) => progress.update(state) });
+    executed = await executeCells(cells, { workers, runner, onProgress: (state) => progress.update(state) });
   } finally {
     progress.done();
   }

@@ -10,6 +10,9 @@ import { makeDirectory } from '../makeDirectory.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { loadTokenFile } from '../live/service/auth.js';
+import type { ServiceOptions } from '../live/service/app.js';
+import type { Scenario } from '../scenario/types.js';
+import { packageVersion } from './help.js';
 
 /** Flags of `serve`. */
 export interface ServeArgs {
@@ -18,6 +21,10 @@ export interface ServeArgs {
   port: number;
   host: string;
   tokenFile?: string;
+  /** `http` (agents poll the service) or `bullmq` (agents take work from Redis queues). */
+  agents: string;
+  /** The Redis of `--agents bullmq`. */
+  queue?: string;
 }
 
 /** Hosts that only this machine reaches. */
@@ -31,6 +38,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   if (args.host.trim() === '') throw new InputError('command line', '--host', 'expected a host name or address');
   const scenario = loadScenario(args.scenario);
   const tokens = args.tokenFile === undefined ? undefined : loadTokenFile(args.tokenFile);
+  const agentQueues = await agentQueuesOf(args, scenario);
   prepareDataDirectory(args.data);
   if (tokens === undefined && !LOOPBACK.has(args.host)) {
     process.stderr.write(`fleetsim serve: warning: listening on ${args.host} without --token-file: anyone who reaches it may submit tasks and act for any agent\n`);
@@ -41,6 +49,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     scenario,
     dataDir: args.data,
     ...(tokens === undefined ? {} : { tokens }),
+    ...(agentQueues === undefined ? {} : { agentQueues }),
     onError: (error) => process.stderr.write(`fleetsim serve: ${error.name === 'LiveDriverError' ? '' : 'internal error: '}${error.stack ?? error.message}\n`),
   });
   try {
@@ -62,6 +71,37 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     process.on('SIGINT', stop);
   });
   await service.close();
+}
+
+/**
+ * With `--agents bullmq`: the checked Redis (reachable, its DB, every agent queue stamped with
+ * this fleetsim's version), as BullMQ connection options; undefined for HTTP agents.
+ */
+async function agentQueuesOf(args: ServeArgs, scenario: Scenario): Promise<ServiceOptions['agentQueues']> {
+  if (args.agents !== 'bullmq') {
+    if (args.queue !== undefined) throw new InputError('command line', '--queue', 'goes with --agents bullmq');
+    return undefined;
+  }
+  if (args.queue === undefined) throw new InputError('command line', '--queue', 'expected redis://HOST:PORT/DB with --agents bullmq');
+  const { AGENT_QUEUE_PREFIX, agentQueueName } = await import('../distributed/agentQueues.js');
+  const { bullConnectionOptions, checkQueueVersion, connectRedis, parseQueueUrl } = await import('../distributed/connection.js');
+  const queue = parseQueueUrl(args.queue);
+  for (const config of scenario.agents) {
+    if (config.spec.id.includes(':')) throw new InputError(scenario.source, 'agents', `agent id "${config.spec.id}" cannot name a BullMQ queue (it contains ":")`);
+  }
+  const client = await connectRedis(queue);
+  try {
+    const version = packageVersion();
+    for (const config of scenario.agents) await checkQueueVersion(client, queue, { prefix: AGENT_QUEUE_PREFIX, queueName: agentQueueName(config.spec.id), version });
+  } finally {
+    client.disconnect();
+  }
+  return {
+    connection: bullConnectionOptions(queue),
+    onLog: (line) => process.stderr.write(`fleetsim serve: ${line}\n`),
+    // Redis going away and coming back is expected (it reconnects): one line, not a stack.
+    onError: (error) => process.stderr.write(`fleetsim serve: bullmq connector: ${error.message.split('\n')[0]!}\n`),
+  };
 }
 
 /** The data directory exists (created if missing) and is a directory. */

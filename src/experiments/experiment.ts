@@ -13,7 +13,7 @@ import { eventPartFile, joinEventParts, makeEventPartsDir, removeEventParts } fr
 import { inShard, type GridCell } from './grid.js';
 import type { JobResult, RunDriver, RunJob } from './job.js';
 import { estimateRun } from '../scenario/budget.js';
-import { defaultWorkers, runJobs, type ExperimentPool, type PoolOptions } from './pool.js';
+import { defaultWorkers, runJobs, type ExperimentPool, type JobRunner, type PoolOptions } from './pool.js';
 import type { ExperimentDocument, GridParameter, ShardInfo, StrategyTimingEntry, TimingPart } from './types.js';
 
 /** Progress of an experiment, for a progress bar. */
@@ -74,6 +74,8 @@ export interface ExecuteOptions {
   readonly onProgress?: (progress: ExperimentProgress) => void;
   /** What drives the engine in every run. @defaultValue 'sim' */
   readonly driver?: RunDriver;
+  /** Runs the jobs instead of the pool (`--queue`: `fleetsim worker` processes on any machine). */
+  readonly runner?: JobRunner;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function executeCells(cells: readonly GridCell[], options: ExecuteO
   const cost = jobs.map((job) => estimateRun(job.scenario).tasks);
   const worthThreads = cost.reduce((sum, tasks) => sum + tasks, 0) >= MIN_TASKS_FOR_THREADS;
   const pool: PoolOptions = {
-    workers: worthThreads ? (options.workers ?? defaultWorkers()) : 1, pool: options.pool, cost, onJobDone: progressReporter(jobs, cells.length, options.onProgress),
+    workers: worthThreads ? (options.workers ?? defaultWorkers()) : 1, pool: options.pool, runner: options.runner, cost, onJobDone: progressReporter(jobs, cells.length, options.onProgress),
   };
   const results = await runLoggedJobs(jobs, options.eventsFile, pool);
   let next = 0;
@@ -131,6 +133,7 @@ export async function runCells(request: ExperimentRequest): Promise<ExperimentDo
   const series = request.series ?? request.kind === 'compare';
   const executed = await executeCells(cells, {
     workers, pool: request.pool, decisionSampleEvery: request.decisionSampleEvery, series, eventsFile: request.eventsFile, onProgress: request.onProgress,
+    runner: request.runner,
   });
   const shard = request.shard;
   return buildDocument({
@@ -195,6 +198,8 @@ function layOutJobs(cells: readonly GridCell[], decisionSampleEvery: number, ser
 /** Runs `jobs`, each writing its part of the event log when there is one, then joins the parts. */
 async function runLoggedJobs(jobs: readonly RunJob[], eventsFile: string | undefined, pool: PoolOptions): Promise<JobResult[]> {
   if (eventsFile === undefined) return runJobs(jobs, pool);
+  // Each job writes its part where it runs: a worker on another machine has no such directory.
+  if (pool.runner !== undefined) throw new Error('runLoggedJobs: an event log needs the local pool, not a job runner');
   const partsDir = makeEventPartsDir(eventsFile);
   try {
     const results = await runJobs(jobs.map((job, i) => ({ ...job, eventsFile: eventPartFile(partsDir, i) })), pool);

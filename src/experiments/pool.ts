@@ -167,8 +167,16 @@ export class ExperimentPool {
   }
 }
 
+/**
+ * Runs jobs somewhere else than this machine's pool (a queue of `fleetsim worker` processes):
+ * resolves to their results in job order, calling `onJobDone` once per job as it finishes.
+ */
+export type JobRunner = (jobs: readonly RunJob[], options: Pick<PoolOptions, 'cost' | 'onJobDone'>) => Promise<JobResult[]>;
+
 /** How to run jobs with {@link runJobs}. */
 export interface PoolOptions {
+  /** Runs the jobs instead of any pool (`--queue`). */
+  readonly runner?: JobRunner;
   /** Threads, this one included; 1 runs every job in this thread. @defaultValue the number of cores */
   readonly workers?: number;
   /** A pool to run them on (its size wins over `workers`); otherwise one is made for them. */
@@ -184,6 +192,7 @@ export interface PoolOptions {
  * @throws the first job's error (a bug: jobs hold validated scenarios)
  */
 export async function runJobs(jobs: readonly RunJob[], options: PoolOptions = {}): Promise<JobResult[]> {
+  if (options.runner !== undefined) return options.runner(jobs, { cost: options.cost, onJobDone: options.onJobDone });
   const drainOptions = { cost: options.cost, onDone: options.onJobDone };
   if (options.pool !== undefined) return options.pool.drain('run', jobs, drainOptions);
   const pool = new ExperimentPool(Math.min(options.workers ?? defaultWorkers(), jobs.length));
@@ -194,8 +203,8 @@ export async function runJobs(jobs: readonly RunJob[], options: PoolOptions = {}
   }
 }
 
-/** Item indices by decreasing cost, ties in index order. */
-function takingOrder(count: number, cost: readonly number[] | undefined): number[] {
+/** Item indices by decreasing cost, ties in index order: the order items are taken in. */
+export function takingOrder(count: number, cost: readonly number[] | undefined): number[] {
   const order = Array.from({ length: count }, (_, i) => i);
   if (cost === undefined) return order;
   return order.sort((a, b) => (cost[b] ?? 0) - (cost[a] ?? 0) || a - b);
@@ -229,10 +238,21 @@ export async function prepareInWorker(task: PrepareTask): Promise<number> {
  * (the TypeScript tests), the build's copy, since a worker thread cannot load TypeScript.
  */
 function workerFile(): string {
-  const beside = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside.href;
-  const here = fileURLToPath(import.meta.url);
-  const built = here.replace(/([\\/])src([\\/]experiments[\\/])pool\.ts$/, '$1dist$1src$2worker.js');
-  if (built === here || !existsSync(built)) throw new Error(`experiment worker not found beside ${here}: run npm run build`);
-  return pathToFileURL(built).href;
+  return pathToFileURL(compiledFileBeside(import.meta.url, 'worker.js')).href;
+}
+
+/**
+ * The path of the compiled file `fileName` beside the module at `moduleUrl`: in dist/ (or the
+ * CLI's bundle), the file next to it; when the module runs from source (the TypeScript tests),
+ * the build's copy, since a worker thread cannot load TypeScript.
+ * @throws Error when neither exists (the project is not built)
+ */
+export function compiledFileBeside(moduleUrl: string, fileName: string): string {
+  const beside = fileURLToPath(new URL(`./${fileName}`, moduleUrl));
+  if (existsSync(beside)) return beside;
+  const here = fileURLToPath(moduleUrl);
+  // The last `src` of the path: the repository's own may sit below another one.
+  const built = here.replace(/^(.*)([\\/])src([\\/](?:[^\\/]+[\\/])*)[^\\/]+\.ts$/, `$1$2dist$2src$3${fileName}`);
+  if (built === here || !existsSync(built)) throw new Error(`${fileName} not found beside ${here}: run npm run build`);
+  return built;
 }

@@ -26,6 +26,7 @@ import { TraceReplay } from '../traces/traceReplay.js';
 import { ManualClock, type Clock } from './clock.js';
 import { createLiveDriver, type LiveDriver, type LiveDriverError } from './driver.js';
 import { EmulatedAgents } from './emulatedAgents.js';
+import type { AgentConnector } from './connector.js';
 import type { Journal } from './journal.js';
 
 /** How {@link runLive} runs. */
@@ -38,6 +39,11 @@ export interface LiveRunOptions {
   readonly clock?: Clock;
   /** Where the driver records every input before feeding it (see `LiveDriverOptions.journal`). */
   readonly journal?: Journal;
+  /**
+   * Carries out the engine's commands instead of the emulated agents (e.g. agents over BullMQ
+   * that run the same model elsewhere); needs a real clock, since its answers come when they come.
+   */
+  readonly connector?: AgentConnector;
 }
 
 interface WorkflowStream {
@@ -59,7 +65,8 @@ function settled(): Promise<void> {
 export async function runLive(options: RunOptions, live: LiveRunOptions = {}): Promise<RunResult> {
   const wallStart = performance.now();
   const clock = live.clock ?? new ManualClock();
-  const run = new LiveScenarioRun(options, clock, live.journal);
+  if (live.connector !== undefined && clock instanceof ManualClock) throw new Error('runLive: a connector of its own needs a real clock');
+  const run = new LiveScenarioRun(options, clock, live.journal, live.connector);
   run.begin();
   const { scenario, replication } = options;
   let lastEventSeconds = 0;
@@ -118,7 +125,7 @@ class LiveScenarioRun {
   private pendingWorld = 0;
   private resolveWorkloadDone: () => void = () => undefined;
 
-  constructor(options: RunOptions, private readonly clock: Clock, journal: Journal | undefined) {
+  constructor(options: RunOptions, private readonly clock: Clock, journal: Journal | undefined, connector: AgentConnector | undefined) {
     const { scenario, replication } = options;
     this.scenario = scenario;
     const { engine, collector } = createRunEngine(options);
@@ -126,7 +133,7 @@ class LiveScenarioRun {
     this.names = new FleetNames(scenario);
     this.agents = new EmulatedAgents({ scenario, replication, clock, names: this.names });
     this.driver = createLiveDriver({
-      engine, clock, connector: this.agents, ...(journal === undefined ? {} : { journal }),
+      engine, clock, connector: connector ?? this.agents, ...(journal === undefined ? {} : { journal }),
       // A scenario's world never hangs and its engine bounds what it holds: the driver's own limits stay out of the way.
       limits: { maxInFlightTasks: Number.POSITIVE_INFINITY, maxPendingCalls: Number.POSITIVE_INFINITY, attemptTimeoutSeconds: Number.POSITIVE_INFINITY },
       onError: (error) => this.errors.push(error),

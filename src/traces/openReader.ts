@@ -1,4 +1,6 @@
 /** The reader of each trace format. */
+import type { InputError } from '../scenario/errors.js';
+import { rowError } from './rowError.js';
 import type { TraceConfig, TraceRowReader } from './types.js';
 import { AzureReader } from './formats/azure.js';
 import { BurstGptReader } from './formats/burstgpt.js';
@@ -26,4 +28,25 @@ export function openTraceReader(config: Pick<TraceConfig, 'file' | 'fileAsWritte
       throw new Error(`unknown trace format ${String(unreachable)}`);
     }
   }
+}
+
+/** The column (or JSON field) holding a row's time in a trace of `config.format`, as the file names it. */
+export function timeColumn(config: Pick<TraceConfig, 'format' | 'columns'>): string {
+  switch (config.format) {
+    case 'azure-llm':
+      return 'TIMESTAMP';
+    case 'mooncake':
+      return 'timestamp';
+    case 'burstgpt':
+      return 'Timestamp';
+    case 'fleetsim-events':
+      return 'time';
+    case 'csv':
+      return config.columns?.time ?? 'time';
+  }
+}
+
+/** The error of a row at `line` whose time, `seconds` from the trace's origin, is before an earlier row's. */
+export function timeBackwardsError(config: Pick<TraceConfig, 'fileAsWritten' | 'format' | 'columns'>, line: number, seconds: number, earlierSeconds: number): InputError {
+  return rowError(config.fileAsWritten, line, timeColumn(config), `timestamps must not go backwards: ${seconds} s after ${earlierSeconds} s on an earlier row`);
 }

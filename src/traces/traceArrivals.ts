@@ -10,8 +10,7 @@
  * length, or, without a window end, the span of the rows plus one mean gap.
  */
 import { stream, type Uniform } from '../sim/random.js';
-import { openTraceReader } from './openReader.js';
-import { rowError } from './rowError.js';
+import { openTraceReader, timeBackwardsError } from './openReader.js';
 import type { TraceConfig, TraceRow, TraceRowReader } from './types.js';
 
 /** One arrival: the row, when (simulated seconds), and which copy and pass it belongs to. */
@@ -69,7 +68,7 @@ class TraceCopy {
         continue;
       }
       if (row.timeSeconds < this.lastTime) {
-        throw rowError(this.config.fileAsWritten, row.line, 'time', `timestamps must not go backwards: ${row.timeSeconds} s after ${this.lastTime} s on an earlier row`);
+        throw timeBackwardsError(this.config, row.line, row.timeSeconds, this.lastTime);
       }
       this.lastTime = row.timeSeconds;
       if (row.timeSeconds < window.fromSeconds) continue;

@@ -4,8 +4,7 @@
  * exact histograms of the integer counts), the inter-arrival coefficient of variation (Welford),
  * and for traces with prefix blocks the reuse ratio (share of blocks seen in an earlier row).
  */
-import { openTraceReader } from './openReader.js';
-import { rowError } from './rowError.js';
+import { openTraceReader, timeBackwardsError } from './openReader.js';
 import type { TraceConfig } from './types.js';
 
 /** Percentiles reported for token counts. */
@@ -95,7 +94,7 @@ export function traceStats(config: Pick<TraceConfig, 'file' | 'fileAsWritten' | 
   let peak = 0;
   for (let row = reader.next(); row !== undefined; row = reader.next()) {
     const t = row.timeSeconds;
-    if (t < last) throw rowError(config.fileAsWritten, row.line, 'time', `timestamps must not go backwards: ${t} s after ${last} s on an earlier row`);
+    if (t < last) throw timeBackwardsError(config, row.line, t, last);
     if (rows > 0) {
       const gap = t - last;
       gaps++;

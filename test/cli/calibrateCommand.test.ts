@@ -1,6 +1,7 @@
 /**
  * `fleetsim calibrate` at the command line: it fits a scenario that validates from a run's events
- * and from a serve log (the same records without strategy and replication); bad input is exit 2
+ * and from a serve log (the same records without strategy and replication), which `check` judges
+ * once the team adds its targets; bad input is exit 2
  * with one line naming the file (and line), never a stack trace.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -81,6 +82,24 @@ describe('fleetsim calibrate', () => {
     const whatIf = runCli('run', out, '--strategy', 'random,least-connections', '--replications', '2', '--workers', '1');
     expect(whatIf.status, whatIf.stderr).toBe(0);
     expect(whatIf.stdout).toMatch(/least-connections/);
+  });
+
+  it('the calibrated scenario has no targets, so check has nothing to check until the team adds theirs', () => {
+    const out = join(dir, 'trace.yaml');
+    expect(runCli('calibrate', events, '--out', out).status).toBe(0);
+    expectInputError(runCli('check', out, '--workers', '1'), 'trace.yaml: targets: absent: nothing to check');
+    const withTargets = (name: string, utilizationMax: number): string => file(name, `${readFileSync(out, 'utf8')}targets:
+  strategies: [round-robin]
+  checks:
+    - { metric: completion, min: 0.9 }
+    - { metric: utilization, max: ${utilizationMax} }
+`);
+    const met = runCli('check', withTargets('met.yaml', 0.99), '--workers', '1');
+    expect(met.status, met.stderr).toBe(0);
+    expect(met.stdout).toMatch(/round-robin +yes +completion .* pass\n/);
+    const missed = runCli('check', withTargets('missed.yaml', 0.01), '--workers', '1');
+    expect(missed.status, missed.stderr).toBe(1);
+    expect(missed.stdout).toMatch(/round-robin +yes +utilization .* FAIL\n/);
   });
 
   it('a run cut off at stop.time (tasks in flight) is written as a stop at that time without drain', () => {

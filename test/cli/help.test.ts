@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from './runCli.js';
 
 /** Commands every listing names (others may follow). */
-const COMMANDS = ['run', 'compare', 'sweep', 'merge', 'regress', 'report', 'validate', 'strategies', 'help'];
+const COMMANDS = ['run', 'compare', 'sweep', 'merge', 'regress', 'report', 'validate', 'strategies', 'help', 'worker'];
 
 /** Checks the one-line error `start` followed by a list naming every command. */
 function expectCommandList(stderr: string, start: string): void {

@@ -22,8 +22,9 @@ describe('fleetsim report', () => {
     const run = runCli('report', join(dir, 'summary.json'));
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe(`${join(dir, 'index.html')}: 15 charts\n`);
     const expected = await buildHtmlReport(doc);
+    expect(expected.charts.length).toBeGreaterThan(10);
+    expect(run.stdout).toBe(`${join(dir, 'index.html')}: ${expected.charts.length} charts\n`);
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toBe(expected.html);
     for (const chart of expected.charts) {
       expect(readFileSync(join(dir, `${chart.name}.svg`), 'utf8')).toBe(chart.svg);

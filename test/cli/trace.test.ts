@@ -110,31 +110,60 @@ describe('trace stats of a csv trace through --columns', () => {
 
 describe('bad trace input is exit 2 with one line naming the file, line and column', () => {
   const AZURE_HEADER = 'TIMESTAMP,ContextTokens,GeneratedTokens\n';
-  const cases: [string, string, string, RegExp][] = [
+  const BURSTGPT_HEADER = 'Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n';
+  const CSV_HEADER = 'at,in,out\n';
+  /** A fleetsim events file's submitted record. */
+  const submitted = (time: number, id: string, tokens: unknown): string =>
+    JSON.stringify({ kind: 'submitted', time, spec: { id, type: 'request', priority: 2, tokens, contextTokens: 0 } });
+  /** What the csv format needs besides the file: the column mapping, in a scenario and as a flag. */
+  const CSV_MAPPING = { scenario: ', columns: { time: at, tokens: out, contextTokens: in }', flags: ['--columns', 'time=at,tokens=out,contextTokens=in'] };
+  type Case = [what: string, format: string, text: string, message: RegExp, mapping?: typeof CSV_MAPPING];
+  // Each kind of bad input, for every format it applies to (a JSONL file has no header).
+  const cases: Case[] = [
     ['a truncated JSONL file', 'mooncake', '{"timestamp": 0, "input_length": 5, "output_length": 1, "hash_ids": [1]}\n{"timestamp": 10, "input_len', /t\.txt: line 2, column \d+: invalid JSON \(the file may be truncated/],
+    ['a truncated JSONL file', 'fleetsim-events', `${submitted(0, 't1', 5)}\n{"kind":"submitted","ti`, /t\.txt: line 2, column \d+: invalid JSON \(the file may be truncated/],
     ['a truncated CSV file (the last row cut short)', 'azure-llm', `${AZURE_HEADER}2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:47.1,3`, /t\.txt: line 3, column GeneratedTokens: missing column GeneratedTokens/],
-    ['a row with a missing column', 'burstgpt', 'Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n5,ChatGPT,472,18,490\n', /t\.txt: line 2, column Log Type: missing column Log Type/],
+    ['a truncated CSV file (the last row cut short)', 'burstgpt', `${BURSTGPT_HEADER}5,ChatGPT,472,18,490,Conversation log\n6,ChatGPT,47`, /t\.txt: line 3, column Response tokens: missing column Response tokens/],
+    ['a truncated CSV file (the last row cut short)', 'csv', `${CSV_HEADER}1,2,3\n2,3`, /t\.txt: line 3, column out: missing column out/, CSV_MAPPING],
+    ['a row with a missing column', 'azure-llm', `${AZURE_HEADER}2023-11-16 18:15:46.6805900,374\n`, /t\.txt: line 2, column GeneratedTokens: missing column GeneratedTokens/],
+    ['a row with a missing column', 'burstgpt', `${BURSTGPT_HEADER}5,ChatGPT,472,18,490\n`, /t\.txt: line 2, column Log Type: missing column Log Type/],
+    ['a row with a missing column', 'csv', `${CSV_HEADER}1,2,3\n2,3\n3,4,5\n`, /t\.txt: line 3, column out: missing column out/, CSV_MAPPING],
+    ['a row with a missing field', 'mooncake', '{"timestamp": 0, "input_length": 5, "hash_ids": [1]}\n', /t\.txt: line 1, column output_length: expected a token count \(an integer >= 0\), got nothing/],
+    ['a row with a missing field', 'fleetsim-events', '{"kind": "submitted", "time": 0}\n', /t\.txt: line 1, column spec: expected the submitted task's spec/],
     ['a non-numeric token count', 'azure-llm', `${AZURE_HEADER}2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:47.0000000,lots,44\n`, /t\.txt: line 3, column ContextTokens: expected a token count \(an integer >= 0\), got "lots"/],
-    ['a timestamp going backwards', 'mooncake', '{"timestamp": 10, "input_length": 5, "output_length": 1, "hash_ids": [1]}\n{"timestamp": 5, "input_length": 5, "output_length": 1, "hash_ids": [1]}\n', /t\.txt: line 2, column time: timestamps must not go backwards: 0\.005 s after 0\.01 s/],
+    ['a non-numeric token count', 'burstgpt', `${BURSTGPT_HEADER}5,ChatGPT,x,18,490,Conversation log\n`, /t\.txt: line 2, column Request tokens: expected a token count \(an integer >= 0\), got "x"/],
+    ['a non-numeric token count', 'csv', `${CSV_HEADER}1,2,x\n`, /t\.txt: line 2, column out: expected a token count \(an integer >= 0\), got "x"/, CSV_MAPPING],
+    ['a non-numeric token count', 'mooncake', '{"timestamp": 0, "input_length": "many", "output_length": 1, "hash_ids": [1]}\n', /t\.txt: line 1, column input_length: expected a token count \(an integer >= 0\), got "many"/],
+    ['a non-numeric token count', 'fleetsim-events', `${submitted(0, 't1', 'x')}\n`, /t\.txt: line 1, column spec\.tokens: expected a token count \(a number >= 0\), got "x"/],
+    ['a timestamp going backwards', 'mooncake', '{"timestamp": 10, "input_length": 5, "output_length": 1, "hash_ids": [1]}\n{"timestamp": 5, "input_length": 5, "output_length": 1, "hash_ids": [1]}\n', /t\.txt: line 2, column timestamp: timestamps must not go backwards: 0\.005 s after 0\.01 s/],
+    ['a timestamp going backwards', 'azure-llm', `${AZURE_HEADER}2023-11-16 18:15:46.6805900,374,4\n2023-11-16 18:15:45.6805900,374,4\n`, /t\.txt: line 3, column TIMESTAMP: timestamps must not go backwards: -1 s after 0 s/],
+    ['a timestamp going backwards', 'burstgpt', `${BURSTGPT_HEADER}5,ChatGPT,4,18,22,Conversation log\n4,ChatGPT,4,18,22,Conversation log\n`, /t\.txt: line 3, column Timestamp: timestamps must not go backwards: 4 s after 5 s/],
+    ['a timestamp going backwards', 'csv', `${CSV_HEADER}2,2,3\n1,2,3\n`, /t\.txt: line 3, column at: timestamps must not go backwards: 1 s after 2 s/, CSV_MAPPING],
+    ['a timestamp going backwards', 'fleetsim-events', `${submitted(5, 't1', 5)}\n${submitted(4, 't2', 5)}\n`, /t\.txt: line 2, column time: timestamps must not go backwards: 4 s after 5 s/],
     ['an empty file', 'azure-llm', '', /t\.txt: the file is empty/],
-    ['an empty JSONL file', 'fleetsim-events', '\n', /t\.txt: the file is empty/],
+    ['an empty file', 'burstgpt', '', /t\.txt: the file is empty/],
+    ['an empty file', 'csv', '', /t\.txt: the file is empty/, CSV_MAPPING],
+    ['an empty file', 'mooncake', '', /t\.txt: the file is empty/],
+    ['an empty JSONL file (a blank line)', 'fleetsim-events', '\n', /t\.txt: the file is empty/],
     ['a CSV with the wrong header', 'azure-llm', 'time,in,out\n1,2,3\n', /t\.txt: line 1: expected a azure-llm header with column "TIMESTAMP", got "time","in","out"/],
+    ['a CSV with the wrong header', 'burstgpt', 'Timestamp,Model,Request,Response\n1,a,2,3\n', /t\.txt: line 1: expected a burstgpt header with column "Request tokens", got "Timestamp","Model","Request","Response"/],
+    ['a CSV with the wrong header (a mapped column missing)', 'csv', 'time,in,out\n1,2,3\n', /t\.txt: line 1: expected a csv \(as workload\.trace\.columns maps it\) header with column "at", got "time","in","out"/, CSV_MAPPING],
     ['a mooncake row whose hash_ids do not cover its input', 'mooncake', '{"timestamp": 0, "input_length": 1025, "output_length": 1, "hash_ids": [1, 2]}\n', /t\.txt: line 1, column hash_ids: expected 3 block ids/],
   ];
 
-  it.each(cases)('trace stats: %s', (_what, format, text, message) => {
+  it.each(cases)('trace stats: %s (%s)', (_what, format, text, message, mapping) => {
     const dir = tempDir();
     const file = writeFixture(dir, 't.txt', text);
-    const run = runCli('trace', 'stats', file, '--format', format);
+    const run = runCli('trace', 'stats', file, '--format', format, ...(mapping?.flags ?? []));
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it.each(cases)('run, with the trace in a scenario: %s', (_what, format, text, message) => {
+  it.each(cases)('run, with the trace in a scenario: %s (%s)', (_what, format, text, message, mapping) => {
     const dir = tempDir();
     writeFixture(dir, 't.txt', text);
-    const run = runCli('run', traceScenario(dir, `{ file: t.txt, format: ${format} }`));
+    const run = runCli('run', traceScenario(dir, `{ file: t.txt, format: ${format}${mapping?.scenario ?? ''} }`));
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
@@ -152,14 +181,14 @@ describe('bad trace input is exit 2 with one line naming the file, line and colu
     expect(stats.stderr).toBe('fleetsim: command line: --format: unknown trace format "moon"; expected one of azure-llm, mooncake, burstgpt, fleetsim-events, csv\n');
   });
 
-  it('the live driver replays a trace as the simulator does: the same events, byte for byte', () => {
+  it('the live driver replays a trace as the simulator does, prefix routing included: the same events, byte for byte', () => {
     const dir = tempDir();
     writeFixture(dir, 'a.jsonl', [
       '{"timestamp": 0, "input_length": 1024, "output_length": 10, "hash_ids": [1, 2]}',
       '{"timestamp": 500, "input_length": 1536, "output_length": 20, "hash_ids": [1, 2, 3]}',
       '{"timestamp": 900, "input_length": 512, "output_length": 5, "hash_ids": [4]}',
     ].join('\n') + '\n');
-    const scenario = traceScenario(dir, '{ file: a.jsonl, format: mooncake }');
+    const scenario = traceScenario(dir, '{ file: a.jsonl, format: mooncake }', { strategies: '[round-robin, cache-aware]' });
     const events = (driver: string): string => {
       const file = join(dir, `${driver}.jsonl`);
       const run = runCli('run', scenario, '--driver', driver, '--events', file);
@@ -167,7 +196,7 @@ describe('bad trace input is exit 2 with one line naming the file, line and colu
       return readFileSync(file, 'utf8');
     };
     const sim = events('sim');
-    expect(sim.split('\n').filter((line) => line.includes('"submitted"'))).toHaveLength(3);
+    expect(sim.split('\n').filter((line) => line.includes('"submitted"'))).toHaveLength(6);
     expect(sim).toContain('"contextBlocksHit"');
     expect(events('live') === sim).toBe(true);
   });

@@ -9,11 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/live/clock.js';
 import { runLive } from '../../src/live/runLive.js';
-import type { RunMetrics } from '../../src/metrics/types.js';
 import { parseScenario } from '../../src/scenario/load.js';
-import { studentT975 } from '../../src/metrics/studentT.js';
 import { runSimulation } from '../../src/sim/simulation.js';
-import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { TIME_AND_UTILIZATION_METRICS, expectWithinPredictionInterval } from '../support/predictionInterval.js';
 
 // Mean service 0.1 s (100 tokens at 1,000 tokens/s), 24 arrivals a second on 4 agents: load 0.6.
 const scenario = parseScenario(`
@@ -29,13 +27,6 @@ strategies: [least-connections]`, 'live-real-clock.yaml');
 
 const REPLICATIONS = 20;
 
-const METRICS: Readonly<Record<string, (m: RunMetrics) => number | null>> = {
-  'mean latency': (m) => m.latency.mean,
-  'p95 latency': (m) => m.latency.p95,
-  'mean wait': (m) => m.wait.mean,
-  utilization: (m) => m.utilization,
-};
-
 describe('runLive on the real clock', () => {
   it('agrees with the simulation within its 95% interval for one replication', async () => {
     const strategy = scenario.strategies[0]!;
@@ -43,11 +34,6 @@ describe('runLive on the real clock', () => {
     const live = await runLive({ scenario, strategy, replication: 0 }, { clock: new RealClock() });
     expect(live.counts).toMatchObject({ submitted: 240, completed: 240, inFlight: 0 });
     expect(live.timing.wallSeconds).toBeLessThan(20);
-    for (const [name, read] of Object.entries(METRICS)) {
-      const values = simulated.map((m) => read(m)!);
-      const halfWidth = studentT975(REPLICATIONS - 1) * sampleStandardDeviation(values) * Math.sqrt(1 + 1 / REPLICATIONS);
-      const value = read(live.metrics)!;
-      expect({ name, value, within: Math.abs(value - mean(values)) <= halfWidth }).toEqual({ name, value, within: true });
-    }
+    expectWithinPredictionInterval(simulated, live.metrics, TIME_AND_UTILIZATION_METRICS);
   }, 30_000);
 });

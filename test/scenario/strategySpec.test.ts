@@ -26,7 +26,7 @@ describe('--strategy specs', () => {
 
   it('a list split on every comma by a caller is joined again before splitting', () => {
     expect(parseStrategySpecs('cache-aware{balanceAbsThreshold=4,maxKeys=10},random'.split(','), FILE).map((s) => s.params))
-      .toEqual([{ balanceAbsThreshold: 4, balanceRelThreshold: 1.5, maxKeys: 10 }, {}]);
+      .toEqual([{ balanceAbsThreshold: 4, balanceRelThreshold: 1.5, maxKeys: 10, cacheThreshold: 0.3, maxBlocks: 250_000 }, {}]);
   });
 
   it('a bad parameter is an input error at --strategy naming the spec, the parameter and what was expected', () => {

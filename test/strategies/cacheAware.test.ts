@@ -1,6 +1,7 @@
 /**
- * cache-aware: the holder of the task's contextKey (the agent last bound a task of that key)
- * while the fleet is balanced; the shortest queue when it is not, where unbalanced means
+ * cache-aware: for a task with contextBlocks, the agent bound the longest leading run of its
+ * blocks if that run is more than cacheThreshold of them; otherwise the holder of the task's
+ * contextKey (the agent last bound a task of that key); both only while the fleet is balanced; the shortest queue when it is not, where unbalanced means
  * max − min > balanceAbsThreshold and max > balanceRelThreshold × min (SGLang's test), over the
  * accepting agents' tasks in hand.
  */
@@ -31,8 +32,8 @@ function loads(...tasks: number[]): AgentShape[] {
 }
 
 describe('cache-aware', () => {
-  it('has documented defaults: absolute threshold 2 tasks, relative 1.5, 100,000 keys remembered', () => {
-    expect(findStrategy('cache-aware')!.params.parse({})).toEqual({ balanceAbsThreshold: 2, balanceRelThreshold: 1.5, maxKeys: 100_000 });
+  it('has documented defaults: absolute threshold 2 tasks, relative 1.5, 100,000 keys remembered, cache threshold 0.3, 250,000 blocks remembered', () => {
+    expect(findStrategy('cache-aware')!.params.parse({})).toEqual({ balanceAbsThreshold: 2, balanceRelThreshold: 1.5, maxKeys: 100_000, cacheThreshold: 0.3, maxBlocks: 250_000 });
   });
 
   it('goes to the key holder while the fleet is balanced, even when another agent has fewer tasks', () => {
@@ -105,5 +106,51 @@ describe('cache-aware', () => {
     // balanced → b. hot3: b has 3, c 0, 3 − 0 > 2 and 3 > 1.5 × 0: unbalanced → shortest, c.
     expect(['cold', 'hot0', 'hot1', 'hot2', 'hot3'].map(agentOf)).toEqual(['a', 'b', 'b', 'b', 'c']);
     h.assertAll();
+  });
+
+  describe('with prompt prefixes as blocks (contextBlocks)', () => {
+    /** Three balanced agents; agent 0 was bound prompt [1 2 3 4], agent 1 prompt [1 2 5]. */
+    function withPrefixes(params: Record<string, unknown> = {}, shapes: readonly AgentShape[] = loads(1, 1, 0)) {
+      const agents = handAgents(shapes);
+      const strategy = cacheAware(params);
+      const ctx = introduce(strategy, handContext(agents, 'early'));
+      strategy.onAssign!(handTask('a', { contextBlocks: [1, 2, 3, 4], contextKey: '2' }), agents[0]!, ctx);
+      strategy.onAssign!(handTask('b', { contextBlocks: [1, 2, 5], contextKey: '2' }), agents[1]!, ctx);
+      const pick = (blocks: number[], contextKey?: string): number | undefined => strategy.pickAgent(handTask('t', { contextBlocks: blocks, contextKey }), ctx)?.index;
+      return { agents, strategy, ctx, pick };
+    }
+
+    it('goes to the agent holding the longest leading run of the prompt, not to the last holder of its key', () => {
+      const { pick } = withPrefixes();
+      expect(pick([1, 2, 3, 4, 6], '2')).toBe(0); // 4 of 5 blocks on agent 0; agent 1 last bound key '2'
+      expect(pick([1, 2, 5, 9], '2')).toBe(1);
+    });
+
+    it('goes to the shortest queue when the longest run is not more than cacheThreshold of the blocks', () => {
+      const { pick } = withPrefixes();
+      expect(pick([1, 2, 7, 8, 9, 10, 11])).toBe(2); // 2 of 7 blocks ≤ 0.3: agent 2 has fewest tasks
+      expect(pick([1, 2, 7, 8, 9, 10])).toBe(1); // 2 of 6 > 0.3: the most recent holder of [1 2]
+      expect(withPrefixes({ cacheThreshold: 0.5 }).pick([1, 2, 7, 8, 9, 10])).toBe(2);
+      expect(pick([9, 1, 2])).toBe(2); // no leading block held
+    });
+
+    it('goes to the shortest queue when the fleet is unbalanced, and passes over a holder that is not eligible', () => {
+      expect(withPrefixes({}, loads(4, 1, 1)).pick([1, 2, 3, 4])).toBe(1); // 4 − 1 > 2 and 4 > 1.5
+      const { strategy, ctx, agents, pick } = withPrefixes();
+      setLoad(strategy, ctx, agents[0]!, { accepting: false });
+      expect(pick([1, 2, 3, 4])).toBe(1); // agent 1 holds [1 2]: 2 of 4 blocks
+    });
+
+    it('through the engine keeps the turns of a conversation on the agent that holds its prefix', () => {
+      const h = new Harness({ strategy: 'cache-aware', config: { binding: 'early' }, agents: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] });
+      const agentOf = (id: string): string => h.engine.agents[h.engine.task(id)!.agentIndex]!.spec.id;
+      h.submit({ id: 'x1', contextBlocks: [0, 10], contextTokens: 1024, contextBlockTokens: 512 }); // a
+      h.submit({ id: 'y1', contextBlocks: [0, 20], contextTokens: 1024, contextBlockTokens: 512 }); // [0] alone is 1 of 2, above 0.3: a
+      h.submit({ id: 'x2', contextBlocks: [0, 10, 11], contextTokens: 1536, contextBlockTokens: 512 }); // a again (2 tasks vs 0: balanced)
+      // a has 3, b and c 0: unbalanced, so the shortest queue, b, which now holds [0 20 21].
+      h.submit({ id: 'y2', contextBlocks: [0, 20, 21], contextTokens: 1536, contextBlockTokens: 512 });
+      expect(['x1', 'y1', 'x2', 'y2'].map(agentOf)).toEqual(['a', 'a', 'a', 'b']);
+      h.assertAll();
+    });
   });
 });

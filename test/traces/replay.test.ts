@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../cli/runCli.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { runSimulation } from '../../src/sim/simulation.js';
 import { replaySubmissions, tempDir, traceScenario, writeFixture, type Submission } from './traceFixtures.js';
 
 const TRACES = join(ROOT, '..', 'shared', 'traces');
@@ -136,4 +138,20 @@ strategies: [round-robin]`);
     expectRows(submissions, rows.map((r) => ({ time: r.timestamp / 1000, tokens: r.output_length, contextTokens: r.input_length })));
     expect(submissions.every((s, i) => s.spec.contextBlocks!.join() === rows[i]!.hash_ids.join())).toBe(true);
   }, 60_000);
+});
+
+describe('a replay with stop: { drain: true } and no time or task limit', () => {
+  it('ends when the trace is exhausted and every task has settled, however long after the last row', () => {
+    const dir = tempDir();
+    // One agent, one slot, 10 tokens/s: the 4 rows (last at 3 s) need 100 s of work in all.
+    writeFixture(dir, 'a.csv', 'at,out\n0,250\n1,250\n2,250\n3,250\n');
+    const scenario = loadScenario(traceScenario(dir, '{ file: a.csv, format: csv, columns: { time: at, tokens: out } }', {
+      agents: '[{ id: solo, capacity: 1, speed: 10 }]',
+      extra: 'agentModel: { serviceTimeCv: 0, skillSpeedPenalty: 0, skillFailureRate: 0 }',
+    }));
+    expect(scenario.stop.timeSeconds).toBe(Infinity);
+    const run = runSimulation({ scenario, strategy: scenario.strategies[0]!, replication: 0 });
+    expect(run.counts).toMatchObject({ submitted: 4, completed: 4, inFlight: 0 });
+    expect(run.endTimeSeconds).toBeCloseTo(100, 9);
+  });
 });

@@ -12,6 +12,8 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { EngineEvent } from '../../engine/messages.js';
 import { MetricsCollector } from '../../metrics/collector.js';
 import type { Scenario } from '../../scenario/types.js';
+import type { ConnectionOptions } from 'bullmq';
+import type { BullmqAgentConnector } from '../../distributed/bullmqConnector.js';
 import type { LiveDriverError } from '../driverOptions.js';
 import { adminRoutes } from './adminRoutes.js';
 import { agentRoutes } from './agentRoutes.js';
@@ -21,7 +23,9 @@ import type { ServiceContext } from './context.js';
 import { isHttpError } from './httpError.js';
 import { metricsRoutes } from './metricsRoutes.js';
 import { PrometheusFold } from './prometheus.js';
-import { RemoteAgents } from './remoteAgents.js';
+import { RemoteAgents, externalAgentId } from './remoteAgents.js';
+import type { LiveDriver } from '../driver.js';
+import type { Journal } from '../journal.js';
 import { openServiceDriver, type ServiceDriver } from './serviceDriver.js';
 import { TaskRegistry } from './taskRegistry.js';
 import { taskRoutes } from './taskRoutes.js';
@@ -44,6 +48,19 @@ export interface ServiceOptions {
   readonly onError?: (error: Error) => void;
   /** Milliseconds between heartbeat sweeps; default a quarter of `live.heartbeatSeconds`, between 50 ms and 1 s. */
   readonly sweepIntervalMs?: number;
+  /**
+   * Dispatch to agents over BullMQ queues in this Redis instead of HTTP mailboxes
+   * (docs/DISTRIBUTED.md, "Live agents over BullMQ"): the scenario's agents join the fleet at
+   * start, each takes its attempts from `fleetsim:agent:<id>`, and the stalled-job check runs
+   * every `live.heartbeatSeconds`. The HTTP routes for tasks, admin and metrics stay.
+   */
+  readonly agentQueues?: {
+    readonly connection: ConnectionOptions;
+    /** What the connector ignores or turns into a failure, one line each (default: nowhere). */
+    readonly onLog?: (line: string) => void;
+    /** Transport errors (a Redis call that failed); default: the service's `onError`. */
+    readonly onError?: (error: Error) => void;
+  };
 }
 
 /** A built service: the Fastify instance (not listening yet) and how to close it. */
@@ -83,8 +100,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     collector.observe(event);
     prometheus.observe(event);
   };
+  // Loaded only when asked for: BullMQ and ioredis would add about a second to every HTTP service's start.
+  const queued = options.agentQueues === undefined ? undefined : new (await import('../../distributed/bullmqConnector.js')).BullmqAgentConnector({
+    connection: options.agentQueues.connection,
+    stalledCheckSeconds: live.heartbeatSeconds,
+    onError: options.agentQueues.onError ?? onError,
+    ...(options.agentQueues.onLog === undefined ? {} : { onLog: options.agentQueues.onLog }),
+  });
   const served: ServiceDriver = await openServiceDriver({
-    scenario, connector: agents, onEvent, onError: (error: LiveDriverError) => onError(error),
+    scenario, connector: queued ?? agents, onEvent, onError: (error: LiveDriverError) => onError(error),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
@@ -98,6 +122,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     },
     engineHasAgent: (engineId) => driver.engine.agents.some((agent) => agent.spec.id === engineId),
   });
+  if (queued !== undefined) await startQueuedFleet(scenario, driver, journal, queued);
   const context: ServiceContext = {
     scenario, driver, journal, now: () => served.now(), tasks, agents, collector, prometheus, auth: new Authorizer(options.tokens),
   };
@@ -136,14 +161,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   metricsRoutes(app, context);
 
   const sweepMs = options.sweepIntervalMs ?? Math.min(1000, Math.max(50, (live.heartbeatSeconds * 1000) / 4));
-  const sweeper = setInterval(() => {
+  // Agents over BullMQ do not poll: their liveness is their jobs' locks, checked by the connector.
+  const sweeper = queued !== undefined ? undefined : setInterval(() => {
     try {
       agents.sweep();
     } catch (error) {
       onError(error instanceof Error ? error : new Error(String(error)));
     }
   }, sweepMs);
-  sweeper.unref();
+  sweeper?.unref();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -152,10 +178,26 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       agents.close();
       await app.close();
       await served.close();
+      await queued?.close();
     })();
     return closing;
   };
   return { app, context, errors, recovery: served.recovery, close };
+}
+
+/**
+ * The fleet of a service whose agents take work from BullMQ queues: the scenario's agents join
+ * unless the recovered engine holds them; then the jobs the engine no longer expects are removed
+ * from their queues (after a restart: results applied before it, or stale).
+ */
+async function startQueuedFleet(scenario: Scenario, driver: LiveDriver, journal: Journal, queued: BullmqAgentConnector): Promise<void> {
+  queued.bind(journal);
+  const inFleet = new Set(driver.engine.agents.map((agent) => externalAgentId(agent.spec.id)));
+  driver.batch(() => {
+    for (const config of scenario.agents) if (!inFleet.has(config.spec.id)) driver.agentJoined(config.spec);
+  });
+  await journal.whenDurable(journal.appendedSeq);
+  await queued.reconcile(driver.engine.agents.map((agent) => agent.spec.id));
 }
 
 /** The status and one-line message for anything a route or Fastify threw. */

@@ -1,0 +1,70 @@
+/**
+ * How the live driver and its agents meet in Redis: one BullMQ queue per agent, the Redis keys
+ * `fleetsim:agent:<agent id>:…` (BullMQ's prefix `fleetsim:agent`, the queue named by the agent's
+ * id), one job per attempt whose id names the task and the attempt, and the shapes of a job's
+ * data and result. The connector (./bullmqConnector.ts) and the agent worker (./agentWorker.ts)
+ * both read this module, so the two sides cannot drift apart.
+ */
+import { z } from 'zod';
+import type { Outcome, StartReport } from '../engine/messages.js';
+import type { TaskSpec } from '../engine/task.js';
+import { finishedBody, startedBody } from '../live/service/bodies.js';
+
+/** BullMQ's key prefix for agent queues: an agent's keys are `fleetsim:agent:<id>:…`. */
+export const AGENT_QUEUE_PREFIX = 'fleetsim:agent';
+
+/** The name of the job that carries an attempt (BullMQ job names are labels; ids identify). */
+export const ATTEMPT_JOB_NAME = 'attempt';
+
+/**
+ * The queue name of an agent (its id). BullMQ forbids `:` in queue names, and an empty name
+ * would address the prefix itself.
+ * @throws Error naming the agent when its id cannot be a queue name.
+ */
+export function agentQueueName(agentId: string): string {
+  if (agentId === '' || agentId.includes(':')) throw new Error(`agent id "${agentId}" cannot name a BullMQ queue (empty, or contains ":")`);
+  return agentId;
+}
+
+/**
+ * The job id of attempt `attempt` of task `taskId`: `<task id, URI-encoded>@<attempt>`. Encoding
+ * keeps `:` (refused by BullMQ) and `@` out of the task part, so the id parses back uniquely, and
+ * the `@` keeps it from being an integer (also refused). The same attempt always gets the same
+ * id, so a re-delivered start adds nothing: BullMQ keeps the job it already has.
+ */
+export function attemptJobId(taskId: string, attempt: number): string {
+  return `${encodeURIComponent(taskId)}@${attempt}`;
+}
+
+/** The task id and attempt of a job id made by {@link attemptJobId}; undefined for any other id. */
+export function parseAttemptJobId(jobId: string): { readonly taskId: string; readonly attempt: number } | undefined {
+  const at = jobId.lastIndexOf('@');
+  if (at < 0) return undefined;
+  const attempt = Number(jobId.slice(at + 1));
+  if (!Number.isInteger(attempt) || attempt < 1) return undefined;
+  try {
+    return { taskId: decodeURIComponent(jobId.slice(0, at)), attempt };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A job's data: the attempt the engine started (the task's spec as the engine holds it). */
+export interface AttemptJobData {
+  readonly task: TaskSpec;
+  readonly attempt: number;
+  /** The engine's id of the agent (`<id>#n` for a later incarnation). */
+  readonly agentId: string;
+}
+
+/** What an agent worker returns for a job: how the attempt began (optional) and how it ended. */
+export interface AttemptJobResult {
+  readonly started?: StartReport;
+  readonly outcome: Outcome;
+}
+
+/** A job's return value as the connector accepts it (the HTTP service's report schemas, reused). */
+export const attemptJobResult = z.strictObject({ started: startedBody.optional(), outcome: finishedBody });
+
+/** The shape of a start report sent through job progress (`job.updateProgress({ started })`). */
+export const attemptJobProgress = z.strictObject({ started: startedBody });

@@ -1,0 +1,304 @@
+/**
+ * The live driver's {@link AgentConnector} over BullMQ: each agent takes its work from its own
+ * queue (./agentQueues.ts). The engine stays the only decision maker; Redis is the transport.
+ *
+ * - `start` adds one job to the chosen agent's queue, with the attempt in its id, once the input
+ *   that made the command is durable (the same rule as the HTTP service's mailboxes). The job's
+ *   completion or failure, read from the queue's `QueueEvents` stream, settles the promise the
+ *   driver turns into `finished`; a start report sent as job progress becomes `started`.
+ * - A job that fails (the agent's handler threw) or stalls (its worker's lock expired: the
+ *   worker died or hung; this connector runs BullMQ's stalled-job check on every agent queue
+ *   with no second chance, `maxStalledCount` 0) is an `agent-error` outcome: the engine's retry
+ *   rules decide what follows.
+ * - `abort` removes the job when no worker holds it; a job already running ends on its own, and
+ *   its result is fed as it comes (the engine records it as stale).
+ * - Re-delivery after a driver restart adds the same job id again, which BullMQ ignores; the
+ *   connector then reads the job's state, so a job that finished while the driver was down is
+ *   applied once. {@link BullmqAgentConnector.reconcile} removes, and logs, every job of an
+ *   attempt the engine no longer expects.
+ * - A job whose result the driver has fed is removed once that input is durable, so the
+ *   finished jobs left in Redis are exactly the results not yet in the write-ahead log.
+ */
+import { Job, Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
+import type { Outcome } from '../engine/messages.js';
+import type { AgentConnector, AttemptContext, CommandOf } from '../live/connector.js';
+import type { Journal } from '../live/journal.js';
+import { externalAgentId } from '../live/service/remoteAgents.js';
+import {
+  AGENT_QUEUE_PREFIX, ATTEMPT_JOB_NAME, agentQueueName, attemptJobId, attemptJobProgress, attemptJobResult, parseAttemptJobId,
+  type AttemptJobData,
+} from './agentQueues.js';
+
+/** What {@link BullmqAgentConnector} needs. */
+export interface BullmqConnectorOptions {
+  /** Redis, as BullMQ takes it (an ioredis options object with host, port, db, …). */
+  readonly connection: ConnectionOptions;
+  /** Seconds between stalled-job checks of each agent queue (default 30, BullMQ's). */
+  readonly stalledCheckSeconds?: number;
+  /** Seconds a finished job is kept at most when nobody removes it (default one day). */
+  readonly keepFinishedSeconds?: number;
+  /** One line for what the connector ignores or turns into a failure (stale jobs, failed jobs). */
+  readonly onLog?: (line: string) => void;
+  /** Errors of the transport (a Redis call that failed); default: kept in `errors`. */
+  readonly onError?: (error: Error) => void;
+}
+
+/** An attempt whose job's end the connector waits for. */
+interface PendingAttempt {
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly agentId: string;
+  readonly context: AttemptContext;
+  readonly resolve: (outcome: Outcome) => void;
+  /** Settles once the job is in Redis (or adding it failed). */
+  enqueued: Promise<void>;
+}
+
+/** One agent's queue, its event stream and its stalled-job checker. */
+interface AgentQueue {
+  readonly queue: Queue<AttemptJobData>;
+  readonly events: QueueEvents;
+  readonly checker: Worker;
+}
+
+const DEFAULT_STALLED_CHECK_SECONDS = 30;
+const DEFAULT_KEEP_FINISHED_SECONDS = 86_400;
+const KEPT_ERRORS = 100;
+/** Jobs read per call while reconciling. */
+const RECONCILE_PAGE = 500;
+/** Settled jobs remembered, so that a result seen twice is logged as ignored at most once. */
+const REMEMBERED_JOBS = 10_000;
+
+/** Agents reached through BullMQ queues in Redis. */
+export class BullmqAgentConnector implements AgentConnector {
+  /** The last transport errors when no `onError` was given (at most 100). */
+  readonly errors: Error[] = [];
+  private readonly queues = new Map<string, Promise<AgentQueue>>();
+  private readonly pending = new Map<string, PendingAttempt>();
+  /** Jobs settled or ignored lately (insertion order, bounded). */
+  private readonly settled = new Set<string>();
+  private journal: Journal | undefined;
+  private closed = false;
+
+  /** @param options - see {@link BullmqConnectorOptions}. */
+  constructor(private readonly options: BullmqConnectorOptions) {}
+
+  /**
+   * Holds jobs back until the input that made them is durable in `journal` (a service's
+   * write-ahead log). Without it a job is added at once.
+   */
+  bind(journal: Journal): void {
+    this.journal = journal;
+  }
+
+  /** Attempts whose job's end is awaited. */
+  get pendingAttempts(): number {
+    return this.pending.size;
+  }
+
+  /** {@inheritDoc AgentConnector.start} */
+  start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome> {
+    const taskId = command.task.spec.id;
+    const { attempt } = command;
+    const agentId = agentQueueName(externalAgentId(command.agent.spec.id));
+    const jobId = attemptJobId(taskId, attempt);
+    // Read now, inside the driver's drain: the input that made this command is the last appended.
+    const durable = this.journal === undefined ? Promise.resolve() : this.journal.whenDurable(this.journal.appendedSeq);
+    const data: AttemptJobData = { task: { ...command.task.spec }, attempt, agentId: command.agent.spec.id };
+    return new Promise((resolve) => {
+      const pending: PendingAttempt = { taskId, attempt, agentId, context, resolve, enqueued: Promise.resolve() };
+      this.pending.set(jobId, pending);
+      pending.enqueued = this.enqueue(durable, pending, jobId, data).catch((error: unknown) => {
+        // The job may or may not be in Redis: the engine's attempt timeout covers the attempt either way.
+        this.report(new Error(`bullmq connector: cannot add the job of ${taskId} attempt ${attempt} to agent ${agentId}'s queue: ${(error as Error).message}`));
+      });
+    });
+  }
+
+  /** {@inheritDoc AgentConnector.abort} */
+  abort(command: CommandOf<'abort'>): void {
+    const jobId = attemptJobId(command.taskId, command.attempt);
+    const pending = this.pending.get(jobId);
+    if (pending === undefined) return;
+    void pending.enqueued.then(async () => {
+      const agentQueue = await this.agentQueue(pending.agentId);
+      // 1: removed before any worker took it, so no result will come; 0: running (or gone): its result is fed as stale.
+      if ((await agentQueue.queue.remove(jobId)) === 1 && this.pending.get(jobId) === pending) this.pending.delete(jobId);
+    }).catch((error: unknown) => this.report(error as Error));
+  }
+
+  /**
+   * After a driver restart (once the durable driver has re-delivered what the engine waits
+   * for): every job in the queues of `agentIds` whose attempt the engine no longer expects is
+   * removed and logged; a waiting one would run for nothing, a finished one was applied before
+   * the restart or is stale. Resolves to the number of jobs removed.
+   */
+  async reconcile(agentIds: Iterable<string>): Promise<number> {
+    let removed = 0;
+    for (const agentId of new Set([...agentIds].map(externalAgentId))) {
+      const { queue } = await this.agentQueue(agentQueueName(agentId));
+      const stale: Job<AttemptJobData>[] = [];
+      for (let start = 0; ; start += RECONCILE_PAGE) {
+        const jobs = await queue.getJobs(['wait', 'prioritized', 'delayed', 'paused', 'completed', 'failed'], start, start + RECONCILE_PAGE - 1, true);
+        stale.push(...jobs.filter((job) => job.id !== undefined && !this.pending.has(job.id)));
+        if (jobs.length < RECONCILE_PAGE) break;
+      }
+      for (const job of stale) {
+        const state = await job.getState();
+        if ((await queue.remove(job.id!)) !== 1) continue;
+        removed++;
+        this.ignored(job.id!, agentId, state);
+      }
+    }
+    return removed;
+  }
+
+  /** Closes every queue, event stream and checker; pending attempts stay unsettled. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const queues = await Promise.allSettled([...this.queues.values()]);
+    await Promise.allSettled(queues.flatMap((q) => (q.status === 'fulfilled' ? [q.value.checker.close(), q.value.events.close(), q.value.queue.close()] : [])));
+    this.queues.clear();
+  }
+
+  private async enqueue(durable: Promise<void>, pending: PendingAttempt, jobId: string, data: AttemptJobData): Promise<void> {
+    await durable;
+    const { queue } = await this.agentQueue(pending.agentId);
+    const keep = { age: this.options.keepFinishedSeconds ?? DEFAULT_KEEP_FINISHED_SECONDS };
+    // An existing id (a re-delivery) is kept as it is: BullMQ adds nothing.
+    await queue.add(ATTEMPT_JOB_NAME, data, { jobId, attempts: 1, removeOnComplete: keep, removeOnFail: keep });
+    // It may have ended already (while the driver was down, or before the event stream saw it).
+    const job = await Job.fromId<AttemptJobData>(queue, jobId);
+    if (job === undefined) return;
+    const state = await job.getState();
+    if ((state !== 'completed' && state !== 'failed') || this.pending.get(jobId) !== pending) return;
+    this.log(`bullmq connector: ${pending.taskId} attempt ${pending.attempt} was ${state} on agent ${pending.agentId} before its start was delivered (a re-delivery after a restart): applied`);
+    if (state === 'completed') this.completed(jobId, job.returnvalue);
+    else this.failed(jobId, job.failedReason);
+  }
+
+  /** The agent's queue, event stream (listening before any job of ours is added) and stalled-job checker. */
+  private agentQueue(agentId: string): Promise<AgentQueue> {
+    let agentQueue = this.queues.get(agentId);
+    if (agentQueue === undefined) {
+      agentQueue = this.openAgentQueue(agentId);
+      this.queues.set(agentId, agentQueue);
+    }
+    return agentQueue;
+  }
+
+  private async openAgentQueue(agentId: string): Promise<AgentQueue> {
+    if (this.closed) throw new Error('bullmq connector: closed');
+    const { connection } = this.options;
+    const name = agentQueueName(agentId);
+    const queue = new Queue<AttemptJobData>(name, { connection, prefix: AGENT_QUEUE_PREFIX });
+    queue.on('error', (error) => this.report(error));
+    // Events are read from the stream's current end: anything after this point is seen.
+    // BullMQ's client interface leaves out stream reads; the client is ioredis underneath.
+    const client = (await queue.client) as unknown as { xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<[string, string[]][]> };
+    const last = await client.xrevrange(queue.keys.events!, '+', '-', 'COUNT', 1);
+    const lastEventId = last[0]?.[0] ?? '0-0';
+    const events = new QueueEvents(name, { connection, prefix: AGENT_QUEUE_PREFIX, lastEventId });
+    events.on('error', (error) => this.report(error));
+    events.on('completed', ({ jobId, returnvalue }) => {
+      if (this.pending.has(jobId)) this.completed(jobId, returnvalue);
+      else this.ignored(jobId, agentId, 'completed');
+    });
+    events.on('failed', ({ jobId, failedReason }) => {
+      if (this.pending.has(jobId)) this.failed(jobId, failedReason);
+      else this.ignored(jobId, agentId, 'failed');
+    });
+    // BullMQ moves a stalled job back to wait (failing it only when a worker takes it again): to the engine the attempt failed now.
+    events.on('stalled', ({ jobId }) => this.stalled(jobId));
+    events.on('progress', ({ jobId, data }) => this.progressed(jobId, data));
+    await events.waitUntilReady();
+    const checker = new Worker(name, undefined, {
+      connection, prefix: AGENT_QUEUE_PREFIX, autorun: false, maxStalledCount: 0,
+      stalledInterval: (this.options.stalledCheckSeconds ?? DEFAULT_STALLED_CHECK_SECONDS) * 1000,
+    });
+    checker.on('error', (error) => this.report(error));
+    // Connected before anyone may close it: closing a worker whose connections are still opening leaves their commands' rejections unhandled.
+    await checker.waitUntilReady();
+    void checker.startStalledCheckTimer();
+    return { queue, events, checker };
+  }
+
+  /** Logs a job of an attempt the engine does not expect (once per job). */
+  private ignored(jobId: string, agentId: string, state: string): void {
+    if (this.settled.has(jobId)) return;
+    this.remember(jobId);
+    const attempt = parseAttemptJobId(jobId);
+    const what = attempt === undefined ? `job ${jobId}` : `${attempt.taskId} attempt ${attempt.attempt}`;
+    this.log(`bullmq connector: ignored ${what} on agent ${agentId}'s queue (${state}): the engine no longer expects it`);
+  }
+
+  /** Remembers a settled (or ignored) job, so that its second report (event and state read both) is silent. */
+  private remember(jobId: string): void {
+    this.settled.add(jobId);
+    if (this.settled.size > REMEMBERED_JOBS) this.settled.delete(this.settled.values().next().value!);
+  }
+
+  private progressed(jobId: string, data: unknown): void {
+    const pending = this.pending.get(jobId);
+    if (pending === undefined) return;
+    const parsed = attemptJobProgress.safeParse(data);
+    if (parsed.success) pending.context.started({ setupTokens: parsed.data.started.setupTokens, contextHit: parsed.data.started.contextHit ?? null });
+  }
+
+  private completed(jobId: string, returnvalue: unknown): void {
+    const pending = this.pending.get(jobId);
+    if (pending === undefined) return;
+    const parsed = attemptJobResult.safeParse(returnvalue);
+    if (!parsed.success) {
+      this.log(`bullmq connector: ${pending.taskId} attempt ${pending.attempt} on agent ${pending.agentId}: the job's result is not an attempt result (${parsed.error.issues[0]?.message ?? 'invalid'}): agent-error`);
+      this.settle(jobId, pending, { ok: false, reason: 'agent-error' });
+      return;
+    }
+    const { started, outcome } = parsed.data;
+    if (started !== undefined) pending.context.started({ setupTokens: started.setupTokens, contextHit: started.contextHit ?? null });
+    this.settle(jobId, pending, outcome);
+  }
+
+  private stalled(jobId: string): void {
+    const pending = this.pending.get(jobId);
+    if (pending === undefined) return;
+    this.log(`bullmq connector: ${pending.taskId} attempt ${pending.attempt} stalled on agent ${pending.agentId} (its worker's lock expired): agent-error`);
+    this.settle(jobId, pending, { ok: false, reason: 'agent-error' });
+  }
+
+  private failed(jobId: string, failedReason: string): void {
+    const pending = this.pending.get(jobId);
+    if (pending === undefined) return;
+    this.log(`bullmq connector: ${pending.taskId} attempt ${pending.attempt} failed on agent ${pending.agentId}: ${failedReason}: agent-error`);
+    this.settle(jobId, pending, { ok: false, reason: 'agent-error' });
+  }
+
+  /** Hands the outcome to the driver, then removes the job once the driver's input for it is durable. */
+  private settle(jobId: string, pending: PendingAttempt, outcome: Outcome): void {
+    this.pending.delete(jobId);
+    this.remember(jobId);
+    pending.resolve(outcome);
+    // The driver feeds the outcome in a promise reaction: by the next macrotask it is appended.
+    setImmediate(() => {
+      const journal = this.journal;
+      const durable = journal === undefined ? Promise.resolve() : journal.whenDurable(journal.appendedSeq);
+      void durable
+        .then(async () => (this.closed ? undefined : (await this.agentQueue(pending.agentId)).queue.remove(jobId)))
+        .catch((error: unknown) => this.report(error as Error));
+    });
+  }
+
+  private log(line: string): void {
+    this.options.onLog?.(line);
+  }
+
+  private report(error: Error): void {
+    if (this.closed) return;
+    if (this.options.onError !== undefined) {
+      this.options.onError(error);
+      return;
+    }
+    this.errors.push(error);
+    if (this.errors.length > KEPT_ERRORS) this.errors.shift();
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The BullMQ connector and the agent worker helper against a real redis-server: a start becomes
+ * a job on the agent's queue with the attempt in its id, its result settles the start, a
+ * throwing handler is an agent error, abort removes a waiting job (a running one still reports
+ * its result, which the engine records as stale: shown through the live driver too), a job that
+ * finished while no driver listened is applied when the start is re-delivered, and
+ * reconciliation removes (and logs) the jobs the engine no longer expects.
+ */
+import { Queue } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentView } from '../../src/engine/agent.js';
+import type { Outcome, StartReport } from '../../src/engine/messages.js';
+import type { TaskView } from '../../src/engine/task.js';
+import { AGENT_QUEUE_PREFIX, attemptJobId, parseAttemptJobId } from '../../src/distributed/agentQueues.js';
+import { runAgentWorker, type AgentHandler, type AgentWorker } from '../../src/distributed/agentWorker.js';
+import { BullmqAgentConnector } from '../../src/distributed/bullmqConnector.js';
+import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
+import type { AttemptContext, CommandOf } from '../../src/live/connector.js';
+import { createLiveDriver } from '../../src/live/driver.js';
+import { RealClock } from '../../src/live/clock.js';
+import { agentSpec, createStrategy, engineConfig, taskSpec } from '../support/harness.js';
+import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
+
+function startCommand(taskId: string, attempt: number, agentId: string): CommandOf<'start'> {
+  const task = { spec: { id: taskId, type: 'job', priority: 2, tokens: 100, contextTokens: 0 } } as unknown as TaskView;
+  return { kind: 'start', task, agent: { spec: { id: agentId } } as unknown as AgentView, attempt };
+}
+
+interface Context extends AttemptContext {
+  readonly reports: StartReport[];
+  readonly controller: AbortController;
+}
+
+function attemptContext(): Context {
+  const controller = new AbortController();
+  const reports: StartReport[] = [];
+  return { signal: controller.signal, started: (report) => reports.push(report), reports, controller };
+}
+
+describe('attempt job ids', () => {
+  it('parse back to the task and attempt, whatever the task id holds', () => {
+    for (const taskId of ['t1', 'a:b:c', 'x@y@3', '12', 'é/%']) {
+      const id = attemptJobId(taskId, 7);
+      expect(id).not.toContain(':');
+      expect(parseAttemptJobId(id)).toEqual({ taskId, attempt: 7 });
+    }
+    expect(parseAttemptJobId('no-attempt')).toBeUndefined();
+  });
+});
+
+describeWithRedis('the BullMQ agent connector', () => {
+  let server: RedisServer;
+  const closing: { close(): Promise<void> }[] = [];
+  beforeAll(async () => { server = await startRedis(); });
+  afterEach(async () => {
+    for (const item of closing.splice(0).reverse()) await item.close();
+  });
+  afterAll(async () => { await server.stop(); });
+
+  const connection = (): ReturnType<typeof bullConnectionOptions> => bullConnectionOptions(parseQueueUrl(server.url));
+  function connector(log: string[] = []): BullmqAgentConnector {
+    const made = new BullmqAgentConnector({ connection: connection(), stalledCheckSeconds: 0.2, onLog: (line) => log.push(line) });
+    closing.push(made);
+    return made;
+  }
+  async function worker(agentId: string, handler: AgentHandler, concurrency = 1): Promise<AgentWorker> {
+    const made = await runAgentWorker(server.url, agentId, handler, { lockSeconds: 1, concurrency });
+    closing.push(made);
+    return made;
+  }
+  function queue(agentId: string): Queue {
+    const made = new Queue(agentId, { connection: connection(), prefix: AGENT_QUEUE_PREFIX });
+    closing.push(made);
+    return made;
+  }
+
+  it('runs a start as a job on the agent\'s queue and settles it with the worker\'s outcome and start report', async () => {
+    const seen: string[] = [];
+    await worker('a1', async ({ task, attempt, agentId, started }) => {
+      seen.push(`${task.id}/${attempt}/${agentId}`);
+      await started({ setupTokens: 12, contextHit: null });
+      return { ok: true, quality: 0.75 };
+    });
+    const context = attemptContext();
+    const outcome = await connector().start(startCommand('task:1', 2, 'a1'), context);
+    expect(outcome).toEqual({ ok: true, quality: 0.75 });
+    expect(seen).toEqual(['task:1/2/a1']);
+    expect(context.reports[0]).toEqual({ setupTokens: 12, contextHit: null });
+  });
+
+  it('turns a handler that throws into an agent-error outcome, and logs why', async () => {
+    await worker('a2', () => Promise.reject(new Error('model crashed')));
+    const log: string[] = [];
+    const outcome = await connector(log).start(startCommand('t2', 1, 'a2'), attemptContext());
+    expect(outcome).toEqual({ ok: false, reason: 'agent-error' });
+    expect(log.join('\n')).toMatch(/t2 attempt 1 failed on agent a2: model crashed/);
+  });
+
+  it('removes a waiting job when the engine aborts its attempt', async () => {
+    const made = connector();
+    void made.start(startCommand('t3', 1, 'a3'), attemptContext());
+    const jobs = queue('a3');
+    await expect.poll(() => jobs.getJob(attemptJobId('t3', 1)).then((job) => job?.id), { timeout: 5000 }).toBe(attemptJobId('t3', 1));
+    made.abort({ kind: 'abort', taskId: 't3', agentId: 'a3', attempt: 1, reason: 'timeout' });
+    await expect.poll(() => jobs.getJob(attemptJobId('t3', 1)), { timeout: 5000 }).toBeUndefined();
+    expect(made.pendingAttempts).toBe(0);
+  });
+
+  it('feeds the result of a job already running when its attempt is aborted (the engine records it as stale)', async () => {
+    let running = false;
+    await worker('a7', async ({ started }) => {
+      running = true;
+      await started({ setupTokens: 0, contextHit: null });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { ok: true, quality: 1 };
+    });
+    const made = connector();
+    const outcome = made.start(startCommand('t7', 1, 'a7'), attemptContext());
+    await expect.poll(() => running, { timeout: 5000 }).toBe(true);
+    made.abort({ kind: 'abort', taskId: 't7', agentId: 'a7', attempt: 1, reason: 'timeout' });
+    expect(await outcome).toEqual({ ok: true, quality: 1 });
+  });
+
+  it('through the live driver: a job still running when the engine times its attempt out comes back as the engine\'s staleResult, and the retry completes', async () => {
+    let runs = 0;
+    // The first attempt takes 0.6 s against a 0.2 s timeout; the retry answers at once (the worker has a second slot for it).
+    await worker('a8', async ({ started }) => {
+      runs++;
+      await started({ setupTokens: 0, contextHit: null });
+      if (runs === 1) await new Promise((resolve) => setTimeout(resolve, 600));
+      return { ok: true, quality: 1 };
+    }, 2);
+    const events: string[] = [];
+    const driver = createLiveDriver({
+      engine: { config: engineConfig({ retry: { maxRetries: 1, backoff: { baseSeconds: 0, jitter: 0 } } }), strategy: createStrategy('least-connections'), strategyRandom: () => 0.5, engineRandom: () => 0.5 },
+      clock: new RealClock(),
+      connector: connector(),
+      onEvent: (event) => events.push(event.kind === 'transition' ? `${event.kind}:${event.to}` : event.kind),
+    });
+    driver.agentJoined(agentSpec({ id: 'a8' }));
+    driver.submit(taskSpec({ id: 't8', timeoutSeconds: 0.2 }));
+    // A stopped driver ignores settlements: wait for the late result first.
+    await expect.poll(() => events.includes('staleResult'), { timeout: 5000 }).toBe(true);
+    await driver.stop({ drain: true });
+    expect(driver.engine.counts()).toMatchObject({ submitted: 1, completed: 1, inFlight: 0 });
+    expect(events.join(' ')).toBe('agentJoined submitted transition:queued transition:assigned transition:running transition:failed transition:retrying '
+      + 'transition:queued transition:assigned transition:running transition:completed staleResult');
+    expect(runs).toBe(2);
+  });
+
+  it('applies a job that finished while no driver listened when its start is re-delivered, once', async () => {
+    const first = connector();
+    void first.start(startCommand('t4', 1, 'a4'), attemptContext());
+    const jobs = queue('a4');
+    await expect.poll(() => jobs.getJob(attemptJobId('t4', 1)).then((job) => job?.id), { timeout: 5000 }).toBe(attemptJobId('t4', 1));
+    await first.close();
+    let runs = 0;
+    await worker('a4', () => {
+      runs++;
+      return Promise.resolve({ ok: false, reason: 'quality' } satisfies Outcome);
+    });
+    await expect.poll(async () => (await jobs.getJob(attemptJobId('t4', 1)))?.finishedOn, { timeout: 5000 }).toBeGreaterThan(0);
+    const outcome = await connector().start(startCommand('t4', 1, 'a4'), attemptContext());
+    expect(outcome).toEqual({ ok: false, reason: 'quality' });
+    expect(runs).toBe(1);
+  });
+
+  it('fails a job whose worker stopped renewing its lock (stalled) as an agent error', async () => {
+    // A worker that never renews its lock: to the stalled-job check it is a dead agent.
+    const { Worker } = await import('bullmq');
+    const silent = new Worker('a5', () => new Promise(() => undefined), {
+      connection: connection(), prefix: AGENT_QUEUE_PREFIX, lockDuration: 300, skipLockRenewal: true, skipStalledCheck: true,
+    });
+    closing.push({ close: () => silent.close(true) });
+    const log: string[] = [];
+    const outcome = await connector(log).start(startCommand('t5', 1, 'a5'), attemptContext());
+    expect(outcome).toEqual({ ok: false, reason: 'agent-error' });
+    expect(log.join('\n')).toMatch(/t5 attempt 1 stalled on agent a5 \(its worker's lock expired\)/);
+  });
+
+  it('reconciles: jobs of attempts the engine no longer expects are removed and logged, expected ones kept', async () => {
+    const jobs = queue('a6');
+    await jobs.add('attempt', {}, { jobId: attemptJobId('gone', 1) });
+    const log: string[] = [];
+    const made = connector(log);
+    void made.start(startCommand('kept', 1, 'a6'), attemptContext());
+    await expect.poll(() => jobs.getJob(attemptJobId('kept', 1)).then((job) => job?.id), { timeout: 5000 }).toBe(attemptJobId('kept', 1));
+    expect(await made.reconcile(['a6'])).toBe(1);
+    expect(await jobs.getJob(attemptJobId('gone', 1))).toBeUndefined();
+    expect(await jobs.getJob(attemptJobId('kept', 1))).toBeDefined();
+    expect(log).toEqual(['bullmq connector: ignored gone attempt 1 on agent a6\'s queue (waiting): the engine no longer expects it']);
+  });
+});
