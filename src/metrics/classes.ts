@@ -8,7 +8,10 @@
  * {@link TaskFold} is the per-task part of the metrics collector (counts, latency and wait
  * sketches, deadlines, context tokens, quality): the collector keeps one for the pooled figures
  * and one per class, so the pooled and the per-class figures are the same code and memory grows
- * with the number of classes, not of tasks.
+ * with the number of classes, not of tasks. A dimension whose tasks have so far all been in one
+ * class folds nothing of its own (most runs have one type, one priority, one tenant): that
+ * class's figures are the pooled ones, and a copy of the pooled fold becomes its fold when a
+ * second class appears, so each class fold sees the same values in the same order either way.
  */
 import type { FinalTaskState } from '../engine/task.js';
 import { Moments } from './moments.js';
@@ -169,15 +172,17 @@ export class TaskFold {
   private expired = 0;
   private cancelled = 0;
   private rejected = 0;
-  private readonly latencies = new SampleSketch();
-  private readonly waits = new SampleSketch();
-  private readonly qualities = new Moments();
+  private latencies = new SampleSketch();
+  private waits = new SampleSketch();
+  private qualities = new Moments();
   // Deadlines of tasks in flight (deadline → how many), so the ones overdue at the end can be
   // counted without keeping any task: memory grows with the tasks in flight, not the run.
-  private readonly inFlightDeadlines = new Map<number, number>();
+  private inFlightDeadlines = new Map<number, number>();
   private deadlinesSettled = 0;
   private deadlinesMet = 0;
   private setupTokens = 0;
+  /** {@link setupTokens} without prewarm loads: what a class holding every task so far spent. */
+  private taskSetupTokens = 0;
   private workTokens = 0;
   private demand = 0;
   private served = 0;
@@ -208,12 +213,35 @@ export class TaskFold {
   started(firstAttemptWaitSeconds: number | undefined, setupTokens: number, workTokens: number): void {
     if (firstAttemptWaitSeconds !== undefined) this.waits.add(firstAttemptWaitSeconds);
     this.setupTokens += setupTokens;
+    this.taskSetupTokens += setupTokens;
     this.workTokens += workTokens;
   }
 
-  /** Setup tokens spent with no task's work to show for them (a losing claim, a prewarm). */
+  /** Setup tokens a task's losing claim spent, with no work to show for them. */
   wasted(setupTokens: number): void {
     this.setupTokens += setupTokens;
+    this.taskSetupTokens += setupTokens;
+  }
+
+  /** Context loaded ahead of need, for no task: waste of the pooled figure only. */
+  prewarmed(contextTokens: number): void {
+    this.setupTokens += contextTokens;
+  }
+
+  /**
+   * The fold of a class that every task folded so far belongs to: a copy of this one without
+   * its prewarm loads. Folding on into the copy gives what a fold of that class alone would.
+   */
+  classCopy(): TaskFold {
+    // Counts and sums copy as they are; the sketches, moments and deadline counts are objects,
+    // copied so that the two folds go on apart.
+    const copy = Object.assign(new TaskFold(), this);
+    copy.latencies = this.latencies.copy();
+    copy.waits = this.waits.copy();
+    copy.qualities = this.qualities.copy();
+    copy.inFlightDeadlines = new Map(this.inFlightDeadlines);
+    copy.setupTokens = this.taskSetupTokens;
+    return copy;
   }
 
   /** A task of `tokens` tokens completed at `time`. */
@@ -300,102 +328,136 @@ export const EMPTY_CLASS: ClassMetrics = Object.freeze(new TaskFold().metrics(0)
 
 /**
  * One {@link TaskFold} per class of every dimension, created as classes first appear; each
- * method hands the event to the task's fold in every dimension. Classes are looked up by the
- * spec's own values (a priority by number), so the hot path builds no key strings.
+ * method hands the event to the task's fold in every dimension that has more than one class
+ * (see the module's comment). Classes are looked up by the spec's own values (a priority by
+ * number), so the hot path builds no key strings.
+ *
+ * Protocol: call each method before the pooled fold takes the same event, so a class split off
+ * by it copies the pooled fold as it was before the event.
  */
 export class ClassFolds {
-  private readonly types = new Map<string, TaskFold>();
-  /** By priority level: levels are small integers, so an array index beats a hash. */
-  private readonly priorities: (TaskFold | undefined)[] = [];
-  private readonly tenants = new Map<string, TaskFold>();
+  private readonly types: DimensionFolds<string>;
+  private readonly priorities: DimensionFolds<number>;
+  private readonly tenants: DimensionFolds<string>;
+
+  /** @param pooled - the fold of every measured task, which this one's classes are split from. */
+  constructor(private readonly pooled: TaskFold) {
+    this.types = new DimensionFolds(pooled);
+    this.priorities = new DimensionFolds(pooled);
+    this.tenants = new DimensionFolds(pooled);
+  }
 
   /** {@inheritDoc TaskFold.submitted} */
   submitted(spec: ClassedSpec, tokens: number, deadline: number | undefined): void {
-    this.typeFold(spec).submitted(tokens, deadline);
-    this.priorityFold(spec).submitted(tokens, deadline);
-    this.tenantFold(spec).submitted(tokens, deadline);
+    this.types.foldOf(spec.type)?.submitted(tokens, deadline);
+    this.priorities.foldOf(spec.priority)?.submitted(tokens, deadline);
+    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.submitted(tokens, deadline);
   }
 
   /** {@inheritDoc TaskFold.started} */
   started(spec: ClassedSpec, firstAttemptWaitSeconds: number | undefined, setupTokens: number, workTokens: number): void {
-    this.typeFold(spec).started(firstAttemptWaitSeconds, setupTokens, workTokens);
-    this.priorityFold(spec).started(firstAttemptWaitSeconds, setupTokens, workTokens);
-    this.tenantFold(spec).started(firstAttemptWaitSeconds, setupTokens, workTokens);
+    this.types.foldOf(spec.type)?.started(firstAttemptWaitSeconds, setupTokens, workTokens);
+    this.priorities.foldOf(spec.priority)?.started(firstAttemptWaitSeconds, setupTokens, workTokens);
+    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.started(firstAttemptWaitSeconds, setupTokens, workTokens);
   }
 
   /** {@inheritDoc TaskFold.wasted} */
   wasted(spec: ClassedSpec, setupTokens: number): void {
-    this.typeFold(spec).wasted(setupTokens);
-    this.priorityFold(spec).wasted(setupTokens);
-    this.tenantFold(spec).wasted(setupTokens);
+    this.types.foldOf(spec.type)?.wasted(setupTokens);
+    this.priorities.foldOf(spec.priority)?.wasted(setupTokens);
+    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.wasted(setupTokens);
   }
 
   /** {@inheritDoc TaskFold.completedAt} */
   completedAt(spec: ClassedSpec, time: number, tokens: number, latencySeconds: number, quality: number, deadline: number | undefined): void {
-    this.typeFold(spec).completedAt(time, tokens, latencySeconds, quality, deadline);
-    this.priorityFold(spec).completedAt(time, tokens, latencySeconds, quality, deadline);
-    this.tenantFold(spec).completedAt(time, tokens, latencySeconds, quality, deadline);
+    this.types.foldOf(spec.type)?.completedAt(time, tokens, latencySeconds, quality, deadline);
+    this.priorities.foldOf(spec.priority)?.completedAt(time, tokens, latencySeconds, quality, deadline);
+    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.completedAt(time, tokens, latencySeconds, quality, deadline);
   }
 
   /** {@inheritDoc TaskFold.settledUncompleted} */
   settledUncompleted(spec: ClassedSpec, state: Exclude<FinalTaskState, 'completed'>, time: number, deadline: number | undefined): void {
-    this.typeFold(spec).settledUncompleted(state, time, deadline);
-    this.priorityFold(spec).settledUncompleted(state, time, deadline);
-    this.tenantFold(spec).settledUncompleted(state, time, deadline);
+    this.types.foldOf(spec.type)?.settledUncompleted(state, time, deadline);
+    this.priorities.foldOf(spec.priority)?.settledUncompleted(state, time, deadline);
+    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.settledUncompleted(state, time, deadline);
   }
 
   /** The tenants' class keys in the order they first submitted a task. */
-  tenantsInArrivalOrder(): IterableIterator<string> {
-    return this.tenants.keys();
+  tenantsInArrivalOrder(): string[] {
+    return this.tenants.keysInArrivalOrder();
   }
 
   /** Every class's figures, by dimension, keys sorted ({@link sortClassKeys}). */
   breakdown(endTimeSeconds: number): ClassBreakdown {
     return {
-      byType: tableOf(this.types, endTimeSeconds),
-      byPriority: tableOf(new Map(this.priorities.flatMap((fold, level) => (fold === undefined ? [] : [[level, fold] as const]))), endTimeSeconds),
-      byTenant: tableOf(this.tenants, endTimeSeconds),
+      byType: this.types.table(endTimeSeconds),
+      byPriority: this.priorities.table(endTimeSeconds),
+      byTenant: this.tenants.table(endTimeSeconds),
     };
   }
-
-  private typeFold(spec: ClassedSpec): TaskFold {
-    return foldIn(this.types, spec.type);
-  }
-
-  private priorityFold(spec: ClassedSpec): TaskFold {
-    return (this.priorities[spec.priority] ??= new TaskFold());
-  }
-
-  private tenantFold(spec: ClassedSpec): TaskFold {
-    return foldIn(this.tenants, spec.tenant ?? DEFAULT_TENANT);
-  }
-}
-
-function foldIn<K>(folds: Map<K, TaskFold>, key: K): TaskFold {
-  let fold = folds.get(key);
-  if (fold === undefined) {
-    fold = new TaskFold();
-    folds.set(key, fold);
-  }
-  return fold;
 }
 
 /**
- * The table of one dimension. Shares are of the classes' tokens summed class by class in the
- * order classes first appeared (equal to the pooled tokens; summed so, a tenant's ratio is
- * bit for bit what earlier versions computed).
+ * The classes of one dimension. Until a second class appears, the first one's fold is the pooled
+ * fold and {@link DimensionFolds.foldOf} hands back none; then that class gets a copy of the
+ * pooled fold and every class its own.
  */
-function tableOf(folds: ReadonlyMap<string | number, TaskFold>, endTimeSeconds: number): ClassTable {
-  let demandTokens = 0;
-  let servedTokens = 0;
-  for (const fold of folds.values()) {
-    demandTokens += fold.demandTokens;
-    servedTokens += fold.servedTokens;
+class DimensionFolds<K extends string | number> {
+  private first: K | undefined;
+  private folds: Map<K, TaskFold> | undefined;
+  // The last class looked up, so a run of one class's events costs a compare, not a hash.
+  private lastKey: K | undefined;
+  private lastFold: TaskFold | undefined;
+
+  constructor(private readonly pooled: TaskFold) {}
+
+  /** The fold of class `key`, or undefined while the dimension's only class is the pooled fold. */
+  foldOf(key: K): TaskFold | undefined {
+    if (this.folds === undefined) {
+      if (this.first === undefined) this.first = key;
+      if (key === this.first) return undefined;
+      this.folds = new Map([[this.first, this.pooled.classCopy()]]);
+    }
+    if (key === this.lastKey) return this.lastFold;
+    let fold = this.folds.get(key);
+    if (fold === undefined) {
+      fold = new TaskFold();
+      this.folds.set(key, fold);
+    }
+    this.lastKey = key;
+    this.lastFold = fold;
+    return fold;
   }
-  const whole: TokenTotals = { demandTokens, servedTokens };
-  const byKey = new Map<string, TaskFold>();
-  for (const [key, fold] of folds) byKey.set(String(key), fold);
-  const table: Record<string, ClassMetrics> = {};
-  for (const key of sortClassKeys(byKey.keys())) table[key] = byKey.get(key)!.metrics(endTimeSeconds, whole);
-  return table;
+
+  /** The classes' keys (as in the table) in the order their first task came. */
+  keysInArrivalOrder(): string[] {
+    if (this.folds === undefined) return this.first === undefined ? [] : [String(this.first)];
+    return [...this.folds.keys()].map(String);
+  }
+
+  /**
+   * The dimension's table, keys sorted ({@link sortClassKeys}). Shares are of the classes'
+   * tokens summed class by class, priorities by level and other classes in the order they
+   * appeared (equal to the pooled tokens; summed so, a tenant's ratio is bit for bit what
+   * earlier versions computed).
+   */
+  table(endTimeSeconds: number): ClassTable {
+    if (this.folds === undefined) {
+      return this.first === undefined ? {} : { [String(this.first)]: this.pooled.classCopy().metrics(endTimeSeconds) };
+    }
+    const entries = [...this.folds];
+    if (typeof this.first === 'number') entries.sort(([a], [b]) => (a as number) - (b as number));
+    let demandTokens = 0;
+    let servedTokens = 0;
+    for (const [, fold] of entries) {
+      demandTokens += fold.demandTokens;
+      servedTokens += fold.servedTokens;
+    }
+    const whole: TokenTotals = { demandTokens, servedTokens };
+    const byKey = new Map<string, TaskFold>();
+    for (const [key, fold] of entries) byKey.set(String(key), fold);
+    const table: Record<string, ClassMetrics> = {};
+    for (const key of sortClassKeys(byKey.keys())) table[key] = byKey.get(key)!.metrics(endTimeSeconds, whole);
+    return table;
+  }
 }

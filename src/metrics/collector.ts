@@ -48,8 +48,10 @@ export class MetricsCollector implements EventSink {
   private windowStart = Number.NaN;
 
   // Measured tasks: pooled, and by class (type, priority, tenant).
+  // The classes take each event before the pooled fold (their protocol): a class split off by
+  // the event starts from the pooled figures before it.
   private readonly pooled = new TaskFold();
-  private readonly classes = new ClassFolds();
+  private readonly classes = new ClassFolds(this.pooled);
   private readonly tenantFairness = new TenantFairness();
   private retries = 0;
   private contextHits = 0;
@@ -99,8 +101,8 @@ export class MetricsCollector implements EventSink {
     // max(warm-up time, first measured submission), is this submission.
     if (Number.isNaN(this.windowStart)) this.openWindow(time);
     const spec = task.spec;
-    this.pooled.submitted(spec.tokens, spec.deadline);
     this.classes.submitted(spec, spec.tokens, spec.deadline);
+    this.pooled.submitted(spec.tokens, spec.deadline);
     this.operations.submitted(time, task);
   }
 
@@ -123,8 +125,8 @@ export class MetricsCollector implements EventSink {
     if (from !== 'assigned' || !this.isMeasured(task)) return;
     const spec = task.spec;
     const wait = attempt === 1 ? time - task.submittedAt : undefined;
-    this.pooled.started(wait, setupTokens, spec.tokens);
     this.classes.started(spec, wait, setupTokens, spec.tokens);
+    this.pooled.started(wait, setupTokens, spec.tokens);
     // A prefix of blocks counts a hit or a miss per block; a key, one for the task.
     const blocks = spec.contextBlocks;
     if (blocks !== undefined && contextBlocksHit !== undefined) {
@@ -144,8 +146,8 @@ export class MetricsCollector implements EventSink {
     if (!this.isMeasured(task)) return;
     const spec = task.spec;
     const latency = time - task.submittedAt;
-    this.pooled.completedAt(time, spec.tokens, latency, quality, spec.deadline);
     this.classes.completedAt(spec, time, spec.tokens, latency, quality, spec.deadline);
+    this.pooled.completedAt(time, spec.tokens, latency, quality, spec.deadline);
     this.tenantFairness.completed(spec.tenant, latency, time - task.startedAt);
     this.agentCompleted[index]++;
     this.agentTokens[index] += spec.tokens;
@@ -251,8 +253,8 @@ export class MetricsCollector implements EventSink {
     this.advance(time);
     if (!this.isMeasured(task)) return;
     this.operations.duplicateClaim();
-    this.pooled.wasted(setupTokens);
     this.classes.wasted(task.spec, setupTokens);
+    this.pooled.wasted(setupTokens);
   }
 
   /** {@inheritDoc EventSink.agentDraining} */
@@ -280,7 +282,7 @@ export class MetricsCollector implements EventSink {
   prewarm(time: number, _agent: AgentView, _contextKey: string, contextTokens: number): void {
     this.advance(time);
     // Loading ahead of need is setup like any other: waste unless a task then finds it resident.
-    if (!Number.isNaN(this.windowStart)) this.pooled.wasted(contextTokens);
+    if (!Number.isNaN(this.windowStart)) this.pooled.prewarmed(contextTokens);
   }
 
   /** {@inheritDoc EventSink.staleResult} */
@@ -333,8 +335,8 @@ export class MetricsCollector implements EventSink {
 
   private onSettledUncompleted(task: TaskView, to: Exclude<FinalTaskState, 'completed'>, time: number): void {
     const spec = task.spec;
-    this.pooled.settledUncompleted(to, time, spec.deadline);
     this.classes.settledUncompleted(spec, to, time, spec.deadline);
+    this.pooled.settledUncompleted(to, time, spec.deadline);
     this.operations.settled(time, task, false);
   }
 

@@ -7,7 +7,7 @@ import { CompensatedSum } from './sampleSketch.js';
 
 /** Running count, mean and population variance of a stream. */
 export class Moments {
-  private readonly total = new CompensatedSum();
+  private total = new CompensatedSum();
   private welfordMean = 0;
   private squaredDeviations = 0;
   /** Samples added. */
@@ -20,6 +20,16 @@ export class Moments {
     const delta = x - this.welfordMean;
     this.welfordMean += delta / this.count;
     this.squaredDeviations += delta * (x - this.welfordMean);
+  }
+
+  /** The same running figures, folding on independently of these. */
+  copy(): Moments {
+    const copy = new Moments();
+    copy.total = this.total.copy();
+    copy.welfordMean = this.welfordMean;
+    copy.squaredDeviations = this.squaredDeviations;
+    copy.count = this.count;
+    return copy;
   }
 
   /** Mean (null when empty). */

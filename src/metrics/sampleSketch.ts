@@ -110,6 +110,13 @@ export class SampleSketch {
     if (other.max > this.max) this.max = other.max;
   }
 
+  /** A sketch of the same samples, folding on independently of this one. */
+  copy(): SampleSketch {
+    const copy = new SampleSketch();
+    copy.merge(this);
+    return copy;
+  }
+
   private addToBucket(bucket: number, weight: number): void {
     let at = bucket - this.offset;
     if (at < 0 || at >= this.counts.length) at = this.widen(bucket);
@@ -170,6 +177,15 @@ export class CompensatedSum {
     if (Math.abs(this.sum) >= Math.abs(x)) this.correction += this.sum - transition + x;
     else this.correction += x - transition + this.sum;
     this.sum = transition;
+  }
+
+  /** The same running sum, adding on independently of this one. */
+  copy(): CompensatedSum {
+    const copy = new CompensatedSum();
+    copy.sum = this.sum;
+    copy.correction = this.correction;
+    copy.started = this.started;
+    return copy;
   }
 
   /** Adds the sum of another stream (its own compensation included). */

@@ -4,11 +4,16 @@
  * rejects or sheds, warm-up, a stop that leaves tasks in flight), every dimension's per-class
  * ledgers sum to the pooled ledger field by field, each class's ledger balances on its own, and
  * the classes' completed latencies add up to the pooled ones, and the classes' shares of the
- * tokens submitted and completed add up to 1.
+ * tokens submitted and completed add up to 1. And each class's own figures (all but its shares,
+ * which are of the whole run) are exactly, to the bit, those of a collector fed that class's
+ * events alone, however late in the run its dimension gained a second class.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BREAKDOWN_KEY, CLASS_DIMENSIONS } from '../../src/metrics/classes.js';
+import { EventObjects } from '../../src/engine/eventSink.js';
+import type { EngineEvent } from '../../src/engine/messages.js';
+import { BREAKDOWN_KEY, CLASS_DIMENSIONS, classKey, type ClassMetrics } from '../../src/metrics/classes.js';
+import { MetricsCollector } from '../../src/metrics/collector.js';
 import type { RunMetrics, TaskCountMetrics } from '../../src/metrics/types.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { runSimulation } from '../../src/sim/simulation.js';
@@ -20,6 +25,7 @@ interface TypeDraw {
   readonly deadline: number | undefined;
   readonly ttl: number | undefined;
   readonly maxRetries: number;
+  readonly tenant: string | undefined;
 }
 
 interface ScenarioDraw {
@@ -39,6 +45,7 @@ const typeArb: fc.Arbitrary<TypeDraw> = fc.record({
   deadline: fc.option(fc.constantFrom(1, 3, 10), { nil: undefined }),
   ttl: fc.option(fc.constantFrom(2, 8), { nil: undefined }),
   maxRetries: fc.integer({ min: 0, max: 2 }),
+  tenant: fc.option(fc.constantFrom('acme', 'globex'), { nil: undefined }),
 });
 
 const scenarioArb: fc.Arbitrary<ScenarioDraw> = fc.record({
@@ -60,6 +67,7 @@ function yamlOf(draw: ScenarioDraw): string {
     const extras = [
       t.deadline === undefined ? '' : `, deadline: ${t.deadline}`,
       t.ttl === undefined ? '' : `, ttl: ${t.ttl}`,
+      t.tenant === undefined ? '' : `, tenant: ${t.tenant}`,
     ].join('');
     return `{ type: t${i}, tokens: { dist: exponential, mean: 200 }, priority: ${priority}, maxRetries: ${t.maxRetries}${extras} }`;
   });
@@ -81,6 +89,48 @@ strategies: [${draw.strategy}]`;
 function simulate(draw: ScenarioDraw): RunMetrics {
   const scenario = parseScenario(yamlOf(draw), 'class-ledger.yaml');
   return runSimulation({ scenario, strategy: scenario.strategies[0]!, replication: 0 }).metrics;
+}
+
+/** A class's own figures: {@link ClassMetrics} but its shares (which are of the whole run). */
+type OwnFigures = Omit<ClassMetrics, 'share'>;
+
+/** The own figures of a class, or of a run's pooled metrics. */
+function ownFigures(metrics: RunMetrics | ClassMetrics): OwnFigures {
+  const { tasks, latency, wait, deadlineSuccess, contextWaste, quality } = metrics;
+  return { tasks, latency, wait, deadlineSuccess, contextWaste, quality };
+}
+
+/**
+ * A run, and beside it one collector per class of every dimension fed only that class's task
+ * events (and every agent event, so slots and agents are known; prewarm loads belong to no class).
+ */
+function simulateWithClassCollectors(draw: ScenarioDraw): { metrics: RunMetrics; byClass: Map<string, OwnFigures> } {
+  const scenario = parseScenario(yamlOf(draw), 'class-ledger.yaml');
+  const options = { warmupTimeSeconds: scenario.warmup.timeSeconds, warmupTasks: scenario.warmup.tasks };
+  const byClass = new Map<string, MetricsCollector>();
+  const agentEvents: EngineEvent[] = [];
+  const deliver = (event: EngineEvent): void => {
+    if (event.kind === 'prewarm') return;
+    if (!('task' in event)) {
+      agentEvents.push(event);
+      for (const collector of byClass.values()) collector.observe(event);
+      return;
+    }
+    for (const dimension of CLASS_DIMENSIONS) {
+      const name = `${dimension}:${classKey(dimension, event.task.spec)}`;
+      let collector = byClass.get(name);
+      if (collector === undefined) {
+        collector = new MetricsCollector(options);
+        for (const past of agentEvents) collector.observe(past);
+        byClass.set(name, collector);
+      }
+      collector.observe(event);
+    }
+  };
+  const result = runSimulation({ scenario, strategy: scenario.strategies[0]!, replication: 0, sink: new EventObjects(deliver) });
+  const figures = [...byClass].map(([name, collector]) => [name, ownFigures(collector.finish(result.endTimeSeconds))] as const);
+  // A class of warm-up tasks only is in no table.
+  return { metrics: result.metrics, byClass: new Map(figures.filter(([, cls]) => cls.tasks.submitted > 0)) };
 }
 
 describe('conservation by class', () => {
@@ -112,6 +162,23 @@ describe('conservation by class', () => {
       for (const key of Object.keys(metrics.byPriority)) expect(priorities.has(key)).toBe(true);
       for (const key of Object.keys(metrics.byType)) expect(key).toMatch(/^t[0-2]$/);
     }), { seed: 16, numRuns: 60 });
+  });
+
+  it('each class has, to the bit, the own figures of a collector fed that class alone', () => {
+    let split = 0;
+    fc.assert(fc.property(scenarioArb, (draw) => {
+      const { metrics, byClass } = simulateWithClassCollectors(draw);
+      for (const dimension of CLASS_DIMENSIONS) {
+        const table = metrics[BREAKDOWN_KEY[dimension]];
+        const names = Object.keys(table).map((key) => `${dimension}:${key}`);
+        expect(names.sort()).toEqual([...byClass.keys()].filter((name) => name.startsWith(`${dimension}:`)).sort());
+        if (names.length > 1) split++;
+        for (const [key, cls] of Object.entries(table)) expect(ownFigures(cls), `${dimension} ${key}`).toEqual(byClass.get(`${dimension}:${key}`));
+      }
+    }), { seed: 16, numRuns: 60 });
+    // Dimensions with one class and with several were both drawn.
+    expect(split).toBeGreaterThan(20);
+    expect(split).toBeLessThan(3 * 60);
   });
 
   it('the drawn runs reach every final state, so the property is not vacuous', () => {

@@ -76,6 +76,28 @@ describe('the collector by class', () => {
     expect(m.contextWaste).toBeCloseTo(0.5, 12);
     expect(m.byType.code!.contextWaste).toBe(0);
   });
+
+  it('gives the first class of a dimension its own figures when a second class appears late, the prewarm loads before it left out', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a');
+    const first = s.submit(0, { type: 'code', tokens: 100 });
+    s.prewarm(0, a, 'k', 300);
+    s.dispatch(0, first, a, { setupTokens: 100 });
+    s.complete(2, first);
+    const late = s.submit(3, { type: 'review', tokens: 100 });
+    s.dispatch(4, late, a);
+    s.complete(8, late);
+    const m = s.collect(8);
+    expect(m.contextWaste).toBeCloseTo(400 / 600, 12);
+    expect(m.byType.code!.contextWaste).toBeCloseTo(0.5, 12);
+    expect(m.byType.code!.latency.mean).toBe(2);
+    expect(m.byType.code!.tasks.submitted).toBe(1);
+    expect(m.byType.review!.latency.mean).toBe(5);
+    expect(m.byType.review!.wait.mean).toBe(1);
+    expect(m.byType.review!.contextWaste).toBe(0);
+    expect(Object.keys(m.byPriority)).toEqual(['2']);
+    expect(m.byPriority['2']!.latency.mean).toBe(3.5);
+  });
 });
 
 /** A run whose only class of each dimension has the given latency mean and task count. */
