@@ -9,14 +9,13 @@
  *
  * `npm run bench -- --only distributed [--repeats N]` (5 by default).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { median } from 'simple-statistics';
+import { hasRedisServer, startRedis } from '../test/support/redisProcess.js';
 import { runCli, type Sample } from './parallel.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,16 +52,14 @@ export type DistributedFigures = {
 /** Measures; `repeats` alternating pairs after one unmeasured pair. */
 export async function measureDistributed(repeats = 5): Promise<DistributedFigures> {
   const benchmark = `fleetsim ${SWEEP.join(' ')}: --queue with 2 fleetsim workers (--concurrency 1) vs in process, ${repeats} alternating repeats`;
-  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
+  if (!hasRedisServer()) {
     return { benchmark, skipped: 'redis-server is not installed (Debian package redis-server)' };
   }
   const dir = mkdtempSync(join(tmpdir(), 'fleetsim-bench-distributed-'));
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}/0`;
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const server = await startRedis();
+  const url = server.url;
   const workers: ChildProcess[] = [];
   try {
-    await waitForRedis(url);
     for (let i = 0; i < 2; i++) workers.push(await startWorker(url));
     const inProcess = (): Sample => runCli([...SWEEP, '--out', join(dir, 'local')]);
     const queued = (): Sample => {
@@ -93,7 +90,7 @@ export async function measureDistributed(repeats = 5): Promise<DistributedFigure
     };
   } finally {
     for (const worker of workers) worker.kill('SIGKILL');
-    server.kill('SIGKILL');
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -134,30 +131,8 @@ function startWorker(url: string): Promise<ChildProcess> {
   });
 }
 
-async function waitForRedis(url: string): Promise<void> {
-  const client = new Redis(url, { retryStrategy: (attempt) => (attempt > 100 ? null : 50) });
-  client.on('error', () => undefined); // refused until the server listens: retried
-  try {
-    await client.ping();
-  } finally {
-    client.disconnect();
-  }
-}
-
 function withoutTiming(file: string): string {
   const document = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   delete document.timing;
   return JSON.stringify(document);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }

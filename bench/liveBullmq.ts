@@ -12,15 +12,14 @@
  * Both sides share this process's CPU (and Redis the machine's), so the figures are an upper
  * bound on the transport's cost per attempt, not a capacity of a deployment.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { quantile } from 'simple-statistics';
 import type { AgentView } from '../src/engine/agent.js';
 import type { TaskView } from '../src/engine/task.js';
 import { runAgentWorker, type AgentHandler, type AgentWorker } from '../src/distributed/agentWorker.js';
 import { BullmqAgentConnector } from '../src/distributed/bullmqConnector.js';
-import { bullConnectionOptions, connectRedis, parseQueueUrl } from '../src/distributed/connection.js';
+import { bullConnectionOptions, parseQueueUrl } from '../src/distributed/connection.js';
 import type { CommandOf } from '../src/live/connector.js';
+import { startRedis } from '../test/support/redisProcess.js';
 
 const WARMUP = 100;
 const SEQUENTIAL = 1_000;
@@ -51,7 +50,7 @@ function attemptContext(): { signal: AbortSignal; started: () => void } {
 
 /** Measures the transport; `queueUrl` names a Redis to use instead of starting one. */
 export async function measureLiveBullmq(queueUrl?: string): Promise<LiveBullmqFigures> {
-  const server = queueUrl === undefined ? await startRedisServer() : undefined;
+  const server = queueUrl === undefined ? await startRedis() : undefined;
   const url = queueUrl ?? server!.url;
   const connector = new BullmqAgentConnector({ connection: bullConnectionOptions(parseQueueUrl(url)) });
   const workers: AgentWorker[] = [];
@@ -80,7 +79,7 @@ export async function measureLiveBullmq(queueUrl?: string): Promise<LiveBullmqFi
   } finally {
     await Promise.all(workers.map((worker) => worker.close()));
     await connector.close();
-    server?.stop();
+    await server?.stop();
   }
 }
 
@@ -91,33 +90,4 @@ export function formatLiveBullmq(figures: LiveBullmqFigures): string {
     `  sequential: ${s.attempts} attempts one at a time, start to outcome p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, mean ${s.meanMs} ms`,
     `  concurrent: ${c.attempts} attempts at once over ${c.agents} agent queues in ${c.seconds} s: ${c.attemptsPerSecond.toLocaleString('en-US')} attempts/s`,
   ].join('\n');
-}
-
-/** A redis-server on a free local port keeping nothing on disk, once it answers. */
-async function startRedisServer(): Promise<{ readonly url: string; stop(): void }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}/0`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      (await connectRedis(parseQueueUrl(url), { timeoutMs: 500 })).disconnect();
-      break;
-    } catch (error) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start on port ${port} (is it installed?): ${(error as Error).message}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return { url, stop: () => child.kill('SIGTERM') };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
 }

@@ -242,7 +242,7 @@ export class BullmqAgentConnector implements AgentConnector {
     const pending = this.pending.get(jobId);
     if (pending === undefined) return;
     const parsed = attemptJobProgress.safeParse(data);
-    if (parsed.success) pending.context.started({ setupTokens: parsed.data.started.setupTokens, contextHit: parsed.data.started.contextHit ?? null });
+    if (parsed.success) reportStart(pending, parsed.data.started);
   }
 
   private completed(jobId: string, returnvalue: unknown): void {
@@ -255,7 +255,7 @@ export class BullmqAgentConnector implements AgentConnector {
       return;
     }
     const { started, outcome } = parsed.data;
-    if (started !== undefined) pending.context.started({ setupTokens: started.setupTokens, contextHit: started.contextHit ?? null });
+    if (started !== undefined) reportStart(pending, started);
     this.settle(jobId, pending, outcome);
   }
 
@@ -301,4 +301,9 @@ export class BullmqAgentConnector implements AgentConnector {
     this.errors.push(error);
     if (this.errors.length > KEPT_ERRORS) this.errors.shift();
   }
+}
+
+/** Tells the driver the attempt started, from a start report carried by the job (progress or result). */
+function reportStart(pending: PendingAttempt, started: { readonly setupTokens: number; readonly contextHit?: boolean | null | undefined }): void {
+  pending.context.started({ setupTokens: started.setupTokens, contextHit: started.contextHit ?? null });
 }
