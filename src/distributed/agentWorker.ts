@@ -16,7 +16,7 @@ import { RemoteAgentModel } from '../live/clients/remoteAgentModel.js';
 import { InputError } from '../scenario/errors.js';
 import type { SimAgentConfig } from '../scenario/types.js';
 import { outcomeStreams } from '../sim/random.js';
-import { AGENT_QUEUE_PREFIX, agentQueueName, type AttemptJobData, type AttemptJobResult } from './agentQueues.js';
+import { AGENT_QUEUE_PREFIX, agentQueueName, startReportForRedis, type AttemptJobData, type AttemptJobResult } from './agentQueues.js';
 import { bullConnectionOptions, checkQueueVersion, connectRedis, parseQueueUrl } from './connection.js';
 
 /** One attempt as a handler receives it. */
@@ -31,6 +31,12 @@ export interface AgentAttempt {
   readonly signal: AbortSignal;
   /** Reports the attempt's start (setup tokens spent, whether the context was resident); at most once, before returning. */
   started(report: StartReport): Promise<void>;
+  /**
+   * For an agent in virtual time (it answers at once): how many seconds the attempt took on the
+   * agent's own clock, returned with the result (`durationSeconds`) for a driver that replays the
+   * fleet on a manual clock (`VirtualTimeConnector`). At most once, before returning.
+   */
+  ranFor(durationSeconds: number): void;
 }
 
 /** Runs an attempt; resolves with its outcome (a failure is an outcome too: `{ ok: false, reason }`). */
@@ -81,6 +87,7 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
   const lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
   const worker = new Worker<AttemptJobData, AttemptJobResult>(name, async (job, _token, signal) => {
     let startReported = false;
+    let durationSeconds: number | undefined;
     const attempt: AgentAttempt = {
       task: job.data.task,
       attempt: job.data.attempt,
@@ -89,10 +96,12 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
       started: async (report) => {
         if (startReported) return;
         startReported = true;
-        await job.updateProgress({ started: { setupTokens: report.setupTokens, contextHit: report.contextHit } });
+        await job.updateProgress({ started: startReportForRedis(report) });
       },
+      ranFor: (seconds) => { durationSeconds ??= seconds; },
     };
-    return { outcome: await handler(attempt) };
+    const outcome = await handler(attempt);
+    return durationSeconds === undefined ? { outcome } : { outcome, durationSeconds };
   }, {
     connection: bullConnectionOptions(queueUrl), prefix: AGENT_QUEUE_PREFIX,
     concurrency: options.concurrency ?? 1, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 0,
@@ -106,16 +115,40 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
   };
 }
 
+/** Options of {@link emulatedAgentHandler}. */
+export interface EmulatedAgentOptions {
+  /** The scenario's seed (its outcome streams). */
+  readonly seed: number;
+  /** The replication whose outcome streams are drawn. @defaultValue 0 */
+  readonly replication?: number;
+  /** The factor the model's times are divided by in real time. */
+  readonly speedup: number;
+  /**
+   * Answer at once, reporting the model's duration with the result (`ranFor`) instead of taking
+   * it: for a driver on a manual clock behind a `VirtualTimeConnector`. @defaultValue false
+   */
+  readonly virtualTime?: boolean;
+}
+
 /**
  * The simulator's agent model for one scenario agent (the same plans and seeded outcome streams
  * as `fleetsim agents`), with its times divided by `speedup`: reports the start at once, takes
- * the planned duration in real time, then returns the planned outcome.
+ * the planned duration in real time, then returns the planned outcome. In virtual time it
+ * reports the start (with the agent's context as the simulator reports it) and the planned
+ * duration, and returns the outcome at once.
  */
-export function emulatedAgentHandler(config: SimAgentConfig, options: { readonly seed: number; readonly replication?: number; readonly speedup: number }): AgentHandler {
+export function emulatedAgentHandler(config: SimAgentConfig, options: EmulatedAgentOptions): AgentHandler {
   const model = new RemoteAgentModel(config, outcomeStreams(options.seed, options.replication ?? 0), options.speedup);
   let active = 0;
-  return async ({ task, attempt, signal, started }) => {
+  return async ({ task, attempt, signal, started, ranFor }) => {
     const plan = model.plan(task, attempt, active + 1);
+    if (options.virtualTime === true) {
+      await started(plan.contextBlocksHit === undefined
+        ? { setupTokens: plan.setupTokens, contextHit: plan.contextHit, agent: plan.agent }
+        : { setupTokens: plan.setupTokens, contextHit: plan.contextHit, contextBlocksHit: plan.contextBlocksHit, agent: plan.agent });
+      ranFor(plan.durationSeconds);
+      return plan.outcome;
+    }
     active++;
     try {
       await started({ setupTokens: plan.setupTokens, contextHit: plan.contextHit });

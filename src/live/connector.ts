@@ -23,6 +23,12 @@ export interface AttemptContext {
    * no setup at the moment the attempt settles.
    */
   started(report: StartReport): void;
+  /**
+   * Present when the connector is wrapped in a `VirtualTimeConnector` (./virtualTimeConnector.ts): an agent that runs in
+   * virtual time (it answers at once) reports here, before the promise settles, how many seconds
+   * the attempt took on its own clock. The live driver's own context has none.
+   */
+  readonly ranFor?: (durationSeconds: number) => void;
 }
 
 /** What the driver hands a connector with an offer. */

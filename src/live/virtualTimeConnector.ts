@@ -1,0 +1,213 @@
+/**
+ * Agents elsewhere, replayed in virtual time: a decorator of any {@link AgentConnector} for a live
+ * driver on a {@link ManualClock}. The agents behind the inner connector answer at once and say
+ * how long each attempt took on their own clock (`AttemptContext.ranFor`); this connector makes
+ * the attempt take that long on the manual clock, as `EmulatedAgents` makes the simulator's agent
+ * model take its planned time. It is the manual-clock counterpart of real agents taking their
+ * time: with it, a run whose agents answer from other processes (over Redis, with
+ * `fleetsim agent-worker --virtual-time`) reproduces the simulator byte for byte (`runLive` with
+ * a connector on a manual clock), and a recorded or emulated fleet can be replayed faster than
+ * real time.
+ *
+ * How the driver's inputs stay the simulator's (docs/LIVE.md, "Conformance"):
+ * - An attempt's end takes its clock ticket when `start` is called, where the simulator pushes
+ *   its finish event; it is set on the clock with that ticket once the agent has answered. A
+ *   resumed attempt takes a fresh ticket when it resumes, as the simulator's does.
+ * - The simulator feeds a start report inside the drain that carries out the start; here the
+ *   reports come back later. They are held and released in the order the starts were made, each
+ *   once its agent has answered (report and result), and always from a promise reaction, never
+ *   inside a driver input: the engine then gets the same inputs in the same order, and what a
+ *   report makes it command is carried out after every start of the same drain, as in the
+ *   simulator, where those commands queue behind the starts.
+ * - The clock may move only when nothing is in flight: {@link VirtualTimeConnector.idle} resolves
+ *   once every start made so far has been answered and its report released (runLive awaits it
+ *   before every step of the clock).
+ *
+ * Pause and resume act on the virtual clock alone (the agent's work is done): a paused attempt's
+ * end no longer applies (its timer still fires, doing nothing, as the simulator's event does),
+ * and its remaining time runs again from the resume. An abort is not passed on, for the same
+ * reason: the result comes at the attempt's virtual end and the engine records it as stale, as
+ * in the simulator. Prewarm and retire are passed on when the inner connector has them. Offers
+ * and provisions are not carried in virtual time: the driver declines an offer it cannot make
+ * and reports a provision it cannot ask for.
+ */
+import type { Outcome, StartReport } from '../engine/messages.js';
+import type { Clock } from './clock.js';
+import type { AgentConnector, AttemptContext, CommandOf } from './connector.js';
+import { attemptKey } from './settlements.js';
+
+/** Options of a {@link VirtualTimeConnector}. */
+export interface VirtualTimeConnectorOptions {
+  /** The manual clock the driver runs on (the attempts' ends are set on it). */
+  readonly clock: Clock;
+  /**
+   * Real seconds {@link VirtualTimeConnector.idle} waits for an answer before it fails, naming the
+   * first attempt still unanswered (an agent that is not running, or not in virtual time).
+   * @defaultValue 60
+   */
+  readonly stallSeconds?: number;
+}
+
+/** An attempt from its start until its agent has answered and its report is released. */
+interface StartingAttempt {
+  readonly key: string;
+  readonly label: string;
+  readonly context: AttemptContext;
+  readonly startSeconds: number;
+  /** The clock ticket of its end, reserved at the start. */
+  readonly ticket: number;
+  readonly settle: (outcome: Outcome) => void;
+  readonly fail: (error: Error) => void;
+  report: StartReport | undefined;
+  durationSeconds: number | undefined;
+  answer: { readonly outcome: Outcome } | { readonly error: Error } | undefined;
+}
+
+/** An attempt whose end is on the clock. */
+interface RunningAttempt {
+  readonly key: string;
+  readonly settle: (outcome: Outcome) => void;
+  readonly outcome: Outcome;
+  readonly finishSeconds: number;
+  /** Paused: its end no longer applies. */
+  cancelled: boolean;
+}
+
+interface PausedAttempt {
+  readonly running: RunningAttempt;
+  readonly remainingSeconds: number;
+}
+
+const DEFAULT_STALL_SECONDS = 60;
+
+/** Makes the attempts of agents that answer at once take their reported durations on a manual clock. */
+export class VirtualTimeConnector implements AgentConnector {
+  /** The clock the attempts' ends are set on. */
+  readonly clock: Clock;
+  /** Passed on to the inner connector, when it has it. */
+  readonly prewarm?: (command: CommandOf<'prewarm'>) => void;
+  /** Passed on to the inner connector, when it has it. */
+  readonly retire?: (command: CommandOf<'retire'>) => void;
+  private readonly stallMs: number;
+  /** Started attempts not yet answered or released, in the order of their starts. */
+  private readonly starting: StartingAttempt[] = [];
+  private readonly running = new Map<string, RunningAttempt>();
+  private readonly paused = new Map<string, PausedAttempt>();
+  private readonly idleWaiters: (() => void)[] = [];
+
+  /** @param inner - the connector to the agents; @param options - see {@link VirtualTimeConnectorOptions}. */
+  constructor(private readonly inner: AgentConnector, options: VirtualTimeConnectorOptions) {
+    this.clock = options.clock;
+    const stallSeconds = options.stallSeconds ?? DEFAULT_STALL_SECONDS;
+    if (!(stallSeconds > 0)) throw new Error(`VirtualTimeConnector: stallSeconds must be > 0, got ${stallSeconds}`);
+    this.stallMs = stallSeconds * 1000;
+    if (inner.prewarm !== undefined) this.prewarm = (command) => inner.prewarm?.(command);
+    if (inner.retire !== undefined) this.retire = (command) => inner.retire?.(command);
+  }
+
+  /** Attempts started and not yet answered (or answered and waiting for an earlier one's answer). */
+  get inFlight(): number {
+    return this.starting.length;
+  }
+
+  /**
+   * Resolves once nothing is in flight. Rejects when no answer has come for `stallSeconds` of real
+   * time, naming the first attempt waited for.
+   */
+  idle(): Promise<void> {
+    if (this.starting.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const first = this.starting[0];
+        reject(new Error(`virtual-time connector: no answer within ${this.stallMs / 1000} s to ${this.starting.length} attempt(s), the first ${first?.label ?? '?'} (is its agent running, in virtual time?)`));
+      }, this.stallMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** {@inheritDoc AgentConnector.start} */
+  start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome> {
+    const taskId = command.task.spec.id;
+    return new Promise((settle, fail) => {
+      const attempt: StartingAttempt = {
+        key: attemptKey(taskId, command.attempt),
+        label: `${taskId} attempt ${command.attempt} on ${command.agent.spec.id}`,
+        context, startSeconds: this.clock.now(), ticket: this.clock.ticket(), settle, fail,
+        report: undefined, durationSeconds: undefined, answer: undefined,
+      };
+      this.starting.push(attempt);
+      const innerContext: AttemptContext = {
+        signal: context.signal,
+        started: (report) => { attempt.report ??= report; },
+        ranFor: (durationSeconds) => { attempt.durationSeconds ??= durationSeconds; },
+      };
+      let answer: Promise<Outcome>;
+      try {
+        answer = Promise.resolve(this.inner.start(command, innerContext));
+      } catch (error) {
+        answer = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      answer.then(
+        (outcome) => this.answered(attempt, { outcome }),
+        (error: unknown) => this.answered(attempt, { error: error instanceof Error ? error : new Error(String(error)) }),
+      );
+    });
+  }
+
+  /** Suspends an attempt's end on the clock; its remaining time runs again on resume. */
+  pause(command: CommandOf<'pause'>): void {
+    const key = attemptKey(command.task.spec.id, command.attempt);
+    const running = this.running.get(key);
+    if (running === undefined) throw new Error(`virtual-time connector: pause of ${command.task.spec.id} attempt ${command.attempt}, which has no running attempt`);
+    running.cancelled = true;
+    this.running.delete(key);
+    this.paused.set(key, { running, remainingSeconds: running.finishSeconds - this.clock.now() });
+  }
+
+  /** Sets a paused attempt's end again, its remaining time from now. */
+  resume(command: CommandOf<'resume'>): void {
+    const key = attemptKey(command.task.spec.id, command.attempt);
+    const paused = this.paused.get(key);
+    if (paused === undefined) throw new Error(`virtual-time connector: resume of ${command.task.spec.id} attempt ${command.attempt}, which was not paused`);
+    this.paused.delete(key);
+    this.finishAt({ ...paused.running, finishSeconds: this.clock.now() + paused.remainingSeconds, cancelled: false });
+  }
+
+  private answered(attempt: StartingAttempt, answer: NonNullable<StartingAttempt['answer']>): void {
+    attempt.answer = answer;
+    this.release();
+  }
+
+  /**
+   * Releases, in start order, every attempt at the head whose agent has answered: its report goes
+   * to the driver (a driver input, which may start more attempts behind), its end onto the clock.
+   */
+  private release(): void {
+    for (let head = this.starting[0]; head?.answer !== undefined; head = this.starting[0]) {
+      this.starting.shift();
+      const { answer, durationSeconds } = head;
+      if ('error' in answer) {
+        head.fail(answer.error);
+      } else if (durationSeconds === undefined || !(durationSeconds >= 0 && durationSeconds < Number.POSITIVE_INFINITY)) {
+        head.fail(new Error(`virtual-time connector: ${head.label}: its agent reported ${durationSeconds === undefined ? 'no duration' : `a duration of ${durationSeconds} s`}, so it does not run in virtual time`));
+      } else {
+        if (head.report !== undefined) head.context.started(head.report);
+        const running: RunningAttempt = { key: head.key, settle: head.settle, outcome: answer.outcome, finishSeconds: head.startSeconds + durationSeconds, cancelled: false };
+        this.finishAt(running, head.ticket);
+      }
+    }
+    if (this.starting.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private finishAt(running: RunningAttempt, ticket?: number): void {
+    this.running.set(running.key, running);
+    this.clock.setTimer(running.finishSeconds, () => {
+      if (running.cancelled) return;
+      if (this.running.get(running.key) === running) this.running.delete(running.key);
+      running.settle(running.outcome);
+    }, ticket);
+  }
+}
