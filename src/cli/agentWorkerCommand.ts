@@ -7,7 +7,7 @@
  */
 import { InputError, didYouMean } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
-import { emulatedAgentHandler, runAgentWorker, type AgentWorker } from '../distributed/agentWorker.js';
+import { emulatedAgentHandler, runAgentWorker, virtualTimeAgentHandler, type AgentWorker } from '../distributed/agentWorker.js';
 import { selectAgents, UnknownAgentError } from '../live/clients/agentsClient.js';
 import { onStopSignal, parseSpeedup } from './clientFlags.js';
 import { packageVersion } from './help.js';
@@ -42,7 +42,7 @@ export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: st
   const stopped = new Promise<void>((resolve) => { onStopSignal(resolve); });
   try {
     for (const config of configs) {
-      const handler = emulatedAgentHandler(config, { seed: scenario.seed, speedup, virtualTime: args.virtualTime });
+      const handler = args.virtualTime ? virtualTimeAgentHandler(config, { seed: scenario.seed }) : emulatedAgentHandler(config, { seed: scenario.seed, speedup });
       // In virtual time one attempt at a time: the model then meets an agent's attempts in the order the engine started them.
       const concurrency = args.virtualTime ? 1 : config.spec.capacity;
       const worker = await runAgentWorker(args.queue, config.spec.id, handler, { concurrency, lockSeconds: args.lockSeconds, version });

@@ -115,40 +115,16 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
   };
 }
 
-/** Options of {@link emulatedAgentHandler}. */
-export interface EmulatedAgentOptions {
-  /** The scenario's seed (its outcome streams). */
-  readonly seed: number;
-  /** The replication whose outcome streams are drawn. @defaultValue 0 */
-  readonly replication?: number;
-  /** The factor the model's times are divided by in real time. */
-  readonly speedup: number;
-  /**
-   * Answer at once, reporting the model's duration with the result (`ranFor`) instead of taking
-   * it: for a driver on a manual clock behind a `VirtualTimeConnector`. @defaultValue false
-   */
-  readonly virtualTime?: boolean;
-}
-
 /**
  * The simulator's agent model for one scenario agent (the same plans and seeded outcome streams
  * as `fleetsim agents`), with its times divided by `speedup`: reports the start at once, takes
- * the planned duration in real time, then returns the planned outcome. In virtual time it
- * reports the start (with the agent's context as the simulator reports it) and the planned
- * duration, and returns the outcome at once.
+ * the planned duration in real time, then returns the planned outcome.
  */
-export function emulatedAgentHandler(config: SimAgentConfig, options: EmulatedAgentOptions): AgentHandler {
+export function emulatedAgentHandler(config: SimAgentConfig, options: { readonly seed: number; readonly replication?: number; readonly speedup: number }): AgentHandler {
   const model = new RemoteAgentModel(config, outcomeStreams(options.seed, options.replication ?? 0), options.speedup);
   let active = 0;
-  return async ({ task, attempt, signal, started, ranFor }) => {
+  return async ({ task, attempt, signal, started }) => {
     const plan = model.plan(task, attempt, active + 1);
-    if (options.virtualTime === true) {
-      await started(plan.contextBlocksHit === undefined
-        ? { setupTokens: plan.setupTokens, contextHit: plan.contextHit, agent: plan.agent }
-        : { setupTokens: plan.setupTokens, contextHit: plan.contextHit, contextBlocksHit: plan.contextBlocksHit, agent: plan.agent });
-      ranFor(plan.durationSeconds);
-      return plan.outcome;
-    }
     active++;
     try {
       await started({ setupTokens: plan.setupTokens, contextHit: plan.contextHit });
@@ -163,5 +139,25 @@ export function emulatedAgentHandler(config: SimAgentConfig, options: EmulatedAg
     } finally {
       active--;
     }
+  };
+}
+
+/**
+ * The simulator's agent model for one scenario agent in virtual time, for a driver on a manual
+ * clock behind a `VirtualTimeConnector`: plans the attempt (the plans and seeded outcome streams
+ * of {@link emulatedAgentHandler}), reports its start with the agent's context as the simulator
+ * reports it (block hits, utilization, resident keys), reports the planned duration
+ * (`ranFor`), and returns the outcome at once. Run it one attempt at a time (`concurrency` 1), so
+ * the model meets the agent's attempts in the order the engine started them.
+ */
+export function virtualTimeAgentHandler(config: SimAgentConfig, options: { readonly seed: number; readonly replication?: number }): AgentHandler {
+  const model = new RemoteAgentModel(config, outcomeStreams(options.seed, options.replication ?? 0), 1);
+  return async ({ task, attempt, started, ranFor }) => {
+    // The slot count an offer answer reads; a start's plan reads only the agent's skills.
+    const plan = model.plan(task, attempt, 1);
+    const { setupTokens, contextHit, contextBlocksHit, agent } = plan;
+    await started(contextBlocksHit === undefined ? { setupTokens, contextHit, agent } : { setupTokens, contextHit, contextBlocksHit, agent });
+    ranFor(plan.durationSeconds);
+    return plan.outcome;
   };
 }

@@ -2,8 +2,8 @@
  * Live equals simulation through Redis, byte for byte: the live driver on a manual clock with its
  * agents behind the BullMQ connector and a real redis-server, wrapped in the VirtualTimeConnector.
  * The agents are emulated agent workers in virtual time (`runAgentWorker` with
- * `emulatedAgentHandler(…, { virtualTime: true })`: the simulator's agent model, which answers
- * at once and reports the planned duration with the result), so every start, start report and
+ * `virtualTimeAgentHandler`: the simulator's agent model, which answers at once and reports the
+ * planned duration with the result), so every start, start report and
  * outcome crosses Redis, and the engine's events must still be the simulator's, as JSON lines in
  * the same order, with the metrics, ledger and end time deep-equal.
  *
@@ -22,7 +22,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatedAgentHandler, runAgentWorker, type AgentWorker } from '../../src/distributed/agentWorker.js';
+import { runAgentWorker, virtualTimeAgentHandler, type AgentWorker } from '../../src/distributed/agentWorker.js';
 import { BullmqAgentConnector } from '../../src/distributed/bullmqConnector.js';
 import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
 import { ManualClock } from '../../src/live/clock.js';
@@ -148,7 +148,7 @@ function inProcessAgents(scenario: Scenario): StartAgents {
     try {
       for (const config of fleetConfigs(scenario)) {
         // One attempt at a time: the model meets the agent's attempts in the engine's order.
-        const handler = emulatedAgentHandler(config, { seed: scenario.seed, speedup: 1, virtualTime: true });
+        const handler = virtualTimeAgentHandler(config, { seed: scenario.seed });
         workers.push(await runAgentWorker(url, config.spec.id, handler, { concurrency: 1 }));
       }
     } catch (error) {
