@@ -42,6 +42,12 @@ export interface OfferResponse {
   readonly answer: OfferAnswer;
   /** Tokens the agent spent preparing (what a losing broadcast claim wastes); 0 when absent. */
   readonly setupTokens?: number;
+  /**
+   * Seconds the answer took on the agent's own clock, from an agent in virtual time (it answers
+   * at once): a `VirtualTimeConnector` (./virtualTimeConnector.ts) delivers the answer that long
+   * after the offer. The live driver itself ignores it.
+   */
+  readonly delaySeconds?: number;
 }
 
 /**

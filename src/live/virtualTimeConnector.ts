@@ -27,13 +27,16 @@
  * end no longer applies (its timer still fires, doing nothing, as the simulator's event does),
  * and its remaining time runs again from the resume. An abort is not passed on, for the same
  * reason: the result comes at the attempt's virtual end and the engine records it as stale, as
- * in the simulator. Prewarm and retire are passed on when the inner connector has them. Offers
- * and provisions are not carried in virtual time: the driver declines an offer it cannot make
- * and reports a provision it cannot ask for.
+ * in the simulator. An offer is passed on when the inner connector makes offers: its agent
+ * answers at once with the seconds its answer took (`OfferResponse.delaySeconds`), and the answer
+ * is delivered that long after the offer, with a clock ticket taken at the offer (a withdrawal is
+ * not passed on: the answer comes and the engine records it as late, as in the simulator).
+ * Prewarm and retire are passed on when the inner connector has them. Provisions are not carried
+ * in virtual time: the driver reports a provision it cannot ask for.
  */
 import type { Outcome, StartReport } from '../engine/messages.js';
 import type { Clock } from './clock.js';
-import type { AgentConnector, AttemptContext, CommandOf } from './connector.js';
+import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from './connector.js';
 import { attemptKey } from './settlements.js';
 
 /** Options of a {@link VirtualTimeConnector}. */
@@ -88,12 +91,16 @@ export class VirtualTimeConnector implements AgentConnector {
   readonly prewarm?: (command: CommandOf<'prewarm'>) => void;
   /** Passed on to the inner connector, when it has it. */
   readonly retire?: (command: CommandOf<'retire'>) => void;
+  /** Passed on to the inner connector, when it makes offers; the answer is delivered after its `delaySeconds`. */
+  readonly offer?: (command: CommandOf<'offer'>, context: OfferContext) => Promise<OfferResponse>;
   private readonly stallMs: number;
   /** Started attempts not yet answered or released, in the order of their starts. */
   private readonly starting: StartingAttempt[] = [];
   private readonly running = new Map<string, RunningAttempt>();
   private readonly paused = new Map<string, PausedAttempt>();
   private readonly idleWaiters: (() => void)[] = [];
+  /** Offers made and not yet answered by their agent. */
+  private offersAwaited = 0;
 
   /** @param inner - the connector to the agents; @param options - see {@link VirtualTimeConnectorOptions}. */
   constructor(private readonly inner: AgentConnector, options: VirtualTimeConnectorOptions) {
@@ -103,11 +110,12 @@ export class VirtualTimeConnector implements AgentConnector {
     this.stallMs = stallSeconds * 1000;
     if (inner.prewarm !== undefined) this.prewarm = (command) => inner.prewarm?.(command);
     if (inner.retire !== undefined) this.retire = (command) => inner.retire?.(command);
+    if (inner.offer !== undefined) this.offer = (command, context) => this.offerInVirtualTime(command, context);
   }
 
-  /** Attempts started and not yet answered (or answered and waiting for an earlier one's answer). */
+  /** Attempts started and not yet answered (or answered and waiting for an earlier one's answer), and offers not yet answered. */
   get inFlight(): number {
-    return this.starting.length;
+    return this.starting.length + this.offersAwaited;
   }
 
   /**
@@ -115,11 +123,12 @@ export class VirtualTimeConnector implements AgentConnector {
    * time, naming the first attempt waited for.
    */
   idle(): Promise<void> {
-    if (this.starting.length === 0) return Promise.resolve();
+    if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const first = this.starting[0];
-        reject(new Error(`virtual-time connector: no answer within ${this.stallMs / 1000} s to ${this.starting.length} attempt(s), the first ${first?.label ?? '?'} (is its agent running, in virtual time?)`));
+        const waited = first === undefined ? `${this.offersAwaited} offer(s)` : `${this.starting.length} attempt(s), the first ${first.label}`;
+        reject(new Error(`virtual-time connector: no answer within ${this.stallMs / 1000} s to ${waited} (is its agent running, in virtual time?)`));
       }, this.stallMs);
       this.idleWaiters.push(() => {
         clearTimeout(timer);
@@ -176,6 +185,38 @@ export class VirtualTimeConnector implements AgentConnector {
     this.finishAt({ ...paused.running, finishSeconds: this.clock.now() + paused.remainingSeconds, cancelled: false });
   }
 
+  /** Passes an offer on; delivers the answer its `delaySeconds` after the offer, in the offer's place among equal times. */
+  private offerInVirtualTime(command: CommandOf<'offer'>, context: OfferContext): Promise<OfferResponse> {
+    const offerSeconds = this.clock.now();
+    const ticket = this.clock.ticket();
+    const label = `offer ${command.offer} of ${command.task.spec.id} to ${command.agent.spec.id}`;
+    this.offersAwaited++;
+    let response: Promise<OfferResponse>;
+    try {
+      response = Promise.resolve(this.inner.offer!(command, context));
+    } catch (error) {
+      response = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const answered = response.then((answer) => {
+      const { delaySeconds } = answer;
+      if (delaySeconds === undefined || !(delaySeconds >= 0 && delaySeconds < Number.POSITIVE_INFINITY)) {
+        throw new Error(`virtual-time connector: ${label}: its agent reported ${delaySeconds === undefined ? 'no answer delay' : `an answer delay of ${delaySeconds} s`}, so it does not run in virtual time`);
+      }
+      return new Promise<OfferResponse>((deliver) => this.clock.setTimer(offerSeconds + delaySeconds, () => deliver(answer), ticket));
+    });
+    const done = (): void => {
+      this.offersAwaited--;
+      this.wakeIfIdle();
+    };
+    // Awaited once its answer is on the clock (or failed): the clock may move then.
+    response.then(done, done);
+    return answered;
+  }
+
+  private wakeIfIdle(): void {
+    if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
   private answered(attempt: StartingAttempt, answer: NonNullable<StartingAttempt['answer']>): void {
     attempt.answer = answer;
     this.release();
@@ -199,7 +240,7 @@ export class VirtualTimeConnector implements AgentConnector {
         this.finishAt(running, head.ticket);
       }
     }
-    if (this.starting.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    this.wakeIfIdle();
   }
 
   private finishAt(running: RunningAttempt, ticket?: number): void {

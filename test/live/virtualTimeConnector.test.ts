@@ -1,6 +1,7 @@
 /**
  * The VirtualTimeConnector in process: agents that answer at once, in any order, with their
- * durations, replayed on a manual clock, give the simulator's run byte for byte (their answers
+ * durations (and offers with their delays), replayed on a manual clock, give the simulator's run
+ * byte for byte (their answers
  * here come back after a seeded, scrambled number of event-loop turns, so a report released out
  * of start order would show); and what it refuses: a connector on a manual clock that is not
  * wrapped, a wrapper on another clock, an agent that reports no duration, an agent that never
@@ -8,9 +9,10 @@
  */
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
+import type { AgentSpec } from '../../src/engine/agent.js';
 import type { Outcome } from '../../src/engine/messages.js';
 import { ManualClock } from '../../src/live/clock.js';
-import type { AgentConnector, AttemptContext, CommandOf } from '../../src/live/connector.js';
+import type { AgentConnector, AttemptContext, CommandOf, OfferResponse } from '../../src/live/connector.js';
 import { runLive } from '../../src/live/runLive.js';
 import { VirtualTimeConnector } from '../../src/live/virtualTimeConnector.js';
 import type { Scenario } from '../../src/scenario/types.js';
@@ -28,7 +30,8 @@ function nextTurn(): Promise<void> {
 /**
  * The simulator's agent model as agents elsewhere in virtual time: each attempt is planned when
  * it is started (in the engine's order, as a worker takes its queue's jobs), and answered with
- * its report and duration after 0 to 3 event-loop turns drawn from a seeded stream.
+ * its report and duration after 0 to 3 event-loop turns drawn from a seeded stream; each offer is
+ * answered with its delay likewise.
  */
 class ScrambledAgents implements AgentConnector {
   private readonly agents = new Map<string, SimAgent>();
@@ -40,18 +43,28 @@ class ScrambledAgents implements AgentConnector {
   }
 
   async start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome> {
-    const plan = this.agent(command).begin(command.task, command.agent, command.attempt, this.outcomes);
+    const plan = this.agent(command.agent.spec).begin(command.task, command.agent, command.attempt, this.outcomes);
     const report = { setupTokens: plan.setupTokens, contextHit: plan.contextHit, contextBlocksHit: plan.contextBlocksHit, agent: plan.agent };
     const { durationSeconds, outcome } = plan;
-    for (let turns = Math.floor(this.turns() * 4); turns > 0; turns--) await nextTurn();
+    await this.scramble();
     context.started(report);
     context.ranFor?.(durationSeconds);
     return outcome;
   }
 
-  /** The agent's model, made on its first attempt (an agent added later is like its pool's first). */
-  private agent(command: CommandOf<'start'>): SimAgent {
-    const { spec } = command.agent;
+  async offer(command: CommandOf<'offer'>): Promise<OfferResponse> {
+    const reply = this.agent(command.agent.spec).answerOffer(command.task, command.agent, command.offer, this.outcomes);
+    await this.scramble();
+    return { answer: reply.answer, setupTokens: reply.setupTokens, delaySeconds: reply.delaySeconds };
+  }
+
+  /** Waits 0 to 3 turns of the event loop. */
+  private async scramble(): Promise<void> {
+    for (let turns = Math.floor(this.turns() * 4); turns > 0; turns--) await nextTurn();
+  }
+
+  /** The agent's model, made on its first command (an agent added later is like its pool's first). */
+  private agent(spec: AgentSpec): SimAgent {
     let agent = this.agents.get(spec.id);
     if (agent === undefined) {
       const template = this.scenario.agents.find((config) => config.spec.id === spec.id || (spec.pool !== undefined && config.spec.pool === spec.pool))!;
@@ -64,11 +77,13 @@ class ScrambledAgents implements AgentConnector {
 
 const FEATURE = featureScenarios({ prefix: 'virtual', drain: true });
 const CONTEXT_PRESSURE = shortenedLibraryScenario('context-pressure.yaml', { seconds: {}, defaultSeconds: 600, tasks: 100 });
+/** Offers and their answers' delays in virtual time (lead-and-specialists: delegation by offer). */
+const LEAD = shortenedLibraryScenario('lead-and-specialists.yaml', { seconds: {}, defaultSeconds: 600, tasks: 120 });
 /** Many starts in one drain (a workflow's tasks submitted at once): their reports must be released in start order. */
 const SUPERVISOR_DAG = shortenedLibraryScenario('supervisor-dag.yaml', { seconds: {}, defaultSeconds: 300, tasks: 100 });
 
 describe('VirtualTimeConnector', () => {
-  for (const scenario of [FEATURE.operations, CONTEXT_PRESSURE, SUPERVISOR_DAG]) {
+  for (const scenario of [FEATURE.operations, FEATURE.offers, FEATURE.broadcast, CONTEXT_PRESSURE, SUPERVISOR_DAG, LEAD]) {
     for (const strategy of scenario.strategies.slice(0, 3)) {
       it(`replays agents that answer in any order as the simulator runs them: ${scenario.name} / ${strategy.label}`, async () => {
         const options = { scenario, strategy, replication: 0 };
