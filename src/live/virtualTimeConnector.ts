@@ -37,7 +37,7 @@
 import type { Outcome, StartReport } from '../engine/messages.js';
 import type { Clock } from './clock.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from './connector.js';
-import { attemptKey } from './settlements.js';
+import { AttemptEnds } from './attemptEnds.js';
 
 /** Options of a {@link VirtualTimeConnector}. */
 export interface VirtualTimeConnectorOptions {
@@ -53,7 +53,8 @@ export interface VirtualTimeConnectorOptions {
 
 /** An attempt from its start until its agent has answered and its report is released. */
 interface StartingAttempt {
-  readonly key: string;
+  readonly taskId: string;
+  readonly attempt: number;
   readonly label: string;
   readonly context: AttemptContext;
   readonly startSeconds: number;
@@ -64,21 +65,6 @@ interface StartingAttempt {
   report: StartReport | undefined;
   durationSeconds: number | undefined;
   answer: { readonly outcome: Outcome } | { readonly error: Error } | undefined;
-}
-
-/** An attempt whose end is on the clock. */
-interface RunningAttempt {
-  readonly key: string;
-  readonly settle: (outcome: Outcome) => void;
-  readonly outcome: Outcome;
-  readonly finishSeconds: number;
-  /** Paused: its end no longer applies. */
-  cancelled: boolean;
-}
-
-interface PausedAttempt {
-  readonly running: RunningAttempt;
-  readonly remainingSeconds: number;
 }
 
 const DEFAULT_STALL_SECONDS = 60;
@@ -96,8 +82,7 @@ export class VirtualTimeConnector implements AgentConnector {
   private readonly stallMs: number;
   /** Started attempts not yet answered or released, in the order of their starts. */
   private readonly starting: StartingAttempt[] = [];
-  private readonly running = new Map<string, RunningAttempt>();
-  private readonly paused = new Map<string, PausedAttempt>();
+  private readonly ends: AttemptEnds;
   private readonly idleWaiters: (() => void)[] = [];
   /** Offers made and not yet answered by their agent. */
   private offersAwaited = 0;
@@ -105,6 +90,7 @@ export class VirtualTimeConnector implements AgentConnector {
   /** @param inner - the connector to the agents; @param options - see {@link VirtualTimeConnectorOptions}. */
   constructor(private readonly inner: AgentConnector, options: VirtualTimeConnectorOptions) {
     this.clock = options.clock;
+    this.ends = new AttemptEnds(options.clock, 'virtual-time connector');
     const stallSeconds = options.stallSeconds ?? DEFAULT_STALL_SECONDS;
     if (!(stallSeconds > 0)) throw new Error(`VirtualTimeConnector: stallSeconds must be > 0, got ${stallSeconds}`);
     this.stallMs = stallSeconds * 1000;
@@ -142,7 +128,7 @@ export class VirtualTimeConnector implements AgentConnector {
     const taskId = command.task.spec.id;
     return new Promise((settle, fail) => {
       const attempt: StartingAttempt = {
-        key: attemptKey(taskId, command.attempt),
+        taskId, attempt: command.attempt,
         label: `${taskId} attempt ${command.attempt} on ${command.agent.spec.id}`,
         context, startSeconds: this.clock.now(), ticket: this.clock.ticket(), settle, fail,
         report: undefined, durationSeconds: undefined, answer: undefined,
@@ -168,21 +154,12 @@ export class VirtualTimeConnector implements AgentConnector {
 
   /** Suspends an attempt's end on the clock; its remaining time runs again on resume. */
   pause(command: CommandOf<'pause'>): void {
-    const key = attemptKey(command.task.spec.id, command.attempt);
-    const running = this.running.get(key);
-    if (running === undefined) throw new Error(`virtual-time connector: pause of ${command.task.spec.id} attempt ${command.attempt}, which has no running attempt`);
-    running.cancelled = true;
-    this.running.delete(key);
-    this.paused.set(key, { running, remainingSeconds: running.finishSeconds - this.clock.now() });
+    this.ends.pause(command.task.spec.id, command.attempt);
   }
 
   /** Sets a paused attempt's end again, its remaining time from now. */
   resume(command: CommandOf<'resume'>): void {
-    const key = attemptKey(command.task.spec.id, command.attempt);
-    const paused = this.paused.get(key);
-    if (paused === undefined) throw new Error(`virtual-time connector: resume of ${command.task.spec.id} attempt ${command.attempt}, which was not paused`);
-    this.paused.delete(key);
-    this.finishAt({ ...paused.running, finishSeconds: this.clock.now() + paused.remainingSeconds, cancelled: false });
+    this.ends.resume(command.task.spec.id, command.attempt);
   }
 
   /** Passes an offer on; delivers the answer its `delaySeconds` after the offer, in the offer's place among equal times. */
@@ -236,19 +213,11 @@ export class VirtualTimeConnector implements AgentConnector {
         head.fail(new Error(`virtual-time connector: ${head.label}: its agent reported ${durationSeconds === undefined ? 'no duration' : `a duration of ${durationSeconds} s`}, so it does not run in virtual time`));
       } else {
         if (head.report !== undefined) head.context.started(head.report);
-        const running: RunningAttempt = { key: head.key, settle: head.settle, outcome: answer.outcome, finishSeconds: head.startSeconds + durationSeconds, cancelled: false };
-        this.finishAt(running, head.ticket);
+        const { settle } = head;
+        const { outcome } = answer;
+        this.ends.schedule(head.taskId, head.attempt, head.startSeconds + durationSeconds, () => settle(outcome), head.ticket);
       }
     }
     this.wakeIfIdle();
-  }
-
-  private finishAt(running: RunningAttempt, ticket?: number): void {
-    this.running.set(running.key, running);
-    this.clock.setTimer(running.finishSeconds, () => {
-      if (running.cancelled) return;
-      if (this.running.get(running.key) === running) this.running.delete(running.key);
-      running.settle(running.outcome);
-    }, ticket);
   }
 }

@@ -127,7 +127,7 @@ describe('VirtualTimeConnector', () => {
   it('refuses to pause or resume an attempt it does not hold', () => {
     const connector = new VirtualTimeConnector(new ScrambledAgents(scenario), { clock: new ManualClock() });
     const command = { task: { spec: { id: 't9' } }, attempt: 1 } as unknown as CommandOf<'pause'>;
-    expect(() => connector.pause(command)).toThrow(/pause of t9 attempt 1, which has no running attempt/);
-    expect(() => connector.resume(command as unknown as CommandOf<'resume'>)).toThrow(/resume of t9 attempt 1, which was not paused/);
+    expect(() => connector.pause(command)).toThrow(/virtual-time connector: pause of t9 attempt 1, which has no running attempt/);
+    expect(() => connector.resume(command as unknown as CommandOf<'resume'>)).toThrow(/virtual-time connector: resume of t9 attempt 1, which was not paused/);
   });
 });
