@@ -2,8 +2,9 @@
  * `fleetsim agent-worker --queue URL --agent ID --emulate SCENARIO`: agents of a scenario taking
  * their attempts from their BullMQ queues (src/distributed/agentWorker.ts), run by the
  * simulator's agent model with times divided by `--speedup`, or in virtual time with
- * `--virtual-time` (docs/DISTRIBUTED.md, "Live agents over BullMQ"). Prints one line once every worker listens; runs until SIGINT or SIGTERM, then
- * closes its workers (running attempts end through the stalled-job check) and exits 0.
+ * `--virtual-time` (docs/DISTRIBUTED.md, "Live agents over BullMQ"). Prints one line once every
+ * worker listens; runs until SIGINT or SIGTERM, then closes its workers (running attempts end
+ * through the stalled-job check) and exits 0.
  */
 import { InputError, didYouMean } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';

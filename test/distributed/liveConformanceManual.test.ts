@@ -3,19 +3,19 @@
  * agents behind the BullMQ connector and a real redis-server, wrapped in the VirtualTimeConnector.
  * The agents are emulated agent workers in virtual time (`runAgentWorker` with
  * `virtualTimeAgentHandler`: the simulator's agent model, which answers at once and reports the
- * planned duration with the result), so every start, start report and
- * outcome crosses Redis, and the engine's events must still be the simulator's, as JSON lines in
- * the same order, with the metrics, ledger and end time deep-equal.
+ * planned duration with the result), so every start, start report and outcome crosses Redis, and
+ * the engine's events must still be the simulator's, as JSON lines in the same order, with the
+ * metrics, ledger and end time deep-equal.
  *
  * Every library scenario, shortened further than in test/live/conformance.test.ts (each attempt
  * costs a few Redis round trips, and the clock waits for them), with a representative subset of
- * strategies (REPRESENTATIVE below: every strategy the library uses appears at least once), plus
- * the operations feature scenario (pauses, preemption, agents added and removed, timeouts,
- * retries), which the VirtualTimeConnector carries on the virtual clock, and a scenario routed by
- * the agents' reported context (utilization, resident keys). Each run has fresh
- * workers (fresh agent models, as each simulation has) on a flushed database. Two runs are
- * repeated with the agents in a real `fleetsim agent-worker --virtual-time` process (needs the
- * build in dist/).
+ * strategies (REPRESENTATIVE below: every strategy the library uses appears at least once; all
+ * of them would take minutes), plus the operations feature scenario (pauses, preemption, agents
+ * added and removed, timeouts, retries), which the VirtualTimeConnector carries on the virtual
+ * clock, and a scenario routed by the agents' reported context (utilization, resident keys).
+ * Each run has fresh workers (fresh agent models, as each simulation has) on a flushed database.
+ * Two runs are repeated with the agents in a real `fleetsim agent-worker --virtual-time` process
+ * (needs the build in dist/). About 40 to 55 s on a shared 2-core machine.
  *
  * What the BullMQ connector does not carry yet (offers, provisions, prewarms) is in KNOWN_GAPS,
  * reported in the test names, never silently skipped.
