@@ -1,13 +1,14 @@
 /**
  * `fleetsim agent-worker --queue URL --agent ID --emulate SCENARIO`: agents of a scenario taking
  * their attempts from their BullMQ queues (src/distributed/agentWorker.ts), run by the
- * simulator's agent model with times divided by `--speedup` (docs/DISTRIBUTED.md, "Live agents
- * over BullMQ"). Prints one line once every worker listens; runs until SIGINT or SIGTERM, then
- * closes its workers (running attempts end through the stalled-job check) and exits 0.
+ * simulator's agent model with times divided by `--speedup`, or in virtual time with
+ * `--virtual-time` (docs/DISTRIBUTED.md, "Live agents over BullMQ"). Prints one line once every
+ * worker listens; runs until SIGINT or SIGTERM, then closes its workers (running attempts end
+ * through the stalled-job check) and exits 0.
  */
 import { InputError, didYouMean } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
-import { emulatedAgentHandler, runAgentWorker, type AgentWorker } from '../distributed/agentWorker.js';
+import { emulatedAgentHandler, runAgentWorker, virtualTimeAgentHandler, type AgentWorker } from '../distributed/agentWorker.js';
 import { selectAgents, UnknownAgentError } from '../live/clients/agentsClient.js';
 import { onStopSignal, parseSpeedup } from './clientFlags.js';
 import { packageVersion } from './help.js';
@@ -19,11 +20,13 @@ export interface AgentWorkerArgs {
   emulate: string;
   speedup: number;
   lockSeconds: number;
+  virtualTime: boolean;
 }
 
 /** `fleetsim agent-worker`: resolves once a signal has closed every worker. */
 export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: string) => void = (text) => { process.stdout.write(text); }): Promise<void> {
   const speedup = parseSpeedup(args.speedup);
+  if (args.virtualTime && speedup !== 1) throw new InputError('command line', '--speedup', 'has no effect with --virtual-time (attempts take no real time)');
   if (!(Number.isFinite(args.lockSeconds) && args.lockSeconds > 0)) throw new InputError('command line', '--lock-seconds', `expected a number > 0, got ${String(args.lockSeconds)}`);
   const ids = args.agent.split(',').map((id) => id.trim()).filter((id) => id !== '');
   if (ids.length === 0) throw new InputError('command line', '--agent', 'expected an agent id (or comma-separated ids)');
@@ -40,13 +43,15 @@ export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: st
   const stopped = new Promise<void>((resolve) => { onStopSignal(resolve); });
   try {
     for (const config of configs) {
-      const handler = emulatedAgentHandler(config, { seed: scenario.seed, speedup });
-      const worker = await runAgentWorker(args.queue, config.spec.id, handler, { concurrency: config.spec.capacity, lockSeconds: args.lockSeconds, version });
+      const handler = args.virtualTime ? virtualTimeAgentHandler(config, { seed: scenario.seed }) : emulatedAgentHandler(config, { seed: scenario.seed, speedup });
+      // In virtual time one attempt at a time: the model then meets an agent's attempts in the order the engine started them.
+      const concurrency = args.virtualTime ? 1 : config.spec.capacity;
+      const worker = await runAgentWorker(args.queue, config.spec.id, handler, { concurrency, lockSeconds: args.lockSeconds, version });
       worker.worker.on('error', (error) => process.stderr.write(`fleetsim agent-worker: ${config.spec.id}: ${error.message}\n`));
       workers.push(worker);
     }
     await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
-    write(`fleetsim agent-worker: ${configs.length} agent${configs.length === 1 ? '' : 's'} (${ids.join(', ')}) taking work from ${args.queue} (speedup ${speedup})\n`);
+    write(`fleetsim agent-worker: ${configs.length} agent${configs.length === 1 ? '' : 's'} (${ids.join(', ')}) taking work from ${args.queue} (${args.virtualTime ? 'virtual time' : `speedup ${speedup}`})\n`);
     await stopped;
   } finally {
     await Promise.all(workers.map((w) => w.close()));

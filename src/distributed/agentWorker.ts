@@ -16,7 +16,7 @@ import { RemoteAgentModel } from '../live/clients/remoteAgentModel.js';
 import { InputError } from '../scenario/errors.js';
 import type { SimAgentConfig } from '../scenario/types.js';
 import { outcomeStreams } from '../sim/random.js';
-import { AGENT_QUEUE_PREFIX, agentQueueName, type AttemptJobData, type AttemptJobResult } from './agentQueues.js';
+import { AGENT_QUEUE_PREFIX, agentQueueName, startReportForRedis, type AttemptJobData, type AttemptJobResult } from './agentQueues.js';
 import { bullConnectionOptions, checkQueueVersion, connectRedis, parseQueueUrl } from './connection.js';
 
 /** One attempt as a handler receives it. */
@@ -31,6 +31,12 @@ export interface AgentAttempt {
   readonly signal: AbortSignal;
   /** Reports the attempt's start (setup tokens spent, whether the context was resident); at most once, before returning. */
   started(report: StartReport): Promise<void>;
+  /**
+   * For an agent in virtual time (it answers at once): how many seconds the attempt took on the
+   * agent's own clock, returned with the result (`durationSeconds`) for a driver that replays the
+   * fleet on a manual clock (`VirtualTimeConnector`). At most once, before returning.
+   */
+  ranFor(durationSeconds: number): void;
 }
 
 /** Runs an attempt; resolves with its outcome (a failure is an outcome too: `{ ok: false, reason }`). */
@@ -81,6 +87,7 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
   const lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
   const worker = new Worker<AttemptJobData, AttemptJobResult>(name, async (job, _token, signal) => {
     let startReported = false;
+    let durationSeconds: number | undefined;
     const attempt: AgentAttempt = {
       task: job.data.task,
       attempt: job.data.attempt,
@@ -89,10 +96,12 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
       started: async (report) => {
         if (startReported) return;
         startReported = true;
-        await job.updateProgress({ started: { setupTokens: report.setupTokens, contextHit: report.contextHit } });
+        await job.updateProgress({ started: startReportForRedis(report) });
       },
+      ranFor: (seconds) => { durationSeconds ??= seconds; },
     };
-    return { outcome: await handler(attempt) };
+    const outcome = await handler(attempt);
+    return durationSeconds === undefined ? { outcome } : { outcome, durationSeconds };
   }, {
     connection: bullConnectionOptions(queueUrl), prefix: AGENT_QUEUE_PREFIX,
     concurrency: options.concurrency ?? 1, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 0,
@@ -130,5 +139,25 @@ export function emulatedAgentHandler(config: SimAgentConfig, options: { readonly
     } finally {
       active--;
     }
+  };
+}
+
+/**
+ * The simulator's agent model for one scenario agent in virtual time, for a driver on a manual
+ * clock behind a `VirtualTimeConnector`: plans the attempt (the plans and seeded outcome streams
+ * of {@link emulatedAgentHandler}), reports its start with the agent's context as the simulator
+ * reports it (block hits, utilization, resident keys), reports the planned duration
+ * (`ranFor`), and returns the outcome at once. Run it one attempt at a time (`concurrency` 1), so
+ * the model meets the agent's attempts in the order the engine started them.
+ */
+export function virtualTimeAgentHandler(config: SimAgentConfig, options: { readonly seed: number; readonly replication?: number }): AgentHandler {
+  const model = new RemoteAgentModel(config, outcomeStreams(options.seed, options.replication ?? 0), 1);
+  return async ({ task, attempt, started, ranFor }) => {
+    // The slot count an offer answer reads; a start's plan reads only the agent's skills.
+    const plan = model.plan(task, attempt, 1);
+    const { setupTokens, contextHit, contextBlocksHit, agent } = plan;
+    await started(contextBlocksHit === undefined ? { setupTokens, contextHit, agent } : { setupTokens, contextHit, contextBlocksHit, agent });
+    ranFor(plan.durationSeconds);
+    return plan.outcome;
   };
 }

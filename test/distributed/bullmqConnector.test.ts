@@ -88,6 +88,20 @@ describeWithRedis('the BullMQ agent connector', () => {
     expect(context.reports[0]).toEqual({ setupTokens: 12, contextHit: null });
   });
 
+  it('carries a whole start report (block hits, the agent\'s context) and an attempt\'s virtual duration (ranFor) to the driver\'s context', async () => {
+    await worker('a10', async ({ started, ranFor }) => {
+      await started({ setupTokens: 30, contextHit: true, contextBlocksHit: 2, agent: { contextUtilization: 0.25, residentKeys: new Set(['k1', 'k2']) } });
+      ranFor(12.345678901234567);
+      return { ok: true, quality: 0.5 };
+    });
+    const durations: number[] = [];
+    const context = { ...attemptContext(), ranFor: (seconds: number) => durations.push(seconds) };
+    const outcome = await connector().start(startCommand('t10', 1, 'a10'), context);
+    expect(outcome).toEqual({ ok: true, quality: 0.5 });
+    expect(durations).toEqual([12.345678901234567]);
+    expect(context.reports).toEqual([{ setupTokens: 30, contextHit: true, contextBlocksHit: 2, agent: { contextUtilization: 0.25, residentKeys: new Set(['k1', 'k2']) } }]);
+  });
+
   it('turns a handler that throws into an agent-error outcome, and logs why', async () => {
     await worker('a2', () => Promise.reject(new Error('model crashed')));
     const log: string[] = [];
