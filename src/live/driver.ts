@@ -455,7 +455,13 @@ export class LiveDriver {
   /** Hands an attempt to the connector and watches it. */
   private deliverAttempt(attempt: Attempt): void {
     const { task, agent, attempt: attemptNumber } = attempt;
-    const context = { signal: attempt.controller.signal, started: (report: StartReport) => this.reportStarted(attempt, report) };
+    const { controller } = attempt;
+    // The signal is made only if the connector reads it (see LazyAbortController).
+    const context = {
+      get signal(): AbortSignal { return controller.signal; },
+      get aborted(): boolean { return controller.aborted; },
+      started: (report: StartReport) => this.reportStarted(attempt, report),
+    };
     let settlement: Promise<Outcome>;
     try {
       // The engine reuses its start command objects: the connector gets its own.

@@ -5,7 +5,9 @@
  * It follows the write-ahead log: the events of input `seq` are written once `seq` is durable
  * (never before, so the file never holds an event whose input a crash could lose), without an
  * fsync of their own (the log is the durable record; the file is fsynced on close), in one
- * synchronous write per group commit (a page-cache copy; see wal.ts's `writeAll`). On recovery
+ * synchronous write (a page-cache copy; see wal.ts's `writeAllText`) on the loop's turn after a
+ * group commit returns: off the path from the fsync to the commands and answers it releases,
+ * which go first. On recovery
  * {@link EventsReconciler} brings it in line with what replaying the log regenerates: the lines
  * already there are checked one by one, a torn last line is cut off, missing events are appended,
  * and none is ever written twice.
@@ -13,7 +15,7 @@
 import { appendFileSync, closeSync, existsSync, fsync, openSync, truncateSync } from 'node:fs';
 import { InputError } from '../scenario/errors.js';
 import { LineReader, type Line } from './lineReader.js';
-import { writeAll } from './wal.js';
+import { writeAllText } from './wal.js';
 
 /** Events awaiting their input's durability, then written in order. */
 export class EventsWriter {
@@ -23,6 +25,11 @@ export class EventsWriter {
   private seqs: number[] = [];
   /** Lines written so far. */
   private written = 0;
+  /** The last input known durable: lines of inputs up to it may be written. */
+  private durableSeq = 0;
+  /** A write is due on the next turn of the loop. */
+  private scheduled = false;
+  private closed = false;
   private failure: Error | undefined;
 
   /**
@@ -40,17 +47,31 @@ export class EventsWriter {
     this.seqs.push(seq);
   }
 
-  /** Writes every queued line whose input is durable (`seq` ≤ `durableSeq`). */
+  /**
+   * Inputs up to `durableSeq` are durable: every queued line of theirs is written on the next
+   * turn of the loop (after what the group commit released; {@link sync} and {@link close}
+   * write them at once).
+   */
   release(durableSeq: number): void {
+    if (durableSeq > this.durableSeq) this.durableSeq = durableSeq;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.writeReleased);
+  }
+
+  /** Writes every queued line whose input is durable (`seq` ≤ the last released). */
+  private readonly writeReleased = (): void => {
+    this.scheduled = false;
+    if (this.closed) return;
     let count = 0;
-    while (count < this.seqs.length && this.seqs[count]! <= durableSeq) count++;
+    while (count < this.seqs.length && this.seqs[count]! <= this.durableSeq) count++;
     if (count === 0) return;
     const text = `${this.lines.slice(0, count).join('\n')}\n`;
     this.lines = this.lines.slice(count);
     this.seqs = this.seqs.slice(count);
     this.written += count;
     this.writeText(text);
-  }
+  };
 
   /** Lines written. */
   get linesWritten(): number {
@@ -62,26 +83,30 @@ export class EventsWriter {
    * a snapshot counting those events may then be written.
    */
   async sync(): Promise<void> {
+    this.writeReleased();
     if (this.failure !== undefined) throw this.failure;
     if (this.fsync) await new Promise<void>((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
   }
 
   /** Writes what is released, fsyncs, closes. Lines of inputs not durable are dropped (their inputs may be lost too). */
   async close(): Promise<void> {
+    this.writeReleased();
     if (this.fsync && this.failure === undefined) await new Promise<void>((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
+    this.closed = true;
     closeSync(this.fd);
     if (this.failure !== undefined) throw this.failure;
   }
 
   /** Closes the file at once, writing nothing more (an open that failed). */
   abandon(): void {
+    this.closed = true;
     closeSync(this.fd);
   }
 
   private writeText(text: string): void {
     if (this.failure !== undefined) return;
     try {
-      writeAll(this.fd, Buffer.from(text));
+      writeAllText(this.fd, text);
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error));
     }
