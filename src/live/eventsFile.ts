@@ -17,12 +17,17 @@ import { InputError } from '../scenario/errors.js';
 import { LineReader, type Line } from './lineReader.js';
 import { writeAllText } from './wal.js';
 
+/** Written lines at the front of an {@link EventsWriter}'s queue before it is compacted. */
+const COMPACT_AFTER_LINES = 1024;
+
 /** Events awaiting their input's durability, then written in order. */
 export class EventsWriter {
   private readonly fd: number;
   private readonly fsync: boolean;
+  /** Queued lines and their inputs' numbers, from `head` on (the rest were written). */
   private lines: string[] = [];
   private seqs: number[] = [];
+  private head = 0;
   /** Lines written so far. */
   private written = 0;
   /** The last input known durable: lines of inputs up to it may be written. */
@@ -63,13 +68,25 @@ export class EventsWriter {
   private readonly writeReleased = (): void => {
     this.scheduled = false;
     if (this.closed) return;
-    let count = 0;
-    while (count < this.seqs.length && this.seqs[count]! <= this.durableSeq) count++;
-    if (count === 0) return;
-    const text = `${this.lines.slice(0, count).join('\n')}\n`;
-    this.lines = this.lines.slice(count);
-    this.seqs = this.seqs.slice(count);
-    this.written += count;
+    const { head } = this;
+    let end = head;
+    while (end < this.seqs.length && this.seqs[end]! <= this.durableSeq) end++;
+    if (end === head) return;
+    const all = head === 0 && end === this.lines.length;
+    const text = `${(all ? this.lines : this.lines.slice(head, end)).join('\n')}\n`;
+    if (all) {
+      this.lines = [];
+      this.seqs = [];
+      this.head = 0;
+    } else if (end > COMPACT_AFTER_LINES && end * 2 > this.lines.length) {
+      // What was written is dropped now and then, not copied out of the queue on every write.
+      this.lines.splice(0, end);
+      this.seqs.splice(0, end);
+      this.head = 0;
+    } else {
+      this.head = end;
+    }
+    this.written += end - head;
     this.writeText(text);
   };
 

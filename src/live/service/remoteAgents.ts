@@ -198,7 +198,8 @@ export class RemoteAgents implements AgentConnector {
     return new Promise((resolve) => {
       // Once the engine gives up on it (its signal aborted), later reports are stale: see pendingAttempt.
       this.attempts.set(key, { agentId, hasContextKey: command.task.spec.contextKey !== undefined, context, resolve, startReported: false });
-      this.enqueue(agentId, { kind: 'start', task: { ...command.task.spec }, attempt: command.attempt });
+      // The engine's spec as is: task specs are never changed once submitted.
+      this.enqueue(agentId, { kind: 'start', task: command.task.spec, attempt: command.attempt });
     });
   }
 
