@@ -129,6 +129,34 @@ describe('FileJournal', () => {
     expect(() => journal.append(submit(2))).toThrow(/closed/);
   });
 
+  it('afterDurable: calls back from the fsync\'s return, before promise waiters, never before the input is durable; at once when it already is', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 });
+    const calls: Array<{ seq: number; durable: number; promiseTold: boolean }> = [];
+    const waits: Array<Promise<void>> = [];
+    for (let burst = 0; burst < 20; burst++) {
+      for (let i = 0; i < 10; i++) {
+        const seq = journal.append(submit(burst * 10 + i));
+        let promiseTold = false;
+        waits.push(journal.whenDurable(seq).then(() => void (promiseTold = true)));
+        journal.afterDurable(seq, () => calls.push({ seq, durable: journal.durableSeq, promiseTold }));
+      }
+      expect(calls.filter((call) => call.seq > journal.durableSeq)).toEqual([]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(waits);
+    expect(calls.map((call) => call.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    for (const call of calls) {
+      expect(call.durable).toBeGreaterThanOrEqual(call.seq);
+      // Synchronous from the fsync's completion: the promise of the same input is told after it.
+      expect(call.promiseTold).toBe(false);
+    }
+    let atOnce = false;
+    journal.afterDurable(200, () => void (atOnce = true));
+    expect(atOnce).toBe(true);
+    await journal.close();
+  });
+
   it('with fsync off, counts a written input as durable and never fsyncs', async () => {
     const path = join(scratch(), 'wal.jsonl');
     const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 }, { fsync: false });
