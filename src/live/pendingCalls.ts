@@ -5,8 +5,9 @@
  */
 import type { AgentView } from '../engine/agent.js';
 import type { Engine } from '../engine/engine.js';
-import type { Command, EngineInput } from '../engine/messages.js';
+import type { Command, EngineInput, StartReport } from '../engine/messages.js';
 import type { AgentId, TaskView } from '../engine/task.js';
+import type { AttemptContext } from './connector.js';
 import { attemptKey, offerKey } from './settlements.js';
 
 /**
@@ -38,6 +39,29 @@ export class LazyAbortController {
     if (this.abortedAlready) return;
     this.abortedAlready = true;
     this.controller?.abort();
+  }
+}
+
+/**
+ * What the driver hands a connector with a start. Its getters are on the prototype: an object
+ * literal with getters would make two closures (and its own accessor pairs) per attempt, all of
+ * them living as long as the attempt.
+ */
+export class DriverAttemptContext implements AttemptContext {
+  /**
+   * @param controller - the attempt's controller, whose signal is made only if a connector reads it.
+   * @param started - reports the attempt's start to the driver.
+   */
+  constructor(private readonly controller: LazyAbortController, readonly started: (report: StartReport) => void) {}
+
+  /** {@inheritDoc AttemptContext.signal} */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** {@inheritDoc AttemptContext.aborted} */
+  get aborted(): boolean {
+    return this.controller.aborted;
   }
 }
 

@@ -3,7 +3,7 @@
  * making a signal, and a signal read before or after the abort behaves as an AbortController's.
  */
 import { describe, expect, it } from 'vitest';
-import { LazyAbortController } from '../../src/live/pendingCalls.js';
+import { DriverAttemptContext, LazyAbortController } from '../../src/live/pendingCalls.js';
 
 describe('LazyAbortController', () => {
   it('tells whether it was aborted without a signal', () => {
@@ -30,5 +30,19 @@ describe('LazyAbortController', () => {
     const controller = new LazyAbortController();
     controller.abort();
     expect(controller.signal.aborted).toBe(true);
+  });
+});
+
+describe('DriverAttemptContext', () => {
+  it('reads the controller without making its signal, and hands the start report on', () => {
+    const controller = new LazyAbortController();
+    const reports: unknown[] = [];
+    const context = new DriverAttemptContext(controller, (report) => reports.push(report));
+    expect(context.aborted).toBe(false);
+    controller.abort();
+    expect(context.aborted).toBe(true);
+    expect(context.signal.aborted).toBe(true);
+    context.started({ setupTokens: 3, contextHit: null });
+    expect(reports).toEqual([{ setupTokens: 3, contextHit: null }]);
   });
 });
