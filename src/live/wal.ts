@@ -38,6 +38,8 @@ export interface GroupCommitTiming {
   readonly inputs: number;
   /** First input of the group appended → the group's write began, ms. */
   readonly waitedMs: number;
+  /** Of `waitedMs`, how long the group waited for a free fsync slot ({@link SYNCS_IN_FLIGHT} were under way), ms; 0 when one was free. */
+  readonly slotWaitMs: number;
   /** The synchronous write (a page-cache copy), ms. */
   readonly writeMs: number;
   /** The fsync, ms (0 without fsync). */
@@ -155,6 +157,8 @@ export class FileJournal implements Journal {
   private readonly onGroup: ((timing: GroupCommitTiming) => void) | undefined;
   /** When the first line now in `pending` was appended (read only with `onGroup`). */
   private pendingSince = 0;
+  /** When `pending` first found every fsync slot taken (0: it has not; read only with `onGroup`). */
+  private slotsFullSince = 0;
   private seq: number;
   private durable: number;
   private pending: string[] = [];
@@ -297,10 +301,16 @@ export class FileJournal implements Journal {
       void this.seal(this.sealing);
       return;
     }
-    if (this.pending.length === 0 || this.syncs.size >= SYNCS_IN_FLIGHT) return;
+    if (this.pending.length === 0) return;
+    if (this.syncs.size >= SYNCS_IN_FLIGHT) {
+      if (this.onGroup !== undefined && this.slotsFullSince === 0) this.slotsFullSince = performance.now();
+      return;
+    }
     const lines = this.pending;
     this.pending = [];
-    this.writeGroup(lines, this.seq, this.pendingSince).catch(() => undefined);
+    const slotsFullSince = this.slotsFullSince;
+    this.slotsFullSince = 0;
+    this.writeGroup(lines, this.seq, this.pendingSince, slotsFullSince).catch(() => undefined);
   }
 
   /** A rotation: once every fsync under way has returned, its lines written and fsynced, the files switched. */
@@ -341,7 +351,7 @@ export class FileJournal implements Journal {
    * is synchronous (it only copies the group into the page cache, a few microseconds): an
    * asynchronous one cost a thread-pool round trip per group, 4–5% of the service's CPU.
    */
-  private writeGroup(lines: readonly string[], upTo: number, since: number): Promise<void> {
+  private writeGroup(lines: readonly string[], upTo: number, since: number, slotsFullSince = 0): Promise<void> {
     const writeAt = this.onGroup === undefined ? 0 : performance.now();
     try {
       writeAllText(this.fd, lines.join(''));
@@ -351,7 +361,8 @@ export class FileJournal implements Journal {
     }
     this.stats.writes++;
     const syncAt = this.onGroup === undefined ? 0 : performance.now();
-    const timed = (syncMs: number): void => this.onGroup?.({ inputs: lines.length, waitedMs: writeAt - since, writeMs: syncAt - writeAt, syncMs });
+    const slotWaitMs = slotsFullSince === 0 ? 0 : writeAt - slotsFullSince;
+    const timed = (syncMs: number): void => this.onGroup?.({ inputs: lines.length, waitedMs: writeAt - since, slotWaitMs, writeMs: syncAt - writeAt, syncMs });
     if (!this.fsync) {
       timed(0);
       this.advance(upTo);

@@ -89,12 +89,16 @@ describe('FileJournal', () => {
     let inFlight = 0;
     let mostInFlight = 0;
     const durableSeen: number[] = [];
+    const slotWaits: Array<{ slotWaitMs: number; waitedMs: number }> = [];
     const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 }, {
       beforeSync: () => {
         inFlight++;
         mostInFlight = Math.max(mostInFlight, inFlight);
       },
-      onGroup: () => void inFlight--,
+      onGroup: ({ slotWaitMs, waitedMs }) => {
+        inFlight--;
+        slotWaits.push({ slotWaitMs, waitedMs });
+      },
       onDurable: (seq) => durableSeen.push(seq),
     });
     const waits: Array<Promise<number>> = [];
@@ -111,6 +115,12 @@ describe('FileJournal', () => {
     expect(inFlight).toBe(0);
     expect(mostInFlight).toBeGreaterThanOrEqual(1);
     expect(mostInFlight).toBeLessThanOrEqual(SYNCS_IN_FLIGHT);
+    // A group waits for a free slot only while all are taken, and that wait is part of its group wait.
+    for (const { slotWaitMs, waitedMs } of slotWaits) {
+      expect(slotWaitMs).toBeGreaterThanOrEqual(0);
+      expect(slotWaitMs).toBeLessThanOrEqual(waitedMs);
+    }
+    if (mostInFlight < SYNCS_IN_FLIGHT) expect(slotWaits.every(({ slotWaitMs }) => slotWaitMs === 0)).toBe(true);
     expect(durableSeen).toEqual([...durableSeen].sort((a, b) => a - b));
     expect(new Set(durableSeen).size).toBe(durableSeen.length);
     expect(durableSeen.at(-1)).toBe(1000);
