@@ -17,6 +17,12 @@ export interface AttemptContext {
    */
   readonly signal: AbortSignal;
   /**
+   * Whether `signal` is aborted, read without making the signal (the driver makes it on first
+   * read): a connector that checks now and then rather than listening spares an `AbortSignal`
+   * per attempt. Absent on contexts made by hand: read `signal.aborted` then.
+   */
+  readonly aborted?: boolean;
+  /**
    * Reports that the attempt has begun on its agent (setup tokens spent, whether the context
    * was resident, the agent's context as observed). Call it at most once, before the promise
    * settles; later calls are ignored. When it is never called, the driver reports a start with

@@ -33,7 +33,7 @@ import type { Journal } from './journal.js';
 import {
   AGENT_ERROR, attemptKey, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, plainAnswer, plainOutcome, plainStartReport, TIMED_OUT, unobservedStart,
 } from './settlements.js';
-import { newAttempt, newOffer, rebind, ReplayBook, type Attempt, type Offer } from './pendingCalls.js';
+import { DriverAttemptContext, newAttempt, newOffer, rebind, ReplayBook, type Attempt, type Offer } from './pendingCalls.js';
 import { TimerQueue } from './timerQueue.js';
 
 export {
@@ -455,7 +455,8 @@ export class LiveDriver {
   /** Hands an attempt to the connector and watches it. */
   private deliverAttempt(attempt: Attempt): void {
     const { task, agent, attempt: attemptNumber } = attempt;
-    const context = { signal: attempt.controller.signal, started: (report: StartReport) => this.reportStarted(attempt, report) };
+    // The signal is made only if the connector reads it (see LazyAbortController).
+    const context = new DriverAttemptContext(attempt.controller, (report: StartReport) => this.reportStarted(attempt, report));
     let settlement: Promise<Outcome>;
     try {
       // The engine reuses its start command objects: the connector gets its own.

@@ -170,6 +170,10 @@ class JournalSlot implements Journal {
   whenDurable(seq: number): Promise<void> {
     return this.open.whenDurable(seq);
   }
+
+  afterDurable(seq: number, callback: () => void): void {
+    this.open.afterDurable(seq, callback);
+  }
 }
 
 

@@ -5,7 +5,9 @@
  * It follows the write-ahead log: the events of input `seq` are written once `seq` is durable
  * (never before, so the file never holds an event whose input a crash could lose), without an
  * fsync of their own (the log is the durable record; the file is fsynced on close), in one
- * synchronous write per group commit (a page-cache copy; see wal.ts's `writeAll`). On recovery
+ * synchronous write (a page-cache copy; see wal.ts's `writeAllText`) on the loop's turn after a
+ * group commit returns: off the path from the fsync to the commands and answers it releases,
+ * which go first. On recovery
  * {@link EventsReconciler} brings it in line with what replaying the log regenerates: the lines
  * already there are checked one by one, a torn last line is cut off, missing events are appended,
  * and none is ever written twice.
@@ -13,16 +15,26 @@
 import { appendFileSync, closeSync, existsSync, fsync, openSync, truncateSync } from 'node:fs';
 import { InputError } from '../scenario/errors.js';
 import { LineReader, type Line } from './lineReader.js';
-import { writeAll } from './wal.js';
+import { writeAllText } from './wal.js';
+
+/** Written lines at the front of an {@link EventsWriter}'s queue before it is compacted. */
+const COMPACT_AFTER_LINES = 1024;
 
 /** Events awaiting their input's durability, then written in order. */
 export class EventsWriter {
   private readonly fd: number;
   private readonly fsync: boolean;
+  /** Queued lines and their inputs' numbers, from `head` on (the rest were written). */
   private lines: string[] = [];
   private seqs: number[] = [];
+  private head = 0;
   /** Lines written so far. */
   private written = 0;
+  /** The last input known durable: lines of inputs up to it may be written. */
+  private durableSeq = 0;
+  /** A write is due on the next turn of the loop. */
+  private scheduled = false;
+  private closed = false;
   private failure: Error | undefined;
 
   /**
@@ -40,17 +52,43 @@ export class EventsWriter {
     this.seqs.push(seq);
   }
 
-  /** Writes every queued line whose input is durable (`seq` ≤ `durableSeq`). */
+  /**
+   * Inputs up to `durableSeq` are durable: every queued line of theirs is written on the next
+   * turn of the loop (after what the group commit released; {@link sync} and {@link close}
+   * write them at once).
+   */
   release(durableSeq: number): void {
-    let count = 0;
-    while (count < this.seqs.length && this.seqs[count]! <= durableSeq) count++;
-    if (count === 0) return;
-    const text = `${this.lines.slice(0, count).join('\n')}\n`;
-    this.lines = this.lines.slice(count);
-    this.seqs = this.seqs.slice(count);
-    this.written += count;
-    this.writeText(text);
+    if (durableSeq > this.durableSeq) this.durableSeq = durableSeq;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.writeReleased);
   }
+
+  /** Writes every queued line whose input is durable (`seq` ≤ the last released). */
+  private readonly writeReleased = (): void => {
+    this.scheduled = false;
+    if (this.closed) return;
+    const { head } = this;
+    let end = head;
+    while (end < this.seqs.length && this.seqs[end]! <= this.durableSeq) end++;
+    if (end === head) return;
+    const all = head === 0 && end === this.lines.length;
+    const text = `${(all ? this.lines : this.lines.slice(head, end)).join('\n')}\n`;
+    if (all) {
+      this.lines = [];
+      this.seqs = [];
+      this.head = 0;
+    } else if (end > COMPACT_AFTER_LINES && end * 2 > this.lines.length) {
+      // What was written is dropped now and then, not copied out of the queue on every write.
+      this.lines.splice(0, end);
+      this.seqs.splice(0, end);
+      this.head = 0;
+    } else {
+      this.head = end;
+    }
+    this.written += end - head;
+    this.writeText(text);
+  };
 
   /** Lines written. */
   get linesWritten(): number {
@@ -62,26 +100,30 @@ export class EventsWriter {
    * a snapshot counting those events may then be written.
    */
   async sync(): Promise<void> {
+    this.writeReleased();
     if (this.failure !== undefined) throw this.failure;
     if (this.fsync) await new Promise<void>((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
   }
 
   /** Writes what is released, fsyncs, closes. Lines of inputs not durable are dropped (their inputs may be lost too). */
   async close(): Promise<void> {
+    this.writeReleased();
     if (this.fsync && this.failure === undefined) await new Promise<void>((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
+    this.closed = true;
     closeSync(this.fd);
     if (this.failure !== undefined) throw this.failure;
   }
 
   /** Closes the file at once, writing nothing more (an open that failed). */
   abandon(): void {
+    this.closed = true;
     closeSync(this.fd);
   }
 
   private writeText(text: string): void {
     if (this.failure !== undefined) return;
     try {
-      writeAll(this.fd, Buffer.from(text));
+      writeAllText(this.fd, text);
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error));
     }

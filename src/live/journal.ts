@@ -19,6 +19,18 @@ export interface Journal {
   readonly durableSeq: number;
   /** Resolves once every input up to `seq` is durable; rejects if the journal failed. */
   whenDurable(seq: number): Promise<void>;
+  /**
+   * Calls `callback` once every input up to `seq` is durable, synchronously from the fsync's
+   * completion (at once when it already is): no promise, and no further turn of the microtask
+   * queue before it. Never called if the journal fails. Optional: use {@link afterDurable}.
+   */
+  afterDurable?(seq: number, callback: () => void): void;
+}
+
+/** Calls `callback` once input `seq` of `journal` is durable: directly when the journal can, else after `whenDurable`; never if it fails. */
+export function afterDurable(journal: Journal, seq: number, callback: () => void): void {
+  if (journal.afterDurable !== undefined) journal.afterDurable(seq, callback);
+  else journal.whenDurable(seq).then(callback, () => undefined);
 }
 
 /** A journal that keeps nothing: every input is durable as soon as it is appended. */
@@ -39,5 +51,9 @@ export class MemoryJournal implements Journal {
 
   whenDurable(): Promise<void> {
     return Promise.resolve();
+  }
+
+  afterDurable(_seq: number, callback: () => void): void {
+    callback();
   }
 }

@@ -5,9 +5,65 @@
  */
 import type { AgentView } from '../engine/agent.js';
 import type { Engine } from '../engine/engine.js';
-import type { Command, EngineInput } from '../engine/messages.js';
+import type { Command, EngineInput, StartReport } from '../engine/messages.js';
 import type { AgentId, TaskView } from '../engine/task.js';
+import type { AttemptContext } from './connector.js';
 import { attemptKey, offerKey } from './settlements.js';
+
+/**
+ * An `AbortController` made only when its signal is read or it is aborted. Most attempts end
+ * without either (a connector that checks {@link LazyAbortController.aborted} now and then
+ * never reads the signal), and a controller with its signal was the largest single allocation
+ * of a live task (its `EventTarget` state), young garbage that GC pauses had to wade through.
+ */
+export class LazyAbortController {
+  private controller: AbortController | undefined;
+  private abortedAlready = false;
+
+  /** The signal, made on first read (already aborted when {@link abort} came first). */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortedAlready) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  /** Whether {@link abort} was called (without making the signal). */
+  get aborted(): boolean {
+    return this.abortedAlready;
+  }
+
+  /** Aborts the signal (made or to be made). */
+  abort(): void {
+    if (this.abortedAlready) return;
+    this.abortedAlready = true;
+    this.controller?.abort();
+  }
+}
+
+/**
+ * What the driver hands a connector with a start. Its getters are on the prototype: an object
+ * literal with getters would make two closures (and its own accessor pairs) per attempt, all of
+ * them living as long as the attempt.
+ */
+export class DriverAttemptContext implements AttemptContext {
+  /**
+   * @param controller - the attempt's controller, whose signal is made only if a connector reads it.
+   * @param started - reports the attempt's start to the driver.
+   */
+  constructor(private readonly controller: LazyAbortController, readonly started: (report: StartReport) => void) {}
+
+  /** {@inheritDoc AttemptContext.signal} */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** {@inheritDoc AttemptContext.aborted} */
+  get aborted(): boolean {
+    return this.controller.aborted;
+  }
+}
 
 /** An attempt handed to the connector (or, while recovering, to be handed to it). */
 export interface Attempt {
@@ -21,7 +77,7 @@ export interface Attempt {
    */
   view: TaskView | undefined;
   readonly attempt: number;
-  readonly controller: AbortController;
+  readonly controller: LazyAbortController;
   /** `started` was fed to the engine. */
   started: boolean;
   /** The engine no longer waits for it (aborted, or failed by the driver's watchdog). */
@@ -41,21 +97,21 @@ export interface Offer {
   view: TaskView | undefined;
   readonly agentId: AgentId;
   readonly offer: number;
-  readonly controller: AbortController;
+  readonly controller: LazyAbortController;
   withdrawn: boolean;
 }
 
 /** A new attempt of `task` on `agent`. */
 export function newAttempt(task: TaskView, agent: AgentView, attempt: number): Attempt {
   return {
-    key: attemptKey(task.spec.id, attempt), task, agent, view: task, attempt, controller: new AbortController(),
+    key: attemptKey(task.spec.id, attempt), task, agent, view: task, attempt, controller: new LazyAbortController(),
     started: false, abandoned: false, watchdogId: 0, watchdogSeconds: 0,
   };
 }
 
 /** A new offer of `task` to `agent`. */
 export function newOffer(task: TaskView, agent: AgentView, offer: number): Offer {
-  return { key: offerKey(task.spec.id, agent.spec.id, offer), task, agent, view: task, agentId: agent.spec.id, offer, controller: new AbortController(), withdrawn: false };
+  return { key: offerKey(task.spec.id, agent.spec.id, offer), task, agent, view: task, agentId: agent.spec.id, offer, controller: new LazyAbortController(), withdrawn: false };
 }
 
 /**

@@ -89,12 +89,16 @@ describe('FileJournal', () => {
     let inFlight = 0;
     let mostInFlight = 0;
     const durableSeen: number[] = [];
+    const slotWaits: Array<{ slotWaitMs: number; waitedMs: number }> = [];
     const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 }, {
       beforeSync: () => {
         inFlight++;
         mostInFlight = Math.max(mostInFlight, inFlight);
       },
-      onGroup: () => void inFlight--,
+      onGroup: ({ slotWaitMs, waitedMs }) => {
+        inFlight--;
+        slotWaits.push({ slotWaitMs, waitedMs });
+      },
       onDurable: (seq) => durableSeen.push(seq),
     });
     const waits: Array<Promise<number>> = [];
@@ -111,6 +115,12 @@ describe('FileJournal', () => {
     expect(inFlight).toBe(0);
     expect(mostInFlight).toBeGreaterThanOrEqual(1);
     expect(mostInFlight).toBeLessThanOrEqual(SYNCS_IN_FLIGHT);
+    // A group waits for a free slot only while all are taken, and that wait is part of its group wait.
+    for (const { slotWaitMs, waitedMs } of slotWaits) {
+      expect(slotWaitMs).toBeGreaterThanOrEqual(0);
+      expect(slotWaitMs).toBeLessThanOrEqual(waitedMs);
+    }
+    if (mostInFlight < SYNCS_IN_FLIGHT) expect(slotWaits.every(({ slotWaitMs }) => slotWaitMs === 0)).toBe(true);
     expect(durableSeen).toEqual([...durableSeen].sort((a, b) => a - b));
     expect(new Set(durableSeen).size).toBe(durableSeen.length);
     expect(durableSeen.at(-1)).toBe(1000);
@@ -127,6 +137,34 @@ describe('FileJournal', () => {
     expect(journal.stats).toEqual({ inputs: 1, writes: 1, fsyncs: 1 });
     await journal.close();
     expect(() => journal.append(submit(2))).toThrow(/closed/);
+  });
+
+  it('afterDurable: calls back from the fsync\'s return, before promise waiters, never before the input is durable; at once when it already is', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 });
+    const calls: Array<{ seq: number; durable: number; promiseTold: boolean }> = [];
+    const waits: Array<Promise<void>> = [];
+    for (let burst = 0; burst < 20; burst++) {
+      for (let i = 0; i < 10; i++) {
+        const seq = journal.append(submit(burst * 10 + i));
+        let promiseTold = false;
+        waits.push(journal.whenDurable(seq).then(() => void (promiseTold = true)));
+        journal.afterDurable(seq, () => calls.push({ seq, durable: journal.durableSeq, promiseTold }));
+      }
+      expect(calls.filter((call) => call.seq > journal.durableSeq)).toEqual([]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(waits);
+    expect(calls.map((call) => call.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    for (const call of calls) {
+      expect(call.durable).toBeGreaterThanOrEqual(call.seq);
+      // Synchronous from the fsync's completion: the promise of the same input is told after it.
+      expect(call.promiseTold).toBe(false);
+    }
+    let atOnce = false;
+    journal.afterDurable(200, () => void (atOnce = true));
+    expect(atOnce).toBe(true);
+    await journal.close();
   });
 
   it('with fsync off, counts a written input as durable and never fsyncs', async () => {

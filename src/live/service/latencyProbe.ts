@@ -11,7 +11,8 @@
  * - `commit`: queued → its input durable (the group commit: waiting for the fsync in flight,
  *   then the group's own write and fsync);
  * - `handout`: durable → taken by a poll (waking the long-poll that carries it).
- * Per group commit: `groupWait` (first input appended → the group's write begins), `fsync`.
+ * Per group commit: `groupWait` (first input appended → the group's write begins), of it
+ * `slotWait` (waiting for a free fsync slot while every one was taken), `fsync`.
  * For the loop: its delay sampled every millisecond (`monitorEventLoopDelay`: how long a timer
  * due then waited, i.e. how long the loop was blocked), garbage-collection pauses, and the
  * synchronous part of each compaction. Busy time: the submission handlers' synchronous work and
@@ -36,7 +37,7 @@ export interface StageFigures {
 export interface LatencyReport {
   readonly seconds: number;
   readonly stages: { readonly accept: StageFigures; readonly commit: StageFigures; readonly handout: StageFigures };
-  readonly groupCommit: { readonly groupWait: StageFigures; readonly fsync: StageFigures; readonly inputsPerGroup: number };
+  readonly groupCommit: { readonly groupWait: StageFigures; readonly slotWait: StageFigures; readonly fsync: StageFigures; readonly inputsPerGroup: number };
   readonly loop: {
     /** Event-loop delay (blocked time) sampled every millisecond. */
     readonly delay: StageFigures;
@@ -88,6 +89,7 @@ export class LatencyProbe {
   private readonly commit = histogram();
   private readonly handout = histogram();
   private readonly groupWait = histogram();
+  private readonly slotWait = histogram();
   private readonly fsync = histogram();
   private readonly gc = histogram();
   private readonly compaction = histogram();
@@ -155,6 +157,7 @@ export class LatencyProbe {
     this.groupInputs += timing.inputs;
     this.groupWriteMs += timing.writeMs;
     record(this.groupWait, timing.waitedMs);
+    record(this.slotWait, timing.slotWaitMs);
     if (timing.syncMs > 0) record(this.fsync, timing.syncMs);
   }
 
@@ -170,7 +173,7 @@ export class LatencyProbe {
     return {
       seconds: (performance.now() - this.since) / 1000,
       stages: { accept: figures(this.accept, 1 / MICROS_PER_MS), commit: figures(this.commit, 1 / MICROS_PER_MS), handout: figures(this.handout, 1 / MICROS_PER_MS) },
-      groupCommit: { groupWait: figures(this.groupWait, 1 / MICROS_PER_MS), fsync: figures(this.fsync, 1 / MICROS_PER_MS), inputsPerGroup: this.groups === 0 ? NaN : this.groupInputs / this.groups },
+      groupCommit: { groupWait: figures(this.groupWait, 1 / MICROS_PER_MS), slotWait: figures(this.slotWait, 1 / MICROS_PER_MS), fsync: figures(this.fsync, 1 / MICROS_PER_MS), inputsPerGroup: this.groups === 0 ? NaN : this.groupInputs / this.groups },
       // The loop's delay histogram is in nanoseconds.
       loop: {
         delay: figures(this.delay, 1e-6),
@@ -184,7 +187,7 @@ export class LatencyProbe {
 
   /** Starts the figures afresh. */
   reset(): void {
-    for (const h of [this.accept, this.commit, this.handout, this.groupWait, this.fsync, this.gc, this.compaction, this.compactionCpu, this.delay]) h.reset();
+    for (const h of [this.accept, this.commit, this.handout, this.groupWait, this.slotWait, this.fsync, this.gc, this.compaction, this.compactionCpu, this.delay]) h.reset();
     this.groups = 0;
     this.groupInputs = 0;
     this.submitBusyMs = 0;

@@ -20,7 +20,7 @@ import type { AgentSpec } from '../../engine/agent.js';
 import type { EngineEvent, Outcome } from '../../engine/messages.js';
 import type { TaskSpec } from '../../engine/task.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from '../connector.js';
-import type { Journal } from '../journal.js';
+import { afterDurable, type Journal } from '../journal.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
@@ -70,6 +70,8 @@ export interface RemoteAgentsBinding {
 interface Queued {
   readonly command: WireCommand;
   readonly seq: number;
+  /** The mailbox it is in (woken once its input is durable). */
+  readonly slot: AgentSlot;
   /** With a probe, for a start: when it was queued, and when its input became durable. */
   readonly queuedAt?: number;
   durableAt?: number;
@@ -115,6 +117,14 @@ function incarnationOf(engineAgentId: string): number {
 /** Long-polls one agent may hold open at once (more would only pile up connections). */
 export const MAX_OPEN_POLLS = 8;
 
+/** Whether the engine gave up on an attempt, without making its signal when the driver need not. */
+function abandoned(context: AttemptContext): boolean {
+  return context.aborted ?? context.signal.aborted;
+}
+
+/** Released entries at the front of the queue of commands awaiting durability before it is compacted. */
+const COMPACT_UNDURABLE_AFTER = 1024;
+
 function attemptKey(taskId: string, attempt: number): string {
   return `${taskId}\u0000${attempt}`;
 }
@@ -126,6 +136,14 @@ export class RemoteAgents implements AgentConnector {
   private readonly offers = new Map<string, PendingOffer>();
   private readonly offerIds = new Map<string, string>();
   private nextOffer = 0;
+  /**
+   * Commands queued before their input was durable, in order of input: woken together when a
+   * group commit returns (one journal callback per group, not a promise per command).
+   */
+  private undurable: Queued[] = [];
+  private undurableHead = 0;
+  /** A journal callback is registered for the oldest of `undurable`. */
+  private awaitingDurable = false;
   private binding: RemoteAgentsBinding | undefined;
   private readonly nowMs: () => number;
   private closed = false;
@@ -178,13 +196,10 @@ export class RemoteAgents implements AgentConnector {
     const agentId = externalAgentId(command.agent.spec.id);
     const key = attemptKey(taskId, command.attempt);
     return new Promise((resolve) => {
-      const pending: PendingAttempt = { agentId, hasContextKey: command.task.spec.contextKey !== undefined, context, resolve, startReported: false };
-      this.attempts.set(key, pending);
-      // Given up by the engine: later reports are stale. The promise never settles (the driver forgets it).
-      context.signal.addEventListener('abort', () => {
-        if (this.attempts.get(key) === pending) this.attempts.delete(key);
-      }, { once: true });
-      this.enqueue(agentId, { kind: 'start', task: { ...command.task.spec }, attempt: command.attempt });
+      // Once the engine gives up on it (its signal aborted), later reports are stale: see pendingAttempt.
+      this.attempts.set(key, { agentId, hasContextKey: command.task.spec.contextKey !== undefined, context, resolve, startReported: false });
+      // The engine's spec as is: task specs are never changed once submitted.
+      this.enqueue(agentId, { kind: 'start', task: command.task.spec, attempt: command.attempt });
     });
   }
 
@@ -354,6 +369,7 @@ export class RemoteAgents implements AgentConnector {
    * `heartbeatSeconds`. Returns their ids.
    */
   sweep(): string[] {
+    this.forgetAbandoned();
     const now = this.nowMs();
     const gone: string[] = [];
     for (const slot of this.slots.values()) {
@@ -367,6 +383,7 @@ export class RemoteAgents implements AgentConnector {
 
   /** Agents in the fleet, and commands waiting in their mailboxes. */
   stats(): { readonly agents: number; readonly queuedCommands: number; readonly pendingAttempts: number; readonly pendingOffers: number } {
+    this.forgetAbandoned();
     let agents = 0;
     let queuedCommands = 0;
     for (const slot of this.slots.values()) {
@@ -383,9 +400,25 @@ export class RemoteAgents implements AgentConnector {
   }
 
   private pendingAttempt(agentId: string, taskId: string, attempt: number): PendingAttempt | undefined {
-    const pending = this.attempts.get(attemptKey(taskId, attempt));
-    if (pending !== undefined && pending.agentId !== agentId) throw new HttpError(403, `params.task: attempt ${attempt} of task ${taskId} belongs to another agent`);
+    const key = attemptKey(taskId, attempt);
+    const pending = this.attempts.get(key);
+    if (pending === undefined) return undefined;
+    // Given up by the engine: the report is stale, and the promise never settles (the driver forgot it).
+    if (abandoned(pending.context)) {
+      this.attempts.delete(key);
+      return undefined;
+    }
+    if (pending.agentId !== agentId) throw new HttpError(403, `params.task: attempt ${attempt} of task ${taskId} belongs to another agent`);
     return pending;
+  }
+
+  /**
+   * Forgets the attempts the engine gave up on (their signals aborted). Checked when a report
+   * comes and swept with the heartbeats, rather than an abort listener per attempt: registering
+   * one cost an allocation-heavy `addEventListener` on every start.
+   */
+  private forgetAbandoned(): void {
+    for (const [key, pending] of this.attempts) if (abandoned(pending.context)) this.attempts.delete(key);
   }
 
   private slotFor(agentId: string): AgentSlot {
@@ -409,18 +442,50 @@ export class RemoteAgents implements AgentConnector {
     const journal = this.binding?.journal;
     const seq = journal?.appendedSeq ?? 0;
     const { probe } = this.options;
-    const queued: Queued = probe === undefined || command.kind !== 'start' ? { command, seq } : { command, seq, queuedAt: probe.startQueued() };
+    const queued: Queued = probe === undefined || command.kind !== 'start' ? { command, seq, slot } : { command, seq, slot, queuedAt: probe.startQueued() };
     slot.mailbox.push(queued);
     if (journal === undefined || seq <= journal.durableSeq) {
       if (queued.queuedAt !== undefined) queued.durableAt = probe!.startDurable(queued.queuedAt);
       this.wake(slot);
-    } else {
-      journal.whenDurable(seq).then(() => {
-        if (queued.queuedAt !== undefined) queued.durableAt = probe!.startDurable(queued.queuedAt);
-        this.wake(slot);
-      }, () => undefined);
+      return;
     }
+    this.undurable.push(queued);
+    this.awaitDurable(journal);
   }
+
+  /** Registers for the oldest command still waiting for its input's durability, unless already registered. */
+  private awaitDurable(journal: Journal): void {
+    if (this.awaitingDurable || this.undurableHead === this.undurable.length) return;
+    this.awaitingDurable = true;
+    afterDurable(journal, this.undurable[this.undurableHead]!.seq, this.durableReached);
+  }
+
+  /** Some inputs became durable: wakes the agents of every command they made, straight from the fsync's return. */
+  private readonly durableReached = (): void => {
+    this.awaitingDurable = false;
+    const journal = this.binding?.journal;
+    if (journal === undefined) return;
+    const durable = journal.durableSeq;
+    const { probe } = this.options;
+    let head = this.undurableHead;
+    for (; head < this.undurable.length && this.undurable[head]!.seq <= durable; head++) {
+      const queued = this.undurable[head]!;
+      if (queued.queuedAt !== undefined) queued.durableAt = probe!.startDurable(queued.queuedAt);
+      // Waking one agent twice finds no waiter the second time.
+      this.wake(queued.slot);
+    }
+    if (head === this.undurable.length) {
+      this.undurable = [];
+      this.undurableHead = 0;
+    } else if (head > COMPACT_UNDURABLE_AFTER && head * 2 > this.undurable.length) {
+      // Under steady load the queue is never empty: drop what was released now and then.
+      this.undurable = this.undurable.slice(head);
+      this.undurableHead = 0;
+    } else {
+      this.undurableHead = head;
+    }
+    this.awaitDurable(journal);
+  };
 
   /** Drops the agent's queued commands that `moot` picks. */
   private unqueue(agentId: string, moot: (command: WireCommand) => boolean): void {
@@ -443,6 +508,7 @@ export class RemoteAgents implements AgentConnector {
   }
 
   private wake(slot: AgentSlot): void {
+    if (slot.waiters.size === 0) return;
     for (const waiter of [...slot.waiters]) waiter();
   }
 

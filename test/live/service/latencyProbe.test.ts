@@ -39,6 +39,9 @@ describe('GET /v1/latency', () => {
     expect(report.stages.commit.maxMs).toBeGreaterThanOrEqual(report.stages.commit.p50Ms);
     expect(report.groupCommit.fsync.count).toBeGreaterThanOrEqual(1);
     expect(report.groupCommit.inputsPerGroup).toBeGreaterThanOrEqual(1);
+    // Every group's wait for a free fsync slot is part of its group wait.
+    expect(report.groupCommit.slotWait.count).toBe(report.groupCommit.groupWait.count);
+    expect(report.groupCommit.slotWait.maxMs).toBeLessThanOrEqual(report.groupCommit.groupWait.maxMs);
     expect(report.loop.delay.count).toBeGreaterThan(0);
     expect(report.loop.utilization).toBeGreaterThan(0);
     expect(report.loop.utilization).toBeLessThanOrEqual(1);

@@ -31,6 +31,21 @@ class GatedJournal implements Journal {
   }
 }
 
+/** A journal with {@link Journal.afterDurable}, whose durability the test moves by hand. */
+class CallbackJournal extends GatedJournal {
+  readonly callbacks: { seq: number; callback: () => void }[] = [];
+
+  afterDurable(seq: number, callback: () => void): void {
+    if (seq <= this.durableSeq) callback();
+    else this.callbacks.push({ seq, callback });
+  }
+
+  override makeDurable(seq: number): void {
+    super.makeDurable(seq);
+    for (const entry of this.callbacks.splice(0).filter((waiting) => waiting.seq <= seq)) entry.callback();
+  }
+}
+
 function agentView(id: string): AgentView {
   return { spec: { id, capacity: 1, tokensPerSecond: 1, skills: {}, weight: 1, tags: [] } } as unknown as AgentView;
 }
@@ -88,6 +103,50 @@ describe('RemoteAgents', () => {
     const second = start(agents, 't2', 'a1');
     second.controller.abort();
     expect(agents.finished('a1', 't2', 1, { ok: true, quality: 1 })).toEqual({ stale: true });
+  });
+
+  it('a report after the driver gave up on the attempt is stale, read from the context without making its signal', () => {
+    const { agents } = setup();
+    agents.observe(joined('a1'));
+    let aborted = false;
+    let signalReads = 0;
+    const context: AttemptContext = {
+      get signal(): AbortSignal {
+        signalReads++;
+        return AbortSignal.abort();
+      },
+      get aborted(): boolean {
+        return aborted;
+      },
+      started: () => undefined,
+    };
+    void agents.start({ kind: 'start', task: taskView('t1'), agent: agentView('a1'), attempt: 1 }, context);
+    expect(agents.stats().pendingAttempts).toBe(1);
+    aborted = true;
+    expect(agents.stats().pendingAttempts).toBe(0);
+    expect(agents.finished('a1', 't1', 1, { ok: true, quality: 1 })).toEqual({ stale: true });
+    expect(signalReads).toBe(0);
+  });
+
+  it('wakes the agents of a group of commands from one journal callback, as soon as their inputs are durable', async () => {
+    const clock = { ms: 0 };
+    const agents = new RemoteAgents({ heartbeatSeconds: 10, mailboxCommands: 100, nowMs: () => clock.ms });
+    const journal = new CallbackJournal();
+    agents.bind({ journal, agentLeft: () => undefined, engineHasAgent: () => false });
+    for (const id of ['a1', 'a2']) agents.observe(joined(id));
+    for (let i = 1; i <= 6; i++) {
+      journal.append();
+      void start(agents, `t${i}`, i % 2 === 0 ? 'a2' : 'a1').outcome;
+    }
+    expect(journal.callbacks).toHaveLength(1);
+    const waiting = agents.pollMany(['a1', 'a2'], 5, undefined, (i) => `agents[${i}]`);
+    journal.makeDurable(4);
+    const answer = await waiting;
+    expect(answer.flatMap((entry) => entry.commands.map((command) => (command.kind === 'start' ? command.task.id : '')))).toEqual(['t1', 't3', 't2', 't4']);
+    // The rest waits for its own input: one callback again.
+    expect(journal.callbacks).toHaveLength(1);
+    journal.makeDurable(6);
+    expect((await agents.pollMany(['a1', 'a2'], 0, undefined, (i) => `agents[${i}]`)).flatMap((entry) => entry.commands)).toHaveLength(2);
   });
 
   it('takes an agent whose mailbox is full out of the fleet', async () => {
