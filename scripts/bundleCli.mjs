@@ -72,7 +72,7 @@ const renderThroughImportEsm = {
  * string-width (yargs's, cliui's and wrap-ansi's copies) initialised on the first text it
  * measures that is not printable ASCII: its module builds an `Intl.Segmenter` and
  * Unicode-property regular expressions when imported (about a sixth of a short command's
- * instructions, and a third of `--help`'s), and every copy gives printable ASCII one column a
+ * instructions, and a quarter of `--help`'s), and every copy gives printable ASCII one column a
  * character (test/cli/stringWidth.test.ts), which is what most help text is.
  */
 const lazyStringWidth = {
@@ -157,6 +157,8 @@ runCachedBundle({ bundleFile: fileURLToPath(new URL('./${basename(bundleFile)}',
   platform: 'node',
   target: 'node20',
   banner: { js: '#!/usr/bin/env node' },
+  // Replaces tsc's map of main.ts, which would otherwise describe another file.
+  sourcemap: true,
   logLevel: 'warning',
 });
 
