@@ -98,7 +98,7 @@ export default function lazyStringWidth(text, options) {
 };
 
 /**
- * seedrandom without Node's crypto module: seedrandom loads it, at about 2% of a short command's
+ * seedrandom without Node's crypto module: seedrandom loads it, at about 1% of a short command's
  * instructions, only to autoseed, and fleetsim seeds every stream. Were a stream ever autoseeded
  * in the bundle, seedrandom would take Web Crypto's `globalThis.crypto` instead.
  */

@@ -5,9 +5,9 @@
  * Node 20 has no compile cache for ES modules, but a `vm.Script` takes `cachedData`; see
  * docs/ARCHITECTURE.md, "Speed" (start-up).
  *
- * A cache can only meet the code it was made from: its file is named by the bundle's (whose
- * name carries a hash of its content) and by V8's version, and V8 rejects a cache made under
- * other V8 flags. A missing or rejected cache is written when the process exits, to a temporary
+ * A cache can only meet the code it was made from: its file is named after the bundle (whose
+ * name carries a hash of its content) and V8's version, and V8 rejects a cache made under other
+ * V8 flags. A missing or rejected cache is written when the process exits, to a temporary
  * file renamed into place, so a process starting meanwhile reads a whole cache or none. Where it
  * cannot be written (a read-only installation), commands run as they would without one.
  */
