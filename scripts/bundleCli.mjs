@@ -1,29 +1,42 @@
 /**
- * Bundles the command line after `tsc` (part of `npm run build`): dist/src/cli/main.js, the
- * `bin`, becomes one file holding the code every command needs at start-up, with each command's
- * own code in chunks beside it loaded when the command runs, and the experiment pool's worker
- * bundled beside them (dist/src/cli/worker.js, found by the pool as `./worker.js`). Node then
- * resolves and compiles a handful of files instead of ~300 modules: see docs/ARCHITECTURE.md,
- * "Speed" (start-up). The library (dist/src/index.js) and the other modules stay as tsc wrote them.
+ * Bundles the command line after `tsc` (part of `npm run build`), into dist/src/cli:
  *
- * Packages that locate files beside themselves at run time (native code, worker scripts), or
- * that only a command loads lazily, stay external and are loaded from node_modules.
+ * - `cli-<hash>.cjs`: the whole command line as one CommonJS file (`<hash>`: of its content).
+ *   Commands' modules are imported when the command runs, so each is initialised only then.
+ * - `main.js`, the `bin`: a small ES module that runs that bundle with V8's code cache
+ *   (src/cli/codeCache.ts), so that a start deserializes compiled code instead of parsing and
+ *   compiling the bundle; the cache is made here by a one-task `run`, and again by the first
+ *   command of a process whose V8 rejects it.
+ * - `worker.js` (the experiment pool's worker, found as `./worker.js`), `processor.js` (BullMQ's)
+ *   and `render.js` (the chart renderer, which needs vega: an ES module with a top-level await,
+ *   so `import()`ed, never `require`d), ES modules sharing chunks beside them.
+ *
+ * See docs/ARCHITECTURE.md, "Speed" (start-up). The library (dist/src/index.js) and the other
+ * modules stay as tsc wrote them. Packages that locate files beside themselves at run time
+ * (native code, worker scripts), or that only a command loads lazily, stay external and are
+ * loaded from node_modules.
  */
 import { build } from 'esbuild';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/src/cli`;
+const external = ['piscina', 'fastify', '@fastify/*', '@resvg/resvg-js', 'vega', 'vega-lite', 'bullmq', 'ioredis'];
 
-// Chunks of an earlier build would otherwise accumulate (their names carry a content hash).
-if (existsSync(outdir)) for (const file of readdirSync(outdir)) if (file.startsWith('chunk-')) rmSync(`${outdir}/${file}`);
+// Files of an earlier build would otherwise accumulate (their names carry a content hash).
+const earlier = /^(chunk-|cli-).*\.(js|cjs|map|cache|tmp)$/;
+if (existsSync(outdir)) for (const file of readdirSync(outdir)) if (earlier.test(file)) rmSync(`${outdir}/${file}`);
 
+/** The ES modules loaded by path or by `import()`: the pool's worker, BullMQ's processor, the renderer. */
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts', worker: 'src/experiments/worker.ts', processor: 'src/distributed/processor.ts' },
+  entryPoints: { worker: 'src/experiments/worker.ts', processor: 'src/distributed/processor.ts', render: 'src/report/render.ts' },
   outdir,
-  // Chunks in the entry's own directory, so that paths taken relative to a module
+  // Chunks in the entries' own directory, so that paths taken relative to a module
   // (package.json three levels up, ./worker.js) mean the same from any of them.
   chunkNames: 'chunk-[hash]',
   bundle: true,
@@ -32,8 +45,138 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['piscina', 'fastify', '@fastify/*', '@resvg/resvg-js', 'vega', 'vega-lite', 'bullmq', 'ioredis'],
+  external,
   // CommonJS packages inside an ES module bundle call require for Node built-ins.
   banner: { js: "import { createRequire as __fleetsimRequire } from 'node:module'; const require = __fleetsimRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+/**
+ * The chart renderer inside the CommonJS bundle: a module whose `renderChart` imports
+ * `./render.js` (the ES module above) through the bin's `import()` when first called.
+ */
+const renderThroughImportEsm = {
+  name: 'render-through-import-esm',
+  setup(bundler) {
+    const renderModule = `${root}src/report/render.js`;
+    bundler.onResolve({ filter: /(^|\/)render\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === renderModule ? { path: 'render.js', namespace: 'import-esm' } : undefined);
+    bundler.onLoad({ filter: /.*/, namespace: 'import-esm' }, () => ({
+      contents: 'export function renderChart(spec, idPrefix) { return __importEsm("./render.js").then((render) => render.renderChart(spec, idPrefix)); }',
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * string-width (yargs's, cliui's and wrap-ansi's copies) initialised on the first text it
+ * measures that is not printable ASCII: its module builds an `Intl.Segmenter` and
+ * Unicode-property regular expressions when imported (about a sixth of a short command's
+ * instructions, and a quarter of `--help`'s), and every copy gives printable ASCII one column a
+ * character (test/cli/stringWidth.test.ts), which is what most help text is.
+ */
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^string-width$/, namespace: 'file' }, async (args) => {
+      if (args.kind !== 'import-statement') return undefined;
+      const real = await bundler.resolve(args.path, { resolveDir: args.resolveDir, kind: 'require-call' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    bundler.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
+      contents: `let stringWidth;
+export default function lazyStringWidth(text, options) {
+  if (typeof text === 'string' && /^[\\x20-\\x7e]*$/.test(text)) return text.length;
+  stringWidth ??= require(${JSON.stringify(args.path)}).default;
+  return stringWidth(text, options);
+}`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * seedrandom without Node's crypto module: seedrandom loads it, at about 1% of a short command's
+ * instructions, only to autoseed, and fleetsim seeds every stream. Were a stream ever autoseeded
+ * in the bundle, seedrandom would take Web Crypto's `globalThis.crypto` instead.
+ */
+const seedrandomWithoutNodeCrypto = {
+  name: 'seedrandom-without-node-crypto',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^crypto$/ }, (args) =>
+      (/[\\/]node_modules[\\/]seedrandom[\\/]/.test(args.importer) ? { path: 'crypto', namespace: 'seedrandom-without-node-crypto' } : undefined));
+    bundler.onLoad({ filter: /.*/, namespace: 'seedrandom-without-node-crypto' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
+/** The command line, one CommonJS file. */
+const cli = await build({
+  absWorkingDir: root,
+  entryPoints: { cli: 'src/cli/main.ts' },
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  outdir,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // A CommonJS `import()` of a package becomes a `require` (piscina has a CommonJS build); the
+  // renderer, the one ES module the bundle needs, goes through `__importEsm` (above).
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [renderThroughImportEsm, lazyStringWidth, seedrandomWithoutNodeCrypto],
+  // No comments (some are not ASCII) and no indentation: a third less to read at every start.
+  minifyWhitespace: true,
+  sourcemap: true,
+  metafile: true,
+  external,
+  logLevel: 'warning',
+});
+const [bundleFile] = Object.keys(cli.metafile.outputs).filter((file) => file.endsWith('.cjs'));
+// src/cli/codeCache.ts reads the bundle as Latin-1, which is its text only if it is ASCII.
+const nonAscii = /[^\x00-\x7f]/.exec(readFileSync(`${root}${bundleFile}`, 'latin1'));
+if (nonAscii !== null) throw new Error(`bundleCli: ${bundleFile} holds a character that is not ASCII at offset ${nonAscii.index}`);
+
+/** The bin: runs the bundle with its code cache, importing ES modules for it from here (the bundle's directory). */
+await build({
+  absWorkingDir: root,
+  stdin: {
+    contents: `import { fileURLToPath } from 'node:url';
+import { runCachedBundle } from './src/cli/codeCache.ts';
+runCachedBundle({ bundleFile: fileURLToPath(new URL('./${basename(bundleFile)}', import.meta.url)), importEsm: (specifier) => import(specifier) });`,
+    resolveDir: root,
+    sourcefile: 'bin.js',
+    loader: 'ts',
+  },
+  outfile: `${outdir}/main.js`,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  banner: { js: '#!/usr/bin/env node' },
+  // Replaces tsc's map of main.ts, which would otherwise describe another file.
+  sourcemap: true,
+  logLevel: 'warning',
+});
+
+// The code cache: a one-task run compiles what every short command uses (yargs, the scenario's
+// validation, the simulator, the summary).
+const scratch = mkdtempSync(join(tmpdir(), 'fleetsim-build-'));
+try {
+  const scenario = join(scratch, 'one-task.yaml');
+  writeFileSync(scenario, `name: code-cache
+stop: { tasks: 1 }
+agents: [{ pool: server, count: 2, speed: 100, skills: { job: 1 } }]
+workload:
+  arrivals: { process: poisson, rate: 1 }
+  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
+strategies: [least-connections]
+`);
+  const run = spawnSync(process.execPath, [`${outdir}/main.js`, 'run', scenario, '--json', '--workers', '1'], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`bundleCli: the bundled command line failed (${run.status}): ${run.stderr}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -252,4 +252,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
   process.exit(process.exitCode ?? 0);
 });
-process.exitCode = await main(hideBin(process.argv));
+// Not a top-level await: the bin runs this module inside a CommonJS bundle (src/cli/codeCache.ts).
+void main(hideBin(process.argv)).then((code) => {
+  process.exitCode = code;
+});

@@ -24,7 +24,9 @@ export function parseWith<Schema extends z.ZodType>(
   file: string,
   prefix: readonly PathSegment[] = [],
 ): z.output<Schema> {
-  const result = schema.safeParse(raw);
+  // A file is parsed once per process: compiling zod's fast path for each object schema
+  // (`new Function`, outside the CLI's code cache) would cost more than it saves.
+  const result = schema.safeParse(raw, { jitless: true });
   if (result.success) return result.data;
   const first = pickIssue(result.error.issues);
   if (first === undefined) throw new Error(`zod reported failure without issues for ${file}`);

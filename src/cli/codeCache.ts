@@ -1,0 +1,88 @@
+/**
+ * Runs the command line's CommonJS bundle (built by scripts/bundleCli.mjs) with V8's code
+ * cache: the bytecode of the functions a command compiled is kept in a file beside the bundle,
+ * and a later start deserializes it instead of parsing and compiling the bundle's JavaScript.
+ * Node 20 has no compile cache for ES modules, but a `vm.Script` takes `cachedData`; see
+ * docs/ARCHITECTURE.md, "Speed" (start-up).
+ *
+ * A cache can only meet the code it was made from: its file is named after the bundle (whose
+ * name carries a hash of its content) and V8's version, and V8 rejects a cache made under other
+ * V8 flags. A missing or rejected cache is written when the process exits, to a temporary
+ * file renamed into place, so a process starting meanwhile reads a whole cache or none. Where it
+ * cannot be written (a read-only installation), commands run as they would without one.
+ */
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { Script } from 'node:vm';
+
+/**
+ * The parameters of the function a bundle's source is wrapped in: CommonJS's five, and
+ * `__importEsm`, through which the bundle imports ES modules (a `vm.Script` whose code comes
+ * from a cache has no working `import()` in Node 20).
+ */
+export const BUNDLE_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname', '__importEsm'] as const;
+
+/** A CommonJS bundle to run. */
+export interface CachedBundle {
+  /** Path of the bundle. */
+  readonly bundleFile: string;
+  /** Imports an ES module for the bundle (relative specifiers from the bundle's directory). */
+  readonly importEsm: (specifier: string) => Promise<unknown>;
+}
+
+/** What became of the bundle's code cache: used, missing, or rejected by V8 (the last two are written at exit). */
+export type CodeCacheUse = 'accepted' | 'missing' | 'rejected';
+
+/** The code cache file of `bundleFile` under this process's V8. */
+export function codeCacheFile(bundleFile: string): string {
+  return `${bundleFile}.v8-${process.versions.v8}.cache`;
+}
+
+/**
+ * Runs `bundle` in this context, with its code cache when there is a usable one, and writes the
+ * cache at exit when there was none or V8 rejected it.
+ * @returns what became of the cache
+ */
+export function runCachedBundle(bundle: CachedBundle): CodeCacheUse {
+  const { bundleFile } = bundle;
+  const cacheFile = codeCacheFile(bundleFile);
+  // The build checks that the bundle is ASCII: as Latin-1 it becomes a one-byte string, read
+  // without decoding.
+  const source = readFileSync(bundleFile, 'latin1');
+  const cachedData = readCache(cacheFile);
+  // One line with the source's first, so that stack traces keep the bundle's line numbers; a
+  // hashbang, legal only at a file's start, becomes a comment.
+  const wrapped = `(function (${BUNDLE_PARAMETERS.join(', ')}) {${source.startsWith('#!') ? `//${source}` : source}\n})`;
+  const script = new Script(wrapped, { filename: bundleFile, cachedData });
+  const use: CodeCacheUse = cachedData === undefined ? 'missing' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
+  if (use !== 'accepted') process.once('exit', () => writeCache(script, cacheFile));
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  const module = { exports: {} };
+  run(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile), bundle.importEsm);
+  return use;
+}
+
+/** The cache's bytes, or undefined when there is none to read. */
+function readCache(cacheFile: string): Buffer | undefined {
+  try {
+    return readFileSync(cacheFile);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the script's code cache; a failure leaves the cache missing, which costs only time. */
+function writeCache(script: Script, cacheFile: string): void {
+  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, script.createCachedData());
+    renameSync(temporary, cacheFile);
+  } catch {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // Nothing was left behind that could be removed.
+    }
+  }
+}
