@@ -57,6 +57,6 @@ export { verifyDataDir, type DataDirReport } from './live/verifyDataDir.js';
 export { EpochClock } from './live/epochClock.js';
 export { FleetNames } from './sim/fleetNames.js';
 export type { BullmqAgentConnector, BullmqConnectorOptions } from './distributed/bullmqConnector.js';
-export type { AgentAttempt, AgentHandler, AgentWorker, AgentWorkerOptions } from './distributed/agentWorker.js';
+export type { AgentAttempt, AgentHandler, AgentHandlers, AgentOffer, AgentWorker, AgentWorkerOptions, AttemptRef } from './distributed/agentWorker.js';
 export { runAgentWorker, createBullmqConnector } from './distributed/libraryEntry.js';
 export { AGENT_QUEUE_PREFIX, attemptJobId, parseAttemptJobId, type AttemptJobData, type AttemptJobResult } from './distributed/agentQueues.js';

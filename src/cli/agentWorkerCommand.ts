@@ -7,7 +7,7 @@
  */
 import { InputError, didYouMean } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
-import { emulatedAgentHandler, runAgentWorker, type AgentWorker } from '../distributed/agentWorker.js';
+import { emulatedAgentHandlers, runAgentWorker, type AgentWorker } from '../distributed/agentWorker.js';
 import { selectAgents, UnknownAgentError } from '../live/clients/agentsClient.js';
 import { onStopSignal, parseSpeedup } from './clientFlags.js';
 import { packageVersion } from './help.js';
@@ -40,7 +40,7 @@ export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: st
   const stopped = new Promise<void>((resolve) => { onStopSignal(resolve); });
   try {
     for (const config of configs) {
-      const handler = emulatedAgentHandler(config, { seed: scenario.seed, speedup });
+      const handler = emulatedAgentHandlers(config, { seed: scenario.seed, speedup });
       const worker = await runAgentWorker(args.queue, config.spec.id, handler, { concurrency: config.spec.capacity, lockSeconds: args.lockSeconds, version });
       worker.worker.on('error', (error) => process.stderr.write(`fleetsim agent-worker: ${config.spec.id}: ${error.message}\n`));
       workers.push(worker);
