@@ -1,0 +1,128 @@
+/**
+ * The engine's commands other than `start` over a real redis-server, between the BullMQ
+ * connector and agent workers running the simulator's agent model (`emulatedAgentHandlers`):
+ * an operator's pause holds a running attempt (its job stays active, its time stops) and its
+ * resume lets it finish with the time it had left; a prewarm loads the context into the agent's
+ * model; a command the worker's handler has no hook for is logged once per kind.
+ */
+import { Queue } from 'bullmq';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { AgentView } from '../../src/engine/agent.js';
+import type { TaskView } from '../../src/engine/task.js';
+import type { StartReport } from '../../src/engine/messages.js';
+import { AGENT_QUEUE_PREFIX, attemptJobId } from '../../src/distributed/agentQueues.js';
+import { emulatedAgentHandlers, runAgentWorker, type AgentHandler, type AgentHandlers, type AgentWorker } from '../../src/distributed/agentWorker.js';
+import { BullmqAgentConnector } from '../../src/distributed/bullmqConnector.js';
+import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
+import type { CommandOf } from '../../src/live/connector.js';
+import { RealClock } from '../../src/live/clock.js';
+import { createLiveDriver } from '../../src/live/driver.js';
+import { parseScenario } from '../../src/scenario/load.js';
+import { agentSpec, createStrategy, engineConfig, taskSpec } from '../support/harness.js';
+import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
+
+// One agent of 100 tokens per second with no noise: a task of 100 tokens takes exactly 1 s.
+const SCENARIO = parseScenario(`
+name: control
+seed: 5
+agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
+agents:
+  - { id: e1, capacity: 1, speed: 100, skills: { job: 1 } }
+workload:
+  jobs: [{ id: j0, at: 0, type: job, tokens: 100 }]
+strategies: [least-connections]
+`, 'control.yaml');
+
+function startCommand(spec: { readonly id: string; readonly contextKey?: string; readonly contextTokens?: number }, agentId: string): CommandOf<'start'> {
+  const task = { spec: { type: 'job', priority: 2, tokens: 100, contextTokens: 0, ...spec } } as unknown as TaskView;
+  return { kind: 'start', task, agent: { spec: { id: agentId } } as unknown as AgentView, attempt: 1 };
+}
+
+describeWithRedis('engine commands over the control stream', () => {
+  let server: RedisServer;
+  const closing: { close(): Promise<void> }[] = [];
+  beforeAll(async () => { server = await startRedis(); });
+  afterEach(async () => {
+    for (const item of closing.splice(0).reverse()) await item.close();
+  });
+  afterAll(async () => { await server.stop(); });
+
+  const connection = (): ReturnType<typeof bullConnectionOptions> => bullConnectionOptions(parseQueueUrl(server.url));
+  function connector(log: string[] = []): BullmqAgentConnector {
+    const made = new BullmqAgentConnector({ connection: connection(), stalledCheckSeconds: 0.5, onLog: (line) => log.push(line) });
+    closing.push(made);
+    return made;
+  }
+  async function worker(agentId: string, handler: AgentHandler | AgentHandlers, log: string[] = []): Promise<AgentWorker> {
+    const made = await runAgentWorker(server.url, agentId, handler, { lockSeconds: 2, onLog: (line) => log.push(line) });
+    closing.push(made);
+    return made;
+  }
+  function queue(agentId: string): Queue {
+    const made = new Queue(agentId, { connection: connection(), prefix: AGENT_QUEUE_PREFIX });
+    closing.push(made);
+    return made;
+  }
+
+  it('through the live driver: an operator pause holds a running attempt on its worker, and the resume finishes it with the time it had left', async () => {
+    await worker('e1', emulatedAgentHandlers(SCENARIO.agents[0]!, { seed: SCENARIO.seed, speedup: 1 }));
+    const events: { readonly kind: string; readonly atMs: number }[] = [];
+    const driver = createLiveDriver({
+      engine: { config: engineConfig(), strategy: createStrategy('least-connections'), strategyRandom: () => 0.5, engineRandom: () => 0.5 },
+      clock: new RealClock(),
+      connector: connector(),
+      onEvent: (event) => events.push({ kind: event.kind === 'transition' ? `${event.kind}:${event.to}` : event.kind, atMs: performance.now() }),
+      onError: (error) => { throw error; },
+    });
+    driver.agentJoined(agentSpec({ id: 'e1' }));
+    driver.submit(taskSpec({ id: 'p1', type: 'job', tokens: 100 }));
+    await expect.poll(() => events.some((event) => event.kind === 'transition:running'), { timeout: 5000 }).toBe(true);
+    // 0.6 s of the attempt's 1 s run before the pause.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    driver.admin({ op: 'pause', taskId: 'p1' });
+    // Held for 1.5 s, longer than the whole attempt: without the pause on the worker it would finish meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(events.map((event) => event.kind)).not.toContain('transition:completed');
+    expect(await queue('e1').getJobState(attemptJobId('p1', 1))).toBe('active');
+    driver.admin({ op: 'resume', taskId: 'p1' });
+    await expect.poll(() => events.some((event) => event.kind === 'transition:completed'), { timeout: 5000 }).toBe(true);
+    await driver.stop({ drain: true });
+    const [running, resumed] = events.filter((event) => event.kind === 'transition:running').map((event) => event.atMs);
+    const completed = events.find((event) => event.kind === 'transition:completed')!.atMs;
+    expect(events.map((event) => event.kind)).toContain('transition:paused');
+    // Timers never fire early: the whole run took the attempt's second plus the hold.
+    expect(completed - running!).toBeGreaterThan(1000 + 1500 - 100);
+    // After the resume it ran what it had left (about 0.4 s), not the whole second again (the bound leaves 0.5 s for Redis on a loaded machine).
+    expect(completed - resumed!).toBeLessThan(900);
+    expect(driver.engine.counts()).toMatchObject({ submitted: 1, completed: 1, inFlight: 0 });
+  });
+
+  it('carries a prewarm to the agent\'s model: the next task of that context finds it resident', async () => {
+    await worker('e2', emulatedAgentHandlers({ ...SCENARIO.agents[0]!, spec: { ...SCENARIO.agents[0]!.spec, id: 'e2' } }, { seed: SCENARIO.seed, speedup: 100 }));
+    const made = connector();
+    const reports: StartReport[] = [];
+    const context = { signal: new AbortController().signal, started: (report: StartReport) => reports.push(report) };
+    // Not prewarmed: its context is loaded at its start.
+    await made.start(startCommand({ id: 'cold', contextKey: 'k-cold', contextTokens: 500 }, 'e2'), context);
+    made.prewarm({ kind: 'prewarm', agent: { spec: { id: 'e2' } } as unknown as AgentView, contextKey: 'k-warm', contextTokens: 500 });
+    await made.start(startCommand({ id: 'warm', contextKey: 'k-warm', contextTokens: 500 }, 'e2'), context);
+    expect(reports).toEqual([{ setupTokens: 500, contextHit: false }, { setupTokens: 0, contextHit: true }]);
+  });
+
+  it('logs a command the worker\'s handler has no hook for, once per kind', async () => {
+    const log: string[] = [];
+    await worker('e3', () => new Promise(() => undefined), log);
+    const made = connector();
+    const agent = { spec: { id: 'e3' } } as unknown as AgentView;
+    for (let i = 0; i < 3; i++) made.prewarm({ kind: 'prewarm', agent, contextKey: `k${i}`, contextTokens: 10 });
+    const task = { spec: { id: 'x' } } as unknown as TaskView;
+    made.pause({ kind: 'pause', task, agent, attempt: 1 });
+    made.pause({ kind: 'pause', task, agent, attempt: 1 });
+    await expect.poll(() => log.length, { timeout: 5000 }).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(log).toEqual([
+      'fleetsim agent-worker: e3: the handler has no prewarm hook: prewarm commands are not carried out (logged once)',
+      'fleetsim agent-worker: e3: the handler has no pause hook: pause commands are not carried out (logged once)',
+    ]);
+  });
+});
