@@ -2,8 +2,10 @@
  * `fleetsim agent-worker --queue URL --agent ID --emulate SCENARIO`: agents of a scenario taking
  * their attempts from their BullMQ queues (src/distributed/agentWorker.ts), run by the
  * simulator's agent model with times divided by `--speedup` (docs/DISTRIBUTED.md, "Live agents
- * over BullMQ"). Prints one line once every worker listens; runs until SIGINT or SIGTERM, then
- * closes its workers (running attempts end through the stalled-job check) and exits 0.
+ * over BullMQ"), carrying out the engine's other commands as the simulator's agents do, each
+ * keeping its liveness key alive for the scenario's `live.heartbeatSeconds`. Prints one line once
+ * every worker listens; runs until SIGINT or SIGTERM, then closes its workers (running attempts
+ * end through the stalled-job check) and exits 0. A retired agent's worker closes on its own.
  */
 import { InputError, didYouMean } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
@@ -41,8 +43,15 @@ export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: st
   try {
     for (const config of configs) {
       const handler = emulatedAgentHandlers(config, { seed: scenario.seed, speedup });
-      const worker = await runAgentWorker(args.queue, config.spec.id, handler, { concurrency: config.spec.capacity, lockSeconds: args.lockSeconds, version });
+      const worker = await runAgentWorker(args.queue, config.spec.id, handler, {
+        concurrency: config.spec.capacity, lockSeconds: args.lockSeconds, heartbeatSeconds: scenario.live.heartbeatSeconds, version,
+      });
       worker.worker.on('error', (error) => process.stderr.write(`fleetsim agent-worker: ${config.spec.id}: ${error.message}\n`));
+      // A retired agent has left the fleet for good: its worker stops (the others keep running).
+      void worker.retired.then(async () => {
+        process.stderr.write(`fleetsim agent-worker: ${config.spec.id}: retired by the engine: its worker stops\n`);
+        await worker.close();
+      });
       workers.push(worker);
     }
     await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
