@@ -58,5 +58,6 @@ export { EpochClock } from './live/epochClock.js';
 export { FleetNames } from './sim/fleetNames.js';
 export type { BullmqAgentConnector, BullmqConnectorOptions } from './distributed/bullmqConnector.js';
 export type { AgentAttempt, AgentHandler, AgentHandlers, AgentOffer, AgentWorker, AgentWorkerOptions, AttemptRef } from './distributed/agentWorker.js';
-export { runAgentWorker, createBullmqConnector } from './distributed/libraryEntry.js';
+export type { ProvisionHandler, ProvisionRequest, Provisioner, ProvisionerOptions } from './distributed/agentProvisioning.js';
+export { runAgentWorker, runProvisioner, createBullmqConnector } from './distributed/libraryEntry.js';
 export { AGENT_QUEUE_PREFIX, attemptJobId, parseAttemptJobId, type AttemptJobData, type AttemptJobResult } from './distributed/agentQueues.js';

@@ -20,6 +20,7 @@
  *   finished jobs left in Redis are exactly the results not yet in the write-ahead log.
  */
 import { Job, Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
+import type { AgentSpec } from '../engine/agent.js';
 import type { Outcome } from '../engine/messages.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from '../live/connector.js';
 import type { Journal } from '../live/journal.js';
@@ -27,6 +28,7 @@ import { externalAgentId } from '../live/service/remoteAgents.js';
 import {
   CONTROL_EVENT, OFFER_ANSWER_EVENT, appendEvent, controlStreamKey, offerAnswerMessage, offerId, readEventMessage, type ControlMessage, type FleetsimEventsListener,
 } from './agentControl.js';
+import { PoolProvisioning } from './agentProvisioning.js';
 import {
   AGENT_QUEUE_PREFIX, ATTEMPT_JOB_NAME, agentQueueName, attemptJobId, attemptJobProgress, attemptJobResult, parseAttemptJobId,
   type AttemptJobData,
@@ -91,6 +93,8 @@ export class BullmqAgentConnector implements AgentConnector {
   private readonly offers = new Map<string, PendingOffer>();
   /** The last control command sent to each agent (the next waits for it: commands keep their order). */
   private readonly controlTail = new Map<string, Promise<void>>();
+  /** The pools' provisioning queues, once a provision was asked for. */
+  private provisioning: PoolProvisioning | undefined;
   private journal: Journal | undefined;
   private closed = false;
 
@@ -180,6 +184,13 @@ export class BullmqAgentConnector implements AgentConnector {
     });
   }
 
+  /** {@inheritDoc AgentConnector.provision} */
+  provision(command: CommandOf<'provision'>): Promise<AgentSpec> {
+    if (this.closed) return Promise.reject(new Error('bullmq connector: closed'));
+    this.provisioning ??= new PoolProvisioning(this.options.connection, (error) => this.report(error));
+    return this.provisioning.provision(command.pool, this.durableNow());
+  }
+
   /** {@inheritDoc AgentConnector.withdraw} */
   withdraw(command: CommandOf<'withdraw'>): void {
     const id = offerId(command.taskId, command.agentId, command.offer);
@@ -219,6 +230,7 @@ export class BullmqAgentConnector implements AgentConnector {
     const queues = await Promise.allSettled([...this.queues.values()]);
     await Promise.allSettled(queues.flatMap((q) => (q.status === 'fulfilled' ? [q.value.checker.close(), q.value.events.close(), q.value.queue.close()] : [])));
     this.queues.clear();
+    await this.provisioning?.close();
   }
 
   private async enqueue(durable: Promise<void>, pending: PendingAttempt, jobId: string, data: AttemptJobData): Promise<void> {

@@ -3,6 +3,7 @@
  * BullMQ and ioredis take about a second to import on a slow machine, which nobody who imports
  * `fleetsim` for the engine or the simulator should pay. Both doors are asynchronous anyway.
  */
+import type { ProvisionHandler, Provisioner, ProvisionerOptions } from './agentProvisioning.js';
 import type { AgentHandler, AgentHandlers, AgentWorker, AgentWorkerOptions } from './agentWorker.js';
 import type { BullmqAgentConnector, BullmqConnectorOptions } from './bullmqConnector.js';
 
@@ -15,6 +16,16 @@ import type { BullmqAgentConnector, BullmqConnectorOptions } from './bullmqConne
  */
 export async function runAgentWorker(url: string, agentId: string, handler: AgentHandler | AgentHandlers, options: AgentWorkerOptions = {}): Promise<AgentWorker> {
   return (await import('./agentWorker.js')).runAgentWorker(url, agentId, handler, options);
+}
+
+/**
+ * Runs `handler` for every new agent the engine asks of autoscaled `pool`, taking the requests
+ * from the pool's provisioning queue in the Redis at `url`; see `runProvisioner` in
+ * src/distributed/agentProvisioning.ts, which this loads.
+ * @throws InputError naming `--queue` or `--provision` for bad input (see there)
+ */
+export async function runProvisioner(url: string, pool: string, handler: ProvisionHandler, options: ProvisionerOptions = {}): Promise<Provisioner> {
+  return (await import('./agentProvisioning.js')).runProvisioner(url, pool, handler, options);
 }
 
 /** A live driver's connector to agents over BullMQ ({@link BullmqAgentConnector}), once BullMQ is loaded. */
