@@ -10,8 +10,13 @@
  *   worker died or hung; this connector runs BullMQ's stalled-job check on every agent queue
  *   with no second chance, `maxStalledCount` 0) is an `agent-error` outcome: the engine's retry
  *   rules decide what follows.
- * - `abort` removes the job when no worker holds it; a job already running ends on its own, and
- *   its result is fed as it comes (the engine records it as stale).
+ * - `abort` removes the job when no worker holds it; for a job already running it sends an
+ *   `abort` to the agent's control stream (./agentControl.ts), and the worker aborts the
+ *   handler's signal; a result that still comes is fed (the engine records it as stale).
+ * - `pause`, `resume`, `prewarm`, `retire`, `offer` and `withdraw` go to the agent's control
+ *   stream once the input that made them is durable, in order; an offer's answer comes back on
+ *   the agent queue's event stream. `provision` is a job on the pool's provisioning queue
+ *   (./agentProvisioning.ts).
  * - Re-delivery after a driver restart adds the same job id again, which BullMQ ignores; the
  *   connector then reads the job's state, so a job that finished while the driver was down is
  *   applied once. {@link BullmqAgentConnector.reconcile} removes, and logs, every job of an
