@@ -10,7 +10,7 @@
  * simulator's agent model behind it (for tests and `fleetsim agent-worker --emulate`).
  */
 import { randomUUID } from 'node:crypto';
-import { QueueEvents, Worker } from 'bullmq';
+import { QueueEvents, Worker, type Job } from 'bullmq';
 import type { Outcome, StartReport } from '../engine/messages.js';
 import type { TaskSpec } from '../engine/task.js';
 import { RemoteAgentModel } from '../live/clients/remoteAgentModel.js';
@@ -149,7 +149,7 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
   const heartbeatMs = (options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS) * 1000;
   const log = options.onLog ?? ((line: string) => { process.stderr.write(`${line}\n`); });
   const commands = new AgentCommands(name, handlers, log);
-  const worker = new Worker<AttemptJobData, AttemptJobResult>(name, async (job, _token, signal) => {
+  const processor = async (job: Job<AttemptJobData, AttemptJobResult>, _token?: string, signal?: AbortSignal): Promise<AttemptJobResult> => {
     const jobId = job.id!;
     commands.jobStarted(jobId);
     let startReported = false;
@@ -169,11 +169,15 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
     } finally {
       commands.jobEnded(jobId);
     }
-  }, {
-    connection, prefix: AGENT_QUEUE_PREFIX,
-    concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 0,
+  };
+  const workerOptions = { connection, prefix: AGENT_QUEUE_PREFIX, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 0 };
+  const worker = new Worker<AttemptJobData, AttemptJobResult>(name, processor, { ...workerOptions, concurrency });
+  commands.bind(worker, () => {
+    // A BullMQ worker's concurrency cannot grow while it waits for its running jobs: a slot more is a worker more.
+    const extra = new Worker<AttemptJobData, AttemptJobResult>(name, processor, { ...workerOptions, concurrency: 1 });
+    extra.on('error', (error) => worker.emit('error', error));
+    return extra;
   });
-  commands.bind(worker, concurrency);
   const control = new QueueEvents(name, { connection, prefix: AGENT_CONTROL_PREFIX, lastEventId: lastControlId });
   control.on<FleetsimEventsListener, typeof CONTROL_EVENT>(CONTROL_EVENT, (fields) => commands.received(fields));
   control.on('error', (error) => worker.emit('error', error));
@@ -189,13 +193,14 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
   let closing: Promise<void> | undefined;
   return {
     worker,
-    retired: commands.retired.then(async () => { await heartbeat.end(); }),
+    // Never rejects: a key that cannot be deleted expires on its own.
+    retired: commands.retired.then(() => heartbeat.end().catch((error: unknown) => { worker.emit('error', error as Error); })),
     close: () => {
       closing ??= (async () => {
         await heartbeat.end();
         await control.close();
         // Jobs cut short by closing end through the stalled-job check (lock not renewed).
-        await worker.close();
+        await Promise.all([worker.close(), commands.close()]);
       })();
       return closing;
     },
@@ -242,10 +247,13 @@ class AgentCommands {
   readonly retired: Promise<void>;
   private onRetire: () => void = () => undefined;
   private worker: Worker | undefined;
-  private concurrency = 1;
+  /** Makes a worker of one slot on the agent's queue. */
+  private extraSlot: () => Worker = () => { throw new Error('agent commands: not bound to a worker'); };
+  /** One worker of one slot per paused job (the slot the engine freed), newest last. */
+  private readonly extraSlots: Worker[] = [];
   /** Jobs this worker runs. */
   private readonly running = new Set<string>();
-  /** Running jobs paused by the engine: each frees a slot (the worker takes one more job). */
+  /** Running jobs paused by the engine: each frees a slot (an extra worker of one slot takes one more job). */
   private readonly paused = new Set<string>();
   /** Aborts of jobs not running here yet, by job id (oldest first). */
   private readonly earlyAborts = new Map<string, string>();
@@ -256,9 +264,14 @@ class AgentCommands {
     this.retired = new Promise((resolve) => { this.onRetire = resolve; });
   }
 
-  bind(worker: Worker, concurrency: number): void {
+  bind(worker: Worker, extraSlot: () => Worker): void {
     this.worker = worker;
-    this.concurrency = concurrency;
+    this.extraSlot = extraSlot;
+  }
+
+  /** Closes the extra slots (each after the job it runs). */
+  async close(): Promise<void> {
+    await Promise.all(this.extraSlots.splice(0).map((extra) => extra.close()));
   }
 
   /** A job began here: an abort that came first applies now. */
@@ -267,12 +280,17 @@ class AgentCommands {
     const reason = this.earlyAborts.get(jobId);
     if (reason === undefined) return;
     this.earlyAborts.delete(jobId);
-    this.worker?.cancelJob(jobId, reason);
+    this.cancel(jobId, reason);
   }
 
   jobEnded(jobId: string): void {
     this.running.delete(jobId);
-    if (this.paused.delete(jobId)) this.resize();
+    if (this.paused.delete(jobId)) this.shrink();
+  }
+
+  /** Aborts the signal of a job running on any of this agent's workers. */
+  private cancel(jobId: string, reason: string): boolean {
+    return [this.worker, ...this.extraSlots].some((worker) => worker?.cancelJob(jobId, reason) === true);
   }
 
   /** A control entry as `QueueEvents` emits it. */
@@ -290,7 +308,7 @@ class AgentCommands {
   private async carryOut(message: ControlMessage): Promise<void> {
     switch (message.kind) {
       case 'abort':
-        if (this.worker?.cancelJob(message.jobId, message.reason) === true) return;
+        if (this.cancel(message.jobId, message.reason)) return;
         // Not running here (yet): the job may be on its way to this worker.
         this.earlyAborts.set(message.jobId, message.reason);
         if (this.earlyAborts.size > REMEMBERED_ABORTS) this.earlyAborts.delete(this.earlyAborts.keys().next().value!);
@@ -300,13 +318,13 @@ class AgentCommands {
         await this.handlers.pause({ taskId: message.taskId, attempt: message.attempt });
         if (this.running.has(message.jobId) && !this.paused.has(message.jobId)) {
           this.paused.add(message.jobId);
-          this.resize();
+          this.extraSlots.push(this.extraSlot());
         }
         return;
       }
       case 'resume': {
         if (this.handlers.resume === undefined) return this.unhandled('resume');
-        if (this.paused.delete(message.jobId)) this.resize();
+        if (this.paused.delete(message.jobId)) this.shrink();
         await this.handlers.resume({ taskId: message.taskId, attempt: message.attempt });
         return;
       }
@@ -357,9 +375,10 @@ class AgentCommands {
     await appendEvent(await this.worker!.client, agentEventsKey(this.agentId), OFFER_ANSWER_EVENT, { offerId: message.offerId, answer: body } satisfies OfferAnswerMessage);
   }
 
-  /** A paused job holds a BullMQ slot but not an engine slot: the worker takes one more job for each. */
-  private resize(): void {
-    if (this.worker !== undefined) this.worker.concurrency = this.concurrency + this.paused.size;
+  /** A paused job no longer is: one extra slot goes (once the job it runs, if any, ends). */
+  private shrink(): void {
+    const extra = this.extraSlots.pop();
+    if (extra !== undefined) void extra.close().catch((error: unknown) => this.worker?.emit('error', error as Error));
   }
 
   private unhandled(kind: string): void {

@@ -245,10 +245,11 @@ export class BullmqAgentConnector implements AgentConnector {
     // An existing id (a re-delivery) is kept as it is: BullMQ adds nothing.
     await queue.add(ATTEMPT_JOB_NAME, data, { jobId, attempts: 1, removeOnComplete: keep, removeOnFail: keep });
     // It may have ended already (while the driver was down, or before the event stream saw it).
+    // The state first: a job read after it is finished holds its result (read before, it may not yet).
+    const state = await queue.getJobState(jobId);
+    if ((state !== 'completed' && state !== 'failed') || this.pending.get(jobId) !== pending) return;
     const job = await Job.fromId<AttemptJobData>(queue, jobId);
     if (job === undefined) return;
-    const state = await job.getState();
-    if ((state !== 'completed' && state !== 'failed') || this.pending.get(jobId) !== pending) return;
     this.log(`bullmq connector: ${pending.taskId} attempt ${pending.attempt} was ${state} on agent ${pending.agentId} before its start was delivered (a re-delivery after a restart): applied`);
     if (state === 'completed') this.completed(jobId, job.returnvalue);
     else this.failed(jobId, job.failedReason);

@@ -5,21 +5,19 @@
  * resume lets it finish with the time it had left; a prewarm loads the context into the agent's
  * model; a command the worker's handler has no hook for is logged once per kind.
  */
-import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
 import type { TaskView } from '../../src/engine/task.js';
 import type { StartReport } from '../../src/engine/messages.js';
-import { AGENT_QUEUE_PREFIX, attemptJobId } from '../../src/distributed/agentQueues.js';
-import { emulatedAgentHandlers, runAgentWorker, type AgentHandler, type AgentHandlers, type AgentWorker } from '../../src/distributed/agentWorker.js';
-import { BullmqAgentConnector } from '../../src/distributed/bullmqConnector.js';
-import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
+import { attemptJobId } from '../../src/distributed/agentQueues.js';
+import { emulatedAgentHandlers } from '../../src/distributed/agentWorker.js';
 import type { CommandOf } from '../../src/live/connector.js';
 import { RealClock } from '../../src/live/clock.js';
 import { createLiveDriver } from '../../src/live/driver.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { agentSpec, createStrategy, engineConfig, taskSpec } from '../support/harness.js';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
+import { agentQueuesFixture } from '../support/agentQueuesFixture.js';
+import { describeWithRedis } from '../support/redisServer.js';
 
 // One agent of 100 tokens per second with no noise: a task of 100 tokens takes exactly 1 s.
 const SCENARIO = parseScenario(`
@@ -39,30 +37,7 @@ function startCommand(spec: { readonly id: string; readonly contextKey?: string;
 }
 
 describeWithRedis('engine commands over the control stream', () => {
-  let server: RedisServer;
-  const closing: { close(): Promise<void> }[] = [];
-  beforeAll(async () => { server = await startRedis(); });
-  afterEach(async () => {
-    for (const item of closing.splice(0).reverse()) await item.close();
-  });
-  afterAll(async () => { await server.stop(); });
-
-  const connection = (): ReturnType<typeof bullConnectionOptions> => bullConnectionOptions(parseQueueUrl(server.url));
-  function connector(log: string[] = []): BullmqAgentConnector {
-    const made = new BullmqAgentConnector({ connection: connection(), stalledCheckSeconds: 0.5, onLog: (line) => log.push(line) });
-    closing.push(made);
-    return made;
-  }
-  async function worker(agentId: string, handler: AgentHandler | AgentHandlers, log: string[] = []): Promise<AgentWorker> {
-    const made = await runAgentWorker(server.url, agentId, handler, { lockSeconds: 2, onLog: (line) => log.push(line) });
-    closing.push(made);
-    return made;
-  }
-  function queue(agentId: string): Queue {
-    const made = new Queue(agentId, { connection: connection(), prefix: AGENT_QUEUE_PREFIX });
-    closing.push(made);
-    return made;
-  }
+  const { connector, worker, queue } = agentQueuesFixture({ stalledCheckSeconds: 0.5, lockSeconds: 2 });
 
   it('through the live driver: an operator pause holds a running attempt on its worker, and the resume finishes it with the time it had left', async () => {
     await worker('e1', emulatedAgentHandlers(SCENARIO.agents[0]!, { seed: SCENARIO.seed, speedup: 1 }));
@@ -97,6 +72,39 @@ describeWithRedis('engine commands over the control stream', () => {
     expect(driver.engine.counts()).toMatchObject({ submitted: 1, completed: 1, inFlight: 0 });
   });
 
+  it('lets a worker whose attempt is paused take another (the engine freed the slot), and takes no extra one after the resume', async () => {
+    const ran: string[] = [];
+    let releaseFirst: () => void = () => undefined;
+    await worker('e4', {
+      run: async ({ task }) => {
+        ran.push(task.id);
+        if (task.id === 'first') await new Promise<void>((resolve) => { releaseFirst = resolve; });
+        return { ok: true, quality: 1 };
+      },
+      pause: () => undefined,
+      resume: () => undefined,
+    });
+    const made = connector();
+    const context = { signal: new AbortController().signal, started: () => undefined };
+    const first = made.start(startCommand({ id: 'first' }, 'e4'), context);
+    await expect.poll(() => ran, { timeout: 5000 }).toEqual(['first']);
+    const agent = { spec: { id: 'e4' } } as unknown as AgentView;
+    const pausedTask = { spec: { id: 'first' } } as unknown as TaskView;
+    made.pause({ kind: 'pause', task: pausedTask, agent, attempt: 1 });
+    // One slot, held by the paused attempt: only the pause lets the worker take this one.
+    expect(await made.start(startCommand({ id: 'second' }, 'e4'), context)).toEqual({ ok: true, quality: 1 });
+    made.resume({ kind: 'resume', task: pausedTask, agent, attempt: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Back to one slot: a third attempt waits for the first to end.
+    const third = made.start(startCommand({ id: 'third' }, 'e4'), context);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(ran).toEqual(['first', 'second']);
+    releaseFirst();
+    expect(await first).toEqual({ ok: true, quality: 1 });
+    expect(await third).toEqual({ ok: true, quality: 1 });
+    expect(ran).toEqual(['first', 'second', 'third']);
+  });
+
   it('carries a prewarm to the agent\'s model: the next task of that context finds it resident', async () => {
     await worker('e2', emulatedAgentHandlers({ ...SCENARIO.agents[0]!, spec: { ...SCENARIO.agents[0]!.spec, id: 'e2' } }, { seed: SCENARIO.seed, speedup: 100 }));
     const made = connector();
@@ -111,7 +119,7 @@ describeWithRedis('engine commands over the control stream', () => {
 
   it('logs a command the worker\'s handler has no hook for, once per kind', async () => {
     const log: string[] = [];
-    await worker('e3', () => new Promise(() => undefined), log);
+    await worker('e3', () => new Promise(() => undefined), { log });
     const made = connector();
     const agent = { spec: { id: 'e3' } } as unknown as AgentView;
     for (let i = 0; i < 3; i++) made.prewarm({ kind: 'prewarm', agent, contextKey: `k${i}`, contextTokens: 10 });

@@ -7,21 +7,18 @@
  * finished while no driver listened is applied when the start is re-delivered, and
  * reconciliation removes (and logs) the jobs the engine no longer expects.
  */
-import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
 import type { Outcome, StartReport } from '../../src/engine/messages.js';
 import type { TaskView } from '../../src/engine/task.js';
 import { controlStreamKey } from '../../src/distributed/agentControl.js';
 import { AGENT_QUEUE_PREFIX, attemptJobId, parseAttemptJobId } from '../../src/distributed/agentQueues.js';
-import { runAgentWorker, type AgentHandler, type AgentWorker } from '../../src/distributed/agentWorker.js';
-import { BullmqAgentConnector } from '../../src/distributed/bullmqConnector.js';
-import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
 import type { AttemptContext, CommandOf } from '../../src/live/connector.js';
 import { createLiveDriver } from '../../src/live/driver.js';
 import { RealClock } from '../../src/live/clock.js';
 import { agentSpec, createStrategy, engineConfig, taskSpec } from '../support/harness.js';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
+import { agentQueuesFixture } from '../support/agentQueuesFixture.js';
+import { describeWithRedis } from '../support/redisServer.js';
 
 function startCommand(taskId: string, attempt: number, agentId: string): CommandOf<'start'> {
   const task = { spec: { id: taskId, type: 'job', priority: 2, tokens: 100, contextTokens: 0 } } as unknown as TaskView;
@@ -51,30 +48,7 @@ describe('attempt job ids', () => {
 });
 
 describeWithRedis('the BullMQ agent connector', () => {
-  let server: RedisServer;
-  const closing: { close(): Promise<void> }[] = [];
-  beforeAll(async () => { server = await startRedis(); });
-  afterEach(async () => {
-    for (const item of closing.splice(0).reverse()) await item.close();
-  });
-  afterAll(async () => { await server.stop(); });
-
-  const connection = (): ReturnType<typeof bullConnectionOptions> => bullConnectionOptions(parseQueueUrl(server.url));
-  function connector(log: string[] = []): BullmqAgentConnector {
-    const made = new BullmqAgentConnector({ connection: connection(), stalledCheckSeconds: 0.2, onLog: (line) => log.push(line) });
-    closing.push(made);
-    return made;
-  }
-  async function worker(agentId: string, handler: AgentHandler, concurrency = 1): Promise<AgentWorker> {
-    const made = await runAgentWorker(server.url, agentId, handler, { lockSeconds: 1, concurrency });
-    closing.push(made);
-    return made;
-  }
-  function queue(agentId: string): Queue {
-    const made = new Queue(agentId, { connection: connection(), prefix: AGENT_QUEUE_PREFIX });
-    closing.push(made);
-    return made;
-  }
+  const { connection, connector, worker, queue, closeAfter } = agentQueuesFixture({ stalledCheckSeconds: 0.2, lockSeconds: 1 });
 
   it('runs a start as a job on the agent\'s queue and settles it with the worker\'s outcome and start report', async () => {
     const seen: string[] = [];
@@ -135,7 +109,7 @@ describeWithRedis('the BullMQ agent connector', () => {
     // The job is taken by a worker that has not run it yet: the abort's removal fails, so the abort goes to the worker.
     const { Worker } = await import('bullmq');
     const taker = new Worker('a9', undefined, { connection: connection(), prefix: AGENT_QUEUE_PREFIX, autorun: false });
-    closing.push({ close: () => taker.close(true) });
+    closeAfter({ close: () => taker.close(true) });
     const job = await taker.getNextJob('taken-elsewhere');
     expect(job?.id).toBe(attemptJobId('t9', 1));
     const reasons: unknown[] = [];
@@ -163,7 +137,7 @@ describeWithRedis('the BullMQ agent connector', () => {
       await started({ setupTokens: 0, contextHit: null });
       if (runs === 1) await new Promise((resolve) => setTimeout(resolve, 600));
       return { ok: true, quality: 1 };
-    }, 2);
+    }, { concurrency: 2 });
     const events: string[] = [];
     const driver = createLiveDriver({
       engine: { config: engineConfig({ retry: { maxRetries: 1, backoff: { baseSeconds: 0, jitter: 0 } } }), strategy: createStrategy('least-connections'), strategyRandom: () => 0.5, engineRandom: () => 0.5 },
@@ -241,7 +215,7 @@ describeWithRedis('the BullMQ agent connector', () => {
     const silent = new Worker('a5', () => new Promise(() => undefined), {
       connection: connection(), prefix: AGENT_QUEUE_PREFIX, lockDuration: 300, skipLockRenewal: true, skipStalledCheck: true,
     });
-    closing.push({ close: () => silent.close(true) });
+    closeAfter({ close: () => silent.close(true) });
     const log: string[] = [];
     const outcome = await connector(log).start(startCommand('t5', 1, 'a5'), attemptContext());
     expect(outcome).toEqual({ ok: false, reason: 'agent-error' });

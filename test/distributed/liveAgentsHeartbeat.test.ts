@@ -6,13 +6,10 @@
  * of a task loses the attempt (heartbeat or lock expiry), the task completes on the other agent,
  * and once continued (SIGCONT) the agent rejoins; nothing is lost or completed twice.
  */
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { serviceEngineOptions } from '../../src/live/service/serviceDriver.js';
-import { verifyDataDir } from '../../src/live/verifyDataDir.js';
-import { loadScenario } from '../../src/scenario/load.js';
-import { eventually, fleetsim, getJson, killAll, tempDir, type Child } from '../live/clients/processes.js';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
+import { expect, it } from 'vitest';
+import { eventually, getJson, type Child } from '../live/clients/processes.js';
+import { expectNothingLostOrTwice, queuedDeployments, serveQueued, startAgentWorker } from '../support/queuedFleet.js';
+import { describeWithRedis } from '../support/redisServer.js';
 
 const SPEEDUP = 20;
 const HEARTBEAT_SECONDS = 1;
@@ -32,35 +29,14 @@ strategies: [least-connections]
 live: { heartbeatSeconds: ${HEARTBEAT_SECONDS} }
 `;
 
-interface Served {
-  readonly child: Child;
-  readonly url: string;
+function agentWorker(scenarioPath: string, queue: string, agent: string): Promise<Child> {
+  return startAgentWorker(scenarioPath, queue, '--agent', agent, '--speedup', String(SPEEDUP), '--lock-seconds', '1');
 }
 
 interface TaskView {
   readonly state: string;
   readonly agent?: string;
   readonly history: { readonly kind: string; readonly to?: string; readonly reason?: string; readonly agent?: string }[];
-}
-
-async function serveQueued(scenarioPath: string, dataDir: string, queue: string): Promise<Served> {
-  const child = fleetsim('serve', scenarioPath, '--data', dataDir, '--port', '0', '--agents', 'bullmq', '--queue', queue);
-  let url = '';
-  await eventually(() => {
-    url = /listening on (http:\/\/\S+)/.exec(child.stdout())?.[1] ?? '';
-    if (url === '' && child.process.exitCode !== null) throw new Error(`serve exited: ${child.stderr()}`);
-    return url !== '';
-  }, 20_000, 'serve listening');
-  return { child, url };
-}
-
-async function agentWorker(scenarioPath: string, queue: string, agent: string): Promise<Child> {
-  const child = fleetsim('agent-worker', '--queue', queue, '--agent', agent, '--emulate', scenarioPath, '--speedup', String(SPEEDUP), '--lock-seconds', '1');
-  await eventually(() => {
-    if (child.process.exitCode !== null) throw new Error(`agent-worker exited: ${child.stderr()}`);
-    return /taking work from/.test(child.stdout());
-  }, 20_000, `agent-worker ${agent} listening`);
-  return child;
 }
 
 /** Agents in the fleet, from the service's Prometheus text. */
@@ -87,28 +63,11 @@ async function allCompleted(url: string, ids: readonly string[]): Promise<boolea
   return true;
 }
 
-/** The data directory holds every task once, completed once, and its ledger equals its events. */
-function expectNothingLostOrTwice(scenarioPath: string, dataDir: string, tasks: number): void {
-  const report = verifyDataDir(dataDir, (generation) => serviceEngineOptions(loadScenario(scenarioPath), generation));
-  expect(report.ledger).toMatchObject({ submitted: tasks, completed: tasks, inFlight: 0 });
-  expect(report.events.completedTwice).toEqual([]);
-  expect(report.consistent).toBe(true);
-}
-
 describeWithRedis('the heartbeat of agents over BullMQ', () => {
-  let server: RedisServer | undefined;
-  let dir: ReturnType<typeof tempDir> | undefined;
-  afterEach(async () => {
-    await killAll();
-    await server?.stop();
-    dir?.remove();
-  });
+  const deploy = queuedDeployments();
 
   it('an agent worker killed (SIGKILL) while idle leaves within the heartbeat and gets no task; started again, it rejoins and takes work', async () => {
-    server = await startRedis();
-    dir = tempDir({ 'scenario.yaml': SCENARIO });
-    const scenarioPath = join(dir.path, 'scenario.yaml');
-    const dataDir = join(dir.path, 'data');
+    const { server, scenarioPath, dataDir } = await deploy(SCENARIO);
     const served = await serveQueued(scenarioPath, dataDir, server.url);
     await agentWorker(scenarioPath, server.url, 'a1');
     const victim = await agentWorker(scenarioPath, server.url, 'a2');
@@ -147,10 +106,7 @@ describeWithRedis('the heartbeat of agents over BullMQ', () => {
   }, 90_000);
 
   it('a worker stopped (SIGSTOP) mid-task loses its attempt, the task completes on the other agent once, and the agent rejoins when continued', async () => {
-    server = await startRedis();
-    dir = tempDir({ 'scenario.yaml': SCENARIO });
-    const scenarioPath = join(dir.path, 'scenario.yaml');
-    const dataDir = join(dir.path, 'data');
+    const { server, scenarioPath, dataDir } = await deploy(SCENARIO);
     const served = await serveQueued(scenarioPath, dataDir, server.url);
     const workers = new Map([['a1', await agentWorker(scenarioPath, server.url, 'a1')], ['a2', await agentWorker(scenarioPath, server.url, 'a2')]]);
 

@@ -5,13 +5,10 @@
  * offers turned down), and `fleetsim load`. Offers are answered both ways, accepted ones run,
  * every task completes once, and the write-ahead log's ledger equals the events file.
  */
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { serviceEngineOptions } from '../../src/live/service/serviceDriver.js';
-import { verifyDataDir } from '../../src/live/verifyDataDir.js';
-import { loadScenario } from '../../src/scenario/load.js';
-import { eventually, fleetsim, getJson, killAll, tempDir } from '../live/clients/processes.js';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
+import { expect, it } from 'vitest';
+import { eventually, fleetsim, getJson } from '../live/clients/processes.js';
+import { completedTasks, expectNothingLostOrTwice, queuedDeployments, serveQueued, startAgentWorker } from '../support/queuedFleet.js';
+import { describeWithRedis } from '../support/redisServer.js';
 
 const SPEEDUP = 20;
 const TASKS = 16;
@@ -40,34 +37,16 @@ interface TaskView {
 }
 
 describeWithRedis('offers to agents over BullMQ', () => {
-  let server: RedisServer | undefined;
-  let dir: ReturnType<typeof tempDir> | undefined;
-  afterEach(async () => {
-    await killAll();
-    await server?.stop();
-    dir?.remove();
-  });
+  const deploy = queuedDeployments();
 
   it.each(['offer', 'broadcast'])('delegation %s: offers are answered by the agents, accepted ones run, every task completes once', async (mode) => {
-    server = await startRedis();
-    dir = tempDir({ 'scenario.yaml': scenario(mode) });
-    const scenarioPath = join(dir.path, 'scenario.yaml');
-    const dataDir = join(dir.path, 'data');
-    const served = fleetsim('serve', scenarioPath, '--data', dataDir, '--port', '0', '--agents', 'bullmq', '--queue', server.url);
-    let url = '';
-    await eventually(() => {
-      url = /listening on (http:\/\/\S+)/.exec(served.stdout())?.[1] ?? '';
-      if (url === '' && served.process.exitCode !== null) throw new Error(`serve exited: ${served.stderr()}`);
-      return url !== '';
-    }, 20_000, 'serve listening');
-    const agents = fleetsim('agent-worker', '--queue', server.url, '--agent', 'o1,o2,o3', '--emulate', scenarioPath, '--speedup', String(SPEEDUP));
-    await eventually(() => {
-      if (agents.process.exitCode !== null) throw new Error(`agent-worker exited: ${agents.stderr()}`);
-      return /taking work from/.test(agents.stdout());
-    }, 20_000, 'agent-worker listening');
+    const { server, scenarioPath, dataDir } = await deploy(scenario(mode));
+    const served = await serveQueued(scenarioPath, dataDir, server.url);
+    const { url } = served;
+    const agents = await startAgentWorker(scenarioPath, server.url, '--agent', 'o1,o2,o3', '--speedup', String(SPEEDUP));
     const load = fleetsim('load', scenarioPath, '--url', url, '--speedup', String(SPEEDUP));
     expect(await load.exited).toBe(0);
-    await eventually(async () => ((await getJson(`${url}/v1/metrics`)) as { counts?: { completed: number } } | undefined)?.counts?.completed === TASKS, 40_000, `all ${TASKS} tasks completed`);
+    await eventually(async () => (await completedTasks(url)) === TASKS, 40_000, `all ${TASKS} tasks completed`);
 
     const answers = { accepted: 0, declined: 0 };
     for (let i = 0; i < TASKS; i++) {
@@ -78,14 +57,11 @@ describeWithRedis('offers to agents over BullMQ', () => {
     // Every task ran on an accepted offer; the model turned some down (a third of them on average).
     expect(answers.accepted).toBeGreaterThanOrEqual(TASKS);
     expect(answers.declined).toBeGreaterThan(0);
-    expect(served.stderr()).not.toMatch(/cannot offer|no offer hook/);
+    expect(served.child.stderr()).not.toMatch(/cannot offer|no offer hook/);
     expect(agents.stderr()).not.toMatch(/no offer hook/);
 
-    served.process.kill('SIGTERM');
-    expect(await served.exited).toBe(0);
-    const report = verifyDataDir(dataDir, (generation) => serviceEngineOptions(loadScenario(scenarioPath), generation));
-    expect(report.ledger).toMatchObject({ submitted: TASKS, completed: TASKS, inFlight: 0 });
-    expect(report.events.completedTwice).toEqual([]);
-    expect(report.consistent).toBe(true);
+    served.child.process.kill('SIGTERM');
+    expect(await served.child.exited).toBe(0);
+    expectNothingLostOrTwice(scenarioPath, dataDir, TASKS);
   }, 90_000);
 });

@@ -6,13 +6,10 @@
  * (named as the simulator names them) run work, every task completes once, and the write-ahead
  * log's ledger equals the events file.
  */
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { serviceEngineOptions } from '../../src/live/service/serviceDriver.js';
-import { verifyDataDir } from '../../src/live/verifyDataDir.js';
-import { loadScenario } from '../../src/scenario/load.js';
-import { eventually, fleetsim, getJson, killAll, tempDir } from '../live/clients/processes.js';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
+import { expect, it } from 'vitest';
+import { eventually, fleetsim, getJson } from '../live/clients/processes.js';
+import { completedTasks, expectNothingLostOrTwice, queuedDeployments, serveQueued, startAgentWorker } from '../support/queuedFleet.js';
+import { describeWithRedis } from '../support/redisServer.js';
 
 const TASKS = 20;
 
@@ -34,47 +31,26 @@ live: { heartbeatSeconds: 5 }
 `;
 
 describeWithRedis('autoscaled pools over BullMQ', () => {
-  let server: RedisServer | undefined;
-  let dir: ReturnType<typeof tempDir> | undefined;
-  afterEach(async () => {
-    await killAll();
-    await server?.stop();
-    dir?.remove();
-  });
+  const deploy = queuedDeployments();
 
   it('a provision reaches the pool\'s provisioner, which starts the new agent; the pool grows and its new agents run work', async () => {
-    server = await startRedis();
-    dir = tempDir({ 'scenario.yaml': SCENARIO });
-    const scenarioPath = join(dir.path, 'scenario.yaml');
-    const dataDir = join(dir.path, 'data');
-    const served = fleetsim('serve', scenarioPath, '--data', dataDir, '--port', '0', '--agents', 'bullmq', '--queue', server.url);
-    let url = '';
-    await eventually(() => {
-      url = /listening on (http:\/\/\S+)/.exec(served.stdout())?.[1] ?? '';
-      if (url === '' && served.process.exitCode !== null) throw new Error(`serve exited: ${served.stderr()}`);
-      return url !== '';
-    }, 20_000, 'serve listening');
-    const agents = fleetsim('agent-worker', '--queue', server.url, '--agent', 'burst-0', '--provision', 'burst', '--emulate', scenarioPath);
-    await eventually(() => {
-      if (agents.process.exitCode !== null) throw new Error(`agent-worker exited: ${agents.stderr()}`);
-      return /taking work from/.test(agents.stdout());
-    }, 20_000, 'agent-worker listening');
+    const { server, scenarioPath, dataDir } = await deploy(SCENARIO);
+    const served = await serveQueued(scenarioPath, dataDir, server.url);
+    const { url } = served;
+    const agents = await startAgentWorker(scenarioPath, server.url, '--agent', 'burst-0', '--provision', 'burst');
     const load = fleetsim('load', scenarioPath, '--url', url);
     expect(await load.exited).toBe(0);
-    await eventually(async () => ((await getJson(`${url}/v1/metrics`)) as { counts?: { completed: number } } | undefined)?.counts?.completed === TASKS, 60_000, `all ${TASKS} tasks completed`);
+    await eventually(async () => (await completedTasks(url)) === TASKS, 60_000, `all ${TASKS} tasks completed`);
 
     expect(agents.stderr()).toMatch(/provisioned burst-1 for pool burst/);
     const ranOn = new Set<string>();
     for (let i = 0; i < TASKS; i++) ranOn.add(((await getJson(`${url}/v1/tasks/j${i}`)) as { agent: string }).agent);
     expect([...ranOn].filter((agent) => agent !== 'burst-0').length).toBeGreaterThan(0);
     expect([...ranOn].every((agent) => /^burst-[0-2]$/.test(agent))).toBe(true);
-    expect(served.stderr()).not.toMatch(/cannot provision|provision for pool burst failed/);
+    expect(served.child.stderr()).not.toMatch(/cannot provision|provision for pool burst failed/);
 
-    served.process.kill('SIGTERM');
-    expect(await served.exited).toBe(0);
-    const report = verifyDataDir(dataDir, (generation) => serviceEngineOptions(loadScenario(scenarioPath), generation));
-    expect(report.ledger).toMatchObject({ submitted: TASKS, completed: TASKS, inFlight: 0 });
-    expect(report.events.completedTwice).toEqual([]);
-    expect(report.consistent).toBe(true);
+    served.child.process.kill('SIGTERM');
+    expect(await served.child.exited).toBe(0);
+    expectNothingLostOrTwice(scenarioPath, dataDir, TASKS);
   }, 120_000);
 });
