@@ -2,13 +2,16 @@
  * The engine's commands other than `start` over a real redis-server, between the BullMQ
  * connector and agent workers running the simulator's agent model (`emulatedAgentHandlers`):
  * an operator's pause holds a running attempt (its job stays active, its time stops) and its
- * resume lets it finish with the time it had left; a prewarm loads the context into the agent's
- * model; a command the worker's handler has no hook for is logged once per kind.
+ * resume lets it finish with the time it had left, and its freed slot takes another attempt; a
+ * prewarm loads the context into the agent's model; an offer is answered through the streams and
+ * a withdrawn one is not; a retire reaches the hook and ends the heartbeat; a command the
+ * worker's handler has no hook for is logged once per kind.
  */
 import { expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
 import type { TaskView } from '../../src/engine/task.js';
 import type { StartReport } from '../../src/engine/messages.js';
+import { livenessKey } from '../../src/distributed/agentControl.js';
 import { attemptJobId } from '../../src/distributed/agentQueues.js';
 import { emulatedAgentHandlers } from '../../src/distributed/agentWorker.js';
 import type { CommandOf } from '../../src/live/connector.js';
@@ -115,6 +118,44 @@ describeWithRedis('engine commands over the control stream', () => {
     made.prewarm({ kind: 'prewarm', agent: { spec: { id: 'e2' } } as unknown as AgentView, contextKey: 'k-warm', contextTokens: 500 });
     await made.start(startCommand({ id: 'warm', contextKey: 'k-warm', contextTokens: 500 }, 'e2'), context);
     expect(reports).toEqual([{ setupTokens: 500, contextHit: false }, { setupTokens: 0, contextHit: true }]);
+  });
+
+  it('carries an offer to the agent and its answer back; a withdrawn offer\'s hook sees its signal aborted and answers nothing', async () => {
+    const withdrawn: unknown[] = [];
+    await worker('e5', {
+      run: () => Promise.resolve({ ok: true, quality: 1 }),
+      offer: async ({ task, signal }) => {
+        if (task.id === 'taken') return { answer: { accepted: true }, setupTokens: 7 };
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        withdrawn.push(signal.reason);
+        return { answer: { accepted: true } };
+      },
+    });
+    const log: string[] = [];
+    const made = connector(log);
+    const agent = { spec: { id: 'e5' } } as unknown as AgentView;
+    const offerOf = (id: string): CommandOf<'offer'> => ({ kind: 'offer', task: { spec: { id, type: 'job' } } as unknown as TaskView, agent, offer: 1 });
+    const open = { signal: new AbortController().signal };
+    expect(await made.offer(offerOf('taken'), open)).toEqual({ answer: { accepted: true }, setupTokens: 7 });
+    let answered = false;
+    void made.offer(offerOf('elsewhere'), open).then(() => { answered = true; });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    made.withdraw({ kind: 'withdraw', taskId: 'elsewhere', agentId: 'e5', offer: 1 });
+    await expect.poll(() => withdrawn, { timeout: 5000 }).toEqual(['withdrawn']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(false);
+    expect(log).toEqual([]);
+  });
+
+  it('carries a retire to the agent: its hook runs, its liveness key goes, and the worker hears it is retired', async () => {
+    let retiredHook = 0;
+    const agentWorker = await worker('e6', { run: () => Promise.resolve({ ok: true, quality: 1 }), retire: () => { retiredHook++; } });
+    const client = await queue('e6').client;
+    expect(await client.get(livenessKey('e6'))).not.toBeNull();
+    connector().retire({ kind: 'retire', agentId: 'e6' });
+    await agentWorker.retired;
+    expect(retiredHook).toBe(1);
+    expect(await client.get(livenessKey('e6'))).toBeNull();
   });
 
   it('logs a command the worker\'s handler has no hook for, once per kind', async () => {
