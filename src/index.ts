@@ -50,6 +50,7 @@ export {
 } from './live/driver.js';
 export { EmulatedAgents, type EmulatedAgentsOptions } from './live/emulatedAgents.js';
 export { runLive, type LiveRunOptions } from './live/runLive.js';
+export { VirtualTimeConnector, type VirtualTimeConnectorOptions } from './live/virtualTimeConnector.js';
 export { MemoryJournal, type Journal } from './live/journal.js';
 export { FileJournal, readWalFile, type FileJournalOptions, type JournalStats, type WalFileContents } from './live/wal.js';
 export { openDurableDriver, type DurableDriver, type DurableDriverOptions, type RecoveryReport } from './live/durableDriver.js';

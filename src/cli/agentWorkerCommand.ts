@@ -1,19 +1,20 @@
 /**
  * `fleetsim agent-worker --queue URL --agent ID --emulate SCENARIO`: agents of a scenario taking
  * their attempts from their BullMQ queues (src/distributed/agentWorker.ts), run by the
- * simulator's agent model with times divided by `--speedup` (docs/DISTRIBUTED.md, "Live agents
- * over BullMQ"), carrying out the engine's other commands as the simulator's agents do, each
- * keeping its liveness key alive for the scenario's `live.heartbeatSeconds`. Prints one line once
- * every worker listens; runs until SIGINT or SIGTERM, then closes its workers (running attempts
- * end through the stalled-job check) and exits 0. A retired agent's worker closes on its own.
- * With `--provision POOL[,POOL]` it also takes the provisioning requests of those autoscaled
- * pools: after the pool's cold start (divided by `--speedup`) it starts a worker for a new agent
- * named as the simulator names it, and answers with its spec.
+ * simulator's agent model with times divided by `--speedup`, or in virtual time with
+ * `--virtual-time` (docs/DISTRIBUTED.md, "Live agents over BullMQ"), carrying out the engine's
+ * other commands as the simulator's agents do, each keeping its liveness key alive for the
+ * scenario's `live.heartbeatSeconds`. Prints one line once every worker listens; runs until
+ * SIGINT or SIGTERM, then closes its workers (running attempts end through the stalled-job check)
+ * and exits 0. A retired agent's worker closes on its own. With `--provision POOL[,POOL]` it also
+ * takes the provisioning requests of those autoscaled pools: after the pool's cold start (divided
+ * by `--speedup`) it starts a worker for a new agent named as the simulator names it, and
+ * answers with its spec.
  */
 import { InputError, didYouMean } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { runProvisioner, type Provisioner } from '../distributed/agentProvisioning.js';
-import { emulatedAgentHandlers, runAgentWorker, type AgentWorker } from '../distributed/agentWorker.js';
+import { emulatedAgentHandlers, runAgentWorker, virtualTimeAgentHandler, type AgentWorker } from '../distributed/agentWorker.js';
 import { selectAgents, UnknownAgentError } from '../live/clients/agentsClient.js';
 import type { SimAgentConfig } from '../scenario/types.js';
 import { FleetNames } from '../sim/fleetNames.js';
@@ -28,6 +29,7 @@ export interface AgentWorkerArgs {
   emulate: string;
   speedup: number;
   lockSeconds: number;
+  virtualTime: boolean;
   /** Autoscaled pools whose provisioning requests this process takes, comma-separated. */
   provision?: string;
 }
@@ -35,9 +37,12 @@ export interface AgentWorkerArgs {
 /** `fleetsim agent-worker`: resolves once a signal has closed every worker. */
 export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: string) => void = (text) => { process.stdout.write(text); }): Promise<void> {
   const speedup = parseSpeedup(args.speedup);
+  if (args.virtualTime && speedup !== 1) throw new InputError('command line', '--speedup', 'has no effect with --virtual-time (attempts take no real time)');
   if (!(Number.isFinite(args.lockSeconds) && args.lockSeconds > 0)) throw new InputError('command line', '--lock-seconds', `expected a number > 0, got ${String(args.lockSeconds)}`);
   const ids = commaList(args.agent);
   const pools = commaList(args.provision);
+  // A provisioned agent joins after its pool's cold start in real time; a manual clock's driver provisions in its own time.
+  if (args.virtualTime && pools.length > 0) throw new InputError('command line', '--provision', 'goes without --virtual-time');
   if (ids.length === 0 && pools.length === 0) throw new InputError('command line', '--agent', 'expected an agent id (or comma-separated ids), or --provision POOL');
   const scenario = loadScenario(args.emulate);
   let configs;
@@ -56,9 +61,11 @@ export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: st
   const provisioners: Provisioner[] = [];
   const stopped = new Promise<void>((resolve) => { onStopSignal(resolve); });
   const startWorker = async (config: SimAgentConfig): Promise<AgentWorker> => {
-    const handler = emulatedAgentHandlers(config, { seed: scenario.seed, speedup });
+    const handler = args.virtualTime ? virtualTimeAgentHandler(config, { seed: scenario.seed }) : emulatedAgentHandlers(config, { seed: scenario.seed, speedup });
+    // In virtual time one attempt at a time: the model then meets an agent's attempts in the order the engine started them.
+    const concurrency = args.virtualTime ? 1 : config.spec.capacity;
     const worker = await runAgentWorker(args.queue, config.spec.id, handler, {
-      concurrency: config.spec.capacity, lockSeconds: args.lockSeconds, heartbeatSeconds: scenario.live.heartbeatSeconds, version,
+      concurrency, lockSeconds: args.lockSeconds, heartbeatSeconds: scenario.live.heartbeatSeconds, version,
     });
     worker.worker.on('error', (error) => process.stderr.write(`fleetsim agent-worker: ${config.spec.id}: ${error.message}\n`));
     // A retired agent has left the fleet for good: its worker stops (the others keep running).
@@ -87,7 +94,7 @@ export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: st
       ...(configs.length === 0 ? [] : [`${configs.length} agent${configs.length === 1 ? '' : 's'} (${ids.join(', ')})`]),
       ...(pools.length === 0 ? [] : [`provisioning pool${pools.length === 1 ? '' : 's'} ${pools.join(', ')}`]),
     ];
-    write(`fleetsim agent-worker: ${what.join(', ')} taking work from ${args.queue} (speedup ${speedup})\n`);
+    write(`fleetsim agent-worker: ${what.join(', ')} taking work from ${args.queue} (${args.virtualTime ? 'virtual time' : `speedup ${speedup}`})\n`);
     await stopped;
   } finally {
     await Promise.all(provisioners.map((p) => p.close()));

@@ -57,14 +57,54 @@ export interface AttemptJobData {
   readonly agentId: string;
 }
 
-/** What an agent worker returns for a job: how the attempt began (optional) and how it ended. */
-export interface AttemptJobResult {
-  readonly started?: StartReport;
-  readonly outcome: Outcome;
+/**
+ * A start report as it crosses Redis: the HTTP service's (setup tokens, context hit), plus what
+ * an emulated agent observes of itself and the simulator reports too: the leading context blocks
+ * found resident, and the agent's context after loading (resident keys as a list).
+ */
+export interface AttemptStartReport {
+  readonly setupTokens: number;
+  readonly contextHit: boolean | null;
+  readonly contextBlocksHit?: number;
+  readonly agent?: { readonly contextUtilization: number; readonly residentKeys: readonly string[] };
 }
 
-/** A job's return value as the connector accepts it (the HTTP service's report schemas, reused). */
-export const attemptJobResult = z.strictObject({ started: startedBody.optional(), outcome: finishedBody });
+/** What an agent worker returns for a job: how the attempt began (optional) and how it ended. */
+export interface AttemptJobResult {
+  readonly started?: AttemptStartReport;
+  readonly outcome: Outcome;
+  /**
+   * Seconds the attempt took on the agent's own clock, from an agent running in virtual time
+   * (it answers at once); a `VirtualTimeConnector` makes the attempt take that long.
+   */
+  readonly durationSeconds?: number;
+}
+
+/** A start report as the connector accepts it (see {@link AttemptStartReport}). */
+export const attemptStartReport = startedBody.extend({
+  contextBlocksHit: z.int().min(0).optional(),
+  agent: z.strictObject({ contextUtilization: z.number().min(0).max(1), residentKeys: z.array(z.string()) }).optional(),
+});
+
+/** A job's return value as the connector accepts it (the HTTP service's outcome schema, reused). */
+export const attemptJobResult = z.strictObject({
+  started: attemptStartReport.optional(),
+  outcome: finishedBody,
+  durationSeconds: z.number().min(0).max(Number.MAX_VALUE).optional(),
+});
+
+/** A start report as {@link attemptStartReport} parsed it. */
+export type ParsedStartReport = z.output<typeof attemptStartReport>;
 
 /** The shape of a start report sent through job progress (`job.updateProgress({ started })`). */
-export const attemptJobProgress = z.strictObject({ started: startedBody });
+export const attemptJobProgress = z.strictObject({ started: attemptStartReport });
+
+/** A start report in its Redis form: the resident keys as a list. */
+export function startReportForRedis(report: StartReport): AttemptStartReport {
+  const wire: AttemptStartReport = { setupTokens: report.setupTokens, contextHit: report.contextHit };
+  return {
+    ...wire,
+    ...(report.contextBlocksHit === undefined ? {} : { contextBlocksHit: report.contextBlocksHit }),
+    ...(report.agent === undefined ? {} : { agent: { contextUtilization: report.agent.contextUtilization, residentKeys: [...report.agent.residentKeys] } }),
+  };
+}

@@ -22,7 +22,7 @@ import {
   AGENT_CONTROL_PREFIX, CONTROL_EVENT, HEARTBEAT_REFRESHES, OFFER_ANSWER_EVENT, agentEventsKey, appendEvent, controlMessage, controlStreamKey, livenessKey,
   readEventMessage, type ControlMessage, type FleetsimEventsListener, type OfferAnswerMessage,
 } from './agentControl.js';
-import { AGENT_QUEUE_PREFIX, agentQueueName, type AttemptJobData, type AttemptJobResult } from './agentQueues.js';
+import { AGENT_QUEUE_PREFIX, agentQueueName, startReportForRedis, type AttemptJobData, type AttemptJobResult } from './agentQueues.js';
 import { bullConnectionOptions, checkQueueVersion, connectRedis, parseQueueUrl } from './connection.js';
 
 /** One attempt as a handler receives it. */
@@ -41,6 +41,12 @@ export interface AgentAttempt {
   readonly signal: AbortSignal;
   /** Reports the attempt's start (setup tokens spent, whether the context was resident); at most once, before returning. */
   started(report: StartReport): Promise<void>;
+  /**
+   * For an agent in virtual time (it answers at once): how many seconds the attempt took on the
+   * agent's own clock, returned with the result (`durationSeconds`) for a driver that replays the
+   * fleet on a manual clock (`VirtualTimeConnector`). At most once, before returning.
+   */
+  ranFor(durationSeconds: number): void;
 }
 
 /** Runs an attempt; resolves with its outcome (a failure is an outcome too: `{ ok: false, reason }`). */
@@ -153,6 +159,7 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
     const jobId = job.id!;
     commands.jobStarted(jobId);
     let startReported = false;
+    let durationSeconds: number | undefined;
     const attempt: AgentAttempt = {
       task: job.data.task,
       attempt: job.data.attempt,
@@ -161,11 +168,13 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
       started: async (report) => {
         if (startReported) return;
         startReported = true;
-        await job.updateProgress({ started: { setupTokens: report.setupTokens, contextHit: report.contextHit } });
+        await job.updateProgress({ started: startReportForRedis(report) });
       },
+      ranFor: (seconds) => { durationSeconds ??= seconds; },
     };
     try {
-      return { outcome: await handlers.run(attempt) };
+      const outcome = await handlers.run(attempt);
+      return durationSeconds === undefined ? { outcome } : { outcome, durationSeconds };
     } finally {
       commands.jobEnded(jobId);
     }
@@ -503,4 +512,24 @@ interface EmulatedAttempt {
 
 function emulatedKey(taskId: string, attempt: number): string {
   return `${taskId}\u0000${attempt}`;
+}
+
+/**
+ * The simulator's agent model for one scenario agent in virtual time, for a driver on a manual
+ * clock behind a `VirtualTimeConnector`: plans the attempt (the plans and seeded outcome streams
+ * of {@link emulatedAgentHandler}), reports its start with the agent's context as the simulator
+ * reports it (block hits, utilization, resident keys), reports the planned duration
+ * (`ranFor`), and returns the outcome at once. Run it one attempt at a time (`concurrency` 1), so
+ * the model meets the agent's attempts in the order the engine started them.
+ */
+export function virtualTimeAgentHandler(config: SimAgentConfig, options: { readonly seed: number; readonly replication?: number }): AgentHandler {
+  const model = new RemoteAgentModel(config, outcomeStreams(options.seed, options.replication ?? 0), 1);
+  return async ({ task, attempt, started, ranFor }) => {
+    // The slot count an offer answer reads; a start's plan reads only the agent's skills.
+    const plan = model.plan(task, attempt, 1);
+    const { setupTokens, contextHit, contextBlocksHit, agent } = plan;
+    await started(contextBlocksHit === undefined ? { setupTokens, contextHit, agent } : { setupTokens, contextHit, contextBlocksHit, agent });
+    ranFor(plan.durationSeconds);
+    return plan.outcome;
+  };
 }

@@ -26,7 +26,7 @@
  */
 import { Job, Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
 import type { AgentSpec } from '../engine/agent.js';
-import type { Outcome } from '../engine/messages.js';
+import type { Outcome, StartReport } from '../engine/messages.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from '../live/connector.js';
 import type { Journal } from '../live/journal.js';
 import { externalAgentId } from '../live/service/remoteAgents.js';
@@ -36,7 +36,7 @@ import {
 import { PoolProvisioning } from './agentProvisioning.js';
 import {
   AGENT_QUEUE_PREFIX, ATTEMPT_JOB_NAME, agentQueueName, attemptJobId, attemptJobProgress, attemptJobResult, parseAttemptJobId,
-  type AttemptJobData,
+  type AttemptJobData, type ParsedStartReport,
 } from './agentQueues.js';
 
 /** What {@link BullmqAgentConnector} needs. */
@@ -245,12 +245,12 @@ export class BullmqAgentConnector implements AgentConnector {
     // An existing id (a re-delivery) is kept as it is: BullMQ adds nothing.
     await queue.add(ATTEMPT_JOB_NAME, data, { jobId, attempts: 1, removeOnComplete: keep, removeOnFail: keep });
     // It may have ended already (while the driver was down, or before the event stream saw it).
-    // The state first: a job read after it is finished holds its result (read before, it may not yet).
+    // The state first: a job read before it ended would lack its result.
     const state = await queue.getJobState(jobId);
     if ((state !== 'completed' && state !== 'failed') || this.pending.get(jobId) !== pending) return;
     const job = await Job.fromId<AttemptJobData>(queue, jobId);
-    if (job === undefined) return;
-    this.log(`bullmq connector: ${pending.taskId} attempt ${pending.attempt} was ${state} on agent ${pending.agentId} before its start was delivered (a re-delivery after a restart): applied`);
+    if (job === undefined || this.pending.get(jobId) !== pending) return;
+    this.log(`bullmq connector: ${pending.taskId} attempt ${pending.attempt} was ${state} on agent ${pending.agentId} before the connector saw it end (a re-delivery after a restart, or an agent quicker than the event stream): applied`);
     if (state === 'completed') this.completed(jobId, job.returnvalue);
     else this.failed(jobId, job.failedReason);
   }
@@ -333,8 +333,9 @@ export class BullmqAgentConnector implements AgentConnector {
       this.settle(jobId, pending, { ok: false, reason: 'agent-error' });
       return;
     }
-    const { started, outcome } = parsed.data;
+    const { started, outcome, durationSeconds } = parsed.data;
     if (started !== undefined) reportStart(pending, started);
+    if (durationSeconds !== undefined) pending.context.ranFor?.(durationSeconds);
     this.settle(jobId, pending, outcome);
   }
 
@@ -439,6 +440,13 @@ export class BullmqAgentConnector implements AgentConnector {
 }
 
 /** Tells the driver the attempt started, from a start report carried by the job (progress or result). */
-function reportStart(pending: PendingAttempt, started: { readonly setupTokens: number; readonly contextHit?: boolean | null | undefined }): void {
-  pending.context.started({ setupTokens: started.setupTokens, contextHit: started.contextHit ?? null });
+function reportStart(pending: PendingAttempt, started: ParsedStartReport): void {
+  const report: StartReport = { setupTokens: started.setupTokens, contextHit: started.contextHit ?? null };
+  const { contextBlocksHit, agent } = started;
+  pending.context.started({
+    ...report,
+    ...(contextBlocksHit === undefined ? {} : { contextBlocksHit }),
+    // A fresh set per report: the engine keeps the last one as the agent's observed context.
+    ...(agent === undefined ? {} : { agent: { contextUtilization: agent.contextUtilization, residentKeys: new Set(agent.residentKeys) } }),
+  });
 }

@@ -20,11 +20,20 @@ export function fnv1a32(text: string): number {
  * nearby values; mixed, they spread over all 32 bits. Returns an unsigned 32-bit integer.
  */
 export function fmix32(hash: number): number {
-  let h = hash >>> 0;
+  return mix32(hash) >>> 0;
+}
+
+/**
+ * {@link fmix32}'s 32 bits as a signed integer, for hashes that feed further integer arithmetic
+ * (xor, `Math.imul`, masks), which read only the 32 bits. Why: half of the unsigned results
+ * exceed a small integer, and V8 boxes such a number in a fresh heap object whenever it
+ * crosses a call it did not inline (two or three per simulated task in the keyed streams).
+ */
+export function mix32(hash: number): number {
+  let h = hash | 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
 }

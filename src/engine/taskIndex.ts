@@ -10,7 +10,7 @@
  * survived each scavenge instead of 0.4 MB, and scavenges took 13 ms instead of 1. This table
  * is reallocated only when it grows, clears every slot it vacates, and so holds no dead task.
  */
-import { fmix32 } from './hash.js';
+import { mix32 } from './hash.js';
 import type { TaskId, TaskRecord } from './task.js';
 
 const EMPTY = 0;
@@ -132,6 +132,6 @@ function hashOf(id: string): number {
   let hash = Math.imul(0x811c9dc5 ^ length, 0x01000193);
   for (let i = length > 16 ? length - 16 : 0; i < length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
   // Signed, as the Int32Array of hashes holds it.
-  const mixed = fmix32(hash) | 0;
+  const mixed = mix32(hash);
   return mixed === EMPTY ? 1 : mixed;
 }

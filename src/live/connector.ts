@@ -23,6 +23,12 @@ export interface AttemptContext {
    * no setup at the moment the attempt settles.
    */
   started(report: StartReport): void;
+  /**
+   * Present when the connector is wrapped in a `VirtualTimeConnector` (./virtualTimeConnector.ts): an agent that runs in
+   * virtual time (it answers at once) reports here, before the promise settles, how many seconds
+   * the attempt took on its own clock. The live driver's own context has none.
+   */
+  readonly ranFor?: (durationSeconds: number) => void;
 }
 
 /** What the driver hands a connector with an offer. */
@@ -36,6 +42,12 @@ export interface OfferResponse {
   readonly answer: OfferAnswer;
   /** Tokens the agent spent preparing (what a losing broadcast claim wastes); 0 when absent. */
   readonly setupTokens?: number;
+  /**
+   * Seconds the answer took on the agent's own clock, from an agent in virtual time (it answers
+   * at once): a `VirtualTimeConnector` (./virtualTimeConnector.ts) delivers the answer that long
+   * after the offer. The live driver itself ignores it.
+   */
+  readonly delaySeconds?: number;
 }
 
 /**

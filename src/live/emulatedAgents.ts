@@ -13,25 +13,12 @@
 import type { AgentSpec } from '../engine/agent.js';
 import type { Outcome } from '../engine/messages.js';
 import type { Scenario, SimAgentConfig } from '../scenario/types.js';
-import { SimAgent, type AttemptPlan } from '../sim/agentModel.js';
+import { SimAgent } from '../sim/agentModel.js';
 import type { FleetNames } from '../sim/fleetNames.js';
 import { outcomeStreams, type OutcomeStreams } from '../sim/random.js';
+import { AttemptEnds } from './attemptEnds.js';
 import type { Clock } from './clock.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferResponse } from './connector.js';
-
-/** An attempt under way: when it ends, and how to end it. */
-interface RunningAttempt {
-  readonly plan: AttemptPlan;
-  readonly settle: (outcome: Outcome) => void;
-  finishAt: number;
-  /** Paused: its scheduled end no longer applies (the timer still fires, doing nothing). */
-  cancelled: boolean;
-}
-
-interface PausedAttempt {
-  readonly running: RunningAttempt;
-  readonly remainingSeconds: number;
-}
 
 /** What the emulated fleet needs. */
 export interface EmulatedAgentsOptions {
@@ -46,14 +33,14 @@ export interface EmulatedAgentsOptions {
 /** The simulator's agent model behind the live driver's connector contract. */
 export class EmulatedAgents implements AgentConnector {
   private readonly agents = new Map<string, SimAgent>();
-  private readonly running = new Map<string, RunningAttempt>();
-  private readonly paused = new Map<string, PausedAttempt>();
+  private readonly ends: AttemptEnds;
   private readonly outcomes: OutcomeStreams;
   private readonly clock: Clock;
 
   /** @param options - see {@link EmulatedAgentsOptions}; the scenario's agents are known from the start. */
   constructor(private readonly options: EmulatedAgentsOptions) {
     this.clock = options.clock;
+    this.ends = new AttemptEnds(options.clock, 'emulated agents');
     this.outcomes = outcomeStreams(options.scenario.seed, options.replication);
     for (const config of options.scenario.agents) this.addAgent(config);
   }
@@ -74,18 +61,7 @@ export class EmulatedAgents implements AgentConnector {
     const plan = this.agent(agent.spec.id).begin(task, agent, attempt, this.outcomes);
     context.started(plan);
     return new Promise((settle) => {
-      const running: RunningAttempt = { plan, settle, finishAt: this.clock.now() + plan.durationSeconds, cancelled: false };
-      this.running.set(key(task.spec.id, attempt), running);
-      this.finishAt(running);
-    });
-  }
-
-  private finishAt(running: RunningAttempt): void {
-    this.clock.setTimer(running.finishAt, () => {
-      if (running.cancelled) return;
-      const id = key(running.plan.task.spec.id, running.plan.attempt);
-      if (this.running.get(id) === running) this.running.delete(id);
-      running.settle(running.plan.outcome);
+      this.ends.schedule(task.spec.id, attempt, this.clock.now() + plan.durationSeconds, () => settle(plan.outcome));
     });
   }
 
@@ -97,22 +73,11 @@ export class EmulatedAgents implements AgentConnector {
   }
 
   pause(command: CommandOf<'pause'>): void {
-    const id = key(command.task.spec.id, command.attempt);
-    const running = this.running.get(id);
-    if (running === undefined) throw new Error(`pause of ${command.task.spec.id}, which has no running attempt`);
-    running.cancelled = true;
-    this.running.delete(id);
-    this.paused.set(id, { running, remainingSeconds: running.finishAt - this.clock.now() });
+    this.ends.pause(command.task.spec.id, command.attempt);
   }
 
   resume(command: CommandOf<'resume'>): void {
-    const id = key(command.task.spec.id, command.attempt);
-    const paused = this.paused.get(id);
-    if (paused === undefined) throw new Error(`resume of ${command.task.spec.id}, which was not paused`);
-    this.paused.delete(id);
-    const running: RunningAttempt = { ...paused.running, finishAt: this.clock.now() + paused.remainingSeconds, cancelled: false };
-    this.running.set(id, running);
-    this.finishAt(running);
+    this.ends.resume(command.task.spec.id, command.attempt);
   }
 
   prewarm(command: CommandOf<'prewarm'>): void {
@@ -128,8 +93,4 @@ export class EmulatedAgents implements AgentConnector {
       });
     });
   }
-}
-
-function key(taskId: string, attempt: number): string {
-  return `${taskId}\u0000${attempt}`;
 }

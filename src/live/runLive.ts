@@ -5,7 +5,9 @@
  * engine. On a {@link ManualClock} that jumps from one due timer to the next it reproduces
  * `runSimulation` exactly (same events in the same order, same metrics): that is the proof that
  * the live driver carries out the engine's commands as the simulator does. On a
- * {@link RealClock} the same run takes real time.
+ * {@link RealClock} the same run takes real time. With a {@link VirtualTimeConnector} on the
+ * manual clock, the agents answer from elsewhere (over BullMQ, in other processes) and the run is
+ * still the simulation's, byte for byte.
  *
  * Tie order: the simulator orders events of equal time by when they were scheduled; here every
  * timer takes a clock ticket at the moment the simulator would have pushed its event, so the
@@ -28,6 +30,7 @@ import { createLiveDriver, type LiveDriver, type LiveDriverError } from './drive
 import { EmulatedAgents } from './emulatedAgents.js';
 import type { AgentConnector } from './connector.js';
 import type { Journal } from './journal.js';
+import { VirtualTimeConnector } from './virtualTimeConnector.js';
 
 /** How {@link runLive} runs. */
 export interface LiveRunOptions {
@@ -41,7 +44,9 @@ export interface LiveRunOptions {
   readonly journal?: Journal;
   /**
    * Carries out the engine's commands instead of the emulated agents (e.g. agents over BullMQ
-   * that run the same model elsewhere); needs a real clock, since its answers come when they come.
+   * that run the same model elsewhere). On a real clock its answers come when they come; on a
+   * manual clock it must be a {@link VirtualTimeConnector} on that clock (agents that answer at
+   * once and report how long they took), and the clock moves only when it has nothing in flight.
    */
   readonly connector?: AgentConnector;
 }
@@ -58,6 +63,32 @@ function settled(): Promise<void> {
 }
 
 /**
+ * The connector of a run on a manual clock, checked: none (the emulated agents), or a
+ * {@link VirtualTimeConnector} on that clock, since any other's answers would come at no time of
+ * the manual clock's.
+ */
+function virtualTimeConnector(connector: AgentConnector | undefined, clock: ManualClock): VirtualTimeConnector | undefined {
+  if (connector === undefined) return undefined;
+  if (!(connector instanceof VirtualTimeConnector)) {
+    throw new Error('runLive: a connector on a manual clock must be wrapped in a VirtualTimeConnector (agents that answer at once and report how long they took; see docs/LIVE.md)');
+  }
+  if (connector.clock !== clock) throw new Error('runLive: the VirtualTimeConnector runs on another clock than the run');
+  return connector;
+}
+
+/**
+ * Waits until the virtual-time connector has nothing in flight and every reaction to what it
+ * released has run (a failed attempt's reaction may start another).
+ */
+async function quiescent(connector: VirtualTimeConnector): Promise<void> {
+  await settled();
+  while (connector.inFlight > 0) {
+    await connector.idle();
+    await settled();
+  }
+}
+
+/**
  * Runs one replication of one strategy on a scenario through the live driver, with emulated
  * agents; the result has the shape of `runSimulation`'s (its `timing.events` counts clock
  * timers fired).
@@ -65,7 +96,7 @@ function settled(): Promise<void> {
 export async function runLive(options: RunOptions, live: LiveRunOptions = {}): Promise<RunResult> {
   const wallStart = performance.now();
   const clock = live.clock ?? new ManualClock();
-  if (live.connector !== undefined && clock instanceof ManualClock) throw new Error('runLive: a connector of its own needs a real clock');
+  const virtual = clock instanceof ManualClock ? virtualTimeConnector(live.connector, clock) : undefined;
   const run = new LiveScenarioRun(options, clock, live.journal, live.connector);
   run.begin();
   const { scenario, replication } = options;
@@ -74,6 +105,10 @@ export async function runLive(options: RunOptions, live: LiveRunOptions = {}): P
   if (clock instanceof ManualClock) {
     const { timeSeconds: stopTime, tasks: stopTasks, drain } = scenario.stop;
     for (;;) {
+      if (virtual !== undefined) {
+        await quiescent(virtual);
+        run.throwIfFailed();
+      }
       const time = clock.nextDueTime();
       if (time === Number.POSITIVE_INFINITY || (!drain && time > stopTime)) break;
       clock.next();

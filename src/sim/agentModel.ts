@@ -46,6 +46,12 @@ export class AttemptPlan implements StartReport {
   finishAt = 0;
   /** Set when the attempt was paused: its scheduled finish no longer applies. */
   cancelled = false;
+  /**
+   * This plan's success, rewritten for each attempt the plan serves (see {@link AttemptPlan.succeeded}):
+   * with quality noise every attempt has its own quality, and a fresh outcome per attempt was
+   * an object and a boxed double per simulated task.
+   */
+  private readonly success: { ok: true; quality: number } = { ok: true, quality: 1 };
 
   /** Fills every field; returns the plan. */
   set(task: TaskView, attempt: number, setupTokens: number, contextHit: boolean | null, durationSeconds: number, outcome: Outcome, agent: AgentReport): this {
@@ -61,9 +67,20 @@ export class AttemptPlan implements StartReport {
     return this;
   }
 
+  /**
+   * A success of `quality`, in this plan's own outcome object: valid while the plan is (a driver
+   * hands it to the engine's `finished`, which reads it during the call and keeps nothing).
+   */
+  succeeded(quality: number): Outcome {
+    this.success.quality = quality;
+    return this.success;
+  }
+
   /** A copy, for the remainder of a paused attempt. */
   copy(): AttemptPlan {
-    const plan = new AttemptPlan().set(this.task, this.attempt, this.setupTokens, this.contextHit, this.durationSeconds, this.outcome, this.agent);
+    const plan = new AttemptPlan();
+    const outcome = this.outcome.ok ? plan.succeeded(this.outcome.quality) : this.outcome;
+    plan.set(this.task, this.attempt, this.setupTokens, this.contextHit, this.durationSeconds, outcome, this.agent);
     plan.finishAt = this.finishAt;
     plan.contextBlocksHit = this.contextBlocksHit;
     return plan;
@@ -113,9 +130,8 @@ export class SimAgent {
    * exactly tokens / speed with quality 1, which `begin` then plans without the general model.
    */
   private readonly idealServer: boolean;
-  // Reports and outcomes are immutable, so an unchanged one is reused rather than reallocated.
+  // Reports are immutable, so an unchanged one is reused rather than reallocated.
   private lastReport: AgentReport = { contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS };
-  private lastSuccess: Outcome & { ok: true } = { ok: true, quality: 1 };
   private static readonly AGENT_ERROR: Outcome = Object.freeze({ ok: false, reason: 'agent-error' });
 
   /** @param config - the agent as the scenario declares it. */
@@ -139,7 +155,7 @@ export class SimAgent {
       // The general path below gives exactly this (every penalty and draw is zero), at a third
       // of the cost; the M/M/c validation and the speed benchmark run here.
       this.historyTokens += task.spec.tokens * model.historyGrowth;
-      return plan.set(task, attempt, 0, null, task.spec.tokens / spec.tokensPerSecond, this.success(1), this.report(0));
+      return plan.set(task, attempt, 0, null, task.spec.tokens / spec.tokensPerSecond, plan.succeeded(1), this.report(0));
     }
     const skill = skillFor(agent, task.spec.type);
     const compactSeconds = this.compactIfDue();
@@ -162,7 +178,7 @@ export class SimAgent {
     const needsDraws = failureProbability > 0 || model.qualityNoise > 0 || this.serviceNoise !== undefined;
     if (!needsDraws) {
       const durationSeconds = compactSeconds + setupSeconds + workSeconds;
-      return this.withBlocks(plan.set(task, attempt, setupTokens, contextHit, durationSeconds, this.success(clamp01(meanQuality)), report));
+      return this.withBlocks(plan.set(task, attempt, setupTokens, contextHit, durationSeconds, plan.succeeded(clamp01(meanQuality)), report));
     }
     // Fixed draw positions (0 fail, 1 fail point, 2–3 quality noise, 4–5 service noise), so an
     // attempt's luck does not depend on which agent runs it. Draws are counter-based: without a
@@ -177,7 +193,7 @@ export class SimAgent {
     if (failed) {
       return this.withBlocks(plan.set(task, attempt, setupTokens, contextHit, base + workSeconds * failPoint, SimAgent.AGENT_ERROR, report));
     }
-    return this.withBlocks(plan.set(task, attempt, setupTokens, contextHit, base + workSeconds, this.success(quality), report));
+    return this.withBlocks(plan.set(task, attempt, setupTokens, contextHit, base + workSeconds, plan.succeeded(quality), report));
   }
 
   /** The plan with the block hits of the last load. */
@@ -216,11 +232,6 @@ export class SimAgent {
     const last = this.lastReport;
     if (last.contextUtilization === utilization && last.residentKeys === this.residentKeys) return last;
     return (this.lastReport = { contextUtilization: utilization, residentKeys: this.residentKeys });
-  }
-
-  private success(quality: number): Outcome {
-    if (this.lastSuccess.quality === quality) return this.lastSuccess;
-    return (this.lastSuccess = { ok: true, quality });
   }
 
   /**

@@ -6,7 +6,7 @@
  * random numbers), and differences between strategies are paired rather than noise.
  */
 import seedrandom from 'seedrandom';
-import { fmix32 } from '../engine/hash.js';
+import { mix32 } from '../engine/hash.js';
 
 /** A uniform generator on [0, 1). */
 export type Uniform = () => number;
@@ -62,16 +62,16 @@ export class KeyedStreams {
   private y = 0;
   private index = 0;
   private readonly cursor: Uniform = () => {
-    const h = fmix32(fmix32(this.x ^ Math.imul(this.index++, 0x9e3779b9)) ^ this.y);
-    return h * TWO_TO_MINUS_32;
+    const h = mix32(mix32(this.x ^ Math.imul(this.index++, 0x9e3779b9)) ^ this.y);
+    return (h >>> 0) * TWO_TO_MINUS_32;
   };
 
   /** @param seed, replication - the scenario's; @param name - the base stream's name. */
   constructor(seed: number, replication: number, name: 'outcome' | 'offer') {
     const base = seedrandom.alea(`fleetsim/${seed}/${replication}/${name}`);
-    this.laneA = base.int32() >>> 0;
-    this.laneB = base.int32() >>> 0;
-    this.laneC = base.int32() >>> 0;
+    this.laneA = base.int32();
+    this.laneB = base.int32();
+    this.laneC = base.int32();
   }
 
   /**
@@ -90,11 +90,12 @@ export class KeyedStreams {
     }
     const low = counter | 0;
     const high = Math.floor(counter / 2 ** 32) | 0;
-    const x = fmix32(a ^ Math.imul(low, 0x9e3779b1) ^ Math.imul(high, 0x7feb352d) ^ key.length);
-    const y = fmix32(b ^ Math.imul(low, 0x85ebca77) ^ Math.imul(high, 0xc2b2ae3d));
+    // Signed words throughout (`mix32`): the same 32 bits as fmix32's, never boxed.
+    const x = mix32(a ^ Math.imul(low, 0x9e3779b1) ^ Math.imul(high, 0x7feb352d) ^ key.length);
+    const y = mix32(b ^ Math.imul(low, 0x85ebca77) ^ Math.imul(high, 0xc2b2ae3d));
     // Each word of the position mixes both lanes, so every draw depends on the whole key.
-    this.x = fmix32(x ^ Math.imul(y, 0x27d4eb2f) ^ this.laneC);
-    this.y = fmix32(y ^ Math.imul(this.x, 0x165667b1));
+    this.x = mix32(x ^ Math.imul(y, 0x27d4eb2f) ^ this.laneC);
+    this.y = mix32(y ^ Math.imul(this.x, 0x165667b1));
     this.index = firstDraw;
     return this.cursor;
   }

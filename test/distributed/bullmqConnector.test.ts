@@ -64,6 +64,20 @@ describeWithRedis('the BullMQ agent connector', () => {
     expect(context.reports[0]).toEqual({ setupTokens: 12, contextHit: null });
   });
 
+  it('carries a whole start report (block hits, the agent\'s context) and an attempt\'s virtual duration (ranFor) to the driver\'s context', async () => {
+    await worker('a10', async ({ started, ranFor }) => {
+      await started({ setupTokens: 30, contextHit: true, contextBlocksHit: 2, agent: { contextUtilization: 0.25, residentKeys: new Set(['k1', 'k2']) } });
+      ranFor(12.345678901234567);
+      return { ok: true, quality: 0.5 };
+    });
+    const durations: number[] = [];
+    const context = { ...attemptContext(), ranFor: (seconds: number) => durations.push(seconds) };
+    const outcome = await connector().start(startCommand('t10', 1, 'a10'), context);
+    expect(outcome).toEqual({ ok: true, quality: 0.5 });
+    expect(durations).toEqual([12.345678901234567]);
+    expect(context.reports).toEqual([{ setupTokens: 30, contextHit: true, contextBlocksHit: 2, agent: { contextUtilization: 0.25, residentKeys: new Set(['k1', 'k2']) } }]);
+  });
+
   it('turns a handler that throws into an agent-error outcome, and logs why', async () => {
     await worker('a2', () => Promise.reject(new Error('model crashed')));
     const log: string[] = [];
@@ -159,7 +173,7 @@ describeWithRedis('the BullMQ agent connector', () => {
   it('through the live driver: an attempt timed out while its job runs is aborted on the worker at once, its job ends, and the ledger holds', async () => {
     let abortedAfterMs = Number.NaN;
     let startedAt = 0;
-    await worker('a10', async ({ started, signal }) => {
+    await worker('a11', async ({ started, signal }) => {
       await started({ setupTokens: 0, contextHit: null });
       startedAt = performance.now();
       // Runs for a minute unless told to stop.
@@ -180,14 +194,14 @@ describeWithRedis('the BullMQ agent connector', () => {
       connector: connector(),
       onEvent: (event) => events.push(event.kind === 'transition' ? `${event.kind}:${event.to}` : event.kind),
     });
-    driver.agentJoined(agentSpec({ id: 'a10' }));
-    driver.submit(taskSpec({ id: 't10', timeoutSeconds: 0.3 }));
+    driver.agentJoined(agentSpec({ id: 'a11' }));
+    driver.submit(taskSpec({ id: 't11', timeoutSeconds: 0.3 }));
     await expect.poll(() => events.includes('staleResult'), { timeout: 10_000 }).toBe(true);
     await driver.stop({ drain: true });
     // The engine's timeout is 0.3 s from the start report; the abort crosses Redis twice (a shared machine: generous bound).
     expect(abortedAfterMs).toBeGreaterThanOrEqual(300);
     expect(abortedAfterMs).toBeLessThan(3000);
-    expect(await queue('a10').getJobCounts('active', 'wait')).toEqual({ active: 0, wait: 0 });
+    expect(await queue('a11').getJobCounts('active', 'wait')).toEqual({ active: 0, wait: 0 });
     expect(driver.engine.counts()).toMatchObject({ submitted: 1, completed: 0, inFlight: 0 });
     expect(events.filter((kind) => kind === 'transition:failed')).toHaveLength(1);
   });

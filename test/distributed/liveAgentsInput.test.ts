@@ -61,6 +61,7 @@ describeWithRedis('bad input to live agents over BullMQ', () => {
     expectInputError(serve('--agents', 'bullmq'), '--queue', 'expected redis://HOST:PORT/DB with --agents bullmq');
     expectInputError(serve('--queue', server.url), '--queue', 'goes with --agents bullmq');
     expectInputError(worker(server.url, 'a9'), '--agent', 'has no agent a9');
+    expectInputError(runCli('agent-worker', '--queue', server.url, '--agent', 'a1', '--emulate', scenarioPath, '--virtual-time', '--speedup', '10'), '--speedup', 'has no effect with --virtual-time');
     const colon = join(dir.path, 'colon.yaml');
     writeFileSync(colon, SCENARIO.replace('id: a1', 'id: "a:1"'));
     expectInputError(runCli('serve', colon, '--data', join(dir.path, 'data2'), '--agents', 'bullmq', '--queue', server.url), 'agents', 'agent id "a:1" cannot name a BullMQ queue');

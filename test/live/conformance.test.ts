@@ -5,16 +5,12 @@
  * metrics deep-equal. Runs are shortened (a horizon per scenario) to keep the suite quick; each
  * horizon still covers the scenario's own features (operations, autoscaling, workflows, offers).
  */
-import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { eventRecord } from '../../src/engine/eventRecord.js';
 import { runLive } from '../../src/live/runLive.js';
-import { loadScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/types.js';
-import { runSimulation, type RunOptions, type RunResult } from '../../src/sim/simulation.js';
+import { runSimulation } from '../../src/sim/simulation.js';
 import { featureScenarios } from '../support/featureScenarios.js';
-
-const LIBRARY = 'scenarios';
+import { firstDifference, libraryFiles, recorded, shortenedLibraryScenario, type Horizons } from '../support/liveConformance.js';
 
 /**
  * Stop times (simulated seconds) that keep each run to a few thousand events. A scenario not
@@ -22,54 +18,23 @@ const LIBRARY = 'scenarios';
  * at 1,800–3,060 s, autoscaled-burst's bursts and scale-downs, lead-and-specialists' first two
  * releases of jobs (it stops by task count, cut to 400 generated tasks).
  */
-const HORIZON_SECONDS: Readonly<Record<string, number>> = {
-  'identical-high-load': 20,
-  'mmc-check': 300,
-  'small-vs-large': 400,
-  'pause-and-drain': 3_300,
-  'autoscaled-burst': 2_400,
+const HORIZONS: Horizons = {
+  seconds: {
+    'identical-high-load': 20,
+    'mmc-check': 300,
+    'small-vs-large': 400,
+    'pause-and-drain': 3_300,
+    'autoscaled-burst': 2_400,
+  },
+  defaultSeconds: 1_200,
+  tasks: 400,
 };
-const DEFAULT_HORIZON_SECONDS = 1_200;
-const LEAD_AND_SPECIALISTS_TASKS = 400;
 
 /**
  * Features the live driver cannot yet reproduce exactly, with the reason. Empty: every library
  * scenario and strategy conforms. A listed pair is reported, never silently skipped.
  */
 const KNOWN_GAPS: readonly { readonly scenario: string; readonly strategy: string; readonly reason: string }[] = [];
-
-function shortened(scenario: Scenario): Scenario {
-  if (Number.isFinite(scenario.stop.tasks) && scenario.stop.timeSeconds === Number.POSITIVE_INFINITY) {
-    return { ...scenario, stop: { ...scenario.stop, tasks: Math.min(scenario.stop.tasks, LEAD_AND_SPECIALISTS_TASKS) } };
-  }
-  const horizon = HORIZON_SECONDS[scenario.name] ?? DEFAULT_HORIZON_SECONDS;
-  return { ...scenario, stop: { ...scenario.stop, timeSeconds: Math.min(scenario.stop.timeSeconds, horizon) } };
-}
-
-interface Recorded {
-  readonly result: RunResult;
-  readonly lines: string[];
-}
-
-function recorded(run: (options: RunOptions) => RunResult, options: Omit<RunOptions, 'onEvent'>): Recorded;
-function recorded(run: (options: RunOptions) => Promise<RunResult>, options: Omit<RunOptions, 'onEvent'>): Promise<Recorded>;
-function recorded(run: (options: RunOptions) => RunResult | Promise<RunResult>, options: Omit<RunOptions, 'onEvent'>): Recorded | Promise<Recorded> {
-  const lines: string[] = [];
-  // Serialised as it happens: events hold live references to tasks that change later.
-  const result = run({ ...options, onEvent: (event) => lines.push(JSON.stringify(eventRecord(event))) });
-  return result instanceof Promise ? result.then((r) => ({ result: r, lines })) : { result, lines };
-}
-
-/** The first line where two event logs part, with a little context, for a readable failure. */
-function firstDifference(expected: readonly string[], actual: readonly string[]): string | undefined {
-  const n = Math.max(expected.length, actual.length);
-  for (let i = 0; i < n; i++) {
-    if (expected[i] !== actual[i]) {
-      return `event ${i} of ${expected.length} (sim) / ${actual.length} (live):\n  sim:  ${expected[i] ?? '(none)'}\n  live: ${actual[i] ?? '(none)'}`;
-    }
-  }
-  return undefined;
-}
 
 /**
  * What the library leaves out, on purpose at equal times: attempts paused and resumed (by an
@@ -101,14 +66,14 @@ const FEATURES: Readonly<Record<string, RegExp>> = {
 };
 const featuresSeen = new Set<string>();
 
-const files = readdirSync(LIBRARY).filter((file) => file.endsWith('.yaml')).sort();
+const files = libraryFiles();
 
 describe('live driver on a manual clock reproduces the simulator', () => {
   it('covers the whole library', () => {
     expect(files.length).toBeGreaterThanOrEqual(14);
   });
 
-  const scenarios = [...files.map((file) => shortened(loadScenario(`${LIBRARY}/${file}`))), ...FEATURE_SCENARIOS];
+  const scenarios = [...files.map((file) => shortenedLibraryScenario(file, HORIZONS)), ...FEATURE_SCENARIOS];
   for (const scenario of scenarios) {
     describe(scenario.name, () => {
       for (const strategy of scenario.strategies) {

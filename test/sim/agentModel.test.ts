@@ -188,6 +188,22 @@ describe('SimAgent: skill', () => {
   });
 });
 
+describe('SimAgent: recycled plans', () => {
+  it('a plan reused for another attempt carries that attempt\'s outcome, and a copy keeps its own when the original is reused', () => {
+    const agent = makeAgent({ model: idealModel({ qualityNoise: 0.2 }) });
+    const fresh = [task('q1'), task('q2'), task('q3')].map((t) => agent.sim.begin(t, agent.view, 1, STREAMS));
+    const qualities = fresh.map((p) => (p.outcome.ok ? p.outcome.quality : Number.NaN));
+    expect(new Set(qualities).size).toBe(3); // noise: three different qualities
+    const recycled = agent.sim.begin(task('q1'), agent.view, 1, STREAMS);
+    const copy = recycled.copy();
+    for (const [i, id] of ['q2', 'q3'].entries()) {
+      expect(agent.sim.begin(task(id), agent.view, 1, STREAMS, recycled)).toBe(recycled);
+      expect(recycled.outcome).toEqual({ ok: true, quality: qualities[i + 1] });
+    }
+    expect(copy.outcome).toEqual({ ok: true, quality: qualities[0] });
+  });
+});
+
 describe('SimAgent: answering offers', () => {
   it('turns down a type it has no skill for, without a draw', () => {
     const { sim, view } = makeAgent({ skills: { code: 1 } });

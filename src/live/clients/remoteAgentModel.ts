@@ -11,7 +11,7 @@
  * an agent's answer may draw from another offer's stream than in a simulation).
  */
 import type { AgentView } from '../../engine/agent.js';
-import type { Outcome } from '../../engine/messages.js';
+import type { AgentReport, Outcome } from '../../engine/messages.js';
 import type { TaskSpec } from '../../engine/task.js';
 import type { TaskView } from '../../engine/task.js';
 import type { SimAgentConfig } from '../../scenario/types.js';
@@ -25,7 +25,13 @@ export interface ScaledPlan {
   readonly contextHit: boolean | null;
   /** Real milliseconds from start to end: the model's duration divided by the speedup. */
   readonly durationMs: number;
+  /** The model's own duration, in the scenario's seconds (what an agent in virtual time reports). */
+  readonly durationSeconds: number;
   readonly outcome: Outcome;
+  /** For a task with `contextBlocks`: the leading blocks found resident (undefined otherwise). */
+  readonly contextBlocksHit: number | undefined;
+  /** The agent's context after loading (utilization, resident keys), as the simulator reports it. */
+  readonly agent: AgentReport;
 }
 
 /** An offer answer as the remote agent sends it. */
@@ -56,7 +62,10 @@ export class RemoteAgentModel {
   /** Plans attempt `attempt` of `spec` starting now, while the agent holds `active` slots (this one included). */
   plan(spec: TaskSpec, attempt: number, active: number): ScaledPlan {
     const plan = this.agent.begin(taskView(spec, attempt), this.view(active), attempt, this.outcomes);
-    return { setupTokens: plan.setupTokens, contextHit: plan.contextHit, durationMs: (plan.durationSeconds * 1000) / this.speedup, outcome: plan.outcome };
+    return {
+      setupTokens: plan.setupTokens, contextHit: plan.contextHit, durationMs: (plan.durationSeconds * 1000) / this.speedup,
+      durationSeconds: plan.durationSeconds, outcome: plan.outcome, contextBlocksHit: plan.contextBlocksHit, agent: plan.agent,
+    };
   }
 
   /** Answers an offer of `spec` received while the agent holds `active` slots (the offered one included). */
