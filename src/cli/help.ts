@@ -60,6 +60,7 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   ],
   'agent-worker': [
     ['$0 agent-worker --queue redis://127.0.0.1:6379/0 --agent coder-0,coder-1 --emulate scenarios/specialists.yaml --speedup 100', 'two emulated agents, 100 times faster, taking work from their queues'],
+    ['$0 agent-worker --queue redis://127.0.0.1:6379/0 --agent core-0,burst-0 --provision burst --emulate scenarios/autoscaled-burst.yaml', 'two agents, and the new agents the autoscaler asks of pool burst'],
   ],
   agents: [
     ['$0 agents scenarios/specialists.yaml --url http://127.0.0.1:8080 --speedup 100', 'the scenario\'s agents, 100 times faster, pulling work from the service'],

@@ -169,10 +169,11 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
     .command('agent-worker', 'run emulated scenario agents that take their work from BullMQ queues in Redis (docs/DISTRIBUTED.md)', (y) =>
       withExamples(y, 'agent-worker')
         .option('queue', { type: 'string', demandOption: true, requiresArg: true, describe: 'the Redis, redis://HOST:PORT/DB' })
-        .option('agent', { type: 'string', demandOption: true, requiresArg: true, describe: 'agent id, or comma-separated ids (each takes work from fleetsim:agent:<id>)' })
+        .option('agent', { type: 'string', requiresArg: true, describe: 'agent id, or comma-separated ids (each takes work from fleetsim:agent:<id>); required unless --provision' })
         .option('emulate', { type: 'string', demandOption: true, requiresArg: true, describe: 'scenario whose agent model runs the attempts (its agents, seed)' })
         .option('speedup', { type: 'number', default: 1, requiresArg: true, describe: 'K: attempt durations divided by K' })
         .option('lock-seconds', { type: 'number', default: 30, requiresArg: true, describe: 'job lock: a worker silent this long has stalled, and its attempt fails' })
+        .option('provision', { type: 'string', requiresArg: true, describe: 'autoscaled pool(s), comma-separated: start their new agents here (from fleetsim:pool:<pool>)' })
         .option('virtual-time', { type: 'boolean', default: false, describe: 'answer every attempt at once with its planned duration, for a driver on a manual clock (VirtualTimeConnector)' }),
       async (args) => (await import('./agentWorkerCommand.js')).agentWorkerCommand(args as unknown as AgentWorkerArgs))
     .command('load <scenario>', 'submit the scenario\'s workload to a fleetsim serve in real time (docs/LIVE.md)', (y) =>

@@ -10,8 +10,13 @@
  *   worker died or hung; this connector runs BullMQ's stalled-job check on every agent queue
  *   with no second chance, `maxStalledCount` 0) is an `agent-error` outcome: the engine's retry
  *   rules decide what follows.
- * - `abort` removes the job when no worker holds it; a job already running ends on its own, and
- *   its result is fed as it comes (the engine records it as stale).
+ * - `abort` removes the job when no worker holds it; for a job already running it sends an
+ *   `abort` to the agent's control stream (./agentControl.ts), and the worker aborts the
+ *   handler's signal; a result that still comes is fed (the engine records it as stale).
+ * - `pause`, `resume`, `prewarm`, `retire`, `offer` and `withdraw` go to the agent's control
+ *   stream once the input that made them is durable, in order; an offer's answer comes back on
+ *   the agent queue's event stream. `provision` is a job on the pool's provisioning queue
+ *   (./agentProvisioning.ts).
  * - Re-delivery after a driver restart adds the same job id again, which BullMQ ignores; the
  *   connector then reads the job's state, so a job that finished while the driver was down is
  *   applied once. {@link BullmqAgentConnector.reconcile} removes, and logs, every job of an
@@ -20,10 +25,15 @@
  *   finished jobs left in Redis are exactly the results not yet in the write-ahead log.
  */
 import { Job, Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
+import type { AgentSpec } from '../engine/agent.js';
 import type { Outcome, StartReport } from '../engine/messages.js';
-import type { AgentConnector, AttemptContext, CommandOf } from '../live/connector.js';
+import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from '../live/connector.js';
 import type { Journal } from '../live/journal.js';
 import { externalAgentId } from '../live/service/remoteAgents.js';
+import {
+  CONTROL_EVENT, OFFER_ANSWER_EVENT, appendEvent, controlStreamKey, offerAnswerMessage, offerId, readEventMessage, type ControlMessage, type FleetsimEventsListener,
+} from './agentControl.js';
+import { PoolProvisioning } from './agentProvisioning.js';
 import {
   AGENT_QUEUE_PREFIX, ATTEMPT_JOB_NAME, agentQueueName, attemptJobId, attemptJobProgress, attemptJobResult, parseAttemptJobId,
   type AttemptJobData, type ParsedStartReport,
@@ -54,6 +64,13 @@ interface PendingAttempt {
   enqueued: Promise<void>;
 }
 
+/** An offer whose answer the connector waits for. */
+interface PendingOffer {
+  /** The agent's queue name (its id outside the engine). */
+  readonly agentId: string;
+  readonly resolve: (response: OfferResponse) => void;
+}
+
 /** One agent's queue, its event stream and its stalled-job checker. */
 interface AgentQueue {
   readonly queue: Queue<AttemptJobData>;
@@ -77,6 +94,12 @@ export class BullmqAgentConnector implements AgentConnector {
   private readonly pending = new Map<string, PendingAttempt>();
   /** Jobs settled or ignored lately (insertion order, bounded). */
   private readonly settled = new Set<string>();
+  /** Offers awaiting their answer, by offer id. */
+  private readonly offers = new Map<string, PendingOffer>();
+  /** The last control command sent to each agent (the next waits for it: commands keep their order). */
+  private readonly controlTail = new Map<string, Promise<void>>();
+  /** The pools' provisioning queues, once a provision was asked for. */
+  private provisioning: PoolProvisioning | undefined;
   private journal: Journal | undefined;
   private closed = false;
 
@@ -120,11 +143,64 @@ export class BullmqAgentConnector implements AgentConnector {
     const jobId = attemptJobId(command.taskId, command.attempt);
     const pending = this.pending.get(jobId);
     if (pending === undefined) return;
+    const durable = this.durableNow();
     void pending.enqueued.then(async () => {
+      await durable;
       const agentQueue = await this.agentQueue(pending.agentId);
-      // 1: removed before any worker took it, so no result will come; 0: running (or gone): its result is fed as stale.
-      if ((await agentQueue.queue.remove(jobId)) === 1 && this.pending.get(jobId) === pending) this.pending.delete(jobId);
+      // 1: removed before any worker took it, so no result will come.
+      if ((await agentQueue.queue.remove(jobId)) === 1) {
+        if (this.pending.get(jobId) === pending) this.pending.delete(jobId);
+        return;
+      }
+      // 0: running (or gone): its worker is told, and its result, if it still comes, is fed as stale.
+      await this.sendControl(pending.agentId, { kind: 'abort', jobId, taskId: command.taskId, attempt: command.attempt, reason: command.reason });
     }).catch((error: unknown) => this.report(error as Error));
+  }
+
+  /** {@inheritDoc AgentConnector.pause} */
+  pause(command: CommandOf<'pause'>): void {
+    this.tellAttempt('pause', command);
+  }
+
+  /** {@inheritDoc AgentConnector.resume} */
+  resume(command: CommandOf<'resume'>): void {
+    this.tellAttempt('resume', command);
+  }
+
+  /** {@inheritDoc AgentConnector.prewarm} */
+  prewarm(command: CommandOf<'prewarm'>): void {
+    this.tell(command.agent.spec.id, { kind: 'prewarm', contextKey: command.contextKey, contextTokens: command.contextTokens });
+  }
+
+  /** {@inheritDoc AgentConnector.retire} */
+  retire(command: CommandOf<'retire'>): void {
+    this.tell(command.agentId, { kind: 'retire', agentId: command.agentId });
+  }
+
+  /** {@inheritDoc AgentConnector.offer} */
+  offer(command: CommandOf<'offer'>, context: OfferContext): Promise<OfferResponse> {
+    const engineAgentId = command.agent.spec.id;
+    const id = offerId(command.task.spec.id, engineAgentId, command.offer);
+    const message: ControlMessage = { kind: 'offer', offerId: id, task: { ...command.task.spec }, agentId: engineAgentId };
+    return new Promise((resolve) => {
+      this.offers.set(id, { agentId: externalAgentId(engineAgentId), resolve });
+      context.signal.addEventListener('abort', () => this.offers.delete(id), { once: true });
+      this.tell(engineAgentId, message);
+    });
+  }
+
+  /** {@inheritDoc AgentConnector.provision} */
+  provision(command: CommandOf<'provision'>): Promise<AgentSpec> {
+    if (this.closed) return Promise.reject(new Error('bullmq connector: closed'));
+    this.provisioning ??= new PoolProvisioning(this.options.connection, (error) => this.report(error));
+    return this.provisioning.provision(command.pool, this.durableNow());
+  }
+
+  /** {@inheritDoc AgentConnector.withdraw} */
+  withdraw(command: CommandOf<'withdraw'>): void {
+    const id = offerId(command.taskId, command.agentId, command.offer);
+    this.offers.delete(id);
+    this.tell(command.agentId, { kind: 'withdraw', offerId: id });
   }
 
   /**
@@ -159,6 +235,7 @@ export class BullmqAgentConnector implements AgentConnector {
     const queues = await Promise.allSettled([...this.queues.values()]);
     await Promise.allSettled(queues.flatMap((q) => (q.status === 'fulfilled' ? [q.value.checker.close(), q.value.events.close(), q.value.queue.close()] : [])));
     this.queues.clear();
+    await this.provisioning?.close();
   }
 
   private async enqueue(durable: Promise<void>, pending: PendingAttempt, jobId: string, data: AttemptJobData): Promise<void> {
@@ -212,6 +289,7 @@ export class BullmqAgentConnector implements AgentConnector {
     // BullMQ moves a stalled job back to wait (failing it only when a worker takes it again): to the engine the attempt failed now.
     events.on('stalled', ({ jobId }) => this.stalled(jobId));
     events.on('progress', ({ jobId, data }) => this.progressed(jobId, data));
+    events.on<FleetsimEventsListener, typeof OFFER_ANSWER_EVENT>(OFFER_ANSWER_EVENT, (fields) => this.answered(agentId, fields));
     await events.waitUntilReady();
     const checker = new Worker(name, undefined, {
       connection, prefix: AGENT_QUEUE_PREFIX, autorun: false, maxStalledCount: 0,
@@ -287,6 +365,62 @@ export class BullmqAgentConnector implements AgentConnector {
       void durable
         .then(async () => (this.closed ? undefined : (await this.agentQueue(pending.agentId)).queue.remove(jobId)))
         .catch((error: unknown) => this.report(error as Error));
+    });
+  }
+
+  /** Sends a command naming an attempt to the agent running it, after the attempt's job was added. */
+  private tellAttempt(kind: 'pause' | 'resume', command: CommandOf<'pause' | 'resume'>): void {
+    const taskId = command.task.spec.id;
+    const jobId = attemptJobId(taskId, command.attempt);
+    const enqueued = this.pending.get(jobId)?.enqueued ?? Promise.resolve();
+    this.tell(command.agent.spec.id, { kind, jobId, taskId, attempt: command.attempt }, enqueued);
+  }
+
+  /**
+   * Sends `message` to the agent's control stream once the input that made it is durable (and
+   * `after` has settled), in the order the driver gave the commands.
+   */
+  private tell(engineAgentId: string, message: ControlMessage, after: Promise<void> = Promise.resolve()): void {
+    const agentId = externalAgentId(engineAgentId);
+    const durable = this.durableNow();
+    const previous = this.controlTail.get(agentId) ?? Promise.resolve();
+    const sent = Promise.all([previous, durable, after])
+      .then(() => this.sendControl(agentId, message))
+      .catch((error: unknown) => this.report(new Error(`bullmq connector: cannot send ${message.kind} to agent ${agentId}: ${(error as Error).message}`)));
+    this.controlTail.set(agentId, sent);
+    void sent.then(() => {
+      if (this.controlTail.get(agentId) === sent) this.controlTail.delete(agentId);
+    });
+  }
+
+  private async sendControl(agentId: string, message: ControlMessage): Promise<void> {
+    if (this.closed) return;
+    const { queue } = await this.agentQueue(agentId);
+    await appendEvent(await queue.client, controlStreamKey(agentId), CONTROL_EVENT, message);
+  }
+
+  /** Settles when what the driver has appended so far is durable (read inside the driver's drain). */
+  private durableNow(): Promise<void> {
+    return this.journal === undefined ? Promise.resolve() : this.journal.whenDurable(this.journal.appendedSeq);
+  }
+
+  /** An agent's answer to an offer, read from its queue's event stream. */
+  private answered(agentId: string, fields: unknown): void {
+    const read = readEventMessage(fields, offerAnswerMessage);
+    if ('error' in read) {
+      this.log(`bullmq connector: ignored an offer answer on agent ${agentId}'s queue (${read.error})`);
+      return;
+    }
+    const { offerId: id, answer } = read.message;
+    const pending = this.offers.get(id);
+    if (pending === undefined || pending.agentId !== agentId) {
+      this.log(`bullmq connector: ignored agent ${agentId}'s answer to offer ${id}: the offer is closed (withdrawn, timed out, or made to another agent)`);
+      return;
+    }
+    this.offers.delete(id);
+    pending.resolve({
+      answer: answer.accept ? { accepted: true } : { accepted: false, reason: answer.reason ?? 'declined' },
+      ...(answer.setupTokens === undefined ? {} : { setupTokens: answer.setupTokens }),
     });
   }
 

@@ -1,25 +1,24 @@
 /**
  * The BullMQ connector and the agent worker helper against a real redis-server: a start becomes
  * a job on the agent's queue with the attempt in its id, its result settles the start, a
- * throwing handler is an agent error, abort removes a waiting job (a running one still reports
- * its result, which the engine records as stale: shown through the live driver too), a job that
+ * throwing handler is an agent error, abort removes a waiting job and tells the worker of a
+ * running one (its handler's signal aborts with the engine's reason, even when the abort overtook
+ * the job; a result that still comes is recorded as stale: shown through the live driver too), a job that
  * finished while no driver listened is applied when the start is re-delivered, and
  * reconciliation removes (and logs) the jobs the engine no longer expects.
  */
-import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
 import type { Outcome, StartReport } from '../../src/engine/messages.js';
 import type { TaskView } from '../../src/engine/task.js';
+import { controlStreamKey } from '../../src/distributed/agentControl.js';
 import { AGENT_QUEUE_PREFIX, attemptJobId, parseAttemptJobId } from '../../src/distributed/agentQueues.js';
-import { runAgentWorker, type AgentHandler, type AgentWorker } from '../../src/distributed/agentWorker.js';
-import { BullmqAgentConnector } from '../../src/distributed/bullmqConnector.js';
-import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
 import type { AttemptContext, CommandOf } from '../../src/live/connector.js';
 import { createLiveDriver } from '../../src/live/driver.js';
 import { RealClock } from '../../src/live/clock.js';
 import { agentSpec, createStrategy, engineConfig, taskSpec } from '../support/harness.js';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
+import { agentQueuesFixture } from '../support/agentQueuesFixture.js';
+import { describeWithRedis } from '../support/redisServer.js';
 
 function startCommand(taskId: string, attempt: number, agentId: string): CommandOf<'start'> {
   const task = { spec: { id: taskId, type: 'job', priority: 2, tokens: 100, contextTokens: 0 } } as unknown as TaskView;
@@ -49,30 +48,7 @@ describe('attempt job ids', () => {
 });
 
 describeWithRedis('the BullMQ agent connector', () => {
-  let server: RedisServer;
-  const closing: { close(): Promise<void> }[] = [];
-  beforeAll(async () => { server = await startRedis(); });
-  afterEach(async () => {
-    for (const item of closing.splice(0).reverse()) await item.close();
-  });
-  afterAll(async () => { await server.stop(); });
-
-  const connection = (): ReturnType<typeof bullConnectionOptions> => bullConnectionOptions(parseQueueUrl(server.url));
-  function connector(log: string[] = []): BullmqAgentConnector {
-    const made = new BullmqAgentConnector({ connection: connection(), stalledCheckSeconds: 0.2, onLog: (line) => log.push(line) });
-    closing.push(made);
-    return made;
-  }
-  async function worker(agentId: string, handler: AgentHandler, concurrency = 1): Promise<AgentWorker> {
-    const made = await runAgentWorker(server.url, agentId, handler, { lockSeconds: 1, concurrency });
-    closing.push(made);
-    return made;
-  }
-  function queue(agentId: string): Queue {
-    const made = new Queue(agentId, { connection: connection(), prefix: AGENT_QUEUE_PREFIX });
-    closing.push(made);
-    return made;
-  }
+  const { connection, connector, worker, queue, closeAfter } = agentQueuesFixture({ stalledCheckSeconds: 0.2, lockSeconds: 1 });
 
   it('runs a start as a job on the agent\'s queue and settles it with the worker\'s outcome and start report', async () => {
     const seen: string[] = [];
@@ -120,12 +96,15 @@ describeWithRedis('the BullMQ agent connector', () => {
     expect(made.pendingAttempts).toBe(0);
   });
 
-  it('feeds the result of a job already running when its attempt is aborted (the engine records it as stale)', async () => {
+  it('tells the worker of a job already running that its attempt was aborted: the handler\'s signal aborts with the reason, and a result that still comes is fed', async () => {
     let running = false;
-    await worker('a7', async ({ started }) => {
+    let heard: unknown;
+    await worker('a7', async ({ started, signal }) => {
       running = true;
       await started({ setupTokens: 0, contextHit: null });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Hears the abort, but finishes its work anyway (as a handler that ignores it would).
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      heard = signal.reason;
       return { ok: true, quality: 1 };
     });
     const made = connector();
@@ -133,6 +112,35 @@ describeWithRedis('the BullMQ agent connector', () => {
     await expect.poll(() => running, { timeout: 5000 }).toBe(true);
     made.abort({ kind: 'abort', taskId: 't7', agentId: 'a7', attempt: 1, reason: 'timeout' });
     expect(await outcome).toEqual({ ok: true, quality: 1 });
+    expect(heard).toBe('timeout');
+  });
+
+  it('tells an abort that overtook the job\'s start to the worker that takes the job', async () => {
+    const made = connector();
+    const outcome = made.start(startCommand('t9', 1, 'a9'), attemptContext());
+    const jobs = queue('a9');
+    await expect.poll(() => jobs.getJob(attemptJobId('t9', 1)).then((job) => job?.id), { timeout: 5000 }).toBe(attemptJobId('t9', 1));
+    // The job is taken by a worker that has not run it yet: the abort's removal fails, so the abort goes to the worker.
+    const { Worker } = await import('bullmq');
+    const taker = new Worker('a9', undefined, { connection: connection(), prefix: AGENT_QUEUE_PREFIX, autorun: false });
+    closeAfter({ close: () => taker.close(true) });
+    const job = await taker.getNextJob('taken-elsewhere');
+    expect(job?.id).toBe(attemptJobId('t9', 1));
+    const reasons: unknown[] = [];
+    await worker('a9', ({ signal }) => {
+      reasons.push(signal.aborted ? signal.reason : 'not aborted');
+      return Promise.resolve({ ok: false, reason: 'agent-error' } satisfies Outcome);
+    });
+    made.abort({ kind: 'abort', taskId: 't9', agentId: 'a9', attempt: 1, reason: 'agent-lost' });
+    const client = await jobs.client;
+    await expect.poll(() => (client as unknown as { xlen(key: string): Promise<number> }).xlen(controlStreamKey('a9')), { timeout: 5000 }).toBe(1);
+    // The worker's blocking read returns within milliseconds of the entry; half a second is ample on a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The first taker "dies" and gives the job back: the real worker takes it and hears the abort at once.
+    expect(await job!.moveToWait('taken-elsewhere')).toBeGreaterThanOrEqual(0);
+    await expect.poll(() => reasons.length, { timeout: 5000 }).toBe(1);
+    expect(reasons[0]).toBe('agent-lost');
+    expect(await outcome).toEqual({ ok: false, reason: 'agent-error' });
   });
 
   it('through the live driver: a job still running when the engine times its attempt out comes back as the engine\'s staleResult, and the retry completes', async () => {
@@ -143,7 +151,7 @@ describeWithRedis('the BullMQ agent connector', () => {
       await started({ setupTokens: 0, contextHit: null });
       if (runs === 1) await new Promise((resolve) => setTimeout(resolve, 600));
       return { ok: true, quality: 1 };
-    }, 2);
+    }, { concurrency: 2 });
     const events: string[] = [];
     const driver = createLiveDriver({
       engine: { config: engineConfig({ retry: { maxRetries: 1, backoff: { baseSeconds: 0, jitter: 0 } } }), strategy: createStrategy('least-connections'), strategyRandom: () => 0.5, engineRandom: () => 0.5 },
@@ -160,6 +168,42 @@ describeWithRedis('the BullMQ agent connector', () => {
     expect(events.join(' ')).toBe('agentJoined submitted transition:queued transition:assigned transition:running transition:failed transition:retrying '
       + 'transition:queued transition:assigned transition:running transition:completed staleResult');
     expect(runs).toBe(2);
+  });
+
+  it('through the live driver: an attempt timed out while its job runs is aborted on the worker at once, its job ends, and the ledger holds', async () => {
+    let abortedAfterMs = Number.NaN;
+    let startedAt = 0;
+    await worker('a11', async ({ started, signal }) => {
+      await started({ setupTokens: 0, contextHit: null });
+      startedAt = performance.now();
+      // Runs for a minute unless told to stop.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, 60_000);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          abortedAfterMs = performance.now() - startedAt;
+          reject(new Error(`aborted: ${String(signal.reason)}`));
+        }, { once: true });
+      });
+      return { ok: true, quality: 1 };
+    });
+    const events: string[] = [];
+    const driver = createLiveDriver({
+      engine: { config: engineConfig({ retry: { maxRetries: 0, backoff: { baseSeconds: 0, jitter: 0 } } }), strategy: createStrategy('least-connections'), strategyRandom: () => 0.5, engineRandom: () => 0.5 },
+      clock: new RealClock(),
+      connector: connector(),
+      onEvent: (event) => events.push(event.kind === 'transition' ? `${event.kind}:${event.to}` : event.kind),
+    });
+    driver.agentJoined(agentSpec({ id: 'a11' }));
+    driver.submit(taskSpec({ id: 't11', timeoutSeconds: 0.3 }));
+    await expect.poll(() => events.includes('staleResult'), { timeout: 10_000 }).toBe(true);
+    await driver.stop({ drain: true });
+    // The engine's timeout is 0.3 s from the start report; the abort crosses Redis twice (a shared machine: generous bound).
+    expect(abortedAfterMs).toBeGreaterThanOrEqual(300);
+    expect(abortedAfterMs).toBeLessThan(3000);
+    expect(await queue('a11').getJobCounts('active', 'wait')).toEqual({ active: 0, wait: 0 });
+    expect(driver.engine.counts()).toMatchObject({ submitted: 1, completed: 0, inFlight: 0 });
+    expect(events.filter((kind) => kind === 'transition:failed')).toHaveLength(1);
   });
 
   it('applies a job that finished while no driver listened when its start is re-delivered, once', async () => {
@@ -185,7 +229,7 @@ describeWithRedis('the BullMQ agent connector', () => {
     const silent = new Worker('a5', () => new Promise(() => undefined), {
       connection: connection(), prefix: AGENT_QUEUE_PREFIX, lockDuration: 300, skipLockRenewal: true, skipStalledCheck: true,
     });
-    closing.push({ close: () => silent.close(true) });
+    closeAfter({ close: () => silent.close(true) });
     const log: string[] = [];
     const outcome = await connector(log).start(startCommand('t5', 1, 'a5'), attemptContext());
     expect(outcome).toEqual({ ok: false, reason: 'agent-error' });

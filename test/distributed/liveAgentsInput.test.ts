@@ -66,4 +66,9 @@ describeWithRedis('bad input to live agents over BullMQ', () => {
     writeFileSync(colon, SCENARIO.replace('id: a1', 'id: "a:1"'));
     expectInputError(runCli('serve', colon, '--data', join(dir.path, 'data2'), '--agents', 'bullmq', '--queue', server.url), 'agents', 'agent id "a:1" cannot name a BullMQ queue');
   });
+
+  it('agent-worker with neither agents nor pools, or a pool the scenario does not autoscale', () => {
+    expectInputError(runCli('agent-worker', '--queue', server.url, '--emulate', scenarioPath), '--agent', 'expected an agent id (or comma-separated ids), or --provision POOL');
+    expectInputError(runCli('agent-worker', '--queue', server.url, '--provision', 'burst', '--emulate', scenarioPath), '--provision', 'autoscales no pool burst');
+  });
 });

@@ -13,6 +13,7 @@ import type { EngineEvent } from '../../engine/messages.js';
 import { MetricsCollector } from '../../metrics/collector.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { ConnectionOptions } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
 import type { BullmqAgentConnector } from '../../distributed/bullmqConnector.js';
 import type { LiveDriverError } from '../driverOptions.js';
 import { adminRoutes } from './adminRoutes.js';
@@ -55,7 +56,8 @@ export interface ServiceOptions {
    * Dispatch to agents over BullMQ queues in this Redis instead of HTTP mailboxes
    * (docs/DISTRIBUTED.md, "Live agents over BullMQ"): the scenario's agents join the fleet at
    * start, each takes its attempts from `fleetsim:agent:<id>`, and the stalled-job check runs
-   * every `live.heartbeatSeconds`. The HTTP routes for tasks, admin and metrics stay.
+   * every `live.heartbeatSeconds`; an agent whose worker's liveness key is gone leaves, and
+   * rejoins when it comes back. The HTTP routes for tasks, admin and metrics stay.
    */
   readonly agentQueues?: {
     readonly connection: ConnectionOptions;
@@ -98,9 +100,16 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   // service measures every task from the first, so its metrics never sit empty.
   const collector = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 0 });
   const prometheus = new PrometheusFold();
+  // Loaded only with agent queues, like the connector below: the heartbeat of agents over BullMQ.
+  const liveness = options.agentQueues === undefined ? undefined : new (await import('../../distributed/agentLiveness.js')).AgentLiveness({
+    // `serve` passes ioredis options (bullConnectionOptions); the sweep opens its own connection with them.
+    connection: options.agentQueues.connection as RedisOptions, heartbeatSeconds: live.heartbeatSeconds,
+    ...(options.agentQueues.onLog === undefined ? {} : { onLog: options.agentQueues.onLog }),
+  });
   const onEvent = (event: EngineEvent): void => {
     tasks.observe(event);
     agents.observe(event);
+    liveness?.observe(event);
     collector.observe(event);
     prometheus.observe(event);
   };
@@ -128,6 +137,18 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     engineHasAgent: (engineId) => driver.engine.agents.some((agent) => agent.spec.id === engineId),
   });
   if (queued !== undefined) await startQueuedFleet(scenario, driver, journal, queued);
+  if (liveness !== undefined) {
+    for (const agent of driver.engine.agents) liveness.adoptSpec(agent.spec);
+    liveness.bind({
+      agentLeft: (engineId) => {
+        if (driver.state !== 'stopped') driver.agentLeft(engineId);
+      },
+      agentJoined: (spec) => {
+        if (driver.state !== 'stopped') driver.agentJoined(spec);
+      },
+      engineHasAgent: (engineId) => driver.engine.agents.some((agent) => agent.spec.id === engineId),
+    });
+  }
   const context: ServiceContext = {
     scenario, driver, journal, now: () => served.now(), tasks, agents, collector, prometheus, auth: new Authorizer(options.tokens),
     ...(probe === undefined ? {} : { probe }),
@@ -167,15 +188,19 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   metricsRoutes(app, context);
 
   const sweepMs = options.sweepIntervalMs ?? Math.min(1000, Math.max(50, (live.heartbeatSeconds * 1000) / 4));
-  // Agents over BullMQ do not poll: their liveness is their jobs' locks, checked by the connector.
-  const sweeper = queued !== undefined ? undefined : setInterval(() => {
+  const sweeper = setInterval(() => {
+    // Agents over BullMQ do not poll: their heartbeat is their liveness key in Redis.
+    if (liveness !== undefined) {
+      liveness.sweep().catch((error: unknown) => (options.agentQueues?.onError ?? onError)(error instanceof Error ? error : new Error(String(error))));
+      return;
+    }
     try {
       agents.sweep();
     } catch (error) {
       onError(error instanceof Error ? error : new Error(String(error)));
     }
   }, sweepMs);
-  sweeper?.unref();
+  sweeper.unref();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -186,6 +211,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       await served.close();
       probe?.close();
       await queued?.close();
+      liveness?.close();
     })();
     return closing;
   };

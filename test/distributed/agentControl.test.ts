@@ -1,0 +1,177 @@
+/**
+ * The engine's commands other than `start` over a real redis-server, between the BullMQ
+ * connector and agent workers running the simulator's agent model (`emulatedAgentHandlers`):
+ * an operator's pause holds a running attempt (its job stays active, its time stops) and its
+ * resume lets it finish with the time it had left, and its freed slot takes another attempt; a
+ * prewarm loads the context into the agent's model; an offer is answered through the streams and
+ * a withdrawn one is not; a retire reaches the hook and ends the heartbeat; a command the
+ * worker's handler has no hook for is logged once per kind.
+ */
+import { expect, it } from 'vitest';
+import type { AgentView } from '../../src/engine/agent.js';
+import type { TaskView } from '../../src/engine/task.js';
+import type { StartReport } from '../../src/engine/messages.js';
+import { livenessKey } from '../../src/distributed/agentControl.js';
+import { attemptJobId } from '../../src/distributed/agentQueues.js';
+import { emulatedAgentHandlers } from '../../src/distributed/agentWorker.js';
+import type { CommandOf } from '../../src/live/connector.js';
+import { RealClock } from '../../src/live/clock.js';
+import { createLiveDriver } from '../../src/live/driver.js';
+import { parseScenario } from '../../src/scenario/load.js';
+import { agentSpec, createStrategy, engineConfig, taskSpec } from '../support/harness.js';
+import { agentQueuesFixture } from '../support/agentQueuesFixture.js';
+import { describeWithRedis } from '../support/redisServer.js';
+
+// One agent of 100 tokens per second with no noise: a task of 100 tokens takes exactly 1 s.
+const SCENARIO = parseScenario(`
+name: control
+seed: 5
+agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
+agents:
+  - { id: e1, capacity: 1, speed: 100, skills: { job: 1 } }
+workload:
+  jobs: [{ id: j0, at: 0, type: job, tokens: 100 }]
+strategies: [least-connections]
+`, 'control.yaml');
+
+function startCommand(spec: { readonly id: string; readonly contextKey?: string; readonly contextTokens?: number }, agentId: string): CommandOf<'start'> {
+  const task = { spec: { type: 'job', priority: 2, tokens: 100, contextTokens: 0, ...spec } } as unknown as TaskView;
+  return { kind: 'start', task, agent: { spec: { id: agentId } } as unknown as AgentView, attempt: 1 };
+}
+
+describeWithRedis('engine commands over the control stream', () => {
+  const { connector, worker, queue } = agentQueuesFixture({ stalledCheckSeconds: 0.5, lockSeconds: 2 });
+
+  it('through the live driver: an operator pause holds a running attempt on its worker, and the resume finishes it with the time it had left', async () => {
+    await worker('e1', emulatedAgentHandlers(SCENARIO.agents[0]!, { seed: SCENARIO.seed, speedup: 1 }));
+    const events: { readonly kind: string; readonly atMs: number }[] = [];
+    const driver = createLiveDriver({
+      engine: { config: engineConfig(), strategy: createStrategy('least-connections'), strategyRandom: () => 0.5, engineRandom: () => 0.5 },
+      clock: new RealClock(),
+      connector: connector(),
+      onEvent: (event) => events.push({ kind: event.kind === 'transition' ? `${event.kind}:${event.to}` : event.kind, atMs: performance.now() }),
+      onError: (error) => { throw error; },
+    });
+    driver.agentJoined(agentSpec({ id: 'e1' }));
+    driver.submit(taskSpec({ id: 'p1', type: 'job', tokens: 100 }));
+    await expect.poll(() => events.some((event) => event.kind === 'transition:running'), { timeout: 5000 }).toBe(true);
+    // 0.6 s of the attempt's 1 s run before the pause.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    driver.admin({ op: 'pause', taskId: 'p1' });
+    // Held for 1.5 s, longer than the whole attempt: without the pause on the worker it would finish meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(events.map((event) => event.kind)).not.toContain('transition:completed');
+    expect(await queue('e1').getJobState(attemptJobId('p1', 1))).toBe('active');
+    driver.admin({ op: 'resume', taskId: 'p1' });
+    await expect.poll(() => events.some((event) => event.kind === 'transition:completed'), { timeout: 5000 }).toBe(true);
+    await driver.stop({ drain: true });
+    const [running, resumed] = events.filter((event) => event.kind === 'transition:running').map((event) => event.atMs);
+    const completed = events.find((event) => event.kind === 'transition:completed')!.atMs;
+    expect(events.map((event) => event.kind)).toContain('transition:paused');
+    // Timers never fire early: the whole run took the attempt's second plus the hold.
+    expect(completed - running!).toBeGreaterThan(1000 + 1500 - 100);
+    // After the resume it ran what it had left (about 0.4 s), not the whole second again (the bound leaves 0.5 s for Redis on a loaded machine).
+    expect(completed - resumed!).toBeLessThan(900);
+    expect(driver.engine.counts()).toMatchObject({ submitted: 1, completed: 1, inFlight: 0 });
+  });
+
+  it('lets a worker whose attempt is paused take another (the engine freed the slot), and takes no extra one after the resume', async () => {
+    const ran: string[] = [];
+    let releaseFirst: () => void = () => undefined;
+    await worker('e4', {
+      run: async ({ task }) => {
+        ran.push(task.id);
+        if (task.id === 'first') await new Promise<void>((resolve) => { releaseFirst = resolve; });
+        return { ok: true, quality: 1 };
+      },
+      pause: () => undefined,
+      resume: () => undefined,
+    });
+    const made = connector();
+    const context = { signal: new AbortController().signal, started: () => undefined };
+    const first = made.start(startCommand({ id: 'first' }, 'e4'), context);
+    await expect.poll(() => ran, { timeout: 5000 }).toEqual(['first']);
+    const agent = { spec: { id: 'e4' } } as unknown as AgentView;
+    const pausedTask = { spec: { id: 'first' } } as unknown as TaskView;
+    made.pause({ kind: 'pause', task: pausedTask, agent, attempt: 1 });
+    // One slot, held by the paused attempt: only the pause lets the worker take this one.
+    expect(await made.start(startCommand({ id: 'second' }, 'e4'), context)).toEqual({ ok: true, quality: 1 });
+    made.resume({ kind: 'resume', task: pausedTask, agent, attempt: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Back to one slot: a third attempt waits for the first to end.
+    const third = made.start(startCommand({ id: 'third' }, 'e4'), context);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(ran).toEqual(['first', 'second']);
+    releaseFirst();
+    expect(await first).toEqual({ ok: true, quality: 1 });
+    expect(await third).toEqual({ ok: true, quality: 1 });
+    expect(ran).toEqual(['first', 'second', 'third']);
+  });
+
+  it('carries a prewarm to the agent\'s model: the next task of that context finds it resident', async () => {
+    await worker('e2', emulatedAgentHandlers({ ...SCENARIO.agents[0]!, spec: { ...SCENARIO.agents[0]!.spec, id: 'e2' } }, { seed: SCENARIO.seed, speedup: 100 }));
+    const made = connector();
+    const reports: StartReport[] = [];
+    const context = { signal: new AbortController().signal, started: (report: StartReport) => reports.push(report) };
+    // Not prewarmed: its context is loaded at its start.
+    await made.start(startCommand({ id: 'cold', contextKey: 'k-cold', contextTokens: 500 }, 'e2'), context);
+    made.prewarm({ kind: 'prewarm', agent: { spec: { id: 'e2' } } as unknown as AgentView, contextKey: 'k-warm', contextTokens: 500 });
+    await made.start(startCommand({ id: 'warm', contextKey: 'k-warm', contextTokens: 500 }, 'e2'), context);
+    expect(reports).toEqual([{ setupTokens: 500, contextHit: false }, { setupTokens: 0, contextHit: true }]);
+  });
+
+  it('carries an offer to the agent and its answer back; a withdrawn offer\'s hook sees its signal aborted and answers nothing', async () => {
+    const withdrawn: unknown[] = [];
+    await worker('e5', {
+      run: () => Promise.resolve({ ok: true, quality: 1 }),
+      offer: async ({ task, signal }) => {
+        if (task.id === 'taken') return { answer: { accepted: true }, setupTokens: 7 };
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        withdrawn.push(signal.reason);
+        return { answer: { accepted: true } };
+      },
+    });
+    const log: string[] = [];
+    const made = connector(log);
+    const agent = { spec: { id: 'e5' } } as unknown as AgentView;
+    const offerOf = (id: string): CommandOf<'offer'> => ({ kind: 'offer', task: { spec: { id, type: 'job' } } as unknown as TaskView, agent, offer: 1 });
+    const open = { signal: new AbortController().signal };
+    expect(await made.offer(offerOf('taken'), open)).toEqual({ answer: { accepted: true }, setupTokens: 7 });
+    let answered = false;
+    void made.offer(offerOf('elsewhere'), open).then(() => { answered = true; });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    made.withdraw({ kind: 'withdraw', taskId: 'elsewhere', agentId: 'e5', offer: 1 });
+    await expect.poll(() => withdrawn, { timeout: 5000 }).toEqual(['withdrawn']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(false);
+    expect(log).toEqual([]);
+  });
+
+  it('carries a retire to the agent: its hook runs, its liveness key goes, and the worker hears it is retired', async () => {
+    let retiredHook = 0;
+    const agentWorker = await worker('e6', { run: () => Promise.resolve({ ok: true, quality: 1 }), retire: () => { retiredHook++; } });
+    const client = await queue('e6').client;
+    expect(await client.get(livenessKey('e6'))).not.toBeNull();
+    connector().retire({ kind: 'retire', agentId: 'e6' });
+    await agentWorker.retired;
+    expect(retiredHook).toBe(1);
+    expect(await client.get(livenessKey('e6'))).toBeNull();
+  });
+
+  it('logs a command the worker\'s handler has no hook for, once per kind', async () => {
+    const log: string[] = [];
+    await worker('e3', () => new Promise(() => undefined), { log });
+    const made = connector();
+    const agent = { spec: { id: 'e3' } } as unknown as AgentView;
+    for (let i = 0; i < 3; i++) made.prewarm({ kind: 'prewarm', agent, contextKey: `k${i}`, contextTokens: 10 });
+    const task = { spec: { id: 'x' } } as unknown as TaskView;
+    made.pause({ kind: 'pause', task, agent, attempt: 1 });
+    made.pause({ kind: 'pause', task, agent, attempt: 1 });
+    await expect.poll(() => log.length, { timeout: 5000 }).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(log).toEqual([
+      'fleetsim agent-worker: e3: the handler has no prewarm hook: prewarm commands are not carried out (logged once)',
+      'fleetsim agent-worker: e3: the handler has no pause hook: pause commands are not carried out (logged once)',
+    ]);
+  });
+});
