@@ -106,13 +106,13 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   const name = cells[0]!.scenario.name;
   const shardDir = shard === undefined ? '' : `shard-${shard.index}-of-${shard.count}`;
   const out = args.out ?? (shard === undefined ? experimentReportDir(kind, name) : `${experimentReportDir(kind, name)}/${shardDir}`);
-  // One pool for the runs and the report's charts: its threads load the chart stack while the
-  // runs begin, and render the charts in parallel once the runs are done.
+  // One pool for the runs and the report's charts: each thread loads the chart stack once it has
+  // no run left to take (not while the runs need the cores), and renders the charts in parallel.
   const runs = cells.reduce((sum, cell) => sum + cell.scenario.strategies.length * cell.scenario.replications, 0);
   const runner = await queueJobRunner(args.queue);
   // With --queue the runs go elsewhere: the threads here only draw the charts.
   const pool = runner === undefined
-    ? new ExperimentPool(Math.min(workers, Math.max(runs, REPORT_THREADS)), ['run', 'chart'])
+    ? new ExperimentPool(Math.min(workers, Math.max(runs, REPORT_THREADS)), [], { prepareLater: ['chart'] })
     : new ExperimentPool(Math.min(workers, REPORT_THREADS), ['chart']);
   try {
     const progress = experimentProgress(process.stderr, name);
@@ -134,7 +134,7 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
 /** `fleetsim merge <files…>`. */
 export async function mergeCommand(args: MergeArgs): Promise<void> {
   const document = mergeShards(args.files.map(readDocument));
-  const pool = new ExperimentPool(defaultWorkers(), ['chart']);
+  const pool = new ExperimentPool(defaultWorkers());
   try {
     await report(document, args.out ?? experimentReportDir(document.kind, document.scenario), args.json, pool);
   } finally {

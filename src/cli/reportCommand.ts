@@ -22,7 +22,7 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
   // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
   const [{ writeHtmlReport }, { ExperimentPool, defaultWorkers }] = await Promise.all([import('../report/htmlReport.js'), import('../experiments/pool.js')]);
   // The charts render in parallel, one thread per core (this one included).
-  const pool = new ExperimentPool(defaultWorkers(), ['chart']);
+  const pool = new ExperimentPool(defaultWorkers());
   let written: string[];
   try {
     written = await writeHtmlReport(document, args.out ?? dirname(file), pool);

@@ -14,7 +14,7 @@
 import { reportCharts, strategyLabels, type ChartDef, type ReportDocument } from './charts.js';
 import { reportPage, type PageChart } from './page.js';
 import type { ExperimentPool } from '../experiments/pool.js';
-import { renderChart, type ChartRendering } from './render.js';
+import type { ChartRendering } from './render.js';
 import { headlineTable, pairedDifferenceTable, type HeadlineTable } from './headlineTable.js';
 import { TARGETS_NOTE, hasTargets, targetsDetailTable } from './targetsTable.js';
 import { replicationWarnings } from '../experiments/warnings.js';
@@ -45,6 +45,9 @@ export async function buildHtmlReport(doc: ReportDocument, pool?: ExperimentPool
   if (pool !== undefined) {
     renderings.push(...await pool.drain('chart', defs.map((chart) => ({ name: chart.name, spec: chart.spec }))));
   } else {
+    // Loaded here, not with this module: with a pool, the threads' first charts need not wait
+    // for this thread to load the chart stack.
+    const { renderChart } = await import('./render.js');
     // One at a time: Vega's id counters are global to a thread.
     for (const chart of defs) renderings.push(await renderChart(chart.spec, chart.name));
   }
