@@ -45,6 +45,8 @@ export interface ExperimentArgs {
   by?: string;
   /** `--queue`: run the jobs on `fleetsim worker` processes through this Redis. */
   queue?: string;
+  /** `--png`: the report's charts as PNG too. */
+  png?: boolean;
 }
 
 /** Flags of `sweep`. */
@@ -58,6 +60,8 @@ export interface MergeArgs {
   files: string[];
   json: boolean;
   out?: string;
+  /** `--png`: the report's charts as PNG too. */
+  png?: boolean;
 }
 
 /**
@@ -125,7 +129,7 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
     } finally {
       progress.done();
     }
-    await report(document, out, args.json, pool, by);
+    await report(document, out, { json: args.json, png: args.png === true }, pool, by);
   } finally {
     await pool.close();
   }
@@ -136,16 +140,17 @@ export async function mergeCommand(args: MergeArgs): Promise<void> {
   const document = mergeShards(args.files.map(readDocument));
   const pool = new ExperimentPool(defaultWorkers());
   try {
-    await report(document, args.out ?? experimentReportDir(document.kind, document.scenario), args.json, pool);
+    await report(document, args.out ?? experimentReportDir(document.kind, document.scenario), { json: args.json, png: args.png === true }, pool);
   } finally {
     await pool.close();
   }
 }
 
-async function report(document: ExperimentDocument, out: string, json: boolean, pool: ExperimentPool, by?: ClassDimension): Promise<void> {
+async function report(document: ExperimentDocument, out: string, how: { json: boolean; png: boolean }, pool: ExperimentPool, by?: ClassDimension): Promise<void> {
   writeReportDir(out, document);
-  // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
+  // Loaded on demand, and the chart stack (vega, resvg) only by the first chart this thread
+  // renders: it takes most of the CLI's start-up time.
   const { writeHtmlReport } = await import('../report/htmlReport.js');
-  await writeHtmlReport(document, out, pool);
-  process.stdout.write(json ? documentJson(document) : experimentText(document, out, by));
+  await writeHtmlReport(document, out, pool, { png: how.png });
+  process.stdout.write(how.json ? documentJson(document) : experimentText(document, out, by));
 }

@@ -41,8 +41,8 @@ describe('fleetsim compare', () => {
   it('writes a byte-identical summary.json (apart from timing) and report with one worker and with two; --json prints it', () => {
     const one = tempDir();
     const two = tempDir();
-    const a = runCli('compare', FLEET, '--replications', '3', '--workers', '1', '--out', one, '--json');
-    const b = runCli('compare', FLEET, '--replications', '3', '--workers', '2', '--out', two);
+    const a = runCli('compare', FLEET, '--replications', '3', '--workers', '1', '--out', one, '--json', '--png');
+    const b = runCli('compare', FLEET, '--replications', '3', '--workers', '2', '--out', two, '--png');
     expect(a.status, a.stderr).toBe(0);
     expect(b.status, b.stderr).toBe(0);
     expect(a.stdout).toBe(readFileSync(join(one, 'summary.json'), 'utf8'));
@@ -53,6 +53,7 @@ describe('fleetsim compare', () => {
     // The report too: page, charts (SVG, PNG, spec) and tables, rendered on one thread or two.
     const files = readdirSync(one).filter((name) => name !== 'summary.json').sort();
     expect(files).toContain('index.html');
+    expect(files).toContain('queue-depth.png');
     expect(readdirSync(two).filter((name) => name !== 'summary.json').sort()).toEqual(files);
     for (const name of files) expect(readFileSync(join(two, name)).equals(readFileSync(join(one, name))), name).toBe(true);
     // A different seed changes the figures, so the comparison above can fail.
