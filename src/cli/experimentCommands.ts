@@ -2,9 +2,9 @@
  * `fleetsim compare`, `sweep` and `merge`: run (or join) an experiment, write its report
  * directory and print its leaderboards (or, with `--json`, the document).
  */
-import { runCells } from '../experiments/experiment.js';
+import { runCells, runsWorthThreads } from '../experiments/experiment.js';
 import { readDocument } from '../experiments/documentFile.js';
-import { buildCells, checkShardHasCells, parseParameters, parseShard } from '../experiments/grid.js';
+import { buildCells, checkShardHasCells, inShard, parseParameters, parseShard } from '../experiments/grid.js';
 import { mergeShards } from '../experiments/merge.js';
 import { ExperimentPool, defaultWorkers } from '../experiments/pool.js';
 import type { ExperimentDocument, ShardInfo } from '../experiments/types.js';
@@ -114,9 +114,10 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   // no run left to take (not while the runs need the cores), and renders the charts in parallel.
   const runs = cells.reduce((sum, cell) => sum + cell.scenario.strategies.length * cell.scenario.replications, 0);
   const runner = await queueJobRunner(args.queue);
-  // With --queue the runs go elsewhere: the threads here only draw the charts.
+  // With --queue the runs go elsewhere: the threads here only draw the charts. Short runs get
+  // no thread: its start and warm-up would cost more than its share of the runs and charts.
   const pool = runner === undefined
-    ? new ExperimentPool(Math.min(workers, Math.max(runs, REPORT_THREADS)), [], { prepareLater: ['chart'] })
+    ? new ExperimentPool(runsWorthThreads(cells.filter((cell) => shard === undefined || inShard(cell.index, shard))) ? Math.min(workers, Math.max(runs, REPORT_THREADS)) : 1, [], { prepareLater: ['chart'] })
     : new ExperimentPool(Math.min(workers, REPORT_THREADS), ['chart']);
   try {
     const progress = experimentProgress(process.stderr, name);
