@@ -111,7 +111,8 @@ export class ExperimentPool {
     const filename = workerFile();
     this.piscina = import('piscina').then(({ Piscina }) => new Piscina<WorkerTask, unknown>({ filename, minThreads: threads, maxThreads: threads }));
     // Settled here so that closing the pool before a thread is ready rejects nothing unhandled;
-    // ready() reports the first failure.
+    // drain() and ready() report the first failure.
+    this.piscina.catch(() => undefined);
     for (let i = 0; i < (prepare.length === 0 ? 0 : threads); i++) {
       const prepared = this.piscina.then((piscina) => piscina.run({ task: 'prepare', kinds: prepare, timeline } satisfies PrepareTask));
       this.preparing.push(prepared.then((spans) => void this.spans?.push(...(spans as PoolSpan[])), (error: unknown) => ({ error })));
