@@ -10,21 +10,25 @@
  *
  * Every figure is the best and the median of several alternating repeats, wall clock, with the
  * CPU time beside it (all threads, and for the CLI the child process from /usr/bin/time when
- * present), and in process the CPU time of the busiest thread: on a shared machine the wall
- * clock is noisy, the CPU times much less so, and one thread ÷ the busiest of two is the
- * speed-up an idle machine would allow. The
- * documents of both pool sizes must be identical apart from timing.
+ * present), the CPU time of the busiest thread (in process from /proc/self/task, for the CLI from
+ * the pool's timeline, `FLEETSIM_POOL_TIMELINE`), and the CPU of the process's other threads
+ * (V8's compilers and garbage collector). On a shared machine the wall clock is noisy, the CPU
+ * times much less so: the wall time an idle machine of this many cores would allow is at least
+ * the busiest thread's CPU and the whole process's CPU ÷ the cores, and the speed-up by that
+ * bound is the one reported beside the wall-clock ones. The documents of both pool sizes must
+ * be identical apart from timing.
  *
  * `npm run bench -- --only parallel [--repeats N] [--scenarios a.yaml,b.yaml]`: the flags
  * change the number of repeats (3) and the library scenarios measured end to end (all).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from 'simple-statistics';
 import { runCells } from '../src/experiments/experiment.js';
 import { ExperimentPool } from '../src/experiments/pool.js';
+import { POOL_TIMELINE_ENV, processThreadsCpuSeconds, type TimelineFile } from '../src/experiments/poolTimeline.js';
 import type { ExperimentDocument } from '../src/experiments/types.js';
 import { buildHtmlReport } from '../src/report/htmlReport.js';
 import { parseScenario } from '../src/scenario/load.js';
@@ -36,8 +40,12 @@ export interface Timings {
   readonly medianSeconds: number;
   /** CPU seconds (every thread) of each repeat, when known. */
   readonly cpuSeconds?: readonly number[];
-  /** CPU seconds of the busiest thread of each repeat, in process on Linux. */
+  /** CPU seconds of the busiest thread of each repeat, on Linux. */
   readonly busiestThreadSeconds?: readonly number[];
+  /** Idle-machine bound of each repeat: max(busiest thread, process CPU ÷ cores), on Linux. */
+  readonly boundSeconds?: readonly number[];
+  /** CPU seconds of the threads that take no items (V8's compilers and GC) in each repeat, on Linux. */
+  readonly otherThreadsSeconds?: readonly number[];
 }
 
 /** One workload measured with one thread and with two. */
@@ -51,6 +59,8 @@ export interface SpeedupRow {
   readonly bestSpeedup: number;
   /** Median CPU of the busiest thread with one ÷ with two, when measured. */
   readonly busiestThreadSpeedup?: number;
+  /** Median idle-machine bound with one ÷ with two, when measured. */
+  readonly boundSpeedup?: number;
 }
 
 /** The parallel benchmark's result (the shape bench/main.ts prints). */
@@ -99,7 +109,7 @@ export async function measureParallel(options: ParallelOptions = {}): Promise<Pa
     identical &&= measured.identical;
   }
   return {
-    benchmark: `--workers 2 against --workers 1, ${repeats} alternating repeats each, best and median wall clock (CPU seconds of all threads beside)`,
+    benchmark: `--workers 2 against --workers 1, ${repeats} alternating repeats each, best and median wall clock (CPU seconds of all threads beside); load average ${loadavg().map((load) => load.toFixed(1)).join(', ')} at the end`,
     cores: availableParallelism(),
     repeats,
     rows,
@@ -130,6 +140,7 @@ async function measureInProcess(repeats: number): Promise<{ row: SpeedupRow; doc
   return { row: speedupRow(what, samples[1], samples[2]), document: document!, identical: documents.size === 1 };
 }
 
+/** The HTML report's charts (SVG only, as by default), in one thread and on two warm ones. */
 async function measureCharts(document: ExperimentDocument, repeats: number): Promise<SpeedupRow> {
   const pool = new ExperimentPool(2, ['chart']);
   try {
@@ -145,7 +156,7 @@ async function measureCharts(document: ExperimentDocument, repeats: number): Pro
       await buildHtmlReport(document, pool);
       samples[2].push(end());
     }
-    return speedupRow('in process: the HTML report of that compare (charts: Vega-Lite → SVG → PNG), threads warm', samples[1], samples[2]);
+    return speedupRow('in process: the HTML report of that compare (charts: Vega-Lite → SVG, no PNG), threads warm', samples[1], samples[2]);
   } finally {
     await pool.close();
   }
@@ -155,10 +166,12 @@ function measureCli(what: string, args: readonly string[], repeats: number): { r
   const samples: Record<1 | 2, Sample[]> = { 1: [], 2: [] };
   const summaries = new Set<string>();
   const out = mkdtempSync(join(tmpdir(), 'fleetsim-bench-parallel-'));
+  const timeline = join(out, 'timeline.json');
   try {
     for (let i = 0; i < repeats; i++) {
       for (const workers of [1, 2] as const) {
-        samples[workers].push(runCli(['compare', ...args, '--workers', String(workers), '--out', out]));
+        const sample = runCli(['compare', ...args, '--workers', String(workers), '--out', out], { [POOL_TIMELINE_ENV]: timeline });
+        samples[workers].push({ ...sample, ...threadFigures(JSON.parse(readFileSync(timeline, 'utf8')) as TimelineFile, sample.cpuSeconds) });
         const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as ExperimentDocument;
         summaries.add(withoutTiming(summary));
       }
@@ -174,17 +187,34 @@ export interface Sample {
   readonly wallSeconds: number;
   readonly cpuSeconds?: number;
   readonly busiestThreadSeconds?: number;
+  readonly boundSeconds?: number;
+  readonly otherThreadsSeconds?: number;
+}
+
+/**
+ * From a CLI's pool timeline: the busiest of the threads that take items, the CPU of the
+ * others (V8's), and the idle-machine bound, with the process's CPU when known (else the
+ * threads' sum at the pool's close).
+ */
+function threadFigures(file: TimelineFile, processCpuSeconds: number | undefined): Pick<Sample, 'busiestThreadSeconds' | 'boundSeconds' | 'otherThreadsSeconds'> {
+  const itemThreads = new Set(file.spans.flatMap((span) => (span.osThread === undefined ? [] : [String(span.osThread)])));
+  const cpu = Object.entries(file.osThreads);
+  if (cpu.length === 0) return {};
+  const busiest = Math.max(...cpu.filter(([tid]) => itemThreads.has(tid)).map(([, seconds]) => seconds));
+  const others = cpu.filter(([tid]) => !itemThreads.has(tid)).reduce((sum, [, seconds]) => sum + seconds, 0);
+  const total = processCpuSeconds ?? cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
+  return { busiestThreadSeconds: busiest, otherThreadsSeconds: others, boundSeconds: Math.max(busiest, total / availableParallelism()) };
 }
 
 const TIME = '/usr/bin/time';
 
 /** Runs `fleetsim ...args` in a fresh process: its wall time and, with /usr/bin/time, its CPU time. */
-export function runCli(args: readonly string[]): Sample {
+export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Sample {
   const withTime = existsSync(TIME);
   const command = withTime ? TIME : process.execPath;
   const argv = withTime ? ['-f', 'cpu %U %S', process.execPath, CLI, ...args] : [CLI, ...args];
   const start = performance.now();
-  const child = spawnSync(command, argv, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const child = spawnSync(command, argv, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
   const wallSeconds = (performance.now() - start) / 1000;
   if (child.status !== 0) throw new Error(`bench parallel: fleetsim ${args.join(' ')} failed: ${child.stderr}`);
   const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(child.stderr);
@@ -198,46 +228,34 @@ export function runCli(args: readonly string[]): Sample {
  */
 function span(): () => Sample {
   const cpuStart = process.cpuUsage();
-  const threadsStart = threadCpuSeconds();
+  const threadsStart = processThreadsCpuSeconds();
   const start = performance.now();
   return () => {
     const wallSeconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpuStart);
-    const threads = threadCpuSeconds();
-    const busiest = threads === undefined ? undefined : Math.max(...[...threads].map(([tid, seconds]) => seconds - (threadsStart?.get(tid) ?? 0)));
-    return { wallSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...(busiest === undefined ? {} : { busiestThreadSeconds: busiest }) };
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const threads = processThreadsCpuSeconds();
+    if (threads === undefined) return { wallSeconds, cpuSeconds };
+    const used = [...threads].map(([tid, seconds]) => seconds - (threadsStart?.get(tid) ?? 0));
+    const busiest = Math.max(...used);
+    // The threads that take items are the busiest two at most (this one and one worker); the
+    // rest is V8's, whose CPU on the same cores the bound counts through the process's CPU.
+    return { wallSeconds, cpuSeconds, busiestThreadSeconds: busiest, boundSeconds: Math.max(busiest, cpuSeconds / availableParallelism()) };
   };
 }
-
-/** CPU seconds of each thread of this process by thread id, where /proc tells. */
-function threadCpuSeconds(): Map<string, number> | undefined {
-  const dir = '/proc/self/task';
-  if (!existsSync(dir)) return undefined;
-  const seconds = new Map<string, number>();
-  for (const tid of readdirSync(dir)) {
-    try {
-      const stat = readFileSync(`${dir}/${tid}/stat`, 'utf8');
-      // Fields after the command name: state is 3rd, utime the 14th and stime the 15th, in ticks.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      seconds.set(tid, (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return seconds;
-}
-
-/** Clock ticks per second of /proc's times (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
 
 function timings(samples: readonly Sample[]): Timings {
   const walls = samples.map((s) => s.wallSeconds);
   const cpu = samples.flatMap((s) => (s.cpuSeconds === undefined ? [] : [s.cpuSeconds]));
   const busiest = samples.flatMap((s) => (s.busiestThreadSeconds === undefined ? [] : [s.busiestThreadSeconds]));
+  const bound = samples.flatMap((s) => (s.boundSeconds === undefined ? [] : [s.boundSeconds]));
+  const others = samples.flatMap((s) => (s.otherThreadsSeconds === undefined ? [] : [s.otherThreadsSeconds]));
   return {
     bestSeconds: Math.min(...walls), medianSeconds: median(walls),
     ...(cpu.length === samples.length ? { cpuSeconds: cpu } : {}),
     ...(busiest.length === samples.length ? { busiestThreadSeconds: busiest } : {}),
+    ...(bound.length === samples.length ? { boundSeconds: bound } : {}),
+    ...(others.length === samples.length ? { otherThreadsSeconds: others } : {}),
   };
 }
 
@@ -247,7 +265,10 @@ function speedupRow(what: string, oneSamples: readonly Sample[], twoSamples: rea
   const busiest = one.busiestThreadSeconds !== undefined && two.busiestThreadSeconds !== undefined
     ? { busiestThreadSpeedup: median([...one.busiestThreadSeconds]) / median([...two.busiestThreadSeconds]) }
     : {};
-  return { what, one, two, speedup: one.medianSeconds / two.medianSeconds, bestSpeedup: one.bestSeconds / two.bestSeconds, ...busiest };
+  const bound = one.boundSeconds !== undefined && two.boundSeconds !== undefined
+    ? { boundSpeedup: median([...one.boundSeconds]) / median([...two.boundSeconds]) }
+    : {};
+  return { what, one, two, speedup: one.medianSeconds / two.medianSeconds, bestSpeedup: one.bestSeconds / two.bestSeconds, ...busiest, ...bound };
 }
 
 function flag(name: string): string | undefined {
@@ -262,7 +283,9 @@ function withoutTiming(document: ExperimentDocument): string {
 /** The figures as a text table. */
 export function formatParallel(figures: ParallelFigures): string {
   const seconds = (t: Timings): string => {
-    const busiest = t.busiestThreadSeconds === undefined ? '' : `, busiest thread ${median([...t.busiestThreadSeconds]).toFixed(2)}`;
+    const others = t.otherThreadsSeconds === undefined ? '' : `, V8's threads ${median([...t.otherThreadsSeconds]).toFixed(2)}`;
+    const bound = t.boundSeconds === undefined ? '' : `, idle-machine bound ${median([...t.boundSeconds]).toFixed(2)}`;
+    const busiest = t.busiestThreadSeconds === undefined ? '' : `, busiest thread ${median([...t.busiestThreadSeconds]).toFixed(2)}${others}${bound}`;
     const cpu = t.cpuSeconds === undefined ? '' : ` (CPU ${median([...t.cpuSeconds]).toFixed(2)}${busiest})`;
     return `best ${t.bestSeconds.toFixed(2)} s, median ${t.medianSeconds.toFixed(2)} s${cpu}`;
   };
@@ -270,7 +293,8 @@ export function formatParallel(figures: ParallelFigures): string {
     `  ${row.what}`,
     `    1 worker : ${seconds(row.one)}`,
     `    2 workers: ${seconds(row.two)}   speed-up ${row.speedup.toFixed(2)}x median, ${row.bestSpeedup.toFixed(2)}x best` +
-      (row.busiestThreadSpeedup === undefined ? '' : `, ${row.busiestThreadSpeedup.toFixed(2)}x by the busiest thread's CPU`),
+      (row.busiestThreadSpeedup === undefined ? '' : `, ${row.busiestThreadSpeedup.toFixed(2)}x by the busiest thread's CPU`) +
+      (row.boundSpeedup === undefined ? '' : `, ${row.boundSpeedup.toFixed(2)}x by the idle-machine bound`),
   ]);
   return [...lines, `  results identical across worker counts: ${figures.identical ? 'yes' : 'NO'}`].join('\n');
 }

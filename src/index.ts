@@ -29,6 +29,7 @@ export type { RunMetrics, Summary } from './metrics/types.js';
 export { MetricsCollector, type CollectorOptions } from './metrics/collector.js';
 export { SeriesCollector, type RunSeries, type SeriesEntry, type SeriesOptions } from './metrics/series.js';
 export { writeHtmlReport, buildHtmlReport } from './report/htmlReport.js';
+export type { HtmlReportOptions } from './report/htmlReport.js';
 export { summarize } from './metrics/summary.js';
 export { gini, jain } from './metrics/inequality.js';
 export { runCells, executeCells, type ExperimentRequest, type ExperimentProgress } from './experiments/experiment.js';

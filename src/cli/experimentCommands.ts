@@ -2,9 +2,9 @@
  * `fleetsim compare`, `sweep` and `merge`: run (or join) an experiment, write its report
  * directory and print its leaderboards (or, with `--json`, the document).
  */
-import { runCells } from '../experiments/experiment.js';
+import { runCells, runsWorthThreads } from '../experiments/experiment.js';
 import { readDocument } from '../experiments/documentFile.js';
-import { buildCells, checkShardHasCells, parseParameters, parseShard } from '../experiments/grid.js';
+import { buildCells, checkShardHasCells, inShard, parseParameters, parseShard } from '../experiments/grid.js';
 import { mergeShards } from '../experiments/merge.js';
 import { ExperimentPool, defaultWorkers } from '../experiments/pool.js';
 import type { ExperimentDocument, ShardInfo } from '../experiments/types.js';
@@ -45,6 +45,8 @@ export interface ExperimentArgs {
   by?: string;
   /** `--queue`: run the jobs on `fleetsim worker` processes through this Redis. */
   queue?: string;
+  /** `--png`: the report's charts as PNG too. */
+  png?: boolean;
 }
 
 /** Flags of `sweep`. */
@@ -58,6 +60,8 @@ export interface MergeArgs {
   files: string[];
   json: boolean;
   out?: string;
+  /** `--png`: the report's charts as PNG too. */
+  png?: boolean;
 }
 
 /**
@@ -106,13 +110,14 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   const name = cells[0]!.scenario.name;
   const shardDir = shard === undefined ? '' : `shard-${shard.index}-of-${shard.count}`;
   const out = args.out ?? (shard === undefined ? experimentReportDir(kind, name) : `${experimentReportDir(kind, name)}/${shardDir}`);
-  // One pool for the runs and the report's charts: its threads load the chart stack while the
-  // runs begin, and render the charts in parallel once the runs are done.
+  // One pool for the runs and the report's charts: each thread loads the chart stack once it has
+  // no run left to take (not while the runs need the cores), and renders the charts in parallel.
   const runs = cells.reduce((sum, cell) => sum + cell.scenario.strategies.length * cell.scenario.replications, 0);
   const runner = await queueJobRunner(args.queue);
-  // With --queue the runs go elsewhere: the threads here only draw the charts.
+  // With --queue the runs go elsewhere: the threads here only draw the charts. Short runs get
+  // no thread: its start and warm-up would cost more than its share of the runs and charts.
   const pool = runner === undefined
-    ? new ExperimentPool(Math.min(workers, Math.max(runs, REPORT_THREADS)), ['run', 'chart'])
+    ? new ExperimentPool(runsWorthThreads(cells.filter((cell) => shard === undefined || inShard(cell.index, shard))) ? Math.min(workers, Math.max(runs, REPORT_THREADS)) : 1, [], { prepareLater: ['chart'] })
     : new ExperimentPool(Math.min(workers, REPORT_THREADS), ['chart']);
   try {
     const progress = experimentProgress(process.stderr, name);
@@ -125,7 +130,7 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
     } finally {
       progress.done();
     }
-    await report(document, out, args.json, pool, by);
+    await report(document, out, { json: args.json, png: args.png === true }, pool, by);
   } finally {
     await pool.close();
   }
@@ -134,18 +139,19 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
 /** `fleetsim merge <files…>`. */
 export async function mergeCommand(args: MergeArgs): Promise<void> {
   const document = mergeShards(args.files.map(readDocument));
-  const pool = new ExperimentPool(defaultWorkers(), ['chart']);
+  const pool = new ExperimentPool(defaultWorkers());
   try {
-    await report(document, args.out ?? experimentReportDir(document.kind, document.scenario), args.json, pool);
+    await report(document, args.out ?? experimentReportDir(document.kind, document.scenario), { json: args.json, png: args.png === true }, pool);
   } finally {
     await pool.close();
   }
 }
 
-async function report(document: ExperimentDocument, out: string, json: boolean, pool: ExperimentPool, by?: ClassDimension): Promise<void> {
+async function report(document: ExperimentDocument, out: string, how: { json: boolean; png: boolean }, pool: ExperimentPool, by?: ClassDimension): Promise<void> {
   writeReportDir(out, document);
-  // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
+  // Loaded on demand, and the chart stack (vega, resvg) only by the first chart this thread
+  // renders: it takes most of the CLI's start-up time.
   const { writeHtmlReport } = await import('../report/htmlReport.js');
-  await writeHtmlReport(document, out, pool);
-  process.stdout.write(json ? documentJson(document) : experimentText(document, out, by));
+  await writeHtmlReport(document, out, pool, { png: how.png });
+  process.stdout.write(how.json ? documentJson(document) : experimentText(document, out, by));
 }

@@ -54,6 +54,8 @@ function scenarioArgument(y: Argv): Argv<{ scenario: string }> {
 const STRATEGY_FLAG = 'comma-separated strategies to run instead of the scenario\'s: name or name{key=value,…}; '
   + 'a bare name keeps the scenario\'s parameters for it';
 
+const PNG_OPTION = { type: 'boolean', default: false, describe: 'also write each chart as a PNG (2x) beside its SVG (the page itself inlines the SVG)' } as const;
+
 const BY_FLAG = 'also print the metrics by class: type, priority or tenant (a compare: with paired differences)';
 
 /** Options of `compare` and `sweep`. */
@@ -67,7 +69,8 @@ function experimentOptions(y: Argv): Argv {
     .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
     .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/, for a sweep reports/<scenario name>-sweep/)' })
     .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' })
-    .option('queue', QUEUE_OPTION);
+    .option('queue', QUEUE_OPTION)
+    .option('png', PNG_OPTION);
 }
 
 function buildParser(argv: string[], setExit: (code: number) => void): Argv {
@@ -84,6 +87,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core; 1 runs everything in this process)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
         .option('out', { type: 'string', requiresArg: true, describe: 'report directory to write (summary.json, CSV, Markdown, HTML), as compare does' })
+        .option('png', PNG_OPTION)
         .option('events', { type: 'string', requiresArg: true, describe: 'file to write the event log to (JSON lines)' })
         .option('driver', {
           choices: ['sim', 'live'] as const, default: 'sim', requiresArg: true,
@@ -103,7 +107,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
     .command('merge <files..>', 'join the summary.json files of the shards of one sweep', (y) =>
       withExamples(y, 'merge').positional('files', { type: 'string', array: true, demandOption: true, describe: 'summary.json files (or report directories) of every shard' })
         .option('json', { type: 'boolean', default: false, describe: 'print the merged summary.json document instead of the tables' })
-        .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>-sweep/)' }),
+        .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>-sweep/)' })
+        .option('png', PNG_OPTION),
       async (args) => (await import('./experimentCommands.js')).mergeCommand(args as unknown as MergeArgs))
     .command('regress <scenarios..>', 're-run scenarios and fail (exit 1) when a metric is worse than the baseline', (y) =>
       withExamples(y, 'regress').positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files' })
@@ -117,9 +122,10 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => {
         if (!(await (await import('./regressCommand.js')).regressCommand(args as unknown as RegressArgs))) setExit(EXIT.checkFailed);
       })
-    .command('report <summary>', 'rebuild the HTML report (index.html, charts as SVG and PNG) from a summary.json', (y) =>
+    .command('report <summary>', 'rebuild the HTML report (index.html, charts as SVG, and PNG with --png) from a summary.json', (y) =>
       withExamples(y, 'report').positional('summary', { type: 'string', demandOption: true, describe: 'summary.json file (or the report directory holding it)' })
-        .option('out', { type: 'string', describe: 'directory to write into (default: the summary.json\'s own)' }),
+        .option('out', { type: 'string', describe: 'directory to write into (default: the summary.json\'s own)' })
+        .option('png', PNG_OPTION),
       async (args) => (await import('./reportCommand.js')).reportCommand(args as unknown as ReportArgs))
     .command('validate <scenario>', 'check a scenario file and report what it holds',
       (y) => withExamples(scenarioArgument(y), 'validate').option('allow-huge', { type: 'boolean', default: false, describe: 'accept a scenario even when one run would simulate more than 10^8 tasks' }),

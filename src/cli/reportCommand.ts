@@ -1,6 +1,6 @@
 /**
- * `fleetsim report <summary.json> [--out DIR]`: rebuilds the HTML report (index.html, and each
- * chart as SVG and PNG) from a saved result document, without running anything.
+ * `fleetsim report <summary.json> [--out DIR] [--png]`: rebuilds the HTML report (index.html, and each
+ * chart as SVG, and as PNG with `--png`) from a saved result document, without running anything.
  */
 import { dirname } from 'node:path';
 import { readReportDocument } from '../report/load.js';
@@ -11,6 +11,8 @@ export interface ReportArgs {
   summary: string;
   /** Where to write; the directory of the document when absent. */
   out?: string;
+  /** `--png`: each chart as PNG too. */
+  png?: boolean;
 }
 
 /**
@@ -22,13 +24,13 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
   // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
   const [{ writeHtmlReport }, { ExperimentPool, defaultWorkers }] = await Promise.all([import('../report/htmlReport.js'), import('../experiments/pool.js')]);
   // The charts render in parallel, one thread per core (this one included).
-  const pool = new ExperimentPool(defaultWorkers(), ['chart']);
+  const pool = new ExperimentPool(defaultWorkers());
   let written: string[];
   try {
-    written = await writeHtmlReport(document, args.out ?? dirname(file), pool);
+    written = await writeHtmlReport(document, args.out ?? dirname(file), pool, { png: args.png === true });
   } finally {
     await pool.close();
   }
-  const charts = (written.length - 1) / 3;
+  const charts = written.filter((path) => path.endsWith('.vl.json')).length;
   process.stdout.write(`${written[0]}: ${charts} chart${charts === 1 ? '' : 's'}\n`);
 }

@@ -26,6 +26,8 @@ export interface RunArgs {
   workers?: number;
   json: boolean;
   out?: string;
+  /** `--png`: the report's charts as PNG too. */
+  png?: boolean;
   events?: string;
   allowHuge: boolean;
   /** What drives the engine: the simulator, or the live driver with emulated agents on a manual clock. */
@@ -64,7 +66,7 @@ export async function runCommand(args: RunArgs, write: Write = (text) => { proce
   } finally {
     progress.done();
   }
-  if (args.out !== undefined) await writeReport(runs.document, args.out);
+  if (args.out !== undefined) await writeReport(runs.document, args.out, args.png === true);
   printRunResult(runs.result, args.json, write);
   if (by !== undefined && !args.json) write(runClassText(runs.result, by));
   // The targets' pass/fail table, as compare shows it (the --json document keeps its shape).
@@ -83,10 +85,10 @@ export function printRunResult(result: ExperimentResult, json: boolean, write: W
 }
 
 /** The report directory of a compare: summary.json, CSV, Markdown and the HTML report. */
-async function writeReport(document: ExperimentDocument, out: string): Promise<void> {
+async function writeReport(document: ExperimentDocument, out: string, png: boolean): Promise<void> {
   // Loaded on demand: a run without --out needs neither the report files (csv-stringify) nor
   // the chart stack (vega, resvg), which took most of the CLI's start-up time.
   const [{ writeReportDir }, { writeHtmlReport }] = await Promise.all([import('../report/reportDir.js'), import('../report/htmlReport.js')]);
   writeReportDir(out, document);
-  await writeHtmlReport(document, out);
+  await writeHtmlReport(document, out, undefined, { png });
 }

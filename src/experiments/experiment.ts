@@ -79,11 +79,20 @@ export interface ExecuteOptions {
 }
 
 /**
- * Fewest expected tasks (summed over the runs, `estimateRun`) for which a pool of its own starts
- * worker threads: below it, about a tenth of a second of runs, a thread's start-up would cost
- * more than it saves.
+ * Fewest expected tasks (summed over the runs, `estimateRun`) for which worker threads pay:
+ * about a second of runs. A thread costs about a second of CPU besides its share of the runs
+ * (its start, its own warm-up, and V8 compiling the simulator again for it on V8's own
+ * threads, ~0.3–0.5 s), which on two cores comes out of the runs' time; measured by the
+ * pool's timeline, `mmc-check.yaml` (960,000 tasks) breaks even and `identical-high-load.yaml`
+ * (1.6 million) gains (docs/ARCHITECTURE.md, "Worker pool").
  */
-export const MIN_TASKS_FOR_THREADS = 20_000;
+export const MIN_TASKS_FOR_THREADS = 1_000_000;
+
+/** Whether the runs of `cells` (every strategy × replication) are expected to be long enough for worker threads to pay. */
+export function runsWorthThreads(cells: readonly GridCell[]): boolean {
+  const tasks = cells.reduce((sum, { scenario }) => sum + scenario.strategies.length * scenario.replications * estimateRun(scenario).tasks, 0);
+  return tasks >= MIN_TASKS_FOR_THREADS;
+}
 
 /**
  * Runs every strategy × replication of every cell in one pool, so that small cells (or small
@@ -92,9 +101,8 @@ export const MIN_TASKS_FOR_THREADS = 20_000;
 export async function executeCells(cells: readonly GridCell[], options: ExecuteOptions = {}): Promise<ExecutedCell[]> {
   const jobs = layOutJobs(cells, options.decisionSampleEvery ?? 64, options.series ?? false, options.driver ?? 'sim');
   const cost = jobs.map((job) => estimateRun(job.scenario).tasks);
-  const worthThreads = cost.reduce((sum, tasks) => sum + tasks, 0) >= MIN_TASKS_FOR_THREADS;
   const pool: PoolOptions = {
-    workers: worthThreads ? (options.workers ?? defaultWorkers()) : 1, pool: options.pool, runner: options.runner, cost, onJobDone: progressReporter(jobs, cells.length, options.onProgress),
+    workers: runsWorthThreads(cells) ? (options.workers ?? defaultWorkers()) : 1, pool: options.pool, runner: options.runner, cost, onJobDone: progressReporter(jobs, cells.length, options.onProgress),
   };
   const results = await runLoggedJobs(jobs, options.eventsFile, pool);
   let next = 0;

@@ -10,15 +10,22 @@
  * - Items are taken longest first (by the caller's estimate; ties in list order) so that no
  *   long item starts last; results come back by index, so nothing depends on which thread ran
  *   what, nor on the number of threads.
- * - Threads start when the pool is made and load what the work needs while the main thread
- *   begins; they are kept for every queue until {@link ExperimentPool.close}.
+ * - Threads start when the pool is made; a queue is posted to them before the main thread takes
+ *   its first item, so they start on it as soon as they are up, without waiting for the main
+ *   thread's event loop (busy with runs). What a kind of work needs is loaded by its first item,
+ *   or once a thread runs out of items of the queue before (`prepareLater`: the charts' stack,
+ *   loaded at the end of the runs rather than while they need the cores). Threads are kept for
+ *   every queue until {@link ExperimentPool.close}.
+ * - With a timeline (`FLEETSIM_POOL_TIMELINE`), every thread's spans are recorded: `poolTimeline.ts`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
+import { InputError, systemErrorReason } from '../scenario/errors.js';
 import type { JobResult, RunJob } from './job.js';
+import { POOL_TIMELINE_ENV, processThreadsCpuSeconds, sinceThreadStart, startSpan, type PoolSpan, type TimelineFile } from './poolTimeline.js';
 import { doWork, prepareWork, type WorkKind, type WorkKinds } from './work.js';
 
 /** Worker threads by default: one per core. */
@@ -35,14 +42,20 @@ export interface DrainTask<K extends WorkKind = WorkKind> {
   readonly order: readonly number[];
   /** One Int32: the position in `order` of the next item to take. */
   readonly next: SharedArrayBuffer;
-  /** Where each result goes, as `{ index, result }`. */
+  /** Where each result goes, as `{ index, result, span }`. */
   readonly port: MessagePort;
+  /** Record each item's span. */
+  readonly timeline: boolean;
+  /** Kinds of work to load once no item is left to take (returns the span of that loading). */
+  readonly prepareAfter: readonly WorkKind[];
 }
 
 /** Asks a worker thread to load what some kinds of work need. */
 export interface PrepareTask {
   readonly task: 'prepare';
   readonly kinds: readonly WorkKind[];
+  /** Return the thread's start-up and loading spans. */
+  readonly timeline: boolean;
 }
 
 /** What a worker thread is asked to do. */
@@ -52,6 +65,7 @@ export type WorkerTask = DrainTask | PrepareTask;
 interface PostedResult {
   readonly index: number;
   readonly result: unknown;
+  readonly span?: PoolSpan;
 }
 
 /** How to drain one queue. */
@@ -70,30 +84,53 @@ export class ExperimentPool {
   /** Threads that take items, the main thread included. */
   readonly workers: number;
   /** The worker threads, once piscina is loaded (only when there are threads: CLI start-up). */
-  private readonly piscina: Promise<Piscina<WorkerTask, number>> | undefined;
+  private readonly piscina: Promise<Piscina<WorkerTask, unknown>> | undefined;
   private readonly preparing: Promise<{ error: unknown } | undefined>[] = [];
+  /** The worker threads' drain tasks, settled (each ends after its thread's `prepareLater` loading). */
+  private readonly draining: Promise<void>[] = [];
   private readonly counts = { here: 0, workers: 0 };
+  /** Spans of every thread, when recording. */
+  private readonly spans: PoolSpan[] | undefined;
+  private readonly timelineFile: string | undefined;
+  private readonly prepareLater: readonly WorkKind[];
 
   /**
    * @param workers - threads that take items, this one included; 1 runs everything here
-   * @param prepare - kinds of work the worker threads should load for at once
+   * @param prepare - kinds of work the worker threads should load for at once, before any
+   *   queue: only for a pool whose first queue comes later (a queue posted at once loads what
+   *   it needs itself, and would otherwise wait for this thread to hand it over)
    */
-  constructor(workers: number, prepare: readonly WorkKind[] = ['run']) {
+  constructor(workers: number, prepare: readonly WorkKind[] = [], options: ExperimentPoolOptions = {}) {
     this.workers = Math.max(1, Math.floor(workers));
+    this.prepareLater = options.prepareLater ?? [];
+    this.timelineFile = options.timelineFile ?? (process.env[POOL_TIMELINE_ENV] || undefined);
+    const timeline = options.timeline === true || this.timelineFile !== undefined;
+    this.spans = timeline ? [sinceThreadStart()] : undefined;
     const threads = this.workers - 1;
     if (threads === 0) return;
     const filename = workerFile();
-    this.piscina = import('piscina').then(({ Piscina }) => new Piscina<WorkerTask, number>({ filename, minThreads: threads, maxThreads: threads }));
+    this.piscina = import('piscina').then(({ Piscina }) => new Piscina<WorkerTask, unknown>({ filename, minThreads: threads, maxThreads: threads }));
     // Settled here so that closing the pool before a thread is ready rejects nothing unhandled;
-    // ready() reports the first failure.
-    for (let i = 0; i < threads; i++) {
-      const prepared = this.piscina.then((piscina) => piscina.run({ task: 'prepare', kinds: prepare }));
-      this.preparing.push(prepared.then(() => undefined, (error: unknown) => ({ error })));
+    // drain() and ready() report the first failure.
+    this.piscina.catch(() => undefined);
+    for (let i = 0; i < (prepare.length === 0 ? 0 : threads); i++) {
+      const prepared = this.piscina.then((piscina) => piscina.run({ task: 'prepare', kinds: prepare, timeline } satisfies PrepareTask));
+      this.preparing.push(prepared.then((spans) => void this.spans?.push(...(spans as PoolSpan[])), (error: unknown) => ({ error })));
     }
   }
 
-  /** Resolves once every worker thread has loaded what it was made for. */
+  /** What every thread did and when, when the pool records a timeline (otherwise empty). */
+  get timeline(): readonly PoolSpan[] {
+    return [...(this.spans ?? [])];
+  }
+
+  /**
+   * Resolves once every worker thread has loaded what it was made for, and is done with the
+   * queues given so far and what it loads after them (`prepareLater`).
+   * @throws the first error of loading what the pool was made for
+   */
   async ready(): Promise<void> {
+    await Promise.all(this.draining);
     const failed = (await Promise.all(this.preparing)).find((outcome) => outcome !== undefined);
     if (failed !== undefined) throw failed.error;
   }
@@ -129,22 +166,28 @@ export class ExperimentPool {
     };
     const ports: MessagePort[] = [];
     const threads = this.piscina === undefined || items.length < 2 ? 0 : Math.min(this.workers - 1, items.length - 1);
+    // The threads exist before this thread takes an item: between two of its items is the only
+    // time this thread could start them.
+    const piscina = threads > 0 ? await this.piscina! : undefined;
     for (let i = 0; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
-      port1.on('message', ({ index, result }: PostedResult) => {
+      port1.on('message', ({ index, result, span }: PostedResult) => {
         this.counts.workers++;
+        if (span !== undefined) this.spans?.push(span);
         accept(index, result as WorkKinds[K]['result']);
       });
       ports.push(port1);
-      const task: DrainTask<K> = { task: 'drain', kind, items, order, next, port: port2 };
-      this.piscina!.then((piscina) => piscina.run(task, { transferList: [port2] })).catch(fail);
+      const task: DrainTask<K> = { task: 'drain', kind, items, order, next, port: port2, timeline: this.spans !== undefined, prepareAfter: this.prepareLater.filter((later) => later !== kind) };
+      this.draining.push(piscina!.run(task, { transferList: [port2] }).then((spans) => void this.spans?.push(...(spans as PoolSpan[])), fail));
     }
     try {
       if (items.length === 0) settle!();
       for (let taken = Atomics.add(counter, 0, 1); taken < order.length; taken = Atomics.add(counter, 0, 1)) {
         const index = order[taken]!;
         try {
+          const end = this.spans === undefined ? undefined : startSpan(kind, index);
           const { result } = await doWork(kind, items[index]!);
+          if (end !== undefined) this.spans!.push(end());
           this.counts.here++;
           accept(index, result);
         } catch (error) {
@@ -163,8 +206,29 @@ export class ExperimentPool {
 
   /** Stops the worker threads, ready or not. */
   async close(): Promise<void> {
+    // Read before the threads end, while /proc still lists them.
+    const osThreads = this.timelineFile === undefined ? undefined : Object.fromEntries(processThreadsCpuSeconds() ?? []);
     await (await this.piscina)?.destroy();
+    if (this.timelineFile === undefined) return;
+    try {
+      writeFileSync(this.timelineFile, JSON.stringify({ spans: this.timeline, osThreads: osThreads! } satisfies TimelineFile) + '\n');
+    } catch (error) {
+      throw new InputError(this.timelineFile, POOL_TIMELINE_ENV, `cannot write the pool's timeline (${systemErrorReason(error)})`);
+    }
   }
+}
+
+/** What an {@link ExperimentPool}'s worker threads load later, and its timeline. */
+export interface ExperimentPoolOptions {
+  /**
+   * Kinds of work each worker thread loads once it finds no item left to take in a queue (the
+   * report's charts, loaded as the runs end rather than while they run).
+   */
+  readonly prepareLater?: readonly WorkKind[];
+  /** Record every thread's spans ({@link ExperimentPool.timeline}). */
+  readonly timeline?: boolean;
+  /** Write them to this file (JSON) when the pool closes; implies `timeline`. */
+  readonly timelineFile?: string;
 }
 
 /**
@@ -210,27 +274,45 @@ export function takingOrder(count: number, cost: readonly number[] | undefined):
   return order.sort((a, b) => (cost[b] ?? 0) - (cost[a] ?? 0) || a - b);
 }
 
-/** Runs a drain task in a worker thread: takes items until none is left; returns how many it did. */
-export async function drainInWorker(task: DrainTask): Promise<number> {
+/** Whether this worker thread has reported its start-up span. */
+let startReported = false;
+
+/** The thread's start-up span the first time a task of this thread records a timeline. */
+function startSpanOnce(timeline: boolean): PoolSpan[] {
+  if (!timeline || startReported) return [];
+  startReported = true;
+  return [sinceThreadStart()];
+}
+
+/**
+ * Runs a drain task in a worker thread: takes items until none is left, then loads the kinds
+ * of work to prepare after it; returns its spans other than items' when recording a timeline.
+ */
+export async function drainInWorker(task: DrainTask): Promise<PoolSpan[]> {
+  const spans = startSpanOnce(task.timeline);
   const counter = new Int32Array(task.next);
-  let count = 0;
   try {
     for (let taken = Atomics.add(counter, 0, 1); taken < task.order.length; taken = Atomics.add(counter, 0, 1)) {
       const index = task.order[taken]!;
+      const end = task.timeline ? startSpan(task.kind, index) : undefined;
       const { result, transfer } = await doWork(task.kind, task.items[index]!);
-      task.port.postMessage({ index, result } satisfies PostedResult, transfer);
-      count++;
+      task.port.postMessage({ index, result, ...(end === undefined ? {} : { span: end() }) } satisfies PostedResult, transfer);
     }
   } finally {
     task.port.close();
   }
-  return count;
+  if (task.prepareAfter.length === 0) return spans;
+  const end = task.timeline ? startSpan('load') : undefined;
+  await prepareWork(task.prepareAfter);
+  return end === undefined ? spans : [...spans, end()];
 }
 
-/** Runs a prepare task in a worker thread. */
-export async function prepareInWorker(task: PrepareTask): Promise<number> {
+/** Runs a prepare task in a worker thread; returns the thread's start-up and loading spans when asked. */
+export async function prepareInWorker(task: PrepareTask): Promise<PoolSpan[]> {
+  const spans = startSpanOnce(task.timeline);
+  const end = task.timeline ? startSpan('load') : undefined;
   await prepareWork(task.kinds);
-  return 0;
+  return end === undefined ? spans : [...spans, end()];
 }
 
 /**

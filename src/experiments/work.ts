@@ -6,10 +6,12 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ChartRendering } from '../report/render.js';
 import type { JobResult, RunJob } from './job.js';
 
-/** One chart to render: its Vega-Lite spec and the name that scopes its SVG ids. */
+/** One chart to render: its Vega-Lite spec, the name that scopes its SVG ids, and whether to rasterise it. */
 export interface ChartItem {
   readonly name: string;
   readonly spec: TopLevelSpec;
+  /** Render a PNG too. */
+  readonly png: boolean;
 }
 
 /** What each kind of work takes and gives. Both sides are plain data (copied between threads). */
@@ -36,7 +38,7 @@ export async function doWork<K extends WorkKind>(kind: K, item: WorkKinds[K]['it
   }
   const chart = item as ChartItem;
   const { renderChart } = await loadRenderer();
-  const rendering = await renderChart(chart.spec, chart.name);
+  const rendering = await renderChart(chart.spec, chart.name, { png: chart.png });
   return { result: rendering, transfer: [] } as DoneWork<K>;
 }
 

@@ -4,7 +4,7 @@
  */
 import { drainInWorker, prepareInWorker, type WorkerTask } from './pool.js';
 
-/** Does one task in this worker thread; resolves to the number of items it did. */
-export default function work(task: WorkerTask): Promise<number> {
+/** Does one task in this worker thread; resolves to the spans of its loading (when recording a timeline). */
+export default function work(task: WorkerTask): Promise<unknown> {
   return task.task === 'drain' ? drainInWorker(task) : prepareInWorker(task);
 }

@@ -5,7 +5,8 @@
  *
  * ```
  * DIR/index.html              the page, charts inlined as SVG
- * DIR/<chart>.svg, .png       each chart on its own
+ * DIR/<chart>.svg             each chart on its own
+ * DIR/<chart>.png             and as PNG, when asked for (`--png`)
  * DIR/<chart>.vl.json         its Vega-Lite spec, to restyle or open in the Vega editor
  * ```
  *
@@ -14,7 +15,7 @@
 import { reportCharts, strategyLabels, type ChartDef, type ReportDocument } from './charts.js';
 import { reportPage, type PageChart } from './page.js';
 import type { ExperimentPool } from '../experiments/pool.js';
-import { renderChart, type ChartRendering } from './render.js';
+import type { ChartRendering } from './render.js';
 import { headlineTable, pairedDifferenceTable, type HeadlineTable } from './headlineTable.js';
 import { TARGETS_NOTE, hasTargets, targetsDetailTable } from './targetsTable.js';
 import { replicationWarnings } from '../experiments/warnings.js';
@@ -23,7 +24,17 @@ import { writeReportFiles } from './reportDir.js';
 /** A chart with its renderings. */
 export interface RenderedChart extends PageChart {
   readonly spec: ChartDef['spec'];
-  readonly png: Buffer;
+  /** When PNGs were asked for. */
+  readonly png?: Buffer;
+}
+
+/** What to render besides the page and the SVGs. */
+export interface HtmlReportOptions {
+  /**
+   * Rasterise every chart to PNG too (`--png`): as long again as the SVGs, and the page does
+   * not need them (it inlines the SVG). @defaultValue false
+   */
+  readonly png?: boolean;
 }
 
 /** The report in memory. */
@@ -39,18 +50,25 @@ export const REPORT_PAGE = 'index.html';
  * Renders every chart of `doc` and assembles the page. With a pool, its threads render the
  * charts in parallel (each chart on one thread: Vega's id counters are per thread).
  */
-export async function buildHtmlReport(doc: ReportDocument, pool?: ExperimentPool): Promise<HtmlReport> {
+export async function buildHtmlReport(doc: ReportDocument, pool?: ExperimentPool, options: HtmlReportOptions = {}): Promise<HtmlReport> {
   const defs = reportCharts(doc);
+  const png = options.png ?? false;
   const renderings: ChartRendering[] = [];
   if (pool !== undefined) {
-    renderings.push(...await pool.drain('chart', defs.map((chart) => ({ name: chart.name, spec: chart.spec }))));
+    renderings.push(...await pool.drain('chart', defs.map((chart) => ({ name: chart.name, spec: chart.spec, png }))));
   } else {
+    // Loaded here, not with this module: with a pool, the threads' first charts need not wait
+    // for this thread to load the chart stack.
+    const { renderChart } = await import('./render.js');
     // One at a time: Vega's id counters are global to a thread.
-    for (const chart of defs) renderings.push(await renderChart(chart.spec, chart.name));
+    for (const chart of defs) renderings.push(await renderChart(chart.spec, chart.name, { png }));
   }
   const charts = defs.map((chart, i): RenderedChart => {
-    const { svg, png } = renderings[i]!;
-    return { name: chart.name, title: chart.title, caption: chart.caption, svg, spec: chart.spec, png: Buffer.from(png.buffer, png.byteOffset, png.byteLength) };
+    const { svg, png: bytes } = renderings[i]!;
+    return {
+      name: chart.name, title: chart.title, caption: chart.caption, svg, spec: chart.spec, hasPng: bytes !== undefined,
+      ...(bytes === undefined ? {} : { png: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }),
+    };
   });
   const html = reportPage({
     title: doc.scenario, facts: facts(doc), table: headlineTable(doc), ...targetsContent(doc), paired: pairedDifferenceTable(doc), baseline: doc.baseline,
@@ -64,13 +82,15 @@ export async function buildHtmlReport(doc: ReportDocument, pool?: ExperimentPool
  * written, the page first. A pool renders the charts in parallel.
  * @throws InputError naming `--out` when the directory or a file cannot be written
  */
-export async function writeHtmlReport(doc: ReportDocument, dir: string, pool?: ExperimentPool): Promise<string[]> {
+export async function writeHtmlReport(doc: ReportDocument, dir: string, pool?: ExperimentPool, options: HtmlReportOptions = {}): Promise<string[]> {
   // The directory first, so that an unwritable --out fails before the charts are drawn.
   writeReportFiles(dir, []);
-  const report = await buildHtmlReport(doc, pool);
+  const report = await buildHtmlReport(doc, pool, options);
   const files: [string, string | Buffer][] = [[REPORT_PAGE, report.html]];
   for (const chart of report.charts) {
-    files.push([`${chart.name}.svg`, chart.svg], [`${chart.name}.png`, chart.png], [`${chart.name}.vl.json`, JSON.stringify(chart.spec, null, 2) + '\n']);
+    files.push([`${chart.name}.svg`, chart.svg]);
+    if (chart.png !== undefined) files.push([`${chart.name}.png`, chart.png]);
+    files.push([`${chart.name}.vl.json`, JSON.stringify(chart.spec, null, 2) + '\n']);
   }
   return writeReportFiles(dir, files);
 }

@@ -7,12 +7,14 @@ import type { HeadlineTable } from './headlineTable.js';
 
 /** A chart ready for the page. */
 export interface PageChart {
-  /** File stem of its `.svg` and `.png` beside the page, and its anchor on the page. */
+  /** File stem of its `.svg` (and `.png`) beside the page, and its anchor on the page. */
   readonly name: string;
   readonly title: string;
   readonly caption: string;
   /** The SVG document, inlined as it is. */
   readonly svg: string;
+  /** Whether a `.png` lies beside the page too (linked from the caption). */
+  readonly hasPng?: boolean;
 }
 
 /** Everything the page shows. */
@@ -129,7 +131,7 @@ function chartFigure(chart: PageChart): string {
   return [
     `<figure id="${name}" data-chart="${name}">`,
     chart.svg,
-    `<figcaption>${e(chart.caption)} <a href="${name}.svg">SVG</a> · <a href="${name}.png">PNG</a></figcaption>`,
+    `<figcaption>${e(chart.caption)} <a href="${name}.svg">SVG</a>${chart.hasPng === true ? ` · <a href="${name}.png">PNG</a>` : ''}</figcaption>`,
     '</figure>',
   ].join('\n');
 }

@@ -67,16 +67,19 @@ export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<s
   }
 }
 
-/** A chart rendered: its SVG document and PNG bytes. */
+/** A chart rendered: its SVG document and, when asked for, its PNG bytes. */
 export interface ChartRendering {
   readonly svg: string;
-  readonly png: Uint8Array;
+  readonly png?: Uint8Array;
 }
 
-/** Renders a Vega-Lite spec to SVG ({@link renderSvg}) and that to PNG ({@link svgToPng}). */
-export async function renderChart(spec: TopLevelSpec, idPrefix: string): Promise<ChartRendering> {
+/**
+ * Renders a Vega-Lite spec to SVG ({@link renderSvg}) and, with `png`, that to PNG
+ * ({@link svgToPng}: about as long again as the SVG, so only when asked for).
+ */
+export async function renderChart(spec: TopLevelSpec, idPrefix: string, options: { readonly png?: boolean } = {}): Promise<ChartRendering> {
   const svg = await renderSvg(spec, idPrefix);
-  return { svg, png: svgToPng(svg) };
+  return options.png === true ? { svg, png: svgToPng(svg) } : { svg };
 }
 
 /** Prefixes every `id` of an SVG document, and every reference to one (`url(#…)`, `href="#…"`). */

@@ -7,7 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli } from './runCli.js';
+import { POOL_TIMELINE_ENV, type TimelineFile } from '../../src/experiments/poolTimeline.js';
+import { ROOT, runCli, runCliWith } from './runCli.js';
+
+/** `worker_threads.threadId` of a command's main thread. */
+const MAIN_THREAD = 0;
 
 const FLEET = 'test/fixtures/scenarios/fleet-small.yaml';
 
@@ -41,8 +45,11 @@ describe('fleetsim compare', () => {
   it('writes a byte-identical summary.json (apart from timing) and report with one worker and with two; --json prints it', () => {
     const one = tempDir();
     const two = tempDir();
-    const a = runCli('compare', FLEET, '--replications', '3', '--workers', '1', '--out', one, '--json');
-    const b = runCli('compare', FLEET, '--replications', '3', '--workers', '2', '--out', two);
+    // Runs long enough for a worker thread (over a million tasks in all), which its timeline shows.
+    const compare = ['compare', 'scenarios/identical-high-load.yaml', '--strategy', 'random,power-of-d', '--replications', '5'];
+    const timeline = join(two, 'timeline.json');
+    const a = runCli(...compare, '--workers', '1', '--out', one, '--json', '--png');
+    const b = runCliWith({ [POOL_TIMELINE_ENV]: timeline }, ...compare, '--workers', '2', '--out', two, '--png');
     expect(a.status, a.stderr).toBe(0);
     expect(b.status, b.stderr).toBe(0);
     expect(a.stdout).toBe(readFileSync(join(one, 'summary.json'), 'utf8'));
@@ -50,15 +57,30 @@ describe('fleetsim compare', () => {
     expect(timing(one).parts[0]!.workers).toBe(1);
     expect(timing(two).parts[0]!.workers).toBe(2);
     expect(summaryWithoutTiming(two)).toBe(summaryWithoutTiming(one));
+    const { spans } = JSON.parse(readFileSync(timeline, 'utf8')) as TimelineFile;
+    rmSync(timeline);
+    const worker = (activity: string): number => spans.filter((span) => span.thread !== MAIN_THREAD && span.activity === activity).length;
+    expect(worker('run') + worker('chart')).toBeGreaterThan(0);
     // The report too: page, charts (SVG, PNG, spec) and tables, rendered on one thread or two.
     const files = readdirSync(one).filter((name) => name !== 'summary.json').sort();
     expect(files).toContain('index.html');
+    expect(files).toContain('queue-depth.png');
     expect(readdirSync(two).filter((name) => name !== 'summary.json').sort()).toEqual(files);
     for (const name of files) expect(readFileSync(join(two, name)).equals(readFileSync(join(one, name))), name).toBe(true);
     // A different seed changes the figures, so the comparison above can fail.
     const other = tempDir();
-    expect(runCli('compare', FLEET, '--replications', '3', '--workers', '1', '--seed', '6', '--out', other).status).toBe(0);
+    expect(runCli(...compare, '--workers', '1', '--seed', '6', '--out', other).status).toBe(0);
     expect(summaryWithoutTiming(other)).not.toBe(summaryWithoutTiming(one));
+  });
+
+  it('runs short experiments in its own thread alone, whatever --workers says: a thread would cost more than it saves', () => {
+    const out = tempDir();
+    const timeline = join(out, 'timeline.json');
+    const run = runCliWith({ [POOL_TIMELINE_ENV]: timeline }, 'compare', FLEET, '--replications', '3', '--workers', '2', '--out', out);
+    expect(run.status, run.stderr).toBe(0);
+    const { spans } = JSON.parse(readFileSync(timeline, 'utf8')) as TimelineFile;
+    expect(new Set(spans.map((span) => span.thread))).toEqual(new Set([MAIN_THREAD]));
+    expect(spans.filter((span) => span.activity === 'run').length).toBe(3 * 3);
   });
 });
 

@@ -18,7 +18,7 @@ describe('fleetsim report', () => {
     writeFileSync(join(dir, 'summary.json'), documentJson(doc));
   });
 
-  it('rebuilds index.html and the charts beside the summary.json, byte for byte as in-process', async () => {
+  it('rebuilds index.html and the charts (SVG, no PNG) beside the summary.json, byte for byte as in-process', async () => {
     const run = runCli('report', join(dir, 'summary.json'));
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -28,17 +28,19 @@ describe('fleetsim report', () => {
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toBe(expected.html);
     for (const chart of expected.charts) {
       expect(readFileSync(join(dir, `${chart.name}.svg`), 'utf8')).toBe(chart.svg);
-      expect(existsSync(join(dir, `${chart.name}.png`))).toBe(true);
+      expect(existsSync(join(dir, `${chart.name}.png`))).toBe(false);
     }
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('id="latency-cdf"');
   });
 
-  it('takes a report directory and writes where --out says', () => {
+  it('takes a report directory and writes where --out says, the charts as PNG too with --png', () => {
     const out = join(dir, 'elsewhere');
-    const run = runCli('report', dir, '--out', out);
+    const run = runCli('report', dir, '--out', out, '--png');
     expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/: \d+ charts\n$/);
     expect(existsSync(join(out, 'index.html'))).toBe(true);
-    expect(existsSync(join(out, 'queue-depth.png'))).toBe(true);
+    expect(existsSync(join(out, 'queue-depth.svg'))).toBe(true);
+    expect(readFileSync(join(out, 'queue-depth.png')).subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 
   it('fails with one line and exit 2 for a missing, malformed or foreign file', () => {

@@ -18,7 +18,12 @@ export interface CliRun {
 
 /** Runs `fleetsim ...args` from the repository root. */
 export function runCli(...args: string[]): CliRun {
-  const result = spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return runCliWith({}, ...args);
+}
+
+/** Runs `fleetsim ...args` from the repository root with these environment variables set too. */
+export function runCliWith(env: Readonly<Record<string, string>>, ...args: string[]): CliRun {
+  const result = spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

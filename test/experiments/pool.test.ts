@@ -1,7 +1,12 @@
 /** The experiment pool: the same results in item order whichever thread ran what, costliest items first. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJob } from '../../src/experiments/job.js';
 import { ExperimentPool } from '../../src/experiments/pool.js';
+import type { TimelineFile } from '../../src/experiments/poolTimeline.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { fleetSmallText } from './support.js';
 
@@ -51,5 +56,35 @@ describe('experiment pool', () => {
 
   it('does nothing for no items', async () => {
     expect(await pools[1]!.drain('run', [])).toEqual([]);
+  });
+
+  it('records a timeline: each thread\'s start, every item once on the thread that ran it, and the loading after a queue', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-timeline-'));
+    const file = join(dir, 'timeline.json');
+    const pool = new ExperimentPool(2, [], { timelineFile: file, prepareLater: ['chart'] });
+    try {
+      await pool.drain('run', jobs());
+      await pool.ready();
+      await pool.close();
+      const { spans, osThreads } = JSON.parse(readFileSync(file, 'utf8')) as TimelineFile;
+      const items = spans.filter((span) => span.activity === 'run');
+      expect(items.map((span) => span.index).sort((a, b) => a! - b!)).toEqual(jobs().map((_, i) => i));
+      const worker = spans.find((span) => span.thread !== threadId && span.activity === 'start');
+      expect(worker).toBeDefined();
+      const ran = (thread: number): number => items.filter((span) => span.thread === thread).length;
+      expect({ here: ran(threadId), workers: ran(worker!.thread) }).toEqual(pool.itemsDone);
+      // The worker loads the charts' stack once no run is left for it to take, not before.
+      const load = spans.find((span) => span.thread === worker!.thread && span.activity === 'load');
+      expect(load!.startMs).toBeGreaterThanOrEqual(Math.max(...items.filter((span) => span.thread === worker!.thread).map((span) => span.endMs)));
+      for (const span of spans) expect(span.endMs).toBeGreaterThanOrEqual(span.startMs);
+      // On Linux: every thread's CPU time, and each OS thread of the process (V8's own too).
+      if (process.platform === 'linux') {
+        expect(items.every((span) => span.cpuSeconds! >= 0)).toBe(true);
+        expect(Object.keys(osThreads)).toContain(String(worker!.osThread));
+      }
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

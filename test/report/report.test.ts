@@ -22,15 +22,27 @@ describe('report directory', () => {
     written = await writeHtmlReport(doc, join(dir, 'nested', 'out'));
   });
 
-  it('writes index.html and, for every chart, its SVG, PNG and Vega-Lite spec', () => {
+  it('writes index.html and, for every chart, its SVG and Vega-Lite spec', () => {
     const out = join(dir, 'nested', 'out');
     expect(written[0]).toBe(join(out, 'index.html'));
     const names = reportCharts(doc).map((chart) => chart.name);
+    expect(readdirSync(out).sort()).toEqual(['index.html', ...names.flatMap((name) => [`${name}.svg`, `${name}.vl.json`])].sort());
+    for (const name of names) expect(readFileSync(join(out, `${name}.svg`), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
+  });
+
+  it('writes each chart as PNG too when asked for, linked from the page, the rest unchanged', async () => {
+    const out = join(dir, 'with-png');
+    await writeHtmlReport(doc, out, undefined, { png: true });
+    const names = reportCharts(doc).map((chart) => chart.name);
     expect(readdirSync(out).sort()).toEqual(['index.html', ...names.flatMap((name) => [`${name}.png`, `${name}.svg`, `${name}.vl.json`])].sort());
     for (const name of names) {
-      expect(readFileSync(join(out, `${name}.svg`), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
       expect(readFileSync(join(out, `${name}.png`)).subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(readFileSync(join(out, `${name}.svg`), 'utf8')).toBe(readFileSync(join(dir, 'nested', 'out', `${name}.svg`), 'utf8'));
     }
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    for (const name of names) expect(html).toContain(`<a href="${name}.png">PNG</a>`);
+    expect(readFileSync(written[0]!, 'utf8')).not.toContain('.png"');
+    expect(html.replace(/ · <a href="[^"]+\.png">PNG<\/a>/g, '')).toBe(readFileSync(written[0]!, 'utf8'));
   });
 
   it('is self-contained: no script, no stylesheet or font link, nothing fetched over the network', () => {
@@ -66,13 +78,13 @@ describe('report directory', () => {
   it('gives the same page, SVGs and PNGs when a pool of three threads renders the charts', async () => {
     const pool = new ExperimentPool(3, ['chart']);
     try {
-      const parallel = await buildHtmlReport(doc, pool);
-      const here = await buildHtmlReport(doc);
+      const parallel = await buildHtmlReport(doc, pool, { png: true });
+      const here = await buildHtmlReport(doc, undefined, { png: true });
       expect(parallel.html).toBe(here.html);
       expect(parallel.charts.map((chart) => chart.name)).toEqual(here.charts.map((chart) => chart.name));
       parallel.charts.forEach((chart, i) => {
         expect(chart.svg).toBe(here.charts[i]!.svg);
-        expect(chart.png.equals(here.charts[i]!.png), chart.name).toBe(true);
+        expect(chart.png!.equals(here.charts[i]!.png!), chart.name).toBe(true);
       });
       expect(pool.itemsDone.here + pool.itemsDone.workers).toBe(here.charts.length);
     } finally {
