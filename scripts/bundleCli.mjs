@@ -62,7 +62,7 @@ const renderThroughImportEsm = {
     bundler.onResolve({ filter: /(^|\/)render\.js$/ }, (args) =>
       resolve(args.resolveDir, args.path) === renderModule ? { path: 'render.js', namespace: 'import-esm' } : undefined);
     bundler.onLoad({ filter: /.*/, namespace: 'import-esm' }, () => ({
-      contents: 'export function renderChart(spec, idPrefix) { return __importEsm("./render.js").then((render) => render.renderChart(spec, idPrefix)); }',
+      contents: 'export function renderChart(...args) { return __importEsm("./render.js").then((render) => render.renderChart(...args)); }',
       loader: 'js',
     }));
   },
