@@ -294,8 +294,12 @@ class AgentCommands {
     if (!streamIdAtOrAfter(this.seenControl, id)) {
       let timer: NodeJS.Timeout | undefined;
       const read = await new Promise<boolean>((resolve) => {
-        this.controlWaiters.push({ id, wake: () => resolve(true) });
-        timer = setTimeout(() => resolve(false), waitMs);
+        const waiter = { id, wake: () => resolve(true) };
+        this.controlWaiters.push(waiter);
+        timer = setTimeout(() => {
+          this.controlWaiters.splice(this.controlWaiters.indexOf(waiter), 1);
+          resolve(false);
+        }, waitMs);
       });
       clearTimeout(timer);
       if (!read) this.log(`fleetsim agent-worker: ${this.agentId}: job ${jobId} waited ${waitMs / 1000} s for the control entry ${id} sent before it; it runs without`);
