@@ -43,9 +43,9 @@
  * connector then has the agent carry the command out before the attempt: see `afterControl` in
  * src/distributed/agentQueues.ts).
  */
+import type { AgentSpec } from '../engine/agent.js';
 import type { Outcome, StartReport } from '../engine/messages.js';
 import type { Clock } from './clock.js';
-import type { AgentSpec } from '../engine/agent.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from './connector.js';
 import { AttemptEnds } from './attemptEnds.js';
 import { externalAgentId } from './service/remoteAgents.js';
@@ -109,6 +109,8 @@ export class VirtualTimeConnector implements AgentConnector {
   private readonly idleWaiters: (() => void)[] = [];
   /** Offers made and not yet answered by their agent, and provisions not yet answered by their provisioner. */
   private answersAwaited = 0;
+  /** What the inner connector threw on the first command passed on after it was held. */
+  private heldFailure: Error | undefined;
   /** Per agent (its id outside the engine), its starts and other commands in order, until passed on and (starts) answered. */
   private readonly lanes = new Map<string, (StartingAttempt | HeldCommand)[]>();
 
@@ -137,9 +139,11 @@ export class VirtualTimeConnector implements AgentConnector {
 
   /**
    * Resolves once nothing is in flight. Rejects when no answer has come for `stallSeconds` of real
-   * time, naming the first attempt waited for.
+   * time, naming the first attempt waited for, or when the inner connector threw on a command
+   * passed on after it was held (one passed on at once throws to its caller).
    */
   idle(): Promise<void> {
+    if (this.heldFailure !== undefined) return Promise.reject(this.heldFailure);
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -149,7 +153,8 @@ export class VirtualTimeConnector implements AgentConnector {
       }, this.stallMs);
       this.idleWaiters.push(() => {
         clearTimeout(timer);
-        resolve();
+        if (this.heldFailure === undefined) resolve();
+        else reject(this.heldFailure);
       });
     });
   }
@@ -259,7 +264,21 @@ export class VirtualTimeConnector implements AgentConnector {
 
   /** Passes `send` on once the agent's earlier starts are answered and its earlier commands passed on. */
   private inOrder(engineAgentId: string, send: () => void): void {
-    this.lane(engineAgentId).push({ send });
+    if (!this.lanes.has(externalAgentId(engineAgentId))) {
+      send();
+      return;
+    }
+    this.lane(engineAgentId).push({
+      send: () => {
+        try {
+          send();
+        } catch (error) {
+          // Passed on from a promise reaction: nobody to throw to but the run, at its next wait.
+          this.heldFailure ??= error instanceof Error ? error : new Error(String(error));
+          this.wakeIfIdle();
+        }
+      },
+    });
     this.pump(engineAgentId);
   }
 
@@ -289,7 +308,7 @@ export class VirtualTimeConnector implements AgentConnector {
   }
 
   private wakeIfIdle(): void {
-    if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    if (this.inFlight === 0 || this.heldFailure !== undefined) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private answered(attempt: StartingAttempt, answer: NonNullable<StartingAttempt['answer']>): void {

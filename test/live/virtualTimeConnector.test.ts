@@ -267,6 +267,28 @@ describe('VirtualTimeConnector', () => {
     expect(log.slice(5)).toEqual(['retire x', 'prewarm k@y']);
   });
 
+  it('throws a command the inner connector refuses to its caller, or, when it was held, to the run at its next wait', async () => {
+    let answer: () => void = () => undefined;
+    const inner: AgentConnector = {
+      start: (_command, context) => new Promise((settle) => {
+        answer = () => {
+          context.ranFor?.(1);
+          settle({ ok: true, quality: 1 });
+        };
+      }),
+      prewarm: () => { throw new Error('no prewarm here'); },
+    };
+    const connector = new VirtualTimeConnector(inner, { clock: new ManualClock() });
+    const x = { spec: { id: 'x' }, active: 0 } as unknown as AgentView;
+    expect(() => connector.prewarm!({ kind: 'prewarm', agent: x, contextKey: 'k', contextTokens: 1 })).toThrow(/no prewarm here/);
+    void connector.start({ kind: 'start', task: { spec: { id: 'a' } } as unknown as TaskView, agent: x, attempt: 1 }, { signal: new AbortController().signal, started: () => undefined });
+    connector.prewarm!({ kind: 'prewarm', agent: x, contextKey: 'k', contextTokens: 1 });
+    const idle = connector.idle();
+    answer();
+    await expect(idle).rejects.toThrow(/no prewarm here/);
+    await expect(connector.idle()).rejects.toThrow(/no prewarm here/);
+  });
+
   const scenario = FEATURE.operations;
   const options = { scenario, strategy: scenario.strategies[0]!, replication: 0 };
 
