@@ -2,10 +2,12 @@
  * Live equals simulation through Redis, byte for byte: the live driver on a manual clock with its
  * agents behind the BullMQ connector and a real redis-server, wrapped in the VirtualTimeConnector.
  * The agents are emulated agent workers in virtual time (`runAgentWorker` with
- * `virtualTimeAgentHandler`: the simulator's agent model, which answers at once and reports the
- * planned duration with the result), so every start, start report and outcome crosses Redis, and
- * the engine's events must still be the simulator's, as JSON lines in the same order, with the
- * metrics, ledger and end time deep-equal.
+ * `virtualTimeAgentHandlers`: the simulator's agent model, which answers attempts and offers at
+ * once with the planned duration or the answer's delay, and applies prewarms), and autoscaled
+ * pools have a provisioner (`runProvisioner`) that starts a new agent's worker at once and
+ * reports the pool's cold start; so every start, start report, outcome, offer, answer, prewarm,
+ * provision and retire crosses Redis, and the engine's events must still be the simulator's, as
+ * JSON lines in the same order, with the metrics, ledger and end time deep-equal.
  *
  * Every library scenario, shortened further than in test/live/conformance.test.ts (each attempt
  * costs a few Redis round trips, and the clock waits for them), with a representative subset of
@@ -14,11 +16,11 @@
  * added and removed, timeouts, retries), which the VirtualTimeConnector carries on the virtual
  * clock, and a scenario routed by the agents' reported context (utilization, resident keys).
  * Each run has fresh workers (fresh agent models, as each simulation has) on a flushed database.
- * Two runs are repeated with the agents in a real `fleetsim agent-worker --virtual-time` process
- * (needs the build in dist/). About 40 to 55 s on a shared 2-core machine.
+ * Four runs are repeated with the agents in a real `fleetsim agent-worker --virtual-time` process
+ * (needs the build in dist/). About 30 s on a shared 2-core machine at load average 3 to 4.
  *
- * What the BullMQ connector does not carry yet (offers, provisions, prewarms) is in KNOWN_GAPS,
- * reported in the test names, never silently skipped.
+ * What cannot conform through BullMQ would be in KNOWN_GAPS, reported in the test names, never
+ * silently skipped; it is empty.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
