@@ -9,12 +9,13 @@
  * and exits 0. A retired agent's worker closes on its own. With `--provision POOL[,POOL]` it also
  * takes the provisioning requests of those autoscaled pools: after the pool's cold start (divided
  * by `--speedup`) it starts a worker for a new agent named as the simulator names it, and
- * answers with its spec.
+ * answers with its spec; in virtual time it starts the worker at once and answers with the spec
+ * and the cold start's seconds.
  */
 import { InputError, didYouMean } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { runProvisioner, type Provisioner } from '../distributed/agentProvisioning.js';
-import { emulatedAgentHandlers, runAgentWorker, virtualTimeAgentHandler, type AgentWorker } from '../distributed/agentWorker.js';
+import { emulatedAgentHandlers, runAgentWorker, virtualTimeAgentHandlers, type AgentWorker } from '../distributed/agentWorker.js';
 import { selectAgents, UnknownAgentError } from '../live/clients/agentsClient.js';
 import type { SimAgentConfig } from '../scenario/types.js';
 import { FleetNames } from '../sim/fleetNames.js';
@@ -41,8 +42,6 @@ export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: st
   if (!(Number.isFinite(args.lockSeconds) && args.lockSeconds > 0)) throw new InputError('command line', '--lock-seconds', `expected a number > 0, got ${String(args.lockSeconds)}`);
   const ids = commaList(args.agent);
   const pools = commaList(args.provision);
-  // A provisioned agent joins after its pool's cold start in real time; a manual clock's driver provisions in its own time.
-  if (args.virtualTime && pools.length > 0) throw new InputError('command line', '--provision', 'goes without --virtual-time');
   if (ids.length === 0 && pools.length === 0) throw new InputError('command line', '--agent', 'expected an agent id (or comma-separated ids), or --provision POOL');
   const scenario = loadScenario(args.emulate);
   let configs;
@@ -61,7 +60,7 @@ export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: st
   const provisioners: Provisioner[] = [];
   const stopped = new Promise<void>((resolve) => { onStopSignal(resolve); });
   const startWorker = async (config: SimAgentConfig): Promise<AgentWorker> => {
-    const handler = args.virtualTime ? virtualTimeAgentHandler(config, { seed: scenario.seed }) : emulatedAgentHandlers(config, { seed: scenario.seed, speedup });
+    const handler = args.virtualTime ? virtualTimeAgentHandlers(config, { seed: scenario.seed }) : emulatedAgentHandlers(config, { seed: scenario.seed, speedup });
     // In virtual time one attempt at a time: the model then meets an agent's attempts in the order the engine started them.
     const concurrency = args.virtualTime ? 1 : config.spec.capacity;
     const worker = await runAgentWorker(args.queue, config.spec.id, handler, {
@@ -81,9 +80,11 @@ export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: st
   try {
     for (const config of configs) await startWorker(config);
     for (const pool of pools) {
-      provisioners.push(await runProvisioner(args.queue, pool, async () => {
+      provisioners.push(await runProvisioner(args.queue, pool, async ({ readyAfter }) => {
         const { config, coldStartSeconds } = names.provisioned(pool);
-        await new Promise((resolve) => setTimeout(resolve, (coldStartSeconds * 1000) / speedup));
+        // In virtual time the agent is started at once and the cold start reported: the driver's clock takes it.
+        if (args.virtualTime) readyAfter(coldStartSeconds);
+        else await new Promise((resolve) => setTimeout(resolve, (coldStartSeconds * 1000) / speedup));
         await (await startWorker(config)).worker.waitUntilReady();
         process.stderr.write(`fleetsim agent-worker: provisioned ${config.spec.id} for pool ${pool}\n`);
         return config.spec;

@@ -180,7 +180,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('speedup', { type: 'number', default: 1, requiresArg: true, describe: 'K: attempt durations divided by K' })
         .option('lock-seconds', { type: 'number', default: 30, requiresArg: true, describe: 'job lock: a worker silent this long has stalled, and its attempt fails' })
         .option('provision', { type: 'string', requiresArg: true, describe: 'autoscaled pool(s), comma-separated: start their new agents here (from fleetsim:pool:<pool>)' })
-        .option('virtual-time', { type: 'boolean', default: false, describe: 'answer every attempt at once with its planned duration, for a driver on a manual clock (VirtualTimeConnector)' }),
+        .option('virtual-time', { type: 'boolean', default: false, describe: 'answer every attempt, offer and provision at once with its planned duration, answer delay or cold start, for a driver on a manual clock (VirtualTimeConnector)' }),
       async (args) => (await import('./agentWorkerCommand.js')).agentWorkerCommand(args as unknown as AgentWorkerArgs))
     .command('load <scenario>', 'submit the scenario\'s workload to a fleetsim serve in real time (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'load')

@@ -76,15 +76,22 @@ export const controlMessage = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('resume'), jobId: z.string(), taskId: z.string(), attempt: z.number().int() }),
   z.strictObject({ kind: z.literal('prewarm'), contextKey: z.string(), contextTokens: z.number() }),
   z.strictObject({ kind: z.literal('retire'), agentId: z.string() }),
-  z.strictObject({ kind: z.literal('offer'), offerId: z.string(), task: taskSpec, agentId: z.string() }),
+  /**
+   * `offer`: the engine's number of this offer of the task (counted over every agent it was
+   * offered to); `active`: the slots the engine counts the agent holding, this offer's included.
+   */
+  z.strictObject({ kind: z.literal('offer'), offerId: z.string(), task: taskSpec, agentId: z.string(), offer: z.int().min(1), active: z.int().min(0) }),
   z.strictObject({ kind: z.literal('withdraw'), offerId: z.string() }),
 ]);
 
 /** A control entry's message. */
 export type ControlMessage = z.output<typeof controlMessage>;
 
-/** An offer's answer as the agent sends it: the HTTP API's answer body, with the offer's id. */
-export const offerAnswerMessage = z.strictObject({ offerId: z.string(), answer: offerAnswerBody });
+/**
+ * An offer's answer as the agent sends it: the HTTP API's answer body, with the offer's id, and
+ * from an agent in virtual time the seconds its answer took on its own clock (`delaySeconds`).
+ */
+export const offerAnswerMessage = z.strictObject({ offerId: z.string(), answer: offerAnswerBody, delaySeconds: z.number().min(0).optional() });
 
 /** An offer's answer as the agent sends it. */
 export type OfferAnswerMessage = z.output<typeof offerAnswerMessage>;
@@ -96,10 +103,18 @@ export interface StreamAppender {
 
 /**
  * Appends one entry `{ event, message: JSON }` to the stream `key`, as BullMQ's
- * `QueueEventsProducer.publishEvent` does (without a connection of its own per agent).
+ * `QueueEventsProducer.publishEvent` does (without a connection of its own per agent); resolves
+ * to the entry's id.
  */
-export async function appendEvent(client: StreamAppender, key: string, event: string, message: unknown): Promise<void> {
-  await client.xadd(key, '*', { event, message: JSON.stringify(message) }, { MAXLEN: CONTROL_STREAM_ENTRIES, approximate: true });
+export async function appendEvent(client: StreamAppender, key: string, event: string, message: unknown): Promise<string> {
+  return client.xadd(key, '*', { event, message: JSON.stringify(message) }, { MAXLEN: CONTROL_STREAM_ENTRIES, approximate: true });
+}
+
+/** Whether stream entry id `a` (`<ms>-<seq>`) is at or after `b`. */
+export function streamIdAtOrAfter(a: string, b: string): boolean {
+  const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
+  const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
+  return aMs !== bMs ? aMs > bMs : aSeq >= bSeq;
 }
 
 /**

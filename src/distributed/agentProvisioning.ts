@@ -44,6 +44,8 @@ export const provisionJobResult = z.strictObject({
     contextWindowTokens: z.int().positive().optional(),
     pool: z.string().optional(),
   }),
+  /** From a provisioner in virtual time: how long the agent's cold start took on its own clock. */
+  coldStartSeconds: z.number().min(0).optional(),
 });
 
 /** A provisioning job's result. */
@@ -74,10 +76,11 @@ export class PoolProvisioning {
 
   /**
    * Adds a provisioning job to `pool`'s queue once `durable` settles, and resolves with the
-   * agent's spec the job returns. Rejects when the job fails (the provisioner's handler threw)
-   * or the result is not an agent spec of that pool.
+   * agent's spec the job returns (after handing its `coldStartSeconds`, when it has one, to
+   * `readyAfter`). Rejects when the job fails (the provisioner's handler threw) or the result is
+   * not an agent spec of that pool.
    */
-  async provision(pool: string, durable: Promise<void>): Promise<AgentSpec> {
+  async provision(pool: string, durable: Promise<void>, readyAfter?: (coldStartSeconds: number) => void): Promise<AgentSpec> {
     await durable;
     const { queue, events } = await this.poolQueue(pool);
     const keep = { age: KEEP_FINISHED_SECONDS };
@@ -87,6 +90,7 @@ export class PoolProvisioning {
     if (!parsed.success) throw new Error(`the provisioner of pool ${pool} returned no agent spec (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'})`);
     const { contextWindowTokens, pool: agentPool, ...spec } = parsed.data.agent;
     if (agentPool !== undefined && agentPool !== pool) throw new Error(`the provisioner of pool ${pool} returned agent ${spec.id} of pool ${agentPool}`);
+    if (parsed.data.coldStartSeconds !== undefined) readyAfter?.(parsed.data.coldStartSeconds);
     return { ...spec, pool, ...(contextWindowTokens === undefined ? {} : { contextWindowTokens }) };
   }
 
@@ -125,6 +129,13 @@ export interface ProvisionRequest {
   readonly pool: string;
   /** The job's id (unique per request). */
   readonly requestId: string;
+  /**
+   * For a provisioner in virtual time (it answers at once): how many seconds the agent's cold
+   * start took on its own clock, returned with the spec (`coldStartSeconds`) for a driver on a
+   * manual clock (`VirtualTimeConnector`), which lets the agent join that long after the request.
+   * At most once, before resolving.
+   */
+  readyAfter(coldStartSeconds: number): void;
 }
 
 /**
@@ -175,9 +186,11 @@ export async function runProvisioner(url: string, pool: string, handler: Provisi
     }
   }
   const worker = new Worker<ProvisionJobData, ProvisionJobResult>(name, async (job) => {
-    const spec = await handler({ pool: job.data.pool, requestId: job.id! });
+    let coldStartSeconds: number | undefined;
+    const spec = await handler({ pool: job.data.pool, requestId: job.id!, readyAfter: (seconds) => { coldStartSeconds ??= seconds; } });
     agentQueueName(spec.id);
-    return { agent: { ...spec, tags: [...spec.tags], skills: { ...spec.skills } } };
+    const agent = { ...spec, tags: [...spec.tags], skills: { ...spec.skills } };
+    return coldStartSeconds === undefined ? { agent } : { agent, coldStartSeconds };
   }, { connection: bullConnectionOptions(queueUrl), prefix: POOL_QUEUE_PREFIX, concurrency: options.concurrency ?? 1 });
   await worker.waitUntilReady();
   return { worker, close: () => worker.close() };

@@ -55,6 +55,12 @@ export interface AttemptJobData {
   readonly attempt: number;
   /** The engine's id of the agent (`<id>#n` for a later incarnation). */
   readonly agentId: string;
+  /**
+   * The id of the last entry the connector had put on the agent's control stream before this
+   * start (./agentControl.ts), if any: the worker carries out the commands up to it (a prewarm)
+   * before it runs the attempt, since the stream and the queue are read on separate connections.
+   */
+  readonly afterControl?: string;
 }
 
 /**

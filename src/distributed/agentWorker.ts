@@ -20,7 +20,7 @@ import type { SimAgentConfig } from '../scenario/types.js';
 import { outcomeStreams } from '../sim/random.js';
 import {
   AGENT_CONTROL_PREFIX, CONTROL_EVENT, HEARTBEAT_REFRESHES, OFFER_ANSWER_EVENT, agentEventsKey, appendEvent, controlMessage, controlStreamKey, livenessKey,
-  readEventMessage, type ControlMessage, type FleetsimEventsListener, type OfferAnswerMessage,
+  readEventMessage, streamIdAtOrAfter, type ControlMessage, type FleetsimEventsListener, type OfferAnswerMessage,
 } from './agentControl.js';
 import { AGENT_QUEUE_PREFIX, agentQueueName, startReportForRedis, type AttemptJobData, type AttemptJobResult } from './agentQueues.js';
 import { bullConnectionOptions, checkQueueVersion, connectRedis, parseQueueUrl } from './connection.js';
@@ -66,6 +66,10 @@ export interface AgentOffer {
   readonly task: TaskSpec;
   /** The engine's id of the agent. */
   readonly agentId: string;
+  /** The engine's number of this offer of the task, counted over every agent it was offered to (what the simulator's offer streams are keyed by). */
+  readonly offer: number;
+  /** The slots the engine counts the agent holding when it made the offer (attempts running plus offers open, this one included). */
+  readonly active: number;
   /** Aborted when the offer is withdrawn (another agent claimed the task, or it timed out): no answer is sent then. */
   readonly signal: AbortSignal;
 }
@@ -154,9 +158,11 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
   const lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
   const heartbeatMs = (options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS) * 1000;
   const log = options.onLog ?? ((line: string) => { process.stderr.write(`${line}\n`); });
-  const commands = new AgentCommands(name, handlers, log);
+  const commands = new AgentCommands(name, handlers, log, lastControlId);
   const processor = async (job: Job<AttemptJobData, AttemptJobResult>, _token?: string, signal?: AbortSignal): Promise<AttemptJobResult> => {
     const jobId = job.id!;
+    // The commands sent before the start (a prewarm) are carried out before the attempt runs.
+    if (job.data.afterControl !== undefined) await commands.caughtUp(job.data.afterControl, lockMs, jobId);
     commands.jobStarted(jobId);
     let startReported = false;
     let durationSeconds: number | undefined;
@@ -188,7 +194,7 @@ export async function runAgentWorker(url: string, agentId: string, handler: Agen
     return extra;
   });
   const control = new QueueEvents(name, { connection, prefix: AGENT_CONTROL_PREFIX, lastEventId: lastControlId });
-  control.on<FleetsimEventsListener, typeof CONTROL_EVENT>(CONTROL_EVENT, (fields) => commands.received(fields));
+  control.on<FleetsimEventsListener, typeof CONTROL_EVENT>(CONTROL_EVENT, (fields, id) => commands.received(fields, id));
   control.on('error', (error) => worker.emit('error', error));
   const heartbeat = new Heartbeat(worker, livenessKey(name), heartbeatMs);
   try {
@@ -268,9 +274,37 @@ class AgentCommands {
   private readonly earlyAborts = new Map<string, string>();
   private readonly offers = new Map<string, AbortController>();
   private readonly loggedKinds = new Set<string>();
+  /** The last control entry read (the stream's end when the worker started). */
+  private seenControl: string;
+  /** Jobs waiting for a control entry to be read, with the entry's id. */
+  private readonly controlWaiters: { readonly id: string; readonly wake: () => void }[] = [];
+  /** Settles when every prewarm read so far has been carried out. */
+  private prewarmed: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly agentId: string, private readonly handlers: AgentHandlers, private readonly log: (line: string) => void) {
+  constructor(private readonly agentId: string, private readonly handlers: AgentHandlers, private readonly log: (line: string) => void, startControl: string) {
     this.retired = new Promise((resolve) => { this.onRetire = resolve; });
+    this.seenControl = startControl;
+  }
+
+  /**
+   * Resolves once the control entry `id` has been read and every prewarm read so far carried
+   * out; after `waitMs` without it, logs and resolves (the attempt runs without it).
+   */
+  async caughtUp(id: string, waitMs: number, jobId: string): Promise<void> {
+    if (!streamIdAtOrAfter(this.seenControl, id)) {
+      let timer: NodeJS.Timeout | undefined;
+      const read = await new Promise<boolean>((resolve) => {
+        const waiter = { id, wake: () => resolve(true) };
+        this.controlWaiters.push(waiter);
+        timer = setTimeout(() => {
+          this.controlWaiters.splice(this.controlWaiters.indexOf(waiter), 1);
+          resolve(false);
+        }, waitMs);
+      });
+      clearTimeout(timer);
+      if (!read) this.log(`fleetsim agent-worker: ${this.agentId}: job ${jobId} waited ${waitMs / 1000} s for the control entry ${id} sent before it; it runs without`);
+    }
+    await this.prewarmed.catch(() => undefined);
   }
 
   bind(worker: Worker, extraSlot: () => Worker): void {
@@ -302,16 +336,24 @@ class AgentCommands {
     return [this.worker, ...this.extraSlots].some((worker) => worker?.cancelJob(jobId, reason) === true);
   }
 
-  /** A control entry as `QueueEvents` emits it. */
-  received(fields: unknown): void {
+  /** A control entry as `QueueEvents` emits it, with its id. */
+  received(fields: unknown, id: string): void {
     const read = readEventMessage(fields, controlMessage);
     if ('error' in read) {
       this.log(`fleetsim agent-worker: ${this.agentId}: ignored a control entry (${read.error})`);
-      return;
+    } else {
+      const done = this.carryOut(read.message).catch((error: unknown) => {
+        this.log(`fleetsim agent-worker: ${this.agentId}: ${read.message.kind} failed: ${(error as Error).message}`);
+      });
+      if (read.message.kind === 'prewarm') this.prewarmed = Promise.all([this.prewarmed, done]);
     }
-    this.carryOut(read.message).catch((error: unknown) => {
-      this.log(`fleetsim agent-worker: ${this.agentId}: ${read.message.kind} failed: ${(error as Error).message}`);
-    });
+    this.seenControl = id;
+    for (let i = this.controlWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.controlWaiters[i]!;
+      if (!streamIdAtOrAfter(id, waiter.id)) continue;
+      this.controlWaiters.splice(i, 1);
+      waiter.wake();
+    }
   }
 
   private async carryOut(message: ControlMessage): Promise<void> {
@@ -368,7 +410,8 @@ class AgentCommands {
       const controller = new AbortController();
       this.offers.set(message.offerId, controller);
       try {
-        response = await this.handlers.offer({ offerId: message.offerId, task: message.task, agentId: message.agentId, signal: controller.signal });
+        const { offerId: id, task, agentId, offer, active } = message;
+        response = await this.handlers.offer({ offerId: id, task, agentId, offer, active, signal: controller.signal });
       } catch (error) {
         if (controller.signal.aborted) return;
         throw error;
@@ -377,11 +420,12 @@ class AgentCommands {
       }
       if (controller.signal.aborted) return;
     }
-    const { answer, setupTokens } = response;
+    const { answer, setupTokens, delaySeconds } = response;
     const body: OfferAnswerMessage['answer'] = answer.accepted
       ? { accept: true, ...(setupTokens === undefined ? {} : { setupTokens }) }
       : { accept: false, reason: answer.reason, ...(setupTokens === undefined ? {} : { setupTokens }) };
-    await appendEvent(await this.worker!.client, agentEventsKey(this.agentId), OFFER_ANSWER_EVENT, { offerId: message.offerId, answer: body } satisfies OfferAnswerMessage);
+    const reply: OfferAnswerMessage = { offerId: message.offerId, answer: body, ...(delaySeconds === undefined ? {} : { delaySeconds }) };
+    await appendEvent(await this.worker!.client, agentEventsKey(this.agentId), OFFER_ANSWER_EVENT, reply);
   }
 
   /** A paused job no longer is: one extra slot goes (once the job it runs, if any, ends). */
@@ -471,8 +515,8 @@ export function emulatedAgentHandlers(config: SimAgentConfig, options: EmulatedA
     prewarm: ({ contextKey, contextTokens }) => {
       model.prewarm(contextKey, contextTokens);
     },
-    offer: async ({ task, signal }) => {
-      const reply = model.answerOffer(task, active() + 1);
+    offer: async ({ task, offer, signal }) => {
+      const reply = model.answerOffer(task, active() + 1, offer);
       offers++;
       try {
         await new Promise<void>((resolve, reject) => {
@@ -516,20 +560,37 @@ function emulatedKey(taskId: string, attempt: number): string {
 
 /**
  * The simulator's agent model for one scenario agent in virtual time, for a driver on a manual
- * clock behind a `VirtualTimeConnector`: plans the attempt (the plans and seeded outcome streams
- * of {@link emulatedAgentHandler}), reports its start with the agent's context as the simulator
- * reports it (block hits, utilization, resident keys), reports the planned duration
- * (`ranFor`), and returns the outcome at once. Run it one attempt at a time (`concurrency` 1), so
- * the model meets the agent's attempts in the order the engine started them.
+ * clock behind a `VirtualTimeConnector`: `run` plans the attempt (the plans and seeded outcome
+ * streams of {@link emulatedAgentHandlers}), reports its start with the agent's context as the
+ * simulator reports it (block hits, utilization, resident keys), reports the planned duration
+ * (`ranFor`), and returns the outcome at once; `offer` answers at once from the model as the
+ * simulator's agent does (the engine's offer number and slot count, the same offer streams) with
+ * the agent's `offerResponseSeconds` as the answer's delay (`delaySeconds`); `prewarm` loads the
+ * context into the model. Run it one attempt at a time (`concurrency` 1), so the model meets the
+ * agent's attempts in the order the engine started them.
  */
-export function virtualTimeAgentHandler(config: SimAgentConfig, options: { readonly seed: number; readonly replication?: number }): AgentHandler {
+export function virtualTimeAgentHandlers(config: SimAgentConfig, options: { readonly seed: number; readonly replication?: number }): AgentHandlers {
   const model = new RemoteAgentModel(config, outcomeStreams(options.seed, options.replication ?? 0), 1);
-  return async ({ task, attempt, started, ranFor }) => {
-    // The slot count an offer answer reads; a start's plan reads only the agent's skills.
-    const plan = model.plan(task, attempt, 1);
-    const { setupTokens, contextHit, contextBlocksHit, agent } = plan;
-    await started(contextBlocksHit === undefined ? { setupTokens, contextHit, agent } : { setupTokens, contextHit, contextBlocksHit, agent });
-    ranFor(plan.durationSeconds);
-    return plan.outcome;
+  return {
+    run: async ({ task, attempt, started, ranFor }) => {
+      // The slot count an offer answer reads; a start's plan reads only the agent's skills.
+      const plan = model.plan(task, attempt, 1);
+      const { setupTokens, contextHit, contextBlocksHit, agent } = plan;
+      await started(contextBlocksHit === undefined ? { setupTokens, contextHit, agent } : { setupTokens, contextHit, contextBlocksHit, agent });
+      ranFor(plan.durationSeconds);
+      return plan.outcome;
+    },
+    offer: ({ task, offer, active }) => {
+      const reply = model.answerOffer(task, active, offer);
+      return Promise.resolve({ answer: reply.answer, setupTokens: reply.setupTokens, delaySeconds: reply.delaySeconds });
+    },
+    prewarm: ({ contextKey, contextTokens }) => {
+      model.prewarm(contextKey, contextTokens);
+    },
   };
+}
+
+/** The run handler of {@link virtualTimeAgentHandlers} alone (offers are then declined, prewarms logged and not applied). */
+export function virtualTimeAgentHandler(config: SimAgentConfig, options: { readonly seed: number; readonly replication?: number }): AgentHandler {
+  return virtualTimeAgentHandlers(config, options).run;
 }

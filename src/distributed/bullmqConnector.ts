@@ -27,7 +27,7 @@
 import { Job, Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
 import type { AgentSpec } from '../engine/agent.js';
 import type { Outcome, StartReport } from '../engine/messages.js';
-import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from '../live/connector.js';
+import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse, ProvisionContext } from '../live/connector.js';
 import type { Journal } from '../live/journal.js';
 import { externalAgentId } from '../live/service/remoteAgents.js';
 import {
@@ -96,8 +96,13 @@ export class BullmqAgentConnector implements AgentConnector {
   private readonly settled = new Set<string>();
   /** Offers awaiting their answer, by offer id. */
   private readonly offers = new Map<string, PendingOffer>();
-  /** The last control command sent to each agent (the next waits for it: commands keep their order). */
-  private readonly controlTail = new Map<string, Promise<void>>();
+  /**
+   * The last control command sent to each agent (the next waits for it: commands keep their
+   * order), resolving to the last entry id on the agent's control stream once it is sent.
+   */
+  private readonly controlTail = new Map<string, Promise<string | undefined>>();
+  /** The id of the last entry put on each agent's control stream (by `tell`). */
+  private readonly lastControl = new Map<string, string>();
   /** The pools' provisioning queues, once a provision was asked for. */
   private provisioning: PoolProvisioning | undefined;
   private journal: Journal | undefined;
@@ -128,10 +133,12 @@ export class BullmqAgentConnector implements AgentConnector {
     // Read now, inside the driver's drain: the input that made this command is the last appended.
     const durable = this.journal === undefined ? Promise.resolve() : this.journal.whenDurable(this.journal.appendedSeq);
     const data: AttemptJobData = { task: { ...command.task.spec }, attempt, agentId: command.agent.spec.id };
+    // The control commands sent to this agent before this start: its worker carries them out first.
+    const afterControl = this.controlTail.get(agentId) ?? this.lastControl.get(agentId);
     return new Promise((resolve) => {
       const pending: PendingAttempt = { taskId, attempt, agentId, context, resolve, enqueued: Promise.resolve() };
       this.pending.set(jobId, pending);
-      pending.enqueued = this.enqueue(durable, pending, jobId, data).catch((error: unknown) => {
+      pending.enqueued = this.enqueue(durable, pending, jobId, data, afterControl).catch((error: unknown) => {
         // The job may or may not be in Redis: the engine's attempt timeout covers the attempt either way.
         this.report(new Error(`bullmq connector: cannot add the job of ${taskId} attempt ${attempt} to agent ${agentId}'s queue: ${(error as Error).message}`));
       });
@@ -181,7 +188,7 @@ export class BullmqAgentConnector implements AgentConnector {
   offer(command: CommandOf<'offer'>, context: OfferContext): Promise<OfferResponse> {
     const engineAgentId = command.agent.spec.id;
     const id = offerId(command.task.spec.id, engineAgentId, command.offer);
-    const message: ControlMessage = { kind: 'offer', offerId: id, task: { ...command.task.spec }, agentId: engineAgentId };
+    const message: ControlMessage = { kind: 'offer', offerId: id, task: { ...command.task.spec }, agentId: engineAgentId, offer: command.offer, active: command.agent.active };
     return new Promise((resolve) => {
       this.offers.set(id, { agentId: externalAgentId(engineAgentId), resolve });
       context.signal.addEventListener('abort', () => this.offers.delete(id), { once: true });
@@ -190,10 +197,10 @@ export class BullmqAgentConnector implements AgentConnector {
   }
 
   /** {@inheritDoc AgentConnector.provision} */
-  provision(command: CommandOf<'provision'>): Promise<AgentSpec> {
+  provision(command: CommandOf<'provision'>, context?: ProvisionContext): Promise<AgentSpec> {
     if (this.closed) return Promise.reject(new Error('bullmq connector: closed'));
     this.provisioning ??= new PoolProvisioning(this.options.connection, (error) => this.report(error));
-    return this.provisioning.provision(command.pool, this.durableNow());
+    return this.provisioning.provision(command.pool, this.durableNow(), context?.readyAfter);
   }
 
   /** {@inheritDoc AgentConnector.withdraw} */
@@ -238,8 +245,10 @@ export class BullmqAgentConnector implements AgentConnector {
     await this.provisioning?.close();
   }
 
-  private async enqueue(durable: Promise<void>, pending: PendingAttempt, jobId: string, data: AttemptJobData): Promise<void> {
+  private async enqueue(durable: Promise<void>, pending: PendingAttempt, jobId: string, data: AttemptJobData, afterControl: Promise<string | undefined> | string | undefined): Promise<void> {
     await durable;
+    const lastControlId = await afterControl;
+    if (lastControlId !== undefined) data = { ...data, afterControl: lastControlId };
     const { queue } = await this.agentQueue(pending.agentId);
     const keep = { age: this.options.keepFinishedSeconds ?? DEFAULT_KEEP_FINISHED_SECONDS };
     // An existing id (a re-delivery) is kept as it is: BullMQ adds nothing.
@@ -383,20 +392,26 @@ export class BullmqAgentConnector implements AgentConnector {
   private tell(engineAgentId: string, message: ControlMessage, after: Promise<void> = Promise.resolve()): void {
     const agentId = externalAgentId(engineAgentId);
     const durable = this.durableNow();
-    const previous = this.controlTail.get(agentId) ?? Promise.resolve();
+    const previous = this.controlTail.get(agentId) ?? Promise.resolve(this.lastControl.get(agentId));
     const sent = Promise.all([previous, durable, after])
-      .then(() => this.sendControl(agentId, message))
-      .catch((error: unknown) => this.report(new Error(`bullmq connector: cannot send ${message.kind} to agent ${agentId}: ${(error as Error).message}`)));
+      .then(async ([before]) => (await this.sendControl(agentId, message)) ?? before)
+      .catch((error: unknown) => {
+        this.report(new Error(`bullmq connector: cannot send ${message.kind} to agent ${agentId}: ${(error as Error).message}`));
+        return this.lastControl.get(agentId);
+      });
     this.controlTail.set(agentId, sent);
     void sent.then(() => {
       if (this.controlTail.get(agentId) === sent) this.controlTail.delete(agentId);
     });
   }
 
-  private async sendControl(agentId: string, message: ControlMessage): Promise<void> {
-    if (this.closed) return;
+  /** Appends `message` to the agent's control stream; resolves to the entry's id (undefined once closed). */
+  private async sendControl(agentId: string, message: ControlMessage): Promise<string | undefined> {
+    if (this.closed) return undefined;
     const { queue } = await this.agentQueue(agentId);
-    await appendEvent(await queue.client, controlStreamKey(agentId), CONTROL_EVENT, message);
+    const id = await appendEvent(await queue.client, controlStreamKey(agentId), CONTROL_EVENT, message);
+    this.lastControl.set(agentId, id);
+    return id;
   }
 
   /** Settles when what the driver has appended so far is durable (read inside the driver's drain). */
@@ -411,7 +426,7 @@ export class BullmqAgentConnector implements AgentConnector {
       this.log(`bullmq connector: ignored an offer answer on agent ${agentId}'s queue (${read.error})`);
       return;
     }
-    const { offerId: id, answer } = read.message;
+    const { offerId: id, answer, delaySeconds } = read.message;
     const pending = this.offers.get(id);
     if (pending === undefined || pending.agentId !== agentId) {
       this.log(`bullmq connector: ignored agent ${agentId}'s answer to offer ${id}: the offer is closed (withdrawn, timed out, or made to another agent)`);
@@ -421,6 +436,7 @@ export class BullmqAgentConnector implements AgentConnector {
     pending.resolve({
       answer: answer.accept ? { accepted: true } : { accepted: false, reason: answer.reason ?? 'declined' },
       ...(answer.setupTokens === undefined ? {} : { setupTokens: answer.setupTokens }),
+      ...(delaySeconds === undefined ? {} : { delaySeconds }),
     });
   }
 

@@ -56,6 +56,16 @@ export interface OfferResponse {
   readonly delaySeconds?: number;
 }
 
+/** What a connector may be handed with a provision (only a `VirtualTimeConnector` hands one). */
+export interface ProvisionContext {
+  /**
+   * A provisioner in virtual time (it answers at once) reports here, before the promise settles,
+   * how many seconds the new agent's cold start took on its own clock: a `VirtualTimeConnector`
+   * (./virtualTimeConnector.ts) lets the agent join that long after the provision.
+   */
+  readonly readyAfter?: (coldStartSeconds: number) => void;
+}
+
 /**
  * Carries out the engine's commands on real agents. Only `start` is required; the driver reports
  * a command the connector cannot carry out to its `onError` (an offer without `offer` is
@@ -85,7 +95,7 @@ export interface AgentConnector {
   /** Loads a context on an idle agent ahead of need. */
   prewarm?(command: CommandOf<'prewarm'>): void;
   /** Starts a new agent for an autoscaled pool; settles with its spec once it is ready to join. */
-  provision?(command: CommandOf<'provision'>): Promise<AgentSpec>;
+  provision?(command: CommandOf<'provision'>, context?: ProvisionContext): Promise<AgentSpec>;
   /** The agent has left the fleet and may be shut down. */
   retire?(command: CommandOf<'retire'>): void;
 }

@@ -82,10 +82,11 @@ function virtualTimeConnector(connector: AgentConnector | undefined, clock: Manu
  */
 async function quiescent(connector: VirtualTimeConnector): Promise<void> {
   await settled();
-  while (connector.inFlight > 0) {
+  do {
+    // Called even with nothing in flight: it also rejects with a failure of a command it had held.
     await connector.idle();
     await settled();
-  }
+  } while (connector.inFlight > 0);
 }
 
 /**

@@ -4,15 +4,17 @@
  * an operator's pause holds a running attempt (its job stays active, its time stops) and its
  * resume lets it finish with the time it had left, and its freed slot takes another attempt; a
  * prewarm loads the context into the agent's model; an offer is answered through the streams and
- * a withdrawn one is not; a retire reaches the hook and ends the heartbeat; a command the
+ * a withdrawn one is not; a start waits for the control entries sent before it (a prewarm is
+ * applied before the attempt runs), at most a lock's time; a retire reaches the hook and ends the heartbeat; a command the
  * worker's handler has no hook for is logged once per kind.
  */
+import type { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
 import type { TaskView } from '../../src/engine/task.js';
 import type { StartReport } from '../../src/engine/messages.js';
-import { livenessKey } from '../../src/distributed/agentControl.js';
-import { attemptJobId } from '../../src/distributed/agentQueues.js';
+import { CONTROL_EVENT, controlStreamKey, livenessKey, type ControlMessage } from '../../src/distributed/agentControl.js';
+import { ATTEMPT_JOB_NAME, attemptJobId, type AttemptJobData } from '../../src/distributed/agentQueues.js';
 import { emulatedAgentHandlers } from '../../src/distributed/agentWorker.js';
 import type { CommandOf } from '../../src/live/connector.js';
 import { RealClock } from '../../src/live/clock.js';
@@ -120,6 +122,49 @@ describeWithRedis('engine commands over the control stream', () => {
     expect(reports).toEqual([{ setupTokens: 500, contextHit: false }, { setupTokens: 0, contextHit: true }]);
   });
 
+  it('has a start wait for the control entries sent before it (a prewarm is applied before the attempt runs), at most a lock\'s time', async () => {
+    const warm = new Set<string>();
+    const ran: (readonly [string, readonly string[]])[] = [];
+    const log: string[] = [];
+    await worker('e7', {
+      run: ({ task }) => {
+        ran.push([task.id, [...warm]]);
+        return Promise.resolve({ ok: true, quality: 1 });
+      },
+      prewarm: ({ contextKey }) => { warm.add(contextKey); },
+    }, { log });
+    const client = await queue('e7').client;
+    // An entry id the stream does not have yet: the job must wait for it.
+    const ahead = `${Date.now() + 60_000}-0`;
+    const data = (id: string, afterControl: string): AttemptJobData => ({ task: taskSpec({ id, type: 'job' }), attempt: 1, agentId: 'e7', afterControl });
+    await queue('e7').add(ATTEMPT_JOB_NAME, data('after-prewarm', ahead), { jobId: attemptJobId('after-prewarm', 1) });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(ran).toEqual([]);
+    const prewarm: ControlMessage = { kind: 'prewarm', contextKey: 'k', contextTokens: 10 };
+    await client.xadd(controlStreamKey('e7'), ahead, { event: CONTROL_EVENT, message: JSON.stringify(prewarm) });
+    await expect.poll(() => ran, { timeout: 5000 }).toEqual([['after-prewarm', ['k']]]);
+    // An entry that never comes: the job runs after the lock's time (2 s here), and says so.
+    const never = `${Date.now() + 120_000}-0`;
+    await queue('e7').add(ATTEMPT_JOB_NAME, data('never', never), { jobId: attemptJobId('never', 1) });
+    await expect.poll(() => ran.length, { timeout: 6000 }).toBe(2);
+    expect(log).toEqual([`fleetsim agent-worker: e7: job ${attemptJobId('never', 1)} waited 2 s for the control entry ${never} sent before it; it runs without`]);
+  });
+
+  it('has the connector tell a start which control entry came before it', async () => {
+    // No worker: the jobs wait in the queue with their data.
+    const made = connector();
+    const context = { signal: new AbortController().signal, started: () => undefined };
+    void made.start(startCommand({ id: 'before' }, 'e8'), context);
+    made.prewarm({ kind: 'prewarm', agent: { spec: { id: 'e8' } } as unknown as AgentView, contextKey: 'k', contextTokens: 10 });
+    void made.start(startCommand({ id: 'after' }, 'e8'), context);
+    const jobData = async (id: string): Promise<AttemptJobData | undefined> => (await queue('e8').getJob(attemptJobId(id, 1)))?.data as AttemptJobData | undefined;
+    await expect.poll(() => jobData('after'), { timeout: 5000 }).toBeDefined();
+    const client = (await queue('e8').client) as unknown as Redis;
+    const [[prewarmId]] = await client.xrevrange(controlStreamKey('e8'), '+', '-', 'COUNT', 1) as [[string, string[]]];
+    expect((await jobData('after'))?.afterControl).toBe(prewarmId);
+    expect((await jobData('before'))?.afterControl).toBeUndefined();
+  });
+
   it('carries an offer to the agent and its answer back; a withdrawn offer\'s hook sees its signal aborted and answers nothing', async () => {
     const withdrawn: unknown[] = [];
     await worker('e5', {
@@ -133,7 +178,7 @@ describeWithRedis('engine commands over the control stream', () => {
     });
     const log: string[] = [];
     const made = connector(log);
-    const agent = { spec: { id: 'e5' } } as unknown as AgentView;
+    const agent = { spec: { id: 'e5' }, active: 1 } as unknown as AgentView;
     const offerOf = (id: string): CommandOf<'offer'> => ({ kind: 'offer', task: { spec: { id, type: 'job' } } as unknown as TaskView, agent, offer: 1 });
     const open = { signal: new AbortController().signal };
     expect(await made.offer(offerOf('taken'), open)).toEqual({ answer: { accepted: true }, setupTokens: 7 });

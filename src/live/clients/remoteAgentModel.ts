@@ -6,9 +6,10 @@
  *
  * What the remote agent cannot see, it keeps itself: the slots it holds (attempts it runs plus
  * offers it has not answered: the engine's `active`, which an offer answer's load term reads),
- * and how many offers of each task it has received (the offer number its answer's stream is
- * keyed by; the engine numbers a task's offers across all agents, so under broadcast delegation
- * an agent's answer may draw from another offer's stream than in a simulation).
+ * and, when the transport does not say (HTTP), how many offers of each task it has received (the
+ * offer number its answer's stream is keyed by; the engine numbers a task's offers across all
+ * agents, so under broadcast delegation an agent's answer may then draw from another offer's
+ * stream than in a simulation; over BullMQ the offer carries the engine's number).
  */
 import type { AgentView } from '../../engine/agent.js';
 import type { AgentReport, Outcome } from '../../engine/messages.js';
@@ -40,6 +41,8 @@ export interface ScaledOfferReply {
   readonly setupTokens: number;
   /** Real milliseconds before answering: `offerResponseSeconds` divided by the speedup. */
   readonly delayMs: number;
+  /** The model's own delay, in the scenario's seconds (what an agent in virtual time reports). */
+  readonly delaySeconds: number;
 }
 
 /** Most tasks whose offer counts are remembered (the oldest are forgotten first). */
@@ -68,14 +71,24 @@ export class RemoteAgentModel {
     };
   }
 
-  /** Answers an offer of `spec` received while the agent holds `active` slots (the offered one included). */
-  answerOffer(spec: TaskSpec, active: number): ScaledOfferReply {
-    const offer = (this.offersByTask.get(spec.id) ?? 0) + 1;
-    this.offersByTask.delete(spec.id);
-    this.offersByTask.set(spec.id, offer);
+  /**
+   * Answers an offer of `spec` received while the agent holds `active` slots (the offered one
+   * included). `offer` is the engine's number of the offer, when the transport carries it (the
+   * simulator keys the offer's stream by it); without it the agent counts the task's offers it
+   * received itself.
+   */
+  answerOffer(spec: TaskSpec, active: number, offer?: number): ScaledOfferReply {
+    const reply = this.agent.answerOffer(taskView(spec, 0), this.view(active), offer ?? this.countOffer(spec.id), this.outcomes);
+    return { answer: reply.answer, setupTokens: reply.setupTokens, delayMs: (reply.delaySeconds * 1000) / this.speedup, delaySeconds: reply.delaySeconds };
+  }
+
+  /** The number of this offer of task `taskId` among those this agent received. */
+  private countOffer(taskId: string): number {
+    const offer = (this.offersByTask.get(taskId) ?? 0) + 1;
+    this.offersByTask.delete(taskId);
+    this.offersByTask.set(taskId, offer);
     if (this.offersByTask.size > REMEMBERED_OFFER_TASKS) this.offersByTask.delete(this.offersByTask.keys().next().value!);
-    const reply = this.agent.answerOffer(taskView(spec, 0), this.view(active), offer, this.outcomes);
-    return { answer: reply.answer, setupTokens: reply.setupTokens, delayMs: (reply.delaySeconds * 1000) / this.speedup };
+    return offer;
   }
 
   /** Loads a context while idle (a strategy's pre-warming). */

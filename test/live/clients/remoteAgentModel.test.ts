@@ -63,8 +63,19 @@ describe('RemoteAgentModel', () => {
     for (let n = 0; n < 30; n++) {
       const expected = sim.answerOffer(view(spec(n), 0), agentView(sim, 1), 1, streams);
       const reply = remote.answerOffer(spec(n), 1);
-      expect(reply).toEqual({ answer: expected.answer, setupTokens: expected.setupTokens, delayMs: 20 });
+      expect(reply).toEqual({ answer: expected.answer, setupTokens: expected.setupTokens, delayMs: 20, delaySeconds: 2 });
     }
+  });
+
+  it('answers from the stream of the engine\'s offer number when the transport carries it (a broadcast\'s later offers), under the engine\'s slot count', () => {
+    const remote = new RemoteAgentModel(config, outcomeStreams(scenario.seed, 0), 1);
+    const sim = new SimAgent(config);
+    const streams = outcomeStreams(scenario.seed, 0);
+    const answers = (model: (n: number, offer: number) => unknown): unknown[] => Array.from({ length: 40 }, (_, n) => model(n, 1 + (n % 4)));
+    const expected = answers((n, offer) => sim.answerOffer(view(spec(n), 0), agentView(sim, 2), offer, streams).answer);
+    expect(answers((n, offer) => remote.answerOffer(spec(n), 2, offer).answer)).toEqual(expected);
+    // Counted by the agent itself, every offer of a task it receives first is its offer 1: other draws.
+    expect(answers((n) => new RemoteAgentModel(config, outcomeStreams(scenario.seed, 0), 1).answerOffer(spec(n), 2).answer)).not.toEqual(expected);
   });
 
   it('refuses a speedup that is not a positive number', () => {
