@@ -200,7 +200,10 @@ export function fallbackAgent(s: EngineState, task: TaskRecord, firstFit: boolea
   let bestVerdict: Verdict = BARRED;
   let bestLoad = Number.POSITIVE_INFINITY;
   const late = s.config.binding === 'late';
-  for (const agent of s.fleet.agents) {
+  const { tags } = task.spec;
+  // Only agents with the task's tags can be chosen: scan those, in the same (fleet) order.
+  const candidates = tags === undefined || tags.length === 0 ? s.fleet.agents : s.tagIndex.agentsWith(s.fleet.agents, tags);
+  for (const agent of candidates) {
     if (late ? !hasFreeSlot(agent) : !agent.accepting) continue;
     const verdict = verdictOf(s, task, agent);
     if (verdict === BARRED || verdict > bestVerdict) continue;

@@ -17,6 +17,7 @@ import { FailureMemory } from './failureMemory.js';
 import type { Command, EngineEvent } from './messages.js';
 import { SettledMemory } from './settledMemory.js';
 import { StealIndex } from './stealIndex.js';
+import { TagIndex } from './tagIndex.js';
 import type { DecisionContext, FleetView, Strategy } from './strategy.js';
 import { PRIORITY_LEVELS, type AgentId, type TaskId, type TaskRecord, type TaskView } from './task.js';
 import { TaskIndex } from './taskIndex.js';
@@ -70,6 +71,8 @@ export class EngineState {
   readonly hungry = new Set<AgentRecord>();
   /** The hungry agents and the stealable work by kind, for strategies with steal rules (early binding). */
   readonly stealIndex: StealIndex | undefined;
+  /** The agents carrying each tag set tasks ask for (the constraint fallback's candidates). */
+  readonly tagIndex = new TagIndex();
   /** Agents whose last slot freed during the current input (pre-warming strategies only). */
   readonly fallenIdle: AgentRecord[] = [];
   readonly pool: TaskQueue;
