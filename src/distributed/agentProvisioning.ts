@@ -16,9 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
 import { z } from 'zod';
 import type { AgentSpec } from '../engine/agent.js';
-import { InputError } from '../scenario/errors.js';
 import { agentQueueName } from './agentQueues.js';
-import { bullConnectionOptions, checkQueueVersion, connectRedis, parseQueueUrl } from './connection.js';
+import { bullConnectionOptions, checkQueue, parseQueueUrl, queueNameFromFlag } from './connection.js';
 
 /** BullMQ's key prefix for provisioning queues: a pool's keys are `fleetsim:pool:<pool>:…`. */
 export const POOL_QUEUE_PREFIX = 'fleetsim:pool';
@@ -171,19 +170,10 @@ export interface Provisioner {
  */
 export async function runProvisioner(url: string, pool: string, handler: ProvisionHandler, options: ProvisionerOptions = {}): Promise<Provisioner> {
   const queueUrl = parseQueueUrl(url);
-  let name: string;
-  try {
-    name = poolQueueName(pool);
-  } catch (error) {
-    throw new InputError('command line', '--provision', (error as Error).message);
-  }
+  const name = queueNameFromFlag('--provision', pool, poolQueueName);
   if (options.version !== undefined) {
-    const client = await connectRedis(queueUrl, options.connectTimeoutMs === undefined ? {} : { timeoutMs: options.connectTimeoutMs });
-    try {
-      await checkQueueVersion(client, queueUrl, { prefix: POOL_QUEUE_PREFIX, queueName: name, version: options.version });
-    } finally {
-      client.disconnect();
-    }
+    await checkQueue(queueUrl, { prefix: POOL_QUEUE_PREFIX, queueName: name, version: options.version },
+      options.connectTimeoutMs === undefined ? {} : { timeoutMs: options.connectTimeoutMs });
   }
   const worker = new Worker<ProvisionJobData, ProvisionJobResult>(name, async (job) => {
     let coldStartSeconds: number | undefined;

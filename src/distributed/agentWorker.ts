@@ -15,7 +15,6 @@ import type { Outcome, StartReport } from '../engine/messages.js';
 import type { TaskSpec } from '../engine/task.js';
 import { RemoteAgentModel } from '../live/clients/remoteAgentModel.js';
 import type { OfferResponse } from '../live/connector.js';
-import { InputError } from '../scenario/errors.js';
 import type { SimAgentConfig } from '../scenario/types.js';
 import { outcomeStreams } from '../sim/random.js';
 import {
@@ -23,7 +22,7 @@ import {
   readEventMessage, streamIdAtOrAfter, type ControlMessage, type FleetsimEventsListener, type OfferAnswerMessage,
 } from './agentControl.js';
 import { AGENT_QUEUE_PREFIX, agentQueueName, startReportForRedis, type AttemptJobData, type AttemptJobResult } from './agentQueues.js';
-import { bullConnectionOptions, checkQueueVersion, connectRedis, parseQueueUrl } from './connection.js';
+import { bullConnectionOptions, checkQueueVersion, connectRedis, parseQueueUrl, queueNameFromFlag } from './connection.js';
 
 /** One attempt as a handler receives it. */
 export interface AgentAttempt {
@@ -137,12 +136,7 @@ const REMEMBERED_ABORTS = 1000;
  */
 export async function runAgentWorker(url: string, agentId: string, handler: AgentHandler | AgentHandlers, options: AgentWorkerOptions = {}): Promise<AgentWorker> {
   const queueUrl = parseQueueUrl(url);
-  let name: string;
-  try {
-    name = agentQueueName(agentId);
-  } catch (error) {
-    throw new InputError('command line', '--agent', (error as Error).message);
-  }
+  const name = queueNameFromFlag('--agent', agentId, agentQueueName);
   const handlers: AgentHandlers = typeof handler === 'function' ? { run: handler } : handler;
   const client = await connectRedis(queueUrl, options.connectTimeoutMs === undefined ? {} : { timeoutMs: options.connectTimeoutMs });
   let lastControlId: string;

@@ -7,7 +7,7 @@
  * exits with code 2.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { firstLineOf } from '../scenario/errors.js';
+import { InputError, firstLineOf } from '../scenario/errors.js';
 import { queueError, type QueueUrl } from './queueUrl.js';
 
 export { QUEUE_FLAG, parseQueueUrl, type QueueUrl } from './queueUrl.js';
@@ -119,5 +119,18 @@ export async function checkQueue(queue: QueueUrl, stamp: QueueStamp, options: Co
     await checkQueueVersion(client, queue, stamp);
   } finally {
     client.disconnect();
+  }
+}
+
+/**
+ * The queue name `nameOf` makes of `id`, or a command-line error naming `flag` when `id` cannot
+ * name a queue (the agents' and the pools' workers take their ids from flags).
+ * @throws InputError naming `flag`
+ */
+export function queueNameFromFlag(flag: string, id: string, nameOf: (id: string) => string): string {
+  try {
+    return nameOf(id);
+  } catch (error) {
+    throw new InputError('command line', flag, (error as Error).message);
   }
 }
