@@ -260,6 +260,8 @@ export class BullmqAgentConnector implements AgentConnector {
     const job = await Job.fromId<AttemptJobData>(queue, jobId);
     if (job === undefined || this.pending.get(jobId) !== pending) return;
     this.log(`bullmq connector: ${pending.taskId} attempt ${pending.attempt} was ${state} on agent ${pending.agentId} before the connector saw it end (a re-delivery after a restart, or an agent quicker than the event stream): applied`);
+    // Its start report went as progress, which the event stream has not delivered either: it comes first, as it would there.
+    this.progressed(jobId, job.progress);
     if (state === 'completed') this.completed(jobId, job.returnvalue);
     else this.failed(jobId, job.failedReason);
   }

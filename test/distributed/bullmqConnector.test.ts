@@ -4,7 +4,8 @@
  * throwing handler is an agent error, abort removes a waiting job and tells the worker of a
  * running one (its handler's signal aborts with the engine's reason, even when the abort overtook
  * the job; a result that still comes is recorded as stale: shown through the live driver too), a job that
- * finished while no driver listened is applied when the start is re-delivered, and
+ * finished while no driver listened is applied when the start is re-delivered (its start report, sent as
+ * progress, read from the job), and
  * reconciliation removes (and logs) the jobs the engine no longer expects.
  */
 import { describe, expect, it } from 'vitest';
@@ -213,14 +214,22 @@ describeWithRedis('the BullMQ agent connector', () => {
     await expect.poll(() => jobs.getJob(attemptJobId('t4', 1)).then((job) => job?.id), { timeout: 5000 }).toBe(attemptJobId('t4', 1));
     await first.close();
     let runs = 0;
-    await worker('a4', () => {
+    await worker('a4', async ({ started, ranFor }) => {
       runs++;
-      return Promise.resolve({ ok: false, reason: 'quality' } satisfies Outcome);
+      await started({ setupTokens: 7, contextHit: false });
+      ranFor(3.5);
+      return { ok: false, reason: 'quality' } satisfies Outcome;
     });
     await expect.poll(async () => (await jobs.getJob(attemptJobId('t4', 1)))?.finishedOn, { timeout: 5000 }).toBeGreaterThan(0);
-    const outcome = await connector().start(startCommand('t4', 1, 'a4'), attemptContext());
+    const order: string[] = [];
+    const context = { ...attemptContext(), ranFor: (seconds: number) => order.push(`ranFor ${seconds}`) };
+    const started = context.started;
+    const outcome = await connector().start(startCommand('t4', 1, 'a4'), { ...context, started: (report) => { order.push('started'); started(report); } });
     expect(outcome).toEqual({ ok: false, reason: 'quality' });
     expect(runs).toBe(1);
+    // The start report travelled as progress, which no event stream delivered: it is read from the job, before the result.
+    expect(context.reports).toEqual([{ setupTokens: 7, contextHit: false }]);
+    expect(order).toEqual(['started', 'ranFor 3.5']);
   });
 
   it('fails a job whose worker stopped renewing its lock (stalled) as an agent error', async () => {
