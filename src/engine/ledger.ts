@@ -17,16 +17,12 @@ import type { EngineState } from './engineState.js';
 import { pushCommand } from './inputs.js';
 import { assertTransition } from './lifecycle.js';
 import type { FailureReason, FinalTaskState, TaskRecord, TaskSpec, TaskState } from './task.js';
+import { CompactTaskRecord } from './taskRecord.js';
 import { clearTimer, scheduleRetry } from './timers.js';
 
 /** The record of a task just submitted, in state `created`. */
 export function newRecord(s: EngineState, spec: TaskSpec, now: number): TaskRecord {
-  return {
-    owner: s, spec, state: 'created', seq: s.tally.submitted, submittedAt: now, attempt: 0, agentIndex: -1, startedAt: Number.NaN,
-    failureReason: undefined, priority: spec.priority, offers: 0, rejectionReason: undefined, offeredTo: undefined,
-    rejectedBy: undefined, resumeReady: false, maxRetries: spec.maxRetries ?? s.config.retry.maxRetries,
-    unmetDependencies: 0, dependents: undefined, queueEntry: 0, timerId: 0, liveSlot: -1,
-  };
+  return new CompactTaskRecord(s, spec, s.tally.submitted, now, spec.maxRetries ?? s.config.retry.maxRetries);
 }
 
 /** A plain transition, reported as such. */

@@ -13,6 +13,7 @@ import type { EngineState } from './engineState.js';
 import { fromJsonNumber, type EngineSnapshot, type JsonNumber, type TaskSnapshot } from './snapshot.js';
 import { isFinal, PRIORITY_LEVELS, type FinalTaskState, type TaskId, type TaskRecord, type TaskState } from './task.js';
 import { TaskQueue } from './taskQueue.js';
+import { CompactTaskRecord } from './taskRecord.js';
 import { TRANSITIONS } from './lifecycle.js';
 
 function fail(field: string, problem: string): never {
@@ -147,17 +148,22 @@ function restoreTasks(s: EngineState, snapshot: EngineSnapshot): readonly TaskSn
     if (!(finite(spec.tokens, field, '.spec.tokens') >= 0)) fail(`${field}.spec.tokens`, 'must be >= 0');
     if (!(finite(spec.contextTokens, field, '.spec.contextTokens') >= 0)) fail(`${field}.spec.contextTokens`, 'must be >= 0');
     if (typeof t.state !== 'string' || !Object.hasOwn(TRANSITIONS, t.state) || isFinal(t.state)) fail(`${field}.state`, `must be a non-final task state, got ${JSON.stringify(t.state)}`);
-    const record: TaskRecord = {
-      owner: s, spec, state: t.state, seq: int(t.seq, field, '.seq'), submittedAt: finite(t.submittedAt, field, '.submittedAt'),
-      attempt: int(t.attempt, field, '.attempt'), agentIndex: int(t.agentIndex, field, '.agentIndex', -1),
-      startedAt: num(t.startedAt, field, '.startedAt'), failureReason: t.failureReason,
-      priority: int(t.priority, field, '.priority'), offers: int(t.offers, field, '.offers'), rejectionReason: t.rejectionReason,
-      offeredTo: t.offeredTo?.map((index, j) => agentIndex(s, index, `${field}.offeredTo[${j}]`)),
-      rejectedBy: t.rejectedBy?.map((index, j) => agentIndex(s, index, `${field}.rejectedBy[${j}]`)),
-      resumeReady: bool(t.resumeReady, field, '.resumeReady'), maxRetries: int(t.maxRetries, field, '.maxRetries'),
-      unmetDependencies: int(t.unmetDependencies, field, '.unmetDependencies'), dependents: undefined, queueEntry: 0,
-      timerId: int(t.timerId, field, '.timerId'), liveSlot: -1,
-    };
+    const record = new CompactTaskRecord(
+      s, spec, int(t.seq, field, '.seq'), finite(t.submittedAt, field, '.submittedAt'), int(t.maxRetries, field, '.maxRetries'),
+    );
+    record.state = t.state;
+    record.attempt = int(t.attempt, field, '.attempt');
+    record.agentIndex = int(t.agentIndex, field, '.agentIndex', -1);
+    record.startedAt = num(t.startedAt, field, '.startedAt');
+    record.failureReason = t.failureReason;
+    record.priority = int(t.priority, field, '.priority');
+    record.offers = int(t.offers, field, '.offers');
+    record.rejectionReason = t.rejectionReason;
+    record.offeredTo = t.offeredTo?.map((index, j) => agentIndex(s, index, `${field}.offeredTo[${j}]`));
+    record.rejectedBy = t.rejectedBy?.map((index, j) => agentIndex(s, index, `${field}.rejectedBy[${j}]`));
+    record.resumeReady = bool(t.resumeReady, field, '.resumeReady');
+    record.unmetDependencies = int(t.unmetDependencies, field, '.unmetDependencies');
+    record.timerId = int(t.timerId, field, '.timerId');
     if (record.priority >= PRIORITY_LEVELS) fail(`${field}.priority`, `must be below ${PRIORITY_LEVELS}, got ${record.priority}`);
     if (record.agentIndex >= 0) agentIndex(s, record.agentIndex, field, '.agentIndex');
     if (ON_AGENT.has(record.state) && record.state !== 'offered' && record.agentIndex < 0) fail(`${field}.agentIndex`, `must name the agent of a ${record.state} task`);

@@ -83,6 +83,8 @@ export interface PreparedType {
    * frozen array to a generic lookup, and this one runs once per generated task.
    */
   readonly priorities: readonly { readonly level: number; readonly probability: number }[];
+  /** No timeout, ttl, retry limit, tags, assignee or tenant: its tasks' specs need none of those fields. */
+  readonly plain: boolean;
 }
 
 /**
@@ -153,8 +155,10 @@ export class TaskFactory {
     const tokens = type.tokens(this.streams.tokens);
     const deadline = type.deadline === undefined ? undefined : now + type.deadline(this.streams.deadline);
     const { contextTokens, timeoutSeconds, ttlSeconds, maxRetries } = config;
-    // Routing fields only when the type has them: most tasks are plain, and a spec is built
-    // per task on the hot path (two fields fewer is 16 bytes a task).
+    // Fields only when the task has them: most tasks are plain, a spec is built per task on the
+    // hot path and lives while the task is in flight (each field is 8 bytes a task). An absent
+    // field reads as the undefined it would hold.
+    if (type.plain && key === undefined && deadline === undefined) return { id, type: config.type, priority, tokens, contextTokens };
     if (type.tags === undefined && config.assignee === undefined && config.tenant === undefined) {
       return { id, type: config.type, priority, tokens, contextKey: key, contextTokens, deadline, timeoutSeconds, ttlSeconds, maxRetries };
     }
@@ -175,6 +179,8 @@ function prepare(config: TaskTypeConfig): PreparedType {
     keyNames: Array.from({ length: keyCount }, (_, k) => `${config.type}-${k}`),
     tags: config.tags.length === 0 ? undefined : config.tags,
     priorities: [...config.priority],
+    plain: config.timeoutSeconds === undefined && config.ttlSeconds === undefined && config.maxRetries === undefined &&
+      config.tags.length === 0 && config.assignee === undefined && config.tenant === undefined,
   };
 }
 
