@@ -21,6 +21,7 @@
  * Histograms are Node's (`perf_hooks.createHistogram`, HDR), in microseconds.
  */
 import { createHistogram, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { GroupCommitTiming } from '../wal.js';
 
 /** Quantiles of one histogram, milliseconds. */
@@ -54,6 +55,12 @@ export interface LatencyReport {
     /** The synchronous part of each compaction (the engine's hand-over): wall clock, and the process's CPU time in it. */
     readonly compaction: StageFigures;
     readonly compactionCpu: StageFigures;
+    /**
+     * The young generation's size now (V8's new space), bytes: what `--max-semi-space-size`
+     * bounds (a flag given to the process: V8 reads it when the heap is made, and setting it
+     * later changes nothing), so a run shows which size its scavenges' pauses came from.
+     */
+    readonly youngGenerationBytes: number;
   };
   /** Synchronous busy time per submitted task, microseconds: submission handlers, the log's group writes. */
   readonly busyMicrosPerTask: { readonly submit: number; readonly groupWrite: number };
@@ -70,6 +77,11 @@ function histogram(): RecordableHistogram {
 
 function record(histogram: RecordableHistogram, ms: number): void {
   histogram.record(Math.min(HIGHEST_MICROS, Math.max(1, Math.round(ms * MICROS_PER_MS))));
+}
+
+/** V8's new space, bytes (0 if this V8 names its spaces otherwise). */
+function youngGenerationBytes(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
 }
 
 /** Quantiles of a histogram whose values are `unitMs` milliseconds each. */
@@ -180,6 +192,7 @@ export class LatencyProbe {
         utilization: performance.eventLoopUtilization(this.utilizationSince).utilization,
         cpuCores: cpuSeconds(process.cpuUsage(this.cpuSince)) / ((performance.now() - this.since) / 1000), gc: figures(this.gc, 1 / MICROS_PER_MS),         compaction: figures(this.compaction, 1 / MICROS_PER_MS),
         compactionCpu: figures(this.compactionCpu, 1 / MICROS_PER_MS),
+        youngGenerationBytes: youngGenerationBytes(),
       },
       busyMicrosPerTask: { submit: perTask(this.submitBusyMs), groupWrite: perTask(this.groupWriteMs) },
     };
