@@ -550,15 +550,16 @@ function formatStages(phases: readonly LivePhase[]): string[] {
   const ms = (value: number | null): string => (value === null || Number.isNaN(value) ? '-' : value.toFixed(2));
   const pair = (f: { readonly p50Ms: number; readonly p99Ms: number }): string => `${ms(f.p50Ms)} / ${ms(f.p99Ms)}`;
   // A service of an older build (measured with --url) reports no slot wait.
-  // Nor the young generation's size.
+  // Nor the scavenges apart, nor the young generation's size.
+  const scavenges = (s: LatencyReport): string => ((s.loop as Partial<LatencyReport['loop']>).scavenge === undefined ? '-' : `${s.loop.scavenge.count}: ${pair(s.loop.scavenge)}`);
   const youngGeneration = (s: LatencyReport): string => ((s.loop as Partial<LatencyReport['loop']>).youngGenerationBytes === undefined ? '-' : (s.loop.youngGenerationBytes / 2 ** 20).toFixed(0));
   const slotWait = (s: LatencyReport): string => ((s.groupCommit as Partial<LatencyReport['groupCommit']>).slotWait === undefined ? '-' : pair(s.groupCommit.slotWait));
-  const header = ['phase', 'accept', 'commit', 'handout', 'group wait', 'slot wait', 'fsync', 'inputs/group', 'loop delay', 'loop max', 'loop busy (CPU)', 'GC pauses', 'GC max', 'young gen MB', 'compactions: max wall (CPU)', 'submit µs/task'];
+  const header = ['phase', 'accept', 'commit', 'handout', 'group wait', 'slot wait', 'fsync', 'inputs/group', 'loop delay', 'loop max', 'loop busy (CPU)', 'GC pauses', 'GC max', 'scavenges', 'young gen MB', 'compactions: max wall (CPU)', 'submit µs/task'];
   const rows = probed.map((p) => {
     const s = p.stages!;
     return [
       p.name, pair(s.stages.accept), pair(s.stages.commit), pair(s.stages.handout), pair(s.groupCommit.groupWait), slotWait(s), pair(s.groupCommit.fsync),
-      ms(s.groupCommit.inputsPerGroup), pair(s.loop.delay), ms(s.loop.delay.maxMs), `${s.loop.utilization.toFixed(2)} (${s.loop.cpuCores.toFixed(2)})`, `${s.loop.gc.count}: ${pair(s.loop.gc)}`, ms(s.loop.gc.maxMs), youngGeneration(s),
+      ms(s.groupCommit.inputsPerGroup), pair(s.loop.delay), ms(s.loop.delay.maxMs), `${s.loop.utilization.toFixed(2)} (${s.loop.cpuCores.toFixed(2)})`, `${s.loop.gc.count}: ${pair(s.loop.gc)}`, ms(s.loop.gc.maxMs), scavenges(s), youngGeneration(s),
       s.loop.compaction.count === 0 ? '0' : `${s.loop.compaction.count}: ${ms(s.loop.compaction.maxMs)} (${ms(s.loop.compactionCpu.maxMs)})`, ms(s.busyMicrosPerTask.submit),
     ];
   });
@@ -570,7 +571,7 @@ function formatStages(phases: readonly LivePhase[]): string[] {
     line(header),
     ...rows.map(line),
     '  (accept = submission handler entered → start queued; commit = queued → durable (group commit: waiting for a free fsync, then its own write and fsync); handout = durable → taken by a poll; ' +
-      'group wait = a group\'s first input → its write (slot wait: the part of it spent waiting for a free fsync slot); loop delay = event-loop delay sampled every ms (how long the loop was blocked); loop busy = the share of time the loop was not idle, beside the cores of CPU the process used (busy well above CPU: it waited for a core); young gen = V8\'s new space at the window\'s end (--max-semi-space-size sets it); compactions = their synchronous part, wall clock (the process\'s CPU time); ' +
+      'group wait = a group\'s first input → its write (slot wait: the part of it spent waiting for a free fsync slot); loop delay = event-loop delay sampled every ms (how long the loop was blocked); loop busy = the share of time the loop was not idle, beside the cores of CPU the process used (busy well above CPU: it waited for a core); scavenges = the GC pauses that were minor GCs (the young generation\'s; the rest are the old generation\'s); young gen = V8\'s new space at the window\'s end (--max-semi-space-size sets it); compactions = their synchronous part, wall clock (the process\'s CPU time); ' +
       'what a task waits beyond accept + commit + handout is HTTP, JSON and queueing for the CPU on both sides)',
   ];
 }

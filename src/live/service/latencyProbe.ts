@@ -20,7 +20,7 @@
  *
  * Histograms are Node's (`perf_hooks.createHistogram`, HDR), in microseconds.
  */
-import { createHistogram, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { constants, createHistogram, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type NodeGCPerformanceDetail, type PerformanceEntry, type RecordableHistogram } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import type { GroupCommitTiming } from '../wal.js';
 
@@ -44,6 +44,8 @@ export interface LatencyReport {
     readonly delay: StageFigures;
     /** Garbage-collection pauses. */
     readonly gc: StageFigures;
+    /** Of them, the scavenges (minor GCs: the young generation's); the rest are the old generation's. */
+    readonly scavenge: StageFigures;
     /**
      * Event-loop utilisation (`performance.eventLoopUtilization`): the share of wall time the
      * loop was not idle; beside the process's CPU per second, it tells a loop blocked by its
@@ -104,6 +106,7 @@ export class LatencyProbe {
   private readonly slotWait = histogram();
   private readonly fsync = histogram();
   private readonly gc = histogram();
+  private readonly scavenge = histogram();
   private readonly compaction = histogram();
   private readonly compactionCpu = histogram();
   private readonly delay: IntervalHistogram;
@@ -123,7 +126,10 @@ export class LatencyProbe {
     this.delay = monitorEventLoopDelay({ resolution: 1 });
     this.delay.enable();
     this.gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) record(this.gc, entry.duration);
+      for (const entry of list.getEntries()) {
+        record(this.gc, entry.duration);
+        if ((entry as PerformanceEntry & { readonly detail?: NodeGCPerformanceDetail }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) record(this.scavenge, entry.duration);
+      }
     });
     this.gcObserver.observe({ entryTypes: ['gc'] });
   }
@@ -190,7 +196,9 @@ export class LatencyProbe {
       loop: {
         delay: figures(this.delay, 1e-6),
         utilization: performance.eventLoopUtilization(this.utilizationSince).utilization,
-        cpuCores: cpuSeconds(process.cpuUsage(this.cpuSince)) / ((performance.now() - this.since) / 1000), gc: figures(this.gc, 1 / MICROS_PER_MS),         compaction: figures(this.compaction, 1 / MICROS_PER_MS),
+        cpuCores: cpuSeconds(process.cpuUsage(this.cpuSince)) / ((performance.now() - this.since) / 1000), gc: figures(this.gc, 1 / MICROS_PER_MS),
+        scavenge: figures(this.scavenge, 1 / MICROS_PER_MS),
+        compaction: figures(this.compaction, 1 / MICROS_PER_MS),
         compactionCpu: figures(this.compactionCpu, 1 / MICROS_PER_MS),
         youngGenerationBytes: youngGenerationBytes(),
       },
@@ -200,7 +208,7 @@ export class LatencyProbe {
 
   /** Starts the figures afresh. */
   reset(): void {
-    for (const h of [this.accept, this.commit, this.handout, this.groupWait, this.slotWait, this.fsync, this.gc, this.compaction, this.compactionCpu, this.delay]) h.reset();
+    for (const h of [this.accept, this.commit, this.handout, this.groupWait, this.slotWait, this.fsync, this.gc, this.scavenge, this.compaction, this.compactionCpu, this.delay]) h.reset();
     this.groups = 0;
     this.groupInputs = 0;
     this.submitBusyMs = 0;
