@@ -134,7 +134,7 @@ if (liveRates !== undefined && !liveRates.every((rate) => Number.isFinite(rate) 
   process.exit(2);
 }
 // One argument, split at spaces: `--service-node-flags "--max-semi-space-size=4"`.
-const serviceNodeFlags = flag('--service-node-flags')?.split(' ').filter((f) => f !== '');
+const serviceNodeFlags = process.argv.includes('--service-node-flags') ? (flag('--service-node-flags') ?? '').split(' ').filter((f) => f !== '') : undefined;
 if (serviceNodeFlags !== undefined && (serviceNodeFlags.length === 0 || !serviceNodeFlags.every((f) => f.startsWith('--')) || liveUrl !== undefined)) {
   process.stderr.write(`--service-node-flags takes Node flags for the service the bench starts (not with --url), e.g. "--max-semi-space-size=4", got ${flag('--service-node-flags') ?? 'nothing'}\n`);
   process.exit(2);
