@@ -550,10 +550,10 @@ function formatStages(phases: readonly LivePhase[]): string[] {
   const ms = (value: number | null): string => (value === null || Number.isNaN(value) ? '-' : value.toFixed(2));
   const pair = (f: { readonly p50Ms: number; readonly p99Ms: number }): string => `${ms(f.p50Ms)} / ${ms(f.p99Ms)}`;
   // A service of an older build (measured with --url) reports no slot wait.
+  const slotWait = (s: LatencyReport): string => ((s.groupCommit as Partial<LatencyReport['groupCommit']>).slotWait === undefined ? '-' : pair(s.groupCommit.slotWait));
   // Nor the scavenges apart, nor the young generation's size.
   const scavenges = (s: LatencyReport): string => ((s.loop as Partial<LatencyReport['loop']>).scavenge === undefined ? '-' : `${s.loop.scavenge.count}: ${pair(s.loop.scavenge)}`);
   const youngGeneration = (s: LatencyReport): string => ((s.loop as Partial<LatencyReport['loop']>).youngGenerationBytes === undefined ? '-' : (s.loop.youngGenerationBytes / 2 ** 20).toFixed(0));
-  const slotWait = (s: LatencyReport): string => ((s.groupCommit as Partial<LatencyReport['groupCommit']>).slotWait === undefined ? '-' : pair(s.groupCommit.slotWait));
   const header = ['phase', 'accept', 'commit', 'handout', 'group wait', 'slot wait', 'fsync', 'inputs/group', 'loop delay', 'loop max', 'loop busy (CPU)', 'GC pauses', 'GC max', 'scavenges', 'young gen MB', 'compactions: max wall (CPU)', 'submit µs/task'];
   const rows = probed.map((p) => {
     const s = p.stages!;

@@ -14,8 +14,10 @@
  * Per group commit: `groupWait` (first input appended → the group's write begins), of it
  * `slotWait` (waiting for a free fsync slot while every one was taken), `fsync`.
  * For the loop: its delay sampled every millisecond (`monitorEventLoopDelay`: how long a timer
- * due then waited, i.e. how long the loop was blocked), garbage-collection pauses, and the
- * synchronous part of each compaction. Busy time: the submission handlers' synchronous work and
+ * due then waited, i.e. how long the loop was blocked), garbage-collection pauses (the
+ * scavenges apart, beside the young generation's size), and the synchronous part of each
+ * compaction. The `fsync` figure runs to its callback, so it includes the wait for the loop to
+ * get there. Busy time: the submission handlers' synchronous work and
  * the log's group writes, in microseconds per task.
  *
  * Histograms are Node's (`perf_hooks.createHistogram`, HDR), in microseconds.
@@ -196,7 +198,8 @@ export class LatencyProbe {
       loop: {
         delay: figures(this.delay, 1e-6),
         utilization: performance.eventLoopUtilization(this.utilizationSince).utilization,
-        cpuCores: cpuSeconds(process.cpuUsage(this.cpuSince)) / ((performance.now() - this.since) / 1000), gc: figures(this.gc, 1 / MICROS_PER_MS),
+        cpuCores: cpuSeconds(process.cpuUsage(this.cpuSince)) / ((performance.now() - this.since) / 1000),
+        gc: figures(this.gc, 1 / MICROS_PER_MS),
         scavenge: figures(this.scavenge, 1 / MICROS_PER_MS),
         compaction: figures(this.compaction, 1 / MICROS_PER_MS),
         compactionCpu: figures(this.compactionCpu, 1 / MICROS_PER_MS),
