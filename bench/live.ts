@@ -132,6 +132,8 @@ export interface LivePhase {
 export interface LiveFigures {
   readonly benchmark: string;
   readonly service: string;
+  /** The Node flags the bench started the service under (none by default). */
+  readonly serviceNodeFlags: readonly string[];
   /**
    * Bytes of the data directory's write-ahead log after the run (`wal.jsonl`), or undefined when
    * there was none (a service that persists nothing: its figures are not the durable path's).
@@ -163,6 +165,12 @@ export interface LiveBenchOptions {
   readonly layers?: boolean;
   /** Which request modes to run (default both, single first). */
   readonly modes?: readonly AgentsMode[];
+  /**
+   * Node flags for the service the bench starts (e.g. `--max-semi-space-size=4`), as a
+   * deployment would give them in `NODE_OPTIONS`: V8 reads its heap's sizes only when the
+   * process starts. Not with {@link url}.
+   */
+  readonly serviceNodeFlags?: readonly string[];
 }
 
 /** One bench's state: what was sent when, what was seen; the agents run in a worker thread. */
@@ -440,9 +448,9 @@ function closedLoop(bench: Bench): Drive {
   };
 }
 
-/** Starts `fleetsim serve` on a fresh data directory; resolves with its URL once it listens. */
-export async function startService(scenarioFile: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0', '--latency-probe'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `fleetsim serve` on a fresh data directory (under `nodeFlags`); resolves with its URL once it listens. */
+export async function startService(scenarioFile: string, dataDir: string, nodeFlags: readonly string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0', '--latency-probe'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const lines = createInterface({ input: child.stdout! });
@@ -468,7 +476,8 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
   const layers = options.layers === false ? [] : await measureLayers(options.rates ?? RATES, Math.min(measureSeconds, 5));
   const diskSyncMs = options.layers === false ? undefined : await measureDiskSync();
   try {
-    if (options.url === undefined) service = await startService(scenarioFile, join(dir, 'data'));
+    if (options.url !== undefined && (options.serviceNodeFlags?.length ?? 0) > 0) throw new Error('service node flags apply to a service the bench starts, not to one at --url');
+    if (options.url === undefined) service = await startService(scenarioFile, join(dir, 'data'), options.serviceNodeFlags);
     const url = options.url ?? service!.url;
     const pid = service?.child.pid;
     const bench = new Bench(url);
@@ -494,6 +503,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     return {
       benchmark: `fleetsim serve (fsync on) with ${AGENTS} emulated agents polling over HTTP (${SLOTS_PER_AGENT} slots each), ~${CONCURRENT_TASKS.toLocaleString('en-US')} tasks in flight; ${WARMUP_SECONDS} s warm-up and ${measureSeconds} s measured per phase`,
       service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
+      serviceNodeFlags: options.serviceNodeFlags ?? [],
       walBytes,
       phases,
       layers,
@@ -541,12 +551,15 @@ function formatStages(phases: readonly LivePhase[]): string[] {
   const pair = (f: { readonly p50Ms: number; readonly p99Ms: number }): string => `${ms(f.p50Ms)} / ${ms(f.p99Ms)}`;
   // A service of an older build (measured with --url) reports no slot wait.
   const slotWait = (s: LatencyReport): string => ((s.groupCommit as Partial<LatencyReport['groupCommit']>).slotWait === undefined ? '-' : pair(s.groupCommit.slotWait));
-  const header = ['phase', 'accept', 'commit', 'handout', 'group wait', 'slot wait', 'fsync', 'inputs/group', 'loop delay', 'loop max', 'loop busy (CPU)', 'GC pauses', 'GC max', 'compactions: max wall (CPU)', 'submit µs/task'];
+  // Nor the scavenges apart, nor the young generation's size.
+  const scavenges = (s: LatencyReport): string => ((s.loop as Partial<LatencyReport['loop']>).scavenge === undefined ? '-' : `${s.loop.scavenge.count}: ${pair(s.loop.scavenge)}`);
+  const youngGeneration = (s: LatencyReport): string => ((s.loop as Partial<LatencyReport['loop']>).youngGenerationBytes === undefined ? '-' : (s.loop.youngGenerationBytes / 2 ** 20).toFixed(0));
+  const header = ['phase', 'accept', 'commit', 'handout', 'group wait', 'slot wait', 'fsync', 'inputs/group', 'loop delay', 'loop max', 'loop busy (CPU)', 'GC pauses', 'GC max', 'scavenges', 'young gen MB', 'compactions: max wall (CPU)', 'submit µs/task'];
   const rows = probed.map((p) => {
     const s = p.stages!;
     return [
       p.name, pair(s.stages.accept), pair(s.stages.commit), pair(s.stages.handout), pair(s.groupCommit.groupWait), slotWait(s), pair(s.groupCommit.fsync),
-      ms(s.groupCommit.inputsPerGroup), pair(s.loop.delay), ms(s.loop.delay.maxMs), `${s.loop.utilization.toFixed(2)} (${s.loop.cpuCores.toFixed(2)})`, `${s.loop.gc.count}: ${pair(s.loop.gc)}`, ms(s.loop.gc.maxMs),
+      ms(s.groupCommit.inputsPerGroup), pair(s.loop.delay), ms(s.loop.delay.maxMs), `${s.loop.utilization.toFixed(2)} (${s.loop.cpuCores.toFixed(2)})`, `${s.loop.gc.count}: ${pair(s.loop.gc)}`, ms(s.loop.gc.maxMs), scavenges(s), youngGeneration(s),
       s.loop.compaction.count === 0 ? '0' : `${s.loop.compaction.count}: ${ms(s.loop.compaction.maxMs)} (${ms(s.loop.compactionCpu.maxMs)})`, ms(s.busyMicrosPerTask.submit),
     ];
   });
@@ -558,7 +571,7 @@ function formatStages(phases: readonly LivePhase[]): string[] {
     line(header),
     ...rows.map(line),
     '  (accept = submission handler entered → start queued; commit = queued → durable (group commit: waiting for a free fsync, then its own write and fsync); handout = durable → taken by a poll; ' +
-      'group wait = a group\'s first input → its write (slot wait: the part of it spent waiting for a free fsync slot); loop delay = event-loop delay sampled every ms (how long the loop was blocked); loop busy = the share of time the loop was not idle, beside the cores of CPU the process used (busy well above CPU: it waited for a core); compactions = their synchronous part, wall clock (the process\'s CPU time); ' +
+      'group wait = a group\'s first input → its write (slot wait: the part of it spent waiting for a free fsync slot); loop delay = event-loop delay sampled every ms (how long the loop was blocked); loop busy = the share of time the loop was not idle, beside the cores of CPU the process used (busy well above CPU: it waited for a core); scavenges = the GC pauses that were minor GCs (the young generation\'s; the rest are the old generation\'s); young gen = V8\'s new space at the window\'s end (--max-semi-space-size sets it); compactions = their synchronous part, wall clock (the process\'s CPU time); ' +
       'what a task waits beyond accept + commit + handout is HTTP, JSON and queueing for the CPU on both sides)',
   ];
 }
@@ -587,6 +600,7 @@ export function formatLive(figures: LiveFigures): string {
     : `  write-ahead log after the run: ${(figures.walBytes / 1e6).toFixed(1)} MB`;
   return [
     wal,
+    ...(figures.serviceNodeFlags.length === 0 ? [] : [`  service started under node ${figures.serviceNodeFlags.join(' ')}`]),
     line(header),
     ...rows.map(line),
     '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks (or /v1/tasks/batch) round trip; CPU in cores busy, service µs/task = its CPU time per task submitted, bench µs/task the same for the load generator and agents; requests/task = HTTP requests of both per task; load avg = the machine’s 1-minute load when the phase began)',

@@ -18,6 +18,7 @@
  *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window,
  *   `--modes multiplexed,batched` and `--rates 1000,5000` pick the phases, `--no-closed-loop` and
  *   `--no-layers` leave those parts out; with the service's stage timings (`--latency-probe`);
+ *   `--service-node-flags "--max-semi-space-size=4"` starts the service under Node flags;
  * - trace: a synthesized 20M-row Azure 2024 week-long trace replayed in child processes: peak
  *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file;
  * - scale: 10M tasks on 10,000 agents, 1M on 100,000, and the cost per task from 10 to 100,000
@@ -132,6 +133,12 @@ if (liveRates !== undefined && !liveRates.every((rate) => Number.isFinite(rate) 
   process.stderr.write(`--rates takes a comma-separated list of positive submissions per second, got ${flag('--rates') ?? 'nothing'}\n`);
   process.exit(2);
 }
+// One argument, split at spaces: `--service-node-flags "--max-semi-space-size=4"`.
+const serviceNodeFlags = process.argv.includes('--service-node-flags') ? (flag('--service-node-flags') ?? '').split(' ').filter((f) => f !== '') : undefined;
+if (serviceNodeFlags !== undefined && (serviceNodeFlags.length === 0 || !serviceNodeFlags.every((f) => f.startsWith('--')) || liveUrl !== undefined)) {
+  process.stderr.write(`--service-node-flags takes Node flags for the service the bench starts (not with --url), e.g. "--max-semi-space-size=4", got ${flag('--service-node-flags') ?? 'nothing'}\n`);
+  process.exit(2);
+}
 const traceRows = flag('--rows') === undefined ? undefined : Number(flag('--rows'));
 if (traceRows !== undefined && !(Number.isSafeInteger(traceRows) && traceRows > 0)) {
   process.stderr.write(`--rows takes a positive integer, got ${flag('--rows') ?? 'nothing'}\n`);
@@ -162,6 +169,7 @@ const figures = {
       ...(liveRates === undefined ? {} : { rates: liveRates }),
       ...(process.argv.includes('--no-closed-loop') ? { closedLoop: false } : {}),
       ...(process.argv.includes('--no-layers') ? { layers: false } : {}),
+      ...(serviceNodeFlags === undefined ? {} : { serviceNodeFlags }),
     })
     : undefined,
 };

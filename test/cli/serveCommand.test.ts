@@ -25,7 +25,12 @@ interface Served {
 
 /** Starts `fleetsim serve …` and resolves once it printed its address. */
 function serve(...args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return serveUnder([], ...args);
+}
+
+/** {@link serve} in a Node process given `nodeFlags`. */
+function serveUnder(nodeFlags: readonly string[], ...args: string[]): Promise<Served> {
+  const child = spawn(process.execPath, [...nodeFlags, 'dist/src/cli/main.js', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
@@ -88,6 +93,21 @@ describe('fleetsim serve', () => {
     try {
       expect((await call(served.url, 'POST', '/v1/tasks', { type: 'code' })).status).toBe(401);
       expect((await call(served.url, 'POST', '/v1/tasks', { type: 'code' }, 'submitter-token-0123456789')).status).toBe(201);
+    } finally {
+      served.child.kill('SIGTERM');
+      await served.exited;
+    }
+  }, 60_000);
+
+  it('reports with --latency-probe the young generation V8 was given (a smaller --max-semi-space-size shows)', async () => {
+    const served = await serveUnder(['--max-semi-space-size=1'], 'scenarios/specialists.yaml', '--data', join(dir, 'probe-data'), '--port', '0', '--latency-probe');
+    try {
+      expect((await call(served.url, 'POST', '/v1/agents', { id: 'coder-1' })).status).toBe(201);
+      for (let i = 0; i < 50; i++) expect((await call(served.url, 'POST', '/v1/tasks', { type: 'code', tokens: 10 })).status).toBe(201);
+      const young = (await call(served.url, 'GET', '/v1/latency')).body.loop.youngGenerationBytes;
+      // At most two 1 MiB semi-spaces; by then V8's defaults have let it grow past that.
+      expect(young).toBeGreaterThan(0);
+      expect(young).toBeLessThanOrEqual(2 * 2 ** 20);
     } finally {
       served.child.kill('SIGTERM');
       await served.exited;

@@ -14,13 +14,16 @@
  * Per group commit: `groupWait` (first input appended → the group's write begins), of it
  * `slotWait` (waiting for a free fsync slot while every one was taken), `fsync`.
  * For the loop: its delay sampled every millisecond (`monitorEventLoopDelay`: how long a timer
- * due then waited, i.e. how long the loop was blocked), garbage-collection pauses, and the
- * synchronous part of each compaction. Busy time: the submission handlers' synchronous work and
+ * due then waited, i.e. how long the loop was blocked), garbage-collection pauses (the
+ * scavenges apart, beside the young generation's size), and the synchronous part of each
+ * compaction. The `fsync` figure runs to its callback, so it includes the wait for the loop to
+ * get there. Busy time: the submission handlers' synchronous work and
  * the log's group writes, in microseconds per task.
  *
  * Histograms are Node's (`perf_hooks.createHistogram`, HDR), in microseconds.
  */
-import { createHistogram, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { constants, createHistogram, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type NodeGCPerformanceDetail, type PerformanceEntry, type RecordableHistogram } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { GroupCommitTiming } from '../wal.js';
 
 /** Quantiles of one histogram, milliseconds. */
@@ -43,6 +46,8 @@ export interface LatencyReport {
     readonly delay: StageFigures;
     /** Garbage-collection pauses. */
     readonly gc: StageFigures;
+    /** Of them, the scavenges (minor GCs: the young generation's); the rest are the old generation's. */
+    readonly scavenge: StageFigures;
     /**
      * Event-loop utilisation (`performance.eventLoopUtilization`): the share of wall time the
      * loop was not idle; beside the process's CPU per second, it tells a loop blocked by its
@@ -54,6 +59,12 @@ export interface LatencyReport {
     /** The synchronous part of each compaction (the engine's hand-over): wall clock, and the process's CPU time in it. */
     readonly compaction: StageFigures;
     readonly compactionCpu: StageFigures;
+    /**
+     * The young generation's size now (V8's new space), bytes: what `--max-semi-space-size`
+     * bounds (a flag given to the process: V8 reads it when the heap is made, and setting it
+     * later changes nothing), so a run shows which size its scavenges' pauses came from.
+     */
+    readonly youngGenerationBytes: number;
   };
   /** Synchronous busy time per submitted task, microseconds: submission handlers, the log's group writes. */
   readonly busyMicrosPerTask: { readonly submit: number; readonly groupWrite: number };
@@ -70,6 +81,11 @@ function histogram(): RecordableHistogram {
 
 function record(histogram: RecordableHistogram, ms: number): void {
   histogram.record(Math.min(HIGHEST_MICROS, Math.max(1, Math.round(ms * MICROS_PER_MS))));
+}
+
+/** V8's new space, bytes (0 if this V8 names its spaces otherwise). */
+function youngGenerationBytes(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
 }
 
 /** Quantiles of a histogram whose values are `unitMs` milliseconds each. */
@@ -92,6 +108,7 @@ export class LatencyProbe {
   private readonly slotWait = histogram();
   private readonly fsync = histogram();
   private readonly gc = histogram();
+  private readonly scavenge = histogram();
   private readonly compaction = histogram();
   private readonly compactionCpu = histogram();
   private readonly delay: IntervalHistogram;
@@ -111,7 +128,10 @@ export class LatencyProbe {
     this.delay = monitorEventLoopDelay({ resolution: 1 });
     this.delay.enable();
     this.gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) record(this.gc, entry.duration);
+      for (const entry of list.getEntries()) {
+        record(this.gc, entry.duration);
+        if ((entry as PerformanceEntry & { readonly detail?: NodeGCPerformanceDetail }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) record(this.scavenge, entry.duration);
+      }
     });
     this.gcObserver.observe({ entryTypes: ['gc'] });
   }
@@ -178,8 +198,12 @@ export class LatencyProbe {
       loop: {
         delay: figures(this.delay, 1e-6),
         utilization: performance.eventLoopUtilization(this.utilizationSince).utilization,
-        cpuCores: cpuSeconds(process.cpuUsage(this.cpuSince)) / ((performance.now() - this.since) / 1000), gc: figures(this.gc, 1 / MICROS_PER_MS),         compaction: figures(this.compaction, 1 / MICROS_PER_MS),
+        cpuCores: cpuSeconds(process.cpuUsage(this.cpuSince)) / ((performance.now() - this.since) / 1000),
+        gc: figures(this.gc, 1 / MICROS_PER_MS),
+        scavenge: figures(this.scavenge, 1 / MICROS_PER_MS),
+        compaction: figures(this.compaction, 1 / MICROS_PER_MS),
         compactionCpu: figures(this.compactionCpu, 1 / MICROS_PER_MS),
+        youngGenerationBytes: youngGenerationBytes(),
       },
       busyMicrosPerTask: { submit: perTask(this.submitBusyMs), groupWrite: perTask(this.groupWriteMs) },
     };
@@ -187,7 +211,7 @@ export class LatencyProbe {
 
   /** Starts the figures afresh. */
   reset(): void {
-    for (const h of [this.accept, this.commit, this.handout, this.groupWait, this.slotWait, this.fsync, this.gc, this.compaction, this.compactionCpu, this.delay]) h.reset();
+    for (const h of [this.accept, this.commit, this.handout, this.groupWait, this.slotWait, this.fsync, this.gc, this.scavenge, this.compaction, this.compactionCpu, this.delay]) h.reset();
     this.groups = 0;
     this.groupInputs = 0;
     this.submitBusyMs = 0;

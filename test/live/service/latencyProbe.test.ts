@@ -49,6 +49,22 @@ describe('GET /v1/latency', () => {
     expect(report.busyMicrosPerTask.submit).toBeGreaterThan(0);
   });
 
+  it('tells the scavenges apart among the GC pauses, beside the young generation\'s size', async () => {
+    expect((await running.request('DELETE', '/v1/latency')).status).toBe(204);
+    // Short-lived garbage well beyond any young generation: scavenges, and no old-generation work to speak of.
+    const recent: number[][] = [];
+    for (let i = 0; i < 2_000_000; i++) {
+      recent.push([i]);
+      if (recent.length === 1_000) recent.length = 0;
+    }
+    // GC entries reach observers asynchronously.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { loop } = (await running.request('GET', '/v1/latency')).body;
+    expect(loop.scavenge.count).toBeGreaterThan(0);
+    expect(loop.scavenge.count).toBeLessThanOrEqual(loop.gc.count);
+    expect(loop.youngGenerationBytes).toBeGreaterThan(0);
+  });
+
   it('starts afresh after DELETE /v1/latency', async () => {
     expect((await running.request('DELETE', '/v1/latency')).status).toBe(204);
     const report = (await running.request('GET', '/v1/latency')).body;
