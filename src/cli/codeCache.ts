@@ -15,6 +15,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * The parameters of the function a bundle's source is wrapped in: CommonJS's five, and
@@ -45,7 +46,26 @@ export function codeCacheFile(bundleFile: string): string {
  * @returns what became of the cache
  */
 export function runCachedBundle(bundle: CachedBundle): CodeCacheUse {
-  const { bundleFile } = bundle;
+  return evaluateCached(bundle.bundleFile, bundle.importEsm).use;
+}
+
+/** A CommonJS bundle evaluated by {@link loadCachedModule}: its exports, and what became of its cache. */
+export interface CachedModule {
+  readonly exports: unknown;
+  readonly use: CodeCacheUse;
+}
+
+/**
+ * Evaluates a CommonJS bundle that exports a module (the chart renderer) with its code cache,
+ * as {@link runCachedBundle} does, in the main thread or a worker thread; only the main thread
+ * writes a missing or rejected cache (a worker thread may be terminated without an `exit`).
+ * The bundle gets no `__importEsm`.
+ */
+export function loadCachedModule(bundleFile: string): CachedModule {
+  return evaluateCached(bundleFile, undefined);
+}
+
+function evaluateCached(bundleFile: string, importEsm: CachedBundle['importEsm'] | undefined): CachedModule {
   const cacheFile = codeCacheFile(bundleFile);
   // The build checks that the bundle is ASCII: as Latin-1 it becomes a one-byte string, read
   // without decoding.
@@ -56,11 +76,11 @@ export function runCachedBundle(bundle: CachedBundle): CodeCacheUse {
   const wrapped = `(function (${BUNDLE_PARAMETERS.join(', ')}) {${source.startsWith('#!') ? `//${source}` : source}\n})`;
   const script = new Script(wrapped, { filename: bundleFile, cachedData });
   const use: CodeCacheUse = cachedData === undefined ? 'missing' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
-  if (use !== 'accepted') process.once('exit', () => writeCache(script, cacheFile));
+  if (use !== 'accepted' && isMainThread) process.once('exit', () => writeCache(script, cacheFile));
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
-  run(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile), bundle.importEsm);
-  return use;
+  run(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile), importEsm);
+  return { exports: module.exports, use };
 }
 
 /** The cache's bytes, or undefined when there is none to read. */

@@ -84,6 +84,50 @@ describe('runCachedBundle', () => {
   });
 });
 
+/** A CommonJS bundle that exports a module (as the chart renderer's does). */
+const MODULE_BUNDLE = `const { basename } = require('node:path');
+exports.twice = (n) => 2 * n;
+exports.dir = basename(__dirname);
+`;
+
+/**
+ * Loads a module bundle with `loadCachedModule` in a fresh process, in its main thread or in a
+ * worker thread; prints what became of the cache on stderr and the module's work on stdout.
+ */
+function loadModuleBundle(bundleFile: string, where: 'main' | 'worker'): { status: number | null; stdout: string; stderr: string } {
+  const load = `const { exports, use } = loadCachedModule(${JSON.stringify(bundleFile)});
+process.stdout.write(exports.dir + ' ' + exports.twice(21) + '\\n');
+process.stderr.write(use);`;
+  const driver = where === 'main'
+    ? `import { loadCachedModule } from ${JSON.stringify(CODE_CACHE_MODULE)};\n${load}`
+    : `import { Worker } from 'node:worker_threads';
+new Worker(${JSON.stringify(`import { loadCachedModule } from ${JSON.stringify(CODE_CACHE_MODULE)};\n${load}`)}, { eval: true, type: 'module' });`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', driver], { encoding: 'utf8', timeout: 30_000 });
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+describe('loadCachedModule', () => {
+  it("returns the bundle's exports; the main thread writes the missing cache, and the next process uses it", () => {
+    const { dir, bundleFile } = bundleDir();
+    writeFileSync(bundleFile, MODULE_BUNDLE);
+    const name = dir.split('/').pop()!;
+    expect(loadModuleBundle(bundleFile, 'main')).toEqual({ status: 0, stdout: `${name} 42\n`, stderr: 'missing' });
+    const written = readFileSync(cacheFileOf(bundleFile));
+    expect(loadModuleBundle(bundleFile, 'main')).toEqual({ status: 0, stdout: `${name} 42\n`, stderr: 'accepted' });
+    expect(readFileSync(cacheFileOf(bundleFile))).toEqual(written);
+  });
+
+  it('in a worker thread, uses the cache but never writes one', () => {
+    const { dir, bundleFile } = bundleDir();
+    writeFileSync(bundleFile, MODULE_BUNDLE);
+    const name = dir.split('/').pop()!;
+    expect(loadModuleBundle(bundleFile, 'worker')).toEqual({ status: 0, stdout: `${name} 42\n`, stderr: 'missing' });
+    expect(readdirSync(dir).filter((file) => file.endsWith('.cache') || file.endsWith('.tmp'))).toEqual([]);
+    loadModuleBundle(bundleFile, 'main');
+    expect(loadModuleBundle(bundleFile, 'worker')).toEqual({ status: 0, stdout: `${name} 42\n`, stderr: 'accepted' });
+  });
+});
+
 describe('the built command line', () => {
   it('ships a code cache for this Node that a command uses as it is', () => {
     const cliDir = join(ROOT, 'dist/src/cli');
@@ -94,5 +138,28 @@ describe('the built command line', () => {
     expect(runCli('--version').status).toBe(0);
     // A rejected cache would have been rewritten at exit.
     expect(readFileSync(join(cliDir, cache!))).toEqual(before);
+  });
+
+  it("ships the chart renderer's code cache for this Node, which a compare's charts use as it is", () => {
+    const cliDir = join(ROOT, 'dist/src/cli');
+    const renderers = readdirSync(cliDir).filter((file) => /^render-\w+\.cjs$/.test(file));
+    expect(renderers).toHaveLength(1);
+    const cache = join(cliDir, cacheFileOf(renderers[0]!));
+    const before = readFileSync(cache);
+    const { dir } = bundleDir();
+    const scenario = join(dir, 'tiny.yaml');
+    writeFileSync(scenario, `name: tiny
+stop: { tasks: 50 }
+agents: [{ pool: server, count: 2, speed: 100, skills: { job: 1 } }]
+workload:
+  arrivals: { process: poisson, rate: 1 }
+  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
+strategies: [least-connections, round-robin]
+`);
+    const run = runCli('compare', scenario, '--replications', '2', '--workers', '1', '--out', join(dir, 'report'));
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.status).toBe(0);
+    expect(readdirSync(join(dir, 'report')).filter((file) => file.endsWith('.svg')).length).toBeGreaterThan(5);
+    expect(readFileSync(cache)).toEqual(before);
   });
 });
