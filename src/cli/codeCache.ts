@@ -3,7 +3,8 @@
  * cache: the bytecode of the functions a command compiled is kept in a file beside the bundle,
  * and a later start deserializes it instead of parsing and compiling the bundle's JavaScript.
  * Node 20 has no compile cache for ES modules, but a `vm.Script` takes `cachedData`; see
- * docs/ARCHITECTURE.md, "Speed" (start-up).
+ * docs/ARCHITECTURE.md, "Speed" (start-up). The chart renderer is a CommonJS bundle of its own,
+ * loaded the same way by every thread that draws a chart ({@link loadCachedModule}; "Worker pool").
  *
  * A cache can only meet the code it was made from: its file is named after the bundle (whose
  * name carries a hash of its content) and V8's version, and V8 rejects a cache made under other
