@@ -194,13 +194,13 @@ for (const file of [bundleFile, rendererFile]) {
   if (nonAscii !== null) throw new Error(`bundleCli: ${file} holds a character that is not ASCII at offset ${nonAscii.index}`);
 }
 
-/** The bin: runs the bundle with its code cache, importing ES modules for it from here (the bundle's directory). */
+/** The bin: runs the bundle with its code cache. */
 await build({
   absWorkingDir: root,
   stdin: {
     contents: `import { fileURLToPath } from 'node:url';
 import { runCachedBundle } from './src/cli/codeCache.ts';
-runCachedBundle({ bundleFile: fileURLToPath(new URL('./${basename(bundleFile)}', import.meta.url)), importEsm: (specifier) => import(specifier) });`,
+runCachedBundle({ bundleFile: fileURLToPath(new URL('./${basename(bundleFile)}', import.meta.url)) });`,
     resolveDir: root,
     sourcefile: 'bin.js',
     loader: 'ts',

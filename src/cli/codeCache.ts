@@ -19,18 +19,17 @@ import { Script } from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
 
 /**
- * The parameters of the function a bundle's source is wrapped in: CommonJS's five, and
- * `__importEsm`, through which the bundle imports ES modules (a `vm.Script` whose code comes
- * from a cache has no working `import()` in Node 20).
+ * The parameters of the function a bundle's source is wrapped in: CommonJS's five. A bundle
+ * cannot import an ES module (a `vm.Script` whose code comes from a cache has no working
+ * `import()` in Node 20), so the command line's bundle holds none: the chart renderer, which
+ * needs vega, is a CommonJS bundle of its own.
  */
-export const BUNDLE_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname', '__importEsm'] as const;
+export const BUNDLE_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'] as const;
 
 /** A CommonJS bundle to run. */
 export interface CachedBundle {
   /** Path of the bundle. */
   readonly bundleFile: string;
-  /** Imports an ES module for the bundle (relative specifiers from the bundle's directory). */
-  readonly importEsm: (specifier: string) => Promise<unknown>;
 }
 
 /** What became of the bundle's code cache: used, missing, or rejected by V8 (the last two are written at exit). */
@@ -47,7 +46,7 @@ export function codeCacheFile(bundleFile: string): string {
  * @returns what became of the cache
  */
 export function runCachedBundle(bundle: CachedBundle): CodeCacheUse {
-  return evaluateCached(bundle.bundleFile, bundle.importEsm).use;
+  return evaluateCached(bundle.bundleFile).use;
 }
 
 /** A CommonJS bundle evaluated by {@link loadCachedModule}: its exports, and what became of its cache. */
@@ -60,13 +59,12 @@ export interface CachedModule {
  * Evaluates a CommonJS bundle that exports a module (the chart renderer) with its code cache,
  * as {@link runCachedBundle} does, in the main thread or a worker thread; only the main thread
  * writes a missing or rejected cache (a worker thread may be terminated without an `exit`).
- * The bundle gets no `__importEsm`.
  */
 export function loadCachedModule(bundleFile: string): CachedModule {
-  return evaluateCached(bundleFile, undefined);
+  return evaluateCached(bundleFile);
 }
 
-function evaluateCached(bundleFile: string, importEsm: CachedBundle['importEsm'] | undefined): CachedModule {
+function evaluateCached(bundleFile: string): CachedModule {
   const cacheFile = codeCacheFile(bundleFile);
   // The build checks that the bundle is ASCII: as Latin-1 it becomes a one-byte string, read
   // without decoding.
@@ -80,7 +78,7 @@ function evaluateCached(bundleFile: string, importEsm: CachedBundle['importEsm']
   if (use !== 'accepted' && isMainThread) process.once('exit', () => writeCache(script, cacheFile));
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
-  run(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile), importEsm);
+  run(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile));
   return { exports: module.exports, use };
 }
 

@@ -13,12 +13,13 @@ import { ROOT, runCli } from './runCli.js';
 
 const CODE_CACHE_MODULE = pathToFileURL(join(ROOT, 'dist/src/cli/codeCache.js')).href;
 
-/** A CommonJS bundle that uses what the wrapper gives it: require, module, __dirname and __importEsm. */
+/** A CommonJS bundle that uses what the wrapper gives it: require, module, exports, __filename and __dirname. */
 const BUNDLE = `#!/usr/bin/env node
 const { basename } = require('node:path');
 function greet(name) { return 'hello ' + name; }
 module.exports.greeting = greet(basename(__dirname));
-__importEsm('./answer.mjs').then((answer) => { process.stdout.write(module.exports.greeting + ' ' + answer.value + '\\n'); });
+exports.answer = require(__filename.replace(/bundle\\.cjs$/, 'answer.cjs')).value;
+process.stdout.write(module.exports.greeting + ' ' + exports.answer + '\\n');
 `;
 
 let dirs: string[] = [];
@@ -28,20 +29,20 @@ afterEach(() => {
   dirs = [];
 });
 
-/** A directory holding the bundle and the ES module it imports. */
+/** A directory holding the bundle and the CommonJS module it requires. */
 function bundleDir(): { dir: string; bundleFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'fleetsim-codecache-'));
   dirs.push(dir);
   const bundleFile = join(dir, 'bundle.cjs');
   writeFileSync(bundleFile, BUNDLE);
-  writeFileSync(join(dir, 'answer.mjs'), 'export const value = 42;\n');
+  writeFileSync(join(dir, 'answer.cjs'), 'exports.value = 42;\n');
   return { dir, bundleFile };
 }
 
 /** Runs the bundle in a fresh process as the bin does; prints what became of the cache on stderr. */
-function runBundle(dir: string, bundleFile: string): { status: number | null; stdout: string; stderr: string } {
+function runBundle(bundleFile: string): { status: number | null; stdout: string; stderr: string } {
   const driver = `import { runCachedBundle } from ${JSON.stringify(CODE_CACHE_MODULE)};
-process.stderr.write(runCachedBundle({ bundleFile: ${JSON.stringify(bundleFile)}, importEsm: (specifier) => import(new URL(specifier, ${JSON.stringify(pathToFileURL(`${dir}/`).href)}).href) }));`;
+process.stderr.write(runCachedBundle({ bundleFile: ${JSON.stringify(bundleFile)} }));`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', driver], { encoding: 'utf8', timeout: 30_000 });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
@@ -53,31 +54,31 @@ function cacheFileOf(bundleFile: string): string {
 describe('runCachedBundle', () => {
   it('writes the cache when it is missing, and the next process uses it', () => {
     const { dir, bundleFile } = bundleDir();
-    const first = runBundle(dir, bundleFile);
+    const first = runBundle(bundleFile);
     expect(first).toEqual({ status: 0, stdout: `hello ${dir.split('/').pop()} 42\n`, stderr: 'missing' });
     const written = readFileSync(cacheFileOf(bundleFile));
     expect(written.length).toBeGreaterThan(0);
-    const second = runBundle(dir, bundleFile);
+    const second = runBundle(bundleFile);
     expect(second).toEqual({ ...first, stderr: 'accepted' });
     expect(readFileSync(cacheFileOf(bundleFile))).toEqual(written);
-    expect(readdirSync(dir).sort()).toEqual(['answer.mjs', 'bundle.cjs', 'bundle.cjs.v8-' + process.versions.v8 + '.cache']);
+    expect(readdirSync(dir).sort()).toEqual(['answer.cjs', 'bundle.cjs', 'bundle.cjs.v8-' + process.versions.v8 + '.cache']);
   });
 
   it('runs without a cache V8 rejects, and replaces it', () => {
-    const { dir, bundleFile } = bundleDir();
+    const { bundleFile } = bundleDir();
     writeFileSync(cacheFileOf(bundleFile), 'not a code cache, but as long as one might be');
-    const run = runBundle(dir, bundleFile);
+    const run = runBundle(bundleFile);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/ 42\n$/);
     expect(run.stderr).toBe('rejected');
-    expect(runBundle(dir, bundleFile).stderr).toBe('accepted');
+    expect(runBundle(bundleFile).stderr).toBe('accepted');
   });
 
   it('runs as well when the cache cannot be written, and leaves nothing behind', () => {
     const { dir, bundleFile } = bundleDir();
     // A directory where the cache file would go: neither readable as a cache nor replaceable.
     mkdirSync(cacheFileOf(bundleFile));
-    const run = runBundle(dir, bundleFile);
+    const run = runBundle(bundleFile);
     expect(run).toEqual({ status: 0, stdout: `hello ${dir.split('/').pop()} 42\n`, stderr: 'missing' });
     expect(statSync(cacheFileOf(bundleFile)).isDirectory()).toBe(true);
     expect(readdirSync(dir).filter((file) => file.endsWith('.tmp'))).toEqual([]);
