@@ -46,6 +46,14 @@ export interface Timings {
   readonly boundSeconds?: readonly number[];
   /** CPU seconds of the threads that take no items (V8's compilers and GC) in each repeat, on Linux. */
   readonly otherThreadsSeconds?: readonly number[];
+  /** The report's charts in each repeat of a CLI compare (from its timeline), cold: every thread's chart CPU, and the wall time from the first chart's start to the last one's end. */
+  readonly charts?: readonly ChartsFigures[];
+}
+
+/** What the report's charts cost in one CLI compare. */
+export interface ChartsFigures {
+  readonly cpuSeconds: number;
+  readonly wallSeconds: number;
 }
 
 /** One workload measured with one thread and with two. */
@@ -189,6 +197,7 @@ export interface Sample {
   readonly busiestThreadSeconds?: number;
   readonly boundSeconds?: number;
   readonly otherThreadsSeconds?: number;
+  readonly charts?: ChartsFigures;
 }
 
 /**
@@ -196,14 +205,21 @@ export interface Sample {
  * others (V8's), and the idle-machine bound, with the process's CPU when known (else the
  * threads' sum at the pool's close).
  */
-function threadFigures(file: TimelineFile, processCpuSeconds: number | undefined): Pick<Sample, 'busiestThreadSeconds' | 'boundSeconds' | 'otherThreadsSeconds'> {
+function threadFigures(file: TimelineFile, processCpuSeconds: number | undefined): Pick<Sample, 'busiestThreadSeconds' | 'boundSeconds' | 'otherThreadsSeconds' | 'charts'> {
+  const chartSpans = file.spans.filter((span) => span.activity === 'chart');
+  const charts = chartSpans.length === 0 ? {} : {
+    charts: {
+      cpuSeconds: chartSpans.reduce((sum, span) => sum + (span.cpuSeconds ?? 0), 0),
+      wallSeconds: (Math.max(...chartSpans.map((span) => span.endMs)) - Math.min(...chartSpans.map((span) => span.startMs))) / 1000,
+    },
+  };
   const itemThreads = new Set(file.spans.flatMap((span) => (span.osThread === undefined ? [] : [String(span.osThread)])));
   const cpu = Object.entries(file.osThreads);
-  if (cpu.length === 0) return {};
+  if (cpu.length === 0) return charts;
   const busiest = Math.max(...cpu.filter(([tid]) => itemThreads.has(tid)).map(([, seconds]) => seconds));
   const others = cpu.filter(([tid]) => !itemThreads.has(tid)).reduce((sum, [, seconds]) => sum + seconds, 0);
   const total = processCpuSeconds ?? cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
-  return { busiestThreadSeconds: busiest, otherThreadsSeconds: others, boundSeconds: Math.max(busiest, total / availableParallelism()) };
+  return { busiestThreadSeconds: busiest, otherThreadsSeconds: others, boundSeconds: Math.max(busiest, total / availableParallelism()), ...charts };
 }
 
 const TIME = '/usr/bin/time';
@@ -250,12 +266,14 @@ function timings(samples: readonly Sample[]): Timings {
   const busiest = samples.flatMap((s) => (s.busiestThreadSeconds === undefined ? [] : [s.busiestThreadSeconds]));
   const bound = samples.flatMap((s) => (s.boundSeconds === undefined ? [] : [s.boundSeconds]));
   const others = samples.flatMap((s) => (s.otherThreadsSeconds === undefined ? [] : [s.otherThreadsSeconds]));
+  const charts = samples.flatMap((s) => (s.charts === undefined ? [] : [s.charts]));
   return {
     bestSeconds: Math.min(...walls), medianSeconds: median(walls),
     ...(cpu.length === samples.length ? { cpuSeconds: cpu } : {}),
     ...(busiest.length === samples.length ? { busiestThreadSeconds: busiest } : {}),
     ...(bound.length === samples.length ? { boundSeconds: bound } : {}),
     ...(others.length === samples.length ? { otherThreadsSeconds: others } : {}),
+    ...(charts.length === samples.length ? { charts } : {}),
   };
 }
 
@@ -286,7 +304,8 @@ export function formatParallel(figures: ParallelFigures): string {
     const others = t.otherThreadsSeconds === undefined ? '' : `, V8's threads ${median([...t.otherThreadsSeconds]).toFixed(2)}`;
     const bound = t.boundSeconds === undefined ? '' : `, idle-machine bound ${median([...t.boundSeconds]).toFixed(2)}`;
     const busiest = t.busiestThreadSeconds === undefined ? '' : `, busiest thread ${median([...t.busiestThreadSeconds]).toFixed(2)}${others}${bound}`;
-    const cpu = t.cpuSeconds === undefined ? '' : ` (CPU ${median([...t.cpuSeconds]).toFixed(2)}${busiest})`;
+    const charts = t.charts === undefined ? '' : `; charts: CPU ${median(t.charts.map((c) => c.cpuSeconds)).toFixed(2)}, wall ${median(t.charts.map((c) => c.wallSeconds)).toFixed(2)}`;
+    const cpu = t.cpuSeconds === undefined ? '' : ` (CPU ${median([...t.cpuSeconds]).toFixed(2)}${busiest}${charts})`;
     return `best ${t.bestSeconds.toFixed(2)} s, median ${t.medianSeconds.toFixed(2)} s${cpu}`;
   };
   const lines = figures.rows.flatMap((row) => [

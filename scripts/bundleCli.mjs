@@ -7,9 +7,12 @@
  *   (src/cli/codeCache.ts), so that a start deserializes compiled code instead of parsing and
  *   compiling the bundle; the cache is made here by a one-task `run`, and again by the first
  *   command of a process whose V8 rejects it.
- * - `worker.js` (the experiment pool's worker, found as `./worker.js`), `processor.js` (BullMQ's)
- *   and `render.js` (the chart renderer, which needs vega: an ES module with a top-level await,
- *   so `import()`ed, never `require`d), ES modules sharing chunks beside them.
+ * - `render-<hash>.cjs`: the chart renderer with vega and vega-lite as one CommonJS file, which
+ *   the command line and the pool's worker threads evaluate with its own V8 code cache (made
+ *   here by a compare, which draws charts), instead of loading vega's ~60 ES modules from
+ *   node_modules and compiling them in every thread that draws a chart.
+ * - `worker.js` (the experiment pool's worker, found as `./worker.js`) and `processor.js`
+ *   (BullMQ's), ES modules sharing chunks beside them.
  *
  * See docs/ARCHITECTURE.md, "Speed" (start-up). The library (dist/src/index.js) and the other
  * modules stay as tsc wrote them. Packages that locate files beside themselves at run time
@@ -27,14 +30,81 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/src/cli`;
 const external = ['piscina', 'fastify', '@fastify/*', '@resvg/resvg-js', 'vega', 'vega-lite', 'bullmq', 'ioredis'];
 
-// Files of an earlier build would otherwise accumulate (their names carry a content hash).
-const earlier = /^(chunk-|cli-).*\.(js|cjs|map|cache|tmp)$/;
+// Files of an earlier build would otherwise accumulate (their names carry a content hash), and
+// the renderer of builds before it was bundled (`render.js`).
+const earlier = /^((chunk|cli|render)-.*\.(js|cjs|map|cache|tmp)|render\.js(\.map)?)$/;
 if (existsSync(outdir)) for (const file of readdirSync(outdir)) if (earlier.test(file)) rmSync(`${outdir}/${file}`);
 
-/** The ES modules loaded by path or by `import()`: the pool's worker, BullMQ's processor, the renderer. */
+/** Defines `import.meta.url` in a CommonJS bundle: the bundle's own URL. */
+const bundleUrl = {
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+};
+
+/**
+ * vega-canvas's browser build in place of its Node one, whose top-level `await import('canvas')`
+ * a CommonJS bundle cannot hold. Both give no canvas where the `canvas` package is absent, and
+ * the renderer needs none (text is measured by `textWidth.ts`, the view renders no canvas); with
+ * the browser build a `canvas` package installed beside fleetsim cannot change a chart either.
+ */
+const vegaCanvasWithoutNodeCanvas = {
+  name: 'vega-canvas-without-node-canvas',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^vega-canvas$/ }, async (args) => {
+      if (args.pluginData === 'real') return undefined;
+      const real = await bundler.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: join(dirname(real.path), 'vega-canvas.browser.js') };
+    });
+  },
+};
+
+/** The chart renderer, one CommonJS file (resvg, native code, stays in node_modules). */
+const renderer = await build({
+  absWorkingDir: root,
+  entryPoints: { render: 'src/report/render.ts' },
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  outdir,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  ...bundleUrl,
+  plugins: [vegaCanvasWithoutNodeCanvas],
+  minifyWhitespace: true,
+  sourcemap: true,
+  metafile: true,
+  external: ['@resvg/resvg-js'],
+  logLevel: 'warning',
+});
+const [rendererFile] = Object.keys(renderer.metafile.outputs).filter((file) => file.endsWith('.cjs'));
+
+/**
+ * The renderer as the other bundles import it (`../report/render.js`): a module that evaluates
+ * `render-<hash>.cjs`, beside the importing bundle, with its code cache.
+ */
+const cachedRenderer = {
+  name: 'cached-renderer',
+  setup(bundler) {
+    const renderModule = `${root}src/report/render.js`;
+    bundler.onResolve({ filter: /(^|\/)render\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === renderModule ? { path: 'render.js', namespace: 'cached-renderer' } : undefined);
+    bundler.onLoad({ filter: /.*/, namespace: 'cached-renderer' }, () => ({
+      contents: `import { fileURLToPath } from 'node:url';
+import { loadCachedModule } from './src/cli/codeCache.ts';
+const render = loadCachedModule(fileURLToPath(new URL(${JSON.stringify(`./${basename(rendererFile)}`)}, import.meta.url))).exports;
+export const renderChart = render.renderChart;`,
+      resolveDir: root,
+      loader: 'ts',
+    }));
+  },
+};
+
+/** The ES modules loaded by path: the pool's worker and BullMQ's processor. */
 await build({
   absWorkingDir: root,
-  entryPoints: { worker: 'src/experiments/worker.ts', processor: 'src/distributed/processor.ts', render: 'src/report/render.ts' },
+  entryPoints: { worker: 'src/experiments/worker.ts', processor: 'src/distributed/processor.ts' },
   outdir,
   // Chunks in the entries' own directory, so that paths taken relative to a module
   // (package.json three levels up, ./worker.js) mean the same from any of them.
@@ -46,27 +116,11 @@ await build({
   target: 'node20',
   sourcemap: true,
   external,
+  plugins: [cachedRenderer],
   // CommonJS packages inside an ES module bundle call require for Node built-ins.
   banner: { js: "import { createRequire as __fleetsimRequire } from 'node:module'; const require = __fleetsimRequire(import.meta.url);" },
   logLevel: 'warning',
 });
-
-/**
- * The chart renderer inside the CommonJS bundle: a module whose `renderChart` imports
- * `./render.js` (the ES module above) through the bin's `import()` when first called.
- */
-const renderThroughImportEsm = {
-  name: 'render-through-import-esm',
-  setup(bundler) {
-    const renderModule = `${root}src/report/render.js`;
-    bundler.onResolve({ filter: /(^|\/)render\.js$/ }, (args) =>
-      resolve(args.resolveDir, args.path) === renderModule ? { path: 'render.js', namespace: 'import-esm' } : undefined);
-    bundler.onLoad({ filter: /.*/, namespace: 'import-esm' }, () => ({
-      contents: 'export function renderChart(...args) { return __importEsm("./render.js").then((render) => render.renderChart(...args)); }',
-      loader: 'js',
-    }));
-  },
-};
 
 /**
  * string-width (yargs's, cliui's and wrap-ansi's copies) initialised on the first text it
@@ -122,12 +176,10 @@ const cli = await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // A CommonJS `import()` of a package becomes a `require` (piscina has a CommonJS build); the
-  // renderer, the one ES module the bundle needs, goes through `__importEsm` (above).
+  // A CommonJS `import()` of a package becomes a `require` (piscina has a CommonJS build).
   supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  plugins: [renderThroughImportEsm, lazyStringWidth, seedrandomWithoutNodeCrypto],
+  ...bundleUrl,
+  plugins: [cachedRenderer, lazyStringWidth, seedrandomWithoutNodeCrypto],
   // No comments (some are not ASCII) and no indentation: a third less to read at every start.
   minifyWhitespace: true,
   sourcemap: true,
@@ -136,17 +188,19 @@ const cli = await build({
   logLevel: 'warning',
 });
 const [bundleFile] = Object.keys(cli.metafile.outputs).filter((file) => file.endsWith('.cjs'));
-// src/cli/codeCache.ts reads the bundle as Latin-1, which is its text only if it is ASCII.
-const nonAscii = /[^\x00-\x7f]/.exec(readFileSync(`${root}${bundleFile}`, 'latin1'));
-if (nonAscii !== null) throw new Error(`bundleCli: ${bundleFile} holds a character that is not ASCII at offset ${nonAscii.index}`);
+// src/cli/codeCache.ts reads the bundles as Latin-1, which is their text only if it is ASCII.
+for (const file of [bundleFile, rendererFile]) {
+  const nonAscii = /[^\x00-\x7f]/.exec(readFileSync(`${root}${file}`, 'latin1'));
+  if (nonAscii !== null) throw new Error(`bundleCli: ${file} holds a character that is not ASCII at offset ${nonAscii.index}`);
+}
 
-/** The bin: runs the bundle with its code cache, importing ES modules for it from here (the bundle's directory). */
+/** The bin: runs the bundle with its code cache. */
 await build({
   absWorkingDir: root,
   stdin: {
     contents: `import { fileURLToPath } from 'node:url';
 import { runCachedBundle } from './src/cli/codeCache.ts';
-runCachedBundle({ bundleFile: fileURLToPath(new URL('./${basename(bundleFile)}', import.meta.url)), importEsm: (specifier) => import(specifier) });`,
+runCachedBundle({ bundleFile: fileURLToPath(new URL('./${basename(bundleFile)}', import.meta.url)) });`,
     resolveDir: root,
     sourcefile: 'bin.js',
     loader: 'ts',
@@ -162,8 +216,11 @@ runCachedBundle({ bundleFile: fileURLToPath(new URL('./${basename(bundleFile)}',
   logLevel: 'warning',
 });
 
-// The code cache: a one-task run compiles what every short command uses (yargs, the scenario's
-// validation, the simulator, the summary).
+// The code caches: a one-task run compiles what every short command uses (yargs, the scenario's
+// validation, the simulator, the summary), then a compare in one thread what drawing the
+// report's charts uses (its cache is written by the first process that draws one): a few
+// hundred tasks with deadlines and a target, so that every chart has data to draw and the cache
+// holds what a real report compiles (a one-task report's leaves a tenth of its charts' CPU).
 const scratch = mkdtempSync(join(tmpdir(), 'fleetsim-build-'));
 try {
   const scenario = join(scratch, 'one-task.yaml');
@@ -177,6 +234,19 @@ strategies: [least-connections]
 `);
   const run = spawnSync(process.execPath, [`${outdir}/main.js`, 'run', scenario, '--json', '--workers', '1'], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`bundleCli: the bundled command line failed (${run.status}): ${run.stderr}`);
+  const charted = join(scratch, 'charts.yaml');
+  writeFileSync(charted, `name: code-cache-charts
+replications: 3
+stop: { tasks: 300 }
+agents: [{ pool: server, count: 3, speed: 100, skills: { job: 1 } }]
+workload:
+  arrivals: { process: poisson, rate: 2 }
+  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 }, deadline: { dist: constant, value: 5 } }]
+strategies: [least-connections, round-robin]
+targets: { strategies: [least-connections], checks: [{ metric: completion, min: 0.99 }] }
+`);
+  const compare = spawnSync(process.execPath, [`${outdir}/main.js`, 'compare', charted, '--json', '--workers', '1', '--out', join(scratch, 'report')], { encoding: 'utf8' });
+  if (compare.status !== 0) throw new Error(`bundleCli: the bundled command line failed (${compare.status}): ${compare.stderr}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

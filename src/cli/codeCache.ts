@@ -3,7 +3,8 @@
  * cache: the bytecode of the functions a command compiled is kept in a file beside the bundle,
  * and a later start deserializes it instead of parsing and compiling the bundle's JavaScript.
  * Node 20 has no compile cache for ES modules, but a `vm.Script` takes `cachedData`; see
- * docs/ARCHITECTURE.md, "Speed" (start-up).
+ * docs/ARCHITECTURE.md, "Speed" (start-up). The chart renderer is a CommonJS bundle of its own,
+ * loaded the same way by every thread that draws a chart ({@link loadCachedModule}; "Worker pool").
  *
  * A cache can only meet the code it was made from: its file is named after the bundle (whose
  * name carries a hash of its content) and V8's version, and V8 rejects a cache made under other
@@ -15,20 +16,20 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
+import { isMainThread } from 'node:worker_threads';
 
 /**
- * The parameters of the function a bundle's source is wrapped in: CommonJS's five, and
- * `__importEsm`, through which the bundle imports ES modules (a `vm.Script` whose code comes
- * from a cache has no working `import()` in Node 20).
+ * The parameters of the function a bundle's source is wrapped in: CommonJS's five. A bundle
+ * cannot import an ES module (a `vm.Script` whose code comes from a cache has no working
+ * `import()` in Node 20), so the command line's bundle holds none: the chart renderer, which
+ * needs vega, is a CommonJS bundle of its own.
  */
-export const BUNDLE_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname', '__importEsm'] as const;
+export const BUNDLE_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'] as const;
 
 /** A CommonJS bundle to run. */
 export interface CachedBundle {
   /** Path of the bundle. */
   readonly bundleFile: string;
-  /** Imports an ES module for the bundle (relative specifiers from the bundle's directory). */
-  readonly importEsm: (specifier: string) => Promise<unknown>;
 }
 
 /** What became of the bundle's code cache: used, missing, or rejected by V8 (the last two are written at exit). */
@@ -45,7 +46,25 @@ export function codeCacheFile(bundleFile: string): string {
  * @returns what became of the cache
  */
 export function runCachedBundle(bundle: CachedBundle): CodeCacheUse {
-  const { bundleFile } = bundle;
+  return evaluateCached(bundle.bundleFile).use;
+}
+
+/** A CommonJS bundle evaluated by {@link loadCachedModule}: its exports, and what became of its cache. */
+export interface CachedModule {
+  readonly exports: unknown;
+  readonly use: CodeCacheUse;
+}
+
+/**
+ * Evaluates a CommonJS bundle that exports a module (the chart renderer) with its code cache,
+ * as {@link runCachedBundle} does, in the main thread or a worker thread; only the main thread
+ * writes a missing or rejected cache (a worker thread may be terminated without an `exit`).
+ */
+export function loadCachedModule(bundleFile: string): CachedModule {
+  return evaluateCached(bundleFile);
+}
+
+function evaluateCached(bundleFile: string): CachedModule {
   const cacheFile = codeCacheFile(bundleFile);
   // The build checks that the bundle is ASCII: as Latin-1 it becomes a one-byte string, read
   // without decoding.
@@ -56,11 +75,11 @@ export function runCachedBundle(bundle: CachedBundle): CodeCacheUse {
   const wrapped = `(function (${BUNDLE_PARAMETERS.join(', ')}) {${source.startsWith('#!') ? `//${source}` : source}\n})`;
   const script = new Script(wrapped, { filename: bundleFile, cachedData });
   const use: CodeCacheUse = cachedData === undefined ? 'missing' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
-  if (use !== 'accepted') process.once('exit', () => writeCache(script, cacheFile));
+  if (use !== 'accepted' && isMainThread) process.once('exit', () => writeCache(script, cacheFile));
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
-  run(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile), bundle.importEsm);
-  return use;
+  run(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile));
+  return { exports: module.exports, use };
 }
 
 /** The cache's bytes, or undefined when there is none to read. */

@@ -139,15 +139,11 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
 /** `fleetsim merge <files…>`. */
 export async function mergeCommand(args: MergeArgs): Promise<void> {
   const document = mergeShards(args.files.map(readDocument));
-  const pool = new ExperimentPool(defaultWorkers());
-  try {
-    await report(document, args.out ?? experimentReportDir(document.kind, document.scenario), { json: args.json, png: args.png === true }, pool);
-  } finally {
-    await pool.close();
-  }
+  // The charts render in this thread, as for `fleetsim report`: a worker thread costs more than its share of them.
+  await report(document, args.out ?? experimentReportDir(document.kind, document.scenario), { json: args.json, png: args.png === true });
 }
 
-async function report(document: ExperimentDocument, out: string, how: { json: boolean; png: boolean }, pool: ExperimentPool, by?: ClassDimension): Promise<void> {
+async function report(document: ExperimentDocument, out: string, how: { json: boolean; png: boolean }, pool?: ExperimentPool, by?: ClassDimension): Promise<void> {
   writeReportDir(out, document);
   // Loaded on demand, and the chart stack (vega, resvg) only by the first chart this thread
   // renders: it takes most of the CLI's start-up time.

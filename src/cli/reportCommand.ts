@@ -22,15 +22,10 @@ export interface ReportArgs {
 export async function reportCommand(args: ReportArgs): Promise<void> {
   const { file, document } = readReportDocument(args.summary);
   // Loaded on demand: the chart stack (vega, resvg) takes most of the CLI's start-up time.
-  const [{ writeHtmlReport }, { ExperimentPool, defaultWorkers }] = await Promise.all([import('../report/htmlReport.js'), import('../experiments/pool.js')]);
-  // The charts render in parallel, one thread per core (this one included).
-  const pool = new ExperimentPool(defaultWorkers());
-  let written: string[];
-  try {
-    written = await writeHtmlReport(document, args.out ?? dirname(file), pool, { png: args.png === true });
-  } finally {
-    await pool.close();
-  }
+  const { writeHtmlReport } = await import('../report/htmlReport.js');
+  // The charts render in this thread: a worker thread would load and warm up the chart stack
+  // again for a share of a report's ~15 charts, which costs more than it saves (docs/ARCHITECTURE.md, "Worker pool").
+  const written = await writeHtmlReport(document, args.out ?? dirname(file), undefined, { png: args.png === true });
   const charts = written.filter((path) => path.endsWith('.vl.json')).length;
   process.stdout.write(`${written[0]}: ${charts} chart${charts === 1 ? '' : 's'}\n`);
 }

@@ -9,7 +9,8 @@
  * restarted for every chart and then prefixed with the chart's name, so that several charts can
  * share one HTML page without their ids colliding.
  */
-import { Resvg } from '@resvg/resvg-js';
+import type { Resvg as ResvgClass } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { vegaTextWidth } from './textWidth.js';
@@ -100,10 +101,18 @@ export interface PngOptions {
 export function svgToPng(svg: string, options: PngOptions = {}): Buffer {
   const scale = options.scale ?? 2;
   if (!(scale > 0 && scale <= 8)) throw new Error(`render: PNG scale must be in (0, 8], got ${scale}`);
-  const resvg = new Resvg(svg, {
+  const resvg = new (loadResvg())(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
   });
   return resvg.render().asPng();
+}
+
+let resvgClass: typeof ResvgClass | undefined;
+
+/** resvg, loaded by the first PNG: a native addon whose loading (~10–20 ms) charts drawn as SVG only do not need. */
+function loadResvg(): typeof ResvgClass {
+  resvgClass ??= (createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js')).Resvg;
+  return resvgClass;
 }

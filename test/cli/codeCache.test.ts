@@ -13,12 +13,13 @@ import { ROOT, runCli } from './runCli.js';
 
 const CODE_CACHE_MODULE = pathToFileURL(join(ROOT, 'dist/src/cli/codeCache.js')).href;
 
-/** A CommonJS bundle that uses what the wrapper gives it: require, module, __dirname and __importEsm. */
+/** A CommonJS bundle that uses what the wrapper gives it: require, module, exports, __filename and __dirname. */
 const BUNDLE = `#!/usr/bin/env node
 const { basename } = require('node:path');
 function greet(name) { return 'hello ' + name; }
 module.exports.greeting = greet(basename(__dirname));
-__importEsm('./answer.mjs').then((answer) => { process.stdout.write(module.exports.greeting + ' ' + answer.value + '\\n'); });
+exports.answer = require(__filename.replace(/bundle\\.cjs$/, 'answer.cjs')).value;
+process.stdout.write(module.exports.greeting + ' ' + exports.answer + '\\n');
 `;
 
 let dirs: string[] = [];
@@ -28,20 +29,20 @@ afterEach(() => {
   dirs = [];
 });
 
-/** A directory holding the bundle and the ES module it imports. */
+/** A directory holding the bundle and the CommonJS module it requires. */
 function bundleDir(): { dir: string; bundleFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'fleetsim-codecache-'));
   dirs.push(dir);
   const bundleFile = join(dir, 'bundle.cjs');
   writeFileSync(bundleFile, BUNDLE);
-  writeFileSync(join(dir, 'answer.mjs'), 'export const value = 42;\n');
+  writeFileSync(join(dir, 'answer.cjs'), 'exports.value = 42;\n');
   return { dir, bundleFile };
 }
 
 /** Runs the bundle in a fresh process as the bin does; prints what became of the cache on stderr. */
-function runBundle(dir: string, bundleFile: string): { status: number | null; stdout: string; stderr: string } {
+function runBundle(bundleFile: string): { status: number | null; stdout: string; stderr: string } {
   const driver = `import { runCachedBundle } from ${JSON.stringify(CODE_CACHE_MODULE)};
-process.stderr.write(runCachedBundle({ bundleFile: ${JSON.stringify(bundleFile)}, importEsm: (specifier) => import(new URL(specifier, ${JSON.stringify(pathToFileURL(`${dir}/`).href)}).href) }));`;
+process.stderr.write(runCachedBundle({ bundleFile: ${JSON.stringify(bundleFile)} }));`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', driver], { encoding: 'utf8', timeout: 30_000 });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
@@ -53,34 +54,78 @@ function cacheFileOf(bundleFile: string): string {
 describe('runCachedBundle', () => {
   it('writes the cache when it is missing, and the next process uses it', () => {
     const { dir, bundleFile } = bundleDir();
-    const first = runBundle(dir, bundleFile);
+    const first = runBundle(bundleFile);
     expect(first).toEqual({ status: 0, stdout: `hello ${dir.split('/').pop()} 42\n`, stderr: 'missing' });
     const written = readFileSync(cacheFileOf(bundleFile));
     expect(written.length).toBeGreaterThan(0);
-    const second = runBundle(dir, bundleFile);
+    const second = runBundle(bundleFile);
     expect(second).toEqual({ ...first, stderr: 'accepted' });
     expect(readFileSync(cacheFileOf(bundleFile))).toEqual(written);
-    expect(readdirSync(dir).sort()).toEqual(['answer.mjs', 'bundle.cjs', 'bundle.cjs.v8-' + process.versions.v8 + '.cache']);
+    expect(readdirSync(dir).sort()).toEqual(['answer.cjs', 'bundle.cjs', 'bundle.cjs.v8-' + process.versions.v8 + '.cache']);
   });
 
   it('runs without a cache V8 rejects, and replaces it', () => {
-    const { dir, bundleFile } = bundleDir();
+    const { bundleFile } = bundleDir();
     writeFileSync(cacheFileOf(bundleFile), 'not a code cache, but as long as one might be');
-    const run = runBundle(dir, bundleFile);
+    const run = runBundle(bundleFile);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/ 42\n$/);
     expect(run.stderr).toBe('rejected');
-    expect(runBundle(dir, bundleFile).stderr).toBe('accepted');
+    expect(runBundle(bundleFile).stderr).toBe('accepted');
   });
 
   it('runs as well when the cache cannot be written, and leaves nothing behind', () => {
     const { dir, bundleFile } = bundleDir();
     // A directory where the cache file would go: neither readable as a cache nor replaceable.
     mkdirSync(cacheFileOf(bundleFile));
-    const run = runBundle(dir, bundleFile);
+    const run = runBundle(bundleFile);
     expect(run).toEqual({ status: 0, stdout: `hello ${dir.split('/').pop()} 42\n`, stderr: 'missing' });
     expect(statSync(cacheFileOf(bundleFile)).isDirectory()).toBe(true);
     expect(readdirSync(dir).filter((file) => file.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+/** A CommonJS bundle that exports a module (as the chart renderer's does). */
+const MODULE_BUNDLE = `const { basename } = require('node:path');
+exports.twice = (n) => 2 * n;
+exports.dir = basename(__dirname);
+`;
+
+/**
+ * Loads a module bundle with `loadCachedModule` in a fresh process, in its main thread or in a
+ * worker thread; prints what became of the cache on stderr and the module's work on stdout.
+ */
+function loadModuleBundle(bundleFile: string, where: 'main' | 'worker'): { status: number | null; stdout: string; stderr: string } {
+  const load = `const { exports, use } = loadCachedModule(${JSON.stringify(bundleFile)});
+process.stdout.write(exports.dir + ' ' + exports.twice(21) + '\\n');
+process.stderr.write(use);`;
+  const driver = where === 'main'
+    ? `import { loadCachedModule } from ${JSON.stringify(CODE_CACHE_MODULE)};\n${load}`
+    : `import { Worker } from 'node:worker_threads';
+new Worker(${JSON.stringify(`import { loadCachedModule } from ${JSON.stringify(CODE_CACHE_MODULE)};\n${load}`)}, { eval: true, type: 'module' });`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', driver], { encoding: 'utf8', timeout: 30_000 });
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+describe('loadCachedModule', () => {
+  it("returns the bundle's exports; the main thread writes the missing cache, and the next process uses it", () => {
+    const { dir, bundleFile } = bundleDir();
+    writeFileSync(bundleFile, MODULE_BUNDLE);
+    const name = dir.split('/').pop()!;
+    expect(loadModuleBundle(bundleFile, 'main')).toEqual({ status: 0, stdout: `${name} 42\n`, stderr: 'missing' });
+    const written = readFileSync(cacheFileOf(bundleFile));
+    expect(loadModuleBundle(bundleFile, 'main')).toEqual({ status: 0, stdout: `${name} 42\n`, stderr: 'accepted' });
+    expect(readFileSync(cacheFileOf(bundleFile))).toEqual(written);
+  });
+
+  it('in a worker thread, uses the cache but never writes one', () => {
+    const { dir, bundleFile } = bundleDir();
+    writeFileSync(bundleFile, MODULE_BUNDLE);
+    const name = dir.split('/').pop()!;
+    expect(loadModuleBundle(bundleFile, 'worker')).toEqual({ status: 0, stdout: `${name} 42\n`, stderr: 'missing' });
+    expect(readdirSync(dir).filter((file) => file.endsWith('.cache') || file.endsWith('.tmp'))).toEqual([]);
+    loadModuleBundle(bundleFile, 'main');
+    expect(loadModuleBundle(bundleFile, 'worker')).toEqual({ status: 0, stdout: `${name} 42\n`, stderr: 'accepted' });
   });
 });
 
@@ -94,5 +139,28 @@ describe('the built command line', () => {
     expect(runCli('--version').status).toBe(0);
     // A rejected cache would have been rewritten at exit.
     expect(readFileSync(join(cliDir, cache!))).toEqual(before);
+  });
+
+  it("ships the chart renderer's code cache for this Node, which a compare's charts use as it is", () => {
+    const cliDir = join(ROOT, 'dist/src/cli');
+    const renderers = readdirSync(cliDir).filter((file) => /^render-\w+\.cjs$/.test(file));
+    expect(renderers).toHaveLength(1);
+    const cache = join(cliDir, cacheFileOf(renderers[0]!));
+    const before = readFileSync(cache);
+    const { dir } = bundleDir();
+    const scenario = join(dir, 'tiny.yaml');
+    writeFileSync(scenario, `name: tiny
+stop: { tasks: 50 }
+agents: [{ pool: server, count: 2, speed: 100, skills: { job: 1 } }]
+workload:
+  arrivals: { process: poisson, rate: 1 }
+  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
+strategies: [least-connections, round-robin]
+`);
+    const run = runCli('compare', scenario, '--replications', '2', '--workers', '1', '--out', join(dir, 'report'));
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.status).toBe(0);
+    expect(readdirSync(join(dir, 'report')).filter((file) => file.endsWith('.svg')).length).toBeGreaterThan(5);
+    expect(readFileSync(cache)).toEqual(before);
   });
 });
