@@ -21,8 +21,9 @@
  *   `--service-node-flags "--max-semi-space-size=4"` starts the service under Node flags;
  * - trace: a synthesized 20M-row Azure 2024 week-long trace replayed in child processes: peak
  *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file;
- * - scale: 10M tasks on 10,000 agents, 1M on 100,000, and the cost per task from 10 to 100,000
- *   agents, through the CLI in fresh processes, with peak RSS (bench/scale.ts);
+ * - scale: 10M tasks on 10,000 agents, 1M on 100,000, the fixed cost of 100,000 agents (10,000
+ *   tasks), and the cost per task from 10 to 100,000 agents, through the CLI in fresh processes,
+ *   with CPU time and peak RSS (bench/scale.ts);
  *   `--scale-factor F` multiplies every task count (for a quick look). Not in the default run;
  * - live-clients: the service's CPU per task under `fleetsim agents` + `fleetsim load`, batched
  *   and `--batch 1` (bench/liveClients.ts). Not in the default run;

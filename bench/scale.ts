@@ -47,6 +47,11 @@ export interface ScaleRun {
   readonly wallSeconds: number;
   /** The simulation alone (the run's own `timing.wallSeconds`), seconds. */
   readonly runSeconds: number;
+  /**
+   * CPU time of the process (user + system, every thread), seconds: on a shared machine a far
+   * steadier figure than the wall time. NaN without `/usr/bin/time`.
+   */
+  readonly cpuSeconds: number;
   /** Tasks over the process's wall time. */
   readonly tasksPerSecond: number;
   /** Microseconds of simulation per task. */
@@ -79,8 +84,11 @@ export function measureScaleRun(agents: number, tasks: number, strategy: string)
     const timeKiB = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1];
     const ownKiB = /maxRSS (\d+)/.exec(stderr)?.[1];
     const kib = Number(timeKiB ?? ownKiB);
+    const userSeconds = /User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
+    const systemSeconds = /System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
     return {
       agents, tasks, strategy, wallSeconds,
+      cpuSeconds: userSeconds === undefined || systemSeconds === undefined ? Number.NaN : Number(userSeconds) + Number(systemSeconds),
       runSeconds: run.timing.wallSeconds,
       tasksPerSecond: tasks / wallSeconds,
       runMicrosPerTask: (run.timing.wallSeconds / tasks) * 1e6,
@@ -97,12 +105,17 @@ export interface ScaleFigures {
   readonly benchmark: string;
   /** The target cases: 10M × 10k (two strategies) and 1M × 100k. */
   readonly rows: ScaleRun[];
+  /**
+   * 10,000 tasks on 100,000 agents: what the fleet costs whatever the tasks (reading and freezing
+   * the scenario, the agents' set-up, the per-agent summaries and output), nearly alone.
+   */
+  readonly fleetFixedCost: ScaleRun;
   /** Least-connections at a fixed task count on growing fleets, and each one's cost per task over the smallest fleet's. */
   readonly costPerTask: { readonly run: ScaleRun; readonly ratioToSmallest: number }[];
 }
 
 /**
- * Every scale case, one fresh process each. `taskFactor` scales every task count (1 for the
+ * Every scale case, one fresh process each (the fixed-cost row's 10,000 tasks scale too). `taskFactor` scales every task count (1 for the
  * real figures; smaller for a quick look).
  */
 export function measureScale(taskFactor = 1): ScaleFigures {
@@ -112,11 +125,13 @@ export function measureScale(taskFactor = 1): ScaleFigures {
     measureScaleRun(10_000, tasks(10_000_000), 'power-of-d'),
     measureScaleRun(100_000, tasks(1_000_000), 'least-connections'),
   ];
+  const fleetFixedCost = measureScaleRun(100_000, tasks(10_000), 'least-connections');
   const fleet = [10, 1_000, 10_000, 100_000].map((agents) => measureScaleRun(agents, tasks(1_000_000), 'least-connections'));
   const smallest = fleet[0]!.runMicrosPerTask;
   return {
     benchmark: 'M/M/c at load 0.9 with ideal agents, the CLI end to end (`run --json --workers 1`), one fresh process per case',
     rows,
+    fleetFixedCost,
     costPerTask: fleet.map((run) => ({ run, ratioToSmallest: run.runMicrosPerTask / smallest })),
   };
 }
@@ -126,9 +141,11 @@ export function formatScale(figures: ScaleFigures): string {
   const line = (run: ScaleRun): string =>
     `  ${`${run.tasks.toLocaleString('en-US')} tasks × ${run.agents.toLocaleString('en-US')} agents, ${run.strategy}`.padEnd(52)} ` +
     `${run.wallSeconds.toFixed(1).padStart(6)} s wall (run ${run.runSeconds.toFixed(1)} s), ${Math.round(run.tasksPerSecond).toLocaleString('en-US').padStart(9)} tasks/s, ` +
-    `peak RSS ${Math.round(run.peakRssMiB).toLocaleString('en-US')} MiB`;
+    `CPU ${Number.isNaN(run.cpuSeconds) ? 'n/a' : `${run.cpuSeconds.toFixed(1)} s`}, peak RSS ${Math.round(run.peakRssMiB).toLocaleString('en-US')} MiB`;
   return [
     ...figures.rows.map(line),
+    '  the fleet\'s fixed cost (few tasks on the largest fleet):',
+    line(figures.fleetFixedCost),
     '  cost per task (least-connections, fixed tasks), µs of simulation per task and ratio to the smallest fleet:',
     ...figures.costPerTask.map(({ run, ratioToSmallest }) => `${line(run)}; ${run.runMicrosPerTask.toFixed(2)} µs/task, ×${ratioToSmallest.toFixed(2)}`),
     `  (peak RSS from ${figures.rows[0]?.rssSource ?? 'n/a'})`,

@@ -20,8 +20,11 @@ export function gini(values: ArrayLike<number>): number | null {
   const n = values.length;
   if (n === 0) return null;
   // Copying into a Float64Array gives a numeric sort (the default Array sort is lexicographic)
-  // and leaves the caller's array as it was.
-  const sorted = Float64Array.from(values, checkedValue).sort();
+  // and leaves the caller's array as it was. A plain loop: `Float64Array.from` with a mapping
+  // function goes through an iterator and a call per value, most of the cost at 100,000 agents.
+  const sorted = new Float64Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = checkedValue(values[i]!);
+  sorted.sort();
   let total = 0;
   let rankWeighted = 0;
   for (let i = 0; i < n; i++) {

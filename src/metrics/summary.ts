@@ -171,6 +171,8 @@ function combine(
  * a different agent in different runs). Agents come in order of first appearance, run by run.
  */
 function averagePerAgent(runs: readonly RunMetrics[]): AgentMetrics[] {
+  const first = runs[0]!.perAgent;
+  if (runs.every((run) => sameAgents(run.perAgent, first))) return averageAlignedAgents(runs);
   const byId = new Map<string, AgentMetrics[]>();
   for (const run of runs) {
     for (const agent of run.perAgent) {
@@ -185,6 +187,33 @@ function averagePerAgent(runs: readonly RunMetrics[]): AgentMetrics[] {
     tokens: mean(present.map((agent) => agent.tokens)),
     busySeconds: mean(present.map((agent) => agent.busySeconds)),
     drainingSeconds: mean(present.map((agent) => agent.drainingSeconds)),
+  }));
+}
+
+/** Whether two runs list the same agents in the same order (always, without an autoscaler). */
+function sameAgents(agents: readonly AgentMetrics[], others: readonly AgentMetrics[]): boolean {
+  if (agents === others) return true;
+  if (agents.length !== others.length) return false;
+  for (let i = 0; i < agents.length; i++) if (agents[i]!.id !== others[i]!.id) return false;
+  return true;
+}
+
+/**
+ * {@link averagePerAgent} when every run has the same agents in the same order: by index, no
+ * map of ids nor arrays per agent (the same means of the same values, in the same order).
+ */
+function averageAlignedAgents(runs: readonly RunMetrics[]): AgentMetrics[] {
+  const values = new Array<number>(runs.length);
+  const average = (index: number, field: Exclude<keyof AgentMetrics, 'id'>): number => {
+    for (let r = 0; r < runs.length; r++) values[r] = runs[r]!.perAgent[index]![field];
+    return mean(values);
+  };
+  return runs[0]!.perAgent.map((agent, i) => ({
+    id: agent.id,
+    completed: average(i, 'completed'),
+    tokens: average(i, 'tokens'),
+    busySeconds: average(i, 'busySeconds'),
+    drainingSeconds: average(i, 'drainingSeconds'),
   }));
 }
 

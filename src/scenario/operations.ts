@@ -86,5 +86,7 @@ export function buildColdStarts(entries: ScenarioFile['engine']['autoscale'], ag
 
 /** The fleet's pool names, each once, in first-member order. */
 function poolNames(agents: readonly SimAgentConfig[]): string[] {
-  return [...new Set(agents.flatMap((agent) => (agent.spec.pool === undefined ? [] : [agent.spec.pool])))];
+  const pools = new Set<string>();
+  for (const agent of agents) if (agent.spec.pool !== undefined) pools.add(agent.spec.pool);
+  return [...pools];
 }

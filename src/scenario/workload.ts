@@ -83,17 +83,20 @@ export function workloadTypes(workload: WorkloadConfig): string[] {
  * @param agents - the fleet, pools expanded
  */
 export function checkTaskRouting(workload: WorkloadConfig, agents: readonly { readonly spec: AgentSpec }[], file: string): void {
-  const agentIds = agents.map((agent) => agent.spec.id);
-  const known = new Set(agentIds);
-  const noSuchAgent = (assignee: string): string => `no agent has id "${assignee}"${didYouMean(assignee, agentIds)}`;
+  const agentIds = (): string[] => agents.map((agent) => agent.spec.id);
+  // Made when an assignee is first met: most scenarios name none, and a fleet may be 100,000 agents.
+  let known: ReadonlySet<string> | undefined;
+  const isKnown = (assignee: string): boolean => (known ??= new Set(agentIds())).has(assignee);
+  const noSuchAgent = (assignee: string): string => `no agent has id "${assignee}"${didYouMean(assignee, agentIds())}`;
   workload.workflows.forEach((workflow, i) => {
     const assignee = workflow.supervisor?.assignee;
-    if (assignee === undefined || known.has(assignee)) return;
-    const shown = agentIds.length > AGENT_IDS_SHOWN ? [...agentIds.slice(0, AGENT_IDS_SHOWN), '…'] : agentIds;
+    if (assignee === undefined || isKnown(assignee)) return;
+    const ids = agentIds();
+    const shown = ids.length > AGENT_IDS_SHOWN ? [...ids.slice(0, AGENT_IDS_SHOWN), '…'] : ids;
     throw new InputError(file, `workload.workflows[${i}].supervisor.assignee`, `${noSuchAgent(assignee)}; known agents: ${shown.join(', ')}`);
   });
   const check = (where: string, assignee: string | undefined, tags: readonly string[]): void => {
-    if (assignee !== undefined && !known.has(assignee)) throw new InputError(file, `${where}.assignee`, noSuchAgent(assignee));
+    if (assignee !== undefined && !isKnown(assignee)) throw new InputError(file, `${where}.assignee`, noSuchAgent(assignee));
     // No tags: every agent qualifies, the assignee too (the fleet is never empty), so skip the scan.
     if (tags.length === 0) return;
     const carriers = agents.filter((agent) => tags.every((tag) => agent.spec.tags.includes(tag)));

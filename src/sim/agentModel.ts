@@ -111,11 +111,17 @@ const PLACEHOLDER_TASK: TaskView = Object.freeze({
  */
 const NO_RESIDENT_CONTEXTS = new Map<string, number>();
 
+/** The resident prefix blocks of every agent that has never loaded one: as {@link NO_RESIDENT_CONTEXTS}. */
+const NO_RESIDENT_BLOCKS = new Map<number, number>();
+
+/** Every agent's report before its first task: reports are immutable, so one serves the fleet. */
+const FIRST_REPORT: AgentReport = Object.freeze({ contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS });
+
 /** One simulated agent's context state and behaviour. */
 export class SimAgent {
   private resident = NO_RESIDENT_CONTEXTS;
   /** Resident prefix blocks (id → tokens), least recently used first; their tokens count in `residentTokens`. */
-  private readonly residentBlocks = new Map<number, number>();
+  private residentBlocks = NO_RESIDENT_BLOCKS;
   private residentTokens = 0;
   /** Leading blocks the last {@link SimAgent.load} found resident (undefined: the task had no blocks). */
   private loadedBlocksHit: number | undefined = undefined;
@@ -131,7 +137,7 @@ export class SimAgent {
    */
   private readonly idealServer: boolean;
   // Reports are immutable, so an unchanged one is reused rather than reallocated.
-  private lastReport: AgentReport = { contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS };
+  private lastReport = FIRST_REPORT;
   private static readonly AGENT_ERROR: Outcome = Object.freeze({ ok: false, reason: 'agent-error' });
 
   /** @param config - the agent as the scenario declares it. */
@@ -325,6 +331,7 @@ export class SimAgent {
   private loadBlocks(task: TaskView, blocks: readonly number[], skill: number): number {
     const { contextTokens, contextBlockTokens = 0 } = task.spec;
     const hit = this.residentPrefix(blocks);
+    if (this.residentBlocks === NO_RESIDENT_BLOCKS) this.residentBlocks = new Map();
     const resident = this.residentBlocks;
     for (let i = 0; i < blocks.length; i++) {
       const id = blocks[i]!;

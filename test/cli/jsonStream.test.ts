@@ -39,3 +39,21 @@ describe('writeJsonChunks', () => {
     expect(chunks.join('')).toBe(whole);
   });
 });
+
+describe('writeJsonChunks on the values JSON.stringify rewrites', () => {
+  it('writes null for non-finite numbers, 0 for -0, and uses toJSON, as JSON.stringify does', () => {
+    const value = {
+      nan: Number.NaN, inf: Number.POSITIVE_INFINITY, negative: -Number.MAX_VALUE, minusZero: -0, tiny: 5e-324, big: 1e21,
+      list: [Number.NaN, -0, true, false, null, () => 1, Symbol('s')],
+      nested: { when: new Date(0), text: 'tab\tquote"back\\slash\u2028', deeper: { empty: [], none: {} } },
+      fn: () => 1,
+      holes: [1, , 3], // a hole: JSON.stringify writes null
+    };
+    expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+
+  it('writes keys that need escaping, and integer-like keys in the order JSON.stringify does', () => {
+    const value = { 'b"q': 1, 10: 'ten', 2: 'two', 'line\nbreak': { 'ü': [{ 1: 1, a: 2 }] } };
+    expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+});

@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { mean } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { halfWidth95, leafPaths, metricLeaves, summarize } from '../../src/metrics/summary.js';
 import type { AgentMetrics, RunMetrics } from '../../src/metrics/types.js';
@@ -89,6 +91,25 @@ describe('summarize', () => {
       { id: 'burst-2', completed: 2, tokens: 200, busySeconds: 3, drainingSeconds: 0 },
       { id: 'burst-3', completed: 8, tokens: 800, busySeconds: 9, drainingSeconds: 0 },
     ]);
+  });
+
+  it('averages the same fleet in every run agent by agent, each figure the mean of its runs\' values in run order', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 5 }).chain((agents) => fc.array(
+        fc.array(fc.tuple(fc.nat(1000), fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true })), { minLength: agents, maxLength: agents }),
+        { minLength: 1, maxLength: 4 },
+      )),
+      (figures) => {
+        const runs = figures.map((perRun) => run({
+          perAgent: perRun.map(([completed, busySeconds, drainingSeconds], i) => ({ id: `a-${i}`, completed, tokens: completed * 7.5, busySeconds, drainingSeconds })),
+        }));
+        const expected = runs[0]!.perAgent.map((first, i) => {
+          const of = (field: 'completed' | 'tokens' | 'busySeconds' | 'drainingSeconds'): number => mean(runs.map((r) => r.perAgent[i]![field]));
+          return { id: first.id, completed: of('completed'), tokens: of('tokens'), busySeconds: of('busySeconds'), drainingSeconds: of('drainingSeconds') };
+        });
+        expect(summarize(runs).metrics.perAgent).toEqual(expected);
+      },
+    ), { numRuns: 100 });
   });
 
   it('refuses no runs and a non-finite leaf', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_LISTED_JOBS } from '../../src/scenario/schema.js';
 import { strategyNames } from '../../src/strategies/index.js';
@@ -135,6 +136,33 @@ describe('agents', () => {
       { id: 'coder-1', speed: 1 },
     ]);
     expectInputError(() => normalize(raw), 'agents[1].id', 'duplicate agent id "coder-1" (also made by agents[0])');
+  });
+
+  it('any fleet of pools and single agents is refused exactly when two agents share an id, at the first one in file order', () => {
+    // Names chosen to meet: pools `a` and `a-1` against single ids `a-1`, `a-01`, `a-1-0`, `1`.
+    const entry = fc.oneof(
+      fc.record({ pool: fc.constantFrom('a', 'a-1', 'b'), count: fc.integer({ min: 1, max: 3 }), speed: fc.constant(1) }),
+      fc.record({ id: fc.constantFrom('a-1', 'a-01', 'a-1-0', 'a-3', 'b', '1'), speed: fc.constant(1) }),
+    );
+    fc.assert(fc.property(fc.array(entry, { minLength: 1, maxLength: 5 }), (entries) => {
+      const raw = withField(generatedScenario(), 'agents', entries);
+      const firstOf = new Map<string, number>();
+      let duplicate: { readonly id: string; readonly at: number; readonly earlier: number } | undefined;
+      entries.forEach((agent, i) => {
+        const ids = 'pool' in agent ? Array.from({ length: agent.count }, (_, k) => `${agent.pool}-${k}`) : [agent.id];
+        for (const id of ids) {
+          const earlier = firstOf.get(id);
+          if (earlier !== undefined && duplicate === undefined) duplicate = { id, at: i, earlier };
+          if (earlier === undefined) firstOf.set(id, i);
+        }
+      });
+      if (duplicate === undefined) {
+        expect(normalize(raw).agents.map((agent) => agent.spec.id)).toEqual([...firstOf.keys()]);
+      } else {
+        const field = 'pool' in entries[duplicate.at]! ? 'pool' : 'id';
+        expectInputError(() => normalize(raw), `agents[${duplicate.at}].${field}`, `duplicate agent id "${duplicate.id}" (also made by agents[${duplicate.earlier}])`);
+      }
+    }), { numRuns: 300 });
   });
 
   it('an entry is either one agent (id) or a pool (pool + count)', () => {

@@ -258,6 +258,24 @@ describe('SimAgent: context', () => {
     expect([...second!.agent.residentKeys]).toEqual(['repo']);
   });
 
+  it('what one agent loads is resident on it only: agents that never loaded anything share no state', () => {
+    const [one, other, third] = ['one', 'other', 'third'].map((id) => makeAgent({ id }));
+    const prompt = { contextTokens: 100, contextBlocks: [1, 2], contextBlockTokens: 50 };
+    const keyed = { contextKey: 'repo', contextTokens: 100 };
+    const [firstBlocks, againBlocks] = runAll(one!, [task('b1', prompt), task('b2', prompt)]);
+    expect([firstBlocks!.setupTokens, firstBlocks!.contextBlocksHit]).toEqual([100, 0]);
+    expect([againBlocks!.setupTokens, againBlocks!.contextBlocksHit]).toEqual([0, 2]);
+    const [firstKey] = runAll(one!, [task('k1', keyed)]);
+    expect(firstKey!.contextHit).toBe(false);
+    // Neither blocks nor keys leaked into the agents that loaded nothing.
+    const [otherBlocks, otherKey] = runAll(other!, [task('b3', prompt), task('k2', keyed)]);
+    expect([otherBlocks!.setupTokens, otherBlocks!.contextBlocksHit]).toEqual([100, 0]);
+    expect(otherKey!.contextHit).toBe(false);
+    const [thirdKey, thirdBlocks] = runAll(third!, [task('k3', keyed), task('b4', prompt)]);
+    expect(thirdKey!.contextHit).toBe(false);
+    expect(thirdBlocks!.contextBlocksHit).toBe(0);
+  });
+
   it('full skill loads exactly contextTokens', () => {
     const agent = makeAgent({ model: idealModel({ lowSkillSetupPenalty: 0.5 }) });
     const plan = agent.sim.begin(task('a', { contextKey: 'repo', contextTokens: 4000 }), agent.view, 1, NO_DRAWS);
