@@ -220,17 +220,21 @@ export function agentLoadSpec(chart: ChartFrame & { readonly axisTitle: string; 
   const bars = chart.agents.length * chart.strategies.length;
   const width = Math.min(1040, Math.max(CHART_WIDTH, bars * 10));
   // Agent ids go upright while they fit under their group of bars, else slanted.
-  const widest = Math.max(...chart.agents.map((agent) => textWidth(agent, LABEL_FONT_SIZE, false)));
+  let widest = 0;
+  for (const agent of chart.agents) widest = Math.max(widest, textWidth(agent, LABEL_FONT_SIZE, false));
   const slanted = widest + 8 > width / Math.max(1, chart.agents.length);
+  // Fleet order as a field, not a sort list: Vega compiles a list into one nested expression per
+  // entry, which overflows the stack at about a thousand agents.
+  const position = new Map(chart.agents.map((agent, i) => [agent, i]));
   return {
     ...frame(chart),
     width,
     height: CHART_HEIGHT,
-    data: { values: chart.rows.map((row) => ({ ...row })) },
+    data: { values: chart.rows.map((row) => ({ ...row, position: position.get(row.agent) ?? chart.agents.length })) },
     mark: { type: 'bar' },
     encoding: {
       x: {
-        field: 'agent', type: 'nominal', sort: [...chart.agents], title: 'agent',
+        field: 'agent', type: 'nominal', sort: { field: 'position', op: 'min' }, title: 'agent',
         axis: { labelAngle: slanted ? -45 : 0, labelOverlap: true },
       },
       xOffset: { field: 'strategy', type: 'nominal', sort: [...chart.strategies], scale: { domain: [...chart.strategies] } },

@@ -1,7 +1,7 @@
 /** Rendering a chart to SVG and PNG, without a browser. */
 import { describe, expect, it } from 'vitest';
 import { renderSvg, scopeIds, svgToPng } from '../../src/report/render.js';
-import { metricIntervalsSpec, sweepHeatmapSpec } from '../../src/report/specs.js';
+import { agentLoadSpec, metricIntervalsSpec, sweepHeatmapSpec } from '../../src/report/specs.js';
 import { textWidth, vegaTextWidth } from '../../src/report/textWidth.js';
 
 const BARS = metricIntervalsSpec({
@@ -22,6 +22,17 @@ describe('SVG rendering', () => {
     for (const text of ['Latency p95 (s)', 'lower is better', 'round-robin', 'least-connections', 'latency p95 (s)']) expect(svg).toContain(`>${text}<`);
     expect(svg).toContain('role-mark');
   });
+
+  it('draws the per-agent bars of a fleet of 5,000 agents, in fleet order (a sort list of that size overflowed Vega\'s expression compiler)', async () => {
+    const agents = Array.from({ length: 5000 }, (_, i) => `agent-${4999 - i}`);
+    const rows = agents.flatMap((agent, i) => ['a', 'b'].map((strategy) => ({ strategy, agent, value: i % 7 })));
+    const svg = await renderSvg(agentLoadSpec({ title: 'Completed tasks per agent', strategies: ['a', 'b'], agents, axisTitle: 'completed tasks', rows }), 'agents');
+    expect(svg).toContain('>Completed tasks per agent<');
+    // Fleet order, not the ids' alphabetical order: agent-4999 is the first label drawn, agent-0 the last.
+    const labels = [...svg.matchAll(/>(agent-\d+)</g)].map((match) => match[1]);
+    expect(labels[0]).toBe('agent-4999');
+    expect(labels.at(-1)).toBe('agent-0');
+  }, 60_000);
 
   it('gives the same bytes for the same spec', async () => {
     expect(await renderSvg(BARS, 'bars')).toBe(await renderSvg(BARS, 'bars'));
