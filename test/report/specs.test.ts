@@ -133,7 +133,7 @@ describe('charts of a compare', () => {
   it('draws the per-agent loads and the latency and queue series of the document', () => {
     const outcome = doc.cells[0]!.strategies[1]!;
     const tasks = values(chartNamed(charts, 'agent-tasks')).filter((row) => row.strategy === outcome.strategy);
-    expect(tasks).toEqual(outcome.metrics.perAgent.map((agent) => ({ strategy: outcome.strategy, agent: agent.id, value: agent.completed })));
+    expect(tasks).toEqual(outcome.metrics.perAgent.map((agent, position) => ({ strategy: outcome.strategy, agent: agent.id, value: agent.completed, position })));
     const entry = doc.series!.find((candidate) => candidate.strategy === outcome.strategy)!;
     const cdf = values(chartNamed(charts, 'latency-cdf')).filter((row) => row.strategy === outcome.strategy);
     expect(cdf.map((row) => row.x)).toEqual(entry.latencyCdf.latency);
