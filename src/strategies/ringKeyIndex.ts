@@ -1,0 +1,151 @@
+/**
+ * The points of a {@link HashRing} in clockwise order under a min segment tree of their owners'
+ * keys, so that "the first point clockwise from a hash whose owner's key is below a threshold"
+ * is O(log points) however many points in between fail the test. consistent-hash keys an owner
+ * by its tasks in hand (∞ while it may not take a task) and asks for the first point below its
+ * load bound: the walk it replaces passed every point of a full agent, 100 points an agent.
+ *
+ * A key change updates the owner's points (points per agent × the levels whose minimum changes,
+ * often few). A change of the ring itself (an agent's points added or removed) marks the index
+ * stale, and the next query rebuilds it from the ring in O(points): a fleet joining at start
+ * costs one rebuild, not one per agent. Memory is three typed arrays the size of the ring plus
+ * the tree (twice the next power of two), reused across rebuilds.
+ */
+import { grownToHold } from './agentIndex.js';
+import type { HashRing } from './hashRing.js';
+
+/** The key of an owner that no query may return (and of the tree's padding leaves). */
+export const NO_KEY = 0x7fffffff;
+
+/** A min tree over ring points by owner key; see the module comment. */
+export class RingKeyIndex {
+  /** Point hashes in clockwise order (ties by owner, as on the ring). */
+  private hashes = new Uint32Array(0);
+  /** Owner of each point, in the same order. */
+  private owners = new Int32Array(0);
+  /** Positions of each owner's points: `positions[start[o]] .. positions[start[o + 1] - 1]`. */
+  private positions = new Int32Array(0);
+  private start = new Int32Array(0);
+  /** Leaves at `leaves + position`; node i's children at 2i and 2i + 1; tree[1] is the minimum. */
+  private tree = new Int32Array(2);
+  private leaves = 1;
+  private count = 0;
+  private stale = true;
+
+  /**
+   * @param ring - the ring whose points are indexed.
+   * @param keyOf - an owner's current key (read for every owner when the index is rebuilt).
+   */
+  constructor(private readonly ring: HashRing, private readonly keyOf: (owner: number) => number) {}
+
+  /** The ring's points were added or removed: the next query rebuilds from it. */
+  markStale(): void {
+    this.stale = true;
+  }
+
+  /**
+   * Sets the key of every point of `owner`. While the index is stale this does nothing: the
+   * rebuild reads every key afresh.
+   */
+  setKey(owner: number, key: number): void {
+    if (this.stale || owner + 1 >= this.start.length) return;
+    const tree = this.tree;
+    const leaves = this.leaves;
+    const to = this.start[owner + 1]!;
+    for (let p = this.start[owner]!; p < to; p++) {
+      let node = leaves + this.positions[p]!;
+      if (tree[node] === key) return; // every point of an owner holds the same key
+      tree[node] = key;
+      // Up while the minimum changes: above a node whose minimum stays, nothing changes.
+      for (node >>= 1; node >= 1; node >>= 1) {
+        const left = tree[2 * node]!;
+        const right = tree[2 * node + 1]!;
+        const least = left < right ? left : right;
+        if (tree[node] === least) break;
+        tree[node] = least;
+      }
+    }
+  }
+
+  /** The least key over the ring's points ({@link NO_KEY} when there are none). */
+  minKey(): number {
+    if (this.stale) this.rebuild();
+    return this.tree[1]!;
+  }
+
+  /** The owner of the first point at or clockwise after `hash` whose key is below `threshold`, or -1 when none is. */
+  firstBelow(hash: number, threshold: number): number {
+    if (!(this.minKey() < threshold)) return -1;
+    const from = this.lowerBound(hash);
+    const found = from < this.count ? this.firstFrom(from, threshold) : -1;
+    return this.owners[found >= 0 ? found : this.firstFrom(0, threshold)]!;
+  }
+
+  /** First position ≥ `from` whose leaf is below `threshold`, or -1. */
+  private firstFrom(from: number, threshold: number): number {
+    const tree = this.tree;
+    let node = this.leaves + from;
+    if (tree[node]! >= threshold) {
+      // Up until a right sibling holds a key below the threshold, then down its leftmost path.
+      for (;;) {
+        if (node === 1) return -1;
+        if ((node & 1) === 0 && tree[node + 1]! < threshold) break;
+        node >>= 1;
+      }
+      node++;
+      while (node < this.leaves) node = tree[2 * node]! < threshold ? 2 * node : 2 * node + 1;
+    }
+    return node - this.leaves;
+  }
+
+  /** First position whose hash is not below `hash` (`count` when none is). */
+  private lowerBound(hash: number): number {
+    const hashes = this.hashes;
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (hashes[mid]! < hash) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Copies the ring's points in order, groups them by owner and builds the tree. */
+  private rebuild(): void {
+    const count = this.ring.size;
+    if (this.hashes.length < count) {
+      this.hashes = new Uint32Array(count);
+      this.owners = new Int32Array(count);
+      this.positions = new Int32Array(count);
+    }
+    let maxOwner = -1;
+    let at = 0;
+    this.ring.forEachPoint((hash, owner) => {
+      this.hashes[at] = hash;
+      this.owners[at++] = owner;
+      if (owner > maxOwner) maxOwner = owner;
+    });
+    this.count = count;
+    // Counting sort of positions by owner (start[o + 1] counts o's points, then prefix sums).
+    this.start = grownToHold(this.start, maxOwner + 1);
+    this.start.fill(0, 0, maxOwner + 2);
+    for (let p = 0; p < count; p++) this.start[this.owners[p]! + 1]!++;
+    for (let o = 0; o <= maxOwner; o++) this.start[o + 1]! += this.start[o]!;
+    const next = this.start.slice(0, maxOwner + 1);
+    for (let p = 0; p < count; p++) this.positions[next[this.owners[p]!]!++] = p;
+    this.start.fill(count, maxOwner + 2);
+    let leaves = 1;
+    while (leaves < count) leaves *= 2;
+    if (this.tree.length < 2 * leaves) this.tree = new Int32Array(2 * leaves);
+    this.leaves = leaves;
+    const tree = this.tree;
+    for (let p = 0; p < leaves; p++) tree[leaves + p] = p < count ? this.keyOf(this.owners[p]!) : NO_KEY;
+    for (let node = leaves - 1; node >= 1; node--) {
+      const left = tree[2 * node]!;
+      const right = tree[2 * node + 1]!;
+      tree[node] = left < right ? left : right;
+    }
+    this.stale = false;
+  }
+}
