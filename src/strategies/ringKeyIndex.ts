@@ -6,9 +6,10 @@
  * load bound: the walk it replaces passed every point of a full agent, 100 points an agent.
  *
  * A key change updates the owner's points (points per agent × the levels whose minimum changes,
- * often few). A change of the ring itself (an agent's points added or removed) marks the index
- * stale, and the next query rebuilds it from the ring in O(points): a fleet joining at start
- * costs one rebuild, not one per agent. Memory is three typed arrays the size of the ring plus
+ * often few). Points added to the ring mark the index stale, and the next query rebuilds it from
+ * the ring in O(points): a fleet joining at start costs one rebuild, not one per agent. Points
+ * removed from the ring need no rebuild if their owner's key is set to {@link NO_KEY}, which no
+ * query returns; the next rebuild drops them. Memory is three typed arrays the size of the ring plus
  * the tree (twice the next power of two), reused across rebuilds.
  */
 import { grownToHold } from './agentIndex.js';
@@ -38,7 +39,7 @@ export class RingKeyIndex {
    */
   constructor(private readonly ring: HashRing, private readonly keyOf: (owner: number) => number) {}
 
-  /** The ring's points were added or removed: the next query rebuilds from it. */
+  /** Points were added to the ring (or removed from it): the next query rebuilds from it. */
   markStale(): void {
     this.stale = true;
   }
