@@ -18,6 +18,10 @@ import type { HashRing } from './hashRing.js';
 /** The key of an owner that no query may return (and of the tree's padding leaves). */
 export const NO_KEY = 0x7fffffff;
 
+/** Points per block: the tree's leaves are blocks of consecutive points, scanned when reached. */
+const BLOCK_BITS = 3;
+const BLOCK = 1 << BLOCK_BITS;
+
 /** A min tree over ring points by owner key; see the module comment. */
 export class RingKeyIndex {
   /** Point hashes in clockwise order (ties by owner, as on the ring). */
@@ -27,7 +31,9 @@ export class RingKeyIndex {
   /** Positions of each owner's points: `positions[start[o]] .. positions[start[o + 1] - 1]`. */
   private positions = new Int32Array(0);
   private start = new Int32Array(0);
-  /** Leaves at `leaves + position`; node i's children at 2i and 2i + 1; tree[1] is the minimum. */
+  /** Each owner's key as last set (or read at the rebuild). */
+  private ownerKeys = new Int32Array(0);
+  /** Block b's least key at `leaves + b`; node i's children at 2i and 2i + 1; tree[1] is the minimum. */
   private tree = new Int32Array(2);
   private leaves = 1;
   private count = 0;
@@ -45,25 +51,31 @@ export class RingKeyIndex {
   }
 
   /**
-   * Sets the key of every point of `owner`. While the index is stale this does nothing: the
+   * Sets the key of every point of `owner`. While the index is stale only the key is kept: the
    * rebuild reads every key afresh.
    */
   setKey(owner: number, key: number): void {
+    // An owner past the last rebuild's has no points indexed; the next rebuild reads its key.
+    if (owner >= this.ownerKeys.length) return;
+    const old = this.ownerKeys[owner]!;
+    if (old === key) return;
+    this.ownerKeys[owner] = key;
     if (this.stale || owner + 1 >= this.start.length) return;
     const tree = this.tree;
     const leaves = this.leaves;
     const to = this.start[owner + 1]!;
     for (let p = this.start[owner]!; p < to; p++) {
-      let node = leaves + this.positions[p]!;
-      if (tree[node] === key) return; // every point of an owner holds the same key
-      tree[node] = key;
+      let node = leaves + (this.positions[p]! >> BLOCK_BITS);
+      const least = key < tree[node]! ? key : tree[node] === old ? this.blockMin(node - leaves) : tree[node]!;
+      if (least === tree[node]) continue;
+      tree[node] = least;
       // Up while the minimum changes: above a node whose minimum stays, nothing changes.
       for (node >>= 1; node >= 1; node >>= 1) {
         const left = tree[2 * node]!;
         const right = tree[2 * node + 1]!;
-        const least = left < right ? left : right;
-        if (tree[node] === least) break;
-        tree[node] = least;
+        const parent = left < right ? left : right;
+        if (tree[node] === parent) break;
+        tree[node] = parent;
       }
     }
   }
@@ -82,21 +94,40 @@ export class RingKeyIndex {
     return this.owners[found >= 0 ? found : this.firstFrom(0, threshold)]!;
   }
 
-  /** First position ≥ `from` whose leaf is below `threshold`, or -1. */
+  /** First position ≥ `from` whose owner's key is below `threshold`, or -1. */
   private firstFrom(from: number, threshold: number): number {
+    const block = from >> BLOCK_BITS;
+    const inBlock = this.scanBlock(from, threshold);
+    if (inBlock >= 0) return inBlock;
+    // Up until a right sibling holds a key below the threshold, then down its leftmost path.
     const tree = this.tree;
-    let node = this.leaves + from;
-    if (tree[node]! >= threshold) {
-      // Up until a right sibling holds a key below the threshold, then down its leftmost path.
-      for (;;) {
-        if (node === 1) return -1;
-        if ((node & 1) === 0 && tree[node + 1]! < threshold) break;
-        node >>= 1;
-      }
-      node++;
-      while (node < this.leaves) node = tree[2 * node]! < threshold ? 2 * node : 2 * node + 1;
+    let node = this.leaves + block;
+    for (;;) {
+      if (node === 1) return -1;
+      if ((node & 1) === 0 && tree[node + 1]! < threshold) break;
+      node >>= 1;
     }
-    return node - this.leaves;
+    node++;
+    while (node < this.leaves) node = tree[2 * node]! < threshold ? 2 * node : 2 * node + 1;
+    return this.scanBlock((node - this.leaves) << BLOCK_BITS, threshold);
+  }
+
+  /** First position from `from` to the end of its block whose owner's key is below `threshold`, or -1. */
+  private scanBlock(from: number, threshold: number): number {
+    const end = Math.min(((from >> BLOCK_BITS) + 1) << BLOCK_BITS, this.count);
+    for (let p = from; p < end; p++) if (this.ownerKeys[this.owners[p]!]! < threshold) return p;
+    return -1;
+  }
+
+  /** The least key over the points of block `block`. */
+  private blockMin(block: number): number {
+    const end = Math.min((block + 1) << BLOCK_BITS, this.count);
+    let least = NO_KEY;
+    for (let p = block << BLOCK_BITS; p < end; p++) {
+      const key = this.ownerKeys[this.owners[p]!]!;
+      if (key < least) least = key;
+    }
+    return least;
   }
 
   /** First position whose hash is not below `hash` (`count` when none is). */
@@ -136,12 +167,15 @@ export class RingKeyIndex {
     const next = this.start.slice(0, maxOwner + 1);
     for (let p = 0; p < count; p++) this.positions[next[this.owners[p]!]!++] = p;
     this.start.fill(count, maxOwner + 2);
+    this.ownerKeys = grownToHold(this.ownerKeys, maxOwner, NO_KEY);
+    for (let o = 0; o < this.ownerKeys.length; o++) this.ownerKeys[o] = o <= maxOwner ? this.keyOf(o) : NO_KEY;
+    const blocks = (count + BLOCK - 1) >> BLOCK_BITS;
     let leaves = 1;
-    while (leaves < count) leaves *= 2;
+    while (leaves < blocks) leaves *= 2;
     if (this.tree.length < 2 * leaves) this.tree = new Int32Array(2 * leaves);
     this.leaves = leaves;
     const tree = this.tree;
-    for (let p = 0; p < leaves; p++) tree[leaves + p] = p < count ? this.keyOf(this.owners[p]!) : NO_KEY;
+    for (let b = 0; b < leaves; b++) tree[leaves + b] = b < blocks ? this.blockMin(b) : NO_KEY;
     for (let node = leaves - 1; node >= 1; node--) {
       const left = tree[2 * node]!;
       const right = tree[2 * node + 1]!;
