@@ -19,23 +19,30 @@
  *   keys on those arcs move (the point of consistent hashing).
  * - A very large `loadFactor` (1000, say) gives plain consistent hashing, without the bound.
  *
- * Decision cost: a binary search on the ring, then a walk that passes over agents at the bound
- * or (late binding) full. The walk reads the strategy's own load array and eligibility heap,
- * kept by the hooks, and one agent view, the one returned. It visits about n ÷ q ring points
- * when q agents qualify, and never more than the ring: under early binding most agents are
- * under the bound, so the walk is a few points; under late binding at high load q is the number
- * of agents with a free slot. With no eligible agent the decision returns at once, and the
- * heap's minimum says up front whether any eligible agent is under the bound.
+ * Decision cost: a binary search on the ring, then the first point clockwise whose owner
+ * qualifies (eligible, and under the bound when an eligible agent is). Under late binding, where
+ * at high load few agents have a free slot, the ring's points sit under a min tree of their
+ * owners' tasks in hand (∞ for an owner without a free slot), kept by the hooks
+ * (`ringKeyIndex.ts`): one descent finds that point in O(log points) however many points of
+ * full agents (100 an agent) lie before it. A load change there costs O(points per agent ×
+ * levels whose minimum changes), about 1 µs at 1,000 agents, outside the decision; an agent
+ * joining makes the next decision rebuild the tree, O(points) (about 1.5 ms at 1,000 agents),
+ * and one leaving only takes its key to ∞. Under early binding every accepting agent is
+ * eligible and fewer than 1 ÷ loadFactor of them can be at the bound (they hold T tasks between
+ * them), so walking the ring point by point meets a qualifying owner within about
+ * loadFactor ÷ (loadFactor − 1) points (5 at 1.25); there the tree would only add its upkeep to
+ * every decision, as routing a task changes its agent's load. Both ways choose the same agent.
  */
 import { z } from 'zod';
 import type { AgentView } from '../engine/agent.js';
-import type { DecisionContext } from '../engine/strategy.js';
+import { isEligible, type DecisionContext } from '../engine/strategy.js';
 import type { TaskView } from '../engine/task.js';
-import { EligibleHeap, grownToHold } from './agentIndex.js';
+import { grownToHold } from './agentIndex.js';
 import { AgentIndexedStrategy } from './agentIndexedStrategy.js';
 import { defineStrategy } from './definition.js';
 import { HashRing, ringHash } from './hashRing.js';
 import { tasksInHand } from './pipeline/estimates.js';
+import { NO_KEY, RingKeyIndex } from './ringKeyIndex.js';
 
 /** Parameters of `consistent-hash`. */
 export interface ConsistentHashParams {
@@ -57,46 +64,76 @@ class ConsistentHash extends AgentIndexedStrategy {
   private readonly ring = new HashRing();
   /** Tasks in hand of each agent as last reported; 0 for agents that do not accept. */
   private tasks = new Int32Array(16);
-  /** Agents that may be returned (free slot under late binding, accepting under early), by tasks in hand. */
-  private readonly eligible = new EligibleHeap(tasksInHand);
+  /** 1 for agents that may be returned (free slot under late binding, accepting under early). */
+  private eligible = new Uint8Array(16);
+  /** The ring's points by their owners' keys ({@link ConsistentHash.keyOf}). */
+  private readonly points = new RingKeyIndex(this.ring, (owner) => this.keyOf(owner));
   /** 1 while the agent's points are on the ring. */
   private onRing = new Uint8Array(16);
   /** Tasks in hand over the accepting agents. */
   private totalTasks = 0;
   /** Agents whose points are on the ring. */
   private members = 0;
+  /** Agents that may be returned. */
+  private eligibleAgents = 0;
 
   constructor(private readonly params: ConsistentHashParams) {
     super();
   }
 
   pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
-    const eligible = this.eligible;
-    if (eligible.size === 0) return undefined;
+    if (this.eligibleAgents === 0) return undefined;
     const bound = Math.ceil((this.params.loadFactor * (this.totalTasks + 1)) / this.members);
-    // When no eligible agent is under the bound (late binding, capacities differ), the first
-    // eligible agent on the walk takes the task; the heap's minimum tells which case holds.
-    const anyUnderBound = eligible.bestKey() < bound;
-    const ring = this.ring;
-    ring.seek(ringHash(task.spec.contextKey ?? task.spec.id));
-    for (let step = 0; step < ring.size; step++, ring.advance()) {
-      const owner = ring.owner();
-      if (eligible.has(owner) && (!anyUnderBound || this.tasks[owner]! < bound)) return ctx.fleet.agents[owner];
-    }
-    throw new Error('consistent-hash: an eligible agent has no point on the ring');
+    const hash = ringHash(task.spec.contextKey ?? task.spec.id);
+    const owner = ctx.binding === 'late' ? this.firstOnTree(hash, bound) : this.firstOnWalk(hash, bound);
+    if (owner < 0) throw new Error('consistent-hash: an eligible agent has no point on the ring');
+    return ctx.fleet.agents[owner];
   }
 
   /** Brings the ring membership, load and eligibility of `agent` up to date with its view. */
   protected sync(agent: AgentView, ctx: DecisionContext): void {
     const index = agent.index;
     this.tasks = grownToHold(this.tasks, index);
+    this.eligible = grownToHold(this.eligible, index);
     this.onRing = grownToHold(this.onRing, index);
     if (agent.accepting && this.onRing[index] === 0) this.placePoints(agent, true);
     else if (!agent.accepting && this.onRing[index] === 1) this.placePoints(agent, false);
     const tasks = agent.accepting ? tasksInHand(agent) : 0;
     this.totalTasks += tasks - this.tasks[index]!;
     this.tasks[index] = tasks;
-    this.eligible.sync(agent, ctx.binding);
+    const eligible = isEligible(agent, ctx.binding) ? 1 : 0;
+    this.eligibleAgents += eligible - this.eligible[index]!;
+    this.eligible[index] = eligible;
+    // The tree is kept only under late binding (see the module comment); a late decision after
+    // an early hook, which no engine makes, would rebuild it.
+    if (ctx.binding === 'late') this.points.setKey(index, this.keyOf(index));
+    else this.points.markStale();
+  }
+
+  /** Late binding: the owner of the first point from `hash` below the bound, read from the tree. */
+  private firstOnTree(hash: number, bound: number): number {
+    // When no eligible agent is under the bound (capacities differ), the first eligible agent
+    // clockwise takes the task; the tree's minimum tells which case holds.
+    const threshold = this.points.minKey() < bound ? Math.min(bound, NO_KEY) : NO_KEY;
+    return this.points.firstBelow(hash, threshold);
+  }
+
+  /** Early binding: the owner of the first point from `hash` under the bound, walking the ring. */
+  private firstOnWalk(hash: number, bound: number): number {
+    const ring = this.ring;
+    ring.seek(hash);
+    for (let step = 0; step < ring.size; step++, ring.advance()) {
+      const owner = ring.owner();
+      // Every eligible agent under early binding is accepting; at most 1/loadFactor of them
+      // are at the bound, so one under it always exists.
+      if (this.eligible[owner] === 1 && this.tasks[owner]! < bound) return owner;
+    }
+    return -1;
+  }
+
+  /** An agent's key in the point index: its tasks in hand, or NO_KEY when it may not be returned. */
+  private keyOf(index: number): number {
+    return this.eligible[index] === 1 ? this.tasks[index]! : NO_KEY;
   }
 
   /** Adds (or removes) the agent's virtual nodes. */
@@ -108,13 +145,16 @@ class ConsistentHash extends AgentIndexedStrategy {
     }
     this.onRing[agent.index] = add ? 1 : 0;
     this.members += add ? 1 : -1;
+    // A leaver's points may stay in the tree: its key is NO_KEY from now on (it accepts
+    // nothing), so no decision can stop there; the next rebuild drops them.
+    if (add) this.points.markStale();
   }
 }
 
 /** Registry entry for `consistent-hash`. */
 export const consistentHash = defineStrategy({
   name: 'consistent-hash',
-  description: 'A hash ring on the contextKey with virtual nodes and bounded loads (O(log n) plus a short walk).',
+  description: 'A hash ring on the contextKey with virtual nodes and bounded loads (O(log n)).',
   params: z.strictObject({
     virtualNodes: z.number().int().min(1).max(10_000).default(100),
     loadFactor: z.number().min(1).default(1.25),

@@ -95,6 +95,15 @@ export class HashRing {
     return this.hashes[this.cursorBucket]![this.cursorAt]!;
   }
 
+  /** Calls `visit` with every point in clockwise order from hash 0 (ties by owner). */
+  forEachPoint(visit: (hash: number, owner: number) => void): void {
+    for (let b = 0; b < this.hashes.length; b++) {
+      const hashes = this.hashes[b]!;
+      const owners = this.owners[b]!;
+      for (let i = 0; i < hashes.length; i++) visit(hashes[i]!, owners[i]!);
+    }
+  }
+
   /** Checks that buckets are sorted, hold the right hashes and add up to `size` (tests). */
   assertValid(): void {
     let total = 0;

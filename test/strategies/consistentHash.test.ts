@@ -3,10 +3,11 @@
  * the key's hash that is under the bound ⌈loadFactor × (tasks + 1) / agents⌉ (and, under late
  * binding, has a free slot).
  */
+import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
-import type { Strategy } from '../../src/engine/strategy.js';
+import { isEligible, type Binding, type Strategy } from '../../src/engine/strategy.js';
 import { findStrategy } from '../../src/strategies/index.js';
 import { ringHash } from '../../src/strategies/hashRing.js';
 import { Harness, agentSpec } from '../support/harness.js';
@@ -155,5 +156,67 @@ describe('consistent-hash', () => {
       const task = handTask('t', { contextKey: `k${i}` });
       expect(s1.pickAgent(task, c1)!.spec.id).toBe(s2.pickAgent(task, c2)!.spec.id);
     }
+  });
+
+  it('picks what walking the ring point by point picks, on random fleets, loads, joins, leaves and keys, under both bindings', () => {
+    type Op =
+      | { readonly kind: 'load'; readonly agent: number; readonly active: number; readonly queued: number }
+      | { readonly kind: 'accepting'; readonly agent: number; readonly accepting: boolean }
+      | { readonly kind: 'join'; readonly capacity: number }
+      | { readonly kind: 'pick'; readonly key: number };
+    const opArb: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('load' as const), agent: fc.nat(), active: fc.nat(4), queued: fc.nat(3) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('accepting' as const), agent: fc.nat(), accepting: fc.boolean() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('join' as const), capacity: fc.integer({ min: 1, max: 4 }) }) },
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('pick' as const), key: fc.nat(500) }) },
+    );
+    const caseArb = fc.record({
+      binding: fc.constantFrom<Binding>('late', 'early'),
+      virtualNodes: fc.integer({ min: 1, max: 40 }),
+      loadFactor: fc.constantFrom(1, 1.1, 1.25, 2, 1000),
+      capacities: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 30 }),
+      ops: fc.array(opArb, { minLength: 30, maxLength: 120 }),
+    });
+    /** The definition: walk the accepting agents' points by (hash, index) from the key's hash. */
+    const walkPick = (agents: readonly AgentView[], binding: Binding, virtualNodes: number, loadFactor: number, key: string): number => {
+      const members = agents.filter((a) => a.accepting);
+      const eligible = members.filter((a) => isEligible(a, binding));
+      if (eligible.length === 0) return -1;
+      const bound = Math.ceil((loadFactor * (tasksInHand(members) + 1)) / members.length);
+      const anyUnderBound = eligible.some((a) => a.active + a.queued < bound);
+      const points = members.flatMap((a) => Array.from({ length: virtualNodes }, (_, k) => ({ hash: ringHash(`${a.spec.id}#${k}`), agent: a })));
+      points.sort((x, y) => x.hash - y.hash || x.agent.index - y.agent.index);
+      const start = Math.max(0, points.findIndex((p) => p.hash >= ringHash(key)));
+      for (let step = 0; step < points.length; step++) {
+        const { agent } = points[(start + step) % points.length]!;
+        if (isEligible(agent, binding) && (!anyUnderBound || agent.active + agent.queued < bound)) return agent.index;
+      }
+      throw new Error('no eligible point');
+    };
+    fc.assert(
+      fc.property(caseArb, ({ binding, virtualNodes, loadFactor, capacities, ops }) => {
+        const agents = handAgents(capacities.map((capacity) => ({ capacity })));
+        const strategy = consistentHash({ virtualNodes, loadFactor });
+        const ctx = introduce(strategy, handContext(agents, binding));
+        for (const op of ops) {
+          if (op.kind === 'load') {
+            const agent = agents[op.agent % agents.length]!;
+            setLoad(strategy, ctx, agent, { active: Math.min(op.active, agent.spec.capacity), queued: binding === 'early' ? op.queued : 0 });
+          } else if (op.kind === 'accepting') {
+            setLoad(strategy, ctx, agents[op.agent % agents.length]!, { accepting: op.accepting });
+          } else if (op.kind === 'join') {
+            const agent = handAgent(agents.length, { capacity: op.capacity });
+            agents.push(agent);
+            strategy.onAgentJoined!(agent, ctx);
+          } else {
+            const key = `k${op.key}`;
+            const expected = walkPick(agents, binding, virtualNodes, loadFactor, key);
+            const picked = strategy.pickAgent(handTask('t', { contextKey: key }), ctx);
+            expect(picked?.index ?? -1, `key ${key}`).toBe(expected);
+          }
+        }
+      }),
+      { seed: 23, numRuns: 300 },
+    );
   });
 });
