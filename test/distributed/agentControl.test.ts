@@ -98,8 +98,12 @@ describeWithRedis('engine commands over the control stream', () => {
     made.pause({ kind: 'pause', task: pausedTask, agent, attempt: 1 });
     // One slot, held by the paused attempt: only the pause lets the worker take this one.
     expect(await made.start(startCommand({ id: 'second' }, 'e4'), context)).toEqual({ ok: true, quality: 1 });
+    // The connections named for the queue's workers, the paused attempt's extra slot among them.
+    const withExtraSlot = await queue('e4').getWorkersCount();
     made.resume({ kind: 'resume', task: pausedTask, agent, attempt: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The resume is carried out when the extra slot, closing, lets its blocking connection go; that
+    // has no deadline on a loaded machine (a fixed wait could end first and the extra slot take the third).
+    await expect.poll(async () => (await queue('e4').getWorkersCount()) < withExtraSlot, { timeout: 10_000 }).toBe(true);
     // Back to one slot: a third attempt waits for the first to end.
     const third = made.start(startCommand({ id: 'third' }, 'e4'), context);
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -175,8 +175,10 @@ describeWithRedis('the BullMQ agent connector', () => {
     let abortedAfterMs = Number.NaN;
     let startedAt = 0;
     await worker('a11', async ({ started, signal }) => {
-      await started({ setupTokens: 0, contextHit: null });
+      // Taken before the start report is sent: the driver's timeout timer starts when it reads the
+      // report, which under load can be before this worker's `await started` resumes.
       startedAt = performance.now();
+      await started({ setupTokens: 0, contextHit: null });
       // Runs for a minute unless told to stop.
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, 60_000);
