@@ -112,8 +112,8 @@ export class LoadClient {
     const startMs = performance.now();
     outer: for (const submission of workloadSchedule(scenario, this.options.replication ?? 0)) {
       const dueMs = startMs + (submission.atSeconds * 1000) / speedup;
-      const waitMs = dueMs - performance.now();
-      if (waitMs > 0) await pause(waitMs, signal);
+      // A timer counts from the event loop's cached time, so it may fire a little early: never send before the due time.
+      for (let waitMs = dueMs - performance.now(); waitMs > 0 && !signal.aborted; waitMs = dueMs - performance.now()) await pause(waitMs, signal);
       if (signal.aborted) break;
       this.summary.maxLagSeconds = Math.max(this.summary.maxLagSeconds, (performance.now() - dueMs) / 1000);
       for (const spec of submission.specs) {

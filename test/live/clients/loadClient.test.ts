@@ -36,9 +36,10 @@ afterEach(async () => {
  * A stand-in answering each submission with `answer(body, nth time this id is seen)`, alone or
  * as an item of a batch; a `reset` for any item of a batch closes the connection unanswered.
  */
-async function standIn(answer: (id: string, nth: number) => number | 'reset', delayMs: (id: string) => number = () => 0): Promise<{ url: string; received: Received[] }> {
+async function standIn(answer: (id: string, nth: number) => number | 'reset', delayMs: (id: string) => number = () => 0): Promise<{ url: string; received: Received[]; answeredAtMs: ReadonlyMap<string, number> }> {
   const received: Received[] = [];
   const seen = new Map<string, number>();
+  const answeredAtMs = new Map<string, number>();
   const start = performance.now();
   server = createServer((request, response) => {
     let text = '';
@@ -56,8 +57,12 @@ async function standIn(answer: (id: string, nth: number) => number | 'reset', de
         request.socket.destroy();
         return;
       }
+      const answered = (): void => {
+        for (const body of bodies) answeredAtMs.set(body.id, performance.now() - start);
+      };
       const itemAnswer = (id: string, status: number): object => (status < 300 ? { id, state: 'queued' } : { error: 'body: submitted before with another body' });
       setTimeout(() => {
+        answered();
         if (batched) {
           response.writeHead(200, { 'content-type': 'application/json' });
           response.end(JSON.stringify({ results: bodies.map((body, i) => ({ ...itemAnswer(body.id, statuses[i] as number), status: statuses[i] })) }));
@@ -69,7 +74,7 @@ async function standIn(answer: (id: string, nth: number) => number | 'reset', de
     });
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, answeredAtMs };
 }
 
 const backoff = { baseMs: 20, capMs: 50, minMs: 5 };
@@ -90,13 +95,15 @@ describe.each([['one task per request', 1], ['batched', DEFAULT_BATCH_SIZE]])('L
   });
 
   it('sends on the schedule ÷ K, times ÷ K, and a dependent only after its dependency is acknowledged', async () => {
-    const { url, received } = await standIn(() => 201, (id) => (id === 'a' ? 150 : 0));
+    const { url, received, answeredAtMs } = await standIn(() => 201, (id) => (id === 'a' ? 150 : 0));
     const summary = await new LoadClient({ scenario, url, speedup: 100, batchSize, backoff }).run();
     expect(summary).toMatchObject({ submitted: 3, acknowledged: 3, retried: 0 });
     const at = (id: string): Received => received.find((r) => r.body.id === id)!;
-    expect(at('b').atMs - at('a').atMs).toBeGreaterThanOrEqual(145);
-    // c arrives at 20 s: sent 0.2 s real after the run began (the stand-in's clock started before).
-    expect(at('c').atMs).toBeGreaterThanOrEqual(199);
+    // b depends on a, whose answer the stand-in holds 150 ms: b comes only after that answer.
+    expect(at('b').atMs).toBeGreaterThanOrEqual(answeredAtMs.get('a')!);
+    expect(answeredAtMs.get('a')! - at('a').atMs).toBeGreaterThan(100);
+    // c arrives at 20 s: sent 0.2 s real after the run began (the stand-in's clock started before), never earlier.
+    expect(at('c').atMs).toBeGreaterThanOrEqual(200);
     expect(at('a').body).toMatchObject({ timeoutSeconds: 0.5 });
     expect(at('c').body).toMatchObject({ deadline: 0.4 });
   });
