@@ -60,9 +60,13 @@ const vegaCanvasWithoutNodeCanvas = {
 };
 
 /** The chart renderer, one CommonJS file (resvg, native code, stays in node_modules). */
-const renderer = await build({
+/**
+ * What the two CommonJS bundles (the renderer and the command line) share: one `<name>-<hash>.cjs`
+ * each, run from a V8 code cache, so no comments (some are not ASCII) and no indentation (a third
+ * less to read at every start), and a metafile to find the output's name.
+ */
+const commonJsBundle = {
   absWorkingDir: root,
-  entryPoints: { render: 'src/report/render.ts' },
   entryNames: '[name]-[hash]',
   outExtension: { '.js': '.cjs' },
   outdir,
@@ -71,12 +75,17 @@ const renderer = await build({
   platform: 'node',
   target: 'node20',
   ...bundleUrl,
-  plugins: [vegaCanvasWithoutNodeCanvas],
   minifyWhitespace: true,
   sourcemap: true,
   metafile: true,
-  external: ['@resvg/resvg-js'],
   logLevel: 'warning',
+};
+
+const renderer = await build({
+  ...commonJsBundle,
+  entryPoints: { render: 'src/report/render.ts' },
+  plugins: [vegaCanvasWithoutNodeCanvas],
+  external: ['@resvg/resvg-js'],
 });
 const [rendererFile] = Object.keys(renderer.metafile.outputs).filter((file) => file.endsWith('.cjs'));
 
@@ -167,25 +176,12 @@ const seedrandomWithoutNodeCrypto = {
 
 /** The command line, one CommonJS file. */
 const cli = await build({
-  absWorkingDir: root,
+  ...commonJsBundle,
   entryPoints: { cli: 'src/cli/main.ts' },
-  entryNames: '[name]-[hash]',
-  outExtension: { '.js': '.cjs' },
-  outdir,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
   // A CommonJS `import()` of a package becomes a `require` (piscina has a CommonJS build).
   supported: { 'dynamic-import': false },
-  ...bundleUrl,
   plugins: [cachedRenderer, lazyStringWidth, seedrandomWithoutNodeCrypto],
-  // No comments (some are not ASCII) and no indentation: a third less to read at every start.
-  minifyWhitespace: true,
-  sourcemap: true,
-  metafile: true,
   external,
-  logLevel: 'warning',
 });
 const [bundleFile] = Object.keys(cli.metafile.outputs).filter((file) => file.endsWith('.cjs'));
 // src/cli/codeCache.ts reads the bundles as Latin-1, which is their text only if it is ASCII.
