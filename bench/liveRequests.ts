@@ -62,6 +62,8 @@ export interface LiveRequestRow {
   readonly serviceMicrosPerTask: number | undefined;
   /** Wall clock per request (a request's round trip ÷ {@link IN_FLIGHT}), microseconds: loaded-machine noise included. */
   readonly wallMicrosPerRequest: number;
+  /** Group commits of the log (each one fsync) per request over the same requests, from the service's `--latency-probe`. */
+  readonly fsyncsPerRequest: number;
   /** The machine's 1-minute load average when the kind began. */
   readonly loadAverage: number;
 }
@@ -106,11 +108,15 @@ async function measureKind(kind: RequestKind, round: number, scenarioFile: strin
     }
     const loadAverage = (await import('node:os')).loadavg()[0]!;
     await send(kind, client, agentIds, 0, WARMUP_REQUESTS);
+    // The probe's figures over the window: how many group commits (fsyncs) the requests made.
+    await client.call('DELETE', '/v1/latency');
     const cpu0 = processCpuSeconds(service.child.pid);
     const start = performance.now();
     await send(kind, client, agentIds, WARMUP_REQUESTS, kind.requests);
     const wallMicros = (performance.now() - start) * 1000;
     const cpu1 = processCpuSeconds(service.child.pid);
+    const latency = await client.call('GET', '/v1/latency');
+    const fsyncs = (latency.body as { groupCommit?: { fsync?: { count?: number } } }).groupCommit?.fsync?.count ?? 0;
     if (cpu0 === undefined || cpu1 === undefined) throw new Error('the service\'s CPU time is read from /proc: Linux only');
     const perRequest = ((cpu1 - cpu0) * 1e6) / kind.requests;
     return {
@@ -120,6 +126,7 @@ async function measureKind(kind: RequestKind, round: number, scenarioFile: strin
       serviceMicrosPerRequest: perRequest,
       serviceMicrosPerTask: kind.tasksPerRequest === 0 ? undefined : perRequest / kind.tasksPerRequest,
       wallMicrosPerRequest: wallMicros / kind.requests,
+      fsyncsPerRequest: fsyncs / kind.requests,
       loadAverage,
     };
   } finally {
@@ -146,13 +153,14 @@ export async function measureLiveRequests(rounds = 2, serviceArgs: readonly stri
 
 /** The figures as a table. */
 export function formatLiveRequests(figures: LiveRequestsFigures): string {
-  const header = ['request', 'round', 'requests', 'service µs/request', 'service µs/task', 'wall µs/request', 'load avg'];
+  const header = ['request', 'round', 'requests', 'service µs/request', 'service µs/task', 'fsyncs/request', 'wall µs/request', 'load avg'];
   const rows = figures.rows.map((row) => [
     row.kind,
     String(row.round),
     row.requests.toLocaleString('en-US'),
     row.serviceMicrosPerRequest.toFixed(1),
     row.serviceMicrosPerTask === undefined ? '-' : row.serviceMicrosPerTask.toFixed(1),
+    row.fsyncsPerRequest.toFixed(2),
     row.wallMicrosPerRequest.toFixed(1),
     row.loadAverage.toFixed(1),
   ]);
