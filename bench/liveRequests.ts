@@ -151,26 +151,25 @@ export async function measureLiveRequests(rounds = 2, serviceArgs: readonly stri
   }
 }
 
-/** The figures as a table. */
+/** The figures as a Markdown table (as docs/LIVE.md quotes them). */
 export function formatLiveRequests(figures: LiveRequestsFigures): string {
-  const header = ['request', 'round', 'requests', 'service µs/request', 'service µs/task', 'fsyncs/request', 'wall µs/request', 'load avg'];
-  const rows = figures.rows.map((row) => [
+  const rows = figures.rows.map((row) => `| ${[
     row.kind,
     String(row.round),
     row.requests.toLocaleString('en-US'),
     row.serviceMicrosPerRequest.toFixed(1),
-    row.serviceMicrosPerTask === undefined ? '-' : row.serviceMicrosPerTask.toFixed(1),
+    row.serviceMicrosPerTask === undefined ? '' : row.serviceMicrosPerTask.toFixed(1),
     row.fsyncsPerRequest.toFixed(2),
     row.wallMicrosPerRequest.toFixed(1),
     row.loadAverage.toFixed(1),
-  ]);
-  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]): string => `  ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`;
+  ].join(' | ')} |`);
   return [
-    '',
     `What one request costs fleetsim serve${figures.serviceArgs.length === 0 ? '' : ` ${figures.serviceArgs.join(' ')}`} (fsync on, ${IN_FLIGHT} requests in flight; service CPU from /proc, all threads)`,
-    line(header),
-    ...rows.map(line),
-    '  (µs/task: per task submitted; a submission batch is answered after the fsync covering it, so its figure includes a group commit shared by the requests in flight)',
+    '',
+    '| request | round | requests | service µs/request | service µs/task | fsyncs/request | wall µs/request | load avg |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    '(µs/task: per task submitted; a submission batch is answered after the fsync covering it, so its figure includes its share of a group commit)',
   ].join('\n');
 }
