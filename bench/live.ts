@@ -134,6 +134,8 @@ export interface LiveFigures {
   readonly service: string;
   /** The Node flags the bench started the service under (none by default). */
   readonly serviceNodeFlags: readonly string[];
+  /** The `fleetsim serve` flags the bench added (none by default). */
+  readonly serviceArgs: readonly string[];
   /**
    * Bytes of the data directory's write-ahead log after the run (`wal.jsonl`), or undefined when
    * there was none (a service that persists nothing: its figures are not the durable path's).
@@ -171,6 +173,8 @@ export interface LiveBenchOptions {
    * process starts. Not with {@link url}.
    */
   readonly serviceNodeFlags?: readonly string[];
+  /** `fleetsim serve` flags for the service the bench starts (e.g. `--fsyncs-in-flight 2`). Not with {@link url}. */
+  readonly serviceArgs?: readonly string[];
 }
 
 /** One bench's state: what was sent when, what was seen; the agents run in a worker thread. */
@@ -449,8 +453,8 @@ function closedLoop(bench: Bench): Drive {
 }
 
 /** Starts `fleetsim serve` on a fresh data directory (under `nodeFlags`); resolves with its URL once it listens. */
-export async function startService(scenarioFile: string, dataDir: string, nodeFlags: readonly string[] = []): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0', '--latency-probe'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startService(scenarioFile: string, dataDir: string, nodeFlags: readonly string[] = [], serveArgs: readonly string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0', '--latency-probe', ...serveArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const lines = createInterface({ input: child.stdout! });
@@ -476,8 +480,8 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
   const layers = options.layers === false ? [] : await measureLayers(options.rates ?? RATES, Math.min(measureSeconds, 5));
   const diskSyncMs = options.layers === false ? undefined : await measureDiskSync();
   try {
-    if (options.url !== undefined && (options.serviceNodeFlags?.length ?? 0) > 0) throw new Error('service node flags apply to a service the bench starts, not to one at --url');
-    if (options.url === undefined) service = await startService(scenarioFile, join(dir, 'data'), options.serviceNodeFlags);
+    if (options.url !== undefined && ((options.serviceNodeFlags?.length ?? 0) > 0 || (options.serviceArgs?.length ?? 0) > 0)) throw new Error('service flags apply to a service the bench starts, not to one at --url');
+    if (options.url === undefined) service = await startService(scenarioFile, join(dir, 'data'), options.serviceNodeFlags, options.serviceArgs);
     const url = options.url ?? service!.url;
     const pid = service?.child.pid;
     const bench = new Bench(url);
@@ -504,6 +508,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
       benchmark: `fleetsim serve (fsync on) with ${AGENTS} emulated agents polling over HTTP (${SLOTS_PER_AGENT} slots each), ~${CONCURRENT_TASKS.toLocaleString('en-US')} tasks in flight; ${WARMUP_SECONDS} s warm-up and ${measureSeconds} s measured per phase`,
       service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
       serviceNodeFlags: options.serviceNodeFlags ?? [],
+      serviceArgs: options.serviceArgs ?? [],
       walBytes,
       phases,
       layers,
@@ -601,6 +606,7 @@ export function formatLive(figures: LiveFigures): string {
   return [
     wal,
     ...(figures.serviceNodeFlags.length === 0 ? [] : [`  service started under node ${figures.serviceNodeFlags.join(' ')}`]),
+    ...(figures.serviceArgs.length === 0 ? [] : [`  service started with fleetsim serve … ${figures.serviceArgs.join(' ')}`]),
     line(header),
     ...rows.map(line),
     '  (latencies in ms: start = submit sent → start command read by an agent; submit = POST /v1/tasks (or /v1/tasks/batch) round trip; CPU in cores busy, service µs/task = its CPU time per task submitted, bench µs/task the same for the load generator and agents; requests/task = HTTP requests of both per task; load avg = the machine’s 1-minute load when the phase began)',

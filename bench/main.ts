@@ -18,7 +18,8 @@
  *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window,
  *   `--modes multiplexed,batched` and `--rates 1000,5000` pick the phases, `--no-closed-loop` and
  *   `--no-layers` leave those parts out; with the service's stage timings (`--latency-probe`);
- *   `--service-node-flags "--max-semi-space-size=4"` starts the service under Node flags;
+ *   `--service-node-flags "--max-semi-space-size=4"` starts the service under Node flags,
+ *   `--service-args "--fsyncs-in-flight 2"` with more `fleetsim serve` flags;
  * - trace: a synthesized 20M-row Azure 2024 week-long trace replayed in child processes: peak
  *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file;
  * - scale: 10M tasks on 10,000 agents, 1M on 100,000, the fixed cost of 100,000 agents (10,000
@@ -27,6 +28,10 @@
  *   `--scale-factor F` multiplies every task count (for a quick look). Not in the default run;
  * - live-clients: the service's CPU per task under `fleetsim agents` + `fleetsim load`, batched
  *   and `--batch 1` (bench/liveClients.ts). Not in the default run;
+ * - live-requests: the service's CPU per HTTP request by kind (a health check, multi-agent polls
+ *   of 1 and 100 agents, submission batches of 1, 5 and 50 tasks), a fresh service per kind
+ *   (bench/liveRequests.ts); `--rounds N` (default 2), `--service-args` as for live. Not in the
+ *   default run;
  * - distributed: a sweep through Redis (`--queue`, 2 `fleetsim worker`s) against `--workers 2` in
  *   process, wall time (bench/distributed.ts); `--repeats N`. Needs redis-server; not in the
  *   default run;
@@ -40,6 +45,7 @@ import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from 
 import { formatLive, LIVE_MODES, measureLive } from './live.js';
 import type { AgentsMode } from './liveAgents.js';
 import { formatLiveClients, measureLiveClients } from './liveClients.js';
+import { formatLiveRequests, measureLiveRequests } from './liveRequests.js';
 import { formatLiveBullmq, measureLiveBullmq } from './liveBullmq.js';
 import { formatParallel, measureParallel } from './parallel.js';
 import { formatDistributed, measureDistributed } from './distributed.js';
@@ -108,7 +114,7 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients', 'distributed', 'live-bullmq'];
+const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients', 'live-requests', 'distributed', 'live-bullmq'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
@@ -140,9 +146,20 @@ if (serviceNodeFlags !== undefined && (serviceNodeFlags.length === 0 || !service
   process.stderr.write(`--service-node-flags takes Node flags for the service the bench starts (not with --url), e.g. "--max-semi-space-size=4", got ${flag('--service-node-flags') ?? 'nothing'}\n`);
   process.exit(2);
 }
+// One argument, split at spaces: `--service-args "--fsyncs-in-flight 2"`.
+const serviceArgs = process.argv.includes('--service-args') ? (flag('--service-args') ?? '').split(' ').filter((f) => f !== '') : undefined;
+if (serviceArgs !== undefined && (serviceArgs.length === 0 || !serviceArgs[0]!.startsWith('--') || liveUrl !== undefined)) {
+  process.stderr.write(`--service-args takes fleetsim serve flags for the service the bench starts (not with --url), e.g. "--fsyncs-in-flight 2", got ${flag('--service-args') ?? 'nothing'}\n`);
+  process.exit(2);
+}
 const traceRows = flag('--rows') === undefined ? undefined : Number(flag('--rows'));
 if (traceRows !== undefined && !(Number.isSafeInteger(traceRows) && traceRows > 0)) {
   process.stderr.write(`--rows takes a positive integer, got ${flag('--rows') ?? 'nothing'}\n`);
+  process.exit(2);
+}
+const requestRounds = Number(flag('--rounds') ?? 2);
+if (!(Number.isSafeInteger(requestRounds) && requestRounds > 0)) {
+  process.stderr.write(`--rounds takes a positive integer, got ${flag('--rounds') ?? 'nothing'}\n`);
   process.exit(2);
 }
 const scaleFactor = Number(flag('--scale-factor') ?? 1);
@@ -160,6 +177,7 @@ const figures = {
   // Minutes of fresh processes: only when asked for by name.
   scale: only === 'scale' ? measureScale(scaleFactor) : undefined,
   liveClients: only === 'live-clients' ? await measureLiveClients() : undefined,
+  liveRequests: only === 'live-requests' ? await measureLiveRequests(requestRounds, serviceArgs) : undefined,
   distributed: only === 'distributed' ? await measureDistributed(Number(flag('--repeats') ?? 5)) : undefined,
   liveBullmq: only === 'live-bullmq' ? await measureLiveBullmq(flag('--queue')) : undefined,
   live: wanted('live')
@@ -171,6 +189,7 @@ const figures = {
       ...(process.argv.includes('--no-closed-loop') ? { closedLoop: false } : {}),
       ...(process.argv.includes('--no-layers') ? { layers: false } : {}),
       ...(serviceNodeFlags === undefined ? {} : { serviceNodeFlags }),
+      ...(serviceArgs === undefined ? {} : { serviceArgs }),
     })
     : undefined,
 };
@@ -224,6 +243,11 @@ if (process.argv.includes('--json')) {
   if (liveClients !== undefined) {
     process.stdout.write(`\nLive clients: ${liveClients.benchmark} (Node ${figures.node})\n`);
     process.stdout.write(formatLiveClients(liveClients) + '\n');
+  }
+  const liveRequests = figures.liveRequests;
+  if (liveRequests !== undefined) {
+    process.stdout.write(`\nLive requests: ${liveRequests.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatLiveRequests(liveRequests) + '\n');
   }
   const distributed = figures.distributed;
   if (distributed !== undefined) {

@@ -11,6 +11,7 @@ import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { loadTokenFile } from '../live/service/auth.js';
 import type { ServiceOptions } from '../live/service/app.js';
+import { MAX_SYNCS_IN_FLIGHT, SYNCS_IN_FLIGHT } from '../live/wal.js';
 import type { Scenario } from '../scenario/types.js';
 import { packageVersion } from './help.js';
 
@@ -22,6 +23,8 @@ export interface ServeArgs {
   host: string;
   tokenFile?: string;
   latencyProbe?: boolean;
+  /** Fsyncs of the write-ahead log under way at once (`--fsyncs-in-flight`, default 3). */
+  fsyncsInFlight?: number;
   /** `http` (agents poll the service) or `bullmq` (agents take work from Redis queues). */
   agents: string;
   /** The Redis of `--agents bullmq`. */
@@ -37,6 +40,10 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     throw new InputError('command line', '--port', `expected an integer 0..65535, got ${String(args.port)}`);
   }
   if (args.host.trim() === '') throw new InputError('command line', '--host', 'expected a host name or address');
+  const fsyncsInFlight = args.fsyncsInFlight ?? SYNCS_IN_FLIGHT;
+  if (!(Number.isInteger(fsyncsInFlight) && fsyncsInFlight >= 1 && fsyncsInFlight <= MAX_SYNCS_IN_FLIGHT)) {
+    throw new InputError('command line', '--fsyncs-in-flight', `expected an integer 1..${MAX_SYNCS_IN_FLIGHT}, got ${String(args.fsyncsInFlight)}`);
+  }
   const scenario = loadScenario(args.scenario);
   const tokens = args.tokenFile === undefined ? undefined : loadTokenFile(args.tokenFile);
   const agentQueues = await agentQueuesOf(args, scenario);
@@ -51,6 +58,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     dataDir: args.data,
     ...(tokens === undefined ? {} : { tokens }),
     latencyProbe: args.latencyProbe === true,
+    syncsInFlight: fsyncsInFlight,
     ...(agentQueues === undefined ? {} : { agentQueues }),
     onError: (error) => process.stderr.write(`fleetsim serve: ${error.name === 'LiveDriverError' ? '' : 'internal error: '}${error.stack ?? error.message}\n`),
   });

@@ -84,6 +84,8 @@ export interface DurableDriverOptions {
   readonly limits?: Partial<LiveDriverLimits>;
   /** Whether log writes are fsynced before they count as durable. Default true. */
   readonly fsync?: boolean;
+  /** Fsyncs of the log under way at once (default 3; see `SYNCS_IN_FLIGHT` in wal.ts). */
+  readonly syncsInFlight?: number;
   /** Inputs between two snapshots (compactions of the log); Infinity: never. Default 100,000. */
   readonly snapshotEveryInputs?: number;
   /** Called right before each fsync of the log with the last sequence number it covers (crash tests, tracing). */
@@ -336,6 +338,7 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
   const session = new Session(options, clock, epochMs, eventsPath);
   const journalOptions: FileJournalOptions = {
     fsync: options.fsync ?? true,
+    ...(options.syncsInFlight === undefined ? {} : { syncsInFlight: options.syncsInFlight }),
     onDurable: (seq) => session.writer.release(seq),
     ...(options.beforeSync === undefined ? {} : { beforeSync: options.beforeSync }),
     ...(options.onGroupCommit === undefined ? {} : { onGroup: options.onGroupCommit }),

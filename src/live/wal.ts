@@ -25,6 +25,8 @@ import { formatEntry, formatHeader, parseEntry, parseHeader, WalLineError, type 
 export interface FileJournalOptions {
   /** Whether each write is followed by an fsync (fdatasync) before its inputs count as durable. Default true. */
   readonly fsync?: boolean;
+  /** Fsyncs of the log under way at once, 1..{@link MAX_SYNCS_IN_FLIGHT}; default {@link SYNCS_IN_FLIGHT}. Fewer: larger groups, fewer fsyncs per input. */
+  readonly syncsInFlight?: number;
   /** Called with the last sequence number a write covers, right before its fsync (for crash tests and tracing). */
   readonly beforeSync?: (seq: number) => void;
   /** Called whenever `durableSeq` moves, with its new value. */
@@ -69,6 +71,16 @@ export interface JournalStats {
  * threads stays free for the other file operations (compaction's).
  */
 export const SYNCS_IN_FLIGHT = 3;
+
+/** Most fsyncs {@link FileJournalOptions.syncsInFlight} allows (each takes a thread of Node's pool while it runs). */
+export const MAX_SYNCS_IN_FLIGHT = 8;
+
+/** The checked `syncsInFlight` of the options (a RangeError outside 1..{@link MAX_SYNCS_IN_FLIGHT}). */
+function syncsInFlightOf(options: FileJournalOptions): number {
+  const syncsInFlight = options.syncsInFlight ?? SYNCS_IN_FLIGHT;
+  if (!(Number.isInteger(syncsInFlight) && syncsInFlight >= 1 && syncsInFlight <= MAX_SYNCS_IN_FLIGHT)) throw new RangeError(`syncsInFlight: expected an integer 1..${MAX_SYNCS_IN_FLIGHT}, got ${syncsInFlight}`);
+  return syncsInFlight;
+}
 
 /** Header fields of a log file that its writer chooses. */
 export type SegmentHeader = Omit<WalHeader, 'fleetsim' | 'version'>;
@@ -152,6 +164,7 @@ export class FileJournal implements Journal {
   /** A compaction's seal: the lines up to its input, written to the current file before the switch. */
   private sealing: { lines: string[]; since: number; upTo: number; generation: number; done: () => void; failed: (error: Error) => void } | undefined;
   private readonly fsync: boolean;
+  private readonly syncsInFlight: number;
   private readonly beforeSync: ((seq: number) => void) | undefined;
   private readonly onDurable: ((seq: number) => void) | undefined;
   private readonly onGroup: ((timing: GroupCommitTiming) => void) | undefined;
@@ -166,7 +179,7 @@ export class FileJournal implements Journal {
   private scheduled = false;
   /** A rotation is switching files: nothing is written meanwhile. */
   private switching = false;
-  /** The fsyncs under way, at most {@link SYNCS_IN_FLIGHT}. */
+  /** The fsyncs under way, at most `syncsInFlight`. */
   private readonly syncs = new Set<Promise<void>>();
   private waiters: Waiter[] = [];
   private failure: Error | undefined;
@@ -175,6 +188,7 @@ export class FileJournal implements Journal {
   private constructor(path: string, header: SegmentHeader, appendedSeq: number, options: FileJournalOptions) {
     this.path = path;
     this.header = header;
+    this.syncsInFlight = syncsInFlightOf(options);
     this.fd = openSync(path, 'a');
     this.seq = appendedSeq;
     this.durable = appendedSeq;
@@ -186,6 +200,8 @@ export class FileJournal implements Journal {
 
   /** Creates a new log file at `path` holding only its header (atomically: a crash leaves it whole or absent). */
   static create(path: string, header: SegmentHeader, options: FileJournalOptions = {}): FileJournal {
+    // Checked before the file is made: a refused option leaves nothing behind.
+    syncsInFlightOf(options);
     writeFileAtomically(path, `${formatHeader(header)}\n`);
     return new FileJournal(path, header, header.firstSeq - 1, options);
   }
@@ -302,7 +318,7 @@ export class FileJournal implements Journal {
       return;
     }
     if (this.pending.length === 0) return;
-    if (this.syncs.size >= SYNCS_IN_FLIGHT) {
+    if (this.syncs.size >= this.syncsInFlight) {
       if (this.onGroup !== undefined && this.slotsFullSince === 0) this.slotsFullSince = performance.now();
       return;
     }

@@ -166,6 +166,8 @@ describe('fleetsim serve', () => {
     [['scenarios/specialists.yaml', '--port', '0'], /Missing required argument: data/],
     [['scenarios/specialists.yaml', '--data', 'DATA', '--port', '70000'], /--port: expected an integer 0\.\.65535, got 70000/],
     [['scenarios/specialists.yaml', '--data', 'DATA', '--port', 'abc'], /--port: expected an integer 0\.\.65535, got NaN/],
+    [['scenarios/specialists.yaml', '--data', 'DATA', '--fsyncs-in-flight', '0'], /--fsyncs-in-flight: expected an integer 1\.\.8, got 0/],
+    [['scenarios/specialists.yaml', '--data', 'DATA', '--fsyncs-in-flight', '2.5'], /--fsyncs-in-flight: expected an integer 1\.\.8, got 2\.5/],
     [['scenarios/missing.yaml', '--data', 'DATA'], /scenarios\/missing\.yaml: cannot read file/],
     [['scenarios/specialists.yaml', '--data', 'DATA', '--token-file', 'nope.yaml'], /nope\.yaml: cannot read the token file/],
     [['scenarios/specialists.yaml', '--data', '/proc/fleetsim-data'], /--data: cannot create \/proc\/fleetsim-data/],

@@ -127,6 +127,41 @@ describe('FileJournal', () => {
     expect(readAll(path).contents.lastSeq).toBe(1000);
   });
 
+  it('keeps at most syncsInFlight fsyncs under way: with one, a group is written only once the previous fsync returned', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let groups = 0;
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 }, {
+      syncsInFlight: 1,
+      beforeSync: () => {
+        inFlight++;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+      },
+      onGroup: () => {
+        inFlight--;
+        groups++;
+      },
+    });
+    const waits: Array<Promise<void>> = [];
+    for (let burst = 0; burst < 100; burst++) {
+      for (let i = 0; i < 5; i++) waits.push(journal.whenDurable(journal.append(submit(burst * 5 + i))));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(waits);
+    await journal.close();
+    expect(mostInFlight).toBe(1);
+    expect(groups).toBeLessThanOrEqual(100);
+    expect(readAll(path).contents.lastSeq).toBe(500);
+  });
+
+  it('refuses a syncsInFlight outside 1..8', () => {
+    const dir = scratch();
+    for (const syncsInFlight of [0, 9, 1.5]) {
+      expect(() => FileJournal.create(join(dir, `wal-${syncsInFlight}.jsonl`), { epochMs: 0, firstSeq: 1, generation: 0 }, { syncsInFlight })).toThrow(/syncsInFlight: expected an integer 1\.\.8/);
+    }
+  });
+
   it('writes an idle input on the next turn, without waiting for company', async () => {
     const path = join(scratch(), 'wal.jsonl');
     const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 });

@@ -32,6 +32,8 @@ export interface ServiceDriverOptions {
   readonly dataDir?: string;
   /** Whether log writes are fsynced (default true). */
   readonly fsync?: boolean;
+  /** Fsyncs of the log under way at once (default 3). */
+  readonly syncsInFlight?: number;
   /** Inputs between compactions of the data directory (default the durable driver's). */
   readonly snapshotEveryInputs?: number;
   /** Told of every group commit and compaction (`--latency-probe`). */
@@ -85,6 +87,7 @@ export async function openServiceDriver(options: ServiceDriverOptions): Promise<
     onError: options.onError,
     limits,
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
+    ...(options.syncsInFlight === undefined ? {} : { syncsInFlight: options.syncsInFlight }),
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
     ...(options.probe === undefined ? {} : { onGroupCommit: (timing) => options.probe!.groupCommitted(timing), onCompaction: (blocking) => options.probe!.compacted(blocking) }),
   });
