@@ -15,7 +15,9 @@
  * (V8's compilers and garbage collector). On a shared machine the wall clock is noisy, the CPU
  * times much less so: the wall time an idle machine of this many cores would allow is at least
  * the busiest thread's CPU and the whole process's CPU ÷ the cores, and the speed-up by that
- * bound is the one reported beside the wall-clock ones. The documents of both pool sizes must
+ * bound is the one reported beside the wall-clock ones. The one-thread run's own use of the
+ * cores (its process's CPU ÷ its busiest thread's) caps what a second thread can gain: cores ÷
+ * that, were two threads to do no more work than one. The documents of both pool sizes must
  * be identical apart from timing.
  *
  * `npm run bench -- --only parallel [--repeats N] [--scenarios a.yaml,b.yaml]`: the flags
@@ -69,6 +71,16 @@ export interface SpeedupRow {
   readonly busiestThreadSpeedup?: number;
   /** Median idle-machine bound with one ÷ with two, when measured. */
   readonly boundSpeedup?: number;
+  /**
+   * Cores the one-thread run keeps busy on an idle machine: its process's CPU ÷ its busiest
+   * thread's (V8's compiler and garbage-collector threads run beside it), medians; CLI rows.
+   */
+  readonly oneThreadCores?: number;
+  /**
+   * The most two threads can gain on this machine's cores if they do no more work than one:
+   * cores × the one-thread run's busiest thread ÷ its process's CPU.
+   */
+  readonly speedupCap?: number;
 }
 
 /** The parallel benchmark's result (the shape bench/main.ts prints). */
@@ -286,7 +298,13 @@ function speedupRow(what: string, oneSamples: readonly Sample[], twoSamples: rea
   const bound = one.boundSeconds !== undefined && two.boundSeconds !== undefined
     ? { boundSpeedup: median([...one.boundSeconds]) / median([...two.boundSeconds]) }
     : {};
-  return { what, one, two, speedup: one.medianSeconds / two.medianSeconds, bestSpeedup: one.bestSeconds / two.bestSeconds, ...busiest, ...bound };
+  // The CLI rows only: there the process's CPU is the child's whole run, and the busiest thread
+  // one that takes items (in process, the span's CPU includes the other rows' idle pools).
+  const cores = one.cpuSeconds !== undefined && one.busiestThreadSeconds !== undefined && one.otherThreadsSeconds !== undefined
+    ? { oneThreadCores: median([...one.cpuSeconds]) / median([...one.busiestThreadSeconds]) }
+    : {};
+  const cap = cores.oneThreadCores === undefined ? {} : { speedupCap: availableParallelism() / cores.oneThreadCores };
+  return { what, one, two, speedup: one.medianSeconds / two.medianSeconds, bestSpeedup: one.bestSeconds / two.bestSeconds, ...busiest, ...bound, ...cores, ...cap };
 }
 
 function flag(name: string): string | undefined {
@@ -314,6 +332,9 @@ export function formatParallel(figures: ParallelFigures): string {
     `    2 workers: ${seconds(row.two)}   speed-up ${row.speedup.toFixed(2)}x median, ${row.bestSpeedup.toFixed(2)}x best` +
       (row.busiestThreadSpeedup === undefined ? '' : `, ${row.busiestThreadSpeedup.toFixed(2)}x by the busiest thread's CPU`) +
       (row.boundSpeedup === undefined ? '' : `, ${row.boundSpeedup.toFixed(2)}x by the idle-machine bound`),
+    ...(row.oneThreadCores === undefined || row.speedupCap === undefined ? [] : [
+      `    1 worker keeps ${row.oneThreadCores.toFixed(2)} cores busy (process CPU ÷ busiest thread): two can gain at most ${row.speedupCap.toFixed(2)}x on ${figures.cores} cores doing no more work`,
+    ]),
   ]);
   return [...lines, `  results identical across worker counts: ${figures.identical ? 'yes' : 'NO'}`].join('\n');
 }

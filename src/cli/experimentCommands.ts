@@ -114,11 +114,12 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   // no run left to take (not while the runs need the cores), and renders the charts in parallel.
   const runs = cells.reduce((sum, cell) => sum + cell.scenario.strategies.length * cell.scenario.replications, 0);
   const runner = await queueJobRunner(args.queue);
-  // With --queue the runs go elsewhere: the threads here only draw the charts. Short runs get
-  // no thread: its start and warm-up would cost more than its share of the runs and charts.
-  const pool = runner === undefined
-    ? new ExperimentPool(runsWorthThreads(cells.filter((cell) => shard === undefined || inShard(cell.index, shard))) ? Math.min(workers, Math.max(runs, REPORT_THREADS)) : 1, [], { prepareLater: ['chart'] })
-    : new ExperimentPool(Math.min(workers, REPORT_THREADS), ['chart']);
+  // Short runs get no thread: its start and warm-up would cost more than its share of the runs
+  // and charts. With --queue the runs go elsewhere and the charts are drawn in this thread, as
+  // by `merge` and `report`: threads started for them alone would wait for the queue, then cost
+  // more than their share of ~15 charts.
+  const threads = runner === undefined && runsWorthThreads(cells.filter((cell) => shard === undefined || inShard(cell.index, shard)));
+  const pool = new ExperimentPool(threads ? Math.min(workers, Math.max(runs, REPORT_THREADS)) : 1, [], { prepareLater: ['chart'] });
   try {
     const progress = experimentProgress(process.stderr, name);
     let document: ExperimentDocument;

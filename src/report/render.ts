@@ -13,6 +13,7 @@ import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 import { createRequire } from 'node:module';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { compileThroughTemplate, type CompiledTemplate } from './chartTemplates.js';
 import { vegaTextWidth } from './textWidth.js';
 
 /** A Vega-Lite spec compiled to Vega, with the compiler's warnings. */
@@ -46,6 +47,21 @@ export function compileChart(spec: TopLevelSpec): CompiledChart {
   return { vega: compile(spec, { logger }).spec, warnings };
 }
 
+/** This thread's templates of {@link runtimeSpec}. */
+const runtimeTemplates = new Map<string, CompiledTemplate>();
+
+/**
+ * The dataflow Vega runs for a Vega-Lite spec (compiled to Vega, then parsed), from the
+ * template of its structure when a chart of that structure was compiled before (`chartTemplates.ts`).
+ */
+export function runtimeSpec(spec: TopLevelSpec): vega.Runtime {
+  const compiled = compileThroughTemplate(spec, (slotted) => {
+    const { vega: vegaSpec, warnings } = compileChart(slotted);
+    return { output: vega.parse(vegaSpec), warnings };
+  }, runtimeTemplates);
+  return compiled.output as vega.Runtime;
+}
+
 /** Vega's text measurement hook, which its type declarations leave out. */
 interface TextMetrics {
   width: typeof vegaTextWidth;
@@ -60,7 +76,7 @@ export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<s
   if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(idPrefix)) throw new Error(`render: id prefix must be letters, digits and -, got ${JSON.stringify(idPrefix)}`);
   (vega as unknown as { textMetrics: TextMetrics }).textMetrics.width = vegaTextWidth;
   vega.resetSVGDefIds();
-  const view = new vega.View(vega.parse(compileChart(spec).vega), { renderer: 'none', logLevel: vega.Error });
+  const view = new vega.View(runtimeSpec(spec), { renderer: 'none', logLevel: vega.Error });
   try {
     return scopeIds(await view.toSVG(), idPrefix);
   } finally {

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { versionKey } from '../../src/distributed/connection.js';
 import { EXPERIMENT_QUEUE, QUEUE_PREFIX } from '../../src/distributed/experimentQueue.js';
+import { POOL_TIMELINE_ENV, type TimelineFile } from '../../src/experiments/poolTimeline.js';
 import { expectInputError, runCli } from '../cli/runCli.js';
 import { runFleetsim, startWorker, withoutTiming, type WorkerProcess } from '../support/fleetsimProcesses.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
@@ -46,6 +47,19 @@ describeWithRedis('an experiment over --queue with three fleetsim workers', () =
     const keys = await client.keys(`${QUEUE_PREFIX}:${EXPERIMENT_QUEUE}:run-*`);
     client.disconnect();
     expect(keys).toEqual([]);
+  });
+
+  it('draws the report\'s charts in its own thread: no thread waits for the queue, whatever --workers says', async () => {
+    const timeline = join(dir, 'timeline.json');
+    // The child copies this process's environment when it is spawned.
+    process.env[POOL_TIMELINE_ENV] = timeline;
+    const queued = runFleetsim('compare', 'scenarios/specialists.yaml', '--replications', '2', '--queue', redis.url, '--workers', '4', '--out', join(dir, 'threads'));
+    delete process.env[POOL_TIMELINE_ENV];
+    const finished = await queued;
+    expect(finished.status, finished.stderr).toBe(0);
+    const spans = (JSON.parse(readFileSync(timeline, 'utf8')) as TimelineFile).spans;
+    expect(spans.filter((span) => span.activity === 'chart').length).toBeGreaterThan(5);
+    expect(new Set(spans.map((span) => span.thread))).toEqual(new Set([0]));
   });
 
   it('runs regress through the queue with the verdicts of an in-process run', async () => {

@@ -1,0 +1,136 @@
+/**
+ * Compiling through templates: every chart gets exactly the dataflow Vega's parser gives for
+ * its compiled spec, and so the same SVG, whatever its titles, strategy names and rows hold;
+ * charts of one structure share one compilation.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+import { compileThroughTemplate, type Compiled, type CompiledTemplate } from '../../src/report/chartTemplates.js';
+import { reportCharts } from '../../src/report/charts.js';
+import { compileChart, runtimeSpec } from '../../src/report/render.js';
+import { metricIntervalsSpec, pairedDifferenceSpec, sweepHeatmapSpec, type DifferenceRow } from '../../src/report/specs.js';
+import { vegaTextWidth } from '../../src/report/textWidth.js';
+import { compareDocument, sweepDocument } from './fixtures.js';
+
+/** The dataflow of `spec` compiled and parsed directly (no template), from a fresh copy of the spec. */
+function direct(spec: TopLevelSpec): vega.Runtime {
+  return vega.parse(compileChart(structuredClone(spec)).vega);
+}
+
+/** The SVG Vega draws from a dataflow, as `renderSvg` draws it (before its ids are scoped). */
+async function svgOf(runtime: vega.Runtime): Promise<string> {
+  (vega as unknown as { textMetrics: { width: typeof vegaTextWidth } }).textMetrics.width = vegaTextWidth;
+  vega.resetSVGDefIds();
+  const view = new vega.View(runtime, { renderer: 'none', logLevel: vega.Error });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** A compile function that counts its calls and compiles directly. */
+function counting(): { calls: number; compile: (spec: TopLevelSpec) => Compiled } {
+  const counter = { calls: 0, compile: (spec: TopLevelSpec): Compiled => (counter.calls++, { output: direct(spec), warnings: [] }) };
+  return counter;
+}
+
+/**
+ * Checks that the templated dataflow of `spec` is the direct one and draws the same SVG (or
+ * fails as the direct one does: Vega takes no strategy named `valueOf`, say).
+ */
+async function expectSameAsDirect(spec: TopLevelSpec, what: string): Promise<void> {
+  let expected: { json: string; keys: string[]; svg: string } | { error: Error };
+  try {
+    const runtime = direct(spec);
+    // Read before the view, which changes its spec (its event configuration).
+    const json = JSON.stringify(runtime);
+    expected = { json, keys: Object.keys(runtime), svg: await svgOf(runtime) };
+  } catch (error) {
+    expected = { error: error as Error };
+  }
+  if ('error' in expected) {
+    await expect(async () => svgOf(runtimeSpec(structuredClone(spec))), what).rejects.toThrow(expected.error.message);
+    return;
+  }
+  const templated = runtimeSpec(structuredClone(spec));
+  expect(JSON.stringify(templated), what).toBe(expected.json);
+  expect(Object.keys(templated), what).toEqual(expected.keys);
+  expect(await svgOf(templated), what).toBe(expected.svg);
+}
+
+describe('runtimeSpec (compiling through templates)', () => {
+  it('gives every chart of a compare and of sweeps the dataflow the compilers give it, and so the same SVG', async () => {
+    const documents = [
+      compareDocument(),
+      sweepDocument([{ path: 'agents[0].count', values: [2, 3] }]),
+      sweepDocument([{ path: 'agents[0].count', values: [2, 3] }, { path: 'workload.arrivals.rate', values: [1, 2] }]),
+    ];
+    for (const chart of documents.flatMap((doc) => reportCharts(doc))) await expectSameAsDirect(chart.spec, chart.name);
+  });
+
+  it('compiles a compare\'s charts of one kind once', () => {
+    const charts = reportCharts(compareDocument());
+    const counter = counting();
+    const templates = new Map<string, CompiledTemplate>();
+    for (const chart of charts) compileThroughTemplate(structuredClone(chart.spec), counter.compile, templates);
+    // Kinds by name (metric-…, paired-…, agent-…); two kinds may even share a structure.
+    const kinds = new Set(charts.map((chart) => chart.name.replace(/-.*/, '')));
+    expect(charts.length).toBeGreaterThan(kinds.size);
+    expect(counter.calls).toBeGreaterThan(0);
+    expect(counter.calls).toBeLessThanOrEqual(kinds.size);
+  });
+
+  it('puts back titles, names and rows of any spelling, quotes and non-ASCII included', async () => {
+    const text = fc.string({ unit: 'grapheme', minLength: 0, maxLength: 12 });
+    await fc.assert(fc.asyncProperty(text, text, fc.uniqueArray(text, { minLength: 1, maxLength: 4 }), fc.double({ min: -1e6, max: 1e6, noNaN: true }), async (title, axisTitle, strategies, mean) => {
+      const rows: DifferenceRow[] = strategies.map((strategy, i) => ({ strategy, mean: mean + i, low: mean + i - 1, high: mean + i + 1, significant: i % 2 === 0 }));
+      await expectSameAsDirect(metricIntervalsSpec({ title, subtitle: axisTitle, strategies, axisTitle, rows }), 'intervals');
+      await expectSameAsDirect(pairedDifferenceSpec({ title, strategies, axisTitle, rows }), 'paired');
+    }), { numRuns: 40 });
+  });
+
+  it('keeps the rows themselves: -0, NaN and null drawn as they are', async () => {
+    const rows = [{ strategy: 'a', mean: -0, low: -1, high: 1 }, { strategy: 'b', mean: Number.NaN, low: null as unknown as number, high: 1 }];
+    const spec = metricIntervalsSpec({ title: 't', strategies: ['a', 'b'], axisTitle: 'x', rows });
+    // A chart of the same structure first, so that this one comes from the template.
+    runtimeSpec(metricIntervalsSpec({ title: 'u', strategies: ['c', 'd'], axisTitle: 'y', rows: [{ strategy: 'c', mean: 1, low: 0, high: 2 }] }));
+    await expectSameAsDirect(spec, '-0 and NaN');
+  });
+
+  it('compiles a spec that spells a slot as it is, every time', () => {
+    const spec = sweepHeatmapSpec({
+      title: 'fleetsimSlot0z', strategies: ['a'], axisTitle: 'x', xTitle: 'p', yTitle: 'q', xOrder: [1], yOrder: [2], digits: 1,
+      rows: [{ strategy: 'a', x: 1, y: 2, mean: 3, low: 2, high: 4 }],
+    });
+    const counter = counting();
+    const templates = new Map<string, CompiledTemplate>();
+    expect(JSON.stringify(compileThroughTemplate(spec, counter.compile, templates).output)).toBe(JSON.stringify(direct(spec)));
+    compileThroughTemplate(spec, counter.compile, templates);
+    expect(counter.calls).toBe(2);
+  });
+
+  it('compiles as it is an output that JSON would not hold exactly', () => {
+    const spec = metricIntervalsSpec({ title: 't', strategies: ['a'], axisTitle: 'x', rows: [{ strategy: 'a', mean: 1, low: 0, high: 2 }] });
+    let calls = 0;
+    const templates = new Map<string, CompiledTemplate>();
+    const compile = (): Compiled => (calls++, { output: { limit: Number.POSITIVE_INFINITY }, warnings: [] });
+    expect(compileThroughTemplate(spec, compile, templates).output).toEqual({ limit: Number.POSITIVE_INFINITY });
+    expect(compileThroughTemplate(spec, compile, templates).output).toEqual({ limit: Number.POSITIVE_INFINITY });
+    expect(calls).toBe(3);
+  });
+
+  it('reports a bad spec\'s own error', () => {
+    const bad = { mark: 'bar', encoding: { x: { field: 'a', type: 'nonsense' as 'nominal', title: 'the title' } }, data: { values: [{ a: 1 }] } } as TopLevelSpec;
+    let error: unknown;
+    try {
+      compileChart(structuredClone(bad));
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(Error);
+    expect(() => runtimeSpec(bad)).toThrow((error as Error).message);
+  });
+});
