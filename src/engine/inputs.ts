@@ -8,7 +8,7 @@
  * here (`advance`, which `timerFired` in timers also calls), and only this module reads or
  * resets the output buffers; the other modules append commands through `pushCommand`.
  */
-import { NO_RESIDENT_KEYS, type AgentRecord, type AgentSpec } from './agent.js';
+import { FleetAgentRecord, type AgentRecord, type AgentSpec } from './agent.js';
 import { bindOffered, closeOffer, returnOffer, startStalledRounds, withdrawAll } from './delegation.js';
 import { dependsOnItself, linkDependencies, resolveWaiters } from './dependencies.js';
 import { admitToQueue, dispatch, enqueue, refill, rerouteOwnQueue } from './dispatch.js';
@@ -143,10 +143,7 @@ export function agentJoined(s: EngineState, now: number, spec: AgentSpec): void 
   advance(s, now);
   if (s.agentIds.has(spec.id)) throw new Error(`duplicate agent id ${spec.id}`);
   if (!Number.isInteger(spec.capacity) || spec.capacity < 1) throw new Error(`agent ${spec.id}: capacity must be an integer >= 1`);
-  const agent: AgentRecord = {
-    spec, index: s.fleet.agents.length, accepting: true, draining: false, paused: 0, left: false, active: 0, queued: 0,
-    outstandingTokens: 0, contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS, observedAt: now, completed: 0,
-  };
+  const agent = new FleetAgentRecord(spec, s.fleet.agents.length, now);
   if (spec.pool !== undefined) {
     const pending = s.provisioning.get(spec.pool) ?? 0;
     if (pending > 0) s.provisioning.set(spec.pool, pending - 1);

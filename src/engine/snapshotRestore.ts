@@ -7,7 +7,7 @@
  *
  * May touch: every part of a state built moments ago by `EngineState`'s constructor, once.
  */
-import { NO_RESIDENT_KEYS, type AgentRecord } from './agent.js';
+import { FleetAgentRecord, NO_RESIDENT_KEYS, type AgentRecord } from './agent.js';
 import { count } from './dispatch.js';
 import type { EngineState } from './engineState.js';
 import { fromJsonNumber, type EngineSnapshot, type JsonNumber, type TaskSnapshot } from './snapshot.js';
@@ -111,14 +111,19 @@ function restoreAgents(s: EngineState, snapshot: EngineSnapshot): void {
     if (s.agentIds.has(id)) fail(`${field}.spec.id`, `repeats agent id ${id}`);
     int(spec.capacity, field, '.spec.capacity', 1);
     const keys = list(a.residentKeys, `${field}.residentKeys`).map((key, i) => str(key, `${field}.residentKeys[${i}]`));
-    const agent: AgentRecord = {
-      spec, index, accepting: bool(a.accepting, field, '.accepting'), draining: bool(a.draining, field, '.draining'),
-      paused: int(a.paused, field, '.paused'), left: bool(a.left, field, '.left'), active: int(a.active, field, '.active'),
-      queued: int(a.queued, field, '.queued'), outstandingTokens: finite(a.outstandingTokens, field, '.outstandingTokens'),
-      contextUtilization: finite(a.contextUtilization, field, '.contextUtilization'),
-      residentKeys: keys.length === 0 ? NO_RESIDENT_KEYS : new Set(keys), observedAt: finite(a.observedAt, field, '.observedAt'),
-      completed: int(a.completed, field, '.completed'),
-    };
+    // The class agents that join later have, so the engine's code sees one shape of agent record.
+    const agent: AgentRecord = new FleetAgentRecord(spec, index, 0);
+    agent.accepting = bool(a.accepting, field, '.accepting');
+    agent.draining = bool(a.draining, field, '.draining');
+    agent.paused = int(a.paused, field, '.paused');
+    agent.left = bool(a.left, field, '.left');
+    agent.active = int(a.active, field, '.active');
+    agent.queued = int(a.queued, field, '.queued');
+    agent.outstandingTokens = finite(a.outstandingTokens, field, '.outstandingTokens');
+    agent.contextUtilization = finite(a.contextUtilization, field, '.contextUtilization');
+    agent.residentKeys = keys.length === 0 ? NO_RESIDENT_KEYS : new Set(keys);
+    agent.observedAt = finite(a.observedAt, field, '.observedAt');
+    agent.completed = int(a.completed, field, '.completed');
     if (agent.accepting && (agent.left || agent.draining)) fail(`${field}.accepting`, 'is true for an agent that left or is draining');
     s.fleet.agents.push(agent);
     s.agentIds.set(id, index);
