@@ -90,9 +90,12 @@ const FRACTION = 0.5;
  * Why a class that stores a fraction first: V8 gives a field the representation of the first
  * value stored in it. An agent joins with `outstandingTokens` 0 and often `observedAt` 0, small
  * integers, and the first fraction stored into either field of any agent (its first task's
- * tokens) changes the representation for all: every record made before is then migrated, one at
- * a time when next touched, each a runtime call that allocates (at 100,000 agents 33 MB over the
- * first assignments). Stored first as a fraction, the fields are doubles from the first record on.
+ * tokens, the time of its first report) changes the representation for all: every record made
+ * before is then migrated, one at a time when next touched, each a runtime call that allocates
+ * (at 100,000 agents 33 MB over the first assignments). Stored first as a fraction, both fields
+ * are doubles from the first record on. `contextUtilization` is left a small integer: without
+ * context windows it stays 0, kept in the record itself rather than in a separate double box
+ * touched at every report.
  */
 export class FleetAgentRecord implements AgentRecord {
   readonly spec: AgentSpec;
@@ -104,7 +107,7 @@ export class FleetAgentRecord implements AgentRecord {
   active = 0;
   queued = 0;
   outstandingTokens = FRACTION;
-  contextUtilization = FRACTION;
+  contextUtilization = 0;
   residentKeys: ReadonlySet<string> = NO_RESIDENT_KEYS;
   observedAt = FRACTION;
   completed = 0;
@@ -114,7 +117,6 @@ export class FleetAgentRecord implements AgentRecord {
     this.spec = spec;
     this.index = index;
     this.outstandingTokens = 0;
-    this.contextUtilization = 0;
     this.observedAt = observedAt;
   }
 }
