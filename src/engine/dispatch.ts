@@ -127,7 +127,7 @@ function routeEarly(s: EngineState, task: TaskRecord): void {
     return;
   }
   task.agentIndex = agent.index;
-  s.agentQueues[agent.index]!.push(task);
+  s.ownQueue(agent.index).push(task);
   agent.queued++;
   agent.outstandingTokens += task.spec.tokens;
   s.strategy.onAssign?.(task, agent, s.ctx);

@@ -76,7 +76,16 @@ export class EngineState {
   /** Agents whose last slot freed during the current input (pre-warming strategies only). */
   readonly fallenIdle: AgentRecord[] = [];
   readonly pool: TaskQueue;
+  /** Each agent's own queue, by index; agents never routed a task share {@link EngineState.noQueue}. */
   readonly agentQueues: TaskQueue[] = [];
+  /**
+   * The one empty queue that stands for every agent's own queue until a task is first routed to
+   * it ({@link EngineState.ownQueue}): under late binding, and for most agents of a large fleet,
+   * that is never, so 100,000 agents cost no 100,000 queues. Only tasks in a queue are taken out
+   * of it, and a task is put into an agent's queue only through `ownQueue`, so it stays empty (not
+   * frozen: freezing one queue made V8's optimised code for every queue ~13% more instructions).
+   */
+  readonly noQueue: TaskQueue;
   /** Queued tasks per priority over every queue, for priority-respect accounting. */
   readonly queuedByPriority = new Int32Array(PRIORITY_LEVELS);
   readonly timers = new Map<number, Timer>();
@@ -128,6 +137,13 @@ export class EngineState {
     this.settled = memory;
   }
 
+  /** Agent `index`'s own queue, made when a task is first routed to it. */
+  ownQueue(index: number): TaskQueue {
+    let queue = this.agentQueues[index]!;
+    if (queue === this.noQueue) this.agentQueues[index] = queue = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
+    return queue;
+  }
+
   /** Checks the settings and sets up an engine with no agents and no tasks. */
   constructor(options: EngineOptions) {
     this.config = options.config;
@@ -141,6 +157,7 @@ export class EngineState {
     this.tenantCounters = new TenantCounters(options.config.queue.tenantWeights);
     this.pool = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
     this.held = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
+    this.noQueue = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
     const { delegation, failureMemory, ingress } = options.config;
     if (delegation.claim === 'first-fit' && options.config.binding !== 'late') throw new Error('first-fit claiming needs late binding');
     if (!(delegation.offerTimeoutSeconds > 0)) throw new Error(`offerTimeoutSeconds must be > 0, got ${delegation.offerTimeoutSeconds}`);

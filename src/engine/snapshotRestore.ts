@@ -12,7 +12,7 @@ import { count } from './dispatch.js';
 import type { EngineState } from './engineState.js';
 import { fromJsonNumber, type EngineSnapshot, type JsonNumber, type TaskSnapshot } from './snapshot.js';
 import { isFinal, PRIORITY_LEVELS, type FinalTaskState, type TaskId, type TaskRecord, type TaskState } from './task.js';
-import { TaskQueue } from './taskQueue.js';
+import type { TaskQueue } from './taskQueue.js';
 import { CompactTaskRecord } from './taskRecord.js';
 import { TRANSITIONS } from './lifecycle.js';
 
@@ -127,7 +127,7 @@ function restoreAgents(s: EngineState, snapshot: EngineSnapshot): void {
     if (agent.accepting && (agent.left || agent.draining)) fail(`${field}.accepting`, 'is true for an agent that left or is draining');
     s.fleet.agents.push(agent);
     s.agentIds.set(id, index);
-    s.agentQueues.push(new TaskQueue(s.entries, s.queueOrder, s.tenantCounters));
+    s.agentQueues.push(s.noQueue);
   });
 }
 
@@ -219,9 +219,11 @@ function restoreQueues(s: EngineState, snapshot: EngineSnapshot, tasks: readonly
   };
   fill(s.pool, queues.pool, 'queues.pool', -1);
   fill(s.held, queues.held, 'queues.held', -1);
-  agentQueues.forEach((ids, index) => {
-    if (s.config.binding !== 'early' && ids.length > 0) fail(`queues.agents[${index}]`, 'holds tasks, but the engine binds late (agents have no queues of their own)');
-    fill(s.agentQueues[index]!, ids, `queues.agents[${index}]`, index);
+  agentQueues.forEach((saved, index) => {
+    const field = `queues.agents[${index}]`;
+    const ids = list(saved, field);
+    if (s.config.binding !== 'early' && ids.length > 0) fail(field, 'holds tasks, but the engine binds late (agents have no queues of their own)');
+    if (ids.length > 0) fill(s.ownQueue(index), ids, field, index);
     if (s.agentQueues[index]!.size !== s.fleet.agents[index]!.queued) {
       fail(`agents[${index}].queued`, `is ${s.fleet.agents[index]!.queued} but its queue holds ${s.agentQueues[index]!.size}`);
     }
