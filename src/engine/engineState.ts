@@ -21,7 +21,7 @@ import { TagIndex } from './tagIndex.js';
 import type { DecisionContext, FleetView, Strategy } from './strategy.js';
 import { PRIORITY_LEVELS, type AgentId, type TaskId, type TaskRecord, type TaskView } from './task.js';
 import { TaskIndex } from './taskIndex.js';
-import { TaskQueue, type EntryCounter, type QueueOrder } from './taskQueue.js';
+import { NO_QUEUE, TaskQueue, type EntryCounter, type QueueOrder } from './taskQueue.js';
 import { TenantCounters } from './tenantCounters.js';
 import type { Timer } from './timers.js';
 import { TokenBucket } from './tokenBucket.js';
@@ -76,16 +76,8 @@ export class EngineState {
   /** Agents whose last slot freed during the current input (pre-warming strategies only). */
   readonly fallenIdle: AgentRecord[] = [];
   readonly pool: TaskQueue;
-  /** Each agent's own queue, by index; agents never routed a task share {@link EngineState.noQueue}. */
+  /** Each agent's own queue, by index; agents never routed a task share {@link NO_QUEUE}. */
   readonly agentQueues: TaskQueue[] = [];
-  /**
-   * The one empty queue that stands for every agent's own queue until a task is first routed to
-   * it ({@link EngineState.ownQueue}): under late binding, and for most agents of a large fleet,
-   * that is never, so 100,000 agents cost no 100,000 queues. Only tasks in a queue are taken out
-   * of it, and a task is put into an agent's queue only through `ownQueue`, so it stays empty (not
-   * frozen: freezing one queue made V8's optimised code for every queue ~13% more instructions).
-   */
-  readonly noQueue: TaskQueue;
   /** Queued tasks per priority over every queue, for priority-respect accounting. */
   readonly queuedByPriority = new Int32Array(PRIORITY_LEVELS);
   readonly timers = new Map<number, Timer>();
@@ -140,7 +132,7 @@ export class EngineState {
   /** Agent `index`'s own queue, made when a task is first routed to it. */
   ownQueue(index: number): TaskQueue {
     let queue = this.agentQueues[index]!;
-    if (queue === this.noQueue) this.agentQueues[index] = queue = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
+    if (queue === NO_QUEUE) this.agentQueues[index] = queue = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
     return queue;
   }
 
@@ -157,7 +149,6 @@ export class EngineState {
     this.tenantCounters = new TenantCounters(options.config.queue.tenantWeights);
     this.pool = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
     this.held = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
-    this.noQueue = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
     const { delegation, failureMemory, ingress } = options.config;
     if (delegation.claim === 'first-fit' && options.config.binding !== 'late') throw new Error('first-fit claiming needs late binding');
     if (!(delegation.offerTimeoutSeconds > 0)) throw new Error(`offerTimeoutSeconds must be > 0, got ${delegation.offerTimeoutSeconds}`);

@@ -17,6 +17,7 @@ import { cancelTask, endAttempt, enter, failAttempt, finish, loadChanged, move, 
 import type { AdminOperation, AgentReport, Command, EngineEvent, OfferAnswer, Outcome, StartReport } from './messages.js';
 import { drain, makeResumable, pauseTask, pauseType, resumeType, setPriority, stopAccepting, wakeScalers } from './operations.js';
 import { PRIORITY_LEVELS, type AgentId, type TaskId, type TaskRecord, type TaskSpec, type TaskView } from './task.js';
+import { NO_QUEUE } from './taskQueue.js';
 import { clearTimer, setTimer } from './timers.js';
 
 /** The outcome a strategy's `onSettle` sees for a result below the quality floor. */
@@ -149,7 +150,7 @@ export function agentJoined(s: EngineState, now: number, spec: AgentSpec): void 
   }
   s.fleet.agents.push(agent);
   s.agentIds.set(spec.id, agent.index);
-  s.agentQueues.push(s.noQueue);
+  s.agentQueues.push(NO_QUEUE);
   s.fleet.freeSlots += spec.capacity;
   s.sink.agentJoined(now, agent);
   s.strategy.onAgentJoined?.(agent, s.ctx);

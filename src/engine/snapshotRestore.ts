@@ -12,7 +12,7 @@ import { count } from './dispatch.js';
 import type { EngineState } from './engineState.js';
 import { fromJsonNumber, type EngineSnapshot, type JsonNumber, type TaskSnapshot } from './snapshot.js';
 import { isFinal, PRIORITY_LEVELS, type FinalTaskState, type TaskId, type TaskRecord, type TaskState } from './task.js';
-import type { TaskQueue } from './taskQueue.js';
+import { NO_QUEUE, type TaskQueue } from './taskQueue.js';
 import { CompactTaskRecord } from './taskRecord.js';
 import { TRANSITIONS } from './lifecycle.js';
 
@@ -127,7 +127,7 @@ function restoreAgents(s: EngineState, snapshot: EngineSnapshot): void {
     if (agent.accepting && (agent.left || agent.draining)) fail(`${field}.accepting`, 'is true for an agent that left or is draining');
     s.fleet.agents.push(agent);
     s.agentIds.set(id, index);
-    s.agentQueues.push(s.noQueue);
+    s.agentQueues.push(NO_QUEUE);
   });
 }
 

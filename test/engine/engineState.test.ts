@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineState } from '../../src/engine/engineState.js';
 import { agentJoined, agentLeft, submit } from '../../src/engine/inputs.js';
+import { NO_QUEUE } from '../../src/engine/taskQueue.js';
 import { agentSpec, createStrategy, engineConfig, taskSpec } from '../support/harness.js';
 
 function stateBinding(binding: 'early' | 'late', strategy: string): EngineState {
@@ -19,8 +20,8 @@ describe('EngineState agent queues', () => {
     for (let i = 0; i < 5; i++) submit(s, i, taskSpec({ id: `t${i}` }));
     expect(s.fleet.agents.every((agent) => agent.active === 1)).toBe(true);
     expect(s.agentQueues).toHaveLength(3);
-    expect(s.agentQueues.every((queue) => queue === s.noQueue)).toBe(true);
-    expect(s.noQueue.size).toBe(0);
+    expect(s.agentQueues.every((queue) => queue === NO_QUEUE)).toBe(true);
+    expect(NO_QUEUE.size).toBe(0);
   });
 
   it('under early binding, an agent gets a queue of its own when a task is first queued for it, and keeps it', () => {
@@ -31,11 +32,11 @@ describe('EngineState agent queues', () => {
     expect(queued.length).toBeGreaterThan(0);
     for (const index of queued) {
       const own = s.agentQueues[index]!;
-      expect(own).not.toBe(s.noQueue);
+      expect(own).not.toBe(NO_QUEUE);
       expect(own.size).toBe(s.fleet.agents[index]!.queued);
       expect(s.ownQueue(index)).toBe(own);
     }
-    expect(s.noQueue.size).toBe(0);
+    expect(NO_QUEUE.size).toBe(0);
   });
 
   it('keeps the shared queue empty through stealing and an agent leaving with a queue', () => {
@@ -43,8 +44,8 @@ describe('EngineState agent queues', () => {
     for (let i = 0; i < 9; i++) submit(s, 0, taskSpec({ id: `t${i}` }));
     agentLeft(s, 1, 'a1');
     agentJoined(s, 2, agentSpec({ id: 'a3', capacity: 2 }));
-    expect(s.agentQueues[3]).toBe(s.noQueue); // the newcomer stole what it runs: nothing queued for it
-    expect(s.noQueue.size).toBe(0);
+    expect(s.agentQueues[3]).toBe(NO_QUEUE); // the newcomer stole what it runs: nothing queued for it
+    expect(NO_QUEUE.size).toBe(0);
     expect(s.fleet.agents.reduce((sum, agent) => sum + agent.queued, 0)).toBe(s.fleet.queuedTasks);
   });
 });
