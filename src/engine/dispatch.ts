@@ -17,7 +17,7 @@ import { commandStart, pushCommand } from './inputs.js';
 import { enter, finish, loadChanged, move, takeSlot } from './ledger.js';
 import { preemptFor, resumePaused, retireDrained } from './operations.js';
 import type { TaskRecord } from './task.js';
-import type { TaskQueue } from './taskQueue.js';
+import { NO_QUEUE, type TaskQueue } from './taskQueue.js';
 import { NO_TENANT } from './tenantCounters.js';
 import { clearTimer, setTimer } from './timers.js';
 
@@ -127,7 +127,8 @@ function routeEarly(s: EngineState, task: TaskRecord): void {
     return;
   }
   task.agentIndex = agent.index;
-  s.agentQueues[agent.index]!.push(task);
+  const own = s.agentQueues[agent.index]!;
+  (own === NO_QUEUE ? s.ownQueue(agent.index) : own).push(task);
   agent.queued++;
   agent.outstandingTokens += task.spec.tokens;
   s.strategy.onAssign?.(task, agent, s.ctx);

@@ -21,7 +21,7 @@ import { TagIndex } from './tagIndex.js';
 import type { DecisionContext, FleetView, Strategy } from './strategy.js';
 import { PRIORITY_LEVELS, type AgentId, type TaskId, type TaskRecord, type TaskView } from './task.js';
 import { TaskIndex } from './taskIndex.js';
-import { TaskQueue, type EntryCounter, type QueueOrder } from './taskQueue.js';
+import { NO_QUEUE, TaskQueue, type EntryCounter, type QueueOrder } from './taskQueue.js';
 import { TenantCounters } from './tenantCounters.js';
 import type { Timer } from './timers.js';
 import { TokenBucket } from './tokenBucket.js';
@@ -76,6 +76,7 @@ export class EngineState {
   /** Agents whose last slot freed during the current input (pre-warming strategies only). */
   readonly fallenIdle: AgentRecord[] = [];
   readonly pool: TaskQueue;
+  /** Each agent's own queue, by index; agents never routed a task share {@link NO_QUEUE}. */
   readonly agentQueues: TaskQueue[] = [];
   /** Queued tasks per priority over every queue, for priority-respect accounting. */
   readonly queuedByPriority = new Int32Array(PRIORITY_LEVELS);
@@ -126,6 +127,13 @@ export class EngineState {
     if (this.settled.size > 0) throw new Error('adoptSettled: this engine already remembers settled tasks');
     if (memory.capacity !== this.settled.capacity) throw new Error(`adoptSettled: capacity ${memory.capacity} where ${this.settled.capacity} was expected`);
     this.settled = memory;
+  }
+
+  /** Agent `index`'s own queue, made when a task is first routed to it. */
+  ownQueue(index: number): TaskQueue {
+    let queue = this.agentQueues[index]!;
+    if (queue === NO_QUEUE) this.agentQueues[index] = queue = new TaskQueue(this.entries, this.queueOrder, this.tenantCounters);
+    return queue;
   }
 
   /** Checks the settings and sets up an engine with no agents and no tasks. */

@@ -8,7 +8,7 @@
  * here (`advance`, which `timerFired` in timers also calls), and only this module reads or
  * resets the output buffers; the other modules append commands through `pushCommand`.
  */
-import { NO_RESIDENT_KEYS, type AgentRecord, type AgentSpec } from './agent.js';
+import { FleetAgentRecord, type AgentRecord, type AgentSpec } from './agent.js';
 import { bindOffered, closeOffer, returnOffer, startStalledRounds, withdrawAll } from './delegation.js';
 import { dependsOnItself, linkDependencies, resolveWaiters } from './dependencies.js';
 import { admitToQueue, dispatch, enqueue, refill, rerouteOwnQueue } from './dispatch.js';
@@ -17,7 +17,7 @@ import { cancelTask, endAttempt, enter, failAttempt, finish, loadChanged, move, 
 import type { AdminOperation, AgentReport, Command, EngineEvent, OfferAnswer, Outcome, StartReport } from './messages.js';
 import { drain, makeResumable, pauseTask, pauseType, resumeType, setPriority, stopAccepting, wakeScalers } from './operations.js';
 import { PRIORITY_LEVELS, type AgentId, type TaskId, type TaskRecord, type TaskSpec, type TaskView } from './task.js';
-import { TaskQueue } from './taskQueue.js';
+import { NO_QUEUE } from './taskQueue.js';
 import { clearTimer, setTimer } from './timers.js';
 
 /** The outcome a strategy's `onSettle` sees for a result below the quality floor. */
@@ -143,17 +143,14 @@ export function agentJoined(s: EngineState, now: number, spec: AgentSpec): void 
   advance(s, now);
   if (s.agentIds.has(spec.id)) throw new Error(`duplicate agent id ${spec.id}`);
   if (!Number.isInteger(spec.capacity) || spec.capacity < 1) throw new Error(`agent ${spec.id}: capacity must be an integer >= 1`);
-  const agent: AgentRecord = {
-    spec, index: s.fleet.agents.length, accepting: true, draining: false, paused: 0, left: false, active: 0, queued: 0,
-    outstandingTokens: 0, contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS, observedAt: now, completed: 0,
-  };
+  const agent = new FleetAgentRecord(spec, s.fleet.agents.length, now);
   if (spec.pool !== undefined) {
     const pending = s.provisioning.get(spec.pool) ?? 0;
     if (pending > 0) s.provisioning.set(spec.pool, pending - 1);
   }
   s.fleet.agents.push(agent);
   s.agentIds.set(spec.id, agent.index);
-  s.agentQueues.push(new TaskQueue(s.entries, s.queueOrder, s.tenantCounters));
+  s.agentQueues.push(NO_QUEUE);
   s.fleet.freeSlots += spec.capacity;
   s.sink.agentJoined(now, agent);
   s.strategy.onAgentJoined?.(agent, s.ctx);

@@ -7,12 +7,12 @@
  *
  * May touch: every part of a state built moments ago by `EngineState`'s constructor, once.
  */
-import { NO_RESIDENT_KEYS, type AgentRecord } from './agent.js';
+import { FleetAgentRecord, NO_RESIDENT_KEYS, type AgentRecord } from './agent.js';
 import { count } from './dispatch.js';
 import type { EngineState } from './engineState.js';
 import { fromJsonNumber, type EngineSnapshot, type JsonNumber, type TaskSnapshot } from './snapshot.js';
 import { isFinal, PRIORITY_LEVELS, type FinalTaskState, type TaskId, type TaskRecord, type TaskState } from './task.js';
-import { TaskQueue } from './taskQueue.js';
+import { NO_QUEUE, type TaskQueue } from './taskQueue.js';
 import { CompactTaskRecord } from './taskRecord.js';
 import { TRANSITIONS } from './lifecycle.js';
 
@@ -111,18 +111,23 @@ function restoreAgents(s: EngineState, snapshot: EngineSnapshot): void {
     if (s.agentIds.has(id)) fail(`${field}.spec.id`, `repeats agent id ${id}`);
     int(spec.capacity, field, '.spec.capacity', 1);
     const keys = list(a.residentKeys, `${field}.residentKeys`).map((key, i) => str(key, `${field}.residentKeys[${i}]`));
-    const agent: AgentRecord = {
-      spec, index, accepting: bool(a.accepting, field, '.accepting'), draining: bool(a.draining, field, '.draining'),
-      paused: int(a.paused, field, '.paused'), left: bool(a.left, field, '.left'), active: int(a.active, field, '.active'),
-      queued: int(a.queued, field, '.queued'), outstandingTokens: finite(a.outstandingTokens, field, '.outstandingTokens'),
-      contextUtilization: finite(a.contextUtilization, field, '.contextUtilization'),
-      residentKeys: keys.length === 0 ? NO_RESIDENT_KEYS : new Set(keys), observedAt: finite(a.observedAt, field, '.observedAt'),
-      completed: int(a.completed, field, '.completed'),
-    };
+    // The class agents that join later have, so the engine's code sees one shape of agent record.
+    const agent: AgentRecord = new FleetAgentRecord(spec, index, 0);
+    agent.accepting = bool(a.accepting, field, '.accepting');
+    agent.draining = bool(a.draining, field, '.draining');
+    agent.paused = int(a.paused, field, '.paused');
+    agent.left = bool(a.left, field, '.left');
+    agent.active = int(a.active, field, '.active');
+    agent.queued = int(a.queued, field, '.queued');
+    agent.outstandingTokens = finite(a.outstandingTokens, field, '.outstandingTokens');
+    agent.contextUtilization = finite(a.contextUtilization, field, '.contextUtilization');
+    agent.residentKeys = keys.length === 0 ? NO_RESIDENT_KEYS : new Set(keys);
+    agent.observedAt = finite(a.observedAt, field, '.observedAt');
+    agent.completed = int(a.completed, field, '.completed');
     if (agent.accepting && (agent.left || agent.draining)) fail(`${field}.accepting`, 'is true for an agent that left or is draining');
     s.fleet.agents.push(agent);
     s.agentIds.set(id, index);
-    s.agentQueues.push(new TaskQueue(s.entries, s.queueOrder, s.tenantCounters));
+    s.agentQueues.push(NO_QUEUE);
   });
 }
 
@@ -214,9 +219,11 @@ function restoreQueues(s: EngineState, snapshot: EngineSnapshot, tasks: readonly
   };
   fill(s.pool, queues.pool, 'queues.pool', -1);
   fill(s.held, queues.held, 'queues.held', -1);
-  agentQueues.forEach((ids, index) => {
-    if (s.config.binding !== 'early' && ids.length > 0) fail(`queues.agents[${index}]`, 'holds tasks, but the engine binds late (agents have no queues of their own)');
-    fill(s.agentQueues[index]!, ids, `queues.agents[${index}]`, index);
+  agentQueues.forEach((saved, index) => {
+    const field = `queues.agents[${index}]`;
+    const ids = list(saved, field);
+    if (s.config.binding !== 'early' && ids.length > 0) fail(field, 'holds tasks, but the engine binds late (agents have no queues of their own)');
+    if (ids.length > 0) fill(s.ownQueue(index), ids, field, index);
     if (s.agentQueues[index]!.size !== s.fleet.agents[index]!.queued) {
       fail(`agents[${index}].queued`, `is ${s.fleet.agents[index]!.queued} but its queue holds ${s.agentQueues[index]!.size}`);
     }

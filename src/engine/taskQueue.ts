@@ -153,3 +153,12 @@ export class TaskQueue {
     this.tokens -= task.spec.tokens;
   }
 }
+
+/**
+ * The one empty queue that stands for every agent's own queue until a task is first routed to it
+ * (`EngineState.ownQueue`): under late binding, and for most agents of a large fleet, that is
+ * never, so 100,000 agents cost no 100,000 queues. Nothing is ever put into it (only tasks in a
+ * queue are taken out of one), so engines can share it. Not frozen: freezing it made V8's code
+ * for every queue slower (13% more instructions on M/M/10).
+ */
+export const NO_QUEUE: TaskQueue = new TaskQueue({ next: 0 });

@@ -35,6 +35,7 @@ describe('IndexedMinHeap', () => {
           if (best >= 0) expect(heap.peekKey()).toBe(model.get(best));
         }
         for (let agent = 0; agent <= 41; agent++) expect(heap.has(agent)).toBe(model.has(agent));
+        for (const [agent, key] of model) expect(heap.keyOf(agent)).toBe(key);
       }),
       { seed: 31, numRuns: 300 },
     );
