@@ -117,17 +117,23 @@ const NO_RESIDENT_BLOCKS = new Map<number, number>();
 /** Every agent's report before its first task: reports are immutable, so one serves the fleet. */
 const FIRST_REPORT: AgentReport = Object.freeze({ contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS });
 
+/** A fractional first value for the token counts of {@link SimAgent} (see there). */
+const FRACTION = 0.5;
+
 /** One simulated agent's context state and behaviour. */
 export class SimAgent {
   private resident = NO_RESIDENT_CONTEXTS;
   /** Resident prefix blocks (id → tokens), least recently used first; their tokens count in `residentTokens`. */
   private residentBlocks = NO_RESIDENT_BLOCKS;
-  private residentTokens = 0;
+  // Stored first as a fraction (then 0 in the constructor): V8 gives a field the representation
+  // of its first value, and the first fraction stored into an integer field would make it
+  // migrate every agent made before, one allocation each when next touched (large fleets).
+  private residentTokens = FRACTION;
   /** Leading blocks the last {@link SimAgent.load} found resident (undefined: the task had no blocks). */
   private loadedBlocksHit: number | undefined = undefined;
   /** Whether the last {@link SimAgent.load} found the key resident (null: the task had none). */
   private loadedHit: boolean | null = null;
-  private historyTokens = 0;
+  private historyTokens = FRACTION;
   private residentKeys: ReadonlySet<string> = NO_RESIDENT_KEYS;
   private readonly windowTokens: number;
   private readonly serviceNoise: { mu: number; sigma: number } | undefined;
@@ -142,6 +148,8 @@ export class SimAgent {
 
   /** @param config - the agent as the scenario declares it. */
   constructor(readonly config: SimAgentConfig) {
+    this.residentTokens = 0;
+    this.historyTokens = 0;
     this.windowTokens = config.spec.contextWindowTokens ?? Number.POSITIVE_INFINITY;
     const cv = config.model.serviceTimeCv;
     this.serviceNoise = cv > 0 ? lognormalParameters(1, cv) : undefined;
