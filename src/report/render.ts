@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { compileThroughTemplate, type CompiledTemplate } from './chartTemplates.js';
+import { cachingExpressionCodegen } from './expressionCache.js';
 import { vegaTextWidth } from './textWidth.js';
 
 /** A Vega-Lite spec compiled to Vega, with the compiler's warnings. */
@@ -62,6 +63,9 @@ export function runtimeSpec(spec: TopLevelSpec): vega.Runtime {
   return compiled.output as vega.Runtime;
 }
 
+/** This thread's expression functions, shared by the views of charts of one structure. */
+const expressionCodegen = cachingExpressionCodegen();
+
 /** Vega's text measurement hook, which its type declarations leave out. */
 interface TextMetrics {
   width: typeof vegaTextWidth;
@@ -76,7 +80,7 @@ export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<s
   if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(idPrefix)) throw new Error(`render: id prefix must be letters, digits and -, got ${JSON.stringify(idPrefix)}`);
   (vega as unknown as { textMetrics: TextMetrics }).textMetrics.width = vegaTextWidth;
   vega.resetSVGDefIds();
-  const view = new vega.View(runtimeSpec(spec), { renderer: 'none', logLevel: vega.Error });
+  const view = new vega.View(runtimeSpec(spec), { renderer: 'none', logLevel: vega.Error, expr: expressionCodegen });
   try {
     return scopeIds(await view.toSVG(), idPrefix);
   } finally {
