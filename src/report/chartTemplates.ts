@@ -55,6 +55,12 @@ const LIST_KEYS = new Set(['domain', 'sort']);
  * separators, or lone surrogates (a surrogate pair is left out too, to keep the test simple).
  */
 const PLAIN_TEXT = /^[^\x00-\x1f\x7f-\x9f"'\\\u2028\u2029\ud800-\udfff]+$/;
+/**
+ * Object's own property names (`valueOf`, `constructor`, `__proto__`…): the compilers key plain
+ * objects by the values they sort, so such a value does not behave as other text does (a sort
+ * list holding `valueOf` makes Vega fail). It stays in the key, compiled as it is.
+ */
+const OBJECT_PROTOTYPE: object = Object.prototype;
 const SLOT_MARK = 'fleetsimSlot';
 const ROWS_MARK = 'fleetsimRows';
 const SLOT_PATTERN = new RegExp(`${SLOT_MARK}(\\d+)z`, 'g');
@@ -145,7 +151,7 @@ function slot(spec: TopLevelSpec): Slotted | undefined {
   const rows: unknown[][] = [];
   const rowSlots = new Map<string, number>();
   const text = (value: string): string => {
-    if (!PLAIN_TEXT.test(value)) return value;
+    if (!PLAIN_TEXT.test(value) || value in OBJECT_PROTOTYPE) return value;
     let index = stringSlots.get(value);
     if (index === undefined) {
       index = strings.push(value) - 1;

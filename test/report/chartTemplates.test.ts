@@ -92,6 +92,16 @@ describe('runtimeSpec (compiling through templates)', () => {
     }), { numRuns: 40 });
   });
 
+  it('compiles a name that is one of Object\'s own properties as it is (fast-check found `valueOf`)', async () => {
+    for (const name of ['valueOf', 'toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      const rows: DifferenceRow[] = [name, 'b'].map((strategy, i) => ({ strategy, mean: i, low: i - 1, high: i + 1, significant: false }));
+      // A chart of the same structure first, so that a template exists for this one to come from.
+      runtimeSpec(metricIntervalsSpec({ title: 'u', subtitle: 'v', strategies: ['c', 'd'], axisTitle: 'y', rows: [{ strategy: 'c', mean: 1, low: 0, high: 2 }] }));
+      await expectSameAsDirect(metricIntervalsSpec({ title: 't', subtitle: 'x', strategies: [name, 'b'], axisTitle: 'x', rows }), name);
+      await expectSameAsDirect(pairedDifferenceSpec({ title: 't', strategies: [name, 'b'], axisTitle: 'x', rows }), name);
+    }
+  });
+
   it('keeps the rows themselves: -0, NaN and null drawn as they are', async () => {
     const rows = [{ strategy: 'a', mean: -0, low: -1, high: 1 }, { strategy: 'b', mean: Number.NaN, low: null as unknown as number, high: 1 }];
     const spec = metricIntervalsSpec({ title: 't', strategies: ['a', 'b'], axisTitle: 'x', rows });
