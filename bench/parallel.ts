@@ -72,13 +72,14 @@ export interface SpeedupRow {
   /** Median idle-machine bound with one ÷ with two, when measured. */
   readonly boundSpeedup?: number;
   /**
-   * Cores the one-thread run keeps busy on an idle machine: its process's CPU ÷ its busiest
-   * thread's (V8's compiler and garbage-collector threads run beside it), medians; CLI rows.
+   * Cores the one-thread run keeps busy: its process's CPU ÷ its wall time, medians (V8's
+   * compiler and garbage-collector threads run beside the JavaScript thread); CLI rows. Not the
+   * busiest thread's CPU: that counts only the items it ran, not start-up and charts.
    */
   readonly oneThreadCores?: number;
   /**
    * The most two threads can gain on this machine's cores if they do no more work than one:
-   * cores × the one-thread run's busiest thread ÷ its process's CPU.
+   * cores × the one-thread run's wall time ÷ its process's CPU.
    */
   readonly speedupCap?: number;
 }
@@ -301,7 +302,7 @@ function speedupRow(what: string, oneSamples: readonly Sample[], twoSamples: rea
   // The CLI rows only: there the process's CPU is the child's whole run, and the busiest thread
   // one that takes items (in process, the span's CPU includes the other rows' idle pools).
   const cores = one.cpuSeconds !== undefined && one.busiestThreadSeconds !== undefined && one.otherThreadsSeconds !== undefined
-    ? { oneThreadCores: median([...one.cpuSeconds]) / median([...one.busiestThreadSeconds]) }
+    ? { oneThreadCores: median([...one.cpuSeconds]) / one.medianSeconds }
     : {};
   const cap = cores.oneThreadCores === undefined ? {} : { speedupCap: availableParallelism() / cores.oneThreadCores };
   return { what, one, two, speedup: one.medianSeconds / two.medianSeconds, bestSpeedup: one.bestSeconds / two.bestSeconds, ...busiest, ...bound, ...cores, ...cap };
@@ -333,7 +334,7 @@ export function formatParallel(figures: ParallelFigures): string {
       (row.busiestThreadSpeedup === undefined ? '' : `, ${row.busiestThreadSpeedup.toFixed(2)}x by the busiest thread's CPU`) +
       (row.boundSpeedup === undefined ? '' : `, ${row.boundSpeedup.toFixed(2)}x by the idle-machine bound`),
     ...(row.oneThreadCores === undefined || row.speedupCap === undefined ? [] : [
-      `    1 worker keeps ${row.oneThreadCores.toFixed(2)} cores busy (process CPU ÷ busiest thread): two can gain at most ${row.speedupCap.toFixed(2)}x on ${figures.cores} cores doing no more work`,
+      `    1 worker keeps ${row.oneThreadCores.toFixed(2)} cores busy (process CPU ÷ wall): two can gain at most ${row.speedupCap.toFixed(2)}x on ${figures.cores} cores doing no more work`,
     ]),
   ]);
   return [...lines, `  results identical across worker counts: ${figures.identical ? 'yes' : 'NO'}`].join('\n');
