@@ -13,7 +13,11 @@
  * - a non-empty string that a JSON string or a Vega expression's string literal holds unescaped
  *   (no control characters, quotes or backslashes), under `text`, `subtitle` or `title`, or an
  *   element of a `domain` or `sort` list. Equal values share a slot, so the compilers still see
- *   which ones are equal.
+ *   which ones are equal; a spec where a channel's title equals the field name of a channel without
+ *   a title (whose title that name then is) is compiled as it is, for the same reason (Vega-Lite
+ *   merges channels of equal titles in a mark's description). Left out too: Object's own property names (the
+ *   compilers key plain objects by sorted values) and text starting with `_` (Vega-Lite leaves
+ *   such titles out of a mark's description).
  *
  * Everything else (field names, types, marks, numbers, other strings) is part of the key. A spec
  * that holds the slots' own spelling, or whose output JSON would not hold exactly, is compiled
@@ -150,8 +154,14 @@ function slot(spec: TopLevelSpec): Slotted | undefined {
   const stringSlots = new Map<string, number>();
   const rows: unknown[][] = [];
   const rowSlots = new Map<string, number>();
+  // The fields of channels without a title of their own, whose title is then the field's name,
+  // and the titles channels have: Vega-Lite merges channels of equal titles in a mark's
+  // description, so a channel title in a slot equal to such a field name would be told apart
+  // from it in the template but not in the spec.
+  const untitledFields = new Set<string>();
+  const channelTitles = new Set<string>();
   const text = (value: string): string => {
-    if (!PLAIN_TEXT.test(value) || value in OBJECT_PROTOTYPE) return value;
+    if (!PLAIN_TEXT.test(value) || value in OBJECT_PROTOTYPE || value.startsWith('_')) return value;
     let index = stringSlots.get(value);
     if (index === undefined) {
       index = strings.push(value) - 1;
@@ -167,6 +177,9 @@ function slot(spec: TopLevelSpec): Slotted | undefined {
     }
     if (typeof value !== 'object' || value === null) return value;
     const out: Record<string, unknown> = {};
+    const { field, title } = value as { field?: unknown; title?: unknown };
+    if (typeof field === 'string' && !('title' in value)) untitledFields.add(field);
+    if (typeof field === 'string' && typeof title === 'string') channelTitles.add(title);
     for (const [name, child] of Object.entries(value)) {
       if (name === 'data' && isInlineData(child)) {
         const identity = JSON.stringify(child.values, exactValue);
@@ -186,6 +199,7 @@ function slot(spec: TopLevelSpec): Slotted | undefined {
   try {
     if (JSON.stringify(spec).includes(SLOT_MARK) || JSON.stringify(spec).includes(ROWS_MARK)) return undefined;
     const template = walk(spec, undefined) as TopLevelSpec;
+    if ([...channelTitles].some((title) => untitledFields.has(title))) return undefined;
     key = JSON.stringify(template);
     return { key, template, strings, rows };
   } catch {

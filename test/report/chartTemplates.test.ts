@@ -84,12 +84,22 @@ describe('runtimeSpec (compiling through templates)', () => {
   });
 
   it('puts back titles, names and rows of any spelling, quotes and non-ASCII included', async () => {
-    const text = fc.string({ unit: 'grapheme', minLength: 0, maxLength: 12 });
+    // Any text, and often one the compilers treat apart: a field name, a `_` start, Object's own.
+    const text = fc.oneof(fc.string({ unit: 'grapheme', minLength: 0, maxLength: 12 }), fc.constantFrom('strategy', 'mean', 'low', 'high', '_', '_x', 'valueOf'));
     await fc.assert(fc.asyncProperty(text, text, fc.uniqueArray(text, { minLength: 1, maxLength: 4 }), fc.double({ min: -1e6, max: 1e6, noNaN: true }), async (title, axisTitle, strategies, mean) => {
       const rows: DifferenceRow[] = strategies.map((strategy, i) => ({ strategy, mean: mean + i, low: mean + i - 1, high: mean + i + 1, significant: i % 2 === 0 }));
       await expectSameAsDirect(metricIntervalsSpec({ title, subtitle: axisTitle, strategies, axisTitle, rows }), 'intervals');
       await expectSameAsDirect(pairedDifferenceSpec({ title, strategies, axisTitle, rows }), 'paired');
     }), { numRuns: 40 });
+  });
+
+  it('compiles a title equal to a field name, or starting with `_`, as it is (fast-check found `_`)', async () => {
+    for (const axisTitle of ['_', '_mean', 'strategy', 'mean', 'high']) {
+      const rows: DifferenceRow[] = ['a', 'b'].map((strategy, i) => ({ strategy, mean: i, low: i - 1, high: i + 1, significant: false }));
+      runtimeSpec(metricIntervalsSpec({ title: 'u', subtitle: 'v', strategies: ['a', 'b'], axisTitle: 'y', rows }));
+      await expectSameAsDirect(metricIntervalsSpec({ title: 't', subtitle: 'x', strategies: ['a', 'b'], axisTitle, rows }), axisTitle);
+      await expectSameAsDirect(pairedDifferenceSpec({ title: 't', strategies: ['a', 'b'], axisTitle, rows }), axisTitle);
+    }
   });
 
   it('compiles a name that is one of Object\'s own properties as it is (fast-check found `valueOf`)', async () => {
