@@ -24,8 +24,8 @@ import { parseQueueUrl } from '../distributed/queueUrl.js';
 export const MAX_WORKERS = 256;
 
 /**
- * Most threads worth starting for a report's charts alone (a compare draws about 15): threads
- * beyond both this and the number of runs would only load the chart stack.
+ * Most threads worth starting for a report's PNGs alone (a compare draws about 15 charts):
+ * threads beyond both this and the number of runs would only load the chart stack.
  */
 const REPORT_THREADS = 16;
 
@@ -110,8 +110,9 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   const name = cells[0]!.scenario.name;
   const shardDir = shard === undefined ? '' : `shard-${shard.index}-of-${shard.count}`;
   const out = args.out ?? (shard === undefined ? experimentReportDir(kind, name) : `${experimentReportDir(kind, name)}/${shardDir}`);
-  // One pool for the runs and the report's charts: each thread loads the chart stack once it has
-  // no run left to take (not while the runs need the cores), and renders the charts in parallel.
+  // One pool for the runs and the report's charts. The SVGs are drawn by this thread alone
+  // (`buildHtmlReport`); with --png every thread loads the chart stack once it has no run left
+  // to take (not while the runs need the cores) and rasterises in parallel.
   const runs = cells.reduce((sum, cell) => sum + cell.scenario.strategies.length * cell.scenario.replications, 0);
   const runner = await queueJobRunner(args.queue);
   // Short runs get no thread: its start and warm-up would cost more than its share of the runs
@@ -119,7 +120,8 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   // by `merge` and `report`: threads started for them alone would wait for the queue, then cost
   // more than their share of ~15 charts.
   const threads = runner === undefined && runsWorthThreads(cells.filter((cell) => shard === undefined || inShard(cell.index, shard)));
-  const pool = new ExperimentPool(threads ? Math.min(workers, Math.max(runs, REPORT_THREADS)) : 1, [], { prepareLater: ['chart'] });
+  const png = args.png === true;
+  const pool = new ExperimentPool(threads ? Math.min(workers, png ? Math.max(runs, REPORT_THREADS) : runs) : 1, [], { prepareLater: png ? ['chart'] : [] });
   try {
     const progress = experimentProgress(process.stderr, name);
     let document: ExperimentDocument;

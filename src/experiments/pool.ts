@@ -74,6 +74,8 @@ export interface DrainOptions {
   readonly cost?: readonly number[];
   /** Called as each item finishes, with the number finished so far and the index of this one. */
   readonly onDone?: (done: number, index: number) => void;
+  /** Most threads that take items, this one included (1: this thread alone). @defaultValue every thread of the pool */
+  readonly maxThreads?: number;
 }
 
 /**
@@ -165,7 +167,7 @@ export class ExperimentPool {
       settle!();
     };
     const ports: MessagePort[] = [];
-    const threads = this.piscina === undefined || items.length < 2 ? 0 : Math.min(this.workers - 1, items.length - 1);
+    const threads = this.piscina === undefined || items.length < 2 ? 0 : Math.max(0, Math.min(this.workers - 1, items.length - 1, (options.maxThreads ?? this.workers) - 1));
     // The threads exist before this thread takes an item: between two of its items is the only
     // time this thread could start them.
     const piscina = threads > 0 ? await this.piscina! : undefined;

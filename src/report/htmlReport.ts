@@ -47,15 +47,18 @@ export interface HtmlReport {
 export const REPORT_PAGE = 'index.html';
 
 /**
- * Renders every chart of `doc` and assembles the page. With a pool, its threads render the
- * charts in parallel (each chart on one thread: Vega's id counters are per thread).
+ * Renders every chart of `doc` and assembles the page. With a pool, the SVGs are drawn by its
+ * calling thread alone: charts of one structure share a compilation per thread, and a second
+ * thread would compile them all again and pay Vega's cold start for no shorter wall time
+ * (docs/ARCHITECTURE.md, "Worker pool"); PNGs, which cost as much again each, are drawn by every
+ * thread in parallel (each chart on one thread: Vega's id counters are per thread).
  */
 export async function buildHtmlReport(doc: ReportDocument, pool?: ExperimentPool, options: HtmlReportOptions = {}): Promise<HtmlReport> {
   const defs = reportCharts(doc);
   const png = options.png ?? false;
   const renderings: ChartRendering[] = [];
   if (pool !== undefined) {
-    renderings.push(...await pool.drain('chart', defs.map((chart) => ({ name: chart.name, spec: chart.spec, png }))));
+    renderings.push(...await pool.drain('chart', defs.map((chart) => ({ name: chart.name, spec: chart.spec, png })), png ? {} : { maxThreads: 1 }));
   } else {
     // Loaded here, not with this module: with a pool, the threads' first charts need not wait
     // for this thread to load the chart stack.
