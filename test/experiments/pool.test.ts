@@ -54,6 +54,15 @@ describe('experiment pool', () => {
     expect((await pools[1]!.drain('run', jobs().slice(0, 2))).map(comparable)).toEqual((await pools[0]!.drain('run', jobs().slice(0, 2))).map(comparable));
   });
 
+  it('runs a queue on this thread alone when told to (maxThreads: 1), with the same results', async () => {
+    const pool = pools[2]!;
+    const before = pool.itemsDone;
+    const results = await pool.drain('run', jobs(), { maxThreads: 1 });
+    expect(results.map(comparable)).toEqual((await pools[0]!.drain('run', jobs())).map(comparable));
+    expect(pool.itemsDone.workers).toBe(before.workers);
+    expect(pool.itemsDone.here).toBe(before.here + jobs().length);
+  });
+
   it('does nothing for no items', async () => {
     expect(await pools[1]!.drain('run', [])).toEqual([]);
   });
