@@ -11,7 +11,7 @@ import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { loadTokenFile } from '../live/service/auth.js';
 import type { ServiceOptions } from '../live/service/app.js';
-import { MAX_SYNCS_IN_FLIGHT, SYNCS_IN_FLIGHT } from '../live/wal.js';
+import { isSyncsInFlight, MAX_SYNCS_IN_FLIGHT, SYNCS_IN_FLIGHT } from '../live/wal.js';
 import type { Scenario } from '../scenario/types.js';
 import { packageVersion } from './help.js';
 
@@ -41,7 +41,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   }
   if (args.host.trim() === '') throw new InputError('command line', '--host', 'expected a host name or address');
   const fsyncsInFlight = args.fsyncsInFlight ?? SYNCS_IN_FLIGHT;
-  if (!(Number.isInteger(fsyncsInFlight) && fsyncsInFlight >= 1 && fsyncsInFlight <= MAX_SYNCS_IN_FLIGHT)) {
+  if (!isSyncsInFlight(fsyncsInFlight)) {
     throw new InputError('command line', '--fsyncs-in-flight', `expected an integer 1..${MAX_SYNCS_IN_FLIGHT}, got ${String(args.fsyncsInFlight)}`);
   }
   const scenario = loadScenario(args.scenario);

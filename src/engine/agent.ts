@@ -77,10 +77,13 @@ export interface AgentRecord extends AgentView {
 }
 
 /**
- * Stored first in an agent record's fractional fields: see {@link FleetAgentRecord}. Any value
- * that is not a small integer would do.
+ * Stored first in a field that will hold fractions, before its real starting value (often the
+ * small integer 0): V8 gives a field the representation of the first value stored in it, and
+ * the first fraction stored into a small-integer field of a class migrates every object made
+ * before, one allocation each (see {@link FleetAgentRecord}; the simulator's agents do the same).
+ * Any value that is not a small integer would do.
  */
-const FRACTION = 0.5;
+export const DOUBLE_FIELD_SEED = 0.5;
 
 /**
  * The engine's record of an agent that joined at `observedAt` with nothing in hand (a restored
@@ -106,10 +109,10 @@ export class FleetAgentRecord implements AgentRecord {
   left = false;
   active = 0;
   queued = 0;
-  outstandingTokens = FRACTION;
+  outstandingTokens = DOUBLE_FIELD_SEED;
   contextUtilization = 0;
   residentKeys: ReadonlySet<string> = NO_RESIDENT_KEYS;
-  observedAt = FRACTION;
+  observedAt = DOUBLE_FIELD_SEED;
   completed = 0;
 
   /** @param spec - as declared; @param index - position in the fleet; @param observedAt - when it joined (seconds). */

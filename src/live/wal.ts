@@ -75,10 +75,15 @@ export const SYNCS_IN_FLIGHT = 3;
 /** Most fsyncs {@link FileJournalOptions.syncsInFlight} allows (each takes a thread of Node's pool while it runs). */
 export const MAX_SYNCS_IN_FLIGHT = 8;
 
+/** Whether `value` is a `syncsInFlight` the log takes: an integer 1..{@link MAX_SYNCS_IN_FLIGHT}. */
+export function isSyncsInFlight(value: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= MAX_SYNCS_IN_FLIGHT;
+}
+
 /** The checked `syncsInFlight` of the options (a RangeError outside 1..{@link MAX_SYNCS_IN_FLIGHT}). */
 function syncsInFlightOf(options: FileJournalOptions): number {
   const syncsInFlight = options.syncsInFlight ?? SYNCS_IN_FLIGHT;
-  if (!(Number.isInteger(syncsInFlight) && syncsInFlight >= 1 && syncsInFlight <= MAX_SYNCS_IN_FLIGHT)) throw new RangeError(`syncsInFlight: expected an integer 1..${MAX_SYNCS_IN_FLIGHT}, got ${syncsInFlight}`);
+  if (!isSyncsInFlight(syncsInFlight)) throw new RangeError(`syncsInFlight: expected an integer 1..${MAX_SYNCS_IN_FLIGHT}, got ${syncsInFlight}`);
   return syncsInFlight;
 }
 

@@ -16,7 +16,7 @@
  * With skill 1, no context window, no failure rate, no service noise and no context to load
  * (contextTokens 0, or the key resident), an attempt takes exactly tokens / speed.
  */
-import { NO_RESIDENT_KEYS, skillFor } from '../engine/agent.js';
+import { DOUBLE_FIELD_SEED, NO_RESIDENT_KEYS, skillFor } from '../engine/agent.js';
 import type { AgentReport, OfferAnswer, Outcome, StartReport } from '../engine/messages.js';
 import type { AgentView } from '../engine/agent.js';
 import type { TaskView } from '../engine/task.js';
@@ -117,23 +117,18 @@ const NO_RESIDENT_BLOCKS = new Map<number, number>();
 /** Every agent's report before its first task: reports are immutable, so one serves the fleet. */
 const FIRST_REPORT: AgentReport = Object.freeze({ contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS });
 
-/** A fractional first value for the token counts of {@link SimAgent} (see there). */
-const FRACTION = 0.5;
-
 /** One simulated agent's context state and behaviour. */
 export class SimAgent {
   private resident = NO_RESIDENT_CONTEXTS;
   /** Resident prefix blocks (id → tokens), least recently used first; their tokens count in `residentTokens`. */
   private residentBlocks = NO_RESIDENT_BLOCKS;
-  // Stored first as a fraction (then 0 in the constructor): V8 gives a field the representation
-  // of its first value, and the first fraction stored into an integer field would make it
-  // migrate every agent made before, one allocation each when next touched (large fleets).
-  private residentTokens = FRACTION;
+  // Doubles from the first agent on (then 0 in the constructor): see DOUBLE_FIELD_SEED.
+  private residentTokens = DOUBLE_FIELD_SEED;
   /** Leading blocks the last {@link SimAgent.load} found resident (undefined: the task had no blocks). */
   private loadedBlocksHit: number | undefined = undefined;
   /** Whether the last {@link SimAgent.load} found the key resident (null: the task had none). */
   private loadedHit: boolean | null = null;
-  private historyTokens = FRACTION;
+  private historyTokens = DOUBLE_FIELD_SEED;
   private residentKeys: ReadonlySet<string> = NO_RESIDENT_KEYS;
   private readonly windowTokens: number;
   private readonly serviceNoise: { mu: number; sigma: number } | undefined;
