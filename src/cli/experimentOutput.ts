@@ -63,6 +63,6 @@ export function experimentText(document: ExperimentDocument, reportDir: string |
     ['Δ vs leader', 'paired difference to the rank-1 entry of the same leaderboard'],
     ...variantEntriesOfCells(document.cells.map((cell) => cell.strategies.map((s) => ({ label: s.strategy, name: s.name, params: s.params })))),
   ]));
-  if (reportDir !== undefined) parts.push(`Reports in ${reportDir}: index.html (charts also as .svg and .png), summary.json, results.csv, leaderboards.csv, classes.csv, summary.md`);
+  if (reportDir !== undefined) parts.push(`Reports in ${reportDir}: index.html (charts also as .svg and .png), summary.json, results.csv, leaderboards.csv, classes.csv, agents.csv, summary.md`);
   return parts.join('\n').replace(/\n+$/, '') + '\n';
 }

@@ -19,9 +19,10 @@ import { metricInfo, metricValue } from '../metrics/directions.js';
 import { targetMetricValue } from '../metrics/targetMetrics.js';
 import { clippedInterval, metricRange } from '../metrics/ranges.js';
 import type { SeriesEntry } from '../metrics/series.js';
+import type { AgentMetrics } from '../metrics/types.js';
 import {
-  agentLoadSpec, classIntervalsSpec, latencyCdfSpec, lorenzSpec, metricIntervalsSpec, pairedDifferenceSpec, queueDepthSpec, sweepHeatmapSpec, sweepLineSpec,
-  type AgentRow, type ClassRow, type DifferenceRow, type IntervalRow, type PointRow, type SweepRow,
+  agentDistributionSpec, agentLoadSpec, classIntervalsSpec, latencyCdfSpec, lorenzSpec, metricIntervalsSpec, pairedDifferenceSpec, queueDepthSpec, sweepHeatmapSpec, sweepLineSpec,
+  type AgentRow, type ClassRow, type DifferenceRow, type ExtremeAgentRow, type IntervalRow, type PointRow, type SweepRow,
 } from './specs.js';
 import { cellLabel } from './tables.js';
 
@@ -183,35 +184,155 @@ function queueDepthChart(series: readonly SeriesEntry[], strategies: readonly st
   };
 }
 
+/**
+ * Most agents in a cell whose load charts draw a bar per agent per strategy and a Lorenz point
+ * per agent; above it they are summaries of bounded size. The largest library scenario,
+ * identical-high-load, has 100 agents (five strategies: 500 bars of 2 px in the widest chart):
+ * more groups of bars than that no longer read as anything, nor do their ids, while Vega still
+ * draws every one (megabytes of SVG at 10,000 agents).
+ */
+export const PER_AGENT_CHART_MAX_AGENTS = 100;
+
+/**
+ * Segments of a summarised curve (the ranked load, the Lorenz curve) per strategy: at most
+ * this many + 1 points, the curve's ends exact. One per half percent of agents, under 3 px
+ * apart on the 480 px and 280 px wide plots; the Gini of the Lorenz points is within
+ * 1/200 + 1/n of the exact one ({@link reducedLorenzPoints}).
+ */
+export const SUMMARY_CURVE_SEGMENTS = 200;
+
+/** Most (and least) loaded agents the table of a summarised load chart names, per strategy. */
+export const EXTREME_AGENTS = 5;
+
+/** The agents of a cell, in order of first appearance over its strategies. */
+function cellAgents(cell: CellResult): string[] {
+  return [...new Set(cell.strategies.flatMap((outcome) => outcome.metrics.perAgent.map((agent) => agent.id)))];
+}
+
+/** A per-agent load figure that the load charts draw. */
+type AgentLoad = (agent: AgentMetrics) => number;
+
+const AGENT_LOADS = {
+  tasks: {
+    name: 'agent-tasks', title: 'Completed tasks per agent', axisTitle: 'completed tasks', pick: (agent: AgentMetrics) => agent.completed,
+    subtitle: 'Mean over replications', caption: 'How each strategy spread the completed tasks over the agents (mean over replications): uneven bars are a high Gini.',
+    summaryCaption: 'How each strategy spread the completed tasks over the agents (mean over replications).',
+  },
+  tokens: {
+    name: 'agent-tokens', title: 'Tokens per agent', axisTitle: 'tokens', pick: (agent: AgentMetrics) => agent.tokens,
+    subtitle: 'Tokens of completed tasks, mean over replications', caption: 'The tokens of those tasks per agent: the work each agent did, not just the count.',
+    summaryCaption: 'The tokens of those tasks per agent: the work each agent did, not just the count.',
+  },
+} as const;
+
 function agentCharts(cell: CellResult, strategies: readonly string[]): ChartDef[] {
-  const agents = [...new Set(cell.strategies.flatMap((outcome) => outcome.metrics.perAgent.map((agent) => agent.id)))];
+  const agents = cellAgents(cell);
   if (agents.length === 0) return [];
-  const rows = (pick: (agent: { completed: number; tokens: number }) => number): AgentRow[] =>
-    cell.strategies.flatMap((outcome) => outcome.metrics.perAgent.map((agent) => ({ strategy: outcome.strategy, agent: agent.id, value: pick(agent) })));
-  const charts: ChartDef[] = [
-    {
-      name: 'agent-tasks',
-      title: 'Completed tasks per agent',
-      caption: 'How each strategy spread the completed tasks over the agents (mean over replications): uneven bars are a high Gini.',
-      spec: agentLoadSpec({ title: 'Completed tasks per agent', subtitle: 'Mean over replications', strategies, agents, axisTitle: 'completed tasks', rows: rows((a) => a.completed) }),
-    },
-    {
-      name: 'agent-tokens',
-      title: 'Tokens per agent',
-      caption: 'The tokens of those tasks per agent: the work each agent did, not just the count.',
-      spec: agentLoadSpec({ title: 'Tokens per agent', subtitle: 'Tokens of completed tasks, mean over replications', strategies, agents, axisTitle: 'tokens', rows: rows((a) => a.tokens) }),
-    },
-  ];
-  const lorenz: PointRow[] = cell.strategies.flatMap((outcome) => lorenzPoints(outcome.metrics.perAgent.map((a) => a.completed)).map(([x, y]) => ({ strategy: outcome.strategy, x, y })));
+  const charts: ChartDef[] = agents.length > PER_AGENT_CHART_MAX_AGENTS
+    ? [AGENT_LOADS.tasks, AGENT_LOADS.tokens].map((load) => agentDistributionChart(cell, strategies, agents.length, load))
+    : [AGENT_LOADS.tasks, AGENT_LOADS.tokens].map((load) => ({
+      name: load.name,
+      title: load.title,
+      caption: load.caption,
+      spec: agentLoadSpec({ title: load.title, subtitle: load.subtitle, strategies, agents, axisTitle: load.axisTitle, rows: agentRows(cell, load.pick) }),
+    }));
+  const summarised = agents.length > PER_AGENT_CHART_MAX_AGENTS;
+  const curve = summarised ? reducedLorenzPoints : lorenzPoints;
+  const lorenz: PointRow[] = cell.strategies.flatMap((outcome) => curve(outcome.metrics.perAgent.map((a) => a.completed)).map(([x, y]) => ({ strategy: outcome.strategy, x, y })));
   if (lorenz.length > 0) {
+    const subtitle = summarised
+      ? `Diagonal: every agent does the same; ${agents.length.toLocaleString('en-US')} agents, drawn at ${SUMMARY_CURVE_SEGMENTS + 1} evenly spaced shares`
+      : 'Diagonal: every agent does the same';
     charts.push({
       name: 'lorenz-tasks',
       title: 'Lorenz curve of completed tasks',
       caption: 'Agents sorted from least to most loaded: the further a curve sags below the diagonal (equal shares), the higher the Gini coefficient (twice the area between them).',
-      spec: lorenzSpec({ title: 'Lorenz curve of completed tasks', subtitle: 'Diagonal: every agent does the same', strategies, axisTitle: 'share of completed tasks', rows: lorenz }),
+      spec: lorenzSpec({ title: 'Lorenz curve of completed tasks', subtitle, strategies, axisTitle: 'share of completed tasks', rows: lorenz }),
     });
   }
   return charts;
+}
+
+function agentRows(cell: CellResult, pick: AgentLoad): AgentRow[] {
+  return cell.strategies.flatMap((outcome) => outcome.metrics.perAgent.map((agent) => ({ strategy: outcome.strategy, agent: agent.id, value: pick(agent) })));
+}
+
+/** The load chart of a fleet above {@link PER_AGENT_CHART_MAX_AGENTS}: ranked load curves and the extreme agents. */
+function agentDistributionChart(
+  cell: CellResult, strategies: readonly string[], agentCount: number,
+  load: (typeof AGENT_LOADS)[keyof typeof AGENT_LOADS],
+): ChartDef {
+  const rows: PointRow[] = cell.strategies.flatMap((outcome) =>
+    rankedLoadPoints(outcome.metrics.perAgent.map(load.pick)).map(([x, y]) => ({ strategy: outcome.strategy, x, y })));
+  const extremes: ExtremeAgentRow[] = cell.strategies.flatMap((outcome) =>
+    extremeAgents(outcome.metrics.perAgent, load.pick, EXTREME_AGENTS).map((row) => ({ strategy: outcome.strategy, ...row })));
+  const places = [...Array.from({ length: EXTREME_AGENTS }, (_, i) => mostLoadedPlace(i)), ...Array.from({ length: EXTREME_AGENTS }, (_, i) => leastLoadedPlace(EXTREME_AGENTS - 1 - i))];
+  const fleet = `${agentCount.toLocaleString('en-US')} agents`;
+  return {
+    name: load.name,
+    title: load.title,
+    caption: `${load.summaryCaption} ${fleet}, too many for a bar each: each strategy's agents ranked from least to most loaded ` +
+      '(a flat line is an even spread, read the median at 50%), and below it the most and least loaded agents by id. Every agent\'s figures are in agents.csv.',
+    spec: agentDistributionSpec({
+      title: load.title, subtitle: `${load.subtitle}; ${fleet} ranked by load, drawn at up to ${SUMMARY_CURVE_SEGMENTS + 1} evenly spaced ranks`,
+      strategies, axisTitle: load.axisTitle, rows, places, extremes,
+    }),
+  };
+}
+
+function mostLoadedPlace(index: number): string {
+  return `most loaded #${index + 1}`;
+}
+
+function leastLoadedPlace(index: number): string {
+  return `least loaded #${index + 1}`;
+}
+
+/**
+ * Indices of at most `segments` + 1 of `count` points, evenly spaced and both ends included:
+ * every index when there are no more than that.
+ */
+export function evenlySpacedIndices(count: number, segments: number): number[] {
+  if (count <= segments + 1) return Array.from({ length: count }, (_, i) => i);
+  // (count − 1) / segments > 1: the rounded positions are distinct and increasing.
+  return Array.from({ length: segments + 1 }, (_, j) => Math.round((j * (count - 1)) / segments));
+}
+
+/**
+ * Points of the load per agent ranked least loaded first: `x` the share of the other agents
+ * ranked before it (0 for the least loaded, 1 for the most), `y` its load; at most
+ * {@link SUMMARY_CURVE_SEGMENTS} + 1, evenly spaced in rank, the least and most loaded included.
+ */
+export function rankedLoadPoints(loads: readonly number[]): [number, number][] {
+  const sorted = [...loads].sort((a, b) => a - b);
+  const last = Math.max(1, sorted.length - 1);
+  return evenlySpacedIndices(sorted.length, SUMMARY_CURVE_SEGMENTS).map((i) => [i / last, sorted[i]!]);
+}
+
+/**
+ * The Lorenz curve of `loads` ({@link lorenzPoints}) at most {@link SUMMARY_CURVE_SEGMENTS} + 1
+ * of its points, evenly spaced in agent share, (0, 0) and (1, 1) included. Each is a point of
+ * the exact curve, which is convex: the chords between them lie above it, so the Gini of the
+ * points is at most the exact one and at least that minus the widest step in agent share
+ * (each chord adds at most half its step × its rise in area, and the rises add up to 1).
+ */
+export function reducedLorenzPoints(loads: readonly number[]): [number, number][] {
+  const points = lorenzPoints(loads);
+  return evenlySpacedIndices(points.length, SUMMARY_CURVE_SEGMENTS).map((i) => points[i]!);
+}
+
+/**
+ * The `count` most loaded agents (most first) and the `count` least loaded (least last), each
+ * with its table row; equal loads in fleet order.
+ */
+export function extremeAgents(agents: readonly AgentMetrics[], pick: AgentLoad, count: number): Omit<ExtremeAgentRow, 'strategy'>[] {
+  const loads = agents.map(pick);
+  const positions = agents.map((_, i) => i);
+  // Stable sorts: equal loads stay in fleet order at both ends.
+  const most = [...positions].sort((a, b) => loads[b]! - loads[a]!).slice(0, count);
+  const least = [...positions].sort((a, b) => loads[a]! - loads[b]!).slice(0, count);
+  const row = (position: number, place: string) => ({ place, agent: agents[position]!.id, value: loads[position]! });
+  return [...most.map((p, i) => row(p, mostLoadedPlace(i))), ...least.map((p, i) => row(p, leastLoadedPlace(i))).reverse()];
 }
 
 /**

@@ -7,7 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import { clippedInterval, metricRange } from '../metrics/ranges.js';
 import { BREAKDOWN_KEY, CLASS_DIMENSIONS, EMPTY_CLASS } from '../metrics/classes.js';
 import { classKeysOf, classOf, leafPaths, metricLeaves } from '../metrics/summary.js';
-import type { ScalarMetrics } from '../metrics/types.js';
+import type { AgentMetrics, ScalarMetrics } from '../metrics/types.js';
 import type { ExperimentDocument } from '../experiments/types.js';
 
 /** The CSV text of a document (header line included; empty document: header only). */
@@ -73,5 +73,28 @@ export function leaderboardsCsv(document: ExperimentDocument): string {
       entry.strategy, entry.mean, entry.halfWidth, bounds.low, bounds.high, entry.vsLeader.mean, entry.vsLeader.halfWidth, entry.vsLeader.significant,
     ];
   }));
+  return stringify(rows, { header: true, columns: header, cast: { boolean: (value) => String(value) } });
+}
+
+/** The figures of an agent that `agents.csv` has a column for, in order. */
+const AGENT_COLUMNS = ['completed', 'tokens', 'busySeconds', 'drainingSeconds'] as const satisfies readonly (keyof AgentMetrics)[];
+
+/**
+ * `agents.csv`: one row per cell × strategy × replication × agent, in fleet order: `cell`, one
+ * column per swept parameter, `strategy`, `replication`, `agent` (its id), then `completed`,
+ * `tokens`, `busySeconds` and `drainingSeconds`. Every agent of every run, where the report's
+ * load charts of a large fleet draw summaries (docs/REPORTS.md).
+ */
+export function agentsCsv(document: ExperimentDocument): string {
+  const header = ['cell', ...document.grid.map((p) => p.path), 'strategy', 'replication', 'agent', ...AGENT_COLUMNS];
+  const rows: (string | number | boolean | null)[][] = [];
+  for (const cell of document.cells) {
+    const swept = document.grid.map((p) => cell.params[p.path] ?? null);
+    for (const outcome of cell.strategies) {
+      outcome.perReplication.forEach((run, replication) => {
+        for (const agent of run.perAgent) rows.push([cell.index, ...swept, outcome.strategy, replication, agent.id, ...AGENT_COLUMNS.map((column) => agent[column])]);
+      });
+    }
+  }
   return stringify(rows, { header: true, columns: header, cast: { boolean: (value) => String(value) } });
 }

@@ -1,6 +1,6 @@
 /**
  * The report directory of `compare`, `sweep` and `merge`: `summary.json` (the document),
- * `results.csv`, `leaderboards.csv`, `classes.csv` (metrics by class) and `summary.md`, all
+ * `results.csv`, `leaderboards.csv`, `classes.csv` (metrics by class), `agents.csv` (figures per agent) and `summary.md`, all
  * rendered from the one document.
  */
 import { writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ExperimentDocument } from '../experiments/types.js';
 import { makeDirectory } from '../makeDirectory.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
-import { classesCsv, leaderboardsCsv, resultsCsv } from './csv.js';
+import { agentsCsv, classesCsv, leaderboardsCsv, resultsCsv } from './csv.js';
 import { summaryMarkdown } from './markdown.js';
 
 /** The document as written to `summary.json` and printed by `--json`. */
@@ -25,7 +25,7 @@ export function defaultReportDir(scenarioName: string): string {
 }
 
 /**
- * Writes `summary.json`, `results.csv`, `leaderboards.csv`, `classes.csv` and `summary.md` into `dir`
+ * Writes `summary.json`, `results.csv`, `leaderboards.csv`, `classes.csv`, `agents.csv` and `summary.md` into `dir`
  * (created as needed) and returns the paths written.
  * @throws InputError naming `--out` when the directory or a file cannot be written
  */
@@ -35,6 +35,7 @@ export function writeReportDir(dir: string, document: ExperimentDocument): strin
     ['results.csv', resultsCsv(document)],
     ['leaderboards.csv', leaderboardsCsv(document)],
     ['classes.csv', classesCsv(document)],
+    ['agents.csv', agentsCsv(document)],
     ['summary.md', summaryMarkdown(document)],
   ]);
 }

@@ -244,6 +244,63 @@ export function agentLoadSpec(chart: ChartFrame & { readonly axisTitle: string; 
   };
 }
 
+/** One of the most or least loaded agents of a strategy, for the table under a {@link agentDistributionSpec}. */
+export interface ExtremeAgentRow {
+  readonly strategy: string;
+  /** The table's row: `most loaded #1` (the most loaded) … `least loaded #1` (the least loaded). */
+  readonly place: string;
+  readonly agent: string;
+  readonly value: number;
+}
+
+/**
+ * A load figure per agent for fleets too large for a bar per agent: per strategy, the agents
+ * ranked from least to most loaded (`x` the share of agents ranked before, 0 to 1; `y` the
+ * load), then a table naming the most and least loaded agents. A ranked curve rather than
+ * quantile bands: it is the per-agent load's whole quantile function (read the median at 50%,
+ * the p90 at 90%, the idle agents as a flat start at 0), on the same axis as the Lorenz curve
+ * beside it, with one line per strategy whatever the fleet size; five quantiles would hide a
+ * cluster of idle or swamped agents between two of them.
+ * @param places - the table's rows, in order (`most loaded #1`, …).
+ */
+export function agentDistributionSpec(chart: ChartFrame & {
+  readonly axisTitle: string; readonly rows: readonly PointRow[]; readonly places: readonly string[]; readonly extremes: readonly ExtremeAgentRow[];
+}): TopLevelSpec {
+  const color = strategyColor(chart.strategies, true);
+  const quiet = { ticks: false, domain: false, title: null, labelAngle: 0 };
+  return {
+    ...frame(chart),
+    vconcat: [
+      {
+        width: CHART_WIDTH,
+        height: CHART_HEIGHT,
+        data: { values: chart.rows.map((row) => ({ ...row })) },
+        mark: { type: 'line', strokeWidth: 2, interpolate: 'linear' },
+        encoding: {
+          x: { field: 'x', type: 'quantitative', title: 'share of agents, least loaded first', axis: { ...X_AXIS, format: '.0%' }, scale: { domain: [0, 1] } },
+          y: { field: 'y', type: 'quantitative', title: chart.axisTitle },
+          color,
+        },
+      },
+      {
+        width: { step: 200 },
+        height: { step: 18 },
+        view: { stroke: null },
+        data: { values: chart.extremes.map((row) => ({ ...row })) },
+        // d3-format in Vega's expression: the same text on every machine, whatever its locale.
+        transform: [{ calculate: "datum.agent + ': ' + format(datum.value, ',.1~f')", as: 'label' }],
+        mark: { type: 'text', limit: 190 },
+        encoding: {
+          x: { field: 'strategy', type: 'nominal', sort: [...chart.strategies], axis: { ...quiet, orient: 'top' } },
+          y: { field: 'place', type: 'ordinal', sort: [...chart.places], axis: quiet },
+          text: { field: 'label', type: 'nominal' },
+          color,
+        },
+      },
+    ],
+  };
+}
+
 /**
  * Lorenz curves of the load over agents: `x` the share of agents (least loaded first), `y`
  * the share of the load they carry. The diagonal is perfect equality; the Gini coefficient is

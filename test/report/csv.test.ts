@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { leafPaths } from '../../src/metrics/summary.js';
 import { summarizeCell } from '../../src/experiments/cell.js';
 import { buildDocument } from '../../src/experiments/document.js';
-import { classesCsv, leaderboardsCsv, resultsCsv } from '../../src/report/csv.js';
+import { agentsCsv, classesCsv, leaderboardsCsv, resultsCsv } from '../../src/report/csv.js';
 import { oneRun, withClasses } from '../experiments/runs.js';
 import { smallSweep } from './documents.js';
 
@@ -60,5 +60,26 @@ describe('classes.csv', () => {
     expect(lacking['latency.mean']).toBe('');
     const tenant = rows.find((row) => row.strategy === 'a' && row.replication === '0' && row.dimension === 'tenant')!;
     expect(tenant).toMatchObject({ class: 'default', 'tasks.completed': '8' });
+  });
+});
+
+describe('agents.csv', () => {
+  it('has one row per cell × strategy × replication × agent, in fleet order, with the swept values and every figure of the agent', () => {
+    const fleet = (shift: number) => ['b-1', 'a-0', 'c-2'].map((id, i) => ({ id, completed: i + shift, tokens: 10 * (i + shift), busySeconds: 0.5 * i, drainingSeconds: shift }));
+    const strategies = ['a', 'b'].map((label) => ({ name: 'random', label, params: {} }));
+    const cells = [2, 3].map((count, index) => summarizeCell({
+      index, params: { 'agents[0].count': count }, strategies,
+      runs: [[{ ...oneRun(), perAgent: fleet(0) }, { ...oneRun(), perAgent: fleet(1) }], [{ ...oneRun(), perAgent: fleet(2) }, { ...oneRun(), perAgent: fleet(3) }]],
+    }, 'a'));
+    const document = buildDocument({
+      kind: 'sweep', scenario: 'tiny', seed: 1, replications: 2, baseline: 'a', grid: [{ path: 'agents[0].count', values: [2, 3] }], cells,
+      timing: { parts: [{ shard: null, wallSeconds: 1, workers: 1 }], strategies: [] },
+    });
+    const lines = agentsCsv(document).trimEnd().split('\n');
+    expect(lines[0]).toBe('cell,agents[0].count,strategy,replication,agent,completed,tokens,busySeconds,drainingSeconds');
+    // 2 cells × 2 strategies × 2 replications × 3 agents.
+    expect(lines).toHaveLength(1 + 2 * 2 * 2 * 3);
+    expect(lines.slice(1, 4)).toEqual(['0,2,a,0,b-1,0,0,0,0', '0,2,a,0,a-0,1,10,0.5,0', '0,2,a,0,c-2,2,20,1,0']);
+    expect(lines.at(-1)).toBe('1,3,b,1,c-2,5,50,1,3');
   });
 });
