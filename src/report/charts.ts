@@ -213,6 +213,7 @@ function cellAgents(cell: CellResult): string[] {
 /** A per-agent load figure that the load charts draw. */
 type AgentLoad = (agent: AgentMetrics) => number;
 
+/** The two load charts: their names, titles and the figure each draws. */
 const AGENT_LOADS = {
   tasks: {
     name: 'agent-tasks', title: 'Completed tasks per agent', axisTitle: 'completed tasks', pick: (agent: AgentMetrics) => agent.completed,
@@ -229,7 +230,8 @@ const AGENT_LOADS = {
 function agentCharts(cell: CellResult, strategies: readonly string[]): ChartDef[] {
   const agents = cellAgents(cell);
   if (agents.length === 0) return [];
-  const charts: ChartDef[] = agents.length > PER_AGENT_CHART_MAX_AGENTS
+  const summarised = agents.length > PER_AGENT_CHART_MAX_AGENTS;
+  const charts: ChartDef[] = summarised
     ? [AGENT_LOADS.tasks, AGENT_LOADS.tokens].map((load) => agentDistributionChart(cell, strategies, agents.length, load))
     : [AGENT_LOADS.tasks, AGENT_LOADS.tokens].map((load) => ({
       name: load.name,
@@ -237,12 +239,11 @@ function agentCharts(cell: CellResult, strategies: readonly string[]): ChartDef[
       caption: load.caption,
       spec: agentLoadSpec({ title: load.title, subtitle: load.subtitle, strategies, agents, axisTitle: load.axisTitle, rows: agentRows(cell, load.pick) }),
     }));
-  const summarised = agents.length > PER_AGENT_CHART_MAX_AGENTS;
   const curve = summarised ? reducedLorenzPoints : lorenzPoints;
   const lorenz: PointRow[] = cell.strategies.flatMap((outcome) => curve(outcome.metrics.perAgent.map((a) => a.completed)).map(([x, y]) => ({ strategy: outcome.strategy, x, y })));
   if (lorenz.length > 0) {
     const subtitle = summarised
-      ? `Diagonal: every agent does the same; ${agents.length.toLocaleString('en-US')} agents, drawn at ${SUMMARY_CURVE_SEGMENTS + 1} evenly spaced shares`
+      ? `Diagonal: every agent does the same; ${agents.length.toLocaleString('en-US')} agents, drawn at up to ${SUMMARY_CURVE_SEGMENTS + 1} evenly spaced shares`
       : 'Diagonal: every agent does the same';
     charts.push({
       name: 'lorenz-tasks',
