@@ -274,7 +274,7 @@ function agentDistributionChart(
     name: load.name,
     title: load.title,
     caption: `${load.summaryCaption} ${fleet}, too many for a bar each: each strategy's agents ranked from least to most loaded ` +
-      '(a flat line is an even spread, read the median at 50%), and below it the most and least loaded agents by id. Every agent\'s figures are in agents.csv.',
+      '(a flat line is an even spread, read the median at 50%), and below it the most and least loaded agents by id. Every agent\'s figures are in summary.json, and in agents.csv beside it where compare, sweep or merge wrote the report.',
     spec: agentDistributionSpec({
       title: load.title, subtitle: `${load.subtitle}; ${fleet} ranked by load, drawn at up to ${SUMMARY_CURVE_SEGMENTS + 1} evenly spaced ranks`,
       strategies, axisTitle: load.axisTitle, rows, places, extremes,
