@@ -143,7 +143,7 @@ describe('TemplateStore', () => {
     expect(keysIn(file)).toEqual([]);
   });
 
-  it('is written whole by processes exiting together: every one reads a whole file, and what they add at exit is there', async () => {
+  it('is written whole by processes exiting together: every one reads a whole file, and a template added at exit is there', async () => {
     const file = storeFile();
     /** A process that adds its templates, then saves at exit as `openTemplateStore` arranges, 20 times over. */
     const writer = (name: string): Promise<number | null> => new Promise((resolve, reject) => {
