@@ -64,9 +64,10 @@ let templateStore: TemplateStore | undefined;
  * @returns the store's file
  */
 export function useTemplateStore(bundleFile: string): string {
-  const name = templateStoreName(bundleFile, { vega: vega.version, vegaLite: vegaLiteVersion });
+  const versions = { vega: vega.version, vegaLite: vegaLiteVersion };
+  const name = templateStoreName(bundleFile, versions);
   const directory = process.env[TEMPLATE_STORE_DIR_ENV];
-  templateStore = openTemplateStore(directory === undefined || directory === '' ? name : join(directory, basename(name)), { vega: vega.version, vegaLite: vegaLiteVersion });
+  templateStore = openTemplateStore(directory === undefined || directory === '' ? name : join(directory, basename(name)), versions);
   return templateStore.file;
 }
 
