@@ -20,19 +20,24 @@
  * that, were two threads to do no more work than one. The documents of both pool sizes must
  * be identical apart from timing.
  *
+ * The report's charts of each CLI compare are counted from its timeline (the sum of its `chart`
+ * spans' CPU), cold: with a copy of the installation's chart templates' store (as the build
+ * leaves it, unless compares since added to it) and, in a third run per repeat, with none.
+ *
  * `npm run bench -- --only parallel [--repeats N] [--scenarios a.yaml,b.yaml]`: the flags
  * change the number of repeats (3) and the library scenarios measured end to end (all).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { median } from 'simple-statistics';
 import { runCells } from '../src/experiments/experiment.js';
 import { ExperimentPool } from '../src/experiments/pool.js';
 import { POOL_TIMELINE_ENV, processThreadsCpuSeconds, type TimelineFile } from '../src/experiments/poolTimeline.js';
 import type { ExperimentDocument } from '../src/experiments/types.js';
 import { buildHtmlReport } from '../src/report/htmlReport.js';
+import { TEMPLATE_STORE_DIR_ENV } from '../src/report/templateStore.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { mm10Scenario } from './simulator.js';
 
@@ -82,6 +87,12 @@ export interface SpeedupRow {
    * cores × the one-thread run's wall time ÷ its process's CPU.
    */
   readonly speedupCap?: number;
+  /**
+   * A CLI compare's charts with one worker and no chart templates' store (every structure
+   * compiled, as on a fresh installation's first chart of a new structure), each repeat; the
+   * rows' own runs have a copy of the installation's store.
+   */
+  readonly chartsWithoutStore?: readonly ChartsFigures[];
 }
 
 /** The parallel benchmark's result (the shape bench/main.ts prints). */
@@ -124,13 +135,16 @@ export async function measureParallel(options: ParallelOptions = {}): Promise<Pa
     ['identical-high-load.yaml, 8 replications', ['scenarios/identical-high-load.yaml', '--replications', '8']],
     ...scenarios.map((name): [string, string[]] => [name, [`scenarios/${name}`]]),
   ];
+  const stores = installedTemplateStores();
   for (const [what, args] of compares) {
-    const measured = measureCli(what, args, repeats);
+    const measured = measureCli(what, args, repeats, stores);
     rows.push(measured.row);
     identical &&= measured.identical;
   }
   return {
-    benchmark: `--workers 2 against --workers 1, ${repeats} alternating repeats each, best and median wall clock (CPU seconds of all threads beside); load average ${loadavg().map((load) => load.toFixed(1)).join(', ')} at the end`,
+    benchmark: `--workers 2 against --workers 1, ${repeats} alternating repeats each, best and median wall clock (CPU seconds of all threads beside); ` +
+      `CLI compares with a copy of the installation's chart templates' store (${storedTemplates(stores)} templates) and, one worker, with none; ` +
+      `load average ${loadavg().map((load) => load.toFixed(1)).join(', ')} at the end`,
     cores: availableParallelism(),
     repeats,
     rows,
@@ -183,24 +197,57 @@ async function measureCharts(document: ExperimentDocument, repeats: number): Pro
   }
 }
 
-function measureCli(what: string, args: readonly string[], repeats: number): { row: SpeedupRow; identical: boolean } {
+/**
+ * The installation's chart templates' store (src/report/templateStore.ts) as it is when the
+ * bench starts: after a build, the build's. Every CLI compare gets a copy of it, so that none
+ * finds the structures an earlier one of the bench added.
+ */
+function installedTemplateStores(): string[] {
+  const dir = dirname(CLI);
+  return readdirSync(dir).filter((name) => name.endsWith('.templates.jsonl')).map((name) => join(dir, name));
+}
+
+/** The stored templates of the installation's store files (two lines each after a header). */
+function storedTemplates(files: readonly string[]): number {
+  return files.reduce((sum, file) => sum + (readFileSync(file, 'utf8').split('\n').length - 2) / 2, 0);
+}
+
+/**
+ * Runs a CLI compare with its pool's timeline and a chart templates' store of its own: a copy
+ * of `stores` (empty: no store, as a fresh installation's first chart of a new structure).
+ */
+function runCompare(args: readonly string[], out: string, stores: readonly string[]): Sample {
+  const timeline = join(out, 'timeline.json');
+  const storeDir = mkdtempSync(join(tmpdir(), 'fleetsim-bench-templates-'));
+  try {
+    for (const file of stores) copyFileSync(file, join(storeDir, basename(file)));
+    const sample = runCli(['compare', ...args, '--out', out], { [POOL_TIMELINE_ENV]: timeline, [TEMPLATE_STORE_DIR_ENV]: storeDir });
+    return { ...sample, ...threadFigures(JSON.parse(readFileSync(timeline, 'utf8')) as TimelineFile, sample.cpuSeconds) };
+  } finally {
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+}
+
+function measureCli(what: string, args: readonly string[], repeats: number, stores: readonly string[]): { row: SpeedupRow; identical: boolean } {
   const samples: Record<1 | 2, Sample[]> = { 1: [], 2: [] };
+  const withoutStore: ChartsFigures[] = [];
   const summaries = new Set<string>();
   const out = mkdtempSync(join(tmpdir(), 'fleetsim-bench-parallel-'));
-  const timeline = join(out, 'timeline.json');
   try {
     for (let i = 0; i < repeats; i++) {
       for (const workers of [1, 2] as const) {
-        const sample = runCli(['compare', ...args, '--workers', String(workers), '--out', out], { [POOL_TIMELINE_ENV]: timeline });
-        samples[workers].push({ ...sample, ...threadFigures(JSON.parse(readFileSync(timeline, 'utf8')) as TimelineFile, sample.cpuSeconds) });
+        samples[workers].push(runCompare([...args, '--workers', String(workers)], out, stores));
         const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as ExperimentDocument;
         summaries.add(withoutTiming(summary));
       }
+      const charts = runCompare([...args, '--workers', '1'], out, []).charts;
+      if (charts !== undefined) withoutStore.push(charts);
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-  return { row: speedupRow(`CLI end to end: compare ${what}`, samples[1], samples[2]), identical: summaries.size === 1 };
+  const row = speedupRow(`CLI end to end: compare ${what}`, samples[1], samples[2]);
+  return { row: withoutStore.length === repeats ? { ...row, chartsWithoutStore: withoutStore } : row, identical: summaries.size === 1 };
 }
 
 /** A wall-clock time and, when known, the CPU time of the same span. */
@@ -333,6 +380,9 @@ export function formatParallel(figures: ParallelFigures): string {
     `    2 workers: ${seconds(row.two)}   speed-up ${row.speedup.toFixed(2)}x median, ${row.bestSpeedup.toFixed(2)}x best` +
       (row.busiestThreadSpeedup === undefined ? '' : `, ${row.busiestThreadSpeedup.toFixed(2)}x by the busiest thread's CPU`) +
       (row.boundSpeedup === undefined ? '' : `, ${row.boundSpeedup.toFixed(2)}x by the idle-machine bound`),
+    ...(row.chartsWithoutStore === undefined ? [] : [
+      `    charts with the installation's template store above; with none (1 worker): CPU ${median(row.chartsWithoutStore.map((c) => c.cpuSeconds)).toFixed(2)}, wall ${median(row.chartsWithoutStore.map((c) => c.wallSeconds)).toFixed(2)}`,
+    ]),
     ...(row.oneThreadCores === undefined || row.speedupCap === undefined ? [] : [
       `    1 worker keeps ${row.oneThreadCores.toFixed(2)} cores busy (process CPU ÷ wall): two can gain at most ${row.speedupCap.toFixed(2)}x on ${figures.cores} cores doing no more work`,
     ]),

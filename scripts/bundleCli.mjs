@@ -32,7 +32,7 @@ const external = ['piscina', 'fastify', '@fastify/*', '@resvg/resvg-js', 'vega',
 
 // Files of an earlier build would otherwise accumulate (their names carry a content hash), and
 // the renderer of builds before it was bundled (`render.js`).
-const earlier = /^((chunk|cli|render)-.*\.(js|cjs|map|cache|tmp)|render\.js(\.map)?)$/;
+const earlier = /^((chunk|cli|render)-.*\.(js|cjs|map|cache|jsonl|tmp)|render\.js(\.map)?)$/;
 if (existsSync(outdir)) for (const file of readdirSync(outdir)) if (earlier.test(file)) rmSync(`${outdir}/${file}`);
 
 /** Defines `import.meta.url` in a CommonJS bundle: the bundle's own URL. */
@@ -102,7 +102,9 @@ const cachedRenderer = {
     bundler.onLoad({ filter: /.*/, namespace: 'cached-renderer' }, () => ({
       contents: `import { fileURLToPath } from 'node:url';
 import { loadCachedModule } from './src/cli/codeCache.ts';
-const render = loadCachedModule(fileURLToPath(new URL(${JSON.stringify(`./${basename(rendererFile)}`)}, import.meta.url))).exports;
+const rendererFile = fileURLToPath(new URL(${JSON.stringify(`./${basename(rendererFile)}`)}, import.meta.url));
+const render = loadCachedModule(rendererFile).exports;
+render.useTemplateStore(rendererFile);
 export const renderChart = render.renderChart;`,
       resolveDir: root,
       loader: 'ts',
@@ -212,6 +214,31 @@ runCachedBundle({ bundleFile: fileURLToPath(new URL('./${basename(bundleFile)}',
   logLevel: 'warning',
 });
 
+/**
+ * The chart templates' store (src/report/templateStore.ts) gets, besides the compare's, the
+ * structures of every library scenario's report: one process runs each scenario once per
+ * strategy (a chart's structure does not depend on the replications) and draws its report
+ * through tsc's modules, whose compilers are the bundle's (same sources, same vega and
+ * vega-lite), into the bundle's store. It adds ~7 s of CPU to the build; a report of a library
+ * scenario then compiles no chart (docs/ARCHITECTURE.md, "Worker pool").
+ */
+function seedChartTemplates() {
+  const scenarios = readdirSync(`${root}scenarios`).filter((name) => name.endsWith('.yaml')).sort().map((name) => `${root}scenarios/${name}`);
+  const seed = `const [rendererFile, ...scenarios] = process.argv.slice(1);
+const { buildCells } = await import(${JSON.stringify(`${root}dist/src/experiments/grid.js`)});
+const { readScenarioDocument } = await import(${JSON.stringify(`${root}dist/src/scenario/load.js`)});
+const { runCells } = await import(${JSON.stringify(`${root}dist/src/experiments/experiment.js`)});
+const { useTemplateStore } = await import(${JSON.stringify(`${root}dist/src/report/render.js`)});
+const { buildHtmlReport } = await import(${JSON.stringify(`${root}dist/src/report/htmlReport.js`)});
+useTemplateStore(rendererFile);
+for (const file of scenarios) {
+  const cells = buildCells(readScenarioDocument(file), file, [], { replications: 1 });
+  await buildHtmlReport(await runCells({ kind: 'compare', file, cells, grid: [], workers: 1 }));
+}`;
+  const seeded = spawnSync(process.execPath, ['--input-type=module', '-e', seed, `${root}${rendererFile}`, ...scenarios], { encoding: 'utf8' });
+  if (seeded.status !== 0) throw new Error(`bundleCli: seeding the chart templates failed (${seeded.status}): ${seeded.stderr}`);
+}
+
 // The code caches: a one-task run compiles what every short command uses (yargs, the scenario's
 // validation, the simulator, the summary), then a compare in one thread what drawing the
 // report's charts uses (its cache is written by the first process that draws one): a few
@@ -243,6 +270,7 @@ targets: { strategies: [least-connections], checks: [{ metric: completion, min: 
 `);
   const compare = spawnSync(process.execPath, [`${outdir}/main.js`, 'compare', charted, '--json', '--workers', '1', '--out', join(scratch, 'report')], { encoding: 'utf8' });
   if (compare.status !== 0) throw new Error(`bundleCli: the bundled command line failed (${compare.status}): ${compare.stderr}`);
+  seedChartTemplates();
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

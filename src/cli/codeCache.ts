@@ -93,15 +93,27 @@ function readCache(cacheFile: string): Buffer | undefined {
 
 /** Writes the script's code cache; a failure leaves the cache missing, which costs only time. */
 function writeCache(script: Script, cacheFile: string): void {
-  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  writeFileWhole(cacheFile, script.createCachedData());
+}
+
+/**
+ * Writes `file` whole or not at all: to a temporary file beside it renamed into place, so that
+ * a process reading it meanwhile reads the old file or the new one (the code cache, the chart
+ * templates' store, `src/report/templateStore.ts`).
+ * @returns whether it was written; on a failure (a read-only directory) nothing is left behind
+ */
+export function writeFileWhole(file: string, data: string | Uint8Array): boolean {
+  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporary, script.createCachedData());
-    renameSync(temporary, cacheFile);
+    writeFileSync(temporary, data);
+    renameSync(temporary, file);
+    return true;
   } catch {
     try {
       rmSync(temporary, { force: true });
     } catch {
       // Nothing was left behind that could be removed.
     }
+    return false;
   }
 }

@@ -22,8 +22,13 @@
  * Everything else (field names, types, marks, numbers, other strings) is part of the key. A spec
  * that holds the slots' own spelling, or whose output JSON would not hold exactly, is compiled
  * as it is. test/report/chartTemplates.test.ts checks the outputs and SVGs against the compilers'.
+ *
+ * A template can also come from a store kept between processes (`templateStore.ts`), under the
+ * same key: the spec with slots, which holds everything the compilers' output depends on but
+ * the compilers themselves, which the store's file name pins.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { TemplateSource } from './templateStore.js';
 
 /** What a chart's spec compiles to (plain JSON data), and the compiler's warnings. */
 export interface Compiled {
@@ -80,21 +85,29 @@ const MAX_TEMPLATES = 64;
  *   compiler, or that and Vega's parser); it may keep a slot's string only inside strings, as
  *   a whole or in a JSON string or a Vega expression, and a rows list only as it is
  * @param templates - where the templates are kept (one map per `compile`)
+ * @param store - templates kept between processes (`templateStore.ts`), looked up when
+ *   `templates` has none for the spec's structure and given the ones compiled here: what
+ *   `compile` gave for the same key, so that the output is the same with or without it
  */
-export function compileThroughTemplate(spec: TopLevelSpec, compile: (spec: TopLevelSpec) => Compiled, templates: Map<string, CompiledTemplate>): Compiled {
+export function compileThroughTemplate(spec: TopLevelSpec, compile: (spec: TopLevelSpec) => Compiled, templates: Map<string, CompiledTemplate>, store?: TemplateSource): Compiled {
   const slotted = slot(spec);
   if (slotted === undefined) return compile(spec);
   let compiled = templates.get(slotted.key);
   if (compiled === undefined) {
-    let template: Compiled;
-    try {
-      template = compile(slotted.template);
-    } catch {
-      // The spec's own error, not one about slots.
-      return compile(spec);
+    compiled = store?.get(slotted.key);
+    if (compiled !== undefined && !fitsKey(compiled, slotted.key)) compiled = undefined;
+    if (compiled === undefined) {
+      let template: Compiled;
+      try {
+        template = compile(slotted.template);
+      } catch {
+        // The spec's own error, not one about slots.
+        return compile(spec);
+      }
+      // Cut once here, so that a chart's values are put in by joining rather than by searching the text.
+      compiled = { jsonPieces: exactJson(template.output)?.split(SLOT_PATTERN), warnings: template.warnings };
+      store?.add(slotted.key, compiled);
     }
-    // Cut once here, so that a chart's values are put in by joining rather than by searching the text.
-    compiled = { jsonPieces: exactJson(template.output)?.split(SLOT_PATTERN), warnings: template.warnings };
     if (templates.size >= MAX_TEMPLATES) templates.delete(templates.keys().next().value!);
     templates.set(slotted.key, compiled);
   }
@@ -102,6 +115,20 @@ export function compileThroughTemplate(spec: TopLevelSpec, compile: (spec: TopLe
   const fillPiece = (piece: string, position: number): string => (position % 2 === 1 ? slotted.strings[Number(piece)]! : piece);
   const fill = (text: string): string => text.split(SLOT_PATTERN).map(fillPiece).join('');
   return { output: restore(JSON.parse(compiled.jsonPieces.map(fillPiece).join('')), slotted.rows) as object, warnings: compiled.warnings.map(fill) };
+}
+
+/**
+ * Whether a template read from a store is one the key's spec could have compiled to: every slot
+ * it names is one of the key's (a damaged file's would put `undefined` in a chart).
+ */
+function fitsKey(template: CompiledTemplate, key: string): boolean {
+  const slotsFit = (pieces: readonly string[]): boolean => {
+    for (let position = 1; position < pieces.length; position += 2) {
+      if (!/^\d+$/.test(pieces[position]!) || !key.includes(`${SLOT_MARK}${pieces[position]}z`)) return false;
+    }
+    return pieces.length % 2 === 1;
+  };
+  return (template.jsonPieces === undefined || slotsFit(template.jsonPieces)) && template.warnings.every((warning) => slotsFit(warning.split(SLOT_PATTERN)));
 }
 
 /** Stands for an undefined value in a template's JSON (the compilers leave many properties undefined). */

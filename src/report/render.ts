@@ -11,10 +11,12 @@
  */
 import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 import { createRequire } from 'node:module';
+import { basename, join } from 'node:path';
 import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import { compile, version as vegaLiteVersion, type TopLevelSpec } from 'vega-lite';
 import { compileThroughTemplate, type CompiledTemplate } from './chartTemplates.js';
 import { cachingExpressionCodegen } from './expressionCache.js';
+import { openTemplateStore, TEMPLATE_STORE_DIR_ENV, templateStoreName, type TemplateStore } from './templateStore.js';
 import { vegaTextWidth } from './textWidth.js';
 
 /** A Vega-Lite spec compiled to Vega, with the compiler's warnings. */
@@ -51,6 +53,24 @@ export function compileChart(spec: TopLevelSpec): CompiledChart {
 /** This thread's templates of {@link runtimeSpec}. */
 const runtimeTemplates = new Map<string, CompiledTemplate>();
 
+/** The store {@link runtimeSpec} reads templates from, once {@link useTemplateStore} named one. */
+let templateStore: TemplateStore | undefined;
+
+/**
+ * Keeps {@link runtimeSpec}'s templates between processes, in a store beside the renderer
+ * bundle `bundleFile` (or in the directory {@link TEMPLATE_STORE_DIR_ENV} names), named after
+ * it and the compilers' versions (`templateStore.ts`). The bundled command line calls it when it
+ * loads the renderer; without it (the library, the tests) templates are kept per thread only.
+ * @returns the store's file
+ */
+export function useTemplateStore(bundleFile: string): string {
+  const versions = { vega: vega.version, vegaLite: vegaLiteVersion };
+  const name = templateStoreName(bundleFile, versions);
+  const directory = process.env[TEMPLATE_STORE_DIR_ENV];
+  templateStore = openTemplateStore(directory === undefined || directory === '' ? name : join(directory, basename(name)), versions);
+  return templateStore.file;
+}
+
 /**
  * The dataflow Vega runs for a Vega-Lite spec (compiled to Vega, then parsed), from the
  * template of its structure when a chart of that structure was compiled before (`chartTemplates.ts`).
@@ -59,7 +79,7 @@ export function runtimeSpec(spec: TopLevelSpec): vega.Runtime {
   const compiled = compileThroughTemplate(spec, (slotted) => {
     const { vega: vegaSpec, warnings } = compileChart(slotted);
     return { output: vega.parse(vegaSpec), warnings };
-  }, runtimeTemplates);
+  }, runtimeTemplates, templateStore);
   return compiled.output as vega.Runtime;
 }
 

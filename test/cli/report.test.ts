@@ -1,5 +1,8 @@
-/** `fleetsim report`: the HTML report rebuilt from a saved summary.json, and its one-line errors. */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+/**
+ * `fleetsim report`: the HTML report rebuilt from a saved summary.json, and its one-line errors;
+ * a compare's report drawn from the chart templates' store is the one drawn without.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +10,8 @@ import type { ReportDocument } from '../../src/report/charts.js';
 import { buildHtmlReport } from '../../src/report/htmlReport.js';
 import { documentJson } from '../../src/report/reportDir.js';
 import { compareDocument } from '../report/fixtures.js';
-import { runCli } from './runCli.js';
+import { TEMPLATE_STORE_DIR_ENV } from '../../src/report/templateStore.js';
+import { ROOT, runCli, runCliWith } from './runCli.js';
 
 describe('fleetsim report', () => {
   let dir: string;
@@ -71,5 +75,51 @@ describe('fleetsim report', () => {
     const run = runCli('report', join(dir, 'summary.json'), '--out', join(dir, 'summary.json', 'sub'));
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/--out: cannot write the report directory/);
+  });
+});
+
+describe('a compare\'s charts and the chart templates\' store', () => {
+  /** Every file of a report directory, summary.json without its timing. */
+  function reportFiles(dir: string): Map<string, string> {
+    const files = new Map<string, string>();
+    for (const name of readdirSync(dir).sort()) {
+      const text = readFileSync(join(dir, name), 'latin1');
+      files.set(name, name === 'summary.json' ? JSON.stringify({ ...(JSON.parse(text) as object), timing: undefined }) : text);
+    }
+    return files;
+  }
+
+  it('draws a library scenario\'s report from the shipped store, adding nothing, byte for byte as with no store, which it writes', { timeout: 180_000 }, () => {
+    const cliDir = join(ROOT, 'dist/src/cli');
+    const shipped = readdirSync(cliDir).filter((file) => file.endsWith('.templates.jsonl'));
+    expect(shipped).toHaveLength(1);
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-templates-cli-'));
+    try {
+      const stores = { shipped: join(dir, 'shipped'), empty: join(dir, 'empty') };
+      mkdirSync(stores.shipped);
+      mkdirSync(stores.empty);
+      copyFileSync(join(cliDir, shipped[0]!), join(stores.shipped, shipped[0]!));
+      const compare = (store: string, out: string): Map<string, string> => {
+        const run = runCliWith({ [TEMPLATE_STORE_DIR_ENV]: store }, 'compare', 'scenarios/supervisor-dag.yaml', '--replications', '2', '--workers', '1', '--out', join(dir, out));
+        expect(run.stderr).not.toMatch(/error/i);
+        expect(run.status).toBe(0);
+        return reportFiles(join(dir, out));
+      };
+      const fromShipped = compare(stores.shipped, 'from-shipped');
+      // Every structure was in the shipped store: nothing to add, the file left as it was.
+      expect(readFileSync(join(stores.shipped, shipped[0]!))).toEqual(readFileSync(join(cliDir, shipped[0]!)));
+      const compiled = compare(stores.empty, 'compiled');
+      expect([...fromShipped.keys()].filter((name) => name.endsWith('.svg')).length).toBeGreaterThan(15);
+      expect([...fromShipped.keys()]).toEqual([...compiled.keys()]);
+      for (const [name, text] of compiled) expect(fromShipped.get(name), name).toBe(text);
+      // The store the compare wrote holds its structures: the next compare adds nothing.
+      const written = readFileSync(join(stores.empty, shipped[0]!));
+      expect(written.toString('utf8').split('\n').length).toBeGreaterThan(9);
+      const fromWritten = compare(stores.empty, 'from-written');
+      for (const [name, text] of compiled) expect(fromWritten.get(name), name).toBe(text);
+      expect(readFileSync(join(stores.empty, shipped[0]!))).toEqual(written);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

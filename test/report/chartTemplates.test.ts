@@ -4,6 +4,9 @@
  * charts of one structure share one compilation.
  */
 import fc from 'fast-check';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
@@ -11,6 +14,7 @@ import { compileThroughTemplate, type Compiled, type CompiledTemplate } from '..
 import { reportCharts } from '../../src/report/charts.js';
 import { compileChart, runtimeSpec } from '../../src/report/render.js';
 import { metricIntervalsSpec, pairedDifferenceSpec, sweepHeatmapSpec, type DifferenceRow } from '../../src/report/specs.js';
+import { TemplateStore } from '../../src/report/templateStore.js';
 import { vegaTextWidth } from '../../src/report/textWidth.js';
 import { compareDocument, sweepDocument } from './fixtures.js';
 
@@ -140,6 +144,69 @@ describe('runtimeSpec (compiling through templates)', () => {
     expect(compileThroughTemplate(spec, compile, templates).output).toEqual({ limit: Number.POSITIVE_INFINITY });
     expect(compileThroughTemplate(spec, compile, templates).output).toEqual({ limit: Number.POSITIVE_INFINITY });
     expect(calls).toBe(3);
+  });
+
+  it('gives every chart from a store written by another process the dataflow the compilers give it, and so the same SVG', async () => {
+    const charts = [
+      compareDocument(),
+      sweepDocument([{ path: 'agents[0].count', values: [2, 3] }]),
+      sweepDocument([{ path: 'agents[0].count', values: [2, 3] }, { path: 'workload.arrivals.rate', values: [1, 2] }]),
+    ].flatMap((doc) => reportCharts(doc));
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-chart-templates-'));
+    try {
+      const file = join(dir, 'templates.jsonl');
+      const versions = { vega: vega.version, vegaLite: '6' };
+      const compile = (spec: TopLevelSpec): Compiled => ({ output: direct(spec), warnings: [] });
+      const writer = new TemplateStore(file, versions);
+      for (const chart of charts) compileThroughTemplate(structuredClone(chart.spec), compile, new Map(), writer);
+      expect(writer.save()).toBe(true);
+      // A reader that compiles nothing: every chart's structure is in the file.
+      const reader = new TemplateStore(file, versions);
+      const compileNothing = (): Compiled => {
+        throw new Error('compiled although the store holds the structure');
+      };
+      for (const chart of charts) {
+        const runtime = compileThroughTemplate(structuredClone(chart.spec), compileNothing, new Map(), reader).output as vega.Runtime;
+        const expected = direct(chart.spec);
+        expect(JSON.stringify(runtime), chart.name).toBe(JSON.stringify(expected));
+        expect(Object.keys(runtime), chart.name).toEqual(Object.keys(expected));
+        expect(await svgOf(runtime), chart.name).toBe(await svgOf(expected));
+      }
+      expect(reader.save()).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('compiles a stored template whose slots its key does not have, and stores what it compiled', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-chart-templates-'));
+    try {
+      const file = join(dir, 'templates.jsonl');
+      const versions = { vega: vega.version, vegaLite: '6' };
+      const spec = metricIntervalsSpec({ title: 't', strategies: ['a', 'b'], axisTitle: 'x', rows: [{ strategy: 'a', mean: 1, low: 0, high: 2 }] });
+      const writer = new TemplateStore(file, versions);
+      compileThroughTemplate(structuredClone(spec), counting().compile, new Map(), writer);
+      writer.save();
+      // The template's first slot made one its key does not have.
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const [pieces, warnings] = JSON.parse(lines[2]!) as [string[], string[]];
+      expect(pieces.length).toBeGreaterThan(2);
+      pieces[1] = '99';
+      lines[2] = JSON.stringify([pieces, warnings]);
+      writeFileSync(file, lines.join('\n'));
+      const counter = counting();
+      const reader = new TemplateStore(file, versions);
+      const compiled = compileThroughTemplate(structuredClone(spec), counter.compile, new Map(), reader);
+      expect(counter.calls).toBe(1);
+      expect(JSON.stringify(compiled.output)).toBe(JSON.stringify(direct(spec)));
+      expect(reader.save()).toBe(true);
+      const repaired = new TemplateStore(file, versions);
+      const again = counting();
+      expect(JSON.stringify(compileThroughTemplate(structuredClone(spec), again.compile, new Map(), repaired).output)).toBe(JSON.stringify(direct(spec)));
+      expect(again.calls).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a bad spec\'s own error', () => {
