@@ -24,7 +24,8 @@ const BATCH_CHARS = 1 << 16;
 
 /**
  * Writes `value` as `JSON.stringify(value, null, 2)` would, followed by a newline, in chunks of
- * about {@link CHUNK_CHARS} characters (a single leaf longer than that is one chunk).
+ * up to about {@link CHUNK_CHARS} characters (a batch is a chunk of its own; a single leaf
+ * longer than a chunk is one chunk).
  */
 export function writeJsonChunks(value: unknown, write: (chunk: string) => void): void {
   const out = new ChunkedText(write);
