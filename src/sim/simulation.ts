@@ -105,14 +105,7 @@ class SimulationRun {
   events = 0;
   private readonly heap = new EventHeap<Payload>();
   private readonly cancelledTimers = new Set<number>();
-  /** Every agent's configuration by engine index: the scenario's, then each that joined. */
-  private readonly agentConfigs: SimAgentConfig[];
-  /**
-   * Each agent's model by engine index, made when the agent first gets a command: its
-   * construction draws nothing, so when it is made changes no result, and a short run on a
-   * large fleet makes only the few it uses (at 100,000 agents, 100,000 objects and their doubles).
-   */
-  private readonly agents: (SimAgent | undefined)[] = [];
+  private readonly agents: SimAgent[];
   private readonly factory: TaskFactory;
   private readonly clock: ArrivalClock;
   private readonly outcomes: OutcomeStreams;
@@ -142,9 +135,7 @@ class SimulationRun {
   constructor(private readonly options: RunOptions) {
     const { scenario, replication } = options;
     ({ engine: this.engine, collector: this.collector } = createRunEngine(options));
-    this.agentConfigs = [...scenario.agents];
-    // Filled, not sized: an array of 100,000 holes may be made a dictionary.
-    for (let i = 0; i < this.agentConfigs.length; i++) this.agents.push(undefined);
+    this.agents = scenario.agents.map((config) => new SimAgent(config));
     this.factory = new TaskFactory(scenario.workload, scenario.seed, replication);
     this.clock = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
     this.outcomes = outcomeStreams(scenario.seed, replication);
@@ -298,14 +289,8 @@ class SimulationRun {
 
   /** An agent joins the fleet now (added by an operator, or provisioned by the autoscaler). */
   private join(config: SimAgentConfig): void {
-    this.agentConfigs.push(config);
-    this.agents.push(undefined);
+    this.agents.push(new SimAgent(config));
     this.engine.agentJoined(this.now, config.spec);
-  }
-
-  /** The model of the agent at engine index `index`, made on first use. */
-  private agentAt(index: number): SimAgent {
-    return this.agents[index] ?? (this.agents[index] = new SimAgent(this.agentConfigs[index]!));
   }
 
   private scheduleArrival(at: number): void {
@@ -327,7 +312,7 @@ class SimulationRun {
       case 'start': {
         const { task, agent, attempt } = command;
         const spare = this.spareCount > 0 ? this.sparePlans[--this.spareCount] : undefined;
-        const plan = this.agentAt(agent.index).begin(task, agent, attempt, this.outcomes, spare);
+        const plan = this.agents[agent.index]!.begin(task, agent, attempt, this.outcomes, spare);
         this.engine.started(this.now, task, attempt, plan);
         this.heap.push(this.now + plan.durationSeconds, FINISH, plan);
         if (this.runningPlans !== undefined) {
@@ -337,7 +322,7 @@ class SimulationRun {
         break;
       }
       case 'offer': {
-        const reply = this.agentAt(command.agent.index).answerOffer(command.task, command.agent, command.offer, this.outcomes);
+        const reply = this.agents[command.agent.index]!.answerOffer(command.task, command.agent, command.offer, this.outcomes);
         this.heap.push(this.now + reply.delaySeconds, OFFER_ANSWER, reply);
         break;
       }
@@ -379,7 +364,7 @@ class SimulationRun {
         this.cancelledTimers.add(command.timerId);
         break;
       case 'prewarm':
-        this.agentAt(command.agent.index).prewarm(command.contextKey, command.contextTokens);
+        this.agents[command.agent.index]!.prewarm(command.contextKey, command.contextTokens);
         break;
       default: {
         const unreachable: never = command;
