@@ -4,22 +4,32 @@
  * build (about 512 MiB; 50 replications of a 10,000-agent fleet reach it) can still be printed.
  * For plain data (objects, arrays, strings, numbers, booleans, null), which is what results are.
  *
- * Every object and array is written here, leaf by leaf, rather than handed to
- * `JSON.stringify` and re-indented: a run on 100,000 agents prints 200,000 per-agent rows, and
- * a string per row re-indented (and the entries' arrays that chose the path) was garbage the
- * size of the document.
+ * A subtree whose text is small is written by `JSON.stringify` itself (V8's serialiser, ~4× the
+ * speed of writing it leaf by leaf here, and no garbage per value), and the elements of a large
+ * array in batches of such size: a run on 100,000 agents prints 200,000 per-agent rows. Only the
+ * containers too large for one batch are walked here, key by key.
  */
 
 /** Chunks are handed over once they reach this many characters. */
 const CHUNK_CHARS = 1 << 20;
 
+/** A piece at least this long is handed over on its own rather than joined into a chunk. */
+const LARGE_PIECE_CHARS = 1 << 14;
+
+/**
+ * Largest text, in estimated characters, given to `JSON.stringify` in one call (a subtree, or a
+ * batch of an array's elements): small beside a chunk, so chunks stay near their size.
+ */
+const BATCH_CHARS = 1 << 16;
+
 /**
  * Writes `value` as `JSON.stringify(value, null, 2)` would, followed by a newline, in chunks of
- * about {@link CHUNK_CHARS} characters (a single leaf longer than that is one chunk).
+ * up to about {@link CHUNK_CHARS} characters (a batch is a chunk of its own; a single leaf
+ * longer than a chunk is one chunk).
  */
 export function writeJsonChunks(value: unknown, write: (chunk: string) => void): void {
   const out = new ChunkedText(write);
-  writeValue(value, '', out);
+  writeValue(value, 0, out);
   out.push('\n');
   out.flush();
 }
@@ -28,6 +38,7 @@ export function writeJsonChunks(value: unknown, write: (chunk: string) => void):
  * Text gathered in pieces and handed over a chunk at a time, joined into one flat string: a
  * chunk built by `+=` instead is a rope of some 100,000 pieces, which took ~1.7× the CPU to
  * build and write to a pipe (200,000 per-agent rows, CPU time of three alternated rounds).
+ * A long piece (a batch) is handed over by itself, after the chunk before it.
  */
 class ChunkedText {
   private readonly pieces: string[] = [];
@@ -38,6 +49,12 @@ class ChunkedText {
   constructor(private readonly write: (chunk: string) => void) {}
 
   push(text: string): void {
+    if (text.length >= LARGE_PIECE_CHARS) {
+      // Handed over as it is: joining it into a chunk would only copy it once more.
+      this.flush();
+      this.write(text);
+      return;
+    }
     this.pieces.push(text);
     this.length += text.length;
     if (this.length >= CHUNK_CHARS) this.flush();
@@ -61,46 +78,125 @@ class ChunkedText {
   }
 }
 
-function writeValue(value: unknown, indent: string, out: ChunkedText): void {
+/** Two spaces per level, as `JSON.stringify(value, null, 2)` indents. */
+function indentOf(level: number): string {
+  return '  '.repeat(level);
+}
+
+/** `value` written at nesting `level` (its first line at the cursor, the others indented). */
+function writeValue(value: unknown, level: number, out: ChunkedText): void {
   switch (typeof value) {
     case 'number': return out.push(Number.isFinite(value) ? String(value) : 'null');
     case 'string': return out.push(JSON.stringify(value));
     case 'boolean': return out.push(value ? 'true' : 'false');
     case 'object':
       if (value === null) return out.push('null');
-      if (Array.isArray(value)) return writeArray(value, indent, out);
-      if (!hasToJson(value)) return writeObject(value, indent, out);
+      if (hasToJson(value)) break;
+      if (estimatedChars(value, level, BATCH_CHARS) >= 0) return out.push(stringifiedAt(value, level));
+      if (Array.isArray(value)) return writeArray(value, level, out);
+      return writeObject(value, level, out);
   }
   // Objects that say how to serialise themselves (and anything else JSON.stringify decides on).
-  out.push(JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`));
+  out.push(JSON.stringify(value, null, 2).replaceAll('\n', `\n${indentOf(level)}`));
 }
 
-function writeArray(value: readonly unknown[], indent: string, out: ChunkedText): void {
-  if (value.length === 0) return out.push('[]');
-  const inner = `${indent}  `;
-  out.push('[\n');
+/** A large array: its elements in batches of about {@link BATCH_CHARS}, large ones one by one. */
+function writeArray(value: readonly unknown[], level: number, out: ChunkedText): void {
+  const inner = indentOf(level + 1);
+  const separator = `,\n${inner}`;
+  out.push(`[\n${inner}`);
+  let batchStart = 0;
+  let budget = BATCH_CHARS;
   for (let i = 0; i < value.length; i++) {
-    const element = value[i];
-    out.push(inner);
-    // JSON.stringify writes null for array slots it cannot represent (holes included).
-    if (isSkipped(element)) out.push('null');
-    else writeValue(element, inner, out);
-    out.push(i + 1 < value.length ? ',\n' : `\n${indent}]`);
+    const left = estimatedChars(value[i], level + 1, budget);
+    if (left >= 0) {
+      budget = left;
+      continue;
+    }
+    if (batchStart < i) {
+      out.push(batchAt(value, batchStart, i, level));
+      out.push(separator);
+    }
+    const alone = estimatedChars(value[i], level + 1, BATCH_CHARS);
+    if (alone >= 0) {
+      // Too large for what was left of the batch only: it starts the next one.
+      batchStart = i;
+      budget = alone;
+      continue;
+    }
+    // An object or array larger than a batch by itself (anything else fits one).
+    writeValue(value[i], level + 1, out);
+    if (i + 1 < value.length) out.push(separator);
+    batchStart = i + 1;
+    budget = BATCH_CHARS;
   }
+  if (batchStart < value.length) out.push(batchAt(value, batchStart, value.length, level));
+  out.push(`\n${indentOf(level)}]`);
 }
 
-function writeObject(value: object, indent: string, out: ChunkedText): void {
-  const inner = `${indent}  `;
+function writeObject(value: object, level: number, out: ChunkedText): void {
+  const inner = indentOf(level + 1);
   let written = 0;
   for (const key of Object.keys(value)) {
     const field = (value as Readonly<Record<string, unknown>>)[key];
     if (isSkipped(field)) continue;
     out.push(written === 0 ? '{\n' : ',\n');
     out.pushKey(inner, key);
-    writeValue(field, inner, out);
+    writeValue(field, level + 1, out);
     written++;
   }
-  out.push(written === 0 ? '{}' : `\n${indent}}`);
+  out.push(written === 0 ? '{}' : `\n${indentOf(level)}}`);
+}
+
+/**
+ * `JSON.stringify(value, null, 2)` as it reads at nesting `level`: the value is serialised
+ * inside `level` one-element arrays, which indent it as the document does, and cut out. No
+ * re-indenting copy; the cut is a slice of V8's string.
+ */
+function stringifiedAt(value: unknown, level: number): string {
+  const text = JSON.stringify(nested(value, level), null, 2);
+  // Each wrapper opens with `<its indent>[\n` and closes with `\n<its indent>]`.
+  return text.slice(level * level + 3 * level, text.length - (level * level + level));
+}
+
+/** Elements `from` to `to` (excluded) of an array at nesting `level`, with their separators. */
+function batchAt(value: readonly unknown[], from: number, to: number, level: number): string {
+  const text = stringifiedAt(value.slice(from, to), level);
+  // Cut `[\n` and the first element's indent, and the closing `\n<indent>]`.
+  return text.slice(2 + 2 * (level + 1), text.length - (2 + 2 * level));
+}
+
+function nested(value: unknown, level: number): unknown {
+  let wrapped = value;
+  for (let i = 0; i < level; i++) wrapped = [wrapped];
+  return wrapped;
+}
+
+/**
+ * What is left of `budget` after the characters `value`'s text takes at nesting `level`
+ * (an upper estimate for numbers, keys and layout; strings as their length), or -1 once the
+ * budget is spent. Stops there, so a large container costs at most `budget` steps; an object
+ * with `toJSON` spends it all (it is written on its own).
+ */
+function estimatedChars(value: unknown, level: number, budget: number): number {
+  switch (typeof value) {
+    case 'string': return budget - value.length - 2;
+    case 'object': break;
+    default: return budget - 24;
+  }
+  if (value === null) return budget - 4;
+  if (hasToJson(value)) return -1;
+  const lineChars = 2 * level + 4;
+  let left = budget - lineChars;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && left >= 0; i++) left = estimatedChars(value[i], level + 1, left - lineChars);
+    return left;
+  }
+  for (const key in value) {
+    if (left < 0) break;
+    left = estimatedChars((value as Readonly<Record<string, unknown>>)[key], level + 1, left - lineChars - key.length - 4);
+  }
+  return left;
 }
 
 /** Values JSON.stringify leaves out of an object (and writes as null in an array). */

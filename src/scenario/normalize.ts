@@ -217,7 +217,9 @@ function freezeTree(value: object, path: object[]): void {
   if (Array.isArray(value)) {
     for (const child of value as unknown[]) if (typeof child === 'object' && child !== null) freezeTree(child, path);
   } else {
-    for (const key of Object.keys(value)) {
+    // for…in rather than Object.keys: no array of keys per object (200,000 of them for
+    // 100,000 agents). The scenario's objects are plain, so it visits the same own keys.
+    for (const key in value) {
       const child = (value as Readonly<Record<string, unknown>>)[key];
       if (typeof child === 'object' && child !== null) freezeTree(child, path);
     }

@@ -40,6 +40,33 @@ describe('writeJsonChunks', () => {
   });
 });
 
+describe('writeJsonChunks on documents larger than one JSON.stringify call', () => {
+  /** A value whose text is about `chars` characters: a string, so the size is known. */
+  const sized = (chars: number, tag: number): unknown => ({ tag, text: 'x'.repeat(chars) });
+
+  it('writes a large array of small, batch-sized and oversized elements (nested ones too) as JSON.stringify does', () => {
+    const rows: unknown[] = [];
+    for (let i = 0; i < 3000; i++) rows.push(i % 997 === 0 ? sized(100_000, i) : i % 501 === 0 ? [sized(40_000, i), sized(40_000, -i)] : { i, name: `r${i}`, deep: { list: [i, null, true] } });
+    const value = { before: 1, rows, after: { nested: { rows, empty: [], none: {} } } };
+    expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+
+  it('keeps holes, undefined, functions and toJSON inside large arrays as JSON.stringify does', () => {
+    const rows: unknown[] = new Array(5000);
+    for (let i = 0; i < rows.length; i += 3) rows[i] = i % 2 === 0 ? { at: new Date(i), skipped: undefined, f: () => i } : [undefined, () => i, Symbol('s'), i];
+    rows[4000] = sized(70_000, 1);
+    expect(chunksOf({ rows }).join('')).toBe(`${JSON.stringify({ rows }, null, 2)}\n`);
+  });
+
+  it('writes any large document of JSON values, at any depth, as JSON.stringify does', () => {
+    fc.assert(fc.property(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 200, max: 3000 }), (values, depth, length) => {
+      let value: unknown = Array.from({ length }, (_, i) => values[i % values.length]);
+      for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { key: value, other: values[0] } : [values[0], value];
+      expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+    }), { numRuns: 40 });
+  });
+});
+
 describe('writeJsonChunks on the values JSON.stringify rewrites', () => {
   it('writes null for non-finite numbers, 0 for -0, and uses toJSON, as JSON.stringify does', () => {
     const value = {
