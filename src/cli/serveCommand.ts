@@ -11,7 +11,7 @@ import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { loadTokenFile } from '../live/service/auth.js';
 import type { ServiceOptions } from '../live/service/app.js';
-import { isSyncsInFlight, MAX_SYNCS_IN_FLIGHT, SYNCS_IN_FLIGHT } from '../live/wal.js';
+import { COMMIT_INTERVAL_MS, isCommitIntervalMs, isSyncsInFlight, MAX_COMMIT_INTERVAL_MS, MAX_SYNCS_IN_FLIGHT, SYNCS_IN_FLIGHT } from '../live/wal.js';
 import type { Scenario } from '../scenario/types.js';
 import { packageVersion } from './help.js';
 
@@ -25,6 +25,8 @@ export interface ServeArgs {
   latencyProbe?: boolean;
   /** Fsyncs of the write-ahead log under way at once (`--fsyncs-in-flight`, default 3). */
   fsyncsInFlight?: number;
+  /** Group-commit pacing of the write-ahead log, ms (`--commit-interval-ms`, default 0: none). */
+  commitIntervalMs?: number;
   /** `http` (agents poll the service) or `bullmq` (agents take work from Redis queues). */
   agents: string;
   /** The Redis of `--agents bullmq`. */
@@ -44,6 +46,10 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   if (!isSyncsInFlight(fsyncsInFlight)) {
     throw new InputError('command line', '--fsyncs-in-flight', `expected an integer 1..${MAX_SYNCS_IN_FLIGHT}, got ${String(args.fsyncsInFlight)}`);
   }
+  const commitIntervalMs = args.commitIntervalMs ?? COMMIT_INTERVAL_MS;
+  if (!isCommitIntervalMs(commitIntervalMs)) {
+    throw new InputError('command line', '--commit-interval-ms', `expected a number 0..${MAX_COMMIT_INTERVAL_MS}, got ${String(args.commitIntervalMs)}`);
+  }
   const scenario = loadScenario(args.scenario);
   const tokens = args.tokenFile === undefined ? undefined : loadTokenFile(args.tokenFile);
   const agentQueues = await agentQueuesOf(args, scenario);
@@ -59,6 +65,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     ...(tokens === undefined ? {} : { tokens }),
     latencyProbe: args.latencyProbe === true,
     syncsInFlight: fsyncsInFlight,
+    commitIntervalMs,
     ...(agentQueues === undefined ? {} : { agentQueues }),
     onError: (error) => process.stderr.write(`fleetsim serve: ${error.name === 'LiveDriverError' ? '' : 'internal error: '}${error.stack ?? error.message}\n`),
   });
