@@ -73,7 +73,11 @@ export const MAX_REPORTS_PER_FLUSH = 400;
 export const REPORT_HOLD_MS = 2;
 /** The wait of a poll that carries reports, s: their answers come with the poll's, at most this late. */
 export const CARRYING_POLL_SECONDS = 0.05;
-/** Reports a re-poll carries at most: it lists every agent as well, and must stay within the body limit. */
+/**
+ * Reports a re-poll carries at most (it lists every agent as well, and must stay within the body
+ * limit). A longer queue is a backlog: it goes in flushes, whose answers do not wait for
+ * commands, so that reports keep up (one batch is in flight at a time).
+ */
 export const MAX_REPORTS_PER_POLL = MAX_REPORTS_PER_FLUSH / 2;
 /** Headroom over the long-poll before a request counts as unanswered. */
 const ANSWER_GRACE_MS = 5000;
@@ -133,23 +137,26 @@ export class AgentLink {
     });
   }
 
-  /** Arms the fallback flush: the queue goes on its own unless a re-poll takes it within {@link REPORT_HOLD_MS}. */
+  /**
+   * Arms the fallback flush: the queue goes on its own unless a re-poll takes it within
+   * {@link REPORT_HOLD_MS}; a backlog (more than a re-poll carries) goes on the next turn.
+   */
   private scheduleFlush(): void {
     if (this.flushing || this.flushTimer !== undefined) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       void this.flush();
-    }, REPORT_HOLD_MS);
+    }, this.queue.length > MAX_REPORTS_PER_POLL ? 0 : REPORT_HOLD_MS);
   }
 
   /** The reports a re-poll of `group` carries (taking the in-flight batch's turn), if any. */
   private takeForPoll(group: readonly string[]): QueuedReport[] | undefined {
     // Split groups list different agents: their reports keep to the flushes that list them.
-    if (this.flushing || this.queue.length === 0 || this.groups.length !== 1 || this.groups[0] !== group) return undefined;
+    if (this.flushing || this.queue.length === 0 || this.queue.length > MAX_REPORTS_PER_POLL || this.groups.length !== 1 || this.groups[0] !== group) return undefined;
     this.flushing = true;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    return this.queue.splice(0, MAX_REPORTS_PER_POLL);
+    return this.queue.splice(0);
   }
 
   /** A carried batch's turn is over: what queued meanwhile is flushed (or carried) next. */

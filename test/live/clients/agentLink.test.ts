@@ -5,7 +5,7 @@
  * unreachable service is retried).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentLink, CARRYING_POLL_SECONDS, type AgentLinkOptions } from '../../../src/live/clients/agentLink.js';
+import { AgentLink, CARRYING_POLL_SECONDS, MAX_REPORTS_PER_POLL, type AgentLinkOptions } from '../../../src/live/clients/agentLink.js';
 import { ServiceUnavailable, type ServiceAnswer } from '../../../src/live/clients/serviceClient.js';
 import type { WireCommand } from '../../../src/live/service/remoteAgents.js';
 
@@ -107,6 +107,14 @@ describe('AgentLink', () => {
     expect(sent[1]!.body.agents).toEqual(['a1', 'a2']);
     expect(sent[1]!.body.reports!.map((report) => report.task)).toEqual(['t1']);
     expect(sent.filter((request) => request.path.endsWith('wait=0'))).toEqual([]);
+  });
+
+  it('sends a backlog longer than a re-poll carries in flushes on the next turn, whose answers do not wait for commands', async () => {
+    const { link, sent } = linked((request) => ok({ results: (request.body.reports ?? []).map(() => ({ finished: { stale: false } })) }));
+    const results = await Promise.all(Array.from({ length: MAX_REPORTS_PER_POLL + 50 }, (_, i) => link.report({ agent: 'a1', task: `t${i}`, attempt: 1, finished: { ok: true, quality: 1 } })));
+    expect(results.every((result) => result?.stale === false)).toBe(true);
+    const carrying = sent.filter((request) => request.body.reports !== undefined);
+    expect(carrying.map((request) => [request.path, request.body.reports!.length])).toEqual([['/v1/agents/poll?wait=0', MAX_REPORTS_PER_POLL + 50]]);
   });
 
   it('re-registers only the agent a 404 names, then polls again for both', async () => {
