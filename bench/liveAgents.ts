@@ -16,8 +16,9 @@
  * Multiplexed (`mode: 'multiplexed'`): the worker speaks for all its agents at once through the
  * link `fleetsim agents` uses ({@link AgentLink}, src/live/clients/agentLink.ts): two long-polls
  * `POST /v1/agents/poll` listing every agent are kept open (one is always listening while the
- * other's answer is read), and the finishes of each event-loop turn go, for every agent, in one
- * `POST /v1/agents/poll?wait=0` (its answer may carry commands too). No `started` either.
+ * other's answer is read), and the finishes, for every agent, ride on the re-poll after a poll
+ * answer, or go in one `POST /v1/agents/poll?wait=0` when none comes within 2 ms (its answer may
+ * carry commands too). No `started` either.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';

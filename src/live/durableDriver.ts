@@ -86,6 +86,8 @@ export interface DurableDriverOptions {
   readonly fsync?: boolean;
   /** Fsyncs of the log under way at once (default 3; see `SYNCS_IN_FLIGHT` in wal.ts). */
   readonly syncsInFlight?: number;
+  /** Group-commit pacing of the log, ms (default 0: none; see `FileJournalOptions.commitIntervalMs` in wal.ts). */
+  readonly commitIntervalMs?: number;
   /** Inputs between two snapshots (compactions of the log); Infinity: never. Default 100,000. */
   readonly snapshotEveryInputs?: number;
   /** Called right before each fsync of the log with the last sequence number it covers (crash tests, tracing). */
@@ -339,6 +341,7 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
   const journalOptions: FileJournalOptions = {
     fsync: options.fsync ?? true,
     ...(options.syncsInFlight === undefined ? {} : { syncsInFlight: options.syncsInFlight }),
+    ...(options.commitIntervalMs === undefined ? {} : { commitIntervalMs: options.commitIntervalMs }),
     onDurable: (seq) => session.writer.release(seq),
     ...(options.beforeSync === undefined ? {} : { beforeSync: options.beforeSync }),
     ...(options.onGroupCommit === undefined ? {} : { onGroup: options.onGroupCommit }),

@@ -27,6 +27,18 @@ export interface FileJournalOptions {
   readonly fsync?: boolean;
   /** Fsyncs of the log under way at once, 1..{@link MAX_SYNCS_IN_FLIGHT}; default {@link SYNCS_IN_FLIGHT}. Fewer: larger groups, fewer fsyncs per input. */
   readonly syncsInFlight?: number;
+  /**
+   * Group-commit pacing (PostgreSQL's `commit_delay`), ms, 0..{@link MAX_COMMIT_INTERVAL_MS}; default
+   * {@link COMMIT_INTERVAL_MS}. A group that could be written now while the previous one began
+   * less than this long ago is held until this long after it (unless
+   * {@link commitIntervalInputs} inputs are pending): fewer, larger groups, fewer fsync returns
+   * waking the loop. The first input after a quiet spell is written at once. 0: no pacing.
+   */
+  readonly commitIntervalMs?: number;
+  /** Pending inputs that end a held group's wait at once (default {@link COMMIT_INTERVAL_INPUTS}). */
+  readonly commitIntervalInputs?: number;
+  /** The pacing's clock and timer (default `performance.now` and `setTimeout`); tests pass a manual one. */
+  readonly pacingTimer?: PacingTimer;
   /** Called with the last sequence number a write covers, right before its fsync (for crash tests and tracing). */
   readonly beforeSync?: (seq: number) => void;
   /** Called whenever `durableSeq` moves, with its new value. */
@@ -47,6 +59,22 @@ export interface GroupCommitTiming {
   /** The fsync, ms (0 without fsync). */
   readonly syncMs: number;
 }
+
+/** The clock and the one-shot timer that {@link FileJournalOptions.commitIntervalMs} holds groups with. */
+export interface PacingTimer {
+  /** Milliseconds on a monotonic clock. */
+  nowMs(): number;
+  /** Calls `callback` once, about `delayMs` from now. */
+  schedule(delayMs: number, callback: () => void): void;
+}
+
+/** The real clock and `setTimeout` (whole milliseconds: a hold shorter than 1 ms lasts 1 ms unless an append ends it). */
+const REAL_PACING_TIMER: PacingTimer = {
+  nowMs: () => performance.now(),
+  schedule: (delayMs, callback) => {
+    setTimeout(callback, delayMs);
+  },
+};
 
 /** What a {@link FileJournal} has done. */
 export interface JournalStats {
@@ -75,6 +103,20 @@ export const SYNCS_IN_FLIGHT = 3;
 /** Most fsyncs {@link FileJournalOptions.syncsInFlight} allows (each takes a thread of Node's pool while it runs). */
 export const MAX_SYNCS_IN_FLIGHT = 8;
 
+/** Default {@link FileJournalOptions.commitIntervalMs}: no pacing. */
+export const COMMIT_INTERVAL_MS = 0;
+
+/** Most {@link FileJournalOptions.commitIntervalMs} allows. */
+export const MAX_COMMIT_INTERVAL_MS = 100;
+
+/** Default {@link FileJournalOptions.commitIntervalInputs}: a group this large is not held. */
+export const COMMIT_INTERVAL_INPUTS = 256;
+
+/** Whether `value` is a `commitIntervalMs` the log takes: a number 0..{@link MAX_COMMIT_INTERVAL_MS}. */
+export function isCommitIntervalMs(value: number): boolean {
+  return Number.isFinite(value) && value >= 0 && value <= MAX_COMMIT_INTERVAL_MS;
+}
+
 /** Whether `value` is a `syncsInFlight` the log takes: an integer 1..{@link MAX_SYNCS_IN_FLIGHT}. */
 export function isSyncsInFlight(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= MAX_SYNCS_IN_FLIGHT;
@@ -85,6 +127,15 @@ function syncsInFlightOf(options: FileJournalOptions): number {
   const syncsInFlight = options.syncsInFlight ?? SYNCS_IN_FLIGHT;
   if (!isSyncsInFlight(syncsInFlight)) throw new RangeError(`syncsInFlight: expected an integer 1..${MAX_SYNCS_IN_FLIGHT}, got ${syncsInFlight}`);
   return syncsInFlight;
+}
+
+/** The checked pacing of the options (a RangeError outside its ranges). */
+function pacingOf(options: FileJournalOptions): { intervalMs: number; inputs: number } {
+  const intervalMs = options.commitIntervalMs ?? COMMIT_INTERVAL_MS;
+  if (!isCommitIntervalMs(intervalMs)) throw new RangeError(`commitIntervalMs: expected a number 0..${MAX_COMMIT_INTERVAL_MS}, got ${intervalMs}`);
+  const inputs = options.commitIntervalInputs ?? COMMIT_INTERVAL_INPUTS;
+  if (!(Number.isInteger(inputs) && inputs >= 1)) throw new RangeError(`commitIntervalInputs: expected an integer >= 1, got ${inputs}`);
+  return { intervalMs, inputs };
 }
 
 /** Header fields of a log file that its writer chooses. */
@@ -170,6 +221,13 @@ export class FileJournal implements Journal {
   private sealing: { lines: string[]; since: number; upTo: number; generation: number; done: () => void; failed: (error: Error) => void } | undefined;
   private readonly fsync: boolean;
   private readonly syncsInFlight: number;
+  private readonly commitIntervalMs: number;
+  private readonly commitIntervalInputs: number;
+  private readonly pacingTimer: PacingTimer;
+  /** When the last group's write began (pacing's clock; -Infinity before any). */
+  private lastGroupAt = Number.NEGATIVE_INFINITY;
+  /** A pacing timer is armed: the held group is written when it fires, if not before. */
+  private held = false;
   private readonly beforeSync: ((seq: number) => void) | undefined;
   private readonly onDurable: ((seq: number) => void) | undefined;
   private readonly onGroup: ((timing: GroupCommitTiming) => void) | undefined;
@@ -194,6 +252,10 @@ export class FileJournal implements Journal {
     this.path = path;
     this.header = header;
     this.syncsInFlight = syncsInFlightOf(options);
+    const pacing = pacingOf(options);
+    this.commitIntervalMs = pacing.intervalMs;
+    this.commitIntervalInputs = pacing.inputs;
+    this.pacingTimer = options.pacingTimer ?? REAL_PACING_TIMER;
     this.fd = openSync(path, 'a');
     this.seq = appendedSeq;
     this.durable = appendedSeq;
@@ -207,6 +269,7 @@ export class FileJournal implements Journal {
   static create(path: string, header: SegmentHeader, options: FileJournalOptions = {}): FileJournal {
     // Checked before the file is made: a refused option leaves nothing behind.
     syncsInFlightOf(options);
+    pacingOf(options);
     writeFileAtomically(path, `${formatHeader(header)}\n`);
     return new FileJournal(path, header, header.firstSeq - 1, options);
   }
@@ -327,11 +390,36 @@ export class FileJournal implements Journal {
       if (this.onGroup !== undefined && this.slotsFullSince === 0) this.slotsFullSince = performance.now();
       return;
     }
+    if (this.holds()) return;
     const lines = this.pending;
     this.pending = [];
     const slotsFullSince = this.slotsFullSince;
     this.slotsFullSince = 0;
     this.writeGroup(lines, this.seq, this.pendingSince, slotsFullSince).catch(() => undefined);
+  }
+
+  /**
+   * Pacing: whether the pending group waits because the previous one began less than
+   * `commitIntervalMs` ago (arming the timer that writes it when that has passed). Appends and
+   * fsync returns meanwhile pump again: a group that reaches `commitIntervalInputs`, or finds
+   * the interval over, goes then.
+   */
+  private holds(): boolean {
+    if (this.commitIntervalMs === 0 || this.pending.length >= this.commitIntervalInputs) return false;
+    const now = this.pacingTimer.nowMs();
+    const remainingMs = this.lastGroupAt + this.commitIntervalMs - now;
+    if (remainingMs <= 0) {
+      this.lastGroupAt = now;
+      return false;
+    }
+    if (!this.held) {
+      this.held = true;
+      this.pacingTimer.schedule(remainingMs, () => {
+        this.held = false;
+        this.pump();
+      });
+    }
+    return true;
   }
 
   /** A rotation: once every fsync under way has returned, its lines written and fsynced, the files switched. */
@@ -362,7 +450,7 @@ export class FileJournal implements Journal {
 
   /** Whether a write, an fsync or a rotation is under way or about to be. */
   private get busy(): boolean {
-    return this.scheduled || this.switching || this.syncs.size > 0 || this.sealing !== undefined;
+    return this.scheduled || this.held || this.switching || this.syncs.size > 0 || this.sealing !== undefined;
   }
 
   /**

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineInput } from '../../src/engine/messages.js';
 import { InputError } from '../../src/scenario/errors.js';
 import { LineReader } from '../../src/live/lineReader.js';
-import { FileJournal, readWalFile, SYNCS_IN_FLIGHT } from '../../src/live/wal.js';
+import { FileJournal, readWalFile, SYNCS_IN_FLIGHT, type GroupCommitTiming, type PacingTimer } from '../../src/live/wal.js';
 import type { WalEntry } from '../../src/live/walFormat.js';
 import { agentSpec, taskSpec } from '../support/harness.js';
 
@@ -28,6 +28,34 @@ function readAll(path: string): { entries: WalEntry[]; contents: ReturnType<type
   const entries: WalEntry[] = [];
   const contents = readWalFile(path, path, (entry) => entries.push(entry));
   return { entries, contents };
+}
+
+/** A pacing clock that moves only when told, and the timers armed on it. */
+class ManualPacing implements PacingTimer {
+  now = 0;
+  armed = 0;
+  private due: Array<{ atMs: number; callback: () => void }> = [];
+
+  nowMs(): number {
+    return this.now;
+  }
+
+  schedule(delayMs: number, callback: () => void): void {
+    this.armed++;
+    this.due.push({ atMs: this.now + delayMs, callback });
+  }
+
+  /** Moves the clock on and fires the timers due by then. */
+  advance(ms: number): void {
+    this.now += ms;
+    const due = this.due.filter((timer) => timer.atMs <= this.now);
+    this.due = this.due.filter((timer) => timer.atMs > this.now);
+    for (const timer of due) timer.callback();
+  }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Writes a log of `count` submissions and returns its path. */
@@ -160,6 +188,78 @@ describe('FileJournal', () => {
     for (const syncsInFlight of [0, 9, 1.5]) {
       expect(() => FileJournal.create(join(dir, `wal-${syncsInFlight}.jsonl`), { epochMs: 0, firstSeq: 1, generation: 0 }, { syncsInFlight })).toThrow(/syncsInFlight: expected an integer 1\.\.8/);
     }
+  });
+
+  it('paces group commits: a group is held until commitIntervalMs after the previous one began, taking in what is appended meanwhile; the first input after a quiet spell goes at once', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    const pacing = new ManualPacing();
+    const groups: GroupCommitTiming[] = [];
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 }, { commitIntervalMs: 2, pacingTimer: pacing, onGroup: (timing) => groups.push(timing) });
+    await journal.whenDurable(journal.append(submit(1)));
+    expect(groups.map((group) => group.inputs)).toEqual([1]);
+    expect(pacing.armed).toBe(0);
+    pacing.now = 0.5;
+    for (let i = 2; i <= 4; i++) journal.append(submit(i));
+    await nextTurn();
+    pacing.now = 1;
+    for (let i = 5; i <= 8; i++) journal.append(submit(i));
+    for (let turn = 0; turn < 5; turn++) await nextTurn();
+    // Held: nothing written, nothing durable, one timer for the whole group.
+    expect(journal.stats.writes).toBe(1);
+    expect(journal.durableSeq).toBe(1);
+    expect(pacing.armed).toBe(1);
+    const durable = journal.whenDurable(8);
+    pacing.advance(1);
+    await durable;
+    expect(groups.map((group) => group.inputs)).toEqual([1, 7]);
+    // Idle for longer than the interval: written on the next turn, no timer.
+    pacing.advance(10);
+    await journal.whenDurable(journal.append(submit(9)));
+    expect(groups.map((group) => group.inputs)).toEqual([1, 7, 1]);
+    expect(pacing.armed).toBe(1);
+    await journal.close();
+    expect(readAll(path).entries.map((entry) => entry.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('paces no group that reaches commitIntervalInputs: it is written at once', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    const pacing = new ManualPacing();
+    const groups: number[] = [];
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 }, { commitIntervalMs: 2, commitIntervalInputs: 5, pacingTimer: pacing, onGroup: (timing) => groups.push(timing.inputs) });
+    await journal.whenDurable(journal.append(submit(1)));
+    for (let i = 2; i <= 6; i++) journal.append(submit(i));
+    await journal.whenDurable(6);
+    expect(groups).toEqual([1, 5]);
+    expect(pacing.armed).toBe(0);
+    await journal.close();
+  });
+
+  it('paces on the real clock: k groups take at least (k - 1) commitIntervalMs from the first input to the last write', async () => {
+    const path = join(scratch(), 'wal.jsonl');
+    const commitIntervalMs = 5;
+    const writes: number[] = [];
+    const journal = FileJournal.create(path, { epochMs: 0, firstSeq: 1, generation: 0 }, { commitIntervalMs, commitIntervalInputs: 10_000, beforeSync: () => writes.push(performance.now()) });
+    const waits: Array<Promise<void>> = [];
+    const firstAppendAt = performance.now();
+    for (let burst = 0; burst < 200; burst++) {
+      for (let i = 0; i < 3; i++) waits.push(journal.whenDurable(journal.append(submit(burst * 3 + i))));
+      await nextTurn();
+    }
+    await Promise.all(waits);
+    await journal.close();
+    expect(readAll(path).contents.lastSeq).toBe(600);
+    expect(writes.length).toBeGreaterThan(1);
+    // Each write is decided at least commitIntervalMs after the previous one (on the same clock),
+    // and before its beforeSync: a descheduled write may shorten one gap, never the sum.
+    expect(writes.at(-1)! - firstAppendAt).toBeGreaterThanOrEqual((writes.length - 1) * commitIntervalMs);
+  });
+
+  it('refuses a commitIntervalMs outside 0..100 and a commitIntervalInputs below 1', () => {
+    const dir = scratch();
+    for (const commitIntervalMs of [-1, 101, Number.NaN]) {
+      expect(() => FileJournal.create(join(dir, `wal-${commitIntervalMs}.jsonl`), { epochMs: 0, firstSeq: 1, generation: 0 }, { commitIntervalMs })).toThrow(/commitIntervalMs: expected a number 0\.\.100/);
+    }
+    expect(() => FileJournal.create(join(dir, 'wal-inputs.jsonl'), { epochMs: 0, firstSeq: 1, generation: 0 }, { commitIntervalMs: 1, commitIntervalInputs: 0 })).toThrow(/commitIntervalInputs: expected an integer >= 1/);
   });
 
   it('writes an idle input on the next turn, without waiting for company', async () => {

@@ -4,10 +4,14 @@
  *
  * - Two long-polls listing every agent are kept open, so one is always listening while the
  *   other's answer is read. Each is every listed agent's heartbeat.
- * - Attempt reports (`started`, `finished`) are queued and sent once per event-loop turn in one
- *   `POST /v1/agents/poll?wait=0` listing the agents they concern (its answer may carry commands
- *   too). One such flush is in flight at a time: what is queued meanwhile goes in the next one,
- *   so reports keep their order (`started` before `finished`) and batch themselves under load.
+ * - Attempt reports (`started`, `finished`) are queued. The re-poll sent after a poll answer
+ *   carries every report queued by then (with a short wait, {@link CARRYING_POLL_SECONDS}, so
+ *   that their answers, which come with the poll's, never wait for a long poll): under load the
+ *   reports and the next poll are one request. Reports no re-poll took within
+ *   {@link REPORT_HOLD_MS} go on their own in one `POST /v1/agents/poll?wait=0` listing the agents
+ *   they concern (its answer may carry commands too). One batch of reports is in flight at a
+ *   time: what is queued meanwhile goes in the next one, so reports keep their order (`started`
+ *   before `finished`) and batch themselves under load.
  * - The service may go away (restart, crash): every request is retried with capped backoff until
  *   it answers. An answer 404 names the agent that is no longer in the fleet (`body.agents[i]`);
  *   the link asks its owner to register it again ({@link AgentLinkOptions.rejoin}) and goes on.
@@ -61,6 +65,20 @@ export interface AgentLinkOptions {
 export const MAX_AGENTS_PER_POLL = 1000;
 /** Reports one flush carries at most (a report is about 100 bytes; the service's default body limit is 64 KB). */
 export const MAX_REPORTS_PER_FLUSH = 400;
+/**
+ * Longest a queued report waits for a re-poll to carry it before it is flushed on its own, ms.
+ * Under load a poll answer (one per group commit the service makes) comes sooner; an idle
+ * service pays this hold once per report batch.
+ */
+export const REPORT_HOLD_MS = 2;
+/** The wait of a poll that carries reports, s: their answers come with the poll's, at most this late. */
+export const CARRYING_POLL_SECONDS = 0.05;
+/**
+ * Reports a re-poll carries at most (it lists every agent as well, and must stay within the body
+ * limit). A longer queue is a backlog: it goes in flushes, whose answers do not wait for
+ * commands, so that reports keep up (one batch is in flight at a time).
+ */
+export const MAX_REPORTS_PER_POLL = MAX_REPORTS_PER_FLUSH / 2;
 /** Headroom over the long-poll before a request counts as unanswered. */
 const ANSWER_GRACE_MS = 5000;
 
@@ -80,7 +98,8 @@ export class AgentLink {
   private readonly groups: readonly (readonly string[])[];
   private readonly queue: QueuedReport[] = [];
   private flushing = false;
-  private flushScheduled = false;
+  /** The fallback flush's timer, while one is armed. */
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly rejoining = new Map<string, Promise<boolean>>();
 
   /** @param options - see {@link AgentLinkOptions}. */
@@ -118,13 +137,33 @@ export class AgentLink {
     });
   }
 
+  /**
+   * Arms the fallback flush: the queue goes on its own unless a re-poll takes it within
+   * {@link REPORT_HOLD_MS}; a backlog (more than a re-poll carries) goes on the next turn.
+   */
   private scheduleFlush(): void {
-    if (this.flushing || this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
+    if (this.flushing || this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
       void this.flush();
-    });
+    }, this.queue.length > MAX_REPORTS_PER_POLL ? 0 : REPORT_HOLD_MS);
+  }
+
+  /** The reports a re-poll of `group` carries (taking the in-flight batch's turn), if any. */
+  private takeForPoll(group: readonly string[]): QueuedReport[] | undefined {
+    // Split groups list different agents: their reports keep to the flushes that list them.
+    if (this.flushing || this.queue.length === 0 || this.queue.length > MAX_REPORTS_PER_POLL || this.groups.length !== 1 || this.groups[0] !== group) return undefined;
+    this.flushing = true;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    return this.queue.splice(0);
+  }
+
+  /** A carried batch's turn is over: what queued meanwhile is flushed (or carried) next. */
+  private carried(): void {
+    this.flushing = false;
+    if (this.options.signal.aborted) for (const queued of this.queue.splice(0)) queued.settle(undefined);
+    else if (this.queue.length > 0) this.scheduleFlush();
   }
 
   /** Sends the queued reports (up to {@link MAX_REPORTS_PER_FLUSH}) until answered, then the next ones. */
@@ -176,10 +215,15 @@ export class AgentLink {
     const { signal, pollSeconds } = this.options;
     const backoff = new Backoff(this.options.backoff);
     const path = `/v1/agents/poll?wait=${pollSeconds}`;
+    const carryingSeconds = Math.min(pollSeconds, CARRYING_POLL_SECONDS);
+    const carryingPath = `/v1/agents/poll?wait=${carryingSeconds}`;
     while (!signal.aborted) {
       const agents = group.filter((id) => this.listed.has(id));
       if (agents.length === 0) return;
-      const answer = await this.request(path, { agents }, pollSeconds * 1000 + ANSWER_GRACE_MS, backoff);
+      const reports = this.takeForPoll(group);
+      const answer = reports === undefined
+        ? await this.request(path, { agents }, pollSeconds * 1000 + ANSWER_GRACE_MS, backoff)
+        : await this.carry(carryingPath, agents, reports, carryingSeconds * 1000 + ANSWER_GRACE_MS * 2, backoff);
       if (answer === undefined) return;
       if (answer.status === 404) {
         const missing = missingAgent(answer, agents);
@@ -196,6 +240,28 @@ export class AgentLink {
       }
       this.deliver(answer.body as MultiPollAnswer);
     }
+  }
+
+  /**
+   * A poll carrying reports; they are settled from its answer, which the poll loop then handles
+   * as any poll's. After a 404 they go
+   * back to the front of the queue (sent again once the agent rejoined, as a flush does: those
+   * applied before the 404 are then stale); after another refusal, or once stopped, they are
+   * settled as refused or unanswered.
+   */
+  private async carry(path: string, agents: readonly string[], reports: QueuedReport[], timeoutMs: number, backoff: Backoff): Promise<ServiceAnswer | undefined> {
+    const answer = await this.request(path, { agents, reports: reports.map((queued) => queued.report) }, timeoutMs, backoff);
+    if (answer === undefined) for (const queued of reports) queued.settle(undefined);
+    else if (answer.status === 200) {
+      const results = (answer.body as MultiPollAnswer).results;
+      reports.forEach((queued, i) => queued.settle(reportResult(results?.[i])));
+    } else if (answer.status === 404) this.queue.unshift(...reports);
+    else {
+      this.options.log(`reports: ${errorText(answer)}`);
+      for (const queued of reports) queued.settle({ stale: true, error: errorText(answer) });
+    }
+    this.carried();
+    return answer;
   }
 
   private deliver(body: MultiPollAnswer): void {

@@ -44,6 +44,8 @@ export interface ServiceOptions {
   readonly fsync?: boolean;
   /** Fsyncs of the log under way at once, 1..8 (default 3): fewer make larger groups and fewer fsyncs per input. */
   readonly syncsInFlight?: number;
+  /** Group-commit pacing of the log, ms, 0..100 (default 0: none): a group is held until this long after the previous one began. */
+  readonly commitIntervalMs?: number;
   /** Inputs between compactions of the data directory (default 100,000); its history survives them. */
   readonly snapshotEveryInputs?: number;
   /** Token → role(s); absent: no authentication (listen on 127.0.0.1 only). */
@@ -127,6 +129,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     ...(options.syncsInFlight === undefined ? {} : { syncsInFlight: options.syncsInFlight }),
+    ...(options.commitIntervalMs === undefined ? {} : { commitIntervalMs: options.commitIntervalMs }),
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
     ...(probe === undefined ? {} : { probe }),
   });

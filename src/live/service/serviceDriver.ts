@@ -34,6 +34,8 @@ export interface ServiceDriverOptions {
   readonly fsync?: boolean;
   /** Fsyncs of the log under way at once (default 3). */
   readonly syncsInFlight?: number;
+  /** Group-commit pacing of the log, ms (default 0: none). */
+  readonly commitIntervalMs?: number;
   /** Inputs between compactions of the data directory (default the durable driver's). */
   readonly snapshotEveryInputs?: number;
   /** Told of every group commit and compaction (`--latency-probe`). */
@@ -88,6 +90,7 @@ export async function openServiceDriver(options: ServiceDriverOptions): Promise<
     limits,
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     ...(options.syncsInFlight === undefined ? {} : { syncsInFlight: options.syncsInFlight }),
+    ...(options.commitIntervalMs === undefined ? {} : { commitIntervalMs: options.commitIntervalMs }),
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
     ...(options.probe === undefined ? {} : { onGroupCommit: (timing) => options.probe!.groupCommitted(timing), onCompaction: (blocking) => options.probe!.compacted(blocking) }),
   });

@@ -1,11 +1,11 @@
 /**
  * AgentLink against a scripted transport: what it sends (which agents each poll and flush lists,
- * which reports go together) and how it acts on the answers (commands handed to their agent, a
+ * which reports go together, which ride on a re-poll) and how it acts on the answers (commands handed to their agent, a
  * 404 naming one agent re-registers that agent only, a refusal stops the agents listed, an
  * unreachable service is retried).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentLink, type AgentLinkOptions } from '../../../src/live/clients/agentLink.js';
+import { AgentLink, CARRYING_POLL_SECONDS, MAX_REPORTS_PER_POLL, type AgentLinkOptions } from '../../../src/live/clients/agentLink.js';
 import { ServiceUnavailable, type ServiceAnswer } from '../../../src/live/clients/serviceClient.js';
 import type { WireCommand } from '../../../src/live/service/remoteAgents.js';
 
@@ -86,6 +86,37 @@ describe('AgentLink', () => {
     expect(flushes[0]!.body.reports!.map((report) => report.task)).toEqual(['t1', 't2', 't3']);
   });
 
+  it('carries the reports a poll answer\'s commands queued in the re-poll, with a short wait, and settles them from its answer', async () => {
+    const start: WireCommand = { kind: 'retire' };
+    let handedOut = false;
+    const results: Promise<unknown>[] = [];
+    const reporter: { link?: AgentLink } = {};
+    const { link, sent } = linked((request) => {
+      if (request.body.reports !== undefined) return ok({ results: request.body.reports.map(() => ({ started: { stale: false } })) });
+      if (handedOut) return ok({});
+      handedOut = true;
+      return ok({ commands: [{ agent: 'a1', commands: [start] }] });
+    }, {
+      polls: 1,
+      onCommands: (agent) => void results.push(reporter.link!.report({ agent, task: 't1', attempt: 1, started: { setupTokens: 0 } })),
+    });
+    reporter.link = link;
+    await until(() => results.length === 1 && sent.length >= 3);
+    expect(await Promise.all(results)).toEqual([{ stale: false }]);
+    expect(sent[1]!.path).toBe(`/v1/agents/poll?wait=${CARRYING_POLL_SECONDS}`);
+    expect(sent[1]!.body.agents).toEqual(['a1', 'a2']);
+    expect(sent[1]!.body.reports!.map((report) => report.task)).toEqual(['t1']);
+    expect(sent.filter((request) => request.path.endsWith('wait=0'))).toEqual([]);
+  });
+
+  it('sends a backlog longer than a re-poll carries in flushes on the next turn, whose answers do not wait for commands', async () => {
+    const { link, sent } = linked((request) => ok({ results: (request.body.reports ?? []).map(() => ({ finished: { stale: false } })) }));
+    const results = await Promise.all(Array.from({ length: MAX_REPORTS_PER_POLL + 50 }, (_, i) => link.report({ agent: 'a1', task: `t${i}`, attempt: 1, finished: { ok: true, quality: 1 } })));
+    expect(results.every((result) => result?.stale === false)).toBe(true);
+    const carrying = sent.filter((request) => request.body.reports !== undefined);
+    expect(carrying.map((request) => [request.path, request.body.reports!.length])).toEqual([['/v1/agents/poll?wait=0', MAX_REPORTS_PER_POLL + 50]]);
+  });
+
   it('re-registers only the agent a 404 names, then polls again for both', async () => {
     let missing = true;
     const { sent, rejoined } = linked((request) => {
@@ -98,6 +129,31 @@ describe('AgentLink', () => {
     await until(() => sent.length >= 3);
     expect(rejoined).toEqual(['a2']);
     expect(sent[1]!.body.agents).toEqual(['a1', 'a2']);
+  });
+
+  it('puts the reports of a carrying poll answered 404 back in the queue, and sends them again once the agent rejoined', async () => {
+    let refusedOnce = false;
+    const results: Promise<unknown>[] = [];
+    const reporter: { link?: AgentLink } = {};
+    const { link, sent, rejoined } = linked((request) => {
+      if (request.body.reports !== undefined) {
+        if (!refusedOnce && !request.path.endsWith('wait=0')) {
+          refusedOnce = true;
+          return { status: 404, body: { error: 'body.agents[1]: agent a2 is not in the fleet' } };
+        }
+        return ok({ results: request.body.reports.map(() => ({ finished: { stale: false } })) });
+      }
+      return sent.length === 1 ? ok({ commands: [{ agent: 'a2', commands: [{ kind: 'retire' }] }] }) : ok({});
+    }, {
+      polls: 1,
+      onCommands: (agent) => void results.push(reporter.link!.report({ agent, task: 't1', attempt: 1, finished: { ok: true, quality: 1 } })),
+    });
+    reporter.link = link;
+    await until(() => results.length === 1);
+    expect(await results[0]).toEqual({ stale: false });
+    expect(refusedOnce).toBe(true);
+    expect(rejoined).toEqual(['a2']);
+    expect(sent.filter((request) => request.body.reports?.[0]?.task === 't1')).toHaveLength(2);
   });
 
   it('drops an agent that cannot rejoin, and its queued reports go unanswered', async () => {
