@@ -161,7 +161,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('token-file', { type: 'string', requiresArg: true, describe: 'YAML file mapping bearer tokens to roles (submitter, admin, agent:<id>, agent:*)' })
         .option('latency-probe', { type: 'boolean', default: false, describe: 'time where each task waits before its start reaches an agent, and event-loop stalls (GET /v1/latency)' })
         .option('fsyncs-in-flight', { type: 'number', default: 3, requiresArg: true, describe: 'fsyncs of the write-ahead log under way at once, 1..8 (fewer: larger group commits, less CPU per input)' })
-        .option('commit-interval-ms', { type: 'number', default: 2, requiresArg: true, describe: 'group-commit pacing, 0..100 ms: a write-ahead log group is held until this long after the previous one began (larger groups, fewer fsyncs and less CPU per input; 0: none)' })
+        .option('commit-interval-ms', { type: 'number', default: 0, requiresArg: true, describe: 'group-commit pacing, 0..100 ms: a write-ahead log group is held until this long after the previous one began (larger groups, fewer fsyncs and less CPU per input, for more latency; 0: none)' })
+        .option('snapshot-every', { type: 'number', default: 100_000, requiresArg: true, describe: 'inputs between two compactions (snapshot, new log file), 1,000..100,000,000: rarer ones hold the event loop less often, and a restart replays more of the log' })
         .option('agents', { choices: ['http', 'bullmq'] as const, default: 'http', requiresArg: true, describe: 'how agents get their work: polling this service over HTTP, or from BullMQ queues in Redis (--queue)' })
         .option('queue', { type: 'string', requiresArg: true, describe: 'the Redis of --agents bullmq, redis://HOST:PORT/DB' }),
       async (args) => (await import('./serveCommand.js')).serveCommand(args as unknown as ServeArgs))

@@ -11,6 +11,7 @@ import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { loadTokenFile } from '../live/service/auth.js';
 import type { ServiceOptions } from '../live/service/app.js';
+import { DEFAULT_SNAPSHOT_EVERY_INPUTS } from '../live/durableDriver.js';
 import { isCommitIntervalMs, isSyncsInFlight, MAX_COMMIT_INTERVAL_MS, MAX_SYNCS_IN_FLIGHT, SYNCS_IN_FLIGHT } from '../live/wal.js';
 import type { Scenario } from '../scenario/types.js';
 import { packageVersion } from './help.js';
@@ -27,6 +28,8 @@ export interface ServeArgs {
   fsyncsInFlight?: number;
   /** Group-commit pacing of the write-ahead log, ms (`--commit-interval-ms`, default {@link SERVE_COMMIT_INTERVAL_MS}). */
   commitIntervalMs?: number;
+  /** Inputs between two compactions (`--snapshot-every`, default {@link DEFAULT_SNAPSHOT_EVERY_INPUTS}). */
+  snapshotEvery?: number;
   /** `http` (agents poll the service) or `bullmq` (agents take work from Redis queues). */
   agents: string;
   /** The Redis of `--agents bullmq`. */
@@ -34,12 +37,15 @@ export interface ServeArgs {
 }
 
 /**
- * `serve`'s group-commit pacing by default, ms (the log's own default is none). Measured with
- * the live bench at 2,500 and 5,000 submissions/s (docs/LIVE.md, "Fewer group commits and
- * wake-ups per task"): 2 ms doubled the inputs per group and cut the service's CPU per task by
- * 15–25% and its loop's busy share by about a fifth; 1 ms bound too rarely to matter.
+ * `serve`'s group-commit pacing by default, ms: none, as the log's own default. Pacing trades
+ * latency for CPU: measured with the live bench at 5,000 submissions/s on a quiet machine
+ * (docs/LIVE.md, "Pacing and the tail on a quiet machine"), 2 ms cut the service's CPU per task
+ * from ~142 to ~108 µs but doubled the median submit-to-start (1.0 → 2.0 ms) and raised its p99.
  */
-export const SERVE_COMMIT_INTERVAL_MS = 2;
+export const SERVE_COMMIT_INTERVAL_MS = 0;
+
+/** The range of `--snapshot-every`: below it compactions would follow each other; above it a restart could replay for minutes. */
+export const SNAPSHOT_EVERY_RANGE = { min: 1_000, max: 100_000_000 } as const;
 
 /** Hosts that only this machine reaches. */
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -58,6 +64,10 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   if (!isCommitIntervalMs(commitIntervalMs)) {
     throw new InputError('command line', '--commit-interval-ms', `expected a number 0..${MAX_COMMIT_INTERVAL_MS}, got ${String(args.commitIntervalMs)}`);
   }
+  const snapshotEvery = args.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY_INPUTS;
+  if (!(Number.isInteger(snapshotEvery) && snapshotEvery >= SNAPSHOT_EVERY_RANGE.min && snapshotEvery <= SNAPSHOT_EVERY_RANGE.max)) {
+    throw new InputError('command line', '--snapshot-every', `expected an integer ${SNAPSHOT_EVERY_RANGE.min}..${SNAPSHOT_EVERY_RANGE.max}, got ${String(args.snapshotEvery)}`);
+  }
   const scenario = loadScenario(args.scenario);
   const tokens = args.tokenFile === undefined ? undefined : loadTokenFile(args.tokenFile);
   const agentQueues = await agentQueuesOf(args, scenario);
@@ -74,6 +84,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     latencyProbe: args.latencyProbe === true,
     syncsInFlight: fsyncsInFlight,
     commitIntervalMs,
+    snapshotEveryInputs: snapshotEvery,
     ...(agentQueues === undefined ? {} : { agentQueues }),
     onError: (error) => process.stderr.write(`fleetsim serve: ${error.name === 'LiveDriverError' ? '' : 'internal error: '}${error.stack ?? error.message}\n`),
   });

@@ -4,7 +4,7 @@
  * finds the acknowledged tasks; bad flags and files exit 2 with one line.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,32 @@ describe('fleetsim serve', () => {
       expect((await call(second.url, 'POST', '/v1/tasks', { id: 'cli-2', type: 'code', tokens: 10 })).status).toBe(200);
     } finally {
       second.child.kill('SIGINT');
+      expect(await second.exited).toBe(0);
+    }
+  }, 60_000);
+
+  it('compacts every --snapshot-every inputs: a snapshot appears once that many are logged, and a restart resumes from it', async () => {
+    const data = join(dir, 'snapshot-data');
+    const snapshots = (): string[] => readdirSync(data).filter((name) => /^snapshot-\d+\.json$/.test(name));
+    const first = await serve('scenarios/specialists.yaml', '--data', data, '--port', '0', '--snapshot-every', '1000');
+    try {
+      const tasks = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ id: `s-${from + i}`, type: 'code', tokens: 10 }));
+      expect((await call(first.url, 'POST', '/v1/tasks/batch', { tasks: tasks(0, 999) })).status).toBe(200);
+      // 999 inputs: none yet (the default, 100,000, would make none at all).
+      expect(snapshots()).toStrictEqual([]);
+      expect((await call(first.url, 'POST', '/v1/tasks/batch', { tasks: tasks(999, 2) })).status).toBe(200);
+      const until = Date.now() + 20_000;
+      while (snapshots().length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(snapshots()).toHaveLength(1);
+    } finally {
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+    }
+    const second = await serve('scenarios/specialists.yaml', '--data', data, '--port', '0', '--snapshot-every', '1000');
+    try {
+      expect((await call(second.url, 'GET', '/v1/metrics')).body.counts).toMatchObject({ submitted: 1001 });
+    } finally {
+      second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
     }
   }, 60_000);
@@ -171,6 +197,8 @@ describe('fleetsim serve', () => {
     [['scenarios/specialists.yaml', '--data', 'DATA', '--commit-interval-ms', '-1'], /--commit-interval-ms: expected a number 0\.\.100, got -1/],
     [['scenarios/specialists.yaml', '--data', 'DATA', '--commit-interval-ms', '101'], /--commit-interval-ms: expected a number 0\.\.100, got 101/],
     [['scenarios/specialists.yaml', '--data', 'DATA', '--commit-interval-ms', 'soon'], /--commit-interval-ms: expected a number 0\.\.100, got NaN/],
+    [['scenarios/specialists.yaml', '--data', 'DATA', '--snapshot-every', '999'], /--snapshot-every: expected an integer 1000\.\.100000000, got 999/],
+    [['scenarios/specialists.yaml', '--data', 'DATA', '--snapshot-every', '5000.5'], /--snapshot-every: expected an integer 1000\.\.100000000, got 5000\.5/],
     [['scenarios/missing.yaml', '--data', 'DATA'], /scenarios\/missing\.yaml: cannot read file/],
     [['scenarios/specialists.yaml', '--data', 'DATA', '--token-file', 'nope.yaml'], /nope\.yaml: cannot read the token file/],
     [['scenarios/specialists.yaml', '--data', '/proc/fleetsim-data'], /--data: cannot create \/proc\/fleetsim-data/],
