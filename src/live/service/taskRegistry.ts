@@ -3,6 +3,11 @@
  * agent, attempts and a bounded history of its events, for `GET /v1/tasks/{id}`, listings and
  * idempotent resubmission. Live tasks are all kept (the driver bounds how many there are);
  * settled ones are remembered up to a limit, the oldest settled forgotten first.
+ *
+ * A settled task is remembered for as long as `settledTasks` newer tasks take to settle (seconds
+ * under load), long enough to reach the old generation: it is frozen into one small record and a
+ * string of its JSON, rather than an entry, its spec, a history array and one object per event,
+ * so that old-generation collections have far fewer objects to mark. It is thawed only when asked.
  */
 import type { EngineEvent } from '../../engine/messages.js';
 import { isFinal, type FailureReason, type TaskSpec, type TaskState } from '../../engine/task.js';
@@ -49,6 +54,12 @@ export interface TaskJson {
   readonly failureReason?: FailureReason;
 }
 
+/** A task with its history, as `GET /v1/tasks/{id}` answers it. */
+export interface TaskDetailJson extends TaskJson {
+  readonly history: readonly TaskHistoryEntry[];
+  readonly historyDropped?: number;
+}
+
 /** What {@link TaskRegistry.page} returns. */
 export interface TaskPage {
   readonly tasks: TaskJson[];
@@ -63,9 +74,20 @@ export interface TaskRegistryLimits {
   readonly historyEvents: number;
 }
 
+/** A settled task as remembered: what listings filter on, the rest as JSON (see {@link freeze}). */
+class FrozenTask {
+  constructor(
+    readonly ordinal: number,
+    readonly state: TaskState,
+    readonly type: string,
+    /** The entry's JSON: every field but `ordinal` and `state`. */
+    readonly json: string,
+  ) {}
+}
+
 /** Tasks by id, folded from the engine's events. */
 export class TaskRegistry {
-  private readonly tasks = new Map<string, TaskEntry>();
+  private readonly tasks = new Map<string, TaskEntry | FrozenTask>();
   /** Ids of settled tasks, oldest settled first, from `settledHead` on. */
   private readonly settledOrder: string[] = [];
   private settledHead = 0;
@@ -90,7 +112,7 @@ export class TaskRegistry {
         return;
       }
       case 'transition': {
-        const entry = this.tasks.get(event.task.spec.id);
+        const entry = this.get(event.task.spec.id);
         if (entry === undefined) return;
         this.countLive(entry.state, -1);
         entry.state = event.to;
@@ -103,20 +125,23 @@ export class TaskRegistry {
           ...(event.reason === undefined ? {} : { reason: event.reason }),
           ...(event.quality === undefined ? {} : { quality: event.quality }),
         });
-        if (isFinal(event.to)) this.settled(event.task.spec.id);
-        else this.countLive(entry.state, 1);
+        if (isFinal(event.to)) this.settled(event.task.spec.id, entry);
+        else {
+          this.countLive(entry.state, 1);
+          this.put(event.task.spec.id, entry);
+        }
         return;
       }
       case 'offerMade':
       case 'duplicateClaim': {
-        const entry = this.tasks.get(event.task.spec.id);
-        if (entry !== undefined) this.record(entry, { time: event.time, kind: event.kind, agent: event.agent.spec.id });
+        const entry = this.get(event.task.spec.id);
+        if (entry !== undefined) this.recordInto(event.task.spec.id, entry, { time: event.time, kind: event.kind, agent: event.agent.spec.id });
         return;
       }
       case 'offerAnswered': {
-        const entry = this.tasks.get(event.task.spec.id);
+        const entry = this.get(event.task.spec.id);
         if (entry !== undefined) {
-          this.record(entry, {
+          this.recordInto(event.task.spec.id, entry, {
             time: event.time, kind: 'offerAnswered', agent: event.agent.spec.id, accepted: event.accepted,
             ...(event.reason === undefined ? {} : { reason: event.reason }),
           });
@@ -124,8 +149,8 @@ export class TaskRegistry {
         return;
       }
       case 'staleResult': {
-        const entry = this.tasks.get(event.taskId);
-        if (entry !== undefined) this.record(entry, { time: event.time, kind: 'staleResult', attempt: event.attempt });
+        const entry = this.get(event.taskId);
+        if (entry !== undefined) this.recordInto(event.taskId, entry, { time: event.time, kind: 'staleResult', attempt: event.attempt });
         return;
       }
       default:
@@ -133,9 +158,10 @@ export class TaskRegistry {
     }
   }
 
-  /** The task with this id, live or remembered. */
+  /** The task with this id, live or remembered (a settled one thawed: a copy, not kept). */
   get(id: string): TaskEntry | undefined {
-    return this.tasks.get(id);
+    const known = this.tasks.get(id);
+    return known instanceof FrozenTask ? thaw(known) : known;
   }
 
   /** Live tasks by state (states with none are absent). */
@@ -155,20 +181,32 @@ export class TaskRegistry {
   page(filter: { readonly state?: TaskState; readonly type?: string; readonly limit: number; readonly cursor?: string }): TaskPage {
     const after = filter.cursor === undefined ? -1 : Number(filter.cursor);
     const tasks: TaskJson[] = [];
-    let last: TaskEntry | undefined;
+    let last: TaskEntry | FrozenTask | undefined;
     let more = false;
     for (const entry of this.tasks.values()) {
       if (entry.ordinal <= after) continue;
       if (filter.state !== undefined && entry.state !== filter.state) continue;
-      if (filter.type !== undefined && entry.spec.type !== filter.type) continue;
+      if (filter.type !== undefined && (entry instanceof FrozenTask ? entry.type : entry.spec.type) !== filter.type) continue;
       if (tasks.length === filter.limit) {
         more = true;
         break;
       }
-      tasks.push(taskJson(entry));
+      tasks.push(taskJson(entry instanceof FrozenTask ? thaw(entry) : entry));
       last = entry;
     }
     return more && last !== undefined ? { tasks, next: String(last.ordinal) } : { tasks };
+  }
+
+  /** Records an event of a task that may be settled (late offers, stale results): refrozen then. */
+  private recordInto(id: string, entry: TaskEntry, item: TaskHistoryEntry): void {
+    this.record(entry, item);
+    this.put(id, entry);
+  }
+
+  /** Stores an entry, frozen if its task is settled (a live entry is stored as is, once). */
+  private put(id: string, entry: TaskEntry): void {
+    if (isFinal(entry.state)) this.tasks.set(id, freeze(entry));
+    else if (this.tasks.get(id) !== entry) this.tasks.set(id, entry);
   }
 
   private record(entry: TaskEntry, item: TaskHistoryEntry): void {
@@ -186,7 +224,8 @@ export class TaskRegistry {
     else this.liveByState.set(state, count);
   }
 
-  private settled(id: string): void {
+  private settled(id: string, entry: TaskEntry): void {
+    this.put(id, entry);
     this.settledOrder.push(id);
     while (this.settledOrder.length - this.settledHead > this.limits.settledTasks) {
       const oldest = this.settledOrder[this.settledHead++]!;
@@ -202,6 +241,21 @@ export class TaskRegistry {
   }
 }
 
+/**
+ * A settled entry as one record and one string. JSON keeps every field exactly: specs, histories
+ * and answers are JSON already (parsed from request bodies, written to the log, sent to clients).
+ */
+function freeze(entry: TaskEntry): FrozenTask {
+  const { spec, submittedAt, agent, attempts, failureReason, history, historyDropped } = entry;
+  return new FrozenTask(entry.ordinal, entry.state, spec.type, JSON.stringify({ spec, submittedAt, agent, attempts, failureReason, history, historyDropped }));
+}
+
+/** A frozen task as an entry again. */
+function thaw(frozen: FrozenTask): TaskEntry {
+  const fields = JSON.parse(frozen.json) as Omit<TaskEntry, 'ordinal' | 'state'>;
+  return { ...fields, ordinal: frozen.ordinal, state: frozen.state, agent: fields.agent, failureReason: fields.failureReason };
+}
+
 /** A task's summary, as listings and `GET /v1/tasks/{id}` show it. */
 export function taskJson(entry: TaskEntry): TaskJson {
   return {
@@ -214,4 +268,9 @@ export function taskJson(entry: TaskEntry): TaskJson {
     attempts: entry.attempts,
     ...(entry.failureReason === undefined ? {} : { failureReason: entry.failureReason }),
   };
+}
+
+/** A task with its history, as `GET /v1/tasks/{id}` answers it. */
+export function taskDetailJson(entry: TaskEntry): TaskDetailJson {
+  return { ...taskJson(entry), history: entry.history, ...(entry.historyDropped > 0 ? { historyDropped: entry.historyDropped } : {}) };
 }

@@ -9,7 +9,7 @@ import { parseRequest, taskBody, taskListQuery, taskParams, type TaskBody } from
 import { durable, submitting, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
 import { externalAgentId } from './remoteAgents.js';
-import { taskJson, type TaskEntry } from './taskRegistry.js';
+import { taskDetailJson, type TaskEntry } from './taskRegistry.js';
 
 /**
  * Relative deadlines are compared within this many seconds: the absolute deadline is computed
@@ -51,7 +51,7 @@ export function taskRoutes(app: FastifyInstance, context: ServiceContext): void 
     const { id } = parseRequest(taskParams, request.params, 'params');
     const entry = found(context, id);
     await durable(context);
-    return { ...taskJson(entry), history: entry.history, ...(entry.historyDropped > 0 ? { historyDropped: entry.historyDropped } : {}) };
+    return taskDetailJson(entry);
   });
 
   app.delete('/v1/tasks/:id', async (request) => {

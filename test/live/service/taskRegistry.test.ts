@@ -1,0 +1,101 @@
+/**
+ * The task registry freezes a settled task into a compact record; every answer about it must be
+ * the one its live entry would give: `GET /v1/tasks/{id}` bodies, listings, resubmission checks.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AgentView } from '../../../src/engine/agent.js';
+import type { EngineEvent } from '../../../src/engine/messages.js';
+import type { TaskSpec, TaskState, TaskView } from '../../../src/engine/task.js';
+import { TaskRegistry, taskDetailJson, type TaskEntry } from '../../../src/live/service/taskRegistry.js';
+
+const SPEC: TaskSpec = {
+  id: 't1', type: 'code', priority: 2, tokens: 1200, contextTokens: 300, contextKey: 'repo', deadline: 12.345678901,
+  dependsOn: ['t0'], tags: ['a', 'b'], tenant: 'acme', maxRetries: 3, timeoutSeconds: 4.5, ttlSeconds: 60,
+};
+
+function task(spec: TaskSpec, state: TaskState, attempt: number): TaskView {
+  return { spec, state, attempt } as unknown as TaskView;
+}
+function agent(id: string): AgentView {
+  return { spec: { id } } as unknown as AgentView;
+}
+
+/** A task offered, rejected, retried after a timeout, then completed: 11 events. */
+function lifecycle(spec: TaskSpec): EngineEvent[] {
+  const t = (state: TaskState, attempt: number): TaskView => task(spec, state, attempt);
+  return [
+    { kind: 'submitted', time: 0.1, task: t('queued', 0) },
+    { kind: 'offerMade', time: 0.2, task: t('queued', 0), agent: agent('a1') },
+    { kind: 'offerAnswered', time: 0.3, task: t('queued', 0), agent: agent('a1'), accepted: false, reason: 'overloaded' },
+    { kind: 'offerMade', time: 0.4, task: t('queued', 0), agent: agent('a2') },
+    { kind: 'offerAnswered', time: 0.5, task: t('queued', 0), agent: agent('a2'), accepted: true },
+    { kind: 'transition', time: 0.6, task: t('running', 1), from: 'queued', to: 'running', attempt: 1, agent: agent('a2') },
+    { kind: 'transition', time: 5.1, task: t('queued', 1), from: 'running', to: 'queued', attempt: 1, agent: agent('a2'), reason: 'timeout' },
+    { kind: 'duplicateClaim', time: 5.2, task: t('queued', 1), agent: agent('a3'), setupTokens: 10 },
+    { kind: 'transition', time: 5.3, task: t('running', 2), from: 'queued', to: 'running', attempt: 2, agent: agent('a1') },
+    { kind: 'staleResult', time: 5.4, taskId: spec.id, attempt: 1 },
+    { kind: 'transition', time: 7.25, task: t('completed', 2), from: 'running', to: 'completed', attempt: 2, agent: agent('a1'), quality: 0.8125 },
+  ];
+}
+
+/** Feeds the events; returns the live entry as it stood before the task settled, mutated in place since. */
+function fold(registry: TaskRegistry, events: readonly EngineEvent[]): TaskEntry {
+  let live: TaskEntry | undefined;
+  for (const event of events) {
+    if (event.kind === 'transition' && event.to === 'completed') live = registry.get(event.task.spec.id);
+    registry.observe(event);
+  }
+  return live!;
+}
+
+describe('TaskRegistry', () => {
+  for (const historyEvents of [100, 11, 4, 1]) {
+    it(`answers GET for a settled task byte for byte as its live entry would (historyEvents ${historyEvents})`, () => {
+      const registry = new TaskRegistry({ settledTasks: 10, historyEvents });
+      // The live entry object is what the registry answered from before settled tasks were frozen.
+      const live = fold(registry, lifecycle(SPEC));
+      const settled = registry.get('t1')!;
+      expect(settled).not.toBe(live);
+      expect(live.state).toBe('completed');
+      expect(JSON.stringify(taskDetailJson(settled))).toBe(JSON.stringify(taskDetailJson(live)));
+      expect(settled.history).toHaveLength(Math.min(historyEvents, 11));
+      expect(settled.historyDropped).toBe(Math.max(0, 11 - historyEvents));
+      expect(settled.spec).toEqual(live.spec);
+      expect(registry.page({ limit: 10 })).toEqual({ tasks: [JSON.parse(JSON.stringify(taskDetailJson(live), ['id', 'type', 'state', 'priority', 'submittedAt', 'agent', 'attempts', 'failureReason']))] });
+    });
+  }
+
+  it('records events that arrive after a task settled, keeping it frozen', () => {
+    const registry = new TaskRegistry({ settledTasks: 10, historyEvents: 12 });
+    fold(registry, lifecycle(SPEC));
+    const before = taskDetailJson(registry.get('t1')!);
+    registry.observe({ kind: 'staleResult', time: 8, taskId: 't1', attempt: 1 });
+    registry.observe({ kind: 'staleResult', time: 9, taskId: 't1', attempt: 1 });
+    const after = taskDetailJson(registry.get('t1')!);
+    expect(after).toEqual({ ...before, history: [...before.history.slice(1), { time: 8, kind: 'staleResult', attempt: 1 }, { time: 9, kind: 'staleResult', attempt: 1 }], historyDropped: 1 });
+  });
+
+  it('lists settled and live tasks in submission order, filtered by state and type', () => {
+    const registry = new TaskRegistry({ settledTasks: 10, historyEvents: 5 });
+    const specs = [SPEC, { ...SPEC, id: 't2', type: 'review' }, { ...SPEC, id: 't3' }];
+    fold(registry, lifecycle(specs[0]!));
+    registry.observe({ kind: 'submitted', time: 8, task: task(specs[1]!, 'queued', 0) });
+    fold(registry, lifecycle(specs[2]!));
+    const ids = (filter: Parameters<TaskRegistry['page']>[0]): string[] => registry.page(filter).tasks.map((entry) => entry.id);
+    expect(ids({ limit: 10 })).toEqual(['t1', 't2', 't3']);
+    expect(ids({ limit: 10, type: 'code' })).toEqual(['t1', 't3']);
+    expect(ids({ limit: 10, state: 'completed' })).toEqual(['t1', 't3']);
+    expect(ids({ limit: 10, state: 'queued' })).toEqual(['t2']);
+    expect(registry.page({ limit: 1, type: 'code' })).toMatchObject({ tasks: [{ id: 't1' }], next: '0' });
+    expect(ids({ limit: 10, type: 'code', cursor: '0' })).toEqual(['t3']);
+    expect(registry.liveStates()).toEqual(new Map([['queued', 1]]));
+  });
+
+  it('forgets the oldest settled tasks beyond settledTasks', () => {
+    const registry = new TaskRegistry({ settledTasks: 2, historyEvents: 5 });
+    for (const id of ['t1', 't2', 't3']) fold(registry, lifecycle({ ...SPEC, id }));
+    expect(registry.get('t1')).toBeUndefined();
+    expect(registry.get('t2')?.state).toBe('completed');
+    expect(registry.size).toBe(2);
+  });
+});
