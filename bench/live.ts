@@ -11,11 +11,18 @@
  * its hold time, and reports `finished`.
  *
  * - Submit-to-start latency of a task: from the moment its `POST /v1/tasks` is sent to the moment
- *   the poll that carries its `start` command has been read by the agent. The agent's own time
+ *   the poll that carries its `start` command has been read by the agent. Both points are taken
+ *   as close to the socket as the bench can: sent = when the request (in the batched modes, the
+ *   batch's request: one time for all its tasks) is handed to node:http, read = when the
+ *   answer's last bytes have been read, before the bench parses it. The agent's own time
  *   (service time, its reports) is not in it; what is in it is all fleetsim's: HTTP and JSON both
  *   ways, validation, the engine's decision, the group commit that makes the submission durable
  *   (the start it causes is handed out only then), the poll's answer.
- *   The submission's own round trip (send to `201`) is recorded beside it.
+ *   The submission's own round trip (sent to its answer's last bytes read) is recorded beside it.
+ *   What the bench spends per task is kept small (no object, closure or timer of its own per
+ *   task: send times in typed arrays indexed by the task's number, batch bodies written as
+ *   text), since its threads share the two cores with the service and their pauses count in
+ *   the figure.
  * - Phases at a fixed offered rate (open loop: submissions are sent on schedule whether or not
  *   earlier ones were answered, so a slow service shows as latency, not as a slower client),
  *   each task held for 1,000 ÷ rate seconds so that ~1,000 tasks are in flight at every rate.
@@ -312,7 +319,7 @@ class Bench {
     );
   }
 
-  /** Records task `n` as sent at `sentAt` (the moment its request is handed to the connection). */
+  /** Records task `n` as sent at `sentAt` (the moment its request is handed to node:http). */
   private sent(n: number, sentAt: number): void {
     const slot = n & SENT_MASK;
     if (!Number.isNaN(this.sentAt[slot]!)) this.error(`bench-${this.sentTask[slot]}: its start was never seen (${SENT_SLOTS} tasks later)`);
@@ -329,7 +336,7 @@ class Bench {
       let payload = '{"tasks":[';
       for (let n = first; n <= last; n++) payload += (n === first ? '' : ',') + taskJson(n);
       payload += ']}';
-      // One send time for the batch, taken as its request is handed to the connection.
+      // One send time for the batch, taken as its request is handed to node:http.
       const sentAt = performance.timeOrigin + performance.now();
       for (let n = first; n <= last; n++) this.sent(n, sentAt);
       this.submitter.callRaw('POST', '/v1/tasks/batch', payload).then(({ status, body, receivedAt }) => {
