@@ -166,8 +166,8 @@ function handle(agentId: string, commands: readonly { kind: string }[], seenAt: 
       const start = command as StartCommand;
       startedSinceFlush.push(taskNumber(start.task.id), seenAt);
       held.push(agentId, start);
+      scheduleProgress();
     }
-    scheduleProgress();
     return;
   }
   const starts = commands.filter((command): command is StartCommand => command.kind === 'start');
