@@ -11,11 +11,18 @@
  * its hold time, and reports `finished`.
  *
  * - Submit-to-start latency of a task: from the moment its `POST /v1/tasks` is sent to the moment
- *   the poll that carries its `start` command has been read by the agent. The agent's own time
+ *   the poll that carries its `start` command has been read by the agent. Both points are taken
+ *   as close to the socket as the bench can: sent = when the request (in the batched modes, the
+ *   batch's request: one time for all its tasks) is handed to node:http, read = when the
+ *   answer's last bytes have been read, before the bench parses it. The agent's own time
  *   (service time, its reports) is not in it; what is in it is all fleetsim's: HTTP and JSON both
  *   ways, validation, the engine's decision, the group commit that makes the submission durable
  *   (the start it causes is handed out only then), the poll's answer.
- *   The submission's own round trip (send to `201`) is recorded beside it.
+ *   The submission's own round trip (sent to its answer's last bytes read) is recorded beside it.
+ *   What the bench spends per task is kept small (no object, closure or timer of its own per
+ *   task: send times in typed arrays indexed by the task's number, batch bodies written as
+ *   text), since its threads share the two cores with the service and their pauses count in
+ *   the figure.
  * - Phases at a fixed offered rate (open loop: submissions are sent on schedule whether or not
  *   earlier ones were answered, so a slow service shows as latency, not as a slower client),
  *   each task held for 1,000 ÷ rate seconds so that ~1,000 tasks are in flight at every rate.
@@ -65,6 +72,16 @@ const MAX_OUTSTANDING = 4 * CONCURRENT_TASKS;
 const RATES = [1_000, 2_500, 5_000] as const;
 const WARMUP_SECONDS = 2;
 const MEASURE_SECONDS = 8;
+/**
+ * Slots of the bench's record of send times (a power of two): far more than the
+ * {@link MAX_OUTSTANDING} tasks that can be waiting for their start at once.
+ */
+const SENT_SLOTS = 1 << 16;
+const SENT_MASK = SENT_SLOTS - 1;
+/** The JSON of submission `bench-n` (what `JSON.stringify({ id, type: 'job', tokens: 100 })` gives). */
+function taskJson(n: number): string {
+  return `{"id":"bench-${n}","type":"job","tokens":100}`;
+}
 /** Most submissions in one batch request (the service's limit). */
 const MAX_BATCH = 1_000;
 /** Long-poll wait of the agents, seconds. */
@@ -182,8 +199,14 @@ export interface LiveBenchOptions {
 
 /** One bench's state: what was sent when, what was seen; the agents run in a worker thread. */
 class Bench {
-  /** Absolute send time (ms, `performance.timeOrigin + performance.now()`) of tasks not yet seen starting. */
-  readonly submitSentAt = new Map<string, number>();
+  /**
+   * Absolute send time (ms, `performance.timeOrigin + performance.now()`) of task `bench-N` at
+   * `N & SENT_MASK`, NaN once its start was seen; {@link sentTask} holds the N each slot is for.
+   * Typed arrays indexed by the task's number rather than a map keyed by its id: nothing is
+   * allocated per task.
+   */
+  private readonly sentAt = new Float64Array(SENT_SLOTS).fill(NaN);
+  private readonly sentTask = new Float64Array(SENT_SLOTS).fill(-1);
   /** Per task in the window: submit round trip and submit-to-start, ms. */
   submitSamples: number[] = [];
   startSamples: number[] = [];
@@ -198,7 +221,10 @@ class Bench {
   /** How requests go: one per task and step, or submissions in batches and the agents' reports batched or multiplexed. */
   mode: AgentsMode = 'single';
   private nextId = 0;
-  private pendingBatch: { readonly id: string; readonly sentAt: number }[] = [];
+  /** The submissions due this event-loop turn (batched modes): task numbers `firstPending` … `nextId`. */
+  private firstPending = 0;
+  private flushScheduled = false;
+  private readonly flushBound = (): void => this.flush();
   private readonly submitter: Client;
   private readonly lastErrors: string[] = [];
   private agents: Worker | undefined;
@@ -234,10 +260,10 @@ class Bench {
       agents.on('message', (message: FromAgents) => {
         switch (message.kind) {
           case 'ready': resolve(); break;
-          case 'started': this.started(message.taskIds, message.seenAt); break;
-          case 'finished':
-            this.outstanding -= message.count;
-            for (let i = 0; i < message.count; i++) this.onFinished?.();
+          case 'progress':
+            this.started(message.started);
+            this.outstanding -= message.finished;
+            for (let i = 0; i < message.finished; i++) this.onFinished?.();
             break;
           case 'error': this.error(message.message); break;
           case 'count': this.counted?.(message.requests); break;
@@ -273,55 +299,83 @@ class Bench {
   }
 
   submit(): void {
-    const id = `bench-${++this.nextId}`;
-    const sentAt = performance.timeOrigin + performance.now();
-    this.submitSentAt.set(id, sentAt);
+    const n = ++this.nextId;
     this.outstanding++;
     if (this.outstanding > this.peakOutstanding) this.peakOutstanding = this.outstanding;
     if (this.mode !== 'single') {
-      this.pendingBatch.push({ id, sentAt });
       // Everything submitted in this event-loop turn goes in one request.
-      if (this.pendingBatch.length === 1) setImmediate(() => this.flush());
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        this.firstPending = n;
+        setImmediate(this.flushBound);
+      }
       return;
     }
-    this.submitter.call('POST', '/v1/tasks', { id, type: 'job', tokens: 100 }).then(
-      ({ status, body }) => this.answeredOne(id, sentAt, status, body),
-      (error: unknown) => this.error(`POST /v1/tasks ${id}: ${String(error)}`),
+    const sentAt = performance.timeOrigin + performance.now();
+    this.sent(n, sentAt);
+    this.submitter.callRaw('POST', '/v1/tasks', taskJson(n)).then(
+      ({ status, body, receivedAt }) => this.answeredOne(n, sentAt, status, body, receivedAt),
+      (error: unknown) => this.error(`POST /v1/tasks bench-${n}: ${String(error)}`),
     );
   }
 
+  /** Records task `n` as sent at `sentAt` (the moment its request is handed to node:http). */
+  private sent(n: number, sentAt: number): void {
+    const slot = n & SENT_MASK;
+    if (!Number.isNaN(this.sentAt[slot]!)) this.error(`bench-${this.sentTask[slot]}: its start was never seen (${SENT_SLOTS} tasks later)`);
+    this.sentAt[slot] = sentAt;
+    this.sentTask[slot] = n;
+  }
+
+  /** Sends the submissions due this turn, in batches of at most {@link MAX_BATCH}. */
   private flush(): void {
-    const pending = this.pendingBatch;
-    this.pendingBatch = [];
-    for (let from = 0; from < pending.length; from += MAX_BATCH) {
-      const batch = pending.slice(from, from + MAX_BATCH);
-      this.submitter.call('POST', '/v1/tasks/batch', { tasks: batch.map(({ id }) => ({ id, type: 'job', tokens: 100 })) }).then(({ status, body }) => {
+    this.flushScheduled = false;
+    for (let first = this.firstPending; first <= this.nextId; first += MAX_BATCH) {
+      const last = Math.min(first + MAX_BATCH - 1, this.nextId);
+      // The body JSON.stringify would make ({"tasks":[{"id":"bench-N","type":"job","tokens":100},…]}), without the objects.
+      let payload = '{"tasks":[';
+      for (let n = first; n <= last; n++) payload += (n === first ? '' : ',') + taskJson(n);
+      payload += ']}';
+      // One send time for the batch, taken as its request is handed to node:http.
+      const sentAt = performance.timeOrigin + performance.now();
+      for (let n = first; n <= last; n++) this.sent(n, sentAt);
+      this.submitter.callRaw('POST', '/v1/tasks/batch', payload).then(({ status, body, receivedAt }) => {
         const results = status === 200 ? (body as { results: { status: number }[] }).results : undefined;
-        batch.forEach(({ id, sentAt }, i) => this.answeredOne(id, sentAt, results?.[i]?.status ?? status, results?.[i] ?? body));
+        for (let n = first; n <= last; n++) this.answeredOne(n, sentAt, results?.[n - first]?.status ?? status, results?.[n - first] ?? body, receivedAt);
       }, (error: unknown) => this.error(`POST /v1/tasks/batch: ${String(error)}`));
     }
   }
 
-  /** One submission answered (`status` 201: accepted), alone or as an item of a batch. */
-  private answeredOne(id: string, sentAt: number, status: number, body: unknown): void {
+  /** Submission `bench-n` answered at `receivedAt` (`status` 201: accepted), alone or as an item of a batch. */
+  private answeredOne(n: number, sentAt: number, status: number, body: unknown, receivedAt: number): void {
     if (status !== 201) {
-      this.error(`POST /v1/tasks ${id}: ${status} ${JSON.stringify(body)}`);
+      this.error(`POST /v1/tasks bench-${n}: ${status} ${JSON.stringify(body)}`);
+      this.forget(n);
       this.outstanding--;
       this.onFinished?.();
       return;
     }
     if (sentAt >= this.windowStart && sentAt < this.windowEnd) {
       this.answered++;
-      this.submitSamples.push(performance.timeOrigin + performance.now() - sentAt);
+      this.submitSamples.push(receivedAt - sentAt);
     }
   }
 
-  private started(taskIds: readonly string[], seenAt: number): void {
-    for (const taskId of taskIds) {
-      const sentAt = this.submitSentAt.get(taskId);
-      if (sentAt === undefined) continue;
-      this.submitSentAt.delete(taskId);
-      if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.startSamples.push(seenAt - sentAt);
+  /** A refused task will never start: its slot is free again. */
+  private forget(n: number): void {
+    const slot = n & SENT_MASK;
+    if (this.sentTask[slot] === n) this.sentAt[slot] = NaN;
+  }
+
+  /** Starts seen by the agents: pairs (task number, seen at). */
+  private started(pairs: readonly number[]): void {
+    for (let i = 0; i < pairs.length; i += 2) {
+      const n = pairs[i]!;
+      const slot = n & SENT_MASK;
+      const sentAt = this.sentAt[slot]!;
+      if (this.sentTask[slot] !== n || Number.isNaN(sentAt)) continue;
+      this.sentAt[slot] = NaN;
+      if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.startSamples.push(pairs[i + 1]! - sentAt);
     }
   }
 

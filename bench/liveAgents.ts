@@ -5,9 +5,14 @@
  * Every agent is a loop of long polls; the next poll is sent before the commands of the last
  * one are handled, so an agent is always listening. On a `start` it reports `started`, holds the
  * task for the hold time the main thread set, and reports `finished`. It tells the main thread,
- * in one message per poll answer, which tasks it saw start and when (`performance.timeOrigin +
- * performance.now()`, comparable across threads), and, batched per event-loop turn, how many
- * tasks it finished.
+ * in one message per event-loop turn, which tasks it saw start and when (the moment the poll
+ * answer's last bytes were read, before it was parsed: `performance.timeOrigin +
+ * performance.now()`, comparable across threads) and how many tasks it finished.
+ *
+ * The worker shares two cores with the service it measures, so what it spends per task is kept
+ * small (a pause of its event loop delays the starts it reads, and counts in the figure): the
+ * tasks it saw start go to the main thread as numbers, several poll answers' in one message, and
+ * the held tasks of the multiplexed mode wait in one queue under one timer.
  *
  * Batched (`mode: 'batched'` in the hold message): an agent skips `started` (the service counts
  * the start as unobserved) and reports the finishes of one poll answer's starts in one
@@ -26,7 +31,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AgentLink } from '../src/live/clients/agentLink.js';
 import { ServiceUnavailable } from '../src/live/clients/serviceClient.js';
 import type { WireCommand } from '../src/live/service/remoteAgents.js';
-import { Client } from './liveClient.js';
+import { Client, type Answer } from './liveClient.js';
 
 /** What the main thread hands the worker. */
 export interface AgentsWorkerData {
@@ -44,9 +49,12 @@ export type ToAgents = { readonly kind: 'hold'; readonly holdMs: number; readonl
 /** Messages to the main thread. */
 export type FromAgents =
   | { readonly kind: 'ready' }
-  /** Tasks whose start command was read, with the absolute time (ms) it was read. */
-  | { readonly kind: 'started'; readonly taskIds: readonly string[]; readonly seenAt: number }
-  | { readonly kind: 'finished'; readonly count: number }
+  /**
+   * What happened since the last message: the tasks whose start command was read, as pairs
+   * (task number: N of `bench-N`, absolute time in ms its poll answer was read), and how many
+   * tasks finished.
+   */
+  | { readonly kind: 'progress'; readonly started: readonly number[]; readonly finished: number }
   | { readonly kind: 'error'; readonly message: string }
   /** HTTP requests the agents sent so far (the answer to a `count`). */
   | { readonly kind: 'count'; readonly requests: number }
@@ -65,22 +73,41 @@ const reporter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64
 let holdMs = 0;
 let mode: AgentsMode = 'single';
 let running = true;
+/** Since the last progress message: pairs (task number, seen at), and tasks finished. */
+let startedSinceFlush: number[] = [];
 let finishedSinceFlush = 0;
 let flushScheduled = false;
 
 const send = (message: FromAgents): void => port.postMessage(message);
 const error = (message: string): void => send({ kind: 'error', message });
 
-function finishedOne(): void {
-  finishedSinceFlush++;
+function flushProgress(): void {
+  flushScheduled = false;
+  send({ kind: 'progress', started: startedSinceFlush, finished: finishedSinceFlush });
+  startedSinceFlush = [];
+  finishedSinceFlush = 0;
+}
+
+function scheduleProgress(): void {
   if (flushScheduled) return;
   flushScheduled = true;
-  setImmediate(() => {
-    flushScheduled = false;
-    send({ kind: 'finished', count: finishedSinceFlush });
-    finishedSinceFlush = 0;
-  });
+  setImmediate(flushProgress);
 }
+
+function finishedOne(): void {
+  finishedSinceFlush++;
+  scheduleProgress();
+}
+
+/** N of a task id `bench-N` (the main thread's numbering), read without making a string. */
+function taskNumber(taskId: string): number {
+  let n = 0;
+  for (let i = taskId.indexOf('-') + 1; i < taskId.length; i++) n = n * 10 + taskId.charCodeAt(i) - 48;
+  return n;
+}
+
+/** The finish every emulated task reports (shared: it is only ever serialised). */
+const FINISHED = Object.freeze({ ok: true, quality: 1 } as const);
 
 async function run(agentId: string, command: StartCommand): Promise<void> {
   const attemptPath = `/v1/agents/${encodeURIComponent(agentId)}/attempts/${encodeURIComponent(command.task.id)}/${command.attempt}`;
@@ -112,7 +139,7 @@ async function agentLoop(agentId: string): Promise<void> {
   const path = `/v1/agents/${encodeURIComponent(agentId)}/poll?wait=${pollWaitSeconds}`;
   let poll = poller.call('POST', path);
   for (;;) {
-    let answer: { status: number; body: unknown };
+    let answer: Answer;
     try {
       answer = await poll;
     } catch (caught) {
@@ -121,7 +148,7 @@ async function agentLoop(agentId: string): Promise<void> {
       poll = poller.call('POST', path);
       continue;
     }
-    const seenAt = performance.timeOrigin + performance.now();
+    const seenAt = answer.receivedAt;
     // The next poll goes out before this one's commands are handled: no gap in listening.
     const again = running && mode !== 'multiplexed';
     if (again) poll = poller.call('POST', path);
@@ -133,39 +160,100 @@ async function agentLoop(agentId: string): Promise<void> {
 
 /** The start commands of one agent in one poll answer: reported to the main thread, then run. */
 function handle(agentId: string, commands: readonly { kind: string }[], seenAt: number): void {
+  if (mode === 'multiplexed') {
+    for (const command of commands) {
+      if (command.kind !== 'start') continue;
+      const start = command as StartCommand;
+      startedSinceFlush.push(taskNumber(start.task.id), seenAt);
+      held.push(agentId, start);
+      scheduleProgress();
+    }
+    return;
+  }
   const starts = commands.filter((command): command is StartCommand => command.kind === 'start');
   if (starts.length === 0) return;
-  send({ kind: 'started', taskIds: starts.map((command) => command.task.id), seenAt });
-  if (mode === 'multiplexed') {
-    const report = (): void => {
-      for (const command of starts) {
-        void link!.report({ agent: agentId, task: command.task.id, attempt: command.attempt, finished: { ok: true, quality: 1 } }).then((result) => {
-          if (result?.stale !== false) error(`report ${command.task.id}: ${JSON.stringify(result)}`);
-          finishedOne();
-        });
-      }
-    };
-    if (holdMs > 0) setTimeout(report, holdMs);
-    else report();
-  } else if (mode === 'batched') runBatch(agentId, starts).catch((caught: unknown) => error(`reports ${agentId}: ${String(caught)}`));
+  for (const command of starts) startedSinceFlush.push(taskNumber(command.task.id), seenAt);
+  scheduleProgress();
+  if (mode === 'batched') runBatch(agentId, starts).catch((caught: unknown) => error(`reports ${agentId}: ${String(caught)}`));
   else for (const command of starts) run(agentId, command).catch((caught: unknown) => error(`attempt ${command.task.id}: ${String(caught)}`));
 }
+
+/** A held task's report answered: counted as finished (one shared callback, not one per task). */
+function reported(result: { readonly stale: boolean } | undefined): void {
+  if (result?.stale !== false) error(`report: ${JSON.stringify(result)}`);
+  finishedOne();
+}
+
+/**
+ * The multiplexed mode's held tasks, in the order they started: the hold time is the same for
+ * all, so that is the order they end in, and one timer (for the oldest) serves them all.
+ */
+class HeldTasks {
+  private agents: string[] = [];
+  private commands: StartCommand[] = [];
+  private dueAt: number[] = [];
+  private head = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onTimer = (): void => this.release();
+
+  push(agentId: string, command: StartCommand): void {
+    this.agents.push(agentId);
+    this.commands.push(command);
+    this.dueAt.push(performance.now() + holdMs);
+    if (this.timer === undefined) this.release();
+  }
+
+  /** Reports every task whose hold is over, then waits for the next one's. */
+  private release(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    while (this.head < this.dueAt.length && this.dueAt[this.head]! <= now) {
+      const command = this.commands[this.head]!;
+      void link!.report({ agent: this.agents[this.head]!, task: command.task.id, attempt: command.attempt, finished: FINISHED }).then(reported);
+      this.head++;
+    }
+    if (this.head >= COMPACT_AFTER) {
+      // Drop what was released, now and then rather than per task.
+      this.agents.splice(0, this.head);
+      this.commands.splice(0, this.head);
+      this.dueAt.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.head < this.dueAt.length) this.timer = setTimeout(this.onTimer, Math.max(0, this.dueAt[this.head]! - now));
+  }
+}
+
+/** Released tasks {@link HeldTasks} keeps before dropping them from its arrays. */
+const COMPACT_AFTER = 4096;
+const held = new HeldTasks();
 
 /** The multiplexed mode's link to the service (the one `fleetsim agents` uses), on the bench's light HTTP client. */
 let link: AgentLink | undefined;
 let linkStopping = new AbortController();
 
+/**
+ * When the answer the link is handling was read. The link hands a poll answer's commands on in
+ * the microtasks that follow its read, before any other answer is read, so the last one read is
+ * the one being handled.
+ */
+let answerReceivedAt = 0;
+
+function answered(answer: Answer): Answer {
+  answerReceivedAt = answer.receivedAt;
+  return answer;
+}
+
+function unavailable(caught: unknown): never {
+  throw new ServiceUnavailable(String(caught));
+}
+
 /** Starts the multiplexed mode's link; it runs until {@link linkStopping} aborts. */
 function multiplexed(): Promise<void> {
   linkStopping = new AbortController();
   link = new AgentLink({
-    client: {
-      request: (method, path, body) => poller.call(method, path, body).catch((caught: unknown) => {
-        throw new ServiceUnavailable(String(caught));
-      }),
-    },
+    client: { request: (method, path, body) => poller.call(method, path, body).then(answered, unavailable) },
     agentIds, pollSeconds: pollWaitSeconds, backoff: { baseMs: 100, capMs: 100, minMs: 100 }, signal: linkStopping.signal,
-    onCommands: (agent: string, commands: readonly WireCommand[]) => handle(agent, commands, performance.timeOrigin + performance.now()),
+    onCommands: (agent: string, commands: readonly WireCommand[]) => handle(agent, commands, answerReceivedAt),
     rejoin: (agent: string) => {
       error(`poll: agent ${agent} is not in the fleet`);
       return Promise.resolve(false);

@@ -4,6 +4,14 @@
  */
 import { type Agent as HttpAgent, request } from 'node:http';
 
+/** A service's answer as the bench's client reads it. */
+export interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+  /** When its last bytes were read (`performance.timeOrigin + performance.now()`, ms), before the body was parsed: the bench's timing point. */
+  readonly receivedAt: number;
+}
+
 /** A keep-alive JSON client of the service. */
 export class Client {
   /** Requests sent so far. */
@@ -18,13 +26,16 @@ export class Client {
     this.port = Number(parsed.port);
   }
 
-  /** Sends one request; resolves with the status and the parsed body (the text when not JSON). */
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  /**
+   * Sends one request; resolves with the status, the parsed body (the text when not JSON) and
+   * when the answer's last bytes were read (absolute ms, before it was parsed).
+   */
+  call(method: string, path: string, body?: unknown): Promise<Answer> {
     return this.callRaw(method, path, body === undefined ? undefined : JSON.stringify(body));
   }
 
   /** Sends one request whose body is JSON text already. */
-  callRaw(method: string, path: string, payload: string | undefined): Promise<{ status: number; body: unknown }> {
+  callRaw(method: string, path: string, payload: string | undefined): Promise<Answer> {
     this.requests++;
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
@@ -32,6 +43,7 @@ export class Client {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
+          const receivedAt = performance.timeOrigin + performance.now();
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown = text;
           try {
@@ -39,7 +51,7 @@ export class Client {
           } catch {
             // not JSON: keep the text for the error message
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
+          resolve({ status: res.statusCode ?? 0, body: parsed, receivedAt });
         });
         res.on('error', reject);
       });

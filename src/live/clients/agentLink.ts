@@ -95,6 +95,8 @@ interface MultiPollAnswer {
 /** The multiplexed connection of many agents: long-polls, report flushes, re-registration. */
 export class AgentLink {
   private readonly listed = new Set<string>();
+  /** Bumped whenever {@link listed} loses an agent, so that poll loops know to list the group afresh. */
+  private listedVersion = 0;
   private readonly groups: readonly (readonly string[])[];
   private readonly queue: QueuedReport[] = [];
   private flushing = false;
@@ -118,7 +120,14 @@ export class AgentLink {
 
   /** Stops speaking for an agent (it retired or gave up): it leaves every later poll. */
   remove(agentId: string): void {
-    this.listed.delete(agentId);
+    this.unlist(agentId);
+  }
+
+  /** Drops an agent from the listing; true when it was listed. */
+  private unlist(agentId: string): boolean {
+    if (!this.listed.delete(agentId)) return false;
+    this.listedVersion++;
+    return true;
   }
 
   /** Whether the link still speaks for the agent. */
@@ -217,8 +226,14 @@ export class AgentLink {
     const path = `/v1/agents/poll?wait=${pollSeconds}`;
     const carryingSeconds = Math.min(pollSeconds, CARRYING_POLL_SECONDS);
     const carryingPath = `/v1/agents/poll?wait=${carryingSeconds}`;
+    // The listed agents of the group, filtered again only when the listing changed (not per poll).
+    let agents = group;
+    let listedVersion = -1;
     while (!signal.aborted) {
-      const agents = group.filter((id) => this.listed.has(id));
+      if (listedVersion !== this.listedVersion) {
+        listedVersion = this.listedVersion;
+        agents = group.filter((id) => this.listed.has(id));
+      }
       if (agents.length === 0) return;
       const reports = this.takeForPoll(group);
       const answer = reports === undefined
@@ -230,12 +245,12 @@ export class AgentLink {
         if (missing === undefined) {
           this.options.log(`poll: ${errorText(answer)}`);
           await pause(backoff.nextDelayMs(), signal);
-        } else if (!(await this.rejoin(missing))) this.listed.delete(missing);
+        } else if (!(await this.rejoin(missing))) this.unlist(missing);
         continue;
       }
       if (answer.status !== 200) {
         // A 400 or 403 is not cured by retrying: these agents stop.
-        for (const id of agents) if (this.listed.delete(id)) this.options.onRefused(id, `poll: ${errorText(answer)}`);
+        for (const id of agents) if (this.unlist(id)) this.options.onRefused(id, `poll: ${errorText(answer)}`);
         return;
       }
       this.deliver(answer.body as MultiPollAnswer);
@@ -305,8 +320,13 @@ function missingAgent(answer: ServiceAnswer, agents: readonly string[]): string 
   return match === null ? undefined : agents[Number(match[1])];
 }
 
+/** The two answers of an accepted report, shared: a link settles thousands per second and they are never changed. */
+const FRESH: ReportResult = Object.freeze({ stale: false });
+const STALE: ReportResult = Object.freeze({ stale: true });
+const UNANSWERED: ReportResult = Object.freeze({ stale: true, error: 'no result for this report' });
+
 function reportResult(result: MultiPollAnswer['results'] extends readonly (infer R)[] | undefined ? R | undefined : never): ReportResult {
-  if (result === undefined) return { stale: true, error: 'no result for this report' };
+  if (result === undefined) return UNANSWERED;
   if ('error' in result) return { stale: true, error: `HTTP ${result.status}: ${result.error}` };
-  return { stale: result.started?.stale !== false && result.finished?.stale !== false };
+  return result.started?.stale !== false && result.finished?.stale !== false ? STALE : FRESH;
 }

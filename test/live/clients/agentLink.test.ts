@@ -168,6 +168,17 @@ describe('AgentLink', () => {
     expect(sent.slice(afterDrop).every((request) => request.body.agents.join() === 'a1')).toBe(true);
   });
 
+  it('leaves an agent removed by its owner out of every later poll, while the others go on', async () => {
+    const { link, sent, commands } = linked((request) => ok({ commands: request.body.agents.map((agent) => ({ agent, commands: [] })) }));
+    await until(() => sent.length >= 2);
+    link.remove('a2');
+    const afterRemove = sent.length;
+    await until(() => sent.length > afterRemove + 3);
+    // The polls in flight listed both; every one sent after the removal lists a1 only.
+    expect(sent.slice(afterRemove).every((request) => request.body.agents.join() === 'a1')).toBe(true);
+    expect(commands.some(([agent]) => agent === 'a1')).toBe(true);
+  });
+
   it('retries while the service is unreachable, and stops the agents a poll refusal lists', async () => {
     let calls = 0;
     const { refused, retries, running } = linked(() => (++calls <= 3 ? 'unreachable' : { status: 403, body: { error: 'forbidden' } }), { polls: 1 });
