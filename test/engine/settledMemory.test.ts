@@ -28,17 +28,19 @@ describe('SettledMemory', () => {
     expect(() => new SettledMemory(1.5)).toThrow(/capacity/);
   });
 
-  it('lists its entries oldest first, as pairs and as two columns copied apart from it', () => {
+  it('lists its entries oldest first as pairs, and as two columns in ring order copied apart from it', () => {
     const memory = new SettledMemory(3);
     memory.add('a', 'completed');
     memory.add('b', 'cancelled');
-    expect(memory.columns()).toStrictEqual({ ids: ['a', 'b'], states: ['completed', 'cancelled'] });
+    expect(memory.columns()).toStrictEqual({ ids: ['a', 'b'], states: ['completed', 'cancelled'], oldest: 0 });
     for (const id of ['c', 'd', 'e']) memory.add(id, id === 'd' ? 'expired' : 'completed');
     const columns = memory.columns();
-    expect(columns).toStrictEqual({ ids: ['c', 'd', 'e'], states: ['completed', 'expired', 'completed'] });
+    // The ring has wrapped: d and e took the slots of a and b, and c, the oldest, is in the last.
+    expect(columns).toStrictEqual({ ids: ['d', 'e', 'c'], states: ['expired', 'completed', 'completed'], oldest: 2 });
     expect(memory.entries()).toStrictEqual([['c', 'completed'], ['d', 'expired'], ['e', 'completed']]);
     expect(memory.size).toBe(3);
     memory.add('f', 'rejected');
-    expect(columns.ids).toStrictEqual(['c', 'd', 'e']);
+    expect(columns.ids).toStrictEqual(['d', 'e', 'c']);
+    expect(memory.entries()).toStrictEqual([['d', 'expired'], ['e', 'completed'], ['f', 'rejected']]);
   });
 });
