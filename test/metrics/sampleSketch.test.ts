@@ -45,6 +45,17 @@ describe('sample sketch', () => {
     );
   });
 
+  it('holds the bound where the interpolated quantile is subnormal (fast-check found q = 1.5e-323), and no looser', () => {
+    const values = [5.611111111111112, 5.611111111111112, 5.611111111111112, 0];
+    const q = 1.5e-323;
+    const sketched = sketchOf(values).quantile(q)!;
+    const exact = quantile(values, q);
+    expectQuantile(sketched, exact);
+    // Off by one step of the subnormal grid, which the relative bound alone (underflowing to 0) refuses.
+    expect(Math.abs(sketched - exact)).toBe(Number.MIN_VALUE);
+    expect(() => expectQuantile(exact + 2 * Number.MIN_VALUE, exact)).toThrow();
+  });
+
   it('keeps the count, minimum, maximum and mean exact (the mean to the last bit of simple-statistics over the stored sample)', () => {
     const values = samples('exact', 50_001);
     const sketch = sketchOf(values);
