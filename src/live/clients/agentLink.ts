@@ -168,8 +168,8 @@ export class AgentLink {
     return this.queue.splice(0);
   }
 
-  /** A carried batch's turn is over: what queued meanwhile is flushed (or carried) next. */
-  private carried(): void {
+  /** A batch's turn (flushed or carried) is over: what queued meanwhile is flushed (or carried) next. */
+  private batchDone(): void {
     this.flushing = false;
     if (this.options.signal.aborted) for (const queued of this.queue.splice(0)) queued.settle(undefined);
     else if (this.queue.length > 0) this.scheduleFlush();
@@ -183,9 +183,7 @@ export class AgentLink {
     try {
       await this.send(batch);
     } finally {
-      this.flushing = false;
-      if (this.options.signal.aborted) for (const queued of this.queue.splice(0)) queued.settle(undefined);
-      else if (this.queue.length > 0) this.scheduleFlush();
+      this.batchDone();
     }
   }
 
@@ -206,14 +204,8 @@ export class AgentLink {
         }
         continue;
       }
-      if (answer.status !== 200) {
-        this.options.log(`reports: ${errorText(answer)}`);
-        for (const queued of batch) queued.settle({ stale: true, error: errorText(answer) });
-        return;
-      }
-      const body = answer.body as MultiPollAnswer;
-      batch.forEach((queued, i) => queued.settle(reportResult(body.results?.[i])));
-      this.deliver(body);
+      this.settleFrom(answer, batch);
+      if (answer.status === 200) this.deliver(answer.body as MultiPollAnswer);
       return;
     }
     for (const queued of batch) queued.settle(undefined);
@@ -267,16 +259,21 @@ export class AgentLink {
   private async carry(path: string, agents: readonly string[], reports: QueuedReport[], timeoutMs: number, backoff: Backoff): Promise<ServiceAnswer | undefined> {
     const answer = await this.request(path, { agents, reports: reports.map((queued) => queued.report) }, timeoutMs, backoff);
     if (answer === undefined) for (const queued of reports) queued.settle(undefined);
-    else if (answer.status === 200) {
-      const results = (answer.body as MultiPollAnswer).results;
-      reports.forEach((queued, i) => queued.settle(reportResult(results?.[i])));
-    } else if (answer.status === 404) this.queue.unshift(...reports);
-    else {
-      this.options.log(`reports: ${errorText(answer)}`);
-      for (const queued of reports) queued.settle({ stale: true, error: errorText(answer) });
-    }
-    this.carried();
+    else if (answer.status === 404) this.queue.unshift(...reports);
+    else this.settleFrom(answer, reports);
+    this.batchDone();
     return answer;
+  }
+
+  /** Settles a batch from its answer (not a 404): each report's result from a 200; all refused, and logged, otherwise. */
+  private settleFrom(answer: ServiceAnswer, batch: readonly QueuedReport[]): void {
+    if (answer.status === 200) {
+      const results = (answer.body as MultiPollAnswer).results;
+      batch.forEach((queued, i) => queued.settle(reportResult(results?.[i])));
+      return;
+    }
+    this.options.log(`reports: ${errorText(answer)}`);
+    for (const queued of batch) queued.settle({ stale: true, error: errorText(answer) });
   }
 
   private deliver(body: MultiPollAnswer): void {
