@@ -56,18 +56,13 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     throw new InputError('command line', '--port', `expected an integer 0..65535, got ${String(args.port)}`);
   }
   if (args.host.trim() === '') throw new InputError('command line', '--host', 'expected a host name or address');
-  const fsyncsInFlight = args.fsyncsInFlight ?? SYNCS_IN_FLIGHT;
-  if (!isSyncsInFlight(fsyncsInFlight)) {
-    throw new InputError('command line', '--fsyncs-in-flight', `expected an integer 1..${MAX_SYNCS_IN_FLIGHT}, got ${String(args.fsyncsInFlight)}`);
-  }
-  const commitIntervalMs = args.commitIntervalMs ?? SERVE_COMMIT_INTERVAL_MS;
-  if (!isCommitIntervalMs(commitIntervalMs)) {
-    throw new InputError('command line', '--commit-interval-ms', `expected a number 0..${MAX_COMMIT_INTERVAL_MS}, got ${String(args.commitIntervalMs)}`);
-  }
-  const snapshotEvery = args.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY_INPUTS;
-  if (!(Number.isInteger(snapshotEvery) && snapshotEvery >= SNAPSHOT_EVERY_RANGE.min && snapshotEvery <= SNAPSHOT_EVERY_RANGE.max)) {
-    throw new InputError('command line', '--snapshot-every', `expected an integer ${SNAPSHOT_EVERY_RANGE.min}..${SNAPSHOT_EVERY_RANGE.max}, got ${String(args.snapshotEvery)}`);
-  }
+  const fsyncsInFlight = numberFlag('--fsyncs-in-flight', args.fsyncsInFlight, SYNCS_IN_FLIGHT, isSyncsInFlight, `an integer 1..${MAX_SYNCS_IN_FLIGHT}`);
+  const commitIntervalMs = numberFlag('--commit-interval-ms', args.commitIntervalMs, SERVE_COMMIT_INTERVAL_MS, isCommitIntervalMs, `a number 0..${MAX_COMMIT_INTERVAL_MS}`);
+  const snapshotEvery = numberFlag(
+    '--snapshot-every', args.snapshotEvery, DEFAULT_SNAPSHOT_EVERY_INPUTS,
+    (value) => Number.isInteger(value) && value >= SNAPSHOT_EVERY_RANGE.min && value <= SNAPSHOT_EVERY_RANGE.max,
+    `an integer ${SNAPSHOT_EVERY_RANGE.min}..${SNAPSHOT_EVERY_RANGE.max}`,
+  );
   const scenario = loadScenario(args.scenario);
   const tokens = args.tokenFile === undefined ? undefined : loadTokenFile(args.tokenFile);
   const agentQueues = await agentQueuesOf(args, scenario);
@@ -107,6 +102,13 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     process.on('SIGINT', stop);
   });
   await service.close();
+}
+
+/** A numeric flag's value (`fallback` when not given), or an InputError naming the flag and what it expects. */
+function numberFlag(flag: string, given: number | undefined, fallback: number, valid: (value: number) => boolean, expected: string): number {
+  const value = given ?? fallback;
+  if (!valid(value)) throw new InputError('command line', flag, `expected ${expected}, got ${String(given)}`);
+  return value;
 }
 
 /**
