@@ -37,6 +37,20 @@ export interface AttemptContext {
   readonly ranFor?: (durationSeconds: number) => void;
 }
 
+/**
+ * What the driver hands a connector's {@link AgentConnector.run}: an attempt's context that
+ * also takes its outcome.
+ */
+export interface RunContext extends AttemptContext {
+  readonly aborted: boolean;
+  /**
+   * Settles the attempt with its outcome (a failure is an outcome too: `{ ok: false, reason }`),
+   * as the promise of `start` would; calls after the first, or after the driver gave up on the
+   * attempt, are ignored. It may be called from within `run`.
+   */
+  finished(outcome: Outcome): void;
+}
+
 /** What the driver hands a connector with an offer. */
 export interface OfferContext {
   /** Aborted when the offer is withdrawn (another agent claimed the task, or it timed out). */
@@ -82,6 +96,14 @@ export interface AgentConnector {
    * outcome too: `{ ok: false, reason }`).
    */
   start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome>;
+  /**
+   * Runs an attempt as `start` does, but reports its outcome through `context.finished` rather
+   * than a promise; when present the driver calls it instead of `start`. For a connector whose
+   * outcomes arrive in its own handlers (the HTTP service's reports): no promise, resolver and
+   * continuation per attempt, and the outcome is fed to the engine at once, not a microtask
+   * later. A `run` that throws fails the attempt with `agent-error`, as a rejected `start` does.
+   */
+  run?(command: CommandOf<'start'>, context: RunContext): void;
   /** Offers a task to an agent; settles with its answer. */
   offer?(command: CommandOf<'offer'>, context: OfferContext): Promise<OfferResponse>;
   /** The offer is closed: the agent may stop preparing. Its answer, if it still comes, is recorded as late. */

@@ -33,7 +33,7 @@ import type { Journal } from './journal.js';
 import {
   AGENT_ERROR, attemptKey, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, plainAnswer, plainOutcome, plainStartReport, TIMED_OUT, unobservedStart,
 } from './settlements.js';
-import { DriverAttemptContext, newAttempt, newOffer, rebind, ReplayBook, type Attempt, type Offer } from './pendingCalls.js';
+import { Attempt, newOffer, rebind, ReplayBook, type AttemptReports, type Offer } from './pendingCalls.js';
 import { TimerQueue } from './timerQueue.js';
 
 export {
@@ -71,6 +71,14 @@ export class LiveDriver {
   private phase: LiveDriverState;
   private drained: Promise<void> | undefined;
   private resolveDrained: (() => void) | undefined;
+  /** What the attempts' contexts report to (one object for all, not closures per attempt). */
+  private readonly attemptReports: AttemptReports = {
+    attemptStarted: (attempt, report) => this.reportStarted(attempt, report),
+    // Through `run`: a second report, or one after the driver forgot the attempt, is ignored.
+    attemptFinished: (attempt, outcome) => {
+      if (this.attempts.get(attempt.key) === attempt) this.attemptOutcome(attempt, outcome);
+    },
+  };
 
   /** @param options - see {@link LiveDriverOptions}. */
   constructor(options: LiveDriverOptions) {
@@ -81,7 +89,7 @@ export class LiveDriver {
     this.connector = options.connector;
     this.journal = options.journal;
     this.phase = options.recovering === true ? 'recovering' : 'running';
-    if (this.phase === 'recovering') this.replayBook = new ReplayBook(this.attempts, this.offers);
+    if (this.phase === 'recovering') this.replayBook = new ReplayBook(this.attempts, this.offers, this.attemptReports);
     this.limits = { ...DEFAULT_LIVE_LIMITS, ...options.limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (typeof value !== 'number' || !(value > 0)) throw new Error(`createLiveDriver: limits.${name} must be a positive number, got ${String(value)}`);
@@ -119,8 +127,8 @@ export class LiveDriver {
     if (this.phase !== 'recovering' || this.replayBook === undefined) throw new Error(`LiveDriver.restored: the driver is ${this.phase}, not recovering`);
     for (const timer of this.engine.pendingTimers()) this.timers.add({ timerId: timer.timerId, atSeconds: timer.at, ticket: this.clock.ticket() });
     for (const open of this.engine.openAttempts()) {
-      const attempt = newAttempt(open.task, open.agent, open.attempt);
-      attempt.started = open.task.state !== 'assigned';
+      const attempt = new Attempt(this.attemptReports, open.task, open.agent, open.attempt);
+      attempt.startFed = open.task.state !== 'assigned';
       this.attempts.set(attempt.key, attempt);
     }
     for (const open of this.engine.openOffers()) {
@@ -318,7 +326,7 @@ export class LiveDriver {
     this.armedHandle = undefined;
     this.timers.clear();
     this.watchdogs.clear();
-    for (const attempt of this.attempts.values()) attempt.controller.abort();
+    for (const attempt of this.attempts.values()) attempt.abort();
     for (const offer of this.offers.values()) offer.controller.abort();
     this.attempts.clear();
     this.offers.clear();
@@ -394,7 +402,7 @@ export class LiveDriver {
         if (attempt !== undefined) {
           attempt.abandoned = true;
           this.clearWatchdog(attempt);
-          attempt.controller.abort();
+          attempt.abort();
         }
         this.tell(this.connector.abort, command, false);
         break;
@@ -446,7 +454,7 @@ export class LiveDriver {
   }
 
   private startAttempt(task: TaskView, agent: AgentView, attemptNumber: number): void {
-    const attempt = newAttempt(task, agent, attemptNumber);
+    const attempt = new Attempt(this.attemptReports, task, agent, attemptNumber);
     this.makeRoom();
     this.attempts.set(attempt.key, attempt);
     this.deliverAttempt(attempt);
@@ -455,40 +463,57 @@ export class LiveDriver {
   /** Hands an attempt to the connector and watches it. */
   private deliverAttempt(attempt: Attempt): void {
     const { task, agent, attempt: attemptNumber } = attempt;
-    // The signal is made only if the connector reads it (see LazyAbortController).
-    const context = new DriverAttemptContext(attempt.controller, (report: StartReport) => this.reportStarted(attempt, report));
-    let settlement: Promise<Outcome>;
-    try {
-      // The engine reuses its start command objects: the connector gets its own.
-      settlement = Promise.resolve(this.connector.start({ kind: 'start', task, agent, attempt: attemptNumber }, context));
-    } catch (error) {
-      settlement = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    // The engine reuses its start command objects: the connector gets its own.
+    const command: CommandOf<'start'> = { kind: 'start', task, agent, attempt: attemptNumber };
+    if (this.connector.run !== undefined) {
+      try {
+        // The attempt is its own context; its signal is made only if the connector reads it.
+        this.connector.run(command, attempt);
+      } catch (error) {
+        // As a `start` that throws: failed once the current input is done, not inside it.
+        queueMicrotask(() => this.attemptFailed(attempt, error));
+      }
+    } else {
+      let settlement: Promise<Outcome>;
+      try {
+        settlement = Promise.resolve(this.connector.start(command, attempt));
+      } catch (error) {
+        settlement = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      settlement.then((outcome) => this.attemptOutcome(attempt, outcome), (error: unknown) => this.attemptFailed(attempt, error));
     }
+    // Settled already (a connector that finished it from within `run`): nothing to watch.
+    if (this.attempts.get(attempt.key) !== attempt) return;
     // The engine's own timeout runs from the reported start: until then (or without one) the driver watches.
     const ownTimeout = task.spec.timeoutSeconds;
-    if (!attempt.abandoned && (!attempt.started || ownTimeout === undefined)) {
-      this.armWatchdog(attempt, attempt.started || ownTimeout === undefined ? this.limits.attemptTimeoutSeconds : Math.min(ownTimeout, this.limits.attemptTimeoutSeconds));
+    if (!attempt.abandoned && (!attempt.startFed || ownTimeout === undefined)) {
+      this.armWatchdog(attempt, attempt.startFed || ownTimeout === undefined ? this.limits.attemptTimeoutSeconds : Math.min(ownTimeout, this.limits.attemptTimeoutSeconds));
     }
-    settlement.then(
-      (outcome) => {
-        if (isOutcome(outcome)) return this.attemptSettled(attempt, outcome);
-        this.connectorError(`start of ${task.spec.id} (attempt ${attemptNumber}) resolved with no outcome: ${JSON.stringify(outcome)}`);
-        this.attemptSettled(attempt, AGENT_ERROR);
-      },
-      (error: unknown) => {
-        if (!attempt.abandoned) this.connectorError(`start of ${task.spec.id} (attempt ${attemptNumber}) failed`, error);
-        this.attemptSettled(attempt, AGENT_ERROR);
-      },
-    );
+  }
+
+  /** The connector settled an attempt with `outcome`, which may be nonsense. */
+  private attemptOutcome(attempt: Attempt, outcome: unknown): void {
+    if (isOutcome(outcome)) {
+      this.attemptSettled(attempt, outcome);
+      return;
+    }
+    this.connectorError(`start of ${attempt.task.spec.id} (attempt ${attempt.attempt}) resolved with no outcome: ${JSON.stringify(outcome)}`);
+    this.attemptSettled(attempt, AGENT_ERROR);
+  }
+
+  /** The connector's `start` rejected or threw (or its `run` threw). */
+  private attemptFailed(attempt: Attempt, error: unknown): void {
+    if (!attempt.abandoned) this.connectorError(`start of ${attempt.task.spec.id} (attempt ${attempt.attempt}) failed`, error);
+    this.attemptSettled(attempt, AGENT_ERROR);
   }
 
   private reportStarted(attempt: Attempt, report: StartReport): void {
-    if (attempt.started || attempt.abandoned || this.attempts.get(attempt.key) !== attempt) return;
+    if (attempt.startFed || attempt.abandoned || this.attempts.get(attempt.key) !== attempt) return;
     if (!isStartReport(report)) {
       this.connectorError(`start of ${attempt.task.spec.id} reported nonsense: ${JSON.stringify(report)}`);
       return;
     }
-    attempt.started = true;
+    attempt.startFed = true;
     if (attempt.task.spec.timeoutSeconds !== undefined) this.clearWatchdog(attempt);
     this.settle(`the start of ${attempt.task.spec.id}`, () => this.feed({ kind: 'started', now: this.clock.now(), taskId: attempt.task.spec.id, attempt: attempt.attempt, report: plainStartReport(report) }, attempt.view));
   }
@@ -500,8 +525,8 @@ export class LiveDriver {
     this.settle(`the result of ${attempt.task.spec.id}`, () => {
       const now = this.clock.now();
       const taskId = attempt.task.spec.id;
-      if (!attempt.started && !attempt.abandoned) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.view);
-      attempt.started = true;
+      if (!attempt.startFed && !attempt.abandoned) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.view);
+      attempt.startFed = true;
       this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: plainOutcome(outcome) }, attempt.view);
     });
   }
@@ -529,14 +554,14 @@ export class LiveDriver {
     if (attempt === undefined) return;
     attempt.watchdogId = 0;
     attempt.abandoned = true;
-    attempt.controller.abort();
+    attempt.abort();
     this.onError(new LiveDriverError('attempt-timeout',
-      `attempt ${attempt.attempt} of ${attempt.task.spec.id} on ${attempt.agent.spec.id} ran ${attempt.watchdogSeconds} s ${attempt.started ? '(limits.attemptTimeoutSeconds)' : 'without a reported start'}: failed as a timeout`));
+      `attempt ${attempt.attempt} of ${attempt.task.spec.id} on ${attempt.agent.spec.id} ran ${attempt.watchdogSeconds} s ${attempt.startFed ? '(limits.attemptTimeoutSeconds)' : 'without a reported start'}: failed as a timeout`));
     this.settle(`the timeout of ${attempt.task.spec.id}`, () => {
       const now = this.clock.now();
       const taskId = attempt.task.spec.id;
-      if (!attempt.started) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.view);
-      attempt.started = true;
+      if (!attempt.startFed) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.view);
+      attempt.startFed = true;
       this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: TIMED_OUT }, attempt.view);
     });
   }

@@ -5,9 +5,9 @@
  */
 import type { AgentView } from '../engine/agent.js';
 import type { Engine } from '../engine/engine.js';
-import type { Command, EngineInput, StartReport } from '../engine/messages.js';
+import type { Command, EngineInput, Outcome, StartReport } from '../engine/messages.js';
 import type { AgentId, TaskView } from '../engine/task.js';
-import type { AttemptContext } from './connector.js';
+import type { RunContext } from './connector.js';
 import { attemptKey, offerKey } from './settlements.js';
 
 /**
@@ -42,50 +42,57 @@ export class LazyAbortController {
   }
 }
 
-/**
- * What the driver hands a connector with a start. Its getters are on the prototype: an object
- * literal with getters would make two closures (and its own accessor pairs) per attempt, all of
- * them living as long as the attempt.
- */
-export class DriverAttemptContext implements AttemptContext {
-  /**
-   * @param controller - the attempt's controller, whose signal is made only if a connector reads it.
-   * @param started - reports the attempt's start to the driver.
-   */
-  constructor(private readonly controller: LazyAbortController, readonly started: (report: StartReport) => void) {}
-
-  /** {@inheritDoc AttemptContext.signal} */
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  /** {@inheritDoc AttemptContext.aborted} */
-  get aborted(): boolean {
-    return this.controller.aborted;
-  }
+/** Where an {@link Attempt} hands what its connector reports: the driver. */
+export interface AttemptReports {
+  /** The connector reported the attempt's start. */
+  attemptStarted(attempt: Attempt, report: StartReport): void;
+  /** The connector reported the attempt's outcome (checked by the driver: it may be nonsense). */
+  attemptFinished(attempt: Attempt, outcome: unknown): void;
 }
 
-/** An attempt handed to the connector (or, while recovering, to be handed to it). */
-export interface Attempt {
+/**
+ * An attempt handed to the connector (or, while recovering, to be handed to it). It is also the
+ * context the connector is handed with it, and its own lazy abort controller: one object per
+ * attempt in flight instead of a record, a controller, a context and its closure (everything an
+ * attempt keeps lives ~0.2 s under load, long enough to be promoted to the old generation).
+ */
+export class Attempt extends LazyAbortController implements RunContext {
   readonly key: string;
-  /** The task (its engine's record: read its spec and state, never keep it past a swap). */
-  task: TaskView;
-  agent: AgentView;
   /**
    * The record to feed its results with (see `LiveDriver.feed`); undefined once the engine was
    * swapped for one restored from a snapshot that no longer holds the attempt (fed by id then).
    */
   view: TaskView | undefined;
-  readonly attempt: number;
-  readonly controller: LazyAbortController;
   /** `started` was fed to the engine. */
-  started: boolean;
+  startFed = false;
   /** The engine no longer waits for it (aborted, or failed by the driver's watchdog). */
-  abandoned: boolean;
+  abandoned = false;
   /** The watchdog's timer id (negative), 0 when none is set. */
-  watchdogId: number;
+  watchdogId = 0;
   /** The watchdog's limit in seconds, for its message. */
-  watchdogSeconds: number;
+  watchdogSeconds = 0;
+
+  /**
+   * @param reports - where the connector's reports go.
+   * @param task - the task (its engine's record: read its spec and state, never keep it past a swap).
+   * @param agent - the agent it runs on.
+   * @param attempt - its number.
+   */
+  constructor(private readonly reports: AttemptReports, public task: TaskView, public agent: AgentView, readonly attempt: number) {
+    super();
+    this.key = attemptKey(task.spec.id, attempt);
+    this.view = task;
+  }
+
+  /** {@inheritDoc RunContext.started} */
+  started(report: StartReport): void {
+    this.reports.attemptStarted(this, report);
+  }
+
+  /** {@inheritDoc RunContext.finished} */
+  finished(outcome: Outcome): void {
+    this.reports.attemptFinished(this, outcome);
+  }
 }
 
 /** An offer handed to the connector (or, while recovering, to be handed to it). */
@@ -101,14 +108,6 @@ export interface Offer {
   withdrawn: boolean;
 }
 
-/** A new attempt of `task` on `agent`. */
-export function newAttempt(task: TaskView, agent: AgentView, attempt: number): Attempt {
-  return {
-    key: attemptKey(task.spec.id, attempt), task, agent, view: task, attempt, controller: new LazyAbortController(),
-    started: false, abandoned: false, watchdogId: 0, watchdogSeconds: 0,
-  };
-}
-
 /** A new offer of `task` to `agent`. */
 export function newOffer(task: TaskView, agent: AgentView, offer: number): Offer {
   return { key: offerKey(task.spec.id, agent.spec.id, offer), task, agent, view: task, agentId: agent.spec.id, offer, controller: new LazyAbortController(), withdrawn: false };
@@ -122,8 +121,11 @@ export function newOffer(task: TaskView, agent: AgentView, offer: number): Offer
 export class ReplayBook {
   private readonly provisions = new Map<string, number>();
 
-  /** @param attempts - the driver's attempts by key; @param offers - its offers by key. */
-  constructor(private readonly attempts: Map<string, Attempt>, private readonly offers: Map<string, Offer>) {}
+  /**
+   * @param attempts - the driver's attempts by key; @param offers - its offers by key.
+   * @param reports - where the attempts it makes report to.
+   */
+  constructor(private readonly attempts: Map<string, Attempt>, private readonly offers: Map<string, Offer>, private readonly reports: AttemptReports) {}
 
   /**
    * A replayed input's bookkeeping; returns the view of the task whose result or answer it is,
@@ -135,7 +137,7 @@ export class ReplayBook {
       case 'finished': {
         const key = attemptKey(input.taskId, input.attempt);
         const attempt = this.attempts.get(key);
-        if (attempt !== undefined && input.kind === 'started') attempt.started = true;
+        if (attempt !== undefined && input.kind === 'started') attempt.startFed = true;
         if (input.kind === 'finished') this.attempts.delete(key);
         return attempt?.view;
       }
@@ -160,7 +162,7 @@ export class ReplayBook {
   command(command: Command): void {
     switch (command.kind) {
       case 'start': {
-        const attempt = newAttempt(command.task, command.agent, command.attempt);
+        const attempt = new Attempt(this.reports, command.task, command.agent, command.attempt);
         this.attempts.set(attempt.key, attempt);
         break;
       }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineEvent, Outcome, StartReport } from '../../src/engine/messages.js';
 import type { TaskSpec } from '../../src/engine/task.js';
 import { ManualClock, type Clock, type TimerHandle } from '../../src/live/clock.js';
-import type { AgentConnector, AttemptContext, CommandOf } from '../../src/live/connector.js';
+import type { AgentConnector, AttemptContext, CommandOf, RunContext } from '../../src/live/connector.js';
 import { createLiveDriver, LiveDriverError, type LiveDriver, type LiveDriverLimits } from '../../src/live/driver.js';
 import { agentSpec, createStrategy, engineConfig, taskSpec, type ConfigOverrides } from '../support/harness.js';
 
@@ -55,6 +55,21 @@ class ScriptedConnector implements AgentConnector {
   }
 }
 
+/** Settles through `run`'s contexts (no promise); `behaviour` may throw or finish at once. */
+class RunConnector implements AgentConnector {
+  readonly held: { readonly command: CommandOf<'start'>; readonly context: RunContext }[] = [];
+  behaviour: ((context: RunContext) => void) | undefined;
+
+  start(): Promise<Outcome> {
+    throw new Error('the driver must call run when the connector has it');
+  }
+
+  run(command: CommandOf<'start'>, context: RunContext): void {
+    this.held.push({ command, context });
+    this.behaviour?.(context);
+  }
+}
+
 const NO_SETUP: StartReport = { setupTokens: 0, contextHit: null };
 const OK: Outcome = { ok: true, quality: 1 };
 
@@ -63,14 +78,23 @@ function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-interface Setup {
+interface Setup<C extends AgentConnector> {
   readonly driver: LiveDriver;
-  readonly connector: ScriptedConnector;
+  readonly connector: C;
   readonly events: EngineEvent[];
 }
 
-function setup(options: { clock?: Clock; config?: ConfigOverrides; limits?: Partial<LiveDriverLimits>; agents?: number; capacity?: number } = {}): Setup {
-  const connector = new ScriptedConnector();
+interface SetupOptions {
+  clock?: Clock;
+  config?: ConfigOverrides;
+  limits?: Partial<LiveDriverLimits>;
+  agents?: number;
+  capacity?: number;
+}
+
+function setup(options?: SetupOptions): Setup<ScriptedConnector>;
+function setup<C extends AgentConnector>(options: SetupOptions, connector: C): Setup<C>;
+function setup(options: SetupOptions = {}, connector: AgentConnector = new ScriptedConnector()): Setup<AgentConnector> {
   const events: EngineEvent[] = [];
   let draws = 0;
   const driver = createLiveDriver({
@@ -230,6 +254,60 @@ describe('connector failures', () => {
     await flush();
     expect(finals(events)).toEqual({ garbled: 'dead-lettered:agent-error' });
     expect(driver.errors[0]!.message).toMatch(/resolved with no outcome/);
+  });
+});
+
+describe('a connector that settles through run', () => {
+  it('is called instead of start, with the attempt as context; an outcome is fed before finished returns, a second is ignored', () => {
+    const { driver, connector, events } = setup({}, new RunConnector());
+    driver.submit(taskSpec({ id: 'pulled' }));
+    const [held] = connector.held;
+    expect(held!.command).toMatchObject({ kind: 'start', attempt: 1 });
+    expect(held!.context.aborted).toBe(false);
+    held!.context.started({ setupTokens: 4, contextHit: null });
+    held!.context.finished({ ok: true, quality: 0.9 });
+    expect(finals(events)).toEqual({ pulled: 'completed' });
+    held!.context.finished({ ok: false, reason: 'agent-error' });
+    expect(finals(events)).toEqual({ pulled: 'completed' });
+    expect(driver.errors).toEqual([]);
+    expect(driver.counts()).toMatchObject({ pendingAttempts: 0, timers: 0 });
+  });
+
+  it('arms no watchdog for an attempt finished from within run', () => {
+    const { driver, connector, events } = setup({ limits: { attemptTimeoutSeconds: 7 } }, new RunConnector());
+    connector.behaviour = (context) => context.finished(OK);
+    driver.submit(taskSpec({ id: 'at-once' }));
+    expect(finals(events)).toEqual({ 'at-once': 'completed' });
+    expect(driver.counts()).toMatchObject({ pendingAttempts: 0, timers: 0 });
+  });
+
+  it('fails the attempt with agent-error when run throws or finishes with no outcome', async () => {
+    const { driver, connector, events } = setup({ agents: 2 }, new RunConnector());
+    connector.behaviour = () => {
+      throw new Error('socket closed');
+    };
+    driver.submit(taskSpec({ id: 'thrown' }));
+    connector.behaviour = undefined;
+    driver.submit(taskSpec({ id: 'garbled' }));
+    connector.held[1]!.context.finished({ status: 'done' } as unknown as Outcome);
+    await flush();
+    expect(finals(events)).toEqual({ thrown: 'dead-lettered:agent-error', garbled: 'dead-lettered:agent-error' });
+    expect(driver.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/garbled.*resolved with no outcome/),
+      expect.stringMatching(/thrown.*failed: Error: socket closed/),
+    ]);
+  });
+
+  it('aborts the context when the engine gives up on the attempt', () => {
+    const clock = new ManualClock();
+    const { driver, connector, events } = setup({ clock }, new RunConnector());
+    driver.submit(taskSpec({ id: 'slow', timeoutSeconds: 5 }));
+    const [held] = connector.held;
+    held!.context.started(NO_SETUP);
+    clock.advanceTo(5);
+    expect(held!.context.aborted).toBe(true);
+    expect(held!.context.signal.aborted).toBe(true);
+    expect(finals(events)).toEqual({ slow: 'dead-lettered:timeout' });
   });
 });
 

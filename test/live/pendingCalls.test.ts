@@ -3,7 +3,10 @@
  * making a signal, and a signal read before or after the abort behaves as an AbortController's.
  */
 import { describe, expect, it } from 'vitest';
-import { DriverAttemptContext, LazyAbortController } from '../../src/live/pendingCalls.js';
+import type { AgentView } from '../../src/engine/agent.js';
+import type { TaskView } from '../../src/engine/task.js';
+import { Attempt, LazyAbortController } from '../../src/live/pendingCalls.js';
+import { attemptKey } from '../../src/live/settlements.js';
 
 describe('LazyAbortController', () => {
   it('tells whether it was aborted without a signal', () => {
@@ -33,16 +36,24 @@ describe('LazyAbortController', () => {
   });
 });
 
-describe('DriverAttemptContext', () => {
-  it('reads the controller without making its signal, and hands the start report on', () => {
-    const controller = new LazyAbortController();
+describe('Attempt', () => {
+  const fakeTask = { spec: { id: 't1' } } as unknown as TaskView;
+  const fakeAgent = { spec: { id: 'a1' } } as unknown as AgentView;
+
+  it('is its own lazy controller and context, and hands its start report and outcome on', () => {
     const reports: unknown[] = [];
-    const context = new DriverAttemptContext(controller, (report) => reports.push(report));
-    expect(context.aborted).toBe(false);
-    controller.abort();
-    expect(context.aborted).toBe(true);
-    expect(context.signal.aborted).toBe(true);
-    context.started({ setupTokens: 3, contextHit: null });
-    expect(reports).toEqual([{ setupTokens: 3, contextHit: null }]);
+    const attempt = new Attempt({
+      attemptStarted: (from, report) => reports.push(['started', from, report]),
+      attemptFinished: (from, outcome) => reports.push(['finished', from, outcome]),
+    }, fakeTask, fakeAgent, 2);
+    expect(attempt.key).toBe(attemptKey('t1', 2));
+    expect(attempt.view).toBe(fakeTask);
+    expect(attempt.aborted).toBe(false);
+    attempt.abort();
+    expect(attempt.aborted).toBe(true);
+    expect(attempt.signal.aborted).toBe(true);
+    attempt.started({ setupTokens: 3, contextHit: null });
+    attempt.finished({ ok: true, quality: 1 });
+    expect(reports).toEqual([['started', attempt, { setupTokens: 3, contextHit: null }], ['finished', attempt, { ok: true, quality: 1 }]]);
   });
 });

@@ -55,8 +55,9 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
     const body = parseRequest(startedBody, request.body ?? {}, 'body');
     known(context, id);
+    const promised = agents.promisedSettlements;
     const answer = agents.started(id, task, attempt, body);
-    if (!answer.stale) await afterSettlements();
+    await afterSettlements(context, promised);
     await durable(context);
     return answer;
   });
@@ -66,8 +67,9 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
     const body = parseRequest(finishedBody, request.body, 'body');
     known(context, id);
+    const promised = agents.promisedSettlements;
     const answer = agents.finished(id, task, attempt, body);
-    if (!answer.stale) await afterSettlements();
+    await afterSettlements(context, promised);
     await durable(context);
     return answer;
   });
@@ -77,8 +79,9 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
     const body = parseRequest(offerAnswerBody, request.body, 'body');
     known(context, id);
+    const promised = agents.promisedSettlements;
     const answer = agents.answer(id, offerId, body);
-    if (!answer.stale) await afterSettlements();
+    await afterSettlements(context, promised);
     await durable(context);
     return answer;
   });

@@ -157,15 +157,14 @@ async function applyReports(
   context: ServiceContext, items: readonly unknown[], parse: (raw: unknown, index: number) => { readonly agent: string; readonly task: string; readonly attempt: number; readonly started?: StartedBody; readonly finished?: FinishedBody },
 ): Promise<(ReportedItem | BatchItemError)[]> {
   const { agents } = context;
-  let changed = false;
+  const promised = agents.promisedSettlements;
   const results = items.map((raw, i) => itemResult((): ReportedItem => {
     const item = parse(raw, i);
     const started = item.started === undefined ? undefined : agents.started(item.agent, item.task, item.attempt, item.started);
     const finished = item.finished === undefined ? undefined : agents.finished(item.agent, item.task, item.attempt, item.finished);
-    if (started?.stale === false || finished?.stale === false) changed = true;
     return { ...(started === undefined ? {} : { started }), ...(finished === undefined ? {} : { finished }) };
   }));
-  if (changed) await afterSettlements();
+  await afterSettlements(context, promised);
   return results;
 }
 

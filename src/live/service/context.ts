@@ -47,7 +47,13 @@ export async function durable(context: ServiceContext): Promise<void> {
   }
 }
 
-/** Lets the driver react to settled promises (it feeds their inputs in microtasks) before going on. */
-export function afterSettlements(): Promise<void> {
+/**
+ * Lets the driver react to the promises reports settled (it feeds their inputs in microtasks)
+ * before going on; `promisedBefore` is `agents.promisedSettlements` read before the reports.
+ * Reports settled through the contexts of `RemoteAgents.run` (all attempts, when the agents are
+ * the driver's connector) were fed before they returned: then there is nothing to wait for.
+ */
+export function afterSettlements(context: ServiceContext, promisedBefore: number): Promise<void> | undefined {
+  if (context.agents.promisedSettlements === promisedBefore) return undefined;
   return new Promise((resolve) => setImmediate(resolve));
 }

@@ -19,8 +19,9 @@
 import type { AgentSpec } from '../../engine/agent.js';
 import type { EngineEvent, Outcome } from '../../engine/messages.js';
 import type { TaskSpec } from '../../engine/task.js';
-import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from '../connector.js';
+import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse, RunContext } from '../connector.js';
 import { afterDurable, type Journal } from '../journal.js';
+import { attemptKey } from '../settlements.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
@@ -93,7 +94,8 @@ interface PendingAttempt {
   readonly agentId: string;
   readonly hasContextKey: boolean;
   readonly context: AttemptContext;
-  readonly resolve: (outcome: Outcome) => void;
+  /** The promise's resolver (`start`); undefined when the context takes the outcome itself (`run`). */
+  readonly resolve: ((outcome: Outcome) => void) | undefined;
   startReported: boolean;
 }
 
@@ -125,10 +127,6 @@ function abandoned(context: AttemptContext): boolean {
 /** Released entries at the front of the queue of commands awaiting durability before it is compacted. */
 const COMPACT_UNDURABLE_AFTER = 1024;
 
-function attemptKey(taskId: string, attempt: number): string {
-  return `${taskId}\u0000${attempt}`;
-}
-
 /** Agents reached over HTTP: mailboxes, long-polls, heartbeats and pending reports. */
 export class RemoteAgents implements AgentConnector {
   private readonly slots = new Map<string, AgentSlot>();
@@ -136,6 +134,7 @@ export class RemoteAgents implements AgentConnector {
   private readonly offers = new Map<string, PendingOffer>();
   private readonly offerIds = new Map<string, string>();
   private nextOffer = 0;
+  private promised = 0;
   /**
    * Commands queued before their input was durable, in order of input: woken together when a
    * group commit returns (one journal callback per group, not a promise per command).
@@ -192,15 +191,20 @@ export class RemoteAgents implements AgentConnector {
 
   /** {@inheritDoc AgentConnector.start} */
   start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome> {
-    const taskId = command.task.spec.id;
-    const agentId = externalAgentId(command.agent.spec.id);
-    const key = attemptKey(taskId, command.attempt);
-    return new Promise((resolve) => {
-      // Once the engine gives up on it (its signal aborted), later reports are stale: see pendingAttempt.
-      this.attempts.set(key, { agentId, hasContextKey: command.task.spec.contextKey !== undefined, context, resolve, startReported: false });
-      // The engine's spec as is: task specs are never changed once submitted.
-      this.enqueue(agentId, { kind: 'start', task: command.task.spec, attempt: command.attempt });
-    });
+    return new Promise((resolve) => this.pend(command, context, resolve));
+  }
+
+  /** {@inheritDoc AgentConnector.run} */
+  run(command: CommandOf<'start'>, context: RunContext): void {
+    this.pend(command, context, undefined);
+  }
+
+  /**
+   * How many reports settled a promise (of `start` or `offer`): the driver feeds those a
+   * microtask later, the others (through `run`'s context) at once. See `afterSettlements`.
+   */
+  get promisedSettlements(): number {
+    return this.promised;
   }
 
   /** {@inheritDoc AgentConnector.offer} */
@@ -339,14 +343,20 @@ export class RemoteAgents implements AgentConnector {
     return { stale: false };
   }
 
-  /** An agent reports how an attempt ended. */
+  /** An agent reports how an attempt ended (with `run`, fed to the engine before this returns). */
   finished(agentId: string, taskId: string, attempt: number, body: FinishedBody): ReportAnswer {
     const pending = this.pendingAttempt(agentId, taskId, attempt);
     if (pending === undefined) return { stale: true };
     this.attempts.delete(attemptKey(taskId, attempt));
     // A start re-delivered after a restart and not yet polled is moot now.
     this.unqueue(agentId, (command) => command.kind === 'start' && command.task.id === taskId && command.attempt === attempt);
-    pending.resolve(body.ok ? { ok: true, quality: body.quality } : { ok: false, reason: body.reason });
+    const outcome: Outcome = body.ok ? { ok: true, quality: body.quality } : { ok: false, reason: body.reason };
+    if (pending.resolve === undefined) {
+      (pending.context as RunContext).finished(outcome);
+    } else {
+      this.promised++;
+      pending.resolve(outcome);
+    }
     return { stale: false };
   }
 
@@ -357,6 +367,7 @@ export class RemoteAgents implements AgentConnector {
     if (pending.agentId !== agentId) throw new HttpError(403, `params.offerId: offer ${offerId} was made to another agent`);
     this.forgetOffer(offerId);
     this.unqueue(agentId, (command) => command.kind === 'offer' && command.offerId === offerId);
+    this.promised++;
     pending.resolve({
       answer: body.accept ? { accepted: true } : { accepted: false, reason: body.reason ?? 'declined' },
       ...(body.setupTokens === undefined ? {} : { setupTokens: body.setupTokens }),
@@ -397,6 +408,15 @@ export class RemoteAgents implements AgentConnector {
   close(): void {
     this.closed = true;
     for (const slot of this.slots.values()) this.wake(slot);
+  }
+
+  /** Waits for reports of an attempt, settled by `resolve` or (without) by its context, and queues its start. */
+  private pend(command: CommandOf<'start'>, context: AttemptContext, resolve: ((outcome: Outcome) => void) | undefined): void {
+    const agentId = externalAgentId(command.agent.spec.id);
+    // Once the engine gives up on it (its signal aborted), later reports are stale: see pendingAttempt.
+    this.attempts.set(attemptKey(command.task.spec.id, command.attempt), { agentId, hasContextKey: command.task.spec.contextKey !== undefined, context, resolve, startReported: false });
+    // The engine's spec as is: task specs are never changed once submitted.
+    this.enqueue(agentId, { kind: 'start', task: command.task.spec, attempt: command.attempt });
   }
 
   private pendingAttempt(agentId: string, taskId: string, attempt: number): PendingAttempt | undefined {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../../src/engine/agent.js';
 import type { EngineEvent, Outcome } from '../../../src/engine/messages.js';
 import type { TaskView } from '../../../src/engine/task.js';
-import type { AttemptContext, CommandOf } from '../../../src/live/connector.js';
+import type { AttemptContext, CommandOf, RunContext } from '../../../src/live/connector.js';
 import type { Journal } from '../../../src/live/journal.js';
 import { externalAgentId, MAX_OPEN_POLLS, RemoteAgents } from '../../../src/live/service/remoteAgents.js';
 
@@ -103,6 +103,28 @@ describe('RemoteAgents', () => {
     const second = start(agents, 't2', 'a1');
     second.controller.abort();
     expect(agents.finished('a1', 't2', 1, { ok: true, quality: 1 })).toEqual({ stale: true });
+  });
+
+  it('settles an attempt run through its context (no promise) before the report returns, and counts only promised settlements', () => {
+    const { agents } = setup();
+    agents.observe(joined('a1'));
+    const seen: unknown[] = [];
+    const context: RunContext = {
+      signal: AbortSignal.abort(),
+      aborted: false,
+      started: (report) => seen.push(['started', report]),
+      finished: (outcome) => seen.push(['finished', outcome]),
+    };
+    agents.run({ kind: 'start', task: taskView('t1'), agent: agentView('a1'), attempt: 1 }, context);
+    expect(agents.stats().pendingAttempts).toBe(1);
+    expect(agents.started('a1', 't1', 1, { setupTokens: 2 })).toEqual({ stale: false });
+    expect(agents.finished('a1', 't1', 1, { ok: false, reason: 'agent-error' })).toEqual({ stale: false });
+    expect(seen).toEqual([['started', { setupTokens: 2, contextHit: null }], ['finished', { ok: false, reason: 'agent-error' }]]);
+    expect(agents.finished('a1', 't1', 1, { ok: true, quality: 1 })).toEqual({ stale: true });
+    expect(agents.promisedSettlements).toBe(0);
+    void start(agents, 't2', 'a1').outcome;
+    agents.finished('a1', 't2', 1, { ok: true, quality: 1 });
+    expect(agents.promisedSettlements).toBe(1);
   });
 
   it('a report after the driver gave up on the attempt is stale, read from the context without making its signal', () => {
