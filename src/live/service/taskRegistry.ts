@@ -8,8 +8,6 @@
  * under load), long enough to reach the old generation: it is frozen into one small record and a
  * string of its JSON, rather than an entry, its spec, a history array and one object per event,
  * so that old-generation collections have far fewer objects to mark. It is thawed only when asked.
- * A live task (in flight ~0.2 s under load: promoted too) keeps each event of its history as the
- * event's JSON, one flat string, rather than an object and a boxed number per event.
  */
 import type { EngineEvent } from '../../engine/messages.js';
 import { isFinal, type FailureReason, type TaskSpec, type TaskState } from '../../engine/task.js';
@@ -76,23 +74,6 @@ export interface TaskRegistryLimits {
   readonly historyEvents: number;
 }
 
-/** A live task's entry: its history as one JSON string per event, parsed when read. */
-class LiveTask implements TaskEntry {
-  agent: string | undefined = undefined;
-  attempts = 0;
-  failureReason: FailureReason | undefined = undefined;
-  historyDropped = 0;
-  /** The last `historyEvents` events, oldest first, each as its JSON. */
-  readonly events: string[] = [];
-
-  constructor(readonly spec: TaskSpec, readonly submittedAt: number, readonly ordinal: number, public state: TaskState) {}
-
-  /** {@inheritDoc TaskEntry.history} (a fresh copy on every read). */
-  get history(): TaskHistoryEntry[] {
-    return this.events.map((json) => JSON.parse(json) as TaskHistoryEntry);
-  }
-}
-
 /** A settled task as remembered: what listings filter on, the rest as JSON (see {@link freeze}). */
 class FrozenTask {
   constructor(
@@ -106,7 +87,7 @@ class FrozenTask {
 
 /** Tasks by id, folded from the engine's events. */
 export class TaskRegistry {
-  private readonly tasks = new Map<string, LiveTask | FrozenTask>();
+  private readonly tasks = new Map<string, TaskEntry | FrozenTask>();
   /** Ids of settled tasks, oldest settled first, from `settledHead` on. */
   private readonly settledOrder: string[] = [];
   private settledHead = 0;
@@ -121,14 +102,17 @@ export class TaskRegistry {
     switch (event.kind) {
       case 'submitted': {
         const { task } = event;
-        const entry = new LiveTask(task.spec, event.time, this.nextOrdinal++, task.state);
+        const entry: TaskEntry = {
+          spec: task.spec, submittedAt: event.time, ordinal: this.nextOrdinal++, state: task.state, agent: undefined, attempts: 0,
+          failureReason: undefined, history: [], historyDropped: 0,
+        };
         this.tasks.set(task.spec.id, entry);
         this.countLive(entry.state, 1);
         this.record(entry, { time: event.time, kind: 'submitted', to: task.state });
         return;
       }
       case 'transition': {
-        const entry = this.entry(event.task.spec.id);
+        const entry = this.get(event.task.spec.id);
         if (entry === undefined) return;
         this.countLive(entry.state, -1);
         entry.state = event.to;
@@ -150,12 +134,12 @@ export class TaskRegistry {
       }
       case 'offerMade':
       case 'duplicateClaim': {
-        const entry = this.entry(event.task.spec.id);
+        const entry = this.get(event.task.spec.id);
         if (entry !== undefined) this.recordInto(event.task.spec.id, entry, { time: event.time, kind: event.kind, agent: event.agent.spec.id });
         return;
       }
       case 'offerAnswered': {
-        const entry = this.entry(event.task.spec.id);
+        const entry = this.get(event.task.spec.id);
         if (entry !== undefined) {
           this.recordInto(event.task.spec.id, entry, {
             time: event.time, kind: 'offerAnswered', agent: event.agent.spec.id, accepted: event.accepted,
@@ -165,7 +149,7 @@ export class TaskRegistry {
         return;
       }
       case 'staleResult': {
-        const entry = this.entry(event.taskId);
+        const entry = this.get(event.taskId);
         if (entry !== undefined) this.recordInto(event.taskId, entry, { time: event.time, kind: 'staleResult', attempt: event.attempt });
         return;
       }
@@ -176,10 +160,6 @@ export class TaskRegistry {
 
   /** The task with this id, live or remembered (a settled one thawed: a copy, not kept). */
   get(id: string): TaskEntry | undefined {
-    return this.entry(id);
-  }
-
-  private entry(id: string): LiveTask | undefined {
     const known = this.tasks.get(id);
     return known instanceof FrozenTask ? thaw(known) : known;
   }
@@ -201,7 +181,7 @@ export class TaskRegistry {
   page(filter: { readonly state?: TaskState; readonly type?: string; readonly limit: number; readonly cursor?: string }): TaskPage {
     const after = filter.cursor === undefined ? -1 : Number(filter.cursor);
     const tasks: TaskJson[] = [];
-    let last: LiveTask | FrozenTask | undefined;
+    let last: TaskEntry | FrozenTask | undefined;
     let more = false;
     for (const entry of this.tasks.values()) {
       if (entry.ordinal <= after) continue;
@@ -218,21 +198,21 @@ export class TaskRegistry {
   }
 
   /** Records an event of a task that may be settled (late offers, stale results): refrozen then. */
-  private recordInto(id: string, entry: LiveTask, item: TaskHistoryEntry): void {
+  private recordInto(id: string, entry: TaskEntry, item: TaskHistoryEntry): void {
     this.record(entry, item);
     this.put(id, entry);
   }
 
   /** Stores an entry, frozen if its task is settled (a live entry is stored as is, once). */
-  private put(id: string, entry: LiveTask): void {
+  private put(id: string, entry: TaskEntry): void {
     if (isFinal(entry.state)) this.tasks.set(id, freeze(entry));
     else if (this.tasks.get(id) !== entry) this.tasks.set(id, entry);
   }
 
-  private record(entry: LiveTask, item: TaskHistoryEntry): void {
-    entry.events.push(flat(JSON.stringify(item)));
-    if (entry.events.length > this.limits.historyEvents) {
-      entry.events.shift();
+  private record(entry: TaskEntry, item: TaskHistoryEntry): void {
+    entry.history.push(item);
+    if (entry.history.length > this.limits.historyEvents) {
+      entry.history.shift();
       entry.historyDropped++;
     }
   }
@@ -244,7 +224,7 @@ export class TaskRegistry {
     else this.liveByState.set(state, count);
   }
 
-  private settled(id: string, entry: LiveTask): void {
+  private settled(id: string, entry: TaskEntry): void {
     this.put(id, entry);
     this.settledOrder.push(id);
     while (this.settledOrder.length - this.settledHead > this.limits.settledTasks) {
@@ -265,38 +245,19 @@ export class TaskRegistry {
  * A settled entry as one record and one string. JSON keeps every field exactly: specs, histories
  * and answers are JSON already (parsed from request bodies, written to the log, sent to clients).
  */
-function freeze(entry: LiveTask): FrozenTask {
-  const { spec, submittedAt, agent, attempts, failureReason, historyDropped } = entry;
-  const head = JSON.stringify({ spec, submittedAt, agent, attempts, failureReason, historyDropped });
-  // The history's events are JSON already: spliced in as they are (`head` ends with its `}`).
-  const json = flat(`${head.slice(0, -1)},"history":[${entry.events.join(',')}]}`);
+function freeze(entry: TaskEntry): FrozenTask {
+  const { spec, submittedAt, agent, attempts, failureReason, history, historyDropped } = entry;
+  const json = JSON.stringify({ spec, submittedAt, agent, attempts, failureReason, history, historyDropped });
+  // JSON.stringify returns a rope (a tree of ~8 string pieces); converting it to a number makes V8
+  // flatten it in place, and the next scavenge leaves one flat string: one object to mark, not eight.
+  Number(json);
   return new FrozenTask(entry.ordinal, entry.state, spec.type, json);
 }
 
-/**
- * The string, flattened: JSON.stringify and concatenation return ropes (a tree of string pieces);
- * converting one to a number makes V8 flatten it in place, and the next scavenge leaves one flat
- * string: one object to mark, not several.
- */
-function flat(json: string): string {
-  // Kept in a module variable: an unused conversion could be optimised away, and the rope with it.
-  flattenedSink = Number(json);
-  return json;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- written only: see flat
-let flattenedSink = 0;
-
 /** A frozen task as an entry again. */
-function thaw(frozen: FrozenTask): LiveTask {
+function thaw(frozen: FrozenTask): TaskEntry {
   const fields = JSON.parse(frozen.json) as Omit<TaskEntry, 'ordinal' | 'state'>;
-  const entry = new LiveTask(fields.spec, fields.submittedAt, frozen.ordinal, frozen.state);
-  entry.agent = fields.agent;
-  entry.attempts = fields.attempts;
-  entry.failureReason = fields.failureReason;
-  entry.historyDropped = fields.historyDropped;
-  for (const event of fields.history) entry.events.push(JSON.stringify(event));
-  return entry;
+  return { ...fields, ordinal: frozen.ordinal, state: frozen.state, agent: fields.agent, failureReason: fields.failureReason };
 }
 
 /** A task's summary, as listings and `GET /v1/tasks/{id}` show it. */
