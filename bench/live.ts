@@ -13,8 +13,9 @@
  * - Submit-to-start latency of a task: from the moment its `POST /v1/tasks` is sent to the moment
  *   the poll that carries its `start` command has been read by the agent. Both points are taken
  *   as close to the socket as the bench can: sent = when the request (in the batched modes, the
- *   batch's request: one time for all its tasks) is handed to node:http, read = when the
- *   answer's last bytes have been read, before the bench parses it. The agent's own time
+ *   batch's request: one time for all its tasks) is handed to the HTTP client (undici's
+ *   `Pool.dispatch`, bench/liveClient.ts), read = when undici's parser has read the answer's
+ *   last bytes (its `onComplete`), before the bench parses it. The agent's own time
  *   (service time, its reports) is not in it; what is in it is all fleetsim's: HTTP and JSON both
  *   ways, validation, the engine's decision, the group commit that makes the submission durable
  *   (the start it causes is handed out only then), the poll's answer.
@@ -46,7 +47,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -84,6 +84,8 @@ function taskJson(n: number): string {
 }
 /** Most submissions in one batch request (the service's limit). */
 const MAX_BATCH = 1_000;
+/** Connections of the submitter (one request at a time each; at 5,000/s batched, two or three are busy at once). */
+const SUBMITTER_CONNECTIONS = 64;
 /** Long-poll wait of the agents, seconds. */
 const POLL_WAIT_SECONDS = 1;
 /** Request modes measured by default, in this order. */
@@ -232,7 +234,7 @@ class Bench {
   private counted: ((requests: number) => void) | undefined;
 
   constructor(private readonly url: string) {
-    this.submitter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64 }));
+    this.submitter = new Client(url, SUBMITTER_CONNECTIONS);
   }
 
   error(what: string): void {
@@ -319,7 +321,7 @@ class Bench {
     );
   }
 
-  /** Records task `n` as sent at `sentAt` (the moment its request is handed to node:http). */
+  /** Records task `n` as sent at `sentAt` (the moment its request is handed to the HTTP client). */
   private sent(n: number, sentAt: number): void {
     const slot = n & SENT_MASK;
     if (!Number.isNaN(this.sentAt[slot]!)) this.error(`bench-${this.sentTask[slot]}: its start was never seen (${SENT_SLOTS} tasks later)`);
@@ -336,7 +338,7 @@ class Bench {
       let payload = '{"tasks":[';
       for (let n = first; n <= last; n++) payload += (n === first ? '' : ',') + taskJson(n);
       payload += ']}';
-      // One send time for the batch, taken as its request is handed to node:http.
+      // One send time for the batch, taken as its request is handed to the HTTP client.
       const sentAt = performance.timeOrigin + performance.now();
       for (let n = first; n <= last; n++) this.sent(n, sentAt);
       this.submitter.callRaw('POST', '/v1/tasks/batch', payload).then(({ status, body, receivedAt }) => {
@@ -390,6 +392,7 @@ class Bench {
     this.agents?.postMessage({ kind: 'stop' } satisfies ToAgents);
     await this.stopped;
     await this.agents?.terminate();
+    await this.submitter.close();
   }
 
   resetWindow(start: number, end: number): void {

@@ -25,7 +25,6 @@
  * answer, or go in one `POST /v1/agents/poll?wait=0` when none comes within 2 ms (its answer may
  * carry commands too). No `started` either.
  */
-import { Agent as HttpAgent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AgentLink } from '../src/live/clients/agentLink.js';
@@ -68,8 +67,8 @@ interface StartCommand {
 
 const port = parentPort!;
 const { url, agentIds, pollWaitSeconds } = workerData as AgentsWorkerData;
-const poller = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: agentIds.length + 1 }));
-const reporter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64 }));
+const poller = new Client(url, agentIds.length + 1);
+const reporter = new Client(url, 64);
 let holdMs = 0;
 let mode: AgentsMode = 'single';
 let running = true;
