@@ -58,6 +58,7 @@ import { parseScenario } from '../src/scenario/load.js';
 import type { AgentsMode, AgentsWorkerData, FromAgents, ToAgents } from './liveAgents.js';
 import { Client } from './liveClient.js';
 import { formatLayers, measureDiskSync, measureLayers, type LayerRow } from './liveLayers.js';
+import { ProgressRing, progressBuffer } from './liveProgress.js';
 import { quantiles, type Quantiles } from './liveStats.js';
 import type { LatencyReport } from '../src/live/service/latencyProbe.js';
 
@@ -86,6 +87,8 @@ function taskJson(n: number): string {
 const MAX_BATCH = 1_000;
 /** Connections of the submitter (one request at a time each; at 5,000/s batched, two or three are busy at once). */
 const SUBMITTER_CONNECTIONS = 64;
+/** How often the main thread drains what the agents' worker wrote in shared memory (bench/liveProgress.ts), ms: Node's timer granularity. */
+const PROGRESS_DRAIN_MS = 1;
 /** Long-poll wait of the agents, seconds. */
 const POLL_WAIT_SECONDS = 1;
 /** Request modes measured by default, in this order. */
@@ -230,6 +233,11 @@ class Bench {
   private readonly submitter: Client;
   private readonly lastErrors: string[] = [];
   private agents: Worker | undefined;
+  /** What the agents' worker writes per task (starts seen, tasks finished), and the timer that drains it. */
+  private progress: ProgressRing | undefined;
+  private progressTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly drainBound = (): void => this.drainProgress();
+  private readonly startedBound = (n: number, seenAt: number): void => this.started(n, seenAt);
   private stopped: Promise<void> | undefined;
   private counted: ((requests: number) => void) | undefined;
 
@@ -252,9 +260,12 @@ class Bench {
       const { status, body } = await this.submitter.call('POST', '/v1/agents', { id });
       if (status !== 200 && status !== 201) throw new Error(`POST /v1/agents ${id}: ${status} ${JSON.stringify(body)}`);
     }
-    const workerData: AgentsWorkerData = { url: this.url, agentIds, pollWaitSeconds: POLL_WAIT_SECONDS };
+    const progress = progressBuffer();
+    this.progress = new ProgressRing(progress);
+    const workerData: AgentsWorkerData = { url: this.url, agentIds, pollWaitSeconds: POLL_WAIT_SECONDS, progress };
     const agents = new Worker(new URL('./liveAgents.js', import.meta.url), { workerData });
     this.agents = agents;
+    this.progressTimer = setInterval(this.drainBound, PROGRESS_DRAIN_MS);
     let resolveStopped: () => void;
     this.stopped = new Promise((resolve) => (resolveStopped = resolve));
     await new Promise<void>((resolve, reject) => {
@@ -262,11 +273,6 @@ class Bench {
       agents.on('message', (message: FromAgents) => {
         switch (message.kind) {
           case 'ready': resolve(); break;
-          case 'progress':
-            this.started(message.started);
-            this.outstanding -= message.finished;
-            for (let i = 0; i < message.finished; i++) this.onFinished?.();
-            break;
           case 'error': this.error(message.message); break;
           case 'count': this.counted?.(message.requests); break;
           case 'stopped': resolveStopped(); break;
@@ -369,16 +375,20 @@ class Bench {
     if (this.sentTask[slot] === n) this.sentAt[slot] = NaN;
   }
 
-  /** Starts seen by the agents: pairs (task number, seen at). */
-  private started(pairs: readonly number[]): void {
-    for (let i = 0; i < pairs.length; i += 2) {
-      const n = pairs[i]!;
-      const slot = n & SENT_MASK;
-      const sentAt = this.sentAt[slot]!;
-      if (this.sentTask[slot] !== n || Number.isNaN(sentAt)) continue;
-      this.sentAt[slot] = NaN;
-      if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.startSamples.push(pairs[i + 1]! - sentAt);
-    }
+  /** What the agents' worker wrote since the last drain: the starts it saw, the tasks that finished. */
+  private drainProgress(): void {
+    const finished = this.progress!.drain(this.startedBound);
+    this.outstanding -= finished;
+    for (let i = 0; i < finished; i++) this.onFinished?.();
+  }
+
+  /** Task `bench-n`'s start was seen by an agent at `seenAt` (absolute ms). */
+  private started(n: number, seenAt: number): void {
+    const slot = n & SENT_MASK;
+    const sentAt = this.sentAt[slot]!;
+    if (this.sentTask[slot] !== n || Number.isNaN(sentAt)) return;
+    this.sentAt[slot] = NaN;
+    if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.startSamples.push(seenAt - sentAt);
   }
 
   /** Waits until every submitted task has finished (or `seconds` passed). */
@@ -391,6 +401,8 @@ class Bench {
   async close(): Promise<void> {
     this.agents?.postMessage({ kind: 'stop' } satisfies ToAgents);
     await this.stopped;
+    clearInterval(this.progressTimer);
+    this.drainProgress();
     await this.agents?.terminate();
     await this.submitter.close();
   }
