@@ -1,24 +1,17 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bodyServer, type BodyHandler } from '../support/bodyServer.js';
 import { Client } from '../../bench/liveClient.js';
-
-type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
 const servers: Server[] = [];
 const clients: Client[] = [];
 
-/** A real HTTP server on a free port, answering with `handler` once a request's body is read. */
-async function serve(handler: Handler): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handler(req, Buffer.concat(chunks).toString('utf8'), res));
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+/** A real HTTP server on a free port, closed after the test. */
+async function serve(handler: BodyHandler): Promise<{ url: string; server: Server }> {
+  const started = await bodyServer(handler);
+  servers.push(started.server);
+  return started;
 }
 
 function client(url: string, connections: number): Client {
