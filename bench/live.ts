@@ -266,6 +266,8 @@ class Bench {
     const agents = new Worker(new URL('./liveAgents.js', import.meta.url), { workerData });
     this.agents = agents;
     this.progressTimer = setInterval(this.drainBound, PROGRESS_DRAIN_MS);
+    // Not what keeps the process alive: the worker does, until close().
+    this.progressTimer.unref();
     let resolveStopped: () => void;
     this.stopped = new Promise((resolve) => (resolveStopped = resolve));
     await new Promise<void>((resolve, reject) => {
