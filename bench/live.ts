@@ -13,8 +13,9 @@
  * - Submit-to-start latency of a task: from the moment its `POST /v1/tasks` is sent to the moment
  *   the poll that carries its `start` command has been read by the agent. Both points are taken
  *   as close to the socket as the bench can: sent = when the request (in the batched modes, the
- *   batch's request: one time for all its tasks) is handed to node:http, read = when the
- *   answer's last bytes have been read, before the bench parses it. The agent's own time
+ *   batch's request: one time for all its tasks) is handed to the HTTP client (undici's
+ *   `Pool.dispatch`, bench/liveClient.ts), read = when undici's parser has read the answer's
+ *   last bytes (its `onComplete`), before the bench parses it. The agent's own time
  *   (service time, its reports) is not in it; what is in it is all fleetsim's: HTTP and JSON both
  *   ways, validation, the engine's decision, the group commit that makes the submission durable
  *   (the start it causes is handed out only then), the poll's answer.
@@ -46,7 +47,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -58,6 +58,7 @@ import { parseScenario } from '../src/scenario/load.js';
 import type { AgentsMode, AgentsWorkerData, FromAgents, ToAgents } from './liveAgents.js';
 import { Client } from './liveClient.js';
 import { formatLayers, measureDiskSync, measureLayers, type LayerRow } from './liveLayers.js';
+import { ProgressRing, progressBuffer } from './liveProgress.js';
 import { quantiles, type Quantiles } from './liveStats.js';
 import type { LatencyReport } from '../src/live/service/latencyProbe.js';
 
@@ -84,6 +85,10 @@ function taskJson(n: number): string {
 }
 /** Most submissions in one batch request (the service's limit). */
 const MAX_BATCH = 1_000;
+/** Connections of the submitter (one request at a time each; at 5,000/s batched, two or three are busy at once). */
+const SUBMITTER_CONNECTIONS = 64;
+/** How often the main thread drains what the agents' worker wrote in shared memory (bench/liveProgress.ts), ms: Node's timer granularity. */
+const PROGRESS_DRAIN_MS = 1;
 /** Long-poll wait of the agents, seconds. */
 const POLL_WAIT_SECONDS = 1;
 /** Request modes measured by default, in this order. */
@@ -228,11 +233,16 @@ class Bench {
   private readonly submitter: Client;
   private readonly lastErrors: string[] = [];
   private agents: Worker | undefined;
+  /** What the agents' worker writes per task (starts seen, tasks finished), and the timer that drains it. */
+  private progress: ProgressRing | undefined;
+  private progressTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly drainBound = (): void => this.drainProgress();
+  private readonly startedBound = (n: number, seenAt: number): void => this.started(n, seenAt);
   private stopped: Promise<void> | undefined;
   private counted: ((requests: number) => void) | undefined;
 
   constructor(private readonly url: string) {
-    this.submitter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64 }));
+    this.submitter = new Client(url, SUBMITTER_CONNECTIONS);
   }
 
   error(what: string): void {
@@ -250,9 +260,14 @@ class Bench {
       const { status, body } = await this.submitter.call('POST', '/v1/agents', { id });
       if (status !== 200 && status !== 201) throw new Error(`POST /v1/agents ${id}: ${status} ${JSON.stringify(body)}`);
     }
-    const workerData: AgentsWorkerData = { url: this.url, agentIds, pollWaitSeconds: POLL_WAIT_SECONDS };
+    const progress = progressBuffer();
+    this.progress = new ProgressRing(progress);
+    const workerData: AgentsWorkerData = { url: this.url, agentIds, pollWaitSeconds: POLL_WAIT_SECONDS, progress };
     const agents = new Worker(new URL('./liveAgents.js', import.meta.url), { workerData });
     this.agents = agents;
+    this.progressTimer = setInterval(this.drainBound, PROGRESS_DRAIN_MS);
+    // Not what keeps the process alive: the worker does, until close().
+    this.progressTimer.unref();
     let resolveStopped: () => void;
     this.stopped = new Promise((resolve) => (resolveStopped = resolve));
     await new Promise<void>((resolve, reject) => {
@@ -260,11 +275,6 @@ class Bench {
       agents.on('message', (message: FromAgents) => {
         switch (message.kind) {
           case 'ready': resolve(); break;
-          case 'progress':
-            this.started(message.started);
-            this.outstanding -= message.finished;
-            for (let i = 0; i < message.finished; i++) this.onFinished?.();
-            break;
           case 'error': this.error(message.message); break;
           case 'count': this.counted?.(message.requests); break;
           case 'stopped': resolveStopped(); break;
@@ -319,7 +329,7 @@ class Bench {
     );
   }
 
-  /** Records task `n` as sent at `sentAt` (the moment its request is handed to node:http). */
+  /** Records task `n` as sent at `sentAt` (the moment its request is handed to the HTTP client). */
   private sent(n: number, sentAt: number): void {
     const slot = n & SENT_MASK;
     if (!Number.isNaN(this.sentAt[slot]!)) this.error(`bench-${this.sentTask[slot]}: its start was never seen (${SENT_SLOTS} tasks later)`);
@@ -336,7 +346,7 @@ class Bench {
       let payload = '{"tasks":[';
       for (let n = first; n <= last; n++) payload += (n === first ? '' : ',') + taskJson(n);
       payload += ']}';
-      // One send time for the batch, taken as its request is handed to node:http.
+      // One send time for the batch, taken as its request is handed to the HTTP client.
       const sentAt = performance.timeOrigin + performance.now();
       for (let n = first; n <= last; n++) this.sent(n, sentAt);
       this.submitter.callRaw('POST', '/v1/tasks/batch', payload).then(({ status, body, receivedAt }) => {
@@ -367,16 +377,20 @@ class Bench {
     if (this.sentTask[slot] === n) this.sentAt[slot] = NaN;
   }
 
-  /** Starts seen by the agents: pairs (task number, seen at). */
-  private started(pairs: readonly number[]): void {
-    for (let i = 0; i < pairs.length; i += 2) {
-      const n = pairs[i]!;
-      const slot = n & SENT_MASK;
-      const sentAt = this.sentAt[slot]!;
-      if (this.sentTask[slot] !== n || Number.isNaN(sentAt)) continue;
-      this.sentAt[slot] = NaN;
-      if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.startSamples.push(pairs[i + 1]! - sentAt);
-    }
+  /** What the agents' worker wrote since the last drain: the starts it saw, the tasks that finished. */
+  private drainProgress(): void {
+    const finished = this.progress!.drain(this.startedBound);
+    this.outstanding -= finished;
+    for (let i = 0; i < finished; i++) this.onFinished?.();
+  }
+
+  /** Task `bench-n`'s start was seen by an agent at `seenAt` (absolute ms). */
+  private started(n: number, seenAt: number): void {
+    const slot = n & SENT_MASK;
+    const sentAt = this.sentAt[slot]!;
+    if (this.sentTask[slot] !== n || Number.isNaN(sentAt)) return;
+    this.sentAt[slot] = NaN;
+    if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.startSamples.push(seenAt - sentAt);
   }
 
   /** Waits until every submitted task has finished (or `seconds` passed). */
@@ -389,7 +403,10 @@ class Bench {
   async close(): Promise<void> {
     this.agents?.postMessage({ kind: 'stop' } satisfies ToAgents);
     await this.stopped;
+    clearInterval(this.progressTimer);
+    this.drainProgress();
     await this.agents?.terminate();
+    await this.submitter.close();
   }
 
   resetWindow(start: number, end: number): void {

@@ -4,15 +4,16 @@
  *
  * Every agent is a loop of long polls; the next poll is sent before the commands of the last
  * one are handled, so an agent is always listening. On a `start` it reports `started`, holds the
- * task for the hold time the main thread set, and reports `finished`. It tells the main thread,
- * in one message per event-loop turn, which tasks it saw start and when (the moment the poll
- * answer's last bytes were read, before it was parsed: `performance.timeOrigin +
- * performance.now()`, comparable across threads) and how many tasks it finished.
+ * task for the hold time the main thread set, and reports `finished`. It tells the main thread
+ * which tasks it saw start and when (the moment the poll answer's last bytes were read, before
+ * it was parsed: `performance.timeOrigin + performance.now()`, comparable across threads) and how
+ * many tasks it finished, through shared memory ({@link ProgressRing}, bench/liveProgress.ts)
+ * that the main thread drains on a timer: no message per task or per event-loop turn.
  *
  * The worker shares two cores with the service it measures, so what it spends per task is kept
  * small (a pause of its event loop delays the starts it reads, and counts in the figure): the
- * tasks it saw start go to the main thread as numbers, several poll answers' in one message, and
- * the held tasks of the multiplexed mode wait in one queue under one timer.
+ * tasks it saw start go to the main thread as numbers in shared memory, and the held tasks of
+ * the multiplexed mode wait in one queue under one timer.
  *
  * Batched (`mode: 'batched'` in the hold message): an agent skips `started` (the service counts
  * the start as unobserved) and reports the finishes of one poll answer's starts in one
@@ -25,19 +26,21 @@
  * answer, or go in one `POST /v1/agents/poll?wait=0` when none comes within 2 ms (its answer may
  * carry commands too). No `started` either.
  */
-import { Agent as HttpAgent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AgentLink } from '../src/live/clients/agentLink.js';
 import { ServiceUnavailable } from '../src/live/clients/serviceClient.js';
 import type { WireCommand } from '../src/live/service/remoteAgents.js';
 import { Client, type Answer } from './liveClient.js';
+import { PROGRESS_CAPACITY, ProgressRing } from './liveProgress.js';
 
 /** What the main thread hands the worker. */
 export interface AgentsWorkerData {
   readonly url: string;
   readonly agentIds: readonly string[];
   readonly pollWaitSeconds: number;
+  /** The {@link ProgressRing}'s memory (bench/liveProgress.ts): the starts seen and the tasks finished go there. */
+  readonly progress: SharedArrayBuffer;
 }
 
 /** How the agents talk to the service: one request per step, per agent in batches, or for all agents at once. */
@@ -49,12 +52,6 @@ export type ToAgents = { readonly kind: 'hold'; readonly holdMs: number; readonl
 /** Messages to the main thread. */
 export type FromAgents =
   | { readonly kind: 'ready' }
-  /**
-   * What happened since the last message: the tasks whose start command was read, as pairs
-   * (task number: N of `bench-N`, absolute time in ms its poll answer was read), and how many
-   * tasks finished.
-   */
-  | { readonly kind: 'progress'; readonly started: readonly number[]; readonly finished: number }
   | { readonly kind: 'error'; readonly message: string }
   /** HTTP requests the agents sent so far (the answer to a `count`). */
   | { readonly kind: 'count'; readonly requests: number }
@@ -67,36 +64,20 @@ interface StartCommand {
 }
 
 const port = parentPort!;
-const { url, agentIds, pollWaitSeconds } = workerData as AgentsWorkerData;
-const poller = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: agentIds.length + 1 }));
-const reporter = new Client(url, new HttpAgent({ keepAlive: true, maxSockets: 64 }));
+const { url, agentIds, pollWaitSeconds, progress } = workerData as AgentsWorkerData;
+const poller = new Client(url, agentIds.length + 1);
+const reporter = new Client(url, 64);
 let holdMs = 0;
 let mode: AgentsMode = 'single';
 let running = true;
-/** Since the last progress message: pairs (task number, seen at), and tasks finished. */
-let startedSinceFlush: number[] = [];
-let finishedSinceFlush = 0;
-let flushScheduled = false;
+const ring = new ProgressRing(progress);
 
 const send = (message: FromAgents): void => port.postMessage(message);
 const error = (message: string): void => send({ kind: 'error', message });
 
-function flushProgress(): void {
-  flushScheduled = false;
-  send({ kind: 'progress', started: startedSinceFlush, finished: finishedSinceFlush });
-  startedSinceFlush = [];
-  finishedSinceFlush = 0;
-}
-
-function scheduleProgress(): void {
-  if (flushScheduled) return;
-  flushScheduled = true;
-  setImmediate(flushProgress);
-}
-
-function finishedOne(): void {
-  finishedSinceFlush++;
-  scheduleProgress();
+/** Task `bench-{taskNumber}`'s start was read at `seenAt` (absolute ms). */
+function startedOne(taskNumber: number, seenAt: number): void {
+  if (!ring.started(taskNumber, seenAt)) error(`bench-${taskNumber}: its start was not recorded (the main thread left ${PROGRESS_CAPACITY} starts unread)`);
 }
 
 /** N of a task id `bench-N` (the main thread's numbering), read without making a string. */
@@ -116,7 +97,7 @@ async function run(agentId: string, command: StartCommand): Promise<void> {
   if (holdMs > 0) await sleep(holdMs);
   const finished = await reporter.call('POST', `${attemptPath}/finished`, { ok: true, quality: 1 });
   if (finished.status !== 200) error(`finished ${command.task.id}: ${finished.status} ${JSON.stringify(finished.body)}`);
-  finishedOne();
+  ring.finished();
 }
 
 /** The batched path: the finishes of one poll answer's starts in one request, no `started`. */
@@ -131,7 +112,7 @@ async function runBatch(agentId: string, starts: readonly StartCommand[]): Promi
   const results = (answer.body as { results: { finished?: { stale: boolean } }[] }).results;
   results.forEach((result, i) => {
     if (result.finished?.stale !== false) error(`report ${starts[i]!.task.id}: ${JSON.stringify(result)}`);
-    finishedOne();
+    ring.finished();
   });
 }
 
@@ -164,16 +145,14 @@ function handle(agentId: string, commands: readonly { kind: string }[], seenAt: 
     for (const command of commands) {
       if (command.kind !== 'start') continue;
       const start = command as StartCommand;
-      startedSinceFlush.push(taskNumber(start.task.id), seenAt);
+      startedOne(taskNumber(start.task.id), seenAt);
       held.push(agentId, start);
-      scheduleProgress();
     }
     return;
   }
   const starts = commands.filter((command): command is StartCommand => command.kind === 'start');
   if (starts.length === 0) return;
-  for (const command of starts) startedSinceFlush.push(taskNumber(command.task.id), seenAt);
-  scheduleProgress();
+  for (const command of starts) startedOne(taskNumber(command.task.id), seenAt);
   if (mode === 'batched') runBatch(agentId, starts).catch((caught: unknown) => error(`reports ${agentId}: ${String(caught)}`));
   else for (const command of starts) run(agentId, command).catch((caught: unknown) => error(`attempt ${command.task.id}: ${String(caught)}`));
 }
@@ -181,7 +160,7 @@ function handle(agentId: string, commands: readonly { kind: string }[], seenAt: 
 /** A held task's report answered: counted as finished (one shared callback, not one per task). */
 function reported(result: { readonly stale: boolean } | undefined): void {
   if (result?.stale !== false) error(`report: ${JSON.stringify(result)}`);
-  finishedOne();
+  ring.finished();
 }
 
 /**

@@ -12,7 +12,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveBenchScenario, processCpuSeconds, startService } from './live.js';
@@ -99,9 +98,8 @@ async function send(kind: RequestKind, client: Client, agentIds: readonly string
 async function measureKind(kind: RequestKind, round: number, scenarioFile: string, dir: string, agentIds: readonly string[], serviceArgs: readonly string[]): Promise<LiveRequestRow> {
   const dataDir = join(dir, `data-${round}-${kind.name.replace(/\W+/g, '-')}`);
   const service = await startService(scenarioFile, dataDir, [], serviceArgs);
-  const agent = new HttpAgent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  const client = new Client(service.url, IN_FLIGHT);
   try {
-    const client = new Client(service.url, agent);
     for (const id of agentIds) {
       const answer = await client.call('POST', '/v1/agents', { id });
       if (answer.status >= 300) throw new Error(`registering ${id}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -130,7 +128,7 @@ async function measureKind(kind: RequestKind, round: number, scenarioFile: strin
       loadAverage,
     };
   } finally {
-    agent.destroy();
+    await client.close();
     await stop(service.child);
     rmSync(dataDir, { recursive: true, force: true });
   }
