@@ -95,9 +95,9 @@ export interface DurableDriverOptions {
   /** Called after each group commit of the log with its timing (tracing). */
   readonly onGroupCommit?: (timing: GroupCommitTiming) => void;
   /**
-   * Called after each compaction's synchronous part (the snapshot and the generation's switch) with its wall-clock
-   * duration and the process's CPU time in it, ms (tracing: on a busy machine the wall clock
-   * includes waiting for a core).
+   * Called after each compaction's synchronous part (the snapshot and the engine's switch to
+   * the next generation) with its wall-clock duration and the process's CPU time in it, ms
+   * (tracing: on a busy machine the wall clock includes waiting for a core).
    */
   readonly onCompaction?: (blocking: { readonly wallMs: number; readonly cpuMs: number }) => void;
 }
@@ -268,12 +268,12 @@ class Session {
     if (seq === this.compactedAt) return Promise.resolve();
     this.compactedAt = seq;
     const generation = this.generation + 1;
-    const swapStartedAt = performance.now();
+    const switchStartedAt = performance.now();
     const cpu = process.cpuUsage();
     const { snapshot, settled } = this.advanceGeneration(generation);
     if (this.options.onCompaction !== undefined) {
       const used = process.cpuUsage(cpu);
-      this.options.onCompaction({ wallMs: performance.now() - swapStartedAt, cpuMs: (used.user + used.system) / 1000 });
+      this.options.onCompaction({ wallMs: performance.now() - switchStartedAt, cpuMs: (used.user + used.system) / 1000 });
     }
     const { dataDir } = this.options;
     const fsync = this.options.fsync ?? true;
