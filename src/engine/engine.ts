@@ -18,6 +18,7 @@ import type { AgentSpec, AgentView } from './agent.js';
 import type { EngineConfig } from './config.js';
 import { EngineState } from './engineState.js';
 import type { EventSink } from './eventSink.js';
+import { advanceGeneration } from './generation.js';
 import {
   admin, agentJoined, agentLeft, cancel, finished, offerAnswered, pollCommand, pollEvent, started, submit,
 } from './inputs.js';
@@ -121,25 +122,24 @@ export class Engine {
   /**
    * A compaction's snapshot, taken without a step per settled task: {@link Engine.snapshot}
    * with `settled` left empty, and the settled memory's entries apart as two copied lists
-   * (`snapshot.settled` is their pairs, oldest first). With {@link Engine.handOver}, a
-   * compaction costs the loop the live tasks' share only, however many settled ids it remembers.
+   * (`snapshot.settled` is their pairs, oldest first). Shares no mutable state with the engine
+   * (every list and record in it is a copy; specs are shared, and no one writes a spec), so it
+   * may be serialised later, while the engine goes on.
    */
   compactionSnapshot(): { readonly snapshot: EngineSnapshot; readonly settled: SettledColumns } {
     return { snapshot: takeSnapshot(this.state, false), settled: this.state.settled.columns() };
   }
 
   /**
-   * The engine `restoreEngine(options, full)` would build, where `full` is `snapshot` (from this
-   * engine's {@link Engine.compactionSnapshot}, taken just now) with its settled entries put
-   * back; built by taking over this engine's settled memory, whose contents are those entries,
-   * instead of adding them one by one. This engine must not be used afterwards: the two would
-   * share that memory.
+   * Moves this engine, between inputs, to the next generation: from now on it behaves exactly
+   * as `restoreEngine(options, this.snapshot())` would (same events, commands and snapshots for
+   * any inputs), keeping its records, so that a compaction neither serialises nor rebuilds the
+   * live tasks, and a driver's references to them stay valid. `options.config` must hold this
+   * engine's settings (it throws otherwise); its strategy must be a fresh instance (it hears of the fleet as
+   * after a restore), its generators those of the new generation. See generation.ts.
    */
-  handOver(options: EngineOptions, snapshot: EngineSnapshot): Engine {
-    if (snapshot.settled.length > 0) throw new Error('Engine.handOver: the snapshot must come from compactionSnapshot (no settled entries)');
-    const engine = new Engine(options, snapshot);
-    engine.state.adoptSettled(this.state.settled);
-    return engine;
+  advanceGeneration(options: EngineOptions): void {
+    advanceGeneration(this.state, options);
   }
 
   /**

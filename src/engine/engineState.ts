@@ -45,16 +45,19 @@ export interface MutableStart {
 /** The context handed to strategies; `now` moves with every input. */
 export interface MutableContext extends DecisionContext {
   now: number;
+  /** Replaced when the engine moves to a new generation (see `advanceGeneration` in generation.ts). */
+  random: () => number;
 }
 
 /** One engine's state (see the module comment). */
 export class EngineState {
   readonly config: EngineConfig;
-  readonly strategy: Strategy;
-  readonly engineRandom: () => number;
+  // The strategy, generators, sink, probe and steal index change with the generation
+  // (`advanceGeneration` in generation.ts); nothing else replaces them.
+  strategy: Strategy;
+  engineRandom: () => number;
   readonly live = new TaskIndex();
-  /** Replaced only by {@link EngineState.adoptSettled} (a compaction's hand-over). */
-  settled: SettledMemory;
+  readonly settled: SettledMemory;
   /** Tasks named as a dependency before they were submitted, by the id they wait for. */
   readonly waitingFor = new Map<TaskId, TaskRecord[]>();
   readonly agentIds = new Map<AgentId, number>();
@@ -70,7 +73,7 @@ export class EngineState {
   /** Agents that found nothing to steal while they had a free slot (work-stealing strategies only). */
   readonly hungry = new Set<AgentRecord>();
   /** The hungry agents and the stealable work by kind, for strategies with steal rules (early binding). */
-  readonly stealIndex: StealIndex | undefined;
+  stealIndex: StealIndex | undefined;
   /** The agents carrying each tag set tasks ask for (the constraint fallback's candidates). */
   readonly tagIndex = new TagIndex();
   /** Agents whose last slot freed during the current input (pre-warming strategies only). */
@@ -84,8 +87,8 @@ export class EngineState {
   // Output queues: slots are reused between drains (truncating an array frees its storage).
   readonly commands: (Command | undefined)[] = [];
   readonly events: (EngineEvent | undefined)[] = [];
-  readonly sink: EventSink;
-  readonly routeProbe: RouteProbe | undefined;
+  sink: EventSink;
+  routeProbe: RouteProbe | undefined;
   commandsWritten = 0;
   /** Reusable `start` commands, by output slot. */
   readonly startCommands: MutableStart[] = [];
@@ -119,14 +122,16 @@ export class EngineState {
     return this.picked !== undefined;
   };
 
-  /**
-   * Takes over another engine's settled memory in place of this one's, which must be empty and
-   * of the same capacity (see `Engine.handOver`).
-   */
-  adoptSettled(memory: SettledMemory): void {
-    if (this.settled.size > 0) throw new Error('adoptSettled: this engine already remembers settled tasks');
-    if (memory.capacity !== this.settled.capacity) throw new Error(`adoptSettled: capacity ${memory.capacity} where ${this.settled.capacity} was expected`);
-    this.settled = memory;
+  /** Where the events of an engine built with `options` go: its sink, or the queue `pollEvent` drains. */
+  sinkOf(options: EngineOptions): EventSink {
+    return options.events ?? new EventObjects((event) => (this.events[this.eventsWritten++] = event));
+  }
+
+  /** An empty steal index for the strategy of `options`, when it steals under early binding. */
+  newStealIndex(options: EngineOptions): StealIndex | undefined {
+    const rules = options.strategy.stealRules;
+    return rules !== undefined && options.strategy.steal !== undefined && this.config.binding === 'early'
+      ? new StealIndex(rules, this.fleet.agents) : undefined;
   }
 
   /** Agent `index`'s own queue, made when a task is first routed to it. */
@@ -143,7 +148,7 @@ export class EngineState {
     this.engineRandom = options.engineRandom;
     this.settled = new SettledMemory(options.config.settledMemory);
     this.routeProbe = options.routeProbe;
-    this.sink = options.events ?? new EventObjects((event) => (this.events[this.eventsWritten++] = event));
+    this.sink = this.sinkOf(options);
     // The scenario's order, when it sets one, holds for every strategy.
     this.queueOrder = options.config.queue.order ?? options.strategy.queueOrder ?? 'fifo';
     this.tenantCounters = new TenantCounters(options.config.queue.tenantWeights);
@@ -160,8 +165,6 @@ export class EngineState {
     this.scalerAwake = this.scalers.map(() => false);
     this.sleepingScalers = this.scalers.length;
     this.ctx = { now: 0, random: options.strategyRandom, binding: options.config.binding, fleet: this.fleet };
-    const rules = options.strategy.stealRules;
-    this.stealIndex = rules !== undefined && options.strategy.steal !== undefined && options.config.binding === 'early'
-      ? new StealIndex(rules, this.fleet.agents) : undefined;
+    this.stealIndex = this.newStealIndex(options);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Restoring a snapshot: checks an {@link EngineSnapshot} field by field (types, and that every
  * reference to a task, agent, timer or pool is there) and writes it into a fresh engine's state,
- * then tells the strategy about the fleet through its agent hooks. No event is emitted and no
+ * then tells the strategy about the fleet through its agent hooks (`introduceStrategy`, generation.ts). No event is emitted and no
  * command queued: the snapshot is of a state already reported. Specs are checked as far as the
  * engine checks them on arrival (ids, capacities, token counts): the rest is the submitter's.
  *
@@ -10,6 +10,7 @@
 import { FleetAgentRecord, NO_RESIDENT_KEYS, type AgentRecord } from './agent.js';
 import { count } from './dispatch.js';
 import type { EngineState } from './engineState.js';
+import { introduceStrategy } from './generation.js';
 import { fromJsonNumber, type EngineSnapshot, type JsonNumber, type TaskSnapshot } from './snapshot.js';
 import { isFinal, PRIORITY_LEVELS, type FinalTaskState, type TaskId, type TaskRecord, type TaskState } from './task.js';
 import { NO_QUEUE, type TaskQueue } from './taskQueue.js';
@@ -86,10 +87,6 @@ export function restoreState(s: EngineState, snapshot: EngineSnapshot): void {
     s.resumable.push(task);
   });
   list(snapshot.hungry, 'hungry').forEach((index, i) => s.hungry.add(s.fleet.agents[agentIndex(s, index, `hungry[${i}]`)]!));
-  if (s.stealIndex !== undefined) {
-    for (const agent of s.fleet.agents) s.stealIndex.queueChanged(agent, s.fleet.lastQueued(agent));
-    for (const agent of s.hungry) s.stealIndex.hungry(agent);
-  }
   s.poolDirty = bool(snapshot.poolDirty, 'poolDirty');
   list(snapshot.fallenIdle, 'fallenIdle').forEach((index, i) => s.fallenIdle.push(s.fleet.agents[agentIndex(s, index, 'fallenIdle', `[${i}]`)]!));
   list(snapshot.drainCandidates, 'drainCandidates').forEach((index, i) => s.drainCandidates.push(s.fleet.agents[agentIndex(s, index, 'drainCandidates', `[${i}]`)]!));
@@ -100,7 +97,7 @@ export function restoreState(s: EngineState, snapshot: EngineSnapshot): void {
   list(snapshot.provisioning, 'provisioning').forEach(([pool, pending], i) => {
     s.provisioning.set(str(pool, `provisioning[${i}][0]`), int(pending, `provisioning[${i}][1]`));
   });
-  tellStrategy(s);
+  introduceStrategy(s);
 }
 
 function restoreAgents(s: EngineState, snapshot: EngineSnapshot): void {
@@ -275,12 +272,4 @@ function restoreScalers(s: EngineState, snapshot: EngineSnapshot): void {
     s.scalerAwake[i] = awake;
     if (!awake) s.sleepingScalers++;
   });
-}
-
-/** The strategy hears of the fleet as if the agents had joined in order (see `restoreEngine`). */
-function tellStrategy(s: EngineState): void {
-  const strategy = s.strategy;
-  for (const agent of s.fleet.agents) strategy.onAgentJoined?.(agent, s.ctx);
-  for (const agent of s.fleet.agents) if (agent.left) strategy.onAgentLeft?.(agent, s.ctx);
-  for (const agent of s.fleet.agents) strategy.onAgentLoadChanged?.(agent, s.ctx);
 }

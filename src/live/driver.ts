@@ -109,13 +109,24 @@ export class LiveDriver {
    * Continues with `engine`, restored from a snapshot of the engine driven now, taken after the
    * last input (the same state, its strategy's learning started afresh): attempts and offers
    * the new engine waits on take its records; its pending timers are those the driver holds.
-   * How a durable driver compacts its log: the process that writes the snapshot and one that
-   * recovers from it then run identical engines. Call it between inputs.
+   * How `verifyDataDir` crosses a compaction in a log (a restore, as recovery does; a durable
+   * driver uses {@link LiveDriver.advanceGeneration}, which is equivalent). Call it between inputs.
    */
   replaceEngine(engine: Engine): void {
     if (this.feeding) throw new Error('LiveDriver.replaceEngine: called inside an input');
     this.current = engine;
     rebind(this.attempts, this.offers, engine);
+  }
+
+  /**
+   * Moves the engine to the next generation in place (`Engine.advanceGeneration`): it goes on
+   * as one restored from its snapshot now would, keeping its records, so the attempts and offers
+   * the driver holds stay bound to them. How a durable driver compacts its log. Call it between
+   * inputs.
+   */
+  advanceGeneration(options: EngineOptions): void {
+    if (this.feeding) throw new Error('LiveDriver.advanceGeneration: called inside an input');
+    this.current.advanceGeneration(options);
   }
 
   /**

@@ -9,10 +9,10 @@
  *   reached with every durable input; the events file is brought in line with the events the
  *   replay regenerates; then the driver resumes, re-delivering the attempts, offers and
  *   provisions the engine still waits for.
- * - Every `snapshotEveryInputs` inputs it compacts: the engine's snapshot is restored into a
- *   fresh engine that the driver continues with (so this process and one recovering from the
- *   snapshot run identical engines), the log moves on to a new file, the snapshot is written,
- *   and the files it covers are deleted.
+ * - Every `snapshotEveryInputs` inputs it compacts: the engine's snapshot is taken and the
+ *   engine moves in place to the next generation, continuing exactly as one restored from that
+ *   snapshot (so this process and one recovering from it run identical engines); the log moves
+ *   on to a new file, the snapshot is written, and the files it covers are deleted.
  *
  * Delivery to agents is at least once (a re-delivered attempt may run twice); completion is
  * exactly once (a result is applied only to the attempt the engine expects; any other is a
@@ -95,9 +95,9 @@ export interface DurableDriverOptions {
   /** Called after each group commit of the log with its timing (tracing). */
   readonly onGroupCommit?: (timing: GroupCommitTiming) => void;
   /**
-   * Called after each compaction's synchronous part (the engine's hand-over) with its wall-clock
-   * duration and the process's CPU time in it, ms (tracing: on a busy machine the wall clock
-   * includes waiting for a core).
+   * Called after each compaction's synchronous part (the snapshot and the engine's switch to
+   * the next generation) with its wall-clock duration and the process's CPU time in it, ms
+   * (tracing: on a busy machine the wall clock includes waiting for a core).
    */
   readonly onCompaction?: (blocking: { readonly wallMs: number; readonly cpuMs: number }) => void;
 }
@@ -229,20 +229,24 @@ class Session {
   }
 
   /**
-   * Swaps the driver's engine for one of `generation` restored from its snapshot, between two
-   * inputs; returns what the snapshot file is written from. The live tasks' part goes through
-   * JSON, as a recovering process reads it from the file; the settled memory, whose entries only
-   * a restore would add one by one, is handed over (`Engine.handOver`: the same contents), so
-   * the loop pays for the live tasks, not for the 100,000 settled ids a service remembers.
+   * Moves the driver's engine to `generation` in place, between two inputs, and returns the
+   * snapshot the compaction writes, taken just before: the engine goes on exactly as one
+   * restored from that snapshot with `engine(generation)` (`Engine.advanceGeneration`), which
+   * is what a process recovering from the snapshot builds. Nothing is serialised here: the
+   * snapshot shares no mutable state with the engine (`Engine.compactionSnapshot`), so its JSON
+   * is made later, off this turn of the loop.
    */
-  swapEngine(generation: number): { readonly head: string; readonly settled: SettledColumns } {
-    const { snapshot, settled } = this.driver.engine.compactionSnapshot();
-    const head = snapshotHead(snapshot);
-    const restored = { ...(JSON.parse(head) as Omit<EngineSnapshot, 'settled'>), settled: [] };
-    this.driver.replaceEngine(this.driver.engine.handOver(this.engineOptions(generation), restored));
+  advanceGeneration(generation: number): { readonly snapshot: EngineSnapshot; readonly settled: SettledColumns } {
+    const taken = this.driver.engine.compactionSnapshot();
+    this.enterGeneration(generation);
+    return taken;
+  }
+
+  /** The engine moves to `generation` in place (a compaction, or a replay crossing the log file where one happened). */
+  enterGeneration(generation: number): void {
+    this.driver.advanceGeneration(this.engineOptions(generation));
     this.generation = generation;
     this.sinceSnapshot = 0;
-    return { head, settled };
   }
 
   private appended(): void {
@@ -264,12 +268,12 @@ class Session {
     if (seq === this.compactedAt) return Promise.resolve();
     this.compactedAt = seq;
     const generation = this.generation + 1;
-    const swapStartedAt = performance.now();
+    const switchStartedAt = performance.now();
     const cpu = process.cpuUsage();
-    const { head, settled } = this.swapEngine(generation);
+    const { snapshot, settled } = this.advanceGeneration(generation);
     if (this.options.onCompaction !== undefined) {
       const used = process.cpuUsage(cpu);
-      this.options.onCompaction({ wallMs: performance.now() - swapStartedAt, cpuMs: (used.user + used.system) / 1000 });
+      this.options.onCompaction({ wallMs: performance.now() - switchStartedAt, cpuMs: (used.user + used.system) / 1000 });
     }
     const { dataDir } = this.options;
     const fsync = this.options.fsync ?? true;
@@ -278,7 +282,7 @@ class Session {
       await journal.rotate(generation);
       // The snapshot counts the events through `seq`, which no replay regenerates: they go first.
       await this.writer.sync();
-      const file = formatSnapshotFile(seq, generation, events, this.epochMs, await snapshotJson(head, settled));
+      const file = formatSnapshotFile(seq, generation, events, this.epochMs, await snapshotJson(snapshotHead(snapshot), settled));
       await writeFileAtomicallyAsync(join(dataDir, snapshotName(seq)), file, fsync);
       // The snapshot covers every sealed log file (they end at or before `seq`) and every older snapshot.
       const files = listDataDir(dataDir);
@@ -356,7 +360,7 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
     } else {
       const result = replayLog(dataDir, {
         start: (snapshot) => startFrom(session, snapshot, eventsPath, dataDir),
-        switchTo: (generation) => void session.swapEngine(generation),
+        switchTo: (generation) => session.enterGeneration(generation),
         entry: (entry) => {
           session.driver.replay(entry.input);
           if (session.reconciler?.mismatch !== undefined) throw session.reconciler.mismatch;

@@ -8,29 +8,18 @@
  * leaves out, recorded as the input log a live service writes (test/support/recordedRun.ts),
  * cut at several points: the original engine is fed the whole log, the restored one the tail.
  */
-import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import type { Engine, EngineOptions } from '../../src/engine/engine.js';
+import type { Engine } from '../../src/engine/engine.js';
 import type { EngineInput } from '../../src/engine/messages.js';
 import { restoreEngine, type EngineSnapshot } from '../../src/engine/snapshot.js';
 import { STRATEGIES } from '../../src/strategies/index.js';
-import { loadScenario } from '../../src/scenario/load.js';
 import type { Scenario, StrategyChoice } from '../../src/scenario/types.js';
 import { Harness, OK, createStrategy, type ConfigOverrides } from '../support/harness.js';
-import { CountedStream, FedEngine, recordRun, type RecordedRun } from '../support/recordedRun.js';
+import { CountedStream, FedEngine, libraryScenarios, recordRun, type RecordedRun } from '../support/recordedRun.js';
 import { Run, scenarioArb } from '../support/swarm.js';
 import { featureScenarios } from '../support/featureScenarios.js';
-import { snapshotHead, snapshotJson } from '../../src/live/snapshotText.js';
-
-const LIBRARY = 'scenarios';
-/** Stop times that keep each recorded run to a few thousand inputs (as the conformance tests). */
-const HORIZON_SECONDS: Readonly<Record<string, number>> = {
-  'identical-high-load': 20, 'mmc-check': 300, 'small-vs-large': 400, 'pause-and-drain': 3_300, 'autoscaled-burst': 2_400,
-};
-const DEFAULT_HORIZON_SECONDS = 600;
-const MAX_TASKS = 400;
 
 /**
  * Strategies whose decisions depend only on the fleet's and the task's current state (and the
@@ -41,14 +30,6 @@ const EXACT = new Set([
   'least-connections', 'least-work-left', 'join-shortest-queue', 'skill-weighted', 'capability-match', 'deadline-aware',
   'least-loaded-tokens', 'work-stealing', 'consistent-hash', 'fair-share',
 ]);
-
-function shortened(scenario: Scenario): Scenario {
-  if (Number.isFinite(scenario.stop.tasks) && scenario.stop.timeSeconds === Number.POSITIVE_INFINITY) {
-    return { ...scenario, stop: { ...scenario.stop, tasks: Math.min(scenario.stop.tasks, MAX_TASKS) } };
-  }
-  const horizon = HORIZON_SECONDS[scenario.name] ?? DEFAULT_HORIZON_SECONDS;
-  return { ...scenario, stop: { ...scenario.stop, timeSeconds: Math.min(scenario.stop.timeSeconds, horizon) } };
-}
 
 /** Operations, pauses, preemption, timeouts, TTLs, retries and a dependency cascade; broadcast offers. */
 const FEATURE = featureScenarios({ prefix: 'snapshot', drain: true, operationsEngine: 'failureMemory: { seconds: 30 }, ingress: { rate: 2, burst: 3 }' });
@@ -107,10 +88,8 @@ function cutAndResume(scenario: Scenario, strategy: StrategyChoice, run: Recorde
   return { original, restored, prefixLines, prefixCommands };
 }
 
-const files = readdirSync(LIBRARY).filter((file) => file.endsWith('.yaml')).sort();
-
 describe('a snapshot taken mid-run', () => {
-  const scenarios = [...files.map((file) => shortened(loadScenario(`${LIBRARY}/${file}`))), ...FEATURE_SCENARIOS];
+  const scenarios = [...libraryScenarios(), ...FEATURE_SCENARIOS];
   for (const scenario of scenarios) {
     describe(scenario.name, () => {
       for (const strategy of scenario.strategies) {
@@ -171,39 +150,6 @@ describe('two engines restored from one snapshot', () => {
       expectSameContinuation(a, b, run.inputs.slice(cut));
     });
   }
-});
-
-describe('a compaction\'s hand-over (Engine.compactionSnapshot, Engine.handOver)', () => {
-  // A settled memory of 7 ids wraps many times over the run: its ring is handed over mid-turn.
-  const base = FEATURE_SCENARIOS[0]!;
-  const scenario: Scenario = { ...base, engine: { ...base.engine, settledMemory: 7 } };
-  for (const strategy of scenario.strategies) {
-    it(`${strategy.label}: builds the engine a restore from the whole snapshot builds, and the file's JSON is that snapshot`, async () => {
-      const run = recordRun(scenario, strategy);
-      const cut = Math.floor(run.inputs.length / 2);
-      const original = new FedEngine(scenario, strategy);
-      original.feed(run.inputs.slice(0, cut));
-      const whole = JSON.stringify(original.engine.snapshot());
-      const { snapshot, settled } = original.engine.compactionSnapshot();
-      expect(snapshot.settled).toStrictEqual([]);
-      expect(settled.ids.length).toBe(7);
-      const head = snapshotHead(snapshot);
-      const restored = new FedEngine(scenario, strategy, nextGeneration(scenario), JSON.parse(whole) as EngineSnapshot);
-      const handedOver = new FedEngine(scenario, strategy, nextGeneration(scenario), (options) => original.engine.handOver(options, { ...(JSON.parse(head) as EngineSnapshot), settled: [] }));
-      // Written a few entries per turn, the file's JSON is still the snapshot at hand-over time.
-      expect(JSON.parse(await snapshotJson(head, settled, 3))).toStrictEqual(JSON.parse(whole));
-      expect(JSON.stringify(handedOver.engine.snapshot())).toBe(whole);
-      expectSameContinuation(restored, handedOver, run.inputs.slice(cut));
-    });
-  }
-
-  it('refuses a snapshot that carries settled entries (they would be added twice)', () => {
-    const h = firstCompleted();
-    const whole = h.engine.snapshot();
-    expect(whole.settled).toStrictEqual([['first', 'completed']]);
-    // Refused before any option is looked at.
-    expect(() => h.engine.handOver({} as EngineOptions, whole)).toThrow('compactionSnapshot');
-  });
 });
 
 /** A harness whose engine retries failures after a fixed second (no jitter). */

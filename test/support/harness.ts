@@ -29,7 +29,7 @@
 import seedrandom from 'seedrandom';
 import { hasFreeSlot, hasTags, type AgentSpec, type AgentView } from '../../src/engine/agent.js';
 import { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from '../../src/engine/config.js';
-import { createEngine, type Engine, type TaskCounts } from '../../src/engine/engine.js';
+import { createEngine, type Engine, type EngineOptions, type TaskCounts } from '../../src/engine/engine.js';
 import { restoreEngine, type EngineSnapshot } from '../../src/engine/snapshot.js';
 import { canTransition } from '../../src/engine/lifecycle.js';
 import type { AdminOperation, Command, EngineEvent, OfferAnswer, Outcome, StartReport } from '../../src/engine/messages.js';
@@ -416,18 +416,12 @@ export class Harness {
    * driver holds. Returns the snapshot.
    */
   restart(seed: string): EngineSnapshot {
-    if (this.strategyName === undefined) throw new Error('restart needs a harness built with a strategy name');
     const text = JSON.stringify(this.engine.snapshot());
-    const { picks, steals } = this.checked;
-    this.checked = new CheckedStrategy(createStrategy(this.strategyName));
-    this.checked.picks = picks;
-    this.checked.steals = steals;
+    const options = this.nextGeneration(seed, 'restart');
     const snapshot = JSON.parse(text) as EngineSnapshot;
     check(!snapshot.poolDirty && snapshot.fallenIdle.length === 0 && snapshot.drainCandidates.length === 0,
       'restart: between inputs the engine has work left over from the last one (a dirty pool, idle or drained agents not looked at)');
-    this.engine = restoreEngine({
-      config: this.config, strategy: this.checked, strategyRandom: seedrandom(`${seed}/strategy`), engineRandom: seedrandom(`${seed}/engine`),
-    }, snapshot);
+    this.engine = restoreEngine(options, snapshot);
     check(JSON.stringify(this.engine.snapshot()) === text, 'restart: the restored engine\'s snapshot differs from the one it was restored from');
     const timers = this.engine.pendingTimers();
     check(timers.length === this.timers.size && timers.every((t) => this.timers.get(t.timerId) === t.at),
@@ -442,6 +436,25 @@ export class Harness {
     check(JSON.stringify(provisions) === JSON.stringify([...this.pendingProvisions].sort()),
       `restart: the restored engine waits on provisions ${provisions.join(' ')}, the driver on ${this.pendingProvisions.join(' ')}`);
     return snapshot;
+  }
+
+  /**
+   * What a compaction does instead of {@link Harness.restart}: the engine moves in place to the
+   * generation a restart with `seed` would build (`Engine.advanceGeneration`), with a fresh
+   * strategy of the same name and generators seeded by `seed`.
+   */
+  advanceGeneration(seed: string): void {
+    this.engine.advanceGeneration(this.nextGeneration(seed, 'advanceGeneration'));
+  }
+
+  /** The options of a new engine generation: a fresh checked strategy (counts carried over), generators seeded by `seed`. */
+  private nextGeneration(seed: string, caller: string): EngineOptions {
+    if (this.strategyName === undefined) throw new Error(`${caller} needs a harness built with a strategy name`);
+    const { picks, steals } = this.checked;
+    this.checked = new CheckedStrategy(createStrategy(this.strategyName));
+    this.checked.picks = picks;
+    this.checked.steals = steals;
+    return { config: this.config, strategy: this.checked, strategyRandom: seedrandom(`${seed}/strategy`), engineRandom: seedrandom(`${seed}/engine`) };
   }
 
   // ---------------------------------------------------------------- inputs

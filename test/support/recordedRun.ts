@@ -5,12 +5,14 @@
  * Recording wraps the input methods of `Engine.prototype` while `runSimulation` runs (the
  * simulator builds its engine inside), copying every input as it is made.
  */
+import { readdirSync } from 'node:fs';
 import { createEngine, Engine, type EngineOptions } from '../../src/engine/engine.js';
 import { eventRecord } from '../../src/engine/eventRecord.js';
 import { EventObjects } from '../../src/engine/eventSink.js';
 import type { AgentReport, Command, EngineInput, Outcome, StartReport } from '../../src/engine/messages.js';
 import { restoreEngine, type EngineSnapshot } from '../../src/engine/snapshot.js';
 import type { TaskId, TaskView } from '../../src/engine/task.js';
+import { loadScenario } from '../../src/scenario/load.js';
 import type { Scenario, StrategyChoice } from '../../src/scenario/types.js';
 import { stream, type StreamName } from '../../src/sim/random.js';
 import { runSimulation } from '../../src/sim/simulation.js';
@@ -160,4 +162,25 @@ export class FedEngine {
       for (let command = this.engine.pollCommand(); command !== undefined; command = this.engine.pollCommand()) this.commands.push(commandRecord(command));
     }
   }
+}
+
+const LIBRARY = 'scenarios';
+/** Stop times that keep each recorded run to a few thousand inputs (as the conformance tests). */
+const HORIZON_SECONDS: Readonly<Record<string, number>> = {
+  'identical-high-load': 20, 'mmc-check': 300, 'small-vs-large': 400, 'pause-and-drain': 3_300, 'autoscaled-burst': 2_400,
+};
+const DEFAULT_HORIZON_SECONDS = 600;
+const MAX_TASKS = 400;
+
+function shortened(scenario: Scenario): Scenario {
+  if (Number.isFinite(scenario.stop.tasks) && scenario.stop.timeSeconds === Number.POSITIVE_INFINITY) {
+    return { ...scenario, stop: { ...scenario.stop, tasks: Math.min(scenario.stop.tasks, MAX_TASKS) } };
+  }
+  const horizon = HORIZON_SECONDS[scenario.name] ?? DEFAULT_HORIZON_SECONDS;
+  return { ...scenario, stop: { ...scenario.stop, timeSeconds: Math.min(scenario.stop.timeSeconds, horizon) } };
+}
+
+/** The library's scenarios (scenarios/*.yaml, by file name), shortened to a few thousand inputs each. */
+export function libraryScenarios(): Scenario[] {
+  return readdirSync(LIBRARY).filter((file) => file.endsWith('.yaml')).sort().map((file) => shortened(loadScenario(`${LIBRARY}/${file}`)));
 }
