@@ -39,7 +39,9 @@ export interface AttemptContext {
 
 /**
  * What the driver hands a connector's {@link AgentConnector.run}: an attempt's context that
- * also takes its outcome.
+ * also takes its outcome. It is the driver's own record of the attempt (one object per attempt
+ * in flight), so call `started` and `finished` on it rather than destructuring them; the context
+ * of `start` may be destructured.
  */
 export interface RunContext extends AttemptContext {
   readonly aborted: boolean;

@@ -33,7 +33,7 @@ import type { Journal } from './journal.js';
 import {
   AGENT_ERROR, attemptKey, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, plainAnswer, plainOutcome, plainStartReport, TIMED_OUT, unobservedStart,
 } from './settlements.js';
-import { Attempt, newOffer, rebind, ReplayBook, type AttemptReports, type Offer } from './pendingCalls.js';
+import { Attempt, newOffer, rebind, ReplayBook, startContext, type AttemptReports, type Offer } from './pendingCalls.js';
 import { TimerQueue } from './timerQueue.js';
 
 export {
@@ -487,7 +487,7 @@ export class LiveDriver {
     } else {
       let settlement: Promise<Outcome>;
       try {
-        settlement = Promise.resolve(this.connector.start(command, attempt));
+        settlement = Promise.resolve(this.connector.start(command, startContext(attempt)));
       } catch (error) {
         settlement = Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }

@@ -7,7 +7,7 @@ import type { AgentView } from '../engine/agent.js';
 import type { Engine } from '../engine/engine.js';
 import type { Command, EngineInput, Outcome, StartReport } from '../engine/messages.js';
 import type { AgentId, TaskView } from '../engine/task.js';
-import type { RunContext } from './connector.js';
+import type { AttemptContext, RunContext } from './connector.js';
 import { attemptKey, offerKey } from './settlements.js';
 
 /**
@@ -93,6 +93,24 @@ export class Attempt extends LazyAbortController implements RunContext {
   finished(outcome: Outcome): void {
     this.reports.attemptFinished(this, outcome);
   }
+}
+
+/**
+ * The context a promise connector's `start` is handed with `attempt`: its `started` is a function
+ * of its own, so the connector may destructure it (`start(command, { signal, started })`), as
+ * {@link AttemptContext} allows. A connector with `run` is handed the attempt itself, whose
+ * methods must be called on it.
+ */
+export function startContext(attempt: Attempt): AttemptContext {
+  return {
+    get signal() {
+      return attempt.signal;
+    },
+    get aborted() {
+      return attempt.aborted;
+    },
+    started: (report: StartReport) => attempt.started(report),
+  };
 }
 
 /** An offer handed to the connector (or, while recovering, to be handed to it). */

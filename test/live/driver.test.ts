@@ -247,6 +247,24 @@ describe('connector failures', () => {
     expect(kinds).toEqual(['queued:', 'assigned:', 'running:0', 'completed:']);
   });
 
+  it('lets a start connector destructure its context: started and the signal work detached', async () => {
+    let seen: AbortSignal | undefined;
+    const destructuring: AgentConnector = {
+      start: (_command, { signal, started }) => {
+        seen = signal;
+        started({ setupTokens: 7, contextHit: null });
+        return Promise.resolve(OK);
+      },
+    };
+    const { driver, events } = setup({}, destructuring);
+    driver.submit(taskSpec({ id: 'detached' }));
+    await flush();
+    const kinds = events.filter((e) => e.kind === 'transition' && e.task.spec.id === 'detached').map((e) => e.kind === 'transition' && `${e.to}:${e.setupTokens ?? ''}`);
+    expect(kinds).toEqual(['queued:', 'assigned:', 'running:7', 'completed:']);
+    expect(seen?.aborted).toBe(false);
+    expect(driver.errors).toEqual([]);
+  });
+
   it('counts an outcome that is not one as an agent error', async () => {
     const { driver, connector, events } = setup();
     driver.submit(taskSpec({ id: 'garbled' }));
