@@ -41,6 +41,50 @@ describe('IndexedMinHeap', () => {
     );
   });
 
+  it('orders members with key 0 (held apart from the heap) among the others as any member, -0 included, over a fleet of thousands', () => {
+    // Mostly +0 keys, as least-connections' idle agents under late binding; -0 equals 0 in the
+    // order but keeps its sign; indices spread over several summary words of the zero set.
+    const key = fc.constantFrom(0, 0, 0, -0, 0.5, -0.5, 1);
+    const zeroOp: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), agent: fc.nat(5000), key }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), agent: fc.nat(5000) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(zeroOp, { maxLength: 300 }), (ops) => {
+        const heap = new IndexedMinHeap();
+        const model = new Map<number, number>();
+        for (const op of ops) {
+          if (op.kind === 'set') {
+            heap.set(op.agent, op.key);
+            model.set(op.agent, op.key);
+          } else {
+            heap.delete(op.agent);
+            model.delete(op.agent);
+          }
+          let best = -1;
+          for (const [agent, k] of model) if (best < 0 || k < model.get(best)! || (k === model.get(best)! && agent < best)) best = agent;
+          expect(heap.peek()).toBe(best);
+          expect(heap.size).toBe(model.size);
+          if (best >= 0) expect(heap.peekKey()).toBe(model.get(best)); // toBe: Object.is, so -0 is not 0
+        }
+        heap.assertValid();
+        for (const [agent, k] of model) expect(heap.keyOf(agent)).toBe(k);
+        for (const agent of [...model.keys()].slice(0, 50)) expect(heap.has(agent)).toBe(true);
+      }),
+      { seed: 13, numRuns: 200 },
+    );
+  });
+
+  it('assertValid finds a member of the zero set whose position says otherwise', () => {
+    const heap = new IndexedMinHeap();
+    heap.set(3, 0);
+    heap.set(4, 1);
+    expect(() => heap.assertValid()).not.toThrow();
+    // White-box: the position map is private.
+    (heap as unknown as { position: Int32Array }).position[3] = -1;
+    expect(() => heap.assertValid()).toThrow(/zero keys disagree/);
+  });
+
   it('is empty at first and refuses NaN keys', () => {
     const heap = new IndexedMinHeap();
     expect(heap.peek()).toBe(-1);
