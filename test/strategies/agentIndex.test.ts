@@ -13,6 +13,25 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), agent: fc.nat(40) }) },
 );
 
+/**
+ * Applies `op` to the heap and to its model (agent → key), then checks the heap's first member,
+ * size and first key against the model's (toBe is Object.is: a -0 key must come back as -0).
+ */
+function applyAndCompare(heap: IndexedMinHeap, model: Map<number, number>, op: Op): void {
+  if (op.kind === 'set') {
+    heap.set(op.agent, op.key);
+    model.set(op.agent, op.key);
+  } else {
+    heap.delete(op.agent);
+    model.delete(op.agent);
+  }
+  let best = -1;
+  for (const [agent, key] of model) if (best < 0 || key < model.get(best)! || (key === model.get(best)! && agent < best)) best = agent;
+  expect(heap.peek()).toBe(best);
+  expect(heap.size).toBe(model.size);
+  if (best >= 0) expect(heap.peekKey()).toBe(model.get(best));
+}
+
 describe('IndexedMinHeap', () => {
   it('always yields the member with the smallest key, ties to the lowest index, through inserts, key changes and deletes', () => {
     fc.assert(
@@ -20,19 +39,8 @@ describe('IndexedMinHeap', () => {
         const heap = new IndexedMinHeap();
         const model = new Map<number, number>();
         for (const op of ops) {
-          if (op.kind === 'set') {
-            heap.set(op.agent, op.key);
-            model.set(op.agent, op.key);
-          } else {
-            heap.delete(op.agent);
-            model.delete(op.agent);
-          }
+          applyAndCompare(heap, model, op);
           heap.assertValid();
-          let best = -1;
-          for (const [agent, key] of model) if (best < 0 || key < model.get(best)! || (key === model.get(best)! && agent < best)) best = agent;
-          expect(heap.peek()).toBe(best);
-          expect(heap.size).toBe(model.size);
-          if (best >= 0) expect(heap.peekKey()).toBe(model.get(best));
         }
         for (let agent = 0; agent <= 41; agent++) expect(heap.has(agent)).toBe(model.has(agent));
         for (const [agent, key] of model) expect(heap.keyOf(agent)).toBe(key);
@@ -53,20 +61,7 @@ describe('IndexedMinHeap', () => {
       fc.property(fc.array(zeroOp, { maxLength: 300 }), (ops) => {
         const heap = new IndexedMinHeap();
         const model = new Map<number, number>();
-        for (const op of ops) {
-          if (op.kind === 'set') {
-            heap.set(op.agent, op.key);
-            model.set(op.agent, op.key);
-          } else {
-            heap.delete(op.agent);
-            model.delete(op.agent);
-          }
-          let best = -1;
-          for (const [agent, k] of model) if (best < 0 || k < model.get(best)! || (k === model.get(best)! && agent < best)) best = agent;
-          expect(heap.peek()).toBe(best);
-          expect(heap.size).toBe(model.size);
-          if (best >= 0) expect(heap.peekKey()).toBe(model.get(best)); // toBe: Object.is, so -0 is not 0
-        }
+        for (const op of ops) applyAndCompare(heap, model, op);
         heap.assertValid();
         for (const [agent, k] of model) expect(heap.keyOf(agent)).toBe(k);
         for (const agent of [...model.keys()].slice(0, 50)) expect(heap.has(agent)).toBe(true);
