@@ -44,6 +44,70 @@ function assertAgentIndex(agent: number): void {
 /** Children per node of {@link IndexedMinHeap}. */
 const ARITY = 4;
 
+/** Position of a member of {@link IndexedMinHeap} held in its set of zero keys, not in the heap. */
+const ZERO_KEY = -2;
+
+/**
+ * A set of agent indices that yields its lowest member: one bit per agent, and a summary bit per
+ * 32-agent word that is set when the word has a member, so finding the lowest member reads the
+ * summary up to its first set bit and one word. Adding, removing and testing are a bit each.
+ */
+class LowestIndexSet {
+  private words = new Int32Array(8);
+  private summary = new Int32Array(1);
+  /** No summary word before this one has a bit set. */
+  private firstSummaryWord = 0;
+  private count = 0;
+
+  /** Members. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds `agent` (an index >= 0), which must not be a member. */
+  add(agent: number): void {
+    const word = agent >> 5;
+    if (word >= this.words.length) this.words = grownToHold(this.words, word);
+    const summaryWord = word >> 5;
+    if (summaryWord >= this.summary.length) this.summary = grownToHold(this.summary, summaryWord);
+    this.words[word]! |= 1 << (agent & 31);
+    this.summary[summaryWord]! |= 1 << (word & 31);
+    if (summaryWord < this.firstSummaryWord) this.firstSummaryWord = summaryWord;
+    this.count++;
+  }
+
+  /** Removes `agent`, which must be a member. */
+  delete(agent: number): void {
+    const word = agent >> 5;
+    const bits = this.words[word]! & ~(1 << (agent & 31));
+    this.words[word] = bits;
+    if (bits === 0) this.summary[word >> 5]! &= ~(1 << (word & 31));
+    this.count--;
+  }
+
+  /** True when `agent` is a member. */
+  has(agent: number): boolean {
+    const word = agent >> 5;
+    return word < this.words.length && (this.words[word]! & (1 << (agent & 31))) !== 0;
+  }
+
+  /** The lowest member, or -1 when empty. */
+  lowest(): number {
+    if (this.count === 0) return ABSENT;
+    const summary = this.summary;
+    let summaryWord = this.firstSummaryWord;
+    while (summary[summaryWord] === 0) summaryWord++;
+    this.firstSummaryWord = summaryWord;
+    const word = (summaryWord << 5) + lowestBit(summary[summaryWord]!);
+    return (word << 5) + lowestBit(this.words[word]!);
+  }
+}
+
+/** Index of the lowest set bit of a non-zero 32-bit integer. */
+function lowestBit(bits: number): number {
+  return 31 - Math.clz32(bits & -bits);
+}
+
 /**
  * A 4-ary min-heap of agent indices ordered by (key, agent index), with a position map so that
  * insert, update and delete of any member are O(log n) and the minimum is O(1). The order is
@@ -54,19 +118,28 @@ const ARITY = 4;
  * by agent index; four children per node halve the levels of a binary heap. In a fleet of
  * 100,000 agents those cells are cache misses (the index behind least-connections sifts at every
  * load change).
+ *
+ * Members whose key is +0 are not in the heap but in a {@link LowestIndexSet}: under late
+ * binding least-connections keeps only agents with a free slot, and with one slot each every
+ * such agent's key is 0, so the heap would hold thousands of equal keys ordered by index alone,
+ * and take an agent out of it (at every start) by a sift through all its levels. The set does
+ * both in a bit. The order is the same: the lowest such index, unless the heap's first member
+ * has a key below 0, or -0 (equal to 0) and a lower index.
  */
 export class IndexedMinHeap {
   /** Agent indices in heap order. */
   private heap = new Int32Array(8);
   /** Key of the agent at each heap position. */
   private heapKeys = new Float64Array(8);
-  /** Position of each agent in `heap`, or ABSENT. */
+  /** Position of each agent in `heap`, or ABSENT, or ZERO_KEY for a member of `zeros`. */
   private position = new Int32Array(8).fill(ABSENT);
   private count = 0;
+  /** The members whose key is +0. */
+  private readonly zeros = new LowestIndexSet();
 
   /** Members. */
   get size(): number {
-    return this.count;
+    return this.count + this.zeros.size;
   }
 
   /** True when `agent` is a member. */
@@ -77,17 +150,27 @@ export class IndexedMinHeap {
   /** The key of a member. */
   keyOf(agent: number): number {
     if (!this.has(agent)) throw new Error(`agent ${agent} is not in the heap`);
-    return this.heapKeys[this.position[agent]!]!;
+    const at = this.position[agent]!;
+    return at === ZERO_KEY ? 0 : this.heapKeys[at]!;
   }
 
   /** The member with the smallest (key, index), or -1 when the heap is empty. */
   peek(): number {
-    return this.count === 0 ? ABSENT : this.heap[0]!;
+    const zero = this.zeros.lowest();
+    if (zero === ABSENT) return this.count === 0 ? ABSENT : this.heap[0]!;
+    return this.heapFirst(zero) ? this.heap[0]! : zero;
   }
 
   /** The smallest key, or NaN when the heap is empty. */
   peekKey(): number {
-    return this.count === 0 ? Number.NaN : this.heapKeys[0]!;
+    const zero = this.zeros.lowest();
+    if (zero === ABSENT) return this.count === 0 ? Number.NaN : this.heapKeys[0]!;
+    return this.heapFirst(zero) ? this.heapKeys[0]! : 0;
+  }
+
+  /** True when the heap's first member precedes `zero`, the lowest member with key +0. */
+  private heapFirst(zero: number): boolean {
+    return this.count > 0 && precedes(this.heapKeys[0]!, this.heap[0]!, 0, zero);
   }
 
   /** Inserts `agent` with `key`, or moves it to `key` if it is a member. */
@@ -96,7 +179,19 @@ export class IndexedMinHeap {
     assertAgentIndex(agent);
     // Grown only when the fleet outgrows it: this runs at every load change.
     if (agent >= this.position.length) this.position = grownToHold(this.position, agent, ABSENT);
-    const at = this.position[agent]!;
+    let at = this.position[agent]!;
+    // Object.is, not ===: a -0 key stays in the heap, so that keyOf gives it back as -0.
+    if (Object.is(key, 0)) {
+      if (at === ZERO_KEY) return;
+      if (at !== ABSENT) this.removeAt(at);
+      this.zeros.add(agent);
+      this.position[agent] = ZERO_KEY;
+      return;
+    }
+    if (at === ZERO_KEY) {
+      this.zeros.delete(agent);
+      at = ABSENT;
+    }
     if (at === ABSENT) {
       if (this.count >= this.heap.length) {
         this.heap = grownToHold(this.heap, this.count, ABSENT);
@@ -114,7 +209,17 @@ export class IndexedMinHeap {
   delete(agent: number): void {
     if (!this.has(agent)) return;
     const at = this.position[agent]!;
-    this.position[agent] = ABSENT;
+    if (at === ZERO_KEY) {
+      this.zeros.delete(agent);
+      this.position[agent] = ABSENT;
+    } else {
+      this.removeAt(at);
+    }
+  }
+
+  /** Takes the member at heap position `at` out of the heap. */
+  private removeAt(at: number): void {
+    this.position[this.heap[at]!] = ABSENT;
     const lastAt = --this.count;
     if (at === lastAt) return;
     const last = this.heap[lastAt]!;
@@ -133,8 +238,15 @@ export class IndexedMinHeap {
       if (i > 0 && precedes(this.heapKeys[i]!, agent, this.heapKeys[parentAt]!, this.heap[parentAt]!)) throw new Error(`heap: order broken at ${i}`);
     }
     let members = 0;
-    for (let agent = 0; agent < this.position.length; agent++) if (this.position[agent] !== ABSENT) members++;
+    let zeros = 0;
+    for (let agent = 0; agent < this.position.length; agent++) {
+      const at = this.position[agent]!;
+      if (at === ZERO_KEY) zeros++;
+      else if (at !== ABSENT) members++;
+      if ((at === ZERO_KEY) !== this.zeros.has(agent)) throw new Error(`heap: agent ${agent}'s position and the set of zero keys disagree`);
+    }
     if (members !== this.count) throw new Error(`heap: ${members} agents have positions, ${this.count} are in the heap`);
+    if (zeros !== this.zeros.size) throw new Error(`heap: ${zeros} agents have zero keys, the set holds ${this.zeros.size}`);
   }
 
   private place(agent: number, key: number, at: number): void {
