@@ -1,5 +1,7 @@
 import { chiSquaredDistributionTable, sampleCorrelation } from 'simple-statistics';
+import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
+import { mix32 } from '../../src/engine/hash.js';
 import { KeyedStreams, outcomeStreams, stream } from '../../src/sim/random.js';
 import { Z, drawMany, meanTolerance } from './tolerance.js';
 
@@ -115,6 +117,32 @@ describe('keyed streams (one per task attempt, one per offer answer)', () => {
     firstDraws(keyed.stream('t43', 2), 4);
     expect(firstDraws(keyed.stream('t42', 2), 4)).toEqual(first);
     expect(new Set(first).size).toBe(4);
+  });
+
+  it('take draw i of (key, counter) as the class comment defines it, for small counters and beyond 2^31 and 2^32 alike', () => {
+    // The definition written out: FNV-1a lanes over the key, the counter's low and high words, murmur3's finaliser.
+    const base = seedrandom.alea('fleetsim/3/1/outcome');
+    const [laneA, laneB, laneC] = [base.int32(), base.int32(), base.int32()];
+    const defined = (key: string, counter: number, i: number): number => {
+      let a = laneA;
+      let b = laneB;
+      for (let k = 0; k < key.length; k++) {
+        a = Math.imul(a ^ key.charCodeAt(k), 0x01000193);
+        b = Math.imul(b ^ key.charCodeAt(k), 0x5bd1e995);
+      }
+      const low = counter | 0;
+      const high = Math.floor(counter / 2 ** 32) | 0;
+      const x0 = mix32(a ^ Math.imul(low, 0x9e3779b1) ^ Math.imul(high, 0x7feb352d) ^ key.length);
+      const y0 = mix32(b ^ Math.imul(low, 0x85ebca77) ^ Math.imul(high, 0xc2b2ae3d));
+      const x = mix32(x0 ^ Math.imul(y0, 0x27d4eb2f) ^ laneC);
+      const y = mix32(y0 ^ Math.imul(x, 0x165667b1));
+      return (mix32(mix32(x ^ Math.imul(i, 0x9e3779b9)) ^ y) >>> 0) * 2 ** -32;
+    };
+    const keyed = new KeyedStreams(3, 1, 'outcome');
+    const counters = [0, 1, 2, 7, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER];
+    for (const key of ['t0', 't41', 't123456', '3:t1a0']) {
+      for (const counter of counters) expect(firstDraws(keyed.stream(key, counter), 3)).toEqual([0, 1, 2].map((i) => defined(key, counter, i)));
+    }
   });
 
   it('refuse a counter that is not a safe integer', () => {
