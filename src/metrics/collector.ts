@@ -15,6 +15,7 @@ import type { AgentView } from '../engine/agent.js';
 import { replayEvent, type EventSink } from '../engine/eventSink.js';
 import type { AdminOperation, EngineEvent } from '../engine/messages.js';
 import type { FailureReason, FinalTaskState, RejectionReason, TaskState, TaskView } from '../engine/task.js';
+import { AgentCounters } from './agentCounters.js';
 import { gini, jain } from './inequality.js';
 import { ClassFolds, TaskFold } from './classes.js';
 import { TenantFairness } from './tenantFairness.js';
@@ -68,11 +69,7 @@ export class MetricsCollector implements EventSink {
 
   // Per agent index.
   private readonly agentIds: string[] = [];
-  private readonly agentCompleted: number[] = [];
-  private readonly agentTokens: number[] = [];
-  private readonly agentBusySlots: number[] = [];
-  private readonly agentBusySince: number[] = [];
-  private readonly agentBusySeconds: number[] = [];
+  private readonly agentCounters = new AgentCounters();
   private readonly operations = new OperationsFold();
   /** Agents draining now (their capacity already left the integral). */
   private readonly drainingAgents = new Set<number>();
@@ -149,8 +146,7 @@ export class MetricsCollector implements EventSink {
     this.classes.completedAt(spec, time, spec.tokens, latency, quality, spec.deadline);
     this.pooled.completedAt(time, spec.tokens, latency, quality, spec.deadline);
     this.tenantFairness.completed(spec.tenant, latency, time - task.startedAt);
-    this.agentCompleted[index]++;
-    this.agentTokens[index] += spec.tokens;
+    this.agentCounters.completed(index, spec.tokens);
     this.operations.settled(time, task, true);
   }
 
@@ -218,11 +214,7 @@ export class MetricsCollector implements EventSink {
     this.accrueCapacity(time);
     this.capacity += agent.spec.capacity;
     this.agentIds.push(agent.spec.id);
-    this.agentCompleted.push(0);
-    this.agentTokens.push(0);
-    this.agentBusySlots.push(0);
-    this.agentBusySince.push(time);
-    this.agentBusySeconds.push(0);
+    this.agentCounters.add(time);
     this.operations.agentJoined(time, agent);
   }
 
@@ -308,12 +300,14 @@ export class MetricsCollector implements EventSink {
     const capacitySlotSeconds = this.capacitySlotSeconds + this.capacity * (endTimeSeconds - this.capacitySince);
     const pooled = this.pooled.metrics(endTimeSeconds);
     const classes = this.classes.breakdown(endTimeSeconds);
+    const completedByAgent = this.agentCounters.completedByAgent();
+    const tokensByAgent = this.agentCounters.tokensByAgent();
     return {
       tasks: pooled.tasks,
       latency: pooled.latency,
       wait: pooled.wait,
-      gini: { tasks: gini(this.agentCompleted), tokens: gini(this.agentTokens) },
-      jain: { tasks: jain(this.agentCompleted), tokens: jain(this.agentTokens) },
+      gini: { tasks: gini(completedByAgent), tokens: gini(tokensByAgent) },
+      jain: { tasks: jain(completedByAgent), tokens: jain(tokensByAgent) },
       tenantFairness: this.tenantFairness.metrics(classes.byTenant, this.classes.tenantsInArrivalOrder()),
       deadlineSuccess: pooled.deadlineSuccess,
       contextWaste: pooled.contextWaste,
@@ -357,10 +351,7 @@ export class MetricsCollector implements EventSink {
     this.windowStart = time;
     this.capacitySlotSeconds = 0;
     this.capacitySince = time;
-    for (let i = 0; i < this.agentIds.length; i++) {
-      this.agentBusySeconds[i] = 0;
-      this.agentBusySince[i] = time;
-    }
+    this.agentCounters.restartBusy(time);
     this.maxQueueDepth = this.queueDepth;
     this.operations.openWindow(time);
   }
@@ -368,10 +359,7 @@ export class MetricsCollector implements EventSink {
   /** Integrates an agent's busy slots up to `time`, then changes them by `delta`. */
   private occupy(index: number, time: number, delta: 1 | -1): void {
     if (!(index >= 0 && index < this.agentIds.length)) throw new Error(`metrics: slot event for unknown agent index ${index}`);
-    const slots = this.agentBusySlots[index];
-    this.agentBusySeconds[index] += slots * (time - this.agentBusySince[index]);
-    this.agentBusySince[index] = time;
-    this.agentBusySlots[index] = slots + delta;
+    this.agentCounters.occupy(index, time, delta);
   }
 
   private accrueCapacity(time: number): void {
@@ -382,11 +370,9 @@ export class MetricsCollector implements EventSink {
   private perAgent(endTimeSeconds: number, windowOpen: boolean): AgentMetrics[] {
     return this.agentIds.map((id, i) => ({
       id,
-      completed: this.agentCompleted[i],
-      tokens: this.agentTokens[i],
-      busySeconds: windowOpen
-        ? this.agentBusySeconds[i] + this.agentBusySlots[i] * (endTimeSeconds - this.agentBusySince[i])
-        : 0,
+      completed: this.agentCounters.completedOf(i),
+      tokens: this.agentCounters.tokensOf(i),
+      busySeconds: windowOpen ? this.agentCounters.busySecondsOf(i, endTimeSeconds) : 0,
       drainingSeconds: this.operations.drainingSecondsOf(i, endTimeSeconds),
     }));
   }
