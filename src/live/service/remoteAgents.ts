@@ -87,7 +87,11 @@ interface AgentSlot {
   lastSeenMs: number;
   polling: number;
   readonly mailbox: Queued[];
-  readonly waiters: Set<() => void>;
+  /**
+   * The open polls' wake-ups. An array, not a Set: a Set that empties reallocates its table, and
+   * a batch poll adds itself to, then removes itself from, every agent it polls for.
+   */
+  readonly waiters: (() => void)[];
 }
 
 interface PendingAttempt {
@@ -126,6 +130,14 @@ function abandoned(context: AttemptContext): boolean {
 
 /** Released entries at the front of the queue of commands awaiting durability before it is compacted. */
 const COMPACT_UNDURABLE_AFTER = 1024;
+
+/** Removes `waiter` from `waiters` in place (no array allocated), keeping the others' order. */
+function removeWaiter(waiters: (() => void)[], waiter: () => void): void {
+  const at = waiters.indexOf(waiter);
+  if (at < 0) return;
+  for (let i = at; i < waiters.length - 1; i++) waiters[i] = waiters[i + 1]!;
+  waiters.length--;
+}
 
 /** Agents reached over HTTP: mailboxes, long-polls, heartbeats and pending reports. */
 export class RemoteAgents implements AgentConnector {
@@ -312,19 +324,19 @@ export class RemoteAgents implements AgentConnector {
         const ready: AgentCommands[] = [];
         for (const slot of slots) {
           const commands = this.take(slot);
-          if (commands.length > 0) ready.push({ agent: slot.id, commands });
+          if (commands !== undefined) ready.push({ agent: slot.id, commands });
         }
         const left = deadline - this.nowMs();
         if (ready.length > 0 || left <= 0 || this.closed || gone?.aborted === true || slots.some((slot) => !slot.inFleet)) return ready;
         await new Promise<void>((resolve) => {
           const done = (): void => {
             clearTimeout(timer);
-            for (const slot of slots) slot.waiters.delete(done);
+            for (const slot of slots) removeWaiter(slot.waiters, done);
             gone?.removeEventListener('abort', done);
             resolve();
           };
           const timer = setTimeout(done, left);
-          for (const slot of slots) slot.waiters.add(done);
+          for (const slot of slots) slot.waiters.push(done);
           gone?.addEventListener('abort', done, { once: true });
         });
       }
@@ -444,7 +456,7 @@ export class RemoteAgents implements AgentConnector {
   private slotFor(agentId: string): AgentSlot {
     let slot = this.slots.get(agentId);
     if (slot === undefined) {
-      slot = { id: agentId, engineId: agentId, incarnation: 0, spec: undefined, inFleet: false, lastSeenMs: this.nowMs(), polling: 0, mailbox: [], waiters: new Set() };
+      slot = { id: agentId, engineId: agentId, incarnation: 0, spec: undefined, inFleet: false, lastSeenMs: this.nowMs(), polling: 0, mailbox: [], waiters: [] };
       this.slots.set(agentId, slot);
     }
     return slot;
@@ -514,22 +526,27 @@ export class RemoteAgents implements AgentConnector {
     for (let i = mailbox.length - 1; i >= 0; i--) if (moot(mailbox[i]!.command)) mailbox.splice(i, 1);
   }
 
-  /** The commands at the front of the mailbox whose inputs are durable, removed from it. */
-  private take(slot: AgentSlot): WireCommand[] {
+  /** The commands at the front of the mailbox whose inputs are durable, removed from it; undefined (no array) if none. */
+  private take(slot: AgentSlot): WireCommand[] | undefined {
     const durable = this.binding?.journal.durableSeq ?? Number.POSITIVE_INFINITY;
     let n = 0;
     while (n < slot.mailbox.length && slot.mailbox[n]!.seq <= durable) n++;
-    if (n === 0) return [];
+    if (n === 0) return undefined;
     const { probe } = this.options;
-    return slot.mailbox.splice(0, n).map((queued) => {
+    const commands: WireCommand[] = [];
+    for (let i = 0; i < n; i++) {
+      const queued = slot.mailbox[i]!;
       if (probe !== undefined && queued.durableAt !== undefined) probe.startTaken(queued.durableAt);
-      return queued.command;
-    });
+      commands.push(queued.command);
+    }
+    if (n === slot.mailbox.length) slot.mailbox.length = 0;
+    else slot.mailbox.splice(0, n);
+    return commands;
   }
 
   private wake(slot: AgentSlot): void {
-    if (slot.waiters.size === 0) return;
-    for (const waiter of [...slot.waiters]) waiter();
+    // Oldest poll first; each wake-up removes itself from `slot.waiters`.
+    while (slot.waiters.length > 0) slot.waiters[0]!();
   }
 
   private leave(slot: AgentSlot): void {

@@ -5,9 +5,10 @@
  * settled ones are remembered up to a limit, the oldest settled forgotten first.
  *
  * A settled task is remembered for as long as `settledTasks` newer tasks take to settle (seconds
- * under load), long enough to reach the old generation: it is frozen into one small record and a
- * string of its JSON, rather than an entry, its spec, a history array and one object per event,
- * so that old-generation collections have far fewer objects to mark. It is thawed only when asked.
+ * under load), long enough to reach the old generation: it is frozen into one small record and
+ * its JSON as UTF-8 bytes outside the JavaScript heap, rather than an entry, its spec, a history
+ * array and one object per event, so that old-generation collections have far fewer objects to
+ * mark and scavenges little to copy. It is thawed only when asked.
  */
 import type { EngineEvent } from '../../engine/messages.js';
 import { isFinal, type FailureReason, type TaskSpec, type TaskState } from '../../engine/task.js';
@@ -74,14 +75,14 @@ export interface TaskRegistryLimits {
   readonly historyEvents: number;
 }
 
-/** A settled task as remembered: what listings filter on, the rest as JSON (see {@link freeze}). */
+/** A settled task as remembered: what listings filter on, the rest as UTF-8 JSON (see {@link freeze}). */
 class FrozenTask {
   constructor(
     readonly ordinal: number,
     readonly state: TaskState,
     readonly type: string,
-    /** The entry's JSON: every field but `ordinal` and `state`. */
-    readonly json: string,
+    /** The entry's JSON, UTF-8: every field but `ordinal` and `state`. */
+    readonly json: Buffer,
   ) {}
 }
 
@@ -247,16 +248,16 @@ export class TaskRegistry {
  */
 function freeze(entry: TaskEntry): FrozenTask {
   const { spec, submittedAt, agent, attempts, failureReason, history, historyDropped } = entry;
-  const json = JSON.stringify({ spec, submittedAt, agent, attempts, failureReason, history, historyDropped });
-  // JSON.stringify returns a rope (a tree of ~8 string pieces); converting it to a number makes V8
-  // flatten it in place, and the next scavenge leaves one flat string: one object to mark, not eight.
-  Number(json);
+  // Bytes outside the JavaScript heap, not a string: the scavenges that a settled task outlives
+  // on its way to the old generation copy a small view, not its whole JSON (~1 KB), and the old
+  // generation's collections mark one object per task.
+  const json = Buffer.from(JSON.stringify({ spec, submittedAt, agent, attempts, failureReason, history, historyDropped }), 'utf8');
   return new FrozenTask(entry.ordinal, entry.state, spec.type, json);
 }
 
 /** A frozen task as an entry again. */
 function thaw(frozen: FrozenTask): TaskEntry {
-  const fields = JSON.parse(frozen.json) as Omit<TaskEntry, 'ordinal' | 'state'>;
+  const fields = JSON.parse(frozen.json.toString('utf8')) as Omit<TaskEntry, 'ordinal' | 'state'>;
   return { ...fields, ordinal: frozen.ordinal, state: frozen.state, agent: fields.agent, failureReason: fields.failureReason };
 }
 
