@@ -16,6 +16,11 @@ export interface SettledColumns {
   readonly oldest: number;
 }
 
+/** Where in `columns` the `k`-th oldest entry sits (0 the oldest): the one walk of the ring order. */
+export function oldestAt(columns: SettledColumns, k: number): number {
+  return (columns.oldest + k) % columns.ids.length;
+}
+
 /** Remembers the final state of at most `capacity` settled tasks. */
 export class SettledMemory {
   private readonly states = new Map<TaskId, FinalTaskState>();
@@ -51,11 +56,11 @@ export class SettledMemory {
 
   /** Every remembered id with its final state, oldest first (adding them in this order rebuilds the memory). */
   entries(): [TaskId, FinalTaskState][] {
-    const { ids, states, oldest } = this.columns();
+    const columns = this.columns();
     const entries: [TaskId, FinalTaskState][] = [];
-    for (let k = 0; k < ids.length; k++) {
-      const i = (oldest + k) % ids.length;
-      entries.push([ids[i]!, states[i]!]);
+    for (let k = 0; k < columns.ids.length; k++) {
+      const i = oldestAt(columns, k);
+      entries.push([columns.ids[i]!, columns.states[i]!]);
     }
     return entries;
   }

@@ -3,7 +3,7 @@
  * loop for long: the live tasks' part is serialised at once (it is small), the settled memory's
  * entries (up to `settledMemory`, 100,000 by default, one step each) a slice per turn.
  */
-import type { SettledColumns } from '../engine/settledMemory.js';
+import { oldestAt, type SettledColumns } from '../engine/settledMemory.js';
 import type { EngineSnapshot } from '../engine/snapshot.js';
 
 /** Settled entries serialised per event-loop turn: about a millisecond's work. */
@@ -24,14 +24,14 @@ export function snapshotHead(snapshot: EngineSnapshot): string {
  * it takes; `JSON.parse` of it equals the engine's `snapshot()` at the time.
  */
 export async function snapshotJson(head: string, settled: SettledColumns, perTurn = SETTLED_ENTRIES_PER_TURN): Promise<string> {
-  const { ids, states, oldest } = settled;
+  const { ids, states } = settled;
   const slices: string[] = [];
   for (let from = 0; from < ids.length; from += perTurn) {
     if (from > 0) await new Promise((resolve) => setImmediate(resolve));
     const pairs: string[] = [];
     const to = Math.min(ids.length, from + perTurn);
     for (let k = from; k < to; k++) {
-      const i = (oldest + k) % ids.length;
+      const i = oldestAt(settled, k);
       pairs.push(`[${JSON.stringify(ids[i])},${JSON.stringify(states[i])}]`);
     }
     slices.push(pairs.join(','));
