@@ -27,6 +27,7 @@ import { z } from 'zod';
 import { agentId, agentParams, finishedBody, parseRequest, pollQuery, startedBody, taskBody, type FinishedBody, type StartedBody } from './bodies.js';
 import { afterSettlements, durable, submitting, type ServiceContext } from './context.js';
 import { HttpError, isHttpError } from './httpError.js';
+import type { ReportAnswer } from './remoteAgents.js';
 import { sameSubmission, submit, taskSpec } from './taskRoutes.js';
 
 /** Most items of one batch request. */
@@ -60,8 +61,8 @@ const multiPollBody = z.strictObject({
 });
 const agentList = z.array(agentId);
 
-/** Why a multi-agent long-poll was ended early: its client closed the connection. */
-const CLIENT_GONE = new Error('the client closed the connection');
+/** Names the agent at `index` of a multi-agent poll's list. */
+const agentsField = (index: number): string => `body.agents[${index}]`;
 
 /** A failed item: the one-line error and the status a single request would have got. */
 export interface BatchItemError {
@@ -128,13 +129,10 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
       });
       await durable(context);
     }
-    const gone = new AbortController();
-    let answered = false;
-    reply.raw.once('close', () => {
-      if (!answered) gone.abort(CLIENT_GONE);
-    });
-    const commands = await agents.pollMany(list, wait, gone.signal, (i) => `body.agents[${i}]`);
-    answered = true;
+    const poll = agents.openPoll(list, wait, agentsField);
+    // The response closing before it was answered: the client went away (a no-op once answered).
+    reply.raw.on('close', poll.end);
+    const commands = await poll.answer;
     return results === undefined ? { commands } : { commands, results };
   });
 }
@@ -158,14 +156,27 @@ async function applyReports(
 ): Promise<(ReportedItem | BatchItemError)[]> {
   const { agents } = context;
   const promised = agents.promisedSettlements;
-  const results = items.map((raw, i) => itemResult((): ReportedItem => {
-    const item = parse(raw, i);
-    const started = item.started === undefined ? undefined : agents.started(item.agent, item.task, item.attempt, item.started);
-    const finished = item.finished === undefined ? undefined : agents.finished(item.agent, item.task, item.attempt, item.finished);
-    return { ...(started === undefined ? {} : { started }), ...(finished === undefined ? {} : { finished }) };
-  }));
+  // A loop rather than `itemResult` with a closure per item.
+  const results: (ReportedItem | BatchItemError)[] = [];
+  for (let i = 0; i < items.length; i++) {
+    try {
+      const item = parse(items[i], i);
+      const started = item.started === undefined ? undefined : agents.started(item.agent, item.task, item.attempt, item.started);
+      const finished = item.finished === undefined ? undefined : agents.finished(item.agent, item.task, item.attempt, item.finished);
+      results.push(reported(started, finished));
+    } catch (error) {
+      if (!isHttpError(error)) throw error;
+      results.push({ error: error.message, status: error.statusCode });
+    }
+  }
   await afterSettlements(context, promised);
   return results;
+}
+
+/** A report's answer, made without spreading (`parse` guarantees one part at least). */
+function reported(started: ReportAnswer | undefined, finished: ReportAnswer | undefined): ReportedItem {
+  if (started === undefined) return finished === undefined ? {} : { finished };
+  return finished === undefined ? { started } : { started, finished };
 }
 
 function submitOne(context: ServiceContext, raw: unknown, index: number): SubmittedItem {

@@ -47,6 +47,10 @@ export interface ReportAnswer {
   readonly stale: boolean;
 }
 
+/** The answers to a report: shared, as answers are never changed once made. */
+const STALE: ReportAnswer = Object.freeze({ stale: true });
+const APPLIED: ReportAnswer = Object.freeze({ stale: false });
+
 /** What {@link RemoteAgents} needs. */
 export interface RemoteAgentsOptions {
   /** An agent silent (no poll open) for longer than this leaves the fleet. */
@@ -87,11 +91,10 @@ interface AgentSlot {
   lastSeenMs: number;
   polling: number;
   readonly mailbox: Queued[];
-  /**
-   * The open polls' wake-ups. An array, not a Set: a Set that empties reallocates its table, and
-   * a batch poll adds itself to, then removes itself from, every agent it polls for.
-   */
-  readonly waiters: (() => void)[];
+  /** The poll groups that list this agent: a command for it wakes their waiting polls. */
+  readonly groups: PollGroup[];
+  /** The group of its own polls (`POST /v1/agents/{id}/poll`), made by the first. */
+  ownGroup: PollGroup | undefined;
 }
 
 interface PendingAttempt {
@@ -131,12 +134,127 @@ function abandoned(context: AttemptContext): boolean {
 /** Released entries at the front of the queue of commands awaiting durability before it is compacted. */
 const COMPACT_UNDURABLE_AFTER = 1024;
 
-/** Removes `waiter` from `waiters` in place (no array allocated), keeping the others' order. */
-function removeWaiter(waiters: (() => void)[], waiter: () => void): void {
-  const at = waiters.indexOf(waiter);
+/** Removes `item` from `list` in place (no array allocated), keeping the others' order. */
+function removeFrom<T>(list: T[], item: T): void {
+  const at = list.indexOf(item);
   if (at < 0) return;
-  for (let i = at; i < waiters.length - 1; i++) waiters[i] = waiters[i + 1]!;
-  waiters.length--;
+  for (let i = at; i < list.length - 1; i++) list[i] = list[i + 1]!;
+  list.length--;
+}
+
+/**
+ * The agents a poll lists, kept while polls list them again (a process polls with the same list
+ * every time): every listed agent's slot knows the group once, and a poll waits by joining its
+ * group's queue, instead of adding and removing a wake-up in the slot of each agent it lists
+ * (an array emptied that way drops its backing store: a hundred allocations per poll turn).
+ */
+class PollGroup {
+  /** Its polls waiting for a wake-up, in the order they began waiting; entries from `waitingCount` on are spent. */
+  private readonly waiting: (OpenPoll | undefined)[] = [];
+  private waitingCount = 0;
+  /** Polls of this group in progress. */
+  open = 0;
+  /** No longer the cached group: it leaves its agents' slots once no poll of it is open. */
+  retired = false;
+
+  /** @param slots - the agents listed, in the list's order. */
+  constructor(readonly slots: readonly AgentSlot[]) {
+    for (const slot of slots) slot.groups.push(this);
+  }
+
+  /** The poll that has waited longest, if any. */
+  first(): OpenPoll | undefined {
+    return this.waitingCount > 0 ? this.waiting[0] : undefined;
+  }
+
+  /** Queues a poll for a wake-up (slots are reused: the array keeps its backing store). */
+  add(poll: OpenPoll): void {
+    if (this.waitingCount < this.waiting.length) this.waiting[this.waitingCount] = poll;
+    else this.waiting.push(poll);
+    this.waitingCount++;
+  }
+
+  /** Takes a poll out of the queue, keeping the others' order. */
+  remove(poll: OpenPoll): void {
+    const at = this.waiting.indexOf(poll);
+    if (at < 0 || at >= this.waitingCount) return;
+    for (let i = at; i < this.waitingCount - 1; i++) this.waiting[i] = this.waiting[i + 1];
+    this.waiting[--this.waitingCount] = undefined;
+  }
+
+  /** Leaves its agents' slots (a group replaced in the cache, once its last poll ended). */
+  leave(): void {
+    for (const slot of this.slots) removeFrom(slot.groups, this);
+  }
+}
+
+/** A long-poll in progress (see {@link RemoteAgents.openPoll}). */
+export interface LongPoll {
+  /** The commands it hands out, by agent. */
+  readonly answer: Promise<AgentCommands[]>;
+  /** Ends it now (the client went away): it answers with what is ready, if anything. A no-op once answered. */
+  readonly end: () => void;
+}
+
+/**
+ * One long-poll: one object, one promise and at most one timer for its whole life, however many
+ * times it is woken before it answers.
+ */
+class OpenPoll implements LongPoll {
+  readonly answer: Promise<AgentCommands[]>;
+  resolve!: (commands: AgentCommands[]) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Its place among the polls waiting for one agent: the one that began waiting first is woken first. */
+  ticket = 0;
+  /** In its group's queue. */
+  waiting = false;
+  /** A turn is queued (woken, not yet run). */
+  private scheduled = false;
+  answered = false;
+  /** Its client went away. */
+  gone = false;
+
+  /**
+   * @param turn - looks for ready commands, and answers or waits again.
+   * @param group - the agents it lists; @param deadlineMs - when it answers with nothing.
+   */
+  constructor(private readonly turn: (poll: OpenPoll) => void, readonly group: PollGroup, readonly deadlineMs: number) {
+    this.answer = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  /** Leaves its group's queue and takes another turn, a microtask later (after every agent woken with it). */
+  wake(): void {
+    if (this.waiting) {
+      this.waiting = false;
+      this.group.remove(this);
+    }
+    if (this.scheduled || this.answered) return;
+    this.scheduled = true;
+    queueMicrotask(this.run);
+  }
+
+  readonly end = (): void => {
+    if (this.answered) return;
+    this.gone = true;
+    this.wake();
+  };
+
+  /** The timer ran out: another turn, which answers if the deadline is reached. */
+  readonly expire = (): void => {
+    this.timer = undefined;
+    this.wake();
+  };
+
+  private readonly run = (): void => {
+    this.scheduled = false;
+    this.turn(this);
+  };
+}
+
+/** Whether any of the agents left the fleet. */
+function anyLeft(slots: readonly AgentSlot[]): boolean {
+  for (const slot of slots) if (!slot.inFleet) return true;
+  return false;
 }
 
 /** Agents reached over HTTP: mailboxes, long-polls, heartbeats and pending reports. */
@@ -158,6 +276,11 @@ export class RemoteAgents implements AgentConnector {
   private binding: RemoteAgentsBinding | undefined;
   private readonly nowMs: () => number;
   private closed = false;
+  /** The last list of several agents polled for, and its group. */
+  private lastList: readonly string[] | undefined;
+  private lastGroup: PollGroup | undefined;
+  /** Counts polls' waits, to wake the one that began waiting first. */
+  private pollTickets = 0;
 
   /** @param options - see {@link RemoteAgentsOptions}. */
   constructor(private readonly options: RemoteAgentsOptions) {
@@ -293,75 +416,129 @@ export class RemoteAgents implements AgentConnector {
    * it already holds {@link MAX_OPEN_POLLS} polls open.
    */
   async poll(agentId: string, waitSeconds: number, gone?: AbortSignal): Promise<WireCommand[]> {
-    const [answer] = await this.pollMany([agentId], waitSeconds, gone, () => 'params.id');
-    return answer?.commands ?? [];
+    const answer = await this.pollMany([agentId], waitSeconds, gone, () => 'params.id');
+    return answer.length === 0 ? [] : answer[0]!.commands;
+  }
+
+  /** {@link RemoteAgents.openPoll}, ended early when `gone` aborts. */
+  async pollMany(agentIds: readonly string[], waitSeconds: number, gone: AbortSignal | undefined, field: (index: number) => string): Promise<AgentCommands[]> {
+    const poll = this.openPoll(agentIds, waitSeconds, field);
+    if (gone === undefined) return poll.answer;
+    if (gone.aborted) poll.end();
+    else gone.addEventListener('abort', poll.end, { once: true });
+    try {
+      return await poll.answer;
+    } finally {
+      gone.removeEventListener('abort', poll.end);
+    }
   }
 
   /**
    * One long-poll for several agents (a process hosting many of them): it is each one's
    * heartbeat, and answers as soon as any of them has ready commands, with those of every agent
    * that has some (agents with none are left out), or with none after `waitSeconds`, or at once
-   * when one of them left the fleet. `field(i)` names `agentIds[i]` in a 404 or 429.
+   * when one of them left the fleet or the poll is ended. `field(i)` names `agentIds[i]` in a
+   * 404 or 429 (thrown at once).
+   *
+   * The agents of a list are a poll group, kept while the same list (the same array: the batch
+   * route caches the list it validated last) comes again, and for one agent the agent's own.
    */
-  async pollMany(agentIds: readonly string[], waitSeconds: number, gone: AbortSignal | undefined, field: (index: number) => string): Promise<AgentCommands[]> {
-    const slots = agentIds.map((agentId, i) => {
-      const slot = this.slots.get(agentId);
+  openPoll(agentIds: readonly string[], waitSeconds: number, field: (index: number) => string): LongPoll {
+    const group = this.groupOf(agentIds, field);
+    for (const slot of group.slots) slot.polling++;
+    group.open++;
+    const now = this.nowMs();
+    for (const slot of group.slots) slot.lastSeenMs = now;
+    const poll = new OpenPoll(this.pollTurn, group, this.nowMs() + waitSeconds * 1000);
+    this.pollTurn(poll);
+    return poll;
+  }
+
+  /**
+   * The poll group of a list, after checking every agent in it (404, 429). A list other than the
+   * cached one replaces it; the group it replaces leaves its agents once its polls are over.
+   */
+  private groupOf(agentIds: readonly string[], field: (index: number) => string): PollGroup {
+    const cached = agentIds.length === 1 ? this.slots.get(agentIds[0]!)?.ownGroup : agentIds === this.lastList ? this.lastGroup : undefined;
+    const found: AgentSlot[] | undefined = cached === undefined ? [] : undefined;
+    for (let i = 0; i < agentIds.length; i++) {
+      const agentId = agentIds[i]!;
+      const slot = cached === undefined ? this.slots.get(agentId) : cached.slots[i];
       if (slot === undefined || (!slot.inFleet && slot.mailbox.length === 0)) {
         throw new HttpError(404, `${field(i)}: agent ${agentId} is not in the fleet (register with POST /v1/agents)`);
       }
       if (slot.polling >= MAX_OPEN_POLLS) throw new HttpError(429, `${field(i)}: agent ${agentId} already has ${MAX_OPEN_POLLS} polls open`);
-      return slot;
-    });
-    const seen = (): void => {
-      const now = this.nowMs();
-      for (const slot of slots) slot.lastSeenMs = now;
-    };
-    for (const slot of slots) slot.polling++;
-    seen();
-    try {
-      const deadline = this.nowMs() + waitSeconds * 1000;
-      for (;;) {
-        const ready: AgentCommands[] = [];
-        for (const slot of slots) {
-          const commands = this.take(slot);
-          if (commands !== undefined) ready.push({ agent: slot.id, commands });
-        }
-        const left = deadline - this.nowMs();
-        if (ready.length > 0 || left <= 0 || this.closed || gone?.aborted === true || slots.some((slot) => !slot.inFleet)) return ready;
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            clearTimeout(timer);
-            for (const slot of slots) removeWaiter(slot.waiters, done);
-            gone?.removeEventListener('abort', done);
-            resolve();
-          };
-          const timer = setTimeout(done, left);
-          for (const slot of slots) slot.waiters.push(done);
-          gone?.addEventListener('abort', done, { once: true });
-        });
-      }
-    } finally {
-      for (const slot of slots) slot.polling--;
-      seen();
+      found?.push(slot);
     }
+    if (cached !== undefined) return cached;
+    const group = new PollGroup(found!);
+    if (agentIds.length === 1) {
+      found![0]!.ownGroup = group;
+      return group;
+    }
+    const replaced = this.lastGroup;
+    if (replaced !== undefined) {
+      replaced.retired = true;
+      if (replaced.open === 0) replaced.leave();
+    }
+    this.lastList = agentIds;
+    this.lastGroup = group;
+    return group;
+  }
+
+  /** One turn of a poll: answers with the ready commands, or when it must, or waits for a wake-up. */
+  private readonly pollTurn = (poll: OpenPoll): void => {
+    const { slots } = poll.group;
+    // No array unless some agent has ready commands.
+    let ready: AgentCommands[] | undefined;
+    for (const slot of slots) {
+      const commands = this.take(slot);
+      if (commands !== undefined) (ready ??= []).push({ agent: slot.id, commands });
+    }
+    const left = poll.deadlineMs - this.nowMs();
+    if (ready !== undefined || left <= 0 || this.closed || poll.gone || anyLeft(slots)) {
+      this.answerPoll(poll, ready ?? []);
+      return;
+    }
+    poll.ticket = ++this.pollTickets;
+    poll.waiting = true;
+    poll.group.add(poll);
+    // One timer per poll; armed again only if it fired before the deadline on this clock.
+    poll.timer ??= setTimeout(poll.expire, left);
+  };
+
+  private answerPoll(poll: OpenPoll, commands: AgentCommands[]): void {
+    poll.answered = true;
+    if (poll.timer !== undefined) clearTimeout(poll.timer);
+    poll.timer = undefined;
+    const { group } = poll;
+    const now = this.nowMs();
+    for (const slot of group.slots) {
+      slot.polling--;
+      slot.lastSeenMs = now;
+    }
+    group.open--;
+    if (group.retired && group.open === 0) group.leave();
+    poll.resolve(commands);
   }
 
   /** An agent reports that it began an attempt. */
   started(agentId: string, taskId: string, attempt: number, body: StartedBody): ReportAnswer {
-    const pending = this.pendingAttempt(agentId, taskId, attempt);
-    if (pending === undefined || pending.startReported) return { stale: true };
+    const pending = this.pendingAttempt(agentId, attemptKey(taskId, attempt), taskId, attempt);
+    if (pending === undefined || pending.startReported) return STALE;
     pending.startReported = true;
     pending.context.started({ setupTokens: body.setupTokens, contextHit: pending.hasContextKey ? (body.contextHit ?? false) : null });
-    return { stale: false };
+    return APPLIED;
   }
 
   /** An agent reports how an attempt ended (with `run`, fed to the engine before this returns). */
   finished(agentId: string, taskId: string, attempt: number, body: FinishedBody): ReportAnswer {
-    const pending = this.pendingAttempt(agentId, taskId, attempt);
-    if (pending === undefined) return { stale: true };
-    this.attempts.delete(attemptKey(taskId, attempt));
+    const key = attemptKey(taskId, attempt);
+    const pending = this.pendingAttempt(agentId, key, taskId, attempt);
+    if (pending === undefined) return STALE;
+    this.attempts.delete(key);
     // A start re-delivered after a restart and not yet polled is moot now.
-    this.unqueue(agentId, (command) => command.kind === 'start' && command.task.id === taskId && command.attempt === attempt);
+    this.unqueueStart(agentId, taskId, attempt);
     const outcome: Outcome = body.ok ? { ok: true, quality: body.quality } : { ok: false, reason: body.reason };
     if (pending.resolve === undefined) {
       (pending.context as RunContext).finished(outcome);
@@ -369,13 +546,13 @@ export class RemoteAgents implements AgentConnector {
       this.promised++;
       pending.resolve(outcome);
     }
-    return { stale: false };
+    return APPLIED;
   }
 
   /** An agent answers an offer. */
   answer(agentId: string, offerId: string, body: OfferAnswerBody): ReportAnswer {
     const pending = this.offers.get(offerId);
-    if (pending === undefined) return { stale: true };
+    if (pending === undefined) return STALE;
     if (pending.agentId !== agentId) throw new HttpError(403, `params.offerId: offer ${offerId} was made to another agent`);
     this.forgetOffer(offerId);
     this.unqueue(agentId, (command) => command.kind === 'offer' && command.offerId === offerId);
@@ -384,7 +561,7 @@ export class RemoteAgents implements AgentConnector {
       answer: body.accept ? { accepted: true } : { accepted: false, reason: body.reason ?? 'declined' },
       ...(body.setupTokens === undefined ? {} : { setupTokens: body.setupTokens }),
     });
-    return { stale: false };
+    return APPLIED;
   }
 
   /**
@@ -431,8 +608,7 @@ export class RemoteAgents implements AgentConnector {
     this.enqueue(agentId, { kind: 'start', task: command.task.spec, attempt: command.attempt });
   }
 
-  private pendingAttempt(agentId: string, taskId: string, attempt: number): PendingAttempt | undefined {
-    const key = attemptKey(taskId, attempt);
+  private pendingAttempt(agentId: string, key: string, taskId: string, attempt: number): PendingAttempt | undefined {
     const pending = this.attempts.get(key);
     if (pending === undefined) return undefined;
     // Given up by the engine: the report is stale, and the promise never settles (the driver forgot it).
@@ -456,7 +632,7 @@ export class RemoteAgents implements AgentConnector {
   private slotFor(agentId: string): AgentSlot {
     let slot = this.slots.get(agentId);
     if (slot === undefined) {
-      slot = { id: agentId, engineId: agentId, incarnation: 0, spec: undefined, inFleet: false, lastSeenMs: this.nowMs(), polling: 0, mailbox: [], waiters: [] };
+      slot = { id: agentId, engineId: agentId, incarnation: 0, spec: undefined, inFleet: false, lastSeenMs: this.nowMs(), polling: 0, mailbox: [], groups: [], ownGroup: undefined };
       this.slots.set(agentId, slot);
     }
     return slot;
@@ -519,6 +695,16 @@ export class RemoteAgents implements AgentConnector {
     this.awaitDurable(journal);
   };
 
+  /** Drops the agent's queued start of an attempt (as `unqueue`, without a closure per report). */
+  private unqueueStart(agentId: string, taskId: string, attempt: number): void {
+    const mailbox = this.slots.get(agentId)?.mailbox;
+    if (mailbox === undefined) return;
+    for (let i = mailbox.length - 1; i >= 0; i--) {
+      const { command } = mailbox[i]!;
+      if (command.kind === 'start' && command.task.id === taskId && command.attempt === attempt) mailbox.splice(i, 1);
+    }
+  }
+
   /** Drops the agent's queued commands that `moot` picks. */
   private unqueue(agentId: string, moot: (command: WireCommand) => boolean): void {
     const mailbox = this.slots.get(agentId)?.mailbox;
@@ -544,9 +730,17 @@ export class RemoteAgents implements AgentConnector {
     return commands;
   }
 
+  /** Wakes every poll waiting for the agent, the one that began waiting first first (each leaves its group's queue). */
   private wake(slot: AgentSlot): void {
-    // Oldest poll first; each wake-up removes itself from `slot.waiters`.
-    while (slot.waiters.length > 0) slot.waiters[0]!();
+    for (;;) {
+      let first: OpenPoll | undefined;
+      for (const group of slot.groups) {
+        const candidate = group.first();
+        if (candidate !== undefined && (first === undefined || candidate.ticket < first.ticket)) first = candidate;
+      }
+      if (first === undefined) return;
+      first.wake();
+    }
   }
 
   private leave(slot: AgentSlot): void {

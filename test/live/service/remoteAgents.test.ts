@@ -266,3 +266,80 @@ describe('RemoteAgents polls for many agents', () => {
     await expect(agents.pollMany(['a1', 'ghost'], 0, undefined, field)).rejects.toMatchObject({ statusCode: 404, message: expect.stringMatching(/^body\.agents\[1\]: agent ghost/) });
   });
 });
+
+describe('RemoteAgents poll groups', () => {
+  const field = (i: number): string => `body.agents[${i}]`;
+  const taskIds = (answer: readonly { readonly commands: readonly { readonly kind: string }[] }[]): string[] =>
+    answer.flatMap((entry) => entry.commands.map((command) => (command.kind === 'start' ? (command as { task: { id: string } }).task.id : command.kind)));
+
+  it('wakes the poll that began waiting first, across the lists an agent is in', async () => {
+    const { agents, journal } = setup();
+    for (const id of ['a1', 'a2']) agents.observe(joined(id));
+    const order: string[] = [];
+    const own = agents.openPoll(['a1'], 5, field);
+    const listed = agents.openPoll(['a1', 'a2'], 5, field);
+    void own.answer.then(() => order.push('own'));
+    void listed.answer.then(() => order.push('listed'));
+    journal.append();
+    void start(agents, 't1', 'a1').outcome;
+    journal.makeDurable(1);
+    // The single-agent poll waited first: it takes the command; the other answers when its deadline or another command comes.
+    expect(taskIds(await own.answer)).toEqual(['t1']);
+    journal.append();
+    void start(agents, 't2', 'a2').outcome;
+    journal.makeDurable(2);
+    expect(taskIds(await listed.answer)).toEqual(['t2']);
+    expect(order).toEqual(['own', 'listed']);
+  });
+
+  it('keeps waking the polls of a list another list replaced, until they answer', async () => {
+    const { agents, journal } = setup();
+    for (const id of ['a1', 'a2', 'a3']) agents.observe(joined(id));
+    const first = ['a1', 'a2'];
+    const older = agents.openPoll(first, 5, field);
+    const newer = agents.openPoll(['a2', 'a3'], 5, field);
+    journal.append();
+    void start(agents, 't1', 'a1').outcome;
+    journal.makeDurable(1);
+    expect(taskIds(await older.answer)).toEqual(['t1']);
+    // The replaced list polled again is a fresh group, and the same array reuses it.
+    const again = agents.openPoll(first, 0, field);
+    expect(await again.answer).toEqual([]);
+    journal.append();
+    void start(agents, 't2', 'a3').outcome;
+    journal.makeDurable(2);
+    expect(taskIds(await newer.answer)).toEqual(['t2']);
+    const repeated = agents.openPoll(first, 5, field);
+    journal.append();
+    void start(agents, 't3', 'a2').outcome;
+    journal.makeDurable(3);
+    expect(taskIds(await repeated.answer)).toEqual(['t3']);
+  });
+
+  it('ends a poll on request, answering with nothing; ending it again, or after it answered, changes nothing', async () => {
+    const { agents, journal } = setup();
+    agents.observe(joined('a1'));
+    const poll = agents.openPoll(['a1'], 30, field);
+    poll.end();
+    poll.end();
+    expect(await poll.answer).toEqual([]);
+    journal.append();
+    void start(agents, 't1', 'a1').outcome;
+    journal.makeDurable(1);
+    const next = agents.openPoll(['a1'], 0, field);
+    next.end();
+    expect(taskIds(await next.answer)).toEqual(['t1']);
+  });
+
+  it('answers with nothing at its deadline, and its agents may poll again', async () => {
+    const clock = { ms: 0 };
+    const { agents } = setup({ clock });
+    for (const id of ['a1', 'a2']) agents.observe(joined(id));
+    const list = ['a1', 'a2'];
+    const polls = Array.from({ length: MAX_OPEN_POLLS }, () => agents.openPoll(list, 0.02, field));
+    expect(() => agents.openPoll(list, 0, field)).toThrow(/body\.agents\[0\]: agent a1 already has/);
+    clock.ms = 20;
+    expect(await Promise.all(polls.map((poll) => poll.answer))).toEqual(polls.map(() => []));
+    expect(await agents.openPoll(list, 0, field).answer).toEqual([]);
+  });
+});
