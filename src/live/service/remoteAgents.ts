@@ -25,6 +25,7 @@ import { attemptKey } from '../settlements.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
+import { ReusableQueue } from './reusableQueue.js';
 
 /** A command as an agent receives it from a poll. */
 export type WireCommand =
@@ -90,7 +91,8 @@ interface AgentSlot {
   inFleet: boolean;
   lastSeenMs: number;
   polling: number;
-  readonly mailbox: Queued[];
+  /** Its queued commands, oldest first. */
+  readonly mailbox: ReusableQueue<Queued>;
   /** The poll groups that list this agent: a command for it wakes their waiting polls. */
   readonly groups: PollGroup[];
   /** The group of its own polls (`POST /v1/agents/{id}/poll`), made by the first. */
@@ -149,9 +151,8 @@ function removeFrom<T>(list: T[], item: T): void {
  * (an array emptied that way drops its backing store: a hundred allocations per poll turn).
  */
 class PollGroup {
-  /** Its polls waiting for a wake-up, in the order they began waiting; entries from `waitingCount` on are spent. */
-  private readonly waiting: (OpenPoll | undefined)[] = [];
-  private waitingCount = 0;
+  /** Its polls waiting for a wake-up, in the order they began waiting. */
+  private readonly waiting = new ReusableQueue<OpenPoll>();
   /** Polls of this group in progress. */
   open = 0;
   /** No longer the cached group: it leaves its agents' slots once no poll of it is open. */
@@ -164,22 +165,17 @@ class PollGroup {
 
   /** The poll that has waited longest, if any. */
   first(): OpenPoll | undefined {
-    return this.waitingCount > 0 ? this.waiting[0] : undefined;
+    return this.waiting.size > 0 ? this.waiting.at(0) : undefined;
   }
 
-  /** Queues a poll for a wake-up (slots are reused: the array keeps its backing store). */
+  /** Queues a poll for a wake-up. */
   add(poll: OpenPoll): void {
-    if (this.waitingCount < this.waiting.length) this.waiting[this.waitingCount] = poll;
-    else this.waiting.push(poll);
-    this.waitingCount++;
+    this.waiting.push(poll);
   }
 
   /** Takes a poll out of the queue, keeping the others' order. */
   remove(poll: OpenPoll): void {
-    const at = this.waiting.indexOf(poll);
-    if (at < 0 || at >= this.waitingCount) return;
-    for (let i = at; i < this.waitingCount - 1; i++) this.waiting[i] = this.waiting[i + 1];
-    this.waiting[--this.waitingCount] = undefined;
+    this.waiting.remove(poll);
   }
 
   /** Leaves its agents' slots (a group replaced in the cache, once its last poll ended). */
@@ -464,7 +460,7 @@ export class RemoteAgents implements AgentConnector {
     for (let i = 0; i < agentIds.length; i++) {
       const agentId = agentIds[i]!;
       const slot = cached === undefined ? this.slots.get(agentId) : cached.slots[i];
-      if (slot === undefined || (!slot.inFleet && slot.mailbox.length === 0)) {
+      if (slot === undefined || (!slot.inFleet && slot.mailbox.size === 0)) {
         throw new HttpError(404, `${field(i)}: agent ${agentId} is not in the fleet (register with POST /v1/agents)`);
       }
       if (slot.polling >= MAX_OPEN_POLLS) throw new HttpError(429, `${field(i)}: agent ${agentId} already has ${MAX_OPEN_POLLS} polls open`);
@@ -588,7 +584,7 @@ export class RemoteAgents implements AgentConnector {
     let queuedCommands = 0;
     for (const slot of this.slots.values()) {
       if (slot.inFleet) agents++;
-      queuedCommands += slot.mailbox.length;
+      queuedCommands += slot.mailbox.size;
     }
     return { agents, queuedCommands, pendingAttempts: this.attempts.size, pendingOffers: this.offers.size };
   }
@@ -632,7 +628,7 @@ export class RemoteAgents implements AgentConnector {
   private slotFor(agentId: string): AgentSlot {
     let slot = this.slots.get(agentId);
     if (slot === undefined) {
-      slot = { id: agentId, engineId: agentId, incarnation: 0, spec: undefined, inFleet: false, lastSeenMs: this.nowMs(), polling: 0, mailbox: [], groups: [], ownGroup: undefined };
+      slot = { id: agentId, engineId: agentId, incarnation: 0, spec: undefined, inFleet: false, lastSeenMs: this.nowMs(), polling: 0, mailbox: new ReusableQueue(), groups: [], ownGroup: undefined };
       this.slots.set(agentId, slot);
     }
     return slot;
@@ -642,7 +638,7 @@ export class RemoteAgents implements AgentConnector {
     const slot = this.slots.get(agentId);
     // The retirement of an agent that already left still reaches it; other commands for it are moot.
     if (slot === undefined || (!slot.inFleet && command.kind !== 'retire')) return;
-    if (slot.mailbox.length >= this.options.mailboxCommands) {
+    if (slot.mailbox.size >= this.options.mailboxCommands) {
       // Not keeping up: out of the fleet (after this input), so that its work goes elsewhere.
       queueMicrotask(() => this.leave(slot));
       return;
@@ -699,9 +695,9 @@ export class RemoteAgents implements AgentConnector {
   private unqueueStart(agentId: string, taskId: string, attempt: number): void {
     const mailbox = this.slots.get(agentId)?.mailbox;
     if (mailbox === undefined) return;
-    for (let i = mailbox.length - 1; i >= 0; i--) {
-      const { command } = mailbox[i]!;
-      if (command.kind === 'start' && command.task.id === taskId && command.attempt === attempt) mailbox.splice(i, 1);
+    for (let i = mailbox.size - 1; i >= 0; i--) {
+      const { command } = mailbox.at(i);
+      if (command.kind === 'start' && command.task.id === taskId && command.attempt === attempt) mailbox.removeAt(i);
     }
   }
 
@@ -709,24 +705,25 @@ export class RemoteAgents implements AgentConnector {
   private unqueue(agentId: string, moot: (command: WireCommand) => boolean): void {
     const mailbox = this.slots.get(agentId)?.mailbox;
     if (mailbox === undefined) return;
-    for (let i = mailbox.length - 1; i >= 0; i--) if (moot(mailbox[i]!.command)) mailbox.splice(i, 1);
+    for (let i = mailbox.size - 1; i >= 0; i--) if (moot(mailbox.at(i).command)) mailbox.removeAt(i);
   }
 
   /** The commands at the front of the mailbox whose inputs are durable, removed from it; undefined (no array) if none. */
   private take(slot: AgentSlot): WireCommand[] | undefined {
     const durable = this.binding?.journal.durableSeq ?? Number.POSITIVE_INFINITY;
     let n = 0;
-    while (n < slot.mailbox.length && slot.mailbox[n]!.seq <= durable) n++;
+    const { mailbox } = slot;
+    while (n < mailbox.size && mailbox.at(n).seq <= durable) n++;
     if (n === 0) return undefined;
     const { probe } = this.options;
-    const commands: WireCommand[] = [];
+    // Of its exact size: most polls take one command or two of an agent.
+    const commands = new Array<WireCommand>(n);
     for (let i = 0; i < n; i++) {
-      const queued = slot.mailbox[i]!;
+      const queued = mailbox.at(i);
       if (probe !== undefined && queued.durableAt !== undefined) probe.startTaken(queued.durableAt);
-      commands.push(queued.command);
+      commands[i] = queued.command;
     }
-    if (n === slot.mailbox.length) slot.mailbox.length = 0;
-    else slot.mailbox.splice(0, n);
+    mailbox.removeFront(n);
     return commands;
   }
 
@@ -747,7 +744,7 @@ export class RemoteAgents implements AgentConnector {
     if (!slot.inFleet) return;
     // Out first, so that the aborts the departure causes are not queued for an agent that is gone.
     slot.inFleet = false;
-    slot.mailbox.length = 0;
+    slot.mailbox.clear();
     try {
       this.binding?.agentLeft(slot.engineId);
     } finally {

@@ -8,7 +8,7 @@ import type { EngineEvent, Outcome } from '../../../src/engine/messages.js';
 import type { TaskView } from '../../../src/engine/task.js';
 import type { AttemptContext, CommandOf, RunContext } from '../../../src/live/connector.js';
 import type { Journal } from '../../../src/live/journal.js';
-import { externalAgentId, MAX_OPEN_POLLS, RemoteAgents } from '../../../src/live/service/remoteAgents.js';
+import { externalAgentId, MAX_OPEN_POLLS, RemoteAgents, type AgentCommands } from '../../../src/live/service/remoteAgents.js';
 
 /** A journal whose durability the test moves by hand. */
 class GatedJournal implements Journal {
@@ -269,8 +269,8 @@ describe('RemoteAgents polls for many agents', () => {
 
 describe('RemoteAgents poll groups', () => {
   const field = (i: number): string => `body.agents[${i}]`;
-  const taskIds = (answer: readonly { readonly commands: readonly { readonly kind: string }[] }[]): string[] =>
-    answer.flatMap((entry) => entry.commands.map((command) => (command.kind === 'start' ? (command as { task: { id: string } }).task.id : command.kind)));
+  const taskIds = (answer: readonly AgentCommands[]): string[] =>
+    answer.flatMap((entry) => entry.commands.map((command) => (command.kind === 'start' ? command.task.id : command.kind)));
 
   it('wakes the poll that began waiting first, across the lists an agent is in', async () => {
     const { agents, journal } = setup();
