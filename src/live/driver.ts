@@ -43,6 +43,31 @@ export {
 
 const KEPT_ERRORS = 100;
 
+/**
+ * How an input is fed: a method of the driver (or a function) and its two arguments, passed
+ * apart so that the inputs of every task (submissions, reports, results) make no closure.
+ */
+type Feed<A, B> = (this: LiveDriver, a: A, b: B) => void;
+
+/** Feeds the inputs a function makes (for `batch` and the driver's own rarer inputs). */
+function call(inputs: () => void): void {
+  inputs();
+}
+
+/** What a settlement's input is, in the error when the engine refuses it. */
+function describeInput(input: EngineInput): string {
+  switch (input.kind) {
+    case 'started': return `the start of ${input.taskId}`;
+    case 'offerAnswered': return `the answer to offer ${input.offer} of ${input.taskId}`;
+    case 'timer': return `timer ${input.timerId}`;
+    default: return `input ${input.kind}`;
+  }
+}
+
+function describeResult(attempt: Attempt): string {
+  return `the result of ${attempt.task.spec.id}`;
+}
+
 /** Drives an engine on a clock against agents reached through a connector. Create with {@link createLiveDriver}. */
 export class LiveDriver {
   private current: Engine;
@@ -165,7 +190,7 @@ export class LiveDriver {
     if (inFlight >= this.limits.maxInFlightTasks) {
       throw new LiveDriverError('overloaded', `${inFlight} tasks in flight (limits.maxInFlightTasks): task ${spec.id} was not submitted`);
     }
-    this.input(() => this.feed({ kind: 'submit', now: this.clock.now(), task: spec }));
+    this.input(this.feed, { kind: 'submit', now: this.clock.now(), task: spec }, undefined);
   }
 
   /**
@@ -174,31 +199,31 @@ export class LiveDriver {
    */
   batch(inputs: () => void): void {
     this.assertNotStopped('batch');
-    this.input(inputs);
+    this.input(call, inputs, undefined);
   }
 
   /** Cancels a task in any non-final state (unknown or settled ids are ignored). */
   cancel(taskId: TaskId): void {
     this.assertNotStopped('cancel');
-    this.input(() => this.feed({ kind: 'cancel', now: this.clock.now(), taskId }));
+    this.input(this.feed, { kind: 'cancel', now: this.clock.now(), taskId }, undefined);
   }
 
   /** Applies an operator's action (pause a type, drain an agent, reprioritise, pause a task, …). */
   admin(operation: AdminOperation): void {
     this.assertNotStopped('admin');
-    this.input(() => this.feed({ kind: 'admin', now: this.clock.now(), operation }));
+    this.input(this.feed, { kind: 'admin', now: this.clock.now(), operation }, undefined);
   }
 
   /** An agent joins the fleet now. */
   agentJoined(spec: AgentSpec): void {
     this.assertNotStopped('agentJoined');
-    this.input(() => this.feed({ kind: 'agentJoined', now: this.clock.now(), agent: spec }));
+    this.input(this.feed, { kind: 'agentJoined', now: this.clock.now(), agent: spec }, undefined);
   }
 
   /** An agent left the fleet now (its running attempts are aborted and retried elsewhere). */
   agentLeft(agentId: AgentId): void {
     this.assertNotStopped('agentLeft');
-    this.input(() => this.feed({ kind: 'agentLeft', now: this.clock.now(), agentId }));
+    this.input(this.feed, { kind: 'agentLeft', now: this.clock.now(), agentId }, undefined);
   }
 
   /** The engine's ledger (submitted = finals + in flight) and what the driver is waiting for. */
@@ -227,10 +252,10 @@ export class LiveDriver {
     if (options.drain === false) {
       this.phase = 'draining';
       const ids = [...this.engine.liveTasks()].map((task) => task.spec.id);
-      this.input(() => {
+      this.input(call, () => {
         const now = this.clock.now();
         for (const id of ids) this.feed({ kind: 'cancel', now, taskId: id });
-      });
+      }, undefined);
       this.halt();
       return Promise.resolve();
     }
@@ -311,7 +336,7 @@ export class LiveDriver {
     const { attempts, offers, provisions } = this.replayBook.redeliveries();
     this.replayBook = undefined;
     this.phase = 'running';
-    this.input(() => {
+    this.input(call, () => {
       for (const attempt of attempts) {
         this.attempts.set(attempt.key, attempt);
         this.deliverAttempt(attempt);
@@ -325,7 +350,7 @@ export class LiveDriver {
         this.deliverOffer(offer);
       }
       for (const pool of provisions) this.provision({ kind: 'provision', pool });
-    });
+    }, undefined);
     return { attempts: attempts.length, offers: offers.length, provisions: provisions.length };
   }
 
@@ -357,14 +382,14 @@ export class LiveDriver {
    * Feeds one input, then carries out the engine's commands and re-arms the runtime timer. An
    * input fed while another is being handled (a connector calling back synchronously) joins it.
    */
-  private input(feed: () => void): void {
+  private input<A, B>(feed: Feed<A, B>, a: A, b: B): void {
     if (this.feeding) {
-      feed();
+      feed.call(this, a, b);
       return;
     }
     this.feeding = true;
     try {
-      feed();
+      feed.call(this, a, b);
       for (let command = this.engine.pollCommand(); command !== undefined; command = this.engine.pollCommand()) this.carryOut(command);
       for (let event = this.engine.pollEvent(); event !== undefined; event = this.engine.pollEvent()) this.onQueuedEvent?.(event);
     } finally {
@@ -374,13 +399,16 @@ export class LiveDriver {
     this.checkDrained();
   }
 
-  /** An input fed from a settlement: nobody is there to catch what the engine throws. */
-  private settle(what: string, feed: () => void): void {
+  /**
+   * An input fed from a settlement: nobody is there to catch what the engine throws. `what`
+   * names it in the error (made only then).
+   */
+  private settle<A, B>(what: (a: A) => string, feed: Feed<A, B>, a: A, b: B): void {
     if (this.phase === 'stopped') return;
     try {
-      this.input(feed);
+      this.input(feed, a, b);
     } catch (error) {
-      this.onError(new LiveDriverError('engine', `the engine refused ${what}: ${String(error)}`, { cause: error }));
+      this.onError(new LiveDriverError('engine', `the engine refused ${what(a)}: ${String(error)}`, { cause: error }));
     }
   }
 
@@ -526,20 +554,23 @@ export class LiveDriver {
     }
     attempt.startFed = true;
     if (attempt.task.spec.timeoutSeconds !== undefined) this.clearWatchdog(attempt);
-    this.settle(`the start of ${attempt.task.spec.id}`, () => this.feed({ kind: 'started', now: this.clock.now(), taskId: attempt.task.spec.id, attempt: attempt.attempt, report: plainStartReport(report) }, attempt.view));
+    this.settle(describeInput, this.feed, { kind: 'started', now: this.clock.now(), taskId: attempt.task.spec.id, attempt: attempt.attempt, report: plainStartReport(report) }, attempt.view);
   }
 
   private attemptSettled(attempt: Attempt, outcome: Outcome): void {
     if (this.attempts.get(attempt.key) !== attempt) return; // forgotten, or the driver stopped
     this.attempts.delete(attempt.key);
     this.clearWatchdog(attempt);
-    this.settle(`the result of ${attempt.task.spec.id}`, () => {
-      const now = this.clock.now();
-      const taskId = attempt.task.spec.id;
-      if (!attempt.startFed && !attempt.abandoned) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.view);
-      attempt.startFed = true;
-      this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: plainOutcome(outcome) }, attempt.view);
-    });
+    this.settle(describeResult, this.feedResult, attempt, outcome);
+  }
+
+  /** Feeds an attempt's result (after its start, when the connector reported none). */
+  private feedResult(attempt: Attempt, outcome: Outcome): void {
+    const now = this.clock.now();
+    const taskId = attempt.task.spec.id;
+    if (!attempt.startFed && !attempt.abandoned) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.view);
+    attempt.startFed = true;
+    this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: plainOutcome(outcome) }, attempt.view);
   }
 
   private armWatchdog(attempt: Attempt, limit: number): void {
@@ -568,13 +599,13 @@ export class LiveDriver {
     attempt.abort();
     this.onError(new LiveDriverError('attempt-timeout',
       `attempt ${attempt.attempt} of ${attempt.task.spec.id} on ${attempt.agent.spec.id} ran ${attempt.watchdogSeconds} s ${attempt.startFed ? '(limits.attemptTimeoutSeconds)' : 'without a reported start'}: failed as a timeout`));
-    this.settle(`the timeout of ${attempt.task.spec.id}`, () => {
+    this.settle(() => `the timeout of ${attempt.task.spec.id}`, call, () => {
       const now = this.clock.now();
       const taskId = attempt.task.spec.id;
       if (!attempt.startFed) this.feed({ kind: 'started', now, taskId, attempt: attempt.attempt, report: unobservedStart(attempt.task) }, attempt.view);
       attempt.startFed = true;
       this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: TIMED_OUT }, attempt.view);
-    });
+    }, undefined);
   }
 
   private makeOffer(task: TaskView, agent: AgentView, offerNumber: number): void {
@@ -597,8 +628,8 @@ export class LiveDriver {
     const answered = (response: OfferResponse): void => {
       if (this.offers.get(offer.key) !== offer) return;
       this.offers.delete(offer.key);
-      this.settle(`the answer to offer ${offerNumber} of ${task.spec.id}`, () =>
-        this.feed({ kind: 'offerAnswered', now: this.clock.now(), taskId: task.spec.id, agentId: offer.agentId, offer: offerNumber, answer: plainAnswer(response.answer), setupTokens: response.setupTokens ?? 0 }, offer.view));
+      this.settle(describeInput, this.feed,
+        { kind: 'offerAnswered', now: this.clock.now(), taskId: task.spec.id, agentId: offer.agentId, offer: offerNumber, answer: plainAnswer(response.answer), setupTokens: response.setupTokens ?? 0 }, offer.view);
     };
     settlement.then(
       (response) => {
@@ -629,7 +660,7 @@ export class LiveDriver {
     settlement.then(
       (spec) => {
         this.pendingProvisions--;
-        this.settle(`agent ${spec.id} provisioned for pool ${command.pool}`, () => this.feed({ kind: 'agentJoined', now: this.clock.now(), agent: spec }));
+        this.settle(() => `agent ${spec.id} provisioned for pool ${command.pool}`, this.feed, { kind: 'agentJoined', now: this.clock.now(), agent: spec }, undefined);
       },
       (error: unknown) => {
         this.pendingProvisions--;
@@ -689,7 +720,7 @@ export class LiveDriver {
       fired++;
       const { timerId } = head;
       if (timerId < 0) this.watchdogFired(timerId);
-      else this.settle(`timer ${timerId}`, () => this.feed({ kind: 'timer', now: this.clock.now(), timerId }));
+      else this.settle(describeInput, this.feed, { kind: 'timer', now: this.clock.now(), timerId }, undefined);
     }
     this.rearm();
   };
