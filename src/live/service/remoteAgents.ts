@@ -21,8 +21,8 @@ import type { EngineEvent, Outcome } from '../../engine/messages.js';
 import type { TaskSpec } from '../../engine/task.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse, RunContext } from '../connector.js';
 import { afterDurable, type Journal } from '../journal.js';
-import { attemptKey } from '../settlements.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
+import { AttemptMap } from './attemptMap.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
 import { ReusableQueue } from './reusableQueue.js';
@@ -100,6 +100,9 @@ interface AgentSlot {
 }
 
 interface PendingAttempt {
+  readonly attempt: number;
+  /** {@link AttemptMap}'s link to another attempt of the task. */
+  next: PendingAttempt | undefined;
   readonly agentId: string;
   readonly hasContextKey: boolean;
   readonly context: AttemptContext;
@@ -132,6 +135,9 @@ export const MAX_OPEN_POLLS = 8;
 function abandoned(context: AttemptContext): boolean {
   return context.aborted ?? context.signal.aborted;
 }
+
+/** Whether the engine gave up on a pending attempt. */
+const isAbandoned = (pending: PendingAttempt): boolean => abandoned(pending.context);
 
 /** Released entries at the front of the queue of commands awaiting durability before it is compacted. */
 const COMPACT_UNDURABLE_AFTER = 1024;
@@ -256,7 +262,8 @@ function anyLeft(slots: readonly AgentSlot[]): boolean {
 /** Agents reached over HTTP: mailboxes, long-polls, heartbeats and pending reports. */
 export class RemoteAgents implements AgentConnector {
   private readonly slots = new Map<string, AgentSlot>();
-  private readonly attempts = new Map<string, PendingAttempt>();
+  /** Attempts awaiting reports, by task and attempt number. */
+  private readonly attempts = new AttemptMap<PendingAttempt>();
   private readonly offers = new Map<string, PendingOffer>();
   private readonly offerIds = new Map<string, string>();
   private nextOffer = 0;
@@ -520,7 +527,7 @@ export class RemoteAgents implements AgentConnector {
 
   /** An agent reports that it began an attempt. */
   started(agentId: string, taskId: string, attempt: number, body: StartedBody): ReportAnswer {
-    const pending = this.pendingAttempt(agentId, attemptKey(taskId, attempt), taskId, attempt);
+    const pending = this.pendingAttempt(agentId, taskId, attempt);
     if (pending === undefined || pending.startReported) return STALE;
     pending.startReported = true;
     pending.context.started({ setupTokens: body.setupTokens, contextHit: pending.hasContextKey ? (body.contextHit ?? false) : null });
@@ -529,10 +536,9 @@ export class RemoteAgents implements AgentConnector {
 
   /** An agent reports how an attempt ended (with `run`, fed to the engine before this returns). */
   finished(agentId: string, taskId: string, attempt: number, body: FinishedBody): ReportAnswer {
-    const key = attemptKey(taskId, attempt);
-    const pending = this.pendingAttempt(agentId, key, taskId, attempt);
+    const pending = this.pendingAttempt(agentId, taskId, attempt);
     if (pending === undefined) return STALE;
-    this.attempts.delete(key);
+    this.attempts.delete(taskId, attempt);
     // A start re-delivered after a restart and not yet polled is moot now.
     this.unqueueStart(agentId, taskId, attempt);
     const outcome: Outcome = body.ok ? { ok: true, quality: body.quality } : { ok: false, reason: body.reason };
@@ -599,17 +605,17 @@ export class RemoteAgents implements AgentConnector {
   private pend(command: CommandOf<'start'>, context: AttemptContext, resolve: ((outcome: Outcome) => void) | undefined): void {
     const agentId = externalAgentId(command.agent.spec.id);
     // Once the engine gives up on it (its signal aborted), later reports are stale: see pendingAttempt.
-    this.attempts.set(attemptKey(command.task.spec.id, command.attempt), { agentId, hasContextKey: command.task.spec.contextKey !== undefined, context, resolve, startReported: false });
+    this.attempts.set(command.task.spec.id, { attempt: command.attempt, next: undefined, agentId, hasContextKey: command.task.spec.contextKey !== undefined, context, resolve, startReported: false });
     // The engine's spec as is: task specs are never changed once submitted.
     this.enqueue(agentId, { kind: 'start', task: command.task.spec, attempt: command.attempt });
   }
 
-  private pendingAttempt(agentId: string, key: string, taskId: string, attempt: number): PendingAttempt | undefined {
-    const pending = this.attempts.get(key);
+  private pendingAttempt(agentId: string, taskId: string, attempt: number): PendingAttempt | undefined {
+    const pending = this.attempts.get(taskId, attempt);
     if (pending === undefined) return undefined;
     // Given up by the engine: the report is stale, and the promise never settles (the driver forgot it).
     if (abandoned(pending.context)) {
-      this.attempts.delete(key);
+      this.attempts.delete(taskId, attempt);
       return undefined;
     }
     if (pending.agentId !== agentId) throw new HttpError(403, `params.task: attempt ${attempt} of task ${taskId} belongs to another agent`);
@@ -622,7 +628,7 @@ export class RemoteAgents implements AgentConnector {
    * one cost an allocation-heavy `addEventListener` on every start.
    */
   private forgetAbandoned(): void {
-    for (const [key, pending] of this.attempts) if (abandoned(pending.context)) this.attempts.delete(key);
+    this.attempts.deleteWhere(isAbandoned);
   }
 
   private slotFor(agentId: string): AgentSlot {
