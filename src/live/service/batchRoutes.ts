@@ -108,7 +108,12 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
   // A process polls with the same list of agents every time: validated once.
   let lastList: readonly string[] = [];
   let lastListed: ReadonlySet<string> = new Set();
-  const sameAsLast = (list: readonly unknown[]): boolean => list.length === lastList.length && list.every((agent, i) => agent === lastList[i]);
+  const sameAsLast = (list: readonly unknown[]): boolean => {
+    if (list.length !== lastList.length) return false;
+    // A loop: `every` would make a closure per poll.
+    for (let i = 0; i < list.length; i++) if (list[i] !== lastList[i]) return false;
+    return true;
+  };
 
   app.post('/v1/agents/poll', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'any' });
