@@ -137,10 +137,9 @@ export class SimAgent {
    * exactly tokens / speed with quality 1, which `begin` then plans without the general model.
    */
   private readonly idealServer: boolean;
-  // Copies of config values an ideal server's start reads, so it touches this object only
+  // A copy of the config value an ideal server's start reads, so it touches this object only
   // (at 100,000 agents the config and its spec are cache misses of their own).
   private readonly tokensPerSecond: number;
-  private readonly historyGrowth: number;
   // Reports are immutable, so an unchanged one is reused rather than reallocated.
   private lastReport = FIRST_REPORT;
   private static readonly AGENT_ERROR: Outcome = Object.freeze({ ok: false, reason: 'agent-error' });
@@ -151,7 +150,6 @@ export class SimAgent {
     this.historyTokens = 0;
     this.windowTokens = config.spec.contextWindowTokens ?? Number.POSITIVE_INFINITY;
     this.tokensPerSecond = config.spec.tokensPerSecond;
-    this.historyGrowth = config.model.historyGrowth;
     const cv = config.model.serviceTimeCv;
     this.serviceNoise = cv > 0 ? lognormalParameters(1, cv) : undefined;
     const { model, failureRate } = config;
@@ -167,8 +165,9 @@ export class SimAgent {
   begin(task: TaskView, agent: AgentView, attempt: number, outcomes: OutcomeStreams, plan = new AttemptPlan()): AttemptPlan {
     if (this.idealServer && task.spec.contextKey === undefined && task.spec.contextTokens === 0 && task.spec.traceFailed !== true) {
       // The general path below gives exactly this (every penalty and draw is zero), at a third
-      // of the cost; the M/M/c validation and the speed benchmark run here.
-      this.historyTokens += task.spec.tokens * this.historyGrowth;
+      // of the cost; the M/M/c validation and the speed benchmark run here. History tokens count
+      // only against a window, and an ideal server has none: they are never read, so not kept
+      // (at 100,000 agents their boxed double is a cache line of its own at every start).
       return plan.set(task, attempt, 0, null, task.spec.tokens / this.tokensPerSecond, plan.succeeded(1), this.report(0));
     }
     const { model, failureRate, spec } = this.config;
