@@ -117,6 +117,22 @@ const NO_RESIDENT_BLOCKS = new Map<number, number>();
 /** Every agent's report before its first task: reports are immutable, so one serves the fleet. */
 const FIRST_REPORT: AgentReport = Object.freeze({ contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS });
 
+/**
+ * True when `task` has no context to load and no failure recorded by its trace: an ideal server
+ * plans it with {@link idealPlan}, without the general model.
+ */
+export function runsPlainly(task: TaskView): boolean {
+  return task.spec.contextKey === undefined && task.spec.contextTokens === 0 && task.spec.traceFailed !== true;
+}
+
+/**
+ * An ideal server's attempt of a task that {@link runsPlainly}: the general model gives exactly
+ * this (every penalty and draw is zero), at a third of the cost.
+ */
+export function idealPlan(plan: AttemptPlan, task: TaskView, attempt: number, tokensPerSecond: number, report: AgentReport = FIRST_REPORT): AttemptPlan {
+  return plan.set(task, attempt, 0, null, task.spec.tokens / tokensPerSecond, plan.succeeded(1), report);
+}
+
 /** One simulated agent's context state and behaviour. */
 export class SimAgent {
   private resident = NO_RESIDENT_CONTEXTS;
@@ -163,12 +179,11 @@ export class SimAgent {
    * randomness (an ideal server needs none).
    */
   begin(task: TaskView, agent: AgentView, attempt: number, outcomes: OutcomeStreams, plan = new AttemptPlan()): AttemptPlan {
-    if (this.idealServer && task.spec.contextKey === undefined && task.spec.contextTokens === 0 && task.spec.traceFailed !== true) {
-      // The general path below gives exactly this (every penalty and draw is zero), at a third
-      // of the cost; the M/M/c validation and the speed benchmark run here. History tokens count
-      // only against a window, and an ideal server has none: they are never read, so not kept
-      // (at 100,000 agents their boxed double is a cache line of its own at every start).
-      return plan.set(task, attempt, 0, null, task.spec.tokens / this.tokensPerSecond, plan.succeeded(1), this.report(0));
+    if (this.idealServer && runsPlainly(task)) {
+      // The M/M/c validation and the speed benchmark run here. History tokens count only against
+      // a window, and an ideal server has none: they are never read, so not kept (at 100,000
+      // agents their boxed double is a cache line of its own at every start).
+      return idealPlan(plan, task, attempt, this.tokensPerSecond, this.report(0));
     }
     const { model, failureRate, spec } = this.config;
     const skill = skillFor(agent, task.spec.type);
@@ -240,6 +255,16 @@ export class SimAgent {
     if (probability === 0 || outcomes.forOffer(task.spec.id, offer, agent.spec.id)() >= probability) return reply({ accepted: true });
     const reason = loadTerm === 0 && contextTerm === 0 ? 'declined' : contextTerm > loadTerm ? 'context-full' : 'overloaded';
     return reply({ accepted: false, reason });
+  }
+
+  /**
+   * This agent's speed while its next attempt of a task that {@link runsPlainly} is
+   * `idealPlan(plan, task, attempt, plainSpeed)` and leaves it unchanged (an ideal server that has
+   * never held a context, so its report is the fleet's first), else 0. A driver may plan such
+   * attempts itself without reading this object, as long as it asks again after any other call.
+   */
+  get plainSpeed(): number {
+    return this.idealServer && this.lastReport === FIRST_REPORT && this.residentKeys === NO_RESIDENT_KEYS ? this.tokensPerSecond : 0;
   }
 
   private report(utilization: number): AgentReport {
