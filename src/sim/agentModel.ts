@@ -133,6 +133,17 @@ export function idealPlan(plan: AttemptPlan, task: TaskView, attempt: number, to
   return plan.set(task, attempt, 0, null, task.spec.tokens / tokensPerSecond, plan.succeeded(1), report);
 }
 
+/**
+ * True when an agent of `config` is an ideal server: no context window, no skill effect, no
+ * failure, no noise. A task that {@link runsPlainly} takes it exactly tokens / speed with quality 1.
+ */
+export function isIdealServer(config: SimAgentConfig): boolean {
+  const { spec, model, failureRate } = config;
+  return (spec.contextWindowTokens ?? Number.POSITIVE_INFINITY) === Number.POSITIVE_INFINITY && model.skillSpeedPenalty === 0 &&
+    model.skillQualityPenalty === 0 && model.skillFailureRate === 0 && failureRate === 0 && model.qualityNoise === 0 &&
+    !(model.serviceTimeCv > 0);
+}
+
 /** One simulated agent's context state and behaviour. */
 export class SimAgent {
   private resident = NO_RESIDENT_CONTEXTS;
@@ -168,9 +179,12 @@ export class SimAgent {
     this.tokensPerSecond = config.spec.tokensPerSecond;
     const cv = config.model.serviceTimeCv;
     this.serviceNoise = cv > 0 ? lognormalParameters(1, cv) : undefined;
-    const { model, failureRate } = config;
-    this.idealServer = this.windowTokens === Number.POSITIVE_INFINITY && model.skillSpeedPenalty === 0 && model.skillQualityPenalty === 0 &&
-      model.skillFailureRate === 0 && failureRate === 0 && model.qualityNoise === 0 && this.serviceNoise === undefined;
+    this.idealServer = isIdealServer(config);
+  }
+
+  /** The {@link plainSpeed} of a new agent of `config`, without making one. */
+  static plainSpeedOf(config: SimAgentConfig): number {
+    return isIdealServer(config) ? config.spec.tokensPerSecond : 0;
   }
 
   /**

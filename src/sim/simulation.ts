@@ -105,7 +105,13 @@ class SimulationRun {
   events = 0;
   private readonly heap = new EventHeap<Payload>();
   private readonly cancelledTimers = new Set<number>();
-  private readonly agents: SimAgent[];
+  /** Each agent's declaration, by index (the scenario's, then those that joined). */
+  private readonly configs: SimAgentConfig[];
+  /**
+   * Each agent's model, made when the agent is first asked for one (its construction draws
+   * nothing): an ideal server that only ever runs plain tasks never needs one.
+   */
+  private readonly agents: (SimAgent | undefined)[];
   /**
    * Each agent's `SimAgent.plainSpeed` as of its last use: while it is above 0 a plain task's
    * start is planned here, from this dense array, without touching the agent's object (at
@@ -141,8 +147,9 @@ class SimulationRun {
   constructor(private readonly options: RunOptions) {
     const { scenario, replication } = options;
     ({ engine: this.engine, collector: this.collector } = createRunEngine(options));
-    this.agents = scenario.agents.map((config) => new SimAgent(config));
-    this.plainSpeeds = this.agents.map((agent) => agent.plainSpeed);
+    this.configs = scenario.agents.slice();
+    this.agents = new Array<SimAgent | undefined>(this.configs.length).fill(undefined);
+    this.plainSpeeds = this.configs.map((config) => SimAgent.plainSpeedOf(config));
     this.factory = new TaskFactory(scenario.workload, scenario.seed, replication);
     this.clock = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
     this.outcomes = outcomeStreams(scenario.seed, replication);
@@ -296,10 +303,15 @@ class SimulationRun {
 
   /** An agent joins the fleet now (added by an operator, or provisioned by the autoscaler). */
   private join(config: SimAgentConfig): void {
-    const agent = new SimAgent(config);
-    this.agents.push(agent);
-    this.plainSpeeds.push(agent.plainSpeed);
+    this.configs.push(config);
+    this.agents.push(undefined);
+    this.plainSpeeds.push(SimAgent.plainSpeedOf(config));
     this.engine.agentJoined(this.now, config.spec);
+  }
+
+  /** Agent `index`'s model, made on first use. */
+  private agentModel(index: number): SimAgent {
+    return (this.agents[index] ??= new SimAgent(this.configs[index]!));
   }
 
   private scheduleArrival(at: number): void {
@@ -327,8 +339,9 @@ class SimulationRun {
         if (plainSpeed > 0 && runsPlainly(task)) {
           plan = idealPlan(spare ?? new AttemptPlan(), task, attempt, plainSpeed);
         } else {
-          plan = this.agents[index]!.begin(task, agent, attempt, this.outcomes, spare);
-          this.plainSpeeds[index] = this.agents[index]!.plainSpeed;
+          const model = this.agentModel(index);
+          plan = model.begin(task, agent, attempt, this.outcomes, spare);
+          this.plainSpeeds[index] = model.plainSpeed;
         }
         this.engine.started(this.now, task, attempt, plan);
         this.heap.push(this.now + plan.durationSeconds, FINISH, plan);
@@ -339,8 +352,9 @@ class SimulationRun {
         break;
       }
       case 'offer': {
-        const reply = this.agents[command.agent.index]!.answerOffer(command.task, command.agent, command.offer, this.outcomes);
-        this.plainSpeeds[command.agent.index] = this.agents[command.agent.index]!.plainSpeed;
+        const model = this.agentModel(command.agent.index);
+        const reply = model.answerOffer(command.task, command.agent, command.offer, this.outcomes);
+        this.plainSpeeds[command.agent.index] = model.plainSpeed;
         this.heap.push(this.now + reply.delaySeconds, OFFER_ANSWER, reply);
         break;
       }
@@ -381,10 +395,12 @@ class SimulationRun {
       case 'cancelTimer':
         this.cancelledTimers.add(command.timerId);
         break;
-      case 'prewarm':
-        this.agents[command.agent.index]!.prewarm(command.contextKey, command.contextTokens);
-        this.plainSpeeds[command.agent.index] = this.agents[command.agent.index]!.plainSpeed;
+      case 'prewarm': {
+        const model = this.agentModel(command.agent.index);
+        model.prewarm(command.contextKey, command.contextTokens);
+        this.plainSpeeds[command.agent.index] = model.plainSpeed;
         break;
+      }
       default: {
         const unreachable: never = command;
         throw new Error(`unknown command ${JSON.stringify(unreachable)}`);

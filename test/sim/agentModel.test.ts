@@ -174,7 +174,13 @@ describe('SimAgent: the ideal server', () => {
     const prewarmed = makeAgent();
     prewarmed.sim.prewarm('repo', 10);
     expect(prewarmed.sim.plainSpeed).toBe(0);
+    expect(SimAgent.plainSpeedOf(agent.sim.config)).toBe(SPEED);
     expect(makeAgent({ windowTokens: 1e15 }).sim.plainSpeed).toBe(0);
+    for (const model of [idealModel({ serviceTimeCv: 0.5 }), idealModel({ qualityNoise: 0.1 }), idealModel({ skillFailureRate: 0.2 })]) {
+      const other = makeAgent({ model });
+      expect(other.sim.plainSpeed).toBe(0);
+      expect(SimAgent.plainSpeedOf(other.sim.config)).toBe(0);
+    }
     expect(makeAgent({ failureRate: 0.1 }).sim.plainSpeed).toBe(0);
     expect(runsPlainly(task('failed', { traceFailed: true }))).toBe(false);
   });
