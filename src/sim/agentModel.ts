@@ -117,6 +117,33 @@ const NO_RESIDENT_BLOCKS = new Map<number, number>();
 /** Every agent's report before its first task: reports are immutable, so one serves the fleet. */
 const FIRST_REPORT: AgentReport = Object.freeze({ contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS });
 
+/**
+ * True when `task` has no context to load and no failure recorded by its trace: an ideal server
+ * plans it with {@link idealPlan}, without the general model.
+ */
+export function runsPlainly(task: TaskView): boolean {
+  return task.spec.contextKey === undefined && task.spec.contextTokens === 0 && task.spec.traceFailed !== true;
+}
+
+/**
+ * An ideal server's attempt of a task that {@link runsPlainly}: the general model gives exactly
+ * this (every penalty and draw is zero), at a third of the cost.
+ */
+export function idealPlan(plan: AttemptPlan, task: TaskView, attempt: number, tokensPerSecond: number, report: AgentReport = FIRST_REPORT): AttemptPlan {
+  return plan.set(task, attempt, 0, null, task.spec.tokens / tokensPerSecond, plan.succeeded(1), report);
+}
+
+/**
+ * True when an agent of `config` is an ideal server: no context window, no skill effect, no
+ * failure, no noise. A task that {@link runsPlainly} takes it exactly tokens / speed with quality 1.
+ */
+export function isIdealServer(config: SimAgentConfig): boolean {
+  const { spec, model, failureRate } = config;
+  return (spec.contextWindowTokens ?? Number.POSITIVE_INFINITY) === Number.POSITIVE_INFINITY && model.skillSpeedPenalty === 0 &&
+    model.skillQualityPenalty === 0 && model.skillFailureRate === 0 && failureRate === 0 && model.qualityNoise === 0 &&
+    !(model.serviceTimeCv > 0);
+}
+
 /** One simulated agent's context state and behaviour. */
 export class SimAgent {
   private resident = NO_RESIDENT_CONTEXTS;
@@ -137,10 +164,9 @@ export class SimAgent {
    * exactly tokens / speed with quality 1, which `begin` then plans without the general model.
    */
   private readonly idealServer: boolean;
-  // Copies of config values an ideal server's start reads, so it touches this object only
+  // A copy of the config value an ideal server's start reads, so it touches this object only
   // (at 100,000 agents the config and its spec are cache misses of their own).
   private readonly tokensPerSecond: number;
-  private readonly historyGrowth: number;
   // Reports are immutable, so an unchanged one is reused rather than reallocated.
   private lastReport = FIRST_REPORT;
   private static readonly AGENT_ERROR: Outcome = Object.freeze({ ok: false, reason: 'agent-error' });
@@ -151,12 +177,14 @@ export class SimAgent {
     this.historyTokens = 0;
     this.windowTokens = config.spec.contextWindowTokens ?? Number.POSITIVE_INFINITY;
     this.tokensPerSecond = config.spec.tokensPerSecond;
-    this.historyGrowth = config.model.historyGrowth;
     const cv = config.model.serviceTimeCv;
     this.serviceNoise = cv > 0 ? lognormalParameters(1, cv) : undefined;
-    const { model, failureRate } = config;
-    this.idealServer = this.windowTokens === Number.POSITIVE_INFINITY && model.skillSpeedPenalty === 0 && model.skillQualityPenalty === 0 &&
-      model.skillFailureRate === 0 && failureRate === 0 && model.qualityNoise === 0 && this.serviceNoise === undefined;
+    this.idealServer = isIdealServer(config);
+  }
+
+  /** The {@link plainSpeed} of a new agent of `config`, without making one. */
+  static plainSpeedOf(config: SimAgentConfig): number {
+    return isIdealServer(config) ? config.spec.tokensPerSecond : 0;
   }
 
   /**
@@ -165,11 +193,11 @@ export class SimAgent {
    * randomness (an ideal server needs none).
    */
   begin(task: TaskView, agent: AgentView, attempt: number, outcomes: OutcomeStreams, plan = new AttemptPlan()): AttemptPlan {
-    if (this.idealServer && task.spec.contextKey === undefined && task.spec.contextTokens === 0 && task.spec.traceFailed !== true) {
-      // The general path below gives exactly this (every penalty and draw is zero), at a third
-      // of the cost; the M/M/c validation and the speed benchmark run here.
-      this.historyTokens += task.spec.tokens * this.historyGrowth;
-      return plan.set(task, attempt, 0, null, task.spec.tokens / this.tokensPerSecond, plan.succeeded(1), this.report(0));
+    if (this.idealServer && runsPlainly(task)) {
+      // The M/M/c validation and the speed benchmark run here. History tokens count only against
+      // a window, and an ideal server has none: they are never read, so not kept (at 100,000
+      // agents their boxed double is a cache line of its own at every start).
+      return idealPlan(plan, task, attempt, this.tokensPerSecond, this.report(0));
     }
     const { model, failureRate, spec } = this.config;
     const skill = skillFor(agent, task.spec.type);
@@ -241,6 +269,16 @@ export class SimAgent {
     if (probability === 0 || outcomes.forOffer(task.spec.id, offer, agent.spec.id)() >= probability) return reply({ accepted: true });
     const reason = loadTerm === 0 && contextTerm === 0 ? 'declined' : contextTerm > loadTerm ? 'context-full' : 'overloaded';
     return reply({ accepted: false, reason });
+  }
+
+  /**
+   * This agent's speed while its next attempt of a task that {@link runsPlainly} is
+   * `idealPlan(plan, task, attempt, plainSpeed)` and leaves it unchanged (an ideal server that has
+   * never held a context, so its report is the fleet's first), else 0. A driver may plan such
+   * attempts itself without reading this object, as long as it asks again after any other call.
+   */
+  get plainSpeed(): number {
+    return this.idealServer && this.lastReport === FIRST_REPORT && this.residentKeys === NO_RESIDENT_KEYS ? this.tokensPerSecond : 0;
   }
 
   private report(utilization: number): AgentReport {

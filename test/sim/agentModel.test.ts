@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NO_RESIDENT_KEYS, type AgentSpec, type AgentView } from '../../src/engine/agent.js';
 import { idleAgentView, taskViewOf } from '../support/views.js';
 import type { TaskSpec, TaskView } from '../../src/engine/task.js';
-import { SimAgent, type AttemptPlan } from '../../src/sim/agentModel.js';
+import { AttemptPlan, SimAgent, idealPlan, runsPlainly } from '../../src/sim/agentModel.js';
 import { outcomeStreams, type OutcomeStreams } from '../../src/sim/random.js';
 import { binomialTolerance, meanAndSd, meanTolerance, sdTolerance } from './tolerance.js';
 
@@ -147,6 +147,42 @@ describe('SimAgent: the ideal server', () => {
       expect({ ...a, agent: undefined }).toEqual({ ...b, agent: undefined });
       expect(a.durationSeconds).toBe(tokens / SPEED);
     }
+  });
+
+  it('plainSpeed: while it is above 0, idealPlan plans a plain task as begin does, and begin leaves it so', () => {
+    const agent = makeAgent();
+    expect(agent.sim.plainSpeed).toBe(SPEED);
+    for (const [i, tokens] of [1, 37.5, 1000, 123_456.789].entries()) {
+      const t = task(`p${i}`, { tokens });
+      expect(runsPlainly(t)).toBe(true);
+      const outside = idealPlan(new AttemptPlan(), t, 2, agent.sim.plainSpeed);
+      const inside = agent.sim.begin(t, agent.view, 2, NO_DRAWS);
+      expect(outside).toEqual(inside);
+      expect(outside.agent).toBe(inside.agent);
+      expect(agent.sim.plainSpeed).toBe(SPEED);
+    }
+  });
+
+  it('plainSpeed is 0 once an ideal agent holds a context (its report is no longer the first), and for a non-ideal agent', () => {
+    const agent = makeAgent();
+    const loading = task('ctx', { contextKey: 'repo', contextTokens: 500 });
+    expect(runsPlainly(loading)).toBe(false);
+    agent.sim.begin(loading, agent.view, 1, NO_DRAWS);
+    expect(agent.sim.plainSpeed).toBe(0);
+    const plain = agent.sim.begin(task('after'), agent.view, 1, NO_DRAWS);
+    expect(plain.agent.residentKeys.has('repo')).toBe(true);
+    const prewarmed = makeAgent();
+    prewarmed.sim.prewarm('repo', 10);
+    expect(prewarmed.sim.plainSpeed).toBe(0);
+    expect(SimAgent.plainSpeedOf(agent.sim.config)).toBe(SPEED);
+    expect(makeAgent({ windowTokens: 1e15 }).sim.plainSpeed).toBe(0);
+    for (const model of [idealModel({ serviceTimeCv: 0.5 }), idealModel({ qualityNoise: 0.1 }), idealModel({ skillFailureRate: 0.2 })]) {
+      const other = makeAgent({ model });
+      expect(other.sim.plainSpeed).toBe(0);
+      expect(SimAgent.plainSpeedOf(other.sim.config)).toBe(0);
+    }
+    expect(makeAgent({ failureRate: 0.1 }).sim.plainSpeed).toBe(0);
+    expect(runsPlainly(task('failed', { traceFailed: true }))).toBe(false);
   });
 
   it('a degrade threshold of 1 (degrade never) leaves an ideal agent ideal', () => {
