@@ -3,30 +3,11 @@
  * `JSON.stringify(value)`; plain data (what engine inputs and event records are) without calling
  * the general path; anything else through it, whole.
  */
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { appendJson } from '../../src/live/jsonBytes.js';
 import { LineBuffer } from '../../src/live/lineBuffer.js';
-
-function bytesOf(lines: LineBuffer): Buffer {
-  const path = join(mkdtempSync(join(tmpdir(), 'fleetsim-json-')), 'out');
-  const fd = openSync(path, 'a');
-  try {
-    lines.writeTo(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return readFileSync(path);
-}
-
-/** Text with what JSON escapes or encodes on several bytes. */
-const text = fc.string({
-  unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'é', '€', '𝄞', '\ud800', '\udfff'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
-  maxLength: 16,
-});
+import { awkwardText as text, writtenBytes as bytesOf } from '../support/lineBuffers.js';
 
 /** Plain data: what the direct path writes. */
 const plain = fc.letrec((tie) => ({

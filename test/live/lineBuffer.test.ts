@@ -3,24 +3,10 @@
  * the UTF-8 of what was appended, across growth, ranges written, bytes dropped at the front and
  * clears.
  */
-import { mkdtempSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineBuffer } from '../../src/live/lineBuffer.js';
-
-/** Writes bytes `start`..`end` of `lines` to a new file and returns them. */
-function written(lines: LineBuffer, start?: number, end?: number): Buffer {
-  const path = join(mkdtempSync(join(tmpdir(), 'fleetsim-lines-')), 'out');
-  const fd = openSync(path, 'a');
-  try {
-    lines.writeTo(fd, start, end);
-  } finally {
-    closeSync(fd);
-  }
-  return readFileSync(path);
-}
+import { writtenBytes as written } from '../support/lineBuffers.js';
 
 describe('LineBuffer', () => {
   it('holds the UTF-8 of text of every width (one- to four-byte characters, an unpaired surrogate), digits, ASCII constants and newlines', () => {

@@ -4,33 +4,13 @@
  * newline, for any input (text of any kind, sets, non-finite numbers), and reads back as the
  * input it came from (one that is written as the same line).
  */
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EngineInput } from '../../src/engine/messages.js';
 import { LineBuffer } from '../../src/live/lineBuffer.js';
 import { appendEntry, formatEntry, parseEntry } from '../../src/live/walFormat.js';
 import { taskSpec } from '../support/harness.js';
-
-/** What `lines` holds, read back from a file it was written to. */
-function bytesOf(lines: LineBuffer): Buffer {
-  const path = join(mkdtempSync(join(tmpdir(), 'fleetsim-walformat-')), 'wal.jsonl');
-  const fd = openSync(path, 'a');
-  try {
-    lines.writeTo(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return readFileSync(path);
-}
-
-/** Text with what JSON escapes or encodes on several bytes: quotes, backslashes, controls, accents, astral characters, unpaired surrogates. */
-const text = fc.string({
-  unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u2028', 'é', '€', '𝄞', '\ud800', '\udfff'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
-  maxLength: 24,
-});
+import { awkwardText as text, writtenBytes as bytesOf } from '../support/lineBuffers.js';
 
 /** Numbers JSON writes in every form, and the non-finite ones the log writes as `$number`. */
 const number = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, -0, 1e21, 5e-324));
