@@ -5,28 +5,40 @@
  * It follows the write-ahead log: the events of input `seq` are written once `seq` is durable
  * (never before, so the file never holds an event whose input a crash could lose), without an
  * fsync of their own (the log is the durable record; the file is fsynced on close), in one
- * synchronous write (a page-cache copy; see wal.ts's `writeAllText`) on the loop's turn after a
- * group commit returns: off the path from the fsync to the commands and answers it releases,
- * which go first. On recovery
+ * synchronous write (a page-cache copy) on the loop's turn after a group commit returns: off the
+ * path from the fsync to the commands and answers it releases, which go first. Lines wait as
+ * UTF-8 bytes in a {@link LineBuffer}, not as strings. On recovery
  * {@link EventsReconciler} brings it in line with what replaying the log regenerates: the lines
  * already there are checked one by one, a torn last line is cut off, missing events are appended,
  * and none is ever written twice.
  */
 import { appendFileSync, closeSync, existsSync, fsync, openSync, truncateSync } from 'node:fs';
+import type { EventRecord } from '../engine/eventRecord.js';
 import { InputError } from '../scenario/errors.js';
+import { appendJson } from './jsonBytes.js';
 import { LineReader, type Line } from './lineReader.js';
-import { writeAllText } from './wal.js';
+import { LineBuffer } from './lineBuffer.js';
 
 /** Written lines at the front of an {@link EventsWriter}'s queue before it is compacted. */
 const COMPACT_AFTER_LINES = 1024;
+
+/** Lines the queue's per-line arrays hold at first (they double when full). */
+const INITIAL_QUEUE_LINES = 4096;
 
 /** Events awaiting their input's durability, then written in order. */
 export class EventsWriter {
   private readonly fd: number;
   private readonly fsync: boolean;
-  /** Queued lines and their inputs' numbers, from `head` on (the rest were written). */
-  private lines: string[] = [];
-  private seqs: number[] = [];
+  /** Queued lines, each with its newline, from line `head` on (the lines before it were written). */
+  private readonly lines = new LineBuffer();
+  /**
+   * Per queued line: its input's number, and the byte offset in `lines` just past it (typed
+   * arrays, reused: queueing a line allocates nothing on the heap).
+   */
+  private seqs = new Float64Array(INITIAL_QUEUE_LINES);
+  private ends = new Float64Array(INITIAL_QUEUE_LINES);
+  /** Lines in `seqs` and `ends`, written or not. */
+  private count = 0;
   private head = 0;
   /** Lines written so far. */
   private written = 0;
@@ -48,8 +60,26 @@ export class EventsWriter {
 
   /** Queues the line of an event of input `seq`. */
   append(line: string, seq: number): void {
-    this.lines.push(line);
-    this.seqs.push(seq);
+    this.lines.text(line);
+    this.queued(seq);
+  }
+
+  /** Queues the line of an event of input `seq` from its record: `JSON.stringify(record)`'s bytes, with no line string made (see jsonBytes.ts). */
+  appendRecord(record: EventRecord, seq: number): void {
+    appendJson(this.lines, record);
+    this.queued(seq);
+  }
+
+  /** The line just added to `lines` is one of input `seq`. */
+  private queued(seq: number): void {
+    this.lines.newline();
+    if (this.count === this.seqs.length) {
+      this.seqs = grown(this.seqs);
+      this.ends = grown(this.ends);
+    }
+    this.seqs[this.count] = seq;
+    this.ends[this.count] = this.lines.length;
+    this.count++;
   }
 
   /**
@@ -70,24 +100,26 @@ export class EventsWriter {
     if (this.closed) return;
     const { head } = this;
     let end = head;
-    while (end < this.seqs.length && this.seqs[end]! <= this.durableSeq) end++;
+    while (end < this.count && this.seqs[end]! <= this.durableSeq) end++;
     if (end === head) return;
-    const all = head === 0 && end === this.lines.length;
-    const text = `${(all ? this.lines : this.lines.slice(head, end)).join('\n')}\n`;
-    if (all) {
-      this.lines = [];
-      this.seqs = [];
+    this.writeBytes(head === 0 ? 0 : this.ends[head - 1]!, this.ends[end - 1]!);
+    this.written += end - head;
+    if (end === this.count) {
+      this.lines.clear();
+      this.count = 0;
       this.head = 0;
-    } else if (end > COMPACT_AFTER_LINES && end * 2 > this.lines.length) {
-      // What was written is dropped now and then, not copied out of the queue on every write.
-      this.lines.splice(0, end);
-      this.seqs.splice(0, end);
+    } else if (end > COMPACT_AFTER_LINES && end * 2 > this.count) {
+      // What was written is dropped now and then, not moved out of the queue on every write.
+      const dropped = this.ends[end - 1]!;
+      this.lines.dropBefore(dropped);
+      this.seqs.copyWithin(0, end, this.count);
+      this.ends.copyWithin(0, end, this.count);
+      this.count -= end;
+      for (let at = 0; at < this.count; at++) this.ends[at]! -= dropped;
       this.head = 0;
     } else {
       this.head = end;
     }
-    this.written += end - head;
-    this.writeText(text);
   };
 
   /** Lines written. */
@@ -120,14 +152,22 @@ export class EventsWriter {
     closeSync(this.fd);
   }
 
-  private writeText(text: string): void {
+  /** Writes bytes `start` to `end` of the queue (once the writer failed, nothing more). */
+  private writeBytes(start: number, end: number): void {
     if (this.failure !== undefined) return;
     try {
-      writeAllText(this.fd, text);
+      this.lines.writeTo(this.fd, start, end);
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error));
     }
   }
+}
+
+/** A copy of `values` twice as long. */
+function grown(values: Float64Array): Float64Array<ArrayBuffer> {
+  const copy = new Float64Array(values.length * 2);
+  copy.set(values);
+  return copy;
 }
 
 const APPEND_BATCH_BYTES = 1 << 16;

@@ -12,14 +12,15 @@
  * cut off the file before appends resume. A bad line anywhere else is corruption: an
  * {@link InputError} naming the file and the line.
  */
-import { closeSync, fdatasync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { open as openFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { EngineInput } from '../engine/messages.js';
 import { InputError } from '../scenario/errors.js';
 import type { Journal } from './journal.js';
+import { LineBuffer } from './lineBuffer.js';
 import { LineReader } from './lineReader.js';
-import { formatEntry, formatHeader, parseEntry, parseHeader, WalLineError, type WalEntry, type WalHeader } from './walFormat.js';
+import { appendEntry, formatHeader, parseEntry, parseHeader, WalLineError, type WalEntry, type WalHeader } from './walFormat.js';
 
 /** How a {@link FileJournal} writes. */
 export interface FileJournalOptions {
@@ -218,7 +219,7 @@ export class FileJournal implements Journal {
   private readonly path: string;
   private header: SegmentHeader;
   /** A compaction's seal: the lines up to its input, written to the current file before the switch. */
-  private sealing: { lines: string[]; since: number; upTo: number; generation: number; done: () => void; failed: (error: Error) => void } | undefined;
+  private sealing: { lines: LineBuffer; inputs: number; since: number; upTo: number; generation: number; done: () => void; failed: (error: Error) => void } | undefined;
   private readonly fsync: boolean;
   private readonly syncsInFlight: number;
   private readonly commitIntervalMs: number;
@@ -237,7 +238,10 @@ export class FileJournal implements Journal {
   private slotsFullSince = 0;
   private seq: number;
   private durable: number;
-  private pending: string[] = [];
+  /** The lines appended since the last group's write (one buffer, reused: each write is synchronous). */
+  private pending = new LineBuffer();
+  /** Inputs whose lines are in `pending`. */
+  private pendingInputs = 0;
   /** A pump is due on the next turn. */
   private scheduled = false;
   /** A rotation is switching files: nothing is written meanwhile. */
@@ -294,11 +298,11 @@ export class FileJournal implements Journal {
   append(input: EngineInput): number {
     if (this.failure !== undefined) throw new Error(`the write-ahead log failed: ${this.failure.message}`, { cause: this.failure });
     if (this.closed) throw new Error('the write-ahead log is closed');
-    // Formatted first: an input that cannot be written (it throws) takes no number.
-    const line = `${formatEntry(this.seq + 1, input)}\n`;
+    // Formatted first: an input that cannot be written (appendEntry throws, adding nothing) takes no number.
+    appendEntry(this.pending, this.seq + 1, input);
     const seq = ++this.seq;
-    if (this.onGroup !== undefined && this.pending.length === 0) this.pendingSince = performance.now();
-    this.pending.push(line);
+    if (this.onGroup !== undefined && this.pendingInputs === 0) this.pendingSince = performance.now();
+    this.pendingInputs++;
     this.stats.inputs++;
     this.startFlushing();
     return seq;
@@ -344,8 +348,9 @@ export class FileJournal implements Journal {
   rotate(generation: number): Promise<void> {
     if (this.sealing !== undefined) return Promise.reject(new Error('FileJournal.rotate: a rotation is under way'));
     return new Promise((done, failed) => {
-      this.sealing = { lines: this.pending, since: this.pendingSince, upTo: this.seq, generation, done, failed };
-      this.pending = [];
+      this.sealing = { lines: this.pending, inputs: this.pendingInputs, since: this.pendingSince, upTo: this.seq, generation, done, failed };
+      this.pending = new LineBuffer();
+      this.pendingInputs = 0;
       this.startFlushing();
     });
   }
@@ -385,17 +390,17 @@ export class FileJournal implements Journal {
       void this.seal(this.sealing);
       return;
     }
-    if (this.pending.length === 0) return;
+    if (this.pendingInputs === 0) return;
     if (this.syncs.size >= this.syncsInFlight) {
       if (this.onGroup !== undefined && this.slotsFullSince === 0) this.slotsFullSince = performance.now();
       return;
     }
     if (this.holds()) return;
-    const lines = this.pending;
-    this.pending = [];
+    const inputs = this.pendingInputs;
+    this.pendingInputs = 0;
     const slotsFullSince = this.slotsFullSince;
     this.slotsFullSince = 0;
-    this.writeGroup(lines, this.seq, this.pendingSince, slotsFullSince).catch(() => undefined);
+    this.writeGroup(this.pending, inputs, this.seq, this.pendingSince, slotsFullSince).catch(() => undefined);
   }
 
   /**
@@ -405,7 +410,7 @@ export class FileJournal implements Journal {
    * the interval over, goes then.
    */
   private holds(): boolean {
-    if (this.commitIntervalMs === 0 || this.pending.length >= this.commitIntervalInputs) return false;
+    if (this.commitIntervalMs === 0 || this.pendingInputs >= this.commitIntervalInputs) return false;
     const now = this.pacingTimer.nowMs();
     const remainingMs = this.lastGroupAt + this.commitIntervalMs - now;
     if (remainingMs <= 0) {
@@ -427,7 +432,7 @@ export class FileJournal implements Journal {
     this.switching = true;
     try {
       await Promise.all(this.syncs);
-      if (sealing.lines.length > 0) await this.writeGroup(sealing.lines, sealing.upTo, sealing.since);
+      if (sealing.inputs > 0) await this.writeGroup(sealing.lines, sealing.inputs, sealing.upTo, sealing.since);
       await this.switchFile(sealing.upTo + 1, sealing.generation);
       this.sealing = undefined;
       sealing.done();
@@ -454,16 +459,18 @@ export class FileJournal implements Journal {
   }
 
   /**
-   * One write and one fsync for lines up to input `upTo`; then they and every line written
-   * before them are durable (an fsync flushes all the file's data written before it began, so
+   * One write and one fsync for the `inputs` lines in `lines` (cleared once written), up to
+   * input `upTo`; then they and every line written before them are durable (an fsync flushes all the file's data written before it began, so
    * when fsyncs overlap, the one that returns first may cover an earlier group too). The write
    * is synchronous (it only copies the group into the page cache, a few microseconds): an
    * asynchronous one cost a thread-pool round trip per group, 4–5% of the service's CPU.
    */
-  private writeGroup(lines: readonly string[], upTo: number, since: number, slotsFullSince = 0): Promise<void> {
+  private writeGroup(lines: LineBuffer, inputs: number, upTo: number, since: number, slotsFullSince = 0): Promise<void> {
     const writeAt = this.onGroup === undefined ? 0 : performance.now();
     try {
-      writeAllText(this.fd, lines.join(''));
+      lines.writeTo(this.fd);
+      // Cleared before anything below can call back into `append`.
+      lines.clear();
     } catch (error) {
       this.fail(error);
       return Promise.reject(this.failure!);
@@ -471,7 +478,7 @@ export class FileJournal implements Journal {
     this.stats.writes++;
     const syncAt = this.onGroup === undefined ? 0 : performance.now();
     const slotWaitMs = slotsFullSince === 0 ? 0 : writeAt - slotsFullSince;
-    const timed = (syncMs: number): void => this.onGroup?.({ inputs: lines.length, waitedMs: writeAt - since, slotWaitMs, writeMs: syncAt - writeAt, syncMs });
+    const timed = (syncMs: number): void => this.onGroup?.({ inputs, waitedMs: writeAt - since, slotWaitMs, writeMs: syncAt - writeAt, syncMs });
     if (!this.fsync) {
       timed(0);
       this.advance(upTo);
@@ -520,22 +527,6 @@ export class FileJournal implements Journal {
     await writeFileAtomicallyAsync(this.path, `${formatHeader(this.header)}\n`, this.fsync);
     this.fd = openSync(this.path, 'a');
   }
-}
-
-/** Writes the whole buffer at the file's end (a short write goes on from where it stopped). */
-export function writeAll(fd: number, buffer: Buffer): void {
-  for (let offset = 0; offset < buffer.length;) offset += writeSync(fd, buffer, offset, buffer.length - offset);
-}
-
-/**
- * Writes the whole text (UTF-8) at the file's end. The text goes to the write without a
- * `Buffer` copy on the heap (Node encodes it outside it): one young-generation copy less per
- * group commit. A short write (rare on a regular file) is finished from a buffer.
- */
-export function writeAllText(fd: number, text: string): void {
-  const written = writeSync(fd, text);
-  const bytes = Buffer.byteLength(text);
-  if (written < bytes) writeAll(fd, Buffer.from(text).subarray(written));
 }
 
 /** What {@link readWalFile} found. */

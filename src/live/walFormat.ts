@@ -14,6 +14,8 @@
  */
 import { crc32 } from 'node:zlib';
 import type { EngineInput } from '../engine/messages.js';
+import { appendJson } from './jsonBytes.js';
+import type { LineBuffer } from './lineBuffer.js';
 
 /** The format version this build writes and reads. */
 export const WAL_VERSION = 1;
@@ -46,6 +48,12 @@ export class WalLineError extends Error {
 }
 
 const INPUT_FIELD = ',"input":';
+
+/** The constant parts of an input line, as bytes for {@link appendEntry}. */
+const SEQ_FIELD_BYTES = Buffer.from('{"seq":');
+const CRC_FIELD_BYTES = Buffer.from(',"crc":');
+const INPUT_FIELD_BYTES = Buffer.from(INPUT_FIELD);
+const LINE_END_BYTES = Buffer.from('}\n');
 
 function replacer(_key: string, value: unknown): unknown {
   if (value instanceof Set) return { $set: [...(value as Set<unknown>)] };
@@ -101,11 +109,46 @@ function plainJson(value: unknown): boolean {
   return true;
 }
 
+/** Digits of the largest CRC-32. */
+const CRC_WIDTH = 10;
+
+/** The `input` text of a line. */
+function inputText(input: EngineInput): string {
+  // The replacer is called for every value: checking first and writing without it is several times cheaper.
+  return plainJson(input) ? JSON.stringify(input) : JSON.stringify(input, replacer);
+}
+
 /** The line of input number `seq` (without its newline). */
 export function formatEntry(seq: number, input: EngineInput): string {
-  // The replacer is called for every value: checking first and writing without it is several times cheaper.
-  const text = plainJson(input) ? JSON.stringify(input) : JSON.stringify(input, replacer);
+  const text = inputText(input);
   return `{"seq":${seq},"crc":${checksum(String(seq), text)}${INPUT_FIELD}${text}}`;
+}
+
+/**
+ * Appends the line of input number `seq` (a positive integer) and its newline to `lines`: the
+ * bytes of {@link formatEntry}'s line and a newline, with no line string made on the heap (the
+ * input's JSON is written straight into the buffer, see jsonBytes.ts, and the checksum read
+ * from there). An input that cannot be written (it throws) adds nothing.
+ */
+export function appendEntry(lines: LineBuffer, seq: number, input: EngineInput): void {
+  const start = lines.length;
+  lines.ascii(SEQ_FIELD_BYTES);
+  lines.digits(seq);
+  lines.ascii(CRC_FIELD_BYTES);
+  // The checksum covers the text that follows it: its place is kept, filled once the text is in.
+  const crcAt = lines.length;
+  lines.gap(CRC_WIDTH);
+  lines.ascii(INPUT_FIELD_BYTES);
+  const textAt = lines.length;
+  try {
+    appendJson(lines, input, inputText);
+  } catch (error) {
+    lines.truncate(start);
+    throw error;
+  }
+  const crc = crc32(lines.view(textAt), crc32(String(seq)));
+  lines.ascii(LINE_END_BYTES);
+  lines.digitsAt(crcAt, CRC_WIDTH, crc);
 }
 
 /** Reads an input line; throws {@link WalLineError} when it is cut short, altered or not an input. */

@@ -67,4 +67,32 @@ describe('EventsWriter', () => {
     expect(lines(path)).toEqual(expected);
     expect(writer.linesWritten).toBe(10_000);
   });
+
+  it('writes each line\'s exact UTF-8 bytes (a record\'s as JSON.stringify writes it), multi-byte characters and all, across the queue\'s growth and compactions', async () => {
+    const path = scratchFile();
+    const writer = new EventsWriter(path, { fsync: false });
+    const expected: string[] = [];
+    // Lines of varying byte lengths, half as text and half as records; durability trails by
+    // 4,500 inputs, so the queue grows past its first arrays and its written front is dropped many times.
+    for (let seq = 1; seq <= 9_000; seq++) {
+      const text = `${'é€𝄞'.slice(0, seq % 4)}${'x'.repeat(seq % 13)}`;
+      if (seq % 2 === 0) {
+        const record = { time: seq / 7, kind: 'transition', task: `t${seq}`, agent: undefined, text, ok: seq % 3 === 0, nothing: null };
+        writer.appendRecord(record, seq);
+        expected.push(JSON.stringify(record));
+      } else {
+        const line = `{"seq":${seq},"text":"${text}"}`;
+        writer.append(line, seq);
+        expected.push(line);
+      }
+      if (seq % 100 === 0) {
+        writer.release(seq - 4_500);
+        await turn();
+      }
+    }
+    writer.release(9_000);
+    await writer.close();
+    expect(readFileSync(path).equals(Buffer.from(`${expected.join('\n')}\n`))).toBe(true);
+    expect(writer.linesWritten).toBe(9_000);
+  });
 });
