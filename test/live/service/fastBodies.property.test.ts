@@ -44,7 +44,7 @@ function expectSame<Schema extends z.ZodType>(schema: Schema, fast: FastPath<z.o
 }
 
 /** Mostly values the schemas accept, sometimes one at or just beyond a limit. */
-const mostly = <T>(valid: fc.Arbitrary<T>, edge: fc.Arbitrary<T>): fc.Arbitrary<T> => fc.oneof({ weight: 8, arbitrary: valid }, { weight: 1, arbitrary: edge });
+const mostly = <T, U>(valid: fc.Arbitrary<T>, edge: fc.Arbitrary<U>): fc.Arbitrary<T | U> => fc.oneof({ weight: 8, arbitrary: valid }, { weight: 1, arbitrary: edge });
 
 const id = mostly(
   fc.string({ minLength: 1, maxLength: 8 }).filter((text) => !text.includes('#')),
