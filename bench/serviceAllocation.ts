@@ -1,8 +1,15 @@
 /**
- * Micro-benchmark: heap bytes allocated per validated body, by the zod schema alone and through
- * its fast path (src/live/service/fastBodies.ts), for the bodies the live bench sends per task
- * (a submission as `bench-n` sends it, a multiplexed poll's `finished` report) and a fuller
- * submission. Run with `node --expose-gc --max-semi-space-size=64 dist/bench/bodyAllocation.js [--json]`.
+ * Micro-benchmark of the service's allocation per task, in two parts:
+ *
+ * - heap bytes allocated per validated body, by the zod schema alone and through its fast path
+ *   (src/live/service/fastBodies.ts), for the bodies the live bench sends per task (a submission
+ *   as `bench-n` sends it, a multiplexed poll's `finished` report) and fuller ones;
+ * - heap bytes allocated per task by the task registry (src/live/service/taskRegistry.ts) folding
+ *   the events of a task the live bench runs (submitted, assigned, running, completed) and
+ *   freezing it when it settles, and the heap bytes a frozen task keeps. `--registry-from DIR`
+ *   measures the registry of another build (DIR: its `dist`, e.g. /work/main/dist) for A/B.
+ *
+ * Run with `node --expose-gc --max-semi-space-size=64 dist/bench/serviceAllocation.js [--json]`.
  *
  * How: with a young generation large enough that no collection runs during a round (checked:
  * a round with a collection is measured again), the growth of `process.memoryUsage().heapUsed`
@@ -13,6 +20,10 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { agentReportItem } from '../src/live/service/batchRoutes.js';
 import { parseRequest, taskBody, type FastPath } from '../src/live/service/bodies.js';
 import { fastAgentReportItem, fastTaskBody } from '../src/live/service/fastBodies.js';
+import type { AgentView } from '../src/engine/agent.js';
+import type { EngineEvent } from '../src/engine/messages.js';
+import type { TaskSpec, TaskState, TaskView } from '../src/engine/task.js';
+import type { TaskRegistry, TaskRegistryLimits } from '../src/live/service/taskRegistry.js';
 import type { z } from 'zod';
 
 const CALLS = 2_000;
@@ -75,8 +86,44 @@ for (const { name, schema, fast, raw } of bodies) {
   rows.push({ body: name, zodBytes: Math.round(zodBytes), fastBytes: Math.round(fastBytes), parsedBytes: Math.round(parsedBytes) });
 }
 
-if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ benchmark: 'body validation, heap bytes per call', rows })}\n`);
-else {
+const registryAt = process.argv.indexOf('--registry-from');
+const registryFrom = registryAt >= 0 ? `${process.argv[registryAt + 1]!}/src/live/service/taskRegistry.js` : '../src/live/service/taskRegistry.js';
+const registryModule = (await import(registryFrom.startsWith('/') ? `file://${registryFrom}` : registryFrom)) as { TaskRegistry: new (limits: TaskRegistryLimits) => TaskRegistry };
+
+/** The events of a task the live bench runs, with views as the engine hands them out. */
+function lifecycle(n: number, time: number): EngineEvent[] {
+  const spec: TaskSpec = { id: `bench-${n}`, type: 'job', priority: 2, tokens: 100, contextTokens: 0 };
+  const agent = { spec: { id: `agent-${n % 100}` } } as unknown as AgentView;
+  const view = (state: TaskState, attempt: number): TaskView => ({ spec, state, attempt }) as unknown as TaskView;
+  return [
+    { kind: 'submitted', time, task: view('queued', 0) },
+    { kind: 'transition', time: time + 0.0004, task: view('assigned', 1), from: 'queued', to: 'assigned', attempt: 1, agent },
+    { kind: 'transition', time: time + 0.0009, task: view('running', 1), from: 'assigned', to: 'running', attempt: 1, agent },
+    { kind: 'transition', time: time + 0.2, task: view('completed', 1), from: 'running', to: 'completed', attempt: 1, agent, quality: 1 },
+  ];
+}
+
+// Settled tasks remembered as the service's default; past them, every task settled forgets one.
+const registry = new registryModule.TaskRegistry({ settledTasks: 10_000, historyEvents: 50 });
+const events = Array.from({ length: CALLS }, (_, n) => lifecycle(n, n * 0.001));
+let task = 0;
+const fold = (): unknown => {
+  for (const event of events[task++ % CALLS]!) registry.observe(event);
+  return registry;
+};
+for (let i = 0; i < 20_000; i++) fold();
+const registryBytes = await bytesPerCall(fold);
+gc();
+const keptBefore = process.memoryUsage().heapUsed;
+const kept = new registryModule.TaskRegistry({ settledTasks: 1_000_000, historyEvents: 50 });
+for (let n = 0; n < CALLS; n++) for (const event of events[n]!) kept.observe(event);
+gc();
+const keptBytes = (process.memoryUsage().heapUsed - keptBefore) / CALLS;
+
+if (process.argv.includes('--json')) {
+  process.stdout.write(`${JSON.stringify({ benchmark: 'service allocation, heap bytes', bodies: rows, registry: { allocatedPerTask: Math.round(registryBytes), keptPerSettledTask: Math.round(keptBytes) } })}\n`);
+} else {
   process.stdout.write('body validation: heap bytes allocated per call (median of rounds without a collection)\n');
   for (const row of rows) process.stdout.write(`  ${row.body.padEnd(24)} zod ${String(row.zodBytes).padStart(6)} B   fast path ${String(row.fastBytes).padStart(5)} B   (JSON.parse of the body: ${row.parsedBytes} B)\n`);
+  process.stdout.write(`task registry (${registryFrom}): ${Math.round(registryBytes)} B allocated per task (4 events, frozen when settled), ${Math.round(keptBytes)} B kept per settled task\n`);
 }
