@@ -6,7 +6,7 @@
  *   as `bench-n` sends it, a multiplexed poll's `finished` report) and fuller ones;
  * - heap bytes allocated per task by the task registry (src/live/service/taskRegistry.ts) folding
  *   the events of a task the live bench runs (submitted, assigned, running, completed) and
- *   freezing it when it settles, and the heap bytes a frozen task keeps. `--registry-from DIR`
+ *   freezing it when it settles (a frozen task's JSON is outside the heap). `--registry-from DIR`
  *   measures the registry of another build (DIR: its `dist`, e.g. /work/main/dist) for A/B.
  *
  * Run with `node --expose-gc --max-semi-space-size=64 dist/bench/serviceAllocation.js [--json]`.
@@ -113,17 +113,11 @@ const fold = (): unknown => {
 };
 for (let i = 0; i < 20_000; i++) fold();
 const registryBytes = await bytesPerCall(fold);
-gc();
-const keptBefore = process.memoryUsage().heapUsed;
-const kept = new registryModule.TaskRegistry({ settledTasks: 1_000_000, historyEvents: 50 });
-for (let n = 0; n < CALLS; n++) for (const event of events[n]!) kept.observe(event);
-gc();
-const keptBytes = (process.memoryUsage().heapUsed - keptBefore) / CALLS;
 
 if (process.argv.includes('--json')) {
-  process.stdout.write(`${JSON.stringify({ benchmark: 'service allocation, heap bytes', bodies: rows, registry: { allocatedPerTask: Math.round(registryBytes), keptPerSettledTask: Math.round(keptBytes) } })}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: 'service allocation, heap bytes', bodies: rows, registry: { allocatedPerTask: Math.round(registryBytes) } })}\n`);
 } else {
   process.stdout.write('body validation: heap bytes allocated per call (median of rounds without a collection)\n');
   for (const row of rows) process.stdout.write(`  ${row.body.padEnd(24)} zod ${String(row.zodBytes).padStart(6)} B   fast path ${String(row.fastBytes).padStart(5)} B   (JSON.parse of the body: ${row.parsedBytes} B)\n`);
-  process.stdout.write(`task registry (${registryFrom}): ${Math.round(registryBytes)} B allocated per task (4 events, frozen when settled), ${Math.round(keptBytes)} B kept per settled task\n`);
+  process.stdout.write(`task registry (${registryFrom}): ${Math.round(registryBytes)} B allocated per task (4 events, frozen when settled)\n`);
 }

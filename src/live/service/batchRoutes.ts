@@ -25,7 +25,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { agentId, agentParams, finishedBody, MAX_ATTEMPT, MAX_ID_LENGTH, parseRequest, pollQuery, startedBody, taskBody, type FastPath, type FinishedBody, type StartedBody } from './bodies.js';
-import { fastAgentReportItem, fastBatch, fastReportItem, fastTaskBody } from './fastBodies.js';
+import { fastAgentReportItem, fastBatch, fastPollBody, fastReportItem, fastTaskBody } from './fastBodies.js';
 import { afterSettlements, durable, submitting, type ServiceContext } from './context.js';
 import { HttpError, isHttpError } from './httpError.js';
 import { sameSubmission, submit, taskSpec } from './taskRoutes.js';
@@ -59,11 +59,12 @@ export const reportItem = reportFields.refine(someReport, SOME_REPORT);
 export const agentReportItem = reportFields.extend({ agent: agentId }).refine(someReport, SOME_REPORT);
 
 /** The body of `POST /v1/agents/poll`; its agent list and its reports are validated apart. */
-const multiPollBody = z.strictObject({
+export const multiPollBody = z.strictObject({
   agents: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS),
   reports: z.array(z.unknown()).max(MAX_BATCH_ITEMS).optional(),
 });
 const agentList = z.array(agentId);
+const fastMultiPollBody = fastPollBody(MAX_BATCH_ITEMS);
 
 /** Why a multi-agent long-poll was ended early: its client closed the connection. */
 const CLIENT_GONE = new Error('the client closed the connection');
@@ -117,7 +118,7 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/agents/poll', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'any' });
     const { wait } = parseRequest(pollQuery, request.query, 'query');
-    const body = parseRequest(multiPollBody, request.body, 'body');
+    const body = parseRequest(multiPollBody, request.body, 'body', fastMultiPollBody);
     const same = sameAsLast(body.agents);
     const list = same ? lastList : parseItem(agentList, body.agents, 'body.agents');
     const listed = same ? lastListed : distinct(list);

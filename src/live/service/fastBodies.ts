@@ -90,6 +90,22 @@ export function fastBatch<Field extends string>(field: Field, maxItems: number):
 }
 
 /** A report's fields, then its `agent` when given (the poll's schema extends the other). */
+const POLL_FIELDS: ReadonlySet<string> = new Set(['agents', 'reports']);
+
+/**
+ * The body of `POST /v1/agents/poll`, `{ agents: [ 1 to `maxItems` ], reports?: [ up to
+ * `maxItems` ] }`, its lists as they are (validated apart).
+ */
+export function fastPollBody(maxItems: number): (raw: unknown) => { agents: unknown[]; reports?: unknown[] } | undefined {
+  return (raw) => {
+    if (!onlyFields(raw, POLL_FIELDS)) return undefined;
+    const { agents, reports } = raw;
+    if (!Array.isArray(agents) || agents.length < 1 || agents.length > maxItems) return undefined;
+    if (reports === undefined) return { agents };
+    return Array.isArray(reports) && reports.length <= maxItems ? { agents, reports } : undefined;
+  };
+}
+
 function report(raw: Fields, agent: string | undefined): ReportBody | undefined {
   const { task, attempt, started, finished } = raw;
   if (!isId(task) || !isIntIn(attempt, 1, MAX_ATTEMPT) || (started === undefined && finished === undefined)) return undefined;

@@ -8,11 +8,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../../src/scenario/schema.js';
-import { agentReportItem, MAX_BATCH_ITEMS, reportBatch, reportItem, taskBatch } from '../../../src/live/service/batchRoutes.js';
+import { agentReportItem, MAX_BATCH_ITEMS, multiPollBody, reportBatch, reportItem, taskBatch } from '../../../src/live/service/batchRoutes.js';
 import {
   AGENT_FAILURE_REASONS, MAX_ATTEMPT, MAX_ID_LENGTH, MAX_LIST_ITEMS, MAX_SECONDS, parseRequest, taskBody, type FastPath,
 } from '../../../src/live/service/bodies.js';
-import { fastAgentReportItem, fastBatch, fastReportItem, fastTaskBody } from '../../../src/live/service/fastBodies.js';
+import { fastAgentReportItem, fastBatch, fastPollBody, fastReportItem, fastTaskBody } from '../../../src/live/service/fastBodies.js';
 import { isHttpError } from '../../../src/live/service/httpError.js';
 import type { z } from 'zod';
 
@@ -141,6 +141,16 @@ describe('fast paths of the request bodies', () => {
         expectSame(schema, fast, raw);
       }), { seed: 12, numRuns: 500 });
     }
+  });
+
+  it('take a multi-agent poll\'s body as its schema gives it, exactly when it accepts it', () => {
+    const items = fc.oneof(fc.array(garbage, { maxLength: 3 }), fc.constantFrom([], Array.from({ length: MAX_BATCH_ITEMS }, () => 'a'), Array.from({ length: MAX_BATCH_ITEMS + 1 }, () => 'a')));
+    const fast = fastPollBody(MAX_BATCH_ITEMS);
+    // Either field first: the output has the schema's order.
+    const wellFormed = fc.oneof(fc.record({ agents: items, reports: items }, { requiredKeys: ['agents'] }), fc.record({ reports: items, agents: items }, { requiredKeys: [] }));
+    fc.assert(fc.property(fc.oneof(wellFormed, nearly(wellFormed), garbage), (raw) => {
+      expectSame(multiPollBody, fast, raw);
+    }), { seed: 13, numRuns: 1000 });
   });
 
   it('fill the defaults and keep the schema\'s field order', () => {
