@@ -24,7 +24,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { agentId, agentParams, finishedBody, parseRequest, pollQuery, startedBody, taskBody, type FinishedBody, type StartedBody } from './bodies.js';
+import { agentId, agentParams, finishedBody, MAX_ATTEMPT, MAX_ID_LENGTH, parseRequest, pollQuery, startedBody, taskBody, type FastPath, type FinishedBody, type StartedBody } from './bodies.js';
+import { fastAgentReportItem, fastBatch, fastPollBody, fastReportItem, fastTaskBody } from './fastBodies.js';
 import { afterSettlements, durable, submitting, type ServiceContext } from './context.js';
 import { HttpError, isHttpError } from './httpError.js';
 import type { ReportAnswer } from './remoteAgents.js';
@@ -36,12 +37,16 @@ export const MAX_BATCH_ITEMS = 1000;
 /** The outer shape of a batch body; its items are validated one by one. */
 const batchOf = (field: 'tasks' | 'reports') =>
   z.strictObject({ [field]: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS) });
-const taskBatch = batchOf('tasks');
-const reportBatch = batchOf('reports');
+/** The body of `POST /v1/tasks/batch` (its items unchecked). */
+export const taskBatch = batchOf('tasks');
+/** The body of `POST /v1/agents/{id}/reports` (its items unchecked). */
+export const reportBatch = batchOf('reports');
+const fastTaskBatch = fastBatch('tasks', MAX_BATCH_ITEMS);
+const fastReportBatch = fastBatch('reports', MAX_BATCH_ITEMS);
 
 const reportFields = z.strictObject({
-  task: z.string().min(1).max(256),
-  attempt: z.int().min(1).max(1_000_000),
+  task: z.string().min(1).max(MAX_ID_LENGTH),
+  attempt: z.int().min(1).max(MAX_ATTEMPT),
   started: startedBody.optional(),
   finished: finishedBody.optional(),
 });
@@ -55,11 +60,12 @@ export const reportItem = reportFields.refine(someReport, SOME_REPORT);
 export const agentReportItem = reportFields.extend({ agent: agentId }).refine(someReport, SOME_REPORT);
 
 /** The body of `POST /v1/agents/poll`; its agent list and its reports are validated apart. */
-const multiPollBody = z.strictObject({
+export const multiPollBody = z.strictObject({
   agents: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS),
   reports: z.array(z.unknown()).max(MAX_BATCH_ITEMS).optional(),
 });
 const agentList = z.array(agentId);
+const fastMultiPollBody = fastPollBody(MAX_BATCH_ITEMS);
 
 /** Names the agent at `index` of a multi-agent poll's list. */
 const agentsField = (index: number): string => `body.agents[${index}]`;
@@ -89,7 +95,7 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
 
   app.post('/v1/tasks/batch', async (request) => {
     auth.check(request.headers.authorization, { kind: 'submitter' });
-    const { tasks: items } = parseRequest(taskBatch, request.body, 'body') as { tasks: unknown[] };
+    const { tasks: items } = parseRequest(taskBatch, request.body, 'body', fastTaskBatch) as { tasks: unknown[] };
     const results = submitting(context, items.length, () => items.map((item, i) => itemResult(() => submitOne(context, item, i))));
     await durable(context);
     return { results };
@@ -98,9 +104,9 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/agents/:id/reports', async (request) => {
     const { id } = parseRequest(agentParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
-    const { reports: items } = parseRequest(reportBatch, request.body, 'body') as { reports: unknown[] };
+    const { reports: items } = parseRequest(reportBatch, request.body, 'body', fastReportBatch) as { reports: unknown[] };
     if (agents.agent(id) === undefined) throw new HttpError(404, `params.id: no agent ${id} ever registered`);
-    const results = await applyReports(context, items, (raw, i) => ({ ...parseItem(reportItem, raw, `body.reports[${i}]`), agent: id }));
+    const results = await applyReports(context, items, (raw, i) => ({ ...parseItem(reportItem, raw, `body.reports[${i}]`, fastReportItem), agent: id }));
     await durable(context);
     return { results };
   });
@@ -118,7 +124,7 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/agents/poll', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'any' });
     const { wait } = parseRequest(pollQuery, request.query, 'query');
-    const body = parseRequest(multiPollBody, request.body, 'body');
+    const body = parseRequest(multiPollBody, request.body, 'body', fastMultiPollBody);
     const same = sameAsLast(body.agents);
     const list = same ? lastList : parseItem(agentList, body.agents, 'body.agents');
     const listed = same ? lastListed : distinct(list);
@@ -128,7 +134,7 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
     let results: (ReportedItem | BatchItemError)[] | undefined;
     if (body.reports !== undefined) {
       results = await applyReports(context, body.reports, (raw, i) => {
-        const item = parseItem(agentReportItem, raw, `body.reports[${i}]`);
+        const item = parseItem(agentReportItem, raw, `body.reports[${i}]`, fastAgentReportItem);
         if (!listed.has(item.agent)) throw new HttpError(400, `body.reports[${i}].agent: agent ${item.agent} is not listed in body.agents`);
         return item;
       });
@@ -185,7 +191,7 @@ function reported(started: ReportAnswer | undefined, finished: ReportAnswer | un
 }
 
 function submitOne(context: ServiceContext, raw: unknown, index: number): SubmittedItem {
-  const body = parseItem(taskBody, raw, `body.tasks[${index}]`);
+  const body = parseItem(taskBody, raw, `body.tasks[${index}]`, fastTaskBody);
   const known = body.id === undefined ? undefined : context.tasks.get(body.id);
   if (known !== undefined) {
     if (!sameSubmission(known, body)) throw new HttpError(409, `body.tasks[${index}]: task ${known.spec.id} was submitted before with another body`);
@@ -196,10 +202,13 @@ function submitOne(context: ServiceContext, raw: unknown, index: number): Submit
   return { id: spec.id, state: context.tasks.get(spec.id)?.state ?? 'created', status: 201 };
 }
 
-/** Validates one item; the 400's message names the item's path (`body.tasks[3].priority: …`). */
-function parseItem<Schema extends z.ZodType>(schema: Schema, raw: unknown, path: string): z.output<Schema> {
+/**
+ * Validates one item (by `fast` if it recognises the item, see {@link parseRequest}); the 400's
+ * message names the item's path (`body.tasks[3].priority: …`).
+ */
+function parseItem<Schema extends z.ZodType>(schema: Schema, raw: unknown, path: string, fast?: FastPath<z.output<Schema>>): z.output<Schema> {
   try {
-    return parseRequest(schema, raw, 'body');
+    return parseRequest(schema, raw, 'body', fast);
   } catch (error) {
     if (isHttpError(error)) throw new HttpError(error.statusCode, path + error.message.slice('body'.length));
     throw error;

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TaskSpec } from '../../engine/task.js';
 import { LiveDriverError } from '../driverOptions.js';
 import { parseRequest, taskBody, taskListQuery, taskParams, type TaskBody } from './bodies.js';
+import { fastTaskBody } from './fastBodies.js';
 import { durable, submitting, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
 import { externalAgentId } from './remoteAgents.js';
@@ -23,7 +24,7 @@ export function taskRoutes(app: FastifyInstance, context: ServiceContext): void 
 
   app.post('/v1/tasks', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'submitter' });
-    const body = parseRequest(taskBody, request.body, 'body');
+    const body = parseRequest(taskBody, request.body, 'body', fastTaskBody);
     const known = body.id === undefined ? undefined : tasks.get(body.id);
     if (known !== undefined) {
       if (!sameSubmission(known, body)) throw new HttpError(409, `body: task ${known.spec.id} was submitted before with another body`);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../../src/engine/agent.js';
 import type { EngineEvent } from '../../../src/engine/messages.js';
-import type { TaskSpec, TaskState, TaskView } from '../../../src/engine/task.js';
+import { isFinal, type TaskSpec, type TaskState, type TaskView } from '../../../src/engine/task.js';
 import { TaskRegistry, taskDetailJson, type TaskEntry } from '../../../src/live/service/taskRegistry.js';
 
 const SPEC: TaskSpec = {
@@ -42,7 +42,7 @@ function lifecycle(spec: TaskSpec): EngineEvent[] {
 function fold(registry: TaskRegistry, events: readonly EngineEvent[]): TaskEntry {
   let live: TaskEntry | undefined;
   for (const event of events) {
-    if (event.kind === 'transition' && event.to === 'completed') live = registry.get(event.task.spec.id);
+    if (event.kind === 'transition' && isFinal(event.to)) live = registry.get(event.task.spec.id);
     registry.observe(event);
   }
   return live!;
@@ -64,6 +64,27 @@ describe('TaskRegistry', () => {
       expect(registry.page({ limit: 10 })).toEqual({ tasks: [JSON.parse(JSON.stringify(taskDetailJson(live), ['id', 'type', 'state', 'priority', 'submittedAt', 'agent', 'attempts', 'failureReason']))] });
     });
   }
+
+  it('answers byte for byte for tasks of any ids and text, frozen one after another', () => {
+    const registry = new TaskRegistry({ settledTasks: 1000, historyEvents: 50 });
+    // Quotes, backslashes, controls, non-ASCII and astral characters; ids long enough that the
+    // frozen records fill several slabs.
+    const odd = ['plain', 'quo"te\\back', 'tab\there\u0001', 'é-ü', '\u{1F600}x', '\u2028'];
+    const checks = Array.from({ length: 300 }, (_, n) => {
+      const text = `${odd[n % odd.length]!}-${'x'.repeat(n * 3)}`;
+      const spec: TaskSpec = { ...SPEC, id: `${text}-${n}`, type: text, tags: [text, 'b'], contextKey: text, deadline: n / 7 };
+      const events = lifecycle(spec).map((event) => 'agent' in event && event.agent !== undefined ? { ...event, agent: agent(`${odd[(n + 1) % odd.length]!}${n}`) } : event);
+      // Every third task fails instead: its failure reason is frozen too.
+      const last = events.at(-1)!;
+      if (n % 3 === 0 && last.kind === 'transition') events[events.length - 1] = { ...last, task: task(spec, 'dead-lettered', 2), to: 'dead-lettered', reason: 'agent-error', quality: undefined };
+      return [spec.id, fold(registry, events)] as const;
+    });
+    for (const [id, live] of checks) {
+      expect(isFinal(live.state)).toBe(true);
+      expect(registry.get(id)).not.toBe(live);
+      expect(JSON.stringify(taskDetailJson(registry.get(id)!))).toBe(JSON.stringify(taskDetailJson(live)));
+    }
+  });
 
   it('records events that arrive after a task settled, keeping it frozen', () => {
     const registry = new TaskRegistry({ settledTasks: 10, historyEvents: 12 });

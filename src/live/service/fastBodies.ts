@@ -1,0 +1,197 @@
+/**
+ * Fast paths of the bodies the service validates once per task (a submission, an attempt
+ * report): each accepts exactly the well-formed values its zod schema in bodies.ts accepts and
+ * builds the same output (defaults filled, fields in the schema's order), and answers
+ * `undefined` for anything else, which `parseRequest` (bodies.ts) then hands to the schema, so that
+ * every error message is zod's. zod's parse of an object builds a result record, a context and
+ * an issues array per field and check even when nothing is wrong; these read each field once.
+ * The limits are the schema's constants; test/live/service/fastBodies.property.test.ts checks
+ * the equivalence on arbitrary, near-valid and garbage values.
+ */
+import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../scenario/schema.js';
+import {
+  AGENT_FAILURE_REASONS, DEFAULT_PRIORITY, DEFAULT_QUALITY, MAX_ATTEMPT, MAX_ID_LENGTH, MAX_LIST_ITEMS, MAX_SECONDS,
+  type FinishedBody, type StartedBody, type TaskBody,
+} from './bodies.js';
+
+/** One item of `POST /v1/agents/{id}/reports`, validated. */
+export interface ReportBody {
+  readonly task: string;
+  readonly attempt: number;
+  readonly started?: StartedBody;
+  readonly finished?: FinishedBody;
+}
+
+/** One report of `POST /v1/agents/poll`, validated. */
+export interface AgentReportBody extends ReportBody {
+  readonly agent: string;
+}
+
+type Fields = Readonly<Record<string, unknown>>;
+
+const TASK_FIELDS: ReadonlySet<string> = new Set([
+  'id', 'type', 'tokens', 'priority', 'deadline', 'dependsOn', 'contextKey', 'contextTokens', 'tags', 'tenant', 'assignee',
+  'maxRetries', 'timeoutSeconds', 'ttlSeconds',
+]);
+const REPORT_FIELDS: ReadonlySet<string> = new Set(['task', 'attempt', 'started', 'finished']);
+const AGENT_REPORT_FIELDS: ReadonlySet<string> = new Set([...REPORT_FIELDS, 'agent']);
+const FAILURE_REASONS: ReadonlySet<unknown> = new Set(AGENT_FAILURE_REASONS);
+
+type Mutable<T> = { -readonly [Field in keyof T]: T[Field] };
+
+/** `POST /v1/tasks` (and each item of a batch): see `taskBody` in bodies.ts. */
+export function fastTaskBody(raw: unknown): TaskBody | undefined {
+  if (!onlyFields(raw, TASK_FIELDS)) return undefined;
+  const { id, type, tokens = 0, priority = DEFAULT_PRIORITY, deadline, dependsOn, contextKey, contextTokens = 0, tags, tenant, assignee, maxRetries, timeoutSeconds, ttlSeconds } = raw;
+  if (!(optional(id, isId) && isId(type) && isNonNegative(tokens) && isIntIn(priority, 0, MAX_PRIORITY_LEVEL) && optional(deadline, isSeconds) &&
+    optional(dependsOn, isIdList) && optional(contextKey, isId) && isNonNegative(contextTokens) && optional(tags, isIdList) && optional(tenant, isId) &&
+    optional(assignee, isAgentId) && optional(maxRetries, isRetries) && optional(timeoutSeconds, isSeconds) && optional(ttlSeconds, isSeconds))) return undefined;
+  // The schema's output: its fields in its order, an optional one only when given. The lists are
+  // the request's own (parsed from its JSON, held by nothing else), not copies.
+  const body = {} as Mutable<TaskBody>;
+  if (id !== undefined) body.id = id;
+  body.type = type;
+  body.tokens = tokens;
+  body.priority = priority;
+  if (deadline !== undefined) body.deadline = deadline;
+  if (dependsOn !== undefined) body.dependsOn = dependsOn;
+  if (contextKey !== undefined) body.contextKey = contextKey;
+  body.contextTokens = contextTokens;
+  if (tags !== undefined) body.tags = tags;
+  if (tenant !== undefined) body.tenant = tenant;
+  if (assignee !== undefined) body.assignee = assignee;
+  if (maxRetries !== undefined) body.maxRetries = maxRetries;
+  if (timeoutSeconds !== undefined) body.timeoutSeconds = timeoutSeconds;
+  if (ttlSeconds !== undefined) body.ttlSeconds = ttlSeconds;
+  return body;
+}
+
+/** An item of `POST /v1/agents/{id}/reports`: see `reportItem` in batchRoutes.ts. */
+export function fastReportItem(raw: unknown): ReportBody | undefined {
+  return onlyFields(raw, REPORT_FIELDS) ? report(raw, undefined) : undefined;
+}
+
+/** A report of `POST /v1/agents/poll`: see `agentReportItem` in batchRoutes.ts. */
+export function fastAgentReportItem(raw: unknown): AgentReportBody | undefined {
+  return onlyFields(raw, AGENT_REPORT_FIELDS) && isAgentId(raw.agent) ? report(raw, raw.agent) as AgentReportBody | undefined : undefined;
+}
+
+/**
+ * The body of a batch, `{ <field>: [ 1 to `maxItems` items ] }`, as is (its items are validated
+ * one by one).
+ */
+export function fastBatch<Field extends string>(field: Field, maxItems: number): (raw: unknown) => Record<Field, unknown[]> | undefined {
+  const fields: ReadonlySet<string> = new Set([field]);
+  return (raw) => {
+    if (!onlyFields(raw, fields)) return undefined;
+    const items = raw[field];
+    return Array.isArray(items) && items.length >= 1 && items.length <= maxItems ? raw as Record<Field, unknown[]> : undefined;
+  };
+}
+
+/** A report's fields, then its `agent` when given (the poll's schema extends the other). */
+const POLL_FIELDS: ReadonlySet<string> = new Set(['agents', 'reports']);
+
+/**
+ * The body of `POST /v1/agents/poll`, `{ agents: [ 1 to `maxItems` ], reports?: [ up to
+ * `maxItems` ] }`, its lists as they are (validated apart).
+ */
+export function fastPollBody(maxItems: number): (raw: unknown) => { agents: unknown[]; reports?: unknown[] } | undefined {
+  return (raw) => {
+    if (!onlyFields(raw, POLL_FIELDS)) return undefined;
+    const { agents, reports } = raw;
+    if (!Array.isArray(agents) || agents.length < 1 || agents.length > maxItems) return undefined;
+    if (reports === undefined) return { agents };
+    return Array.isArray(reports) && reports.length <= maxItems ? { agents, reports } : undefined;
+  };
+}
+
+function report(raw: Fields, agent: string | undefined): ReportBody | undefined {
+  const { task, attempt, started, finished } = raw;
+  if (!isId(task) || !isIntIn(attempt, 1, MAX_ATTEMPT) || (started === undefined && finished === undefined)) return undefined;
+  const item: Mutable<AgentReportBody> = { task, attempt } as AgentReportBody;
+  if (started !== undefined) {
+    const body = startedBody(started);
+    if (body === undefined) return undefined;
+    item.started = body;
+  }
+  if (finished !== undefined) {
+    const body = finishedBody(finished);
+    if (body === undefined) return undefined;
+    item.finished = body;
+  }
+  if (agent !== undefined) item.agent = agent;
+  return item;
+}
+
+const STARTED_FIELDS: ReadonlySet<string> = new Set(['setupTokens', 'contextHit']);
+
+function startedBody(raw: unknown): StartedBody | undefined {
+  if (!onlyFields(raw, STARTED_FIELDS)) return undefined;
+  const { setupTokens = 0, contextHit } = raw;
+  if (!isNonNegative(setupTokens)) return undefined;
+  if (contextHit === undefined) return { setupTokens };
+  return contextHit === null || typeof contextHit === 'boolean' ? { setupTokens, contextHit } : undefined;
+}
+
+const SUCCESS_FIELDS: ReadonlySet<string> = new Set(['ok', 'quality']);
+const FAILURE_FIELDS: ReadonlySet<string> = new Set(['ok', 'reason']);
+
+function finishedBody(raw: unknown): FinishedBody | undefined {
+  if (onlyFields(raw, SUCCESS_FIELDS) && raw.ok === true) {
+    const { quality = DEFAULT_QUALITY } = raw;
+    return typeof quality === 'number' && quality >= 0 && quality <= 1 ? { ok: true, quality } : undefined;
+  }
+  if (onlyFields(raw, FAILURE_FIELDS) && raw.ok === false && isFailureReason(raw.reason)) return { ok: false, reason: raw.reason };
+  return undefined;
+}
+
+/**
+ * A plain object (as JSON.parse makes them) whose keys are all in `fields` and whose values are
+ * all defined (a field given as `undefined` is left to the schema).
+ */
+function onlyFields(raw: unknown, fields: ReadonlySet<string>): raw is Fields {
+  if (typeof raw !== 'object' || raw === null || Object.getPrototypeOf(raw) !== Object.prototype) return false;
+  for (const key in raw) {
+    if (!fields.has(key) || (raw as Fields)[key] === undefined) return false;
+  }
+  return true;
+}
+
+function isFailureReason(value: unknown): value is (typeof AGENT_FAILURE_REASONS)[number] {
+  return FAILURE_REASONS.has(value);
+}
+
+function optional<T>(value: unknown, valid: (value: unknown) => value is T): value is T | undefined {
+  return value === undefined || valid(value);
+}
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_ID_LENGTH;
+}
+
+function isAgentId(value: unknown): value is string {
+  return isId(value) && !value.includes('#');
+}
+
+function isIdList(value: unknown): value is string[] {
+  if (!Array.isArray(value) || value.length > MAX_LIST_ITEMS) return false;
+  for (let i = 0; i < value.length; i++) if (!isId(value[i])) return false;
+  return true;
+}
+
+function isNonNegative(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER;
+}
+
+function isSeconds(value: unknown): value is number {
+  return typeof value === 'number' && value > 0 && value <= MAX_SECONDS;
+}
+
+function isIntIn(value: unknown, min: number, max: number): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+function isRetries(value: unknown): value is number {
+  return isIntIn(value, 0, MAX_RETRIES);
+}
