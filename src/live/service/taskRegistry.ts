@@ -9,12 +9,13 @@
  * its JSON as UTF-8 bytes outside the JavaScript heap, rather than an entry, its spec, a history
  * array and one object per event, so that old-generation collections have far fewer objects to
  * mark and scavenges little to copy. It is thawed only when asked. The JSON is written straight
- * from the entry as bytes (jsonBytes.ts), and a live task's events are objects of one shape
+ * from the entry as bytes (src/live/jsonBytes.ts, the writer of the log's lines), and a live task's events are objects of one shape
  * built without spreads: the registry allocates about a third of what it did per task.
  */
 import type { EngineEvent } from '../../engine/messages.js';
 import { isFinal, type FailureReason, type TaskSpec, type TaskState } from '../../engine/task.js';
-import { JsonBytesWriter } from './jsonBytes.js';
+import { appendJson } from '../jsonBytes.js';
+import { LineBuffer } from '../lineBuffer.js';
 
 /** One event in a task's history, as JSON. */
 export interface TaskHistoryEntry {
@@ -31,21 +32,33 @@ export interface TaskHistoryEntry {
 
 /**
  * An event of a live task's history: one object of one shape whatever the event, built without
- * spreads; absent fields are `undefined`, which JSON leaves out, and the fields are declared in
- * the order every kind of event writes them, so that its JSON is the {@link TaskHistoryEntry}'s.
+ * spreads; absent fields are `undefined`, which JSON leaves out, and the fields are in the order
+ * every kind of event writes them, so that its JSON is the {@link TaskHistoryEntry}'s. A plain
+ * object (made by {@link historyEvent}, one literal), so that the log's JSON writer writes it as
+ * bytes when the task is frozen rather than handing the whole history to `JSON.stringify`.
  */
-class HistoryEvent implements TaskHistoryEntry {
-  constructor(
-    readonly time: number,
-    readonly kind: EngineEvent['kind'],
-    readonly from: TaskState | undefined,
-    readonly to: TaskState | undefined,
-    readonly attempt: number | undefined,
-    readonly agent: string | undefined,
-    readonly accepted: boolean | undefined,
-    readonly reason: string | undefined,
-    readonly quality: number | undefined,
-  ) {}
+interface HistoryEvent extends TaskHistoryEntry {
+  readonly from: TaskState | undefined;
+  readonly to: TaskState | undefined;
+  readonly attempt: number | undefined;
+  readonly agent: string | undefined;
+  readonly accepted: boolean | undefined;
+  readonly reason: string | undefined;
+  readonly quality: number | undefined;
+}
+
+function historyEvent(
+  time: number,
+  kind: EngineEvent['kind'],
+  from: TaskState | undefined,
+  to: TaskState | undefined,
+  attempt: number | undefined,
+  agent: string | undefined,
+  accepted: boolean | undefined,
+  reason: string | undefined,
+  quality: number | undefined,
+): HistoryEvent {
+  return { time, kind, from, to, attempt, agent, accepted, reason, quality };
 }
 
 /** What the service knows about one task. */
@@ -116,7 +129,7 @@ export class TaskRegistry {
   private settledHead = 0;
   private nextOrdinal = 0;
   private readonly liveByState = new Map<TaskState, number>();
-  private readonly frozenJson = new JsonBytesWriter();
+  private readonly frozenJson = new LineBuffer();
 
   /** @param limits - see {@link TaskRegistryLimits}. */
   constructor(private readonly limits: TaskRegistryLimits) {}
@@ -132,7 +145,7 @@ export class TaskRegistry {
         };
         this.tasks.set(task.spec.id, entry);
         this.countLive(entry.state, 1);
-        this.record(entry, new HistoryEvent(event.time, 'submitted', undefined, task.state, undefined, undefined, undefined, undefined, undefined));
+        this.record(entry, historyEvent(event.time, 'submitted', undefined, task.state, undefined, undefined, undefined, undefined, undefined));
         return;
       }
       case 'transition': {
@@ -143,7 +156,7 @@ export class TaskRegistry {
         entry.attempts = event.task.attempt;
         if (event.agent !== undefined) entry.agent = event.agent.spec.id;
         if (event.reason !== undefined) entry.failureReason = event.reason;
-        this.record(entry, new HistoryEvent(event.time, 'transition', event.from, event.to, event.attempt, event.agent?.spec.id, undefined, event.reason, event.quality));
+        this.record(entry, historyEvent(event.time, 'transition', event.from, event.to, event.attempt, event.agent?.spec.id, undefined, event.reason, event.quality));
         if (isFinal(event.to)) this.settled(event.task.spec.id, entry);
         else {
           this.countLive(entry.state, 1);
@@ -155,21 +168,21 @@ export class TaskRegistry {
       case 'duplicateClaim': {
         const entry = this.get(event.task.spec.id);
         if (entry !== undefined) {
-          this.recordInto(event.task.spec.id, entry, new HistoryEvent(event.time, event.kind, undefined, undefined, undefined, event.agent.spec.id, undefined, undefined, undefined));
+          this.recordInto(event.task.spec.id, entry, historyEvent(event.time, event.kind, undefined, undefined, undefined, event.agent.spec.id, undefined, undefined, undefined));
         }
         return;
       }
       case 'offerAnswered': {
         const entry = this.get(event.task.spec.id);
         if (entry !== undefined) {
-          this.recordInto(event.task.spec.id, entry, new HistoryEvent(event.time, 'offerAnswered', undefined, undefined, undefined, event.agent.spec.id, event.accepted, event.reason, undefined));
+          this.recordInto(event.task.spec.id, entry, historyEvent(event.time, 'offerAnswered', undefined, undefined, undefined, event.agent.spec.id, event.accepted, event.reason, undefined));
         }
         return;
       }
       case 'staleResult': {
         const entry = this.get(event.taskId);
         if (entry !== undefined) {
-          this.recordInto(event.taskId, entry, new HistoryEvent(event.time, 'staleResult', undefined, undefined, event.attempt, undefined, undefined, undefined, undefined));
+          this.recordInto(event.taskId, entry, historyEvent(event.time, 'staleResult', undefined, undefined, event.attempt, undefined, undefined, undefined, undefined));
         }
         return;
       }
@@ -265,33 +278,44 @@ export class TaskRegistry {
  * A settled entry as one record and its JSON. JSON keeps every field exactly: specs, histories
  * and answers are JSON already (parsed from request bodies, written to the log, sent to clients).
  */
-function freeze(entry: TaskEntry, writer: JsonBytesWriter): FrozenTask {
+function freeze(entry: TaskEntry, lines: LineBuffer): FrozenTask {
   // Bytes outside the JavaScript heap, not a string: the scavenges that a settled task outlives
   // on its way to the old generation copy a small view, not its whole JSON (~1 KB), and the old
-  // generation's collections mark one object per task. Written straight from the entry: no
+  // generation's collections mark one object per task. Written straight from the entry into a
+  // reused buffer, then copied once into a Buffer of its own (small ones share Node's pool): no
   // intermediate object or string (`{ spec, submittedAt, agent, attempts, failureReason,
   // history, historyDropped }` as JSON.stringify would write it).
-  writer.raw('{"spec":');
-  writer.value(entry.spec);
-  writer.raw(',"submittedAt":');
-  writer.number(entry.submittedAt);
+  lines.clear();
+  lines.ascii(SPEC_FIELD);
+  appendJson(lines, entry.spec);
+  lines.ascii(SUBMITTED_AT_FIELD);
+  appendJson(lines, entry.submittedAt);
   if (entry.agent !== undefined) {
-    writer.raw(',"agent":');
-    writer.string(entry.agent);
+    lines.ascii(AGENT_FIELD);
+    appendJson(lines, entry.agent);
   }
-  writer.raw(',"attempts":');
-  writer.number(entry.attempts);
+  lines.ascii(ATTEMPTS_FIELD);
+  appendJson(lines, entry.attempts);
   if (entry.failureReason !== undefined) {
-    writer.raw(',"failureReason":');
-    writer.string(entry.failureReason);
+    lines.ascii(FAILURE_REASON_FIELD);
+    appendJson(lines, entry.failureReason);
   }
-  writer.raw(',"history":');
-  writer.value(entry.history);
-  writer.raw(',"historyDropped":');
-  writer.number(entry.historyDropped);
-  writer.raw('}');
-  return new FrozenTask(entry.ordinal, entry.state, entry.spec.type, writer.finish());
+  lines.ascii(HISTORY_FIELD);
+  appendJson(lines, entry.history);
+  lines.ascii(HISTORY_DROPPED_FIELD);
+  appendJson(lines, entry.historyDropped);
+  lines.byte(CLOSE_BRACE);
+  return new FrozenTask(entry.ordinal, entry.state, entry.spec.type, Buffer.from(lines.view(0)));
 }
+
+const SPEC_FIELD = Buffer.from('{"spec":');
+const SUBMITTED_AT_FIELD = Buffer.from(',"submittedAt":');
+const AGENT_FIELD = Buffer.from(',"agent":');
+const ATTEMPTS_FIELD = Buffer.from(',"attempts":');
+const FAILURE_REASON_FIELD = Buffer.from(',"failureReason":');
+const HISTORY_FIELD = Buffer.from(',"history":');
+const HISTORY_DROPPED_FIELD = Buffer.from(',"historyDropped":');
+const CLOSE_BRACE = 0x7d;
 
 /** A frozen task as an entry again. */
 function thaw(frozen: FrozenTask): TaskEntry {
