@@ -81,8 +81,9 @@ export function resolveWaiters(s: EngineState, task: TaskRecord): void {
 /** `task` settled in `state`: each dependent is released, or cancelled or failed as its edge says. */
 export function releaseDependents(s: EngineState, task: TaskRecord, state: FinalTaskState, now: number): void {
   const dependents = task.dependents;
-  task.dependents = undefined;
+  // Most tasks have none: return before the write, which on a compact record is a setter call.
   if (dependents === undefined) return;
+  task.dependents = undefined;
   for (const dependent of dependents) {
     if (isFinal(dependent.state)) continue;
     if (state !== 'completed') {
