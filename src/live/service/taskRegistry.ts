@@ -10,7 +10,9 @@
  * array and one object per event, so that old-generation collections have far fewer objects to
  * mark and scavenges little to copy. It is thawed only when asked. The JSON is written straight
  * from the entry as bytes (src/live/jsonBytes.ts, the writer of the log's lines), and a live task's events are objects of one shape
- * built without spreads: the registry allocates about a third of what it did per task.
+ * built without spreads: the registry allocates about a third of what it did per task. What a live
+ * task keeps is small too, since every scavenge copies it: its `submitted` event has only its own
+ * fields and its history array exactly as many slots as events.
  */
 import type { EngineEvent } from '../../engine/messages.js';
 import { isFinal, type FailureReason, type TaskSpec, type TaskState } from '../../engine/task.js';
@@ -31,7 +33,7 @@ export interface TaskHistoryEntry {
 }
 
 /**
- * An event of a live task's history: one object of one shape whatever the event, built without
+ * An event of a live task's history (but `submitted`, see {@link submittedEvent}): one object of one shape whatever the event, built without
  * spreads; absent fields are `undefined`, which JSON leaves out, and the fields are in the order
  * every kind of event writes them, so that its JSON is the {@link TaskHistoryEntry}'s. A plain
  * object (made by {@link historyEvent}, one literal), so that the log's JSON writer writes it as
@@ -45,6 +47,15 @@ interface HistoryEvent extends TaskHistoryEntry {
   readonly accepted: boolean | undefined;
   readonly reason: string | undefined;
   readonly quality: number | undefined;
+}
+
+/**
+ * A task's first event, `submitted`: only the three fields it has (the same JSON as the full
+ * shape with the rest `undefined`), half the bytes of {@link historyEvent}'s object for an event
+ * every live task keeps while in flight.
+ */
+function submittedEvent(time: number, to: TaskState): TaskHistoryEntry {
+  return { time, kind: 'submitted', to };
 }
 
 function historyEvent(
@@ -72,8 +83,8 @@ export interface TaskEntry {
   agent: string | undefined;
   attempts: number;
   failureReason: FailureReason | undefined;
-  /** The last `historyEvents` events, oldest first. */
-  readonly history: TaskHistoryEntry[];
+  /** The last `historyEvents` events, oldest first (replaced, never changed: see `record`). */
+  history: readonly TaskHistoryEntry[];
   /** Events dropped from the front of the history. */
   historyDropped: number;
 }
@@ -145,7 +156,7 @@ export class TaskRegistry {
         };
         this.tasks.set(task.spec.id, entry);
         this.countLive(entry.state, 1);
-        this.record(entry, historyEvent(event.time, 'submitted', undefined, task.state, undefined, undefined, undefined, undefined, undefined));
+        this.record(entry, submittedEvent(event.time, task.state));
         return;
       }
       case 'transition': {
@@ -243,9 +254,12 @@ export class TaskRegistry {
   }
 
   private record(entry: TaskEntry, item: TaskHistoryEntry): void {
-    entry.history.push(item);
-    if (entry.history.length > this.limits.historyEvents) {
-      entry.history.shift();
+    // A new array of exactly one more event rather than a push: a push grows the array to 17
+    // slots at its first event, ~150 bytes that every in-flight task carries through the
+    // scavenges it survives, for the 3 to 5 events a task has.
+    if (entry.history.length < this.limits.historyEvents) entry.history = entry.history.concat(item);
+    else {
+      entry.history = entry.history.slice(1).concat(item);
       entry.historyDropped++;
     }
   }

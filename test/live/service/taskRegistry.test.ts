@@ -65,6 +65,25 @@ describe('TaskRegistry', () => {
     });
   }
 
+  it("keeps a live task's last events in order, its submitted event as JSON with only its own fields", () => {
+    const registry = new TaskRegistry({ settledTasks: 10, historyEvents: 3 });
+    const events = lifecycle(SPEC);
+    registry.observe(events[0]!);
+    expect(JSON.stringify(taskDetailJson(registry.get('t1')!).history)).toBe('[{"time":0.1,"kind":"submitted","to":"queued"}]');
+    for (const event of events.slice(1, 5)) registry.observe(event);
+    const live = registry.get('t1')!;
+    expect(live.state).toBe('queued');
+    expect(JSON.stringify(taskDetailJson(live))).toBe(JSON.stringify({
+      id: 't1', type: 'code', state: 'queued', priority: 2, submittedAt: 0.1, attempts: 0,
+      history: [
+        { time: 0.3, kind: 'offerAnswered', agent: 'a1', accepted: false, reason: 'overloaded' },
+        { time: 0.4, kind: 'offerMade', agent: 'a2' },
+        { time: 0.5, kind: 'offerAnswered', agent: 'a2', accepted: true },
+      ],
+      historyDropped: 2,
+    }));
+  });
+
   it('answers byte for byte for tasks of any ids and text, frozen one after another', () => {
     const registry = new TaskRegistry({ settledTasks: 1000, historyEvents: 50 });
     // Quotes, backslashes, controls, non-ASCII and astral characters; ids long enough that the
