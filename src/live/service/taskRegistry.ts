@@ -117,7 +117,7 @@ export interface TaskPage {
 export interface TaskRegistryLimits {
   /** Settled tasks remembered. */
   readonly settledTasks: number;
-  /** Events kept per task. */
+  /** Events kept per task, at least 1 (as the scenario's `live.historyEvents`). */
   readonly historyEvents: number;
 }
 
@@ -150,13 +150,14 @@ export class TaskRegistry {
     switch (event.kind) {
       case 'submitted': {
         const { task } = event;
+        // The history starts as a literal of its one event (`historyEvents` is at least 1): one
+        // slot, not an empty array copied at once.
         const entry: TaskEntry = {
           spec: task.spec, submittedAt: event.time, ordinal: this.nextOrdinal++, state: task.state, agent: undefined, attempts: 0,
-          failureReason: undefined, history: [], historyDropped: 0,
+          failureReason: undefined, history: [submittedEvent(event.time, task.state)], historyDropped: 0,
         };
         this.tasks.set(task.spec.id, entry);
         this.countLive(entry.state, 1);
-        this.record(entry, submittedEvent(event.time, task.state));
         return;
       }
       case 'transition': {
