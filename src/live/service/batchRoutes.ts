@@ -176,8 +176,7 @@ async function applyReports(
       const finished = item.finished === undefined ? undefined : agents.finished(item.agent, item.task, item.attempt, item.finished);
       results.push(reported(started, finished));
     } catch (error) {
-      if (!isHttpError(error)) throw error;
-      results.push({ error: error.message, status: error.statusCode });
+      results.push(itemError(error));
     }
   }
   await afterSettlements(context, promised);
@@ -220,7 +219,12 @@ function itemResult<T>(run: () => T): T | BatchItemError {
   try {
     return run();
   } catch (error) {
-    if (isHttpError(error)) return { error: error.message, status: error.statusCode };
-    throw error;
+    return itemError(error);
   }
+}
+
+/** A failed item's result: the HTTP error it threw; anything else is not the item's fault and propagates. */
+function itemError(error: unknown): BatchItemError {
+  if (isHttpError(error)) return { error: error.message, status: error.statusCode };
+  throw error;
 }

@@ -94,7 +94,7 @@ interface AgentSlot {
   /** Its queued commands, oldest first. */
   readonly mailbox: ReusableQueue<Queued>;
   /** The poll groups that list this agent: a command for it wakes their waiting polls. */
-  readonly groups: PollGroup[];
+  readonly groups: ReusableQueue<PollGroup>;
   /** The group of its own polls (`POST /v1/agents/{id}/poll`), made by the first. */
   ownGroup: PollGroup | undefined;
 }
@@ -142,14 +142,6 @@ const isAbandoned = (pending: PendingAttempt): boolean => abandoned(pending.cont
 /** Released entries at the front of the queue of commands awaiting durability before it is compacted. */
 const COMPACT_UNDURABLE_AFTER = 1024;
 
-/** Removes `item` from `list` in place (no array allocated), keeping the others' order. */
-function removeFrom<T>(list: T[], item: T): void {
-  const at = list.indexOf(item);
-  if (at < 0) return;
-  for (let i = at; i < list.length - 1; i++) list[i] = list[i + 1]!;
-  list.length--;
-}
-
 /**
  * The agents a poll lists, kept while polls list them again (a process polls with the same list
  * every time): every listed agent's slot knows the group once, and a poll waits by joining its
@@ -186,7 +178,7 @@ class PollGroup {
 
   /** Leaves its agents' slots (a group replaced in the cache, once its last poll ended). */
   leave(): void {
-    for (const slot of this.slots) removeFrom(slot.groups, this);
+    for (const slot of this.slots) slot.groups.remove(this);
   }
 }
 
@@ -452,7 +444,7 @@ export class RemoteAgents implements AgentConnector {
     group.open++;
     const now = this.nowMs();
     for (const slot of group.slots) slot.lastSeenMs = now;
-    const poll = new OpenPoll(this.pollTurn, group, this.nowMs() + waitSeconds * 1000);
+    const poll = new OpenPoll(this.pollTurn, group, now + waitSeconds * 1000);
     this.pollTurn(poll);
     return poll;
   }
@@ -540,7 +532,7 @@ export class RemoteAgents implements AgentConnector {
     if (pending === undefined) return STALE;
     this.attempts.delete(taskId, attempt);
     // A start re-delivered after a restart and not yet polled is moot now.
-    this.unqueueStart(agentId, taskId, attempt);
+    this.unqueue(agentId, (command) => command.kind === 'start' && command.task.id === taskId && command.attempt === attempt);
     const outcome: Outcome = body.ok ? { ok: true, quality: body.quality } : { ok: false, reason: body.reason };
     if (pending.resolve === undefined) {
       (pending.context as RunContext).finished(outcome);
@@ -634,7 +626,7 @@ export class RemoteAgents implements AgentConnector {
   private slotFor(agentId: string): AgentSlot {
     let slot = this.slots.get(agentId);
     if (slot === undefined) {
-      slot = { id: agentId, engineId: agentId, incarnation: 0, spec: undefined, inFleet: false, lastSeenMs: this.nowMs(), polling: 0, mailbox: new ReusableQueue(), groups: [], ownGroup: undefined };
+      slot = { id: agentId, engineId: agentId, incarnation: 0, spec: undefined, inFleet: false, lastSeenMs: this.nowMs(), polling: 0, mailbox: new ReusableQueue(), groups: new ReusableQueue(), ownGroup: undefined };
       this.slots.set(agentId, slot);
     }
     return slot;
@@ -697,16 +689,6 @@ export class RemoteAgents implements AgentConnector {
     this.awaitDurable(journal);
   };
 
-  /** Drops the agent's queued start of an attempt (as `unqueue`, without a closure per report). */
-  private unqueueStart(agentId: string, taskId: string, attempt: number): void {
-    const mailbox = this.slots.get(agentId)?.mailbox;
-    if (mailbox === undefined) return;
-    for (let i = mailbox.size - 1; i >= 0; i--) {
-      const { command } = mailbox.at(i);
-      if (command.kind === 'start' && command.task.id === taskId && command.attempt === attempt) mailbox.removeAt(i);
-    }
-  }
-
   /** Drops the agent's queued commands that `moot` picks. */
   private unqueue(agentId: string, moot: (command: WireCommand) => boolean): void {
     const mailbox = this.slots.get(agentId)?.mailbox;
@@ -737,8 +719,8 @@ export class RemoteAgents implements AgentConnector {
   private wake(slot: AgentSlot): void {
     for (;;) {
       let first: OpenPoll | undefined;
-      for (const group of slot.groups) {
-        const candidate = group.first();
+      for (let i = 0; i < slot.groups.size; i++) {
+        const candidate = slot.groups.at(i).first();
         if (candidate !== undefined && (first === undefined || candidate.ticket < first.ticket)) first = candidate;
       }
       if (first === undefined) return;
