@@ -57,6 +57,7 @@ import { Worker } from 'node:worker_threads';
 import { parseScenario } from '../src/scenario/load.js';
 import type { AgentsMode, AgentsWorkerData, FromAgents, ToAgents } from './liveAgents.js';
 import { Client } from './liveClient.js';
+import { parseGcTraceLine, SCAVENGE_PHASES, summarizeGcTrace, type GcTraceEntry, type GcTraceSummary } from './gcTrace.js';
 import { formatLayers, measureDiskSync, measureLayers, type LayerRow } from './liveLayers.js';
 import { ProgressRing, progressBuffer } from './liveProgress.js';
 import { quantiles, type Quantiles } from './liveStats.js';
@@ -151,6 +152,8 @@ export interface LivePhase {
   readonly loadAverage: number;
   /** The service's own stage timings over the window (`--latency-probe`), when it has the probe. */
   readonly stages: LatencyReport | undefined;
+  /** The service's collections over the window, from V8's trace (with {@link LiveBenchOptions.serviceGcTrace}). */
+  readonly gcTrace?: GcTraceSummary;
 }
 
 /** The live benchmark's result. */
@@ -198,6 +201,11 @@ export interface LiveBenchOptions {
    * process starts. Not with {@link url}.
    */
   readonly serviceNodeFlags?: readonly string[];
+  /**
+   * Whether to start the service under V8's `--trace-gc-nvp` and report, per phase, what its
+   * scavenges' pauses consist of over the measured window (see bench/gcTrace.ts). Not with {@link url}.
+   */
+  readonly serviceGcTrace?: boolean;
   /** `fleetsim serve` flags for the service the bench starts (e.g. `--fsyncs-in-flight 2`). Not with {@link url}. */
   readonly serviceArgs?: readonly string[];
 }
@@ -436,7 +444,10 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
 type Drive = (until: number, last: boolean) => Promise<boolean>;
 
 /** Measures one phase: `drive` sends submissions over the window; figures from the window only. */
-async function phase(bench: Bench, servicePid: number | undefined, name: string, offered: number | undefined, drive: Drive, measureSeconds: number): Promise<LivePhase> {
+async function phase(
+  bench: Bench, servicePid: number | undefined, name: string, offered: number | undefined, drive: Drive, measureSeconds: number,
+  traceWindow?: (startMs: number, endMs: number) => GcTraceSummary,
+): Promise<LivePhase> {
   const loadAverage = loadavg()[0]!;
   const warmupEnd = performance.now() + WARMUP_SECONDS * 1000;
   bench.resetWindow(Infinity, Infinity);
@@ -480,6 +491,7 @@ async function phase(bench: Bench, servicePid: number | undefined, name: string,
     errors: bench.errors,
     loadAverage,
     stages,
+    ...(traceWindow === undefined ? {} : { gcTrace: traceWindow(start, end) }),
   };
 }
 
@@ -530,11 +542,14 @@ function closedLoop(bench: Bench): Drive {
 }
 
 /** Starts `fleetsim serve` on a fresh data directory (under `nodeFlags`); resolves with its URL once it listens. */
-export async function startService(scenarioFile: string, dataDir: string, nodeFlags: readonly string[] = [], serveArgs: readonly string[] = []): Promise<{ child: ChildProcess; url: string }> {
+export async function startService(
+  scenarioFile: string, dataDir: string, nodeFlags: readonly string[] = [], serveArgs: readonly string[] = [], onStdoutLine?: (line: string) => void,
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0', '--latency-probe', ...serveArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const lines = createInterface({ input: child.stdout! });
+  if (onStdoutLine !== undefined) lines.on('line', onStdoutLine);
   const url = await new Promise<string>((resolve, reject) => {
     lines.on('line', (line) => {
       const match = /listening on (http:\/\/\S+)/.exec(line);
@@ -557,8 +572,20 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
   const layers = options.layers === false ? [] : await measureLayers(options.rates ?? RATES, Math.min(measureSeconds, 5));
   const diskSyncMs = options.layers === false ? undefined : await measureDiskSync();
   try {
-    if (options.url !== undefined && ((options.serviceNodeFlags?.length ?? 0) > 0 || (options.serviceArgs?.length ?? 0) > 0)) throw new Error('service flags apply to a service the bench starts, not to one at --url');
-    if (options.url === undefined) service = await startService(scenarioFile, join(dir, 'data'), options.serviceNodeFlags, options.serviceArgs);
+    if (options.url !== undefined && ((options.serviceNodeFlags?.length ?? 0) > 0 || (options.serviceArgs?.length ?? 0) > 0 || options.serviceGcTrace === true)) throw new Error('service flags apply to a service the bench starts, not to one at --url');
+    const nodeFlags = [...(options.serviceNodeFlags ?? []), ...(options.serviceGcTrace === true ? ['--trace-gc-nvp'] : [])];
+    // Each collection's line as it arrives, stamped with this process's clock, to be told apart by window.
+    const traced: { readonly atMs: number; readonly entry: GcTraceEntry }[] = [];
+    const onLine = options.serviceGcTrace === true
+      ? (line: string): void => {
+        const entry = parseGcTraceLine(line);
+        if (entry !== undefined) traced.push({ atMs: performance.now(), entry });
+      }
+      : undefined;
+    const traceWindow = onLine === undefined
+      ? undefined
+      : (startMs: number, endMs: number): GcTraceSummary => summarizeGcTrace(traced.filter((t) => t.atMs >= startMs && t.atMs < endMs).map((t) => t.entry));
+    if (options.url === undefined) service = await startService(scenarioFile, join(dir, 'data'), nodeFlags, options.serviceArgs, onLine);
     const url = options.url ?? service!.url;
     const pid = service?.child.pid;
     const bench = new Bench(url);
@@ -567,10 +594,10 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     for (const mode of options.modes ?? LIVE_MODES) {
       bench.mode = mode;
       for (const rate of options.rates ?? RATES) {
-        phases.push(await phase(bench, pid, `${mode}, open loop ${rate.toLocaleString('en-US')}/s`, rate, openLoop(bench, rate), measureSeconds));
+        phases.push(await phase(bench, pid, `${mode}, open loop ${rate.toLocaleString('en-US')}/s`, rate, openLoop(bench, rate), measureSeconds, traceWindow));
       }
       if (options.closedLoop !== false) {
-        phases.push(await phase(bench, pid, `${mode}, closed loop ${CONCURRENT_TASKS.toLocaleString('en-US')} in flight`, undefined, closedLoop(bench), measureSeconds));
+        phases.push(await phase(bench, pid, `${mode}, closed loop ${CONCURRENT_TASKS.toLocaleString('en-US')} in flight`, undefined, closedLoop(bench), measureSeconds, traceWindow));
       }
     }
     await bench.close();
@@ -584,7 +611,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     return {
       benchmark: `fleetsim serve (fsync on) with ${AGENTS} emulated agents polling over HTTP (${SLOTS_PER_AGENT} slots each), ~${CONCURRENT_TASKS.toLocaleString('en-US')} tasks in flight; ${WARMUP_SECONDS} s warm-up and ${measureSeconds} s measured per phase`,
       service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
-      serviceNodeFlags: options.serviceNodeFlags ?? [],
+      serviceNodeFlags: nodeFlags,
       serviceArgs: options.serviceArgs ?? [],
       walBytes,
       phases,
@@ -658,6 +685,24 @@ function formatStages(phases: readonly LivePhase[]): string[] {
   ];
 }
 
+/**
+ * What the service's scavenges consist of per phase (`--service-gc-trace`): count, pause p50 / p99
+ * and total, and each phase of the pause as median / total, in ms; bytes survived and promoted.
+ */
+function formatGcTrace(phases: readonly LivePhase[]): string[] {
+  const traced = phases.filter((p) => p.gcTrace !== undefined);
+  if (traced.length === 0) return [];
+  const ms = (value: number): string => (Number.isNaN(value) ? '-' : value.toFixed(2));
+  return traced.flatMap((p) => {
+    const t = p.gcTrace!;
+    return [
+      `  ${p.name}, V8's trace: ${t.scavenges} scavenges, pause p50 / p99 ${ms(t.pauseMs.p50)} / ${ms(t.pauseMs.p99)} ms, ${ms(t.pausedMs)} ms in all; ` +
+        `survived / promoted p50 ${(t.survivedBytesP50 / 1e6).toFixed(2)} / ${(t.promotedBytesP50 / 1e6).toFixed(2)} MB; other collections' pauses: ${t.otherPausesMs.map(ms).join(', ') || 'none'}`,
+      `    per scavenge, median / total ms: ${SCAVENGE_PHASES.map((name) => `${name} ${ms(t.phases[name].p50Ms)} / ${ms(t.phases[name].totalMs)}`).join(', ')}`,
+    ];
+  });
+}
+
 /** The table `npm run bench` prints. */
 export function formatLive(figures: LiveFigures): string {
   const ms = (value: number): string => (Number.isNaN(value) ? '-' : value.toFixed(2));
@@ -691,6 +736,7 @@ export function formatLive(figures: LiveFigures): string {
       `p99 submit-to-start < ${figures.target.p99Ms} ms at ${rate(figures.target.submissionsPerSecond)}/s: ${figures.p99AtTargetMs === undefined ? 'not run' : `${ms(figures.p99AtTargetMs)} ms (${figures.targetPhase ?? '-'})`}, ${verdict(figures.pass.latency)}`,
     ...serviceCeiling(figures.phases),
     ...formatStages(figures.phases),
+    ...formatGcTrace(figures.phases),
     ...(figures.layers.length === 0 ? [] : ['', 'Where the time goes: the same load in this process, without HTTP', formatLayers(figures.layers)]),
     ...(figures.diskSyncMs === undefined ? [] : [`  disk: one 2 KB append + fdatasync alone: p50 ${ms(figures.diskSyncMs.p50)} ms, p99 ${ms(figures.diskSyncMs.p99)} ms, max ${ms(figures.diskSyncMs.max)} ms`]),
   ].join('\n');

@@ -19,7 +19,9 @@
  *   `--modes multiplexed,batched` and `--rates 1000,5000` pick the phases, `--no-closed-loop` and
  *   `--no-layers` leave those parts out; with the service's stage timings (`--latency-probe`);
  *   `--service-node-flags "--max-semi-space-size=4"` starts the service under Node flags,
- *   `--service-args "--fsyncs-in-flight 2"` with more `fleetsim serve` flags;
+ *   `--service-args "--fsyncs-in-flight 2"` with more `fleetsim serve` flags, `--service-gc-trace`
+ *   under V8's `--trace-gc-nvp`, reporting what the service's scavenges consist of per phase
+ *   (bench/gcTrace.ts);
  * - trace: a synthesized 20M-row Azure 2024 week-long trace replayed in child processes: peak
  *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file;
  * - scale: 10M tasks on 10,000 agents, 1M on 100,000, the fixed cost of 100,000 agents (10,000
@@ -152,6 +154,11 @@ if (serviceArgs !== undefined && (serviceArgs.length === 0 || !serviceArgs[0]!.s
   process.stderr.write(`--service-args takes fleetsim serve flags for the service the bench starts (not with --url), e.g. "--fsyncs-in-flight 2", got ${flag('--service-args') ?? 'nothing'}\n`);
   process.exit(2);
 }
+const serviceGcTrace = process.argv.includes('--service-gc-trace');
+if (serviceGcTrace && liveUrl !== undefined) {
+  process.stderr.write('--service-gc-trace traces the service the bench starts: not with --url\n');
+  process.exit(2);
+}
 const traceRows = flag('--rows') === undefined ? undefined : Number(flag('--rows'));
 if (traceRows !== undefined && !(Number.isSafeInteger(traceRows) && traceRows > 0)) {
   process.stderr.write(`--rows takes a positive integer, got ${flag('--rows') ?? 'nothing'}\n`);
@@ -190,6 +197,7 @@ const figures = {
       ...(process.argv.includes('--no-layers') ? { layers: false } : {}),
       ...(serviceNodeFlags === undefined ? {} : { serviceNodeFlags }),
       ...(serviceArgs === undefined ? {} : { serviceArgs }),
+      ...(serviceGcTrace ? { serviceGcTrace } : {}),
     })
     : undefined,
 };
