@@ -80,8 +80,11 @@ export class TaskQueue {
 
   /** The first task in queue order (most urgent; oldest or earliest due), without removing it. */
   peek(): TaskRecord | undefined {
-    for (const ring of this.rings) {
-      const task = ring.front();
+    // By index, not for-of: late binding's dispatch inlines this once per task, and the
+    // iterator's checks cost ~0.5% of an M/M/10 run's instructions there.
+    const rings = this.rings;
+    for (let p = 0; p < rings.length; p++) {
+      const task = rings[p]!.front();
       if (task !== undefined) return task;
     }
     return undefined;
@@ -89,7 +92,10 @@ export class TaskQueue {
 
   /** Removes and returns the first task in queue order. */
   shift(): TaskRecord | undefined {
-    for (const ring of this.rings) {
+    // By index, as peek: early binding's refill takes every task through here.
+    const rings = this.rings;
+    for (let p = 0; p < rings.length; p++) {
+      const ring = rings[p]!;
       const task = ring.front();
       if (task === undefined) continue;
       ring.dropFront();
