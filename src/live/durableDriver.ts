@@ -95,6 +95,8 @@ export interface DurableDriverOptions {
   readonly snapshotEveryInputs?: number;
   /** Called right before each fsync of the log with the last sequence number it covers (crash tests, tracing). */
   readonly beforeSync?: (seq: number) => void;
+  /** Called right before each zero piece of the log's preallocation is written, with its file position (crash tests). */
+  readonly beforeZeroing?: (position: number) => void;
   /** Called after each group commit of the log with its timing (tracing). */
   readonly onGroupCommit?: (timing: GroupCommitTiming) => void;
   /**
@@ -352,6 +354,7 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
     ...(options.preallocateBytes === undefined ? {} : { preallocateBytes: options.preallocateBytes }),
     onDurable: (seq) => session.writer.release(seq),
     ...(options.beforeSync === undefined ? {} : { beforeSync: options.beforeSync }),
+    ...(options.beforeZeroing === undefined ? {} : { beforeZeroing: options.beforeZeroing }),
     ...(options.onGroupCommit === undefined ? {} : { onGroup: options.onGroupCommit }),
   };
   try {

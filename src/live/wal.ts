@@ -56,6 +56,8 @@ export interface FileJournalOptions {
   readonly pacingTimer?: PacingTimer;
   /** Called with the last sequence number a write covers, right before its fsync (for crash tests and tracing). */
   readonly beforeSync?: (seq: number) => void;
+  /** Called with the file position of each zero piece of the preallocation right before it is written (for crash tests). */
+  readonly beforeZeroing?: (position: number) => void;
   /** Called whenever `durableSeq` moves, with its new value. */
   readonly onDurable?: (seq: number) => void;
   /** Called after each group commit with its timing (tracing: `fleetsim serve --latency-probe`). */
@@ -301,7 +303,7 @@ export class FileJournal implements Journal {
     this.onGroup = options.onGroup;
     const preallocateBytes = preallocateBytesOf(options);
     if (preallocateBytes > 0) {
-      this.preallocator = new Preallocator(preallocateBytes, () => this.pump(), (error) => this.fail(error));
+      this.preallocator = new Preallocator(preallocateBytes, () => this.pump(), (error) => this.fail(error), options.beforeZeroing);
       this.stats.preallocation = this.preallocator.stats;
       this.preallocator.attach(this.fd, this.position);
     }

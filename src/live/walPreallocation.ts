@@ -62,11 +62,13 @@ export class Preallocator {
    * @param chunkBytes - the most zeroed ahead at once (> 0).
    * @param onZeroed - called after each zero piece (a writer waiting on {@link mayWrite} goes on).
    * @param onError - a zero write or its fdatasync failed.
+   * @param beforeZeroing - called with a zero piece's position right before it is written (crash tests).
    */
   constructor(
     private readonly chunkBytes: number,
     private readonly onZeroed: () => void,
     private readonly onError: (error: Error) => void,
+    private readonly beforeZeroing?: (position: number) => void,
   ) {}
 
   /** A file whose writer writes next at `end` (a new file, or the next one after a rotation): zeroing starts. */
@@ -126,6 +128,7 @@ export class Preallocator {
       const position = this.zeroedEnd;
       const length = Math.min(PIECE_BYTES, target - position);
       this.zeroing = true;
+      this.beforeZeroing?.(position);
       try {
         await writeZeros(fd, length, position);
       } finally {
