@@ -13,10 +13,11 @@ import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync
 /** Default {@link Preallocator} chunk, bytes: the most zeroed ahead of the writer at once. */
 export const PREALLOCATE_BYTES = 16 << 20;
 
-/** The first chunk of a file, bytes; each next one doubles up to the chunk size (a short-lived file, one compaction sealed soon, wastes little). */
-const FIRST_CHUNK_BYTES = 1 << 20;
-
-/** One zero write (a thread-pool task): the writer waits at most for one of these when it catches up. */
+/**
+ * One zero write and its fdatasync (two thread-pool tasks): the writer waits at most for one
+ * write of these when it catches up, and a group's fdatasync meanwhile flushes at most one
+ * piece of zeros besides its own lines (an fdatasync flushes every dirty page of the file).
+ */
 const PIECE_BYTES = 1 << 20;
 
 const ZEROS = Buffer.alloc(PIECE_BYTES);
@@ -41,8 +42,8 @@ export interface PreallocationStats {
  * the file is closed.
  *
  * A chunk is written as zero pieces of 1 MiB at the end of the file (`fs.write`, in Node's
- * thread pool, one at a time), then fdatasynced once; the next starts once less than half a
- * chunk is left ahead of the writer. A failure is handed to `onError` (the log fails: a disk
+ * thread pool, one at a time, each fdatasynced before the next); the next chunk starts once
+ * less than half a chunk is left ahead of the writer. A failure is handed to `onError` (the log fails: a disk
  * that cannot take zeros cannot take entries either).
  */
 export class Preallocator {
@@ -51,8 +52,6 @@ export class Preallocator {
   private fd = -1;
   /** The file's end of the last zero piece written (or of the writer's last write, when past it). */
   private zeroedEnd = 0;
-  /** The next chunk's size. */
-  private nextChunkBytes = FIRST_CHUNK_BYTES;
   /** A zero piece is being written: a write across `zeroedEnd` must wait. */
   private zeroing = false;
   private running: Promise<void> | undefined;
@@ -75,7 +74,6 @@ export class Preallocator {
   attach(fd: number, end: number): void {
     this.fd = fd;
     this.zeroedEnd = end;
-    this.nextChunkBytes = Math.min(FIRST_CHUNK_BYTES, this.chunkBytes);
     this.stopping = false;
     this.extend(end);
   }
@@ -106,10 +104,8 @@ export class Preallocator {
   }
 
   private extend(writerEnd: number): void {
-    if (this.running !== undefined || this.stopping || this.zeroedEnd - writerEnd >= this.nextChunkBytes / 2) return;
-    const chunk = this.nextChunkBytes;
-    this.nextChunkBytes = Math.min(chunk * 2, this.chunkBytes);
-    this.running = this.zeroChunk(this.zeroedEnd + chunk).then(
+    if (this.running !== undefined || this.stopping || this.zeroedEnd - writerEnd >= this.chunkBytes / 2) return;
+    this.running = this.zeroChunk(this.zeroedEnd + this.chunkBytes).then(
       () => {
         this.running = undefined;
         this.onZeroed();
@@ -121,7 +117,7 @@ export class Preallocator {
     );
   }
 
-  /** Zero pieces up to `target` (the writer may move `zeroedEnd` on between them), then one fdatasync. */
+  /** Zero pieces up to `target` (the writer may move `zeroedEnd` on between them), each fdatasynced before the next. */
   private async zeroChunk(target: number): Promise<void> {
     const fd = this.fd;
     while (!this.stopping && this.zeroedEnd < target) {
@@ -136,8 +132,8 @@ export class Preallocator {
       }
       this.zeroedEnd = Math.max(this.zeroedEnd, position + length);
       this.onZeroed();
+      await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))));
     }
-    await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))));
     this.stats.chunks++;
   }
 }
