@@ -19,7 +19,7 @@
  * anywhere else, or data further past a gap, is corruption: an {@link InputError} naming the
  * file and the line.
  */
-import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { open as openFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { EngineInput } from '../engine/messages.js';
@@ -28,7 +28,7 @@ import type { Journal } from './journal.js';
 import { LineBuffer } from './lineBuffer.js';
 import { LineReader } from './lineReader.js';
 import { appendEntry, formatHeader, parseEntry, parseHeader, TORN_TAIL_BYTES, WalLineError, type WalEntry, type WalHeader } from './walFormat.js';
-import { isPreallocateBytes, lastDataOffset, PREALLOCATE_BYTES, Preallocator, type PreallocationStats } from './walPreallocation.js';
+import { endsInPadding, isPreallocateBytes, lastDataOffset, PREALLOCATE_BYTES, Preallocator, type PreallocationStats } from './walPreallocation.js';
 
 /** How a {@link FileJournal} writes. */
 export interface FileJournalOptions {
@@ -324,13 +324,8 @@ export class FileJournal implements Journal {
    * file must end at its last good line (its torn tail and padding cut off, see `cutLogFile`).
    */
   static append(path: string, header: SegmentHeader, appendedSeq: number, options: FileJournalOptions = {}): FileJournal {
-    const journal = new FileJournal(path, header, appendedSeq, options);
-    const last = Buffer.alloc(1);
-    if (journal.position > 0 && readSync(journal.fd, last, 0, 1, journal.position - 1) === 1 && last[0] === 0) {
-      journal.abandon();
-      throw new Error(`FileJournal.append: ${path} ends in padding (NUL bytes): cut it at its last good line first (cutLogFile)`);
-    }
-    return journal;
+    if (endsInPadding(path)) throw new Error(`FileJournal.append: ${path} ends in padding (NUL bytes): cut it at its last good line first (cutLogFile)`);
+    return new FileJournal(path, header, appendedSeq, options);
   }
 
   get appendedSeq(): number {

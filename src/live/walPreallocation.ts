@@ -175,6 +175,18 @@ export function lastDataOffset(path: string, from: number): number {
   }
 }
 
+/** Whether file `path` ends in a NUL byte (padding a writer must not append after). */
+export function endsInPadding(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    return size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Cuts log file `path` to `goodBytes` (its last good line's end: a torn tail or padding after it
  * go) and fdatasyncs the cut, so that no stale byte past it can reappear after a crash once the
