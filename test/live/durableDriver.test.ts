@@ -120,6 +120,14 @@ function liveState(durable: DurableDriver): string[] {
   return [...durable.driver.engine.liveTasks()].map((task) => `${task.spec.id}:${task.state}:${task.attempt}`).sort();
 }
 
+/** Opens `dataDir` again: `inputs` inputs replayed, no torn log line (the previous run left the log whole). */
+async function expectWholeOnReopen(dataDir: string, inputs: number): Promise<void> {
+  const reopened = await open(dataDir, 3);
+  expect(reopened.durable.recovery).toMatchObject({ inputsReplayed: inputs });
+  expect(reopened.durable.recovery.tornWalLine).toBeUndefined();
+  await reopened.durable.close();
+}
+
 /** A log file's text up to its padding (the NUL bytes the writer zeroes ahead of itself). */
 function logText(path: string): string {
   const text = readFileSync(path, 'utf8');
@@ -215,10 +223,7 @@ describe('openDurableDriver', () => {
     expect(again.durable.recovery).toMatchObject({ inputsReplayed: inputs, tornWalLine: inputs + 2 });
     again.durable.driver.submit(taskSpec({ id: 'after' }));
     await again.durable.close();
-    const third = await open(dataDir, 3);
-    expect(third.durable.recovery).toMatchObject({ inputsReplayed: inputs + 1 });
-    expect(third.durable.recovery.tornWalLine).toBeUndefined();
-    await third.durable.close();
+    await expectWholeOnReopen(dataDir, inputs + 1);
   });
 
   it('recovers a log written without padding (as builds before preallocation wrote it) and pads it from there on', async () => {
@@ -235,10 +240,7 @@ describe('openDurableDriver', () => {
     again.durable.driver.submit(taskSpec({ id: 'padded' }));
     await again.durable.close();
     expect(readFileSync(path).at(-1)).toBe(0);
-    const third = await open(dataDir, 3);
-    expect(third.durable.recovery).toMatchObject({ inputsReplayed: inputs + 1 });
-    expect(third.durable.recovery.tornWalLine).toBeUndefined();
-    await third.durable.close();
+    await expectWholeOnReopen(dataDir, inputs + 1);
   });
 
   it('drops a torn group past a gap of NULs, zeroes nothing stale back in: the next run reads only what came after', async () => {
@@ -257,10 +259,7 @@ describe('openDurableDriver', () => {
     await again.durable.close();
     expect(logText(path).includes(stale)).toBe(true);
     expect(logText(path).split(stale)).toHaveLength(2);
-    const third = await open(dataDir, 3);
-    expect(third.durable.recovery).toMatchObject({ inputsReplayed: inputs + 1 });
-    expect(third.durable.recovery.tornWalLine).toBeUndefined();
-    await third.durable.close();
+    await expectWholeOnReopen(dataDir, inputs + 1);
   });
 
   it('refuses a corrupt log line before the last with an InputError naming the file and line, and releases the lock', async () => {
