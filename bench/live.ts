@@ -46,7 +46,7 @@
  * the right door; and the same load in-process without HTTP (bench/liveLayers.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -58,6 +58,7 @@ import { parseScenario } from '../src/scenario/load.js';
 import type { AgentsMode, AgentsWorkerData, FromAgents, ToAgents } from './liveAgents.js';
 import { Client } from './liveClient.js';
 import { parseGcTraceLine, SCAVENGE_PHASES, summarizeGcTrace, type GcTraceEntry, type GcTraceSummary } from './gcTrace.js';
+import { lastDataOffset } from '../src/live/walPreallocation.js';
 import { formatLayers, measureDiskSync, measureLayers, type LayerRow } from './liveLayers.js';
 import { ProgressRing, progressBuffer } from './liveProgress.js';
 import { quantiles, type Quantiles } from './liveStats.js';
@@ -174,6 +175,8 @@ export interface LiveFigures {
   readonly layers: readonly LayerRow[];
   /** One append + fdatasync of 2 KB to the temporary directory's disk, alone, ms (undefined when the layers were skipped). */
   readonly diskSyncMs: Quantiles | undefined;
+  /** The same 2 KB writes + fdatasync overwriting a preallocated (zeroed, fdatasynced) file instead, ms (undefined when the layers were skipped). */
+  readonly diskOverwriteSyncMs?: Quantiles | undefined;
   readonly target: typeof TARGET;
   /** Most submissions per second sustained (any phase). */
   readonly sustainedPerSecond: number;
@@ -571,6 +574,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
   // The layers first, so that the service's process is not around while they run.
   const layers = options.layers === false ? [] : await measureLayers(options.rates ?? RATES, Math.min(measureSeconds, 5));
   const diskSyncMs = options.layers === false ? undefined : await measureDiskSync();
+  const diskOverwriteSyncMs = options.layers === false ? undefined : await measureDiskSync(undefined, undefined, true);
   try {
     if (options.url !== undefined && ((options.serviceNodeFlags?.length ?? 0) > 0 || (options.serviceArgs?.length ?? 0) > 0 || options.serviceGcTrace === true)) throw new Error('service flags apply to a service the bench starts, not to one at --url');
     const nodeFlags = [...(options.serviceNodeFlags ?? []), ...(options.serviceGcTrace === true ? ['--trace-gc-nvp'] : [])];
@@ -602,7 +606,8 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     }
     await bench.close();
     const walPath = join(dir, 'data', 'wal.jsonl');
-    const walBytes = options.url === undefined && existsSync(walPath) ? statSync(walPath).size : undefined;
+    // Its content: the zeroed padding past the last line is not log.
+    const walBytes = options.url === undefined && existsSync(walPath) ? lastDataOffset(walPath, 0) + 1 : undefined;
     if (bench.firstErrors.length > 0) process.stderr.write(`live bench: first errors:\n  ${bench.firstErrors.join('\n  ')}\n`);
     const sustainedPerSecond = Math.max(0, ...phases.filter((p) => p.sustained).map((p) => p.submissionsPerSecond));
     // The target's latency is judged on the best phase at the target rate (any mode): a sustained one if any.
@@ -617,6 +622,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
       phases,
       layers,
       diskSyncMs,
+      diskOverwriteSyncMs,
       target: TARGET,
       sustainedPerSecond,
       p99AtTargetMs: atTarget?.startMs.p99,
@@ -739,5 +745,6 @@ export function formatLive(figures: LiveFigures): string {
     ...formatGcTrace(figures.phases),
     ...(figures.layers.length === 0 ? [] : ['', 'Where the time goes: the same load in this process, without HTTP', formatLayers(figures.layers)]),
     ...(figures.diskSyncMs === undefined ? [] : [`  disk: one 2 KB append + fdatasync alone: p50 ${ms(figures.diskSyncMs.p50)} ms, p99 ${ms(figures.diskSyncMs.p99)} ms, max ${ms(figures.diskSyncMs.max)} ms`]),
+    ...(figures.diskOverwriteSyncMs === undefined ? [] : [`  disk: one 2 KB overwrite of a preallocated file + fdatasync alone: p50 ${ms(figures.diskOverwriteSyncMs.p50)} ms, p99 ${ms(figures.diskOverwriteSyncMs.p99)} ms, max ${ms(figures.diskOverwriteSyncMs.max)} ms`]),
   ].join('\n');
 }

@@ -131,18 +131,27 @@ async function measureLayer(layer: 'memory' | 'wal', rate: number, seconds: numb
   }
 }
 
-/** Appends of `bytes` to a file in the temporary directory, each fdatasynced, `count` times: milliseconds per append + fsync. */
-export async function measureDiskSync(count = 1_000, bytes = 2_048): Promise<Quantiles> {
+/**
+ * Writes of `bytes` to a file in the temporary directory, each fdatasynced, `count` times:
+ * milliseconds per write + fsync. Appends (the file grows: each fdatasync commits its size), or
+ * with `preallocated` overwrites, one after the other, of a file zeroed and fdatasynced first (as
+ * the write-ahead log writes into its preallocation).
+ */
+export async function measureDiskSync(count = 1_000, bytes = 2_048, preallocated = false): Promise<Quantiles> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetsim-bench-disk-'));
-  const fd = openSync(join(dir, 'wal.jsonl'), 'a');
+  const fd = openSync(join(dir, 'wal.jsonl'), preallocated ? 'w+' : 'a');
   const writeAsync = promisify(write);
   const sync = promisify(fdatasync);
   const buffer = Buffer.alloc(bytes, 'x');
   const samples: number[] = [];
   try {
+    if (preallocated) {
+      await writeAsync(fd, Buffer.alloc(count * bytes), 0, count * bytes, 0);
+      await sync(fd);
+    }
     for (let i = 0; i < count; i++) {
       const t0 = performance.now();
-      await writeAsync(fd, buffer);
+      await writeAsync(fd, buffer, 0, bytes, preallocated ? i * bytes : null);
       await sync(fd);
       samples.push(performance.now() - t0);
     }

@@ -37,6 +37,8 @@
  * - distributed: a sweep through Redis (`--queue`, 2 `fleetsim worker`s) against `--workers 2` in
  *   process, wall time (bench/distributed.ts); `--repeats N`. Needs redis-server; not in the
  *   default run;
+ * - wal-commit: the write-ahead log's group commit alone, appending against preallocated,
+ *   alternated (bench/walCommit.ts); `--rounds N` (default 3). Not in the default run;
  * - live-bullmq: what carrying an attempt over Redis costs for live agents over BullMQ, one at a
  *   time (latency) and many at once (attempts per second), both sides in one process
  *   (bench/liveBullmq.ts); starts its own redis-server unless `--queue URL` names one. Not in the
@@ -48,6 +50,7 @@ import { formatLive, LIVE_MODES, measureLive } from './live.js';
 import type { AgentsMode } from './liveAgents.js';
 import { formatLiveClients, measureLiveClients } from './liveClients.js';
 import { formatLiveRequests, measureLiveRequests } from './liveRequests.js';
+import { formatWalCommit, measureWalCommit } from './walCommit.js';
 import { formatLiveBullmq, measureLiveBullmq } from './liveBullmq.js';
 import { formatParallel, measureParallel } from './parallel.js';
 import { formatDistributed, measureDistributed } from './distributed.js';
@@ -116,7 +119,7 @@ function decisionFigures(): DecisionFigures {
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients', 'live-requests', 'distributed', 'live-bullmq'];
+const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients', 'live-requests', 'distributed', 'live-bullmq', 'wal-commit'];
 if (only !== undefined && !PARTS.includes(only)) {
   process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
   process.exit(2);
@@ -185,6 +188,7 @@ const figures = {
   scale: only === 'scale' ? measureScale(scaleFactor) : undefined,
   liveClients: only === 'live-clients' ? await measureLiveClients() : undefined,
   liveRequests: only === 'live-requests' ? await measureLiveRequests(requestRounds, serviceArgs) : undefined,
+  walCommit: only === 'wal-commit' ? await measureWalCommit(Number(flag('--rounds') ?? 3)) : undefined,
   distributed: only === 'distributed' ? await measureDistributed(Number(flag('--repeats') ?? 5)) : undefined,
   liveBullmq: only === 'live-bullmq' ? await measureLiveBullmq(flag('--queue')) : undefined,
   live: wanted('live')
@@ -251,6 +255,10 @@ if (process.argv.includes('--json')) {
   if (liveClients !== undefined) {
     process.stdout.write(`\nLive clients: ${liveClients.benchmark} (Node ${figures.node})\n`);
     process.stdout.write(formatLiveClients(liveClients) + '\n');
+  }
+  if (figures.walCommit !== undefined) {
+    process.stdout.write(`\nThe log's group commit: ${figures.walCommit.benchmark} (Node ${figures.node})\n`);
+    process.stdout.write(formatWalCommit(figures.walCommit) + '\n');
   }
   const liveRequests = figures.liveRequests;
   if (liveRequests !== undefined) {

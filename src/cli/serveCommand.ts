@@ -13,6 +13,7 @@ import { loadTokenFile } from '../live/service/auth.js';
 import type { ServiceOptions } from '../live/service/app.js';
 import { DEFAULT_SNAPSHOT_EVERY_INPUTS } from '../live/durableDriver.js';
 import { isCommitIntervalMs, isSyncsInFlight, MAX_COMMIT_INTERVAL_MS, MAX_SYNCS_IN_FLIGHT, SYNCS_IN_FLIGHT } from '../live/wal.js';
+import { PREALLOCATE_BYTES } from '../live/walPreallocation.js';
 import type { Scenario } from '../scenario/types.js';
 import { packageVersion } from './help.js';
 
@@ -28,6 +29,8 @@ export interface ServeArgs {
   fsyncsInFlight?: number;
   /** Group-commit pacing of the write-ahead log, ms (`--commit-interval-ms`, default {@link SERVE_COMMIT_INTERVAL_MS}). */
   commitIntervalMs?: number;
+  /** MiB of the write-ahead log zeroed ahead of its writer (`--wal-preallocate-mib`, default {@link PREALLOCATE_BYTES} in MiB; 0: appends). */
+  walPreallocateMib?: number;
   /** Inputs between two compactions (`--snapshot-every`, default {@link DEFAULT_SNAPSHOT_EVERY_INPUTS}). */
   snapshotEvery?: number;
   /** `http` (agents poll the service) or `bullmq` (agents take work from Redis queues). */
@@ -47,6 +50,11 @@ export const SERVE_COMMIT_INTERVAL_MS = 0;
 /** The range of `--snapshot-every`: below it compactions would follow each other; above it a restart could replay for minutes. */
 export const SNAPSHOT_EVERY_RANGE = { min: 1_000, max: 100_000_000 } as const;
 
+const MIB = 1 << 20;
+
+/** The most `--wal-preallocate-mib` takes (4 GiB: zeroed once per chunk, a larger chunk only delays the next). */
+export const MAX_PREALLOCATE_MIB = 4_096;
+
 /** Hosts that only this machine reaches. */
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -58,6 +66,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   if (args.host.trim() === '') throw new InputError('command line', '--host', 'expected a host name or address');
   const fsyncsInFlight = numberFlag('--fsyncs-in-flight', args.fsyncsInFlight, SYNCS_IN_FLIGHT, isSyncsInFlight, `an integer 1..${MAX_SYNCS_IN_FLIGHT}`);
   const commitIntervalMs = numberFlag('--commit-interval-ms', args.commitIntervalMs, SERVE_COMMIT_INTERVAL_MS, isCommitIntervalMs, `a number 0..${MAX_COMMIT_INTERVAL_MS}`);
+  const walPreallocateMib = numberFlag('--wal-preallocate-mib', args.walPreallocateMib, PREALLOCATE_BYTES / MIB, (value) => Number.isInteger(value) && value >= 0 && value <= MAX_PREALLOCATE_MIB, `an integer 0..${MAX_PREALLOCATE_MIB}`);
   const snapshotEvery = numberFlag(
     '--snapshot-every', args.snapshotEvery, DEFAULT_SNAPSHOT_EVERY_INPUTS,
     (value) => Number.isInteger(value) && value >= SNAPSHOT_EVERY_RANGE.min && value <= SNAPSHOT_EVERY_RANGE.max,
@@ -79,6 +88,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     latencyProbe: args.latencyProbe === true,
     syncsInFlight: fsyncsInFlight,
     commitIntervalMs,
+    preallocateBytes: walPreallocateMib * MIB,
     snapshotEveryInputs: snapshotEvery,
     ...(agentQueues === undefined ? {} : { agentQueues }),
     onError: (error) => process.stderr.write(`fleetsim serve: ${error.name === 'LiveDriverError' ? '' : 'internal error: '}${error.stack ?? error.message}\n`),

@@ -18,7 +18,7 @@
  * exactly once (a result is applied only to the attempt the engine expects; any other is a
  * `staleResult`). See docs/LIVE.md, "Durability".
  */
-import { existsSync, mkdirSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.js';
@@ -41,6 +41,7 @@ import { EpochClock } from './epochClock.js';
 import { EventsReconciler, EventsWriter } from './eventsFile.js';
 import type { Journal } from './journal.js';
 import { snapshotHead, snapshotJson } from './snapshotText.js';
+import { cutLogFile } from './walPreallocation.js';
 import { FileJournal, syncDirectoryAsync, writeFileAtomicallyAsync, type FileJournalOptions, type GroupCommitTiming, type JournalStats } from './wal.js';
 
 export { EVENTS_FILE, WAL_FILE } from './dataDir.js';
@@ -88,10 +89,14 @@ export interface DurableDriverOptions {
   readonly syncsInFlight?: number;
   /** Group-commit pacing of the log, ms (default 0: none; see `FileJournalOptions.commitIntervalMs` in wal.ts). */
   readonly commitIntervalMs?: number;
+  /** Bytes of the log zeroed ahead of its writer (default 16 MiB; 0: appends; see `FileJournalOptions.preallocateBytes` in wal.ts). */
+  readonly preallocateBytes?: number;
   /** Inputs between two snapshots (compactions of the log); Infinity: never. Default 100,000. */
   readonly snapshotEveryInputs?: number;
   /** Called right before each fsync of the log with the last sequence number it covers (crash tests, tracing). */
   readonly beforeSync?: (seq: number) => void;
+  /** Called right before each zero piece of the log's preallocation is written, with its file position (crash tests). */
+  readonly beforeZeroing?: (position: number) => void;
   /** Called after each group commit of the log with its timing (tracing). */
   readonly onGroupCommit?: (timing: GroupCommitTiming) => void;
   /**
@@ -346,8 +351,10 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
     fsync: options.fsync ?? true,
     ...(options.syncsInFlight === undefined ? {} : { syncsInFlight: options.syncsInFlight }),
     ...(options.commitIntervalMs === undefined ? {} : { commitIntervalMs: options.commitIntervalMs }),
+    ...(options.preallocateBytes === undefined ? {} : { preallocateBytes: options.preallocateBytes }),
     onDurable: (seq) => session.writer.release(seq),
     ...(options.beforeSync === undefined ? {} : { beforeSync: options.beforeSync }),
+    ...(options.beforeZeroing === undefined ? {} : { beforeZeroing: options.beforeZeroing }),
     ...(options.onGroupCommit === undefined ? {} : { onGroup: options.onGroupCommit }),
   };
   try {
@@ -371,7 +378,8 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
         // A compaction died between sealing the log file and creating the next one.
         session.slot.target = FileJournal.create(walPath, { epochMs, firstSeq: result.lastSeq + 1, generation: result.generation }, journalOptions);
       } else {
-        if (result.tornLine !== undefined) truncateSync(walPath, result.activeGoodBytes);
+        // A torn tail and the padding go (fdatasynced): appends resume at the last good line, over nothing stale.
+        cutLogFile(walPath, result.activeGoodBytes);
         const { firstSeq, generation } = result.active;
         if (generation > 0 && firstSeq === result.lastSeq + 1) session.compactedAt = result.lastSeq;
         session.slot.target = FileJournal.append(walPath, { epochMs: result.active.epochMs, firstSeq, generation }, result.lastSeq, journalOptions);

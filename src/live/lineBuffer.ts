@@ -127,6 +127,11 @@ export class LineBuffer {
     for (let offset = start; offset < end;) offset += writeSync(fd, this.bytes, offset, end - offset);
   }
 
+  /** Writes bytes 0 to `end` (default: all) into file `fd` at byte `position` (a positional write); a short write goes on from where it stopped. */
+  writeAt(fd: number, position: number, end = this.used): void {
+    for (let offset = 0; offset < end;) offset += writeSync(fd, this.bytes, offset, end - offset, position + offset);
+  }
+
   /** Drops the bytes before `start`, moving the rest to the front (byte offsets then count from `start`). */
   dropBefore(start: number): void {
     this.bytes.copyWithin(0, start, this.used);

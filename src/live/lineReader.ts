@@ -1,6 +1,8 @@
 /**
  * Reads a text file line by line, synchronously, in bounded memory (one chunk plus the longest
- * line): how recovery streams a write-ahead log or an events file of any length.
+ * line): how recovery streams a write-ahead log or an events file of any length. A reader made
+ * with `endAtNul` ends the file at its first NUL byte (a write-ahead log's padding, see
+ * walPreallocation.ts) and says where that was ({@link LineReader.nulAt}).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 
@@ -34,10 +36,21 @@ export class LineReader {
   private atEnd = false;
   private lineNumber = 0;
   private closed = false;
+  private readonly endAtNul: boolean;
+  private firstNul: number | undefined;
 
-  /** @param path - the file (must exist). */
-  constructor(path: string) {
+  /**
+   * @param path - the file (must exist).
+   * @param options - `endAtNul`: the file ends at its first NUL byte.
+   */
+  constructor(path: string, options: { readonly endAtNul?: boolean } = {}) {
     this.fd = openSync(path, 'r');
+    this.endAtNul = options.endAtNul ?? false;
+  }
+
+  /** With `endAtNul`: the byte offset of the file's first NUL, once the reader got there (undefined: none so far). */
+  get nulAt(): number | undefined {
+    return this.firstNul;
   }
 
   /** The next line, or undefined when the file is exhausted (the reader then closes itself). */
@@ -88,6 +101,13 @@ export class LineReader {
     this.filled = rest;
     const read = readSync(this.fd, this.buffer, this.filled, this.buffer.length - this.filled, this.base + this.filled);
     if (read === 0) this.atEnd = true;
+    const nul = this.endAtNul ? this.buffer.subarray(this.filled, this.filled + read).indexOf(0) : -1;
+    if (nul >= 0) {
+      this.firstNul = this.base + this.filled + nul;
+      this.atEnd = true;
+      this.filled += nul;
+      return;
+    }
     this.filled += read;
   }
 }

@@ -7,12 +7,19 @@
  * share one fsync, and an idle journal writes each input on the next turn of the event loop.
  * `whenDurable(seq)` resolves once the fsync covering `seq` has returned.
  *
- * Reading: a last line that is cut short or fails its checksum is a torn write (the process
- * died mid-write, before the line was durable, so nobody was told about it): it is dropped and
- * cut off the file before appends resume. A bad line anywhere else is corruption: an
- * {@link InputError} naming the file and the line.
+ * Preallocation (on by default, {@link FileJournalOptions.preallocateBytes}): the file is kept
+ * zeroed ahead of the writer (walPreallocation.ts) and each group is written at its place with a
+ * positional write, so its fdatasync overwrites blocks the file has instead of growing it.
+ *
+ * Reading: the content ends at the first NUL byte (the padding). A last line that is cut short
+ * or fails its checksum is a torn write (the process died mid-write, before the line was
+ * durable, so nobody was told about it): it is dropped and cut off the file before appends
+ * resume. So are the bytes of a torn tail past a gap of NULs, when they lie within
+ * {@link TORN_TAIL_BYTES} of it (pages of unsynced groups written back out of order). A bad line
+ * anywhere else, or data further past a gap, is corruption: an {@link InputError} naming the
+ * file and the line.
  */
-import { closeSync, fdatasync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { open as openFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { EngineInput } from '../engine/messages.js';
@@ -20,7 +27,8 @@ import { InputError } from '../scenario/errors.js';
 import type { Journal } from './journal.js';
 import { LineBuffer } from './lineBuffer.js';
 import { LineReader } from './lineReader.js';
-import { appendEntry, formatHeader, parseEntry, parseHeader, WalLineError, type WalEntry, type WalHeader } from './walFormat.js';
+import { appendEntry, formatHeader, parseEntry, parseHeader, TORN_TAIL_BYTES, WalLineError, type WalEntry, type WalHeader } from './walFormat.js';
+import { endsInPadding, isPreallocateBytes, lastDataOffset, PREALLOCATE_BYTES, Preallocator, type PreallocationStats } from './walPreallocation.js';
 
 /** How a {@link FileJournal} writes. */
 export interface FileJournalOptions {
@@ -38,10 +46,18 @@ export interface FileJournalOptions {
   readonly commitIntervalMs?: number;
   /** Pending inputs that end a held group's wait at once (default {@link COMMIT_INTERVAL_INPUTS}). */
   readonly commitIntervalInputs?: number;
+  /**
+   * Bytes zeroed ahead of the writer at once (see walPreallocation.ts), default
+   * {@link PREALLOCATE_BYTES}; 0: none, each group is appended (every fdatasync then commits the
+   * file's new size too). Ignored without `fsync` (nothing to spare).
+   */
+  readonly preallocateBytes?: number;
   /** The pacing's clock and timer (default `performance.now` and `setTimeout`); tests pass a manual one. */
   readonly pacingTimer?: PacingTimer;
   /** Called with the last sequence number a write covers, right before its fsync (for crash tests and tracing). */
   readonly beforeSync?: (seq: number) => void;
+  /** Called with the file position of each zero piece of the preallocation right before it is written (for crash tests). */
+  readonly beforeZeroing?: (position: number) => void;
   /** Called whenever `durableSeq` moves, with its new value. */
   readonly onDurable?: (seq: number) => void;
   /** Called after each group commit with its timing (tracing: `fleetsim serve --latency-probe`). */
@@ -85,6 +101,8 @@ export interface JournalStats {
   writes: number;
   /** fsyncs completed. */
   fsyncs: number;
+  /** The zeroed region ahead of the writer (absent without preallocation). */
+  preallocation?: PreallocationStats;
 }
 
 /**
@@ -128,6 +146,13 @@ function syncsInFlightOf(options: FileJournalOptions): number {
   const syncsInFlight = options.syncsInFlight ?? SYNCS_IN_FLIGHT;
   if (!isSyncsInFlight(syncsInFlight)) throw new RangeError(`syncsInFlight: expected an integer 1..${MAX_SYNCS_IN_FLIGHT}, got ${syncsInFlight}`);
   return syncsInFlight;
+}
+
+/** The checked `preallocateBytes` of the options (a RangeError when not a non-negative integer); 0 without fsync. */
+function preallocateBytesOf(options: FileJournalOptions): number {
+  const bytes = options.preallocateBytes ?? PREALLOCATE_BYTES;
+  if (!isPreallocateBytes(bytes)) throw new RangeError(`preallocateBytes: expected an integer >= 0, got ${bytes}`);
+  return options.fsync === false ? 0 : bytes;
 }
 
 /** The checked pacing of the options (a RangeError outside its ranges). */
@@ -251,6 +276,12 @@ export class FileJournal implements Journal {
   private waiters: Waiter[] = [];
   private failure: Error | undefined;
   private closed = false;
+  /** Where the next group is written: the end of the file's content. */
+  private position: number;
+  /** The end of what a completed fsync covers: the writer stays within {@link TORN_TAIL_BYTES} of it. */
+  private syncedEnd: number;
+  /** The zeroed region ahead of the writer (undefined without preallocation). */
+  private readonly preallocator: Preallocator | undefined;
 
   private constructor(path: string, header: SegmentHeader, appendedSeq: number, options: FileJournalOptions) {
     this.path = path;
@@ -260,13 +291,22 @@ export class FileJournal implements Journal {
     this.commitIntervalMs = pacing.intervalMs;
     this.commitIntervalInputs = pacing.inputs;
     this.pacingTimer = options.pacingTimer ?? REAL_PACING_TIMER;
-    this.fd = openSync(path, 'a');
+    // Not 'a': positional writes into the zeroed region (O_APPEND would ignore their position).
+    this.fd = openSync(path, 'r+');
+    this.position = fstatSync(this.fd).size;
+    this.syncedEnd = this.position;
     this.seq = appendedSeq;
     this.durable = appendedSeq;
     this.fsync = options.fsync ?? true;
     this.beforeSync = options.beforeSync;
     this.onDurable = options.onDurable;
     this.onGroup = options.onGroup;
+    const preallocateBytes = preallocateBytesOf(options);
+    if (preallocateBytes > 0) {
+      this.preallocator = new Preallocator(preallocateBytes, () => this.pump(), (error) => this.fail(error), options.beforeZeroing);
+      this.stats.preallocation = this.preallocator.stats;
+      this.preallocator.attach(this.fd, this.position);
+    }
   }
 
   /** Creates a new log file at `path` holding only its header (atomically: a crash leaves it whole or absent). */
@@ -274,15 +314,17 @@ export class FileJournal implements Journal {
     // Checked before the file is made: a refused option leaves nothing behind.
     syncsInFlightOf(options);
     pacingOf(options);
+    preallocateBytesOf(options);
     writeFileAtomically(path, `${formatHeader(header)}\n`);
     return new FileJournal(path, header, header.firstSeq - 1, options);
   }
 
   /**
-   * Appends to an existing log file, whose header is `header` and last input `appendedSeq`
-   * (its torn tail already cut off).
+   * Appends to an existing log file, whose header is `header` and last input `appendedSeq`: the
+   * file must end at its last good line (its torn tail and padding cut off, see `cutLogFile`).
    */
   static append(path: string, header: SegmentHeader, appendedSeq: number, options: FileJournalOptions = {}): FileJournal {
+    if (endsInPadding(path)) throw new Error(`FileJournal.append: ${path} ends in padding (NUL bytes): cut it at its last good line first (cutLogFile)`);
     return new FileJournal(path, header, appendedSeq, options);
   }
 
@@ -369,15 +411,18 @@ export class FileJournal implements Journal {
       while (this.busy && this.failure === undefined) await new Promise((resolve) => setImmediate(resolve));
     } finally {
       this.closed = true;
+      await this.preallocator?.stop();
       closeSync(this.fd);
     }
   }
 
-  /** Closes the file at once, writing nothing more (an open that failed). */
+  /** Closes the file, writing nothing more (an open that failed); a zero write under way ends first. */
   abandon(): void {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.fd);
+    const { fd } = this;
+    if (this.preallocator?.busy === true) void this.preallocator.stop().then(() => closeSync(fd));
+    else closeSync(fd);
   }
 
   /**
@@ -395,12 +440,22 @@ export class FileJournal implements Journal {
       if (this.onGroup !== undefined && this.slotsFullSince === 0) this.slotsFullSince = performance.now();
       return;
     }
+    const end = this.fsync ? Math.min(this.pending.length, TORN_TAIL_BYTES) : this.pending.length;
+    // The torn-tail bound: what is written past the last completed fsync stays within it (an fsync's return pumps again).
+    if (this.syncs.size > 0 && this.position - this.syncedEnd + end > TORN_TAIL_BYTES) return;
+    // A zero write under way where the group goes: the piece's end pumps again.
+    if (this.preallocator?.mayWrite(this.position, end) === false) return;
     if (this.holds()) return;
+    if (end < this.pending.length) {
+      // A group larger than the bound: its first part alone, fsynced; the rest when that returns.
+      this.writeGroup(this.pending, end, 0, this.durable, this.pendingSince).catch(() => undefined);
+      return;
+    }
     const inputs = this.pendingInputs;
     this.pendingInputs = 0;
     const slotsFullSince = this.slotsFullSince;
     this.slotsFullSince = 0;
-    this.writeGroup(this.pending, inputs, this.seq, this.pendingSince, slotsFullSince).catch(() => undefined);
+    this.writeGroup(this.pending, end, inputs, this.seq, this.pendingSince, slotsFullSince).catch(() => undefined);
   }
 
   /**
@@ -432,7 +487,9 @@ export class FileJournal implements Journal {
     this.switching = true;
     try {
       await Promise.all(this.syncs);
-      if (sealing.inputs > 0) await this.writeGroup(sealing.lines, sealing.inputs, sealing.upTo, sealing.since);
+      await this.preallocator?.stop();
+      while (this.fsync && sealing.lines.length > TORN_TAIL_BYTES) await this.writeGroup(sealing.lines, TORN_TAIL_BYTES, 0, this.durable, sealing.since);
+      if (sealing.inputs > 0) await this.writeGroup(sealing.lines, sealing.lines.length, sealing.inputs, sealing.upTo, sealing.since);
       await this.switchFile(sealing.upTo + 1, sealing.generation);
       this.sealing = undefined;
       sealing.done();
@@ -464,21 +521,30 @@ export class FileJournal implements Journal {
    * when fsyncs overlap, the one that returns first may cover an earlier group too). The write
    * is synchronous (it only copies the group into the page cache, a few microseconds): an
    * asynchronous one cost a thread-pool round trip per group, 4–5% of the service's CPU.
+   * It goes at the content's end (`position`), into the zeroed region when there is one.
+   * Only the first `end` bytes are written when `end` is short of the whole: a part of a group
+   * (`inputs` 0, `upTo` no further than what is durable), the rest left in `lines`.
    */
-  private writeGroup(lines: LineBuffer, inputs: number, upTo: number, since: number, slotsFullSince = 0): Promise<void> {
+  private writeGroup(lines: LineBuffer, end: number, inputs: number, upTo: number, since: number, slotsFullSince = 0): Promise<void> {
     const writeAt = this.onGroup === undefined ? 0 : performance.now();
     try {
-      lines.writeTo(this.fd);
+      lines.writeAt(this.fd, this.position, end);
       // Cleared before anything below can call back into `append`.
-      lines.clear();
+      if (end === lines.length) lines.clear();
+      else lines.dropBefore(end);
     } catch (error) {
       this.fail(error);
       return Promise.reject(this.failure!);
     }
+    this.position += end;
+    const writtenTo = this.position;
+    this.preallocator?.wrote(writtenTo);
     this.stats.writes++;
     const syncAt = this.onGroup === undefined ? 0 : performance.now();
     const slotWaitMs = slotsFullSince === 0 ? 0 : writeAt - slotsFullSince;
-    const timed = (syncMs: number): void => this.onGroup?.({ inputs, waitedMs: writeAt - since, slotWaitMs, writeMs: syncAt - writeAt, syncMs });
+    const timed = (syncMs: number): void => {
+      if (inputs > 0) this.onGroup?.({ inputs, waitedMs: writeAt - since, slotWaitMs, writeMs: syncAt - writeAt, syncMs });
+    };
     if (!this.fsync) {
       timed(0);
       this.advance(upTo);
@@ -494,6 +560,7 @@ export class FileJournal implements Journal {
           return;
         }
         this.stats.fsyncs++;
+        this.syncedEnd = Math.max(this.syncedEnd, writtenTo);
         timed(this.onGroup === undefined ? 0 : performance.now() - syncAt);
         // What was appended meanwhile goes first (it has waited for a free fsync already): its
         // fsync is then under way while this group's waiters are told.
@@ -525,7 +592,10 @@ export class FileJournal implements Journal {
     await rename(this.path, join(dirname(this.path), sealedSegmentName(this.header.firstSeq)));
     this.header = { epochMs: this.header.epochMs, firstSeq, generation };
     await writeFileAtomicallyAsync(this.path, `${formatHeader(this.header)}\n`, this.fsync);
-    this.fd = openSync(this.path, 'a');
+    this.fd = openSync(this.path, 'r+');
+    this.position = fstatSync(this.fd).size;
+    this.syncedEnd = this.position;
+    this.preallocator?.attach(this.fd, this.position);
   }
 }
 
@@ -544,12 +614,14 @@ export interface WalFileContents {
 
 /**
  * Streams the inputs of a log file to `onEntry`, in order, in bounded memory. `name` is how
- * errors name the file. Drops a torn last line (reported in the result; the file is not
- * changed); throws an {@link InputError} for a bad header, a bad line before the last, or a
- * sequence number out of order.
+ * errors name the file. The content ends at the first NUL byte (padding). Drops a torn tail
+ * (reported in the result; the file is not changed): a bad last line, or the bytes from a gap
+ * of NULs on when the data past it lies within {@link TORN_TAIL_BYTES} of it and the line the
+ * gap cuts (if any) was good up to it. Throws an {@link InputError} for a bad header, a bad
+ * line before the last, data further past a gap, or a sequence number out of order.
  */
 export function readWalFile(path: string, name: string, onEntry: (entry: WalEntry) => void): WalFileContents {
-  const reader = new LineReader(path);
+  const reader = new LineReader(path, { endAtNul: true });
   try {
     const first = reader.next();
     if (first === undefined || !first.terminated) throw new InputError(name, 'line 1', 'no write-ahead log header (the file is empty or cut short)');
@@ -562,18 +634,21 @@ export function readWalFile(path: string, name: string, onEntry: (entry: WalEntr
     let lastSeq = header.firstSeq - 1;
     let lastNow: number | undefined;
     let goodBytes = first.end;
-    let bad: { number: number; reason: string } | undefined;
+    let lines = 1;
+    let bad: { number: number; reason: string; cutByGap: boolean } | undefined;
     for (let line = reader.next(); line !== undefined; line = reader.next()) {
+      lines = line.number;
       if (bad !== undefined) {
         throw new InputError(name, `line ${bad.number}`, `${bad.reason}: a corrupt write-ahead log line that is not the last one (not a torn write); the log cannot be trusted past it`);
       }
       let entry: WalEntry;
+      const cutByGap = !line.terminated && reader.nulAt !== undefined;
       try {
-        if (!line.terminated) throw new WalLineError('cut short (no newline)');
+        if (!line.terminated) throw new WalLineError(cutByGap ? 'cut short by unwritten bytes (NUL)' : 'cut short (no newline)');
         entry = parseEntry(line.text);
       } catch (error) {
         if (!(error instanceof WalLineError)) throw error;
-        bad = { number: line.number, reason: error.message };
+        bad = { number: line.number, reason: error.message, cutByGap };
         continue;
       }
       if (entry.seq !== lastSeq + 1) throw new InputError(name, `line ${line.number}`, `sequence number ${entry.seq} where ${lastSeq + 1} was expected`);
@@ -582,7 +657,20 @@ export function readWalFile(path: string, name: string, onEntry: (entry: WalEntr
       lastNow = entry.input.now;
       goodBytes = line.end;
     }
-    return { header, lastSeq, lastNow, goodBytes, ...(bad === undefined ? {} : { tornLine: bad }) };
+    const gapAt = reader.nulAt;
+    const dataAt = gapAt === undefined ? -1 : lastDataOffset(path, gapAt);
+    if (dataAt >= 0) {
+      // Data past a gap: a crash leaves that only within the bound, after a line the gap cut (or one that ended right before it).
+      const number = bad?.number ?? lines + 1;
+      if (bad !== undefined && !bad.cutByGap) {
+        throw new InputError(name, `line ${number}`, `${bad.reason}: a corrupt write-ahead log line that is not the last one (not a torn write); the log cannot be trusted past it`);
+      }
+      if (dataAt - gapAt! >= TORN_TAIL_BYTES) {
+        throw new InputError(name, `line ${number}`, `unwritten bytes (NUL) at byte ${gapAt} with log data ${dataAt - gapAt!} bytes past them, further than a torn write reaches (${TORN_TAIL_BYTES}): the log cannot be trusted past them`);
+      }
+      bad ??= { number, reason: 'unwritten bytes (NUL) where a line begins', cutByGap: true };
+    }
+    return { header, lastSeq, lastNow, goodBytes, ...(bad === undefined ? {} : { tornLine: { number: bad.number, reason: bad.reason } }) };
   } finally {
     reader.close();
   }

@@ -11,6 +11,11 @@
  * written, so a line cut short or altered anywhere is caught without trusting the JSON parser. Inputs are JSON with two extensions the engine's
  * inputs need: a `Set` (an agent's resident context keys) is written `{"$set":[…]}`, and a
  * non-finite number `{"$number":"Infinity"}`.
+ *
+ * No line holds a raw NUL byte (JSON escapes every control character, `\u0000`), so a log file
+ * may be padded with NUL bytes past its last line (see walPreallocation.ts): its content ends
+ * at its first NUL. A crash can leave written but unsynced bytes of up to
+ * {@link TORN_TAIL_BYTES} past that point (pages written back out of order); more is damage.
  */
 import { crc32 } from 'node:zlib';
 import type { EngineInput } from '../engine/messages.js';
@@ -19,6 +24,14 @@ import type { LineBuffer } from './lineBuffer.js';
 
 /** The format version this build writes and reads. */
 export const WAL_VERSION = 1;
+
+/**
+ * The most bytes a log's writer has written past the end of its last completed fsync at any
+ * moment (it splits a larger group, and waits for an fsync before writing past it): the torn
+ * region a crash can leave. Data further than this past the first NUL byte of a file was never
+ * torn by a crash.
+ */
+export const TORN_TAIL_BYTES = 1 << 20;
 
 /** The first line of a log file. */
 export interface WalHeader {

@@ -2,7 +2,9 @@
  * Crash recovery with real processes: a worker (test/live/fixtures/crashWorker.mjs, run from the
  * built package in dist/) runs a durable driver with emulated agents on the real clock and
  * submits tasks continuously; it is killed with SIGKILL at random moments (a third of the time
- * right after it says it is about to fsync the log, some within milliseconds of recovering),
+ * right after it says it is about to fsync the log (its group just written in place), a quarter
+ * right after it says it is about to write a zero piece of the log's preallocation, some within
+ * milliseconds of recovering),
  * and restarted on the same data directory each time; it compacts its log every 300 inputs,
  * so some kills land mid-compaction. At the
  * end a last worker lets every task finish, and then: every acknowledged submission is in the
@@ -19,9 +21,9 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 const WORKER = join(ROOT, 'test/live/fixtures/crashWorker.mjs');
 const SCENARIO = join(ROOT, 'test/live/fixtures/crash.yaml');
-const KILLS = 24;
+const KILLS = 28;
 
-type KillMoment = 'at-fsync' | 'after-ack' | 'after-delay';
+type KillMoment = 'at-fsync' | 'at-zeroing' | 'after-ack' | 'after-delay';
 
 interface Round {
   readonly moment: KillMoment;
@@ -65,8 +67,8 @@ function runWorker(dataDir: string, acked: Set<string>, moment: KillMoment | 'dr
       } else if (word === 'ack') {
         acked.add(rest); // printed once durable, even if read after the kill
         if (moment === 'after-ack' && ++seen === count) kill();
-      } else if (word === 'fsync' && moment === 'at-fsync' && ++seen === count) {
-        kill();
+      } else if (recovery !== undefined && ((word === 'fsync' && moment === 'at-fsync') || (word === 'zero' && moment === 'at-zeroing'))) {
+        if (++seen === count) kill();
       }
     });
     child.on('close', (code, signal) => {
@@ -85,12 +87,12 @@ describe('a durable driver killed with SIGKILL again and again', () => {
     const random = lcg(20_261_203);
     const acked = new Set<string>();
     const rounds: Round[] = [];
-    const moments: KillMoment[] = ['at-fsync', 'after-ack', 'after-delay'];
+    const moments: KillMoment[] = ['at-fsync', 'at-zeroing', 'after-ack', 'after-delay'];
     for (let round = 0; round < KILLS; round++) {
-      const moment = moments[round % 3]!;
+      const moment = moments[round % moments.length]!;
       // Delays: some tiny (a kill while the worker recovers and re-delivers), some long.
       const delay = round % 2 === 0 ? Math.floor(random() * 15) : 20 + Math.floor(random() * 400);
-      const count = moment === 'after-delay' ? delay : 1 + Math.floor(random() * 60);
+      const count = moment === 'after-delay' ? delay : moment === 'at-zeroing' ? 1 + Math.floor(random() * 4) : 1 + Math.floor(random() * 60);
       rounds.push(await runWorker(dataDir, acked, moment, count));
     }
     const drain = await runWorker(dataDir, acked, 'drain', 0);
@@ -98,7 +100,8 @@ describe('a durable driver killed with SIGKILL again and again', () => {
     expect(drain.lastLine).toMatch(/^drained /);
 
     expect(rounds.filter((round) => round.killed)).toHaveLength(KILLS);
-    expect(rounds.filter((round) => round.moment === 'at-fsync')).toHaveLength(KILLS / 3);
+    expect(rounds.filter((round) => round.moment === 'at-fsync')).toHaveLength(KILLS / 4);
+    expect(rounds.filter((round) => round.moment === 'at-zeroing' && round.killed)).toHaveLength(KILLS / 4);
     expect(rounds[0]!.recovery.fresh).toBe(true);
     expect(rounds.slice(1).every((round) => !round.recovery.fresh)).toBe(true);
     expect(rounds.filter((round) => round.recovery.snapshotSeq > 0).length).toBeGreaterThan(KILLS / 4);

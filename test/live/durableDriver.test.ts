@@ -120,6 +120,21 @@ function liveState(durable: DurableDriver): string[] {
   return [...durable.driver.engine.liveTasks()].map((task) => `${task.spec.id}:${task.state}:${task.attempt}`).sort();
 }
 
+/** Opens `dataDir` again: `inputs` inputs replayed, no torn log line (the previous run left the log whole). */
+async function expectWholeOnReopen(dataDir: string, inputs: number): Promise<void> {
+  const reopened = await open(dataDir, 3);
+  expect(reopened.durable.recovery).toMatchObject({ inputsReplayed: inputs });
+  expect(reopened.durable.recovery.tornWalLine).toBeUndefined();
+  await reopened.durable.close();
+}
+
+/** A log file's text up to its padding (the NUL bytes the writer zeroes ahead of itself). */
+function logText(path: string): string {
+  const text = readFileSync(path, 'utf8');
+  const end = text.indexOf('\0');
+  return end < 0 ? text : text.slice(0, end);
+}
+
 describe('openDurableDriver', () => {
   it('creates a data directory: a log with its header, an events file, a lock while open', async () => {
     const dataDir = join(scratch(), 'nested', 'data');
@@ -203,15 +218,48 @@ describe('openDurableDriver', () => {
     const { dataDir, opened } = await busyDirectory();
     const inputs = opened.durable.journal.appendedSeq;
     await opened.durable.close();
-    writeFileSync(join(dataDir, 'wal.jsonl'), `${readFileSync(join(dataDir, 'wal.jsonl'), 'utf8')}{"seq":${inputs + 1},"crc":1,"inp`);
+    writeFileSync(join(dataDir, 'wal.jsonl'), `${logText(join(dataDir, 'wal.jsonl'))}{"seq":${inputs + 1},"crc":1,"inp`);
     const again = await open(dataDir, 3);
     expect(again.durable.recovery).toMatchObject({ inputsReplayed: inputs, tornWalLine: inputs + 2 });
     again.durable.driver.submit(taskSpec({ id: 'after' }));
     await again.durable.close();
-    const third = await open(dataDir, 3);
-    expect(third.durable.recovery).toMatchObject({ inputsReplayed: inputs + 1 });
-    expect(third.durable.recovery.tornWalLine).toBeUndefined();
-    await third.durable.close();
+    await expectWholeOnReopen(dataDir, inputs + 1);
+  });
+
+  it('recovers a log written without padding (as builds before preallocation wrote it) and pads it from there on', async () => {
+    const { dataDir, opened } = await busyDirectory({ preallocateBytes: 0 });
+    const before = { counts: opened.durable.driver.engine.counts(), live: liveState(opened.durable), events: [...opened.events] };
+    const inputs = opened.durable.journal.appendedSeq;
+    await opened.durable.close();
+    const path = join(dataDir, 'wal.jsonl');
+    expect(readFileSync(path).includes(0)).toBe(false);
+    const again = await open(dataDir, 3);
+    expect(again.durable.recovery).toMatchObject({ inputsReplayed: inputs });
+    expect(again.durable.driver.engine.counts()).toEqual(before.counts);
+    expect(liveState(again.durable)).toEqual(before.live);
+    again.durable.driver.submit(taskSpec({ id: 'padded' }));
+    await again.durable.close();
+    expect(readFileSync(path).at(-1)).toBe(0);
+    await expectWholeOnReopen(dataDir, inputs + 1);
+  });
+
+  it('drops a torn group past a gap of NULs, zeroes nothing stale back in: the next run reads only what came after', async () => {
+    const { dataDir, opened } = await busyDirectory();
+    const inputs = opened.durable.journal.appendedSeq;
+    await opened.durable.close();
+    const path = join(dataDir, 'wal.jsonl');
+    const content = logText(path);
+    // A crash: a torn line's page never written back, a later page of the same group written (a stale entry line that must not reappear).
+    const lines = content.split('\n');
+    const stale = lines[lines.length - 2]!;
+    writeFileSync(path, `${content}${'\0'.repeat(100)}${stale}\n${'\0'.repeat(5000)}`);
+    const again = await open(dataDir, 3);
+    expect(again.durable.recovery).toMatchObject({ inputsReplayed: inputs, tornWalLine: inputs + 2 });
+    again.durable.driver.submit(taskSpec({ id: 'after' }));
+    await again.durable.close();
+    expect(logText(path).includes(stale)).toBe(true);
+    expect(logText(path).split(stale)).toHaveLength(2);
+    await expectWholeOnReopen(dataDir, inputs + 1);
   });
 
   it('refuses a corrupt log line before the last with an InputError naming the file and line, and releases the lock', async () => {
@@ -358,7 +406,7 @@ describe('compaction', () => {
     expect(third.durable.recovery.inputsReplayed).toBe(inputs + 1);
     await third.durable.close();
 
-    writeFileSync(sealedPath, readFileSync(sealedPath, 'utf8').slice(0, -20));
+    writeFileSync(sealedPath, logText(sealedPath).slice(0, -20));
     await expect(open(dataDir, 3)).rejects.toThrow(new RegExp(`^${sealedPath}: line \\d+: cut short \\(no newline\\): a sealed log file must be whole`));
   });
 

@@ -12,8 +12,9 @@ import { describe, expect, it } from 'vitest';
 import type { EngineInput } from '../../src/engine/messages.js';
 import { InputError } from '../../src/scenario/errors.js';
 import { LineReader } from '../../src/live/lineReader.js';
-import { FileJournal, readWalFile, SYNCS_IN_FLIGHT, type GroupCommitTiming, type PacingTimer } from '../../src/live/wal.js';
+import { FileJournal, readWalFile, SYNCS_IN_FLIGHT, type FileJournalOptions, type GroupCommitTiming, type PacingTimer } from '../../src/live/wal.js';
 import type { WalEntry } from '../../src/live/walFormat.js';
+import { cutLogFile } from '../../src/live/walPreallocation.js';
 import { agentSpec, taskSpec } from '../support/harness.js';
 
 function scratch(): string {
@@ -58,10 +59,13 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Writes a log of `count` submissions and returns its path. */
-async function writtenLog(count: number): Promise<string> {
+/**
+ * Writes a log of `count` submissions and returns its path: by default appended, without
+ * padding, as builds before preallocation wrote every log.
+ */
+async function writtenLog(count: number, options: FileJournalOptions = { preallocateBytes: 0 }): Promise<string> {
   const path = join(scratch(), 'wal.jsonl');
-  const journal = FileJournal.create(path, { epochMs: 1_000, firstSeq: 1, generation: 0 });
+  const journal = FileJournal.create(path, { epochMs: 1_000, firstSeq: 1, generation: 0 }, options);
   for (let i = 1; i <= count; i++) journal.append(submit(i));
   await journal.close();
   return path;
@@ -269,7 +273,7 @@ describe('FileJournal', () => {
     expect(journal.durableSeq).toBe(0);
     await journal.whenDurable(seq);
     expect(journal.durableSeq).toBe(1);
-    expect(journal.stats).toEqual({ inputs: 1, writes: 1, fsyncs: 1 });
+    expect(journal.stats).toMatchObject({ inputs: 1, writes: 1, fsyncs: 1 });
     await journal.close();
     expect(() => journal.append(submit(2))).toThrow(/closed/);
   });
@@ -314,6 +318,17 @@ describe('FileJournal', () => {
   it('continues a log that recovery read, numbering on from its last input', async () => {
     const path = await writtenLog(3);
     const journal = FileJournal.append(path, { epochMs: 1_000, firstSeq: 1, generation: 0 }, 3);
+    expect(journal.append(submit(4))).toBe(4);
+    await journal.close();
+    expect(readAll(path).entries.map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('continues a padded log only once it is cut at its last good line', async () => {
+    const path = await writtenLog(3, {});
+    const header = { epochMs: 1_000, firstSeq: 1, generation: 0 };
+    expect(() => FileJournal.append(path, header, 3)).toThrow(/ends in padding \(NUL bytes\): cut it at its last good line first/);
+    cutLogFile(path, readAll(path).contents.goodBytes);
+    const journal = FileJournal.append(path, header, 3);
     expect(journal.append(submit(4))).toBe(4);
     await journal.close();
     expect(readAll(path).entries.map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);
@@ -379,7 +394,7 @@ describe('readWalFile on a log cut or damaged anywhere', () => {
     }
   });
 
-  it('one byte changed: a torn last line if it is in the last line, else an InputError naming its line', async () => {
+  it('one byte changed: a torn last line if it is in the last line (or turned NUL), else an InputError naming its line', async () => {
     const path = await writtenLog(6);
     const whole = readFileSync(path);
     const lineEnds = [...whole.entries()].filter(([, byte]) => byte === 0x0a).map(([at]) => at + 1);
@@ -399,7 +414,8 @@ describe('readWalFile on a log cut or damaged anywhere', () => {
         expect(error).toBeInstanceOf(InputError);
         outcome = (error as InputError).path;
       }
-      expect(outcome).toBe(isLast ? `torn ${line}` : `line ${line}`);
+      // A byte turned NUL is a gap, as a page never written back: within TORN_TAIL_BYTES of the end, a torn tail.
+      expect(outcome).toBe(isLast || damaged[at] === 0 ? `torn ${line}` : `line ${line}`);
     }), { numRuns: 300, seed: 11 });
   });
 });

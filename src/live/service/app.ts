@@ -46,6 +46,8 @@ export interface ServiceOptions {
   readonly syncsInFlight?: number;
   /** Group-commit pacing of the log, ms, 0..100 (default 0: none): a group is held until this long after the previous one began. */
   readonly commitIntervalMs?: number;
+  /** Bytes of the log zeroed ahead of its writer, so that group commits overwrite instead of appending (default 16 MiB; 0: appends). */
+  readonly preallocateBytes?: number;
   /** Inputs between compactions of the data directory (default 100,000); its history survives them. */
   readonly snapshotEveryInputs?: number;
   /** Token → role(s); absent: no authentication (listen on 127.0.0.1 only). */
@@ -130,6 +132,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     ...(options.syncsInFlight === undefined ? {} : { syncsInFlight: options.syncsInFlight }),
     ...(options.commitIntervalMs === undefined ? {} : { commitIntervalMs: options.commitIntervalMs }),
+    ...(options.preallocateBytes === undefined ? {} : { preallocateBytes: options.preallocateBytes }),
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
     ...(probe === undefined ? {} : { probe }),
   });

@@ -36,6 +36,8 @@ export interface ServiceDriverOptions {
   readonly syncsInFlight?: number;
   /** Group-commit pacing of the log, ms (default 0: none). */
   readonly commitIntervalMs?: number;
+  /** Bytes of the log zeroed ahead of its writer (default 16 MiB; 0: appends). */
+  readonly preallocateBytes?: number;
   /** Inputs between compactions of the data directory (default the durable driver's). */
   readonly snapshotEveryInputs?: number;
   /** Told of every group commit and compaction (`--latency-probe`). */
@@ -91,6 +93,7 @@ export async function openServiceDriver(options: ServiceDriverOptions): Promise<
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     ...(options.syncsInFlight === undefined ? {} : { syncsInFlight: options.syncsInFlight }),
     ...(options.commitIntervalMs === undefined ? {} : { commitIntervalMs: options.commitIntervalMs }),
+    ...(options.preallocateBytes === undefined ? {} : { preallocateBytes: options.preallocateBytes }),
     ...(options.snapshotEveryInputs === undefined ? {} : { snapshotEveryInputs: options.snapshotEveryInputs }),
     ...(options.probe === undefined ? {} : { onGroupCommit: (timing) => options.probe!.groupCommitted(timing), onCompaction: (blocking) => options.probe!.compacted(blocking) }),
   });
