@@ -206,8 +206,13 @@ export class ExperimentPool {
     return results;
   }
 
-  /** Stops the worker threads, ready or not. */
+  /**
+   * Stops the worker threads, ready or not; when recording a timeline, once each has returned
+   * its spans other than items' (its start, its `prepareLater` loading), so that none is lost.
+   */
   async close(): Promise<void> {
+    // A drain ends with its last result, before the worker's task settles with those spans.
+    if (this.spans !== undefined) await Promise.all(this.draining);
     // Read before the threads end, while /proc still lists them.
     const osThreads = this.timelineFile === undefined ? undefined : Object.fromEntries(processThreadsCpuSeconds() ?? []);
     await (await this.piscina)?.destroy();

@@ -96,4 +96,21 @@ describe('experiment pool', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps every thread\'s spans when closed as soon as a queue is drained, as a command closes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-timeline-'));
+    const file = join(dir, 'timeline.json');
+    // The worker loads the charts' stack after its runs, so its task settles well after the last result.
+    const pool = new ExperimentPool(2, [], { timelineFile: file, prepareLater: ['chart'] });
+    try {
+      await pool.drain('run', jobs());
+      await pool.close();
+      const { spans } = JSON.parse(readFileSync(file, 'utf8')) as TimelineFile;
+      const worker = spans.find((span) => span.thread !== threadId && span.activity === 'start');
+      expect(worker).toBeDefined();
+      expect(spans.filter((span) => span.thread === worker!.thread && span.activity === 'load')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
