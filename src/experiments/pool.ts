@@ -21,7 +21,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import type { JobResult, RunJob } from './job.js';
@@ -111,7 +112,7 @@ export class ExperimentPool {
     const threads = this.workers - 1;
     if (threads === 0) return;
     const filename = workerFile();
-    this.piscina = import('piscina').then(({ Piscina }) => new Piscina<WorkerTask, unknown>({ filename, minThreads: threads, maxThreads: threads }));
+    this.piscina = import('piscina').then(({ Piscina }) => withCompilerOnTheirThreads(() => new Piscina<WorkerTask, unknown>({ filename, minThreads: threads, maxThreads: threads })));
     // Settled here so that closing the pool before a thread is ready rejects nothing unhandled;
     // drain() and ready() report the first failure.
     this.piscina.catch(() => undefined);
@@ -271,6 +272,33 @@ export async function runJobs(jobs: readonly RunJob[], options: PoolOptions = {}
     return await pool.drain('run', jobs, drainOptions);
   } finally {
     await pool.close();
+  }
+}
+
+/** Node options under which V8 optimises on the JavaScript thread already: nothing to restore. */
+const COMPILER_ON_THE_THREAD = /^--(no-concurrent-recompilation|single-threaded|predictable)$/;
+
+/**
+ * Makes a pool's worker threads with V8's optimising compiler on their own thread
+ * (`--no-concurrent-recompilation` as their isolates start; an isolate reads it once), then
+ * restores the flag once every thread is up: the process's other isolates, this thread's
+ * included, keep compiling on V8's helper threads. On two cores a worker's compilations on
+ * helper threads competed with both threads' runs and cost more CPU than on the worker's own
+ * thread (docs/ARCHITECTURE.md, "Worker pool", sixth pass). A flag set at run time does not
+ * change V8's flag hash, so the code caches are still accepted.
+ */
+function withCompilerOnTheirThreads<T extends { readonly threads: readonly Worker[] }>(makeThreads: () => T): T {
+  if (process.execArgv.some((option) => COMPILER_ON_THE_THREAD.test(option))) return makeThreads();
+  const restore = (): void => setFlagsFromString('--concurrent-recompilation');
+  setFlagsFromString('--no-concurrent-recompilation');
+  try {
+    const made = makeThreads();
+    // A thread is up once it runs JavaScript, or done with if it ended before (its error goes to its tasks).
+    void Promise.all(made.threads.map((thread) => new Promise((up) => thread.once('online', up).once('exit', up)))).then(restore);
+    return made;
+  } catch (error) {
+    restore();
+    throw error;
   }
 }
 
