@@ -16,6 +16,8 @@
  *   or once a thread runs out of items of the queue before (`prepareLater`: the charts' stack,
  *   loaded at the end of the runs rather than while they need the cores). Threads are kept for
  *   every queue until {@link ExperimentPool.close}.
+ * - A worker thread's isolate runs V8's optimising compiler on its own thread, not on V8's
+ *   helper threads, which on two busy cores cost more CPU ({@link ExperimentPool}'s threads only).
  * - With a timeline (`FLEETSIM_POOL_TIMELINE`), every thread's spans are recorded: `poolTimeline.ts`.
  */
 import { existsSync, writeFileSync } from 'node:fs';
