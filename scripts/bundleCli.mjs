@@ -11,8 +11,12 @@
  *   the command line and the pool's worker threads evaluate with its own V8 code cache (made
  *   here by a compare, which draws charts), instead of loading vega's ~60 ES modules from
  *   node_modules and compiling them in every thread that draws a chart.
- * - `worker.js` (the experiment pool's worker, found as `./worker.js`) and `processor.js`
- *   (BullMQ's), ES modules sharing chunks beside them.
+ * - `worker-<hash>.cjs`: the experiment pool's worker thread as one CommonJS file, which
+ *   `worker.js` (found by the pool as `./worker.js`, an ES module as piscina loads it) evaluates
+ *   with its own V8 code cache, made here by draining a few runs in a main thread (a worker
+ *   thread never writes a cache), instead of compiling the simulator's modules again in every
+ *   worker thread.
+ * - `processor.js` (BullMQ's), an ES module with chunks beside it.
  *
  * See docs/ARCHITECTURE.md, "Speed" (start-up). The library (dist/src/index.js) and the other
  * modules stay as tsc wrote them. Packages that locate files beside themselves at run time
@@ -32,7 +36,7 @@ const external = ['piscina', 'fastify', '@fastify/*', '@resvg/resvg-js', 'vega',
 
 // Files of an earlier build would otherwise accumulate (their names carry a content hash), and
 // the renderer of builds before it was bundled (`render.js`).
-const earlier = /^((chunk|cli|render)-.*\.(js|cjs|map|cache|jsonl|tmp)|render\.js(\.map)?)$/;
+const earlier = /^((chunk|cli|render|worker)-.*\.(js|cjs|map|cache|jsonl|tmp)|render\.js(\.map)?)$/;
 if (existsSync(outdir)) for (const file of readdirSync(outdir)) if (earlier.test(file)) rmSync(`${outdir}/${file}`);
 
 /** Defines `import.meta.url` in a CommonJS bundle: the bundle's own URL. */
@@ -112,10 +116,10 @@ export const renderChart = render.renderChart;`,
   },
 };
 
-/** The ES modules loaded by path: the pool's worker and BullMQ's processor. */
+/** The ES module loaded by path: BullMQ's processor. */
 await build({
   absWorkingDir: root,
-  entryPoints: { worker: 'src/experiments/worker.ts', processor: 'src/distributed/processor.ts' },
+  entryPoints: { processor: 'src/distributed/processor.ts' },
   outdir,
   // Chunks in the entries' own directory, so that paths taken relative to a module
   // (package.json three levels up, ./worker.js) mean the same from any of them.
@@ -186,8 +190,19 @@ const cli = await build({
   external,
 });
 const [bundleFile] = Object.keys(cli.metafile.outputs).filter((file) => file.endsWith('.cjs'));
+
+/** The pool's worker thread, one CommonJS file (the renderer, should a worker draw, as the command line loads it). */
+const worker = await build({
+  ...commonJsBundle,
+  entryPoints: { worker: 'src/experiments/worker.ts' },
+  supported: { 'dynamic-import': false },
+  plugins: [cachedRenderer, seedrandomWithoutNodeCrypto],
+  external,
+});
+const [workerBundleFile] = Object.keys(worker.metafile.outputs).filter((file) => file.endsWith('.cjs'));
+
 // src/cli/codeCache.ts reads the bundles as Latin-1, which is their text only if it is ASCII.
-for (const file of [bundleFile, rendererFile]) {
+for (const file of [bundleFile, rendererFile, workerBundleFile]) {
   const nonAscii = /[^\x00-\x7f]/.exec(readFileSync(`${root}${file}`, 'latin1'));
   if (nonAscii !== null) throw new Error(`bundleCli: ${file} holds a character that is not ASCII at offset ${nonAscii.index}`);
 }
@@ -213,6 +228,53 @@ runCachedBundle({ bundleFile: fileURLToPath(new URL('./${basename(bundleFile)}',
   sourcemap: true,
   logLevel: 'warning',
 });
+
+/**
+ * The worker's entry as piscina loads it: evaluates the worker's bundle with its code cache, and
+ * tells what became of that cache (`codeCacheUse`, for the tests).
+ */
+await build({
+  absWorkingDir: root,
+  stdin: {
+    contents: `import { fileURLToPath } from 'node:url';
+import { loadCachedModule } from './src/cli/codeCache.ts';
+const worker = loadCachedModule(fileURLToPath(new URL('./${basename(workerBundleFile)}', import.meta.url)));
+export default worker.exports.default;
+export const codeCacheUse = worker.use;`,
+    resolveDir: root,
+    sourcefile: 'worker.js',
+    loader: 'ts',
+  },
+  outfile: `${outdir}/worker.js`,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Replaces tsc's map of worker.ts, which would otherwise describe another file.
+  sourcemap: true,
+  logLevel: 'warning',
+});
+
+/**
+ * The worker's code cache: a main thread (a worker thread writes none) evaluates its bundle and
+ * drains every run of `scenario` (one per strategy and replication) as a worker thread would,
+ * so that the cache, written when that process exits, holds the bytecode of what runs compile.
+ */
+function seedWorkerCodeCache(scenario) {
+  const seed = `const [workerBundle, scenarioFile] = process.argv.slice(1);
+const { loadCachedModule } = await import(${JSON.stringify(`${root}dist/src/cli/codeCache.js`)});
+const { buildCells } = await import(${JSON.stringify(`${root}dist/src/experiments/grid.js`)});
+const { readScenarioDocument } = await import(${JSON.stringify(`${root}dist/src/scenario/load.js`)});
+const { MessageChannel } = await import('node:worker_threads');
+const work = loadCachedModule(workerBundle).exports.default;
+const [{ scenario }] = buildCells(readScenarioDocument(scenarioFile), scenarioFile, [], {});
+const items = scenario.strategies.flatMap((_, strategy) => Array.from({ length: scenario.replications }, (__, replication) => ({ cell: 0, strategy, replication, scenario, decisionSampleEvery: 64, series: true })));
+const { port1, port2 } = new MessageChannel();
+await work({ task: 'drain', kind: 'run', items, order: items.map((_, i) => i), next: new SharedArrayBuffer(4), port: port2, timeline: false, prepareAfter: [] });
+port1.close();`;
+  const seeded = spawnSync(process.execPath, ['--input-type=module', '-e', seed, `${root}${workerBundleFile}`, scenario], { encoding: 'utf8' });
+  if (seeded.status !== 0) throw new Error(`bundleCli: making the worker's code cache failed (${seeded.status}): ${seeded.stderr}`);
+}
 
 /**
  * The chart templates' store (src/report/templateStore.ts) gets, besides the compare's, the
@@ -270,6 +332,17 @@ targets: { strategies: [least-connections], checks: [{ metric: completion, min: 
 `);
   const compare = spawnSync(process.execPath, [`${outdir}/main.js`, 'compare', charted, '--json', '--workers', '1', '--out', join(scratch, 'report')], { encoding: 'utf8' });
   if (compare.status !== 0) throw new Error(`bundleCli: the bundled command line failed (${compare.status}): ${compare.stderr}`);
+  const runs = join(scratch, 'runs.yaml');
+  writeFileSync(runs, `name: code-cache-runs
+replications: 2
+stop: { tasks: 2000 }
+agents: [{ pool: server, count: 10, speed: 100, skills: { job: 1 } }]
+workload:
+  arrivals: { process: poisson, rate: 9 }
+  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
+strategies: [least-connections, round-robin, random, power-of-d, join-shortest-queue]
+`);
+  seedWorkerCodeCache(runs);
   seedChartTemplates();
 } finally {
   rmSync(scratch, { recursive: true, force: true });

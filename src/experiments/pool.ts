@@ -16,12 +16,15 @@
  *   or once a thread runs out of items of the queue before (`prepareLater`: the charts' stack,
  *   loaded at the end of the runs rather than while they need the cores). Threads are kept for
  *   every queue until {@link ExperimentPool.close}.
+ * - A worker thread's isolate runs V8's optimising compiler on its own thread, not on V8's
+ *   helper threads, which on two busy cores cost more CPU ({@link ExperimentPool}'s threads only).
  * - With a timeline (`FLEETSIM_POOL_TIMELINE`), every thread's spans are recorded: `poolTimeline.ts`.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import type { JobResult, RunJob } from './job.js';
@@ -111,7 +114,7 @@ export class ExperimentPool {
     const threads = this.workers - 1;
     if (threads === 0) return;
     const filename = workerFile();
-    this.piscina = import('piscina').then(({ Piscina }) => new Piscina<WorkerTask, unknown>({ filename, minThreads: threads, maxThreads: threads }));
+    this.piscina = import('piscina').then(({ Piscina }) => withCompilerOnTheirThreads(() => new Piscina<WorkerTask, unknown>({ filename, minThreads: threads, maxThreads: threads })));
     // Settled here so that closing the pool before a thread is ready rejects nothing unhandled;
     // drain() and ready() report the first failure.
     this.piscina.catch(() => undefined);
@@ -206,8 +209,13 @@ export class ExperimentPool {
     return results;
   }
 
-  /** Stops the worker threads, ready or not. */
+  /**
+   * Stops the worker threads, ready or not; when recording a timeline, once each has returned
+   * its spans other than items' (its start, its `prepareLater` loading), so that none is lost.
+   */
   async close(): Promise<void> {
+    // A drain ends with its last result, before the worker's task settles with those spans.
+    if (this.spans !== undefined) await Promise.all(this.draining);
     // Read before the threads end, while /proc still lists them.
     const osThreads = this.timelineFile === undefined ? undefined : Object.fromEntries(processThreadsCpuSeconds() ?? []);
     await (await this.piscina)?.destroy();
@@ -266,6 +274,33 @@ export async function runJobs(jobs: readonly RunJob[], options: PoolOptions = {}
     return await pool.drain('run', jobs, drainOptions);
   } finally {
     await pool.close();
+  }
+}
+
+/** Node options under which V8 optimises on the JavaScript thread already: nothing to restore. */
+const COMPILER_ON_THE_THREAD = /^--(no-concurrent-recompilation|single-threaded|predictable)$/;
+
+/**
+ * Makes a pool's worker threads with V8's optimising compiler on their own thread
+ * (`--no-concurrent-recompilation` as their isolates start; an isolate reads it once), then
+ * restores the flag once every thread is up: the process's other isolates, this thread's
+ * included, keep compiling on V8's helper threads. On two cores a worker's compilations on
+ * helper threads competed with both threads' runs and cost more CPU than on the worker's own
+ * thread (docs/ARCHITECTURE.md, "Worker pool", sixth pass). A flag set at run time does not
+ * change V8's flag hash, so the code caches are still accepted.
+ */
+function withCompilerOnTheirThreads<T extends { readonly threads: readonly Worker[] }>(makeThreads: () => T): T {
+  if (process.execArgv.some((option) => COMPILER_ON_THE_THREAD.test(option))) return makeThreads();
+  const restore = (): void => setFlagsFromString('--concurrent-recompilation');
+  setFlagsFromString('--no-concurrent-recompilation');
+  try {
+    const made = makeThreads();
+    // A thread is up once it runs JavaScript, or done with if it ended before (its error goes to its tasks).
+    void Promise.all(made.threads.map((thread) => new Promise((up) => thread.once('online', up).once('exit', up)))).then(restore);
+    return made;
+  } catch (error) {
+    restore();
+    throw error;
   }
 }
 

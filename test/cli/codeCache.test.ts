@@ -163,4 +163,21 @@ strategies: [least-connections, round-robin]
     expect(readdirSync(join(dir, 'report')).filter((file) => file.endsWith('.svg')).length).toBeGreaterThan(5);
     expect(readFileSync(cache)).toEqual(before);
   });
+
+  it("ships the pool worker's code cache for this Node, which a worker thread uses as it is", () => {
+    const cliDir = join(ROOT, 'dist/src/cli');
+    const workers = readdirSync(cliDir).filter((file) => /^worker-\w+\.cjs$/.test(file));
+    expect(workers).toHaveLength(1);
+    const cache = join(cliDir, cacheFileOf(workers[0]!));
+    const before = readFileSync(cache);
+    // The pool's entry (what piscina loads) in a real worker thread, which reports the cache's use.
+    const entry = pathToFileURL(join(cliDir, 'worker.js')).href;
+    const driver = `import { Worker } from 'node:worker_threads';
+const thread = new Worker(${JSON.stringify(`Promise.all([import(${JSON.stringify(entry)}), import('node:worker_threads')]).then(([m, { parentPort }]) => parentPort.postMessage([m.codeCacheUse, typeof m.default]))`)}, { eval: true });
+thread.once('message', (reply) => { process.stdout.write(reply.join(' ')); void thread.terminate(); });`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', driver], { encoding: 'utf8', timeout: 30_000 });
+    expect(child.stderr).toBe('');
+    expect(child.stdout).toBe('accepted function');
+    expect(readFileSync(cache)).toEqual(before);
+  });
 });

@@ -1,14 +1,17 @@
 /** The experiment pool: the same results in item order whichever thread ran what, costliest items first. */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJob } from '../../src/experiments/job.js';
 import { ExperimentPool } from '../../src/experiments/pool.js';
 import type { TimelineFile } from '../../src/experiments/poolTimeline.js';
 import { parseScenario } from '../../src/scenario/load.js';
-import { fleetSmallText } from './support.js';
+import { ROOT } from '../cli/runCli.js';
+import { FLEET_SMALL, fleetSmallText } from './support.js';
 
 const scenario = parseScenario(fleetSmallText(), 'fleet.yaml', { replications: 4 });
 
@@ -95,5 +98,52 @@ describe('experiment pool', () => {
       await pool.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps every thread\'s spans when closed as soon as a queue is drained, as a command closes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-timeline-'));
+    const file = join(dir, 'timeline.json');
+    // The worker loads the charts' stack after its runs, so its task settles well after the last result.
+    const pool = new ExperimentPool(2, [], { timelineFile: file, prepareLater: ['chart'] });
+    try {
+      await pool.drain('run', jobs());
+      await pool.close();
+      const { spans } = JSON.parse(readFileSync(file, 'utf8')) as TimelineFile;
+      const worker = spans.find((span) => span.thread !== threadId && span.activity === 'start');
+      expect(worker).toBeDefined();
+      expect(spans.filter((span) => span.thread === worker!.thread && span.activity === 'load')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("has its worker threads optimise on their own thread, and leaves the process's other isolates compiling on V8's", () => {
+    // V8 traces each optimisation with its mode: the main thread's (and a thread made after the
+    // pool's are up) concurrent, on V8's helper threads; the pool's worker's synchronous.
+    const built = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, 'dist/src', path)).href);
+    const script = `import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { ExperimentPool } from ${built('experiments/pool.js')};
+import { parseScenario } from ${built('scenario/load.js')};
+const scenario = parseScenario(readFileSync(${JSON.stringify(join(ROOT, FLEET_SMALL))}, 'utf8'), 'fleet.yaml', { replications: 4 });
+const jobs = scenario.strategies.flatMap((_, strategy) => Array.from({ length: 4 }, (__, replication) => ({ cell: 0, strategy, replication, scenario, decisionSampleEvery: 64 })));
+const pool = new ExperimentPool(2);
+await pool.drain('run', jobs);
+await pool.close();
+process.stdout.write('--- the pool closed\\n');
+const later = new Worker('function f(a) { return (a * 2 + 1) % 1000; } let s = 0; for (let i = 0; i < 3e6; i++) s = f(s);', { eval: true });
+await once(later, 'exit');`;
+    const child = spawnSync(process.execPath, ['--trace-opt', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.status, child.stderr).toBe(0);
+    const [during, after] = child.stdout.split('--- the pool closed\n') as [string, string];
+    const modes = (text: string) => ({
+      concurrent: text.split('mode: ConcurrencyMode::kConcurrent').length - 1,
+      synchronous: text.split('mode: ConcurrencyMode::kSynchronous').length - 1,
+    });
+    expect(modes(during).concurrent).toBeGreaterThan(0);
+    expect(modes(during).synchronous).toBeGreaterThan(0);
+    expect(modes(after).concurrent).toBeGreaterThan(0);
+    expect(modes(after).synchronous).toBe(0);
   });
 });
