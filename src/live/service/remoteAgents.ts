@@ -22,7 +22,7 @@ import type { TaskSpec } from '../../engine/task.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse, RunContext } from '../connector.js';
 import { afterDurable, type Journal } from '../journal.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
-import { AttemptMap } from './attemptMap.js';
+import { AttemptMap } from '../attemptMap.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
 import { ReusableQueue } from './reusableQueue.js';
