@@ -29,12 +29,13 @@ import type { AgentConnector, CommandOf, OfferResponse } from './connector.js';
 import {
   DEFAULT_LIVE_LIMITS, LiveDriverError, type LiveCounts, type LiveDriverLimits, type LiveDriverOptions, type LiveDriverState, type StopOptions,
 } from './driverOptions.js';
+import { AttemptMap } from './attemptMap.js';
 import type { Journal } from './journal.js';
 import {
-  AGENT_ERROR, attemptKey, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, plainAnswer, plainOutcome, plainStartReport, TIMED_OUT, unobservedStart,
+  AGENT_ERROR, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, plainAnswer, plainOutcome, plainStartReport, TIMED_OUT, unobservedStart,
 } from './settlements.js';
 import { Attempt, newOffer, rebind, ReplayBook, startContext, type AttemptReports, type Offer } from './pendingCalls.js';
-import { TimerQueue } from './timerQueue.js';
+import { TimerQueue, type PendingTimer } from './timerQueue.js';
 
 export {
   DEFAULT_LIVE_LIMITS, LiveDriverError,
@@ -79,10 +80,10 @@ export class LiveDriver {
   private readonly onError: (error: LiveDriverError) => void;
   private readonly onQueuedEvent: ((event: EngineEvent) => void) | undefined;
   private readonly journal: Journal | undefined;
-  private readonly timers = new TimerQueue();
-  private readonly watchdogs = new Map<number, Attempt>();
+  /** The engine's timers, and the attempts whose watchdog is set (an attempt is its watchdog's timer). */
+  private readonly timers = new TimerQueue<PendingTimer | Attempt>();
   private nextWatchdogId = -1;
-  private readonly attempts = new Map<string, Attempt>();
+  private readonly attempts = new AttemptMap<Attempt>();
   private readonly offers = new Map<string, Offer>();
   private pendingProvisions = 0;
   /** While recovering: what the engine asked for, to deliver on `resume`. */
@@ -101,7 +102,7 @@ export class LiveDriver {
     attemptStarted: (attempt, report) => this.reportStarted(attempt, report),
     // Through `run`: a second report, or one after the driver forgot the attempt, is ignored.
     attemptFinished: (attempt, outcome) => {
-      if (this.attempts.get(attempt.key) === attempt) this.attemptOutcome(attempt, outcome);
+      if (this.attempts.get(attempt.task.spec.id, attempt.attempt) === attempt) this.attemptOutcome(attempt, outcome);
     },
   };
 
@@ -165,7 +166,7 @@ export class LiveDriver {
     for (const open of this.engine.openAttempts()) {
       const attempt = new Attempt(this.attemptReports, open.task, open.agent, open.attempt);
       attempt.startFed = open.task.state !== 'assigned';
-      this.attempts.set(attempt.key, attempt);
+      this.attempts.set(open.task.spec.id, attempt);
     }
     for (const open of this.engine.openOffers()) {
       const offer = newOffer(open.task, open.agent, open.offer);
@@ -338,7 +339,7 @@ export class LiveDriver {
     this.phase = 'running';
     this.input(call, () => {
       for (const attempt of attempts) {
-        this.attempts.set(attempt.key, attempt);
+        this.attempts.set(attempt.task.spec.id, attempt);
         this.deliverAttempt(attempt);
         if (attempt.task.state === 'paused' && attempt.task.attempt === attempt.attempt) {
           this.clearWatchdog(attempt);
@@ -361,7 +362,6 @@ export class LiveDriver {
     if (this.armedHandle !== undefined) this.clock.clearTimer(this.armedHandle);
     this.armedHandle = undefined;
     this.timers.clear();
-    this.watchdogs.clear();
     for (const attempt of this.attempts.values()) attempt.abort();
     for (const offer of this.offers.values()) offer.controller.abort();
     this.attempts.clear();
@@ -437,7 +437,7 @@ export class LiveDriver {
         this.startAttempt(command.task, command.agent, command.attempt);
         break;
       case 'abort': {
-        const attempt = this.attempts.get(attemptKey(command.taskId, command.attempt));
+        const attempt = this.attempts.get(command.taskId, command.attempt);
         if (attempt !== undefined) {
           attempt.abandoned = true;
           this.clearWatchdog(attempt);
@@ -465,13 +465,13 @@ export class LiveDriver {
         break;
       }
       case 'pause': {
-        const attempt = this.attempts.get(attemptKey(command.task.spec.id, command.attempt));
+        const attempt = this.attempts.get(command.task.spec.id, command.attempt);
         if (attempt !== undefined) this.clearWatchdog(attempt);
         this.tell(this.connector.pause, { ...command }, true);
         break;
       }
       case 'resume': {
-        const attempt = this.attempts.get(attemptKey(command.task.spec.id, command.attempt));
+        const attempt = this.attempts.get(command.task.spec.id, command.attempt);
         if (attempt !== undefined && !attempt.abandoned && command.task.spec.timeoutSeconds === undefined) this.armWatchdog(attempt, this.limits.attemptTimeoutSeconds);
         this.tell(this.connector.resume, { ...command }, true);
         break;
@@ -495,7 +495,7 @@ export class LiveDriver {
   private startAttempt(task: TaskView, agent: AgentView, attemptNumber: number): void {
     const attempt = new Attempt(this.attemptReports, task, agent, attemptNumber);
     this.makeRoom();
-    this.attempts.set(attempt.key, attempt);
+    this.attempts.set(task.spec.id, attempt);
     this.deliverAttempt(attempt);
   }
 
@@ -522,7 +522,7 @@ export class LiveDriver {
       settlement.then((outcome) => this.attemptOutcome(attempt, outcome), (error: unknown) => this.attemptFailed(attempt, error));
     }
     // Settled already (a connector that finished it from within `run`): nothing to watch.
-    if (this.attempts.get(attempt.key) !== attempt) return;
+    if (this.attempts.get(task.spec.id, attemptNumber) !== attempt) return;
     // The engine's own timeout runs from the reported start: until then (or without one) the driver watches.
     const ownTimeout = task.spec.timeoutSeconds;
     if (!attempt.abandoned && (!attempt.startFed || ownTimeout === undefined)) {
@@ -547,7 +547,7 @@ export class LiveDriver {
   }
 
   private reportStarted(attempt: Attempt, report: StartReport): void {
-    if (attempt.startFed || attempt.abandoned || this.attempts.get(attempt.key) !== attempt) return;
+    if (attempt.startFed || attempt.abandoned || this.attempts.get(attempt.task.spec.id, attempt.attempt) !== attempt) return;
     if (!isStartReport(report)) {
       this.connectorError(`start of ${attempt.task.spec.id} reported nonsense: ${JSON.stringify(report)}`);
       return;
@@ -558,8 +558,9 @@ export class LiveDriver {
   }
 
   private attemptSettled(attempt: Attempt, outcome: Outcome): void {
-    if (this.attempts.get(attempt.key) !== attempt) return; // forgotten, or the driver stopped
-    this.attempts.delete(attempt.key);
+    const taskId = attempt.task.spec.id;
+    if (this.attempts.get(taskId, attempt.attempt) !== attempt) return; // forgotten, or the driver stopped
+    this.attempts.delete(taskId, attempt.attempt);
     this.clearWatchdog(attempt);
     this.settle(describeResult, this.feedResult, attempt, outcome);
   }
@@ -573,28 +574,26 @@ export class LiveDriver {
     this.feed({ kind: 'finished', now, taskId, attempt: attempt.attempt, outcome: plainOutcome(outcome) }, attempt.view);
   }
 
+  /** Sets the attempt's watchdog `limit` seconds from now: the attempt itself joins the timer queue, under a negative id. */
   private armWatchdog(attempt: Attempt, limit: number): void {
     if (limit === Number.POSITIVE_INFINITY) return;
     this.clearWatchdog(attempt);
-    attempt.watchdogId = this.nextWatchdogId--;
+    attempt.timerId = this.nextWatchdogId--;
+    attempt.atSeconds = this.clock.now() + limit;
+    attempt.ticket = this.clock.ticket();
     attempt.watchdogSeconds = limit;
-    this.watchdogs.set(attempt.watchdogId, attempt);
-    this.timers.add({ timerId: attempt.watchdogId, atSeconds: this.clock.now() + limit, ticket: this.clock.ticket() });
+    this.timers.add(attempt);
   }
 
   private clearWatchdog(attempt: Attempt): void {
-    if (attempt.watchdogId === 0) return;
-    this.timers.remove(attempt.watchdogId);
-    this.watchdogs.delete(attempt.watchdogId);
-    attempt.watchdogId = 0;
+    if (attempt.timerId === 0) return;
+    this.timers.remove(attempt.timerId);
+    attempt.timerId = 0;
   }
 
-  /** The driver's execution limit ran out: the attempt fails with `timeout` and is aborted. */
-  private watchdogFired(watchdogId: number): void {
-    const attempt = this.watchdogs.get(watchdogId);
-    this.watchdogs.delete(watchdogId);
-    if (attempt === undefined) return;
-    attempt.watchdogId = 0;
+  /** The driver's execution limit ran out (the attempt already left the timer queue): the attempt fails with `timeout` and is aborted. */
+  private watchdogFired(attempt: Attempt): void {
+    attempt.timerId = 0;
     attempt.abandoned = true;
     attempt.abort();
     this.onError(new LiveDriverError('attempt-timeout',
@@ -673,9 +672,9 @@ export class LiveDriver {
   /** Keeps pending connector calls within `maxPendingCalls`, forgetting those nobody waits for. */
   private makeRoom(): void {
     if (this.attempts.size + this.offers.size + this.pendingProvisions < this.limits.maxPendingCalls) return;
-    for (const [key, attempt] of this.attempts) {
+    for (const attempt of this.attempts.values()) {
       if (attempt.abandoned) {
-        this.attempts.delete(key);
+        this.attempts.delete(attempt.task.spec.id, attempt.attempt);
         return;
       }
     }
@@ -718,9 +717,8 @@ export class LiveDriver {
       if (fired > 0 && this.clock.pendingBefore(head.atSeconds, head.ticket)) break;
       this.timers.remove(head.timerId);
       fired++;
-      const { timerId } = head;
-      if (timerId < 0) this.watchdogFired(timerId);
-      else this.settle(describeInput, this.feed, { kind: 'timer', now: this.clock.now(), timerId }, undefined);
+      if (head instanceof Attempt) this.watchdogFired(head);
+      else this.settle(describeInput, this.feed, { kind: 'timer', now: this.clock.now(), timerId: head.timerId }, undefined);
     }
     this.rearm();
   };

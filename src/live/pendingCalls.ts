@@ -7,8 +7,10 @@ import type { AgentView } from '../engine/agent.js';
 import type { Engine } from '../engine/engine.js';
 import type { Command, EngineInput, Outcome, StartReport } from '../engine/messages.js';
 import type { AgentId, TaskView } from '../engine/task.js';
+import type { AttemptMap } from './attemptMap.js';
 import type { AttemptContext, RunContext } from './connector.js';
-import { attemptKey, offerKey } from './settlements.js';
+import { offerKey } from './settlements.js';
+import type { PendingTimer } from './timerQueue.js';
 
 /**
  * An `AbortController` made only when its signal is read or it is aborted. Most attempts end
@@ -52,12 +54,15 @@ export interface AttemptReports {
 
 /**
  * An attempt handed to the connector (or, while recovering, to be handed to it). It is also the
- * context the connector is handed with it, and its own lazy abort controller: one object per
- * attempt in flight instead of a record, a controller, a context and its closure (everything an
- * attempt keeps lives ~0.2 s under load, long enough to be promoted to the old generation).
+ * context the connector is handed with it, its own lazy abort controller, its entry in the
+ * driver's {@link AttemptMap} and its watchdog's timer in the driver's timer queue: one object per
+ * attempt in flight instead of a record, a controller, a context and its closure, a key string
+ * and a timer (everything an attempt keeps lives ~0.2 s under load, long enough to be copied by
+ * a scavenge or promoted to the old generation).
  */
-export class Attempt extends LazyAbortController implements RunContext {
-  readonly key: string;
+export class Attempt extends LazyAbortController implements RunContext, PendingTimer {
+  /** {@link AttemptMap}'s link to another attempt of the task (set by the map only). */
+  next: Attempt | undefined = undefined;
   /**
    * The record to feed its results with (see `LiveDriver.feed`); undefined once the engine was
    * swapped for one restored from a snapshot that no longer holds the attempt (fed by id then).
@@ -68,7 +73,11 @@ export class Attempt extends LazyAbortController implements RunContext {
   /** The engine no longer waits for it (aborted, or failed by the driver's watchdog). */
   abandoned = false;
   /** The watchdog's timer id (negative), 0 when none is set. */
-  watchdogId = 0;
+  timerId = 0;
+  /** When the watchdog is due (clock seconds). */
+  atSeconds = 0;
+  /** The watchdog's clock ticket: its place among timers due at the same time. */
+  ticket = 0;
   /** The watchdog's limit in seconds, for its message. */
   watchdogSeconds = 0;
 
@@ -80,7 +89,6 @@ export class Attempt extends LazyAbortController implements RunContext {
    */
   constructor(private readonly reports: AttemptReports, public task: TaskView, public agent: AgentView, readonly attempt: number) {
     super();
-    this.key = attemptKey(task.spec.id, attempt);
     this.view = task;
   }
 
@@ -140,10 +148,10 @@ export class ReplayBook {
   private readonly provisions = new Map<string, number>();
 
   /**
-   * @param attempts - the driver's attempts by key; @param offers - its offers by key.
+   * @param attempts - the driver's attempts; @param offers - its offers by key.
    * @param reports - where the attempts it makes report to.
    */
-  constructor(private readonly attempts: Map<string, Attempt>, private readonly offers: Map<string, Offer>, private readonly reports: AttemptReports) {}
+  constructor(private readonly attempts: AttemptMap<Attempt>, private readonly offers: Map<string, Offer>, private readonly reports: AttemptReports) {}
 
   /**
    * A replayed input's bookkeeping; returns the view of the task whose result or answer it is,
@@ -153,10 +161,9 @@ export class ReplayBook {
     switch (input.kind) {
       case 'started':
       case 'finished': {
-        const key = attemptKey(input.taskId, input.attempt);
-        const attempt = this.attempts.get(key);
+        const attempt = this.attempts.get(input.taskId, input.attempt);
         if (attempt !== undefined && input.kind === 'started') attempt.startFed = true;
-        if (input.kind === 'finished') this.attempts.delete(key);
+        if (input.kind === 'finished') this.attempts.delete(input.taskId, input.attempt);
         return attempt?.view;
       }
       case 'offerAnswered': {
@@ -180,12 +187,11 @@ export class ReplayBook {
   command(command: Command): void {
     switch (command.kind) {
       case 'start': {
-        const attempt = new Attempt(this.reports, command.task, command.agent, command.attempt);
-        this.attempts.set(attempt.key, attempt);
+        this.attempts.set(command.task.spec.id, new Attempt(this.reports, command.task, command.agent, command.attempt));
         break;
       }
       case 'abort': {
-        const attempt = this.attempts.get(attemptKey(command.taskId, command.attempt));
+        const attempt = this.attempts.get(command.taskId, command.attempt);
         if (attempt !== undefined) attempt.abandoned = true;
         break;
       }
@@ -234,11 +240,11 @@ export class ReplayBook {
  * offer the new engine waits on takes the new engine's records; the others (given up on) keep
  * their old records for reading and are fed by id.
  */
-export function rebind(attempts: Map<string, Attempt>, offers: Map<string, Offer>, engine: Engine): void {
+export function rebind(attempts: AttemptMap<Attempt>, offers: Map<string, Offer>, engine: Engine): void {
   for (const attempt of attempts.values()) attempt.view = undefined;
   for (const offer of offers.values()) offer.view = undefined;
   for (const open of engine.openAttempts()) {
-    const attempt = attempts.get(attemptKey(open.task.spec.id, open.attempt));
+    const attempt = attempts.get(open.task.spec.id, open.attempt);
     if (attempt === undefined) continue;
     attempt.task = attempt.view = open.task;
     attempt.agent = open.agent;

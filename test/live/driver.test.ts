@@ -378,6 +378,30 @@ describe('the other commands', () => {
     expect(finals(events)).toEqual({ long: 'completed' });
   });
 
+  it('lifts the watchdog of a paused attempt and sets it again, the whole limit from the resume', async () => {
+    const clock = new ManualClock();
+    const { driver, connector, events } = setup({ clock, limits: { attemptTimeoutSeconds: 7 } });
+    connector.pause = (): void => undefined;
+    connector.resume = (): void => undefined;
+    driver.submit(taskSpec({ id: 'long' }));
+    connector.held[0]!.context.started(NO_SETUP);
+    clock.advanceTo(5);
+    driver.admin({ op: 'pause', taskId: 'long' });
+    expect(driver.counts().timers).toBe(0);
+    clock.advanceTo(20);
+    driver.admin({ op: 'resume', taskId: 'long' });
+    expect(driver.counts().timers).toBe(1);
+    expect(clock.nextDueTime()).toBe(27);
+    clock.advanceTo(26.5);
+    await flush();
+    expect(finals(events)).toEqual({});
+    clock.advanceTo(27);
+    await flush();
+    expect(finals(events)).toEqual({ long: 'dead-lettered:timeout' });
+    expect(driver.errors.map((e) => e.message)).toEqual(['attempt 1 of long on a0 ran 7 s (limits.attemptTimeoutSeconds): failed as a timeout']);
+    expect(driver.counts().timers).toBe(0);
+  });
+
   it('feeds a batch of inputs before carrying out their commands once', () => {
     const { driver, connector, events } = setup({ agents: 2 });
     driver.batch(() => {

@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
 import type { TaskView } from '../../src/engine/task.js';
 import { Attempt, LazyAbortController } from '../../src/live/pendingCalls.js';
-import { attemptKey } from '../../src/live/settlements.js';
 
 describe('LazyAbortController', () => {
   it('tells whether it was aborted without a signal', () => {
@@ -46,7 +45,8 @@ describe('Attempt', () => {
       attemptStarted: (from, report) => reports.push(['started', from, report]),
       attemptFinished: (from, outcome) => reports.push(['finished', from, outcome]),
     }, fakeTask, fakeAgent, 2);
-    expect(attempt.key).toBe(attemptKey('t1', 2));
+    expect(attempt.attempt).toBe(2);
+    expect(attempt.timerId).toBe(0);
     expect(attempt.view).toBe(fakeTask);
     expect(attempt.aborted).toBe(false);
     attempt.abort();

@@ -19,10 +19,10 @@
 import type { AgentSpec } from '../../engine/agent.js';
 import type { EngineEvent, Outcome } from '../../engine/messages.js';
 import type { TaskSpec } from '../../engine/task.js';
+import { AttemptMap } from '../attemptMap.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse, RunContext } from '../connector.js';
 import { afterDurable, type Journal } from '../journal.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
-import { AttemptMap } from './attemptMap.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
 import { ReusableQueue } from './reusableQueue.js';

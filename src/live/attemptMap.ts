@@ -1,8 +1,10 @@
 /**
  * Values by (task id, attempt number), looked up by the task id alone and then the attempt
  * number, instead of by a key string made of both: such a string (a concatenation, flattened
- * when hashed) was made by every start queued and every report of an agent. Most tasks have one
- * attempt awaited at a time; the values of one task are chained through their own `next`.
+ * when hashed) was made by every start queued and every report of an agent, and kept as long as
+ * the attempt. Most tasks have one attempt awaited at a time; the values of one task are chained
+ * through their own `next`. Used by the live driver (its attempts) and the remote agents
+ * (their pending reports).
  */
 
 /** A value the map can hold: it carries its attempt number and its link to the task's other attempts. */
@@ -57,6 +59,24 @@ export class AttemptMap<T extends AttemptEntry<T>> {
       }
     }
     return false;
+  }
+
+  /** Every value held, task by task (forgetting the value just visited is safe). */
+  *values(): IterableIterator<T> {
+    for (const head of this.byTask.values()) {
+      for (let entry: T | undefined = head; entry !== undefined;) {
+        const next: T | undefined = entry.next;
+        yield entry;
+        entry = next;
+      }
+    }
+  }
+
+  /** Forgets every value. */
+  clear(): void {
+    for (const value of this.values()) value.next = undefined;
+    this.byTask.clear();
+    this.count = 0;
   }
 
   /** Forgets every value `drop` picks. */
