@@ -86,7 +86,11 @@ function agentIds(entry: AgentEntry, index: number, file: string): string[] {
   }
   if (entry.count === undefined) throw new InputError(file, `${at}.count`, 'required: a pool needs count, an integer >= 1');
   const pool = entry.pool;
-  return Array.from({ length: entry.count }, (_, k) => `${pool}-${k}`);
+  // A loop rather than Array.from with a mapping function (a generic array-like path and a call
+  // per id): half the time for 100,000 ids.
+  const ids: string[] = [];
+  for (let k = 0; k < entry.count; k++) ids.push(`${pool}-${k}`);
+  return ids;
 }
 
 /** A skill for a type the workload never produces can never matter: it is usually a typo. */
