@@ -25,7 +25,7 @@ export function buildAgents(
   entries.forEach((entry, i) => {
     const ids = agentIds(entry, i, file);
     checkSkills(entry, i, taskTypes, file);
-    const model = mergeModel(baseModel, entry.model);
+    const model = Object.freeze(mergeModel(baseModel, entry.model));
     // A pool's agents share their entry's immutable parts (the scenario is frozen): 100,000
     // agents in a few pools are 100,000 specs, not as many copies of the same skills and tags.
     const shared = sharedSpec(entry);
@@ -38,7 +38,9 @@ export function buildAgents(
         }
         entryOfId.set(id, i);
       }
-      agents.push({ spec: agentSpec(shared, id), failureRate: entry.failureRate, model });
+      // Frozen as made, whole trees: the scenario's deepFreeze then stops at each agent (a frozen
+      // object is one whose tree is frozen) instead of walking 200,000 objects again.
+      agents.push(Object.freeze({ spec: agentSpec(shared, id), failureRate: entry.failureRate, model }));
     }
   });
   return agents;
@@ -84,7 +86,11 @@ function agentIds(entry: AgentEntry, index: number, file: string): string[] {
   }
   if (entry.count === undefined) throw new InputError(file, `${at}.count`, 'required: a pool needs count, an integer >= 1');
   const pool = entry.pool;
-  return Array.from({ length: entry.count }, (_, k) => `${pool}-${k}`);
+  // A loop rather than Array.from with a mapping function (a generic array-like path and a call
+  // per id): half the time for 100,000 ids.
+  const ids: string[] = [];
+  for (let k = 0; k < entry.count; k++) ids.push(`${pool}-${k}`);
+  return ids;
 }
 
 /** A skill for a type the workload never produces can never matter: it is usually a typo. */
@@ -108,18 +114,18 @@ function sharedSpec(entry: AgentEntry): SharedSpec {
   return {
     capacity: entry.capacity,
     tokensPerSecond: entry.speed,
-    skills: { ...entry.skills },
+    skills: Object.freeze({ ...entry.skills }),
     weight: entry.weight ?? entry.capacity,
-    tags,
+    tags: Object.freeze(tags),
     ...(entry.contextWindow === undefined ? {} : { contextWindowTokens: entry.contextWindow }),
     ...(entry.pool === undefined ? {} : { pool: entry.pool }),
   };
 }
 
 /**
- * One agent's spec: `shared` with its id, fields in the same order as ever. Written out rather
- * than spread, and sharing the entry's skills and tags: building 100,000 agents took ~0.45 µs
- * less per agent (CPU time, best of 15).
+ * One agent's spec, frozen: `shared` with its id, fields in the same order as ever. Written out
+ * rather than spread, and sharing the entry's (frozen) skills and tags: building 100,000 agents
+ * took ~0.45 µs less per agent (CPU time, best of 15).
  */
 function agentSpec(shared: SharedSpec, id: string): AgentSpec {
   const spec: { -readonly [K in keyof AgentSpec]: AgentSpec[K] } = {
@@ -127,7 +133,7 @@ function agentSpec(shared: SharedSpec, id: string): AgentSpec {
   };
   if (shared.contextWindowTokens !== undefined) spec.contextWindowTokens = shared.contextWindowTokens;
   if (shared.pool !== undefined) spec.pool = shared.pool;
-  return spec;
+  return Object.freeze(spec);
 }
 
 /** `base` with every coefficient that `overrides` sets replaced. */
