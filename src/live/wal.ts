@@ -599,6 +599,11 @@ export class FileJournal implements Journal {
   }
 }
 
+/** The error of a bad log line that a crash cannot have left (data follows it). */
+function notTorn(name: string, lineNumber: number, reason: string): InputError {
+  return new InputError(name, `line ${lineNumber}`, `${reason}: a corrupt write-ahead log line that is not the last one (not a torn write); the log cannot be trusted past it`);
+}
+
 /** What {@link readWalFile} found. */
 export interface WalFileContents {
   readonly header: WalHeader;
@@ -639,7 +644,7 @@ export function readWalFile(path: string, name: string, onEntry: (entry: WalEntr
     for (let line = reader.next(); line !== undefined; line = reader.next()) {
       lines = line.number;
       if (bad !== undefined) {
-        throw new InputError(name, `line ${bad.number}`, `${bad.reason}: a corrupt write-ahead log line that is not the last one (not a torn write); the log cannot be trusted past it`);
+        throw notTorn(name, bad.number, bad.reason);
       }
       let entry: WalEntry;
       const cutByGap = !line.terminated && reader.nulAt !== undefined;
@@ -663,7 +668,7 @@ export function readWalFile(path: string, name: string, onEntry: (entry: WalEntr
       // Data past a gap: a crash leaves that only within the bound, after a line the gap cut (or one that ended right before it).
       const number = bad?.number ?? lines + 1;
       if (bad !== undefined && !bad.cutByGap) {
-        throw new InputError(name, `line ${number}`, `${bad.reason}: a corrupt write-ahead log line that is not the last one (not a torn write); the log cannot be trusted past it`);
+        throw notTorn(name, number, bad.reason);
       }
       if (dataAt - gapAt! >= TORN_TAIL_BYTES) {
         throw new InputError(name, `line ${number}`, `unwritten bytes (NUL) at byte ${gapAt} with log data ${dataAt - gapAt!} bytes past them, further than a torn write reaches (${TORN_TAIL_BYTES}): the log cannot be trusted past them`);

@@ -145,6 +145,7 @@ async function writeZeros(fd: number, length: number, position: number): Promise
   }
 }
 
+/** Bytes read at a time from the end (within {@link ZEROS}, which it is compared with). */
 const SCAN_BYTES = 1 << 16;
 
 /**
@@ -156,13 +157,12 @@ export function lastDataOffset(path: string, from: number): number {
   try {
     const size = fstatSync(fd).size;
     const chunk = Buffer.alloc(SCAN_BYTES);
-    const zeros = Buffer.alloc(SCAN_BYTES);
     // From the end backwards: the first chunk holding data holds the answer.
     for (let end = size; end > from;) {
       const start = Math.max(from, end - SCAN_BYTES);
       const read = readSync(fd, chunk, 0, end - start, start);
       const view = chunk.subarray(0, read);
-      if (!view.equals(zeros.subarray(0, read))) {
+      if (!view.equals(ZEROS.subarray(0, read))) {
         let at = read - 1;
         while (view[at] === 0) at--;
         return start + at;
