@@ -7,8 +7,9 @@
  * to Σ_{i≥1} λ^((d^i−d)/(d−1)) as the fleet grows, about 2.61 instead of 10 at λ = 0.9.
  *
  * The eligible agents (a free slot under late binding, accepting under early) are kept in an
- * {@link AgentSet} by the hooks, so a decision draws `d` numbers from `ctx.random` and reads `d`
- * agents: O(d), whatever the fleet size. Sampling without replacement is a partial Fisher–Yates
+ * {@link AgentSet} by the hooks, so a decision draws `d` numbers from `ctx.random` and reads at
+ * most `d` agents: O(d), whatever the fleet size. None is read after one with no tasks in hand,
+ * which no other can beat (the draws are still taken, so the random stream is the same). Sampling without replacement is a partial Fisher–Yates
  * shuffle of that set, undone before returning, so a discarded pick leaves no trace.
  * When fewer than `d` agents are eligible, all of them are sampled.
  */
@@ -48,19 +49,27 @@ class PowerOfD extends RandomEligible {
     const draws = Math.min(this.d, n);
     let best: AgentView | undefined;
     let bestTasks = Number.POSITIVE_INFINITY;
+    let swapped = 0;
     for (let i = 0; i < draws; i++) {
       // Draw uniformly among the members not drawn yet (positions i..n−1).
       const partner = i + Math.floor(ctx.random() * (n - i));
-      this.partners[i] = partner;
-      eligible.swap(i, partner);
-      const agent = agents[eligible.at(i)]!;
+      // No agent holds fewer than no tasks: once one is found the rest of the draws are taken
+      // (the random stream stays the same) but their agents are not read, a cache line each in
+      // a large fleet, where an idle agent is the usual first draw under late binding.
+      if (bestTasks === 0) continue;
+      const agent = agents[eligible.at(partner)]!;
       const tasks = tasksInHand(agent);
       if (tasks < bestTasks) {
         best = agent;
         bestTasks = tasks;
       }
+      if (bestTasks > 0 && i + 1 < draws) {
+        this.partners[i] = partner;
+        eligible.swap(i, partner);
+        swapped = i + 1;
+      }
     }
-    for (let i = draws - 1; i >= 0; i--) eligible.swap(i, this.partners[i]!);
+    for (let i = swapped - 1; i >= 0; i--) eligible.swap(i, this.partners[i]!);
     return best;
   }
 }
