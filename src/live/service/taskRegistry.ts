@@ -15,9 +15,10 @@
  * fields and its history array exactly as many slots as events.
  */
 import type { EngineEvent } from '../../engine/messages.js';
-import { isFinal, type FailureReason, type TaskSpec, type TaskState } from '../../engine/task.js';
+import { isFinal, type FailureReason, type FinalTaskState, type TaskSpec, type TaskState } from '../../engine/task.js';
 import { appendJson } from '../jsonBytes.js';
 import { LineBuffer } from '../lineBuffer.js';
+import { SettledTaskRing } from './settledTaskRing.js';
 
 /** One event in a task's history, as JSON. */
 export interface TaskHistoryEntry {
@@ -121,29 +122,19 @@ export interface TaskRegistryLimits {
   readonly historyEvents: number;
 }
 
-/** A settled task as remembered: what listings filter on, the rest as UTF-8 JSON (see {@link freeze}). */
-class FrozenTask {
-  constructor(
-    readonly ordinal: number,
-    readonly state: TaskState,
-    readonly type: string,
-    /** The entry's JSON, UTF-8: every field but `ordinal` and `state`. */
-    readonly json: Buffer,
-  ) {}
-}
-
 /** Tasks by id, folded from the engine's events. */
 export class TaskRegistry {
-  private readonly tasks = new Map<string, TaskEntry | FrozenTask>();
-  /** Ids of settled tasks, oldest settled first, from `settledHead` on. */
-  private readonly settledOrder: string[] = [];
-  private settledHead = 0;
+  /** Live tasks' entries, and settled tasks' slots in {@link settledTasks}. */
+  private readonly tasks = new Map<string, TaskEntry | number>();
+  private readonly settledTasks: SettledTaskRing;
   private nextOrdinal = 0;
   private readonly liveByState = new Map<TaskState, number>();
   private readonly frozenJson = new LineBuffer();
 
   /** @param limits - see {@link TaskRegistryLimits}. */
-  constructor(private readonly limits: TaskRegistryLimits) {}
+  constructor(private readonly limits: TaskRegistryLimits) {
+    this.settledTasks = new SettledTaskRing(limits.settledTasks);
+  }
 
   /** Folds one engine event in (every event, in order). */
   observe(event: EngineEvent): void {
@@ -172,7 +163,7 @@ export class TaskRegistry {
         if (isFinal(event.to)) this.settled(event.task.spec.id, entry);
         else {
           this.countLive(entry.state, 1);
-          this.put(event.task.spec.id, entry);
+          if (this.tasks.get(event.task.spec.id) !== entry) this.tasks.set(event.task.spec.id, entry);
         }
         return;
       }
@@ -206,7 +197,7 @@ export class TaskRegistry {
   /** The task with this id, live or remembered (a settled one thawed: a copy, not kept). */
   get(id: string): TaskEntry | undefined {
     const known = this.tasks.get(id);
-    return known instanceof FrozenTask ? thaw(known) : known;
+    return typeof known === 'number' ? this.thaw(known) : known;
   }
 
   /** Live tasks by state (states with none are absent). */
@@ -226,32 +217,30 @@ export class TaskRegistry {
   page(filter: { readonly state?: TaskState; readonly type?: string; readonly limit: number; readonly cursor?: string }): TaskPage {
     const after = filter.cursor === undefined ? -1 : Number(filter.cursor);
     const tasks: TaskJson[] = [];
-    let last: TaskEntry | FrozenTask | undefined;
+    const settled = this.settledTasks;
+    let last = -1;
     let more = false;
-    for (const entry of this.tasks.values()) {
-      if (entry.ordinal <= after) continue;
-      if (filter.state !== undefined && entry.state !== filter.state) continue;
-      if (filter.type !== undefined && (entry instanceof FrozenTask ? entry.type : entry.spec.type) !== filter.type) continue;
+    for (const known of this.tasks.values()) {
+      const frozen = typeof known === 'number';
+      const ordinal = frozen ? settled.ordinal(known) : known.ordinal;
+      if (ordinal <= after) continue;
+      if (filter.state !== undefined && (frozen ? settled.state(known) : known.state) !== filter.state) continue;
+      if (filter.type !== undefined && (frozen ? settled.type(known) : known.spec.type) !== filter.type) continue;
       if (tasks.length === filter.limit) {
         more = true;
         break;
       }
-      tasks.push(taskJson(entry instanceof FrozenTask ? thaw(entry) : entry));
-      last = entry;
+      tasks.push(taskJson(frozen ? this.thaw(known) : known));
+      last = ordinal;
     }
-    return more && last !== undefined ? { tasks, next: String(last.ordinal) } : { tasks };
+    return more && last >= 0 ? { tasks, next: String(last) } : { tasks };
   }
 
   /** Records an event of a task that may be settled (late offers, stale results): refrozen then. */
   private recordInto(id: string, entry: TaskEntry, item: TaskHistoryEntry): void {
     this.record(entry, item);
-    this.put(id, entry);
-  }
-
-  /** Stores an entry, frozen if its task is settled (a live entry is stored as is, once). */
-  private put(id: string, entry: TaskEntry): void {
-    if (isFinal(entry.state)) this.tasks.set(id, freeze(entry, this.frozenJson));
-    else if (this.tasks.get(id) !== entry) this.tasks.set(id, entry);
+    const known = this.tasks.get(id);
+    if (typeof known === 'number') this.settledTasks.replace(known, freeze(entry, this.frozenJson));
   }
 
   private record(entry: TaskEntry, item: TaskHistoryEntry): void {
@@ -272,34 +261,39 @@ export class TaskRegistry {
     else this.liveByState.set(state, count);
   }
 
+  /** Freezes a task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
   private settled(id: string, entry: TaskEntry): void {
-    this.put(id, entry);
-    this.settledOrder.push(id);
-    while (this.settledOrder.length - this.settledHead > this.limits.settledTasks) {
-      const oldest = this.settledOrder[this.settledHead++]!;
-      // A task submitted again under a forgotten id is live: it stays.
-      const entry = this.tasks.get(oldest);
-      if (entry !== undefined && isFinal(entry.state)) this.tasks.delete(oldest);
+    const known = this.tasks.get(id);
+    if (typeof known === 'number') {
+      this.settledTasks.replace(known, freeze(entry, this.frozenJson));
+      return;
     }
-    // Compacts the queue now and then, so it holds no more than twice the limit.
-    if (this.settledHead > 1024 && this.settledHead * 2 > this.settledOrder.length) {
-      this.settledOrder.splice(0, this.settledHead);
-      this.settledHead = 0;
+    if (this.settledTasks.capacity === 0) {
+      this.tasks.delete(id);
+      return;
     }
+    const { slot, forgotten } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, freeze(entry, this.frozenJson));
+    // A task submitted again under a forgotten id is live (its entry, not the slot): it stays.
+    if (forgotten !== undefined && forgotten !== id && this.tasks.get(forgotten) === slot) this.tasks.delete(forgotten);
+    this.tasks.set(id, slot);
+  }
+
+  /** A remembered settled task as an entry again: a copy, not kept. */
+  private thaw(slot: number): TaskEntry {
+    const fields = JSON.parse(this.settledTasks.json(slot)) as Omit<TaskEntry, 'ordinal' | 'state'>;
+    return { ...fields, ordinal: this.settledTasks.ordinal(slot), state: this.settledTasks.state(slot), agent: fields.agent, failureReason: fields.failureReason };
   }
 }
 
 /**
- * A settled entry as one record and its JSON. JSON keeps every field exactly: specs, histories
- * and answers are JSON already (parsed from request bodies, written to the log, sent to clients).
+ * A settled entry's JSON but `ordinal` and `state`, as UTF-8 bytes in `lines` (valid until its
+ * next use). JSON keeps every field exactly: specs, histories and answers are JSON already
+ * (parsed from request bodies, written to the log, sent to clients).
  */
-function freeze(entry: TaskEntry, lines: LineBuffer): FrozenTask {
-  // Bytes outside the JavaScript heap, not a string: the scavenges that a settled task outlives
-  // on its way to the old generation copy a small view, not its whole JSON (~1 KB), and the old
-  // generation's collections mark one object per task. Written straight from the entry into a
-  // reused buffer, then copied once into a Buffer of its own (small ones share Node's pool): no
-  // intermediate object or string (`{ spec, submittedAt, agent, attempts, failureReason,
-  // history, historyDropped }` as JSON.stringify would write it).
+function freeze(entry: TaskEntry, lines: LineBuffer): Buffer {
+  // Written straight from the entry into a reused buffer, which the ring copies: no intermediate
+  // object or string (`{ spec, submittedAt, agent, attempts, failureReason, history,
+  // historyDropped }` as JSON.stringify would write it).
   lines.clear();
   lines.ascii(SPEC_FIELD);
   appendJson(lines, entry.spec);
@@ -320,7 +314,7 @@ function freeze(entry: TaskEntry, lines: LineBuffer): FrozenTask {
   lines.ascii(HISTORY_DROPPED_FIELD);
   appendJson(lines, entry.historyDropped);
   lines.byte(CLOSE_BRACE);
-  return new FrozenTask(entry.ordinal, entry.state, entry.spec.type, Buffer.from(lines.view(0)));
+  return lines.view(0);
 }
 
 const SPEC_FIELD = Buffer.from('{"spec":');
@@ -331,12 +325,6 @@ const FAILURE_REASON_FIELD = Buffer.from(',"failureReason":');
 const HISTORY_FIELD = Buffer.from(',"history":');
 const HISTORY_DROPPED_FIELD = Buffer.from(',"historyDropped":');
 const CLOSE_BRACE = 0x7d;
-
-/** A frozen task as an entry again. */
-function thaw(frozen: FrozenTask): TaskEntry {
-  const fields = JSON.parse(frozen.json.toString('utf8')) as Omit<TaskEntry, 'ordinal' | 'state'>;
-  return { ...fields, ordinal: frozen.ordinal, state: frozen.state, agent: fields.agent, failureReason: fields.failureReason };
-}
 
 /** A task's summary, as listings and `GET /v1/tasks/{id}` show it. */
 export function taskJson(entry: TaskEntry): TaskJson {
