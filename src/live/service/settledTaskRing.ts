@@ -59,6 +59,13 @@ export class SettledTaskRing {
     return this.count;
   }
 
+  /** Bytes of the slabs held, in use or kept for reuse. */
+  get slabBytes(): number {
+    let bytes = 0;
+    for (const slab of this.slabs) bytes += slab?.length ?? 0;
+    return bytes;
+  }
+
   /**
    * Remembers a task, newest; returns its slot and, if the ring was full, the id of the oldest
    * task, forgotten to make room (the caller drops it from its map). Not for a capacity of 0.

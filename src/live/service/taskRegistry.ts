@@ -34,43 +34,34 @@ export interface TaskHistoryEntry {
 }
 
 /**
- * An event of a live task's history (but `submitted`, see {@link submittedEvent}): one object of one shape whatever the event, built without
- * spreads; absent fields are `undefined`, which JSON leaves out, and the fields are in the order
- * every kind of event writes them, so that its JSON is the {@link TaskHistoryEntry}'s. A plain
- * object (made by {@link historyEvent}, one literal), so that the log's JSON writer writes it as
- * bytes when the task is frozen rather than handing the whole history to `JSON.stringify`.
- */
-interface HistoryEvent extends TaskHistoryEntry {
-  readonly from: TaskState | undefined;
-  readonly to: TaskState | undefined;
-  readonly attempt: number | undefined;
-  readonly agent: string | undefined;
-  readonly accepted: boolean | undefined;
-  readonly reason: string | undefined;
-  readonly quality: number | undefined;
-}
-
-/**
- * A task's first event, `submitted`: only the three fields it has (the same JSON as the full
- * shape with the rest `undefined`), half the bytes of {@link historyEvent}'s object for an event
- * every live task keeps while in flight.
+ * A task's first event, `submitted`. Each kind of event is a literal of its own fields only
+ * (absent optional ones `undefined`, which JSON leaves out), in the order the
+ * {@link TaskHistoryEntry}'s JSON has them, built without spreads: every live task keeps its
+ * events through the scavenges it survives, and an `offerMade` of three fields is half the bytes
+ * of one shape of nine. Plain objects, so that the log's JSON writer writes them as bytes when
+ * the task is frozen.
  */
 function submittedEvent(time: number, to: TaskState): TaskHistoryEntry {
   return { time, kind: 'submitted', to };
 }
 
-function historyEvent(
-  time: number,
-  kind: EngineEvent['kind'],
-  from: TaskState | undefined,
-  to: TaskState | undefined,
-  attempt: number | undefined,
-  agent: string | undefined,
-  accepted: boolean | undefined,
-  reason: string | undefined,
-  quality: number | undefined,
-): HistoryEvent {
-  return { time, kind, from, to, attempt, agent, accepted, reason, quality };
+function transitionEvent(
+  time: number, from: TaskState, to: TaskState, attempt: number, agent: string | undefined, reason: string | undefined, quality: number | undefined,
+): TaskHistoryEntry {
+  return { time, kind: 'transition', from, to, attempt, agent, reason, quality };
+}
+
+/** An `offerMade` or `duplicateClaim`. */
+function agentEvent(time: number, kind: 'offerMade' | 'duplicateClaim', agent: string): TaskHistoryEntry {
+  return { time, kind, agent };
+}
+
+function offerAnsweredEvent(time: number, agent: string, accepted: boolean, reason: string | undefined): TaskHistoryEntry {
+  return { time, kind: 'offerAnswered', agent, accepted, reason };
+}
+
+function staleResultEvent(time: number, attempt: number): TaskHistoryEntry {
+  return { time, kind: 'staleResult', attempt };
 }
 
 /** What the service knows about one task. */
@@ -159,7 +150,7 @@ export class TaskRegistry {
         entry.attempts = event.task.attempt;
         if (event.agent !== undefined) entry.agent = event.agent.spec.id;
         if (event.reason !== undefined) entry.failureReason = event.reason;
-        this.record(entry, historyEvent(event.time, 'transition', event.from, event.to, event.attempt, event.agent?.spec.id, undefined, event.reason, event.quality));
+        this.record(entry, transitionEvent(event.time, event.from, event.to, event.attempt, event.agent?.spec.id, event.reason, event.quality));
         if (isFinal(event.to)) this.settled(event.task.spec.id, entry);
         else {
           this.countLive(entry.state, 1);
@@ -171,21 +162,21 @@ export class TaskRegistry {
       case 'duplicateClaim': {
         const entry = this.get(event.task.spec.id);
         if (entry !== undefined) {
-          this.recordInto(event.task.spec.id, entry, historyEvent(event.time, event.kind, undefined, undefined, undefined, event.agent.spec.id, undefined, undefined, undefined));
+          this.recordInto(event.task.spec.id, entry, agentEvent(event.time, event.kind, event.agent.spec.id));
         }
         return;
       }
       case 'offerAnswered': {
         const entry = this.get(event.task.spec.id);
         if (entry !== undefined) {
-          this.recordInto(event.task.spec.id, entry, historyEvent(event.time, 'offerAnswered', undefined, undefined, undefined, event.agent.spec.id, event.accepted, event.reason, undefined));
+          this.recordInto(event.task.spec.id, entry, offerAnsweredEvent(event.time, event.agent.spec.id, event.accepted, event.reason));
         }
         return;
       }
       case 'staleResult': {
         const entry = this.get(event.taskId);
         if (entry !== undefined) {
-          this.recordInto(event.taskId, entry, historyEvent(event.time, 'staleResult', undefined, undefined, event.attempt, undefined, undefined, undefined, undefined));
+          this.recordInto(event.taskId, entry, staleResultEvent(event.time, event.attempt));
         }
         return;
       }
