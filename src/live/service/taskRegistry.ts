@@ -5,14 +5,16 @@
  * settled ones are remembered up to a limit, the oldest settled forgotten first.
  *
  * A settled task is remembered for as long as `settledTasks` newer tasks take to settle (seconds
- * under load), long enough to reach the old generation: it is frozen into one small record and
- * its JSON as UTF-8 bytes outside the JavaScript heap, rather than an entry, its spec, a history
- * array and one object per event, so that old-generation collections have far fewer objects to
- * mark and scavenges little to copy. It is thawed only when asked. The JSON is written straight
- * from the entry as bytes (src/live/jsonBytes.ts, the writer of the log's lines), and a live task's events are objects of one shape
- * built without spreads: the registry allocates about a third of what it did per task. What a live
- * task keeps is small too, since every scavenge copies it: its `submitted` event has only its own
- * fields and its history array exactly as many slots as events.
+ * under load), long enough to reach the old generation: it is frozen into its JSON as UTF-8 bytes
+ * in a ring of slabs outside the JavaScript heap, with what listings filter on in typed-array
+ * columns (src/live/service/settledTaskRing.ts), so that it costs the map's entry (its id and a
+ * slot number) and no object of its own: nothing for the scavenges it outlives to copy and
+ * promote, nothing for old-generation collections to mark. It is thawed only when asked. The JSON
+ * is written straight from the entry as bytes (src/live/jsonBytes.ts, the writer of the log's
+ * lines), and a live task's events are literals of their own fields built without spreads: the
+ * registry allocates about a third of what it did per task. What a live task keeps is small too,
+ * since every scavenge copies it: each event only its own fields and its history array exactly
+ * as many slots as events.
  */
 import type { EngineEvent } from '../../engine/messages.js';
 import { isFinal, type FailureReason, type FinalTaskState, type TaskSpec, type TaskState } from '../../engine/task.js';
