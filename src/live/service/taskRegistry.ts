@@ -77,10 +77,42 @@ export interface TaskEntry {
   agent: string | undefined;
   attempts: number;
   failureReason: FailureReason | undefined;
-  /** The last `historyEvents` events, oldest first (replaced, never changed: see `record`). */
-  history: readonly TaskHistoryEntry[];
+  /** The last `historyEvents` events, oldest first. */
+  readonly history: readonly TaskHistoryEntry[];
   /** Events dropped from the front of the history. */
-  historyDropped: number;
+  readonly historyDropped: number;
+}
+
+const NO_EVENTS: readonly TaskHistoryEntry[] = [];
+
+/**
+ * A task's entry as the registry keeps it. Its `submitted` event is not kept as an object: it is
+ * the first of its history until an event is dropped (the oldest goes first), and its fields are
+ * the entry's (`submittedAt`, `submittedState`), so it is made only when the history is read;
+ * that is an object and a boxed time fewer for every task in flight to carry through scavenges.
+ */
+class RegistryEntry implements TaskEntry {
+  constructor(
+    readonly spec: TaskSpec,
+    readonly submittedAt: number,
+    readonly ordinal: number,
+    public state: TaskState,
+    public agent: string | undefined,
+    public attempts: number,
+    public failureReason: FailureReason | undefined,
+    /** The state the task was submitted in, while its `submitted` event is in the history. */
+    readonly submittedState: TaskState | undefined,
+    /**
+     * The history's events after `submitted`, oldest first (replaced, never changed: see
+     * `record`).
+     */
+    public laterEvents: readonly TaskHistoryEntry[],
+    public historyDropped: number,
+  ) {}
+
+  get history(): readonly TaskHistoryEntry[] {
+    return this.historyDropped === 0 ? [submittedEvent(this.submittedAt, this.submittedState!)].concat(this.laterEvents) : this.laterEvents;
+  }
 }
 
 /** A task as `GET /v1/tasks/{id}` answers it. */
@@ -118,7 +150,7 @@ export interface TaskRegistryLimits {
 /** Tasks by id, folded from the engine's events. */
 export class TaskRegistry {
   /** Live tasks' entries, and settled tasks' slots in {@link settledTasks}. */
-  private readonly tasks = new Map<string, TaskEntry | number>();
+  private readonly tasks = new Map<string, RegistryEntry | number>();
   private readonly settledTasks: SettledTaskRing;
   private nextOrdinal = 0;
   private readonly liveByState = new Map<TaskState, number>();
@@ -134,18 +166,14 @@ export class TaskRegistry {
     switch (event.kind) {
       case 'submitted': {
         const { task } = event;
-        // The history starts as a literal of its one event (`historyEvents` is at least 1): one
-        // slot, not an empty array copied at once.
-        const entry: TaskEntry = {
-          spec: task.spec, submittedAt: event.time, ordinal: this.nextOrdinal++, state: task.state, agent: undefined, attempts: 0,
-          failureReason: undefined, history: [submittedEvent(event.time, task.state)], historyDropped: 0,
-        };
+        // The history starts as its `submitted` event alone, which the entry's fields are.
+        const entry = new RegistryEntry(task.spec, event.time, this.nextOrdinal++, task.state, undefined, 0, undefined, task.state, NO_EVENTS, 0);
         this.tasks.set(task.spec.id, entry);
         this.countLive(entry.state, 1);
         return;
       }
       case 'transition': {
-        const entry = this.get(event.task.spec.id);
+        const entry = this.entry(event.task.spec.id);
         if (entry === undefined) return;
         this.countLive(entry.state, -1);
         entry.state = event.to;
@@ -162,21 +190,21 @@ export class TaskRegistry {
       }
       case 'offerMade':
       case 'duplicateClaim': {
-        const entry = this.get(event.task.spec.id);
+        const entry = this.entry(event.task.spec.id);
         if (entry !== undefined) {
           this.recordInto(event.task.spec.id, entry, agentEvent(event.time, event.kind, event.agent.spec.id));
         }
         return;
       }
       case 'offerAnswered': {
-        const entry = this.get(event.task.spec.id);
+        const entry = this.entry(event.task.spec.id);
         if (entry !== undefined) {
           this.recordInto(event.task.spec.id, entry, offerAnsweredEvent(event.time, event.agent.spec.id, event.accepted, event.reason));
         }
         return;
       }
       case 'staleResult': {
-        const entry = this.get(event.taskId);
+        const entry = this.entry(event.taskId);
         if (entry !== undefined) {
           this.recordInto(event.taskId, entry, staleResultEvent(event.time, event.attempt));
         }
@@ -189,8 +217,7 @@ export class TaskRegistry {
 
   /** The task with this id, live or remembered (a settled one thawed: a copy, not kept). */
   get(id: string): TaskEntry | undefined {
-    const known = this.tasks.get(id);
-    return typeof known === 'number' ? this.thaw(known) : known;
+    return this.entry(id);
   }
 
   /** Live tasks by state (states with none are absent). */
@@ -230,19 +257,21 @@ export class TaskRegistry {
   }
 
   /** Records an event of a task that may be settled (late offers, stale results): refrozen then. */
-  private recordInto(id: string, entry: TaskEntry, item: TaskHistoryEntry): void {
+  private recordInto(id: string, entry: RegistryEntry, item: TaskHistoryEntry): void {
     this.record(entry, item);
     const known = this.tasks.get(id);
     if (typeof known === 'number') this.settledTasks.replace(known, freeze(entry, this.frozenJson));
   }
 
-  private record(entry: TaskEntry, item: TaskHistoryEntry): void {
+  private record(entry: RegistryEntry, item: TaskHistoryEntry): void {
     // A new array of exactly one more event rather than a push: a push grows the array to 17
     // slots at its first event, ~150 bytes that every in-flight task carries through the
     // scavenges it survives, for the 3 to 5 events a task has.
-    if (entry.history.length < this.limits.historyEvents) entry.history = entry.history.concat(item);
+    const shown = entry.laterEvents.length + (entry.historyDropped === 0 ? 1 : 0);
+    if (shown < this.limits.historyEvents) entry.laterEvents = entry.laterEvents.concat(item);
     else {
-      entry.history = entry.history.slice(1).concat(item);
+      // The oldest event leaves: the `submitted` one first, which no array holds.
+      entry.laterEvents = entry.historyDropped === 0 ? entry.laterEvents.concat(item) : entry.laterEvents.slice(1).concat(item);
       entry.historyDropped++;
     }
   }
@@ -255,7 +284,7 @@ export class TaskRegistry {
   }
 
   /** Freezes a task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
-  private settled(id: string, entry: TaskEntry): void {
+  private settled(id: string, entry: RegistryEntry): void {
     const known = this.tasks.get(id);
     if (typeof known === 'number') {
       this.settledTasks.replace(known, freeze(entry, this.frozenJson));
@@ -271,10 +300,20 @@ export class TaskRegistry {
     this.tasks.set(id, slot);
   }
 
+  /** The entry of a task, live or remembered (a settled one thawed: a copy, not kept). */
+  private entry(id: string): RegistryEntry | undefined {
+    const known = this.tasks.get(id);
+    return typeof known === 'number' ? this.thaw(known) : known;
+  }
+
   /** A remembered settled task as an entry again: a copy, not kept. */
-  private thaw(slot: number): TaskEntry {
+  private thaw(slot: number): RegistryEntry {
     const fields = JSON.parse(this.settledTasks.json(slot)) as Omit<TaskEntry, 'ordinal' | 'state'>;
-    return { ...fields, ordinal: this.settledTasks.ordinal(slot), state: this.settledTasks.state(slot), agent: fields.agent, failureReason: fields.failureReason };
+    const { history, historyDropped } = fields;
+    return new RegistryEntry(
+      fields.spec, fields.submittedAt, this.settledTasks.ordinal(slot), this.settledTasks.state(slot), fields.agent, fields.attempts, fields.failureReason,
+      historyDropped === 0 ? history[0]!.to : undefined, historyDropped === 0 ? history.slice(1) : history, historyDropped,
+    );
   }
 }
 
