@@ -13,8 +13,9 @@
  * is written straight from the entry as bytes (src/live/jsonBytes.ts, the writer of the log's
  * lines), and a live task's events are literals of their own fields built without spreads: the
  * registry allocates about a third of what it did per task. What a live task keeps is small too,
- * since every scavenge copies it: each event only its own fields and its history array exactly
- * as many slots as events.
+ * since every scavenge copies it: each event only its own fields, its `submitted` event no object
+ * at all (the entry's own fields, see {@link RegistryEntry}) and its history array exactly as many
+ * slots as events.
  */
 import type { EngineEvent } from '../../engine/messages.js';
 import { isFinal, type FailureReason, type FinalTaskState, type TaskSpec, type TaskState } from '../../engine/task.js';
@@ -36,7 +37,7 @@ export interface TaskHistoryEntry {
 }
 
 /**
- * A task's first event, `submitted`. Each kind of event is a literal of its own fields only
+ * A task's first event, `submitted` (made when a history is read). Each kind of event is a literal of its own fields only
  * (absent optional ones `undefined`, which JSON leaves out), in the order the
  * {@link TaskHistoryEntry}'s JSON has them, built without spreads: every live task keeps its
  * events through the scavenges it survives, and an `offerMade` of three fields is half the bytes
