@@ -5,19 +5,23 @@
  * settled ones are remembered up to a limit, the oldest settled forgotten first.
  *
  * A settled task is remembered for as long as `settledTasks` newer tasks take to settle (seconds
- * under load), long enough to reach the old generation: it is frozen into one small record and
- * its JSON as UTF-8 bytes outside the JavaScript heap, rather than an entry, its spec, a history
- * array and one object per event, so that old-generation collections have far fewer objects to
- * mark and scavenges little to copy. It is thawed only when asked. The JSON is written straight
- * from the entry as bytes (src/live/jsonBytes.ts, the writer of the log's lines), and a live task's events are objects of one shape
- * built without spreads: the registry allocates about a third of what it did per task. What a live
- * task keeps is small too, since every scavenge copies it: its `submitted` event has only its own
- * fields and its history array exactly as many slots as events.
+ * under load), long enough to reach the old generation: it is frozen into its JSON as UTF-8 bytes
+ * in a ring of slabs outside the JavaScript heap, with what listings filter on in typed-array
+ * columns (src/live/service/settledTaskRing.ts), so that it costs the map's entry (its id and a
+ * slot number) and no object of its own: nothing for the scavenges it outlives to copy and
+ * promote, nothing for old-generation collections to mark. It is thawed only when asked. The JSON
+ * is written straight from the entry as bytes (src/live/jsonBytes.ts, the writer of the log's
+ * lines), and a live task's events are literals of their own fields built without spreads: the
+ * registry allocates about a third of what it did per task. What a live task keeps is small too,
+ * since every scavenge copies it: each event only its own fields, its `submitted` event no object
+ * at all (the entry's own fields, see {@link RegistryEntry}) and its history array exactly as many
+ * slots as events.
  */
 import type { EngineEvent } from '../../engine/messages.js';
-import { isFinal, type FailureReason, type TaskSpec, type TaskState } from '../../engine/task.js';
+import { isFinal, type FailureReason, type FinalTaskState, type TaskSpec, type TaskState } from '../../engine/task.js';
 import { appendJson } from '../jsonBytes.js';
 import { LineBuffer } from '../lineBuffer.js';
+import { SettledTaskRing } from './settledTaskRing.js';
 
 /** One event in a task's history, as JSON. */
 export interface TaskHistoryEntry {
@@ -33,43 +37,34 @@ export interface TaskHistoryEntry {
 }
 
 /**
- * An event of a live task's history (but `submitted`, see {@link submittedEvent}): one object of one shape whatever the event, built without
- * spreads; absent fields are `undefined`, which JSON leaves out, and the fields are in the order
- * every kind of event writes them, so that its JSON is the {@link TaskHistoryEntry}'s. A plain
- * object (made by {@link historyEvent}, one literal), so that the log's JSON writer writes it as
- * bytes when the task is frozen rather than handing the whole history to `JSON.stringify`.
- */
-interface HistoryEvent extends TaskHistoryEntry {
-  readonly from: TaskState | undefined;
-  readonly to: TaskState | undefined;
-  readonly attempt: number | undefined;
-  readonly agent: string | undefined;
-  readonly accepted: boolean | undefined;
-  readonly reason: string | undefined;
-  readonly quality: number | undefined;
-}
-
-/**
- * A task's first event, `submitted`: only the three fields it has (the same JSON as the full
- * shape with the rest `undefined`), half the bytes of {@link historyEvent}'s object for an event
- * every live task keeps while in flight.
+ * A task's first event, `submitted` (made when a history is read). Each kind of event is a literal of its own fields only
+ * (absent optional ones `undefined`, which JSON leaves out), in the order the
+ * {@link TaskHistoryEntry}'s JSON has them, built without spreads: every live task keeps its
+ * events through the scavenges it survives, and an `offerMade` of three fields is half the bytes
+ * of one shape of nine. Plain objects, so that the log's JSON writer writes them as bytes when
+ * the task is frozen.
  */
 function submittedEvent(time: number, to: TaskState): TaskHistoryEntry {
   return { time, kind: 'submitted', to };
 }
 
-function historyEvent(
-  time: number,
-  kind: EngineEvent['kind'],
-  from: TaskState | undefined,
-  to: TaskState | undefined,
-  attempt: number | undefined,
-  agent: string | undefined,
-  accepted: boolean | undefined,
-  reason: string | undefined,
-  quality: number | undefined,
-): HistoryEvent {
-  return { time, kind, from, to, attempt, agent, accepted, reason, quality };
+function transitionEvent(
+  time: number, from: TaskState, to: TaskState, attempt: number, agent: string | undefined, reason: string | undefined, quality: number | undefined,
+): TaskHistoryEntry {
+  return { time, kind: 'transition', from, to, attempt, agent, reason, quality };
+}
+
+/** An `offerMade` or `duplicateClaim`. */
+function agentEvent(time: number, kind: 'offerMade' | 'duplicateClaim', agent: string): TaskHistoryEntry {
+  return { time, kind, agent };
+}
+
+function offerAnsweredEvent(time: number, agent: string, accepted: boolean, reason: string | undefined): TaskHistoryEntry {
+  return { time, kind: 'offerAnswered', agent, accepted, reason };
+}
+
+function staleResultEvent(time: number, attempt: number): TaskHistoryEntry {
+  return { time, kind: 'staleResult', attempt };
 }
 
 /** What the service knows about one task. */
@@ -83,10 +78,42 @@ export interface TaskEntry {
   agent: string | undefined;
   attempts: number;
   failureReason: FailureReason | undefined;
-  /** The last `historyEvents` events, oldest first (replaced, never changed: see `record`). */
-  history: readonly TaskHistoryEntry[];
+  /** The last `historyEvents` events, oldest first. */
+  readonly history: readonly TaskHistoryEntry[];
   /** Events dropped from the front of the history. */
-  historyDropped: number;
+  readonly historyDropped: number;
+}
+
+const NO_EVENTS: readonly TaskHistoryEntry[] = [];
+
+/**
+ * A task's entry as the registry keeps it. Its `submitted` event is not kept as an object: it is
+ * the first of its history until an event is dropped (the oldest goes first), and its fields are
+ * the entry's (`submittedAt`, `submittedState`), so it is made only when the history is read;
+ * that is an object and a boxed time fewer for every task in flight to carry through scavenges.
+ */
+class RegistryEntry implements TaskEntry {
+  constructor(
+    readonly spec: TaskSpec,
+    readonly submittedAt: number,
+    readonly ordinal: number,
+    public state: TaskState,
+    public agent: string | undefined,
+    public attempts: number,
+    public failureReason: FailureReason | undefined,
+    /** The state the task was submitted in, while its `submitted` event is in the history. */
+    readonly submittedState: TaskState | undefined,
+    /**
+     * The history's events after `submitted`, oldest first (replaced, never changed: see
+     * `record`).
+     */
+    public laterEvents: readonly TaskHistoryEntry[],
+    public historyDropped: number,
+  ) {}
+
+  get history(): readonly TaskHistoryEntry[] {
+    return this.historyDropped === 0 ? [submittedEvent(this.submittedAt, this.submittedState!)].concat(this.laterEvents) : this.laterEvents;
+  }
 }
 
 /** A task as `GET /v1/tasks/{id}` answers it. */
@@ -121,80 +148,66 @@ export interface TaskRegistryLimits {
   readonly historyEvents: number;
 }
 
-/** A settled task as remembered: what listings filter on, the rest as UTF-8 JSON (see {@link freeze}). */
-class FrozenTask {
-  constructor(
-    readonly ordinal: number,
-    readonly state: TaskState,
-    readonly type: string,
-    /** The entry's JSON, UTF-8: every field but `ordinal` and `state`. */
-    readonly json: Buffer,
-  ) {}
-}
-
 /** Tasks by id, folded from the engine's events. */
 export class TaskRegistry {
-  private readonly tasks = new Map<string, TaskEntry | FrozenTask>();
-  /** Ids of settled tasks, oldest settled first, from `settledHead` on. */
-  private readonly settledOrder: string[] = [];
-  private settledHead = 0;
+  /** Live tasks' entries, and settled tasks' slots in {@link settledTasks}. */
+  private readonly tasks = new Map<string, RegistryEntry | number>();
+  private readonly settledTasks: SettledTaskRing;
   private nextOrdinal = 0;
   private readonly liveByState = new Map<TaskState, number>();
   private readonly frozenJson = new LineBuffer();
 
   /** @param limits - see {@link TaskRegistryLimits}. */
-  constructor(private readonly limits: TaskRegistryLimits) {}
+  constructor(private readonly limits: TaskRegistryLimits) {
+    this.settledTasks = new SettledTaskRing(limits.settledTasks);
+  }
 
   /** Folds one engine event in (every event, in order). */
   observe(event: EngineEvent): void {
     switch (event.kind) {
       case 'submitted': {
         const { task } = event;
-        // The history starts as a literal of its one event (`historyEvents` is at least 1): one
-        // slot, not an empty array copied at once.
-        const entry: TaskEntry = {
-          spec: task.spec, submittedAt: event.time, ordinal: this.nextOrdinal++, state: task.state, agent: undefined, attempts: 0,
-          failureReason: undefined, history: [submittedEvent(event.time, task.state)], historyDropped: 0,
-        };
+        // The history starts as its `submitted` event alone, which the entry's fields are.
+        const entry = new RegistryEntry(task.spec, event.time, this.nextOrdinal++, task.state, undefined, 0, undefined, task.state, NO_EVENTS, 0);
         this.tasks.set(task.spec.id, entry);
         this.countLive(entry.state, 1);
         return;
       }
       case 'transition': {
-        const entry = this.get(event.task.spec.id);
+        const entry = this.entry(event.task.spec.id);
         if (entry === undefined) return;
         this.countLive(entry.state, -1);
         entry.state = event.to;
         entry.attempts = event.task.attempt;
         if (event.agent !== undefined) entry.agent = event.agent.spec.id;
         if (event.reason !== undefined) entry.failureReason = event.reason;
-        this.record(entry, historyEvent(event.time, 'transition', event.from, event.to, event.attempt, event.agent?.spec.id, undefined, event.reason, event.quality));
+        this.record(entry, transitionEvent(event.time, event.from, event.to, event.attempt, event.agent?.spec.id, event.reason, event.quality));
         if (isFinal(event.to)) this.settled(event.task.spec.id, entry);
         else {
           this.countLive(entry.state, 1);
-          this.put(event.task.spec.id, entry);
+          if (this.tasks.get(event.task.spec.id) !== entry) this.tasks.set(event.task.spec.id, entry);
         }
         return;
       }
       case 'offerMade':
       case 'duplicateClaim': {
-        const entry = this.get(event.task.spec.id);
+        const entry = this.entry(event.task.spec.id);
         if (entry !== undefined) {
-          this.recordInto(event.task.spec.id, entry, historyEvent(event.time, event.kind, undefined, undefined, undefined, event.agent.spec.id, undefined, undefined, undefined));
+          this.recordInto(event.task.spec.id, entry, agentEvent(event.time, event.kind, event.agent.spec.id));
         }
         return;
       }
       case 'offerAnswered': {
-        const entry = this.get(event.task.spec.id);
+        const entry = this.entry(event.task.spec.id);
         if (entry !== undefined) {
-          this.recordInto(event.task.spec.id, entry, historyEvent(event.time, 'offerAnswered', undefined, undefined, undefined, event.agent.spec.id, event.accepted, event.reason, undefined));
+          this.recordInto(event.task.spec.id, entry, offerAnsweredEvent(event.time, event.agent.spec.id, event.accepted, event.reason));
         }
         return;
       }
       case 'staleResult': {
-        const entry = this.get(event.taskId);
+        const entry = this.entry(event.taskId);
         if (entry !== undefined) {
-          this.recordInto(event.taskId, entry, historyEvent(event.time, 'staleResult', undefined, undefined, event.attempt, undefined, undefined, undefined, undefined));
+          this.recordInto(event.taskId, entry, staleResultEvent(event.time, event.attempt));
         }
         return;
       }
@@ -205,8 +218,7 @@ export class TaskRegistry {
 
   /** The task with this id, live or remembered (a settled one thawed: a copy, not kept). */
   get(id: string): TaskEntry | undefined {
-    const known = this.tasks.get(id);
-    return known instanceof FrozenTask ? thaw(known) : known;
+    return this.entry(id);
   }
 
   /** Live tasks by state (states with none are absent). */
@@ -226,41 +238,41 @@ export class TaskRegistry {
   page(filter: { readonly state?: TaskState; readonly type?: string; readonly limit: number; readonly cursor?: string }): TaskPage {
     const after = filter.cursor === undefined ? -1 : Number(filter.cursor);
     const tasks: TaskJson[] = [];
-    let last: TaskEntry | FrozenTask | undefined;
+    const settled = this.settledTasks;
+    let last = -1;
     let more = false;
-    for (const entry of this.tasks.values()) {
-      if (entry.ordinal <= after) continue;
-      if (filter.state !== undefined && entry.state !== filter.state) continue;
-      if (filter.type !== undefined && (entry instanceof FrozenTask ? entry.type : entry.spec.type) !== filter.type) continue;
+    for (const known of this.tasks.values()) {
+      const frozen = typeof known === 'number';
+      const ordinal = frozen ? settled.ordinal(known) : known.ordinal;
+      if (ordinal <= after) continue;
+      if (filter.state !== undefined && (frozen ? settled.state(known) : known.state) !== filter.state) continue;
+      if (filter.type !== undefined && (frozen ? settled.type(known) : known.spec.type) !== filter.type) continue;
       if (tasks.length === filter.limit) {
         more = true;
         break;
       }
-      tasks.push(taskJson(entry instanceof FrozenTask ? thaw(entry) : entry));
-      last = entry;
+      tasks.push(taskJson(frozen ? this.thaw(known) : known));
+      last = ordinal;
     }
-    return more && last !== undefined ? { tasks, next: String(last.ordinal) } : { tasks };
+    return more && last >= 0 ? { tasks, next: String(last) } : { tasks };
   }
 
   /** Records an event of a task that may be settled (late offers, stale results): refrozen then. */
-  private recordInto(id: string, entry: TaskEntry, item: TaskHistoryEntry): void {
+  private recordInto(id: string, entry: RegistryEntry, item: TaskHistoryEntry): void {
     this.record(entry, item);
-    this.put(id, entry);
+    const known = this.tasks.get(id);
+    if (typeof known === 'number') this.settledTasks.replace(known, freeze(entry, this.frozenJson));
   }
 
-  /** Stores an entry, frozen if its task is settled (a live entry is stored as is, once). */
-  private put(id: string, entry: TaskEntry): void {
-    if (isFinal(entry.state)) this.tasks.set(id, freeze(entry, this.frozenJson));
-    else if (this.tasks.get(id) !== entry) this.tasks.set(id, entry);
-  }
-
-  private record(entry: TaskEntry, item: TaskHistoryEntry): void {
+  private record(entry: RegistryEntry, item: TaskHistoryEntry): void {
     // A new array of exactly one more event rather than a push: a push grows the array to 17
     // slots at its first event, ~150 bytes that every in-flight task carries through the
     // scavenges it survives, for the 3 to 5 events a task has.
-    if (entry.history.length < this.limits.historyEvents) entry.history = entry.history.concat(item);
+    const shown = entry.laterEvents.length + (entry.historyDropped === 0 ? 1 : 0);
+    if (shown < this.limits.historyEvents) entry.laterEvents = entry.laterEvents.concat(item);
     else {
-      entry.history = entry.history.slice(1).concat(item);
+      // The oldest event leaves: the `submitted` one first, which no array holds.
+      entry.laterEvents = entry.historyDropped === 0 ? entry.laterEvents.concat(item) : entry.laterEvents.slice(1).concat(item);
       entry.historyDropped++;
     }
   }
@@ -272,34 +284,49 @@ export class TaskRegistry {
     else this.liveByState.set(state, count);
   }
 
-  private settled(id: string, entry: TaskEntry): void {
-    this.put(id, entry);
-    this.settledOrder.push(id);
-    while (this.settledOrder.length - this.settledHead > this.limits.settledTasks) {
-      const oldest = this.settledOrder[this.settledHead++]!;
-      // A task submitted again under a forgotten id is live: it stays.
-      const entry = this.tasks.get(oldest);
-      if (entry !== undefined && isFinal(entry.state)) this.tasks.delete(oldest);
+  /** Freezes a task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
+  private settled(id: string, entry: RegistryEntry): void {
+    const known = this.tasks.get(id);
+    if (typeof known === 'number') {
+      this.settledTasks.replace(known, freeze(entry, this.frozenJson));
+      return;
     }
-    // Compacts the queue now and then, so it holds no more than twice the limit.
-    if (this.settledHead > 1024 && this.settledHead * 2 > this.settledOrder.length) {
-      this.settledOrder.splice(0, this.settledHead);
-      this.settledHead = 0;
+    if (this.settledTasks.capacity === 0) {
+      this.tasks.delete(id);
+      return;
     }
+    const { slot, forgotten } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, freeze(entry, this.frozenJson));
+    // A task submitted again under a forgotten id is live (its entry, not the slot): it stays.
+    if (forgotten !== undefined && forgotten !== id && this.tasks.get(forgotten) === slot) this.tasks.delete(forgotten);
+    this.tasks.set(id, slot);
+  }
+
+  /** The entry of a task, live or remembered (a settled one thawed: a copy, not kept). */
+  private entry(id: string): RegistryEntry | undefined {
+    const known = this.tasks.get(id);
+    return typeof known === 'number' ? this.thaw(known) : known;
+  }
+
+  /** A remembered settled task as an entry again: a copy, not kept. */
+  private thaw(slot: number): RegistryEntry {
+    const fields = JSON.parse(this.settledTasks.json(slot)) as Omit<TaskEntry, 'ordinal' | 'state'>;
+    const { history, historyDropped } = fields;
+    return new RegistryEntry(
+      fields.spec, fields.submittedAt, this.settledTasks.ordinal(slot), this.settledTasks.state(slot), fields.agent, fields.attempts, fields.failureReason,
+      historyDropped === 0 ? history[0]!.to : undefined, historyDropped === 0 ? history.slice(1) : history, historyDropped,
+    );
   }
 }
 
 /**
- * A settled entry as one record and its JSON. JSON keeps every field exactly: specs, histories
- * and answers are JSON already (parsed from request bodies, written to the log, sent to clients).
+ * A settled entry's JSON but `ordinal` and `state`, as UTF-8 bytes in `lines` (valid until its
+ * next use). JSON keeps every field exactly: specs, histories and answers are JSON already
+ * (parsed from request bodies, written to the log, sent to clients).
  */
-function freeze(entry: TaskEntry, lines: LineBuffer): FrozenTask {
-  // Bytes outside the JavaScript heap, not a string: the scavenges that a settled task outlives
-  // on its way to the old generation copy a small view, not its whole JSON (~1 KB), and the old
-  // generation's collections mark one object per task. Written straight from the entry into a
-  // reused buffer, then copied once into a Buffer of its own (small ones share Node's pool): no
-  // intermediate object or string (`{ spec, submittedAt, agent, attempts, failureReason,
-  // history, historyDropped }` as JSON.stringify would write it).
+function freeze(entry: TaskEntry, lines: LineBuffer): Buffer {
+  // Written straight from the entry into a reused buffer, which the ring copies: no intermediate
+  // object or string (`{ spec, submittedAt, agent, attempts, failureReason, history,
+  // historyDropped }` as JSON.stringify would write it).
   lines.clear();
   lines.ascii(SPEC_FIELD);
   appendJson(lines, entry.spec);
@@ -320,7 +347,7 @@ function freeze(entry: TaskEntry, lines: LineBuffer): FrozenTask {
   lines.ascii(HISTORY_DROPPED_FIELD);
   appendJson(lines, entry.historyDropped);
   lines.byte(CLOSE_BRACE);
-  return new FrozenTask(entry.ordinal, entry.state, entry.spec.type, Buffer.from(lines.view(0)));
+  return lines.view(0);
 }
 
 const SPEC_FIELD = Buffer.from('{"spec":');
@@ -331,12 +358,6 @@ const FAILURE_REASON_FIELD = Buffer.from(',"failureReason":');
 const HISTORY_FIELD = Buffer.from(',"history":');
 const HISTORY_DROPPED_FIELD = Buffer.from(',"historyDropped":');
 const CLOSE_BRACE = 0x7d;
-
-/** A frozen task as an entry again. */
-function thaw(frozen: FrozenTask): TaskEntry {
-  const fields = JSON.parse(frozen.json.toString('utf8')) as Omit<TaskEntry, 'ordinal' | 'state'>;
-  return { ...fields, ordinal: frozen.ordinal, state: frozen.state, agent: fields.agent, failureReason: fields.failureReason };
-}
 
 /** A task's summary, as listings and `GET /v1/tasks/{id}` show it. */
 export function taskJson(entry: TaskEntry): TaskJson {

@@ -138,4 +138,66 @@ describe('TaskRegistry', () => {
     expect(registry.get('t2')?.state).toBe('completed');
     expect(registry.size).toBe(2);
   });
+
+  it('forgets settled tasks in the order they settled, a late event keeping its place', () => {
+    const registry = new TaskRegistry({ settledTasks: 3, historyEvents: 20 });
+    for (const id of ['t1', 't2', 't3']) fold(registry, lifecycle({ ...SPEC, id }));
+    registry.observe({ kind: 'staleResult', time: 9, taskId: 't1', attempt: 1 });
+    expect(registry.get('t1')!.history.at(-1)).toEqual({ time: 9, kind: 'staleResult', attempt: 1 });
+    fold(registry, lifecycle({ ...SPEC, id: 't4' }));
+    expect(registry.get('t1')).toBeUndefined();
+    expect(registry.get('t2')?.state).toBe('completed');
+    // A forgotten id submitted again is a new live task, kept when its old slot is reused.
+    registry.observe({ kind: 'submitted', time: 10, task: task({ ...SPEC, id: 't1' }, 'queued', 0) });
+    for (const id of ['t5', 't6', 't7']) fold(registry, lifecycle({ ...SPEC, id }));
+    expect(registry.get('t1')?.state).toBe('queued');
+    expect(registry.page({ limit: 10 }).tasks.map((entry) => entry.id)).toEqual(['t1', 't5', 't6', 't7']);
+  });
+
+  it('remembers no settled task with settledTasks 0', () => {
+    const registry = new TaskRegistry({ settledTasks: 0, historyEvents: 5 });
+    fold(registry, lifecycle(SPEC));
+    expect(registry.get('t1')).toBeUndefined();
+    expect(registry.size).toBe(0);
+    registry.observe({ kind: 'staleResult', time: 9, taskId: 't1', attempt: 1 });
+    expect(registry.size).toBe(0);
+  });
+
+  it('lists pages in submission order across the wrap of the settled tasks, live ones among them', () => {
+    const registry = new TaskRegistry({ settledTasks: 50, historyEvents: 5 });
+    const lives = new Map<string, TaskEntry>();
+    for (let n = 0; n < 230; n++) {
+      const spec = { ...SPEC, id: `t${n}`, type: n % 3 === 0 ? 'review' : 'code' };
+      // Every seventh task stays live; the rest settle and wrap the ring several times.
+      if (n % 7 === 0) registry.observe({ kind: 'submitted', time: n, task: task(spec, 'queued', 0) });
+      else lives.set(spec.id, fold(registry, lifecycle(spec)));
+    }
+    const walk = (filter: { readonly type?: string; readonly state?: TaskState }): string[] => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = registry.page({ ...filter, limit: 7, ...(cursor === undefined ? {} : { cursor }) });
+        seen.push(...page.tasks.map((entry) => entry.id));
+        expect(page.tasks.length).toBeLessThanOrEqual(7);
+        cursor = page.next;
+      } while (cursor !== undefined);
+      return seen;
+    };
+    const liveIds = Array.from({ length: 33 }, (_, k) => `t${k * 7}`);
+    const settledIds = Array.from({ length: 230 }, (_, n) => n).filter((n) => n % 7 !== 0).slice(-50).map((n) => `t${n}`);
+    const all = [...liveIds, ...settledIds].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    expect(walk({})).toEqual(all);
+    expect(walk({ type: 'review' })).toEqual(all.filter((id) => Number(id.slice(1)) % 3 === 0));
+    expect(walk({ state: 'completed' })).toEqual(settledIds);
+    const [first] = registry.page({ limit: 1, state: 'completed' }).tasks;
+    expect(JSON.stringify(first)).toBe(JSON.stringify(taskDetailJson(lives.get(settledIds[0]!)!), ['id', 'type', 'state', 'priority', 'submittedAt', 'agent', 'attempts', 'failureReason']));
+  });
+
+  it('answers a settled task whose JSON is larger than a slab byte for byte', () => {
+    const registry = new TaskRegistry({ settledTasks: 3, historyEvents: 20 });
+    const spec: TaskSpec = { ...SPEC, id: 'huge', tags: Array.from({ length: 4000 }, (_, n) => `tag-é-${n}-${'y'.repeat(40)}`) };
+    const live = fold(registry, lifecycle(spec));
+    expect(JSON.stringify(taskDetailJson(registry.get('huge')!))).toBe(JSON.stringify(taskDetailJson(live)));
+    expect(registry.get('huge')!.spec).toEqual(spec);
+  });
 });
