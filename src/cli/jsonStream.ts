@@ -7,7 +7,9 @@
  * A subtree whose text is small is written by `JSON.stringify` itself (V8's serialiser, ~4× the
  * speed of writing it leaf by leaf here, and no garbage per value), and the elements of a large
  * array in batches of such size: a run on 100,000 agents prints 200,000 per-agent rows. Only the
- * containers too large for one batch are walked here, key by key.
+ * containers too large for one batch are walked here, key by key. An array met twice (with one
+ * replication a run's per-agent rows are both its summary's and its replication's) is cut into
+ * the same batches the second time, from the first time's plan, without estimating its elements again.
  */
 
 /** Chunks are handed over once they reach this many characters. */
@@ -28,10 +30,20 @@ const BATCH_CHARS = 1 << 16;
  * longer than a chunk is one chunk).
  */
 export function writeJsonChunks(value: unknown, write: (chunk: string) => void): void {
-  const out = new ChunkedText(write);
+  const out = new ChunkedText(write, new Map());
   writeValue(value, 0, out);
   out.push('\n');
   out.flush();
+}
+
+/**
+ * A run of a large array's elements written as one piece: a batch given to `JSON.stringify`, or
+ * (`alone`) one element too large for a batch, written by walking it.
+ */
+interface ArrayPart {
+  readonly from: number;
+  readonly to: number;
+  readonly alone: boolean;
 }
 
 /**
@@ -46,7 +58,11 @@ class ChunkedText {
   /** Keys already quoted: a document repeats the same few field names for every row. */
   private readonly quotedKeys = new Map<string, string>();
 
-  constructor(private readonly write: (chunk: string) => void) {}
+  /**
+   * @param arrayPlans - how each large array written so far was cut, to cut it alike if it is met
+   * again: batches hold the same elements at any nesting, so only the first time is estimated.
+   */
+  constructor(private readonly write: (chunk: string) => void, readonly arrayPlans: Map<readonly unknown[], readonly ArrayPart[]>) {}
 
   push(text: string): void {
     if (text.length >= LARGE_PIECE_CHARS) {
@@ -92,6 +108,7 @@ function writeValue(value: unknown, level: number, out: ChunkedText): void {
     case 'object':
       if (value === null) return out.push('null');
       if (hasToJson(value)) break;
+      if (Array.isArray(value) && out.arrayPlans.has(value)) return writeArray(value, level, out);
       if (estimatedChars(value, level, BATCH_CHARS) >= 0) return out.push(stringifiedAt(value, level));
       if (Array.isArray(value)) return writeArray(value, level, out);
       return writeObject(value, level, out);
@@ -102,9 +119,26 @@ function writeValue(value: unknown, level: number, out: ChunkedText): void {
 
 /** A large array: its elements in batches of about {@link BATCH_CHARS}, large ones one by one. */
 function writeArray(value: readonly unknown[], level: number, out: ChunkedText): void {
+  let parts = out.arrayPlans.get(value);
+  if (parts === undefined) {
+    parts = arrayParts(value, level);
+    out.arrayPlans.set(value, parts);
+  }
   const inner = indentOf(level + 1);
   const separator = `,\n${inner}`;
   out.push(`[\n${inner}`);
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k]!;
+    if (k > 0) out.push(separator);
+    if (part.alone) writeValue(value[part.from], level + 1, out);
+    else out.push(batchAt(value, part.from, part.to, level));
+  }
+  out.push(`\n${indentOf(level)}]`);
+}
+
+/** A large array cut into batches of about {@link BATCH_CHARS} (estimated at nesting `level`) and elements too large for one. */
+function arrayParts(value: readonly unknown[], level: number): ArrayPart[] {
+  const parts: ArrayPart[] = [];
   let batchStart = 0;
   let budget = BATCH_CHARS;
   for (let i = 0; i < value.length; i++) {
@@ -113,10 +147,7 @@ function writeArray(value: readonly unknown[], level: number, out: ChunkedText):
       budget = left;
       continue;
     }
-    if (batchStart < i) {
-      out.push(batchAt(value, batchStart, i, level));
-      out.push(separator);
-    }
+    if (batchStart < i) parts.push({ from: batchStart, to: i, alone: false });
     const alone = estimatedChars(value[i], level + 1, BATCH_CHARS);
     if (alone >= 0) {
       // Too large for what was left of the batch only: it starts the next one.
@@ -125,13 +156,12 @@ function writeArray(value: readonly unknown[], level: number, out: ChunkedText):
       continue;
     }
     // An object or array larger than a batch by itself (anything else fits one).
-    writeValue(value[i], level + 1, out);
-    if (i + 1 < value.length) out.push(separator);
+    parts.push({ from: i, to: i + 1, alone: true });
     batchStart = i + 1;
     budget = BATCH_CHARS;
   }
-  if (batchStart < value.length) out.push(batchAt(value, batchStart, value.length, level));
-  out.push(`\n${indentOf(level)}]`);
+  if (batchStart < value.length) parts.push({ from: batchStart, to: value.length, alone: false });
+  return parts;
 }
 
 function writeObject(value: object, level: number, out: ChunkedText): void {

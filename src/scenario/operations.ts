@@ -19,8 +19,12 @@ export function buildOperations(
   stopTimeSeconds: number,
   file: string,
 ): ScenarioOperation[] {
-  const agentIds = agents.map((agent) => agent.spec.id);
-  const pools = poolNames(agents);
+  // The fleet's names are made when an operation first names an agent: most scenarios have no
+  // operations, and listing 100,000 ids for none was a per-agent pass of the fleet's set-up.
+  let agentIds: string[] | undefined;
+  let agentsAndPools: string[] | undefined;
+  const idsOfAgents = (): string[] => (agentIds ??= agents.map((agent) => agent.spec.id));
+  const idsOfAgentsAndPools = (): string[] => (agentsAndPools ??= [...idsOfAgents(), ...poolNames(agents)]);
   const jobIds = workload.jobs.map((job) => job.id);
   const operations = entries.map((entry, i): ScenarioOperation => {
     const at = `operations[${i}]`;
@@ -40,10 +44,10 @@ export function buildOperations(
         return { atSeconds: entry.at, op: entry.op, type: entry.type, priority: entry.priority };
       case 'drain':
       case 'remove':
-        known(entry.agent, agentIds, 'agent', 'agent is named');
+        known(entry.agent, idsOfAgents(), 'agent', 'agent is named');
         return { atSeconds: entry.at, op: entry.op, agent: entry.agent };
       case 'add':
-        known(entry.like, [...agentIds, ...pools], 'like', 'agent or pool is named');
+        known(entry.like, idsOfAgentsAndPools(), 'like', 'agent or pool is named');
         return { atSeconds: entry.at, op: entry.op, like: entry.like, count: entry.count };
       case 'pause':
       case 'resume':

@@ -67,6 +67,31 @@ describe('writeJsonChunks on documents larger than one JSON.stringify call', () 
   });
 });
 
+describe('writeJsonChunks on a large array met more than once', () => {
+  // With one replication a run's per-agent rows are one array, in the summary and in the replication,
+  // one level deeper: the second time it is cut as the first, and must still read as JSON.stringify writes it.
+  it('writes the same large array at other nestings (holes, toJSON and oversized elements included) as JSON.stringify does', () => {
+    const rows: unknown[] = new Array(4000);
+    for (let i = 0; i < rows.length; i += 2) rows[i] = i % 1000 === 0 ? { text: 'y'.repeat(90_000), i } : i % 7 === 0 ? { at: new Date(i) } : { id: `a-${i}`, completed: i, tokens: i / 3 };
+    const value = { metrics: { perAgent: rows }, perReplication: [{ perAgent: rows }, [[rows]]], again: rows };
+    expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+
+  it('writes any document holding one large array at two depths as JSON.stringify does', () => {
+    fc.assert(fc.property(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 2000, max: 4000 }), (values, first, second, length) => {
+      // Padded, so the array is larger than one batch whatever the values.
+      const shared = Array.from({ length }, (_, i) => ({ value: values[i % values.length], pad: 'p'.repeat(30) }));
+      const nestedIn = (depth: number): unknown => {
+        let value: unknown = shared;
+        for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { key: value } : [value];
+        return value;
+      };
+      const value = { first: nestedIn(first), between: values[0], second: nestedIn(second) };
+      expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+    }), { numRuns: 40 });
+  });
+});
+
 describe('writeJsonChunks on the values JSON.stringify rewrites', () => {
   it('writes null for non-finite numbers, 0 for -0, and uses toJSON, as JSON.stringify does', () => {
     const value = {

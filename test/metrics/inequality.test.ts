@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gini, jain } from '../../src/metrics/inequality.js';
 
@@ -25,6 +26,27 @@ describe('gini', () => {
   it('is null for an empty or all-zero input: no work is not a fair split', () => {
     expect(gini([])).toBeNull();
     expect(gini([0, 0, 0])).toBeNull();
+  });
+
+  it('is the sorted-rank formula over every value, zeros included, to the bit', () => {
+    // The zeros are left out of the sort (most of a large fleet is idle in a short run): they
+    // must still take their ranks, and the sums must come out as over the whole sorted input.
+    const sortedRank = (values: readonly number[]): number | null => {
+      const sorted = Float64Array.from(values).sort();
+      let total = 0;
+      let rankWeighted = 0;
+      for (let i = 0; i < sorted.length; i++) {
+        total += sorted[i]!;
+        rankWeighted += (i + 1) * sorted[i]!;
+      }
+      if (total === 0) return null;
+      const coefficient = (2 * rankWeighted) / (sorted.length * total) - (sorted.length + 1) / sorted.length;
+      return coefficient < 0 ? 0 : coefficient;
+    };
+    const value = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 }), fc.double({ min: 0, max: 1e6, noNaN: true }));
+    fc.assert(fc.property(fc.array(value, { maxLength: 300 }), (values) => {
+      expect(gini(values)).toBe(values.length === 0 ? null : sortedRank(values));
+    }), { numRuns: 500 });
   });
 
   it('leaves the input as it was', () => {
