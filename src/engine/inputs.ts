@@ -13,12 +13,18 @@ import { bindOffered, closeOffer, returnOffer, startStalledRounds, withdrawAll }
 import { dependsOnItself, linkDependencies, resolveWaiters } from './dependencies.js';
 import { admitToQueue, dispatch, enqueue, refill, rerouteOwnQueue } from './dispatch.js';
 import type { EngineState } from './engineState.js';
-import { cancelTask, endAttempt, enter, failAttempt, finish, loadChanged, move, newRecord, releaseSlot, settle } from './ledger.js';
+import { cancelTask, endAttempt, failAttempt, finish, loadChanged, move, newRecord, releaseSlot, settle } from './ledger.js';
 import type { AdminOperation, AgentReport, Command, EngineEvent, OfferAnswer, Outcome, StartReport } from './messages.js';
 import { drain, makeResumable, pauseTask, pauseType, resumeType, setPriority, stopAccepting, wakeScalers } from './operations.js';
+import { assertTransition } from './lifecycle.js';
 import { PRIORITY_LEVELS, type AgentId, type TaskId, type TaskRecord, type TaskSpec, type TaskView } from './task.js';
 import { NO_QUEUE } from './taskQueue.js';
 import { clearTimer, setTimer } from './timers.js';
+
+// `started` acts only on a record in `assigned` and `finished` only on one in `running`, so the
+// transitions they make are known: checked against the lifecycle once, here, not per task.
+assertTransition('(started)', 'assigned', 'running');
+assertTransition('(finished)', 'running', 'completed');
 
 /** The outcome a strategy's `onSettle` sees for a result below the quality floor. */
 const QUALITY_FAILURE: Outcome = Object.freeze({ ok: false, reason: 'quality' });
@@ -99,8 +105,8 @@ function startAttempt(s: EngineState, task: TaskRecord, now: number, report: Sta
   const agent = s.fleet.agents[task.agentIndex]!;
   if (report.agent !== undefined) observe(s, agent, report.agent, now);
   task.startedAt = now;
-  const from = enter(s, task, 'running');
-  s.sink.started(now, task, from, agent, task.attempt, report.setupTokens, report.contextHit, report.contextBlocksHit);
+  task.state = 'running';
+  s.sink.started(now, task, 'assigned', agent, task.attempt, report.setupTokens, report.contextHit, report.contextBlocksHit);
   if (task.spec.timeoutSeconds !== undefined) task.timerId = setTimer(s, 'timeout', task, now + task.spec.timeoutSeconds);
 }
 
@@ -127,8 +133,8 @@ function endRunningAttempt(s: EngineState, task: TaskRecord, now: number, outcom
   } else if (outcome.ok) {
     s.strategy.onSettle?.(task, agent, outcome, s.ctx);
     agent.completed++;
-    const from = enter(s, task, 'completed');
-    s.sink.completed(now, task, from, agent, outcome.quality);
+    task.state = 'completed';
+    s.sink.completed(now, task, 'running', agent, outcome.quality);
     settle(s, task, 'completed', now);
   } else {
     s.strategy.onSettle?.(task, agent, outcome, s.ctx);

@@ -235,7 +235,12 @@ function progressReporter(jobs: readonly RunJob[], cellCount: number, report: Ex
 function strategyTiming(cell: number, strategy: string, runs: readonly JobResult[]): StrategyTimingEntry {
   const wallSeconds = runs.reduce((sum, run) => sum + run.wallSeconds, 0);
   const submitted = runs.reduce((sum, run) => sum + run.submitted, 0);
-  const samples = runs.flatMap((run) => Array.from(run.samplesUs));
+  const samples = new Float64Array(runs.reduce((sum, run) => sum + run.samplesUs.length, 0));
+  let filled = 0;
+  for (const run of runs) {
+    samples.set(run.samplesUs, filled);
+    filled += run.samplesUs.length;
+  }
   const decisions = runs.reduce((sum, run) => sum + run.decisions, 0);
   return { cell, strategy, wallSeconds, tasksPerSecond: wallSeconds > 0 ? submitted / wallSeconds : 0, routing: decisionTiming(decisions, samples) };
 }

@@ -71,7 +71,9 @@ export class DecisionTimer implements RouteProbe {
 /** Timing of `decisions` decisions from sampled costs (microseconds), pooled from any runs. */
 export function decisionTiming(decisions: number, samplesUs: ArrayLike<number>): DecisionTiming {
   if (samplesUs.length === 0) return { decisions, sampled: 0, p50Us: null, p95Us: null, p99Us: null, p999Us: null };
-  const sorted = Array.from(samplesUs).sort((a, b) => a - b);
+  // Sorted as a typed array, numerically in native code: a million-task run's ~15,600 samples
+  // took 15–30 ms through an array and a comparator, at the end of the run, before any output.
+  const sorted = Array.from(Float64Array.from(samplesUs).sort());
   const at = (p: number): number => quantileSorted(sorted, p);
   return { decisions, sampled: sorted.length, p50Us: at(0.5), p95Us: at(0.95), p99Us: at(0.99), p999Us: at(0.999) };
 }
