@@ -68,4 +68,27 @@ describe('AttemptMap', () => {
     expect(map.size).toBe(0);
     expect([...map.values()]).toEqual([]);
   });
+
+  it('holds one value in two maps linked through different fields, each map as if alone', () => {
+    interface Shared {
+      readonly attempt: number;
+      next: Shared | undefined;
+      connectorNext: Shared | undefined;
+    }
+    const byNext = new AttemptMap<Shared>();
+    const byConnector = new AttemptMap<Shared, 'connectorNext'>('connectorNext');
+    const values: Shared[] = [1, 2, 3].map((attempt) => ({ attempt, next: undefined, connectorNext: undefined }));
+    for (const value of values) {
+      byNext.set('t1', value);
+      byConnector.set('t1', value);
+    }
+    byConnector.delete('t1', 2);
+    expect([...byNext.values()].map((value) => value.attempt).sort()).toEqual([1, 2, 3]);
+    expect([...byConnector.values()].map((value) => value.attempt).sort()).toEqual([1, 3]);
+    expect(values[1]!.connectorNext).toBeUndefined();
+    byNext.delete('t1', 3);
+    expect(byNext.get('t1', 3)).toBeUndefined();
+    expect(byConnector.get('t1', 3)).toBe(values[2]);
+    expect(byConnector.get('t1', 1)).toBe(values[0]);
+  });
 });
