@@ -3,27 +3,32 @@
  * number, instead of by a key string made of both: such a string (a concatenation, flattened
  * when hashed) was made by every start queued and every report of an agent, and kept as long as
  * the attempt. Most tasks have one attempt awaited at a time; the values of one task are chained
- * through a link of their own (`next` by default). Used by the live driver (its attempts) and
- * the remote agents (the same attempts, awaiting reports: linked through another field, so that
- * one object sits in both maps).
+ * through a link of their own: `next` in the live driver's map of its attempts, `connectorNext`
+ * in the remote agents' map of the same attempts awaiting reports (so that one object sits in
+ * both maps).
  */
 
-/** The fields an {@link AttemptMap} may link a task's values through. */
-export type AttemptLink = 'next' | 'connectorNext';
+/** A value an {@link AttemptMap} can hold: its attempt number and its link to the task's other attempts. */
+export interface AttemptEntry<T> {
+  readonly attempt: number;
+  /** Another attempt of the same task (the map's own link: set by the map only). */
+  next: T | undefined;
+}
+
+/** A value a {@link ConnectorAttemptMap} can hold: as {@link AttemptEntry}, linked through `connectorNext`. */
+export interface ConnectorAttemptEntry<T> {
+  readonly attempt: number;
+  /** Another attempt of the same task (the map's own link: set by the map only). */
+  connectorNext: T | undefined;
+}
 
 /**
- * A value the map can hold: it carries its attempt number and its link `L` to the task's other
- * attempts (the map's own link: set by the map only).
+ * Values by task id and attempt number, chained through the link its subclass reads and writes
+ * (a named field each: a link named by a string would make every access a keyed, megamorphic one).
  */
-export type AttemptEntry<T, L extends AttemptLink = 'next'> = { readonly attempt: number } & { [K in L]: T | undefined };
-
-/** Values by task id and attempt number. */
-export class AttemptMap<T extends AttemptEntry<T, L>, L extends AttemptLink = 'next'> {
+abstract class LinkedAttemptMap<T extends { readonly attempt: number }> {
   private readonly byTask = new Map<string, T>();
   private count = 0;
-
-  /** @param link - the field the values of one task are chained through. */
-  constructor(private readonly link: L = 'next' as L) {}
 
   /** Values held. */
   get size(): number {
@@ -98,12 +103,33 @@ export class AttemptMap<T extends AttemptEntry<T, L>, L extends AttemptLink = 'n
   }
 
   /** The next value of the same task. */
-  private linkOf(value: T): T | undefined {
-    return value[this.link] as T | undefined;
-  }
+  protected abstract linkOf(value: T): T | undefined;
 
   /** Sets the next value of the same task. */
-  private setLink(value: T, next: T | undefined): void {
-    (value as { [K in L]: T | undefined })[this.link] = next;
+  protected abstract setLink(value: T, next: T | undefined): void;
+}
+
+/** Values by task id and attempt number, linked through their `next`: the driver's attempts. */
+export class AttemptMap<T extends AttemptEntry<T>> extends LinkedAttemptMap<T> {
+  protected linkOf(value: T): T | undefined {
+    return value.next;
+  }
+
+  protected setLink(value: T, next: T | undefined): void {
+    value.next = next;
+  }
+}
+
+/**
+ * Values by task id and attempt number, linked through their `connectorNext`: a connector's
+ * attempts (the driver's own objects, which the driver's {@link AttemptMap} links through `next`).
+ */
+export class ConnectorAttemptMap<T extends ConnectorAttemptEntry<T>> extends LinkedAttemptMap<T> {
+  protected linkOf(value: T): T | undefined {
+    return value.connectorNext;
+  }
+
+  protected setLink(value: T, next: T | undefined): void {
+    value.connectorNext = next;
   }
 }

@@ -55,7 +55,7 @@ export interface RunContext extends AttemptContext {
   /**
    * For the connector's own use (the driver never reads or writes it): a link to another of its
    * attempts, such as the HTTP service's map of the attempts awaiting reports
-   * (`AttemptMap` linked through `connectorNext`), so that a connector keeps the driver's own
+   * (`ConnectorAttemptMap`, linked through `connectorNext`), so that a connector keeps the driver's own
    * object rather than one of its own per attempt in flight. Undefined when handed over.
    */
   connectorNext?: RunContext | undefined;

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AttemptMap } from '../../src/live/attemptMap.js';
+import { AttemptMap, ConnectorAttemptMap } from '../../src/live/attemptMap.js';
 
 interface Value {
   readonly task: string;
@@ -76,7 +76,7 @@ describe('AttemptMap', () => {
       connectorNext: Shared | undefined;
     }
     const byNext = new AttemptMap<Shared>();
-    const byConnector = new AttemptMap<Shared, 'connectorNext'>('connectorNext');
+    const byConnector = new ConnectorAttemptMap<Shared>();
     const values: Shared[] = [1, 2, 3].map((attempt) => ({ attempt, next: undefined, connectorNext: undefined }));
     for (const value of values) {
       byNext.set('t1', value);

@@ -19,7 +19,7 @@
 import type { AgentSpec, AgentView } from '../../engine/agent.js';
 import type { EngineEvent, Outcome, StartReport } from '../../engine/messages.js';
 import type { TaskSpec, TaskView } from '../../engine/task.js';
-import { AttemptMap } from '../attemptMap.js';
+import { ConnectorAttemptMap } from '../attemptMap.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse, RunContext } from '../connector.js';
 import { afterDurable, type Journal } from '../journal.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
@@ -102,7 +102,7 @@ interface AgentSlot {
 /**
  * An attempt awaiting its agent's reports: the context `run` was handed (the driver's own object
  * for the attempt), kept as it is, with the connector's slots of {@link RunContext} in use: its
- * link in {@link RemoteAgents}' map of attempts and its {@link START_REPORTED} flag. So an attempt
+ * link in {@link RemoteAgents}' {@link ConnectorAttemptMap} and its {@link START_REPORTED} flag. So an attempt
  * in flight costs the connector no object of its own, only its map entry.
  */
 type PendingAttempt = RunContext & { connectorNext: PendingAttempt | undefined; connectorFlags: number };
@@ -292,7 +292,7 @@ function anyLeft(slots: readonly AgentSlot[]): boolean {
 export class RemoteAgents implements AgentConnector {
   private readonly slots = new Map<string, AgentSlot>();
   /** Attempts awaiting reports, by task and attempt number. */
-  private readonly attempts = new AttemptMap<PendingAttempt, 'connectorNext'>('connectorNext');
+  private readonly attempts = new ConnectorAttemptMap<PendingAttempt>();
   private readonly offers = new Map<string, PendingOffer>();
   private readonly offerIds = new Map<string, string>();
   private nextOffer = 0;
