@@ -12,12 +12,18 @@
  * another build's driver (DIR: its `dist`, e.g. /work/main/dist) for A/B. Retained bytes, not
  * time, are compared: they do not depend on what else the machine runs.
  *
- * Run with `node --expose-gc dist/bench/driverRetained.js [--json]`.
+ * `--remote`: the connector is the HTTP service's `RemoteAgents` instead (on a journal that is
+ * durable at once, as `fleetsim serve` without a data directory), and every agent's mailbox is
+ * polled empty before the second collection: what the driver, the engine and the remote agents
+ * keep together for an attempt handed out and awaiting its agent's reports, as under the service.
+ *
+ * Run with `node --expose-gc dist/bench/driverRetained.js [--remote] [--json]`.
  */
 import type { EngineConfig } from '../src/engine/config.js';
 import type { TaskSpec } from '../src/engine/task.js';
 import type { AgentConnector, RunContext } from '../src/live/connector.js';
 import type { LiveDriver, LiveDriverOptions } from '../src/live/driver.js';
+import type { RemoteAgents } from '../src/live/service/remoteAgents.js';
 import type { StrategyDefinition } from '../src/strategies/definition.js';
 
 const AGENTS = 100;
@@ -34,6 +40,9 @@ const { createLiveDriver } = (await import(`${root}/live/driver.js`)) as { creat
 const { defaultEngineConfig } = (await import(`${root}/engine/config.js`)) as { defaultEngineConfig: () => EngineConfig };
 const { findStrategy } = (await import(`${root}/strategies/index.js`)) as { findStrategy: (name: string) => StrategyDefinition | undefined };
 const { ManualClock } = (await import(`${root}/live/clock.js`)) as typeof import('../src/live/clock.js');
+const { MemoryJournal } = (await import(`${root}/live/journal.js`)) as typeof import('../src/live/journal.js');
+const remoteAgents = (await import(`${root}/live/service/remoteAgents.js`)) as typeof import('../src/live/service/remoteAgents.js');
+const remote = process.argv.includes('--remote');
 
 /** Holds every attempt it is handed: none ever settles. */
 class HoldingConnector implements AgentConnector {
@@ -53,11 +62,17 @@ function heapUsedAfterCollections(): number {
   return process.memoryUsage().heapUsed;
 }
 
+/** The service's connector, its mailboxes as large as the attempts held. */
+function remoteConnector(tasks: number): RemoteAgents {
+  return new remoteAgents.RemoteAgents({ heartbeatSeconds: 3600, mailboxCommands: tasks + 1, nowMs: () => 0 });
+}
+
 /** Heap bytes kept per attempt in flight with `tasks` attempts held. */
-function retainedPerAttempt(tasks: number): number {
+async function retainedPerAttempt(tasks: number): Promise<number> {
   const strategy = findStrategy('least-connections');
   if (strategy === undefined) throw new Error('no least-connections strategy');
-  const connector = new HoldingConnector();
+  const connector = remote ? remoteConnector(tasks) : new HoldingConnector();
+  const journal = new MemoryJournal();
   let draws = 0;
   const driver = createLiveDriver({
     engine: {
@@ -67,14 +82,20 @@ function retainedPerAttempt(tasks: number): number {
       engineRandom: () => 0.5,
     },
     clock: new ManualClock(),
+    journal,
     connector,
+    ...(connector instanceof remoteAgents.RemoteAgents ? { onEvent: (event) => connector.observe(event) } : {}),
     limits: { maxInFlightTasks: tasks + 1 },
   });
+  if (connector instanceof remoteAgents.RemoteAgents) connector.bind({ journal, agentLeft: (id) => driver.agentLeft(id), engineHasAgent: () => false });
   const capacity = Math.ceil(tasks / AGENTS) + 1;
-  for (let i = 0; i < AGENTS; i++) driver.agentJoined({ id: `agent-${i}`, capacity, tokensPerSecond: 100, skills: {}, weight: 1, tags: [] });
+  const agentIds = Array.from({ length: AGENTS }, (_, i) => `agent-${i}`);
+  for (const id of agentIds) driver.agentJoined({ id, capacity, tokensPerSecond: 100, skills: {}, weight: 1, tags: [] });
   const specs: TaskSpec[] = Array.from({ length: tasks }, (_, i) => ({ id: `bench-${String(i).padStart(7, '0')}`, type: 'job', priority: 2, tokens: 100, contextTokens: 0 }));
   const before = heapUsedAfterCollections();
   for (const spec of specs) driver.submit(spec);
+  // Handed out: the starts leave the mailboxes, the attempts stay pending.
+  if (connector instanceof remoteAgents.RemoteAgents) for (const id of agentIds) await connector.poll(id, 0);
   const after = heapUsedAfterCollections();
   if (driver.counts().pendingAttempts !== tasks) throw new Error(`${driver.counts().pendingAttempts} attempts pending, expected ${tasks}`);
   return (after - before) / tasks;
@@ -83,10 +104,12 @@ function retainedPerAttempt(tasks: number): number {
 const tasksAt = process.argv.indexOf('--tasks');
 const sizes = tasksAt >= 0 ? [Number(process.argv[tasksAt + 1])] : [20_000, 50_000];
 // A first round compiles the driver's and the engine's code, which would count as kept.
-retainedPerAttempt(1_000);
-const rows = sizes.map((tasks) => ({ tasks, bytesPerAttempt: Math.round(retainedPerAttempt(tasks)) }));
+await retainedPerAttempt(1_000);
+const rows: { tasks: number; bytesPerAttempt: number }[] = [];
+for (const tasks of sizes) rows.push({ tasks, bytesPerAttempt: Math.round(await retainedPerAttempt(tasks)) });
+const held = remote ? 'live driver and remote agents' : 'live driver';
 if (process.argv.includes('--json')) {
-  process.stdout.write(`${JSON.stringify({ driver: root, rows })}\n`);
+  process.stdout.write(`${JSON.stringify({ driver: root, remote, rows })}\n`);
 } else {
-  for (const row of rows) process.stdout.write(`live driver (${root}): ${row.bytesPerAttempt} B kept per attempt in flight, ${row.tasks} in flight\n`);
+  for (const row of rows) process.stdout.write(`${held} (${root}): ${row.bytesPerAttempt} B kept per attempt in flight, ${row.tasks} in flight\n`);
 }

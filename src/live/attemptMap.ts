@@ -3,19 +3,30 @@
  * number, instead of by a key string made of both: such a string (a concatenation, flattened
  * when hashed) was made by every start queued and every report of an agent, and kept as long as
  * the attempt. Most tasks have one attempt awaited at a time; the values of one task are chained
- * through their own `next`. Used by the live driver (its attempts) and the remote agents
- * (their pending reports).
+ * through a link of their own: `next` in the live driver's map of its attempts, `connectorNext`
+ * in the remote agents' map of the same attempts awaiting reports (so that one object sits in
+ * both maps).
  */
 
-/** A value the map can hold: it carries its attempt number and its link to the task's other attempts. */
+/** A value an {@link AttemptMap} can hold: its attempt number and its link to the task's other attempts. */
 export interface AttemptEntry<T> {
   readonly attempt: number;
   /** Another attempt of the same task (the map's own link: set by the map only). */
   next: T | undefined;
 }
 
-/** Values by task id and attempt number. */
-export class AttemptMap<T extends AttemptEntry<T>> {
+/** A value a {@link ConnectorAttemptMap} can hold: as {@link AttemptEntry}, linked through `connectorNext`. */
+export interface ConnectorAttemptEntry<T> {
+  readonly attempt: number;
+  /** Another attempt of the same task (the map's own link: set by the map only). */
+  connectorNext: T | undefined;
+}
+
+/**
+ * Values by task id and attempt number, chained through the link its subclass reads and writes
+ * (a named field each: a link named by a string would make every access a keyed, megamorphic one).
+ */
+abstract class LinkedAttemptMap<T extends { readonly attempt: number }> {
   private readonly byTask = new Map<string, T>();
   private count = 0;
 
@@ -27,14 +38,14 @@ export class AttemptMap<T extends AttemptEntry<T>> {
   /** The value of attempt `attempt` of `taskId`, if held. */
   get(taskId: string, attempt: number): T | undefined {
     let entry = this.byTask.get(taskId);
-    while (entry !== undefined && entry.attempt !== attempt) entry = entry.next;
+    while (entry !== undefined && entry.attempt !== attempt) entry = this.linkOf(entry);
     return entry;
   }
 
   /** Holds `value` for attempt `value.attempt` of `taskId`, in the place of any value of that attempt. */
   set(taskId: string, value: T): void {
     this.delete(taskId, value.attempt);
-    value.next = this.byTask.get(taskId);
+    this.setLink(value, this.byTask.get(taskId));
     this.byTask.set(taskId, value);
     this.count++;
   }
@@ -44,16 +55,17 @@ export class AttemptMap<T extends AttemptEntry<T>> {
     const head = this.byTask.get(taskId);
     if (head === undefined) return false;
     if (head.attempt === attempt) {
-      if (head.next === undefined) this.byTask.delete(taskId);
-      else this.byTask.set(taskId, head.next);
-      head.next = undefined;
+      const next = this.linkOf(head);
+      if (next === undefined) this.byTask.delete(taskId);
+      else this.byTask.set(taskId, next);
+      this.setLink(head, undefined);
       this.count--;
       return true;
     }
-    for (let previous = head, entry = head.next; entry !== undefined; previous = entry, entry = entry.next) {
+    for (let previous = head, entry = this.linkOf(head); entry !== undefined; previous = entry, entry = this.linkOf(entry)) {
       if (entry.attempt === attempt) {
-        previous.next = entry.next;
-        entry.next = undefined;
+        this.setLink(previous, this.linkOf(entry));
+        this.setLink(entry, undefined);
         this.count--;
         return true;
       }
@@ -65,7 +77,7 @@ export class AttemptMap<T extends AttemptEntry<T>> {
   *values(): IterableIterator<T> {
     for (const head of this.byTask.values()) {
       for (let entry: T | undefined = head; entry !== undefined;) {
-        const next: T | undefined = entry.next;
+        const next: T | undefined = this.linkOf(entry);
         yield entry;
         entry = next;
       }
@@ -74,7 +86,7 @@ export class AttemptMap<T extends AttemptEntry<T>> {
 
   /** Forgets every value. */
   clear(): void {
-    for (const value of this.values()) value.next = undefined;
+    for (const value of this.values()) this.setLink(value, undefined);
     this.byTask.clear();
     this.count = 0;
   }
@@ -83,10 +95,41 @@ export class AttemptMap<T extends AttemptEntry<T>> {
   deleteWhere(drop: (value: T) => boolean): void {
     for (const [taskId, head] of this.byTask) {
       for (let entry: T | undefined = head; entry !== undefined;) {
-        const next: T | undefined = entry.next;
+        const next: T | undefined = this.linkOf(entry);
         if (drop(entry)) this.delete(taskId, entry.attempt);
         entry = next;
       }
     }
+  }
+
+  /** The next value of the same task. */
+  protected abstract linkOf(value: T): T | undefined;
+
+  /** Sets the next value of the same task. */
+  protected abstract setLink(value: T, next: T | undefined): void;
+}
+
+/** Values by task id and attempt number, linked through their `next`: the driver's attempts. */
+export class AttemptMap<T extends AttemptEntry<T>> extends LinkedAttemptMap<T> {
+  protected linkOf(value: T): T | undefined {
+    return value.next;
+  }
+
+  protected setLink(value: T, next: T | undefined): void {
+    value.next = next;
+  }
+}
+
+/**
+ * Values by task id and attempt number, linked through their `connectorNext`: a connector's
+ * attempts (the driver's own objects, which the driver's {@link AttemptMap} links through `next`).
+ */
+export class ConnectorAttemptMap<T extends ConnectorAttemptEntry<T>> extends LinkedAttemptMap<T> {
+  protected linkOf(value: T): T | undefined {
+    return value.connectorNext;
+  }
+
+  protected setLink(value: T, next: T | undefined): void {
+    value.connectorNext = next;
   }
 }

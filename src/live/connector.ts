@@ -3,8 +3,9 @@
  * commands on them and reports back through promises. The driver turns every settlement into an
  * engine input; a connector never calls the engine itself.
  */
-import type { AgentSpec } from '../engine/agent.js';
+import type { AgentSpec, AgentView } from '../engine/agent.js';
 import type { Command, OfferAnswer, Outcome, StartReport } from '../engine/messages.js';
+import type { TaskView } from '../engine/task.js';
 
 /** The engine's command of kind `K`. */
 export type CommandOf<K extends Command['kind']> = Extract<Command, { readonly kind: K }>;
@@ -45,6 +46,21 @@ export interface AttemptContext {
  */
 export interface RunContext extends AttemptContext {
   readonly aborted: boolean;
+  /** The attempt's number, as in its start command. */
+  readonly attempt: number;
+  /** The attempt's task (read its spec only), as in its start command. */
+  readonly task: TaskView;
+  /** The agent the attempt runs on, as in its start command. */
+  readonly agent: AgentView;
+  /**
+   * For the connector's own use (the driver never reads or writes it): a link to another of its
+   * attempts, such as the HTTP service's map of the attempts awaiting reports
+   * (`ConnectorAttemptMap`, linked through `connectorNext`), so that a connector keeps the driver's own
+   * object rather than one of its own per attempt in flight. Undefined when handed over.
+   */
+  connectorNext?: RunContext | undefined;
+  /** For the connector's own use (the driver never reads or writes it): flags; 0 when handed over. */
+  connectorFlags?: number;
   /**
    * Settles the attempt with its outcome (a failure is an outcome too: `{ ok: false, reason }`),
    * as the promise of `start` would; calls after the first, or after the driver gave up on the

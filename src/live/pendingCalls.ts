@@ -80,6 +80,10 @@ export class Attempt extends LazyAbortController implements RunContext, PendingT
   ticket = 0;
   /** The watchdog's limit in seconds, for its message. */
   watchdogSeconds = 0;
+  /** {@inheritDoc RunContext.connectorNext} */
+  connectorNext: RunContext | undefined = undefined;
+  /** {@inheritDoc RunContext.connectorFlags} */
+  connectorFlags = 0;
 
   /**
    * @param reports - where the connector's reports go.

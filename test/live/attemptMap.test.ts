@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AttemptMap } from '../../src/live/attemptMap.js';
+import { AttemptMap, ConnectorAttemptMap } from '../../src/live/attemptMap.js';
 
 interface Value {
   readonly task: string;
@@ -67,5 +67,28 @@ describe('AttemptMap', () => {
     expect(listed.sort()).toEqual(['t1/1', 't1/2', 't1/3', 't2/1', 't2/2', 't2/3']);
     expect(map.size).toBe(0);
     expect([...map.values()]).toEqual([]);
+  });
+
+  it('holds one value in two maps linked through different fields, each map as if alone', () => {
+    interface Shared {
+      readonly attempt: number;
+      next: Shared | undefined;
+      connectorNext: Shared | undefined;
+    }
+    const byNext = new AttemptMap<Shared>();
+    const byConnector = new ConnectorAttemptMap<Shared>();
+    const values: Shared[] = [1, 2, 3].map((attempt) => ({ attempt, next: undefined, connectorNext: undefined }));
+    for (const value of values) {
+      byNext.set('t1', value);
+      byConnector.set('t1', value);
+    }
+    byConnector.delete('t1', 2);
+    expect([...byNext.values()].map((value) => value.attempt).sort()).toEqual([1, 2, 3]);
+    expect([...byConnector.values()].map((value) => value.attempt).sort()).toEqual([1, 3]);
+    expect(values[1]!.connectorNext).toBeUndefined();
+    byNext.delete('t1', 3);
+    expect(byNext.get('t1', 3)).toBeUndefined();
+    expect(byConnector.get('t1', 3)).toBe(values[2]);
+    expect(byConnector.get('t1', 1)).toBe(values[0]);
   });
 });

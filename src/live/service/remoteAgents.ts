@@ -16,10 +16,10 @@
  * - A report for an attempt (or an offer) the driver no longer waits for is stale: it changes
  *   nothing. One for another agent's attempt is refused.
  */
-import type { AgentSpec } from '../../engine/agent.js';
-import type { EngineEvent, Outcome } from '../../engine/messages.js';
-import type { TaskSpec } from '../../engine/task.js';
-import { AttemptMap } from '../attemptMap.js';
+import type { AgentSpec, AgentView } from '../../engine/agent.js';
+import type { EngineEvent, Outcome, StartReport } from '../../engine/messages.js';
+import type { TaskSpec, TaskView } from '../../engine/task.js';
+import { ConnectorAttemptMap } from '../attemptMap.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse, RunContext } from '../connector.js';
 import { afterDurable, type Journal } from '../journal.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
@@ -99,16 +99,47 @@ interface AgentSlot {
   ownGroup: PollGroup | undefined;
 }
 
-interface PendingAttempt {
+/**
+ * An attempt awaiting its agent's reports: the context `run` was handed (the driver's own object
+ * for the attempt), kept as it is, with the connector's slots of {@link RunContext} in use: its
+ * link in {@link RemoteAgents}' {@link ConnectorAttemptMap} and its {@link START_REPORTED} flag. So an attempt
+ * in flight costs the connector no object of its own, only its map entry.
+ */
+type PendingAttempt = RunContext & { connectorNext: PendingAttempt | undefined; connectorFlags: number };
+
+/** {@link PendingAttempt}'s flag: its agent reported its start (a second report is stale). */
+const START_REPORTED = 1;
+
+/** The context `run` is handed for an attempt `start` was called with: reports to the caller's context, settles its promise. */
+class PromisedAttempt implements RunContext {
+  connectorNext: RunContext | undefined = undefined;
+  connectorFlags = 0;
   readonly attempt: number;
-  /** {@link AttemptMap}'s link to another attempt of the task. */
-  next: PendingAttempt | undefined;
-  readonly agentId: string;
-  readonly hasContextKey: boolean;
-  readonly context: AttemptContext;
-  /** The promise's resolver (`start`); undefined when the context takes the outcome itself (`run`). */
-  readonly resolve: ((outcome: Outcome) => void) | undefined;
-  startReported: boolean;
+  readonly task: TaskView;
+  readonly agent: AgentView;
+
+  /** @param command - the start; @param context - the caller's; @param resolve - settles `start`'s promise. */
+  constructor(command: CommandOf<'start'>, private readonly context: AttemptContext, private readonly resolve: (outcome: Outcome) => void) {
+    this.attempt = command.attempt;
+    this.task = command.task;
+    this.agent = command.agent;
+  }
+
+  get signal(): AbortSignal {
+    return this.context.signal;
+  }
+
+  get aborted(): boolean {
+    return abandoned(this.context);
+  }
+
+  started(report: StartReport): void {
+    this.context.started(report);
+  }
+
+  finished(outcome: Outcome): void {
+    this.resolve(outcome);
+  }
 }
 
 interface PendingOffer {
@@ -137,7 +168,13 @@ function abandoned(context: AttemptContext): boolean {
 }
 
 /** Whether the engine gave up on a pending attempt. */
-const isAbandoned = (pending: PendingAttempt): boolean => abandoned(pending.context);
+const isAbandoned = (pending: PendingAttempt): boolean => pending.aborted;
+
+/** Whether an engine agent id is an incarnation of the agent `agentId` (`externalAgentId` without its slice). */
+function isIncarnationOf(engineAgentId: string, agentId: string): boolean {
+  const hash = engineAgentId.indexOf('#');
+  return hash < 0 ? engineAgentId === agentId : hash === agentId.length && engineAgentId.startsWith(agentId);
+}
 
 /** Released entries at the front of the queue of commands awaiting durability before it is compacted. */
 const COMPACT_UNDURABLE_AFTER = 1024;
@@ -255,7 +292,7 @@ function anyLeft(slots: readonly AgentSlot[]): boolean {
 export class RemoteAgents implements AgentConnector {
   private readonly slots = new Map<string, AgentSlot>();
   /** Attempts awaiting reports, by task and attempt number. */
-  private readonly attempts = new AttemptMap<PendingAttempt>();
+  private readonly attempts = new ConnectorAttemptMap<PendingAttempt>();
   private readonly offers = new Map<string, PendingOffer>();
   private readonly offerIds = new Map<string, string>();
   private nextOffer = 0;
@@ -321,12 +358,23 @@ export class RemoteAgents implements AgentConnector {
 
   /** {@inheritDoc AgentConnector.start} */
   start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome> {
-    return new Promise((resolve) => this.pend(command, context, resolve));
+    return new Promise((resolve) => this.run(command, new PromisedAttempt(command, context, resolve)));
   }
 
-  /** {@inheritDoc AgentConnector.run} */
+  /**
+   * {@inheritDoc AgentConnector.run}
+   *
+   * Waits for reports of the attempt, keeping `context` itself (see {@link PendingAttempt}), and
+   * queues its start.
+   */
   run(command: CommandOf<'start'>, context: RunContext): void {
-    this.pend(command, context, undefined);
+    const agentId = externalAgentId(command.agent.spec.id);
+    const pending = context as PendingAttempt;
+    pending.connectorFlags = 0;
+    // Once the engine gives up on it (its signal aborted), later reports are stale: see pendingAttempt.
+    this.attempts.set(command.task.spec.id, pending);
+    // The engine's spec as is: task specs are never changed once submitted.
+    this.enqueue(agentId, { kind: 'start', task: command.task.spec, attempt: command.attempt });
   }
 
   /**
@@ -520,9 +568,9 @@ export class RemoteAgents implements AgentConnector {
   /** An agent reports that it began an attempt. */
   started(agentId: string, taskId: string, attempt: number, body: StartedBody): ReportAnswer {
     const pending = this.pendingAttempt(agentId, taskId, attempt);
-    if (pending === undefined || pending.startReported) return STALE;
-    pending.startReported = true;
-    pending.context.started({ setupTokens: body.setupTokens, contextHit: pending.hasContextKey ? (body.contextHit ?? false) : null });
+    if (pending === undefined || (pending.connectorFlags & START_REPORTED) !== 0) return STALE;
+    pending.connectorFlags |= START_REPORTED;
+    pending.started({ setupTokens: body.setupTokens, contextHit: pending.task.spec.contextKey !== undefined ? (body.contextHit ?? false) : null });
     return APPLIED;
   }
 
@@ -534,12 +582,8 @@ export class RemoteAgents implements AgentConnector {
     // A start re-delivered after a restart and not yet polled is moot now.
     this.unqueue(agentId, (command) => command.kind === 'start' && command.task.id === taskId && command.attempt === attempt);
     const outcome: Outcome = body.ok ? { ok: true, quality: body.quality } : { ok: false, reason: body.reason };
-    if (pending.resolve === undefined) {
-      (pending.context as RunContext).finished(outcome);
-    } else {
-      this.promised++;
-      pending.resolve(outcome);
-    }
+    if (pending instanceof PromisedAttempt) this.promised++;
+    pending.finished(outcome);
     return APPLIED;
   }
 
@@ -593,24 +637,15 @@ export class RemoteAgents implements AgentConnector {
     for (const slot of this.slots.values()) this.wake(slot);
   }
 
-  /** Waits for reports of an attempt, settled by `resolve` or (without) by its context, and queues its start. */
-  private pend(command: CommandOf<'start'>, context: AttemptContext, resolve: ((outcome: Outcome) => void) | undefined): void {
-    const agentId = externalAgentId(command.agent.spec.id);
-    // Once the engine gives up on it (its signal aborted), later reports are stale: see pendingAttempt.
-    this.attempts.set(command.task.spec.id, { attempt: command.attempt, next: undefined, agentId, hasContextKey: command.task.spec.contextKey !== undefined, context, resolve, startReported: false });
-    // The engine's spec as is: task specs are never changed once submitted.
-    this.enqueue(agentId, { kind: 'start', task: command.task.spec, attempt: command.attempt });
-  }
-
   private pendingAttempt(agentId: string, taskId: string, attempt: number): PendingAttempt | undefined {
     const pending = this.attempts.get(taskId, attempt);
     if (pending === undefined) return undefined;
     // Given up by the engine: the report is stale, and the promise never settles (the driver forgot it).
-    if (abandoned(pending.context)) {
+    if (pending.aborted) {
       this.attempts.delete(taskId, attempt);
       return undefined;
     }
-    if (pending.agentId !== agentId) throw new HttpError(403, `params.task: attempt ${attempt} of task ${taskId} belongs to another agent`);
+    if (!isIncarnationOf(pending.agent.spec.id, agentId)) throw new HttpError(403, `params.task: attempt ${attempt} of task ${taskId} belongs to another agent`);
     return pending;
   }
 

@@ -110,6 +110,9 @@ describe('RemoteAgents', () => {
     agents.observe(joined('a1'));
     const seen: unknown[] = [];
     const context: RunContext = {
+      attempt: 1,
+      task: taskView('t1'),
+      agent: agentView('a1'),
       signal: AbortSignal.abort(),
       aborted: false,
       started: (report) => seen.push(['started', report]),
@@ -214,6 +217,56 @@ describe('RemoteAgents reports', () => {
     void start(agents, 't1', 'a1').outcome;
     expect(agents.finished('a1', 't1', 1, { ok: true, quality: 1 })).toEqual({ stale: false });
     expect(await agents.poll('a1', 0)).toEqual([]);
+  });
+});
+
+describe('RemoteAgents attempts', () => {
+  /** A context as the driver hands `run`, recording what reaches it. */
+  function runContext(taskId: string, agentId: string, attempt: number, seen: unknown[]): RunContext {
+    return {
+      attempt,
+      task: taskView(taskId),
+      agent: agentView(agentId),
+      signal: new AbortController().signal,
+      aborted: false,
+      started: (report) => seen.push(['started', taskId, attempt, report]),
+      finished: (outcome) => seen.push(['finished', taskId, attempt, outcome]),
+    };
+  }
+
+  it('keeps the context run was handed, linked through its connector slot: two attempts of a task at once, each reported to its own', () => {
+    const { agents } = setup();
+    agents.observe(joined('a1'));
+    const seen: unknown[] = [];
+    const first = runContext('t1', 'a1', 1, seen);
+    const second = runContext('t1', 'a1', 2, seen);
+    agents.run({ kind: 'start', task: first.task, agent: first.agent, attempt: 1 }, first);
+    agents.run({ kind: 'start', task: second.task, agent: second.agent, attempt: 2 }, second);
+    expect(second.connectorNext).toBe(first);
+    expect(agents.stats().pendingAttempts).toBe(2);
+    expect(agents.started('a1', 't1', 2, { setupTokens: 1 })).toEqual({ stale: false });
+    expect(agents.started('a1', 't1', 2, { setupTokens: 1 })).toEqual({ stale: true });
+    expect(agents.started('a1', 't1', 1, { setupTokens: 3 })).toEqual({ stale: false });
+    expect(agents.finished('a1', 't1', 1, { ok: true, quality: 1 })).toEqual({ stale: false });
+    expect(agents.finished('a1', 't1', 1, { ok: true, quality: 1 })).toEqual({ stale: true });
+    expect(seen).toEqual([
+      ['started', 't1', 2, { setupTokens: 1, contextHit: null }],
+      ['started', 't1', 1, { setupTokens: 3, contextHit: null }],
+      ['finished', 't1', 1, { ok: true, quality: 1 }],
+    ]);
+    expect(agents.stats().pendingAttempts).toBe(1);
+  });
+
+  it("takes an attempt's reports from its agent's later incarnations' id, refuses another agent's (403)", () => {
+    const { agents } = setup();
+    agents.observe(joined('a1'));
+    agents.observe(joined('a2#2'));
+    const seen: unknown[] = [];
+    agents.run({ kind: 'start', task: taskView('t1'), agent: agentView('a2#2'), attempt: 1 }, runContext('t1', 'a2#2', 1, seen));
+    expect(() => agents.started('a1', 't1', 1, { setupTokens: 0 })).toThrow(/attempt 1 of task t1 belongs to another agent/);
+    expect(() => agents.started('a2#', 't1', 1, { setupTokens: 0 })).toThrow(/belongs to another agent/);
+    expect(agents.started('a2', 't1', 1, { setupTokens: 0 })).toEqual({ stale: false });
+    expect(seen).toHaveLength(1);
   });
 });
 
