@@ -180,13 +180,35 @@ const seedrandomWithoutNodeCrypto = {
   },
 };
 
+/**
+ * yargs looking for its `package.json` from fleetsim's package root rather than the working
+ * directory. Its factory guesses a version at every start (`.version()` given one replaces it
+ * later) by listing each directory from its shim's `mainFilename` upwards until one holds a
+ * `package.json`; the shim takes that as the path before `node_modules`, and a bundle's path has
+ * none, so the search began in the working directory: a command run from a directory of 47,500
+ * entries spent 40–340 ms listing it. In the bundle the search begins at the package root (three
+ * levels above `dist/src/cli`), which holds fleetsim's own `package.json`.
+ */
+const yargsFromPackageRoot = {
+  name: 'yargs-from-package-root',
+  setup(bundler) {
+    const line = "const mainFilename = __dirname.substring(0, __dirname.lastIndexOf('node_modules'));";
+    bundler.onLoad({ filter: /[\\/]node_modules[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      // A yargs whose shim no longer has the line would search from the working directory again.
+      if (!source.includes(line)) throw new Error(`bundleCli: ${args.path} no longer sets mainFilename as expected`);
+      return { contents: source.replace(line, "const mainFilename = fileURLToPath(new URL('../../../', import.meta.url));"), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 /** The command line, one CommonJS file. */
 const cli = await build({
   ...commonJsBundle,
   entryPoints: { cli: 'src/cli/main.ts' },
   // A CommonJS `import()` of a package becomes a `require` (piscina has a CommonJS build).
   supported: { 'dynamic-import': false },
-  plugins: [cachedRenderer, lazyStringWidth, seedrandomWithoutNodeCrypto],
+  plugins: [cachedRenderer, lazyStringWidth, seedrandomWithoutNodeCrypto, yargsFromPackageRoot],
   external,
 });
 const [bundleFile] = Object.keys(cli.metafile.outputs).filter((file) => file.endsWith('.cjs'));
