@@ -8,10 +8,16 @@ import { parseSchedStat, summarizeLoopStalls, type LoopStallRecord } from '../..
 // The built preload (the bench and these tests run dist/, as the service does).
 const MONITOR = join(import.meta.dirname, '../../dist/bench/loopStallMonitor.js');
 
-// Holds the loop 40 ms on the CPU, lets it tick, then 40 ms asleep off the CPU (Atomics.wait), then ends.
+// Holds the loop 40 ms on the CPU, lets it tick, then 40 ms asleep off the CPU (Atomics.wait), then
+// ends, printing when each began (the monitor's clock), so that a stall of a loaded machine's own
+// (at start-up, say) is not taken for either.
 const HOLD_THEN_SLEEP = `
 const spin = (ms) => { const end = performance.now() + ms; while (performance.now() < end); };
-setTimeout(() => { spin(40); setTimeout(() => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 40); setTimeout(() => {}, 20); }, 20); }, 50);
+const at = {};
+setTimeout(() => {
+  at.spinMs = performance.now(); spin(40);
+  setTimeout(() => { at.sleepMs = performance.now(); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 40); setTimeout(() => process.stdout.write(JSON.stringify(at)), 20); }, 20);
+}, 50);
 `;
 
 const dirs: string[] = [];
@@ -43,8 +49,13 @@ describe('the loop stall monitor, preloaded into a real process', () => {
     expect(files).toEqual([`mon-${run.pid}-0.json`]);
     const record = JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as LoopStallRecord;
     expect(record.thresholdMs).toBe(20);
-    const [spinning, sleeping] = record.stalls;
-    expect(record.stalls.length).toBeGreaterThanOrEqual(2);
+    const at = JSON.parse(run.stdout) as { spinMs: number; sleepMs: number };
+    const around = (ms: number) => record.stalls.find((stall) => stall.startMs <= ms && ms <= stall.startMs + stall.gapMs);
+    const spinning = around(at.spinMs);
+    const sleeping = around(at.sleepMs);
+    expect(spinning).toBeDefined();
+    expect(sleeping).toBeDefined();
+    expect(sleeping).not.toBe(spinning);
     // The kernel adds a running thread's CPU time at its ticks: allow one tick (≤ 10 ms) of slack.
     expect(spinning!.gapMs).toBeGreaterThanOrEqual(40);
     expect(spinning!.runMs).toBeGreaterThan(spinning!.gapMs - 10 - spinning!.runQueueWaitMs);
