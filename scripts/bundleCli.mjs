@@ -202,26 +202,19 @@ const yargsFromPackageRoot = {
   },
 };
 
-/** The command line, one CommonJS file. */
-const cli = await build({
-  ...commonJsBundle,
-  entryPoints: { cli: 'src/cli/main.ts' },
-  // A CommonJS `import()` of a package becomes a `require` (piscina has a CommonJS build).
-  supported: { 'dynamic-import': false },
-  plugins: [cachedRenderer, lazyStringWidth, seedrandomWithoutNodeCrypto, yargsFromPackageRoot],
-  external,
-});
-const [bundleFile] = Object.keys(cli.metafile.outputs).filter((file) => file.endsWith('.cjs'));
+/**
+ * A program as one CommonJS file with its packages inside but `external` (a CommonJS `import()`
+ * of a package becomes a `require`: piscina has a CommonJS build); the file's path under `root`.
+ */
+async function programBundle(name, entryPoint, plugins) {
+  const built = await build({ ...commonJsBundle, entryPoints: { [name]: entryPoint }, supported: { 'dynamic-import': false }, plugins, external });
+  return Object.keys(built.metafile.outputs).find((file) => file.endsWith('.cjs'));
+}
 
-/** The pool's worker thread, one CommonJS file (the renderer, should a worker draw, as the command line loads it). */
-const worker = await build({
-  ...commonJsBundle,
-  entryPoints: { worker: 'src/experiments/worker.ts' },
-  supported: { 'dynamic-import': false },
-  plugins: [cachedRenderer, seedrandomWithoutNodeCrypto],
-  external,
-});
-const [workerBundleFile] = Object.keys(worker.metafile.outputs).filter((file) => file.endsWith('.cjs'));
+/** The command line. */
+const bundleFile = await programBundle('cli', 'src/cli/main.ts', [cachedRenderer, lazyStringWidth, seedrandomWithoutNodeCrypto, yargsFromPackageRoot]);
+/** The pool's worker thread (the renderer, should a worker draw, as the command line loads it). */
+const workerBundleFile = await programBundle('worker', 'src/experiments/worker.ts', [cachedRenderer, seedrandomWithoutNodeCrypto]);
 
 // src/cli/codeCache.ts reads the bundles as Latin-1, which is their text only if it is ASCII.
 for (const file of [bundleFile, rendererFile, workerBundleFile]) {
@@ -328,6 +321,12 @@ for (const file of scenarios) {
 // report's charts uses (its cache is written by the first process that draws one): a few
 // hundred tasks with deadlines and a target, so that every chart has data to draw and the cache
 // holds what a real report compiles (a one-task report's leaves a tenth of its charts' CPU).
+/** Runs the built command line with `args`; throws with its standard error if it fails. */
+function runBundledCli(...args) {
+  const run = spawnSync(process.execPath, [`${outdir}/main.js`, ...args], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`bundleCli: the bundled command line failed (${run.status}): ${run.stderr}`);
+}
+
 const scratch = mkdtempSync(join(tmpdir(), 'fleetsim-build-'));
 try {
   const scenario = join(scratch, 'one-task.yaml');
@@ -339,8 +338,7 @@ workload:
   tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
 strategies: [least-connections]
 `);
-  const run = spawnSync(process.execPath, [`${outdir}/main.js`, 'run', scenario, '--json', '--workers', '1'], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`bundleCli: the bundled command line failed (${run.status}): ${run.stderr}`);
+  runBundledCli('run', scenario, '--json', '--workers', '1');
   const charted = join(scratch, 'charts.yaml');
   writeFileSync(charted, `name: code-cache-charts
 replications: 3
@@ -352,8 +350,7 @@ workload:
 strategies: [least-connections, round-robin]
 targets: { strategies: [least-connections], checks: [{ metric: completion, min: 0.99 }] }
 `);
-  const compare = spawnSync(process.execPath, [`${outdir}/main.js`, 'compare', charted, '--json', '--workers', '1', '--out', join(scratch, 'report')], { encoding: 'utf8' });
-  if (compare.status !== 0) throw new Error(`bundleCli: the bundled command line failed (${compare.status}): ${compare.stderr}`);
+  runBundledCli('compare', charted, '--json', '--workers', '1', '--out', join(scratch, 'report'));
   const runs = join(scratch, 'runs.yaml');
   writeFileSync(runs, `name: code-cache-runs
 replications: 2

@@ -102,7 +102,7 @@ export class LiveDriver {
     attemptStarted: (attempt, report) => this.reportStarted(attempt, report),
     // Through `run`: a second report, or one after the driver forgot the attempt, is ignored.
     attemptFinished: (attempt, outcome) => {
-      if (this.attempts.get(attempt.task.spec.id, attempt.attempt) === attempt) this.attemptOutcome(attempt, outcome);
+      if (this.awaits(attempt)) this.attemptOutcome(attempt, outcome);
     },
   };
 
@@ -522,7 +522,7 @@ export class LiveDriver {
       settlement.then((outcome) => this.attemptOutcome(attempt, outcome), (error: unknown) => this.attemptFailed(attempt, error));
     }
     // Settled already (a connector that finished it from within `run`): nothing to watch.
-    if (this.attempts.get(task.spec.id, attemptNumber) !== attempt) return;
+    if (!this.awaits(attempt)) return;
     // The engine's own timeout runs from the reported start: until then (or without one) the driver watches.
     const ownTimeout = task.spec.timeoutSeconds;
     if (!attempt.abandoned && (!attempt.startFed || ownTimeout === undefined)) {
@@ -546,8 +546,13 @@ export class LiveDriver {
     this.attemptSettled(attempt, AGENT_ERROR);
   }
 
+  /** Whether the driver still waits for `attempt`: not settled, forgotten, or replaced by another of its number. */
+  private awaits(attempt: Attempt): boolean {
+    return this.attempts.get(attempt.task.spec.id, attempt.attempt) === attempt;
+  }
+
   private reportStarted(attempt: Attempt, report: StartReport): void {
-    if (attempt.startFed || attempt.abandoned || this.attempts.get(attempt.task.spec.id, attempt.attempt) !== attempt) return;
+    if (attempt.startFed || attempt.abandoned || !this.awaits(attempt)) return;
     if (!isStartReport(report)) {
       this.connectorError(`start of ${attempt.task.spec.id} reported nonsense: ${JSON.stringify(report)}`);
       return;
@@ -558,9 +563,8 @@ export class LiveDriver {
   }
 
   private attemptSettled(attempt: Attempt, outcome: Outcome): void {
-    const taskId = attempt.task.spec.id;
-    if (this.attempts.get(taskId, attempt.attempt) !== attempt) return; // forgotten, or the driver stopped
-    this.attempts.delete(taskId, attempt.attempt);
+    if (!this.awaits(attempt)) return; // forgotten, or the driver stopped
+    this.attempts.delete(attempt.task.spec.id, attempt.attempt);
     this.clearWatchdog(attempt);
     this.settle(describeResult, this.feedResult, attempt, outcome);
   }
