@@ -11,7 +11,7 @@
  * into running moments, deadlines of tasks in flight into a count per deadline; time-weighted
  * figures (busy slots, capacity) are integrated piecewise as they change.
  */
-import type { AgentView } from '../engine/agent.js';
+import { DOUBLE_FIELD_SEED, type AgentView } from '../engine/agent.js';
 import { replayEvent, type EventSink } from '../engine/eventSink.js';
 import type { AdminOperation, EngineEvent } from '../engine/messages.js';
 import type { FailureReason, FinalTaskState, RejectionReason, TaskState, TaskView } from '../engine/task.js';
@@ -64,8 +64,11 @@ export class MetricsCollector implements EventSink {
   private queueDepth = 0;
   private maxQueueDepth = 0;
   private capacity = 0;
-  private capacitySince = 0;
-  private capacitySlotSeconds = 0;
+  // Doubles from the first collector on (then 0 in the constructor), as DOUBLE_FIELD_SEED says:
+  // stored first as 0 they turned into doubles during a process's first run, and the code
+  // optimised in that run was thrown away when the second run's collector came (6 deopts).
+  private capacitySince = DOUBLE_FIELD_SEED;
+  private capacitySlotSeconds = DOUBLE_FIELD_SEED;
 
   // Per agent index.
   private readonly agentIds: string[] = [];
@@ -81,6 +84,8 @@ export class MetricsCollector implements EventSink {
     if (!(warmupTasks >= 0)) throw new Error(`metrics: warmupTasks must be >= 0, got ${warmupTasks}`);
     this.warmupTimeSeconds = warmupTimeSeconds;
     this.warmupTasks = warmupTasks;
+    this.capacitySince = 0;
+    this.capacitySlotSeconds = 0;
   }
 
   /** Folds one event object in (the same fold as the {@link EventSink} methods). */
