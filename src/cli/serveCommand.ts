@@ -126,8 +126,13 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
+      // A launched service hears a signal twice when a supervisor signals the launcher's whole
+      // group (systemd's control-group kill) and the launcher passes it on: the second must not
+      // cut the drain short.
+      if (launcher === undefined) {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+      }
       resolve();
     };
     process.on('SIGTERM', stop);

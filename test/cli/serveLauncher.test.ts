@@ -171,6 +171,15 @@ describe('fleetsim serve\'s launcher', () => {
     await stopped(again, 'SIGINT');
   }, 60_000);
 
+  it('drains when SIGTERM reaches the service twice, directly and through the launcher (a supervisor signalling the whole group)', async () => {
+    const data = join(dir, 'twice');
+    const served = await serve(['--data', data, '--v8-threads', '1'], true);
+    process.kill(served.servicePid, 'SIGTERM');
+    served.launcher.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
+    expect(existsSync(join(data, 'lock'))).toBe(false);
+  }, 60_000);
+
   it('exits with the service\'s exit code (2 and its one line when the port is taken), and dies of the signal that killed it', async () => {
     const served = await serve(['--data', join(dir, 'codes'), '--v8-threads', '1'], true);
     const port = new URL(served.url).port;
