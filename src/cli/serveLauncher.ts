@@ -4,8 +4,10 @@
  * SIGINT, SIGTERM and SIGHUP are forwarded to it (it drains gracefully as `serve` always has);
  * this process ends with the child's exit code, or dies of the signal that killed it.
  *
- * The child lives in a process group of its own, so that a terminal's Ctrl-C reaches it once,
- * through the launcher, rather than twice. Should the launcher die without forwarding (SIGKILL),
+ * The child lives in a session and process group of its own (`detached`), so that a terminal's
+ * Ctrl-C reaches it once, through the launcher, rather than twice (a supervisor that signals
+ * every process still reaches it twice: the service ignores the second signal while it drains).
+ * Should the launcher die without forwarding (SIGKILL),
  * the IPC channel between them closes, and the child kills itself with SIGKILL at once: a crash,
  * not a drain (what it acknowledged is already in its fsynced log), so that a restart can take
  * the data directory; its lock names the launcher, so the restart waits for the child's end

@@ -74,6 +74,12 @@ function serve(args: readonly string[], launches: boolean, env: Readonly<Record<
   });
 }
 
+/** A service launched with one V8 helper thread on the fresh data directory `name`. */
+async function launched(name: string): Promise<{ readonly data: string; readonly served: Served }> {
+  const data = join(dir, name);
+  return { data, served: await serve(['--data', data, '--v8-threads', '1'], true) };
+}
+
 /** Sends the launcher SIGTERM (or `signal`) and expects the service's graceful exit, code 0. */
 async function stopped(served: Served, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   served.launcher.kill(signal);
@@ -159,8 +165,7 @@ describe('fleetsim serve --v8-threads', () => {
 
 describe('fleetsim serve\'s launcher', () => {
   it('passes SIGTERM on: the service drains and closes its data directory, and the launcher exits with its code, 0', async () => {
-    const data = join(dir, 'sigterm');
-    const served = await serve(['--data', data, '--v8-threads', '1'], true);
+    const { data, served } = await launched('sigterm');
     expect(await submit(served.url, 'kept')).toBe(201);
     await stopped(served);
     expect(isRunning(served.servicePid)).toBe(false);
@@ -172,8 +177,7 @@ describe('fleetsim serve\'s launcher', () => {
   }, 60_000);
 
   it('drains when SIGTERM reaches the service twice, directly and through the launcher (a supervisor signalling the whole group)', async () => {
-    const data = join(dir, 'twice');
-    const served = await serve(['--data', data, '--v8-threads', '1'], true);
+    const { data, served } = await launched('twice');
     process.kill(served.servicePid, 'SIGTERM');
     served.launcher.kill('SIGTERM');
     expect(await served.exited).toBe(0);
@@ -191,8 +195,7 @@ describe('fleetsim serve\'s launcher', () => {
   }, 60_000);
 
   it('killed with SIGKILL: the service ends within a second, and a restart on the same data directory and port finds its tasks', async () => {
-    const data = join(dir, 'sigkill');
-    const served = await serve(['--data', data, '--v8-threads', '1'], true);
+    const { data, served } = await launched('sigkill');
     expect(await submit(served.url, 'acknowledged')).toBe(201);
     served.launcher.kill('SIGKILL');
     expect(await served.exited).toBe('SIGKILL');
@@ -206,8 +209,7 @@ describe('fleetsim serve\'s launcher', () => {
   }, 60_000);
 
   it('a restart waits for a service still on its way out after its launcher\'s SIGKILL, then takes the directory', async () => {
-    const data = join(dir, 'exiting');
-    const served = await serve(['--data', data, '--v8-threads', '1'], true);
+    const { data, served } = await launched('exiting');
     // Held up on its way out: it cannot see its launcher die until it runs again.
     process.kill(served.servicePid, 'SIGSTOP');
     served.launcher.kill('SIGKILL');
@@ -224,8 +226,7 @@ describe('fleetsim serve\'s launcher', () => {
   }, 60_000);
 
   it('refuses at once, exit 2 with one line naming both processes, a second service on a held directory', async () => {
-    const data = join(dir, 'held');
-    const holder = await serve(['--data', data, '--v8-threads', '1'], true);
+    const { data, served: holder } = await launched('held');
     const start = performance.now();
     const second = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', 'scenarios/specialists.yaml', '--data', data, '--port', '0', '--v8-threads', '1'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
     const elapsedMs = performance.now() - start;
