@@ -47,7 +47,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -59,6 +59,7 @@ import type { AgentsMode, AgentsWorkerData, FromAgents, ToAgents } from './liveA
 import { Client } from './liveClient.js';
 import { parseGcTraceLine, SCAVENGE_PHASES, summarizeGcTrace, type GcTraceEntry, type GcTraceSummary } from './gcTrace.js';
 import { lastDataOffset } from '../src/live/walPreallocation.js';
+import { planV8Pool, withV8PoolSize } from '../src/live/v8PoolSize.js';
 import { formatLayers, measureDiskSync, measureLayers, type LayerRow } from './liveLayers.js';
 import { ProgressRing, progressBuffer } from './liveProgress.js';
 import { quantiles, type Quantiles } from './liveStats.js';
@@ -161,7 +162,7 @@ export interface LivePhase {
 export interface LiveFigures {
   readonly benchmark: string;
   readonly service: string;
-  /** The Node flags the bench started the service under (none by default). */
+  /** The Node flags the bench started the service under (by default only the V8 pool size `serve` would give itself: `--v8-pool-size=1` on two cores). */
   readonly serviceNodeFlags: readonly string[];
   /** The `fleetsim serve` flags the bench added (none by default). */
   readonly serviceArgs: readonly string[];
@@ -544,11 +545,28 @@ function closedLoop(bench: Bench): Drive {
   };
 }
 
-/** Starts `fleetsim serve` on a fresh data directory (under `nodeFlags`); resolves with its URL once it listens. */
+/**
+ * The Node flags the service starts under: `nodeFlags` with the V8 pool size `fleetsim serve`
+ * would give itself (`--v8-threads auto`: one helper thread on two cores unless the flags set
+ * it), set here so that the process started is the service itself rather than a launcher of it:
+ * its CPU, read from /proc by pid, is the service's. With `--v8-threads` among `serveArgs`, the
+ * flags as given (serve decides).
+ */
+export function serviceNodeFlags(nodeFlags: readonly string[], serveArgs: readonly string[]): string[] {
+  if (serveArgs.includes('--v8-threads')) return [...nodeFlags];
+  const plan = planV8Pool('auto', { cores: availableParallelism(), execArgv: nodeFlags, nodeOptions: process.env.NODE_OPTIONS });
+  return plan.relaunch ? withV8PoolSize(nodeFlags, plan.poolSize) : [...nodeFlags];
+}
+
+/**
+ * Starts `fleetsim serve` on a fresh data directory (under `nodeFlags`, given the V8 pool size
+ * of {@link serviceNodeFlags}); resolves with its URL and the Node flags it got once it listens.
+ */
 export async function startService(
   scenarioFile: string, dataDir: string, nodeFlags: readonly string[] = [], serveArgs: readonly string[] = [], onStdoutLine?: (line: string) => void,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0', '--latency-probe', ...serveArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+): Promise<{ child: ChildProcess; url: string; nodeFlags: readonly string[] }> {
+  const flags = serviceNodeFlags(nodeFlags, serveArgs);
+  const child = spawn(process.execPath, [...flags, CLI, 'serve', scenarioFile, '--data', dataDir, '--port', '0', '--latency-probe', ...serveArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const lines = createInterface({ input: child.stdout! });
@@ -560,7 +578,7 @@ export async function startService(
     });
     child.on('exit', (code) => reject(new Error(`fleetsim serve exited (${code ?? 'signal'}) before listening: ${stderr.trim()}`)));
   });
-  return { child, url };
+  return { child, url, nodeFlags: flags };
 }
 
 /** Runs the live benchmark. */
@@ -569,7 +587,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
   const scenarioFile = join(dir, 'live-bench.yaml');
   writeFileSync(scenarioFile, liveBenchScenario());
   const agentIds = parseScenario(liveBenchScenario(), scenarioFile).agents.map((agent) => agent.spec.id);
-  let service: { child: ChildProcess; url: string } | undefined;
+  let service: { child: ChildProcess; url: string; nodeFlags: readonly string[] } | undefined;
   const measureSeconds = options.measureSeconds ?? MEASURE_SECONDS;
   // The layers first, so that the service's process is not around while they run.
   const layers = options.layers === false ? [] : await measureLayers(options.rates ?? RATES, Math.min(measureSeconds, 5));
@@ -616,7 +634,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     return {
       benchmark: `fleetsim serve (fsync on) with ${AGENTS} emulated agents polling over HTTP (${SLOTS_PER_AGENT} slots each), ~${CONCURRENT_TASKS.toLocaleString('en-US')} tasks in flight; ${WARMUP_SECONDS} s warm-up and ${measureSeconds} s measured per phase`,
       service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
-      serviceNodeFlags: nodeFlags,
+      serviceNodeFlags: service?.nodeFlags ?? nodeFlags,
       serviceArgs: options.serviceArgs ?? [],
       walBytes,
       phases,

@@ -18,7 +18,9 @@
  *   running (started on bench/live.ts's scenario), `--seconds S` sets each phase's window,
  *   `--modes multiplexed,batched` and `--rates 1000,5000` pick the phases, `--no-closed-loop` and
  *   `--no-layers` leave those parts out; with the service's stage timings (`--latency-probe`);
- *   `--service-node-flags "--max-semi-space-size=4"` starts the service under Node flags,
+ *   `--service-node-flags "--max-semi-space-size=4"` starts the service under Node flags (by
+ *   default it gets the V8 pool size `fleetsim serve` would give itself, `--v8-pool-size=1` on
+ *   two cores, unless these flags set one),
  *   `--service-args "--fsyncs-in-flight 2"` with more `fleetsim serve` flags, `--service-gc-trace`
  *   under V8's `--trace-gc-nvp`, reporting what the service's scavenges consist of per phase
  *   (bench/gcTrace.ts);

@@ -165,8 +165,12 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('wal-preallocate-mib', { type: 'number', default: 16, requiresArg: true, describe: 'MiB of the write-ahead log zeroed ahead of its writer, 0..4096, so that each group commit overwrites the file instead of growing it (a cheaper fdatasync); 0: append' })
         .option('snapshot-every', { type: 'number', default: 100_000, requiresArg: true, describe: 'inputs between two compactions (snapshot, new log file), 1,000..100,000,000: rarer ones hold the event loop less often, and a restart replays more of the log' })
         .option('agents', { choices: ['http', 'bullmq'] as const, default: 'http', requiresArg: true, describe: 'how agents get their work: polling this service over HTTP, or from BullMQ queues in Redis (--queue)' })
-        .option('queue', { type: 'string', requiresArg: true, describe: 'the Redis of --agents bullmq, redis://HOST:PORT/DB' }),
-      async (args) => (await import('./serveCommand.js')).serveCommand(args as unknown as ServeArgs))
+        .option('queue', { type: 'string', requiresArg: true, describe: 'the Redis of --agents bullmq, redis://HOST:PORT/DB' })
+        .option('v8-threads', { type: 'string', default: 'auto', requiresArg: true, describe: 'V8 helper threads of the service (--v8-pool-size), 1..64, in a child process unless this one has them; auto: one on a host of two cores or fewer unless the Node flags set it, else Node\'s default' }),
+      async (args) => {
+        const code = await (await import('./serveCommand.js')).serveCommand(args as unknown as ServeArgs);
+        if (code !== EXIT.ok) setExit(code);
+      })
     .command('agents <scenario>', 'run the scenario\'s agents as emulated HTTP clients of a fleetsim serve (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'agents')
         .option('url', { type: 'string', demandOption: true, requiresArg: true, describe: 'the service, e.g. http://127.0.0.1:8080' })

@@ -2,10 +2,13 @@
  * `fleetsim serve <scenario> --data DIR`: the scenario's engine as an HTTP service
  * (src/live/service, docs/LIVE.md "The HTTP service"). Prints one line once it listens, and
  * closes gracefully on SIGTERM or SIGINT (stops taking requests, ends long-polls, closes the
- * driver and its data directory).
+ * driver and its data directory). Where `--v8-threads` asks for a V8 pool size this process
+ * does not have (by default: one helper thread on two cores), the flags, scenario and data
+ * directory are checked here and the service runs in a child process (./serveLauncher.ts).
  */
 import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { makeDirectory } from '../makeDirectory.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
@@ -14,8 +17,11 @@ import type { ServiceOptions } from '../live/service/app.js';
 import { DEFAULT_SNAPSHOT_EVERY_INPUTS } from '../live/durableDriver.js';
 import { isCommitIntervalMs, isSyncsInFlight, MAX_COMMIT_INTERVAL_MS, MAX_SYNCS_IN_FLIGHT, SYNCS_IN_FLIGHT } from '../live/wal.js';
 import { PREALLOCATE_BYTES } from '../live/walPreallocation.js';
+import { refuseHeldDataDir } from '../live/dataDirLock.js';
+import { parseV8Threads, planV8Pool, v8PoolSizeOf } from '../live/v8PoolSize.js';
 import type { Scenario } from '../scenario/types.js';
 import { packageVersion } from './help.js';
+import { attachToLauncher, launchServiceProcess } from './serveLauncher.js';
 
 /** Flags of `serve`. */
 export interface ServeArgs {
@@ -37,6 +43,8 @@ export interface ServeArgs {
   agents: string;
   /** The Redis of `--agents bullmq`. */
   queue?: string;
+  /** V8's helper threads in the service process: `auto` (the default; src/live/v8PoolSize.ts) or a number. */
+  v8Threads?: string;
 }
 
 /**
@@ -58,8 +66,8 @@ export const MAX_PREALLOCATE_MIB = 4_096;
 /** Hosts that only this machine reaches. */
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-/** `fleetsim serve`: resolves once the service has closed after a signal. */
-export async function serveCommand(args: ServeArgs, write: (text: string) => void = (text) => { process.stdout.write(text); }): Promise<void> {
+/** `fleetsim serve`: resolves with the exit code once the service has closed after a signal. */
+export async function serveCommand(args: ServeArgs, write: (text: string) => void = (text) => { process.stdout.write(text); }): Promise<number> {
   if (!(Number.isInteger(args.port) && args.port >= 0 && args.port <= 65_535)) {
     throw new InputError('command line', '--port', `expected an integer 0..65535, got ${String(args.port)}`);
   }
@@ -72,10 +80,20 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     (value) => Number.isInteger(value) && value >= SNAPSHOT_EVERY_RANGE.min && value <= SNAPSHOT_EVERY_RANGE.max,
     `an integer ${SNAPSHOT_EVERY_RANGE.min}..${SNAPSHOT_EVERY_RANGE.max}`,
   );
+  const v8Threads = parseV8Threads(args.v8Threads);
   const scenario = loadScenario(args.scenario);
   const tokens = args.tokenFile === undefined ? undefined : loadTokenFile(args.tokenFile);
-  const agentQueues = await agentQueuesOf(args, scenario);
   prepareDataDirectory(args.data);
+  const launcher = attachToLauncher();
+  if (launcher === undefined) {
+    const plan = planV8Pool(v8Threads, { cores: availableParallelism(), execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS });
+    if (plan.relaunch) {
+      // A live service on the directory is refused here, before a process is started for nothing.
+      refuseHeldDataDir(args.data);
+      return (await launchServiceProcess(plan.poolSize, plan.reason)).exitCode;
+    }
+  }
+  const agentQueues = await agentQueuesOf(args, scenario);
   if (tokens === undefined && !LOOPBACK.has(args.host)) {
     process.stderr.write(`fleetsim serve: warning: listening on ${args.host} without --token-file: anyone who reaches it may submit tasks and act for any agent\n`);
   }
@@ -84,6 +102,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   const service = await createService({
     scenario,
     dataDir: args.data,
+    ...(launcher === undefined ? {} : { launcherPid: launcher.pid }),
     ...(tokens === undefined ? {} : { tokens }),
     latencyProbe: args.latencyProbe === true,
     syncsInFlight: fsyncsInFlight,
@@ -102,16 +121,25 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   const address = service.app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   write(`fleetsim serve listening on http://${host}:${address.port}\n`);
+  if (launcher !== undefined) {
+    process.stderr.write(`fleetsim serve: the service runs in process ${process.pid} with --v8-pool-size=${v8PoolSizeOf(process.execArgv, undefined).size}, started by process ${launcher.pid} (${launcher.reason})\n`);
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
+      // A launched service hears a signal twice when a supervisor signals the launcher's whole
+      // group (systemd's control-group kill) and the launcher passes it on: the second must not
+      // cut the drain short.
+      if (launcher === undefined) {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+      }
       resolve();
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
   await service.close();
+  return 0;
 }
 
 /** A numeric flag's value (`fallback` when not given), or an InputError naming the flag and what it expects. */

@@ -53,6 +53,8 @@ export const DEFAULT_SNAPSHOT_EVERY_INPUTS = 100_000;
 export interface DurableDriverOptions {
   /** The data directory (created when absent). */
   readonly dataDir: string;
+  /** The pid of the process that started this one to run the driver (`fleetsim serve`'s launcher), recorded in the directory's lock. */
+  readonly launcherPid?: number;
   /**
    * Builds the engine's options; `generation` is 0 for a fresh engine, n for the n-th restore
    * from a snapshot, so seeded streams after a restore are the same in-process and on recovery.
@@ -326,7 +328,7 @@ function epochOf(dataDir: string): number {
  */
 export async function openDurableDriver(options: DurableDriverOptions): Promise<DurableDriver> {
   mkdirSync(options.dataDir, { recursive: true });
-  const unlock = lockDataDir(options.dataDir);
+  const unlock = await lockDataDir(options.dataDir, options.launcherPid);
   try {
     return await Promise.resolve(open(options, unlock));
   } catch (error) {

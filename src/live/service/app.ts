@@ -20,7 +20,7 @@ import { adminRoutes } from './adminRoutes.js';
 import { agentRoutes } from './agentRoutes.js';
 import { batchRoutes } from './batchRoutes.js';
 import { Authorizer, type Role } from './auth.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext, ServiceProcess } from './context.js';
 import { isHttpError } from './httpError.js';
 import { LatencyProbe } from './latencyProbe.js';
 import { metricsRoutes } from './metricsRoutes.js';
@@ -31,6 +31,7 @@ import type { Journal } from '../journal.js';
 import { openServiceDriver, type ServiceDriver } from './serviceDriver.js';
 import { TaskRegistry } from './taskRegistry.js';
 import { taskRoutes } from './taskRoutes.js';
+import { v8PoolSizeOf } from '../v8PoolSize.js';
 
 /** What {@link createService} needs. */
 export interface ServiceOptions {
@@ -50,6 +51,8 @@ export interface ServiceOptions {
   readonly preallocateBytes?: number;
   /** Inputs between compactions of the data directory (default 100,000); its history survives them. */
   readonly snapshotEveryInputs?: number;
+  /** The pid of the process that started this one to serve (`fleetsim serve`'s launcher): recorded in the data directory's lock and shown in `GET /v1/metrics`. */
+  readonly launcherPid?: number;
   /** Token → role(s); absent: no authentication (listen on 127.0.0.1 only). */
   readonly tokens?: Readonly<Record<string, Role | readonly Role[]>>;
   /** Receives what went wrong inside (driver errors, bugs answered 500); default: kept in `errors`. */
@@ -129,6 +132,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const served: ServiceDriver = await openServiceDriver({
     scenario, connector: queued ?? agents, onEvent, onError: (error: LiveDriverError) => onError(error),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.launcherPid === undefined ? {} : { launcherPid: options.launcherPid }),
     ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     ...(options.syncsInFlight === undefined ? {} : { syncsInFlight: options.syncsInFlight }),
     ...(options.commitIntervalMs === undefined ? {} : { commitIntervalMs: options.commitIntervalMs }),
@@ -160,6 +164,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   }
   const context: ServiceContext = {
     scenario, driver, journal, now: () => served.now(), tasks, agents, collector, prometheus, auth: new Authorizer(options.tokens),
+    serviceProcess: serviceProcessOf(options.launcherPid),
     ...(probe === undefined ? {} : { probe }),
   };
 
@@ -240,6 +245,12 @@ async function startQueuedFleet(scenario: Scenario, driver: LiveDriver, journal:
   });
   await journal.whenDurable(journal.appendedSeq);
   await queued.reconcile(driver.engine.agents.map((agent) => agent.spec.id));
+}
+
+/** This process as `GET /v1/metrics` shows it. */
+function serviceProcessOf(launcherPid: number | undefined): ServiceProcess {
+  const pool = v8PoolSizeOf(process.execArgv, process.env.NODE_OPTIONS);
+  return { pid: process.pid, launcherPid: launcherPid ?? null, v8PoolSize: pool.size, v8PoolSizeFrom: pool.from };
 }
 
 /** The status and one-line message for anything a route or Fastify threw. */

@@ -13,6 +13,7 @@ import type { LatencyProbe } from './latencyProbe.js';
 import type { PrometheusFold } from './prometheus.js';
 import type { RemoteAgents } from './remoteAgents.js';
 import type { TaskRegistry } from './taskRegistry.js';
+import type { V8PoolSizeSource } from '../v8PoolSize.js';
 
 /** The service's parts, as routes see them. */
 export interface ServiceContext {
@@ -28,6 +29,17 @@ export interface ServiceContext {
   readonly auth: Authorizer;
   /** Stage timings (`fleetsim serve --latency-probe`); absent: not measured. */
   readonly probe?: LatencyProbe;
+  readonly serviceProcess: ServiceProcess;
+}
+
+/** The process that serves, as `GET /v1/metrics` shows it. */
+export interface ServiceProcess {
+  readonly pid: number;
+  /** The `fleetsim serve` that started this process to give it its V8 pool size; null when none did. */
+  readonly launcherPid: number | null;
+  /** V8's helper threads in this process (`--v8-pool-size`), and where the size was set. */
+  readonly v8PoolSize: number;
+  readonly v8PoolSizeFrom: V8PoolSizeSource;
 }
 
 /** Runs a submission handler's synchronous part, timed by the probe when there is one. */

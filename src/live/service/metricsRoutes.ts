@@ -21,6 +21,7 @@ export function metricsRoutes(app: FastifyInstance, context: ServiceContext): vo
       timeSeconds: context.now(),
       counts: driver.engine.counts(),
       metrics: context.collector.finish(context.now()),
+      process: context.serviceProcess,
     };
   });
 

@@ -30,6 +30,8 @@ export interface ServiceDriverOptions {
   readonly onError: (error: LiveDriverError) => void;
   /** The data directory; absent: nothing persists (tests, embedding). */
   readonly dataDir?: string;
+  /** The pid of the process that started this one (`fleetsim serve`'s launcher), recorded in the data directory's lock. */
+  readonly launcherPid?: number;
   /** Whether log writes are fsynced (default true). */
   readonly fsync?: boolean;
   /** Fsyncs of the log under way at once (default 3). */
@@ -79,6 +81,7 @@ export async function openServiceDriver(options: ServiceDriverOptions): Promise<
   const history = new HistoryEvents();
   const durable = await openDurableDriver({
     dataDir,
+    ...(options.launcherPid === undefined ? {} : { launcherPid: options.launcherPid }),
     engine: (generation) => serviceEngineOptions(scenario, generation),
     connector: options.connector,
     // The data directory's clock, never below the last logged input; its timers let the process exit.

@@ -2,7 +2,8 @@
  * Crash recovery with real processes: `fleetsim serve` under load from `fleetsim load` and
  * `fleetsim agents` (100 times faster), killed with SIGKILL at random moments (22 times, 0.2 to
  * 1.2 s after each start, so kills land mid-request, mid-append and mid-fsync alike) and
- * restarted on the same data directory and port each time. The clients ride through the
+ * restarted on the same data directory and port each time. On two cores the process killed is
+ * the launcher, whose service process then kills itself, as a supervisor's SIGKILL does. The clients ride through the
  * restarts (connection refused or reset: capped backoff, retries with the same client ids). At
  * the end, drained:
  *
@@ -11,6 +12,7 @@
  * - the WAL's conservation ledger matches the events file (`verifyDataDir`).
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serviceEngineOptions } from '../../../src/live/service/serviceDriver.js';
@@ -52,6 +54,8 @@ describe('fleetsim serve killed with SIGKILL under load', () => {
     const ackedPath = join(dir.path, 'acked.txt');
     let served: Served = await serve(scenarioPath, dataDir);
     const { port, url } = served;
+    // The pid killed is the one a supervisor started: on two cores, the launcher of the service process (src/cli/serveLauncher.ts).
+    expect((await getJson(`${url}/v1/metrics`))?.process.launcherPid).toBe(availableParallelism() <= 2 ? served.child.process.pid : null);
     const agents = fleetsim('agents', scenarioPath, '--url', url, '--speedup', String(SPEEDUP));
     await agentsJoined(url, 6);
     const load = fleetsim('load', scenarioPath, '--url', url, '--speedup', String(SPEEDUP), '--acked', ackedPath);
