@@ -139,6 +139,11 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     process.on('SIGINT', stop);
   });
   await service.close();
+  // A launched service may hear the same signal again, through its launcher, while Node tears
+  // the process down after the loop empties, when its handlers are gone and the signal's default
+  // would kill it after a complete drain: it leaves at once instead (standard output and error,
+  // pipes or files here, are written synchronously on Linux).
+  if (launcher !== undefined) process.exit(0);
   return 0;
 }
 

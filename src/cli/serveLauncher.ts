@@ -1,7 +1,8 @@
 /**
  * `fleetsim serve`'s launcher: runs the service in a child Node process started with another
  * V8 pool size (src/live/v8PoolSize.ts), as if it were this process. The child inherits stdio;
- * SIGINT, SIGTERM and SIGHUP are forwarded to it (it drains gracefully as `serve` always has);
+ * SIGINT, SIGTERM and SIGHUP are forwarded to it (it drains gracefully as `serve` always has),
+ * and a second one kills it (SIGKILL: what a second signal did to a `serve` without a launcher);
  * this process ends with the child's exit code, or dies of the signal that killed it.
  *
  * The child lives in a session and process group of its own (`detached`), so that a terminal's
@@ -73,8 +74,11 @@ export function launchServiceProcess(poolSize: number, reason: string): Promise<
     env: { ...process.env, [LAUNCHER_ENV]: JSON.stringify(launcher) },
     detached: true,
   });
+  let heard = 0;
   const forward = (signal: NodeJS.Signals): void => {
-    child.kill(signal);
+    // A second signal to the launcher (Ctrl-C twice) stops the service at once, as it stopped a
+    // `serve` without a launcher: the service ignores a repeated signal while it drains.
+    child.kill(++heard === 1 ? signal : 'SIGKILL');
   };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   const exitCode = new Promise<number>((resolve) => {

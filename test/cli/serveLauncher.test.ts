@@ -1,13 +1,14 @@
 /**
  * `fleetsim serve` running its service in a child process with another V8 pool size
  * (src/cli/serveLauncher.ts), with real processes: the child's flags and threads, SIGTERM's
- * graceful drain and the exit code passed through, a SIGKILL of the launcher ending the child at
+ * graceful drain and the exit code passed through, a second signal stopping it at once, a SIGKILL of the launcher ending the child at
  * once and a restart on the same data directory succeeding (also while the old child is still
  * on its way out), and a second service on a held directory refused at once.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +183,25 @@ describe('fleetsim serve\'s launcher', () => {
     served.launcher.kill('SIGTERM');
     expect(await served.exited).toBe(0);
     expect(existsSync(join(data, 'lock'))).toBe(false);
+  }, 60_000);
+
+  it('stops the service at once on a second signal to the launcher (Ctrl-C twice), as a second signal stopped a serve without one', async () => {
+    const { data, served } = await launched('ctrl-c-twice');
+    // A request whose body never ends holds the service's close (it waits for requests under way).
+    const stalled = connect(Number(new URL(served.url).port), '127.0.0.1');
+    await new Promise((resolve) => stalled.once('connect', resolve));
+    stalled.write('POST /v1/tasks HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"id":');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    served.launcher.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Still draining: the first signal alone does not end it while the request is under way.
+    expect(isRunning(served.servicePid)).toBe(true);
+    served.launcher.kill('SIGINT');
+    expect(await served.exited).toBe('SIGKILL');
+    expect(await until(() => !isRunning(served.servicePid), 1_000)).toBe(true);
+    stalled.destroy();
+    // Killed, not drained: the lock stays for the next service to take over.
+    expect(existsSync(join(data, 'lock'))).toBe(true);
   }, 60_000);
 
   it('exits with the service\'s exit code (2 and its one line when the port is taken), and dies of the signal that killed it', async () => {
