@@ -201,15 +201,29 @@ export class SimAgent {
     }
     const { model, failureRate, spec } = this.config;
     const skill = skillFor(agent, task.spec.type);
-    const compactSeconds = this.compactIfDue();
-    const setupTokens = this.load(task, skill);
-    const contextHit = this.loadedHit;
+    let compactSeconds = 0;
+    let setupTokens: number;
+    let utilization = 0;
+    let excess = 0;
     plan.contextBlocksHit = undefined;
-    this.historyTokens += task.spec.tokens * model.historyGrowth;
-    const utilization = this.utilization();
-    // A threshold of 1 means "never degrade" (and would otherwise divide 0 by 0).
-    const threshold = model.contextDegradeThreshold;
-    const excess = threshold >= 1 ? 0 : Math.max(0, utilization - threshold) / (1 - threshold);
+    if (this.windowTokens === Number.POSITIVE_INFINITY && runsPlainly(task)) {
+      // No window and nothing to load (the default model's M/M/c case): nothing compacts or
+      // degrades and utilization stays 0, as the general lines below would find; the setup
+      // cost keeps its sign of zero. History counts only against a window, so it is not kept
+      // (as for an ideal server).
+      setupTokens = this.setupCost(task, skill);
+      this.loadedBlocksHit = undefined;
+      this.loadedHit = null;
+    } else {
+      compactSeconds = this.compactIfDue();
+      setupTokens = this.load(task, skill);
+      this.historyTokens += task.spec.tokens * model.historyGrowth;
+      utilization = this.utilization();
+      // A threshold of 1 means "never degrade" (and would otherwise divide 0 by 0).
+      const threshold = model.contextDegradeThreshold;
+      excess = threshold >= 1 ? 0 : Math.max(0, utilization - threshold) / (1 - threshold);
+    }
+    const contextHit = this.loadedHit;
     const speedFactor = (1 - model.skillSpeedPenalty * (1 - skill)) * (1 - model.contextSpeedPenalty * excess);
     const speed = spec.tokensPerSecond;
     let workSeconds = task.spec.tokens / (speed * speedFactor);

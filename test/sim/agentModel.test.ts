@@ -193,6 +193,38 @@ describe('SimAgent: the ideal server', () => {
   });
 });
 
+describe('SimAgent: an agent without a context window', () => {
+  it('plans a plain task with the draws of the general model, to the bit (its shortcut skips only terms that are 0)', () => {
+    // Penalties, failures and both kinds of noise, at a skill below 1: every term of the
+    // general model is live but the window's. A window far larger than the work sends the same
+    // agent through the general model (utilization ~1e-9, below every threshold).
+    const model = idealModel({
+      skillSpeedPenalty: 0.5, skillQualityPenalty: 0.5, skillFailureRate: 0.1, lowSkillSetupPenalty: 0.5,
+      contextDegradeThreshold: 0.5, contextSpeedPenalty: 0.3, contextQualityPenalty: 0.3, contextFailureRate: 0.05,
+      compactThreshold: 0.9, compactSeconds: 10, historyGrowth: 1, prefillSpeedup: 10, qualityNoise: 0.05, serviceTimeCv: 0.3,
+    });
+    const shortcut = makeAgent({ model, skills: { code: 0.7 }, failureRate: 0.2 });
+    const general = makeAgent({ model, skills: { code: 0.7 }, failureRate: 0.2, windowTokens: 1e15 });
+    let failures = 0;
+    for (let i = 0; i < 200; i++) {
+      // Tokens of -0 and 0 too: the sum 0 + work turns -0 into 0 on both paths alike.
+      const t = task(`w${i}`, { tokens: i === 0 ? -0 : i === 1 ? 0 : 1000 + 37.5 * i });
+      const a = shortcut.sim.begin(t, shortcut.view, 1 + (i % 3), STREAMS);
+      const b = general.sim.begin(t, general.view, 1 + (i % 3), STREAMS);
+      expect(Object.is(a.durationSeconds, b.durationSeconds)).toBe(true);
+      expect(Object.is(a.setupTokens, b.setupTokens)).toBe(true);
+      expect(a.outcome).toEqual(b.outcome);
+      expect(a.contextHit).toBeNull();
+      expect(a.contextBlocksHit).toBe(b.contextBlocksHit);
+      expect(a.agent.contextUtilization).toBe(0);
+      if (!a.outcome.ok) failures++;
+    }
+    // Both outcomes occur, so the comparison covered the failure draws and the quality noise.
+    expect(failures).toBeGreaterThan(0);
+    expect(failures).toBeLessThan(200);
+  });
+});
+
 describe('SimAgent: skill', () => {
   const model = idealModel({ skillSpeedPenalty: 0.5, skillQualityPenalty: 0.5 });
 
