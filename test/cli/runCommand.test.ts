@@ -27,7 +27,7 @@ function bigResult(strategies: number, replications: number, agents: number): Ex
 }
 
 describe('printRunResult', () => {
-  it('prints the table without touching the per-replication results (nothing is serialised)', () => {
+  it('prints the table without touching the per-replication results (nothing is serialised)', async () => {
     const result = bigResult(1, 2, 3);
     const guarded = {
       ...result,
@@ -36,22 +36,47 @@ describe('printRunResult', () => {
       }) as StrategyResult),
     };
     let text = '';
-    printRunResult(guarded, false, (chunk) => { text += chunk; });
+    await printRunResult(guarded, false, (chunk) => { text += chunk; });
     expect(text).toContain('ten-thousand-agents: seed 1, 2 replications');
     expect(text).toMatch(/^strategy-0 /m);
     // The guard works: the JSON output does read them.
-    expect(() => printRunResult(guarded, true, () => undefined)).toThrow('perReplication read');
+    await expect(printRunResult(guarded, true, () => undefined)).rejects.toThrow('perReplication read');
   });
 
-  it('prints the JSON of a big fleet (50 replications of 2,000 agents) in chunks of about a mebibyte, never as one string', () => {
+  it('prints the JSON of a big fleet (50 replications of 2,000 agents) in chunks of about a mebibyte, never as one string', async () => {
     // 50 replications × 10,000 agents × 6 strategies passes V8's longest string (about 512 MiB),
     // which JSON.stringify hit; this is that result scaled down to keep the test quick.
     const result = bigResult(1, 50, 2_000);
     const chunks: string[] = [];
-    printRunResult(result, true, (chunk) => chunks.push(chunk));
+    await printRunResult(result, true, (chunk) => { chunks.push(chunk); });
     const whole = `${JSON.stringify(result, null, 2)}\n`;
     expect(whole.length).toBeGreaterThan(15_000_000);
     for (const chunk of chunks) expect(chunk.length).toBeLessThan(1.1 * 2 ** 20);
     expect(chunks.join('')).toBe(whole);
+  });
+
+  it('makes the next chunk only once the writer has taken the one before (a full pipe holds no queue of them)', async () => {
+    const result = bigResult(1, 4, 2_000);
+    const chunks: string[] = [];
+    let waiting = 0;
+    let release: (() => void) | undefined;
+    const printing = printRunResult(result, true, (chunk) => {
+      chunks.push(chunk);
+      waiting++;
+      return new Promise<void>((resolve) => { release = resolve; });
+    });
+    for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+    // The writer has not taken its first chunk: nothing more was made.
+    expect(chunks).toHaveLength(1);
+    while (release !== undefined) {
+      const taken = release;
+      release = undefined;
+      taken();
+      for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+      expect(chunks).toHaveLength(waiting);
+    }
+    await printing;
+    expect(chunks.length).toBeGreaterThan(10);
+    expect(chunks.join('')).toBe(`${JSON.stringify(result, null, 2)}\n`);
   });
 });
