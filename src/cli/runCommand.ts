@@ -5,6 +5,7 @@
  * compare's report directory.
  */
 import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { runScenario, type ExperimentResult } from '../experiments/runResult.js';
 import type { ExperimentDocument } from '../experiments/types.js';
 import { readScenarioDocument } from '../scenario/load.js';
@@ -51,17 +52,26 @@ export type Write = (text: string) => void | Promise<unknown>;
 const STDOUT_QUEUE_CHARS = 1 << 22;
 
 /**
- * Standard output, waiting for its queue to drain once it is long: writes to a pipe or socket
- * that is full are queued in memory, and a `--json` document of 100,000 agents (36–41 MB) made
- * faster than its reader takes it was otherwise held there whole, as strings and again as copies.
+ * A {@link Write} to `stream` that asks for a wait, until the stream drains, once `queueChars`
+ * characters are queued: writes to a pipe or socket that is full are queued in memory, and a
+ * `--json` document of 100,000 agents (36–41 MB) made faster than its reader takes it was
+ * otherwise held there whole, as strings and again as copies.
  */
-function writeStdout(text: string): void | Promise<unknown> {
-  process.stdout.write(text);
-  if (process.stdout.writableLength >= STDOUT_QUEUE_CHARS) return once(process.stdout, 'drain');
+export function drainingWriter(stream: Writable, queueChars = STDOUT_QUEUE_CHARS): Write {
+  let drained: Promise<unknown> | undefined;
+  return (text) => {
+    stream.write(text);
+    if (stream.writableLength < queueChars) return undefined;
+    // One wait however many writes ask for it (a listener each would pile up on the stream).
+    drained ??= once(stream, 'drain').finally(() => {
+      drained = undefined;
+    });
+    return drained;
+  };
 }
 
 /** `fleetsim run <scenario>`. */
-export async function runCommand(args: RunArgs, write: Write = writeStdout): Promise<void> {
+export async function runCommand(args: RunArgs, write: Write = drainingWriter(process.stdout)): Promise<void> {
   const workers = parseWorkers(args.workers);
   const by = parseClassDimension(args.by);
   // The loader validates the overrides (and names the flag in its error).
@@ -98,16 +108,18 @@ export async function runCommand(args: RunArgs, write: Write = writeStdout): Pro
 /**
  * Prints the run result: the comparison table, or with `json` the document, written in chunks
  * so that a result too large for one string (tens of thousands of agents over many
- * replications) still prints, each chunk made once `write` has taken the one before. Nothing is
- * serialised unless `json` asks for it.
+ * replications) still prints, each group of chunks (about a mebibyte) made once `write` has taken
+ * the one before. Nothing is serialised unless `json` asks for it.
  */
 export async function printRunResult(result: ExperimentResult, json: boolean, write: Write): Promise<void> {
   if (!json) {
     await write(comparisonTable(result));
     return;
   }
-  for (const chunk of jsonChunks(result)) {
-    const taken = write(chunk);
+  for (const group of jsonChunks(result)) {
+    // Standard output asks for a wait once its queue is long; the group is written whole first.
+    let taken: Promise<unknown> | undefined;
+    for (const chunk of group) taken = write(chunk) ?? taken;
     if (taken !== undefined) await taken;
   }
 }

@@ -3,7 +3,8 @@
  * result in chunks, so that a result larger than the longest string V8 can build still prints.
  */
 import { describe, expect, it } from 'vitest';
-import { printRunResult } from '../../src/cli/runCommand.js';
+import { Writable } from 'node:stream';
+import { drainingWriter, printRunResult } from '../../src/cli/runCommand.js';
 import type { ExperimentResult, StrategyResult } from '../../src/experiments/runResult.js';
 import { summarize } from '../../src/metrics/summary.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
@@ -55,28 +56,63 @@ describe('printRunResult', () => {
     expect(chunks.join('')).toBe(whole);
   });
 
-  it('makes the next chunk only once the writer has taken the one before (a full pipe holds no queue of them)', async () => {
-    const result = bigResult(1, 4, 2_000);
-    const chunks: string[] = [];
-    let waiting = 0;
+  it('makes the next group of chunks (about a mebibyte) only once the writer has taken the one before', async () => {
+    const result = bigResult(1, 16, 2_000);
+    const whole = `${JSON.stringify(result, null, 2)}\n`;
+    let written = '';
     let release: (() => void) | undefined;
     const printing = printRunResult(result, true, (chunk) => {
-      chunks.push(chunk);
-      waiting++;
+      written += chunk;
+      // Every write asks for a wait, as a full pipe's standard output does.
       return new Promise<void>((resolve) => { release = resolve; });
     });
-    for (let turn = 0; turn < 5; turn++) await Promise.resolve();
-    // The writer has not taken its first chunk: nothing more was made.
-    expect(chunks).toHaveLength(1);
+    let groups = 0;
     while (release !== undefined) {
+      for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+      // Nothing past one group (a mebibyte and at most one batch) is made before the writer takes it.
+      expect(written.length).toBeLessThanOrEqual((groups + 1) * 1.1 * 2 ** 20 + (groups + 1) * 2 ** 17);
+      expect(written.length).toBeGreaterThan(0);
       const taken = release;
       release = undefined;
+      groups++;
       taken();
       for (let turn = 0; turn < 5; turn++) await Promise.resolve();
-      expect(chunks).toHaveLength(waiting);
     }
     await printing;
-    expect(chunks.length).toBeGreaterThan(10);
-    expect(chunks.join('')).toBe(`${JSON.stringify(result, null, 2)}\n`);
+    expect(whole.length).toBeGreaterThan(5 * 2 ** 20);
+    expect(groups).toBeGreaterThan(4);
+    expect(written).toBe(whole);
+  });
+});
+
+describe('drainingWriter', () => {
+  it('lets a slow stream queue a bounded amount, with one drain listener at a time, and loses nothing', async () => {
+    const received: string[] = [];
+    let mostQueued = 0;
+    let mostDrainListeners = 0;
+    const slow = new Writable({
+      decodeStrings: false,
+      write(chunk: string, _encoding, done) {
+        received.push(chunk);
+        setTimeout(done, 0);
+      },
+    });
+    const write = drainingWriter(slow, 100_000);
+    const tracked: typeof write = (text) => {
+      const wait = write(text);
+      mostQueued = Math.max(mostQueued, slow.writableLength);
+      mostDrainListeners = Math.max(mostDrainListeners, slow.listenerCount('drain'));
+      return wait;
+    };
+    const result = bigResult(1, 16, 2_000);
+    await printRunResult(result, true, tracked);
+    await new Promise<void>((resolve) => { slow.end(resolve); });
+    const whole = `${JSON.stringify(result, null, 2)}\n`;
+    expect(received.join('')).toBe(whole);
+    // A group (about a mebibyte) is written whole before the wait: the queue stays near that.
+    expect(mostQueued).toBeLessThan(1.5 * 2 ** 20);
+    expect(mostQueued).toBeGreaterThan(100_000);
+    expect(whole.length).toBeGreaterThan(5 * mostQueued);
+    expect(mostDrainListeners).toBe(1);
   });
 });
