@@ -4,6 +4,8 @@
  * pool, summarised into the same document, of which the run result is a view; `--out` writes the
  * compare's report directory.
  */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { runScenario, type ExperimentResult } from '../experiments/runResult.js';
 import type { ExperimentDocument } from '../experiments/types.js';
 import { readScenarioDocument } from '../scenario/load.js';
@@ -14,7 +16,7 @@ import { parseClassDimension, runClassText } from './byClass.js';
 import { parseWorkers } from './experimentCommands.js';
 import { targetsParts } from './experimentOutput.js';
 import { comparisonTable } from './format.js';
-import { writeJsonChunks } from './jsonStream.js';
+import { jsonChunks } from './jsonStream.js';
 import { experimentProgress } from './progress.js';
 
 /** Flags of `run`. */
@@ -36,11 +38,40 @@ export interface RunArgs {
   by?: string;
 }
 
-/** Where `run` prints: standard output in practice, a string collector in tests. */
-export type Write = (text: string) => void;
+/**
+ * Where `run` prints: standard output in practice, a string collector in tests. A promise
+ * returned says to wait for it before writing more.
+ */
+export type Write = (text: string) => void | Promise<unknown>;
+
+/**
+ * Characters that may wait in standard output's queue before printing waits for it to drain:
+ * enough that the document is still being made while the reader takes what is queued, few
+ * beside the document.
+ */
+const STDOUT_QUEUE_CHARS = 1 << 22;
+
+/**
+ * A {@link Write} to `stream` that asks for a wait, until the stream drains, once `queueChars`
+ * characters are queued: writes to a pipe or socket that is full are queued in memory, and a
+ * `--json` document of 100,000 agents (36–41 MB) made faster than its reader takes it was
+ * otherwise held there whole, as strings and again as copies.
+ */
+export function drainingWriter(stream: Writable, queueChars = STDOUT_QUEUE_CHARS): Write {
+  let drained: Promise<unknown> | undefined;
+  return (text) => {
+    stream.write(text);
+    if (stream.writableLength < queueChars) return undefined;
+    // One wait however many writes ask for it (a listener each would pile up on the stream).
+    drained ??= once(stream, 'drain').finally(() => {
+      drained = undefined;
+    });
+    return drained;
+  };
+}
 
 /** `fleetsim run <scenario>`. */
-export async function runCommand(args: RunArgs, write: Write = (text) => { process.stdout.write(text); }): Promise<void> {
+export async function runCommand(args: RunArgs, write: Write = drainingWriter(process.stdout)): Promise<void> {
   const workers = parseWorkers(args.workers);
   const by = parseClassDimension(args.by);
   // The loader validates the overrides (and names the flag in its error).
@@ -67,21 +98,30 @@ export async function runCommand(args: RunArgs, write: Write = (text) => { proce
     progress.done();
   }
   if (args.out !== undefined) await writeReport(runs.document, args.out, args.png === true);
-  printRunResult(runs.result, args.json, write);
-  if (by !== undefined && !args.json) write(runClassText(runs.result, by));
+  await printRunResult(runs.result, args.json, write);
+  if (by !== undefined && !args.json) await write(runClassText(runs.result, by));
   // The targets' pass/fail table, as compare shows it (the --json document keeps its shape).
   const targets = targetsParts(runs.document);
-  if (!args.json && targets.length > 0) write(`\n${targets.join('\n').replace(/\n+$/, '')}\n`);
+  if (!args.json && targets.length > 0) await write(`\n${targets.join('\n').replace(/\n+$/, '')}\n`);
 }
 
 /**
  * Prints the run result: the comparison table, or with `json` the document, written in chunks
  * so that a result too large for one string (tens of thousands of agents over many
- * replications) still prints. Nothing is serialised unless `json` asks for it.
+ * replications) still prints, each group of chunks (about a mebibyte) made once `write` has taken
+ * the one before. Nothing is serialised unless `json` asks for it.
  */
-export function printRunResult(result: ExperimentResult, json: boolean, write: Write): void {
-  if (json) writeJsonChunks(result, write);
-  else write(comparisonTable(result));
+export async function printRunResult(result: ExperimentResult, json: boolean, write: Write): Promise<void> {
+  if (!json) {
+    await write(comparisonTable(result));
+    return;
+  }
+  for (const group of jsonChunks(result)) {
+    // Standard output asks for a wait once its queue is long; the group is written whole first.
+    let taken: Promise<unknown> | undefined;
+    for (const chunk of group) taken = write(chunk) ?? taken;
+    if (taken !== undefined) await taken;
+  }
 }
 
 /** The report directory of a compare: summary.json, CSV, Markdown and the HTML report. */

@@ -3,7 +3,7 @@
  * numbers across strategies, the event log, the report directory, and agreement with compare.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,29 @@ describe('fleetsim run', () => {
     const result = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(result.status).toBe(0);
     expect(readFileSync(errors, 'utf8')).toBe('');
+  });
+
+  it('prints a document of megabytes to a slow reader whole and quietly, as to a file (it waits for the pipe to drain)', () => {
+    // 20,000 agents give ~7 MB of JSON: the reader sleeps while the run fills the pipe and waits.
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-slow-reader-'));
+    const scenario = join(dir, 'fleet.yaml');
+    writeFileSync(scenario, [
+      'name: slow-reader', 'seed: 3', 'replications: 1', 'stop: { tasks: 2000 }',
+      'agents:', '  - { pool: p, count: 10000, capacity: 1, speed: 100, skills: { job: 1 } }', '  - { pool: q, count: 10000, capacity: 1, speed: 100, skills: { job: 1 } }',
+      'workload:', '  arrivals: { process: poisson, rate: 1000 }', '  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]',
+      'strategies: [least-connections]', '',
+    ].join('\n'));
+    const run = (out: string): void => {
+      const command = `"${process.execPath}" dist/src/cli/main.js run "${scenario}" --json --workers 1 2>"${join(dir, 'stderr.txt')}" ${out}`;
+      const result = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+      expect(result.status).toBe(0);
+      expect(readFileSync(join(dir, 'stderr.txt'), 'utf8')).toBe('');
+    };
+    run(`| (sleep 1; cat) >"${join(dir, 'piped.json')}"`);
+    run(`>"${join(dir, 'file.json')}"`);
+    const piped = readFileSync(join(dir, 'piped.json'), 'utf8');
+    expect(piped.length).toBeGreaterThan(5_000_000);
+    expect(withoutTiming(piped)).toEqual(withoutTiming(readFileSync(join(dir, 'file.json'), 'utf8')));
   });
 
   it('prints one JSON document with the metric names of src/metrics/types.ts', () => {
