@@ -141,8 +141,8 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   await service.close();
   // A launched service may hear the same signal again, through its launcher, while Node tears
   // the process down after the loop empties, when its handlers are gone and the signal's default
-  // would kill it after a complete drain: it leaves at once instead (standard output and error,
-  // pipes or files here, are written synchronously on Linux).
+  // would kill it after a complete drain: it leaves at once instead (it has nothing left to
+  // print: its lines went out when it began to listen).
   if (launcher !== undefined) process.exit(0);
   return 0;
 }
