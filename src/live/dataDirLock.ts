@@ -37,13 +37,26 @@ interface LockHolder {
 /** What to make of a lock that exists. */
 type LockState = 'stale' | 'held' | 'launcher-gone';
 
+/**
+ * Whether `pid` names a running process. A zombie (killed, not yet reaped by its parent) answers
+ * the signal test but holds nothing and will write nothing: on Linux its state in `/proc` says
+ * so, and it counts as gone, so that a supervisor slow to reap does not block a restart.
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    // No /proc (not Linux), or gone meanwhile: the signal test's answer stands.
+    return true;
+  }
+  // `pid (comm) S …`: the state follows the last ')', since a command name may hold one.
+  return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
 }
 
 function isPid(value: number): boolean {

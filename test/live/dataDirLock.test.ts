@@ -74,6 +74,24 @@ describe('the data directory lock', () => {
     }
   });
 
+  it('takes over the lock of a writer that was killed and not yet reaped (a zombie), and waits for no zombie launcher', async () => {
+    const dir = scratch();
+    // `sh` starts `sleep 0` and becomes `sleep 60`, which never reaps it: a zombie for a minute.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    started.push(parent);
+    const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
+    const state = (): string => { const stat = readFileSync(`/proc/${zombie}/stat`, 'latin1'); return stat.charAt(stat.lastIndexOf(')') + 2); };
+    const deadline = performance.now() + 5_000;
+    while (state() !== 'Z' && performance.now() < deadline) await sleep(10);
+    expect(state()).toBe('Z');
+    writeFileSync(join(dir, LOCK_FILE), `${zombie}\n`);
+    expect(() => refuseHeldDataDir(dir)).not.toThrow();
+    (await lockDataDir(dir))();
+    // A live writer whose launcher is a zombie: the launcher is gone, so the writer is waited for, not refused.
+    writeFileSync(join(dir, LOCK_FILE), `${liveWriter().pid}\n${zombie}\n`);
+    expect(() => refuseHeldDataDir(dir)).not.toThrow();
+  });
+
   it('waits for a writer whose launcher is gone to end, then takes the lock', async () => {
     const dir = scratch();
     const writer = liveWriter();
