@@ -120,11 +120,9 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
   }
   const address = service.app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  write(`fleetsim serve listening on http://${host}:${address.port}\n`);
-  if (launcher !== undefined) {
-    process.stderr.write(`fleetsim serve: the service runs in process ${process.pid} with --v8-pool-size=${v8PoolSizeOf(process.execArgv, undefined).size}, started by process ${launcher.pid} (${launcher.reason})\n`);
-  }
-  await new Promise<void>((resolve) => {
+  // The handlers go in before the lines that say the service listens: a supervisor that waits
+  // for them and signals at once must find a drain, not the signal's default.
+  const signalled = new Promise<void>((resolve) => {
     const stop = (): void => {
       // A launched service hears a signal twice when a supervisor signals the launcher's whole
       // group (systemd's control-group kill) and the launcher passes it on: the second must not
@@ -138,6 +136,11 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+  write(`fleetsim serve listening on http://${host}:${address.port}\n`);
+  if (launcher !== undefined) {
+    process.stderr.write(`fleetsim serve: the service runs in process ${process.pid} with --v8-pool-size=${v8PoolSizeOf(process.execArgv, undefined).size}, started by process ${launcher.pid} (${launcher.reason})\n`);
+  }
+  await signalled;
   await service.close();
   // A launched service may hear the same signal again, through its launcher, while Node tears
   // the process down after the loop empties, when its handlers are gone and the signal's default

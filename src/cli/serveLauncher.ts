@@ -2,7 +2,8 @@
  * `fleetsim serve`'s launcher: runs the service in a child Node process started with another
  * V8 pool size (src/live/v8PoolSize.ts), as if it were this process. The child inherits stdio;
  * SIGINT, SIGTERM and SIGHUP are forwarded to it (it drains gracefully as `serve` always has),
- * and a second one kills it (SIGKILL: what a second signal did to a `serve` without a launcher);
+ * and a second one at least 0.2 s later kills it (SIGKILL: what a second signal did to a `serve`
+ * without a launcher; sooner, it is the first delivered twice, as under npx);
  * this process ends with the child's exit code, or dies of the signal that killed it.
  *
  * The child lives in a session and process group of its own (`detached`), so that a terminal's
@@ -17,10 +18,14 @@
  * child on the launcher's SIGHUP, which a SIGKILL of the launcher never sends.
  */
 import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { withV8PoolSize } from '../live/v8PoolSize.js';
 
 /** How the launcher tells its child that it is the service process: the launcher's pid and why it started it, as JSON. */
 const LAUNCHER_ENV = 'FLEETSIM_SERVE_LAUNCHER';
+
+/** Within this time of the first signal, another one is the same request delivered twice (see `forward`). */
+const SAME_SIGNAL_MS = 200;
 
 /** Signals the launcher passes on to the service process. */
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -74,11 +79,15 @@ export function launchServiceProcess(poolSize: number, reason: string): Promise<
     env: { ...process.env, [LAUNCHER_ENV]: JSON.stringify(launcher) },
     detached: true,
   });
-  let heard = 0;
+  let firstHeardAt: number | undefined;
   const forward = (signal: NodeJS.Signals): void => {
-    // A second signal to the launcher (Ctrl-C twice) stops the service at once, as it stopped a
-    // `serve` without a launcher: the service ignores a repeated signal while it drains.
-    child.kill(++heard === 1 ? signal : 'SIGKILL');
+    const now = performance.now();
+    firstHeardAt ??= now;
+    // A signal heard again later (Ctrl-C twice) stops the service at once, as a second signal
+    // stopped a `serve` without a launcher (the service ignores a repeated signal while it
+    // drains). One heard again within SAME_SIGNAL_MS is the same request arriving twice, from the
+    // terminal to the process group and from a wrapper that forwards it (npx does): passed on.
+    child.kill(now === firstHeardAt || now - firstHeardAt < SAME_SIGNAL_MS ? signal : 'SIGKILL');
   };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   const exitCode = new Promise<number>((resolve) => {

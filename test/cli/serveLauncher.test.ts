@@ -1,7 +1,8 @@
 /**
  * `fleetsim serve` running its service in a child process with another V8 pool size
  * (src/cli/serveLauncher.ts), with real processes: the child's flags and threads, SIGTERM's
- * graceful drain and the exit code passed through, a second signal stopping it at once, a SIGKILL of the launcher ending the child at
+ * graceful drain and the exit code passed through, a second signal stopping it at once (one
+ * delivered twice at once draining it), a SIGKILL of the launcher ending the child at
  * once and a restart on the same data directory succeeding (also while the old child is still
  * on its way out), and a second service on a held directory refused at once.
  */
@@ -181,6 +182,22 @@ describe('fleetsim serve\'s launcher', () => {
     const { data, served } = await launched('twice');
     process.kill(served.servicePid, 'SIGTERM');
     served.launcher.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
+    expect(existsSync(join(data, 'lock'))).toBe(false);
+  }, 60_000);
+
+  it('drains on a signal delivered twice at once (Ctrl-C under npx: from the terminal and forwarded by npx)', async () => {
+    const { data, served } = await launched('npx-ctrl-c');
+    // A request whose body never ends holds the drain, so a SIGKILL would find the service still running.
+    const stalled = connect(Number(new URL(served.url).port), '127.0.0.1');
+    await new Promise((resolve) => stalled.once('connect', resolve));
+    stalled.write('POST /v1/tasks HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"id":');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    served.launcher.kill('SIGINT');
+    served.launcher.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(isRunning(served.servicePid)).toBe(true);
+    stalled.destroy();
     expect(await served.exited).toBe(0);
     expect(existsSync(join(data, 'lock'))).toBe(false);
   }, 60_000);
