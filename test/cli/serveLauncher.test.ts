@@ -9,7 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,18 @@ async function submit(url: string, id: string): Promise<number> {
   return response.status;
 }
 
+/**
+ * Opens a request whose body never ends: the service's close waits for requests under way, so
+ * its drain lasts until the socket is destroyed (and a SIGKILL finds it still running).
+ */
+async function holdDrain(served: Served): Promise<Socket> {
+  const stalled = connect(Number(new URL(served.url).port), '127.0.0.1');
+  await new Promise((resolve) => stalled.once('connect', resolve));
+  stalled.write('POST /v1/tasks HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"id":');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return stalled;
+}
+
 function threadsOf(pid: number): number {
   return readdirSync(`/proc/${pid}/task`).length;
 }
@@ -188,11 +200,7 @@ describe('fleetsim serve\'s launcher', () => {
 
   it('drains on a signal delivered twice at once (Ctrl-C under npx: from the terminal and forwarded by npx)', async () => {
     const { data, served } = await launched('npx-ctrl-c');
-    // A request whose body never ends holds the drain, so a SIGKILL would find the service still running.
-    const stalled = connect(Number(new URL(served.url).port), '127.0.0.1');
-    await new Promise((resolve) => stalled.once('connect', resolve));
-    stalled.write('POST /v1/tasks HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"id":');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stalled = await holdDrain(served);
     served.launcher.kill('SIGINT');
     served.launcher.kill('SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -204,11 +212,7 @@ describe('fleetsim serve\'s launcher', () => {
 
   it('stops the service at once on a second signal to the launcher (Ctrl-C twice), as a second signal stopped a serve without one', async () => {
     const { data, served } = await launched('ctrl-c-twice');
-    // A request whose body never ends holds the service's close (it waits for requests under way).
-    const stalled = connect(Number(new URL(served.url).port), '127.0.0.1');
-    await new Promise((resolve) => stalled.once('connect', resolve));
-    stalled.write('POST /v1/tasks HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"id":');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stalled = await holdDrain(served);
     served.launcher.kill('SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Still draining: the first signal alone does not end it while the request is under way.
