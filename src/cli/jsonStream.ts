@@ -44,11 +44,6 @@ export function* jsonChunks(value: unknown): Generator<readonly string[], void, 
   yield* out.takeReady(true);
 }
 
-/** Writes the {@link jsonChunks} of `value` to `write`, one call a chunk. */
-export function writeJsonChunks(value: unknown, write: (chunk: string) => void): void {
-  for (const group of jsonChunks(value)) for (const chunk of group) write(chunk);
-}
-
 /**
  * A run of a large array's elements written as one piece: a batch given to `JSON.stringify`, or
  * (`alone`) one element too large for a batch, written by walking it.

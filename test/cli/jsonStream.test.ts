@@ -4,16 +4,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { writeJsonChunks } from '../../src/cli/jsonStream.js';
+import { jsonChunks } from '../../src/cli/jsonStream.js';
 import { oneRun } from '../experiments/runs.js';
 
 function chunksOf(value: unknown): string[] {
-  const chunks: string[] = [];
-  writeJsonChunks(value, (chunk) => chunks.push(chunk));
-  return chunks;
+  return [...jsonChunks(value)].flat();
 }
 
-describe('writeJsonChunks', () => {
+describe('jsonChunks', () => {
   it('writes exactly what JSON.stringify(value, null, 2) writes, for any JSON value', () => {
     fc.assert(fc.property(fc.jsonValue(), (value) => {
       expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
@@ -40,7 +38,7 @@ describe('writeJsonChunks', () => {
   });
 });
 
-describe('writeJsonChunks on documents larger than one JSON.stringify call', () => {
+describe('jsonChunks on documents larger than one JSON.stringify call', () => {
   /** A value whose text is about `chars` characters: a string, so the size is known. */
   const sized = (chars: number, tag: number): unknown => ({ tag, text: 'x'.repeat(chars) });
 
@@ -67,7 +65,7 @@ describe('writeJsonChunks on documents larger than one JSON.stringify call', () 
   });
 });
 
-describe('writeJsonChunks on a large array met more than once', () => {
+describe('jsonChunks on a large array met more than once', () => {
   // With one replication a run's per-agent rows are one array, in the summary and in the replication,
   // one level deeper: the second time it is cut as the first, and must still read as JSON.stringify writes it.
   it('writes the same large array at other nestings (holes, toJSON and oversized elements included) as JSON.stringify does', () => {
@@ -92,7 +90,7 @@ describe('writeJsonChunks on a large array met more than once', () => {
   });
 });
 
-describe('writeJsonChunks on the values JSON.stringify rewrites', () => {
+describe('jsonChunks on the values JSON.stringify rewrites', () => {
   it('writes null for non-finite numbers, 0 for -0, and uses toJSON, as JSON.stringify does', () => {
     const value = {
       nan: Number.NaN, inf: Number.POSITIVE_INFINITY, negative: -Number.MAX_VALUE, minusZero: -0, tiny: 5e-324, big: 1e21,
