@@ -10,14 +10,27 @@
  * launcher is gone belongs to a service that is dying with its launcher (it ends itself when
  * the launcher's channel closes): it is waited for, at most {@link LAUNCHER_GONE_WAIT_MS}, so
  * that a restart right after the launcher was killed succeeds and two writers never overlap.
+ *
+ * A stale lock is removed only under a second lock, {@link TAKEOVER_FILE}, after a fresh look
+ * that finds it still stale: two processes starting at once on a stale lock would otherwise
+ * both see it stale, and the slower one would remove the lock the faster one had just taken
+ * and take it too. Under that guard nothing can replace the stale file between the look and
+ * the removal (a lock file is only ever removed by its holder or under the guard, and a link
+ * cannot replace a file), so exactly one process holds the lock afterwards. A guard left by a
+ * process killed while holding it (its writer is dead) is moved aside and removed only if it
+ * is still the very file that was looked at. (What is left: a guard whose taker was killed
+ * inside it, met by two processes starting at the same moment.)
  */
-import { closeSync, linkSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError } from '../scenario/errors.js';
 
 /** The lock file's name in a data directory. */
 export const LOCK_FILE = 'lock';
+
+/** The guard under which a stale lock is taken over, beside the lock (it holds the pid of the process taking over). */
+export const TAKEOVER_FILE = 'lock.takeover';
 
 /** How long a lock whose launcher is gone is waited for before its writer counts as alive. */
 export const LAUNCHER_GONE_WAIT_MS = 5_000;
@@ -109,24 +122,16 @@ export async function lockDataDir(dataDir: string, launcherPid?: number): Promis
   const path = join(dataDir, LOCK_FILE);
   const key = realpathSync(dataDir);
   const temporary = join(dataDir, `${LOCK_FILE}.${process.pid}.tmp`);
-  const fd = openSync(temporary, 'w');
-  try {
-    writeSync(fd, launcherPid === undefined ? `${process.pid}\n` : `${process.pid}\n${launcherPid}\n`);
-  } finally {
-    closeSync(fd);
-  }
+  writeFileSync(temporary, launcherPid === undefined ? `${process.pid}\n` : `${process.pid}\n${launcherPid}\n`);
   const waitUntil = Date.now() + LAUNCHER_GONE_WAIT_MS;
   try {
-    for (let takeovers = 0; takeovers < 3;) {
-      try {
-        linkSync(temporary, path);
+    for (let takeovers = 0; takeovers < MAX_TAKEOVERS;) {
+      if (tryLink(temporary, path)) {
         held.add(key);
         return () => {
           held.delete(key);
           rmSync(path, { force: true });
         };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = readHolder(path);
       const state = stateOf(holder, key);
@@ -139,11 +144,74 @@ export async function lockDataDir(dataDir: string, launcherPid?: number): Promis
         continue;
       }
       // Its writer is gone (killed): the lock is stale.
-      rmSync(path, { force: true });
+      if (!removeStaleLock(dataDir, key)) await sleep(POLL_MS);
       takeovers++;
     }
     throw new InputError(dataDir, '', `could not take the lock file ${path}: other processes keep taking it`);
   } finally {
     rmSync(temporary, { force: true });
   }
+}
+
+/** Stale locks removed (or another's takeover waited for) before giving up: each is a process that took the lock and died meanwhile. */
+const MAX_TAKEOVERS = 50;
+
+/** Links `from` as `to`; false when `to` exists. */
+function tryLink(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  }
+}
+
+/**
+ * Removes the lock of `dataDir` if, looked at again under the {@link TAKEOVER_FILE} guard, it is
+ * still stale. False when another process holds the guard (it is taking the lock over), or held
+ * it and was killed (its guard is removed here): try again.
+ */
+export function removeStaleLock(dataDir: string, key: string): boolean {
+  const guard = join(dataDir, TAKEOVER_FILE);
+  const temporary = join(dataDir, `${TAKEOVER_FILE}.${process.pid}.tmp`);
+  writeFileSync(temporary, `${process.pid}\n`);
+  try {
+    if (!tryLink(temporary, guard)) {
+      removeDeadGuard(guard, temporary);
+      return false;
+    }
+    try {
+      const path = join(dataDir, LOCK_FILE);
+      if (stateOf(readHolder(path), key) === 'stale') rmSync(path, { force: true });
+      return true;
+    } finally {
+      rmSync(guard, { force: true });
+    }
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/**
+ * Removes the guard at `guard` if the process that took it is dead, and only if the file moved
+ * aside (to `aside`) is the one looked at; a live guard taken meanwhile is put back.
+ */
+function removeDeadGuard(guard: string, aside: string): void {
+  let looked: { ino: number; writer: number } | undefined;
+  try {
+    const writer = Number(readFileSync(guard, 'utf8').trim());
+    looked = { ino: statSync(guard).ino, writer };
+  } catch {
+    return; // gone meanwhile: its taker is done
+  }
+  // An unreadable pid is a guard being written (link makes it whole at once, so not ours): wait.
+  if (!isPid(looked.writer) || isAlive(looked.writer)) return;
+  rmSync(aside, { force: true });
+  try {
+    renameSync(guard, aside);
+  } catch {
+    return; // removed meanwhile
+  }
+  if (statSync(aside).ino !== looked.ino) tryLink(aside, guard);
 }

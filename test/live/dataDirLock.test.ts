@@ -2,15 +2,17 @@
  * The data directory's lock with real processes: it records the writer's pid and its
  * launcher's; a live holder is refused at once; a holder whose launcher is gone is waited for
  * until it ends (as a service process does once its launcher was killed), and only up to
- * LAUNCHER_GONE_WAIT_MS; a dead holder's lock is taken over.
+ * LAUNCHER_GONE_WAIT_MS; a dead holder's lock is taken over, under a guard, by exactly one of
+ * the processes starting on it at once.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LAUNCHER_GONE_WAIT_MS, LOCK_FILE, lockDataDir, refuseHeldDataDir } from '../../src/live/dataDirLock.js';
+import { LAUNCHER_GONE_WAIT_MS, LOCK_FILE, TAKEOVER_FILE, lockDataDir, refuseHeldDataDir, removeStaleLock } from '../../src/live/dataDirLock.js';
 import { InputError } from '../../src/scenario/errors.js';
 
 const started: ChildProcess[] = [];
@@ -122,6 +124,72 @@ describe('the data directory lock', () => {
     expect(performance.now() - start).toBeGreaterThanOrEqual(LAUNCHER_GONE_WAIT_MS - 50);
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${writer.pid}\n${launcher}\n`);
   }, 20_000);
+});
+
+describe('taking over a stale lock', () => {
+  it('removes a lock whose writer is dead, under the guard, and leaves no guard behind', () => {
+    const dir = scratch();
+    writeFileSync(join(dir, LOCK_FILE), `${deadPid()}\n`);
+    expect(removeStaleLock(dir, realpathSync(dir))).toBe(true);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    expect(existsSync(join(dir, TAKEOVER_FILE))).toBe(false);
+  });
+
+  it('leaves the lock a live process took after the stale one was seen: it looks again under the guard', () => {
+    const dir = scratch();
+    const fresh = `${liveWriter().pid}\n`;
+    writeFileSync(join(dir, LOCK_FILE), fresh);
+    expect(removeStaleLock(dir, realpathSync(dir))).toBe(true);
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(fresh);
+  });
+
+  it('waits while a live process holds the guard, and removes the guard of one killed while holding it', () => {
+    const dir = scratch();
+    const stale = `${deadPid()}\n`;
+    writeFileSync(join(dir, LOCK_FILE), stale);
+    const taker = `${liveWriter().pid}\n`;
+    writeFileSync(join(dir, TAKEOVER_FILE), taker);
+    expect(removeStaleLock(dir, realpathSync(dir))).toBe(false);
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(stale);
+    expect(readFileSync(join(dir, TAKEOVER_FILE), 'utf8')).toBe(taker);
+
+    writeFileSync(join(dir, TAKEOVER_FILE), `${deadPid()}\n`);
+    expect(removeStaleLock(dir, realpathSync(dir))).toBe(false);
+    expect(existsSync(join(dir, TAKEOVER_FILE))).toBe(false);
+    expect(removeStaleLock(dir, realpathSync(dir))).toBe(true);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('gives a stale lock to exactly one of six processes started at the same moment, every time', async () => {
+    const built = fileURLToPath(new URL('../../dist/src/live/dataDirLock.js', import.meta.url));
+    expect(existsSync(built), 'run `npm run build` first: the racing processes run the built module').toBe(true);
+    // Each process says it is ready, spins until the file `go` appears, tries the lock and says
+    // whether it holds it; a holder keeps it until killed, so a second holder is a double lock.
+    const racer = `const [module, dir] = process.argv.slice(1);
+const { existsSync } = await import('node:fs');
+const { lockDataDir } = await import(module);
+console.log('ready');
+while (!existsSync(dir + '/go'));
+try { await lockDataDir(dir); console.log('held'); setInterval(() => undefined, 60_000); }
+catch (error) { console.log(error.name === 'InputError' ? 'refused' : String(error)); }`;
+    for (let trial = 0; trial < 8; trial++) {
+      const dir = scratch();
+      writeFileSync(join(dir, LOCK_FILE), `${deadPid()}\n`);
+      let ready = 0;
+      const answers = await Promise.all(Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', racer, built, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+        started.push(child);
+        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+          for (const line of chunk.split('\n').filter(Boolean)) {
+            if (line !== 'ready') resolve(line);
+            else if (++ready === 6) writeFileSync(join(dir, 'go'), '');
+          }
+        });
+      })));
+      expect(answers.sort()).toEqual(['held', 'refused', 'refused', 'refused', 'refused', 'refused']);
+      for (const child of started.splice(0)) child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
 
 function sleep(ms: number): Promise<void> {
