@@ -24,10 +24,9 @@ import {
 } from './inputs.js';
 import type { AdminOperation, Command, EngineEvent, EngineInput, OfferAnswer, Outcome, StartReport } from './messages.js';
 import {
-  openAttemptsOf, openOffersOf, pendingProvisionsOf, pendingTimersOf, takeSnapshot,
-  type EngineSnapshot, type OpenAttempt, type OpenOffer, type PendingProvision, type PendingTimer,
+  captureSnapshot, openAttemptsOf, openOffersOf, pendingProvisionsOf, pendingTimersOf, takeSnapshot,
+  type EngineSnapshot, type OpenAttempt, type OpenOffer, type PendingProvision, type PendingTimer, type SnapshotCapture,
 } from './snapshot.js';
-import type { SettledColumns } from './settledMemory.js';
 import { restoreState } from './snapshotRestore.js';
 import type { Strategy } from './strategy.js';
 import type { AgentId, TaskId, TaskSpec, TaskView } from './task.js';
@@ -120,14 +119,13 @@ export class Engine {
   }
 
   /**
-   * A compaction's snapshot, taken without a step per settled task: {@link Engine.snapshot}
-   * with `settled` left empty, and the settled memory's entries apart as two copied lists
-   * (`snapshot.settled` is their pairs, oldest first). Shares no mutable state with the engine
-   * (every list and record in it is a copy; specs are shared, and no one writes a spec), so it
-   * may be serialised later, while the engine goes on.
+   * A compaction's snapshot, captured without a step per settled task or an object per live
+   * task (`captureSnapshot` in snapshot.ts): {@link Engine.snapshot}'s content, its live tasks
+   * and settled entries left to be made into snapshot data later. Shares no mutable state with
+   * the engine, so it may be serialised a part at a time while the engine goes on.
    */
-  compactionSnapshot(): { readonly snapshot: EngineSnapshot; readonly settled: SettledColumns } {
-    return { snapshot: takeSnapshot(this.state, false), settled: this.state.settled.columns() };
+  compactionSnapshot(): SnapshotCapture {
+    return captureSnapshot(this.state);
   }
 
   /**

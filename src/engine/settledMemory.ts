@@ -21,6 +21,16 @@ export function oldestAt(columns: SettledColumns, k: number): number {
   return (columns.oldest + k) % columns.ids.length;
 }
 
+/** The entries of `columns` as `[id, state]` pairs, oldest first. */
+export function settledEntries(columns: SettledColumns): [TaskId, FinalTaskState][] {
+  const entries: [TaskId, FinalTaskState][] = [];
+  for (let k = 0; k < columns.ids.length; k++) {
+    const i = oldestAt(columns, k);
+    entries.push([columns.ids[i]!, columns.states[i]!]);
+  }
+  return entries;
+}
+
 /** Remembers the final state of at most `capacity` settled tasks. */
 export class SettledMemory {
   private readonly states = new Map<TaskId, FinalTaskState>();
@@ -56,13 +66,7 @@ export class SettledMemory {
 
   /** Every remembered id with its final state, oldest first (adding them in this order rebuilds the memory). */
   entries(): [TaskId, FinalTaskState][] {
-    const columns = this.columns();
-    const entries: [TaskId, FinalTaskState][] = [];
-    for (let k = 0; k < columns.ids.length; k++) {
-      const i = oldestAt(columns, k);
-      entries.push([columns.ids[i]!, columns.states[i]!]);
-    }
-    return entries;
+    return settledEntries(this.columns());
   }
 
   /**

@@ -21,7 +21,9 @@ import type { AgentSpec, AgentView } from './agent.js';
 import { Engine, type EngineOptions, type TaskCounts } from './engine.js';
 import type { EngineState } from './engineState.js';
 import type { FailureReason, FinalTaskState, RejectionReason, TaskId, TaskRecord, TaskSpec, TaskState, TaskView } from './task.js';
+import { settledEntries, type SettledColumns } from './settledMemory.js';
 import type { TaskQueue } from './taskQueue.js';
+import { copyTaskRecord } from './taskRecord.js';
 import type { TenantCountersSnapshot } from './tenantCounters.js';
 import type { TimerKind } from './timers.js';
 
@@ -205,34 +207,30 @@ function queueIds(queue: TaskQueue): TaskId[] {
 }
 
 /**
- * The state of `s` as an {@link EngineSnapshot} (see the module comment); with `withSettled`
- * false its `settled` is left empty (a compaction takes the settled memory apart: `Engine.compactionSnapshot`).
+ * A snapshot taken between two inputs in two steps: what must be copied at once
+ * ({@link captureSnapshot}), and the live tasks and settled entries made into snapshot data
+ * later, a part at a time, while the engine goes on (a compaction's). Shares no mutable state with
+ * the engine: every list in it is a copy; specs are shared, and no one writes a spec.
  */
-export function takeSnapshot(s: EngineState, withSettled = true): EngineSnapshot {
-  const live = [...s.live.values()].sort((a, b) => a.seq - b.seq);
+export interface SnapshotCapture {
+  /** The snapshot with `tasks` and `settled` left empty. */
+  readonly head: EngineSnapshot;
+  /** The live tasks as they stood: copies of their records ({@link capturedTaskSnapshot} makes each snapshot data), in no particular order. */
+  readonly tasks: readonly TaskRecord[];
+  readonly settled: SettledColumns;
+}
+
+/**
+ * The state of `s`, captured: the snapshot's parts of O(agents, queued tasks, timers) as data,
+ * the live tasks as copies of their records, the settled memory as two copied lists. No step per
+ * settled task, and per live task only a copy: no snapshot object, sort or walk of its spec
+ * (specs are immutable and shared, so checking and writing them can wait). {@link takeSnapshot}
+ * is its whole snapshot made at once.
+ */
+export function captureSnapshot(s: EngineState): SnapshotCapture {
   const isLive = (task: { readonly spec: TaskSpec }): boolean => s.live.get(task.spec.id) === task;
-  const tasks = live.map((task): TaskSnapshot => {
-    if (!isJsonData(task.spec)) assertJsonData(task.spec, `tasks[${task.spec.id}].spec`);
-    // Fields added one by one in the snapshot's key order (optional ones only when set): no
-    // temporary object per optional field, which a compaction paid for every live task.
-    const t: Record<string, unknown> = {
-      spec: task.spec, state: task.state, seq: task.seq, submittedAt: task.submittedAt, attempt: task.attempt,
-      agentIndex: task.agentIndex, startedAt: jsonNumber(task.startedAt),
-    };
-    if (task.failureReason !== undefined) t['failureReason'] = task.failureReason;
-    t['priority'] = task.priority;
-    t['offers'] = task.offers;
-    if (task.rejectionReason !== undefined) t['rejectionReason'] = task.rejectionReason;
-    if (task.offeredTo !== undefined) t['offeredTo'] = [...task.offeredTo];
-    if (task.rejectedBy !== undefined) t['rejectedBy'] = [...task.rejectedBy];
-    t['resumeReady'] = task.resumeReady;
-    t['maxRetries'] = task.maxRetries;
-    t['unmetDependencies'] = task.unmetDependencies;
-    // Dependents that settled meanwhile are skipped when this task settles: they are left out.
-    t['dependents'] = task.dependents === undefined ? [] : task.dependents.filter(isLive).map((d) => d.spec.id);
-    t['timerId'] = task.timerId;
-    return t as unknown as TaskSnapshot;
-  });
+  const tasks = s.live.list();
+  for (let i = 0; i < tasks.length; i++) tasks[i] = copyTaskRecord(tasks[i]!, isLive);
   const agents = s.fleet.agents.map((agent, i): AgentSnapshot => {
     if (!isJsonData(agent.spec)) assertJsonData(agent.spec, `agents[${i}].spec`);
     return {
@@ -258,17 +256,17 @@ export function takeSnapshot(s: EngineState, withSettled = true): EngineSnapshot
   }
   const { tokens, lastTime } = s.ingress.level;
   const { inFlight: _inFlight, ...tally } = s.tally;
-  return {
+  const head: EngineSnapshot = {
     version: 1,
     lastNow: jsonNumber(s.lastNow),
     nextTimerId: s.nextTimerId,
     tally,
     agents,
     freeSlots: s.fleet.freeSlots,
-    tasks,
+    tasks: [],
     queues: { pool: queueIds(s.pool), held: queueIds(s.held), agents: s.agentQueues.map(queueIds) },
     waitingFor,
-    settled: withSettled ? s.settled.entries() : [],
+    settled: [],
     timers,
     pausedTypes: [...s.pausedTypes],
     ...(s.queueOrder === 'fair' ? { tenantCounters: s.tenantCounters.snapshot() } : {}),
@@ -282,6 +280,46 @@ export function takeSnapshot(s: EngineState, withSettled = true): EngineSnapshot
     autoscalers: s.scalers.map((scaler, i) => ({ pool: scaler.config.pool, lastActionAt: jsonNumber(scaler.lastActionAt), awake: s.scalerAwake[i]! })),
     provisioning: [...s.provisioning],
   };
+  return { head, tasks, settled: s.settled.columns() };
+}
+
+/** Captured tasks ({@link SnapshotCapture.tasks}) in submission order, the order of a snapshot's `tasks` (a new array). */
+export function inSubmissionOrder(tasks: readonly TaskRecord[]): TaskRecord[] {
+  return [...tasks].sort(bySeq);
+}
+
+/**
+ * A captured task ({@link SnapshotCapture.tasks}) as snapshot data; throws, naming the task,
+ * when its spec is not plain JSON data (a snapshot could not carry it).
+ */
+export function capturedTaskSnapshot(task: TaskRecord): TaskSnapshot {
+  if (!isJsonData(task.spec)) assertJsonData(task.spec, `tasks[${task.spec.id}].spec`);
+  // Fields added one by one in the snapshot's key order (optional ones only when set): no
+  // temporary object per optional field, which a compaction paid for every live task.
+  const t: Record<string, unknown> = {
+    spec: task.spec, state: task.state, seq: task.seq, submittedAt: task.submittedAt, attempt: task.attempt,
+    agentIndex: task.agentIndex, startedAt: jsonNumber(task.startedAt),
+  };
+  if (task.failureReason !== undefined) t['failureReason'] = task.failureReason;
+  t['priority'] = task.priority;
+  t['offers'] = task.offers;
+  if (task.rejectionReason !== undefined) t['rejectionReason'] = task.rejectionReason;
+  if (task.offeredTo !== undefined) t['offeredTo'] = [...task.offeredTo];
+  if (task.rejectedBy !== undefined) t['rejectedBy'] = [...task.rejectedBy];
+  t['resumeReady'] = task.resumeReady;
+  t['maxRetries'] = task.maxRetries;
+  t['unmetDependencies'] = task.unmetDependencies;
+  // A captured record's dependents are the live ones.
+  t['dependents'] = task.dependents === undefined ? [] : task.dependents.map((d) => d.spec.id);
+  t['timerId'] = task.timerId;
+  return t as unknown as TaskSnapshot;
+}
+
+/** The state of `s` as an {@link EngineSnapshot} (see the module comment). */
+export function takeSnapshot(s: EngineState): EngineSnapshot {
+  const { head, tasks, settled } = captureSnapshot(s);
+  // Spread, the two lists keep their places in the key order.
+  return { ...head, tasks: inSubmissionOrder(tasks).map(capturedTaskSnapshot), settled: settledEntries(settled) };
 }
 
 /** The engine's pending timers, earliest first (ties by id, the order they were set). */

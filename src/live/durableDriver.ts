@@ -25,9 +25,7 @@ import { createEngine, type Engine, type EngineOptions } from '../engine/engine.
 import { eventRecord, type EventRecord } from '../engine/eventRecord.js';
 import { EventObjects, TeeSink } from '../engine/eventSink.js';
 import type { EngineEvent, EngineInput } from '../engine/messages.js';
-import type { SettledColumns } from '../engine/settledMemory.js';
-import type { EngineSnapshot } from '../engine/snapshot.js';
-import { restoreEngine } from '../engine/snapshot.js';
+import { restoreEngine, type SnapshotCapture } from '../engine/snapshot.js';
 import { InputError } from '../scenario/errors.js';
 import type { Clock } from './clock.js';
 import type { AgentConnector } from './connector.js';
@@ -40,7 +38,7 @@ import { LiveDriverError, type LiveDriverLimits } from './driverOptions.js';
 import { EpochClock } from './epochClock.js';
 import { EventsReconciler, EventsWriter } from './eventsFile.js';
 import type { Journal } from './journal.js';
-import { snapshotHead, snapshotJson } from './snapshotText.js';
+import { snapshotJson } from './snapshotText.js';
 import { cutLogFile } from './walPreallocation.js';
 import { FileJournal, syncDirectoryAsync, writeFileAtomicallyAsync, type FileJournalOptions, type GroupCommitTiming, type JournalStats } from './wal.js';
 
@@ -237,16 +235,16 @@ class Session {
 
   /**
    * Moves the driver's engine to `generation` in place, between two inputs, and returns the
-   * snapshot the compaction writes, taken just before: the engine goes on exactly as one
+   * snapshot the compaction writes, captured just before: the engine goes on exactly as one
    * restored from that snapshot with `engine(generation)` (`Engine.advanceGeneration`), which
    * is what a process recovering from the snapshot builds. Nothing is serialised here: the
-   * snapshot shares no mutable state with the engine (`Engine.compactionSnapshot`), so its JSON
-   * is made later, off this turn of the loop.
+   * capture shares no mutable state with the engine (`Engine.compactionSnapshot`), so its JSON
+   * is made later, a slice per turn of the loop.
    */
-  advanceGeneration(generation: number): { readonly snapshot: EngineSnapshot; readonly settled: SettledColumns } {
-    const taken = this.driver.engine.compactionSnapshot();
+  advanceGeneration(generation: number): SnapshotCapture {
+    const capture = this.driver.engine.compactionSnapshot();
     this.enterGeneration(generation);
-    return taken;
+    return capture;
   }
 
   /** The engine moves to `generation` in place (a compaction, or a replay crossing the log file where one happened). */
@@ -277,7 +275,7 @@ class Session {
     const generation = this.generation + 1;
     const switchStartedAt = performance.now();
     const cpu = process.cpuUsage();
-    const { snapshot, settled } = this.advanceGeneration(generation);
+    const capture = this.advanceGeneration(generation);
     if (this.options.onCompaction !== undefined) {
       const used = process.cpuUsage(cpu);
       this.options.onCompaction({ wallMs: performance.now() - switchStartedAt, cpuMs: (used.user + used.system) / 1000 });
@@ -289,7 +287,7 @@ class Session {
       await journal.rotate(generation);
       // The snapshot counts the events through `seq`, which no replay regenerates: they go first.
       await this.writer.sync();
-      const file = formatSnapshotFile(seq, generation, events, this.epochMs, await snapshotJson(snapshotHead(snapshot), settled));
+      const file = formatSnapshotFile(seq, generation, events, this.epochMs, await snapshotJson(capture));
       await writeFileAtomicallyAsync(join(dataDir, snapshotName(seq)), file, fsync);
       // The snapshot covers every sealed log file (they end at or before `seq`) and every older snapshot.
       const files = listDataDir(dataDir);

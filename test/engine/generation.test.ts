@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineOptions } from '../../src/engine/engine.js';
 import type { EngineInput } from '../../src/engine/messages.js';
 import type { EngineSnapshot } from '../../src/engine/snapshot.js';
-import { snapshotHead, snapshotJson } from '../../src/live/snapshotText.js';
+import { snapshotJson } from '../../src/live/snapshotText.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { findStrategy, STRATEGIES } from '../../src/strategies/index.js';
 import { featureScenarios } from '../support/featureScenarios.js';
@@ -86,9 +86,11 @@ describe('a compaction\'s snapshot (Engine.compactionSnapshot)', () => {
     const fed = new FedEngine(scenario, scenario.strategies[0]!);
     fed.feed(run.inputs.slice(0, cut));
     const whole = JSON.stringify(fed.engine.snapshot());
-    const { snapshot, settled } = fed.engine.compactionSnapshot();
-    expect(snapshot.settled).toStrictEqual([]);
-    expect(settled.ids.length).toBe(7);
+    const capture = fed.engine.compactionSnapshot();
+    expect(capture.head.tasks).toStrictEqual([]);
+    expect(capture.head.settled).toStrictEqual([]);
+    expect(capture.tasks.length).toBeGreaterThan(1);
+    expect(capture.settled.ids.length).toBe(7);
     // As a compaction does: the switch, then the rest of the run, then the JSON.
     const next = new FedEngine(scenario, scenario.strategies[0]!, nextStreams(scenario), (options) => {
       fed.engine.advanceGeneration(options);
@@ -96,8 +98,8 @@ describe('a compaction\'s snapshot (Engine.compactionSnapshot)', () => {
     });
     next.feed(run.inputs.slice(cut));
     expect(JSON.stringify(next.engine.snapshot())).not.toBe(whole);
-    // Written a few settled entries per turn.
-    expect(JSON.parse(await snapshotJson(snapshotHead(snapshot), settled, 3))).toStrictEqual(JSON.parse(whole));
+    // Written a few tasks and settled entries per turn.
+    expect(JSON.parse(await snapshotJson(capture, { tasksPerTurn: 2, settledPerTurn: 3 }))).toStrictEqual(JSON.parse(whole));
   });
 
   it('refuses a generation with other settings, or with commands not polled', () => {

@@ -39,6 +39,7 @@ describe('TaskIndex', () => {
         }
         for (let n = 0; n <= 300; n++) expect(index.get(`t${n}`)).toBe(model.get(`t${n}`));
         expect(new Set(index.values())).toEqual(new Set(model.values()));
+        expect(index.list()).toEqual([...index.values()]);
       }),
       { seed: 4242, numRuns: 60 },
     );

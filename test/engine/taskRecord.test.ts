@@ -55,4 +55,32 @@ describe('CompactTaskRecord', () => {
       }),
     );
   });
+
+  it('copies itself as it stands: the copy reads the same, and writes to either leave the other as it was', () => {
+    const spec = taskSpec({ id: 'a' });
+    const [live, settled] = [new CompactTaskRecord({}, taskSpec({ id: 'b' }), 1, 0, 0), new CompactTaskRecord({}, taskSpec({ id: 'c' }), 2, 0, 0)];
+    const record = new CompactTaskRecord({}, spec, 0, 0.5, 2);
+    const plain = new CompactTaskRecord({}, spec, 0, 0.5, 2);
+    expect(fieldsOf(record.copy(() => true))).toEqual(fieldsOf(record));
+    record.state = 'offered';
+    record.offeredTo = [3, 4];
+    record.rejectedBy = [5];
+    record.dependents = [live, settled];
+    record.failureReason = 'timeout';
+    const copy = record.copy((task) => task === live);
+    expect(copy).toBeInstanceOf(CompactTaskRecord);
+    expect(fieldsOf(copy)).toEqual({ ...fieldsOf(record), dependents: [live] });
+    const before = fieldsOf(copy);
+    record.state = 'queued';
+    record.offeredTo.push(6);
+    record.rejectedBy.push(7);
+    record.dependents.push(plain);
+    record.failureReason = undefined;
+    record.attempt = 3;
+    expect(fieldsOf(copy)).toEqual(before);
+    copy.offeredTo!.push(8);
+    copy.resumeReady = true;
+    expect(record.offeredTo).toEqual([3, 4, 6]);
+    expect(record.resumeReady).toBe(false);
+  });
 });
