@@ -176,9 +176,9 @@ describe('EventHeap', () => {
     heap.push(1, 0, 'a');
     heap.push(1, 0, 'b');
     expect(() => heap.assertOrdered()).not.toThrow();
-    // Swap the two entries' sequence numbers (white-box: the field is private).
-    const seqs = (heap as unknown as { seqs: Float64Array }).seqs;
-    [seqs[0], seqs[1]] = [seqs[1]!, seqs[0]!];
+    // Swap the two entries' sequence numbers, the even elements of (seq, slot) pairs (white-box: the field is private).
+    const seqSlots = (heap as unknown as { seqSlots: Float64Array }).seqSlots;
+    [seqSlots[0], seqSlots[2]] = [seqSlots[2]!, seqSlots[0]!];
     expect(() => heap.assertOrdered()).toThrow(/out of order at 1/);
   });
 });
