@@ -118,6 +118,13 @@ const NO_RESIDENT_BLOCKS = new Map<number, number>();
 const FIRST_REPORT: AgentReport = Object.freeze({ contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS });
 
 /**
+ * An ideal attempt's outcome, one for every plan: the engine reads an outcome during `finished`
+ * and keeps nothing. A plan's own outcome object would be one more cache line to fetch at each
+ * finish in a large fleet, where ~90,000 plans are in flight.
+ */
+const PERFECT_SUCCESS: Outcome = Object.freeze({ ok: true, quality: 1 });
+
+/**
  * True when `task` has no context to load and no failure recorded by its trace: an ideal server
  * plans it with {@link idealPlan}, without the general model.
  */
@@ -130,7 +137,7 @@ export function runsPlainly(task: TaskView): boolean {
  * this (every penalty and draw is zero), at a third of the cost.
  */
 export function idealPlan(plan: AttemptPlan, task: TaskView, attempt: number, tokensPerSecond: number, report: AgentReport = FIRST_REPORT): AttemptPlan {
-  return plan.set(task, attempt, 0, null, task.spec.tokens / tokensPerSecond, plan.succeeded(1), report);
+  return plan.set(task, attempt, 0, null, task.spec.tokens / tokensPerSecond, PERFECT_SUCCESS, report);
 }
 
 /**

@@ -3,14 +3,18 @@
  * that events at the same time run in the order they were scheduled (as in SimPy). It knows
  * nothing of tasks: an entry is a time, a small integer kind and one payload reference.
  *
- * Hand-written on parallel typed arrays because it is the hot loop: no allocation per entry.
- * In a fleet of 100,000 agents the heap holds ~90,000 finish events, more than the caches keep
- * beside the rest of the run, so each level a pop walks down is a cache miss that the next
- * level's address waits on. Hence eight children per node (a third of a binary heap's depth,
- * two thirds of a 4-ary heap's) and the times in an array of their own: a node's eight
- * children's times are 64 bytes, one or two cache lines, and a sequence number is read only
- * when two times are equal. (time, seq) is a total order, so the pop order, and every result,
- * is the same as any other correct heap's.
+ * Hand-written on typed arrays because it is the hot loop: no allocation per entry. In a fleet
+ * of 100,000 agents the heap holds ~90,000 finish events, more than the caches keep beside the
+ * rest of the run, so each level a pop walks down is a cache miss that the next level's address
+ * waits on. Hence eight children per node (a third of a binary heap's depth, two thirds of a
+ * 4-ary heap's) and the times in an array of their own: a node's eight children's times are 64
+ * bytes, one or two cache lines, and a sequence number is read only when two times are equal.
+ * What a sift moves besides the time is one 16-byte pair, (sequence number, slot), in one line:
+ * the kind and the payload stay put in their slot (taken at the push, given back at the pop), so
+ * a level costs the children's times and one pair, not also a line of kinds and one of payloads
+ * (and no write barrier for a payload reference moved within an old-generation array).
+ * (time, seq) is a total order, so the pop order, and every result, is the same as any other
+ * correct heap's.
  */
 
 /** Children per node. */
@@ -23,13 +27,22 @@ const SHIFT = 3;
  * into a run), has no type feedback, and the optimised loop that inlined the peek deoptimised on it.
  */
 const EMPTY = Number.POSITIVE_INFINITY;
+/** Entries (and slots) before the first doubling. */
+const INITIAL_CAPACITY = 64;
 
 /** A min-heap of (time, seq) → (kind, payload). */
 export class EventHeap<P> {
-  private times = new Float64Array(64);
-  private seqs = new Float64Array(64);
-  private kinds = new Uint8Array(64);
-  private payloads: (P | undefined)[] = new Array(64);
+  /** Each heap position's time. */
+  private times = new Float64Array(INITIAL_CAPACITY);
+  /** Each heap position's (sequence number, slot), interleaved: `2i` and `2i + 1`. */
+  private seqSlots = new Float64Array(2 * INITIAL_CAPACITY);
+  /** Each slot's kind, from its push to its pop. */
+  private kinds = new Uint8Array(INITIAL_CAPACITY);
+  /** Each slot's payload, from its push to its pop. */
+  private payloads: (P | undefined)[] = new Array<P | undefined>(INITIAL_CAPACITY).fill(undefined);
+  /** Free slots, a stack: the one freed last (likely still cached) is taken first. */
+  private freeSlots = Int32Array.from({ length: INITIAL_CAPACITY }, (_, i) => INITIAL_CAPACITY - 1 - i);
+  private freeCount = INITIAL_CAPACITY;
   private count = 0;
   private nextSeq = 0;
   /** Kind of the entry most recently popped. */
@@ -49,7 +62,7 @@ export class EventHeap<P> {
 
   /** Sequence number of the earliest entry, or Infinity when empty. */
   peekSeq(): number {
-    return this.count > 0 ? this.seqs[0]! : EMPTY;
+    return this.count > 0 ? this.seqSlots[0]! : EMPTY;
   }
 
   /**
@@ -66,8 +79,11 @@ export class EventHeap<P> {
     if ((kind & 0xff) !== kind) throw new Error(`event kind must be an integer 0..255, got ${kind}`);
     if (this.count === this.kinds.length) this.grow();
     const seq = this.nextSeq++;
+    const slot = this.freeSlots[--this.freeCount]!;
+    this.kinds[slot] = kind;
+    this.payloads[slot] = payload;
     const times = this.times;
-    // Sift up: move parents down until the new entry's slot is found. Its seq is the largest
+    // Sift up: move parents down until the new entry's position is found. Its seq is the largest
     // yet, so it goes above a parent only of a later time.
     let i = this.count++;
     while (i > 0) {
@@ -76,7 +92,7 @@ export class EventHeap<P> {
       this.moveEntry(parent, i);
       i = parent;
     }
-    this.place(i, time, seq, kind, payload);
+    this.place(i, time, seq, slot);
   }
 
   /**
@@ -85,22 +101,23 @@ export class EventHeap<P> {
    */
   pop(): P | undefined {
     if (this.count === 0) throw new Error('pop from an empty event heap');
-    const payload = this.payloads[0];
-    this.poppedKind = this.kinds[0]!;
+    const slot = this.seqSlots[1]!;
+    const payload = this.payloads[slot];
+    this.payloads[slot] = undefined;
+    this.freeSlots[this.freeCount++] = slot;
+    this.poppedKind = this.kinds[slot]!;
     this.poppedTime = this.times[0]!;
     const last = --this.count;
     if (last > 0) this.siftDownFromRoot(last);
-    this.payloads[last] = undefined;
     return payload;
   }
 
   private siftDownFromRoot(last: number): void {
     const times = this.times;
-    const seqs = this.seqs;
+    const seqSlots = this.seqSlots;
     const time = times[last]!;
-    const seq = seqs[last]!;
-    const kind = this.kinds[last]!;
-    const payload = this.payloads[last];
+    const seq = seqSlots[2 * last]!;
+    const slot = seqSlots[2 * last + 1]!;
     let i = 0;
     for (;;) {
       const first = ARITY * i + 1;
@@ -111,50 +128,52 @@ export class EventHeap<P> {
       const end = first + ARITY < last ? first + ARITY : last;
       for (let c = first + 1; c < end; c++) {
         const t = times[c]!;
-        if (t < ct || (t === ct && seqs[c]! < seqs[child]!)) {
+        if (t < ct || (t === ct && seqSlots[2 * c]! < seqSlots[2 * child]!)) {
           child = c;
           ct = t;
         }
       }
-      if (time < ct || (time === ct && seq < seqs[child]!)) break;
+      if (time < ct || (time === ct && seq < seqSlots[2 * child]!)) break;
       this.moveEntry(child, i);
       i = child;
     }
-    this.place(i, time, seq, kind, payload);
+    this.place(i, time, seq, slot);
   }
 
-  private place(i: number, time: number, seq: number, kind: number, payload: P | undefined): void {
+  private place(i: number, time: number, seq: number, slot: number): void {
     this.times[i] = time;
-    this.seqs[i] = seq;
-    this.kinds[i] = kind;
-    this.payloads[i] = payload;
+    this.seqSlots[2 * i] = seq;
+    this.seqSlots[2 * i + 1] = slot;
   }
 
   private before(a: number, b: number): boolean {
     const ta = this.times[a]!;
     const tb = this.times[b]!;
-    return ta < tb || (ta === tb && this.seqs[a]! < this.seqs[b]!);
+    return ta < tb || (ta === tb && this.seqSlots[2 * a]! < this.seqSlots[2 * b]!);
   }
 
   private moveEntry(from: number, to: number): void {
     this.times[to] = this.times[from]!;
-    this.seqs[to] = this.seqs[from]!;
-    this.kinds[to] = this.kinds[from]!;
-    this.payloads[to] = this.payloads[from];
+    this.seqSlots[2 * to] = this.seqSlots[2 * from]!;
+    this.seqSlots[2 * to + 1] = this.seqSlots[2 * from + 1]!;
   }
 
+  /** Doubles the positions and the slots; the new slots are all free (the heap was full). */
   private grow(): void {
     const capacity = this.kinds.length * 2;
     const times = new Float64Array(capacity);
     times.set(this.times);
-    const seqs = new Float64Array(capacity);
-    seqs.set(this.seqs);
+    const seqSlots = new Float64Array(2 * capacity);
+    seqSlots.set(this.seqSlots);
     const kinds = new Uint8Array(capacity);
     kinds.set(this.kinds);
+    const freeSlots = new Int32Array(capacity);
+    for (let slot = capacity - 1; slot >= this.count; slot--) freeSlots[this.freeCount++] = slot;
     this.times = times;
-    this.seqs = seqs;
+    this.seqSlots = seqSlots;
     this.kinds = kinds;
-    this.payloads.length = capacity;
+    this.freeSlots = freeSlots;
+    for (let slot = this.payloads.length; slot < capacity; slot++) this.payloads.push(undefined);
   }
 
   /** Checks the heap property everywhere (tests and debug runs). */

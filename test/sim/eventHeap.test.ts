@@ -114,6 +114,30 @@ describe('EventHeap', () => {
     expect(heap.size).toBe(0);
   });
 
+  it('keeps every payload and kind when it grows after pops freed and reused some of its slots', () => {
+    const heap = new EventHeap<number>();
+    const expected: { time: number; kind: number; payload: number }[] = [];
+    let next = 0;
+    const push = (time: number): void => {
+      const entry = { time, kind: next % 256, payload: next++ };
+      heap.push(entry.time, entry.kind, entry.payload);
+      expected.push(entry);
+    };
+    for (let i = 0; i < 60; i++) push((i * 37) % 60);
+    expected.sort((a, b) => a.time - b.time || a.payload - b.payload);
+    for (let i = 0; i < 30; i++) expect(heap.pop()).toBe(expected.shift()!.payload);
+    // 30 freed slots are taken again, then the heap doubles twice with its slots in no order.
+    for (let i = 0; i < 200; i++) push(30 + ((i * 53) % 200));
+    expected.sort((a, b) => a.time - b.time || a.payload - b.payload);
+    heap.assertOrdered();
+    for (const entry of expected) {
+      expect(heap.pop()).toBe(entry.payload);
+      expect(heap.poppedKind).toBe(entry.kind);
+      expect(heap.poppedTime).toBe(entry.time);
+    }
+    expect(heap.size).toBe(0);
+  });
+
   it('reports the kind and time of the entry just popped', () => {
     const heap = new EventHeap<string>();
     heap.push(3.5, 7, 'finish');
@@ -176,9 +200,9 @@ describe('EventHeap', () => {
     heap.push(1, 0, 'a');
     heap.push(1, 0, 'b');
     expect(() => heap.assertOrdered()).not.toThrow();
-    // Swap the two entries' sequence numbers (white-box: the field is private).
-    const seqs = (heap as unknown as { seqs: Float64Array }).seqs;
-    [seqs[0], seqs[1]] = [seqs[1]!, seqs[0]!];
+    // Swap the two entries' sequence numbers, the even elements of (seq, slot) pairs (white-box: the field is private).
+    const seqSlots = (heap as unknown as { seqSlots: Float64Array }).seqSlots;
+    [seqSlots[0], seqSlots[2]] = [seqSlots[2]!, seqSlots[0]!];
     expect(() => heap.assertOrdered()).toThrow(/out of order at 1/);
   });
 });
