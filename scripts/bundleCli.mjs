@@ -285,7 +285,7 @@ const work = loadCachedModule(workerBundle).exports.default;
 const [{ scenario }] = buildCells(readScenarioDocument(scenarioFile), scenarioFile, [], {});
 const items = scenario.strategies.flatMap((_, strategy) => Array.from({ length: scenario.replications }, (__, replication) => ({ cell: 0, strategy, replication, scenario, decisionSampleEvery: 64, series: true })));
 const { port1, port2 } = new MessageChannel();
-await work({ task: 'drain', kind: 'run', items, order: items.map((_, i) => i), next: new SharedArrayBuffer(4), port: port2, timeline: false, prepareAfter: [] });
+await work({ task: 'drain', kind: 'run', items, order: items.map((_, i) => i), taken: new SharedArrayBuffer(4 * items.length), port: port2, timeline: false, prepareAfter: [] });
 port1.close();`;
   const seeded = spawnSync(process.execPath, ['--input-type=module', '-e', seed, `${root}${workerBundleFile}`, scenario], { encoding: 'utf8' });
   if (seeded.status !== 0) throw new Error(`bundleCli: making the worker's code cache failed (${seeded.status}): ${seeded.stderr}`);

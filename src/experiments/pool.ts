@@ -2,14 +2,17 @@
  * The experiment pool: the main thread and up to `workers − 1` worker threads (piscina) draining
  * one queue of work items (runs, then the report's charts).
  *
- * - Items are taken from a counter shared by every thread (`Atomics.add`), so a thread that
- *   finishes an item takes the next one at once, without asking the main thread; each worker
- *   gets the item list once per queue, not once per item.
+ * - Items are claimed through flags shared by every thread (`Atomics.compareExchange`, one per
+ *   item), so a thread that finishes an item takes the next one at once, without asking the
+ *   main thread; each worker gets the item list once per queue, not once per item.
  * - The main thread takes items too, between which it handles the workers' results, so with
  *   `--workers 2` on two cores both cores run items and none waits on the other.
- * - Items are taken longest first (by the caller's estimate; ties in list order) so that no
- *   long item starts last; results come back by index, so nothing depends on which thread ran
- *   what, nor on the number of threads.
+ * - Items are taken longest first (by the caller's estimate) so that no long item starts last;
+ *   ties in list order by the main thread (and the second, fourth… worker thread), in reverse
+ *   list order by the first, third… worker thread: two threads meet in the middle of a
+ *   compare's runs, each isolate running fewer of its strategies (every strategy an isolate
+ *   meets makes V8 throw away and compile again the engine's optimised code). Results come
+ *   back by index, so nothing depends on which thread ran what, nor on the number of threads.
  * - Threads start when the pool is made; a queue is posted to them before the main thread takes
  *   its first item, so they start on it as soon as they are up, without waiting for the main
  *   thread's event loop (busy with runs). What a kind of work needs is loaded by its first item,
@@ -41,10 +44,10 @@ export interface DrainTask<K extends WorkKind = WorkKind> {
   readonly task: 'drain';
   readonly kind: K;
   readonly items: readonly WorkKinds[K]['item'][];
-  /** Item indices in the order to take them. */
+  /** Item indices in the order this thread takes them. */
   readonly order: readonly number[];
-  /** One Int32: the position in `order` of the next item to take. */
-  readonly next: SharedArrayBuffer;
+  /** One Int32 per item: 1 once a thread has taken it. */
+  readonly taken: SharedArrayBuffer;
   /** Where each result goes, as `{ index, result, span }`. */
   readonly port: MessagePort;
   /** Record each item's span. */
@@ -151,8 +154,8 @@ export class ExperimentPool {
    */
   async drain<K extends WorkKind>(kind: K, items: readonly WorkKinds[K]['item'][], options: DrainOptions = {}): Promise<WorkKinds[K]['result'][]> {
     const order = takingOrder(items.length, options.cost);
-    const next = new SharedArrayBuffer(4);
-    const counter = new Int32Array(next);
+    const takenBuffer = new SharedArrayBuffer(4 * items.length);
+    const taken = new Int32Array(takenBuffer);
     const results = new Array<WorkKinds[K]['result']>(items.length);
     let done = 0;
     let failure: { error: unknown } | undefined;
@@ -166,7 +169,8 @@ export class ExperimentPool {
     };
     const fail = (error: unknown): void => {
       failure ??= { error };
-      Atomics.store(counter, 0, items.length);
+      // Every item taken: no thread starts another.
+      for (let i = 0; i < items.length; i++) Atomics.store(taken, i, 1);
       settle!();
     };
     const ports: MessagePort[] = [];
@@ -182,13 +186,15 @@ export class ExperimentPool {
         accept(index, result as WorkKinds[K]['result']);
       });
       ports.push(port1);
-      const task: DrainTask<K> = { task: 'drain', kind, items, order, next, port: port2, timeline: this.spans !== undefined, prepareAfter: this.prepareLater.filter((later) => later !== kind) };
+      // Worker i is thread i + 1: the odd ones take ties from the end of the list.
+      const threadOrder = i % 2 === 0 ? takingOrder(items.length, options.cost, 'reversed') : order;
+      const task: DrainTask<K> = { task: 'drain', kind, items, order: threadOrder, taken: takenBuffer, port: port2, timeline: this.spans !== undefined, prepareAfter: this.prepareLater.filter((later) => later !== kind) };
       this.draining.push(piscina!.run(task, { transferList: [port2] }).then((spans) => void this.spans?.push(...(spans as PoolSpan[])), fail));
     }
     try {
       if (items.length === 0) settle!();
-      for (let taken = Atomics.add(counter, 0, 1); taken < order.length; taken = Atomics.add(counter, 0, 1)) {
-        const index = order[taken]!;
+      for (let at = takeNext(taken, order, 0); at < order.length; at = takeNext(taken, order, at + 1)) {
+        const index = order[at]!;
         try {
           const end = this.spans === undefined ? undefined : startSpan(kind, index);
           const { result } = await doWork(kind, items[index]!);
@@ -304,11 +310,24 @@ function withCompilerOnTheirThreads<T extends { readonly threads: readonly Worke
   }
 }
 
-/** Item indices by decreasing cost, ties in index order: the order items are taken in. */
-export function takingOrder(count: number, cost: readonly number[] | undefined): number[] {
-  const order = Array.from({ length: count }, (_, i) => i);
+/**
+ * Item indices by decreasing cost, ties in index order (`reversed`: in decreasing index order):
+ * the order a thread takes items in.
+ */
+export function takingOrder(count: number, cost: readonly number[] | undefined, ties: 'in order' | 'reversed' = 'in order'): number[] {
+  const order = Array.from({ length: count }, (_, i) => (ties === 'reversed' ? count - 1 - i : i));
   if (cost === undefined) return order;
-  return order.sort((a, b) => (cost[b] ?? 0) - (cost[a] ?? 0) || a - b);
+  return order.sort((a, b) => (cost[b] ?? 0) - (cost[a] ?? 0) || (ties === 'reversed' ? b - a : a - b));
+}
+
+/**
+ * Takes for this thread the first item of `order`, from position `from` on, that no thread has
+ * taken (`taken`: one flag per item, set by the thread that takes it).
+ * @returns its position in `order`; `order.length` when every item is taken
+ */
+export function takeNext(taken: Int32Array, order: readonly number[], from: number): number {
+  for (let at = from; at < order.length; at++) if (Atomics.compareExchange(taken, order[at]!, 0, 1) === 0) return at;
+  return order.length;
 }
 
 /** Whether this worker thread has reported its start-up span. */
@@ -327,10 +346,10 @@ function startSpanOnce(timeline: boolean): PoolSpan[] {
  */
 export async function drainInWorker(task: DrainTask): Promise<PoolSpan[]> {
   const spans = startSpanOnce(task.timeline);
-  const counter = new Int32Array(task.next);
+  const taken = new Int32Array(task.taken);
   try {
-    for (let taken = Atomics.add(counter, 0, 1); taken < task.order.length; taken = Atomics.add(counter, 0, 1)) {
-      const index = task.order[taken]!;
+    for (let at = takeNext(taken, task.order, 0); at < task.order.length; at = takeNext(taken, task.order, at + 1)) {
+      const index = task.order[at]!;
       const end = task.timeline ? startSpan(task.kind, index) : undefined;
       const { result, transfer } = await doWork(task.kind, task.items[index]!);
       task.port.postMessage({ index, result, ...(end === undefined ? {} : { span: end() }) } satisfies PostedResult, transfer);

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJob } from '../../src/experiments/job.js';
-import { ExperimentPool } from '../../src/experiments/pool.js';
+import { ExperimentPool, takeNext, takingOrder } from '../../src/experiments/pool.js';
 import type { TimelineFile } from '../../src/experiments/poolTimeline.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { ROOT } from '../cli/runCli.js';
@@ -49,6 +49,45 @@ describe('experiment pool', () => {
     const results = await pools[0]!.drain('run', some, { cost: [1, 3, 2, 3], onDone: (done, index) => finished.push(index) });
     expect(finished).toEqual([1, 3, 2, 0]);
     expect(results.map(comparable)).toEqual((await pools[0]!.drain('run', some)).map(comparable));
+  });
+
+  it('orders ties from the end of the list for the threads that take them reversed, costliest first for every thread', () => {
+    expect(takingOrder(4, [1, 3, 2, 3])).toEqual([1, 3, 2, 0]);
+    expect(takingOrder(4, [1, 3, 2, 3], 'reversed')).toEqual([3, 1, 2, 0]);
+    expect(takingOrder(3, undefined, 'reversed')).toEqual([2, 1, 0]);
+  });
+
+  it('takes an item once: the next one of a thread\'s order that no thread has taken', () => {
+    const taken = new Int32Array(new SharedArrayBuffer(4 * 4));
+    const forward = [0, 1, 2, 3];
+    const backward = [3, 2, 1, 0];
+    expect(takeNext(taken, forward, 0)).toBe(0);
+    expect(takeNext(taken, backward, 0)).toBe(0);
+    expect(takeNext(taken, backward, 1)).toBe(1);
+    // Items 0, 3 and 2 are taken: the forward thread gets 1, and then neither finds one left.
+    expect(takeNext(taken, forward, 1)).toBe(1);
+    expect(takeNext(taken, backward, 2)).toBe(4);
+    expect(takeNext(taken, forward, 2)).toBe(4);
+    expect([...taken]).toEqual([1, 1, 1, 1]);
+  });
+
+  it('has two threads take a compare\'s runs from both ends of the list, so that each runs fewer strategies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-timeline-'));
+    const file = join(dir, 'timeline.json');
+    const pool = new ExperimentPool(2, [], { timelineFile: file });
+    try {
+      await pool.drain('run', jobs());
+      await pool.close();
+      const { spans } = JSON.parse(readFileSync(file, 'utf8')) as TimelineFile;
+      const ran = (here: boolean): number[] => spans.filter((span) => span.activity === 'run' && (span.thread === threadId) === here).map((span) => span.index!).sort((a, b) => a - b);
+      const mine = ran(true);
+      const theirs = ran(false);
+      expect(theirs.length).toBeGreaterThan(0);
+      expect(mine).toEqual(jobs().slice(0, mine.length).map((_, i) => i));
+      expect(theirs).toEqual(jobs().map((_, i) => i).slice(mine.length));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects with the error of a failing item, from a worker thread too, and stays usable', async () => {
