@@ -90,9 +90,12 @@ export function launchServiceProcess(poolSize: number, reason: string): Promise<
     child.kill(now === firstHeardAt || now - firstHeardAt < SAME_SIGNAL_MS ? signal : 'SIGKILL');
   };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  const stopForwarding = (): void => {
+    for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+  };
   const exitCode = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => {
-      for (const forwarded of FORWARDED_SIGNALS) process.off(forwarded, forward);
+      stopForwarding();
       if (signal !== null) process.kill(process.pid, signal);
       else resolve(code ?? 1);
     });
@@ -100,7 +103,7 @@ export function launchServiceProcess(poolSize: number, reason: string): Promise<
   return new Promise((resolve, reject) => {
     child.once('spawn', () => resolve({ pid: child.pid!, exitCode }));
     child.once('error', (error) => {
-      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      stopForwarding();
       reject(error);
     });
   });

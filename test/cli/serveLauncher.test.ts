@@ -96,11 +96,16 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** Resolves after `ms` milliseconds. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   while (!condition()) {
     if (performance.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
   return true;
 }
@@ -122,7 +127,7 @@ async function holdDrain(served: Served): Promise<Socket> {
   const stalled = connect(Number(new URL(served.url).port), '127.0.0.1');
   await new Promise((resolve) => stalled.once('connect', resolve));
   stalled.write('POST /v1/tasks HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"id":');
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await sleep(200);
   return stalled;
 }
 
@@ -203,7 +208,7 @@ describe('fleetsim serve\'s launcher', () => {
     const stalled = await holdDrain(served);
     served.launcher.kill('SIGINT');
     served.launcher.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     expect(isRunning(served.servicePid)).toBe(true);
     stalled.destroy();
     expect(await served.exited).toBe(0);
@@ -214,7 +219,7 @@ describe('fleetsim serve\'s launcher', () => {
     const { data, served } = await launched('ctrl-c-twice');
     const stalled = await holdDrain(served);
     served.launcher.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     // Still draining: the first signal alone does not end it while the request is under way.
     expect(isRunning(served.servicePid)).toBe(true);
     served.launcher.kill('SIGINT');
@@ -256,7 +261,7 @@ describe('fleetsim serve\'s launcher', () => {
     served.launcher.kill('SIGKILL');
     expect(await served.exited).toBe('SIGKILL');
     const start = performance.now();
-    const resumed = new Promise((resolve) => setTimeout(resolve, 2_000)).then(() => process.kill(served.servicePid, 'SIGCONT'));
+    const resumed = sleep(2_000).then(() => process.kill(served.servicePid, 'SIGCONT'));
     const again = await serve(['--data', data, '--v8-threads', '1'], true);
     // It listened only once the old service had gone, after it was let run again.
     expect(isRunning(served.servicePid)).toBe(false);
