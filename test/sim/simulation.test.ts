@@ -93,3 +93,32 @@ strategies: [random]`, 'sink-vs-log.yaml');
     expect(replay.finish(run.endTimeSeconds)).toEqual(run.metrics);
   });
 });
+
+describe('runSimulation on ideal agents', () => {
+  it("records the finish of a removed agent's first attempt as stale, and the task completes on its retry", () => {
+    const s = parseScenario(`
+name: ideal-remove
+seed: 5
+replications: 1
+stop: { tasks: 200 }
+agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
+agents: [{ pool: a, count: 4, capacity: 1, speed: 100, skills: { job: 1 } }]
+workload:
+  arrivals: { process: poisson, rate: 3 }
+  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
+operations: [{ at: 10, op: remove, agent: a-0 }]
+strategies: [least-connections]`, 'ideal-remove.yaml');
+    const events: EngineEvent[] = [];
+    const run = runSimulation({ scenario: s, strategy: s.strategies[0]!, replication: 0, onEvent: (e) => events.push(e) });
+    expect(run.counts.completed).toBe(200);
+    const stale = events.filter((e) => e.kind === 'staleResult');
+    expect(stale).toHaveLength(1);
+    const lost = stale[0]!;
+    expect(lost.kind === 'staleResult' && lost.attempt).toBe(1);
+    const lostId = lost.kind === 'staleResult' ? lost.taskId : '';
+    const completions = events.filter((e) => e.kind === 'transition' && e.to === 'completed' && e.task.spec.id === lostId);
+    expect(completions.map((e) => e.kind === 'transition' && e.attempt)).toEqual([2]);
+    // Every start on an ideal server loads nothing.
+    for (const e of events) if (e.kind === 'transition' && e.to === 'running') expect([e.setupTokens, e.contextHit]).toEqual([0, null]);
+  });
+});
