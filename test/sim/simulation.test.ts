@@ -7,7 +7,7 @@ import { runSimulation } from '../../src/sim/simulation.js';
 import type { EngineEvent } from '../../src/engine/messages.js';
 import { MetricsCollector } from '../../src/metrics/collector.js';
 
-function scenario(stop: string, strategies = '[least-connections]'): ReturnType<typeof parseScenario> {
+function scenario(stop: string, strategies = '[least-connections]', more = ''): ReturnType<typeof parseScenario> {
   return parseScenario(`
 name: sim-test
 seed: 3
@@ -17,7 +17,8 @@ agents: [{ pool: a, count: 3, capacity: 1, speed: 100, skills: { job: 1 } }]
 workload:
   arrivals: { process: poisson, rate: 2 }
   tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
-strategies: ${strategies}`, 'sim-test.yaml');
+strategies: ${strategies}
+${more}`, 'sim-test.yaml');
 }
 
 describe('runSimulation', () => {
@@ -96,18 +97,10 @@ strategies: [random]`, 'sink-vs-log.yaml');
 
 describe('runSimulation on ideal agents', () => {
   it("records the finish of a removed agent's first attempt as stale, and the task completes on its retry", () => {
-    const s = parseScenario(`
-name: ideal-remove
-seed: 5
-replications: 1
-stop: { tasks: 200 }
+    // Ideal servers (no skill, failure or noise effects); a-0, the first pick, is busy at 10 s.
+    const s = scenario('{ tasks: 200 }', '[least-connections]', `
 agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
-agents: [{ pool: a, count: 4, capacity: 1, speed: 100, skills: { job: 1 } }]
-workload:
-  arrivals: { process: poisson, rate: 3 }
-  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
-operations: [{ at: 10, op: remove, agent: a-0 }]
-strategies: [least-connections]`, 'ideal-remove.yaml');
+operations: [{ at: 10, op: remove, agent: a-0 }]`);
     const events: EngineEvent[] = [];
     const run = runSimulation({ scenario: s, strategy: s.strategies[0]!, replication: 0, onEvent: (e) => events.push(e) });
     expect(run.counts.completed).toBe(200);
