@@ -122,7 +122,13 @@ const FIRST_REPORT: AgentReport = Object.freeze({ contextUtilization: 0, residen
  * and keeps nothing. A plan's own outcome object would be one more cache line to fetch at each
  * finish in a large fleet, where ~90,000 plans are in flight.
  */
-const PERFECT_SUCCESS: Outcome = Object.freeze({ ok: true, quality: 1 });
+export const PERFECT_SUCCESS: Outcome = Object.freeze({ ok: true, quality: 1 });
+
+/**
+ * The start of an attempt {@link idealPlan} would plan on an agent still at its
+ * {@link FIRST_REPORT}: no set-up, no context; the same for every such start, so one object serves.
+ */
+export const IDEAL_START: StartReport = Object.freeze({ setupTokens: 0, contextHit: null, contextBlocksHit: undefined, agent: FIRST_REPORT });
 
 /**
  * True when `task` has no context to load and no failure recorded by its trace: an ideal server

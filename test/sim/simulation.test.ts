@@ -7,7 +7,7 @@ import { runSimulation } from '../../src/sim/simulation.js';
 import type { EngineEvent } from '../../src/engine/messages.js';
 import { MetricsCollector } from '../../src/metrics/collector.js';
 
-function scenario(stop: string, strategies = '[least-connections]'): ReturnType<typeof parseScenario> {
+function scenario(stop: string, strategies = '[least-connections]', more = ''): ReturnType<typeof parseScenario> {
   return parseScenario(`
 name: sim-test
 seed: 3
@@ -17,7 +17,8 @@ agents: [{ pool: a, count: 3, capacity: 1, speed: 100, skills: { job: 1 } }]
 workload:
   arrivals: { process: poisson, rate: 2 }
   tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
-strategies: ${strategies}`, 'sim-test.yaml');
+strategies: ${strategies}
+${more}`, 'sim-test.yaml');
 }
 
 describe('runSimulation', () => {
@@ -91,5 +92,26 @@ strategies: [random]`, 'sink-vs-log.yaml');
     for (const event of logged) replay.observe(event);
     expect(run.counts.deadLettered).toBeGreaterThan(0);
     expect(replay.finish(run.endTimeSeconds)).toEqual(run.metrics);
+  });
+});
+
+describe('runSimulation on ideal agents', () => {
+  it("records the finish of a removed agent's first attempt as stale, and the task completes on its retry", () => {
+    // Ideal servers (no skill, failure or noise effects); a-0, the first pick, is busy at 10 s.
+    const s = scenario('{ tasks: 200 }', '[least-connections]', `
+agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
+operations: [{ at: 10, op: remove, agent: a-0 }]`);
+    const events: EngineEvent[] = [];
+    const run = runSimulation({ scenario: s, strategy: s.strategies[0]!, replication: 0, onEvent: (e) => events.push(e) });
+    expect(run.counts.completed).toBe(200);
+    const stale = events.filter((e) => e.kind === 'staleResult');
+    expect(stale).toHaveLength(1);
+    const lost = stale[0]!;
+    expect(lost.kind === 'staleResult' && lost.attempt).toBe(1);
+    const lostId = lost.kind === 'staleResult' ? lost.taskId : '';
+    const completions = events.filter((e) => e.kind === 'transition' && e.to === 'completed' && e.task.spec.id === lostId);
+    expect(completions.map((e) => e.kind === 'transition' && e.attempt)).toEqual([2]);
+    // Every start on an ideal server loads nothing.
+    for (const e of events) if (e.kind === 'transition' && e.to === 'running') expect([e.setupTokens, e.contextHit]).toEqual([0, null]);
   });
 });

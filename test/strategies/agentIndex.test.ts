@@ -70,14 +70,22 @@ describe('IndexedMinHeap', () => {
     );
   });
 
-  it('assertValid finds a member of the zero set whose position says otherwise', () => {
+  it('assertValid finds a member of the zero set whose position puts it in the heap', () => {
     const heap = new IndexedMinHeap();
     heap.set(3, 0);
     heap.set(4, 1);
     expect(() => heap.assertValid()).not.toThrow();
     // White-box: the position map is private.
-    (heap as unknown as { position: Int32Array }).position[3] = -1;
-    expect(() => heap.assertValid()).toThrow(/zero keys disagree/);
+    (heap as unknown as { position: Int32Array }).position[3] = 0;
+    expect(() => heap.assertValid()).toThrow(/agent 3's position and the set of heap members disagree/);
+  });
+
+  it('assertValid finds a heap member whose position was lost', () => {
+    const heap = new IndexedMinHeap();
+    heap.set(4, 1);
+    heap.set(5, 2);
+    (heap as unknown as { position: Int32Array }).position[5] = -1;
+    expect(() => heap.assertValid()).toThrow(/heap members disagree|its position says/);
   });
 
   it('is empty at first and refuses NaN keys', () => {
