@@ -22,7 +22,9 @@
  *
  * The report's charts of each CLI compare are counted from its timeline (the sum of its `chart`
  * spans' CPU), cold: with a copy of the installation's chart templates' store (as the build
- * leaves it, unless compares since added to it) and, in a third run per repeat, with none.
+ * leaves it, unless compares since added to it) and, in a third run per repeat, with none. Its
+ * critical path too: when each thread's first run started, when the runs ended, and how long
+ * the report took after the last run (`CriticalPath`).
  *
  * `npm run bench -- --only parallel [--repeats N] [--scenarios a.yaml,b.yaml]`: the flags
  * change the number of repeats (3) and the library scenarios measured end to end (all).
@@ -55,6 +57,27 @@ export interface Timings {
   readonly otherThreadsSeconds?: readonly number[];
   /** The report's charts in each repeat of a CLI compare (from its timeline), cold: every thread's chart CPU, and the wall time from the first chart's start to the last one's end. */
   readonly charts?: readonly ChartsFigures[];
+  /** A CLI compare's critical path in each repeat (from its timeline). */
+  readonly criticalPaths?: readonly CriticalPath[];
+}
+
+/**
+ * Where a CLI compare's wall time goes, from its pool's timeline, seconds since the process
+ * started: the serial start (until each thread's first run), the runs' end (and how long the
+ * thread that ran out of runs first waited for the last one), and the serial end (from the
+ * last run to the report written).
+ */
+export interface CriticalPath {
+  /** When each thread's first run started, the main thread's first. */
+  readonly firstRunSeconds: readonly number[];
+  /** When the last run ended. */
+  readonly runsEndSeconds: number;
+  /** From the first thread out of runs to the last run's end: one thread idle, or loading. */
+  readonly idleAtEndSeconds: number;
+  /** From the last run's end to the report's end (summary, files, charts, page). */
+  readonly reportSeconds?: number;
+  /** The main thread's CPU over the report. */
+  readonly reportCpuSeconds?: number;
 }
 
 /** What the report's charts cost in one CLI compare. */
@@ -258,6 +281,7 @@ export interface Sample {
   readonly boundSeconds?: number;
   readonly otherThreadsSeconds?: number;
   readonly charts?: ChartsFigures;
+  readonly criticalPath?: CriticalPath;
 }
 
 /**
@@ -265,21 +289,45 @@ export interface Sample {
  * others (V8's), and the idle-machine bound, with the process's CPU when known (else the
  * threads' sum at the pool's close).
  */
-function threadFigures(file: TimelineFile, processCpuSeconds: number | undefined): Pick<Sample, 'busiestThreadSeconds' | 'boundSeconds' | 'otherThreadsSeconds' | 'charts'> {
+function threadFigures(file: TimelineFile, processCpuSeconds: number | undefined): Pick<Sample, 'busiestThreadSeconds' | 'boundSeconds' | 'otherThreadsSeconds' | 'charts' | 'criticalPath'> {
   const chartSpans = file.spans.filter((span) => span.activity === 'chart');
-  const charts = chartSpans.length === 0 ? {} : {
-    charts: {
-      cpuSeconds: chartSpans.reduce((sum, span) => sum + (span.cpuSeconds ?? 0), 0),
-      wallSeconds: (Math.max(...chartSpans.map((span) => span.endMs)) - Math.min(...chartSpans.map((span) => span.startMs))) / 1000,
-    },
+  const fromSpans = {
+    ...(chartSpans.length === 0 ? {} : {
+      charts: {
+        cpuSeconds: chartSpans.reduce((sum, span) => sum + (span.cpuSeconds ?? 0), 0),
+        wallSeconds: (Math.max(...chartSpans.map((span) => span.endMs)) - Math.min(...chartSpans.map((span) => span.startMs))) / 1000,
+      },
+    }),
+    ...criticalPathOf(file),
   };
   const itemThreads = new Set(file.spans.flatMap((span) => (span.osThread === undefined ? [] : [String(span.osThread)])));
   const cpu = Object.entries(file.osThreads);
-  if (cpu.length === 0) return charts;
+  if (cpu.length === 0) return fromSpans;
   const busiest = Math.max(...cpu.filter(([tid]) => itemThreads.has(tid)).map(([, seconds]) => seconds));
   const others = cpu.filter(([tid]) => !itemThreads.has(tid)).reduce((sum, [, seconds]) => sum + seconds, 0);
   const total = processCpuSeconds ?? cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
-  return { busiestThreadSeconds: busiest, otherThreadsSeconds: others, boundSeconds: Math.max(busiest, total / availableParallelism()), ...charts };
+  return { busiestThreadSeconds: busiest, otherThreadsSeconds: others, boundSeconds: Math.max(busiest, total / availableParallelism()), ...fromSpans };
+}
+
+/** A CLI compare's {@link CriticalPath}, when its timeline has runs. */
+function criticalPathOf(file: TimelineFile): { criticalPath?: CriticalPath } {
+  // The main thread's start span starts when the process did (its performance.timeOrigin).
+  const processStart = file.spans.find((span) => span.thread === 0 && span.activity === 'start')?.startMs;
+  const runs = file.spans.filter((span) => span.activity === 'run');
+  if (processStart === undefined || runs.length === 0) return {};
+  const threads = [...new Set(runs.map((span) => span.thread))].sort((a, b) => a - b);
+  const since = (ms: number): number => (ms - processStart) / 1000;
+  const lastEnds = threads.map((thread) => Math.max(...runs.filter((span) => span.thread === thread).map((span) => span.endMs)));
+  const runsEndMs = Math.max(...lastEnds);
+  const report = file.spans.find((span) => span.activity === 'report');
+  return {
+    criticalPath: {
+      firstRunSeconds: threads.map((thread) => since(Math.min(...runs.filter((span) => span.thread === thread).map((span) => span.startMs)))),
+      runsEndSeconds: since(runsEndMs),
+      idleAtEndSeconds: (runsEndMs - Math.min(...lastEnds)) / 1000,
+      ...(report === undefined ? {} : { reportSeconds: (report.endMs - runsEndMs) / 1000, reportCpuSeconds: report.cpuSeconds }),
+    },
+  };
 }
 
 const TIME = '/usr/bin/time';
@@ -327,6 +375,7 @@ function timings(samples: readonly Sample[]): Timings {
   const bound = samples.flatMap((s) => (s.boundSeconds === undefined ? [] : [s.boundSeconds]));
   const others = samples.flatMap((s) => (s.otherThreadsSeconds === undefined ? [] : [s.otherThreadsSeconds]));
   const charts = samples.flatMap((s) => (s.charts === undefined ? [] : [s.charts]));
+  const criticalPaths = samples.flatMap((s) => (s.criticalPath === undefined ? [] : [s.criticalPath]));
   return {
     bestSeconds: Math.min(...walls), medianSeconds: median(walls),
     ...(cpu.length === samples.length ? { cpuSeconds: cpu } : {}),
@@ -334,6 +383,7 @@ function timings(samples: readonly Sample[]): Timings {
     ...(bound.length === samples.length ? { boundSeconds: bound } : {}),
     ...(others.length === samples.length ? { otherThreadsSeconds: others } : {}),
     ...(charts.length === samples.length ? { charts } : {}),
+    ...(criticalPaths.length === samples.length ? { criticalPaths } : {}),
   };
 }
 
@@ -374,12 +424,26 @@ export function formatParallel(figures: ParallelFigures): string {
     const cpu = t.cpuSeconds === undefined ? '' : ` (CPU ${median([...t.cpuSeconds]).toFixed(2)}${busiest}${charts})`;
     return `best ${t.bestSeconds.toFixed(2)} s, median ${t.medianSeconds.toFixed(2)} s${cpu}`;
   };
+  const criticalPath = (t: Timings): string[] => {
+    const paths = t.criticalPaths;
+    if (paths === undefined || paths.length === 0) return [];
+    const at = (values: readonly (number | undefined)[]): string => {
+      const known = values.flatMap((value) => (value === undefined ? [] : [value]));
+      return known.length === 0 ? '-' : median(known).toFixed(2);
+    };
+    const threads = Math.max(...paths.map((path) => path.firstRunSeconds.length));
+    const firstRuns = Array.from({ length: threads }, (_, thread) => at(paths.map((path) => path.firstRunSeconds[thread]))).join(' / ');
+    return [`      critical path (medians, s since the process started): first run ${firstRuns} (main thread first), runs end ${at(paths.map((path) => path.runsEndSeconds))}` +
+      ` (one thread out of runs ${at(paths.map((path) => path.idleAtEndSeconds))} before), report ${at(paths.map((path) => path.reportSeconds))} after the last run (its CPU ${at(paths.map((path) => path.reportCpuSeconds))})`];
+  };
   const lines = figures.rows.flatMap((row) => [
     `  ${row.what}`,
     `    1 worker : ${seconds(row.one)}`,
+    ...criticalPath(row.one),
     `    2 workers: ${seconds(row.two)}   speed-up ${row.speedup.toFixed(2)}x median, ${row.bestSpeedup.toFixed(2)}x best` +
       (row.busiestThreadSpeedup === undefined ? '' : `, ${row.busiestThreadSpeedup.toFixed(2)}x by the busiest thread's CPU`) +
       (row.boundSpeedup === undefined ? '' : `, ${row.boundSpeedup.toFixed(2)}x by the idle-machine bound`),
+    ...criticalPath(row.two),
     ...(row.chartsWithoutStore === undefined ? [] : [
       `    charts with the installation's template store above; with none (1 worker): CPU ${median(row.chartsWithoutStore.map((c) => c.cpuSeconds)).toFixed(2)}, wall ${median(row.chartsWithoutStore.map((c) => c.wallSeconds)).toFixed(2)}`,
     ]),

@@ -121,7 +121,8 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
   // more than their share of ~15 charts.
   const threads = runner === undefined && runsWorthThreads(cells.filter((cell) => shard === undefined || inShard(cell.index, shard)));
   const png = args.png === true;
-  const pool = new ExperimentPool(threads ? Math.min(workers, png ? Math.max(runs, REPORT_THREADS) : runs) : 1, [], { prepareLater: png ? ['chart'] : [] });
+  // This thread, which draws the SVGs, loads the chart stack while it waits for the workers' last runs.
+  const pool = new ExperimentPool(threads ? Math.min(workers, png ? Math.max(runs, REPORT_THREADS) : runs) : 1, [], { prepareLater: png ? ['chart'] : [], prepareHereLater: ['chart'] });
   try {
     const progress = experimentProgress(process.stderr, name);
     let document: ExperimentDocument;
@@ -133,7 +134,9 @@ async function experiment(kind: 'compare' | 'sweep', args: ExperimentArgs, flags
     } finally {
       progress.done();
     }
+    const reported = pool.span('report');
     await report(document, out, { json: args.json, png: args.png === true }, pool, by);
+    reported();
   } finally {
     await pool.close();
   }
@@ -147,10 +150,11 @@ export async function mergeCommand(args: MergeArgs): Promise<void> {
 }
 
 async function report(document: ExperimentDocument, out: string, how: { json: boolean; png: boolean }, pool?: ExperimentPool, by?: ClassDimension): Promise<void> {
-  writeReportDir(out, document);
+  const json = documentJson(document);
+  writeReportDir(out, document, json);
   // Loaded on demand, and the chart stack (vega, resvg) only by the first chart this thread
-  // renders: it takes most of the CLI's start-up time.
+  // renders, or while it waited for the workers' last runs: it takes most of the CLI's start-up time.
   const { writeHtmlReport } = await import('../report/htmlReport.js');
   await writeHtmlReport(document, out, pool, { png: how.png });
-  process.stdout.write(how.json ? documentJson(document) : experimentText(document, out, by));
+  process.stdout.write(how.json ? json : experimentText(document, out, by));
 }

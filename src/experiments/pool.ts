@@ -17,7 +17,8 @@
  *   its first item, so they start on it as soon as they are up, without waiting for the main
  *   thread's event loop (busy with runs). What a kind of work needs is loaded by its first item,
  *   or once a thread runs out of items of the queue before (`prepareLater`: the charts' stack,
- *   loaded at the end of the runs rather than while they need the cores). Threads are kept for
+ *   loaded at the end of the runs rather than while they need the cores); the main thread likewise
+ *   (`prepareHereLater`) while it waits for the worker threads' last items. Threads are kept for
  *   every queue until {@link ExperimentPool.close}.
  * - A worker thread's isolate runs V8's optimising compiler on its own thread, not on V8's
  *   helper threads, which on two busy cores cost more CPU ({@link ExperimentPool}'s threads only).
@@ -31,7 +32,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import type { Piscina } from 'piscina';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import type { JobResult, RunJob } from './job.js';
-import { POOL_TIMELINE_ENV, processThreadsCpuSeconds, sinceThreadStart, startSpan, type PoolSpan, type TimelineFile } from './poolTimeline.js';
+import { POOL_TIMELINE_ENV, processThreadsCpuSeconds, sinceThreadStart, startSpan, type PoolSpan, type SpanActivity, type TimelineFile } from './poolTimeline.js';
 import { doWork, prepareWork, type WorkKind, type WorkKinds } from './work.js';
 
 /** Worker threads by default: one per core. */
@@ -101,6 +102,9 @@ export class ExperimentPool {
   private readonly spans: PoolSpan[] | undefined;
   private readonly timelineFile: string | undefined;
   private readonly prepareLater: readonly WorkKind[];
+  private readonly prepareHereLater: readonly WorkKind[];
+  /** Kinds of work this thread has loaded while waiting for the worker threads' last items. */
+  private readonly preparedHere = new Set<WorkKind>();
 
   /**
    * @param workers - threads that take items, this one included; 1 runs everything here
@@ -111,6 +115,7 @@ export class ExperimentPool {
   constructor(workers: number, prepare: readonly WorkKind[] = [], options: ExperimentPoolOptions = {}) {
     this.workers = Math.max(1, Math.floor(workers));
     this.prepareLater = options.prepareLater ?? [];
+    this.prepareHereLater = options.prepareHereLater ?? [];
     this.timelineFile = options.timelineFile ?? (process.env[POOL_TIMELINE_ENV] || undefined);
     const timeline = options.timeline === true || this.timelineFile !== undefined;
     this.spans = timeline ? [sinceThreadStart()] : undefined;
@@ -141,6 +146,16 @@ export class ExperimentPool {
     await Promise.all(this.draining);
     const failed = (await Promise.all(this.preparing)).find((outcome) => outcome !== undefined);
     if (failed !== undefined) throw failed.error;
+  }
+
+  /**
+   * Starts a span of this thread's own work outside the queues (`report`), recorded when the
+   * pool records a timeline; the function returned ends it.
+   */
+  span(activity: SpanActivity): () => void {
+    if (this.spans === undefined) return () => undefined;
+    const end = startSpan(activity);
+    return () => void this.spans!.push(end());
   }
 
   /** Items done so far in this thread and in the worker threads (how the work was shared). */
@@ -207,12 +222,33 @@ export class ExperimentPool {
         // Lets the workers' results (and progress) in between two items of this thread.
         if (threads > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
+      if (failure === undefined && done < items.length) await this.prepareHere(kind);
       await finished;
     } finally {
       for (const port of ports) port.close();
     }
     if (failure !== undefined) throw failure.error;
     return results;
+  }
+
+  /**
+   * Loads, in this thread, what the kinds of work of {@link ExperimentPoolOptions.prepareHereLater}
+   * (other than `kind`, the queue's) need, while it waits for the worker threads' last items of a
+   * queue: time it would otherwise spend idle, and that loading would otherwise add to the
+   * serial end of a command, after the last result.
+   */
+  private async prepareHere(kind: WorkKind): Promise<void> {
+    const kinds = this.prepareHereLater.filter((later) => later !== kind && !this.preparedHere.has(later));
+    if (kinds.length === 0) return;
+    for (const later of kinds) this.preparedHere.add(later);
+    const end = this.spans === undefined ? undefined : startSpan('load');
+    try {
+      await prepareWork(kinds);
+    } catch {
+      // Only ahead of time: the first item of that kind loads it again and reports the failure.
+      return;
+    }
+    if (end !== undefined) this.spans!.push(end());
   }
 
   /**
@@ -241,6 +277,12 @@ export interface ExperimentPoolOptions {
    * report's charts, loaded as the runs end rather than while they run).
    */
   readonly prepareLater?: readonly WorkKind[];
+  /**
+   * Kinds of work this thread loads when it has taken its last item of a queue and waits for
+   * the worker threads' last ones (the report's charts, which this thread draws next). Nothing
+   * is loaded when this thread finishes last: the first item of the kind loads it then.
+   */
+  readonly prepareHereLater?: readonly WorkKind[];
   /** Record every thread's spans ({@link ExperimentPool.timeline}). */
   readonly timeline?: boolean;
   /** Write them to this file (JSON) when the pool closes; implies `timeline`. */

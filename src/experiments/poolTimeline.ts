@@ -9,8 +9,12 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 
-/** What a thread spent a span on. */
-export type SpanActivity = 'start' | 'load' | 'run' | 'chart';
+/**
+ * What a thread spent a span on: its start, loading what a kind of work needs, an item, or (the
+ * command's thread) the report of a compare or sweep, from the document to its files written:
+ * with the runs' ends it marks the command's serial end, where one thread works alone.
+ */
+export type SpanActivity = 'start' | 'load' | 'run' | 'chart' | 'report';
 
 /** One span of one thread. */
 export interface PoolSpan {

@@ -27,11 +27,13 @@ export function defaultReportDir(scenarioName: string): string {
 /**
  * Writes `summary.json`, `results.csv`, `leaderboards.csv`, `classes.csv`, `agents.csv` and `summary.md` into `dir`
  * (created as needed) and returns the paths written.
+ * @param json - the document's {@link documentJson}, when the caller has it already (`--json`
+ *   prints it too: a compare's is a megabyte or more, serialised once)
  * @throws InputError naming `--out` when the directory or a file cannot be written
  */
-export function writeReportDir(dir: string, document: ExperimentDocument): string[] {
+export function writeReportDir(dir: string, document: ExperimentDocument, json: string = documentJson(document)): string[] {
   return writeReportFiles(dir, [
-    ['summary.json', documentJson(document)],
+    ['summary.json', json],
     ['results.csv', resultsCsv(document)],
     ['leaderboards.csv', leaderboardsCsv(document)],
     ['classes.csv', classesCsv(document)],

@@ -61,6 +61,15 @@ describe('fleetsim compare', () => {
     rmSync(timeline);
     const worker = (activity: string): number => spans.filter((span) => span.thread !== MAIN_THREAD && span.activity === activity).length;
     expect(worker('run') + worker('chart')).toBeGreaterThan(0);
+    // The command's serial end: one report span on the main thread, after every run, holding its charts.
+    const [report, ...more] = spans.filter((span) => span.activity === 'report');
+    expect(more).toEqual([]);
+    expect(report!.thread).toBe(MAIN_THREAD);
+    for (const span of spans.filter((run) => run.activity === 'run')) expect(span.endMs).toBeLessThanOrEqual(report!.startMs);
+    for (const span of spans.filter((chart) => chart.activity === 'chart' && chart.thread === MAIN_THREAD)) {
+      expect(span.startMs).toBeGreaterThanOrEqual(report!.startMs);
+      expect(span.endMs).toBeLessThanOrEqual(report!.endMs);
+    }
     // The report too: page, charts (SVG, PNG, spec) and tables, rendered on one thread or two.
     const files = readdirSync(one).filter((name) => name !== 'summary.json').sort();
     expect(files).toContain('index.html');

@@ -8,7 +8,7 @@ import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJob } from '../../src/experiments/job.js';
 import { ExperimentPool, takeNext, takingOrder } from '../../src/experiments/pool.js';
-import type { TimelineFile } from '../../src/experiments/poolTimeline.js';
+import type { PoolSpan, TimelineFile } from '../../src/experiments/poolTimeline.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { ROOT } from '../cli/runCli.js';
 import { FLEET_SMALL, fleetSmallText } from './support.js';
@@ -154,6 +154,30 @@ describe('experiment pool', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('loads the next kind of work in this thread while it waits for a worker\'s last item (prepareHereLater), and only then', async () => {
+    // A short run for this thread (the first item) and a long one for the worker (it takes from
+    // the end): this thread runs out of items while the worker still runs.
+    const [short, long] = [2_000, 40_000].map((stop) => parseScenario(fleetSmallText().replace('stop: { time: 500 }', `stop: { time: ${stop} }`), 'fleet.yaml', { replications: 1 }));
+    const items = [short!, long!].map((of): RunJob => ({ cell: 0, strategy: 0, replication: 0, scenario: of, decisionSampleEvery: 64 }));
+    const loadsHere = async (options: { prepareHereLater?: ['chart'] }): Promise<{ lastRunEndMs: number; loads: PoolSpan[] }> => {
+      // The worker loads the simulator first, so that it takes its item at once.
+      const pool = new ExperimentPool(2, ['run'], { timeline: true, ...options });
+      try {
+        await pool.ready();
+        await pool.drain('run', items);
+        expect(pool.itemsDone).toEqual({ here: 1, workers: 1 });
+        const here = pool.timeline.filter((span) => span.thread === threadId);
+        return { lastRunEndMs: Math.max(...here.filter((span) => span.activity === 'run').map((span) => span.endMs)), loads: here.filter((span) => span.activity === 'load') };
+      } finally {
+        await pool.close();
+      }
+    };
+    const prepared = await loadsHere({ prepareHereLater: ['chart'] });
+    expect(prepared.loads).toHaveLength(1);
+    expect(prepared.loads[0]!.startMs).toBeGreaterThanOrEqual(prepared.lastRunEndMs);
+    expect((await loadsHere({})).loads).toEqual([]);
   });
 
   it("has its worker threads optimise on their own thread, and leaves the process's other isolates compiling on V8's", () => {
