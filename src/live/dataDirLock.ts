@@ -12,11 +12,12 @@
  * that a restart right after the launcher was killed succeeds and two writers never overlap.
  *
  * A stale lock is removed only under a second lock, {@link TAKEOVER_FILE}, after a fresh look
- * that finds it still stale: two processes starting at once on a stale lock would otherwise
- * both see it stale, and the slower one would remove the lock the faster one had just taken
- * and take it too. Under that guard nothing can replace the stale file between the look and
- * the removal (a lock file is only ever removed by its holder or under the guard, and a link
- * cannot replace a file), so exactly one process holds the lock afterwards. A guard left by a
+ * that finds it still there and still stale: two processes starting at once on a stale lock
+ * would otherwise both see it stale, and the slower one would remove the lock the faster one had
+ * just taken and take it too. Under that guard nothing can replace a stale file between the
+ * look and the removal (a lock file is only ever removed by its holder or under the guard, and
+ * a link cannot replace a file), so exactly one process holds the lock afterwards; but a link
+ * can fill an empty place at any moment, so a look that finds no file removes nothing. A guard left by a
  * process killed while holding it (its writer is dead) is moved aside and removed only if it
  * is still the very file that was looked at. (What is left: a guard whose taker was killed
  * inside it, met by two processes starting at the same moment.)
@@ -78,12 +79,24 @@ function isPid(value: number): boolean {
 
 /** The lock's pids; undefined when it is gone (released meanwhile) or unreadable as a lock. */
 function readHolder(path: string): LockHolder | undefined {
-  let text: string;
+  const text = readLockText(path);
+  return text === undefined ? undefined : holderIn(text);
+}
+
+/**
+ * The lock file's text; undefined when there is none (released meanwhile), '' when it exists
+ * but cannot be read (it then holds no pid: a lock unreadable as one).
+ */
+function readLockText(path: string): string | undefined {
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : '';
   }
+}
+
+/** The pids a lock file's text holds; undefined when it holds no valid writer's pid. */
+function holderIn(text: string): LockHolder | undefined {
   const [writer, launcher] = text.trim().split('\n').map(Number);
   if (writer === undefined || !isPid(writer)) return undefined;
   return launcher !== undefined && isPid(launcher) ? { writer, launcher } : { writer };
@@ -169,10 +182,12 @@ function tryLink(from: string, to: string): boolean {
 
 /**
  * Removes the lock of `dataDir` if, looked at again under the {@link TAKEOVER_FILE} guard, it is
- * still stale. False when another process holds the guard (it is taking the lock over), or held
- * it and was killed (its guard is removed here): try again.
+ * still there and still stale. False when another process holds the guard (it is taking the
+ * lock over), or held it and was killed (its guard is removed here): try again.
+ * @param afterLook - called between the look under the guard and the removal (tests: another
+ *   process's move at that moment)
  */
-export function removeStaleLock(dataDir: string, key: string): boolean {
+export function removeStaleLock(dataDir: string, key: string, afterLook?: () => void): boolean {
   const guard = join(dataDir, TAKEOVER_FILE);
   const temporary = join(dataDir, `${TAKEOVER_FILE}.${process.pid}.tmp`);
   writeFileSync(temporary, `${process.pid}\n`);
@@ -183,7 +198,11 @@ export function removeStaleLock(dataDir: string, key: string): boolean {
     }
     try {
       const path = join(dataDir, LOCK_FILE);
-      if (stateOf(readHolder(path), key) === 'stale') rmSync(path, { force: true });
+      const text = readLockText(path);
+      afterLook?.();
+      // No lock file: nothing to remove. Removing "it" anyway would remove a lock that a process
+      // linked after this look (links need no guard): that process and this one would both hold it.
+      if (text !== undefined && stateOf(holderIn(text), key) === 'stale') rmSync(path, { force: true });
       return true;
     } finally {
       rmSync(guard, { force: true });

@@ -143,6 +143,17 @@ describe('taking over a stale lock', () => {
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(fresh);
   });
 
+  it('removes nothing when the look finds no lock: a process may link its lock right after that look', () => {
+    // The interleaving of the six-process race that gave two holders: the stale lock already
+    // removed by one taker, this one looks and finds no file, the first links its lock, and
+    // this one must not remove it.
+    const dir = scratch();
+    const linked = `${liveWriter().pid}\n`;
+    expect(removeStaleLock(dir, realpathSync(dir), () => writeFileSync(join(dir, LOCK_FILE), linked))).toBe(true);
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(linked);
+    expect(existsSync(join(dir, TAKEOVER_FILE))).toBe(false);
+  });
+
   it('waits while a live process holds the guard, and removes the guard of one killed while holding it', () => {
     const dir = scratch();
     const stale = `${deadPid()}\n`;
