@@ -96,13 +96,15 @@ const PROGRESS_DRAIN_MS = 1;
 const POLL_WAIT_SECONDS = 1;
 
 /**
- * The nice value the bench's own threads run at while the service it started runs (default of
+ * The nice value the bench's own threads run at while they measure (default of
  * {@link LiveBenchOptions.clientNice}): the load generator (this thread) and the agents' worker.
  * They share the service's cores, and a service thread that wakes while they run waits for a
  * core, which a load generator on another host would not make it do; at a lower priority the
  * scheduler lets the service's threads go first. Conservative for the figure: what a client's
  * delay can add lies inside the measured span (the agents' reading of a start is its end), and a
- * delay before a submission is sent starts its clock later only as it did at nice 0.
+ * delay before a submission is sent starts its clock later only as at nice 0. On a machine
+ * busy with other processes at nice 0 the lowered threads are starved and may not offer the
+ * rate (the phase then reads not sustained): `--client-nice 0` there.
  */
 export const CLIENT_NICE = 10;
 /** Request modes measured by default, in this order. */

@@ -23,8 +23,8 @@
  *   two cores, unless these flags set one),
  *   `--service-args "--fsyncs-in-flight 2"` with more `fleetsim serve` flags, `--service-gc-trace`
  *   under V8's `--trace-gc-nvp`, reporting what the service's scavenges consist of per phase
- *   (bench/gcTrace.ts); `--client-nice N` (0..19, default 10) is the nice value of the bench's
- *   own threads while it measures (0: left as they are);
+ *   (bench/gcTrace.ts); `--client-nice N` (0..19, default 10; 0: left as they are) lowers the
+ *   bench's own threads (load generator, agents' worker) to nice N while it measures;
  * - trace: a synthesized 20M-row Azure 2024 week-long trace replayed in child processes: peak
  *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file;
  * - scale: 10M tasks on 10,000 agents, 1M on 100,000, the fixed cost of 100,000 agents (10,000

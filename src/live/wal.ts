@@ -5,7 +5,10 @@
  * Group commit: `append` only numbers the input and buffers its line; one write and one fsync
  * then cover every line appended since the previous write began, so under load many inputs
  * share one fsync, and an idle journal writes each input on the next turn of the event loop.
- * `whenDurable(seq)` resolves once the fsync covering `seq` has returned.
+ * `whenDurable(seq)` resolves once the fsync covering `seq` has returned. The write, like the
+ * fsync, runs in Node's thread pool (a page-cache copy can block in the kernel for milliseconds;
+ * the loop goes on meanwhile), one group's write at a time, the next group filling a second
+ * buffer.
  *
  * Preallocation (on by default, {@link FileJournalOptions.preallocateBytes}): the file is kept
  * zeroed ahead of the writer (walPreallocation.ts) and each group is written at its place with a
@@ -116,7 +119,9 @@ export interface JournalStats {
  * gathering every fsync that arrives meanwhile. With two slots, a group arriving while both are
  * taken waited for the committing one to return and then missed the gathering commit (it
  * needed a third); a third slot lets it join the gathering one. One of the thread pool's four
- * threads stays free for the other file operations (compaction's).
+ * threads stays free for the rest: a group holds its slot from its write on (the log's writes
+ * and fsyncs take at most three threads together), the events file's writes, the zeroing ahead,
+ * compaction's files.
  */
 export const SYNCS_IN_FLIGHT = 3;
 

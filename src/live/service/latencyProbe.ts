@@ -66,7 +66,11 @@ export interface LatencyReport {
      */
     readonly youngGenerationBytes: number;
   };
-  /** Synchronous busy time per submitted task, microseconds: submission handlers, the log's group writes. */
+  /**
+   * Time per submitted task, microseconds: the submission handlers' synchronous busy time on the
+   * loop (`submit`), and the log's group writes issued → completed in Node's thread pool
+   * (`groupWrite`: not the loop's time, which they do not hold).
+   */
   readonly busyMicrosPerTask: { readonly submit: number; readonly groupWrite: number };
 }
 
