@@ -1,10 +1,11 @@
 /**
- * A whole byte range written to a file in Node's thread pool: how the write-ahead log's groups,
- * the events file's lines and the log's zero padding reach the page cache without the event
- * loop waiting. A write into the page cache is usually a copy of microseconds, but it can block
- * for many milliseconds (ext4 waiting for a page's lock while writeback holds it, under a
- * compaction's or another process's heavy writeback); in the pool that holds one thread, not
- * every request of the service.
+ * A whole byte range written to a file in Node's thread pool: how the events file's lines and
+ * the write-ahead log's zero padding reach the page cache without the event loop waiting. A
+ * write into the page cache is usually a copy of microseconds, but it can block for many
+ * milliseconds (ext4 waiting for a page's lock while writeback holds it, under a compaction's or
+ * another process's heavy writeback); in the pool that holds one thread, not every request of
+ * the service. (The log's group writes stay synchronous: in the pool, each group's fsync could
+ * only start once the loop had taken the write's completion, a loop turn more on every commit.)
  */
 import { write } from 'node:fs';
 

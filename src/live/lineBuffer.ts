@@ -1,10 +1,12 @@
 /**
  * Lines on their way to a file, encoded as UTF-8 into one growing byte buffer that lives outside
- * the JavaScript heap, then written as one byte range ({@link LineBuffer.view}, see fileWrite.ts):
- * how the write-ahead log and the events file queue their lines. Compared with queueing strings and joining them
+ * the JavaScript heap, then written as one byte range (the log's groups with one synchronous
+ * positional `writeSync`, the events file's lines in the thread pool, see fileWrite.ts): how the
+ * write-ahead log and the events file queue their lines. Compared with queueing strings and joining them
  * per write, no line string outlives the call that made it (nothing for a scavenge to copy while
  * a group waits for its fsync) and no joined copy of the group is made on the heap.
  */
+import { writeSync } from 'node:fs';
 
 /** Bytes a new buffer holds, and what a cleared buffer that grew past {@link KEPT_BYTES} goes back to. */
 const INITIAL_BYTES = 1 << 16;
@@ -123,6 +125,11 @@ export class LineBuffer {
   newline(): void {
     this.reserve(1);
     this.bytes[this.used++] = NEWLINE;
+  }
+
+  /** Writes bytes 0 to `end` (default: all) into file `fd` at byte `position` (a positional write, synchronous); a short write goes on from where it stopped. */
+  writeAt(fd: number, position: number, end = this.used): void {
+    for (let offset = 0; offset < end;) offset += writeSync(fd, this.bytes, offset, end - offset, position + offset);
   }
 
   /** Drops the bytes before `start`, moving the rest to the front (byte offsets then count from `start`). */

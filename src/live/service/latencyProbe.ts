@@ -66,11 +66,7 @@ export interface LatencyReport {
      */
     readonly youngGenerationBytes: number;
   };
-  /**
-   * Time per submitted task, microseconds: the submission handlers' synchronous busy time on the
-   * loop (`submit`), and the log's group writes issued → completed in Node's thread pool
-   * (`groupWrite`: not the loop's time, which they do not hold).
-   */
+  /** Synchronous busy time per submitted task, microseconds: submission handlers, the log's group writes. */
   readonly busyMicrosPerTask: { readonly submit: number; readonly groupWrite: number };
 }
 
