@@ -47,7 +47,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, getPriority, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -94,6 +94,19 @@ const SUBMITTER_CONNECTIONS = 64;
 const PROGRESS_DRAIN_MS = 1;
 /** Long-poll wait of the agents, seconds. */
 const POLL_WAIT_SECONDS = 1;
+
+/**
+ * The nice value the bench's own threads run at while they measure (default of
+ * {@link LiveBenchOptions.clientNice}): the load generator (this thread) and the agents' worker.
+ * They share the service's cores, and a service thread that wakes while they run waits for a
+ * core, which a load generator on another host would not make it do; at a lower priority the
+ * scheduler lets the service's threads go first. Conservative for the figure: what a client's
+ * delay can add lies inside the measured span (the agents' reading of a start is its end), and a
+ * delay before a submission is sent starts its clock later only as at nice 0. On a machine
+ * busy with other processes at nice 0 the lowered threads are starved and may not offer the
+ * rate (the phase then reads not sustained): `--client-nice 0` there.
+ */
+export const CLIENT_NICE = 10;
 /** Request modes measured by default, in this order. */
 export const LIVE_MODES: readonly AgentsMode[] = ['single', 'batched', 'multiplexed'];
 /** The issue's target. */
@@ -166,6 +179,8 @@ export interface LiveFigures {
   readonly serviceNodeFlags: readonly string[];
   /** The `fleetsim serve` flags the bench added (none by default). */
   readonly serviceArgs: readonly string[];
+  /** The nice value the bench's own threads measured at ({@link CLIENT_NICE} by default). */
+  readonly clientNice: number;
   /**
    * Bytes of the data directory's write-ahead log after the run (`wal.jsonl`), or undefined when
    * there was none (a service that persists nothing: its figures are not the durable path's).
@@ -212,6 +227,8 @@ export interface LiveBenchOptions {
   readonly serviceGcTrace?: boolean;
   /** `fleetsim serve` flags for the service the bench starts (e.g. `--fsyncs-in-flight 2`). Not with {@link url}. */
   readonly serviceArgs?: readonly string[];
+  /** The nice value of the bench's own threads while it measures, 0..19 (default {@link CLIENT_NICE}; 0, or one not above the process's: as they were). */
+  readonly clientNice?: number;
 }
 
 /** One bench's state: what was sent when, what was seen; the agents run in a worker thread. */
@@ -267,14 +284,14 @@ class Bench {
   }
 
   /** Registers the agents and starts their worker; resolves once they are polling. */
-  async register(agentIds: readonly string[]): Promise<void> {
+  async register(agentIds: readonly string[], nice: number): Promise<void> {
     for (const id of agentIds) {
       const { status, body } = await this.submitter.call('POST', '/v1/agents', { id });
       if (status !== 200 && status !== 201) throw new Error(`POST /v1/agents ${id}: ${status} ${JSON.stringify(body)}`);
     }
     const progress = progressBuffer();
     this.progress = new ProgressRing(progress);
-    const workerData: AgentsWorkerData = { url: this.url, agentIds, pollWaitSeconds: POLL_WAIT_SECONDS, progress };
+    const workerData: AgentsWorkerData = { url: this.url, agentIds, pollWaitSeconds: POLL_WAIT_SECONDS, progress, nice };
     const agents = new Worker(new URL('./liveAgents.js', import.meta.url), { workerData });
     this.agents = agents;
     this.progressTimer = setInterval(this.drainBound, PROGRESS_DRAIN_MS);
@@ -581,6 +598,25 @@ export async function startService(
   return { child, url, nodeFlags: flags };
 }
 
+/**
+ * Lowers the calling thread's priority to nice value `nice` (on Linux a thread's own; other
+ * threads keep theirs; a thread already at `nice` or lower priority is left) and returns what puts the old one back: the benches run after this one are not to be
+ * slowed. Raising it back needs a privilege an ordinary user may lack (then a note on stderr).
+ */
+export function niceThisThread(nice: number): () => void {
+  const before = getPriority(0);
+  // Never raised above what the process was started with (that would need the privilege).
+  if (nice <= before) return () => undefined;
+  setPriority(0, nice);
+  return () => {
+    try {
+      setPriority(0, before);
+    } catch (error) {
+      process.stderr.write(`live bench: could not restore this thread's nice value ${before} (${String(error)}): the benches after it run at ${nice}\n`);
+    }
+  };
+}
+
 /** Runs the live benchmark. */
 export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetsim-bench-live-'));
@@ -588,6 +624,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
   writeFileSync(scenarioFile, liveBenchScenario());
   const agentIds = parseScenario(liveBenchScenario(), scenarioFile).agents.map((agent) => agent.spec.id);
   let service: { child: ChildProcess; url: string; nodeFlags: readonly string[] } | undefined;
+  let restoreNice: (() => void) | undefined;
   const measureSeconds = options.measureSeconds ?? MEASURE_SECONDS;
   // The layers first, so that the service's process is not around while they run.
   const layers = options.layers === false ? [] : await measureLayers(options.rates ?? RATES, Math.min(measureSeconds, 5));
@@ -611,7 +648,10 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     const url = options.url ?? service!.url;
     const pid = service?.child.pid;
     const bench = new Bench(url);
-    await bench.register(agentIds);
+    // After the service started (a child inherits its parent thread's nice value): this thread, then the worker.
+    const clientNice = options.clientNice ?? CLIENT_NICE;
+    restoreNice = niceThisThread(clientNice);
+    await bench.register(agentIds, clientNice);
     const phases: LivePhase[] = [];
     for (const mode of options.modes ?? LIVE_MODES) {
       bench.mode = mode;
@@ -636,6 +676,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
       service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
       serviceNodeFlags: service?.nodeFlags ?? nodeFlags,
       serviceArgs: options.serviceArgs ?? [],
+      clientNice: options.clientNice ?? CLIENT_NICE,
       walBytes,
       phases,
       layers,
@@ -651,6 +692,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
       },
     };
   } finally {
+    restoreNice?.();
     if (service !== undefined) {
       service.child.kill('SIGTERM');
       await Promise.race([new Promise((resolve) => service!.child.once('exit', resolve)), sleep(5_000)]);

@@ -27,6 +27,7 @@
  * carry commands too). No `started` either.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AgentLink } from '../src/live/clients/agentLink.js';
 import { ServiceUnavailable } from '../src/live/clients/serviceClient.js';
@@ -41,6 +42,8 @@ export interface AgentsWorkerData {
   readonly pollWaitSeconds: number;
   /** The {@link ProgressRing}'s memory (bench/liveProgress.ts): the starts seen and the tasks finished go there. */
   readonly progress: SharedArrayBuffer;
+  /** The nice value this worker's thread runs at (bench/live.ts's `CLIENT_NICE`). */
+  readonly nice: number;
 }
 
 /** How the agents talk to the service: one request per step, per agent in batches, or for all agents at once. */
@@ -64,7 +67,9 @@ interface StartCommand {
 }
 
 const port = parentPort!;
-const { url, agentIds, pollWaitSeconds, progress } = workerData as AgentsWorkerData;
+const { url, agentIds, pollWaitSeconds, progress, nice } = workerData as AgentsWorkerData;
+// This thread's own (Linux), whatever it inherited; never raised (that would need the privilege).
+if (nice > getPriority(0)) setPriority(0, nice);
 const poller = new Client(url, agentIds.length + 1);
 const reporter = new Client(url, 64);
 let holdMs = 0;

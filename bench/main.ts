@@ -23,7 +23,8 @@
  *   two cores, unless these flags set one),
  *   `--service-args "--fsyncs-in-flight 2"` with more `fleetsim serve` flags, `--service-gc-trace`
  *   under V8's `--trace-gc-nvp`, reporting what the service's scavenges consist of per phase
- *   (bench/gcTrace.ts);
+ *   (bench/gcTrace.ts); `--client-nice N` (0..19, default 10; 0: left as they are) lowers the
+ *   bench's own threads (load generator, agents' worker) to nice N while it measures;
  * - trace: a synthesized 20M-row Azure 2024 week-long trace replayed in child processes: peak
  *   RSS (target < 500 MB) and rows per second (bench/trace.ts); `--rows N` for a smaller file;
  * - scale: 10M tasks on 10,000 agents, 1M on 100,000, the fixed cost of 100,000 agents (10,000
@@ -159,6 +160,11 @@ if (serviceArgs !== undefined && (serviceArgs.length === 0 || !serviceArgs[0]!.s
   process.stderr.write(`--service-args takes fleetsim serve flags for the service the bench starts (not with --url), e.g. "--fsyncs-in-flight 2", got ${flag('--service-args') ?? 'nothing'}\n`);
   process.exit(2);
 }
+const clientNice = flag('--client-nice') === undefined ? undefined : Number(flag('--client-nice'));
+if (clientNice !== undefined && !(Number.isInteger(clientNice) && clientNice >= 0 && clientNice <= 19)) {
+  process.stderr.write(`--client-nice takes an integer 0..19, got ${flag('--client-nice') ?? 'nothing'}\n`);
+  process.exit(2);
+}
 const serviceGcTrace = process.argv.includes('--service-gc-trace');
 if (serviceGcTrace && liveUrl !== undefined) {
   process.stderr.write('--service-gc-trace traces the service the bench starts: not with --url\n');
@@ -204,6 +210,7 @@ const figures = {
       ...(serviceNodeFlags === undefined ? {} : { serviceNodeFlags }),
       ...(serviceArgs === undefined ? {} : { serviceArgs }),
       ...(serviceGcTrace ? { serviceGcTrace } : {}),
+      ...(clientNice === undefined ? {} : { clientNice }),
     })
     : undefined,
 };

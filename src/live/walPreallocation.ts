@@ -8,7 +8,8 @@
  * (see walFormat.ts): a reader ends the content at the first NUL ({@link lastDataOffset} checks
  * what lies past it).
  */
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, write } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { writeFullyAsync } from './fileWrite.js';
 
 /** Default {@link Preallocator} chunk, bytes: the most zeroed ahead of the writer at once. */
 export const PREALLOCATE_BYTES = 16 << 20;
@@ -126,7 +127,7 @@ export class Preallocator {
       this.zeroing = true;
       this.beforeZeroing?.(position);
       try {
-        await writeZeros(fd, length, position);
+        await writeFullyAsync(fd, ZEROS.subarray(0, length), position);
       } finally {
         this.zeroing = false;
       }
@@ -135,13 +136,6 @@ export class Preallocator {
       await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))));
     }
     this.stats.chunks++;
-  }
-}
-
-/** Writes `length` zero bytes at `position` (a short write goes on from where it stopped). */
-async function writeZeros(fd: number, length: number, position: number): Promise<void> {
-  for (let done = 0; done < length;) {
-    done += await new Promise<number>((resolve, reject) => write(fd, ZEROS, 0, length - done, position + done, (error, written) => (error === null ? resolve(written) : reject(error))));
   }
 }
 
