@@ -22,7 +22,7 @@
  * is still the very file that was looked at. (What is left: a guard whose taker was killed
  * inside it, met by two processes starting at the same moment.)
  */
-import { linkSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError } from '../scenario/errors.js';
@@ -219,8 +219,13 @@ export function removeStaleLock(dataDir: string, key: string, afterLook?: () => 
 function removeDeadGuard(guard: string, aside: string): void {
   let looked: { ino: number; writer: number } | undefined;
   try {
-    const writer = Number(readFileSync(guard, 'utf8').trim());
-    looked = { ino: statSync(guard).ino, writer };
+    // The pid and the inode from one open file: looked up by name twice, they could be two guards'.
+    const fd = openSync(guard, 'r');
+    try {
+      looked = { ino: fstatSync(fd).ino, writer: Number(readFileSync(fd, 'utf8').trim()) };
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return; // gone meanwhile: its taker is done
   }
