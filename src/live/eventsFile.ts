@@ -5,17 +5,14 @@
  * It follows the write-ahead log: the events of input `seq` are written once `seq` is durable
  * (never before, so the file never holds an event whose input a crash could lose), without an
  * fsync of their own (the log is the durable record; the file is fsynced on close), in one
- * write (a page-cache copy, in Node's thread pool: a write that blocks in the kernel holds a pool
- * thread, not the loop) started on the loop's turn after a group commit returns: off the path
- * from the fsync to the commands and answers it releases, which go first. One write is under way
- * at a time, so lines reach the file in order; what is released meanwhile goes with the next.
- * Lines wait as UTF-8 bytes in a {@link LineBuffer}, not as strings. On recovery
+ * synchronous write (a page-cache copy) on the loop's turn after a group commit returns: off the
+ * path from the fsync to the commands and answers it releases, which go first. Lines wait as
+ * UTF-8 bytes in a {@link LineBuffer}, not as strings. On recovery
  * {@link EventsReconciler} brings it in line with what replaying the log regenerates: the lines
  * already there are checked one by one, a torn last line is cut off, missing events are appended,
  * and none is ever written twice.
  */
 import { appendFileSync, closeSync, existsSync, fsync, openSync, truncateSync } from 'node:fs';
-import { writeFully } from './fileWrite.js';
 import type { EventRecord } from '../engine/eventRecord.js';
 import { InputError } from '../scenario/errors.js';
 import { appendJson } from './jsonBytes.js';
@@ -49,10 +46,6 @@ export class EventsWriter {
   private durableSeq = 0;
   /** A write is due on the next turn of the loop. */
   private scheduled = false;
-  /** A write is under way in the thread pool (its bytes in `lines` stay put until it completes). */
-  private writing = false;
-  /** Who waits for the lines released before they asked to be written: how many lines that is (counting from the first ever), in order. */
-  private waiters: { readonly lines: number; readonly done: () => void }[] = [];
   private closed = false;
   private failure: Error | undefined;
 
@@ -101,36 +94,16 @@ export class EventsWriter {
     setImmediate(this.writeReleased);
   }
 
-  /** Starts the write of every queued line whose input is durable (`seq` ≤ the last released), unless one is under way (its end starts the next). */
+  /** Writes every queued line whose input is durable (`seq` ≤ the last released). */
   private readonly writeReleased = (): void => {
     this.scheduled = false;
-    if (this.writing) return;
+    if (this.closed) return;
     const { head } = this;
-    const end = this.releasedEnd();
-    if (end === head || this.closed || this.failure !== undefined) {
-      this.tellWaiters(Number.POSITIVE_INFINITY);
-      return;
-    }
-    this.writing = true;
-    writeFully(this.fd, this.lines.view(head === 0 ? 0 : this.ends[head - 1]!, this.ends[end - 1]!), null, (error) => {
-      this.writing = false;
-      if (error !== null) this.failure = error;
-      else this.wrote(head, end);
-      this.writeReleased();
-    });
-  };
-
-  /** The queue's index past the last line whose input is released. */
-  private releasedEnd(): number {
-    let end = this.head;
+    let end = head;
     while (end < this.count && this.seqs[end]! <= this.durableSeq) end++;
-    return end;
-  }
-
-  /** Lines `head` to `end` (exclusive) of the queue are in the file: they leave it. */
-  private wrote(head: number, end: number): void {
+    if (end === head) return;
+    this.writeBytes(head === 0 ? 0 : this.ends[head - 1]!, this.ends[end - 1]!);
     this.written += end - head;
-    this.tellWaiters(this.written);
     if (end === this.count) {
       this.lines.clear();
       this.count = 0;
@@ -147,25 +120,7 @@ export class EventsWriter {
     } else {
       this.head = end;
     }
-  }
-
-  /** Tells the waiters for at most `lines` lines (all of them: `Infinity`). */
-  private tellWaiters(lines: number): void {
-    let told = 0;
-    while (told < this.waiters.length && this.waiters[told]!.lines <= lines) this.waiters[told++]!.done();
-    if (told > 0) this.waiters.splice(0, told);
-  }
-
-  /**
-   * Resolves once every line released so far is written, not waiting for lines released later
-   * (also when writing failed or the file was abandoned: the caller checks `failure`).
-   */
-  private writeAllReleased(): Promise<void> {
-    return new Promise((done) => {
-      this.waiters.push({ lines: this.written + this.releasedEnd() - this.head, done });
-      this.writeReleased();
-    });
-  }
+  };
 
   /** Lines written. */
   get linesWritten(): number {
@@ -177,14 +132,14 @@ export class EventsWriter {
    * a snapshot counting those events may then be written.
    */
   async sync(): Promise<void> {
-    await this.writeAllReleased();
+    this.writeReleased();
     if (this.failure !== undefined) throw this.failure;
     if (this.fsync) await new Promise<void>((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
   }
 
   /** Writes what is released, fsyncs, closes. Lines of inputs not durable are dropped (their inputs may be lost too). */
   async close(): Promise<void> {
-    await this.writeAllReleased();
+    this.writeReleased();
     if (this.fsync && this.failure === undefined) await new Promise<void>((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
     this.closed = true;
     closeSync(this.fd);
@@ -194,9 +149,17 @@ export class EventsWriter {
   /** Closes the file at once, writing nothing more (an open that failed). */
   abandon(): void {
     this.closed = true;
-    // A write under way ends first (its file descriptor must not be reused under it).
-    if (this.writing) this.waiters.push({ lines: Number.POSITIVE_INFINITY, done: () => closeSync(this.fd) });
-    else closeSync(this.fd);
+    closeSync(this.fd);
+  }
+
+  /** Writes bytes `start` to `end` of the queue (once the writer failed, nothing more). */
+  private writeBytes(start: number, end: number): void {
+    if (this.failure !== undefined) return;
+    try {
+      this.lines.writeTo(this.fd, start, end);
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+    }
   }
 }
 

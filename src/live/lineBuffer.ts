@@ -1,8 +1,7 @@
 /**
  * Lines on their way to a file, encoded as UTF-8 into one growing byte buffer that lives outside
- * the JavaScript heap, then written as one byte range (the log's groups with one synchronous
- * positional `writeSync`, the events file's lines in the thread pool, see fileWrite.ts): how the
- * write-ahead log and the events file queue their lines. Compared with queueing strings and joining them
+ * the JavaScript heap, then written with one `writeSync` of a byte range: how the write-ahead
+ * log and the events file queue their lines. Compared with queueing strings and joining them
  * per write, no line string outlives the call that made it (nothing for a scavenge to copy while
  * a group waits for its fsync) and no joined copy of the group is made on the heap.
  */
@@ -107,11 +106,7 @@ export class LineBuffer {
     this.used = after - unused;
   }
 
-  /**
-   * The bytes from `start` to `end` (a view). Appends leave them as they are (a buffer that grows
-   * is a new one, the view keeps the old), so a write may go on with them meanwhile; `clear`,
-   * `truncate`, `dropBefore` and `digitsAt` may change them.
-   */
+  /** The bytes from `start` to `end` (a view, valid until the next append). */
   view(start: number, end = this.used): Buffer {
     return this.bytes.subarray(start, end);
   }
@@ -127,7 +122,12 @@ export class LineBuffer {
     this.bytes[this.used++] = NEWLINE;
   }
 
-  /** Writes bytes 0 to `end` (default: all) into file `fd` at byte `position` (a positional write, synchronous); a short write goes on from where it stopped. */
+  /** Writes bytes `start` to `end` (default: all) at the end of file `fd`; a short write goes on from where it stopped. */
+  writeTo(fd: number, start = 0, end = this.used): void {
+    for (let offset = start; offset < end;) offset += writeSync(fd, this.bytes, offset, end - offset);
+  }
+
+  /** Writes bytes 0 to `end` (default: all) into file `fd` at byte `position` (a positional write); a short write goes on from where it stopped. */
   writeAt(fd: number, position: number, end = this.used): void {
     for (let offset = 0; offset < end;) offset += writeSync(fd, this.bytes, offset, end - offset, position + offset);
   }

@@ -8,8 +8,7 @@
  * (see walFormat.ts): a reader ends the content at the first NUL ({@link lastDataOffset} checks
  * what lies past it).
  */
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
-import { writeFullyAsync } from './fileWrite.js';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, write } from 'node:fs';
 
 /** Default {@link Preallocator} chunk, bytes: the most zeroed ahead of the writer at once. */
 export const PREALLOCATE_BYTES = 16 << 20;
@@ -127,7 +126,7 @@ export class Preallocator {
       this.zeroing = true;
       this.beforeZeroing?.(position);
       try {
-        await writeFullyAsync(fd, ZEROS.subarray(0, length), position);
+        await writeZeros(fd, length, position);
       } finally {
         this.zeroing = false;
       }
@@ -136,6 +135,13 @@ export class Preallocator {
       await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))));
     }
     this.stats.chunks++;
+  }
+}
+
+/** Writes `length` zero bytes at `position` (a short write goes on from where it stopped). */
+async function writeZeros(fd: number, length: number, position: number): Promise<void> {
+  for (let done = 0; done < length;) {
+    done += await new Promise<number>((resolve, reject) => write(fd, ZEROS, 0, length - done, position + done, (error, written) => (error === null ? resolve(written) : reject(error))));
   }
 }
 

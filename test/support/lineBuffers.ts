@@ -2,19 +2,18 @@
  * Helpers for tests of what goes into a {@link LineBuffer}: the bytes it writes to a file, and
  * text that exercises encoding and JSON escaping.
  */
-import { closeSync, mkdtempSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { LineBuffer } from '../../src/live/lineBuffer.js';
 
-/** Bytes `start`..`end` of `lines` (default: all), as a write of its view puts them in a new file, read back from it. */
+/** Bytes `start`..`end` of `lines` (default: all), as `writeTo` writes them to a new file and read back from it. */
 export function writtenBytes(lines: LineBuffer, start?: number, end?: number): Buffer {
   const path = join(mkdtempSync(join(tmpdir(), 'fleetsim-lines-')), 'out');
   const fd = openSync(path, 'a');
   try {
-    const bytes = lines.view(start ?? 0, end);
-    for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    lines.writeTo(fd, start, end);
   } finally {
     closeSync(fd);
   }
