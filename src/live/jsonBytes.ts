@@ -21,9 +21,6 @@ const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const QUOTE = 0x22;
-const SPACE = 0x20;
-const BACKSLASH = 0x5c;
-const DELETE = 0x7f;
 const TRUE_BYTES = Buffer.from('true');
 const FALSE_BYTES = Buffer.from('false');
 const NULL_BYTES = Buffer.from('null');
@@ -80,45 +77,21 @@ function writeArray(lines: LineBuffer, items: readonly unknown[]): boolean {
 
 function writeObject(lines: LineBuffer, object: object): boolean {
   const prototype: unknown = Object.getPrototypeOf(object);
-  if ((prototype !== Object.prototype && prototype !== null) || (object as { toJSON?: unknown }).toJSON !== undefined) return false;
+  if ((prototype !== Object.prototype && prototype !== null) || 'toJSON' in object) return false;
   lines.byte(OPEN_BRACE);
   let first = true;
   // for…in walks a plain object's own enumerable string keys in the order JSON.stringify does.
   for (const key in object) {
     const item = (object as Record<string, unknown>)[key];
     if (item === undefined) continue;
-    const member = memberBytes(key);
-    if (member === undefined) {
-      if (!first) lines.byte(COMMA);
-      writeString(lines, key);
-      lines.byte(COLON);
-    } else lines.asciiFrom(member, first ? 1 : 0);
+    if (!first) lines.byte(COMMA);
     first = false;
+    writeString(lines, key);
+    lines.byte(COLON);
     if (!writeValue(lines, item)) return false;
   }
   lines.byte(CLOSE_BRACE);
   return true;
-}
-
-/**
- * `,"key":` as bytes, for keys that need no escaping: the same few field names start every
- * member of every line, and copying their bytes costs less than checking and writing each
- * character again. At most {@link MAX_MEMBER_KEYS} are kept (keys from clients' data are
- * open-ended); a key past that, or one JSON escapes, is written character by character.
- */
-const MEMBER_BYTES = new Map<string, Buffer>();
-const MAX_MEMBER_KEYS = 1024;
-
-function memberBytes(key: string): Buffer | undefined {
-  const known = MEMBER_BYTES.get(key);
-  if (known !== undefined || MEMBER_BYTES.size >= MAX_MEMBER_KEYS) return known;
-  for (let at = 0; at < key.length; at++) {
-    const code = key.charCodeAt(at);
-    if (code < SPACE || code >= DELETE || code === QUOTE || code === BACKSLASH) return undefined;
-  }
-  const bytes = Buffer.from(`,"${key}":`, 'latin1');
-  MEMBER_BYTES.set(key, bytes);
-  return bytes;
 }
 
 /** A JSON string: as is when nothing in it is escaped or wider than a byte, else `JSON.stringify`'s text of it. */

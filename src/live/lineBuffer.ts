@@ -40,15 +40,6 @@ export class LineBuffer {
     this.used += this.bytes.write(text, this.used);
   }
 
-  /** Appends `bytes` from index `from` on (an ASCII constant encoded once, maybe without its first bytes). */
-  asciiFrom(bytes: Uint8Array, from: number): void {
-    const count = bytes.length - from;
-    this.reserve(count);
-    const start = this.used - from;
-    for (let at = from; at < bytes.length; at++) this.bytes[start + at] = bytes[at]!;
-    this.used += count;
-  }
-
   /** Appends bytes (an ASCII constant encoded once). */
   ascii(bytes: Uint8Array): void {
     this.reserve(bytes.length);

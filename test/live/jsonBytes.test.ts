@@ -48,25 +48,6 @@ describe('appendJson', () => {
     }), { numRuns: 500 });
   });
 
-  it('writes a key the same the first time and after, escaped keys and keys past the remembered ones included', () => {
-    const keys = Array.from({ length: 3_000 }, (_, at) => (at % 7 === 0 ? `k"${at}\\\n é` : `key${at}`));
-    const value = Object.fromEntries(keys.map((key, at) => [key, at % 2 === 0 ? { [key]: at } : at]));
-    for (let round = 0; round < 2; round++) {
-      const lines = new LineBuffer();
-      appendJson(lines, value);
-      expect(bytesOf(lines).equals(Buffer.from(JSON.stringify(value)))).toBe(true);
-    }
-  });
-
-  it('leaves out a toJSON that is undefined, as JSON.stringify does, and hands one that is defined to the general path', () => {
-    const lines = new LineBuffer();
-    appendJson(lines, { toJSON: undefined, kind: 'submit' });
-    expect(bytesOf(lines).toString()).toBe('{"kind":"submit"}');
-    lines.truncate(0);
-    appendJson(lines, { kind: 'submit', toJSON: () => 'custom' });
-    expect(bytesOf(lines).toString()).toBe('"custom"');
-  });
-
   it('hands a value that is not plain data to the general path whole, and adds nothing when that throws', () => {
     const lines = new LineBuffer();
     const seen: unknown[] = [];

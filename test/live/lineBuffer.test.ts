@@ -21,16 +21,6 @@ describe('LineBuffer', () => {
     expect(written(lines).equals(expected)).toBe(true);
   });
 
-  it('appends an ASCII constant from any index on, past its first allocation too', () => {
-    const lines = new LineBuffer();
-    const member = Buffer.from(',"kind":');
-    lines.asciiFrom(member, 1);
-    lines.asciiFrom(member, 0);
-    lines.asciiFrom(member, member.length);
-    for (let count = 0; count < 20_000; count++) lines.asciiFrom(member, 0);
-    expect(written(lines).equals(Buffer.concat([member.subarray(1), ...Array<Buffer>(20_001).fill(member)]))).toBe(true);
-  });
-
   it('writes the digits of any non-negative safe integer as String() does', () => {
     fc.assert(fc.property(fc.maxSafeNat(), (value) => {
       const lines = new LineBuffer();
