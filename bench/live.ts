@@ -600,8 +600,9 @@ export async function startService(
 
 /**
  * Lowers the calling thread's priority to nice value `nice` (on Linux a thread's own; other
- * threads keep theirs; a thread already at `nice` or lower priority is left) and returns what puts the old one back: the benches run after this one are not to be
- * slowed. Raising it back needs a privilege an ordinary user may lack (then a note on stderr).
+ * threads keep theirs; a thread already at `nice` or lower priority is left) and returns what
+ * puts the old one back: the benches run after this one are not to be slowed. Raising it back
+ * needs a privilege an ordinary user may lack (then a note on stderr).
  */
 export function niceThisThread(nice: number): () => void {
   const before = getPriority(0);
