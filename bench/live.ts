@@ -179,7 +179,10 @@ export interface LiveFigures {
   readonly serviceNodeFlags: readonly string[];
   /** The `fleetsim serve` flags the bench added (none by default). */
   readonly serviceArgs: readonly string[];
-  /** The nice value the bench's own threads measured at ({@link CLIENT_NICE} by default). */
+  /**
+   * The nice value the bench's own threads measured at: the one asked for ({@link CLIENT_NICE} by
+   * default), or the process's own when it already ran at a lower priority.
+   */
   readonly clientNice: number;
   /**
    * Bytes of the data directory's write-ahead log after the run (`wal.jsonl`), or undefined when
@@ -626,6 +629,8 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
   const agentIds = parseScenario(liveBenchScenario(), scenarioFile).agents.map((agent) => agent.spec.id);
   let service: { child: ChildProcess; url: string; nodeFlags: readonly string[] } | undefined;
   let restoreNice: (() => void) | undefined;
+  // What the load generator's thread ran at: the value asked for, or the process's own when that was lower already.
+  let measuredNice = getPriority(0);
   const measureSeconds = options.measureSeconds ?? MEASURE_SECONDS;
   // The layers first, so that the service's process is not around while they run.
   const layers = options.layers === false ? [] : await measureLayers(options.rates ?? RATES, Math.min(measureSeconds, 5));
@@ -652,6 +657,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     // After the service started (a child inherits its parent thread's nice value): this thread, then the worker.
     const clientNice = options.clientNice ?? CLIENT_NICE;
     restoreNice = niceThisThread(clientNice);
+    measuredNice = getPriority(0);
     await bench.register(agentIds, clientNice);
     const phases: LivePhase[] = [];
     for (const mode of options.modes ?? LIVE_MODES) {
@@ -677,7 +683,7 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
       service: options.url ?? 'fleetsim serve, started by the bench on a fresh data directory',
       serviceNodeFlags: service?.nodeFlags ?? nodeFlags,
       serviceArgs: options.serviceArgs ?? [],
-      clientNice: options.clientNice ?? CLIENT_NICE,
+      clientNice: measuredNice,
       walBytes,
       phases,
       layers,

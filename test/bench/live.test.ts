@@ -2,8 +2,12 @@
  * The Node flags the live bench starts its service under: the V8 pool size `fleetsim serve`
  * would give itself, set on the bench's command line so that the pid it measures is the
  * service's; flags of the user's (`--service-node-flags`, `--service-args --v8-threads`) kept.
+ * And the nice value its own threads measure at: lowered, never raised.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serviceNodeFlags } from '../../bench/live.js';
 
@@ -28,5 +32,26 @@ describe('the live bench\'s service flags', () => {
     expect(serviceNodeFlags([], ['--v8-threads', '3'])).toEqual([]);
     process.env.NODE_OPTIONS = '--v8-pool-size=4';
     expect(serviceNodeFlags([], [])).toEqual([]);
+  });
+});
+
+describe('the live bench\'s own threads', () => {
+  it('are lowered to the nice value asked for, and never raised by a later, higher priority', () => {
+    const built = fileURLToPath(new URL('../../dist/bench/live.js', import.meta.url));
+    expect(existsSync(built), 'run `npm run build` first: the thread whose priority changes is a child process\'s').toBe(true);
+    // In a child process: a thread's priority is its own, and raising it back may need a privilege.
+    const script = `const { niceThisThread } = await import(process.argv[1]);
+const { getPriority } = await import('node:os');
+const start = getPriority(0);
+const target = Math.min(19, start + 5);
+niceThisThread(target);
+const lowered = getPriority(0);
+niceThisThread(Math.max(start, target - 3));
+console.log(JSON.stringify({ target, lowered, after: getPriority(0) }));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, built], { encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    const { target, lowered, after } = JSON.parse(child.stdout) as { target: number; lowered: number; after: number };
+    expect(lowered).toBe(target);
+    expect(after).toBe(target);
   });
 });
