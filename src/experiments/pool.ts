@@ -149,8 +149,8 @@ export class ExperimentPool {
   }
 
   /**
-   * Starts a span of this thread's own work outside the queues (`report`), recorded when the
-   * pool records a timeline; the function returned ends it.
+   * Starts a span of this thread's own work outside the queues (`report`, `load`), recorded when
+   * the pool records a timeline; the function returned ends it.
    */
   span(activity: SpanActivity): () => void {
     if (this.spans === undefined) return () => undefined;
@@ -241,14 +241,14 @@ export class ExperimentPool {
     const kinds = this.prepareHereLater.filter((later) => later !== kind && !this.preparedHere.has(later));
     if (kinds.length === 0) return;
     for (const later of kinds) this.preparedHere.add(later);
-    const end = this.spans === undefined ? undefined : startSpan('load');
+    const loaded = this.span('load');
     try {
       await prepareWork(kinds);
     } catch {
       // Only ahead of time: the first item of that kind loads it again and reports the failure.
       return;
     }
-    if (end !== undefined) this.spans!.push(end());
+    loaded();
   }
 
   /**

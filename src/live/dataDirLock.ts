@@ -17,9 +17,9 @@
  * just taken and take it too. Under that guard nothing can replace a stale file between the
  * look and the removal (a lock file is only ever removed by its holder or under the guard, and
  * a link cannot replace a file), so exactly one process holds the lock afterwards; but a link
- * can fill an empty place at any moment, so a look that finds no file removes nothing. A guard left by a
- * process killed while holding it (its writer is dead) is moved aside and removed only if it
- * is still the very file that was looked at. (What is left: a guard whose taker was killed
+ * can fill an empty place at any moment, so a look that finds no file removes nothing. A guard
+ * left by a process killed while holding it (its writer is dead) is moved aside and removed only
+ * if it is still the very file that was looked at. (What is left: a guard whose taker was killed
  * inside it, met by two processes starting at the same moment.)
  */
 import { closeSync, fstatSync, linkSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -217,12 +217,12 @@ export function removeStaleLock(dataDir: string, key: string, afterLook?: () => 
  * aside (to `aside`) is the one looked at; a live guard taken meanwhile is put back.
  */
 function removeDeadGuard(guard: string, aside: string): void {
-  let looked: { ino: number; writer: number } | undefined;
+  let looked: { ino: number; holder: LockHolder | undefined } | undefined;
   try {
     // The pid and the inode from one open file: looked up by name twice, they could be two guards'.
     const fd = openSync(guard, 'r');
     try {
-      looked = { ino: fstatSync(fd).ino, writer: Number(readFileSync(fd, 'utf8').trim()) };
+      looked = { ino: fstatSync(fd).ino, holder: holderIn(readFileSync(fd, 'utf8')) };
     } finally {
       closeSync(fd);
     }
@@ -230,7 +230,7 @@ function removeDeadGuard(guard: string, aside: string): void {
     return; // gone meanwhile: its taker is done
   }
   // An unreadable pid is a guard being written (link makes it whole at once, so not ours): wait.
-  if (!isPid(looked.writer) || isAlive(looked.writer)) return;
+  if (looked.holder === undefined || isAlive(looked.holder.writer)) return;
   rmSync(aside, { force: true });
   try {
     renameSync(guard, aside);

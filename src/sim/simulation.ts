@@ -344,7 +344,8 @@ class SimulationRun {
         const { task, agent, attempt } = command;
         const index = agent.index;
         const plainSpeed = this.plainSpeeds[index]!;
-        if (plainSpeed > 0 && attempt === 1 && this.runningPlans === undefined && runsPlainly(task)) {
+        const plain = plainSpeed > 0 && runsPlainly(task);
+        if (plain && attempt === 1 && this.runningPlans === undefined) {
           // idealPlan's start and finish, without its plan (see IDEAL_FIRST_FINISH).
           const durationSeconds = task.spec.tokens / plainSpeed;
           this.engine.started(this.now, task, attempt, IDEAL_START);
@@ -353,7 +354,7 @@ class SimulationRun {
         }
         const spare = this.spareCount > 0 ? this.sparePlans[--this.spareCount] : undefined;
         let plan: AttemptPlan;
-        if (plainSpeed > 0 && runsPlainly(task)) {
+        if (plain) {
           plan = idealPlan(spare ?? new AttemptPlan(), task, attempt, plainSpeed);
         } else {
           const model = this.agentModel(index);
