@@ -603,21 +603,25 @@ export async function startService(
 
 /**
  * Lowers the calling thread's priority to nice value `nice` (on Linux a thread's own; other
- * threads keep theirs; a thread already at `nice` or lower priority is left) and returns what
- * puts the old one back: the benches run after this one are not to be slowed. Raising it back
- * needs a privilege an ordinary user may lack (then a note on stderr).
+ * threads keep theirs; a thread already at `nice` or lower priority is left). Returns the nice
+ * value the thread now runs at, and what puts the old one back: the benches run after this one
+ * are not to be slowed. Raising it back needs a privilege an ordinary user may lack (then a
+ * note on stderr).
  */
-export function niceThisThread(nice: number): () => void {
+export function niceThisThread(nice: number): { readonly nice: number; readonly restore: () => void } {
   const before = getPriority(0);
   // Never raised above what the process was started with (that would need the privilege).
-  if (nice <= before) return () => undefined;
+  if (nice <= before) return { nice: before, restore: () => undefined };
   setPriority(0, nice);
-  return () => {
-    try {
-      setPriority(0, before);
-    } catch (error) {
-      process.stderr.write(`live bench: could not restore this thread's nice value ${before} (${String(error)}): the benches after it run at ${nice}\n`);
-    }
+  return {
+    nice,
+    restore: () => {
+      try {
+        setPriority(0, before);
+      } catch (error) {
+        process.stderr.write(`live bench: could not restore this thread's nice value ${before} (${String(error)}): the benches after it run at ${nice}\n`);
+      }
+    },
   };
 }
 
@@ -656,8 +660,9 @@ export async function measureLive(options: LiveBenchOptions = {}): Promise<LiveF
     const bench = new Bench(url);
     // After the service started (a child inherits its parent thread's nice value): this thread, then the worker.
     const clientNice = options.clientNice ?? CLIENT_NICE;
-    restoreNice = niceThisThread(clientNice);
-    measuredNice = getPriority(0);
+    const lowered = niceThisThread(clientNice);
+    restoreNice = lowered.restore;
+    measuredNice = lowered.nice;
     await bench.register(agentIds, clientNice);
     const phases: LivePhase[] = [];
     for (const mode of options.modes ?? LIVE_MODES) {

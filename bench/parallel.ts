@@ -310,7 +310,7 @@ function threadFigures(file: TimelineFile, processCpuSeconds: number | undefined
 }
 
 /** A CLI compare's {@link CriticalPath}, when its timeline has runs. */
-function criticalPathOf(file: TimelineFile): { criticalPath?: CriticalPath } {
+export function criticalPathOf(file: TimelineFile): { criticalPath?: CriticalPath } {
   // The main thread's start span starts when the process did (its performance.timeOrigin).
   const processStart = file.spans.find((span) => span.thread === 0 && span.activity === 'start')?.startMs;
   const runs = file.spans.filter((span) => span.activity === 'run');
