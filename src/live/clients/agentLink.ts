@@ -103,6 +103,9 @@ export class AgentLink {
   /** The fallback flush's timer, while one is armed. */
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly rejoining = new Map<string, Promise<boolean>>();
+  /** Rejoins completed, and each agent's last one by that count: a 404 to a request sent before it is stale. */
+  private rejoins = 0;
+  private readonly rejoinedAt = new Map<string, number>();
 
   /** @param options - see {@link AgentLinkOptions}. */
   constructor(private readonly options: AgentLinkOptions) {
@@ -192,12 +195,13 @@ export class AgentLink {
     const backoff = new Backoff(this.options.backoff);
     while (batch.length > 0) {
       const agents = [...new Set(batch.map((queued) => queued.report.agent))];
+      const sentAfter = this.rejoins;
       const answer = await this.request('/v1/agents/poll?wait=0', { agents, reports: batch.map((queued) => queued.report) }, ANSWER_GRACE_MS * 2, backoff);
       if (answer === undefined) break;
       if (answer.status === 404) {
         // Reports of the listed agents may have been applied before the 404: sent again, they are stale.
         const missing = missingAgent(answer, agents);
-        if (missing === undefined || !(await this.rejoin(missing))) {
+        if (missing === undefined || !(await this.rejoin(missing, sentAfter))) {
           const dropped = missing ?? agents[0]!;
           for (const queued of batch) if (queued.report.agent === dropped) queued.settle(undefined);
           batch = batch.filter((queued) => queued.report.agent !== dropped);
@@ -228,6 +232,7 @@ export class AgentLink {
       }
       if (agents.length === 0) return;
       const reports = this.takeForPoll(group);
+      const sentAfter = this.rejoins;
       const answer = reports === undefined
         ? await this.request(path, { agents }, pollSeconds * 1000 + ANSWER_GRACE_MS, backoff)
         : await this.carry(carryingPath, agents, reports, carryingSeconds * 1000 + ANSWER_GRACE_MS * 2, backoff);
@@ -237,7 +242,7 @@ export class AgentLink {
         if (missing === undefined) {
           this.options.log(`poll: ${errorText(answer)}`);
           await pause(backoff.nextDelayMs(), signal);
-        } else if (!(await this.rejoin(missing))) this.unlist(missing);
+        } else if (!(await this.rejoin(missing, sentAfter))) this.unlist(missing);
         continue;
       }
       if (answer.status !== 200) {
@@ -280,12 +285,23 @@ export class AgentLink {
     for (const { agent, commands } of body.commands ?? []) if (this.listed.has(agent)) this.options.onCommands(agent, commands);
   }
 
-  /** One registration at a time per agent, shared by the polls and flushes that found it missing. */
-  private rejoin(agentId: string): Promise<boolean> {
+  /**
+   * One registration at a time per agent, shared by the polls and flushes that found it missing;
+   * none for a 404 to a request sent before the agent's last rejoin completed (`sentAfter`: the
+   * count of rejoins when it was sent): the two polls in flight when an agent was found gone both
+   * answer 404, and the second must not register it once more.
+   */
+  private rejoin(agentId: string, sentAfter: number): Promise<boolean> {
     if (!this.listed.has(agentId)) return Promise.resolve(false);
+    if ((this.rejoinedAt.get(agentId) ?? -1) > sentAfter) return Promise.resolve(true);
     let pending = this.rejoining.get(agentId);
     if (pending === undefined) {
-      pending = this.options.rejoin(agentId).finally(() => this.rejoining.delete(agentId));
+      pending = this.options.rejoin(agentId)
+        .then((joined) => {
+          if (joined) this.rejoinedAt.set(agentId, ++this.rejoins);
+          return joined;
+        })
+        .finally(() => this.rejoining.delete(agentId));
       this.rejoining.set(agentId, pending);
     }
     return pending;

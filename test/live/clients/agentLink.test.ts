@@ -131,6 +131,24 @@ describe('AgentLink', () => {
     expect(sent[1]!.body.agents).toEqual(['a1', 'a2']);
   });
 
+  it('registers an agent once when both polls in flight find it gone: a 404 to a poll sent before it rejoined is not acted on', async () => {
+    const gone: ServiceAnswer = { status: 404, body: { error: 'body.agents[1]: agent a2 is not in the fleet (register with POST /v1/agents)' } };
+    let requests = 0;
+    const { rejoined } = linked(() => ok({}), {
+      client: {
+        request: async () => {
+          const n = requests++;
+          // The two first polls were both in flight when a2 was found gone; the second's 404 comes
+          // after the first's rejoin, and later polls wait long, so request 3 is the second loop's next.
+          await new Promise((resolve) => setTimeout(resolve, n === 0 ? 5 : n === 1 ? 30 : 200));
+          return n < 2 ? gone : ok({});
+        },
+      },
+    });
+    await until(() => requests >= 4);
+    expect(rejoined).toEqual(['a2']);
+  });
+
   it('puts the reports of a carrying poll answered 404 back in the queue, and sends them again once the agent rejoined', async () => {
     let refusedOnce = false;
     const results: Promise<unknown>[] = [];
