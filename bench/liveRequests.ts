@@ -149,7 +149,7 @@ export async function measureLiveRequests(rounds = 2, serviceArgs: readonly stri
   }
 }
 
-/** The figures as a Markdown table (as docs/LIVE.md quotes them). */
+/** The figures as a Markdown table (as docs/LIVE-RECORD.md quotes them). */
 export function formatLiveRequests(figures: LiveRequestsFigures): string {
   const rows = figures.rows.map((row) => `| ${[
     row.kind,

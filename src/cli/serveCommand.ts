@@ -50,7 +50,7 @@ export interface ServeArgs {
 /**
  * `serve`'s group-commit pacing by default, ms: none, as the log's own default. Pacing trades
  * latency for CPU: measured with the live bench at 5,000 submissions/s on a quiet machine
- * (docs/LIVE.md, "Pacing and the tail on a quiet machine"), 2 ms cut the service's CPU per task
+ * (docs/LIVE-RECORD.md, "Pacing and the tail on a quiet machine"), 2 ms cut the service's CPU per task
  * from ~142 to ~108 µs but doubled the median submit-to-start (1.0 → 2.0 ms) and raised its p99.
  */
 export const SERVE_COMMIT_INTERVAL_MS = 0;
