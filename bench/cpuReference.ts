@@ -3,7 +3,7 @@
  * varying speeds (3·10⁸ steps of this loop took from 1.2 s to 1.55 s within one afternoon): a
  * slower simulator figure beside a slower reference is the machine, not the code. The converse
  * does not hold: simulator runs also slow down by 25–45% for spells this loop never sees
- * (docs/ARCHITECTURE.md, "Speed").
+ * (docs/SPEED-RECORD.md, "These machines are noisy, and in a particular way").
  */
 
 /** Steps of the reference loop. */

@@ -84,7 +84,7 @@ export interface ExecuteOptions {
  * (its start, its own warm-up, and V8 compiling the simulator again for it on V8's own
  * threads, ~0.3–0.5 s), which on two cores comes out of the runs' time; measured by the
  * pool's timeline, `mmc-check.yaml` (960,000 tasks) breaks even and `identical-high-load.yaml`
- * (1.6 million) gains (docs/ARCHITECTURE.md, "Worker pool").
+ * (1.6 million) gains (docs/SPEED-RECORD.md, "Worker pool").
  */
 export const MIN_TASKS_FOR_THREADS = 1_000_000;
 

@@ -334,7 +334,7 @@ const COMPILER_ON_THE_THREAD = /^--(no-concurrent-recompilation|single-threaded|
  * restores the flag once every thread is up: the process's other isolates, this thread's
  * included, keep compiling on V8's helper threads. On two cores a worker's compilations on
  * helper threads competed with both threads' runs and cost more CPU than on the worker's own
- * thread (docs/ARCHITECTURE.md, "Worker pool", sixth pass). A flag set at run time does not
+ * thread (docs/SPEED-RECORD.md, "Worker pool", sixth pass). A flag set at run time does not
  * change V8's flag hash, so the code caches are still accepted.
  */
 function withCompilerOnTheirThreads<T extends { readonly threads: readonly Worker[] }>(makeThreads: () => T): T {
