@@ -65,6 +65,16 @@ export class EventHeap<P> {
     return this.count > 0 ? this.seqSlots[0]! : EMPTY;
   }
 
+  /** Payload of the earliest entry (undefined when empty or when it has none). */
+  peekPayload(): P | undefined {
+    return this.count > 0 ? this.payloads[this.seqSlots[1]!] : undefined;
+  }
+
+  /** Kind of the earliest entry (-1 when empty). */
+  peekKind(): number {
+    return this.count > 0 ? this.kinds[this.seqSlots[1]!]! : -1;
+  }
+
   /**
    * Takes the next sequence number without scheduling anything, for an event the caller keeps
    * outside the heap but orders as if it had been pushed now (compare with `peekTime`/`peekSeq`).

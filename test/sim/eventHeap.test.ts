@@ -89,6 +89,8 @@ describe('EventHeap', () => {
           }
           expect(heap.size).toBe(model.length);
           expect(heap.peekTime()).toBe(model.length > 0 ? model[0]!.time : Number.POSITIVE_INFINITY);
+          expect(heap.peekKind()).toBe(model.length > 0 ? model[0]!.kind : -1);
+          expect(heap.peekPayload()).toBe(model.length > 0 ? model[0]!.payload : undefined);
           heap.assertOrdered();
         }
         expect(drain(heap)).toEqual(model.map((e) => e.payload));
@@ -167,6 +169,23 @@ describe('EventHeap', () => {
     heap.push(3, 0, 'b');
     expect(heap.peekTime()).toBe(3);
     expect(heap.size).toBe(2);
+  });
+
+  it('shows the earliest entry\'s kind and payload without removing it; -1 and undefined when empty', () => {
+    const heap = new EventHeap<string>();
+    expect(heap.peekKind()).toBe(-1);
+    expect(heap.peekPayload()).toBeUndefined();
+    heap.push(8, 5, 'late');
+    heap.push(3, 9, 'early');
+    expect(heap.peekKind()).toBe(9);
+    expect(heap.peekPayload()).toBe('early');
+    expect(heap.size).toBe(2);
+    expect(heap.pop()).toBe('early');
+    expect(heap.peekKind()).toBe(5);
+    expect(heap.peekPayload()).toBe('late');
+    heap.pop();
+    expect(heap.peekKind()).toBe(-1);
+    expect(heap.peekPayload()).toBeUndefined();
   });
 
   it('throws when popping an empty heap, also after it has been drained', () => {
