@@ -182,6 +182,8 @@ export class SimAgent {
   private readonly tokensPerSecond: number;
   // Reports are immutable, so an unchanged one is reused rather than reallocated.
   private lastReport = FIRST_REPORT;
+  /** The terms of a windowless attempt at the skill of this agent's last one (see {@link SimAgent.beginWindowless}). */
+  private windowless = NO_WINDOWLESS_TERMS;
   private static readonly AGENT_ERROR: Outcome = Object.freeze({ ok: false, reason: 'agent-error' });
 
   /** @param config - the agent as the scenario declares it. */
@@ -212,30 +214,17 @@ export class SimAgent {
       // agents their boxed double is a cache line of its own at every start).
       return idealPlan(plan, task, attempt, this.tokensPerSecond, this.report(0));
     }
-    const { model, failureRate, spec } = this.config;
     const skill = skillFor(agent, task.spec.type);
-    let compactSeconds = 0;
-    let setupTokens: number;
-    let utilization = 0;
-    let excess = 0;
+    if (this.windowTokens === Number.POSITIVE_INFINITY && runsPlainly(task)) return this.beginWindowless(task, skill, attempt, outcomes, plan);
+    const { model, failureRate, spec } = this.config;
     plan.contextBlocksHit = undefined;
-    if (this.windowTokens === Number.POSITIVE_INFINITY && runsPlainly(task)) {
-      // No window and nothing to load (the default model's M/M/c case): nothing compacts or
-      // degrades and utilization stays 0, as the general lines below would find; the setup
-      // cost keeps its sign of zero. History counts only against a window, so it is not kept
-      // (as for an ideal server).
-      setupTokens = this.setupCost(task, skill);
-      this.loadedBlocksHit = undefined;
-      this.loadedHit = null;
-    } else {
-      compactSeconds = this.compactIfDue();
-      setupTokens = this.load(task, skill);
-      this.historyTokens += task.spec.tokens * model.historyGrowth;
-      utilization = this.utilization();
-      // A threshold of 1 means "never degrade" (and would otherwise divide 0 by 0).
-      const threshold = model.contextDegradeThreshold;
-      excess = threshold >= 1 ? 0 : Math.max(0, utilization - threshold) / (1 - threshold);
-    }
+    const compactSeconds = this.compactIfDue();
+    const setupTokens = this.load(task, skill);
+    this.historyTokens += task.spec.tokens * model.historyGrowth;
+    const utilization = this.utilization();
+    // A threshold of 1 means "never degrade" (and would otherwise divide 0 by 0).
+    const threshold = model.contextDegradeThreshold;
+    const excess = threshold >= 1 ? 0 : Math.max(0, utilization - threshold) / (1 - threshold);
     const contextHit = this.loadedHit;
     const speedFactor = (1 - model.skillSpeedPenalty * (1 - skill)) * (1 - model.contextSpeedPenalty * excess);
     const speed = spec.tokensPerSecond;
@@ -264,6 +253,36 @@ export class SimAgent {
       return this.withBlocks(plan.set(task, attempt, setupTokens, contextHit, base + workSeconds * failPoint, SimAgent.AGENT_ERROR, report));
     }
     return this.withBlocks(plan.set(task, attempt, setupTokens, contextHit, base + workSeconds, plan.succeeded(quality), report));
+  }
+
+  /**
+   * `begin`'s general lines for an agent without a window and a task with nothing to load (the
+   * default model's M/M/c case), from the terms of `skill` computed once ({@link WindowlessTerms}):
+   * the same expressions on the same values, so the same plan to the bit, without reading the
+   * model's coefficients for every attempt.
+   */
+  private beginWindowless(task: TaskView, skill: number, attempt: number, outcomes: OutcomeStreams, plan: AttemptPlan): AttemptPlan {
+    let terms = this.windowless;
+    if (terms.skill !== skill) terms = this.windowless = windowlessTerms(this.config, skill);
+    // Nothing compacts and nothing loads: the setup cost keeps the general lines' sign of zero,
+    // and its seconds are 0 (as `setupTokens === 0` makes them there). History counts only
+    // against a window, so it is not kept (as for an ideal server).
+    const setupTokens = task.spec.contextTokens * terms.setupFactor;
+    this.loadedBlocksHit = undefined;
+    this.loadedHit = null;
+    // The general lines' compact and setup seconds, both 0: adding them turns a work of -0 into 0.
+    const base = 0;
+    let workSeconds = task.spec.tokens / terms.effectiveSpeed;
+    const report = this.report(0);
+    if (!terms.needsDraws) return plan.set(task, attempt, setupTokens, null, base + workSeconds, plan.succeeded(terms.clampedMeanQuality), report);
+    const mayFail = terms.failureProbability > 0;
+    const random = outcomes.forAttempt(task.spec.id, attempt, mayFail ? 0 : FIRST_NOISE_DRAW);
+    const failed = mayFail && random() < terms.failureProbability;
+    const failPoint = mayFail ? random() : 1;
+    const quality = clamp01(terms.meanQuality + terms.qualityNoise * standardNormal(random));
+    if (this.serviceNoise !== undefined) workSeconds *= Math.exp(this.serviceNoise.mu + this.serviceNoise.sigma * standardNormal(random));
+    if (failed) return plan.set(task, attempt, setupTokens, null, base + workSeconds * failPoint, SimAgent.AGENT_ERROR, report);
+    return plan.set(task, attempt, setupTokens, null, base + workSeconds, plan.succeeded(quality), report);
   }
 
   /** The plan with the block hits of the last load. */
@@ -439,6 +458,50 @@ export class SimAgent {
       this.residentTokens -= size;
     }
   }
+}
+
+/**
+ * What `begin`'s general lines compute from an agent's model and one skill alone when the agent
+ * has no window and the task nothing to load (utilization and its excess 0): the same for every
+ * such attempt at that skill, so an agent computes them when its skill for the task changes.
+ */
+interface WindowlessTerms {
+  /** The skill they are for (NaN: none yet). */
+  readonly skill: number;
+  /** Tokens per second of work: the agent's speed times the skill's and the (zero) excess's factors. */
+  readonly effectiveSpeed: number;
+  /** Setup tokens per context token: 1 + lowSkillSetupPenalty·(1 − s). */
+  readonly setupFactor: number;
+  readonly failureProbability: number;
+  readonly meanQuality: number;
+  readonly clampedMeanQuality: number;
+  readonly qualityNoise: number;
+  /** Whether an attempt draws from its outcome stream (a failure probability or noise). */
+  readonly needsDraws: boolean;
+}
+
+/** No terms yet: a skill is never NaN's equal, so the first attempt computes its own. */
+const NO_WINDOWLESS_TERMS: WindowlessTerms = Object.freeze({
+  skill: Number.NaN, effectiveSpeed: 0, setupFactor: 0, failureProbability: 0, meanQuality: 0, clampedMeanQuality: 0, qualityNoise: 0, needsDraws: false,
+});
+
+/** The {@link WindowlessTerms} of an agent of `config` at `skill`, by `begin`'s general expressions with an excess of 0. */
+function windowlessTerms(config: SimAgentConfig, skill: number): WindowlessTerms {
+  const { model, failureRate, spec } = config;
+  const excess = 0;
+  const speedFactor = (1 - model.skillSpeedPenalty * (1 - skill)) * (1 - model.contextSpeedPenalty * excess);
+  const failureProbability = clamp01(failureRate + model.skillFailureRate * (1 - skill) + model.contextFailureRate * excess);
+  const meanQuality = 1 - model.skillQualityPenalty * (1 - skill) - model.contextQualityPenalty * excess;
+  return {
+    skill,
+    effectiveSpeed: spec.tokensPerSecond * speedFactor,
+    setupFactor: 1 + model.lowSkillSetupPenalty * (1 - skill),
+    failureProbability,
+    meanQuality,
+    clampedMeanQuality: clamp01(meanQuality),
+    qualityNoise: model.qualityNoise,
+    needsDraws: failureProbability > 0 || model.qualityNoise > 0 || model.serviceTimeCv > 0,
+  };
 }
 
 /** Position of the quality noise's first draw in an attempt's stream (after fail and fail point). */

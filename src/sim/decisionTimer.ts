@@ -21,6 +21,11 @@ export interface DecisionTiming {
 /** A route probe that times a sample of the engine's routing decisions. */
 export class DecisionTimer implements RouteProbe {
   private decisions = 0;
+  /**
+   * Decisions until the next sampled one (1: this one), counted down: the same decisions as
+   * `decisions % sampleEvery === 0` picks, without an integer division per decision.
+   */
+  private untilSample = 1;
   private samples = new Float64Array(1024);
   private sampled = 0;
   /** When the sampled decision under way began (ms), or -1 when the current one is not sampled. */
@@ -33,7 +38,13 @@ export class DecisionTimer implements RouteProbe {
 
   /** The engine starts routing a task. */
   begin(): void {
-    this.startedAt = this.decisions++ % this.sampleEvery === 0 ? performance.now() : -1;
+    this.decisions++;
+    if (--this.untilSample > 0) {
+      this.startedAt = -1;
+      return;
+    }
+    this.untilSample = this.sampleEvery;
+    this.startedAt = performance.now();
   }
 
   /** The engine is done routing it. */

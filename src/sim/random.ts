@@ -80,7 +80,13 @@ export class KeyedStreams {
    * Valid until the next call on this instance (see the class comment).
    */
   stream(key: string, counter: number, firstDraw = 0): Uniform {
-    if (!Number.isSafeInteger(counter)) throw new Error(`keyed stream: counter must be a safe integer, got ${counter}`);
+    // An attempt or offer number is a small non-negative integer, whose high word is 0: the
+    // check and the division are for the rest.
+    let high = 0;
+    if (!(counter >= 0 && counter <= 0x7fffffff && (counter | 0) === counter)) {
+      if (!Number.isSafeInteger(counter)) throw new Error(`keyed stream: counter must be a safe integer, got ${counter}`);
+      high = Math.floor(counter / 2 ** 32) | 0;
+    }
     let a = this.laneA;
     let b = this.laneB;
     for (let i = 0; i < key.length; i++) {
@@ -89,7 +95,6 @@ export class KeyedStreams {
       b = Math.imul(b ^ code, 0x5bd1e995);
     }
     const low = counter | 0;
-    const high = Math.floor(counter / 2 ** 32) | 0;
     // Signed words throughout (`mix32`): the same 32 bits as fmix32's, never boxed.
     const x = mix32(a ^ Math.imul(low, 0x9e3779b1) ^ Math.imul(high, 0x7feb352d) ^ key.length);
     const y = mix32(b ^ Math.imul(low, 0x85ebca77) ^ Math.imul(high, 0xc2b2ae3d));

@@ -203,12 +203,15 @@ describe('SimAgent: an agent without a context window', () => {
       contextDegradeThreshold: 0.5, contextSpeedPenalty: 0.3, contextQualityPenalty: 0.3, contextFailureRate: 0.05,
       compactThreshold: 0.9, compactSeconds: 10, historyGrowth: 1, prefillSpeedup: 10, qualityNoise: 0.05, serviceTimeCv: 0.3,
     });
-    const shortcut = makeAgent({ model, skills: { code: 0.7 }, failureRate: 0.2 });
-    const general = makeAgent({ model, skills: { code: 0.7 }, failureRate: 0.2, windowTokens: 1e15 });
+    // Two skills, in runs and alternating, so the shortcut's terms of one skill never serve the other.
+    const skills = { code: 0.7, docs: 0.4 };
+    const shortcut = makeAgent({ model, skills, failureRate: 0.2 });
+    const general = makeAgent({ model, skills, failureRate: 0.2, windowTokens: 1e15 });
     let failures = 0;
     for (let i = 0; i < 200; i++) {
       // Tokens of -0 and 0 too: the sum 0 + work turns -0 into 0 on both paths alike.
-      const t = task(`w${i}`, { tokens: i === 0 ? -0 : i === 1 ? 0 : 1000 + 37.5 * i });
+      const type = i < 100 ? (i % 3 === 0 ? 'docs' : 'code') : i < 150 ? 'docs' : 'code';
+      const t = task(`w${i}`, { type, tokens: i === 0 ? -0 : i === 1 ? 0 : 1000 + 37.5 * i });
       const a = shortcut.sim.begin(t, shortcut.view, 1 + (i % 3), STREAMS);
       const b = general.sim.begin(t, general.view, 1 + (i % 3), STREAMS);
       expect(Object.is(a.durationSeconds, b.durationSeconds)).toBe(true);
