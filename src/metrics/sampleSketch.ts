@@ -60,7 +60,7 @@ export class SampleSketch {
   private counts = new Float64Array(0);
   private offset = 0;
   private zeros = 0;
-  private readonly total = new CompensatedSum();
+  private total = new CompensatedSum();
   /** Samples added. */
   count = 0;
   /** Smallest sample (Infinity while empty). */
@@ -118,7 +118,7 @@ export class SampleSketch {
     copy.counts = this.counts.slice();
     copy.offset = this.offset;
     copy.zeros = this.zeros;
-    copy.total.merge(this.total);
+    copy.total = this.total.copy();
     copy.count = this.count;
     copy.min = this.min;
     copy.max = this.max;
