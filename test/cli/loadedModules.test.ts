@@ -1,7 +1,8 @@
 /**
- * What the CLI bundle (scripts/bundleCli.mjs) does with yargs's assertions: they compare in the
- * bundle, and Node's `assert` module, which only a failing check needs, is not loaded by a
- * command that parses its arguments as it should.
+ * Node modules a command does not load when it does not need them: `assert`, which yargs's
+ * assertions in the bundle (scripts/bundleCli.mjs) load only for a check that fails, and `v8`,
+ * which the experiment pool takes only to make worker threads (what it sets there is checked in
+ * test/experiments/pool.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { runCliWith } from './runCli.js';
@@ -17,13 +18,14 @@ function loadedModules(...args: string[]): string[] {
   return line!.slice('loaded:'.length).split(';');
 }
 
-describe("yargs's assertions in the bundle", () => {
-  it('leave Node\'s assert module unloaded through a run, its help and the program\'s help', () => {
+describe('Node modules a command loads', () => {
+  it("leaves assert unloaded through a run, its help and the program's help; v8 through a run on one thread", () => {
     for (const args of [['run', 'scenarios/first-look.yaml', '--json'], ['run', '--help'], ['--help']]) {
       const modules = loadedModules(...args);
       // The probe sees the modules the command loads (the code cache's vm, for one).
       expect(modules, args.join(' ')).toContain('NativeModule vm');
       expect(modules, args.join(' ')).not.toContain('NativeModule assert');
+      expect(modules, args.join(' ')).not.toContain('NativeModule v8');
     }
   });
 });
