@@ -181,6 +181,29 @@ const seedrandomWithoutNodeCrypto = {
 };
 
 /**
+ * yargs's two assertions without Node's `assert` module, which loading costs about 2% of a
+ * short command's instructions: yargs checks its own invariants with `strictEqual` and
+ * `notStrictEqual` as it parses, so they compare here as Node's do (`Object.is`) and only a check
+ * that fails loads `assert`, whose function then throws the same `AssertionError`.
+ */
+const yargsAssertOnFailure = {
+  name: 'yargs-assert-on-failure',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^assert$/ }, (args) =>
+      (/[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'yargs-assert-on-failure' } : undefined));
+    bundler.onLoad({ filter: /.*/, namespace: 'yargs-assert-on-failure' }, () => ({
+      contents: `export function strictEqual(actual, expected, message) {
+  if (!Object.is(actual, expected)) require('node:assert').strictEqual(actual, expected, message);
+}
+export function notStrictEqual(actual, expected, message) {
+  if (Object.is(actual, expected)) require('node:assert').notStrictEqual(actual, expected, message);
+}`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * yargs looking for its `package.json` from fleetsim's package root rather than the working
  * directory. Its factory guesses a version at every start (`.version()` given one replaces it
  * later) by listing each directory from its shim's `mainFilename` upwards until one holds a
@@ -212,7 +235,7 @@ async function programBundle(name, entryPoint, plugins) {
 }
 
 /** The command line. */
-const bundleFile = await programBundle('cli', 'src/cli/main.ts', [cachedRenderer, lazyStringWidth, seedrandomWithoutNodeCrypto, yargsFromPackageRoot]);
+const bundleFile = await programBundle('cli', 'src/cli/main.ts', [cachedRenderer, lazyStringWidth, seedrandomWithoutNodeCrypto, yargsFromPackageRoot, yargsAssertOnFailure]);
 /** The pool's worker thread (the renderer, should a worker draw, as the command line loads it). */
 const workerBundleFile = await programBundle('worker', 'src/experiments/worker.ts', [cachedRenderer, seedrandomWithoutNodeCrypto]);
 

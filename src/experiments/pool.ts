@@ -27,7 +27,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
@@ -339,6 +338,8 @@ const COMPILER_ON_THE_THREAD = /^--(no-concurrent-recompilation|single-threaded|
  */
 function withCompilerOnTheirThreads<T extends { readonly threads: readonly Worker[] }>(makeThreads: () => T): T {
   if (process.execArgv.some((option) => COMPILER_ON_THE_THREAD.test(option))) return makeThreads();
+  // Taken here, not imported: a command on one thread (a `run`) then never loads node:v8.
+  const { setFlagsFromString } = process.getBuiltinModule('node:v8');
   const restore = (): void => setFlagsFromString('--concurrent-recompilation');
   setFlagsFromString('--no-concurrent-recompilation');
   try {

@@ -96,6 +96,29 @@ describe('sample sketch', () => {
     expect(merged.mean()).toBeCloseTo(mean([...a, ...b]), 12);
   });
 
+  it('finds every rank\'s order statistic, in the lower half and the upper half, within the bound', () => {
+    // 1,025 samples: q = r / 1024 puts the rank at r exactly, so each quantile is one order statistic.
+    const values = samples('ranks', 1_025);
+    const sorted = [...values].sort((a, b) => a - b);
+    const sketch = sketchOf(values);
+    for (let rank = 0; rank < sorted.length; rank++) expectQuantile(sketch.quantile(rank / 1024), sorted[rank]!);
+  });
+
+  it('copies: a copy answers as the original, and each folds on without the other', () => {
+    const values = samples('copy', 5_000);
+    const original = sketchOf(values);
+    const copy = original.copy();
+    for (const q of SHARES) expect(copy.quantile(q)).toBe(original.quantile(q));
+    expect([copy.count, copy.min, copy.max, copy.mean()]).toEqual([original.count, original.min, original.max, original.mean()]);
+    copy.add(1e6);
+    original.add(0);
+    expect(copy.quantile(1)).toBe(1e6);
+    expect(original.quantile(1)).toBe(Math.max(...values));
+    const alone = sketchOf([...values, 1e6]);
+    for (const q of SHARES) expect(copy.quantile(q)).toBe(alone.quantile(q));
+    expect(copy.mean()).toBe(alone.mean());
+  });
+
   it('rejects negative, NaN and infinite samples and shares outside [0, 1]', () => {
     const sketch = new SampleSketch();
     expect(() => sketch.add(-1)).toThrow(/must be finite and >= 0/);
