@@ -209,10 +209,9 @@ class Session {
     this.every = options.snapshotEveryInputs ?? DEFAULT_SNAPSHOT_EVERY_INPUTS;
     if (!(this.every > 0)) throw new Error(`openDurableDriver: snapshotEveryInputs must be positive, got ${this.every}`);
     this.objects = new EventObjects((event) => {
-      const record = eventRecord(event);
       this.events++;
-      if (this.reconciler !== undefined) this.reconciler.accept(JSON.stringify(record));
-      else this.writer.appendRecord(record, this.slot.appendedSeq);
+      if (this.reconciler !== undefined) this.reconciler.accept(JSON.stringify(eventRecord(event)));
+      else this.writer.appendEvent(event, this.slot.appendedSeq);
       this.options.onEvent?.(event);
     });
   }

@@ -13,9 +13,9 @@
  * and none is ever written twice.
  */
 import { appendFileSync, closeSync, existsSync, fsync, openSync, truncateSync } from 'node:fs';
-import type { EventRecord } from '../engine/eventRecord.js';
+import type { EngineEvent } from '../engine/messages.js';
 import { InputError } from '../scenario/errors.js';
-import { appendJson } from './jsonBytes.js';
+import { appendEventLine } from './eventLine.js';
 import { LineReader, type Line } from './lineReader.js';
 import { LineBuffer } from './lineBuffer.js';
 
@@ -64,9 +64,9 @@ export class EventsWriter {
     this.queued(seq);
   }
 
-  /** Queues the line of an event of input `seq` from its record: `JSON.stringify(record)`'s bytes, with no line string made (see jsonBytes.ts). */
-  appendRecord(record: EventRecord, seq: number): void {
-    appendJson(this.lines, record);
+  /** Queues the line of an event of input `seq`: `JSON.stringify(eventRecord(event))`'s bytes, with no line string made (see eventLine.ts). */
+  appendEvent(event: EngineEvent, seq: number): void {
+    appendEventLine(this.lines, event);
     this.queued(seq);
   }
 

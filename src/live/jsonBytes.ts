@@ -20,7 +20,6 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
-const QUOTE = 0x22;
 const TRUE_BYTES = Buffer.from('true');
 const FALSE_BYTES = Buffer.from('false');
 const NULL_BYTES = Buffer.from('null');
@@ -36,6 +35,28 @@ export function appendJson<T>(lines: LineBuffer, value: T, stringify: (value: T)
   if (writeValue(lines, value)) return;
   lines.truncate(start);
   lines.text(stringify(value));
+}
+
+/**
+ * The bytes that open one field of an object's JSON: `{"name":` for the first field
+ * (`first`), `,"name":` for the others. For writers of a record of known fields
+ * ({@link appendField}), which copy these instead of checking and writing each key.
+ */
+export function fieldBytes(name: string, first = false): Buffer {
+  return Buffer.from(`${first ? '{' : ','}${JSON.stringify(name)}:`);
+}
+
+/**
+ * Appends one field of a record as `JSON.stringify` writes it inside the object: its opening
+ * bytes (from {@link fieldBytes}) and the JSON of `value`; nothing when `value` is undefined
+ * and the field `optional` (JSON leaves it out). Returns false, having written part of it maybe,
+ * when `value` is not plain data or is a required field's undefined: the caller then truncates
+ * what it wrote and writes the whole record with {@link appendJson}.
+ */
+export function appendField(lines: LineBuffer, field: Uint8Array, value: unknown, optional = false): boolean {
+  if (value === undefined) return optional;
+  lines.ascii(field);
+  return writeValue(lines, value);
 }
 
 /** Writes `value` if it is plain data; false (having written part of it, maybe) if not. */
@@ -96,10 +117,5 @@ function writeObject(lines: LineBuffer, object: object): boolean {
 
 /** A JSON string: as is when nothing in it is escaped or wider than a byte, else `JSON.stringify`'s text of it. */
 function writeString(lines: LineBuffer, text: string): void {
-  lines.byte(QUOTE);
-  if (lines.plainAscii(text)) lines.byte(QUOTE);
-  else {
-    lines.truncate(lines.length - 1);
-    lines.text(JSON.stringify(text));
-  }
+  if (!lines.quotedPlainAscii(text)) lines.text(JSON.stringify(text));
 }

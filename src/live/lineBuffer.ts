@@ -65,6 +65,26 @@ export class LineBuffer {
     return true;
   }
 
+  /**
+   * Appends `text` between double quotes (a JSON string) if every character of it is printable
+   * ASCII other than `"` and `\`, and returns true; else appends nothing and returns false. One
+   * bounds check for the three parts: most of what the JSON writer writes is short keys and values.
+   */
+  quotedPlainAscii(text: string): boolean {
+    this.reserve(text.length + 2);
+    const { bytes } = this;
+    const start = this.used + 1;
+    for (let at = 0; at < text.length; at++) {
+      const code = text.charCodeAt(at);
+      if (code < SPACE || code >= DELETE || code === QUOTE || code === BACKSLASH) return false;
+      bytes[start + at] = code;
+    }
+    bytes[start - 1] = QUOTE;
+    bytes[start + text.length] = QUOTE;
+    this.used = start + text.length + 1;
+    return true;
+  }
+
   /** Appends one byte (an ASCII character's code). */
   byte(code: number): void {
     this.reserve(1);

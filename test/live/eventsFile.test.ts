@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eventRecord } from '../../src/engine/eventRecord.js';
+import type { EngineEvent } from '../../src/engine/messages.js';
 import { EventsWriter } from '../../src/live/eventsFile.js';
 
 function scratchFile(): string {
@@ -72,14 +74,18 @@ describe('EventsWriter', () => {
     const path = scratchFile();
     const writer = new EventsWriter(path, { fsync: false });
     const expected: string[] = [];
-    // Lines of varying byte lengths, half as text and half as records; durability trails by
+    // Lines of varying byte lengths, half as text and half as engine events; durability trails by
     // 4,500 inputs, so the queue grows past its first arrays and its written front is dropped many times.
     for (let seq = 1; seq <= 9_000; seq++) {
       const text = `${'é€𝄞'.slice(0, seq % 4)}${'x'.repeat(seq % 13)}`;
       if (seq % 2 === 0) {
-        const record = { time: seq / 7, kind: 'transition', task: `t${seq}`, agent: undefined, text, ok: seq % 3 === 0, nothing: null };
-        writer.appendRecord(record, seq);
-        expected.push(JSON.stringify(record));
+        // Transitions (written field by field) with and without optional fields, and another kind (through its record).
+        const agent = { spec: { id: text, capacity: 2 } };
+        const event = (seq % 6 === 0
+          ? { kind: 'agentLeft', time: seq / 7, agent }
+          : { kind: 'transition', time: seq / 7, task: { spec: { id: `t${seq}` } }, from: 'queued', to: 'assigned', attempt: 1, agent: seq % 3 === 0 ? undefined : agent, contextHit: seq % 4 === 0 ? null : undefined, quality: seq / 3 }) as unknown as EngineEvent;
+        writer.appendEvent(event, seq);
+        expected.push(JSON.stringify(eventRecord(event)));
       } else {
         const line = `{"seq":${seq},"text":"${text}"}`;
         writer.append(line, seq);

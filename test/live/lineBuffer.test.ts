@@ -71,15 +71,18 @@ describe('LineBuffer', () => {
     expect(written(lines).toString()).toBe('{"crc":4321,"text":"é"}7');
   });
 
-  it('writes negative integers and refuses to treat non-ASCII, quotes, backslashes and controls as plain ASCII', () => {
+  it('writes negative integers and refuses to treat non-ASCII, quotes, backslashes and controls as plain ASCII, quoted or not', () => {
     const lines = new LineBuffer();
     lines.digits(-9_007_199_254_740_991);
     expect(lines.plainAscii('ok ~!')).toBe(true);
+    expect(lines.quotedPlainAscii('key')).toBe(true);
+    expect(lines.quotedPlainAscii('')).toBe(true);
     for (const text of ['é', '"', '\\', '\n', '\u007f']) {
       const before = lines.length;
       expect(lines.plainAscii(`a${text}`)).toBe(false);
+      expect(lines.quotedPlainAscii(`a${text}`)).toBe(false);
       expect(lines.length).toBe(before);
     }
-    expect(written(lines).toString()).toBe('-9007199254740991ok ~!');
+    expect(written(lines).toString()).toBe('-9007199254740991ok ~!"key"""');
   });
 });

@@ -11,7 +11,7 @@
  * slot number) and no object of its own: nothing for the scavenges it outlives to copy and
  * promote, nothing for old-generation collections to mark. It is thawed only when asked. The JSON
  * is written straight from the entry as bytes (src/live/jsonBytes.ts, the writer of the log's
- * lines), and a live task's events are literals of their own fields built without spreads: the
+ * lines; the history's `submitted` event and transitions field by field), and a live task's events are literals of their own fields built without spreads: the
  * registry allocates about a third of what it did per task. What a live task keeps is small too,
  * since every scavenge copies it: each event only its own fields, its `submitted` event no object
  * at all (the entry's own fields, see {@link RegistryEntry}) and its history array exactly as many
@@ -19,7 +19,7 @@
  */
 import type { EngineEvent } from '../../engine/messages.js';
 import { isFinal, type FailureReason, type FinalTaskState, type TaskSpec, type TaskState } from '../../engine/task.js';
-import { appendJson } from '../jsonBytes.js';
+import { appendField, appendJson, fieldBytes } from '../jsonBytes.js';
 import { LineBuffer } from '../lineBuffer.js';
 import { SettledTaskRing } from './settledTaskRing.js';
 
@@ -323,7 +323,7 @@ export class TaskRegistry {
  * next use). JSON keeps every field exactly: specs, histories and answers are JSON already
  * (parsed from request bodies, written to the log, sent to clients).
  */
-function freeze(entry: TaskEntry, lines: LineBuffer): Buffer {
+function freeze(entry: RegistryEntry, lines: LineBuffer): Buffer {
   // Written straight from the entry into a reused buffer, which the ring copies: no intermediate
   // object or string (`{ spec, submittedAt, agent, attempts, failureReason, history,
   // historyDropped }` as JSON.stringify would write it).
@@ -343,12 +343,73 @@ function freeze(entry: TaskEntry, lines: LineBuffer): Buffer {
     appendJson(lines, entry.failureReason);
   }
   lines.ascii(HISTORY_FIELD);
-  appendJson(lines, entry.history);
+  const historyAt = lines.length;
+  if (!appendHistory(lines, entry)) {
+    // A value the direct path does not write (a non-finite quality…): the history, whole.
+    lines.truncate(historyAt);
+    appendJson(lines, entry.history);
+  }
   lines.ascii(HISTORY_DROPPED_FIELD);
   appendJson(lines, entry.historyDropped);
   lines.byte(CLOSE_BRACE);
   return lines.view(0);
 }
+
+/**
+ * Writes the JSON of `entry.history` field by field: its `submitted` event from the entry's own
+ * fields (no object made), its transitions (most of a history) in {@link transitionEvent}'s order
+ * with each field's opening bytes copied, other events through the general writer. False, having
+ * written part of it, if a value is not plain data.
+ */
+function appendHistory(lines: LineBuffer, entry: RegistryEntry): boolean {
+  lines.byte(OPEN_BRACKET);
+  let first = true;
+  if (entry.historyDropped === 0) {
+    if (!appendField(lines, TIME_FIRST_FIELD, entry.submittedAt)) return false;
+    lines.ascii(KIND_SUBMITTED_FIELD);
+    if (!appendField(lines, TO_FIELD, entry.submittedState)) return false;
+    lines.byte(CLOSE_BRACE);
+    first = false;
+  }
+  for (const event of entry.laterEvents) {
+    if (!first) lines.byte(COMMA);
+    first = false;
+    if (event.kind !== 'transition') appendJson(lines, event);
+    else if (!appendTransitionEvent(lines, event)) return false;
+  }
+  lines.byte(CLOSE_BRACKET);
+  return true;
+}
+
+/**
+ * A `transition` of the history: made by {@link transitionEvent}, or thawed from what this wrote
+ * (the same fields, in the same order, those that were undefined absent).
+ */
+function appendTransitionEvent(lines: LineBuffer, event: TaskHistoryEntry): boolean {
+  if (!appendField(lines, TIME_FIRST_FIELD, event.time)) return false;
+  lines.ascii(KIND_TRANSITION_FIELD);
+  const written =
+    appendField(lines, FROM_FIELD, event.from) &&
+    appendField(lines, TO_FIELD, event.to) &&
+    appendField(lines, ATTEMPT_FIELD, event.attempt, true) &&
+    appendField(lines, AGENT_FIELD, event.agent, true) &&
+    appendField(lines, REASON_FIELD, event.reason, true) &&
+    appendField(lines, QUALITY_FIELD, event.quality, true);
+  if (written) lines.byte(CLOSE_BRACE);
+  return written;
+}
+
+const TIME_FIRST_FIELD = fieldBytes('time', true);
+const KIND_SUBMITTED_FIELD = Buffer.from(',"kind":"submitted"');
+const KIND_TRANSITION_FIELD = Buffer.from(',"kind":"transition"');
+const FROM_FIELD = fieldBytes('from');
+const TO_FIELD = fieldBytes('to');
+const ATTEMPT_FIELD = fieldBytes('attempt');
+const REASON_FIELD = fieldBytes('reason');
+const QUALITY_FIELD = fieldBytes('quality');
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
 
 const SPEC_FIELD = Buffer.from('{"spec":');
 const SUBMITTED_AT_FIELD = Buffer.from(',"submittedAt":');

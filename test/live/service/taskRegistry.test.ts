@@ -96,6 +96,8 @@ describe('TaskRegistry', () => {
       // Every third task fails instead: its failure reason is frozen too.
       const last = events.at(-1)!;
       if (n % 3 === 0 && last.kind === 'transition') events[events.length - 1] = { ...last, task: task(spec, 'dead-lettered', 2), to: 'dead-lettered', reason: 'agent-error', quality: undefined };
+      // And some complete with a quality JSON writes as null.
+      else if (n % 3 === 1 && last.kind === 'transition') events[events.length - 1] = { ...last, quality: n % 2 === 0 ? Number.NaN : Number.POSITIVE_INFINITY };
       return [spec.id, fold(registry, events)] as const;
     });
     for (const [id, live] of checks) {
