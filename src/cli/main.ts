@@ -166,7 +166,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('snapshot-every', { type: 'number', default: 100_000, requiresArg: true, describe: 'inputs between two compactions (snapshot, new log file), 1,000..100,000,000: rarer ones hold the event loop less often, and a restart replays more of the log' })
         .option('agents', { choices: ['http', 'bullmq'] as const, default: 'http', requiresArg: true, describe: 'how agents get their work: polling this service over HTTP, or from BullMQ queues in Redis (--queue)' })
         .option('queue', { type: 'string', requiresArg: true, describe: 'the Redis of --agents bullmq, redis://HOST:PORT/DB' })
-        .option('v8-threads', { type: 'string', default: 'auto', requiresArg: true, describe: 'V8 helper threads of the service (--v8-pool-size), 1..64, in a child process unless this one has them; auto: one on a host of two cores or fewer unless the Node flags set it, else Node\'s default' }),
+        .option('v8-threads', { type: 'string', default: 'auto', requiresArg: true, describe: 'V8 helper threads of the service (--v8-pool-size), 1..64, in a child process unless this one has them; auto: one on a host of two cores or fewer unless the Node flags set it, else Node\'s default' })
+        .option('helper-nice', { type: 'number', default: 10, requiresArg: true, describe: 'nice value, 0..19, of the service\'s threads other than its event loop (libuv\'s pool, V8\'s helpers; Linux), so that a helper the loop wakes does not take its core; 0: leave them' }),
       async (args) => {
         const code = await (await import('./serveCommand.js')).serveCommand(args as unknown as ServeArgs);
         if (code !== EXIT.ok) setExit(code);

@@ -18,6 +18,7 @@ import { DEFAULT_SNAPSHOT_EVERY_INPUTS } from '../live/durableDriver.js';
 import { isCommitIntervalMs, isSyncsInFlight, MAX_COMMIT_INTERVAL_MS, MAX_SYNCS_IN_FLIGHT, SYNCS_IN_FLIGHT } from '../live/wal.js';
 import { PREALLOCATE_BYTES } from '../live/walPreallocation.js';
 import { refuseHeldDataDir } from '../live/dataDirLock.js';
+import { DEFAULT_HELPER_NICE, MAX_NICE } from '../live/helperThreads.js';
 import { parseV8Threads, planV8Pool, v8PoolSizeOf } from '../live/v8PoolSize.js';
 import type { Scenario } from '../scenario/types.js';
 import { packageVersion } from './help.js';
@@ -45,6 +46,8 @@ export interface ServeArgs {
   queue?: string;
   /** V8's helper threads in the service process: `auto` (the default; src/live/v8PoolSize.ts) or a number. */
   v8Threads?: string;
+  /** Nice value of the service's threads other than its main one (`--helper-nice`, 0..19, default {@link DEFAULT_HELPER_NICE}; 0: left alone). */
+  helperNice?: number;
 }
 
 /**
@@ -80,6 +83,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     (value) => Number.isInteger(value) && value >= SNAPSHOT_EVERY_RANGE.min && value <= SNAPSHOT_EVERY_RANGE.max,
     `an integer ${SNAPSHOT_EVERY_RANGE.min}..${SNAPSHOT_EVERY_RANGE.max}`,
   );
+  const helperNice = numberFlag('--helper-nice', args.helperNice, DEFAULT_HELPER_NICE, (value) => Number.isInteger(value) && value >= 0 && value <= MAX_NICE, `an integer 0..${MAX_NICE}`);
   const v8Threads = parseV8Threads(args.v8Threads);
   const scenario = loadScenario(args.scenario);
   const tokens = args.tokenFile === undefined ? undefined : loadTokenFile(args.tokenFile);
@@ -109,6 +113,7 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     commitIntervalMs,
     preallocateBytes: walPreallocateMib * MIB,
     snapshotEveryInputs: snapshotEvery,
+    ...(helperNice === 0 ? {} : { helperNice }),
     ...(agentQueues === undefined ? {} : { agentQueues }),
     onError: (error) => process.stderr.write(`fleetsim serve: ${error.name === 'LiveDriverError' ? '' : 'internal error: '}${error.stack ?? error.message}\n`),
   });

@@ -144,7 +144,7 @@ describe('fleetsim serve --v8-threads', () => {
       expect(served.stderr()).toBe(`fleetsim serve: the service runs in process ${served.servicePid} with --v8-pool-size=${size}, started by process ${served.launcher.pid} (--v8-threads ${size})\n`);
       expect(readFileSync(`/proc/${served.servicePid}/cmdline`, 'utf8').split('\0')).toContain(`--v8-pool-size=${size}`);
       expect(readFileSync(`/proc/${served.servicePid}/status`, 'utf8')).toMatch(new RegExp(`^PPid:\\s+${served.launcher.pid}$`, 'm'));
-      expect((await metrics(served.url)).process).toEqual({ pid: served.servicePid, launcherPid: served.launcher.pid, v8PoolSize: size, v8PoolSizeFrom: 'command line' });
+      expect((await metrics(served.url)).process).toEqual({ pid: served.servicePid, launcherPid: served.launcher.pid, v8PoolSize: size, v8PoolSizeFrom: 'command line', helperNice: 10 });
       expect(readFileSync(join(dir, `threads-${size}`, 'lock'), 'utf8')).toBe(`${served.servicePid}\n${served.launcher.pid}\n`);
     }
     // The same service but for V8's helper threads: two more of them.
@@ -157,8 +157,8 @@ describe('fleetsim serve --v8-threads', () => {
   it('starts no child when the process already has the pool size asked for, or the user set one in NODE_OPTIONS', async () => {
     const asked = await serve(['--data', join(dir, 'threads-4'), '--v8-threads', '4'], false);
     const chosen = await serve(['--data', join(dir, 'node-options')], false, { NODE_OPTIONS: '--v8-pool-size=2' });
-    expect((await metrics(asked.url)).process).toEqual({ pid: asked.launcher.pid, launcherPid: null, v8PoolSize: 4, v8PoolSizeFrom: 'default' });
-    expect((await metrics(chosen.url)).process).toEqual({ pid: chosen.launcher.pid, launcherPid: null, v8PoolSize: 2, v8PoolSizeFrom: 'NODE_OPTIONS' });
+    expect((await metrics(asked.url)).process).toEqual({ pid: asked.launcher.pid, launcherPid: null, v8PoolSize: 4, v8PoolSizeFrom: 'default', helperNice: 10 });
+    expect((await metrics(chosen.url)).process).toEqual({ pid: chosen.launcher.pid, launcherPid: null, v8PoolSize: 2, v8PoolSizeFrom: 'NODE_OPTIONS', helperNice: 10 });
     for (const served of [asked, chosen]) {
       expect(served.stderr()).toBe('');
       await stopped(served);
@@ -179,6 +179,42 @@ describe('fleetsim serve --v8-threads', () => {
     const result = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', 'scenarios/specialists.yaml', '--data', join(dir, 'unused'), '--v8-threads', 'many'], { cwd: ROOT, encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('fleetsim: command line: --v8-threads: expected auto or an integer 1..64, got many\n');
+  });
+});
+
+/** Each thread's nice value in process `pid`, its main thread's (tid = pid) first. */
+function niceValues(pid: number): { readonly main: number; readonly helpers: readonly number[] } {
+  const nice = (tid: string): number => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    // The fields after the command's name, which is in parentheses: state is field 3, nice field 19.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+  const tids = readdirSync(`/proc/${pid}/task`);
+  return { main: nice(String(pid)), helpers: tids.filter((tid) => tid !== String(pid)).map(nice) };
+}
+
+describe('fleetsim serve --helper-nice', () => {
+  it('keeps every thread of the service but its event loop at nice 10, libuv\'s pool (made at the first fsync) included; 0 leaves them', async () => {
+    const own = niceValues(process.pid).main;
+    const lowered = await serve(['--data', join(dir, 'nice-default'), '--v8-threads', '1'], true);
+    const left = await serve(['--data', join(dir, 'nice-0'), '--v8-threads', '1', '--helper-nice', '0'], true);
+    for (const served of [lowered, left]) expect(await submit(served.url, 'fsynced')).toBe(201);
+    const helperNice = Math.max(10, own);
+    expect(await until(() => niceValues(lowered.servicePid).helpers.every((nice) => nice === helperNice), 5_000), JSON.stringify(niceValues(lowered.servicePid))).toBe(true);
+    // V8's helper, libuv's four pool threads and Node's own: more than one thread was lowered.
+    expect(niceValues(lowered.servicePid).helpers.length).toBeGreaterThan(4);
+    expect(niceValues(lowered.servicePid).main).toBe(own);
+    expect((await metrics(lowered.url)).process.helperNice).toBe(10);
+    await sleep(1_500);
+    expect(niceValues(left.servicePid)).toEqual({ main: own, helpers: niceValues(left.servicePid).helpers.map(() => own) });
+    expect((await metrics(left.url)).process.helperNice).toBe(null);
+    for (const served of [lowered, left]) await stopped(served);
+  }, 60_000);
+
+  it('exits 2 with one line for a value outside 0..19', () => {
+    const result = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', 'scenarios/specialists.yaml', '--data', join(dir, 'unused'), '--helper-nice', '20'], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('fleetsim: command line: --helper-nice: expected an integer 0..19, got 20\n');
   });
 });
 

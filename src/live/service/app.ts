@@ -32,6 +32,7 @@ import { openServiceDriver, type ServiceDriver } from './serviceDriver.js';
 import { TaskRegistry } from './taskRegistry.js';
 import { taskRoutes } from './taskRoutes.js';
 import { v8PoolSizeOf } from '../v8PoolSize.js';
+import { lowerHelperThreads } from '../helperThreads.js';
 
 /** What {@link createService} needs. */
 export interface ServiceOptions {
@@ -53,6 +54,12 @@ export interface ServiceOptions {
   readonly snapshotEveryInputs?: number;
   /** The pid of the process that started this one to serve (`fleetsim serve`'s launcher): recorded in the data directory's lock and shown in `GET /v1/metrics`. */
   readonly launcherPid?: number;
+  /**
+   * Keep this process's threads other than its main one at this nice value, 1..19
+   * (`../helperThreads.ts`: on Linux, so that a helper woken by the loop does not take the loop's
+   * core); absent: their priority is left alone.
+   */
+  readonly helperNice?: number;
   /** Token → role(s); absent: no authentication (listen on 127.0.0.1 only). */
   readonly tokens?: Readonly<Record<string, Role | readonly Role[]>>;
   /** Receives what went wrong inside (driver errors, bugs answered 500); default: kept in `errors`. */
@@ -164,7 +171,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   }
   const context: ServiceContext = {
     scenario, driver, journal, now: () => served.now(), tasks, agents, collector, prometheus, auth: new Authorizer(options.tokens),
-    serviceProcess: serviceProcessOf(options.launcherPid),
+    serviceProcess: serviceProcessOf(options.launcherPid, options.helperNice),
     ...(probe === undefined ? {} : { probe }),
   };
 
@@ -215,11 +222,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     }
   }, sweepMs);
   sweeper.unref();
+  const helpers = options.helperNice === undefined ? undefined : lowerHelperThreads(options.helperNice, onError);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(sweeper);
+      helpers?.stop();
       agents.close();
       await app.close();
       await served.close();
@@ -248,9 +257,9 @@ async function startQueuedFleet(scenario: Scenario, driver: LiveDriver, journal:
 }
 
 /** This process as `GET /v1/metrics` shows it. */
-function serviceProcessOf(launcherPid: number | undefined): ServiceProcess {
+function serviceProcessOf(launcherPid: number | undefined, helperNice: number | undefined): ServiceProcess {
   const pool = v8PoolSizeOf(process.execArgv, process.env.NODE_OPTIONS);
-  return { pid: process.pid, launcherPid: launcherPid ?? null, v8PoolSize: pool.size, v8PoolSizeFrom: pool.from };
+  return { pid: process.pid, launcherPid: launcherPid ?? null, v8PoolSize: pool.size, v8PoolSizeFrom: pool.from, helperNice: helperNice ?? null };
 }
 
 /** The status and one-line message for anything a route or Fastify threw. */

@@ -40,6 +40,8 @@ export interface ServiceProcess {
   /** V8's helper threads in this process (`--v8-pool-size`), and where the size was set. */
   readonly v8PoolSize: number;
   readonly v8PoolSizeFrom: V8PoolSizeSource;
+  /** The nice value its threads other than the main one are kept at (`--helper-nice`); null: left alone. */
+  readonly helperNice: number | null;
 }
 
 /** Runs a submission handler's synchronous part, timed by the probe when there is one. */
