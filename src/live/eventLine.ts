@@ -22,21 +22,33 @@ export function appendEventLine(lines: LineBuffer, event: EngineEvent): void {
   appendJson(lines, eventRecord(event));
 }
 
+/**
+ * Opening bytes of the fields a transition's record shares with a task's history in the service's
+ * registry (src/live/service/taskRegistry.ts), which writes its transitions the same way.
+ */
+export const TRANSITION_FIELD = {
+  /** The record's first field, with its opening brace. */
+  time: fieldBytes('time', true),
+  /** The kind, a field with its value. */
+  kindTransition: Buffer.from(',"kind":"transition"'),
+  from: fieldBytes('from'),
+  to: fieldBytes('to'),
+  attempt: fieldBytes('attempt'),
+  agent: fieldBytes('agent'),
+  reason: fieldBytes('reason'),
+  quality: fieldBytes('quality'),
+} as const;
+
+/** `}`, which closes a record. */
+export const CLOSE_BRACE = 0x7d;
+
 // The transition record's fields, in eventRecord's order.
-const TIME = fieldBytes('time', true);
-const KIND_TRANSITION = Buffer.from(',"kind":"transition"');
+const { time: TIME, kindTransition: KIND_TRANSITION, from: FROM, to: TO, attempt: ATTEMPT, agent: AGENT, reason: REASON, quality: QUALITY } = TRANSITION_FIELD;
 const TASK = fieldBytes('task');
-const FROM = fieldBytes('from');
-const TO = fieldBytes('to');
-const ATTEMPT = fieldBytes('attempt');
-const AGENT = fieldBytes('agent');
-const REASON = fieldBytes('reason');
 const PRIORITY_RESPECTED = fieldBytes('priorityRespected');
 const SETUP_TOKENS = fieldBytes('setupTokens');
 const CONTEXT_HIT = fieldBytes('contextHit');
 const CONTEXT_BLOCKS_HIT = fieldBytes('contextBlocksHit');
-const QUALITY = fieldBytes('quality');
-const CLOSE_BRACE = 0x7d;
 
 /** Writes a transition's record; false (having written part of it) if a value is not plain data. */
 function appendTransition(lines: LineBuffer, event: TaskTransitionEvent): boolean {

@@ -19,7 +19,8 @@
  */
 import type { EngineEvent } from '../../engine/messages.js';
 import { isFinal, type FailureReason, type FinalTaskState, type TaskSpec, type TaskState } from '../../engine/task.js';
-import { appendField, appendJson, fieldBytes } from '../jsonBytes.js';
+import { CLOSE_BRACE, TRANSITION_FIELD } from '../eventLine.js';
+import { appendField, appendJson } from '../jsonBytes.js';
 import { LineBuffer } from '../lineBuffer.js';
 import { SettledTaskRing } from './settledTaskRing.js';
 
@@ -399,26 +400,21 @@ function appendTransitionEvent(lines: LineBuffer, event: TaskHistoryEntry): bool
   return written;
 }
 
-const TIME_FIRST_FIELD = fieldBytes('time', true);
+const {
+  time: TIME_FIRST_FIELD, kindTransition: KIND_TRANSITION_FIELD, from: FROM_FIELD, to: TO_FIELD, attempt: ATTEMPT_FIELD, agent: AGENT_FIELD,
+  reason: REASON_FIELD, quality: QUALITY_FIELD,
+} = TRANSITION_FIELD;
 const KIND_SUBMITTED_FIELD = Buffer.from(',"kind":"submitted"');
-const KIND_TRANSITION_FIELD = Buffer.from(',"kind":"transition"');
-const FROM_FIELD = fieldBytes('from');
-const TO_FIELD = fieldBytes('to');
-const ATTEMPT_FIELD = fieldBytes('attempt');
-const REASON_FIELD = fieldBytes('reason');
-const QUALITY_FIELD = fieldBytes('quality');
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 
 const SPEC_FIELD = Buffer.from('{"spec":');
 const SUBMITTED_AT_FIELD = Buffer.from(',"submittedAt":');
-const AGENT_FIELD = Buffer.from(',"agent":');
 const ATTEMPTS_FIELD = Buffer.from(',"attempts":');
 const FAILURE_REASON_FIELD = Buffer.from(',"failureReason":');
 const HISTORY_FIELD = Buffer.from(',"history":');
 const HISTORY_DROPPED_FIELD = Buffer.from(',"historyDropped":');
-const CLOSE_BRACE = 0x7d;
 
 /** A task's summary, as listings and `GET /v1/tasks/{id}` show it. */
 export function taskJson(entry: TaskEntry): TaskJson {
