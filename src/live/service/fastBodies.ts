@@ -37,8 +37,7 @@ const REPORT_FIELDS: ReadonlySet<string> = new Set(['task', 'attempt', 'started'
 const AGENT_REPORT_FIELDS: ReadonlySet<string> = new Set([...REPORT_FIELDS, 'agent']);
 const FAILURE_REASONS: ReadonlySet<unknown> = new Set(AGENT_FAILURE_REASONS);
 
-/** `T` with its fields writable: a validated body or spec built field by field. */
-export type Mutable<T> = { -readonly [Field in keyof T]: T[Field] };
+type Mutable<T> = { -readonly [Field in keyof T]: T[Field] };
 
 /** `POST /v1/tasks` (and each item of a batch): see `taskBody` in bodies.ts. */
 export function fastTaskBody(raw: unknown): TaskBody | undefined {

@@ -49,14 +49,9 @@ function submittedEvent(time: number, to: TaskState): TaskHistoryEntry {
   return { time, kind: 'submitted', to };
 }
 
-/**
- * A `transition`; without `reason` and `quality` (those of a task in flight: queued, assigned,
- * running) a literal of six fields, 16 bytes less for each to carry through scavenges.
- */
 function transitionEvent(
   time: number, from: TaskState, to: TaskState, attempt: number, agent: string | undefined, reason: string | undefined, quality: number | undefined,
 ): TaskHistoryEntry {
-  if (reason === undefined && quality === undefined) return { time, kind: 'transition', from, to, attempt, agent };
   return { time, kind: 'transition', from, to, attempt, agent, reason, quality };
 }
 

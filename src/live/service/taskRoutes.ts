@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TaskSpec } from '../../engine/task.js';
 import { LiveDriverError } from '../driverOptions.js';
 import { parseRequest, taskBody, taskListQuery, taskParams, type TaskBody } from './bodies.js';
-import { fastTaskBody, type Mutable } from './fastBodies.js';
+import { fastTaskBody } from './fastBodies.js';
 import { durable, submitting, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
 import { externalAgentId } from './remoteAgents.js';
@@ -71,25 +71,25 @@ function found(context: ServiceContext, id: string): TaskEntry {
   return entry;
 }
 
-/**
- * The engine's spec of a submission: the deadline made absolute, an assignee named by its current
- * incarnation. A literal of the five fields every spec has, the optional ones added after it in the
- * same order (so its JSON is the same): a literal with spreads is allocated with room for every
- * field it might get, 14 slots, and a spec is kept by every task in flight through the scavenges
- * it survives (72 bytes more each).
- */
+/** The engine's spec of a submission: the deadline made absolute, an assignee named by its current incarnation. */
 export function taskSpec(body: TaskBody, id: string, context: ServiceContext): TaskSpec {
-  const spec: Mutable<TaskSpec> = { id, type: body.type, priority: body.priority, tokens: body.tokens, contextTokens: body.contextTokens };
-  if (body.contextKey !== undefined) spec.contextKey = body.contextKey;
-  if (body.deadline !== undefined) spec.deadline = context.now() + body.deadline;
-  if (body.dependsOn !== undefined) spec.dependsOn = body.dependsOn;
-  if (body.tags !== undefined) spec.tags = body.tags;
-  if (body.tenant !== undefined) spec.tenant = body.tenant;
-  if (body.assignee !== undefined) spec.assignee = context.agents.agent(body.assignee)?.engineId ?? body.assignee;
-  if (body.maxRetries !== undefined) spec.maxRetries = body.maxRetries;
-  if (body.timeoutSeconds !== undefined) spec.timeoutSeconds = body.timeoutSeconds;
-  if (body.ttlSeconds !== undefined) spec.ttlSeconds = body.ttlSeconds;
-  return spec;
+  const assignee = body.assignee === undefined ? undefined : (context.agents.agent(body.assignee)?.engineId ?? body.assignee);
+  return {
+    id,
+    type: body.type,
+    priority: body.priority,
+    tokens: body.tokens,
+    contextTokens: body.contextTokens,
+    ...(body.contextKey === undefined ? {} : { contextKey: body.contextKey }),
+    ...(body.deadline === undefined ? {} : { deadline: context.now() + body.deadline }),
+    ...(body.dependsOn === undefined ? {} : { dependsOn: body.dependsOn }),
+    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...(body.tenant === undefined ? {} : { tenant: body.tenant }),
+    ...(assignee === undefined ? {} : { assignee }),
+    ...(body.maxRetries === undefined ? {} : { maxRetries: body.maxRetries }),
+    ...(body.timeoutSeconds === undefined ? {} : { timeoutSeconds: body.timeoutSeconds }),
+    ...(body.ttlSeconds === undefined ? {} : { ttlSeconds: body.ttlSeconds }),
+  };
 }
 
 /** Feeds a submission to the driver: a stopped driver is a 503, an id the engine still remembers a 409. */

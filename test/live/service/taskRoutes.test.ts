@@ -44,17 +44,6 @@ describe('POST /v1/tasks', () => {
     expect(Math.abs(task.spec.deadline! - task.submittedAt - 100)).toBeLessThan(0.01);
   });
 
-  it('makes the engine spec with the fields given, in one order however the body orders them (the log carries its JSON)', async () => {
-    await running.request('POST', '/v1/tasks', {
-      ttlSeconds: 90, timeoutSeconds: 30, maxRetries: 2, tenant: 'team-a', tags: ['x'], dependsOn: ['a'], contextKey: 'repo', contextTokens: 7,
-      priority: 1, tokens: 10, type: 'code', id: 'full',
-    });
-    await running.request('POST', '/v1/tasks', { tags: ['y'], type: 'code', id: 'some' });
-    const keys = (id: string): string[] => Object.keys(running.service.context.tasks.get(id)!.spec);
-    expect(keys('full')).toEqual(['id', 'type', 'priority', 'tokens', 'contextTokens', 'contextKey', 'dependsOn', 'tags', 'tenant', 'maxRetries', 'timeoutSeconds', 'ttlSeconds']);
-    expect(keys('some')).toEqual(['id', 'type', 'priority', 'tokens', 'contextTokens', 'tags']);
-  });
-
   it('keeps the tenant on the spec; the same id from another tenant is a conflict', async () => {
     expect((await running.request('POST', '/v1/tasks', { id: 'm', type: 'code', tenant: 'team-a' })).status).toBe(201);
     expect(running.service.context.tasks.get('m')!.spec.tenant).toBe('team-a');
