@@ -259,7 +259,10 @@ export class SimAgent {
    * `begin`'s general lines for an agent without a window and a task with nothing to load (the
    * default model's M/M/c case), from the terms of `skill` computed once ({@link WindowlessTerms}):
    * the same expressions on the same values, so the same plan to the bit, without reading the
-   * model's coefficients for every attempt.
+   * model's coefficients for every attempt. The draws are `begin`'s own lines, repeated: one
+   * method for both, tried, cost the default model's task ~55–170 instructions more (callgrind,
+   * V8 inlining less of it), up to 2% of a task; test/sim/agentModel.test.ts holds the
+   * two to the bit, draw positions included.
    */
   private beginWindowless(task: TaskView, skill: number, attempt: number, outcomes: OutcomeStreams, plan: AttemptPlan): AttemptPlan {
     let terms = this.windowless;
