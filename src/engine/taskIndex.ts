@@ -136,9 +136,9 @@ export class TaskIndex {
  * FNV-1a over the length and the last 16 UTF-16 code units of `id`, then murmur3's finaliser
  * (the table indexes by the low bits); never 0. Ids that differ only further from the end
  * collide, which costs a string comparison, never a wrong answer; generated ids (`t<n>`, UUIDs)
- * differ in their last characters.
+ * differ in their last characters. The live service's tables by task id hash as this index does.
  */
-function hashOf(id: string): number {
+export function hashOf(id: string): number {
   const length = id.length;
   let hash = Math.imul(0x811c9dc5 ^ length, 0x01000193);
   for (let i = length > 16 ? length - 16 : 0; i < length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);

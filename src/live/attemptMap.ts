@@ -7,6 +7,7 @@
  * in the remote agents' map of the same attempts awaiting reports (so that one object sits in
  * both maps).
  */
+import { TaskIdTable } from './taskIdTable.js';
 
 /** A value an {@link AttemptMap} can hold: its attempt number and its link to the task's other attempts. */
 export interface AttemptEntry<T> {
@@ -27,7 +28,8 @@ export interface ConnectorAttemptEntry<T> {
  * (a named field each: a link named by a string would make every access a keyed, megamorphic one).
  */
 abstract class LinkedAttemptMap<T extends { readonly attempt: number }> {
-  private readonly byTask = new Map<string, T>();
+  /** The first value of each task: a table that does not rehash as attempts come and go (see {@link TaskIdTable}). */
+  private readonly byTask = new TaskIdTable<T>();
   private count = 0;
 
   /** Values held. */
@@ -75,7 +77,7 @@ abstract class LinkedAttemptMap<T extends { readonly attempt: number }> {
 
   /** Every value held, task by task (forgetting the value just visited is safe). */
   *values(): IterableIterator<T> {
-    for (const head of this.byTask.values()) {
+    for (const [, head] of this.byTask.entries()) {
       for (let entry: T | undefined = head; entry !== undefined;) {
         const next: T | undefined = this.linkOf(entry);
         yield entry;
@@ -93,7 +95,7 @@ abstract class LinkedAttemptMap<T extends { readonly attempt: number }> {
 
   /** Forgets every value `drop` picks. */
   deleteWhere(drop: (value: T) => boolean): void {
-    for (const [taskId, head] of this.byTask) {
+    for (const [taskId, head] of this.byTask.entries()) {
       for (let entry: T | undefined = head; entry !== undefined;) {
         const next: T | undefined = this.linkOf(entry);
         if (drop(entry)) this.delete(taskId, entry.attempt);

@@ -119,6 +119,8 @@ export class ManualClock implements Clock {
   private tickets = 0;
   private nextHandle = 1;
   private readonly timers = new TimerQueue<ManualTimer>();
+  /** The pending timers by handle, for {@link clearTimer}. */
+  private readonly byHandle = new Map<TimerHandle, ManualTimer>();
 
   /** @param startSeconds - the clock's first reading. */
   constructor(startSeconds = 0) {
@@ -132,12 +134,17 @@ export class ManualClock implements Clock {
   setTimer(atSeconds: number, callback: () => void, ticket?: number): TimerHandle {
     if (Number.isNaN(atSeconds)) throw new Error('ManualClock.setTimer: time is NaN');
     const handle = this.nextHandle++;
-    this.timers.add({ timerId: handle, atSeconds, ticket: ticket ?? this.tickets++, callback });
+    const timer: ManualTimer = { timerId: handle, atSeconds, ticket: ticket ?? this.tickets++, callback, queueIndex: -1 };
+    this.byHandle.set(handle, timer);
+    this.timers.add(timer);
     return handle;
   }
 
   clearTimer(handle: TimerHandle): void {
-    this.timers.remove(handle);
+    const timer = this.byHandle.get(handle);
+    if (timer === undefined) return;
+    this.byHandle.delete(handle);
+    this.timers.remove(timer);
   }
 
   ticket(): number {
@@ -166,7 +173,7 @@ export class ManualClock implements Clock {
   next(): boolean {
     const timer = this.timers.peek();
     if (timer === undefined) return false;
-    this.timers.remove(timer.timerId);
+    this.clearTimer(timer.timerId);
     if (timer.atSeconds > this.current) this.current = timer.atSeconds;
     timer.callback();
     return true;

@@ -82,6 +82,8 @@ export class LiveDriver {
   private readonly journal: Journal | undefined;
   /** The engine's timers, and the attempts whose watchdog is set (an attempt is its watchdog's timer). */
   private readonly timers = new TimerQueue<PendingTimer | Attempt>();
+  /** The engine's timers in {@link timers}, by id, for the engine cancels them by id. */
+  private readonly engineTimers = new Map<number, PendingTimer>();
   private nextWatchdogId = -1;
   private readonly attempts = new AttemptMap<Attempt>();
   private readonly offers = new Map<string, Offer>();
@@ -162,7 +164,7 @@ export class LiveDriver {
    */
   restored(): void {
     if (this.phase !== 'recovering' || this.replayBook === undefined) throw new Error(`LiveDriver.restored: the driver is ${this.phase}, not recovering`);
-    for (const timer of this.engine.pendingTimers()) this.timers.add({ timerId: timer.timerId, atSeconds: timer.at, ticket: this.clock.ticket() });
+    for (const timer of this.engine.pendingTimers()) this.addEngineTimer(timer.timerId, timer.at);
     for (const open of this.engine.openAttempts()) {
       const attempt = new Attempt(this.attemptReports, open.task, open.agent, open.attempt);
       attempt.startFed = open.task.state !== 'assigned';
@@ -362,6 +364,7 @@ export class LiveDriver {
     if (this.armedHandle !== undefined) this.clock.clearTimer(this.armedHandle);
     this.armedHandle = undefined;
     this.timers.clear();
+    this.engineTimers.clear();
     for (const attempt of this.attempts.values()) attempt.abort();
     for (const offer of this.offers.values()) offer.controller.abort();
     this.attempts.clear();
@@ -447,11 +450,13 @@ export class LiveDriver {
         break;
       }
       case 'setTimer':
-        this.timers.add({ timerId: command.timerId, atSeconds: command.at, ticket: this.clock.ticket() });
+        this.addEngineTimer(command.timerId, command.at);
         break;
-      case 'cancelTimer':
-        this.timers.remove(command.timerId);
+      case 'cancelTimer': {
+        const timer = this.engineTimers.get(command.timerId);
+        if (timer !== undefined) this.removeTimer(timer);
         break;
+      }
       case 'offer':
         this.makeOffer(command.task, command.agent, command.offer);
         break;
@@ -591,8 +596,22 @@ export class LiveDriver {
 
   private clearWatchdog(attempt: Attempt): void {
     if (attempt.timerId === 0) return;
-    this.timers.remove(attempt.timerId);
+    this.timers.remove(attempt);
     attempt.timerId = 0;
+  }
+
+  /** Queues engine timer `timerId`, due at `atSeconds`; an id already pending throws (the engine never reuses one). */
+  private addEngineTimer(timerId: number, atSeconds: number): void {
+    if (this.engineTimers.has(timerId)) throw new Error(`timer ${timerId} is already pending`);
+    const timer: PendingTimer = { timerId, atSeconds, ticket: this.clock.ticket(), queueIndex: -1 };
+    this.engineTimers.set(timerId, timer);
+    this.timers.add(timer);
+  }
+
+  /** Takes a timer out of the queue (an engine timer out of its index too). */
+  private removeTimer(timer: PendingTimer | Attempt): void {
+    this.timers.remove(timer);
+    if (!(timer instanceof Attempt)) this.engineTimers.delete(timer.timerId);
   }
 
   /** The driver's execution limit ran out (the attempt already left the timer queue): the attempt fails with `timeout` and is aborted. */
@@ -719,7 +738,7 @@ export class LiveDriver {
     // The clock is read afresh for each timer: on a real clock, time moves while inputs are fed.
     for (let head = this.timers.peek(); head !== undefined && head.atSeconds <= this.clock.now() && this.phase !== 'stopped'; head = this.timers.peek()) {
       if (fired > 0 && this.clock.pendingBefore(head.atSeconds, head.ticket)) break;
-      this.timers.remove(head.timerId);
+      this.removeTimer(head);
       fired++;
       if (head instanceof Attempt) this.watchdogFired(head);
       else this.settle(describeInput, this.feed, { kind: 'timer', now: this.clock.now(), timerId: head.timerId }, undefined);

@@ -78,6 +78,8 @@ export class Attempt extends LazyAbortController implements RunContext, PendingT
   atSeconds = 0;
   /** The watchdog's clock ticket: its place among timers due at the same time. */
   ticket = 0;
+  /** The watchdog's place in the driver's timer queue (set by the queue only). */
+  queueIndex = -1;
   /** The watchdog's limit in seconds, for its message. */
   watchdogSeconds = 0;
   /** {@inheritDoc RunContext.connectorNext} */

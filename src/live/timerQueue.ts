@@ -2,7 +2,11 @@
  * Pending timers ordered by (due time, ticket), as the live driver keeps the engine's timers and
  * the manual clock keeps its own: an indexed binary min-heap, so that the earliest is at hand and
  * a cancelled timer leaves at once (no tombstones piling up when most timers are cancelled, as
- * queue TTLs are).
+ * queue TTLs are). Each timer carries its own place in the heap (`queueIndex`), so that a move
+ * or a removal writes a field instead of a `Map` keyed per timer: under load every attempt's
+ * watchdog comes and goes through the queue, and such a `Map` rehashed into a fresh table every
+ * thousand or so, tables that a scavenge then copied. A caller that cancels timers by id keeps
+ * its own index of them.
  */
 
 /** One timer: its id, when it is due, and its place among timers due at the same time. */
@@ -12,6 +16,8 @@ export interface PendingTimer {
   readonly atSeconds: number;
   /** The clock ticket reserved when the engine set it: its place among timers of the same time. */
   readonly ticket: number;
+  /** Its place in the queue's heap, -1 when it is in none (set by the queue only). */
+  queueIndex: number;
 }
 
 function before(a: PendingTimer, b: PendingTimer): boolean {
@@ -21,7 +27,6 @@ function before(a: PendingTimer, b: PendingTimer): boolean {
 /** Pending timers, earliest first; `T` may carry more than the ordering needs (a callback). */
 export class TimerQueue<T extends PendingTimer = PendingTimer> {
   private readonly heap: T[] = [];
-  private readonly position = new Map<number, number>();
 
   /** Timers pending. */
   get size(): number {
@@ -33,37 +38,36 @@ export class TimerQueue<T extends PendingTimer = PendingTimer> {
     return this.heap[0];
   }
 
-  /** Adds a timer; an id already pending throws (the engine never reuses one). */
+  /** Adds a timer; one already pending here or in another queue throws. */
   add(timer: T): void {
-    if (this.position.has(timer.timerId)) throw new Error(`timer ${timer.timerId} is already pending`);
+    if (timer.queueIndex !== -1) throw new Error(`timer ${timer.timerId} is already pending`);
     this.heap.push(timer);
-    this.position.set(timer.timerId, this.heap.length - 1);
     this.up(this.heap.length - 1);
   }
 
-  /** Removes timer `timerId`; returns whether it was pending. */
-  remove(timerId: number): boolean {
-    const i = this.position.get(timerId);
-    if (i === undefined) return false;
-    this.position.delete(timerId);
+  /** Removes `timer`; returns whether it was pending here. */
+  remove(timer: T): boolean {
+    const i = timer.queueIndex;
+    if (i < 0 || this.heap[i] !== timer) return false;
+    timer.queueIndex = -1;
     const last = this.heap.pop()!;
     if (i < this.heap.length) {
       this.place(last, i);
       this.up(i);
-      this.down(this.position.get(last.timerId)!);
+      this.down(last.queueIndex);
     }
     return true;
   }
 
   /** Removes every timer. */
   clear(): void {
+    for (const timer of this.heap) timer.queueIndex = -1;
     this.heap.length = 0;
-    this.position.clear();
   }
 
   private place(timer: T, i: number): void {
     this.heap[i] = timer;
-    this.position.set(timer.timerId, i);
+    timer.queueIndex = i;
   }
 
   private up(i: number): void {

@@ -23,14 +23,15 @@ describe('TimerQueue', () => {
         let ids = 0;
         for (const op of operations) {
           if ('add' in op) {
-            const timer = { timerId: ids, atSeconds: op.add, ticket: ids };
+            const timer = { timerId: ids, atSeconds: op.add, ticket: ids, queueIndex: -1 };
             ids++;
             queue.add(timer);
             model.push(timer);
           } else if (model.length > 0) {
             const [gone] = model.splice(op.remove % model.length, 1);
-            expect(queue.remove(gone!.timerId)).toBe(true);
-            expect(queue.remove(gone!.timerId)).toBe(false);
+            expect(queue.remove(gone!)).toBe(true);
+            expect(queue.remove(gone!)).toBe(false);
+            expect(gone!.queueIndex).toBe(-1);
           }
           expect(queue.size).toBe(model.length);
           expect(queue.peek()).toEqual(earliest(model));
@@ -40,13 +41,25 @@ describe('TimerQueue', () => {
     );
   });
 
-  it('orders equal times by ticket and refuses an id already pending', () => {
+  it('orders equal times by ticket and refuses a timer already pending', () => {
     const queue = new TimerQueue();
-    queue.add({ timerId: 1, atSeconds: 5, ticket: 9 });
-    queue.add({ timerId: 2, atSeconds: 5, ticket: 3 });
+    const later = { timerId: 1, atSeconds: 5, ticket: 9, queueIndex: -1 };
+    queue.add(later);
+    queue.add({ timerId: 2, atSeconds: 5, ticket: 3, queueIndex: -1 });
     expect(queue.peek()?.timerId).toBe(2);
-    expect(() => queue.add({ timerId: 1, atSeconds: 1, ticket: 10 })).toThrow(/already pending/);
+    expect(() => queue.add(later)).toThrow(/already pending/);
     queue.clear();
     expect(queue.peek()).toBeUndefined();
+    expect(later.queueIndex).toBe(-1);
+  });
+
+  it('does not remove a timer that another queue holds', () => {
+    const mine = new TimerQueue();
+    const other = new TimerQueue();
+    const timer = { timerId: 1, atSeconds: 5, ticket: 1, queueIndex: -1 };
+    other.add(timer);
+    mine.add({ timerId: 2, atSeconds: 6, ticket: 2, queueIndex: -1 });
+    expect(mine.remove(timer)).toBe(false);
+    expect(other.remove(timer)).toBe(true);
   });
 });

@@ -1,0 +1,68 @@
+/**
+ * The table of values by task id behaves as a `Map` through any insertions, replacements and
+ * deletions (checked against one by fast-check, with ids that collide in the hash so that probe
+ * runs form and close), and a walk of its entries may forget the entry it just visited.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TaskIdTable } from '../../src/live/taskIdTable.js';
+
+/** Ids of 17+ characters that differ only in their first: the hash reads the last 16, so they collide. */
+const collidingId = (n: number): string => `${String.fromCharCode(97 + n)}${'x'.repeat(16)}`;
+const taskId = fc.oneof(fc.integer({ min: 0, max: 25 }).map(collidingId), fc.integer({ min: 0, max: 300 }).map((n) => `t${n}`));
+
+describe('TaskIdTable', () => {
+  it('holds what a Map holds through any sets and deletes', () => {
+    const operation = fc.oneof(
+      fc.record({ set: taskId, value: fc.nat() }),
+      fc.record({ delete: taskId }),
+    );
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 400 }), (operations) => {
+        const table = new TaskIdTable<number>();
+        const model = new Map<string, number>();
+        for (const op of operations) {
+          if ('set' in op) {
+            table.set(op.set, op.value);
+            model.set(op.set, op.value);
+          } else {
+            expect(table.delete(op.delete)).toBe(model.delete(op.delete));
+          }
+          expect(table.size).toBe(model.size);
+        }
+        for (const [id, value] of model) expect(table.get(id)).toBe(value);
+        expect(table.get('never')).toBeUndefined();
+        expect(new Map(table.entries())).toEqual(model);
+      }),
+      { seed: 11, numRuns: 300 },
+    );
+  });
+
+  it('visits every entry once while the walk forgets the ones it picks', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(taskId, { maxLength: 120 }), fc.func(fc.boolean()), (ids, pick) => {
+        const table = new TaskIdTable<string>();
+        for (const id of ids) table.set(id, id);
+        const visited: string[] = [];
+        for (const [id, value] of table.entries()) {
+          expect(value).toBe(id);
+          visited.push(id);
+          if (pick(id)) table.delete(id);
+        }
+        expect(visited.sort()).toEqual([...ids].sort());
+        expect(table.size).toBe(ids.filter((id) => !pick(id)).length);
+      }),
+      { seed: 5, numRuns: 300 },
+    );
+  });
+
+  it('forgets everything on clear and keeps working', () => {
+    const table = new TaskIdTable<number>();
+    for (let i = 0; i < 1000; i++) table.set(`t${i}`, i);
+    table.clear();
+    expect(table.size).toBe(0);
+    expect(table.get('t5')).toBeUndefined();
+    table.set('t5', 5);
+    expect(table.get('t5')).toBe(5);
+  });
+});
