@@ -8,7 +8,10 @@
  * then rehashes into a fresh table (57–115 KB at that size, so in the young generation) about
  * every thousand tasks; every such table still current at a scavenge is copied, and promoted at
  * the next. This table is reallocated only when it grows (to twice the most ever held) and
- * clears every slot it vacates, so it holds no dead value.
+ * clears every slot it vacates, so it holds no dead value. It walks its entries in a `Map`'s
+ * order (the order their task ids were set in), which the driver's rare walks keep: forgetting
+ * the oldest abandoned attempt first, redelivering attempts after a restart in the order they
+ * were started.
  */
 import { hashOf } from '../engine/taskIndex.js';
 
@@ -21,8 +24,11 @@ export class TaskIdTable<T> {
   private values: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
   /** Hash of the key in each slot, never 0 (0 marks an empty slot). */
   private hashes = new Int32Array(INITIAL_CAPACITY);
+  /** When the key in each slot was set (a count of keys set, from 1): the walks' order. */
+  private setOrder = new Float64Array(INITIAL_CAPACITY);
   private mask = INITIAL_CAPACITY - 1;
   private count = 0;
+  private keysSet = 0;
 
   /** Task ids held. */
   get size(): number {
@@ -51,6 +57,7 @@ export class TaskIdTable<T> {
     this.hashes[i] = hash;
     this.keys[i] = taskId;
     this.values[i] = value;
+    this.setOrder[i] = ++this.keysSet;
     this.count++;
   }
 
@@ -69,6 +76,7 @@ export class TaskIdTable<T> {
         this.hashes[i] = h;
         this.keys[i] = this.keys[j];
         this.values[i] = this.values[j];
+        this.setOrder[i] = this.setOrder[j]!;
         i = j;
       }
     }
@@ -80,23 +88,23 @@ export class TaskIdTable<T> {
   }
 
   /**
-   * Every task id held with its value, in no particular order (the same for the same history).
-   * Forgetting the task id just visited is safe: the walk starts after an empty slot, so a
-   * deletion only moves members it has not visited yet, and a slot whose key changed under it
-   * is visited again.
+   * Every task id held with its value, in the order the task ids were set in (as a `Map` walks:
+   * replacing a value keeps its place). Forgetting any task id during the walk is safe: one not
+   * reached yet is skipped; one set during the walk is not visited. Allocates the order up front:
+   * for the rare walks, not per task.
    */
   *entries(): IterableIterator<[string, T]> {
-    const capacity = this.keys.length;
-    let start = 0;
-    while (this.hashes[start] !== EMPTY) start++;
-    for (let step = 1; step < capacity; step++) {
-      const i = (start + step) & this.mask;
-      for (let key = this.keys[i]; key !== undefined;) {
-        yield [key, this.values[i]!];
-        const now = this.keys[i];
-        if (now === key) break;
-        key = now;
-      }
+    const slots: number[] = [];
+    for (let i = 0; i < this.hashes.length; i++) if (this.hashes[i] !== EMPTY) slots.push(i);
+    slots.sort((a, b) => this.setOrder[a]! - this.setOrder[b]!);
+    const taskIds = slots.map((i) => this.keys[i]!);
+    const setOrders = slots.map((i) => this.setOrder[i]!);
+    for (let n = 0; n < taskIds.length; n++) {
+      const taskId = taskIds[n]!;
+      const i = this.slotOf(taskId, hashOf(taskId));
+      // Forgotten during the walk (or forgotten and set again: a new place, after the walk's).
+      if (i < 0 || this.setOrder[i] !== setOrders[n]) continue;
+      yield [taskId, this.values[i]!];
     }
   }
 
@@ -105,6 +113,7 @@ export class TaskIdTable<T> {
     this.keys.fill(undefined);
     this.values.fill(undefined);
     this.hashes.fill(EMPTY);
+    this.setOrder.fill(0);
     this.count = 0;
   }
 
@@ -121,10 +130,12 @@ export class TaskIdTable<T> {
     const oldKeys = this.keys;
     const oldValues = this.values;
     const oldHashes = this.hashes;
+    const oldSetOrder = this.setOrder;
     const capacity = oldKeys.length * 2;
     this.keys = new Array<string | undefined>(capacity).fill(undefined);
     this.values = new Array<T | undefined>(capacity).fill(undefined);
     this.hashes = new Int32Array(capacity);
+    this.setOrder = new Float64Array(capacity);
     this.mask = capacity - 1;
     for (let old = 0; old < oldKeys.length; old++) {
       const hash = oldHashes[old]!;
@@ -134,6 +145,7 @@ export class TaskIdTable<T> {
       this.hashes[i] = hash;
       this.keys[i] = oldKeys[old];
       this.values[i] = oldValues[old];
+      this.setOrder[i] = oldSetOrder[old]!;
     }
     // The old arrays may already be in the old generation: empty them so they keep nothing alive.
     oldKeys.fill(undefined);
