@@ -15,11 +15,17 @@ import { BARRED, acceptable, assigneeOf, broadcastAgents, constrained, fallbackA
 import type { EngineState } from './engineState.js';
 import { commandStart, pushCommand } from './inputs.js';
 import { enter, finish, loadChanged, move, takeSlot } from './ledger.js';
+import { assertTransition } from './lifecycle.js';
 import { preemptFor, resumePaused, retireDrained } from './operations.js';
 import type { TaskRecord } from './task.js';
 import { NO_QUEUE, type TaskQueue } from './taskQueue.js';
 import { NO_TENANT } from './tenantCounters.js';
 import { clearTimer, setTimer } from './timers.js';
+
+// A task is almost always assigned from `queued` and first queued from `created`: those two
+// transitions are checked against the lifecycle once, here, not per task; the others per task.
+assertTransition('(assign)', 'queued', 'assigned');
+assertTransition('(enqueue)', 'created', 'queued');
 
 /** The less urgent of two queued tasks (higher priority number, then submitted later). */
 function lessUrgent(a: TaskRecord | undefined, b: TaskRecord | undefined): TaskRecord | undefined {
@@ -237,7 +243,9 @@ export function assign(s: EngineState, task: TaskRecord, agent: AgentRecord, now
   task.agentIndex = agent.index;
   task.attempt++;
   takeSlot(s, task, agent);
-  const from = enter(s, task, 'assigned');
+  const from = task.state;
+  if (from === 'queued') task.state = 'assigned';
+  else enter(s, task, 'assigned');
   s.sink.assigned(now, task, from, agent, priorityRespected);
   commandStart(s, task, agent);
 }
@@ -281,7 +289,13 @@ function leastUrgentQueued(s: EngineState): TaskRecord | undefined {
 
 /** Moves a task into the queued state and into a queue. */
 export function enqueue(s: EngineState, task: TaskRecord, now: number): void {
-  if (task.state !== 'queued') move(s, task, 'queued', now);
+  const from = task.state;
+  if (from === 'created') {
+    task.state = 'queued';
+    s.sink.transition(now, task, from, 'queued', undefined, undefined);
+  } else if (from !== 'queued') {
+    move(s, task, 'queued', now);
+  }
   if (task.spec.ttlSeconds !== undefined) task.timerId = setTimer(s, 'ttl', task, now + task.spec.ttlSeconds);
   route(s, task);
 }

@@ -2,7 +2,8 @@
  * The task lifecycle (docs/ARCHITECTURE.md, "Task lifecycle") as an explicit transition table. Every state
  * change in the engine goes through {@link assertTransition}: per change, or once when its module
  * loads where the input has just checked the state it leaves (an attempt's start and its
- * completion); anything not in the table is a bug and throws with the task id and both states.
+ * completion, a task's assignment from `queued` and its first queueing from `created`); anything
+ * not in the table is a bug and throws with the task id and both states.
  */
 import type { TaskId, TaskState } from './task.js';
 
