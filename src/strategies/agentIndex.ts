@@ -460,42 +460,109 @@ export class AgentQueue {
  * The eligible agents (see {@link isEligible}) in an {@link IndexedMinHeap} by `keyOf(agent)`:
  * the index behind least-connections and join-shortest-queue. Call {@link EligibleHeap.sync}
  * from every hook that reports an agent; {@link EligibleHeap.best} is then O(1).
+ *
+ * An agent reported through {@link EligibleHeap.defer} is brought into the heap lazily, when
+ * another agent is reported or a read needs it: under late binding an attempt's finish with a
+ * task waiting frees a slot that the waiting task takes within the same engine input, so the
+ * agent's load goes 1 → 0 → 1 and an eager heap would take it in and out for no net change. {@link EligibleHeap.best} weighs
+ * that pending agent's current view against the heap's first member instead, so every read
+ * answers as an eagerly kept heap would (the engine reports every change of a view before the
+ * next decision reads it).
  */
 export class EligibleHeap {
   private readonly heap = new IndexedMinHeap();
+  /** The agent last reported through `defer`, whose place in `heap` may be stale; undefined when none is. */
+  private pending: AgentView | undefined = undefined;
+  /** The binding `pending` was reported under. */
+  private pendingBinding: Binding = 'late';
 
   /** @param keyOf - the agent's rank, smaller first (read from its view when it changes). */
   constructor(private readonly keyOf: (agent: AgentView) => number) {}
 
   /** Eligible agents. */
   get size(): number {
+    this.settle();
     return this.heap.size;
   }
 
   /** True when `agent` (an index) is eligible as last reported. */
   has(agent: number): boolean {
+    this.settle();
     return this.heap.has(agent);
   }
 
   /** Brings `agent`'s membership and key up to date with its view. */
   sync(agent: AgentView, binding: Binding): void {
+    if (this.pending !== undefined) this.settleBefore(agent);
+    this.place(agent, binding);
+  }
+
+  /**
+   * As {@link sync}, but holds `agent` back as the pending one (see the class comment) until
+   * another agent is synced or a read needs it: for a load change likely to be undone before the
+   * next sync.
+   */
+  defer(agent: AgentView, binding: Binding): void {
+    const pending = this.pending;
+    if (pending !== agent) {
+      if (pending !== undefined) this.place(pending, this.pendingBinding);
+      this.pending = agent;
+    }
+    this.pendingBinding = binding;
+  }
+
+  /** Brings the pending agent into the heap unless it is `agent`, which the caller places. */
+  private settleBefore(agent: AgentView): void {
+    const pending = this.pending!;
+    this.pending = undefined;
+    if (pending !== agent) this.place(pending, this.pendingBinding);
+  }
+
+  /** Brings the pending agent, if any, into the heap. */
+  private settle(): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    this.place(pending, this.pendingBinding);
+  }
+
+  /** Puts `agent` in the heap by its key, or takes it out, as its view says now. */
+  private place(agent: AgentView, binding: Binding): void {
     if (isEligible(agent, binding)) this.heap.set(agent.index, this.keyOf(agent));
     else this.heap.delete(agent.index);
   }
 
   /** The smallest key among the eligible agents, or NaN when none is eligible. */
   bestKey(): number {
+    this.settle();
     return this.heap.peekKey();
   }
 
   /** The eligible agent with the smallest (key, index), or undefined when none is. */
   best(agents: readonly AgentView[]): AgentView | undefined {
-    const index = this.heap.peek();
+    const first = this.heap.peek();
+    const index = this.pending === undefined ? first : this.leadingWithPending(first);
     return index < 0 ? undefined : agents[index];
+  }
+
+  /** The index of the eligible agent that leads, given the heap's first member `first` and a pending agent. */
+  private leadingWithPending(first: number): number {
+    const pending = this.pending!;
+    if (first === pending.index) {
+      // Its place at the top may be stale: the next member could lead.
+      this.settle();
+      return this.heap.peek();
+    }
+    if (!isEligible(pending, this.pendingBinding)) return first;
+    // The first member is not the pending agent, so it leads the others as they stand.
+    const key = this.keyOf(pending);
+    if (Number.isNaN(key)) this.settle(); // the heap's own check throws
+    return first < 0 || precedes(key, pending.index, this.heap.keyOf(first), first) ? pending.index : first;
   }
 
   /** As {@link best}, passing over `passedOver` (the next best when it is the best): O(log n). */
   bestOther(agents: readonly AgentView[], passedOver: number): AgentView | undefined {
+    this.settle();
     const index = this.heap.peek();
     if (index !== passedOver || index < 0) return index < 0 ? undefined : agents[index];
     const key = this.heap.keyOf(index);
@@ -507,6 +574,7 @@ export class EligibleHeap {
 
   /** Checks the heap (tests, debugging). */
   assertValid(): void {
+    this.settle();
     this.heap.assertValid();
   }
 }

@@ -34,7 +34,10 @@ export class FewestByRank extends AgentIndexedStrategy {
   }
 
   protected sync(agent: AgentView, ctx: DecisionContext): void {
-    this.eligible.sync(agent, ctx.binding);
+    // A slot freed while a task waits (late binding) is taken back in the same input: deferred,
+    // the agent is weighed at that pick and never moved in and out of the heap.
+    if (ctx.binding === 'late' && ctx.fleet.queuedTasks > 0) this.eligible.defer(agent, ctx.binding);
+    else this.eligible.sync(agent, ctx.binding);
   }
 }
 

@@ -4,7 +4,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AgentQueue, AgentSet, IndexedMinHeap } from '../../src/strategies/agentIndex.js';
+import type { Binding } from '../../src/engine/strategy.js';
+import { AgentQueue, AgentSet, EligibleHeap, IndexedMinHeap } from '../../src/strategies/agentIndex.js';
+import { tasksPerSlot } from '../../src/strategies/pipeline/estimates.js';
+import { handAgent, type HandAgent } from '../support/handFleet.js';
 
 type Op = { readonly kind: 'set'; readonly agent: number; readonly key: number } | { readonly kind: 'delete'; readonly agent: number };
 
@@ -105,6 +108,110 @@ describe('IndexedMinHeap', () => {
     // Key 0 belongs to the multiples of 13 among them; the lowest is 65 (65 = 9·7 + 2).
     expect(heap.peek()).toBe(Math.min(...agents.filter((a) => a % 13 === 0)));
     expect(heap.peek()).toBe(65);
+  });
+});
+
+/** A change of one agent's load (then synced), or a read of the index. */
+type EligibleOp =
+  | { readonly kind: 'load'; readonly agent: number; readonly active: number; readonly queued: number; readonly accepting: boolean; readonly deferred: boolean }
+  | { readonly kind: 'best' | 'bestKey' | 'size' }
+  | { readonly kind: 'has' | 'bestOther'; readonly agent: number };
+
+const FLEET = 12;
+const eligibleOpArb: fc.Arbitrary<EligibleOp> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('load' as const),
+      agent: fc.nat(FLEET - 1),
+      active: fc.nat(3),
+      queued: fc.nat(2),
+      accepting: fc.nat(5).map((n) => n > 0), // mostly accepting
+      deferred: fc.nat(3).map((n) => n > 0), // mostly deferred
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('best' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('bestKey' as const, 'size' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('has' as const, 'bestOther' as const), agent: fc.nat(FLEET - 1) }) },
+);
+
+describe('EligibleHeap', () => {
+  it('answers every read as an eagerly kept index would, though it brings deferred agents in lazily', () => {
+    fc.assert(
+      fc.property(fc.constantFrom<Binding>('late', 'early'), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: FLEET, maxLength: FLEET }), fc.array(eligibleOpArb, { minLength: 20, maxLength: 300, size: 'large' }), (binding, capacities, ops) => {
+        const agents: HandAgent[] = capacities.map((capacity, i) => handAgent(i, { capacity }));
+        const index = new EligibleHeap(tasksPerSlot);
+        // The eager model: each agent's rank as of its last sync, or undefined when not eligible.
+        const ranks = new Map<number, number>();
+        const syncBoth = (agent: HandAgent, deferred = false): void => {
+          if (deferred) index.defer(agent, binding);
+          else index.sync(agent, binding);
+          const eligible = binding === 'late' ? agent.accepting && agent.active < agent.spec.capacity : agent.accepting;
+          if (eligible) ranks.set(agent.index, tasksPerSlot(agent));
+          else ranks.delete(agent.index);
+        };
+        const modelBest = (passedOver = -1): number => {
+          let best = -1;
+          for (const [agent, rank] of ranks) {
+            if (agent === passedOver) continue;
+            if (best < 0 || rank < ranks.get(best)! || (rank === ranks.get(best)! && agent < best)) best = agent;
+          }
+          return best;
+        };
+        for (const agent of agents) syncBoth(agent);
+        for (const op of ops) {
+          switch (op.kind) {
+            case 'load': {
+              const agent = agents[op.agent]!;
+              agent.active = Math.min(op.active, agent.spec.capacity);
+              agent.queued = op.queued;
+              agent.accepting = op.accepting;
+              syncBoth(agent, op.deferred);
+              break;
+            }
+            case 'best':
+              expect(index.best(agents)?.index ?? -1).toBe(modelBest());
+              break;
+            case 'bestKey': {
+              const best = modelBest();
+              expect(index.bestKey()).toBe(best < 0 ? Number.NaN : ranks.get(best));
+              break;
+            }
+            case 'size':
+              expect(index.size).toBe(ranks.size);
+              break;
+            case 'has':
+              expect(index.has(op.agent)).toBe(ranks.has(op.agent));
+              break;
+            case 'bestOther': {
+              const best = modelBest();
+              expect(index.bestOther(agents, op.agent)?.index ?? -1).toBe(best === op.agent ? modelBest(op.agent) : best);
+              break;
+            }
+          }
+        }
+        index.assertValid();
+      }),
+      { seed: 34, numRuns: 300 },
+    );
+  });
+
+  it('picks the agent that just freed a slot and leaves it out once it takes the slot again, within one input', () => {
+    // Late binding, every agent busy: a finish frees agent 2, the queued task takes it at once.
+    const agents = [0, 1, 2, 3].map((i) => handAgent(i, { active: 1 }));
+    const index = new EligibleHeap(tasksPerSlot);
+    for (const agent of agents) index.sync(agent, 'late');
+    expect(index.best(agents)).toBeUndefined();
+    agents[2]!.active = 0;
+    index.defer(agents[2]!, 'late');
+    expect(index.best(agents)?.index).toBe(2);
+    agents[2]!.active = 1;
+    index.defer(agents[2]!, 'late');
+    expect(index.best(agents)).toBeUndefined();
+    agents[0]!.active = 0;
+    index.defer(agents[0]!, 'late');
+    expect(index.best(agents)?.index).toBe(0);
+    expect(index.size).toBe(1);
   });
 });
 
