@@ -149,10 +149,12 @@ export class MetricsCollector implements EventSink {
     const spec = task.spec;
     const latency = time - task.submittedAt;
     this.classes.completedAt(spec, time, spec.tokens, latency, quality, spec.deadline);
-    this.pooled.completedAt(time, spec.tokens, latency, quality, spec.deadline);
     this.tenantFairness.completed(spec.tenant, latency, time - task.startedAt);
     this.agentCounters.completed(index, spec.tokens);
     this.operations.settled(time, task, true);
+    // Last: V8 inlines a method's equally frequent calls from the last one up, so the pooled fold,
+    // the heaviest, gets the inlining budget first (the classes must still take the event before it).
+    this.pooled.completedAt(time, spec.tokens, latency, quality, spec.deadline);
   }
 
   /**

@@ -43,22 +43,18 @@ export class TenantFairness {
   /** A measured task completed after `latencySeconds`, its last attempt having run `serviceSeconds`. */
   completed(tenant: string | undefined, latencySeconds: number, serviceSeconds: number): void {
     let sums = this.lastSums;
-    if (tenant !== this.lastTenant || sums === undefined) sums = this.look(tenant);
+    if (tenant !== this.lastTenant || sums === undefined) {
+      const key = tenant ?? DEFAULT_TENANT;
+      sums = this.tenants.get(key);
+      if (sums === undefined) {
+        sums = { latencySeconds: 0, serviceSeconds: 0 };
+        this.tenants.set(key, sums);
+      }
+      this.lastTenant = tenant;
+      this.lastSums = sums;
+    }
     sums.latencySeconds += latencySeconds;
     sums.serviceSeconds += serviceSeconds;
-  }
-
-  /** The sums of `tenant`, made on its first completion; remembered as the last looked up. */
-  private look(tenant: string | undefined): SlowdownSums {
-    const key = tenant ?? DEFAULT_TENANT;
-    let sums = this.tenants.get(key);
-    if (sums === undefined) {
-      sums = { latencySeconds: 0, serviceSeconds: 0 };
-      this.tenants.set(key, sums);
-    }
-    this.lastTenant = tenant;
-    this.lastSums = sums;
-    return sums;
   }
 
   /**
