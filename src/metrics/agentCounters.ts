@@ -16,6 +16,11 @@ const STRIDE = 8;
 /** Records allocated before the first agent joins; the array doubles when full. */
 const INITIAL_AGENTS = 16;
 
+/** Built out of line to keep {@link AgentCounters.occupy} small for V8's inliner. */
+function unknownAgentIndex(index: number): Error {
+  return new Error(`metrics: slot event for unknown agent index ${index}`);
+}
+
 /**
  * Per-agent counters by dense agent index, in join order. Integers are stored as doubles, which
  * hold them exactly (counts and slots stay far below 2^53), so every figure is the same to the bit
@@ -48,8 +53,12 @@ export class AgentCounters {
     this.records[at + TOKENS] += tokens;
   }
 
-  /** Integrates agent `index`'s busy slots up to `time`, then changes them by `delta`. */
+  /**
+   * Integrates agent `index`'s busy slots up to `time`, then changes them by `delta`.
+   * @throws Error when no agent has that index (a typed array would ignore the write).
+   */
   occupy(index: number, time: number, delta: number): void {
+    if (!(index >= 0 && index < this.agents)) throw unknownAgentIndex(index);
     const records = this.records;
     const at = index * STRIDE;
     const slots = records[at + BUSY_SLOTS];

@@ -50,6 +50,14 @@ describe('AgentCounters', () => {
     expect(counters.busySecondsOf(0, 5)).toBe(2);
   });
 
+  it('refuses a slot change of an agent it has not added, which its typed array would drop', () => {
+    const counters = new AgentCounters();
+    counters.add(0);
+    expect(() => counters.occupy(1, 1, 1)).toThrow(/unknown agent index 1/);
+    expect(() => counters.occupy(-1, 1, 1)).toThrow(/unknown agent index -1/);
+    expect(counters.busySecondsOf(0, 2)).toBe(0);
+  });
+
   it('keeps each agent\'s counters apart, past the first growth of its array', () => {
     const counters = new AgentCounters();
     for (let i = 0; i < 40; i++) counters.add(i);
