@@ -48,6 +48,18 @@ export class LineBuffer {
     this.used += bytes.length;
   }
 
+  /** Appends bytes `start` to `end` of `source` (UTF-8 already: JSON copied from elsewhere), in one copy. */
+  bytesOf(source: Buffer, start: number, end: number): void {
+    this.reserve(end - start);
+    source.copy(this.bytes, this.used, start, end);
+    this.used += end - start;
+  }
+
+  /** Copies bytes `start` to `end` (default: all) into `target` at `at`. */
+  copyTo(target: Uint8Array, at: number, start = 0, end = this.used): void {
+    this.bytes.copy(target, at, start, end);
+  }
+
   /**
    * Appends `text` as is if every character of it is printable ASCII other than `"` and `\`
    * (text that JSON and UTF-8 both write unchanged), and returns true; else appends nothing and
