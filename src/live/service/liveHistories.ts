@@ -66,11 +66,12 @@ export class LiveHistories {
    */
   open(submittedAt: number, events: LineBuffer, eventCount: number): number {
     const slot = this.freeSlots.pop() ?? this.newSlot();
+    // Reserved before the slot is open: a compaction moves the open slots' bytes, and a reused
+    // slot's offset is still the one it had, in an arena maybe larger than this one.
+    this.reserve(events.length);
     this.opened[slot] = 1;
     this.submittedAts[slot] = submittedAt;
     this.eventCounts[slot] = eventCount;
-    this.lengths[slot] = 0;
-    this.reserve(events.length);
     this.offsets[slot] = this.arenaUsed;
     events.copyTo(this.arena, this.arenaUsed);
     this.lengths[slot] = events.length;

@@ -59,6 +59,24 @@ describe('LiveHistories', () => {
     expect(histories.arenaBytes).toBeLessThanOrEqual(Math.max(1 << 16, 4 * openBytes + (1 << 12)));
   });
 
+  it('reuses the slots of closed histories after the arena shrank below where their bytes were', () => {
+    const histories = new LiveHistories();
+    const eventOf = (n: number): { time: number; kind: string; agent: string } => ({ time: n, kind: 'offerMade', agent: `${n}-${'x'.repeat(1000)}` });
+    const big = Array.from({ length: 400 }, (_, n) => histories.open(n, lineOf(eventOf(n)), 1));
+    for (const slot of big) histories.close(slot);
+    // One history, its event replaced until the arena is compacted into a small one.
+    const one = histories.open(0, lineOf(eventOf(0)), 1);
+    for (let n = 1; n < 1000; n++) histories.append(one, lineOf(eventOf(n)), 1);
+    expect(histories.arenaBytes).toBeLessThan(big.length * 1000);
+    // The closed slots again, opened until the small arena is compacted in turn.
+    const open = new Map<number, unknown>([[one, eventOf(999)]]);
+    for (let n = 0; n < 300; n++) {
+      const event = eventOf(n);
+      open.set(histories.open(n, lineOf(event), 1), event);
+    }
+    for (const [slot, event] of open) expect(JSON.parse(histories.json(slot))).toEqual([event]);
+  });
+
   it('keeps a history of one event when keep is 1, the newest replacing it', () => {
     const histories = new LiveHistories();
     const slot = histories.open(1, lineOf({ time: 1, kind: 'submitted', to: 'queued' }), 1);
