@@ -18,6 +18,7 @@
  * outside a string.
  */
 import type { LineBuffer } from '../lineBuffer.js';
+import { grownColumn } from './grownColumn.js';
 
 /** The arena's bytes at first and at least: ~250 tasks in flight of the bench's ~250 bytes. */
 const INITIAL_ARENA_BYTES = 1 << 16;
@@ -156,11 +157,11 @@ export class LiveHistories {
   private newSlot(): number {
     if (this.slotsUsed === this.offsets.length) {
       const slots = Math.max(INITIAL_SLOTS, this.offsets.length * 2);
-      this.offsets = grown(this.offsets, new Uint32Array(slots));
-      this.lengths = grown(this.lengths, new Uint32Array(slots));
-      this.eventCounts = grown(this.eventCounts, new Uint32Array(slots));
-      this.submittedAts = grown(this.submittedAts, new Float64Array(slots));
-      this.opened = grown(this.opened, new Uint8Array(slots));
+      this.offsets = grownColumn(this.offsets, new Uint32Array(slots));
+      this.lengths = grownColumn(this.lengths, new Uint32Array(slots));
+      this.eventCounts = grownColumn(this.eventCounts, new Uint32Array(slots));
+      this.submittedAts = grownColumn(this.submittedAts, new Float64Array(slots));
+      this.opened = grownColumn(this.opened, new Uint8Array(slots));
     }
     return this.slotsUsed++;
   }
@@ -178,9 +179,4 @@ function endOfFirstEvent(bytes: Uint8Array, start: number, end: number): number 
     else if (byte === CLOSE_BRACE) return at + 1;
   }
   return end;
-}
-
-function grown<T extends Float64Array | Uint32Array | Uint8Array>(old: T, next: T): T {
-  next.set(old as never);
-  return next;
 }
