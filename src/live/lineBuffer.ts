@@ -48,16 +48,20 @@ export class LineBuffer {
     this.used += bytes.length;
   }
 
-  /** Appends bytes `start` to `end` of `source` (UTF-8 already: JSON copied from elsewhere), in one copy. */
-  bytesOf(source: Buffer, start: number, end: number): void {
+  /**
+   * Appends bytes `start` to `end` of `source` (UTF-8 already: JSON copied from elsewhere). With
+   * `TypedArray#set`, as {@link copyTo}: for the few hundred bytes of a record, `Buffer#copy`'s
+   * call into C++ cost more than the copy (a fifth of the task registry's time).
+   */
+  bytesOf(source: Uint8Array, start: number, end: number): void {
     this.reserve(end - start);
-    source.copy(this.bytes, this.used, start, end);
+    this.bytes.set(source.subarray(start, end), this.used);
     this.used += end - start;
   }
 
   /** Copies bytes `start` to `end` (default: all) into `target` at `at`. */
   copyTo(target: Uint8Array, at: number, start = 0, end = this.used): void {
-    this.bytes.copy(target, at, start, end);
+    target.set(this.bytes.subarray(start, end), at);
   }
 
   /**

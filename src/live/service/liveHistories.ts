@@ -9,9 +9,10 @@
  *
  * An event appended to a task moves the task's bytes to the arena's end (a few hundred bytes
  * copied); what it leaves behind is reclaimed by compacting: when the arena is full, the bytes of
- * the open slots are copied into a new arena of twice their size, so at least as many bytes are
- * appended again before the next compaction (amortised O(1) a byte) and the arena holds at most
- * about four times the bytes of the open histories (and at least {@link INITIAL_ARENA_BYTES}).
+ * the open slots are copied into a new arena of {@link ARENA_PER_OPEN_BYTE} times their size, so
+ * at least three times as many bytes are appended before the next compaction (amortised O(1) a
+ * byte) and the arena holds at most about eight times the bytes of the open histories (and at
+ * least {@link INITIAL_ARENA_BYTES}).
  *
  * Each event is a flat JSON object (its values strings, numbers, booleans or null), so the end of
  * the oldest one, dropped when a history holds as many events as it may keep, is its first `}`
@@ -22,6 +23,13 @@ import { grownColumn } from './grownColumn.js';
 
 /** The arena's bytes at first and at least: ~250 tasks in flight of the bench's ~250 bytes. */
 const INITIAL_ARENA_BYTES = 1 << 16;
+
+/**
+ * A compacted arena's bytes per byte of the open histories: compactions come after three times
+ * the open bytes were appended (each append copies its task's bytes), rarely enough that their
+ * copies are a small part of the registry's work.
+ */
+const ARENA_PER_OPEN_BYTE = 4;
 
 /** Slots allocated at first, doubled as needed. */
 const INITIAL_SLOTS = 1024;
@@ -140,13 +148,13 @@ export class LiveHistories {
   private reserve(bytes: number): void {
     if (this.arenaUsed + bytes <= this.arena.length) return;
     const old = this.arena;
-    const next = Buffer.allocUnsafeSlow(Math.max(INITIAL_ARENA_BYTES, 2 * (this.openBytes + bytes)));
+    const next = Buffer.allocUnsafeSlow(Math.max(INITIAL_ARENA_BYTES, ARENA_PER_OPEN_BYTE * (this.openBytes + bytes)));
     let used = 0;
     for (let slot = 0; slot < this.slotsUsed; slot++) {
       if (this.opened[slot] === 0) continue;
       const offset = this.offsets[slot]!;
       const length = this.lengths[slot]!;
-      old.copy(next, used, offset, offset + length);
+      next.set(old.subarray(offset, offset + length), used);
       this.offsets[slot] = used;
       used += length;
     }

@@ -56,7 +56,7 @@ describe('LiveHistories', () => {
       openBytes += Buffer.byteLength(histories.json(slot)) - 2;
     }
     expect(histories.size).toBe(expected.size);
-    expect(histories.arenaBytes).toBeLessThanOrEqual(Math.max(1 << 16, 4 * openBytes + (1 << 12)));
+    expect(histories.arenaBytes).toBeLessThanOrEqual(Math.max(1 << 16, 8 * openBytes + (1 << 12)));
   });
 
   it('reuses the slots of closed histories after the arena shrank below where their bytes were', () => {
