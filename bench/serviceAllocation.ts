@@ -6,7 +6,9 @@
  *   as `bench-n` sends it, a multiplexed poll's `finished` report) and fuller ones;
  * - heap bytes allocated per task by the task registry (src/live/service/taskRegistry.ts) folding
  *   the events of a task the live bench runs (submitted, assigned, running, completed) and
- *   freezing it when it settles (a frozen task's JSON is outside the heap). `--registry-from DIR`
+ *   freezing it when it settles (a frozen task's JSON is outside the heap), and the bytes it keeps
+ *   per task in flight, on the heap and outside it (a live task's history is bytes outside the
+ *   heap, src/live/service/liveHistories.ts). `--registry-from DIR`
  *   measures the registry of another build (DIR: its `dist`, e.g. /work/main/dist) for A/B.
  *
  * Run with `node --expose-gc --max-semi-space-size=64 dist/bench/serviceAllocation.js [--json]`.
@@ -114,10 +116,29 @@ const fold = (): unknown => {
 for (let i = 0; i < 20_000; i++) fold();
 const registryBytes = await bytesPerCall(fold);
 
+/**
+ * What the registry keeps per task in flight, on the heap (what every scavenge it survives copies)
+ * and outside it: the growth of `heapUsed` and `arrayBuffers` between full collections around
+ * folding the first three events (submitted, assigned, running) of {@link IN_FLIGHT} tasks,
+ * divided by their count. Each task's events are made as it is folded and dropped after (made
+ * beforehand, they shrank under the fold and the growth came out negative), so the task's spec,
+ * which the registry keeps, is counted too.
+ */
+const IN_FLIGHT = 50_000;
+const inFlight = new registryModule.TaskRegistry({ settledTasks: 10_000, historyEvents: 50 });
+// Collected until nothing more goes: what earlier parts left behind is not counted as freed here.
+for (let i = 0; i < 4; i++) gc();
+const before = process.memoryUsage();
+for (let n = 0; n < IN_FLIGHT; n++) for (const event of lifecycle(CALLS + n, n * 0.001 + 0.0001).slice(0, 3)) inFlight.observe(event);
+for (let i = 0; i < 4; i++) gc();
+const after = process.memoryUsage();
+const keptPerTask = { heap: (after.heapUsed - before.heapUsed) / IN_FLIGHT, offHeap: (after.arrayBuffers - before.arrayBuffers) / IN_FLIGHT, live: inFlight.size };
+
 if (process.argv.includes('--json')) {
-  process.stdout.write(`${JSON.stringify({ benchmark: 'service allocation, heap bytes', bodies: rows, registry: { allocatedPerTask: Math.round(registryBytes) } })}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: 'service allocation, heap bytes', bodies: rows, registry: { allocatedPerTask: Math.round(registryBytes), keptPerTaskInFlight: Math.round(keptPerTask.heap), keptOffHeapPerTaskInFlight: Math.round(keptPerTask.offHeap) } })}\n`);
 } else {
   process.stdout.write('body validation: heap bytes allocated per call (median of rounds without a collection)\n');
   for (const row of rows) process.stdout.write(`  ${row.body.padEnd(24)} zod ${String(row.zodBytes).padStart(6)} B   fast path ${String(row.fastBytes).padStart(5)} B   (JSON.parse of the body: ${row.parsedBytes} B)\n`);
   process.stdout.write(`task registry (${registryFrom}): ${Math.round(registryBytes)} B allocated per task (4 events, frozen when settled)\n`);
+  process.stdout.write(`task registry: ${Math.round(keptPerTask.heap)} B kept on the heap and ${Math.round(keptPerTask.offHeap)} B outside it per task in flight (${keptPerTask.live} tasks, 3 events each)\n`);
 }

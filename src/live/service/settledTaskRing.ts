@@ -12,6 +12,7 @@
  * larger than a slab gets a slab of its own, released with it: nothing is truncated or dropped.
  */
 import type { FinalTaskState } from '../../engine/task.js';
+import { grownColumn } from './grownColumn.js';
 
 /** Bytes of a slab: ~125 tasks of the bench's ~520 bytes of JSON. */
 const SLAB_BYTES = 1 << 16;
@@ -188,17 +189,12 @@ export class SettledTaskRing {
   /** Doubles the columns (up to the capacity); only before the ring first wraps, so slots stay in place. */
   private grow(): void {
     const slots = Math.min(this.capacity, Math.max(INITIAL_SLOTS, this.ids.length * 2));
-    this.ordinals = grown(this.ordinals, new Float64Array(slots));
-    this.states = grown(this.states, new Uint8Array(slots));
-    this.typeIndexes = grown(this.typeIndexes, new Uint32Array(slots));
-    this.slabIndexes = grown(this.slabIndexes, new Uint32Array(slots));
-    this.offsets = grown(this.offsets, new Uint32Array(slots));
-    this.lengths = grown(this.lengths, new Uint32Array(slots));
+    this.ordinals = grownColumn(this.ordinals, new Float64Array(slots));
+    this.states = grownColumn(this.states, new Uint8Array(slots));
+    this.typeIndexes = grownColumn(this.typeIndexes, new Uint32Array(slots));
+    this.slabIndexes = grownColumn(this.slabIndexes, new Uint32Array(slots));
+    this.offsets = grownColumn(this.offsets, new Uint32Array(slots));
+    this.lengths = grownColumn(this.lengths, new Uint32Array(slots));
     this.ids.length = slots;
   }
-}
-
-function grown<T extends Float64Array | Uint32Array | Uint8Array>(old: T, next: T): T {
-  next.set(old as never);
-  return next;
 }

@@ -11,17 +11,18 @@
  * slot number) and no object of its own: nothing for the scavenges it outlives to copy and
  * promote, nothing for old-generation collections to mark. It is thawed only when asked. The JSON
  * is written straight from the entry as bytes (src/live/jsonBytes.ts, the writer of the log's
- * lines; the history's `submitted` event and transitions field by field), and a live task's events are literals of their own fields built without spreads: the
- * registry allocates about a third of what it did per task. What a live task keeps is small too,
- * since every scavenge copies it: each event only its own fields, its `submitted` event no object
- * at all (the entry's own fields, see {@link RegistryEntry}) and its history array exactly as many
- * slots as events.
+ * lines). A live task's history is not kept as objects either: each event is written once as JSON
+ * bytes into an arena outside the heap (src/live/service/liveHistories.ts), the entry keeping a
+ * slot number there and no event, array or boxed time for the scavenges it survives to copy; the
+ * bytes are parsed only when a client reads the history, and copied as they are when the task is
+ * frozen.
  */
 import type { EngineEvent } from '../../engine/messages.js';
 import { isFinal, type FailureReason, type FinalTaskState, type TaskSpec, type TaskState } from '../../engine/task.js';
 import { CLOSE_BRACE, TRANSITION_FIELD } from '../eventLine.js';
 import { appendField, appendJson } from '../jsonBytes.js';
 import { LineBuffer } from '../lineBuffer.js';
+import { LiveHistories } from './liveHistories.js';
 import { SettledTaskRing } from './settledTaskRing.js';
 
 /** One event in a task's history, as JSON. */
@@ -38,12 +39,9 @@ export interface TaskHistoryEntry {
 }
 
 /**
- * A task's first event, `submitted` (made when a history is read). Each kind of event is a literal of its own fields only
- * (absent optional ones `undefined`, which JSON leaves out), in the order the
- * {@link TaskHistoryEntry}'s JSON has them, built without spreads: every live task keeps its
- * events through the scavenges it survives, and an `offerMade` of three fields is half the bytes
- * of one shape of nine. Plain objects, so that the log's JSON writer writes them as bytes when
- * the task is frozen.
+ * The non-transition events, as literals of their own fields (absent optional ones `undefined`,
+ * which JSON leaves out) in the order the {@link TaskHistoryEntry}'s JSON has them: written as
+ * bytes at once (see {@link LiveHistories}), or kept in a thawed settled task's history.
  */
 function submittedEvent(time: number, to: TaskState): TaskHistoryEntry {
   return { time, kind: 'submitted', to };
@@ -85,15 +83,42 @@ export interface TaskEntry {
   readonly historyDropped: number;
 }
 
-const NO_EVENTS: readonly TaskHistoryEntry[] = [];
-
 /**
- * A task's entry as the registry keeps it. Its `submitted` event is not kept as an object: it is
- * the first of its history until an event is dropped (the oldest goes first), and its fields are
- * the entry's (`submittedAt`, `submittedState`), so it is made only when the history is read;
- * that is an object and a boxed time fewer for every task in flight to carry through scavenges.
+ * A live task's entry. Its history and submission time are not on the heap: they are its slot in
+ * {@link LiveHistories} (JSON bytes and typed-array columns), read back only when asked, so that
+ * the entry is all that the scavenges a task in flight survives copy of it: no event objects, no
+ * array of them, no boxed time.
  */
 class RegistryEntry implements TaskEntry {
+  constructor(
+    readonly spec: TaskSpec,
+    readonly ordinal: number,
+    public state: TaskState,
+    public agent: string | undefined,
+    public attempts: number,
+    public failureReason: FailureReason | undefined,
+    private readonly histories: LiveHistories,
+    /** Its history's slot in `histories`; -1 once the task settled (the slot is then another task's). */
+    public historySlot: number,
+    public historyDropped: number,
+  ) {}
+
+  get submittedAt(): number {
+    return this.histories.submittedAt(this.openSlot());
+  }
+
+  get history(): readonly TaskHistoryEntry[] {
+    return JSON.parse(this.histories.json(this.openSlot())) as TaskHistoryEntry[];
+  }
+
+  private openSlot(): number {
+    if (this.historySlot < 0) throw new Error(`task ${this.spec.id}: its live entry was read after it settled`);
+    return this.historySlot;
+  }
+}
+
+/** A remembered settled task thawed from its JSON: a copy, not kept. */
+class ThawedEntry implements TaskEntry {
   constructor(
     readonly spec: TaskSpec,
     readonly submittedAt: number,
@@ -102,19 +127,9 @@ class RegistryEntry implements TaskEntry {
     public agent: string | undefined,
     public attempts: number,
     public failureReason: FailureReason | undefined,
-    /** The state the task was submitted in, while its `submitted` event is in the history. */
-    readonly submittedState: TaskState | undefined,
-    /**
-     * The history's events after `submitted`, oldest first (replaced, never changed: see
-     * `record`).
-     */
-    public laterEvents: readonly TaskHistoryEntry[],
+    public history: TaskHistoryEntry[],
     public historyDropped: number,
   ) {}
-
-  get history(): readonly TaskHistoryEntry[] {
-    return this.historyDropped === 0 ? [submittedEvent(this.submittedAt, this.submittedState!)].concat(this.laterEvents) : this.laterEvents;
-  }
 }
 
 /** A task as `GET /v1/tasks/{id}` answers it. */
@@ -154,12 +169,15 @@ export class TaskRegistry {
   /** Live tasks' entries, and settled tasks' slots in {@link settledTasks}. */
   private readonly tasks = new Map<string, RegistryEntry | number>();
   private readonly settledTasks: SettledTaskRing;
+  private readonly histories = new LiveHistories();
   private nextOrdinal = 0;
   private readonly liveByState = new Map<TaskState, number>();
   private readonly frozenJson = new LineBuffer();
+  /** One event's JSON on its way into {@link histories}. */
+  private readonly eventJson = new LineBuffer();
 
   /** @param limits - see {@link TaskRegistryLimits}. */
-  constructor(private readonly limits: TaskRegistryLimits) {
+  constructor(readonly limits: TaskRegistryLimits) {
     this.settledTasks = new SettledTaskRing(limits.settledTasks);
   }
 
@@ -168,50 +186,60 @@ export class TaskRegistry {
     switch (event.kind) {
       case 'submitted': {
         const { task } = event;
-        // The history starts as its `submitted` event alone, which the entry's fields are.
-        const entry = new RegistryEntry(task.spec, event.time, this.nextOrdinal++, task.state, undefined, 0, undefined, task.state, NO_EVENTS, 0);
+        const lines = this.eventJson;
+        lines.clear();
+        if (!appendSubmittedEvent(lines, event.time, task.state)) {
+          lines.clear();
+          appendJson(lines, submittedEvent(event.time, task.state));
+        }
+        const entry = new RegistryEntry(task.spec, this.nextOrdinal++, task.state, undefined, 0, undefined, this.histories, this.histories.open(event.time, lines, 1), 0);
         this.tasks.set(task.spec.id, entry);
         this.countLive(entry.state, 1);
         return;
       }
       case 'transition': {
-        const entry = this.entry(event.task.spec.id);
-        if (entry === undefined) return;
+        const id = event.task.spec.id;
+        const known = this.tasks.get(id);
+        if (known === undefined) return;
+        const entry = typeof known === 'number' ? this.thaw(known) : known;
         this.countLive(entry.state, -1);
         entry.state = event.to;
         entry.attempts = event.task.attempt;
         if (event.agent !== undefined) entry.agent = event.agent.spec.id;
         if (event.reason !== undefined) entry.failureReason = event.reason;
-        this.record(entry, transitionEvent(event.time, event.from, event.to, event.attempt, event.agent?.spec.id, event.reason, event.quality));
-        if (isFinal(event.to)) this.settled(event.task.spec.id, entry);
+        const agent = event.agent?.spec.id;
+        if (entry instanceof RegistryEntry) {
+          const lines = this.eventJson;
+          lines.clear();
+          if (!appendTransitionEvent(lines, event.time, event.from, event.to, event.attempt, agent, event.reason, event.quality)) {
+            lines.clear();
+            appendJson(lines, transitionEvent(event.time, event.from, event.to, event.attempt, agent, event.reason, event.quality));
+          }
+          this.recordLive(entry, lines);
+          if (isFinal(event.to)) this.settled(id, entry);
+          else this.countLive(entry.state, 1);
+          return;
+        }
+        this.recordThawed(entry, transitionEvent(event.time, event.from, event.to, event.attempt, agent, event.reason, event.quality));
+        if (isFinal(event.to)) this.settledTasks.replace(known as number, freeze(entry, this.frozenJson, this.histories));
         else {
-          this.countLive(entry.state, 1);
-          if (this.tasks.get(event.task.spec.id) !== entry) this.tasks.set(event.task.spec.id, entry);
+          // Out of a final state (not something the engine does): live again, with its history.
+          const revived = this.revive(entry);
+          this.countLive(revived.state, 1);
+          this.tasks.set(id, revived);
         }
         return;
       }
       case 'offerMade':
-      case 'duplicateClaim': {
-        const entry = this.entry(event.task.spec.id);
-        if (entry !== undefined) {
-          this.recordInto(event.task.spec.id, entry, agentEvent(event.time, event.kind, event.agent.spec.id));
-        }
+      case 'duplicateClaim':
+        this.recordOther(event.task.spec.id, agentEvent(event.time, event.kind, event.agent.spec.id));
         return;
-      }
-      case 'offerAnswered': {
-        const entry = this.entry(event.task.spec.id);
-        if (entry !== undefined) {
-          this.recordInto(event.task.spec.id, entry, offerAnsweredEvent(event.time, event.agent.spec.id, event.accepted, event.reason));
-        }
+      case 'offerAnswered':
+        this.recordOther(event.task.spec.id, offerAnsweredEvent(event.time, event.agent.spec.id, event.accepted, event.reason));
         return;
-      }
-      case 'staleResult': {
-        const entry = this.entry(event.taskId);
-        if (entry !== undefined) {
-          this.recordInto(event.taskId, entry, staleResultEvent(event.time, event.attempt));
-        }
+      case 'staleResult':
+        this.recordOther(event.taskId, staleResultEvent(event.time, event.attempt));
         return;
-      }
       default:
         return;
     }
@@ -219,7 +247,8 @@ export class TaskRegistry {
 
   /** The task with this id, live or remembered (a settled one thawed: a copy, not kept). */
   get(id: string): TaskEntry | undefined {
-    return this.entry(id);
+    const known = this.tasks.get(id);
+    return typeof known === 'number' ? this.thaw(known) : known;
   }
 
   /** Live tasks by state (states with none are absent). */
@@ -258,24 +287,33 @@ export class TaskRegistry {
     return more && last >= 0 ? { tasks, next: String(last) } : { tasks };
   }
 
-  /** Records an event of a task that may be settled (late offers, stale results): refrozen then. */
-  private recordInto(id: string, entry: RegistryEntry, item: TaskHistoryEntry): void {
-    this.record(entry, item);
+  /** Records an event other than a transition, of a live task or of a settled one (late offers, stale results: refrozen then). */
+  private recordOther(id: string, event: TaskHistoryEntry): void {
     const known = this.tasks.get(id);
-    if (typeof known === 'number') this.settledTasks.replace(known, freeze(entry, this.frozenJson));
+    if (known === undefined) return;
+    if (typeof known === 'number') {
+      const entry = this.thaw(known);
+      this.recordThawed(entry, event);
+      this.settledTasks.replace(known, freeze(entry, this.frozenJson, this.histories));
+      return;
+    }
+    const lines = this.eventJson;
+    lines.clear();
+    appendJson(lines, event);
+    this.recordLive(known, lines);
   }
 
-  private record(entry: RegistryEntry, item: TaskHistoryEntry): void {
-    // A new array of exactly one more event rather than a push: a push grows the array to 17
-    // slots at its first event, ~150 bytes that every in-flight task carries through the
-    // scavenges it survives, for the 3 to 5 events a task has.
-    const shown = entry.laterEvents.length + (entry.historyDropped === 0 ? 1 : 0);
-    if (shown < this.limits.historyEvents) entry.laterEvents = entry.laterEvents.concat(item);
-    else {
-      // The oldest event leaves: the `submitted` one first, which no array holds.
-      entry.laterEvents = entry.historyDropped === 0 ? entry.laterEvents.concat(item) : entry.laterEvents.slice(1).concat(item);
+  /** Appends an event's JSON (all of `lines`) to a live task's history, the oldest dropped beyond `historyEvents`. */
+  private recordLive(entry: RegistryEntry, lines: LineBuffer): void {
+    if (this.histories.append(entry.historySlot, lines, this.limits.historyEvents)) entry.historyDropped++;
+  }
+
+  private recordThawed(entry: ThawedEntry, event: TaskHistoryEntry): void {
+    if (entry.history.length >= this.limits.historyEvents) {
+      entry.history.shift();
       entry.historyDropped++;
     }
+    entry.history.push(event);
   }
 
   private countLive(state: TaskState, delta: 1 | -1): void {
@@ -285,37 +323,38 @@ export class TaskRegistry {
     else this.liveByState.set(state, count);
   }
 
-  /** Freezes a task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
+  /** Freezes a live task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
   private settled(id: string, entry: RegistryEntry): void {
-    const known = this.tasks.get(id);
-    if (typeof known === 'number') {
-      this.settledTasks.replace(known, freeze(entry, this.frozenJson));
-      return;
+    if (this.settledTasks.capacity === 0) this.tasks.delete(id);
+    else {
+      const { slot, forgotten } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, freeze(entry, this.frozenJson, this.histories));
+      // A task submitted again under a forgotten id is live (its entry, not the slot): it stays.
+      if (forgotten !== undefined && forgotten !== id && this.tasks.get(forgotten) === slot) this.tasks.delete(forgotten);
+      this.tasks.set(id, slot);
     }
-    if (this.settledTasks.capacity === 0) {
-      this.tasks.delete(id);
-      return;
-    }
-    const { slot, forgotten } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, freeze(entry, this.frozenJson));
-    // A task submitted again under a forgotten id is live (its entry, not the slot): it stays.
-    if (forgotten !== undefined && forgotten !== id && this.tasks.get(forgotten) === slot) this.tasks.delete(forgotten);
-    this.tasks.set(id, slot);
-  }
-
-  /** The entry of a task, live or remembered (a settled one thawed: a copy, not kept). */
-  private entry(id: string): RegistryEntry | undefined {
-    const known = this.tasks.get(id);
-    return typeof known === 'number' ? this.thaw(known) : known;
+    this.histories.close(entry.historySlot);
+    entry.historySlot = -1;
   }
 
   /** A remembered settled task as an entry again: a copy, not kept. */
-  private thaw(slot: number): RegistryEntry {
-    const fields = JSON.parse(this.settledTasks.json(slot)) as Omit<TaskEntry, 'ordinal' | 'state'>;
-    const { history, historyDropped } = fields;
-    return new RegistryEntry(
+  private thaw(slot: number): ThawedEntry {
+    const fields = JSON.parse(this.settledTasks.json(slot)) as Omit<TaskEntry, 'ordinal' | 'state'> & { history: TaskHistoryEntry[] };
+    return new ThawedEntry(
       fields.spec, fields.submittedAt, this.settledTasks.ordinal(slot), this.settledTasks.state(slot), fields.agent, fields.attempts, fields.failureReason,
-      historyDropped === 0 ? history[0]!.to : undefined, historyDropped === 0 ? history.slice(1) : history, historyDropped,
+      fields.history, fields.historyDropped,
     );
+  }
+
+  /** A thawed entry as a live one, its history written into {@link histories}. */
+  private revive(entry: ThawedEntry): RegistryEntry {
+    const lines = this.eventJson;
+    lines.clear();
+    entry.history.forEach((event, at) => {
+      if (at > 0) lines.byte(COMMA);
+      appendJson(lines, event);
+    });
+    const slot = this.histories.open(entry.submittedAt, lines, entry.history.length);
+    return new RegistryEntry(entry.spec, entry.ordinal, entry.state, entry.agent, entry.attempts, entry.failureReason, this.histories, slot, entry.historyDropped);
   }
 }
 
@@ -324,10 +363,10 @@ export class TaskRegistry {
  * next use). JSON keeps every field exactly: specs, histories and answers are JSON already
  * (parsed from request bodies, written to the log, sent to clients).
  */
-function freeze(entry: RegistryEntry, lines: LineBuffer): Buffer {
+function freeze(entry: RegistryEntry | ThawedEntry, lines: LineBuffer, histories: LiveHistories): Buffer {
   // Written straight from the entry into a reused buffer, which the ring copies: no intermediate
   // object or string (`{ spec, submittedAt, agent, attempts, failureReason, history,
-  // historyDropped }` as JSON.stringify would write it).
+  // historyDropped }` as JSON.stringify would write it); a live task's history is its bytes, copied.
   lines.clear();
   lines.ascii(SPEC_FIELD);
   appendJson(lines, entry.spec);
@@ -344,58 +383,39 @@ function freeze(entry: RegistryEntry, lines: LineBuffer): Buffer {
     appendJson(lines, entry.failureReason);
   }
   lines.ascii(HISTORY_FIELD);
-  const historyAt = lines.length;
-  if (!appendHistory(lines, entry)) {
-    // A value the direct path does not write (a non-finite quality…): the history, whole.
-    lines.truncate(historyAt);
-    appendJson(lines, entry.history);
-  }
+  if (entry instanceof RegistryEntry) histories.appendJson(entry.historySlot, lines);
+  else appendJson(lines, entry.history);
   lines.ascii(HISTORY_DROPPED_FIELD);
   appendJson(lines, entry.historyDropped);
   lines.byte(CLOSE_BRACE);
   return lines.view(0);
 }
 
-/**
- * Writes the JSON of `entry.history` field by field: its `submitted` event from the entry's own
- * fields (no object made), its transitions (most of a history) in {@link transitionEvent}'s order
- * with each field's opening bytes copied, other events through the general writer. False, having
- * written part of it, if a value is not plain data.
- */
-function appendHistory(lines: LineBuffer, entry: RegistryEntry): boolean {
-  lines.byte(OPEN_BRACKET);
-  let first = true;
-  if (entry.historyDropped === 0) {
-    if (!appendField(lines, TIME_FIRST_FIELD, entry.submittedAt)) return false;
-    lines.ascii(KIND_SUBMITTED_FIELD);
-    if (!appendField(lines, TO_FIELD, entry.submittedState)) return false;
-    lines.byte(CLOSE_BRACE);
-    first = false;
-  }
-  for (const event of entry.laterEvents) {
-    if (!first) lines.byte(COMMA);
-    first = false;
-    if (event.kind !== 'transition') appendJson(lines, event);
-    else if (!appendTransitionEvent(lines, event)) return false;
-  }
-  lines.byte(CLOSE_BRACKET);
+/** Writes a `submitted` event's JSON as {@link submittedEvent}'s; false (having written part of it) if a value is not plain data. */
+function appendSubmittedEvent(lines: LineBuffer, time: number, to: TaskState): boolean {
+  if (!appendField(lines, TIME_FIRST_FIELD, time)) return false;
+  lines.ascii(KIND_SUBMITTED_FIELD);
+  if (!appendField(lines, TO_FIELD, to)) return false;
+  lines.byte(CLOSE_BRACE);
   return true;
 }
 
 /**
- * A `transition` of the history: made by {@link transitionEvent}, or thawed from what this wrote
- * (the same fields, in the same order, those that were undefined absent).
+ * Writes a `transition` event's JSON as {@link transitionEvent}'s, field by field with each
+ * field's opening bytes copied; false (having written part of it) if a value is not plain data.
  */
-function appendTransitionEvent(lines: LineBuffer, event: TaskHistoryEntry): boolean {
-  if (!appendField(lines, TIME_FIRST_FIELD, event.time)) return false;
+function appendTransitionEvent(
+  lines: LineBuffer, time: number, from: TaskState, to: TaskState, attempt: number, agent: string | undefined, reason: string | undefined, quality: number | undefined,
+): boolean {
+  if (!appendField(lines, TIME_FIRST_FIELD, time)) return false;
   lines.ascii(KIND_TRANSITION_FIELD);
   const written =
-    appendField(lines, FROM_FIELD, event.from) &&
-    appendField(lines, TO_FIELD, event.to) &&
-    appendField(lines, ATTEMPT_FIELD, event.attempt, true) &&
-    appendField(lines, AGENT_FIELD, event.agent, true) &&
-    appendField(lines, REASON_FIELD, event.reason, true) &&
-    appendField(lines, QUALITY_FIELD, event.quality, true);
+    appendField(lines, FROM_FIELD, from) &&
+    appendField(lines, TO_FIELD, to) &&
+    appendField(lines, ATTEMPT_FIELD, attempt, true) &&
+    appendField(lines, AGENT_FIELD, agent, true) &&
+    appendField(lines, REASON_FIELD, reason, true) &&
+    appendField(lines, QUALITY_FIELD, quality, true);
   if (written) lines.byte(CLOSE_BRACE);
   return written;
 }
@@ -405,8 +425,6 @@ const {
   reason: REASON_FIELD, quality: QUALITY_FIELD,
 } = TRANSITION_FIELD;
 const KIND_SUBMITTED_FIELD = Buffer.from(',"kind":"submitted"');
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 
 const SPEC_FIELD = Buffer.from('{"spec":');

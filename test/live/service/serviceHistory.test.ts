@@ -3,11 +3,12 @@
  * from before the snapshot, which the engine cannot regenerate, are rebuilt from their records,
  * so task histories, the metrics document and the Prometheus fold are those of before the restart.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { scenarioText, startService, type Running } from './serviceHarness.js';
+import { EVENTS_FILE } from '../../../src/live/dataDir.js';
+import { eventually, scenarioText, startService, type Running } from './serviceHarness.js';
 
 let dataDir: string;
 let running: Running | undefined;
@@ -68,5 +69,43 @@ describe('a service restarted from a snapshot', () => {
     expect((await running.request('POST', '/v1/agents', { id: 'a1' })).body).toEqual({ id: 'a1', engineId: 'a1', joined: false });
     // Resubmitting a task settled before the snapshot is still recognised.
     expect((await running.request('POST', '/v1/tasks', { id: 't1', type: 'code' })).status).toBe(200);
+  });
+});
+
+/** A record of the events file as the history shows it: its own fields, in the history's order (a `submitted` one's state: created). */
+function historyItem(record: Record<string, unknown>): unknown {
+  const { time, kind } = record;
+  switch (kind) {
+    case 'submitted':
+      return { time, kind, to: 'created' };
+    case 'transition':
+      return { time, kind, from: record['from'], to: record['to'], attempt: record['attempt'], agent: record['agent'], reason: record['reason'], quality: record['quality'] };
+    case 'offerAnswered':
+      return { time, kind, agent: record['agent'], accepted: record['accepted'], reason: record['reason'] };
+    case 'staleResult':
+      return { time, kind, attempt: record['attempt'] };
+    default:
+      return { time, kind, agent: record['agent'] };
+  }
+}
+
+describe("a live task's history", () => {
+  it('reads through the API as the events the events file recorded for it', async () => {
+    running = await startService(TEXT, { dataDir, fsync: false });
+    expect((await running.request('POST', '/v1/agents', { id: 'a1' })).status).toBe(201);
+    for (const id of ['t1', 't2', 't3']) expect((await running.request('POST', '/v1/tasks', { id, type: 'code' })).status).toBe(201);
+    expect((await running.request('POST', '/v1/agents/a1/poll')).body.commands).toMatchObject([{ kind: 'start', task: { id: 't1' }, attempt: 1 }]);
+    await running.request('POST', '/v1/agents/a1/attempts/t1/1/started', {});
+    const recorded = (id: string): string => JSON.stringify(readFileSync(join(dataDir, EVENTS_FILE), 'utf8').split('\n').filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => record['task'] === id).map(historyItem));
+    // The events file's lines are written on the loop's next turn.
+    await eventually(() => recorded('t1').includes('"to":"running"'));
+    const states: Record<string, string> = { t1: 'running', t2: 'queued', t3: 'queued' };
+    for (const [id, state] of Object.entries(states)) {
+      const answer = await running.request('GET', `/v1/tasks/${id}`);
+      expect(answer.body.state).toBe(state);
+      expect(JSON.stringify(answer.body.history)).toBe(recorded(id));
+      expect(answer.body.historyDropped).toBeUndefined();
+    }
   });
 });

@@ -1,12 +1,13 @@
 /**
- * The task registry freezes a settled task into a compact record; every answer about it must be
- * the one its live entry would give: `GET /v1/tasks/{id}` bodies, listings, resubmission checks.
+ * The task registry keeps a live task's history as bytes and freezes a settled task into a compact
+ * record; every answer about a task, live or settled, must be the one its events define:
+ * `GET /v1/tasks/{id}` bodies, listings, resubmission checks.
  */
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../../src/engine/agent.js';
 import type { EngineEvent } from '../../../src/engine/messages.js';
-import { isFinal, type TaskSpec, type TaskState, type TaskView } from '../../../src/engine/task.js';
-import { TaskRegistry, taskDetailJson, type TaskEntry } from '../../../src/live/service/taskRegistry.js';
+import { isFinal, type FailureReason, type TaskSpec, type TaskState, type TaskView } from '../../../src/engine/task.js';
+import { TaskRegistry, taskDetailJson, type TaskEntry, type TaskHistoryEntry } from '../../../src/live/service/taskRegistry.js';
 
 const SPEC: TaskSpec = {
   id: 't1', type: 'code', priority: 2, tokens: 1200, contextTokens: 300, contextKey: 'repo', deadline: 12.345678901,
@@ -38,21 +39,63 @@ function lifecycle(spec: TaskSpec): EngineEvent[] {
   ];
 }
 
-/** Feeds the events; returns the live entry as it stood before the task settled, mutated in place since. */
-function fold(registry: TaskRegistry, events: readonly EngineEvent[]): TaskEntry {
-  let live: TaskEntry | undefined;
+/**
+ * What the registry must answer for a task after `events`: its entry folded from them by the
+ * definition, each event's own fields in its history, the last `historyEvents` of them kept.
+ */
+function expectedEntry(events: readonly EngineEvent[], historyEvents: number): TaskEntry {
+  const submitted = events[0]!;
+  if (submitted.kind !== 'submitted') throw new Error('a task starts with submitted');
+  const history: TaskHistoryEntry[] = [];
+  const entry = {
+    spec: submitted.task.spec, submittedAt: submitted.time, ordinal: 0, state: submitted.task.state, agent: undefined as string | undefined, attempts: 0,
+    failureReason: undefined as FailureReason | undefined, history, historyDropped: 0,
+  };
   for (const event of events) {
-    if (event.kind === 'transition' && isFinal(event.to)) live = registry.get(event.task.spec.id);
-    registry.observe(event);
+    let item: TaskHistoryEntry;
+    switch (event.kind) {
+      case 'submitted':
+        item = { time: event.time, kind: event.kind, to: event.task.state };
+        break;
+      case 'transition':
+        entry.state = event.to;
+        entry.attempts = event.task.attempt;
+        if (event.agent !== undefined) entry.agent = event.agent.spec.id;
+        if (event.reason !== undefined) entry.failureReason = event.reason;
+        item = { time: event.time, kind: event.kind, from: event.from, to: event.to, attempt: event.attempt, agent: event.agent?.spec.id, reason: event.reason, quality: event.quality };
+        break;
+      case 'offerMade':
+      case 'duplicateClaim':
+        item = { time: event.time, kind: event.kind, agent: event.agent.spec.id };
+        break;
+      case 'offerAnswered':
+        item = { time: event.time, kind: event.kind, agent: event.agent.spec.id, accepted: event.accepted, reason: event.reason };
+        break;
+      case 'staleResult':
+        item = { time: event.time, kind: event.kind, attempt: event.attempt };
+        break;
+      default:
+        continue;
+    }
+    history.push(item);
+    if (history.length > historyEvents) {
+      history.shift();
+      entry.historyDropped++;
+    }
   }
-  return live!;
+  return entry;
+}
+
+/** Feeds the events; returns the entry they define (see {@link expectedEntry}), to compare the registry's answers with. */
+function fold(registry: TaskRegistry, events: readonly EngineEvent[]): TaskEntry {
+  for (const event of events) registry.observe(event);
+  return expectedEntry(events, registry.limits.historyEvents);
 }
 
 describe('TaskRegistry', () => {
   for (const historyEvents of [100, 11, 4, 1]) {
     it(`answers GET for a settled task byte for byte as its live entry would (historyEvents ${historyEvents})`, () => {
       const registry = new TaskRegistry({ settledTasks: 10, historyEvents });
-      // The live entry object is what the registry answered from before settled tasks were frozen.
       const live = fold(registry, lifecycle(SPEC));
       const settled = registry.get('t1')!;
       expect(settled).not.toBe(live);
@@ -104,6 +147,34 @@ describe('TaskRegistry', () => {
       expect(isFinal(live.state)).toBe(true);
       expect(registry.get(id)).not.toBe(live);
       expect(JSON.stringify(taskDetailJson(registry.get(id)!))).toBe(JSON.stringify(taskDetailJson(live)));
+    }
+  });
+
+  it("answers a live task's history as the events recorded so far, after every event, with odd text, drops and many tasks in flight", () => {
+    for (const historyEvents of [50, 4, 1]) {
+      const registry = new TaskRegistry({ settledTasks: 5, historyEvents });
+      // Braces, quotes and backslashes inside strings: the history's bytes are cut between events.
+      const odd = ['}{"x":1}', 'quo"te\\}', 'é}ü\u{1F600}', 'plain'];
+      const tasks = Array.from({ length: 600 }, (_, n) => {
+        const spec: TaskSpec = { ...SPEC, id: `${odd[n % odd.length]!}-${n}` };
+        return lifecycle(spec).map((event) => 'agent' in event && event.agent !== undefined ? { ...event, agent: agent(`${odd[(n + 1) % odd.length]!}${'a'.repeat(n % 50)}`) } : event);
+      });
+      // All in flight at once, their events interleaved, so the histories' arena fills and compacts.
+      for (let at = 0; at < 10; at++) {
+        tasks.forEach((events, n) => {
+          registry.observe(events[at]!);
+          if (n % 97 === at) {
+            const expected = JSON.stringify(taskDetailJson(expectedEntry(events.slice(0, at + 1), historyEvents)));
+            expect(JSON.stringify(taskDetailJson(registry.get(events[0]!.kind === 'submitted' ? events[0]!.task.spec.id : '')!))).toBe(expected);
+          }
+        });
+      }
+      for (const events of tasks) {
+        const id = events[0]!.kind === 'submitted' ? events[0]!.task.spec.id : '';
+        expect(JSON.stringify(taskDetailJson(registry.get(id)!))).toBe(JSON.stringify(taskDetailJson(expectedEntry(events.slice(0, 10), historyEvents))));
+        registry.observe(events[10]!);
+      }
+      expect(registry.liveStates()).toEqual(new Map());
     }
   });
 
