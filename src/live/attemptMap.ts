@@ -86,6 +86,15 @@ abstract class LinkedAttemptMap<T extends { readonly attempt: number }> {
     }
   }
 
+  /**
+   * The first value `test` picks in the order of {@link values}, or undefined: found in one pass
+   * over the tasks, without sorting them (for callers on a path taken per task).
+   */
+  firstWhere(test: (value: T) => boolean): T | undefined {
+    const head = this.byTask.oldestWhere((first) => this.firstOfTask(first, test) !== undefined);
+    return head === undefined ? undefined : this.firstOfTask(head, test);
+  }
+
   /** Forgets every value. */
   clear(): void {
     for (const value of this.values()) this.setLink(value, undefined);
@@ -102,6 +111,12 @@ abstract class LinkedAttemptMap<T extends { readonly attempt: number }> {
         entry = next;
       }
     }
+  }
+
+  /** The first of the values of a task, from its head `head`, that `test` picks. */
+  private firstOfTask(head: T, test: (value: T) => boolean): T | undefined {
+    for (let entry: T | undefined = head; entry !== undefined; entry = this.linkOf(entry)) if (test(entry)) return entry;
+    return undefined;
   }
 
   /** The next value of the same task. */

@@ -376,7 +376,7 @@ export class LiveDriver {
   private checkDrained(): void {
     if (this.phase !== 'draining' || this.resolveDrained === undefined) return;
     if (this.engine.counts().inFlight > 0 || this.pendingProvisions > 0) return;
-    for (const attempt of this.attempts.values()) if (!attempt.abandoned) return;
+    if (this.attempts.firstWhere(isAwaited) !== undefined) return;
     for (const offer of this.offers.values()) if (!offer.withdrawn) return;
     this.halt();
   }
@@ -695,11 +695,10 @@ export class LiveDriver {
   /** Keeps pending connector calls within `maxPendingCalls`, forgetting those nobody waits for. */
   private makeRoom(): void {
     if (this.attempts.size + this.offers.size + this.pendingProvisions < this.limits.maxPendingCalls) return;
-    for (const attempt of this.attempts.values()) {
-      if (attempt.abandoned) {
-        this.attempts.delete(attempt.task.spec.id, attempt.attempt);
-        return;
-      }
+    const abandoned = this.attempts.firstWhere(isAbandoned);
+    if (abandoned !== undefined) {
+      this.attempts.delete(abandoned.task.spec.id, abandoned.attempt);
+      return;
     }
     for (const [key, offer] of this.offers) {
       if (offer.withdrawn) {
@@ -752,6 +751,11 @@ function createEngineWithEvents(options: EngineOptions, onEvent: ((event: Engine
   const objects = new EventObjects(onEvent);
   return createEngine({ ...options, events: options.events === undefined ? objects : new TeeSink([options.events, objects]) });
 }
+
+/** An attempt the engine gave up on, which nobody waits for. */
+const isAbandoned = (attempt: Attempt): boolean => attempt.abandoned;
+/** An attempt the engine still waits for. */
+const isAwaited = (attempt: Attempt): boolean => !attempt.abandoned;
 
 /** Creates a {@link LiveDriver}. */
 export function createLiveDriver(options: LiveDriverOptions): LiveDriver {

@@ -108,6 +108,20 @@ export class TaskIdTable<T> {
     }
   }
 
+  /**
+   * The value whose task id was set earliest among those `test` picks, or undefined: what the
+   * first pick of a walk of {@link entries} would be, found in one pass over the slots without
+   * the walk's sort (for callers on a path taken per task).
+   */
+  oldestWhere(test: (value: T) => boolean): T | undefined {
+    let found = -1;
+    for (let i = 0; i < this.hashes.length; i++) {
+      if (this.hashes[i] === EMPTY || (found >= 0 && this.setOrder[i]! > this.setOrder[found]!)) continue;
+      if (test(this.values[i]!)) found = i;
+    }
+    return found < 0 ? undefined : this.values[found];
+  }
+
   /** Forgets every task id (the table keeps its capacity). */
   clear(): void {
     this.keys.fill(undefined);

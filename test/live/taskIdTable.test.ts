@@ -38,6 +38,28 @@ describe('TaskIdTable', () => {
     );
   });
 
+  it('finds, without a walk, the value a Map\'s walk meets first among those a test picks', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.record({ set: taskId, weight: fc.nat({ max: 9 }) }), fc.record({ delete: taskId })), { maxLength: 300 }), fc.nat({ max: 9 }), (operations, wanted) => {
+        // Each value names its task id, so the test can tell which entry was found.
+        const table = new TaskIdTable<string>();
+        const model = new Map<string, string>();
+        for (const op of operations) {
+          if ('set' in op) {
+            table.set(op.set, `${op.set}:${op.weight}`);
+            model.set(op.set, `${op.set}:${op.weight}`);
+          } else {
+            table.delete(op.delete);
+            model.delete(op.delete);
+          }
+        }
+        const picks = (value: string): boolean => Number(value.slice(value.lastIndexOf(':') + 1)) >= wanted;
+        expect(table.oldestWhere(picks)).toBe([...model.values()].find(picks));
+      }),
+      { seed: 12, numRuns: 300 },
+    );
+  });
+
   it('walks as a Map walks while the walk forgets the visited task id or others', () => {
     fc.assert(
       fc.property(fc.uniqueArray(taskId, { maxLength: 120 }), fc.func(fc.nat({ max: 3 })), (ids, pick) => {
