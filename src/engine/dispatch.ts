@@ -86,8 +86,7 @@ function bindPool(s: EngineState, now: number): void {
 /** The agent `task` may be bound to now (late binding): its assignee, the first fit, or the strategy's pick within the constraints. */
 export function pickFor(s: EngineState, task: TaskRecord): AgentView | undefined {
   const probe = s.routeProbe;
-  if (probe === undefined) return pickWithin(s, task);
-  probe.begin();
+  if (probe === undefined || !probe.begin()) return pickWithin(s, task);
   const agent = pickWithin(s, task);
   probe.end();
   return agent;
@@ -120,9 +119,9 @@ export function route(s: EngineState, task: TaskRecord): void {
     return;
   }
   const probe = s.routeProbe;
-  probe?.begin();
+  if (probe === undefined || !probe.begin()) return routeEarly(s, task);
   routeEarly(s, task);
-  probe?.end();
+  probe.end();
 }
 
 /** Early binding: the chosen agent's queue, then its refill and the thieves it may wake. */

@@ -59,7 +59,13 @@ export interface EngineOptions {
  * waking thieves). The engine only calls it; it reads no clock.
  */
 export interface RouteProbe {
-  begin(): void;
+  /**
+   * The engine starts routing a task. True when the probe wants this decision bracketed: the
+   * engine calls {@link RouteProbe.end} after it only then, so a decision the probe does not time
+   * costs the engine one call, not two.
+   */
+  begin(): boolean;
+  /** The engine is done routing the task whose `begin` returned true. */
   end(): void;
 }
 

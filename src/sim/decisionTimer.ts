@@ -20,15 +20,20 @@ export interface DecisionTiming {
 
 /** A route probe that times a sample of the engine's routing decisions. */
 export class DecisionTimer implements RouteProbe {
-  private decisions = 0;
   /**
    * Decisions until the next sampled one (1: this one), counted down: the same decisions as
-   * `decisions % sampleEvery === 0` picks, without an integer division per decision.
+   * `decisions % sampleEvery === 0` picks, without an integer division per decision. The decision
+   * count is derived from it ({@link decisionCount}), so an unsampled `begin` writes one field and
+   * is small enough for V8 to inline into the engine's routing.
    */
   private untilSample = 1;
+  /** The value `untilSample` was last set to. */
+  private countdownLength = 1;
+  /** Decisions made before the countdown under way began. */
+  private decisionsBefore = 0;
   private samples = new Float64Array(1024);
   private sampled = 0;
-  /** When the sampled decision under way began (ms), or -1 when the current one is not sampled. */
+  /** When the sampled decision under way began (ms), or -1 when none is under way. */
   private startedAt = -1;
 
   /** @param sampleEvery - time one decision in this many (1 times all). */
@@ -36,18 +41,13 @@ export class DecisionTimer implements RouteProbe {
     if (!Number.isInteger(sampleEvery) || sampleEvery < 1) throw new Error('sampleEvery must be an integer >= 1');
   }
 
-  /** The engine starts routing a task. */
-  begin(): void {
-    this.decisions++;
-    if (--this.untilSample > 0) {
-      this.startedAt = -1;
-      return;
-    }
-    this.untilSample = this.sampleEvery;
-    this.startedAt = performance.now();
+  /** The engine starts routing a task: true when this decision is timed (then `end` follows). */
+  begin(): boolean {
+    if (--this.untilSample > 0) return false;
+    return this.startSample();
   }
 
-  /** The engine is done routing it. */
+  /** The engine is done routing the sampled decision. */
   end(): void {
     if (this.startedAt < 0) return;
     this.record((performance.now() - this.startedAt) * 1000);
@@ -56,17 +56,25 @@ export class DecisionTimer implements RouteProbe {
 
   /** Quantiles of the sampled decision costs. */
   summary(): DecisionTiming {
-    return decisionTiming(this.decisions, this.samples.subarray(0, this.sampled));
+    return decisionTiming(this.decisionCount, this.samples.subarray(0, this.sampled));
   }
 
   /** Decisions made so far (timed or not). */
   get decisionCount(): number {
-    return this.decisions;
+    return this.decisionsBefore + this.countdownLength - this.untilSample;
   }
 
   /** The sampled costs in microseconds, in the order taken (a copy: to pool over runs). */
   samplesUs(): Float64Array {
     return this.samples.slice(0, this.sampled);
+  }
+
+  /** The countdown reached this decision: a new countdown starts, and this decision is timed. */
+  private startSample(): boolean {
+    this.decisionsBefore += this.countdownLength;
+    this.countdownLength = this.untilSample = this.sampleEvery;
+    this.startedAt = performance.now();
+    return true;
   }
 
   private record(us: number): void {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultEngineConfig } from '../../src/engine/config.js';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { createEngine, type Engine, type RouteProbe } from '../../src/engine/engine.js';
 import type { Binding, Strategy } from '../../src/engine/strategy.js';
 import { DecisionTimer, decisionTiming } from '../../src/sim/decisionTimer.js';
 import { agentSpec, taskSpec } from '../support/harness.js';
@@ -21,11 +21,14 @@ function spin(ms: number): void {
 /** Brackets `count` decisions, each spinning `ms(i)` milliseconds. */
 function decide(timer: DecisionTimer, count: number, ms: (i: number) => number = () => 0): void {
   for (let i = 0; i < count; i++) {
-    timer.begin();
+    const timed = timer.begin();
     if (ms(i) > 0) spin(ms(i));
-    timer.end();
+    if (timed) timer.end();
   }
 }
+
+/** Picks the first agent with a free slot. */
+const firstFree: Strategy = { name: 'first-free', pickAgent: (_task, ctx) => ctx.fleet.agents.find((a) => a.active < a.spec.capacity) };
 
 function engineWith(strategy: Strategy, binding: Binding, timer: DecisionTimer, agents: number): Engine {
   const engine = createEngine({
@@ -45,6 +48,38 @@ describe('DecisionTimer', () => {
       expect([summary.decisions, summary.sampled]).toEqual([calls, sampled]);
     }
   });
+
+  it('begin says which decisions are timed: 0, N, 2N, … and no other', () => {
+    const timer = new DecisionTimer(4);
+    const timed = Array.from({ length: 10 }, () => {
+      const sampled = timer.begin();
+      if (sampled) timer.end();
+      return sampled;
+    });
+    expect(timed).toEqual([true, false, false, false, true, false, false, false, true, false]);
+    expect(timer.decisionCount).toBe(10);
+  });
+
+  for (const binding of ['late', 'early'] as const) {
+    it(`${binding} binding: the engine ends only the decisions whose begin said they are timed`, () => {
+      const calls: string[] = [];
+      let begun = 0;
+      const probe: RouteProbe = {
+        begin: () => {
+          calls.push('begin');
+          return begun++ % 2 === 0;
+        },
+        end: () => void calls.push('end'),
+      };
+      const engine = createEngine({
+        config: { ...defaultEngineConfig(), binding }, strategy: firstFree, routeProbe: probe,
+        strategyRandom: () => 0, engineRandom: () => 0.5,
+      });
+      for (let i = 0; i < 4; i++) engine.agentJoined(0, agentSpec({ id: `a${i}` }));
+      for (let i = 0; i < 4; i++) engine.submit(0, taskSpec({ id: `t${i}` }));
+      expect(calls).toEqual(['begin', 'end', 'begin', 'begin', 'end', 'begin']);
+    });
+  }
 
   it('times exactly the sampled decisions, in microseconds', () => {
     // Only decisions 0, 3, 6 and 9 are slow (≥ 0.5 ms); with sampleEvery 3 every sample must be ≥ 500 µs.
