@@ -32,10 +32,10 @@ const INITIAL_CAPACITY = 64;
 
 /** A min-heap of (time, seq) → (kind, payload). */
 export class EventHeap<P> {
-  /** Each heap position's time; {@link EMPTY} at every position from `count` on (see `siftDownFromRoot`). */
-  private times = new Float64Array(INITIAL_CAPACITY).fill(EMPTY);
-  /** Each heap position's (sequence number, slot), interleaved: `2i` and `2i + 1`; the sequence number {@link EMPTY} from `count` on. */
-  private seqSlots = new Float64Array(2 * INITIAL_CAPACITY).fill(EMPTY);
+  /** Each heap position's time. */
+  private times = new Float64Array(INITIAL_CAPACITY);
+  /** Each heap position's (sequence number, slot), interleaved: `2i` and `2i + 1`. */
+  private seqSlots = new Float64Array(2 * INITIAL_CAPACITY);
   /** Each slot's kind, from its push to its pop. */
   private kinds = new Uint8Array(INITIAL_CAPACITY);
   /** Each slot's payload, from its push to its pop. */
@@ -119,25 +119,15 @@ export class EventHeap<P> {
     this.poppedTime = this.times[0]!;
     const last = --this.count;
     if (last > 0) this.siftDownFromRoot(last);
-    else this.times[0] = this.seqSlots[0] = EMPTY;
     return payload;
   }
 
-  /**
-   * Moves the last entry (at position `last`) down from the root to its place. Positions from
-   * `last` on hold (EMPTY, EMPTY), later than any entry, so a node whose eight child positions
-   * exist is scanned in straight-line code whether or not they all hold entries: in a loop, V8
-   * checks the times array's map and bounds and recomputes its data pointer at every child, and
-   * the simulator's small heaps (a dozen finishes) are mostly the root and its children.
-   */
   private siftDownFromRoot(last: number): void {
     const times = this.times;
     const seqSlots = this.seqSlots;
     const time = times[last]!;
     const seq = seqSlots[2 * last]!;
     const slot = seqSlots[2 * last + 1]!;
-    times[last] = EMPTY;
-    seqSlots[2 * last] = EMPTY;
     let i = 0;
     for (;;) {
       const first = ARITY * i + 1;
@@ -145,50 +135,12 @@ export class EventHeap<P> {
       // The earliest of up to eight children: by time, and by seq only among equal times.
       let child = first;
       let ct = times[first]!;
-      if (first + ARITY <= times.length) {
-        let t: number;
-        t = times[first + 1]!;
-        if (t <= ct && (t < ct || seqSlots[2 * (first + 1)]! < seqSlots[2 * child]!)) {
-          child = first + 1;
+      const end = first + ARITY < last ? first + ARITY : last;
+      for (let c = first + 1; c < end; c++) {
+        const t = times[c]!;
+        if (t < ct || (t === ct && seqSlots[2 * c]! < seqSlots[2 * child]!)) {
+          child = c;
           ct = t;
-        }
-        t = times[first + 2]!;
-        if (t <= ct && (t < ct || seqSlots[2 * (first + 2)]! < seqSlots[2 * child]!)) {
-          child = first + 2;
-          ct = t;
-        }
-        t = times[first + 3]!;
-        if (t <= ct && (t < ct || seqSlots[2 * (first + 3)]! < seqSlots[2 * child]!)) {
-          child = first + 3;
-          ct = t;
-        }
-        t = times[first + 4]!;
-        if (t <= ct && (t < ct || seqSlots[2 * (first + 4)]! < seqSlots[2 * child]!)) {
-          child = first + 4;
-          ct = t;
-        }
-        t = times[first + 5]!;
-        if (t <= ct && (t < ct || seqSlots[2 * (first + 5)]! < seqSlots[2 * child]!)) {
-          child = first + 5;
-          ct = t;
-        }
-        t = times[first + 6]!;
-        if (t <= ct && (t < ct || seqSlots[2 * (first + 6)]! < seqSlots[2 * child]!)) {
-          child = first + 6;
-          ct = t;
-        }
-        t = times[first + 7]!;
-        if (t <= ct && (t < ct || seqSlots[2 * (first + 7)]! < seqSlots[2 * child]!)) {
-          child = first + 7;
-          ct = t;
-        }
-      } else {
-        for (let c = first + 1; c < last; c++) {
-          const t = times[c]!;
-          if (t < ct || (t === ct && seqSlots[2 * c]! < seqSlots[2 * child]!)) {
-            child = c;
-            ct = t;
-          }
         }
       }
       if (time < ct || (time === ct && seq < seqSlots[2 * child]!)) break;
@@ -219,9 +171,9 @@ export class EventHeap<P> {
   /** Doubles the positions and the slots; the new slots are all free (the heap was full). */
   private grow(): void {
     const capacity = this.kinds.length * 2;
-    const times = new Float64Array(capacity).fill(EMPTY);
+    const times = new Float64Array(capacity);
     times.set(this.times);
-    const seqSlots = new Float64Array(2 * capacity).fill(EMPTY);
+    const seqSlots = new Float64Array(2 * capacity);
     seqSlots.set(this.seqSlots);
     const kinds = new Uint8Array(capacity);
     kinds.set(this.kinds);
