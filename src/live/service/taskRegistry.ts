@@ -285,6 +285,16 @@ export class TaskRegistry {
     return known < 0 ? this.liveView(~known) : this.thaw(known);
   }
 
+  /**
+   * The state of the task with this id, if known: what a submission's answer says, read from the
+   * columns or the ring without making an entry (the routes ask it for every submission).
+   */
+  state(id: string): TaskState | undefined {
+    const known = this.tasks.get(id);
+    if (known === undefined) return undefined;
+    return known < 0 ? this.live.state(~known) : this.settledTasks.state(known);
+  }
+
   /** Live tasks by state (states with none are absent). */
   liveStates(): ReadonlyMap<TaskState, number> {
     return this.liveByState;

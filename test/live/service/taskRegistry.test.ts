@@ -141,6 +141,17 @@ describe('TaskRegistry', () => {
     expect(JSON.stringify(taskDetailJson(got))).toBe(JSON.stringify(taskDetailJson(expectedEntry(events, 100))));
   });
 
+  it("answers a task's state by id as its entry does, live and settled, and none for an unknown id", () => {
+    const registry = new TaskRegistry({ settledTasks: 10, historyEvents: 4 });
+    const events = lifecycle(SPEC);
+    expect(registry.state('t1')).toBeUndefined();
+    for (const event of events) {
+      registry.observe(event);
+      expect(registry.state('t1')).toBe(registry.get('t1')!.state);
+    }
+    expect(registry.state('t1')).toBe('completed');
+  });
+
   it('answers byte for byte for tasks of any ids and text, frozen one after another', () => {
     const registry = new TaskRegistry({ settledTasks: 1000, historyEvents: 50 });
     // Quotes, backslashes, controls, non-ASCII and astral characters; ids long enough that the
