@@ -103,8 +103,9 @@ export class RealClock implements Clock {
   }
 }
 
-/** A manual clock's timer: its handle is its id in the queue. */
+/** A manual clock's timer. */
 interface ManualTimer extends PendingTimer {
+  readonly handle: TimerHandle;
   readonly callback: () => void;
 }
 
@@ -134,9 +135,9 @@ export class ManualClock implements Clock {
   setTimer(atSeconds: number, callback: () => void, ticket?: number): TimerHandle {
     if (Number.isNaN(atSeconds)) throw new Error('ManualClock.setTimer: time is NaN');
     const handle = this.nextHandle++;
-    const timer: ManualTimer = { timerId: handle, atSeconds, ticket: ticket ?? this.tickets++, callback, queueIndex: -1 };
+    const timer: ManualTimer = { handle, callback, queueIndex: -1 };
     this.byHandle.set(handle, timer);
-    this.timers.add(timer);
+    this.timers.add(timer, atSeconds, ticket ?? this.tickets++);
     return handle;
   }
 
@@ -152,8 +153,9 @@ export class ManualClock implements Clock {
   }
 
   pendingBefore(atSeconds: number, ticket: number): boolean {
-    const head = this.timers.peek();
-    return head !== undefined && (head.atSeconds < atSeconds || (head.atSeconds === atSeconds && head.ticket < ticket));
+    if (this.timers.size === 0) return false;
+    const headSeconds = this.timers.peekSeconds();
+    return headSeconds < atSeconds || (headSeconds === atSeconds && this.timers.peekTicket() < ticket);
   }
 
   /** Timers set and not yet fired or cleared. */
@@ -163,7 +165,7 @@ export class ManualClock implements Clock {
 
   /** When the earliest pending timer is due (Infinity when none is). */
   nextDueTime(): number {
-    return this.timers.peek()?.atSeconds ?? Number.POSITIVE_INFINITY;
+    return this.timers.peekSeconds();
   }
 
   /**
@@ -173,8 +175,9 @@ export class ManualClock implements Clock {
   next(): boolean {
     const timer = this.timers.peek();
     if (timer === undefined) return false;
-    this.clearTimer(timer.timerId);
-    if (timer.atSeconds > this.current) this.current = timer.atSeconds;
+    const atSeconds = this.timers.peekSeconds();
+    this.clearTimer(timer.handle);
+    if (atSeconds > this.current) this.current = atSeconds;
     timer.callback();
     return true;
   }

@@ -50,6 +50,11 @@ const KEPT_ERRORS = 100;
  */
 type Feed<A, B> = (this: LiveDriver, a: A, b: B) => void;
 
+/** One of the engine's timers in the driver's timer queue. */
+interface EngineTimer extends PendingTimer {
+  readonly timerId: number;
+}
+
 /** Feeds the inputs a function makes (for `batch` and the driver's own rarer inputs). */
 function call(inputs: () => void): void {
   inputs();
@@ -81,10 +86,9 @@ export class LiveDriver {
   private readonly onQueuedEvent: ((event: EngineEvent) => void) | undefined;
   private readonly journal: Journal | undefined;
   /** The engine's timers, and the attempts whose watchdog is set (an attempt is its watchdog's timer). */
-  private readonly timers = new TimerQueue<PendingTimer | Attempt>();
+  private readonly timers = new TimerQueue<EngineTimer | Attempt>();
   /** The engine's timers in {@link timers}, by id, for the engine cancels them by id. */
-  private readonly engineTimers = new Map<number, PendingTimer>();
-  private nextWatchdogId = -1;
+  private readonly engineTimers = new Map<number, EngineTimer>();
   private readonly attempts = new AttemptMap<Attempt>();
   private readonly offers = new Map<string, Offer>();
   private pendingProvisions = 0;
@@ -587,40 +591,42 @@ export class LiveDriver {
   private armWatchdog(attempt: Attempt, limit: number): void {
     if (limit === Number.POSITIVE_INFINITY) return;
     this.clearWatchdog(attempt);
-    attempt.timerId = this.nextWatchdogId--;
-    attempt.atSeconds = this.clock.now() + limit;
-    attempt.ticket = this.clock.ticket();
-    attempt.watchdogSeconds = limit;
-    this.timers.add(attempt);
+    this.timers.add(attempt, this.clock.now() + limit, this.clock.ticket());
   }
 
   private clearWatchdog(attempt: Attempt): void {
-    if (attempt.timerId === 0) return;
     this.timers.remove(attempt);
-    attempt.timerId = 0;
+  }
+
+  /**
+   * The limit an attempt's watchdog was set to: the driver's, or the task's own timeout when
+   * shorter (a watchdog is set with the task's own only until its start is fed, and cleared then).
+   */
+  private watchdogSeconds(attempt: Attempt): number {
+    const ownTimeout = attempt.task.spec.timeoutSeconds;
+    return ownTimeout === undefined ? this.limits.attemptTimeoutSeconds : Math.min(ownTimeout, this.limits.attemptTimeoutSeconds);
   }
 
   /** Queues engine timer `timerId`, due at `atSeconds`; an id already pending throws (the engine never reuses one). */
   private addEngineTimer(timerId: number, atSeconds: number): void {
     if (this.engineTimers.has(timerId)) throw new Error(`timer ${timerId} is already pending`);
-    const timer: PendingTimer = { timerId, atSeconds, ticket: this.clock.ticket(), queueIndex: -1 };
+    const timer: EngineTimer = { timerId, queueIndex: -1 };
     this.engineTimers.set(timerId, timer);
-    this.timers.add(timer);
+    this.timers.add(timer, atSeconds, this.clock.ticket());
   }
 
   /** Takes a timer out of the queue (an engine timer out of its index too). */
-  private removeTimer(timer: PendingTimer | Attempt): void {
+  private removeTimer(timer: EngineTimer | Attempt): void {
     this.timers.remove(timer);
     if (!(timer instanceof Attempt)) this.engineTimers.delete(timer.timerId);
   }
 
   /** The driver's execution limit ran out (the attempt already left the timer queue): the attempt fails with `timeout` and is aborted. */
   private watchdogFired(attempt: Attempt): void {
-    attempt.timerId = 0;
     attempt.abandoned = true;
     attempt.abort();
     this.onError(new LiveDriverError('attempt-timeout',
-      `attempt ${attempt.attempt} of ${attempt.task.spec.id} on ${attempt.agent.spec.id} ran ${attempt.watchdogSeconds} s ${attempt.startFed ? '(limits.attemptTimeoutSeconds)' : 'without a reported start'}: failed as a timeout`));
+      `attempt ${attempt.attempt} of ${attempt.task.spec.id} on ${attempt.agent.spec.id} ran ${this.watchdogSeconds(attempt)} s ${attempt.startFed ? '(limits.attemptTimeoutSeconds)' : 'without a reported start'}: failed as a timeout`));
     this.settle(() => `the timeout of ${attempt.task.spec.id}`, call, () => {
       const now = this.clock.now();
       const taskId = attempt.task.spec.id;
@@ -717,13 +723,15 @@ export class LiveDriver {
       this.armedHandle = undefined;
       return;
     }
+    const headSeconds = this.timers.peekSeconds();
+    const headTicket = this.timers.peekTicket();
     if (this.armedHandle !== undefined) {
-      if (this.armedAt === head.atSeconds && this.armedTicket === head.ticket) return;
+      if (this.armedAt === headSeconds && this.armedTicket === headTicket) return;
       this.clock.clearTimer(this.armedHandle);
     }
-    this.armedAt = head.atSeconds;
-    this.armedTicket = head.ticket;
-    this.armedHandle = this.clock.setTimer(head.atSeconds, this.wake, head.ticket);
+    this.armedAt = headSeconds;
+    this.armedTicket = headTicket;
+    this.armedHandle = this.clock.setTimer(headSeconds, this.wake, headTicket);
   }
 
   /**
@@ -735,8 +743,8 @@ export class LiveDriver {
     this.armedHandle = undefined;
     let fired = 0;
     // The clock is read afresh for each timer: on a real clock, time moves while inputs are fed.
-    for (let head = this.timers.peek(); head !== undefined && head.atSeconds <= this.clock.now() && this.phase !== 'stopped'; head = this.timers.peek()) {
-      if (fired > 0 && this.clock.pendingBefore(head.atSeconds, head.ticket)) break;
+    for (let head = this.timers.peek(); head !== undefined && this.timers.peekSeconds() <= this.clock.now() && this.phase !== 'stopped'; head = this.timers.peek()) {
+      if (fired > 0 && this.clock.pendingBefore(this.timers.peekSeconds(), this.timers.peekTicket())) break;
       this.removeTimer(head);
       fired++;
       if (head instanceof Attempt) this.watchdogFired(head);

@@ -19,30 +19,43 @@ import type { PendingTimer } from './timerQueue.js';
  * of a live task (its `EventTarget` state), young garbage that GC pauses had to wade through.
  */
 export class LazyAbortController {
-  private controller: AbortController | undefined;
-  private abortedAlready = false;
+  private controller: AbortController | undefined = undefined;
+  /**
+   * {@link ABORTED}, and the bits a subclass adds above it: an attempt's flags share this one
+   * field (a boolean each was a field each on every attempt in flight).
+   */
+  protected flags = 0;
 
   /** The signal, made on first read (already aborted when {@link abort} came first). */
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
-      if (this.abortedAlready) this.controller.abort();
+      if (this.aborted) this.controller.abort();
     }
     return this.controller.signal;
   }
 
   /** Whether {@link abort} was called (without making the signal). */
   get aborted(): boolean {
-    return this.abortedAlready;
+    return (this.flags & ABORTED) !== 0;
   }
 
   /** Aborts the signal (made or to be made). */
   abort(): void {
-    if (this.abortedAlready) return;
-    this.abortedAlready = true;
+    if (this.aborted) return;
+    this.flags |= ABORTED;
     this.controller?.abort();
   }
 }
+
+/** {@link LazyAbortController.abort} was called. */
+const ABORTED = 1;
+/** An attempt's `started` was fed to the engine. */
+const START_FED = 2;
+/** The engine no longer waits for the attempt. */
+const ABANDONED = 4;
+/** The attempt has no record of the engine driven now (see {@link Attempt.view}). */
+const DETACHED = 8;
 
 /** Where an {@link Attempt} hands what its connector reports: the driver. */
 export interface AttemptReports {
@@ -58,30 +71,15 @@ export interface AttemptReports {
  * driver's {@link AttemptMap} and its watchdog's timer in the driver's timer queue: one object per
  * attempt in flight instead of a record, a controller, a context and its closure, a key string
  * and a timer (everything an attempt keeps lives ~0.2 s under load, long enough to be copied by
- * a scavenge or promoted to the old generation).
+ * a scavenge or promoted to the old generation). So it keeps few fields: its flags in one number,
+ * no copy of its record for {@link view}, and its watchdog's due time and ticket in the timer
+ * queue's columns (a due time here was a boxed double), its limit derived from the task's spec.
  */
 export class Attempt extends LazyAbortController implements RunContext, PendingTimer {
   /** {@link AttemptMap}'s link to another attempt of the task (set by the map only). */
   next: Attempt | undefined = undefined;
-  /**
-   * The record to feed its results with (see `LiveDriver.feed`); undefined once the engine was
-   * swapped for one restored from a snapshot that no longer holds the attempt (fed by id then).
-   */
-  view: TaskView | undefined;
-  /** `started` was fed to the engine. */
-  startFed = false;
-  /** The engine no longer waits for it (aborted, or failed by the driver's watchdog). */
-  abandoned = false;
-  /** The watchdog's timer id (negative), 0 when none is set. */
-  timerId = 0;
-  /** When the watchdog is due (clock seconds). */
-  atSeconds = 0;
-  /** The watchdog's clock ticket: its place among timers due at the same time. */
-  ticket = 0;
-  /** The watchdog's place in the driver's timer queue (set by the queue only). */
+  /** The watchdog's place in the driver's timer queue, -1 when it is not set (set by the queue only). */
   queueIndex = -1;
-  /** The watchdog's limit in seconds, for its message. */
-  watchdogSeconds = 0;
   /** {@inheritDoc RunContext.connectorNext} */
   connectorNext: RunContext | undefined = undefined;
   /** {@inheritDoc RunContext.connectorFlags} */
@@ -95,7 +93,45 @@ export class Attempt extends LazyAbortController implements RunContext, PendingT
    */
   constructor(private readonly reports: AttemptReports, public task: TaskView, public agent: AgentView, readonly attempt: number) {
     super();
-    this.view = task;
+  }
+
+  /**
+   * The record to feed its results with (see `LiveDriver.feed`): its `task`, or undefined once
+   * the engine was swapped for one restored from a snapshot that no longer holds the attempt
+   * (fed by id then).
+   */
+  get view(): TaskView | undefined {
+    return (this.flags & DETACHED) === 0 ? this.task : undefined;
+  }
+
+  /** `started` was fed to the engine. */
+  get startFed(): boolean {
+    return (this.flags & START_FED) !== 0;
+  }
+
+  set startFed(fed: boolean) {
+    this.flags = fed ? this.flags | START_FED : this.flags & ~START_FED;
+  }
+
+  /** The engine no longer waits for it (aborted, or failed by the driver's watchdog). */
+  get abandoned(): boolean {
+    return (this.flags & ABANDONED) !== 0;
+  }
+
+  set abandoned(given: boolean) {
+    this.flags = given ? this.flags | ABANDONED : this.flags & ~ABANDONED;
+  }
+
+  /** Its engine was swapped: no {@link view} until {@link rebind}. */
+  detach(): void {
+    this.flags |= DETACHED;
+  }
+
+  /** Takes the swapped engine's records of its task and agent (its {@link view} again). */
+  rebind(task: TaskView, agent: AgentView): void {
+    this.task = task;
+    this.agent = agent;
+    this.flags &= ~DETACHED;
   }
 
   /** {@inheritDoc RunContext.started} */
@@ -247,13 +283,12 @@ export class ReplayBook {
  * their old records for reading and are fed by id.
  */
 export function rebind(attempts: AttemptMap<Attempt>, offers: Map<string, Offer>, engine: Engine): void {
-  for (const attempt of attempts.values()) attempt.view = undefined;
+  for (const attempt of attempts.values()) attempt.detach();
   for (const offer of offers.values()) offer.view = undefined;
   for (const open of engine.openAttempts()) {
     const attempt = attempts.get(open.task.spec.id, open.attempt);
     if (attempt === undefined) continue;
-    attempt.task = attempt.view = open.task;
-    attempt.agent = open.agent;
+    attempt.rebind(open.task, open.agent);
   }
   for (const open of engine.openOffers()) {
     const offer = offers.get(offerKey(open.task.spec.id, open.agent.spec.id, open.offer));

@@ -46,7 +46,7 @@ describe('Attempt', () => {
       attemptFinished: (from, outcome) => reports.push(['finished', from, outcome]),
     }, fakeTask, fakeAgent, 2);
     expect(attempt.attempt).toBe(2);
-    expect(attempt.timerId).toBe(0);
+    expect(attempt.queueIndex).toBe(-1);
     expect(attempt.view).toBe(fakeTask);
     expect(attempt.aborted).toBe(false);
     attempt.abort();
@@ -55,5 +55,29 @@ describe('Attempt', () => {
     attempt.started({ setupTokens: 3, contextHit: null });
     attempt.finished({ ok: true, quality: 1 });
     expect(reports).toEqual([['started', attempt, { setupTokens: 3, contextHit: null }], ['finished', attempt, { ok: true, quality: 1 }]]);
+  });
+
+  it('keeps its flags apart: aborted, start fed, abandoned and detached each set and read on its own', () => {
+    const reports = { attemptStarted: () => undefined, attemptFinished: () => undefined };
+    const read = (attempt: Attempt): unknown[] => [attempt.aborted, attempt.startFed, attempt.abandoned, attempt.view];
+    const attempt = new Attempt(reports, fakeTask, fakeAgent, 1);
+    expect(read(attempt)).toEqual([false, false, false, fakeTask]);
+    attempt.startFed = true;
+    expect(read(attempt)).toEqual([false, true, false, fakeTask]);
+    attempt.abandoned = true;
+    expect(read(attempt)).toEqual([false, true, true, fakeTask]);
+    attempt.detach();
+    expect(read(attempt)).toEqual([false, true, true, undefined]);
+    attempt.abort();
+    expect(read(attempt)).toEqual([true, true, true, undefined]);
+    attempt.startFed = false;
+    expect(read(attempt)).toEqual([true, false, true, undefined]);
+    const swapped = { spec: { id: 't1' } } as unknown as TaskView;
+    const otherAgent = { spec: { id: 'a2' } } as unknown as AgentView;
+    attempt.rebind(swapped, otherAgent);
+    expect(read(attempt)).toEqual([true, false, true, swapped]);
+    expect(attempt.agent).toBe(otherAgent);
+    attempt.abandoned = false;
+    expect(read(attempt)).toEqual([true, false, false, swapped]);
   });
 });

@@ -198,7 +198,7 @@ function submitOne(context: ServiceContext, raw: unknown, index: number): Submit
   }
   const spec = taskSpec(body, body.id ?? `task-${randomUUID()}`, context);
   submit(context, spec);
-  return { id: spec.id, state: context.tasks.get(spec.id)?.state ?? 'created', status: 201 };
+  return { id: spec.id, state: context.tasks.state(spec.id) ?? 'created', status: 201 };
 }
 
 /**

@@ -11,10 +11,11 @@
  * slot number) and no object of its own: nothing for the scavenges it outlives to copy and
  * promote, nothing for old-generation collections to mark. It is thawed only when asked. The JSON
  * is written straight from the entry as bytes (src/live/jsonBytes.ts, the writer of the log's
- * lines). A live task's history is not kept as objects either: each event is written once as JSON
- * bytes into an arena outside the heap (src/live/service/liveHistories.ts), the entry keeping a
- * slot number there and no event, array or boxed time for the scavenges it survives to copy; the
- * bytes are parsed only when a client reads the history, and copied as they are when the task is
+ * lines). A live task is no object either: each event of its history is written once as JSON
+ * bytes into an arena outside the heap (src/live/service/liveHistories.ts), and its other fields
+ * are columns by the same slot (src/live/service/liveTaskColumns.ts), the map keeping the slot
+ * number: no entry, event, array or boxed time for the scavenges it survives to copy. The bytes
+ * are parsed only when a client reads the history, and copied as they are when the task is
  * frozen.
  */
 import type { EngineEvent } from '../../engine/messages.js';
@@ -23,6 +24,7 @@ import { CLOSE_BRACE, TRANSITION_FIELD } from '../eventLine.js';
 import { appendField, appendJson } from '../jsonBytes.js';
 import { LineBuffer } from '../lineBuffer.js';
 import { LiveHistories } from './liveHistories.js';
+import { LiveTaskColumns } from './liveTaskColumns.js';
 import { SettledTaskRing } from './settledTaskRing.js';
 
 /** One event in a task's history, as JSON. */
@@ -84,36 +86,61 @@ export interface TaskEntry {
 }
 
 /**
- * A live task's entry. Its history and submission time are not on the heap: they are its slot in
- * {@link LiveHistories} (JSON bytes and typed-array columns), read back only when asked, so that
- * the entry is all that the scavenges a task in flight survives copy of it: no event objects, no
- * array of them, no boxed time.
+ * A live task's entry as {@link TaskRegistry.get} answers it: made when asked, not kept (what the
+ * registry keeps of a task in flight is columns by its slot, see {@link LiveTaskColumns}, and its
+ * history's bytes). Its fields are read when asked, as an entry object's were: from the columns
+ * while the slot is the task's, and once the task settled (a route reads after awaiting the log)
+ * from its frozen copy.
  */
-class RegistryEntry implements TaskEntry {
+class LiveTaskView implements TaskEntry {
+  private settledCopy: TaskEntry | undefined;
+
   constructor(
+    private readonly registry: TaskRegistry,
+    private readonly columns: LiveTaskColumns,
+    private readonly histories: LiveHistories,
     readonly spec: TaskSpec,
     readonly ordinal: number,
-    public state: TaskState,
-    public agent: string | undefined,
-    public attempts: number,
-    public failureReason: FailureReason | undefined,
-    private readonly histories: LiveHistories,
-    /** Its history's slot in `histories`; -1 once the task settled (the slot is then another task's). */
-    public historySlot: number,
-    public historyDropped: number,
+    /** Its slot in `columns` and `histories` (another task's once this one settled). */
+    readonly historySlot: number,
   ) {}
 
   get submittedAt(): number {
-    return this.histories.submittedAt(this.openSlot());
+    return this.open() ? this.histories.submittedAt(this.historySlot) : this.settled().submittedAt;
+  }
+
+  get state(): TaskState {
+    return this.open() ? this.columns.state(this.historySlot) : this.settled().state;
+  }
+
+  get agent(): string | undefined {
+    return this.open() ? this.columns.agent(this.historySlot) : this.settled().agent;
+  }
+
+  get attempts(): number {
+    return this.open() ? this.columns.attempts(this.historySlot) : this.settled().attempts;
+  }
+
+  get failureReason(): FailureReason | undefined {
+    return this.open() ? this.columns.failureReason(this.historySlot) : this.settled().failureReason;
   }
 
   get history(): readonly TaskHistoryEntry[] {
-    return JSON.parse(this.histories.json(this.openSlot())) as TaskHistoryEntry[];
+    return this.open() ? (JSON.parse(this.histories.json(this.historySlot)) as TaskHistoryEntry[]) : this.settled().history;
   }
 
-  private openSlot(): number {
-    if (this.historySlot < 0) throw new Error(`task ${this.spec.id}: its live entry was read after it settled`);
-    return this.historySlot;
+  get historyDropped(): number {
+    return this.open() ? this.columns.historyDropped(this.historySlot) : this.settled().historyDropped;
+  }
+
+  private open(): boolean {
+    return this.columns.spec(this.historySlot) === this.spec;
+  }
+
+  private settled(): TaskEntry {
+    this.settledCopy ??= this.registry.get(this.spec.id);
+    if (this.settledCopy === undefined || this.settledCopy.spec.id !== this.spec.id) throw new Error(`task ${this.spec.id}: its live entry was read after it settled and was forgotten`);
+    return this.settledCopy;
   }
 }
 
@@ -166,10 +193,14 @@ export interface TaskRegistryLimits {
 
 /** Tasks by id, folded from the engine's events. */
 export class TaskRegistry {
-  /** Live tasks' entries, and settled tasks' slots in {@link settledTasks}. */
-  private readonly tasks = new Map<string, RegistryEntry | number>();
+  /**
+   * Each task's slot: a live task's `~slot` (negative) in {@link histories} and {@link live}, a
+   * settled task's slot (zero or more) in {@link settledTasks}.
+   */
+  private readonly tasks = new Map<string, number>();
   private readonly settledTasks: SettledTaskRing;
   private readonly histories = new LiveHistories();
+  private readonly live = new LiveTaskColumns();
   private nextOrdinal = 0;
   private readonly liveByState = new Map<TaskState, number>();
   private readonly frozenJson = new LineBuffer();
@@ -192,41 +223,43 @@ export class TaskRegistry {
           lines.clear();
           appendJson(lines, submittedEvent(event.time, task.state));
         }
-        const entry = new RegistryEntry(task.spec, this.nextOrdinal++, task.state, undefined, 0, undefined, this.histories, this.histories.open(event.time, lines, 1), 0);
-        this.tasks.set(task.spec.id, entry);
-        this.countLive(entry.state, 1);
+        const slot = this.histories.open(event.time, lines, 1);
+        this.live.open(slot, task.spec, this.nextOrdinal++, task.state);
+        this.tasks.set(task.spec.id, ~slot);
+        this.countLive(task.state, 1);
         return;
       }
       case 'transition': {
         const id = event.task.spec.id;
         const known = this.tasks.get(id);
         if (known === undefined) return;
-        const entry = typeof known === 'number' ? this.thaw(known) : known;
-        this.countLive(entry.state, -1);
-        entry.state = event.to;
-        entry.attempts = event.task.attempt;
-        if (event.agent !== undefined) entry.agent = event.agent.spec.id;
-        if (event.reason !== undefined) entry.failureReason = event.reason;
         const agent = event.agent?.spec.id;
-        if (entry instanceof RegistryEntry) {
+        if (known < 0) {
+          const slot = ~known;
+          this.countLive(this.live.state(slot), -1);
+          this.live.transition(slot, event.to, event.task.attempt, agent, event.reason);
           const lines = this.eventJson;
           lines.clear();
           if (!appendTransitionEvent(lines, event.time, event.from, event.to, event.attempt, agent, event.reason, event.quality)) {
             lines.clear();
             appendJson(lines, transitionEvent(event.time, event.from, event.to, event.attempt, agent, event.reason, event.quality));
           }
-          this.recordLive(entry, lines);
-          if (isFinal(event.to)) this.settled(id, entry);
-          else this.countLive(entry.state, 1);
+          this.recordLive(slot, lines);
+          if (isFinal(event.to)) this.settled(id, slot);
+          else this.countLive(event.to, 1);
           return;
         }
+        const entry = this.thaw(known);
+        entry.state = event.to;
+        entry.attempts = event.task.attempt;
+        if (agent !== undefined) entry.agent = agent;
+        if (event.reason !== undefined) entry.failureReason = event.reason;
         this.recordThawed(entry, transitionEvent(event.time, event.from, event.to, event.attempt, agent, event.reason, event.quality));
-        if (isFinal(event.to)) this.settledTasks.replace(known as number, freeze(entry, this.frozenJson, this.histories));
+        if (isFinal(event.to)) this.settledTasks.replace(known, freeze(entry, this.frozenJson, this.histories));
         else {
           // Out of a final state (not something the engine does): live again, with its history.
-          const revived = this.revive(entry);
-          this.countLive(revived.state, 1);
-          this.tasks.set(id, revived);
+          this.tasks.set(id, ~this.revive(entry));
+          this.countLive(entry.state, 1);
         }
         return;
       }
@@ -248,7 +281,18 @@ export class TaskRegistry {
   /** The task with this id, live or remembered (a settled one thawed: a copy, not kept). */
   get(id: string): TaskEntry | undefined {
     const known = this.tasks.get(id);
-    return typeof known === 'number' ? this.thaw(known) : known;
+    if (known === undefined) return undefined;
+    return known < 0 ? this.liveView(~known) : this.thaw(known);
+  }
+
+  /**
+   * The state of the task with this id, if known: what a submission's answer says, read from the
+   * columns or the ring without making an entry (the routes ask it for every submission).
+   */
+  state(id: string): TaskState | undefined {
+    const known = this.tasks.get(id);
+    if (known === undefined) return undefined;
+    return known < 0 ? this.live.state(~known) : this.settledTasks.state(known);
   }
 
   /** Live tasks by state (states with none are absent). */
@@ -271,17 +315,18 @@ export class TaskRegistry {
     const settled = this.settledTasks;
     let last = -1;
     let more = false;
+    const live = this.live;
     for (const known of this.tasks.values()) {
-      const frozen = typeof known === 'number';
-      const ordinal = frozen ? settled.ordinal(known) : known.ordinal;
+      const frozen = known >= 0;
+      const ordinal = frozen ? settled.ordinal(known) : live.ordinal(~known);
       if (ordinal <= after) continue;
-      if (filter.state !== undefined && (frozen ? settled.state(known) : known.state) !== filter.state) continue;
-      if (filter.type !== undefined && (frozen ? settled.type(known) : known.spec.type) !== filter.type) continue;
+      if (filter.state !== undefined && (frozen ? settled.state(known) : live.state(~known)) !== filter.state) continue;
+      if (filter.type !== undefined && (frozen ? settled.type(known) : live.spec(~known)!.type) !== filter.type) continue;
       if (tasks.length === filter.limit) {
         more = true;
         break;
       }
-      tasks.push(taskJson(frozen ? this.thaw(known) : known));
+      tasks.push(taskJson(frozen ? this.thaw(known) : this.liveView(~known)));
       last = ordinal;
     }
     return more && last >= 0 ? { tasks, next: String(last) } : { tasks };
@@ -291,7 +336,7 @@ export class TaskRegistry {
   private recordOther(id: string, event: TaskHistoryEntry): void {
     const known = this.tasks.get(id);
     if (known === undefined) return;
-    if (typeof known === 'number') {
+    if (known >= 0) {
       const entry = this.thaw(known);
       this.recordThawed(entry, event);
       this.settledTasks.replace(known, freeze(entry, this.frozenJson, this.histories));
@@ -300,12 +345,12 @@ export class TaskRegistry {
     const lines = this.eventJson;
     lines.clear();
     appendJson(lines, event);
-    this.recordLive(known, lines);
+    this.recordLive(~known, lines);
   }
 
   /** Appends an event's JSON (all of `lines`) to a live task's history, the oldest dropped beyond `historyEvents`. */
-  private recordLive(entry: RegistryEntry, lines: LineBuffer): void {
-    if (this.histories.append(entry.historySlot, lines, this.limits.historyEvents)) entry.historyDropped++;
+  private recordLive(slot: number, lines: LineBuffer): void {
+    if (this.histories.append(slot, lines, this.limits.historyEvents)) this.live.dropped(slot);
   }
 
   private recordThawed(entry: ThawedEntry, event: TaskHistoryEntry): void {
@@ -324,16 +369,22 @@ export class TaskRegistry {
   }
 
   /** Freezes a live task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
-  private settled(id: string, entry: RegistryEntry): void {
+  private settled(id: string, liveSlot: number): void {
     if (this.settledTasks.capacity === 0) this.tasks.delete(id);
     else {
+      const entry = this.liveView(liveSlot);
       const { slot, forgotten } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, freeze(entry, this.frozenJson, this.histories));
-      // A task submitted again under a forgotten id is live (its entry, not the slot): it stays.
+      // A task submitted again under a forgotten id is live (its negative slot, not this one): it stays.
       if (forgotten !== undefined && forgotten !== id && this.tasks.get(forgotten) === slot) this.tasks.delete(forgotten);
       this.tasks.set(id, slot);
     }
-    this.histories.close(entry.historySlot);
-    entry.historySlot = -1;
+    this.histories.close(liveSlot);
+    this.live.close(liveSlot);
+  }
+
+  /** A live task's entry: a copy of its columns, not kept. */
+  private liveView(slot: number): LiveTaskView {
+    return new LiveTaskView(this, this.live, this.histories, this.live.spec(slot)!, this.live.ordinal(slot), slot);
   }
 
   /** A remembered settled task as an entry again: a copy, not kept. */
@@ -346,7 +397,7 @@ export class TaskRegistry {
   }
 
   /** A thawed entry as a live one, its history written into {@link histories}. */
-  private revive(entry: ThawedEntry): RegistryEntry {
+  private revive(entry: ThawedEntry): number {
     const lines = this.eventJson;
     lines.clear();
     entry.history.forEach((event, at) => {
@@ -354,7 +405,8 @@ export class TaskRegistry {
       appendJson(lines, event);
     });
     const slot = this.histories.open(entry.submittedAt, lines, entry.history.length);
-    return new RegistryEntry(entry.spec, entry.ordinal, entry.state, entry.agent, entry.attempts, entry.failureReason, this.histories, slot, entry.historyDropped);
+    this.live.restore(slot, entry.spec, entry.ordinal, entry.state, entry.agent, entry.attempts, entry.failureReason, entry.historyDropped);
+    return slot;
   }
 }
 
@@ -363,7 +415,7 @@ export class TaskRegistry {
  * next use). JSON keeps every field exactly: specs, histories and answers are JSON already
  * (parsed from request bodies, written to the log, sent to clients).
  */
-function freeze(entry: RegistryEntry | ThawedEntry, lines: LineBuffer, histories: LiveHistories): Buffer {
+function freeze(entry: LiveTaskView | ThawedEntry, lines: LineBuffer, histories: LiveHistories): Buffer {
   // Written straight from the entry into a reused buffer, which the ring copies: no intermediate
   // object or string (`{ spec, submittedAt, agent, attempts, failureReason, history,
   // historyDropped }` as JSON.stringify would write it); a live task's history is its bytes, copied.
@@ -383,7 +435,7 @@ function freeze(entry: RegistryEntry | ThawedEntry, lines: LineBuffer, histories
     appendJson(lines, entry.failureReason);
   }
   lines.ascii(HISTORY_FIELD);
-  if (entry instanceof RegistryEntry) histories.appendJson(entry.historySlot, lines);
+  if (entry instanceof LiveTaskView) histories.appendJson(entry.historySlot, lines);
   else appendJson(lines, entry.history);
   lines.ascii(HISTORY_DROPPED_FIELD);
   appendJson(lines, entry.historyDropped);

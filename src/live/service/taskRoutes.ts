@@ -37,7 +37,7 @@ export function taskRoutes(app: FastifyInstance, context: ServiceContext): void 
       return made;
     });
     await durable(context);
-    return reply.code(201).send({ id: spec.id, state: tasks.get(spec.id)?.state ?? 'created' });
+    return reply.code(201).send({ id: spec.id, state: tasks.state(spec.id) ?? 'created' });
   });
 
   app.get('/v1/tasks', async (request) => {

@@ -127,6 +127,31 @@ describe('TaskRegistry', () => {
     }));
   });
 
+  it('answers through an entry got while the task was live what the task is when read, after it moved on and settled too', () => {
+    // A route gets the entry, awaits the log, then reads it: the task may have changed meanwhile.
+    const registry = new TaskRegistry({ settledTasks: 10, historyEvents: 100 });
+    const events = lifecycle(SPEC);
+    for (const event of events.slice(0, 3)) registry.observe(event);
+    const got = registry.get('t1')!;
+    for (const event of events.slice(3, 9)) registry.observe(event);
+    expect(JSON.stringify(taskDetailJson(got))).toBe(JSON.stringify(taskDetailJson(expectedEntry(events.slice(0, 9), 100))));
+    // Another task takes the settled task's slot; the entry got before answers the settled task.
+    for (const event of events.slice(9)) registry.observe(event);
+    fold(registry, lifecycle({ ...SPEC, id: 't2' }).slice(0, 4));
+    expect(JSON.stringify(taskDetailJson(got))).toBe(JSON.stringify(taskDetailJson(expectedEntry(events, 100))));
+  });
+
+  it("answers a task's state by id as its entry does, live and settled, and none for an unknown id", () => {
+    const registry = new TaskRegistry({ settledTasks: 10, historyEvents: 4 });
+    const events = lifecycle(SPEC);
+    expect(registry.state('t1')).toBeUndefined();
+    for (const event of events) {
+      registry.observe(event);
+      expect(registry.state('t1')).toBe(registry.get('t1')!.state);
+    }
+    expect(registry.state('t1')).toBe('completed');
+  });
+
   it('answers byte for byte for tasks of any ids and text, frozen one after another', () => {
     const registry = new TaskRegistry({ settledTasks: 1000, historyEvents: 50 });
     // Quotes, backslashes, controls, non-ASCII and astral characters; ids long enough that the
