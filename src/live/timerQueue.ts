@@ -11,7 +11,7 @@
  * timer, so each one carried both through every scavenge it survived. A caller that cancels
  * timers by id keeps its own index of them.
  */
-import { grownColumn } from './service/grownColumn.js';
+import { grownColumn } from './grownColumn.js';
 
 /** One timer: whatever the caller needs to act on it, and its place in a queue. */
 export interface PendingTimer {

@@ -19,7 +19,7 @@
  * outside a string.
  */
 import type { LineBuffer } from '../lineBuffer.js';
-import { grownColumn } from './grownColumn.js';
+import { grownColumn } from '../grownColumn.js';
 
 /** The arena's bytes at first and at least: ~250 tasks in flight of the bench's ~250 bytes. */
 const INITIAL_ARENA_BYTES = 1 << 16;

@@ -9,7 +9,7 @@
  * generation; a scavenge copies none of them.
  */
 import type { FailureReason, TaskSpec, TaskState } from '../../engine/task.js';
-import { grownColumn } from './grownColumn.js';
+import { grownColumn } from '../grownColumn.js';
 
 /** Slots allocated at first, doubled as needed. */
 const INITIAL_SLOTS = 1024;

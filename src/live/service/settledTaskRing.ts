@@ -12,7 +12,7 @@
  * larger than a slab gets a slab of its own, released with it: nothing is truncated or dropped.
  */
 import type { FinalTaskState } from '../../engine/task.js';
-import { grownColumn } from './grownColumn.js';
+import { grownColumn } from '../grownColumn.js';
 
 /** Bytes of a slab: ~125 tasks of the bench's ~520 bytes of JSON. */
 const SLAB_BYTES = 1 << 16;

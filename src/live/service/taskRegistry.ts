@@ -137,9 +137,14 @@ class LiveTaskView implements TaskEntry {
     return this.columns.spec(this.historySlot) === this.spec;
   }
 
+  /** The task settled: its final entry, which this view answers from now on (the registry may forget the task meanwhile). */
+  settle(copy: TaskEntry): void {
+    this.settledCopy = copy;
+  }
+
   private settled(): TaskEntry {
-    this.settledCopy ??= this.registry.get(this.spec.id);
-    if (this.settledCopy === undefined || this.settledCopy.spec.id !== this.spec.id) throw new Error(`task ${this.spec.id}: its live entry was read after it settled and was forgotten`);
+    // The registry hands every view it gave out its task's final entry when the task settles.
+    if (this.settledCopy === undefined) throw new Error(`task ${this.spec.id}: its live view was read after its slot closed without its final entry`);
     return this.settledCopy;
   }
 }
@@ -201,6 +206,12 @@ export class TaskRegistry {
   private readonly settledTasks: SettledTaskRing;
   private readonly histories = new LiveHistories();
   private readonly live = new LiveTaskColumns();
+  /**
+   * The view {@link get} gave out for a live slot, if any: told its final entry when the task
+   * settles, so that a route reading it after awaiting the log answers as the task ended even
+   * if the ring has forgotten it by then. Only tasks asked for while live have one.
+   */
+  private readonly views: (LiveTaskView | undefined)[] = [];
   private nextOrdinal = 0;
   private readonly liveByState = new Map<TaskState, number>();
   private readonly frozenJson = new LineBuffer();
@@ -282,7 +293,7 @@ export class TaskRegistry {
   get(id: string): TaskEntry | undefined {
     const known = this.tasks.get(id);
     if (known === undefined) return undefined;
-    return known < 0 ? this.liveView(~known) : this.thaw(known);
+    return known < 0 ? this.givenView(~known) : this.thaw(known);
   }
 
   /**
@@ -370,16 +381,31 @@ export class TaskRegistry {
 
   /** Freezes a live task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
   private settled(id: string, liveSlot: number): void {
-    if (this.settledTasks.capacity === 0) this.tasks.delete(id);
-    else {
+    const view = this.views[liveSlot];
+    if (this.settledTasks.capacity === 0) {
+      this.tasks.delete(id);
+      if (view !== undefined) view.settle(thawed(freeze(view, this.frozenJson, this.histories), view.ordinal, view.state));
+    } else {
       const entry = this.liveView(liveSlot);
-      const { slot, forgotten } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, freeze(entry, this.frozenJson, this.histories));
+      const frozen = freeze(entry, this.frozenJson, this.histories);
+      if (view !== undefined) view.settle(thawed(frozen, entry.ordinal, entry.state));
+      const { slot, forgotten } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, frozen);
       // A task submitted again under a forgotten id is live (its negative slot, not this one): it stays.
       if (forgotten !== undefined && forgotten !== id && this.tasks.get(forgotten) === slot) this.tasks.delete(forgotten);
       this.tasks.set(id, slot);
     }
+    this.views[liveSlot] = undefined;
     this.histories.close(liveSlot);
     this.live.close(liveSlot);
+  }
+
+  /** A live task's view for a caller of {@link get}: the one already given out for its slot, or a new one, remembered until the task settles. */
+  private givenView(slot: number): LiveTaskView {
+    const given = this.views[slot];
+    if (given !== undefined && given.spec === this.live.spec(slot)) return given;
+    const view = this.liveView(slot);
+    this.views[slot] = view;
+    return view;
   }
 
   /** A live task's entry: a copy of its columns, not kept. */
@@ -389,11 +415,7 @@ export class TaskRegistry {
 
   /** A remembered settled task as an entry again: a copy, not kept. */
   private thaw(slot: number): ThawedEntry {
-    const fields = JSON.parse(this.settledTasks.json(slot)) as Omit<TaskEntry, 'ordinal' | 'state'> & { history: TaskHistoryEntry[] };
-    return new ThawedEntry(
-      fields.spec, fields.submittedAt, this.settledTasks.ordinal(slot), this.settledTasks.state(slot), fields.agent, fields.attempts, fields.failureReason,
-      fields.history, fields.historyDropped,
-    );
+    return thawed(this.settledTasks.json(slot), this.settledTasks.ordinal(slot), this.settledTasks.state(slot));
   }
 
   /** A thawed entry as a live one, its history written into {@link histories}. */
@@ -408,6 +430,12 @@ export class TaskRegistry {
     this.live.restore(slot, entry.spec, entry.ordinal, entry.state, entry.agent, entry.attempts, entry.failureReason, entry.historyDropped);
     return slot;
   }
+}
+
+/** An entry from its frozen JSON (see {@link freeze}) with its `ordinal` and `state`: a copy. */
+function thawed(json: string | Buffer, ordinal: number, state: TaskState): ThawedEntry {
+  const fields = JSON.parse(typeof json === 'string' ? json : json.toString('utf8')) as Omit<TaskEntry, 'ordinal' | 'state'> & { history: TaskHistoryEntry[] };
+  return new ThawedEntry(fields.spec, fields.submittedAt, ordinal, state, fields.agent, fields.attempts, fields.failureReason, fields.history, fields.historyDropped);
 }
 
 /**

@@ -141,6 +141,23 @@ describe('TaskRegistry', () => {
     expect(JSON.stringify(taskDetailJson(got))).toBe(JSON.stringify(taskDetailJson(expectedEntry(events, 100))));
   });
 
+  for (const settledTasks of [0, 1]) {
+    it(`answers through an entry got while the task was live how it ended, once the registry forgot it too (settledTasks ${settledTasks})`, () => {
+      // A route that awaits the log while more than settledTasks tasks settle still answers the task it was asked about.
+      const registry = new TaskRegistry({ settledTasks, historyEvents: 100 });
+      const events = lifecycle(SPEC);
+      for (const event of events.slice(0, 3)) registry.observe(event);
+      const got = registry.get('t1')!;
+      expect(registry.get('t1')).toBe(got);
+      for (const event of events.slice(3)) registry.observe(event);
+      fold(registry, lifecycle({ ...SPEC, id: 't2' }));
+      fold(registry, lifecycle({ ...SPEC, id: 't3' }).slice(0, 4));
+      expect(registry.get('t1')).toBeUndefined();
+      expect(JSON.stringify(taskDetailJson(got))).toBe(JSON.stringify(taskDetailJson(expectedEntry(events, 100))));
+      expect(got.state).toBe('completed');
+    });
+  }
+
   it("answers a task's state by id as its entry does, live and settled, and none for an unknown id", () => {
     const registry = new TaskRegistry({ settledTasks: 10, historyEvents: 4 });
     const events = lifecycle(SPEC);

@@ -1,6 +1,6 @@
 /** A grown column keeps its values at their slots, the new slots after them zero. */
 import { describe, expect, it } from 'vitest';
-import { grownColumn } from '../../../src/live/service/grownColumn.js';
+import { grownColumn } from '../../src/live/grownColumn.js';
 
 describe('grownColumn', () => {
   it('copies the old values to the start of the larger column', () => {
