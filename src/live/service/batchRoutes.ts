@@ -28,6 +28,7 @@ import { agentId, agentParams, finishedBody, MAX_ATTEMPT, MAX_ID_LENGTH, parseRe
 import { fastAgentReportItem, fastBatch, fastPollBody, fastReportItem, fastTaskBody } from './fastBodies.js';
 import { afterSettlements, durable, submitting, type ServiceContext } from './context.js';
 import { HttpError, isHttpError } from './httpError.js';
+import { sendJson } from './jsonReply.js';
 import type { ReportAnswer } from './remoteAgents.js';
 import { sameSubmission, submit, taskSpec } from './taskRoutes.js';
 
@@ -93,12 +94,12 @@ export interface ReportedItem {
 export function batchRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { auth, agents } = context;
 
-  app.post('/v1/tasks/batch', async (request) => {
+  app.post('/v1/tasks/batch', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'submitter' });
     const { tasks: items } = parseRequest(taskBatch, request.body, 'body', fastTaskBatch) as { tasks: unknown[] };
     const results = submitting(context, items.length, () => items.map((item, i) => itemResult(() => submitOne(context, item, i))));
     await durable(context);
-    return { results };
+    sendJson(reply, { results });
   });
 
   app.post('/v1/agents/:id/reports', async (request) => {
@@ -144,7 +145,7 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
     // The response closing before it was answered: the client went away (a no-op once answered).
     reply.raw.on('close', poll.end);
     const commands = await poll.answer;
-    return results === undefined ? { commands } : { commands, results };
+    sendJson(reply, results === undefined ? { commands } : { commands, results });
   });
 }
 
