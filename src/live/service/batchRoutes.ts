@@ -17,6 +17,9 @@
  *   then the poll is each listed agent's heartbeat and answers with the ready commands of every
  *   agent that has some, as soon as one has (`wait=0`: at once: a flush of reports).
  *
+ * The batch submission and the multi-agent poll, on every task's path, write their 200s
+ * themselves (./jsonReply.ts: the bytes Fastify's reply writes, with less work per answer).
+ *
  * A body that is not of that shape, or holds more than {@link MAX_BATCH_ITEMS} items, is a 400
  * for the whole request; the token rules are those of the single routes (every agent listed
  * needs a token that may act for it).

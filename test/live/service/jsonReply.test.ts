@@ -42,7 +42,7 @@ function post(url: string, path: string, body: string): Promise<RawAnswer> {
 /** A service-like app: `/fastify` answers by returning the body, `/raw` by `sendJson`; `fail: true` throws first. */
 async function start(): Promise<string> {
   app = Fastify({ logger: false });
-  app.setErrorHandler((error, _request, reply) => reply.code(400).send({ error: error.message }));
+  app.setErrorHandler((error: Error, _request, reply) => reply.code(400).send({ error: error.message }));
   const answer = (body: { answer: unknown; fail?: boolean }): unknown => {
     if (body.fail === true) throw new Error('body.fail: refused');
     return body.answer;
