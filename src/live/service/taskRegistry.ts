@@ -381,12 +381,13 @@ export class TaskRegistry {
 
   /** Freezes a live task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
   private settled(id: string, liveSlot: number): void {
-    const view = this.views[liveSlot];
+    // Most tasks were never asked for while live: no read past the array's end, no write.
+    const view = liveSlot < this.views.length ? this.views[liveSlot] : undefined;
     if (this.settledTasks.capacity === 0) {
       this.tasks.delete(id);
       if (view !== undefined) view.settle(thawed(freeze(view, this.frozenJson, this.histories), view.ordinal, view.state));
     } else {
-      const entry = this.liveView(liveSlot);
+      const entry = view ?? this.liveView(liveSlot);
       const frozen = freeze(entry, this.frozenJson, this.histories);
       if (view !== undefined) view.settle(thawed(frozen, entry.ordinal, entry.state));
       const { slot, forgotten } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, frozen);
@@ -394,7 +395,7 @@ export class TaskRegistry {
       if (forgotten !== undefined && forgotten !== id && this.tasks.get(forgotten) === slot) this.tasks.delete(forgotten);
       this.tasks.set(id, slot);
     }
-    this.views[liveSlot] = undefined;
+    if (view !== undefined) this.views[liveSlot] = undefined;
     this.histories.close(liveSlot);
     this.live.close(liveSlot);
   }
