@@ -11,6 +11,7 @@
  * operations to resume, preempt and retire.
  */
 import { hasFreeSlot, hasTags, type AgentRecord, type AgentView } from './agent.js';
+import type { DelegationMode } from './config.js';
 import { BARRED, acceptable, assigneeOf, broadcastAgents, constrained, fallbackAgent, honourConstraints, offer, verdictOf } from './delegation.js';
 import type { EngineState } from './engineState.js';
 import { commandStart, pushCommand } from './inputs.js';
@@ -68,19 +69,24 @@ function bindPool(s: EngineState, now: number): void {
       continue;
     }
     justPreempted = false;
-    const picked = s.picked!;
-    const agent = s.fleet.agents[picked.index]!;
-    if (agent !== picked || !hasFreeSlot(agent)) {
-      throw new Error(`strategy ${s.strategy.name} picked agent ${picked.spec.id}, which has no free slot`);
-    }
     s.pool.remove(task);
-    dispatched(s, task);
     // Tasks passed over in the scan could not be placed on any free agent, so none of them
-    // was eligible for s one: the pool's order respects priority.
-    s.strategy.onAssign?.(task, agent, s.ctx);
-    if (mode === 'assign') assign(s, task, agent, now, true);
-    else offer(s, task, mode === 'broadcast' ? broadcastAgents(s, task, agent) : [agent], now);
+    // was eligible for this one: the pool's order respects priority.
+    bindPicked(s, task, mode, now);
   }
+}
+
+/** Late binding: a queued task, out of its queue, goes to the agent `place` picked (assigned, or offered as `mode` says). */
+function bindPicked(s: EngineState, task: TaskRecord, mode: DelegationMode, now: number): void {
+  const picked = s.picked!;
+  const agent = s.fleet.agents[picked.index]!;
+  if (agent !== picked || !hasFreeSlot(agent)) {
+    throw new Error(`strategy ${s.strategy.name} picked agent ${picked.spec.id}, which has no free slot`);
+  }
+  dispatched(s, task);
+  s.strategy.onAssign?.(task, agent, s.ctx);
+  if (mode === 'assign') assign(s, task, agent, now, true);
+  else offer(s, task, mode === 'broadcast' ? broadcastAgents(s, task, agent) : [agent], now);
 }
 
 /** The agent `task` may be bound to now (late binding): its assignee, the first fit, or the strategy's pick within the constraints. */
@@ -105,8 +111,13 @@ function pickWithin(s: EngineState, task: TaskRecord): AgentView | undefined {
   return agent === picked ? honourConstraints(s, task, agent) : picked; // a foreign view fails the check in bindPool
 }
 
-/** Puts a queued task in the pool (late binding) or in the chosen agent's queue (early). */
-export function route(s: EngineState, task: TaskRecord): void {
+/**
+ * Puts a queued task in the pool (late binding) or in the chosen agent's queue (early). A task
+ * submitted in this input (`arrivedAt`, its time) is placed at once, as the input's end would
+ * place it, when it would be the pool's only member and that placement the input's only binding
+ * work: most submissions below saturation find a free agent, and went into the pool and out.
+ */
+export function route(s: EngineState, task: TaskRecord, arrivedAt?: number): void {
   count(s, task);
   task.agentIndex = -1;
   if (s.pausedTypes.size > 0 && s.pausedTypes.has(task.spec.type)) {
@@ -114,6 +125,13 @@ export function route(s: EngineState, task: TaskRecord): void {
     return;
   }
   if (s.config.binding === 'late') {
+    if (arrivedAt !== undefined && s.pool.size === 0 && !s.poolDirty && s.fleet.freeSlots > 0 && s.resumable.length === 0 &&
+        s.config.preemption === 'none' && s.queueOrder !== 'fair') {
+      // bindPool would try it once (nothing else to scan, no preemption) and leave `poolDirty` false.
+      if (s.place(task)) bindPicked(s, task, s.config.delegation.mode, arrivedAt);
+      else s.pool.push(task);
+      return;
+    }
     s.pool.push(task);
     s.poolDirty = true;
     return;
@@ -286,8 +304,8 @@ function leastUrgentQueued(s: EngineState): TaskRecord | undefined {
   return worst;
 }
 
-/** Moves a task into the queued state and into a queue. */
-export function enqueue(s: EngineState, task: TaskRecord, now: number): void {
+/** Moves a task into the queued state and into a queue; `submitted` when it was submitted in this input (see {@link route}). */
+export function enqueue(s: EngineState, task: TaskRecord, now: number, submitted = false): void {
   const from = task.state;
   if (from === 'created') {
     task.state = 'queued';
@@ -296,10 +314,9 @@ export function enqueue(s: EngineState, task: TaskRecord, now: number): void {
     move(s, task, 'queued', now);
   }
   if (task.spec.ttlSeconds !== undefined) task.timerId = setTimer(s, 'ttl', task, now + task.spec.ttlSeconds);
-  route(s, task);
+  route(s, task, submitted ? now : undefined);
 }
 
-/** A task left the queues for good (assigned, expired, cancelled, shed). */
 /** A queued task leaves its queue for an agent: under the `fair` order its tenant is charged its tokens. */
 function dispatched(s: EngineState, task: TaskRecord): void {
   dequeued(s, task);

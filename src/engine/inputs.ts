@@ -87,7 +87,7 @@ function admitSubmission(s: EngineState, task: TaskRecord, now: number): void {
     return;
   }
   if (!admitToQueue(s, task, now)) return;
-  enqueue(s, task, now);
+  enqueue(s, task, now, true);
 }
 
 /**

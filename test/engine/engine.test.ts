@@ -6,7 +6,7 @@
  */
 import seedrandom from 'seedrandom';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentView } from '../../src/engine/agent.js';
+import { hasFreeSlot, type AgentView } from '../../src/engine/agent.js';
 import type { Outcome } from '../../src/engine/messages.js';
 import type { DecisionContext, Strategy } from '../../src/engine/strategy.js';
 import type { TaskView } from '../../src/engine/task.js';
@@ -96,6 +96,43 @@ describe('late binding (pool)', () => {
       h.drive();
     }
     expect(order).toEqual(['urgent1', 'urgent2', 'mid', 'low']);
+  });
+
+  it('decides a submission once, counted as queued, and binds it within the same input when an agent takes it', () => {
+    const queuedAtDecision: number[] = [];
+    const firstFree: Strategy = {
+      name: 'first-free',
+      pickAgent: (_task, ctx) => {
+        queuedAtDecision.push(ctx.fleet.queuedTasks);
+        return ctx.fleet.agents.find(hasFreeSlot);
+      },
+    };
+    const h = harness({ strategy: firstFree, agents: [{ id: 'a' }] });
+    h.submit({ id: 't1' });
+    expect(queuedAtDecision).toEqual([1]);
+    expect(h.path('t1')).toEqual(['created->queued', 'queued->assigned']);
+    expect(h.engine.snapshot()).toMatchObject({ queues: { pool: [] }, poolDirty: false });
+  });
+
+  it('decides a submission no agent takes once, leaves it in the pool, and binds it when an agent takes it', () => {
+    let decisions = 0;
+    let willing = false;
+    const reluctant: Strategy = {
+      name: 'reluctant',
+      pickAgent: (_task, ctx) => {
+        decisions++;
+        return willing ? ctx.fleet.agents.find(hasFreeSlot) : undefined;
+      },
+    };
+    const h = harness({ strategy: reluctant, agents: [{ id: 'a' }] });
+    h.submit({ id: 't1' });
+    expect(decisions).toBe(1);
+    expect(h.state('t1')).toBe('queued');
+    expect(h.engine.snapshot()).toMatchObject({ queues: { pool: ['t1'] }, poolDirty: false });
+    willing = true;
+    h.join({ id: 'b' });
+    expect(decisions).toBe(2);
+    expect(h.path('t1')).toEqual(['created->queued', 'queued->assigned']);
   });
 
   it('spreads simultaneous arrivals over every free agent', () => {
