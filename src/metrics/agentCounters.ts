@@ -19,6 +19,7 @@ const enum Layout {
   BusySeconds = 4,
   Stride = 8,
 }
+
 /** Records allocated before the first agent joins; the array doubles when full. */
 const INITIAL_AGENTS = 16;
 
@@ -52,22 +53,11 @@ export class AgentCounters {
     this.agents++;
   }
 
-  /**
-   * A measured task of `tokens` tokens completed on agent `index` at `time`: its slot is given
-   * up as by `occupy(index, time, -1)`, and the task and its tokens are counted. One method, so
-   * that a completion finds the agent's record once.
-   * @throws Error when no agent has that index.
-   */
-  completed(index: number, time: number, tokens: number): void {
-    if (!(index >= 0 && index < this.agents)) throw unknownAgentIndex(index);
-    const records = this.records;
+  /** Counts one completed task of `tokens` tokens for agent `index`. */
+  completed(index: number, tokens: number): void {
     const at = index * Layout.Stride;
-    const slots = records[at + Layout.BusySlots];
-    records[at + Layout.BusySeconds] += slots * (time - records[at + Layout.BusySince]);
-    records[at + Layout.BusySince] = time;
-    records[at + Layout.BusySlots] = slots - 1;
-    records[at + Layout.Completed]++;
-    records[at + Layout.Tokens] += tokens;
+    this.records[at + Layout.Completed]++;
+    this.records[at + Layout.Tokens] += tokens;
   }
 
   /**

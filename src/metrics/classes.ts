@@ -213,13 +213,9 @@ export class TaskFold {
     this.inFlightDeadlines.set(deadline, (this.inFlightDeadlines.get(deadline) ?? 0) + 1);
   }
 
-  /**
-   * An attempt started: its setup and the task's tokens, and the task's wait when it is the first
-   * attempt (`waitSeconds` is ignored otherwise). A flag and a number rather than a number or
-   * undefined, which an optimising compiler keeps as a boxed value.
-   */
-  started(firstAttempt: boolean, waitSeconds: number, setupTokens: number, workTokens: number): void {
-    if (firstAttempt) this.waits.add(waitSeconds);
+  /** An attempt started: its wait when it is the first attempt, its setup and the task's tokens. */
+  started(firstAttemptWaitSeconds: number | undefined, setupTokens: number, workTokens: number): void {
+    if (firstAttemptWaitSeconds !== undefined) this.waits.add(firstAttemptWaitSeconds);
     this.setupTokens += setupTokens;
     this.taskSetupTokens += setupTokens;
     this.workTokens += workTokens;
@@ -372,8 +368,8 @@ export class ClassFolds {
   }
 
   /** {@inheritDoc TaskFold.started} */
-  started(spec: ClassedSpec, firstAttempt: boolean, waitSeconds: number, setupTokens: number, workTokens: number): void {
-    if (!this.inSoleClasses(spec)) this.startedByClass(spec, firstAttempt, waitSeconds, setupTokens, workTokens);
+  started(spec: ClassedSpec, firstAttemptWaitSeconds: number | undefined, setupTokens: number, workTokens: number): void {
+    if (!this.inSoleClasses(spec)) this.startedByClass(spec, firstAttemptWaitSeconds, setupTokens, workTokens);
   }
 
   /** {@inheritDoc TaskFold.wasted} */
@@ -406,10 +402,10 @@ export class ClassFolds {
     this.noteSoleClasses();
   }
 
-  private startedByClass(spec: ClassedSpec, firstAttempt: boolean, waitSeconds: number, setupTokens: number, workTokens: number): void {
-    this.types.foldOf(spec.type)?.started(firstAttempt, waitSeconds, setupTokens, workTokens);
-    this.priorities.foldOf(spec.priority)?.started(firstAttempt, waitSeconds, setupTokens, workTokens);
-    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.started(firstAttempt, waitSeconds, setupTokens, workTokens);
+  private startedByClass(spec: ClassedSpec, firstAttemptWaitSeconds: number | undefined, setupTokens: number, workTokens: number): void {
+    this.types.foldOf(spec.type)?.started(firstAttemptWaitSeconds, setupTokens, workTokens);
+    this.priorities.foldOf(spec.priority)?.started(firstAttemptWaitSeconds, setupTokens, workTokens);
+    this.tenants.foldOf(spec.tenant ?? DEFAULT_TENANT)?.started(firstAttemptWaitSeconds, setupTokens, workTokens);
     this.noteSoleClasses();
   }
 

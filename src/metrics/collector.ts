@@ -126,10 +126,9 @@ export class MetricsCollector implements EventSink {
     // A resumption (from `paused`) is not a new attempt: it loads nothing and waits for nothing.
     if (from !== 'assigned' || !this.isMeasured(task)) return;
     const spec = task.spec;
-    const firstAttempt = attempt === 1;
-    const waitSeconds = time - task.submittedAt;
-    this.classes.started(spec, firstAttempt, waitSeconds, setupTokens, spec.tokens);
-    this.pooled.started(firstAttempt, waitSeconds, setupTokens, spec.tokens);
+    const wait = attempt === 1 ? time - task.submittedAt : undefined;
+    this.classes.started(spec, wait, setupTokens, spec.tokens);
+    this.pooled.started(wait, setupTokens, spec.tokens);
     // A prefix of blocks counts a hit or a miss per block; a key, one for the task.
     const blocks = spec.contextBlocks;
     if (blocks !== undefined && contextBlocksHit !== undefined) {
@@ -144,16 +143,14 @@ export class MetricsCollector implements EventSink {
   /** {@inheritDoc EventSink.completed} */
   completed(time: number, task: TaskView, _from: TaskState, agent: AgentView, quality: number): void {
     this.advance(time);
-    if (!this.isMeasured(task)) {
-      this.agentCounters.occupy(agent.index, time, -1);
-      return;
-    }
+    const index = agent.index;
+    this.agentCounters.occupy(index, time, -1);
+    if (!this.isMeasured(task)) return;
     const spec = task.spec;
-    // The slot given up and the completion counted in one visit to the agent's record.
-    this.agentCounters.completed(agent.index, time, spec.tokens);
     const latency = time - task.submittedAt;
     this.classes.completedAt(spec, time, spec.tokens, latency, quality, spec.deadline);
     this.tenantFairness.completed(spec.tenant, latency, time - task.startedAt);
+    this.agentCounters.completed(index, spec.tokens);
     this.operations.settled(time, task, true);
     // Last: V8 inlines a method's equally frequent calls from the last one up, so the pooled fold,
     // the heaviest, gets the inlining budget first (the classes must still take the event before it).

@@ -55,28 +55,13 @@ describe('AgentCounters', () => {
     counters.add(0);
     expect(() => counters.occupy(1, 1, 1)).toThrow(/unknown agent index 1/);
     expect(() => counters.occupy(-1, 1, 1)).toThrow(/unknown agent index -1/);
-    expect(() => counters.completed(1, 1, 10)).toThrow(/unknown agent index 1/);
     expect(counters.busySecondsOf(0, 2)).toBe(0);
-  });
-
-  it('gives up the slot of a completed task as a release does, and counts the task and its tokens', () => {
-    const counters = new AgentCounters();
-    counters.add(0);
-    counters.occupy(0, 1, 1);
-    counters.occupy(0, 2, 1);
-    counters.completed(0, 4, 30);
-    expect(counters.busySecondsOf(0, 10)).toBe(1 + 2 * 2 + 6);
-    expect(counters.completedOf(0)).toBe(1);
-    expect(counters.tokensOf(0)).toBe(30);
   });
 
   it('keeps each agent\'s counters apart, past the first growth of its array', () => {
     const counters = new AgentCounters();
     for (let i = 0; i < 40; i++) counters.add(i);
-    for (let i = 0; i < 40; i++) {
-      counters.occupy(i, 40, 1);
-      counters.completed(i, 41, i * 10);
-    }
+    for (let i = 0; i < 40; i++) counters.completed(i, i * 10);
     expect(Array.from(counters.completedByAgent())).toEqual(Array.from({ length: 40 }, () => 1));
     expect(Array.from(counters.tokensByAgent())).toEqual(Array.from({ length: 40 }, (_, i) => i * 10));
   });
@@ -103,8 +88,7 @@ describe('AgentCounters', () => {
             counters.occupy(step.agent % n, time, step.delta);
             plain.occupy(step.agent % n, time, step.delta);
           } else if (n > 0 && step.kind === 'completed') {
-            counters.completed(step.agent % n, time, step.tokens);
-            plain.occupy(step.agent % n, time, -1);
+            counters.completed(step.agent % n, step.tokens);
             plain.completed[step.agent % n]!++;
             plain.tokens[step.agent % n]! += step.tokens;
           }
