@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
-import { mean, quantile } from 'simple-statistics';
+import { mean, quantile, sum } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { CompensatedSum, QUANTILE_RELATIVE_ACCURACY, SampleSketch } from '../../src/metrics/sampleSketch.js';
 import { expectQuantile } from '../support/sketchAccuracy.js';
@@ -134,5 +134,20 @@ describe('compensated sum', () => {
     const sum = new CompensatedSum();
     for (const x of [1e16, 1, -1e16, 1]) sum.add(x);
     expect(sum.value()).toBe(2);
+  });
+
+  it('equals simple-statistics\' sum of the same finite numbers to the bit, though it starts from 0 rather than from the first', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 }), fc.constantFrom(0, -0, 1e16, -1e16)), { minLength: 1, maxLength: 40 }), (values) => {
+        const folded = new CompensatedSum();
+        for (const x of values) folded.add(x);
+        expect(Object.is(folded.value(), sum(values) + 0)).toBe(true);
+        const merged = new CompensatedSum();
+        merged.merge(new CompensatedSum());
+        merged.merge(folded);
+        expect(Object.is(merged.value(), folded.value())).toBe(true);
+      }),
+      { seed: 23, numRuns: 500 },
+    );
   });
 });
