@@ -5,8 +5,8 @@
  *   Commands' modules are imported when the command runs, so each is initialised only then.
  * - `main.js`, the `bin`: a small ES module that runs that bundle with V8's code cache
  *   (src/cli/codeCache.ts), so that a start deserializes compiled code instead of parsing and
- *   compiling the bundle; the cache is made here by a one-task `run`, and again by the first
- *   command of a process whose V8 rejects it.
+ *   compiling the bundle; the cache is made here by a short `run` in which tasks queue, and again
+ *   by the first command of a process whose V8 rejects it.
  * - `render-<hash>.cjs`: the chart renderer with vega and vega-lite as one CommonJS file, which
  *   the command line and the pool's worker threads evaluate with its own V8 code cache (made
  *   here by a compare, which draws charts), instead of loading vega's ~60 ES modules from
@@ -28,7 +28,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/src/cli`;
@@ -348,8 +348,10 @@ for (const file of scenarios) {
   process.stderr.write(seeded.stderr);
 }
 
-// The code caches: a one-task run compiles what every short command uses (yargs, the scenario's
-// validation, the simulator, the summary), then a compare in one thread what drawing the
+// The code caches: a short run of the bench's M/M/10 compiles what every short command uses
+// (yargs, the scenario's validation, the simulator, the summary) and the simulation loop's whole
+// path, queueing included (with a one-task run's cache a run compiled those functions from
+// source, and a task cost ~2% more instructions); then a compare in one thread what drawing the
 // report's charts uses (its cache is written by the first process that draws one): a few
 // hundred tasks with deadlines and a target, so that every chart has data to draw and the cache
 // holds what a real report compiles (a one-task report's leaves a tenth of its charts' CPU).
@@ -361,15 +363,9 @@ function runBundledCli(...args) {
 
 const scratch = mkdtempSync(join(tmpdir(), 'fleetsim-build-'));
 try {
-  const scenario = join(scratch, 'one-task.yaml');
-  writeFileSync(scenario, `name: code-cache
-stop: { tasks: 1 }
-agents: [{ pool: server, count: 2, speed: 100, skills: { job: 1 } }]
-workload:
-  arrivals: { process: poisson, rate: 1 }
-  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
-strategies: [least-connections]
-`);
+  const { mm10DefaultModelScenario } = await import(pathToFileURL(`${root}dist/bench/cli.js`).href);
+  const scenario = join(scratch, 'queued.yaml');
+  writeFileSync(scenario, mm10DefaultModelScenario(2000));
   runBundledCli('run', scenario, '--json', '--workers', '1');
   const charted = join(scratch, 'charts.yaml');
   writeFileSync(charted, `name: code-cache-charts

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mm10DefaultModelScenario } from '../../bench/cli.js';
 import { ROOT, runCli } from './runCli.js';
 
 const CODE_CACHE_MODULE = pathToFileURL(join(ROOT, 'dist/src/cli/codeCache.js')).href;
@@ -139,6 +140,42 @@ describe('the built command line', () => {
     expect(runCli('--version').status).toBe(0);
     // A rejected cache would have been rewritten at exit.
     expect(readFileSync(join(cliDir, cache!))).toEqual(before);
+  });
+
+  it("ships a code cache that holds the simulation loop's queueing path", () => {
+    // The bundle evaluated with the shipped cache, as the bin does, runs a scenario; at exit the
+    // process makes the cache again, which holds every function compiled so far: the shipped
+    // one's and those this run compiled from source. A run whose tasks queue must compile no more
+    // from source than a one-task run (a one-task run's cache left ~3 KB of it: the queue's path).
+    const cliDir = join(ROOT, 'dist/src/cli');
+    const bundles = readdirSync(cliDir).filter((file) => /^cli-\w+\.cjs$/.test(file));
+    expect(bundles).toHaveLength(1);
+    const bundleFile = join(cliDir, bundles[0]!);
+    const driver = `import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { Script } from 'node:vm';
+import { BUNDLE_PARAMETERS } from ${JSON.stringify(CODE_CACHE_MODULE)};
+const [bundleFile, cacheFile, ...args] = process.argv.slice(1);
+const source = readFileSync(bundleFile, 'latin1');
+const wrapped = '(function (' + BUNDLE_PARAMETERS.join(', ') + ') {' + (source.startsWith('#!') ? '//' + source : source) + '\\n})';
+const script = new Script(wrapped, { filename: bundleFile, cachedData: readFileSync(cacheFile) });
+process.argv = [process.execPath, bundleFile, ...args];
+process.once('exit', () => process.stderr.write(script.cachedDataRejected + ' ' + script.createCachedData().length));
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile));`;
+    const { dir } = bundleDir();
+    /** The length of the cache made again after a run of `tasks` tasks of the bench's M/M/10. */
+    const cacheAfter = (tasks: number): number => {
+      const scenario = join(dir, `mm10-${tasks}.yaml`);
+      writeFileSync(scenario, mm10DefaultModelScenario(tasks));
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', driver, bundleFile, cacheFileOf(bundleFile), 'run', scenario, '--json'], { encoding: 'utf8', timeout: 60_000 });
+      expect(child.status, child.stderr).toBe(0);
+      const [rejected, length] = child.stderr.split(' ');
+      expect(rejected).toBe('false');
+      return Number(length);
+    };
+    expect(cacheAfter(5000) - cacheAfter(1)).toBeLessThan(1024);
   });
 
   it("ships the chart renderer's code cache for this Node, which a compare's charts use as it is", () => {
