@@ -213,7 +213,6 @@ export class TaskRegistry {
    */
   private readonly views: (LiveTaskView | undefined)[] = [];
   private nextOrdinal = 0;
-  private readonly liveByState = new Map<TaskState, number>();
   private readonly frozenJson = new LineBuffer();
   /** One event's JSON on its way into {@link histories}. */
   private readonly eventJson = new LineBuffer();
@@ -237,7 +236,6 @@ export class TaskRegistry {
         const slot = this.histories.open(event.time, lines, 1);
         this.live.open(slot, task.spec, this.nextOrdinal++, task.state);
         this.tasks.set(task.spec.id, ~slot);
-        this.countLive(task.state, 1);
         return;
       }
       case 'transition': {
@@ -247,7 +245,6 @@ export class TaskRegistry {
         const agent = event.agent?.spec.id;
         if (known < 0) {
           const slot = ~known;
-          this.countLive(this.live.state(slot), -1);
           this.live.transition(slot, event.to, event.task.attempt, agent, event.reason);
           const lines = this.eventJson;
           lines.clear();
@@ -257,7 +254,6 @@ export class TaskRegistry {
           }
           this.recordLive(slot, lines);
           if (isFinal(event.to)) this.settled(id, slot);
-          else this.countLive(event.to, 1);
           return;
         }
         const entry = this.thaw(known);
@@ -270,7 +266,6 @@ export class TaskRegistry {
         else {
           // Out of a final state (not something the engine does): live again, with its history.
           this.tasks.set(id, ~this.revive(entry));
-          this.countLive(entry.state, 1);
         }
         return;
       }
@@ -306,9 +301,9 @@ export class TaskRegistry {
     return known < 0 ? this.live.state(~known) : this.settledTasks.state(known);
   }
 
-  /** Live tasks by state (states with none are absent). */
+  /** Live tasks by state (states with none are absent): made when asked, from counts kept by the state's code. */
   liveStates(): ReadonlyMap<TaskState, number> {
-    return this.liveByState;
+    return this.live.openByState();
   }
 
   /** Tasks known (live and remembered settled ones). */
@@ -370,13 +365,6 @@ export class TaskRegistry {
       entry.historyDropped++;
     }
     entry.history.push(event);
-  }
-
-  private countLive(state: TaskState, delta: 1 | -1): void {
-    if (isFinal(state)) return;
-    const count = (this.liveByState.get(state) ?? 0) + delta;
-    if (count === 0) this.liveByState.delete(state);
-    else this.liveByState.set(state, count);
   }
 
   /** Freezes a live task that just settled, forgetting the oldest settled one beyond `settledTasks`. */

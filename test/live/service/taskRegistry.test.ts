@@ -210,6 +210,10 @@ describe('TaskRegistry', () => {
             expect(JSON.stringify(taskDetailJson(registry.get(events[0]!.kind === 'submitted' ? events[0]!.task.spec.id : '')!))).toBe(expected);
           }
         });
+        // The counts by state (what GET /metrics shows) are those of the live tasks' states.
+        const byState = new Map<string, number>();
+        for (const { state } of registry.page({ limit: 1000 }).tasks) if (!isFinal(state)) byState.set(state, (byState.get(state) ?? 0) + 1);
+        expect(registry.liveStates()).toEqual(byState);
       }
       for (const events of tasks) {
         const id = events[0]!.kind === 'submitted' ? events[0]!.task.spec.id : '';
