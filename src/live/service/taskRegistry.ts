@@ -212,6 +212,14 @@ export class TaskRegistry {
    * if the ring has forgotten it by then. Only tasks asked for while live have one.
    */
   private readonly views: (LiveTaskView | undefined)[] = [];
+  /**
+   * The specs of submissions whose submitters will ask for their task's state once the
+   * submission is durable (see {@link awaitState}): undefined while the task is live, its final
+   * state once it settled, kept here for that answer even if the ring forgets the task first.
+   * Keyed by the spec object, which names one submission (a later task under the same id has
+   * another).
+   */
+  private readonly awaitedStates = new Map<TaskSpec, FinalTaskState | undefined>();
   private nextOrdinal = 0;
   private readonly frozenJson = new LineBuffer();
   /** One event's JSON on its way into {@link histories}. */
@@ -301,6 +309,29 @@ export class TaskRegistry {
     return known < 0 ? this.live.state(~known) : this.settledTasks.state(known);
   }
 
+  /**
+   * Notes, before `spec` is submitted, that its submitter will ask for the task's state with
+   * {@link awaitedState} once the submission is durable: if the task settles meanwhile, its final
+   * state is kept for that answer, even if the registry forgets the task (beyond `settledTasks`
+   * newer settled ones, or at once with `settledTasks` 0). Every call must be followed by one
+   * {@link awaitedState}, the submission refused or not.
+   */
+  awaitState(spec: TaskSpec): void {
+    this.awaitedStates.set(spec, undefined);
+  }
+
+  /**
+   * The state of the task submitted with `spec` (see {@link awaitState}): its final state if it
+   * settled since, else its current one; undefined if the registry never saw it submitted (the
+   * submission was refused). Ends the wait.
+   */
+  awaitedState(spec: TaskSpec): TaskState | undefined {
+    const final = this.awaitedStates.get(spec);
+    this.awaitedStates.delete(spec);
+    // Not settled: still live, so the id is this submission's task.
+    return final ?? this.state(spec.id);
+  }
+
   /** Live tasks by state (states with none are absent): made when asked, from counts kept by the state's code. */
   liveStates(): ReadonlyMap<TaskState, number> {
     return this.live.openByState();
@@ -369,6 +400,11 @@ export class TaskRegistry {
 
   /** Freezes a live task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
   private settled(id: string, liveSlot: number): void {
+    const awaited = this.awaitedStates;
+    if (awaited.size > 0) {
+      const spec = this.live.spec(liveSlot)!;
+      if (awaited.has(spec)) awaited.set(spec, this.live.state(liveSlot) as FinalTaskState);
+    }
     // Most tasks were never asked for while live: no read past the array's end, no write.
     const view = liveSlot < this.views.length ? this.views[liveSlot] : undefined;
     if (this.settledTasks.capacity === 0) {
