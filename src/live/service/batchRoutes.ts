@@ -17,8 +17,8 @@
  *   then the poll is each listed agent's heartbeat and answers with the ready commands of every
  *   agent that has some, as soon as one has (`wait=0`: at once: a flush of reports).
  *
- * The batch submission and the multi-agent poll, on every task's path, write their 200s
- * themselves (./jsonReply.ts: the bytes Fastify's reply writes, with less work per answer).
+ * All three, on every task's path, write their 200s themselves (./jsonReply.ts: the bytes
+ * Fastify's reply writes, with less work per answer).
  *
  * A body that is not of that shape, or holds more than {@link MAX_BATCH_ITEMS} items, is a 400
  * for the whole request; the token rules are those of the single routes (every agent listed
@@ -114,14 +114,14 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
     sendJson(reply, { results });
   });
 
-  app.post('/v1/agents/:id/reports', async (request) => {
+  app.post('/v1/agents/:id/reports', async (request, reply) => {
     const { id } = parseRequest(agentParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
     const { reports: items } = parseRequest(reportBatch, request.body, 'body', fastReportBatch) as { reports: unknown[] };
     if (agents.agent(id) === undefined) throw new HttpError(404, `params.id: no agent ${id} ever registered`);
     const results = await applyReports(context, items, (raw, i) => ({ ...parseItem(reportItem, raw, `body.reports[${i}]`, fastReportItem), agent: id }));
     await durable(context);
-    return { results };
+    sendJson(reply, { results });
   });
 
   // A process polls with the same list of agents every time: validated once.

@@ -9,6 +9,7 @@ import { parseRequest, taskBody, taskListQuery, taskParams, type TaskBody } from
 import { fastTaskBody } from './fastBodies.js';
 import { durable, submitting, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
+import { sendJson } from './jsonReply.js';
 import { externalAgentId } from './remoteAgents.js';
 import { taskDetailJson, type TaskEntry } from './taskRegistry.js';
 
@@ -29,7 +30,8 @@ export function taskRoutes(app: FastifyInstance, context: ServiceContext): void 
     if (known !== undefined) {
       if (!sameSubmission(known, body)) throw new HttpError(409, `body: task ${known.spec.id} was submitted before with another body`);
       await durable(context);
-      return reply.code(200).send({ id: known.spec.id, state: known.state });
+      sendJson(reply, { id: known.spec.id, state: known.state });
+      return;
     }
     const spec = submitting(context, 1, () => {
       const made = taskSpec(body, body.id ?? `task-${randomUUID()}`, context);
@@ -42,7 +44,7 @@ export function taskRoutes(app: FastifyInstance, context: ServiceContext): void 
       tasks.awaitedState(spec);
       throw error;
     }
-    return reply.code(201).send({ id: spec.id, state: submittedState(context, spec) });
+    sendJson(reply, { id: spec.id, state: submittedState(context, spec) }, 201);
   });
 
   app.get('/v1/tasks', async (request) => {
