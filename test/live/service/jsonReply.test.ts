@@ -22,22 +22,23 @@ afterEach(async () => {
   app = undefined;
 });
 
-/** The status, raw header pairs (Date left out: it is the clock's) and body bytes of a POST. */
-function post(url: string, path: string, body: string): Promise<RawAnswer> {
+/** The status, raw header pairs (Date left out: it is the clock's) and body bytes of a request with a JSON body, or none. */
+function call(url: string, method: string, path: string, body?: unknown): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const sent = httpRequest(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+    const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+    const sent = httpRequest(`${url}${path}`, { method, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
-        const headers: string[] = [];
+        const lines: string[] = [];
         for (let i = 0; i < response.rawHeaders.length; i += 2) {
-          if (response.rawHeaders[i]!.toLowerCase() !== 'date') headers.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
+          if (response.rawHeaders[i]!.toLowerCase() !== 'date') lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
         }
-        resolve({ status: response.statusCode!, headers, body: Buffer.concat(chunks) });
+        resolve({ status: response.statusCode!, headers: lines, body: Buffer.concat(chunks) });
       });
     });
     sent.on('error', reject);
-    sent.end(body);
+    sent.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
@@ -67,8 +68,7 @@ describe('sendJson', () => {
   it('writes the status, headers and body bytes that Fastify\'s reply writes', async () => {
     const url = await start();
     for (const answer of ANSWERS) {
-      const body = JSON.stringify({ answer });
-      const [viaFastify, direct] = [await post(url, '/fastify', body), await post(url, '/raw', body)];
+      const [viaFastify, direct] = [await call(url, 'POST', '/fastify', { answer }), await call(url, 'POST', '/raw', { answer })];
       expect(direct.status).toBe(200);
       expect(direct.headers).toEqual(viaFastify.headers);
       expect(direct.headers).toContain(`content-type: ${JSON_CONTENT_TYPE}`);
@@ -80,33 +80,13 @@ describe('sendJson', () => {
 
   it('leaves a route that throws before it to the error handler', async () => {
     const url = await start();
-    const body = JSON.stringify({ answer: { ok: true }, fail: true });
-    const [viaFastify, direct] = [await post(url, '/fastify', body), await post(url, '/raw', body)];
+    const body = { answer: { ok: true }, fail: true };
+    const [viaFastify, direct] = [await call(url, 'POST', '/fastify', body), await call(url, 'POST', '/raw', body)];
     expect(direct.status).toBe(400);
     expect(direct.headers).toEqual(viaFastify.headers);
     expect(direct.body.toString('utf8')).toBe('{"error":"body.fail: refused"}');
   });
 });
-
-/** A request's raw answer from a running service (a JSON body, or none). */
-function call(url: string, method: string, path: string, body?: unknown): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'content-type': 'application/json' };
-    const sent = httpRequest(`${url}${path}`, { method, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const lines: string[] = [];
-        for (let i = 0; i < response.rawHeaders.length; i += 2) {
-          if (response.rawHeaders[i]!.toLowerCase() !== 'date') lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
-        }
-        resolve({ status: response.statusCode!, headers: lines, body: Buffer.concat(chunks) });
-      });
-    });
-    sent.on('error', reject);
-    sent.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 describe('the service\'s routes on a task\'s path', () => {
   let running: Running | undefined;
