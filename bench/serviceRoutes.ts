@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark of the service's routes on a task's path, for instruction counts: one process
- * runs the service (`createService`, no data directory) on a local port and a keep-alive client
- * that drives a fixed sequence of rounds through it, one request at a time, so that a build's
+ * runs the service (`createService`, no data directory) on a local port and a client on one
+ * keep-alive connection (Node's `http`) that drives a fixed sequence of rounds through it, one request at a time, so that a build's
  * cost is read under callgrind, which a machine shared with other work does not disturb:
  *
  * ```text
@@ -18,6 +18,7 @@
  * (its `dist` directory) for A/B. The sequence is fixed, but how many polls a round takes
  * depends on timing: the count varies a little from run to run.
  */
+import { Agent, request } from 'node:http';
 import type { Scenario } from '../src/scenario/types.js';
 import type { Service, ServiceOptions } from '../src/live/service/app.js';
 
@@ -56,13 +57,24 @@ live: { heartbeatSeconds: 30 }
 const service = await createService({ scenario });
 const url = await service.app.listen({ host: '127.0.0.1', port: 0 });
 
+/** One keep-alive connection, and Node's own HTTP client: fetch's streams would cost the client several times what the service spends. */
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
 /** Posts `body` as JSON; the answer's parsed body (a status other than 200 or 201 is fatal). */
-async function post(path: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- the answers' JSON
-  const response = await fetch(`${url}${path}`, {
-    method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+function post(path: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- the answers' JSON
+  return new Promise((resolve, reject) => {
+    const sent = request(`${url}${path}`, { method: 'POST', agent, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (response.statusCode !== 200 && response.statusCode !== 201) reject(new Error(`${path}: ${response.statusCode} ${text}`));
+        else resolve(JSON.parse(text));
+      });
+    });
+    sent.on('error', reject);
+    sent.end(body === undefined ? undefined : JSON.stringify(body));
   });
-  if (response.status !== 200 && response.status !== 201) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json();
 }
 
 await post('/v1/agents', { id: 'a1' });
@@ -86,5 +98,6 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const counts = service.context.driver.counts();
+agent.destroy();
 await service.close();
 process.stdout.write(`${rounds} rounds (${mode}): ${counts.completed} tasks completed, ${polls} polls\n`);
