@@ -2,14 +2,16 @@
  * The Node flags the live bench starts its service under: the V8 pool size `fleetsim serve`
  * would give itself, set on the bench's command line so that the pid it measures is the
  * service's; flags of the user's (`--service-node-flags`, `--service-args --v8-threads`) kept.
- * And the nice value its own threads measure at: lowered, never raised.
+ * And the nice value its own threads measure at: lowered, never raised. And its throughput
+ * verdict: an open loop that kept up with an offered rate at or above the target shows that
+ * rate; any other sustained phase what it answered in its window.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { serviceNodeFlags } from '../../bench/live.js';
+import { serviceNodeFlags, throughputVerdict } from '../../bench/live.js';
 
 const fewCores = availableParallelism() <= 2;
 let nodeOptions: string | undefined;
@@ -55,5 +57,26 @@ console.log(JSON.stringify({ target, first, lowered, second, after: getPriority(
     expect(after).toBe(target);
     // What it reports (the bench's `clientNice`) is what the thread runs at, not what was asked.
     expect([first, second]).toEqual([target, target]);
+  });
+});
+
+describe('the live bench\'s throughput verdict', () => {
+  const open = (offered: number, answered: number, sustained = true) => ({ name: `multiplexed, open loop ${offered}/s`, offeredPerSecond: offered, submissionsPerSecond: answered, sustained });
+  const closed = (answered: number, sustained = true) => ({ name: 'multiplexed, closed loop 1,000 in flight', offeredPerSecond: undefined, submissionsPerSecond: answered, sustained });
+
+  it('credits an open loop sustained at the target with the offered rate, though it answered a few fewer in its window (--no-closed-loop)', () => {
+    const verdict = throughputVerdict([open(1000, 999), open(2500, 2498), open(5000, 4997)], 5000);
+    expect(verdict).toMatchObject({ sustainedPerSecond: 5000, pass: true });
+    expect(verdict.text).toBe('5,000/s (multiplexed, open loop 5000/s: kept up with the offered rate, 4,997/s answered in its window, the rest in flight at its end), pass');
+  });
+
+  it('shows a closed loop\'s measured rate when it is higher, and when the open loop at the target was not sustained', () => {
+    expect(throughputVerdict([open(5000, 4997), closed(19_600)], 5000)).toMatchObject({ sustainedPerSecond: 19_600, pass: true, text: '19,600/s (multiplexed, closed loop 1,000 in flight: answered in its window), pass' });
+    expect(throughputVerdict([open(5000, 4700, false), closed(4200)], 5000)).toMatchObject({ sustainedPerSecond: 4200, pass: false, text: '4,200/s (multiplexed, closed loop 1,000 in flight: answered in its window), FAIL' });
+  });
+
+  it('shows what an open loop below the target answered, and FAIL when no phase was sustained', () => {
+    expect(throughputVerdict([open(2500, 2497), open(5000, 4100, false)], 5000)).toMatchObject({ sustainedPerSecond: 2497, pass: false });
+    expect(throughputVerdict([open(5000, 4100, false), closed(3000, false)], 5000)).toEqual({ sustainedPerSecond: 0, pass: false, text: 'no phase sustained, FAIL' });
   });
 });

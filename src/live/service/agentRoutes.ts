@@ -1,6 +1,7 @@
 /**
  * `/v1/agents`: registration, the long-poll for commands (the heartbeat), and the agents' reports
- * on attempts and offers.
+ * on attempts and offers. The poll and the reports, on every task's path, write their 200s
+ * themselves (./jsonReply.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { AgentSpec } from '../../engine/agent.js';
@@ -9,6 +10,7 @@ import {
 } from './bodies.js';
 import { afterSettlements, durable, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
+import { sendJson } from './jsonReply.js';
 import { guarded } from './taskRoutes.js';
 
 /** Names the agent of a single-agent poll in a 404 or 429. */
@@ -42,10 +44,10 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
     // (one per poll was 3% of the service's CPU when aborted after each, and an allocation when not).
     reply.raw.on('close', poll.end);
     const answer = await poll.answer;
-    return { commands: answer.length === 0 ? [] : answer[0]!.commands };
+    sendJson(reply, { commands: answer.length === 0 ? [] : answer[0]!.commands });
   });
 
-  app.post('/v1/agents/:id/attempts/:task/:attempt/started', async (request) => {
+  app.post('/v1/agents/:id/attempts/:task/:attempt/started', async (request, reply) => {
     const { id, task, attempt } = parseRequest(attemptParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
     const body = parseRequest(startedBody, request.body ?? {}, 'body');
@@ -54,10 +56,10 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
     const answer = agents.started(id, task, attempt, body);
     await afterSettlements(context, promised);
     await durable(context);
-    return answer;
+    sendJson(reply, answer);
   });
 
-  app.post('/v1/agents/:id/attempts/:task/:attempt/finished', async (request) => {
+  app.post('/v1/agents/:id/attempts/:task/:attempt/finished', async (request, reply) => {
     const { id, task, attempt } = parseRequest(attemptParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
     const body = parseRequest(finishedBody, request.body, 'body');
@@ -66,10 +68,10 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
     const answer = agents.finished(id, task, attempt, body);
     await afterSettlements(context, promised);
     await durable(context);
-    return answer;
+    sendJson(reply, answer);
   });
 
-  app.post('/v1/agents/:id/offers/:offerId', async (request) => {
+  app.post('/v1/agents/:id/offers/:offerId', async (request, reply) => {
     const { id, offerId } = parseRequest(offerParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
     const body = parseRequest(offerAnswerBody, request.body, 'body');
@@ -78,7 +80,7 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
     const answer = agents.answer(id, offerId, body);
     await afterSettlements(context, promised);
     await durable(context);
-    return answer;
+    sendJson(reply, answer);
   });
 }
 

@@ -17,8 +17,8 @@
  *   then the poll is each listed agent's heartbeat and answers with the ready commands of every
  *   agent that has some, as soon as one has (`wait=0`: at once: a flush of reports).
  *
- * The batch submission and the multi-agent poll, on every task's path, write their 200s
- * themselves (./jsonReply.ts: the bytes Fastify's reply writes, with less work per answer).
+ * All three, on every task's path, write their 200s themselves (./jsonReply.ts: the bytes
+ * Fastify's reply writes, with less work per answer).
  *
  * A body that is not of that shape, or holds more than {@link MAX_BATCH_ITEMS} items, is a 400
  * for the whole request; the token rules are those of the single routes (every agent listed
@@ -27,13 +27,15 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { TaskSpec } from '../../engine/task.js';
 import { agentId, agentParams, finishedBody, MAX_ATTEMPT, MAX_ID_LENGTH, parseRequest, pollQuery, startedBody, taskBody, type FastPath, type FinishedBody, type StartedBody } from './bodies.js';
 import { fastAgentReportItem, fastBatch, fastPollBody, fastReportItem, fastTaskBody } from './fastBodies.js';
 import { afterSettlements, durable, submitting, type ServiceContext } from './context.js';
 import { HttpError, isHttpError } from './httpError.js';
 import { sendJson } from './jsonReply.js';
 import type { ReportAnswer } from './remoteAgents.js';
-import { sameSubmission, submit, taskSpec } from './taskRoutes.js';
+import { sameSubmission, submit, submittedState, taskSpec } from './taskRoutes.js';
+import type { TaskEntry } from './taskRegistry.js';
 
 /** Most items of one batch request. */
 export const MAX_BATCH_ITEMS = 1000;
@@ -100,19 +102,26 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/tasks/batch', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'submitter' });
     const { tasks: items } = parseRequest(taskBatch, request.body, 'body', fastTaskBatch) as { tasks: unknown[] };
-    const results = submitting(context, items.length, () => items.map((item, i) => itemResult(() => submitOne(context, item, i))));
-    await durable(context);
+    const accepted = submitting(context, items.length, () => items.map((item, i) => itemResult(() => submitOne(context, item, i))));
+    try {
+      await durable(context);
+    } catch (error) {
+      for (const item of accepted) if (item instanceof NewSubmission) context.tasks.awaitedState(item.spec);
+      throw error;
+    }
+    // Each item's state as the task is once the batch is durable, as POST /v1/tasks answers it.
+    const results: (SubmittedItem | BatchItemError)[] = accepted.map((item) => (item instanceof NewSubmission ? { id: item.spec.id, state: submittedState(context, item.spec), status: 201 } : item instanceof Resubmission ? { id: item.known.spec.id, state: item.known.state, status: 200 } : item));
     sendJson(reply, { results });
   });
 
-  app.post('/v1/agents/:id/reports', async (request) => {
+  app.post('/v1/agents/:id/reports', async (request, reply) => {
     const { id } = parseRequest(agentParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
     const { reports: items } = parseRequest(reportBatch, request.body, 'body', fastReportBatch) as { reports: unknown[] };
     if (agents.agent(id) === undefined) throw new HttpError(404, `params.id: no agent ${id} ever registered`);
     const results = await applyReports(context, items, (raw, i) => ({ ...parseItem(reportItem, raw, `body.reports[${i}]`, fastReportItem), agent: id }));
     await durable(context);
-    return { results };
+    sendJson(reply, { results });
   });
 
   // A process polls with the same list of agents every time: validated once.
@@ -193,16 +202,26 @@ function reported(started: ReportAnswer | undefined, finished: ReportAnswer | un
   return finished === undefined ? { started } : { started, finished };
 }
 
-function submitOne(context: ServiceContext, raw: unknown, index: number): SubmittedItem {
+/** A batch item submitted: its answer's state is read once the batch is durable. */
+class NewSubmission {
+  constructor(readonly spec: TaskSpec) {}
+}
+
+/** A batch item that resubmits a known task (200): its answer's state is the entry's once the batch is durable. */
+class Resubmission {
+  constructor(readonly known: TaskEntry) {}
+}
+
+function submitOne(context: ServiceContext, raw: unknown, index: number): NewSubmission | Resubmission {
   const body = parseItem(taskBody, raw, `body.tasks[${index}]`, fastTaskBody);
   const known = body.id === undefined ? undefined : context.tasks.get(body.id);
   if (known !== undefined) {
     if (!sameSubmission(known, body)) throw new HttpError(409, `body.tasks[${index}]: task ${known.spec.id} was submitted before with another body`);
-    return { id: known.spec.id, state: known.state, status: 200 };
+    return new Resubmission(known);
   }
   const spec = taskSpec(body, body.id ?? `task-${randomUUID()}`, context);
   submit(context, spec);
-  return { id: spec.id, state: context.tasks.state(spec.id) ?? 'created', status: 201 };
+  return new NewSubmission(spec);
 }
 
 /**

@@ -3,7 +3,9 @@
  * task's slot in the live histories (src/live/service/liveHistories.ts): its spec and agent in
  * arrays that hold references only (to the spec the engine's record holds anyway, and to the
  * agent's id), its state and failure reason as codes (the engine's few words, numbered as they
- * first come), its ordinal, attempts and dropped events in typed arrays. A task in flight thus has no registry object of its own: an entry object was
+ * first come), its ordinal, attempts and dropped events in typed arrays; and how many open slots
+are in each state, by the state's code (what `GET /metrics` shows of the tasks in flight,
+counted on every transition without a map's lookup and store). A task in flight thus has no registry object of its own: an entry object was
  * ~100 bytes that every scavenge the task survives copied, and promoted when it lived long
  * enough. The columns themselves are allocated when they grow and soon live in the old
  * generation; a scavenge copies none of them.
@@ -33,6 +35,8 @@ export class LiveTaskColumns {
   private readonly words: (TaskState | FailureReason | undefined)[] = [undefined];
   private readonly codes = new Map<TaskState | FailureReason, number>();
   private ordinals = new Float64Array(0);
+  /** Open slots by their state's code (a code is a byte, so 256 counters cover every code). */
+  private readonly openByCode = new Uint32Array(256);
   private attemptCounts = new Uint32Array(0);
   private droppedCounts = new Uint32Array(0);
 
@@ -40,7 +44,9 @@ export class LiveTaskColumns {
   open(slot: number, spec: TaskSpec, ordinal: number, state: TaskState): void {
     if (slot >= this.specs.length) this.grow(slot);
     this.specs[slot] = spec;
-    this.states[slot] = this.codeOf(state);
+    const code = this.codeOf(state);
+    this.states[slot] = code;
+    this.openByCode[code]!++;
     this.agents[slot] = undefined;
     this.failureReasons[slot] = 0;
     this.ordinals[slot] = ordinal;
@@ -50,6 +56,7 @@ export class LiveTaskColumns {
 
   /** Empties a slot (its task settled), so that it holds no spec or string alive. */
   close(slot: number): void {
+    this.openByCode[this.states[slot]!]!--;
     this.specs[slot] = undefined;
     this.agents[slot] = undefined;
   }
@@ -91,7 +98,10 @@ export class LiveTaskColumns {
 
   /** Sets the fields a transition changes (`agent` and `failureReason` only when given). */
   transition(slot: number, state: TaskState, attempts: number, agent: string | undefined, failureReason: FailureReason | undefined): void {
-    this.states[slot] = this.codeOf(state);
+    const code = this.codeOf(state);
+    this.openByCode[this.states[slot]!]!--;
+    this.openByCode[code]!++;
+    this.states[slot] = code;
     this.attemptCounts[slot] = attempts;
     if (agent !== undefined) this.agents[slot] = agent;
     if (failureReason !== undefined) this.failureReasons[slot] = this.codeOf(failureReason);
@@ -102,6 +112,16 @@ export class LiveTaskColumns {
     this.open(slot, spec, ordinal, state);
     this.transition(slot, state, attempts, agent, failureReason);
     this.droppedCounts[slot] = historyDropped;
+  }
+
+  /** How many open slots are in each state (states with none left out), in the order the states were first met. */
+  openByState(): Map<TaskState, number> {
+    const counts = new Map<TaskState, number>();
+    for (let code = 1; code < this.words.length; code++) {
+      const count = this.openByCode[code]!;
+      if (count > 0) counts.set(this.words[code] as TaskState, count);
+    }
+    return counts;
   }
 
   /** Counts one more event dropped from a slot's history. */

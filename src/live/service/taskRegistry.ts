@@ -212,8 +212,15 @@ export class TaskRegistry {
    * if the ring has forgotten it by then. Only tasks asked for while live have one.
    */
   private readonly views: (LiveTaskView | undefined)[] = [];
+  /**
+   * The specs of submissions whose submitters will ask for their task's state once the
+   * submission is durable (see {@link awaitState}): undefined while the task is live, its final
+   * state once it settled, kept here for that answer even if the ring forgets the task first.
+   * Keyed by the spec object, which names one submission (a later task under the same id has
+   * another).
+   */
+  private readonly awaitedStates = new Map<TaskSpec, FinalTaskState | undefined>();
   private nextOrdinal = 0;
-  private readonly liveByState = new Map<TaskState, number>();
   private readonly frozenJson = new LineBuffer();
   /** One event's JSON on its way into {@link histories}. */
   private readonly eventJson = new LineBuffer();
@@ -237,7 +244,6 @@ export class TaskRegistry {
         const slot = this.histories.open(event.time, lines, 1);
         this.live.open(slot, task.spec, this.nextOrdinal++, task.state);
         this.tasks.set(task.spec.id, ~slot);
-        this.countLive(task.state, 1);
         return;
       }
       case 'transition': {
@@ -247,7 +253,6 @@ export class TaskRegistry {
         const agent = event.agent?.spec.id;
         if (known < 0) {
           const slot = ~known;
-          this.countLive(this.live.state(slot), -1);
           this.live.transition(slot, event.to, event.task.attempt, agent, event.reason);
           const lines = this.eventJson;
           lines.clear();
@@ -257,7 +262,6 @@ export class TaskRegistry {
           }
           this.recordLive(slot, lines);
           if (isFinal(event.to)) this.settled(id, slot);
-          else this.countLive(event.to, 1);
           return;
         }
         const entry = this.thaw(known);
@@ -270,7 +274,6 @@ export class TaskRegistry {
         else {
           // Out of a final state (not something the engine does): live again, with its history.
           this.tasks.set(id, ~this.revive(entry));
-          this.countLive(entry.state, 1);
         }
         return;
       }
@@ -306,9 +309,32 @@ export class TaskRegistry {
     return known < 0 ? this.live.state(~known) : this.settledTasks.state(known);
   }
 
-  /** Live tasks by state (states with none are absent). */
+  /**
+   * Notes, before `spec` is submitted, that its submitter will ask for the task's state with
+   * {@link awaitedState} once the submission is durable: if the task settles meanwhile, its final
+   * state is kept for that answer, even if the registry forgets the task (beyond `settledTasks`
+   * newer settled ones, or at once with `settledTasks` 0). Every call must be followed by one
+   * {@link awaitedState}, the submission refused or not.
+   */
+  awaitState(spec: TaskSpec): void {
+    this.awaitedStates.set(spec, undefined);
+  }
+
+  /**
+   * The state of the task submitted with `spec` (see {@link awaitState}): its final state if it
+   * settled since, else its current one; undefined if the registry never saw it submitted (the
+   * submission was refused). Ends the wait.
+   */
+  awaitedState(spec: TaskSpec): TaskState | undefined {
+    const final = this.awaitedStates.get(spec);
+    this.awaitedStates.delete(spec);
+    // Not settled: still live, so the id is this submission's task.
+    return final ?? this.state(spec.id);
+  }
+
+  /** Live tasks by state (states with none are absent): made when asked, from counts kept by the state's code. */
   liveStates(): ReadonlyMap<TaskState, number> {
-    return this.liveByState;
+    return this.live.openByState();
   }
 
   /** Tasks known (live and remembered settled ones). */
@@ -372,15 +398,13 @@ export class TaskRegistry {
     entry.history.push(event);
   }
 
-  private countLive(state: TaskState, delta: 1 | -1): void {
-    if (isFinal(state)) return;
-    const count = (this.liveByState.get(state) ?? 0) + delta;
-    if (count === 0) this.liveByState.delete(state);
-    else this.liveByState.set(state, count);
-  }
-
   /** Freezes a live task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
   private settled(id: string, liveSlot: number): void {
+    const awaited = this.awaitedStates;
+    if (awaited.size > 0) {
+      const spec = this.live.spec(liveSlot)!;
+      if (awaited.has(spec)) awaited.set(spec, this.live.state(liveSlot) as FinalTaskState);
+    }
     // Most tasks were never asked for while live: no read past the array's end, no write.
     const view = liveSlot < this.views.length ? this.views[liveSlot] : undefined;
     if (this.settledTasks.capacity === 0) {

@@ -3,12 +3,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { TaskSpec } from '../../engine/task.js';
+import type { TaskSpec, TaskState } from '../../engine/task.js';
 import { LiveDriverError } from '../driverOptions.js';
 import { parseRequest, taskBody, taskListQuery, taskParams, type TaskBody } from './bodies.js';
 import { fastTaskBody } from './fastBodies.js';
 import { durable, submitting, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
+import { sendJson } from './jsonReply.js';
 import { externalAgentId } from './remoteAgents.js';
 import { taskDetailJson, type TaskEntry } from './taskRegistry.js';
 
@@ -29,15 +30,21 @@ export function taskRoutes(app: FastifyInstance, context: ServiceContext): void 
     if (known !== undefined) {
       if (!sameSubmission(known, body)) throw new HttpError(409, `body: task ${known.spec.id} was submitted before with another body`);
       await durable(context);
-      return reply.code(200).send({ id: known.spec.id, state: known.state });
+      sendJson(reply, { id: known.spec.id, state: known.state });
+      return;
     }
     const spec = submitting(context, 1, () => {
       const made = taskSpec(body, body.id ?? `task-${randomUUID()}`, context);
       submit(context, made);
       return made;
     });
-    await durable(context);
-    return reply.code(201).send({ id: spec.id, state: tasks.state(spec.id) ?? 'created' });
+    try {
+      await durable(context);
+    } catch (error) {
+      tasks.awaitedState(spec);
+      throw error;
+    }
+    sendJson(reply, { id: spec.id, state: submittedState(context, spec) }, 201);
   });
 
   app.get('/v1/tasks', async (request) => {
@@ -92,16 +99,34 @@ export function taskSpec(body: TaskBody, id: string, context: ServiceContext): T
   };
 }
 
-/** Feeds a submission to the driver: a stopped driver is a 503, an id the engine still remembers a 409. */
+/**
+ * Feeds a submission to the driver: a stopped driver is a 503, an id the engine still remembers a
+ * 409. Once it is durable, its answer's state is {@link submittedState}'s (called also when the
+ * wait for it fails: the registry keeps the task's final state for it until then).
+ */
 export function submit(context: ServiceContext, spec: TaskSpec): void {
+  context.tasks.awaitState(spec);
   try {
     guarded(() => context.driver.submit(spec));
   } catch (error) {
+    context.tasks.awaitedState(spec);
     if (error instanceof Error && error.message.startsWith('duplicate task id')) {
       throw new HttpError(409, `body.id: task id ${spec.id} was used before (the engine still remembers it)`);
     }
     throw error;
   }
+}
+
+/**
+ * The state a new task's answer shows, read once its submission ({@link submit}) is durable: its
+ * current state, or the final one it settled in meanwhile, even if the registry has forgotten the
+ * task since (see `TaskRegistry.awaitState`). Never a state the task is not in.
+ */
+export function submittedState(context: ServiceContext, spec: TaskSpec): TaskState {
+  const state = context.tasks.awaitedState(spec);
+  // The registry folds the submission's events before the driver returns: a bug, if not.
+  if (state === undefined) throw new Error(`task ${spec.id}: submitted, but the task registry never saw it`);
+  return state;
 }
 
 /** Runs a driver input; a stopped driver is a 503. */

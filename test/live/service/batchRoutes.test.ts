@@ -95,6 +95,14 @@ describe('POST /v1/tasks/batch', () => {
     expectLedger(service);
   });
 
+  it('answers each item with the state its task is in once the batch is durable, the final state of one settled and forgotten meanwhile (live.settledTasks 0)', async () => {
+    running = await startService(scenarioText('settledTasks: 0'));
+    const answer = await running.request('POST', '/v1/tasks/batch', { tasks: [{ id: 'loop', type: 'code', dependsOn: ['loop'] }, { id: 'plain', type: 'code' }] });
+    expect(answer.status).toBe(200);
+    expect(answer.body.results).toEqual([{ id: 'loop', state: 'rejected', status: 201 }, { id: 'plain', state: 'queued', status: 201 }]);
+    expectLedger(running);
+  });
+
   it('needs the submitter role', async () => {
     const service = await start({ tokens: { sub: 'submitter', ag: 'agent:a1' } });
     expect((await service.request('POST', '/v1/tasks/batch', { tasks: [{ type: 'code' }] }, 'ag')).status).toBe(403);

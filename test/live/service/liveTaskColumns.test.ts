@@ -1,7 +1,8 @@
 /**
  * The live tasks' columns answer, for every open slot, what an object per task holding the same
  * fields would, whatever the sequence of opens, transitions, drops and closes (slots reused and
- * beyond the columns' first size), and a closed slot holds no spec.
+ * beyond the columns' first size), and a closed slot holds no spec; and they count the open slots
+ * in each state as counting those objects would.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -105,6 +106,9 @@ describe('LiveTaskColumns', () => {
           }).toEqual(fields);
         }
         for (const at of closed) expect(columns.spec(at)).toBeUndefined();
+        const byState = new Map<TaskState, number>();
+        for (const fields of model.values()) byState.set(fields.state, (byState.get(fields.state) ?? 0) + 1);
+        expect(columns.openByState()).toEqual(byState);
       }
     }), { seed: 11, numRuns: 200 });
   });

@@ -61,6 +61,11 @@ describe('GET /metrics', () => {
     expect(samples.get('fleetsim_task_latency_seconds_bucket{le="+Inf"}')).toBe(2);
     expect(samples.get('fleetsim_decisions_total')).toBe(3);
     expect(samples.get('fleetsim_agents')).toBe(1);
+    // Every state with a task in flight, sorted, and none without: the lines a count per state gave before it was kept by code.
+    expect(answer.text).toContain([
+      '# HELP fleetsim_tasks_in_flight Tasks submitted and not final, by state.', '# TYPE fleetsim_tasks_in_flight gauge',
+      'fleetsim_tasks_in_flight{state="assigned"} 1', 'fleetsim_tasks_in_flight{state="queued"} 1', '# HELP fleetsim_tasks_submitted_total',
+    ].join('\n'));
     // Buckets are cumulative.
     const buckets = [...samples].filter(([name]) => name.startsWith('fleetsim_task_latency_seconds_bucket')).map(([, value]) => value);
     expect(buckets).toEqual([...buckets].sort((a, b) => a - b));

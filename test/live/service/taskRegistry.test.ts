@@ -210,6 +210,10 @@ describe('TaskRegistry', () => {
             expect(JSON.stringify(taskDetailJson(registry.get(events[0]!.kind === 'submitted' ? events[0]!.task.spec.id : '')!))).toBe(expected);
           }
         });
+        // The counts by state (what GET /metrics shows) are those of the live tasks' states.
+        const byState = new Map<string, number>();
+        for (const { state } of registry.page({ limit: 1000 }).tasks) if (!isFinal(state)) byState.set(state, (byState.get(state) ?? 0) + 1);
+        expect(registry.liveStates()).toEqual(byState);
       }
       for (const events of tasks) {
         const id = events[0]!.kind === 'submitted' ? events[0]!.task.spec.id : '';
@@ -244,6 +248,30 @@ describe('TaskRegistry', () => {
     expect(registry.page({ limit: 1, type: 'code' })).toMatchObject({ tasks: [{ id: 't1' }], next: '0' });
     expect(ids({ limit: 10, type: 'code', cursor: '0' })).toEqual(['t3']);
     expect(registry.liveStates()).toEqual(new Map([['queued', 1]]));
+  });
+
+  it('answers an awaited submission with its task\'s state: current while live, final once settled, even when forgotten since', () => {
+    for (const settledTasks of [0, 1, 10]) {
+      const registry = new TaskRegistry({ settledTasks, historyEvents: 5 });
+      const specs = ['w1', 'w2', 'w3'].map((id) => ({ ...SPEC, id }));
+      for (const spec of specs) registry.awaitState(spec);
+      fold(registry, lifecycle(specs[0]!));
+      fold(registry, lifecycle(specs[1]!).slice(0, 6));
+      // w1 settled; two more tasks settle after it, forgetting it with a ring of fewer than 3.
+      for (const id of ['x1', 'x2']) fold(registry, lifecycle({ ...SPEC, id }));
+      expect(registry.get('w1') === undefined).toBe(settledTasks < 3);
+      expect(registry.awaitedState(specs[0]!)).toBe('completed');
+      expect(registry.awaitedState(specs[1]!)).toBe('running');
+      // Never submitted (the driver refused it): nothing to answer.
+      expect(registry.awaitedState(specs[2]!)).toBeUndefined();
+      // A wait ended is forgotten: a later task under the forgotten id answers its own state.
+      if (settledTasks < 3) {
+        const again = { ...SPEC, id: 'w1' };
+        registry.awaitState(again);
+        registry.observe({ kind: 'submitted', time: 9, task: task(again, 'queued', 0) });
+        expect(registry.awaitedState(again)).toBe('queued');
+      }
+    }
   });
 
   it('forgets the oldest settled tasks beyond settledTasks', () => {

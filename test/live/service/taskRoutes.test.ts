@@ -1,7 +1,12 @@
 /**
  * `/v1/tasks` over real HTTP: submission (with and without a client id, idempotent, conflicting),
- * reading with history, listing by pages, cancelling; and what each bad request gets.
+ * reading with history, listing by pages, cancelling; and what each bad request gets. A
+ * submission's answer shows a state the task is in, even when it settled and was forgotten
+ * before the submission was durable.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startService, scenarioText, type Running } from './serviceHarness.js';
 
@@ -100,6 +105,41 @@ describe('POST /v1/tasks', () => {
     const third = await running.request('POST', '/v1/tasks', { type: 'code' });
     expect(third.status).toBe(503);
     expect(third.body.error).toMatch(/maxInFlightTasks/);
+  });
+});
+
+describe('the state POST /v1/tasks answers', () => {
+  // A task that depends on itself is rejected as it is submitted: settled before its answer.
+  const selfDependent = (id: string): object => ({ id, type: 'code', dependsOn: [id] });
+
+  it('is the final state of a task that settled and was forgotten before its submission was durable (live.settledTasks 0)', async () => {
+    await running.close();
+    running = await startService(scenarioText('settledTasks: 0'));
+    const answer = await running.request('POST', '/v1/tasks', selfDependent('loop'));
+    expect(answer).toMatchObject({ status: 201, body: { id: 'loop', state: 'rejected' } });
+    expect((await running.request('GET', '/v1/tasks/loop')).status).toBe(404);
+    expect(running.service.context.driver.counts().rejected).toBe(1);
+  });
+
+  it('is the final state of each task of concurrent submissions that forget one another (live.settledTasks 1, a data directory\'s commit wait)', async () => {
+    await running.close();
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-forgotten-'));
+    try {
+      running = await startService(scenarioText('settledTasks: 1'), { dataDir: join(dir, 'data') });
+      const ids = Array.from({ length: 20 }, (_, i) => `loop-${i}`);
+      const answers = await Promise.all(ids.map((id) => running.request('POST', '/v1/tasks', selfDependent(id))));
+      expect(answers.map((answer) => [answer.status, answer.body])).toEqual(ids.map((id) => [201, { id, state: 'rejected' }]));
+      expect(running.service.context.tasks.size).toBe(1);
+    } finally {
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is the current state of a task still known, and the same body again answers it too', async () => {
+    const answer = await running.request('POST', '/v1/tasks', selfDependent('kept'));
+    expect(answer).toMatchObject({ status: 201, body: { id: 'kept', state: 'rejected' } });
+    expect(await running.request('POST', '/v1/tasks', selfDependent('kept'))).toMatchObject({ status: 200, body: { id: 'kept', state: 'rejected' } });
   });
 });
 
