@@ -8,7 +8,10 @@
  *
  * A cache can only meet the code it was made from: its file is named after the bundle (whose
  * name carries a hash of its content) and V8's version, and V8 rejects a cache made under other
- * V8 flags. A missing or rejected cache is written when the process exits, to a temporary
+ * V8 flags. A process started with options that may be V8 flags (a GC trace, another heap size)
+ * names its cache after V8's tag for them as well (`cachedDataVersionTag`), so that it keeps a
+ * cache of its own instead of replacing the one the build made for plain runs, which would then
+ * hold only what that process compiled. A missing or rejected cache is written when the process exits, to a temporary
  * file renamed into place, so a process starting meanwhile reads a whole cache or none. Where it
  * cannot be written (a read-only installation), commands run as they would without one.
  */
@@ -35,9 +38,43 @@ export interface CachedBundle {
 /** What became of the bundle's code cache: used, missing, or rejected by V8 (the last two are written at exit). */
 export type CodeCacheUse = 'accepted' | 'missing' | 'rejected';
 
-/** The code cache file of `bundleFile` under this process's V8. */
+/**
+ * The code cache file of `bundleFile` under this process's V8: `<bundle>.v8-<version>.cache` for
+ * a process started with none but Node's own options (every plain run, and the build's), else
+ * with V8's tag for its flags added. A plain run does not load `node:v8` for the tag (a few
+ * milliseconds of its start).
+ */
 export function codeCacheFile(bundleFile: string): string {
-  return `${bundleFile}.v8-${process.versions.v8}.cache`;
+  const base = `${bundleFile}.v8-${process.versions.v8}`;
+  if (!mayHaveV8Flags(process.execArgv, process.env.NODE_OPTIONS)) return `${base}.cache`;
+  const { cachedDataVersionTag } = process.getBuiltinModule('node:v8');
+  return `${base}-flags-${cachedDataVersionTag().toString(16)}.cache`;
+}
+
+/** Node's own options, which V8 never sees; each with whether its value may be the next argument. */
+const NODE_OPTIONS_ONLY = new Map<string, boolean>([
+  ['-e', true], ['--eval', true], ['-p', true], ['--print', true], ['-r', true], ['--require', true], ['--import', true],
+  ['--loader', true], ['--experimental-loader', true], ['-C', true], ['--conditions', true], ['--title', true],
+  ['--input-type', true], ['--env-file', true], ['--v8-pool-size', true], ['--disable-warning', true],
+  ['--no-warnings', false], ['--enable-source-maps', false], ['--trace-warnings', false], ['--preserve-symlinks', false],
+]);
+
+/**
+ * Whether a process started with these options (its `execArgv`, and `NODE_OPTIONS`) may run V8
+ * under flags of its own: any option not known to be Node's alone counts, so an unknown one
+ * only costs a cache of its own.
+ */
+export function mayHaveV8Flags(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  const options = [...execArgv, ...(nodeOptions?.split(/\s+/).filter((option) => option !== '') ?? [])];
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!;
+    const equals = option.indexOf('=');
+    const name = equals < 0 ? option : option.slice(0, equals);
+    const takesValue = NODE_OPTIONS_ONLY.get(name);
+    if (takesValue === undefined) return true;
+    if (takesValue && equals < 0) i++;
+  }
+  return false;
 }
 
 /**

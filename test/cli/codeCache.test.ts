@@ -6,10 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mm10DefaultModelScenario } from '../../bench/cli.js';
+import { mayHaveV8Flags } from '../../src/cli/codeCache.js';
 import { ROOT, runCli } from './runCli.js';
 
 const CODE_CACHE_MODULE = pathToFileURL(join(ROOT, 'dist/src/cli/codeCache.js')).href;
@@ -41,16 +42,31 @@ function bundleDir(): { dir: string; bundleFile: string } {
 }
 
 /** Runs the bundle in a fresh process as the bin does; prints what became of the cache on stderr. */
-function runBundle(bundleFile: string): { status: number | null; stdout: string; stderr: string } {
+function runBundle(bundleFile: string, v8Flags: readonly string[] = []): { status: number | null; stdout: string; stderr: string } {
   const driver = `import { runCachedBundle } from ${JSON.stringify(CODE_CACHE_MODULE)};
 process.stderr.write(runCachedBundle({ bundleFile: ${JSON.stringify(bundleFile)} }));`;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', driver], { encoding: 'utf8', timeout: 30_000 });
+  const child = spawnSync(process.execPath, [...v8Flags, '--input-type=module', '-e', driver], { encoding: 'utf8', timeout: 30_000 });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
 function cacheFileOf(bundleFile: string): string {
   return `${bundleFile}.v8-${process.versions.v8}.cache`;
 }
+
+describe('mayHaveV8Flags', () => {
+  it("is false for none but Node's own options, with their values in the same or the next argument", () => {
+    expect(mayHaveV8Flags([], undefined)).toBe(false);
+    expect(mayHaveV8Flags(['--input-type=module', '-e', '--max-semi-space-size=1'], '')).toBe(false);
+    expect(mayHaveV8Flags(['--require', './x.js', '--v8-pool-size=1'], ' --no-warnings  --import=data:,1 ')).toBe(false);
+  });
+
+  it('is true for any other option, on the command line or in NODE_OPTIONS', () => {
+    expect(mayHaveV8Flags(['--trace-gc-nvp'], undefined)).toBe(true);
+    expect(mayHaveV8Flags(['-e', 'x', '--max-semi-space-size=1'], undefined)).toBe(true);
+    expect(mayHaveV8Flags([], '--max-old-space-size=4096')).toBe(true);
+    expect(mayHaveV8Flags(['--some-option-of-a-later-node'], undefined)).toBe(true);
+  });
+});
 
 describe('runCachedBundle', () => {
   it('writes the cache when it is missing, and the next process uses it', () => {
@@ -62,7 +78,7 @@ describe('runCachedBundle', () => {
     const second = runBundle(bundleFile);
     expect(second).toEqual({ ...first, stderr: 'accepted' });
     expect(readFileSync(cacheFileOf(bundleFile))).toEqual(written);
-    expect(readdirSync(dir).sort()).toEqual(['answer.cjs', 'bundle.cjs', 'bundle.cjs.v8-' + process.versions.v8 + '.cache']);
+    expect(readdirSync(dir).sort()).toEqual(['answer.cjs', 'bundle.cjs', basename(cacheFileOf(bundleFile))]);
   });
 
   it('runs without a cache V8 rejects, and replaces it', () => {
@@ -72,6 +88,21 @@ describe('runCachedBundle', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/ 42\n$/);
     expect(run.stderr).toBe('rejected');
+    expect(runBundle(bundleFile).stderr).toBe('accepted');
+  });
+
+  it('keeps a cache of its own under other V8 flags, leaving the plain runs\' cache as it was', () => {
+    const { dir, bundleFile } = bundleDir();
+    expect(runBundle(bundleFile).stderr).toBe('missing');
+    const plain = readFileSync(cacheFileOf(bundleFile));
+    // A heap size V8 checks a cache against (Node's own options, such as --v8-pool-size, are not).
+    const traced = runBundle(bundleFile, ['--max-semi-space-size=1']);
+    expect(traced).toMatchObject({ status: 0, stderr: 'missing' });
+    expect(readFileSync(cacheFileOf(bundleFile))).toEqual(plain);
+    const flagged = readdirSync(dir).filter((file) => file.endsWith('.cache') && file !== basename(cacheFileOf(bundleFile)));
+    expect(flagged).toEqual([expect.stringMatching(new RegExp(`^bundle\\.cjs\\.v8-${process.versions.v8.replaceAll('.', '\\.')}-flags-[0-9a-f]+\\.cache$`))]);
+    expect(runBundle(bundleFile, ['--max-semi-space-size=1']).stderr).toBe('accepted');
+    expect(runBundle(bundleFile, ['--v8-pool-size=1']).stderr).toBe('accepted');
     expect(runBundle(bundleFile).stderr).toBe('accepted');
   });
 
