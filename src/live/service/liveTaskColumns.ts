@@ -39,6 +39,8 @@ export class LiveTaskColumns {
   private readonly openByCode = new Uint32Array(256);
   private attemptCounts = new Uint32Array(0);
   private droppedCounts = new Uint32Array(0);
+  /** 1 where the task's submitter awaits its state (the registry's `awaitState`). */
+  private awaitedFlags = new Uint8Array(0);
 
   /** Fills a slot for a task (growing the columns to hold it), its other fields as a new task's. */
   open(slot: number, spec: TaskSpec, ordinal: number, state: TaskState): void {
@@ -52,6 +54,7 @@ export class LiveTaskColumns {
     this.ordinals[slot] = ordinal;
     this.attemptCounts[slot] = 0;
     this.droppedCounts[slot] = 0;
+    this.awaitedFlags[slot] = 0;
   }
 
   /** Empties a slot (its task settled), so that it holds no spec or string alive. */
@@ -64,6 +67,16 @@ export class LiveTaskColumns {
   /** The spec of an open slot's task (undefined when the slot is closed). */
   spec(slot: number): TaskSpec | undefined {
     return this.specs[slot];
+  }
+
+  /** Whether the slot's submitter awaits its task's state. */
+  awaited(slot: number): boolean {
+    return this.awaitedFlags[slot] === 1;
+  }
+
+  /** Marks (or clears) that the slot's submitter awaits its task's state. */
+  setAwaited(slot: number, awaited: boolean): void {
+    this.awaitedFlags[slot] = awaited ? 1 : 0;
   }
 
   /** Its state. */
@@ -151,5 +164,6 @@ export class LiveTaskColumns {
     this.ordinals = grownColumn(this.ordinals, new Float64Array(slots));
     this.attemptCounts = grownColumn(this.attemptCounts, new Uint32Array(slots));
     this.droppedCounts = grownColumn(this.droppedCounts, new Uint32Array(slots));
+    this.awaitedFlags = grownColumn(this.awaitedFlags, new Uint8Array(slots));
   }
 }

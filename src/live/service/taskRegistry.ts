@@ -213,13 +213,18 @@ export class TaskRegistry {
    */
   private readonly views: (LiveTaskView | undefined)[] = [];
   /**
-   * The specs of submissions whose submitters will ask for their task's state once the
-   * submission is durable (see {@link awaitState}): undefined while the task is live, its final
-   * state once it settled, kept here for that answer even if the ring forgets the task first.
-   * Keyed by the spec object, which names one submission (a later task under the same id has
-   * another).
+   * Awaited submissions ({@link awaitState}) whose task the registry has not seen submitted yet:
+   * usually none or one, as a submission reaches the registry before the driver returns. Once
+   * seen, the wait is a flag of the task's live slot, with no per-task map entry.
    */
-  private readonly awaitedStates = new Map<TaskSpec, FinalTaskState | undefined>();
+  private readonly awaitedUnseen: TaskSpec[] = [];
+  /**
+   * The final states of awaited tasks that settled before their submitters asked, kept here for
+   * that answer even if the ring forgets the task first (rare: a rejection at submission, or an
+   * agent faster than the commit). Keyed by the spec object, which names one submission (a later
+   * task under the same id has another).
+   */
+  private readonly awaitedFinal = new Map<TaskSpec, FinalTaskState>();
   private nextOrdinal = 0;
   private readonly frozenJson = new LineBuffer();
   /** One event's JSON on its way into {@link histories}. */
@@ -244,6 +249,7 @@ export class TaskRegistry {
         const slot = this.histories.open(event.time, lines, 1);
         this.live.open(slot, task.spec, this.nextOrdinal++, task.state);
         this.tasks.set(task.spec.id, ~slot);
+        if (this.awaitedUnseen.length > 0 && this.takeUnseen(task.spec)) this.live.setAwaited(slot, true);
         return;
       }
       case 'transition': {
@@ -317,7 +323,7 @@ export class TaskRegistry {
    * {@link awaitedState}, the submission refused or not.
    */
   awaitState(spec: TaskSpec): void {
-    this.awaitedStates.set(spec, undefined);
+    this.awaitedUnseen.push(spec);
   }
 
   /**
@@ -326,10 +332,31 @@ export class TaskRegistry {
    * submission was refused). Ends the wait.
    */
   awaitedState(spec: TaskSpec): TaskState | undefined {
-    const final = this.awaitedStates.get(spec);
-    this.awaitedStates.delete(spec);
-    // Not settled: still live, so the id is this submission's task.
-    return final ?? this.state(spec.id);
+    if (this.awaitedUnseen.length > 0 && this.takeUnseen(spec)) return this.state(spec.id);
+    const known = this.tasks.get(spec.id);
+    if (known !== undefined && known < 0 && this.live.spec(~known) === spec) {
+      // Still live: this submission's task.
+      this.live.setAwaited(~known, false);
+      return this.live.state(~known);
+    }
+    if (this.awaitedFinal.size > 0) {
+      const final = this.awaitedFinal.get(spec);
+      if (final !== undefined) {
+        this.awaitedFinal.delete(spec);
+        return final;
+      }
+    }
+    return this.state(spec.id);
+  }
+
+  /** Removes `spec` from {@link awaitedUnseen} (the order there does not matter); whether it was there. */
+  private takeUnseen(spec: TaskSpec): boolean {
+    const unseen = this.awaitedUnseen;
+    const at = unseen.lastIndexOf(spec);
+    if (at < 0) return false;
+    unseen[at] = unseen[unseen.length - 1]!;
+    unseen.pop();
+    return true;
   }
 
   /** Live tasks by state (states with none are absent): made when asked, from counts kept by the state's code. */
@@ -400,11 +427,7 @@ export class TaskRegistry {
 
   /** Freezes a live task that just settled, forgetting the oldest settled one beyond `settledTasks`. */
   private settled(id: string, liveSlot: number): void {
-    const awaited = this.awaitedStates;
-    if (awaited.size > 0) {
-      const spec = this.live.spec(liveSlot)!;
-      if (awaited.has(spec)) awaited.set(spec, this.live.state(liveSlot) as FinalTaskState);
-    }
+    if (this.live.awaited(liveSlot)) this.awaitedFinal.set(this.live.spec(liveSlot)!, this.live.state(liveSlot) as FinalTaskState);
     // Most tasks were never asked for while live: no read past the array's end, no write.
     const view = liveSlot < this.views.length ? this.views[liveSlot] : undefined;
     if (this.settledTasks.capacity === 0) {
