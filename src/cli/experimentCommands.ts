@@ -156,5 +156,5 @@ async function report(document: ExperimentDocument, out: string, how: { json: bo
   // renders, or while it waited for the workers' last runs: it takes most of the CLI's start-up time.
   const { writeHtmlReport } = await import('../report/htmlReport.js');
   await writeHtmlReport(document, out, pool, { png: how.png });
-  process.stdout.write(how.json ? json : experimentText(document, out, by));
+  process.stdout.write(how.json ? json : experimentText(document, out, by, how.png));
 }

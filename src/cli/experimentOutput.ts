@@ -30,8 +30,8 @@ export function targetsParts(document: Pick<ExperimentDocument, 'kind' | 'cells'
   return parts;
 }
 
-/** The terminal text of a document, with the tables by class of `by` for a compare when asked. */
-export function experimentText(document: ExperimentDocument, reportDir: string | undefined, by?: ClassDimension): string {
+/** The terminal text of a document, with the tables by class of `by` for a compare when asked; `png` names the PNG charts in the report line when the report wrote them. */
+export function experimentText(document: ExperimentDocument, reportDir: string | undefined, by?: ClassDimension, png = false): string {
   const sweep = document.kind === 'sweep';
   const cells = sweep ? `, ${document.cells.length} cell${document.cells.length === 1 ? '' : 's'}` : '';
   const parts = [
@@ -63,6 +63,6 @@ export function experimentText(document: ExperimentDocument, reportDir: string |
     ['Δ vs leader', 'paired difference to the rank-1 entry of the same leaderboard'],
     ...variantEntriesOfCells(document.cells.map((cell) => cell.strategies.map((s) => ({ label: s.strategy, name: s.name, params: s.params })))),
   ]));
-  if (reportDir !== undefined) parts.push(`Reports in ${reportDir}: index.html (charts also as .svg and .png), summary.json, results.csv, leaderboards.csv, classes.csv, agents.csv, summary.md`);
+  if (reportDir !== undefined) parts.push(`Reports in ${reportDir}: index.html (charts also as .svg${png ? ' and .png' : ''}), summary.json, results.csv, leaderboards.csv, classes.csv, agents.csv, summary.md`);
   return parts.join('\n').replace(/\n+$/, '') + '\n';
 }

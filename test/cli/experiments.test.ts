@@ -53,6 +53,7 @@ describe('fleetsim compare', () => {
     expect(a.status, a.stderr).toBe(0);
     expect(b.status, b.stderr).toBe(0);
     expect(a.stdout).toBe(readFileSync(join(one, 'summary.json'), 'utf8'));
+    expect(b.stdout).toContain('index.html (charts also as .svg and .png), ');
     const timing = (dir: string) => (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { timing: { parts: { workers: number }[] } }).timing;
     expect(timing(one).parts[0]!.workers).toBe(1);
     expect(timing(two).parts[0]!.workers).toBe(2);
@@ -130,7 +131,7 @@ describe('default report directories', () => {
     try {
       const compare = runCli('compare', file, '--replications', '2', '--workers', '1');
       expect(compare.status, compare.stderr).toBe(0);
-      expect(compare.stdout).toContain(`Reports in ${join('reports', name)}:`);
+      expect(compare.stdout).toContain(`Reports in ${join('reports', name)}: index.html (charts also as .svg), `);
       const before = readFileSync(join(compareDir, 'summary.json'), 'utf8');
       const sweep = runCli('sweep', file, '--param', 'agents[0].count=9,10', '--replications', '2', '--workers', '1');
       expect(sweep.status, sweep.stderr).toBe(0);
