@@ -67,6 +67,14 @@ export async function startAgentWorker(scenarioPath: string, queue: string, ...f
   return child;
 }
 
+/**
+ * `fleetsim agent-worker` for `agents` (comma-separated ids) at `speedup`, once it takes work, its
+ * job locks 1 s long: an attempt of a worker killed or stopped mid-task is seen lost within a second.
+ */
+export function startShortLockAgentWorker(scenarioPath: string, queue: string, agents: string, speedup: number): Promise<Child> {
+  return startAgentWorker(scenarioPath, queue, '--agent', agents, '--speedup', String(speedup), '--lock-seconds', '1');
+}
+
 /** Tasks the service has completed (-1 when it does not answer). */
 export async function completedTasks(url: string): Promise<number> {
   return ((await getJson(`${url}/v1/metrics`)) as { counts?: { completed: number } } | undefined)?.counts?.completed ?? -1;

@@ -13,24 +13,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { serviceEngineOptions } from '../../../src/live/service/serviceDriver.js';
 import { verifyDataDir } from '../../../src/live/verifyDataDir.js';
 import { loadScenario } from '../../../src/scenario/load.js';
+import { listedJobs, namedAgentsScenarioText } from '../../support/liveScenarios.js';
 import { agentsJoined, eventually, fleetsim, getJson, killAll, serve, sleep, tempDir, type Served } from '../clients/processes.js';
 
 const SPEEDUP = 20;
 
 // Eight jobs of 20 s (1 s real) for two identical agents; heartbeat 1 s.
-const TWO_AGENTS = `
-name: agent-failure
-seed: 3
-engine: { retry: { maxRetries: 3, backoff: { base: 0.1, factor: 1, jitter: 0 } } }
-agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
-agents:
-  - { id: a1, capacity: 1, speed: 10, skills: { job: 1 } }
-  - { id: a2, capacity: 1, speed: 10, skills: { job: 1 } }
-workload:
-  jobs: [${Array.from({ length: 8 }, (_, i) => `{ id: j${i}, at: 0, type: job, tokens: 200 }`).join(', ')}]
-strategies: [least-connections]
-live: { heartbeatSeconds: 1 }
-`;
+const TWO_AGENTS = namedAgentsScenarioText({
+  name: 'agent-failure', seed: 3, agentIds: ['a1', 'a2'], capacity: 1, tokensPerSecond: 10,
+  jobs: listedJobs(8, 0, 200), maxRetries: 3, heartbeatSeconds: 1,
+});
 
 // One slow agent (100 tokens at 1 token/s: 100 s, 5 s real) and a job with a 10 s timeout (0.5 s real), no retry.
 const SLOW_AGENT = `
