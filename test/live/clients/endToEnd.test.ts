@@ -11,12 +11,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunMetrics } from '../../../src/metrics/types.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import { mmcScenarioText } from '../../support/liveScenarios.js';
 import { TIME_METRICS, expectWithinPredictionInterval, simulatedMetrics } from '../../support/predictionInterval.js';
-import { agentsJoined, eventually, fleetsim, getJson, killAll, serve, tempDir } from './processes.js';
+import { agentsJoined, eventually, fleetsim, getJson, scenarioDirs, serve } from './processes.js';
 
 const SCENARIO = mmcScenarioText({
   name: 'mm4-live', seed: 23, tasks: 160, servers: 4, tokensPerSecond: 10, arrivalsPerSecond: 0.28, meanTokens: 100, heartbeatSeconds: 2,
@@ -25,20 +25,15 @@ const SPEEDUP = 20;
 const REPLICATIONS = 20;
 const FINAL = new Set(['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected']);
 
-let dir: ReturnType<typeof tempDir> | undefined;
-afterEach(async () => {
-  await killAll();
-  dir?.remove();
-});
+const scenarioDir = scenarioDirs();
 
 describe('serve + agents + load, real processes', () => {
   it('ends every acknowledged task and agrees with the simulation within its 95% interval', async () => {
-    dir = tempDir({ 'scenario.yaml': SCENARIO });
-    const scenarioPath = join(dir.path, 'scenario.yaml');
-    const served = await serve(scenarioPath, join(dir.path, 'data'));
+    const { path, scenarioPath, dataDir } = scenarioDir(SCENARIO);
+    const served = await serve(scenarioPath, dataDir);
     const agents = fleetsim('agents', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP));
     await agentsJoined(served.url, 4);
-    const ackedPath = join(dir.path, 'acked.txt');
+    const ackedPath = join(path, 'acked.txt');
     const load = fleetsim('load', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP), '--acked', ackedPath);
     expect(await load.exited).toBe(0);
     expect(load.stdout()).toMatch(/^fleetsim load: 160 submitted, 160 acknowledged, 0 retried, 0 refused/);

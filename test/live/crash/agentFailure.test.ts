@@ -8,13 +8,12 @@
  * `timeout` (scaled by K like every scenario time the clients send): the task fails with reason
  * `timeout` and the agent, told to abort, reports nothing.
  */
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serviceEngineOptions } from '../../../src/live/service/serviceDriver.js';
 import { verifyDataDir } from '../../../src/live/verifyDataDir.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import { listedJobs, namedAgentsScenarioText } from '../../support/liveScenarios.js';
-import { agentsJoined, eventually, fleetsim, getJson, killAll, serve, sleep, tempDir, type Served } from '../clients/processes.js';
+import { agentsJoined, eventually, fleetsim, getJson, scenarioDirs, serve, sleep, type Served } from '../clients/processes.js';
 
 const SPEEDUP = 20;
 
@@ -35,11 +34,7 @@ strategies: [least-connections]
 live: { heartbeatSeconds: 2 }
 `;
 
-let dir: ReturnType<typeof tempDir> | undefined;
-afterEach(async () => {
-  await killAll();
-  dir?.remove();
-});
+const scenarioDir = scenarioDirs();
 
 /** Events of a task from `GET /v1/tasks/{id}`. */
 async function history(served: Served, id: string): Promise<{ state: string; attempts: number; failureReason?: string; history: { kind: string; to?: string; reason?: string; agent?: string }[] }> {
@@ -54,9 +49,7 @@ function figure(summary: string, name: string): number {
 }
 
 async function agentDiesMidTask(signal: 'SIGSTOP' | 'SIGKILL'): Promise<void> {
-  dir = tempDir({ 'scenario.yaml': TWO_AGENTS });
-  const scenarioPath = join(dir.path, 'scenario.yaml');
-  const dataDir = join(dir.path, 'data');
+  const { scenarioPath, dataDir } = scenarioDir(TWO_AGENTS);
   const served = await serve(scenarioPath, dataDir);
   const victim = fleetsim('agents', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP), '--only', 'a1');
   await agentsJoined(served.url, 1);
@@ -117,9 +110,8 @@ describe('an agents process that dies mid-task', () => {
 
 describe('a slow agent', () => {
   it('is timed out by the task\'s timeout: the task fails with reason timeout, the agent aborts and reports nothing', async () => {
-    dir = tempDir({ 'scenario.yaml': SLOW_AGENT });
-    const scenarioPath = join(dir.path, 'scenario.yaml');
-    const served = await serve(scenarioPath, join(dir.path, 'data'));
+    const { scenarioPath, dataDir } = scenarioDir(SLOW_AGENT);
+    const served = await serve(scenarioPath, dataDir);
     const agents = fleetsim('agents', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP));
     await agentsJoined(served.url, 1);
     const load = fleetsim('load', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP));
