@@ -169,6 +169,16 @@ function buildTaskType(entry: TaskTypeEntry, path: readonly PathSegment[], file:
     ...(entry.contextKeys === undefined ? {} : { contextKeys: { count: entry.contextKeys.count, zipf: entry.contextKeys.zipf } }),
     priority: buildPriority(entry.priority, [...path, 'priority'], file),
     ...(deadline === undefined ? {} : { deadline }),
+    ...taskLimits(entry),
+  };
+}
+
+/** What a task type and a job both set, last (so their keys keep their order): limits, tags and owner. */
+type TaskLimits = Pick<TaskTypeConfig, 'timeoutSeconds' | 'ttlSeconds' | 'maxRetries' | 'tags' | 'tenant' | 'assignee'>;
+
+/** An entry's {@link TaskLimits}, each optional one present only when the entry sets it. */
+function taskLimits(entry: Pick<TaskTypeEntry, 'timeout' | 'ttl' | 'maxRetries' | 'tags' | 'tenant' | 'assignee'>): TaskLimits {
+  return {
     ...(entry.timeout === undefined ? {} : { timeoutSeconds: entry.timeout }),
     ...(entry.ttl === undefined ? {} : { ttlSeconds: entry.ttl }),
     ...(entry.maxRetries === undefined ? {} : { maxRetries: entry.maxRetries }),
@@ -231,12 +241,7 @@ function buildJob(entry: JobEntry): ScenarioJob {
     ...(entry.deadline === undefined ? {} : { deadlineSeconds: entry.deadline }),
     dependsOn: entry.dependsOn.map(dependencyId),
     dependencyPolicy: Object.fromEntries(entry.dependsOn.flatMap((edge) => (typeof edge === 'string' ? [] : [[edge.id, edge.onFailure]]))),
-    ...(entry.timeout === undefined ? {} : { timeoutSeconds: entry.timeout }),
-    ...(entry.ttl === undefined ? {} : { ttlSeconds: entry.ttl }),
-    ...(entry.maxRetries === undefined ? {} : { maxRetries: entry.maxRetries }),
-    tags: [...entry.tags],
-    ...(entry.tenant === undefined ? {} : { tenant: entry.tenant }),
-    ...(entry.assignee === undefined ? {} : { assignee: entry.assignee }),
+    ...taskLimits(entry),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { skillFor, type AgentView } from '../engine/agent.js';
 import { isEligible, type DecisionContext, type Strategy } from '../engine/strategy.js';
+import type { QueueOrder } from '../engine/taskQueue.js';
 import type { TaskView } from '../engine/task.js';
 import { tasksPerSlot } from './pipeline/estimates.js';
 
@@ -28,13 +29,18 @@ export function bestEligible(task: TaskView, ctx: DecisionContext, prefers: Pref
 
 /**
  * A strategy that is {@link bestEligible} under one preference, and nothing else: the eligible
- * agent `prefers` puts first (least-loaded-tokens, least-work-left, deadline-aware).
+ * agent `prefers` puts first (least-loaded-tokens, least-work-left, deadline-aware, fair-share),
+ * over queues in its own order if it names one.
  */
 export class BestEligible implements Strategy {
-  /** @param name - registry name; @param prefers - a module-level preference (see {@link bestEligible}). */
+  /**
+   * @param name - registry name; @param prefers - a module-level preference (see {@link bestEligible});
+   * @param queueOrder - the order of the engine's queues (`Strategy.queueOrder`), none for the default.
+   */
   constructor(
     readonly name: string,
     private readonly prefers: Preference,
+    readonly queueOrder?: QueueOrder,
   ) {}
 
   pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {

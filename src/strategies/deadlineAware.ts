@@ -26,19 +26,10 @@ function finishesSooner(a: AgentView, b: AgentView, task: TaskView): boolean {
   return expectedFinishSeconds(a, task) < expectedFinishSeconds(b, task);
 }
 
-/** Routing is {@link BestEligible}'s under `finishesSooner`; the queues are earliest deadline first. */
-class DeadlineAware extends BestEligible {
-  readonly queueOrder = 'deadline';
-
-  constructor() {
-    super('deadline-aware', finishesSooner);
-  }
-}
-
 /** Registry entry for `deadline-aware`. */
 export const deadlineAware = defineStrategy({
   name: 'deadline-aware',
   description: 'Earliest-deadline-first queues; each task to the agent expected to finish it first.',
   params: z.strictObject({}),
-  create: () => new DeadlineAware(),
+  create: () => new BestEligible('deadline-aware', finishesSooner, 'deadline'),
 });

@@ -12,19 +12,10 @@ import { BestEligible } from './bestAgent.js';
 import { defineStrategy } from './definition.js';
 import { fewerTokens } from './leastLoadedTokens.js';
 
-/** Routing is least-loaded-tokens'; the queues are fair across tenants. */
-class FairShare extends BestEligible {
-  readonly queueOrder = 'fair';
-
-  constructor() {
-    super('fair-share', fewerTokens);
-  }
-}
-
 /** Registry entry for `fair-share`. */
 export const fairShare = defineStrategy({
   name: 'fair-share',
   description: 'Queues fair across tenants (virtual token counters); each task to the agent with the fewest outstanding tokens per slot.',
   params: z.strictObject({}),
-  create: () => new FairShare(),
+  create: () => new BestEligible('fair-share', fewerTokens, 'fair'),
 });

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fleetsim, freePort, killAll, sleep } from '../live/clients/processes.js';
-import { runCli } from './runCli.js';
+import { expectInputError, runCli } from './runCli.js';
 
 afterEach(killAll);
 
@@ -16,9 +16,7 @@ describe('fleetsim agents', () => {
     [['--url', 'http://127.0.0.1:1', '--only', 'coder-0,nobody'], /--only: scenarios\/specialists\.yaml has no agent nobody/],
   ])('refuses %j with exit 2 and one line', (flags, message) => {
     const run = runCli('agents', 'scenarios/specialists.yaml', ...flags);
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expectInputError(run, message);
   });
 
   it('keeps retrying while the service is unreachable, and prints its summary on SIGINT', async () => {

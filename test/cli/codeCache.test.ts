@@ -118,6 +118,16 @@ describe('runCachedBundle', () => {
 });
 
 /** A CommonJS bundle that exports a module (as the chart renderer's does). */
+/** The built CLI's directory, where the bundle's chunks ship with their code caches. */
+const CLI_DIR = join(ROOT, 'dist/src/cli');
+
+/** The code cache shipped for the one chunk of the built CLI whose file name matches `chunk`. */
+function shippedCacheOf(chunk: RegExp): string {
+  const chunks = readdirSync(CLI_DIR).filter((file) => chunk.test(file));
+  expect(chunks).toHaveLength(1);
+  return join(CLI_DIR, cacheFileOf(chunks[0]!));
+}
+
 const MODULE_BUNDLE = `const { basename } = require('node:path');
 exports.twice = (n) => 2 * n;
 exports.dir = basename(__dirname);
@@ -210,10 +220,7 @@ script.runInThisContext()(module.exports, createRequire(bundleFile), module, bun
   });
 
   it("ships the chart renderer's code cache for this Node, which a compare's charts use as it is", () => {
-    const cliDir = join(ROOT, 'dist/src/cli');
-    const renderers = readdirSync(cliDir).filter((file) => /^render-\w+\.cjs$/.test(file));
-    expect(renderers).toHaveLength(1);
-    const cache = join(cliDir, cacheFileOf(renderers[0]!));
+    const cache = shippedCacheOf(/^render-\w+\.cjs$/);
     const before = readFileSync(cache);
     const { dir } = bundleDir();
     const scenario = join(dir, 'tiny.yaml');
@@ -233,13 +240,10 @@ strategies: [least-connections, round-robin]
   });
 
   it("ships the pool worker's code cache for this Node, which a worker thread uses as it is", () => {
-    const cliDir = join(ROOT, 'dist/src/cli');
-    const workers = readdirSync(cliDir).filter((file) => /^worker-\w+\.cjs$/.test(file));
-    expect(workers).toHaveLength(1);
-    const cache = join(cliDir, cacheFileOf(workers[0]!));
+    const cache = shippedCacheOf(/^worker-\w+\.cjs$/);
     const before = readFileSync(cache);
     // The pool's entry (what piscina loads) in a real worker thread, which reports the cache's use.
-    const entry = pathToFileURL(join(cliDir, 'worker.js')).href;
+    const entry = pathToFileURL(join(CLI_DIR, 'worker.js')).href;
     const driver = `import { Worker } from 'node:worker_threads';
 const thread = new Worker(${JSON.stringify(`Promise.all([import(${JSON.stringify(entry)}), import('node:worker_threads')]).then(([m, { parentPort }]) => parentPort.postMessage([m.codeCacheUse, typeof m.default]))`)}, { eval: true });
 thread.once('message', (reply) => { process.stdout.write(reply.join(' ')); void thread.terminate(); });`;

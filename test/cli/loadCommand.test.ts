@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fleetsim, freePort, killAll, sleep } from '../live/clients/processes.js';
-import { runCli } from './runCli.js';
+import { expectInputError, runCli } from './runCli.js';
 
 afterEach(killAll);
 
@@ -19,9 +19,7 @@ describe('fleetsim load', () => {
     [['--url', 'http://127.0.0.1:1', '--batch', '1001'], /--batch: expected an integer from 1 to 1000, got 1001/],
   ])('refuses %j with exit 2 and one line', (flags, message) => {
     const run = runCli('load', 'scenarios/specialists.yaml', ...flags);
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expectInputError(run, message);
   });
 
   it('retries while the service is unreachable; on SIGTERM prints its summary and exits 1', async () => {

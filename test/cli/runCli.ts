@@ -27,12 +27,15 @@ export function runCliWith(env: Readonly<Record<string, string>>, ...args: strin
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Bad input: exit 2, nothing on stdout, one line on stderr holding every fragment, no stack trace. */
-export function expectInputError(run: CliRun, ...fragments: string[]): void {
+/** Bad input: exit 2, nothing on stdout, one line on stderr holding (or matching) every fragment, no stack trace. */
+export function expectInputError(run: CliRun, ...fragments: (string | RegExp)[]): void {
   expect(run.status, run.stderr).toBe(2);
   expect(run.stdout).toBe('');
   const lines = run.stderr.trimEnd().split('\n');
   expect(lines, run.stderr).toHaveLength(1);
   expect(run.stderr).not.toMatch(/\n\s+at /);
-  for (const fragment of fragments) expect(lines[0]).toContain(fragment);
+  for (const fragment of fragments) {
+    if (typeof fragment === 'string') expect(lines[0]).toContain(fragment);
+    else expect(lines[0]).toMatch(fragment);
+  }
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli } from './runCli.js';
+import { ROOT, expectInputError, runCli } from './runCli.js';
 
 let dir: string;
 beforeAll(() => {
@@ -208,9 +208,6 @@ describe('fleetsim serve', () => {
     [['scenarios/specialists.yaml', '--data', '/proc/fleetsim-data'], /--data: cannot create \/proc\/fleetsim-data/],
   ])('exits 2 with one line for %j', (args, message) => {
     const result = runCli('serve', ...args.map((arg) => (arg === 'DATA' ? join(dir, 'unused') : arg)));
-    expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stdout).toBe('');
+    expectInputError(result, message);
   });
 });

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mean, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
-import { ROOT, runCli } from './runCli.js';
+import { ROOT, expectInputError, runCli } from './runCli.js';
 import { tempDir, traceScenario, writeFixture } from '../traces/traceFixtures.js';
 
 const TRACES = join(ROOT, '..', 'shared', 'traces');
@@ -155,18 +155,14 @@ describe('bad trace input is exit 2 with one line naming the file, line and colu
     const dir = tempDir();
     const file = writeFixture(dir, 't.txt', text);
     const run = runCli('trace', 'stats', file, '--format', format, ...(mapping?.flags ?? []));
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expectInputError(run, message);
   });
 
   it.each(cases)('run, with the trace in a scenario: %s (%s)', (_what, format, text, message, mapping) => {
     const dir = tempDir();
     writeFixture(dir, 't.txt', text);
     const run = runCli('run', traceScenario(dir, `{ file: t.txt, format: ${format}${mapping?.scenario ?? ''} }`));
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expectInputError(run, message);
   });
 
   it('an unknown format: in a scenario, and as a flag', () => {

@@ -7,32 +7,19 @@
  * the write-ahead log's conservation ledger equals the events file.
  */
 import { expect, it } from 'vitest';
-import { eventually, fleetsim, getJson, sleep, type Child } from '../live/clients/processes.js';
-import { completedTasks as completed, expectNothingLostOrTwice, queuedDeployments, serveQueued, startAgentWorker } from '../support/queuedFleet.js';
+import { eventually, fleetsim, getJson, sleep } from '../live/clients/processes.js';
+import { completedTasks as completed, expectNothingLostOrTwice, queuedDeployments, serveQueued, startShortLockAgentWorker } from '../support/queuedFleet.js';
+import { listedJobs, namedAgentsScenarioText } from '../support/liveScenarios.js';
 import { describeWithRedis } from '../support/redisServer.js';
 
 const SPEEDUP = 20;
 const TASKS = 24;
 
 // Jobs of 10 s (0.5 s real) every 2 s (0.1 s real) on two agents of two slots; a stalled job is seen within the 1 s heartbeat.
-const SCENARIO = `
-name: bullmq-faults
-seed: 3
-engine: { retry: { maxRetries: 5, backoff: { base: 0.1, factor: 1, jitter: 0 } } }
-agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
-agents:
-  - { id: a1, capacity: 2, speed: 10, skills: { job: 1 } }
-  - { id: a2, capacity: 2, speed: 10, skills: { job: 1 } }
-workload:
-  jobs: [${Array.from({ length: TASKS }, (_, i) => `{ id: j${i}, at: ${2 * i}, type: job, tokens: 100 }`).join(', ')}]
-strategies: [least-connections]
-live: { heartbeatSeconds: 1 }
-`;
-
-/** `fleetsim agent-worker` for `agents`, once it takes work. */
-function agentWorker(scenarioPath: string, queue: string, agents: string): Promise<Child> {
-  return startAgentWorker(scenarioPath, queue, '--agent', agents, '--speedup', String(SPEEDUP), '--lock-seconds', '1');
-}
+const SCENARIO = namedAgentsScenarioText({
+  name: 'bullmq-faults', seed: 3, agentIds: ['a1', 'a2'], capacity: 2, tokensPerSecond: 10,
+  jobs: listedJobs(TASKS, 2, 100), maxRetries: 5, heartbeatSeconds: 1,
+});
 
 describeWithRedis('live agents over BullMQ under faults', () => {
   const deploy = queuedDeployments();
@@ -40,8 +27,8 @@ describeWithRedis('live agents over BullMQ under faults', () => {
   it('an agent worker killed mid-task (SIGKILL) and a Redis crash (AOF on) lose no task and complete none twice', async () => {
     const { server, scenarioPath, dataDir } = await deploy(SCENARIO, { appendOnly: true });
     const served = await serveQueued(scenarioPath, dataDir, server.url);
-    const victim = await agentWorker(scenarioPath, server.url, 'a1');
-    await agentWorker(scenarioPath, server.url, 'a2');
+    const victim = await startShortLockAgentWorker(scenarioPath, server.url, 'a1', SPEEDUP);
+    await startShortLockAgentWorker(scenarioPath, server.url, 'a2', SPEEDUP);
     const load = fleetsim('load', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP));
 
     let lostTask = '';
@@ -55,7 +42,7 @@ describeWithRedis('live agents over BullMQ under faults', () => {
     expect(await victim.exited).toBe('SIGKILL');
     // Its attempt fails once its lock expires (1 s) and the stalled-job check sees it, or once its liveness key expires (1 s); a1 comes back as a new process.
     await sleep(200);
-    await agentWorker(scenarioPath, server.url, 'a1');
+    await startShortLockAgentWorker(scenarioPath, server.url, 'a1', SPEEDUP);
     expect(await load.exited).toBe(0);
     await server.restart('SIGKILL');
 
@@ -75,7 +62,7 @@ describeWithRedis('live agents over BullMQ under faults', () => {
   it('a service killed (SIGKILL) while its agents run applies, after the restart, each job that finished meanwhile once', async () => {
     const { server, scenarioPath, dataDir } = await deploy(SCENARIO, { appendOnly: true });
     const first = await serveQueued(scenarioPath, dataDir, server.url);
-    await agentWorker(scenarioPath, server.url, 'a1,a2');
+    await startShortLockAgentWorker(scenarioPath, server.url, 'a1,a2', SPEEDUP);
     const load = fleetsim('load', scenarioPath, '--url', first.url, '--speedup', String(SPEEDUP));
     expect(await load.exited).toBe(0);
     await eventually(async () => (await completed(first.url)) >= 4, 20_000, 'four tasks completed');

@@ -7,31 +7,19 @@
  * and once continued (SIGCONT) the agent rejoins; nothing is lost or completed twice.
  */
 import { expect, it } from 'vitest';
-import { eventually, getJson, type Child } from '../live/clients/processes.js';
-import { expectNothingLostOrTwice, queuedDeployments, serveQueued, startAgentWorker } from '../support/queuedFleet.js';
+import { eventually, getJson } from '../live/clients/processes.js';
+import { expectNothingLostOrTwice, queuedDeployments, serveQueued, startShortLockAgentWorker } from '../support/queuedFleet.js';
+import { namedAgentsScenarioText } from '../support/liveScenarios.js';
 import { describeWithRedis } from '../support/redisServer.js';
 
 const SPEEDUP = 20;
 const HEARTBEAT_SECONDS = 1;
 
 // Two agents of one slot; a task of 100 tokens takes 10 s (0.5 s real), one of 2,000 tokens 200 s (10 s real).
-const SCENARIO = `
-name: bullmq-liveness
-seed: 4
-engine: { retry: { maxRetries: 5, backoff: { base: 0.1, factor: 1, jitter: 0 } } }
-agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
-agents:
-  - { id: a1, capacity: 1, speed: 10, skills: { job: 1 } }
-  - { id: a2, capacity: 1, speed: 10, skills: { job: 1 } }
-workload:
-  jobs: [{ id: unused, at: 0, type: job, tokens: 100 }]
-strategies: [least-connections]
-live: { heartbeatSeconds: ${HEARTBEAT_SECONDS} }
-`;
-
-function agentWorker(scenarioPath: string, queue: string, agent: string): Promise<Child> {
-  return startAgentWorker(scenarioPath, queue, '--agent', agent, '--speedup', String(SPEEDUP), '--lock-seconds', '1');
-}
+const SCENARIO = namedAgentsScenarioText({
+  name: 'bullmq-liveness', seed: 4, agentIds: ['a1', 'a2'], capacity: 1, tokensPerSecond: 10,
+  jobs: '[{ id: unused, at: 0, type: job, tokens: 100 }]', maxRetries: 5, heartbeatSeconds: HEARTBEAT_SECONDS,
+});
 
 interface TaskView {
   readonly state: string;
@@ -69,8 +57,8 @@ describeWithRedis('the heartbeat of agents over BullMQ', () => {
   it('an agent worker killed (SIGKILL) while idle leaves within the heartbeat and gets no task; started again, it rejoins and takes work', async () => {
     const { server, scenarioPath, dataDir } = await deploy(SCENARIO);
     const served = await serveQueued(scenarioPath, dataDir, server.url);
-    await agentWorker(scenarioPath, server.url, 'a1');
-    const victim = await agentWorker(scenarioPath, server.url, 'a2');
+    await startShortLockAgentWorker(scenarioPath, server.url, 'a1', SPEEDUP);
+    const victim = await startShortLockAgentWorker(scenarioPath, server.url, 'a2', SPEEDUP);
     // Both joined when the service started; one whose worker took longer than a heartbeat to start left and rejoined meanwhile.
     await eventually(async () => (await fleetSize(served.url)) === 2, 10_000, 'both agents in the fleet');
 
@@ -91,7 +79,7 @@ describeWithRedis('the heartbeat of agents over BullMQ', () => {
       expect(agents.filter((agent) => !/^a1(#\d+)?$/.test(agent))).toEqual([]);
     }
 
-    await agentWorker(scenarioPath, server.url, 'a2');
+    await startShortLockAgentWorker(scenarioPath, server.url, 'a2', SPEEDUP);
     await eventually(async () => (await fleetSize(served.url)) === 2, 10_000, 'a2 rejoined');
     const together = ['r1', 'r2', 'r3', 'r4'];
     for (const id of together) await submit(served.url, id, 100);
@@ -108,7 +96,7 @@ describeWithRedis('the heartbeat of agents over BullMQ', () => {
   it('a worker stopped (SIGSTOP) mid-task loses its attempt, the task completes on the other agent once, and the agent rejoins when continued', async () => {
     const { server, scenarioPath, dataDir } = await deploy(SCENARIO);
     const served = await serveQueued(scenarioPath, dataDir, server.url);
-    const workers = new Map([['a1', await agentWorker(scenarioPath, server.url, 'a1')], ['a2', await agentWorker(scenarioPath, server.url, 'a2')]]);
+    const workers = new Map([['a1', await startShortLockAgentWorker(scenarioPath, server.url, 'a1', SPEEDUP)], ['a2', await startShortLockAgentWorker(scenarioPath, server.url, 'a2', SPEEDUP)]]);
 
     await submit(served.url, 'long', 2000);
     let holder = '';

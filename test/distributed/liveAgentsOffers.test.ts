@@ -8,6 +8,7 @@
 import { expect, it } from 'vitest';
 import { eventually, fleetsim, getJson } from '../live/clients/processes.js';
 import { completedTasks, expectNothingLostOrTwice, queuedDeployments, serveQueued, startAgentWorker } from '../support/queuedFleet.js';
+import { listedJobs } from '../support/liveScenarios.js';
 import { describeWithRedis } from '../support/redisServer.js';
 
 const SPEEDUP = 20;
@@ -26,7 +27,7 @@ agents:
   - { id: o2, capacity: 1, speed: 10, skills: { job: 1 } }
   - { id: o3, capacity: 1, speed: 10, skills: { job: 1 } }
 workload:
-  jobs: [${Array.from({ length: TASKS }, (_, i) => `{ id: j${i}, at: ${2 * i}, type: job, tokens: 100 }`).join(', ')}]
+  jobs: ${listedJobs(TASKS, 2, 100)}
 strategies: [least-connections]
 live: { heartbeatSeconds: 5 }
 `;

@@ -9,6 +9,7 @@
 import { expect, it } from 'vitest';
 import { eventually, fleetsim, getJson } from '../live/clients/processes.js';
 import { completedTasks, expectNothingLostOrTwice, queuedDeployments, serveQueued, startAgentWorker } from '../support/queuedFleet.js';
+import { listedJobs } from '../support/liveScenarios.js';
 import { describeWithRedis } from '../support/redisServer.js';
 
 const TASKS = 20;
@@ -25,7 +26,7 @@ agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0,
 agents:
   - { pool: burst, count: 1, capacity: 1, speed: 100, skills: { job: 1 } }
 workload:
-  jobs: [${Array.from({ length: TASKS }, (_, i) => `{ id: j${i}, at: ${i / 4}, type: job, tokens: 100 }`).join(', ')}]
+  jobs: ${listedJobs(TASKS, 0.25, 100)}
 strategies: [least-connections]
 live: { heartbeatSeconds: 5 }
 `;

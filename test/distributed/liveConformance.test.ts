@@ -18,24 +18,16 @@ import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/conn
 import { RealClock } from '../../src/live/clock.js';
 import { runLive } from '../../src/live/runLive.js';
 import { parseScenario } from '../../src/scenario/load.js';
-import { runSimulation } from '../../src/sim/simulation.js';
 import { eventually, fleetsim, killAll, tempDir } from '../live/clients/processes.js';
-import { TIME_AND_UTILIZATION_METRICS, expectWithinPredictionInterval } from '../support/predictionInterval.js';
+import { mmcScenarioText } from '../support/liveScenarios.js';
+import { TIME_AND_UTILIZATION_METRICS, expectWithinPredictionInterval, simulatedMetrics } from '../support/predictionInterval.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
 
 // Mean service 0.5 s (500 tokens at 1,000 tokens/s), 4.8 arrivals a second on 4 agents: load 0.6.
 // Long against what Redis adds per attempt (a few ms; tens on a loaded machine, see bench/liveBullmq.ts).
-const SCENARIO = `
-name: bullmq-real-clock
-seed: 17
-stop: { tasks: 150, drain: true }
-agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
-agents: [{ pool: server, count: 4, capacity: 1, speed: 1000, skills: { job: 1 } }]
-workload:
-  arrivals: { process: poisson, rate: 4.8 }
-  tasks: [{ type: job, tokens: { dist: exponential, mean: 500 } }]
-strategies: [least-connections]
-`;
+const SCENARIO = mmcScenarioText({
+  name: 'bullmq-real-clock', seed: 17, tasks: 150, servers: 4, tokensPerSecond: 1000, arrivalsPerSecond: 4.8, meanTokens: 500,
+});
 const scenario = parseScenario(SCENARIO, 'bullmq-real-clock.yaml');
 
 const REPLICATIONS = 20;
@@ -64,7 +56,7 @@ describeWithRedis('runLive through the BullMQ connector, agents in an agent-work
     expect(connector.errors).toEqual([]);
     expect(live.counts).toMatchObject({ submitted: 150, completed: 150, inFlight: 0 });
 
-    const simulated = Array.from({ length: REPLICATIONS }, (_, replication) => runSimulation({ scenario, strategy, replication }).metrics);
+    const simulated = simulatedMetrics(scenario, REPLICATIONS);
     expectWithinPredictionInterval(simulated, live.metrics, TIME_AND_UTILIZATION_METRICS);
     workers.process.kill('SIGTERM');
     expect(await workers.exited).toBe(0);

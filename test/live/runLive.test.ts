@@ -10,27 +10,20 @@ import { describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/live/clock.js';
 import { runLive } from '../../src/live/runLive.js';
 import { parseScenario } from '../../src/scenario/load.js';
-import { runSimulation } from '../../src/sim/simulation.js';
-import { TIME_AND_UTILIZATION_METRICS, expectWithinPredictionInterval } from '../support/predictionInterval.js';
+import { mmcScenarioText } from '../support/liveScenarios.js';
+import { TIME_AND_UTILIZATION_METRICS, expectWithinPredictionInterval, simulatedMetrics } from '../support/predictionInterval.js';
 
 // Mean service 0.1 s (100 tokens at 1,000 tokens/s), 24 arrivals a second on 4 agents: load 0.6.
-const scenario = parseScenario(`
-name: live-real-clock
-seed: 17
-stop: { tasks: 240, drain: true }
-agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
-agents: [{ pool: server, count: 4, capacity: 1, speed: 1000, skills: { job: 1 } }]
-workload:
-  arrivals: { process: poisson, rate: 24 }
-  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
-strategies: [least-connections]`, 'live-real-clock.yaml');
+const scenario = parseScenario(mmcScenarioText({
+  name: 'live-real-clock', seed: 17, tasks: 240, servers: 4, tokensPerSecond: 1000, arrivalsPerSecond: 24, meanTokens: 100,
+}), 'live-real-clock.yaml');
 
 const REPLICATIONS = 20;
 
 describe('runLive on the real clock', () => {
   it('agrees with the simulation within its 95% interval for one replication', async () => {
     const strategy = scenario.strategies[0]!;
-    const simulated = Array.from({ length: REPLICATIONS }, (_, replication) => runSimulation({ scenario, strategy, replication }).metrics);
+    const simulated = simulatedMetrics(scenario, REPLICATIONS);
     const live = await runLive({ scenario, strategy, replication: 0 }, { clock: new RealClock() });
     expect(live.counts).toMatchObject({ submitted: 240, completed: 240, inFlight: 0 });
     expect(live.timing.wallSeconds).toBeLessThan(20);

@@ -4,16 +4,16 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
 import type { Binding } from '../../src/engine/strategy.js';
-import { Harness, createStrategy } from '../support/harness.js';
-import { handAgent, handContext, handTask, type AgentShape } from '../support/handFleet.js';
+import { Harness } from '../support/harness.js';
+import { handAgent, pickedIndex, type AgentShape } from '../support/handFleet.js';
 
 /** A hand-built agent with four slots unless the shape says otherwise. */
 function agent(index: number, shape: AgentShape): AgentView {
   return handAgent(index, { capacity: 4, ...shape });
 }
 
-function pick(agents: AgentView[], binding: Binding = 'late'): number | undefined {
-  return createStrategy('least-work-left').pickAgent(handTask('t'), handContext(agents, binding))?.index;
+function pick(agents: AgentView[], binding?: Binding): number | undefined {
+  return pickedIndex('least-work-left', agents, binding);
 }
 
 describe('least-work-left', () => {

@@ -7,7 +7,7 @@
 import type { AgentView } from '../../src/engine/agent.js';
 import type { Binding, DecisionContext, Strategy } from '../../src/engine/strategy.js';
 import type { TaskSpec, TaskView } from '../../src/engine/task.js';
-import { agentSpec, taskSpec } from './harness.js';
+import { agentSpec, createStrategy, taskSpec } from './harness.js';
 import { idleAgentView, taskViewOf } from './views.js';
 
 /** The load of a hand-built agent. */
@@ -66,6 +66,11 @@ export function setLoad(strategy: Strategy, ctx: DecisionContext, agent: HandAge
     if (!shape.accepting) strategy.onAgentLeft?.(agent, ctx);
   }
   strategy.onAgentLoadChanged?.(agent, ctx);
+}
+
+/** The index of the agent a new `strategyName` picks among `agents` for a hand task; undefined for none. */
+export function pickedIndex(strategyName: string, agents: readonly AgentView[], binding: Binding = 'late'): number | undefined {
+  return createStrategy(strategyName).pickAgent(handTask('t'), handContext(agents, binding))?.index;
 }
 
 /** A queued task view; `fields` override the test defaults of {@link taskSpec}. */

@@ -7,6 +7,8 @@ import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { expect } from 'vitest';
 import { studentT975 } from '../../src/metrics/studentT.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
+import type { Scenario } from '../../src/scenario/types.js';
+import { runSimulation } from '../../src/sim/simulation.js';
 
 /** A metric read from a run's metrics document. */
 export type MetricReader = (metrics: RunMetrics) => number | null;
@@ -23,6 +25,12 @@ export const TIME_AND_UTILIZATION_METRICS: Readonly<Record<string, MetricReader>
   ...TIME_METRICS,
   utilization: (m) => m.utilization,
 };
+
+/** The metrics of simulated replications 0 … `replications` − 1 of `scenario` under its first strategy. */
+export function simulatedMetrics(scenario: Scenario, replications: number): RunMetrics[] {
+  const strategy = scenario.strategies[0]!;
+  return Array.from({ length: replications }, (_, replication) => runSimulation({ scenario, strategy, replication }).metrics);
+}
 
 /**
  * Expects every metric of `live` (times multiplied by `timeScale`, e.g. a speedup K) within the

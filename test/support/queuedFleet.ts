@@ -3,12 +3,11 @@
  * --agents bullmq` and `fleetsim agent-worker`, and the checks every such suite ends with (no
  * task lost or completed twice, the write-ahead log's ledger equal to the events file).
  */
-import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import { serviceEngineOptions } from '../../src/live/service/serviceDriver.js';
 import { verifyDataDir } from '../../src/live/verifyDataDir.js';
 import { loadScenario } from '../../src/scenario/load.js';
-import { eventually, fleetsim, getJson, killAll, tempDir, type Child } from '../live/clients/processes.js';
+import { eventually, fleetsim, getJson, scenarioDirs, type Child } from '../live/clients/processes.js';
 import { startRedis, type RedisServer, type RedisServerOptions } from './redisProcess.js';
 
 /** One test's deployment: its own redis-server, and a directory holding its scenario and data. */
@@ -24,18 +23,16 @@ export interface QueuedDeployment {
  */
 export function queuedDeployments(): (scenarioText: string, redis?: RedisServerOptions) => Promise<QueuedDeployment> {
   let server: RedisServer | undefined;
-  let dir: ReturnType<typeof tempDir> | undefined;
   afterEach(async () => {
-    await killAll();
     await server?.stop();
-    dir?.remove();
     server = undefined;
-    dir = undefined;
   });
+  // Registered after the hook above, so its after-hook (kill every process) runs first.
+  const scenarioDir = scenarioDirs();
   return async (scenarioText, redis) => {
     server = await startRedis(redis);
-    dir = tempDir({ 'scenario.yaml': scenarioText });
-    return { server, scenarioPath: join(dir.path, 'scenario.yaml'), dataDir: join(dir.path, 'data') };
+    const { scenarioPath, dataDir } = scenarioDir(scenarioText);
+    return { server, scenarioPath, dataDir };
   };
 }
 
@@ -65,6 +62,14 @@ export async function startAgentWorker(scenarioPath: string, queue: string, ...f
     return /taking work from/.test(child.stdout());
   }, 20_000, `agent-worker ${flags.join(' ')} listening`);
   return child;
+}
+
+/**
+ * `fleetsim agent-worker` for `agents` (comma-separated ids) at `speedup`, once it takes work, its
+ * job locks 1 s long: an attempt of a worker killed or stopped mid-task is seen lost within a second.
+ */
+export function startShortLockAgentWorker(scenarioPath: string, queue: string, agents: string, speedup: number): Promise<Child> {
+  return startAgentWorker(scenarioPath, queue, '--agent', agents, '--speedup', String(speedup), '--lock-seconds', '1');
 }
 
 /** Tasks the service has completed (-1 when it does not answer). */

@@ -11,43 +11,29 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunMetrics } from '../../../src/metrics/types.js';
 import { loadScenario } from '../../../src/scenario/load.js';
-import { runSimulation } from '../../../src/sim/simulation.js';
-import { TIME_METRICS, expectWithinPredictionInterval } from '../../support/predictionInterval.js';
-import { agentsJoined, eventually, fleetsim, getJson, killAll, serve, tempDir } from './processes.js';
+import { mmcScenarioText } from '../../support/liveScenarios.js';
+import { TIME_METRICS, expectWithinPredictionInterval, simulatedMetrics } from '../../support/predictionInterval.js';
+import { agentsJoined, eventually, fleetsim, getJson, scenarioDirs, serve } from './processes.js';
 
-const SCENARIO = `
-name: mm4-live
-seed: 23
-stop: { tasks: 160, drain: true }
-agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
-agents: [{ pool: server, count: 4, capacity: 1, speed: 10, skills: { job: 1 } }]
-workload:
-  arrivals: { process: poisson, rate: 0.28 }
-  tasks: [{ type: job, tokens: { dist: exponential, mean: 100 } }]
-strategies: [least-connections]
-live: { heartbeatSeconds: 2 }
-`;
+const SCENARIO = mmcScenarioText({
+  name: 'mm4-live', seed: 23, tasks: 160, servers: 4, tokensPerSecond: 10, arrivalsPerSecond: 0.28, meanTokens: 100, heartbeatSeconds: 2,
+});
 const SPEEDUP = 20;
 const REPLICATIONS = 20;
 const FINAL = new Set(['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected']);
 
-let dir: ReturnType<typeof tempDir> | undefined;
-afterEach(async () => {
-  await killAll();
-  dir?.remove();
-});
+const scenarioDir = scenarioDirs();
 
 describe('serve + agents + load, real processes', () => {
   it('ends every acknowledged task and agrees with the simulation within its 95% interval', async () => {
-    dir = tempDir({ 'scenario.yaml': SCENARIO });
-    const scenarioPath = join(dir.path, 'scenario.yaml');
-    const served = await serve(scenarioPath, join(dir.path, 'data'));
+    const { path, scenarioPath, dataDir } = scenarioDir(SCENARIO);
+    const served = await serve(scenarioPath, dataDir);
     const agents = fleetsim('agents', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP));
     await agentsJoined(served.url, 4);
-    const ackedPath = join(dir.path, 'acked.txt');
+    const ackedPath = join(path, 'acked.txt');
     const load = fleetsim('load', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP), '--acked', ackedPath);
     expect(await load.exited).toBe(0);
     expect(load.stdout()).toMatch(/^fleetsim load: 160 submitted, 160 acknowledged, 0 retried, 0 refused/);
@@ -67,7 +53,7 @@ describe('serve + agents + load, real processes', () => {
     expect(agents.stdout()).toMatch(/fleetsim agents: 4 agents, 160 attempts started, 160 completed, 0 failed/);
 
     const scenario = loadScenario(scenarioPath);
-    const simulated = Array.from({ length: REPLICATIONS }, (_, replication) => runSimulation({ scenario, strategy: scenario.strategies[0]!, replication }).metrics);
+    const simulated = simulatedMetrics(scenario, REPLICATIONS);
     // Live times are real seconds: × K to compare them with the scenario's.
     expectWithinPredictionInterval(simulated, live.metrics as RunMetrics, TIME_METRICS, SPEEDUP);
   }, 90_000);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { ROOT } from '../../cli/runCli.js';
 
 /** A child process with its output so far and its exit. */
@@ -98,6 +99,31 @@ export function tempDir(files: Readonly<Record<string, string>> = {}): { readonl
   const path = mkdtempSync(join(tmpdir(), 'fleetsim-clients-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(path, name), text);
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A test's directory: its scenario (`scenario.yaml`), and the data directory a service of it uses. */
+export interface ScenarioDir {
+  readonly path: string;
+  readonly scenarioPath: string;
+  readonly dataDir: string;
+}
+
+/**
+ * For a suite (call at its top level or inside `describe`): a function that writes a test's
+ * scenario into a fresh {@link tempDir}; after the test every process started here is killed
+ * ({@link killAll}) and the directory removed.
+ */
+export function scenarioDirs(): (scenarioText: string) => ScenarioDir {
+  let dir: ReturnType<typeof tempDir> | undefined;
+  afterEach(async () => {
+    await killAll();
+    dir?.remove();
+    dir = undefined;
+  });
+  return (scenarioText) => {
+    dir = tempDir({ 'scenario.yaml': scenarioText });
+    return { path: dir.path, scenarioPath: join(dir.path, 'scenario.yaml'), dataDir: join(dir.path, 'data') };
+  };
 }
 
 /** Resolves after `ms` milliseconds. */

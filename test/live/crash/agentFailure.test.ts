@@ -8,29 +8,20 @@
  * `timeout` (scaled by K like every scenario time the clients send): the task fails with reason
  * `timeout` and the agent, told to abort, reports nothing.
  */
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serviceEngineOptions } from '../../../src/live/service/serviceDriver.js';
 import { verifyDataDir } from '../../../src/live/verifyDataDir.js';
 import { loadScenario } from '../../../src/scenario/load.js';
-import { agentsJoined, eventually, fleetsim, getJson, killAll, serve, sleep, tempDir, type Served } from '../clients/processes.js';
+import { listedJobs, namedAgentsScenarioText } from '../../support/liveScenarios.js';
+import { agentsJoined, eventually, fleetsim, getJson, scenarioDirs, serve, sleep, type Served } from '../clients/processes.js';
 
 const SPEEDUP = 20;
 
 // Eight jobs of 20 s (1 s real) for two identical agents; heartbeat 1 s.
-const TWO_AGENTS = `
-name: agent-failure
-seed: 3
-engine: { retry: { maxRetries: 3, backoff: { base: 0.1, factor: 1, jitter: 0 } } }
-agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
-agents:
-  - { id: a1, capacity: 1, speed: 10, skills: { job: 1 } }
-  - { id: a2, capacity: 1, speed: 10, skills: { job: 1 } }
-workload:
-  jobs: [${Array.from({ length: 8 }, (_, i) => `{ id: j${i}, at: 0, type: job, tokens: 200 }`).join(', ')}]
-strategies: [least-connections]
-live: { heartbeatSeconds: 1 }
-`;
+const TWO_AGENTS = namedAgentsScenarioText({
+  name: 'agent-failure', seed: 3, agentIds: ['a1', 'a2'], capacity: 1, tokensPerSecond: 10,
+  jobs: listedJobs(8, 0, 200), maxRetries: 3, heartbeatSeconds: 1,
+});
 
 // One slow agent (100 tokens at 1 token/s: 100 s, 5 s real) and a job with a 10 s timeout (0.5 s real), no retry.
 const SLOW_AGENT = `
@@ -43,11 +34,7 @@ strategies: [least-connections]
 live: { heartbeatSeconds: 2 }
 `;
 
-let dir: ReturnType<typeof tempDir> | undefined;
-afterEach(async () => {
-  await killAll();
-  dir?.remove();
-});
+const scenarioDir = scenarioDirs();
 
 /** Events of a task from `GET /v1/tasks/{id}`. */
 async function history(served: Served, id: string): Promise<{ state: string; attempts: number; failureReason?: string; history: { kind: string; to?: string; reason?: string; agent?: string }[] }> {
@@ -62,9 +49,7 @@ function figure(summary: string, name: string): number {
 }
 
 async function agentDiesMidTask(signal: 'SIGSTOP' | 'SIGKILL'): Promise<void> {
-  dir = tempDir({ 'scenario.yaml': TWO_AGENTS });
-  const scenarioPath = join(dir.path, 'scenario.yaml');
-  const dataDir = join(dir.path, 'data');
+  const { scenarioPath, dataDir } = scenarioDir(TWO_AGENTS);
   const served = await serve(scenarioPath, dataDir);
   const victim = fleetsim('agents', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP), '--only', 'a1');
   await agentsJoined(served.url, 1);
@@ -125,9 +110,8 @@ describe('an agents process that dies mid-task', () => {
 
 describe('a slow agent', () => {
   it('is timed out by the task\'s timeout: the task fails with reason timeout, the agent aborts and reports nothing', async () => {
-    dir = tempDir({ 'scenario.yaml': SLOW_AGENT });
-    const scenarioPath = join(dir.path, 'scenario.yaml');
-    const served = await serve(scenarioPath, join(dir.path, 'data'));
+    const { scenarioPath, dataDir } = scenarioDir(SLOW_AGENT);
+    const served = await serve(scenarioPath, dataDir);
     const agents = fleetsim('agents', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP));
     await agentsJoined(served.url, 1);
     const load = fleetsim('load', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP));

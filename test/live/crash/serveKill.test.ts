@@ -14,12 +14,12 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serviceEngineOptions } from '../../../src/live/service/serviceDriver.js';
 import { verifyDataDir } from '../../../src/live/verifyDataDir.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import { stream } from '../../../src/sim/random.js';
-import { agentsJoined, eventually, fleetsim, getJson, killAll, serve, sleep, tempDir, type Served } from '../clients/processes.js';
+import { agentsJoined, eventually, fleetsim, getJson, scenarioDirs, serve, sleep, type Served } from '../clients/processes.js';
 
 // Six agents with two slots each, a mean service of 10 s (0.1 s real), 5% failed attempts
 // (retried), 1,200 tasks arriving at 0.4/s (40/s real, about 30 s).
@@ -40,18 +40,12 @@ const SPEEDUP = 100;
 const KILLS = 22;
 const FINAL = new Set(['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected']);
 
-let dir: ReturnType<typeof tempDir> | undefined;
-afterEach(async () => {
-  await killAll();
-  dir?.remove();
-});
+const scenarioDir = scenarioDirs();
 
 describe('fleetsim serve killed with SIGKILL under load', () => {
   it(`loses no acknowledged task, settles each once, and its ledger matches its events after ${KILLS} kills`, async () => {
-    dir = tempDir({ 'scenario.yaml': SCENARIO });
-    const scenarioPath = join(dir.path, 'scenario.yaml');
-    const dataDir = join(dir.path, 'data');
-    const ackedPath = join(dir.path, 'acked.txt');
+    const { path, scenarioPath, dataDir } = scenarioDir(SCENARIO);
+    const ackedPath = join(path, 'acked.txt');
     let served: Served = await serve(scenarioPath, dataDir);
     const { port, url } = served;
     // The pid killed is the one a supervisor started: on two cores, the launcher of the service process (src/cli/serveLauncher.ts).
