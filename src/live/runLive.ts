@@ -19,12 +19,11 @@ import type { MetricsCollector } from '../metrics/collector.js';
 import type { Scenario } from '../scenario/types.js';
 import { FleetNames } from '../sim/fleetNames.js';
 import { applyOperation, type OperationTarget } from '../sim/operations.js';
-import { stream } from '../sim/random.js';
 import { assertConservation, createRunEngine, runEndTime } from '../sim/runEngine.js';
 import type { RunOptions, RunResult } from '../sim/simulation.js';
-import { WorkflowFactory, workflowArrivalClock } from '../sim/workflows.js';
-import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from '../sim/workload.js';
-import { TraceReplay } from '../traces/traceReplay.js';
+import { jobTask, type ArrivalClock, type TaskFactory } from '../sim/workload.js';
+import { workloadSources, type WorkflowStream } from '../sim/workloadSources.js';
+import type { TraceReplay } from '../traces/traceReplay.js';
 import { ManualClock, type Clock } from './clock.js';
 import { createLiveDriver, type LiveDriver, type LiveDriverError } from './driver.js';
 import { EmulatedAgents } from './emulatedAgents.js';
@@ -49,12 +48,6 @@ export interface LiveRunOptions {
    * once and report how long they took), and the clock moves only when it has nothing in flight.
    */
   readonly connector?: AgentConnector;
-}
-
-interface WorkflowStream {
-  readonly factory: WorkflowFactory;
-  readonly clock: ArrivalClock;
-  arrived: number;
 }
 
 /** Lets every promise settled so far run its reactions (they all run before the next macrotask). */
@@ -174,15 +167,7 @@ class LiveScenarioRun {
       limits: { maxInFlightTasks: Number.POSITIVE_INFINITY, maxPendingCalls: Number.POSITIVE_INFINITY, attemptTimeoutSeconds: Number.POSITIVE_INFINITY },
       onError: (error) => this.errors.push(error),
     });
-    this.factory = new TaskFactory(scenario.workload, scenario.seed, replication);
-    this.arrivals = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
-    this.workflows = scenario.workload.workflows.map((template) => ({
-      factory: new WorkflowFactory(template, scenario.seed, replication),
-      clock: workflowArrivalClock(template, scenario.seed, replication),
-      arrived: 0,
-    }));
-    const traceConfig = scenario.workload.trace;
-    this.trace = traceConfig === undefined ? undefined : new TraceReplay(traceConfig, scenario.seed, replication);
+    ({ factory: this.factory, arrivals: this.arrivals, workflows: this.workflows, trace: this.trace } = workloadSources(scenario, replication));
     this.operator = {
       admin: (operation) => this.driver.admin(operation),
       agentLeft: (agentId) => this.driver.agentLeft(agentId),

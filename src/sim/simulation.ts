@@ -16,11 +16,11 @@ import { DecisionTimer } from './decisionTimer.js';
 import { EventHeap } from './eventHeap.js';
 import { FleetNames } from './fleetNames.js';
 import { applyOperation, type OperationTarget } from './operations.js';
-import { outcomeStreams, stream, type OutcomeStreams } from './random.js';
+import { outcomeStreams, type OutcomeStreams } from './random.js';
 import { assertConservation, createRunEngine, runEndTime } from './runEngine.js';
-import { WorkflowFactory, workflowArrivalClock } from './workflows.js';
-import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from './workload.js';
-import { TraceReplay } from '../traces/traceReplay.js';
+import { jobTask, type ArrivalClock, type TaskFactory } from './workload.js';
+import { workloadSources, type WorkflowStream } from './workloadSources.js';
+import type { TraceReplay } from '../traces/traceReplay.js';
 
 const FINISH = 1;
 const TIMER = 2;
@@ -39,13 +39,6 @@ const TRACE = 8;
 const IDEAL_FIRST_FINISH = 9;
 
 type Payload = AttemptPlan | ScenarioJob | number | OfferReply | ScenarioOperation | SimAgentConfig | TaskSpec | TaskView;
-
-/** One workflow template's arrivals. */
-interface WorkflowStream {
-  readonly factory: WorkflowFactory;
-  readonly clock: ArrivalClock;
-  arrived: number;
-}
 
 /** A paused attempt: its plan, and the work left when it was paused. */
 interface PausedAttempt {
@@ -159,20 +152,12 @@ class SimulationRun {
     this.configs = scenario.agents.slice();
     this.agents = new Array<SimAgent | undefined>(this.configs.length).fill(undefined);
     this.plainSpeeds = this.configs.map((config) => SimAgent.plainSpeedOf(config));
-    this.factory = new TaskFactory(scenario.workload, scenario.seed, replication);
-    this.clock = arrivalClock(scenario.workload.arrivals, stream(scenario.seed, replication, 'arrivals'));
+    ({ factory: this.factory, arrivals: this.clock, workflows: this.workflows, trace: this.trace } = workloadSources(scenario, replication));
     this.outcomes = outcomeStreams(scenario.seed, replication);
     this.stopTime = scenario.stop.timeSeconds;
     this.stopTasks = scenario.stop.tasks;
     const pausable = scenario.engine.preemption !== 'none' || scenario.operations.some((op) => op.op === 'pause');
     this.runningPlans = pausable ? new Map() : undefined;
-    this.workflows = scenario.workload.workflows.map((template) => ({
-      factory: new WorkflowFactory(template, scenario.seed, replication),
-      clock: workflowArrivalClock(template, scenario.seed, replication),
-      arrived: 0,
-    }));
-    const traceConfig = scenario.workload.trace;
-    this.trace = traceConfig === undefined ? undefined : new TraceReplay(traceConfig, scenario.seed, replication);
     this.names = new FleetNames(scenario);
     this.operator = {
       admin: (operation) => {
