@@ -5,7 +5,9 @@
  * prefix of what was written that holds every fsynced input, never as corruption; a bad line
  * with data further than TORN_TAIL_BYTES past it is corruption naming its line.
  */
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -45,6 +47,27 @@ async function writeLog(path: string, count: number, perTurn: number, options: F
   return journal;
 }
 
+/**
+ * Takes every thread of Node's pool until the returned function is called: each is left in an
+ * `open` of a FIFO for reading, which returns only once the FIFO has a writer. File operations
+ * queued meanwhile (a log's zero pieces) wait behind them, as under a loaded machine.
+ */
+function blockThreadPool(dir: string): () => Promise<void> {
+  const fifo = join(dir, 'pool-blocker');
+  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+  const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const readers = Array.from({ length: threads }, () => open(fifo, 'r'));
+  return async () => {
+    // Opened for reading and writing, a FIFO does not wait for a peer; as its writer it lets every reader's open return.
+    const writer = openSync(fifo, 'r+');
+    try {
+      for (const reader of await Promise.all(readers)) await reader.close();
+    } finally {
+      closeSync(writer);
+    }
+  };
+}
+
 /** Offsets just past each newline of `bytes` before its first NUL: the ends of the header and of every entry line. */
 function lineEnds(bytes: Buffer): number[] {
   const content = bytes.subarray(0, bytes.indexOf(0) < 0 ? bytes.length : bytes.indexOf(0));
@@ -64,6 +87,31 @@ describe('FileJournal with preallocation', () => {
     expect(bytes.subarray(0, contents.goodBytes).includes(0)).toBe(false);
     expect(journal.stats.preallocation).toMatchObject({ writesPastZeroed: 0 });
     expect(journal.stats.preallocation!.chunks).toBeGreaterThanOrEqual(1);
+  });
+
+  it('holds the first group of a new file until the first zero piece is written: every input appended meanwhile joins it, in one write', async () => {
+    const dir = scratch();
+    const release = blockThreadPool(dir);
+    const writes: number[] = [];
+    let journal: FileJournal | undefined;
+    try {
+      journal = FileJournal.create(join(dir, 'wal.jsonl'), { epochMs: 0, firstSeq: 1, generation: 0 }, { commitIntervalMs: 5, beforeSync: (seq) => writes.push(seq) });
+      for (let turn = 0; turn < 20; turn++) {
+        for (let i = 1; i <= 3; i++) journal.append(submit(turn * 3 + i));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // The first piece of zeros waits for a thread: the first group, where it goes, cannot be written.
+      expect(journal.stats.writes).toBe(0);
+      expect(journal.durableSeq).toBe(0);
+    } finally {
+      await release();
+    }
+    await journal.whenDurable(60);
+    await journal.close();
+    // One group of sixty inputs, not twenty paced ones: a test counting writes to check pacing must not count on this group's size.
+    expect(writes).toEqual([60]);
+    expect(journal.stats.preallocation).toMatchObject({ writesPastZeroed: 0 });
+    expect(readAll(join(dir, 'wal.jsonl')).seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
   it('a writer that catches up with the zeroing writes past it (an append): every input still reads back, in order', async () => {

@@ -102,16 +102,37 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/tasks/batch', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'submitter' });
     const { tasks: items } = parseRequest(taskBatch, request.body, 'body', fastTaskBatch) as { tasks: unknown[] };
-    const accepted = submitting(context, items.length, () => items.map((item, i) => itemResult(() => submitOne(context, item, i))));
+    // Filled item by item: an error that is not an item's (a bug) leaves the items before it here.
+    const accepted: (NewSubmission | Resubmission | BatchItemError)[] = [];
+    // Items whose wait for their state (TaskRegistry.awaitState) has ended; the rest end it below if the request fails.
+    let answered = 0;
     try {
+      submitting(context, items.length, () => {
+        // A loop rather than `map` with a closure per item; an item's client error answers it alone, anything else fails the request.
+        for (let i = 0; i < items.length; i++) {
+          try {
+            accepted.push(submitOne(context, items[i], i));
+          } catch (error) {
+            accepted.push(itemError(error));
+          }
+        }
+      });
       await durable(context);
-    } catch (error) {
-      for (const item of accepted) if (item instanceof NewSubmission) context.tasks.awaitedState(item.spec);
-      throw error;
+      // Each item's state as the task is once the batch is durable, as POST /v1/tasks answers it.
+      const results: (SubmittedItem | BatchItemError)[] = [];
+      for (let i = 0; i < accepted.length; i++) {
+        const item = accepted[i]!;
+        // Its wait ends in submittedState, which may then throw (a bug): not to be ended again below.
+        answered = i + 1;
+        results.push(item instanceof NewSubmission ? { id: item.spec.id, state: submittedState(context, item.spec), status: 201 } : item instanceof Resubmission ? { id: item.known.spec.id, state: item.known.state, status: 200 } : item);
+      }
+      sendJson(reply, { results });
+    } finally {
+      for (let i = answered; i < accepted.length; i++) {
+        const item = accepted[i]!;
+        if (item instanceof NewSubmission) context.tasks.awaitedState(item.spec);
+      }
     }
-    // Each item's state as the task is once the batch is durable, as POST /v1/tasks answers it.
-    const results: (SubmittedItem | BatchItemError)[] = accepted.map((item) => (item instanceof NewSubmission ? { id: item.spec.id, state: submittedState(context, item.spec), status: 201 } : item instanceof Resubmission ? { id: item.known.spec.id, state: item.known.state, status: 200 } : item));
-    sendJson(reply, { results });
   });
 
   app.post('/v1/agents/:id/reports', async (request, reply) => {
@@ -180,7 +201,7 @@ async function applyReports(
 ): Promise<(ReportedItem | BatchItemError)[]> {
   const { agents } = context;
   const promised = agents.promisedSettlements;
-  // A loop rather than `itemResult` with a closure per item.
+  // A loop rather than `map` with a closure per item.
   const results: (ReportedItem | BatchItemError)[] = [];
   for (let i = 0; i < items.length; i++) {
     try {
@@ -234,15 +255,6 @@ function parseItem<Schema extends z.ZodType>(schema: Schema, raw: unknown, path:
   } catch (error) {
     if (isHttpError(error)) throw new HttpError(error.statusCode, path + error.message.slice('body'.length));
     throw error;
-  }
-}
-
-/** The item's answer, or its client error; anything else (a bug) fails the whole request. */
-function itemResult<T>(run: () => T): T | BatchItemError {
-  try {
-    return run();
-  } catch (error) {
-    return itemError(error);
   }
 }
 

@@ -329,7 +329,7 @@ export class TaskRegistry {
   /**
    * The state of the task submitted with `spec` (see {@link awaitState}): its final state if it
    * settled since, else its current one; undefined if the registry never saw it submitted (the
-   * submission was refused). Ends the wait.
+   * submission was refused). Ends the wait; ending it again changes nothing.
    */
   awaitedState(spec: TaskSpec): TaskState | undefined {
     if (this.awaitedUnseen.length > 0 && this.takeUnseen(spec)) return this.state(spec.id);
@@ -347,6 +347,17 @@ export class TaskRegistry {
       }
     }
     return this.state(spec.id);
+  }
+
+  /**
+   * Submissions awaited ({@link awaitState}) whose wait has not ended ({@link awaitedState}): not
+   * yet seen, flagged on their live slot, or holding a kept final state. 0 whenever no submission
+   * is between the two calls: more is a leak. For tests and checks (it scans the live tasks).
+   */
+  get awaitedSubmissions(): number {
+    let count = this.awaitedUnseen.length + this.awaitedFinal.size;
+    for (const known of this.tasks.values()) if (known < 0 && this.live.awaited(~known)) count++;
+    return count;
   }
 
   /** Removes `spec` from {@link awaitedUnseen} (the order there does not matter); whether it was there. */

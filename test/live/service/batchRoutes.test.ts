@@ -7,10 +7,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_BATCH_ITEMS } from '../../../src/live/service/batchRoutes.js';
-import { scenarioText, startService, type Running } from './serviceHarness.js';
+import { failingJournal, faultySubmissions, scenarioText, startService, type Running } from './serviceHarness.js';
 
 let running: Running | undefined;
 afterEach(async () => {
+  // Every submission's wait ended with its request, whatever the request's outcome.
+  expect(running?.service.context.tasks.awaitedSubmissions ?? 0).toBe(0);
   await running?.close();
   running = undefined;
 });
@@ -101,6 +103,32 @@ describe('POST /v1/tasks/batch', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.results).toEqual([{ id: 'loop', state: 'rejected', status: 201 }, { id: 'plain', state: 'queued', status: 201 }]);
     expectLedger(running);
+  });
+
+  it.each([
+    // An item's submission fails with an error that is not the item's: the items before it were submitted, the rest not.
+    ['throw' as const, ['ok-1', 'ok-2', 'boom', 'ok-3'], 'injected fault: the submission of boom failed', 2],
+    // An item's answer fails once the batch is durable (the registry never saw its task): the items after it were submitted too.
+    ['drop' as const, ['ok-1', 'boom', 'ok-2', 'ok-3'], 'task boom: submitted, but the task registry never saw it', 3],
+  ])('ends every item\'s wait for its state when an error inside fails the batch (500, fault %s): none stays awaited', async (fault, ids, message, submitted) => {
+    const service = await start();
+    const restore = faultySubmissions(service, new Map([['boom', fault]]));
+    const answer = await service.request('POST', '/v1/tasks/batch', { tasks: ids.map((id) => ({ id, type: 'code' })) });
+    restore();
+    expect(answer.status).toBe(500);
+    expect(service.service.errors.map((error) => error.message)).toEqual([message]);
+    expect(service.service.context.driver.counts().submitted).toBe(submitted);
+    expect(service.service.context.tasks.awaitedSubmissions).toBe(0);
+    expectLedger(service);
+  });
+
+  it('ends every item\'s wait when the log fails before the batch is durable (503), a settled item\'s kept final state included', async () => {
+    running = await startService(scenarioText('settledTasks: 0'));
+    const restore = failingJournal(running);
+    const answer = await running.request('POST', '/v1/tasks/batch', { tasks: [{ id: 'loop', type: 'code', dependsOn: ['loop'] }, { id: 'plain', type: 'code' }, { id: 'bad', type: 'code', priority: 9 }] });
+    restore();
+    expect(answer).toMatchObject({ status: 503, body: { error: 'journal: the write-ahead log failed; the service cannot acknowledge anything' } });
+    expect(running.service.context.tasks.awaitedSubmissions).toBe(0);
   });
 
   it('needs the submitter role', async () => {

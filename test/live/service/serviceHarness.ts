@@ -78,3 +78,34 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ti
     await sleep(20);
   }
 }
+
+/** How {@link faultySubmissions} makes the driver fail one task's submission. */
+export type SubmissionFault = 'throw' | 'drop';
+
+/**
+ * Makes the service's driver fail the submissions of some task ids as a bug would, where no
+ * request can: `throw` throws a plain error (the request is a 500), `drop` returns without
+ * feeding the engine (the registry never sees the task). Returns what puts the driver back.
+ */
+export function faultySubmissions(running: Running, faults: ReadonlyMap<string, SubmissionFault>): () => void {
+  const { driver } = running.service.context;
+  const submit = driver.submit;
+  driver.submit = (spec) => {
+    const fault = faults.get(spec.id);
+    if (fault === 'throw') throw new Error(`injected fault: the submission of ${spec.id} failed`);
+    if (fault === undefined) submit.call(driver, spec);
+  };
+  return () => {
+    driver.submit = submit;
+  };
+}
+
+/** Makes the service's journal fail every durability wait (a log failure) until the returned function is called. */
+export function failingJournal(running: Running): () => void {
+  const { journal } = running.service.context;
+  const whenDurable = journal.whenDurable;
+  journal.whenDurable = () => Promise.reject(new Error('injected fault: the log failed'));
+  return () => {
+    journal.whenDurable = whenDurable;
+  };
+}

@@ -274,6 +274,24 @@ describe('TaskRegistry', () => {
     }
   });
 
+  it('counts an awaited submission until its wait ends, wherever the wait is (task not seen yet, live, settled with its final state kept), and none after', () => {
+    const registry = new TaskRegistry({ settledTasks: 0, historyEvents: 5 });
+    const [settles, stays, refused] = ['s1', 's2', 's3'].map((id) => ({ ...SPEC, id }));
+    for (const spec of [settles!, stays!, refused!]) registry.awaitState(spec);
+    expect(registry.awaitedSubmissions).toBe(3);
+    registry.observe({ kind: 'submitted', time: 0.1, task: task(stays!, 'queued', 0) });
+    fold(registry, lifecycle(settles!));
+    expect(registry.get('s1')).toBeUndefined();
+    expect(registry.awaitedSubmissions).toBe(3);
+    expect(registry.awaitedState(settles!)).toBe('completed');
+    expect(registry.awaitedState(stays!)).toBe('queued');
+    expect(registry.awaitedState(refused!)).toBeUndefined();
+    expect(registry.awaitedSubmissions).toBe(0);
+    // Ending a wait again changes nothing.
+    expect(registry.awaitedState(stays!)).toBe('queued');
+    expect(registry.awaitedSubmissions).toBe(0);
+  });
+
   it('forgets the oldest settled tasks beyond settledTasks', () => {
     const registry = new TaskRegistry({ settledTasks: 2, historyEvents: 5 });
     for (const id of ['t1', 't2', 't3']) fold(registry, lifecycle({ ...SPEC, id }));

@@ -8,13 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startService, scenarioText, type Running } from './serviceHarness.js';
+import { failingJournal, faultySubmissions, startService, scenarioText, type Running } from './serviceHarness.js';
 
 let running: Running;
 beforeEach(async () => {
   running = await startService();
 });
 afterEach(async () => {
+  // Every submission's wait ended with its request, whatever the request's outcome.
+  expect(running.service.context.tasks.awaitedSubmissions).toBe(0);
   await running.close();
 });
 
@@ -105,6 +107,30 @@ describe('POST /v1/tasks', () => {
     const third = await running.request('POST', '/v1/tasks', { type: 'code' });
     expect(third.status).toBe(503);
     expect(third.body.error).toMatch(/maxInFlightTasks/);
+  });
+});
+
+describe('a submission that fails', () => {
+  it('ends its wait for the task\'s state, refused (409, 503), failed inside (500) or by the log (503): none stays awaited', async () => {
+    await running.close();
+    running = await startService(scenarioText('maxInFlightTasks: 1'));
+    const tasks = running.service.context.tasks;
+    expect((await running.request('POST', '/v1/tasks', { id: 'first', type: 'code' })).status).toBe(201);
+    expect((await running.request('POST', '/v1/tasks', { type: 'code' })).status).toBe(503);
+    expect(tasks.awaitedSubmissions).toBe(0);
+    await running.close();
+    running = await startService(scenarioText('settledTasks: 0'));
+    const restore = faultySubmissions(running, new Map([['boom', 'throw'], ['lost', 'drop']]));
+    expect((await running.request('POST', '/v1/tasks', { id: 'boom', type: 'code' })).status).toBe(500);
+    expect((await running.request('POST', '/v1/tasks', { id: 'lost', type: 'code' })).status).toBe(500);
+    restore();
+    expect(running.service.context.tasks.awaitedSubmissions).toBe(0);
+    const restoreJournal = failingJournal(running);
+    // Settled (rejected) before the failed wait: its final state was kept for the answer.
+    expect((await running.request('POST', '/v1/tasks', { id: 'loop', type: 'code', dependsOn: ['loop'] })).status).toBe(503);
+    expect((await running.request('POST', '/v1/tasks', { id: 'plain', type: 'code' })).status).toBe(503);
+    restoreJournal();
+    expect(running.service.context.tasks.awaitedSubmissions).toBe(0);
   });
 });
 
