@@ -47,6 +47,7 @@
  *   (bench/liveBullmq.ts); starts its own redis-server unless `--queue URL` names one. Not in the
  *   default run.
  */
+import { benchArgsError, benchHelp } from './benchArgs.js';
 import { formatCli, measureCli } from './cli.js';
 import { formatDecisionCosts, measureDecisionCosts, type DecisionCostRow } from './decisions.js';
 import { formatLive, LIVE_MODES, measureLive } from './live.js';
@@ -120,13 +121,17 @@ function decisionFigures(): DecisionFigures {
   };
 }
 
-const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ['simulator', 'cli', 'decisions', 'parallel', 'live', 'trace', 'scale', 'live-clients', 'live-requests', 'distributed', 'live-bullmq', 'wal-commit'];
-if (only !== undefined && !PARTS.includes(only)) {
-  process.stderr.write(`--only takes ${PARTS.join(', ')}, got ${only ?? 'nothing'}\n`);
+if (process.argv.includes('--help')) {
+  process.stdout.write(benchHelp());
+  process.exit(0);
+}
+const argsError = benchArgsError(process.argv.slice(2));
+if (argsError !== undefined) {
+  process.stderr.write(`bench: ${argsError}\n`);
   process.exit(2);
 }
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 const wanted = (part: string): boolean => only === undefined || only === part;
 const flag = (name: string): string | undefined => {
   const at = process.argv.indexOf(name);
