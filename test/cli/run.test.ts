@@ -213,7 +213,10 @@ describe('fleetsim run', () => {
 
   it('keeps conservation: submitted equals the final states plus in flight', () => {
     const run = runCli('run', 'scenarios/specialists.yaml', '--json', '--replications', '3');
-    const doc = JSON.parse(run.stdout) as { results: { perReplication: { tasks: Record<string, number> }[] }[] };
+    expect(run.status, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout) as { results: { strategy: string; perReplication: { tasks: Record<string, number> }[] }[] };
+    // Every strategy the file lists, each with its three replications: none is checked vacuously.
+    expect(doc.results.map((result) => [result.strategy, result.perReplication.length])).toEqual([['round-robin', 3], ['random', 3], ['least-connections', 3]]);
     for (const result of doc.results) {
       for (const { tasks } of result.perReplication) {
         expect(tasks.completed + tasks.deadLettered + tasks.expired + tasks.cancelled + tasks.rejected + tasks.inFlight).toBe(tasks.submitted);

@@ -15,12 +15,16 @@ describe('metric ranges', () => {
   });
 
   it('holds every value of a run: no metric is negative, and the [0, 1] ones are at most 1', () => {
+    const checked: string[] = [];
     for (const leaf of metricLeaves(oneRun())) {
       if (leaf.value === null) continue;
+      checked.push(leaf.path);
       const range = metricRange(leaf.path);
       expect(leaf.value, leaf.path).toBeGreaterThanOrEqual(range.min);
       expect(leaf.value, leaf.path).toBeLessThanOrEqual(range.max);
     }
+    // The run has values of both ranges, so neither check above held for want of a value.
+    expect(checked).toEqual(expect.arrayContaining(['gini.tasks', 'utilization', 'contextHitRate', 'quality.mean', 'latency.p95', 'throughput', 'tasks.completed', 'fleet.agentSeconds']));
   });
 
   it('clips an interval to the range and leaves one inside it alone', () => {

@@ -59,10 +59,15 @@ describe('spec builders', () => {
   }
 
   it('gives every strategy the same colour in every chart: the colour domain is the strategy list', () => {
-    for (const spec of Object.values(builders)) {
+    const coloured: string[] = [];
+    for (const [name, spec] of Object.entries(builders)) {
       const text = JSON.stringify(spec);
-      if (text.includes('"field":"strategy","type":"nominal","scale"')) expect(text).toContain(JSON.stringify({ domain: STRATEGIES }));
+      if (!text.includes('"field":"strategy","type":"nominal","scale"')) continue;
+      coloured.push(name);
+      expect(text, name).toContain(JSON.stringify({ domain: STRATEGIES }));
     }
+    // The heatmap facets by strategy and colours by value: every other chart colours by strategy.
+    expect(coloured).toEqual(['metricIntervals', 'pairedDifference', 'latencyCdf', 'agentLoad', 'lorenz', 'queueDepth', 'sweepLine', 'sweepOrdinal']);
   });
 
   it('slants agent ids only when they do not fit under their bars', () => {

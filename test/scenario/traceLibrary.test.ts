@@ -44,6 +44,7 @@ describe('trace-replay scenarios of the library', () => {
 
   it('azure-conversation-2x: at twice the rate, requests queue under every strategy', async () => {
     const result = await runLibrary('azure-conversation-2x.yaml');
+    expect(result.results.map((entry) => entry.strategy)).toEqual(['round-robin', 'weighted-round-robin', 'least-connections', 'least-work-left', 'power-of-d']);
     for (const entry of result.results) {
       const waits = runsOf(result, entry.strategy).map((run) => run.wait.mean!);
       const mean = waits.reduce((a, b) => a + b, 0) / waits.length;
