@@ -72,7 +72,10 @@ describe('runtimeSpec (compiling through templates)', () => {
       sweepDocument([{ path: 'agents[0].count', values: [2, 3] }]),
       sweepDocument([{ path: 'agents[0].count', values: [2, 3] }, { path: 'workload.arrivals.rate', values: [1, 2] }]),
     ];
-    for (const chart of documents.flatMap((doc) => reportCharts(doc))) await expectSameAsDirect(chart.spec, chart.name);
+    const perDocument = documents.map((doc) => reportCharts(doc));
+    // Seventeen charts of a compare, five of each sweep: the loop below compares every kind.
+    expect(perDocument.map((charts) => charts.length)).toEqual([17, 5, 5]);
+    for (const chart of perDocument.flat()) await expectSameAsDirect(chart.spec, chart.name);
   });
 
   it('compiles a compare\'s charts of one kind once', () => {
