@@ -62,17 +62,27 @@ export interface AgentView {
 
 /** The engine's mutable record of one agent. Internal to `src/engine`. */
 export interface AgentRecord extends AgentView {
+  /** Takes new work (false once it was told to stop accepting). */
   accepting: boolean;
+  /** Finishing its work before it leaves; routed nothing new. */
   draining: boolean;
+  /** Its paused attempts (preempted, holding no slot). */
   paused: number;
   /** Gone from the fleet (it left, or finished draining). */
   left: boolean;
+  /** Attempts holding a slot (assigned or running). */
   active: number;
+  /** Tasks in its own queue (early binding). */
   queued: number;
+  /** Tokens of the work it holds, running and queued. */
   outstandingTokens: number;
+  /** Share of its context window in use, as last reported, in [0, 1]. */
   contextUtilization: number;
+  /** Context keys resident on it, as last reported. */
   residentKeys: ReadonlySet<string>;
+  /** When its context was last reported (seconds). */
   observedAt: number;
+  /** Tasks it completed. */
   completed: number;
 }
 
@@ -101,18 +111,31 @@ export const DOUBLE_FIELD_SEED = 0.5;
  * touched at every report.
  */
 export class FleetAgentRecord implements AgentRecord {
+  /** The agent as declared. */
   readonly spec: AgentSpec;
+  /** Its position in the fleet (never reused). */
   readonly index: number;
+  /** See {@link AgentRecord.accepting}. */
   accepting = true;
+  /** See {@link AgentRecord.draining}. */
   draining = false;
+  /** See {@link AgentRecord.paused}. */
   paused = 0;
+  /** See {@link AgentRecord.left}. */
   left = false;
+  /** See {@link AgentRecord.active}. */
   active = 0;
+  /** See {@link AgentRecord.queued}. */
   queued = 0;
+  /** See {@link AgentRecord.outstandingTokens}; seeded with a fraction (see the class comment). */
   outstandingTokens = DOUBLE_FIELD_SEED;
+  /** See {@link AgentRecord.contextUtilization}. */
   contextUtilization = 0;
+  /** See {@link AgentRecord.residentKeys}. */
   residentKeys: ReadonlySet<string> = NO_RESIDENT_KEYS;
+  /** See {@link AgentRecord.observedAt}; seeded with a fraction (see the class comment). */
   observedAt = DOUBLE_FIELD_SEED;
+  /** See {@link AgentRecord.completed}. */
   completed = 0;
 
   /** @param spec - as declared; @param index - position in the fleet; @param observedAt - when it joined (seconds). */

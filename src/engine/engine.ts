@@ -71,12 +71,19 @@ export interface RouteProbe {
 
 /** Tasks by final state, and those still in flight. */
 export interface TaskCounts {
+  /** Tasks submitted. */
   submitted: number;
+  /** Tasks completed. */
   completed: number;
+  /** Tasks dead-lettered (out of retries or offers). */
   deadLettered: number;
+  /** Tasks expired (TTL passed before they finished). */
   expired: number;
+  /** Tasks cancelled. */
   cancelled: number;
+  /** Tasks rejected at admission (queue full, rate limit, failed dependency). */
   rejected: number;
+  /** Tasks not yet in a final state. */
   inFlight: number;
 }
 

@@ -99,18 +99,31 @@ export type Command =
  *   (and `agent` for `failed`).
  */
 export interface TaskTransitionEvent {
+  /** Always `transition`. */
   readonly kind: 'transition';
+  /** When it happened (seconds). */
   readonly time: number;
+  /** The task. */
   readonly task: TaskView;
+  /** State it left. */
   readonly from: TaskState;
+  /** State it entered. */
   readonly to: TaskState;
+  /** The task's attempt number at the transition. */
   readonly attempt: number;
+  /** The agent concerned (see the list above). */
   readonly agent?: AgentView;
+  /** Why it failed or ended (see the list above). */
   readonly reason?: FailureReason;
+  /** To `assigned`: whether no more urgent task was waiting (priority-respect accounting). */
   readonly priorityRespected?: boolean;
+  /** To `running`: tokens spent loading context. */
   readonly setupTokens?: number;
+  /** To `running`: whether the context was resident (null: the task has none). */
   readonly contextHit?: boolean | null;
+  /** To `running`: leading context blocks found resident. */
   readonly contextBlocksHit?: number;
+  /** To `completed`: the result's quality, in [0, 1]. */
   readonly quality?: number;
 }
 

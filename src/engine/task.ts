@@ -158,13 +158,21 @@ export interface TaskView {
 export interface TaskRecord extends TaskView {
   /** The engine that keeps this record (drivers may hand the view back instead of the id). */
   readonly owner: object;
+  /** Its lifecycle state. */
   state: TaskState;
+  /** Attempts started so far (1 while the first attempt runs). */
   attempt: number;
+  /** Agent holding it (queue owner or the agent running it), -1 for none. */
   agentIndex: number;
+  /** When the current attempt started running (NaN before the first start). */
   startedAt: number;
+  /** Why the last attempt failed, if one did. */
   failureReason: FailureReason | undefined;
+  /** Current priority (escalation may raise it). */
   priority: number;
+  /** Offers made so far. */
   offers: number;
+  /** Why the last offer was turned down, if one was. */
   rejectionReason: RejectionReason | undefined;
   /** Agents holding an open offer of this task (indices), while it is `offered`. */
   offeredTo: number[] | undefined;
