@@ -36,7 +36,9 @@ export type Outcome =
 export type OfferAnswer =
   | { readonly accepted: true }
   | {
+      /** Turned down. */
       readonly accepted: false;
+      /** Why it was turned down. */
       readonly reason: Exclude<RejectionReason, 'offer-timeout' | 'agent-lost'>;
     };
 
@@ -67,9 +69,13 @@ export type EngineInput =
 /** What the engine asks its driver to do. */
 export type Command =
   | {
+      /** `start`: run an attempt of the task on the agent. */
       readonly kind: 'start';
+      /** The task to start. */
       readonly task: TaskView;
+      /** The agent to run it. */
       readonly agent: AgentView;
+      /** Its attempt number. */
       readonly attempt: number;
     }
   | { readonly kind: 'abort'; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number; readonly reason: FailureReason }
@@ -144,12 +150,15 @@ export type EngineEvent =
   | { readonly kind: 'scaled'; readonly time: number; readonly pool: string; readonly direction: 'up' | 'down'; readonly agent?: AgentView }
   /** An operator's action was applied. */
   | { readonly kind: 'admin'; readonly time: number; readonly operation: AdminOperation }
+  /** A result for an attempt that is no longer running (it timed out or was cancelled): recorded, never applied. */
   | {
-      // A result for an attempt that is no longer running (it timed out or was cancelled):
-      // recorded, never applied.
+      /** Always `staleResult`. */
       readonly kind: 'staleResult';
+      /** When the result arrived (seconds). */
       readonly time: number;
+      /** The task. */
       readonly taskId: TaskId;
+      /** The attempt the result was for. */
       readonly attempt: number;
     };
 
