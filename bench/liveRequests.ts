@@ -54,7 +54,7 @@ const KINDS: readonly RequestKind[] = [
 export interface LiveRequestRow {
   /** The request kind measured. */
   readonly kind: string;
-  /** Round number (kinds alternate, round after round). */
+  /** Round number, from 1 (every kind is measured once per round, in order). */
   readonly round: number;
   /** Requests sent. */
   readonly requests: number;

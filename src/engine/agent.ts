@@ -62,27 +62,27 @@ export interface AgentView {
 
 /** The engine's mutable record of one agent. Internal to `src/engine`. */
 export interface AgentRecord extends AgentView {
-  /** Takes new work (false once it was told to stop accepting). */
+  /** See {@link AgentView.accepting}. */
   accepting: boolean;
-  /** Finishing its work before it leaves; routed nothing new. */
+  /** See {@link AgentView.draining}. */
   draining: boolean;
-  /** Its paused attempts (preempted, holding no slot). */
+  /** See {@link AgentView.paused}. */
   paused: number;
   /** Gone from the fleet (it left, or finished draining). */
   left: boolean;
-  /** Attempts holding a slot (assigned or running). */
+  /** See {@link AgentView.active}. */
   active: number;
-  /** Tasks in its own queue (early binding). */
+  /** See {@link AgentView.queued}. */
   queued: number;
-  /** Tokens of the work it holds, running and queued. */
+  /** See {@link AgentView.outstandingTokens}. */
   outstandingTokens: number;
-  /** Share of its context window in use, as last reported, in [0, 1]. */
+  /** See {@link AgentView.contextUtilization}. */
   contextUtilization: number;
-  /** Context keys resident on it, as last reported. */
+  /** See {@link AgentView.residentKeys}. */
   residentKeys: ReadonlySet<string>;
-  /** When its context was last reported (seconds). */
+  /** See {@link AgentView.observedAt}. */
   observedAt: number;
-  /** Tasks it completed. */
+  /** See {@link AgentView.completed}. */
   completed: number;
 }
 

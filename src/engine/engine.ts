@@ -77,11 +77,11 @@ export interface TaskCounts {
   completed: number;
   /** Tasks dead-lettered (out of retries or offers). */
   deadLettered: number;
-  /** Tasks expired (TTL passed before they finished). */
+  /** Tasks expired (they waited queued and unassigned past their TTL). */
   expired: number;
   /** Tasks cancelled. */
   cancelled: number;
-  /** Tasks rejected at admission (queue full, rate limit, failed dependency). */
+  /** Tasks rejected: turned away at submission (queue full, rate limit, dependency cycle) or shed from a full queue. */
   rejected: number;
   /** Tasks not yet in a final state. */
   inFlight: number;

@@ -66,7 +66,7 @@ export class EngineState {
   // (`advanceGeneration` in generation.ts); nothing else replaces them.
   /** The routing strategy of the current generation. */
   strategy: Strategy;
-  /** The engine's own seeded generator (retry jitter, tie-breaks), of the current generation. */
+  /** The engine's own seeded generator (retry backoff jitter), of the current generation. */
   engineRandom: () => number;
   /** Live tasks by id. */
   readonly live = new TaskIndex();

@@ -46,9 +46,9 @@ export interface TaskSnapshot {
   readonly agentIndex: number;
   /** When the current attempt started running ('NaN' before the first start). */
   readonly startedAt: JsonNumber;
-  /** Why the last attempt failed, if one did. */
+  /** Why the task last failed, if it did. */
   readonly failureReason?: FailureReason;
-  /** Current priority (escalation may have raised it). */
+  /** Current priority: the submitted one until an operator sets another. */
   readonly priority: number;
   /** Offers made so far. */
   readonly offers: number;
@@ -74,19 +74,19 @@ export interface TaskSnapshot {
 export interface AgentSnapshot {
   /** The agent as declared. */
   readonly spec: AgentSpec;
-  /** Takes new work. */
+  /** True while the agent is in the fleet and may be given work. */
   readonly accepting: boolean;
-  /** Finishing its work before it leaves. */
+  /** True while the agent finishes its work before leaving. */
   readonly draining: boolean;
   /** Gone from the fleet. */
   readonly left: boolean;
-  /** Its paused attempts. */
+  /** Tasks paused on the agent (they hold no slot). */
   readonly paused: number;
-  /** Attempts holding a slot. */
+  /** Tasks holding a slot (offered to it, assigned or running). */
   readonly active: number;
-  /** Tasks in its own queue. */
+  /** Tasks waiting in the agent's own queue. */
   readonly queued: number;
-  /** Tokens of the work it holds. */
+  /** Tokens of the tasks holding a slot plus those in its own queue. */
   readonly outstandingTokens: number;
   /** Share of its context window in use, in [0, 1]. */
   readonly contextUtilization: number;

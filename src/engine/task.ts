@@ -158,21 +158,21 @@ export interface TaskView {
 export interface TaskRecord extends TaskView {
   /** The engine that keeps this record (drivers may hand the view back instead of the id). */
   readonly owner: object;
-  /** Its lifecycle state. */
+  /** See {@link TaskView.state}. */
   state: TaskState;
-  /** Attempts started so far (1 while the first attempt runs). */
+  /** See {@link TaskView.attempt}. */
   attempt: number;
-  /** Agent holding it (queue owner or the agent running it), -1 for none. */
+  /** See {@link TaskView.agentIndex}. */
   agentIndex: number;
-  /** When the current attempt started running (NaN before the first start). */
+  /** See {@link TaskView.startedAt}. */
   startedAt: number;
-  /** Why the last attempt failed, if one did. */
+  /** See {@link TaskView.failureReason}. */
   failureReason: FailureReason | undefined;
-  /** Current priority (escalation may raise it). */
+  /** See {@link TaskView.priority}. */
   priority: number;
-  /** Offers made so far. */
+  /** See {@link TaskView.offers}. */
   offers: number;
-  /** Why the last offer was turned down, if one was. */
+  /** See {@link TaskView.rejectionReason}. */
   rejectionReason: RejectionReason | undefined;
   /** Agents holding an open offer of this task (indices), while it is `offered`. */
   offeredTo: number[] | undefined;

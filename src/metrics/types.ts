@@ -22,11 +22,11 @@ export interface TaskCountMetrics {
   readonly completed: number;
   /** Measured tasks dead-lettered (out of retries or offers). */
   readonly deadLettered: number;
-  /** Measured tasks expired (TTL passed). */
+  /** Measured tasks expired (waited queued past their TTL). */
   readonly expired: number;
   /** Measured tasks cancelled. */
   readonly cancelled: number;
-  /** Measured tasks rejected at admission. */
+  /** Measured tasks rejected (turned away at submission, or shed from a full queue). */
   readonly rejected: number;
   /** Measured tasks in no final state at the end: submitted minus the five final counts. */
   readonly inFlight: number;

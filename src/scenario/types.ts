@@ -44,9 +44,9 @@ export interface TaskTypeConfig {
   readonly priority: readonly { readonly level: number; readonly probability: number }[];
   /** Deadline relative to arrival, seconds; absent when tasks have none. */
   readonly deadline?: Distribution;
-  /** Longest an attempt may run before it fails with reason `timeout`; the engine default when absent. */
+  /** Longest a single attempt may run before it fails with reason `timeout`, seconds; no limit when absent. */
   readonly timeoutSeconds?: number;
-  /** Time to live: a task not finished this long after submission expires; none when absent. */
+  /** Longest a task may wait queued and unassigned before it expires, seconds; no limit when absent. */
   readonly ttlSeconds?: number;
   /** Retries after the first attempt; the engine's default when absent. */
   readonly maxRetries?: number;
@@ -86,9 +86,9 @@ export interface ScenarioJob {
   readonly tenant?: string;
   /** Direct assignment: the id of the only agent that may take it. */
   readonly assignee?: string;
-  /** Longest an attempt may run, seconds; the engine default when absent. */
+  /** Longest a single attempt may run before it fails with reason `timeout`, seconds; no limit when absent. */
   readonly timeoutSeconds?: number;
-  /** Time to live, seconds after submission; none when absent. */
+  /** Longest the task may wait queued and unassigned before it expires, seconds; no limit when absent. */
   readonly ttlSeconds?: number;
   /** Retries after the first attempt; the engine's default when absent. */
   readonly maxRetries?: number;

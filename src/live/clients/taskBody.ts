@@ -38,9 +38,9 @@ export interface TaskBody {
   readonly assignee?: string;
   /** Retries after the first attempt; the service's default when absent. */
   readonly maxRetries?: number;
-  /** Longest an attempt may run, seconds. */
+  /** Longest a single attempt may run before it fails with reason `timeout`, seconds. */
   readonly timeoutSeconds?: number;
-  /** Time to live, seconds after submission. */
+  /** Longest the task may wait queued and unassigned before it expires, seconds. */
   readonly ttlSeconds?: number;
 }
 
