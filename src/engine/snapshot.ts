@@ -70,31 +70,20 @@ export interface TaskSnapshot {
   readonly timerId: number;
 }
 
-/** One agent that ever joined (its position in `agents` is its index). */
+/** One agent that ever joined (its position in `agents` is its index): the fields of its {@link AgentView}, `residentKeys` as a list. */
 export interface AgentSnapshot {
-  /** The agent as declared. */
   readonly spec: AgentSpec;
-  /** True while the agent is in the fleet and may be given work. */
   readonly accepting: boolean;
-  /** True while the agent finishes its work before leaving. */
   readonly draining: boolean;
   /** Gone from the fleet. */
   readonly left: boolean;
-  /** Tasks paused on the agent (they hold no slot). */
   readonly paused: number;
-  /** Tasks holding a slot (offered to it, assigned or running). */
   readonly active: number;
-  /** Tasks waiting in the agent's own queue. */
   readonly queued: number;
-  /** Tokens of the tasks holding a slot plus those in its own queue. */
   readonly outstandingTokens: number;
-  /** Share of its context window in use, in [0, 1]. */
   readonly contextUtilization: number;
-  /** Context keys resident on it. */
   readonly residentKeys: readonly string[];
-  /** When its context was last reported (seconds). */
   readonly observedAt: number;
-  /** Tasks it completed. */
   readonly completed: number;
 }
 
@@ -105,7 +94,6 @@ export type TimerSnapshot =
 
 /** One autoscaled pool's scaler. */
 export interface AutoscalerSnapshot {
-  /** The pool it scales. */
   readonly pool: string;
   /** When it last acted ('-Infinity': never). */
   readonly lastActionAt: JsonNumber;
@@ -171,19 +159,14 @@ export interface PendingTimer {
 
 /** An attempt the engine waits on: told to start (`assigned`), running, or paused on its agent. */
 export interface OpenAttempt {
-  /** The task. */
   readonly task: TaskView;
-  /** The agent it was started on. */
   readonly agent: AgentView;
-  /** Its attempt number. */
   readonly attempt: number;
 }
 
 /** An offer the engine waits on an answer for. */
 export interface OpenOffer {
-  /** The task offered. */
   readonly task: TaskView;
-  /** The agent offered it. */
   readonly agent: AgentView;
   /** The offer number to quote in `offerAnswered`. */
   readonly offer: number;
