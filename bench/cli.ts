@@ -39,8 +39,11 @@ strategies: [least-connections]
 
 /** Best and median of some measurements, with every one. */
 export interface Spread {
+  /** The least measurement. */
   readonly best: number;
+  /** The median measurement. */
   readonly median: number;
+  /** Every measurement, in the order taken. */
   readonly runs: readonly number[];
 }
 
@@ -50,6 +53,7 @@ function spread(runs: number[], higherIsBetter: boolean): Spread {
 
 /** The CLI bench's figures. */
 export interface CliFigures {
+  /** What was measured, in words. */
   readonly benchmark: string;
   /** `fleetsim run FILE --json`, fresh processes: tasks per wall second, spawn to exit. */
   readonly endToEnd: Spread;

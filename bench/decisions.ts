@@ -42,8 +42,11 @@ const CONTEXT_KEYS = 200;
 
 /** One measurement. */
 export interface DecisionCostRow {
+  /** Strategy name. */
   readonly strategy: string;
+  /** Late or early binding. */
   readonly binding: Binding;
+  /** Agents in the fleet. */
   readonly agents: number;
   /** Median over batches of the mean wall time per `pickAgent` call, nanoseconds. */
   readonly nsPerDecision: number;

@@ -29,13 +29,18 @@ const SWEEP = [
 
 /** The distributed benchmark's result (the shape bench/main.ts prints). */
 export type DistributedFigures = {
+  /** What was measured, in words. */
   readonly benchmark: string;
+  /** Why the part was skipped (no redis-server on the machine). */
   readonly skipped: string;
 } | {
+  /** What was measured, in words. */
   readonly benchmark: string;
+  /** Measured pairs of runs. */
   readonly repeats: number;
   /** Wall seconds of each repeat, in process (`--workers 2`) and through the queue. */
   readonly inProcessSeconds: readonly number[];
+  /** Wall seconds of each repeat through the queue. */
   readonly queueSeconds: readonly number[];
   /** Median through the queue ÷ median in process (target ≤ 1.10). */
   readonly ratio: number;
@@ -45,7 +50,9 @@ export type DistributedFigures = {
    * clock on a shared machine, and the cost of going through Redis.
    */
   readonly inProcessCpuSeconds?: readonly number[];
+  /** CPU seconds of each repeat through the queue, when known. */
   readonly queueCpuSeconds?: readonly number[];
+  /** Whether the in-process and the queued report were identical apart from timing. */
   readonly identical: boolean;
 };
 

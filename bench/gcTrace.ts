@@ -13,7 +13,9 @@ import { quantiles, type Quantiles } from './liveStats.js';
 
 /** One collection of `--trace-gc-nvp`: its kind (`s` scavenge, `mc` mark-compact, …) and fields. */
 export interface GcTraceEntry {
+  /** The collection's kind, as the trace names it. */
   readonly kind: string;
+  /** The trace's numeric fields, by name. */
   readonly fields: ReadonlyMap<string, number>;
 }
 
@@ -31,6 +33,7 @@ export const SCAVENGE_PHASES = [
 
 /** The scavenges and other collections of a window, from {@link GcTraceEntry | trace lines}. */
 export interface GcTraceSummary {
+  /** Scavenges in the window. */
   readonly scavenges: number;
   /** Each scavenge's pause, ms. */
   readonly pauseMs: Quantiles;
@@ -40,6 +43,7 @@ export interface GcTraceSummary {
   readonly phases: Readonly<Record<(typeof SCAVENGE_PHASES)[number], { readonly p50Ms: number; readonly totalMs: number }>>;
   /** Bytes surviving each scavenge in the young generation, and promoted by it, median. */
   readonly survivedBytesP50: number;
+  /** Bytes promoted to the old generation by each scavenge, median. */
   readonly promotedBytesP50: number;
   /** The other collections (mark-compacts and the like): their pauses, ms, in order. */
   readonly otherPausesMs: readonly number[];

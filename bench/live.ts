@@ -141,6 +141,7 @@ strategies: [least-connections]
 
 /** Figures of one phase. */
 export interface LivePhase {
+  /** The phase's name (mode and load). */
   readonly name: string;
   /** Offered submissions per second (open loop), or undefined (closed loop). */
   readonly offeredPerSecond: number | undefined;
@@ -152,11 +153,13 @@ export interface LivePhase {
   readonly startMs: Quantiles;
   /** Submission round trip (request sent to 201 read), milliseconds. */
   readonly submitMs: Quantiles;
+  /** Whether the service kept up (see the module comment). */
   readonly sustained: boolean;
   /** Most tasks submitted and not finished at once. */
   readonly peakOutstanding: number;
   /** CPU seconds per wall second of the window: the service process, this process. */
   readonly serviceCpu: number | undefined;
+  /** This process's CPU seconds per wall second. */
   readonly benchCpu: number;
   /** This process's event-loop delay p99 over the window, milliseconds (it inflates every figure). */
   readonly benchLoopDelayP99Ms: number;
@@ -176,7 +179,9 @@ export interface LivePhase {
 
 /** The live benchmark's result. */
 export interface LiveFigures {
+  /** What was measured, in words. */
   readonly benchmark: string;
+  /** The service measured: its URL, or how the bench started it. */
   readonly service: string;
   /** The Node flags the bench started the service under (by default only the V8 pool size `serve` would give itself: `--v8-pool-size=1` on two cores). */
   readonly serviceNodeFlags: readonly string[];
@@ -192,6 +197,7 @@ export interface LiveFigures {
    * there was none (a service that persists nothing: its figures are not the durable path's).
    */
   readonly walBytes: number | undefined;
+  /** Figures of each phase, in order. */
   readonly phases: readonly LivePhase[];
   /** The same load in-process, without HTTP: the engine alone and with the write-ahead log. */
   readonly layers: readonly LayerRow[];
@@ -199,6 +205,7 @@ export interface LiveFigures {
   readonly diskSyncMs: Quantiles | undefined;
   /** The same 2 KB writes + fdatasync overwriting a preallocated (zeroed, fdatasynced) file instead, ms (undefined when the layers were skipped). */
   readonly diskOverwriteSyncMs?: Quantiles | undefined;
+  /** The targets: p99 submit-to-start and submissions per second. */
   readonly target: typeof TARGET;
   /** Most submissions per second shown sustained (any phase; see {@link throughputVerdict}). */
   readonly sustainedPerSecond: number;
@@ -208,6 +215,7 @@ export interface LiveFigures {
   readonly p99AtTargetMs: number | undefined;
   /** The phase that p99 comes from (the best sustained one at the target rate). */
   readonly targetPhase: string | undefined;
+  /** Whether the throughput and the latency targets were met. */
   readonly pass: { readonly throughput: boolean; readonly latency: boolean };
 }
 
@@ -215,8 +223,11 @@ export interface LiveFigures {
 export interface LiveBenchOptions {
   /** An already running service to measure instead of starting one (its scenario must be {@link liveBenchScenario}'s). */
   readonly url?: string;
+  /** Offered rates of the open-loop phases, submissions per second. */
   readonly rates?: readonly number[];
+  /** Measured window of each phase, seconds. */
   readonly measureSeconds?: number;
+  /** Whether to run the closed-loop phase (default true). */
   readonly closedLoop?: boolean;
   /** Whether to measure the in-process layers too (default true). */
   readonly layers?: boolean;

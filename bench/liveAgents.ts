@@ -37,8 +37,11 @@ import { PROGRESS_CAPACITY, ProgressRing } from './liveProgress.js';
 
 /** What the main thread hands the worker. */
 export interface AgentsWorkerData {
+  /** Base URL of the service. */
   readonly url: string;
+  /** Ids of the agents this worker plays. */
   readonly agentIds: readonly string[];
+  /** Long-poll wait asked of the service, seconds. */
   readonly pollWaitSeconds: number;
   /** The {@link ProgressRing}'s memory (bench/liveProgress.ts): the starts seen and the tasks finished go there. */
   readonly progress: SharedArrayBuffer;

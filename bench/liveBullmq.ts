@@ -29,8 +29,11 @@ const WORKER_CONCURRENCY = 50;
 
 /** What the bench measured. */
 export interface LiveBullmqFigures {
+  /** What was measured, in words. */
   readonly benchmark: string;
+  /** Attempts one at a time: their count and round trip quantiles and mean, ms. */
   readonly sequential: { readonly attempts: number; readonly p50Ms: number; readonly p99Ms: number; readonly meanMs: number };
+  /** Attempts side by side over several agents: count, agents, seconds taken and attempts per second. */
   readonly concurrent: { readonly attempts: number; readonly agents: number; readonly seconds: number; readonly attemptsPerSecond: number };
 }
 

@@ -9,7 +9,9 @@ import type { Dispatcher } from 'undici';
 
 /** A service's answer as the bench's client reads it. */
 export interface Answer {
+  /** HTTP status code. */
   readonly status: number;
+  /** The parsed JSON body. */
   readonly body: unknown;
   /** When its last bytes were read (`performance.timeOrigin + performance.now()`, ms), before the body was parsed: the bench's timing point. */
   readonly receivedAt: number;

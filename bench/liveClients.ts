@@ -30,7 +30,9 @@ live: { heartbeatSeconds: 5 }
 
 /** One run's figures. */
 export interface LiveClientsRun {
+  /** Whether `fleetsim load` submitted in batches or one task per request. */
   readonly load: 'batched' | 'single';
+  /** Tasks completed. */
   readonly completed: number;
   /** The service's CPU per completed task, microseconds. */
   readonly serviceCpuMicrosPerTask: number;
@@ -40,7 +42,9 @@ export interface LiveClientsRun {
 
 /** What the bench measured. */
 export interface LiveClientsFigures {
+  /** What was measured, in words. */
   readonly benchmark: string;
+  /** One run per way of loading. */
   readonly runs: readonly LiveClientsRun[];
 }
 

@@ -37,13 +37,17 @@ const OK: Outcome = { ok: true, quality: 1 };
 
 /** One layer at one rate. */
 export interface LayerRow {
+  /** In memory only, or with the write-ahead log. */
   readonly layer: 'memory' | 'wal';
+  /** Offered submissions per second. */
   readonly offeredPerSecond: number;
+  /** Submissions handled per second over the window. */
   readonly submissionsPerSecond: number;
   /** Submit to the start handed out (durable), milliseconds. */
   readonly startMs: Quantiles;
   /** Log writes with fsync per second, and inputs per fsync (the group commit's batch). */
   readonly fsyncsPerSecond: number | undefined;
+  /** Inputs per fsync (the group commit's batch); undefined in memory. */
   readonly inputsPerFsync: number | undefined;
   /** CPU seconds of this process per wall second. */
   readonly cpu: number;

@@ -34,6 +34,7 @@ export class ProgressRing {
   /** The writer's own copy of {@link WRITTEN} (it is the only one to change it). */
   private written: number;
 
+  /** @param buffer - the shared memory both threads see the ring in. */
   constructor(buffer: SharedArrayBuffer) {
     this.header = new Int32Array(buffer, 0, HEADER_BYTES / Int32Array.BYTES_PER_ELEMENT);
     this.pairs = new Float64Array(buffer, HEADER_BYTES, PROGRESS_CAPACITY * 2);

@@ -52,8 +52,11 @@ const KINDS: readonly RequestKind[] = [
 
 /** The figures of one kind in one round. */
 export interface LiveRequestRow {
+  /** The request kind measured. */
   readonly kind: string;
+  /** Round number, from 1 (every kind is measured once per round, in order). */
   readonly round: number;
+  /** Requests sent. */
   readonly requests: number;
   /** The service's CPU per request, microseconds. */
   readonly serviceMicrosPerRequest: number;
@@ -69,9 +72,11 @@ export interface LiveRequestRow {
 
 /** What the bench measured. */
 export interface LiveRequestsFigures {
+  /** What was measured, in words. */
   readonly benchmark: string;
   /** The `fleetsim serve` flags the services were started with. */
   readonly serviceArgs: readonly string[];
+  /** One row per kind and round. */
   readonly rows: readonly LiveRequestRow[];
 }
 

@@ -3,9 +3,13 @@ import { quantileSorted } from 'simple-statistics';
 
 /** p50, p90, p99 and max, in the samples' unit; NaN when there are none. */
 export interface Quantiles {
+  /** Median. */
   readonly p50: number;
+  /** 90th percentile. */
   readonly p90: number;
+  /** 99th percentile. */
   readonly p99: number;
+  /** Largest sample. */
   readonly max: number;
 }
 

@@ -45,7 +45,9 @@ export interface LoopStall {
 
 /** A garbage collection's pause as `PerformanceObserver` reports it: start (ms since time origin), duration ms, V8's kind. */
 export interface GcPause {
+  /** Start, milliseconds since the time origin. */
   readonly startMs: number;
+  /** Pause, milliseconds. */
   readonly durationMs: number;
   /** `perf_hooks` kind: 1 minor (scavenge), 2 major, 4 incremental, 8 weak callbacks. */
   readonly kind: number;
@@ -59,12 +61,15 @@ export interface LoopStallRecord {
   readonly endMs: number;
   /** The process's `performance.timeOrigin` (epoch ms), to line the record up with other clocks. */
   readonly timeOriginMs: number;
+  /** The thread's event-loop stalls. */
   readonly stalls: readonly LoopStall[];
+  /** Its collections' pauses. */
   readonly gcs: readonly GcPause[];
 }
 
 /** The stalls of a window, and how much of them the thread spent waiting for a core. */
 export interface LoopStallSummary {
+  /** Stalls in the window. */
   readonly stalls: number;
   /** All the stalls' gaps added up, ms. */
   readonly stalledMs: number;

@@ -45,7 +45,9 @@ import { mm10Scenario } from './simulator.js';
 
 /** Best and median of repeated measurements, seconds. */
 export interface Timings {
+  /** The least of the repeats. */
   readonly bestSeconds: number;
+  /** The median of the repeats. */
   readonly medianSeconds: number;
   /** CPU seconds (every thread) of each repeat, when known. */
   readonly cpuSeconds?: readonly number[];
@@ -82,14 +84,19 @@ export interface CriticalPath {
 
 /** What the report's charts cost in one CLI compare. */
 export interface ChartsFigures {
+  /** CPU seconds of every thread's chart rendering. */
   readonly cpuSeconds: number;
+  /** Wall seconds from the first chart's start to the last one's end. */
   readonly wallSeconds: number;
 }
 
 /** One workload measured with one thread and with two. */
 export interface SpeedupRow {
+  /** The workload, in words. */
   readonly what: string;
+  /** With one thread. */
   readonly one: Timings;
+  /** With two threads. */
   readonly two: Timings;
   /** Median with one ÷ median with two. */
   readonly speedup: number;
@@ -120,8 +127,11 @@ export interface SpeedupRow {
 
 /** The parallel benchmark's result (the shape bench/main.ts prints). */
 export interface ParallelFigures {
+  /** What was measured, in words. */
   readonly benchmark: string;
+  /** Cores of the machine. */
   readonly cores: number;
+  /** Repeats of each measurement. */
   readonly repeats: number;
   /** The in-process compare, its charts, then every CLI compare. */
   readonly rows: readonly SpeedupRow[];
@@ -278,12 +288,19 @@ function measureCli(what: string, args: readonly string[], repeats: number, stor
 
 /** A wall-clock time and, when known, the CPU time of the same span. */
 export interface Sample {
+  /** Elapsed seconds. */
   readonly wallSeconds: number;
+  /** CPU seconds of every thread, when known. */
   readonly cpuSeconds?: number;
+  /** CPU seconds of the busiest thread that takes items, on Linux. */
   readonly busiestThreadSeconds?: number;
+  /** Idle-machine bound: max(busiest thread, process CPU ÷ cores), on Linux. */
   readonly boundSeconds?: number;
+  /** CPU seconds of the threads that take no items (V8's compilers and GC), on Linux. */
   readonly otherThreadsSeconds?: number;
+  /** The report's charts (from the timeline), when there were any. */
   readonly charts?: ChartsFigures;
+  /** The critical path (from the timeline). */
   readonly criticalPath?: CriticalPath;
 }
 

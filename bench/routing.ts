@@ -46,18 +46,27 @@ strategies: [${strategy}]`;
 
 /** One strategy under one binding. */
 export interface RoutingRow {
+  /** Strategy name. */
   readonly strategy: string;
+  /** Late or early binding. */
   readonly binding: Binding;
+  /** Routing decisions made. */
   readonly decisions: number;
+  /** Median decision cost, microseconds. */
   readonly p50Us: number | null;
+  /** 99th percentile, microseconds. */
   readonly p99Us: number | null;
+  /** 99.9th percentile, microseconds. */
   readonly p999Us: number | null;
+  /** Wall seconds of the run. */
   readonly wallSeconds: number;
 }
 
 /** Run time of work-stealing and least-connections under early binding (seconds per run). */
 export interface StealingRunTime {
+  /** Work-stealing, seconds of each run. */
   readonly workStealingSeconds: number[];
+  /** Least-connections, seconds of each run. */
   readonly leastConnectionsSeconds: number[];
   /** Best work-stealing run over best least-connections run. */
   readonly ratio: number;
@@ -65,8 +74,11 @@ export interface StealingRunTime {
 
 /** The whole part. */
 export interface RoutingFigures {
+  /** What was measured, in words. */
   readonly benchmark: string;
+  /** One row per strategy and binding. */
   readonly rows: RoutingRow[];
+  /** Work-stealing against least-connections under early binding. */
   readonly stealing: StealingRunTime;
 }
 

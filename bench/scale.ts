@@ -40,8 +40,11 @@ strategies: [${strategy}]
 
 /** One process's figures. */
 export interface ScaleRun {
+  /** Agents in the fleet. */
   readonly agents: number;
+  /** Tasks simulated. */
   readonly tasks: number;
+  /** Strategy name. */
   readonly strategy: string;
   /** The process from start to exit, seconds. */
   readonly wallSeconds: number;
@@ -56,7 +59,9 @@ export interface ScaleRun {
   readonly tasksPerSecond: number;
   /** Microseconds of simulation per task. */
   readonly runMicrosPerTask: number;
+  /** The process's peak resident set, MiB. */
   readonly peakRssMiB: number;
+  /** What measured the peak resident set. */
   readonly rssSource: '/usr/bin/time -v' | 'process.resourceUsage';
 }
 
@@ -102,6 +107,7 @@ export function measureScaleRun(agents: number, tasks: number, strategy: string)
 
 /** The scale part of the bench. */
 export interface ScaleFigures {
+  /** What was measured, in words. */
   readonly benchmark: string;
   /** The target cases: 10M × 10k (two strategies) and 1M × 100k. */
   readonly rows: ScaleRun[];

@@ -19,17 +19,25 @@ const WEEK_SECONDS = 7 * 86_400;
 
 /** What one child measured. */
 export interface TraceReplayFigures {
+  /** The reader alone, or a whole run. */
   readonly part: 'reader' | 'run';
+  /** Rows read. */
   readonly rows: number;
+  /** Elapsed seconds. */
   readonly wallSeconds: number;
+  /** Rows per elapsed second. */
   readonly rowsPerSecond: number;
+  /** Peak resident set, megabytes. */
   readonly peakRssMegabytes: number;
 }
 
 /** The figures of the trace benchmark. */
 export interface TraceBenchFigures {
+  /** What was measured, in words. */
   readonly benchmark: string;
+  /** Size of the trace file, megabytes. */
   readonly fileMegabytes: number;
+  /** Each part, as its child measured it. */
   readonly parts: readonly TraceReplayFigures[];
 }
 

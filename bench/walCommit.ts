@@ -24,10 +24,15 @@ const WARMUP_SECONDS = 1;
 export interface WalCommitRow {
   /** Bytes zeroed ahead of the writer (0: appends). */
   readonly preallocateBytes: number;
+  /** Round number (the two ways alternate, round after round). */
   readonly round: number;
+  /** Group commits (one fsync each). */
   readonly groups: number;
+  /** Inputs per group, mean. */
   readonly inputsPerGroup: number;
+  /** Each fsync, milliseconds. */
   readonly fsyncMs: Quantiles;
+  /** The commit wait, append to durable (every tenth input), milliseconds. */
   readonly commitMs: Quantiles;
   /** Process CPU (user + system) per input, µs. */
   readonly cpuMicrosPerInput: number;
@@ -35,7 +40,9 @@ export interface WalCommitRow {
 
 /** What {@link measureWalCommit} found. */
 export interface WalCommitFigures {
+  /** What was measured, in words. */
   readonly benchmark: string;
+  /** One row per run. */
   readonly rows: readonly WalCommitRow[];
 }
 

@@ -19,6 +19,7 @@ export interface CalibrateOptions {
   readonly out: string;
   /** A fitted Poisson workload instead of the events file as a trace. */
   readonly synthetic: boolean;
+  /** Which runs of a multi-run events file to fit (default: every replication of the first strategy). */
   readonly run?: RunChoice;
 }
 

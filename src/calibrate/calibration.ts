@@ -19,11 +19,13 @@ export type FitMethod = 'MLE' | 'moments' | 'observed';
 export interface FittedParameter {
   /** Where it goes in the scenario, such as `agents[a-0].speed` or `workload.arrivals.rate`. */
   readonly name: string;
+  /** The point estimate, in the parameter's own units. */
   readonly value: number;
   /** 95% interval (equal ends when the value is observed exactly). */
   readonly interval: Interval;
   /** Observations it rests on. */
   readonly n: number;
+  /** How the value was obtained. */
   readonly method: FitMethod;
   /** Goodness of fit (or homogeneity); null when there are too few observations to test. */
   readonly gof: TestResult | null;
@@ -36,11 +38,13 @@ export type WorkloadMode = { readonly kind: 'trace'; readonly file: string } | {
 
 /** The outcome of calibration. */
 export interface Calibration {
+  /** The events file fitted. */
   readonly source: string;
   /** The runs fitted (one strategy; strategy and replication null for a serve log). */
   readonly runs: readonly RunKey[];
   /** Every run the file holds. */
   readonly runsInFile: number;
+  /** Every fitted parameter, in the order they are printed. */
   readonly parameters: readonly FittedParameter[];
   /** Caveats that apply to the whole fit. */
   readonly notes: readonly string[];

@@ -16,7 +16,9 @@ const EXACT_LOG_VARIANCE = 1e-12;
 
 /** A fitted scalar. */
 export interface Estimate {
+  /** The point estimate. */
   readonly value: number;
+  /** Its 95% interval. */
   readonly interval: Interval;
   /** Observations it rests on. */
   readonly n: number;
@@ -100,8 +102,11 @@ export function fitRate(outcomes: readonly boolean[]): { readonly estimate: Esti
 
 /** A censored-normal quality: mean and noise of N(μ, σ) clamped to [0, 1], as the agent model draws it. */
 export interface QualityFit {
+  /** Mean μ of the quality before clamping. */
   readonly mean: Estimate;
+  /** Noise σ of the quality before clamping. */
   readonly noise: Estimate;
+  /** Goodness of fit; null when there are too few observations to test. */
   readonly gof: TestResult | null;
 }
 
@@ -228,9 +233,11 @@ export function fitArrivals(times: readonly number[], startSeconds: number, endS
 
 /** A token-size distribution in the scenario's terms, with the mean's interval. */
 export interface SizeFit {
+  /** The fitted distribution, as the scenario writes it. */
   readonly distribution: Distribution;
   /** Sample mean with its t interval (method of moments). */
   readonly mean: Estimate;
+  /** Goodness of fit; null when there are too few observations to test. */
   readonly gof: TestResult | null;
 }
 

@@ -15,7 +15,9 @@ import { InputError, systemErrorReason } from '../scenario/errors.js';
  * so they never do.
  */
 export interface RunChoice {
+  /** Strategy label whose runs to fit (default: the first in the file). */
   readonly strategy?: string;
+  /** The one replication to fit (default: all of them). */
   readonly replication?: number;
 }
 
@@ -23,6 +25,7 @@ export interface RunChoice {
 export interface RunKey {
   /** Strategy label; null for a serve data directory's log. */
   readonly strategy: string | null;
+  /** Replication number; null for a serve data directory's log. */
   readonly replication: number | null;
 }
 
@@ -37,9 +40,11 @@ const EVENT_KINDS = new Set([
 
 /** What reading found: the runs present and which of them were handed on. */
 export interface ReadSummary {
+  /** Every run the file holds, in file order. */
   readonly runs: readonly RunKey[];
   /** The runs fitted, in file order (one strategy). */
   readonly chosen: readonly RunKey[];
+  /** Events handed on from the chosen runs. */
   readonly events: number;
 }
 

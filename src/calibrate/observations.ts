@@ -8,9 +8,13 @@ import type { EventLine } from './eventsReader.js';
 
 /** One completed attempt that ran without interruption. */
 export interface CompletedAttempt {
+  /** Work the attempt did, in tokens (setup tokens not included). */
   readonly tokens: number;
+  /** Seconds from start to completion. */
   readonly durationSeconds: number;
+  /** Tokens spent loading context before the work began. */
   readonly setupTokens: number;
+  /** Quality the completion reported, in [0, 1]. */
   readonly quality: number;
 }
 
@@ -26,10 +30,15 @@ export interface AgentTypeObservations {
 
 /** One agent of the fleet. */
 export interface AgentObservations {
+  /** The agent's id as the events name it. */
   readonly id: string;
+  /** Concurrent task slots, as its join event declared. */
   capacity: number;
+  /** The autoscaled pool it belongs to, if any. */
   pool: string | undefined;
+  /** When it joined, on the pooled runs' clock. */
   joinedAtSeconds: number;
+  /** What it did with each task type, by type. */
   readonly byType: Map<string, AgentTypeObservations>;
   /** Task tags of the tasks it ran (it must carry them). */
   readonly taskTags: Set<string>;
@@ -41,11 +50,17 @@ export interface AgentObservations {
 
 /** The submissions of one task type. */
 export interface TypeObservations {
+  /** The task type. */
   readonly type: string;
+  /** Submission times, seconds on the pooled runs' clock, in order. */
   readonly submittedAt: number[];
+  /** Work tokens of each submission. */
   readonly tokens: number[];
+  /** Context tokens of each submission. */
   readonly contextTokens: number[];
+  /** Distinct context keys seen. */
   readonly contextKeys: Set<string>;
+  /** Submissions per priority level. */
   readonly priorities: Map<number, number>;
   /** Tag sets as `a,b` (sorted), with their counts. */
   readonly tagSets: Map<string, number>;
@@ -58,7 +73,9 @@ export interface TypeObservations {
  * stop.time), so pooled runs read as one long run.
  */
 export interface RunObservations {
+  /** Agents by id. */
   readonly agents: Map<string, AgentObservations>;
+  /** Submissions by task type. */
   readonly types: Map<string, TypeObservations>;
   /** Runs folded. */
   runs: number;
@@ -100,6 +117,7 @@ export class ObservationFold {
   private submissions = 0;
   private finals = 0;
 
+  /** @param file - the events file, named in errors. */
   constructor(private readonly file: string) {}
 
   /** Folds one event of run `run` (`line` names it in errors); runs come one after another. */

@@ -112,7 +112,9 @@ export function wilsonInterval(successes: number, trials: number): Interval {
 export interface TestResult {
   /** Test name, such as `KS` or `z (halves)`. */
   readonly test: string;
+  /** The test statistic. */
   readonly statistic: number;
+  /** Probability of a statistic at least this extreme if the model holds. */
   readonly pValue: number;
 }
 

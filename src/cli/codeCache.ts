@@ -88,7 +88,9 @@ export function runCachedBundle(bundle: CachedBundle): CodeCacheUse {
 
 /** A CommonJS bundle evaluated by {@link loadCachedModule}: its exports, and what became of its cache. */
 export interface CachedModule {
+  /** What the bundle exports (`module.exports`). */
   readonly exports: unknown;
+  /** Whether V8 accepted the code cache, found none, or rejected it. */
   readonly use: CodeCacheUse;
 }
 

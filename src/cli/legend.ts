@@ -38,8 +38,11 @@ export function variantEntries(strategies: readonly StrategyVariant[]): LegendEn
 
 /** A strategy entry of a result: its label, registry name and parameters. */
 export interface StrategyVariant {
+  /** Unique label in results. */
   readonly label: string;
+  /** Registry name. */
   readonly name: string;
+  /** Its parameters, with defaults applied. */
   readonly params: unknown;
 }
 

@@ -7,13 +7,17 @@ import type { ExperimentProgress } from '../experiments/experiment.js';
 
 /** Where progress goes: a TTY check and a write (a subset of `NodeJS.WriteStream`). */
 export interface ProgressStream {
+  /** Whether the stream is a terminal (progress is shown only there). */
   readonly isTTY?: boolean;
+  /** Writes text to the stream. */
   write(text: string): unknown;
 }
 
 /** Reports an experiment's progress. */
 export interface ExperimentProgressBar {
+  /** Redraws the progress line (at most every so often, and at each finished cell). */
   update(state: ExperimentProgress): void;
+  /** Erases the progress line, if one was shown. */
   done(): void;
 }
 

@@ -21,16 +21,25 @@ import { experimentProgress } from './progress.js';
 
 /** Flags of `run`. */
 export interface RunArgs {
+  /** The scenario file. */
   scenario: string;
+  /** `--strategy`: the strategies to run instead of the scenario's. */
   strategy?: string;
+  /** `--seed`: the seed instead of the scenario's. */
   seed?: number;
+  /** `--replications`: replications instead of the scenario's. */
   replications?: number;
+  /** `--workers`: threads that run jobs, this one included (default: every core). */
   workers?: number;
+  /** `--json`: print the run result as one JSON document. */
   json: boolean;
+  /** `--out`: the report directory to write. */
   out?: string;
   /** `--png`: the report's charts as PNG too. */
   png?: boolean;
+  /** `--events`: the file to write the event log to (JSON lines). */
   events?: string;
+  /** `--allow-huge`: run even when one run would simulate more than 10^8 tasks. */
   allowHuge: boolean;
   /** What drives the engine: the simulator, or the live driver with emulated agents on a manual clock. */
   driver: RunDriver;

@@ -32,6 +32,7 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** The launcher of a service process, as the service process knows it. */
 export interface Launcher {
+  /** The launcher's process id. */
   readonly pid: number;
   /** Why it started a service process (the V8 pool plan's reason), for the service's start-up line. */
   readonly reason: string;
@@ -62,6 +63,7 @@ export function attachToLauncher(): Launcher | undefined {
 
 /** The service process a launcher started. */
 export interface ServiceProcessRun {
+  /** The service process's id. */
   readonly pid: number;
   /** Resolves with the service process's exit code; if a signal killed it, this process dies of the same signal instead. */
   readonly exitCode: Promise<number>;

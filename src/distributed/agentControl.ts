@@ -35,7 +35,9 @@ export const OFFER_ANSWER_EVENT = 'fleetsim-offer-answer';
 
 /** `QueueEvents` listeners of fleetsim's own stream entries (their fields but `event`). */
 export interface FleetsimEventsListener extends QueueEventsListener {
+  /** Called for each control entry on the stream, with its fields and stream entry id. */
   'fleetsim-control': (fields: { readonly message?: string }, id: string) => void;
+  /** Called for each offer answer on the stream, with its fields and stream entry id. */
   'fleetsim-offer-answer': (fields: { readonly message?: string }, id: string) => void;
 }
 
@@ -98,6 +100,7 @@ export type OfferAnswerMessage = z.output<typeof offerAnswerMessage>;
 
 /** What appends to a stream: BullMQ's Redis client (`queue.client`, `worker.client`). */
 export interface StreamAppender {
+  /** Appends an entry to stream `key` (`*` id: Redis picks it), capped near `MAXLEN` entries when given; resolves to the entry's id. */
   xadd(key: string, id: string, fields: Record<string, string | number>, options?: { MAXLEN?: number; approximate?: boolean }): Promise<string>;
 }
 

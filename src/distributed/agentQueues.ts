@@ -51,7 +51,9 @@ export function parseAttemptJobId(jobId: string): { readonly taskId: string; rea
 
 /** A job's data: the attempt the engine started (the task's spec as the engine holds it). */
 export interface AttemptJobData {
+  /** The task's spec as the engine holds it. */
   readonly task: TaskSpec;
+  /** Attempt number (1 for the first). */
   readonly attempt: number;
   /** The engine's id of the agent (`<id>#n` for a later incarnation). */
   readonly agentId: string;
@@ -69,15 +71,21 @@ export interface AttemptJobData {
  * found resident, and the agent's context after loading (resident keys as a list).
  */
 export interface AttemptStartReport {
+  /** Tokens spent loading context before the work began. */
   readonly setupTokens: number;
+  /** Whether the task's context was resident; null when the task has none. */
   readonly contextHit: boolean | null;
+  /** Leading context blocks found resident (tasks with context blocks). */
   readonly contextBlocksHit?: number;
+  /** The agent's context after loading: utilisation in [0, 1] and the resident keys. */
   readonly agent?: { readonly contextUtilization: number; readonly residentKeys: readonly string[] };
 }
 
 /** What an agent worker returns for a job: how the attempt began (optional) and how it ended. */
 export interface AttemptJobResult {
+  /** How the attempt began, when the agent reports it. */
   readonly started?: AttemptStartReport;
+  /** How the attempt ended. */
   readonly outcome: Outcome;
   /**
    * Seconds the attempt took on the agent's own clock, from an agent running in virtual time

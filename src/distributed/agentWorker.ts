@@ -53,7 +53,9 @@ export type AgentHandler = (attempt: AgentAttempt) => Promise<Outcome>;
 
 /** An attempt a control command names. */
 export interface AttemptRef {
+  /** The task's id. */
   readonly taskId: string;
+  /** The attempt number. */
   readonly attempt: number;
 }
 
@@ -439,6 +441,7 @@ class AgentCommands {
 export interface EmulatedAgentOptions {
   /** The scenario's seed (selects the outcome and offer streams). */
   readonly seed: number;
+  /** Replication number (selects the streams with the seed); 0 when absent. */
   readonly replication?: number;
   /** K: the model's times are divided by it. */
   readonly speedup: number;

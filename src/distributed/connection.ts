@@ -103,6 +103,7 @@ export async function checkQueueVersion(client: Redis, queue: QueueUrl, stamp: Q
 export interface QueueStamp {
   /** BullMQ key prefix. */
   readonly prefix: string;
+  /** The BullMQ queue name. */
   readonly queueName: string;
   /** This fleetsim's version. */
   readonly version: string;

@@ -18,6 +18,7 @@ export interface EncodedJob {
 
 /** The payload of a BullMQ job of the experiment queue. */
 export interface QueuedJobData {
+  /** The run job, serialized and base64-encoded (see {@link EncodedJob}). */
   readonly job: string;
 }
 

@@ -11,7 +11,9 @@ export const QUEUE_FLAG = '--queue';
 export interface QueueUrl {
   /** The URL as the user gave it (for messages). */
   readonly url: string;
+  /** Redis host name or address. */
   readonly host: string;
+  /** Redis TCP port. */
   readonly port: number;
   /** The database index (`SELECT`), 0 when the URL has no path. */
   readonly db: number;

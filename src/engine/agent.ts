@@ -62,17 +62,27 @@ export interface AgentView {
 
 /** The engine's mutable record of one agent. Internal to `src/engine`. */
 export interface AgentRecord extends AgentView {
+  /** See {@link AgentView.accepting}. */
   accepting: boolean;
+  /** See {@link AgentView.draining}. */
   draining: boolean;
+  /** See {@link AgentView.paused}. */
   paused: number;
   /** Gone from the fleet (it left, or finished draining). */
   left: boolean;
+  /** See {@link AgentView.active}. */
   active: number;
+  /** See {@link AgentView.queued}. */
   queued: number;
+  /** See {@link AgentView.outstandingTokens}. */
   outstandingTokens: number;
+  /** See {@link AgentView.contextUtilization}. */
   contextUtilization: number;
+  /** See {@link AgentView.residentKeys}. */
   residentKeys: ReadonlySet<string>;
+  /** See {@link AgentView.observedAt}. */
   observedAt: number;
+  /** See {@link AgentView.completed}. */
   completed: number;
 }
 
@@ -101,18 +111,31 @@ export const DOUBLE_FIELD_SEED = 0.5;
  * touched at every report.
  */
 export class FleetAgentRecord implements AgentRecord {
+  /** The agent as declared. */
   readonly spec: AgentSpec;
+  /** Its position in the fleet (never reused). */
   readonly index: number;
+  /** See {@link AgentRecord.accepting}. */
   accepting = true;
+  /** See {@link AgentRecord.draining}. */
   draining = false;
+  /** See {@link AgentRecord.paused}. */
   paused = 0;
+  /** See {@link AgentRecord.left}. */
   left = false;
+  /** See {@link AgentRecord.active}. */
   active = 0;
+  /** See {@link AgentRecord.queued}. */
   queued = 0;
+  /** See {@link AgentRecord.outstandingTokens}; seeded with a fraction (see the class comment). */
   outstandingTokens = DOUBLE_FIELD_SEED;
+  /** See {@link AgentRecord.contextUtilization}. */
   contextUtilization = 0;
+  /** See {@link AgentRecord.residentKeys}. */
   residentKeys: ReadonlySet<string> = NO_RESIDENT_KEYS;
+  /** See {@link AgentRecord.observedAt}; seeded with a fraction (see the class comment). */
   observedAt = DOUBLE_FIELD_SEED;
+  /** See {@link AgentRecord.completed}. */
   completed = 0;
 
   /** @param spec - as declared; @param index - position in the fleet; @param observedAt - when it joined (seconds). */

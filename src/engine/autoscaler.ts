@@ -15,6 +15,7 @@ export interface PoolState {
   readonly draining: number;
   /** Slots held and slots in all, over the accepting agents. */
   readonly busySlots: number;
+  /** Slots over the accepting agents. */
   readonly totalSlots: number;
   /** Tasks waiting for an agent (the pool and agents' own queues). */
   readonly queuedTasks: number;

@@ -31,6 +31,7 @@ export interface AutoscalerConfig {
   readonly pool: string;
   /** Fewest and most agents in the pool (provisioning ones included). */
   readonly minAgents: number;
+  /** Most agents in the pool. */
   readonly maxAgents: number;
   /** Busy share of the pool's slots at or above which it adds an agent. */
   readonly scaleUpUtilization: number;
@@ -46,6 +47,7 @@ export interface AutoscalerConfig {
 export interface EngineConfig {
   /** Late (pool) or early (per-agent queues) binding. */
   readonly binding: Binding;
+  /** Queue admission, overflow and ordering. */
   readonly queue: {
     /**
      * Admission limit: a submission that finds this many tasks queued (pool and agent queues
@@ -69,9 +71,11 @@ export interface EngineConfig {
      */
     readonly tenantWeights?: Readonly<Record<string, number>>;
   };
+  /** Retries of failed attempts. */
   readonly retry: {
     /** Retries after the first attempt, for tasks that do not set their own. */
     readonly maxRetries: number;
+    /** Delay before a retry: exponential backoff with jitter. */
     readonly backoff: {
       /** Delay before the first retry, seconds. */
       readonly baseSeconds: number;
@@ -85,14 +89,18 @@ export interface EngineConfig {
     /** A completion whose quality is below this fails with reason `quality` (0: never). */
     readonly minQuality: number;
   };
+  /** How tasks reach agents: by assignment, or by offers the agents answer. */
   readonly delegation: {
+    /** Assign directly, or offer to one agent or broadcast to several. */
     readonly mode: DelegationMode;
+    /** Which claim wins when several agents accept a broadcast offer. */
     readonly claim: ClaimRule;
     /** An offer not answered within this time is withdrawn (Infinity: never). */
     readonly offerTimeoutSeconds: number;
     /** Offers a task may receive before it fails with reason `rejected`. */
     readonly maxOffers: number;
   };
+  /** Task dependencies (workflows). */
   readonly dependencies: {
     /** What a failed dependency does to its dependents, for edges without their own policy. */
     readonly onFailure: DependencyFailurePolicy;

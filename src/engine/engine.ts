@@ -71,12 +71,19 @@ export interface RouteProbe {
 
 /** Tasks by final state, and those still in flight. */
 export interface TaskCounts {
+  /** Tasks submitted. */
   submitted: number;
+  /** Tasks completed. */
   completed: number;
+  /** Tasks dead-lettered (out of retries or offers). */
   deadLettered: number;
+  /** Tasks expired (they waited queued and unassigned past their TTL). */
   expired: number;
+  /** Tasks cancelled. */
   cancelled: number;
+  /** Tasks rejected: turned away at submission (queue full, rate limit, dependency cycle) or shed from a full queue. */
   rejected: number;
+  /** Tasks not yet in a final state. */
   inFlight: number;
 }
 

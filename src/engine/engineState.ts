@@ -28,22 +28,31 @@ import { TokenBucket } from './tokenBucket.js';
 
 /** The fleet as strategies read it, kept up to date by the engine. */
 export interface MutableFleet extends FleetView {
+  /** Every agent that ever joined, by index. */
   agents: AgentRecord[];
+  /** Free slots among accepting agents. */
   freeSlots: number;
+  /** Tasks waiting in the pool and agents' own queues. */
   queuedTasks: number;
+  /** The least urgent task in the agent's own queue, if any. */
   lastQueued(agent: AgentView): TaskView | undefined;
 }
 
 /** A `start` command whose object is reused for every attempt written to its output slot. */
 export interface MutableStart {
+  /** Always `start`. */
   readonly kind: 'start';
+  /** The task to start. */
   task: TaskView;
+  /** The agent to run it. */
   agent: AgentView;
+  /** Its attempt number. */
   attempt: number;
 }
 
 /** The context handed to strategies; `now` moves with every input. */
 export interface MutableContext extends DecisionContext {
+  /** Time of the input being handled (seconds). */
   now: number;
   /** Replaced when the engine moves to a new generation (see `advanceGeneration` in generation.ts). */
   random: () => number;
@@ -51,22 +60,32 @@ export interface MutableContext extends DecisionContext {
 
 /** One engine's state (see the module comment). */
 export class EngineState {
+  /** The engine's settings. */
   readonly config: EngineConfig;
   // The strategy, generators, sink, probe and steal index change with the generation
   // (`advanceGeneration` in generation.ts); nothing else replaces them.
+  /** The routing strategy of the current generation. */
   strategy: Strategy;
+  /** The engine's own seeded generator (retry backoff jitter), of the current generation. */
   engineRandom: () => number;
+  /** Live tasks by id. */
   readonly live = new TaskIndex();
+  /** Ids of settled tasks, remembered to answer late inputs and dependencies. */
   readonly settled: SettledMemory;
   /** Tasks named as a dependency before they were submitted, by the id they wait for. */
   readonly waitingFor = new Map<TaskId, TaskRecord[]>();
+  /** Agent indices by id. */
   readonly agentIds = new Map<AgentId, number>();
+  /** The fleet as strategies read it. */
   readonly fleet: MutableFleet = {
     agents: [], freeSlots: 0, queuedTasks: 0,
     lastQueued: (agent) => this.agentQueues[agent.index]?.peekLeastUrgent(),
   };
+  /** The context handed to strategies. */
   readonly ctx: MutableContext;
+  /** Entry numbers shared by every queue of this engine. */
   readonly entries: EntryCounter = { next: 0 };
+  /** Order within a priority level of every queue. */
   readonly queueOrder: QueueOrder;
   /** Virtual token counters per tenant, charged on dispatch under the `fair` order. */
   readonly tenantCounters: TenantCounters;
@@ -78,41 +97,60 @@ export class EngineState {
   readonly tagIndex = new TagIndex();
   /** Agents whose last slot freed during the current input (pre-warming strategies only). */
   readonly fallenIdle: AgentRecord[] = [];
+  /** Tasks waiting for any agent (late binding). */
   readonly pool: TaskQueue;
   /** Each agent's own queue, by index; agents never routed a task share {@link NO_QUEUE}. */
   readonly agentQueues: TaskQueue[] = [];
   /** Queued tasks per priority over every queue, for priority-respect accounting. */
   readonly queuedByPriority = new Int32Array(PRIORITY_LEVELS);
+  /** Pending timers by id. */
   readonly timers = new Map<number, Timer>();
   // Output queues: slots are reused between drains (truncating an array frees its storage).
+  /** Commands for the driver, not yet drained. */
   readonly commands: (Command | undefined)[] = [];
+  /** Events for the sink, not yet drained. */
   readonly events: (EngineEvent | undefined)[] = [];
+  /** Where events go. */
   sink: EventSink;
+  /** Observer of routing decisions (decision timing), if any. */
   routeProbe: RouteProbe | undefined;
+  /** Slots of `commands` written during the current input. */
   commandsWritten = 0;
   /** Reusable `start` commands, by output slot. */
   readonly startCommands: MutableStart[] = [];
+  /** Slots of `events` written during the current input. */
   eventsWritten = 0;
+  /** Tasks by final state, and those in flight. */
   readonly tally: TaskCounts = { submitted: 0, completed: 0, deadLettered: 0, expired: 0, cancelled: 0, rejected: 0, inFlight: 0 };
+  /** Slots of `commands` already drained. */
   commandsRead = 0;
+  /** Slots of `events` already drained. */
   eventsRead = 0;
+  /** The id the next timer gets. */
   nextTimerId = 1;
+  /** Time of the last input (inputs must not go back in time). */
   lastNow = Number.NEGATIVE_INFINITY;
+  /** The pool changed since it was last bound. */
   poolDirty = false;
   /** Task types an operator paused: their queued tasks wait in `held`, routed nowhere. */
   readonly pausedTypes = new Set<string>();
+  /** Queued tasks of paused types. */
   readonly held: TaskQueue;
   /** Paused tasks free to resume once their agent has a slot, in the order they became free. */
   readonly resumable: TaskRecord[] = [];
   /** Draining agents that may have run out of work during the current input. */
   readonly drainCandidates: AgentRecord[] = [];
+  /** Agents that recently failed a task type, avoided by its retries. */
   readonly failureMemory: FailureMemory;
+  /** Rate limit on submissions. */
   readonly ingress: TokenBucket;
+  /** One autoscaler per autoscaled pool. */
   readonly scalers: PoolAutoscaler[];
   /** Agents asked for per autoscaled pool that have not joined yet. */
   readonly provisioning = new Map<string, number>();
   /** Whether each scaler's evaluation timer is pending; `sleepingScalers` counts those that are not. */
   readonly scalerAwake: boolean[];
+  /** Scalers whose evaluation timer is not pending. */
   sleepingScalers: number;
   /** The agent `place` last picked. */
   picked: AgentView | undefined;

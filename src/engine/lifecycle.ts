@@ -62,7 +62,10 @@ const ALLOWED_MASKS = Int32Array.from(
 
 /** Thrown when code attempts a transition the lifecycle does not allow: always a bug. */
 export class IllegalTransitionError extends Error {
-  /** The task, and the transition that was attempted. */
+  /**
+   * The task, and the transition that was attempted.
+   * @param taskId - the task; @param from - the state it was in; @param to - the state it was to enter.
+   */
   constructor(
     readonly taskId: TaskId,
     readonly from: TaskState,

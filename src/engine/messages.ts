@@ -36,7 +36,9 @@ export type Outcome =
 export type OfferAnswer =
   | { readonly accepted: true }
   | {
+      /** Turned down. */
       readonly accepted: false;
+      /** Why it was turned down. */
       readonly reason: Exclude<RejectionReason, 'offer-timeout' | 'agent-lost'>;
     };
 
@@ -67,9 +69,13 @@ export type EngineInput =
 /** What the engine asks its driver to do. */
 export type Command =
   | {
+      /** `start`: run an attempt of the task on the agent. */
       readonly kind: 'start';
+      /** The task to start. */
       readonly task: TaskView;
+      /** The agent to run it. */
       readonly agent: AgentView;
+      /** Its attempt number. */
       readonly attempt: number;
     }
   | { readonly kind: 'abort'; readonly taskId: TaskId; readonly agentId: AgentId; readonly attempt: number; readonly reason: FailureReason }
@@ -99,18 +105,31 @@ export type Command =
  *   (and `agent` for `failed`).
  */
 export interface TaskTransitionEvent {
+  /** Always `transition`. */
   readonly kind: 'transition';
+  /** When it happened (seconds). */
   readonly time: number;
+  /** The task. */
   readonly task: TaskView;
+  /** State it left. */
   readonly from: TaskState;
+  /** State it entered. */
   readonly to: TaskState;
+  /** The task's attempt number at the transition. */
   readonly attempt: number;
+  /** The agent concerned (see the list above). */
   readonly agent?: AgentView;
+  /** Why it failed or ended (see the list above). */
   readonly reason?: FailureReason;
+  /** To `assigned`: whether no more urgent task was waiting (priority-respect accounting). */
   readonly priorityRespected?: boolean;
+  /** To `running`: tokens spent loading context. */
   readonly setupTokens?: number;
+  /** To `running`: whether the context was resident (null: the task has none). */
   readonly contextHit?: boolean | null;
+  /** To `running`: leading context blocks found resident. */
   readonly contextBlocksHit?: number;
+  /** To `completed`: the result's quality, in [0, 1]. */
   readonly quality?: number;
 }
 
@@ -131,12 +150,15 @@ export type EngineEvent =
   | { readonly kind: 'scaled'; readonly time: number; readonly pool: string; readonly direction: 'up' | 'down'; readonly agent?: AgentView }
   /** An operator's action was applied. */
   | { readonly kind: 'admin'; readonly time: number; readonly operation: AdminOperation }
+  /** A result for an attempt that is no longer running (it timed out or was cancelled): recorded, never applied. */
   | {
-      // A result for an attempt that is no longer running (it timed out or was cancelled):
-      // recorded, never applied.
+      /** Always `staleResult`. */
       readonly kind: 'staleResult';
+      /** When the result arrived (seconds). */
       readonly time: number;
+      /** The task. */
       readonly taskId: TaskId;
+      /** The attempt the result was for. */
       readonly attempt: number;
     };
 

@@ -10,7 +10,9 @@ import type { FinalTaskState, TaskId } from './task.js';
  * in ring order: oldest first from index `oldest` to the end, then from 0 to `oldest - 1`.
  */
 export interface SettledColumns {
+  /** Settled task ids. */
   readonly ids: readonly TaskId[];
+  /** Their final states, index for index. */
   readonly states: readonly FinalTaskState[];
   /** Index of the oldest entry. */
   readonly oldest: number;

@@ -32,20 +32,27 @@ export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 
 /** One live task. */
 export interface TaskSnapshot {
+  /** The task as submitted. */
   readonly spec: TaskSpec;
   /** A non-final state. */
   readonly state: TaskState;
   /** Submission order (the tie-breaker of every ordering). */
   readonly seq: number;
+  /** Submission time (seconds). */
   readonly submittedAt: number;
+  /** Attempts started so far. */
   readonly attempt: number;
   /** Agent holding it (its queue owner under early binding, or the agent running it), -1 for none. */
   readonly agentIndex: number;
   /** When the current attempt started running ('NaN' before the first start). */
   readonly startedAt: JsonNumber;
+  /** Why the task last failed, if it did. */
   readonly failureReason?: FailureReason;
+  /** Current priority: the submitted one until an operator sets another. */
   readonly priority: number;
+  /** Offers made so far. */
   readonly offers: number;
+  /** Why the last offer was turned down, if one was. */
   readonly rejectionReason?: RejectionReason;
   /** Agents holding an open offer of it (indices), while it is `offered`. */
   readonly offeredTo?: readonly number[];
@@ -53,7 +60,9 @@ export interface TaskSnapshot {
   readonly rejectedBy?: readonly number[];
   /** Paused, and free to resume once its agent has a free slot. */
   readonly resumeReady: boolean;
+  /** Retries allowed after the first attempt. */
   readonly maxRetries: number;
+  /** Dependencies not yet completed. */
   readonly unmetDependencies: number;
   /** Live tasks waiting on this one, in the order they are released. */
   readonly dependents: readonly TaskId[];
@@ -61,7 +70,7 @@ export interface TaskSnapshot {
   readonly timerId: number;
 }
 
-/** One agent that ever joined (its position in `agents` is its index). */
+/** One agent that ever joined (its position in `agents` is its index): the fields of its {@link AgentView}, `residentKeys` as a list. */
 export interface AgentSnapshot {
   readonly spec: AgentSpec;
   readonly accepting: boolean;
@@ -94,6 +103,7 @@ export interface AutoscalerSnapshot {
 
 /** The engine's state between two inputs, as plain JSON data. */
 export interface EngineSnapshot {
+  /** Snapshot format version. */
   readonly version: 1;
   /** Time of the last input ('-Infinity' before any). */
   readonly lastNow: JsonNumber;
@@ -101,6 +111,7 @@ export interface EngineSnapshot {
   readonly nextTimerId: number;
   /** `counts()` without `inFlight` (which is `tasks.length`). */
   readonly tally: Omit<TaskCounts, 'inFlight'>;
+  /** Every agent that ever joined, by index. */
   readonly agents: readonly AgentSnapshot[];
   /** Free slots among accepting agents. */
   readonly freeSlots: number;
@@ -114,6 +125,7 @@ export interface EngineSnapshot {
   readonly settled: readonly (readonly [TaskId, FinalTaskState])[];
   /** Pending timers by id. */
   readonly timers: readonly TimerSnapshot[];
+  /** Task types an operator paused. */
   readonly pausedTypes: readonly string[];
   /** The `fair` order's virtual token counters (absent under the other orders). */
   readonly tenantCounters?: TenantCountersSnapshot;
@@ -125,10 +137,13 @@ export interface EngineSnapshot {
   readonly poolDirty: boolean;
   /** Agents whose last slot freed and draining agents that may be done, not yet looked at (empty between inputs, kept for completeness). */
   readonly fallenIdle: readonly number[];
+  /** Draining agents that may have run out of work (empty between inputs, kept for completeness). */
   readonly drainCandidates: readonly number[];
   /** Failure memory: `[key, expiry]` pairs in the order they are forgotten. */
   readonly failureMemory: readonly (readonly [string, JsonNumber])[];
+  /** The ingress rate limit's bucket: tokens left and when it was last refilled. */
   readonly ingress: { readonly tokens: JsonNumber; readonly lastTime: JsonNumber };
+  /** One entry per autoscaled pool. */
   readonly autoscalers: readonly AutoscalerSnapshot[];
   /** Agents asked for that have not joined, by pool. */
   readonly provisioning: readonly (readonly [string, number])[];
@@ -136,6 +151,7 @@ export interface EngineSnapshot {
 
 /** A pending engine timer, as a driver arms it. */
 export interface PendingTimer {
+  /** The engine's id of the timer. */
   readonly timerId: number;
   /** Due time, seconds on the driver's clock. */
   readonly at: number;
@@ -158,7 +174,9 @@ export interface OpenOffer {
 
 /** Agents an autoscaled pool asked for (`provision` commands) that have not joined yet. */
 export interface PendingProvision {
+  /** The autoscaled pool. */
   readonly pool: string;
+  /** Agents asked for that have not joined. */
   readonly agents: number;
 }
 
@@ -217,6 +235,7 @@ export interface SnapshotCapture {
   readonly head: EngineSnapshot;
   /** The live tasks as they stood: copies of their records ({@link capturedTaskSnapshot} makes each snapshot data), in no particular order. */
   readonly tasks: readonly TaskRecord[];
+  /** Ids of settled tasks remembered, with their final states. */
   readonly settled: SettledColumns;
 }
 

@@ -20,6 +20,7 @@ export type Binding = 'late' | 'early';
 
 /** A context a strategy asks the driver to load on an idle agent. */
 export interface ContextToLoad {
+  /** The context key to load. */
   readonly contextKey: string;
   /** Its size in tokens. */
   readonly contextTokens: number;

@@ -158,13 +158,21 @@ export interface TaskView {
 export interface TaskRecord extends TaskView {
   /** The engine that keeps this record (drivers may hand the view back instead of the id). */
   readonly owner: object;
+  /** See {@link TaskView.state}. */
   state: TaskState;
+  /** See {@link TaskView.attempt}. */
   attempt: number;
+  /** See {@link TaskView.agentIndex}. */
   agentIndex: number;
+  /** See {@link TaskView.startedAt}. */
   startedAt: number;
+  /** See {@link TaskView.failureReason}. */
   failureReason: FailureReason | undefined;
+  /** See {@link TaskView.priority}. */
   priority: number;
+  /** See {@link TaskView.offers}. */
   offers: number;
+  /** See {@link TaskView.rejectionReason}. */
   rejectionReason: RejectionReason | undefined;
   /** Agents holding an open offer of this task (indices), while it is `offered`. */
   offeredTo: number[] | undefined;

@@ -29,6 +29,7 @@ export const QUEUE_ORDERS: readonly QueueOrder[] = ['fifo', 'deadline', 'fair'];
 
 /** Hands out entry numbers, shared by every queue of one engine so that entries are unique. */
 export interface EntryCounter {
+  /** The entry number the next queued task gets. */
   next: number;
 }
 

@@ -33,18 +33,31 @@ const DEFAULTS: Readonly<RareTaskFields> = Object.freeze(new RareTaskFields());
  * submission more (where the submission's inlining budget leaves the construction a call).
  */
 export class CompactTaskRecord implements TaskRecord {
+  /** See {@link TaskRecord.owner}. */
   declare readonly owner: object;
+  /** The task as submitted. */
   declare readonly spec: TaskSpec;
+  /** Submission order (the tie-breaker of every ordering). */
   declare readonly seq: number;
+  /** Submission time (seconds). */
   declare readonly submittedAt: number;
+  /** Retries allowed after the first attempt. */
   declare readonly maxRetries: number;
+  /** See {@link TaskRecord.state}. */
   declare state: TaskState;
+  /** See {@link TaskRecord.attempt}. */
   declare attempt: number;
+  /** See {@link TaskRecord.agentIndex}. */
   declare agentIndex: number;
+  /** See {@link TaskRecord.startedAt}. */
   declare startedAt: number;
+  /** See {@link TaskRecord.priority}. */
   declare priority: number;
+  /** See {@link TaskRecord.queueEntry}. */
   declare queueEntry: number;
+  /** See {@link TaskRecord.timerId}. */
   declare timerId: number;
+  /** See {@link TaskRecord.liveSlot}. */
   declare liveSlot: number;
   /** The rare fields, once one was set to other than its default. */
   private declare rare: RareTaskFields | undefined;
@@ -97,6 +110,7 @@ export class CompactTaskRecord implements TaskRecord {
     return (this.rare ??= new RareTaskFields());
   }
 
+  /** See {@link TaskRecord.failureReason}; kept in the rare fields. */
   get failureReason(): FailureReason | undefined {
     return (this.rare ?? DEFAULTS).failureReason;
   }
@@ -105,6 +119,7 @@ export class CompactTaskRecord implements TaskRecord {
     if (rare !== undefined) rare.failureReason = value;
   }
 
+  /** See {@link TaskRecord.offers}; kept in the rare fields. */
   get offers(): number {
     return (this.rare ?? DEFAULTS).offers;
   }
@@ -113,6 +128,7 @@ export class CompactTaskRecord implements TaskRecord {
     if (rare !== undefined) rare.offers = value;
   }
 
+  /** See {@link TaskRecord.rejectionReason}; kept in the rare fields. */
   get rejectionReason(): RejectionReason | undefined {
     return (this.rare ?? DEFAULTS).rejectionReason;
   }
@@ -121,6 +137,7 @@ export class CompactTaskRecord implements TaskRecord {
     if (rare !== undefined) rare.rejectionReason = value;
   }
 
+  /** See {@link TaskRecord.offeredTo}; kept in the rare fields. */
   get offeredTo(): number[] | undefined {
     return (this.rare ?? DEFAULTS).offeredTo;
   }
@@ -129,6 +146,7 @@ export class CompactTaskRecord implements TaskRecord {
     if (rare !== undefined) rare.offeredTo = value;
   }
 
+  /** See {@link TaskRecord.rejectedBy}; kept in the rare fields. */
   get rejectedBy(): number[] | undefined {
     return (this.rare ?? DEFAULTS).rejectedBy;
   }
@@ -137,6 +155,7 @@ export class CompactTaskRecord implements TaskRecord {
     if (rare !== undefined) rare.rejectedBy = value;
   }
 
+  /** See {@link TaskRecord.resumeReady}; kept in the rare fields. */
   get resumeReady(): boolean {
     return (this.rare ?? DEFAULTS).resumeReady;
   }
@@ -145,6 +164,7 @@ export class CompactTaskRecord implements TaskRecord {
     if (rare !== undefined) rare.resumeReady = value;
   }
 
+  /** See {@link TaskRecord.unmetDependencies}; kept in the rare fields. */
   get unmetDependencies(): number {
     return (this.rare ?? DEFAULTS).unmetDependencies;
   }
@@ -153,6 +173,7 @@ export class CompactTaskRecord implements TaskRecord {
     if (rare !== undefined) rare.unmetDependencies = value;
   }
 
+  /** See {@link TaskRecord.dependents}; kept in the rare fields. */
   get dependents(): TaskRecord[] | undefined {
     return (this.rare ?? DEFAULTS).dependents;
   }

@@ -9,9 +9,13 @@ import type { TaskRecord } from './task.js';
  * `byDeadline`, inserts behind every task due no later (earliest deadline first).
  */
 export class Ring {
+  /** Queued tasks, a power-of-two ring. */
   items: (TaskRecord | undefined)[] = new Array(16);
+  /** Each slot's entry number when queued (matched against the task's `queueEntry`). */
   entries = new Float64Array(16);
+  /** Index of the front slot. */
   head = 0;
+  /** Slots in use, stale entries included. */
   length = 0;
 
   /** @param byDeadline - insert by deadline instead of appending. */

@@ -19,8 +19,11 @@ export const BASELINE_VERSION = 1 as const;
 
 /** One strategy's baseline: each ranked metric's values by replication (null: no data). */
 export interface BaselineStrategy {
+  /** Strategy label. */
   readonly strategy: string;
+  /** Its parameters as the scenario set them (a changed one makes the baseline stale). */
   readonly params: unknown;
+  /** Each ranked metric's values, by dotted path, one per replication. */
   readonly metrics: Readonly<Record<string, readonly (number | null)[]>>;
 }
 
@@ -30,14 +33,19 @@ export interface BaselineScenario {
   readonly scenario: string;
   /** The file it was run from, for people. */
   readonly source: string;
+  /** Base seed the baseline was run with. */
   readonly seed: number;
+  /** Replications per strategy. */
   readonly replications: number;
+  /** Every strategy of the scenario. */
   readonly strategies: readonly BaselineStrategy[];
 }
 
 /** A whole baseline file. */
 export interface BaselineFile {
+  /** Marks the file as a regress baseline. */
   readonly format: 'fleetsim-regress-baseline';
+  /** Baseline format version. */
   readonly version: typeof BASELINE_VERSION;
   /** Sorted by scenario name, so that updates give small diffs. */
   readonly scenarios: readonly BaselineScenario[];

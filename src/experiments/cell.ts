@@ -14,8 +14,11 @@ import type { CellResult, ParamValue, PairedDifference, StrategyOutcome } from '
 
 /** What ran in one cell: its strategies and, per strategy, the runs in replication order. */
 export interface CellRuns {
+  /** The cell's index in the grid. */
   readonly index: number;
+  /** The swept values of the cell, by path. */
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** The strategies run, in scenario order. */
   readonly strategies: readonly StrategyChoice[];
   /** `runs[s][r]`: strategy s (in `strategies` order), replication r. */
   readonly runs: readonly (readonly RunMetrics[])[];

@@ -13,6 +13,7 @@ import {
 
 /** Everything a document holds apart from its header and what is derived (leaderboards, metric table). */
 export interface DocumentParts extends Omit<ExperimentDocumentBase, 'format' | 'version' | 'metrics' | 'leaderboards' | 'warnings'> {
+  /** Which command made the document. */
   readonly kind: ExperimentDocument['kind'];
   /** The cells held, in any order: they are sorted by index. */
   readonly cells: readonly CellResult[];

@@ -20,19 +20,23 @@ import type { ExperimentDocument, GridParameter, ShardInfo, StrategyTimingEntry,
 export interface ExperimentProgress {
   /** Runs (jobs) finished, and runs to do. */
   readonly runsDone: number;
+  /** Runs to do. */
   readonly runs: number;
   /** Cells whose every run is done, and cells to do. */
   readonly cellsDone: number;
+  /** Cells to do. */
   readonly cells: number;
 }
 
 /** What to run, and how. */
 export interface ExperimentRequest extends ExecuteOptions {
+  /** One scenario compared, or a grid swept. */
   readonly kind: 'compare' | 'sweep';
   /** The scenario file, for messages. */
   readonly file: string;
   /** Every cell of the grid (one for a compare). */
   readonly cells: readonly GridCell[];
+  /** The swept parameters (empty in a compare). */
   readonly grid: readonly GridParameter[];
   /** Label of the baseline strategy. @defaultValue each cell's first strategy */
   readonly baseline?: string;
@@ -42,8 +46,11 @@ export interface ExperimentRequest extends ExecuteOptions {
 
 /** One cell after its runs: the runs by strategy and replication, and their wall-clock cost. */
 export interface ExecutedCell {
+  /** The cell. */
   readonly cell: GridCell;
+  /** Its runs, by strategy and replication. */
   readonly runs: CellRuns;
+  /** Wall-clock cost of each strategy in the cell. */
   readonly timing: readonly StrategyTimingEntry[];
   /** Series of each strategy, pooled over its replications, when asked for. */
   readonly series: readonly SeriesEntry[];

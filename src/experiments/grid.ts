@@ -25,13 +25,17 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A parsed `--param` flag. */
 export interface ParsedParameter extends GridParameter {
+  /** The path split into property names and array indices. */
   readonly segments: readonly PathSegment[];
 }
 
 /** One cell: its index, its values and the validated scenario. */
 export interface GridCell {
+  /** Position in the grid (row-major over the parameters, in `--param` order). */
   readonly index: number;
+  /** The swept values of this cell, by path. */
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** The scenario with those values set, validated. */
   readonly scenario: Scenario;
 }
 

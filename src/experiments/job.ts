@@ -39,12 +39,15 @@ export interface RunJob {
 
 /** What one run sends back. Plain data: it is copied from a worker thread. */
 export interface JobResult {
+  /** The run's metrics. */
   readonly metrics: RunMetrics;
   /** Tasks submitted in the run, warm-up included (for tasks per second). */
   readonly submitted: number;
+  /** Wall-clock seconds the run took. */
   readonly wallSeconds: number;
   /** Routing decisions made, and the sampled costs of some of them in microseconds. */
   readonly decisions: number;
+  /** Sampled routing decision costs, microseconds. */
   readonly samplesUs: Float64Array;
   /** The run's series, when the job asked for them. */
   readonly series?: RunSeries;

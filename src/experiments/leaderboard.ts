@@ -10,7 +10,9 @@ import type { Leaderboard, LeaderboardEntry, MetricInfo, StrategyOutcome } from 
 
 /** A strategy in a cell, as a leaderboard candidate. */
 export interface Contender {
+  /** Index of the cell the strategy ran in. */
   readonly cell: number;
+  /** The strategy's results in that cell. */
   readonly outcome: StrategyOutcome;
 }
 

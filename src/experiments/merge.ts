@@ -14,7 +14,9 @@ import type { CellResult, ExperimentDocument, ShardInfo, SweepDocument } from '.
 
 /** A shard's document and the file it was read from. */
 export interface ShardFile {
+  /** The file, as named on the command line. */
   readonly file: string;
+  /** The document it holds. */
   readonly document: ExperimentDocument;
 }
 

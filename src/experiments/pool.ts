@@ -41,8 +41,11 @@ export function defaultWorkers(): number {
 
 /** A queue handed to a worker thread (plain data; the counter's memory is shared). */
 export interface DrainTask<K extends WorkKind = WorkKind> {
+  /** Always `drain`. */
   readonly task: 'drain';
+  /** The kind of work in the queue. */
   readonly kind: K;
+  /** The queue's items, taken in order through the shared counter. */
   readonly items: readonly WorkKinds[K]['item'][];
   /** Item indices in the order this thread takes them. */
   readonly order: readonly number[];
@@ -58,7 +61,9 @@ export interface DrainTask<K extends WorkKind = WorkKind> {
 
 /** Asks a worker thread to load what some kinds of work need. */
 export interface PrepareTask {
+  /** Always `prepare`. */
   readonly task: 'prepare';
+  /** The kinds of work to load for. */
   readonly kinds: readonly WorkKind[];
   /** Return the thread's start-up and loading spans. */
   readonly timeline: boolean;

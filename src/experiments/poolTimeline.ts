@@ -20,11 +20,13 @@ export type SpanActivity = 'start' | 'load' | 'run' | 'chart' | 'report';
 export interface PoolSpan {
   /** `worker_threads.threadId`: 0 for the main thread. */
   readonly thread: number;
+  /** What the thread was doing. */
   readonly activity: SpanActivity;
   /** The item's index in its queue (runs and charts). */
   readonly index?: number;
   /** Milliseconds since the Unix epoch (comparable across threads). */
   readonly startMs: number;
+  /** End, milliseconds since the Unix epoch. */
   readonly endMs: number;
   /** CPU time of this thread over the span, when the system tells (Linux). */
   readonly cpuSeconds?: number;
@@ -83,6 +85,7 @@ function statCpuSeconds(stat: string): number {
 
 /** A pool's timeline as written to `FLEETSIM_POOL_TIMELINE`. */
 export interface TimelineFile {
+  /** Every span of every thread. */
   readonly spans: readonly PoolSpan[];
   /** CPU seconds of every OS thread of the process when the pool closed, by thread id. */
   readonly osThreads: Readonly<Record<string, number>>;

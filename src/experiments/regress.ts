@@ -23,25 +23,35 @@ export type Verdict = 'regressed' | 'worse' | 'better' | 'changed' | 'same' | 'n
 
 /** One metric of one strategy, re-run against its baseline. */
 export interface RegressRow {
+  /** Scenario name. */
   readonly scenario: string;
+  /** Strategy label. */
   readonly strategy: string;
+  /** Dotted metric path. */
   readonly metric: string;
+  /** The metric's title, for tables. */
   readonly title: string;
+  /** Whether higher or lower values are better. */
   readonly better: Better;
+  /** Decimal digits the metric is printed with. */
   readonly digits: number;
   /** Means over replications (null: no data). */
   readonly baseline: number | null;
+  /** Mean over the re-run's replications (null: no data). */
   readonly current: number | null;
   /** Re-run − baseline, paired by replication. */
   readonly change: PairedDifference;
   /** How much worse the metric may get. */
   readonly limit: number;
+  /** Pass, fail or no data. */
   readonly verdict: Verdict;
 }
 
 /** The verdict on one scenario. */
 export interface ScenarioVerdict {
+  /** Scenario name. */
   readonly scenario: string;
+  /** One row per checked metric and strategy. */
   readonly rows: readonly RegressRow[];
   /** Why the re-run cannot be compared, or parts of it: each one fails the check. */
   readonly problems: readonly string[];

@@ -16,6 +16,7 @@ export interface StrategyTiming {
   readonly wallSeconds: number;
   /** Submitted tasks simulated per wall-clock second of its runs. */
   readonly tasksPerSecond: number;
+  /** Routing cost per decision. */
   readonly routing: DecisionTiming;
 }
 
@@ -23,6 +24,7 @@ export interface StrategyTiming {
 export interface StrategyResult {
   /** The strategy's label (its name, or name#2 when listed twice). */
   readonly strategy: string;
+  /** Its parameters, with defaults applied. */
   readonly params: unknown;
   /** The mean of every metric over replications (`perAgent` averaged per agent id). */
   readonly metrics: RunMetrics;
@@ -36,9 +38,13 @@ export interface StrategyResult {
 
 /** The `--json` document of `fleetsim run`. */
 export interface ExperimentResult {
+  /** Scenario name. */
   readonly scenario: string;
+  /** Base seed of the runs. */
   readonly seed: number;
+  /** Replications per strategy. */
   readonly replications: number;
+  /** One result per strategy, in scenario order. */
   readonly results: readonly StrategyResult[];
 }
 

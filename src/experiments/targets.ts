@@ -43,8 +43,11 @@ export function judge(check: TargetCheck, outcome: Pick<StrategyOutcome, 'perRep
 
 /** A targeted strategy that missed a target, and where. */
 export interface TargetMiss {
+  /** Index of the cell. */
   readonly cell: number;
+  /** Strategy label. */
   readonly strategy: string;
+  /** Dotted paths of the metrics whose target it missed. */
   readonly metrics: readonly string[];
 }
 

@@ -37,6 +37,7 @@ export interface MetricInfo {
   readonly path: string;
   /** Column title for people, e.g. `latency p95 (s)`. */
   readonly title: string;
+  /** Whether higher or lower values are better. */
   readonly better: Better;
   /** Whether the metric gets a leaderboard (the headline metrics). */
   readonly leaderboard: boolean;
@@ -96,11 +97,15 @@ export interface LeaderboardEntry {
   readonly rank: number;
   /** Index of the cell the strategy ran in (always 0 in a compare). */
   readonly cell: number;
+  /** Strategy label. */
   readonly strategy: string;
+  /** Mean over replications; null without data. */
   readonly mean: number | null;
+  /** 95% confidence half-width; null without data. */
   readonly halfWidth: number | null;
   /** The 95% interval's bounds, clipped to the metric's range; null without data. */
   readonly low: number | null;
+  /** Upper bound of the interval. */
   readonly high: number | null;
   /**
    * Paired difference to the entry ranked 1 (this − leader); not significant means this entry
@@ -113,13 +118,16 @@ export interface LeaderboardEntry {
 export interface Leaderboard {
   /** Dotted metric path. */
   readonly metric: string;
+  /** The metric's title, for tables and charts. */
   readonly title: string;
+  /** Whether higher or lower values are better. */
   readonly better: Better;
   /**
    * The entry ranked 1 is significantly better than the one ranked 2 (their paired difference
    * is significant): only then is it a leader. False with fewer than two entries with data.
    */
   readonly leaderSignificant: boolean;
+  /** Every strategy with its place, best first. */
   readonly entries: readonly LeaderboardEntry[];
 }
 
@@ -130,6 +138,7 @@ export type ParamValue = string | number | boolean | null;
 export interface GridParameter {
   /** Path as given to `--param`, e.g. `agents[0].count`. */
   readonly path: string;
+  /** Its values, in sweep order. */
   readonly values: readonly ParamValue[];
 }
 
@@ -146,16 +155,19 @@ export interface TargetOutcome extends TargetCheck {
   readonly low: number | null;
   /** mean + halfWidth: the bound judged against `max`. */
   readonly high: number | null;
+  /** Whether the interval lies within the target. */
   readonly pass: boolean;
 }
 
 /** Every target judged for one strategy of a cell. */
 export interface StrategyTargets {
+  /** Strategy label. */
   readonly strategy: string;
   /** Listed in `targets.strategies`: `fleetsim check` fails when such a strategy misses a target. */
   readonly targeted: boolean;
   /** Every target met. */
   readonly pass: boolean;
+  /** Each target, judged. */
   readonly checks: readonly TargetOutcome[];
 }
 
@@ -163,6 +175,7 @@ export interface StrategyTargets {
 export interface CellTargets {
   /** Labels of the strategies held to the targets. */
   readonly strategies: readonly string[];
+  /** The targets, as the scenario sets them. */
   readonly checks: readonly TargetCheck[];
   /** One per strategy of the cell, in the cell's order. */
   readonly results: readonly StrategyTargets[];
@@ -176,6 +189,7 @@ export interface CellResult {
   readonly params: Readonly<Record<string, ParamValue>>;
   /** Label of the strategy the paired differences are taken against. */
   readonly baseline: string;
+  /** Every strategy's results in this cell, in scenario order. */
   readonly strategies: readonly StrategyOutcome[];
   /** One per ranked metric: the strategies of this cell. */
   readonly leaderboards: readonly Leaderboard[];
@@ -185,12 +199,15 @@ export interface CellResult {
 
 /** Wall-clock cost of one strategy in one cell, over its replications. */
 export interface StrategyTimingEntry {
+  /** Index of the cell. */
   readonly cell: number;
+  /** Strategy label. */
   readonly strategy: string;
   /** Sum of the replications' wall-clock times (CPU-seconds of workers, not elapsed time). */
   readonly wallSeconds: number;
   /** Submitted tasks simulated per wall-clock second of a worker. */
   readonly tasksPerSecond: number;
+  /** Routing cost per decision. */
   readonly routing: DecisionTiming;
 }
 
@@ -200,28 +217,37 @@ export interface TimingPart {
   readonly shard: string | null;
   /** Elapsed wall-clock seconds. */
   readonly wallSeconds: number;
+  /** Worker threads it ran runs on. */
   readonly workers: number;
 }
 
 /** Wall-clock figures: the only part of a document that differs between identical runs. */
 export interface ExperimentTiming {
+  /** Each process that ran part of the experiment. */
   readonly parts: readonly TimingPart[];
+  /** Each strategy in each cell. */
   readonly strategies: readonly StrategyTimingEntry[];
 }
 
 /** Which part of a sharded sweep a document holds (`--shard i/n`, i from 1). */
 export interface ShardInfo {
+  /** Which shard, from 1. */
   readonly index: number;
+  /** Shards in all. */
   readonly count: number;
 }
 
 /** What `compare` and `sweep` documents share. */
 export interface ExperimentDocumentBase {
+  /** Marks the file as a fleetsim experiment document. */
   readonly format: 'fleetsim-experiment';
+  /** Document format version. */
   readonly version: typeof DOCUMENT_VERSION;
   /** Scenario name (from the file). */
   readonly scenario: string;
+  /** Base seed of the runs. */
   readonly seed: number;
+  /** Replications per strategy. */
   readonly replications: number;
   /**
    * What the reader should know before trusting the figures, one sentence each (too few
@@ -238,6 +264,7 @@ export interface ExperimentDocumentBase {
   readonly cells: readonly CellResult[];
   /** One per ranked metric: every strategy of every cell held. */
   readonly leaderboards: readonly Leaderboard[];
+  /** Wall-clock figures (the only part that differs between identical runs). */
   readonly timing: ExperimentTiming;
   /**
    * Queue depth over time and latency distribution of each strategy, pooled over its
@@ -249,11 +276,13 @@ export interface ExperimentDocumentBase {
 
 /** `fleetsim compare`: every strategy of one scenario, one cell. */
 export interface CompareDocument extends ExperimentDocumentBase {
+  /** Made by `fleetsim compare`. */
   readonly kind: 'compare';
 }
 
 /** `fleetsim sweep`: every strategy in every cell of a grid. */
 export interface SweepDocument extends ExperimentDocumentBase {
+  /** Made by `fleetsim sweep`. */
   readonly kind: 'sweep';
   /** Present only in the document of one shard (`--shard i/n`); `fleetsim merge` drops it. */
   readonly shard?: ShardInfo;

@@ -8,7 +8,9 @@ import type { JobResult, RunJob } from './job.js';
 
 /** One chart to render: its Vega-Lite spec, the name that scopes its SVG ids, and whether to rasterise it. */
 export interface ChartItem {
+  /** Scopes the SVG's ids, so that several charts can share a page. */
   readonly name: string;
+  /** The Vega-Lite spec. */
   readonly spec: TopLevelSpec;
   /** Render a PNG too. */
   readonly png: boolean;
@@ -16,7 +18,9 @@ export interface ChartItem {
 
 /** What each kind of work takes and gives. Both sides are plain data (copied between threads). */
 export interface WorkKinds {
+  /** A run: a job in, its result out. */
   readonly run: { readonly item: RunJob; readonly result: JobResult };
+  /** A chart: a spec in, its renderings out. */
   readonly chart: { readonly item: ChartItem; readonly result: ChartRendering };
 }
 
@@ -25,7 +29,9 @@ export type WorkKind = keyof WorkKinds;
 
 /** A result with the buffers that may be moved (not copied) to the thread that asked for it. */
 export interface DoneWork<K extends WorkKind> {
+  /** The result. */
   readonly result: WorkKinds[K]['result'];
+  /** Buffers of the result to move rather than copy. */
   readonly transfer: ArrayBuffer[];
 }
 

@@ -11,6 +11,7 @@ import { TaskIdTable } from './taskIdTable.js';
 
 /** A value an {@link AttemptMap} can hold: its attempt number and its link to the task's other attempts. */
 export interface AttemptEntry<T> {
+  /** The attempt number it belongs to. */
   readonly attempt: number;
   /** Another attempt of the same task (the map's own link: set by the map only). */
   next: T | undefined;
@@ -18,6 +19,7 @@ export interface AttemptEntry<T> {
 
 /** A value a {@link ConnectorAttemptMap} can hold: as {@link AttemptEntry}, linked through `connectorNext`. */
 export interface ConnectorAttemptEntry<T> {
+  /** The attempt number it belongs to. */
   readonly attempt: number;
   /** Another attempt of the same task (the map's own link: set by the map only). */
   connectorNext: T | undefined;

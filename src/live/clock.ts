@@ -55,10 +55,12 @@ export class RealClock implements Clock {
   /** @param options - see {@link RealClockOptions}. */
   constructor(private readonly options: RealClockOptions = {}) {}
 
+  /** {@inheritDoc Clock.now} */
   now(): number {
     return (performance.now() - this.originMs) / 1000;
   }
 
+  /** {@inheritDoc Clock.setTimer} */
   setTimer(atSeconds: number, callback: () => void, ticket?: number): TimerHandle {
     if (ticket === undefined) this.tickets++;
     const handle = this.nextHandle++;
@@ -82,6 +84,7 @@ export class RealClock implements Clock {
     this.timers.set(handle, timeout);
   }
 
+  /** {@inheritDoc Clock.clearTimer} */
   clearTimer(handle: TimerHandle): void {
     const timeout = this.timers.get(handle);
     if (timeout === undefined) return;
@@ -89,10 +92,12 @@ export class RealClock implements Clock {
     this.timers.delete(handle);
   }
 
+  /** {@inheritDoc Clock.ticket} */
   ticket(): number {
     return this.tickets++;
   }
 
+  /** False: real time cannot order equal deadlines (see {@link Clock.pendingBefore}). */
   pendingBefore(): boolean {
     return false;
   }
@@ -128,10 +133,12 @@ export class ManualClock implements Clock {
     this.current = startSeconds;
   }
 
+  /** {@inheritDoc Clock.now} */
   now(): number {
     return this.current;
   }
 
+  /** {@inheritDoc Clock.setTimer} */
   setTimer(atSeconds: number, callback: () => void, ticket?: number): TimerHandle {
     if (Number.isNaN(atSeconds)) throw new Error('ManualClock.setTimer: time is NaN');
     const handle = this.nextHandle++;
@@ -141,6 +148,7 @@ export class ManualClock implements Clock {
     return handle;
   }
 
+  /** {@inheritDoc Clock.clearTimer} */
   clearTimer(handle: TimerHandle): void {
     const timer = this.byHandle.get(handle);
     if (timer === undefined) return;
@@ -148,10 +156,12 @@ export class ManualClock implements Clock {
     this.timers.remove(timer);
   }
 
+  /** {@inheritDoc Clock.ticket} */
   ticket(): number {
     return this.tickets++;
   }
 
+  /** {@inheritDoc Clock.pendingBefore} */
   pendingBefore(atSeconds: number, ticket: number): boolean {
     if (this.timers.size === 0) return false;
     const headSeconds = this.timers.peekSeconds();

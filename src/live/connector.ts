@@ -45,6 +45,7 @@ export interface AttemptContext {
  * of `start` may be destructured.
  */
 export interface RunContext extends AttemptContext {
+  /** Whether the attempt was aborted (the driver's answer to {@link AttemptContext.aborted}, always present here). */
   readonly aborted: boolean;
   /** The attempt's number, as in its start command. */
   readonly attempt: number;
@@ -77,6 +78,7 @@ export interface OfferContext {
 
 /** An agent's answer to an offer, and the context it would load to take the task. */
 export interface OfferResponse {
+  /** Accept or reject, with the reason for a rejection. */
   readonly answer: OfferAnswer;
   /** Tokens the agent spent preparing (what a losing broadcast claim wastes); 0 when absent. */
   readonly setupTokens?: number;

@@ -32,7 +32,9 @@ export function snapshotName(seq: number): string {
 
 /** What a snapshot file holds. */
 export interface SnapshotFile {
+  /** Marks the file as a fleetsim snapshot. */
   readonly fleetsim: 'snapshot';
+  /** Snapshot file format version. */
   readonly version: 1;
   /** The last input the snapshot includes. */
   readonly seq: number;
@@ -42,6 +44,7 @@ export interface SnapshotFile {
   readonly events: number;
   /** The data directory's epoch (as in its log headers). */
   readonly epochMs: number;
+  /** The engine's state after input `seq`. */
   readonly engine: EngineSnapshot;
 }
 

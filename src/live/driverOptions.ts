@@ -65,7 +65,9 @@ export class LiveDriverError extends Error {
 export interface LiveDriverOptions {
   /** The engine to drive, or the options to create one with. */
   readonly engine: Engine | EngineOptions;
+  /** The clock timers and timestamps come from. */
   readonly clock: Clock;
+  /** Carries out the engine's commands on the agents. */
   readonly connector: AgentConnector;
   /**
    * Receives every engine event as an object: as it happens when the driver creates the engine;
@@ -77,6 +79,7 @@ export interface LiveDriverOptions {
    * Default: the last 100 are kept in {@link LiveDriver.errors}.
    */
   readonly onError?: (error: LiveDriverError) => void;
+  /** Bounds on what the driver holds, over the defaults. */
   readonly limits?: Partial<LiveDriverLimits>;
   /**
    * Where every input is recorded before it is fed to the engine (the write-ahead log of a

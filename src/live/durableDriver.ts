@@ -60,6 +60,7 @@ export interface DurableDriverOptions {
    * engine restored from a snapshot emits only what happens after it).
    */
   readonly engine: (generation: number) => EngineOptions;
+  /** Carries out the engine's commands on the agents. */
   readonly connector: AgentConnector;
   /**
    * Default: wall-clock seconds since the data directory's epoch, monotonic, never below the
@@ -81,7 +82,9 @@ export interface DurableDriverOptions {
    * the history exactly once.
    */
   readonly onHistory?: (record: EventRecord) => void;
+  /** Receives what went wrong without stopping the driver (as the live driver's `onError`). */
   readonly onError?: (error: LiveDriverError) => void;
+  /** Bounds on what the driver holds, over the defaults. */
   readonly limits?: Partial<LiveDriverLimits>;
   /** Whether log writes are fsynced before they count as durable. Default true. */
   readonly fsync?: boolean;
@@ -127,6 +130,7 @@ export interface RecoveryReport {
 
 /** A live driver on a data directory. */
 export interface DurableDriver {
+  /** The live driver, fed through the journal. */
   readonly driver: LiveDriver;
   /** The driver's clock (the default one, or the one given): read the time the engine is given from it. */
   readonly clock: Clock;

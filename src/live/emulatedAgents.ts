@@ -22,9 +22,11 @@ import type { AgentConnector, AttemptContext, CommandOf, OfferResponse } from '.
 
 /** What the emulated fleet needs. */
 export interface EmulatedAgentsOptions {
+  /** The scenario whose agent model is emulated. */
   readonly scenario: Scenario;
   /** Selects the outcome and offer streams, as in a simulation. */
   readonly replication: number;
+  /** The clock attempts' durations and offer answers are timed on. */
   readonly clock: Clock;
   /** Names provisioned agents (shared with whoever adds agents by operation). */
   readonly names: FleetNames;
@@ -56,6 +58,7 @@ export class EmulatedAgents implements AgentConnector {
     return agent;
   }
 
+  /** {@inheritDoc AgentConnector.start} */
   start(command: CommandOf<'start'>, context: AttemptContext): Promise<Outcome> {
     const { task, agent, attempt } = command;
     const plan = this.agent(agent.spec.id).begin(task, agent, attempt, this.outcomes);
@@ -65,6 +68,7 @@ export class EmulatedAgents implements AgentConnector {
     });
   }
 
+  /** {@inheritDoc AgentConnector.offer} */
   offer(command: CommandOf<'offer'>): Promise<OfferResponse> {
     const reply = this.agent(command.agent.spec.id).answerOffer(command.task, command.agent, command.offer, this.outcomes);
     return new Promise((settle) => {
@@ -72,18 +76,22 @@ export class EmulatedAgents implements AgentConnector {
     });
   }
 
+  /** {@inheritDoc AgentConnector.pause} */
   pause(command: CommandOf<'pause'>): void {
     this.ends.pause(command.task.spec.id, command.attempt);
   }
 
+  /** {@inheritDoc AgentConnector.resume} */
   resume(command: CommandOf<'resume'>): void {
     this.ends.resume(command.task.spec.id, command.attempt);
   }
 
+  /** {@inheritDoc AgentConnector.prewarm} */
   prewarm(command: CommandOf<'prewarm'>): void {
     this.agent(command.agent.spec.id).prewarm(command.contextKey, command.contextTokens);
   }
 
+  /** {@inheritDoc AgentConnector.provision} */
   provision(command: CommandOf<'provision'>): Promise<AgentSpec> {
     const { config, coldStartSeconds } = this.options.names.provisioned(command.pool);
     return new Promise((settle) => {

@@ -31,22 +31,27 @@ export class EpochClock implements Clock {
     if (now < floorSeconds) this.offsetSeconds += floorSeconds - now;
   }
 
+  /** {@inheritDoc Clock.now} */
   now(): number {
     return this.real.now() + this.offsetSeconds;
   }
 
+  /** {@inheritDoc Clock.setTimer} */
   setTimer(atSeconds: number, callback: () => void, ticket?: number): TimerHandle {
     return this.real.setTimer(atSeconds - this.offsetSeconds, callback, ticket);
   }
 
+  /** {@inheritDoc Clock.clearTimer} */
   clearTimer(handle: TimerHandle): void {
     this.real.clearTimer(handle);
   }
 
+  /** {@inheritDoc Clock.ticket} */
   ticket(): number {
     return this.real.ticket();
   }
 
+  /** False: real time cannot order equal deadlines (see {@link Clock.pendingBefore}). */
   pendingBefore(): boolean {
     return false;
   }

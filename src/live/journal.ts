@@ -37,22 +37,27 @@ export function afterDurable(journal: Journal, seq: number, callback: () => void
 export class MemoryJournal implements Journal {
   private seq = 0;
 
+  /** {@inheritDoc Journal.append} */
   append(): number {
     return ++this.seq;
   }
 
+  /** {@inheritDoc Journal.appendedSeq} */
   get appendedSeq(): number {
     return this.seq;
   }
 
+  /** {@inheritDoc Journal.durableSeq}; the same as `appendedSeq`. */
   get durableSeq(): number {
     return this.seq;
   }
 
+  /** Resolves at once: every input is durable when appended. */
   whenDurable(): Promise<void> {
     return Promise.resolve();
   }
 
+  /** Calls `callback` at once: every input is durable when appended. */
   afterDurable(_seq: number, callback: () => void): void {
     callback();
   }

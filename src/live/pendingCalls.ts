@@ -165,14 +165,21 @@ export function startContext(attempt: Attempt): AttemptContext {
 
 /** An offer handed to the connector (or, while recovering, to be handed to it). */
 export interface Offer {
+  /** Identifies the offer among the driver's offers (task, agent and offer number). */
   readonly key: string;
+  /** The task offered. */
   task: TaskView;
+  /** The agent offered it. */
   agent: AgentView;
   /** As for {@link Attempt.view}. */
   view: TaskView | undefined;
+  /** The agent's id. */
   readonly agentId: AgentId;
+  /** The offer number to quote in the answer. */
   readonly offer: number;
+  /** Aborts the connector's offer call when the offer is withdrawn. */
   readonly controller: LazyAbortController;
+  /** The engine withdrew the offer; its answer, if any, is ignored. */
   withdrawn: boolean;
 }
 

@@ -15,7 +15,9 @@ export const SETTLED_ENTRIES_PER_TURN = 10_000;
 
 /** How many of each part {@link snapshotJson} serialises per turn. */
 export interface SnapshotSlices {
+  /** Live tasks serialised per turn. */
   readonly tasksPerTurn: number;
+  /** Settled ids serialised per turn. */
   readonly settledPerTurn: number;
 }
 

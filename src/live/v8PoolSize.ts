@@ -28,15 +28,19 @@ export type V8PoolSizeSource = 'command line' | 'NODE_OPTIONS' | 'default';
 
 /** The pool size a process runs with, and where it was set. */
 export interface V8PoolSize {
+  /** V8 platform worker threads. */
   readonly size: number;
+  /** Where the size was set. */
   readonly from: V8PoolSizeSource;
 }
 
 /** What `serve` does about the pool: the size the service runs with, whether that needs a child process, and why. */
 export interface V8PoolPlan {
+  /** The pool size the service runs with. */
   readonly poolSize: number;
   /** Whether the service must run in a child process started with `--v8-pool-size=poolSize`. */
   readonly relaunch: boolean;
+  /** Why, in a sentence for the log. */
   readonly reason: string;
 }
 

@@ -66,6 +66,7 @@ export interface FileJournalOptions {
 
 /** One group commit of the log: how many inputs, how long the first waited, the write and the fsync. */
 export interface GroupCommitTiming {
+  /** Inputs in the group. */
   readonly inputs: number;
   /** First input of the group appended → the group's write began, ms. */
   readonly waitedMs: number;
@@ -328,10 +329,12 @@ export class FileJournal implements Journal {
     return new FileJournal(path, header, appendedSeq, options);
   }
 
+  /** {@inheritDoc Journal.appendedSeq} */
   get appendedSeq(): number {
     return this.seq;
   }
 
+  /** {@inheritDoc Journal.durableSeq} */
   get durableSeq(): number {
     return this.durable;
   }
@@ -360,6 +363,7 @@ export class FileJournal implements Journal {
     });
   }
 
+  /** {@inheritDoc Journal.whenDurable} */
   whenDurable(seq: number): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (seq <= this.durable) return Promise.resolve();
@@ -606,6 +610,7 @@ function notTorn(name: string, lineNumber: number, reason: string): InputError {
 
 /** What {@link readWalFile} found. */
 export interface WalFileContents {
+  /** The file's header line. */
   readonly header: WalHeader;
   /** Sequence number of the last good input (firstSeq − 1 when there is none). */
   readonly lastSeq: number;

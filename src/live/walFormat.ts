@@ -35,7 +35,9 @@ export const TORN_TAIL_BYTES = 1 << 20;
 
 /** The first line of a log file. */
 export interface WalHeader {
+  /** Marks the file as a fleetsim log. */
   readonly fleetsim: 'wal';
+  /** Log file format version. */
   readonly version: number;
   /** Wall-clock milliseconds (Unix epoch) of the data directory's time 0: the default clock counts from it. */
   readonly epochMs: number;
@@ -51,12 +53,15 @@ export interface WalHeader {
 
 /** One input read back, with its number. */
 export interface WalEntry {
+  /** The input's sequence number. */
   readonly seq: number;
+  /** The input. */
   readonly input: EngineInput;
 }
 
 /** Why a line cannot be read (the caller decides whether it is a torn tail or corruption). */
 export class WalLineError extends Error {
+  /** The error class's name, as stack traces and `error.name` checks read it. */
   override readonly name = 'WalLineError';
 }
 

@@ -53,7 +53,9 @@ export const CLASS_METRIC_LEAVES: readonly string[] = Object.freeze([
 
 /** A metric of one class, named as `byPriority.0.deadlineSuccess`: the table, the class, the leaf. */
 export interface ClassPath {
+  /** The class table: by type, priority or tenant. */
   readonly key: ClassBreakdownKey;
+  /** The class within it (a type, a priority level, a tenant). */
   readonly name: string;
   /** The figure within the class: one of `leaves` (by default {@link CLASS_METRIC_LEAVES}). */
   readonly leaf: string;
@@ -84,6 +86,7 @@ export const DEFAULT_TENANT = 'default';
 
 /** What a class is read from: the parts of a task spec that class it. */
 export interface ClassedSpec {
+  /** The task type. */
   readonly type: string;
   /** The submitted priority (0 = critical … 4 = backlog). */
   readonly priority: number;
@@ -120,15 +123,20 @@ export interface ShareMetrics {
 
 /** The headline metrics of one class of measured tasks (each defined as its pooled namesake in `types.ts`). */
 export interface ClassMetrics {
+  /** Measured tasks of the class by final state. */
   readonly tasks: TaskCountMetrics;
+  /** Submit → completed, seconds. */
   readonly latency: LatencyMetrics;
+  /** Submit → first start, seconds. */
   readonly wait: WaitMetrics;
+  /** Share of the class's tasks with a deadline that completed by it; null when none had one. */
   readonly deadlineSuccess: number | null;
   /**
    * Setup ÷ (setup + task tokens) over the class's started attempts and duplicate claims;
    * prewarm loads belong to no task, so they count in the pooled figure only.
    */
   readonly contextWaste: number | null;
+  /** Quality of the class's completions. */
   readonly quality: QualityMetrics;
   /** The class's share of the tokens submitted and completed. */
   readonly share: ShareMetrics;
@@ -139,8 +147,11 @@ export type ClassTable = Readonly<Record<string, ClassMetrics>>;
 
 /** The per-class metrics of a run, one table per dimension. */
 export interface ClassBreakdown {
+  /** Classes by task type. */
   readonly byType: ClassTable;
+  /** Classes by priority level. */
   readonly byPriority: ClassTable;
+  /** Classes by tenant. */
   readonly byTenant: ClassTable;
 }
 
@@ -157,7 +168,9 @@ export function sortClassKeys(keys: Iterable<string>): string[] {
 
 /** Tokens asked for and served by a set of tasks: what a class's shares are taken of. */
 export interface TokenTotals {
+  /** Tokens of the tasks submitted. */
   readonly demandTokens: number;
+  /** Tokens of the tasks completed. */
   readonly servedTokens: number;
 }
 

@@ -10,7 +10,9 @@ import { parseClassPath } from './classes.js';
 
 /** The closed range a metric's values lie in (`max` may be `Infinity`). */
 export interface MetricRange {
+  /** Least value. */
   readonly min: number;
+  /** Greatest value. */
   readonly max: number;
 }
 
@@ -38,7 +40,9 @@ export function metricRange(path: string): MetricRange {
 
 /** A 95% confidence interval of a mean, inside the metric's range. */
 export interface Interval {
+  /** Lower bound. */
   readonly low: number;
+  /** Upper bound. */
   readonly high: number;
 }
 

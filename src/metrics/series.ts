@@ -49,7 +49,9 @@ export interface LatencyCdf {
 
 /** The series of one run: plain data, written to JSON as it is. */
 export interface RunSeries {
+  /** Queue depth over simulated time. */
   readonly queueDepth: QueueDepthSeries;
+  /** Distribution of the completed tasks' latencies. */
   readonly latencyCdf: LatencyCdf;
 }
 

@@ -10,7 +10,9 @@ import type { AgentMetrics, ClassedMetrics, RunMetrics, ScalarMetrics, Summary }
 
 /** One number of a metrics tree, named by its dotted path (`latency.p95`). */
 export interface MetricLeaf {
+  /** Dotted path of the leaf in the tree. */
   readonly path: string;
+  /** Its value; null where the metric has no data. */
   readonly value: number | null;
 }
 

@@ -18,10 +18,15 @@ import type { TenantFairnessMetrics } from './tenantFairness.js';
 export interface TaskCountMetrics {
   /** Measured tasks submitted. */
   readonly submitted: number;
+  /** Measured tasks completed. */
   readonly completed: number;
+  /** Measured tasks dead-lettered (out of retries or offers). */
   readonly deadLettered: number;
+  /** Measured tasks expired (waited queued past their TTL). */
   readonly expired: number;
+  /** Measured tasks cancelled. */
   readonly cancelled: number;
+  /** Measured tasks rejected (turned away at submission, or shed from a full queue). */
   readonly rejected: number;
   /** Measured tasks in no final state at the end: submitted minus the five final counts. */
   readonly inFlight: number;
@@ -29,27 +34,35 @@ export interface TaskCountMetrics {
 
 /** Submit → completed of completed measured tasks, seconds. */
 export interface LatencyMetrics {
+  /** Mean; null when no measured task completed. */
   readonly mean: number | null;
   /** Quantiles by linear interpolation between order statistics (type 7, as numpy and R). */
   readonly p50: number | null;
+  /** 95th percentile. */
   readonly p95: number | null;
+  /** 99th percentile. */
   readonly p99: number | null;
 }
 
 /** Submit → start of the first attempt (the transition to `running` with attempt 1), seconds. */
 export interface WaitMetrics {
+  /** Mean; null when no measured task started. */
   readonly mean: number | null;
+  /** 95th percentile. */
   readonly p95: number | null;
 }
 
 /** An inequality index over agents, of completed measured tasks and of their tokens. */
 export interface FairnessMetrics {
+  /** Inequality of completed tasks per agent; null when nothing completed. */
   readonly tasks: number | null;
+  /** Inequality of completed tokens per agent; null when nothing completed. */
   readonly tokens: number | null;
 }
 
 /** Quality reported with each completion of a measured task. */
 export interface QualityMetrics {
+  /** Mean quality, in [0, 1]; null when nothing completed. */
   readonly mean: number | null;
   /**
    * Population standard deviation (divisor n): the spread of this run's own completed tasks,
@@ -89,7 +102,9 @@ export interface DelegationMetrics {
  * submitted so far are final; it succeeded when every one completed.
  */
 export interface WorkflowMetrics {
+  /** Workflows that ended with every task completed. */
   readonly completed: number;
+  /** Workflows that ended with some task not completed. */
   readonly failed: number;
   /** First submission → last completion of completed workflows, seconds. */
   readonly latency: LatencyMetrics;
@@ -101,6 +116,7 @@ export interface WorkflowMetrics {
 export interface FleetMetrics {
   /** Autoscaler actions: agents asked for, agents set draining. */
   readonly scaleUps: number;
+  /** Agents set draining by an autoscaler. */
   readonly scaleDowns: number;
   /** Agent-seconds paid for: agents in the fleet, draining ones and ones being provisioned included. */
   readonly agentSeconds: number;
@@ -110,8 +126,11 @@ export interface FleetMetrics {
 
 /** Every metric of a run except the per-agent table: the part summaries average leaf by leaf. */
 export interface ScalarMetrics {
+  /** Measured tasks by final state. */
   readonly tasks: TaskCountMetrics;
+  /** Submit → completed, seconds. */
   readonly latency: LatencyMetrics;
+  /** Submit → first start, seconds. */
   readonly wait: WaitMetrics;
   /** Gini coefficient over agents: 0 when all did the same, (n − 1)/n when one did everything. */
   readonly gini: FairnessMetrics;
@@ -131,6 +150,7 @@ export interface ScalarMetrics {
    * each; a task with `contextBlocks` (a trace's prompt prefix) counts each block as a unit.
    */
   readonly contextHitRate: number | null;
+  /** Quality of completions. */
   readonly quality: QualityMetrics;
   /** Share of assignments of measured tasks made while no more urgent eligible task waited. */
   readonly priorityRespect: number | null;
@@ -144,8 +164,11 @@ export interface ScalarMetrics {
   readonly retrySuccess: number | null;
   /** Most tasks (measured or not) in state `queued` at once during the window. */
   readonly maxQueueDepth: number | null;
+  /** Offers and their answers (offer and broadcast delegation). */
   readonly delegation: DelegationMetrics;
+  /** Workflows ended and how. */
   readonly workflows: WorkflowMetrics;
+  /** Fleet operations. */
   readonly fleet: FleetMetrics;
 }
 
@@ -178,8 +201,12 @@ export interface RunMetrics extends ClassedMetrics {
  *   where no value can; null where the mean is null.
  */
 export interface Summary {
+  /** Means over replications. */
   readonly metrics: RunMetrics;
+  /** 95% confidence half-widths. */
   readonly ci95: ClassedMetrics;
+  /** Lower ends of the 95% intervals, clipped to the metric's range. */
   readonly ci95Low: ClassedMetrics;
+  /** Upper ends of the 95% intervals, clipped to the metric's range. */
   readonly ci95High: ClassedMetrics;
 }

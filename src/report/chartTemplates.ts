@@ -32,7 +32,9 @@ import type { TemplateSource } from './templateStore.js';
 
 /** What a chart's spec compiles to (plain JSON data), and the compiler's warnings. */
 export interface Compiled {
+  /** The compiled Vega spec, as plain JSON data. */
   readonly output: object;
+  /** The compiler's warnings. */
   readonly warnings: readonly string[];
 }
 
@@ -43,6 +45,7 @@ export interface Compiled {
 export interface CompiledTemplate {
   /** The text between slots and the slots' indices, alternately: text, index, text… (`String.split` with the slot pattern). */
   readonly jsonPieces: readonly string[] | undefined;
+  /** The compiler's warnings. */
   readonly warnings: readonly string[];
 }
 

@@ -37,6 +37,7 @@ export interface ChartDef {
   readonly title: string;
   /** How to read the chart, one sentence for under it. */
   readonly caption: string;
+  /** The chart's Vega-Lite spec. */
   readonly spec: TopLevelSpec;
 }
 

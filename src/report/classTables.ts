@@ -12,8 +12,11 @@ import { difference, meanWithHalfWidth, type Table } from './tables.js';
 
 /** A figure of a class: its dotted path in the class's metrics, column title and digits. */
 export interface ClassColumn {
+  /** Dotted path in the class's metrics. */
   readonly path: string;
+  /** Column title. */
   readonly title: string;
+  /** Decimal digits the figure is printed with. */
   readonly digits: number;
 }
 
@@ -33,8 +36,11 @@ export const CLASS_PAIRED_COLUMNS: readonly ClassColumn[] = Object.freeze(CLASS_
 
 /** One strategy's figures: means and 95% half-widths. */
 export interface ClassedResult {
+  /** Strategy label. */
   readonly strategy: string;
+  /** Means over replications. */
   readonly metrics: ClassedMetrics;
+  /** 95% confidence half-widths. */
   readonly ci95: ClassedMetrics;
 }
 

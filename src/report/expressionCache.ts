@@ -34,11 +34,17 @@ type Make<S> = (context: FunctionContext | undefined, spec: S) => (...args: unkn
 
 /** Vega's expression code generator (vega-runtime's `expressionCodegen`): the View's `expr` option. */
 export interface ExpressionCodegen {
+  /** Makes the function of an operator's expression. */
   readonly operator: Make<ExpressionSpec>;
+  /** Makes the function of a parameter's expression. */
   readonly parameter: Make<ExpressionSpec>;
+  /** Makes the function of an event filter's expression. */
   readonly event: Make<ExpressionSpec>;
+  /** Makes the function of an event handler's expression. */
   readonly handler: Make<ExpressionSpec>;
+  /** Makes the function that encodes a mark's channels. */
   readonly encode: Make<EncodeSpec>;
+  /** Vega's code generator itself, passed through. */
   readonly codegen: unknown;
 }
 

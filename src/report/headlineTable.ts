@@ -11,15 +11,19 @@ import { meanWithHalfWidth, pairedTable } from './tables.js';
 
 /** A table cell: its text, and whether it is the best of its column within its experiment cell. */
 export interface TableCell {
+  /** The cell's text. */
   readonly text: string;
+  /** Best of its column within its experiment cell (highlighted on the page). */
   readonly leader: boolean;
 }
 
 /** A plain table for the page. */
 export interface HeadlineTable {
+  /** Column titles. */
   readonly header: readonly string[];
   /** How many leading columns are labels (swept values, strategy) rather than figures. */
   readonly labelColumns: number;
+  /** Rows of cells, as wide as the header. */
   readonly rows: readonly (readonly TableCell[])[];
 }
 

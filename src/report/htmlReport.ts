@@ -23,6 +23,7 @@ import { writeReportFiles } from './reportDir.js';
 
 /** A chart with its renderings. */
 export interface RenderedChart extends PageChart {
+  /** The chart's Vega-Lite spec. */
   readonly spec: ChartDef['spec'];
   /** When PNGs were asked for. */
   readonly png?: Buffer;
@@ -39,7 +40,9 @@ export interface HtmlReportOptions {
 
 /** The report in memory. */
 export interface HtmlReport {
+  /** The page, one HTML document. */
   readonly html: string;
+  /** Every chart with its renderings. */
   readonly charts: readonly RenderedChart[];
 }
 

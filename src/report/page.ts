@@ -9,7 +9,9 @@ import type { HeadlineTable } from './headlineTable.js';
 export interface PageChart {
   /** File stem of its `.svg` (and `.png`) beside the page, and its anchor on the page. */
   readonly name: string;
+  /** The chart's title. */
   readonly title: string;
+  /** Caption under the chart. */
   readonly caption: string;
   /** The SVG document, inlined as it is. */
   readonly svg: string;
@@ -23,6 +25,7 @@ export interface PageContent {
   readonly title: string;
   /** Label and value pairs under the heading (seed, replications…). */
   readonly facts: readonly (readonly [string, string])[];
+  /** The headline table. */
   readonly table: HeadlineTable;
   /** Strategy × target check, when the document has targets. */
   readonly targets?: HeadlineTable;
@@ -34,6 +37,7 @@ export interface PageContent {
   readonly baseline?: string;
   /** Warnings shown above the tables (too few replications…). */
   readonly warnings?: readonly string[];
+  /** The charts, in page order. */
   readonly charts: readonly PageChart[];
   /** Shown in place of charts when there are none. */
   readonly emptyNote?: string;

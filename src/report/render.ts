@@ -21,6 +21,7 @@ import { vegaTextWidth } from './textWidth.js';
 
 /** A Vega-Lite spec compiled to Vega, with the compiler's warnings. */
 export interface CompiledChart {
+  /** The Vega spec. */
   readonly vega: vega.Spec;
   /** Warnings of the compiler (a channel dropped, a bad scale…); a correct spec has none. */
   readonly warnings: readonly string[];
@@ -110,7 +111,9 @@ export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<s
 
 /** A chart rendered: its SVG document and, when asked for, its PNG bytes. */
 export interface ChartRendering {
+  /** The SVG document. */
   readonly svg: string;
+  /** The PNG bytes, when asked for. */
   readonly png?: Uint8Array;
 }
 

@@ -37,7 +37,9 @@ export const CHART_CONFIG: Config = {
 
 /** A strategy's mean with its 95% confidence interval. */
 export interface IntervalRow {
+  /** Strategy label. */
   readonly strategy: string;
+  /** Mean over replications. */
   readonly mean: number;
   /** mean − half-width. */
   readonly low: number;
@@ -47,15 +49,21 @@ export interface IntervalRow {
 
 /** One point of a line per strategy. */
 export interface PointRow {
+  /** Strategy label. */
   readonly strategy: string;
+  /** Position along the x axis. */
   readonly x: number;
+  /** Value on the y axis. */
   readonly y: number;
 }
 
 /** One agent's load under one strategy. */
 export interface AgentRow {
+  /** Strategy label. */
   readonly strategy: string;
+  /** Agent id. */
   readonly agent: string;
+  /** The agent's load figure. */
   readonly value: number;
 }
 
@@ -69,7 +77,9 @@ export interface SweepRow extends IntervalRow {
 
 /** Title, subtitle and the strategies (in colour order) that every builder takes. */
 export interface ChartFrame {
+  /** Chart title. */
   readonly title: string;
+  /** Line under the title, if any. */
   readonly subtitle?: string;
   /** Every strategy of the experiment, in order: fixes the colours. */
   readonly strategies: readonly string[];
@@ -246,10 +256,13 @@ export function agentLoadSpec(chart: ChartFrame & { readonly axisTitle: string; 
 
 /** One of the most or least loaded agents of a strategy, for the table under a {@link agentDistributionSpec}. */
 export interface ExtremeAgentRow {
+  /** Strategy label. */
   readonly strategy: string;
   /** The table's row: `most loaded #1` (the most loaded) … `least loaded #1` (the least loaded). */
   readonly place: string;
+  /** Agent id. */
   readonly agent: string;
+  /** The agent's load figure. */
   readonly value: number;
 }
 

@@ -9,8 +9,11 @@ import type { CellResult, ExperimentDocument, Leaderboard, MetricInfo, PairedDif
 
 /** A table: a header and rows of the same width; `align[i]` is how column i lines up. */
 export interface Table {
+  /** Column titles. */
   readonly header: readonly string[];
+  /** Rows, as wide as the header. */
   readonly rows: readonly (readonly string[])[];
+  /** How each column lines up. */
   readonly align: readonly ('left' | 'right')[];
 }
 

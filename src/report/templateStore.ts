@@ -40,7 +40,9 @@ export const TEMPLATE_STORE_DIR_ENV = 'FLEETSIM_CHART_TEMPLATES_DIR';
 
 /** The compilers a store's templates were made by. */
 export interface CompilerVersions {
+  /** Version of the vega package. */
   readonly vega: string;
+  /** Version of the vega-lite package. */
   readonly vegaLite: string;
 }
 

@@ -43,7 +43,9 @@ export function textWidth(text: string, fontSize: number, bold: boolean): number
 
 /** The text item properties Vega passes to a width function. */
 export interface TextItem {
+  /** Font size in pixels (Vega may pass a string or nothing). */
   readonly fontSize?: number | string | null;
+  /** Font weight, such as `bold` or 700. */
   readonly fontWeight?: number | string | null;
 }
 

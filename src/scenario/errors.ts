@@ -6,6 +6,7 @@
 
 /** A scenario file (or an override of it) that cannot be used as given. */
 export class InputError extends Error {
+  /** The error class's name, as stack traces and `error.name` checks read it. */
   override readonly name = 'InputError';
   /** The file the mistake is in, as the user named it. */
   readonly file: string;

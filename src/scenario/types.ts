@@ -30,9 +30,11 @@ export type ArrivalProcess =
 
 /** One task type of the workload mix. */
 export interface TaskTypeConfig {
+  /** Task type name. */
   readonly type: string;
   /** Relative share of arrivals. */
   readonly weight: number;
+  /** Work per task, tokens. */
   readonly tokens: Distribution;
   /** Tokens of context the task needs resident. */
   readonly contextTokens: number;
@@ -42,8 +44,11 @@ export interface TaskTypeConfig {
   readonly priority: readonly { readonly level: number; readonly probability: number }[];
   /** Deadline relative to arrival, seconds; absent when tasks have none. */
   readonly deadline?: Distribution;
+  /** Longest a single attempt may run before it fails with reason `timeout`, seconds; no limit when absent. */
   readonly timeoutSeconds?: number;
+  /** Longest a task may wait queued and unassigned before it expires, seconds; no limit when absent. */
   readonly ttlSeconds?: number;
+  /** Retries after the first attempt; the engine's default when absent. */
   readonly maxRetries?: number;
   /** Labels an agent must all carry to take these tasks (pools). */
   readonly tags: readonly string[];
@@ -55,23 +60,37 @@ export interface TaskTypeConfig {
 
 /** A task listed by hand in the scenario, submitted at a fixed time. */
 export interface ScenarioJob {
+  /** Task id (unique in the scenario). */
   readonly id: string;
+  /** Submission time, simulated seconds. */
   readonly atSeconds: number;
+  /** Task type. */
   readonly type: string;
+  /** Work, tokens. */
   readonly tokens: number;
+  /** Priority level (0 most urgent). */
   readonly priority: number;
+  /** Context key it needs resident, if any. */
   readonly contextKey?: string;
+  /** Tokens of context it needs resident. */
   readonly contextTokens: number;
   /** Relative to `atSeconds`. */
   readonly deadlineSeconds?: number;
+  /** Ids of the tasks it waits for. */
   readonly dependsOn: readonly string[];
   /** Failure policy per dependency edge that sets its own. */
   readonly dependencyPolicy: Readonly<Record<string, DependencyFailurePolicy>>;
+  /** Tags an agent must carry to take it. */
   readonly tags: readonly string[];
+  /** Tenant it is charged to, if any. */
   readonly tenant?: string;
+  /** Direct assignment: the id of the only agent that may take it. */
   readonly assignee?: string;
+  /** Longest a single attempt may run before it fails with reason `timeout`, seconds; no limit when absent. */
   readonly timeoutSeconds?: number;
+  /** Longest the task may wait queued and unassigned before it expires, seconds; no limit when absent. */
   readonly ttlSeconds?: number;
+  /** Retries after the first attempt; the engine's default when absent. */
   readonly maxRetries?: number;
 }
 
@@ -89,7 +108,9 @@ export interface WorkflowSupervisorConfig {
   readonly type: string;
   /** Priority level of both tasks. */
   readonly priority: number;
+  /** Work of the decomposition task, tokens. */
   readonly decomposeTokens: Distribution;
+  /** Work of the synthesis task, tokens. */
   readonly synthesisTokens: Distribution;
 }
 
@@ -121,9 +142,11 @@ export interface WorkflowTemplate {
 
 /** The workload: a generated stream plus hand-listed jobs and workflow templates. */
 export interface WorkloadConfig {
+  /** How generated tasks arrive. */
   readonly arrivals: ArrivalProcess;
   /** The generated mix (may be empty when only jobs are listed). */
   readonly taskTypes: readonly TaskTypeConfig[];
+  /** Tasks listed by hand. */
   readonly jobs: readonly ScenarioJob[];
   /** Workflow templates, each with its own arrival process (may be empty). */
   readonly workflows: readonly WorkflowTemplate[];
@@ -173,7 +196,9 @@ export interface AgentModel {
    * type always turns it down (`lacks-skill`).
    */
   readonly rejectBase: number;
+  /** Weight of the load term (slots held ÷ capacity). */
   readonly rejectLoad: number;
+  /** Weight of the context-utilization term. */
   readonly rejectContext: number;
 }
 
@@ -183,6 +208,7 @@ export interface SimAgentConfig {
   readonly spec: AgentSpec;
   /** Base probability that an attempt fails (agent error). */
   readonly failureRate: number;
+  /** Its stochastic model. */
   readonly model: AgentModel;
 }
 
@@ -192,6 +218,7 @@ export interface StrategyChoice {
   readonly name: string;
   /** Unique label in results (the name, or name#2 when a strategy is listed twice). */
   readonly label: string;
+  /** The strategy's parameters, validated by its registry entry. */
   readonly params: unknown;
 }
 
@@ -210,6 +237,7 @@ export interface MetricTolerance {
 
 /** The metrics `fleetsim regress` checks for this scenario, each with its tolerance. */
 export interface RegressPolicy {
+  /** Metrics checked, each with its tolerance. */
   readonly checks: readonly MetricTolerance[];
 }
 
@@ -220,7 +248,9 @@ export interface RegressPolicy {
 export interface TargetCheck {
   /** Dotted metric path (src/metrics/targetMetrics.ts). */
   readonly metric: string;
+  /** Least allowed value; null for none. */
   readonly min: number | null;
+  /** Greatest allowed value; null for none. */
   readonly max: number | null;
 }
 
@@ -228,16 +258,21 @@ export interface TargetCheck {
 export interface TargetPolicy {
   /** Strategy labels held to the checks (other strategies are shown, not judged). */
   readonly strategies: readonly string[];
+  /** Checks every listed strategy must meet. */
   readonly checks: readonly TargetCheck[];
 }
 
 /** A parsed scenario. */
 export interface Scenario {
+  /** Scenario name. */
   readonly name: string;
+  /** What it models, in a sentence or two. */
   readonly description: string;
   /** File it was read from (for messages). */
   readonly source: string;
+  /** Base seed of every random stream. */
   readonly seed: number;
+  /** Replications per strategy. */
   readonly replications: number;
   /** Tasks submitted before this time, or among the first `tasks`, are not measured. */
   readonly warmup: { readonly timeSeconds: number; readonly tasks: number };
@@ -247,14 +282,19 @@ export interface Scenario {
    * without it, it ends at `timeSeconds` with tasks still in flight.
    */
   readonly stop: { readonly timeSeconds: number; readonly tasks: number; readonly drain: boolean };
+  /** Engine settings. */
   readonly engine: EngineConfig;
+  /** The simulated agents, pools expanded. */
   readonly agents: readonly SimAgentConfig[];
+  /** What is submitted. */
   readonly workload: WorkloadConfig;
+  /** Strategies to run, in order. */
   readonly strategies: readonly StrategyChoice[];
   /** Operators' actions, by time (stable for equal times). */
   readonly operations: readonly ScenarioOperation[];
   /** Autoscaled pools: the delay before a provisioned agent joins, per pool. */
   readonly coldStartSeconds: Readonly<Record<string, number>>;
+  /** What `fleetsim regress` checks. */
   readonly regress: RegressPolicy;
   /** The `targets` section, or null when the file has none. */
   readonly targets: TargetPolicy | null;

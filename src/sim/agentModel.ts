@@ -29,7 +29,9 @@ import type { OutcomeStreams } from './random.js';
  * simulator keeps one per attempt in flight and reuses it once the attempt has finished.
  */
 export class AttemptPlan implements StartReport {
+  /** The task of the attempt. */
   task: TaskView = PLACEHOLDER_TASK;
+  /** The attempt number. */
   attempt = 0;
   /** Tokens spent loading context. */
   setupTokens = 0;
@@ -39,6 +41,7 @@ export class AttemptPlan implements StartReport {
   contextBlocksHit: number | undefined = undefined;
   /** Seconds from start until the attempt ends (completes or fails). */
   durationSeconds = 0;
+  /** How the attempt ends. */
   outcome: Outcome = { ok: true, quality: 1 };
   /** The agent's context after loading, for the engine's view. */
   agent: AgentReport = { contextUtilization: 0, residentKeys: NO_RESIDENT_KEYS };
@@ -89,12 +92,17 @@ export class AttemptPlan implements StartReport {
 
 /** How a simulated agent answers an offer, and when the answer arrives. */
 export interface OfferReply {
+  /** The task offered. */
   readonly task: TaskView;
+  /** The agent answering. */
   readonly agentId: string;
+  /** The offer number to quote in the answer. */
   readonly offer: number;
+  /** Accept or reject, with the reason for a rejection. */
   readonly answer: OfferAnswer;
   /** Context the agent would load to take the task (what a losing broadcast claim wastes). */
   readonly setupTokens: number;
+  /** Simulated seconds from the offer to the answer. */
   readonly delaySeconds: number;
 }
 

@@ -10,11 +10,17 @@ import type { RouteProbe } from '../engine/engine.js';
 
 /** Routing cost in microseconds, from the sampled decisions (quantiles null before any sample). */
 export interface DecisionTiming {
+  /** Routing decisions made. */
   readonly decisions: number;
+  /** Decisions timed. */
   readonly sampled: number;
+  /** Median. */
   readonly p50Us: number | null;
+  /** 95th percentile. */
   readonly p95Us: number | null;
+  /** 99th percentile. */
   readonly p99Us: number | null;
+  /** 99.9th percentile. */
   readonly p999Us: number | null;
 }
 

@@ -12,7 +12,9 @@ import type { FleetNames } from './fleetNames.js';
  * before it returns.
  */
 export interface OperationTarget {
+  /** Carries out an operator's admin operation. */
   admin(operation: AdminOperation): void;
+  /** Reports that agent `agentId` left the fleet. */
   agentLeft(agentId: string): void;
   /** A new agent joins (its model must be known to whoever runs its attempts). */
   join(config: SimAgentConfig): void;

@@ -14,17 +14,25 @@ import { stream } from './random.js';
 
 /** What a run's engine is built from (a subset of `RunOptions`). */
 export interface RunEngineOptions {
+  /** The scenario run. */
   readonly scenario: Scenario;
+  /** The strategy it routes with. */
   readonly strategy: StrategyChoice;
+  /** Replication number (selects the random streams with the seed). */
   readonly replication: number;
+  /** Called with every engine event as an object, beside the collector. */
   readonly onEvent?: (event: EngineEvent) => void;
+  /** Times routing decisions, when given. */
   readonly decisionTimer?: DecisionTimer;
+  /** A further sink fed every event beside the collector, when given. */
   readonly sink?: EventSink;
 }
 
 /** The engine of one run and the collector its events feed. */
 export interface RunEngine {
+  /** The engine. */
   readonly engine: Engine;
+  /** The metrics collector its events feed. */
   readonly collector: MetricsCollector;
 }
 

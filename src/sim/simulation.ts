@@ -48,7 +48,9 @@ interface PausedAttempt {
 
 /** What one run needs. */
 export interface RunOptions {
+  /** The scenario run. */
   readonly scenario: Scenario;
+  /** The strategy it routes with. */
   readonly strategy: StrategyChoice;
   /** 0-based replication number: selects the random streams. */
   readonly replication: number;
@@ -64,6 +66,7 @@ export interface RunOptions {
 
 /** Wall-clock figures of one run: kept apart from the simulated, reproducible ones. */
 export interface RunTiming {
+  /** Wall-clock seconds the run took. */
   readonly wallSeconds: number;
   /** Heap events processed. */
   readonly events: number;
@@ -71,10 +74,13 @@ export interface RunTiming {
 
 /** The outcome of one run. */
 export interface RunResult {
+  /** Metrics of the measured window. */
   readonly metrics: RunMetrics;
   /** Every task of the run, warm-up included: the conservation ledger. */
   readonly counts: Readonly<TaskCounts>;
+  /** Simulated time the run stopped at, seconds. */
   readonly endTimeSeconds: number;
+  /** Wall-clock figures. */
   readonly timing: RunTiming;
 }
 

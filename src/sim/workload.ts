@@ -71,10 +71,15 @@ class MmppClock implements ArrivalClock {
 
 /** A task type with its samplers built once. */
 export interface PreparedType {
+  /** The task type as configured. */
   readonly config: TaskTypeConfig;
+  /** Draws a task's work, tokens. */
   readonly tokens: (random: Uniform) => number;
+  /** Draws a relative deadline, seconds; undefined when the type has none. */
   readonly deadline: ((random: Uniform) => number) | undefined;
+  /** Draws a context key's index with Zipf popularity; undefined when the type has no keys. */
   readonly keys: ZipfSampler | undefined;
+  /** Context key names, by index. */
   readonly keyNames: readonly string[];
   /** The type's tags, or undefined when it has none (so untagged tasks skip every tag check). */
   readonly tags: readonly string[] | undefined;

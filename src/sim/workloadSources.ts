@@ -11,7 +11,9 @@ import { TaskFactory, arrivalClock, type ArrivalClock } from './workload.js';
 
 /** One workflow template's arrivals. */
 export interface WorkflowStream {
+  /** Builds each instance of the workflow. */
   readonly factory: WorkflowFactory;
+  /** When instances arrive. */
   readonly clock: ArrivalClock;
   /** Instances arrived so far. */
   arrived: number;

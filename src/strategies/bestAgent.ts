@@ -43,6 +43,7 @@ export class BestEligible implements Strategy {
     readonly queueOrder?: QueueOrder,
   ) {}
 
+  /** The eligible agent the preference puts first; undefined when none is eligible. */
   pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
     return bestEligible(task, ctx, this.prefers);
   }

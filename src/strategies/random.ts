@@ -28,6 +28,7 @@ export class RandomEligible extends AgentIndexedStrategy {
     super();
   }
 
+  /** A uniformly random eligible agent; undefined when none is eligible. */
   pickAgent(_task: TaskView, ctx: DecisionContext): AgentView | undefined {
     const n = this.eligible.size;
     if (n === 0) return undefined;

@@ -17,7 +17,9 @@ const QUOTE = '"';
 
 /** One record: its fields and the 1-based line it ends on. */
 export interface CsvRecord {
+  /** The record's fields, unquoted. */
   readonly fields: readonly string[];
+  /** 1-based line it ends on. */
   readonly line: number;
 }
 

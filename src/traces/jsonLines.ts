@@ -8,7 +8,9 @@ import { fileError, rowError } from './rowError.js';
 
 /** One parsed line. */
 export interface JsonLine {
+  /** The parsed object. */
   readonly value: Record<string, unknown>;
+  /** 1-based line number. */
   readonly line: number;
 }
 

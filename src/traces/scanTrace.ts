@@ -9,10 +9,13 @@ import type { TraceConfig } from './types.js';
 
 /** What a scan found: rows in the window of one pass, and the first and last row times (trace seconds). */
 export interface TraceScan {
+  /** Rows in the window of one pass. */
   readonly rows: number;
   /** The task types the rows carry (with `type`), when the scan collected them. */
   readonly types: readonly string[];
+  /** Time of the first row, trace seconds. */
   readonly firstSeconds: number;
+  /** Time of the last row, trace seconds. */
   readonly lastSeconds: number;
 }
 

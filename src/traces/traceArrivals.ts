@@ -15,9 +15,13 @@ import type { TraceConfig, TraceRow, TraceRowReader } from './types.js';
 
 /** One arrival: the row, when (simulated seconds), and which copy and pass it belongs to. */
 export interface TraceArrival {
+  /** The row as read. */
   readonly row: TraceRow;
+  /** When it arrives, simulated seconds. */
   readonly atSeconds: number;
+  /** Superposed copy it belongs to (0: the trace in place). */
   readonly copy: number;
+  /** Loop pass it belongs to (0: the first). */
   readonly pass: number;
 }
 

@@ -11,7 +11,9 @@ import type { TraceConfig } from './types.js';
 
 /** The next task of a replay and when it is submitted (simulated seconds). */
 export interface TraceSubmission {
+  /** Submission time, simulated seconds. */
   readonly atSeconds: number;
+  /** The task to submit. */
   readonly task: TaskSpec;
 }
 

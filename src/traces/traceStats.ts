@@ -12,16 +12,21 @@ export const STAT_PERCENTILES = [50, 90, 99] as const;
 
 /** Mean and percentiles of a token count. */
 export interface TokenStats {
+  /** Mean. */
   readonly mean: number;
   /** Nearest-rank percentiles, keyed `p50`, `p90`, `p99`. */
   readonly percentiles: Readonly<Record<`p${(typeof STAT_PERCENTILES)[number]}`, number>>;
+  /** Greatest value. */
   readonly max: number;
 }
 
 /** The statistics of a trace. */
 export interface TraceStats {
+  /** The trace file. */
   readonly file: string;
+  /** Its format. */
   readonly format: string;
+  /** Rows read. */
   readonly rows: number;
   /** Last row time minus first row time, seconds. */
   readonly durationSeconds: number;
@@ -29,10 +34,13 @@ export interface TraceStats {
   readonly meanRatePerSecond: number | null;
   /** The most rows in any window of `peakWindowSeconds` (the busiest one ends at a row), ÷ the window. */
   readonly peakRatePerSecond: number;
+  /** Length of the window the peak rate was measured over, seconds. */
   readonly peakWindowSeconds: number;
   /** Standard deviation ÷ mean of the gaps between consecutive rows (null with fewer than 2 gaps or a zero mean). */
   readonly interArrivalCv: number | null;
+  /** Prompt tokens per row. */
   readonly inputTokens: TokenStats;
+  /** Generated tokens per row. */
   readonly outputTokens: TokenStats;
   /** Share of prefix blocks that appeared in an earlier row (null for traces without blocks). */
   readonly prefixReuseRatio: number | null;

@@ -30,7 +30,9 @@ export interface TraceRow {
   readonly outputTokens: number;
   /** Task type carried by the row (a `csv` column, a BurstGPT model), if any. */
   readonly type?: string;
+  /** Context key carried by the row, if any. */
   readonly contextKey?: string;
+  /** Priority level carried by the row (a `csv` column), if any. */
   readonly priority?: number;
   /** Tenant carried by the row (a `csv` column), if any. */
   readonly tenant?: string;
@@ -54,13 +56,17 @@ export interface TraceRowReader {
 
 /** The `csv` format's column mapping: the header names of each field (`time` and `tokens` required). */
 export interface CsvColumns {
+  /** Header of the arrival-time column. */
   readonly time: string;
   /** Output (work) tokens. */
   readonly tokens: string;
   /** Input (context) tokens, if the file has them. */
   readonly contextTokens?: string;
+  /** Header of the task-type column, if any. */
   readonly type?: string;
+  /** Header of the context-key column, if any. */
   readonly contextKey?: string;
+  /** Header of the priority column, if any. */
   readonly priority?: string;
   /** Relative deadline, in the file's time unit. */
   readonly deadline?: string;
@@ -92,6 +98,7 @@ export interface TraceConfig extends TraceFormatOptions {
   readonly file: string;
   /** The path for messages: the scenario's directory as the user named it, joined with the trace's path. */
   readonly fileAsWritten: string;
+  /** The trace file's format. */
   readonly format: TraceFormat;
   /** Task type of rows that carry none. */
   readonly type: string;
@@ -112,6 +119,7 @@ export interface TraceConfig extends TraceFormatOptions {
   readonly tokenScale: number;
   /** Passes over the trace (Infinity: until stop.time). */
   readonly loop: number;
+  /** How a row's tokens become a task's work. */
   readonly work: TraceWorkMapping;
   /** Priority of rows that carry none. */
   readonly priority: number;

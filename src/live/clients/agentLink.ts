@@ -25,16 +25,23 @@ import type { WireCommand } from '../service/remoteAgents.js';
 
 /** An attempt report as the multi-agent poll carries it. */
 export interface AgentReport {
+  /** The agent's id. */
   readonly agent: string;
+  /** The task's id. */
   readonly task: string;
+  /** The attempt number. */
   readonly attempt: number;
+  /** The attempt began: tokens spent loading context, and whether it was resident. */
   readonly started?: { readonly setupTokens: number; readonly contextHit?: boolean };
+  /** The attempt ended: completed with a quality, or failed with a reason. */
   readonly finished?: { readonly ok: true; readonly quality: number } | { readonly ok: false; readonly reason: string };
 }
 
 /** How the service answered one report: stale parts changed nothing; `error` when it was refused. */
 export interface ReportResult {
+  /** The report changed nothing (the attempt was already settled or withdrawn). */
   readonly stale: boolean;
+  /** Why the service refused the report, when it did. */
   readonly error?: string;
 }
 
@@ -48,7 +55,9 @@ export interface AgentLinkOptions {
   readonly pollSeconds: number;
   /** Long-polls open at once per group of agents (default 2). */
   readonly polls?: number;
+  /** Retry delays for unreachable or failing requests. */
   readonly backoff: BackoffOptions;
+  /** Stops the polls when aborted. */
   readonly signal: AbortSignal;
   /** The commands a poll handed one agent, in the order the service gave them. */
   readonly onCommands: (agentId: string, commands: readonly WireCommand[]) => void;
@@ -58,6 +67,7 @@ export interface AgentLinkOptions {
   readonly rejoin: (agentId: string) => Promise<boolean>;
   /** A request found the service unreachable or failing and is retried. */
   readonly onRetry?: () => void;
+  /** Writes a one-line note. */
   readonly log: (line: string) => void;
 }
 

@@ -35,8 +35,11 @@ type FinishedBody = { readonly ok: true; readonly quality: number } | { readonly
 
 /** What `fleetsim agents` runs. */
 export interface AgentsClientOptions {
+  /** The scenario whose agents are emulated. */
   readonly scenario: Scenario;
+  /** Base URL of the service. */
   readonly url: string;
+  /** Bearer token, when the service asks for one. */
   readonly token?: string;
   /** K: service times, offer response times are divided by it, speeds multiplied. */
   readonly speedup: number;
@@ -46,6 +49,7 @@ export interface AgentsClientOptions {
   readonly replication?: number;
   /** Long-poll length in seconds (default: the scenario's `live.heartbeatSeconds`, at most 20). */
   readonly pollSeconds?: number;
+  /** Retry delays for unreachable or failing requests. */
   readonly backoff?: BackoffOptions;
   /** One-line notes (an agent given up on, a refusal). */
   readonly log?: (line: string) => void;
@@ -53,6 +57,7 @@ export interface AgentsClientOptions {
 
 /** What the emulated agents did, summed over the fleet. */
 export interface AgentsSummary {
+  /** Agents run. */
   agents: number;
   /** Attempts run (started here). */
   started: number;
@@ -60,13 +65,17 @@ export interface AgentsSummary {
   duplicateStarts: number;
   /** Starts handed out again for an attempt finished here: the result was sent again. */
   resentResults: number;
+  /** Attempts completed. */
   completed: number;
+  /** Attempts failed. */
   failed: number;
   /** Attempts stopped by an abort (nothing reported). */
   aborted: number;
   /** Attempts of a previous membership dropped on joining the fleet again. */
   dropped: number;
+  /** Offers answered. */
   offersAnswered: number;
+  /** Offers withdrawn before they were answered. */
   offersWithdrawn: number;
   /** Registrations after the first (the agent had left the fleet). */
   reregistrations: number;
@@ -74,6 +83,7 @@ export interface AgentsSummary {
   retries: number;
   /** Reports the service called stale (they changed nothing). */
   staleReports: number;
+  /** Agents retired by the service. */
   retired: number;
   /** Agents that stopped on an answer they cannot act on (a 4xx other than 404 to a poll). */
   gaveUp: number;
@@ -100,6 +110,7 @@ interface LocalAttempt {
 
 /** The fleet of emulated agents: resolves once stopped (or every agent retired or gave up). */
 export class AgentsClient {
+  /** What the agents did so far, updated as they go. */
   readonly summary: AgentsSummary = {
     agents: 0, started: 0, duplicateStarts: 0, resentResults: 0, completed: 0, failed: 0, aborted: 0, dropped: 0, offersAnswered: 0,
     offersWithdrawn: 0, reregistrations: 0, retries: 0, staleReports: 0, retired: 0, gaveUp: 0,
@@ -166,6 +177,7 @@ export function selectAgents(scenario: Scenario, only: readonly string[] | undef
 
 /** `--only` named an agent the scenario does not have. */
 export class UnknownAgentError extends Error {
+  /** The error class's name, as stack traces and `error.name` checks read it. */
   override readonly name = 'UnknownAgentError';
   /** @param id - the unknown id; @param known - the scenario's agent ids. */
   constructor(readonly id: string, readonly known: readonly string[]) {

@@ -22,8 +22,11 @@ import { workloadSchedule } from './workloadSchedule.js';
 
 /** What `fleetsim load` runs. */
 export interface LoadClientOptions {
+  /** The scenario whose workload is submitted. */
   readonly scenario: Scenario;
+  /** Base URL of the service. */
   readonly url: string;
+  /** Bearer token, when the service asks for one. */
   readonly token?: string;
   /** K: arrival times, relative deadlines, timeouts and TTLs are divided by it. */
   readonly speedup: number;
@@ -37,6 +40,7 @@ export interface LoadClientOptions {
   readonly concurrency?: number;
   /** Tasks per `POST /v1/tasks/batch` at most (default {@link DEFAULT_BATCH_SIZE}); 1: single submissions. */
   readonly batchSize?: number;
+  /** Retry delays for unreachable or failing requests. */
   readonly backoff?: BackoffOptions;
   /** Called with each id once the service acknowledged it. */
   readonly onAcknowledged?: (id: string) => void;
@@ -58,6 +62,7 @@ export interface LoadSummary {
   skipped: number;
   /** Largest lateness of a submission behind its scheduled time, in seconds. */
   maxLagSeconds: number;
+  /** Wall-clock seconds the run took. */
   wallSeconds: number;
 }
 
@@ -83,6 +88,7 @@ type ItemAnswer = { readonly kind: 'acknowledged' } | { readonly kind: 'refused'
 
 /** Runs the workload against a service. */
 export class LoadClient {
+  /** What the run did so far, updated as it goes. */
   readonly summary: LoadSummary = { submitted: 0, acknowledged: 0, retried: 0, refused: 0, skipped: 0, maxLagSeconds: 0, wallSeconds: 0 };
   private readonly stopping = new AbortController();
   private readonly client: ServiceClient;

@@ -22,12 +22,15 @@ import type { OfferAnswer } from '../../engine/messages.js';
 
 /** An attempt as the remote agent carries it out. */
 export interface ScaledPlan {
+  /** Tokens spent loading context before the work began. */
   readonly setupTokens: number;
+  /** Whether the task's context was resident; null when the task has none. */
   readonly contextHit: boolean | null;
   /** Real milliseconds from start to end: the model's duration divided by the speedup. */
   readonly durationMs: number;
   /** The model's own duration, in the scenario's seconds (what an agent in virtual time reports). */
   readonly durationSeconds: number;
+  /** How the attempt ends. */
   readonly outcome: Outcome;
   /** For a task with `contextBlocks`: the leading blocks found resident (undefined otherwise). */
   readonly contextBlocksHit: number | undefined;
@@ -37,7 +40,9 @@ export interface ScaledPlan {
 
 /** An offer answer as the remote agent sends it. */
 export interface ScaledOfferReply {
+  /** Accept or reject, with the reason for a rejection. */
   readonly answer: OfferAnswer;
+  /** Context the agent would load to take the task (what a losing broadcast claim wastes). */
   readonly setupTokens: number;
   /** Real milliseconds before answering: `offerResponseSeconds` divided by the speedup. */
   readonly delayMs: number;

@@ -7,6 +7,7 @@
 
 /** An answer of the service. */
 export interface ServiceAnswer {
+  /** HTTP status code. */
   readonly status: number;
   /** The parsed JSON body (undefined when it was not JSON). */
   readonly body: unknown;
@@ -14,6 +15,7 @@ export interface ServiceAnswer {
 
 /** The service could not be reached, or answered 5xx: worth retrying. */
 export class ServiceUnavailable extends Error {
+  /** The error class's name, as stack traces and `error.name` checks read it. */
   override readonly name = 'ServiceUnavailable';
 }
 

@@ -14,19 +14,33 @@ import type { TaskSpec } from '../../engine/task.js';
 
 /** The body of one submission. */
 export interface TaskBody {
+  /** Task id. */
   readonly id: string;
+  /** Task type. */
   readonly type: string;
+  /** Work, tokens. */
   readonly tokens: number;
+  /** Priority level (0 most urgent). */
   readonly priority: number;
+  /** Tokens of context it needs resident. */
   readonly contextTokens: number;
+  /** Context key it needs resident, if any. */
   readonly contextKey?: string;
+  /** Deadline relative to submission, seconds, if any. */
   readonly deadline?: number;
+  /** Ids of the tasks it waits for. */
   readonly dependsOn?: readonly string[];
+  /** Tags an agent must carry to take it. */
   readonly tags?: readonly string[];
+  /** Tenant it is charged to, if any. */
   readonly tenant?: string;
+  /** Direct assignment: the only agent that may take it. */
   readonly assignee?: string;
+  /** Retries after the first attempt; the service's default when absent. */
   readonly maxRetries?: number;
+  /** Longest a single attempt may run before it fails with reason `timeout`, seconds. */
   readonly timeoutSeconds?: number;
+  /** Longest the task may wait queued and unassigned before it expires, seconds. */
   readonly ttlSeconds?: number;
 }
 

@@ -18,7 +18,9 @@ const paramsId = (): string => 'params.id';
 
 /** How a registration went: a new member of the fleet, or one that was already in it. */
 export interface Registration {
+  /** 201 when the agent joined, 200 when it was already in the fleet. */
   readonly status: 200 | 201;
+  /** The answer's body: the agent's id, the engine's id of this membership, and whether it joined now. */
   readonly body: { readonly id: string; readonly engineId: string; readonly joined: boolean };
 }
 

@@ -36,6 +36,7 @@ import { lowerHelperThreads } from '../helperThreads.js';
 
 /** What {@link createService} needs. */
 export interface ServiceOptions {
+  /** The scenario the service runs (engine settings, strategy, agents). */
   readonly scenario: Scenario;
   /**
    * The data directory (write-ahead log, events file), created or recovered. Absent: nothing
@@ -76,6 +77,7 @@ export interface ServiceOptions {
    * rejoins when it comes back. The HTTP routes for tasks, admin and metrics stay.
    */
   readonly agentQueues?: {
+    /** Where the Redis of the agent queues is. */
     readonly connection: ConnectionOptions;
     /** What the connector ignores or turns into a failure, one line each (default: nowhere). */
     readonly onLog?: (line: string) => void;
@@ -86,7 +88,9 @@ export interface ServiceOptions {
 
 /** A built service: the Fastify instance (not listening yet) and how to close it. */
 export interface Service {
+  /** The Fastify instance, not listening yet. */
   readonly app: FastifyInstance;
+  /** The service's parts, as routes see them. */
   readonly context: ServiceContext;
   /** The last errors seen inside, when no `onError` was given (at most 100). */
   readonly errors: Error[];

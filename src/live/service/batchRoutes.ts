@@ -78,20 +78,27 @@ const agentsField = (index: number): string => `body.agents[${index}]`;
 
 /** A failed item: the one-line error and the status a single request would have got. */
 export interface BatchItemError {
+  /** The one-line error. */
   readonly error: string;
+  /** The HTTP status a single request would have got. */
   readonly status: number;
 }
 
 /** An accepted submission in a batch. */
 export interface SubmittedItem {
+  /** Task id. */
   readonly id: string;
+  /** The task's state after the submission. */
   readonly state: string;
+  /** 201 when the task is new, 200 when the same submission was already there. */
   readonly status: 200 | 201;
 }
 
 /** A report in a batch: whether each part was stale. */
 export interface ReportedItem {
+  /** The start part, and whether it was stale. */
   readonly started?: { readonly stale: boolean };
+  /** The finish part, and whether it was stale. */
   readonly finished?: { readonly stale: boolean };
 }
 

@@ -17,28 +17,39 @@ import type { V8PoolSizeSource } from '../v8PoolSize.js';
 
 /** The service's parts, as routes see them. */
 export interface ServiceContext {
+  /** The scenario the service runs. */
   readonly scenario: Scenario;
+  /** The live driver that feeds the engine. */
   readonly driver: LiveDriver;
+  /** The input log (durable, or in memory when nothing persists). */
   readonly journal: Journal;
   /** Seconds on the driver's clock. */
   readonly now: () => number;
+  /** What the service knows about each task. */
   readonly tasks: TaskRegistry;
+  /** The agents reached over HTTP (the connector). */
   readonly agents: RemoteAgents;
+  /** Metrics of the engine's events, for `GET /v1/metrics`. */
   readonly collector: MetricsCollector;
+  /** Counters for `GET /metrics` (Prometheus). */
   readonly prometheus: PrometheusFold;
+  /** Checks each request's bearer token. */
   readonly auth: Authorizer;
   /** Stage timings (`fleetsim serve --latency-probe`); absent: not measured. */
   readonly probe?: LatencyProbe;
+  /** The process that serves. */
   readonly serviceProcess: ServiceProcess;
 }
 
 /** The process that serves, as `GET /v1/metrics` shows it. */
 export interface ServiceProcess {
+  /** Process id. */
   readonly pid: number;
   /** The `fleetsim serve` that started this process to give it its V8 pool size; null when none did. */
   readonly launcherPid: number | null;
   /** V8's helper threads in this process (`--v8-pool-size`), and where the size was set. */
   readonly v8PoolSize: number;
+  /** Where the V8 pool size was set. */
   readonly v8PoolSizeFrom: V8PoolSizeSource;
   /** The nice value its threads other than the main one are kept at (`--helper-nice`); null: left alone. */
   readonly helperNice: number | null;

@@ -16,14 +16,19 @@ import {
 
 /** One item of `POST /v1/agents/{id}/reports`, validated. */
 export interface ReportBody {
+  /** Task id. */
   readonly task: string;
+  /** Attempt number. */
   readonly attempt: number;
+  /** The attempt began, when reported. */
   readonly started?: StartedBody;
+  /** The attempt ended, when reported. */
   readonly finished?: FinishedBody;
 }
 
 /** One report of `POST /v1/agents/poll`, validated. */
 export interface AgentReportBody extends ReportBody {
+  /** The reporting agent's id. */
   readonly agent: string;
 }
 

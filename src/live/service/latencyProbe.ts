@@ -28,19 +28,29 @@ import type { GroupCommitTiming } from '../wal.js';
 
 /** Quantiles of one histogram, milliseconds. */
 export interface StageFigures {
+  /** Samples recorded. */
   readonly count: number;
+  /** Median. */
   readonly p50Ms: number;
+  /** 90th percentile. */
   readonly p90Ms: number;
+  /** 99th percentile. */
   readonly p99Ms: number;
+  /** 99.9th percentile. */
   readonly p999Ms: number;
+  /** Largest sample. */
   readonly maxMs: number;
 }
 
 /** What {@link LatencyProbe.report} returns: figures since the probe started or was last reset. */
 export interface LatencyReport {
+  /** Wall-clock seconds the figures cover. */
   readonly seconds: number;
+  /** Per task: request accepted, input durable, handed to an agent. */
   readonly stages: { readonly accept: StageFigures; readonly commit: StageFigures; readonly handout: StageFigures };
+  /** Group commit of the log: the wait for a group and for an fsync slot, the fsync, and inputs per group. */
   readonly groupCommit: { readonly groupWait: StageFigures; readonly slotWait: StageFigures; readonly fsync: StageFigures; readonly inputsPerGroup: number };
+  /** The event loop and the process. */
   readonly loop: {
     /** Event-loop delay (blocked time) sampled every millisecond. */
     readonly delay: StageFigures;
@@ -58,6 +68,7 @@ export interface LatencyReport {
     readonly cpuCores: number;
     /** The synchronous part of each compaction (the engine's hand-over): wall clock, and the process's CPU time in it. */
     readonly compaction: StageFigures;
+    /** The process's CPU time in each compaction's synchronous part. */
     readonly compactionCpu: StageFigures;
     /**
      * The young generation's size now (V8's new space), bytes: what `--max-semi-space-size`

@@ -14,12 +14,19 @@ export const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 /** What the exposition shows besides the folded counters. */
 export interface PrometheusSnapshot {
+  /** Tasks by final state, and those in flight. */
   readonly counts: Readonly<TaskCounts>;
+  /** Live tasks per state. */
   readonly liveStates: ReadonlyMap<TaskState, number>;
+  /** Agents in the fleet. */
   readonly agents: number;
+  /** Commands waiting for agents to poll them. */
   readonly queuedCommands: number;
+  /** Attempts the driver waits on. */
   readonly pendingAttempts: number;
+  /** Offers the driver waits on an answer for. */
   readonly pendingOffers: number;
+  /** Sequence number of the last durable input. */
   readonly durableSeq: number;
 }
 

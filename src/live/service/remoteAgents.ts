@@ -39,12 +39,15 @@ export type WireCommand =
 
 /** The commands a poll hands one agent. */
 export interface AgentCommands {
+  /** The agent's id. */
   readonly agent: string;
+  /** Its commands, in order. */
   readonly commands: WireCommand[];
 }
 
 /** What a report answers: whether it was stale (and so changed nothing). */
 export interface ReportAnswer {
+  /** The report changed nothing. */
   readonly stale: boolean;
 }
 
@@ -66,6 +69,7 @@ export interface RemoteAgentsOptions {
 
 /** Where the connector reaches the driver and its journal, once they exist. */
 export interface RemoteAgentsBinding {
+  /** The input log the reports are appended to. */
   readonly journal: Journal;
   /** Takes an agent out of the fleet (the driver's `agentLeft`). */
   readonly agentLeft: (engineAgentId: string) => void;

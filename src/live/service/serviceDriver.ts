@@ -20,13 +20,16 @@ import type { LatencyProbe } from './latencyProbe.js';
 
 /** What {@link openServiceDriver} needs. */
 export interface ServiceDriverOptions {
+  /** The scenario the service runs. */
   readonly scenario: Scenario;
+  /** Carries out the engine's commands on the agents. */
   readonly connector: AgentConnector;
   /**
    * Every engine event, in order: after a restart from a snapshot, first the events from before
    * it, rebuilt from their records ({@link HistoryEvents}), then the engine's own.
    */
   readonly onEvent: (event: EngineEvent) => void;
+  /** Receives what went wrong without stopping the driver. */
   readonly onError: (error: LiveDriverError) => void;
   /** The data directory; absent: nothing persists (tests, embedding). */
   readonly dataDir?: string;
@@ -48,10 +51,13 @@ export interface ServiceDriverOptions {
 
 /** A running driver, its journal, and how to close both. */
 export interface ServiceDriver {
+  /** The live driver. */
   readonly driver: LiveDriver;
+  /** Its input log. */
   readonly journal: Journal;
   /** Seconds on the driver's clock now. */
   now(): number;
+  /** Stops the driver without draining its work; on a data directory as `DurableDriver.close`, so the next open resumes the work. */
   close(): Promise<void>;
   /** What recovery found (inputs replayed, attempts and offers re-delivered); absent without a data directory. */
   readonly recovery?: { readonly inputsReplayed: number; readonly redelivered: { readonly attempts: number; readonly offers: number } };

@@ -29,14 +29,23 @@ import { SettledTaskRing } from './settledTaskRing.js';
 
 /** One event in a task's history, as JSON. */
 export interface TaskHistoryEntry {
+  /** When it happened, seconds on the service's clock. */
   readonly time: number;
+  /** The event's kind. */
   readonly kind: EngineEvent['kind'];
+  /** State left (transitions). */
   readonly from?: TaskState;
+  /** State entered (transitions). */
   readonly to?: TaskState;
+  /** Attempt number. */
   readonly attempt?: number;
+  /** The agent concerned. */
   readonly agent?: string;
+  /** Why it failed or ended, or why an offer was refused. */
   readonly reason?: string;
+  /** Quality of a completion, in [0, 1]. */
   readonly quality?: number;
+  /** Whether an offer was accepted (`offerAnswered`). */
   readonly accepted?: boolean;
 }
 
@@ -70,14 +79,19 @@ function staleResultEvent(time: number, attempt: number): TaskHistoryEntry {
 
 /** What the service knows about one task. */
 export interface TaskEntry {
+  /** The task as submitted. */
   readonly spec: TaskSpec;
+  /** Submission time, seconds on the service's clock. */
   readonly submittedAt: number;
   /** Position in submission order (the listing's cursor). */
   readonly ordinal: number;
+  /** Its lifecycle state. */
   state: TaskState;
   /** The agent holding or running it, or that ran its last attempt. */
   agent: string | undefined;
+  /** Attempts started so far. */
   attempts: number;
+  /** Why the last attempt failed or the task ended, if it did. */
   failureReason: FailureReason | undefined;
   /** The last `historyEvents` events, oldest first. */
   readonly history: readonly TaskHistoryEntry[];
@@ -166,25 +180,37 @@ class ThawedEntry implements TaskEntry {
 
 /** A task as `GET /v1/tasks/{id}` answers it. */
 export interface TaskJson {
+  /** Task id. */
   readonly id: string;
+  /** Task type. */
   readonly type: string;
+  /** Its lifecycle state. */
   readonly state: TaskState;
+  /** Priority level (0 most urgent). */
   readonly priority: number;
+  /** Submission time, seconds on the service's clock. */
   readonly submittedAt: number;
+  /** The agent holding or running it, or that ran its last attempt. */
   readonly agent?: string;
+  /** Attempts started so far. */
   readonly attempts: number;
+  /** Why the last attempt failed or the task ended, if it did. */
   readonly failureReason?: FailureReason;
 }
 
 /** A task with its history, as `GET /v1/tasks/{id}` answers it. */
 export interface TaskDetailJson extends TaskJson {
+  /** The last events, oldest first. */
   readonly history: readonly TaskHistoryEntry[];
+  /** Events dropped from the front of the history, when any were. */
   readonly historyDropped?: number;
 }
 
 /** What {@link TaskRegistry.page} returns. */
 export interface TaskPage {
+  /** The tasks of the page, in submission order. */
   readonly tasks: TaskJson[];
+  /** Cursor of the next page; absent on the last. */
   readonly next?: string;
 }
 

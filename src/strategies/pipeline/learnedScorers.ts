@@ -38,10 +38,12 @@ export class QualityEwmaScorer implements Scorer {
     return this.ewma.get(agent.index, this.prior);
   }
 
+  /** Writes each candidate's quality EWMA (or the prior) to `out`. */
   score(_task: TaskView, agents: readonly AgentView[], count: number, out: Float64Array): void {
     for (let i = 0; i < count; i++) out[i] = this.estimate(agents[i]!);
   }
 
+  /** Folds the attempt's quality (0 for a failure that counts) into the agent's EWMA. */
   onSettle(_task: TaskView, agent: AgentView, outcome: Outcome): void {
     if (outcome.ok) this.ewma.observe(agent.index, outcome.quality, this.prior);
     else if (AGENT_FAILURES.has(outcome.reason)) this.ewma.observe(agent.index, 0, this.prior);
@@ -73,6 +75,7 @@ export class LatencyEwmaScorer implements Scorer {
     return this.ewma.get(agent.index, 1 / agent.spec.tokensPerSecond);
   }
 
+  /** Writes each candidate's scaled expected finishing time to `out`. */
   score(task: TaskView, agents: readonly AgentView[], count: number, out: Float64Array): void {
     // At least one token, so that a zero-token task still ranks agents by pace.
     const own = Math.max(task.spec.tokens, 1);
@@ -83,6 +86,7 @@ export class LatencyEwmaScorer implements Scorer {
     costsToScores(out, count);
   }
 
+  /** Folds the attempt's seconds per token into the agent's EWMA. */
   onSettle(task: TaskView, agent: AgentView, outcome: Outcome, ctx: DecisionContext): void {
     const counts = outcome.ok || outcome.reason === 'timeout';
     if (!counts || !(task.spec.tokens > 0) || !Number.isFinite(task.startedAt)) return;

@@ -48,15 +48,21 @@ export type PipelineConfig = z.output<typeof pipelineSchema>;
 
 /** A scorer and the weight of its score in the total. */
 export interface WeightedScorer {
+  /** The scorer. */
   readonly scorer: Scorer;
+  /** Weight of its score in the total. */
   readonly weight: number;
 }
 
 /** The parts of one pipeline, built. */
 export interface PipelineParts {
+  /** Filters an agent must pass, in order. */
   readonly filters: readonly Filter[];
+  /** Scorers whose weighted scores are summed. */
   readonly scorers: readonly WeightedScorer[];
+  /** Picks among the scored agents. */
   readonly picker: Picker;
+  /** What to do when every agent is filtered out. */
   readonly fallback: z.output<typeof fallbackSchema>;
 }
 
@@ -82,6 +88,7 @@ export class PipelineStrategy implements Strategy {
   private totals = new Float64Array(16);
   private column = new Float64Array(16);
 
+  /** @param name - the strategy's label; @param parts - the pipeline, built. */
   constructor(readonly name: string, parts: PipelineParts) {
     if (parts.scorers.length === 0) throw new Error(`${name}: a pipeline needs at least one scorer`);
     this.filters = parts.filters;
@@ -91,6 +98,7 @@ export class PipelineStrategy implements Strategy {
     this.fallback = parts.fallback;
   }
 
+  /** Runs the pipeline: filters, scores, picks; undefined when no agent is eligible. */
   pickAgent(task: TaskView, ctx: DecisionContext): AgentView | undefined {
     const agents = ctx.fleet.agents;
     if (this.totals.length < agents.length) this.grow(agents.length);
@@ -114,6 +122,7 @@ export class PipelineStrategy implements Strategy {
     return this.candidates[chosen];
   }
 
+  /** Feeds the settled attempt to the learning scorers. */
   onSettle(task: TaskView, agent: AgentView, outcome: Outcome, ctx: DecisionContext): void {
     for (let i = 0; i < this.learners.length; i++) this.learners[i]!.onSettle!(task, agent, outcome, ctx);
   }
