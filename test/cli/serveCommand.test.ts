@@ -206,6 +206,9 @@ describe('fleetsim serve', () => {
     [['scenarios/missing.yaml', '--data', 'DATA'], /scenarios\/missing\.yaml: cannot read file/],
     [['scenarios/specialists.yaml', '--data', 'DATA', '--token-file', 'nope.yaml'], /nope\.yaml: cannot read the token file/],
     [['scenarios/specialists.yaml', '--data', '/proc/fleetsim-data'], /--data: cannot create \/proc\/fleetsim-data/],
+    // No address of this machine: the host is named, and the warning about a host without
+    // --token-file (due only once the service listens) is not a second line.
+    [['scenarios/specialists.yaml', '--data', 'DATA', '--port', '0', '--host', '999.1.1.1'], /--host: cannot listen on 999\.1\.1\.1:0 \(ENOTFOUND/],
   ])('exits 2 with one line for %j', (args, message) => {
     const result = runCli('serve', ...args.map((arg) => (arg === 'DATA' ? join(dir, 'unused') : arg)));
     expectInputError(result, message);
