@@ -21,7 +21,7 @@ import type { AgentWorkerArgs } from './agentWorkerCommand.js';
 import { traceOptions, type TraceArgs } from './traceFlags.js';
 import { calibrateOptions, type CalibrateArgs } from './calibrateFlags.js';
 import { QUEUE_OPTION } from './queueFlags.js';
-import { rejectSwitchValues } from './switchFlags.js';
+import { rejectMisreadFlagValues, type DeclaredFlags } from './flagValues.js';
 import type { WorkerArgs } from './workerCommand.js';
 import { DEFAULT_LOCK_SECONDS, DEFAULT_STALLED_CHECK_SECONDS } from '../distributed/stalledJobs.js';
 
@@ -213,7 +213,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => (await import('./workerCommand.js')).workerCommand(args as unknown as WorkerArgs))
     .command('trace <action> <file>', 'statistics of a trace file (trace stats <file> --format F)', (y) => withExamples(traceOptions(y), 'trace'), async (args) => (await import('./traceCommand.js')).traceCommand(args as unknown as TraceArgs))
     .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), async () => (await import('./schemaCommand.js')).schemaCommand())
-    .middleware(switchValueCheck(argv))
+    .middleware(flagValueCheck(argv))
     .demandCommand(1)
     .strict()
     .help()
@@ -234,12 +234,12 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
 }
 
 /**
- * Checks the switches of the command being run (yargs hands a middleware that command's parser
- * as a second argument, which its typings leave out).
+ * Checks the flag values of the command being run (src/cli/flagValues.ts); yargs hands a
+ * middleware that command's parser as a second argument, which its typings leave out.
  */
-function switchValueCheck(argv: readonly string[]): MiddlewareFunction {
-  const check = (_args: unknown, commandParser: { getOptions(): { boolean: string[] } }): void =>
-    rejectSwitchValues(argv, commandParser.getOptions().boolean);
+function flagValueCheck(argv: readonly string[]): MiddlewareFunction {
+  const check = (_args: unknown, commandParser: { getOptions(): DeclaredFlags }): void =>
+    rejectMisreadFlagValues(argv, commandParser.getOptions());
   return check as unknown as MiddlewareFunction;
 }
 

@@ -88,6 +88,13 @@ describe('bad input on the command line', () => {
   });
 
   it.each([
+    ['run', '--out'], ['compare', '--out'], ['run', '--events'], ['run', '--strategy'],
+  ])('%s %s given the empty string names the flag (an empty --out was the working directory)', (command, flag) => {
+    expectInputError(runCli(command, scenarioFile(VALID), flag, ''), `command line: ${flag}: expected a value, got the empty string`);
+    expectInputError(runCli(command, scenarioFile(VALID), `${flag}=`), `command line: ${flag}: expected a value, got the empty string`);
+  });
+
+  it.each([
     ['compare', '--out'], ['compare', '--baseline'], ['sweep', '--param'], ['sweep', '--shard'], ['regress', '--baseline'],
   ])('%s %s without its value names the flag (it was read as "" and used)', (command, flag) => {
     expectInputError(runCli(command, scenarioFile(VALID), flag), `command line: ${flag}: expected a value after the flag`);
