@@ -5,7 +5,7 @@
  * field and what was expected; never a stack trace), 3 an internal error (a bug: printed loudly
  * with its stack).
  */
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type MiddlewareFunction } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { InputError, isInputError } from '../scenario/errors.js';
 import type { CheckArgs } from './checkCommand.js';
@@ -21,6 +21,7 @@ import type { AgentWorkerArgs } from './agentWorkerCommand.js';
 import { traceOptions, type TraceArgs } from './traceFlags.js';
 import { calibrateOptions, type CalibrateArgs } from './calibrateFlags.js';
 import { QUEUE_OPTION } from './queueFlags.js';
+import { rejectMisreadFlagValues, type DeclaredFlags } from './flagValues.js';
 import type { WorkerArgs } from './workerCommand.js';
 import { DEFAULT_LOCK_SECONDS, DEFAULT_STALLED_CHECK_SECONDS } from '../distributed/stalledJobs.js';
 
@@ -64,10 +65,10 @@ function experimentOptions(y: Argv): Argv {
     .option('strategy', { type: 'string', requiresArg: true, describe: STRATEGY_FLAG })
     .option('seed', { type: 'number', requiresArg: true, describe: 'seed instead of the scenario\'s' })
     .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of the scenario\'s' })
-    .option('baseline', { type: 'string', describe: 'strategy the paired differences are taken against (default: the first)' })
+    .option('baseline', { type: 'string', requiresArg: true, describe: 'strategy the paired differences are taken against (default: the first)' })
     .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core; 1 runs everything in this process)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary.json document instead of the tables' })
-    .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>/, for a sweep reports/<scenario name>-sweep/)' })
+    .option('out', { type: 'string', requiresArg: true, describe: 'report directory (default: reports/<scenario name>/, for a sweep reports/<scenario name>-sweep/)' })
     .option('allow-huge', { type: 'boolean', default: false, describe: 'run even when one run would simulate more than 10^8 tasks' })
     .option('queue', QUEUE_OPTION)
     .option('png', PNG_OPTION);
@@ -101,18 +102,18 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => (await import('./experimentCommands.js')).compareCommand(args as unknown as ExperimentArgs))
     .command('sweep <scenario>', 'compare the strategies in every cell of a parameter grid', (y) =>
       withExamples(experimentOptions(y), 'sweep')
-        .option('param', { type: 'string', describe: 'path=value1,value2,… : a scenario field to vary (repeatable)' })
-        .option('shard', { type: 'string', describe: 'i/n: run only this machine\'s share of the cells' }),
+        .option('param', { type: 'string', requiresArg: true, describe: 'path=value1,value2,… : a scenario field to vary (repeatable)' })
+        .option('shard', { type: 'string', requiresArg: true, describe: 'i/n: run only this machine\'s share of the cells' }),
       async (args) => (await import('./experimentCommands.js')).sweepCommand(args as unknown as SweepArgs))
     .command('merge <files..>', 'join the summary.json files of the shards of one sweep', (y) =>
       withExamples(y, 'merge').positional('files', { type: 'string', array: true, demandOption: true, describe: 'summary.json files (or report directories) of every shard' })
         .option('json', { type: 'boolean', default: false, describe: 'print the merged summary.json document instead of the tables' })
-        .option('out', { type: 'string', describe: 'report directory (default: reports/<scenario name>-sweep/)' })
+        .option('out', { type: 'string', requiresArg: true, describe: 'report directory (default: reports/<scenario name>-sweep/)' })
         .option('png', PNG_OPTION),
       async (args) => (await import('./experimentCommands.js')).mergeCommand(args as unknown as MergeArgs))
     .command('regress <scenarios..>', 're-run scenarios and fail (exit 1) when a metric is worse than the baseline', (y) =>
       withExamples(y, 'regress').positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files' })
-        .option('baseline', { type: 'string', demandOption: true, describe: 'baseline file (JSON) to compare with' })
+        .option('baseline', { type: 'string', demandOption: true, requiresArg: true, describe: 'baseline file (JSON) to compare with' })
         .option('update', { type: 'boolean', default: false, describe: 'rewrite the baseline with this run instead of failing' })
         .option('replications', { type: 'number', requiresArg: true, describe: 'replications instead of each scenario\'s' })
         .option('workers', { type: 'number', requiresArg: true, describe: 'threads that run jobs, this one included (default: every core)' })
@@ -124,7 +125,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       })
     .command('report <summary>', 'rebuild the HTML report (index.html, charts as SVG, and PNG with --png) from a summary.json', (y) =>
       withExamples(y, 'report').positional('summary', { type: 'string', demandOption: true, describe: 'summary.json file (or the report directory holding it)' })
-        .option('out', { type: 'string', describe: 'directory to write into (default: the summary.json\'s own)' })
+        .option('out', { type: 'string', requiresArg: true, describe: 'directory to write into (default: the summary.json\'s own)' })
         .option('png', PNG_OPTION),
       async (args) => (await import('./reportCommand.js')).reportCommand(args as unknown as ReportArgs))
     .command('validate <scenario>', 'check a scenario file and report what it holds',
@@ -212,6 +213,7 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       async (args) => (await import('./workerCommand.js')).workerCommand(args as unknown as WorkerArgs))
     .command('trace <action> <file>', 'statistics of a trace file (trace stats <file> --format F)', (y) => withExamples(traceOptions(y), 'trace'), async (args) => (await import('./traceCommand.js')).traceCommand(args as unknown as TraceArgs))
     .command('schema', 'print the JSON Schema of scenario files (for editors)', (y) => withExamples(y, 'schema'), async () => (await import('./schemaCommand.js')).schemaCommand())
+    .middleware(flagValueCheck(argv))
     .demandCommand(1)
     .strict()
     .help()
@@ -229,6 +231,16 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
   commands = registeredCommands(parser);
   skipHelpCache(parser);
   return parser;
+}
+
+/**
+ * Checks the flag values of the command being run (src/cli/flagValues.ts); yargs hands a
+ * middleware that command's parser as a second argument, which its typings leave out.
+ */
+function flagValueCheck(argv: readonly string[]): MiddlewareFunction {
+  const check = (_args: unknown, commandParser: { getOptions(): DeclaredFlags }): void =>
+    rejectMisreadFlagValues(argv, commandParser.getOptions());
+  return check as unknown as MiddlewareFunction;
 }
 
 /**

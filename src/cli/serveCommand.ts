@@ -69,6 +69,15 @@ export const MAX_PREALLOCATE_MIB = 4_096;
 /** Hosts that only this machine reaches. */
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/** Errors of `listen` that say the host is wrong (unknown name, or an address of no interface here), not the port. */
+const HOST_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EADDRNOTAVAIL']);
+
+/** The flag a failed `listen` names: `--host` when the address is at fault, else `--port`. */
+function listenFlagAtFault(error: unknown): '--host' | '--port' {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  return HOST_ERRORS.has(code) ? '--host' : '--port';
+}
+
 /** `fleetsim serve`: resolves with the exit code once the service has closed after a signal. */
 export async function serveCommand(args: ServeArgs, write: (text: string) => void = (text) => { process.stdout.write(text); }): Promise<number> {
   if (!(Number.isInteger(args.port) && args.port >= 0 && args.port <= 65_535)) {
@@ -98,9 +107,6 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     }
   }
   const agentQueues = await agentQueuesOf(args, scenario);
-  if (tokens === undefined && !LOOPBACK.has(args.host)) {
-    process.stderr.write(`fleetsim serve: warning: listening on ${args.host} without --token-file: anyone who reaches it may submit tasks and act for any agent\n`);
-  }
   // Loaded on demand: the HTTP stack would add a third of a second to every other command's start.
   const { createService } = await import('../live/service/app.js');
   const service = await createService({
@@ -121,7 +127,11 @@ export async function serveCommand(args: ServeArgs, write: (text: string) => voi
     await service.app.listen({ host: args.host, port: args.port });
   } catch (error) {
     await service.close();
-    throw new InputError('command line', '--port', `cannot listen on ${args.host}:${args.port} (${systemErrorReason(error)})`);
+    throw new InputError('command line', listenFlagAtFault(error), `cannot listen on ${args.host}:${args.port} (${systemErrorReason(error)})`);
+  }
+  // Warned once the service listens: a host it cannot listen on is an error, and one line.
+  if (tokens === undefined && !LOOPBACK.has(args.host)) {
+    process.stderr.write(`fleetsim serve: warning: listening on ${args.host} without --token-file: anyone who reaches it may submit tasks and act for any agent\n`);
   }
   const address = service.app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

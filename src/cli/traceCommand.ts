@@ -7,9 +7,8 @@ import { resolve } from 'node:path';
 import { InputError, didYouMean, systemErrorReason } from '../scenario/errors.js';
 import { STAT_PERCENTILES, traceStats, type TokenStats, type TraceStats } from '../traces/traceStats.js';
 import type { TraceArgs } from './traceFlags.js';
-import { TRACE_FORMATS, type CsvColumns, type TraceFormat } from '../traces/types.js';
+import { DEFAULT_BLOCK_TOKENS, TRACE_FORMATS, TRACE_TIME_UNIT_SECONDS, type CsvColumns, type TraceFormat } from '../traces/types.js';
 
-const SECONDS_PER_UNIT: Readonly<Record<string, number>> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };
 /** The fields `--columns` may map: those of a scenario's `workload.trace.columns`. */
 const COLUMN_FIELDS = ['time', 'tokens', 'contextTokens', 'type', 'contextKey', 'priority', 'deadline', 'tenant'] as const satisfies readonly (keyof CsvColumns)[];
 
@@ -17,11 +16,16 @@ const COLUMN_FIELDS = ['time', 'tokens', 'contextTokens', 'type', 'contextKey', 
 export function traceCommand(args: TraceArgs): void {
   const format = checkFormat(args.format);
   if (!(Number.isFinite(args.window) && args.window > 0)) throw new InputError('command line', '--window', `expected a number of seconds > 0, got ${String(args.window)}`);
-  if (!(Number.isSafeInteger(args.blockTokens) && args.blockTokens >= 1)) throw new InputError('command line', '--block-tokens', `expected an integer >= 1, got ${String(args.blockTokens)}`);
-  const timeUnitSeconds = SECONDS_PER_UNIT[args.timeUnit];
-  if (timeUnitSeconds === undefined) throw new InputError('command line', '--time-unit', `expected one of s, ms, us, ns, got ${JSON.stringify(args.timeUnit)}`);
-  const columns = format === 'csv' ? parseColumns(args.columns) : undefined;
+  // A flag of another format would be ignored: it is refused instead, as in a scenario's trace.
   if (format !== 'csv' && args.columns !== undefined) throw new InputError('command line', '--columns', 'applies to --format csv only');
+  if (format !== 'csv' && args.timeUnit !== undefined) throw new InputError('command line', '--time-unit', 'applies to --format csv only');
+  if (format !== 'mooncake' && args.blockTokens !== undefined) throw new InputError('command line', '--block-tokens', 'applies to --format mooncake only');
+  const blockTokens = args.blockTokens ?? DEFAULT_BLOCK_TOKENS;
+  if (!(Number.isSafeInteger(blockTokens) && blockTokens >= 1)) throw new InputError('command line', '--block-tokens', `expected an integer >= 1, got ${String(blockTokens)}`);
+  const timeUnit = args.timeUnit ?? 's';
+  const timeUnitSeconds = TRACE_TIME_UNIT_SECONDS[timeUnit];
+  if (timeUnitSeconds === undefined) throw new InputError('command line', '--time-unit', `expected one of s, ms, us, ns, got ${JSON.stringify(timeUnit)}`);
+  const columns = format === 'csv' ? parseColumns(args.columns) : undefined;
   const path = resolve(args.file);
   try {
     if (!statSync(path).isFile()) throw new InputError(args.file, '', 'not a file');
@@ -29,7 +33,9 @@ export function traceCommand(args: TraceArgs): void {
     if (error instanceof InputError) throw error;
     throw new InputError(args.file, '', `cannot read the trace (${systemErrorReason(error)})`);
   }
-  const stats = traceStats({ file: path, fileAsWritten: args.file, format, timeUnitSeconds, blockTokens: args.blockTokens, ...(columns === undefined ? {} : { columns }) }, args.window);
+  const stats = traceStats({ file: path, fileAsWritten: args.file, format, timeUnitSeconds, blockTokens, ...(columns === undefined ? {} : { columns }) }, args.window);
+  // A header and nothing else reads as a trace of zero rows: statistics of nothing, so an input error.
+  if (stats.rows === 0) throw new InputError(args.file, '', `no trace row in the file: expected at least one ${format} row`);
   process.stdout.write(args.json ? `${JSON.stringify(stats, null, 2)}\n` : statsText(stats));
 }
 

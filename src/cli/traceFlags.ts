@@ -13,8 +13,10 @@ export interface TraceArgs {
   readonly json: boolean;
   readonly window: number;
   readonly columns?: string;
-  readonly timeUnit: string;
-  readonly blockTokens: number;
+  /** Absent unless given: it applies to `--format csv` only. */
+  readonly timeUnit?: string;
+  /** Absent unless given: it applies to `--format mooncake` only. */
+  readonly blockTokens?: number;
 }
 
 /** Adds the `trace` command's positionals and flags to `y`. */
@@ -26,6 +28,6 @@ export function traceOptions(y: Argv): Argv {
     .option('json', { type: 'boolean', default: false, describe: 'print the statistics as one JSON document' })
     .option('window', { type: 'number', default: 60, requiresArg: true, describe: 'seconds of the window of the peak rate' })
     .option('columns', { type: 'string', requiresArg: true, describe: 'csv: the column mapping, e.g. time=at,tokens=out,contextTokens=in' })
-    .option('time-unit', { type: 'string', default: 's', requiresArg: true, describe: 'csv: unit of the time column (s, ms, us, ns)' })
-    .option('block-tokens', { type: 'number', default: 512, requiresArg: true, describe: 'mooncake: tokens per prefix block' });
+    .option('time-unit', { type: 'string', defaultDescription: 's', requiresArg: true, describe: 'csv: unit of the time column (s, ms, us, ns)' })
+    .option('block-tokens', { type: 'number', defaultDescription: '512', requiresArg: true, describe: 'mooncake: tokens per prefix block' });
 }

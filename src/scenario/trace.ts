@@ -5,11 +5,9 @@
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { scanTrace } from '../traces/scanTrace.js';
-import type { TraceConfig } from '../traces/types.js';
+import { DEFAULT_BLOCK_TOKENS, TRACE_TIME_UNIT_SECONDS, type TraceConfig } from '../traces/types.js';
 import { InputError, systemErrorReason } from './errors.js';
 import type { TraceEntry } from './schema.js';
-
-const SECONDS_PER_UNIT = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 } as const;
 
 /** Options that belong to one format only. */
 const FORMAT_OPTIONS = {
@@ -62,8 +60,8 @@ export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
     priority: entry.priority,
     failed: entry.failed ?? 'keep',
     ...(entry.columns === undefined ? {} : { columns: entry.columns }),
-    timeUnitSeconds: SECONDS_PER_UNIT[entry.timeUnit ?? 's'],
-    blockTokens: entry.blockTokens ?? 512,
+    timeUnitSeconds: TRACE_TIME_UNIT_SECONDS[entry.timeUnit ?? 's']!,
+    blockTokens: entry.blockTokens ?? DEFAULT_BLOCK_TOKENS,
     keyBlock: entry.keyBlock ?? 1,
     ...(entry.strategy === undefined ? {} : { strategy: entry.strategy }),
     ...(entry.replication === undefined ? {} : { replication: entry.replication }),

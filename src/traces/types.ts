@@ -10,6 +10,12 @@ export const TRACE_FORMATS = ['azure-llm', 'mooncake', 'burstgpt', 'fleetsim-eve
 /** One of {@link TRACE_FORMATS}. */
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
+/** Seconds per unit of a csv trace's time column (`timeUnit`, `--time-unit`). */
+export const TRACE_TIME_UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };
+
+/** Tokens per Mooncake prefix block unless a scenario's `blockTokens` (or `--block-tokens`) says otherwise. */
+export const DEFAULT_BLOCK_TOKENS = 512;
+
 /**
  * How a row's token counts become a task:
  * - `split`: output tokens are the work (`tokens`), input tokens the context to load (`contextTokens`);

@@ -80,6 +80,30 @@ describe('bad input on the command line', () => {
     expectInputError(runCli('run', scenarioFile(VALID), '--seed', 'abc'), '--seed');
   });
 
+  it('a switch given a value other than true or false is an error naming it (yargs would read it as false)', () => {
+    expectInputError(runCli('run', scenarioFile(VALID), '--json=maybe'), 'command line: --json:', 'expected no value', '"maybe"');
+    expectInputError(runCli('validate', scenarioFile(VALID), '--allow-huge=1'), '--allow-huge:', '"1"');
+    const asWritten = runCli('validate', scenarioFile(VALID), '--allow-huge=true');
+    expect(asWritten.status, asWritten.stderr).toBe(0);
+  });
+
+  it.each([
+    ['run', '--out'], ['compare', '--out'], ['run', '--events'], ['run', '--strategy'],
+  ])('%s %s given the empty string names the flag (an empty --out was the working directory)', (command, flag) => {
+    expectInputError(runCli(command, scenarioFile(VALID), flag, ''), `command line: ${flag}: expected a value, got the empty string`);
+    expectInputError(runCli(command, scenarioFile(VALID), `${flag}=`), `command line: ${flag}: expected a value, got the empty string`);
+  });
+
+  it.each([
+    ['compare', '--out'], ['compare', '--baseline'], ['sweep', '--param'], ['sweep', '--shard'], ['regress', '--baseline'],
+  ])('%s %s without its value names the flag (it was read as "" and used)', (command, flag) => {
+    expectInputError(runCli(command, scenarioFile(VALID), flag), `command line: ${flag}: expected a value after the flag`);
+  });
+
+  it.each([['merge'], ['report']])('%s --out without its value names the flag', (command) => {
+    expectInputError(runCli(command, 'summary.json', '--out'), 'command line: --out: expected a value after the flag');
+  });
+
   it('an unknown flag is an error, not ignored', () => {
     expectInputError(runCli('run', scenarioFile(VALID), '--replicatoins', '3'), 'replicatoins');
   });

@@ -205,7 +205,11 @@ describe('fleetsim serve', () => {
     [['scenarios/specialists.yaml', '--data', 'DATA', '--snapshot-every', '5000.5'], /--snapshot-every: expected an integer 1000\.\.100000000, got 5000\.5/],
     [['scenarios/missing.yaml', '--data', 'DATA'], /scenarios\/missing\.yaml: cannot read file/],
     [['scenarios/specialists.yaml', '--data', 'DATA', '--token-file', 'nope.yaml'], /nope\.yaml: cannot read the token file/],
+    [['scenarios/specialists.yaml', '--data', 'DATA', '--token-file', ''], /^fleetsim: command line: --token-file: expected a value, got the empty string$/],
     [['scenarios/specialists.yaml', '--data', '/proc/fleetsim-data'], /--data: cannot create \/proc\/fleetsim-data/],
+    // No address of this machine: the host is named, and the warning about a host without
+    // --token-file (due only once the service listens) is not a second line.
+    [['scenarios/specialists.yaml', '--data', 'DATA', '--port', '0', '--host', '999.1.1.1'], /--host: cannot listen on 999\.1\.1\.1:0 \(ENOTFOUND/],
   ])('exits 2 with one line for %j', (args, message) => {
     const result = runCli('serve', ...args.map((arg) => (arg === 'DATA' ? join(dir, 'unused') : arg)));
     expectInputError(result, message);

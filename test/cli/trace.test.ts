@@ -108,6 +108,22 @@ describe('trace stats of a csv trace through --columns', () => {
   });
 });
 
+describe('trace stats refuses what it would otherwise ignore', () => {
+  const AZURE = 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n';
+
+  it('--time-unit and --block-tokens with a format that has no use for them name the flag and the format', () => {
+    const file = writeFixture(tempDir(), 'azure.csv', AZURE);
+    expect(runCli('trace', 'stats', file, '--format', 'azure-llm').status).toBe(0);
+    expectInputError(runCli('trace', 'stats', file, '--format', 'azure-llm', '--time-unit', 'ms'), 'command line: --time-unit: applies to --format csv only');
+    expectInputError(runCli('trace', 'stats', file, '--format', 'azure-llm', '--block-tokens', '64'), 'command line: --block-tokens: applies to --format mooncake only');
+  });
+
+  it('a trace of a header and no row names the file (as a scenario\'s workload.trace does)', () => {
+    const file = writeFixture(tempDir(), 'header-only.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\n');
+    expectInputError(runCli('trace', 'stats', file, '--format', 'azure-llm'), 'header-only.csv: no trace row in the file');
+  });
+});
+
 describe('bad trace input is exit 2 with one line naming the file, line and column', () => {
   const AZURE_HEADER = 'TIMESTAMP,ContextTokens,GeneratedTokens\n';
   const BURSTGPT_HEADER = 'Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n';
