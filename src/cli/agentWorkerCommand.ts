@@ -24,12 +24,17 @@ import { packageVersion } from './help.js';
 
 /** Flags of `agent-worker`. */
 export interface AgentWorkerArgs {
+  /** `--queue`: the Redis URL whose queue carries the attempts. */
   queue: string;
   /** Agent ids, comma-separated (optional with `provision`). */
   agent?: string;
+  /** `--emulate`: the scenario whose agent model runs the attempts (its agents, its seed). */
   emulate: string;
+  /** `--speedup`: K, attempt durations divided by K. */
   speedup: number;
+  /** `--lock-seconds`: the job lock; a worker silent this long has stalled, and its attempt fails. */
   lockSeconds: number;
+  /** `--virtual-time`: answer every attempt, offer and provision at once with its planned duration, answer delay or cold start, for a driver on a manual clock. */
   virtualTime: boolean;
   /** Autoscaled pools whose provisioning requests this process takes, comma-separated. */
   provision?: string;

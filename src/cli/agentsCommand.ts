@@ -11,10 +11,15 @@ import { onStopSignal, parseServiceUrl, parseSpeedup } from './clientFlags.js';
 
 /** Flags of `agents`. */
 export interface AgentsArgs {
+  /** The scenario whose agents to run. */
   scenario: string;
+  /** `--url`: the service's base URL. */
   url: string;
+  /** `--token`: the bearer token to send, when the service checks tokens. */
   token?: string;
+  /** `--speedup`: K, service and offer response times divided by K, speeds multiplied by K. */
   speedup: number;
+  /** `--only`: comma-separated ids of the scenario's agents to run (default: all). */
   only?: string;
 }
 

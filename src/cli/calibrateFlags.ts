@@ -7,11 +7,17 @@ import { withExamples } from './help.js';
 
 /** Flags of `calibrate`. */
 export interface CalibrateArgs {
+  /** The events file: a `run --events` output, or a serve data directory's `events.jsonl`. */
   events: string;
+  /** `--out`: the scenario file (YAML) to write. */
   out: string;
+  /** `--synthetic`: fit a Poisson arrival process and token distributions instead of replaying the file as a trace. */
   synthetic: boolean;
+  /** `--json`: print the fitted parameters as JSON. */
   json: boolean;
+  /** `--strategy`: in a `run --events` log, the strategy whose replications are fitted (default: the first in the file). */
   strategy?: string;
+  /** `--replication`: fit only this replication (default: every replication of the strategy, pooled). */
   replication?: number;
 }
 

@@ -16,9 +16,13 @@ import { experimentProgress } from './progress.js';
 
 /** Flags of `check`. */
 export interface CheckArgs {
+  /** The scenario files whose `targets` to check. */
   scenarios: string[];
+  /** `--replications`: replications instead of the scenarios'. */
   replications?: number;
+  /** `--seed`: seed instead of the scenarios'. */
   seed?: number;
+  /** `--workers`: threads that run jobs, this one included. */
   workers?: number;
 }
 

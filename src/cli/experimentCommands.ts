@@ -31,13 +31,21 @@ const REPORT_THREADS = 16;
 
 /** Flags shared by `compare` and `sweep`. */
 export interface ExperimentArgs {
+  /** The scenario file. */
   scenario: string;
+  /** `--strategy`: strategies to run instead of the scenario's. */
   strategy?: string;
+  /** `--seed`: seed instead of the scenario's. */
   seed?: number;
+  /** `--replications`: replications instead of the scenario's. */
   replications?: number;
+  /** `--baseline`: the strategy paired differences are taken against (default: the first). */
   baseline?: string;
+  /** `--workers`: threads that run jobs, this one included (default: every core). */
   workers?: number;
+  /** `--json`: print the summary document instead of the tables. */
   json: boolean;
+  /** `--out`: the report directory. */
   out?: string;
   /** `--allow-huge`: run even when one run exceeds the work budget. */
   allowHuge: boolean;
@@ -51,14 +59,19 @@ export interface ExperimentArgs {
 
 /** Flags of `sweep`. */
 export interface SweepArgs extends ExperimentArgs {
+  /** `--param`: a field and its values to sweep (`path=v1,v2,…`), once per field. */
   param?: string | string[];
+  /** `--shard`: run only shard `i/n` of the cells (merged later with `merge`). */
   shard?: string;
 }
 
 /** Flags of `merge`. */
 export interface MergeArgs {
+  /** The shards' `summary.json` files to merge. */
   files: string[];
+  /** `--json`: print the merged summary document instead of the tables. */
   json: boolean;
+  /** `--out`: the report directory. */
   out?: string;
   /** `--png`: the report's charts as PNG too. */
   png?: boolean;

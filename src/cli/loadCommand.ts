@@ -13,13 +13,21 @@ import { onStopSignal, parseServiceUrl, parseSpeedup } from './clientFlags.js';
 
 /** Flags of `load`. */
 export interface LoadArgs {
+  /** The scenario whose workload to submit. */
   scenario: string;
+  /** `--url`: the service's base URL. */
   url: string;
+  /** `--token`: the bearer token to send, when the service checks tokens. */
   token?: string;
+  /** `--speedup`: K, arrival times, relative deadlines, timeouts and TTLs divided by K. */
   speedup: number;
+  /** `--tasks`: submit at most this many tasks (the earliest). */
   tasks?: number;
+  /** `--acked`: a file to write the acknowledged task ids to, one a line. */
   acked?: string;
+  /** `--id-prefix`: a prefix for every task id (to load one service twice). */
   idPrefix?: string;
+  /** `--batch`: tasks per `POST /v1/tasks/batch` at most; 1: one `POST /v1/tasks` per task. */
   batch?: number;
 }
 

@@ -18,11 +18,17 @@ import { regressText } from './regressOutput.js';
 
 /** Flags of `regress`. */
 export interface RegressArgs {
+  /** The scenario files to regress. */
   scenarios: string[];
+  /** `--baseline`: the baseline file. */
   baseline: string;
+  /** `--update`: rewrite the baseline with these runs instead of failing. */
   update: boolean;
+  /** `--replications`: replications instead of the scenarios'. */
   replications?: number;
+  /** `--workers`: threads that run jobs, this one included. */
   workers?: number;
+  /** `--all`: list every metric checked, not only those that moved. */
   all: boolean;
   /** `--allow-huge`: run even when one run exceeds the work budget. */
   allowHuge: boolean;

@@ -26,11 +26,17 @@ import { attachToLauncher, launchServiceProcess } from './serveLauncher.js';
 
 /** Flags of `serve`. */
 export interface ServeArgs {
+  /** The scenario whose engine, strategy and agents the service runs. */
   scenario: string;
+  /** `--data`: the data directory (write-ahead log, snapshots, events), created if missing. */
   data: string;
+  /** `--port`: the port to listen on (0: any free port). */
   port: number;
+  /** `--host`: the address to listen on (default 127.0.0.1). */
   host: string;
+  /** `--token-file`: a YAML file mapping bearer tokens to roles; without it no request is checked. */
   tokenFile?: string;
+  /** `--latency-probe`: time where each task waits before its start reaches an agent, and event-loop stalls (`GET /v1/latency`). */
   latencyProbe?: boolean;
   /** Fsyncs of the write-ahead log under way at once (`--fsyncs-in-flight`, default 3). */
   fsyncsInFlight?: number;

@@ -9,6 +9,7 @@ import { STRATEGIES, findStrategy, strategyNames, type StrategyDefinition } from
 
 /** One parameter of a strategy as shown to a user. */
 export interface ParameterInfo {
+  /** The parameter's name, as a strategy spec writes it. */
   readonly name: string;
   /** Type and allowed values, e.g. `integer 1..64` or `one of most-skilled, wait`. */
   readonly type: string;

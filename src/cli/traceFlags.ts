@@ -7,11 +7,17 @@ import { TRACE_FORMATS } from '../traces/types.js';
 
 /** The flags of `fleetsim trace`. */
 export interface TraceArgs {
+  /** What to do with the trace (`stats`). */
   readonly action: string;
+  /** The trace file. */
   readonly file: string;
+  /** `--format`: the trace's format. */
   readonly format: string;
+  /** `--json`: print the statistics as one JSON document. */
   readonly json: boolean;
+  /** `--window`: seconds of the window of the peak rate. */
   readonly window: number;
+  /** `--columns`: a CSV trace's column mapping, e.g. `time=at,tokens=out,contextTokens=in`. */
   readonly columns?: string;
   /** Absent unless given: it applies to `--format csv` only. */
   readonly timeUnit?: string;

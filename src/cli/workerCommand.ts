@@ -13,9 +13,13 @@ import { packageVersion } from './help.js';
 
 /** Flags of `worker`. */
 export interface WorkerArgs {
+  /** `--queue`: the Redis URL whose queue carries the experiment's jobs. */
   queue: string;
+  /** `--concurrency`: jobs run at once, one thread each (default: every core). */
   concurrency?: number;
+  /** `--lock-seconds`: the lock of a running job, renewed every half: a dead worker's job is taken back after it. */
   lockSeconds: number;
+  /** `--stalled-check-seconds`: time between two checks for jobs of dead workers. */
   stalledCheckSeconds: number;
 }
 
