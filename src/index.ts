@@ -3,10 +3,10 @@
  * own runtime, and to drive simulations programmatically.
  */
 export { Engine, createEngine, type EngineOptions, type RouteProbe, type TaskCounts } from './engine/engine.js';
-export {
-  restoreEngine, type EngineSnapshot, type TaskSnapshot, type AgentSnapshot, type TimerSnapshot, type AutoscalerSnapshot,
-  type JsonNumber, type PendingTimer, type OpenAttempt, type OpenOffer, type PendingProvision,
-} from './engine/snapshot.js';
+export { restoreEngine } from './engine/snapshot.js';
+export type {
+  EngineSnapshot, TaskSnapshot, AgentSnapshot, TimerSnapshot, AutoscalerSnapshot, JsonNumber, PendingTimer, OpenAttempt, OpenOffer, PendingProvision,
+} from './engine/snapshotFormat.js';
 export { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from './engine/config.js';
 export { TRANSITIONS, canTransition, assertTransition, IllegalTransitionError } from './engine/lifecycle.js';
 export { hasFreeSlot, skillFor, type AgentSpec, type AgentView } from './engine/agent.js';

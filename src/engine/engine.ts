@@ -23,10 +23,8 @@ import {
   admin, agentJoined, agentLeft, cancel, finished, offerAnswered, pollCommand, pollEvent, started, submit,
 } from './inputs.js';
 import type { AdminOperation, Command, EngineEvent, EngineInput, OfferAnswer, Outcome, StartReport } from './messages.js';
-import {
-  captureSnapshot, openAttemptsOf, openOffersOf, pendingProvisionsOf, pendingTimersOf, takeSnapshot,
-  type EngineSnapshot, type OpenAttempt, type OpenOffer, type PendingProvision, type PendingTimer, type SnapshotCapture,
-} from './snapshot.js';
+import { captureSnapshot, openAttemptsOf, openOffersOf, pendingProvisionsOf, pendingTimersOf, takeSnapshot, type SnapshotCapture } from './snapshot.js';
+import type { EngineSnapshot, OpenAttempt, OpenOffer, PendingProvision, PendingTimer } from './snapshotFormat.js';
 import { restoreState } from './snapshotRestore.js';
 import type { Strategy } from './strategy.js';
 import type { AgentId, TaskId, TaskSpec, TaskView } from './task.js';

@@ -11,7 +11,7 @@ import { FleetAgentRecord, NO_RESIDENT_KEYS, type AgentRecord } from './agent.js
 import { count } from './dispatch.js';
 import type { EngineState } from './engineState.js';
 import { introduceStrategy } from './generation.js';
-import { fromJsonNumber, type EngineSnapshot, type JsonNumber, type TaskSnapshot } from './snapshot.js';
+import { fromJsonNumber, type EngineSnapshot, type JsonNumber, type TaskSnapshot } from './snapshotFormat.js';
 import { isFinal, PRIORITY_LEVELS, type FinalTaskState, type TaskId, type TaskRecord, type TaskState } from './task.js';
 import { NO_QUEUE, type TaskQueue } from './taskQueue.js';
 import { CompactTaskRecord } from './taskRecord.js';

@@ -11,7 +11,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineSnapshot } from '../engine/snapshot.js';
+import type { EngineSnapshot } from '../engine/snapshotFormat.js';
 import { InputError } from '../scenario/errors.js';
 import { LineReader } from './lineReader.js';
 import { readWalFile } from './wal.js';

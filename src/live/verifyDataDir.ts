@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine, type EngineOptions, type TaskCounts } from '../engine/engine.js';
-import { restoreEngine, type EngineSnapshot } from '../engine/snapshot.js';
+import { restoreEngine } from '../engine/snapshot.js';
+import type { EngineSnapshot } from '../engine/snapshotFormat.js';
 import { ManualClock } from './clock.js';
 import { EVENTS_FILE, replayLog } from './dataDir.js';
 import { createLiveDriver, type LiveDriver } from './driver.js';

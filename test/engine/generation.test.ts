@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EngineOptions } from '../../src/engine/engine.js';
 import type { EngineInput } from '../../src/engine/messages.js';
-import type { EngineSnapshot } from '../../src/engine/snapshot.js';
+import type { EngineSnapshot } from '../../src/engine/snapshotFormat.js';
 import { snapshotJson } from '../../src/live/snapshotText.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { findStrategy, STRATEGIES } from '../../src/strategies/index.js';

@@ -4,7 +4,7 @@
  * entries per event-loop turn; a spec JSON cannot carry fails the text, naming the task.
  */
 import { describe, expect, it } from 'vitest';
-import type { EngineSnapshot } from '../../src/engine/snapshot.js';
+import type { EngineSnapshot } from '../../src/engine/snapshotFormat.js';
 import { snapshotJson } from '../../src/live/snapshotText.js';
 import { Harness } from '../support/harness.js';
 

@@ -10,7 +10,8 @@ import { createEngine, Engine, type EngineOptions } from '../../src/engine/engin
 import { eventRecord } from '../../src/engine/eventRecord.js';
 import { EventObjects } from '../../src/engine/eventSink.js';
 import type { AgentReport, Command, EngineInput, Outcome, StartReport } from '../../src/engine/messages.js';
-import { restoreEngine, type EngineSnapshot } from '../../src/engine/snapshot.js';
+import { restoreEngine } from '../../src/engine/snapshot.js';
+import type { EngineSnapshot } from '../../src/engine/snapshotFormat.js';
 import type { TaskId, TaskView } from '../../src/engine/task.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import type { Scenario, StrategyChoice } from '../../src/scenario/types.js';
