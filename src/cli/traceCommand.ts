@@ -7,7 +7,10 @@ import { resolve } from 'node:path';
 import { InputError, didYouMean, systemErrorReason } from '../scenario/errors.js';
 import { STAT_PERCENTILES, traceStats, type TokenStats, type TraceStats } from '../traces/traceStats.js';
 import type { TraceArgs } from './traceFlags.js';
-import { DEFAULT_BLOCK_TOKENS, TRACE_FORMATS, TRACE_TIME_UNIT_SECONDS, type CsvColumns, type TraceFormat } from '../traces/types.js';
+import { DEFAULT_BLOCK_TOKENS, TRACE_FORMAT_OPTIONS, TRACE_FORMATS, TRACE_TIME_UNIT_SECONDS, type CsvColumns, type TraceFormat } from '../traces/types.js';
+
+/** The flags of `trace` that belong to one format, by the trace option of the same name (`TRACE_FORMAT_OPTIONS`), in the order they are checked. */
+const FORMAT_FLAGS = { columns: '--columns', timeUnit: '--time-unit', blockTokens: '--block-tokens' } as const;
 
 /** The fields `--columns` may map: those of a scenario's `workload.trace.columns`. */
 const COLUMN_FIELDS = ['time', 'tokens', 'contextTokens', 'type', 'contextKey', 'priority', 'deadline', 'tenant'] as const satisfies readonly (keyof CsvColumns)[];
@@ -17,9 +20,10 @@ export function traceCommand(args: TraceArgs): void {
   const format = checkFormat(args.format);
   if (!(Number.isFinite(args.window) && args.window > 0)) throw new InputError('command line', '--window', `expected a number of seconds > 0, got ${String(args.window)}`);
   // A flag of another format would be ignored: it is refused instead, as in a scenario's trace.
-  if (format !== 'csv' && args.columns !== undefined) throw new InputError('command line', '--columns', 'applies to --format csv only');
-  if (format !== 'csv' && args.timeUnit !== undefined) throw new InputError('command line', '--time-unit', 'applies to --format csv only');
-  if (format !== 'mooncake' && args.blockTokens !== undefined) throw new InputError('command line', '--block-tokens', 'applies to --format mooncake only');
+  for (const [option, flag] of Object.entries(FORMAT_FLAGS)) {
+    const owner = TRACE_FORMAT_OPTIONS[option as keyof typeof FORMAT_FLAGS];
+    if (args[option as keyof typeof FORMAT_FLAGS] !== undefined && format !== owner) throw new InputError('command line', flag, `applies to --format ${owner} only`);
+  }
   const blockTokens = args.blockTokens ?? DEFAULT_BLOCK_TOKENS;
   if (!(Number.isSafeInteger(blockTokens) && blockTokens >= 1)) throw new InputError('command line', '--block-tokens', `expected an integer >= 1, got ${String(blockTokens)}`);
   const timeUnit = args.timeUnit ?? 's';

@@ -5,25 +5,14 @@
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { scanTrace } from '../traces/scanTrace.js';
-import { DEFAULT_BLOCK_TOKENS, TRACE_TIME_UNIT_SECONDS, type TraceConfig } from '../traces/types.js';
+import { DEFAULT_BLOCK_TOKENS, TRACE_FORMAT_OPTIONS, TRACE_TIME_UNIT_SECONDS, type TraceConfig } from '../traces/types.js';
 import { InputError, systemErrorReason } from './errors.js';
 import type { TraceEntry } from './schema.js';
 
-/** Options that belong to one format only. */
-const FORMAT_OPTIONS = {
-  failed: 'burstgpt',
-  columns: 'csv',
-  timeUnit: 'csv',
-  blockTokens: 'mooncake',
-  keyBlock: 'mooncake',
-  strategy: 'fleetsim-events',
-  replication: 'fleetsim-events',
-} as const;
-
 /** Builds the trace configuration, throwing an {@link InputError} for the first mistake. */
 export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
-  for (const [option, format] of Object.entries(FORMAT_OPTIONS)) {
-    if (entry[option as keyof typeof FORMAT_OPTIONS] !== undefined && entry.format !== format) {
+  for (const [option, format] of Object.entries(TRACE_FORMAT_OPTIONS)) {
+    if (entry[option as keyof typeof TRACE_FORMAT_OPTIONS] !== undefined && entry.format !== format) {
       throw new InputError(file, `workload.trace.${option}`, `applies to format ${format} only, not ${entry.format}`);
     }
   }

@@ -16,6 +16,17 @@ export const TRACE_TIME_UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1,
 /** Tokens per Mooncake prefix block unless a scenario's `blockTokens` (or `--block-tokens`) says otherwise. */
 export const DEFAULT_BLOCK_TOKENS = 512;
 
+/** Options of a trace that belong to one format only, with that format (a scenario's `workload.trace`, `fleetsim trace`'s flags). */
+export const TRACE_FORMAT_OPTIONS = {
+  failed: 'burstgpt',
+  columns: 'csv',
+  timeUnit: 'csv',
+  blockTokens: 'mooncake',
+  keyBlock: 'mooncake',
+  strategy: 'fleetsim-events',
+  replication: 'fleetsim-events',
+} as const satisfies Readonly<Record<string, TraceFormat>>;
+
 /**
  * How a row's token counts become a task:
  * - `split`: output tokens are the work (`tokens`), input tokens the context to load (`contextTokens`);
