@@ -1,12 +1,15 @@
 /**
- * README.md's shell examples, run as written: every line of every ```sh block is either run here
- * or listed in {@link NOT_RUN} with the reason, so that a renamed flag, a moved scenario or a
- * changed output fails the suite. Lines run through `bash -c` (for loops, globs, `&` and
+ * README.md's shell examples, run as written, and those of the docs/ pages listed in
+ * {@link DOCUMENTS}: every line of every ```sh block is either run here or listed there with the
+ * reason it is not, so that a renamed flag, a moved scenario or a changed output fails the suite. Lines run through `bash -c` (for loops, globs, `&` and
  * `kill %1` as a reader's shell runs them) in a scratch copy of a clone's layout: `scenarios/`
  * and `reports/baseline/` copied, the public traces linked at `../shared/traces` as beside the
  * repository, so that `--out reports/…` and `--update` never write into the repository. What
  * must change to run in a test is in one table, {@link SUBSTITUTIONS}; what a line is documented
  * to print or write is checked by {@link DOCUMENTED_OUTPUT} and the rules under it.
+ *
+ * The blocks of one document run one after another (they build on each other's reports), the
+ * README's live quick start beside them (it mostly waits on the clock).
  *
  * Needs the build (`npm run build`; `npm test` builds before the suites) and, for the distributed
  * example, `redis-server` (skipped with a warning when absent, unless FLEETSIM_REQUIRE_REDIS=1).
@@ -30,7 +33,6 @@ const CLI = join(ROOT, 'dist/src/cli/main.js');
 /** Where the README says the public traces are: beside the checkout, never inside it. */
 const TRACES = resolve(ROOT, '../shared/traces');
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; scripts: Record<string, string> };
-const BLOCKS = shellBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
 /** A loaded 2-core machine runs the longest block (the whole library's regress, twice) in about 20 s. */
 const BLOCK_TIMEOUT_MS = 300_000;
 
@@ -46,15 +48,37 @@ interface Scratch {
   redis: RedisServer | undefined;
 }
 
-/** Lines of README.md's sh blocks that are not run, each with the reason. */
-const NOT_RUN: Readonly<Record<string, string>> = {
+/**
+ * The documents whose sh blocks run here, README.md first, each with its lines that are not run
+ * and why. docs/SCENARIOS.md has no sh block; docs/LIVE.md and docs/DISTRIBUTED.md are not run yet.
+ */
+const DOCUMENTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'README.md': {
   'npm install': "installs and builds a fresh clone: CI's own first step, before this suite runs",
   'npm test': 'the whole suite, this file included: what CI runs',
   'npm run bench': 'minutes of measurement that want an idle machine: the bench itself runs and reports it',
   'npm install git+https://github.com/<owner>/fleetsim.git   # or: npm install github:<owner>/fleetsim': 'needs the network and the published repository (<owner> stands for it)',
   'npm install ../fleetsim': 'links a clone into a project of your own; the package it links is the one test/package/install.test.ts packs, installs and runs',
   'npm install ../fleetsim/fleetsim-0.1.0.tgz': "test/package/install.test.ts packs this tarball, installs it into a fresh project and runs the README's TypeScript example and the fleetsim command against it",
+  },
+  'docs/EXPERIMENTS.md': {
+    'npm run build && npx fleetsim regress scenarios/*.yaml --baseline reports/baseline/library.json --replications 3 --update':
+      'its build would rewrite dist/ under the suites running beside this one (they run after the build); its regress --update is run as the line of the regress section',
+  },
+  'docs/CALIBRATION.md': {},
+  'docs/REPORTS.md': {},
 };
+
+/** A sh block of one of {@link DOCUMENTS}. */
+interface DocumentBlock extends ShellBlock {
+  readonly document: string;
+  /** Its place among the document's sh blocks, from 1. */
+  readonly number: number;
+}
+
+const BLOCKS: readonly DocumentBlock[] = Object.keys(DOCUMENTS).flatMap((document) => (
+  shellBlocks(readFileSync(join(ROOT, document), 'utf8')).map((block, index) => ({ ...block, document, number: index + 1 }))
+));
 
 /** What changes in a line to run it here, in this order. */
 const SUBSTITUTIONS: readonly Substitution<Scratch>[] = [
@@ -68,9 +92,9 @@ const SUBSTITUTIONS: readonly Substitution<Scratch>[] = [
     why: "the script package.json defines, with the line's arguments after it as npm passes them: the scratch clone has no package.json",
   },
   {
-    what: /(?<=^|[\s;])(?:npx fleetsim|node dist\/src\/cli\/main\.js)(?=\s)/g,
+    what: /(?<=^|[\s;])(?:npx fleetsim|fleetsim|node dist\/src\/cli\/main\.js)(?=\s)/g,
     by: () => `${shellWord(process.execPath)} ${shellWord(CLI)}`,
-    why: 'the CLI this checkout built (the suites run after the build), from the scratch clone',
+    why: 'the CLI this checkout built (the suites run after the build), from the scratch clone; a bare `fleetsim` is the same command installed',
   },
   { what: /(?<![\w./])\/tmp\//g, by: (scratch) => `${shellWord(join(scratch.root, 'tmp'))}/`, why: 'files written outside the clone go to the scratch directory' },
   { what: /(?<=127\.0\.0\.1:|--port )8080\b/g, by: (scratch) => String(scratch.port), why: 'a free port instead of 8080' },
@@ -178,6 +202,46 @@ const DOCUMENTED_OUTPUT: Readonly<Record<string, Expectation>> = {
     documented: '`--update` accepts the current figures',
     check: (_, scratch) => expect(baselineScenarios(scratch.clone, 'reports/my-baseline.json')).toEqual([parseScenario('scenarios/hoarding.yaml').name]),
   },
+  'npx fleetsim check scenarios/team-targets.yaml': {
+    documented: 'least-work-left meets them (the scenario table), so check passes',
+    check: (run) => expect(run.stdout).toMatch(/^check: 1 scenario: every targeted strategy meets its targets$/m),
+  },
+  'npx fleetsim check scenarios/team-targets.yaml --replications 10 --seed 3 --workers 2': {
+    documented: 'docs/EXPERIMENTS.md: check with other replications, seed and workers',
+    check: (run) => expect(run.stdout).toMatch(/^check: 1 scenario: every targeted strategy meets its targets$/m),
+  },
+  'npx fleetsim compare scenarios/identical-high-load.yaml --baseline random --workers 2 --json': {
+    documented: 'docs/EXPERIMENTS.md: --json prints the summary.json document instead of the tables',
+    check: (run) => expect(JSON.parse(run.stdout)).toMatchObject({ format: 'fleetsim-experiment', kind: 'compare', baseline: 'random' }),
+  },
+  'npx fleetsim regress scenarios/*.yaml --baseline reports/baseline/library.json --replications 3 --update': {
+    documented: 'docs/EXPERIMENTS.md: --update writes the baseline of what ran',
+    check: (_, scratch) => expect(baselineScenarios(scratch.clone, 'reports/baseline/library.json')).toEqual(baselineScenarios(ROOT, 'reports/baseline/library.json')),
+  },
+  "fleetsim run scenarios/hoarding.yaml --events events.jsonl           # or a serve data dir's events.jsonl": {
+    documented: 'docs/CALIBRATION.md: the events file of a run',
+    check: (_, scratch) => expect(readFileSync(join(scratch.clone, 'events.jsonl'), 'utf8').length).toBeGreaterThan(0),
+  },
+  'fleetsim calibrate events.jsonl --out calibrated.yaml                # workload: the file itself, as a trace': {
+    documented: 'docs/CALIBRATION.md: the workload is the events file itself, replayed as a trace',
+    check: () => expect(parseScenario('calibrated.yaml')).toMatchObject({ workload: { trace: { file: expect.any(String) } } }),
+  },
+  'fleetsim calibrate events.jsonl --out fitted.yaml --synthetic --json # workload: a fitted Poisson process': {
+    documented: 'docs/CALIBRATION.md: --synthetic fits a Poisson workload instead of the trace',
+    check: () => expect(parseScenario('fitted.yaml')).not.toHaveProperty('workload.trace'),
+  },
+  'npx fleetsim report reports/specialists-under-pressure/summary.json': {
+    documented: 'docs/REPORTS.md: the report redrawn from the saved results',
+    check: (_, scratch) => expect(existsSync(join(scratch.clone, 'reports/specialists-under-pressure/index.html'))).toBe(true),
+  },
+  'npx fleetsim report reports/specialists-under-pressure --out /tmp/specialists-report': {
+    documented: 'docs/REPORTS.md: the report written elsewhere',
+    check: (_, scratch) => expect(existsSync(join(scratch.root, 'tmp/specialists-report/index.html'))).toBe(true),
+  },
+  'npx fleetsim report reports/specialists-under-pressure --png    # the charts as PNG too': {
+    documented: 'docs/REPORTS.md: the charts as PNG too',
+    check: (_, scratch) => expect(readdirSync(join(scratch.clone, 'reports/specialists-under-pressure')).filter((file) => file.endsWith('.png')).length).toBeGreaterThan(0),
+  },
   'npx fleetsim compare scenarios/team-targets.yaml': {
     documented: '`compare` shows a pass/fail table for every strategy; round-robin misses deadlines',
     check: (run) => {
@@ -246,7 +310,9 @@ const LIVE_BODIES: Readonly<Record<string, (body: string) => void>> = {
 
 const isLive = (line: string): boolean => /fleetsim (?:serve|agents|load) /.test(line) || line.startsWith('curl ');
 const usesRedis = (line: string): boolean => line.includes('redis://');
-const runnable = (block: ShellBlock): string[] => block.lines.filter((line) => !(line in NOT_RUN));
+const notRun = (block: DocumentBlock): Readonly<Record<string, string>> => DOCUMENTS[block.document]!;
+const runnable = (block: DocumentBlock): string[] => block.lines.filter((line) => !(line in notRun(block)));
+const title = (block: DocumentBlock): string => `${block.document} block ${block.number} (${block.heading}): ${runnable(block).join(' ; ')}`;
 
 let scratch: Scratch;
 
@@ -267,38 +333,10 @@ afterAll(() => {
   if (scratch !== undefined) rmSync(scratch.root, { recursive: true, force: true });
 });
 
-describe("README.md's sh blocks", () => {
-  it('are all run here or listed as not run, with the reason; every table entry still matches the README', () => {
-    const lines = BLOCKS.flatMap((block) => block.lines);
-    expect(lines).toContain('npx fleetsim run scenarios/first-look.yaml');
-    // What makes the CLI substitution faithful: in a clone, npx finds this very CLI (devDependency "fleetsim": "file:").
-    expect(realpathSync(join(ROOT, 'node_modules/.bin/fleetsim'))).toBe(realpathSync(CLI));
-    for (const line of Object.keys(NOT_RUN)) expect(lines, `NOT_RUN entry no longer in README.md: ${line}`).toContain(line);
-    for (const line of Object.keys(DOCUMENTED_OUTPUT)) expect(lines, `DOCUMENTED_OUTPUT entry no longer in README.md: ${line}`).toContain(line);
-    for (const { what } of SUBSTITUTIONS) expect(lines.some((line) => new RegExp(what.source).test(line)), `no README line needs the substitution ${what}`).toBe(true);
-    // Every line not in NOT_RUN belongs to one of the flows below, which run all of their lines.
-    const planned = [...BLOCKS.filter(isPlainBlock), ...BLOCKS.filter(isRedisBlock), ...BLOCKS.filter(isLiveBlock)].flatMap(runnable);
-    expect(planned.sort()).toEqual(lines.filter((line) => !(line in NOT_RUN)).sort());
-  });
-
-  for (const [index, block] of BLOCKS.entries()) {
-    if (!isPlainBlock(block)) continue;
-    it(`block ${index + 1} (${block.heading}): ${runnable(block).join(' ; ')}`, () => runBlock(block), BLOCK_TIMEOUT_MS);
-  }
-});
-
-describeWithRedis("README.md's sh blocks on Redis", () => {
-  beforeAll(async () => { scratch.redis = await startRedis(); });
-  afterAll(async () => { await scratch.redis?.stop(); });
-  for (const [index, block] of BLOCKS.entries()) {
-    if (!isRedisBlock(block)) continue;
-    it(`block ${index + 1} (${block.heading}): ${runnable(block).join(' ; ')}`, () => runBlock(block), BLOCK_TIMEOUT_MS);
-  }
-});
-
-describe("README.md's live deployment on one machine", () => {
+// Mostly waiting on the clock (the load takes about 24 s): it runs beside the other blocks.
+describe.concurrent("README.md's live deployment on one machine", () => {
   it('serve, agents and load as written: the curl lines answer 200 while the load runs, load acknowledges every task, serve and agents exit 0 on SIGTERM', async () => {
-    const lines = BLOCKS.filter(isLiveBlock).flatMap(runnable);
+    const lines = BLOCKS.filter((block) => block.document === 'README.md' && isLiveBlock(block)).flatMap(runnable);
     const role = (pattern: RegExp): string => {
       const matching = lines.filter((line) => pattern.test(line));
       if (matching.length !== 1) throw new Error(`README.md's live quick start: expected one line matching ${pattern}, found ${matching.length}`);
@@ -332,20 +370,52 @@ describe("README.md's live deployment on one machine", () => {
   }, BLOCK_TIMEOUT_MS);
 });
 
-function isLiveBlock(block: ShellBlock): boolean {
+describe.concurrent('the sh blocks of README.md and docs/', () => {
+  // One after another: blocks of one document build on each other's reports.
+  it.sequential('are all run here or listed as not run, with the reason; every table entry still matches a document', () => {
+    const lines = BLOCKS.flatMap((block) => block.lines);
+    expect(lines).toContain('npx fleetsim run scenarios/first-look.yaml');
+    // What makes the CLI substitution faithful: in a clone, npx finds this very CLI (devDependency "fleetsim": "file:").
+    expect(realpathSync(join(ROOT, 'node_modules/.bin/fleetsim'))).toBe(realpathSync(CLI));
+    for (const [document, notRunLines] of Object.entries(DOCUMENTS)) {
+      const documentLines = BLOCKS.filter((block) => block.document === document).flatMap((block) => block.lines);
+      expect(documentLines.length, `${document} has no sh block`).toBeGreaterThan(0);
+      for (const line of Object.keys(notRunLines)) expect(documentLines, `entry of DOCUMENTS no longer in ${document}: ${line}`).toContain(line);
+    }
+    for (const line of Object.keys(DOCUMENTED_OUTPUT)) expect(lines, `DOCUMENTED_OUTPUT entry in no document: ${line}`).toContain(line);
+    for (const { what } of SUBSTITUTIONS) expect(lines.some((line) => new RegExp(what.source).test(line)), `no line needs the substitution ${what}`).toBe(true);
+    // Every line that is not listed as not run belongs to one of the flows below, which run all of their lines.
+    const planned = [...BLOCKS.filter(isPlainBlock), ...BLOCKS.filter(isRedisBlock), ...BLOCKS.filter(isLiveBlock)].flatMap(runnable);
+    expect(planned.sort()).toEqual(BLOCKS.flatMap(runnable).sort());
+  });
+
+  for (const block of BLOCKS) {
+    if (isPlainBlock(block)) it.sequential(title(block), () => runBlock(block), BLOCK_TIMEOUT_MS);
+  }
+});
+
+describeWithRedis("README.md's sh blocks on Redis", () => {
+  beforeAll(async () => { scratch.redis = await startRedis(); });
+  afterAll(async () => { await scratch.redis?.stop(); });
+  for (const block of BLOCKS) {
+    if (isRedisBlock(block)) it(title(block), () => runBlock(block), BLOCK_TIMEOUT_MS);
+  }
+});
+
+function isLiveBlock(block: DocumentBlock): boolean {
   return block.lines.some(isLive);
 }
 
-function isRedisBlock(block: ShellBlock): boolean {
+function isRedisBlock(block: DocumentBlock): boolean {
   return !isLiveBlock(block) && block.lines.some(usesRedis);
 }
 
-function isPlainBlock(block: ShellBlock): boolean {
+function isPlainBlock(block: DocumentBlock): boolean {
   return !isLiveBlock(block) && !isRedisBlock(block) && runnable(block).length > 0;
 }
 
 /** Runs a block's lines in order: `… &` as a background job, `kill %N` sending it SIGTERM, the rest to their end. */
-async function runBlock(block: ShellBlock): Promise<void> {
+async function runBlock(block: DocumentBlock): Promise<void> {
   const jobs: BackgroundLine[] = [];
   try {
     for (const line of runnable(block)) {
@@ -368,6 +438,7 @@ async function runBlock(block: ShellBlock): Promise<void> {
       const run = await runLine(command, scratch.clone);
       // None of README's examples is meant to fail: its check and regress lines pass.
       expect(run.status, message(line, run)).toBe(0);
+      if (/ --json\b/.test(line) && !line.includes('>')) expect(() => JSON.parse(run.stdout) as unknown, `${line} prints one JSON document`).not.toThrow();
       checkStrategyRows(line, run);
       checkSweepGrid(line);
       await DOCUMENTED_OUTPUT[line]?.check(run, scratch);
