@@ -1,18 +1,20 @@
 /**
  * README.md's shell examples, run as written, and those of the docs/ pages listed in
  * {@link DOCUMENTS}: every line of every ```sh block is either run here or listed there with the
- * reason it is not, so that a renamed flag, a moved scenario or a changed output fails the suite. Lines run through `bash -c` (for loops, globs, `&` and
- * `kill %1` as a reader's shell runs them) in a scratch copy of a clone's layout: `scenarios/`
+ * reason it is not, so that a renamed flag, a moved scenario or a changed output fails the
+ * suite. Lines run through `bash -c` (for loops, globs, `&` and `kill %1` as a reader's shell
+ * runs them; services, workers and agents in the background) in a scratch copy of a clone's layout: `scenarios/`
  * and `reports/baseline/` copied, the public traces linked at `../shared/traces` as beside the
  * repository, so that `--out reports/…` and `--update` never write into the repository. What
  * must change to run in a test is in one table, {@link SUBSTITUTIONS}; what a line is documented
  * to print or write is checked by {@link DOCUMENTED_OUTPUT} and the rules under it.
  *
- * The blocks of one document run one after another (they build on each other's reports), the
- * README's live quick start beside them (it mostly waits on the clock).
+ * The blocks run one after another (a document's blocks build on each other's reports), but for
+ * two flows that run beside them, each in a scratch layout of its own: the live services fed a
+ * load in real time (mostly waiting on the clock) and the blocks that use Redis.
  *
  * Needs the build (`npm run build`; `npm test` builds before the suites) and, for the distributed
- * example, `redis-server` (skipped with a warning when absent, unless FLEETSIM_REQUIRE_REDIS=1).
+ * examples, `redis-server` (skipped with a warning when absent, unless FLEETSIM_REQUIRE_REDIS=1).
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +52,7 @@ interface Scratch {
 
 /**
  * The documents whose sh blocks run here, README.md first, each with its lines that are not run
- * and why. docs/SCENARIOS.md has no sh block; docs/LIVE.md and docs/DISTRIBUTED.md are not run yet.
+ * and why. docs/SCENARIOS.md has no sh block.
  */
 const DOCUMENTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'README.md': {
@@ -67,6 +69,8 @@ const DOCUMENTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   },
   'docs/CALIBRATION.md': {},
   'docs/REPORTS.md': {},
+  'docs/LIVE.md': {},
+  'docs/DISTRIBUTED.md': {},
 };
 
 /** A sh block of one of {@link DOCUMENTS}. */
@@ -92,14 +96,24 @@ const SUBSTITUTIONS: readonly Substitution<Scratch>[] = [
     why: "the script package.json defines, with the line's arguments after it as npm passes them: the scratch clone has no package.json",
   },
   {
+    what: /^((?:npx )?fleetsim serve (?:(?! --port ).)*?)( &)?$/g,
+    by: (scratch, command, background) => `${command} --port ${scratch.port}${background}`,
+    why: "a service started without --port listens on 8080: the block's free port instead",
+  },
+  {
     what: /(?<=^|[\s;])(?:npx fleetsim|fleetsim|node dist\/src\/cli\/main\.js)(?=\s)/g,
     by: () => `${shellWord(process.execPath)} ${shellWord(CLI)}`,
     why: 'the CLI this checkout built (the suites run after the build), from the scratch clone; a bare `fleetsim` is the same command installed',
   },
   { what: /(?<![\w./])\/tmp\//g, by: (scratch) => `${shellWord(join(scratch.root, 'tmp'))}/`, why: 'files written outside the clone go to the scratch directory' },
-  { what: /(?<=127\.0\.0\.1:|--port )8080\b/g, by: (scratch) => String(scratch.port), why: 'a free port instead of 8080' },
   {
-    what: /redis:\/\/127\.0\.0\.1:6379\/0/g,
+    what: /(?<=--data )\/var\/lib\//g,
+    by: (scratch) => `${shellWord(join(scratch.root, 'tmp', `var-lib-${scratch.port}`))}-`,
+    why: "a service's data directory in the scratch directory, one for each block's service",
+  },
+  { what: /(?<=127\.0\.0\.1:|localhost:|--port )8080\b/g, by: (scratch) => String(scratch.port), why: "a free port instead of 8080 (a block's own)" },
+  {
+    what: /redis:\/\/[\w.]+:6379\/0/g,
     by: (scratch) => {
       if (scratch.redis === undefined) throw new Error('a line uses Redis outside the suite that starts redis-server');
       return scratch.redis.url;
@@ -156,7 +170,7 @@ const DOCUMENTED_OUTPUT: Readonly<Record<string, Expectation>> = {
   },
   'npx fleetsim run scenarios/tenant-burst.yaml --by tenant': {
     documented: '`--by tenant` adds a table with a row per class and strategy',
-    check: (run) => expect(classRows(run.stdout, 'tenant')).toBeGreaterThanOrEqual(2 * scenarioStrategies('scenarios/tenant-burst.yaml').length),
+    check: (run, scratch) => expect(classRows(run.stdout, 'tenant')).toBeGreaterThanOrEqual(2 * scenarioStrategies(scratch, 'scenarios/tenant-burst.yaml').length),
   },
   'npx fleetsim compare scenarios/tenant-burst.yaml --by tenant': {
     documented: "`compare` adds each tenant's paired differences",
@@ -200,7 +214,7 @@ const DOCUMENTED_OUTPUT: Readonly<Record<string, Expectation>> = {
   },
   'npx fleetsim regress scenarios/hoarding.yaml --baseline reports/my-baseline.json --update': {
     documented: '`--update` accepts the current figures',
-    check: (_, scratch) => expect(baselineScenarios(scratch.clone, 'reports/my-baseline.json')).toEqual([parseScenario('scenarios/hoarding.yaml').name]),
+    check: (_, scratch) => expect(baselineScenarios(scratch.clone, 'reports/my-baseline.json')).toEqual([parseScenario(scratch, 'scenarios/hoarding.yaml').name]),
   },
   'npx fleetsim check scenarios/team-targets.yaml': {
     documented: 'least-work-left meets them (the scenario table), so check passes',
@@ -224,11 +238,11 @@ const DOCUMENTED_OUTPUT: Readonly<Record<string, Expectation>> = {
   },
   'fleetsim calibrate events.jsonl --out calibrated.yaml                # workload: the file itself, as a trace': {
     documented: 'docs/CALIBRATION.md: the workload is the events file itself, replayed as a trace',
-    check: () => expect(parseScenario('calibrated.yaml')).toMatchObject({ workload: { trace: { file: expect.any(String) } } }),
+    check: (_, scratch) => expect(parseScenario(scratch, 'calibrated.yaml')).toMatchObject({ workload: { trace: { file: expect.any(String) } } }),
   },
   'fleetsim calibrate events.jsonl --out fitted.yaml --synthetic --json # workload: a fitted Poisson process': {
     documented: 'docs/CALIBRATION.md: --synthetic fits a Poisson workload instead of the trace',
-    check: () => expect(parseScenario('fitted.yaml')).not.toHaveProperty('workload.trace'),
+    check: (_, scratch) => expect(parseScenario(scratch, 'fitted.yaml')).not.toHaveProperty('workload.trace'),
   },
   'npx fleetsim report reports/specialists-under-pressure/summary.json': {
     documented: 'docs/REPORTS.md: the report redrawn from the saved results',
@@ -244,9 +258,9 @@ const DOCUMENTED_OUTPUT: Readonly<Record<string, Expectation>> = {
   },
   'npx fleetsim compare scenarios/team-targets.yaml': {
     documented: '`compare` shows a pass/fail table for every strategy; round-robin misses deadlines',
-    check: (run) => {
+    check: (run, scratch) => {
       const rows = run.stdout.slice(run.stdout.indexOf('\nTargets:')).split('\n').filter((line) => /\s(pass|fail)$/.test(line));
-      expect(rows.map((row) => row.split(/\s+/)[0]).sort()).toEqual(scenarioStrategies('scenarios/team-targets.yaml').sort());
+      expect(rows.map((row) => row.split(/\s+/)[0]).sort()).toEqual(scenarioStrategies(scratch, 'scenarios/team-targets.yaml').sort());
       expect(rows.find((row) => row.startsWith('round-robin '))).toMatch(/ miss .*fail$/);
     },
   },
@@ -290,10 +304,15 @@ const DOCUMENTED_OUTPUT: Readonly<Record<string, Expectation>> = {
   },
 };
 
-/** Lines started in the background and how each says it is ready (else it is not waited for). */
-const READY: readonly { readonly line: RegExp; readonly says: (scratch: Scratch) => RegExp }[] = [
+/**
+ * Commands that run until stopped (a service, workers, agents: what a reader starts in a terminal
+ * of its own, or with `&`), started in the background, and how each says it is ready (else it is
+ * not waited for).
+ */
+const LONG_RUNNING: readonly { readonly line: RegExp; readonly says?: (scratch: Scratch) => RegExp }[] = [
   { line: /fleetsim worker /, says: () => /taking experiment jobs/ },
   { line: /fleetsim serve /, says: (scratch) => new RegExp(`^fleetsim serve listening on http://127\\.0\\.0\\.1:${scratch.port}$`, 'm') },
+  { line: /fleetsim (?:agents|agent-worker) / },
 ];
 
 /** The bodies of the live service's routes that the README's curl lines read. */
@@ -308,16 +327,30 @@ const LIVE_BODIES: Readonly<Record<string, (body: string) => void>> = {
   '/healthz': (body) => expect(JSON.parse(body)).toMatchObject({ status: 'ok' }),
 };
 
+/** README's live quick start, its curl lines in a block of their own, runs as one flow; the docs' live blocks each on their own. */
 const isLive = (line: string): boolean => /fleetsim (?:serve|agents|load) /.test(line) || line.startsWith('curl ');
 const usesRedis = (line: string): boolean => line.includes('redis://');
 const notRun = (block: DocumentBlock): Readonly<Record<string, string>> => DOCUMENTS[block.document]!;
 const runnable = (block: DocumentBlock): string[] => block.lines.filter((line) => !(line in notRun(block)));
 const title = (block: DocumentBlock): string => `${block.document} block ${block.number} (${block.heading}): ${runnable(block).join(' ; ')}`;
 
+// A scratch layout for each flow that runs beside the others, so that none reads what another
+// writes (README's and DISTRIBUTED.md's sweeps over Redis write the report a plain sweep writes).
 let scratch: Scratch;
+let paced: Scratch;
+let queued: Scratch;
 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error('dist/src/cli/main.js is not built: run "npm run build" (npm test does) before this test');
+  [scratch, paced, queued] = [await scratchLayout(), await scratchLayout(), await scratchLayout()];
+});
+
+afterAll(() => {
+  for (const layout of [scratch, paced, queued]) if (layout !== undefined) rmSync(layout.root, { recursive: true, force: true });
+});
+
+/** A new scratch copy of a clone's layout. */
+async function scratchLayout(): Promise<Scratch> {
   const root = mkdtempSync(join(tmpdir(), 'fleetsim-readme-'));
   const clone = join(root, 'fleetsim');
   cpSync(join(ROOT, 'scenarios'), join(clone, 'scenarios'), { recursive: true });
@@ -326,38 +359,36 @@ beforeAll(async () => {
   mkdirSync(join(root, 'shared'));
   // Absent traces are not skipped: the lines that read them fail, and say why (see message()).
   if (existsSync(TRACES)) symlinkSync(TRACES, join(root, 'shared/traces'));
-  scratch = { root, clone, port: await freePort(), redis: undefined };
-});
+  return { root, clone, port: await freePort(), redis: undefined };
+}
 
-afterAll(() => {
-  if (scratch !== undefined) rmSync(scratch.root, { recursive: true, force: true });
-});
+// Mostly waiting on the clock (README's load takes about 24 s, LIVE.md's 36 s): beside the other blocks.
+describe.concurrent('live services fed a load in real time', () => {
+  for (const block of BLOCKS) {
+    if (isPacedBlock(block)) it(title(block), () => runBlock(block, paced), BLOCK_TIMEOUT_MS);
+  }
 
-// Mostly waiting on the clock (the load takes about 24 s): it runs beside the other blocks.
-describe.concurrent("README.md's live deployment on one machine", () => {
-  it('serve, agents and load as written: the curl lines answer 200 while the load runs, load acknowledges every task, serve and agents exit 0 on SIGTERM', async () => {
+  it("README.md's live quick start: serve, agents and load as written, the curl lines answer 200 while the load runs, load acknowledges every task, serve and agents exit 0 on SIGTERM", async () => {
     const lines = BLOCKS.filter((block) => block.document === 'README.md' && isLiveBlock(block)).flatMap(runnable);
     const role = (pattern: RegExp): string => {
       const matching = lines.filter((line) => pattern.test(line));
       if (matching.length !== 1) throw new Error(`README.md's live quick start: expected one line matching ${pattern}, found ${matching.length}`);
-      return substitute(matching[0]!, SUBSTITUTIONS, scratch);
+      return substitute(matching[0]!, SUBSTITUTIONS, paced);
     };
     const curls = lines.filter((line) => line.startsWith('curl '));
     expect(lines.length, 'every line of the live flow is serve, agents, load or curl').toBe(3 + curls.length);
-    const serve = startLine(role(/fleetsim serve /), scratch.clone);
+    const serve = startLine(role(/fleetsim serve /), paced.clone);
     let agents: BackgroundLine | undefined;
     let load: BackgroundLine | undefined;
     try {
-      await serve.waitFor(READY.find(({ line }) => line.test('fleetsim serve '))!.says(scratch), 60_000);
-      agents = startLine(role(/fleetsim agents /), scratch.clone);
-      load = startLine(role(/fleetsim load /), scratch.clone);
-      await completedSomething(scratch.port);
-      for (const line of curls) await curlAnswers(line);
+      await serve.waitFor(LONG_RUNNING.find(({ line }) => line.test('fleetsim serve '))!.says!(paced), 60_000);
+      agents = startLine(role(/fleetsim agents /), paced.clone);
+      load = startLine(role(/fleetsim load /), paced.clone);
+      await completedSomething(paced.port);
+      for (const line of curls) await curlAnswers(line, paced, true);
       const loaded = await load.finished;
       expect(loaded.status, message('fleetsim load', loaded)).toBe(0);
-      const [, submitted, acknowledged] = /fleetsim load: (\d+) submitted, (\d+) acknowledged/.exec(loaded.stdout + loaded.stderr) ?? [];
-      expect(Number(submitted)).toBeGreaterThan(0);
-      expect(acknowledged).toBe(submitted);
+      checkLoad(lines.find((line) => /fleetsim load /.test(line))!, loaded, paced);
       const agentsEnd = await agents.stop('SIGTERM');
       expect(agentsEnd.status, message('fleetsim agents', agentsEnd)).toBe(0);
       const serveEnd = await serve.stop('SIGTERM');
@@ -385,63 +416,84 @@ describe.concurrent('the sh blocks of README.md and docs/', () => {
     for (const line of Object.keys(DOCUMENTED_OUTPUT)) expect(lines, `DOCUMENTED_OUTPUT entry in no document: ${line}`).toContain(line);
     for (const { what } of SUBSTITUTIONS) expect(lines.some((line) => new RegExp(what.source).test(line)), `no line needs the substitution ${what}`).toBe(true);
     // Every line that is not listed as not run belongs to one of the flows below, which run all of their lines.
-    const planned = [...BLOCKS.filter(isPlainBlock), ...BLOCKS.filter(isRedisBlock), ...BLOCKS.filter(isLiveBlock)].flatMap(runnable);
+    const planned = [isPlainBlock, isRedisBlock, isLiveBlock, isPacedBlock].flatMap((flow) => BLOCKS.filter(flow)).flatMap(runnable);
     expect(planned.sort()).toEqual(BLOCKS.flatMap(runnable).sort());
   });
 
   for (const block of BLOCKS) {
-    if (isPlainBlock(block)) it.sequential(title(block), () => runBlock(block), BLOCK_TIMEOUT_MS);
+    if (isPlainBlock(block)) it.sequential(title(block), () => runBlock(block, scratch), BLOCK_TIMEOUT_MS);
   }
 });
 
-describeWithRedis("README.md's sh blocks on Redis", () => {
-  beforeAll(async () => { scratch.redis = await startRedis(); });
-  afterAll(async () => { await scratch.redis?.stop(); });
-  for (const block of BLOCKS) {
-    if (isRedisBlock(block)) it(title(block), () => runBlock(block), BLOCK_TIMEOUT_MS);
-  }
+// Beside the other blocks: DISTRIBUTED.md's live block mostly waits on its load (36 s).
+describe.concurrent('Redis', () => {
+  describeWithRedis('the sh blocks that use Redis', () => {
+    beforeAll(async () => { queued.redis = await startRedis(); });
+    afterAll(async () => { await queued.redis?.stop(); });
+    for (const block of BLOCKS) {
+      if (isRedisBlock(block)) it.sequential(title(block), () => runBlock(block, queued), BLOCK_TIMEOUT_MS);
+    }
+  });
 });
 
 function isLiveBlock(block: DocumentBlock): boolean {
-  return block.lines.some(isLive);
+  return block.document === 'README.md' && block.lines.some(isLive);
 }
 
 function isRedisBlock(block: DocumentBlock): boolean {
   return !isLiveBlock(block) && block.lines.some(usesRedis);
 }
 
-function isPlainBlock(block: DocumentBlock): boolean {
-  return !isLiveBlock(block) && !isRedisBlock(block) && runnable(block).length > 0;
+/** A docs block that feeds a service a scenario's load in real time: mostly waiting on the clock. */
+function isPacedBlock(block: DocumentBlock): boolean {
+  return !isLiveBlock(block) && !isRedisBlock(block) && block.lines.some((line) => /fleetsim load /.test(line));
 }
 
-/** Runs a block's lines in order: `… &` as a background job, `kill %N` sending it SIGTERM, the rest to their end. */
-async function runBlock(block: DocumentBlock): Promise<void> {
+function isPlainBlock(block: DocumentBlock): boolean {
+  return !isLiveBlock(block) && !isRedisBlock(block) && !isPacedBlock(block) && runnable(block).length > 0;
+}
+
+/**
+ * Runs a block's lines in order: `… &` and {@link LONG_RUNNING} commands as background jobs,
+ * `kill %N` sending job N SIGTERM, curl lines as HTTP requests, the rest to their end. Each block
+ * has a port of its own, so that its service does not meet another's.
+ */
+async function runBlock(block: DocumentBlock, at: Scratch): Promise<void> {
   const jobs: BackgroundLine[] = [];
+  const context: Scratch = { ...at, port: await freePort() };
   try {
     for (const line of runnable(block)) {
       const kill = /^kill %(\d+)$/.exec(line);
       if (kill !== null) {
         const job = jobs[Number(kill[1]) - 1];
-        if (job === undefined) throw new Error(`README.md: "${line}" names no job of its block`);
+        if (job === undefined) throw new Error(`${block.document}: "${line}" names no job of its block`);
         const end = await job.stop('SIGTERM');
         expect(end.status, message(line, end)).toBe(0);
         continue;
       }
-      const command = substitute(line, SUBSTITUTIONS, scratch);
-      if (line.endsWith(' &')) {
-        const job = startLine(command.slice(0, -1).trim(), scratch.clone);
-        jobs.push(job);
-        const ready = READY.find(({ line: pattern }) => pattern.test(line));
-        if (ready !== undefined) await job.waitFor(ready.says(scratch), 60_000);
+      if (line.startsWith('curl ')) {
+        await curlAnswers(line, context, false);
         continue;
       }
-      const run = await runLine(command, scratch.clone);
+      const command = substitute(line, SUBSTITUTIONS, context);
+      const longRunning = LONG_RUNNING.find(({ line: pattern }) => pattern.test(line));
+      if (line.endsWith(' &') || longRunning !== undefined) {
+        const job = startLine(command.replace(/ &$/, ''), at.clone);
+        jobs.push(job);
+        if (longRunning?.says !== undefined) await job.waitFor(longRunning.says(context), 60_000);
+        continue;
+      }
+      const run = await runLine(command, at.clone);
       // None of README's examples is meant to fail: its check and regress lines pass.
       expect(run.status, message(line, run)).toBe(0);
-      if (/ --json\b/.test(line) && !line.includes('>')) expect(() => JSON.parse(run.stdout) as unknown, `${line} prints one JSON document`).not.toThrow();
-      checkStrategyRows(line, run);
-      checkSweepGrid(line);
-      await DOCUMENTED_OUTPUT[line]?.check(run, scratch);
+      // A line whose output goes to a file is checked by the lines after it (LIVE.md's cmp).
+      if (!line.includes(' > ')) {
+        if (/ --json\b/.test(line)) expect(() => JSON.parse(run.stdout) as unknown, `${line} prints one JSON document`).not.toThrow();
+        checkStrategyRows(line, run, at);
+      }
+      checkSweepGrid(line, at);
+      checkLoad(line, run, at);
+      await DOCUMENTED_OUTPUT[line]?.check(run, context);
     }
   } finally {
     for (const job of jobs) await job.stop('SIGKILL');
@@ -452,12 +504,12 @@ async function runBlock(block: DocumentBlock): Promise<void> {
  * `run` prints a row per strategy (or `--json` a result each): the scenario's, or those `--strategy`
  * names, where a bare name keeps the file's parameters, and so every entry the file gives it.
  */
-function checkStrategyRows(line: string, run: FinishedLine): void {
+function checkStrategyRows(line: string, run: FinishedLine, at: Scratch): void {
   const match = /fleetsim run (\S+)(.*)$|main\.js run (\S+)(.*)$/.exec(line);
   if (match === null) return;
-  const file = (match[1] ?? match[3]!).replace(/^\/tmp\//, `${scratch.root}/tmp/`);
+  const file = (match[1] ?? match[3]!).replace(/^\/tmp\//, `${at.root}/tmp/`);
   const flags = match[2] ?? match[4]!;
-  const fileStrategies = scenarioStrategies(file);
+  const fileStrategies = scenarioStrategies(at, file);
   const chosen = /--strategy '?([^' ]+)'?/.exec(flags)?.[1];
   const names = chosen === undefined ? fileStrategies : chosen.split(/,(?![^{]*\})/).flatMap((entry) => {
     const name = entry.replace(/\{.*$/, '');
@@ -475,25 +527,38 @@ function checkStrategyRows(line: string, run: FinishedLine): void {
 }
 
 /** A scenario file's name and strategies (its path relative to the scratch clone, or absolute). */
-function parseScenario(file: string): { name: string; strategies: (string | { name: string })[] } {
-  return parseYaml(readFileSync(resolve(scratch.clone, file), 'utf8')) as { name: string; strategies: (string | { name: string })[] };
+function parseScenario(at: Scratch, file: string): { name: string; strategies: (string | { name: string })[] } {
+  return parseYaml(readFileSync(resolve(at.clone, file), 'utf8')) as { name: string; strategies: (string | { name: string })[] };
+}
+
+/**
+ * `load` ends with a line counting what was submitted and acknowledged (all of it, on a service
+ * that stays up); `--acked FILE` lists each acknowledged id, one a line.
+ */
+function checkLoad(line: string, run: FinishedLine, at: Scratch): void {
+  if (!/fleetsim load /.test(line)) return;
+  const [, submitted, acknowledged] = /fleetsim load: (\d+) submitted, (\d+) acknowledged/.exec(run.stdout + run.stderr) ?? [];
+  expect(Number(submitted), message(line, run)).toBeGreaterThan(0);
+  expect(acknowledged).toBe(submitted);
+  const acked = /--acked \/tmp\/(\S+)/.exec(line)?.[1];
+  if (acked !== undefined) expect(readFileSync(join(at.root, 'tmp', acked), 'utf8').trim().split('\n')).toHaveLength(Number(acknowledged));
 }
 
 /** The strategy names a scenario file lists, in its order. */
-function scenarioStrategies(file: string): string[] {
-  return parseScenario(file).strategies.map((strategy) => (typeof strategy === 'string' ? strategy : strategy.name));
+function scenarioStrategies(at: Scratch, file: string): string[] {
+  return parseScenario(at, file).strategies.map((strategy) => (typeof strategy === 'string' ? strategy : strategy.name));
 }
 
 /**
  * A sweep without `--out` writes `reports/<scenario name>-sweep/`, whose grid is the line's
  * `--param`s, with a cell for each combination of their values.
  */
-function checkSweepGrid(line: string): void {
+function checkSweepGrid(line: string, at: Scratch): void {
   const match = /fleetsim sweep (\S+)(.*)$/.exec(line);
   if (match === null || match[2]!.includes('--out ')) return;
   const grid = [...match[2]!.matchAll(/--param '?([^=' ]+)=([^' ]+)'?/g)].map(([, path, values]) => ({ path, values: values!.split(',').map(Number) }));
-  const dir = `reports/${parseScenario(match[1]!).name}-sweep`;
-  const summary = experimentReport(scratch, dir, REPORT_FILES);
+  const dir = `reports/${parseScenario(at, match[1]!).name}-sweep`;
+  const summary = experimentReport(at, dir, REPORT_FILES);
   expect(summary.kind).toBe('sweep');
   expect(summary.grid).toEqual(grid);
   expect(summary.cells).toHaveLength(grid.reduce((cells, { values }) => cells * values.length, 1));
@@ -559,26 +624,37 @@ async function completedSomething(port: number): Promise<void> {
   }
 }
 
-/** Runs a README curl line (with curl, or with fetch where curl is not installed): status 200 and the body its route serves. */
-async function curlAnswers(line: string): Promise<void> {
-  const url = /http:\/\/\S+/.exec(line)?.[0];
-  const check = LIVE_BODIES[new URL(url ?? 'http://unknown/').pathname];
-  if (url === undefined || check === undefined) throw new Error(`README.md: no body check for the curl line "${line}" (LIVE_BODIES)`);
+/**
+ * Runs a curl line of a document (with curl, or with fetch where curl is not installed): a 2xx
+ * status (200 for a GET) and, for a route of {@link LIVE_BODIES}, the body it serves (required of
+ * README's lines).
+ */
+async function curlAnswers(line: string, at: Scratch, bodyCheckRequired: boolean): Promise<void> {
+  const words = [...line.replace(/\s#.*$/, '').matchAll(/'([^']*)'|(\S+)/g)].map((word) => word[1] ?? word[2]!);
+  const address = words.find((word) => /^(?:http:\/\/)?(?:127\.0\.0\.1|localhost):/.test(word));
+  if (address === undefined) throw new Error(`no local address in the curl line "${line}"`);
+  const url = new URL(`${address.startsWith('http') ? '' : 'http://'}${address.replace(/:8080\b/, `:${at.port}`)}`);
+  const check = LIVE_BODIES[url.pathname];
+  if (check === undefined && bodyCheckRequired) throw new Error(`no body check for the curl line "${line}" (LIVE_BODIES)`);
+  const method = words.find((word) => word.startsWith('-X'))?.slice(2) ?? 'GET';
   let status: number;
   let body: string;
   if (onPath('curl')) {
-    const run = await runLine(substitute(line, SUBSTITUTIONS, scratch), scratch.clone);
+    const run = await runLine(substitute(line, SUBSTITUTIONS, at), at.clone);
     expect(run.status, message(line, run)).toBe(0);
     const lastLine = run.stdout.lastIndexOf('\n');
     status = Number(run.stdout.slice(lastLine + 1));
     body = run.stdout.slice(0, lastLine);
   } else {
-    const response = await fetch(url.replace(/:8080\b/, `:${scratch.port}`));
+    const headers = words.flatMap((word, index) => (words[index - 1] === '-H' ? [word.split(/:\s*/, 2) as [string, string]] : []));
+    const data = words[words.indexOf('-d') + 1];
+    const response = await fetch(url, { method, headers, body: words.includes('-d') ? data : undefined });
     status = response.status;
     body = await response.text();
   }
-  expect(status, `${line}\n${body}`).toBe(200);
-  check(body);
+  if (method === 'GET') expect(status, `${line}\n${body}`).toBe(200);
+  else expect([200, 201], `${line}: status ${status}\n${body}`).toContain(status);
+  check?.(body);
 }
 
 /** The failure message of a line: its output, and a hint when the traces it may read are missing. */

@@ -59,7 +59,8 @@ export function substitute<Context>(line: string, substitutions: readonly Substi
   return substitutions.reduce((text, { what, by }) => {
     // A pattern that also matches the empty string has as many entries as it has capture groups.
     const groupCount = new RegExp(`${what.source}|`).exec('')!.length - 1;
-    return text.replace(what, (...match: unknown[]) => by(context, ...match.slice(1, 1 + groupCount).map(String)));
+    // A group that took no part in the match is the empty string, as in a replacement pattern.
+    return text.replace(what, (...match: unknown[]) => by(context, ...match.slice(1, 1 + groupCount).map((group) => (typeof group === 'string' ? group : ''))));
   }, line);
 }
 
