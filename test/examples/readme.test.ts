@@ -60,7 +60,7 @@ const DOCUMENTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     'npm test': 'the whole suite, this file included: what CI runs',
     'npm run bench': 'minutes of measurement that want an idle machine: the bench itself runs and reports it',
     'npm install git+https://github.com/<owner>/fleetsim.git   # or: npm install github:<owner>/fleetsim': 'needs the network and the published repository (<owner> stands for it)',
-    'npm install ../fleetsim': 'links a clone into a project of your own; the package it links is the one test/package/install.test.ts packs, installs and runs',
+    'npm install ../fleetsim': "test/package/install.test.ts links this clone into a fresh project this way and runs the README's TypeScript example and the fleetsim command there",
     'npm install ../fleetsim/fleetsim-0.1.0.tgz': "test/package/install.test.ts packs this tarball, installs it into a fresh project and runs the README's TypeScript example and the fleetsim command against it",
   },
   'docs/EXPERIMENTS.md': {

@@ -2,13 +2,14 @@
  * The package as a user installs it: `npm pack` (what package.json's `files` ships), the tarball
  * installed with npm into a fresh ESM project, the README's "Using the engine in your own
  * runtime" example type-checked there with this repository's TypeScript and run with node, and
- * the installed `fleetsim` command. It packs with --ignore-scripts: `prepare` would rebuild
- * dist/ under the CLI tests running beside this file, so it packs the dist/ that `npm test`
- * (or `npm run build`) has just built. npm fetches the tarball's dependencies from its cache,
- * or from the registry when they are not cached.
+ * the installed `fleetsim` command; and the same from a clone linked into a project (`npm install
+ * ../fleetsim`, the README's other way in). It packs with --ignore-scripts: `prepare` would
+ * rebuild dist/ under the CLI tests running beside this file, so it packs the dist/ that `npm
+ * test` (or `npm run build`) has just built. npm fetches the tarball's dependencies from its
+ * cache, or from the registry when they are not cached; a linked clone brings its own.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,22 +43,73 @@ function readmeExample(): { source: string; ledger: string } {
 
 let dir: string;
 let project: string;
+let linkedProject: string;
 let packedFiles: string[];
+
+/** A fresh ESM project of a user's, `name` in the scratch directory, with `what` installed into it by npm (with `flags`). */
+async function projectWith(name: string, what: string, flags: readonly string[] = []): Promise<string> {
+  const path = join(dir, name);
+  mkdirSync(join(path, 'src'), { recursive: true });
+  writeFileSync(join(path, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }));
+  await sh(path, 'npm', ['install', what, ...flags, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']);
+  return path;
+}
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist/src/index.js'))) throw new Error('dist/ is not built: run "npm run build" (npm test does) before this test');
   dir = mkdtempSync(join(tmpdir(), 'fleetsim-package-'));
   const [packed] = JSON.parse(await sh(ROOT, 'npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir])) as { filename: string; files: { path: string }[] }[];
   packedFiles = packed!.files.map((file) => file.path);
-  project = join(dir, 'consumer');
-  mkdirSync(join(project, 'src'), { recursive: true });
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  await sh(project, 'npm', ['install', join(dir, packed!.filename), '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']);
-}, 180_000);
+  project = await projectWith('consumer', join(dir, packed!.filename));
+  // --ignore-scripts for the link too: the clone's `prepare` would check its build beside the suites.
+  linkedProject = await projectWith('linked-consumer', ROOT, ['--ignore-scripts']);
+}, 240_000);
 
 afterAll(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * Type-checks and runs the README example in `project` (fleetsim installed there) and checks what
+ * it prints: every task through created → queued → assigned → running → completed, the ledger
+ * line the README gives, balanced.
+ */
+async function checkReadmeExample(project: string): Promise<void> {
+  const { source, ledger } = readmeExample();
+  writeFileSync(join(project, 'src/example.ts'), source);
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true,
+      // The example prints with console.log: Node's types, from this repository.
+      types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')],
+      rootDir: 'src', outDir: 'dist',
+    },
+    include: ['src'],
+  }));
+  await sh(project, process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  const lines = (await sh(project, process.execPath, ['dist/example.js'])).trim().split('\n');
+
+  const last = lines.pop()!;
+  expect(last).toBe(ledger);
+  const counts = JSON.parse(last) as Record<string, number>;
+  const histories = new Map<string, string[]>();
+  for (const line of lines) {
+    const [, task, from, to] = /^\d+s (\S+) (\S+) -> (\S+)$/.exec(line) ?? [];
+    expect(task, line).toBeDefined();
+    histories.set(task!, [...(histories.get(task!) ?? []), `${from}->${to}`]);
+  }
+  expect(histories.size).toBeGreaterThan(1);
+  for (const [task, history] of histories) expect(history, task).toEqual(['created->queued', 'queued->assigned', 'assigned->running', 'running->completed']);
+  expect(counts.submitted).toBe(histories.size);
+  expect(counts.completed).toBe(histories.size);
+  expect(counts.submitted).toBe(counts.completed! + counts.deadLettered! + counts.expired! + counts.cancelled! + counts.rejected! + counts.inFlight!);
+}
+
+/** Checks that `project`'s installed `fleetsim` command runs and finds the scenarios shipped with it. */
+async function checkCommand(project: string): Promise<void> {
+  const out = await sh(project, join(project, 'node_modules/.bin/fleetsim'), ['validate', 'node_modules/fleetsim/scenarios/specialists.yaml']);
+  expect(out).toContain('valid scenario "specialists-under-pressure"');
+}
 
 describe('the packed package', () => {
   it('ships the built library with its type declarations, the command and the scenario library, and neither sources nor tests', () => {
@@ -66,38 +118,26 @@ describe('the packed package', () => {
   });
 
   it('runs the README example in a fresh project: type-checked, every task started, finished and completed, the ledger balanced', async () => {
-    const { source, ledger } = readmeExample();
-    writeFileSync(join(project, 'src/example.ts'), source);
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true,
-        // The example prints with console.log: Node's types, from this repository.
-        types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')],
-        rootDir: 'src', outDir: 'dist',
-      },
-      include: ['src'],
-    }));
-    await sh(project, process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
-    const lines = (await sh(project, process.execPath, ['dist/example.js'])).trim().split('\n');
-
-    const last = lines.pop()!;
-    expect(last).toBe(ledger);
-    const counts = JSON.parse(last) as Record<string, number>;
-    const histories = new Map<string, string[]>();
-    for (const line of lines) {
-      const [, task, from, to] = /^\d+s (\S+) (\S+) -> (\S+)$/.exec(line) ?? [];
-      expect(task, line).toBeDefined();
-      histories.set(task!, [...(histories.get(task!) ?? []), `${from}->${to}`]);
-    }
-    expect(histories.size).toBeGreaterThan(1);
-    for (const [task, history] of histories) expect(history, task).toEqual(['created->queued', 'queued->assigned', 'assigned->running', 'running->completed']);
-    expect(counts.submitted).toBe(histories.size);
-    expect(counts.completed).toBe(histories.size);
-    expect(counts.submitted).toBe(counts.completed! + counts.deadLettered! + counts.expired! + counts.cancelled! + counts.rejected! + counts.inFlight!);
+    await checkReadmeExample(project);
   }, 120_000);
 
   it('installs a working fleetsim command that finds the shipped scenarios', async () => {
-    const out = await sh(project, join(project, 'node_modules/.bin/fleetsim'), ['validate', 'node_modules/fleetsim/scenarios/specialists.yaml']);
-    expect(out).toContain('valid scenario "specialists-under-pressure"');
+    await checkCommand(project);
+  }, 60_000);
+});
+
+describe('a clone linked into a project (npm install ../fleetsim)', () => {
+  it('is linked, not copied: a rebuild in the clone is what the project runs', () => {
+    const installed = join(linkedProject, 'node_modules/fleetsim');
+    expect(lstatSync(installed).isSymbolicLink()).toBe(true);
+    expect(realpathSync(installed)).toBe(realpathSync(ROOT));
+  });
+
+  it('runs the README example there as from the tarball', async () => {
+    await checkReadmeExample(linkedProject);
+  }, 120_000);
+
+  it('has the fleetsim command there', async () => {
+    await checkCommand(linkedProject);
   }, 60_000);
 });
