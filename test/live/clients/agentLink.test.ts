@@ -19,8 +19,8 @@ afterEach(() => {
   for (const controller of stopping.splice(0)) controller.abort();
 });
 
-/** A link whose transport answers with `answer(request)` (a long poll with nothing to say waits a little). */
-function linked(answer: (sent: Sent) => ServiceAnswer | 'unreachable', options: Partial<AgentLinkOptions> = {}) {
+/** A link whose transport answers with `answer(request)` (a long poll with nothing to say waits a little, or until `answer`'s promise settles). */
+function linked(answer: (sent: Sent) => ServiceAnswer | 'unreachable' | Promise<ServiceAnswer>, options: Partial<AgentLinkOptions> = {}) {
   const sent: Sent[] = [];
   const commands: [string, readonly WireCommand[]][] = [];
   const rejoined: string[] = [];
@@ -34,7 +34,7 @@ function linked(answer: (sent: Sent) => ServiceAnswer | 'unreachable', options: 
         const request = { path, body: body as Sent['body'] };
         sent.push(request);
         await new Promise((resolve) => setTimeout(resolve, path.endsWith('wait=0') ? 0 : 5));
-        const reply = answer(request);
+        const reply = await answer(request);
         if (reply === 'unreachable') throw new ServiceUnavailable('ECONNREFUSED');
         return reply;
       },
@@ -75,9 +75,18 @@ describe('AgentLink', () => {
   });
 
   it('sends the reports of one turn in one flush listing only their agents, in order, and settles each with its result', async () => {
-    const { link, sent } = linked((request) => (request.body.reports === undefined ? ok({})
-      : ok({ results: request.body.reports.map((report) => (report.task === 't2' ? { finished: { stale: true } } : { finished: { stale: false } })) })));
+    // The long polls stay open until the reports are settled: a poll answered within the report
+    // hold would carry them in its re-poll instead, and on a loaded machine the process can be
+    // descheduled between sending the polls and queueing the reports, for longer than any fixed
+    // answer delay.
+    let reportsSettled: () => void = () => undefined;
+    const pollsHeld = new Promise<void>((resolve) => { reportsSettled = resolve; });
+    const { link, sent } = linked(async (request) => {
+      if (request.body.reports === undefined) return pollsHeld.then(() => ok({}));
+      return ok({ results: request.body.reports.map((report) => (report.task === 't2' ? { finished: { stale: true } } : { finished: { stale: false } })) });
+    });
     const results = await Promise.all(['t1', 't2', 't3'].map((task) => link.report({ agent: 'a1', task, attempt: 1, finished: { ok: true, quality: 1 } })));
+    reportsSettled();
     expect(results).toEqual([{ stale: false }, { stale: true }, { stale: false }]);
     const flushes = sent.filter((request) => request.body.reports !== undefined);
     expect(flushes).toHaveLength(1);
