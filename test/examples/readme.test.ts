@@ -44,6 +44,8 @@ interface Scratch {
   readonly root: string;
   /** The working directory of every line. */
   readonly clone: string;
+  /** The built CLI every spelling of the command runs (this checkout's). */
+  readonly cli: string;
   /** The free port that replaces 8080. */
   port: number;
   /** The Redis this test started, once it has. */
@@ -100,11 +102,6 @@ const SUBSTITUTIONS: readonly Substitution<Scratch>[] = [
     by: (scratch, command, background) => `${command} --port ${scratch.port}${background}`,
     why: "a service started without --port listens on 8080: the block's free port instead",
   },
-  {
-    what: /(?<=^|[\s;])(?:npx fleetsim|fleetsim|node dist\/src\/cli\/main\.js)(?=\s)/g,
-    by: () => `${shellWord(process.execPath)} ${shellWord(CLI)}`,
-    why: 'the CLI this checkout built (the suites run after the build), from the scratch clone; a bare `fleetsim` is the same command installed',
-  },
   { what: /(?<![\w./])\/tmp\//g, by: (scratch) => `${shellWord(join(scratch.root, 'tmp'))}/`, why: 'files written outside the clone go to the scratch directory' },
   {
     what: /(?<=--data )\/var\/lib\//g,
@@ -121,6 +118,12 @@ const SUBSTITUTIONS: readonly Substitution<Scratch>[] = [
     why: 'the redis-server this test starts on a free port',
   },
   { what: /^curl -s /g, by: () => String.raw`curl -s --write-out '\n%{http_code}' `, why: 'the HTTP status on a last line after the body, to check it is 200' },
+  // Last, so that no rule above rewrites the paths it writes (a checkout under /tmp, say).
+  {
+    what: /(?<=^|[\s;])(?:npx fleetsim|fleetsim|node dist\/src\/cli\/main\.js)(?=\s)/g,
+    by: (scratch) => `${shellWord(process.execPath)} ${shellWord(scratch.cli)}`,
+    why: 'the CLI this checkout built (the suites run after the build), from the scratch clone; a bare `fleetsim` is the same command installed',
+  },
 ];
 
 /** A check of what a line is documented to print or write, beyond exit code 0. */
@@ -359,7 +362,7 @@ async function scratchLayout(): Promise<Scratch> {
   mkdirSync(join(root, 'shared'));
   // Absent traces are not skipped: the lines that read them fail, and say why (see message()).
   if (existsSync(TRACES)) symlinkSync(TRACES, join(root, 'shared/traces'));
-  return { root, clone, port: await freePort(), redis: undefined };
+  return { root, clone, cli: CLI, port: await freePort(), redis: undefined };
 }
 
 // Mostly waiting on the clock (README's load takes about 24 s, LIVE.md's 36 s): beside the other blocks.
@@ -399,6 +402,23 @@ describe.concurrent('live services fed a load in real time', () => {
       await serve.stop('SIGKILL');
     }
   }, BLOCK_TIMEOUT_MS);
+});
+
+describe('the substitutions', () => {
+  it('leave the CLI path they write intact wherever the checkout and the scratch directory are (under /tmp too)', () => {
+    // Substitution is text only: a stand-in server for the Redis URL (its url is all a rule reads).
+    const redis = { url: 'redis://127.0.0.1:6390/0' } as Pick<RedisServer, 'url'> as RedisServer;
+    const cli = '/tmp/ci/fleetsim/dist/src/cli/main.js';
+    const context: Scratch = { root: '/tmp/fleetsim-readme-x', clone: '/tmp/fleetsim-readme-x/fleetsim', cli, port: 1234, redis };
+    const command = /(?<=^|[\s;])(?:npx fleetsim|fleetsim|node dist\/src\/cli\/main\.js)(?=\s)/;
+    const lines = BLOCKS.flatMap(runnable).filter((line) => command.test(line) || /^npm run /.test(line));
+    expect(lines.length).toBeGreaterThan(10);
+    for (const line of lines) {
+      const written = substitute(line, SUBSTITUTIONS, context);
+      expect(written, line).toContain(`${shellWord(process.execPath)} ${shellWord(cli)} `);
+      expect(written, line).not.toContain(`${shellWord(join(context.root, 'tmp'))}/ci/`);
+    }
+  });
 });
 
 describe.concurrent('the sh blocks of README.md and docs/', () => {
