@@ -3,10 +3,16 @@
  * service unreachable it keeps retrying (never crashes) and prints its one-line summary on SIGINT.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { fleetsim, freePort, killAll, sleep } from '../live/clients/processes.js';
+import { fleetsim, killAll } from '../live/clients/processes.js';
+import { droppingPort, type DroppingPort } from '../support/droppingPort.js';
+import { eventually } from '../support/eventually.js';
 import { expectInputError, runCli } from './runCli.js';
 
-afterEach(killAll);
+const closing: DroppingPort[] = [];
+afterEach(async () => {
+  await killAll();
+  await Promise.all(closing.splice(0).map((port) => port.close()));
+});
 
 describe('fleetsim agents', () => {
   it.each([
@@ -20,9 +26,11 @@ describe('fleetsim agents', () => {
   });
 
   it('keeps retrying while the service is unreachable, and prints its summary on SIGINT', async () => {
-    const port = await freePort();
-    const agents = fleetsim('agents', 'scenarios/specialists.yaml', '--url', `http://127.0.0.1:${port}`, '--only', 'coder-0,reviewer-1');
-    await sleep(1500);
+    const unreachable = await droppingPort();
+    closing.push(unreachable);
+    const agents = fleetsim('agents', 'scenarios/specialists.yaml', '--url', `http://127.0.0.1:${unreachable.port}`, '--only', 'coder-0,reviewer-1');
+    // Two agents register at once, each sending again only after its last request failed: a third connection is a retry.
+    await eventually(() => unreachable.connections() >= 3, 10_000, 'a third connection (a retry)');
     expect(agents.process.exitCode).toBeNull();
     agents.process.kill('SIGINT');
     expect(await agents.exited).toBe(0);

@@ -13,6 +13,8 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LAUNCHER_GONE_WAIT_MS } from '../../src/live/dataDirLock.js';
+import { eventually, sleep } from '../support/eventually.js';
 import { ROOT } from './runCli.js';
 
 let dir: string;
@@ -96,20 +98,6 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Resolves after `ms` milliseconds. */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) return false;
-    await sleep(10);
-  }
-  return true;
-}
-
 async function metrics(url: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- arbitrary JSON
   return (await fetch(`${url}/v1/metrics`)).json();
 }
@@ -121,13 +109,16 @@ async function submit(url: string, id: string): Promise<number> {
 
 /**
  * Opens a request whose body never ends: the service's close waits for requests under way, so
- * its drain lasts until the socket is destroyed (and a SIGKILL finds it still running).
+ * its drain lasts until the socket is destroyed (and a SIGKILL finds it still running). Returns
+ * once the service has the request under way: it answered the headers' `expect: 100-continue`.
  */
 async function holdDrain(served: Served): Promise<Socket> {
   const stalled = connect(Number(new URL(served.url).port), '127.0.0.1');
+  let answered = '';
+  stalled.setEncoding('utf8').on('data', (chunk: string) => (answered += chunk));
   await new Promise((resolve) => stalled.once('connect', resolve));
-  stalled.write('POST /v1/tasks HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"id":');
-  await sleep(200);
+  stalled.write('POST /v1/tasks HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n{"id":');
+  await eventually(() => answered.startsWith('HTTP/1.1 100 Continue'), 10_000, 'the service\'s 100 Continue');
   return stalled;
 }
 
@@ -200,11 +191,12 @@ describe('fleetsim serve --helper-nice', () => {
     const left = await serve(['--data', join(dir, 'nice-0'), '--v8-threads', '1', '--helper-nice', '0'], true);
     for (const served of [lowered, left]) expect(await submit(served.url, 'fsynced')).toBe(201);
     const helperNice = Math.max(10, own);
-    expect(await until(() => niceValues(lowered.servicePid).helpers.every((nice) => nice === helperNice), 5_000), JSON.stringify(niceValues(lowered.servicePid))).toBe(true);
+    await eventually(() => niceValues(lowered.servicePid).helpers.every((nice) => nice === helperNice), 5_000, `every helper thread of the service at nice ${helperNice}`);
     // V8's helper, libuv's four pool threads and Node's own: more than one thread was lowered.
     expect(niceValues(lowered.servicePid).helpers.length).toBeGreaterThan(4);
     expect(niceValues(lowered.servicePid).main).toBe(own);
     expect((await metrics(lowered.url)).process.helperNice).toBe(10);
+    // A fixed hold: no thread may be lowered with --helper-nice 0, and a slower machine only makes that easier.
     await sleep(1_500);
     expect(niceValues(left.servicePid)).toEqual({ main: own, helpers: niceValues(left.servicePid).helpers.map(() => own) });
     expect((await metrics(left.url)).process.helperNice).toBe(null);
@@ -244,6 +236,7 @@ describe('fleetsim serve\'s launcher', () => {
     const stalled = await holdDrain(served);
     served.launcher.kill('SIGINT');
     served.launcher.kill('SIGINT');
+    // A fixed hold: still draining, not stopped as by a second Ctrl-C; a slower machine only makes that easier.
     await sleep(500);
     expect(isRunning(served.servicePid)).toBe(true);
     stalled.destroy();
@@ -260,7 +253,7 @@ describe('fleetsim serve\'s launcher', () => {
     expect(isRunning(served.servicePid)).toBe(true);
     served.launcher.kill('SIGINT');
     expect(await served.exited).toBe('SIGKILL');
-    expect(await until(() => !isRunning(served.servicePid), 1_000)).toBe(true);
+    await eventually(() => !isRunning(served.servicePid), LAUNCHER_GONE_WAIT_MS, 'the service gone', 10);
     stalled.destroy();
     // Killed, not drained: the lock stays for the next service to take over.
     expect(existsSync(join(data, 'lock'))).toBe(true);
@@ -276,12 +269,12 @@ describe('fleetsim serve\'s launcher', () => {
     expect(await served.exited).toBe('SIGKILL');
   }, 60_000);
 
-  it('killed with SIGKILL: the service ends within a second, and a restart on the same data directory and port finds its tasks', async () => {
+  it('killed with SIGKILL: the service ends within the time a restart waits for it, and a restart on the same data directory and port finds its tasks', async () => {
     const { data, served } = await launched('sigkill');
     expect(await submit(served.url, 'acknowledged')).toBe(201);
     served.launcher.kill('SIGKILL');
     expect(await served.exited).toBe('SIGKILL');
-    expect(await until(() => !isRunning(served.servicePid), 1_000)).toBe(true);
+    await eventually(() => !isRunning(served.servicePid), LAUNCHER_GONE_WAIT_MS, 'the service gone', 10);
     // Killed, not drained: its lock is left for the next one to take over.
     expect(readFileSync(join(data, 'lock'), 'utf8')).toBe(`${served.servicePid}\n${served.launcher.pid}\n`);
     const again = await serve(['--data', data, '--port', new URL(served.url).port, '--v8-threads', '1'], true);

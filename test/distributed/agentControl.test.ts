@@ -55,13 +55,14 @@ describeWithRedis('engine commands over the control stream', () => {
       onError: (error) => { throw error; },
     });
     driver.agentJoined(agentSpec({ id: 'e1' }));
-    driver.submit(taskSpec({ id: 'p1', type: 'job', tokens: 100 }));
+    driver.submit(taskSpec({ id: 'p1', type: 'job', tokens: 200 }));
     await expect.poll(() => events.some((event) => event.kind === 'transition:running'), { timeout: 5000 }).toBe(true);
-    // 0.6 s of the attempt's 1 s run before the pause.
+    // 0.6 s of the attempt's 2 s run before the pause, which leaves the pause 1.4 s to reach the worker on a loaded machine.
     await new Promise((resolve) => setTimeout(resolve, 600));
     driver.admin({ op: 'pause', taskId: 'p1' });
-    // Held for 1.5 s, longer than the whole attempt: without the pause on the worker it would finish meanwhile.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Held for 2 s, longer than the attempt has left: without the pause on the worker it would finish meanwhile (a fixed
+    // hold, as nothing may happen in it; a slower machine only makes that easier).
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(events.map((event) => event.kind)).not.toContain('transition:completed');
     expect(await queue('e1').getJobState(attemptJobId('p1', 1))).toBe('active');
     driver.admin({ op: 'resume', taskId: 'p1' });
@@ -70,10 +71,11 @@ describeWithRedis('engine commands over the control stream', () => {
     const [running, resumed] = events.filter((event) => event.kind === 'transition:running').map((event) => event.atMs);
     const completed = events.find((event) => event.kind === 'transition:completed')!.atMs;
     expect(events.map((event) => event.kind)).toContain('transition:paused');
-    // Timers never fire early: the whole run took the attempt's second plus the hold.
-    expect(completed - running!).toBeGreaterThan(1000 + 1500 - 100);
-    // After the resume it ran what it had left (about 0.4 s), not the whole second again (the bound leaves 0.5 s for Redis on a loaded machine).
-    expect(completed - resumed!).toBeLessThan(900);
+    // Timers never fire early: the whole run took the attempt's 2 s plus the hold.
+    expect(completed - running!).toBeGreaterThan(2000 + 2000 - 100);
+    // After the resume it ran what it had left (at most 1.4 s), not the whole 2 s again, which timers that never fire
+    // early make last at least 2 s (the bound leaves 0.6 s for Redis on a loaded machine).
+    expect(completed - resumed!).toBeLessThan(2000);
     expect(driver.engine.counts()).toMatchObject({ submitted: 1, completed: 1, inFlight: 0 });
   });
 
@@ -106,6 +108,7 @@ describeWithRedis('engine commands over the control stream', () => {
     await expect.poll(async () => (await queue('e4').getWorkersCount()) < withExtraSlot, { timeout: 10_000 }).toBe(true);
     // Back to one slot: a third attempt waits for the first to end.
     const third = made.start(startCommand({ id: 'third' }, 'e4'), context);
+    // A fixed hold: the third must not run in it, and a slower machine only makes that easier.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(ran).toEqual(['first', 'second']);
     releaseFirst();
@@ -142,6 +145,7 @@ describeWithRedis('engine commands over the control stream', () => {
     const ahead = `${Date.now() + 60_000}-0`;
     const data = (id: string, afterControl: string): AttemptJobData => ({ task: taskSpec({ id, type: 'job' }), attempt: 1, agentId: 'e7', afterControl });
     await queue('e7').add(ATTEMPT_JOB_NAME, data('after-prewarm', ahead), { jobId: attemptJobId('after-prewarm', 1) });
+    // A fixed hold: the job must not run in it, and a slower machine only makes that easier.
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(ran).toEqual([]);
     const prewarm: ControlMessage = { kind: 'prewarm', contextKey: 'k', contextTokens: 10 };
@@ -171,9 +175,11 @@ describeWithRedis('engine commands over the control stream', () => {
 
   it('carries an offer to the agent and its answer back; a withdrawn offer\'s hook sees its signal aborted and answers nothing', async () => {
     const withdrawn: unknown[] = [];
+    const offered: string[] = [];
     await worker('e5', {
       run: () => Promise.resolve({ ok: true, quality: 1 }),
       offer: async ({ task, signal }) => {
+        offered.push(task.id);
         if (task.id === 'taken') return { answer: { accepted: true }, setupTokens: 7 };
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         withdrawn.push(signal.reason);
@@ -188,9 +194,10 @@ describeWithRedis('engine commands over the control stream', () => {
     expect(await made.offer(offerOf('taken'), open)).toEqual({ answer: { accepted: true }, setupTokens: 7 });
     let answered = false;
     void made.offer(offerOf('elsewhere'), open).then(() => { answered = true; });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect.poll(() => offered, { timeout: 5000 }).toEqual(['taken', 'elsewhere']);
     made.withdraw({ kind: 'withdraw', taskId: 'elsewhere', agentId: 'e5', offer: 1 });
     await expect.poll(() => withdrawn, { timeout: 5000 }).toEqual(['withdrawn']);
+    // A fixed hold: no answer may come in it, and a slower machine only makes that easier.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(answered).toBe(false);
     expect(log).toEqual([]);
@@ -217,6 +224,7 @@ describeWithRedis('engine commands over the control stream', () => {
     made.pause({ kind: 'pause', task, agent, attempt: 1 });
     made.pause({ kind: 'pause', task, agent, attempt: 1 });
     await expect.poll(() => log.length, { timeout: 5000 }).toBe(2);
+    // A fixed hold: no third line may come in it, and a slower machine only makes that easier.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(log).toEqual([
       'fleetsim agent-worker: e3: the handler has no prewarm hook: prewarm commands are not carried out (logged once)',

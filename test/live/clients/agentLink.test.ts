@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentLink, CARRYING_POLL_SECONDS, MAX_REPORTS_PER_POLL, type AgentLinkOptions } from '../../../src/live/clients/agentLink.js';
 import { ServiceUnavailable, type ServiceAnswer } from '../../../src/live/clients/serviceClient.js';
 import type { WireCommand } from '../../../src/live/service/remoteAgents.js';
+import { eventually } from '../../support/eventually.js';
 
 interface Sent {
   readonly path: string;
@@ -55,10 +56,8 @@ function linked(answer: (sent: Sent) => ServiceAnswer | 'unreachable' | Promise<
 }
 
 const ok = (body: object): ServiceAnswer => ({ status: 200, body: { commands: [], ...body } });
-const until = async (condition: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  expect(condition()).toBe(true);
-};
+/** Waits for `condition` (checked every 5 ms); fails naming `what` if it has not held within 5 s. */
+const until = (condition: () => boolean, what: string): Promise<void> => eventually(condition, 5_000, what, 5);
 
 describe('AgentLink', () => {
   it('keeps two long-polls listing every agent open and hands each agent its commands', async () => {
@@ -69,7 +68,7 @@ describe('AgentLink', () => {
       handedOut = true;
       return ok({ commands: [{ agent: 'a2', commands: [start] }] });
     });
-    await until(() => commands.length === 1 && sent.length >= 4);
+    await until(() => commands.length === 1 && sent.length >= 4, 'the commands for a2 handed out, four polls sent');
     expect(commands).toEqual([['a2', [start]]]);
     expect(sent.every((request) => request.path === '/v1/agents/poll?wait=1' && request.body.agents.join() === 'a1,a2')).toBe(true);
   });
@@ -110,7 +109,7 @@ describe('AgentLink', () => {
       onCommands: (agent) => void results.push(reporter.link!.report({ agent, task: 't1', attempt: 1, started: { setupTokens: 0 } })),
     });
     reporter.link = link;
-    await until(() => results.length === 1 && sent.length >= 3);
+    await until(() => results.length === 1 && sent.length >= 3, 'a report queued, three requests sent');
     expect(await Promise.all(results)).toEqual([{ stale: false }]);
     expect(sent[1]!.path).toBe(`/v1/agents/poll?wait=${CARRYING_POLL_SECONDS}`);
     expect(sent[1]!.body.agents).toEqual(['a1', 'a2']);
@@ -135,7 +134,7 @@ describe('AgentLink', () => {
       }
       return ok({});
     }, { polls: 1 });
-    await until(() => sent.length >= 3);
+    await until(() => sent.length >= 3, 'three polls sent');
     expect(rejoined).toEqual(['a2']);
     expect(sent[1]!.body.agents).toEqual(['a1', 'a2']);
   });
@@ -154,7 +153,7 @@ describe('AgentLink', () => {
         },
       },
     });
-    await until(() => requests >= 4);
+    await until(() => requests >= 4, 'four requests');
     expect(rejoined).toEqual(['a2']);
   });
 
@@ -176,7 +175,7 @@ describe('AgentLink', () => {
       onCommands: (agent) => void results.push(reporter.link!.report({ agent, task: 't1', attempt: 1, finished: { ok: true, quality: 1 } })),
     });
     reporter.link = link;
-    await until(() => results.length === 1);
+    await until(() => results.length === 1, 'a report queued');
     expect(await results[0]).toEqual({ stale: false });
     expect(refusedOnce).toBe(true);
     expect(rejoined).toEqual(['a2']);
@@ -189,18 +188,18 @@ describe('AgentLink', () => {
       : ok({ results: (request.body.reports ?? []).map(() => ({ finished: { stale: false } })) })), { rejoin: () => Promise.resolve(false) });
     const result = await link.report({ agent: 'a2', task: 't1', attempt: 1, finished: { ok: true, quality: 1 } });
     expect(result).toBeUndefined();
-    await until(() => !link.has('a2'));
+    await until(() => !link.has('a2'), 'a2 dropped');
     const afterDrop = sent.length;
-    await until(() => sent.length > afterDrop + 1);
+    await until(() => sent.length > afterDrop + 1, 'two polls after the drop');
     expect(sent.slice(afterDrop).every((request) => request.body.agents.join() === 'a1')).toBe(true);
   });
 
   it('leaves an agent removed by its owner out of every later poll, while the others go on', async () => {
     const { link, sent, commands } = linked((request) => ok({ commands: request.body.agents.map((agent) => ({ agent, commands: [] })) }));
-    await until(() => sent.length >= 2);
+    await until(() => sent.length >= 2, 'two polls sent');
     link.remove('a2');
     const afterRemove = sent.length;
-    await until(() => sent.length > afterRemove + 3);
+    await until(() => sent.length > afterRemove + 3, 'four polls after the removal');
     // The polls in flight listed both; every one sent after the removal lists a1 only.
     expect(sent.slice(afterRemove).every((request) => request.body.agents.join() === 'a1')).toBe(true);
     expect(commands.some(([agent]) => agent === 'a1')).toBe(true);

@@ -65,7 +65,7 @@ describe('AgentLink against a real service', () => {
       results.push(link.report({ agent, task: command.task.id, attempt: command.attempt, started: { setupTokens: 0 }, finished: { ok: true, quality: 1 } }));
     });
     for (let i = 0; i < 12; i++) expect((await running.request('POST', '/v1/tasks', { id: `t${i}`, type: 'code' })).status).toBe(201);
-    await eventually(async () => (await running.request('GET', '/v1/metrics')).body.counts.completed === 12);
+    await eventually(async () => (await running.request('GET', '/v1/metrics')).body.counts.completed === 12, 5000, 'twelve tasks completed');
     expect(await Promise.all(results)).toEqual(Array.from({ length: 12 }, () => ({ stale: false })));
     const carrying = sent.filter((request) => request.reports > 0);
     expect(carrying.reduce((sum, request) => sum + request.reports, 0)).toBe(12);
@@ -75,7 +75,7 @@ describe('AgentLink against a real service', () => {
 
   it('flushes a report on its own when no poll answer comes, and has its answer while both long polls are still open', async () => {
     const { running, link, sent } = await linkedService(10, () => undefined);
-    await eventually(() => sent.length === 2);
+    await eventually(() => sent.length === 2, 5000, 'both long polls sent');
     const result = await link.report({ agent: 'a1', task: 'never-submitted', attempt: 1, finished: { ok: true, quality: 1 } });
     // The service's own answer (not undefined, which a link gives a report it never sent): no such attempt, so stale.
     expect(result).toEqual({ stale: true });

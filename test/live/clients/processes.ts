@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { ROOT } from '../../cli/runCli.js';
+import { eventually, sleep } from '../../support/eventually.js';
 
 /** A child process with its output so far and its exit. */
 export interface Child {
@@ -126,18 +127,5 @@ export function scenarioDirs(): (scenarioText: string) => ScenarioDir {
   };
 }
 
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `condition` every 50 ms until it holds, or fails after `timeoutMs`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
-
+export { eventually, sleep };
 export { freePort } from '../../support/localPorts.js';

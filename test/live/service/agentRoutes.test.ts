@@ -180,7 +180,7 @@ describe('offers', () => {
     const [offer] = (await service.request('POST', `/v1/agents/${owner}/poll`)).body.commands;
     expect((await service.request('POST', `/v1/agents/${owner}/offers/${offer.offerId}`, { accept: false, reason: 'overloaded' })).body).toEqual({ stale: false });
     const other = owner === 'a1' ? 'a2' : 'a1';
-    await eventually(async () => (await service.request('GET', '/v1/tasks/t1')).body.history.some((entry: { kind: string; agent?: string }) => entry.kind === 'offerMade' && entry.agent === other));
+    await eventually(async () => (await service.request('GET', '/v1/tasks/t1')).body.history.some((entry: { kind: string; agent?: string }) => entry.kind === 'offerMade' && entry.agent === other), 5000, 'an offer made to the other agent');
     expect((await service.request('POST', `/v1/agents/${owner}/offers/${offer.offerId}`, { accept: true, reason: 'declined' })).status).toBe(400);
   });
 });
@@ -220,7 +220,7 @@ describe('heartbeat', () => {
   it('lets an agent that left register again, as its next incarnation', async () => {
     const service = await start(scenarioText('heartbeatSeconds: 0.2'));
     await service.request('POST', '/v1/agents', { id: 'a1' });
-    await eventually(() => !service.service.context.agents.agent('a1')!.inFleet);
+    await eventually(() => !service.service.context.agents.agent('a1')!.inFleet, 5000, 'a1 out of the fleet');
     const again = await service.request('POST', '/v1/agents', { id: 'a1' });
     expect(again).toMatchObject({ status: 201, body: { id: 'a1', engineId: 'a1#2', joined: true } });
     await service.request('POST', '/v1/tasks', { id: 't1', type: 'code' });

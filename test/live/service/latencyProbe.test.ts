@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LatencyProbe } from '../../../src/live/service/latencyProbe.js';
-import { scenarioText, startService, type Running } from './serviceHarness.js';
+import { eventually, scenarioText, startService, type Running } from './serviceHarness.js';
 
 let dir: string;
 let running: Running;
@@ -58,11 +58,13 @@ describe('GET /v1/latency', () => {
       if (recent.length === 1_000) recent.length = 0;
     }
     // GC entries reach observers asynchronously.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const { loop } = (await running.request('GET', '/v1/latency')).body;
-    expect(loop.scavenge.count).toBeGreaterThan(0);
-    expect(loop.scavenge.count).toBeLessThanOrEqual(loop.gc.count);
-    expect(loop.youngGenerationBytes).toBeGreaterThan(0);
+    let loop: { scavenge: { count: number }; gc: { count: number }; youngGenerationBytes: number } | undefined;
+    await eventually(async () => {
+      loop = (await running.request('GET', '/v1/latency')).body.loop;
+      return loop!.scavenge.count > 0;
+    }, 5000, 'a scavenge observed');
+    expect(loop!.scavenge.count).toBeLessThanOrEqual(loop!.gc.count);
+    expect(loop!.youngGenerationBytes).toBeGreaterThan(0);
   });
 
   it('starts afresh after DELETE /v1/latency', async () => {

@@ -65,19 +65,7 @@ export async function startService(text = scenarioText(), options: Omit<ServiceO
   return { url: address, service, request, close: () => service.close() };
 }
 
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `condition` every 20 ms until it holds, or fails after `timeoutMs`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
+export { eventually, sleep } from '../../support/eventually.js';
 
 /** How {@link faultySubmissions} makes the driver fail one task's submission. */
 export type SubmissionFault = 'throw' | 'drop';

@@ -99,7 +99,7 @@ describe("a live task's history", () => {
     const recorded = (id: string): string => JSON.stringify(readFileSync(join(dataDir, EVENTS_FILE), 'utf8').split('\n').filter((line) => line !== '')
       .map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => record['task'] === id).map(historyItem));
     // The events file's lines are written on the loop's next turn.
-    await eventually(() => recorded('t1').includes('"to":"running"'));
+    await eventually(() => recorded('t1').includes('"to":"running"'), 5000, 't1 recorded running');
     const states: Record<string, string> = { t1: 'running', t2: 'queued', t3: 'queued' };
     for (const [id, state] of Object.entries(states)) {
       const answer = await running.request('GET', `/v1/tasks/${id}`);
