@@ -14,7 +14,10 @@ import type { TimerKind } from './timers.js';
 /** A number in a snapshot: finite numbers as they are, NaN and ±Infinity as strings. */
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 
-/** One live task. */
+/**
+ * One live task. Its fields are spelt out rather than taken from `TaskView`: this is a format
+ * kept on disk, which must not change when the in-memory view does.
+ */
 export interface TaskSnapshot {
   /** The task as submitted. */
   readonly spec: TaskSpec;

@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { withoutTiming } from '../support/fleetsimProcesses.js';
 import { freePort } from '../support/localPorts.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
@@ -86,6 +87,14 @@ const BLOCKS: readonly DocumentBlock[] = Object.keys(DOCUMENTS).flatMap((documen
   shellBlocks(readFileSync(join(ROOT, document), 'utf8')).map((block, index) => ({ ...block, document, number: index + 1 }))
 ));
 
+/** How the documents spell the command: `npx fleetsim`, a bare `fleetsim` (installed), `node dist/src/cli/main.js`. */
+const CLI_SPELLING = /(?<=^|[\s;])(?:npx fleetsim|fleetsim|node dist\/src\/cli\/main\.js)(?=\s)/;
+
+/** The shell words that run the CLI at `cli` with this Node. */
+function cliWords(cli: string): string {
+  return `${shellWord(process.execPath)} ${shellWord(cli)}`;
+}
+
 /** What changes in a line to run it here, in this order. */
 const SUBSTITUTIONS: readonly Substitution<Scratch>[] = [
   {
@@ -120,8 +129,8 @@ const SUBSTITUTIONS: readonly Substitution<Scratch>[] = [
   { what: /^curl -s /g, by: () => String.raw`curl -s --write-out '\n%{http_code}' `, why: 'the HTTP status on a last line after the body, to check it is 200' },
   // Last, so that no rule above rewrites the paths it writes (a checkout under /tmp, say).
   {
-    what: /(?<=^|[\s;])(?:npx fleetsim|fleetsim|node dist\/src\/cli\/main\.js)(?=\s)/g,
-    by: (scratch) => `${shellWord(process.execPath)} ${shellWord(scratch.cli)}`,
+    what: new RegExp(CLI_SPELLING.source, 'g'),
+    by: (scratch) => cliWords(scratch.cli),
     why: 'the CLI this checkout built (the suites run after the build), from the scratch clone; a bare `fleetsim` is the same command installed',
   },
 ];
@@ -270,17 +279,13 @@ const DOCUMENTED_OUTPUT: Readonly<Record<string, Expectation>> = {
   'npx fleetsim merge reports/shards/1 reports/shards/2 reports/shards/3 --out reports/specialists-grid': {
     documented: 'the merged report is the one an unsharded run gives',
     check: async (_, scratch) => {
-      const unsharded = await runLine(`${shellWord(process.execPath)} ${shellWord(CLI)} sweep scenarios/specialists.yaml --param 'agents[0].count=3,4,5,6' --out reports/unsharded-grid`, scratch.clone);
-      expect(unsharded.status, unsharded.stderr).toBe(0);
-      expect(reportText(scratch, 'reports/specialists-grid')).toBe(reportText(scratch, 'reports/unsharded-grid'));
+      expect(reportText(scratch, 'reports/specialists-grid')).toBe(await inProcessSweepReport(scratch, 'reports/unsharded-grid'));
     },
   },
   "npx fleetsim sweep scenarios/specialists.yaml --param 'agents[0].count=3,4,5,6' --queue redis://127.0.0.1:6379/0": {
     documented: 'the report is the one an in-process run writes',
     check: async (_, scratch) => {
-      const inProcess = await runLine(`${shellWord(process.execPath)} ${shellWord(CLI)} sweep scenarios/specialists.yaml --param 'agents[0].count=3,4,5,6' --out reports/in-process-grid`, scratch.clone);
-      expect(inProcess.status, inProcess.stderr).toBe(0);
-      expect(reportText(scratch, 'reports/specialists-under-pressure-sweep')).toBe(reportText(scratch, 'reports/in-process-grid'));
+      expect(reportText(scratch, 'reports/specialists-under-pressure-sweep')).toBe(await inProcessSweepReport(scratch, 'reports/in-process-grid'));
     },
   },
   'npm run regress -- --update': {
@@ -410,12 +415,11 @@ describe('the substitutions', () => {
     const redis = { url: 'redis://127.0.0.1:6390/0' } as Pick<RedisServer, 'url'> as RedisServer;
     const cli = '/tmp/ci/fleetsim/dist/src/cli/main.js';
     const context: Scratch = { root: '/tmp/fleetsim-readme-x', clone: '/tmp/fleetsim-readme-x/fleetsim', cli, port: 1234, redis };
-    const command = /(?<=^|[\s;])(?:npx fleetsim|fleetsim|node dist\/src\/cli\/main\.js)(?=\s)/;
-    const lines = BLOCKS.flatMap(runnable).filter((line) => command.test(line) || /^npm run /.test(line));
+    const lines = BLOCKS.flatMap(runnable).filter((line) => CLI_SPELLING.test(line) || /^npm run /.test(line));
     expect(lines.length).toBeGreaterThan(10);
     for (const line of lines) {
       const written = substitute(line, SUBSTITUTIONS, context);
-      expect(written, line).toContain(`${shellWord(process.execPath)} ${shellWord(cli)} `);
+      expect(written, line).toContain(`${cliWords(cli)} `);
       expect(written, line).not.toContain(`${shellWord(join(context.root, 'tmp'))}/ci/`);
     }
   });
@@ -627,6 +631,16 @@ function reportText(at: Scratch, dir: string): string {
   return withoutTiming(readFileSync(join(at.clone, dir, 'summary.json'), 'utf8'));
 }
 
+/**
+ * {@link reportText} of the README's sweep of specialists.yaml run in one process, unsharded,
+ * into `out`: what its sharded and its queued runs must write.
+ */
+async function inProcessSweepReport(at: Scratch, out: string): Promise<string> {
+  const run = await runLine(`${cliWords(at.cli)} sweep scenarios/specialists.yaml --param 'agents[0].count=3,4,5,6' --out ${out}`, at.clone);
+  expect(run.status, run.stderr).toBe(0);
+  return reportText(at, out);
+}
+
 /** The scenario names a regress baseline file holds, sorted. */
 function baselineScenarios(clone: string, file: string): string[] {
   const document = JSON.parse(readFileSync(join(clone, file), 'utf8')) as { scenarios: { scenario: string }[] };
@@ -635,13 +649,10 @@ function baselineScenarios(clone: string, file: string): string[] {
 
 /** Waits until the live service has completed a task, so that the curl lines read a run under way. */
 async function completedSomething(port: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
+  await eventually(async () => {
     const response = await fetch(`http://127.0.0.1:${port}/v1/metrics`).catch(() => undefined);
-    if (response?.ok === true && ((await response.json()) as { counts: { completed: number } }).counts.completed > 0) return;
-    if (Date.now() > deadline) throw new Error('the live service completed no task within 60 s of the load starting');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return response?.ok === true && ((await response.json()) as { counts: { completed: number } }).counts.completed > 0;
+  }, 60_000, 'a task completed by the live service after the load started', 200);
 }
 
 /**

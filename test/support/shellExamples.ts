@@ -56,12 +56,12 @@ export interface Substitution<Context> {
 
 /** `line` after every substitution of `substitutions`, in their order. */
 export function substitute<Context>(line: string, substitutions: readonly Substitution<Context>[], context: Context): string {
-  return substitutions.reduce((text, { what, by }) => {
-    // A pattern that also matches the empty string has as many entries as it has capture groups.
-    const groupCount = new RegExp(`${what.source}|`).exec('')!.length - 1;
+  return substitutions.reduce((text, { what, by }) => text.replace(what, (_match: string, ...rest: unknown[]) => {
+    // After the match come its capture groups (strings, or undefined for one that took no part), then the offset, a number.
+    const groups = rest.slice(0, rest.findIndex((arg) => typeof arg === 'number'));
     // A group that took no part in the match is the empty string, as in a replacement pattern.
-    return text.replace(what, (...match: unknown[]) => by(context, ...match.slice(1, 1 + groupCount).map((group) => (typeof group === 'string' ? group : ''))));
-  }, line);
+    return by(context, ...groups.map((group) => (typeof group === 'string' ? group : '')));
+  }), line);
 }
 
 /** `text` as one single-quoted shell word. */
