@@ -26,6 +26,20 @@ export default tseslint.config(
     },
   },
   {
+    // A property test runs the same cases every run: a failure in CI is then a failure on every
+    // machine, replayed from the test's own seed rather than from a seed printed once.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='fc'][callee.property.name=/^(assert|check|sample|statistics)$/]:not(:has(Property[key.name='seed'])):not([arguments.1.type='Identifier'])",
+          message: 'Give fast-check its seed ({ seed: N }): every run of a property test checks the same cases.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/engine/**/*.ts', 'src/strategies/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', ...impureGlobals],

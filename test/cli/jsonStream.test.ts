@@ -15,7 +15,7 @@ describe('jsonChunks', () => {
   it('writes exactly what JSON.stringify(value, null, 2) writes, for any JSON value', () => {
     fc.assert(fc.property(fc.jsonValue(), (value) => {
       expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
-    }), { numRuns: 300 });
+    }), { seed: 1, numRuns: 300 });
   });
 
   it('leaves out undefined fields and writes null for undefined array slots, as JSON.stringify does', () => {
@@ -61,7 +61,7 @@ describe('jsonChunks on documents larger than one JSON.stringify call', () => {
       let value: unknown = Array.from({ length }, (_, i) => values[i % values.length]);
       for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { key: value, other: values[0] } : [values[0], value];
       expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
-    }), { numRuns: 40 });
+    }), { seed: 2, numRuns: 40 });
   });
 });
 
@@ -86,7 +86,7 @@ describe('jsonChunks on a large array met more than once', () => {
       };
       const value = { first: nestedIn(first), between: values[0], second: nestedIn(second) };
       expect(chunksOf(value).join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
-    }), { numRuns: 40 });
+    }), { seed: 3, numRuns: 40 });
   });
 });
 

@@ -53,6 +53,6 @@ describe('appendEventLine', () => {
         ...fields, kind: 'transition', task: { spec: { id: fields.task } }, agent: fields.agent === undefined ? undefined : { spec: { id: fields.agent } },
       } as unknown as EngineEvent;
       expect(lineOf(event).equals(Buffer.from(JSON.stringify(eventRecord(event))))).toBe(true);
-    }), { numRuns: 500 });
+    }), { seed: 1, numRuns: 500 });
   });
 });

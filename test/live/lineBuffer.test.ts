@@ -26,7 +26,7 @@ describe('LineBuffer', () => {
       const lines = new LineBuffer();
       lines.digits(value);
       expect(written(lines).toString('latin1')).toBe(String(value));
-    }), { numRuns: 200 });
+    }), { seed: 1, numRuns: 200 });
   });
 
   it('grows past its first allocation without losing a byte, writes a range, drops a front and starts over when cleared', () => {

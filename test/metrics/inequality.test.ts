@@ -46,7 +46,7 @@ describe('gini', () => {
     const value = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 }), fc.double({ min: 0, max: 1e6, noNaN: true }));
     fc.assert(fc.property(fc.array(value, { maxLength: 300 }), (values) => {
       expect(gini(values)).toBe(values.length === 0 ? null : sortedRank(values));
-    }), { numRuns: 500 });
+    }), { seed: 1, numRuns: 500 });
   });
 
   it('leaves the input as it was', () => {

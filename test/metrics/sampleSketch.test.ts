@@ -41,7 +41,7 @@ describe('sample sketch', () => {
     fc.assert(
       fc.property(fc.array(value, { minLength: 1, maxLength: 300 }), fc.double({ min: 0, max: 1, noNaN: true }), (values, q) => {
         expectQuantile(sketchOf(values).quantile(q), quantile(values, q));
-      }),
+      }), { seed: 1 },
     );
   });
 

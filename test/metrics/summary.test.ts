@@ -109,7 +109,7 @@ describe('summarize', () => {
         });
         expect(summarize(runs).metrics.perAgent).toEqual(expected);
       },
-    ), { numRuns: 100 });
+    ), { seed: 1, numRuns: 100 });
   });
 
   it('refuses no runs and a non-finite leaf', () => {

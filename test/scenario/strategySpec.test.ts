@@ -43,11 +43,11 @@ describe('--strategy specs', () => {
   it('a spec written by formatStrategySpec parses back to the same parameters', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 64 }), (d) => {
       expect(parseStrategySpecs([formatStrategySpec('power-of-d', { d })], FILE)[0]!.params).toEqual({ d });
-    }));
+    }), { seed: 1 });
     fc.assert(fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom('most-skilled', 'wait'), (minSkill, fallback) => {
       const spec = formatStrategySpec('capability-match', { minSkill, fallback });
       expect(parseStrategySpecs([spec], FILE)[0]!.params).toEqual({ minSkill, fallback });
-    }));
+    }), { seed: 2 });
     expect(formatStrategySpec('random', {})).toBe('random');
   });
 });
