@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { ROOT, expectInputError, runCli } from './runCli.js';
 
 let dir: string;
@@ -97,8 +98,7 @@ describe('fleetsim serve', () => {
       // 999 inputs: none yet (the default, 100,000, would make none at all).
       expect(snapshots()).toStrictEqual([]);
       expect((await call(first.url, 'POST', '/v1/tasks/batch', { tasks: tasks(999, 2) })).status).toBe(200);
-      const until = Date.now() + 20_000;
-      while (snapshots().length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(() => snapshots().length > 0, 20_000, 'a snapshot written');
       expect(snapshots()).toHaveLength(1);
     } finally {
       first.child.kill('SIGTERM');

@@ -41,6 +41,11 @@ function startCommand(spec: { readonly id: string; readonly contextKey?: string;
   return { kind: 'start', task, agent: { spec: { id: agentId } } as unknown as AgentView, attempt: 1 };
 }
 
+/** The paused attempt's run (tokens at the agent's 100 tokens per second), the part of it before the pause, and the pause's hold. */
+const RUN_MS = 5000;
+const BEFORE_PAUSE_MS = 2000;
+const PAUSE_HOLD_MS = 4000;
+
 describeWithRedis('engine commands over the control stream', () => {
   const { connector, worker, queue } = agentQueuesFixture({ stalledCheckSeconds: 0.5, lockSeconds: 2 });
 
@@ -55,14 +60,14 @@ describeWithRedis('engine commands over the control stream', () => {
       onError: (error) => { throw error; },
     });
     driver.agentJoined(agentSpec({ id: 'e1' }));
-    driver.submit(taskSpec({ id: 'p1', type: 'job', tokens: 200 }));
+    driver.submit(taskSpec({ id: 'p1', type: 'job', tokens: RUN_MS / 10 }));
     await expect.poll(() => events.some((event) => event.kind === 'transition:running'), { timeout: 5000 }).toBe(true);
-    // 0.6 s of the attempt's 2 s run before the pause, which leaves the pause 1.4 s to reach the worker on a loaded machine.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Part of the run before the pause, which leaves the pause RUN_MS - BEFORE_PAUSE_MS to reach the worker on a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, BEFORE_PAUSE_MS));
     driver.admin({ op: 'pause', taskId: 'p1' });
-    // Held for 2 s, longer than the attempt has left: without the pause on the worker it would finish meanwhile (a fixed
+    // Held for longer than the attempt has left: without the pause on the worker it would finish meanwhile (a fixed
     // hold, as nothing may happen in it; a slower machine only makes that easier).
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_HOLD_MS));
     expect(events.map((event) => event.kind)).not.toContain('transition:completed');
     expect(await queue('e1').getJobState(attemptJobId('p1', 1))).toBe('active');
     driver.admin({ op: 'resume', taskId: 'p1' });
@@ -71,11 +76,12 @@ describeWithRedis('engine commands over the control stream', () => {
     const [running, resumed] = events.filter((event) => event.kind === 'transition:running').map((event) => event.atMs);
     const completed = events.find((event) => event.kind === 'transition:completed')!.atMs;
     expect(events.map((event) => event.kind)).toContain('transition:paused');
-    // Timers never fire early: the whole run took the attempt's 2 s plus the hold.
-    expect(completed - running!).toBeGreaterThan(2000 + 2000 - 100);
-    // After the resume it ran what it had left (at most 1.4 s), not the whole 2 s again, which timers that never fire
-    // early make last at least 2 s (the bound leaves 0.6 s for Redis on a loaded machine).
-    expect(completed - resumed!).toBeLessThan(2000);
+    // Timers never fire early: the whole run took the attempt's run plus the hold (less the time the pause took to reach
+    // the worker beyond the resume's: up to a second on a loaded machine).
+    expect(completed - running!).toBeGreaterThan(RUN_MS + PAUSE_HOLD_MS - 1000);
+    // After the resume it ran what it had left (at most RUN_MS - BEFORE_PAUSE_MS), not the whole run again, which timers
+    // that never fire early make last at least RUN_MS (the bound leaves BEFORE_PAUSE_MS for Redis on a loaded machine).
+    expect(completed - resumed!).toBeLessThan(RUN_MS);
     expect(driver.engine.counts()).toMatchObject({ submitted: 1, completed: 1, inFlight: 0 });
   });
 

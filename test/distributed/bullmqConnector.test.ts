@@ -8,12 +8,13 @@
  * progress, read from the job), and
  * reconciliation removes (and logs) the jobs the engine no longer expects.
  */
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../src/engine/agent.js';
 import type { Outcome, StartReport } from '../../src/engine/messages.js';
 import type { TaskView } from '../../src/engine/task.js';
-import { controlStreamKey } from '../../src/distributed/agentControl.js';
-import { AGENT_QUEUE_PREFIX, attemptJobId, parseAttemptJobId } from '../../src/distributed/agentQueues.js';
+import { AGENT_CONTROL_PREFIX, controlStreamKey } from '../../src/distributed/agentControl.js';
+import { AGENT_QUEUE_PREFIX, agentQueueName, attemptJobId, parseAttemptJobId } from '../../src/distributed/agentQueues.js';
 import type { AttemptContext, CommandOf } from '../../src/live/connector.js';
 import { createLiveDriver } from '../../src/live/driver.js';
 import { RealClock } from '../../src/live/clock.js';
@@ -48,8 +49,20 @@ describe('attempt job ids', () => {
   });
 });
 
+/**
+ * Whether the agent's worker has read every entry its control stream holds now: its reading
+ * connection (BullMQ names it `<prefix>:<queue name in base64>:qe`) is blocked in a new read.
+ * Redis answers a blocked read in the turn of the command that added the entry, so a connection
+ * seen blocked after the entry was seen in the stream has taken it and asked for the next.
+ */
+async function readsControlPastNow(redis: Redis, agentId: string): Promise<boolean> {
+  const name = `${AGENT_CONTROL_PREFIX}:${Buffer.from(agentQueueName(agentId)).toString('base64')}:qe`;
+  const clients = (await redis.client('LIST')) as string;
+  return clients.split('\n').some((line) => line.includes(` name=${name} `) && /\bflags=\w*b/.test(line) && /\bcmd=xread\b/.test(line));
+}
+
 describeWithRedis('the BullMQ agent connector', () => {
-  const { connection, connector, worker, queue, closeAfter } = agentQueuesFixture({ stalledCheckSeconds: 0.2, lockSeconds: 1 });
+  const { connection, connector, worker, queue, closeAfter, url } = agentQueuesFixture({ stalledCheckSeconds: 0.2, lockSeconds: 1 });
 
   it('runs a start as a job on the agent\'s queue and settles it with the worker\'s outcome and start report', async () => {
     const seen: string[] = [];
@@ -133,10 +146,10 @@ describeWithRedis('the BullMQ agent connector', () => {
       return Promise.resolve({ ok: false, reason: 'agent-error' } satisfies Outcome);
     });
     made.abort({ kind: 'abort', taskId: 't9', agentId: 'a9', attempt: 1, reason: 'agent-lost' });
-    const client = await jobs.client;
-    await expect.poll(() => (client as unknown as { xlen(key: string): Promise<number> }).xlen(controlStreamKey('a9')), { timeout: 5000 }).toBe(1);
-    // The worker's blocking read returns within milliseconds of the entry; half a second is ample on a loaded machine.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const redis = new Redis(url());
+    closeAfter({ close: async () => { redis.disconnect(); } });
+    await expect.poll(() => redis.xlen(controlStreamKey('a9')), { timeout: 5000 }).toBe(1);
+    await expect.poll(() => readsControlPastNow(redis, 'a9'), { timeout: 5000 }).toBe(true);
     // The first taker "dies" and gives the job back: the real worker takes it and hears the abort at once.
     expect(await job!.moveToWait('taken-elsewhere')).toBeGreaterThanOrEqual(0);
     await expect.poll(() => reasons.length, { timeout: 5000 }).toBe(1);
@@ -146,11 +159,12 @@ describeWithRedis('the BullMQ agent connector', () => {
 
   it('through the live driver: a job still running when the engine times its attempt out comes back as the engine\'s staleResult, and the retry completes', async () => {
     let runs = 0;
-    // The first attempt takes 0.6 s against a 0.2 s timeout; the retry answers at once (the worker has a second slot for it).
+    // The first attempt takes 3 s against a 0.2 s timeout (the timeout must fire while it runs, with the start report
+    // crossing Redis on a loaded machine); the retry answers at once (the worker has a second slot for it).
     await worker('a8', async ({ started }) => {
       runs++;
       await started({ setupTokens: 0, contextHit: null });
-      if (runs === 1) await new Promise((resolve) => setTimeout(resolve, 600));
+      if (runs === 1) await new Promise((resolve) => setTimeout(resolve, 3000));
       return { ok: true, quality: 1 };
     }, { concurrency: 2 });
     const events: string[] = [];
@@ -163,7 +177,7 @@ describeWithRedis('the BullMQ agent connector', () => {
     driver.agentJoined(agentSpec({ id: 'a8' }));
     driver.submit(taskSpec({ id: 't8', timeoutSeconds: 0.2 }));
     // A stopped driver ignores settlements: wait for the late result first.
-    await expect.poll(() => events.includes('staleResult'), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => events.includes('staleResult'), { timeout: 10_000 }).toBe(true);
     await driver.stop({ drain: true });
     expect(driver.engine.counts()).toMatchObject({ submitted: 1, completed: 1, inFlight: 0 });
     expect(events.join(' ')).toBe('agentJoined submitted transition:queued transition:assigned transition:running transition:failed transition:retrying '

@@ -11,6 +11,7 @@ import { versionKey } from '../../src/distributed/connection.js';
 import { EXPERIMENT_QUEUE, QUEUE_PREFIX } from '../../src/distributed/experimentQueue.js';
 import { POOL_TIMELINE_ENV, type TimelineFile } from '../../src/experiments/poolTimeline.js';
 import { expectInputError, runCli } from '../cli/runCli.js';
+import { eventually } from '../support/eventually.js';
 import { runFleetsim, startWorker, withoutTiming, type WorkerProcess } from '../support/fleetsimProcesses.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
 
@@ -98,7 +99,7 @@ describeWithRedis('an experiment over --queue whose jobs vanish from Redis', () 
     expect(local.status, local.stderr).toBe(0);
     const coordinator = runFleetsim(...SWEEP, '--queue', redis.url, '--workers', '1', '--out', join(dir, 'queued'));
     const client = new Redis(redis.url);
-    while ((await client.llen(`${QUEUE_PREFIX}:${EXPERIMENT_QUEUE}:wait`)) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(async () => (await client.llen(`${QUEUE_PREFIX}:${EXPERIMENT_QUEUE}:wait`)) > 0, 20_000, 'the sweep\'s jobs waiting in the queue');
     // A Redis restarted without persistence: every job forgotten while the command waits.
     await client.flushdb();
     worker = await startWorker(redis.url, '--concurrency', '2');

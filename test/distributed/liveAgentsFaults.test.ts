@@ -6,7 +6,10 @@
  * task and complete none twice: every submitted task ends completed once (the events file), and
  * the write-ahead log's conservation ledger equals the events file.
  */
+import { Queue } from 'bullmq';
 import { expect, it } from 'vitest';
+import { AGENT_QUEUE_PREFIX, agentQueueName } from '../../src/distributed/agentQueues.js';
+import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
 import { eventually, fleetsim, getJson, sleep } from '../live/clients/processes.js';
 import { completedTasks as completed, expectNothingLostOrTwice, queuedDeployments, serveQueued, startShortLockAgentWorker } from '../support/queuedFleet.js';
 import { listedJobs, namedAgentsScenarioText } from '../support/liveScenarios.js';
@@ -20,6 +23,12 @@ const SCENARIO = namedAgentsScenarioText({
   name: 'bullmq-faults', seed: 3, agentIds: ['a1', 'a2'], capacity: 2, tokensPerSecond: 10,
   jobs: listedJobs(TASKS, 2, 100), maxRetries: 5, heartbeatSeconds: 1,
 });
+
+/** Whether an attempt job on one of `queues` finished at `sinceMs` or later (workers stamp finish times with this machine's clock). */
+async function finishedSince(queues: readonly Queue[], sinceMs: number): Promise<boolean> {
+  for (const queue of queues) if ((await queue.getCompleted()).some((job) => (job.finishedOn ?? 0) >= sinceMs)) return true;
+  return false;
+}
 
 describeWithRedis('live agents over BullMQ under faults', () => {
   const deploy = queuedDeployments();
@@ -68,8 +77,14 @@ describeWithRedis('live agents over BullMQ under faults', () => {
     await eventually(async () => (await completed(first.url)) >= 4, 20_000, 'four tasks completed');
     first.child.process.kill('SIGKILL');
     expect(await first.child.exited).toBe('SIGKILL');
+    const killedAtMs = Date.now();
     // The agents finish what they hold while no driver listens.
-    await sleep(1_000);
+    const queues = ['a1', 'a2'].map((id) => new Queue(agentQueueName(id), { connection: bullConnectionOptions(parseQueueUrl(server.url)), prefix: AGENT_QUEUE_PREFIX }));
+    try {
+      await eventually(() => finishedSince(queues, killedAtMs), 10_000, 'a job finished after the service was killed');
+    } finally {
+      await Promise.all(queues.map((queue) => queue.close()));
+    }
 
     const second = await serveQueued(scenarioPath, dataDir, server.url);
     await eventually(async () => (await completed(second.url)) === TASKS, 40_000, `all ${TASKS} tasks completed after the restart`);

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LAUNCHER_GONE_WAIT_MS, LOCK_FILE, TAKEOVER_FILE, lockDataDir, refuseHeldDataDir, removeStaleLock } from '../../src/live/dataDirLock.js';
 import { InputError } from '../../src/scenario/errors.js';
+import { eventually, sleep } from '../support/eventually.js';
 
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -83,9 +84,7 @@ describe('the data directory lock', () => {
     started.push(parent);
     const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
     const state = (): string => { const stat = readFileSync(`/proc/${zombie}/stat`, 'latin1'); return stat.charAt(stat.lastIndexOf(')') + 2); };
-    const deadline = performance.now() + 5_000;
-    while (state() !== 'Z' && performance.now() < deadline) await sleep(10);
-    expect(state()).toBe('Z');
+    await eventually(() => state() === 'Z', 5_000, `process ${zombie} a zombie`, 10);
     writeFileSync(join(dir, LOCK_FILE), `${zombie}\n`);
     expect(() => refuseHeldDataDir(dir)).not.toThrow();
     (await lockDataDir(dir))();
@@ -202,7 +201,3 @@ catch (error) { console.log(error.name === 'InputError' ? 'refused' : String(err
     }
   }, 60_000);
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -4,8 +4,8 @@
  * `afterEach` kills whatever is still running ({@link killAll}).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { ROOT } from '../../cli/runCli.js';
@@ -50,6 +50,17 @@ export async function killAll(): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   })));
+}
+
+/**
+ * Whether the process has its own SIGINT handler (Linux: bit 1 of the `SigCgt` mask in
+ * /proc/PID/status; Node catches SIGINT only once a handler is added): the clients add theirs,
+ * for SIGINT and SIGTERM together, just before they start, and a stop signal sent earlier kills
+ * them instead.
+ */
+export function handlesStopSignals(pid: number): boolean {
+  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1];
+  return caught !== undefined && (BigInt(`0x${caught}`) & (1n << BigInt(constants.signals.SIGINT - 1))) !== 0n;
 }
 
 /** A `fleetsim serve` and its URL. */

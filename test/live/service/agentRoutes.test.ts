@@ -4,7 +4,7 @@
  * (a silent agent leaves and its task runs elsewhere), and re-registration.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, scenarioText, sleep, startService, type Running } from './serviceHarness.js';
+import { eventually, pollsOpened, scenarioText, startService, type Running } from './serviceHarness.js';
 
 let running: Running | undefined;
 afterEach(async () => {
@@ -79,9 +79,11 @@ describe('POST /v1/agents/{id}/poll', () => {
   it('answers a waiting poll as soon as a command arrives', async () => {
     const service = await start();
     await service.request('POST', '/v1/agents', { id: 'a1' });
+    const opened = pollsOpened(service.service);
+    const poll = service.request('POST', '/v1/agents/a1/poll?wait=30');
+    // Open before the task comes: otherwise the start would be in the mailbox when it opens.
+    await eventually(() => opened() === 1, 5000, 'a1\'s long-poll open');
     const began = performance.now();
-    const poll = service.request('POST', '/v1/agents/a1/poll?wait=10');
-    await sleep(100);
     await service.request('POST', '/v1/tasks', { id: 't1', type: 'code' });
     const answer = await poll;
     const seconds = (performance.now() - began) / 1000;

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createService, type Service } from '../../../src/live/service/app.js';
 import { parseScenario } from '../../../src/scenario/load.js';
-import { scenarioText } from './serviceHarness.js';
+import { eventually, pollsOpened, scenarioText } from './serviceHarness.js';
 
 let service: Service | undefined;
 afterEach(async () => {
@@ -48,9 +48,10 @@ describe('createService', () => {
     const built = await build();
     const url = await built.service.app.listen({ host: '127.0.0.1', port: 0 });
     await fetch(`${url}/v1/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'a1' }) });
-    const began = performance.now();
+    const opened = pollsOpened(built.service);
     const poll = fetch(`${url}/v1/agents/a1/poll?wait=30`, { method: 'POST' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => opened() === 1, 5000, 'a1\'s long-poll open');
+    const began = performance.now();
     await built.service.close();
     service = undefined;
     const answer = await poll;

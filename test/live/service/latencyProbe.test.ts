@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LatencyProbe } from '../../../src/live/service/latencyProbe.js';
-import { eventually, scenarioText, startService, type Running } from './serviceHarness.js';
+import { eventually, pollsOpened, scenarioText, startService, type Running } from './serviceHarness.js';
 
 let dir: string;
 let running: Running;
@@ -25,9 +25,10 @@ describe('GET /v1/latency', () => {
   it('times each started task through accept, commit and handout, and the group commits, loop delay and submission work beside them', async () => {
     for (const id of ['a1', 'a2']) expect((await running.request('POST', '/v1/agents', { id })).status).toBe(201);
     expect((await running.request('DELETE', '/v1/latency')).status).toBe(204);
-    const polls = ['a1', 'a2'].map((id) => running.request('POST', `/v1/agents/${id}/poll?wait=5`));
+    const opened = pollsOpened(running.service);
+    const polls = ['a1', 'a2'].map((id) => running.request('POST', `/v1/agents/${id}/poll?wait=30`));
     // Both polls are open before the submissions: each start is handed out the moment it is durable.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(() => opened() === 2, 5000, 'both long-polls open');
     const submitted = await running.request('POST', '/v1/tasks/batch', { tasks: [{ id: 't1', type: 'code' }, { id: 't2', type: 'code' }, { id: 't3', type: 'code' }] });
     expect(submitted.status).toBe(200);
     const starts = (await Promise.all(polls)).flatMap((answer) => answer.body.commands as { kind: string }[]);

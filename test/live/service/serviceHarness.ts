@@ -67,6 +67,22 @@ export async function startService(text = scenarioText(), options: Omit<ServiceO
 
 export { eventually, sleep } from '../../support/eventually.js';
 
+/**
+ * Counts the long-polls the service opens from now on (its own `openPoll`, each counted once it
+ * returned): a test waits for a poll to be open at the service, not for a fixed time.
+ */
+export function pollsOpened(service: Service): () => number {
+  const { agents } = service.context;
+  const openPoll = agents.openPoll;
+  let opened = 0;
+  agents.openPoll = (...args) => {
+    const poll = openPoll.apply(agents, args);
+    opened++;
+    return poll;
+  };
+  return () => opened;
+}
+
 /** How {@link faultySubmissions} makes the driver fail one task's submission. */
 export type SubmissionFault = 'throw' | 'drop';
 
