@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXPERIMENT_QUEUE, QUEUE_PREFIX } from '../../src/distributed/experimentQueue.js';
 import { runCli } from '../cli/runCli.js';
 import { runFleetsim, startWorker, withoutTiming, type WorkerProcess } from '../support/fleetsimProcesses.js';
+import { eventually } from '../support/eventually.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
 
 /** 40 runs of about half a second each (a round of kills stops at most a few): long enough to be killed in the middle of. */
@@ -28,7 +29,8 @@ const KILLS = WORKERS * ROUNDS;
 /** Jobs taken back from dead workers, at least: a worker may be killed just between two jobs. */
 const STALLS = 10;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A bound on each wait for the workers' locks, which only a failure reaches (a lock lasts seconds). */
+const LOCKS_TIMEOUT_MS = 60_000;
 
 describeWithRedis('an experiment over --queue whose workers and Redis die under it', () => {
   let redis: RedisServer;
@@ -56,9 +58,6 @@ describeWithRedis('an experiment over --queue whose workers and Redis die under 
       const entries = await client.xrange(`${QUEUE_PREFIX}:${EXPERIMENT_QUEUE}:events`, '-', '+');
       return entries.filter(([, fields]) => fields[0] === 'event' && fields[1] === 'stalled').length;
     };
-    const until = async (condition: () => Promise<boolean>): Promise<void> => {
-      while (!(await condition())) await sleep(50);
-    };
 
     // Rounds of three workers (one job at a time each), killed together once each holds the
     // lock of a job, that is in the middle of it; the next round starts once their locks have
@@ -67,10 +66,10 @@ describeWithRedis('an experiment over --queue whose workers and Redis die under 
     for (let round = 0; kills < KILLS; round++) {
       if (round === ROUNDS / 2) await redis.restart('SIGKILL');
       workers.push(...await Promise.all(Array.from({ length: WORKERS }, () => startWorker(redis.url, ...WORKER_FLAGS))));
-      await until(async () => (await locks()) === WORKERS);
+      await eventually(async () => (await locks()) === WORKERS, LOCKS_TIMEOUT_MS, `round ${round}: each of ${WORKERS} workers holding a job's lock`);
       await Promise.all(workers.splice(0).map((worker) => worker.stop('SIGKILL')));
       kills += WORKERS;
-      await until(async () => (await locks()) === 0);
+      await eventually(async () => (await locks()) === 0, LOCKS_TIMEOUT_MS, `round ${round}: the killed workers' locks expired`);
     }
     workers.push(...await Promise.all(Array.from({ length: WORKERS }, () => startWorker(redis.url, ...WORKER_FLAGS))));
     const queued = await coordinator;

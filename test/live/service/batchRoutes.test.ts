@@ -247,11 +247,11 @@ describe('POST /v1/agents/poll (many agents at once)', () => {
   });
 
   it('is the heartbeat of every listed agent', async () => {
-    const service = await start();
+    const service = running = await startService(scenarioText('heartbeatSeconds: 1'));
     await service.request('POST', '/v1/agents', { id: 'a1' });
     await service.request('POST', '/v1/agents', { id: 'a2' });
-    // heartbeatSeconds 0.5: polls of 0.3 s keep both in the fleet for well over a heartbeat.
-    for (let i = 0; i < 4; i++) expect((await service.request('POST', '/v1/agents/poll?wait=0.3', { agents: ['a1', 'a2'] })).status).toBe(200);
+    // Heartbeat 1 s: polls of 0.6 s, one after another, keep both in the fleet for well over a heartbeat.
+    for (let i = 0; i < 4; i++) expect((await service.request('POST', '/v1/agents/poll?wait=0.6', { agents: ['a1', 'a2'] })).status).toBe(200);
     expect(service.service.context.agents.agent('a1')?.inFleet).toBe(true);
     expect(service.service.context.agents.agent('a2')?.inFleet).toBe(true);
   });

@@ -5,8 +5,11 @@
 import { parseScenario } from '../../../src/scenario/load.js';
 import { createService, type Service, type ServiceOptions } from '../../../src/live/service/app.js';
 
-/** Two identical coders (a1, a2), one reviewer (r1); heartbeat 0.5 s unless `live` says otherwise. */
-export function scenarioText(live = 'heartbeatSeconds: 0.5', engine = ''): string {
+/**
+ * Two identical coders (a1, a2), one reviewer (r1); heartbeat 5 s unless `live` says otherwise:
+ * long enough that no stall of a loaded machine between a test's requests takes an agent out.
+ */
+export function scenarioText(live = 'heartbeatSeconds: 5', engine = ''): string {
   return `
 name: service-test
 seed: 7
