@@ -4,13 +4,10 @@
  * exits 1 (not everything was acknowledged).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, fleetsim, freePort, handlesStopSignals, killAll, sleep } from '../live/clients/processes.js';
+import { fleetsim, freePort, killAll, runningAWhile } from '../live/clients/processes.js';
 import { expectInputError, runCli } from './runCli.js';
 
 afterEach(killAll);
-
-/** How long it runs, once started, before the stop signal: time for many refused requests retried. */
-const RETRYING_HOLD_MS = 500;
 
 describe('fleetsim load', () => {
   it.each([
@@ -28,10 +25,7 @@ describe('fleetsim load', () => {
   it('retries while the service is unreachable; on SIGTERM prints its summary and exits 1', async () => {
     const port = await freePort();
     const load = fleetsim('load', 'scenarios/specialists.yaml', '--url', `http://127.0.0.1:${port}`, '--speedup', '1000', '--tasks', '5');
-    await eventually(() => handlesStopSignals(load.process.pid!), 20_000, 'its stop signal handler installed');
-    // A fixed hold after that: the retries are counted inside the process and printed only on exit
-    // (its first request is refused within milliseconds of the handler, and retried every 10-50 ms).
-    await sleep(RETRYING_HOLD_MS);
+    await runningAWhile(load);
     load.process.kill('SIGTERM');
     expect(await load.exited).toBe(1);
     expect(load.stdout()).toMatch(/^fleetsim load: 5 submitted, 0 acknowledged, [1-9]\d* retried, 0 refused, 0 skipped, max lag [\d.]+ s, [\d.]+ s\n$/);

@@ -6,11 +6,10 @@
  * task and complete none twice: every submitted task ends completed once (the events file), and
  * the write-ahead log's conservation ledger equals the events file.
  */
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { expect, it } from 'vitest';
-import { AGENT_QUEUE_PREFIX, agentQueueName } from '../../src/distributed/agentQueues.js';
-import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
 import { eventually, fleetsim, getJson, sleep } from '../live/clients/processes.js';
+import { agentQueueAt } from '../support/agentQueuesFixture.js';
 import { completedTasks as completed, expectNothingLostOrTwice, queuedDeployments, serveQueued, startShortLockAgentWorker } from '../support/queuedFleet.js';
 import { listedJobs, namedAgentsScenarioText } from '../support/liveScenarios.js';
 import { describeWithRedis } from '../support/redisServer.js';
@@ -79,7 +78,7 @@ describeWithRedis('live agents over BullMQ under faults', () => {
     expect(await first.child.exited).toBe('SIGKILL');
     const killedAtMs = Date.now();
     // The agents finish what they hold while no driver listens.
-    const queues = ['a1', 'a2'].map((id) => new Queue(agentQueueName(id), { connection: bullConnectionOptions(parseQueueUrl(server.url)), prefix: AGENT_QUEUE_PREFIX }));
+    const queues = ['a1', 'a2'].map((id) => agentQueueAt(server.url, id));
     try {
       await eventually(() => finishedSince(queues, killedAtMs), 10_000, 'a job finished after the service was killed');
     } finally {

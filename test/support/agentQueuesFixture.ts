@@ -6,7 +6,7 @@
 import { Queue } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { AGENT_QUEUE_PREFIX } from '../../src/distributed/agentQueues.js';
+import { AGENT_QUEUE_PREFIX, agentQueueName } from '../../src/distributed/agentQueues.js';
 import { runAgentWorker, type AgentHandler, type AgentHandlers, type AgentWorker } from '../../src/distributed/agentWorker.js';
 import { BullmqAgentConnector } from '../../src/distributed/bullmqConnector.js';
 import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
@@ -36,6 +36,11 @@ export interface AgentQueuesFixture {
   closeAfter(item: { close(): Promise<void> }): void;
 }
 
+/** A BullMQ queue handle on agent `agentId`'s queue in the Redis at `url` (the caller closes it). */
+export function agentQueueAt(url: string, agentId: string): Queue {
+  return new Queue(agentQueueName(agentId), { connection: bullConnectionOptions(parseQueueUrl(url)), prefix: AGENT_QUEUE_PREFIX });
+}
+
 /** Registers the suite's hooks (call inside `describe`) and returns its fixture. */
 export function agentQueuesFixture(timings: AgentQueuesTimings): AgentQueuesFixture {
   let server: RedisServer;
@@ -58,7 +63,7 @@ export function agentQueuesFixture(timings: AgentQueuesTimings): AgentQueuesFixt
       lockSeconds: timings.lockSeconds, concurrency: options.concurrency ?? 1,
       ...(options.log === undefined ? {} : { onLog: (line: string) => options.log!.push(line) }),
     })),
-    queue: (agentId) => closeAfter(new Queue(agentId, { connection: connection(), prefix: AGENT_QUEUE_PREFIX })),
+    queue: (agentId) => closeAfter(agentQueueAt(server.url, agentId)),
     closeAfter,
   };
 }

@@ -58,9 +58,23 @@ export async function killAll(): Promise<void> {
  * for SIGINT and SIGTERM together, just before they start, and a stop signal sent earlier kills
  * them instead.
  */
-export function handlesStopSignals(pid: number): boolean {
+function handlesStopSignals(pid: number): boolean {
   const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1];
   return caught !== undefined && (BigInt(`0x${caught}`) & (1n << BigInt(constants.signals.SIGINT - 1))) !== 0n;
+}
+
+/** How long a client runs, once it handles stop signals, before {@link runningAWhile} returns. */
+const RUNNING_HOLD_MS = 500;
+
+/**
+ * Waits until `child` (`fleetsim agents` or `load`) handles stop signals, then lets it run
+ * {@link RUNNING_HOLD_MS} more. The hold is fixed because what a test then checks (retries of
+ * refused requests: each refused within milliseconds, retried every 10-50 ms) is counted inside
+ * the process and printed only on exit.
+ */
+export async function runningAWhile(child: Child): Promise<void> {
+  await eventually(() => handlesStopSignals(child.process.pid!), 20_000, 'its stop signal handler installed');
+  await sleep(RUNNING_HOLD_MS);
 }
 
 /** A `fleetsim serve` and its URL. */
