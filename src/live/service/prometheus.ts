@@ -1,13 +1,14 @@
 /**
  * `GET /metrics`: the service's figures in Prometheus' text exposition format (version 0.0.4):
  * queue depth, tasks in flight per state, final states, a histogram of completed tasks'
- * latency (submission to completion), the strategy's decisions, agents and mailboxes. The
- * format is a few lines of text; the counters that are not in the engine's ledger are folded
- * here from its events.
+ * latency (submission to completion), the strategy's decisions, agents and mailboxes, and the
+ * reports answered stale. The format is a few lines of text; the counters that are not in the
+ * engine's ledger are folded here from its events, or counted by the agents' connector.
  */
 import type { TaskCounts } from '../../engine/engine.js';
 import type { EngineEvent } from '../../engine/messages.js';
 import type { TaskState } from '../../engine/task.js';
+import type { StaleReportCounts } from './remoteAgents.js';
 
 /** Upper bounds (seconds) of the latency histogram's buckets. */
 export const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as const;
@@ -28,6 +29,8 @@ export interface PrometheusSnapshot {
   readonly pendingOffers: number;
   /** Sequence number of the last durable input. */
   readonly durableSeq: number;
+  /** Agents' reports the connector answered stale since the service started (they never reached the engine). */
+  readonly staleReports: StaleReportCounts;
 }
 
 /** Folds the events Prometheus counts that the engine's ledger has not: latencies and decisions. */
@@ -74,7 +77,11 @@ export class PrometheusFold {
     lines.push(`fleetsim_task_latency_seconds_sum ${formatValue(this.latencySum)}`, `fleetsim_task_latency_seconds_count ${this.latencyCount}`);
     metric('fleetsim_decisions_total', 'counter', 'Assignments the strategy made (a task given to an agent).', [['', this.decisions]]);
     metric('fleetsim_offers_total', 'counter', 'Offers made to agents.', [['', this.offers]]);
-    metric('fleetsim_stale_results_total', 'counter', 'Results for attempts the engine no longer waited for.', [['', this.staleResults]]);
+    metric('fleetsim_stale_results_total', 'counter', 'Results fed to the engine for attempts it no longer waited for (staleResult events).', [['', this.staleResults]]);
+    const { staleReports } = snapshot;
+    metric('fleetsim_stale_reports_total', 'counter', 'Agent reports answered stale before reaching the engine, since the service started: duplicates, and reports for attempts or offers it had given up on or did not know.', [
+      ['{report="started"}', staleReports.started], ['{report="finished"}', staleReports.finished], ['{report="offer-answer"}', staleReports.offerAnswers],
+    ]);
     metric('fleetsim_agents', 'gauge', 'Agents in the fleet.', [['', snapshot.agents]]);
     metric('fleetsim_agent_commands_queued', 'gauge', 'Commands waiting in agents\' mailboxes.', [['', snapshot.queuedCommands]]);
     metric('fleetsim_attempts_pending', 'gauge', 'Attempts handed to agents whose result has not come.', [['', snapshot.pendingAttempts]]);

@@ -51,6 +51,21 @@ export interface ReportAnswer {
   readonly stale: boolean;
 }
 
+/**
+ * Reports answered `{ stale: true }` by the connector, by kind, since the service started. They
+ * never reach the engine (so they are neither logged nor among its `staleResult` events): a
+ * duplicate start, a report for an attempt the engine gave up on (timed out, cancelled, its agent
+ * left) or that is unknown, an answer to an offer withdrawn, answered or unknown.
+ */
+export interface StaleReportCounts {
+  /** `started` reports. */
+  readonly started: number;
+  /** `finished` reports. */
+  readonly finished: number;
+  /** Offer answers. */
+  readonly offerAnswers: number;
+}
+
 /** The answers to a report: shared, as answers are never changed once made. */
 const STALE: ReportAnswer = Object.freeze({ stale: true });
 const APPLIED: ReportAnswer = Object.freeze({ stale: false });
@@ -301,6 +316,9 @@ export class RemoteAgents implements AgentConnector {
   private readonly offerIds = new Map<string, string>();
   private nextOffer = 0;
   private promised = 0;
+  private staleStarts = 0;
+  private staleFinishes = 0;
+  private staleOfferAnswers = 0;
   /**
    * Commands queued before their input was durable, in order of input: woken together when a
    * group commit returns (one journal callback per group, not a promise per command).
@@ -572,7 +590,10 @@ export class RemoteAgents implements AgentConnector {
   /** An agent reports that it began an attempt. */
   started(agentId: string, taskId: string, attempt: number, body: StartedBody): ReportAnswer {
     const pending = this.pendingAttempt(agentId, taskId, attempt);
-    if (pending === undefined || (pending.connectorFlags & START_REPORTED) !== 0) return STALE;
+    if (pending === undefined || (pending.connectorFlags & START_REPORTED) !== 0) {
+      this.staleStarts++;
+      return STALE;
+    }
     pending.connectorFlags |= START_REPORTED;
     pending.started({ setupTokens: body.setupTokens, contextHit: pending.task.spec.contextKey !== undefined ? (body.contextHit ?? false) : null });
     return APPLIED;
@@ -581,7 +602,10 @@ export class RemoteAgents implements AgentConnector {
   /** An agent reports how an attempt ended (with `run`, fed to the engine before this returns). */
   finished(agentId: string, taskId: string, attempt: number, body: FinishedBody): ReportAnswer {
     const pending = this.pendingAttempt(agentId, taskId, attempt);
-    if (pending === undefined) return STALE;
+    if (pending === undefined) {
+      this.staleFinishes++;
+      return STALE;
+    }
     this.attempts.delete(taskId, attempt);
     // A start re-delivered after a restart and not yet polled is moot now.
     this.unqueue(agentId, (command) => command.kind === 'start' && command.task.id === taskId && command.attempt === attempt);
@@ -594,7 +618,10 @@ export class RemoteAgents implements AgentConnector {
   /** An agent answers an offer. */
   answer(agentId: string, offerId: string, body: OfferAnswerBody): ReportAnswer {
     const pending = this.offers.get(offerId);
-    if (pending === undefined) return STALE;
+    if (pending === undefined) {
+      this.staleOfferAnswers++;
+      return STALE;
+    }
     if (pending.agentId !== agentId) throw new HttpError(403, `params.offerId: offer ${offerId} was made to another agent`);
     this.forgetOffer(offerId);
     this.unqueue(agentId, (command) => command.kind === 'offer' && command.offerId === offerId);
@@ -623,8 +650,8 @@ export class RemoteAgents implements AgentConnector {
     return gone;
   }
 
-  /** Agents in the fleet, and commands waiting in their mailboxes. */
-  stats(): { readonly agents: number; readonly queuedCommands: number; readonly pendingAttempts: number; readonly pendingOffers: number } {
+  /** Agents in the fleet, commands waiting in their mailboxes, what the driver waits on, and the reports answered stale. */
+  stats(): { readonly agents: number; readonly queuedCommands: number; readonly pendingAttempts: number; readonly pendingOffers: number; readonly staleReports: StaleReportCounts } {
     this.forgetAbandoned();
     let agents = 0;
     let queuedCommands = 0;
@@ -632,7 +659,10 @@ export class RemoteAgents implements AgentConnector {
       if (slot.inFleet) agents++;
       queuedCommands += slot.mailbox.size;
     }
-    return { agents, queuedCommands, pendingAttempts: this.attempts.size, pendingOffers: this.offers.size };
+    return {
+      agents, queuedCommands, pendingAttempts: this.attempts.size, pendingOffers: this.offers.size,
+      staleReports: { started: this.staleStarts, finished: this.staleFinishes, offerAnswers: this.staleOfferAnswers },
+    };
   }
 
   /** Ends every long-poll at once (the service is closing). */

@@ -45,12 +45,7 @@ describe('GET /metrics', () => {
     const answer = await running.request('GET', '/metrics');
     expect(answer.status).toBe(200);
     expect(answer.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
-    const samples = new Map<string, number>();
-    for (const line of answer.text.split('\n')) {
-      if (line === '' || line.startsWith('#')) continue;
-      const [name, value] = line.split(' ');
-      samples.set(name!, Number(value));
-    }
+    const samples = prometheusSamples(answer.text);
     expect(samples.get('fleetsim_queue_depth')).toBe(1);
     expect(samples.get('fleetsim_tasks_in_flight{state="queued"}')).toBe(1);
     expect(samples.get('fleetsim_tasks_in_flight{state="assigned"}')).toBe(1);
@@ -72,9 +67,65 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('GET /metrics: reports answered stale', () => {
+  it('counts, by kind, the reports the service answers stale without feeding them to the engine, and not the refused ones', async () => {
+    const service = await startService();
+    try {
+      const stale = async (): Promise<Map<string, number>> => {
+        const samples = prometheusSamples((await service.request('GET', '/metrics')).text);
+        return new Map([...samples].filter(([name]) => name.startsWith('fleetsim_stale_')));
+      };
+      expect(await stale()).toEqual(new Map([
+        ['fleetsim_stale_results_total', 0],
+        ['fleetsim_stale_reports_total{report="started"}', 0],
+        ['fleetsim_stale_reports_total{report="finished"}', 0],
+        ['fleetsim_stale_reports_total{report="offer-answer"}', 0],
+      ]));
+      await service.request('POST', '/v1/agents', { id: 'a1' });
+      await service.request('POST', '/v1/agents', { id: 'a2' });
+      await service.request('POST', '/v1/tasks', { id: 's1', type: 'code', assignee: 'a1' });
+      expect((await service.request('POST', '/v1/agents/a1/poll')).body.commands).toMatchObject([{ kind: 'start', task: { id: 's1' }, attempt: 1 }]);
+      expect((await service.request('POST', '/v1/agents/a1/attempts/s1/1/started', {})).body).toEqual({ stale: false });
+      // A duplicate start, here and in a batch; another agent's report is refused, not stale.
+      expect((await service.request('POST', '/v1/agents/a1/attempts/s1/1/started', {})).body).toEqual({ stale: true });
+      expect((await service.request('POST', '/v1/agents/a1/reports', { reports: [{ task: 's1', attempt: 1, started: {} }] })).body)
+        .toEqual({ results: [{ started: { stale: true } }] });
+      expect((await service.request('POST', '/v1/agents/a2/attempts/s1/1/finished', { ok: true })).status).toBe(403);
+      // Cancelled while it runs: the engine gives up on the attempt, so its result is stale at the service.
+      expect((await service.request('DELETE', '/v1/tasks/s1')).status).toBe(200);
+      expect((await service.request('POST', '/v1/agents/a1/attempts/s1/1/finished', { ok: true })).body).toEqual({ stale: true });
+      expect((await service.request('POST', '/v1/agents/a1/attempts/s1/9/finished', { ok: false, reason: 'agent-error' })).body).toEqual({ stale: true });
+      expect((await service.request('POST', '/v1/agents/a1/offers/o999', { accept: true })).body).toEqual({ stale: true });
+      expect(await stale()).toEqual(new Map([
+        ['fleetsim_stale_results_total', 0],
+        ['fleetsim_stale_reports_total{report="started"}', 2],
+        ['fleetsim_stale_reports_total{report="finished"}', 2],
+        ['fleetsim_stale_reports_total{report="offer-answer"}', 1],
+      ]));
+      // None of them reached the engine: the task's history ends with its cancellation.
+      const { history } = (await service.request('GET', '/v1/tasks/s1')).body as { history: { kind: string; to?: string }[] };
+      expect(history.at(-1)).toMatchObject({ kind: 'transition', to: 'cancelled' });
+      expect(history.some((event) => event.kind === 'staleResult')).toBe(false);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
 describe('GET /healthz', () => {
   it('is 200 while the journal is durable and the driver runs', async () => {
     const answer = await running.request('GET', '/healthz');
     expect(answer).toMatchObject({ status: 200, body: { status: 'ok', driver: 'running', journal: 'durable' } });
   });
 });
+
+/** The samples of a Prometheus text exposition, by name with labels. */
+function prometheusSamples(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const [name, value] = line.split(' ');
+    samples.set(name!, Number(value));
+  }
+  return samples;
+}
