@@ -175,7 +175,7 @@ describe('request sequences', () => {
     // Retries without backoff: a failed attempt is retried at once, within the sequence.
     ['assign', 'retry: { backoff: { base: 0, jitter: 0 } }'],
     ['offer', 'retry: { backoff: { base: 0, jitter: 0 } }, delegation: { mode: offer }'],
-  ])('keep the ledger and complete no task twice (%s delegation)', async (_mode, engine) => {
+  ])('keep the ledger, complete no task twice and count every report answered stale (%s delegation)', async (_mode, engine) => {
     const coverage: Coverage = { completed: 0, stale: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 10, maxLength: 40, size: 'max' }), async (steps) => {
@@ -184,7 +184,14 @@ describe('request sequences', () => {
           const starts: Handed[] = [];
           const offers: { agent: string; offerId: string }[] = [];
           for (const id of AGENTS.slice(0, 2)) await running.request('POST', '/v1/agents', { id });
-          for (const s of steps) checkInvariants(running, await apply(running, s, starts, offers), s, coverage);
+          // Every report answered stale is counted by kind, and nothing else is.
+          const staleAnswered = { started: 0, finished: 0, offerAnswers: 0 };
+          for (const s of steps) {
+            const answer = await apply(running, s, starts, offers);
+            checkInvariants(running, answer, s, coverage);
+            if (answer.body?.stale === true) staleAnswered[s.kind === 'answer' ? 'offerAnswers' : s.kind as 'started' | 'finished']++;
+            expect(running.service.context.agents.stats().staleReports).toEqual(staleAnswered);
+          }
           coverage.completed += running.service.context.driver.counts().completed;
         } finally {
           await running.close();
