@@ -4,11 +4,12 @@
  * en dash of "(01:32–02:05 runs)" is dropped, not turned into a hyphen).
  */
 import GithubSlugger from 'github-slugger';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../cli/runCli.js';
+import { projectDocs } from '../support/projectDocs.js';
 
 /** The anchors GitHub gives a Markdown file's headings (fenced code skipped, duplicates numbered). */
 function headingAnchors(file: string): Set<string> {
@@ -49,16 +50,9 @@ function brokenLinks(files: readonly string[]): string[] {
   return broken;
 }
 
-function projectDocs(): string[] {
-  const docs = readdirSync(join(ROOT, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => join(ROOT, 'docs', name));
-  return [join(ROOT, 'README.md'), ...docs];
-}
-
 describe('documentation links', () => {
   it('has no broken relative link or anchor in the README and docs/', () => {
-    expect(brokenLinks(projectDocs())).toEqual([]);
+    expect(brokenLinks(projectDocs(ROOT).map((doc) => join(ROOT, doc)))).toEqual([]);
   });
 
   it('flags a missing file and an anchor spelled with the en dash turned into a hyphen', () => {
