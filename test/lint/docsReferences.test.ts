@@ -2,8 +2,8 @@
  * Every repository path and every flag the README and docs/ write in code (inline code spans and
  * fenced blocks) still exists: a path in the checkout (a `dist/` path in the build, which `npm test`
  * makes before the tests run); a source file named without its directory (`wal.ts`,
- * `service/app.ts`) under src/, test/, bench/, scripts/ or examples/, or at the top;
- * `fleetsim <command> … --flag` among the options the built command
+ * `service/app.ts`) under src/, test/, bench/, scripts/ or examples/, or at the top; `npm run X`
+ * among package.json's scripts; `fleetsim <command> … --flag` among the options the built command
  * line's own `--help` lists for that command; `npm run bench -- --flag` and `--only PART` among the
  * bench's (bench/benchArgs.ts); a flag given to a script run by path among the flags its source
  * reads. A flag written on its own (`--workers 2`) is checked against the options of every fleetsim
@@ -40,7 +40,11 @@ function fleetsimOptions(): Map<string, Set<string>> {
   return options;
 }
 
-/** Node's own options and V8's, as this Node lists them (V8's with `-` for `_`). */
+/**
+ * Node's own options and V8's, as this Node lists them (V8's with `-` for `_`). The dated records
+ * name V8 flags of Node 20's V8 (`--max-lazy`, `--turbo-filter`, …): under a Node whose V8 dropped
+ * one, this lint names it, to be added to OTHER_PROGRAMS_FLAGS.
+ */
 function nodeFlags(): Set<string> {
   const node = spawnSync(process.execPath, ['--help'], { encoding: 'utf8' }).stdout;
   const v8 = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
@@ -106,7 +110,7 @@ describe('documentation references to paths and flags', () => {
     expect(known.fleetsim.get('')).toEqual(new Set(['--help', '--version']));
   });
 
-  it('flags a missing path or source file, an unknown command, and a flag its command, the bench or a script lacks, all at once', () => {
+  it('flags a missing path or source file, an unknown command or npm script, and a flag its command, the bench or a script lacks, all at once', () => {
     const root = mkdtempSync(join(tmpdir(), 'fleetsim-references-'));
     try {
       mkdirSync(join(root, 'src', 'live'), { recursive: true });
@@ -115,6 +119,7 @@ describe('documentation references to paths and flags', () => {
       writeFileSync(join(root, 'dist', 'bench', 'harness.js'), '');
       writeFileSync(join(root, 'src', 'live', 'wal.ts'), '');
       writeFileSync(join(root, 'bench', 'harness.ts'), "const remote = process.argv.includes('--remote');\n");
+      writeFileSync(join(root, 'package.json'), JSON.stringify({ scripts: { bench: 'node dist/bench/main.js' } }));
       const page = [
         'The log is `src/live/wal.ts` `appendGroup` (`wal.ts`); the old one was `src/live/journalFile.ts` (`journalFile.ts`).', // 1
         '', // 2
@@ -126,6 +131,7 @@ describe('documentation references to paths and flags', () => {
         '', // 8
         'With `--workers 2`, or `--wokers 2`, and `npm run bench -- --only speed --secs 5`;', // 9
         '`serve --latency-probe --workers 2`, `node dist/bench/harness.js --remote --local`.', // 10
+        '`npm run benchmark`', // 11
       ].join('\n');
       expect(brokenReferences('page.md', page, root, known)).toEqual([
         'page.md:1: src/live/journalFile.ts: no such file or directory',
@@ -138,6 +144,7 @@ describe('documentation references to paths and flags', () => {
         'page.md:9: npm run bench --only speed: no such part',
         'page.md:10: fleetsim serve --workers: not an option of fleetsim serve',
         'page.md:10: bench/harness.ts --local: the script does not read it',
+        'page.md:11: npm run benchmark: no such script in package.json',
       ]);
     } finally {
       rmSync(root, { recursive: true, force: true });

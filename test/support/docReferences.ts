@@ -1,7 +1,7 @@
 /**
  * What a Markdown document names in code (inline code spans and fenced blocks) that the checkout
- * must still have: repository paths, the commands and flags of the `fleetsim` command line, and the
- * flags of `npm run bench` and of the scripts a reader runs by path. test/lint/docsReferences.test.ts
+ * must still have: repository paths, the commands and flags of the `fleetsim` command line, the
+ * scripts `npm run` runs, and the flags of `npm run bench` and of the scripts a reader runs by path. test/lint/docsReferences.test.ts
  * holds the README and docs/ to them.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -140,6 +140,8 @@ export interface CommandReferences {
   readonly flags: readonly FlagReference[];
   /** The parts `npm run bench --only` is given. */
   readonly benchParts: readonly { line: number; part: string }[];
+  /** The scripts of package.json that `npm run` is given. */
+  readonly npmScripts: readonly { line: number; script: string }[];
 }
 
 /** What ends one command of a shell line: a pipe, a list operator, a comment or a redirection. */
@@ -178,6 +180,7 @@ export function commandReferences(texts: readonly CodeText[], commands: readonly
   const named: { line: number; command: string }[] = [];
   const flags: FlagReference[] = [];
   const benchParts: { line: number; part: string }[] = [];
+  const npmScripts: { line: number; script: string }[] = [];
   const startsWithCommand = new RegExp(`^(?:${commands.map((command) => command.replace(/-/g, '\\-')).join('|')})(?=\\s|$)`);
   for (const { line, text } of texts) {
     const invocations = [...text.matchAll(FLEETSIM)].map((match) => ({ command: match[1], end: match.index + match[0].length }));
@@ -203,8 +206,9 @@ export function commandReferences(texts: readonly CodeText[], commands: readonly
       for (const flag of flagsOf(argumentsAfter(text, match.index + match[0].length))) flags.push({ line, program: source, flag });
     }
     if (text.startsWith('--')) for (const flag of flagsOf(text)) flags.push({ line, program: '', flag });
+    for (const match of text.matchAll(/(?<![\w-])npm run\s+(\w[\w:.-]*)/g)) npmScripts.push({ line, script: match[1]! });
   }
-  return { commands: named, flags, benchParts };
+  return { commands: named, flags, benchParts, npmScripts };
 }
 
 /** The flags and parts that exist, to check a document's references against. */
@@ -243,7 +247,7 @@ export function brokenReferences(doc: string, markdown: string, root: string, kn
   for (const { line, name } of sourceNameReferences(texts)) {
     if (!namesASource(files, name)) broken.push({ line, text: `${name}: no source file of that name` });
   }
-  const { commands, flags, benchParts } = commandReferences(texts, [...known.fleetsim.keys()].filter((command) => command !== ''));
+  const { commands, flags, benchParts, npmScripts } = commandReferences(texts, [...known.fleetsim.keys()].filter((command) => command !== ''));
   for (const { line, command } of commands) {
     if (!known.fleetsim.has(command)) broken.push({ line, text: `fleetsim ${command}: no such command` });
   }
@@ -266,6 +270,11 @@ export function brokenReferences(doc: string, markdown: string, root: string, kn
   }
   for (const { line, part } of benchParts) {
     if (!known.benchParts.has(part)) broken.push({ line, text: `npm run bench --only ${part}: no such part` });
+  }
+  const packageFile = join(root, 'package.json');
+  const scriptsOfPackage = existsSync(packageFile) ? ((JSON.parse(readFileSync(packageFile, 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {}) : {};
+  for (const { line, script } of npmScripts) {
+    if (!Object.hasOwn(scriptsOfPackage, script)) broken.push({ line, text: `npm run ${script}: no such script in package.json` });
   }
   // A reference written twice on one line is one miss.
   return [...new Set(broken.sort((a, b) => a.line - b.line).map(({ line, text }) => `${doc}:${line}: ${text}`))];
