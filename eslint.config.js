@@ -1,5 +1,6 @@
 // Lint rules that keep the engine and the strategies pure (DESIGN.md section 1, STYLE.md):
 // no clocks, no global randomness, no timers, no promises, no Node built-ins.
+import jsdoc from 'eslint-plugin-jsdoc';
 import tseslint from 'typescript-eslint';
 
 const impureGlobals = [
@@ -15,6 +16,34 @@ const impureGlobals = [
   { name: 'fetch', message: 'No I/O in the pure core.' },
 ];
 
+/**
+ * jsdoc/require-jsdoc sees a declaration as exported through an export list
+ * (`const x = 1; export { x };`) only when it is a function, a class or a type alias, and it never
+ * checks the members of an interface exported that way: a module's own declarations are exported
+ * where they are declared, so that the doc-comment rule checks them all. A list may still pass on
+ * what the module imports.
+ */
+const exportAtDeclaration = {
+  meta: {
+    type: 'suggestion',
+    messages: { list: "Export '{{name}}' at its declaration, where the doc-comment rule checks it." },
+    schema: [],
+  },
+  create(context) {
+    return {
+      'ExportNamedDeclaration[source=null]'(exportList) {
+        const scope = context.sourceCode.getScope(exportList);
+        for (const specifier of exportList.specifiers) {
+          const definitions = scope.set.get(specifier.local.name)?.defs ?? [];
+          if (definitions.some((definition) => definition.type !== 'ImportBinding')) {
+            context.report({ node: specifier, messageId: 'list', data: { name: specifier.local.name } });
+          }
+        }
+      },
+    };
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'reports/**'] },
   ...tseslint.configs.recommended,
@@ -23,6 +52,45 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Every exported symbol has a doc comment: the declarations a module exports, the
+    // members of its exported interfaces and object types, and the public members of its exported
+    // classes. Only that a comment exists is checked: parameters are described in prose where it
+    // helps, not with a tag on each. A constructor is checked when it takes parameters (one without
+    // is described by its class), and a setter when it has no getter (a pair is documented once, on
+    // the getter). The fixer is off: it would write empty comments.
+    files: ['src/**/*.ts', 'bench/**/*.ts'],
+    plugins: { jsdoc, fleetsim: { rules: { 'export-at-declaration': exportAtDeclaration } } },
+    rules: {
+      'fleetsim/export-at-declaration': 'error',
+      'jsdoc/require-jsdoc': [
+        'error',
+        {
+          publicOnly: true,
+          enableFixer: false,
+          exemptEmptyConstructors: true,
+          checkSetters: 'no-getter',
+          require: { FunctionDeclaration: true, ClassDeclaration: true, MethodDefinition: true },
+          contexts: [
+            // A default-exported function or class is checked as a declaration above.
+            'ExportDefaultDeclaration[declaration.type!=/^(FunctionDeclaration|ClassDeclaration)$/]',
+            'ExportNamedDeclaration > VariableDeclaration',
+            'ExportNamedDeclaration > TSInterfaceDeclaration',
+            'ExportNamedDeclaration > TSTypeAliasDeclaration',
+            'ExportNamedDeclaration > TSEnumDeclaration',
+            'ExportNamedDeclaration > TSDeclareFunction',
+            'TSInterfaceBody > TSPropertySignature',
+            'TSInterfaceBody > TSMethodSignature',
+            'TSTypeAliasDeclaration > TSTypeLiteral > TSPropertySignature',
+            'TSTypeAliasDeclaration > TSTypeLiteral > TSMethodSignature',
+            'ClassBody > PropertyDefinition',
+            'ClassBody > TSAbstractPropertyDefinition',
+            'ClassBody > TSAbstractMethodDefinition',
+          ],
+        },
+      ],
     },
   },
   {
