@@ -11,8 +11,11 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Exit code, stdout and stderr of one invocation. */
 export interface CliRun {
+  /** The exit code; null when a signal ended the process (the two-minute timeout among them). */
   readonly status: number | null;
+  /** Everything it wrote on stdout. */
   readonly stdout: string;
+  /** Everything it wrote on stderr, where bad input is reported. */
   readonly stderr: string;
 }
 

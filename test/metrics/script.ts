@@ -24,12 +24,15 @@ type Detail = Pick<TaskTransitionEvent, 'agent' | 'reason' | 'priorityRespected'
 
 /** What a started attempt reports. */
 export interface StartDetail {
+  /** Tokens the agent spent loading context. @defaultValue 0 */
   readonly setupTokens?: number;
+  /** Whether the context was resident. @defaultValue null (a task without one) */
   readonly contextHit?: boolean | null;
 }
 
 /** Builds an event stream step by step. */
 export class EventScript {
+  /** The events so far, in the order the engine would have emitted them: what a collector is fed. */
   readonly events: EngineEvent[] = [];
   private readonly agents: ScriptAgent[] = [];
   private nextSeq = 0;

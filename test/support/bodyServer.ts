@@ -7,7 +7,9 @@ export type BodyHandler = (req: IncomingMessage, body: string, res: ServerRespon
 
 /** A server listening on a free port of 127.0.0.1, and its base URL. */
 export interface BodyServer {
+  /** `http://127.0.0.1:PORT`, without a trailing slash. */
   readonly url: string;
+  /** The server itself, for the caller to close. */
   readonly server: Server;
 }
 

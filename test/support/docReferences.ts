@@ -126,6 +126,7 @@ function namesASource(files: readonly string[], name: string): boolean {
 
 /** A flag given to a program in a document's code. */
 export interface FlagReference {
+  /** Line of the document (from 1) the flag is written on. */
   readonly line: number;
   /** Whose flag it is: `fleetsim <command>` (`fleetsim` for the top level), `npm run bench`, a script's path, or `` for a flag written on its own. */
   readonly program: string;
@@ -137,6 +138,7 @@ export interface FlagReference {
 export interface CommandReferences {
   /** `fleetsim <command>`s, with the command as written. */
   readonly commands: readonly { line: number; command: string }[];
+  /** Flags given to a fleetsim command, to `npm run bench` or to a script, and flags written on their own. */
   readonly flags: readonly FlagReference[];
   /** The parts `npm run bench --only` is given. */
   readonly benchParts: readonly { line: number; part: string }[];
@@ -215,7 +217,9 @@ export function commandReferences(texts: readonly CodeText[], commands: readonly
 export interface KnownFlags {
   /** The options of each fleetsim command, by command; `''` holds the top level's. */
   readonly fleetsim: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The options of `npm run bench` (bench/benchArgs.ts's). */
   readonly bench: ReadonlySet<string>;
+  /** The parts `npm run bench -- --only` takes. */
   readonly benchParts: ReadonlySet<string>;
   /** Flags of other programs a document may write on their own (the scripts', Node's, V8's, valgrind's). */
   readonly others: ReadonlySet<string>;

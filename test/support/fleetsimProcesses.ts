@@ -10,8 +10,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A finished fleetsim process. */
 export interface FinishedRun {
+  /** The exit code; null when a signal ended it. */
   readonly status: number | null;
+  /** Everything it wrote on stdout. */
   readonly stdout: string;
+  /** Everything it wrote on stderr. */
   readonly stderr: string;
 }
 
@@ -27,6 +30,7 @@ export function runFleetsim(...args: string[]): Promise<FinishedRun> {
 
 /** A `fleetsim worker` running in the background. */
 export interface WorkerProcess {
+  /** The worker process, for a test that signals it directly. */
   readonly child: ChildProcess;
   /** What it wrote on stderr so far. */
   stderr(): string;

@@ -12,11 +12,17 @@ import { idleAgentView, taskViewOf } from './views.js';
 
 /** The load of a hand-built agent. */
 export interface AgentShape {
+  /** Slots: how many tasks it may hold at once. @defaultValue 1 */
   readonly capacity?: number;
+  /** Its expected work rate. @defaultValue 100 */
   readonly tokensPerSecond?: number;
+  /** Tasks holding a slot (offered, assigned or running). @defaultValue 0 */
   readonly active?: number;
+  /** Tasks waiting in the agent's own queue (early binding). @defaultValue 0 */
   readonly queued?: number;
+  /** Tokens of the tasks holding a slot and of those in its queue. @defaultValue 0 */
   readonly outstandingTokens?: number;
+  /** False for an agent that may not be given work (it left the fleet). @defaultValue true */
   readonly accepting?: boolean;
 }
 

@@ -63,19 +63,29 @@ export function agentSpec(partial: Partial<AgentSpec> & { readonly id: AgentId }
 
 /** Engine settings a test may override; everything else comes from {@link defaultEngineConfig}. */
 export interface ConfigOverrides {
+  /** Late (one pool queue) or early (per-agent queues) binding; see {@link EngineConfig.binding}. */
   readonly binding?: Binding;
+  /** Queue admission limit, overflow policy and dispatch scan limit; each field given replaces its default. */
   readonly queue?: { readonly maxDepth?: number; readonly overflow?: OverflowPolicy; readonly dispatchScanLimit?: number };
+  /** Retries of failed attempts; each field given (`backoff`'s one by one) replaces its default. */
   readonly retry?: {
     readonly maxRetries?: number;
     readonly backoff?: { readonly baseSeconds?: number; readonly factor?: number; readonly jitter?: number; readonly maxSeconds?: number };
     readonly minQuality?: number;
   };
+  /** Assignment or offers, claim rule, offer timeout and limit; each field given replaces its default. */
   readonly delegation?: Partial<EngineConfig['delegation']>;
+  /** What a failed dependency does to its dependents; see {@link EngineConfig.dependencies}. */
   readonly dependencies?: Partial<EngineConfig['dependencies']>;
+  /** How long, and for how many (agent, type) pairs, retries avoid an agent that failed them. */
   readonly failureMemory?: Partial<EngineConfig['failureMemory']>;
+  /** Whether a critical task that finds every agent busy pauses a running one. */
   readonly preemption?: EngineConfig['preemption'];
+  /** Token-bucket rate limit on submissions; each field given replaces its default (no limit). */
   readonly ingress?: Partial<EngineConfig['ingress']>;
+  /** Autoscaled pools, in place of the default: none. */
   readonly autoscale?: EngineConfig['autoscale'];
+  /** How many settled task ids the engine remembers for later `dependsOn`s. */
   readonly settledMemory?: number;
 }
 
@@ -114,6 +124,7 @@ export function createStrategy(name: string): Strategy {
 
 /** Thrown when the harness sees the engine break a rule it can check from the outside. */
 export class HarnessInvariantError extends Error {
+  /** @param message - the rule the engine broke, and the task or agent it broke it on. */
   constructor(message: string) {
     super(message);
     this.name = 'HarnessInvariantError';
@@ -122,27 +133,39 @@ export class HarnessInvariantError extends Error {
 
 /** A copy of one event, taken when it was polled (the engine's views are live records). */
 export interface RecordedEvent {
+  /** The engine event's `kind`. */
   readonly kind: EngineEvent['kind'];
+  /** When it was emitted: the fake clock then (seconds). */
   readonly time: number;
   /** The task, for task events and `staleResult`. */
   readonly taskId?: TaskId;
   /** The agent, for agent events and transitions that carry one. */
   readonly agentId?: AgentId;
+  /** For `transition`: the state the task left. */
   readonly from?: TaskState;
+  /** For `transition`: the state it entered. */
   readonly to?: TaskState;
+  /** For `transition` and `staleResult`: the task's attempt number. */
   readonly attempt?: number;
+  /** For `transition`: why the task failed or ended (see {@link TaskTransitionEvent.reason}). */
   readonly reason?: FailureReason;
+  /** For `transition` to `assigned`: whether no more urgent task was waiting. */
   readonly priorityRespected?: boolean;
+  /** For `transition` to `completed`: the result's quality, in [0, 1]. */
   readonly quality?: number;
+  /** Tokens spent loading context: for `transition` to `running`, `duplicateClaim`, and `prewarm` (the tokens of the context it loads). */
   readonly setupTokens?: number;
+  /** For `transition` to `running`: whether the context was resident (null: the task has none). */
   readonly contextHit?: boolean | null;
   /** For `prewarm`: the context ordered loaded. */
   readonly contextKey?: string;
-  /** For `offerAnswered`: the answer and why it was no. */
+  /** For `offerAnswered`: whether the agent accepted. */
   readonly accepted?: boolean;
+  /** For an `offerAnswered` that turned the offer down: why. */
   readonly rejection?: RejectionReason;
-  /** For `scaled`: the pool and which way. */
+  /** For `scaled`: the autoscaled pool. */
   readonly pool?: string;
+  /** For `scaled`: `up` asked for an agent of the pool, `down` began draining one. */
   readonly direction?: 'up' | 'down';
   /** For `admin`: the operation. */
   readonly operation?: AdminOperation;
@@ -165,8 +188,11 @@ export type RecordedCommand =
 
 /** An offer the engine made and has not closed. */
 export interface OpenOffer {
+  /** The task offered. */
   readonly taskId: TaskId;
+  /** The agent it was offered to. */
   readonly agentId: AgentId;
+  /** The offer's number, which the agent's answer quotes. */
   readonly offer: number;
 }
 
@@ -175,9 +201,13 @@ export type AttemptPhase = 'ordered' | 'started' | 'paused' | 'finished' | 'abor
 
 /** One attempt the engine ordered with a `start` command. */
 export interface Attempt {
+  /** The task it is an attempt of. */
   readonly taskId: TaskId;
+  /** The task's attempt number, as the `start` command gave it. */
   readonly attempt: number;
+  /** The agent it was ordered on. */
   readonly agentId: AgentId;
+  /** Where it stands: moved on as the harness answers the start and the engine's later commands. */
   phase: AttemptPhase;
 }
 
@@ -346,6 +376,7 @@ export const NO_SETUP: StartReport = { setupTokens: 0, contextHit: null };
 export class Harness {
   /** The engine driven (replaced by {@link Harness.restart}). */
   engine: Engine;
+  /** The engine's configuration: the defaults with the test's overrides. */
   readonly config: EngineConfig;
   /** The fake clock, seconds. Never decreases. */
   now = 0;
@@ -376,8 +407,9 @@ export class Harness {
   readonly pausedTypes = new Set<string>();
   /** Attempts (`taskId#attempt`) an operator paused and has not resumed: they must not resume on their own. */
   readonly operatorPaused = new Set<string>();
-  /** Agents the engine reported draining, and those it retired. */
+  /** Agents the engine reported draining (`agentDraining`). */
   readonly drained = new Set<AgentId>();
+  /** Agents the engine retired (a `retire` command): drained, holding nothing, gone for good. */
   readonly retired = new Set<AgentId>();
   /** The offer being accepted while its answer is applied (a draining agent may start what it claimed). */
   private claiming: OpenOffer | undefined;
@@ -394,6 +426,7 @@ export class Harness {
   /** The operator's action being applied. */
   private operation: AdminOperation | undefined;
 
+  /** Builds the engine with `options` (see {@link HarnessOptions} for the defaults) and joins its agents at time 0. */
   constructor(options: HarnessOptions = {}) {
     const seed = options.seed ?? 'fleetsim-test';
     this.config = engineConfig(options.config);

@@ -44,7 +44,9 @@ export function shortened(scenario: Scenario, horizons: Horizons): Scenario {
 
 /** A run's result and its engine events, one JSON line each. */
 export interface Recorded {
+  /** The result `run` returned. */
   readonly result: RunResult;
+  /** Its engine events, one JSON line each, in the order they were emitted. */
   readonly lines: string[];
 }
 

@@ -10,13 +10,19 @@ const IDEAL_AGENT_MODEL = 'skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFa
 
 /** An M/M/c queue: Poisson arrivals, exponential work, `servers` identical agents of one slot. */
 export interface MmcScenario {
+  /** The scenario's `name`. */
   readonly name: string;
+  /** The scenario's `seed`, from which its arrivals and work are drawn. */
   readonly seed: number;
   /** Tasks before the run stops arriving (it drains). */
   readonly tasks: number;
+  /** The c of M/M/c: agents in the fleet, one slot each. */
   readonly servers: number;
+  /** Every agent's speed; an agent serves meanTokens ÷ tokensPerSecond seconds on average. */
   readonly tokensPerSecond: number;
+  /** Rate of the Poisson arrivals. */
   readonly arrivalsPerSecond: number;
+  /** Mean of the tasks' exponentially distributed work, in tokens. */
   readonly meanTokens: number;
   /** `live.heartbeatSeconds`, when the suite runs agent processes. */
   readonly heartbeatSeconds?: number;
@@ -39,16 +45,21 @@ ${queue.heartbeatSeconds === undefined ? '' : `live: { heartbeatSeconds: ${queue
 
 /** Named agents of one speed given listed jobs, retried on a short constant backoff. */
 export interface NamedAgentsScenario {
+  /** The scenario's `name`. */
   readonly name: string;
+  /** The scenario's `seed`. */
   readonly seed: number;
+  /** The agents' ids, in fleet order. */
   readonly agentIds: readonly string[];
   /** Slots of each agent. */
   readonly capacity: number;
+  /** Every agent's speed. */
   readonly tokensPerSecond: number;
   /** The `workload.jobs` list, e.g. from {@link listedJobs}. */
   readonly jobs: string;
   /** Retries of a failed attempt, 0.1 s apart. */
   readonly maxRetries: number;
+  /** `live.heartbeatSeconds`: an agent that has not polled for this long has left the fleet. */
   readonly heartbeatSeconds: number;
 }
 

@@ -12,6 +12,7 @@ import { OK, type Harness } from './harness.js';
 export interface PacedRun {
   /** Tasks to submit, one every `intervalSeconds` from time 0. */
   readonly tasks: number;
+  /** Seconds between two submissions. */
   readonly intervalSeconds: number;
   /** Tokens of every task. */
   readonly tokens: number;
@@ -23,8 +24,11 @@ export interface PacedRun {
 
 /** Where a task was bound: its queue owner at submission (early binding) or its first start (late). */
 export interface Binding {
+  /** The task bound. */
   readonly taskId: TaskId;
+  /** When it was bound (seconds): its submission under early binding, its first start under late. */
   readonly time: number;
+  /** The agent it was bound to. */
   readonly agentId: AgentId;
 }
 

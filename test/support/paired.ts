@@ -10,8 +10,11 @@ import type { ExperimentResult } from '../../src/experiments/runResult.js';
 
 /** The mean paired difference (`better` − `baseline`) of a metric, its half-width and the differences. */
 export interface PairedGain {
+  /** The mean of the paired differences. */
   readonly mean: number;
+  /** The mean's 95% confidence half-width, t(0.975, n−1)·s/√n. */
   readonly halfWidth: number;
+  /** Each replication's difference, in replication order. */
   readonly diffs: readonly number[];
 }
 

@@ -12,8 +12,11 @@ import { startRedis, type RedisServer, type RedisServerOptions } from './redisPr
 
 /** One test's deployment: its own redis-server, and a directory holding its scenario and data. */
 export interface QueuedDeployment {
+  /** The test's own redis-server, stopped after the test. */
   readonly server: RedisServer;
+  /** The scenario file, written from the text the test gave. */
   readonly scenarioPath: string;
+  /** The service's data directory, beside the scenario file. */
   readonly dataDir: string;
 }
 
@@ -38,7 +41,9 @@ export function queuedDeployments(): (scenarioText: string, redis?: RedisServerO
 
 /** A running `serve --agents bullmq`. */
 export interface QueuedService {
+  /** The `serve` process. */
   readonly child: Child;
+  /** Its base URL, as it printed it when it began listening. */
   readonly url: string;
 }
 

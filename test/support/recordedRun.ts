@@ -59,7 +59,9 @@ function inputOf(method: (typeof INPUTS)[number], args: unknown[]): EngineInput 
 
 /** A simulated run's inputs, in order, and its events as JSON lines. */
 export interface RecordedRun {
+  /** Every input the simulator fed the engine, in order (the calls `handle` makes itself not counted again). */
   readonly inputs: readonly EngineInput[];
+  /** Its events as JSON lines, in the order they were emitted. */
   readonly lines: readonly string[];
 }
 
@@ -92,14 +94,17 @@ export function recordRun(scenario: Scenario, strategy: StrategyChoice): Recorde
 
 /** A seeded generator that counts its draws, so that a copy can be brought to the same point. */
 export class CountedStream {
+  /** Draws taken so far, the skipped ones included. */
   draws = 0;
   private readonly next: () => number;
 
+  /** Stream `name` of `seed` (replication 0), advanced by `skip` draws: a copy of a stream of theirs that has drawn that many. */
   constructor(private readonly seed: number, private readonly name: StreamName, skip = 0) {
     this.next = stream(seed, 0, name);
     for (let i = 0; i < skip; i++) this.draw();
   }
 
+  /** The next draw, counted: what the engine is given as its generator (bound, so it may be passed alone). */
   readonly draw = (): number => {
     this.draws++;
     return this.next();
@@ -126,8 +131,11 @@ export function commandRecord(command: Command): string {
 
 /** An engine for a scenario and strategy with counted streams, recording what it emits. */
 export class FedEngine {
+  /** The engine fed: a new one, or one restored or built from `start`. */
   readonly engine: Engine;
+  /** Its events as JSON lines, in the order they were emitted. */
   readonly lines: string[] = [];
+  /** Its commands as {@link commandRecord} writes them, in the order {@link FedEngine.feed} drained them. */
   readonly commands: string[] = [];
 
   /**

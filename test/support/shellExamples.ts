@@ -71,9 +71,13 @@ export function shellWord(text: string): string {
 
 /** A line that ran to its end. */
 export interface FinishedLine {
+  /** The exit code; null when a signal ended it. */
   readonly status: number | null;
+  /** The signal that ended it, or null. */
   readonly signal: NodeJS.Signals | null;
+  /** Everything it wrote on stdout. */
   readonly stdout: string;
+  /** Everything it wrote on stderr. */
   readonly stderr: string;
   /** Wall-clock time from start to exit. */
   readonly seconds: number;

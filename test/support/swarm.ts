@@ -38,6 +38,11 @@ type AdminDraw =
   /** `any`: aim at any submitted task, not only at one the operation applies to. */
   | { readonly op: 'pause' | 'resume'; readonly k: number; readonly any: boolean };
 
+/**
+ * One drawn input, as {@link Run.apply} carries it out. A `k` picks among the targets there are
+ * at that point (pending starts, running attempts, open offers, tasks, agents), modulo their
+ * number, so that a draw means something in any state; an input that finds no target does nothing.
+ */
 export type Op =
   | {
       readonly kind: 'submit';
@@ -66,11 +71,17 @@ export type Op =
   | { readonly kind: 'joinProvisioned'; readonly agent: AgentDraw }
   | { readonly kind: 'stale'; readonly k: number; readonly asStart: boolean };
 
+/** A drawn property run: one strategy, a fleet, engine settings, and the inputs applied to them. */
 export interface Scenario {
+  /** The registered strategy under test. */
   readonly strategy: string;
+  /** Seed of the harness's generators (`prop-<seed>`). */
   readonly seed: number;
+  /** Agents that join before the first input, named `a0`, `a1`, … in order. */
   readonly agents: readonly AgentDraw[];
+  /** Engine settings over the defaults. */
   readonly config: ConfigOverrides;
+  /** The inputs, applied in order. */
   readonly ops: readonly Op[];
 }
 
@@ -122,6 +133,7 @@ const adminArb: fc.Arbitrary<AdminDraw> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constantFrom('pause' as const, 'resume' as const), k: fc.nat(20), any: fc.boolean() }) },
 );
 
+/** An input; the weights favour submissions, finishes and offer answers, which move tasks along. */
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
@@ -205,6 +217,10 @@ const configArb: fc.Arbitrary<ConfigOverrides> = fc
   // First-fit claiming needs late binding.
   .map((config) => (config.binding === 'early' ? { ...config, delegation: { ...config.delegation, claim: 'strategy' as const } } : config));
 
+/**
+ * A run of `strategy`: one to four agents, engine settings, and up to 80 inputs (`size: 'max'` lets
+ * fast-check reach that bound).
+ */
 export function scenarioArb(strategy: string): fc.Arbitrary<Scenario> {
   return fc.record({
     strategy: fc.constant(strategy),
@@ -220,8 +236,14 @@ export function scenarioArb(strategy: string): fc.Arbitrary<Scenario> {
 /** An agent with every tag and nothing else special: the liveness phase's helper. */
 const ANY_AGENT: AgentDraw = { capacity: 1, tags: TAGS, inPool: false };
 
+/**
+ * A scenario applied to a {@link Harness} one input at a time, with the safety checks run between
+ * inputs ({@link Run.checkSafety}) and the liveness check at the end ({@link Run.checkLiveness}).
+ */
 export class Run {
+  /** The harness driving the engine. */
   readonly h: Harness;
+  /** Ids of every agent that joined, in order: the agents an input's `k` picks from. */
   readonly agentIds: string[] = [];
   /** Every submitted spec, by id. */
   readonly specs = new Map<string, TaskSpec>();
@@ -243,6 +265,7 @@ export class Run {
     return { id, capacity: agent.capacity, tags: agent.tags };
   }
 
+  /** A new agent `a<n>` joins, in the autoscaled pool when the draw says so. */
   join(agent: AgentDraw): void {
     this.h.join({ ...this.nextAgent(agent), pool: agent.inPool ? POOL : undefined });
   }
@@ -253,6 +276,7 @@ export class Run {
     this.h.joinProvisioned(this.nextAgent(agent));
   }
 
+  /** Carries out one input on the harness (see {@link Op}). */
   apply(op: Op): void {
     const h = this.h;
     switch (op.kind) {
@@ -532,6 +556,7 @@ export function runInputs(scenario: Scenario, strategy?: Strategy): Run {
   return run;
 }
 
+/** Applies a scenario's inputs, checking safety after each, then checks liveness. */
 export function runScenario(scenario: Scenario): void {
   runInputs(scenario).checkLiveness();
 }

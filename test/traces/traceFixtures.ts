@@ -38,8 +38,11 @@ ${options.extra ?? ''}`);
 
 /** One `submitted` record of an events file. */
 export interface Submission {
+  /** Label of the strategy whose run submitted it. */
   readonly strategy: string;
+  /** When it was submitted, seconds from the start of the run. */
   readonly time: number;
+  /** The task as the trace made it: the fields a replay test compares. */
   readonly spec: { readonly id: string; readonly type: string; readonly priority: number; readonly tokens: number; readonly contextTokens: number; readonly contextKey?: string; readonly contextBlocks?: number[]; readonly deadline?: number };
 }
 

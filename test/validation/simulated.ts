@@ -15,7 +15,9 @@ const T_999: Record<number, number> = { 9: 4.781, 11: 4.437, 15: 4.073, 19: 3.88
 
 /** Simulated mean waits (one per replication) and the theoretical mean they should estimate. */
 export interface Check {
+  /** Each replication's mean wait, seconds. */
   readonly waits: number[];
+  /** The mean wait theory gives for the queue, seconds. */
   readonly theory: number;
 }
 

@@ -13,8 +13,11 @@ import { eventually, sleep } from '../../support/eventually.js';
 
 /** A child process with its output so far and its exit. */
 export interface Child {
+  /** The process, to signal it or read its exit code. */
   readonly process: ChildProcess;
+  /** Everything it wrote on stdout so far. */
   readonly stdout: () => string;
+  /** Everything it wrote on stderr so far. */
   readonly stderr: () => string;
   /** Resolves with the exit code (or the signal's name) once the process has exited. */
   readonly exited: Promise<number | string>;
@@ -79,8 +82,11 @@ export async function runningAWhile(child: Child): Promise<void> {
 
 /** A `fleetsim serve` and its URL. */
 export interface Served {
+  /** The `serve` process. */
   readonly child: Child;
+  /** Its base URL, `http://host:port`, as it printed it. */
   readonly url: string;
+  /** The port it listens on (the one the system chose, for port 0). */
   readonly port: number;
 }
 
@@ -129,8 +135,11 @@ export function tempDir(files: Readonly<Record<string, string>> = {}): { readonl
 
 /** A test's directory: its scenario (`scenario.yaml`), and the data directory a service of it uses. */
 export interface ScenarioDir {
+  /** The directory, removed after the test. */
   readonly path: string;
+  /** `scenario.yaml` in it, holding the test's scenario text. */
   readonly scenarioPath: string;
+  /** `data` in it: the data directory a service of the scenario uses. */
   readonly dataDir: string;
 }
 

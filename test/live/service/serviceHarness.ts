@@ -26,21 +26,28 @@ live: { ${live} }
 
 /** A response: status, parsed JSON body (or text when it is not JSON). */
 export interface Answer {
+  /** The HTTP status code. */
   readonly status: number;
+  /** The body parsed as JSON; undefined when it is not JSON. */
   readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+  /** The body as text, whatever it holds. */
   readonly text: string;
+  /** The `content-type` header, or null without one. */
   readonly contentType: string | null;
 }
 
 /** A running service and a client for it. */
 export interface Running {
+  /** The service's base URL, `http://127.0.0.1:PORT`. */
   readonly url: string;
+  /** The service itself, for tests that look at its driver or context. */
   readonly service: Service;
   /**
    * Sends a request. `body`: an object is sent as JSON; a string is sent as is (with a JSON
    * content type), for malformed bodies.
    */
   request(method: string, path: string, body?: unknown, token?: string): Promise<Answer>;
+  /** Closes the service (see {@link Service.close}). */
   close(): Promise<void>;
 }
 
