@@ -44,6 +44,10 @@ const exportAtDeclaration = {
   },
 };
 
+/**
+ * The lint: typescript-eslint's recommended rules, doc comments on exported symbols, seeds for
+ * property tests, and the purity of the engine and the strategies.
+ */
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'reports/**'] },
   ...tseslint.configs.recommended,
@@ -55,13 +59,15 @@ export default tseslint.config(
     },
   },
   {
-    // Every exported symbol has a doc comment: the declarations a module exports, the
-    // members of its exported interfaces and object types, and the public members of its exported
-    // classes. Only that a comment exists is checked: parameters are described in prose where it
-    // helps, not with a tag on each. A constructor is checked when it takes parameters (one without
-    // is described by its class), and a setter when it has no getter (a pair is documented once, on
-    // the getter). The fixer is off: it would write empty comments.
-    files: ['src/**/*.ts', 'bench/**/*.ts'],
+    // Every exported symbol has a doc comment, in the sources, benchmarks, tests, examples and
+    // scripts alike: the declarations a module exports, the members of its exported interfaces and
+    // object types, and the public members of its exported classes. Only that a comment exists is
+    // checked: parameters are described in prose where it helps, not with a tag on each. A
+    // constructor is checked when it takes parameters (one without is described by its class), and
+    // a setter when it has no getter (a pair is documented once, on the getter). The fields of a
+    // union's variants are not checked: a variant is documented as a whole where it needs it. The
+    // fixer is off: it would write empty comments.
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
     plugins: { jsdoc, fleetsim: { rules: { 'export-at-declaration': exportAtDeclaration } } },
     rules: {
       'fleetsim/export-at-declaration': 'error',

@@ -1,5 +1,5 @@
 /**
- * The lint requires a doc comment on every exported symbol of src/ and bench/: each declaration a
+ * The lint requires a doc comment on every exported symbol, in every folder: each declaration a
  * module exports, each member of an exported interface or object type, and each public member of
  * an exported class. It checks that the comment exists, not what it says.
  */
@@ -126,9 +126,11 @@ describe('exported-docs lint', () => {
     expect(await undocumentedLines(code)).toEqual([4]);
   });
 
-  it('applies to the benchmarks as to the sources, and not to the tests', async () => {
+  it('applies in every folder: sources, benchmarks, tests, examples, scripts', async () => {
     const code = TOP_LEVEL['a function']!;
-    expect(await undocumentedLines(code, 'bench/example.ts')).toEqual([1]);
-    expect(await undocumentedLines(code, 'test/sim/example.test.ts')).toEqual([]);
+    for (const filePath of ['bench/example.ts', 'test/support/example.ts', 'examples/example.ts']) {
+      expect(await undocumentedLines(code, filePath), filePath).toEqual([1]);
+    }
+    expect(await undocumentedLines('export function serviceSeconds(tokens) {\n  return tokens / 40;\n}', 'scripts/example.mjs')).toEqual([1]);
   });
 });
