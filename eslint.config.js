@@ -61,16 +61,17 @@ export default tseslint.config(
   {
     // Every exported symbol has a doc comment, in the sources, benchmarks, tests, examples and
     // scripts alike: the declarations a module exports, the members of its exported interfaces and
-    // object types, and the public members of its exported classes. Only that a comment exists is
-    // checked: parameters are described in prose where it helps, not with a tag on each. A
-    // constructor is checked when it takes parameters (one without is described by its class), and
-    // a setter when it has no getter (a pair is documented once, on the getter). The fields of a
-    // union's variants are not checked: a variant is documented as a whole where it needs it. The
-    // fixer is off: it would write empty comments.
+    // object types, and the public members of its exported classes. Only that a comment exists and
+    // is not empty is checked: parameters are described in prose where it helps, not with a tag on
+    // each. A constructor is checked when it takes parameters (one without is described by its
+    // class), and a setter when it has no getter (a pair is documented once, on the getter). The
+    // fields of a union's variants are not checked: a variant is documented as a whole where it
+    // needs it. The fixer is off: it would write empty comments, which jsdoc/no-blank-blocks refuses.
     files: ['**/*.ts', '**/*.mjs', '**/*.js'],
     plugins: { jsdoc, fleetsim: { rules: { 'export-at-declaration': exportAtDeclaration } } },
     rules: {
       'fleetsim/export-at-declaration': 'error',
+      'jsdoc/no-blank-blocks': 'error',
       'jsdoc/require-jsdoc': [
         'error',
         {

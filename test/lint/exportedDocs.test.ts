@@ -1,14 +1,14 @@
 /**
  * The lint requires a doc comment on every exported symbol, in every folder: each declaration a
  * module exports, each member of an exported interface or object type, and each public member of
- * an exported class. It checks that the comment exists, not what it says.
+ * an exported class. It checks that the comment exists and is not empty, not what it says.
  */
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../cli/runCli.js';
 
 const eslint = new ESLint({ cwd: ROOT });
-const DOC_RULES = new Set(['jsdoc/require-jsdoc', 'fleetsim/export-at-declaration']);
+const DOC_RULES = new Set(['jsdoc/require-jsdoc', 'jsdoc/no-blank-blocks', 'fleetsim/export-at-declaration']);
 
 /** The lines of `code` (1-based) the doc rules report, in order. */
 async function undocumentedLines(code: string, filePath = 'src/sim/example.ts'): Promise<number[]> {
@@ -34,6 +34,11 @@ describe('exported-docs lint', () => {
       expect(await undocumentedLines(`/** Documented. */\n${code}`)).toEqual([]);
     });
   }
+
+  it('does not take an empty comment for one', async () => {
+    expect(await undocumentedLines('/** */\nexport const TOKENS_PER_SECOND = 40;')).toHaveLength(1);
+    expect(await undocumentedLines('/**\n *\n */\nexport const TOKENS_PER_SECOND = 40;')).toHaveLength(1);
+  });
 
   it('leaves declarations the module does not export alone', async () => {
     const code = [

@@ -52,6 +52,7 @@ export interface Recorded {
 
 /** Runs `run` recording every engine event as a JSON line, serialised as it happens (events hold live references to tasks that change later). */
 export function recorded(run: (options: RunOptions) => RunResult, options: Omit<RunOptions, 'onEvent'>): Recorded;
+/** The same for a run that returns a promise (a live run): the recording resolves with it. */
 export function recorded(run: (options: RunOptions) => Promise<RunResult>, options: Omit<RunOptions, 'onEvent'>): Promise<Recorded>;
 export function recorded(run: (options: RunOptions) => RunResult | Promise<RunResult>, options: Omit<RunOptions, 'onEvent'>): Recorded | Promise<Recorded> {
   const lines: string[] = [];
