@@ -1,5 +1,7 @@
-// Lint rules that keep the engine and the strategies pure (DESIGN.md section 1, STYLE.md):
-// no clocks, no global randomness, no timers, no promises, no Node built-ins.
+// The project's lint rules. The engine and the strategies are kept pure, so that simulated and
+// live runs are the same code: no clocks, no global randomness, no timers, no promises, no Node
+// built-ins (docs/ARCHITECTURE.md). Every exported symbol has a doc comment, and every property
+// test its seed.
 import jsdoc from 'eslint-plugin-jsdoc';
 import tseslint from 'typescript-eslint';
 
