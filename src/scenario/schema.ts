@@ -35,6 +35,12 @@ export const MAX_AGENT_CAPACITY = 10_000;
 export const MAX_AGENT_SPEED = 1_000_000_000;
 /** Largest `contextWindow`, in tokens. */
 export const MAX_CONTEXT_WINDOW = 1_000_000_000;
+/**
+ * Largest token count of one task's work or context, and of a token distribution's value, mean
+ * or range: as large as the largest context window. Unbounded, two tasks of 1e308 tokens made
+ * a run's token totals infinite and its token shares NaN.
+ */
+export const MAX_TASK_TOKENS = MAX_CONTEXT_WINDOW;
 /** Most retries of one task (`maxRetries`). */
 export const MAX_RETRIES = 1000;
 /** Largest `engine.queue.dispatchScanLimit`. */
@@ -95,16 +101,28 @@ const priorityLevel = z.int().min(0).max(MAX_PRIORITY_LEVEL);
 /** What a task does when a task it depends on ends other than completed (engine `DependencyFailurePolicy`). */
 const dependencyPolicy = z.enum(['cascade-fail', 'cancel', 'ignore']);
 
-/** A distribution of a non-negative quantity: tokens, or seconds for deadlines. */
-export const distributionSchema = z.discriminatedUnion('dist', [
-  strict({ dist: z.literal('constant'), value: nonNegative }),
-  strict({ dist: z.literal('exponential'), mean: positive }),
-  strict({ dist: z.literal('lognormal'), mean: positive, sd: nonNegative }).refine((d) => d.sd <= MAX_LOGNORMAL_CV * d.mean, {
-    path: ['sd'],
-    error: (issue) => `expected at most ${MAX_LOGNORMAL_CV} × mean, got ${String((issue.input as { sd: number }).sd)}: the distribution would give infinite values`,
-  }),
-  strict({ dist: z.literal('uniform'), min: nonNegative, max: nonNegative }),
-]);
+/**
+ * A distribution of a non-negative quantity: tokens, or seconds for deadlines. `largest`, when
+ * given, bounds its value, mean or range (the lognormal's `sd` is bounded by its mean).
+ */
+function distributionUpTo(largest?: number) {
+  const bounded = (number: z.ZodNumber): z.ZodNumber => (largest === undefined ? number : number.max(largest));
+  return z.discriminatedUnion('dist', [
+    strict({ dist: z.literal('constant'), value: bounded(nonNegative) }),
+    strict({ dist: z.literal('exponential'), mean: bounded(positive) }),
+    strict({ dist: z.literal('lognormal'), mean: bounded(positive), sd: nonNegative }).refine((d) => d.sd <= MAX_LOGNORMAL_CV * d.mean, {
+      path: ['sd'],
+      error: (issue) => `expected at most ${MAX_LOGNORMAL_CV} × mean, got ${String((issue.input as { sd: number }).sd)}: the distribution would give infinite values`,
+    }),
+    strict({ dist: z.literal('uniform'), min: bounded(nonNegative), max: bounded(nonNegative) }),
+  ]);
+}
+
+/** A distribution of seconds (deadlines). */
+export const distributionSchema = distributionUpTo();
+
+/** A token count: of one task's work or context, up to {@link MAX_TASK_TOKENS}. */
+const tokenCount = nonNegative.max(MAX_TASK_TOKENS);
 
 /**
  * Agent-model coefficients, each optional (unset ones inherit). Penalties on speed stay below
@@ -203,8 +221,8 @@ export const arrivalsSchema = z.discriminatedUnion('process', [
 /** A fixed level, or a map level → probability (keys are checked in normalize.ts). */
 const prioritySchema = z.union([priorityLevel, z.record(z.string(), share)]);
 
-/** Work size: a number n (short for a constant n) or a distribution. */
-const tokensSchema = z.union([positive, distributionSchema]);
+/** Work size: a number n (short for a constant n) or a distribution, in tokens. */
+const tokensSchema = z.union([positive.max(MAX_TASK_TOKENS), distributionUpTo(MAX_TASK_TOKENS)]);
 
 /** A relative deadline in seconds: a number n (short for a constant n) or a distribution. */
 const deadlineSchema = z.union([positive, distributionSchema]);
@@ -217,7 +235,7 @@ export const taskTypeSchema = strict({
   type: z.string().min(1),
   weight: positive.default(1),
   tokens: tokensSchema,
-  contextTokens: nonNegative.default(0),
+  contextTokens: tokenCount.default(0),
   contextKeys: contextKeysSchema.optional(),
   priority: prioritySchema.default(2),
   deadline: deadlineSchema.optional(),
@@ -242,10 +260,10 @@ export const jobSchema = strict({
   id: z.string().min(1),
   at: nonNegative,
   type: z.string().min(1),
-  tokens: nonNegative,
+  tokens: tokenCount,
   priority: priorityLevel.default(2),
   contextKey: z.string().min(1).optional(),
-  contextTokens: nonNegative.default(0),
+  contextTokens: tokenCount.default(0),
   deadline: positive.optional(),
   dependsOn: z.array(dependencySchema).default([]),
   timeout: positive.optional(),
@@ -261,7 +279,7 @@ export const workflowNodeSchema = strict({
   type: z.string().min(1),
   weight: positive.default(1),
   tokens: tokensSchema,
-  contextTokens: nonNegative.default(0),
+  contextTokens: tokenCount.default(0),
   contextKeys: contextKeysSchema.optional(),
   tags: z.array(z.string().min(1)).default([]),
   priority: prioritySchema.default(2),

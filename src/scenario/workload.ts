@@ -35,6 +35,12 @@ const CYCLE_IDS_SHOWN = 12;
 const WORKFLOW_NAME = /^[A-Za-z0-9_.-]+$/;
 /** Most agent ids an unknown-assignee message lists before eliding the rest. */
 const AGENT_IDS_SHOWN = 12;
+/**
+ * Fewest expected arrivals of one calm-and-burst cycle of an MMPP (calm rate × calm dwell +
+ * burst rate × burst dwell). The simulator's arrival clock gives up after a million state
+ * switches without an arrival; at this floor the chance of that is about e^-50.
+ */
+export const MIN_MMPP_ARRIVALS_PER_CYCLE = 1e-4;
 
 /** Builds the workload, throwing an {@link InputError} for the first mistake. */
 export function buildWorkload(entry: WorkloadEntry, file: string): WorkloadConfig {
@@ -149,12 +155,25 @@ function buildArrivals(arrivals: WorkloadEntry['arrivals'], path: readonly PathS
       if (arrivals.rates[0] === 0 && arrivals.rates[1] === 0) {
         throw new InputError(file, formatPath([...path, 'rates']), 'expected at least one rate > 0, got [0, 0]: no task would ever arrive');
       }
+      checkMmppCycle(arrivals.rates, arrivals.dwell, path, file);
       return { process: 'mmpp', ratesPerSecond: [arrivals.rates[0], arrivals.rates[1]], meanDwellSeconds: [arrivals.dwell[0], arrivals.dwell[1]] };
     default: {
       const unreachable: never = arrivals;
       throw new Error(`unknown arrival process ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/** Refuses an MMPP that would switch state about a million times between two arrivals. */
+function checkMmppCycle(rates: readonly [number, number], dwell: readonly [number, number], path: readonly PathSegment[], file: string): void {
+  const arrivalsPerCycle = rates[0] * dwell[0] + rates[1] * dwell[1];
+  if (arrivalsPerCycle >= MIN_MMPP_ARRIVALS_PER_CYCLE) return;
+  throw new InputError(
+    file,
+    formatPath([...path, 'dwell']),
+    `expected rates × dwell (the arrivals of one calm-and-burst cycle) to be at least ${MIN_MMPP_ARRIVALS_PER_CYCLE}, got ${arrivalsPerCycle}: ` +
+      'the process would switch state about a million times between two tasks; lengthen the dwell times or raise the rates',
+  );
 }
 
 function buildTaskType(entry: TaskTypeEntry, path: readonly PathSegment[], file: string): TaskTypeConfig {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_LISTED_JOBS } from '../../src/scenario/schema.js';
+import { MAX_LISTED_JOBS, MAX_TASK_TOKENS } from '../../src/scenario/schema.js';
 import { strategyNames } from '../../src/strategies/index.js';
 import { expectInputError, generatedScenario, jobScenario, normalize, withField } from './helpers.js';
 
@@ -193,6 +193,13 @@ describe('workload', () => {
     rejects(generatedScenario(), 'workload.arrivals', { ...mmpp, rates: [1, 2], dwell: [100, 0] }, 'workload.arrivals.dwell[1]', 'expected a number > 0, got 0');
   });
 
+  it('an MMPP whose cycles almost never bring a task (the run crashed after a million state switches) is refused at dwell', () => {
+    const mmpp = { process: 'mmpp', rates: [0.08, 0.8], dwell: [1e-300, 1e-300] };
+    rejects(generatedScenario(), 'workload.arrivals', mmpp, 'workload.arrivals.dwell', /^expected rates × dwell \(the arrivals of one calm-and-burst cycle\) to be at least 0\.0001, got 8\.8e-301/);
+    rejects(generatedScenario(), 'workload.arrivals', { ...mmpp, rates: [0, 1e-9], dwell: [1, 1] }, 'workload.arrivals.dwell', 'got 1e-9');
+    expectAccepted(withField(generatedScenario(), 'workload.arrivals', { ...mmpp, rates: [0, 1e-4], dwell: [5, 1] }));
+  });
+
   it('task type names are unique', () => {
     rejects(generatedScenario(), 'workload.tasks[1].type', 'code', 'workload.tasks[1].type', 'duplicate task type "code" (first at workload.tasks[0].type)');
   });
@@ -317,6 +324,24 @@ describe('numbers far out of range are refused with the field\'s documented boun
   it('a lognormal whose sd dwarfs its mean (infinite samples) is refused', () => {
     rejects(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'lognormal', mean: 100, sd: 1e300 }, 'workload.tasks[0].tokens.sd', 'expected at most 100 × mean, got 1e+300');
     expectAccepted(withField(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'lognormal', mean: 100, sd: 10_000 }));
+  });
+
+  it('token counts above 10⁹ are refused: two tasks of 1e308 tokens made the run\'s token totals infinite', () => {
+    const bound = `expected a number <= ${MAX_TASK_TOKENS}, got 1e+308`;
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', 1e308, 'workload.tasks[0].tokens', bound);
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'lognormal', mean: 1e308, sd: 1 }, 'workload.tasks[0].tokens.mean', bound);
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'exponential', mean: 1e308 }, 'workload.tasks[0].tokens.mean', bound);
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'constant', value: 1e308 }, 'workload.tasks[0].tokens.value', bound);
+    rejects(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'uniform', min: 0, max: 1e308 }, 'workload.tasks[0].tokens.max', bound);
+    rejects(generatedScenario(), 'workload.tasks[0].contextTokens', 1e308, 'workload.tasks[0].contextTokens', bound);
+    rejects(jobScenario(), 'workload.jobs[0].tokens', 1e308, 'workload.jobs[0].tokens', bound);
+    rejects(jobScenario(), 'workload.jobs[0].contextTokens', 1e308, 'workload.jobs[0].contextTokens', bound);
+    expectAccepted(withField(generatedScenario(), 'workload.tasks[0].tokens', MAX_TASK_TOKENS));
+    expectAccepted(withField(generatedScenario(), 'workload.tasks[0].tokens', { dist: 'uniform', min: 0, max: MAX_TASK_TOKENS }));
+  });
+
+  it('a deadline distribution is in seconds, not tokens: it keeps no token bound', () => {
+    expectAccepted(withField(generatedScenario(), 'workload.tasks[0].deadline', { dist: 'uniform', min: 0, max: 1e12 }));
   });
 
   it('more listed jobs than the documented maximum are refused', () => {

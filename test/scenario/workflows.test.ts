@@ -182,6 +182,18 @@ describe('workload.workflows: errors name the field path', () => {
     );
   });
 
+  it('node and supervisor token counts share the task types\' bound of 10⁹', () => {
+    rejects(workflowScenario(), 'workload.workflows[0].nodes[0].tokens', 1e308, 'workload.workflows[0].nodes[0].tokens', 'expected a number <= 1000000000, got 1e+308');
+    rejects(workflowScenario(), 'workload.workflows[0].nodes[0].contextTokens', 1e308, 'workload.workflows[0].nodes[0].contextTokens', 'expected a number <= 1000000000, got 1e+308');
+    rejects(
+      workflowScenario(),
+      'workload.workflows[0].supervisor',
+      { assignee: 'solo', decomposeTokens: { dist: 'exponential', mean: 1e308 }, synthesisTokens: 1 },
+      'workload.workflows[0].supervisor.decomposeTokens.mean',
+      'expected a number <= 1000000000, got 1e+308',
+    );
+  });
+
   it('names are unique and usable in task ids', () => {
     const second = { name: 'fan', arrivals: { process: 'none' }, dag: { fanOut: 1, depth: 1 }, nodes: [{ type: 'code', tokens: 1 }] };
     const raw = withField(workflowScenario(), 'workload.workflows[1]', second);
