@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { scanTrace } from '../traces/scanTrace.js';
 import { DEFAULT_BLOCK_TOKENS, TRACE_FORMAT_OPTIONS, TRACE_TIME_UNIT_SECONDS, type TraceConfig } from '../traces/types.js';
 import { InputError, systemErrorReason } from './errors.js';
-import type { TraceEntry } from './schema.js';
+import { MAX_TASK_TOKENS, type TraceEntry } from './schema.js';
 
 /** Builds the trace configuration, throwing an {@link InputError} for the first mistake. */
 export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
@@ -56,10 +56,18 @@ export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
     ...(entry.replication === undefined ? {} : { replication: entry.replication }),
     rows: 0,
   };
-  const { rows, types } = scanTrace(config, entry.types === undefined);
+  const { rows, types, largestTokens } = scanTrace(config, entry.types === undefined);
   if (rows === 0) {
     const where = Number.isFinite(to) || from > 0 ? `in the window [${from}, ${to}) s` : 'in the file';
     throw new InputError(file, entry.window === undefined ? 'workload.trace.file' : 'workload.trace.window', `no trace row ${where}: nothing to replay`);
+  }
+  // As for the workload's own token counts: past the bound, a run's token totals overflow.
+  if (largestTokens > MAX_TASK_TOKENS) {
+    throw new InputError(
+      file,
+      'workload.trace.tokenScale',
+      `expected every replayed token count to be at most ${MAX_TASK_TOKENS}, got ${largestTokens} (the trace's largest row × tokenScale ${entry.tokenScale})`,
+    );
   }
   return { ...config, rows, types };
 }

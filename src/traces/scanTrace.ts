@@ -17,6 +17,8 @@ export interface TraceScan {
   readonly firstSeconds: number;
   /** Time of the last row, trace seconds. */
   readonly lastSeconds: number;
+  /** The largest token count of a replayed task, work or context, `tokenScale` applied (0 when none). */
+  readonly largestTokens: number;
 }
 
 /**
@@ -31,10 +33,12 @@ export function scanTrace(config: TraceConfig, collectTypes: boolean): TraceScan
   let rows = 0;
   let firstSeconds = Number.NaN;
   let lastSeconds = Number.NaN;
+  let largestTokens = 0;
   for (let arrival = arrivals.next(); arrival !== undefined; arrival = arrivals.next()) {
-    tasks.create(arrival);
+    const spec = tasks.create(arrival);
+    if (spec !== undefined) largestTokens = Math.max(largestTokens, spec.tokens, spec.contextTokens);
     if (rows++ === 0) firstSeconds = arrival.atSeconds;
     lastSeconds = arrival.atSeconds;
   }
-  return { rows, types: tasks.typesSeen, firstSeconds, lastSeconds };
+  return { rows, types: tasks.typesSeen, firstSeconds, lastSeconds, largestTokens };
 }

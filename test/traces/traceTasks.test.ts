@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskSpec } from '../../src/engine/task.js';
 import { loadScenario } from '../../src/scenario/load.js';
+import { MAX_TASK_TOKENS } from '../../src/scenario/schema.js';
 import { TraceReplay } from '../../src/traces/traceReplay.js';
+import { expectInputError } from '../scenario/helpers.js';
 import { tempDir, traceScenario, writeFixture } from './traceFixtures.js';
 
 /** The tasks of a replay of two Mooncake rows, with the extra trace options `options`. */
@@ -54,5 +56,13 @@ describe('trace rows as tasks', () => {
       { tokens: 3.5, contextTokens: 150, contextKey: 'block-4', contextBlocks: [4], contextBlockTokens: 256 },
     ]);
     expect(mooncakeTasks(', work: sum, tokenScale: 2').map((task) => task.tokens)).toEqual([2020, 614]);
+  });
+
+  it('a tokenScale that takes a row past 10⁹ tokens is refused at load, naming it (the run\'s token totals overflowed)', () => {
+    expect(mooncakeTasks(', tokenScale: 1000000')[0]!.contextTokens).toBe(MAX_TASK_TOKENS);
+    const dir = tempDir();
+    writeFixture(dir, 'm.jsonl', '{"timestamp": 0, "input_length": 1000, "output_length": 10, "hash_ids": [4, 5]}\n');
+    const file = traceScenario(dir, '{ file: m.jsonl, format: mooncake, tokenScale: 1e308 }');
+    expectInputError(() => loadScenario(file), 'workload.trace.tokenScale', `expected every replayed token count to be at most ${MAX_TASK_TOKENS}, got Infinity`, file);
   });
 });
