@@ -3,10 +3,12 @@
  * and what was expected; never a stack trace.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { withField } from '../scenario/helpers.js';
 import { ROOT, expectInputError, runCli, type CliRun } from './runCli.js';
 
 function scenarioFile(text: string, name = 'bad.yaml'): string {
@@ -198,5 +200,33 @@ describe('bad input about classes and tenants, end to end', () => {
   it('an unknown queue order names the field and the orders', () => {
     const file = scenarioFile(`${VALID}engine: { queue: { order: fare } }\n`);
     expectInputError(runCli('validate', file), file, 'engine.queue.order', 'fifo');
+  });
+});
+
+describe('library scenarios with one field broken, as the mutation property test (test/scenario/mutations.property.test.ts) breaks them', () => {
+  /** Library scenario `name` with the field at `path` set to `value` (removed when undefined), in a file of its own. */
+  function brokenLibraryFile(name: string, path: string, value: unknown): string {
+    const document = parse(readFileSync(join(ROOT, 'scenarios', name), 'utf8'), { merge: true }) as Record<string, unknown>;
+    return scenarioFile(stringify(withField(document, path, value)), name);
+  }
+
+  it('a task type of 1e308 tokens (the run crashed on infinite token totals) names the field', () => {
+    const file = brokenLibraryFile('first-look.yaml', 'workload.tasks[0].tokens', 1e308);
+    expectInputError(runCliWithin(60, 'run', file), `${file}: workload.tasks[0].tokens: expected a number <= 1000000000, got 1e+308`);
+  });
+
+  it('a workflow node\'s token mean of 1e308 (the run crashed) names the field inside the distribution', () => {
+    const file = brokenLibraryFile('supervisor-dag.yaml', 'workload.workflows[0].nodes[0].tokens.mean', 1e308);
+    expectInputError(runCliWithin(60, 'run', file), `${file}: workload.workflows[0].nodes[0].tokens.mean: expected a number <= 1000000000`);
+  });
+
+  it('a deleted list the arrivals need names the missing field', () => {
+    const file = brokenLibraryFile('failure-prone.yaml', 'workload.tasks', undefined);
+    expectInputError(runCliWithin(60, 'run', file), `${file}: workload.tasks: expected a non-empty list`);
+  });
+
+  it('a NaN-like string for a number says what it got', () => {
+    const file = brokenLibraryFile('hoarding.yaml', 'agents[0].speed', '.nan');
+    expectInputError(runCliWithin(60, 'run', file), `${file}: agents[0].speed: expected a number, got ".nan"`);
   });
 });
