@@ -15,7 +15,7 @@ export const MAX_TASKS_PER_RUN = 100_000_000;
 
 /** The expected work of one run, and how it was reckoned, for the message. */
 export interface RunEstimate {
-  /** Expected tasks (generated, workflow nodes and listed jobs) plus autoscaler evaluations. */
+  /** Expected tasks (generated, workflow nodes and listed jobs) plus autoscaler evaluations and MMPP state switches. */
   readonly tasks: number;
   /** The term that contributes most, e.g. `workload.arrivals (rate × stop.time)`. */
   readonly largest: string;
@@ -23,17 +23,20 @@ export interface RunEstimate {
 
 /**
  * Expected work of one run: generated tasks (mean arrival rate × stop.time, or stop.tasks when
- * it comes first), workflow instances times their nodes, listed jobs, and one autoscaler
- * evaluation per `interval` up to stop.time. Replications and strategies multiply it but are
+ * it comes first), workflow instances times their nodes, listed jobs, one autoscaler
+ * evaluation per `interval` up to stop.time, and an MMPP's state switches over the time its
+ * arrivals take. Replications and strategies multiply it but are
  * not counted: each run is a separate unit of work.
  */
 export function estimateRun(scenario: Scenario): RunEstimate {
   const { stop, workload, engine } = scenario;
   const terms: [string, number][] = [];
   terms.push([describeArrivals('workload.arrivals', workload.arrivals, stop.tasks), Math.min(stop.tasks, meanRate(workload.arrivals) * stop.timeSeconds)]);
+  terms.push(['workload.arrivals (MMPP state switches)', mmppSwitches(workload.arrivals, stop.tasks, stop.timeSeconds)]);
   workload.workflows.forEach((workflow, i) => {
     const instances = Math.min(workflow.count, meanRate(workflow.arrivals) * stop.timeSeconds);
     terms.push([`workload.workflows[${i}] (instances × ${nodesPerInstance(workflow)} tasks)`, instances * nodesPerInstance(workflow)]);
+    terms.push([`workload.workflows[${i}].arrivals (MMPP state switches)`, mmppSwitches(workflow.arrivals, workflow.count, stop.timeSeconds)]);
   });
   terms.push(['workload.jobs', workload.jobs.length]);
   const trace = workload.trace;
@@ -61,6 +64,19 @@ export function checkWorkBudget(scenario: Scenario, file: string): void {
     `one run would simulate about ${formatCount(tasks)} tasks, more than the ${formatCount(MAX_TASKS_PER_RUN)} a run may have ` +
       `(most from ${largest}): lower the rate, stop.time or stop.tasks, or pass --allow-huge to run it anyway`,
   );
+}
+
+/**
+ * Expected state switches of an MMPP (two a calm-and-burst cycle) while it brings `arrivals`
+ * or until `stopSeconds`, whichever comes first; 0 for other processes. Each switch is a step of
+ * the arrival clock however few tasks arrive: dwell times short against the rates make a run
+ * of few tasks switch state for hours.
+ */
+function mmppSwitches(arrivals: ArrivalProcess, arrivalsWanted: number, stopSeconds: number): number {
+  if (arrivals.process !== 'mmpp') return 0;
+  const [calmDwell, burstDwell] = arrivals.meanDwellSeconds;
+  const seconds = Math.min(stopSeconds, arrivalsWanted / meanRate(arrivals));
+  return (2 * seconds) / (calmDwell + burstDwell);
 }
 
 /** Mean arrivals per second (an MMPP's rates weighted by its mean dwell times). */
