@@ -63,6 +63,10 @@ export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
   }
   // As for the workload's own token counts: past the bound, a run's token totals overflow.
   if (largestTokens > MAX_TASK_TOKENS) {
+    // The rows themselves (their count is known unless the scale overflowed it), or the scale applied to them.
+    if (Number.isFinite(largestTokens) && largestTokens / entry.tokenScale > MAX_TASK_TOKENS) {
+      throw new InputError(file, 'workload.trace.file', `${entry.file} has a row of ${largestTokens / entry.tokenScale} tokens, more than the ${MAX_TASK_TOKENS} a task may have`);
+    }
     throw new InputError(
       file,
       'workload.trace.tokenScale',
