@@ -1,7 +1,10 @@
 /**
  * Flag values yargs lets through but that would be silently misread: a switch given a value
- * (`--json=maybe` reads as false) and a string flag given the empty string (`--out ''` is the
- * working directory, `--token-file ''` a file named nothing). Each is an input error naming the flag.
+ * (`--json=maybe` reads as false), a string flag given the empty string (`--out ''` is the
+ * working directory, `--token-file ''` a file named nothing), a flag that takes a value given
+ * twice (yargs makes a list of the values, which `--driver` would silently read as its first and
+ * `--out` would crash on) and the `--no-` form of one (`--no-seed` reads as a seed of false).
+ * Each is an input error naming the flag.
  */
 import { InputError } from '../scenario/errors.js';
 
@@ -11,25 +14,41 @@ const SWITCH_VALUES = new Set(['true', 'false']);
 /** String flags whose empty value means what leaving them out does (`--id-prefix ''`: no prefix). */
 const MAY_BE_EMPTY = new Set(['id-prefix']);
 
+/** Flags that take a value and may be given more than once, each time adding one (`--param`). */
+const REPEATABLE = new Set(['param']);
+
 /** The option names yargs declares for the command being run. */
 export interface DeclaredFlags {
   /** Switches (boolean options), kebab-case and camelCase alike. */
   readonly boolean: readonly string[];
   /** String options and positionals. */
   readonly string: readonly string[];
+  /** Every option and positional, kebab-case and camelCase alike (yargs' own `key` table). */
+  readonly key: Readonly<Record<string, unknown>>;
 }
 
 /**
  * Throws an {@link InputError} naming the flag when `rawArgs` gives a switch (`--name=value` or
- * `--no-name=value`) a value other than `true` or `false`, or a string flag (`--name ''` or
- * `--name=`) the empty string. Nothing after `--` is looked at.
+ * `--no-name=value`) a value other than `true` or `false`, a string flag (`--name ''` or
+ * `--name=`) the empty string, a flag that takes a value (other than a repeatable one) more than
+ * once, or a flag that takes a value in its `--no-name` form. Nothing after `--` is looked at.
  */
 export function rejectMisreadFlagValues(rawArgs: readonly string[], declared: DeclaredFlags): void {
   const switches = new Set(declared.boolean);
   const strings = new Set(declared.string);
+  const valued = new Set(Object.keys(declared.key).filter((name) => !isDeclared(switches, name)));
+  const given = new Set<string>();
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i]!;
     if (arg === '--') return;
+    const named = /^--(no-)?([^=]+)/.exec(arg);
+    if (named !== null && isDeclared(valued, named[2]!) && !isDeclared(switches, named[2]!)) {
+      const name = named[2]!;
+      if (named[1] !== undefined) throw new InputError('command line', `--${name}`, `takes a value; there is no --no-${name}`);
+      const canonical = camelCase(name);
+      if (given.has(canonical) && !REPEATABLE.has(name)) throw new InputError('command line', `--${name}`, 'given more than once: give it once');
+      given.add(canonical);
+    }
     const switchValue = /^--(?:no-)?([^=]+)=(.*)$/s.exec(arg);
     if (switchValue !== null && isDeclared(switches, switchValue[1]!) && !SWITCH_VALUES.has(switchValue[2]!)) {
       throw new InputError('command line', `--${switchValue[1]!}`, `a switch: expected no value (or =true, =false), got ${JSON.stringify(switchValue[2]!)}`);
@@ -41,5 +60,9 @@ export function rejectMisreadFlagValues(rawArgs: readonly string[], declared: De
 }
 
 function isDeclared(names: ReadonlySet<string>, name: string): boolean {
-  return names.has(name) || names.has(name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()));
+  return names.has(name) || names.has(camelCase(name));
+}
+
+function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }

@@ -224,6 +224,11 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       const text = message ?? error?.message ?? 'invalid command line';
       const missing = /^Not enough arguments following: (\S+)$/.exec(text);
       if (missing !== null) throw new InputError('command line', `--${missing[1]}`, 'expected a value after the flag');
+      // yargs splits a word such as `-Infinity` into one-letter options (I, n, f, …), none of which exist.
+      const cluster = wordsBeforeDoubleDash(argv).find((word) => /^-[^-\d.]/.test(word));
+      if (cluster !== undefined && /^Unknown arguments?: /.test(text)) {
+        throw new InputError('command line', cluster, 'unknown option: options start with "--" (a value starting with "-" goes after "=", as in --flag=-1)');
+      }
       const first = argv[0];
       if (first === undefined || (!first.startsWith('-') && !commands.includes(first))) throw unknownCommandError(first, commands);
       throw new InputError('command line', '', text);
@@ -231,6 +236,12 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
   commands = registeredCommands(parser);
   skipHelpCache(parser);
   return parser;
+}
+
+/** The words of a command line before its `--`, after which nothing is an option. */
+function wordsBeforeDoubleDash(argv: readonly string[]): readonly string[] {
+  const end = argv.indexOf('--');
+  return end === -1 ? argv : argv.slice(0, end);
 }
 
 /**

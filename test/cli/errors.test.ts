@@ -110,6 +110,35 @@ describe('bad input on the command line', () => {
     expectInputError(runCli('run', scenarioFile(VALID), '--replicatoins', '3'), 'replicatoins');
   });
 
+  it('a word with one dash (-Infinity) given where no value is taken is named as written, not as its letters', () => {
+    expectInputError(runCli('validate', scenarioFile(VALID), '--allow-huge', '-Infinity'), 'command line: -Infinity: unknown option', '--flag=-1');
+  });
+
+  it.each([
+    ['--no-seed', ['--no-seed'], '--seed: takes a value; there is no --no-seed'],
+    ['--no-strategy (used to crash)', ['--no-strategy'], '--strategy: takes a value'],
+    ['--seed twice', ['--seed', '1', '--seed', '2'], '--seed: given more than once'],
+    ['--driver twice (used to run the first silently)', ['--driver', 'sim', '--driver=live'], '--driver: given more than once'],
+    ['--events twice', ['--events', 'a.jsonl', '--events', 'b.jsonl'], '--events: given more than once'],
+  ])('run with %s is refused naming the flag', (_, flags, message) => {
+    expectInputError(runCli('run', scenarioFile(VALID), ...flags), `command line: ${message}`);
+  });
+
+  it.each([
+    ['calibrate --out twice (used to crash)', ['calibrate', 'events.jsonl', '--out', 'a.yaml', '--out', 'b.yaml'], '--out: given more than once'],
+    ['trace --no-format (used to crash)', ['trace', 'stats', 'trace.csv', '--no-format'], '--format: takes a value'],
+    ['compare --no-strategy (used to crash)', ['compare', 'first-look.yaml', '--no-strategy'], '--strategy: takes a value'],
+  ])('%s is refused naming the flag before any file is read', (_, args, message) => {
+    expectInputError(runCli(...args), `command line: ${message}`);
+  });
+
+  it('sweep takes --param more than once: the grid has a cell for each combination', () => {
+    const out = mkdtempSync(join(tmpdir(), 'fleetsim-sweep-'));
+    const run = runCli('sweep', scenarioFile(VALID), '--param', 'agents[0].speed=10,20', '--param', 'workload.arrivals.rate=0.1,0.2', '--workers', '1', '--json', '--out', out);
+    expect(run.status, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { cells: unknown[] }).cells).toHaveLength(4);
+  });
+
   it('an unwritable events file names the file', () => {
     // Its would-be directory is a regular file, so neither mkdir nor open can succeed.
     const blocked = `${scenarioFile(VALID)}/events.jsonl`;

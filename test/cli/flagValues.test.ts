@@ -1,12 +1,15 @@
 /**
  * Flag values yargs would misread: a switch given a value other than true or false, and a
  * string flag given the empty string, are input errors naming the flag; `=true`, `=false`,
- * other values, `--id-prefix ''` and anything after `--` pass.
+ * other values, `--id-prefix ''` and anything after `--` pass. A flag that takes a value given twice
+ * (but `--param`) or in a `--no-` form is an input error too; a repeated switch passes.
  */
 import { describe, expect, it } from 'vitest';
 import { rejectMisreadFlagValues } from '../../src/cli/flagValues.js';
 
-const DECLARED = { boolean: ['help', 'json', 'allow-huge', 'allowHuge'], string: ['scenario', 'out', 'token-file', 'tokenFile', 'id-prefix'] };
+const BOOLEAN = ['help', 'json', 'allow-huge', 'allowHuge'];
+const STRING = ['scenario', 'out', 'token-file', 'tokenFile', 'id-prefix', 'idPrefix', 'param', 'driver'];
+const DECLARED = { boolean: BOOLEAN, string: STRING, key: Object.fromEntries([...BOOLEAN, ...STRING, 'seed', 'lock-seconds', 'lockSeconds'].map((name) => [name, true])) };
 
 describe('rejectMisreadFlagValues', () => {
   it('refuses a switch given a value other than true or false, naming the flag and the value', () => {
@@ -21,10 +24,26 @@ describe('rejectMisreadFlagValues', () => {
   });
 
   it('passes =true, =false, bare switches, other values and an empty --id-prefix', () => {
-    expect(() => rejectMisreadFlagValues(['--json=true', '--allow-huge=false', '--json', '--out=o', '--out', 'o', '--id-prefix', '', '--seed='], DECLARED)).not.toThrow();
+    expect(() => rejectMisreadFlagValues(['--json=true', '--allow-huge=false', '--json', '--out=o', '--id-prefix', '', '--seed='], DECLARED)).not.toThrow();
+    expect(() => rejectMisreadFlagValues(['--out', 'o'], DECLARED)).not.toThrow();
+  });
+
+  it('refuses a flag that takes a value given twice, in any spelling, naming the flag', () => {
+    expect(() => rejectMisreadFlagValues(['run', 'x.yaml', '--seed', '1', '--seed', '2'], DECLARED)).toThrow('command line: --seed: given more than once: give it once');
+    expect(() => rejectMisreadFlagValues(['--driver=sim', '--driver', 'live'], DECLARED)).toThrow('--driver:');
+    expect(() => rejectMisreadFlagValues(['--lock-seconds', '1', '--lockSeconds', '2'], DECLARED)).toThrow('--lockSeconds:');
+  });
+
+  it('passes a repeated switch and a repeatable flag (--param)', () => {
+    expect(() => rejectMisreadFlagValues(['--json', '--json', '--param', 'seed=1,2', '--param', 'stop.time=60'], DECLARED)).not.toThrow();
+  });
+
+  it('refuses the --no- form of a flag that takes a value, naming the flag', () => {
+    expect(() => rejectMisreadFlagValues(['run', 'x.yaml', '--no-seed'], DECLARED)).toThrow('command line: --seed: takes a value; there is no --no-seed');
+    expect(() => rejectMisreadFlagValues(['--no-out=x'], DECLARED)).toThrow('--out:');
   });
 
   it('leaves alone what follows "--"', () => {
-    expect(() => rejectMisreadFlagValues(['--', '--json=yes', '--out', ''], DECLARED)).not.toThrow();
+    expect(() => rejectMisreadFlagValues(['--', '--json=yes', '--out', '', '--no-seed', '--seed', '1', '--seed', '2'], DECLARED)).not.toThrow();
   });
 });
