@@ -3,8 +3,9 @@
  * (`--json=maybe` reads as false), a string flag given the empty string (`--out ''` is the
  * working directory, `--token-file ''` a file named nothing), a flag that takes a value given
  * twice (yargs makes a list of the values, which `--driver` would silently read as its first and
- * `--out` would crash on) and the `--no-` form of one (`--no-seed` reads as a seed of false).
- * Each is an input error naming the flag.
+ * `--out` would crash on), the `--no-` form of one (`--no-seed` reads as a seed of false) and a
+ * number flag given something that is not a number (yargs reads `--seed x` as NaN, so the
+ * message could only say "got NaN"). Each is an input error naming the flag, and the value.
  */
 import { InputError } from '../scenario/errors.js';
 
@@ -23,6 +24,8 @@ export interface DeclaredFlags {
   readonly boolean: readonly string[];
   /** String options and positionals. */
   readonly string: readonly string[];
+  /** Number options, kebab-case and camelCase alike. */
+  readonly number: readonly string[];
   /** Every option and positional, kebab-case and camelCase alike (yargs' own `key` table). */
   readonly key: Readonly<Record<string, unknown>>;
 }
@@ -31,11 +34,13 @@ export interface DeclaredFlags {
  * Throws an {@link InputError} naming the flag when `rawArgs` gives a switch (`--name=value` or
  * `--no-name=value`) a value other than `true` or `false`, a string flag (`--name ''` or
  * `--name=`) the empty string, a flag that takes a value (other than a repeatable one) more than
- * once, or a flag that takes a value in its `--no-name` form. Nothing after `--` is looked at.
+ * once, a flag that takes a value in its `--no-name` form, or a number flag a value that is not a
+ * number. Nothing after `--` is looked at.
  */
 export function rejectMisreadFlagValues(rawArgs: readonly string[], declared: DeclaredFlags): void {
   const switches = new Set(declared.boolean);
   const strings = new Set(declared.string);
+  const numbers = new Set(declared.number);
   const valued = new Set(Object.keys(declared.key).filter((name) => !isDeclared(switches, name)));
   const given = new Set<string>();
   for (let i = 0; i < rawArgs.length; i++) {
@@ -48,6 +53,15 @@ export function rejectMisreadFlagValues(rawArgs: readonly string[], declared: De
       const canonical = camelCase(name);
       if (given.has(canonical) && !REPEATABLE.has(name)) throw new InputError('command line', `--${name}`, 'given more than once: give it once');
       given.add(canonical);
+    }
+    const numberFlag = /^--([^=]+)(?:=(.*))?$/s.exec(arg);
+    if (numberFlag !== null && isDeclared(numbers, numberFlag[1]!)) {
+      // The value after `=`, or the next word unless that is another flag (yargs' own message then).
+      const value = numberFlag[2] ?? rawArgs[i + 1];
+      const separate = numberFlag[2] === undefined;
+      if (value !== undefined && !(separate && value.startsWith('--')) && Number.isNaN(Number(value))) {
+        throw new InputError('command line', `--${numberFlag[1]!}`, `expected a number, got ${JSON.stringify(value)}`);
+      }
     }
     const switchValue = /^--(?:no-)?([^=]+)=(.*)$/s.exec(arg);
     if (switchValue !== null && isDeclared(switches, switchValue[1]!) && !SWITCH_VALUES.has(switchValue[2]!)) {

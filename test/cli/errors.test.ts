@@ -258,4 +258,9 @@ describe('library scenarios with one field broken, as the mutation property test
     const file = brokenLibraryFile('hoarding.yaml', 'agents[0].speed', '.nan');
     expectInputError(runCliWithin(60, 'run', file), `${file}: agents[0].speed: expected a number, got ".nan"`);
   });
+
+  it('a number flag given a word says what was typed, not "NaN"', () => {
+    expectInputError(runCliWithin(60, 'run', 'scenarios/first-look.yaml', '--seed', 'x'), 'fleetsim: command line: --seed: expected a number, got "x"');
+    expectInputError(runCliWithin(60, 'compare', 'scenarios/first-look.yaml', '--workers=two'), 'fleetsim: command line: --workers: expected a number, got "two"');
+  });
 });

@@ -9,7 +9,8 @@ import { rejectMisreadFlagValues } from '../../src/cli/flagValues.js';
 
 const BOOLEAN = ['help', 'json', 'allow-huge', 'allowHuge'];
 const STRING = ['scenario', 'out', 'token-file', 'tokenFile', 'id-prefix', 'idPrefix', 'param', 'driver'];
-const DECLARED = { boolean: BOOLEAN, string: STRING, key: Object.fromEntries([...BOOLEAN, ...STRING, 'seed', 'lock-seconds', 'lockSeconds'].map((name) => [name, true])) };
+const NUMBER = ['seed', 'lock-seconds', 'lockSeconds'];
+const DECLARED = { boolean: BOOLEAN, string: STRING, number: NUMBER, key: Object.fromEntries([...BOOLEAN, ...STRING, 'seed', 'lock-seconds', 'lockSeconds'].map((name) => [name, true])) };
 
 describe('rejectMisreadFlagValues', () => {
   it('refuses a switch given a value other than true or false, naming the flag and the value', () => {
@@ -32,6 +33,21 @@ describe('rejectMisreadFlagValues', () => {
     expect(() => rejectMisreadFlagValues(['run', 'x.yaml', '--seed', '1', '--seed', '2'], DECLARED)).toThrow('command line: --seed: given more than once: give it once');
     expect(() => rejectMisreadFlagValues(['--driver=sim', '--driver', 'live'], DECLARED)).toThrow('--driver:');
     expect(() => rejectMisreadFlagValues(['--lock-seconds', '1', '--lockSeconds', '2'], DECLARED)).toThrow('--lockSeconds:');
+  });
+
+  it('refuses a number flag given something that is not a number, quoting what was typed', () => {
+    expect(() => rejectMisreadFlagValues(['run', 'x.yaml', '--seed', 'x'], DECLARED)).toThrow('command line: --seed: expected a number, got "x"');
+    expect(() => rejectMisreadFlagValues(['--lock-seconds=soon'], DECLARED)).toThrow('command line: --lock-seconds: expected a number, got "soon"');
+    expect(() => rejectMisreadFlagValues(['--lockSeconds', '1_000'], DECLARED)).toThrow('--lockSeconds: expected a number, got "1_000"');
+  });
+
+  it('leaves numbers, and what yargs itself refuses or ranges checks later, to them', () => {
+    expect(() => rejectMisreadFlagValues(['--seed', '7', '--lock-seconds=1e3'], DECLARED)).not.toThrow();
+    expect(() => rejectMisreadFlagValues(['--seed', '-1'], DECLARED)).not.toThrow();
+    expect(() => rejectMisreadFlagValues(['--seed', 'Infinity'], DECLARED)).not.toThrow();
+    expect(() => rejectMisreadFlagValues(['--seed', '--json'], DECLARED)).not.toThrow();
+    expect(() => rejectMisreadFlagValues(['--seed'], DECLARED)).not.toThrow();
+    expect(() => rejectMisreadFlagValues(['--', '--seed', 'x'], DECLARED)).not.toThrow();
   });
 
   it('passes a repeated switch and a repeatable flag (--param)', () => {
