@@ -46,30 +46,31 @@ export function rejectMisreadFlagValues(rawArgs: readonly string[], declared: De
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i]!;
     if (arg === '--') return;
-    const named = /^--(no-)?([^=]+)/.exec(arg);
-    if (named !== null && isDeclared(valued, named[2]!) && !isDeclared(switches, named[2]!)) {
-      const name = named[2]!;
-      if (named[1] !== undefined) throw new InputError('command line', `--${name}`, `takes a value; there is no --no-${name}`);
+    // One reading of each `--[no-]name[=value]` word serves every check below.
+    const option = /^--(no-)?([^=]+)(?:=(.*))?$/s.exec(arg);
+    if (option === null) continue;
+    const [, negated, name, inline] = option as unknown as [string, string | undefined, string, string | undefined];
+    if (isDeclared(switches, name)) {
+      if (inline !== undefined && !SWITCH_VALUES.has(inline)) {
+        throw new InputError('command line', `--${name}`, `a switch: expected no value (or =true, =false), got ${JSON.stringify(inline)}`);
+      }
+      continue;
+    }
+    if (isDeclared(valued, name)) {
+      if (negated !== undefined) throw new InputError('command line', `--${name}`, `takes a value; there is no --no-${name}`);
       const canonical = camelCase(name);
       if (given.has(canonical) && !REPEATABLE.has(name)) throw new InputError('command line', `--${name}`, 'given more than once: give it once');
       given.add(canonical);
     }
-    const numberFlag = /^--([^=]+)(?:=(.*))?$/s.exec(arg);
-    if (numberFlag !== null && isDeclared(numbers, numberFlag[1]!)) {
-      // The value after `=`, or the next word unless that is another flag (yargs' own message then).
-      const value = numberFlag[2] ?? rawArgs[i + 1];
-      const separate = numberFlag[2] === undefined;
-      if (value !== undefined && !(separate && value.startsWith('--')) && Number.isNaN(Number(value))) {
-        throw new InputError('command line', `--${numberFlag[1]!}`, `expected a number, got ${JSON.stringify(value)}`);
-      }
+    // The value after `=`, or the next word (unless that is another flag: yargs' own message then).
+    const value = inline ?? rawArgs[i + 1];
+    const nextFlag = inline === undefined && value?.startsWith('--') === true;
+    if (isDeclared(numbers, name) && value !== undefined && !nextFlag && Number.isNaN(Number(value))) {
+      throw new InputError('command line', `--${name}`, `expected a number, got ${JSON.stringify(value)}`);
     }
-    const switchValue = /^--(?:no-)?([^=]+)=(.*)$/s.exec(arg);
-    if (switchValue !== null && isDeclared(switches, switchValue[1]!) && !SWITCH_VALUES.has(switchValue[2]!)) {
-      throw new InputError('command line', `--${switchValue[1]!}`, `a switch: expected no value (or =true, =false), got ${JSON.stringify(switchValue[2]!)}`);
+    if (isDeclared(strings, name) && !MAY_BE_EMPTY.has(name) && value === '') {
+      throw new InputError('command line', `--${name}`, 'expected a value, got the empty string');
     }
-    const flag = /^--([^=]+)(=?)$/.exec(arg);
-    if (flag === null || !isDeclared(strings, flag[1]!) || MAY_BE_EMPTY.has(flag[1]!)) continue;
-    if (flag[2] === '=' || rawArgs[i + 1] === '') throw new InputError('command line', `--${flag[1]!}`, 'expected a value, got the empty string');
   }
 }
 
