@@ -5,8 +5,11 @@
  * twice (yargs makes a list of the values, which `--driver` would silently read as its first and
  * `--out` would crash on), the `--no-` form of one (`--no-seed` reads as a seed of false) and a
  * number flag given something that is not a number (yargs reads `--seed x` as NaN, so the
- * message could only say "got NaN"). Each is an input error naming the flag, and the value.
+ * message could only say "got NaN"), and a switch given both ways (`--json --no-json`: yargs
+ * keeps the last). Each is an input error naming the flag, and the value. Names are read as yargs
+ * reads them (`--allow--huge` and `--ALLOW-HUGE` are `--allow-huge`), so no spelling escapes.
  */
+import { Parser } from 'yargs/helpers';
 import { InputError } from '../scenario/errors.js';
 
 /** The values yargs reads exactly as written for a switch. */
@@ -34,8 +37,8 @@ export interface DeclaredFlags {
  * Throws an {@link InputError} naming the flag when `rawArgs` gives a switch (`--name=value` or
  * `--no-name=value`) a value other than `true` or `false`, a string flag (`--name ''` or
  * `--name=`) the empty string, a flag that takes a value (other than a repeatable one) more than
- * once, a flag that takes a value in its `--no-name` form, or a number flag a value that is not a
- * number. Nothing after `--` is looked at.
+ * once, a flag that takes a value in its `--no-name` form, a number flag a value that is not a
+ * number, or a switch both on and off. Nothing after `--` is looked at.
  */
 export function rejectMisreadFlagValues(rawArgs: readonly string[], declared: DeclaredFlags): void {
   const switches = new Set(declared.boolean);
@@ -43,6 +46,7 @@ export function rejectMisreadFlagValues(rawArgs: readonly string[], declared: De
   const numbers = new Set(declared.number);
   const valued = new Set(Object.keys(declared.key).filter((name) => !isDeclared(switches, name)));
   const given = new Set<string>();
+  const switchedTo = new Map<string, boolean>();
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i]!;
     if (arg === '--') return;
@@ -54,6 +58,13 @@ export function rejectMisreadFlagValues(rawArgs: readonly string[], declared: De
       if (inline !== undefined && !SWITCH_VALUES.has(inline)) {
         throw new InputError('command line', `--${name}`, `a switch: expected no value (or =true, =false), got ${JSON.stringify(inline)}`);
       }
+      // yargs takes a bare `true` or `false` after a switch as its value.
+      const next = rawArgs[i + 1];
+      const value = inline ?? (next !== undefined && SWITCH_VALUES.has(next) ? next : 'true');
+      const on = (value === 'true') !== (negated !== undefined);
+      const earlier = switchedTo.get(camelCase(name));
+      if (earlier !== undefined && earlier !== on) throw new InputError('command line', `--${name}`, 'given both on and off (yargs would keep the last): give it once');
+      switchedTo.set(camelCase(name), on);
       continue;
     }
     if (isDeclared(valued, name)) {
@@ -78,6 +89,7 @@ function isDeclared(names: ReadonlySet<string>, name: string): boolean {
   return names.has(name) || names.has(camelCase(name));
 }
 
+/** The key yargs files `--name` under (`allow--huge`, `ALLOW-HUGE` and `allowHuge` alike: `allowHuge`). */
 function camelCase(name: string): string {
-  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  return Parser.camelCase(name);
 }

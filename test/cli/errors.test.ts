@@ -120,6 +120,8 @@ describe('bad input on the command line', () => {
     ['--seed twice', ['--seed', '1', '--seed', '2'], '--seed: given more than once'],
     ['--driver twice (used to run the first silently)', ['--driver', 'sim', '--driver=live'], '--driver: given more than once'],
     ['--events twice', ['--events', 'a.jsonl', '--events', 'b.jsonl'], '--events: given more than once'],
+    ['--json and --no-json (used to keep the last silently)', ['--json', '--no-json'], '--json: given both on and off'],
+    ['--json true and --json false', ['--json', 'true', '--json', 'false'], '--json: given both on and off'],
   ])('run with %s is refused naming the flag', (_, flags, message) => {
     expectInputError(runCli('run', scenarioFile(VALID), ...flags), `command line: ${message}`);
   });

@@ -2,7 +2,8 @@
  * Flag values yargs would misread: a switch given a value other than true or false, and a
  * string flag given the empty string, are input errors naming the flag; `=true`, `=false`,
  * other values, `--id-prefix ''` and anything after `--` pass. A flag that takes a value given twice
- * (but `--param`) or in a `--no-` form is an input error too; a repeated switch passes.
+ * (but `--param`) or in a `--no-` form is an input error too, as is a switch given both on and off;
+ * a repeated switch passes. Names are read as yargs reads them, so other spellings are caught too.
  */
 import { describe, expect, it } from 'vitest';
 import { rejectMisreadFlagValues } from '../../src/cli/flagValues.js';
@@ -48,6 +49,22 @@ describe('rejectMisreadFlagValues', () => {
     expect(() => rejectMisreadFlagValues(['--seed', '--json'], DECLARED)).not.toThrow();
     expect(() => rejectMisreadFlagValues(['--seed'], DECLARED)).not.toThrow();
     expect(() => rejectMisreadFlagValues(['--', '--seed', 'x'], DECLARED)).not.toThrow();
+  });
+
+  it('refuses a switch given both on and off, in any of its forms, naming the flag', () => {
+    expect(() => rejectMisreadFlagValues(['run', 'x.yaml', '--json', '--no-json'], DECLARED)).toThrow('command line: --json: given both on and off (yargs would keep the last): give it once');
+    expect(() => rejectMisreadFlagValues(['--no-json', '--json=true'], DECLARED)).toThrow('command line: --json: given both on and off');
+    expect(() => rejectMisreadFlagValues(['--allow-huge=false', '--allowHuge'], DECLARED)).toThrow('command line: --allowHuge: given both on and off');
+    expect(() => rejectMisreadFlagValues(['--json', 'true', '--json', 'false'], DECLARED)).toThrow('command line: --json: given both on and off');
+    expect(() => rejectMisreadFlagValues(['--json', '--no-json=false', '--json=true', '--json', 'true', 'x.yaml'], DECLARED)).not.toThrow();
+    expect(() => rejectMisreadFlagValues(['--no-json', '--json=false'], DECLARED)).not.toThrow();
+  });
+
+  it('reads a name as yargs does (doubled hyphens, capitals), so a respelling is checked like the flag', () => {
+    expect(() => rejectMisreadFlagValues(['--allow--huge=1'], DECLARED)).toThrow('command line: --allow--huge: a switch: expected no value');
+    expect(() => rejectMisreadFlagValues(['--ALLOW-HUGE', '--no-allow-huge'], DECLARED)).toThrow('--allow-huge: given both on and off');
+    expect(() => rejectMisreadFlagValues(['--lock-seconds', '1', '--LOCK-SECONDS', '2'], DECLARED)).toThrow('--LOCK-SECONDS: given more than once');
+    expect(() => rejectMisreadFlagValues(['--lock--seconds', 'soon'], DECLARED)).toThrow('--lock--seconds: expected a number, got "soon"');
   });
 
   it('passes a repeated switch and a repeatable flag (--param)', () => {
