@@ -21,12 +21,22 @@ export class InputError extends Error {
    * @param expected - what was wrong and what was expected; newlines are folded into spaces
    */
   constructor(file: string, path: string, expected: string) {
-    const oneLine = expected.replace(/\s*\n\s*/g, ' ').trim();
-    super(path === '' ? `${file}: ${oneLine}` : `${file}: ${path}: ${oneLine}`);
+    const oneLine = expected.replace(/\s*[\r\n]\s*/g, ' ').trim();
+    const shownFile = file === '' || /^\s|\s$/.test(file) ? JSON.stringify(file) : shownName(file);
+    super(path === '' ? `${shownFile}: ${oneLine}` : `${shownFile}: ${shownName(path)}: ${oneLine}`);
     this.file = file;
     this.path = path;
     this.expected = oneLine;
   }
+}
+
+/**
+ * A file name or field path as a message shows it: as given, or quoted as JSON when it holds a
+ * control character (a newline would break the one line). A file name is quoted too when it is
+ * empty or starts or ends with white space, which would not show.
+ */
+function shownName(name: string): string {
+  return /[\u0000-\u001f\u007f]/.test(name) ? JSON.stringify(name) : name;
 }
 
 /** True when `e` is an {@link InputError} (a user mistake rather than a bug). */

@@ -208,9 +208,9 @@ function mutate(command: string, edits: readonly Edit[]): Mutated {
   return { args, offending };
 }
 
-/** Whether `line` names `name`: a blank one only quoted or between colons (`fleetsim:  : cannot read`). */
+/** Whether `line` names `name`: a blank one quoted (`fleetsim: " ": cannot read file`), as it would not show. */
 function namedIn(line: string, name: string): boolean {
-  return name.trim() === '' ? line.includes(JSON.stringify(name)) || line.includes(`: ${name}:`) : line.includes(name);
+  return name.trim() === '' ? line.includes(JSON.stringify(name)) : line.includes(name);
 }
 
 /** What is wrong with how the command line answered `mutated`, or undefined when all is well. */

@@ -19,6 +19,25 @@ describe('InputError', () => {
     expect(new InputError('s.yaml', 'name', 'first\n   second\n').message).toBe('s.yaml: name: first second');
   });
 
+  it('folds a carriage return too, which would overwrite the line on a terminal', () => {
+    expect(new InputError('s.yaml', 'name', 'first\rsecond\r\nthird').message).toBe('s.yaml: name: first second third');
+  });
+
+  it('quotes a file name that would not show (empty, white space at an end) and keeps the name as given', () => {
+    expect(new InputError('', '', 'cannot read file').message).toBe('"": cannot read file');
+    const blank = new InputError(' ', 'name', 'x');
+    expect(blank.message).toBe('" ": name: x');
+    expect(blank.file).toBe(' ');
+    expect(new InputError('my runs.json', '', 'x').message).toBe('my runs.json: x');
+  });
+
+  it('quotes a file name or path holding a control character, so the message stays one line', () => {
+    const error = new InputError('a\nb.yaml', '--a\tb', 'unknown');
+    expect(error.message).toBe('"a\\nb.yaml": "--a\\tb": unknown');
+    expect(error.message.split('\n')).toHaveLength(1);
+    expect(error.path).toBe('--a\tb');
+  });
+
   it('is told apart from other errors by isInputError', () => {
     expect(isInputError(new InputError('f', '', 'x'))).toBe(true);
     expect(isInputError(new Error('x'))).toBe(false);
