@@ -44,8 +44,9 @@ export async function agentsCommand(args: AgentsArgs, write: (text: string) => v
     }
     throw error;
   }
-  write(`fleetsim agents: ${client.summary.agents} agents polling ${url} (speedup ${speedup})\n`);
+  // Announced once a stop signal is handled: a supervisor that signals on seeing the line stops it cleanly.
   const release = onStopSignal(() => client.stop());
+  write(`fleetsim agents: ${client.summary.agents} agents polling ${url} (speedup ${speedup})\n`);
   const summary = await client.run();
   release();
   write(`${agentsSummaryLine(summary)}\n`);

@@ -62,6 +62,8 @@ export async function loadCommand(args: LoadArgs, write: (text: string) => void 
     log: (line) => process.stderr.write(`fleetsim load: ${line}\n`),
   });
   const release = onStopSignal(() => client.stop());
+  // Announced once a stop signal is handled (as `fleetsim agents` does): a supervisor may stop it from here on.
+  process.stderr.write(`fleetsim load: submitting ${args.scenario}'s workload to ${url} (speedup ${speedup})\n`);
   let summary: LoadSummary;
   try {
     summary = await client.run();

@@ -8,9 +8,13 @@
  * timeout fails the case.
  *
  * The commands that start a service, agents, a load or a worker (serve, agents, load,
- * agent-worker, worker) would run until stopped on a valid command line: they get only the edits
- * that must be refused before anything starts (a typo, an extra positional, another command's
- * option), and must exit 2.
+ * agent-worker, worker) would run until stopped on a valid command line: in the first property
+ * they get only the edits that must be refused before anything starts (a typo, an extra
+ * positional, another command's option), and must exit 2. A second property gives serve, agents
+ * and load (the ones reached over HTTP) every edit of their own options: each case is either
+ * refused as above, or starts (says where it listens, polls or submits: see STARTED) and then
+ * stops on SIGTERM, exit 0 (or load's 1: a submission unacknowledged), with no stack trace on
+ * either stream.
  *
  * Each case spawns the built command line (`npm test` builds it first) in a scratch directory, two
  * at a time; 300 cases take about 21 s on two cores (27 s for the file with its set-up).
@@ -52,6 +56,8 @@ const shard = join(scratch, 'shard');
 const baseline = join(scratch, 'baseline.json');
 const trace = join(scratch, 'trace.csv');
 const missingPath = join(scratch, 'no-such-dir', 'no-such-file');
+/** The data directory of serve's valid line (a case running it gets one of its own). */
+const SERVE_DATA = join(scratch, 'data');
 
 /** A valid command line of each command, the mutations' starting point (files made in beforeAll). */
 const VALID: Readonly<Record<string, readonly string[]>> = {
@@ -67,12 +73,17 @@ const VALID: Readonly<Record<string, readonly string[]>> = {
   calibrate: ['calibrate', events, '--out', join(scratch, 'calibrated.yaml')],
   trace: ['trace', 'stats', trace, '--format', 'csv', '--columns', 'time=t,tokens=out'],
   schema: ['schema'],
-  serve: ['serve', scenario, '--data', join(scratch, 'data')],
+  serve: ['serve', scenario, '--data', SERVE_DATA, '--port', '0'],
   agents: ['agents', scenario, '--url', 'http://127.0.0.1:9'],
   load: ['load', scenario, '--url', 'http://127.0.0.1:9'],
   'agent-worker': ['agent-worker', '--queue', 'redis://127.0.0.1:9/0', '--agent', 'a', '--emulate', scenario],
   worker: ['worker', '--queue', 'redis://127.0.0.1:9/0'],
 };
+
+/** What the commands reached over HTTP print once they run and a stop signal stops them cleanly. */
+const STARTED: Readonly<Record<string, RegExp>> = { serve: /listening on http/, agents: /agents polling/, load: /fleetsim load: submitting/ };
+/** Cases of the long-running commands' option values, two run at once. */
+const LONG_RUNNING_CASES = 40;
 
 /** Commands that run until stopped when their command line is valid. */
 const STARTS_SOMETHING = new Set(['serve', 'agents', 'load', 'agent-worker', 'worker']);
@@ -92,6 +103,36 @@ function spawnCli(args: readonly string[]): Promise<CaseRun> {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
     child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/**
+ * Runs a long-running command line until it exits or has started (see {@link STARTED}), and in
+ * the second case stops it with SIGTERM and waits for it to end; `started` says which it was.
+ */
+function spawnUntilStarted(command: string, args: readonly string[]): Promise<CaseRun & { readonly started: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let started = false;
+    const stop = (): void => {
+      if (started) return;
+      started = true;
+      child.kill('SIGTERM');
+    };
+    const marker = STARTED[command]!;
+    const onOutput = (): void => {
+      if (marker.test(stdout + stderr)) stop();
+    };
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; onOutput(); });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; onOutput(); });
+    // A process that neither starts nor ends, or does not stop on SIGTERM, fails the case: it ends with status null.
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), CASE_TIMEOUT_MS);
+    child.on('close', (status) => {
+      clearTimeout(killTimer);
+      resolve({ status, stdout, stderr, started });
+    });
   });
 }
 
@@ -163,8 +204,12 @@ interface Mutated {
   readonly offending: string[];
 }
 
-/** Applies `edits` to command's valid line; an edit with nothing to apply to does nothing. */
-function mutate(command: string, edits: readonly Edit[]): Mutated {
+/**
+ * Applies `edits` to command's valid line; an edit with nothing to apply to does nothing. With
+ * `replacing`, a value given to an option the valid line already gives replaces its value there
+ * (else the option would be given twice, which is refused before its value is looked at).
+ */
+function mutate(command: string, edits: readonly Edit[], replacing = false): Mutated {
   const args = [...VALID[command]!];
   const offending: string[] = [];
   const own = OPTIONS.get(command)!;
@@ -185,11 +230,14 @@ function mutate(command: string, edits: readonly Edit[]): Mutated {
     const option = own[edit.option % own.length]!;
     const flag = `--${option.name}`;
     switch (edit.kind) {
-      case 'value':
-        args.push(...(edit.joined ? [`${flag}=${edit.value}`] : [flag, edit.value]));
+      case 'value': {
+        const given = replacing ? args.indexOf(flag) : -1;
+        if (given >= 0) args.splice(given, 2, ...(edit.joined ? [`${flag}=${edit.value}`] : [flag, edit.value]));
+        else args.push(...(edit.joined ? [`${flag}=${edit.value}`] : [flag, edit.value]));
         // A switch does not take the next word: it is then an extra positional, which may be the one named.
         offending.push(edit.value);
         break;
+      }
       case 'missing-value': args.push(flag); break;
       case 'twice':
         args.push(flag, edit.first, flag, edit.second);
@@ -262,6 +310,42 @@ describe('mutated command lines', () => {
       expect(run.status, `${command}: ${run.stderr}`).toBe(0);
     }
   }, 120_000);
+
+  it('of serve, agents and load: each is refused as the others are, or starts and stops cleanly on SIGTERM', async () => {
+    // Values only (a flag given twice, negated or without its value is refused before anything
+    // else, as the other property shows), some of them ones a command may take.
+    const valueEdit = fc.record({ kind: fc.constant('value' as const), option: pick, value: fc.constantFrom(...BAD_VALUES, '1', '2', '100'), joined: fc.boolean() });
+    const caseArb = fc.constantFrom('serve', 'agents', 'load').chain((command) => fc.record({
+      command: fc.constant(command),
+      edits: fc.array(valueEdit, { minLength: 1, maxLength: 2 }),
+    }));
+    let started = 0;
+    let caseNumber = 0;
+    await fc.assert(
+      fc.asyncProperty(caseArb, caseArb, async (...cases) => {
+        const runs = await Promise.all(cases.map(async ({ command, edits }, i) => {
+          const mutated = mutate(command, edits, true);
+          // Each case its own data directory, so that two services never share one by accident.
+          const data = join(scratch, `data-${caseNumber}-${i}`);
+          const args = mutated.args.map((arg) => (arg === SERVE_DATA ? data : arg));
+          const run = await spawnUntilStarted(command, args);
+          if (!run.started) return { mutated, problem: problemWith(command, mutated, run) };
+          started++;
+          const output = run.stdout + run.stderr;
+          // load's exit 1 is its verdict: a submission went unacknowledged before it stopped.
+          const problem = run.status !== 0 && !(command === 'load' && run.status === 1) ? `exit ${run.status} after SIGTERM: ${run.stderr}`
+            : /^\s+at |Error:|node:internal/m.test(output) ? `a stack trace or internal error: ${output}` : undefined;
+          return { mutated, problem };
+        }));
+        caseNumber++;
+        for (const { mutated, problem } of runs) expect(problem, `fleetsim ${mutated.args.map((arg) => JSON.stringify(arg)).join(' ')}`).toBeUndefined();
+      }),
+      { seed: 20261208, numRuns: LONG_RUNNING_CASES / 2, endOnFailure: true },
+    );
+    // Both outcomes were drawn: the property says something about each.
+    expect(started).toBeGreaterThan(0);
+    expect(started).toBeLessThan(LONG_RUNNING_CASES);
+  }, 300_000);
 
   it('either succeed or are refused with exit 2 and one line naming the flag, never a crash', async () => {
     const caseArb = fc.constantFrom(...COMMANDS).chain((command) => fc.record({

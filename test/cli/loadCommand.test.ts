@@ -1,7 +1,7 @@
 /**
  * `fleetsim load` as a user runs it: bad flags exit 2 with one line naming the flag; with the
- * service unreachable it retries each submission until stopped, then prints its summary and
- * exits 1 (not everything was acknowledged).
+ * service unreachable it says what it submits where, retries each submission until stopped, then
+ * prints its summary and exits 1 (not everything was acknowledged).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fleetsim, freePort, killAll, runningAWhile } from '../live/clients/processes.js';
@@ -29,5 +29,7 @@ describe('fleetsim load', () => {
     load.process.kill('SIGTERM');
     expect(await load.exited).toBe(1);
     expect(load.stdout()).toMatch(/^fleetsim load: 5 submitted, 0 acknowledged, [1-9]\d* retried, 0 refused, 0 skipped, max lag [\d.]+ s, [\d.]+ s\n$/);
+    // Its first line says what it submits where, once a stop signal is handled.
+    expect(load.stderr().split('\n')[0]).toBe(`fleetsim load: submitting scenarios/specialists.yaml's workload to http://127.0.0.1:${port} (speedup 1000)`);
   }, 20_000);
 });
