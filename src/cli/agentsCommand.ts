@@ -7,7 +7,7 @@
 import { InputError, didYouMean } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { AgentsClient, UnknownAgentError, type AgentsSummary } from '../live/clients/agentsClient.js';
-import { onStopSignal, parseServiceUrl, parseSpeedup } from './clientFlags.js';
+import { onStopSignal, parseServiceUrl, parseSpeedup, parseToken } from './clientFlags.js';
 
 /** Flags of `agents`. */
 export interface AgentsArgs {
@@ -34,7 +34,7 @@ export async function agentsCommand(args: AgentsArgs, write: (text: string) => v
   try {
     client = new AgentsClient({
       scenario, url, speedup,
-      ...(args.token === undefined ? {} : { token: args.token }),
+      ...(args.token === undefined ? {} : { token: parseToken(args.token) }),
       ...(only === undefined ? {} : { only }),
       log: (line) => process.stderr.write(`fleetsim agents: ${line}\n`),
     });

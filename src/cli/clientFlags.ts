@@ -18,6 +18,19 @@ export function parseServiceUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/**
+ * `--token`: a bearer token the service can read back, visible ASCII only. A space, a control
+ * character or a letter outside ASCII cannot travel in `Authorization: Bearer <token>` as the
+ * service reads it, so every request would fail and be retried without end. The message never
+ * prints the token.
+ */
+export function parseToken(token: string): string {
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new InputError('command line', '--token', 'expected visible ASCII characters only (no spaces, control characters or non-ASCII letters)');
+  }
+  return token;
+}
+
 /** `--speedup`: a finite number > 0. */
 export function parseSpeedup(speedup: number): number {
   if (!(typeof speedup === 'number' && Number.isFinite(speedup) && speedup > 0)) {

@@ -9,7 +9,7 @@ import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { refuseTrace } from '../scenario/trace.js';
 import { LoadClient, MAX_BATCH_SIZE, type LoadSummary } from '../live/clients/loadClient.js';
-import { onStopSignal, parseServiceUrl, parseSpeedup } from './clientFlags.js';
+import { onStopSignal, parseServiceUrl, parseSpeedup, parseToken } from './clientFlags.js';
 
 /** Flags of `load`. */
 export interface LoadArgs {
@@ -53,7 +53,7 @@ export async function loadCommand(args: LoadArgs, write: (text: string) => void 
   }
   const client = new LoadClient({
     scenario, url, speedup,
-    ...(args.token === undefined ? {} : { token: args.token }),
+    ...(args.token === undefined ? {} : { token: parseToken(args.token) }),
     ...(args.tasks === undefined ? {} : { maxTasks: args.tasks }),
     ...(args.idPrefix === undefined ? {} : { idPrefix: args.idPrefix }),
     ...(args.batch === undefined ? {} : { batchSize: args.batch }),

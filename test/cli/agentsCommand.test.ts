@@ -14,6 +14,10 @@ describe('fleetsim agents', () => {
     [['--url', 'ftp://127.0.0.1:1'], /--url: expected an http:\/\/ or https:\/\/ URL/],
     [['--url', 'http://127.0.0.1:1', '--speedup', '0'], /--speedup: expected a number > 0, got 0/],
     [['--url', 'http://127.0.0.1:1', '--only', 'coder-0,nobody'], /--only: scenarios\/specialists\.yaml has no agent nobody/],
+    // A token no request can carry (it used to be retried without end), never printed back.
+    [['--url', 'http://127.0.0.1:1', '--token', 'secret\nline'], /^fleetsim: command line: --token: expected visible ASCII characters only \(no spaces, control characters or non-ASCII letters\)$/],
+    [['--url', 'http://127.0.0.1:1', '--token', 'two words'], /--token: expected visible ASCII characters only/],
+    [['--url', 'http://127.0.0.1:1', '--token', 'clé-secrète'], /--token: expected visible ASCII characters only/],
   ])('refuses %j with exit 2 and one line', (flags, message) => {
     const run = runCli('agents', 'scenarios/specialists.yaml', ...flags);
     expectInputError(run, message);

@@ -17,6 +17,10 @@ describe('fleetsim load', () => {
     [['--url', 'http://127.0.0.1:1', '--acked', '/nonexistent-dir/acked.txt'], /--acked: cannot write \/nonexistent-dir\/acked\.txt/],
     [['--url', 'http://127.0.0.1:1', '--batch', '0'], /--batch: expected an integer from 1 to 1000, got 0/],
     [['--url', 'http://127.0.0.1:1', '--batch', '1001'], /--batch: expected an integer from 1 to 1000, got 1001/],
+    // A token no request can carry (it used to be retried without end), never printed back.
+    [['--url', 'http://127.0.0.1:1', '--token', 'secret\nline'], /^fleetsim: command line: --token: expected visible ASCII characters only \(no spaces, control characters or non-ASCII letters\)$/],
+    [['--url', 'http://127.0.0.1:1', '--token', 'two words'], /--token: expected visible ASCII characters only/],
+    [['--url', 'http://127.0.0.1:1', '--token', 'clé-secrète'], /--token: expected visible ASCII characters only/],
   ])('refuses %j with exit 2 and one line', (flags, message) => {
     const run = runCli('load', 'scenarios/specialists.yaml', ...flags);
     expectInputError(run, message);
