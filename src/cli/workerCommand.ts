@@ -31,10 +31,11 @@ export async function workerCommand(args: WorkerArgs): Promise<void> {
   const target = parseQueueUrl(args.queue);
   const log = (line: string): void => { process.stderr.write(`fleetsim worker: ${line}\n`); };
   const worker = await startQueueWorker(target, { concurrency, lockSeconds, stalledCheckSeconds, version: packageVersion(), log });
-  log(`taking experiment jobs from ${target.url}, ${concurrency} at a time (SIGINT or SIGTERM: finish them and stop)`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    // Announced once the signals are handled: a supervisor that signals on seeing the line stops it cleanly.
+    log(`taking experiment jobs from ${target.url}, ${concurrency} at a time (SIGINT or SIGTERM: finish them and stop)`);
   });
   log(`${signal}: finishing the running jobs`);
   await worker.close();

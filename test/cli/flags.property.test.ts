@@ -10,14 +10,16 @@
  * The commands that start a service, agents, a load or a worker (serve, agents, load,
  * agent-worker, worker) would run until stopped on a valid command line: in the first property
  * they get only the edits that must be refused before anything starts (a typo, an extra
- * positional, another command's option), and must exit 2. A second property gives serve, agents
- * and load (the ones reached over HTTP) every edit of their own options: each case is either
+ * positional, another command's option), and must exit 2. Two more properties give serve, agents
+ * and load, then worker and agent-worker on a real `redis-server`, values of their own options
+ * (bad ones and some they may take, replacing a value the valid line gives): each case is either
  * refused as above, or starts (says where it listens, polls or submits: see STARTED) and then
  * stops on SIGTERM, exit 0 (or load's 1: a submission unacknowledged), with no stack trace on
  * either stream.
  *
  * Each case spawns the built command line (`npm test` builds it first) in a scratch directory, two
- * at a time; 300 cases take about 21 s on two cores (27 s for the file with its set-up).
+ * at a time; 300 cases take about 21 s on two cores (27 s for the file with its set-up), and the
+ * long-running commands' 2 × 40 about 8 s each.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
 import { ROOT } from './runCli.js';
 
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -80,8 +83,14 @@ const VALID: Readonly<Record<string, readonly string[]>> = {
   worker: ['worker', '--queue', 'redis://127.0.0.1:9/0'],
 };
 
-/** What the commands reached over HTTP print once they run and a stop signal stops them cleanly. */
-const STARTED: Readonly<Record<string, RegExp>> = { serve: /listening on http/, agents: /agents polling/, load: /fleetsim load: submitting/ };
+/** What the long-running commands print once they run and a stop signal stops them cleanly. */
+const STARTED: Readonly<Record<string, RegExp>> = {
+  serve: /listening on http/,
+  agents: /agents polling/,
+  load: /fleetsim load: submitting/,
+  worker: /fleetsim worker: taking experiment jobs/,
+  'agent-worker': /fleetsim agent-worker: .* taking work from/,
+};
 /** Cases of the long-running commands' option values, two run at once. */
 const LONG_RUNNING_CASES = 40;
 
@@ -205,12 +214,14 @@ interface Mutated {
 }
 
 /**
- * Applies `edits` to command's valid line; an edit with nothing to apply to does nothing. With
- * `replacing`, a value given to an option the valid line already gives replaces its value there
- * (else the option would be given twice, which is refused before its value is looked at).
+ * Applies `edits` to command's valid line; an edit with nothing to apply to does nothing. Given
+ * a `base` line (the long-running commands' property), a value given to an option that line
+ * already gives replaces its value there (else the option would be given twice, which is refused
+ * before its value is looked at).
  */
-function mutate(command: string, edits: readonly Edit[], replacing = false): Mutated {
-  const args = [...VALID[command]!];
+function mutate(command: string, edits: readonly Edit[], base?: readonly string[]): Mutated {
+  const replacing = base !== undefined;
+  const args = [...(base ?? VALID[command]!)];
   const offending: string[] = [];
   const own = OPTIONS.get(command)!;
   for (const edit of edits) {
@@ -298,6 +309,46 @@ beforeAll(() => {
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/**
+ * The long-running commands' property (see the file's comment) over `commands`, each mutated from
+ * its line in `lines`: LONG_RUNNING_CASES cases, two at once, drawn with `seed`.
+ */
+async function checkLongRunning(commands: readonly string[], lines: Readonly<Record<string, readonly string[]>>, seed: number): Promise<void> {
+  // Values only (a flag given twice, negated or without its value is refused before anything
+  // else, as the other property shows), some of them ones a command may take.
+  const valueEdit = fc.record({ kind: fc.constant('value' as const), option: pick, value: fc.constantFrom(...BAD_VALUES, '1', '2', '100'), joined: fc.boolean() });
+  const caseArb = fc.constantFrom(...commands).chain((command) => fc.record({
+    command: fc.constant(command),
+    edits: fc.array(valueEdit, { minLength: 1, maxLength: 2 }),
+  }));
+  let started = 0;
+  let caseNumber = 0;
+  await fc.assert(
+    fc.asyncProperty(caseArb, caseArb, async (...cases) => {
+      const runs = await Promise.all(cases.map(async ({ command, edits }, i) => {
+        const mutated = mutate(command, edits, lines[command]);
+        // Each case its own data directory, so that two services never share one by accident.
+        const data = join(scratch, `data-${caseNumber}-${i}`);
+        const args = mutated.args.map((arg) => (arg === SERVE_DATA ? data : arg));
+        const run = await spawnUntilStarted(command, args);
+        if (!run.started) return { mutated, problem: problemWith(command, mutated, run) };
+        started++;
+        const output = run.stdout + run.stderr;
+        // load's exit 1 is its verdict: a submission went unacknowledged before it stopped.
+        const problem = run.status !== 0 && !(command === 'load' && run.status === 1) ? `exit ${run.status} after SIGTERM: ${run.stderr}`
+          : /^\s+at |Error:|node:internal/m.test(output) ? `a stack trace or internal error: ${output}` : undefined;
+        return { mutated, problem };
+      }));
+      caseNumber++;
+      for (const { mutated, problem } of runs) expect(problem, `fleetsim ${mutated.args.map((arg) => JSON.stringify(arg)).join(' ')}`).toBeUndefined();
+    }),
+    { seed, numRuns: LONG_RUNNING_CASES / 2, endOnFailure: true },
+  );
+  // Both outcomes were drawn: the property says something about each.
+  expect(started).toBeGreaterThan(0);
+  expect(started).toBeLessThan(LONG_RUNNING_CASES);
+}
+
 describe('mutated command lines', () => {
   it('every command reads its options from its help (the edits have something to work on)', () => {
     for (const command of ['run', 'compare', 'sweep', 'serve', 'trace', 'calibrate']) expect(OPTIONS.get(command)!.length, command).toBeGreaterThan(3);
@@ -312,39 +363,7 @@ describe('mutated command lines', () => {
   }, 120_000);
 
   it('of serve, agents and load: each is refused as the others are, or starts and stops cleanly on SIGTERM', async () => {
-    // Values only (a flag given twice, negated or without its value is refused before anything
-    // else, as the other property shows), some of them ones a command may take.
-    const valueEdit = fc.record({ kind: fc.constant('value' as const), option: pick, value: fc.constantFrom(...BAD_VALUES, '1', '2', '100'), joined: fc.boolean() });
-    const caseArb = fc.constantFrom('serve', 'agents', 'load').chain((command) => fc.record({
-      command: fc.constant(command),
-      edits: fc.array(valueEdit, { minLength: 1, maxLength: 2 }),
-    }));
-    let started = 0;
-    let caseNumber = 0;
-    await fc.assert(
-      fc.asyncProperty(caseArb, caseArb, async (...cases) => {
-        const runs = await Promise.all(cases.map(async ({ command, edits }, i) => {
-          const mutated = mutate(command, edits, true);
-          // Each case its own data directory, so that two services never share one by accident.
-          const data = join(scratch, `data-${caseNumber}-${i}`);
-          const args = mutated.args.map((arg) => (arg === SERVE_DATA ? data : arg));
-          const run = await spawnUntilStarted(command, args);
-          if (!run.started) return { mutated, problem: problemWith(command, mutated, run) };
-          started++;
-          const output = run.stdout + run.stderr;
-          // load's exit 1 is its verdict: a submission went unacknowledged before it stopped.
-          const problem = run.status !== 0 && !(command === 'load' && run.status === 1) ? `exit ${run.status} after SIGTERM: ${run.stderr}`
-            : /^\s+at |Error:|node:internal/m.test(output) ? `a stack trace or internal error: ${output}` : undefined;
-          return { mutated, problem };
-        }));
-        caseNumber++;
-        for (const { mutated, problem } of runs) expect(problem, `fleetsim ${mutated.args.map((arg) => JSON.stringify(arg)).join(' ')}`).toBeUndefined();
-      }),
-      { seed: 20261208, numRuns: LONG_RUNNING_CASES / 2, endOnFailure: true },
-    );
-    // Both outcomes were drawn: the property says something about each.
-    expect(started).toBeGreaterThan(0);
-    expect(started).toBeLessThan(LONG_RUNNING_CASES);
+    await checkLongRunning(['serve', 'agents', 'load'], VALID, 20261208);
   }, 300_000);
 
   it('either succeed or are refused with exit 2 and one line naming the flag, never a crash', async () => {
@@ -362,5 +381,19 @@ describe('mutated command lines', () => {
       }),
       { seed: 20261207, numRuns: CASES / 2, endOnFailure: true },
     );
+  }, 300_000);
+});
+
+describeWithRedis('mutated command lines of the Redis workers, on a real Redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => { redis = await startRedis(); });
+  afterAll(async () => { await redis.stop(); });
+
+  it('of worker and agent-worker: each is refused on one line, or starts and stops cleanly on SIGTERM', async () => {
+    const lines = {
+      worker: ['worker', '--queue', redis.url, '--concurrency', '1'],
+      'agent-worker': ['agent-worker', '--queue', redis.url, '--agent', 'coder-0', '--emulate', join(ROOT, 'scenarios/specialists.yaml')],
+    };
+    await checkLongRunning(['worker', 'agent-worker'], lines, 20261209);
   }, 300_000);
 });
