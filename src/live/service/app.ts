@@ -8,7 +8,7 @@
  * validated with zod (./bodies.ts); one error handler maps everything thrown to a status and
  * `{ error: '<one line>' }`, so no request can crash the service or see a stack trace.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { EngineEvent } from '../../engine/messages.js';
 import { MetricsCollector } from '../../metrics/collector.js';
 import type { Scenario } from '../../scenario/types.js';
@@ -20,6 +20,7 @@ import { adminRoutes } from './adminRoutes.js';
 import { agentRoutes } from './agentRoutes.js';
 import { batchRoutes } from './batchRoutes.js';
 import { Authorizer, type Role } from './auth.js';
+import { answerClientError } from './clientError.js';
 import type { ServiceContext, ServiceProcess } from './context.js';
 import { isHttpError } from './httpError.js';
 import { LatencyProbe } from './latencyProbe.js';
@@ -185,6 +186,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     // Task ids may be up to 256 characters, percent-encoded in paths.
     routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+    // A path Fastify cannot decode (a bad percent escape) never reaches the error handler below.
+    frameworkErrors: (error, _request, reply) => {
+      const { status, message } = describeError(error, live.maxBodyBytes);
+      // Its generic reply type is the route's, unknown here.
+      void (reply as FastifyReply).code(status).send({ error: message });
+    },
   });
   // An empty body with a JSON content type (a bodiless POST from a client that always sets it) is
   // no body; anything else goes to Fastify's own parser, which refuses prototype poisoning.
@@ -277,6 +285,8 @@ function describeError(error: FastifyError, maxBodyBytes: number): { readonly st
       return { status: 400, message: `body: malformed JSON (${firstLine(error.message)})` };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, message: 'content-type: expected application/json' };
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, message: 'path: not a valid URL (a % not followed by two hexadecimal digits, or bytes that are not UTF-8)' };
     default:
       break;
   }
