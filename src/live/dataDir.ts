@@ -11,6 +11,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { EngineSnapshot } from '../engine/snapshotFormat.js';
 import { InputError } from '../scenario/errors.js';
 import { LineReader } from './lineReader.js';
@@ -42,15 +43,29 @@ export interface SnapshotFile {
   readonly generation: number;
   /** Events the engine had emitted through input `seq` (the first lines of events.jsonl). */
   readonly events: number;
+  /**
+   * CRC-32 of those first `events` lines of events.jsonl, each with its newline: no replay
+   * regenerates them, so this is what shows them unchanged. Absent from snapshots written before it was kept.
+   */
+  readonly eventsCrc?: number;
+  /** CRC-32 of the `engine` field's JSON text exactly as written. Absent from snapshots written before it was kept. */
+  readonly crc?: number;
   /** The data directory's epoch (as in its log headers). */
   readonly epochMs: number;
   /** The engine's state after input `seq`. */
   readonly engine: EngineSnapshot;
 }
 
-/** The text of a snapshot file (the engine's snapshot already as JSON text). */
-export function formatSnapshotFile(seq: number, generation: number, events: number, epochMs: number, engineJson: string): string {
-  return `{"fleetsim":"snapshot","version":1,"seq":${seq},"generation":${generation},"events":${events},"epochMs":${epochMs},"engine":${engineJson}}\n`;
+/** Where the engine's JSON text begins in a snapshot file: after every other field. */
+const ENGINE_FIELD = '"engine":';
+
+/**
+ * The text of a snapshot file (the engine's snapshot already as JSON text): its fields, the
+ * CRC-32 of `engineJson`, and `engineJson` last, so that a reader finds its exact text.
+ */
+export function formatSnapshotFile(seq: number, generation: number, events: number, eventsCrc: number, epochMs: number, engineJson: string): string {
+  return `{"fleetsim":"snapshot","version":1,"seq":${seq},"generation":${generation},"events":${events},"eventsCrc":${eventsCrc},`
+    + `"epochMs":${epochMs},"crc":${crc32(engineJson)},${ENGINE_FIELD}${engineJson}}\n`;
 }
 
 /** What a data directory holds. */
@@ -83,8 +98,9 @@ export function isFresh(files: DataDirFiles): boolean {
 
 function readSnapshotFile(path: string): SnapshotFile {
   let value: unknown;
+  const text = readFileSync(path, 'utf8');
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = JSON.parse(text);
   } catch (error) {
     throw new InputError(path, '', `not a snapshot (${(error as Error).message})`);
   }
@@ -93,7 +109,17 @@ function readSnapshotFile(path: string): SnapshotFile {
   for (const field of ['seq', 'generation', 'events', 'epochMs'] as const) {
     if (!Number.isInteger(file[field]) || file[field]! < 0) throw new InputError(path, field, 'must be an integer >= 0');
   }
+  for (const field of ['eventsCrc', 'crc'] as const) {
+    const value = file[field];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) throw new InputError(path, field, 'must be a CRC-32 (an integer 0..4294967295)');
+  }
   if (typeof file.engine !== 'object' || file.engine === null) throw new InputError(path, 'engine', 'missing');
+  if (file.crc !== undefined) {
+    // The engine's text as written: from its field's name (after every other field) to the closing brace.
+    const engineText = text.slice(text.indexOf(ENGINE_FIELD) + ENGINE_FIELD.length, text.lastIndexOf('}'));
+    const actual = crc32(engineText);
+    if (actual !== file.crc) throw new InputError(path, 'engine', `its CRC-32 is ${actual}, not the ${file.crc} written with it: the snapshot was changed or damaged`);
+  }
   return file as SnapshotFile;
 }
 

@@ -36,7 +36,7 @@ import { lockDataDir } from './dataDirLock.js';
 import { createLiveDriver, type LiveDriver } from './driver.js';
 import { LiveDriverError, type LiveDriverLimits } from './driverOptions.js';
 import { EpochClock } from './epochClock.js';
-import { EventsReconciler, EventsWriter } from './eventsFile.js';
+import { EventsReconciler, EventsWriter, historyLineParser } from './eventsFile.js';
 import type { Journal } from './journal.js';
 import { snapshotJson } from './snapshotText.js';
 import { cutLogFile } from './walPreallocation.js';
@@ -286,11 +286,13 @@ class Session {
     const { dataDir } = this.options;
     const fsync = this.options.fsync ?? true;
     const events = this.events;
+    // Every event through `seq` is written or queued now: its CRC is kept as the writer passes it.
+    this.writer.requestCrcThrough(events);
     this.compaction = (async () => {
       await journal.rotate(generation);
       // The snapshot counts the events through `seq`, which no replay regenerates: they go first.
       await this.writer.sync();
-      const file = formatSnapshotFile(seq, generation, events, this.epochMs, await snapshotJson(capture));
+      const file = formatSnapshotFile(seq, generation, events, this.writer.crcThrough(events), this.epochMs, await snapshotJson(capture));
       await writeFileAtomicallyAsync(join(dataDir, snapshotName(seq)), file, fsync);
       // The snapshot covers every sealed log file (they end at or before `seq`) and every older snapshot.
       const files = listDataDir(dataDir);
@@ -388,6 +390,8 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
         session.slot.target = FileJournal.append(walPath, { epochMs: result.active.epochMs, firstSeq, generation }, result.lastSeq, journalOptions);
       }
       session.reconciler!.finish();
+      const { lines, crc } = session.reconciler!.accepted;
+      session.writer.resume(lines, crc);
       report = {
         fresh, inputsReplayed: result.replayed, snapshotSeq: result.lastSeq - result.replayed,
         eventsAppended: session.reconciler!.appended, tornEventsLine: session.reconciler!.tornLineDropped,
@@ -436,7 +440,17 @@ function open(options: DurableDriverOptions, unlock: () => void): DurableDriver 
 /** Recovery begins: the engine from the snapshot (or fresh), the events file checked from there. */
 function startFrom(session: Session, snapshot: SnapshotFile | undefined, eventsPath: string, dataDir: string): void {
   const { onHistory } = session.options;
-  session.reconciler = new EventsReconciler(eventsPath, eventsPath, snapshot?.events ?? 0, onHistory === undefined ? undefined : (line) => onHistory(JSON.parse(line) as EventRecord));
+  const history = onHistory === undefined ? undefined : historyLineParser(eventsPath);
+  const rebuild = history === undefined ? undefined : (line: string, lineNumber: number): void => {
+    const record = history(line, lineNumber);
+    try {
+      onHistory!(record);
+    } catch (error) {
+      // A line of the right form that contradicts the ones before it (its content has no checksum).
+      throw new InputError(eventsPath, `line ${lineNumber}`, `does not follow from the events before it (${(error as Error).message})`);
+    }
+  };
+  session.reconciler = new EventsReconciler(eventsPath, eventsPath, snapshot?.events ?? 0, rebuild, snapshot?.eventsCrc);
   session.events = snapshot?.events ?? 0;
   if (snapshot === undefined) {
     session.start(createEngine(session.engineOptions(0)));

@@ -13,6 +13,9 @@
  * and none is ever written twice.
  */
 import { appendFileSync, closeSync, existsSync, fsync, openSync, truncateSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import type { EventRecord } from '../engine/eventRecord.js';
+import { TRANSITIONS } from '../engine/lifecycle.js';
 import type { EngineEvent } from '../engine/messages.js';
 import { InputError } from '../scenario/errors.js';
 import { appendEventLine } from './eventLine.js';
@@ -40,8 +43,14 @@ export class EventsWriter {
   /** Lines in `seqs` and `ends`, written or not. */
   private count = 0;
   private head = 0;
-  /** Lines written so far. */
+  /** Lines of the file so far: those it held when this writer took over, and those written since. */
   private written = 0;
+  /** CRC-32 of the file's lines so far (see {@link EventsWriter.resume}). */
+  private crc = 0;
+  /** Lines whose CRC-32 was asked for by {@link EventsWriter.requestCrcThrough}, until they are written; -1: none. */
+  private crcWanted = -1;
+  /** The CRC-32 asked for, once its lines are written: of how many lines, and its value. */
+  private crcKept: { readonly lines: number; readonly crc: number } | undefined;
   /** The last input known durable: lines of inputs up to it may be written. */
   private durableSeq = 0;
   /** A write is due on the next turn of the loop. */
@@ -102,7 +111,10 @@ export class EventsWriter {
     let end = head;
     while (end < this.count && this.seqs[end]! <= this.durableSeq) end++;
     if (end === head) return;
-    this.writeBytes(head === 0 ? 0 : this.ends[head - 1]!, this.ends[end - 1]!);
+    const start = head === 0 ? 0 : this.ends[head - 1]!;
+    const stop = this.ends[end - 1]!;
+    this.checksum(start, stop, head, end);
+    this.writeBytes(start, stop);
     this.written += end - head;
     if (end === this.count) {
       this.lines.clear();
@@ -121,6 +133,44 @@ export class EventsWriter {
       this.head = end;
     }
   };
+
+  /** Carries the running CRC-32 over queued lines `head` to `end` (bytes `start` to `stop`), keeping it where it was asked for. */
+  private checksum(start: number, stop: number, head: number, end: number): void {
+    const wantedAt = this.crcWanted - this.written;
+    if (wantedAt > 0 && wantedAt <= end - head) {
+      const cut = this.ends[head + wantedAt - 1]!;
+      this.crc = crc32(this.lines.view(start, cut), this.crc);
+      this.crcKept = { lines: this.crcWanted, crc: this.crc };
+      this.crcWanted = -1;
+      start = cut;
+    }
+    this.crc = crc32(this.lines.view(start, stop), this.crc);
+  }
+
+  /**
+   * This writer continues a file of `lines` lines whose CRC-32 is `crc` (what recovery read and
+   * appended): the lines it writes count on from there.
+   */
+  resume(lines: number, crc: number): void {
+    this.written = lines;
+    this.crc = crc;
+  }
+
+  /**
+   * Asks for the CRC-32 of the file's first `lines` lines, every one of them written or queued
+   * (a snapshot's events); {@link EventsWriter.crcThrough} gives it once they are written.
+   */
+  requestCrcThrough(lines: number): void {
+    if (lines < this.written) throw new Error(`events file: the CRC of its first ${lines} lines was asked for after ${this.written} were written`);
+    if (lines === this.written) this.crcKept = { lines, crc: this.crc };
+    else this.crcWanted = lines;
+  }
+
+  /** The CRC-32 asked for by {@link EventsWriter.requestCrcThrough}, once {@link sync} wrote its lines. */
+  crcThrough(lines: number): number {
+    if (this.crcKept?.lines !== lines) throw new Error(`events file: no CRC of its first ${lines} lines was kept`);
+    return this.crcKept.crc;
+  }
 
   /** Lines written. */
   get linesWritten(): number {
@@ -170,7 +220,73 @@ function grown(values: Float64Array): Float64Array<ArrayBuffer> {
   return copy;
 }
 
+/** Fields each kind of event record must carry, and of what type, for a history to be rebuilt from it. */
+const RECORD_FIELDS: Readonly<Record<string, Readonly<Record<string, 'string' | 'number' | 'object' | 'state'>>>> = {
+  submitted: { task: 'string', seq: 'number', spec: 'object' },
+  transition: { task: 'string', from: 'state', to: 'state', attempt: 'number' },
+  agentJoined: { agent: 'string', capacity: 'number' },
+  agentLeft: { agent: 'string' },
+  agentDraining: { agent: 'string' },
+  prewarm: { agent: 'string' },
+  staleResult: { task: 'string', attempt: 'number' },
+  offerMade: { task: 'string', agent: 'string', offer: 'number' },
+  offerAnswered: { task: 'string', agent: 'string' },
+  duplicateClaim: { task: 'string', agent: 'string' },
+  scaled: { pool: 'string', direction: 'string' },
+  admin: { op: 'string' },
+};
+
+/**
+ * Reads back the lines of the events file that rebuild a history (those before a snapshot, which
+ * no replay regenerates), in order: each must be {@link parseHistoryLine}'s record, at a time no
+ * earlier than the line before's.
+ * @returns a function of (line, 1-based line number) to its record, throwing an InputError
+ *   naming `file` and the line otherwise
+ */
+export function historyLineParser(file: string): (text: string, lineNumber: number) => EventRecord {
+  let latest = Number.NEGATIVE_INFINITY;
+  return (text, lineNumber) => {
+    const record = parseHistoryLine(text, file, lineNumber);
+    const time = record['time'] as number;
+    if (time < latest) throw new InputError(file, `line ${lineNumber}, field time`, `expected events in time order, got ${time} after ${latest}`);
+    latest = time;
+    return record;
+  };
+}
+
+/**
+ * One line of the events file read back as a record for rebuilding a history: JSON of an object
+ * with a known `kind`, a finite `time` and the fields of its kind, of their types (a
+ * submission's `spec` with a string `id`). This checks the line's form: its content has no
+ * checksum, unlike the log's.
+ * @throws InputError naming the file and line when it is not such a record
+ */
+export function parseHistoryLine(text: string, file: string, lineNumber: number): EventRecord {
+  const where = `line ${lineNumber}`;
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(file, where, `expected an event as JSON, got malformed JSON (${(error as Error).message})`);
+  }
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new InputError(file, where, 'expected an event (a JSON object)');
+  const fields = record as EventRecord;
+  const kind = fields['kind'];
+  const required = typeof kind === 'string' && Object.hasOwn(RECORD_FIELDS, kind) ? RECORD_FIELDS[kind]! : undefined;
+  if (required === undefined) throw new InputError(file, `${where}, field kind`, `expected a kind of event, got ${JSON.stringify(kind) ?? 'nothing'}`);
+  if (!Number.isFinite(fields['time'])) throw new InputError(file, `${where}, field time`, `expected a number of seconds, got ${JSON.stringify(fields['time']) ?? 'nothing'}`);
+  for (const [name, type] of Object.entries(required)) {
+    const value = fields[name];
+    const ok = type === 'state' ? typeof value === 'string' && Object.hasOwn(TRANSITIONS, value)
+      : type === 'object' ? value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as { id?: unknown }).id === 'string'
+        : type === 'number' ? Number.isFinite(value) : typeof value === type;
+    if (!ok) throw new InputError(file, `${where}, field ${name}`, `expected ${type === 'state' ? 'a task state' : type === 'object' ? 'a task spec with an id' : `a ${type}`} in a ${kind} event, got ${JSON.stringify(value) ?? 'nothing'}`);
+  }
+  return fields;
+}
+
 const APPEND_BATCH_BYTES = 1 << 16;
+const NEWLINE = '\n';
 
 /**
  * Checks an existing events file against the events a replay regenerates, line by line, in
@@ -183,6 +299,8 @@ export class EventsReconciler {
   private batchBytes = 0;
   /** Lines accepted so far. */
   private count = 0;
+  /** CRC-32 of the lines accepted so far, each with its newline (those skipped included). */
+  private crc = 0;
   /** Lines appended because the file lacked them. */
   appended = 0;
   /** Whether a torn last line was cut off. */
@@ -197,19 +315,38 @@ export class EventsReconciler {
    * @param path - the events file (absent: every line is appended).
    * @param name - how errors name it.
    * @param skipLines - lines at the start that the replay does not regenerate (they precede a
-   *   snapshot); each is handed to `onSkipped`.
+   *   snapshot); each is handed to `onSkipped` with its 1-based line number.
+   * @param skippedCrc - the CRC-32 the snapshot recorded of those lines, when it did: they must
+   *   still have it (else an InputError: the audit trail before the snapshot was changed).
    */
-  constructor(private readonly path: string, private readonly name: string, skipLines = 0, onSkipped?: (line: string) => void) {
-    if (!existsSync(path)) return;
+  constructor(private readonly path: string, private readonly name: string, skipLines = 0, onSkipped?: (line: string, lineNumber: number) => void, skippedCrc?: number) {
+    if (!existsSync(path)) {
+      if (skipLines > 0) throw new InputError(name, '', `missing: the snapshot accounts for its first ${skipLines} events`);
+      return;
+    }
     this.reader = new LineReader(path);
     for (let skipped = 0; skipped < skipLines; skipped++) {
       const line = this.reader.next();
       if (line === undefined || !line.terminated) {
         throw new InputError(name, `line ${skipped + 1}`, `the file ends before the ${skipLines} events the snapshot accounts for`);
       }
-      onSkipped?.(line.text);
-      this.count++;
+      onSkipped?.(line.text, skipped + 1);
+      this.counted(line.text);
     }
+    if (skippedCrc !== undefined && skipLines > 0 && this.crc !== skippedCrc) {
+      throw new InputError(name, `lines 1-${skipLines}`, `their CRC-32 is ${this.crc}, not the ${skippedCrc} the snapshot recorded: the audit trail before the snapshot was changed or damaged`);
+    }
+  }
+
+  /** The lines accepted so far and their CRC-32: what the file holds once {@link finish} returned. */
+  get accepted(): { readonly lines: number; readonly crc: number } {
+    return { lines: this.count, crc: this.crc };
+  }
+
+  /** One more line of the file, in order. */
+  private counted(text: string): void {
+    this.count++;
+    this.crc = crc32(NEWLINE, crc32(text, this.crc));
   }
 
   /**
@@ -219,7 +356,7 @@ export class EventsReconciler {
    */
   accept(text: string): void {
     if (this.mismatch !== undefined) return;
-    this.count++;
+    this.counted(text);
     if (this.reader !== undefined) {
       const line = this.reader.next();
       if (line !== undefined && line.terminated) {

@@ -8,6 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../src/engine/agent.js';
 import type { EngineOptions } from '../../src/engine/engine.js';
@@ -349,6 +350,35 @@ describe('compaction', () => {
     expect(again.events).toEqual(before.events);
     await again.durable.close();
     expect(verifyDataDir(dataDir, engineOptions)).toMatchObject({ consistent: true, ledger: before.counts });
+  });
+
+  it('writes each snapshot with the CRC-32 of its engine and of the events before it, and refuses one whose engine text changed', async () => {
+    const { dataDir, opened } = await busyDirectory({ snapshotEveryInputs: 10 });
+    await opened.durable.close();
+    const name = readdirSync(dataDir).find((file) => file.startsWith('snapshot-'))!;
+    const path = join(dataDir, name);
+    const text = readFileSync(path, 'utf8');
+    const snapshot = JSON.parse(text) as { events: number; eventsCrc: number; crc: number };
+    const eventLines = readFileSync(join(dataDir, 'events.jsonl'), 'utf8').split('\n').slice(0, snapshot.events);
+    expect(snapshot.eventsCrc).toBe(crc32(eventLines.map((line) => `${line}\n`).join('')));
+    expect(snapshot.crc).toBe(crc32(text.slice(text.indexOf('"engine":') + 9, text.lastIndexOf('}'))));
+    // One digit of the engine's state changed: still JSON, still a snapshot's shape.
+    const changed = text.replace(/"lastNow":(\d)/, (_, digit: string) => `"lastNow":${(Number(digit) + 1) % 10}`);
+    expect(changed).not.toBe(text);
+    writeFileSync(path, changed);
+    await expect(open(dataDir)).rejects.toThrow(new RegExp(`^${path.replace(/[.]/g, '\\.')}: engine: its CRC-32 is \\d+, not the ${snapshot.crc} written with it: the snapshot was changed or damaged$`));
+  });
+
+  it('recovers from a snapshot written before the CRCs were kept (no crc, no eventsCrc) as it is', async () => {
+    const { dataDir, opened } = await busyDirectory({ snapshotEveryInputs: 10 });
+    const counts = opened.durable.driver.engine.counts();
+    await opened.durable.close();
+    const path = join(dataDir, readdirSync(dataDir).find((file) => file.startsWith('snapshot-'))!);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/"eventsCrc":\d+,/, '').replace(/"crc":\d+,/, ''));
+    expect(readFileSync(path, 'utf8')).not.toMatch(/crc/i);
+    const again = await open(dataDir, 3, { snapshotEveryInputs: 10 });
+    expect(again.durable.driver.engine.counts()).toEqual(counts);
+    await again.durable.close();
   });
 
   it('leaves the process that compacted and one recovering with identical engines, even without the snapshot file', async () => {
