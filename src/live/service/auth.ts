@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError, firstLineOf, systemErrorReason } from '../../scenario/errors.js';
 import { HttpError } from './httpError.js';
@@ -21,6 +21,8 @@ export type Need = { readonly kind: 'submitter' } | { readonly kind: 'admin' } |
 export const MIN_TOKEN_LENGTH = 16;
 
 const ROLE = /^(submitter|admin|agent:\*|agent:[^#*\s]+)$/;
+/** A token as a request's `Authorization: Bearer <token>` header carries it: printable ASCII, no blank. */
+const CARRIED = /^[\x21-\x7e]+$/;
 const rolesSchema = z.union([z.string(), z.array(z.string()).min(1)]);
 
 interface Grant {
@@ -91,7 +93,9 @@ function describe(need: Need): string {
 }
 
 /**
- * Reads a token file: a YAML mapping token → role or list of roles.
+ * Reads a token file: a YAML mapping token → role or list of roles. Every token and role is read
+ * as written (the failsafe schema: `0000000000000000` is those sixteen characters, not the number
+ * 0), and a token must be one a request's `Authorization: Bearer` header can carry.
  * @throws InputError naming the file (and the token's entry) when it cannot be used
  */
 export function loadTokenFile(file: string): Record<string, Role | Role[]> {
@@ -101,22 +105,26 @@ export function loadTokenFile(file: string): Record<string, Role | Role[]> {
   } catch (error) {
     throw new InputError(file, '', `cannot read the token file (${systemErrorReason(error)})`);
   }
-  const document = parseDocument(text, { uniqueKeys: true });
+  const document = parseDocument(text, { uniqueKeys: true, schema: 'failsafe' });
   const problem = document.errors[0];
   if (problem !== undefined) throw new InputError(file, '', `invalid YAML: ${firstLineOf(problem)}`);
-  const raw: unknown = document.toJS();
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(file, '', 'expected a mapping token → role (or list of roles)');
-  const entries = Object.entries(raw as Record<string, unknown>);
-  if (entries.length === 0) throw new InputError(file, '', 'expected at least one token');
+  const root = document.contents;
+  if (!isMap(root)) throw new InputError(file, '', 'expected a mapping token → role (or list of roles)');
+  if (root.items.length === 0) throw new InputError(file, '', 'expected at least one token');
+  const tokens: Record<string, Role | Role[]> = {};
   // Entries are named by position: an error message must never print a token.
-  entries.forEach(([token, roles], i) => {
+  root.items.forEach((pair, i) => {
     const where = `token #${i + 1}`;
+    if (!isScalar(pair.key)) throw new InputError(file, where, 'expected a token (a string), got a list or a mapping');
+    const token = String(pair.key.value);
     if (token.length < MIN_TOKEN_LENGTH) throw new InputError(file, where, `expected a token of at least ${MIN_TOKEN_LENGTH} characters`);
-    const list = rolesSchema.safeParse(roles);
+    if (!CARRIED.test(token)) throw new InputError(file, where, 'expected a token of printable ASCII characters without blanks (the only kind an Authorization header carries)');
+    const list = rolesSchema.safeParse(isNode(pair.value) ? pair.value.toJS(document) : pair.value);
     if (!list.success) throw new InputError(file, where, 'expected a role or a non-empty list of roles');
     for (const held of typeof list.data === 'string' ? [list.data] : list.data) {
       if (!ROLE.test(held)) throw new InputError(file, where, `expected submitter, admin, agent:<id> or agent:*, got ${JSON.stringify(held)}`);
     }
+    tokens[token] = list.data as Role | Role[];
   });
-  return raw as Record<string, Role | Role[]>;
+  return tokens;
 }

@@ -94,12 +94,20 @@ describe('loadTokenFile', () => {
     expect(load(`${SUBMITTER}: submitter\n${ADMIN}: [admin, agent:x]\n`)).toEqual({ [SUBMITTER]: 'submitter', [ADMIN]: ['admin', 'agent:x'] });
   });
 
+  it('reads every token and role as written: digits are not a number, a leading zero or an exponent is kept', () => {
+    expect(load('0000000000000000: submitter\n1e12345678901234567: [admin]\n')).toEqual({ '0000000000000000': 'submitter', '1e12345678901234567': ['admin'] });
+  });
+
   it.each([
     ['short-token: admin\n', 'token #1: expected a token of at least 16 characters'],
     [`${SUBMITTER}: superuser\n`, 'token #1: expected submitter, admin, agent:<id> or agent:*, got "superuser"'],
     [`${SUBMITTER}: admin\n${ADMIN}: []\n`, 'token #2: expected a role or a non-empty list of roles'],
     ['- admin\n', 'expected a mapping token → role (or list of roles)'],
     ['{}\n', 'expected at least one token'],
+    [`${SUBMITTER}: admin\n"${SUBMITTER} x": admin\n`, 'token #2: expected a token of printable ASCII characters without blanks'],
+    [`${SUBMITTER}: admin\n${SUBMITTER}é: admin\n`, 'token #2: expected a token of printable ASCII characters without blanks'],
+    [`? [${SUBMITTER}]\n: admin\n`, 'token #1: expected a token (a string), got a list or a mapping'],
+    [`${SUBMITTER}: ~\n`, 'token #1: expected submitter, admin, agent:<id> or agent:*, got "~"'],
   ])('refuses %j with one line that names the entry, not the token', (text, message) => {
     const answer = load(text) as string;
     expect(answer).toContain(message);
