@@ -9,8 +9,9 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { makeDirectory } from '../makeDirectory.js';
 import { METRIC_TABLE } from '../metrics/directions.js';
+import { metricRange } from '../metrics/ranges.js';
 import { targetMetricValue } from '../metrics/targetMetrics.js';
-import { InputError, firstLineOf, systemErrorReason } from '../scenario/errors.js';
+import { InputError, firstLineOf, formatPath, systemErrorReason } from '../scenario/errors.js';
 import { parseWith } from '../scenario/zodIssues.js';
 import type { ExperimentDocument } from './types.js';
 
@@ -74,7 +75,8 @@ const fileSchema = z.strictObject({
 /**
  * Reads and checks a baseline file.
  * @throws InputError when it cannot be read, is not JSON, does not have the format, holds a
- * scenario twice, or a series whose length is not the scenario's replications
+ * scenario (or a scenario's strategy) twice, a series whose length is not the scenario's
+ * replications, or a value outside its metric's range
  */
 export function readBaseline(file: string): BaselineFile {
   let text: string;
@@ -94,15 +96,38 @@ export function readBaseline(file: string): BaselineFile {
   baseline.scenarios.forEach((entry, i) => {
     if (names.has(entry.scenario)) throw new InputError(file, `scenarios[${i}].scenario`, `"${entry.scenario}" appears twice`);
     names.add(entry.scenario);
+    const labels = new Set<string>();
     entry.strategies.forEach((strategy, s) => {
+      // A re-run's strategy is judged against one entry: a second would be ignored.
+      if (labels.has(strategy.strategy)) throw new InputError(file, `scenarios[${i}].strategies[${s}].strategy`, `"${strategy.strategy}" appears twice in "${entry.scenario}"`);
+      labels.add(strategy.strategy);
       for (const [metric, values] of Object.entries(strategy.metrics)) {
+        const at = formatPath(['scenarios', i, 'strategies', s, 'metrics', metric]);
         if (values.length !== entry.replications) {
-          throw new InputError(file, `scenarios[${i}].strategies[${s}].metrics["${metric}"]`, `expected ${entry.replications} values (one per replication), got ${values.length}`);
+          throw new InputError(file, at, `expected ${entry.replications} values (one per replication), got ${values.length}`);
         }
+        checkMeasurable(file, at, metric, values);
       }
     });
   });
   return baseline;
+}
+
+/**
+ * Largest value a baseline may hold: no run measures more (a count or a number of seconds beyond
+ * 2^53 is not even exact), and larger ones would overflow the paired differences' variance.
+ */
+const MAX_MEASURED = Number.MAX_SAFE_INTEGER;
+
+/** Each value of a series null or in its metric's range: a value no run can measure is a damaged file. */
+function checkMeasurable(file: string, at: string, metric: string, values: readonly (number | null)[]): void {
+  const range = metricRange(metric);
+  const max = Math.min(range.max, MAX_MEASURED);
+  values.forEach((value, r) => {
+    if (value !== null && !(value >= range.min && value <= max)) {
+      throw new InputError(file, `${at}[${r}]`, `expected null or a number in [${range.min}, ${max}] (the metric's range), got ${value}`);
+    }
+  });
 }
 
 /**

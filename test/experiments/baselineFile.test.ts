@@ -36,4 +36,19 @@ describe('baseline file', () => {
     expect(() => readBaseline(fileWith('twice.json', { ...good, scenarios: [entry('a'), entry('a')] }))).toThrow('twice.json: scenarios[1].scenario: "a" appears twice');
     expect(() => readBaseline(fileWith('text.json', { ...good, scenarios: [{ ...entry('a'), seed: 'x' }] }))).toThrow('text.json: scenarios[0].seed: expected a number, got "x"');
   });
+
+  it('refuses a strategy listed twice in a scenario, whose second entry a re-run would never be judged against', () => {
+    const a = entry('a');
+    const twice = { ...a, strategies: [a.strategies[0]!, { ...a.strategies[0]!, metrics: { 'latency.p95': [3, 4] } }] };
+    expect(() => readBaseline(fileWith('strategy-twice.json', updatedBaseline(undefined, [twice])))).toThrow('strategy-twice.json: scenarios[0].strategies[1].strategy: "random" appears twice in "a"');
+  });
+
+  it('refuses a value no run can measure: outside its metric\'s range, or too large to be exact', () => {
+    const withValues = (metric: string, values: (number | null)[]): BaselineScenario => ({ ...entry('a'), strategies: [{ strategy: 'random', params: {}, metrics: { [metric]: values } }] });
+    const read = (name: string, metric: string, values: (number | null)[]) => () => readBaseline(fileWith(name, updatedBaseline(undefined, [withValues(metric, values)])));
+    expect(read('negative.json', 'latency.p95', [1, -1])).toThrow('negative.json: scenarios[0].strategies[0].metrics["latency.p95"][1]: expected null or a number in [0, 9007199254740991] (the metric\'s range), got -1');
+    expect(read('share.json', 'byPriority.0.deadlineSuccess', [1.5, null])).toThrow('share.json: scenarios[0].strategies[0].metrics["byPriority.0.deadlineSuccess"][0]: expected null or a number in [0, 1] (the metric\'s range), got 1.5');
+    expect(read('huge.json', 'throughput', [1e308, 2])).toThrow('huge.json: scenarios[0].strategies[0].metrics.throughput[0]: expected null or a number in [0, 9007199254740991] (the metric\'s range), got 1e+308');
+    expect(read('fine.json', 'gini.tasks', [0, 1])()).toBeDefined();
+  });
 });
