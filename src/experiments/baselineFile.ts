@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { makeDirectory } from '../makeDirectory.js';
 import { METRIC_TABLE } from '../metrics/directions.js';
-import { metricRange } from '../metrics/ranges.js';
+import { unmeasurable } from '../metrics/ranges.js';
 import { targetMetricValue } from '../metrics/targetMetrics.js';
 import { InputError, firstLineOf, formatPath, systemErrorReason } from '../scenario/errors.js';
 import { parseWith } from '../scenario/zodIssues.js';
@@ -113,20 +113,11 @@ export function readBaseline(file: string): BaselineFile {
   return baseline;
 }
 
-/**
- * Largest value a baseline may hold: no run measures more (a count or a number of seconds beyond
- * 2^53 is not even exact), and larger ones would overflow the paired differences' variance.
- */
-const MAX_MEASURED = Number.MAX_SAFE_INTEGER;
-
 /** Each value of a series null or in its metric's range: a value no run can measure is a damaged file. */
 function checkMeasurable(file: string, at: string, metric: string, values: readonly (number | null)[]): void {
-  const range = metricRange(metric);
-  const max = Math.min(range.max, MAX_MEASURED);
   values.forEach((value, r) => {
-    if (value !== null && !(value >= range.min && value <= max)) {
-      throw new InputError(file, `${at}[${r}]`, `expected null or a number in [${range.min}, ${max}] (the metric's range), got ${value}`);
-    }
+    const problem = unmeasurable(metric, value);
+    if (problem !== undefined) throw new InputError(file, `${at}[${r}]`, problem);
   });
 }
 

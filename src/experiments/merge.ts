@@ -4,7 +4,10 @@
  * that summarised them in the shard, and the document is assembled by the same function, so
  * the result is byte-identical to an unsharded sweep apart from `timing`.
  */
-import { InputError, firstLineOf } from '../scenario/errors.js';
+import { z } from 'zod';
+import { InputError, firstLineOf, formatPath, type PathSegment } from '../scenario/errors.js';
+import { parseWith } from '../scenario/zodIssues.js';
+import { unmeasurable } from '../metrics/ranges.js';
 import type { StrategyChoice } from '../scenario/types.js';
 import type { RunMetrics } from '../metrics/types.js';
 import { summarizeCell } from './cell.js';
@@ -87,11 +90,94 @@ function resummarize(shard: ShardFile, cell: CellResult, position: number): Cell
   if (runs.some((r) => r.length !== shard.document.replications)) {
     throw new InputError(shard.file, `${path}.strategies`, `expected ${shard.document.replications} replications per strategy`);
   }
+  checkRuns(shard.file, ['cells', position], runs);
   try {
     // The targets are judged again too, from the checks the shard recorded.
     const targets = cell.targets === undefined ? null : { strategies: cell.targets.strategies, checks: cell.targets.checks };
     return summarizeCell({ index: cell.index, params: cell.params, strategies, runs, targets }, cell.baseline);
   } catch (error) {
     throw new InputError(shard.file, path, `not a valid cell (${firstLineOf(error)})`);
+  }
+}
+
+/** One number of a run's metrics: where it is, below the run, and its value. */
+type RunLeaf = readonly [path: readonly PathSegment[], value: unknown];
+
+/** Top-level keys of a run that are not its pooled metrics. */
+const CLASS_TABLES = ['byType', 'byPriority', 'byTenant'] as const;
+
+const agentRow = z.looseObject({
+  id: z.string(), completed: z.number().min(0), tokens: z.number().min(0), busySeconds: z.number().min(0), drainingSeconds: z.number().min(0),
+});
+
+/**
+ * Every run of a cell checked before it is summarised again: each one has the metrics the cell's
+ * first run has, each class the figures of the cell's first class, every figure null or a value
+ * a run can measure, and a per-agent table. A run that lacks a metric the others have would
+ * otherwise be summarised without it, and a value out of range (or a NaN from one) pass for data.
+ * Runs are compared with one another rather than with this version's metrics, so that documents
+ * written before a metric existed stay readable.
+ */
+function checkRuns(file: string, cellPath: readonly PathSegment[], runs: readonly (readonly RunMetrics[])[]): void {
+  let pooledShape: string | undefined;
+  let classShape: string | undefined;
+  runs.forEach((replications, s) => replications.forEach((run, r) => {
+    const at = [...cellPath, 'strategies', s, 'perReplication', r];
+    if (run === null || typeof run !== 'object' || Array.isArray(run)) throw new InputError(file, formatPath(at), 'expected the metrics of a run (an object)');
+    const pooled = leavesOf(run, [], new Set(['perAgent', ...CLASS_TABLES]));
+    pooledShape ??= shapeOf(pooled);
+    checkLeaves(file, at, run, pooled, pooledShape);
+    for (const key of CLASS_TABLES) {
+      const table = (run as unknown as Record<string, unknown>)[key];
+      // Documents written before classes were measured have no tables.
+      if (table === undefined) continue;
+      if (table === null || typeof table !== 'object' || Array.isArray(table)) throw new InputError(file, formatPath([...at, key]), 'expected an object of classes');
+      for (const [name, metrics] of Object.entries(table)) {
+        const classAt = [...at, key, name];
+        if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) throw new InputError(file, formatPath(classAt), 'expected the metrics of a class (an object)');
+        const leaves = leavesOf(metrics, [], new Set());
+        classShape ??= shapeOf(leaves);
+        checkLeaves(file, classAt, metrics, leaves, classShape);
+      }
+    }
+    parseWith(z.array(agentRow), run.perAgent, file, [...at, 'perAgent']);
+  }));
+}
+
+/** The leaves of a metrics tree, depth first, leaving out the top-level keys `skipped`. */
+function leavesOf(node: object, prefix: readonly PathSegment[], skipped: ReadonlySet<string>): RunLeaf[] {
+  return Object.entries(node).flatMap(([key, value]): RunLeaf[] => {
+    if (prefix.length === 0 && skipped.has(key)) return [];
+    const path = [...prefix, key];
+    return value !== null && typeof value === 'object' ? leavesOf(value as object, path, skipped) : [[path, value]];
+  });
+}
+
+function shapeOf(leaves: readonly RunLeaf[]): string {
+  return JSON.stringify(leaves.map(([path]) => path));
+}
+
+/** Throws naming the first leaf the tree at `at` has that the shape lacks (or lacks that it has), or whose value no run can measure. */
+function checkLeaves(file: string, at: readonly PathSegment[], tree: object, leaves: readonly RunLeaf[], shape: string): void {
+  if (shapeOf(leaves) !== shape) {
+    const expected = JSON.parse(shape) as PathSegment[][];
+    const own = new Set(leaves.map(([path]) => JSON.stringify(path)));
+    const extra = leaves.find(([path]) => !expected.some((other) => JSON.stringify(other) === JSON.stringify(path)));
+    if (extra !== undefined) throw new InputError(file, formatPath([...at, ...extra[0]]), `unknown metric: the cell's first run has no ${extra[0].join('.')}`);
+    const missing = expected.find((path) => !own.has(JSON.stringify(path))) ?? expected[0]!;
+    // Named by its shortest absent part (`latency` when the whole group is gone): a field the user can look for.
+    let depth = 1;
+    let node = tree as Record<string, unknown>;
+    while (depth < missing.length) {
+      const next = node[missing[depth - 1] as string];
+      if (next === null || typeof next !== 'object') break;
+      node = next as Record<string, unknown>;
+      depth++;
+    }
+    throw new InputError(file, formatPath([...at, ...missing.slice(0, depth)]), `required: ${missing.join('.')} (the cell's first run has it)`);
+  }
+  for (const [path, value] of leaves) {
+    const problem = unmeasurable(path.join('.'), value);
+    if (problem !== undefined) throw new InputError(file, formatPath([...at, ...path]), problem);
   }
 }

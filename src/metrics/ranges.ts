@@ -50,3 +50,23 @@ export interface Interval {
 export function clippedInterval(mean: number, halfWidth: number, range: MetricRange): Interval {
   return { low: Math.max(range.min, mean - halfWidth), high: Math.min(range.max, mean + halfWidth) };
 }
+
+/**
+ * Largest value a metric read back from a file may hold: no run measures more (a count or a
+ * number of seconds beyond 2^53 is not even exact), and larger ones overflow the variance of a
+ * few values (1e308² is infinite), giving NaN half-widths.
+ */
+export const MAX_MEASURED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Why `value`, read from a file as the metric at dotted `path`, is no value a run can measure
+ * (`expected null or a number in [0, 1] …, got 1.5`), or undefined when it is one: null, or a
+ * number in the metric's range and at most {@link MAX_MEASURED}.
+ */
+export function unmeasurable(path: string, value: unknown): string | undefined {
+  const range = metricRange(path);
+  const max = Math.min(range.max, MAX_MEASURED);
+  if (value === null || (typeof value === 'number' && value >= range.min && value <= max)) return undefined;
+  const got = typeof value === 'number' ? String(value) : value === undefined ? 'nothing' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
+  return `expected null or a number in [${range.min}, ${max}] (the metric's range), got ${got}`;
+}

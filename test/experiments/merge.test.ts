@@ -63,4 +63,35 @@ describe('merge', () => {
     const moved = { ...parts[1]!, document: { ...doc, cells: [{ ...doc.cells[0]!, index: 0 }] } as ExperimentDocument };
     expect(() => mergeShards([parts[0]!, moved, parts[2]!])).toThrow('shard-2.json: cells[0].index: cell 0 does not belong to shard 2/3');
   });
+
+  it('refuses a replication that lacks a metric the others have, or holds one they do not, naming the field', async () => {
+    const [one, two] = await shards(2);
+    const edited = (edit: (runs: Record<string, any>[]) => void): ShardFile => { // eslint-disable-line @typescript-eslint/no-explicit-any -- a run's metrics edited as JSON
+      const shard = reread(one!);
+      edit(shard.document.cells[0]!.strategies[1]!.perReplication as unknown as Record<string, any>[]); // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
+      return shard;
+    };
+    const lacking = edited((runs) => { delete runs[1]!.latency.p95; });
+    expect(() => mergeShards([lacking, two!])).toThrow('shard-1.json: cells[0].strategies[1].perReplication[1].latency.p95: required: latency.p95 (the cell\'s first run has it)');
+    const groupless = edited((runs) => { delete runs[0]!.wait; });
+    expect(() => mergeShards([groupless, two!])).toThrow('shard-1.json: cells[0].strategies[1].perReplication[0].wait: required: wait.mean (the cell\'s first run has it)');
+    const renamed = edited((runs) => { runs[0]!.latency.p59 = runs[0]!.latency.p95; delete runs[0]!.latency.p95; });
+    expect(() => mergeShards([renamed, two!])).toThrow('shard-1.json: cells[0].strategies[1].perReplication[0].latency.p59: unknown metric: the cell\'s first run has no latency.p59');
+  });
+
+  it('refuses a figure no run can measure, in the pooled metrics, a class or the per-agent table', async () => {
+    const [one, two] = await shards(2);
+    const at = 'cells[0].strategies[0].perReplication[0]';
+    const cases: [(run: Record<string, any>) => void, string][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any -- a run's metrics edited as JSON
+      [(run) => { run.throughput = 1e308; }, `${at}.throughput: expected null or a number in [0, 9007199254740991] (the metric's range), got 1e+308`],
+      [(run) => { run.utilization = 1.5; }, `${at}.utilization: expected null or a number in [0, 1] (the metric's range), got 1.5`],
+      [(run) => { run.latency.mean = 'fast'; }, `${at}.latency.mean: expected null or a number in [0, 9007199254740991] (the metric's range), got "fast"`],
+      [(run) => { run.perAgent[0].completed = 'x'; }, `${at}.perAgent[0].completed: expected a number, got "x"`],
+    ];
+    for (const [edit, message] of cases) {
+      const shard = reread(one!);
+      edit(shard.document.cells[0]!.strategies[0]!.perReplication[0] as unknown as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
+      expect(() => mergeShards([shard, two!])).toThrow(`shard-1.json: ${message}`);
+    }
+  });
 });
