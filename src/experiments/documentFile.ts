@@ -26,15 +26,17 @@ const strategyOutline = z.looseObject({
 
 const bound = z.number().nullable();
 
+const targetMetric = z.enum(TARGET_METRICS as [string, ...string[]]);
+
 /** A judged check, as the reports print it. */
 const targetOutcomeOutline = z.looseObject({
-  metric: z.string(), min: bound, max: bound, mean: bound, halfWidth: bound, low: bound, high: bound, pass: z.boolean(),
+  metric: targetMetric, min: bound, max: bound, mean: bound, halfWidth: bound, low: bound, high: bound, pass: z.boolean(),
 });
 
 /** A cell's targets: the checks (merging judges them again) and the judgements (reports show them). */
 const targetsOutline = z.looseObject({
   strategies: z.array(z.string().min(1)),
-  checks: z.array(z.strictObject({ metric: z.enum(TARGET_METRICS as [string, ...string[]]), min: bound, max: bound })),
+  checks: z.array(z.strictObject({ metric: targetMetric, min: bound, max: bound })),
   results: z.array(z.looseObject({ strategy: z.string(), targeted: z.boolean(), pass: z.boolean(), checks: z.array(targetOutcomeOutline) })),
 });
 

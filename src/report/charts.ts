@@ -102,7 +102,7 @@ function metricBarsChart(doc: ExperimentDocument, cell: CellResult, info: Metric
 }
 
 /** The figure drawn by class: the tail latency, the headline metric every class has. */
-const CLASS_CHART_METRIC = 'latency.p95';
+export const CLASS_CHART_METRIC = 'latency.p95';
 
 /**
  * Latency p95 of each class of `dimension` for every strategy, or undefined when the dimension
