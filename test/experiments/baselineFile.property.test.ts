@@ -26,10 +26,10 @@ import { baselineEntry, baselineJson, readBaseline, updatedBaseline } from '../.
 import { compareDocument, executeCells } from '../../src/experiments/experiment.js';
 import { classChecksOf, judgeScenario } from '../../src/experiments/regress.js';
 import type { ExperimentDocument } from '../../src/experiments/types.js';
-import { isInputError } from '../../src/scenario/errors.js';
+import { isInputError, type InputError } from '../../src/scenario/errors.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/types.js';
-import { isContainer, mutate, mutateText, mutationArb, namesFieldOf, textMutationArb, type Mutation, type TextMutation } from '../support/documentMutations.js';
+import { fieldProblem, isContainer, mutate, mutateText, mutationArb, refusalProblem, textMutationArb, type Mutation, type TextMutation } from '../support/documentMutations.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-baseline-files-'));
 const FILE = join(dir, 'baseline.json');
@@ -71,16 +71,8 @@ function problemWith(text: string, document: unknown): string | undefined {
   try {
     baseline = readBaseline(FILE);
   } catch (error) {
-    if (!isInputError(error)) return `the reader threw ${String(error)}`;
-    if (error.message.includes('\n')) return `message of more than one line: ${error.message}`;
-    if (!error.message.startsWith(`${FILE}: `)) return `message does not start with the file: ${error.message}`;
-    if (error.path === '') {
-      const whole = error.expected.startsWith('invalid JSON: ') || (document !== undefined && (!isContainer(document) || Array.isArray(document)));
-      return whole || document === undefined ? undefined : `message names no field: ${error.message}`;
-    }
-    if (!error.message.startsWith(`${FILE}: ${error.path}: `)) return `message does not name its field path: ${error.message}`;
-    if (document === undefined || namesFieldOf(document, error.path)) return undefined;
-    return `the field it names is not in the document, nor is its parent: ${error.message}`;
+    const whole = isInputError(error) && (error.expected.startsWith('invalid JSON: ') || !isContainer(document) || Array.isArray(document));
+    return refusalProblem(error, FILE) ?? fieldProblem(error as InputError, document, whole);
   }
   let verdicts: ReturnType<typeof judgeScenario>[];
   try {

@@ -32,7 +32,7 @@ import type { ExperimentDocument } from '../../src/experiments/types.js';
 import { leafPaths } from '../../src/metrics/summary.js';
 import { documentJson, writeReportDir } from '../../src/report/reportDir.js';
 import { isInputError } from '../../src/scenario/errors.js';
-import { mutate, mutateText, mutationArb, namesFieldOf, pathsOf, textMutationArb, type Mutation, type Segment, type TextMutation } from '../support/documentMutations.js';
+import { fieldProblem, mutate, mutateText, mutationArb, pathsOf, refusalProblem, textMutationArb, type Mutation, type Segment, type TextMutation } from '../support/documentMutations.js';
 import { sweepShards } from '../support/resultDocuments.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-shard-files-'));
@@ -82,15 +82,11 @@ function problemWith(texts: readonly string[], documents: readonly (unknown | un
     merged = mergeShards(SHARD_FILES.map(readDocument));
   } catch (error) {
     if (!isInputError(error)) return `the merge threw ${String(error)}`;
-    if (error.message.includes('\n')) return `message of more than one line: ${error.message}`;
-    if (error.file === 'command line') return error.path === 'merge' ? undefined : `names the command line's ${error.path}: ${error.message}`;
+    // Shards that do not add up to the sweep are the command line's mistake (`merge`), no one file's.
+    if (error.file === 'command line') return refusalProblem(error, error.file) ?? (error.path === 'merge' ? undefined : `names the command line's ${error.path}: ${error.message}`);
     const named = SHARD_FILES.indexOf(error.file);
     if (named < 0) return `message names no shard file: ${error.message}`;
-    const document = documents[named];
-    if (error.path === '') return error.expected.startsWith('invalid JSON: ') || document === undefined ? undefined : `message names no field: ${error.message}`;
-    if (!error.message.startsWith(`${error.file}: ${error.path}: `)) return `message does not name its field path: ${error.message}`;
-    if (document === undefined || namesFieldOf(document, error.path)) return undefined;
-    return `the field it names is not in ${error.file}, nor is its parent: ${error.message}`;
+    return refusalProblem(error, error.file) ?? fieldProblem(error, documents[named], error.expected.startsWith('invalid JSON: '));
   }
   try {
     writeReportDir(OUT, merged, documentJson(merged));

@@ -28,8 +28,8 @@ import type { ExperimentDocument } from '../../src/experiments/types.js';
 import { writeHtmlReport } from '../../src/report/htmlReport.js';
 import { readReportDocument } from '../../src/report/load.js';
 import { documentJson } from '../../src/report/reportDir.js';
-import { isInputError } from '../../src/scenario/errors.js';
-import { mutate, mutateText, mutationArb, namesFieldOf, textMutationArb, type Mutation, type Segment, type TextMutation } from '../support/documentMutations.js';
+import { isInputError, type InputError } from '../../src/scenario/errors.js';
+import { fieldProblem, mutate, mutateText, mutationArb, refusalProblem, textMutationArb, type Mutation, type Segment, type TextMutation } from '../support/documentMutations.js';
 import { compareDocuments } from '../support/resultDocuments.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-report-files-'));
@@ -63,13 +63,7 @@ async function problemWith(text: string, document: unknown): Promise<string | un
   try {
     read = readReportDocument(FILE);
   } catch (error) {
-    if (!isInputError(error)) return `the reader threw ${String(error)}`;
-    if (error.message.includes('\n')) return `message of more than one line: ${error.message}`;
-    if (!error.message.startsWith(`${FILE}: `)) return `message does not start with the file: ${error.message}`;
-    if (error.path === '') return error.expected.startsWith('invalid JSON: ') || document === undefined ? undefined : `message names no field: ${error.message}`;
-    if (!error.message.startsWith(`${FILE}: ${error.path}: `)) return `message does not name its field path: ${error.message}`;
-    if (document === undefined || namesFieldOf(document, error.path)) return undefined;
-    return `the field it names is not in the document, nor is its parent: ${error.message}`;
+    return refusalProblem(error, FILE) ?? fieldProblem(error as InputError, document, isInputError(error) && error.expected.startsWith('invalid JSON: '));
   }
   try {
     await writeHtmlReport(read.document, OUT);

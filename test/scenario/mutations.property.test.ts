@@ -15,11 +15,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { isInputError } from '../../src/scenario/errors.js';
+import { isInputError, type InputError } from '../../src/scenario/errors.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { runSimulation } from '../../src/sim/simulation.js';
-import { isContainer, mutate, mutationArb, namesFieldOf } from '../support/documentMutations.js';
+import { fieldProblem, isContainer, mutate, mutationArb, refusalProblem } from '../support/documentMutations.js';
 
 const LIBRARY = 'scenarios';
 const FILES = readdirSync(LIBRARY).filter((name) => /\.ya?ml$/.test(name)).sort();
@@ -67,15 +67,8 @@ function problemWith(name: string, document: unknown): string | undefined {
   try {
     scenario = parseScenario(stringify(document), file);
   } catch (error) {
-    if (!isInputError(error)) return `the loader threw ${String(error)}`;
-    if (error.message.includes('\n')) return `message of more than one line: ${error.message}`;
-    if (!error.message.startsWith(`${file}: `)) return `message does not start with the file: ${error.message}`;
     // Only the work budget is about the run as a whole rather than one field.
-    if (error.path === '') return WHOLE_RUN.test(error.expected) ? undefined : `message names no field: ${error.message}`;
-    if (!error.message.startsWith(`${file}: ${error.path}: `)) return `message does not name its field path: ${error.message}`;
-    // A field that is wrong is in the document; one that is missing is not, but its parent is.
-    if (namesFieldOf(document, error.path)) return undefined;
-    return `the field it names is not in the document, nor is its parent: ${error.message}`;
+    return refusalProblem(error, file) ?? fieldProblem(error as InputError, document, isInputError(error) && WHOLE_RUN.test(error.expected));
   }
   const strategy = scenario.strategies[0]!;
   try {

@@ -6,7 +6,7 @@
  * says what it did, so a failing case reads as the edits that made it.
  */
 import fc from 'fast-check';
-import { formatPath } from '../../src/scenario/errors.js';
+import { formatPath, isInputError, type InputError } from '../../src/scenario/errors.js';
 
 /** A key or a list index of a path into a document. */
 export type Segment = string | number;
@@ -180,4 +180,29 @@ export function mutateText(text: string, mutation: TextMutation): { text: string
     }
     case 'padded': return { text: text + ' '.repeat(mutation.megabytes << 20) + '\n', edit: `padded with ${mutation.megabytes} MiB of blanks` };
   }
+}
+
+/**
+ * What is wrong with `error` as the refusal of `file`, or undefined when it is a proper one: an
+ * InputError of one line that starts with the file's name and then, when it names a field, that
+ * field's path.
+ */
+export function refusalProblem(error: unknown, file: string): string | undefined {
+  if (!isInputError(error)) return `threw ${String(error)}`;
+  if (error.message.includes('\n')) return `message of more than one line: ${error.message}`;
+  if (!error.message.startsWith(`${file}: `)) return `message does not start with the file: ${error.message}`;
+  if (error.path !== '' && !error.message.startsWith(`${file}: ${error.path}: `)) return `message does not name its field path: ${error.message}`;
+  return undefined;
+}
+
+/**
+ * What is wrong with the field a proper refusal names, or undefined when all is well: it is in
+ * `document` (or its parent is, for a field that is missing), or, for a refusal that names no
+ * field, `wholeFile` says the problem is the file's as a whole. `document` undefined (the text
+ * was edited, not the document) leaves nothing to check.
+ */
+export function fieldProblem(error: InputError, document: unknown, wholeFile: boolean): string | undefined {
+  if (document === undefined) return undefined;
+  if (error.path === '') return wholeFile ? undefined : `message names no field: ${error.message}`;
+  return namesFieldOf(document, error.path) ? undefined : `the field it names is not in the document, nor is its parent: ${error.message}`;
 }

@@ -25,7 +25,7 @@ import { stringify } from 'yaml';
 import { Authorizer, MIN_TOKEN_LENGTH, loadTokenFile, type Need } from '../../../src/live/service/auth.js';
 import { HttpError } from '../../../src/live/service/httpError.js';
 import { isInputError } from '../../../src/scenario/errors.js';
-import { mutate, mutateText, mutationArb, textMutationArb, type Mutation, type TextMutation } from '../../support/documentMutations.js';
+import { mutate, mutateText, mutationArb, refusalProblem, textMutationArb, type Mutation, type TextMutation } from '../../support/documentMutations.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-token-files-'));
 const FILE = join(dir, 'tokens.yaml');
@@ -103,9 +103,8 @@ function problemWith(text: string, document: unknown, tokens: readonly string[])
   try {
     loaded = loadTokenFile(FILE);
   } catch (error) {
-    if (!isInputError(error)) return `the reader threw ${String(error)}`;
-    if (error.message.includes('\n')) return `message of more than one line: ${error.message}`;
-    if (!error.message.startsWith(`${FILE}: `)) return `message does not start with the file: ${error.message}`;
+    const improper = refusalProblem(error, FILE);
+    if (improper !== undefined || !isInputError(error)) return improper;
     if (error.path !== '' && !/^token #\d+$/.test(error.path)) return `message names neither an entry nor the whole file: ${error.message}`;
     const printed = tokens.find((token) => error.message.includes(token));
     if (printed !== undefined) return `message prints a token: ${error.message}`;
