@@ -119,7 +119,14 @@ export function loadTokenFile(file: string): Record<string, Role | Role[]> {
     const token = String(pair.key.value);
     if (token.length < MIN_TOKEN_LENGTH) throw new InputError(file, where, `expected a token of at least ${MIN_TOKEN_LENGTH} characters`);
     if (!CARRIED.test(token)) throw new InputError(file, where, 'expected a token of printable ASCII characters without blanks (the only kind an Authorization header carries)');
-    const list = rolesSchema.safeParse(isNode(pair.value) ? pair.value.toJS(document) : pair.value);
+    let roles: unknown = pair.value;
+    try {
+      if (isNode(pair.value)) roles = pair.value.toJS(document);
+    } catch {
+      // YAML's message quotes the file's text, which may hold a token.
+      throw new InputError(file, where, 'expected a role or a non-empty list of roles, got an alias (*name) that names no anchor (&name) before it, or too many aliases');
+    }
+    const list = rolesSchema.safeParse(roles);
     if (!list.success) throw new InputError(file, where, 'expected a role or a non-empty list of roles');
     for (const held of typeof list.data === 'string' ? [list.data] : list.data) {
       if (!ROLE.test(held)) throw new InputError(file, where, `expected submitter, admin, agent:<id> or agent:*, got ${JSON.stringify(held)}`);

@@ -108,6 +108,7 @@ describe('loadTokenFile', () => {
     [`${SUBMITTER}: admin\n${SUBMITTER}é: admin\n`, 'token #2: expected a token of printable ASCII characters without blanks'],
     [`? [${SUBMITTER}]\n: admin\n`, 'token #1: expected a token (a string), got a list or a mapping'],
     [`${SUBMITTER}: ~\n`, 'token #1: expected submitter, admin, agent:<id> or agent:*, got "~"'],
+    [`${SUBMITTER}: *${SUBMITTER}\n`, 'token #1: expected a role or a non-empty list of roles, got an alias (*name) that names no anchor (&name) before it, or too many aliases'],
   ])('refuses %j with one line that names the entry, not the token', (text, message) => {
     const answer = load(text) as string;
     expect(answer).toContain(message);
