@@ -1,7 +1,7 @@
 /**
  * Real result documents for the property tests of the files the command line reads back: short
  * runs of two library scenarios (first-look, and team-targets, which has targets), 2
- * replications, made by `runCells` as `fleetsim compare` and `sweep --shard` make them.
+ * replications, made by `runCells` as `fleetsim compare`, `sweep` and `sweep --shard` make them.
  */
 import { readFileSync } from 'node:fs';
 import { runCells } from '../../src/experiments/experiment.js';
@@ -25,6 +25,14 @@ export async function compareDocuments(): Promise<ExperimentDocument[]> {
   return Promise.all(SCENARIOS.map((scenario) => runCells({
     kind: 'compare', file: scenario.file, cells: buildCells(parseScenarioDocument(shortText(scenario), scenario.file), scenario.file, [], undefined), grid: [], workers: 1,
   })));
+}
+
+/** The whole sweep of each scenario over two values (what `fleetsim report` redraws as sweep charts). */
+export async function sweepDocuments(): Promise<ExperimentDocument[]> {
+  return Promise.all(SCENARIOS.map((scenario) => {
+    const grid = parseParameters([scenario.param]);
+    return runCells({ kind: 'sweep', file: scenario.file, cells: buildCells(parseScenarioDocument(shortText(scenario), scenario.file), scenario.file, grid, undefined), grid, workers: 1 });
+  }));
 }
 
 /** The two shards (1/2 and 2/2) of a sweep of each scenario over two values (what `fleetsim merge` joins). */
