@@ -111,8 +111,8 @@ const agentRow = z.looseObject({
 });
 
 /**
- * Every run of a cell checked before it is summarised again: each one has the metrics the cell's
- * first run has, each class the figures of the cell's first class, every figure null or a value
+ * Every run of a cell checked before it is summarised again: each one has the metrics and class
+ * tables the cell's first run has, each class the figures of the cell's first class, every figure null or a value
  * a run can measure, and a per-agent table. A run that lacks a metric the others have would
  * otherwise be summarised without it, and a value out of range (or a NaN from one) pass for data.
  * Runs are compared with one another rather than with this version's metrics, so that documents
@@ -121,12 +121,20 @@ const agentRow = z.looseObject({
 function checkRuns(file: string, cellPath: readonly PathSegment[], runs: readonly (readonly RunMetrics[])[]): void {
   let pooledShape: string | undefined;
   let classShape: string | undefined;
+  let tablesShape: readonly (typeof CLASS_TABLES)[number][] | undefined;
   runs.forEach((replications, s) => replications.forEach((run, r) => {
     const at = [...cellPath, 'strategies', s, 'perReplication', r];
     if (run === null || typeof run !== 'object' || Array.isArray(run)) throw new InputError(file, formatPath(at), 'expected the metrics of a run (an object)');
     const pooled = leavesOf(run, [], new Set(['perAgent', ...CLASS_TABLES]));
     pooledShape ??= shapeOf(pooled);
     checkLeaves(file, at, run, pooled, pooledShape);
+    // A run without a class table would count as having had no task of any class.
+    const tables = CLASS_TABLES.filter((key) => (run as unknown as Record<string, unknown>)[key] !== undefined);
+    tablesShape ??= tables;
+    const lacking = tablesShape.find((key) => !tables.includes(key));
+    if (lacking !== undefined) throw new InputError(file, formatPath([...at, lacking]), `required: the cell's first run has a ${lacking} table`);
+    const extra = tables.find((key) => !tablesShape!.includes(key));
+    if (extra !== undefined) throw new InputError(file, formatPath([...at, extra]), `the cell's first run has no ${extra} table: the runs of a cell have the same tables`);
     for (const key of CLASS_TABLES) {
       const table = (run as unknown as Record<string, unknown>)[key];
       // Documents written before classes were measured have no tables.

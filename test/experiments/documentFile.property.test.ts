@@ -11,10 +11,10 @@
  * Both shards are read by `readDocument` and joined by `mergeShards`, as `fleetsim merge` does.
  * Either the merge succeeds, and then its document is written as the report directory's files
  * (`summary.json`, the CSV files, `summary.md`) and printed as the command prints it, with every
- * number finite and every replication holding every metric a real run has; or it is refused
- * with an InputError of one line that names a shard's file and a field that is in that file's
- * document (or whose parent is), or nothing for a file that is not JSON, or the command line
- * (`merge`) for shards that do not add up to the sweep.
+ * number finite and every replication holding every metric and class table a real run has; or
+ * it is refused with an InputError of one line that names a shard's file and a field that is in
+ * that file's document (or whose parent is), or nothing for a file that is not JSON, or the
+ * command line (`merge`) for shards that do not add up to the sweep.
  *
  * Unknown keys are accepted, as the reader documents (it checks the outline merging relies on);
  * the HTML report a merge also draws is the subject of test/report/load.property.test.ts.
@@ -30,6 +30,7 @@ import { readDocument } from '../../src/experiments/documentFile.js';
 import { mergeShards } from '../../src/experiments/merge.js';
 import type { ExperimentDocument } from '../../src/experiments/types.js';
 import { leafPaths } from '../../src/metrics/summary.js';
+import { BREAKDOWN_KEY } from '../../src/metrics/classes.js';
 import { documentJson, writeReportDir } from '../../src/report/reportDir.js';
 import { isInputError } from '../../src/scenario/errors.js';
 import { fieldProblem, mutate, mutateText, mutationArb, pathsOf, refusalProblem, textMutationArb, type Mutation, type Segment, type TextMutation } from '../support/documentMutations.js';
@@ -50,6 +51,7 @@ const documentEdit = mutationArb({ unknownKeys: ['extra', 'note', 'replication',
 /** The parts of a document that are metric trees, summaries of them, or derived from them. */
 const METRIC_PARTS: ReadonlySet<Segment> = new Set(['metrics', 'ci95', 'ci95Low', 'ci95High', 'perReplication', 'paired', 'leaderboards', 'series']);
 const inOutline = (path: readonly Segment[]): boolean => !path.some((segment) => METRIC_PARTS.has(segment));
+const CLASS_TABLES = Object.values(BREAKDOWN_KEY);
 
 let sweeps: ExperimentDocument[][];
 /** The pooled metric paths of a real run: every replication of a merged document must have them all. */
@@ -100,6 +102,8 @@ function problemWith(texts: readonly string[], documents: readonly (unknown | un
     for (const outcome of cell.strategies) {
       for (const [r, run] of outcome.perReplication.entries()) {
         if (JSON.stringify(leafPaths(run)) !== runLeaves) return `merged cells[${c}] ${outcome.strategy} replication ${r} without the metrics of a run: ${leafPaths(run).join(',')}`;
+        const tables = CLASS_TABLES.filter((key) => run[key] !== undefined);
+        if (tables.length !== CLASS_TABLES.length) return `merged cells[${c}] ${outcome.strategy} replication ${r} with class tables ${tables.join(', ')} only: the others' classes counted as empty`;
       }
     }
   }

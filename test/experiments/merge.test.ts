@@ -64,7 +64,7 @@ describe('merge', () => {
     expect(() => mergeShards([parts[0]!, moved, parts[2]!])).toThrow('shard-2.json: cells[0].index: cell 0 does not belong to shard 2/3');
   });
 
-  it('refuses a replication that lacks a metric the others have, or holds one they do not, naming the field', async () => {
+  it('refuses a replication that lacks a metric or class table the others have, or holds one they do not, naming the field', async () => {
     const [one, two] = await shards(2);
     const edited = (edit: (runs: Record<string, any>[]) => void): ShardFile => { // eslint-disable-line @typescript-eslint/no-explicit-any -- a run's metrics edited as JSON
       const shard = reread(one!);
@@ -75,6 +75,8 @@ describe('merge', () => {
     expect(() => mergeShards([lacking, two!])).toThrow('shard-1.json: cells[0].strategies[1].perReplication[1].latency.p95: required: latency.p95 (the cell\'s first run has it)');
     const groupless = edited((runs) => { delete runs[0]!.wait; });
     expect(() => mergeShards([groupless, two!])).toThrow('shard-1.json: cells[0].strategies[1].perReplication[0].wait: required: wait.mean (the cell\'s first run has it)');
+    const tableless = edited((runs) => { delete runs[1]!.byPriority; });
+    expect(() => mergeShards([tableless, two!])).toThrow('shard-1.json: cells[0].strategies[1].perReplication[1].byPriority: required: the cell\'s first run has a byPriority table');
     const renamed = edited((runs) => { runs[0]!.latency.p59 = runs[0]!.latency.p95; delete runs[0]!.latency.p95; });
     expect(() => mergeShards([renamed, two!])).toThrow('shard-1.json: cells[0].strategies[1].perReplication[0].latency.p59: unknown metric: the cell\'s first run has no latency.p59');
   });
