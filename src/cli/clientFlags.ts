@@ -2,6 +2,7 @@
  * Flags shared by `fleetsim agents` and `fleetsim load`: the service's URL, its bearer token and
  * the speedup, checked into one-line input errors naming the flag.
  */
+import { isCarriableToken } from '../live/service/auth.js';
 import { InputError } from '../scenario/errors.js';
 
 /** `--url`: an http(s) URL; returned without a trailing slash. */
@@ -25,7 +26,7 @@ export function parseServiceUrl(url: string): string {
  * prints the token.
  */
 export function parseToken(token: string): string {
-  if (!/^[\x21-\x7e]+$/.test(token)) {
+  if (!isCarriableToken(token)) {
     throw new InputError('command line', '--token', 'expected visible ASCII characters only (no spaces, control characters or non-ASCII letters)');
   }
   return token;

@@ -23,6 +23,11 @@ export const MIN_TOKEN_LENGTH = 16;
 const ROLE = /^(submitter|admin|agent:\*|agent:[^#*\s]+)$/;
 /** A token as a request's `Authorization: Bearer <token>` header carries it: printable ASCII, no blank. */
 const CARRIED = /^[\x21-\x7e]+$/;
+
+/** Whether `token` is one a request's `Authorization: Bearer <token>` header can carry as the service reads it. */
+export function isCarriableToken(token: string): boolean {
+  return CARRIED.test(token);
+}
 const rolesSchema = z.union([z.string(), z.array(z.string()).min(1)]);
 
 interface Grant {
@@ -118,7 +123,7 @@ export function loadTokenFile(file: string): Record<string, Role | Role[]> {
     if (!isScalar(pair.key)) throw new InputError(file, where, 'expected a token (a string), got a list or a mapping');
     const token = String(pair.key.value);
     if (token.length < MIN_TOKEN_LENGTH) throw new InputError(file, where, `expected a token of at least ${MIN_TOKEN_LENGTH} characters`);
-    if (!CARRIED.test(token)) throw new InputError(file, where, 'expected a token of printable ASCII characters without blanks (the only kind an Authorization header carries)');
+    if (!isCarriableToken(token)) throw new InputError(file, where, 'expected a token of printable ASCII characters without blanks (the only kind an Authorization header carries)');
     let roles: unknown = pair.value;
     try {
       if (isNode(pair.value)) roles = pair.value.toJS(document);
