@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_FILE, WAL_FILE } from '../../src/live/dataDir.js';
 import { isInputError } from '../../src/scenario/errors.js';
-import { scenarioText, startService, type Running } from './service/serviceHarness.js';
+import { ledgerBalances, listTasks, scenarioText, startService, type Running } from './service/serviceHarness.js';
 
 const TEXT = scenarioText('heartbeatSeconds: 60, historyEvents: 1000', 'retry: { backoff: { base: 0, jitter: 0 } }');
 const OPTIONS = { fsync: false, snapshotEveryInputs: 7 };
@@ -30,22 +30,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'fleetsim-datadir-mutations-'));
 const original = join(scratch, 'original');
 let originalStates: TaskStates;
 
-/** Every task's state, from the service's own registry, after a read that waits for durability. */
+/** Every task's state, as the service lists them. */
 async function statesOf(running: Running): Promise<TaskStates> {
-  const states: Record<string, string> = {};
-  let cursor: string | undefined;
-  do {
-    const page = await running.request('GET', `/v1/tasks?limit=100${cursor === undefined ? '' : `&cursor=${cursor}`}`);
-    expect(page.status, page.text).toBe(200);
-    for (const task of page.body.tasks as { id: string; state: string }[]) states[task.id] = task.state;
-    cursor = page.body.next as string | undefined;
-  } while (cursor !== undefined);
-  return states;
-}
-
-function ledgerHolds(running: Running): void {
-  const counts = running.service.context.driver.counts();
-  expect(counts.completed + counts.deadLettered + counts.expired + counts.cancelled + counts.rejected + counts.inFlight).toBe(counts.submitted);
+  return Object.fromEntries((await listTasks(running)).map(({ id, state }) => [id, state]));
 }
 
 /** One damage done to a file of the directory; numbers are taken modulo what they pick from. */
@@ -200,7 +187,7 @@ describe('a damaged data directory', () => {
             seen.refused++;
             return;
           }
-          ledgerHolds(running);
+          expect(ledgerBalances(running)).toBe(true);
           const states = await statesOf(running);
           if (emptied) {
             // With every file deleted the directory is a new one, as a first start finds it.

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { send, type Framing, type RawAnswer, type RawRequest } from './rawHttp.js';
-import { scenarioText, startService, type Running } from './serviceHarness.js';
+import { ledgerBalances, listTasks, scenarioText, startService } from './serviceHarness.js';
 
 /** The body cap of the scenario below (`live.maxBodyBytes`). */
 const MAX_BODY_BYTES = 4096;
@@ -115,24 +115,6 @@ function problemWith(request: RawRequest, answer: RawAnswer): string | undefined
   return undefined;
 }
 
-/** The ids of every task the service lists, page by page. */
-async function listedIds(running: Running, token: string | undefined): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await running.request('GET', `/v1/tasks?limit=100${cursor === undefined ? '' : `&cursor=${cursor}`}`, undefined, token);
-    expect(page.status, page.text).toBe(200);
-    ids.push(...(page.body.tasks as { id: string }[]).map((task) => task.id));
-    cursor = page.body.next as string | undefined;
-  } while (cursor !== undefined);
-  return ids;
-}
-
-function ledgerHolds(running: Running): void {
-  const counts = running.service.context.driver.counts();
-  expect(counts.completed + counts.deadLettered + counts.expired + counts.cancelled + counts.rejected + counts.inFlight).toBe(counts.submitted);
-}
-
 describe('raw requests', () => {
   it.each([
     ['without tokens', undefined],
@@ -153,16 +135,16 @@ describe('raw requests', () => {
             if (answer.status !== undefined && answer.status >= 400) seen.refused++;
             else if (answer.status !== undefined) seen.answered++;
             expect(running.service.errors).toEqual([]);
-            ledgerHolds(running);
+            expect(ledgerBalances(running)).toBe(true);
           }
           expect((await running.request('GET', '/healthz')).status).toBe(200);
-          const before = await listedIds(running, adminToken);
+          const before = (await listTasks(running, adminToken)).map((task) => task.id);
           const submitted = running.service.context.driver.counts().submitted;
           await running.close();
           running = await startService(text, { dataDir, fsync: false, ...(tokens === undefined ? {} : { tokens }) });
-          expect(await listedIds(running, adminToken)).toEqual(before);
+          expect((await listTasks(running, adminToken)).map((task) => task.id)).toEqual(before);
           expect(running.service.context.driver.counts().submitted).toBe(submitted);
-          ledgerHolds(running);
+          expect(ledgerBalances(running)).toBe(true);
         } finally {
           await running.close();
           rmSync(dataDir, { recursive: true, force: true });

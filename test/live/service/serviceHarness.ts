@@ -123,3 +123,22 @@ export function failingJournal(running: Running): () => void {
     journal.whenDurable = whenDurable;
   };
 }
+
+/** Every task the service lists (`GET /v1/tasks`, page by page), with its state, in submission order. */
+export async function listTasks(running: Running, token?: string): Promise<{ readonly id: string; readonly state: string }[]> {
+  const tasks: { id: string; state: string }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await running.request('GET', `/v1/tasks?limit=100${cursor === undefined ? '' : `&cursor=${cursor}`}`, undefined, token);
+    if (page.status !== 200) throw new Error(`GET /v1/tasks answered ${page.status}: ${page.text}`);
+    tasks.push(...(page.body.tasks as { id: string; state: string }[]).map(({ id, state }) => ({ id, state })));
+    cursor = page.body.next as string | undefined;
+  } while (cursor !== undefined);
+  return tasks;
+}
+
+/** The conservation ledger of the service's engine: every submitted task is in a final state or in flight. */
+export function ledgerBalances(running: Running): boolean {
+  const counts = running.service.context.driver.counts();
+  return counts.completed + counts.deadLettered + counts.expired + counts.cancelled + counts.rejected + counts.inFlight === counts.submitted;
+}
