@@ -39,6 +39,12 @@ export function calibrateFile(options: CalibrateOptions): Calibration {
   const workload = options.synthetic ? { kind: 'synthetic' as const } : { kind: 'trace' as const, file: relative(dirname(out), resolve(events)) };
   const name = `calibrated-${basename(events, extname(events)).replace(/[^A-Za-z0-9_.-]/g, '-')}`;
   const calibration = calibrate(events, read, observations, workload, name);
+  // Work rates many orders of magnitude apart (a token count of 1e-300 among hundreds) overflow an agent's estimate: refused, never
+  // written or printed as Infinity (an interval may be unbounded: few observations bound a variance on one side only).
+  const overflowed = calibration.parameters.find((parameter) => parameter.name.startsWith('agents[') && !Number.isFinite(parameter.value));
+  if (overflowed !== undefined) {
+    throw new InputError(events, '', `no finite fit of ${overflowed.name} (${overflowed.value}): the work rates of its attempts (tokens ÷ seconds) span more orders of magnitude than a fit can rest on`);
+  }
   writing(out, () => {
     makeDirectory(dirname(out));
     writeFileSync(out, `# ${String(calibration.scenario.description)}\n# Intervals and goodness of fit: fleetsim calibrate's output (docs/CALIBRATION.md).\n${stringify(calibration.scenario)}`);

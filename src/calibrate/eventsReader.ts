@@ -62,12 +62,22 @@ export function readEvents(file: string, choice: RunChoice, onEvent: (event: Eve
   const chosenIndex = new Map<string, number>();
   let strategy: string | null | undefined = choice.strategy;
   let events = 0;
+  // Runs are written one after another: a run met again after another began is a damaged or spliced log.
+  const ended = new Set<string>();
+  let current: { readonly id: string; readonly line: number } | undefined;
   try {
     for (let line = reader.next(); line !== undefined; line = reader.next()) {
       if (line.text.trim() === '') continue;
       const event = parseLine(file, line.number, line.text, line.terminated);
       const key = runKeyOf(file, line.number, event);
       const id = `${key.strategy ?? ''}\u0000${key.replication ?? ''}`;
+      if (id !== current?.id) {
+        if (ended.has(id)) {
+          throw new InputError(file, `line ${line.number}: strategy`, `an event of ${runLabel(key)} after the events of another run began (line ${current!.line}): a log holds each run's events together, one run after another`);
+        }
+        if (current !== undefined) ended.add(current.id);
+        current = { id, line: line.number };
+      }
       if (!runs.has(id)) runs.set(id, key);
       if (strategy === undefined) strategy = key.strategy;
       if (key.strategy === strategy && (choice.replication === undefined || key.replication === choice.replication)) {
@@ -86,10 +96,15 @@ export function readEvents(file: string, choice: RunChoice, onEvent: (event: Eve
   }
   if (runs.size === 0) throw new InputError(file, '', 'empty: expected a fleetsim events file (one JSON event a line, from run --events or a serve data directory)');
   if (chosen.size === 0) {
-    const listed = [...runs.values()].slice(0, 12).map((run) => `${run.strategy ?? '(serve)'}#${run.replication ?? 0}`).join(', ');
+    const listed = [...runs.values()].slice(0, 12).map(runLabel).join(', ');
     throw new InputError(file, choice.strategy !== undefined ? '--strategy' : '--replication', `no run matches; the file holds ${listed}`);
   }
   return { runs: [...runs.values()], chosen: [...chosen.values()], events };
+}
+
+/** `strategy#replication`, or `(serve)#0` for an untagged record. */
+function runLabel(run: RunKey): string {
+  return `${run.strategy ?? '(serve)'}#${run.replication ?? 0}`;
 }
 
 /** Fails early, naming the file, when it cannot be read at all. */

@@ -4,6 +4,9 @@
  * answered, and per task type the submissions (times, token counts, context, priority, tags).
  */
 import { InputError } from '../scenario/errors.js';
+import { MAX_AGENT_CAPACITY, MAX_TASK_TOKENS } from '../scenario/schema.js';
+import { checkSubmittedSpec } from '../traces/formats/fleetsimEvents.js';
+import { timeBackwardsError } from '../traces/openReader.js';
 import type { EventLine } from './eventsReader.js';
 
 /** One completed attempt that ran without interruption. */
@@ -91,9 +94,13 @@ export interface RunObservations {
 const FINAL_STATES = new Set(['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected']);
 
 interface TaskInfo {
+  /** The line of its `submitted` record. */
+  readonly line: number;
   readonly type: string;
   readonly tokens: number;
   readonly tags: readonly string[];
+  /** The line of its transition to a final state, once it made one. */
+  finalLine: number | undefined;
 }
 
 interface OpenAttempt {
@@ -108,6 +115,7 @@ export class ObservationFold {
   private readonly observed: RunObservations = { agents: new Map(), types: new Map(), runs: 0, windowSeconds: 0, drained: true, offers: false };
   // Per run: task and attempt ids repeat between runs.
   private tasks = new Map<string, TaskInfo>();
+  private joinedAgents = new Set<string>();
   private attempts = new Map<string, OpenAttempt>();
   private offerTimes = new Map<string, number>();
   private run = -1;
@@ -127,6 +135,7 @@ export class ObservationFold {
       this.run = run;
       this.runStart = event.time;
       this.tasks = new Map();
+      this.joinedAgents = new Set();
       this.attempts = new Map();
       this.offerTimes = new Map();
     }
@@ -137,7 +146,7 @@ export class ObservationFold {
       case 'transition': return this.transition(event, line);
       case 'offerMade': {
         this.observed.offers = true;
-        this.offerTimes.set(`${this.text(event, 'task', line)}\u0000${this.text(event, 'agent', line)}`, event.time);
+        this.offerTimes.set(`${this.submittedTask(event, line)}\u0000${this.joinedAgent(event, line)}`, event.time);
         return;
       }
       case 'offerAnswered': return this.offerAnswered(event, line);
@@ -164,14 +173,21 @@ export class ObservationFold {
   }
 
   private submitted(event: EventLine, line: number): void {
-    const spec = event.spec;
-    if (typeof spec !== 'object' || spec === null) throw new InputError(this.file, `line ${line}: spec`, 'expected the task spec object');
-    const s = spec as Record<string, unknown>;
+    // The checks a replay of this log as a trace makes: a calibrated scenario must load.
+    const s = checkSubmittedSpec(event.spec, this.file, line) as unknown as Readonly<Record<string, unknown>>;
     const id = this.text(s, 'id', line, 'spec.');
+    const earlier = this.tasks.get(id);
+    // A duplicated line would count the task's arrival and tokens twice.
+    if (earlier !== undefined) throw new InputError(this.file, `line ${line}: spec.id`, `task ${JSON.stringify(id)} submitted twice in one run (first on line ${earlier.line})`);
     const type = this.text(s, 'type', line, 'spec.');
-    const tokens = this.number(s, 'tokens', line, 'spec.');
-    const tags = Array.isArray(s.tags) ? s.tags.filter((tag): tag is string => typeof tag === 'string') : [];
-    this.tasks.set(id, { type, tokens, tags });
+    const tokens = this.tokenCount(s, 'tokens', line);
+    const tags = s.tags ?? [];
+    if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) {
+      throw new InputError(this.file, `line ${line}: spec.tags`, `expected a list of tags (strings), got ${JSON.stringify(s.tags)}`);
+    }
+    // The rule of a replay of this log as a trace; the run's window rests on it too.
+    if (event.time < this.lastSubmission) throw timeBackwardsError({ fileAsWritten: this.file, format: 'fleetsim-events' }, line, event.time, this.lastSubmission);
+    this.tasks.set(id, { line, type, tokens, tags, finalLine: undefined });
     this.lastSubmission = event.time;
     this.submissions++;
     let types = this.observed.types.get(type);
@@ -181,9 +197,10 @@ export class ObservationFold {
     }
     types.submittedAt.push(this.observed.windowSeconds + event.time - this.runStart);
     types.tokens.push(tokens);
-    types.contextTokens.push(typeof s.contextTokens === 'number' ? s.contextTokens : 0);
+    types.contextTokens.push(this.tokenCount(s, 'contextTokens', line));
+    if (s.contextKey !== undefined && typeof s.contextKey !== 'string') this.text(s, 'contextKey', line, 'spec.');
     if (typeof s.contextKey === 'string') types.contextKeys.add(s.contextKey);
-    const priority = typeof s.priority === 'number' ? s.priority : 2;
+    const priority = s.priority as number;
     types.priorities.set(priority, (types.priorities.get(priority) ?? 0) + 1);
     const tagKey = [...tags].sort().join(',');
     types.tagSets.set(tagKey, (types.tagSets.get(tagKey) ?? 0) + 1);
@@ -192,6 +209,10 @@ export class ObservationFold {
   private joined(event: EventLine, line: number): void {
     const id = this.text(event, 'agent', line);
     const capacity = this.number(event, 'capacity', line);
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_AGENT_CAPACITY) {
+      throw new InputError(this.file, `line ${line}: capacity`, `expected a whole number of task slots, 1..${MAX_AGENT_CAPACITY} (as an agent may have), got ${capacity}`);
+    }
+    this.joinedAgents.add(id);
     const agent = this.agent(id);
     agent.capacity = capacity;
     agent.pool = typeof event.pool === 'string' ? event.pool : undefined;
@@ -199,14 +220,23 @@ export class ObservationFold {
   }
 
   private transition(event: EventLine, line: number): void {
-    const task = this.text(event, 'task', line);
+    const task = this.submittedTask(event, line);
     const to = this.text(event, 'to', line);
     const from = this.text(event, 'from', line);
+    if (typeof event.agent === 'string') this.joinedAgent(event, line);
     const key = `${task}\u0000${String(event.attempt)}`;
-    if (FINAL_STATES.has(to)) this.finals++;
+    const submitted = this.tasks.get(task)!;
+    // A duplicated line would count a task finished twice: the run would read as drained.
+    if (submitted.finalLine !== undefined) {
+      throw new InputError(this.file, `line ${line}: from`, `task ${JSON.stringify(task)} changed state after its final one (line ${submitted.finalLine}): no state follows a final one`);
+    }
+    if (FINAL_STATES.has(to)) {
+      submitted.finalLine = line;
+      this.finals++;
+    }
 
     if (to === 'running' && from !== 'paused') {
-      const agent = this.text(event, 'agent', line);
+      const agent = this.joinedAgent(event, line);
       this.attempts.set(key, { agent, startedAt: event.time, setupTokens: typeof event.setupTokens === 'number' ? event.setupTokens : 0, paused: false });
       return;
     }
@@ -217,17 +247,16 @@ export class ObservationFold {
     }
     if (from !== 'running' || (to !== 'completed' && to !== 'failed')) return;
     const open = this.attempts.get(key);
-    const info = this.tasks.get(task);
-    if (open === undefined || info === undefined) return;
+    if (open === undefined) return;
     this.attempts.delete(key);
     const agent = this.agent(open.agent);
-    for (const tag of info.tags) agent.taskTags.add(tag);
-    const observed = this.agentType(agent, info.type);
+    for (const tag of submitted.tags) agent.taskTags.add(tag);
+    const observed = this.agentType(agent, submitted.type);
     if (to === 'completed') {
       observed.agentErrors.push(false);
       if (!open.paused) {
         const quality = typeof event.quality === 'number' ? event.quality : 1;
-        observed.completed.push({ tokens: info.tokens, durationSeconds: event.time - open.startedAt, setupTokens: open.setupTokens, quality });
+        observed.completed.push({ tokens: submitted.tokens, durationSeconds: event.time - open.startedAt, setupTokens: open.setupTokens, quality });
       }
       return;
     }
@@ -237,8 +266,8 @@ export class ObservationFold {
   }
 
   private offerAnswered(event: EventLine, line: number): void {
-    const task = this.text(event, 'task', line);
-    const id = this.text(event, 'agent', line);
+    const task = this.submittedTask(event, line);
+    const id = this.joinedAgent(event, line);
     const reason = event.reason;
     // Withdrawn offers and lost agents say nothing of the agent's will; lacking the skill is the fleet's shape.
     if (reason === 'offer-timeout' || reason === 'agent-lost' || reason === 'lacks-skill') return;
@@ -269,9 +298,37 @@ export class ObservationFold {
     return observed;
   }
 
+  /**
+   * The task an event names, which its run must have submitted before: an event of a task the
+   * log never submitted (a line lost, moved or edited) would otherwise be dropped without a word.
+   */
+  private submittedTask(event: EventLine, line: number): string {
+    const task = this.text(event, 'task', line);
+    if (!this.tasks.has(task)) {
+      throw new InputError(this.file, `line ${line}: task`, `task ${JSON.stringify(task)} has no submitted record before this line in its run (every event of a task follows its submission)`);
+    }
+    return task;
+  }
+
+  /** The agent an event names, which must have joined its run before: else the fit would invent an agent of capacity 1. */
+  private joinedAgent(event: EventLine, line: number): string {
+    const agent = this.text(event, 'agent', line);
+    if (!this.joinedAgents.has(agent)) {
+      throw new InputError(this.file, `line ${line}: agent`, `agent ${JSON.stringify(agent)} has no agentJoined record before this line in its run (every agent joins before it works)`);
+    }
+    return agent;
+  }
+
   private text(record: Readonly<Record<string, unknown>>, name: string, line: number, prefix = ''): string {
     const value = record[name];
     if (typeof value !== 'string') throw new InputError(this.file, `line ${line}: ${prefix}${name}`, `expected a string, got ${JSON.stringify(value) ?? 'nothing'}`);
+    return value;
+  }
+
+  /** A task's token count in its spec: at most what a scenario's task may have, as the calibrated scenario must load. */
+  private tokenCount(spec: Readonly<Record<string, unknown>>, name: string, line: number): number {
+    const value = this.number(spec, name, line, 'spec.');
+    if (value > MAX_TASK_TOKENS) throw new InputError(this.file, `line ${line}: spec.${name}`, `expected at most ${MAX_TASK_TOKENS} tokens (the most a task may have), got ${value}`);
     return value;
   }
 

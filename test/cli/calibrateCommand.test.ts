@@ -8,25 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CALIBRATION_FLEET_YAML } from '../support/calibrationFleet.js';
 import { expectInputError, runCli, type CliRun } from './runCli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-calibrate-cli-'));
 const events = join(dir, 'events.jsonl');
 
-const SCENARIO = `
-name: tiny
-seed: 3
-replications: 2
-stop: { time: 200, drain: true }
-agentModel: { serviceTimeCv: 0.3 }
-agents:
-  - { id: a, capacity: 2, speed: 50, skills: { code: 1 }, failureRate: 0.1 }
-  - { pool: p, count: 2, speed: 20, skills: { code: 1 } }
-workload:
-  arrivals: { process: poisson, rate: 1 }
-  tasks: [{ type: code, tokens: { dist: exponential, mean: 40 } }]
-strategies: [round-robin, random]
-`;
+const SCENARIO = CALIBRATION_FLEET_YAML;
 
 function file(name: string, text: string): string {
   const path = join(dir, name);
@@ -147,6 +135,44 @@ describe('fleetsim calibrate: bad input', () => {
 
   it('an empty file', () => {
     expectInputError(runCli('calibrate', file('empty.jsonl', ''), '--out', out), 'empty.jsonl', 'empty');
+  });
+
+  describe('a damaged log names the line and field, and writes nothing', () => {
+    const lines = (): string[] => readFileSync(events, 'utf8').trimEnd().split('\n');
+    const damaged = (name: string, edited: readonly string[]): string => file(name, `${edited.join('\n')}\n`);
+    /** Index of the fourth submission of the log. */
+    const fourthSubmission = (): number => lines().flatMap((line, i) => (line.includes('"kind":"submitted"') ? [i] : []))[3]!;
+
+    it('a lost submission: the first later event of its task', () => {
+      const at = fourthSubmission();
+      const task = (JSON.parse(lines()[at]!) as { task: string }).task;
+      const lost = lines().filter((_, i) => i !== at);
+      const next = lost.findIndex((line, i) => i >= at && line.includes(`"task":"${task}"`)) + 1;
+      expectInputError(runCli('calibrate', damaged('lost.jsonl', lost), '--out', out), `lost.jsonl: line ${next}: task: task "${task}" has no submitted record`);
+      expect(existsSync(out)).toBe(false);
+    });
+
+    it('a duplicated submission', () => {
+      const at = fourthSubmission();
+      expectInputError(runCli('calibrate', damaged('twice.jsonl', [...lines().slice(0, at + 1), ...lines().slice(at)]), '--out', out), `twice.jsonl: line ${at + 2}: spec.id`, `submitted twice in one run (first on line ${at + 1})`);
+      expect(existsSync(out)).toBe(false);
+    });
+
+    it('two logs of the same runs spliced together', () => {
+      const log = lines();
+      expectInputError(runCli('calibrate', damaged('spliced.jsonl', [...log, ...log]), '--out', out), `spliced.jsonl: line ${log.length + 1}: strategy`, 'one run after another');
+      expect(existsSync(out)).toBe(false);
+    });
+
+    it('a priority no scenario can hold', () => {
+      const at = fourthSubmission();
+      const log = lines();
+      const record = JSON.parse(log[at]!) as { spec: { priority: number } };
+      record.spec.priority = 9;
+      log[at] = JSON.stringify(record);
+      expectInputError(runCli('calibrate', damaged('priority.jsonl', log), '--out', out, '--synthetic'), `priority.jsonl: line ${at + 1}, column spec.priority: expected a priority level 0..4, got "9"`);
+      expect(existsSync(out)).toBe(false);
+    });
   });
 
   it('a run the file does not hold', () => {

@@ -32,7 +32,7 @@ export class FleetsimEventsReader implements TraceRowReader {
       const { value, line } = next;
       if (typeof value.kind !== 'string') throw rowError(this.file, line, 'kind', `expected an event kind, got ${value.kind === undefined ? 'nothing' : quoted(value.kind)}`);
       if (value.kind !== 'submitted' || !this.selected(value)) continue;
-      const spec = checkSpec(value.spec, this.file, line);
+      const spec = checkSubmittedSpec(value.spec, this.file, line);
       const timeSeconds = nonNegativeNumber(value.time, this.file, line, 'time', 'a time in seconds');
       return {
         line,
@@ -65,8 +65,12 @@ export class FleetsimEventsReader implements TraceRowReader {
   }
 }
 
-/** The spec of a submitted record, its required fields checked. */
-function checkSpec(spec: unknown, file: string, line: number): TaskSpec {
+/**
+ * The spec of a `submitted` record, its required fields checked: what a replay of the record
+ * and a calibration fitted from it both rely on.
+ * @throws InputError naming the file, the line and the field
+ */
+export function checkSubmittedSpec(spec: unknown, file: string, line: number): TaskSpec {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw rowError(file, line, 'spec', `expected the submitted task's spec (an object), got ${spec === undefined ? 'nothing' : quoted(spec)}`);
   const s = spec as Record<string, unknown>;
   if (typeof s.id !== 'string' || s.id === '') throw rowError(file, line, 'spec.id', `expected a task id, got ${quoted(s.id)}`);
