@@ -5,6 +5,7 @@
  */
 import { median } from 'simple-statistics';
 import { DEFAULT_AGENT_MODEL } from '../scenario/schema.js';
+import { InputError } from '../scenario/errors.js';
 import { findStrategy } from '../strategies/index.js';
 import type { Distribution } from '../scenario/types.js';
 import { fitArrivals, fitQuality, fitRate, fitSizes, fitWorkRates, type Estimate } from './estimators.js';
@@ -80,6 +81,9 @@ export function calibrate(source: string, read: ReadSummary, observations: RunOb
     }
     return agentEntry(agent, fleetMedianSpeed, allTypes);
   });
+  if (workload.kind === 'synthetic' && !(observations.windowSeconds > 0)) {
+    throw new InputError(source, '', 'the fitted runs\' submissions all arrive at one instant (a window of 0 s): a Poisson rate needs them spread over time; calibrate without --synthetic to replay them as a trace');
+  }
   const { entries: tasks, end } = fitWorkload(observations, parameters, notes);
   const strategy = read.chosen[0]?.strategy?.split('#')[0];
   const strategies = strategy !== undefined && findStrategy(strategy) !== undefined ? [strategy] : ['round-robin'];
@@ -238,16 +242,19 @@ function fitWorkload(observations: RunObservations, parameters: FittedParameter[
   const all = [...observations.types.values()].flatMap((type) => type.submittedAt).sort((a, b) => a - b);
   const start = 0;
   const endSeconds = observations.windowSeconds;
+  // Submissions at one instant have no rate to fit (the trace replays them as they came).
+  const rated = endSeconds > start;
+  if (!rated) notes.push('the submissions all arrive at one instant: no arrival rate is fitted');
   const arrivals = fitArrivals(all, start, endSeconds);
   const cvNote = arrivals.cvTest !== null && arrivals.cvTest.pValue < REJECT_AT
     ? `inter-arrival CV ${round(arrivals.interArrivalCv)} rejects Poisson (${arrivals.cvTest.test}, ${formatPValue(arrivals.cvTest.pValue)}): prefer the trace workload`
     : `inter-arrival CV ${round(arrivals.interArrivalCv)}`;
-  push(parameters, 'workload.arrivals.rate', arrivals.ratePerSecond, 'MLE', arrivals.gof, cvNote);
-  if (arrivals.cvTest !== null && arrivals.cvTest.pValue < REJECT_AT) notes.push(cvNote);
+  if (rated) push(parameters, 'workload.arrivals.rate', arrivals.ratePerSecond, 'MLE', arrivals.gof, cvNote);
+  if (rated && arrivals.cvTest !== null && arrivals.cvTest.pValue < REJECT_AT) notes.push(cvNote);
   const entries = [...observations.types.values()].map((type) => {
     const at = `workload.tasks[${type.type}]`;
     const rate = fitArrivals(type.submittedAt, start, endSeconds);
-    push(parameters, `${at}.rate`, rate.ratePerSecond, 'MLE', rate.cvTest, `weight ${round(type.submittedAt.length / all.length)} of the mix`);
+    if (rated) push(parameters, `${at}.rate`, rate.ratePerSecond, 'MLE', rate.cvTest, `weight ${round(type.submittedAt.length / all.length)} of the mix`);
     const sizes = fitSizes(type.tokens);
     push(parameters, `${at}.tokens.mean`, sizes.mean, 'moments', sizes.gof, `as ${describe(sizes.distribution)}`);
     const contextTokens = meanInterval(type.contextTokens);

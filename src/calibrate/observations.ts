@@ -138,6 +138,12 @@ export class ObservationFold {
       this.joinedAgents = new Set();
       this.attempts = new Map();
       this.offerTimes = new Map();
+    } else if (event.time < this.lastEvent) {
+      // A run's events are written in time order (the engine's clock never goes back): this log was damaged or edited.
+      // A submission says so as a trace's row does (its replay would go back in time).
+      throw event.kind === 'submitted'
+        ? timeBackwardsError({ fileAsWritten: this.file, format: 'fleetsim-events' }, line, event.time, this.lastEvent)
+        : new InputError(this.file, `line ${line}: time`, `expected the run's events in time order, got ${event.time} s after ${this.lastEvent} s`);
     }
     this.lastEvent = event.time;
     switch (event.kind) {

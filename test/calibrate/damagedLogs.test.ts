@@ -100,7 +100,8 @@ describe('calibrating a damaged log', () => {
 
   it('a submission earlier than the one before it (its trace replay would go back in time)', () => {
     const at = indexOf(submitted, 5);
-    const earlier = records[indexOf(submitted, 4)]!.time as number;
+    // Named against the event just before it (the run's events come in time order).
+    const earlier = records[at - 1]!.time as number;
     expect(refusal('backwards.jsonl', (lines) => { lines[at]!.time = earlier / 2; })).toBe(`line ${at + 1}, column time: timestamps must not go backwards: ${earlier / 2} s after ${earlier} s on an earlier row`);
   });
 

@@ -3,11 +3,12 @@
  * agents with known speeds work through tasks on a manual clock, and calibration reads that file
  * (untagged records, one run) back into those speeds, capacities and failure counts.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { calibrateFile } from '../../src/calibrate/calibrateFile.js';
+import { loadScenario } from '../../src/scenario/load.js';
 import { SERVE_AGENT_CAPACITIES, SERVE_AGENT_SPEEDS, writeServeEventLog } from '../support/serveEventLog.js';
 
 const TASKS = 40;
@@ -17,7 +18,8 @@ describe('calibrate a serve data directory', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fleetsim-calibrate-serve-'));
     const { file, steadyFailures } = await writeServeEventLog(dataDir, TASKS);
 
-    const calibration = calibrateFile({ events: file, out: join(dataDir, 'calibrated.yaml'), synthetic: true });
+    // Its tasks are all submitted at one instant: replayed as a trace (no arrival rate to fit).
+    const calibration = calibrateFile({ events: file, out: join(dataDir, 'calibrated.yaml'), synthetic: false });
     const value = (name: string): number => calibration.parameters.find((parameter) => parameter.name === name)!.value;
     expect(calibration.runs).toEqual([{ strategy: null, replication: null }]);
     expect(value('agents[quick].capacity')).toBe(SERVE_AGENT_CAPACITIES.quick);
@@ -28,5 +30,19 @@ describe('calibrate a serve data directory', () => {
     const steady = calibration.parameters.find((parameter) => parameter.name === 'agents[steady].failureRate')!;
     expect(steadyFailures).toBeGreaterThan(0);
     expect(steady.value * steady.n).toBeCloseTo(steadyFailures, 9);
+  });
+
+  it('submissions all at one instant: replayed as a trace with a note and no rate fitted; refused for a synthetic workload, which needs a rate', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleetsim-calibrate-serve-'));
+    const { file } = await writeServeEventLog(dataDir, TASKS);
+    const out = join(dataDir, 'calibrated.yaml');
+    const calibration = calibrateFile({ events: file, out, synthetic: false });
+    expect(calibration.notes).toContain('the submissions all arrive at one instant: no arrival rate is fitted');
+    expect(calibration.parameters.some((parameter) => parameter.name.endsWith('.rate'))).toBe(false);
+    expect(() => loadScenario(out)).not.toThrow();
+    const synthetic = join(dataDir, 'synthetic.yaml');
+    expect(() => calibrateFile({ events: file, out: synthetic, synthetic: true }))
+      .toThrow(`${file}: the fitted runs' submissions all arrive at one instant (a window of 0 s): a Poisson rate needs them spread over time; calibrate without --synthetic to replay them as a trace`);
+    expect(existsSync(synthetic)).toBe(false);
   });
 });
