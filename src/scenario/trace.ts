@@ -56,16 +56,16 @@ export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
     ...(entry.replication === undefined ? {} : { replication: entry.replication }),
     rows: 0,
   };
-  const { rows, types, largestTokens } = scanTrace(config, entry.types === undefined);
+  const { rows, types, largestTokens, largestTokensLine } = scanTrace(config, entry.types === undefined);
   if (rows === 0) {
-    const where = Number.isFinite(to) || from > 0 ? `in the window [${from}, ${to}) s` : 'in the file';
+    const where = Number.isFinite(to) || from > 0 ? `in the window [${from}, ${to}) s of ${entry.file}` : `in ${entry.file}`;
     throw new InputError(file, entry.window === undefined ? 'workload.trace.file' : 'workload.trace.window', `no trace row ${where}: nothing to replay`);
   }
   // As for the workload's own token counts: past the bound, a run's token totals overflow.
   if (largestTokens > MAX_TASK_TOKENS) {
     // The rows themselves (their count is known unless the scale overflowed it), or the scale applied to them.
     if (Number.isFinite(largestTokens) && largestTokens / entry.tokenScale > MAX_TASK_TOKENS) {
-      throw new InputError(file, 'workload.trace.file', `${entry.file} has a row of ${largestTokens / entry.tokenScale} tokens, more than the ${MAX_TASK_TOKENS} a task may have`);
+      throw new InputError(file, 'workload.trace.file', `${entry.file} has a row of ${largestTokens / entry.tokenScale} tokens on line ${largestTokensLine}, more than the ${MAX_TASK_TOKENS} a task may have`);
     }
     throw new InputError(
       file,

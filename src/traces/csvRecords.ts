@@ -11,22 +11,26 @@
  */
 import { parse, CsvError } from 'csv-parse/sync';
 import { LineReader } from '../live/lineReader.js';
-import { fileError, rowError } from './rowError.js';
+import { fileError, refuseByteOrderMark, rowError } from './rowError.js';
 
 const QUOTE = '"';
 
-/** One record: its fields and the 1-based line it ends on. */
+/** One record: its fields and the 1-based lines it starts and ends on. */
 export interface CsvRecord {
   /** The record's fields, unquoted. */
   readonly fields: readonly string[];
   /** 1-based line it ends on. */
   readonly line: number;
+  /** 1-based line it starts on (before `line` when a quoted field holds a newline). */
+  readonly firstLine: number;
 }
 
 /** Pulls the records of a CSV file after its header, each checked to have the header's width. */
 export class CsvRecords {
   /** The header's column names. */
   readonly header: readonly string[];
+  /** 1-based line the header starts on (after any blank lines), for messages. */
+  readonly headerLine: number;
   private readonly lines: LineReader;
 
   /**
@@ -36,12 +40,19 @@ export class CsvRecords {
    */
   constructor(path: string, private readonly file: string) {
     this.lines = new LineReader(path);
-    const first = this.pull();
+    let first: CsvRecord | undefined;
+    try {
+      first = this.pull();
+    } catch (error) {
+      this.close();
+      throw error;
+    }
     if (first === undefined) {
       this.close();
       throw fileError(file, 'the file is empty: expected a CSV header line and at least one row');
     }
     this.header = first.fields.map((name) => name.trim());
+    this.headerLine = first.firstLine;
   }
 
   /** The next record, or undefined at the end of the file. */
@@ -67,9 +78,10 @@ export class CsvRecords {
   private pull(): CsvRecord | undefined {
     for (let line = this.lines.next(); line !== undefined; line = this.lines.next()) {
       let text = line.text;
+      refuseByteOrderMark(this.file, line.number, text);
       if (text.endsWith('\r')) text = text.slice(0, -1);
       if (text === '') continue;
-      if (!text.includes(QUOTE)) return { fields: text.split(','), line: line.number };
+      if (!text.includes(QUOTE)) return { fields: text.split(','), line: line.number, firstLine: line.number };
       return this.quoted(text, line.number);
     }
     return undefined;
@@ -82,7 +94,7 @@ export class CsvRecords {
     for (;;) {
       try {
         const records = parse(text, { relax_column_count: true }) as string[][];
-        return { fields: records[0] ?? [], line: lineNumber };
+        return { fields: records[0] ?? [], line: lineNumber, firstLine };
       } catch (error) {
         const next = error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED' ? this.lines.next() : undefined;
         if (next === undefined) {

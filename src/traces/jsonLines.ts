@@ -4,7 +4,7 @@
  */
 import { LineReader } from '../live/lineReader.js';
 import { firstLineOf } from '../scenario/errors.js';
-import { fileError, rowError } from './rowError.js';
+import { fileError, refuseByteOrderMark, rowError } from './rowError.js';
 
 /** One parsed line. */
 export interface JsonLine {
@@ -30,13 +30,14 @@ export class JsonLines {
    */
   next(): JsonLine | undefined {
     for (let line = this.lines.next(); line !== undefined; line = this.lines.next()) {
+      refuseByteOrderMark(this.file, line.number, line.text);
       if (line.text.trim() === '') continue;
       let value: unknown;
       try {
         value = JSON.parse(line.text);
       } catch (error) {
         const position = /position (\d+)/.exec(firstLineOf(error))?.[1];
-        const column = position === undefined ? line.text.length + 1 : Number(position) + 1;
+        const column = position === undefined ? firstBadCharacter(line.text) + 1 : Number(position) + 1;
         const truncated = line.terminated ? '' : ' (the file may be truncated: its last line has no newline)';
         throw rowError(this.file, line.number, column, `invalid JSON${truncated}: ${firstLineOf(error).replace(/ in JSON at position \d+.*$/, '')}`);
       }
@@ -54,4 +55,30 @@ export class JsonLines {
   close(): void {
     this.lines.close();
   }
+}
+
+/**
+ * Where JSON text goes wrong, 0-based: the end of its longest prefix that some JSON text could
+ * continue. V8 gives no position for "Unexpected token 'x'" errors; a prefix only grows more
+ * wrong, so a binary search over prefixes finds it (a few parses, on the error path only).
+ */
+function firstBadCharacter(text: string): number {
+  const continuable = (prefix: string): boolean => {
+    try {
+      JSON.parse(prefix);
+      return true;
+    } catch (error) {
+      const reason = firstLineOf(error);
+      const position = /at position (\d+)/.exec(reason)?.[1];
+      return reason.startsWith('Unexpected end of JSON input') || (position !== undefined && Number(position) >= prefix.length);
+    }
+  };
+  let good = 0;
+  let bad = text.length;
+  while (good < bad) {
+    const middle = Math.ceil((good + bad) / 2);
+    if (continuable(text.slice(0, middle))) good = middle;
+    else bad = middle - 1;
+  }
+  return good;
 }

@@ -8,8 +8,26 @@ import { CsvReader } from './formats/csv.js';
 import { FleetsimEventsReader } from './formats/fleetsimEvents.js';
 import { MooncakeReader } from './formats/mooncake.js';
 
-/** Opens `config.file` with the reader of `config.format`. */
+/**
+ * Opens `config.file` with the reader of `config.format`; the reader closes its file when a row
+ * is refused (a refused trace, in a process that goes on, must not keep its file open).
+ */
 export function openTraceReader(config: Pick<TraceConfig, 'file' | 'fileAsWritten' | 'format' | 'columns' | 'timeUnitSeconds' | 'blockTokens' | 'strategy' | 'replication'>): TraceRowReader {
+  const reader = openFormatReader(config);
+  return {
+    next: () => {
+      try {
+        return reader.next();
+      } catch (error) {
+        reader.close();
+        throw error;
+      }
+    },
+    close: () => reader.close(),
+  };
+}
+
+function openFormatReader(config: Parameters<typeof openTraceReader>[0]): TraceRowReader {
   const { file, fileAsWritten: name } = config;
   switch (config.format) {
     case 'azure-llm':

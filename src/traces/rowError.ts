@@ -14,6 +14,20 @@ export function fileError(file: string, expected: string, line?: number): InputE
   return new InputError(file, line === undefined ? '' : `line ${line}`, expected);
 }
 
+/** U+FEFF, which some editors write at the start of a UTF-8 file. */
+const BYTE_ORDER_MARK = '\uFEFF';
+
+/**
+ * Refuses a byte-order mark at the start of the file (line 1): invisible in a message, it would
+ * otherwise surface as a header column or a JSON token nobody can see.
+ * @throws InputError naming line 1, column 1
+ */
+export function refuseByteOrderMark(file: string, line: number, text: string): void {
+  if (line === 1 && text.startsWith(BYTE_ORDER_MARK)) {
+    throw rowError(file, 1, 1, 'the file starts with a byte-order mark (U+FEFF): expected UTF-8 text without one');
+  }
+}
+
 /** A quoted value for messages, shortened. */
 export function quoted(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
@@ -30,12 +44,34 @@ export function tokenCount(value: unknown, file: string, line: number, column: s
   return n;
 }
 
+/** A decimal number as a trace writes one (`12`, `0.5`, `1.5e3`): not hex, binary or octal, which Number() would also read. */
+const DECIMAL = /^\s*(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i;
+
 /**
- * A finite number ≥ 0 (a JSON number, or the text of one).
+ * A finite number ≥ 0 (a JSON number, or the decimal text of one).
  * @throws InputError naming the line and column
  */
 export function nonNegativeNumber(value: unknown, file: string, line: number, column: string, what: string): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && DECIMAL.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(n) || n < 0) throw rowError(file, line, column, `expected ${what} (a number >= 0), got ${value === undefined ? 'nothing' : quoted(value)}`);
   return n;
+}
+
+/**
+ * Latest time a trace row may have, seconds: 2^53 s (285 million years). Past it the simulated
+ * clock cannot add a second to a row's time, and a run's time integrals overflow.
+ */
+export const MAX_TRACE_SECONDS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A row's time: a finite number ≥ 0 (a JSON number, or the text of one) in the file's unit,
+ * at most {@link MAX_TRACE_SECONDS} once in seconds.
+ * @param toSeconds - the file's unit to seconds (as each format has always converted it)
+ * @returns the time in seconds
+ * @throws InputError naming the line and column
+ */
+export function traceSeconds(value: unknown, file: string, line: number, column: string, what: string, toSeconds: (time: number) => number = (time) => time): number {
+  const seconds = toSeconds(nonNegativeNumber(value, file, line, column, what));
+  if (seconds > MAX_TRACE_SECONDS) throw rowError(file, line, column, `expected ${what} of at most 2^53 s (${MAX_TRACE_SECONDS}), got ${quoted(value)}`);
+  return seconds;
 }

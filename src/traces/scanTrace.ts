@@ -3,6 +3,7 @@
  * there (a bad row is exit 2 before any run starts, also in worker threads, which cannot hand an
  * InputError back as one), and the count feeds the run's work estimate.
  */
+import { quoted, rowError } from './rowError.js';
 import { TraceArrivals } from './traceArrivals.js';
 import { TraceTaskFactory } from './traceTasks.js';
 import type { TraceConfig } from './types.js';
@@ -19,10 +20,13 @@ export interface TraceScan {
   readonly lastSeconds: number;
   /** The largest token count of a replayed task, work or context, `tokenScale` applied (0 when none). */
   readonly largestTokens: number;
+  /** The line of the row with {@link TraceScan.largestTokens} (0 when none), for messages. */
+  readonly largestTokensLine: number;
 }
 
 /**
- * Reads one pass of the trace in bounded memory, checking every row as the replay would.
+ * Reads one pass of the trace, checking every row as the replay would: in bounded memory but for
+ * the ids of an events file's submissions (each must be submitted once).
  * @param collectTypes - accept every task type and list them (else a type outside `config.types` is an error)
  * @throws InputError for the first bad row
  */
@@ -34,11 +38,27 @@ export function scanTrace(config: TraceConfig, collectTypes: boolean): TraceScan
   let firstSeconds = Number.NaN;
   let lastSeconds = Number.NaN;
   let largestTokens = 0;
-  for (let arrival = arrivals.next(); arrival !== undefined; arrival = arrivals.next()) {
-    const spec = tasks.create(arrival);
-    if (spec !== undefined) largestTokens = Math.max(largestTokens, spec.tokens, spec.contextTokens);
-    if (rows++ === 0) firstSeconds = arrival.atSeconds;
-    lastSeconds = arrival.atSeconds;
+  let largestTokensLine = 0;
+  // Lines of the ids an events file's submissions carry: one id submitted twice cannot be replayed.
+  const idLines = new Map<string, number>();
+  try {
+    for (let arrival = arrivals.next(); arrival !== undefined; arrival = arrivals.next()) {
+      const { row } = arrival;
+      if (row.spec !== undefined) {
+        const earlier = idLines.get(row.spec.id);
+        if (earlier !== undefined) throw rowError(config.fileAsWritten, row.line, 'spec.id', `task id ${quoted(row.spec.id)} was submitted before, on line ${earlier}: expected each submission once`);
+        idLines.set(row.spec.id, row.line);
+      }
+      const spec = tasks.create(arrival);
+      if (spec !== undefined && Math.max(spec.tokens, spec.contextTokens) > largestTokens) {
+        largestTokens = Math.max(spec.tokens, spec.contextTokens);
+        largestTokensLine = row.line;
+      }
+      if (rows++ === 0) firstSeconds = arrival.atSeconds;
+      lastSeconds = arrival.atSeconds;
+    }
+  } finally {
+    arrivals.close();
   }
-  return { rows, types: tasks.typesSeen, firstSeconds, lastSeconds, largestTokens };
+  return { rows, types: tasks.typesSeen, firstSeconds, lastSeconds, largestTokens, largestTokensLine };
 }

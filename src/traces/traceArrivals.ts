@@ -72,6 +72,7 @@ class TraceCopy {
         continue;
       }
       if (row.timeSeconds < this.lastTime) {
+        this.close();
         throw timeBackwardsError(this.config, row.line, row.timeSeconds, this.lastTime);
       }
       this.lastTime = row.timeSeconds;

@@ -100,38 +100,42 @@ export function traceStats(config: Pick<TraceConfig, 'file' | 'fileAsWritten' | 
   let window: number[] = [];
   let head = 0;
   let peak = 0;
-  for (let row = reader.next(); row !== undefined; row = reader.next()) {
-    const t = row.timeSeconds;
-    if (t < last) throw timeBackwardsError(config, row.line, t, last);
-    if (rows > 0) {
-      const gap = t - last;
-      gaps++;
-      const delta = gap - gapMean;
-      gapMean += delta / gaps;
-      gapM2 += delta * (gap - gapMean);
-    } else {
-      first = t;
-    }
-    last = t;
-    rows++;
-    input.add(Math.round(row.inputTokens));
-    output.add(Math.round(row.outputTokens));
-    if (row.blocks !== undefined) {
-      hasBlocks = true;
-      for (const id of row.blocks) {
-        blocks++;
-        if (seenBlocks.has(id)) reused++;
-        else seenBlocks.add(id);
+  try {
+    for (let row = reader.next(); row !== undefined; row = reader.next()) {
+      const t = row.timeSeconds;
+      if (t < last) throw timeBackwardsError(config, row.line, t, last);
+      if (rows > 0) {
+        const gap = t - last;
+        gaps++;
+        const delta = gap - gapMean;
+        gapMean += delta / gaps;
+        gapM2 += delta * (gap - gapMean);
+      } else {
+        first = t;
+      }
+      last = t;
+      rows++;
+      input.add(Math.round(row.inputTokens));
+      output.add(Math.round(row.outputTokens));
+      if (row.blocks !== undefined) {
+        hasBlocks = true;
+        for (const id of row.blocks) {
+          blocks++;
+          if (seenBlocks.has(id)) reused++;
+          else seenBlocks.add(id);
+        }
+      }
+      // The window (t − w, t] ending at this row: drop the rows before it, then count.
+      window.push(t);
+      while (window[head]! <= t - peakWindowSeconds) head++;
+      peak = Math.max(peak, window.length - head);
+      if (head > 4096 && head * 2 > window.length) {
+        window = window.slice(head);
+        head = 0;
       }
     }
-    // The window (t − w, t] ending at this row: drop the rows before it, then count.
-    window.push(t);
-    while (window[head]! <= t - peakWindowSeconds) head++;
-    peak = Math.max(peak, window.length - head);
-    if (head > 4096 && head * 2 > window.length) {
-      window = window.slice(head);
-      head = 0;
-    }
+  } finally {
+    reader.close();
   }
   const durationSeconds = rows === 0 ? 0 : last - first;
   const gapSd = gaps > 1 ? Math.sqrt(gapM2 / (gaps - 1)) : Number.NaN;

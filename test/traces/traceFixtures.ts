@@ -5,6 +5,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { traceStats, type TraceStats } from '../../src/traces/traceStats.js';
+import type { CsvColumns, TraceFormat } from '../../src/traces/types.js';
 import { runCli } from '../cli/runCli.js';
 
 /** A fresh temporary directory. */
@@ -53,4 +55,13 @@ export function replaySubmissions(scenario: string, dir: string, ...flags: strin
   if (run.status !== 0) throw new Error(`fleetsim run failed (${run.status}): ${run.stderr}`);
   return readFileSync(events, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Submission & { kind: string })
     .filter((record) => record.kind === 'submitted');
+}
+
+/**
+ * The statistics of a trace written as `text` to `dir/name` (what `fleetsim trace stats` prints),
+ * read in this process: the file is named in messages by its full path.
+ */
+export function statsOf(dir: string, name: string, text: string, format: TraceFormat, options: { columns?: CsvColumns; timeUnitSeconds?: number } = {}): TraceStats {
+  const file = writeFixture(dir, name, text);
+  return traceStats({ file, fileAsWritten: file, format, timeUnitSeconds: options.timeUnitSeconds ?? 1, blockTokens: 512, ...(options.columns === undefined ? {} : { columns: options.columns }) }, 60);
 }

@@ -66,12 +66,12 @@ describe('trace rows as tasks', () => {
     expectInputError(() => loadScenario(file), 'workload.trace.tokenScale', `expected every replayed token count to be at most ${MAX_TASK_TOKENS}, got Infinity`, file);
   });
 
-  it('a row past 10⁹ tokens is refused at load, naming the trace file rather than the scale', () => {
+  it('a row past 10⁹ tokens is refused at load, naming the trace file and the row\'s line rather than the scale', () => {
     const dir = tempDir();
     writeFixture(dir, 'a.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.68,374,44\n2023-11-16 18:15:50.99,3000000000,109\n');
     for (const scale of ['', ', tokenScale: 2']) {
       const file = traceScenario(dir, `{ file: a.csv, format: azure-llm${scale} }`);
-      expectInputError(() => loadScenario(file), 'workload.trace.file', `a.csv has a row of 3000000000 tokens, more than the ${MAX_TASK_TOKENS} a task may have`, file);
+      expectInputError(() => loadScenario(file), 'workload.trace.file', `a.csv has a row of 3000000000 tokens on line 3, more than the ${MAX_TASK_TOKENS} a task may have`, file);
     }
     // Scaled below the bound, the same rows load.
     expect(() => loadScenario(traceScenario(dir, '{ file: a.csv, format: azure-llm, tokenScale: 0.1 }'))).not.toThrow();

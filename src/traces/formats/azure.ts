@@ -29,7 +29,7 @@ export class AzureReader implements TraceRowReader {
   /** @param path - the file; @param file - as the user wrote it. */
   constructor(path: string, private readonly file: string) {
     this.records = new CsvRecords(path, file);
-    this.columns = columnIndices(this.records.header, { time: 'TIMESTAMP', input: 'ContextTokens', output: 'GeneratedTokens' }, file, 'azure-llm');
+    this.columns = columnIndices(this.records, { time: 'TIMESTAMP', input: 'ContextTokens', output: 'GeneratedTokens' }, file, 'azure-llm');
   }
 
   /** {@inheritDoc TraceRowReader.next} */
@@ -43,13 +43,16 @@ export class AzureReader implements TraceRowReader {
     if (minute !== this.minuteText) {
       const match = MINUTE.exec(minute);
       if (match === null) throw bad();
-      const [, y, mo, d, h, mi] = match;
-      this.minuteSeconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi)) / 1000;
-      if (!Number.isFinite(this.minuteSeconds)) throw bad();
+      const [year, month, day, hour, minuteOfHour] = match.slice(1).map(Number) as [number, number, number, number, number];
+      const date = new Date(Date.UTC(year, month - 1, day, hour, minuteOfHour));
+      // Date.UTC rolls a field out of range into the next (February 30 is March 2): refused instead.
+      const exact = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && date.getUTCHours() === hour && date.getUTCMinutes() === minuteOfHour;
+      if (!exact) throw bad();
+      this.minuteSeconds = date.getTime() / 1000;
       this.minuteText = minute;
     }
     const rest = SECONDS.exec(text.slice(16));
-    if (rest === null) throw bad();
+    if (rest === null || Number(rest[1]) > 59) throw bad();
     const whole = this.minuteSeconds + Number(rest[1]);
     const fraction = rest[2] === undefined ? 0 : Number(`0.${rest[2]}`);
     if (Number.isNaN(this.originWhole)) {

@@ -4,7 +4,7 @@
  * the task type; a request with 0 response tokens failed.
  */
 import { CsvRecords } from '../csvRecords.js';
-import { nonNegativeNumber, quoted, rowError, tokenCount } from '../rowError.js';
+import { quoted, rowError, tokenCount, traceSeconds } from '../rowError.js';
 import type { TraceRow, TraceRowReader } from '../types.js';
 import { columnIndices } from './header.js';
 
@@ -20,7 +20,7 @@ export class BurstGptReader implements TraceRowReader {
   /** @param path - the file; @param file - as the user wrote it. */
   constructor(path: string, private readonly file: string) {
     this.records = new CsvRecords(path, file);
-    this.columns = columnIndices(this.records.header, COLUMNS, file, 'burstgpt');
+    this.columns = columnIndices(this.records, COLUMNS, file, 'burstgpt');
   }
 
   /** {@inheritDoc TraceRowReader.next} */
@@ -39,7 +39,7 @@ export class BurstGptReader implements TraceRowReader {
     if (model === '') throw rowError(this.file, line, COLUMNS.model, `expected a model name, got ${quoted(fields[c.model])}`);
     return {
       line,
-      timeSeconds: nonNegativeNumber(fields[c.time], this.file, line, COLUMNS.time, 'a time in seconds'),
+      timeSeconds: traceSeconds(fields[c.time], this.file, line, COLUMNS.time, 'a time in seconds'),
       inputTokens,
       outputTokens,
       type: model,

@@ -3,7 +3,7 @@
  * contextTokens, type, contextKey, priority, deadline, tenant }`) and its time unit given.
  */
 import { CsvRecords } from '../csvRecords.js';
-import { nonNegativeNumber, quoted, rowError, tokenCount } from '../rowError.js';
+import { nonNegativeNumber, quoted, rowError, tokenCount, traceSeconds } from '../rowError.js';
 import type { CsvColumns, TraceRow, TraceRowReader } from '../types.js';
 import { columnIndices } from './header.js';
 
@@ -19,7 +19,7 @@ export class CsvReader implements TraceRowReader {
   constructor(path: string, private readonly file: string, private readonly columns: CsvColumns, private readonly timeUnitSeconds: number) {
     this.records = new CsvRecords(path, file);
     const wanted = Object.fromEntries(Object.entries(columns).filter(([, name]) => name !== undefined)) as Record<keyof CsvColumns, string>;
-    this.indices = columnIndices(this.records.header, wanted, file, 'csv (as workload.trace.columns maps it)');
+    this.indices = columnIndices(this.records, wanted, file, 'csv (as workload.trace.columns maps it)');
   }
 
   /** {@inheritDoc TraceRowReader.next} */
@@ -40,10 +40,11 @@ export class CsvReader implements TraceRowReader {
       if (!/^[0-4]$/.test(priorityText)) throw rowError(file, line, columns.priority!, `expected a priority level 0..4, got ${quoted(priorityText)}`);
     }
     const deadlineText = text('deadline');
-    const contextTokens = field('contextTokens');
+    // An empty cell is no context, as for every optional column.
+    const contextTokens = text('contextTokens');
     return {
       line,
-      timeSeconds: nonNegativeNumber(field('time'), file, line, columns.time, 'a time') * this.timeUnitSeconds,
+      timeSeconds: traceSeconds(field('time'), file, line, columns.time, 'a time', (time) => time * this.timeUnitSeconds),
       inputTokens: contextTokens === undefined ? 0 : tokenCount(contextTokens, file, line, columns.contextTokens!),
       outputTokens: tokenCount(field('tokens'), file, line, columns.tokens),
       ...(text('type') === undefined ? {} : { type: text('type') }),

@@ -4,7 +4,7 @@
  * block of the prompt (512 tokens by default), shared ids being shared prefixes.
  */
 import { JsonLines } from '../jsonLines.js';
-import { nonNegativeNumber, quoted, rowError, tokenCount } from '../rowError.js';
+import { quoted, rowError, tokenCount, traceSeconds } from '../rowError.js';
 import type { TraceRow, TraceRowReader } from '../types.js';
 
 /** Reads a Mooncake trace. */
@@ -38,7 +38,7 @@ export class MooncakeReader implements TraceRowReader {
     }
     return {
       line,
-      timeSeconds: nonNegativeNumber(value.timestamp, file, line, 'timestamp', 'a time in milliseconds') / 1000,
+      timeSeconds: traceSeconds(value.timestamp, file, line, 'timestamp', 'a time in milliseconds', (ms) => ms / 1000),
       inputTokens,
       outputTokens: tokenCount(value.output_length, file, line, 'output_length'),
       blocks,
