@@ -37,7 +37,7 @@
  * 5 × 4,000 cases (one to three mutations each) take about 35 s on two cores; a quarter to a half
  * of the mutated files of each format are read (and all but a few of those run), the rest refused.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -661,15 +661,20 @@ function openFiles(): number | undefined {
  * is well; a trace file left open after the reading (a refusal that leaks it) is wrong too.
  */
 function problemWith(fixture: Fixture, file: MutableFile, mustRead = false): string | undefined {
+  const dir = tempDir();
   const filesBefore = openFiles();
-  const problem = readingProblem(fixture, file, mustRead);
+  const problem = readingProblem(fixture, file, dir, mustRead);
   const filesAfter = openFiles();
+  // Thousands of cases: each case's directory goes when it is done.
+  rmSync(dir, { recursive: true, force: true });
   return problem ?? (filesAfter === filesBefore ? undefined : `${filesAfter! - filesBefore!} more files open after reading it`);
 }
 
-/** @param mustRead - refusing the file is wrong too (the unmutated trace) */
-function readingProblem(fixture: Fixture, file: MutableFile, mustRead: boolean): string | undefined {
-  const dir = tempDir();
+/**
+ * What is wrong with reading the mutated `file`, written in `dir`, both ways.
+ * @param mustRead - refusing the file is wrong too (the unmutated trace)
+ */
+function readingProblem(fixture: Fixture, file: MutableFile, dir: string, mustRead: boolean): string | undefined {
   const traceName = `trace.${fixture.extension}`;
   const path = join(dir, traceName);
   writeFileSync(path, render(file));
