@@ -187,10 +187,8 @@ export class ObservationFold {
     if (earlier !== undefined) throw new InputError(this.file, `line ${line}: spec.id`, `task ${JSON.stringify(id)} submitted twice in one run (first on line ${earlier.line})`);
     const type = this.text(s, 'type', line, 'spec.');
     const tokens = this.tokenCount(s, 'tokens', line);
-    const tags = s.tags ?? [];
-    if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) {
-      throw new InputError(this.file, `line ${line}: spec.tags`, `expected a list of tags (strings), got ${JSON.stringify(s.tags)}`);
-    }
+    // checkSubmittedSpec refused tags that are not a list of strings.
+    const tags = (s.tags ?? []) as readonly string[];
     // The rule of a replay of this log as a trace; the run's window rests on it too.
     if (event.time < this.lastSubmission) throw timeBackwardsError({ fileAsWritten: this.file, format: 'fleetsim-events' }, line, event.time, this.lastSubmission);
     this.tasks.set(id, { line, type, tokens, tags, finalLine: undefined });

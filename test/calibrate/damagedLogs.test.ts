@@ -109,7 +109,7 @@ describe('calibrating a damaged log', () => {
     const at = indexOf(submitted, 2);
     expect(refusal('priority.jsonl', (lines) => { lines[at]!.spec!.priority = 2.5; })).toBe(`line ${at + 1}, column spec.priority: expected a priority level 0..4, got "2.5"`);
     expect(refusal('tokens.jsonl', (lines) => { lines[at]!.spec!.tokens = 2 ** 53; })).toBe(`line ${at + 1}: spec.tokens: expected at most ${MAX_TASK_TOKENS} tokens (the most a task may have), got ${2 ** 53}`);
-    expect(refusal('tags.jsonl', (lines) => { lines[at]!.spec!.tags = 'gpu'; })).toBe(`line ${at + 1}: spec.tags: expected a list of tags (strings), got "gpu"`);
+    expect(refusal('tags.jsonl', (lines) => { lines[at]!.spec!.tags = 'gpu'; })).toBe(`line ${at + 1}, column spec.tags: expected a list of strings, got "gpu"`);
   });
 
   it('an agent of no task slots', () => {

@@ -6,7 +6,7 @@
  * every strategy of a run saw the same submissions.
  */
 import type { DependencyFailurePolicy, TaskSpec } from '../../engine/task.js';
-import { didYouMean } from '../../scenario/errors.js';
+import { didYouMean, formatPath } from '../../scenario/errors.js';
 import { JsonLines } from '../jsonLines.js';
 import { nonNegativeNumber, quoted, rowError, traceSeconds } from '../rowError.js';
 import type { TraceRow, TraceRowReader } from '../types.js';
@@ -122,7 +122,7 @@ export function checkSubmittedSpec(spec: unknown, file: string, line: number): T
   const deadline = s.deadline === undefined ? undefined : nonNegativeNumber(s.deadline, file, line, 'spec.deadline', 'a deadline');
   for (const [key, value] of Object.entries(s)) {
     const check = OPTIONAL_SPEC_FIELDS[key];
-    if (check === undefined && !REQUIRED_SPEC_FIELDS.includes(key)) throw rowError(file, line, `spec.${key}`, `unknown field of a submitted spec${didYouMean(key, SPEC_FIELDS)}`);
+    if (check === undefined && !REQUIRED_SPEC_FIELDS.includes(key)) throw rowError(file, line, formatPath(['spec', key]), `unknown field of a submitted spec${didYouMean(key, SPEC_FIELDS)}`);
     if (check !== undefined && !check[1](value)) throw rowError(file, line, `spec.${key}`, `expected ${check[0]}, got ${quoted(value)}`);
   }
   return { ...(s as unknown as TaskSpec), tokens, contextTokens, ...(deadline === undefined ? {} : { deadline }) };
