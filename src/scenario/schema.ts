@@ -48,6 +48,14 @@ export const MAX_DISPATCH_SCAN = 1_000_000;
 /** Largest `engine.settledMemory` (settled task ids remembered). */
 export const MAX_SETTLED_MEMORY = 100_000_000;
 /** Longest delay a scenario may give an agent: `coldStart` and `offerResponseSeconds` (one day). */
+/**
+ * Longest simulated time `stop.time` and `warmup.time` may name: 2^53 s (~285 million years),
+ * where seconds are still whole numbers. A run's window can then be summed over a fleet (agent
+ * seconds) without overflowing, as 1e308 s did.
+ */
+export const MAX_RUN_SECONDS = Number.MAX_SAFE_INTEGER;
+/** Largest `workload.trace.timeScale`: a trace stretched a million times is a trace of one request per ~month. */
+export const MAX_TRACE_TIME_SCALE = 1e6;
 export const MAX_DELAY_SECONDS = 86_400;
 /** Largest `serviceTimeCv` (standard deviation over mean of an agent's service time). */
 export const MAX_SERVICE_TIME_CV = 10;
@@ -330,7 +338,7 @@ export const traceSchema = strict({
   format: z.enum(TRACE_FORMATS),
   type: z.string().min(1).default('request'),
   types: z.array(z.string().min(1)).min(1).optional(),
-  timeScale: positive.default(1),
+  timeScale: positive.max(MAX_TRACE_TIME_SCALE).default(1),
   rateScale: positive.max(MAX_TRACE_RATE_SCALE).default(1),
   copyOffset: nonNegative.default(60),
   window: strict({ from: nonNegative.default(0), to: positive.optional() }).optional(),
@@ -437,8 +445,8 @@ export const scenarioFileSchema = strict({
   description: z.string().default(''),
   seed: z.int().min(0).max(MAX_SEED).default(1),
   replications: z.int().min(1).max(MAX_REPLICATIONS).default(5),
-  warmup: strict({ time: nonNegative.optional(), tasks: z.int().min(0).max(MAX_TASK_COUNT).optional() }).optional(),
-  stop: strict({ time: positive.optional(), tasks: z.int().min(1).max(MAX_TASK_COUNT).optional(), drain: z.boolean().optional() }).optional(),
+  warmup: strict({ time: nonNegative.max(MAX_RUN_SECONDS).optional(), tasks: z.int().min(0).max(MAX_TASK_COUNT).optional() }).optional(),
+  stop: strict({ time: positive.max(MAX_RUN_SECONDS).optional(), tasks: z.int().min(1).max(MAX_TASK_COUNT).optional(), drain: z.boolean().optional() }).optional(),
   engine: engineSchema.prefault({}),
   agentModel: agentModelSchema.optional(),
   agents: z.array(agentEntrySchema).min(1),

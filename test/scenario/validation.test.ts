@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_LISTED_JOBS, MAX_TASK_TOKENS } from '../../src/scenario/schema.js';
+import { MAX_LISTED_JOBS, MAX_RUN_SECONDS, MAX_TASK_TOKENS } from '../../src/scenario/schema.js';
 import { strategyNames } from '../../src/strategies/index.js';
 import { expectInputError, generatedScenario, jobScenario, normalize, withField } from './helpers.js';
 
@@ -17,6 +17,13 @@ describe('wrong types and ranges name the field and say what was expected', () =
   it('a fraction where an integer belongs is "expected an integer"', () => {
     rejects(generatedScenario(), 'agents[0].capacity', 1.5, 'agents[0].capacity', 'expected an integer, got 1.5');
     rejects(generatedScenario(), 'seed', -1, 'seed', 'expected a number >= 0, got -1');
+  });
+
+  it('a stop or warm-up time past 2^53 s is refused: a run\'s agent-seconds over it would overflow (1e308 s crashed the summary)', () => {
+    rejects(generatedScenario(), 'stop.time', 1e308, 'stop.time', `expected a number <= ${MAX_RUN_SECONDS}, got 1e+308`);
+    rejects(generatedScenario(), 'warmup.time', 2 ** 60, 'warmup.time', `expected a number <= ${MAX_RUN_SECONDS}`);
+    // At the bound the work budget is what refuses it (unless allowed huge).
+    expect(() => normalize(withField(generatedScenario(), 'stop.time', MAX_RUN_SECONDS), { allowHuge: true })).not.toThrow();
   });
 
   it('a negative arrival rate is "expected a number > 0"', () => {

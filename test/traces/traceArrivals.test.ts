@@ -28,6 +28,11 @@ function replay(file: string, replication = 0): [number, number][] {
 const TEN = Array.from({ length: 10 }, (_, i): [number, number] => [i / 2, i + 1]);
 
 describe('trace replay scaling', () => {
+  it('timeScale is at most a million: past it a run\'s times may overflow, and it is refused naming the field', () => {
+    expect(() => loadScenario(fixture('timeScale: 1e300'))).toThrow(/workload\.trace\.timeScale: expected a number <= 1000000, got 1e\+300$/);
+    expect(replay(fixture('timeScale: 1e6')).at(-1)![0]).toBe(4.5e6);
+  });
+
   it('timeScale multiplies the times (0.5: twice the rate)', () => {
     expect(replay(fixture('timeScale: 0.5'))).toEqual(TEN.map(([t, n]) => [t * 0.5, n]));
   });
