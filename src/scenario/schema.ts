@@ -47,7 +47,6 @@ export const MAX_RETRIES = 1000;
 export const MAX_DISPATCH_SCAN = 1_000_000;
 /** Largest `engine.settledMemory` (settled task ids remembered). */
 export const MAX_SETTLED_MEMORY = 100_000_000;
-/** Longest delay a scenario may give an agent: `coldStart` and `offerResponseSeconds` (one day). */
 /**
  * Longest simulated time `stop.time` and `warmup.time` may name: 2^53 s (~285 million years),
  * where seconds are still whole numbers. A run's window can then be summed over a fleet (agent
@@ -56,6 +55,7 @@ export const MAX_SETTLED_MEMORY = 100_000_000;
 export const MAX_RUN_SECONDS = Number.MAX_SAFE_INTEGER;
 /** Largest `workload.trace.timeScale`: a trace stretched a million times is a trace of one request per ~month. */
 export const MAX_TRACE_TIME_SCALE = 1e6;
+/** Longest delay a scenario may give an agent: `coldStart` and `offerResponseSeconds` (one day). */
 export const MAX_DELAY_SECONDS = 86_400;
 /** Largest `serviceTimeCv` (standard deviation over mean of an agent's service time). */
 export const MAX_SERVICE_TIME_CV = 10;
