@@ -4,6 +4,7 @@
  * `events.jsonl` of a `fleetsim serve` data directory (one run, untagged). Lines are streamed
  * and checked one by one; the events of the runs chosen (see {@link RunChoice}) are handed on.
  */
+import { withoutByteOrderMark } from '../byteOrderMark.js';
 import { existsSync, statSync } from 'node:fs';
 import { LineReader } from '../live/lineReader.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
@@ -122,7 +123,7 @@ function parseLine(file: string, number: number, text: string, terminated: boole
   const at = `line ${number}`;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(number === 1 ? withoutByteOrderMark(text) : text);
   } catch {
     const why = terminated ? 'not JSON' : 'truncated (the last line is not complete JSON)';
     throw new InputError(file, at, `${why}: expected one event object a line, as fleetsim run --events or serve write`);

@@ -4,6 +4,7 @@
  * replications (not only means) lets a re-run be compared pair by pair on common random
  * numbers. Reading it checks everything; mistakes are {@link InputError}s naming the field.
  */
+import { withoutByteOrderMark } from '../byteOrderMark.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -87,7 +88,7 @@ export function readBaseline(file: string): BaselineFile {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text) as unknown;
+    raw = JSON.parse(withoutByteOrderMark(text)) as unknown;
   } catch (error) {
     throw new InputError(file, '', `invalid JSON: ${firstLineOf(error)}`);
   }

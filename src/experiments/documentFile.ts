@@ -4,6 +4,7 @@
  * and the field. The metric trees inside are checked where they are used (summarising a cell
  * again), not here.
  */
+import { withoutByteOrderMark } from '../byteOrderMark.js';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -82,7 +83,7 @@ export function readDocument(path: string): { file: string; document: Experiment
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text) as unknown;
+    raw = JSON.parse(withoutByteOrderMark(text)) as unknown;
   } catch (error) {
     throw new InputError(file, '', `invalid JSON: ${firstLineOf(error)}`);
   }

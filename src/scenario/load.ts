@@ -3,6 +3,7 @@
  * user can get wrong becomes an {@link InputError} with a one-line message; what comes out is
  * the frozen {@link Scenario} of ./normalize.ts.
  */
+import { withoutByteOrderMark } from '../byteOrderMark.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
@@ -102,7 +103,7 @@ export function parseScenario(text: string, file: string, overrides?: ScenarioOv
  */
 export function parseScenarioDocument(text: string, file: string): unknown {
   // Editors on some systems save a byte-order mark, which JSON.parse rejects.
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const body = withoutByteOrderMark(text);
   return extname(file).toLowerCase() === '.json' ? parseJson(body, file) : parseYaml(body, file);
 }
 

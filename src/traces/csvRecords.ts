@@ -11,7 +11,7 @@
  */
 import { parse, CsvError } from 'csv-parse/sync';
 import { LineReader } from '../live/lineReader.js';
-import { fileError, refuseByteOrderMark, rowError } from './rowError.js';
+import { fileError, lineText, rowError } from './rowError.js';
 
 const QUOTE = '"';
 
@@ -77,8 +77,7 @@ export class CsvRecords {
 
   private pull(): CsvRecord | undefined {
     for (let line = this.lines.next(); line !== undefined; line = this.lines.next()) {
-      let text = line.text;
-      refuseByteOrderMark(this.file, line.number, text);
+      let text = lineText(line.number, line.text);
       if (text.endsWith('\r')) text = text.slice(0, -1);
       if (text === '') continue;
       if (!text.includes(QUOTE)) return { fields: text.split(','), line: line.number, firstLine: line.number };

@@ -4,7 +4,7 @@
  */
 import { LineReader } from '../live/lineReader.js';
 import { firstLineOf } from '../scenario/errors.js';
-import { fileError, refuseByteOrderMark, rowError } from './rowError.js';
+import { fileError, lineText, rowError } from './rowError.js';
 
 /** One parsed line. */
 export interface JsonLine {
@@ -30,19 +30,19 @@ export class JsonLines {
    */
   next(): JsonLine | undefined {
     for (let line = this.lines.next(); line !== undefined; line = this.lines.next()) {
-      refuseByteOrderMark(this.file, line.number, line.text);
-      if (line.text.trim() === '') continue;
+      const text = lineText(line.number, line.text);
+      if (text.trim() === '') continue;
       let value: unknown;
       try {
-        value = JSON.parse(line.text);
+        value = JSON.parse(text);
       } catch (error) {
         const position = /position (\d+)/.exec(firstLineOf(error))?.[1];
-        const column = position === undefined ? firstBadCharacter(line.text) + 1 : Number(position) + 1;
+        const column = position === undefined ? firstBadCharacter(text) + 1 : Number(position) + 1;
         const truncated = line.terminated ? '' : ' (the file may be truncated: its last line has no newline)';
         throw rowError(this.file, line.number, column, `invalid JSON${truncated}: ${firstLineOf(error).replace(/ in JSON at position \d+.*$/, '')}`);
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw rowError(this.file, line.number, 1, `expected a JSON object, got ${line.text.slice(0, 40)}`);
+        throw rowError(this.file, line.number, 1, `expected a JSON object, got ${text.slice(0, 40)}`);
       }
       this.seen = true;
       return { value: value as Record<string, unknown>, line: line.number };

@@ -2,6 +2,7 @@
  * Row-level mistakes in a trace file: an {@link InputError} whose path is the line and column,
  * so the CLI prints one line `file: line 7, column ContextTokens: expected …` and exits 2.
  */
+import { withoutByteOrderMark } from '../byteOrderMark.js';
 import { InputError } from '../scenario/errors.js';
 
 /** A bad row: `column` is a header name, a JSON field or a 1-based character position. */
@@ -14,18 +15,12 @@ export function fileError(file: string, expected: string, line?: number): InputE
   return new InputError(file, line === undefined ? '' : `line ${line}`, expected);
 }
 
-/** U+FEFF, which some editors write at the start of a UTF-8 file. */
-const BYTE_ORDER_MARK = '\uFEFF';
-
 /**
- * Refuses a byte-order mark at the start of the file (line 1): invisible in a message, it would
- * otherwise surface as a header column or a JSON token nobody can see.
- * @throws InputError naming line 1, column 1
+ * Line `line`'s text without the byte-order mark a file may start with (line 1 only): left in,
+ * it would surface as a header column or a JSON token nobody can see.
  */
-export function refuseByteOrderMark(file: string, line: number, text: string): void {
-  if (line === 1 && text.startsWith(BYTE_ORDER_MARK)) {
-    throw rowError(file, 1, 1, 'the file starts with a byte-order mark (U+FEFF): expected UTF-8 text without one');
-  }
+export function lineText(line: number, text: string): string {
+  return line === 1 ? withoutByteOrderMark(text) : text;
 }
 
 /** A quoted value for messages, shortened. */

@@ -66,6 +66,17 @@ describe('calibrating a damaged log', () => {
     }
   });
 
+  it('a log saved with a byte-order mark fits as it does without one (and replays as a trace)', () => {
+    const text = records.map((line) => JSON.stringify(line)).join('\n') + '\n';
+    const plain = join(dir, 'plain.jsonl');
+    const marked = join(dir, 'marked.jsonl');
+    writeFileSync(plain, text);
+    writeFileSync(marked, `\uFEFF${text}`);
+    const fit = (file: string): unknown => calibrateFile({ events: file, out: `${file}.yaml`, synthetic: false }).parameters;
+    expect(fit(marked)).toEqual(fit(plain));
+    expect(loadScenario(`${marked}.yaml`).workload.trace?.file).toBe(marked);
+  });
+
   it('a submission lost: the first event of its task is refused, naming the task', () => {
     const lost = indexOf(submitted, 3);
     const task = records[lost]!.task;

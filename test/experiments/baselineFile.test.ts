@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,13 @@ describe('baseline file', () => {
     expect(readBaseline(file)).toEqual(first);
     const second = updatedBaseline(readBaseline(file), [entry('b', [3, 4])]);
     expect(second.scenarios.map((s) => [s.scenario, s.strategies[0]!.metrics['latency.p95']])).toEqual([['a', [1, 2]], ['b', [3, 4]]]);
+  });
+
+  it('reads a file saved with a byte-order mark (as some editors write) as the same file without', () => {
+    const file = join(dir, 'plain.json');
+    writeBaseline(file, updatedBaseline(undefined, [entry('a')]));
+    const marked = fileWith('marked.json', `\uFEFF${readFileSync(file, 'utf8')}`);
+    expect(readBaseline(marked)).toEqual(readBaseline(file));
   });
 
   it('reports a missing, malformed or inconsistent file in one line naming the file and field', () => {

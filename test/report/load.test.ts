@@ -43,6 +43,14 @@ describe('readReportDocument', () => {
     expect(readReportDocument(file).document.cells).toHaveLength(1);
   });
 
+  it('reads a document saved with a byte-order mark as the same document without', () => {
+    const file = join(dir, 'valid.json');
+    const marked = join(dir, 'marked.json');
+    writeFileSync(file, valid);
+    writeFileSync(marked, `\uFEFF${valid}`);
+    expect(readReportDocument(marked).document).toEqual(readReportDocument(file).document);
+  });
+
   it('refuses a series figure out of its range, and series lists of different lengths, whose points would shift', () => {
     expect(refusal((d) => { d.series[0].latencyCdf.share[0] = 1e308; })).toBe('series[0].latencyCdf.share[0]: expected a number <= 1, got 1e+308');
     expect(refusal((d) => { d.series[1].queueDepth.mean.pop(); })).toMatch(/^series\[1\]\.queueDepth\.mean: expected \d+ values \(one per time\), got \d+$/);

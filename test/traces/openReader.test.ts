@@ -19,7 +19,7 @@ describe.runIf(existsSync('/proc/self/fd'))('a refused trace is closed', () => {
     ['a bad row', HEADER + row(1) + row(2, 'x')],
     ['a missing header column', 'TIMESTAMP,ContextTokens\n'],
     ['a time going backwards', HEADER + row(2) + row(1)],
-    ['a byte-order mark', `\uFEFF${HEADER}${row(1)}`],
+    ['a byte-order mark, then a bad row', `\uFEFF${HEADER}${row(1)}${row(2, 'x')}`],
     ['a misplaced quote', `${HEADER}${row(1)}2023-11-16 18:15:02.0,"10"x,1\n${row(3)}`],
   ])('after %s: by trace stats and by the scenario loader', (_what, text) => {
     const dir = tempDir();
