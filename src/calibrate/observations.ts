@@ -189,8 +189,6 @@ export class ObservationFold {
     const tokens = this.tokenCount(s, 'tokens', line);
     // checkSubmittedSpec refused tags that are not a list of strings.
     const tags = (s.tags ?? []) as readonly string[];
-    // The rule of a replay of this log as a trace; the run's window rests on it too.
-    if (event.time < this.lastSubmission) throw timeBackwardsError({ fileAsWritten: this.file, format: 'fleetsim-events' }, line, event.time, this.lastSubmission);
     this.tasks.set(id, { line, type, tokens, tags, finalLine: undefined });
     this.lastSubmission = event.time;
     this.submissions++;

@@ -446,7 +446,7 @@ function startFrom(session: Session, snapshot: SnapshotFile | undefined, eventsP
     try {
       onHistory!(record);
     } catch (error) {
-      // A line of the right form that contradicts the ones before it (its content has no checksum).
+      // A line of the right form that contradicts the ones before it (a snapshot written before the CRC was kept checks nothing else).
       throw new InputError(eventsPath, `line ${lineNumber}`, `does not follow from the events before it (${(error as Error).message})`);
     }
   };

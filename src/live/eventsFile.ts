@@ -257,8 +257,8 @@ export function historyLineParser(file: string): (text: string, lineNumber: numb
 /**
  * One line of the events file read back as a record for rebuilding a history: JSON of an object
  * with a known `kind`, a finite `time` and the fields of its kind, of their types (a
- * submission's `spec` with a string `id`). This checks the line's form: its content has no
- * checksum, unlike the log's.
+ * submission's `spec` with a string `id`). This checks the line's form; its content is checked
+ * by the CRC-32 a snapshot records of the lines before it.
  * @throws InputError naming the file and line when it is not such a record
  */
 export function parseHistoryLine(text: string, file: string, lineNumber: number): EventRecord {

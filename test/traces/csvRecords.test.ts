@@ -7,22 +7,15 @@ import { expectInputError } from '../scenario/helpers.js';
 import { statsOf, tempDir } from './traceFixtures.js';
 
 describe('a CSV trace whose header comes after blank lines', () => {
-  it('names the header\'s line for a missing column', () => {
+  it.each([
+    ['the header\'s line for a missing column', '\n\nat,out\n1,2\n', 'line 3', '"at","out"'],
+    ['the line a header quoted over several lines starts on', '\n"at\nms",out\n1,2\n', 'line 2', '"at\\nms","out"'],
+  ])('names %s', (_, text, line, got) => {
     const dir = tempDir();
     expectInputError(
-      () => statsOf(dir, 't.csv', '\n\nat,out\n1,2\n', 'csv', { columns: { time: 't', tokens: 'out' } }),
-      'line 3',
-      'expected a csv (as workload.trace.columns maps it) header with column "t", got "at","out"',
-      `${dir}/t.csv`,
-    );
-  });
-
-  it('names the line a header quoted over several lines starts on', () => {
-    const dir = tempDir();
-    expectInputError(
-      () => statsOf(dir, 't.csv', '\n"at\nms",out\n1,2\n', 'csv', { columns: { time: 't', tokens: 'out' } }),
-      'line 2',
-      'expected a csv (as workload.trace.columns maps it) header with column "t", got "at\\nms","out"',
+      () => statsOf(dir, 't.csv', text, 'csv', { columns: { time: 't', tokens: 'out' } }),
+      line,
+      `expected a csv (as workload.trace.columns maps it) header with column "t", got ${got}`,
       `${dir}/t.csv`,
     );
   });
