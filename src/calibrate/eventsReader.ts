@@ -4,6 +4,7 @@
  * `events.jsonl` of a `fleetsim serve` data directory (one run, untagged). Lines are streamed
  * and checked one by one; the events of the runs chosen (see {@link RunChoice}) are handed on.
  */
+import { MAX_LINE_BYTES, sizeText } from '../boundedFile.js';
 import { withoutByteOrderMark } from '../byteOrderMark.js';
 import { existsSync, statSync } from 'node:fs';
 import { LineReader } from '../live/lineReader.js';
@@ -57,7 +58,12 @@ export interface ReadSummary {
  */
 export function readEvents(file: string, choice: RunChoice, onEvent: (event: EventLine, line: number, run: number) => void): ReadSummary {
   openable(file);
-  const reader = new LineReader(file);
+  const reader = new LineReader(file, {
+    maxLine: {
+      bytes: MAX_LINE_BYTES,
+      error: (line) => new InputError(file, `line ${line}`, `the line is longer than ${sizeText(MAX_LINE_BYTES)}, the most an event line may be: expected one event object a line, as fleetsim run --events or serve write`),
+    },
+  });
   const runs = new Map<string, RunKey>();
   const chosen = new Map<string, RunKey>();
   const chosenIndex = new Map<string, number>();

@@ -4,8 +4,8 @@
  * replications (not only means) lets a re-run be compared pair by pair on common random
  * numbers. Reading it checks everything; mistakes are {@link InputError}s naming the field.
  */
-import { withoutByteOrderMark } from '../byteOrderMark.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readBoundedText, type BoundedFileKind } from '../boundedFile.js';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { makeDirectory } from '../makeDirectory.js';
@@ -74,21 +74,32 @@ const fileSchema = z.strictObject({
 });
 
 /**
+ * Largest baseline file read, in bytes (64 MiB). The library's 20 scenarios take 142 KB at 3
+ * replications, and 27 MB at the most replications a scenario may ask for (1000).
+ */
+export const MAX_BASELINE_BYTES = 64 * (1 << 20);
+
+/** Baseline files, as {@link readBoundedText} reads them. */
+const BASELINE_FILE: BoundedFileKind = {
+  name: 'baseline file',
+  maxBytes: MAX_BASELINE_BYTES,
+  tooBigAdvice: 'keep a baseline file per group of scenarios (--baseline), or run them with fewer replications (--replications)',
+  syntax: 'JSON',
+  cannotRead: 'cannot read the baseline file',
+  cannotReadAdvice: 'create it with fleetsim regress --update',
+};
+
+/**
  * Reads and checks a baseline file.
  * @throws InputError when it cannot be read, is not JSON, does not have the format, holds a
  * scenario (or a scenario's strategy) twice, a series whose length is not the scenario's
  * replications, or a value outside its metric's range
  */
 export function readBaseline(file: string): BaselineFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(file, '', `cannot read the baseline file (${systemErrorReason(error)}); create it with fleetsim regress --update`);
-  }
+  const text = readBoundedText(file, BASELINE_FILE);
   let raw: unknown;
   try {
-    raw = JSON.parse(withoutByteOrderMark(text)) as unknown;
+    raw = JSON.parse(text) as unknown;
   } catch (error) {
     throw new InputError(file, '', `invalid JSON: ${firstLineOf(error)}`);
   }

@@ -4,11 +4,11 @@
  * and the field. The metric trees inside are checked where they are used (summarising a cell
  * again), not here.
  */
-import { withoutByteOrderMark } from '../byteOrderMark.js';
-import { readFileSync, statSync } from 'node:fs';
+import { readBoundedText, type BoundedFileKind } from '../boundedFile.js';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { InputError, firstLineOf, systemErrorReason } from '../scenario/errors.js';
+import { InputError, firstLineOf } from '../scenario/errors.js';
 import { TARGET_METRICS } from '../metrics/targetMetrics.js';
 import { parseWith } from '../scenario/zodIssues.js';
 import { DOCUMENT_VERSION, type ExperimentDocument } from './types.js';
@@ -70,20 +70,32 @@ const documentOutline = z.looseObject({
 });
 
 /**
+ * Largest results document read, in bytes (128 MiB). The compare document of the library's
+ * largest scenario (lead-and-specialists, 4 strategies) at the most replications a scenario may
+ * ask for (1000) is 67 MB and parses in 0.4 s and 170 MB. JSON at the limit built to cost the
+ * most (one array of 67 million zeros) takes 2 s and 1.9 GB, twice that at 256 MiB: close
+ * to V8's default heap, past which the process dies rather than throws.
+ */
+export const MAX_DOCUMENT_BYTES = 128 * (1 << 20);
+
+/** Results documents, as {@link readBoundedText} reads them. */
+const RESULTS_DOCUMENT: BoundedFileKind = {
+  name: 'results document',
+  maxBytes: MAX_DOCUMENT_BYTES,
+  tooBigAdvice: 'run the sweep in shards (--shard) with fewer replications or cells each, and report each shard apart',
+  syntax: 'JSON',
+};
+
+/**
  * Reads the document at `path`: a `summary.json` file, or a report directory holding one.
  * @throws InputError when it cannot be read, is not JSON or is not a fleetsim document
  */
 export function readDocument(path: string): { file: string; document: ExperimentDocument } {
   const file = isDirectory(path) ? join(path, 'summary.json') : path;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(file, '', `cannot read file (${systemErrorReason(error)})`);
-  }
+  const text = readBoundedText(file, RESULTS_DOCUMENT);
   let raw: unknown;
   try {
-    raw = JSON.parse(withoutByteOrderMark(text)) as unknown;
+    raw = JSON.parse(text) as unknown;
   } catch (error) {
     throw new InputError(file, '', `invalid JSON: ${firstLineOf(error)}`);
   }

@@ -2,7 +2,9 @@
  * Reads a text file line by line, synchronously, in bounded memory (one chunk plus the longest
  * line): how recovery streams a write-ahead log or an events file of any length. A reader made
  * with `endAtNul` ends the file at its first NUL byte (a write-ahead log's padding, see
- * walPreallocation.ts) and says where that was ({@link LineReader.nulAt}).
+ * walPreallocation.ts) and says where that was ({@link LineReader.nulAt}). A reader made with
+ * `maxLine` refuses a line longer than its limit as soon as the line is known to be, so a file
+ * with no newline (/dev/zero) costs at most the limit, not all memory.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 
@@ -18,6 +20,14 @@ export interface Line {
   readonly end: number;
   /** Whether a newline ends it (false only for the last line of a file that does not end in one). */
   readonly terminated: boolean;
+}
+
+/** The longest line a reader takes, and the error that refuses a longer one. */
+export interface LineLimit {
+  /** Most bytes a line may have, its newline not counted. */
+  readonly bytes: number;
+  /** The error thrown for 1-based line `line`, longer than {@link LineLimit.bytes}. */
+  readonly error: (line: number) => Error;
 }
 
 const CHUNK_BYTES = 1 << 16;
@@ -38,14 +48,17 @@ export class LineReader {
   private closed = false;
   private readonly endAtNul: boolean;
   private firstNul: number | undefined;
+  private readonly maxLine: LineLimit | undefined;
 
   /**
    * @param path - the file (must exist).
-   * @param options - `endAtNul`: the file ends at its first NUL byte.
+   * @param options - `endAtNul`: the file ends at its first NUL byte; `maxLine`: the longest
+   * line taken (none when absent).
    */
-  constructor(path: string, options: { readonly endAtNul?: boolean } = {}) {
+  constructor(path: string, options: { readonly endAtNul?: boolean; readonly maxLine?: LineLimit } = {}) {
     this.fd = openSync(path, 'r');
     this.endAtNul = options.endAtNul ?? false;
+    this.maxLine = options.maxLine;
   }
 
   /** With `endAtNul`: the byte offset of the file's first NUL, once the reader got there (undefined: none so far). */
@@ -57,7 +70,9 @@ export class LineReader {
   next(): Line | undefined {
     for (;;) {
       const end = this.buffer.indexOf(NEWLINE, this.start);
-      if (end >= 0 && end < this.filled) return this.take(end, true);
+      const found = end >= 0 && end < this.filled;
+      this.checkLength((found ? end : this.filled) - this.start);
+      if (found) return this.take(end, true);
       if (this.atEnd) {
         if (this.start < this.filled) return this.take(this.filled, false);
         this.close();
@@ -72,6 +87,13 @@ export class LineReader {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.fd);
+  }
+
+  /** Refuses the next line once `bytes` of it are over the limit (closing the file). */
+  private checkLength(bytes: number): void {
+    if (this.maxLine === undefined || bytes <= this.maxLine.bytes) return;
+    this.close();
+    throw this.maxLine.error(this.lineNumber + 1);
   }
 
   private take(end: number, terminated: boolean): Line {

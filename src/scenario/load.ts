@@ -3,11 +3,11 @@
  * user can get wrong becomes an {@link InputError} with a one-line message; what comes out is
  * the frozen {@link Scenario} of ./normalize.ts.
  */
+import { readBoundedText, type BoundedFileKind } from '../boundedFile.js';
 import { withoutByteOrderMark } from '../byteOrderMark.js';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
-import { InputError, firstLineOf, systemErrorReason } from './errors.js';
+import { InputError, firstLineOf } from './errors.js';
 import { normalizeScenario, type ScenarioOverrides } from './normalize.js';
 import type { Scenario } from './types.js';
 
@@ -23,6 +23,13 @@ const MAX_YAML_ALIASES = 10_000;
  */
 export const MAX_SCENARIO_BYTES = 1 << 20;
 
+/** Scenario files, as {@link readBoundedText} reads them. */
+const SCENARIO_FILE: BoundedFileKind = {
+  name: 'scenario file',
+  maxBytes: MAX_SCENARIO_BYTES,
+  tooBigAdvice: 'generate tasks with workload.arrivals and workload.tasks rather than listing them as jobs',
+  syntax: 'YAML or JSON',
+};
 
 /**
  * Reads, parses and validates the scenario file at `file` (`.yaml`, `.yml` or `.json`).
@@ -43,49 +50,12 @@ export function readScenarioDocument(file: string): unknown {
   if (file === '-' || file === '') {
     throw new InputError(file === '' ? 'command line' : file, '', 'reading a scenario from standard input ("-") is not supported: save it to a .yaml or .json file and name that');
   }
-  const bytes = readBounded(file);
+  const text = readBoundedText(file, SCENARIO_FILE);
   const extension = extname(file).toLowerCase();
   if (!['.yaml', '.yml', '.json'].includes(extension)) {
     throw new InputError(file, '', `unsupported file type "${extension}": expected .yaml, .yml or .json`);
   }
-  return parseScenarioDocument(decodeText(bytes, file), file);
-}
-
-/**
- * The file's bytes, at most {@link MAX_SCENARIO_BYTES}. Reads in a loop rather than by size, so
- * that a device or pipe (/dev/zero) is refused as too big instead of filling memory.
- */
-function readBounded(file: string): Buffer {
-  const buffer = Buffer.alloc(MAX_SCENARIO_BYTES + 1);
-  let length = 0;
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    for (let read = -1; read !== 0 && length < buffer.length;) {
-      read = readSync(fd, buffer, length, buffer.length - length, null);
-      length += read;
-    }
-  } catch (error) {
-    throw new InputError(file, '', `cannot read file (${systemErrorReason(error)})`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-  if (length > MAX_SCENARIO_BYTES) {
-    throw new InputError(file, '', `the file is larger than ${MAX_SCENARIO_BYTES / (1 << 20)} MiB, the most a scenario file may be: generate tasks with workload.arrivals and workload.tasks rather than listing them as jobs`);
-  }
-  return buffer.subarray(0, length);
-}
-
-/** UTF-8 text; a NUL byte or invalid UTF-8 means a binary file, not a scenario. */
-function decodeText(bytes: Buffer, file: string): string {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    text = '\0';
-  }
-  if (text.includes('\0')) throw new InputError(file, '', 'not YAML or JSON: the file holds binary data (is it the right file?)');
-  return text;
+  return parseScenarioDocument(text, file);
 }
 
 /**

@@ -11,7 +11,8 @@
  */
 import { parse, CsvError } from 'csv-parse/sync';
 import { LineReader } from '../live/lineReader.js';
-import { fileError, lineText, rowError } from './rowError.js';
+import { MAX_LINE_BYTES, sizeText } from '../boundedFile.js';
+import { fileError, lineText, rowError, traceLineLimit } from './rowError.js';
 
 const QUOTE = '"';
 
@@ -39,7 +40,7 @@ export class CsvRecords {
    * @throws InputError when the file is empty
    */
   constructor(path: string, private readonly file: string) {
-    this.lines = new LineReader(path);
+    this.lines = new LineReader(path, { maxLine: traceLineLimit(file) });
     let first: CsvRecord | undefined;
     try {
       first = this.pull();
@@ -81,28 +82,57 @@ export class CsvRecords {
       if (text.endsWith('\r')) text = text.slice(0, -1);
       if (text === '') continue;
       if (!text.includes(QUOTE)) return { fields: text.split(','), line: line.number, firstLine: line.number };
-      return this.quoted(text, line.number);
+      return this.quoted(text, line.number, line.offset);
     }
     return undefined;
   }
 
-  /** A record with quotes, read by csv-parse, taking more lines while a quoted field is open. */
-  private quoted(first: string, firstLine: number): CsvRecord {
+  /**
+   * A record with quotes, read by csv-parse, taking more lines while a quoted field is open, up
+   * to {@link MAX_LINE_BYTES} in all. A quote inside a quoted field is doubled, so while the
+   * record holds an odd number of quotes a field is open for sure and it is not parsed: a long
+   * record costs a parse or two, not one per line.
+   */
+  private quoted(first: string, firstLine: number, offset: number): CsvRecord {
     let text = first;
     let lineNumber = firstLine;
+    let quotes = quoteCount(first);
     for (;;) {
-      try {
-        const records = parse(text, { relax_column_count: true }) as string[][];
-        return { fields: records[0] ?? [], line: lineNumber, firstLine };
-      } catch (error) {
-        const next = error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED' ? this.lines.next() : undefined;
-        if (next === undefined) {
-          const reason = error instanceof Error ? error.message : String(error);
-          throw rowError(this.file, firstLine, 1, `invalid CSV: ${reason}`);
-        }
-        text += `\n${next.text}`;
-        lineNumber = next.number;
+      const fields = quotes % 2 === 0 ? this.fieldsOf(text, firstLine, false) : undefined;
+      if (fields !== undefined) return { fields, line: lineNumber, firstLine };
+      const next = this.lines.next();
+      if (next === undefined) return { fields: this.fieldsOf(text, firstLine, true)!, line: lineNumber, firstLine };
+      if (next.end - offset > MAX_LINE_BYTES) {
+        // A mistake other than the open field, if the record has one, is the one to report.
+        this.fieldsOf(text, firstLine, false);
+        throw rowError(this.file, firstLine, 1, `a quoted field opened on this line is still open after ${sizeText(MAX_LINE_BYTES)}, the most a trace row may be: is a closing quote missing?`);
       }
+      text += `\n${next.text}`;
+      lineNumber = next.number;
+      quotes += quoteCount(next.text);
     }
   }
+
+  /**
+   * The fields of the record `text`, or undefined when a quoted field is still open and `last`
+   * is false (more lines may close it).
+   * @throws InputError for any other mistake, or an open field in the `last` text
+   */
+  private fieldsOf(text: string, firstLine: number, last: boolean): string[] | undefined {
+    try {
+      const records = parse(text, { relax_column_count: true }) as string[][];
+      return records[0] ?? [];
+    } catch (error) {
+      if (!last && error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED') return undefined;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw rowError(this.file, firstLine, 1, `invalid CSV: ${reason}`);
+    }
+  }
+}
+
+/** How many double quotes `text` holds. */
+function quoteCount(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf(QUOTE); at >= 0; at = text.indexOf(QUOTE, at + 1)) count++;
+  return count;
 }

@@ -4,7 +4,7 @@
  */
 import { LineReader } from '../live/lineReader.js';
 import { firstLineOf } from '../scenario/errors.js';
-import { fileError, lineText, rowError } from './rowError.js';
+import { fileError, lineText, rowError, traceLineLimit } from './rowError.js';
 
 /** One parsed line. */
 export interface JsonLine {
@@ -21,7 +21,7 @@ export class JsonLines {
 
   /** @param path - the file; @param file - as the user wrote it. */
   constructor(path: string, private readonly file: string) {
-    this.lines = new LineReader(path);
+    this.lines = new LineReader(path, { maxLine: traceLineLimit(file) });
   }
 
   /**

@@ -2,7 +2,9 @@
  * Row-level mistakes in a trace file: an {@link InputError} whose path is the line and column,
  * so the CLI prints one line `file: line 7, column ContextTokens: expected …` and exits 2.
  */
+import { MAX_LINE_BYTES, sizeText } from '../boundedFile.js';
 import { withoutByteOrderMark } from '../byteOrderMark.js';
+import type { LineLimit } from '../live/lineReader.js';
 import { InputError } from '../scenario/errors.js';
 
 /** A bad row: `column` is a header name, a JSON field or a 1-based character position. */
@@ -13,6 +15,14 @@ export function rowError(file: string, line: number, column: string | number, ex
 /** A mistake about the file as a whole (empty, wrong header…), at `line` when known. */
 export function fileError(file: string, expected: string, line?: number): InputError {
   return new InputError(file, line === undefined ? '' : `line ${line}`, expected);
+}
+
+/** The longest line a trace may have ({@link MAX_LINE_BYTES}), refused naming `file` and the line. */
+export function traceLineLimit(file: string): LineLimit {
+  return {
+    bytes: MAX_LINE_BYTES,
+    error: (line) => fileError(file, `the line is longer than ${sizeText(MAX_LINE_BYTES)}, the most a trace line may be: is it the right file, with one row a line?`, line),
+  };
 }
 
 /**

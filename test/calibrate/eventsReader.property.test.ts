@@ -24,6 +24,10 @@
  * submitted, an agent that never joined, events that go back in time within a run) is a silent
  * misreading and fails the case too.
  *
+ * A line longer than the 1 MiB an event line may have (one padded with blanks past it, which
+ * JSON would read, or a file with no newline at all) is refused naming that line; one of exactly
+ * the limit is read.
+ *
  * 2,000 cases take about 20 s on two cores (the logs, made once, about a second); about 70% of
  * the damaged logs are refused.
  */
@@ -36,6 +40,7 @@ import { calibrateFile } from '../../src/calibrate/calibrateFile.js';
 import type { Calibration } from '../../src/calibrate/calibration.js';
 import { calibrationText } from '../../src/calibrate/calibrationText.js';
 import { runExperiment } from '../../src/experiments/runResult.js';
+import { MAX_LINE_BYTES } from '../../src/boundedFile.js';
 import { isInputError, type InputError } from '../../src/scenario/errors.js';
 import { loadScenario, parseScenario } from '../../src/scenario/load.js';
 import { writeServeEventLog } from '../support/serveEventLog.js';
@@ -216,6 +221,16 @@ function nonFinite(document: unknown): string[] {
   return pathsOf(document).filter((path) => { const value = valueAt(document, path); return typeof value === 'number' && !Number.isFinite(value); }).map((path) => path.join('.'));
 }
 
+/** What `attempt` threw; an Error when it threw nothing. */
+function refusal(attempt: () => unknown): unknown {
+  try {
+    attempt();
+  } catch (error) {
+    return error;
+  }
+  return new Error('read without a word');
+}
+
 /** What is wrong with the refusal `error` of `text`, or undefined when it is a proper one. */
 function refusalOf(error: unknown, text: string): string | undefined {
   const problem = refusalProblem(error, FILE);
@@ -296,6 +311,21 @@ describe('calibrating damaged event logs', () => {
       expect(problemWith(log, false)).toBeUndefined();
       expect(problemWith(log, true)).toBeUndefined();
     }
+  });
+
+  it('refuse a line longer than 1 MiB naming it, and read one of exactly 1 MiB', () => {
+    const padded = (log: string, bytes: number): string => log.split('\n').map((line, i) => (i === 4 ? `${line}${' '.repeat(bytes - line.length)}` : line)).join('\n');
+    const tooLong = (error: unknown): boolean => isInputError(error) && error.expected.startsWith('the line is longer than 1 MiB, the most an event line may be');
+    for (const log of logs) {
+      expect(problemWith(padded(log, MAX_LINE_BYTES), false)).toBeUndefined();
+      const text = padded(log, MAX_LINE_BYTES + 1);
+      writeFileSync(FILE, text);
+      const error = refusal(() => calibrateFile({ events: FILE, out: OUT, synthetic: false }));
+      expect([refusalOf(error, text), (error as InputError).path, tooLong(error)]).toEqual([undefined, 'line 5', true]);
+    }
+    writeFileSync(FILE, 'a'.repeat(2 * MAX_LINE_BYTES));
+    const error = refusal(() => calibrateFile({ events: FILE, out: OUT, synthetic: true }));
+    expect([(error as InputError).path, tooLong(error)]).toEqual(['line 1', true]);
   });
 
   it('fit into a scenario that loads, or are refused with one line naming the file and a line (and field) of it', () => {

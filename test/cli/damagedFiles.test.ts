@@ -1,11 +1,12 @@
 /**
  * Damaged files handed to the built command line, a few of each kind the generated tests
  * (`*.property.test.ts` beside each reader) found or guard against: a `summary.json` for
- * `report`, a shard for `merge`, a baseline for `regress`, a token file for `serve`. Each is exit
- * 2 with one line on stderr naming the file and the field, no stack trace; `serve` refuses before
- * it creates its data directory or listens.
+ * `report`, a shard for `merge`, a baseline for `regress`, a token file for `serve`; and files
+ * over their kind's limit (sparse files, /dev/zero, a line longer than a trace's or an event
+ * log's). Each is exit 2 with one line on stderr naming the file and the field, no stack trace;
+ * `serve` refuses before it creates its data directory or listens.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +82,29 @@ describe('damaged files on the command line', () => {
       [retyped(baseline, 'cut.json', (text) => `\uFEFF${text.slice(0, 200)}`), 'invalid JSON: '],
     ];
     for (const [file, message] of cases) expectInputError(runCli('regress', scenario, '--baseline', file, '--workers', '1'), `fleetsim: ${file}: ${message}`);
+  });
+
+  it('files over their kind\'s limit: a sparse file one byte over it, /dev/zero, a line longer than 1 MiB', () => {
+    const sparse = (name: string, bytes: number): string => {
+      const file = join(dir, name);
+      writeFileSync(file, '');
+      truncateSync(file, bytes);
+      return file;
+    };
+    const MiB = 1 << 20;
+    const document = sparse('huge-summary.json', 128 * MiB + 1);
+    expectInputError(runCli('report', document, '--out', join(dir, 'huge-report')), `fleetsim: ${document}: the file is larger than 128 MiB, the most a results document may be: run the sweep in shards`);
+    expectInputError(runCli('merge', '/dev/zero', '--out', join(dir, 'zero-merged')), 'fleetsim: /dev/zero: the file is larger than 128 MiB, the most a results document may be');
+    const hugeBaseline = sparse('huge-baseline.json', 64 * MiB + 1);
+    expectInputError(runCli('regress', scenario, '--baseline', hugeBaseline, '--workers', '1'), `fleetsim: ${hugeBaseline}: the file is larger than 64 MiB, the most a baseline file may be`);
+    expectInputError(runCli('regress', scenario, '--baseline', '/dev/zero', '--workers', '1'), 'fleetsim: /dev/zero: the file is larger than 64 MiB, the most a baseline file may be');
+    const data = join(dir, 'zero-data');
+    expectInputError(runCli('serve', scenario, '--data', data, '--port', '0', '--token-file', '/dev/zero'), 'fleetsim: /dev/zero: the file is larger than 1 MiB, the most a token file may be');
+    expect(existsSync(data)).toBe(false);
+    const longLine = join(dir, 'long-line.jsonl');
+    writeFileSync(longLine, `{"timestamp": 0, "input_length": 1, "output_length": 1, "hash_ids": [0]}\n{"pad": "${'x'.repeat(MiB)}"}\n`);
+    expectInputError(runCli('trace', 'stats', longLine, '--format', 'mooncake'), `fleetsim: ${longLine}: line 2: the line is longer than 1 MiB, the most a trace line may be`);
+    expectInputError(runCli('calibrate', '/dev/zero', '--out', join(dir, 'calibrated.yaml')), 'fleetsim: /dev/zero: line 1: the line is longer than 1 MiB, the most an event line may be');
   });
 
   it('fleetsim serve: a token no header can carry, a list as a token, an unknown role, an empty file; refused before the data directory is made', () => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readBaseline, updatedBaseline, writeBaseline, type BaselineScenario } from '../../src/experiments/baselineFile.js';
+import { MAX_BASELINE_BYTES, readBaseline, updatedBaseline, writeBaseline, type BaselineScenario } from '../../src/experiments/baselineFile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-baseline-'));
 
@@ -48,6 +48,13 @@ describe('baseline file', () => {
     const a = entry('a');
     const twice = { ...a, strategies: [a.strategies[0]!, { ...a.strategies[0]!, metrics: { 'latency.p95': [3, 4] } }] };
     expect(() => readBaseline(fileWith('strategy-twice.json', updatedBaseline(undefined, [twice])))).toThrow('strategy-twice.json: scenarios[0].strategies[1].strategy: "random" appears twice in "a"');
+  });
+
+  it(`refuses a file larger than ${MAX_BASELINE_BYTES} bytes, and /dev/zero, before parsing it`, () => {
+    const file = fileWith('huge.json', '');
+    truncateSync(file, MAX_BASELINE_BYTES + 1);
+    expect(() => readBaseline(file)).toThrow(/huge\.json: the file is larger than 64 MiB, the most a baseline file may be: keep a baseline file per group of scenarios/);
+    expect(() => readBaseline('/dev/zero')).toThrow('/dev/zero: the file is larger than 64 MiB');
   });
 
   it('refuses a value no run can measure: outside its metric\'s range, or too large to be exact', () => {

@@ -34,6 +34,10 @@
  *   whose message must name the row's line.
  * - either way, no file is left open (counted in /proc/self/fd, where there is one).
  *
+ * Apart from the mutations, a line longer than the 1 MiB a trace line may have (a row padded
+ * with blanks its reader would otherwise skip, or a file with no newline at all) is refused
+ * both ways, naming the line.
+ *
  * 5 × 4,000 cases (one to three mutations each) take about 35 s on two cores; a quarter to a half
  * of the mutated files of each format are read (and all but a few of those run), the rest refused.
  */
@@ -41,6 +45,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_LINE_BYTES } from '../../src/boundedFile.js';
 import { isInputError } from '../../src/scenario/errors.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { summarize } from '../../src/metrics/summary.js';
@@ -713,6 +718,52 @@ function readingProblem(fixture: Fixture, file: MutableFile, dir: string, mustRe
 function startingFile(fixture: Fixture): MutableFile {
   return { lines: fixture.lines.map(newLine), finalNewline: fixture.finalNewline, crlf: false, bom: false };
 }
+
+/**
+ * What is wrong with how the project reads the trace `text` of `fixture`, whose line `line` is
+ * longer than {@link MAX_LINE_BYTES}, or undefined when both ways refuse it naming that line.
+ */
+function longLineProblem(fixture: Fixture, text: string, line: number): string | undefined {
+  const dir = tempDir();
+  const traceName = `trace.${fixture.extension}`;
+  const path = join(dir, traceName);
+  writeFileSync(path, text);
+  const expected = `${path}: line ${line}: the line is longer than 1 MiB, the most a trace line may be`;
+  const problems: string[] = [];
+  const filesBefore = openFiles();
+  const read = (way: string, attempt: () => unknown): void => {
+    try {
+      attempt();
+      problems.push(`${way} read it`);
+    } catch (error) {
+      if (!isInputError(error) || !error.message.startsWith(expected)) problems.push(`${way}: ${String(error)}`);
+    }
+  };
+  read('stats', () => traceStats({ file: path, fileAsWritten: path, format: fixture.format, timeUnitSeconds: 1, blockTokens: 512, ...(fixture.columns === undefined ? {} : { columns: fixture.columns }) }, 60));
+  read('the scenario', () => parseScenario(scenarioText(fixture, traceName), join(dir, 'scenario.yaml')));
+  const filesAfter = openFiles();
+  rmSync(dir, { recursive: true, force: true });
+  if (filesAfter !== filesBefore) problems.push(`${filesAfter! - filesBefore!} more files open after reading it`);
+  return problems.length === 0 ? undefined : problems.join('; ');
+}
+
+describe.each(FIXTURES)('a $format trace with a line longer than 1 MiB', (fixture) => {
+  it('is refused naming the line: a row padded with blanks past the limit, and a file without a newline', () => {
+    const padded = fixture.lines.map((text, i) => (i === 2 ? `${text}${' '.repeat(MAX_LINE_BYTES + 1 - text.length)}` : text));
+    expect(longLineProblem(fixture, `${padded.join('\n')}\n`, 3)).toBeUndefined();
+    expect(longLineProblem(fixture, 'a'.repeat(2 * MAX_LINE_BYTES), 1)).toBeUndefined();
+  });
+
+  it('reads a row of exactly the limit (blanks included)', () => {
+    const padded = fixture.lines.map((text, i) => (i === 2 ? `${text}${' '.repeat(MAX_LINE_BYTES - text.length)}` : text));
+    const dir = tempDir();
+    const path = join(dir, `trace.${fixture.extension}`);
+    writeFileSync(path, `${padded.join('\n')}\n`);
+    const stats = traceStats({ file: path, fileAsWritten: path, format: fixture.format, timeUnitSeconds: 1, blockTokens: 512, ...(fixture.columns === undefined ? {} : { columns: fixture.columns }) }, 60);
+    rmSync(dir, { recursive: true, force: true });
+    expect(stats.rows).toBeGreaterThan(0);
+  });
+});
 
 describe.each(FIXTURES)('a mutated $format trace', (fixture) => {
   it('reads unmutated: stats and a run (the baseline the mutations start from)', () => {

@@ -14,6 +14,9 @@
  * When the edits were made to the document, the document says which: a file whose entries are all
  * tokens that a request can carry, mapped to known roles, must load; any other must be refused.
  *
+ * A token written twice is refused naming its second entry and never printing it; a file of the
+ * 1 MiB a token file may be loads, one byte more (or /dev/zero) is refused before it is parsed.
+ *
  * 3,000 cases take about 3 s on two cores.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +25,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { Authorizer, MIN_TOKEN_LENGTH, loadTokenFile, type Need } from '../../../src/live/service/auth.js';
+import { Authorizer, MAX_TOKEN_FILE_BYTES, MIN_TOKEN_LENGTH, loadTokenFile, type Need } from '../../../src/live/service/auth.js';
 import { HttpError } from '../../../src/live/service/httpError.js';
 import { isInputError } from '../../../src/scenario/errors.js';
 import { mutate, mutateText, mutationArb, refusalProblem, textMutationArb, type Mutation, type TextMutation } from '../../support/documentMutations.js';
@@ -154,5 +157,45 @@ describe('mutated token files', () => {
       });
       expect(problemWith(text, undefined, tokens), done.join('; ')).toBeUndefined();
     }), { seed: 28, numRuns: 2000 });
+  });
+});
+
+describe('token files at their limits', () => {
+  it('a token written twice is refused naming both entries, never printing the token', () => {
+    fc.assert(fc.property(fileArb, fc.nat(), fc.constantFrom(...ROLES), (entries, pick, role) => {
+      const carried = entries.filter(([token]) => CARRIED.test(token));
+      fc.pre(carried.length > 0);
+      const first = entries.indexOf(carried[pick % carried.length]!);
+      const twice = `${fileText(Object.fromEntries(entries))}${fileText({ [entries[first]![0]]: role })}`;
+      writeFileSync(FILE, twice);
+      let message = '';
+      try {
+        loadTokenFile(FILE);
+      } catch (error) {
+        message = isInputError(error) ? error.message : String(error);
+      }
+      // Another entry may be refused first (a token no header carries): the same kind of refusal.
+      const refusedFirst = entries.some(([token]) => !CARRIED.test(token));
+      if (!refusedFirst) expect(message).toBe(`${FILE}: token #${entries.length + 1}: the same token as token #${first + 1}: a token has one entry`);
+      expect(message).toMatch(new RegExp(`^${FILE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: token #\\d+: `));
+      for (const [token] of entries) expect(message).not.toContain(token);
+    }), { seed: 28, numRuns: 300 });
+  });
+
+  it(`loads a file of ${MAX_TOKEN_FILE_BYTES} bytes, and refuses one byte more and /dev/zero before parsing them`, () => {
+    const lines: string[] = [];
+    let bytes = 0;
+    for (let i = 0; ; i++) {
+      const line = `${String(i).padStart(MIN_TOKEN_LENGTH + 8, 'f')}: agent:worker-${i}\n`;
+      if (bytes + line.length > MAX_TOKEN_FILE_BYTES) break;
+      lines.push(line);
+      bytes += line.length;
+    }
+    const full = lines.join('') + '#'.repeat(MAX_TOKEN_FILE_BYTES - bytes);
+    writeFileSync(FILE, full);
+    expect(Object.keys(loadTokenFile(FILE))).toHaveLength(lines.length);
+    writeFileSync(FILE, `${full}#`);
+    expect(() => loadTokenFile(FILE)).toThrow(`${FILE}: the file is larger than 1 MiB, the most a token file may be: give a group of agents one token of role agent:* rather than one token each`);
+    expect(() => loadTokenFile('/dev/zero')).toThrow('/dev/zero: the file is larger than 1 MiB, the most a token file may be');
   });
 });
