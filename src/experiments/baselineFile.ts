@@ -9,10 +9,11 @@ import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { makeDirectory } from '../makeDirectory.js';
-import { METRIC_TABLE } from '../metrics/directions.js';
+import { parseClassPath } from '../metrics/classes.js';
+import { RANKED_METRIC_PATHS } from '../metrics/directions.js';
 import { unmeasurable } from '../metrics/ranges.js';
 import { targetMetricValue } from '../metrics/targetMetrics.js';
-import { InputError, firstLineOf, formatPath, systemErrorReason } from '../scenario/errors.js';
+import { InputError, didYouMean, firstLineOf, formatPath, systemErrorReason } from '../scenario/errors.js';
 import { parseWith } from '../scenario/zodIssues.js';
 import type { ExperimentDocument } from './types.js';
 
@@ -115,6 +116,8 @@ export function readBaseline(file: string): BaselineFile {
       labels.add(strategy.strategy);
       for (const [metric, values] of Object.entries(strategy.metrics)) {
         const at = formatPath(['scenarios', i, 'strategies', s, 'metrics', metric]);
+        // No check would ever read a series of a metric no run has: a misspelt name is a mistake.
+        if (!isBaselineMetric(metric)) throw new InputError(file, at, `unknown metric "${metric}"${didYouMean(metric, RANKED_METRIC_PATHS)}; a baseline holds metrics with a direction (${RANKED_METRIC_PATHS.join(', ')}) and their classes' (byPriority.0.deadlineSuccess)`);
         if (values.length !== entry.replications) {
           throw new InputError(file, at, `expected ${entry.replications} values (one per replication), got ${values.length}`);
         }
@@ -123,6 +126,14 @@ export function readBaseline(file: string): BaselineFile {
     });
   });
   return baseline;
+}
+
+/**
+ * Whether a baseline may hold a series of `metric`: a ranked metric, or a class's (the
+ * `byType`, `byPriority` or `byTenant` namesake of one), as {@link baselineEntry} writes them.
+ */
+function isBaselineMetric(metric: string): boolean {
+  return RANKED_METRIC_PATHS.includes(metric) || (parseClassPath(metric, RANKED_METRIC_PATHS) ?? null) !== null;
 }
 
 /** Each value of a series null or in its metric's range: a value no run can measure is a damaged file. */
@@ -148,7 +159,7 @@ export function baselineEntry(document: ExperimentDocument, source: string, clas
     strategies: cell.strategies.map((outcome) => ({
       strategy: outcome.strategy,
       params: outcome.params,
-      metrics: Object.fromEntries([...METRIC_TABLE.map((info) => info.path), ...classMetrics].map((path) => [path, outcome.perReplication.map((run) => targetMetricValue(run, path))])),
+      metrics: Object.fromEntries([...RANKED_METRIC_PATHS, ...classMetrics].map((path) => [path, outcome.perReplication.map((run) => targetMetricValue(run, path))])),
     })),
   };
 }

@@ -7,7 +7,7 @@
  */
 import { mean } from 'simple-statistics';
 import { dimensionOf, parseClassPath } from '../metrics/classes.js';
-import { METRIC_TABLE, metricInfo, worsening } from '../metrics/directions.js';
+import { RANKED_METRIC_PATHS, metricInfo, worsening } from '../metrics/directions.js';
 import { targetMetricValue } from '../metrics/targetMetrics.js';
 import type { RegressPolicy } from '../scenario/types.js';
 import type { BaselineScenario } from './baselineFile.js';
@@ -112,17 +112,15 @@ export function judgeScenario(current: ExperimentDocument, baseline: BaselineSce
 
 /** The metrics of a class that `policy` checks (the scenario's regress tolerances name them). */
 export function classChecksOf(policy: RegressPolicy): string[] {
-  return policy.checks.map((check) => check.metric).filter((metric) => parseClassPath(metric, RANKED_PATHS));
+  return policy.checks.map((check) => check.metric).filter((metric) => parseClassPath(metric, RANKED_METRIC_PATHS));
 }
-
-const RANKED_PATHS: readonly string[] = METRIC_TABLE.map((info) => info.path);
 
 /**
  * The direction, digits and title of a checked metric; a class's metric (`byPriority.0.wait.mean`)
  * takes its pooled namesake's, titled with the class.
  */
 function rankedInfo(metric: string): MetricInfo {
-  const classPath = parseClassPath(metric, RANKED_PATHS);
+  const classPath = parseClassPath(metric, RANKED_METRIC_PATHS);
   if (classPath === undefined || classPath === null) return metricInfo(metric)!;
   const info = metricInfo(classPath.leaf)!;
   return { ...info, path: metric, title: `${info.title}, ${dimensionOf(classPath.key)} ${classPath.name}` };

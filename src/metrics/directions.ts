@@ -37,6 +37,9 @@ export const METRIC_TABLE: readonly MetricInfo[] = Object.freeze([
   { path: 'fleet.agentSeconds', title: 'agent-seconds', better: 'lower', leaderboard: false, digits: 0 },
 ].map((info) => Object.freeze(info as MetricInfo)));
 
+/** The dotted paths of the ranked metrics, in report order. */
+export const RANKED_METRIC_PATHS: readonly string[] = Object.freeze(METRIC_TABLE.map((info) => info.path));
+
 /** The table entry for `path`, or undefined when the metric is not ranked. */
 export function metricInfo(path: string): MetricInfo | undefined {
   return METRIC_TABLE.find((info) => info.path === path);

@@ -3,7 +3,7 @@
  * worse each may get, every tolerance spelled out (relative and absolute). Metrics of a class
  * (`byPriority.0.deadlineSuccess`) are checked only when `tolerances` names them.
  */
-import { METRIC_TABLE } from '../metrics/directions.js';
+import { RANKED_METRIC_PATHS } from '../metrics/directions.js';
 import { checkClassPath } from './classes.js';
 import { InputError, didYouMean, formatPath } from './errors.js';
 import type { RegressEntry } from './schema.js';
@@ -16,7 +16,7 @@ import type { MetricTolerance, RegressPolicy, WorkloadConfig } from './types.js'
  * workload can produce), or one that is both ignored and given a tolerance
  */
 export function buildRegressPolicy(entry: RegressEntry, workload: WorkloadConfig, file: string): RegressPolicy {
-  const known = METRIC_TABLE.map((info) => info.path);
+  const known = RANKED_METRIC_PATHS;
   const classChecks: string[] = [];
   const check = (name: string, path: (string | number)[]): void => {
     if (known.includes(name)) return;

@@ -84,6 +84,15 @@ describe('damaged files on the command line', () => {
     for (const [file, message] of cases) expectInputError(runCli('regress', scenario, '--baseline', file, '--workers', '1'), `fleetsim: ${file}: ${message}`);
   });
 
+  it('fleetsim regress: a metric no run can have, named with a did-you-mean', () => {
+    const misspelt = edited(baseline, 'misspelt.json', (d) => {
+      const metrics = d.scenarios[0].strategies[1].metrics;
+      metrics['lantency.p95'] = metrics['latency.p95'];
+    });
+    expectInputError(runCli('regress', scenario, '--baseline', misspelt, '--workers', '1'),
+      `fleetsim: ${misspelt}: scenarios[0].strategies[1].metrics["lantency.p95"]: unknown metric "lantency.p95" (did you mean "latency.p95"?)`);
+  });
+
   it('files over their kind\'s limit: a sparse file one byte over it, /dev/zero, a line longer than 1 MiB', () => {
     const sparse = (name: string, bytes: number): string => {
       const file = join(dir, name);

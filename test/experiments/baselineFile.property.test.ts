@@ -10,7 +10,8 @@
  * The file is read by `readBaseline`, the reader of `fleetsim regress --baseline`. Either it
  * loads, and then the re-runs (the same runs: the simulator is deterministic) are judged against
  * it and the report printed, every figure of it a number or no data (never NaN), no strategy of a
- * scenario judged against two entries; or it is refused with an InputError of one line that
+ * scenario judged against two entries, every series one of a metric a run can have (a ranked
+ * metric or a class's namesake of one: no other is ever read, so it would be ignored); or it is refused with an InputError of one line that
  * starts with the file's name and names a field that is in the edited document (or whose parent
  * is, for a field that is missing), or nothing for a file that is not JSON or not an object.
  *
@@ -25,6 +26,7 @@ import { regressText } from '../../src/cli/regressOutput.js';
 import { baselineEntry, baselineJson, readBaseline, updatedBaseline } from '../../src/experiments/baselineFile.js';
 import { compareDocument, executeCells } from '../../src/experiments/experiment.js';
 import { classChecksOf, judgeScenario } from '../../src/experiments/regress.js';
+import { METRIC_TABLE } from '../../src/metrics/directions.js';
 import type { ExperimentDocument } from '../../src/experiments/types.js';
 import { isInputError, type InputError } from '../../src/scenario/errors.js';
 import { parseScenario } from '../../src/scenario/load.js';
@@ -49,6 +51,11 @@ const SCENARIOS: readonly { file: string; text: string }[] = [
 
 const RUN_KEYS = ['format', 'version', 'scenarios', 'scenario', 'source', 'seed', 'replications', 'strategies', 'strategy', 'params', 'metrics', 'latency.p95', 'gini.tasks', 'throughput'];
 const baselineEdit = mutationArb({ unknownKeys: ['extra', 'note', 'replication', 'latency.p59', 'strategy '], knownFields: RUN_KEYS });
+
+/** The ranked metrics, as docs/EXPERIMENTS.md lists them. */
+const RANKED: readonly string[] = METRIC_TABLE.map((info) => info.path);
+/** A class's namesake of the ranked metric `leaf`: `byType.<type>.latency.p95`. */
+const CLASS_PATH = (leaf: string): RegExp => new RegExp(`^by(Type|Priority|Tenant)\\..+\\.${leaf.replaceAll('.', '\\.')}$`);
 
 let runs: { scenario: Scenario; document: ExperimentDocument }[];
 let valid: unknown;
@@ -85,6 +92,10 @@ function problemWith(text: string, document: unknown): string | undefined {
     const labels = entry.strategies.map((strategy) => strategy.strategy);
     const twice = labels.find((label, i) => labels.indexOf(label) !== i);
     if (twice !== undefined) return `loaded with strategy ${twice} of ${entry.scenario} twice: a re-run is judged against the first entry only`;
+  }
+  for (const strategy of baseline.scenarios.flatMap((entry) => entry.strategies)) {
+    const unknown = Object.keys(strategy.metrics).find((metric) => !RANKED.includes(metric) && !RANKED.some((leaf) => CLASS_PATH(leaf).test(metric)));
+    if (unknown !== undefined) return `loaded with a series of "${unknown}" for ${strategy.strategy}, a metric no run has, which no check reads`;
   }
   for (const row of verdicts.flatMap((verdict) => verdict.rows)) {
     const figures = [row.baseline, row.current, row.limit, row.change.mean, row.change.halfWidth];

@@ -50,6 +50,16 @@ describe('baseline file', () => {
     expect(() => readBaseline(fileWith('strategy-twice.json', updatedBaseline(undefined, [twice])))).toThrow('strategy-twice.json: scenarios[0].strategies[1].strategy: "random" appears twice in "a"');
   });
 
+  it('refuses a series of a metric no run has, with the name it was probably meant to be; a class\'s namesake of a ranked metric loads', () => {
+    const withMetric = (metric: string): BaselineScenario => ({ ...entry('a'), strategies: [{ strategy: 'random', params: {}, metrics: { 'latency.p95': [1, 2], [metric]: [1, 2] } }] });
+    const read = (name: string, metric: string) => () => readBaseline(fileWith(name, updatedBaseline(undefined, [withMetric(metric)])));
+    expect(read('misspelt.json', 'latency.p96')).toThrow(/misspelt\.json: scenarios\[0\]\.strategies\[0\]\.metrics\["latency\.p96"\]: unknown metric "latency\.p96" \(did you mean "latency\.p95"\?\); a baseline holds metrics with a direction \(gini\.tasks, /);
+    expect(read('unranked.json', 'utilization')).toThrow('unranked.json: scenarios[0].strategies[0].metrics.utilization: unknown metric "utilization"');
+    expect(read('class-leaf.json', 'byType.code.latency.p96')).toThrow('class-leaf.json: scenarios[0].strategies[0].metrics["byType.code.latency.p96"]: unknown metric "byType.code.latency.p96"');
+    expect(read('no-class.json', 'byTenant.latency.p95')).toThrow('unknown metric "byTenant.latency.p95"');
+    expect(read('class.json', 'byType.code.review.latency.p95')().scenarios[0]!.strategies[0]!.metrics).toHaveProperty(['byType.code.review.latency.p95']);
+  });
+
   it(`refuses a file larger than ${MAX_BASELINE_BYTES} bytes, and /dev/zero, before parsing it`, () => {
     const file = fileWith('huge.json', '');
     truncateSync(file, MAX_BASELINE_BYTES + 1);
