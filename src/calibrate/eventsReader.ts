@@ -114,11 +114,16 @@ function runLabel(run: RunKey): string {
   return `${run.strategy ?? '(serve)'}#${run.replication ?? 0}`;
 }
 
-/** Fails early, naming the file, when it cannot be read at all. */
+/**
+ * Fails early, naming the file, when it cannot be read at all, or is no regular file: a pipe or
+ * a device cannot be read by position as the reader does, nor replayed by the scenario written.
+ */
 function openable(file: string): void {
   if (!existsSync(file)) throw new InputError(file, '', 'cannot read the events file (ENOENT: no such file or directory)');
   try {
-    if (statSync(file).isDirectory()) throw new InputError(file, '', 'is a directory: expected an events file (a serve data directory holds events.jsonl)');
+    const stats = statSync(file);
+    if (stats.isDirectory()) throw new InputError(file, '', 'is a directory: expected an events file (a serve data directory holds events.jsonl)');
+    if (!stats.isFile()) throw new InputError(file, '', 'not a file: expected an events file (a pipe or a device cannot be replayed as a trace: save its output to a file first)');
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(file, '', `cannot read the events file (${systemErrorReason(error)})`);

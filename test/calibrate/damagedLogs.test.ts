@@ -4,6 +4,7 @@
  * the line and the field. The log is a real one (`fleetsim run --events` of a small fleet: two
  * strategies, two replications each), damaged the way the property found.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +127,14 @@ describe('calibrating a damaged log', () => {
   it('an agent of no task slots', () => {
     const at = indexOf((record) => record.kind === 'agentJoined');
     expect(refusal('capacity.jsonl', (lines) => { lines[at]!.capacity = 0; })).toBe(`line ${at + 1}: capacity: expected a whole number of task slots, 1..10000 (as an agent may have), got 0`);
+  });
+
+  it('a pipe or a device: refused as not a file (the reader reads by position, the scenario replays it), before anything is read', () => {
+    const fifo = join(dir, 'fifo.jsonl');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    for (const file of [fifo, '/dev/zero']) {
+      expect(() => calibrateFile({ events: file, out: join(dir, 'piped.yaml'), synthetic: true })).toThrow(`${file}: not a file: expected an events file (a pipe or a device cannot be replayed as a trace: save its output to a file first)`);
+    }
   });
 
   it('token counts so far apart that a fit overflows: refused, never printed as Infinity', () => {

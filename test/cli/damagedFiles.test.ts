@@ -113,7 +113,9 @@ describe('damaged files on the command line', () => {
     const longLine = join(dir, 'long-line.jsonl');
     writeFileSync(longLine, `{"timestamp": 0, "input_length": 1, "output_length": 1, "hash_ids": [0]}\n{"pad": "${'x'.repeat(MiB)}"}\n`);
     expectInputError(runCli('trace', 'stats', longLine, '--format', 'mooncake'), `fleetsim: ${longLine}: line 2: the line is longer than 1 MiB, the most a trace line may be`);
-    expectInputError(runCli('calibrate', '/dev/zero', '--out', join(dir, 'calibrated.yaml')), 'fleetsim: /dev/zero: line 1: the line is longer than 1 MiB, the most an event line may be');
+    const noNewline = sparse('no-newline.jsonl', 2 * MiB);
+    expectInputError(runCli('calibrate', noNewline, '--out', join(dir, 'calibrated.yaml')), `fleetsim: ${noNewline}: line 1: the line is longer than 1 MiB, the most an event line may be`);
+    expectInputError(runCli('calibrate', '/dev/zero', '--out', join(dir, 'calibrated.yaml')), 'fleetsim: /dev/zero: not a file: expected an events file');
   });
 
   it('fleetsim serve: a token no header can carry, a list as a token, an unknown role, an empty file; refused before the data directory is made', () => {
