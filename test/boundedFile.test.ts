@@ -1,14 +1,15 @@
 /**
  * The bounded reader of whole files: a file up to its kind's limit is read whole, whatever the
  * number of reads it takes; one byte more, or a device that never ends, is refused naming the
- * file, the limit and the kind's advice; a pipe is read like a file.
+ * file, the limit and the kind's advice; a pipe is read like a file. JSON read whole may nest
+ * lists and objects 64 deep, no deeper.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_BOUNDED_BYTES, readBoundedText, sizeText, type BoundedFileKind } from '../src/boundedFile.js';
+import { MAX_BOUNDED_BYTES, MAX_JSON_DEPTH, parseJsonText, readBoundedText, sizeText, type BoundedFileKind } from '../src/boundedFile.js';
 import { isInputError } from '../src/scenario/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-bounded-'));
@@ -77,5 +78,25 @@ describe('readBoundedText', () => {
 describe('sizeText', () => {
   it('says a limit in MiB, KiB or bytes, whichever is whole', () => {
     expect([sizeText(1 << 20), sizeText(128 * (1 << 20)), sizeText(64 * 1024), sizeText(300_000)]).toEqual(['1 MiB', '128 MiB', '64 KiB', '300000 bytes']);
+  });
+});
+
+describe('parseJsonText', () => {
+  const nested = (depth: number, inside = '0'): string => `${'[{"a":'.repeat(depth / 2)}${inside}${'}]'.repeat(depth / 2)}`;
+
+  it(`parses lists and objects nested ${MAX_JSON_DEPTH} deep, and refuses one level more before parsing`, () => {
+    expect(JSON.stringify(parseJsonText(nested(MAX_JSON_DEPTH), 'f.json'))).toBe(nested(MAX_JSON_DEPTH));
+    expect(refusal(() => parseJsonText(nested(MAX_JSON_DEPTH, '[0]'), 'f.json'))).toBe('f.json: lists and objects nested more than 64 deep (fleetsim writes at most 10): is it the right file?');
+    // Refused by the scan, before JSON.parse could fail on the missing closing brackets.
+    expect(refusal(() => parseJsonText('['.repeat(1_000_000), 'f.json'))).toMatch(/nested more than 64 deep/);
+  });
+
+  it('does not count brackets inside strings, escaped quotes included', () => {
+    const text = JSON.stringify({ a: `\\"${'['.repeat(100)}`, b: ['{'.repeat(100)] });
+    expect(parseJsonText(text, 'f.json')).toEqual(JSON.parse(text));
+  });
+
+  it('says what JSON.parse says of text that is not JSON', () => {
+    expect(refusal(() => parseJsonText('{"a": }', 'f.json'))).toMatch(/^f\.json: invalid JSON: Unexpected token/);
   });
 });

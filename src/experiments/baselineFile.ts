@@ -4,7 +4,7 @@
  * replications (not only means) lets a re-run be compared pair by pair on common random
  * numbers. Reading it checks everything; mistakes are {@link InputError}s naming the field.
  */
-import { readBoundedText, type BoundedFileKind } from '../boundedFile.js';
+import { parseJsonText, readBoundedText, type BoundedFileKind } from '../boundedFile.js';
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -13,7 +13,7 @@ import { parseClassPath } from '../metrics/classes.js';
 import { RANKED_METRIC_PATHS } from '../metrics/directions.js';
 import { unmeasurable } from '../metrics/ranges.js';
 import { targetMetricValue } from '../metrics/targetMetrics.js';
-import { InputError, didYouMean, firstLineOf, formatPath, systemErrorReason } from '../scenario/errors.js';
+import { InputError, didYouMean, formatPath, systemErrorReason } from '../scenario/errors.js';
 import { parseWith } from '../scenario/zodIssues.js';
 import type { ExperimentDocument } from './types.js';
 
@@ -98,12 +98,7 @@ const BASELINE_FILE: BoundedFileKind = {
  */
 export function readBaseline(file: string): BaselineFile {
   const text = readBoundedText(file, BASELINE_FILE);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new InputError(file, '', `invalid JSON: ${firstLineOf(error)}`);
-  }
+  const raw = parseJsonText(text, file);
   const baseline = parseWith(fileSchema, raw, file);
   const names = new Set<string>();
   baseline.scenarios.forEach((entry, i) => {

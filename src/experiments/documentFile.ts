@@ -4,11 +4,11 @@
  * and the field. The metric trees inside are checked where they are used (summarising a cell
  * again), not here.
  */
-import { readBoundedText, type BoundedFileKind } from '../boundedFile.js';
+import { parseJsonText, readBoundedText, type BoundedFileKind } from '../boundedFile.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { InputError, firstLineOf } from '../scenario/errors.js';
+import { InputError } from '../scenario/errors.js';
 import { TARGET_METRICS } from '../metrics/targetMetrics.js';
 import { parseWith } from '../scenario/zodIssues.js';
 import { DOCUMENT_VERSION, type ExperimentDocument } from './types.js';
@@ -93,12 +93,7 @@ const RESULTS_DOCUMENT: BoundedFileKind = {
 export function readDocument(path: string): { file: string; document: ExperimentDocument } {
   const file = isDirectory(path) ? join(path, 'summary.json') : path;
   const text = readBoundedText(file, RESULTS_DOCUMENT);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new InputError(file, '', `invalid JSON: ${firstLineOf(error)}`);
-  }
+  const raw = parseJsonText(text, file);
   if (raw === null || typeof raw !== 'object' || (raw as { format?: unknown }).format !== 'fleetsim-experiment') {
     throw new InputError(file, 'format', 'not a fleetsim experiment document (expected the summary.json of fleetsim compare or sweep)');
   }

@@ -93,7 +93,7 @@ describe('damaged files on the command line', () => {
       `fleetsim: ${misspelt}: scenarios[0].strategies[1].metrics["lantency.p95"]: unknown metric "lantency.p95" (did you mean "latency.p95"?)`);
   });
 
-  it('files over their kind\'s limit: a sparse file one byte over it, /dev/zero, a line longer than 1 MiB', () => {
+  it('files over their kind\'s limit: a sparse file one byte over it, /dev/zero, JSON nested a million deep, a line longer than 1 MiB', () => {
     const sparse = (name: string, bytes: number): string => {
       const file = join(dir, name);
       writeFileSync(file, '');
@@ -104,6 +104,9 @@ describe('damaged files on the command line', () => {
     const document = sparse('huge-summary.json', 128 * MiB + 1);
     expectInputError(runCli('report', document, '--out', join(dir, 'huge-report')), `fleetsim: ${document}: the file is larger than 128 MiB, the most a results document may be: run the sweep in shards`);
     expectInputError(runCli('merge', '/dev/zero', '--out', join(dir, 'zero-merged')), 'fleetsim: /dev/zero: the file is larger than 128 MiB, the most a results document may be');
+    const deep = join(dir, 'deep.json');
+    writeFileSync(deep, `${'['.repeat(MiB)}${']'.repeat(MiB)}`);
+    expectInputError(runCli('merge', deep, '--out', join(dir, 'deep-merged')), `fleetsim: ${deep}: lists and objects nested more than 64 deep`);
     const hugeBaseline = sparse('huge-baseline.json', 64 * MiB + 1);
     expectInputError(runCli('regress', scenario, '--baseline', hugeBaseline, '--workers', '1'), `fleetsim: ${hugeBaseline}: the file is larger than 64 MiB, the most a baseline file may be`);
     expectInputError(runCli('regress', scenario, '--baseline', '/dev/zero', '--workers', '1'), 'fleetsim: /dev/zero: the file is larger than 64 MiB, the most a baseline file may be');
