@@ -13,6 +13,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { withoutByteOrderMark } from './byteOrderMark.js';
+import { jsonNestingOver, MAX_NESTING_DEPTH } from './nestingDepth.js';
 import { InputError, firstLineOf, systemErrorReason } from './scenario/errors.js';
 
 /** A kind of file, as its limit and its messages describe it. */
@@ -107,20 +108,12 @@ export function sizeText(bytes: number): string {
 }
 
 /**
- * Deepest nesting of lists and objects in a JSON file read whole (fleetsim's own documents and
- * baselines nest 10 and 7 deep). JSON.parse has no limit of its own, and deep nesting is what
- * costs it most: 128 MiB of `[` took 32 s and 6.5 GB, where a real document of 67 MB takes
- * 0.4 s and 170 MB. The check scans the text once, stopping where the limit is passed.
- */
-export const MAX_JSON_DEPTH = 64;
-
-/**
  * The JSON value of `text`, the text of `file`.
- * @throws InputError naming the file when it is not JSON, or nests deeper than {@link MAX_JSON_DEPTH}
+ * @throws InputError naming the file when it is not JSON, or nests deeper than {@link MAX_NESTING_DEPTH}
  */
 export function parseJsonText(text: string, file: string): unknown {
-  if (nestingDepthOver(text, MAX_JSON_DEPTH)) {
-    throw new InputError(file, '', `lists and objects nested more than ${MAX_JSON_DEPTH} deep (fleetsim writes at most 10): is it the right file?`);
+  if (jsonNestingOver(text)) {
+    throw new InputError(file, '', `lists and objects nested more than ${MAX_NESTING_DEPTH} deep (fleetsim writes at most 10): is it the right file?`);
   }
   try {
     return JSON.parse(text) as unknown;
@@ -128,33 +121,3 @@ export function parseJsonText(text: string, file: string): unknown {
     throw new InputError(file, '', `invalid JSON: ${firstLineOf(error)}`);
   }
 }
-
-/**
- * Whether JSON `text` opens more than `limit` lists and objects one inside another (brackets in
- * strings not counted).
- */
-function nestingDepthOver(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === BACKSLASH) i++;
-      else if (code === QUOTE) inString = false;
-    } else if (code === QUOTE) {
-      inString = true;
-    } else if (code === OPEN_BRACKET || code === OPEN_BRACE) {
-      if (++depth > limit) return true;
-    } else if (code === CLOSE_BRACKET || code === CLOSE_BRACE) {
-      depth--;
-    }
-  }
-  return false;
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;

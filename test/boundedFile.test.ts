@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_BOUNDED_BYTES, MAX_JSON_DEPTH, parseJsonText, readBoundedText, sizeText, type BoundedFileKind } from '../src/boundedFile.js';
+import { MAX_BOUNDED_BYTES, parseJsonText, readBoundedText, sizeText, type BoundedFileKind } from '../src/boundedFile.js';
+import { MAX_NESTING_DEPTH } from '../src/nestingDepth.js';
 import { isInputError } from '../src/scenario/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-bounded-'));
@@ -84,9 +85,9 @@ describe('sizeText', () => {
 describe('parseJsonText', () => {
   const nested = (depth: number, inside = '0'): string => `${'[{"a":'.repeat(depth / 2)}${inside}${'}]'.repeat(depth / 2)}`;
 
-  it(`parses lists and objects nested ${MAX_JSON_DEPTH} deep, and refuses one level more before parsing`, () => {
-    expect(JSON.stringify(parseJsonText(nested(MAX_JSON_DEPTH), 'f.json'))).toBe(nested(MAX_JSON_DEPTH));
-    expect(refusal(() => parseJsonText(nested(MAX_JSON_DEPTH, '[0]'), 'f.json'))).toBe('f.json: lists and objects nested more than 64 deep (fleetsim writes at most 10): is it the right file?');
+  it(`parses lists and objects nested ${MAX_NESTING_DEPTH} deep, and refuses one level more before parsing`, () => {
+    expect(JSON.stringify(parseJsonText(nested(MAX_NESTING_DEPTH), 'f.json'))).toBe(nested(MAX_NESTING_DEPTH));
+    expect(refusal(() => parseJsonText(nested(MAX_NESTING_DEPTH, '[0]'), 'f.json'))).toBe('f.json: lists and objects nested more than 64 deep (fleetsim writes at most 10): is it the right file?');
     // Refused by the scan, before JSON.parse could fail on the missing closing brackets.
     expect(refusal(() => parseJsonText('['.repeat(1_000_000), 'f.json'))).toMatch(/nested more than 64 deep/);
   });

@@ -7,6 +7,7 @@ import { readBoundedText, type BoundedFileKind } from '../boundedFile.js';
 import { withoutByteOrderMark } from '../byteOrderMark.js';
 import { extname } from 'node:path';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
+import { jsonNestingOver, MAX_NESTING_DEPTH, yamlNestingOver } from '../nestingDepth.js';
 import { InputError, firstLineOf } from './errors.js';
 import { normalizeScenario, type ScenarioOverrides } from './normalize.js';
 import type { Scenario } from './types.js';
@@ -78,6 +79,7 @@ export function parseScenarioDocument(text: string, file: string): unknown {
 }
 
 function parseYaml(text: string, file: string): unknown {
+  if (yamlNestingOver(text)) throw nestedTooDeep(file);
   // Merge keys (`<<: *defaults`) let pools share settings; duplicate keys stay errors.
   const document = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: true });
   // Warnings (an unknown tag, say) would change what the file means without a word: refuse them.
@@ -94,6 +96,11 @@ function parseYaml(text: string, file: string): unknown {
   }
 }
 
+/** No scenario nests deeper than 10; a file past the limit is refused before it is parsed. */
+function nestedTooDeep(file: string): InputError {
+  return new InputError(file, '', `lists and maps nested more than ${MAX_NESTING_DEPTH} deep: no scenario field takes that (is it the right file?)`);
+}
+
 /** "invalid YAML at line 3, column 7: Map keys must be unique" (the code frame dropped). */
 function yamlMessage(problem: YAMLError): string {
   const position = problem.linePos?.[0];
@@ -103,6 +110,7 @@ function yamlMessage(problem: YAMLError): string {
 
 function parseJson(text: string, file: string): unknown {
   if (text.trim() === '') throw new InputError(file, '', 'the file is empty: expected a scenario with name, agents, workload and strategies');
+  if (jsonNestingOver(text)) throw nestedTooDeep(file);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_NESTING_DEPTH, YAML_SCAN_FROM_CHARS } from '../../src/nestingDepth.js';
 import { MAX_SCENARIO_BYTES, loadScenario, parseScenario } from '../../src/scenario/load.js';
 import { expectInputError } from './helpers.js';
 
@@ -140,6 +141,16 @@ describe('loadScenario: files that are not one scenario', () => {
   it(`a file larger than ${MAX_SCENARIO_BYTES} bytes is refused before it is parsed`, () => {
     const file = write('huge.yaml', `name: x\ndescription: "${'x'.repeat(MAX_SCENARIO_BYTES)}"\n`);
     expectInputError(() => loadScenario(file), '', 'the file is larger than 1 MiB, the most a scenario file may be', file);
+  });
+
+  it('lists or maps nested deeper than any scenario are refused before the parser builds them', () => {
+    const padding = `# ${'x'.repeat(YAML_SCAN_FROM_CHARS)}\n`;
+    const deep = `${'['.repeat(500_000)}`;
+    const message = `lists and maps nested more than ${MAX_NESTING_DEPTH} deep: no scenario field takes that`;
+    expectInputError(() => loadScenario(write('deep.yaml', `${padding}name: x\nagents: ${deep}\n`)), '', message, join(dir, 'deep.yaml'));
+    expectInputError(() => loadScenario(write('deep.json', `{"agents": ${deep}`)), '', message, join(dir, 'deep.json'));
+    const valid = readFileSync('scenarios/first-look.yaml', 'utf8');
+    expect(loadScenario(write('padded.yaml', `${padding}${valid}`)).name).toBe('first-look');
   });
 
   it.runIf(existsSync('/dev/zero'))('an endless device is refused as too large rather than read until memory runs out', () => {

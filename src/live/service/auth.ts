@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isMap, isNode, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { readBoundedText, type BoundedFileKind } from '../../boundedFile.js';
+import { MAX_NESTING_DEPTH, yamlNestingOver } from '../../nestingDepth.js';
 import { InputError, firstLineOf } from '../../scenario/errors.js';
 import { HttpError } from './httpError.js';
 
@@ -122,6 +123,7 @@ export function loadTokenFile(file: string): Record<string, Role | Role[]> {
   const text = readBoundedText(file, TOKEN_FILE);
   // Tokens are checked unique below, in one pass: YAML's own check compares every pair of keys
   // (10,000 tokens took 1.5 s).
+  if (yamlNestingOver(text)) throw new InputError(file, '', `lists and maps nested more than ${MAX_NESTING_DEPTH} deep: expected a mapping token → role (or list of roles)`);
   const document = parseDocument(text, { uniqueKeys: false, schema: 'failsafe' });
   const problem = document.errors[0];
   if (problem !== undefined) throw new InputError(file, '', `invalid YAML: ${firstLineOf(problem)}`);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authorizer, loadTokenFile } from '../../../src/live/service/auth.js';
+import { MAX_NESTING_DEPTH, YAML_SCAN_FROM_CHARS } from '../../../src/nestingDepth.js';
 import { isInputError } from '../../../src/scenario/errors.js';
 import { scenarioText, startService, type Running } from './serviceHarness.js';
 
@@ -112,6 +113,12 @@ describe('loadTokenFile', () => {
   ])('refuses %j with one line that names the entry, not the token', (text, message) => {
     const answer = load(text) as string;
     expect(answer).toContain(message);
+    expect(answer).not.toContain(SUBMITTER);
+  });
+
+  it('refuses lists nested deeper than a token file has before the YAML parser builds them', () => {
+    const answer = load(`${SUBMITTER}: ${'['.repeat(YAML_SCAN_FROM_CHARS)}\n`) as string;
+    expect(answer).toContain(`lists and maps nested more than ${MAX_NESTING_DEPTH} deep`);
     expect(answer).not.toContain(SUBMITTER);
   });
 
