@@ -244,15 +244,15 @@ const DOCUMENTED_OUTPUT: Readonly<Record<string, Expectation>> = {
     documented: 'docs/EXPERIMENTS.md: --update writes the baseline of what ran',
     check: (_, scratch) => expect(baselineScenarios(scratch.clone, 'reports/baseline/library.json')).toEqual(baselineScenarios(ROOT, 'reports/baseline/library.json')),
   },
-  "fleetsim run scenarios/hoarding.yaml --events events.jsonl           # or a serve data dir's events.jsonl": {
+  "npx fleetsim run scenarios/hoarding.yaml --events events.jsonl           # or a serve data dir's events.jsonl": {
     documented: 'docs/CALIBRATION.md: the events file of a run',
     check: (_, scratch) => expect(readFileSync(join(scratch.clone, 'events.jsonl'), 'utf8').length).toBeGreaterThan(0),
   },
-  'fleetsim calibrate events.jsonl --out calibrated.yaml                # workload: the file itself, as a trace': {
+  'npx fleetsim calibrate events.jsonl --out calibrated.yaml                # workload: the file itself, as a trace': {
     documented: 'docs/CALIBRATION.md: the workload is the events file itself, replayed as a trace',
     check: (_, scratch) => expect(parseScenario(scratch, 'calibrated.yaml')).toMatchObject({ workload: { trace: { file: expect.any(String) } } }),
   },
-  'fleetsim calibrate events.jsonl --out fitted.yaml --synthetic --json # workload: a fitted Poisson process': {
+  'npx fleetsim calibrate events.jsonl --out fitted.yaml --synthetic --json # workload: a fitted Poisson process': {
     documented: 'docs/CALIBRATION.md: --synthetic fits a Poisson workload instead of the trace',
     check: (_, scratch) => expect(parseScenario(scratch, 'fitted.yaml')).not.toHaveProperty('workload.trace'),
   },
