@@ -4,6 +4,7 @@
  * agent model's own terms (docs/CALIBRATION.md).
  */
 import { median } from 'simple-statistics';
+import { counted } from '../counted.js';
 import { DEFAULT_AGENT_MODEL } from '../scenario/schema.js';
 import { InputError } from '../scenario/errors.js';
 import { findStrategy } from '../strategies/index.js';
@@ -95,7 +96,7 @@ export function calibrate(source: string, read: ReadSummary, observations: RunOb
     : { arrivals: { process: 'poisson', rate: parameterValue(parameters, 'workload.arrivals.rate') }, tasks };
   const scenario: Record<string, unknown> = {
     name: scenarioName,
-    description: `Fitted by fleetsim calibrate from ${source} (${runsLabel(read.chosen)}): ${observations.agents.size} agents, ${allTypes.length} task types.`,
+    description: `Fitted by fleetsim calibrate from ${source} (${runsLabel(read.chosen)}): ${counted(observations.agents.size, 'agent')}, ${counted(allTypes.length, 'task type')}.`,
     seed: 1,
     replications: CALIBRATED_REPLICATIONS,
     // A drained log replays to its end; one stopped at stop.time stops there again.

@@ -33,12 +33,14 @@ import { DEFAULT_LOCK_SECONDS, DEFAULT_STALLED_CHECK_SECONDS } from '../distribu
 export const EXIT = { ok: 0, checkFailed: 1, invalidInput: 2, internalError: 3 } as const;
 
 async function validateCommand(args: { scenario: string; allowHuge: boolean }): Promise<void> {
-  const [{ loadScenario }, { workloadTypes }] = await Promise.all([import('../scenario/load.js'), import('../scenario/workload.js')]);
+  const [{ loadScenario }, { workloadTypes }, { counted }] = await Promise.all([
+    import('../scenario/load.js'), import('../scenario/workload.js'), import('../counted.js'),
+  ]);
   const scenario = loadScenario(args.scenario, { allowHuge: args.allowHuge });
   const types = workloadTypes(scenario.workload);
   process.stdout.write(
-    `${args.scenario}: valid scenario "${scenario.name}": ${scenario.agents.length} agents, ${types.length} task types, ` +
-      `${scenario.strategies.length} strategies, ${scenario.replications} replications\n`,
+    `${args.scenario}: valid scenario "${scenario.name}": ${counted(scenario.agents.length, 'agent')}, ${counted(types.length, 'task type')}, ` +
+      `${counted(scenario.strategies.length, 'strategy', 'strategies')}, ${counted(scenario.replications, 'replication')}\n`,
   );
 }
 

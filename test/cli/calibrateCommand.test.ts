@@ -38,7 +38,8 @@ describe('fleetsim calibrate', () => {
     expect(run.stdout).toContain('note: the file holds 4 runs');
     const validate = runCli('validate', out);
     expect(validate.status, validate.stderr).toBe(0);
-    expect(validate.stdout).toContain('3 agents, 1 task types');
+    expect(validate.stdout).toContain('3 agents, 1 task type, 1 strategy, 5 replications');
+    expect(readFileSync(out, 'utf8')).toContain('3 agents, 1 task type.');
   });
 
   it('--json gives every parameter with its interval, method and test; --strategy and --replication pick the runs', () => {
