@@ -3,6 +3,7 @@
  * `--all`) with the baseline and current means, the paired change and its half-width, the
  * tolerance and the verdict; then problems, notes, and one closing line.
  */
+import { counted } from '../counted.js';
 import type { RegressRow, ScenarioVerdict } from '../experiments/regress.js';
 import { UPDATE_ADVICE, failed } from '../experiments/regress.js';
 import { difference, textTable, type Table } from '../report/tables.js';
@@ -26,7 +27,11 @@ export function regressText(verdicts: readonly ScenarioVerdict[], all: boolean, 
   const failures = verdicts.filter(failed);
   const regressed = verdicts.flatMap((v) => v.rows).filter((row) => row.verdict === 'regressed').length;
   if (failures.length === 0) parts.push(`regress: ${verdicts.length} scenario${verdicts.length === 1 ? '' : 's'} within tolerance`);
-  else if (update) parts.push(`regress: ${failures.length} of ${verdicts.length} scenarios differ from the old baseline; accepting them`);
+  else if (update) {
+    // A scenario the baseline lacks has no old figures to differ from: it is new to the file.
+    const one = failures.length === 1;
+    parts.push(`regress: ${failures.length} of ${counted(verdicts.length, 'scenario')} ${one ? 'differs from the baseline or is' : 'differ from the baseline or are'} new to it; accepting ${one ? 'it' : 'them'}`);
+  }
   else {
     const problems = verdicts.reduce((sum, v) => sum + v.problems.length, 0);
     const what = [`${regressed} metric${regressed === 1 ? '' : 's'} regressed`, ...(problems === 0 ? [] : [`${problems} problem${problems === 1 ? '' : 's'}`])];

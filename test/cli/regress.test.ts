@@ -26,6 +26,7 @@ describe('fleetsim regress', () => {
     expect(created.stdout).toContain(`regress: baseline ${baseline} updated for 1 scenario`);
     // The update itself is what the "run --update" advice would ask for: it is not repeated.
     expect(created.stdout).toContain('new: no baseline for this scenario: accepting it');
+    expect(created.stdout).toContain('regress: 1 of 1 scenario differs from the baseline or is new to it; accepting it');
     expect(created.stdout).not.toContain('run fleetsim regress --update');
     expect(existsSync(baseline)).toBe(true);
 
