@@ -79,6 +79,8 @@ function experimentOptions(y: Argv): Argv {
 function buildParser(argv: string[], setExit: (code: number) => void): Argv {
   // Read by the fail handler: the commands as registered, before any command runs.
   let commands: string[] = [];
+  // Read before parsing: yargs empties its registry while it runs a command.
+  let usages: Readonly<Record<string, string>> = {};
   const parser: Argv = withExamples(yargs(argv), '')
     .scriptName('fleetsim')
     .usage('$0 <command> [options]')
@@ -233,9 +235,15 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
       }
       const first = argv[0];
       if (first === undefined || (!first.startsWith('-') && !commands.includes(first))) throw unknownCommandError(first, commands);
+      // yargs counts the missing positionals without naming them: say what the command takes.
+      const usage = usages[first];
+      if (/^Not enough non-option arguments: /.test(text) && usage !== undefined) {
+        throw new InputError('command line', first, `expected fleetsim ${usage} (fleetsim help ${first} shows its options)`);
+      }
       throw new InputError('command line', '', text);
     });
   commands = registeredCommands(parser);
+  usages = commandUsages(parser);
   skipHelpCache(parser);
   return parser;
 }
@@ -267,9 +275,24 @@ function skipHelpCache(parser: Argv): void {
 }
 
 /** Names of the top-level commands (yargs keeps them; its public API does not list them). */
+/** The parts of yargs' command registry read here (not in its typed API). */
+interface CommandRegistry {
+  getCommands(): string[];
+  getCommandHandlers(): Record<string, { readonly original: string } | undefined>;
+}
+
+function commandRegistry(parser: Argv): CommandRegistry {
+  return (parser as unknown as { getInternalMethods(): { getCommandInstance(): CommandRegistry } }).getInternalMethods().getCommandInstance();
+}
+
 function registeredCommands(parser: Argv): string[] {
-  const internal = parser as unknown as { getInternalMethods(): { getCommandInstance(): { getCommands(): string[] } } };
-  return internal.getInternalMethods().getCommandInstance().getCommands();
+  return commandRegistry(parser).getCommands();
+}
+
+/** Each command as it was registered, with its positionals (`run: 'run <scenario>'`). */
+function commandUsages(parser: Argv): Record<string, string> {
+  const handlers = commandRegistry(parser).getCommandHandlers();
+  return Object.fromEntries(Object.entries(handlers).flatMap(([name, handler]) => (handler === undefined ? [] : [[name, handler.original]])));
 }
 
 /** Runs the command line on `argv` (without node and script) and resolves to the exit code. */

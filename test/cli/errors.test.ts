@@ -32,6 +32,12 @@ describe('bad input on the command line', () => {
     expect(runCli('run', scenarioFile(VALID)).status).toBe(0);
   });
 
+  it('a command without its arguments says what it takes, not only how many are missing', () => {
+    expectInputError(runCli('run'), 'run: expected fleetsim run <scenario>', 'fleetsim help run');
+    expectInputError(runCli('trace', 'stats'), 'trace: expected fleetsim trace <action> <file>');
+    expectInputError(runCli('merge'), 'merge: expected fleetsim merge <files..>');
+  });
+
   it('a missing scenario file names the file', () => {
     expectInputError(runCli('run', 'scenarios/no-such-file.yaml'), 'scenarios/no-such-file.yaml');
   });
