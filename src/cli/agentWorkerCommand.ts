@@ -21,6 +21,7 @@ import type { SimAgentConfig } from '../scenario/types.js';
 import { FleetNames } from '../sim/fleetNames.js';
 import { onStopSignal, parseSpeedup } from './clientFlags.js';
 import { packageVersion } from './help.js';
+import { counted } from '../counted.js';
 
 /** Flags of `agent-worker`. */
 export interface AgentWorkerArgs {
@@ -97,7 +98,7 @@ export async function agentWorkerCommand(args: AgentWorkerArgs, write: (text: st
     }
     await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
     const what = [
-      ...(configs.length === 0 ? [] : [`${configs.length} agent${configs.length === 1 ? '' : 's'} (${ids.join(', ')})`]),
+      ...(configs.length === 0 ? [] : [`${counted(configs.length, 'agent')} (${ids.join(', ')})`]),
       ...(pools.length === 0 ? [] : [`provisioning pool${pools.length === 1 ? '' : 's'} ${pools.join(', ')}`]),
     ];
     write(`fleetsim agent-worker: ${what.join(', ')} taking work from ${args.queue} (${args.virtualTime ? 'virtual time' : `speedup ${speedup}`})\n`);

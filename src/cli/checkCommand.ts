@@ -13,6 +13,7 @@ import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { parseWorkers } from './experimentCommands.js';
 import { experimentProgress } from './progress.js';
+import { counted } from '../counted.js';
 
 /** Flags of `check`. */
 export interface CheckArgs {
@@ -69,13 +70,13 @@ export function checkText(documents: readonly ExperimentDocument[]): string {
     const summary = misses.length === 0
       ? `ok  ${document.scenario}: ${strategies} strateg${strategies === 1 ? 'y meets' : 'ies meet'} every target`
       : `FAIL  ${document.scenario}: ${misses.map((miss) => `${miss.strategy} misses ${miss.metrics.join(', ')}`).join('; ')}`;
-    parts.push(`${summary} (seed ${document.seed}, ${document.replications} replication${document.replications === 1 ? '' : 's'})`);
+    parts.push(`${summary} (seed ${document.seed}, ${counted(document.replications, 'replication')})`);
     parts.push(textTable(targetsDetailTable(document)));
   }
   parts.push(TARGETS_NOTE);
   const n = documents.length;
   parts.push(failed === 0
-    ? `check: ${n} scenario${n === 1 ? '' : 's'}: every targeted strategy meets its targets`
-    : `check: FAILED: ${failed} of ${n} scenario${n === 1 ? '' : 's'} missed a target`);
+    ? `check: ${counted(n, 'scenario')}: every targeted strategy meets its targets`
+    : `check: FAILED: ${failed} of ${counted(n, 'scenario')} missed a target`);
   return parts.join('\n') + '\n';
 }

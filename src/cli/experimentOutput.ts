@@ -11,6 +11,7 @@ import {
   INTERVAL_LEGEND, NO_SIGNIFICANT_DIFFERENCE, SIGNIFICANT, direction, hasData, leaderboardTable, meansTable, pairedTable, textTable,
 } from '../report/tables.js';
 import { TARGETS_NOTE, targetsSummaryTable } from '../report/targetsTable.js';
+import { counted } from '../counted.js';
 
 /** Rows per leaderboard of a sweep on the terminal (summary.md lists more). */
 const SWEEP_ROWS = 10;
@@ -33,9 +34,9 @@ export function targetsParts(document: Pick<ExperimentDocument, 'kind' | 'cells'
 /** The terminal text of a document, with the tables by class of `by` for a compare when asked; `png` names the PNG charts in the report line when the report wrote them. */
 export function experimentText(document: ExperimentDocument, reportDir: string | undefined, by?: ClassDimension, png = false): string {
   const sweep = document.kind === 'sweep';
-  const cells = sweep ? `, ${document.cells.length} cell${document.cells.length === 1 ? '' : 's'}` : '';
+  const cells = sweep ? `, ${counted(document.cells.length, 'cell')}` : '';
   const parts = [
-    `${document.scenario}: seed ${document.seed}, ${document.replications} replication${document.replications === 1 ? '' : 's'}${cells}, baseline ${document.baseline}`,
+    `${document.scenario}: seed ${document.seed}, ${counted(document.replications, 'replication')}${cells}, baseline ${document.baseline}`,
     `${INTERVAL_LEGEND}; Δ = paired difference on common random numbers; ${SIGNIFICANT} = significant at 95%; ` +
       `"leader" only when significantly ahead of #2, else "${NO_SIGNIFICANT_DIFFERENCE}"`,
     ...replicationWarnings(document.replications).map((warning) => `warning: ${warning}`),

@@ -8,6 +8,7 @@ import { replicationWarnings } from '../experiments/warnings.js';
 import { NON_NEGATIVE_RANGE, UNIT_RANGE, type MetricRange } from '../metrics/ranges.js';
 import { INTERVAL_LEGEND, meanWithHalfWidth, textTable, type Table } from '../report/tables.js';
 import { legendText, METRIC_MEANINGS, nameOfLabel, variantEntries } from './legend.js';
+import { counted } from '../counted.js';
 
 interface Column {
   readonly title: string;
@@ -76,7 +77,7 @@ function strategyTable(result: ExperimentResult, columns: readonly Column[]): Ta
  * legend of the columns shown (and of the variants of a strategy listed twice).
  */
 export function comparisonTable(result: ExperimentResult): string {
-  const title = `${result.scenario}: seed ${result.seed}, ${result.replications} replication${result.replications === 1 ? '' : 's'}, ${INTERVAL_LEGEND}`;
+  const title = `${result.scenario}: seed ${result.seed}, ${counted(result.replications, 'replication')}, ${INTERVAL_LEGEND}`;
   const operations = operationColumns(result);
   const tail = operations.length > 0 ? `\ndelegation and operations:\n${textTable(strategyTable(result, operations))}` : '';
   const legend = legendText([

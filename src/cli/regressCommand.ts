@@ -15,6 +15,7 @@ import { experimentProgress } from './progress.js';
 import { queueJobRunner } from './queueFlags.js';
 import { parseQueueUrl } from '../distributed/queueUrl.js';
 import { regressText } from './regressOutput.js';
+import { counted } from '../counted.js';
 
 /** Flags of `regress`. */
 export interface RegressArgs {
@@ -64,7 +65,7 @@ export async function regressCommand(args: RegressArgs): Promise<boolean> {
   if (args.update) {
     const entries = runs.map(({ file, scenario, document }) => baselineEntry(document, file, classChecksOf(scenario.regress)));
     writeBaseline(args.baseline, updatedBaseline(baseline, entries));
-    process.stdout.write(`regress: baseline ${args.baseline} updated for ${runs.length} scenario${runs.length === 1 ? '' : 's'}\n`);
+    process.stdout.write(`regress: baseline ${args.baseline} updated for ${counted(runs.length, 'scenario')}\n`);
     return true;
   }
   return !verdicts.some(failed);

@@ -26,7 +26,7 @@ export function regressText(verdicts: readonly ScenarioVerdict[], all: boolean, 
   }
   const failures = verdicts.filter(failed);
   const regressed = verdicts.flatMap((v) => v.rows).filter((row) => row.verdict === 'regressed').length;
-  if (failures.length === 0) parts.push(`regress: ${verdicts.length} scenario${verdicts.length === 1 ? '' : 's'} within tolerance`);
+  if (failures.length === 0) parts.push(`regress: ${counted(verdicts.length, 'scenario')} within tolerance`);
   else if (update) {
     // A scenario the baseline lacks has no old figures to differ from: it is new to the file.
     const one = failures.length === 1;
@@ -34,7 +34,7 @@ export function regressText(verdicts: readonly ScenarioVerdict[], all: boolean, 
   }
   else {
     const problems = verdicts.reduce((sum, v) => sum + v.problems.length, 0);
-    const what = [`${regressed} metric${regressed === 1 ? '' : 's'} regressed`, ...(problems === 0 ? [] : [`${problems} problem${problems === 1 ? '' : 's'}`])];
+    const what = [`${counted(regressed, 'metric')} regressed`, ...(problems === 0 ? [] : [counted(problems, 'problem')])];
     parts.push(`regress: FAILED: ${failures.length} of ${verdicts.length} scenarios (${what.join(', ')})`);
   }
   return parts.join('\n') + '\n';

@@ -4,6 +4,7 @@
  */
 import { dirname } from 'node:path';
 import { readReportDocument } from '../report/load.js';
+import { counted } from '../counted.js';
 
 /** Flags of `report`. */
 export interface ReportArgs {
@@ -27,5 +28,5 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
   // again for a share of a report's ~15 charts, which costs more than it saves (docs/ARCHITECTURE.md, "Worker pool").
   const written = await writeHtmlReport(document, args.out ?? dirname(file), undefined, { png: args.png === true });
   const charts = written.filter((path) => path.endsWith('.vl.json')).length;
-  process.stdout.write(`${written[0]}: ${charts} chart${charts === 1 ? '' : 's'}\n`);
+  process.stdout.write(`${written[0]}: ${counted(charts, 'chart')}\n`);
 }

@@ -9,6 +9,7 @@ import { normalizeScenario, type ScenarioOverrides } from '../scenario/normalize
 import type { Scenario } from '../scenario/types.js';
 import { describeValue } from '../scenario/zodIssues.js';
 import type { GridParameter, ParamValue, ShardInfo } from './types.js';
+import { counted } from '../counted.js';
 
 /** Most cells one sweep may have (a limit on everything). */
 export const MAX_CELLS = 10_000;
@@ -236,6 +237,6 @@ export function inShard(index: number, shard: ShardInfo): boolean {
  */
 export function checkShardHasCells(shard: ShardInfo, cells: number): void {
   if (shard.index > cells) {
-    throw new InputError('command line', '--shard', `shard ${shard.index}/${shard.count} gets no cell: the grid has only ${cells} cell${cells === 1 ? '' : 's'}, so use at most ${cells} shard${cells === 1 ? '' : 's'}`);
+    throw new InputError('command line', '--shard', `shard ${shard.index}/${shard.count} gets no cell: the grid has only ${counted(cells, 'cell')}, so use at most ${counted(cells, 'shard')}`);
   }
 }

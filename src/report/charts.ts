@@ -25,6 +25,7 @@ import {
   type AgentRow, type ClassRow, type DifferenceRow, type ExtremeAgentRow, type IntervalRow, type PointRow, type SweepRow,
 } from './specs.js';
 import { cellLabel } from './tables.js';
+import { counted } from '../counted.js';
 
 /** A `summary.json` document as the report reads it: the experiment and, when recorded, its series. */
 export type ReportDocument = ExperimentDocument & { readonly series?: readonly SeriesEntry[] };
@@ -91,7 +92,7 @@ function metricBarsChart(doc: ExperimentDocument, cell: CellResult, info: Metric
   });
   if (rows.length === 0) return undefined;
   const title = capitalized(info.title);
-  const subtitle = `Mean over ${doc.replications} replication${doc.replications === 1 ? '' : 's'}; whiskers: 95% confidence interval; ${info.better} is better`;
+  const subtitle = `Mean over ${counted(doc.replications, 'replication')}; whiskers: 95% confidence interval; ${info.better} is better`;
   return {
     name: `metric-${slug(info.path)}`,
     title,
@@ -128,7 +129,7 @@ function classChart(doc: ExperimentDocument, cell: CellResult, dimension: ClassD
     caption: `${capitalized(info.title)} of each ${dimension} class, per strategy (${info.better} is better): what the pooled figure averages over. ` +
       'Whether two strategies differ within a class is in the paired differences by class (summary.json, `compare --by`).',
     spec: classIntervalsSpec({
-      title, subtitle: `Mean over ${doc.replications} replication${doc.replications === 1 ? '' : 's'}; whiskers: 95% confidence interval`,
+      title, subtitle: `Mean over ${counted(doc.replications, 'replication')}; whiskers: 95% confidence interval`,
       strategies, axisTitle: info.title, classTitle: dimension, classes, rows,
     }),
   };
@@ -151,7 +152,7 @@ function pairedChart(doc: ExperimentDocument, cell: CellResult, info: MetricInfo
     caption: `Each strategy minus ${cell.baseline}, replication by replication on common random numbers (${better}). ` +
       'A filled dot is a significant difference (its 95% interval excludes 0 and is not degenerate); a hollow one is not.',
     spec: pairedDifferenceSpec({
-      title, subtitle: `Paired, mean over ${doc.replications} replication${doc.replications === 1 ? '' : 's'}; whiskers: 95% interval; filled dot: significant, hollow: not`,
+      title, subtitle: `Paired, mean over ${counted(doc.replications, 'replication')}; whiskers: 95% interval; filled dot: significant, hollow: not`,
       strategies, axisTitle: `Δ ${info.title}`, rows,
     }),
   };
@@ -358,7 +359,7 @@ export function lorenzPoints(loads: readonly number[]): [number, number][] {
 function sweepChart(doc: ExperimentDocument, info: MetricInfo, strategies: readonly string[]): ChartDef | undefined {
   const title = capitalized(info.title);
   const name = `sweep-${slug(info.path)}`;
-  const subtitle = `${info.better === 'lower' ? 'Lower' : 'Higher'} is better; mean over ${doc.replications} replication${doc.replications === 1 ? '' : 's'}`;
+  const subtitle = `${info.better === 'lower' ? 'Lower' : 'Higher'} is better; mean over ${counted(doc.replications, 'replication')}`;
   const rows = (position: (cell: CellResult) => Pick<SweepRow, 'x' | 'y'>): SweepRow[] =>
     doc.cells.flatMap((cell) => cell.strategies.flatMap((outcome) => {
       const value = interval(outcome, info.path);

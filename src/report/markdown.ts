@@ -9,6 +9,7 @@ import {
   INTERVAL_LEGEND, NO_SIGNIFICANT_DIFFERENCE, SIGNIFICANT, cellLabel, direction, hasData, leaderboardTable, markdownTable, meansTable, pairedTable,
 } from './tables.js';
 import { TARGETS_NOTE, targetsSummaryTable } from './targetsTable.js';
+import { counted } from '../counted.js';
 
 /** Rows per leaderboard across the cells of a sweep (each cell's own boards list all). */
 const SWEEP_BOARD_ROWS = 20;
@@ -21,8 +22,8 @@ export function summaryMarkdown(document: ExperimentDocument): string {
   parts.push(`# ${document.scenario}: ${document.kind}${shard}\n`);
   const grid = document.grid.map((p) => `\`${p.path}\` ∈ {${p.values.map(String).join(', ')}}`).join(' × ');
   parts.push([
-    `Seed ${document.seed}, ${document.replications} replication${document.replications === 1 ? '' : 's'} per strategy` +
-      (sweep ? `, ${document.cells.length} cell${document.cells.length === 1 ? '' : 's'}: ${grid}` : '') + `; baseline \`${document.baseline}\`.`,
+    `Seed ${document.seed}, ${counted(document.replications, 'replication')} per strategy` +
+      (sweep ? `, ${counted(document.cells.length, 'cell')}: ${grid}` : '') + `; baseline \`${document.baseline}\`.`,
     `${INTERVAL_LEGEND} (over replications). Δ is a paired difference on common random numbers ` +
       `(replication r of every strategy saw the same tasks); ${SIGNIFICANT} marks a difference significant at 95%. ` +
       `A leaderboard names a leader only when it is significantly ahead of the second; otherwise it says "${NO_SIGNIFICANT_DIFFERENCE}".`,
