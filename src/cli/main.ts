@@ -274,7 +274,6 @@ function skipHelpCache(parser: Argv): void {
   internal.getInternalMethods().getUsageInstance().cacheHelpMessage = () => undefined;
 }
 
-/** Names of the top-level commands (yargs keeps them; its public API does not list them). */
 /** The parts of yargs' command registry read here (not in its typed API). */
 interface CommandRegistry {
   getCommands(): string[];
@@ -285,6 +284,7 @@ function commandRegistry(parser: Argv): CommandRegistry {
   return (parser as unknown as { getInternalMethods(): { getCommandInstance(): CommandRegistry } }).getInternalMethods().getCommandInstance();
 }
 
+/** Names of the top-level commands (yargs keeps them; its public API does not list them). */
 function registeredCommands(parser: Argv): string[] {
   return commandRegistry(parser).getCommands();
 }
