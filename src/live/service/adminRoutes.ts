@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AdminOperation } from '../../engine/messages.js';
-import { adminBody, parseRequest, type AdminBody } from './bodies.js';
+import { adminBody, parseRequest, refuseQuery, type AdminBody } from './bodies.js';
 import { durable, type ServiceContext } from './context.js';
 import { register } from './agentRoutes.js';
 import { HttpError } from './httpError.js';
@@ -14,6 +14,7 @@ import { guarded } from './taskRoutes.js';
 export function adminRoutes(app: FastifyInstance, context: ServiceContext): void {
   app.post('/v1/admin', async (request, reply) => {
     context.auth.check(request.headers.authorization, { kind: 'admin' });
+    refuseQuery(request.query);
     const body = parseRequest(adminBody, request.body, 'body');
     const result = apply(context, body);
     await durable(context);

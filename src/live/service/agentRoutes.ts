@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AgentSpec } from '../../engine/agent.js';
 import {
-  agentBody, agentParams, attemptParams, finishedBody, offerAnswerBody, offerParams, parseRequest, pollQuery, startedBody, type AgentBody,
+  agentBody, agentParams, attemptParams, finishedBody, offerAnswerBody, offerParams, parseRequest, pollQuery, refuseQuery, startedBody, type AgentBody,
 } from './bodies.js';
 import { afterSettlements, durable, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
@@ -30,6 +30,7 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
 
   app.post('/v1/agents', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'any' });
+    refuseQuery(request.query);
     const body = parseRequest(agentBody, request.body, 'body');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: body.id });
     const registration = register(context, body);
@@ -52,6 +53,7 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/agents/:id/attempts/:task/:attempt/started', async (request, reply) => {
     const { id, task, attempt } = parseRequest(attemptParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
+    refuseQuery(request.query);
     const body = parseRequest(startedBody, request.body ?? {}, 'body');
     known(context, id);
     const promised = agents.promisedSettlements;
@@ -64,6 +66,7 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/agents/:id/attempts/:task/:attempt/finished', async (request, reply) => {
     const { id, task, attempt } = parseRequest(attemptParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
+    refuseQuery(request.query);
     const body = parseRequest(finishedBody, request.body, 'body');
     known(context, id);
     const promised = agents.promisedSettlements;
@@ -76,6 +79,7 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/agents/:id/offers/:offerId', async (request, reply) => {
     const { id, offerId } = parseRequest(offerParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
+    refuseQuery(request.query);
     const body = parseRequest(offerAnswerBody, request.body, 'body');
     known(context, id);
     const promised = agents.promisedSettlements;

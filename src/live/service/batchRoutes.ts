@@ -28,7 +28,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { TaskSpec } from '../../engine/task.js';
-import { agentId, agentParams, finishedBody, MAX_ATTEMPT, MAX_ID_LENGTH, parseRequest, pollQuery, startedBody, taskBody, type FastPath, type FinishedBody, type StartedBody } from './bodies.js';
+import { agentId, agentParams, finishedBody, MAX_ATTEMPT, MAX_ID_LENGTH, parseRequest, pollQuery, refuseQuery, startedBody, taskBody, type FastPath, type FinishedBody, type StartedBody } from './bodies.js';
 import { fastAgentReportItem, fastBatch, fastPollBody, fastReportItem, fastTaskBody } from './fastBodies.js';
 import { afterSettlements, durable, submitting, type ServiceContext } from './context.js';
 import { HttpError, isHttpError } from './httpError.js';
@@ -108,6 +108,7 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
 
   app.post('/v1/tasks/batch', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'submitter' });
+    refuseQuery(request.query);
     const { tasks: items } = parseRequest(taskBatch, request.body, 'body', fastTaskBatch) as { tasks: unknown[] };
     // Filled item by item: an error that is not an item's (a bug) leaves the items before it here.
     const accepted: (NewSubmission | Resubmission | BatchItemError)[] = [];
@@ -145,6 +146,7 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/agents/:id/reports', async (request, reply) => {
     const { id } = parseRequest(agentParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'agent', agentId: id });
+    refuseQuery(request.query);
     const { reports: items } = parseRequest(reportBatch, request.body, 'body', fastReportBatch) as { reports: unknown[] };
     if (agents.agent(id) === undefined) throw new HttpError(404, `params.id: no agent ${id} ever registered`);
     const results = await applyReports(context, items, (raw, i) => ({ ...parseItem(reportItem, raw, `body.reports[${i}]`, fastReportItem), agent: id }));

@@ -94,6 +94,21 @@ export const pollQuery = z.strictObject({
   wait: z.coerce.number().pipe(z.number().min(0).max(MAX_WAIT_SECONDS)).default(0),
 });
 
+/** The query of a route that takes none. */
+const noQuery = z.strictObject({});
+
+/**
+ * Refuses a query string on a route that takes none (400 naming the first parameter, as an
+ * unknown field of a body is), so that `?wait=5` on a submission is not silently ignored.
+ */
+export function refuseQuery(query: unknown): void {
+  // Requests without a query string, nearly all of them, cost one loop that does not turn.
+  for (const _key in query as object) {
+    parseRequest(noQuery, query, 'query');
+    return;
+  }
+}
+
 /** `/v1/agents/{id}/attempts/{task}/{attempt}/…` parameters. */
 export const attemptParams = z.strictObject({
   id: agentId,

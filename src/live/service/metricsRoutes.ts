@@ -4,6 +4,7 @@
  * (the probe's figures since its last reset) and `DELETE /v1/latency` (reset them).
  */
 import type { FastifyInstance } from 'fastify';
+import { refuseQuery } from './bodies.js';
 import type { ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
@@ -17,6 +18,7 @@ export function metricsRoutes(app: FastifyInstance, context: ServiceContext): vo
 
   app.get('/v1/metrics', async (request) => {
     auth.check(request.headers.authorization, { kind: 'any' });
+    refuseQuery(request.query);
     return {
       timeSeconds: context.now(),
       counts: driver.engine.counts(),
@@ -43,10 +45,12 @@ export function metricsRoutes(app: FastifyInstance, context: ServiceContext): vo
   };
   app.get('/v1/latency', async (request) => {
     auth.check(request.headers.authorization, { kind: 'admin' });
+    refuseQuery(request.query);
     return probed().report();
   });
   app.delete('/v1/latency', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'admin' });
+    refuseQuery(request.query);
     probed().reset();
     return reply.code(204).send();
   });

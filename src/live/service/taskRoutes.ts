@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TaskSpec, TaskState } from '../../engine/task.js';
 import { LiveDriverError } from '../driverOptions.js';
-import { parseRequest, taskBody, taskListQuery, taskParams, type TaskBody } from './bodies.js';
+import { parseRequest, refuseQuery, taskBody, taskListQuery, taskParams, type TaskBody } from './bodies.js';
 import { fastTaskBody } from './fastBodies.js';
 import { durable, submitting, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
@@ -25,6 +25,7 @@ export function taskRoutes(app: FastifyInstance, context: ServiceContext): void 
 
   app.post('/v1/tasks', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'submitter' });
+    refuseQuery(request.query);
     const body = parseRequest(taskBody, request.body, 'body', fastTaskBody);
     const known = body.id === undefined ? undefined : tasks.get(body.id);
     if (known !== undefined) {
@@ -56,6 +57,7 @@ export function taskRoutes(app: FastifyInstance, context: ServiceContext): void 
 
   app.get('/v1/tasks/:id', async (request) => {
     auth.check(request.headers.authorization, { kind: 'submitter' });
+    refuseQuery(request.query);
     const { id } = parseRequest(taskParams, request.params, 'params');
     const entry = found(context, id);
     await durable(context);
@@ -64,6 +66,7 @@ export function taskRoutes(app: FastifyInstance, context: ServiceContext): void 
 
   app.delete('/v1/tasks/:id', async (request) => {
     auth.check(request.headers.authorization, { kind: 'submitter' });
+    refuseQuery(request.query);
     const { id } = parseRequest(taskParams, request.params, 'params');
     const entry = found(context, id);
     if (context.driver.engine.task(id) !== undefined) guarded(() => context.driver.cancel(id));
