@@ -8,6 +8,7 @@ import { MAX_LINE_BYTES, sizeText } from '../boundedFile.js';
 import { withoutByteOrderMark } from '../byteOrderMark.js';
 import { existsSync, statSync } from 'node:fs';
 import { LineReader } from '../live/lineReader.js';
+import { rowError } from '../traces/rowError.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 
 /**
@@ -80,7 +81,7 @@ export function readEvents(file: string, choice: RunChoice, onEvent: (event: Eve
       const id = `${key.strategy ?? ''}\u0000${key.replication ?? ''}`;
       if (id !== current?.id) {
         if (ended.has(id)) {
-          throw new InputError(file, `line ${line.number}: strategy`, `an event of ${runLabel(key)} after the events of another run began (line ${current!.line}): a log holds each run's events together, one run after another`);
+          throw rowError(file, line.number, 'strategy', `an event of ${runLabel(key)} after the events of another run began (line ${current!.line}): a log holds each run's events together, one run after another`);
         }
         if (current !== undefined) ended.add(current.id);
         current = { id, line: line.number };
@@ -141,9 +142,9 @@ function parseLine(file: string, number: number, text: string, terminated: boole
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(file, at, 'expected a JSON object (one event a line)');
   const record = value as Record<string, unknown>;
-  if (typeof record.time !== 'number' || !Number.isFinite(record.time)) throw new InputError(file, `${at}: time`, 'expected a finite number (seconds)');
+  if (typeof record.time !== 'number' || !Number.isFinite(record.time)) throw rowError(file, number, 'time', 'expected a finite number (seconds)');
   if (typeof record.kind !== 'string' || !EVENT_KINDS.has(record.kind)) {
-    throw new InputError(file, `${at}: kind`, `expected an engine event kind (${[...EVENT_KINDS].join(', ')}), got ${JSON.stringify(record.kind)}`);
+    throw rowError(file, number, 'kind', `expected an engine event kind (${[...EVENT_KINDS].join(', ')}), got ${JSON.stringify(record.kind)}`);
   }
   return record as EventLine;
 }
@@ -151,7 +152,7 @@ function parseLine(file: string, number: number, text: string, terminated: boole
 function runKeyOf(file: string, number: number, event: EventLine): RunKey {
   const { strategy, replication } = event;
   if (strategy === undefined && replication === undefined) return { strategy: null, replication: null };
-  if (typeof strategy !== 'string') throw new InputError(file, `line ${number}: strategy`, 'expected a string (the strategy label run --events writes)');
-  if (typeof replication !== 'number' || !Number.isInteger(replication)) throw new InputError(file, `line ${number}: replication`, 'expected an integer');
+  if (typeof strategy !== 'string') throw rowError(file, number, 'strategy', 'expected a string (the strategy label run --events writes)');
+  if (typeof replication !== 'number' || !Number.isInteger(replication)) throw rowError(file, number, 'replication', 'expected an integer');
   return { strategy, replication };
 }

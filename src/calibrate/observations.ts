@@ -3,7 +3,7 @@
  * per agent and task type the attempts (work rate, quality, how they ended), the offers it
  * answered, and per task type the submissions (times, token counts, context, priority, tags).
  */
-import { InputError } from '../scenario/errors.js';
+import { rowError } from '../traces/rowError.js';
 import { MAX_AGENT_CAPACITY, MAX_TASK_TOKENS } from '../scenario/schema.js';
 import { checkSubmittedSpec } from '../traces/formats/fleetsimEvents.js';
 import { timeBackwardsError } from '../traces/openReader.js';
@@ -143,7 +143,7 @@ export class ObservationFold {
       // A submission says so as a trace's row does (its replay would go back in time).
       throw event.kind === 'submitted'
         ? timeBackwardsError({ fileAsWritten: this.file, format: 'fleetsim-events' }, line, event.time, this.lastEvent)
-        : new InputError(this.file, `line ${line}: time`, `expected the run's events in time order, got ${event.time} s after ${this.lastEvent} s`);
+        : rowError(this.file, line, 'time', `expected the run's events in time order, got ${event.time} s after ${this.lastEvent} s`);
     }
     this.lastEvent = event.time;
     switch (event.kind) {
@@ -184,7 +184,7 @@ export class ObservationFold {
     const id = this.text(s, 'id', line, 'spec.');
     const earlier = this.tasks.get(id);
     // A duplicated line would count the task's arrival and tokens twice.
-    if (earlier !== undefined) throw new InputError(this.file, `line ${line}: spec.id`, `task ${JSON.stringify(id)} submitted twice in one run (first on line ${earlier.line})`);
+    if (earlier !== undefined) throw rowError(this.file, line, 'spec.id', `task ${JSON.stringify(id)} submitted twice in one run (first on line ${earlier.line})`);
     const type = this.text(s, 'type', line, 'spec.');
     const tokens = this.tokenCount(s, 'tokens', line);
     // checkSubmittedSpec refused tags that are not a list of strings.
@@ -212,7 +212,7 @@ export class ObservationFold {
     const id = this.text(event, 'agent', line);
     const capacity = this.number(event, 'capacity', line);
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_AGENT_CAPACITY) {
-      throw new InputError(this.file, `line ${line}: capacity`, `expected a whole number of task slots, 1..${MAX_AGENT_CAPACITY} (as an agent may have), got ${capacity}`);
+      throw rowError(this.file, line, 'capacity', `expected a whole number of task slots, 1..${MAX_AGENT_CAPACITY} (as an agent may have), got ${capacity}`);
     }
     this.joinedAgents.add(id);
     const agent = this.agent(id);
@@ -230,7 +230,7 @@ export class ObservationFold {
     const submitted = this.tasks.get(task)!;
     // A duplicated line would count a task finished twice: the run would read as drained.
     if (submitted.finalLine !== undefined) {
-      throw new InputError(this.file, `line ${line}: from`, `task ${JSON.stringify(task)} changed state after its final one (line ${submitted.finalLine}): no state follows a final one`);
+      throw rowError(this.file, line, 'from', `task ${JSON.stringify(task)} changed state after its final one (line ${submitted.finalLine}): no state follows a final one`);
     }
     if (FINAL_STATES.has(to)) {
       submitted.finalLine = line;
@@ -307,7 +307,7 @@ export class ObservationFold {
   private submittedTask(event: EventLine, line: number): string {
     const task = this.text(event, 'task', line);
     if (!this.tasks.has(task)) {
-      throw new InputError(this.file, `line ${line}: task`, `task ${JSON.stringify(task)} has no submitted record before this line in its run (every event of a task follows its submission)`);
+      throw rowError(this.file, line, 'task', `task ${JSON.stringify(task)} has no submitted record before this line in its run (every event of a task follows its submission)`);
     }
     return task;
   }
@@ -316,28 +316,28 @@ export class ObservationFold {
   private joinedAgent(event: EventLine, line: number): string {
     const agent = this.text(event, 'agent', line);
     if (!this.joinedAgents.has(agent)) {
-      throw new InputError(this.file, `line ${line}: agent`, `agent ${JSON.stringify(agent)} has no agentJoined record before this line in its run (every agent joins before it works)`);
+      throw rowError(this.file, line, 'agent', `agent ${JSON.stringify(agent)} has no agentJoined record before this line in its run (every agent joins before it works)`);
     }
     return agent;
   }
 
   private text(record: Readonly<Record<string, unknown>>, name: string, line: number, prefix = ''): string {
     const value = record[name];
-    if (typeof value !== 'string') throw new InputError(this.file, `line ${line}: ${prefix}${name}`, `expected a string, got ${JSON.stringify(value) ?? 'nothing'}`);
+    if (typeof value !== 'string') throw rowError(this.file, line, `${prefix}${name}`, `expected a string, got ${JSON.stringify(value) ?? 'nothing'}`);
     return value;
   }
 
   /** A task's token count in its spec: at most what a scenario's task may have, as the calibrated scenario must load. */
   private tokenCount(spec: Readonly<Record<string, unknown>>, name: string, line: number): number {
     const value = this.number(spec, name, line, 'spec.');
-    if (value > MAX_TASK_TOKENS) throw new InputError(this.file, `line ${line}: spec.${name}`, `expected at most ${MAX_TASK_TOKENS} tokens (the most a task may have), got ${value}`);
+    if (value > MAX_TASK_TOKENS) throw rowError(this.file, line, `spec.${name}`, `expected at most ${MAX_TASK_TOKENS} tokens (the most a task may have), got ${value}`);
     return value;
   }
 
   private number(record: Readonly<Record<string, unknown>>, name: string, line: number, prefix = ''): number {
     const value = record[name];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new InputError(this.file, `line ${line}: ${prefix}${name}`, `expected a non-negative number, got ${JSON.stringify(value) ?? 'nothing'}`);
+      throw rowError(this.file, line, `${prefix}${name}`, `expected a non-negative number, got ${JSON.stringify(value) ?? 'nothing'}`);
     }
     return value;
   }

@@ -1,5 +1,5 @@
 /**
- * Row-level mistakes in a trace file: an {@link InputError} whose path is the line and column,
+ * Row-level mistakes in a trace file or an event log: an {@link InputError} whose path is the line and column,
  * so the CLI prints one line `file: line 7, column ContextTokens: expected …` and exits 2.
  */
 import { MAX_LINE_BYTES, sizeText } from '../boundedFile.js';

@@ -82,31 +82,31 @@ describe('calibrating a damaged log', () => {
     const lost = indexOf(submitted, 3);
     const task = records[lost]!.task;
     const next = records.findIndex((record, i) => i > lost && record.task === task);
-    expect(refusal('lost.jsonl', (lines) => lines.splice(lost, 1))).toBe(`line ${next}: task: task "${String(task)}" has no submitted record before this line in its run (every event of a task follows its submission)`);
+    expect(refusal('lost.jsonl', (lines) => lines.splice(lost, 1))).toBe(`line ${next}, column task: task "${String(task)}" has no submitted record before this line in its run (every event of a task follows its submission)`);
   });
 
   it('a submission duplicated: refused at the copy, naming the first', () => {
     const at = indexOf(submitted, 3);
-    expect(refusal('twice.jsonl', (lines) => lines.splice(at, 0, lines[at]!))).toBe(`line ${at + 2}: spec.id: task "${String(records[at]!.task)}" submitted twice in one run (first on line ${at + 1})`);
+    expect(refusal('twice.jsonl', (lines) => lines.splice(at, 0, lines[at]!))).toBe(`line ${at + 2}, column spec.id: task "${String(records[at]!.task)}" submitted twice in one run (first on line ${at + 1})`);
   });
 
   it('a task\'s final transition duplicated (the run would read as drained)', () => {
     const at = indexOf((record) => record.kind === 'transition' && record.to === 'completed', 2);
     expect(refusal('finished-twice.jsonl', (lines) => lines.splice(at, 0, lines[at]!))).toBe(
-      `line ${at + 2}: from: task "${String(records[at]!.task)}" changed state after its final one (line ${at + 1}): no state follows a final one`,
+      `line ${at + 2}, column from: task "${String(records[at]!.task)}" changed state after its final one (line ${at + 1}): no state follows a final one`,
     );
   });
 
   it('an event naming an agent that never joined its run', () => {
     const at = indexOf((record) => record.kind === 'transition' && record.to === 'running');
-    expect(refusal('ghost.jsonl', (lines) => { lines[at]!.agent = 'c'; })).toBe(`line ${at + 1}: agent: agent "c" has no agentJoined record before this line in its run (every agent joins before it works)`);
+    expect(refusal('ghost.jsonl', (lines) => { lines[at]!.agent = 'c'; })).toBe(`line ${at + 1}, column agent: agent "c" has no agentJoined record before this line in its run (every agent joins before it works)`);
   });
 
   it('a run\'s events resumed after another run began', () => {
     const second = indexOf((record) => record.replication === 1);
     // The last event of replication 0 moved to the third line of replication 1.
     expect(refusal('interleaved.jsonl', (lines) => lines.splice(second + 2, 0, ...lines.splice(second - 1, 1)))).toBe(
-      `line ${second + 3}: strategy: an event of round-robin#0 after the events of another run began (line ${second}): a log holds each run's events together, one run after another`,
+      `line ${second + 3}, column strategy: an event of round-robin#0 after the events of another run began (line ${second}): a log holds each run's events together, one run after another`,
     );
   });
 
@@ -120,13 +120,13 @@ describe('calibrating a damaged log', () => {
   it('a spec a scenario cannot hold: a priority outside 0..4, more tokens than a task may have', () => {
     const at = indexOf(submitted, 2);
     expect(refusal('priority.jsonl', (lines) => { lines[at]!.spec!.priority = 2.5; })).toBe(`line ${at + 1}, column spec.priority: expected a priority level 0..4, got "2.5"`);
-    expect(refusal('tokens.jsonl', (lines) => { lines[at]!.spec!.tokens = 2 ** 53; })).toBe(`line ${at + 1}: spec.tokens: expected at most ${MAX_TASK_TOKENS} tokens (the most a task may have), got ${2 ** 53}`);
+    expect(refusal('tokens.jsonl', (lines) => { lines[at]!.spec!.tokens = 2 ** 53; })).toBe(`line ${at + 1}, column spec.tokens: expected at most ${MAX_TASK_TOKENS} tokens (the most a task may have), got ${2 ** 53}`);
     expect(refusal('tags.jsonl', (lines) => { lines[at]!.spec!.tags = 'gpu'; })).toBe(`line ${at + 1}, column spec.tags: expected a list of strings, got "gpu"`);
   });
 
   it('an agent of no task slots', () => {
     const at = indexOf((record) => record.kind === 'agentJoined');
-    expect(refusal('capacity.jsonl', (lines) => { lines[at]!.capacity = 0; })).toBe(`line ${at + 1}: capacity: expected a whole number of task slots, 1..10000 (as an agent may have), got 0`);
+    expect(refusal('capacity.jsonl', (lines) => { lines[at]!.capacity = 0; })).toBe(`line ${at + 1}, column capacity: expected a whole number of task slots, 1..10000 (as an agent may have), got 0`);
   });
 
   it('a pipe or a device: refused as not a file (the reader reads by position, the scenario replays it), before anything is read', () => {

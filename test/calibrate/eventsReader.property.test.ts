@@ -237,8 +237,7 @@ function refusalOf(error: unknown, text: string): string | undefined {
   if (problem !== undefined) return problem;
   const { path, expected, message } = error as InputError;
   if (path === '') return WHOLE_FILE.test(expected) ? undefined : `names no line: ${message}`;
-  // Calibration's own checks name `line 7: spec.tokens`; those it shares with the trace reader, `line 7, column spec.priority`.
-  const match = /^line (\d+)(?:(?::|, column) (.+))?$/.exec(path);
+  const match = /^line (\d+)(?:, column (.+))?$/.exec(path);
   if (match === null) return `names no line: ${message}`;
   const lines = text.split('\n');
   const number = Number(match[1]);

@@ -126,7 +126,7 @@ describe('fleetsim calibrate: bad input', () => {
   });
 
   it('an event of an unknown kind names the line and field', () => {
-    expectInputError(runCli('calibrate', file('kind.jsonl', '{"time":0,"kind":"teleported"}\n'), '--out', out), 'kind.jsonl: line 1: kind', 'teleported');
+    expectInputError(runCli('calibrate', file('kind.jsonl', '{"time":0,"kind":"teleported"}\n'), '--out', out), 'kind.jsonl: line 1, column kind', 'teleported');
   });
 
   it('an events file without a completed task', () => {
@@ -149,19 +149,19 @@ describe('fleetsim calibrate: bad input', () => {
       const task = (JSON.parse(lines()[at]!) as { task: string }).task;
       const lost = lines().filter((_, i) => i !== at);
       const next = lost.findIndex((line, i) => i >= at && line.includes(`"task":"${task}"`)) + 1;
-      expectInputError(runCli('calibrate', damaged('lost.jsonl', lost), '--out', out), `lost.jsonl: line ${next}: task: task "${task}" has no submitted record`);
+      expectInputError(runCli('calibrate', damaged('lost.jsonl', lost), '--out', out), `lost.jsonl: line ${next}, column task: task "${task}" has no submitted record`);
       expect(existsSync(out)).toBe(false);
     });
 
     it('a duplicated submission', () => {
       const at = fourthSubmission();
-      expectInputError(runCli('calibrate', damaged('twice.jsonl', [...lines().slice(0, at + 1), ...lines().slice(at)]), '--out', out), `twice.jsonl: line ${at + 2}: spec.id`, `submitted twice in one run (first on line ${at + 1})`);
+      expectInputError(runCli('calibrate', damaged('twice.jsonl', [...lines().slice(0, at + 1), ...lines().slice(at)]), '--out', out), `twice.jsonl: line ${at + 2}, column spec.id`, `submitted twice in one run (first on line ${at + 1})`);
       expect(existsSync(out)).toBe(false);
     });
 
     it('two logs of the same runs spliced together', () => {
       const log = lines();
-      expectInputError(runCli('calibrate', damaged('spliced.jsonl', [...log, ...log]), '--out', out), `spliced.jsonl: line ${log.length + 1}: strategy`, 'one run after another');
+      expectInputError(runCli('calibrate', damaged('spliced.jsonl', [...log, ...log]), '--out', out), `spliced.jsonl: line ${log.length + 1}, column strategy`, 'one run after another');
       expect(existsSync(out)).toBe(false);
     });
 
