@@ -4,11 +4,10 @@
  * `events.jsonl` of a `fleetsim serve` data directory (one run, untagged). Lines are streamed
  * and checked one by one; the events of the runs chosen (see {@link RunChoice}) are handed on.
  */
-import { MAX_LINE_BYTES, sizeText } from '../boundedFile.js';
 import { withoutByteOrderMark } from '../byteOrderMark.js';
 import { existsSync, statSync } from 'node:fs';
 import { LineReader } from '../live/lineReader.js';
-import { rowError } from '../traces/rowError.js';
+import { fileError, lineLimit, rowError } from '../traces/rowError.js';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 
 /**
@@ -59,12 +58,7 @@ export interface ReadSummary {
  */
 export function readEvents(file: string, choice: RunChoice, onEvent: (event: EventLine, line: number, run: number) => void): ReadSummary {
   openable(file);
-  const reader = new LineReader(file, {
-    maxLine: {
-      bytes: MAX_LINE_BYTES,
-      error: (line) => new InputError(file, `line ${line}`, `the line is longer than ${sizeText(MAX_LINE_BYTES)}, the most an event line may be: expected one event object a line, as fleetsim run --events or serve write`),
-    },
-  });
+  const reader = new LineReader(file, { maxLine: lineLimit(file, 'an event line', ONE_EVENT_A_LINE) });
   const runs = new Map<string, RunKey>();
   const chosen = new Map<string, RunKey>();
   const chosenIndex = new Map<string, number>();
@@ -110,6 +104,9 @@ export function readEvents(file: string, choice: RunChoice, onEvent: (event: Eve
   return { runs: [...runs.values()], chosen: [...chosen.values()], events };
 }
 
+/** What an event log holds, for messages about a line that is not one event. */
+const ONE_EVENT_A_LINE = 'expected one event object a line, as fleetsim run --events or serve write';
+
 /** `strategy#replication`, or `(serve)#0` for an untagged record. */
 function runLabel(run: RunKey): string {
   return `${run.strategy ?? '(serve)'}#${run.replication ?? 0}`;
@@ -132,15 +129,14 @@ function openable(file: string): void {
 }
 
 function parseLine(file: string, number: number, text: string, terminated: boolean): EventLine {
-  const at = `line ${number}`;
   let value: unknown;
   try {
     value = JSON.parse(number === 1 ? withoutByteOrderMark(text) : text);
   } catch {
     const why = terminated ? 'not JSON' : 'truncated (the last line is not complete JSON)';
-    throw new InputError(file, at, `${why}: expected one event object a line, as fleetsim run --events or serve write`);
+    throw fileError(file, `${why}: ${ONE_EVENT_A_LINE}`, number);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(file, at, 'expected a JSON object (one event a line)');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fileError(file, 'expected a JSON object (one event a line)', number);
   const record = value as Record<string, unknown>;
   if (typeof record.time !== 'number' || !Number.isFinite(record.time)) throw rowError(file, number, 'time', 'expected a finite number (seconds)');
   if (typeof record.kind !== 'string' || !EVENT_KINDS.has(record.kind)) {

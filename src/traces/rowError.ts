@@ -6,6 +6,7 @@ import { MAX_LINE_BYTES, sizeText } from '../boundedFile.js';
 import { withoutByteOrderMark } from '../byteOrderMark.js';
 import type { LineLimit } from '../live/lineReader.js';
 import { InputError } from '../scenario/errors.js';
+import { MAX_RUN_SECONDS } from '../scenario/schema.js';
 
 /** A bad row: `column` is a header name, a JSON field or a 1-based character position. */
 export function rowError(file: string, line: number, column: string | number, expected: string): InputError {
@@ -17,12 +18,20 @@ export function fileError(file: string, expected: string, line?: number): InputE
   return new InputError(file, line === undefined ? '' : `line ${line}`, expected);
 }
 
-/** The longest line a trace may have ({@link MAX_LINE_BYTES}), refused naming `file` and the line. */
-export function traceLineLimit(file: string): LineLimit {
+/**
+ * The longest line a line-oriented file may have ({@link MAX_LINE_BYTES}), refused naming `file`
+ * and the line: `what` names such a line (`a trace line`), `advice` says what the file should hold.
+ */
+export function lineLimit(file: string, what: string, advice: string): LineLimit {
   return {
     bytes: MAX_LINE_BYTES,
-    error: (line) => fileError(file, `the line is longer than ${sizeText(MAX_LINE_BYTES)}, the most a trace line may be: is it the right file, with one row a line?`, line),
+    error: (line) => fileError(file, `the line is longer than ${sizeText(MAX_LINE_BYTES)}, the most ${what} may be: ${advice}`, line),
   };
+}
+
+/** The longest line a trace may have ({@link lineLimit}). */
+export function traceLineLimit(file: string): LineLimit {
+  return lineLimit(file, 'a trace line', 'is it the right file, with one row a line?');
 }
 
 /**
@@ -63,20 +72,15 @@ export function nonNegativeNumber(value: unknown, file: string, line: number, co
 }
 
 /**
- * Latest time a trace row may have, seconds: 2^53 s (285 million years). Past it the simulated
- * clock cannot add a second to a row's time, and a run's time integrals overflow.
- */
-export const MAX_TRACE_SECONDS = Number.MAX_SAFE_INTEGER;
-
-/**
  * A row's time: a finite number ≥ 0 (a JSON number, or the text of one) in the file's unit,
- * at most {@link MAX_TRACE_SECONDS} once in seconds.
+ * at most {@link MAX_RUN_SECONDS} (2^53 s, as a run's `stop.time`) once in seconds: past it the
+ * simulated clock cannot add a second to a row's time, and a run's time integrals overflow.
  * @param toSeconds - the file's unit to seconds (as each format has always converted it)
  * @returns the time in seconds
  * @throws InputError naming the line and column
  */
 export function traceSeconds(value: unknown, file: string, line: number, column: string, what: string, toSeconds: (time: number) => number = (time) => time): number {
   const seconds = toSeconds(nonNegativeNumber(value, file, line, column, what));
-  if (seconds > MAX_TRACE_SECONDS) throw rowError(file, line, column, `expected ${what} of at most 2^53 s (${MAX_TRACE_SECONDS}), got ${quoted(value)}`);
+  if (seconds > MAX_RUN_SECONDS) throw rowError(file, line, column, `expected ${what} of at most 2^53 s (${MAX_RUN_SECONDS}), got ${quoted(value)}`);
   return seconds;
 }

@@ -121,9 +121,9 @@ const TOKEN_FILE: BoundedFileKind = {
  */
 export function loadTokenFile(file: string): Record<string, Role | Role[]> {
   const text = readBoundedText(file, TOKEN_FILE);
+  if (yamlNestingOver(text)) throw new InputError(file, '', `lists and maps nested more than ${MAX_NESTING_DEPTH} deep: expected a mapping token → role (or list of roles)`);
   // Tokens are checked unique below, in one pass: YAML's own check compares every pair of keys
   // (10,000 tokens took 1.5 s).
-  if (yamlNestingOver(text)) throw new InputError(file, '', `lists and maps nested more than ${MAX_NESTING_DEPTH} deep: expected a mapping token → role (or list of roles)`);
   const document = parseDocument(text, { uniqueKeys: false, schema: 'failsafe' });
   const problem = document.errors[0];
   if (problem !== undefined) throw new InputError(file, '', `invalid YAML: ${firstLineOf(problem)}`);
