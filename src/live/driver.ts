@@ -9,8 +9,9 @@
  * - Every connector settlement becomes an engine input (`started`, `finished`, `offerAnswered`,
  *   `agentJoined`) with `now` read from the clock when it arrives.
  * - A connector that throws or rejects is an `agent-error`; one that hangs is an execution
- *   timeout (the task's own timeout timer, else the driver's `attemptTimeoutSeconds`). Neither
- *   takes the driver down: errors go to `onError`.
+ *   timeout (the task's own timeout timer, else the driver's `attemptTimeoutSeconds`); an offer
+ *   left unanswered for `offerTimeoutSeconds` is a decline. None of them takes the driver down:
+ *   errors go to `onError`.
  * - Everything it holds is bounded: tasks in flight (`maxInFlightTasks`, a submission beyond is
  *   refused with a {@link LiveDriverError}) and connector calls awaiting an answer
  *   (`maxPendingCalls`; calls the engine no longer waits for are forgotten first).
@@ -85,8 +86,8 @@ export class LiveDriver {
   private readonly onError: (error: LiveDriverError) => void;
   private readonly onQueuedEvent: ((event: EngineEvent) => void) | undefined;
   private readonly journal: Journal | undefined;
-  /** The engine's timers, and the attempts whose watchdog is set (an attempt is its watchdog's timer). */
-  private readonly timers = new TimerQueue<EngineTimer | Attempt>();
+  /** The engine's timers, and the attempts and offers whose watchdog is set (each is its watchdog's timer). */
+  private readonly timers = new TimerQueue<EngineTimer | Attempt | Offer>();
   /** The engine's timers in {@link timers}, by id, for the engine cancels them by id. */
   private readonly engineTimers = new Map<number, EngineTimer>();
   private readonly attempts = new AttemptMap<Attempt>();
@@ -466,11 +467,14 @@ export class LiveDriver {
         break;
       case 'withdraw': {
         const offer = this.offers.get(offerKey(command.taskId, command.agentId, command.offer));
+        // The connector is told before the offer's signal is aborted: one that forgets an offer
+        // on its abort (the HTTP service) still knows which offer to withdraw from its agent.
+        this.tell(this.connector.withdraw, command, false);
         if (offer !== undefined) {
           offer.withdrawn = true;
+          this.timers.remove(offer);
           offer.controller.abort();
         }
-        this.tell(this.connector.withdraw, command, false);
         break;
       }
       case 'pause': {
@@ -616,9 +620,9 @@ export class LiveDriver {
   }
 
   /** Takes a timer out of the queue (an engine timer out of its index too). */
-  private removeTimer(timer: EngineTimer | Attempt): void {
+  private removeTimer(timer: EngineTimer | Attempt | Offer): void {
     this.timers.remove(timer);
-    if (!(timer instanceof Attempt)) this.engineTimers.delete(timer.timerId);
+    if (isEngineTimer(timer)) this.engineTimers.delete(timer.timerId);
   }
 
   /** The driver's execution limit ran out (the attempt already left the timer queue): the attempt fails with `timeout` and is aborted. */
@@ -653,23 +657,41 @@ export class LiveDriver {
     } catch (error) {
       settlement = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const answered = (response: OfferResponse): void => {
-      if (this.offers.get(offer.key) !== offer) return;
-      this.offers.delete(offer.key);
-      this.settle(describeInput, this.feed,
-        { kind: 'offerAnswered', now: this.clock.now(), taskId: task.spec.id, agentId: offer.agentId, offer: offerNumber, answer: plainAnswer(response.answer), setupTokens: response.setupTokens ?? 0 }, offer.view);
-    };
     settlement.then(
       (response) => {
-        if (isOfferResponse(response)) return answered(response);
+        if (isOfferResponse(response)) return this.offerAnswered(offer, response);
         this.connectorError(`offer ${offerNumber} of ${task.spec.id} to ${offer.agentId} resolved with no answer: ${JSON.stringify(response)}`);
-        answered({ answer: DECLINED });
+        this.offerAnswered(offer, { answer: DECLINED });
       },
       (error: unknown) => {
         if (!offer.withdrawn) this.connectorError(`offer ${offerNumber} of ${task.spec.id} to ${offer.agentId} failed`, error);
-        answered({ answer: DECLINED });
+        this.offerAnswered(offer, { answer: DECLINED });
       },
     );
+    // Unless it settled synchronously (a connector that threw): the promise's reactions come later.
+    if (this.offers.get(offer.key) === offer && this.limits.offerTimeoutSeconds !== Number.POSITIVE_INFINITY) {
+      this.timers.add(offer, this.clock.now() + this.limits.offerTimeoutSeconds, this.clock.ticket());
+    }
+  }
+
+  /** Feeds the answer to `offer`, unless the driver no longer waits for it (withdrawn and forgotten, answered, or declined by its watchdog). */
+  private offerAnswered(offer: Offer, response: OfferResponse): void {
+    if (this.offers.get(offer.key) !== offer) return;
+    this.offers.delete(offer.key);
+    this.timers.remove(offer);
+    this.settle(describeInput, this.feed,
+      { kind: 'offerAnswered', now: this.clock.now(), taskId: offer.task.spec.id, agentId: offer.agentId, offer: offer.offer, answer: plainAnswer(response.answer), setupTokens: response.setupTokens ?? 0 }, offer.view);
+  }
+
+  /** The driver's limit on an offer ran out (the offer already left the timer queue): the connector's call is aborted and the offer declined. */
+  private offerWatchdogFired(offer: Offer): void {
+    this.onError(new LiveDriverError('offer-timeout',
+      `offer ${offer.offer} of ${offer.task.spec.id} to ${offer.agentId} unanswered after ${this.limits.offerTimeoutSeconds} s (limits.offerTimeoutSeconds): declined`));
+    // To the connector it is a withdrawal; its late answer, or the rejection the abort may cause, is ignored without a report.
+    this.tell(this.connector.withdraw, { kind: 'withdraw', taskId: offer.task.spec.id, agentId: offer.agentId, offer: offer.offer }, false);
+    offer.withdrawn = true;
+    offer.controller.abort();
+    this.offerAnswered(offer, { answer: DECLINED });
   }
 
   private provision(command: CommandOf<'provision'>): void {
@@ -748,7 +770,8 @@ export class LiveDriver {
       this.removeTimer(head);
       fired++;
       if (head instanceof Attempt) this.watchdogFired(head);
-      else this.settle(describeInput, this.feed, { kind: 'timer', now: this.clock.now(), timerId: head.timerId }, undefined);
+      else if (isEngineTimer(head)) this.settle(describeInput, this.feed, { kind: 'timer', now: this.clock.now(), timerId: head.timerId }, undefined);
+      else this.offerWatchdogFired(head);
     }
     this.rearm();
   };
@@ -758,6 +781,11 @@ function createEngineWithEvents(options: EngineOptions, onEvent: ((event: Engine
   if (onEvent === undefined) return createEngine(options);
   const objects = new EventObjects(onEvent);
   return createEngine({ ...options, events: options.events === undefined ? objects : new TeeSink([options.events, objects]) });
+}
+
+/** Whether a timer of the driver's queue is one of the engine's (not an attempt's or an offer's watchdog). */
+function isEngineTimer(timer: EngineTimer | Attempt | Offer): timer is EngineTimer {
+  return 'timerId' in timer;
 }
 
 /** An attempt the engine gave up on, which nobody waits for. */

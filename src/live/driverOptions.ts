@@ -24,6 +24,14 @@ export interface LiveDriverLimits {
    * timeout, until the connector reports the start. Infinity disables it. Default 3,600.
    */
   readonly attemptTimeoutSeconds: number;
+  /**
+   * Seconds an offer may wait for the connector's answer before the driver answers it as a
+   * decline (`declined`) and aborts the call: a hung connector, or an agent that never answers,
+   * would otherwise hold the offer (and, under `delegation.mode: offer`, the task) until the
+   * engine's own `delegation.offerTimeout`, which is unbounded by default. Infinity disables
+   * it. Default 300.
+   */
+  readonly offerTimeoutSeconds: number;
 }
 
 /** The default {@link LiveDriverLimits}. */
@@ -31,6 +39,7 @@ export const DEFAULT_LIVE_LIMITS: LiveDriverLimits = Object.freeze({
   maxInFlightTasks: 100_000,
   maxPendingCalls: 10_000,
   attemptTimeoutSeconds: 3_600,
+  offerTimeoutSeconds: 300,
 });
 
 /** What went wrong, for a {@link LiveDriverError}. */
@@ -47,6 +56,8 @@ export type LiveDriverErrorCode =
   | 'connector'
   /** The driver's own execution limit failed a hung attempt. */
   | 'attempt-timeout'
+  /** The driver's own limit declined an offer the connector did not answer. */
+  | 'offer-timeout'
   /** The engine refused an input the driver fed from a settlement (a duplicate agent id, say). */
   | 'engine'
   /** A durable driver could not write its log or a snapshot. */

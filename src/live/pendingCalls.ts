@@ -164,7 +164,7 @@ export function startContext(attempt: Attempt): AttemptContext {
 }
 
 /** An offer handed to the connector (or, while recovering, to be handed to it). */
-export interface Offer {
+export interface Offer extends PendingTimer {
   /** Identifies the offer among the driver's offers (task, agent and offer number). */
   readonly key: string;
   /** The task offered. */
@@ -179,13 +179,15 @@ export interface Offer {
   readonly offer: number;
   /** Aborts the connector's offer call when the offer is withdrawn. */
   readonly controller: LazyAbortController;
-  /** The engine withdrew the offer; its answer, if any, is ignored. */
+  /** The engine withdrew the offer (or the driver's limit declined it); its answer, if any, is ignored. */
   withdrawn: boolean;
+  /** The watchdog's place in the driver's timer queue, -1 when it is not set (set by the queue only). */
+  queueIndex: number;
 }
 
 /** A new offer of `task` to `agent`. */
 export function newOffer(task: TaskView, agent: AgentView, offer: number): Offer {
-  return { key: offerKey(task.spec.id, agent.spec.id, offer), task, agent, view: task, agentId: agent.spec.id, offer, controller: new LazyAbortController(), withdrawn: false };
+  return { key: offerKey(task.spec.id, agent.spec.id, offer), task, agent, view: task, agentId: agent.spec.id, offer, controller: new LazyAbortController(), withdrawn: false, queueIndex: -1 };
 }
 
 /**

@@ -164,7 +164,10 @@ class LiveScenarioRun {
     this.driver = createLiveDriver({
       engine, clock, connector: connector ?? this.agents, ...(journal === undefined ? {} : { journal }),
       // A scenario's world never hangs and its engine bounds what it holds: the driver's own limits stay out of the way.
-      limits: { maxInFlightTasks: Number.POSITIVE_INFINITY, maxPendingCalls: Number.POSITIVE_INFINITY, attemptTimeoutSeconds: Number.POSITIVE_INFINITY },
+      limits: {
+        maxInFlightTasks: Number.POSITIVE_INFINITY, maxPendingCalls: Number.POSITIVE_INFINITY,
+        attemptTimeoutSeconds: Number.POSITIVE_INFINITY, offerTimeoutSeconds: Number.POSITIVE_INFINITY,
+      },
       onError: (error) => this.errors.push(error),
     });
     ({ factory: this.factory, arrivals: this.arrivals, workflows: this.workflows, trace: this.trace } = workloadSources(scenario, replication));

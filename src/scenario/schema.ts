@@ -421,7 +421,7 @@ export const targetsSchema = strict({
 
 /** Largest `live.maxBodyBytes` (64 MiB). */
 export const MAX_LIVE_BODY_BYTES = 64 << 20;
-/** Longest `live.heartbeatSeconds` and `live.attemptTimeoutSeconds` (one week). */
+/** Longest `live.heartbeatSeconds`, `live.attemptTimeoutSeconds` and `live.offerTimeoutSeconds` (one week). */
 export const MAX_LIVE_SECONDS = 604_800;
 
 /**
@@ -432,6 +432,7 @@ export const liveSchema = strict({
   strategy: z.string().min(1).optional(),
   heartbeatSeconds: positive.max(MAX_LIVE_SECONDS).default(30),
   attemptTimeoutSeconds: positive.max(MAX_LIVE_SECONDS).default(3600),
+  offerTimeoutSeconds: positive.max(MAX_LIVE_SECONDS).default(300),
   maxBodyBytes: z.int().min(1024).max(MAX_LIVE_BODY_BYTES).default(65_536),
   maxInFlightTasks: z.int().min(1).max(MAX_TASK_COUNT).default(100_000),
   settledTasks: z.int().min(0).max(10_000_000).default(10_000),

@@ -310,6 +310,8 @@ export interface LiveConfig {
   readonly heartbeatSeconds: number;
   /** Longest an attempt of a task without its own timeout may run before it fails with `timeout`. */
   readonly attemptTimeoutSeconds: number;
+  /** Longest an offer may wait for its agent's answer before it counts as declined. */
+  readonly offerTimeoutSeconds: number;
   /** Largest request body accepted (a bigger one is answered 413). */
   readonly maxBodyBytes: number;
   /** Tasks in flight beyond which submissions are refused (503). */

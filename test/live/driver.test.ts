@@ -363,6 +363,114 @@ describe('the other commands', () => {
     expect(events.filter((e) => e.kind === 'offerAnswered').map((e) => e.kind === 'offerAnswered' && e.accepted)).toEqual([true]);
   });
 
+  /**
+   * A driver under offer delegation (two offers, no retries) whose connector holds every offer
+   * to `a0`, accepts at once on any other agent, and never settles a start.
+   */
+  function offerSetup(limits?: Partial<LiveDriverLimits>, offerTimeoutSeconds?: number) {
+    const clock = new ManualClock();
+    const events: EngineEvent[] = [];
+    const starts: string[] = [];
+    const held: { readonly signal: AbortSignal; readonly answer: (accepted: boolean) => void }[] = [];
+    /** Each withdrawal the connector was told of, and whether the offer's signal was aborted by then. */
+    const withdrawals: string[] = [];
+    const driver = createLiveDriver({
+      engine: { config: engineConfig({ delegation: { mode: 'offer', maxOffers: 2, ...(offerTimeoutSeconds === undefined ? {} : { offerTimeoutSeconds }) }, retry: { maxRetries: 0 } }), strategy: createStrategy('round-robin'), strategyRandom: () => 0.5, engineRandom: () => 0.5 },
+      clock,
+      connector: {
+        start: (command) => {
+          starts.push(`${command.task.spec.id}@${command.agent.spec.id}`);
+          return new Promise(() => undefined);
+        },
+        offer: (command, { signal }) => command.agent.spec.id !== 'a0'
+          ? Promise.resolve({ answer: { accepted: true }, setupTokens: 0 })
+          : new Promise((resolve) => held.push({ signal, answer: (accepted) => resolve({ answer: accepted ? { accepted: true } : { accepted: false, reason: 'declined' }, setupTokens: 0 }) })),
+        withdraw: (command) => void withdrawals.push(`${command.taskId}@${command.agentId}#${command.offer} aborted: ${held.at(-1)?.signal.aborted}`),
+      },
+      onEvent: (event) => events.push(event),
+      ...(limits === undefined ? {} : { limits }),
+    });
+    driver.agentJoined(agentSpec({ id: 'a0' }));
+    driver.agentJoined(agentSpec({ id: 'a1' }));
+    const answers = (): string[] => events.flatMap((e) => e.kind === 'offerAnswered' ? [`${e.agent.spec.id}:${e.accepted ? 'accepted' : e.reason}@${e.time}`] : []);
+    return { clock, driver, starts, held, withdrawals, answers };
+  }
+
+  it('tells the connector of a withdrawal before it aborts the offer\'s signal', async () => {
+    const { clock, driver, withdrawals, answers } = offerSetup({ offerTimeoutSeconds: Number.POSITIVE_INFINITY }, 10);
+    driver.submit(taskSpec({ id: 'x' }));
+    await flush();
+    clock.advanceTo(10);
+    await flush();
+    expect(withdrawals).toEqual(['x@a0#1 aborted: false']);
+    expect(answers()).toEqual(['a0:offer-timeout@10', 'a1:accepted@10']);
+  });
+
+  it('declines an offer left unanswered for limits.offerTimeoutSeconds, tells the connector it is withdrawn, and ignores its late answer', async () => {
+    const { clock, driver, starts, held, withdrawals, answers } = offerSetup({ offerTimeoutSeconds: 30 });
+    driver.submit(taskSpec({ id: 'x' }));
+    await flush();
+    expect(held).toHaveLength(1);
+    expect(clock.nextDueTime()).toBe(30);
+    clock.advanceTo(29.5);
+    await flush();
+    expect(answers()).toEqual([]);
+    clock.advanceTo(30);
+    await flush();
+    expect(held[0]!.signal.aborted).toBe(true);
+    expect(withdrawals).toEqual(['x@a0#1 aborted: false']);
+    expect(driver.errors.map((e) => [e.code, e.message])).toEqual([['offer-timeout', 'offer 1 of x to a0 unanswered after 30 s (limits.offerTimeoutSeconds): declined']]);
+    expect(answers()).toEqual(['a0:declined@30', 'a1:accepted@30']);
+    expect(starts).toEqual(['x@a1']);
+    held[0]!.answer(true);
+    await flush();
+    expect(answers()).toHaveLength(2);
+    expect(driver.errors).toHaveLength(1);
+    expect(driver.counts().pendingOffers).toBe(0);
+  });
+
+  it('clears the watchdog of an offer answered in time', async () => {
+    const { clock, driver, starts, held, answers } = offerSetup({ offerTimeoutSeconds: 30 });
+    driver.submit(taskSpec({ id: 'x' }));
+    await flush();
+    clock.advanceTo(10);
+    held[0]!.answer(true);
+    await flush();
+    expect(answers()).toEqual(['a0:accepted@10']);
+    expect(starts).toEqual(['x@a0']);
+    expect(driver.counts().timers).toBe(1);
+    expect(clock.nextDueTime()).toBe(3_610);
+    expect(driver.errors).toEqual([]);
+  });
+
+  it('lets an offer wait for ever when limits.offerTimeoutSeconds is Infinity', async () => {
+    const { clock, driver, held, answers } = offerSetup({ offerTimeoutSeconds: Number.POSITIVE_INFINITY });
+    driver.submit(taskSpec({ id: 'x' }));
+    await flush();
+    expect(driver.counts().timers).toBe(0);
+    expect(clock.nextDueTime()).toBe(Number.POSITIVE_INFINITY);
+    expect(answers()).toEqual([]);
+    expect(held[0]!.signal.aborted).toBe(false);
+  });
+
+  it('lets a graceful stop end once an unanswered offer is declined', async () => {
+    const { clock, driver, starts, held } = offerSetup({ offerTimeoutSeconds: 30, attemptTimeoutSeconds: 5 });
+    driver.submit(taskSpec({ id: 'x' }));
+    await flush();
+    let stopped = false;
+    void driver.stop({ drain: true }).then(() => void (stopped = true));
+    clock.advanceTo(20);
+    await flush();
+    expect(stopped).toBe(false);
+    clock.advanceTo(30);
+    await flush();
+    expect(held[0]!.signal.aborted).toBe(true);
+    expect(starts).toEqual(['x@a1']);
+    clock.advanceTo(35);
+    await flush();
+    expect(stopped).toBe(true);
+  });
+
   it('forwards pauses and resumes to the connector, whose attempt stays pending across them', async () => {
     const { driver, connector, events } = setup();
     const told: string[] = [];

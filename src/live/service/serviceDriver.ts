@@ -12,7 +12,7 @@ import { findStrategy } from '../../strategies/index.js';
 import { RealClock } from '../clock.js';
 import type { AgentConnector } from '../connector.js';
 import { createLiveDriver, type LiveDriver } from '../driver.js';
-import type { LiveDriverError } from '../driverOptions.js';
+import type { LiveDriverError, LiveDriverLimits } from '../driverOptions.js';
 import { openDurableDriver } from '../durableDriver.js';
 import { HistoryEvents } from '../historyEvents.js';
 import { MemoryJournal, type Journal } from '../journal.js';
@@ -82,7 +82,8 @@ export function serviceEngineOptions(scenario: Scenario, generation: number): En
 /** Opens the driver of a service: durable on `dataDir`, else on a journal that keeps nothing. */
 export async function openServiceDriver(options: ServiceDriverOptions): Promise<ServiceDriver> {
   const { scenario, dataDir } = options;
-  const limits = { maxInFlightTasks: scenario.live.maxInFlightTasks, attemptTimeoutSeconds: scenario.live.attemptTimeoutSeconds };
+  const { maxInFlightTasks, attemptTimeoutSeconds, offerTimeoutSeconds } = scenario.live;
+  const limits = { maxInFlightTasks, attemptTimeoutSeconds, offerTimeoutSeconds };
   if (dataDir === undefined) return memoryDriver(options, limits);
   const history = new HistoryEvents();
   const durable = await openDurableDriver({
@@ -111,7 +112,7 @@ export async function openServiceDriver(options: ServiceDriverOptions): Promise<
 }
 
 /** A driver on the real clock whose journal keeps nothing. */
-function memoryDriver(options: ServiceDriverOptions, limits: { maxInFlightTasks: number; attemptTimeoutSeconds: number }): Promise<ServiceDriver> {
+function memoryDriver(options: ServiceDriverOptions, limits: Partial<LiveDriverLimits>): Promise<ServiceDriver> {
   const { scenario } = options;
   const clock = new RealClock({ unref: true });
   // It keeps nothing, but numbers the inputs: the service's rules stay the same.

@@ -185,6 +185,21 @@ describe('offers', () => {
     await eventually(async () => (await service.request('GET', '/v1/tasks/t1')).body.history.some((entry: { kind: string; agent?: string }) => entry.kind === 'offerMade' && entry.agent === other), 5000, 'an offer made to the other agent');
     expect((await service.request('POST', `/v1/agents/${owner}/offers/${offer.offerId}`, { accept: true, reason: 'declined' })).status).toBe(400);
   });
+  it.each([
+    ['the engine withdraws it (delegation.offerTimeout)', 'heartbeatSeconds: 5', 'delegation: { mode: offer, offerTimeout: 0.3, maxOffers: 1 }', 'offer-timeout'],
+    ['its agent leaves it unanswered for live.offerTimeoutSeconds', 'heartbeatSeconds: 5, offerTimeoutSeconds: 0.3', 'delegation: { mode: offer, maxOffers: 1 }', 'declined'],
+  ])('tells the agent when %s; its late answer is stale', async (_, live, engine, reason) => {
+    const service = await start(scenarioText(live, engine));
+    await service.request('POST', '/v1/agents', { id: 'a1' });
+    await service.request('POST', '/v1/tasks', { id: 't1', type: 'code' });
+    const [offer] = (await service.request('POST', '/v1/agents/a1/poll')).body.commands;
+    expect(offer).toMatchObject({ kind: 'offer', task: { id: 't1' } });
+    const withdrawn = await service.request('POST', '/v1/agents/a1/poll?wait=5');
+    expect(withdrawn.body.commands).toEqual([{ kind: 'withdraw', offerId: offer.offerId }]);
+    expect((await service.request('POST', `/v1/agents/a1/offers/${offer.offerId}`, { accept: true })).body).toEqual({ stale: true });
+    const task = (await service.request('GET', '/v1/tasks/t1')).body;
+    expect(task.history.filter((entry: { kind: string }) => entry.kind === 'offerAnswered')).toMatchObject([{ agent: 'a1', accepted: false, reason }]);
+  });
 });
 
 // Heartbeats of a second: the requests a test makes one after another must stay within one on a
