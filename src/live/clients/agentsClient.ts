@@ -326,7 +326,8 @@ class EmulatedRemoteAgent {
       }
       case 'pause': {
         const attempt = this.book.get(command.taskId, command.attempt);
-        if (attempt === undefined || attempt.timer === undefined) return;
+        if (attempt === undefined) return this.book.readEarly(command.taskId, command.attempt, 1);
+        if (attempt.timer === undefined) return;
         if (attempt.earlyResumes > 0) {
           attempt.earlyResumes--;
           return;
@@ -338,7 +339,7 @@ class EmulatedRemoteAgent {
       }
       case 'resume': {
         const attempt = this.book.get(command.taskId, command.attempt);
-        if (attempt === undefined) return;
+        if (attempt === undefined) return this.book.readEarly(command.taskId, command.attempt, -1);
         if (attempt.timer !== undefined) attempt.earlyResumes++;
         else this.schedule(attempt, attempt.remainingMs);
         return;
@@ -388,7 +389,13 @@ class EmulatedRemoteAgent {
     summary.started++;
     const started = { setupTokens: plan.setupTokens, ...(plan.contextHit === null ? {} : { contextHit: plan.contextHit }) };
     attempt.reports = this.report(spec.id, attemptNumber, { started });
-    this.schedule(attempt, plan.durationMs);
+    // A pause read before this start holds it at once; a resume read before it cancels the pause still to come.
+    const pauses = this.book.takeEarly(spec.id, attemptNumber);
+    if (pauses > 0) attempt.remainingMs = plan.durationMs;
+    else {
+      attempt.earlyResumes = -pauses;
+      this.schedule(attempt, plan.durationMs);
+    }
   }
 
   /** Runs the attempt's clock for `ms` more milliseconds, then reports its end. */

@@ -25,6 +25,8 @@ export class AttemptBook<A, R> {
   private readonly live = new Map<string, A>();
   private readonly finished = new Map<string, R>();
   private readonly aborted = new Set<string>();
+  /** Pauses minus resumes read before their attempt's start, by attempt (a pause may overtake its start too). */
+  private readonly early = new Map<string, number>();
 
   /** @param rememberFinished - how many finished attempts to keep for re-deliveries. */
   constructor(private readonly rememberFinished = REMEMBERED_FINISHED) {}
@@ -67,6 +69,28 @@ export class AttemptBook<A, R> {
     this.aborted.add(key);
     if (this.aborted.size > this.rememberFinished) this.aborted.delete(this.aborted.values().next().value!);
     return state;
+  }
+
+  /**
+   * A pause (`+1`) or a resume (`-1`) of an attempt not started here: remembered for its start
+   * (answers of two polls open at once may arrive out of order, so a pause can overtake its start).
+   * Ignored for an attempt that finished or was aborted here.
+   */
+  readEarly(taskId: string, attempt: number, pauses: 1 | -1): void {
+    const key = attemptKey(taskId, attempt);
+    if (this.live.has(key) || this.finished.has(key) || this.aborted.has(key)) return;
+    const balance = (this.early.get(key) ?? 0) + pauses;
+    if (balance === 0) this.early.delete(key);
+    else this.early.set(key, balance);
+    if (this.early.size > this.rememberFinished) this.early.delete(this.early.keys().next().value!);
+  }
+
+  /** Pauses minus resumes read before the start of the attempt (0 for none), forgotten now that it starts. */
+  takeEarly(taskId: string, attempt: number): number {
+    const key = attemptKey(taskId, attempt);
+    const balance = this.early.get(key) ?? 0;
+    this.early.delete(key);
+    return balance;
   }
 
   /** Every attempt under way. */

@@ -139,6 +139,24 @@ describe('AgentsClient', () => {
     expect(client.summary).toMatchObject({ started: 1, duplicateStarts: 1 });
   });
 
+  it('holds an attempt whose pause overtook its start, and runs one whose resume overtook both', async () => {
+    const { standIn, client } = await running();
+    const begun = performance.now();
+    standIn.commands.push({ kind: 'pause', taskId: 'held', attempt: 1 }, { kind: 'start', task: task('held', 300), attempt: 1 },
+      { kind: 'resume', taskId: 'free', attempt: 1 }, { kind: 'start', task: task('free', 300), attempt: 1 }, { kind: 'pause', taskId: 'free', attempt: 1 });
+    await eventually(() => standIn.reports('finished').length === 1, 5000, 'free finished');
+    expect(standIn.reports('finished')).toEqual(['free/1 {"ok":true,"quality":1}']);
+    expect(standIn.reports('started')).toEqual(['held/1 {"setupTokens":0}', 'free/1 {"setupTokens":0}']);
+    // A fixed hold: the paused attempt may not finish, and a slower machine only makes that easier.
+    await sleep(500);
+    expect(standIn.reports('finished')).toHaveLength(1);
+    standIn.commands.push({ kind: 'resume', taskId: 'held', attempt: 1 });
+    await eventually(() => standIn.reports('finished').length === 2, 5000, 'held finished');
+    // 300 tokens at 10 tokens/s is 0.3 s real, all of it after the resume.
+    expect(performance.now() - begun).toBeGreaterThanOrEqual(780);
+    expect(client.summary).toMatchObject({ started: 2, completed: 2 });
+  });
+
   it('registers again when a poll says it left the fleet, dropping what its previous membership ran', async () => {
     const { standIn, client } = await running();
     standIn.commands.push({ kind: 'start', task: task('t1', 10_000), attempt: 1 });

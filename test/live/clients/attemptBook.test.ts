@@ -25,6 +25,30 @@ describe('AttemptBook', () => {
     expect(book.decide('t2', 2)).toEqual({ kind: 'run' });
   });
 
+  it('keeps the balance of pauses and resumes read before an attempt starts, for that start only', () => {
+    const book = new AttemptBook<string, unknown>();
+    book.readEarly('t1', 1, 1);
+    book.readEarly('t2', 1, -1);
+    book.readEarly('t3', 1, 1);
+    book.readEarly('t3', 1, -1);
+    expect(book.takeEarly('t1', 1)).toBe(1);
+    expect(book.takeEarly('t1', 1)).toBe(0);
+    expect(book.takeEarly('t2', 1)).toBe(-1);
+    expect(book.takeEarly('t3', 1)).toBe(0);
+    // Not for an attempt under way, finished or aborted here: those commands are its own.
+    book.begin('t4', 1, 'state');
+    book.readEarly('t4', 1, 1);
+    book.finish('t5', 1, {});
+    book.readEarly('t5', 1, 1);
+    book.drop('t6', 1);
+    book.readEarly('t6', 1, 1);
+    expect([book.takeEarly('t4', 1), book.takeEarly('t5', 1), book.takeEarly('t6', 1)]).toEqual([0, 0, 0]);
+    // Bounded as the finished attempts are: the oldest is forgotten first.
+    const small = new AttemptBook<string, unknown>(2);
+    for (const id of ['u1', 'u2', 'u3']) small.readEarly(id, 1, 1);
+    expect(['u1', 'u2', 'u3'].map((id) => small.takeEarly(id, 1))).toEqual([0, 1, 1]);
+  });
+
   it('keys by task and attempt without collisions between ids that share digits', () => {
     const book = new AttemptBook<string, unknown>();
     book.begin('t1', 12, 'a');
