@@ -68,13 +68,16 @@ export class SettledTaskRing {
   }
 
   /**
-   * Remembers a task, newest; returns its slot and, if the ring was full, the id of the oldest
-   * task, forgotten to make room (the caller drops it from its map). Not for a capacity of 0.
+   * Remembers a task, newest; returns its slot and, if the ring was full, the id and ordinal of
+   * the oldest task, forgotten to make room (the caller drops it from its map; the ordinal is -1
+   * when none was). Not for a capacity of 0.
    */
-  add(id: string, ordinal: number, state: FinalTaskState, type: string, json: Uint8Array): { readonly slot: number; readonly forgotten: string | undefined } {
+  add(id: string, ordinal: number, state: FinalTaskState, type: string, json: Uint8Array): { readonly slot: number; readonly forgotten: string | undefined; readonly forgottenOrdinal: number } {
     let forgotten: string | undefined;
+    let forgottenOrdinal = -1;
     if (this.count === this.capacity) {
       forgotten = this.ids[this.head];
+      forgottenOrdinal = this.ordinals[this.head]!;
       this.release(this.head);
       this.head = (this.head + 1) % this.capacity;
       this.count--;
@@ -86,7 +89,7 @@ export class SettledTaskRing {
     this.states[slot] = FINAL_STATE_INDEX.get(state)!;
     this.typeIndexes[slot] = this.internType(type);
     this.store(slot, json);
-    return { slot, forgotten };
+    return { slot, forgotten, forgottenOrdinal };
   }
 
   /** Replaces a remembered task's JSON (an event that came after it settled); its place in the order stays. */

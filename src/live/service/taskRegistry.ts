@@ -26,6 +26,7 @@ import { LineBuffer } from '../lineBuffer.js';
 import { LiveHistories } from './liveHistories.js';
 import { LiveTaskColumns } from './liveTaskColumns.js';
 import { SettledTaskRing } from './settledTaskRing.js';
+import { SubmissionOrder } from './submissionOrder.js';
 
 /** One event in a task's history, as JSON. */
 export interface TaskHistoryEntry {
@@ -229,6 +230,8 @@ export class TaskRegistry {
    * settled task's slot (zero or more) in {@link settledTasks}.
    */
   private readonly tasks = new Map<string, number>();
+  /** The ids of {@link tasks} by ordinal, for the listing's pages. */
+  private readonly order = new SubmissionOrder();
   private readonly settledTasks: SettledTaskRing;
   private readonly histories = new LiveHistories();
   private readonly live = new LiveTaskColumns();
@@ -273,8 +276,10 @@ export class TaskRegistry {
           appendJson(lines, submittedEvent(event.time, task.state));
         }
         const slot = this.histories.open(event.time, lines, 1);
-        this.live.open(slot, task.spec, this.nextOrdinal++, task.state);
+        const ordinal = this.nextOrdinal++;
+        this.live.open(slot, task.spec, ordinal, task.state);
         this.tasks.set(task.spec.id, ~slot);
+        this.order.append(ordinal, task.spec.id);
         if (this.awaitedUnseen.length > 0 && this.takeUnseen(task.spec)) this.live.setAwaited(slot, true);
         return;
       }
@@ -416,11 +421,13 @@ export class TaskRegistry {
     const settled = this.settledTasks;
     let last = -1;
     let more = false;
-    const live = this.live;
-    for (const known of this.tasks.values()) {
+    const { live, order } = this;
+    for (let at = order.firstAfter(after); at < order.length; at++) {
+      const id = order.idAt(at);
+      if (id === undefined) continue;
+      const known = this.tasks.get(id)!;
       const frozen = known >= 0;
-      const ordinal = frozen ? settled.ordinal(known) : live.ordinal(~known);
-      if (ordinal <= after) continue;
+      const ordinal = order.ordinalAt(at);
       if (filter.state !== undefined && (frozen ? settled.state(known) : live.state(~known)) !== filter.state) continue;
       if (filter.type !== undefined && (frozen ? settled.type(known) : live.spec(~known)!.type) !== filter.type) continue;
       if (tasks.length === filter.limit) {
@@ -469,14 +476,18 @@ export class TaskRegistry {
     const view = liveSlot < this.views.length ? this.views[liveSlot] : undefined;
     if (this.settledTasks.capacity === 0) {
       this.tasks.delete(id);
+      this.order.remove(this.live.ordinal(liveSlot));
       if (view !== undefined) view.settle(thawed(freeze(view, this.frozenJson, this.histories), view.ordinal, view.state));
     } else {
       const entry = view ?? this.liveView(liveSlot);
       const frozen = freeze(entry, this.frozenJson, this.histories);
       if (view !== undefined) view.settle(thawed(frozen, entry.ordinal, entry.state));
-      const { slot, forgotten } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, frozen);
+      const { slot, forgotten, forgottenOrdinal } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, frozen);
       // A task submitted again under a forgotten id is live (its negative slot, not this one): it stays.
-      if (forgotten !== undefined && forgotten !== id && this.tasks.get(forgotten) === slot) this.tasks.delete(forgotten);
+      if (forgotten !== undefined && forgotten !== id && this.tasks.get(forgotten) === slot) {
+        this.tasks.delete(forgotten);
+        this.order.remove(forgottenOrdinal);
+      }
       this.tasks.set(id, slot);
     }
     if (view !== undefined) this.views[liveSlot] = undefined;
