@@ -7,12 +7,16 @@ export { restoreEngine } from './engine/snapshot.js';
 export type {
   EngineSnapshot, TaskSnapshot, AgentSnapshot, TimerSnapshot, AutoscalerSnapshot, JsonNumber, PendingTimer, OpenAttempt, OpenOffer, PendingProvision,
 } from './engine/snapshotFormat.js';
-export { defaultEngineConfig, type EngineConfig, type OverflowPolicy } from './engine/config.js';
+export type { TenantCountersSnapshot } from './engine/tenantCounters.js';
+export {
+  defaultEngineConfig, type EngineConfig, type OverflowPolicy, type AutoscalerConfig, type ClaimRule, type DelegationMode, type PreemptionRule,
+} from './engine/config.js';
 export { TRANSITIONS, canTransition, assertTransition, IllegalTransitionError } from './engine/lifecycle.js';
 export { hasFreeSlot, skillFor, type AgentSpec, type AgentView } from './engine/agent.js';
 export {
   PRIORITY_CRITICAL, PRIORITY_BACKLOG, PRIORITY_LEVELS, isFinal,
   type TaskSpec, type TaskView, type TaskState, type FinalTaskState, type FailureReason, type TaskId, type AgentId,
+  type DependencyFailurePolicy, type RejectionReason,
 } from './engine/task.js';
 export type { Command, EngineEvent, EngineInput, Outcome, StartReport, AgentReport, TaskTransitionEvent } from './engine/messages.js';
 export { isEligible, type Strategy, type DecisionContext, type FleetView, type Binding, type ContextToLoad, type StealRules } from './engine/strategy.js';
@@ -22,7 +26,7 @@ export { eventRecord, type EventRecord } from './engine/eventRecord.js';
 export { STRATEGIES, findStrategy, strategyNames, defineStrategy, type StrategyDefinition } from './strategies/index.js';
 export { loadScenario, parseScenario } from './scenario/load.js';
 export { InputError, isInputError } from './scenario/errors.js';
-export type { Scenario } from './scenario/types.js';
+export type { Scenario, SimAgentConfig, AgentModel } from './scenario/types.js';
 export { runSimulation, type RunOptions, type RunResult } from './sim/simulation.js';
 export { runExperiment, runScenario, runResultOf, type ExperimentResult, type StrategyResult, type StrategyTiming } from './experiments/runResult.js';
 export type { RunMetrics, Summary } from './metrics/types.js';
@@ -44,7 +48,7 @@ export type {
 export { METRIC_TABLE, metricInfo } from './metrics/directions.js';
 export type { OfferAnswer, AdminOperation } from './engine/messages.js';
 export { ManualClock, RealClock, type Clock, type TimerHandle, type RealClockOptions } from './live/clock.js';
-export type { AgentConnector, AttemptContext, OfferContext, OfferResponse, CommandOf } from './live/connector.js';
+export type { AgentConnector, AttemptContext, RunContext, OfferContext, OfferResponse, ProvisionContext, CommandOf } from './live/connector.js';
 export {
   LiveDriver, LiveDriverError, createLiveDriver, DEFAULT_LIVE_LIMITS,
   type LiveDriverOptions, type LiveDriverLimits, type LiveCounts, type StopOptions, type LiveDriverState, type LiveDriverErrorCode,
@@ -53,7 +57,10 @@ export { EmulatedAgents, type EmulatedAgentsOptions } from './live/emulatedAgent
 export { runLive, type LiveRunOptions } from './live/runLive.js';
 export { VirtualTimeConnector, type VirtualTimeConnectorOptions } from './live/virtualTimeConnector.js';
 export { MemoryJournal, type Journal } from './live/journal.js';
-export { FileJournal, readWalFile, type FileJournalOptions, type JournalStats, type WalFileContents } from './live/wal.js';
+export {
+  FileJournal, readWalFile, type FileJournalOptions, type JournalStats, type WalFileContents, type GroupCommitTiming, type SegmentHeader,
+} from './live/wal.js';
+export type { WalEntry, WalHeader } from './live/walFormat.js';
 export { openDurableDriver, type DurableDriver, type DurableDriverOptions, type RecoveryReport } from './live/durableDriver.js';
 export { verifyDataDir, type DataDirReport } from './live/verifyDataDir.js';
 export { EpochClock } from './live/epochClock.js';
