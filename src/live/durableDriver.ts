@@ -134,8 +134,8 @@ export interface DurableDriver {
   readonly driver: LiveDriver;
   /** The driver's clock (the default one, or the one given): read the time the engine is given from it. */
   readonly clock: Clock;
-  /** The write-ahead log: `appendedSeq`, `durableSeq`, `whenDurable(seq)`. */
-  readonly journal: Journal & { readonly stats: JournalStats };
+  /** The write-ahead log: `appendedSeq`, `durableSeq`, `whenDurable(seq)`, `afterDurable(seq, callback)` (always there: a file journal has it). */
+  readonly journal: Required<Journal> & { readonly stats: JournalStats };
   /** What opening the directory found. */
   readonly recovery: RecoveryReport;
   /**

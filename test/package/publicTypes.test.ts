@@ -2,7 +2,7 @@
  * The package's public types as a team embedding the engine and the live driver meets them:
  * every type the declarations of that API name can be imported from `fleetsim` (a type a user
  * must write, e.g. a connector's `run` context, is never reachable only through a deep import or
- * `Parameters<…>`). Checked on the sources with the TypeScript compiler.
+ * `Parameters<…>`), and what docs/LIVE.md says a durable driver offers type-checks. Checked on the sources with the TypeScript compiler.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,21 @@ function unexportedTypes(program: ts.Program, roots: readonly string[]): string[
   return [...missing].sort();
 }
 
+/** The compiler's errors for `sources` (file name → text), each with its file and line. */
+function typeErrors(sources: Readonly<Record<string, string>>): string[] {
+  const host = ts.createCompilerHost(OPTIONS);
+  const readFile = host.readFile.bind(host);
+  const fileExists = host.fileExists.bind(host);
+  const files = new Map(Object.entries(sources).map(([name, text]) => [join(ROOT, 'test/package', name), text]));
+  host.readFile = (path) => files.get(path) ?? readFile(path);
+  host.fileExists = (path) => files.has(path) || fileExists(path);
+  const program = ts.createProgram([...files.keys()], OPTIONS, host);
+  return [...files.keys()].flatMap((path) => ts.getPreEmitDiagnostics(program, program.getSourceFile(path)).map((diagnostic) => {
+    const { line } = diagnostic.file!.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
+    return `${diagnostic.file!.fileName.slice(ROOT.length)}:${line + 1}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+  }));
+}
+
 describe('the public types of the embedding API', () => {
   let program: ts.Program;
   beforeAll(() => {
@@ -85,4 +100,17 @@ describe('the public types of the embedding API', () => {
   it('reports a type the index leaves out (the check can fail): RunResult names RunTiming', () => {
     expect(unexportedTypes(program, ['RunResult'])).toContain('RunTiming');
   });
+});
+
+describe('a durable driver, as docs/LIVE.md describes it', () => {
+  it('tells of durability without a promise: journal.afterDurable(seq, callback) needs no check that it exists', () => {
+    const source = [
+      "import { openDurableDriver, type DurableDriver } from 'fleetsim';",
+      'export function announce(durable: DurableDriver, seq: number): void {',
+      "  durable.journal.afterDurable(seq, () => console.log('durable', durable.journal.durableSeq, durable.journal.stats));",
+      '}',
+      'export const open = openDurableDriver;',
+    ].join('\n');
+    expect(typeErrors({ 'afterDurable.example.ts': source })).toEqual([]);
+  }, 60_000);
 });
