@@ -2,8 +2,11 @@
  * The package's public types as a team embedding the engine and the live driver meets them:
  * every type the declarations of that API name can be imported from `fleetsim` (a type a user
  * must write, e.g. a connector's `run` context, is never reachable only through a deep import or
- * `Parameters<…>`), and what docs/LIVE.md says a durable driver offers type-checks. Checked on the sources with the TypeScript compiler.
+ * `Parameters<…>`), what docs/LIVE.md says a durable driver offers type-checks, and the
+ * TypeScript examples of README.md and docs/LIVE.md type-check as written under `strict`.
+ * Checked on the sources with the TypeScript compiler.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -72,6 +75,12 @@ function unexportedTypes(program: ts.Program, roots: readonly string[]): string[
   return [...missing].sort();
 }
 
+/** The ```ts blocks of `document` that import from 'fleetsim' (the others show a shape, not a program). */
+function examples(document: string): string[] {
+  const text = readFileSync(join(ROOT, document), 'utf8');
+  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).filter((source) => /from 'fleetsim'/.test(source));
+}
+
 /** The compiler's errors for `sources` (file name → text), each with its file and line. */
 function typeErrors(sources: Readonly<Record<string, string>>): string[] {
   const host = ts.createCompilerHost(OPTIONS);
@@ -112,5 +121,17 @@ describe('a durable driver, as docs/LIVE.md describes it', () => {
       'export const open = openDurableDriver;',
     ].join('\n');
     expect(typeErrors({ 'afterDurable.example.ts': source })).toEqual([]);
+  }, 60_000);
+});
+
+describe('the TypeScript examples of the docs', () => {
+  it('type-check under strict against the package, as written', () => {
+    const sources = Object.fromEntries([
+      ...examples('README.md').map((source, index) => [`readme-${index + 1}.example.ts`, source] as const),
+      ...examples('docs/LIVE.md').map((source, index) => [`live-${index + 1}.example.ts`, source] as const),
+    ]);
+    // README's engine loop; LIVE.md's driver ("Using it") and durable driver ("Durability").
+    expect(Object.keys(sources)).toHaveLength(3);
+    expect(typeErrors(sources)).toEqual([]);
   }, 60_000);
 });
