@@ -190,7 +190,9 @@ export class LiveDriver {
   /**
    * Submits a task now. Throws a {@link LiveDriverError} `stopped` once `stop` was called, and
    * `overloaded` when `maxInFlightTasks` tasks are in flight. The engine's own refusals
-   * (backpressure, rate limits) are rejections in its ledger, not errors.
+   * (backpressure, rate limits) are rejections in its ledger, not errors; an id it already
+   * knows (live or remembered as settled) it refuses by throwing (`duplicate task id …`), after
+   * the input was journalled.
    */
   submit(spec: TaskSpec): void {
     if (this.phase !== 'running') throw new LiveDriverError(this.phase === 'recovering' ? 'recovering' : 'stopped', `the driver is ${this.phase}: task ${spec.id} was not submitted`);
