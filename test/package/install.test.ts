@@ -2,8 +2,10 @@
  * The package as a user installs it: `npm pack` (what package.json's `files` ships), the tarball
  * installed with npm into a fresh ESM project, the README's "Using the engine in your own
  * runtime" example type-checked there with this repository's TypeScript and run with node, and
- * the installed `fleetsim` command; and the same from a clone linked into a project (`npm install
- * ../fleetsim`, the README's other way in). It packs with --ignore-scripts: `prepare` would
+ * the installed `fleetsim` command, and docs/LIVE.md's examples run there (the durable
+ * driver's twice, the second run recovering the first's directory); and the README's example
+ * and the command from a clone linked into a project (`npm install ../fleetsim`, the README's
+ * other way in). It packs with --ignore-scripts: `prepare` would
  * rebuild dist/ under the CLI tests running beside this file, so it packs the dist/ that `npm
  * test` (or `npm run build`) has just built. npm fetches the tarball's dependencies from its
  * cache, or from the registry when they are not cached; a linked clone brings its own.
@@ -41,6 +43,14 @@ function readmeExample(): { source: string; ledger: string } {
   return { source, ledger };
 }
 
+/** docs/LIVE.md's TypeScript examples that import the package: the driver's ("Using it"), the durable driver's ("Durability"). */
+function liveExamples(): { driver: string; durable: string } {
+  const blocks = [...readFileSync(join(ROOT, 'docs/LIVE.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  const [driver, durable, ...more] = blocks.filter((block) => block.includes("from 'fleetsim'"));
+  if (driver === undefined || durable === undefined || more.length > 0) throw new Error('docs/LIVE.md: expected two TypeScript examples that import fleetsim ("Using it", "Durability")');
+  return { driver, durable };
+}
+
 let dir: string;
 let project: string;
 let linkedProject: string;
@@ -70,23 +80,31 @@ afterAll(() => {
 });
 
 /**
- * Type-checks and runs the README example in `project` (fleetsim installed there) and checks what
- * it prints: every task through created → queued → assigned → running → completed, the ledger
- * line the README gives, balanced.
+ * Writes `sources` (file name → text) into `project`'s src/ and compiles src/ into dist/ with a
+ * strict tsconfig, using this repository's TypeScript.
  */
-async function checkReadmeExample(project: string): Promise<void> {
-  const { source, ledger } = readmeExample();
-  writeFileSync(join(project, 'src/example.ts'), source);
+async function compile(project: string, sources: Readonly<Record<string, string>>): Promise<void> {
+  for (const [name, source] of Object.entries(sources)) writeFileSync(join(project, 'src', name), source);
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {
       target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true,
-      // The example prints with console.log: Node's types, from this repository.
+      // The examples print with console.log: Node's types, from this repository.
       types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')],
       rootDir: 'src', outDir: 'dist',
     },
     include: ['src'],
   }));
   await sh(project, process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+}
+
+/**
+ * Type-checks and runs the README example in `project` (fleetsim installed there) and checks what
+ * it prints: every task through created → queued → assigned → running → completed, the ledger
+ * line the README gives, balanced.
+ */
+async function checkReadmeExample(project: string): Promise<void> {
+  const { source, ledger } = readmeExample();
+  await compile(project, { 'example.ts': source });
   const lines = (await sh(project, process.execPath, ['dist/example.js'])).trim().split('\n');
 
   const last = lines.pop()!;
@@ -124,6 +142,26 @@ describe('the packed package', () => {
   it('installs a working fleetsim command that finds the shipped scenarios', async () => {
     await checkCommand(project);
   }, 60_000);
+
+  it("runs docs/LIVE.md's examples there: the driver completes its task; the durable driver completes one, then recovers its directory and completes another", async () => {
+    const { driver, durable } = liveExamples();
+    // What the durable example's import line tells a reader to install.
+    await sh(project, 'npm', ['install', 'seedrandom', '@types/seedrandom', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']);
+    await compile(project, { 'liveDriver.ts': driver, 'durableDriver.ts': durable });
+
+    const driven = await sh(project, process.execPath, ['dist/liveDriver.js']);
+    expect(driven).toMatch(/submitted: 1,\s+completed: 1,[\s\S]*inFlight: 0,/);
+
+    const first = (await sh(project, process.execPath, ['dist/durableDriver.js'])).trim().split('\n');
+    const second = (await sh(project, process.execPath, ['dist/durableDriver.js'])).trim().split('\n');
+    // The recovery report, printed once the directory is open (a recovery's replayed events come before it).
+    const recovery = (lines: string[]): unknown => JSON.parse(lines.find((line) => line.startsWith('{"fresh"')) ?? 'null');
+    expect(recovery(first)).toMatchObject({ fresh: true });
+    expect(JSON.parse(first.at(-1)!)).toMatchObject({ submitted: 1, completed: 1, inFlight: 0 });
+    expect(recovery(second)).toMatchObject({ fresh: false, inputsReplayed: expect.any(Number) });
+    expect(JSON.parse(second.at(-1)!)).toMatchObject({ submitted: 2, completed: 2, inFlight: 0 });
+    expect(existsSync(join(project, 'fleetsim-data/events.jsonl'))).toBe(true);
+  }, 120_000);
 });
 
 describe('a clone linked into a project (npm install ../fleetsim)', () => {
