@@ -1,8 +1,9 @@
 /**
  * The package as a user installs it: `npm pack` (what package.json's `files` ships), the tarball
  * installed with npm into a fresh ESM project, the README's "Using the engine in your own
- * runtime" example type-checked there with this repository's TypeScript and run with node, and
- * the installed `fleetsim` command, and docs/LIVE.md's examples run there (the durable
+ * runtime" example type-checked there with this repository's TypeScript and run with node, the
+ * installed `fleetsim` command, every module of dist/src loaded there with only the package's
+ * dependencies installed (none imports a devDependency), and docs/LIVE.md's examples run there (the durable
  * driver's twice, the second run recovering the first's directory); and the README's example
  * and the command from a clone linked into a project (`npm install ../fleetsim`, the README's
  * other way in). It packs with --ignore-scripts: `prepare` would
@@ -11,6 +12,7 @@
  * cache, or from the registry when they are not cached; a linked clone brings its own.
  */
 import { execFile } from 'node:child_process';
+import { builtinModules } from 'node:module';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +51,26 @@ function liveExamples(): { driver: string; durable: string } {
   const [driver, durable, ...more] = blocks.filter((block) => block.includes("from 'fleetsim'"));
   if (driver === undefined || durable === undefined || more.length > 0) throw new Error('docs/LIVE.md: expected two TypeScript examples that import fleetsim ("Using it", "Durability")');
   return { driver, durable };
+}
+
+/** A package specifier: a name (scoped or not) and an optional path inside it. */
+const PACKAGE_SPECIFIER = /^((?:@[a-z0-9][\w.~-]*\/)?[a-z0-9][\w.~-]*)(?:\/.*)?$/;
+
+/**
+ * The packages the modules among `files` (paths in the installed package `root`) import, statically,
+ * dynamically or by `require` (the CLI's bundles included), Node's built-ins left out.
+ */
+function importedPackages(root: string, files: readonly string[]): Set<string> {
+  const builtins = new Set(builtinModules);
+  const imported = new Set<string>();
+  const specifiers = /\b(?:from\s*|import\s*\(\s*|require\s*\(\s*|import\s+)(["'])([^"'\n]+)\1/g;
+  for (const file of files.filter((path) => /\.(c|m)?js$/.test(path))) {
+    for (const [, , specifier] of readFileSync(join(root, file), 'utf8').matchAll(specifiers)) {
+      const name = PACKAGE_SPECIFIER.exec(specifier!)?.[1];
+      if (name !== undefined && !specifier!.startsWith('node:') && !builtins.has(name)) imported.add(name);
+    }
+  }
+  return imported;
 }
 
 let dir: string;
@@ -141,6 +163,22 @@ describe('the packed package', () => {
 
   it('installs a working fleetsim command that finds the shipped scenarios', async () => {
     await checkCommand(project);
+  }, 60_000);
+
+  it('needs no devDependency at run time: the packages dist/src imports are dependencies, and every module of it loads there', async () => {
+    const installed = join(project, 'node_modules/fleetsim');
+    const { dependencies } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const imported = importedPackages(installed, packedFiles.filter((path) => path.startsWith('dist/src/')));
+    expect(imported.size).toBeGreaterThan(5);
+    expect([...imported].filter((name) => !(name in dependencies))).toEqual([]);
+
+    // The CLI's entry points and worker scripts run when loaded; the others must load with only the dependencies installed.
+    const modules = packedFiles.filter((path) => path.startsWith('dist/src/') && path.endsWith('.js') && !/(cli\/(main|processor)|worker)\.js$/.test(path));
+    const loader = `const { pathToFileURL } = await import('node:url');
+      for (const m of ${JSON.stringify(modules)}) await import(pathToFileURL('node_modules/fleetsim/' + m).href);
+      console.log('loaded', ${modules.length});`;
+    expect(modules.length).toBeGreaterThan(100);
+    expect((await sh(project, process.execPath, ['--input-type=module', '-e', loader])).trim()).toBe(`loaded ${modules.length}`);
   }, 60_000);
 
   it("runs docs/LIVE.md's examples there: the driver completes its task; the durable driver completes one, then recovers its directory and completes another", async () => {
