@@ -3,10 +3,10 @@
  * installed with npm into a fresh ESM project, the README's "Using the engine in your own
  * runtime" example type-checked there with this repository's TypeScript and run with node, the
  * installed `fleetsim` command, every module of dist/src loaded there with only the package's
- * dependencies installed (none imports a devDependency), and docs/LIVE.md's examples run there (the durable
- * driver's twice, the second run recovering the first's directory); and the README's example
- * and the command from a clone linked into a project (`npm install ../fleetsim`, the README's
- * other way in). It packs with --ignore-scripts: `prepare` would
+ * dependencies installed (none imports a devDependency), and docs/LIVE.md's examples run there
+ * (the durable driver's twice, the second run recovering the first's directory); and the
+ * README's example and the command from a clone linked into a project (`npm install
+ * ../fleetsim`, the README's other way in). It packs with --ignore-scripts: `prepare` would
  * rebuild dist/ under the CLI tests running beside this file, so it packs the dist/ that `npm
  * test` (or `npm run build`) has just built. npm fetches the tarball's dependencies from its
  * cache, or from the registry when they are not cached; a linked clone brings its own.
