@@ -17,7 +17,7 @@ import type { Better, ExperimentDocument, MetricInfo, PairedDifference } from '.
 /**
  * How one metric of one strategy moved: `regressed` fails the check; `worse` is significantly
  * worse but within tolerance; `better` significantly better; `changed` moved without
- * significance; `same` did not move; `no data` has no pair of values to compare.
+ * significance; `same` did not move in any replication; `no data` has no pair of values to compare.
  */
 export type Verdict = 'regressed' | 'worse' | 'better' | 'changed' | 'same' | 'no data';
 
@@ -128,7 +128,9 @@ function rankedInfo(metric: string): MetricInfo {
 
 function verdictOf(change: PairedDifference, better: Better, limit: number): Verdict {
   if (change.mean === null) return 'no data';
-  if (change.mean === 0) return 'same';
+  // Same only when no replication moved: changes that cancel out (+1 and −1 retries) have a
+  // mean of 0 but a half-width, and are a change.
+  if (change.mean === 0 && change.halfWidth === 0) return 'same';
   if (!change.significant) return 'changed';
   const worse = worsening(better, change.mean);
   if (worse <= 0) return 'better';

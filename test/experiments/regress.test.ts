@@ -37,6 +37,26 @@ describe('regress', () => {
     expect(failed(reverse)).toBe(false);
   });
 
+  it('calls a metric the same only when no replication moved: changes that cancel in the mean are changed', async () => {
+    const before = await experimentOf(fleetSmallText(), OPTIONS);
+    const entry = baselineEntry(before, 'fleet.yaml');
+    // The baseline with replications 0 and 1 of one series swapped: the re-run moves in both by
+    // equal and opposite amounts (a − b is exactly −(b − a)), so the mean change is exactly 0.
+    const swapped = {
+      ...entry,
+      strategies: entry.strategies.map((strategy, s) => {
+        if (s !== 0) return strategy;
+        const [first, second, ...rest] = strategy.metrics['latency.p95']!;
+        return { ...strategy, metrics: { ...strategy.metrics, 'latency.p95': [second!, first!, ...rest] } };
+      }),
+    };
+    const row = judgeScenario(before, swapped, POLICY).rows.find((candidate) => candidate.strategy === entry.strategies[0]!.strategy && candidate.metric === 'latency.p95')!;
+    expect(entry.strategies[0]!.metrics['latency.p95']![0]).not.toBe(entry.strategies[0]!.metrics['latency.p95']![1]);
+    expect(row.change.mean).toBe(0);
+    expect(row.change.halfWidth!).toBeGreaterThan(0);
+    expect(row.verdict).toBe('changed');
+  });
+
   it('lets a tolerance absorb a significant worsening', async () => {
     const before = await experimentOf(fleetSmallText(), OPTIONS);
     const worse = await experimentOf(WORSE, OPTIONS);
