@@ -71,6 +71,8 @@ export function checkText(documents: readonly ExperimentDocument[]): string {
       ? `ok  ${document.scenario}: ${strategies} strateg${strategies === 1 ? 'y meets' : 'ies meet'} every target`
       : `FAIL  ${document.scenario}: ${misses.map((miss) => `${miss.strategy} misses ${miss.metrics.join(', ')}`).join('; ')}`;
     parts.push(`${summary} (seed ${document.seed}, ${counted(document.replications, 'replication')})`);
+    // Targets are judged on the intervals that too few replications make unreliable, as compare warns.
+    parts.push(...document.warnings.map((warning) => `warning: ${warning}`));
     parts.push(textTable(targetsDetailTable(document)));
   }
   parts.push(TARGETS_NOTE);

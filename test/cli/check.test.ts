@@ -36,6 +36,13 @@ describe('fleetsim check', () => {
     expect(run.stdout).toMatch(/check: 1 scenario: every targeted strategy meets its targets\n$/);
   });
 
+  it('warns, as compare does, when too few replications make the intervals it judges on unreliable', () => {
+    const few = runCli('check', SCENARIO, '--workers', '1', '--replications', '3');
+    expect(few.status, few.stderr).toBe(0);
+    expect(few.stdout).toMatch(/^ok {2}team-targets: .* \(seed 7, 3 replications\)\nwarning: only 3 replications: the 95% intervals rest on 2 degrees of freedom/);
+    expect(runCli('check', SCENARIO, '--workers', '1').stdout).not.toContain('warning:');
+  });
+
   it('fails (exit 1) when round-robin is held to the targets too', () => {
     const file = variant((text) => text.replace(HELD, 'strategies: [least-work-left, round-robin]\n'));
     const run = runCli('check', file, '--workers', '1');
