@@ -50,10 +50,14 @@ function leaderboard(contenders: readonly Contender[], info: MetricInfo): Leader
 
 /**
  * Whether the entry ranked 1 is significantly ahead of the entry ranked 2: the runner-up's
- * paired difference to it is significant. Renderers ask this of the entries rather than read
- * `leaderSignificant`, which documents written before it existed lack.
+ * paired difference to it is significant, and on the side the ranking puts it. The pairs are
+ * the replications both have data in, the means all of each one's, so where one lacks data in
+ * some replications the runner-up can be significantly better on the pairs. Renderers ask this
+ * of the entries rather than read `leaderSignificant`, which documents written before it existed lack.
  */
 export function leadsSignificantly(entries: readonly Pick<LeaderboardEntry, 'mean' | 'vsLeader'>[]): boolean {
   const [first, second] = entries;
-  return first !== undefined && second !== undefined && first.mean !== null && second.mean !== null && second.vsLeader.significant;
+  if (first === undefined || second === undefined || first.mean === null || second.mean === null) return false;
+  const { significant, mean } = second.vsLeader;
+  return significant && mean !== null && Math.sign(mean) === Math.sign(second.mean - first.mean);
 }

@@ -124,7 +124,8 @@ export interface Leaderboard {
   readonly better: Better;
   /**
    * The entry ranked 1 is significantly better than the one ranked 2 (their paired difference
-   * is significant): only then is it a leader. False with fewer than two entries with data.
+   * is significant, with the second behind): only then is it a leader. False with fewer than two
+   * entries with data.
    */
   readonly leaderSignificant: boolean;
   /** Every strategy with its place, best first. */

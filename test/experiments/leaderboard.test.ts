@@ -27,6 +27,25 @@ describe('leaderboards', () => {
     expect(higher!.entries.map((e) => e.strategy)).toEqual(['slow', 'mid', 'fast']);
   });
 
+  it('names no leader when the runner-up is significantly better than the first on the replications both have', () => {
+    // 'gappy' ranks first on a mean over six replications, three of them where 'paired' has no
+    // data; on the three both have, 'paired' is lower every time, significantly.
+    const contenders = [
+      { cell: 0, outcome: outcome('gappy', [5, 6, 7, 1, 1, 1]) },
+      { cell: 0, outcome: outcome('paired', [4, 4.9, 6.1, null, null, null]) },
+    ];
+    const [board] = leaderboards(contenders, [P95]);
+    expect(board!.entries.map((e) => e.strategy)).toEqual(['gappy', 'paired']);
+    expect(board!.entries[1]!.mean!).toBeGreaterThan(board!.entries[0]!.mean!);
+    expect(board!.entries[1]!.vsLeader.significant).toBe(true);
+    expect(board!.entries[1]!.vsLeader.mean!).toBeLessThan(0);
+    expect(board!.leaderSignificant).toBe(false);
+    // The same runs with the runner-up behind on its pairs too: then the first leads.
+    const behind = leaderboards([contenders[0]!, { cell: 0, outcome: outcome('paired', [6, 7.1, 7.9, null, null, null]) }], [P95])[0]!;
+    expect(behind.entries[1]!.vsLeader.significant).toBe(true);
+    expect(behind.leaderSignificant).toBe(true);
+  });
+
   it('breaks ties by the order given and puts strategies without data last', () => {
     const contenders = [
       { cell: 0, outcome: outcome('none', [null, null]) },
