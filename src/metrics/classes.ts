@@ -157,12 +157,14 @@ export interface ClassBreakdown {
 
 /** Class keys in output order: numbers numerically (priorities), then strings by code unit. */
 export function sortClassKeys(keys: Iterable<string>): string[] {
+  const isNumber = (key: string): boolean => key !== '' && Number.isInteger(Number(key));
+  const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  // A total order: comparing numbers numerically and mixed pairs as strings was not one
+  // ('10' < '1a' < '2' < '10'), and the order then hung on the order the keys came in.
   return [...keys].sort((a, b) => {
-    const x = Number(a);
-    const y = Number(b);
-    const numeric = Number.isInteger(x) && Number.isInteger(y) && a !== '' && b !== '';
-    if (numeric) return x - y;
-    return a < b ? -1 : a > b ? 1 : 0;
+    const numbers = Number(isNumber(b)) - Number(isNumber(a));
+    if (numbers !== 0) return numbers;
+    return (isNumber(a) ? Number(a) - Number(b) : 0) || byCodeUnit(a, b);
   });
 }
 

@@ -19,6 +19,19 @@ describe('class keys', () => {
     expect(sortClassKeys(['10', '2', '0'])).toEqual(['0', '2', '10']);
     expect(sortClassKeys(['review', 'code', 'Code'])).toEqual(['Code', 'code', 'review']);
   });
+
+  it('sort numbers before names, the same whatever order the keys come in', () => {
+    const keys = ['1a', '2', '10', 'b', '01', ''];
+    const permutations = (items: string[]): string[][] => items.length <= 1 ? [items] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+    const sorted = permutations(keys).map(sortClassKeys);
+    for (const order of sorted) expect(order).toEqual(sorted[0]);
+    const isNumber = (key: string): boolean => key !== '' && Number.isInteger(Number(key));
+    const numbers = sorted[0]!.filter(isNumber);
+    expect(sorted[0]!.slice(0, numbers.length)).toEqual(numbers);
+    for (let i = 1; i < numbers.length; i++) expect(Number(numbers[i - 1])).toBeLessThanOrEqual(Number(numbers[i]));
+    const names = sorted[0]!.slice(numbers.length);
+    for (let i = 1; i < names.length; i++) expect(names[i - 1]! < names[i]!).toBe(true);
+  });
 });
 
 describe('the collector by class', () => {
