@@ -106,6 +106,14 @@ export class Engine {
     return this.state.live.get(id);
   }
 
+  /**
+   * Whether `id` is taken: a live task's, or a settled one's the engine still remembers
+   * (`settledMemory`). A submission under it would be refused as a duplicate.
+   */
+  knows(id: TaskId): boolean {
+    return this.state.live.get(id) !== undefined || this.state.settled.has(id);
+  }
+
   /** Every agent that ever joined, by index. */
   get agents(): readonly AgentView[] {
     return this.state.fleet.agents;

@@ -188,11 +188,10 @@ export class LiveDriver {
   }
 
   /**
-   * Submits a task now. Throws a {@link LiveDriverError} `stopped` once `stop` was called, and
-   * `overloaded` when `maxInFlightTasks` tasks are in flight. The engine's own refusals
-   * (backpressure, rate limits) are rejections in its ledger, not errors; an id it already
-   * knows (live or remembered as settled) it refuses by throwing (`duplicate task id …`), after
-   * the input was journalled.
+   * Submits a task now. Throws a {@link LiveDriverError} `stopped` once `stop` was called,
+   * `overloaded` when `maxInFlightTasks` tasks are in flight, and `duplicate` for an id the engine
+   * knows (live, or settled and remembered): none of them reaches the journal. The engine's own
+   * refusals (backpressure, rate limits) are rejections in its ledger, not errors.
    */
   submit(spec: TaskSpec): void {
     if (this.phase !== 'running') throw new LiveDriverError(this.phase === 'recovering' ? 'recovering' : 'stopped', `the driver is ${this.phase}: task ${spec.id} was not submitted`);
@@ -200,6 +199,8 @@ export class LiveDriver {
     if (inFlight >= this.limits.maxInFlightTasks) {
       throw new LiveDriverError('overloaded', `${inFlight} tasks in flight (limits.maxInFlightTasks): task ${spec.id} was not submitted`);
     }
+    // Refused here rather than by the engine, so that a client retrying a conflicting id does not grow the log.
+    if (this.engine.knows(spec.id)) throw new LiveDriverError('duplicate', `duplicate task id ${spec.id}: the engine knows it (live, or settled and remembered); not submitted`);
     this.input(this.feed, { kind: 'submit', now: this.clock.now(), task: spec }, undefined);
   }
 

@@ -50,6 +50,8 @@ export type LiveDriverErrorCode =
   | 'recovering'
   /** A submission beyond `maxInFlightTasks`. */
   | 'overloaded'
+  /** A submission under a task id the engine knows (live, or settled and remembered). */
+  | 'duplicate'
   /** More connector calls pending than `maxPendingCalls`, none of them forgettable. */
   | 'pending-calls'
   /** A connector threw, rejected, answered nonsense, or lacks a method a command needs. */

@@ -987,13 +987,18 @@ describe('protocol and input checks', () => {
     h.submit({ id: 'same-time' });
   });
 
-  it('throws on a duplicate task id, live or settled', () => {
+  it('throws on a duplicate task id, live or settled, and says beforehand which ids are taken', () => {
     const h = harness({ agents: [{ id: 'a' }] });
+    expect(h.engine.knows('t')).toBe(false);
     h.submit({ id: 't' });
+    expect(h.engine.knows('t')).toBe(true);
     expect(() => h.submit({ id: 't' })).toThrow(/duplicate task id t/);
     h.drive();
     h.finish('t');
+    expect(h.engine.task('t')).toBeUndefined();
+    expect(h.engine.knows('t')).toBe(true);
     expect(() => h.submit({ id: 't' })).toThrow(/duplicate task id t/);
+    expect(h.engine.knows('u')).toBe(false);
   });
 
   it('throws on a duplicate agent id, even after the agent left', () => {

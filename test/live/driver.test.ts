@@ -11,6 +11,7 @@ import type { TaskSpec } from '../../src/engine/task.js';
 import { ManualClock, type Clock, type TimerHandle } from '../../src/live/clock.js';
 import type { AgentConnector, AttemptContext, CommandOf, RunContext } from '../../src/live/connector.js';
 import { createLiveDriver, LiveDriverError, type LiveDriver, type LiveDriverLimits } from '../../src/live/driver.js';
+import { MemoryJournal } from '../../src/live/journal.js';
 import { agentSpec, createStrategy, engineConfig, taskSpec, type ConfigOverrides } from '../support/harness.js';
 
 /** An attempt the scripted connector holds until the test settles it. */
@@ -508,6 +509,41 @@ describe('the other commands', () => {
     expect(finals(events)).toEqual({ long: 'dead-lettered:timeout' });
     expect(driver.errors.map((e) => e.message)).toEqual(['attempt 1 of long on a0 ran 7 s (limits.attemptTimeoutSeconds): failed as a timeout']);
     expect(driver.counts().timers).toBe(0);
+  });
+
+  it('refuses a task id the engine knows, live or settled, before the journal sees it', async () => {
+    const journal = new MemoryJournal();
+    const connector = new ScriptedConnector();
+    const driver = createLiveDriver({
+      engine: { config: engineConfig({ retry: { maxRetries: 0 } }), strategy: createStrategy('least-connections'), strategyRandom: () => 0.5, engineRandom: () => 0.5 },
+      clock: new ManualClock(), connector, journal,
+    });
+    driver.agentJoined(agentSpec({ id: 'a0' }));
+    driver.submit(taskSpec({ id: 'x' }));
+    const logged = journal.appendedSeq;
+    const refusal = (): unknown => {
+      try {
+        driver.submit(taskSpec({ id: 'x' }));
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    expect(refusal()).toMatchObject({ code: 'duplicate', message: expect.stringMatching(/^duplicate task id x: /) });
+    expect(refusal()).toBeInstanceOf(LiveDriverError);
+    connector.held[0]!.resolve(OK);
+    await flush();
+    expect(driver.engine.task('x')).toBeUndefined();
+    const settledLogged = journal.appendedSeq;
+    expect(refusal()).toMatchObject({ code: 'duplicate' });
+    expect(journal.appendedSeq).toBe(settledLogged);
+    expect(settledLogged - logged).toBe(2);
+    // Within one batch too: the second submission of an id finds the first.
+    expect(() => driver.batch(() => {
+      driver.submit(taskSpec({ id: 'y' }));
+      driver.submit(taskSpec({ id: 'y' }));
+    })).toThrow(/duplicate task id y/);
+    expect(driver.counts().submitted).toBe(2);
   });
 
   it('feeds a batch of inputs before carrying out their commands once', () => {

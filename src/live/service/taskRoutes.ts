@@ -113,7 +113,7 @@ export function submit(context: ServiceContext, spec: TaskSpec): void {
     guarded(() => context.driver.submit(spec));
   } catch (error) {
     context.tasks.awaitedState(spec);
-    if (error instanceof Error && error.message.startsWith('duplicate task id')) {
+    if (error instanceof LiveDriverError && error.code === 'duplicate') {
       throw new HttpError(409, `body.id: task id ${spec.id} was used before (the engine still remembers it)`);
     }
     throw error;
