@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createLiveDriver, defaultEngineConfig, findStrategy, isFinal, LiveDriverError, RealClock,
   type AgentConnector, type AgentSpec, type Outcome, type TaskSpec,
-} from 'fleetsim';
+} from 'fleetsim/engine';
 
 /** One of your agents: does a task's work; stops when `signal` aborts (the engine gave up on the attempt). */
 type AgentFunction = (task: TaskSpec, signal: AbortSignal) => Promise<Outcome>;

@@ -1,7 +1,9 @@
 /**
  * The package as a user installs it: `npm pack` (what package.json's `files` ships), the tarball
  * installed with npm into a fresh ESM project, the README's "Using the engine in your own
- * runtime" example type-checked there with this repository's TypeScript and run with node, the
+ * runtime" example type-checked there with this repository's TypeScript and run with node, that
+ * example and docs/LIVE.md's first, which import `fleetsim/engine`, type-checked again in a
+ * project as strict as they come (`exactOptionalPropertyTypes` on, `skipLibCheck` off), the
  * installed `fleetsim` command, every module of dist/src loaded there with only the package's
  * dependencies installed (none imports a devDependency), and docs/LIVE.md's examples run there
  * (the durable driver's twice, the second run recovering the first's directory); and the
@@ -12,13 +14,13 @@
  * cache, or from the registry when they are not cached; a linked clone brings its own.
  */
 import { execFile } from 'node:child_process';
-import { builtinModules } from 'node:module';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importSpecifiers, packageOf } from '../support/moduleImports.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -48,26 +50,21 @@ function readmeExample(): { source: string; ledger: string } {
 /** docs/LIVE.md's TypeScript examples that import the package: the driver's ("Using it"), the durable driver's ("Durability"). */
 function liveExamples(): { driver: string; durable: string } {
   const blocks = [...readFileSync(join(ROOT, 'docs/LIVE.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
-  const [driver, durable, ...more] = blocks.filter((block) => block.includes("from 'fleetsim'"));
+  const [driver, durable, ...more] = blocks.filter((block) => /from 'fleetsim(\/engine)?'/.test(block));
   if (driver === undefined || durable === undefined || more.length > 0) throw new Error('docs/LIVE.md: expected two TypeScript examples that import fleetsim ("Using it", "Durability")');
   return { driver, durable };
 }
-
-/** A package specifier: a name (scoped or not) and an optional path inside it. */
-const PACKAGE_SPECIFIER = /^((?:@[a-z0-9][\w.~-]*\/)?[a-z0-9][\w.~-]*)(?:\/.*)?$/;
 
 /**
  * The packages the modules among `files` (paths in the installed package `root`) import, statically,
  * dynamically or by `require` (the CLI's bundles included), Node's built-ins left out.
  */
 function importedPackages(root: string, files: readonly string[]): Set<string> {
-  const builtins = new Set(builtinModules);
   const imported = new Set<string>();
-  const specifiers = /\b(?:from\s*|import\s*\(\s*|require\s*\(\s*|import\s+)(["'])([^"'\n]+)\1/g;
   for (const file of files.filter((path) => /\.(c|m)?js$/.test(path))) {
-    for (const [, , specifier] of readFileSync(join(root, file), 'utf8').matchAll(specifiers)) {
-      const name = PACKAGE_SPECIFIER.exec(specifier!)?.[1];
-      if (name !== undefined && !specifier!.startsWith('node:') && !builtins.has(name)) imported.add(name);
+    for (const specifier of importSpecifiers(readFileSync(join(root, file), 'utf8'))) {
+      const name = packageOf(specifier);
+      if (name !== undefined) imported.add(name);
     }
   }
   return imported;
@@ -102,10 +99,10 @@ afterAll(() => {
 });
 
 /**
- * Writes `sources` (file name → text) into `project`'s src/ and compiles src/ into dist/ with a
- * strict tsconfig, using this repository's TypeScript.
+ * Writes `sources` (file name → text) into `project`'s src/ and compiles them into dist/ with a
+ * strict tsconfig, using this repository's TypeScript; `options` are compiler options over it.
  */
-async function compile(project: string, sources: Readonly<Record<string, string>>): Promise<void> {
+async function compile(project: string, sources: Readonly<Record<string, string>>, options: Readonly<Record<string, unknown>> = {}): Promise<void> {
   for (const [name, source] of Object.entries(sources)) writeFileSync(join(project, 'src', name), source);
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {
@@ -113,10 +110,13 @@ async function compile(project: string, sources: Readonly<Record<string, string>
       // The examples print with console.log: Node's types, from this repository.
       types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')],
       rootDir: 'src', outDir: 'dist',
+      ...options,
     },
-    include: ['src'],
+    files: Object.keys(sources).map((name) => `src/${name}`),
   }));
-  await sh(project, process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  await sh(project, process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']).catch((error: { stdout?: string }) => {
+    throw new Error(`tsc in ${project} failed:\n${error.stdout ?? ''}`, { cause: error });
+  });
 }
 
 /**
@@ -159,6 +159,14 @@ describe('the packed package', () => {
 
   it('runs the README example in a fresh project: type-checked, every task started, finished and completed, the ledger balanced', async () => {
     await checkReadmeExample(project);
+  }, 120_000);
+
+  it('type-checks the README example and LIVE.md\'s first, from fleetsim/engine, with exactOptionalPropertyTypes on and skipLibCheck off', async () => {
+    const { source } = readmeExample();
+    const { driver } = liveExamples();
+    for (const example of [source, driver]) expect(example).toContain("from 'fleetsim/engine';");
+    // Every declaration file the programs reach is checked: fleetsim/engine's and those of the packages they import.
+    await compile(project, { 'strictReadme.ts': source, 'strictLiveDriver.ts': driver }, { exactOptionalPropertyTypes: true, skipLibCheck: false, noEmit: true });
   }, 120_000);
 
   it('installs a working fleetsim command that finds the shipped scenarios', async () => {

@@ -2,9 +2,10 @@
  * The package's public types as a team embedding the engine and the live driver meets them:
  * every type the declarations of that API name can be imported from `fleetsim` (a type a user
  * must write, e.g. a connector's `run` context, is never reachable only through a deep import or
- * `Parameters<…>`), what docs/LIVE.md says a durable driver offers type-checks, and the
- * TypeScript examples of README.md and docs/LIVE.md type-check as written under `strict`.
- * Checked on the sources with the TypeScript compiler.
+ * `Parameters<…>`), and every type the declarations of `fleetsim/engine` name from that entry
+ * alone, all of which `fleetsim` exports too; what docs/LIVE.md says a durable driver offers
+ * type-checks, and the TypeScript examples of README.md and docs/LIVE.md type-check as written
+ * under `strict`. Checked on the sources with the TypeScript compiler.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INDEX = join(ROOT, 'src/index.ts');
+const ENGINE_ENTRY = join(ROOT, 'src/engineEntry.ts');
 
 /**
  * The embedding API the docs describe (README.md "Using the engine in your own runtime",
@@ -34,17 +36,27 @@ const EMBEDDING_API = [
  */
 const INTERNAL = ['SettledColumns', 'SnapshotCapture', 'TaskRecord'];
 
-/** Compiler options of a strict user project, with `fleetsim` mapped to the sources. */
+/** Compiler options of a strict user project, with `fleetsim` and `fleetsim/engine` mapped to the sources. */
 const OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  strict: true, noEmit: true, skipLibCheck: true, types: ['node'], baseUrl: ROOT, paths: { fleetsim: ['./src/index.ts'] },
+  strict: true, noEmit: true, skipLibCheck: true, types: ['node'], baseUrl: ROOT,
+  paths: { 'fleetsim': ['./src/index.ts'], 'fleetsim/engine': ['./src/engineEntry.ts'] },
 };
 
-/** The names of the types, declared in src/, that the declarations of `roots` (exports of the index) name and the index does not export. */
-function unexportedTypes(program: ts.Program, roots: readonly string[]): string[] {
+/** The exports of the module at path `entry` (one of `program`'s root files). */
+function exportsOf(program: ts.Program, entry: string): ts.Symbol[] {
+  const checker = program.getTypeChecker();
+  return checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!);
+}
+
+/**
+ * The names of the types, declared in src/, that the declarations of `roots` (exports of the
+ * module at path `entry`) name and that module does not export.
+ */
+function unexportedTypes(program: ts.Program, entry: string, roots: readonly string[]): string[] {
   const checker = program.getTypeChecker();
   const resolve = (symbol: ts.Symbol): ts.Symbol => (symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
-  const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(INDEX)!)!);
+  const exports = exportsOf(program, entry);
   const exported = new Set(exports.map(resolve));
   const seen = new Set<ts.Symbol>(exported);
   const missing = new Set<string>();
@@ -75,10 +87,10 @@ function unexportedTypes(program: ts.Program, roots: readonly string[]): string[
   return [...missing].sort();
 }
 
-/** The ```ts blocks of `document` that import from 'fleetsim' (the others show a shape, not a program). */
+/** The ```ts blocks of `document` that import from 'fleetsim' or 'fleetsim/engine' (the others show a shape, not a program). */
 function examples(document: string): string[] {
   const text = readFileSync(join(ROOT, document), 'utf8');
-  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).filter((source) => /from 'fleetsim'/.test(source));
+  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).filter((source) => /from 'fleetsim(\/engine)?'/.test(source));
 }
 
 /** The compiler's errors for `sources` (file name → text), each with its file and line. */
@@ -99,15 +111,28 @@ function typeErrors(sources: Readonly<Record<string, string>>): string[] {
 describe('the public types of the embedding API', () => {
   let program: ts.Program;
   beforeAll(() => {
-    program = ts.createProgram([INDEX], OPTIONS);
+    program = ts.createProgram([INDEX, ENGINE_ENTRY], OPTIONS);
   });
 
   it('exports every type its declarations name, but the engine records a compaction hands the durable driver', () => {
-    expect(unexportedTypes(program, EMBEDDING_API)).toEqual(INTERNAL);
+    expect(unexportedTypes(program, INDEX, EMBEDDING_API)).toEqual(INTERNAL);
   });
 
   it('reports a type the index leaves out (the check can fail): Scenario names WorkloadConfig', () => {
-    expect(unexportedTypes(program, ['Scenario'])).toContain('WorkloadConfig');
+    expect(unexportedTypes(program, INDEX, ['Scenario'])).toContain('WorkloadConfig');
+  });
+
+  it('fleetsim/engine exports every type the declarations of its exports name, but those same engine records', () => {
+    const names = exportsOf(program, ENGINE_ENTRY).map((symbol) => symbol.name);
+    expect(names).toEqual(expect.arrayContaining(['createEngine', 'findStrategy', 'createLiveDriver', 'openDurableDriver', 'verifyDataDir']));
+    expect(unexportedTypes(program, ENGINE_ENTRY, names)).toEqual(INTERNAL);
+  });
+
+  it('fleetsim exports all that fleetsim/engine does, and more', () => {
+    const library = new Set(exportsOf(program, INDEX).map((symbol) => symbol.name));
+    const engine = exportsOf(program, ENGINE_ENTRY).map((symbol) => symbol.name);
+    expect(engine.filter((name) => !library.has(name))).toEqual([]);
+    expect(library.size).toBeGreaterThan(engine.length);
   });
 });
 
