@@ -3,14 +3,16 @@
  * spawn to exit, on M/M/10 at load 0.9 for one million tasks under least-connections with late
  * binding and the default agent model (quality noise, so every attempt draws from its outcome
  * stream); the same scenario simulated in this process (warm, as `--only simulator` does); the
- * CLI's fixed cost (`--help`, and a `run` of one task); and SimPy 3 on the same model
- * (bench/mmcSimpy.py) when a python3 with simpy is found, measured in the same bench run.
+ * CLI's fixed cost (`--help`, and a `run` of one task); what importing the library costs a
+ * process, by its two entries (`fleetsim`, everything; `fleetsim/engine`, what embedding needs);
+ * and SimPy 3 on the same model (bench/mmcSimpy.py) when a python3 with simpy is found, measured
+ * in the same bench run.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median } from 'simple-statistics';
 import { parseScenario } from '../src/scenario/load.js';
 import { runSimulation } from '../src/sim/simulation.js';
@@ -59,14 +61,22 @@ export interface CliFigures {
   readonly endToEnd: Spread;
   /** The same scenario in this process, after a warm-up run: tasks per second of the run alone. */
   readonly inProcess: Spread;
-  /** Wall seconds of `fleetsim --help` and of a `run` of one task, fresh processes. */
-  readonly startup: { readonly help: Spread; readonly oneTaskRun: Spread; readonly bareNode: Spread };
+  /**
+   * Wall seconds of fresh processes: `fleetsim --help`, a `run` of one task, Node doing nothing,
+   * and Node importing each of the package's entries (`fleetsim`, `fleetsim/engine`) and ending.
+   */
+  readonly startup: {
+    readonly help: Spread; readonly oneTaskRun: Spread; readonly bareNode: Spread; readonly importLibrary: Spread; readonly importEngine: Spread;
+  };
   /** SimPy on the same model, or why it was skipped. */
   readonly simpy: { readonly python: string; readonly tasksPerSecond: Spread; readonly meanLatencySeconds: number } | { readonly skipped: string };
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli/main.js');
+/** The modules package.json's `exports` maps `fleetsim` and `fleetsim/engine` to, built. */
+const LIBRARY_ENTRY = join(ROOT, 'dist/src/index.js');
+const ENGINE_ENTRY = join(ROOT, 'dist/src/engineEntry.js');
 
 /** Wall seconds of one process, failing loudly when it fails. */
 function timedProcess(command: string, args: readonly string[]): { seconds: number; stdout: string } {
@@ -96,6 +106,11 @@ export function measureCli(): CliFigures {
     const bareNode = spread(Array.from({ length: PROCESSES }, () => timedProcess(process.execPath, ['-e', '0']).seconds), false);
     const help = spread(Array.from({ length: PROCESSES }, () => timedProcess(process.execPath, [CLI, '--help']).seconds), false);
     const oneTaskRun = spread(Array.from({ length: PROCESSES }, () => timedProcess(process.execPath, [CLI, 'run', oneTask, '--json']).seconds), false);
+    const importCost = (entry: string): Spread => spread(Array.from({ length: PROCESSES }, () => (
+      timedProcess(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(entry).href)});`]).seconds
+    )), false);
+    const importLibrary = importCost(LIBRARY_ENTRY);
+    const importEngine = importCost(ENGINE_ENTRY);
     const endToEnd = spread(Array.from({ length: PROCESSES }, () => {
       const { seconds, stdout } = timedProcess(process.execPath, [CLI, 'run', file, '--json']);
       const completed = (JSON.parse(stdout) as { results: { metrics: { tasks: { completed: number } } }[] }).results[0]!.metrics.tasks.completed;
@@ -112,7 +127,7 @@ export function measureCli(): CliFigures {
     const inProcess = spread(Array.from({ length: PROCESSES }, inProcessRun), true);
     return {
       benchmark: 'M/M/10 at load 0.9, 1,000,000 tasks, least-connections, late binding, the default agent model',
-      endToEnd, inProcess, startup: { help, oneTaskRun, bareNode }, simpy: measureSimpy(),
+      endToEnd, inProcess, startup: { help, oneTaskRun, bareNode, importLibrary, importEngine }, simpy: measureSimpy(),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -139,6 +154,8 @@ export function formatCli(figures: CliFigures): string {
     `  fleetsim --help                 ${times(figures.startup.help)}`,
     `  fleetsim run (one task)         ${times(figures.startup.oneTaskRun)}`,
     `  node -e 0                       ${times(figures.startup.bareNode)}`,
+    `  import('fleetsim')              ${times(figures.startup.importLibrary)}`,
+    `  import('fleetsim/engine')       ${times(figures.startup.importEngine)}`,
   ];
   const { simpy } = figures;
   if ('skipped' in simpy) lines.push(`  SimPy: skipped (${simpy.skipped})`);
