@@ -28,8 +28,8 @@ import { parse } from 'yaml';
 /** Folders and files of the package whose content the build reads. */
 const INPUTS = ['src', 'bench', 'examples', 'test/support', 'scripts', 'scenarios', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 
-/** Outputs that must exist for a recorded build to count (the command, the library, the worker). */
-const OUTPUTS = ['dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/experiments/worker.js'];
+/** Outputs that must exist for a recorded build to count (the command, the library's two entries, the worker). */
+const OUTPUTS = ['dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/engineEntry.js', 'dist/src/experiments/worker.js'];
 
 /** Where the digest of the inputs of the last build is kept. */
 export const RECORD = 'dist/.build-inputs';

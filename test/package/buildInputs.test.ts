@@ -42,8 +42,8 @@ async function prepare(): Promise<string> {
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'fleetsim-build-inputs-'));
-  // The build writes the three outputs the record requires, logs that it ran, then records its inputs.
-  const build = 'const fs = require("node:fs"); for (const f of ["dist/src/cli/main.js", "dist/src/index.js", "dist/src/experiments/worker.js"]) { fs.mkdirSync(require("node:path").dirname(f), { recursive: true }); fs.writeFileSync(f, ""); } fs.appendFileSync("builds.log", "built\\n");';
+  // The build writes the four outputs the record requires, logs that it ran, then records its inputs.
+  const build = 'const fs = require("node:fs"); for (const f of ["dist/src/cli/main.js", "dist/src/index.js", "dist/src/engineEntry.js", "dist/src/experiments/worker.js"]) { fs.mkdirSync(require("node:path").dirname(f), { recursive: true }); fs.writeFileSync(f, ""); } fs.appendFileSync("builds.log", "built\\n");';
   put('build.cjs', build);
   put('package.json', JSON.stringify({ name: 'fixture', private: true, scripts: { build: `node build.cjs && node ${JSON.stringify(SCRIPT)} --record` } }));
   put('builds.log', '');
@@ -91,6 +91,10 @@ describe('prepare (--build-if-changed)', () => {
     expect(builds()).toBe(3);
     await prepare();
     expect(builds()).toBe(3);
+
+    rmSync(join(root, 'dist/src/engineEntry.js'));
+    await prepare();
+    expect(builds()).toBe(4);
   }, 60_000);
 
   it('rejects a mode it does not know with exit code 2', async () => {
