@@ -80,6 +80,9 @@ export interface TaskSpec {
  */
 export type DependencyFailurePolicy = 'cascade-fail' | 'cancel' | 'ignore';
 
+/** Every {@link DependencyFailurePolicy}, for the validators of scenarios, traces and requests. */
+export const DEPENDENCY_FAILURE_POLICIES = ['cascade-fail', 'cancel', 'ignore'] as const satisfies readonly DependencyFailurePolicy[];
+
 /**
  * Every state of the task lifecycle (transitions in lifecycle.ts). Final states: completed,
  * dead-lettered, expired, cancelled, rejected.

@@ -10,6 +10,7 @@ import type { AgentModel } from './types.js';
 import { didYouMean } from './errors.js';
 import { TRACE_FORMATS } from '../traces/types.js';
 import { QUEUE_ORDERS } from '../engine/taskQueue.js';
+import { DEPENDENCY_FAILURE_POLICIES } from '../engine/task.js';
 
 /** Most agents one pool entry may expand into (a limit on everything, as TigerBeetle says). */
 export const MAX_POOL_SIZE = 10_000;
@@ -107,7 +108,7 @@ const positive = z.number().positive();
 const share = z.number().min(0).max(1);
 const priorityLevel = z.int().min(0).max(MAX_PRIORITY_LEVEL);
 /** What a task does when a task it depends on ends other than completed (engine `DependencyFailurePolicy`). */
-const dependencyPolicy = z.enum(['cascade-fail', 'cancel', 'ignore']);
+const dependencyPolicy = z.enum(DEPENDENCY_FAILURE_POLICIES);
 
 /**
  * A distribution of a non-negative quantity: tokens, or seconds for deadlines. `largest`, when

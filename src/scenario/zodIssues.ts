@@ -85,6 +85,12 @@ function explain(issue: Issue, base: readonly PathSegment[], root: unknown): Exp
       return { path, text: oneOf(issue.values, value) };
     case 'invalid_union':
       return explainUnion(issue, path, root, value);
+    case 'invalid_key': {
+      // A record's key failed its schema: the key's own issue, said of the key.
+      const inner = issue.issues[0];
+      const key = path[path.length - 1];
+      return inner === undefined ? { path, text: issue.message } : { path, text: `the key ${describeValue(key)}: ${explain(inner, [], key).text}` };
+    }
     default:
       return { path, text: issue.message };
   }

@@ -5,6 +5,7 @@
  * (`body.priority: expected a number <= 4, got 7`).
  */
 import { z } from 'zod';
+import { DEPENDENCY_FAILURE_POLICIES } from '../../engine/task.js';
 import { formatPath } from '../../scenario/errors.js';
 import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../scenario/schema.js';
 import { issueToInputError } from '../../scenario/zodIssues.js';
@@ -36,7 +37,13 @@ const nonNegative = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
 const positiveSeconds = z.number().positive().max(MAX_SECONDS);
 const tags = z.array(id).max(MAX_LIST_ITEMS);
 
-/** `POST /v1/tasks`: a task to submit; `deadline` is seconds after submission. */
+/**
+ * `POST /v1/tasks`: a task to submit; `deadline` is seconds after submission. `dependencyPolicy`
+ * names, per edge, what a dependency of `dependsOn` ending without completing does to the task
+ * (edges not named follow the service's `dependencies.onFailure`); a key that is not in
+ * `dependsOn` is refused, as it would name no edge. `workflowId` and `parentId` are the
+ * workflow's bookkeeping, read by the `workflows.*` metrics.
+ */
 export const taskBody = z.strictObject({
   id: id.optional(),
   type: id,
@@ -44,6 +51,10 @@ export const taskBody = z.strictObject({
   priority: z.int().min(0).max(MAX_PRIORITY_LEVEL).default(DEFAULT_PRIORITY),
   deadline: positiveSeconds.optional(),
   dependsOn: z.array(id).max(MAX_LIST_ITEMS).optional(),
+  dependencyPolicy: z.record(id, z.enum(DEPENDENCY_FAILURE_POLICIES))
+    .refine((policy) => Object.keys(policy).length <= MAX_LIST_ITEMS, `expected at most ${MAX_LIST_ITEMS} edges`).optional(),
+  parentId: id.optional(),
+  workflowId: id.optional(),
   contextKey: id.optional(),
   contextTokens: nonNegative.default(0),
   tags: tags.optional(),
@@ -52,9 +63,21 @@ export const taskBody = z.strictObject({
   maxRetries: z.int().min(0).max(MAX_RETRIES).optional(),
   timeoutSeconds: positiveSeconds.optional(),
   ttlSeconds: positiveSeconds.optional(),
+}).superRefine((body, context) => {
+  const edge = unknownEdge(body.dependencyPolicy, body.dependsOn);
+  if (edge !== undefined) context.addIssue({ code: 'custom', path: ['dependencyPolicy', edge], message: `expected a task id of dependsOn, got "${edge}"` });
 });
 /** A validated task submission. */
 export type TaskBody = z.output<typeof taskBody>;
+
+/** The first key of a submission's `dependencyPolicy` that names no edge of its `dependsOn`, if any. */
+export function unknownEdge(policy: Readonly<Record<string, unknown>> | undefined, dependsOn: readonly string[] | undefined): string | undefined {
+  if (policy === undefined) return undefined;
+  for (const edge in policy) {
+    if (dependsOn === undefined || !dependsOn.includes(edge)) return edge;
+  }
+  return undefined;
+}
 
 /** Task states a listing may filter on. */
 export const TASK_STATES = [

@@ -8,9 +8,10 @@
  * The limits are the schema's constants; test/live/service/fastBodies.property.test.ts checks
  * the equivalence on arbitrary, near-valid and garbage values.
  */
+import { DEPENDENCY_FAILURE_POLICIES, type DependencyFailurePolicy } from '../../engine/task.js';
 import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../scenario/schema.js';
 import {
-  AGENT_FAILURE_REASONS, DEFAULT_PRIORITY, DEFAULT_QUALITY, MAX_ATTEMPT, MAX_ID_LENGTH, MAX_LIST_ITEMS, MAX_SECONDS,
+  AGENT_FAILURE_REASONS, DEFAULT_PRIORITY, DEFAULT_QUALITY, MAX_ATTEMPT, MAX_ID_LENGTH, MAX_LIST_ITEMS, MAX_SECONDS, unknownEdge,
   type FinishedBody, type StartedBody, type TaskBody,
 } from './bodies.js';
 
@@ -35,22 +36,28 @@ export interface AgentReportBody extends ReportBody {
 type Fields = Readonly<Record<string, unknown>>;
 
 const TASK_FIELDS: ReadonlySet<string> = new Set([
-  'id', 'type', 'tokens', 'priority', 'deadline', 'dependsOn', 'contextKey', 'contextTokens', 'tags', 'tenant', 'assignee',
-  'maxRetries', 'timeoutSeconds', 'ttlSeconds',
+  'id', 'type', 'tokens', 'priority', 'deadline', 'dependsOn', 'dependencyPolicy', 'parentId', 'workflowId', 'contextKey', 'contextTokens', 'tags',
+  'tenant', 'assignee', 'maxRetries', 'timeoutSeconds', 'ttlSeconds',
 ]);
 const REPORT_FIELDS: ReadonlySet<string> = new Set(['task', 'attempt', 'started', 'finished']);
 const AGENT_REPORT_FIELDS: ReadonlySet<string> = new Set([...REPORT_FIELDS, 'agent']);
 const FAILURE_REASONS: ReadonlySet<unknown> = new Set(AGENT_FAILURE_REASONS);
+const DEPENDENCY_POLICIES: ReadonlySet<unknown> = new Set(DEPENDENCY_FAILURE_POLICIES);
 
 type Mutable<T> = { -readonly [Field in keyof T]: T[Field] };
 
 /** `POST /v1/tasks` (and each item of a batch): see `taskBody` in bodies.ts. */
 export function fastTaskBody(raw: unknown): TaskBody | undefined {
   if (!onlyFields(raw, TASK_FIELDS)) return undefined;
-  const { id, type, tokens = 0, priority = DEFAULT_PRIORITY, deadline, dependsOn, contextKey, contextTokens = 0, tags, tenant, assignee, maxRetries, timeoutSeconds, ttlSeconds } = raw;
+  const {
+    id, type, tokens = 0, priority = DEFAULT_PRIORITY, deadline, dependsOn, dependencyPolicy, parentId, workflowId, contextKey, contextTokens = 0, tags, tenant,
+    assignee, maxRetries, timeoutSeconds, ttlSeconds,
+  } = raw;
   if (!(optional(id, isId) && isId(type) && isNonNegative(tokens) && isIntIn(priority, 0, MAX_PRIORITY_LEVEL) && optional(deadline, isSeconds) &&
-    optional(dependsOn, isIdList) && optional(contextKey, isId) && isNonNegative(contextTokens) && optional(tags, isIdList) && optional(tenant, isId) &&
+    optional(dependsOn, isIdList) && optional(dependencyPolicy, isPolicyRecord) && optional(parentId, isId) && optional(workflowId, isId) &&
+    optional(contextKey, isId) && isNonNegative(contextTokens) && optional(tags, isIdList) && optional(tenant, isId) &&
     optional(assignee, isAgentId) && optional(maxRetries, isRetries) && optional(timeoutSeconds, isSeconds) && optional(ttlSeconds, isSeconds))) return undefined;
+  if (unknownEdge(dependencyPolicy, dependsOn as string[] | undefined) !== undefined) return undefined;
   // The schema's output: its fields in its order, an optional one only when given. The lists are
   // the request's own (parsed from its JSON, held by nothing else), not copies.
   const body = {} as Mutable<TaskBody>;
@@ -60,6 +67,9 @@ export function fastTaskBody(raw: unknown): TaskBody | undefined {
   body.priority = priority;
   if (deadline !== undefined) body.deadline = deadline;
   if (dependsOn !== undefined) body.dependsOn = dependsOn;
+  if (dependencyPolicy !== undefined) body.dependencyPolicy = dependencyPolicy;
+  if (parentId !== undefined) body.parentId = parentId;
+  if (workflowId !== undefined) body.workflowId = workflowId;
   if (contextKey !== undefined) body.contextKey = contextKey;
   body.contextTokens = contextTokens;
   if (tags !== undefined) body.tags = tags;
@@ -182,6 +192,19 @@ function isAgentId(value: unknown): value is string {
 function isIdList(value: unknown): value is string[] {
   if (!Array.isArray(value) || value.length > MAX_LIST_ITEMS) return false;
   for (let i = 0; i < value.length; i++) if (!isId(value[i])) return false;
+  return true;
+}
+
+/**
+ * A plain object of at most {@link MAX_LIST_ITEMS} ids, each mapped to a dependency policy. A
+ * `__proto__` key is left to the schema (which drops it from its output).
+ */
+function isPolicyRecord(value: unknown): value is Record<string, DependencyFailurePolicy> {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  let edges = 0;
+  for (const key in value) {
+    if (++edges > MAX_LIST_ITEMS || key === '__proto__' || !isId(key) || !DEPENDENCY_POLICIES.has((value as Fields)[key])) return false;
+  }
   return true;
 }
 

@@ -19,7 +19,7 @@
  * frozen.
  */
 import type { EngineEvent } from '../../engine/messages.js';
-import { isFinal, type FailureReason, type FinalTaskState, type TaskSpec, type TaskState } from '../../engine/task.js';
+import { isFinal, type DependencyFailurePolicy, type FailureReason, type FinalTaskState, type TaskSpec, type TaskState } from '../../engine/task.js';
 import { CLOSE_BRACE, TRANSITION_FIELD } from '../eventLine.js';
 import { appendField, appendJson } from '../jsonBytes.js';
 import { LineBuffer } from '../lineBuffer.js';
@@ -199,8 +199,16 @@ export interface TaskJson {
   readonly failureReason?: FailureReason;
 }
 
-/** A task with its history, as `GET /v1/tasks/{id}` answers it. */
+/** A task with its workflow and its history, as `GET /v1/tasks/{id}` answers it. */
 export interface TaskDetailJson extends TaskJson {
+  /** The tasks it waits for, when it has any. */
+  readonly dependsOn?: readonly string[];
+  /** Per-edge failure policies, as submitted. */
+  readonly dependencyPolicy?: Readonly<Record<string, DependencyFailurePolicy>>;
+  /** The task it was split from, as submitted. */
+  readonly parentId?: string;
+  /** The workflow it belongs to, as submitted. */
+  readonly workflowId?: string;
   /** The last events, oldest first. */
   readonly history: readonly TaskHistoryEntry[];
   /** Events dropped from the front of the history, when any were. */
@@ -624,7 +632,16 @@ export function taskJson(entry: TaskEntry): TaskJson {
   };
 }
 
-/** A task with its history, as `GET /v1/tasks/{id}` answers it. */
+/** A task with its workflow and its history, as `GET /v1/tasks/{id}` answers it. */
 export function taskDetailJson(entry: TaskEntry): TaskDetailJson {
-  return { ...taskJson(entry), history: entry.history, ...(entry.historyDropped > 0 ? { historyDropped: entry.historyDropped } : {}) };
+  const { dependsOn, dependencyPolicy, parentId, workflowId } = entry.spec;
+  return {
+    ...taskJson(entry),
+    ...(dependsOn === undefined || dependsOn.length === 0 ? {} : { dependsOn }),
+    ...(dependencyPolicy === undefined || Object.keys(dependencyPolicy).length === 0 ? {} : { dependencyPolicy }),
+    ...(parentId === undefined ? {} : { parentId }),
+    ...(workflowId === undefined ? {} : { workflowId }),
+    history: entry.history,
+    ...(entry.historyDropped > 0 ? { historyDropped: entry.historyDropped } : {}),
+  };
 }

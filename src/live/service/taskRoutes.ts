@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { TaskSpec, TaskState } from '../../engine/task.js';
+import type { DependencyFailurePolicy, TaskSpec, TaskState } from '../../engine/task.js';
 import { LiveDriverError } from '../driverOptions.js';
 import { parseRequest, refuseQuery, taskBody, taskListQuery, taskParams, type TaskBody } from './bodies.js';
 import { fastTaskBody } from './fastBodies.js';
@@ -93,6 +93,9 @@ export function taskSpec(body: TaskBody, id: string, context: ServiceContext): T
     ...(body.contextKey === undefined ? {} : { contextKey: body.contextKey }),
     ...(body.deadline === undefined ? {} : { deadline: context.now() + body.deadline }),
     ...(body.dependsOn === undefined ? {} : { dependsOn: body.dependsOn }),
+    ...(body.dependencyPolicy === undefined ? {} : { dependencyPolicy: body.dependencyPolicy }),
+    ...(body.parentId === undefined ? {} : { parentId: body.parentId }),
+    ...(body.workflowId === undefined ? {} : { workflowId: body.workflowId }),
     ...(body.tags === undefined ? {} : { tags: body.tags }),
     ...(body.tenant === undefined ? {} : { tenant: body.tenant }),
     ...(assignee === undefined ? {} : { assignee }),
@@ -152,7 +155,14 @@ export function sameSubmission(entry: TaskEntry, body: TaskBody): boolean {
     ? relativeDeadline === body.deadline
     : Math.abs(relativeDeadline - body.deadline) <= DEADLINE_TOLERANCE_SECONDS;
   return spec.type === body.type && spec.tokens === body.tokens && spec.priority === body.priority && spec.contextKey === body.contextKey &&
-    spec.contextTokens === body.contextTokens && sameDeadline && sameList(spec.dependsOn, body.dependsOn) && sameList(spec.tags, body.tags) && spec.tenant === body.tenant &&
+    spec.contextTokens === body.contextTokens && sameDeadline && sameList(spec.dependsOn, body.dependsOn) && samePolicies(spec.dependencyPolicy, body.dependencyPolicy) &&
+    spec.parentId === body.parentId && spec.workflowId === body.workflowId && sameList(spec.tags, body.tags) && spec.tenant === body.tenant &&
     (spec.assignee === undefined ? undefined : externalAgentId(spec.assignee)) === body.assignee &&
     spec.maxRetries === body.maxRetries && spec.timeoutSeconds === body.timeoutSeconds && spec.ttlSeconds === body.ttlSeconds;
+}
+
+/** Whether two per-edge dependency policies name the same edges with the same policies (absent: none). */
+function samePolicies(a: Readonly<Record<string, DependencyFailurePolicy>> | undefined, b: Readonly<Record<string, DependencyFailurePolicy>> | undefined): boolean {
+  const edges = Object.keys(a ?? {});
+  return edges.length === Object.keys(b ?? {}).length && edges.every((edge) => Object.hasOwn(b!, edge) && a![edge] === b![edge]);
 }

@@ -5,7 +5,7 @@
  * replication of the run: one pair is replayed (the first in the file unless chosen), since
  * every strategy of a run saw the same submissions.
  */
-import type { DependencyFailurePolicy, TaskSpec } from '../../engine/task.js';
+import { DEPENDENCY_FAILURE_POLICIES, type TaskSpec } from '../../engine/task.js';
 import { didYouMean, formatPath } from '../../scenario/errors.js';
 import { JsonLines } from '../jsonLines.js';
 import { nonNegativeNumber, quoted, rowError, traceSeconds } from '../rowError.js';
@@ -76,7 +76,7 @@ const isString = (value: unknown): boolean => typeof value === 'string';
 const isId = (value: unknown): boolean => typeof value === 'string' && value !== '';
 const isPositive = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value > 0;
 const listOf = (each: (value: unknown) => boolean) => (value: unknown): boolean => Array.isArray(value) && value.every(each);
-const DEPENDENCY_POLICIES: readonly unknown[] = ['cascade-fail', 'cancel', 'ignore'] satisfies readonly DependencyFailurePolicy[];
+const DEPENDENCY_POLICIES: readonly unknown[] = DEPENDENCY_FAILURE_POLICIES;
 
 /**
  * The optional fields of a submitted spec (those of {@link TaskSpec} beyond the ones

@@ -83,6 +83,19 @@ describe('POST /v1/tasks/batch', () => {
     expectLedger(service);
   });
 
+  it('carries each item\'s workflow to its spec, names a bad one\'s field, and compares the workflow on a resubmission', async () => {
+    const service = await start();
+    const root = { id: 'w/1', type: 'code', workflowId: 'w' };
+    const child = { id: 'w/1.1', type: 'code', dependsOn: ['w/1'], dependencyPolicy: { 'w/1': 'cascade-fail' }, parentId: 'w/1', workflowId: 'w' };
+    const answer = await service.request('POST', '/v1/tasks/batch', {
+      tasks: [root, child, { ...child, id: 'w/1.2', dependencyPolicy: { 'w/9': 'cancel' } }, root, { ...root, workflowId: 'v' }],
+    });
+    expect(answer.body.results.map((r: { status: number }) => r.status)).toEqual([201, 201, 400, 200, 409]);
+    expect(answer.body.results[2].error).toBe('body.tasks[2].dependencyPolicy["w/9"]: expected a task id of dependsOn, got "w/9"');
+    expect(service.service.context.tasks.get('w/1.1')!.spec).toMatchObject({ dependencyPolicy: { 'w/1': 'cascade-fail' }, parentId: 'w/1', workflowId: 'w' });
+    expectLedger(service);
+  });
+
   it.each([
     [{ tasks: Array.from({ length: MAX_BATCH_ITEMS + 1 }, (_, i) => ({ id: `t${i}`, type: 'code' })) }, /^body\.tasks: /],
     [{ tasks: [] }, /^body\.tasks: /],

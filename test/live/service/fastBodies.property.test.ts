@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DEPENDENCY_FAILURE_POLICIES } from '../../../src/engine/task.js';
 import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../../src/scenario/schema.js';
 import { agentReportItem, MAX_BATCH_ITEMS, multiPollBody, reportBatch, reportItem, taskBatch } from '../../../src/live/service/batchRoutes.js';
 import {
@@ -73,11 +74,30 @@ const list = mostly(
 /** Anything JSON (and what JSON cannot hold: undefined). */
 const garbage = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant(undefined));
 
+const policy = mostly(fc.constantFrom(...DEPENDENCY_FAILURE_POLICIES), fc.constantFrom('retry', '', null, 0));
+/**
+ * A per-edge policy over the task's own `dependsOn` (mostly), sometimes naming an edge it does not
+ * have, at or beyond the limit of edges, or not a record.
+ */
+const policies = (dependsOn: unknown): fc.Arbitrary<unknown> => {
+  const edges = Array.isArray(dependsOn) ? dependsOn.filter((edge): edge is string => typeof edge === 'string') : [];
+  return mostly(
+    fc.subarray(edges).chain((named) => fc.tuple(...named.map(() => policy)).map((each) => Object.fromEntries(named.map((edge, i) => [edge, each[i]])))),
+    fc.oneof(
+      fc.dictionary(id, policy, { maxKeys: 3 }),
+      fc.constantFrom(
+        Object.fromEntries(Array.from({ length: MAX_LIST_ITEMS }, (_, i) => [`t${i}`, 'cancel'])),
+        Object.fromEntries(Array.from({ length: MAX_LIST_ITEMS + 1 }, (_, i) => [`t${i}`, 'cancel'])),
+        JSON.parse('{"__proto__":"cancel"}') as unknown, ['cancel'], 'cancel',
+      ),
+    ),
+  );
+};
 const wellFormedTask = fc.record({
   id, type: id, tokens: nonNegative, priority: intIn(0, MAX_PRIORITY_LEVEL), deadline: seconds, dependsOn: list,
-  contextKey: id, contextTokens: nonNegative, tags: list, tenant: id, assignee: id, maxRetries: intIn(0, MAX_RETRIES),
+  parentId: id, workflowId: id, contextKey: id, contextTokens: nonNegative, tags: list, tenant: id, assignee: id, maxRetries: intIn(0, MAX_RETRIES),
   timeoutSeconds: seconds, ttlSeconds: seconds,
-}, { requiredKeys: ['type'] });
+}, { requiredKeys: ['type'] }).chain((task) => fc.option(policies(task.dependsOn), { nil: undefined, freq: 2 }).map((dependencyPolicy) => (dependencyPolicy === undefined ? task : { ...task, dependencyPolicy })));
 
 const started = fc.record({ setupTokens: nonNegative, contextHit: mostly(fc.constantFrom(true, false, null), fc.constantFrom(0, 1, 'true', [])) }, { requiredKeys: [] });
 const finished = mostly(
@@ -156,13 +176,18 @@ describe('fast paths of the request bodies', () => {
   it('fill the defaults and keep the schema\'s field order', () => {
     const raw = { ttlSeconds: 5, tags: ['b'], type: 'code' };
     expect(JSON.stringify(fastTaskBody(raw))).toBe('{"type":"code","tokens":0,"priority":2,"contextTokens":0,"tags":["b"],"ttlSeconds":5}');
+    const node = { workflowId: 'w', parentId: 'w/1', dependencyPolicy: { 'w/1': 'ignore' }, dependsOn: ['w/1'], type: 'code' };
+    expect(JSON.stringify(fastTaskBody(node))).toBe('{"type":"code","tokens":0,"priority":2,"dependsOn":["w/1"],"dependencyPolicy":{"w/1":"ignore"},"parentId":"w/1","workflowId":"w","contextTokens":0}');
     expect(fastAgentReportItem({ agent: 'a1', finished: { ok: true }, started: {}, attempt: 1, task: 't' })).toStrictEqual(
       { task: 't', attempt: 1, started: { setupTokens: 0 }, finished: { ok: true, quality: 1 }, agent: 'a1' },
     );
   });
 
   it('leave what they do not recognise to the schema', () => {
-    for (const raw of [{ type: 'code', id: undefined }, Object.assign(Object.create(null) as object, { type: 'code' }), { type: 'code', priority: 2.5 }, { task: 't', attempt: 1 }]) {
+    for (const raw of [
+      { type: 'code', id: undefined }, Object.assign(Object.create(null) as object, { type: 'code' }), { type: 'code', priority: 2.5 }, { task: 't', attempt: 1 },
+      { type: 'code', dependsOn: ['a'], dependencyPolicy: { b: 'cancel' } }, { type: 'code', dependencyPolicy: { a: 'cancel' } },
+    ]) {
       expect(fastTaskBody(raw)).toBeUndefined();
       expect(fastReportItem(raw)).toBeUndefined();
     }

@@ -37,6 +37,41 @@ describe('GET /v1/metrics', () => {
   });
 });
 
+describe('GET /v1/metrics of workflows', () => {
+  it('keeps workflows.* over the tasks submitted with a workflowId, as a simulated run folds them', async () => {
+    const service = await startService();
+    try {
+      await service.request('POST', '/v1/agents', { id: 'a1' });
+      // w1 completes by its deadline; then w2 fails: its root is cancelled and its child follows by its edge's policy.
+      await service.request('POST', '/v1/tasks/batch', {
+        tasks: [
+          { id: 'w1/p', type: 'code', deadline: 600, workflowId: 'w1' },
+          { id: 'w1/c', type: 'code', deadline: 600, dependsOn: ['w1/p'], dependencyPolicy: { 'w1/p': 'cascade-fail' }, parentId: 'w1/p', workflowId: 'w1' },
+        ],
+      });
+      for (const id of ['w1/p', 'w1/c']) {
+        await service.request('POST', '/v1/agents/a1/poll');
+        await service.request('POST', `/v1/agents/a1/attempts/${encodeURIComponent(id)}/1/started`, {});
+        await service.request('POST', `/v1/agents/a1/attempts/${encodeURIComponent(id)}/1/finished`, { ok: true });
+      }
+      await service.request('POST', '/v1/tasks/batch', {
+        tasks: [
+          { id: 'w2/p', type: 'code', deadline: 600, workflowId: 'w2' },
+          { id: 'w2/c', type: 'code', deadline: 600, dependsOn: ['w2/p'], dependencyPolicy: { 'w2/p': 'cascade-fail' }, parentId: 'w2/p', workflowId: 'w2' },
+          { id: 'alone', type: 'code' },
+        ],
+      });
+      await service.request('DELETE', `/v1/tasks/${encodeURIComponent('w2/p')}`);
+      const { counts, metrics } = (await service.request('GET', '/v1/metrics')).body;
+      expect(counts).toMatchObject({ completed: 2, cancelled: 1, deadLettered: 1, inFlight: 1 });
+      expect(metrics.workflows).toMatchObject({ completed: 1, failed: 1, deadlineSuccess: 0.5 });
+      expect(metrics.workflows.latency.mean).toBeGreaterThan(0);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
 describe('GET /metrics', () => {
   it('shows queue depth, tasks by state, final states, the latency histogram and decisions in Prometheus text', async () => {
     // a1 has one slot: the first task takes it, the second waits.

@@ -117,7 +117,7 @@ describe('TaskRegistry', () => {
     const live = registry.get('t1')!;
     expect(live.state).toBe('queued');
     expect(JSON.stringify(taskDetailJson(live))).toBe(JSON.stringify({
-      id: 't1', type: 'code', state: 'queued', priority: 2, submittedAt: 0.1, attempts: 0,
+      id: 't1', type: 'code', state: 'queued', priority: 2, submittedAt: 0.1, attempts: 0, dependsOn: ['t0'],
       history: [
         { time: 0.3, kind: 'offerAnswered', agent: 'a1', accepted: false, reason: 'overloaded' },
         { time: 0.4, kind: 'offerMade', agent: 'a2' },

@@ -58,7 +58,40 @@ describe('POST /v1/tasks', () => {
     expect((await running.request('POST', '/v1/tasks', { id: 'm', type: 'code', tenant: 'team-b' })).status).toBe(409);
   });
 
+  it('keeps a workflow\'s fields on the spec, and a resubmission must carry the same ones', async () => {
+    const child = { id: 'w1/c', type: 'code', dependsOn: ['w1/p'], dependencyPolicy: { 'w1/p': 'ignore' }, parentId: 'w1/p', workflowId: 'w1' };
+    expect((await running.request('POST', '/v1/tasks', { id: 'w1/p', type: 'code', workflowId: 'w1' })).status).toBe(201);
+    expect((await running.request('POST', '/v1/tasks', child)).status).toBe(201);
+    expect(running.service.context.tasks.get('w1/c')!.spec).toMatchObject({ dependsOn: ['w1/p'], dependencyPolicy: { 'w1/p': 'ignore' }, parentId: 'w1/p', workflowId: 'w1' });
+    expect((await running.request('POST', '/v1/tasks', child)).status).toBe(200);
+    for (const changed of [
+      { ...child, workflowId: 'w2' }, { ...child, workflowId: undefined }, { ...child, parentId: 'w1/q' }, { ...child, parentId: undefined },
+      { ...child, dependencyPolicy: { 'w1/p': 'cancel' } }, { ...child, dependencyPolicy: undefined },
+    ]) {
+      expect({ changed, status: (await running.request('POST', '/v1/tasks', changed)).status }).toEqual({ changed, status: 409 });
+    }
+    expect(running.service.context.driver.counts().submitted).toBe(2);
+  });
+
+  it('applies each edge\'s dependency policy, the engine\'s dependencies.onFailure (cancel) to edges without one', async () => {
+    await running.request('POST', '/v1/tasks', { id: 'p', type: 'code' });
+    await running.request('POST', '/v1/tasks', { id: 'ignores', type: 'code', dependsOn: ['p'], dependencyPolicy: { p: 'ignore' } });
+    await running.request('POST', '/v1/tasks', { id: 'cascades', type: 'code', dependsOn: ['p'], dependencyPolicy: { p: 'cascade-fail' } });
+    await running.request('POST', '/v1/tasks', { id: 'defaults', type: 'code', dependsOn: ['p'] });
+    expect((await running.request('DELETE', '/v1/tasks/p')).body.state).toBe('cancelled');
+    const states = Object.fromEntries(['ignores', 'cascades', 'defaults'].map((id) => [id, running.service.context.tasks.get(id)!.state]));
+    expect(states).toEqual({ ignores: 'queued', cascades: 'dead-lettered', defaults: 'cancelled' });
+  });
+
   it.each([
+    [{ type: 'code', dependsOn: ['a'], dependencyPolicy: { b: 'cancel' } }, 'body.dependencyPolicy.b: expected a task id of dependsOn, got "b"'],
+    [{ type: 'code', dependencyPolicy: { a: 'cancel' } }, 'body.dependencyPolicy.a: expected a task id of dependsOn, got "a"'],
+    [{ type: 'code', dependsOn: ['a'], dependencyPolicy: { a: 'retry' } }, 'body.dependencyPolicy.a: expected one of "cascade-fail", "cancel", "ignore", got "retry"'],
+    [{ type: 'code', dependsOn: ['a'], dependencyPolicy: ['cancel'] }, 'body.dependencyPolicy: expected an object, got a list (1 items)'],
+    [{ type: 'code', dependencyPolicy: { '': 'cancel' } }, 'body.dependencyPolicy[""]: the key "": expected a non-empty string'],
+    [{ type: 'code', workflowId: '' }, 'body.workflowId: expected a non-empty string'],
+    [{ type: 'code', parentId: 5 }, 'body.parentId: expected a string, got 5'],
+    [{ type: 'code', workflowID: 'w' }, 'body.workflowID: unknown field "workflowID"'],
     [{ type: 'code', tenant: 5 }, 'body.tenant: expected a string, got 5'],
     [{ type: 'code', tokenz: 5 }, 'body.tokenz: unknown field "tokenz"'],
     [{ tokens: 5 }, 'body.type: required: expected a string'],
@@ -177,6 +210,17 @@ describe('GET /v1/tasks/{id}', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ id: 't1', type: 'code', state: 'assigned', agent: 'a1', attempts: 1 });
     expect(answer.body.history.map((entry: { to?: string }) => entry.to)).toEqual(['created', 'queued', 'assigned']);
+  });
+
+  it('shows a task\'s workflow: its dependencies, their policies, its parent and its workflow id', async () => {
+    await running.request('POST', '/v1/tasks', { id: 'w1/1', type: 'code', workflowId: 'w1' });
+    await running.request('POST', '/v1/tasks', { id: 'w1/1.1', type: 'code', dependsOn: ['w1/1'], dependencyPolicy: { 'w1/1': 'cascade-fail' }, parentId: 'w1/1', workflowId: 'w1' });
+    expect((await running.request('GET', `/v1/tasks/${encodeURIComponent('w1/1.1')}`)).body).toMatchObject({
+      id: 'w1/1.1', state: 'blocked', dependsOn: ['w1/1'], dependencyPolicy: { 'w1/1': 'cascade-fail' }, parentId: 'w1/1', workflowId: 'w1',
+    });
+    const root = (await running.request('GET', `/v1/tasks/${encodeURIComponent('w1/1')}`)).body;
+    expect(root.workflowId).toBe('w1');
+    expect(['dependsOn', 'dependencyPolicy', 'parentId'].filter((field) => field in root)).toEqual([]);
   });
 
   it('answers 404 for an unknown task', async () => {
