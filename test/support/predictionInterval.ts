@@ -20,6 +20,16 @@ export const TIME_METRICS: Readonly<Record<string, MetricReader>> = {
   'mean wait': (m) => m.wait.mean,
 };
 
+/** A workflow's end-to-end figures: its latency (times) and the share of workflows done by their deadline. */
+export const WORKFLOW_METRICS: Readonly<Record<string, MetricReader>> = {
+  'workflow mean latency': (m) => m.workflows.latency.mean,
+  'workflow p95 latency': (m) => m.workflows.latency.p95,
+  'workflow deadline success': (m) => m.workflows.deadlineSuccess,
+};
+
+/** Metrics that are shares, not times: a time scale does not apply to them. */
+const SHARES: ReadonlySet<string> = new Set(['utilization', 'workflow deadline success']);
+
 /** The time metrics and utilisation. */
 export const TIME_AND_UTILIZATION_METRICS: Readonly<Record<string, MetricReader>> = {
   ...TIME_METRICS,
@@ -33,7 +43,7 @@ export function simulatedMetrics(scenario: Scenario, replications: number): RunM
 }
 
 /**
- * Expects every metric of `live` (times multiplied by `timeScale`, e.g. a speedup K) within the
+ * Expects every metric of `live` (times, not shares, multiplied by `timeScale`, e.g. a speedup K) within the
  * 95% prediction interval the `simulated` replications give for one replication.
  */
 export function expectWithinPredictionInterval(simulated: readonly RunMetrics[], live: RunMetrics, metrics: Readonly<Record<string, MetricReader>>, timeScale = 1): void {
@@ -41,7 +51,7 @@ export function expectWithinPredictionInterval(simulated: readonly RunMetrics[],
   for (const [name, read] of Object.entries(metrics)) {
     const values = simulated.map((m) => read(m)!);
     const halfWidth = studentT975(n - 1) * sampleStandardDeviation(values) * Math.sqrt(1 + 1 / n);
-    const value = read(live)! * (name === 'utilization' ? 1 : timeScale);
+    const value = read(live)! * (SHARES.has(name) ? 1 : timeScale);
     expect({ name, value, within: Math.abs(value - mean(values)) <= halfWidth }).toEqual({ name, value, within: true });
   }
 }

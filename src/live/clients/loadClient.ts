@@ -17,7 +17,7 @@
 import type { Scenario } from '../../scenario/types.js';
 import { Backoff, DEFAULT_BACKOFF, pause, type BackoffOptions } from './backoff.js';
 import { ServiceClient, ServiceUnavailable, errorText } from './serviceClient.js';
-import { droppedFields, taskBody, type TaskBody } from './taskBody.js';
+import { taskBody, type TaskBody } from './taskBody.js';
 import { workloadSchedule } from './workloadSchedule.js';
 
 /** What `fleetsim load` runs. */
@@ -114,7 +114,6 @@ export class LoadClient {
     const signal = this.stopping.signal;
     const limit = this.options.maxTasks ?? Number.POSITIVE_INFINITY;
     const concurrency = this.options.concurrency ?? DEFAULT_CONCURRENCY;
-    const dropped = new Set<string>();
     const startMs = performance.now();
     outer: for (const submission of workloadSchedule(scenario, this.options.replication ?? 0)) {
       const dueMs = startMs + (submission.atSeconds * 1000) / speedup;
@@ -124,14 +123,12 @@ export class LoadClient {
       this.summary.maxLagSeconds = Math.max(this.summary.maxLagSeconds, (performance.now() - dueMs) / 1000);
       for (const spec of submission.specs) {
         if (this.summary.submitted >= limit) break outer;
-        for (const field of droppedFields(spec)) dropped.add(field);
         while (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
         if (signal.aborted) break outer;
         this.summary.submitted++;
         this.track(this.submit(taskBody(spec, submission.atSeconds, speedup, this.options.idPrefix)));
       }
     }
-    if (dropped.size > 0) this.log(`the API has no ${[...dropped].join(', ')}: left out of the submissions (the service's engine defaults apply)`);
     await Promise.all(this.inFlight);
     this.summary.wallSeconds = (performance.now() - startMs) / 1000;
     return this.summary;

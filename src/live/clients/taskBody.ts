@@ -3,14 +3,13 @@
  * relative (seconds after submission), so the spec's absolute deadline becomes
  * (deadline − arrival) / K; `timeoutSeconds` and `ttlSeconds` are divided by K too. Sizes
  * (tokens, context tokens) are kept: the agents run K times faster instead. The client id is the
- * spec's id (with an optional prefix, applied to dependencies too), so a retried submission is
- * idempotent.
- *
- * The API has no field for a workflow's bookkeeping (`workflowId`, `parentId`) or per-edge
- * dependency policies (`dependencyPolicy`): those are left out (the service applies its engine's
- * `dependencies.onFailure` to every edge); {@link droppedFields} names them so the caller can say so.
+ * spec's id (with an optional prefix), so a retried submission is idempotent. A workflow's task
+ * carries its workflow as the simulator made it (`workflowId`, `parentId`, the per-edge
+ * `dependencyPolicy`), so that the service keeps the `workflows.*` metrics; the prefix goes on
+ * every task id (dependencies, edges, parent) and on the workflow id, so that a second load of the
+ * same workload under another prefix makes workflows of its own.
  */
-import type { TaskSpec } from '../../engine/task.js';
+import type { DependencyFailurePolicy, TaskSpec } from '../../engine/task.js';
 
 /** The body of one submission. */
 export interface TaskBody {
@@ -30,6 +29,12 @@ export interface TaskBody {
   readonly deadline?: number;
   /** Ids of the tasks it waits for. */
   readonly dependsOn?: readonly string[];
+  /** Per edge of `dependsOn`, what the dependency ending without completing does to the task. */
+  readonly dependencyPolicy?: Readonly<Record<string, DependencyFailurePolicy>>;
+  /** The task it was split from, if any. */
+  readonly parentId?: string;
+  /** The workflow it belongs to, if any. */
+  readonly workflowId?: string;
   /** Tags an agent must carry to take it. */
   readonly tags?: readonly string[];
   /** Tenant it is charged to, if any. */
@@ -60,6 +65,11 @@ export function taskBody(spec: TaskSpec, atSeconds: number, speedup: number, idP
     contextKey: spec.contextKey,
     deadline,
     dependsOn: spec.dependsOn?.map((id) => idPrefix + id),
+    dependencyPolicy: spec.dependencyPolicy === undefined || Object.keys(spec.dependencyPolicy).length === 0
+      ? undefined
+      : Object.fromEntries(Object.entries(spec.dependencyPolicy).map(([id, policy]) => [idPrefix + id, policy])),
+    parentId: spec.parentId === undefined ? undefined : idPrefix + spec.parentId,
+    workflowId: spec.workflowId === undefined ? undefined : idPrefix + spec.workflowId,
     tags: spec.tags !== undefined && spec.tags.length > 0 ? spec.tags : undefined,
     tenant: spec.tenant,
     assignee: spec.assignee,
@@ -69,13 +79,4 @@ export function taskBody(spec: TaskSpec, atSeconds: number, speedup: number, idP
   };
   for (const key of Object.keys(body)) if (body[key] === undefined) delete body[key];
   return body as unknown as TaskBody;
-}
-
-/** Fields of `spec` the API has no place for (see the module comment). */
-export function droppedFields(spec: TaskSpec): string[] {
-  const dropped: string[] = [];
-  if (spec.dependencyPolicy !== undefined && Object.keys(spec.dependencyPolicy).length > 0) dropped.push('dependencyPolicy');
-  if (spec.workflowId !== undefined) dropped.push('workflowId');
-  if (spec.parentId !== undefined) dropped.push('parentId');
-  return dropped;
 }

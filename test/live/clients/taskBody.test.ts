@@ -1,6 +1,6 @@
 /** taskBody: a scenario task as a submission on a clock K times faster. */
 import { describe, expect, it } from 'vitest';
-import { droppedFields, taskBody } from '../../../src/live/clients/taskBody.js';
+import { taskBody } from '../../../src/live/clients/taskBody.js';
 
 describe('taskBody', () => {
   it('makes the deadline relative to the arrival and divides it, the timeout and the TTL by K; sizes stay', () => {
@@ -17,9 +17,18 @@ describe('taskBody', () => {
     expect(taskBody({ id: 'a', type: 'x', priority: 2, tokens: 1, contextTokens: 0, deadline: 5 }, 5, 1).deadline).toBeGreaterThan(0);
   });
 
-  it('names the fields the API has no place for', () => {
-    expect(droppedFields({ id: 'w/1', type: 'x', priority: 2, tokens: 1, contextTokens: 0, workflowId: 'w', parentId: 'w/0', dependencyPolicy: { a: 'cancel' } }))
-      .toEqual(['dependencyPolicy', 'workflowId', 'parentId']);
-    expect(droppedFields({ id: 'a', type: 'x', priority: 2, tokens: 1, contextTokens: 0 })).toEqual([]);
+  it('carries a workflow task\'s workflow, the prefix on every task id and on the workflow id', () => {
+    const spec = {
+      id: 'w-0/1.1', type: 'x', priority: 2, tokens: 1, contextTokens: 0, dependsOn: ['w-0/1'], dependencyPolicy: { 'w-0/1': 'cascade-fail' as const },
+      parentId: 'w-0/1', workflowId: 'w-0',
+    };
+    expect(taskBody(spec, 0, 1)).toEqual({ ...spec });
+    expect(taskBody(spec, 0, 1, 'run2/')).toEqual({
+      ...spec, id: 'run2/w-0/1.1', dependsOn: ['run2/w-0/1'], dependencyPolicy: { 'run2/w-0/1': 'cascade-fail' }, parentId: 'run2/w-0/1', workflowId: 'run2/w-0',
+    });
+  });
+
+  it('leaves out an empty dependencyPolicy, as the simulator\'s jobs without per-edge policies have none', () => {
+    expect(taskBody({ id: 'b', type: 'x', priority: 2, tokens: 1, contextTokens: 0, dependsOn: ['a'], dependencyPolicy: {} }, 0, 1)).not.toHaveProperty('dependencyPolicy');
   });
 });

@@ -72,6 +72,39 @@ describe('a service restarted from a snapshot', () => {
   });
 });
 
+describe('a workflow in a service restarted from a snapshot and its log', () => {
+  it('keeps its tasks\' workflow fields, their edge policies and the workflows.* metrics', async () => {
+    const parent = (workflow: string) => ({ id: `${workflow}/p`, type: 'code', workflowId: workflow });
+    const child = (workflow: string) => ({
+      id: `${workflow}/c`, type: 'code', dependsOn: [`${workflow}/p`], dependencyPolicy: { [`${workflow}/p`]: 'cascade-fail' }, parentId: `${workflow}/p`, workflowId: workflow,
+    });
+    running = await startService(TEXT, { dataDir, ...OPTIONS });
+    await running.request('POST', '/v1/agents', { id: 'a1' });
+    await running.request('POST', '/v1/tasks/batch', { tasks: [parent('w1'), child('w1')] });
+    for (const id of ['w1/p', 'w1/c']) {
+      await running.request('POST', '/v1/agents/a1/poll');
+      await running.request('POST', `/v1/agents/a1/attempts/${encodeURIComponent(id)}/1/finished`, { ok: true });
+    }
+    // w2's root waits behind a task that holds the agent: w2 is live across the restart.
+    await running.request('POST', '/v1/tasks/batch', { tasks: [{ id: 'busy', type: 'code' }, parent('w2'), child('w2')] });
+    const workflowsBefore = (await running.request('GET', '/v1/metrics')).body.metrics.workflows;
+    expect(workflowsBefore).toMatchObject({ completed: 1, failed: 0 });
+    const inputsBefore = running.service.context.journal.appendedSeq;
+    await running.close();
+
+    running = await startService(TEXT, { dataDir, ...OPTIONS });
+    expect(running.service.recovery?.inputsReplayed).toBeLessThan(inputsBefore);
+    expect((await running.request('GET', '/v1/metrics')).body.metrics.workflows).toEqual(workflowsBefore);
+    expect((await running.request('GET', `/v1/tasks/${encodeURIComponent('w2/c')}`)).body).toMatchObject({ state: 'blocked', ...child('w2'), type: 'code' });
+    expect((await running.request('POST', '/v1/tasks', child('w1'))).status).toBe(200);
+    expect((await running.request('POST', '/v1/tasks', { ...child('w1'), workflowId: 'w9' })).status).toBe(409);
+    // The restored edge's policy decides: w2's child is dead-lettered with its root, and w2 failed.
+    await running.request('DELETE', `/v1/tasks/${encodeURIComponent('w2/p')}`);
+    expect((await running.request('GET', `/v1/tasks/${encodeURIComponent('w2/c')}`)).body.state).toBe('dead-lettered');
+    expect((await running.request('GET', '/v1/metrics')).body.metrics.workflows).toMatchObject({ completed: 1, failed: 1 });
+  });
+});
+
 /** A record of the events file as the history shows it: its own fields, in the history's order (a `submitted` one's state: created). */
 function historyItem(record: Record<string, unknown>): unknown {
   const { time, kind } = record;
