@@ -468,18 +468,9 @@ export class LiveDriver {
       case 'offer':
         this.makeOffer(command.task, command.agent, command.offer);
         break;
-      case 'withdraw': {
-        const offer = this.offers.get(offerKey(command.taskId, command.agentId, command.offer));
-        // The connector is told before the offer's signal is aborted: one that forgets an offer
-        // on its abort (the HTTP service) still knows which offer to withdraw from its agent.
-        this.tell(this.connector.withdraw, command, false);
-        if (offer !== undefined) {
-          offer.withdrawn = true;
-          this.timers.remove(offer);
-          offer.controller.abort();
-        }
+      case 'withdraw':
+        this.withdrawOffer(command, this.offers.get(offerKey(command.taskId, command.agentId, command.offer)));
         break;
-      }
       case 'pause': {
         const attempt = this.attempts.get(command.task.spec.id, command.attempt);
         if (attempt !== undefined) this.clearWatchdog(attempt);
@@ -691,10 +682,21 @@ export class LiveDriver {
     this.onError(new LiveDriverError('offer-timeout',
       `offer ${offer.offer} of ${offer.task.spec.id} to ${offer.agentId} unanswered after ${this.limits.offerTimeoutSeconds} s (limits.offerTimeoutSeconds): declined`));
     // To the connector it is a withdrawal; its late answer, or the rejection the abort may cause, is ignored without a report.
-    this.tell(this.connector.withdraw, { kind: 'withdraw', taskId: offer.task.spec.id, agentId: offer.agentId, offer: offer.offer }, false);
-    offer.withdrawn = true;
-    offer.controller.abort();
+    this.withdrawOffer({ kind: 'withdraw', taskId: offer.task.spec.id, agentId: offer.agentId, offer: offer.offer }, offer);
     this.offerAnswered(offer, { answer: DECLINED });
+  }
+
+  /**
+   * Tells the connector an offer is withdrawn, then aborts the offer's signal (when the driver
+   * still holds it): in that order, so that a connector that forgets an offer on its abort (the
+   * HTTP service) still knows which offer to withdraw from its agent.
+   */
+  private withdrawOffer(command: CommandOf<'withdraw'>, offer: Offer | undefined): void {
+    this.tell(this.connector.withdraw, command, false);
+    if (offer === undefined) return;
+    offer.withdrawn = true;
+    this.timers.remove(offer);
+    offer.controller.abort();
   }
 
   private provision(command: CommandOf<'provision'>): void {
