@@ -92,6 +92,7 @@ export const TASK_STATES = [
 export const taskListQuery = z.strictObject({
   state: z.enum(TASK_STATES).optional(),
   type: id.optional(),
+  workflow: id.optional(),
   limit: z.coerce.number().pipe(z.int().min(1).max(MAX_PAGE)).default(DEFAULT_PAGE),
   cursor: z.string().regex(/^\d{1,15}$/, 'expected a cursor returned as next by an earlier page').optional(),
 });

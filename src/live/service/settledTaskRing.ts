@@ -1,7 +1,7 @@
 /**
  * The settled tasks the task registry remembers, with no JavaScript object of their own: each
  * task's JSON as UTF-8 bytes packed into large slabs outside the heap, and what listings filter on
- * (ordinal, state, type) in typed-array columns, one slot per task in a ring of the remembered
+ * (ordinal, state, type, workflow) in typed-array columns, one slot per task in a ring of the remembered
  * count, oldest settled first. A task costs the registry's map entry (its id and a slot number)
  * and a slot here: nothing that a scavenge copies or promotes, nor that an old-generation
  * collection marks, beyond the id (which the map keeps anyway).
@@ -13,6 +13,7 @@
  */
 import type { FinalTaskState } from '../../engine/task.js';
 import { grownColumn } from '../grownColumn.js';
+import { CountedNames } from './countedNames.js';
 
 /** Bytes of a slab: ~125 tasks of the bench's ~520 bytes of JSON. */
 const SLAB_BYTES = 1 << 16;
@@ -29,6 +30,8 @@ export class SettledTaskRing {
   private ordinals = new Float64Array(0);
   private states = new Uint8Array(0);
   private typeIndexes = new Uint32Array(0);
+  /** A workflow's number in {@link workflowNames} plus one; 0 for a task of no workflow. */
+  private workflowIndexes = new Uint32Array(0);
   private slabIndexes = new Uint32Array(0);
   private offsets = new Uint32Array(0);
   private lengths = new Uint32Array(0);
@@ -46,11 +49,10 @@ export class SettledTaskRing {
   private currentSlab = -1;
   private currentUsed = 0;
 
-  /** Distinct task types, by index; a type with no slot left is released for reuse. */
-  private readonly typeNames: (string | undefined)[] = [];
-  private readonly typeSlots: number[] = [];
-  private readonly typeIndexByName = new Map<string, number>();
-  private readonly freeTypes: number[] = [];
+  /** Distinct task types; a type with no slot left is released. */
+  private readonly typeNames = new CountedNames();
+  /** Distinct workflow ids; one with no slot left is released. */
+  private readonly workflowNames = new CountedNames();
 
   /** @param capacity - slots (the registry's `settledTasks`); 0 remembers nothing. */
   constructor(readonly capacity: number) {}
@@ -68,11 +70,11 @@ export class SettledTaskRing {
   }
 
   /**
-   * Remembers a task, newest; returns its slot and, if the ring was full, the id and ordinal of
+   * Remembers a task (of workflow `workflowId`, if any), newest; returns its slot and, if the ring was full, the id and ordinal of
    * the oldest task, forgotten to make room (the caller drops it from its map; the ordinal is -1
    * when none was). Not for a capacity of 0.
    */
-  add(id: string, ordinal: number, state: FinalTaskState, type: string, json: Uint8Array): { readonly slot: number; readonly forgotten: string | undefined; readonly forgottenOrdinal: number } {
+  add(id: string, ordinal: number, state: FinalTaskState, type: string, json: Uint8Array, workflowId?: string): { readonly slot: number; readonly forgotten: string | undefined; readonly forgottenOrdinal: number } {
     let forgotten: string | undefined;
     let forgottenOrdinal = -1;
     if (this.count === this.capacity) {
@@ -87,7 +89,8 @@ export class SettledTaskRing {
     this.ids[slot] = id;
     this.ordinals[slot] = ordinal;
     this.states[slot] = FINAL_STATE_INDEX.get(state)!;
-    this.typeIndexes[slot] = this.internType(type);
+    this.typeIndexes[slot] = this.typeNames.use(type);
+    this.workflowIndexes[slot] = workflowId === undefined ? 0 : this.workflowNames.use(workflowId) + 1;
     this.store(slot, json);
     return { slot, forgotten, forgottenOrdinal };
   }
@@ -115,7 +118,13 @@ export class SettledTaskRing {
 
   /** The type of the task in a slot. */
   type(slot: number): string {
-    return this.typeNames[this.typeIndexes[slot]!]!;
+    return this.typeNames.name(this.typeIndexes[slot]!);
+  }
+
+  /** The workflow of the task in a slot, if it has one. */
+  workflow(slot: number): string | undefined {
+    const index = this.workflowIndexes[slot]!;
+    return index === 0 ? undefined : this.workflowNames.name(index - 1);
   }
 
   /** The JSON of the task in a slot, as text. */
@@ -148,12 +157,9 @@ export class SettledTaskRing {
 
   private release(slot: number): void {
     this.releaseBytes(slot);
-    const type = this.typeIndexes[slot]!;
-    if (--this.typeSlots[type]! === 0) {
-      this.typeIndexByName.delete(this.typeNames[type]!);
-      this.typeNames[type] = undefined;
-      this.freeTypes.push(type);
-    }
+    this.typeNames.release(this.typeIndexes[slot]!);
+    const workflow = this.workflowIndexes[slot]!;
+    if (workflow !== 0) this.workflowNames.release(workflow - 1);
     this.ids[slot] = undefined;
   }
 
@@ -177,24 +183,13 @@ export class SettledTaskRing {
     this.freeSlabs.push(slab);
   }
 
-  private internType(type: string): number {
-    let index = this.typeIndexByName.get(type);
-    if (index === undefined) {
-      index = this.freeTypes.pop() ?? this.typeNames.length;
-      this.typeNames[index] = type;
-      this.typeSlots[index] = 0;
-      this.typeIndexByName.set(type, index);
-    }
-    this.typeSlots[index]!++;
-    return index;
-  }
-
   /** Doubles the columns (up to the capacity); only before the ring first wraps, so slots stay in place. */
   private grow(): void {
     const slots = Math.min(this.capacity, Math.max(INITIAL_SLOTS, this.ids.length * 2));
     this.ordinals = grownColumn(this.ordinals, new Float64Array(slots));
     this.states = grownColumn(this.states, new Uint8Array(slots));
     this.typeIndexes = grownColumn(this.typeIndexes, new Uint32Array(slots));
+    this.workflowIndexes = grownColumn(this.workflowIndexes, new Uint32Array(slots));
     this.slabIndexes = grownColumn(this.slabIndexes, new Uint32Array(slots));
     this.offsets = grownColumn(this.offsets, new Uint32Array(slots));
     this.lengths = grownColumn(this.lengths, new Uint32Array(slots));

@@ -421,9 +421,9 @@ export class TaskRegistry {
 
   /**
    * A page of tasks in submission order, after `cursor` (a previous page's `next`), filtered by
-   * state and type.
+   * state, type and workflow.
    */
-  page(filter: { readonly state?: TaskState; readonly type?: string; readonly limit: number; readonly cursor?: string }): TaskPage {
+  page(filter: { readonly state?: TaskState; readonly type?: string; readonly workflow?: string; readonly limit: number; readonly cursor?: string }): TaskPage {
     const after = filter.cursor === undefined ? -1 : Number(filter.cursor);
     const tasks: TaskJson[] = [];
     const settled = this.settledTasks;
@@ -438,6 +438,7 @@ export class TaskRegistry {
       const ordinal = order.ordinalAt(at);
       if (filter.state !== undefined && (frozen ? settled.state(known) : live.state(~known)) !== filter.state) continue;
       if (filter.type !== undefined && (frozen ? settled.type(known) : live.spec(~known)!.type) !== filter.type) continue;
+      if (filter.workflow !== undefined && (frozen ? settled.workflow(known) : live.spec(~known)!.workflowId) !== filter.workflow) continue;
       if (tasks.length === filter.limit) {
         more = true;
         break;
@@ -490,7 +491,7 @@ export class TaskRegistry {
       const entry = view ?? this.liveView(liveSlot);
       const frozen = freeze(entry, this.frozenJson, this.histories);
       if (view !== undefined) view.settle(thawed(frozen, entry.ordinal, entry.state));
-      const { slot, forgotten, forgottenOrdinal } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, frozen);
+      const { slot, forgotten, forgottenOrdinal } = this.settledTasks.add(id, entry.ordinal, entry.state as FinalTaskState, entry.spec.type, frozen, entry.spec.workflowId);
       // A task submitted again under a forgotten id is live (its negative slot, not this one): it stays.
       if (forgotten !== undefined && forgotten !== id && this.tasks.get(forgotten) === slot) {
         this.tasks.delete(forgotten);

@@ -90,6 +90,18 @@ describe('SettledTaskRing', () => {
     expect(ring.slabBytes).toBeLessThanOrEqual(full + 2 * (1 << 16));
   });
 
+  it('answers each task\'s workflow, none for a task of no workflow, and lets a workflow go with its last task', () => {
+    const ring = new SettledTaskRing(3);
+    const workflowOf = (n: number): string | undefined => (n % 3 === 2 ? undefined : `wf-${Math.floor(n / 2)}`);
+    const slots: number[] = [];
+    for (let n = 0; n < 40; n++) {
+      const workflow = workflowOf(n);
+      slots.push(ring.add(`t${n}`, n, 'completed', 'code', bytes('{}'), workflow).slot);
+      // The three tasks remembered answer their own workflow whatever was forgotten before them.
+      for (let k = Math.max(0, n - 2); k <= n; k++) expect(ring.workflow(slots[k]!)).toBe(workflowOf(k));
+    }
+  });
+
   it('answers a type again after every task of it was forgotten (types are interned, then released)', () => {
     const ring = new SettledTaskRing(2);
     for (let n = 0; n < 1000; n++) ring.add(`t${n}`, n, 'completed', `type-${n}`, bytes('{}'));

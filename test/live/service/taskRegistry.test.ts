@@ -324,16 +324,17 @@ describe('TaskRegistry', () => {
     expect(registry.size).toBe(0);
   });
 
-  it('lists pages in submission order across the wrap of the settled tasks, live ones among them', () => {
+  it('lists pages in submission order across the wrap of the settled tasks, live ones among them, by type, state and workflow', () => {
     const registry = new TaskRegistry({ settledTasks: 50, historyEvents: 5 });
     const lives = new Map<string, TaskEntry>();
     for (let n = 0; n < 230; n++) {
-      const spec = { ...SPEC, id: `t${n}`, type: n % 3 === 0 ? 'review' : 'code' };
+      // Even tasks belong to one of five workflows, odd ones to none.
+      const spec = { ...SPEC, id: `t${n}`, type: n % 3 === 0 ? 'review' : 'code', ...(n % 2 === 0 ? { workflowId: `w${n % 5}` } : {}) };
       // Every seventh task stays live; the rest settle and wrap the ring several times.
       if (n % 7 === 0) registry.observe({ kind: 'submitted', time: n, task: task(spec, 'queued', 0) });
       else lives.set(spec.id, fold(registry, lifecycle(spec)));
     }
-    const walk = (filter: { readonly type?: string; readonly state?: TaskState }): string[] => {
+    const walk = (filter: { readonly type?: string; readonly state?: TaskState; readonly workflow?: string }): string[] => {
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
@@ -350,6 +351,10 @@ describe('TaskRegistry', () => {
     expect(walk({})).toEqual(all);
     expect(walk({ type: 'review' })).toEqual(all.filter((id) => Number(id.slice(1)) % 3 === 0));
     expect(walk({ state: 'completed' })).toEqual(settledIds);
+    const ofWorkflow = (id: string, w: number): boolean => Number(id.slice(1)) % 2 === 0 && Number(id.slice(1)) % 5 === w;
+    for (let w = 0; w < 5; w++) expect(walk({ workflow: `w${w}` })).toEqual(all.filter((id) => ofWorkflow(id, w)));
+    expect(walk({ workflow: 'w2', type: 'review', state: 'completed' })).toEqual(settledIds.filter((id) => ofWorkflow(id, 2) && Number(id.slice(1)) % 3 === 0));
+    expect(walk({ workflow: 'none-such' })).toEqual([]);
     const [first] = registry.page({ limit: 1, state: 'completed' }).tasks;
     expect(JSON.stringify(first)).toBe(JSON.stringify(taskDetailJson(lives.get(settledIds[0]!)!), ['id', 'type', 'state', 'priority', 'submittedAt', 'agent', 'attempts', 'failureReason']));
   });

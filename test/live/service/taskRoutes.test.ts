@@ -257,20 +257,26 @@ describe('GET /v1/tasks', () => {
     expect(pages).toBe(3);
   });
 
-  it('filters by state and type', async () => {
-    await running.request('POST', '/v1/tasks', { id: 'c', type: 'code' });
-    await running.request('POST', '/v1/tasks', { id: 'r', type: 'review' });
+  it('filters by state, type and workflow', async () => {
+    await running.request('POST', '/v1/tasks', { id: 'c', type: 'code', workflowId: 'wf-1' });
+    await running.request('POST', '/v1/tasks', { id: 'r', type: 'review', workflowId: 'wf-1' });
+    await running.request('POST', '/v1/tasks', { id: 'c2', type: 'code', workflowId: 'wf-2' });
     await running.request('DELETE', '/v1/tasks/r');
-    const byType = await running.request('GET', '/v1/tasks?type=code');
-    expect(byType.body.tasks.map((task: { id: string }) => task.id)).toEqual(['c']);
-    const byState = await running.request('GET', '/v1/tasks?state=cancelled');
-    expect(byState.body.tasks.map((task: { id: string }) => task.id)).toEqual(['r']);
+    const ids = async (query: string): Promise<string[]> => (await running.request('GET', `/v1/tasks?${query}`)).body.tasks.map((task: { id: string }) => task.id);
+    expect(await ids('type=code')).toEqual(['c', 'c2']);
+    expect(await ids('state=cancelled')).toEqual(['r']);
+    // A settled task (r, cancelled) is found by its workflow as a live one is.
+    expect(await ids('workflow=wf-1')).toEqual(['c', 'r']);
+    expect(await ids('workflow=wf-1&state=cancelled')).toEqual(['r']);
+    expect(await ids('workflow=wf-2&type=review')).toEqual([]);
+    expect(await ids('workflow=wf-3')).toEqual([]);
   });
 
   it.each([
     ['?limit=0', 'query.limit: expected a number >= 1, got "0"'],
     ['?state=done', 'query.state'],
     ['?colour=red', 'query.colour: unknown field "colour"'],
+    ['?workflow=', 'query.workflow'],
     ['?cursor=abc', 'query.cursor: expected a cursor returned as next by an earlier page'],
   ])('answers 400 for %s', async (query, message) => {
     const answer = await running.request('GET', `/v1/tasks${query}`);
