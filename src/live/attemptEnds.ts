@@ -5,7 +5,7 @@
  * the end again that long after, with a fresh clock ticket. Shared by the emulated agents
  * (./emulatedAgents.ts) and the virtual-time connector (./virtualTimeConnector.ts).
  */
-import type { Clock } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import { attemptKey } from './settlements.js';
 
 /** An attempt's end on the clock. */
@@ -15,6 +15,8 @@ interface ScheduledEnd {
   readonly end: () => void;
   /** Paused: this end no longer applies. */
   cancelled: boolean;
+  /** Its timer on the clock, for {@link AttemptEnds.close}. */
+  timer: TimerHandle;
 }
 
 interface PausedEnd {
@@ -26,6 +28,8 @@ interface PausedEnd {
 export class AttemptEnds {
   private readonly running = new Map<string, ScheduledEnd>();
   private readonly paused = new Map<string, PausedEnd>();
+  /** Timers of paused ends, still set (each fires doing nothing, as the simulator's cancelled event), for {@link close}. */
+  private readonly suspendedTimers = new Set<TimerHandle>();
 
   /** @param clock - where the ends are set; @param owner - names the owner in errors (`emulated agents`). */
   constructor(private readonly clock: Clock, private readonly owner: string) {}
@@ -35,7 +39,7 @@ export class AttemptEnds {
    * `ticket` among timers of that time (a fresh ticket when absent).
    */
   schedule(taskId: string, attempt: number, finishSeconds: number, end: () => void, ticket?: number): void {
-    this.set({ key: attemptKey(taskId, attempt), finishSeconds, end, cancelled: false }, ticket);
+    this.set({ key: attemptKey(taskId, attempt), finishSeconds, end, cancelled: false, timer: -1 }, ticket);
   }
 
   /** Suspends an attempt's end, keeping its remaining time. @throws Error when the attempt is not running. */
@@ -44,6 +48,7 @@ export class AttemptEnds {
     const scheduled = this.running.get(key);
     if (scheduled === undefined) throw new Error(`${this.owner}: pause of ${taskId} attempt ${attempt}, which has no running attempt`);
     scheduled.cancelled = true;
+    this.suspendedTimers.add(scheduled.timer);
     this.running.delete(key);
     this.paused.set(key, { scheduled, remainingSeconds: scheduled.finishSeconds - this.clock.now() });
   }
@@ -57,10 +62,29 @@ export class AttemptEnds {
     this.set({ ...paused.scheduled, finishSeconds: this.clock.now() + paused.remainingSeconds, cancelled: false });
   }
 
+  /**
+   * Ends nothing more: every scheduled end's timer is cleared and paused ends are dropped, so
+   * that no timer of these attempts is left on the clock (a run on a real clock that stops with
+   * attempts in flight, as the simulator stops at its stop time).
+   */
+  close(): void {
+    for (const scheduled of this.running.values()) {
+      scheduled.cancelled = true;
+      this.clock.clearTimer(scheduled.timer);
+    }
+    for (const timer of this.suspendedTimers) this.clock.clearTimer(timer);
+    this.running.clear();
+    this.paused.clear();
+    this.suspendedTimers.clear();
+  }
+
   private set(scheduled: ScheduledEnd, ticket?: number): void {
     this.running.set(scheduled.key, scheduled);
-    this.clock.setTimer(scheduled.finishSeconds, () => {
-      if (scheduled.cancelled) return;
+    scheduled.timer = this.clock.setTimer(scheduled.finishSeconds, () => {
+      if (scheduled.cancelled) {
+        this.suspendedTimers.delete(scheduled.timer);
+        return;
+      }
       if (this.running.get(scheduled.key) === scheduled) this.running.delete(scheduled.key);
       scheduled.end();
     }, ticket);

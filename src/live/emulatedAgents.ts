@@ -17,7 +17,7 @@ import { SimAgent } from '../sim/agentModel.js';
 import type { FleetNames } from '../sim/fleetNames.js';
 import { outcomeStreams, type OutcomeStreams } from '../sim/random.js';
 import { AttemptEnds } from './attemptEnds.js';
-import type { Clock } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import type { AgentConnector, AttemptContext, CommandOf, OfferResponse } from './connector.js';
 
 /** What the emulated fleet needs. */
@@ -38,6 +38,8 @@ export class EmulatedAgents implements AgentConnector {
   private readonly ends: AttemptEnds;
   private readonly outcomes: OutcomeStreams;
   private readonly clock: Clock;
+  /** Offer answers and provisions not yet come, by their timers (for {@link close}). */
+  private readonly pending = new Set<TimerHandle>();
 
   /** @param options - see {@link EmulatedAgentsOptions}; the scenario's agents are known from the start. */
   constructor(private readonly options: EmulatedAgentsOptions) {
@@ -72,7 +74,7 @@ export class EmulatedAgents implements AgentConnector {
   offer(command: CommandOf<'offer'>): Promise<OfferResponse> {
     const reply = this.agent(command.agent.spec.id).answerOffer(command.task, command.agent, command.offer, this.outcomes);
     return new Promise((settle) => {
-      this.clock.setTimer(this.clock.now() + reply.delaySeconds, () => settle({ answer: reply.answer, setupTokens: reply.setupTokens }));
+      this.after(reply.delaySeconds, () => settle({ answer: reply.answer, setupTokens: reply.setupTokens }));
     });
   }
 
@@ -95,10 +97,30 @@ export class EmulatedAgents implements AgentConnector {
   provision(command: CommandOf<'provision'>): Promise<AgentSpec> {
     const { config, coldStartSeconds } = this.options.names.provisioned(command.pool);
     return new Promise((settle) => {
-      this.clock.setTimer(this.clock.now() + coldStartSeconds, () => {
+      this.after(coldStartSeconds, () => {
         this.addAgent(config);
         settle(config.spec);
       });
     });
+  }
+
+  /**
+   * Clears every timer the fleet has on the clock (attempts' ends, offer answers, provisions):
+   * what is in flight never settles. For a run that stops on a real clock with work in flight,
+   * so that nothing of it fires later in the process.
+   */
+  close(): void {
+    this.ends.close();
+    for (const timer of this.pending) this.clock.clearTimer(timer);
+    this.pending.clear();
+  }
+
+  /** Calls `happen` `delaySeconds` from now, unless the fleet is closed first. */
+  private after(delaySeconds: number, happen: () => void): void {
+    const timer = this.clock.setTimer(this.clock.now() + delaySeconds, () => {
+      this.pending.delete(timer);
+      happen();
+    });
+    this.pending.add(timer);
   }
 }

@@ -2,7 +2,8 @@
  * Attempts' ends on a manual clock as the simulator schedules them: at their time, in ticket
  * order at equal times; a pause keeps the remaining time (the suspended end's timer still fires,
  * doing nothing) and a resume ends the attempt that long after; pausing or resuming what is not
- * there is an error naming the owner and the attempt.
+ * there is an error naming the owner and the attempt; closed, it ends nothing more and leaves no
+ * timer on the clock.
  */
 import { describe, expect, it } from 'vitest';
 import { AttemptEnds } from '../../src/live/attemptEnds.js';
@@ -19,6 +20,26 @@ describe('AttemptEnds', () => {
     ends.schedule('c', 2, 3, () => ended.push(`c@${clock.now()}`));
     clock.runUntilIdle();
     expect(ended).toEqual(['c@3', 'a@5', 'b@5']);
+  });
+
+  it('ends nothing once closed, running or paused, and leaves no timer on the clock', () => {
+    const clock = new ManualClock();
+    const ends = new AttemptEnds(clock, 'test');
+    const ended: string[] = [];
+    ends.schedule('a', 1, 5, () => ended.push('a'));
+    ends.schedule('b', 1, 8, () => ended.push('b'));
+    ends.schedule('c', 1, 2, () => ended.push('c'));
+    ends.schedule('d', 1, 9, () => ended.push('d'));
+    clock.advanceTo(1);
+    ends.pause('b', 1);
+    // d's first end stays set, suspended, while its resumed end is set again.
+    ends.pause('d', 1);
+    ends.resume('d', 1);
+    ends.close();
+    expect(clock.nextDueTime()).toBe(Number.POSITIVE_INFINITY);
+    clock.runUntilIdle();
+    expect(ended).toEqual([]);
+    expect(() => ends.resume('b', 1)).toThrow(/resume of b attempt 1, which was not paused/);
   });
 
   it('keeps a paused attempt\'s remaining time and ends it that long after its resume', () => {
