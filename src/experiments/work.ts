@@ -2,7 +2,7 @@
  * The kinds of work the experiment pool runs, and how each is done. The same functions run in
  * a worker thread and in the main thread, so a result cannot depend on where it was computed.
  */
-import type { TopLevelSpec } from 'vega-lite';
+import type { ChartSpec } from '../report/chartSpec.js';
 import type { ChartRendering } from '../report/render.js';
 import type { JobResult, RunJob } from './job.js';
 
@@ -11,7 +11,7 @@ export interface ChartItem {
   /** Scopes the SVG's ids, so that several charts can share a page. */
   readonly name: string;
   /** The Vega-Lite spec. */
-  readonly spec: TopLevelSpec;
+  readonly spec: ChartSpec;
   /** Render a PNG too. */
   readonly png: boolean;
 }

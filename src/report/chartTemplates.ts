@@ -27,7 +27,7 @@
  * same key: the spec with slots, which holds everything the compilers' output depends on but
  * the compilers themselves, which the store's file name pins.
  */
-import type { TopLevelSpec } from 'vega-lite';
+import type { ChartSpec } from './chartSpec.js';
 import type { TemplateSource } from './templateStore.js';
 
 /** What a chart's spec compiles to (plain JSON data), and the compiler's warnings. */
@@ -52,7 +52,7 @@ export interface CompiledTemplate {
 /** A spec with its values in slots: the key of its template, and what each slot holds. */
 interface Slotted {
   readonly key: string;
-  readonly template: TopLevelSpec;
+  readonly template: ChartSpec;
   readonly strings: readonly string[];
   readonly rows: readonly unknown[][];
 }
@@ -92,7 +92,7 @@ const MAX_TEMPLATES = 64;
  *   `templates` has none for the spec's structure and given the ones compiled here: what
  *   `compile` gave for the same key, so that the output is the same with or without it
  */
-export function compileThroughTemplate(spec: TopLevelSpec, compile: (spec: TopLevelSpec) => Compiled, templates: Map<string, CompiledTemplate>, store?: TemplateSource): Compiled {
+export function compileThroughTemplate(spec: ChartSpec, compile: (spec: ChartSpec) => Compiled, templates: Map<string, CompiledTemplate>, store?: TemplateSource): Compiled {
   const slotted = slot(spec);
   if (slotted === undefined) return compile(spec);
   let compiled = templates.get(slotted.key);
@@ -179,7 +179,7 @@ function isRowsSlot(value: unknown): value is [Record<string, number>] {
 }
 
 /** The spec with its values in slots, or undefined when it holds a slot's spelling (or is not plain JSON data). */
-function slot(spec: TopLevelSpec): Slotted | undefined {
+function slot(spec: ChartSpec): Slotted | undefined {
   const strings: string[] = [];
   const stringSlots = new Map<string, number>();
   const rows: unknown[][] = [];
@@ -228,7 +228,7 @@ function slot(spec: TopLevelSpec): Slotted | undefined {
   let key: string;
   try {
     if (JSON.stringify(spec).includes(SLOT_MARK) || JSON.stringify(spec).includes(ROWS_MARK)) return undefined;
-    const template = walk(spec, undefined) as TopLevelSpec;
+    const template = walk(spec, undefined) as ChartSpec;
     if ([...channelTitles].some((title) => untitledFields.has(title))) return undefined;
     key = JSON.stringify(template);
     return { key, template, strings, rows };

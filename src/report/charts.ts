@@ -12,7 +12,7 @@
  * the replications of each strategy; older documents hold replication 1 only); a document
  * without them simply lacks those two charts.
  */
-import type { TopLevelSpec } from 'vega-lite';
+import type { ChartSpec } from './chartSpec.js';
 import type { CellResult, ExperimentDocument, MetricInfo, ParamValue } from '../experiments/types.js';
 import { BREAKDOWN_KEY, CLASS_DIMENSIONS, type ClassDimension } from '../metrics/classes.js';
 import { metricInfo, metricValue } from '../metrics/directions.js';
@@ -39,7 +39,7 @@ export interface ChartDef {
   /** How to read the chart, one sentence for under it. */
   readonly caption: string;
   /** The chart's Vega-Lite spec. */
-  readonly spec: TopLevelSpec;
+  readonly spec: ChartSpec;
 }
 
 /** The charts of a document, in page order. */

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import * as vega from 'vega';
 import { compile, version as vegaLiteVersion, type TopLevelSpec } from 'vega-lite';
+import type { ChartSpec } from './chartSpec.js';
 import { compileThroughTemplate, type CompiledTemplate } from './chartTemplates.js';
 import { cachingExpressionCodegen } from './expressionCache.js';
 import { openTemplateStore, TEMPLATE_STORE_DIR_ENV, templateStoreName, type TemplateStore } from './templateStore.js';
@@ -28,7 +29,7 @@ export interface CompiledChart {
 }
 
 /** Compiles a Vega-Lite spec; errors throw, warnings are collected rather than printed. */
-export function compileChart(spec: TopLevelSpec): CompiledChart {
+export function compileChart(spec: ChartSpec): CompiledChart {
   const warnings: string[] = [];
   const logger: vega.LoggerInterface = {
     level(): number {
@@ -48,7 +49,7 @@ export function compileChart(spec: TopLevelSpec): CompiledChart {
       return logger;
     },
   };
-  return { vega: compile(spec, { logger }).spec, warnings };
+  return { vega: compile(spec as TopLevelSpec, { logger }).spec, warnings };
 }
 
 /** This thread's templates of {@link runtimeSpec}. */
@@ -76,7 +77,7 @@ export function useTemplateStore(bundleFile: string): string {
  * The dataflow Vega runs for a Vega-Lite spec (compiled to Vega, then parsed), from the
  * template of its structure when a chart of that structure was compiled before (`chartTemplates.ts`).
  */
-export function runtimeSpec(spec: TopLevelSpec): vega.Runtime {
+export function runtimeSpec(spec: ChartSpec): vega.Runtime {
   const compiled = compileThroughTemplate(spec, (slotted) => {
     const { vega: vegaSpec, warnings } = compileChart(slotted);
     return { output: vega.parse(vegaSpec), warnings };
@@ -97,7 +98,7 @@ interface TextMetrics {
  * @param idPrefix - prefixed to every id in the SVG (a chart's file name, say); letters,
  * digits and `-` only.
  */
-export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<string> {
+export async function renderSvg(spec: ChartSpec, idPrefix: string): Promise<string> {
   if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(idPrefix)) throw new Error(`render: id prefix must be letters, digits and -, got ${JSON.stringify(idPrefix)}`);
   (vega as unknown as { textMetrics: TextMetrics }).textMetrics.width = vegaTextWidth;
   vega.resetSVGDefIds();
@@ -121,7 +122,7 @@ export interface ChartRendering {
  * Renders a Vega-Lite spec to SVG ({@link renderSvg}) and, with `png`, that to PNG
  * ({@link svgToPng}: about as long again as the SVG, so only when asked for).
  */
-export async function renderChart(spec: TopLevelSpec, idPrefix: string, options: { readonly png?: boolean } = {}): Promise<ChartRendering> {
+export async function renderChart(spec: ChartSpec, idPrefix: string, options: { readonly png?: boolean } = {}): Promise<ChartRendering> {
   const svg = await renderSvg(spec, idPrefix);
   return options.png === true ? { svg, png: svgToPng(svg) } : { svg };
 }

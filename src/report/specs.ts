@@ -7,6 +7,7 @@
  * Builders are pure and deterministic: the same rows give the same spec, key order included.
  */
 import type { Config, TopLevelSpec } from 'vega-lite';
+import type { ChartSpec } from './chartSpec.js';
 import { textWidth } from './textWidth.js';
 
 /** Font stack of every chart: DejaVu Sans ships with Debian, so PNGs rendered here match. */
@@ -24,7 +25,7 @@ export const BAR_CHART_WIDTH = 400;
 const LABEL_FONT_SIZE = 12;
 
 /** The look shared by every chart: readable type sizes, white background, no label truncation. */
-export const CHART_CONFIG: Config = {
+export const CHART_CONFIG = {
   background: 'white',
   padding: 12,
   font: CHART_FONT,
@@ -33,7 +34,7 @@ export const CHART_CONFIG: Config = {
   legend: { labelFontSize: LABEL_FONT_SIZE, titleFontSize: 13, labelLimit: 360, symbolSize: 120 },
   header: { labelFontSize: 13, titleFontSize: 13, labelLimit: 360 },
   view: { stroke: '#ddd' },
-};
+} satisfies Config;
 
 /** A strategy's mean with its 95% confidence interval. */
 export interface IntervalRow {
@@ -135,7 +136,7 @@ function strategyRows(chart: ChartFrame, rows: readonly object[]) {
  * visible.
  * @param axisTitle - the metric and its unit, e.g. `latency p95 (s)`.
  */
-export function metricIntervalsSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly IntervalRow[] }): TopLevelSpec {
+export function metricIntervalsSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly IntervalRow[] }): ChartSpec {
   const { y, base } = strategyRows(chart, chart.rows);
   return {
     ...base,
@@ -148,14 +149,14 @@ export function metricIntervalsSpec(chart: ChartFrame & { readonly axisTitle: st
         },
       },
     ],
-  };
+  } satisfies TopLevelSpec;
 }
 
 /**
  * Paired differences to the baseline on one metric: per strategy a dot at the mean difference
  * with its 95% whiskers, filled when significant and hollow when not, and a rule at 0.
  */
-export function pairedDifferenceSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly DifferenceRow[] }): TopLevelSpec {
+export function pairedDifferenceSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly DifferenceRow[] }): ChartSpec {
   const { y, base } = strategyRows(chart, chart.rows);
   const color = strategyColor(chart.strategies, false);
   return {
@@ -173,7 +174,7 @@ export function pairedDifferenceSpec(chart: ChartFrame & { readonly axisTitle: s
         },
       },
     ],
-  };
+  } satisfies TopLevelSpec;
 }
 
 /** A strategy's mean and 95% interval for one class of tasks. */
@@ -189,7 +190,7 @@ export interface ClassRow extends IntervalRow {
  */
 export function classIntervalsSpec(chart: ChartFrame & {
   readonly axisTitle: string; readonly classTitle: string; readonly classes: readonly string[]; readonly rows: readonly ClassRow[];
-}): TopLevelSpec {
+}): ChartSpec {
   const y = { field: 'class', type: 'nominal' as const, sort: [...chart.classes], title: chart.classTitle };
   const yOffset = { field: 'strategy', type: 'nominal' as const, sort: [...chart.strategies] };
   const color = strategyColor(chart.strategies, true);
@@ -203,11 +204,11 @@ export function classIntervalsSpec(chart: ChartFrame & {
       { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y, yOffset, x, x2: { field: 'high' }, color } },
       { mark: { type: 'point', filled: true, size: 60, opacity: 1 }, encoding: { y, yOffset, x: { ...x, field: 'mean' }, color } },
     ],
-  };
+  } satisfies TopLevelSpec;
 }
 
 /** Cumulative distribution of latency, one line per strategy (`x` latency, `y` share). */
-export function latencyCdfSpec(chart: ChartFrame & { readonly rows: readonly PointRow[] }): TopLevelSpec {
+export function latencyCdfSpec(chart: ChartFrame & { readonly rows: readonly PointRow[] }): ChartSpec {
   return {
     ...frame(chart),
     width: CHART_WIDTH,
@@ -219,14 +220,14 @@ export function latencyCdfSpec(chart: ChartFrame & { readonly rows: readonly Poi
       y: { field: 'y', type: 'quantitative', title: 'share of completed tasks', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
       color: strategyColor(chart.strategies, true),
     },
-  };
+  } satisfies TopLevelSpec;
 }
 
 /**
  * Grouped bars of a load figure per agent, one bar per strategy in each group.
  * @param agents - agent ids in fleet order (the x axis).
  */
-export function agentLoadSpec(chart: ChartFrame & { readonly axisTitle: string; readonly agents: readonly string[]; readonly rows: readonly AgentRow[] }): TopLevelSpec {
+export function agentLoadSpec(chart: ChartFrame & { readonly axisTitle: string; readonly agents: readonly string[]; readonly rows: readonly AgentRow[] }): ChartSpec {
   const bars = chart.agents.length * chart.strategies.length;
   const width = Math.min(1040, Math.max(CHART_WIDTH, bars * 10));
   // Agent ids go upright while they fit under their group of bars, else slanted.
@@ -251,7 +252,7 @@ export function agentLoadSpec(chart: ChartFrame & { readonly axisTitle: string; 
       y: { field: 'value', type: 'quantitative', title: chart.axisTitle },
       color: strategyColor(chart.strategies, true),
     },
-  };
+  } satisfies TopLevelSpec;
 }
 
 /** One of the most or least loaded agents of a strategy, for the table under a {@link agentDistributionSpec}. */
@@ -278,7 +279,7 @@ export interface ExtremeAgentRow {
  */
 export function agentDistributionSpec(chart: ChartFrame & {
   readonly axisTitle: string; readonly rows: readonly PointRow[]; readonly places: readonly string[]; readonly extremes: readonly ExtremeAgentRow[];
-}): TopLevelSpec {
+}): ChartSpec {
   const color = strategyColor(chart.strategies, true);
   const quiet = { ticks: false, domain: false, title: null, labelAngle: 0 };
   return {
@@ -311,7 +312,7 @@ export function agentDistributionSpec(chart: ChartFrame & {
         },
       },
     ],
-  };
+  } satisfies TopLevelSpec;
 }
 
 /**
@@ -319,7 +320,7 @@ export function agentDistributionSpec(chart: ChartFrame & {
  * the share of the load they carry. The diagonal is perfect equality; the Gini coefficient is
  * twice the area between it and a curve.
  */
-export function lorenzSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly PointRow[] }): TopLevelSpec {
+export function lorenzSpec(chart: ChartFrame & { readonly axisTitle: string; readonly rows: readonly PointRow[] }): ChartSpec {
   const share = (title: string) => ({ type: 'quantitative' as const, title, axis: { format: '.0%' }, scale: { domain: [0, 1] } });
   // A dot per agent while there are few enough agents to tell the dots apart.
   const perStrategy = Math.max(0, ...chart.strategies.map((strategy) => chart.rows.filter((row) => row.strategy === strategy).length));
@@ -340,11 +341,11 @@ export function lorenzSpec(chart: ChartFrame & { readonly axisTitle: string; rea
         encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: strategyColor(chart.strategies, true) },
       },
     ],
-  };
+  } satisfies TopLevelSpec;
 }
 
 /** Queued tasks over time, one step line per strategy (`x` bucket start, `y` mean depth). */
-export function queueDepthSpec(chart: ChartFrame & { readonly rows: readonly PointRow[] }): TopLevelSpec {
+export function queueDepthSpec(chart: ChartFrame & { readonly rows: readonly PointRow[] }): ChartSpec {
   return {
     ...frame(chart),
     width: CHART_WIDTH,
@@ -356,7 +357,7 @@ export function queueDepthSpec(chart: ChartFrame & { readonly rows: readonly Poi
       y: { field: 'y', type: 'quantitative', title: 'queued tasks (mean per bucket)' },
       color: strategyColor(chart.strategies, true),
     },
-  };
+  } satisfies TopLevelSpec;
 }
 
 /**
@@ -369,7 +370,7 @@ export function sweepLineSpec(
     readonly axisTitle: string; readonly xTitle: string; readonly xType: 'quantitative' | 'ordinal';
     readonly xOrder: readonly (number | string)[]; readonly rows: readonly SweepRow[];
   },
-): TopLevelSpec {
+): ChartSpec {
   // Whole-number parameters (agent counts) get whole-number ticks, not 2.5.
   const integers = chart.xOrder.every((value) => Number.isInteger(value));
   const x = chart.xType === 'quantitative'
@@ -385,7 +386,7 @@ export function sweepLineSpec(
       { mark: { type: 'line', strokeWidth: 2, point: { size: 40 } }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: chart.axisTitle }, color } },
       { mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.6 }, encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } },
     ],
-  };
+  } satisfies TopLevelSpec;
 }
 
 /**
@@ -398,7 +399,7 @@ export function sweepHeatmapSpec(
     readonly xOrder: readonly (number | string)[]; readonly yOrder: readonly (number | string)[];
     readonly digits: number; readonly rows: readonly SweepRow[];
   },
-): TopLevelSpec {
+): ChartSpec {
   const means = chart.rows.map((row) => row.mean);
   const middle = means.length === 0 ? 0 : (Math.min(...means) + Math.max(...means)) / 2;
   const x = { field: 'x', type: 'ordinal' as const, title: chart.xTitle, sort: chart.xOrder.map(String), axis: { labelAngle: 0 } };
@@ -422,5 +423,5 @@ export function sweepHeatmapSpec(
         },
       ],
     },
-  };
+  } satisfies TopLevelSpec;
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vega from 'vega';
-import type { TopLevelSpec } from 'vega-lite';
+import type { ChartSpec } from '../../src/report/chartSpec.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileThroughTemplate, type CompiledTemplate } from '../../src/report/chartTemplates.js';
 import {
@@ -136,7 +136,7 @@ describe(`load charts above the threshold (more than ${PER_AGENT_CHART_MAX_AGENT
   it('compiles the tasks and the tokens charts through one template, to the SVG of a direct compilation', async () => {
     let calls = 0;
     const templates = new Map<string, CompiledTemplate>();
-    const compile = (spec: TopLevelSpec) => (calls++, { output: compileChart(spec).vega, warnings: [] });
+    const compile = (spec: ChartSpec) => (calls++, { output: compileChart(spec).vega, warnings: [] });
     for (const chart of [charts.tasks, charts.tokens]) compileThroughTemplate(structuredClone(chart.spec), compile, templates);
     expect(calls).toBe(1);
     // The second of one structure is drawn from the template; the direct one from its own compilation.

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
+import type { ChartSpec } from '../../src/report/chartSpec.js';
 import { compileThroughTemplate, type Compiled, type CompiledTemplate } from '../../src/report/chartTemplates.js';
 import { reportCharts } from '../../src/report/charts.js';
 import { compileChart, runtimeSpec } from '../../src/report/render.js';
@@ -19,7 +20,7 @@ import { vegaTextWidth } from '../../src/report/textWidth.js';
 import { compareDocument, sweepDocument } from './fixtures.js';
 
 /** The dataflow of `spec` compiled and parsed directly (no template), from a fresh copy of the spec. */
-function direct(spec: TopLevelSpec): vega.Runtime {
+function direct(spec: ChartSpec): vega.Runtime {
   return vega.parse(compileChart(structuredClone(spec)).vega);
 }
 
@@ -36,8 +37,8 @@ async function svgOf(runtime: vega.Runtime): Promise<string> {
 }
 
 /** A compile function that counts its calls and compiles directly. */
-function counting(): { calls: number; compile: (spec: TopLevelSpec) => Compiled } {
-  const counter = { calls: 0, compile: (spec: TopLevelSpec): Compiled => (counter.calls++, { output: direct(spec), warnings: [] }) };
+function counting(): { calls: number; compile: (spec: ChartSpec) => Compiled } {
+  const counter = { calls: 0, compile: (spec: ChartSpec): Compiled => (counter.calls++, { output: direct(spec), warnings: [] }) };
   return counter;
 }
 
@@ -45,7 +46,7 @@ function counting(): { calls: number; compile: (spec: TopLevelSpec) => Compiled 
  * Checks that the templated dataflow of `spec` is the direct one and draws the same SVG (or
  * fails as the direct one does: Vega takes no strategy named `valueOf`, say).
  */
-async function expectSameAsDirect(spec: TopLevelSpec, what: string): Promise<void> {
+async function expectSameAsDirect(spec: ChartSpec, what: string): Promise<void> {
   let expected: { json: string; keys: string[]; svg: string } | { error: Error };
   try {
     const runtime = direct(spec);
@@ -159,7 +160,7 @@ describe('runtimeSpec (compiling through templates)', () => {
     try {
       const file = join(dir, 'templates.jsonl');
       const versions = { vega: vega.version, vegaLite: '6' };
-      const compile = (spec: TopLevelSpec): Compiled => ({ output: direct(spec), warnings: [] });
+      const compile = (spec: ChartSpec): Compiled => ({ output: direct(spec), warnings: [] });
       const writer = new TemplateStore(file, versions);
       for (const chart of charts) compileThroughTemplate(structuredClone(chart.spec), compile, new Map(), writer);
       expect(writer.save()).toBe(true);

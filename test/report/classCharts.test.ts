@@ -1,4 +1,4 @@
-import { compile } from 'vega-lite';
+import { compile, type TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { summarizeCell } from '../../src/experiments/cell.js';
 import { buildDocument } from '../../src/experiments/document.js';
@@ -24,12 +24,12 @@ describe('the chart by class', () => {
     expect(charts.map((chart) => chart.name)).toEqual(['class-type-latency-p95', 'class-priority-latency-p95']);
     const byPriority = charts[1]!;
     expect(byPriority.title).toBe('Latency p95 (s) by priority');
-    const rows = (byPriority.spec.data as { values: { class: string; strategy: string; mean: number; low: number; high: number }[] }).values;
+    const rows = ((byPriority.spec as { data: unknown }).data as { values: { class: string; strategy: string; mean: number; low: number; high: number }[] }).values;
     expect(rows.map((row) => `${row.class} ${row.strategy}`)).toEqual(['0 a', '0 b', '2 a', '2 b']);
     // withClasses gives class p95 = its task count: 2, 3, 4 under a → mean 3, half-width t(0.975, 2)·1/√3.
     expect(rows[0]!.mean).toBeCloseTo(3, 12);
     expect(rows[0]!.high - rows[0]!.mean).toBeCloseTo(4.302653 / Math.sqrt(3), 5);
     expect(rows[2]).toMatchObject({ mean: 10, low: 10, high: 10 });
-    expect(compile(byPriority.spec).spec).toBeDefined();
+    expect(compile(byPriority.spec as TopLevelSpec).spec).toBeDefined();
   });
 });
