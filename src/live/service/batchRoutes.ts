@@ -215,7 +215,7 @@ async function applyReports(
   for (let i = 0; i < items.length; i++) {
     try {
       const item = parse(items[i], i);
-      const started = item.started === undefined ? undefined : agents.started(item.agent, item.task, item.attempt, item.started);
+      const started = item.started === undefined ? undefined : agents.started(item.agent, item.task, item.attempt, item.started, i);
       const finished = item.finished === undefined ? undefined : agents.finished(item.agent, item.task, item.attempt, item.finished);
       results.push(reported(started, finished));
     } catch (error) {

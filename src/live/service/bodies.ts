@@ -42,7 +42,11 @@ const tags = z.array(id).max(MAX_LIST_ITEMS);
  * names, per edge, what a dependency of `dependsOn` ending without completing does to the task
  * (edges not named follow the service's `dependencies.onFailure`); a key that is not in
  * `dependsOn` is refused, as it would name no edge. `workflowId` and `parentId` are the
- * workflow's bookkeeping, read by the `workflows.*` metrics.
+ * workflow's bookkeeping, read by the `workflows.*` metrics. `contextBlocks` (with
+ * `contextBlockTokens`, neither without the other) is the context as a prompt prefix of blocks,
+ * as a trace carries it: cache-aware routing matches it, and a context hit counts per block.
+ * `traceFailed` is an emulation hint: the request failed in the trace it was replayed from, so an
+ * emulated agent fails each attempt; the service does nothing with it but hand it on.
  */
 export const taskBody = z.strictObject({
   id: id.optional(),
@@ -57,6 +61,9 @@ export const taskBody = z.strictObject({
   workflowId: id.optional(),
   contextKey: id.optional(),
   contextTokens: nonNegative.default(0),
+  contextBlocks: z.array(z.int()).max(MAX_LIST_ITEMS).optional(),
+  contextBlockTokens: z.number().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  traceFailed: z.boolean().optional(),
   tags: tags.optional(),
   tenant: id.optional(),
   assignee: agentId.optional(),
@@ -66,6 +73,8 @@ export const taskBody = z.strictObject({
 }).superRefine((body, context) => {
   const edge = unknownEdge(body.dependencyPolicy, body.dependsOn);
   if (edge !== undefined) context.addIssue({ code: 'custom', path: ['dependencyPolicy', edge], message: `expected a task id of dependsOn, got "${edge}"` });
+  const unpaired = unpairedBlockField(body);
+  if (unpaired !== undefined) context.addIssue({ code: 'custom', path: [unpaired], message: BLOCK_FIELDS_TOGETHER });
 });
 /** A validated task submission. */
 export type TaskBody = z.output<typeof taskBody>;
@@ -80,6 +89,17 @@ export function unknownEdge(policy: Readonly<Record<string, unknown>> | undefine
     if (!edges.has(edge)) return edge;
   }
   return undefined;
+}
+
+const BLOCK_FIELDS_TOGETHER = 'expected contextBlocks and contextBlockTokens together (blocks, and the tokens of one block)';
+
+/**
+ * The block field a submission lacks when it gives only one of `contextBlocks` and
+ * `contextBlockTokens` (blocks without a size load nothing; a size without blocks means nothing).
+ */
+export function unpairedBlockField(body: { readonly contextBlocks?: unknown; readonly contextBlockTokens?: unknown }): 'contextBlocks' | 'contextBlockTokens' | undefined {
+  if ((body.contextBlocks === undefined) === (body.contextBlockTokens === undefined)) return undefined;
+  return body.contextBlocks === undefined ? 'contextBlocks' : 'contextBlockTokens';
 }
 
 /** Task states a listing may filter on. */
@@ -143,10 +163,14 @@ export const attemptParams = z.strictObject({
   attempt: z.coerce.number().pipe(z.int().min(1).max(MAX_ATTEMPT)),
 });
 
-/** `POST …/started`: what the agent saw when it began. */
+/**
+ * `POST …/started`: what the agent saw when it began; `contextBlocksHit`, for a task with
+ * `contextBlocks`, how many of them (a leading run) were resident.
+ */
 export const startedBody = z.strictObject({
   setupTokens: nonNegative.default(0),
   contextHit: z.boolean().nullable().optional(),
+  contextBlocksHit: z.int().min(0).max(MAX_LIST_ITEMS).optional(),
 });
 /** A validated start report. */
 export type StartedBody = z.output<typeof startedBody>;

@@ -11,7 +11,7 @@
 import { DEPENDENCY_FAILURE_POLICIES, type DependencyFailurePolicy } from '../../engine/task.js';
 import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../scenario/schema.js';
 import {
-  AGENT_FAILURE_REASONS, DEFAULT_PRIORITY, DEFAULT_QUALITY, MAX_ATTEMPT, MAX_ID_LENGTH, MAX_LIST_ITEMS, MAX_SECONDS, unknownEdge,
+  AGENT_FAILURE_REASONS, DEFAULT_PRIORITY, DEFAULT_QUALITY, MAX_ATTEMPT, MAX_ID_LENGTH, MAX_LIST_ITEMS, MAX_SECONDS, unknownEdge, unpairedBlockField,
   type FinishedBody, type StartedBody, type TaskBody,
 } from './bodies.js';
 
@@ -36,8 +36,8 @@ export interface AgentReportBody extends ReportBody {
 type Fields = Readonly<Record<string, unknown>>;
 
 const TASK_FIELDS: ReadonlySet<string> = new Set([
-  'id', 'type', 'tokens', 'priority', 'deadline', 'dependsOn', 'dependencyPolicy', 'parentId', 'workflowId', 'contextKey', 'contextTokens', 'tags',
-  'tenant', 'assignee', 'maxRetries', 'timeoutSeconds', 'ttlSeconds',
+  'id', 'type', 'tokens', 'priority', 'deadline', 'dependsOn', 'dependencyPolicy', 'parentId', 'workflowId', 'contextKey', 'contextTokens',
+  'contextBlocks', 'contextBlockTokens', 'traceFailed', 'tags', 'tenant', 'assignee', 'maxRetries', 'timeoutSeconds', 'ttlSeconds',
 ]);
 const REPORT_FIELDS: ReadonlySet<string> = new Set(['task', 'attempt', 'started', 'finished']);
 const AGENT_REPORT_FIELDS: ReadonlySet<string> = new Set([...REPORT_FIELDS, 'agent']);
@@ -50,14 +50,15 @@ type Mutable<T> = { -readonly [Field in keyof T]: T[Field] };
 export function fastTaskBody(raw: unknown): TaskBody | undefined {
   if (!onlyFields(raw, TASK_FIELDS)) return undefined;
   const {
-    id, type, tokens = 0, priority = DEFAULT_PRIORITY, deadline, dependsOn, dependencyPolicy, parentId, workflowId, contextKey, contextTokens = 0, tags, tenant,
-    assignee, maxRetries, timeoutSeconds, ttlSeconds,
+    id, type, tokens = 0, priority = DEFAULT_PRIORITY, deadline, dependsOn, dependencyPolicy, parentId, workflowId, contextKey, contextTokens = 0,
+    contextBlocks, contextBlockTokens, traceFailed, tags, tenant, assignee, maxRetries, timeoutSeconds, ttlSeconds,
   } = raw;
   if (!(optional(id, isId) && isId(type) && isNonNegative(tokens) && isIntIn(priority, 0, MAX_PRIORITY_LEVEL) && optional(deadline, isSeconds) &&
     optional(dependsOn, isIdList) && optional(dependencyPolicy, isPolicyRecord) && optional(parentId, isId) && optional(workflowId, isId) &&
-    optional(contextKey, isId) && isNonNegative(contextTokens) && optional(tags, isIdList) && optional(tenant, isId) &&
+    optional(contextKey, isId) && isNonNegative(contextTokens) && optional(contextBlocks, isBlockList) && optional(contextBlockTokens, isBlockTokens) &&
+    optional(traceFailed, isBoolean) && optional(tags, isIdList) && optional(tenant, isId) &&
     optional(assignee, isAgentId) && optional(maxRetries, isRetries) && optional(timeoutSeconds, isSeconds) && optional(ttlSeconds, isSeconds))) return undefined;
-  if (unknownEdge(dependencyPolicy, dependsOn as string[] | undefined) !== undefined) return undefined;
+  if (unknownEdge(dependencyPolicy, dependsOn as string[] | undefined) !== undefined || unpairedBlockField(raw) !== undefined) return undefined;
   // The schema's output: its fields in its order, an optional one only when given. The lists are
   // the request's own (parsed from its JSON, held by nothing else), not copies.
   const body = {} as Mutable<TaskBody>;
@@ -72,6 +73,9 @@ export function fastTaskBody(raw: unknown): TaskBody | undefined {
   if (workflowId !== undefined) body.workflowId = workflowId;
   if (contextKey !== undefined) body.contextKey = contextKey;
   body.contextTokens = contextTokens;
+  if (contextBlocks !== undefined) body.contextBlocks = contextBlocks;
+  if (contextBlockTokens !== undefined) body.contextBlockTokens = contextBlockTokens;
+  if (traceFailed !== undefined) body.traceFailed = traceFailed;
   if (tags !== undefined) body.tags = tags;
   if (tenant !== undefined) body.tenant = tenant;
   if (assignee !== undefined) body.assignee = assignee;
@@ -139,14 +143,17 @@ function report(raw: Fields, agent: string | undefined): ReportBody | undefined 
   return item;
 }
 
-const STARTED_FIELDS: ReadonlySet<string> = new Set(['setupTokens', 'contextHit']);
+const STARTED_FIELDS: ReadonlySet<string> = new Set(['setupTokens', 'contextHit', 'contextBlocksHit']);
 
 function startedBody(raw: unknown): StartedBody | undefined {
   if (!onlyFields(raw, STARTED_FIELDS)) return undefined;
-  const { setupTokens = 0, contextHit } = raw;
-  if (!isNonNegative(setupTokens)) return undefined;
-  if (contextHit === undefined) return { setupTokens };
-  return contextHit === null || typeof contextHit === 'boolean' ? { setupTokens, contextHit } : undefined;
+  const { setupTokens = 0, contextHit, contextBlocksHit } = raw;
+  if (!isNonNegative(setupTokens) || !(contextHit === undefined || contextHit === null || typeof contextHit === 'boolean')) return undefined;
+  if (!optional(contextBlocksHit, isBlocksHit)) return undefined;
+  const body: Mutable<StartedBody> = { setupTokens };
+  if (contextHit !== undefined) body.contextHit = contextHit;
+  if (contextBlocksHit !== undefined) body.contextBlocksHit = contextBlocksHit;
+  return body;
 }
 
 const SUCCESS_FIELDS: ReadonlySet<string> = new Set(['ok', 'quality']);
@@ -206,6 +213,25 @@ function isPolicyRecord(value: unknown): value is Record<string, DependencyFailu
     if (++edges > MAX_LIST_ITEMS || key === '__proto__' || !isId(key) || !DEPENDENCY_POLICIES.has((value as Fields)[key])) return false;
   }
   return true;
+}
+
+/** At most {@link MAX_LIST_ITEMS} block ids, each a safe integer. */
+function isBlockList(value: unknown): value is number[] {
+  if (!Array.isArray(value) || value.length > MAX_LIST_ITEMS) return false;
+  for (let i = 0; i < value.length; i++) if (!Number.isSafeInteger(value[i])) return false;
+  return true;
+}
+
+function isBlockTokens(value: unknown): value is number {
+  return typeof value === 'number' && value > 0 && value <= Number.MAX_SAFE_INTEGER;
+}
+
+function isBlocksHit(value: unknown): value is number {
+  return isIntIn(value, 0, MAX_LIST_ITEMS);
+}
+
+function isBoolean(value: unknown): value is boolean {
+  return typeof value === 'boolean';
 }
 
 function isNonNegative(value: unknown): value is number {

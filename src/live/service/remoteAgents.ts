@@ -587,15 +587,27 @@ export class RemoteAgents implements AgentConnector {
     poll.resolve(commands);
   }
 
-  /** An agent reports that it began an attempt. */
-  started(agentId: string, taskId: string, attempt: number, body: StartedBody): ReportAnswer {
+  /**
+   * An agent reports that it began an attempt: the report `body` of the single route, or item
+   * `reportIndex` of a batch's reports (named so in a 400's message).
+   */
+  started(agentId: string, taskId: string, attempt: number, body: StartedBody, reportIndex?: number): ReportAnswer {
     const pending = this.pendingAttempt(agentId, taskId, attempt);
     if (pending === undefined || (pending.connectorFlags & START_REPORTED) !== 0) {
       this.staleStarts++;
       return STALE;
     }
+    const { spec } = pending.task;
+    const blocksHit = body.contextBlocksHit;
+    // A leading run of the task's own blocks: more, or blocks of a task that has none, would count hits that are not.
+    if (blocksHit !== undefined && blocksHit > (spec.contextBlocks?.length ?? -1)) {
+      const has = spec.contextBlocks === undefined ? 'has no contextBlocks' : `has ${spec.contextBlocks.length} contextBlocks`;
+      const where = reportIndex === undefined ? 'body' : `body.reports[${reportIndex}].started`;
+      throw new HttpError(400, `${where}.contextBlocksHit: task ${taskId} ${has}, got ${blocksHit} hits`);
+    }
     pending.connectorFlags |= START_REPORTED;
-    pending.started({ setupTokens: body.setupTokens, contextHit: pending.task.spec.contextKey !== undefined ? (body.contextHit ?? false) : null });
+    const contextHit = spec.contextKey !== undefined ? (body.contextHit ?? false) : null;
+    pending.started(blocksHit === undefined ? { setupTokens: body.setupTokens, contextHit } : { setupTokens: body.setupTokens, contextHit, contextBlocksHit: blocksHit });
     return APPLIED;
   }
 

@@ -209,6 +209,12 @@ export interface TaskDetailJson extends TaskJson {
   readonly parentId?: string;
   /** The workflow it belongs to, as submitted. */
   readonly workflowId?: string;
+  /** Its context as a prompt prefix of blocks, as submitted. */
+  readonly contextBlocks?: readonly number[];
+  /** Tokens of one block of `contextBlocks`, as submitted. */
+  readonly contextBlockTokens?: number;
+  /** Submitted as a request its trace records as failed (an emulation hint); absent otherwise. */
+  readonly traceFailed?: true;
   /** The last events, oldest first. */
   readonly history: readonly TaskHistoryEntry[];
   /** Events dropped from the front of the history, when any were. */
@@ -633,15 +639,18 @@ export function taskJson(entry: TaskEntry): TaskJson {
   };
 }
 
-/** A task with its workflow and its history, as `GET /v1/tasks/{id}` answers it. */
+/** A task with its workflow, its trace fields and its history, as `GET /v1/tasks/{id}` answers it. */
 export function taskDetailJson(entry: TaskEntry): TaskDetailJson {
-  const { dependsOn, dependencyPolicy, parentId, workflowId } = entry.spec;
+  const { dependsOn, dependencyPolicy, parentId, workflowId, contextBlocks, contextBlockTokens, traceFailed } = entry.spec;
   return {
     ...taskJson(entry),
     ...(dependsOn === undefined || dependsOn.length === 0 ? {} : { dependsOn }),
     ...(dependencyPolicy === undefined || Object.keys(dependencyPolicy).length === 0 ? {} : { dependencyPolicy }),
     ...(parentId === undefined ? {} : { parentId }),
     ...(workflowId === undefined ? {} : { workflowId }),
+    ...(contextBlocks === undefined ? {} : { contextBlocks }),
+    ...(contextBlockTokens === undefined ? {} : { contextBlockTokens }),
+    ...(traceFailed === true ? { traceFailed } : {}),
     history: entry.history,
     ...(entry.historyDropped > 0 ? { historyDropped: entry.historyDropped } : {}),
   };

@@ -81,7 +81,10 @@ function found(context: ServiceContext, id: string): TaskEntry {
   return entry;
 }
 
-/** The engine's spec of a submission: the deadline made absolute, an assignee named by its current incarnation. */
+/**
+ * The engine's spec of a submission: the deadline made absolute, an assignee named by its current
+ * incarnation, `traceFailed` only when true.
+ */
 export function taskSpec(body: TaskBody, id: string, context: ServiceContext): TaskSpec {
   const assignee = body.assignee === undefined ? undefined : (context.agents.agent(body.assignee)?.engineId ?? body.assignee);
   return {
@@ -91,6 +94,9 @@ export function taskSpec(body: TaskBody, id: string, context: ServiceContext): T
     tokens: body.tokens,
     contextTokens: body.contextTokens,
     ...(body.contextKey === undefined ? {} : { contextKey: body.contextKey }),
+    ...(body.contextBlocks === undefined ? {} : { contextBlocks: body.contextBlocks, contextBlockTokens: body.contextBlockTokens! }),
+    // As the simulator's specs carry it: only when set.
+    ...(body.traceFailed === true ? { traceFailed: true } : {}),
     ...(body.deadline === undefined ? {} : { deadline: context.now() + body.deadline }),
     ...(body.dependsOn === undefined ? {} : { dependsOn: body.dependsOn }),
     ...(body.dependencyPolicy === undefined ? {} : { dependencyPolicy: body.dependencyPolicy }),
@@ -148,14 +154,15 @@ export function guarded(input: () => void): void {
 /** Whether a resubmission carries the body of the first submission. */
 export function sameSubmission(entry: TaskEntry, body: TaskBody): boolean {
   const { spec } = entry;
-  const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+  const sameList = <Item>(a: readonly Item[] | undefined, b: readonly Item[] | undefined): boolean =>
     (a ?? []).length === (b ?? []).length && (a ?? []).every((item, i) => item === b![i]);
   const relativeDeadline = spec.deadline === undefined ? undefined : spec.deadline - entry.submittedAt;
   const sameDeadline = relativeDeadline === undefined || body.deadline === undefined
     ? relativeDeadline === body.deadline
     : Math.abs(relativeDeadline - body.deadline) <= DEADLINE_TOLERANCE_SECONDS;
   return spec.type === body.type && spec.tokens === body.tokens && spec.priority === body.priority && spec.contextKey === body.contextKey &&
-    spec.contextTokens === body.contextTokens && sameDeadline && sameList(spec.dependsOn, body.dependsOn) && samePolicies(spec.dependencyPolicy, body.dependencyPolicy) &&
+    spec.contextTokens === body.contextTokens && sameList(spec.contextBlocks, body.contextBlocks) && spec.contextBlockTokens === body.contextBlockTokens &&
+    (spec.traceFailed === true) === (body.traceFailed === true) && sameDeadline && sameList(spec.dependsOn, body.dependsOn) && samePolicies(spec.dependencyPolicy, body.dependencyPolicy) &&
     spec.parentId === body.parentId && spec.workflowId === body.workflowId && sameList(spec.tags, body.tags) && spec.tenant === body.tenant &&
     (spec.assignee === undefined ? undefined : externalAgentId(spec.assignee)) === body.assignee &&
     spec.maxRetries === body.maxRetries && spec.timeoutSeconds === body.timeoutSeconds && spec.ttlSeconds === body.ttlSeconds;

@@ -143,12 +143,29 @@ describe('attempt reports', () => {
     expect((await service.request('POST', '/v1/agents/ghost/attempts/t1/1/finished', { ok: true })).status).toBe(404);
   });
 
+  it('refuses more blocks hit than the task\'s contextBlocks, or any for a task without, alone or in a batch; the attempt stays unstarted', async () => {
+    const service = await start();
+    await service.request('POST', '/v1/agents', { id: 'a1' });
+    await service.request('POST', '/v1/tasks', { id: 'r0', type: 'code', contextTokens: 100, contextBlocks: [4, 5], contextBlockTokens: 64 });
+    await service.request('POST', '/v1/agents', { id: 'a2' });
+    await service.request('POST', '/v1/tasks', { id: 'plain', type: 'code' });
+    const agentOf = (id: string): string => service.service.context.tasks.get(id)!.agent!;
+    const tooMany = await service.request('POST', `/v1/agents/${agentOf('r0')}/attempts/r0/1/started`, { contextBlocksHit: 3 });
+    expect(tooMany).toMatchObject({ status: 400, body: { error: 'body.contextBlocksHit: task r0 has 2 contextBlocks, got 3 hits' } });
+    const none = await service.request('POST', `/v1/agents/${agentOf('plain')}/reports`, { reports: [{ task: 'plain', attempt: 1, started: { contextBlocksHit: 0 } }] });
+    expect(none.body.results).toEqual([{ status: 400, error: 'body.reports[0].started.contextBlocksHit: task plain has no contextBlocks, got 0 hits' }]);
+    expect([service.service.context.tasks.get('r0')!.state, service.service.context.tasks.get('plain')!.state]).toEqual(['assigned', 'assigned']);
+    expect((await service.request('POST', `/v1/agents/${agentOf('r0')}/attempts/r0/1/started`, { contextBlocksHit: 2 })).body).toEqual({ stale: false });
+  });
+
   it.each([
     ['/v1/agents/a1/attempts/t1/0/finished', { ok: true }, 'params.attempt: expected a number >= 1, got "0"'],
     ['/v1/agents/a1/attempts/t1/1/finished', { ok: false }, 'body.reason: required'],
     ['/v1/agents/a1/attempts/t1/1/finished', { ok: false, reason: 'ttl' }, 'body.reason: expected one of'],
     ['/v1/agents/a1/attempts/t1/1/finished', { ok: 'yes' }, 'body.ok: expected one of true, false'],
     ['/v1/agents/a1/attempts/t1/1/started', { setupTokens: -3 }, 'body.setupTokens: expected a number >= 0'],
+    ['/v1/agents/a1/attempts/t1/1/started', { contextBlocksHit: 1.5 }, 'body.contextBlocksHit: expected an integer, got 1.5'],
+    ['/v1/agents/a1/attempts/t1/1/started', { contextBlocksHit: 1001 }, 'body.contextBlocksHit: expected a number <= 1000, got 1001'],
   ])('answers 400 for %s with %j', async (path, body, message) => {
     const service = await start();
     await service.request('POST', '/v1/agents', { id: 'a1' });

@@ -93,13 +93,30 @@ const policies = (dependsOn: unknown): fc.Arbitrary<unknown> => {
     ),
   );
 };
+/** A prompt prefix's block ids: safe integers, at most the list limit. */
+const blocks = mostly(
+  fc.array(fc.integer({ min: 0, max: 200_000 }), { maxLength: 6 }),
+  fc.constantFrom(
+    Array.from({ length: MAX_LIST_ITEMS }, (_, i) => i), Array.from({ length: MAX_LIST_ITEMS + 1 }, (_, i) => i), [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER],
+    [Number.MAX_SAFE_INTEGER + 2], [1.5], ['1'], [null],
+  ),
+);
+/** A prompt prefix: both fields (mostly), sometimes one alone. */
+const prefix = mostly(
+  fc.record({ contextBlocks: blocks, contextBlockTokens: mostly(fc.constantFrom(512, 64, 0.5), fc.oneof(edgeNumber, around(0, Number.MAX_SAFE_INTEGER))) }),
+  fc.record({ contextBlocks: blocks, contextBlockTokens: fc.constant(512) }, { requiredKeys: [] }),
+);
 const wellFormedTask = fc.record({
   id, type: id, tokens: nonNegative, priority: intIn(0, MAX_PRIORITY_LEVEL), deadline: seconds, dependsOn: list,
-  parentId: id, workflowId: id, contextKey: id, contextTokens: nonNegative, tags: list, tenant: id, assignee: id, maxRetries: intIn(0, MAX_RETRIES),
-  timeoutSeconds: seconds, ttlSeconds: seconds,
-}, { requiredKeys: ['type'] }).chain((task) => fc.option(policies(task.dependsOn), { nil: undefined, freq: 2 }).map((dependencyPolicy) => (dependencyPolicy === undefined ? task : { ...task, dependencyPolicy })));
+  parentId: id, workflowId: id, contextKey: id, contextTokens: nonNegative, traceFailed: mostly(fc.boolean(), fc.constantFrom(0, 'true', null)),
+  tags: list, tenant: id, assignee: id, maxRetries: intIn(0, MAX_RETRIES), timeoutSeconds: seconds, ttlSeconds: seconds,
+}, { requiredKeys: ['type'] })
+  .chain((task) => fc.option(prefix, { nil: undefined, freq: 2 }).map((blocksOf) => (blocksOf === undefined ? task : { ...task, ...blocksOf })))
+  .chain((task) => fc.option(policies(task.dependsOn), { nil: undefined, freq: 2 }).map((dependencyPolicy) => (dependencyPolicy === undefined ? task : { ...task, dependencyPolicy })));
 
-const started = fc.record({ setupTokens: nonNegative, contextHit: mostly(fc.constantFrom(true, false, null), fc.constantFrom(0, 1, 'true', [])) }, { requiredKeys: [] });
+const started = fc.record({
+  setupTokens: nonNegative, contextHit: mostly(fc.constantFrom(true, false, null), fc.constantFrom(0, 1, 'true', [])), contextBlocksHit: intIn(0, MAX_LIST_ITEMS),
+}, { requiredKeys: [] });
 const finished = mostly(
   fc.oneof(
     fc.record({ ok: fc.constant(true), quality: mostly(fc.double({ min: 0, max: 1, noNaN: true }), fc.oneof(edgeNumber, around(0, 1))) }, { requiredKeys: ['ok'] }),
@@ -176,6 +193,9 @@ describe('fast paths of the request bodies', () => {
   it('fill the defaults and keep the schema\'s field order', () => {
     const raw = { ttlSeconds: 5, tags: ['b'], type: 'code' };
     expect(JSON.stringify(fastTaskBody(raw))).toBe('{"type":"code","tokens":0,"priority":2,"contextTokens":0,"tags":["b"],"ttlSeconds":5}');
+    const trace = { traceFailed: true, contextBlockTokens: 512, contextBlocks: [0, 7], type: 'request', contextTokens: 900 };
+    expect(JSON.stringify(fastTaskBody(trace))).toBe('{"type":"request","tokens":0,"priority":2,"contextTokens":900,"contextBlocks":[0,7],"contextBlockTokens":512,"traceFailed":true}');
+    expect(fastReportItem({ started: { contextBlocksHit: 2, setupTokens: 5 }, task: 't', attempt: 1 })).toStrictEqual({ task: 't', attempt: 1, started: { setupTokens: 5, contextBlocksHit: 2 } });
     const node = { workflowId: 'w', parentId: 'w/1', dependencyPolicy: { 'w/1': 'ignore' }, dependsOn: ['w/1'], type: 'code' };
     expect(JSON.stringify(fastTaskBody(node))).toBe('{"type":"code","tokens":0,"priority":2,"dependsOn":["w/1"],"dependencyPolicy":{"w/1":"ignore"},"parentId":"w/1","workflowId":"w","contextTokens":0}');
     expect(fastAgentReportItem({ agent: 'a1', finished: { ok: true }, started: {}, attempt: 1, task: 't' })).toStrictEqual(
@@ -187,6 +207,7 @@ describe('fast paths of the request bodies', () => {
     for (const raw of [
       { type: 'code', id: undefined }, Object.assign(Object.create(null) as object, { type: 'code' }), { type: 'code', priority: 2.5 }, { task: 't', attempt: 1 },
       { type: 'code', dependsOn: ['a'], dependencyPolicy: { b: 'cancel' } }, { type: 'code', dependencyPolicy: { a: 'cancel' } },
+      { type: 'code', contextBlocks: [1] }, { type: 'code', contextBlockTokens: 512 },
     ]) {
       expect(fastTaskBody(raw)).toBeUndefined();
       expect(fastReportItem(raw)).toBeUndefined();

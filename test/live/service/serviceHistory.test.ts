@@ -105,6 +105,35 @@ describe('a workflow in a service restarted from a snapshot and its log', () => 
   });
 });
 
+describe('a trace task\'s prompt prefix in a service restarted from its log', () => {
+  it('hands the prefix and the failure hint to the agent, counts the blocks hit as reported, and keeps them across the restart', async () => {
+    const prefixed = { type: 'code', tokens: 10, contextTokens: 1200, contextBlocks: [0, 5, 6], contextBlockTokens: 512 };
+    running = await startService(TEXT, { dataDir, fsync: false });
+    await running.request('POST', '/v1/agents', { id: 'a1' });
+    await running.request('POST', '/v1/tasks/batch', { tasks: [{ id: 'r0', ...prefixed }, { id: 'r1', ...prefixed, contextBlocks: [0, 5, 7, 8], traceFailed: true, maxRetries: 0 }] });
+    const hits = { r0: 2, r1: 1 };
+    for (const [id, hit] of Object.entries(hits)) {
+      const [start] = (await running.request('POST', '/v1/agents/a1/poll')).body.commands;
+      expect(start).toMatchObject({ kind: 'start', task: { id, contextBlocks: id === 'r0' ? [0, 5, 6] : [0, 5, 7, 8], contextBlockTokens: 512, ...(id === 'r1' ? { traceFailed: true } : {}) } });
+      expect((await running.request('POST', `/v1/agents/a1/attempts/${id}/1/started`, { setupTokens: 100, contextBlocksHit: hit })).body).toEqual({ stale: false });
+      await running.request('POST', `/v1/agents/a1/attempts/${id}/1/finished`, id === 'r1' ? { ok: false, reason: 'agent-error' } : { ok: true });
+    }
+    const before = (await running.request('GET', '/v1/metrics')).body.metrics;
+    // Three blocks hit of seven: each block counts, not each task.
+    expect(before.contextHitRate).toBeCloseTo(3 / 7, 12);
+    expect(before.tasks).toMatchObject({ completed: 1, deadLettered: 1 });
+    const started = readFileSync(join(dataDir, EVENTS_FILE), 'utf8').split('\n').filter((line) => line.includes('"to":"running"')).map((line) => JSON.parse(line) as { task: string; contextBlocksHit?: number });
+    expect(started.map(({ task, contextBlocksHit }) => [task, contextBlocksHit])).toEqual([['r0', 2], ['r1', 1]]);
+    await running.close();
+
+    running = await startService(TEXT, { dataDir, fsync: false });
+    expect(running.service.recovery?.inputsReplayed).toBeGreaterThan(0);
+    const after = (await running.request('GET', '/v1/metrics')).body.metrics;
+    expect(after.contextHitRate).toBe(before.contextHitRate);
+    expect((await running.request('GET', '/v1/tasks/r1')).body).toMatchObject({ state: 'dead-lettered', contextBlocks: [0, 5, 7, 8], contextBlockTokens: 512, traceFailed: true });
+  });
+});
+
 /** A record of the events file as the history shows it: its own fields, in the history's order (a `submitted` one's state: created). */
 function historyItem(record: Record<string, unknown>): unknown {
   const { time, kind } = record;

@@ -73,6 +73,23 @@ describe('POST /v1/tasks', () => {
     expect(running.service.context.driver.counts().submitted).toBe(2);
   });
 
+  it('keeps a trace task\'s prompt prefix and its failure hint on the spec, and a resubmission must carry the same ones', async () => {
+    const task = { id: 'r0', type: 'code', tokens: 20, contextTokens: 1100, contextKey: 'block-7', contextBlocks: [0, 7, 9], contextBlockTokens: 512, traceFailed: true, maxRetries: 0 };
+    expect((await running.request('POST', '/v1/tasks', task)).status).toBe(201);
+    expect(running.service.context.tasks.get('r0')!.spec).toMatchObject({ contextBlocks: [0, 7, 9], contextBlockTokens: 512, traceFailed: true });
+    expect((await running.request('POST', '/v1/tasks', task)).status).toBe(200);
+    for (const changed of [
+      { ...task, contextBlocks: [0, 7] }, { ...task, contextBlocks: [0, 7, 8] }, { ...task, contextBlockTokens: 256 }, { ...task, contextBlocks: undefined, contextBlockTokens: undefined },
+      { ...task, traceFailed: false }, { ...task, traceFailed: undefined },
+    ]) {
+      expect({ changed, status: (await running.request('POST', '/v1/tasks', changed)).status }).toEqual({ changed, status: 409 });
+    }
+    // traceFailed false is the default: a task that did not fail carries none.
+    expect((await running.request('POST', '/v1/tasks', { id: 'ok', type: 'code', traceFailed: false })).status).toBe(201);
+    expect(running.service.context.tasks.get('ok')!.spec).not.toHaveProperty('traceFailed');
+    expect((await running.request('POST', '/v1/tasks', { id: 'ok', type: 'code' })).status).toBe(200);
+  });
+
   it('applies each edge\'s dependency policy, the engine\'s dependencies.onFailure (cancel) to edges without one', async () => {
     await running.request('POST', '/v1/tasks', { id: 'p', type: 'code' });
     await running.request('POST', '/v1/tasks', { id: 'ignores', type: 'code', dependsOn: ['p'], dependencyPolicy: { p: 'ignore' } });
@@ -90,6 +107,13 @@ describe('POST /v1/tasks', () => {
     [{ type: 'code', dependsOn: ['a'], dependencyPolicy: ['cancel'] }, 'body.dependencyPolicy: expected an object, got a list (1 items)'],
     [{ type: 'code', dependencyPolicy: { '': 'cancel' } }, 'body.dependencyPolicy[""]: the key "": expected a non-empty string'],
     [{ type: 'code', workflowId: '' }, 'body.workflowId: expected a non-empty string'],
+    [{ type: 'code', contextBlocks: [1, 2] }, 'body.contextBlockTokens: expected contextBlocks and contextBlockTokens together (blocks, and the tokens of one block)'],
+    [{ type: 'code', contextBlockTokens: 512 }, 'body.contextBlocks: expected contextBlocks and contextBlockTokens together (blocks, and the tokens of one block)'],
+    [{ type: 'code', contextBlocks: [1, 2.5], contextBlockTokens: 512 }, 'body.contextBlocks[1]: expected an integer, got 2.5'],
+    [{ type: 'code', contextBlocks: ['1'], contextBlockTokens: 512 }, 'body.contextBlocks[0]: expected a number, got "1"'],
+    [{ type: 'code', contextBlocks: Array.from({ length: 1001 }, (_, i) => i), contextBlockTokens: 512 }, 'body.contextBlocks: expected at most 1000 items, got 1001'],
+    [{ type: 'code', contextBlocks: [1], contextBlockTokens: 0 }, 'body.contextBlockTokens: expected a number > 0, got 0'],
+    [{ type: 'code', traceFailed: 'yes' }, 'body.traceFailed: expected true or false, got "yes"'],
     [{ type: 'code', parentId: 5 }, 'body.parentId: expected a string, got 5'],
     [{ type: 'code', workflowID: 'w' }, 'body.workflowID: unknown field "workflowID"'],
     [{ type: 'code', tenant: 5 }, 'body.tenant: expected a string, got 5'],
@@ -221,6 +245,14 @@ describe('GET /v1/tasks/{id}', () => {
     const root = (await running.request('GET', `/v1/tasks/${encodeURIComponent('w1/1')}`)).body;
     expect(root.workflowId).toBe('w1');
     expect(['dependsOn', 'dependencyPolicy', 'parentId'].filter((field) => field in root)).toEqual([]);
+  });
+
+  it('shows a trace task\'s prompt prefix and failure hint, and nothing of them for a task without', async () => {
+    await running.request('POST', '/v1/tasks', { id: 'r0', type: 'code', contextTokens: 600, contextBlocks: [3, 4], contextBlockTokens: 300, traceFailed: true });
+    expect((await running.request('GET', '/v1/tasks/r0')).body).toMatchObject({ id: 'r0', contextBlocks: [3, 4], contextBlockTokens: 300, traceFailed: true });
+    await running.request('POST', '/v1/tasks', { id: 'plain', type: 'code', traceFailed: false });
+    const plain = (await running.request('GET', '/v1/tasks/plain')).body;
+    expect(['contextBlocks', 'contextBlockTokens', 'traceFailed'].filter((field) => field in plain)).toEqual([]);
   });
 
   it('answers 404 for an unknown task', async () => {
