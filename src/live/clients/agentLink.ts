@@ -31,8 +31,8 @@ export interface AgentReport {
   readonly task: string;
   /** The attempt number. */
   readonly attempt: number;
-  /** The attempt began: tokens spent loading context, and whether it was resident. */
-  readonly started?: { readonly setupTokens: number; readonly contextHit?: boolean };
+  /** The attempt began: tokens spent loading context, whether it was resident, and for a prompt prefix how many of its blocks were. */
+  readonly started?: { readonly setupTokens: number; readonly contextHit?: boolean; readonly contextBlocksHit?: number };
   /** The attempt ended: completed with a quality, or failed with a reason. */
   readonly finished?: { readonly ok: true; readonly quality: number } | { readonly ok: false; readonly reason: string };
 }

@@ -6,8 +6,8 @@
  * commands out with the simulator's agent model ({@link RemoteAgentModel}), every time divided by
  * the speedup K on real timers:
  *
- * - `start`: reports `started` (setup tokens, context hit), then after the planned duration
- *   `finished` (ok with a quality, or the failure reason). A start it already runs is ignored; one
+ * - `start`: reports `started` (setup tokens, context hit, the blocks hit of a prompt prefix),
+ *   then after the planned duration `finished` (ok with a quality, or the failure reason). A start it already runs is ignored; one
  *   it finished has its result sent again ({@link AttemptBook}).
  * - `offer`: answered after the agent's `offerResponseSeconds`; `withdraw` drops the answer.
  * - `abort`: the attempt stops and nothing is reported. `pause` / `resume` stop and continue
@@ -387,7 +387,11 @@ class EmulatedRemoteAgent {
     const attempt: LocalAttempt = { taskId: spec.id, attempt: attemptNumber, outcome, timer: undefined, endsAtMs: 0, remainingMs: 0, earlyResumes: 0, reports: Promise.resolve() };
     this.book.begin(spec.id, attemptNumber, attempt);
     summary.started++;
-    const started = { setupTokens: plan.setupTokens, ...(plan.contextHit === null ? {} : { contextHit: plan.contextHit }) };
+    const started = {
+      setupTokens: plan.setupTokens,
+      ...(plan.contextHit === null ? {} : { contextHit: plan.contextHit }),
+      ...(plan.contextBlocksHit === undefined ? {} : { contextBlocksHit: plan.contextBlocksHit }),
+    };
     attempt.reports = this.report(spec.id, attemptNumber, { started });
     // A pause read before this start holds it at once; a resume read before it cancels the pause still to come.
     const pauses = this.book.takeEarly(spec.id, attemptNumber);

@@ -1,6 +1,8 @@
 /**
  * RemoteAgentModel: the simulator's agent model behind a wire spec, times divided by the speedup:
- * the same plan (setup, context hit, outcome) as a SimAgent in the same state, its duration ÷ K.
+ * the same plan (setup, context hit, outcome) as a SimAgent in the same state, its duration ÷ K;
+ * for a trace's task as the wire carries it, the same blocks hit of its prompt prefix, and every
+ * attempt of a request the trace records as failed fails.
  */
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../../src/engine/agent.js';
@@ -76,6 +78,31 @@ describe('RemoteAgentModel', () => {
     expect(answers((n, offer) => remote.answerOffer(spec(n), 2, offer).answer)).toEqual(expected);
     // Counted by the agent itself, every offer of a task it receives first is its offer 1: other draws.
     expect(answers((n) => new RemoteAgentModel(config, outcomeStreams(scenario.seed, 0), 1).answerOffer(spec(n), 2).answer)).not.toEqual(expected);
+  });
+
+  it('plans a trace task received over the wire as the simulator does: blocks hit of its prompt prefix, and traceFailed fails every attempt', () => {
+    const remote = new RemoteAgentModel(config, outcomeStreams(scenario.seed, 0), 10);
+    const sim = new SimAgent(config);
+    const streams = outcomeStreams(scenario.seed, 0);
+    let hits = 0;
+    for (let n = 0; n < 30; n++) {
+      // Conversations of three turns: each turn's prompt extends the last one's.
+      const conversation = n % 5;
+      const blocks = [0, 100 + conversation, ...Array.from({ length: n % 3 }, (_, i) => 200 + conversation * 10 + i)];
+      const task: TaskSpec = {
+        id: `r${n}`, type: 'code', priority: 2, tokens: 50, contextTokens: blocks.length * 64, contextKey: `block-${blocks[1]}`, contextBlocks: blocks, contextBlockTokens: 64,
+        ...(n % 4 === 0 ? { traceFailed: true, maxRetries: 0 } : {}),
+      };
+      const wire = JSON.parse(JSON.stringify(task)) as TaskSpec;
+      const expected = sim.begin(view(task, 1), agentView(sim, 1), 1, streams);
+      const plan = remote.plan(wire, 1, 1);
+      expect({ setup: plan.setupTokens, blocksHit: plan.contextBlocksHit, outcome: plan.outcome })
+        .toEqual({ setup: expected.setupTokens, blocksHit: expected.contextBlocksHit, outcome: expected.outcome });
+      if (task.traceFailed === true) expect(plan.outcome.ok).toBe(false);
+      hits += plan.contextBlocksHit!;
+    }
+    // Shared leading blocks were resident for later turns.
+    expect(hits).toBeGreaterThan(0);
   });
 
   it('refuses a speedup that is not a positive number', () => {
