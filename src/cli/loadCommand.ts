@@ -1,13 +1,12 @@
 /**
- * `fleetsim load <scenario> --url URL`: submits the scenario's workload to a `fleetsim serve` in
- * real time scaled by `--speedup` (src/live/clients/loadClient.ts, docs/LIVE.md "Emulated agents
- * and load"), then prints a one-line summary. SIGINT or SIGTERM stops it early (the summary is
+ * `fleetsim load <scenario> --url URL`: submits the scenario's workload (a trace's tasks too) to a
+ * `fleetsim serve` in real time scaled by `--speedup` (src/live/clients/loadClient.ts,
+ * docs/LIVE.md "Emulated agents and load"), then prints a one-line summary. SIGINT or SIGTERM stops it early (the summary is
  * printed all the same).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { InputError, systemErrorReason } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
-import { refuseTrace } from '../scenario/trace.js';
 import { LoadClient, MAX_BATCH_SIZE, type LoadSummary } from '../live/clients/loadClient.js';
 import { onStopSignal, parseServiceUrl, parseSpeedup, parseToken } from './clientFlags.js';
 
@@ -42,7 +41,6 @@ export async function loadCommand(args: LoadArgs, write: (text: string) => void 
     throw new InputError('command line', '--batch', `expected an integer from 1 to ${MAX_BATCH_SIZE}, got ${String(args.batch)}`);
   }
   const scenario = loadScenario(args.scenario);
-  refuseTrace(scenario.workload, args.scenario, 'fleetsim load');
   let acked: number | undefined;
   if (args.acked !== undefined) {
     try {

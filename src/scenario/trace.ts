@@ -75,13 +75,3 @@ export function buildTrace(entry: TraceEntry, file: string): TraceConfig {
   }
   return { ...config, rows, types };
 }
-
-/**
- * Refuses a scenario with a trace where the trace would not be replayed (the live driver and
- * `fleetsim load` generate their workload themselves): never run without part of the workload.
- * @param flag - the flag or command that chose the path, for the message
- */
-export function refuseTrace(workload: { readonly trace?: TraceConfig }, file: string, flag: string): void {
-  if (workload.trace === undefined) return;
-  throw new InputError(file, 'workload.trace', `${flag} does not replay traces yet: run the trace on the simulator (fleetsim run without ${flag})`);
-}

@@ -1,10 +1,15 @@
 /**
- * `fleetsim load` as a user runs it: bad flags exit 2 with one line naming the flag; with the
- * service unreachable it says what it submits where, retries each submission until stopped, then
- * prints its summary and exits 1 (not everything was acknowledged).
+ * `fleetsim load` as a user runs it: bad flags exit 2 with one line naming the flag, and so does
+ * a trace scenario with a bad row (naming the file, line and column: the whole trace is checked
+ * when the scenario loads, before anything is submitted); with the service unreachable it says
+ * what it submits where, retries each submission until stopped, then prints its summary and
+ * exits 1 (not everything was acknowledged).
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fleetsim, freePort, killAll, runningAWhile } from '../live/clients/processes.js';
+import { tempDir, traceScenario, writeFixture } from '../traces/traceFixtures.js';
 import { expectInputError, runCli } from './runCli.js';
 
 afterEach(killAll);
@@ -24,6 +29,21 @@ describe('fleetsim load', () => {
   ])('refuses %j with exit 2 and one line', (flags, message) => {
     const run = runCli('load', 'scenarios/specialists.yaml', ...flags);
     expectInputError(run, message);
+  });
+
+  it('refuses a trace scenario with a bad row in one line naming the file, line and column, exit 2, before it submits anything', async () => {
+    const dir = tempDir();
+    try {
+      const rows = [{ timestamp: 0, input_length: 8, output_length: 3, hash_ids: [1] }, { timestamp: 1000, input_length: -8, output_length: 3, hash_ids: [1] }];
+      writeFixture(dir, 'prefix.jsonl', `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`);
+      const scenario = traceScenario(dir, '{ file: prefix.jsonl, format: mooncake }');
+      // Nothing listens there: a load that began submitting would retry without end, not exit 2.
+      const port = await freePort();
+      const run = runCli('load', scenario, '--url', `http://127.0.0.1:${port}`);
+      expectInputError(run, `${join(dir, 'prefix.jsonl')}: line 2, column input_length: `);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('retries while the service is unreachable; on SIGTERM prints its summary and exits 1', async () => {

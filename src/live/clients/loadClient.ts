@@ -108,26 +108,37 @@ export class LoadClient {
     this.log = options.log ?? (() => undefined);
   }
 
-  /** Submits the workload; resolves once every submission was answered (or the run was stopped). */
+  /**
+   * Submits the workload; resolves once every submission was answered (or the run was stopped).
+   * @throws InputError for a trace row found bad as the schedule reads it (the scenario's loader
+   * checked every row already: a file changed since), once the submissions under way stopped
+   */
   async run(): Promise<LoadSummary> {
     const { scenario, speedup } = this.options;
     const signal = this.stopping.signal;
     const limit = this.options.maxTasks ?? Number.POSITIVE_INFINITY;
     const concurrency = this.options.concurrency ?? DEFAULT_CONCURRENCY;
     const startMs = performance.now();
-    outer: for (const submission of workloadSchedule(scenario, this.options.replication ?? 0)) {
-      const dueMs = startMs + (submission.atSeconds * 1000) / speedup;
-      // A timer counts from the event loop's cached time, so it may fire a little early: never send before the due time.
-      for (let waitMs = dueMs - performance.now(); waitMs > 0 && !signal.aborted; waitMs = dueMs - performance.now()) await pause(waitMs, signal);
-      if (signal.aborted) break;
-      this.summary.maxLagSeconds = Math.max(this.summary.maxLagSeconds, (performance.now() - dueMs) / 1000);
-      for (const spec of submission.specs) {
-        if (this.summary.submitted >= limit) break outer;
-        while (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
-        if (signal.aborted) break outer;
-        this.summary.submitted++;
-        this.track(this.submit(taskBody(spec, submission.atSeconds, speedup, this.options.idPrefix)));
+    try {
+      outer: for (const submission of workloadSchedule(scenario, this.options.replication ?? 0)) {
+        const dueMs = startMs + (submission.atSeconds * 1000) / speedup;
+        // A timer counts from the event loop's cached time, so it may fire a little early: never send before the due time.
+        for (let waitMs = dueMs - performance.now(); waitMs > 0 && !signal.aborted; waitMs = dueMs - performance.now()) await pause(waitMs, signal);
+        if (signal.aborted) break;
+        this.summary.maxLagSeconds = Math.max(this.summary.maxLagSeconds, (performance.now() - dueMs) / 1000);
+        for (const spec of submission.specs) {
+          if (this.summary.submitted >= limit) break outer;
+          while (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
+          if (signal.aborted) break outer;
+          this.summary.submitted++;
+          this.track(this.submit(taskBody(spec, submission.atSeconds, speedup, this.options.idPrefix)));
+        }
       }
+    } catch (error) {
+      // The schedule failed (a trace row found bad as it is read): submissions still retrying stop, as on a stop signal.
+      this.stop();
+      await Promise.all(this.inFlight);
+      throw error;
     }
     await Promise.all(this.inFlight);
     this.summary.wallSeconds = (performance.now() - startMs) / 1000;

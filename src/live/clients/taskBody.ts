@@ -7,7 +7,9 @@
  * carries its workflow as the simulator made it (`workflowId`, `parentId`, the per-edge
  * `dependencyPolicy`), so that the service keeps the `workflows.*` metrics; the prefix goes on
  * every task id (dependencies, edges, parent) and on the workflow id, so that a second load of the
- * same workload under another prefix makes workflows of its own.
+ * same workload under another prefix makes workflows of its own. A trace's task carries its
+ * prompt prefix (`contextBlocks`, `contextBlockTokens`, in tokens: unscaled) and, for a request
+ * the trace records as failed, `traceFailed` (the emulated agents fail each of its attempts).
  */
 import type { DependencyFailurePolicy, TaskSpec } from '../../engine/task.js';
 
@@ -25,6 +27,12 @@ export interface TaskBody {
   readonly contextTokens: number;
   /** Context key it needs resident, if any. */
   readonly contextKey?: string;
+  /** Its context as a prompt prefix of blocks (a Mooncake trace's `hash_ids`), if any. */
+  readonly contextBlocks?: readonly number[];
+  /** Tokens of one block of `contextBlocks`. */
+  readonly contextBlockTokens?: number;
+  /** A request the replayed trace records as failed: an emulation hint (emulated agents fail every attempt). */
+  readonly traceFailed?: boolean;
   /** Deadline relative to submission, seconds, if any. */
   readonly deadline?: number;
   /** Ids of the tasks it waits for. */
@@ -63,6 +71,9 @@ export function taskBody(spec: TaskSpec, atSeconds: number, speedup: number, idP
     priority: spec.priority,
     contextTokens: spec.contextTokens,
     contextKey: spec.contextKey,
+    contextBlocks: spec.contextBlocks,
+    contextBlockTokens: spec.contextBlockTokens,
+    traceFailed: spec.traceFailed === true ? true : undefined,
     deadline,
     dependsOn: spec.dependsOn?.map((id) => idPrefix + id),
     dependencyPolicy: spec.dependencyPolicy === undefined || Object.keys(spec.dependencyPolicy).length === 0

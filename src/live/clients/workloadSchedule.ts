@@ -1,13 +1,17 @@
 /**
  * A scenario's workload as a timed list of submissions, for `fleetsim load`: the same tasks a
  * simulated run of replication r submits (generated arrivals from the arrival process and
- * {@link TaskFactory}, the listed jobs, the workflow instances from {@link WorkflowFactory}), at
- * the same scenario times, drawn from the same seeded streams, lazily and in time order. Arrivals
- * stop where the simulator's stop: at `stop.timeSeconds` or after `stop.tasks` generated tasks.
+ * {@link TaskFactory}, the listed jobs, the workflow instances from {@link WorkflowFactory}, the
+ * rows of a trace from {@link TraceReplay}), at the same scenario times, drawn from the same
+ * seeded streams, lazily and in time order. Arrivals stop where the simulator's stop: at
+ * `stop.timeSeconds` or after `stop.tasks` generated tasks; a trace is read one row ahead, and
+ * its file is closed when the trace ends, passes the stop time, or the schedule is given up
+ * (`return()` on the generator, as a `for … of` that breaks out does).
  */
 import type { TaskSpec } from '../../engine/task.js';
 import type { Scenario } from '../../scenario/types.js';
 import { stream } from '../../sim/random.js';
+import { TraceReplay } from '../../traces/traceReplay.js';
 import { WorkflowFactory, workflowArrivalClock } from '../../sim/workflows.js';
 import { TaskFactory, arrivalClock, jobTask, type ArrivalClock } from '../../sim/workload.js';
 
@@ -23,25 +27,63 @@ export interface Submission {
 interface Source {
   peek(): Submission | undefined;
   advance(): void;
+  /** Releases what it holds open (a trace's file); idempotent. */
+  close?(): void;
 }
 
-/** The submissions of `scenario`'s replication `replication`, earliest first (ties: jobs, workflows, generated). */
+/**
+ * The submissions of `scenario`'s replication `replication`, earliest first (ties: jobs,
+ * workflows, trace, generated).
+ * @throws InputError for a bad trace row (naming the file, line and column); the scenario's
+ * loader checked every row of the window already, so only a file changed since can have one
+ */
 export function* workloadSchedule(scenario: Scenario, replication = 0): Generator<Submission> {
-  const sources: Source[] = [jobSource(scenario), ...scenario.workload.workflows.map((_, i) => workflowSource(scenario, replication, i)), generatedSource(scenario, replication)];
-  for (;;) {
-    let best: Source | undefined;
-    let bestAt = Number.POSITIVE_INFINITY;
-    for (const source of sources) {
-      const next = source.peek();
-      if (next !== undefined && next.atSeconds < bestAt) {
-        best = source;
-        bestAt = next.atSeconds;
+  const sources: Source[] = [jobSource(scenario), ...scenario.workload.workflows.map((_, i) => workflowSource(scenario, replication, i))];
+  try {
+    if (scenario.workload.trace !== undefined) sources.push(traceSource(scenario, replication));
+    sources.push(generatedSource(scenario, replication));
+    for (;;) {
+      let best: Source | undefined;
+      let bestAt = Number.POSITIVE_INFINITY;
+      for (const source of sources) {
+        const next = source.peek();
+        if (next !== undefined && next.atSeconds < bestAt) {
+          best = source;
+          bestAt = next.atSeconds;
+        }
       }
+      if (best === undefined) return;
+      yield best.peek()!;
+      best.advance();
     }
-    if (best === undefined) return;
-    yield best.peek()!;
-    best.advance();
+  } finally {
+    for (const source of sources) source.close?.();
   }
+}
+
+/**
+ * The trace's tasks, one row ahead, as the simulator's `scheduleTrace` reads them: the first one
+ * after the stop time ends the trace.
+ */
+function traceSource(scenario: Scenario, replication: number): Source {
+  const replay = new TraceReplay(scenario.workload.trace!, scenario.seed, replication);
+  let current: Submission | undefined;
+  const read = (): void => {
+    const next = replay.next();
+    current = next === undefined || next.atSeconds > scenario.stop.timeSeconds ? undefined : { atSeconds: next.atSeconds, specs: [next.task] };
+    if (current === undefined) replay.close();
+  };
+  try {
+    read();
+  } catch (error) {
+    replay.close();
+    throw error;
+  }
+  return {
+    peek: () => current,
+    advance: read,
+    close: () => replay.close(),
+  };
 }
 
 function jobSource(scenario: Scenario): Source {

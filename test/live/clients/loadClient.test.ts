@@ -2,13 +2,17 @@
  * LoadClient against a scripted stand-in for the service: submissions on the scaled schedule,
  * retried with the same client id and body until acknowledged, dependencies after their
  * acknowledgement, refusals counted and their dependents skipped; the same whether tasks go one
- * per request (`batchSize` 1) or in batches (`POST /v1/tasks/batch`, each item answered alone).
+ * per request (`batchSize` 1) or in batches (`POST /v1/tasks/batch`, each item answered alone);
+ * a trace's tasks with their prompt prefix, under an id prefix and a task limit, and a trace
+ * found bad as it is read (changed since the scenario loaded) stops the run with its row's error.
  */
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_SIZE, LoadClient } from '../../../src/live/clients/loadClient.js';
-import { parseScenario } from '../../../src/scenario/load.js';
+import { loadScenario, parseScenario } from '../../../src/scenario/load.js';
+import { tempDir, traceScenario, writeFixture } from '../../traces/traceFixtures.js';
 
 const scenario = parseScenario(`
 name: load-stand-in
@@ -136,5 +140,49 @@ strategies: [least-connections]`, 'burst.yaml');
     const summary = await new LoadClient({ scenario: burst, url, speedup: 100, batchSize: 3, backoff }).run();
     expect(summary).toMatchObject({ submitted: 5, acknowledged: 5, retried: 0 });
     expect(requests).toHaveLength(2);
+  });
+});
+
+describe('LoadClient of a trace', () => {
+  it('submits the trace\'s first --tasks tasks with their prompt prefix, under --id-prefix, at their times ÷ K', async () => {
+    const dir = tempDir();
+    try {
+      const rows = Array.from({ length: 10 }, (_, i) => JSON.stringify({ timestamp: i * 100, input_length: 10, output_length: 2, hash_ids: [0, 1 + (i % 2), 7] }));
+      writeFixture(dir, 'prefix.jsonl', `${rows.join('\n')}\n`);
+      const scenario = loadScenario(traceScenario(dir, '{ file: prefix.jsonl, format: mooncake, blockTokens: 4 }'));
+      const { url, received } = await standIn(() => 201);
+      const summary = await new LoadClient({ scenario, url, speedup: 2, backoff, maxTasks: 6, idPrefix: 'again/' }).run();
+      expect(summary).toMatchObject({ submitted: 6, acknowledged: 6, refused: 0 });
+      expect(received.map((r) => r.body.id)).toEqual(['again/r0', 'again/r1', 'again/r2', 'again/r3', 'again/r4', 'again/r5']);
+      expect(received[3]!.body).toEqual({ id: 'again/r3', type: scenario.workload.trace!.type, tokens: 2, priority: 2, contextTokens: 10, contextKey: 'block-2', contextBlocks: [0, 2, 7], contextBlockTokens: 4 });
+      // r5 arrives at 0.5 s of the scenario: 0.25 s real at K = 2.
+      expect(received[5]!.atMs).toBeGreaterThanOrEqual(250);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with the row\'s error, its submissions under way given up, when the trace turns out bad as it is read', async () => {
+    const dir = tempDir();
+    try {
+      const row = (timestamp: number): string => JSON.stringify({ timestamp, input_length: 10, output_length: 2, hash_ids: [0, 1, 2] });
+      const path = writeFixture(dir, 'prefix.jsonl', `${row(0)}\n${row(100)}\n${row(200)}\n`);
+      const scenario = loadScenario(traceScenario(dir, '{ file: prefix.jsonl, format: mooncake, blockTokens: 4 }'));
+      // Changed after the loader checked it: its third row is now bad (the replay reads one row ahead of the arrivals).
+      writeFileSync(path, `${row(0)}\n${row(100)}\n{"timestamp": 200, "input_length": -1}\n`);
+      // The service never answers: without the stop, r0 would be retried without end.
+      const { url, received } = await standIn(() => 'reset');
+      const client = new LoadClient({ scenario, url, speedup: 1, backoff });
+      await expect(client.run()).rejects.toThrow(/prefix\.jsonl: line 3, column input_length: /);
+      // r0 was handed to the submitter (sent or not, the batch forms on the next turn) and given up unacknowledged.
+      expect(received.filter((r) => r.body.id !== 'r0')).toEqual([]);
+      expect(client.summary).toMatchObject({ submitted: 1, acknowledged: 0 });
+      // Given up: no retry comes after the run ended (they come every 5 to 50 ms while one is under way).
+      const sent = received.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(received).toHaveLength(sent);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

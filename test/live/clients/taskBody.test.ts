@@ -28,6 +28,13 @@ describe('taskBody', () => {
     });
   });
 
+  it('carries a trace task\'s prompt prefix unscaled, and traceFailed only when the trace recorded a failure', () => {
+    const spec = { id: 'r4', type: 'request', priority: 2, tokens: 30, contextTokens: 1500, contextKey: 'block-9', contextBlocks: [0, 9, 12], contextBlockTokens: 512 };
+    expect(taskBody(spec, 40, 10, 'p/')).toEqual({ ...spec, id: 'p/r4' });
+    expect(taskBody({ ...spec, traceFailed: true, maxRetries: 0 }, 40, 10)).toEqual({ ...spec, traceFailed: true, maxRetries: 0 });
+    expect(taskBody({ ...spec, traceFailed: false }, 40, 10)).not.toHaveProperty('traceFailed');
+  });
+
   it('leaves out an empty dependencyPolicy, as the simulator\'s jobs without per-edge policies have none', () => {
     expect(taskBody({ id: 'b', type: 'x', priority: 2, tokens: 1, contextTokens: 0, dependsOn: ['a'], dependencyPolicy: {} }, 0, 1)).not.toHaveProperty('dependencyPolicy');
   });
