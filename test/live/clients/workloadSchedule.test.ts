@@ -6,7 +6,7 @@
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { workloadSchedule } from '../../../src/live/clients/workloadSchedule.js';
+import { workloadSchedule, type Submission } from '../../../src/live/clients/workloadSchedule.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import { runSimulation } from '../../../src/sim/simulation.js';
 import { tempDir, traceScenario, writeFixture } from '../../traces/traceFixtures.js';
@@ -61,18 +61,29 @@ describe('workloadSchedule of a trace', () => {
     dir = undefined;
   });
 
-  /** A scenario replaying a Mooncake trace of `rows` requests 1 s apart, each a prompt of two blocks (the first shared by all). */
-  function mooncakeScenario(rows: number, stop: string): string {
+  /**
+   * A scenario replaying a Mooncake trace of `rows` requests 1 s apart, each a prompt of two blocks
+   * (the first shared by all), with `jobs` (YAML) listed beside it.
+   */
+  function mooncakeScenario(rows: number, stop: string, jobs = '[]'): string {
     dir = tempDir();
     const lines = Array.from({ length: rows }, (_, i) => JSON.stringify({ timestamp: i * 1000, input_length: 8, output_length: 3, hash_ids: [0, i % 3 + 1] }));
     writeFixture(dir, 'prefix.jsonl', `${lines.join('\n')}\n`);
-    return traceScenario(dir, '{ file: prefix.jsonl, format: mooncake, blockTokens: 4 }', { stop });
+    return traceScenario(dir, `{ file: prefix.jsonl, format: mooncake, blockTokens: 4 }\n  jobs: ${jobs}`, { stop });
   }
 
-  it('stops at stop.time as the simulator does, and carries the prompt prefix of each task', () => {
-    const scenario = loadScenario(mooncakeScenario(20, '{ time: 9.5, drain: true }'));
-    const submissions = [...workloadSchedule(scenario)];
-    expect(submissions.map((s) => s.atSeconds)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  it('stops at stop.time as the simulator does, closing the trace once it read past it, and carries the prompt prefix of each task', () => {
+    const scenario = loadScenario(mooncakeScenario(20, '{ time: 9.5, drain: true }', '[{ id: last, at: 9.25, type: request, tokens: 1 }]'));
+    const before = openFiles();
+    const schedule = workloadSchedule(scenario);
+    const submissions: Submission[] = [];
+    for (let next = schedule.next(); !next.done; next = schedule.next()) {
+      submissions.push(next.value);
+      // The trace's row after 9 s, read once 9 s was handed out, comes after the stop: the file is closed before the job at 9.25 s.
+      if (next.value.atSeconds <= 9) expect(openFiles()).toBeGreaterThan(before);
+      else expect(openFiles()).toBe(before);
+    }
+    expect(submissions.map((s) => s.atSeconds)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9.25]);
     expect(submissions[4]!.specs).toEqual([{ id: 'r4', type: scenario.workload.trace!.type, priority: 2, tokens: 3, contextTokens: 8, contextKey: 'block-2', contextBlocks: [0, 2], contextBlockTokens: 4 }]);
   });
 
