@@ -110,6 +110,21 @@ describe('AgentsClient', () => {
     expect(client.summary).toMatchObject({ started: 1, resentResults: 1 });
   });
 
+  it('reports the blocks of a prompt prefix found resident, and fails every attempt of a request its trace recorded as failed', async () => {
+    const { standIn, client } = await running();
+    const prefixed = (id: string, blocks: number[]): object => ({ ...task(id, 10), contextTokens: blocks.length * 50, contextBlocks: blocks, contextBlockTokens: 50 });
+    standIn.commands.push({ kind: 'start', task: prefixed('r0', [0, 1, 2]), attempt: 1 });
+    await eventually(() => standIn.reports('finished').length === 1, 5000, 'r0 finished');
+    // r1 shares r0's first two blocks (then its own): a leading run of two is resident on a1.
+    standIn.commands.push({ kind: 'start', task: prefixed('r1', [0, 1, 7]), attempt: 1 }, { kind: 'start', task: { ...prefixed('r2', [9]), traceFailed: true, maxRetries: 0 }, attempt: 1 });
+    await eventually(() => standIn.reports('finished').length === 3, 5000, 'r1 and r2 finished');
+    expect(standIn.reports('started').map((report) => report.replace(/"setupTokens":[\d.]+,?/, ''))).toEqual(
+      ['r0/1 {"contextHit":false,"contextBlocksHit":0}', 'r1/1 {"contextHit":true,"contextBlocksHit":2}', 'r2/1 {"contextHit":false,"contextBlocksHit":0}'],
+    );
+    expect(standIn.reports('finished').sort()).toEqual(['r0/1 {"ok":true,"quality":1}', 'r1/1 {"ok":true,"quality":1}', 'r2/1 {"ok":false,"reason":"agent-error"}']);
+    expect(client.summary).toMatchObject({ started: 3, completed: 2, failed: 1 });
+  });
+
   it('takes the planned time ÷ K, stops an aborted attempt without a report, and holds a paused one', async () => {
     const { standIn, client } = await running();
     const begun = performance.now();
