@@ -37,3 +37,38 @@ export type { AgentAttempt, AgentHandler, AgentHandlers, AgentOffer, AgentWorker
 export type { ProvisionHandler, ProvisionRequest, Provisioner, ProvisionerOptions } from './distributed/agentProvisioning.js';
 export { runAgentWorker, runProvisioner, createBullmqConnector } from './distributed/libraryEntry.js';
 export { AGENT_QUEUE_PREFIX, attemptJobId, parseAttemptJobId, type AttemptJobData, type AttemptJobResult } from './distributed/agentQueues.js';
+
+// Types the declarations above name, so that a user can write every one of them (test/package/publicTypes.test.ts).
+export type { ProvisionJobData, ProvisionJobResult } from './distributed/agentProvisioning.js';
+export type { AttemptStartReport } from './distributed/agentQueues.js';
+export type { BaselineScenario, BaselineStrategy } from './experiments/baselineFile.js';
+export type { CellRuns } from './experiments/cell.js';
+export type { ExecuteOptions, ExecutedCell } from './experiments/experiment.js';
+export type { ParsedParameter } from './experiments/grid.js';
+export type { JobResult, RunDriver, RunJob } from './experiments/job.js';
+export type { ShardFile } from './experiments/merge.js';
+export type { DrainOptions, ExperimentPool, ExperimentPoolOptions, JobRunner, PoolOptions } from './experiments/pool.js';
+export type { PoolSpan, SpanActivity } from './experiments/poolTimeline.js';
+export type { RegressRow } from './experiments/regress.js';
+export type {
+  CellTargets, ExperimentDocumentBase, ExperimentTiming, ShardInfo, StrategyTargets, StrategyTimingEntry, TargetOutcome, TimingPart,
+} from './experiments/types.js';
+export type { ChartItem, WorkKind, WorkKinds } from './experiments/work.js';
+export type { ClassBreakdown, ClassBreakdownKey, ClassMetrics, ClassTable, ShareMetrics } from './metrics/classes.js';
+export type { LatencyCdf, QueueDepthSeries } from './metrics/series.js';
+export type { ClassKeys } from './metrics/summary.js';
+export type { TenantFairnessMetrics } from './metrics/tenantFairness.js';
+export type {
+  AgentMetrics, ClassedMetrics, DelegationMetrics, FairnessMetrics, FleetMetrics, LatencyMetrics, QualityMetrics, ScalarMetrics, TaskCountMetrics, WaitMetrics, WorkflowMetrics,
+} from './metrics/types.js';
+export type { ChartSpec } from './report/chartSpec.js';
+export type { ChartDef, ReportDocument } from './report/charts.js';
+export type { HtmlReport, RenderedChart } from './report/htmlReport.js';
+export type { PageChart } from './report/page.js';
+export type { ChartRendering } from './report/render.js';
+export type { PathSegment } from './scenario/errors.js';
+export type { ScenarioOverrides } from './scenario/normalize.js';
+export type {
+  ArrivalProcess, Distribution, LiveConfig, MetricTolerance, RegressPolicy, ScenarioJob, ScenarioOperation, TargetCheck, TargetPolicy, TaskTypeConfig, WorkflowNodeConfig, WorkflowSupervisorConfig, WorkflowTemplate, WorkloadConfig,
+} from './scenario/types.js';
+export type { CsvColumns, TraceConfig, TraceFormat, TraceFormatOptions, TraceWorkMapping } from './traces/types.js';
