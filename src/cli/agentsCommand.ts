@@ -1,8 +1,8 @@
 /**
  * `fleetsim agents <scenario> --url URL`: the scenario's agents as HTTP clients of a
  * `fleetsim serve` (src/live/clients/agentsClient.ts, docs/LIVE.md "Emulated agents and load").
- * Runs until SIGINT or SIGTERM (or until every agent retired or gave up), then prints a one-line
- * summary.
+ * Runs until SIGINT or SIGTERM (or until every agent retired or gave up, and the provisioners of
+ * the autoscaled pools were refused), then prints a one-line summary.
  */
 import { InputError, didYouMean } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
@@ -21,6 +21,8 @@ export interface AgentsArgs {
   speedup: number;
   /** `--only`: comma-separated ids of the scenario's agents to run (default: all). */
   only?: string;
+  /** `--provision` (default true; `--no-provision`): start the agents the service asks for in autoscaled pools. */
+  provision?: boolean;
 }
 
 /** `fleetsim agents`: resolves with true unless an agent gave up (a refusal it cannot act on). */
@@ -36,6 +38,7 @@ export async function agentsCommand(args: AgentsArgs, write: (text: string) => v
       scenario, url, speedup,
       ...(args.token === undefined ? {} : { token: parseToken(args.token) }),
       ...(only === undefined ? {} : { only }),
+      ...(args.provision === false ? { provision: false } : {}),
       log: (line) => process.stderr.write(`fleetsim agents: ${line}\n`),
     });
   } catch (error) {
@@ -46,7 +49,8 @@ export async function agentsCommand(args: AgentsArgs, write: (text: string) => v
   }
   // Announced once a stop signal is handled: a supervisor that signals on seeing the line stops it cleanly.
   const release = onStopSignal(() => client.stop());
-  write(`fleetsim agents: ${client.summary.agents} agents polling ${url} (speedup ${speedup})\n`);
+  const pools = client.provisioners.length === 0 ? '' : `, provisioning ${client.provisioners.length === 1 ? 'pool' : 'pools'} ${Object.keys(scenario.coldStartSeconds).join(', ')}`;
+  write(`fleetsim agents: ${client.summary.agents} agents polling ${url} (speedup ${speedup})${pools}\n`);
   const summary = await client.run();
   release();
   write(`${agentsSummaryLine(summary)}\n`);
@@ -58,5 +62,5 @@ export function agentsSummaryLine(s: AgentsSummary): string {
   return `fleetsim agents: ${s.agents} agents, ${s.started} attempts started, ${s.completed} completed, ${s.failed} failed, ${s.aborted} aborted, `
     + `${s.offersAnswered} offers answered, ${s.duplicateStarts} re-delivered starts ignored, ${s.resentResults} results re-sent, `
     + `${s.staleReports} stale reports, ${s.reregistrations} re-registrations (${s.dropped} attempts dropped), `
-    + `${s.retries} retries, ${s.retired} retired, ${s.gaveUp} gave up`;
+    + `${s.retries} retries, ${s.retired} retired, ${s.gaveUp} gave up, ${s.provisioned} provisioned (${s.provisionsRefused} refused)`;
 }

@@ -180,9 +180,10 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
     .command('agents <scenario>', 'run the scenario\'s agents as emulated HTTP clients of a fleetsim serve (docs/LIVE.md)', (y) =>
       withExamples(scenarioArgument(y), 'agents')
         .option('url', { type: 'string', demandOption: true, requiresArg: true, describe: 'the service, e.g. http://127.0.0.1:8080' })
-        .option('token', { type: 'string', requiresArg: true, describe: 'bearer token (an agent:* or agent:<id> role)' })
+        .option('token', { type: 'string', requiresArg: true, describe: 'bearer token (an agent:* or agent:<id> role; with autoscaled pools, provisioner:<pool> or provisioner:* too)' })
         .option('speedup', { type: 'number', default: 1, requiresArg: true, describe: 'K: service and offer response times divided by K, speeds multiplied by K' })
-        .option('only', { type: 'string', requiresArg: true, describe: 'comma-separated ids of the scenario\'s agents to run (default: all)' }),
+        .option('only', { type: 'string', requiresArg: true, describe: 'comma-separated ids of the scenario\'s agents to run (default: all)' })
+        .option('provision', { type: 'boolean', default: true, describe: 'start the agents the service asks for in the scenario\'s autoscaled pools (--no-provision: do not)' }),
       async (args) => {
         if (!(await (await import('./agentsCommand.js')).agentsCommand(args as unknown as AgentsArgs))) setExit(EXIT.checkFailed);
       })

@@ -131,7 +131,7 @@ describe('damaged files on the command line', () => {
     const cases: [string, string][] = [
       [tokenFile('blank.yaml', `${token}: admin\n"${token} 2": submitter\n`), 'token #2: expected a token of printable ASCII characters without blanks'],
       [tokenFile('list.yaml', `? [${token}]\n: admin\n`), 'token #1: expected a token (a string), got a list or a mapping'],
-      [tokenFile('role.yaml', `${token}: superuser\n`), 'token #1: expected submitter, admin, agent:<id> or agent:*, got "superuser"'],
+      [tokenFile('role.yaml', `${token}: superuser\n`), 'token #1: expected submitter, admin, agent:<id>, agent:*, provisioner:<pool> or provisioner:*, got "superuser"'],
       [tokenFile('empty.yaml', ''), 'expected a mapping token → role (or list of roles)'],
     ];
     const data = join(dir, 'data');

@@ -18,16 +18,27 @@
  * e.g. after missing its heartbeat) registers that agent again, and when that makes it a new member of the
  * fleet, the attempts of its previous membership are dropped (the engine gave them up). Reports
  * are sent in order per attempt (`started` before `finished`) and retried until answered.
+ *
+ * Autoscaled pools: a {@link PoolProvisioner} per pool takes the service's requests for new
+ * agents; for each it makes the agent the simulator would provision (./../../sim/fleetNames.ts:
+ * `<pool>-<k>`, the pool's first agent's model), waits the pool's cold start ÷ K, and registers
+ * it with the request's `provisionId`. It then runs as the listed agents do, on a link of its
+ * own; `retire` stops it. A refused answer (410: the request was answered already, or made before
+ * a service restart) stops it unregistered; an id in use (409) takes the pool's next name. A
+ * provisioned agent that leaves the fleet is not registered again (the autoscaler asks anew).
  */
 import type { TaskSpec } from '../../engine/task.js';
 import type { Scenario, SimAgentConfig } from '../../scenario/types.js';
-import { outcomeStreams } from '../../sim/random.js';
+import { FleetNames } from '../../sim/fleetNames.js';
+import { outcomeStreams, type OutcomeStreams } from '../../sim/random.js';
 import { AttemptBook } from './attemptBook.js';
 import { Backoff, DEFAULT_BACKOFF, pause, type BackoffOptions } from './backoff.js';
 import { RemoteAgentModel } from './remoteAgentModel.js';
 import { AgentLink, type AgentReport } from './agentLink.js';
+import { PoolProvisioner } from './poolProvisioner.js';
 import { ServiceClient, ServiceUnavailable, errorText, type ServiceAnswer } from './serviceClient.js';
 import type { WireCommand } from '../service/remoteAgents.js';
+import type { WireProvisionRequest } from '../service/provisionRequests.js';
 
 
 /** A finished report's body. */
@@ -53,6 +64,8 @@ export interface AgentsClientOptions {
   readonly backoff?: BackoffOptions;
   /** One-line notes (an agent given up on, a refusal). */
   readonly log?: (line: string) => void;
+  /** Whether to take the autoscaled pools' provisioning requests (default true). */
+  readonly provision?: boolean;
 }
 
 /** What the emulated agents did, summed over the fleet. */
@@ -85,8 +98,12 @@ export interface AgentsSummary {
   staleReports: number;
   /** Agents retired by the service. */
   retired: number;
-  /** Agents that stopped on an answer they cannot act on (a 4xx other than 404 to a poll). */
+  /** Agents (and pool provisioners) that stopped on an answer they cannot act on (a 4xx other than 404 to a poll). */
   gaveUp: number;
+  /** Agents provisioned at the service's request that joined the fleet (counted in `agents` too). */
+  provisioned: number;
+  /** Agents started for a provisioning request whose answer the service refused (410): stopped unregistered. */
+  provisionsRefused: number;
 }
 
 /** An attempt under way on one agent. */
@@ -113,11 +130,18 @@ export class AgentsClient {
   /** What the agents did so far, updated as they go. */
   readonly summary: AgentsSummary = {
     agents: 0, started: 0, duplicateStarts: 0, resentResults: 0, completed: 0, failed: 0, aborted: 0, dropped: 0, offersAnswered: 0,
-    offersWithdrawn: 0, reregistrations: 0, retries: 0, staleReports: 0, retired: 0, gaveUp: 0,
+    offersWithdrawn: 0, reregistrations: 0, retries: 0, staleReports: 0, retired: 0, gaveUp: 0, provisioned: 0, provisionsRefused: 0,
   };
   private readonly stopping = new AbortController();
   private readonly agents: EmulatedRemoteAgent[];
   private readonly link: AgentLink;
+  /** The autoscaled pools' provisioners (none with `provision: false`). */
+  readonly provisioners: readonly PoolProvisioner[];
+  /** Agents provisioned here, and the runs of their links. */
+  private readonly provisionedAgents = new Set<EmulatedRemoteAgent>();
+  private readonly provisionedRuns = new Set<Promise<void>>();
+  private readonly names: FleetNames;
+  private readonly shared: Omit<AgentParts, 'config' | 'model' | 'link'> & { readonly outcomes: OutcomeStreams; readonly pollSeconds: number };
 
   /** @param options - see {@link AgentsClientOptions}; the agents are chosen (and `only` checked) here. */
   constructor(options: AgentsClientOptions) {
@@ -128,9 +152,10 @@ export class AgentsClient {
     const pollSeconds = options.pollSeconds ?? Math.min(20, scenario.live.heartbeatSeconds);
     const backoff = options.backoff ?? DEFAULT_BACKOFF;
     const log = options.log ?? (() => undefined);
+    this.shared = { client, speedup: options.speedup, backoff, summary: this.summary, signal: this.stopping.signal, log, outcomes, pollSeconds };
+    this.names = new FleetNames(scenario);
     this.agents = chosen.map((config) => new EmulatedRemoteAgent({
-      config, model: new RemoteAgentModel(config, outcomes, options.speedup), client, speedup: options.speedup,
-      backoff, summary: this.summary, signal: this.stopping.signal, log, link: () => this.link,
+      ...this.shared, config, model: new RemoteAgentModel(config, outcomes, options.speedup), link: () => this.link,
     }));
     const byId = new Map(this.agents.map((agent) => [agent.id, agent]));
     this.link = new AgentLink({
@@ -141,18 +166,98 @@ export class AgentsClient {
       onRefused: (id, reason) => byId.get(id)?.giveUp(reason),
     });
     this.summary.agents = this.agents.length;
+    const pools = options.provision === false ? [] : Object.keys(scenario.coldStartSeconds);
+    this.provisioners = pools.map((pool) => new PoolProvisioner({
+      pool, client, pollSeconds, backoff, signal: this.stopping.signal,
+      onRequest: (request) => this.track(this.provisionAgent(request)),
+      onRefused: (reason) => {
+        this.summary.gaveUp++;
+        log(`${reason}; the provisioner of pool ${pool} stops`);
+      },
+      onRetry: () => void this.summary.retries++,
+    }));
   }
 
-  /** Runs every agent until {@link AgentsClient.stop} (or until each retired or gave up). */
+  /** Keeps a provisioned agent's run until it ends, so that {@link AgentsClient.run} waits for it. */
+  private track(run: Promise<void>): void {
+    const tracked: Promise<void> = run
+      .catch((error: unknown) => {
+        this.summary.gaveUp++;
+        this.shared.log(`provisioning: ${error instanceof Error ? error.message : String(error)}`);
+      })
+      .finally(() => this.provisionedRuns.delete(tracked));
+    this.provisionedRuns.add(tracked);
+  }
+
+  /**
+   * Starts the agent a provisioning request asks for, as the simulator provisions it: named
+   * after the pool, joining after the pool's cold start (÷ K); then runs it until it stops.
+   */
+  private async provisionAgent(request: WireProvisionRequest): Promise<void> {
+    const { signal, log } = this.shared;
+    const provisioned = this.names.provisioned(request.pool);
+    let { config } = provisioned;
+    const { coldStartSeconds } = provisioned;
+    await pause((coldStartSeconds * 1000) / this.shared.speedup, signal);
+    for (;;) {
+      if (signal.aborted) return;
+      const agent: EmulatedRemoteAgent = new EmulatedRemoteAgent({
+        ...this.shared, config, model: new RemoteAgentModel(config, this.shared.outcomes, this.shared.speedup), link: () => link,
+      });
+      // Its own link (the fleet's lists its agents once and for all), polling once it joined.
+      const link = new AgentLink({
+        client: this.shared.client, agentIds: [agent.id], pollSeconds: this.shared.pollSeconds, backoff: this.shared.backoff, signal, log,
+        onCommands: (_id, commands) => agent.handle(commands),
+        // Out of the fleet: not registered again, as its pool's autoscaler provisions anew if need be.
+        rejoin: () => Promise.resolve(false),
+        onRetry: () => void this.summary.retries++,
+        onRefused: (_id, reason) => agent.giveUp(reason),
+      });
+      const answer = await agent.registerProvisioned(request.provisionId);
+      if (answer === undefined) return;
+      if (answer.status === 409) {
+        // The name is taken (another process provisioned it, or a previous run of this one): the pool's next.
+        config = this.names.newAgentLike(config);
+        continue;
+      }
+      if (answer.status === 410) {
+        this.summary.provisionsRefused++;
+        log(`agent ${agent.id}: ${errorText(answer)}`);
+        return;
+      }
+      if (answer.status !== 200 && answer.status !== 201) {
+        agent.giveUp(`register for provisioning request ${request.provisionId}: ${errorText(answer)}`);
+        return;
+      }
+      this.summary.provisioned++;
+      this.summary.agents++;
+      this.provisionedAgents.add(agent);
+      try {
+        await link.run();
+      } finally {
+        agent.abandon();
+        this.provisionedAgents.delete(agent);
+      }
+      return;
+    }
+  }
+
+  /**
+   * Runs every agent until {@link AgentsClient.stop} (or until each retired or gave up, and with
+   * autoscaled pools, their provisioners were refused).
+   */
   async run(): Promise<AgentsSummary> {
     try {
+      const provisioning = this.provisioners.map((provisioner) => provisioner.run());
       const joined = await Promise.all(this.agents.map((agent) => agent.register()));
       this.agents.forEach((agent, i) => {
         if (!joined[i]) this.link.remove(agent.id);
       });
-      await this.link.run();
+      await Promise.all([this.link.run(), ...provisioning]);
+      while (this.provisionedRuns.size > 0) await Promise.all(this.provisionedRuns);
     } finally {
       for (const agent of this.agents) agent.abandon();
+      for (const agent of this.provisionedAgents) agent.abandon();
     }
     return this.summary;
   }
@@ -161,6 +266,7 @@ export class AgentsClient {
   stop(): void {
     this.stopping.abort();
     for (const agent of this.agents) agent.abandon();
+    for (const agent of this.provisionedAgents) agent.abandon();
   }
 }
 
@@ -194,7 +300,7 @@ interface AgentParts {
   readonly summary: AgentsSummary;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
-  /** The fleet's link to the service (made after the agents). */
+  /** The fleet's link to the service (made after the agents), or a provisioned agent's own. */
   readonly link: () => AgentLink;
 }
 
@@ -233,8 +339,7 @@ class EmulatedRemoteAgent {
   async register(): Promise<boolean> {
     if (this.done) return false;
     const { summary } = this.parts;
-    const body = { id: this.id, tokensPerSecond: this.parts.config.spec.tokensPerSecond * this.parts.speedup };
-    const answer = await this.send('/v1/agents', body);
+    const answer = await this.send('/v1/agents', this.registration());
     if (answer === undefined) return false;
     if (answer.status !== 200 && answer.status !== 201) {
       this.giveUp(`register: ${errorText(answer)}`);
@@ -251,6 +356,21 @@ class EmulatedRemoteAgent {
       this.offers.clear();
     }
     return true;
+  }
+
+  /**
+   * Registers as the answer to provisioning request `provisionId`, until the service answers:
+   * its answer (undefined once stopped), which the provisioner reads.
+   */
+  async registerProvisioned(provisionId: string): Promise<ServiceAnswer | undefined> {
+    const answer = await this.send('/v1/agents', { ...this.registration(), provisionId });
+    if (answer?.status === 200 || answer?.status === 201) this.registered = true;
+    return answer;
+  }
+
+  /** Its registration's body: its id, and its speed × K (the rest is the scenario's). */
+  private registration(): { readonly id: string; readonly tokensPerSecond: number } {
+    return { id: this.id, tokensPerSecond: this.parts.config.spec.tokensPerSecond * this.parts.speedup };
   }
 
   /** Stops on an answer it cannot act on, and says so. */

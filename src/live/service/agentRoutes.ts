@@ -6,12 +6,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { AgentSpec } from '../../engine/agent.js';
 import {
-  agentBody, agentParams, attemptParams, finishedBody, offerAnswerBody, offerParams, parseRequest, pollQuery, refuseQuery, startedBody, type AgentBody,
+  agentParams, attemptParams, finishedBody, offerAnswerBody, offerParams, parseRequest, pollQuery, refuseQuery, registrationBody, startedBody, type AgentBody,
 } from './bodies.js';
 import { afterSettlements, durable, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
 import { sendJson } from './jsonReply.js';
+import { registerProvisioned } from './provisionRoutes.js';
 import { guarded } from './taskRoutes.js';
+import { FleetNames } from '../../sim/fleetNames.js';
 
 /** Names the agent of a single-agent poll in a 404 or 429. */
 const paramsId = (): string => 'params.id';
@@ -31,9 +33,10 @@ export function agentRoutes(app: FastifyInstance, context: ServiceContext): void
   app.post('/v1/agents', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'any' });
     refuseQuery(request.query);
-    const body = parseRequest(agentBody, request.body, 'body');
-    auth.check(request.headers.authorization, { kind: 'agent', agentId: body.id });
-    const registration = register(context, body);
+    const { provisionId, ...body } = parseRequest(registrationBody, request.body, 'body');
+    // The answer to a provisioning request is the provisioner's to give (./provisionRoutes.ts).
+    if (provisionId === undefined) auth.check(request.headers.authorization, { kind: 'agent', agentId: body.id });
+    const registration = provisionId === undefined ? register(context, body) : await registerProvisioned(context, request.headers.authorization, body, provisionId);
     await durable(context);
     return reply.code(registration.status).send(registration.body);
   });
@@ -112,9 +115,14 @@ export function register(context: ServiceContext, body: AgentBody): Registration
   return { status: 201, body: { id: body.id, engineId, joined: true } };
 }
 
-/** The engine's spec of an agent: the body over the scenario's agent of that id (if any). */
-function agentSpec(context: ServiceContext, body: AgentBody, engineId: string): AgentSpec {
-  const listed = context.scenario.agents.find((config) => config.spec.id === body.id)?.spec;
+/**
+ * The engine's spec of an agent: the body over the scenario's agent of that id (if any), or for
+ * an agent provisioned for `pool`, over the pool's first agent (as the simulator provisions).
+ */
+export function agentSpec(context: ServiceContext, body: AgentBody, engineId: string, pool?: string): AgentSpec {
+  const listed = pool === undefined
+    ? context.scenario.agents.find((config) => config.spec.id === body.id)?.spec
+    : new FleetNames(context.scenario).templateLike(pool).spec;
   const tokensPerSecond = body.tokensPerSecond ?? listed?.tokensPerSecond;
   if (tokensPerSecond === undefined) throw new HttpError(400, `body.tokensPerSecond: required for agent ${body.id}, which the scenario does not list`);
   const capacity = body.capacity ?? listed?.capacity ?? 1;
@@ -131,7 +139,8 @@ function agentSpec(context: ServiceContext, body: AgentBody, engineId: string): 
   };
 }
 
-function sameSpec(a: AgentSpec, b: AgentSpec): boolean {
+/** Whether two specs are the same agent (a registration repeated). */
+export function sameSpec(a: AgentSpec, b: AgentSpec): boolean {
   const skills = (spec: AgentSpec): string => JSON.stringify(Object.entries(spec.skills).sort(([x], [y]) => x.localeCompare(y)));
   return a.capacity === b.capacity && a.tokensPerSecond === b.tokensPerSecond && a.weight === b.weight && a.contextWindowTokens === b.contextWindowTokens &&
     a.pool === b.pool && skills(a) === skills(b) && a.tags.length === b.tags.length && a.tags.every((tag, i) => tag === b.tags[i]);

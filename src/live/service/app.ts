@@ -26,6 +26,7 @@ import { isHttpError } from './httpError.js';
 import { LatencyProbe } from './latencyProbe.js';
 import { metricsRoutes } from './metricsRoutes.js';
 import { PrometheusFold } from './prometheus.js';
+import { provisionRoutes } from './provisionRoutes.js';
 import { RemoteAgents, externalAgentId } from './remoteAgents.js';
 import type { LiveDriver } from '../driver.js';
 import type { Journal } from '../journal.js';
@@ -66,6 +67,11 @@ export interface ServiceOptions {
   readonly tokens?: Readonly<Record<string, Role | readonly Role[]>>;
   /** Receives what went wrong inside (driver errors, bugs answered 500); default: kept in `errors`. */
   readonly onError?: (error: Error) => void;
+  /**
+   * Seconds a provisioner holds a request for a new agent before it is handed out again; default
+   * per pool its cold start (`engine.autoscale[].coldStart`) plus `live.heartbeatSeconds`.
+   */
+  readonly provisionLeaseSeconds?: number;
   /** Milliseconds between heartbeat sweeps; default a quarter of `live.heartbeatSeconds`, between 50 ms and 1 s. */
   readonly sweepIntervalMs?: number;
   /** Whether to time where each task waits and what stalls the loop (`GET /v1/latency`; ./latencyProbe.ts). Default false. */
@@ -116,7 +122,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const { live } = scenario;
   const tasks = new TaskRegistry({ settledTasks: live.settledTasks, historyEvents: live.historyEvents });
   const probe = options.latencyProbe === true ? new LatencyProbe() : undefined;
-  const agents = new RemoteAgents({ heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands, ...(probe === undefined ? {} : { probe }) });
+  const agents = new RemoteAgents({
+    heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands, provisionLeaseSeconds: provisionLeases(scenario, options.provisionLeaseSeconds),
+    ...(probe === undefined ? {} : { probe }),
+  });
   // A scenario's warm-up is a simulation setting (reach steady state before measuring); a live
   // service measures every task from the first, so its metrics never sit empty.
   const collector = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 0 });
@@ -175,7 +184,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     });
   }
   const context: ServiceContext = {
-    scenario, driver, journal, now: () => served.now(), tasks, agents, collector, prometheus, auth: new Authorizer(options.tokens),
+    scenario, driver, journal, now: () => served.now(), tasks, agents, collector, prometheus, auth: new Authorizer(options.tokens, (agentId) => agents.poolOf(agentId)),
     serviceProcess: serviceProcessOf(options.launcherPid, options.helperNice),
     ...(probe === undefined ? {} : { probe }),
   };
@@ -217,6 +226,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   taskRoutes(app, context);
   batchRoutes(app, context);
   agentRoutes(app, context);
+  provisionRoutes(app, context);
   adminRoutes(app, context);
   metricsRoutes(app, context);
 
@@ -269,6 +279,11 @@ async function startQueuedFleet(scenario: Scenario, driver: LiveDriver, journal:
 }
 
 /** This process as `GET /v1/metrics` shows it. */
+/** Each autoscaled pool's provisioning lease: `seconds` when given, else its cold start plus the heartbeat period. */
+function provisionLeases(scenario: Scenario, seconds: number | undefined): Map<string, number> {
+  return new Map(Object.entries(scenario.coldStartSeconds).map(([pool, coldStart]) => [pool, seconds ?? coldStart + scenario.live.heartbeatSeconds]));
+}
+
 function serviceProcessOf(launcherPid: number | undefined, helperNice: number | undefined): ServiceProcess {
   const pool = v8PoolSizeOf(process.execArgv, process.env.NODE_OPTIONS);
   return { pid: process.pid, launcherPid: launcherPid ?? null, v8PoolSize: pool.size, v8PoolSizeFrom: pool.from, helperNice: helperNice ?? null };

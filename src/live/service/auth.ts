@@ -1,7 +1,9 @@
 /**
  * Who may call the service: a token file (YAML) maps bearer tokens to roles, and every route asks
  * for one. Roles: `submitter` (tasks), `admin` (everything), `agent:<id>` (that agent's routes),
- * `agent:*` (any agent's routes, for emulators). Tokens are compared in constant time (their
+ * `agent:*` (any agent's routes, for emulators), `provisioner:<pool>` (that autoscaled pool's
+ * provisioning requests, and the routes of any agent of that pool, such as those it provisions),
+ * `provisioner:*` (every pool's). Tokens are compared in constant time (their
  * SHA-256 digests, so the length of a guess tells nothing either).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -13,15 +15,20 @@ import { InputError, firstLineOf } from '../../scenario/errors.js';
 import { HttpError } from './httpError.js';
 
 /** A role a token may carry. */
-export type Role = 'submitter' | 'admin' | `agent:${string}`;
+export type Role = 'submitter' | 'admin' | `agent:${string}` | `provisioner:${string}`;
 
-/** What a route needs: a submitter, an admin, or the agent named in its path. */
-export type Need = { readonly kind: 'submitter' } | { readonly kind: 'admin' } | { readonly kind: 'agent'; readonly agentId: string } | { readonly kind: 'any' };
+/**
+ * What a route needs: a submitter, an admin, the agent named in its path, or a provisioner of a
+ * pool (of any pool when `pool` is undefined: a provisioning request the service does not know).
+ */
+export type Need =
+  | { readonly kind: 'submitter' } | { readonly kind: 'admin' } | { readonly kind: 'agent'; readonly agentId: string }
+  | { readonly kind: 'provisioner'; readonly pool: string | undefined } | { readonly kind: 'any' };
 
 /** Shortest token accepted in a token file. */
 export const MIN_TOKEN_LENGTH = 16;
 
-const ROLE = /^(submitter|admin|agent:\*|agent:[^#*\s]+)$/;
+const ROLE = /^(submitter|admin|agent:\*|agent:[^#*\s]+|provisioner:\*|provisioner:[^*\s]+)$/;
 /** A token as a request's `Authorization: Bearer <token>` header carries it: printable ASCII, no blank. */
 const CARRIED = /^[\x21-\x7e]+$/;
 
@@ -44,8 +51,11 @@ function digestOf(token: string): Buffer {
 export class Authorizer {
   private readonly grants: readonly Grant[];
 
-  /** @param tokens - token → role or roles; undefined: no authentication (every request may act). */
-  constructor(tokens: Readonly<Record<string, Role | readonly Role[]>> | undefined) {
+  /**
+   * @param tokens - token → role or roles; undefined: no authentication (every request may act).
+   * @param poolOfAgent - the pool of an agent the fleet knows, if it has one (a `provisioner:<pool>` token acts for the agents of its pool).
+   */
+  constructor(tokens: Readonly<Record<string, Role | readonly Role[]>> | undefined, private readonly poolOfAgent: (agentId: string) => string | undefined = () => undefined) {
     this.grants = tokens === undefined ? [] : Object.entries(tokens).map(([token, roles]) => ({ digest: digestOf(token), roles: typeof roles === 'string' ? [roles] : roles }));
     this.enabled = tokens !== undefined;
   }
@@ -69,7 +79,7 @@ export class Authorizer {
     const roles = this.rolesOf(match[1]!);
     if (roles === undefined) throw new HttpError(401, 'authorization: unknown token');
     for (const need of needs) {
-      if (!roles.some((held) => allows(held, need))) throw new HttpError(403, `authorization: the token may not act ${describe(need)}`);
+      if (!roles.some((held) => allows(held, need, this.poolOfAgent))) throw new HttpError(403, `authorization: the token may not act ${describe(need)}`);
     }
   }
 
@@ -82,10 +92,19 @@ export class Authorizer {
   }
 }
 
-function allows(held: Role, need: Need): boolean {
+function allows(held: Role, need: Need, poolOfAgent: (agentId: string) => string | undefined): boolean {
   if (held === 'admin' || need.kind === 'any') return true;
   if (need.kind === 'submitter') return held === 'submitter';
-  if (need.kind === 'agent') return held === 'agent:*' || held === `agent:${need.agentId}`;
+  if (need.kind === 'agent') {
+    if (held === 'agent:*' || held === `agent:${need.agentId}`) return true;
+    if (!held.startsWith('provisioner:')) return false;
+    const pool = poolOfAgent(need.agentId);
+    return pool !== undefined && (held === 'provisioner:*' || held === `provisioner:${pool}`);
+  }
+  if (need.kind === 'provisioner') {
+    if (need.pool === undefined) return held.startsWith('provisioner:');
+    return held === 'provisioner:*' || held === `provisioner:${need.pool}`;
+  }
   return false;
 }
 
@@ -93,7 +112,8 @@ function describe(need: Need): string {
   switch (need.kind) {
     case 'submitter': return 'as a submitter (role submitter or admin)';
     case 'admin': return 'as an admin (role admin)';
-    case 'agent': return `for agent ${need.agentId} (role agent:${need.agentId}, agent:* or admin)`;
+    case 'agent': return `for agent ${need.agentId} (role agent:${need.agentId}, agent:*, provisioner:<its pool> or admin)`;
+    case 'provisioner': return need.pool === undefined ? 'as a provisioner (a role provisioner:<pool>, provisioner:* or admin)' : `as a provisioner of pool ${need.pool} (role provisioner:${need.pool}, provisioner:* or admin)`;
     default: return 'here';
   }
 }
@@ -152,7 +172,7 @@ export function loadTokenFile(file: string): Record<string, Role | Role[]> {
     const list = rolesSchema.safeParse(roles);
     if (!list.success) throw new InputError(file, where, 'expected a role or a non-empty list of roles');
     for (const held of typeof list.data === 'string' ? [list.data] : list.data) {
-      if (!ROLE.test(held)) throw new InputError(file, where, `expected submitter, admin, agent:<id> or agent:*, got ${JSON.stringify(held)}`);
+      if (!ROLE.test(held)) throw new InputError(file, where, `expected submitter, admin, agent:<id>, agent:*, provisioner:<pool> or provisioner:*, got ${JSON.stringify(held)}`);
     }
     tokens[token] = list.data as Role | Role[];
   });

@@ -133,6 +133,22 @@ export const agentBody = z.strictObject({
 /** A validated agent registration. */
 export type AgentBody = z.output<typeof agentBody>;
 
+/**
+ * `POST /v1/agents`: a registration; with `provisionId`, the answer to a provisioning request
+ * (the agent started for it; unset fields come from its pool's first agent in the scenario).
+ */
+export const registrationBody = agentBody.extend({
+  provisionId: z.uuid('expected the provisionId of a request, as a poll of /v1/pools/{pool}/poll handed it out').optional(),
+});
+/** A validated registration. */
+export type RegistrationBody = z.output<typeof registrationBody>;
+
+/** `/v1/pools/{pool}/…` parameters. */
+export const poolParams = z.strictObject({ pool: id });
+
+/** A body of a route that takes no fields (it may be absent). */
+export const emptyBody = z.strictObject({});
+
 /** `/v1/agents/{id}/…` parameters. */
 export const agentParams = z.strictObject({ id: agentId });
 

@@ -15,6 +15,8 @@
  *   incarnation joins as `<id>#2`, `<id>#3`, … (ids the service's API takes have no `#`).
  * - A report for an attempt (or an offer) the driver no longer waits for is stale: it changes
  *   nothing. One for another agent's attempt is refused.
+ * - A provision is a request queued for the pool's provisioners (./provisionRequests.ts); the
+ *   registration that answers it brings the agent in.
  */
 import type { AgentSpec, AgentView } from '../../engine/agent.js';
 import type { EngineEvent, Outcome, StartReport } from '../../engine/messages.js';
@@ -25,6 +27,7 @@ import { afterDurable, type Journal } from '../journal.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
+import { ProvisionRequests } from './provisionRequests.js';
 import { ReusableQueue } from './reusableQueue.js';
 
 /** A command as an agent receives it from a poll. */
@@ -80,6 +83,8 @@ export interface RemoteAgentsOptions {
   readonly nowMs?: () => number;
   /** Told when each start is queued, made durable and taken by a poll (`--latency-probe`). */
   readonly probe?: Pick<LatencyProbe, 'startQueued' | 'startDurable' | 'startTaken'>;
+  /** The autoscaled pools, each with the seconds a provisioner holds one of its requests before it is handed out again; none: no pool is provisioned. */
+  readonly provisionLeaseSeconds?: ReadonlyMap<string, number>;
 }
 
 /** Where the connector reaches the driver and its journal, once they exist. */
@@ -336,9 +341,13 @@ export class RemoteAgents implements AgentConnector {
   /** Counts polls' waits, to wake the one that began waiting first. */
   private pollTickets = 0;
 
+  /** Requests for new agents of the autoscaled pools, and their provisioners' polls. */
+  readonly provisions: ProvisionRequests;
+
   /** @param options - see {@link RemoteAgentsOptions}. */
   constructor(private readonly options: RemoteAgentsOptions) {
     this.nowMs = options.nowMs ?? (() => performance.now());
+    this.provisions = new ProvisionRequests({ leaseSeconds: options.provisionLeaseSeconds ?? new Map(), nowMs: this.nowMs });
   }
 
   /** Connects to the driver once it exists (commands re-delivered before that count as durable). */
@@ -451,6 +460,29 @@ export class RemoteAgents implements AgentConnector {
   /** {@inheritDoc AgentConnector.retire} */
   retire(command: CommandOf<'retire'>): void {
     this.enqueue(externalAgentId(command.agentId), { kind: 'retire' });
+  }
+
+  /**
+   * {@inheritDoc AgentConnector.provision}
+   *
+   * Queues a request for the pool's provisioners; settles with the spec of the agent whose
+   * registration answers it.
+   */
+  provision(command: CommandOf<'provision'>): Promise<AgentSpec> {
+    if (!this.provisions.has(command.pool)) return Promise.reject(new Error(`pool ${command.pool} has no provisioning queue (it is not autoscaled)`));
+    const journal = this.binding?.journal;
+    return this.provisions.request(command.pool, journal, journal?.appendedSeq ?? 0);
+  }
+
+  /** Settles a provision with the spec of the agent that answers it (the driver feeds its join a microtask later: see `afterSettlements`). */
+  answerProvision(settle: (spec: AgentSpec) => void, spec: AgentSpec): void {
+    this.promised++;
+    settle(spec);
+  }
+
+  /** The pool of an agent that ever joined (`provisioner:<pool>` tokens act for it), if it has one. */
+  poolOf(agentId: string): string | undefined {
+    return this.slots.get(agentId)?.spec?.pool;
   }
 
   // ---------------------------------------------------------------- the HTTP side
@@ -677,9 +709,10 @@ export class RemoteAgents implements AgentConnector {
     };
   }
 
-  /** Ends every long-poll at once (the service is closing). */
+  /** Ends every long-poll at once (the service is closing), provisioners' included. */
   close(): void {
     this.closed = true;
+    this.provisions.close();
     for (const slot of this.slots.values()) this.wake(slot);
   }
 

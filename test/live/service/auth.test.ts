@@ -56,7 +56,7 @@ describe('authentication', () => {
   it('refuses an agent token acting for another agent (403), and changes nothing', async () => {
     await running.request('POST', '/v1/agents', { id: 'a2' }, ANY_AGENT);
     const poll = await running.request('POST', '/v1/agents/a2/poll', undefined, AGENT_A1);
-    expect(poll).toMatchObject({ status: 403, body: { error: 'authorization: the token may not act for agent a2 (role agent:a2, agent:* or admin)' } });
+    expect(poll).toMatchObject({ status: 403, body: { error: 'authorization: the token may not act for agent a2 (role agent:a2, agent:*, provisioner:<its pool> or admin)' } });
     expect((await running.request('POST', '/v1/agents', { id: 'r1' }, AGENT_A1)).status).toBe(403);
     expect((await running.request('POST', '/v1/agents/a2/attempts/auth-1/1/finished', { ok: true }, AGENT_A1)).status).toBe(403);
     expect(running.service.context.driver.counts().completed).toBe(0);
@@ -101,14 +101,14 @@ describe('loadTokenFile', () => {
 
   it.each([
     ['short-token: admin\n', 'token #1: expected a token of at least 16 characters'],
-    [`${SUBMITTER}: superuser\n`, 'token #1: expected submitter, admin, agent:<id> or agent:*, got "superuser"'],
+    [`${SUBMITTER}: superuser\n`, 'token #1: expected submitter, admin, agent:<id>, agent:*, provisioner:<pool> or provisioner:*, got "superuser"'],
     [`${SUBMITTER}: admin\n${ADMIN}: []\n`, 'token #2: expected a role or a non-empty list of roles'],
     ['- admin\n', 'expected a mapping token → role (or list of roles)'],
     ['{}\n', 'expected at least one token'],
     [`${SUBMITTER}: admin\n"${SUBMITTER} x": admin\n`, 'token #2: expected a token of printable ASCII characters without blanks'],
     [`${SUBMITTER}: admin\n${SUBMITTER}é: admin\n`, 'token #2: expected a token of printable ASCII characters without blanks'],
     [`? [${SUBMITTER}]\n: admin\n`, 'token #1: expected a token (a string), got a list or a mapping'],
-    [`${SUBMITTER}: ~\n`, 'token #1: expected submitter, admin, agent:<id> or agent:*, got "~"'],
+    [`${SUBMITTER}: ~\n`, 'token #1: expected submitter, admin, agent:<id>, agent:*, provisioner:<pool> or provisioner:*, got "~"'],
     [`${SUBMITTER}: *${SUBMITTER}\n`, 'token #1: expected a role or a non-empty list of roles, got an alias (*name) that names no anchor (&name) before it, or too many aliases'],
   ])('refuses %j with one line that names the entry, not the token', (text, message) => {
     const answer = load(text) as string;

@@ -1,0 +1,64 @@
+/**
+ * A provisioner of one autoscaled pool: one long-poll after another of
+ * `POST /v1/pools/{pool}/poll` (docs/LIVE.md "Autoscaled pools"), each request it hands out given
+ * to the owner, who starts an agent and answers by registering it with the request's
+ * `provisionId`. Requests are handed out at least once: the owner may receive a request again
+ * after its lease ran out, and the service refuses every answer but the first.
+ */
+import { Backoff, pause, type BackoffOptions } from './backoff.js';
+import { ServiceUnavailable, errorText, type ServiceClient } from './serviceClient.js';
+import type { WireProvisionRequest } from '../service/provisionRequests.js';
+
+/** What a {@link PoolProvisioner} needs. */
+export interface PoolProvisionerOptions {
+  /** The autoscaled pool. */
+  readonly pool: string;
+  /** How requests reach the service. */
+  readonly client: Pick<ServiceClient, 'request'>;
+  /** Long-poll length in seconds. */
+  readonly pollSeconds: number;
+  /** Retry delays for unreachable or failing requests. */
+  readonly backoff: BackoffOptions;
+  /** Stops the polls when aborted. */
+  readonly signal: AbortSignal;
+  /** A request for a new agent of the pool. */
+  readonly onRequest: (request: WireProvisionRequest) => void;
+  /** The poll was refused (a 4xx, which retrying does not cure): the provisioner stops. */
+  readonly onRefused: (reason: string) => void;
+  /** A request found the service unreachable or failing and is retried. */
+  readonly onRetry?: () => void;
+}
+
+/** Headroom over the long-poll before a request counts as unanswered. */
+const ANSWER_GRACE_MS = 5000;
+
+/** Polls one pool's provisioning requests. */
+export class PoolProvisioner {
+  /** @param options - see {@link PoolProvisionerOptions}. */
+  constructor(private readonly options: PoolProvisionerOptions) {}
+
+  /** Polls until the signal aborts or the service refuses the poll. */
+  async run(): Promise<void> {
+    const { client, signal, pollSeconds, pool } = this.options;
+    const path = `/v1/pools/${encodeURIComponent(pool)}/poll?wait=${pollSeconds}`;
+    const backoff = new Backoff(this.options.backoff);
+    while (!signal.aborted) {
+      let answer;
+      try {
+        answer = await client.request('POST', path, undefined, pollSeconds * 1000 + ANSWER_GRACE_MS, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        if (!(error instanceof ServiceUnavailable)) throw error;
+        this.options.onRetry?.();
+        await pause(backoff.nextDelayMs(), signal);
+        continue;
+      }
+      backoff.reset();
+      if (answer.status !== 200) {
+        this.options.onRefused(`poll of pool ${pool}: ${errorText(answer)}`);
+        return;
+      }
+      for (const request of (answer.body as { requests: readonly WireProvisionRequest[] }).requests) this.options.onRequest(request);
+    }
+  }
+}

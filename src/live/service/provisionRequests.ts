@@ -1,0 +1,203 @@
+/**
+ * The engine's `provision` over HTTP: each autoscaled pool has a queue of requests for a new
+ * agent, which provisioners take by long-poll (`POST /v1/pools/{pool}/poll?wait=S`) and answer
+ * by registering the agent they started (`POST /v1/agents` with the request's `provisionId`).
+ *
+ * Rules:
+ * - A request is handed out only once the input that made it is durable.
+ * - Delivery is at least once: a request handed out is leased to its taker for `leaseSeconds`;
+ *   not answered by then, it is handed out again (to any provisioner of the pool).
+ * - The first answer settles the request (the agent joins the fleet). Any later answer (the
+ *   request was handed out twice, or it was made before a restart, which asks again with a new
+ *   id) is refused: no second agent joins for one request. The provisioner stops the agent it
+ *   started for it. An answer repeated for the agent it already brought (a retried request) is
+ *   confirmed instead.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentSpec } from '../../engine/agent.js';
+import { afterDurable, type Journal } from '../journal.js';
+import { HttpError } from './httpError.js';
+
+/** A request as a provisioner receives it from a poll. */
+export interface WireProvisionRequest {
+  /** Names the request in the answer (`POST /v1/agents` `provisionId`); new for every request, a restart's included. */
+  readonly provisionId: string;
+  /** The pool the agent is for. */
+  readonly pool: string;
+  /** Seconds the taker has to answer before the request is handed out again. */
+  readonly leaseSeconds: number;
+  /** 1 the first time the request is handed out, 2 the second, … */
+  readonly delivery: number;
+}
+
+/** A request the engine waits for. */
+interface PendingProvision {
+  readonly provisionId: string;
+  readonly pool: string;
+  /** Its input is durable: it may be handed out. */
+  ready: boolean;
+  /** Until when (milliseconds now) its last taker holds it; 0 while never handed out. */
+  leasedUntilMs: number;
+  deliveries: number;
+  readonly resolve: (spec: AgentSpec) => void;
+}
+
+/** A provisioner's long-poll waiting for requests of one pool. */
+interface PoolPoll {
+  readonly pool: string;
+  readonly deadlineMs: number;
+  readonly resolve: (requests: WireProvisionRequest[]) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** What a provisioned registration finds (see {@link ProvisionRequests.claim}). */
+export type ProvisionClaim =
+  | { readonly kind: 'pending'; readonly pool: string; readonly settle: (spec: AgentSpec) => void }
+  | { readonly kind: 'answered'; readonly pool: string; readonly agentId: string }
+  | { readonly kind: 'unknown' };
+
+/** Long-polls one pool may have open at once (more would only pile up connections). */
+export const MAX_OPEN_POOL_POLLS = 8;
+
+/** Requests of one pool handed out by one poll at most. */
+export const MAX_REQUESTS_PER_POLL = 100;
+
+/** What {@link ProvisionRequests} needs. */
+export interface ProvisionRequestsOptions {
+  /** The pools that may be polled (the autoscaled ones) and each one's lease in seconds. */
+  readonly leaseSeconds: ReadonlyMap<string, number>;
+  /** Milliseconds now. */
+  readonly nowMs: () => number;
+}
+
+/** The pools' provisioning queues: requests, long-polls, leases and answers. */
+export class ProvisionRequests {
+  /** Requests the engine waits for, by id, in the order they were made. */
+  private readonly pending = new Map<string, PendingProvision>();
+  /** Answered requests: the (external) id of the agent each one brought. */
+  private readonly answered = new Map<string, { readonly pool: string; readonly agentId: string }>();
+  private readonly polls = new Set<PoolPoll>();
+  private redeliveries = 0;
+  private refusedAnswers = 0;
+  private closed = false;
+
+  /** @param options - see {@link ProvisionRequestsOptions}. */
+  constructor(private readonly options: ProvisionRequestsOptions) {}
+
+  /** Whether `pool` is autoscaled (its requests may be polled). */
+  has(pool: string): boolean {
+    return this.options.leaseSeconds.has(pool);
+  }
+
+  /**
+   * Queues a request for an agent of `pool`, handed out once input `seq` of `journal` is durable
+   * (at once without a journal); resolves with the spec its answer registers.
+   */
+  request(pool: string, journal: Journal | undefined, seq: number): Promise<AgentSpec> {
+    return new Promise((resolve) => {
+      const request: PendingProvision = { provisionId: randomUUID(), pool, ready: false, leasedUntilMs: 0, deliveries: 0, resolve };
+      this.pending.set(request.provisionId, request);
+      const release = (): void => {
+        request.ready = true;
+        this.wake(pool);
+      };
+      if (journal === undefined || seq <= journal.durableSeq) release();
+      else afterDurable(journal, seq, release);
+    });
+  }
+
+  /**
+   * Long-poll for `pool`'s requests: those ready and not leased (or whose lease ran out), at
+   * once when there are any, else as soon as one is, or none after `waitSeconds`. Each is leased
+   * to the caller. 404 for a pool no autoscaler scales, 429 when it already has
+   * {@link MAX_OPEN_POOL_POLLS} polls open.
+   */
+  poll(pool: string, waitSeconds: number, gone?: AbortSignal): Promise<WireProvisionRequest[]> {
+    if (!this.has(pool)) throw new HttpError(404, `params.pool: pool ${pool} is not autoscaled by the scenario (engine.autoscale)`);
+    let open = 0;
+    for (const poll of this.polls) if (poll.pool === pool) open++;
+    if (open >= MAX_OPEN_POOL_POLLS) throw new HttpError(429, `params.pool: pool ${pool} already has ${MAX_OPEN_POOL_POLLS} polls open`);
+    return new Promise((resolve) => {
+      const poll: PoolPoll = { pool, deadlineMs: this.options.nowMs() + waitSeconds * 1000, resolve, timer: undefined };
+      this.polls.add(poll);
+      gone?.addEventListener('abort', () => this.answer(poll, []), { once: true });
+      this.turn(poll);
+    });
+  }
+
+  /**
+   * What a registration naming `provisionId` answers: a request still pending (its `settle`
+   * brings the agent in and forgets the request), one already answered (with the agent it
+   * brought), or one unknown here (made before a restart, or never).
+   */
+  claim(provisionId: string): ProvisionClaim {
+    const request = this.pending.get(provisionId);
+    if (request !== undefined) {
+      return {
+        kind: 'pending', pool: request.pool,
+        settle: (spec) => {
+          this.pending.delete(provisionId);
+          this.answered.set(provisionId, { pool: request.pool, agentId: spec.id });
+          request.resolve(spec);
+        },
+      };
+    }
+    const answered = this.answered.get(provisionId);
+    return answered === undefined ? { kind: 'unknown' } : { kind: 'answered', ...answered };
+  }
+
+  /** Counts an answer refused (a request answered already, or unknown). */
+  refused(): void {
+    this.refusedAnswers++;
+  }
+
+  /** Requests waiting for an answer, requests handed out again after a lease ran out, and answers refused. */
+  stats(): { readonly pending: number; readonly redelivered: number; readonly refusedAnswers: number } {
+    return { pending: this.pending.size, redelivered: this.redeliveries, refusedAnswers: this.refusedAnswers };
+  }
+
+  /** Ends every long-poll at once (the service is closing); pending requests stay unanswered. */
+  close(): void {
+    this.closed = true;
+    for (const poll of [...this.polls]) this.answer(poll, []);
+  }
+
+  /** Answers the poll with the requests it may take, or when it must; else waits for a wake-up or a lease running out. */
+  private turn(poll: PoolPoll): void {
+    if (!this.polls.has(poll)) return;
+    const now = this.options.nowMs();
+    const taken: WireProvisionRequest[] = [];
+    let nextLeaseEndMs = Number.POSITIVE_INFINITY;
+    const leaseSeconds = this.options.leaseSeconds.get(poll.pool)!;
+    for (const request of this.pending.values()) {
+      if (request.pool !== poll.pool || !request.ready) continue;
+      if (request.leasedUntilMs > now) {
+        nextLeaseEndMs = Math.min(nextLeaseEndMs, request.leasedUntilMs);
+        continue;
+      }
+      if (taken.length === MAX_REQUESTS_PER_POLL) break;
+      if (request.deliveries > 0) this.redeliveries++;
+      request.deliveries++;
+      request.leasedUntilMs = now + leaseSeconds * 1000;
+      taken.push({ provisionId: request.provisionId, pool: request.pool, leaseSeconds, delivery: request.deliveries });
+    }
+    if (taken.length > 0 || now >= poll.deadlineMs || this.closed) {
+      this.answer(poll, taken);
+      return;
+    }
+    if (poll.timer !== undefined) clearTimeout(poll.timer);
+    // Woken at its deadline, or when a lease runs out, whichever comes first.
+    poll.timer = setTimeout(() => this.turn(poll), Math.max(0, Math.min(poll.deadlineMs, nextLeaseEndMs) - now));
+  }
+
+  private answer(poll: PoolPoll, requests: WireProvisionRequest[]): void {
+    if (!this.polls.delete(poll)) return;
+    if (poll.timer !== undefined) clearTimeout(poll.timer);
+    poll.resolve(requests);
+  }
+
+  /** A request of `pool` became ready: its polls take another turn (the first to wait takes it). */
+  private wake(pool: string): void {
+    for (const poll of [...this.polls]) if (poll.pool === pool) this.turn(poll);
+  }
+}
