@@ -1,0 +1,120 @@
+/**
+ * `fleetsim agents` as the provisioner of an autoscaled pool (AgentsClient in this process, its
+ * PoolProvisioner long-polling a real service). The pool's listed agent is not run, so the pool
+ * is below its minimum and the autoscaler asks for an agent once the service has an input. The agent started for the
+ * request is the one the simulator provisions (`burst-1`, the pool's first agent's spec, speed ×
+ * K), joins the pool's cold start ÷ K after the request was handed out, and runs a job; a name
+ * in use makes it take the pool's next; a request handed out again while its first agent starts
+ * brings a second agent that is refused (410) and stopped, so the pool gets one agent.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentsClient } from '../../../src/live/clients/agentsClient.js';
+import { eventually, startService, type Running } from '../service/serviceHarness.js';
+
+/** Pool `burst` (min 1, one request a minute at most), cold start 30 s: 0.3 s real at K = 100. */
+const SCENARIO = `
+name: provisioner-test
+seed: 3
+agentModel: { skillSpeedPenalty: 0, skillQualityPenalty: 0, skillFailureRate: 0, qualityNoise: 0 }
+agents:
+  - { pool: burst, count: 1, capacity: 2, speed: 40, skills: { job: 1 }, contextWindow: 8000 }
+engine:
+  autoscale: [{ pool: burst, min: 1, max: 3, scaleUpUtilization: 0.8, scaleDownUtilization: 0.3, cooldown: 60, interval: 0.1, coldStart: 30 }]
+workload: { jobs: [{ id: unused, at: 0, type: job, tokens: 1 }] }
+strategies: [least-connections]
+live: { heartbeatSeconds: 5 }
+`;
+const SPEEDUP = 100;
+
+let running: Running | undefined;
+let client: AgentsClient | undefined;
+afterEach(async () => {
+  client?.stop();
+  client = undefined;
+  await running?.close();
+  running = undefined;
+});
+
+/** What a test started: the service, `fleetsim agents` running none of the listed agents, its run, and when the service handed out its first request and took its first answer. */
+interface Started {
+  readonly service: Running;
+  readonly agents: AgentsClient;
+  readonly done: Promise<unknown>;
+  readonly times: { handedOutMs?: number; answeredMs?: number };
+}
+
+/** Starts the service, runs `before` on it, then the agents. */
+async function start(leaseSeconds?: number, before?: (service: Running) => Promise<void>): Promise<Started> {
+  running = await startService(SCENARIO, leaseSeconds === undefined ? {} : { provisionLeaseSeconds: leaseSeconds });
+  const times: Started['times'] = {};
+  const { agents } = running.service.context;
+  const { provisions } = agents;
+  const poll = provisions.poll.bind(provisions);
+  provisions.poll = async (...args) => {
+    const requests = await poll(...args);
+    if (requests.length > 0) times.handedOutMs ??= performance.now();
+    return requests;
+  };
+  const answer = agents.answerProvision.bind(agents);
+  agents.answerProvision = (...args) => {
+    times.answeredMs ??= performance.now();
+    answer(...args);
+  };
+  await before?.(running);
+  client = new AgentsClient({ scenario: running.service.context.scenario, url: running.url, speedup: SPEEDUP, only: [], pollSeconds: 1 });
+  return { service: running, agents: client, done: client.run(), times };
+}
+
+/** Submits a job (the service's first input: the autoscaler looks at the pool from then on). */
+async function submitJob(service: Running, id: string): Promise<void> {
+  expect((await service.request('POST', '/v1/tasks', { id, type: 'job', tokens: 100 })).status).toBe(201);
+}
+
+async function jobCompleted(service: Running, id: string): Promise<void> {
+  await eventually(async () => (await service.request('GET', `/v1/tasks/${id}`)).body.state === 'completed', 10_000, `${id} completed`);
+}
+
+/** The engine's agents of pool `burst`. */
+function burstAgents(service: Running): { id: string; tokensPerSecond: number; capacity: number; contextWindowTokens?: number }[] {
+  return service.service.context.driver.engine.agents.filter((agent) => agent.spec.pool === 'burst').map((agent) => ({ ...agent.spec }));
+}
+
+describe('fleetsim agents provisioning an autoscaled pool', () => {
+  it('starts the agent the simulator provisions, after the cold start ÷ K, and it runs a job', async () => {
+    const { service, agents, done, times } = await start();
+    await submitJob(service, 'job-1');
+    await eventually(() => burstAgents(service).length === 1, 5000, 'a burst agent');
+    expect(burstAgents(service)).toEqual([expect.objectContaining({ id: 'burst-1', tokensPerSecond: 40 * SPEEDUP, capacity: 2, contextWindowTokens: 8000 })]);
+    // The cold start, 30 s ÷ 100, lies between the request handed out and its answer.
+    expect(times.answeredMs! - times.handedOutMs!).toBeGreaterThanOrEqual(300);
+    await jobCompleted(service, 'job-1');
+    expect((await service.request('GET', '/v1/tasks/job-1')).body.agent).toBe('burst-1');
+    expect(agents.summary).toMatchObject({ agents: 1, provisioned: 1, provisionsRefused: 0, completed: 1, gaveUp: 0 });
+    agents.stop();
+    await done;
+  });
+
+  it('takes the pool\'s next name when the first is in the fleet already (409)', async () => {
+    // Not of the pool, but named as its first provisioned agent would be.
+    const { service, agents, done } = await start(undefined, async (service) => {
+      expect((await service.request('POST', '/v1/agents', { id: 'burst-1', tokensPerSecond: 10, skills: { job: 1 } })).status).toBe(201);
+    });
+    await eventually(() => burstAgents(service).length === 1, 5000, 'a burst agent');
+    expect(burstAgents(service).map((agent) => agent.id)).toEqual(['burst-2']);
+    expect(agents.summary).toMatchObject({ provisioned: 1, provisionsRefused: 0, gaveUp: 0 });
+    agents.stop();
+    await done;
+  });
+
+  it('stops the second agent started for a request handed out again (410): the pool gets one', async () => {
+    // A lease of 0.1 s, shorter than the 0.3 s cold start: the request is handed out again while its first agent starts.
+    const { service, agents, done } = await start(0.1);
+    await submitJob(service, 'job-1');
+    await eventually(() => agents.summary.provisionsRefused >= 1, 5000, 'an answer refused');
+    expect(service.service.context.agents.provisions.stats().redelivered).toBeGreaterThanOrEqual(1);
+    expect(burstAgents(service)).toHaveLength(1);
+    expect(agents.summary).toMatchObject({ provisioned: 1, gaveUp: 0 });
+    agents.stop();
+    await done;
+  });
+});
