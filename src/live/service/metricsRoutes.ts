@@ -34,6 +34,7 @@ export function metricsRoutes(app: FastifyInstance, context: ServiceContext): vo
       counts: driver.engine.counts(),
       liveStates: tasks.liveStates(),
       ...agentStats,
+      provisions: agents.provisions.stats(),
       durableSeq: journal.durableSeq,
     });
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);

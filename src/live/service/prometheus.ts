@@ -31,6 +31,8 @@ export interface PrometheusSnapshot {
   readonly durableSeq: number;
   /** Agents' reports the connector answered stale since the service started (they never reached the engine). */
   readonly staleReports: StaleReportCounts;
+  /** Requests for new agents waiting for an answer, those handed out again after a lease ran out, and answers refused (since the service started). */
+  readonly provisions: { readonly pending: number; readonly redelivered: number; readonly refusedAnswers: number };
 }
 
 /** Folds the events Prometheus counts that the engine's ledger has not: latencies and decisions. */
@@ -86,6 +88,9 @@ export class PrometheusFold {
     metric('fleetsim_agent_commands_queued', 'gauge', 'Commands waiting in agents\' mailboxes.', [['', snapshot.queuedCommands]]);
     metric('fleetsim_attempts_pending', 'gauge', 'Attempts handed to agents whose result has not come.', [['', snapshot.pendingAttempts]]);
     metric('fleetsim_offers_pending', 'gauge', 'Offers whose answer has not come.', [['', snapshot.pendingOffers]]);
+    metric('fleetsim_provisions_pending', 'gauge', 'Requests for a new agent of an autoscaled pool not answered yet.', [['', snapshot.provisions.pending]]);
+    metric('fleetsim_provisions_redelivered_total', 'counter', 'Requests for a new agent handed out again after their lease ran out.', [['', snapshot.provisions.redelivered]]);
+    metric('fleetsim_provision_answers_refused_total', 'counter', 'Answers to requests for a new agent refused (answered already, or unknown): no agent added.', [['', snapshot.provisions.refusedAnswers]]);
     metric('fleetsim_journal_durable_seq', 'gauge', 'Sequence number of the last durable engine input.', [['', snapshot.durableSeq]]);
     return `${lines.join('\n')}\n`;
   }

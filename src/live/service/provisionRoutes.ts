@@ -18,14 +18,14 @@ import { HttpError } from './httpError.js';
 export function provisionRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { auth, agents } = context;
 
-  app.post('/v1/pools/:pool/poll', async (request) => {
+  app.post('/v1/pools/:pool/poll', async (request, reply) => {
     const { pool } = parseRequest(poolParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'provisioner', pool });
     const { wait } = parseRequest(pollQuery, request.query, 'query');
     parseRequest(emptyBody, request.body ?? {}, 'body');
     // The response closing before it was answered: the provisioner went away, its poll ends.
     const gone = new AbortController();
-    request.raw.once('close', () => gone.abort());
+    reply.raw.once('close', () => gone.abort());
     return { requests: await agents.provisions.poll(pool, wait, gone.signal) };
   });
 }

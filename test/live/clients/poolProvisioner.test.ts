@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentsClient } from '../../../src/live/clients/agentsClient.js';
+import type { Role } from '../../../src/live/service/auth.js';
 import { eventually, startService, type Running } from '../service/serviceHarness.js';
 
 /** Pool `burst` (min 1, one request a minute at most), cold start 30 s: 0.3 s real at K = 100. */
@@ -43,9 +44,12 @@ interface Started {
   readonly times: { handedOutMs?: number; answeredMs?: number };
 }
 
-/** Starts the service, runs `before` on it, then the agents. */
-async function start(leaseSeconds?: number, before?: (service: Running) => Promise<void>): Promise<Started> {
-  running = await startService(SCENARIO, leaseSeconds === undefined ? {} : { provisionLeaseSeconds: leaseSeconds });
+/** Starts the service (checking `tokens`, when given), runs `before` on it, then the agents (with `token`). */
+async function start(leaseSeconds?: number, before?: (service: Running) => Promise<void>, tokens?: { readonly file: Record<string, Role>; readonly token: string }): Promise<Started> {
+  running = await startService(SCENARIO, {
+    ...(leaseSeconds === undefined ? {} : { provisionLeaseSeconds: leaseSeconds }),
+    ...(tokens === undefined ? {} : { tokens: tokens.file }),
+  });
   const times: Started['times'] = {};
   const { agents } = running.service.context;
   const { provisions } = agents;
@@ -61,7 +65,10 @@ async function start(leaseSeconds?: number, before?: (service: Running) => Promi
     answer(...args);
   };
   await before?.(running);
-  client = new AgentsClient({ scenario: running.service.context.scenario, url: running.url, speedup: SPEEDUP, only: [], pollSeconds: 1 });
+  client = new AgentsClient({
+    scenario: running.service.context.scenario, url: running.url, speedup: SPEEDUP, only: [], pollSeconds: 1,
+    ...(tokens === undefined ? {} : { token: tokens.token }),
+  });
   return { service: running, agents: client, done: client.run(), times };
 }
 
@@ -94,6 +101,16 @@ describe('fleetsim agents provisioning an autoscaled pool', () => {
     await done;
   });
 
+  it('needs only a provisioner:<pool> token: the agent it provisions polls and reports with it', async () => {
+    const token = 'provisioner-burst-0123456789';
+    const { service, agents, done } = await start(undefined, undefined, { file: { [token]: 'provisioner:burst', 'submitter-token-0123456789': 'submitter' }, token });
+    expect((await service.request('POST', '/v1/tasks', { id: 'job-1', type: 'job', tokens: 100 }, 'submitter-token-0123456789')).status).toBe(201);
+    await eventually(async () => (await service.request('GET', '/v1/tasks/job-1', undefined, 'submitter-token-0123456789')).body.state === 'completed', 10_000, 'job-1 completed');
+    expect(agents.summary).toMatchObject({ provisioned: 1, completed: 1, gaveUp: 0 });
+    agents.stop();
+    await done;
+  });
+
   it('takes the pool\'s next name when the first is in the fleet already (409)', async () => {
     // Not of the pool, but named as its first provisioned agent would be.
     const { service, agents, done } = await start(undefined, async (service) => {
@@ -101,6 +118,8 @@ describe('fleetsim agents provisioning an autoscaled pool', () => {
     });
     await eventually(() => burstAgents(service).length === 1, 5000, 'a burst agent');
     expect(burstAgents(service).map((agent) => agent.id)).toEqual(['burst-2']);
+    // The client counts the agent once it read the service's answer.
+    await eventually(() => agents.summary.provisioned === 1, 5000, 'the agent counted');
     expect(agents.summary).toMatchObject({ provisioned: 1, provisionsRefused: 0, gaveUp: 0 });
     agents.stop();
     await done;
@@ -110,7 +129,7 @@ describe('fleetsim agents provisioning an autoscaled pool', () => {
     // A lease of 0.1 s, shorter than the 0.3 s cold start: the request is handed out again while its first agent starts.
     const { service, agents, done } = await start(0.1);
     await submitJob(service, 'job-1');
-    await eventually(() => agents.summary.provisionsRefused >= 1, 5000, 'an answer refused');
+    await eventually(() => agents.summary.provisionsRefused >= 1 && agents.summary.provisioned === 1, 5000, 'an answer refused, one taken');
     expect(service.service.context.agents.provisions.stats().redelivered).toBeGreaterThanOrEqual(1);
     expect(burstAgents(service)).toHaveLength(1);
     expect(agents.summary).toMatchObject({ provisioned: 1, gaveUp: 0 });

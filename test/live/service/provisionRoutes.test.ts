@@ -91,7 +91,10 @@ describe('POST /v1/pools/{pool}/poll and the answer', () => {
     expect(late.status).toBe(410);
     expect(late.body.error).toBe(`body.provisionId: provisioning request ${first!.provisionId} was answered already, by agent burst-1: agent burst-2 is not added; stop it`);
     expect(service.service.context.driver.engine.agents.map((agent) => agent.spec.id)).toEqual(['burst-1']);
-    expect(service.service.context.agents.provisions.stats()).toMatchObject({ redelivered: 1, refusedAnswers: 1 });
+    const prometheus = (await service.request('GET', '/metrics')).text;
+    expect(prometheus).toMatch(/^fleetsim_provisions_pending 0$/m);
+    expect(prometheus).toMatch(/^fleetsim_provisions_redelivered_total 1$/m);
+    expect(prometheus).toMatch(/^fleetsim_provision_answers_refused_total 1$/m);
   });
 
   it('confirms an answer repeated by the same agent (200), refuses an unknown request (410) and an id in the fleet (409)', async () => {
