@@ -30,7 +30,7 @@ describe('fleetsim agents', () => {
     expect(agents.process.exitCode).toBeNull();
     agents.process.kill('SIGINT');
     expect(await agents.exited).toBe(0);
-    expect(agents.stdout()).toMatch(/^fleetsim agents: 2 agents polling http:\/\/127\.0\.0\.1:\d+ \(speedup 1\)\nfleetsim agents: 2 agents, 0 attempts started, .*, [1-9]\d* retries, 0 retired, 0 gave up\n$/);
+    expect(agents.stdout()).toMatch(/^fleetsim agents: 2 agents polling http:\/\/127\.0\.0\.1:\d+ \(speedup 1\)\nfleetsim agents: 2 agents, 0 attempts started, .*, [1-9]\d* retries, 0 retired, 0 gave up, 0 provisioned \(0 refused\)\n$/);
     expect(agents.stderr()).toBe('');
   }, 20_000);
 });

@@ -123,7 +123,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const tasks = new TaskRegistry({ settledTasks: live.settledTasks, historyEvents: live.historyEvents });
   const probe = options.latencyProbe === true ? new LatencyProbe() : undefined;
   const agents = new RemoteAgents({
-    heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands, provisionLeaseSeconds: provisionLeases(scenario, options.provisionLeaseSeconds),
+    heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands, // Over BullMQ, pools are provisioned through their queues (docs/DISTRIBUTED.md), not over HTTP.
+    provisionLeaseSeconds: options.agentQueues === undefined ? provisionLeases(scenario, options.provisionLeaseSeconds) : new Map(),
     ...(probe === undefined ? {} : { probe }),
   });
   // A scenario's warm-up is a simulation setting (reach steady state before measuring); a live

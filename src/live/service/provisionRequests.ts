@@ -64,7 +64,7 @@ export const MAX_REQUESTS_PER_POLL = 100;
 
 /** What {@link ProvisionRequests} needs. */
 export interface ProvisionRequestsOptions {
-  /** The pools that may be polled (the autoscaled ones) and each one's lease in seconds. */
+  /** The pools that may be polled (the autoscaled ones, when agents are reached over HTTP) and each one's lease in seconds. */
   readonly leaseSeconds: ReadonlyMap<string, number>;
   /** Milliseconds now. */
   readonly nowMs: () => number;
@@ -109,11 +109,11 @@ export class ProvisionRequests {
   /**
    * Long-poll for `pool`'s requests: those ready and not leased (or whose lease ran out), at
    * once when there are any, else as soon as one is, or none after `waitSeconds`. Each is leased
-   * to the caller. 404 for a pool no autoscaler scales, 429 when it already has
+   * to the caller. 404 for a pool not provisioned over HTTP, 429 when it already has
    * {@link MAX_OPEN_POOL_POLLS} polls open.
    */
   poll(pool: string, waitSeconds: number, gone?: AbortSignal): Promise<WireProvisionRequest[]> {
-    if (!this.has(pool)) throw new HttpError(404, `params.pool: pool ${pool} is not autoscaled by the scenario (engine.autoscale)`);
+    if (!this.has(pool)) throw new HttpError(404, `params.pool: pool ${pool} is not provisioned over HTTP (the scenario's engine.autoscale does not scale it, or agents take their work from BullMQ)`);
     let open = 0;
     for (const poll of this.polls) if (poll.pool === pool) open++;
     if (open >= MAX_OPEN_POOL_POLLS) throw new HttpError(429, `params.pool: pool ${pool} already has ${MAX_OPEN_POOL_POLLS} polls open`);

@@ -121,7 +121,7 @@ describe('POST /v1/pools/{pool}/poll and the answer', () => {
   });
 
   it.each([
-    ['POST', '/v1/pools/core/poll', undefined, 404, 'params.pool: pool core is not autoscaled by the scenario (engine.autoscale)'],
+    ['POST', '/v1/pools/core/poll', undefined, 404, 'params.pool: pool core is not provisioned over HTTP (the scenario\'s engine.autoscale does not scale it, or agents take their work from BullMQ)'],
     ['POST', '/v1/pools/burst/poll?wait=61', undefined, 400, 'query.wait: expected a number <= 60, got "61"'],
     ['POST', '/v1/pools/burst/poll?max=3', undefined, 400, 'query.max: unknown field "max"'],
     ['POST', '/v1/pools/burst/poll', { renew: [] }, 400, 'body.renew: unknown field "renew"'],
