@@ -102,7 +102,7 @@ export interface AgentsSummary {
   gaveUp: number;
   /** Agents provisioned at the service's request that joined the fleet (counted in `agents` too). */
   provisioned: number;
-  /** Agents started for a provisioning request whose answer the service refused (410): stopped unregistered. */
+  /** Agents started for a provisioning request the service no longer waited for (its answer refused with 410, or the request `gone` from a poll): stopped unregistered. */
   provisionsRefused: number;
 }
 
@@ -141,6 +141,8 @@ export class AgentsClient {
   private readonly provisionedAgents = new Set<EmulatedRemoteAgent>();
   private readonly provisionedRuns = new Set<Promise<void>>();
   private readonly names: FleetNames;
+  /** Requests whose agents are starting (cold start, registration), each aborted when the service no longer waits for it. */
+  private readonly starting = new Map<string, AbortController>();
   private readonly shared: Omit<AgentParts, 'config' | 'model' | 'link'> & { readonly outcomes: OutcomeStreams; readonly pollSeconds: number };
 
   /** @param options - see {@link AgentsClientOptions}; the agents are chosen (and `only` checked) here. */
@@ -169,7 +171,12 @@ export class AgentsClient {
     const pools = options.provision === false ? [] : Object.keys(scenario.coldStartSeconds);
     this.provisioners = pools.map((pool) => new PoolProvisioner({
       pool, client, pollSeconds, backoff, signal: this.stopping.signal,
-      onRequest: (request) => this.track(this.provisionAgent(request)),
+      onRequest: (request) => {
+        // Handed out again while this process starts its agent (its lease ran out while cut off): already under way.
+        if (!this.starting.has(request.provisionId)) this.track(this.provisionAgent(request));
+      },
+      starting: () => [...this.starting.keys()],
+      onGone: (provisionId) => this.starting.get(provisionId)?.abort(),
       onRefused: (reason) => {
         this.summary.gaveUp++;
         log(`${reason}; the provisioner of pool ${pool} stops`);
@@ -194,13 +201,41 @@ export class AgentsClient {
    * after the pool, joining after the pool's cold start (÷ K); then runs it until it stops.
    */
   private async provisionAgent(request: WireProvisionRequest): Promise<void> {
+    const gone = new AbortController();
+    this.starting.set(request.provisionId, gone);
+    let joined: { readonly agent: EmulatedRemoteAgent; readonly link: AgentLink } | undefined;
+    try {
+      joined = await this.startAgent(request, gone.signal);
+    } finally {
+      this.starting.delete(request.provisionId);
+    }
+    if (joined === undefined) return;
+    this.provisionedAgents.add(joined.agent);
+    try {
+      await joined.link.run();
+    } finally {
+      joined.agent.abandon();
+      this.provisionedAgents.delete(joined.agent);
+    }
+  }
+
+  /**
+   * Starts the agent of a request and registers it: the agent and its link once it joined, else
+   * undefined. `gone` aborts when the service no longer waits for the request.
+   */
+  private async startAgent(request: WireProvisionRequest, gone: AbortSignal): Promise<{ readonly agent: EmulatedRemoteAgent; readonly link: AgentLink } | undefined> {
     const { signal, log } = this.shared;
     const provisioned = this.names.provisioned(request.pool);
     let { config } = provisioned;
     const { coldStartSeconds } = provisioned;
-    await pause((coldStartSeconds * 1000) / this.shared.speedup, signal);
+    await pause((coldStartSeconds * 1000) / this.shared.speedup, AbortSignal.any([signal, gone]));
     for (;;) {
-      if (signal.aborted) return;
+      if (signal.aborted) return undefined;
+      if (gone.aborted) {
+        this.summary.provisionsRefused++;
+        log(`provisioning request ${request.provisionId} of pool ${request.pool}: answered elsewhere, or forgotten by a restart of the service; its agent stops unregistered`);
+        return;
+      }
       const agent: EmulatedRemoteAgent = new EmulatedRemoteAgent({
         ...this.shared, config, model: new RemoteAgentModel(config, this.shared.outcomes, this.shared.speedup), link: () => link,
       });
@@ -231,14 +266,7 @@ export class AgentsClient {
       }
       this.summary.provisioned++;
       this.summary.agents++;
-      this.provisionedAgents.add(agent);
-      try {
-        await link.run();
-      } finally {
-        agent.abandon();
-        this.provisionedAgents.delete(agent);
-      }
-      return;
+      return { agent, link };
     }
   }
 

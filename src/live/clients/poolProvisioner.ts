@@ -2,12 +2,14 @@
  * A provisioner of one autoscaled pool: one long-poll after another of
  * `POST /v1/pools/{pool}/poll` (docs/LIVE.md "Autoscaled pools"), each request it hands out given
  * to the owner, who starts an agent and answers by registering it with the request's
- * `provisionId`. Requests are handed out at least once: the owner may receive a request again
- * after its lease ran out, and the service refuses every answer but the first.
+ * `provisionId`. Each poll lists (`renew`) the requests whose agents the owner is still starting,
+ * which keeps their leases; those the service no longer waits for come back as `gone`. Requests
+ * are handed out at least once: a request whose lease ran out (the provisioner was cut off) may
+ * come to another provisioner, and the service refuses every answer but the first.
  */
 import { Backoff, pause, type BackoffOptions } from './backoff.js';
 import { ServiceUnavailable, errorText, type ServiceClient } from './serviceClient.js';
-import type { WireProvisionRequest } from '../service/provisionRequests.js';
+import { MAX_REQUESTS_PER_POLL, type PoolPollAnswer, type WireProvisionRequest } from '../service/provisionRequests.js';
 
 /** What a {@link PoolProvisioner} needs. */
 export interface PoolProvisionerOptions {
@@ -23,6 +25,10 @@ export interface PoolProvisionerOptions {
   readonly signal: AbortSignal;
   /** A request for a new agent of the pool. */
   readonly onRequest: (request: WireProvisionRequest) => void;
+  /** The requests whose agents the owner is still starting (listed in each poll to keep their leases). */
+  readonly starting: () => readonly string[];
+  /** A request the owner is starting an agent for is no longer pending (answered by another, or forgotten in a restart). */
+  readonly onGone: (provisionId: string) => void;
   /** The poll was refused (a 4xx, which retrying does not cure): the provisioner stops. */
   readonly onRefused: (reason: string) => void;
   /** A request found the service unreachable or failing and is retried. */
@@ -44,8 +50,9 @@ export class PoolProvisioner {
     const backoff = new Backoff(this.options.backoff);
     while (!signal.aborted) {
       let answer;
+      const renew = this.options.starting().slice(0, MAX_REQUESTS_PER_POLL);
       try {
-        answer = await client.request('POST', path, undefined, pollSeconds * 1000 + ANSWER_GRACE_MS, signal);
+        answer = await client.request('POST', path, renew.length === 0 ? undefined : { renew }, pollSeconds * 1000 + ANSWER_GRACE_MS, signal);
       } catch (error) {
         if (signal.aborted) return;
         if (!(error instanceof ServiceUnavailable)) throw error;
@@ -58,7 +65,9 @@ export class PoolProvisioner {
         this.options.onRefused(`poll of pool ${pool}: ${errorText(answer)}`);
         return;
       }
-      for (const request of (answer.body as { requests: readonly WireProvisionRequest[] }).requests) this.options.onRequest(request);
+      const { requests, gone } = answer.body as PoolPollAnswer;
+      for (const provisionId of gone) this.options.onGone(provisionId);
+      for (const request of requests) this.options.onRequest(request);
     }
   }
 }

@@ -146,8 +146,10 @@ export type RegistrationBody = z.output<typeof registrationBody>;
 /** `/v1/pools/{pool}/…` parameters. */
 export const poolParams = z.strictObject({ pool: id });
 
-/** A body of a route that takes no fields (it may be absent). */
-export const emptyBody = z.strictObject({});
+/** `POST /v1/pools/{pool}/poll`'s body (it may be absent): the requests whose agents the provisioner is still starting. */
+export const poolPollBody = z.strictObject({
+  renew: z.array(z.uuid('expected a provisionId')).max(100).optional(),
+});
 
 /** `/v1/agents/{id}/…` parameters. */
 export const agentParams = z.strictObject({ id: agentId });

@@ -6,7 +6,10 @@
  * Rules:
  * - A request is handed out only once the input that made it is durable.
  * - Delivery is at least once: a request handed out is leased to its taker for `leaseSeconds`;
- *   not answered by then, it is handed out again (to any provisioner of the pool).
+ *   not answered by then, it is handed out again (to any provisioner of the pool). A provisioner
+ *   still starting the agent keeps the lease by listing the request in its next polls (`renew`):
+ *   a poll holds the leases it lists while it is open, and renews them for `leaseSeconds` when it
+ *   ends. A listed request that is no longer pending is answered at once as `gone`.
  * - The first answer settles the request (the agent joins the fleet). Any later answer (the
  *   request was handed out twice, or it was made before a restart, which asks again with a new
  *   id) is refused: no second agent joins for one request. The provisioner stops the agent it
@@ -38,15 +41,29 @@ interface PendingProvision {
   ready: boolean;
   /** Until when (milliseconds now) its last taker holds it; 0 while never handed out. */
   leasedUntilMs: number;
+  /** Open polls that list it in `renew`: while any is, its lease holds. */
+  holders: number;
   deliveries: number;
   readonly resolve: (spec: AgentSpec) => void;
+}
+
+/** What a provisioner's poll answers. */
+export interface PoolPollAnswer {
+  /** Requests handed out to it. */
+  readonly requests: WireProvisionRequest[];
+  /** Ids of its `renew` list no longer pending (answered, or unknown here): stop the agents started for them. */
+  readonly gone: string[];
 }
 
 /** A provisioner's long-poll waiting for requests of one pool. */
 interface PoolPoll {
   readonly pool: string;
   readonly deadlineMs: number;
-  readonly resolve: (requests: WireProvisionRequest[]) => void;
+  readonly resolve: (answer: PoolPollAnswer) => void;
+  /** The requests of its `renew` list pending when it began (it holds their leases). */
+  readonly held: PendingProvision[];
+  /** Ids of its `renew` list not pending. */
+  readonly gone: string[];
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -59,7 +76,7 @@ export type ProvisionClaim =
 /** Long-polls one pool may have open at once (more would only pile up connections). */
 export const MAX_OPEN_POOL_POLLS = 8;
 
-/** Requests of one pool handed out by one poll at most. */
+/** Requests of one pool handed out by one poll at most, and listed in its `renew` at most. */
 export const MAX_REQUESTS_PER_POLL = 100;
 
 /** What {@link ProvisionRequests} needs. */
@@ -95,7 +112,7 @@ export class ProvisionRequests {
    */
   request(pool: string, journal: Journal | undefined, seq: number): Promise<AgentSpec> {
     return new Promise((resolve) => {
-      const request: PendingProvision = { provisionId: randomUUID(), pool, ready: false, leasedUntilMs: 0, deliveries: 0, resolve };
+      const request: PendingProvision = { provisionId: randomUUID(), pool, ready: false, leasedUntilMs: 0, holders: 0, deliveries: 0, resolve };
       this.pending.set(request.provisionId, request);
       const release = (): void => {
         request.ready = true;
@@ -109,18 +126,30 @@ export class ProvisionRequests {
   /**
    * Long-poll for `pool`'s requests: those ready and not leased (or whose lease ran out), at
    * once when there are any, else as soon as one is, or none after `waitSeconds`. Each is leased
-   * to the caller. 404 for a pool not provisioned over HTTP, 429 when it already has
+   * to the caller. The requests listed in `renew` keep their leases while the poll is open and
+   * for their lease after it; those of them no longer pending make it answer at once, in `gone`.
+   * 404 for a pool not provisioned over HTTP, 429 when it already has
    * {@link MAX_OPEN_POOL_POLLS} polls open.
    */
-  poll(pool: string, waitSeconds: number, gone?: AbortSignal): Promise<WireProvisionRequest[]> {
+  poll(pool: string, waitSeconds: number, renew: readonly string[] = [], closed?: AbortSignal): Promise<PoolPollAnswer> {
     if (!this.has(pool)) throw new HttpError(404, `params.pool: pool ${pool} is not provisioned over HTTP (the scenario's engine.autoscale does not scale it, or agents take their work from BullMQ)`);
     let open = 0;
     for (const poll of this.polls) if (poll.pool === pool) open++;
     if (open >= MAX_OPEN_POOL_POLLS) throw new HttpError(429, `params.pool: pool ${pool} already has ${MAX_OPEN_POOL_POLLS} polls open`);
+    const held: PendingProvision[] = [];
+    const gone: string[] = [];
+    for (const provisionId of renew) {
+      const request = this.pending.get(provisionId);
+      if (request === undefined || request.pool !== pool) gone.push(provisionId);
+      else {
+        request.holders++;
+        held.push(request);
+      }
+    }
     return new Promise((resolve) => {
-      const poll: PoolPoll = { pool, deadlineMs: this.options.nowMs() + waitSeconds * 1000, resolve, timer: undefined };
+      const poll: PoolPoll = { pool, deadlineMs: this.options.nowMs() + waitSeconds * 1000, resolve, held, gone, timer: undefined };
       this.polls.add(poll);
-      gone?.addEventListener('abort', () => this.answer(poll, []), { once: true });
+      closed?.addEventListener('abort', () => this.answer(poll, []), { once: true });
       this.turn(poll);
     });
   }
@@ -139,6 +168,8 @@ export class ProvisionRequests {
           this.pending.delete(provisionId);
           this.answered.set(provisionId, { pool: request.pool, agentId: spec.id });
           request.resolve(spec);
+          // Polls that hold it learn that it is gone.
+          this.wake(request.pool);
         },
       };
     }
@@ -170,7 +201,7 @@ export class ProvisionRequests {
     let nextLeaseEndMs = Number.POSITIVE_INFINITY;
     const leaseSeconds = this.options.leaseSeconds.get(poll.pool)!;
     for (const request of this.pending.values()) {
-      if (request.pool !== poll.pool || !request.ready) continue;
+      if (request.pool !== poll.pool || !request.ready || request.holders > 0) continue;
       if (request.leasedUntilMs > now) {
         nextLeaseEndMs = Math.min(nextLeaseEndMs, request.leasedUntilMs);
         continue;
@@ -181,7 +212,8 @@ export class ProvisionRequests {
       request.leasedUntilMs = now + leaseSeconds * 1000;
       taken.push({ provisionId: request.provisionId, pool: request.pool, leaseSeconds, delivery: request.deliveries });
     }
-    if (taken.length > 0 || now >= poll.deadlineMs || this.closed) {
+    for (const request of poll.held) if (!this.pending.has(request.provisionId) && !poll.gone.includes(request.provisionId)) poll.gone.push(request.provisionId);
+    if (taken.length > 0 || poll.gone.length > 0 || now >= poll.deadlineMs || this.closed) {
       this.answer(poll, taken);
       return;
     }
@@ -193,7 +225,17 @@ export class ProvisionRequests {
   private answer(poll: PoolPoll, requests: WireProvisionRequest[]): void {
     if (!this.polls.delete(poll)) return;
     if (poll.timer !== undefined) clearTimeout(poll.timer);
-    poll.resolve(requests);
+    const now = this.options.nowMs();
+    const leaseSeconds = this.options.leaseSeconds.get(poll.pool)!;
+    let released = false;
+    for (const request of poll.held) {
+      request.holders--;
+      request.leasedUntilMs = Math.max(request.leasedUntilMs, now + leaseSeconds * 1000);
+      released ||= request.holders === 0;
+    }
+    poll.resolve({ requests, gone: poll.gone });
+    // The other polls' timers did not count the leases it held.
+    if (released) this.wake(poll.pool);
   }
 
   /** A request of `pool` became ready: its polls take another turn (the first to wait takes it). */

@@ -1,6 +1,6 @@
 /**
- * Provisioning over HTTP (./provisionRequests.ts): `POST /v1/pools/{pool}/poll?wait=S`, the
- * provisioners' long-poll for requests for new agents, and the answer to a request, which is the
+ * Provisioning over HTTP (./provisionRequests.ts): `POST /v1/pools/{pool}/poll?wait=S`
+ * `{ renew? }`, the provisioners' long-poll for requests for new agents, and the answer to a request, which is the
  * registration of the agent started for it (`POST /v1/agents` with its `provisionId`, routed
  * here from ./agentRoutes.ts).
  *
@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { agentSpec, sameSpec, type Registration } from './agentRoutes.js';
-import { emptyBody, parseRequest, poolParams, pollQuery, type AgentBody } from './bodies.js';
+import { parseRequest, poolParams, poolPollBody, pollQuery, type AgentBody } from './bodies.js';
 import { afterSettlements, type ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
 
@@ -22,11 +22,11 @@ export function provisionRoutes(app: FastifyInstance, context: ServiceContext): 
     const { pool } = parseRequest(poolParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'provisioner', pool });
     const { wait } = parseRequest(pollQuery, request.query, 'query');
-    parseRequest(emptyBody, request.body ?? {}, 'body');
+    const { renew } = parseRequest(poolPollBody, request.body ?? {}, 'body');
     // The response closing before it was answered: the provisioner went away, its poll ends.
-    const gone = new AbortController();
-    reply.raw.once('close', () => gone.abort());
-    return { requests: await agents.provisions.poll(pool, wait, gone.signal) };
+    const closed = new AbortController();
+    reply.raw.once('close', () => closed.abort());
+    return agents.provisions.poll(pool, wait, renew, closed.signal);
   });
 }
 

@@ -55,9 +55,9 @@ async function start(leaseSeconds?: number, before?: (service: Running) => Promi
   const { provisions } = agents;
   const poll = provisions.poll.bind(provisions);
   provisions.poll = async (...args) => {
-    const requests = await poll(...args);
-    if (requests.length > 0) times.handedOutMs ??= performance.now();
-    return requests;
+    const answer = await poll(...args);
+    if (answer.requests.length > 0) times.handedOutMs ??= performance.now();
+    return answer;
   };
   const answer = agents.answerProvision.bind(agents);
   agents.answerProvision = (...args) => {
@@ -125,14 +125,30 @@ describe('fleetsim agents provisioning an autoscaled pool', () => {
     await done;
   });
 
-  it('stops the second agent started for a request handed out again (410): the pool gets one', async () => {
-    // A lease of 0.1 s, shorter than the 0.3 s cold start: the request is handed out again while its first agent starts.
+  it('keeps the lease of a request while its agent starts, however short the lease: no second agent is started', async () => {
+    // A lease of 0.1 s, shorter than the 0.3 s cold start: the polls listing the request hold it.
     const { service, agents, done } = await start(0.1);
     await submitJob(service, 'job-1');
-    await eventually(() => agents.summary.provisionsRefused >= 1 && agents.summary.provisioned === 1, 5000, 'an answer refused, one taken');
-    expect(service.service.context.agents.provisions.stats().redelivered).toBeGreaterThanOrEqual(1);
-    expect(burstAgents(service)).toHaveLength(1);
-    expect(agents.summary).toMatchObject({ provisioned: 1, gaveUp: 0 });
+    await jobCompleted(service, 'job-1');
+    expect(service.service.context.agents.provisions.stats()).toMatchObject({ pending: 0, redelivered: 0, refusedAnswers: 0 });
+    expect(agents.summary).toMatchObject({ provisioned: 1, provisionsRefused: 0, gaveUp: 0 });
+    agents.stop();
+    await done;
+  });
+
+  it('stops the agent it starts for a request handed out again once another provisioner answered it: the pool gets one', async () => {
+    // Another provisioner takes the request and goes silent; after its lease (0.2 s) the request comes to fleetsim agents.
+    let provisionId = '';
+    const { service, agents, done } = await start(0.2, async (service) => {
+      await submitJob(service, 'job-1');
+      provisionId = (await service.request('POST', '/v1/pools/burst/poll?wait=5')).body.requests[0].provisionId;
+    });
+    await eventually(() => service.service.context.agents.provisions.stats().redelivered === 1, 5000, 'the request handed out again');
+    // The other provisioner answers first (fleetsim agents' agent is still in its 0.3 s cold start).
+    expect((await service.request('POST', '/v1/agents', { id: 'burst-9', tokensPerSecond: 4000, provisionId })).status).toBe(201);
+    await eventually(() => agents.summary.provisionsRefused === 1, 5000, 'its agent stopped');
+    expect(burstAgents(service).map((agent) => agent.id)).toEqual(['burst-9']);
+    expect(agents.summary).toMatchObject({ provisioned: 0, gaveUp: 0 });
     agents.stop();
     await done;
   });

@@ -56,6 +56,7 @@ async function needAnAgent(service: Running, token?: string): Promise<void> {
 async function pollRequests(service: Running, wait = 5, token?: string): Promise<{ provisionId: string; pool: string; leaseSeconds: number; delivery: number }[]> {
   const answer = await service.request('POST', `/v1/pools/burst/poll?wait=${wait}`, undefined, token);
   expect(answer.status).toBe(200);
+  expect(answer.body.gone).toEqual([]);
   return answer.body.requests;
 }
 
@@ -113,6 +114,37 @@ describe('POST /v1/pools/{pool}/poll and the answer', () => {
     expect(service.service.context.driver.engine.agents.map((agent) => agent.spec.id)).toEqual(['core', 'burst-1']);
   });
 
+  it('keeps the lease of a request a poll lists in renew while the poll is open, and for a lease after it', async () => {
+    const service = await start({ provisionLeaseSeconds: 0.3 });
+    await needAnAgent(service);
+    const [request] = await pollRequests(service);
+    const renew = { renew: [request!.provisionId] };
+    const [holding, other] = await Promise.all([
+      service.request('POST', '/v1/pools/burst/poll?wait=0.6', renew),
+      service.request('POST', '/v1/pools/burst/poll?wait=0.6'),
+    ]);
+    // Past the 0.3 s lease, neither took it: the first held it.
+    expect([holding.body, other.body]).toEqual([{ requests: [], gone: [] }, { requests: [], gone: [] }]);
+    const startedMs = performance.now();
+    const [again] = await pollRequests(service);
+    expect(performance.now() - startedMs).toBeGreaterThanOrEqual(250);
+    expect(again).toMatchObject({ provisionId: request!.provisionId, delivery: 2 });
+  });
+
+  it('answers a poll at once with the requests of its renew list that are no longer pending (gone)', async () => {
+    const service = await start();
+    await needAnAgent(service);
+    const [request] = await pollRequests(service);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await service.request('POST', '/v1/pools/burst/poll?wait=5', { renew: [unknown] })).body).toEqual({ requests: [], gone: [unknown] });
+    const holding = service.request('POST', '/v1/pools/burst/poll?wait=30', { renew: [request!.provisionId] });
+    await eventually(() => service.service.context.agents.provisions.stats().pending === 1, 1000);
+    const startedMs = performance.now();
+    expect((await service.request('POST', '/v1/agents', { id: 'burst-1', tokensPerSecond: 40, provisionId: request!.provisionId })).status).toBe(201);
+    expect((await holding).body).toEqual({ requests: [], gone: [request!.provisionId] });
+    expect(performance.now() - startedMs).toBeLessThan(5000);
+  });
+
   it('answers an empty poll after its wait when nothing is asked for', async () => {
     const service = await start();
     const startedMs = performance.now();
@@ -124,7 +156,8 @@ describe('POST /v1/pools/{pool}/poll and the answer', () => {
     ['POST', '/v1/pools/core/poll', undefined, 404, 'params.pool: pool core is not provisioned over HTTP (the scenario\'s engine.autoscale does not scale it, or agents take their work from BullMQ)'],
     ['POST', '/v1/pools/burst/poll?wait=61', undefined, 400, 'query.wait: expected a number <= 60, got "61"'],
     ['POST', '/v1/pools/burst/poll?max=3', undefined, 400, 'query.max: unknown field "max"'],
-    ['POST', '/v1/pools/burst/poll', { renew: [] }, 400, 'body.renew: unknown field "renew"'],
+    ['POST', '/v1/pools/burst/poll', { hold: [] }, 400, 'body.hold: unknown field "hold"'],
+    ['POST', '/v1/pools/burst/poll', { renew: ['p1'] }, 400, 'body.renew[0]: expected a provisionId'],
     ['POST', '/v1/agents', { id: 'burst-1', provisionId: 'p1' }, 400, 'body.provisionId: expected the provisionId of a request, as a poll of /v1/pools/{pool}/poll handed it out'],
   ])('%s %s %j: %i naming the field', async (method, path, body, status, error) => {
     const service = await start();
