@@ -26,6 +26,8 @@ export interface MmcScenario {
   readonly meanTokens: number;
   /** `live.heartbeatSeconds`, when the suite runs agent processes. */
   readonly heartbeatSeconds?: number;
+  /** `engine` settings, the inside of a YAML flow mapping (e.g. an `autoscale` of pool `server`). */
+  readonly engine?: string;
 }
 
 /** The YAML text of an M/M/c queue (load = arrivalsPerSecond × meanTokens ÷ tokensPerSecond ÷ servers). */
@@ -40,7 +42,7 @@ workload:
   arrivals: { process: poisson, rate: ${queue.arrivalsPerSecond} }
   tasks: [{ type: job, tokens: { dist: exponential, mean: ${queue.meanTokens} } }]
 strategies: [least-connections]
-${queue.heartbeatSeconds === undefined ? '' : `live: { heartbeatSeconds: ${queue.heartbeatSeconds} }\n`}`;
+${queue.engine === undefined ? '' : `engine: { ${queue.engine} }\n`}${queue.heartbeatSeconds === undefined ? '' : `live: { heartbeatSeconds: ${queue.heartbeatSeconds} }\n`}`;
 }
 
 /** Named agents of one speed given listed jobs, retried on a short constant backoff. */
