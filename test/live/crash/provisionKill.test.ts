@@ -4,7 +4,9 @@
  * the answer. Restarted on the same data directory, it asks again under a new `provisionId`; the
  * answer to the request from before the crash is refused (410, no agent added), the answer to
  * the new one brings the agent in, once: repeated, it changes nothing, and the job that waited
- * runs on that agent.
+ * runs on that agent. Killed again, the service recovers the agent from its log: the answer
+ * repeated once more (a provisioner retrying across the crash) is confirmed, and nothing is
+ * asked again.
  */
 import { describe, expect, it } from 'vitest';
 import { getJson, scenarioDirs, serve, type Served } from '../clients/processes.js';
@@ -63,5 +65,11 @@ describe('fleetsim serve killed with a provision pending', () => {
     // One agent joined: burst-1 was never added.
     expect((await post(`${served.url}/v1/agents/burst-1/poll?wait=0`)).status).toBe(404);
     expect((await getJson(`${served.url}/v1/metrics`)).metrics.fleet.scaleUps).toBe(1);
+
+    served.child.process.kill('SIGKILL');
+    expect(await served.child.exited).toBe('SIGKILL');
+    served = await serve(scenarioPath, dataDir, served.port);
+    expect(await post(`${served.url}/v1/agents`, answer)).toMatchObject({ status: 200, body: { engineId: 'burst-2', joined: false } });
+    expect((await post(`${served.url}/v1/pools/burst/poll?wait=0.5`)).body).toEqual({ requests: [], gone: [] });
   }, 60_000);
 });
