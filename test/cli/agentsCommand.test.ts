@@ -1,6 +1,7 @@
 /**
  * `fleetsim agents` as a user runs it: bad flags exit 2 with one line naming the flag; with the
- * service unreachable it keeps retrying (never crashes) and prints its one-line summary on SIGINT.
+ * service unreachable it keeps retrying (never crashes) and prints its one-line summary on SIGINT;
+ * with an autoscaled pool it says it provisions it, unless `--no-provision`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fleetsim, freePort, killAll, runningAWhile } from '../live/clients/processes.js';
@@ -32,5 +33,20 @@ describe('fleetsim agents', () => {
     expect(await agents.exited).toBe(0);
     expect(agents.stdout()).toMatch(/^fleetsim agents: 2 agents polling http:\/\/127\.0\.0\.1:\d+ \(speedup 1\)\nfleetsim agents: 2 agents, 0 attempts started, .*, [1-9]\d* retries, 0 retired, 0 gave up, 0 provisioned \(0 refused\)\n$/);
     expect(agents.stderr()).toBe('');
+  }, 20_000);
+
+  it.each([
+    [[], ', provisioning pool burst'],
+    [['--no-provision'], ''],
+  ])('with an autoscaled scenario and %j, says whether it provisions the pool, and keeps retrying its poll too', async (flags, provisioning) => {
+    const port = await freePort();
+    const agents = fleetsim('agents', 'scenarios/autoscaled-burst.yaml', '--url', `http://127.0.0.1:${port}`, ...flags);
+    await runningAWhile(agents);
+    expect(agents.process.exitCode).toBeNull();
+    agents.process.kill('SIGINT');
+    expect(await agents.exited).toBe(0);
+    const [started, summary] = agents.stdout().split('\n');
+    expect(started).toMatch(new RegExp(`^fleetsim agents: 4 agents polling http://127\\.0\\.0\\.1:\\d+ \\(speedup 1\\)${provisioning}$`));
+    expect(summary).toMatch(/, 0 gave up, 0 provisioned \(0 refused\)$/);
   }, 20_000);
 });
