@@ -91,7 +91,7 @@ export interface ProvisionRequestsOptions {
 export class ProvisionRequests {
   /** Requests the engine waits for, by id, in the order they were made. */
   private readonly pending = new Map<string, PendingProvision>();
-  /** Answered requests: the (external) id of the agent each one brought. */
+  /** Answered requests whose agent is in the fleet: the engine id of the agent each one brought. */
   private readonly answered = new Map<string, { readonly pool: string; readonly agentId: string }>();
   private readonly polls = new Set<PoolPoll>();
   private redeliveries = 0;
@@ -175,6 +175,17 @@ export class ProvisionRequests {
     }
     const answered = this.answered.get(provisionId);
     return answered === undefined ? { kind: 'unknown' } : { kind: 'answered', ...answered };
+  }
+
+  /**
+   * The agent left the fleet: the request it answered is forgotten (an answer repeated now is
+   * refused as unknown, as it would be as answered), so that the answers kept do not grow with
+   * the agents ever provisioned.
+   */
+  agentLeft(engineAgentId: string): void {
+    for (const [provisionId, answered] of this.answered) {
+      if (answered.agentId === engineAgentId) this.answered.delete(provisionId);
+    }
   }
 
   /** Counts an answer refused (a request answered already, or unknown). */

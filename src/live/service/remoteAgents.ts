@@ -372,6 +372,7 @@ export class RemoteAgents implements AgentConnector {
         slot.inFleet = false;
         this.wake(slot);
       }
+      if (event.agent.spec.pool !== undefined) this.provisions.agentLeft(event.agent.spec.id);
     }
   }
 

@@ -96,6 +96,9 @@ describe('ProvisionRequests', () => {
     expect(requests.claim(taken!.provisionId)).toEqual({ kind: 'answered', pool: 'burst', agentId: 'burst-1' });
     expect(requests.claim('00000000-0000-4000-8000-000000000000')).toEqual({ kind: 'unknown' });
     expect(requests.stats()).toMatchObject({ pending: 0 });
+    // Once its agent left, the request is forgotten.
+    requests.agentLeft('burst-1');
+    expect(requests.claim(taken!.provisionId)).toEqual({ kind: 'unknown' });
   });
 
   it('answers at once a poll whose renew lists a request it does not know', async () => {
