@@ -19,13 +19,15 @@
  * fleet, the attempts of its previous membership are dropped (the engine gave them up). Reports
  * are sent in order per attempt (`started` before `finished`) and retried until answered.
  *
- * Autoscaled pools: a {@link PoolProvisioner} per pool takes the service's requests for new
- * agents; for each it makes the agent the simulator would provision (./../../sim/fleetNames.ts:
- * `<pool>-<k>`, the pool's first agent's model), waits the pool's cold start ÷ K, and registers
- * it with the request's `provisionId`. It then runs as the listed agents do, on a link of its
- * own; `retire` stops it. A refused answer (410: the request was answered already, or made before
- * a service restart) stops it unregistered; an id in use (409) takes the pool's next name. A
- * provisioned agent that leaves the fleet is not registered again (the autoscaler asks anew).
+ * Autoscaled pools: once the listed agents registered, a {@link PoolProvisioner} per pool takes
+ * the service's requests for new agents; for each it makes the agent the simulator would
+ * provision (src/sim/fleetNames.ts: `<pool>-<k>`, the pool's first agent's model), waits the
+ * pool's cold start ÷ K (its polls renewing the request's lease meanwhile), and registers it with
+ * the request's `provisionId`. It then runs as the listed agents do, on a link of its own;
+ * `retire` stops it. A request the service no longer waits for (`gone` from a poll, or its answer
+ * refused with 410: answered already, or made before a service restart) stops its agent
+ * unregistered; an id in use (409) takes the pool's next name. A provisioned agent that leaves
+ * the fleet is not registered again (the autoscaler asks anew).
  */
 import type { TaskSpec } from '../../engine/task.js';
 import type { Scenario, SimAgentConfig } from '../../scenario/types.js';
@@ -276,12 +278,12 @@ export class AgentsClient {
    */
   async run(): Promise<AgentsSummary> {
     try {
-      const provisioning = this.provisioners.map((provisioner) => provisioner.run());
       const joined = await Promise.all(this.agents.map((agent) => agent.register()));
       this.agents.forEach((agent, i) => {
         if (!joined[i]) this.link.remove(agent.id);
       });
-      await Promise.all([this.link.run(), ...provisioning]);
+      // After the listed agents: the engine counts any agent joining a pool as one it provisioned.
+      await Promise.all([this.link.run(), ...this.provisioners.map((provisioner) => provisioner.run())]);
       while (this.provisionedRuns.size > 0) await Promise.all(this.provisionedRuns);
     } finally {
       for (const agent of this.agents) agent.abandon();
