@@ -99,8 +99,8 @@ describe('the declaration files of fleetsim/engine', () => {
     expect([...packages]).toEqual(['zod']);
   });
 
-  it('are told apart from those of fleetsim, which import vega-lite\'s', () => {
+  it('are told apart from those of fleetsim, which import vega\'s (but not vega-lite\'s, whose declarations fail a strict check: the report\'s charts are ChartSpec)', () => {
     const { packages } = reachableModules(declarations(LIBRARY_ENTRY), declarations);
-    expect(among(['vega', 'vega-lite'], packages)).toEqual(['vega', 'vega-lite']);
+    expect(among(['vega', 'vega-lite'], packages)).toEqual(['vega']);
   });
 });
