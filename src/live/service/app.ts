@@ -123,7 +123,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const tasks = new TaskRegistry({ settledTasks: live.settledTasks, historyEvents: live.historyEvents });
   const probe = options.latencyProbe === true ? new LatencyProbe() : undefined;
   const agents = new RemoteAgents({
-    heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands, // Over BullMQ, pools are provisioned through their queues (docs/DISTRIBUTED.md), not over HTTP.
+    heartbeatSeconds: live.heartbeatSeconds, mailboxCommands: live.mailboxCommands,
+    // Over BullMQ, pools are provisioned through their queues (docs/DISTRIBUTED.md), not over HTTP.
     provisionLeaseSeconds: options.agentQueues === undefined ? provisionLeases(scenario, options.provisionLeaseSeconds) : new Map(),
     ...(probe === undefined ? {} : { probe }),
   });
@@ -279,12 +280,12 @@ async function startQueuedFleet(scenario: Scenario, driver: LiveDriver, journal:
   await queued.reconcile(driver.engine.agents.map((agent) => agent.spec.id));
 }
 
-/** This process as `GET /v1/metrics` shows it. */
 /** Each autoscaled pool's provisioning lease: `seconds` when given, else its cold start plus the heartbeat period. */
 function provisionLeases(scenario: Scenario, seconds: number | undefined): Map<string, number> {
   return new Map(Object.entries(scenario.coldStartSeconds).map(([pool, coldStart]) => [pool, seconds ?? coldStart + scenario.live.heartbeatSeconds]));
 }
 
+/** This process as `GET /v1/metrics` shows it. */
 function serviceProcessOf(launcherPid: number | undefined, helperNice: number | undefined): ServiceProcess {
   const pool = v8PoolSizeOf(process.execArgv, process.env.NODE_OPTIONS);
   return { pid: process.pid, launcherPid: launcherPid ?? null, v8PoolSize: pool.size, v8PoolSizeFrom: pool.from, helperNice: helperNice ?? null };

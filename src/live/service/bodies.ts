@@ -9,6 +9,7 @@ import { DEPENDENCY_FAILURE_POLICIES } from '../../engine/task.js';
 import { formatPath } from '../../scenario/errors.js';
 import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../scenario/schema.js';
 import { issueToInputError } from '../../scenario/zodIssues.js';
+import { MAX_REQUESTS_PER_POLL } from './provisionRequests.js';
 import { HttpError } from './httpError.js';
 
 /** Longest id (task, agent, offer, context key, type) accepted, in characters. */
@@ -148,7 +149,7 @@ export const poolParams = z.strictObject({ pool: id });
 
 /** `POST /v1/pools/{pool}/poll`'s body (it may be absent): the requests whose agents the provisioner is still starting. */
 export const poolPollBody = z.strictObject({
-  renew: z.array(z.uuid('expected a provisionId')).max(100).optional(),
+  renew: z.array(z.uuid('expected a provisionId')).max(MAX_REQUESTS_PER_POLL).optional(),
 });
 
 /** `/v1/agents/{id}/…` parameters. */
