@@ -4,7 +4,7 @@
  * and JSON.parse 32 s and 6.5 GB for 128 MiB of it), and no file fleetsim reads nests deeper
  * than 10, so a file past {@link MAX_NESTING_DEPTH} is refused after a scan that stops there.
  */
-import { CST, Lexer } from 'yaml';
+import { CST, Lexer, type YAMLError } from 'yaml';
 
 /** Deepest nesting of lists and maps read (fleetsim's own files nest at most 10 deep). */
 export const MAX_NESTING_DEPTH = 64;
@@ -43,7 +43,8 @@ export function jsonNestingOver(text: string, limit: number = MAX_NESTING_DEPTH)
  * collections (`[[[…`, `{a: {b: …`) and block collections opened on one line (`- - - x`,
  * `? ? x`). Tokens are YAML's own lexer's, so brackets in scalars and comments do not count.
  * Nesting by indentation needs a line per level and so is bounded by the file's size.
- * Texts under {@link YAML_SCAN_FROM_CHARS} are not scanned.
+ * Texts under {@link YAML_SCAN_FROM_CHARS} are not scanned. What the scan lets through and is
+ * still deep enough to exhaust the parser's stack, {@link yamlNestedTooDeep} recognises.
  */
 export function yamlNestingOver(text: string, limit: number = MAX_NESTING_DEPTH): boolean {
   if (text.length < YAML_SCAN_FROM_CHARS) return false;
@@ -71,6 +72,15 @@ export function yamlNestingOver(text: string, limit: number = MAX_NESTING_DEPTH)
     }
   }
   return false;
+}
+
+/**
+ * Whether a YAML parser error is its stack running out: nesting by indentation, or under
+ * {@link YAML_SCAN_FROM_CHARS} of brackets, is not scanned for and so reaches the parser, whose
+ * own message ("Maximum call stack size exceeded") says nothing of the file.
+ */
+export function yamlNestedTooDeep(problem: YAMLError): boolean {
+  return problem.code === 'RESOURCE_EXHAUSTION';
 }
 
 const QUOTE = 0x22;

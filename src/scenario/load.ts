@@ -7,7 +7,7 @@ import { readBoundedText, type BoundedFileKind } from '../boundedFile.js';
 import { withoutByteOrderMark } from '../byteOrderMark.js';
 import { extname } from 'node:path';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
-import { jsonNestingOver, MAX_NESTING_DEPTH, yamlNestingOver } from '../nestingDepth.js';
+import { jsonNestingOver, MAX_NESTING_DEPTH, yamlNestedTooDeep, yamlNestingOver } from '../nestingDepth.js';
 import { InputError, firstLineOf } from './errors.js';
 import { normalizeScenario, type ScenarioOverrides } from './normalize.js';
 import type { Scenario } from './types.js';
@@ -87,6 +87,7 @@ function parseYaml(text: string, file: string): unknown {
   if (problem?.code === 'MULTIPLE_DOCS') {
     throw new InputError(file, '', `a scenario file holds one YAML document; found ${parseAllDocuments(text).length} (separated by "---" lines): split them into one file each`);
   }
+  if (problem !== undefined && yamlNestedTooDeep(problem)) throw nestedTooDeep(file);
   if (problem !== undefined) throw new InputError(file, '', yamlMessage(problem));
   if (document.contents === null) throw new InputError(file, '', 'the file is empty: expected a scenario with name, agents, workload and strategies');
   try {

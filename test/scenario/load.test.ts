@@ -153,6 +153,15 @@ describe('loadScenario: files that are not one scenario', () => {
     expect(loadScenario(write('padded.yaml', `${padding}${valid}`)).name).toBe('first-look');
   });
 
+  it('nesting the parser runs out of stack on, short of the scan or by indentation, is refused as nested too deep', () => {
+    const message = `lists and maps nested more than ${MAX_NESTING_DEPTH} deep: no scenario field takes that`;
+    const brackets = `name: x\nagents: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
+    expect(brackets.length).toBeLessThan(YAML_SCAN_FROM_CHARS);
+    expectInputError(() => loadScenario(write('brackets.yaml', brackets)), '', message, join(dir, 'brackets.yaml'));
+    const indented = ['name: x', 'agents:', ...Array.from({ length: 1000 }, (_, level) => `${' '.repeat(level + 1)}k${level}:`), `${' '.repeat(1001)}v: 1`].join('\n');
+    expectInputError(() => loadScenario(write('indented.yaml', indented)), '', message, join(dir, 'indented.yaml'));
+  });
+
   it.runIf(existsSync('/dev/zero'))('an endless device is refused as too large rather than read until memory runs out', () => {
     expectInputError(() => loadScenario('/dev/zero'), '', 'larger than 1 MiB', '/dev/zero');
   });

@@ -10,7 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isMap, isNode, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { readBoundedText, type BoundedFileKind } from '../../boundedFile.js';
-import { MAX_NESTING_DEPTH, yamlNestingOver } from '../../nestingDepth.js';
+import { MAX_NESTING_DEPTH, yamlNestedTooDeep, yamlNestingOver } from '../../nestingDepth.js';
 import { InputError, firstLineOf } from '../../scenario/errors.js';
 import { HttpError } from './httpError.js';
 
@@ -141,11 +141,13 @@ const TOKEN_FILE: BoundedFileKind = {
  */
 export function loadTokenFile(file: string): Record<string, Role | Role[]> {
   const text = readBoundedText(file, TOKEN_FILE);
-  if (yamlNestingOver(text)) throw new InputError(file, '', `lists and maps nested more than ${MAX_NESTING_DEPTH} deep: expected a mapping token → role (or list of roles)`);
+  const nestedTooDeep = (): InputError => new InputError(file, '', `lists and maps nested more than ${MAX_NESTING_DEPTH} deep: expected a mapping token → role (or list of roles)`);
+  if (yamlNestingOver(text)) throw nestedTooDeep();
   // Tokens are checked unique below, in one pass: YAML's own check compares every pair of keys
   // (10,000 tokens took 1.5 s).
   const document = parseDocument(text, { uniqueKeys: false, schema: 'failsafe' });
   const problem = document.errors[0];
+  if (problem !== undefined && yamlNestedTooDeep(problem)) throw nestedTooDeep();
   if (problem !== undefined) throw new InputError(file, '', `invalid YAML: ${firstLineOf(problem)}`);
   const root = document.contents;
   if (!isMap(root)) throw new InputError(file, '', 'expected a mapping token → role (or list of roles)');

@@ -28,6 +28,7 @@ import { stringify } from 'yaml';
 import { Authorizer, MAX_TOKEN_FILE_BYTES, MIN_TOKEN_LENGTH, loadTokenFile, type Need } from '../../../src/live/service/auth.js';
 import { HttpError } from '../../../src/live/service/httpError.js';
 import { isInputError } from '../../../src/scenario/errors.js';
+import { MAX_NESTING_DEPTH } from '../../../src/nestingDepth.js';
 import { mutate, mutateText, mutationArb, refusalProblem, textMutationArb, type Mutation, type TextMutation } from '../../support/documentMutations.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-token-files-'));
@@ -180,6 +181,11 @@ describe('token files at their limits', () => {
       expect(message).toMatch(new RegExp(`^${FILE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: token #\\d+: `));
       for (const [token] of entries) expect(message).not.toContain(token);
     }), { seed: 28, numRuns: 300 });
+  });
+
+  it('refuses a file nested deeper than the YAML parser\'s stack as nested too deep, not with the parser\'s stack overflow', () => {
+    writeFileSync(FILE, `${'a'.repeat(MIN_TOKEN_LENGTH)}: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+    expect(() => loadTokenFile(FILE)).toThrow(`${FILE}: lists and maps nested more than ${MAX_NESTING_DEPTH} deep: expected a mapping token → role (or list of roles)`);
   });
 
   it(`loads a file of ${MAX_TOKEN_FILE_BYTES} bytes, and refuses one byte more and /dev/zero before parsing them`, () => {
