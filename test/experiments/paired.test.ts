@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SIGN_TEST_MIN_PAIRS, pairedDifference } from '../../src/experiments/paired.js';
+import { SIGN_TEST_MIN_PAIRS, pairedDifference, signTestP } from '../../src/experiments/paired.js';
 import { studentT975 } from '../../src/metrics/studentT.js';
 
 describe('paired differences', () => {
@@ -34,6 +34,40 @@ describe('paired differences', () => {
     expect(2 ** (1 - SIGN_TEST_MIN_PAIRS)).toBeLessThan(0.05);
     const shifted = pairedDifference([2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6]);
     expect(shifted).toEqual({ mean: 1, halfWidth: 0, significant: true, n: 6 });
+  });
+
+  it('computes the exact two-sided sign test: twice the binomial tail of the smaller sign, at most 1', () => {
+    expect(signTestP(5, 0)).toBeCloseTo(2 / 32, 12);
+    expect(signTestP(0, 6)).toBeCloseTo(2 / 64, 12);
+    // 8 against 3: 2 · (C(11,0) + C(11,1) + C(11,2) + C(11,3)) / 2^11.
+    expect(signTestP(8, 3)).toBeCloseTo((2 * (1 + 11 + 55 + 165)) / 2048, 12);
+    expect(signTestP(3, 3)).toBe(1);
+    expect(signTestP(0, 0)).toBe(1);
+    expect(signTestP(SIGN_TEST_MIN_PAIRS - 1, 0)).toBeGreaterThan(0.05);
+    expect(signTestP(SIGN_TEST_MIN_PAIRS, 0)).toBeLessThan(0.05);
+  });
+
+  it('does not star a difference most replications do not show unless its signs pass the sign test', () => {
+    // 15 of 20 replications unmoved, 5 moved by +1: the t interval excludes 0 (t = 2.52 > 2.09),
+    // but 5 of 5 the same way is p = 0.0625: the claim rests on too few replications.
+    const fiveOfTwenty = pairedDifference([...Array(15).fill(0), 1, 1, 1, 1, 1], Array(20).fill(0));
+    expect(fiveOfTwenty.mean).toBeCloseTo(0.25, 12);
+    expect(Math.abs(fiveOfTwenty.mean!)).toBeGreaterThan(fiveOfTwenty.halfWidth!);
+    expect(fiveOfTwenty.significant).toBe(false);
+    // Half unmoved and the other half all one way: p = 2^-9, starred.
+    const tenOfTwenty = pairedDifference([...Array(10).fill(0), ...Array(10).fill(1)], Array(20).fill(0));
+    expect(tenOfTwenty.significant).toBe(true);
+    // From 5 replications, 2 moved the same way and 3 not: never.
+    expect(pairedDifference([0, 0, 0, 3, 3.1], [0, 0, 0, 0, 0]).significant).toBe(false);
+  });
+
+  it('leaves differences that most replications show to the t interval, whatever their signs', () => {
+    // 9 of 20 unmoved; 8 up by 10, 3 down by 1: the sign test alone (p = 0.23) would not star it.
+    const a = [...Array(9).fill(0), ...Array(8).fill(10), -1, -1, -1];
+    const d = pairedDifference(a, Array(20).fill(0));
+    expect(signTestP(8, 3)).toBeGreaterThan(0.05);
+    expect(Math.abs(d.mean!)).toBeGreaterThan(d.halfWidth!);
+    expect(d.significant).toBe(true);
   });
 
   it('treats differences equal up to floating-point rounding as identical, not as a razor-thin interval', () => {
