@@ -57,7 +57,8 @@ export interface PairedDifference {
   readonly halfWidth: number | null;
   /**
    * The difference is significant at the 95% level: the interval excludes 0 and is not
-   * degenerate (never for one pair; identical differences only from 6 pairs on, by the sign test).
+   * degenerate (never for one pair; identical differences only from 6 pairs on, by the sign test),
+   * and, when at least half the differences are 0, the sign test over the others agrees.
    */
   readonly significant: boolean;
   /** Replications in which both values are present (not null). */

@@ -150,7 +150,7 @@ function pairedChart(doc: ExperimentDocument, cell: CellResult, info: MetricInfo
     name: `paired-${slug(info.path)}`,
     title,
     caption: `Each strategy minus ${cell.baseline}, replication by replication on common random numbers (${better}). ` +
-      'A filled dot is a significant difference (its 95% interval excludes 0 and is not degenerate); a hollow one is not.',
+      'A filled dot is a significant difference (its 95% interval excludes 0 and is not degenerate, with the sign test where most replications show none); a hollow one is not.',
     spec: pairedDifferenceSpec({
       title, subtitle: `Paired, mean over ${counted(doc.replications, 'replication')}; whiskers: 95% interval; filled dot: significant, hollow: not`,
       strategies, axisTitle: `Δ ${info.title}`, rows,

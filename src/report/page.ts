@@ -108,7 +108,7 @@ export function reportPage(content: PageContent): string {
       `<h2>Paired differences to ${e(content.baseline ?? 'the baseline')}</h2>`,
       `<div class="table-wrap">${tableHtml(content.paired)}</div>`,
       '<p class="note">Strategy − baseline, replication by replication on common random numbers, ± 95% half-width; ' +
-        '* marks a significant difference (the interval excludes 0 and is not degenerate: ± 0 from identical differences in fewer than 6 replications is never significant).</p>',
+        '* marks a significant difference (the interval excludes 0 and is not degenerate: ± 0 from identical differences in fewer than 6 replications is never significant; one that half the replications or more do not show also needs the sign test).</p>',
     ]),
     '<h2>Charts</h2>',
     charts,
