@@ -121,6 +121,18 @@ export interface ShareMetrics {
   readonly ratio: number | null;
 }
 
+/** A {@link TaskFold}'s running counts and sums (every one only grows as events come): its tasks by final state, and more. */
+export interface TaskFoldTotals extends Omit<TaskCountMetrics, 'inFlight'> {
+  /** Tasks with a deadline that completed by it. */
+  readonly deadlinesMet: number;
+  /** Tasks with a deadline that reached a final state. */
+  readonly deadlinesSettled: number;
+  /** Setup tokens: attempts' context loads, losing claims' and prewarm loads. */
+  readonly setupTokens: number;
+  /** Task tokens of the attempts started. */
+  readonly workTokens: number;
+}
+
 /** The headline metrics of one class of measured tasks (each defined as its pooled namesake in `types.ts`). */
 export interface ClassMetrics {
   /** Measured tasks of the class by final state. */
@@ -287,6 +299,22 @@ export class TaskFold {
     if (deadline !== undefined) this.settleDeadline(deadline, false, time);
   }
 
+  /** The fold's running counts and sums so far: what a window's figures are differences of (`recentMetrics.ts`). */
+  totals(): TaskFoldTotals {
+    return {
+      submitted: this.submittedCount, completed: this.completedCount, deadLettered: this.deadLettered, expired: this.expired,
+      cancelled: this.cancelled, rejected: this.rejected, deadlinesMet: this.deadlinesMet, deadlinesSettled: this.deadlinesSettled,
+      setupTokens: this.setupTokens, workTokens: this.workTokens,
+    };
+  }
+
+  /** Tasks in flight now whose deadline lies in [`fromSeconds`, `toSeconds`): the misses of those seconds not yet settled. */
+  overdueInFlight(fromSeconds: number, toSeconds: number): number {
+    let overdue = 0;
+    for (const [deadline, count] of this.inFlightDeadlines) if (deadline >= fromSeconds && deadline < toSeconds) overdue += count;
+    return overdue;
+  }
+
   /**
    * The figures so far, tasks in flight counted as of `endTimeSeconds`; shares are of the
    * tokens of `whole` (all the classes of the dimension; by default this fold's own).
@@ -323,9 +351,7 @@ export class TaskFold {
    * left out: it may still complete at that very instant (a live snapshot), so it has not missed.
    */
   private deadlineSuccess(endTimeSeconds: number): number | null {
-    let overdueInFlight = 0;
-    for (const [deadline, count] of this.inFlightDeadlines) if (deadline < endTimeSeconds) overdueInFlight += count;
-    return ratio(this.deadlinesMet, this.deadlinesSettled + overdueInFlight);
+    return ratio(this.deadlinesMet, this.deadlinesSettled + this.overdueInFlight(Number.NEGATIVE_INFINITY, endTimeSeconds));
   }
 
   private taskCounts(): TaskCountMetrics {

@@ -17,7 +17,7 @@ import type { AdminOperation, EngineEvent } from '../engine/messages.js';
 import type { FailureReason, FinalTaskState, RejectionReason, TaskState, TaskView } from '../engine/task.js';
 import { AgentCounters } from './agentCounters.js';
 import { gini, jain } from './inequality.js';
-import { ClassFolds, TaskFold } from './classes.js';
+import { ClassFolds, TaskFold, type TaskFoldTotals } from './classes.js';
 import { TenantFairness } from './tenantFairness.js';
 import { OperationsFold } from './operations.js';
 import { ratio } from './sampleStats.js';
@@ -334,6 +334,62 @@ export class MetricsCollector implements EventSink {
     };
   }
 
+  /**
+   * The running counts, sums and integrals of the run so far, integrals closed at `atSeconds`
+   * (no earlier than the last event): every figure only grows as events come, so the figures of
+   * a stretch of time are the differences of two of these (`recentMetrics.ts`). Before the
+   * measurement window opens everything is zero, as the window's integrals restart when it does.
+   */
+  totals(atSeconds: number): CollectorTotals {
+    if (!(atSeconds >= this.lastTime)) throw new Error(`metrics: time ${atSeconds} is before the last event (${this.lastTime})`);
+    if (Number.isNaN(this.windowStart)) return EMPTY_TOTALS;
+    const agents = this.agentIds.length;
+    const busySecondsByAgent = new Float64Array(agents);
+    const drainingSecondsByAgent = new Float64Array(agents);
+    let busySlotSeconds = 0;
+    for (let i = 0; i < agents; i++) {
+      busySecondsByAgent[i] = this.agentCounters.busySecondsOf(i, atSeconds);
+      drainingSecondsByAgent[i] = this.operations.drainingSecondsOf(i, atSeconds);
+      busySlotSeconds += busySecondsByAgent[i]!;
+    }
+    const { offersMade, offersRejected, broadcastDuplicates } = this.operations.delegation();
+    const { scaleUps, scaleDowns, agentSeconds } = this.operations.fleet(atSeconds, agents);
+    return {
+      ...this.pooled.totals(),
+      contextHits: this.contextHits, contextKnown: this.contextKnown,
+      assignments: this.assignments, assignmentsRespected: this.assignmentsRespected, retries: this.retries,
+      busySlotSeconds, capacitySlotSeconds: this.capacitySlotSeconds + this.capacity * (atSeconds - this.capacitySince),
+      offersMade, offersRejected, broadcastDuplicates, scaleUps, scaleDowns, agentSeconds,
+      completedByAgent: this.agentCounters.completedByAgent(), tokensByAgent: this.agentCounters.tokensByAgent(),
+      busySecondsByAgent, drainingSecondsByAgent,
+    };
+  }
+
+  /** True when no task is warm-up: every task submitted is measured. */
+  get measuresEveryTask(): boolean {
+    return this.warmupTimeSeconds === 0 && this.warmupTasks === 0;
+  }
+
+  /** When the measurement window opened (the first measured submission); NaN before. */
+  get windowStartSeconds(): number {
+    return this.windowStart;
+  }
+
+  /** Tasks (measured or not) in state `queued` now. */
+  get queued(): number {
+    return this.queueDepth;
+  }
+
+  /** The ids of the agents that ever joined, by agent index. */
+  get agentIdsByIndex(): readonly string[] {
+    return this.agentIds;
+  }
+
+  /** Measured tasks in flight now whose deadline lies in [`fromSeconds`, `toSeconds`). */
+  overdueInFlight(fromSeconds: number, toSeconds: number): number {
+    return this.pooled.overdueInFlight(fromSeconds, toSeconds);
+  }
+
   private onSettledUncompleted(task: TaskView, to: Exclude<FinalTaskState, 'completed'>, time: number): void {
     const spec = task.spec;
     this.classes.settledUncompleted(spec, to, time, spec.deadline);
@@ -378,6 +434,57 @@ export class MetricsCollector implements EventSink {
     }));
   }
 }
+
+/**
+ * The collector's running figures at one time ({@link MetricsCollector.totals}): each only
+ * grows as events come, so a stretch of time's figures are differences of two of them.
+ * Integrals are over the measurement window up to that time.
+ */
+export interface CollectorTotals extends TaskFoldTotals {
+  /** Starts that knew whether their context was resident, in units (a task or a block). */
+  readonly contextKnown: number;
+  /** Of those, the units found resident. */
+  readonly contextHits: number;
+  /** Assignments of measured tasks. */
+  readonly assignments: number;
+  /** Of those, the ones made while no more urgent eligible task waited. */
+  readonly assignmentsRespected: number;
+  /** Transitions of measured tasks to `retrying`. */
+  readonly retries: number;
+  /** Busy slot-seconds, every agent's summed. */
+  readonly busySlotSeconds: number;
+  /** Capacity slot-seconds on offer. */
+  readonly capacitySlotSeconds: number;
+  /** Offers made. */
+  readonly offersMade: number;
+  /** Offers turned down or withdrawn. */
+  readonly offersRejected: number;
+  /** Broadcast claims that lost. */
+  readonly broadcastDuplicates: number;
+  /** Agents asked for by autoscalers. */
+  readonly scaleUps: number;
+  /** Agents set draining by autoscalers. */
+  readonly scaleDowns: number;
+  /** Agent-seconds paid for. */
+  readonly agentSeconds: number;
+  /** Completed measured tasks by agent index. */
+  readonly completedByAgent: Float64Array;
+  /** Their tokens by agent index. */
+  readonly tokensByAgent: Float64Array;
+  /** Busy slot-seconds by agent index. */
+  readonly busySecondsByAgent: Float64Array;
+  /** Seconds draining by agent index. */
+  readonly drainingSecondsByAgent: Float64Array;
+}
+
+/** The totals of a run whose measurement window has not opened: nothing yet. */
+export const EMPTY_TOTALS: CollectorTotals = Object.freeze({
+  submitted: 0, completed: 0, deadLettered: 0, expired: 0, cancelled: 0, rejected: 0, deadlinesMet: 0, deadlinesSettled: 0,
+  setupTokens: 0, workTokens: 0, contextHits: 0, contextKnown: 0, assignments: 0, assignmentsRespected: 0, retries: 0,
+  busySlotSeconds: 0, capacitySlotSeconds: 0, offersMade: 0, offersRejected: 0, broadcastDuplicates: 0, scaleUps: 0, scaleDowns: 0,
+  agentSeconds: 0, completedByAgent: new Float64Array(0), tokensByAgent: new Float64Array(0),
+  busySecondsByAgent: new Float64Array(0), drainingSecondsByAgent: new Float64Array(0),
+});
 
 /** Built out of line, so that `advance` stays small for V8's inliner. */
 function eventOutOfOrder(time: number, lastTime: number): Error {

@@ -32,6 +32,20 @@ export class Moments {
     return copy;
   }
 
+  /**
+   * Adds the samples of another stream (Chan et al.'s pairwise update of the mean and the sum of
+   * squared deviations; the sum as {@link CompensatedSum.merge}).
+   */
+  merge(other: Moments): void {
+    if (other.count === 0) return;
+    const count = this.count + other.count;
+    const delta = other.welfordMean - this.welfordMean;
+    this.squaredDeviations += other.squaredDeviations + (delta * delta * this.count * other.count) / count;
+    this.welfordMean += (delta * other.count) / count;
+    this.total.merge(other.total);
+    this.count = count;
+  }
+
   /** Mean (null when empty). */
   mean(): number | null {
     return this.count === 0 ? null : this.total.value() / this.count;

@@ -107,7 +107,12 @@ export class SampleSketch {
 
   /** Adds every sample of `other` (the sketch of another stream). */
   merge(other: SampleSketch): void {
-    for (let i = 0; i < other.counts.length; i++) if (other.counts[i]! > 0) this.addToBucket(other.offset + i, other.counts[i]!);
+    // Only the buckets from the minimum's to the maximum's can hold samples: a window's merge of
+    // hundreds of small sketches walks those, not each one's whole window of buckets.
+    const last = other.max > 0 ? bucketOf(other.max) - other.offset : -1;
+    for (let i = other.min > 0 ? bucketOf(other.min) - other.offset : 0; i <= last; i++) {
+      if (other.counts[i]! > 0) this.addToBucket(other.offset + i, other.counts[i]!);
+    }
     this.zeros += other.zeros;
     this.total.merge(other.total);
     this.count += other.count;

@@ -5,6 +5,7 @@
  */
 import type { EngineConfig } from '../engine/config.js';
 import { checkWorkBudget } from './budget.js';
+import { MAX_RECENT_INTERVALS } from '../metrics/recentMetrics.js';
 import { InputError, didYouMean } from './errors.js';
 import { buildAgents } from './agents.js';
 import { MAX_REPLICATIONS, MAX_SEED, scenarioFileSchema, type ScenarioFile } from './schema.js';
@@ -192,6 +193,10 @@ function buildLive(entry: ScenarioFile['live'], strategies: readonly StrategyCho
   const strategy = entry.strategy ?? labels[0]!;
   if (!labels.includes(strategy)) {
     throw new InputError(file, 'live.strategy', `expected one of the scenario's strategies (${labels.join(', ')}), got ${JSON.stringify(strategy)}${didYouMean(strategy, labels)}`);
+  }
+  const { metricsIntervalSeconds, metricsWindowSeconds } = entry;
+  if (Math.ceil(metricsWindowSeconds / metricsIntervalSeconds) > MAX_RECENT_INTERVALS) {
+    throw new InputError(file, 'live.metricsWindowSeconds', `expected at most ${MAX_RECENT_INTERVALS} intervals of live.metricsIntervalSeconds (${metricsIntervalSeconds} s), got ${metricsWindowSeconds} s (${Math.ceil(metricsWindowSeconds / metricsIntervalSeconds)} intervals)`);
   }
   return { ...entry, strategy };
 }

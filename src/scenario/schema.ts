@@ -425,6 +425,9 @@ export const MAX_LIVE_BODY_BYTES = 64 << 20;
 /** Longest `live.heartbeatSeconds`, `live.attemptTimeoutSeconds` and `live.offerTimeoutSeconds` (one week). */
 export const MAX_LIVE_SECONDS = 604_800;
 
+/** Widest `live.metricsIntervalSeconds` (an hour). */
+export const MAX_METRICS_INTERVAL_SECONDS = 3600;
+
 /**
  * How `fleetsim serve` runs the scenario's engine as a service (docs/SCENARIOS.md, "Live").
  * Ignored by simulated runs.
@@ -439,6 +442,8 @@ export const liveSchema = strict({
   settledTasks: z.int().min(0).max(10_000_000).default(10_000),
   historyEvents: z.int().min(1).max(10_000).default(50),
   mailboxCommands: z.int().min(1).max(1_000_000).default(1000),
+  metricsIntervalSeconds: positive.max(MAX_METRICS_INTERVAL_SECONDS).default(10),
+  metricsWindowSeconds: nonNegative.max(MAX_LIVE_SECONDS).default(3600),
 });
 
 /** A whole scenario file. Field order here is the order in which errors are reported. */

@@ -322,6 +322,10 @@ export interface LiveConfig {
   readonly historyEvents: number;
   /** Commands waiting for one agent's poll beyond which the agent is taken out of the fleet. */
   readonly mailboxCommands: number;
+  /** Width of the intervals `GET /v1/metrics?window=` is made of, seconds: a window's start is rounded to one. */
+  readonly metricsIntervalSeconds: number;
+  /** Longest window `GET /v1/metrics?window=` may ask for, seconds; 0: no windows (none kept). */
+  readonly metricsWindowSeconds: number;
 }
 
 /** An operator's action at `atSeconds` (see docs/SCENARIOS.md, "Operations"). */

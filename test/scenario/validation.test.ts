@@ -382,3 +382,21 @@ describe('deadline shorthand', () => {
     rejects(generatedScenario(), 'workload.tasks[0].deadline', 'soon', 'workload.tasks[0].deadline', 'expected a number or an object, got "soon"');
   });
 });
+
+describe('live metrics windows', () => {
+  it('default to 10 s intervals kept for an hour; 0 keeps no windows', () => {
+    expect(normalize(generatedScenario()).live).toMatchObject({ metricsIntervalSeconds: 10, metricsWindowSeconds: 3600 });
+    expect(normalize(withField(generatedScenario(), 'live', { metricsWindowSeconds: 0 })).live.metricsWindowSeconds).toBe(0);
+  });
+
+  it('an interval not in (0, 3600], a window not in [0, 604800], or more than 100,000 intervals is refused naming the field', () => {
+    rejects(generatedScenario(), 'live', { metricsIntervalSeconds: 0 }, 'live.metricsIntervalSeconds', 'expected a number > 0, got 0');
+    rejects(generatedScenario(), 'live', { metricsIntervalSeconds: 7200 }, 'live.metricsIntervalSeconds', 'expected a number <= 3600, got 7200');
+    rejects(generatedScenario(), 'live', { metricsWindowSeconds: -1 }, 'live.metricsWindowSeconds', 'expected a number >= 0, got -1');
+    rejects(generatedScenario(), 'live', { metricsWindowSeconds: 'hour' }, 'live.metricsWindowSeconds', 'expected a number, got "hour"');
+    rejects(generatedScenario(), 'live', { metricsIntervalSeconds: 0.01, metricsWindowSeconds: 3600 }, 'live.metricsWindowSeconds',
+      'expected at most 100000 intervals of live.metricsIntervalSeconds (0.01 s), got 3600 s (360000 intervals)');
+    // Exactly the most: 12,500 s of 0.125 s.
+    expect(normalize(withField(generatedScenario(), 'live', { metricsIntervalSeconds: 0.125, metricsWindowSeconds: 12_500 })).live.metricsWindowSeconds).toBe(12_500);
+  });
+});

@@ -11,6 +11,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { EngineEvent } from '../../engine/messages.js';
 import { MetricsCollector } from '../../metrics/collector.js';
+import { RecentMetrics } from '../../metrics/recentMetrics.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { ConnectionOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
@@ -131,6 +132,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   // A scenario's warm-up is a simulation setting (reach steady state before measuring); a live
   // service measures every task from the first, so its metrics never sit empty.
   const collector = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 0 });
+  // Feeds the collector itself, keeping beside it what its figures over recent windows need.
+  const recent = live.metricsWindowSeconds === 0 ? undefined : new RecentMetrics(collector, {
+    intervalSeconds: live.metricsIntervalSeconds, longestWindowSeconds: live.metricsWindowSeconds,
+  });
+  const metrics = recent ?? collector;
   const prometheus = new PrometheusFold();
   // Loaded only with agent queues, like the connector below: the heartbeat of agents over BullMQ.
   const liveness = options.agentQueues === undefined ? undefined : new (await import('../../distributed/agentLiveness.js')).AgentLiveness({
@@ -142,7 +148,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     tasks.observe(event);
     agents.observe(event);
     liveness?.observe(event);
-    collector.observe(event);
+    metrics.observe(event);
     prometheus.observe(event);
   };
   // Loaded only when asked for: BullMQ and ioredis would add about a second to every HTTP service's start.
@@ -186,7 +192,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     });
   }
   const context: ServiceContext = {
-    scenario, driver, journal, now: () => served.now(), tasks, agents, collector, prometheus, auth: new Authorizer(options.tokens, (agentId) => agents.poolOf(agentId)),
+    scenario, driver, journal, now: () => served.now(), tasks, agents, collector, ...(recent === undefined ? {} : { recent }), prometheus, auth: new Authorizer(options.tokens, (agentId) => agents.poolOf(agentId)),
     serviceProcess: serviceProcessOf(options.launcherPid, options.helperNice),
     ...(probe === undefined ? {} : { probe }),
   };

@@ -6,6 +6,7 @@
 import type { LiveDriver } from '../driver.js';
 import type { Journal } from '../journal.js';
 import type { MetricsCollector } from '../../metrics/collector.js';
+import type { RecentMetrics } from '../../metrics/recentMetrics.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { Authorizer } from './auth.js';
 import { HttpError } from './httpError.js';
@@ -31,6 +32,8 @@ export interface ServiceContext {
   readonly agents: RemoteAgents;
   /** Metrics of the engine's events, for `GET /v1/metrics`. */
   readonly collector: MetricsCollector;
+  /** What `GET /v1/metrics?window=` needs besides the collector, which it feeds; absent with `live.metricsWindowSeconds: 0`. */
+  readonly recent?: RecentMetrics;
   /** Counters for `GET /metrics` (Prometheus). */
   readonly prometheus: PrometheusFold;
   /** Checks each request's bearer token. */

@@ -1,10 +1,12 @@
 /**
- * `GET /v1/metrics` (the run metrics document of a simulated run, over the live run so far),
+ * `GET /v1/metrics` (the run metrics document of a simulated run, over the live run so far or,
+ * with `?window=W`, over about its last W seconds),
  * `GET /metrics` (Prometheus text), `GET /healthz`, and with `--latency-probe` `GET /v1/latency`
  * (the probe's figures since its last reset) and `DELETE /v1/latency` (reset them).
  */
 import type { FastifyInstance } from 'fastify';
-import { refuseQuery } from './bodies.js';
+import { z } from 'zod';
+import { parseRequest, refuseQuery } from './bodies.js';
 import type { ServiceContext } from './context.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
@@ -16,9 +18,26 @@ const HEALTH_TIMEOUT_MS = 2000;
 export function metricsRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { auth, driver, journal, agents, tasks } = context;
 
+  const longestWindowSeconds = context.scenario.live.metricsWindowSeconds;
+  const windowQuery = z.strictObject({
+    window: z.coerce.number().pipe(z.number().positive().max(longestWindowSeconds)).optional(),
+  });
   app.get('/v1/metrics', async (request) => {
     auth.check(request.headers.authorization, { kind: 'any' });
-    refuseQuery(request.query);
+    const { recent } = context;
+    if (recent === undefined) {
+      if (typeof request.query === 'object' && request.query !== null && 'window' in request.query) {
+        throw new HttpError(400, 'query.window: the service keeps no windows (live.metricsWindowSeconds is 0)');
+      }
+      refuseQuery(request.query);
+    } else {
+      const { window } = parseRequest(windowQuery, request.query, 'query');
+      if (window !== undefined) {
+        const now = context.now();
+        const answer = recent.window(window, now);
+        return { timeSeconds: now, window: answer.window, counts: driver.engine.counts(), metrics: answer.metrics, process: context.serviceProcess };
+      }
+    }
     return {
       timeSeconds: context.now(),
       counts: driver.engine.counts(),

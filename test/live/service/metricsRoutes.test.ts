@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulation } from '../../../src/sim/simulation.js';
 import { parseScenario } from '../../../src/scenario/load.js';
-import { scenarioText, startService, type Running } from './serviceHarness.js';
+import { quantile } from 'simple-statistics';
+import { expectQuantile } from '../../support/sketchAccuracy.js';
+import { scenarioText, sleep, startService, type Running } from './serviceHarness.js';
 
 let running: Running;
 beforeAll(async () => {
@@ -68,6 +70,122 @@ describe('GET /v1/metrics of workflows', () => {
       expect(metrics.workflows.latency.mean).toBeGreaterThan(0);
     } finally {
       await service.close();
+    }
+  });
+});
+
+describe('GET /v1/metrics?window=W', () => {
+  /** Runs task `id` on agent a1 from submission to completion. */
+  async function complete(service: Running, id: string): Promise<void> {
+    expect((await service.request('POST', '/v1/tasks', { id, type: 'code' })).status).toBe(201);
+    expect((await service.request('POST', '/v1/agents/a1/poll')).body.commands).toMatchObject([{ kind: 'start', task: { id } }]);
+    await service.request('POST', `/v1/agents/a1/attempts/${id}/1/started`, {});
+    expect((await service.request('POST', `/v1/agents/a1/attempts/${id}/1/finished`, { ok: true })).status).toBe(200);
+  }
+
+  /** Submission and completion times of a task, from its history. */
+  async function timesOf(service: Running, id: string): Promise<{ submittedAt: number; completedAt: number }> {
+    const task = (await service.request('GET', `/v1/tasks/${id}`)).body as { submittedAt: number; history: { time: number; to?: string }[] };
+    return { submittedAt: task.submittedAt, completedAt: task.history.find((event) => event.to === 'completed')!.time };
+  }
+
+  it('counts the tasks completed in the window, and no earlier one, with latency quantiles within the sketch accuracy', async () => {
+    const service = await startService(scenarioText('heartbeatSeconds: 5, metricsIntervalSeconds: 0.1, metricsWindowSeconds: 60'));
+    try {
+      await service.request('POST', '/v1/agents', { id: 'a1' });
+      const old = ['old-1', 'old-2', 'old-3'];
+      for (const id of old) await complete(service, id);
+      // Well past the window asked for below (0.5 s, at most 0.6 s once rounded to intervals).
+      await sleep(1500);
+      const recent = ['new-1', 'new-2', 'new-3', 'new-4'];
+      for (const id of recent) await complete(service, id);
+      await service.request('POST', '/v1/tasks', { id: 'waiting', type: 'code' });
+
+      const answer = await service.request('GET', '/v1/metrics?window=0.5');
+
+      expect(answer.status).toBe(200);
+      expect(Object.keys(answer.body)).toEqual(['timeSeconds', 'window', 'counts', 'metrics', 'process']);
+      const { window, metrics } = answer.body;
+      expect(window).toMatchObject({ requestedSeconds: 0.5, intervalSeconds: 0.1, endSeconds: answer.body.timeSeconds, wholeHistory: false });
+      expect(window.startSeconds).toBeLessThanOrEqual(window.endSeconds - 0.5);
+      expect(window.startSeconds).toBeGreaterThan(window.endSeconds - 0.6);
+      const times = new Map(await Promise.all([...old, ...recent].map(async (id) => [id, await timesOf(service, id)] as const)));
+      const inWindow = [...times.values()].filter(({ completedAt }) => completedAt >= window.startSeconds && completedAt <= window.endSeconds);
+      expect(metrics.tasks.completed).toBe(inWindow.length);
+      // The old tasks completed before the window, the new ones in it.
+      expect(old.every((id) => times.get(id)!.completedAt < window.startSeconds)).toBe(true);
+      expect(inWindow.length).toBe(recent.length);
+      expect(metrics.tasks).toMatchObject({ submitted: recent.length + 1, completed: recent.length, cancelled: 0, inFlight: 1 });
+      const latencies = inWindow.map(({ submittedAt, completedAt }) => completedAt - submittedAt);
+      expect(metrics.latency.mean).toBeCloseTo(latencies.reduce((a, b) => a + b, 0) / latencies.length, 9);
+      for (const [key, q] of [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]] as const) expectQuantile(metrics.latency[key], quantile(latencies, q));
+      expect(metrics.throughput).toBeCloseTo(recent.length / (window.endSeconds - window.startSeconds), 9);
+      expect(metrics.perAgent).toMatchObject([{ id: 'a1', completed: recent.length }]);
+      expect(metrics.byTenant).toBeNull();
+      // The whole history, without the parameter: every task.
+      expect((await service.request('GET', '/v1/metrics')).body.metrics.tasks.completed).toBe(old.length + recent.length);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('a window longer than the history covers it from the first task and says so', async () => {
+    const service = await startService(scenarioText('heartbeatSeconds: 5, metricsIntervalSeconds: 0.1, metricsWindowSeconds: 3600'));
+    try {
+      await service.request('POST', '/v1/agents', { id: 'a1' });
+      for (const id of ['h1', 'h2']) await complete(service, id);
+      const { body } = await service.request('GET', '/v1/metrics?window=3600');
+      expect(body.window).toMatchObject({ requestedSeconds: 3600, startSeconds: (await timesOf(service, 'h1')).submittedAt, endSeconds: body.timeSeconds, wholeHistory: true });
+      const whole = service.service.context.collector.finish(body.timeSeconds);
+      expect(body.metrics.tasks).toEqual(whole.tasks);
+      expect(body.metrics.latency.p95).toBe(whole.latency.p95);
+      expect(body.metrics.throughput).toBeCloseTo(whole.throughput!, 12);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('without the parameter answers the whole-history document as before, whether windows are kept or not', async () => {
+    for (const live of ['heartbeatSeconds: 5', 'heartbeatSeconds: 5, metricsWindowSeconds: 0']) {
+      const service = await startService(scenarioText(live));
+      try {
+        await service.request('POST', '/v1/agents', { id: 'a1' });
+        await complete(service, 'w1');
+        // The service's clock held still, so that the document can be made again at the same time.
+        const { context } = service.service;
+        const heldAt = context.now();
+        (context as { now: () => number }).now = () => heldAt;
+        const answer = await service.request('GET', '/v1/metrics');
+        expect(Object.keys(answer.body), live).toEqual(['timeSeconds', 'counts', 'metrics', 'process']);
+        // The collector's whole-history document, byte for byte.
+        expect(answer.text, live).toContain(`"metrics":${JSON.stringify(context.collector.finish(heldAt))},"process"`);
+        expect(answer.body.metrics.tasks.completed, live).toBe(1);
+        expect(service.service.context.recent === undefined, live).toBe(live.includes('metricsWindowSeconds: 0'));
+      } finally {
+        await service.close();
+      }
+    }
+  });
+
+  it('refuses a window that is not a positive number within live.metricsWindowSeconds, and any other parameter', async () => {
+    const service = await startService(scenarioText('heartbeatSeconds: 5, metricsWindowSeconds: 30'));
+    const off = await startService(scenarioText('heartbeatSeconds: 5, metricsWindowSeconds: 0'));
+    try {
+      for (const query of ['window=0', 'window=-1', 'window=abc', 'window=', 'window=31', 'window=Infinity', 'window=1&window=2']) {
+        const answer = await service.request('GET', `/v1/metrics?${query}`);
+        expect(answer.status, query).toBe(400);
+        expect(answer.body.error, query).toMatch(/^query\.window: expected /);
+        expect(answer.body.error, query).not.toContain('\n');
+      }
+      expect((await service.request('GET', '/v1/metrics?window=31')).body.error).toBe('query.window: expected a number <= 30, got "31"');
+      expect((await service.request('GET', '/v1/metrics?window=30')).status).toBe(200);
+      expect((await service.request('GET', '/v1/metrics?wait=5')).body.error).toMatch(/^query\.wait: /);
+      expect((await service.request('GET', '/v1/metrics?window=5&wait=5')).status).toBe(400);
+      expect(await off.request('GET', '/v1/metrics?window=5')).toMatchObject({ status: 400, body: { error: 'query.window: the service keeps no windows (live.metricsWindowSeconds is 0)' } });
+      expect((await off.request('GET', '/v1/metrics?wait=5')).body.error).toMatch(/^query\.wait: /);
+    } finally {
+      await service.close();
+      await off.close();
     }
   });
 });

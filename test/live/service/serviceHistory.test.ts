@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EVENTS_FILE } from '../../../src/live/dataDir.js';
-import { eventually, scenarioText, startService, type Running } from './serviceHarness.js';
+import { eventually, scenarioText, sleep, startService, type Running } from './serviceHarness.js';
 
 let dataDir: string;
 let running: Running | undefined;
@@ -69,6 +69,34 @@ describe('a service restarted from a snapshot', () => {
     expect((await running.request('POST', '/v1/agents', { id: 'a1' })).body).toEqual({ id: 'a1', engineId: 'a1', joined: false });
     // Resubmitting a task settled before the snapshot is still recognised.
     expect((await running.request('POST', '/v1/tasks', { id: 't1', type: 'code' })).status).toBe(200);
+  });
+});
+
+describe('windows of GET /v1/metrics in a service restarted from a snapshot', () => {
+  it('are rebuilt from the history: the same figures before and after the restart', async () => {
+    const text = scenarioText('heartbeatSeconds: 30, metricsIntervalSeconds: 0.05, metricsWindowSeconds: 600');
+    running = await startService(text, { dataDir, ...OPTIONS });
+    await running.request('POST', '/v1/agents', { id: 'a1' });
+    for (let i = 1; i <= 5; i++) {
+      await running.request('POST', '/v1/tasks', { id: `t${i}`, type: 'code' });
+      await running.request('POST', '/v1/agents/a1/poll');
+      await running.request('POST', `/v1/agents/a1/attempts/t${i}/1/started`, {});
+      await running.request('POST', `/v1/agents/a1/attempts/t${i}/1/finished`, { ok: true });
+      if (i === 2) await sleep(1000);
+    }
+    const end = running.service.context.now();
+    const recent = running.service.context.recent!;
+    const [whole, lastThree] = [recent.window(600, end), recent.window(0.5, end)];
+    expect(whole.window.wholeHistory).toBe(true);
+    expect(lastThree.metrics.tasks.completed).toBe(3);
+    const inputsBefore = running.service.context.journal.appendedSeq;
+    await running.close();
+
+    running = await startService(text, { dataDir, ...OPTIONS });
+    expect(running.service.recovery?.inputsReplayed).toBeLessThan(inputsBefore);
+    const restored = running.service.context.recent!;
+    expect(restored.window(600, end)).toEqual(whole);
+    expect(restored.window(0.5, end)).toEqual(lastThree);
   });
 });
 

@@ -1,0 +1,355 @@
+/**
+ * The run metrics over a window of recent time (`GET /v1/metrics?window=W`, docs/LIVE.md), in
+ * memory that grows with neither the tasks nor W.
+ *
+ * Time is cut into intervals of a fixed width I, aligned to multiples of I on the run's clock
+ * (interval k covers [k·I, (k+1)·I)). For each of the last few intervals the fold keeps two
+ * things:
+ * - the whole-history collector's running figures at the interval's start
+ *   ({@link MetricsCollector.totals}): counts, token sums and time integrals only grow, so the
+ *   figures of any stretch of time are the difference of the running figures at its two ends,
+ *   and every one of them comes out of the collector's own fold;
+ * - what cannot be taken as a difference: sketches of the latencies of the tasks that
+ *   completed in the interval and of the waits of the first attempts that started in it, the
+ *   moments of those completions' qualities, and the most tasks queued at once.
+ * A window's figures are then the totals at its end minus those at its start, with the samples
+ * of its intervals merged (sketches merge bucket by bucket, so a window's quantiles are those of
+ * one sketch of its samples).
+ *
+ * A window of W seconds ending at `end` starts at the interval boundary at or before `end − W`:
+ * it covers at least W seconds and less than W + I. When that start is at or before the run's
+ * first task, the window is the whole history and starts with it, as the whole-history figures
+ * do.
+ *
+ * Per event the fold adds one compare, and for a completion or a first start a sketch add, with
+ * no allocation: replaying 1.4 million events of a simulated run, ~105–115 ns an event against
+ * the collector's ~75–80 alone (best of 9, a shared two-core machine), whatever the interval
+ * width. Entering an interval copies the collector's running figures (time and memory in
+ * proportion to the agents); an answer merges the window's sketches (0.2–0.7 ms for 6 to 41
+ * intervals of 10 s, ~5 ms for 400 intervals of 1 s).
+ */
+import type { EngineEvent } from '../engine/messages.js';
+import { EMPTY_TOTALS, type CollectorTotals, type MetricsCollector } from './collector.js';
+import { gini, jain } from './inequality.js';
+import { Moments } from './moments.js';
+import { SampleSketch } from './sampleSketch.js';
+import { latencyMetrics, qualityMetrics, ratio, waitMetrics } from './sampleStats.js';
+import type { DelegationMetrics, RunMetrics } from './types.js';
+
+/** Most intervals a fold may keep: bounds its memory whatever the configuration. */
+export const MAX_RECENT_INTERVALS = 100_000;
+
+/** How the recent past is cut. */
+export interface RecentMetricsOptions {
+  /** Width of one interval, seconds (> 0): windows are whole intervals. */
+  readonly intervalSeconds: number;
+  /** Longest window that may be asked for, seconds (> 0): how many intervals are kept. */
+  readonly longestWindowSeconds: number;
+}
+
+/**
+ * What a window covers and how it was made.
+ */
+export interface WindowCoverage {
+  /** The window asked for, seconds. */
+  readonly requestedSeconds: number;
+  /** The intervals' width, seconds: the window's start is moved back to an interval boundary. */
+  readonly intervalSeconds: number;
+  /**
+   * Start of the window: the interval boundary at or before `endSeconds − requestedSeconds`, or
+   * the first task's submission when that boundary is not later (then `wholeHistory`).
+   */
+  readonly startSeconds: number;
+  /** End of the window: the time of the answer. */
+  readonly endSeconds: number;
+  /** Intervals merged: the one holding `startSeconds` up to the one holding `endSeconds` (partly elapsed). */
+  readonly intervals: number;
+  /** True when the window reaches back to the first task: its figures are the whole history's. */
+  readonly wholeHistory: boolean;
+}
+
+/** Figures a window gives as null: about tasks' or workflows' whole lives, or by class (docs/LIVE.md, "Metrics over a recent window"). */
+export type WholeLifeMetricKey = 'tenantFairness' | 'retrySuccess' | 'workflows' | 'byType' | 'byPriority' | 'byTenant';
+
+/**
+ * The run metrics document over a window. Every figure keeps its whole-history name and meaning
+ * restricted to the window (docs/LIVE.md, "Metrics over a recent window"): tasks submitted in
+ * it, tasks settled in it by final state, latencies of completions in it, waits of first starts
+ * in it, work done in it by agent, integrals over it, over the agents in the fleet during it.
+ * `tasks.inFlight` is the tasks in flight at its end. The figures about whole lives
+ * ({@link WholeLifeMetricKey}, `delegation.reOffersPerTask`) and by class are null.
+ */
+export type WindowMetrics = Omit<RunMetrics, WholeLifeMetricKey | 'delegation'> & { readonly [K in WholeLifeMetricKey]: null } & {
+  /** Offers and lost claims in the window; re-offers per task (a task's whole life) null. */
+  readonly delegation: Omit<DelegationMetrics, 'reOffersPerTask'> & { readonly reOffersPerTask: null };
+};
+
+/** A window's metrics and what it covers. */
+export interface RecentWindow {
+  /** What the window covers. */
+  readonly window: WindowCoverage;
+  /** The metrics over it. */
+  readonly metrics: WindowMetrics;
+}
+
+/** What one interval keeps. */
+interface Interval {
+  /** Interval `index` covers [index·I, (index + 1)·I). */
+  readonly index: number;
+  /** The collector's running figures at the interval's start. */
+  readonly startTotals: CollectorTotals;
+  readonly latencies: SampleSketch;
+  readonly waits: SampleSketch;
+  readonly qualities: Moments;
+  /** Most tasks queued at once in the interval, from the depth at its start. */
+  maxQueued: number;
+}
+
+/**
+ * Feeds a {@link MetricsCollector} and keeps what its figures over recent windows need.
+ *
+ * Protocol: give every event to {@link RecentMetrics.observe} instead of the collector (it hands
+ * the event on), then ask {@link RecentMetrics.window} at any time no earlier than the last
+ * event. The collector must measure every task (no warm-up) and be fed by nothing else.
+ */
+export class RecentMetrics {
+  private readonly intervalSeconds: number;
+  private readonly longestWindowSeconds: number;
+  private readonly ring: (Interval | undefined)[];
+  private current: Interval | undefined;
+  private nextBoundary = Number.NEGATIVE_INFINITY;
+  /** When each agent left, by agent index (NaN while in the fleet). */
+  private readonly leftAt: number[] = [];
+
+  /**
+   * @param collector - the whole-history fold, fed only through this one.
+   * @param options - the interval width and the longest window.
+   */
+  constructor(private readonly collector: MetricsCollector, options: RecentMetricsOptions) {
+    const { intervalSeconds, longestWindowSeconds } = options;
+    // The intervals' samples take every task's events; the collector's figures, measured tasks' only.
+    if (!collector.measuresEveryTask) throw new Error('recent metrics: the collector must measure every task (no warm-up)');
+    if (!(intervalSeconds > 0 && intervalSeconds < Number.POSITIVE_INFINITY)) throw new Error(`recent metrics: intervalSeconds must be > 0, got ${intervalSeconds}`);
+    if (!(longestWindowSeconds > 0)) throw new Error(`recent metrics: longestWindowSeconds must be > 0, got ${longestWindowSeconds}`);
+    const kept = Math.ceil(longestWindowSeconds / intervalSeconds);
+    if (!(kept <= MAX_RECENT_INTERVALS)) throw new Error(`recent metrics: ${longestWindowSeconds} s of ${intervalSeconds} s intervals is more than ${MAX_RECENT_INTERVALS} intervals`);
+    this.intervalSeconds = intervalSeconds;
+    this.longestWindowSeconds = longestWindowSeconds;
+    // The window's own intervals, the partly elapsed last one, and one for a start that rounding
+    // of the division put an interval further back.
+    this.ring = new Array<Interval | undefined>(kept + 2).fill(undefined);
+  }
+
+  /** Folds one event into the collector and into the interval it falls in. */
+  observe(event: EngineEvent): void {
+    const time = event.time;
+    if (time >= this.nextBoundary) this.enter(time);
+    this.collector.observe(event);
+    if (event.kind !== 'transition') {
+      if (event.kind === 'agentJoined') this.leftAt[event.agent.index] = Number.NaN;
+      else if (event.kind === 'agentLeft') this.leftAt[event.agent.index] = time;
+      return;
+    }
+    const interval = this.current!;
+    switch (event.to) {
+      case 'completed':
+        interval.latencies.add(time - event.task.submittedAt);
+        interval.qualities.add(event.quality!);
+        return;
+      case 'running':
+        // A first attempt's start, as the collector's wait: not a resumption, not a retry.
+        if (event.from === 'assigned' && event.attempt === 1) interval.waits.add(time - event.task.submittedAt);
+        return;
+      case 'queued':
+        if (this.collector.queued > interval.maxQueued) interval.maxQueued = this.collector.queued;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * The metrics over the `requestedSeconds` before `endSeconds` (no earlier than the last event),
+   * the start moved back to an interval boundary (see the module's comment).
+   * @throws Error when `requestedSeconds` is not in (0, longest window] (callers validate it first).
+   */
+  window(requestedSeconds: number, endSeconds: number): RecentWindow {
+    if (!(requestedSeconds > 0 && requestedSeconds <= this.longestWindowSeconds)) {
+      throw new Error(`recent metrics: a window must be in (0, ${this.longestWindowSeconds}] seconds, got ${requestedSeconds}`);
+    }
+    const endTotals = this.collector.totals(endSeconds);
+    const firstTask = this.collector.windowStartSeconds;
+    let startIndex = this.intervalOf(endSeconds - requestedSeconds);
+    let startSeconds = startIndex * this.intervalSeconds;
+    const wholeHistory = !(startSeconds > firstTask);
+    let startTotals: CollectorTotals;
+    if (wholeHistory) {
+      // Everything the collector counts came from the first task on: the totals before it are zero.
+      startSeconds = Number.isNaN(firstTask) ? endSeconds : firstTask;
+      startIndex = this.intervalOf(startSeconds);
+      startTotals = EMPTY_TOTALS;
+    } else {
+      startTotals = this.startTotalsOf(startIndex);
+    }
+    const endIndex = this.intervalOf(endSeconds);
+    const latencies = new SampleSketch();
+    const waits = new SampleSketch();
+    const qualities = new Moments();
+    let maxQueued = this.collector.queued;
+    const last = this.current === undefined ? startIndex - 1 : Math.min(endIndex, this.current.index);
+    for (let index = startIndex; index <= last; index++) {
+      const interval = this.kept(index);
+      if (interval === undefined) continue; // before the first event: nothing happened
+      latencies.merge(interval.latencies);
+      waits.merge(interval.waits);
+      qualities.merge(interval.qualities);
+      if (interval.maxQueued > maxQueued) maxQueued = interval.maxQueued;
+    }
+    const lengthSeconds = endSeconds - startSeconds;
+    const metrics = this.metricsBetween(startTotals, endTotals, startSeconds, endSeconds, { latencies, waits, qualities });
+    return {
+      window: { requestedSeconds, intervalSeconds: this.intervalSeconds, startSeconds, endSeconds, intervals: endIndex - startIndex + 1, wholeHistory },
+      metrics: {
+        ...metrics,
+        throughput: lengthSeconds > 0 ? metrics.tasks.completed / lengthSeconds : null,
+        utilization: lengthSeconds > 0 ? metrics.utilization : null,
+        maxQueueDepth: Number.isNaN(firstTask) ? null : maxQueued,
+      },
+    };
+  }
+
+  /** The figures between two sets of running totals (throughput, utilization and queue maximum set by the caller). */
+  private metricsBetween(start: CollectorTotals, end: CollectorTotals, startSeconds: number, endSeconds: number, samples: WindowSamples): WindowMetrics {
+    const settledBy = (totals: CollectorTotals): number => totals.completed + totals.deadLettered + totals.expired + totals.cancelled + totals.rejected;
+    const completed = end.completed - start.completed;
+    const agents = this.agentsDuring(startSeconds, end.completedByAgent.length);
+    const byAgent = (column: (totals: CollectorTotals) => Float64Array): Float64Array => {
+      const values = new Float64Array(agents.length);
+      const ended = column(end);
+      const started = column(start);
+      for (let i = 0; i < agents.length; i++) values[i] = ended[agents[i]!]! - (started[agents[i]!] ?? 0);
+      return values;
+    };
+    const completedByAgent = byAgent((totals) => totals.completedByAgent);
+    const tokensByAgent = byAgent((totals) => totals.tokensByAgent);
+    const busyByAgent = byAgent((totals) => totals.busySecondsByAgent);
+    const drainingByAgent = byAgent((totals) => totals.drainingSecondsByAgent);
+    const ids = this.collector.agentIdsByIndex;
+    const perAgent = agents.map((index, i) => ({
+      id: ids[index]!, completed: completedByAgent[i]!, tokens: tokensByAgent[i]!, busySeconds: busyByAgent[i]!, drainingSeconds: drainingByAgent[i]!,
+    }));
+    let drainingSeconds = 0;
+    for (const seconds of drainingByAgent) drainingSeconds += seconds;
+    const setupTokens = end.setupTokens - start.setupTokens;
+    return {
+      tasks: {
+        submitted: end.submitted - start.submitted,
+        completed,
+        deadLettered: end.deadLettered - start.deadLettered,
+        expired: end.expired - start.expired,
+        cancelled: end.cancelled - start.cancelled,
+        rejected: end.rejected - start.rejected,
+        inFlight: end.submitted - settledBy(end),
+      },
+      latency: latencyMetrics(samples.latencies),
+      wait: waitMetrics(samples.waits),
+      gini: { tasks: gini(completedByAgent), tokens: gini(tokensByAgent) },
+      jain: { tasks: jain(completedByAgent), tokens: jain(tokensByAgent) },
+      tenantFairness: null,
+      deadlineSuccess: ratio(end.deadlinesMet - start.deadlinesMet, end.deadlinesSettled - start.deadlinesSettled + this.collector.overdueInFlight(startSeconds, endSeconds)),
+      contextWaste: ratio(setupTokens, setupTokens + end.workTokens - start.workTokens),
+      contextHitRate: ratio(end.contextHits - start.contextHits, end.contextKnown - start.contextKnown),
+      quality: qualityMetrics(samples.qualities),
+      priorityRespect: ratio(end.assignmentsRespected - start.assignmentsRespected, end.assignments - start.assignments),
+      utilization: ratio(end.busySlotSeconds - start.busySlotSeconds, end.capacitySlotSeconds - start.capacitySlotSeconds),
+      throughput: null,
+      retries: end.retries - start.retries,
+      retrySuccess: null,
+      maxQueueDepth: null,
+      delegation: {
+        offersMade: end.offersMade - start.offersMade,
+        offersRejected: end.offersRejected - start.offersRejected,
+        reOffersPerTask: null,
+        broadcastDuplicates: end.broadcastDuplicates - start.broadcastDuplicates,
+      },
+      workflows: null,
+      fleet: {
+        scaleUps: end.scaleUps - start.scaleUps,
+        scaleDowns: end.scaleDowns - start.scaleDowns,
+        agentSeconds: end.agentSeconds - start.agentSeconds,
+        drainingSeconds,
+      },
+      byType: null,
+      byPriority: null,
+      byTenant: null,
+      perAgent,
+    };
+  }
+
+  /** Indexes of the agents that joined by the end and had not left before `startSeconds`. */
+  private agentsDuring(startSeconds: number, joined: number): number[] {
+    const agents: number[] = [];
+    for (let index = 0; index < joined; index++) if (!(this.leftAt[index]! < startSeconds)) agents.push(index);
+    return agents;
+  }
+
+  /** The collector's totals at the start of interval `index`: kept when an event came in it or later, else as they are now. */
+  private startTotalsOf(index: number): CollectorTotals {
+    if (this.current !== undefined && index <= this.current.index) {
+      const interval = this.kept(index);
+      if (interval === undefined) throw new Error(`recent metrics: interval ${index} is no longer kept`);
+      return interval.startTotals;
+    }
+    // No event since that boundary: the totals then are the totals now, integrals closed there.
+    return this.collector.totals(index * this.intervalSeconds);
+  }
+
+  /** The interval `index` when it is kept; undefined for an interval before the first event. */
+  private kept(index: number): Interval | undefined {
+    const interval = this.ring[this.slotOf(index)];
+    if (interval !== undefined && interval.index === index) return interval;
+    if (interval !== undefined && interval.index > index) throw new Error(`recent metrics: interval ${index} is no longer kept`);
+    return undefined;
+  }
+
+  /** Moves on to the interval holding `time`, opening those between (at most the ring's length). */
+  private enter(time: number): void {
+    const index = this.intervalOf(time);
+    const from = this.current === undefined ? index : Math.max(this.current.index + 1, index - this.ring.length + 1);
+    for (let next = from; next <= index; next++) {
+      this.ring[this.slotOf(next)] = {
+        index: next,
+        // No event since the boundary, so the totals at it are those now with integrals closed there.
+        startTotals: this.collector.totals(next * this.intervalSeconds),
+        latencies: new SampleSketch(),
+        waits: new SampleSketch(),
+        qualities: new Moments(),
+        maxQueued: this.collector.queued,
+      };
+    }
+    this.current = this.ring[this.slotOf(index)]!;
+    this.nextBoundary = (index + 1) * this.intervalSeconds;
+  }
+
+  /** Where interval `index` is kept in the ring. */
+  private slotOf(index: number): number {
+    const slot = index % this.ring.length;
+    return slot < 0 ? slot + this.ring.length : slot;
+  }
+
+  /** The interval holding `time`: the k with k·I ≤ time < (k + 1)·I, boundaries computed as k·I. */
+  private intervalOf(time: number): number {
+    let index = Math.floor(time / this.intervalSeconds);
+    // The division rounds: a time on a boundary computed as k·I may divide to just under k.
+    if ((index + 1) * this.intervalSeconds <= time) index++;
+    else if (index * this.intervalSeconds > time) index--;
+    return index;
+  }
+}
+
+/** The samples of a window's intervals, merged. */
+interface WindowSamples {
+  readonly latencies: SampleSketch;
+  readonly waits: SampleSketch;
+  readonly qualities: Moments;
+}

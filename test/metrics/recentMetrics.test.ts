@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../src/engine/messages.js';
+import { MetricsCollector } from '../../src/metrics/collector.js';
+import { RecentMetrics, type RecentMetricsOptions } from '../../src/metrics/recentMetrics.js';
+import { expectQuantile } from '../support/sketchAccuracy.js';
+import { EventScript } from './script.js';
+
+const NO_WARMUP = { warmupTimeSeconds: 0, warmupTasks: 0 };
+
+/** A fold of 10 s intervals keeping windows of up to 100 s, fed `events` in time order (the scripts write some out of it). */
+function folded(events: readonly EngineEvent[], options: RecentMetricsOptions = { intervalSeconds: 10, longestWindowSeconds: 100 }): { recent: RecentMetrics; collector: MetricsCollector } {
+  const collector = new MetricsCollector(NO_WARMUP);
+  const recent = new RecentMetrics(collector, options);
+  for (const event of [...events].sort((p, q) => p.time - q.time)) recent.observe(event);
+  return { recent, collector };
+}
+
+describe('which tasks a window counts', () => {
+  it('starts at the interval boundary at or before end − W and counts the tasks submitted, completed and settled in it', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a', 10);
+    // Completions at 15 (before the window), 20 (on its start) and 44; submissions at 5, 12, 18, 30, 41.
+    const early = s.submit(5);
+    const onStart = s.submit(12);
+    const late = s.submit(18);
+    const cancelled = s.submit(30);
+    const running = s.submit(41);
+    for (const task of [early, onStart, late]) s.dispatch(task.submittedAt, task, a);
+    s.complete(15, early);
+    s.complete(20, onStart);
+    s.cancel(31, cancelled);
+    s.complete(44, late);
+    s.dispatch(42, running, a);
+    const { recent } = folded(s.events);
+
+    const { window, metrics } = recent.window(20, 45);
+
+    // 45 − 20 = 25, moved back to the boundary at 20: the window covers 25 s, three intervals (20, 30, 40).
+    expect(window).toEqual({ requestedSeconds: 20, intervalSeconds: 10, startSeconds: 20, endSeconds: 45, intervals: 3, wholeHistory: false });
+    expect(metrics.tasks).toEqual({ submitted: 2, completed: 2, deadLettered: 0, expired: 0, cancelled: 1, rejected: 0, inFlight: 1 });
+    // Latencies of the two completions in the window: 20 − 12 = 8 and 44 − 18 = 26.
+    expect(metrics.latency.mean).toBeCloseTo(17, 12);
+    expectQuantile(metrics.latency.p50, 17);
+    // Waits of the first starts in it: only the task submitted at 41 and started at 42.
+    expect(metrics.wait).toEqual({ mean: 1, p95: 1 });
+    expect(metrics.throughput).toBeCloseTo(2 / 25, 12);
+    expect(metrics.quality).toEqual({ mean: 1, stddev: 0 });
+  });
+
+  it('a window longer than the history covers it from the first task and gives the whole-history figures', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a', 2);
+    const b = s.join(1, 'b', 1);
+    const tasks = [3, 4, 6, 13, 27].map((time) => s.submit(time, { deadline: time + 5 }));
+    s.dispatch(3, tasks[0]!, a);
+    s.dispatch(4, tasks[1]!, b);
+    s.complete(7, tasks[0]!, 0.5);
+    s.dispatch(7, tasks[2]!, a);
+    s.complete(12, tasks[1]!, 0.9);
+    s.dispatch(14, tasks[3]!, a);
+    s.complete(15, tasks[2]!, 0.7);
+    s.fail(16, tasks[3]!, true);
+    s.requeue(17, tasks[3]!);
+    s.dispatch(18, tasks[3]!, b);
+    const { recent, collector } = folded(s.events);
+
+    const { window, metrics } = recent.window(100, 35);
+    const whole = collector.finish(35);
+
+    expect(window).toMatchObject({ startSeconds: 3, endSeconds: 35, wholeHistory: true, intervals: 4 });
+    expect(metrics.tasks).toEqual(whole.tasks);
+    expect(metrics.latency).toEqual(whole.latency);
+    expect(metrics.wait).toEqual(whole.wait);
+    expect(metrics.quality.mean).toBeCloseTo(whole.quality.mean!, 12);
+    expect(metrics.quality.stddev).toBeCloseTo(whole.quality.stddev!, 12);
+    for (const key of ['gini', 'jain', 'deadlineSuccess', 'contextWaste', 'contextHitRate', 'priorityRespect', 'utilization', 'throughput', 'retries', 'maxQueueDepth', 'fleet', 'perAgent'] as const) {
+      expect(metrics[key], key).toEqual(whole[key]);
+    }
+    expect(metrics.delegation).toEqual({ ...whole.delegation, reOffersPerTask: null });
+  });
+
+  it('before any task the window is empty: no rate, no queue figure', () => {
+    const s = new EventScript();
+    s.join(2, 'a');
+    const { recent } = folded(s.events);
+    const { window, metrics } = recent.window(30, 12);
+    expect(window).toMatchObject({ startSeconds: 12, endSeconds: 12, wholeHistory: true });
+    expect(metrics.tasks.submitted).toBe(0);
+    expect(metrics.throughput).toBeNull();
+    expect(metrics.utilization).toBeNull();
+    expect(metrics.maxQueueDepth).toBeNull();
+    expect(metrics.latency.p95).toBeNull();
+  });
+});
+
+describe('time-weighted figures over a window', () => {
+  it('utilization and busy seconds are integrated within the window only, across intervals with no event', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a');
+    const t = s.submit(1);
+    s.dispatch(5, t, a);
+    s.complete(25, t);
+    // No event after 25: the intervals 30..60 were never entered.
+    const { recent } = folded(s.events);
+    const { window, metrics } = recent.window(20, 40);
+    expect(window.startSeconds).toBe(20);
+    // Busy from 20 to 25 of 20 s of one slot.
+    expect(metrics.utilization).toBeCloseTo(5 / 20, 12);
+    expect(metrics.perAgent).toEqual([{ id: 'a', completed: 1, tokens: 100, busySeconds: 5, drainingSeconds: 0 }]);
+    const later = recent.window(20, 65);
+    expect(later.window.startSeconds).toBe(40);
+    expect(later.metrics.utilization).toBe(0);
+    expect(later.metrics.tasks.completed).toBe(0);
+  });
+
+  it('the most tasks queued at once counts the depth at the window start and within it', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a');
+    const queued = [1, 2, 3].map((time) => s.submit(time));
+    s.dispatch(4, queued[0]!, a);
+    s.complete(5, queued[0]!);
+    s.dispatch(33, queued[1]!, a);
+    const { recent, collector } = folded(s.events);
+    // Three queued at 3; two from 4 to 33 (so at the window's start, 20); one after.
+    expect(collector.finish(40).maxQueueDepth).toBe(3);
+    expect(recent.window(20, 40).metrics.maxQueueDepth).toBe(2);
+    expect(recent.window(5, 40).metrics.maxQueueDepth).toBe(2);
+    // 40 − 5 = 35: the window starts at 30, when two were still queued.
+    expect(recent.window(5, 40).window.startSeconds).toBe(30);
+  });
+});
+
+describe('agents and deadlines over a window', () => {
+  it('Gini, Jain and the per-agent table cover the agents in the fleet during the window, their work in it', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a');
+    const b = s.join(0, 'b');
+    const gone = s.join(0, 'gone');
+    const first = s.submit(1);
+    s.dispatch(1, first, gone);
+    s.complete(2, first);
+    s.leave(3, gone);
+    const [x, y] = [s.submit(21), s.submit(22)];
+    s.dispatch(21, x, a);
+    s.dispatch(22, y, b);
+    s.complete(23, x);
+    s.complete(24, y);
+    const { recent, collector } = folded(s.events);
+    const { metrics } = recent.window(10, 30);
+    expect(metrics.perAgent.map((agent) => agent.id)).toEqual(['a', 'b']);
+    expect(metrics.gini).toEqual({ tasks: 0, tokens: 0 });
+    expect(metrics.jain).toEqual({ tasks: 1, tokens: 1 });
+    // The whole history has the agent that left too, and so does a window reaching back before it left.
+    expect(collector.finish(30).perAgent.map((agent) => agent.id)).toEqual(['a', 'b', 'gone']);
+    expect(recent.window(30, 30).metrics.perAgent.map((agent) => agent.id)).toEqual(['a', 'b', 'gone']);
+  });
+
+  it('deadline success counts the deadlines settled in the window and those in flight at its end that fell in it', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a', 3);
+    const missedBefore = s.submit(0, { deadline: 5 });
+    const met = s.submit(21, { deadline: 30 });
+    const overdue = s.submit(22, { deadline: 25 });
+    s.submit(23, { deadline: 100 });
+    s.dispatch(21, met, a);
+    s.complete(24, met);
+    s.dispatch(22, overdue, a);
+    s.dispatch(1, missedBefore, a);
+    const { recent } = folded(s.events);
+    // In the window [20, 35]: one met, one in flight past its deadline (25); the one due at 5
+    // missed before the window, the one due at 100 has not.
+    expect(recent.window(15, 35).metrics.deadlineSuccess).toBeCloseTo(1 / 2, 12);
+  });
+});
+
+describe('memory and validation', () => {
+  it('keeps only the intervals of the longest window: a long quiet spell leaves an empty window and the state at its end', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a');
+    s.dispatch(1, s.submit(1), a);
+    s.submit(2);
+    const { recent } = folded(s.events, { intervalSeconds: 1, longestWindowSeconds: 5 });
+    const { window, metrics } = recent.window(5, 10_000);
+    expect(window).toMatchObject({ startSeconds: 9995, intervals: 6, wholeHistory: false });
+    expect(metrics.tasks).toMatchObject({ submitted: 0, completed: 0, inFlight: 2 });
+    expect(metrics.maxQueueDepth).toBe(1);
+    expect(metrics.utilization).toBe(1);
+    // A new event after the spell goes on from there.
+    const t = s.submit(10_001);
+    recent.observe(s.events.at(-2)!);
+    recent.observe(s.events.at(-1)!);
+    expect(recent.window(1, 10_001.5).metrics.tasks.submitted).toBe(1);
+    expect(t.submittedAt).toBe(10_001);
+  });
+
+  it('refuses a window outside (0, longest], intervals that are not positive, and a collector with a warm-up', () => {
+    const { recent } = folded([]);
+    expect(() => recent.window(0, 1)).toThrow(/window must be in \(0, 100\]/);
+    expect(() => recent.window(101, 1)).toThrow(/window must be in/);
+    expect(() => new RecentMetrics(new MetricsCollector(NO_WARMUP), { intervalSeconds: 0, longestWindowSeconds: 10 })).toThrow(/intervalSeconds/);
+    expect(() => new RecentMetrics(new MetricsCollector(NO_WARMUP), { intervalSeconds: 1e-6, longestWindowSeconds: 10 })).toThrow(/more than 100000 intervals/);
+    expect(() => new RecentMetrics(new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 3 }), { intervalSeconds: 1, longestWindowSeconds: 10 })).toThrow(/no warm-up/);
+  });
+
+  it('places a time on a boundary computed as k·I in interval k whatever the division rounds to', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a', 5);
+    // 0.3 / 0.1 is 2.9999999999999996: the boundary of interval 3 is 3 × 0.1 = 0.30000000000000004.
+    const t = s.submit(0.1);
+    s.dispatch(0.1, t, a);
+    s.complete(0.30000000000000004, t);
+    const { recent } = folded(s.events, { intervalSeconds: 0.1, longestWindowSeconds: 1 });
+    // 0.38 − 0.05 = 0.33: the window starts at the boundary 0.30000000000000004 and holds the completion on it.
+    const { window, metrics } = recent.window(0.05, 0.38);
+    expect(window.startSeconds).toBe(0.30000000000000004);
+    expect(metrics.tasks.completed).toBe(1);
+    expect(metrics.tasks.submitted).toBe(0);
+  });
+});
