@@ -214,4 +214,11 @@ describe('fleetsim serve', () => {
     const result = runCli('serve', ...args.map((arg) => (arg === 'DATA' ? join(dir, 'unused') : arg)));
     expectInputError(result, message);
   });
+
+  it('exits 2 naming the file and field when the metrics windows would keep too many intervals', () => {
+    const file = join(dir, 'windows.yaml');
+    writeFileSync(file, `${readFileSync(join(ROOT, 'scenarios/specialists.yaml'), 'utf8')}\nlive: { metricsIntervalSeconds: 0.001, metricsWindowSeconds: 3600 }\n`);
+    const result = runCli('serve', file, '--data', join(dir, 'unused'));
+    expectInputError(result, /windows\.yaml: live\.metricsWindowSeconds: expected at most 100000 intervals of live\.metricsIntervalSeconds \(0\.001 s\), got 3600 s/);
+  });
 });
