@@ -25,7 +25,7 @@
  * no allocation: replaying 1.4 million events of a simulated run, ~105–115 ns an event against
  * the collector's ~75–80 alone (best of 9, a shared two-core machine), whatever the interval
  * width. Entering an interval copies the collector's running figures (time and memory in
- * proportion to the agents); an answer merges the window's sketches (0.2–0.7 ms for 6 to 41
+ * proportion to the agents); an answer merges the window's sketches (0.2–0.7 ms for 7 to 41
  * intervals of 10 s, ~5 ms for 400 intervals of 1 s).
  */
 import type { EngineEvent } from '../engine/messages.js';
