@@ -206,7 +206,9 @@ export class RecentMetrics {
       if (interval.maxQueued > maxQueued) maxQueued = interval.maxQueued;
     }
     const lengthSeconds = endSeconds - startSeconds;
-    const metrics = this.metricsBetween(startTotals, endTotals, startSeconds, endSeconds, { latencies, waits, qualities });
+    // The whole history counts every agent and every overdue deadline, from before its first task too.
+    const fromSeconds = wholeHistory ? Number.NEGATIVE_INFINITY : startSeconds;
+    const metrics = this.metricsBetween(startTotals, endTotals, fromSeconds, endSeconds, { latencies, waits, qualities });
     return {
       window: { requestedSeconds, intervalSeconds: this.intervalSeconds, startSeconds, endSeconds, intervals: endIndex - startIndex + 1, wholeHistory },
       metrics: {
@@ -218,11 +220,14 @@ export class RecentMetrics {
     };
   }
 
-  /** The figures between two sets of running totals (throughput, utilization and queue maximum set by the caller). */
-  private metricsBetween(start: CollectorTotals, end: CollectorTotals, startSeconds: number, endSeconds: number, samples: WindowSamples): WindowMetrics {
+  /**
+   * The figures between two sets of running totals, over the agents in the fleet and the
+   * deadlines falling from `fromSeconds` on (throughput, utilization and queue maximum set by the caller).
+   */
+  private metricsBetween(start: CollectorTotals, end: CollectorTotals, fromSeconds: number, endSeconds: number, samples: WindowSamples): WindowMetrics {
     const settledBy = (totals: CollectorTotals): number => totals.completed + totals.deadLettered + totals.expired + totals.cancelled + totals.rejected;
     const completed = end.completed - start.completed;
-    const agents = this.agentsDuring(startSeconds, end.completedByAgent.length);
+    const agents = this.agentsDuring(fromSeconds, end.completedByAgent.length);
     const byAgent = (column: (totals: CollectorTotals) => Float64Array): Float64Array => {
       const values = new Float64Array(agents.length);
       const ended = column(end);
@@ -256,7 +261,7 @@ export class RecentMetrics {
       gini: { tasks: gini(completedByAgent), tokens: gini(tokensByAgent) },
       jain: { tasks: jain(completedByAgent), tokens: jain(tokensByAgent) },
       tenantFairness: null,
-      deadlineSuccess: ratio(end.deadlinesMet - start.deadlinesMet, end.deadlinesSettled - start.deadlinesSettled + this.collector.overdueInFlight(startSeconds, endSeconds)),
+      deadlineSuccess: ratio(end.deadlinesMet - start.deadlinesMet, end.deadlinesSettled - start.deadlinesSettled + this.collector.overdueInFlight(fromSeconds, endSeconds)),
       contextWaste: ratio(setupTokens, setupTokens + end.workTokens - start.workTokens),
       contextHitRate: ratio(end.contextHits - start.contextHits, end.contextKnown - start.contextKnown),
       quality: qualityMetrics(samples.qualities),

@@ -51,6 +51,8 @@ describe('which tasks a window counts', () => {
     const s = new EventScript();
     const a = s.join(0, 'a', 2);
     const b = s.join(1, 'b', 1);
+    // Gone before the first task, yet one of the whole history's agents.
+    s.leave(2, s.join(1, 'early'));
     const tasks = [3, 4, 6, 13, 27].map((time) => s.submit(time, { deadline: time + 5 }));
     s.dispatch(3, tasks[0]!, a);
     s.dispatch(4, tasks[1]!, b);
