@@ -95,20 +95,20 @@ describe('GET /v1/metrics?window=W', () => {
       await service.request('POST', '/v1/agents', { id: 'a1' });
       const old = ['old-1', 'old-2', 'old-3'];
       for (const id of old) await complete(service, id);
-      // Well past the window asked for below (0.5 s, at most 0.6 s once rounded to intervals).
-      await sleep(1500);
+      // Well past the window asked for below (1 s, at most 1.1 s once rounded to intervals).
+      await sleep(2500);
       const recent = ['new-1', 'new-2', 'new-3', 'new-4'];
       for (const id of recent) await complete(service, id);
       await service.request('POST', '/v1/tasks', { id: 'waiting', type: 'code' });
 
-      const answer = await service.request('GET', '/v1/metrics?window=0.5');
+      const answer = await service.request('GET', '/v1/metrics?window=1');
 
       expect(answer.status).toBe(200);
       expect(Object.keys(answer.body)).toEqual(['timeSeconds', 'window', 'counts', 'metrics', 'process']);
       const { window, metrics } = answer.body;
-      expect(window).toMatchObject({ requestedSeconds: 0.5, intervalSeconds: 0.1, endSeconds: answer.body.timeSeconds, wholeHistory: false });
-      expect(window.startSeconds).toBeLessThanOrEqual(window.endSeconds - 0.5);
-      expect(window.startSeconds).toBeGreaterThan(window.endSeconds - 0.6);
+      expect(window).toMatchObject({ requestedSeconds: 1, intervalSeconds: 0.1, endSeconds: answer.body.timeSeconds, wholeHistory: false });
+      expect(window.startSeconds).toBeLessThanOrEqual(window.endSeconds - 1);
+      expect(window.startSeconds).toBeGreaterThan(window.endSeconds - 1.1);
       const times = new Map(await Promise.all([...old, ...recent].map(async (id) => [id, await timesOf(service, id)] as const)));
       const inWindow = [...times.values()].filter(({ completedAt }) => completedAt >= window.startSeconds && completedAt <= window.endSeconds);
       expect(metrics.tasks.completed).toBe(inWindow.length);
