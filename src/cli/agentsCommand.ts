@@ -7,7 +7,7 @@
 import { InputError, didYouMean } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { AgentsClient, UnknownAgentError, type AgentsSummary } from '../live/clients/agentsClient.js';
-import { onStopSignal, parseServiceUrl, parseSpeedup, parseToken } from './clientFlags.js';
+import { onStopSignal, parseProvisionerName, parseServiceUrl, parseSpeedup, parseToken } from './clientFlags.js';
 
 /** Flags of `agents`. */
 export interface AgentsArgs {
@@ -23,6 +23,8 @@ export interface AgentsArgs {
   only?: string;
   /** `--provision` (default true; `--no-provision`): start the agents the service asks for in autoscaled pools. */
   provision?: boolean;
+  /** `--provisioner-name`: the name the pools' provisioners give the service (default `<host>-<pid>`). */
+  provisionerName?: string;
 }
 
 /** `fleetsim agents`: resolves with true unless an agent gave up (a refusal it cannot act on). */
@@ -32,6 +34,7 @@ export async function agentsCommand(args: AgentsArgs, write: (text: string) => v
   const scenario = loadScenario(args.scenario);
   const only = args.only === undefined ? undefined : args.only.split(',').map((id) => id.trim()).filter((id) => id !== '');
   if (only !== undefined && only.length === 0) throw new InputError('command line', '--only', 'expected comma-separated agent ids');
+  const provisionerName = args.provisionerName === undefined ? undefined : parseProvisionerName(args.provisionerName);
   let client: AgentsClient;
   try {
     client = new AgentsClient({
@@ -39,6 +42,7 @@ export async function agentsCommand(args: AgentsArgs, write: (text: string) => v
       ...(args.token === undefined ? {} : { token: parseToken(args.token) }),
       ...(only === undefined ? {} : { only }),
       ...(args.provision === false ? { provision: false } : {}),
+      ...(provisionerName === undefined ? {} : { provisionerName }),
       log: (line) => process.stderr.write(`fleetsim agents: ${line}\n`),
     });
   } catch (error) {

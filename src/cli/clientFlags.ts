@@ -1,9 +1,11 @@
 /**
  * Flags shared by `fleetsim agents` and `fleetsim load`: the service's URL, its bearer token and
- * the speedup, checked into one-line input errors naming the flag.
+ * the speedup (and `agents`' provisioner name), checked into one-line input errors naming the flag.
  */
 import { isCarriableToken } from '../live/service/auth.js';
+import { provisionerName } from '../live/service/bodies.js';
 import { InputError } from '../scenario/errors.js';
+import { parseWith } from '../scenario/zodIssues.js';
 
 /** `--url`: an http(s) URL; returned without a trailing slash. */
 export function parseServiceUrl(url: string): string {
@@ -30,6 +32,17 @@ export function parseToken(token: string): string {
     throw new InputError('command line', '--token', 'expected visible ASCII characters only (no spaces, control characters or non-ASCII letters)');
   }
   return token;
+}
+
+/** `--provisioner-name`: a name the service takes in a pool poll's `provisioner` (visible ASCII, 1..128 characters). */
+export function parseProvisionerName(name: string): string {
+  try {
+    return parseWith(provisionerName, name, 'command line');
+  } catch (error) {
+    // The service's wording for its `provisioner` field, under the flag's name.
+    if (error instanceof InputError) throw new InputError('command line', '--provisioner-name', error.expected);
+    throw error;
+  }
 }
 
 /** `--speedup`: a finite number > 0. */

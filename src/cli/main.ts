@@ -183,7 +183,8 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('token', { type: 'string', requiresArg: true, describe: 'bearer token (an agent:* or agent:<id> role; with autoscaled pools, provisioner:<pool> or provisioner:* too)' })
         .option('speedup', { type: 'number', default: 1, requiresArg: true, describe: 'K: service and offer response times divided by K, speeds multiplied by K' })
         .option('only', { type: 'string', requiresArg: true, describe: 'comma-separated ids of the scenario\'s agents to run (default: all)' })
-        .option('provision', { type: 'boolean', default: true, describe: 'start the agents the service asks for in the scenario\'s autoscaled pools (--no-provision: do not)' }),
+        .option('provision', { type: 'boolean', default: true, describe: 'start the agents the service asks for in the scenario\'s autoscaled pools (--no-provision: do not)' })
+        .option('provisioner-name', { type: 'string', requiresArg: true, describe: 'the name this process\'s pool provisioners give the service, which leases each request to the provisioner that took it: visible ASCII, 1..128 characters (default <host>-<pid>)' }),
       async (args) => {
         if (!(await (await import('./agentsCommand.js')).agentsCommand(args as unknown as AgentsArgs))) setExit(EXIT.checkFailed);
       })

@@ -60,7 +60,19 @@ export type EngineInput =
   | { readonly kind: 'started'; readonly now: number; readonly taskId: TaskId; readonly attempt: number; readonly report: StartReport }
   | { readonly kind: 'finished'; readonly now: number; readonly taskId: TaskId; readonly attempt: number; readonly outcome: Outcome }
   | { readonly kind: 'timer'; readonly now: number; readonly timerId: number }
-  | { readonly kind: 'agentJoined'; readonly now: number; readonly agent: AgentSpec }
+  | {
+      /** `agentJoined`: the agent joins the fleet (in a pool the engine waits for, as the agent it asked for). */
+      readonly kind: 'agentJoined';
+      /** When it joined. */
+      readonly now: number;
+      /** Its spec. */
+      readonly agent: AgentSpec;
+      /**
+       * The live driver's number of the provision the agent answers (its provision book), logged so
+       * that a recovery knows which provisions are still pending. The engine ignores it.
+       */
+      readonly provision?: number;
+    }
   | { readonly kind: 'agentLeft'; readonly now: number; readonly agentId: AgentId }
   | { readonly kind: 'cancel'; readonly now: number; readonly taskId: TaskId }
   | { readonly kind: 'offerAnswered'; readonly now: number; readonly taskId: TaskId; readonly agentId: AgentId; readonly offer: number; readonly answer: OfferAnswer; readonly setupTokens: number }

@@ -90,12 +90,19 @@ export interface OfferResponse {
   readonly delaySeconds?: number;
 }
 
-/** What a connector may be handed with a provision (only a `VirtualTimeConnector` hands one). */
+/** What the driver hands a connector with a provision. */
 export interface ProvisionContext {
+  /**
+   * Names the provision: a UUID made of the history's epoch and the provision's number
+   * (./provisionBook.ts), the same when the driver asks again for it after a restart, never
+   * the same for two provisions. Absent on contexts made by hand.
+   */
+  readonly provisionId?: string;
   /**
    * A provisioner in virtual time (it answers at once) reports here, before the promise settles,
    * how many seconds the new agent's cold start took on its own clock: a `VirtualTimeConnector`
-   * (./virtualTimeConnector.ts) lets the agent join that long after the provision.
+   * (./virtualTimeConnector.ts) lets the agent join that long after the provision. Only a
+   * `VirtualTimeConnector` hands it.
    */
   readonly readyAfter?: (coldStartSeconds: number) => void;
 }

@@ -15,6 +15,7 @@ import { crc32 } from 'node:zlib';
 import type { EngineSnapshot } from '../engine/snapshotFormat.js';
 import { InputError } from '../scenario/errors.js';
 import { LineReader } from './lineReader.js';
+import { parseProvisionBookState, type ProvisionBookState } from './provisionBook.js';
 import { readWalFile } from './wal.js';
 import { parseHeader, type WalEntry, type WalHeader } from './walFormat.js';
 
@@ -52,6 +53,11 @@ export interface SnapshotFile {
   readonly crc?: number;
   /** The data directory's epoch (as in its log headers). */
   readonly epochMs: number;
+  /**
+   * The live driver's provision book after input `seq`: the provisions the engine waits for,
+   * numbered (./provisionBook.ts). Absent from snapshots written before it was kept.
+   */
+  readonly provisions?: ProvisionBookState;
   /** The engine's state after input `seq`. */
   readonly engine: EngineSnapshot;
 }
@@ -63,9 +69,9 @@ const ENGINE_FIELD = '"engine":';
  * The text of a snapshot file (the engine's snapshot already as JSON text): its fields, the
  * CRC-32 of `engineJson`, and `engineJson` last, so that a reader finds its exact text.
  */
-export function formatSnapshotFile(seq: number, generation: number, events: number, eventsCrc: number, epochMs: number, engineJson: string): string {
+export function formatSnapshotFile(seq: number, generation: number, events: number, eventsCrc: number, epochMs: number, provisions: ProvisionBookState, engineJson: string): string {
   return `{"fleetsim":"snapshot","version":1,"seq":${seq},"generation":${generation},"events":${events},"eventsCrc":${eventsCrc},`
-    + `"epochMs":${epochMs},"crc":${crc32(engineJson)},${ENGINE_FIELD}${engineJson}}\n`;
+    + `"epochMs":${epochMs},"provisions":${JSON.stringify(provisions)},"crc":${crc32(engineJson)},${ENGINE_FIELD}${engineJson}}\n`;
 }
 
 /** What a data directory holds. */
@@ -113,6 +119,13 @@ function readSnapshotFile(path: string): SnapshotFile {
     const value = file[field];
     if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) throw new InputError(path, field, 'must be a CRC-32 (an integer 0..4294967295)');
   }
+  if (file.provisions !== undefined) {
+    try {
+      parseProvisionBookState(file.provisions);
+    } catch (error) {
+      throw fieldError(path, error);
+    }
+  }
   if (typeof file.engine !== 'object' || file.engine === null) throw new InputError(path, 'engine', 'missing');
   if (file.crc !== undefined) {
     // The engine's text as written: from its field's name (after every other field) to the closing brace.
@@ -121,6 +134,26 @@ function readSnapshotFile(path: string): SnapshotFile {
     if (actual !== file.crc) throw new InputError(path, 'engine', `its CRC-32 is ${actual}, not the ${file.crc} written with it: the snapshot was changed or damaged`);
   }
   return file as SnapshotFile;
+}
+
+/** An InputError in `file` from an Error whose message is `<field>: <what was wrong>`. */
+function fieldError(file: string, error: unknown): InputError {
+  const message = (error as Error).message;
+  const at = message.indexOf(': ');
+  return new InputError(file, message.slice(0, at), message.slice(at + 2));
+}
+
+/**
+ * Hands a driver restored from `snapshot` the snapshot's provision book (`restored`, the
+ * driver's own); throws an InputError naming the snapshot file and `provisions` when the book
+ * does not match the engine's counts.
+ */
+export function restoreProvisions(dataDir: string, snapshot: SnapshotFile, restored: (provisions: ProvisionBookState | undefined) => void): void {
+  try {
+    restored(snapshot.provisions);
+  } catch (error) {
+    throw fieldError(join(dataDir, snapshotName(snapshot.seq)), error);
+  }
 }
 
 /** The header (first line) of a log file. */

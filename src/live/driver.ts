@@ -36,6 +36,7 @@ import {
   AGENT_ERROR, DECLINED, isOfferResponse, isOutcome, isStartReport, offerKey, plainAnswer, plainOutcome, plainStartReport, TIMED_OUT, unobservedStart,
 } from './settlements.js';
 import { Attempt, newOffer, rebind, ReplayBook, startContext, type AttemptReports, type Offer } from './pendingCalls.js';
+import { ProvisionBook, provisionId, type ProvisionBookState } from './provisionBook.js';
 import { TimerQueue, type PendingTimer } from './timerQueue.js';
 
 export {
@@ -93,6 +94,10 @@ export class LiveDriver {
   private readonly attempts = new AttemptMap<Attempt>();
   private readonly offers = new Map<string, Offer>();
   private pendingProvisions = 0;
+  /** The provisions the engine waits for, numbered, live and in a replay alike. */
+  private readonly provisionBook = new ProvisionBook();
+  /** See {@link LiveDriverOptions.historyEpochMs}. */
+  private readonly historyEpochMs: number;
   /** While recovering: what the engine asked for, to deliver on `resume`. */
   private replayBook: ReplayBook | undefined;
   /** The runtime timer: its handle and the (time, ticket) it was armed for. */
@@ -121,8 +126,9 @@ export class LiveDriver {
     this.clock = options.clock;
     this.connector = options.connector;
     this.journal = options.journal;
+    this.historyEpochMs = options.historyEpochMs ?? Date.now();
     this.phase = options.recovering === true ? 'recovering' : 'running';
-    if (this.phase === 'recovering') this.replayBook = new ReplayBook(this.attempts, this.offers, this.attemptReports);
+    if (this.phase === 'recovering') this.replayBook = new ReplayBook(this.attempts, this.offers, this.attemptReports, this.provisionBook);
     this.limits = { ...DEFAULT_LIVE_LIMITS, ...options.limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (typeof value !== 'number' || !(value > 0)) throw new Error(`createLiveDriver: limits.${name} must be a positive number, got ${String(value)}`);
@@ -165,9 +171,11 @@ export class LiveDriver {
   /**
    * Learns what a recovering driver's engine, restored from a snapshot, waits for: its pending
    * timers, the attempts and offers it expects answers to, the agents it asked for that have not
-   * joined. The replay of the log after the snapshot follows.
+   * joined, numbered as `provisions` (the snapshot's provision book; absent from a snapshot
+   * written before it was kept: numbered afresh). The replay of the log after the snapshot
+   * follows. Throws an Error naming `provisions` when the book does not match the engine.
    */
-  restored(): void {
+  restored(provisions?: ProvisionBookState): void {
     if (this.phase !== 'recovering' || this.replayBook === undefined) throw new Error(`LiveDriver.restored: the driver is ${this.phase}, not recovering`);
     for (const timer of this.engine.pendingTimers()) this.addEngineTimer(timer.timerId, timer.at);
     for (const open of this.engine.openAttempts()) {
@@ -179,7 +187,7 @@ export class LiveDriver {
       const offer = newOffer(open.task, open.agent, open.offer);
       this.offers.set(offer.key, offer);
     }
-    this.replayBook.seedProvisions(this.engine.pendingProvisions().map(({ pool, agents }) => [pool, agents] as const));
+    this.provisionBook.restore(provisions, this.engine.pendingProvisions().map(({ pool, agents }) => [pool, agents] as const));
   }
 
   /** recovering, running, draining or stopped. */
@@ -235,6 +243,11 @@ export class LiveDriver {
   agentLeft(agentId: AgentId): void {
     this.assertNotStopped('agentLeft');
     this.input(this.feed, { kind: 'agentLeft', now: this.clock.now(), agentId }, undefined);
+  }
+
+  /** The provisions the engine waits for, numbered (a copy, for a snapshot taken between inputs). */
+  provisions(): ProvisionBookState {
+    return this.provisionBook.state();
   }
 
   /** The engine's ledger (submitted = finals + in flight) and what the driver is waiting for. */
@@ -305,7 +318,12 @@ export class LiveDriver {
   }
 
   private apply(input: EngineInput, task: TaskView | undefined): void {
-    if (task === undefined) return this.engine.handle(input);
+    if (task === undefined) {
+      this.engine.handle(input);
+      // Taken by the engine: the join settles a provision, as the engine counts it.
+      if (input.kind === 'agentJoined') this.provisionBook.joined(input.agent.pool, input.provision);
+      return;
+    }
     switch (input.kind) {
       case 'started': return this.engine.started(input.now, task, input.attempt, input.report);
       case 'finished': return this.engine.finished(input.now, task, input.attempt, input.outcome);
@@ -360,7 +378,7 @@ export class LiveDriver {
         this.offers.set(offer.key, offer);
         this.deliverOffer(offer);
       }
-      for (const pool of provisions) this.provision({ kind: 'provision', pool });
+      for (const { number, pool } of provisions) this.deliverProvision(pool, number);
     }, undefined);
     return { attempts: attempts.length, offers: offers.length, provisions: provisions.length };
   }
@@ -700,26 +718,31 @@ export class LiveDriver {
   }
 
   private provision(command: CommandOf<'provision'>): void {
+    this.deliverProvision(command.pool, this.provisionBook.ask(command.pool));
+  }
+
+  /** Hands provision `number` of `pool` to the connector; the agent it settles with joins as the answer to it. */
+  private deliverProvision(pool: string, number: number): void {
     if (this.connector.provision === undefined) {
-      this.connectorError(`the connector cannot provision an agent for pool ${command.pool} (no provision method)`);
+      this.connectorError(`the connector cannot provision an agent for pool ${pool} (no provision method)`);
       return;
     }
     this.makeRoom();
     this.pendingProvisions++;
     let settlement: Promise<AgentSpec>;
     try {
-      settlement = Promise.resolve(this.connector.provision({ ...command }));
+      settlement = Promise.resolve(this.connector.provision({ kind: 'provision', pool }, { provisionId: provisionId(this.historyEpochMs, number) }));
     } catch (error) {
       settlement = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     settlement.then(
       (spec) => {
         this.pendingProvisions--;
-        this.settle(() => `agent ${spec.id} provisioned for pool ${command.pool}`, this.feed, { kind: 'agentJoined', now: this.clock.now(), agent: spec }, undefined);
+        this.settle(() => `agent ${spec.id} provisioned for pool ${pool}`, this.feed, { kind: 'agentJoined', now: this.clock.now(), agent: spec, provision: number }, undefined);
       },
       (error: unknown) => {
         this.pendingProvisions--;
-        if (this.phase !== 'stopped') this.connectorError(`provision for pool ${command.pool} failed`, error);
+        if (this.phase !== 'stopped') this.connectorError(`provision for pool ${pool} failed`, error);
         this.checkDrained();
       },
     );

@@ -105,6 +105,12 @@ export interface LiveDriverOptions {
    * re-delivers what the engine still waits for and starts running. Default false.
    */
   readonly recovering?: boolean;
+  /**
+   * Unix ms that tells this history apart from any other (a data directory's epoch): with the
+   * provision's number it makes each provision's id (`ProvisionContext.provisionId`). Default:
+   * when the driver was created.
+   */
+  readonly historyEpochMs?: number;
 }
 
 /** How {@link LiveDriver.stop} ends the run. */

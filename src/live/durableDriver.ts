@@ -30,7 +30,7 @@ import { InputError } from '../scenario/errors.js';
 import type { Clock } from './clock.js';
 import type { AgentConnector } from './connector.js';
 import {
-  EVENTS_FILE, formatSnapshotFile, isFresh, listDataDir, readHeader, replayLog, snapshotName, WAL_FILE, type SnapshotFile,
+  EVENTS_FILE, formatSnapshotFile, isFresh, listDataDir, readHeader, replayLog, restoreProvisions, snapshotName, WAL_FILE, type SnapshotFile,
 } from './dataDir.js';
 import { lockDataDir } from './dataDirLock.js';
 import { createLiveDriver, type LiveDriver } from './driver.js';
@@ -38,6 +38,7 @@ import { LiveDriverError, type LiveDriverLimits } from './driverOptions.js';
 import { EpochClock } from './epochClock.js';
 import { EventsReconciler, EventsWriter, historyLineParser } from './eventsFile.js';
 import type { Journal } from './journal.js';
+import type { ProvisionBookState } from './provisionBook.js';
 import { snapshotJson } from './snapshotText.js';
 import { cutLogFile } from './walPreallocation.js';
 import { FileJournal, syncDirectoryAsync, writeFileAtomicallyAsync, type FileJournalOptions, type GroupCommitTiming, type JournalStats } from './wal.js';
@@ -230,7 +231,7 @@ class Session {
   start(engine: Engine): void {
     const { options } = this;
     this.driver = createLiveDriver({
-      engine, clock: this.clock, connector: options.connector, journal: this.slot, recovering: true,
+      engine, clock: this.clock, connector: options.connector, journal: this.slot, recovering: true, historyEpochMs: this.epochMs,
       ...(options.onError === undefined ? {} : { onError: options.onError }),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
     });
@@ -238,16 +239,18 @@ class Session {
 
   /**
    * Moves the driver's engine to `generation` in place, between two inputs, and returns the
-   * snapshot the compaction writes, captured just before: the engine goes on exactly as one
+   * snapshot the compaction writes (the engine's, and the driver's provision book), captured
+   * just before: the engine goes on exactly as one
    * restored from that snapshot with `engine(generation)` (`Engine.advanceGeneration`), which
    * is what a process recovering from the snapshot builds. Nothing is serialised here: the
    * capture shares no mutable state with the engine (`Engine.compactionSnapshot`), so its JSON
    * is made later, a slice per turn of the loop.
    */
-  advanceGeneration(generation: number): SnapshotCapture {
+  advanceGeneration(generation: number): { readonly capture: SnapshotCapture; readonly provisions: ProvisionBookState } {
     const capture = this.driver.engine.compactionSnapshot();
+    const provisions = this.driver.provisions();
     this.enterGeneration(generation);
-    return capture;
+    return { capture, provisions };
   }
 
   /** The engine moves to `generation` in place (a compaction, or a replay crossing the log file where one happened). */
@@ -278,7 +281,7 @@ class Session {
     const generation = this.generation + 1;
     const switchStartedAt = performance.now();
     const cpu = process.cpuUsage();
-    const capture = this.advanceGeneration(generation);
+    const { capture, provisions } = this.advanceGeneration(generation);
     if (this.options.onCompaction !== undefined) {
       const used = process.cpuUsage(cpu);
       this.options.onCompaction({ wallMs: performance.now() - switchStartedAt, cpuMs: (used.user + used.system) / 1000 });
@@ -292,7 +295,7 @@ class Session {
       await journal.rotate(generation);
       // The snapshot counts the events through `seq`, which no replay regenerates: they go first.
       await this.writer.sync();
-      const file = formatSnapshotFile(seq, generation, events, this.writer.crcThrough(events), this.epochMs, await snapshotJson(capture));
+      const file = formatSnapshotFile(seq, generation, events, this.writer.crcThrough(events), this.epochMs, provisions, await snapshotJson(capture));
       await writeFileAtomicallyAsync(join(dataDir, snapshotName(seq)), file, fsync);
       // The snapshot covers every sealed log file (they end at or before `seq`) and every older snapshot.
       const files = listDataDir(dataDir);
@@ -464,5 +467,5 @@ function startFrom(session: Session, snapshot: SnapshotFile | undefined, eventsP
   }
   session.generation = snapshot.generation;
   session.start(engine);
-  session.driver.restored();
+  restoreProvisions(dataDir, snapshot, (provisions) => session.driver.restored(provisions));
 }

@@ -11,6 +11,7 @@ import type { AttemptMap } from './attemptMap.js';
 import type { AttemptContext, RunContext } from './connector.js';
 import { offerKey } from './settlements.js';
 import type { PendingTimer } from './timerQueue.js';
+import type { NumberedProvision, ProvisionBook } from './provisionBook.js';
 
 /**
  * An `AbortController` made only when its signal is read or it is aborted. Most attempts end
@@ -192,17 +193,17 @@ export function newOffer(task: TaskView, agent: AgentView, offer: number): Offer
 
 /**
  * What a replay leaves to deliver: it keeps the driver's attempts and offers as the commands of
- * replayed inputs create and end them (nothing reaches the connector), and counts provisions by
- * pool as the engine does (any agent joining a pool is taken as one it provisioned).
+ * replayed inputs create and end them (nothing reaches the connector), and numbers the
+ * provisions in the driver's provision book (which the joins the driver feeds settle, as the
+ * engine counts them: ./provisionBook.ts).
  */
 export class ReplayBook {
-  private readonly provisions = new Map<string, number>();
-
   /**
    * @param attempts - the driver's attempts; @param offers - its offers by key.
    * @param reports - where the attempts it makes report to.
+   * @param provisions - the driver's provision book.
    */
-  constructor(private readonly attempts: AttemptMap<Attempt>, private readonly offers: Map<string, Offer>, private readonly reports: AttemptReports) {}
+  constructor(private readonly attempts: AttemptMap<Attempt>, private readonly offers: Map<string, Offer>, private readonly reports: AttemptReports, private readonly provisions: ProvisionBook) {}
 
   /**
    * A replayed input's bookkeeping; returns the view of the task whose result or answer it is,
@@ -222,12 +223,6 @@ export class ReplayBook {
         const task = this.offers.get(key)?.view;
         this.offers.delete(key);
         return task;
-      }
-      case 'agentJoined': {
-        const pool = input.agent.pool;
-        const pending = pool === undefined ? 0 : (this.provisions.get(pool) ?? 0);
-        if (pending > 0) this.provisions.set(pool!, pending - 1);
-        return undefined;
       }
       default:
         return undefined;
@@ -257,7 +252,7 @@ export class ReplayBook {
         break;
       }
       case 'provision':
-        this.provisions.set(command.pool, (this.provisions.get(command.pool) ?? 0) + 1);
+        this.provisions.ask(command.pool);
         break;
       default:
         // Fire-and-forget commands: pause and resume are re-sent on resume from the task's state.
@@ -265,24 +260,16 @@ export class ReplayBook {
     }
   }
 
-  /** Provisions the engine of a snapshot was waiting for, by pool. */
-  seedProvisions(provisioning: Iterable<readonly [string, number]>): void {
-    for (const [pool, count] of provisioning) this.provisions.set(pool, (this.provisions.get(pool) ?? 0) + count);
-  }
-
   /**
    * Ends the replay: takes out of the driver's maps every attempt and offer the engine still
-   * waits for (those it gave up on are dropped), and lists the pools of provisions not joined.
+   * waits for (those it gave up on are dropped), and lists the provisions not joined.
    */
-  redeliveries(): { attempts: Attempt[]; offers: Offer[]; provisions: string[] } {
+  redeliveries(): { attempts: Attempt[]; offers: Offer[]; provisions: NumberedProvision[] } {
     const attempts = [...this.attempts.values()].filter((attempt) => !attempt.abandoned);
     const offers = [...this.offers.values()].filter((offer) => !offer.withdrawn);
     this.attempts.clear();
     this.offers.clear();
-    const provisions: string[] = [];
-    for (const [pool, count] of this.provisions) for (let i = 0; i < count; i++) provisions.push(pool);
-    this.provisions.clear();
-    return { attempts, offers, provisions };
+    return { attempts, offers, provisions: this.provisions.list() };
   }
 }
 

@@ -9,7 +9,7 @@ import { createEngine, type EngineOptions, type TaskCounts } from '../engine/eng
 import { restoreEngine } from '../engine/snapshot.js';
 import type { EngineSnapshot } from '../engine/snapshotFormat.js';
 import { ManualClock } from './clock.js';
-import { EVENTS_FILE, replayLog } from './dataDir.js';
+import { EVENTS_FILE, replayLog, restoreProvisions } from './dataDir.js';
 import { createLiveDriver, type LiveDriver } from './driver.js';
 import { LineReader } from './lineReader.js';
 
@@ -57,7 +57,7 @@ export function verifyDataDir(dataDir: string, engine: (generation: number) => E
         clock: new ManualClock(), recovering: true,
         connector: { start: () => Promise.reject(new Error('verifyDataDir delivers nothing')) },
       });
-      if (snapshot !== undefined) driver.restored();
+      if (snapshot !== undefined) restoreProvisions(dataDir, snapshot, (provisions) => driver!.restored(provisions));
     },
     switchTo: (generation) => driver!.replaceEngine(restoreEngine(options(generation), JSON.parse(JSON.stringify(driver!.engine.snapshot())) as EngineSnapshot)),
     entry: (entry) => driver!.replay(entry.input),

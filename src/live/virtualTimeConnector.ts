@@ -46,7 +46,7 @@
 import type { AgentSpec } from '../engine/agent.js';
 import type { Outcome, StartReport } from '../engine/messages.js';
 import type { Clock } from './clock.js';
-import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse } from './connector.js';
+import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse, ProvisionContext } from './connector.js';
 import { AttemptEnds } from './attemptEnds.js';
 import { externalAgentId } from './service/remoteAgents.js';
 
@@ -101,7 +101,7 @@ export class VirtualTimeConnector implements AgentConnector {
   /** Passed on to the inner connector, when it makes offers; the answer is delivered after its `delaySeconds`. */
   readonly offer?: (command: CommandOf<'offer'>, context: OfferContext) => Promise<OfferResponse>;
   /** Passed on to the inner connector, when it provisions; the agent joins after its reported cold start. */
-  readonly provision?: (command: CommandOf<'provision'>) => Promise<AgentSpec>;
+  readonly provision?: (command: CommandOf<'provision'>, context?: ProvisionContext) => Promise<AgentSpec>;
   private readonly stallMs: number;
   /** Started attempts not yet answered or released, in the order of their starts. */
   private readonly starting: StartingAttempt[] = [];
@@ -129,7 +129,7 @@ export class VirtualTimeConnector implements AgentConnector {
     }
     if (inner.retire !== undefined) this.retire = (command) => this.inOrder(command.agentId, () => inner.retire?.(command));
     if (inner.offer !== undefined) this.offer = (command) => this.offerInVirtualTime(command);
-    if (inner.provision !== undefined) this.provision = (command) => this.provisionInVirtualTime(command);
+    if (inner.provision !== undefined) this.provision = (command, context) => this.provisionInVirtualTime(command, context);
   }
 
   /** Attempts started and not yet answered (or answered and waiting for an earlier one's answer), and offers not yet answered. */
@@ -231,12 +231,15 @@ export class VirtualTimeConnector implements AgentConnector {
    * Passes a provision on; the agent joins the cold start it reports after the provision, in the
    * provision's place among equal times.
    */
-  private provisionInVirtualTime(command: CommandOf<'provision'>): Promise<AgentSpec> {
+  private provisionInVirtualTime(command: CommandOf<'provision'>, context: ProvisionContext | undefined): Promise<AgentSpec> {
     const provisionSeconds = this.clock.now();
     const ticket = this.clock.ticket();
     this.answersAwaited++;
     let coldStartSeconds: number | undefined;
-    const response = settleWith(() => this.inner.provision!(command, { readyAfter: (seconds) => { coldStartSeconds ??= seconds; } }));
+    const response = settleWith(() => this.inner.provision!(command, {
+      ...(context?.provisionId === undefined ? {} : { provisionId: context.provisionId }),
+      readyAfter: (seconds) => { coldStartSeconds ??= seconds; },
+    }));
     const joined = response.then((spec) => {
       if (coldStartSeconds === undefined || !(coldStartSeconds >= 0 && coldStartSeconds < Number.POSITIVE_INFINITY)) {
         throw new Error(`virtual-time connector: the provision of ${spec.id} for pool ${command.pool}: its provisioner reported ${coldStartSeconds === undefined ? 'no cold start' : `a cold start of ${coldStartSeconds} s`}, so it does not run in virtual time`);

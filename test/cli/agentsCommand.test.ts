@@ -1,7 +1,8 @@
 /**
  * `fleetsim agents` as a user runs it: bad flags exit 2 with one line naming the flag; with the
  * service unreachable it keeps retrying (never crashes) and prints its one-line summary on SIGINT;
- * with an autoscaled pool it says it provisions it, unless `--no-provision`.
+ * with an autoscaled pool it says it provisions it, unless `--no-provision`; `--provisioner-name`
+ * takes visible ASCII, 1..128 characters.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fleetsim, freePort, killAll, runningAWhile } from '../live/clients/processes.js';
@@ -19,6 +20,10 @@ describe('fleetsim agents', () => {
     [['--url', 'http://127.0.0.1:1', '--token', 'secret\nline'], /^fleetsim: command line: --token: expected visible ASCII characters only \(no spaces, control characters or non-ASCII letters\)$/],
     [['--url', 'http://127.0.0.1:1', '--token', 'two words'], /--token: expected visible ASCII characters only/],
     [['--url', 'http://127.0.0.1:1', '--token', 'clé-secrète'], /--token: expected visible ASCII characters only/],
+    [['--url', 'http://127.0.0.1:1', '--provisioner-name', 'host 1'], /^fleetsim: command line: --provisioner-name: expected visible ASCII characters only \(no blank\)$/],
+    [['--url', 'http://127.0.0.1:1', '--provisioner-name', ''], /--provisioner-name: expected a value, got the empty string/],
+    [['--url', 'http://127.0.0.1:1', '--provisioner-name', 'h'.repeat(129)], /--provisioner-name: expected at most 128 characters, got "h{40}…"$/],
+    [['--url', 'http://127.0.0.1:1', '--provisioner-name'], /provisioner-name/],
   ])('refuses %j with exit 2 and one line', (flags, message) => {
     const run = runCli('agents', 'scenarios/specialists.yaml', ...flags);
     expectInputError(run, message);

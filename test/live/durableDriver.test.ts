@@ -15,7 +15,7 @@ import type { EngineOptions } from '../../src/engine/engine.js';
 import { eventRecord } from '../../src/engine/eventRecord.js';
 import type { EngineEvent, Outcome } from '../../src/engine/messages.js';
 import { ManualClock } from '../../src/live/clock.js';
-import type { AgentConnector, AttemptContext, CommandOf } from '../../src/live/connector.js';
+import type { AgentConnector, AttemptContext, CommandOf, ProvisionContext } from '../../src/live/connector.js';
 import { openDurableDriver, type DurableDriver, type DurableDriverOptions } from '../../src/live/durableDriver.js';
 import { verifyDataDir } from '../../src/live/verifyDataDir.js';
 import { InputError } from '../../src/scenario/errors.js';
@@ -63,6 +63,23 @@ function engineOf(strategy: string): EngineOptions {
     strategyRandom: () => ((draws = (draws * 9301 + 49297) % 233280) / 233280),
     engineRandom: () => 0.5,
   };
+}
+
+/** An engine whose pool `auto` scales up to `maxAgents`, looked at every second, at once (no cooldown). */
+function autoscaledEngine(maxAgents: number): EngineOptions {
+  return {
+    ...engineOptions(),
+    config: engineConfig({ autoscale: [{ pool: 'auto', minAgents: 1, maxAgents, scaleUpUtilization: 0.5, scaleDownUtilization: 0, cooldownSeconds: 0, intervalSeconds: 1 }] }),
+  };
+}
+
+/** Opens `dataDir` (never compacting by itself) on a manual clock at 0 with agent `auto-0` of pool `auto` (one slot) and `tasks` tasks submitted. */
+async function openAutoscaled(dataDir: string, engine: () => EngineOptions, connector: AgentConnector, tasks: number): Promise<{ durable: DurableDriver; clock: ManualClock }> {
+  const clock = new ManualClock();
+  const durable = await openDurableDriver({ dataDir, engine, connector, clock, snapshotEveryInputs: Number.POSITIVE_INFINITY });
+  durable.driver.agentJoined(agentSpec({ id: 'auto-0', pool: 'auto', capacity: 1 }));
+  for (let i = 0; i < tasks; i++) durable.driver.submit(taskSpec({ id: `t${i}` }));
+  return { durable, clock };
 }
 
 /** Lets file writes and promise reactions run. */
@@ -115,6 +132,20 @@ function crashCopy(dataDir: string): string {
   const copy = scratch();
   for (const file of readdirSync(dataDir)) if (file !== 'lock') copyFileSync(join(dataDir, file), join(copy, file));
   return copy;
+}
+
+/**
+ * Compacts first when asked, copies the directory as a crash would leave it, closes `durable`,
+ * and opens the copy with `options` (no compaction of its own); checks recovery started from the
+ * snapshot exactly when there was one.
+ */
+async function reopenCrashed(durable: DurableDriver, dataDir: string, compactFirst: boolean, options: Pick<DurableDriverOptions, 'engine' | 'connector' | 'clock'>): Promise<{ again: DurableDriver; crashed: string }> {
+  if (compactFirst) await durable.compact();
+  const crashed = crashCopy(dataDir);
+  await durable.close();
+  const again = await openDurableDriver({ dataDir: crashed, ...options, snapshotEveryInputs: Number.POSITIVE_INFINITY });
+  expect(again.recovery.snapshotSeq > 0).toBe(compactFirst);
+  return { again, crashed };
 }
 
 function liveState(durable: DurableDriver): string[] {
@@ -441,10 +472,7 @@ describe('compaction', () => {
   });
 
   it('asks again, after a restart, for agents provisioned but not joined: from the log and from a snapshot', async () => {
-    const autoscaled = (): EngineOptions => ({
-      ...engineOptions(),
-      config: engineConfig({ autoscale: [{ pool: 'auto', minAgents: 1, maxAgents: 4, scaleUpUtilization: 0.5, scaleDownUtilization: 0, cooldownSeconds: 0, intervalSeconds: 1 }] }),
-    });
+    const autoscaled = (): EngineOptions => autoscaledEngine(4);
     /** Holds every provision: the agent never comes up in this process. */
     class Provisioning extends HoldingConnector {
       readonly provisions: string[] = [];
@@ -455,19 +483,12 @@ describe('compaction', () => {
     }
     const run = async (dataDir: string, compactFirst: boolean): Promise<number> => {
       const connector = new Provisioning();
-      const clock = new ManualClock();
-      const durable = await openDurableDriver({ dataDir, engine: autoscaled, connector, clock, snapshotEveryInputs: Number.POSITIVE_INFINITY });
-      durable.driver.agentJoined(agentSpec({ id: 'auto-0', pool: 'auto', capacity: 1 }));
-      for (let i = 0; i < 3; i++) durable.driver.submit(taskSpec({ id: `t${i}` }));
+      const { durable, clock } = await openAutoscaled(dataDir, autoscaled, connector, 3);
       clock.advanceTo(1);
       await settleIo(durable.journal);
       expect(connector.provisions.length).toBeGreaterThan(0);
-      if (compactFirst) await durable.compact();
-      const crashed = crashCopy(dataDir);
-      await durable.close();
       const recovering = new Provisioning();
-      const again = await openDurableDriver({ dataDir: crashed, engine: autoscaled, connector: recovering, clock: new ManualClock(1), snapshotEveryInputs: Number.POSITIVE_INFINITY });
-      expect(again.recovery.snapshotSeq > 0).toBe(compactFirst);
+      const { again } = await reopenCrashed(durable, dataDir, compactFirst, { engine: autoscaled, connector: recovering, clock: new ManualClock(1) });
       expect(again.recovery.redelivered.provisions).toBe(connector.provisions.length);
       expect(recovering.provisions).toEqual(connector.provisions);
       await again.close();
@@ -475,6 +496,68 @@ describe('compaction', () => {
     };
     expect(await run(scratch(), false)).toBeGreaterThan(0);
     expect(await run(scratch(), true)).toBeGreaterThan(0);
+  });
+
+  it('asks again for each provision not joined under the id it had, from the log and from a snapshot, whichever joined first', async () => {
+    const autoscaled = (): EngineOptions => autoscaledEngine(6);
+    interface Asked { readonly provisionId: string; readonly join: (spec: AgentSpec) => void }
+    /** Holds every provision until the test answers it, with the id the driver gave it. */
+    class Provisioning extends HoldingConnector {
+      readonly asked: Asked[] = [];
+      provision(_command: CommandOf<'provision'>, context?: ProvisionContext): Promise<AgentSpec> {
+        return new Promise((join) => this.asked.push({ provisionId: context!.provisionId!, join }));
+      }
+    }
+    const run = async (dataDir: string, compactFirst: boolean): Promise<void> => {
+      const connector = new Provisioning();
+      const { durable, clock } = await openAutoscaled(dataDir, autoscaled, connector, 8);
+      for (let at = 1; at <= 3; at++) clock.advanceTo(at);
+      const asked = connector.asked.map((entry) => entry.provisionId);
+      expect(asked.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(asked).size).toBe(asked.length);
+      // The second provision is answered first: the first stays pending.
+      connector.asked[1]!.join(agentSpec({ id: 'auto-x', pool: 'auto', capacity: 1 }));
+      await settleIo(durable.journal);
+      expect(durable.driver.counts().pendingProvisions).toBe(asked.length - 1);
+      const recovering = new Provisioning();
+      const { again, crashed } = await reopenCrashed(durable, dataDir, compactFirst, { engine: autoscaled, connector: recovering, clock: new ManualClock(3) });
+      const stillPending = asked.filter((_, i) => i !== 1);
+      expect(recovering.asked.map((entry) => entry.provisionId)).toEqual(stillPending);
+      // Answered after the restart, under its old id: it joins as that provision.
+      recovering.asked[0]!.join(agentSpec({ id: 'auto-y', pool: 'auto', capacity: 1 }));
+      await settleIo(again.journal);
+      expect(again.driver.counts().pendingProvisions).toBe(stillPending.length - 1);
+      // A provision asked for after the restart has an id of its own.
+      for (let at = 4; at <= 6 && recovering.asked.length === stillPending.length; at++) (again.clock as ManualClock).advanceTo(at);
+      expect(recovering.asked.length).toBeGreaterThan(stillPending.length);
+      expect(asked).not.toContain(recovering.asked.at(-1)!.provisionId);
+      await again.close();
+      expect(verifyDataDir(crashed, autoscaled).consistent).toBe(true);
+    };
+    await run(scratch(), false);
+    await run(scratch(), true);
+  });
+
+  it('refuses a snapshot whose provisions do not match the engine, naming the file and the field', async () => {
+    const autoscaled = (): EngineOptions => autoscaledEngine(4);
+    const dataDir = scratch();
+    const clock = new ManualClock();
+    const connector = new HoldingConnector();
+    const durable = await openDurableDriver({ dataDir, engine: autoscaled, connector: Object.assign(connector, { provision: () => new Promise<AgentSpec>(() => undefined) }), clock, snapshotEveryInputs: Number.POSITIVE_INFINITY });
+    durable.driver.agentJoined(agentSpec({ id: 'auto-0', pool: 'auto', capacity: 1 }));
+    for (let i = 0; i < 3; i++) durable.driver.submit(taskSpec({ id: `t${i}` }));
+    clock.advanceTo(1);
+    await settleIo(durable.journal);
+    await durable.compact();
+    await durable.close();
+    const [name] = readdirSync(dataDir).filter((file) => file.startsWith('snapshot-'));
+    const path = join(dataDir, name!);
+    const text = readFileSync(path, 'utf8');
+    expect(JSON.parse(text).provisions).toEqual({ asked: 1, pending: [[1, 'auto']] });
+    writeFileSync(path, text.replace('"provisions":{"asked":1,"pending":[[1,"auto"]]}', '"provisions":{"asked":1,"pending":[]}'));
+    await expect(open(dataDir, 1, { engine: autoscaled })).rejects.toThrow(`${path}: provisions: 0 pending for pool auto, but the engine waits for 1 agent(s) of it`);
+    writeFileSync(path, text.replace('"provisions":{"asked":1,"pending":[[1,"auto"]]}', '"provisions":{"asked":1,"pending":[[2,"auto"]]}'));
+    await expect(open(dataDir, 1, { engine: autoscaled })).rejects.toThrow(`${path}: provisions.pending[0][0]: expected a provision number 1..1 not listed before`);
   });
 
   it('compacts only when something happened since the last compaction', async () => {

@@ -37,7 +37,7 @@ import { AttemptBook } from './attemptBook.js';
 import { Backoff, DEFAULT_BACKOFF, pause, type BackoffOptions } from './backoff.js';
 import { RemoteAgentModel } from './remoteAgentModel.js';
 import { AgentLink, type AgentReport } from './agentLink.js';
-import { PoolProvisioner } from './poolProvisioner.js';
+import { defaultProvisionerName, PoolProvisioner } from './poolProvisioner.js';
 import { ServiceClient, ServiceUnavailable, errorText, type ServiceAnswer } from './serviceClient.js';
 import type { WireCommand } from '../service/remoteAgents.js';
 import type { WireProvisionRequest } from '../service/provisionRequests.js';
@@ -68,6 +68,8 @@ export interface AgentsClientOptions {
   readonly log?: (line: string) => void;
   /** Whether to take the autoscaled pools' provisioning requests (default true). */
   readonly provision?: boolean;
+  /** The name the pools' provisioners give the service (`provisioner` of their polls); default {@link defaultProvisionerName}. */
+  readonly provisionerName?: string;
 }
 
 /** What the emulated agents did, summed over the fleet. */
@@ -144,7 +146,7 @@ export class AgentsClient {
   private readonly provisionedRuns = new Set<Promise<void>>();
   private readonly names: FleetNames;
   /** Requests whose agents are starting (cold start, registration), each aborted when the service no longer waits for it. */
-  private readonly starting = new Map<string, AbortController>();
+  private readonly starting = new Map<string, { readonly pool: string; readonly gone: AbortController }>();
   private readonly shared: Omit<AgentParts, 'config' | 'model' | 'link'> & { readonly outcomes: OutcomeStreams; readonly pollSeconds: number };
 
   /** @param options - see {@link AgentsClientOptions}; the agents are chosen (and `only` checked) here. */
@@ -172,13 +174,13 @@ export class AgentsClient {
     this.summary.agents = this.agents.length;
     const pools = options.provision === false ? [] : Object.keys(scenario.coldStartSeconds);
     this.provisioners = pools.map((pool) => new PoolProvisioner({
-      pool, client, pollSeconds, backoff, signal: this.stopping.signal,
+      pool, client, pollSeconds, backoff, signal: this.stopping.signal, provisioner: options.provisionerName ?? defaultProvisionerName(),
       onRequest: (request) => {
         // Handed out again while this process starts its agent (its lease ran out while cut off): already under way.
         if (!this.starting.has(request.provisionId)) this.track(this.provisionAgent(request));
       },
-      starting: () => [...this.starting.keys()],
-      onGone: (provisionId) => this.starting.get(provisionId)?.abort(),
+      starting: () => [...this.starting].filter(([, entry]) => entry.pool === pool).map(([provisionId]) => provisionId),
+      onGone: (provisionId) => this.starting.get(provisionId)?.gone.abort(),
       onRefused: (reason) => {
         this.summary.gaveUp++;
         log(`${reason}; the provisioner of pool ${pool} stops`);
@@ -204,7 +206,7 @@ export class AgentsClient {
    */
   private async provisionAgent(request: WireProvisionRequest): Promise<void> {
     const gone = new AbortController();
-    this.starting.set(request.provisionId, gone);
+    this.starting.set(request.provisionId, { pool: request.pool, gone });
     let joined: { readonly agent: EmulatedRemoteAgent; readonly link: AgentLink } | undefined;
     try {
       joined = await this.startAgent(request, gone.signal);
@@ -235,7 +237,7 @@ export class AgentsClient {
       if (signal.aborted) return undefined;
       if (gone.aborted) {
         this.summary.provisionsRefused++;
-        log(`provisioning request ${request.provisionId} of pool ${request.pool}: answered elsewhere, or forgotten by a restart of the service; its agent stops unregistered`);
+        log(`provisioning request ${request.provisionId} of pool ${request.pool}: answered elsewhere, leased to another provisioner, or no longer wanted; its agent stops unregistered`);
         return;
       }
       const agent: EmulatedRemoteAgent = new EmulatedRemoteAgent({

@@ -1,20 +1,25 @@
 /**
  * A provisioner of one autoscaled pool: one long-poll after another of
- * `POST /v1/pools/{pool}/poll` (docs/LIVE.md "Autoscaled pools"), each request it hands out given
- * to the owner, who starts an agent and answers by registering it with the request's
- * `provisionId`. Each poll lists (`renew`) the requests whose agents the owner is still starting,
- * which keeps their leases; those the service no longer waits for come back as `gone`. Requests
- * are handed out at least once: a request whose lease ran out (the provisioner was cut off) may
- * come to another provisioner, and the service refuses every answer but the first.
+ * `POST /v1/pools/{pool}/poll` (docs/LIVE.md "Autoscaled pools"), under its name (`provisioner`),
+ * each request it hands out given to the owner, who starts an agent and answers by registering
+ * it with the request's `provisionId`. Each poll lists (`renew`) the requests whose agents the
+ * owner is still starting, which keeps their leases (across a restart of the service too, which
+ * keeps the requests' ids); those the service no longer waits for, or leased to another
+ * provisioner, come back as `gone`. Requests are handed out at least once: a request whose lease
+ * ran out (the provisioner was cut off) may come to another provisioner, and the service refuses
+ * every answer but the first.
  */
+import { hostname } from 'node:os';
 import { Backoff, pause, type BackoffOptions } from './backoff.js';
 import { ServiceUnavailable, errorText, type ServiceClient } from './serviceClient.js';
-import { MAX_REQUESTS_PER_POLL, type PoolPollAnswer, type WireProvisionRequest } from '../service/provisionRequests.js';
+import { MAX_PROVISIONER_NAME, MAX_REQUESTS_PER_POLL, type PoolPollAnswer, type WireProvisionRequest } from '../service/provisionRequests.js';
 
 /** What a {@link PoolProvisioner} needs. */
 export interface PoolProvisionerOptions {
   /** The autoscaled pool. */
   readonly pool: string;
+  /** Its name, sent with every poll (the service tells the holder of a lease by it). */
+  readonly provisioner: string;
   /** How requests reach the service. */
   readonly client: Pick<ServiceClient, 'request'>;
   /** Long-poll length in seconds. */
@@ -35,6 +40,15 @@ export interface PoolProvisionerOptions {
   readonly onRetry?: () => void;
 }
 
+/**
+ * A provisioner's name for this process: `<host>-<pid>`, its characters outside visible ASCII
+ * made `_`, at most {@link MAX_PROVISIONER_NAME} characters (the pid kept).
+ */
+export function defaultProvisionerName(host: string = hostname(), pid: number = process.pid): string {
+  const suffix = `-${pid}`;
+  return host.replace(/[^\x21-\x7e]/g, '_').slice(0, MAX_PROVISIONER_NAME - suffix.length) + suffix;
+}
+
 /** Headroom over the long-poll before a request counts as unanswered. */
 const ANSWER_GRACE_MS = 5000;
 
@@ -45,14 +59,14 @@ export class PoolProvisioner {
 
   /** Polls until the signal aborts or the service refuses the poll. */
   async run(): Promise<void> {
-    const { client, signal, pollSeconds, pool } = this.options;
+    const { client, signal, pollSeconds, pool, provisioner } = this.options;
     const path = `/v1/pools/${encodeURIComponent(pool)}/poll?wait=${pollSeconds}`;
     const backoff = new Backoff(this.options.backoff);
     while (!signal.aborted) {
       let answer;
       const renew = this.options.starting().slice(0, MAX_REQUESTS_PER_POLL);
       try {
-        answer = await client.request('POST', path, renew.length === 0 ? undefined : { renew }, pollSeconds * 1000 + ANSWER_GRACE_MS, signal);
+        answer = await client.request('POST', path, renew.length === 0 ? { provisioner } : { provisioner, renew }, pollSeconds * 1000 + ANSWER_GRACE_MS, signal);
       } catch (error) {
         if (signal.aborted) return;
         if (!(error instanceof ServiceUnavailable)) throw error;

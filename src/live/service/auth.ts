@@ -83,6 +83,17 @@ export class Authorizer {
     }
   }
 
+  /**
+   * Who a request is, for what tells callers apart (a provisioner that names itself not): with
+   * authentication, `token:` and the first 16 hex digits of its token's SHA-256; without,
+   * `anonymous`. Call it after {@link Authorizer.check}.
+   */
+  identity(authorization: string | undefined): string {
+    const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!this.enabled || match === null) return 'anonymous';
+    return `token:${digestOf(match[1]!).toString('hex').slice(0, 16)}`;
+  }
+
   /** The roles of a token; every grant is compared, so the time taken does not depend on which one matches. */
   private rolesOf(token: string): readonly Role[] | undefined {
     const digest = digestOf(token);

@@ -9,7 +9,7 @@ import { DEPENDENCY_FAILURE_POLICIES } from '../../engine/task.js';
 import { formatPath } from '../../scenario/errors.js';
 import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../scenario/schema.js';
 import { issueToInputError } from '../../scenario/zodIssues.js';
-import { MAX_REQUESTS_PER_POLL } from './provisionRequests.js';
+import { MAX_PROVISIONER_NAME, MAX_REQUESTS_PER_POLL } from './provisionRequests.js';
 import { HttpError } from './httpError.js';
 
 /** Longest id (task, agent, offer, context key, type) accepted, in characters. */
@@ -147,8 +147,15 @@ export type RegistrationBody = z.output<typeof registrationBody>;
 /** `/v1/pools/{pool}/…` parameters. */
 export const poolParams = z.strictObject({ pool: id });
 
-/** `POST /v1/pools/{pool}/poll`'s body (it may be absent): the requests whose agents the provisioner is still starting. */
+/** A provisioner's name: visible ASCII characters, as a command-line flag or a host name holds them. */
+export const provisionerName = z.string().min(1).max(MAX_PROVISIONER_NAME).regex(/^[\x21-\x7e]+$/, 'expected visible ASCII characters only (no blank)');
+
+/**
+ * `POST /v1/pools/{pool}/poll`'s body (it may be absent): who polls (`provisioner`; absent: the
+ * token's identity) and the requests whose agents it is still starting.
+ */
 export const poolPollBody = z.strictObject({
+  provisioner: provisionerName.optional(),
   renew: z.array(z.uuid('expected a provisionId')).max(MAX_REQUESTS_PER_POLL).optional(),
 });
 

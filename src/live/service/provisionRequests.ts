@@ -5,25 +5,28 @@
  *
  * Rules:
  * - A request is handed out only once the input that made it is durable.
- * - Delivery is at least once: a request handed out is leased to its taker for `leaseSeconds`;
- *   not answered by then, it is handed out again (to any provisioner of the pool). A provisioner
- *   still starting the agent keeps the lease by listing the request in its next polls (`renew`):
- *   a poll holds the leases it lists while it is open, and renews them for `leaseSeconds` when it
- *   ends. A listed request that is no longer pending is answered at once as `gone`.
- * - The first answer settles the request (the agent joins the fleet). Any later answer (the
- *   request was handed out twice, or it was made before a restart, which asks again with a new
- *   id) is refused: no second agent joins for one request. The provisioner stops the agent it
- *   started for it. An answer repeated for the agent it already brought (a retried request) is
- *   confirmed instead.
+ * - A request's id is the driver's id of its provision (`ProvisionContext.provisionId`): a
+ *   restart asks again for the provisions still pending under the ids they had.
+ * - Delivery is at least once: a request handed out is leased to its taker (the provisioner that
+ *   polled, by name) for `leaseSeconds`; not answered by then, it is handed out again (to any
+ *   provisioner of the pool). The provisioner holding the lease keeps it, while it still starts
+ *   the agent, by listing the request in its next polls (`renew`): a poll holds the leases it
+ *   lists while it is open, and renews them for `leaseSeconds` when it ends. A listed request
+ *   that is no longer pending, or whose lease another provisioner holds, is answered at once as
+ *   `gone`. A request free (never handed out since the process started, as a restart forgets
+ *   leases, or its lease ran out) is taken by a provisioner that lists it.
+ * - The first answer settles the request (the agent joins the fleet), whoever brings it. Any later
+ *   answer (the request was handed out twice) is refused: no second agent joins for one request.
+ *   The provisioner stops the agent it started for it. An answer repeated for the agent it
+ *   already brought (a retried request) is confirmed instead.
  */
-import { randomUUID } from 'node:crypto';
 import type { AgentSpec } from '../../engine/agent.js';
 import { afterDurable, type Journal } from '../journal.js';
 import { HttpError } from './httpError.js';
 
 /** A request as a provisioner receives it from a poll. */
 export interface WireProvisionRequest {
-  /** Names the request in the answer (`POST /v1/agents` `provisionId`); new for every request, a restart's included. */
+  /** Names the request in the answer (`POST /v1/agents` `provisionId`); the same after a restart of the service, never the same for two requests. */
   readonly provisionId: string;
   /** The pool the agent is for. */
   readonly pool: string;
@@ -41,6 +44,8 @@ interface PendingProvision {
   ready: boolean;
   /** Until when (milliseconds now) its last taker holds it; 0 while never handed out. */
   leasedUntilMs: number;
+  /** The provisioner its lease is for (the last to take it); undefined while no poll of this process took it. */
+  holder: string | undefined;
   /** Open polls that list it in `renew`: while any is, its lease holds. */
   holders: number;
   deliveries: number;
@@ -51,18 +56,20 @@ interface PendingProvision {
 export interface PoolPollAnswer {
   /** Requests handed out to it. */
   readonly requests: WireProvisionRequest[];
-  /** Ids of its `renew` list no longer pending (answered, or unknown here): stop the agents started for them. */
+  /** Ids of its `renew` list no longer pending (answered, or unknown here), or leased to another provisioner: stop the agents started for them. */
   readonly gone: string[];
 }
 
 /** A provisioner's long-poll waiting for requests of one pool. */
 interface PoolPoll {
   readonly pool: string;
+  /** The provisioner polling. */
+  readonly provisioner: string;
   readonly deadlineMs: number;
   readonly resolve: (answer: PoolPollAnswer) => void;
   /** The requests of its `renew` list pending when it began (it holds their leases). */
   readonly held: PendingProvision[];
-  /** Ids of its `renew` list not pending. */
+  /** Ids of its `renew` list not pending, or leased to another provisioner. */
   readonly gone: string[];
   timer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -78,6 +85,9 @@ export const MAX_OPEN_POOL_POLLS = 8;
 
 /** Requests of one pool handed out by one poll at most, and listed in its `renew` at most. */
 export const MAX_REQUESTS_PER_POLL = 100;
+
+/** Longest provisioner name, in characters. */
+export const MAX_PROVISIONER_NAME = 128;
 
 /** What {@link ProvisionRequests} needs. */
 export interface ProvisionRequestsOptions {
@@ -107,12 +117,14 @@ export class ProvisionRequests {
   }
 
   /**
-   * Queues a request for an agent of `pool`, handed out once input `seq` of `journal` is durable
-   * (at once without a journal); resolves with the spec its answer registers.
+   * Queues request `provisionId` for an agent of `pool`, handed out once input `seq` of `journal`
+   * is durable (at once without a journal); resolves with the spec its answer registers. An id
+   * already pending throws.
    */
-  request(pool: string, journal: Journal | undefined, seq: number): Promise<AgentSpec> {
+  request(pool: string, provisionId: string, journal: Journal | undefined, seq: number): Promise<AgentSpec> {
+    if (this.pending.has(provisionId)) throw new Error(`provisioning request ${provisionId} is pending already`);
     return new Promise((resolve) => {
-      const request: PendingProvision = { provisionId: randomUUID(), pool, ready: false, leasedUntilMs: 0, holders: 0, deliveries: 0, resolve };
+      const request: PendingProvision = { provisionId, pool, ready: false, leasedUntilMs: 0, holder: undefined, holders: 0, deliveries: 0, resolve };
       this.pending.set(request.provisionId, request);
       const release = (): void => {
         request.ready = true;
@@ -124,30 +136,35 @@ export class ProvisionRequests {
   }
 
   /**
-   * Long-poll for `pool`'s requests: those ready and not leased (or whose lease ran out), at
-   * once when there are any, else as soon as one is, or none after `waitSeconds`. Each is leased
-   * to the caller. The requests listed in `renew` keep their leases while the poll is open and
-   * for their lease after it; those of them no longer pending make it answer at once, in `gone`.
-   * 404 for a pool not provisioned over HTTP, 429 when it already has
+   * Long-poll of provisioner `provisioner` for `pool`'s requests: those ready and not leased (or
+   * whose lease ran out), at once when there are any, else as soon as one is, or none after
+   * `waitSeconds`. Each is leased to the caller. The requests listed in `renew` whose lease the
+   * caller holds (or that are free: never handed out in this process, or their lease ran out)
+   * are leased to it while the poll is open and for their lease after it; the others (no longer
+   * pending, or leased to another provisioner) make it answer at once, in `gone`. 404 for a pool not provisioned over HTTP, 429 when it already has
    * {@link MAX_OPEN_POOL_POLLS} polls open.
    */
-  poll(pool: string, waitSeconds: number, renew: readonly string[] = [], closed?: AbortSignal): Promise<PoolPollAnswer> {
+  poll(pool: string, provisioner: string, waitSeconds: number, renew: readonly string[] = [], closed?: AbortSignal): Promise<PoolPollAnswer> {
     if (!this.has(pool)) throw new HttpError(404, `params.pool: pool ${pool} is not provisioned over HTTP (the scenario's engine.autoscale does not scale it, or agents take their work from BullMQ)`);
     let open = 0;
     for (const poll of this.polls) if (poll.pool === pool) open++;
     if (open >= MAX_OPEN_POOL_POLLS) throw new HttpError(429, `params.pool: pool ${pool} already has ${MAX_OPEN_POOL_POLLS} polls open`);
     const held: PendingProvision[] = [];
     const gone: string[] = [];
+    const now = this.options.nowMs();
     for (const provisionId of renew) {
       const request = this.pending.get(provisionId);
       if (request === undefined || request.pool !== pool) gone.push(provisionId);
+      else if (request.holder !== provisioner && request.holder !== undefined && (request.holders > 0 || request.leasedUntilMs > now)) gone.push(provisionId);
       else {
+        // Its lease, or a request free (a restart forgot its lease, or it ran out): the caller holds it.
+        request.holder = provisioner;
         request.holders++;
         held.push(request);
       }
     }
     return new Promise((resolve) => {
-      const poll: PoolPoll = { pool, deadlineMs: this.options.nowMs() + waitSeconds * 1000, resolve, held, gone, timer: undefined };
+      const poll: PoolPoll = { pool, provisioner, deadlineMs: now + waitSeconds * 1000, resolve, held, gone, timer: undefined };
       this.polls.add(poll);
       closed?.addEventListener('abort', () => this.answer(poll, []), { once: true });
       this.turn(poll);
@@ -157,7 +174,7 @@ export class ProvisionRequests {
   /**
    * What a registration naming `provisionId` answers: a request still pending (its `settle`
    * brings the agent in and forgets the request), one already answered (with the agent it
-   * brought), or one unknown here (made before a restart, or never).
+   * brought), or one unknown here (answered before a restart, or never asked for).
    */
   claim(provisionId: string): ProvisionClaim {
     const request = this.pending.get(provisionId);
@@ -221,6 +238,7 @@ export class ProvisionRequests {
       if (request.deliveries > 0) this.redeliveries++;
       request.deliveries++;
       request.leasedUntilMs = now + leaseSeconds * 1000;
+      request.holder = poll.provisioner;
       taken.push({ provisionId: request.provisionId, pool: request.pool, leaseSeconds, delivery: request.deliveries });
     }
     for (const request of poll.held) if (!this.pending.has(request.provisionId) && !poll.gone.includes(request.provisionId)) poll.gone.push(request.provisionId);

@@ -1,6 +1,6 @@
 /**
  * Provisioning over HTTP (./provisionRequests.ts): `POST /v1/pools/{pool}/poll?wait=S`
- * `{ renew? }`, the provisioners' long-poll for requests for new agents, and the answer to a request, which is the
+ * `{ provisioner?, renew? }`, the provisioners' long-poll for requests for new agents, and the answer to a request, which is the
  * registration of the agent started for it (`POST /v1/agents` with its `provisionId`, routed
  * here from ./agentRoutes.ts).
  *
@@ -22,11 +22,11 @@ export function provisionRoutes(app: FastifyInstance, context: ServiceContext): 
     const { pool } = parseRequest(poolParams, request.params, 'params');
     auth.check(request.headers.authorization, { kind: 'provisioner', pool });
     const { wait } = parseRequest(pollQuery, request.query, 'query');
-    const { renew } = parseRequest(poolPollBody, request.body ?? {}, 'body');
+    const { provisioner, renew } = parseRequest(poolPollBody, request.body ?? {}, 'body');
     // The response closing before it was answered: the provisioner went away, its poll ends.
     const closed = new AbortController();
     reply.raw.once('close', () => closed.abort());
-    return agents.provisions.poll(pool, wait, renew, closed.signal);
+    return agents.provisions.poll(pool, provisioner ?? auth.identity(request.headers.authorization), wait, renew, closed.signal);
   });
 }
 
@@ -36,8 +36,10 @@ export function provisionRoutes(app: FastifyInstance, context: ServiceContext): 
  *   already), its spec being the body over its pool's first agent; 201.
  * - answered already by this very agent, still in the fleet with the same spec (a registration
  *   repeated, also across a service restart, which forgets answered requests): 200, nothing changes.
- * - otherwise (answered by another agent, or made before a restart that asked again under a new
- *   id): 410, the agent is not added, and its provisioner should stop it.
+ * - otherwise (answered by another agent, or no longer wanted): 410, the agent is not added, and
+ *   its provisioner should stop it.
+ * Whoever brings the agent first answers: the lease decides who keeps starting an agent, not
+ * whose agent is taken (one already started is worth more than the lease).
  * Needs a token that may provision the request's pool.
  */
 export async function registerProvisioned(context: ServiceContext, authorization: string | undefined, body: AgentBody, provisionId: string): Promise<Registration> {
@@ -64,6 +66,6 @@ export async function registerProvisioned(context: ServiceContext, authorization
     return { status: 200, body: { id: body.id, engineId: current.engineId, joined: false } };
   }
   agents.provisions.refused();
-  const why = claim.kind === 'answered' ? `was answered already, by agent ${claim.agentId}` : 'is not pending here (answered, or made before the service restarted and asked again)';
+  const why = claim.kind === 'answered' ? `was answered already, by agent ${claim.agentId}` : 'is not pending here (answered already, or the agent it asked for is no longer wanted)';
   throw new HttpError(410, `body.provisionId: provisioning request ${provisionId} ${why}: agent ${body.id} is not added; stop it`);
 }

@@ -18,11 +18,12 @@
  * - A provision is a request queued for the pool's provisioners (./provisionRequests.ts); the
  *   registration that answers it brings the agent in.
  */
+import { randomUUID } from 'node:crypto';
 import type { AgentSpec, AgentView } from '../../engine/agent.js';
 import type { EngineEvent, Outcome, StartReport } from '../../engine/messages.js';
 import type { TaskSpec, TaskView } from '../../engine/task.js';
 import { ConnectorAttemptMap } from '../attemptMap.js';
-import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse, RunContext } from '../connector.js';
+import type { AgentConnector, AttemptContext, CommandOf, OfferContext, OfferResponse, ProvisionContext, RunContext } from '../connector.js';
 import { afterDurable, type Journal } from '../journal.js';
 import type { FinishedBody, OfferAnswerBody, StartedBody } from './bodies.js';
 import { HttpError } from './httpError.js';
@@ -469,10 +470,10 @@ export class RemoteAgents implements AgentConnector {
    * Queues a request for the pool's provisioners; settles with the spec of the agent whose
    * registration answers it.
    */
-  provision(command: CommandOf<'provision'>): Promise<AgentSpec> {
+  provision(command: CommandOf<'provision'>, context?: ProvisionContext): Promise<AgentSpec> {
     if (!this.provisions.has(command.pool)) return Promise.reject(new Error(`pool ${command.pool} has no provisioning queue (it is not autoscaled)`));
     const journal = this.binding?.journal;
-    return this.provisions.request(command.pool, journal, journal?.appendedSeq ?? 0);
+    return this.provisions.request(command.pool, context?.provisionId ?? randomUUID(), journal, journal?.appendedSeq ?? 0);
   }
 
   /** Settles a provision with the spec of the agent that answers it (the driver feeds its join a microtask later: see `afterSettlements`). */

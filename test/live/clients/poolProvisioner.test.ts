@@ -5,12 +5,21 @@
  * request is the one the simulator provisions (`burst-1`, the pool's first agent's spec, speed ×
  * K), joins the pool's cold start ÷ K after the request was handed out, and runs a job; a name
  * in use makes it take the pool's next; a request handed out again while its first agent starts
- * brings a second agent that is refused (410) and stopped, so the pool gets one agent.
+ * brings a second agent that is refused (410) and stopped, so the pool gets one agent; a restart
+ * of the service while the agent starts changes nothing (the request keeps its id, the polls keep
+ * its lease under the provisioner's name: one cold start, one agent). Its default name is
+ * `<host>-<pid>`.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentsClient } from '../../../src/live/clients/agentsClient.js';
+import { defaultProvisionerName } from '../../../src/live/clients/poolProvisioner.js';
+import { createService, type Service } from '../../../src/live/service/app.js';
 import type { Role } from '../../../src/live/service/auth.js';
-import { eventually, startService, type Running } from '../service/serviceHarness.js';
+import { parseScenario } from '../../../src/scenario/load.js';
+import { eventually, sleep, startService, type Running } from '../service/serviceHarness.js';
 
 /** Pool `burst` (min 1, one request a minute at most), cold start 30 s: 0.3 s real at K = 100. */
 const SCENARIO = `
@@ -151,5 +160,45 @@ describe('fleetsim agents provisioning an autoscaled pool', () => {
     expect(agents.summary).toMatchObject({ provisioned: 0, gaveUp: 0 });
     agents.stop();
     await done;
+  });
+
+  it('keeps starting its agent across a restart of the service: the request keeps its id and its lease, one cold start, one agent', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleetsim-provisioner-'));
+    const scenario = parseScenario(SCENARIO, 'provisioner-test.yaml');
+    // K = 10: a cold start of 3 s real, long enough to restart the service in.
+    const listen = async (port: number): Promise<{ service: Service; port: number }> => {
+      const service = await createService({ scenario, dataDir });
+      const address = await service.app.listen({ host: '127.0.0.1', port });
+      return { service, port: Number(new URL(address).port) };
+    };
+    let served = await listen(0);
+    const url = `http://127.0.0.1:${served.port}`;
+    const agents = new AgentsClient({ scenario, url, speedup: 10, only: [], pollSeconds: 1, provisionerName: 'host-a' });
+    client = agents;
+    const done = agents.run();
+    await fetch(`${url}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'job-1', type: 'job', tokens: 100 }) });
+    await eventually(() => served.service.context.agents.provisions.stats().pending === 1, 5000, 'a request');
+    // Handed out to the agents' first poll, then a second of its 3 s cold start passes.
+    await sleep(1000);
+    await served.service.close();
+    served = await listen(served.port);
+    try {
+      expect(served.service.recovery?.redelivered).toMatchObject({ provisions: 1 });
+      await eventually(() => served.service.context.driver.engine.agents.some((agent) => agent.spec.pool === 'burst'), 10_000, 'a burst agent');
+      expect(served.service.context.driver.engine.agents.map((agent) => agent.spec.id)).toEqual(['burst-1']);
+      await eventually(async () => ((await (await fetch(`${url}/v1/tasks/job-1`)).json()) as { state: string }).state === 'completed', 10_000, 'job-1 completed');
+      expect(served.service.context.agents.provisions.stats()).toEqual({ pending: 0, redelivered: 0, refusedAnswers: 0 });
+      expect(agents.summary).toMatchObject({ provisioned: 1, provisionsRefused: 0, gaveUp: 0 });
+      agents.stop();
+      await done;
+    } finally {
+      await served.service.close();
+    }
+  }, 30_000);
+
+  it('names itself <host>-<pid> by default, in visible ASCII, at most 128 characters', () => {
+    expect(defaultProvisionerName('node-7', 4242)).toBe('node-7-4242');
+    expect(defaultProvisionerName('hôte 1', 12)).toBe('h_te_1-12');
+    expect(defaultProvisionerName('h'.repeat(200), 99)).toBe(`${'h'.repeat(125)}-99`);
   });
 });

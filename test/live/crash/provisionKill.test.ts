@@ -1,12 +1,12 @@
 /**
- * A provision outlives a crash: `fleetsim serve` (a real process) asks for an agent of its
- * autoscaled pool, a provisioner takes the request, and the service is killed with SIGKILL before
- * the answer. Restarted on the same data directory, it asks again under a new `provisionId`; the
- * answer to the request from before the crash is refused (410, no agent added), the answer to
- * the new one brings the agent in, once: repeated, it changes nothing, and the job that waited
- * runs on that agent. Killed again, the service recovers the agent from its log: the answer
- * repeated once more (a provisioner retrying across the crash) is confirmed, and nothing is
- * asked again.
+ * A provision outlives a crash, under its id: `fleetsim serve` (a real process) asks for an agent
+ * of its autoscaled pool, a provisioner takes the request, and the service is killed with SIGKILL
+ * before the answer. Restarted on the same data directory, it asks again under the same
+ * `provisionId` (handed out afresh: no lease survives); the answer of the provisioner that took
+ * it before the crash brings the agent in, once: repeated, it changes nothing, an answer by
+ * another provisioner's agent is refused (410, no agent added), and the job that waited runs on
+ * that agent. Killed again, the service recovers the agent from its log: the answer repeated once
+ * more (a provisioner retrying across the crash) is confirmed, and nothing is asked again.
  */
 import { describe, expect, it } from 'vitest';
 import { getJson, scenarioDirs, serve, type Served } from '../clients/processes.js';
@@ -33,43 +33,43 @@ async function post(url: string, body?: unknown): Promise<{ status: number; body
   return { status: response.status, body: await response.json() };
 }
 
-/** The one request a poll of pool `burst` hands out. */
-async function theRequest(served: Served): Promise<{ provisionId: string; delivery: number }> {
-  const { status, body } = await post(`${served.url}/v1/pools/burst/poll?wait=10`);
+/** The one request a poll of pool `burst` by `provisioner` hands out. */
+async function theRequest(served: Served, provisioner: string): Promise<{ provisionId: string; delivery: number }> {
+  const { status, body } = await post(`${served.url}/v1/pools/burst/poll?wait=10`, { provisioner });
   expect(status).toBe(200);
   expect(body.requests).toHaveLength(1);
   return body.requests[0];
 }
 
 describe('fleetsim serve killed with a provision pending', () => {
-  it('asks again after the restart, refuses the answer from before it, and adds the agent once', async () => {
+  it('asks again after the restart under the same id, takes the answer from before it, and adds the agent once', async () => {
     const { scenarioPath, dataDir } = scenarioDir(SCENARIO);
     let served = await serve(scenarioPath, dataDir);
     expect((await post(`${served.url}/v1/tasks`, { id: 'job-1', type: 'job', tokens: 100 })).status).toBe(201);
-    const before = await theRequest(served);
+    const before = await theRequest(served, 'host-a');
 
     served.child.process.kill('SIGKILL');
     expect(await served.child.exited).toBe('SIGKILL');
     served = await serve(scenarioPath, dataDir, served.port);
 
-    const after = await theRequest(served);
-    expect(after.provisionId).not.toBe(before.provisionId);
-    expect(after.delivery).toBe(1);
-    const stale = await post(`${served.url}/v1/agents`, { id: 'burst-1', tokensPerSecond: 40, provisionId: before.provisionId });
-    expect(stale.status).toBe(410);
-    const answer = { id: 'burst-2', tokensPerSecond: 40, provisionId: after.provisionId };
-    expect(await post(`${served.url}/v1/agents`, answer)).toMatchObject({ status: 201, body: { engineId: 'burst-2', joined: true } });
+    const after = await theRequest(served, 'host-b');
+    expect(after).toEqual({ ...before, delivery: 1 });
+    // host-a's agent, started before the crash, comes first: it is the answer (no second cold start).
+    const answer = { id: 'burst-1', tokensPerSecond: 40, provisionId: before.provisionId };
+    expect(await post(`${served.url}/v1/agents`, answer)).toMatchObject({ status: 201, body: { engineId: 'burst-1', joined: true } });
     expect(await post(`${served.url}/v1/agents`, answer)).toMatchObject({ status: 200, body: { joined: false } });
-    const poll = await post(`${served.url}/v1/agents/burst-2/poll?wait=5`);
+    const late = await post(`${served.url}/v1/agents`, { id: 'burst-2', tokensPerSecond: 40, provisionId: after.provisionId });
+    expect(late.status).toBe(410);
+    const poll = await post(`${served.url}/v1/agents/burst-1/poll?wait=5`);
     expect(poll.body.commands).toEqual([expect.objectContaining({ kind: 'start', task: expect.objectContaining({ id: 'job-1' }) })]);
-    // One agent joined: burst-1 was never added.
-    expect((await post(`${served.url}/v1/agents/burst-1/poll?wait=0`)).status).toBe(404);
+    // One agent joined: burst-2 was never added.
+    expect((await post(`${served.url}/v1/agents/burst-2/poll?wait=0`)).status).toBe(404);
     expect((await getJson(`${served.url}/v1/metrics`)).metrics.fleet.scaleUps).toBe(1);
 
     served.child.process.kill('SIGKILL');
     expect(await served.child.exited).toBe('SIGKILL');
     served = await serve(scenarioPath, dataDir, served.port);
-    expect(await post(`${served.url}/v1/agents`, answer)).toMatchObject({ status: 200, body: { engineId: 'burst-2', joined: false } });
+    expect(await post(`${served.url}/v1/agents`, answer)).toMatchObject({ status: 200, body: { engineId: 'burst-1', joined: false } });
     expect((await post(`${served.url}/v1/pools/burst/poll?wait=0.5`)).body).toEqual({ requests: [], gone: [] });
   }, 60_000);
 });

@@ -5,8 +5,14 @@
  * agent, the registration's speed), bad requests (400 naming the field, 404 for a pool no
  * autoscaler scales), leases (a request not answered in time is handed out again), answers
  * repeated (200), refused (410: answered already, or unknown), an id in use (409), tokens (401,
- * 403, a provisioner acting for the agents of its pool), and `retire` reaching the agent.
+ * 403, a provisioner acting for the agents of its pool), and `retire` reaching the agent; a lease
+ * held for the provisioner that took the request only (by its `provisioner` name, else its
+ * token); a pending request's id kept across a restart on the same data directory, where its old
+ * taker may still answer it or renew it.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, startService, type Running } from './serviceHarness.js';
 import type { ServiceOptions } from '../../../src/live/service/app.js';
@@ -52,9 +58,9 @@ async function needAnAgent(service: Running, token?: string): Promise<void> {
   expect(answer.status).toBe(201);
 }
 
-/** One long-poll of pool `burst`'s requests. */
-async function pollRequests(service: Running, wait = 5, token?: string): Promise<{ provisionId: string; pool: string; leaseSeconds: number; delivery: number }[]> {
-  const answer = await service.request('POST', `/v1/pools/burst/poll?wait=${wait}`, undefined, token);
+/** One long-poll of pool `burst`'s requests, by provisioner `provisioner` when given. */
+async function pollRequests(service: Running, wait = 5, token?: string, provisioner?: string): Promise<{ provisionId: string; pool: string; leaseSeconds: number; delivery: number }[]> {
+  const answer = await service.request('POST', `/v1/pools/burst/poll?wait=${wait}`, provisioner === undefined ? undefined : { provisioner }, token);
   expect(answer.status).toBe(200);
   expect(answer.body.gone).toEqual([]);
   return answer.body.requests;
@@ -145,6 +151,68 @@ describe('POST /v1/pools/{pool}/poll and the answer', () => {
     expect(performance.now() - startedMs).toBeLessThan(5000);
   });
 
+  it('holds a lease for the provisioner that took the request only: another one renewing it is told it is gone, and the lease runs out', async () => {
+    const service = await start({ provisionLeaseSeconds: 0.3 });
+    await needAnAgent(service);
+    const [request] = await pollRequests(service, 5, undefined, 'host-a');
+    const renew = (provisioner: string, wait: number): Promise<{ status: number; body: unknown }> =>
+      service.request('POST', `/v1/pools/burst/poll?wait=${wait}`, { provisioner, renew: [request!.provisionId] });
+    const startedMs = performance.now();
+    expect(await renew('host-b', 5)).toMatchObject({ status: 200, body: { requests: [], gone: [request!.provisionId] } });
+    expect(performance.now() - startedMs).toBeLessThan(250);
+    // host-b's renewal held nothing: the request is handed out again once host-a's lease ran out.
+    const [again] = await pollRequests(service, 5, undefined, 'host-b');
+    expect(performance.now() - startedMs).toBeGreaterThanOrEqual(250);
+    expect(again).toMatchObject({ provisionId: request!.provisionId, delivery: 2 });
+    // Now host-b holds it: its renewal keeps the lease past 0.3 s, and host-a's is gone.
+    const holding = renew('host-b', 0.6);
+    expect(await renew('host-a', 5)).toMatchObject({ body: { gone: [request!.provisionId] } });
+    expect(await pollRequests(service, 0.5, undefined, 'host-c')).toEqual([]);
+    expect((await holding).body).toEqual({ requests: [], gone: [] });
+    // The answer is taken from whoever brings the agent first, the holder or not.
+    expect((await service.request('POST', '/v1/agents', { id: 'burst-1', tokensPerSecond: 40, provisionId: request!.provisionId })).status).toBe(201);
+  });
+
+  it('keeps a pending request under its id across a restart on the same data directory: its old taker\'s answer adds the agent once (201, then 410)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleetsim-provision-'));
+    let service = await start({ dataDir });
+    await needAnAgent(service);
+    const [before] = await pollRequests(service, 5, undefined, 'host-a');
+    await service.close();
+    service = await start({ dataDir });
+    expect(service.service.recovery?.redelivered).toMatchObject({ provisions: 1 });
+    expect(service.service.context.agents.provisions.stats().pending).toBe(1);
+    // The old taker answers, not knowing of the restart: its agent joins as the answer.
+    expect(await service.request('POST', '/v1/agents', { id: 'burst-1', tokensPerSecond: 40, provisionId: before!.provisionId }))
+      .toMatchObject({ status: 201, body: { engineId: 'burst-1', joined: true } });
+    const second = await service.request('POST', '/v1/agents', { id: 'burst-2', tokensPerSecond: 40, provisionId: before!.provisionId });
+    expect(second.status).toBe(410);
+    expect(service.service.context.driver.engine.agents.map((agent) => agent.spec.id)).toEqual(['burst-1']);
+    expect(await pollRequests(service, 0.3, undefined, 'host-b')).toEqual([]);
+  });
+
+  it('after a restart, lets the old taker renew a pending request and keep it, unless another provisioner took it first', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleetsim-provision-'));
+    let service = await start({ dataDir, provisionLeaseSeconds: 0.3 });
+    await needAnAgent(service);
+    const [before] = await pollRequests(service, 5, undefined, 'host-a');
+    await service.close();
+    service = await start({ dataDir, provisionLeaseSeconds: 0.3 });
+    const renew = (provisioner: string, wait: number): Promise<{ status: number; body: unknown }> =>
+      service.request('POST', `/v1/pools/burst/poll?wait=${wait}`, { provisioner, renew: [before!.provisionId] });
+    // host-a renews first: it holds the request (no lease survived the restart), which goes to nobody else.
+    const holding = renew('host-a', 0.6);
+    await eventually(() => service.service.context.agents.provisions.stats().pending === 1, 1000);
+    expect(await pollRequests(service, 0.5, undefined, 'host-b')).toEqual([]);
+    expect((await holding).body).toEqual({ requests: [], gone: [] });
+    await service.close();
+
+    service = await start({ dataDir, provisionLeaseSeconds: 0.3 });
+    // host-b polls first: the request, under the same id, is leased to it; host-a's renewal is gone.
+    expect(await pollRequests(service, 5, undefined, 'host-b')).toEqual([{ provisionId: before!.provisionId, pool: 'burst', leaseSeconds: 0.3, delivery: 1 }]);
+    expect(await renew('host-a', 5)).toMatchObject({ body: { requests: [], gone: [before!.provisionId] } });
+  });
+
   it('answers an empty poll after its wait when nothing is asked for', async () => {
     const service = await start();
     const startedMs = performance.now();
@@ -158,6 +226,10 @@ describe('POST /v1/pools/{pool}/poll and the answer', () => {
     ['POST', '/v1/pools/burst/poll?max=3', undefined, 400, 'query.max: unknown field "max"'],
     ['POST', '/v1/pools/burst/poll', { hold: [] }, 400, 'body.hold: unknown field "hold"'],
     ['POST', '/v1/pools/burst/poll', { renew: ['p1'] }, 400, 'body.renew[0]: expected a provisionId'],
+    ['POST', '/v1/pools/burst/poll', { provisioner: '' }, 400, 'body.provisioner: expected a non-empty string'],
+    ['POST', '/v1/pools/burst/poll', { provisioner: 'host 1' }, 400, 'body.provisioner: expected visible ASCII characters only (no blank)'],
+    ['POST', '/v1/pools/burst/poll', { provisioner: 'h'.repeat(129) }, 400, `body.provisioner: expected at most 128 characters, got "${'h'.repeat(40)}…"`],
+    ['POST', '/v1/pools/burst/poll', { provisioner: 7 }, 400, 'body.provisioner: expected a string, got 7'],
     ['POST', '/v1/agents', { id: 'burst-1', provisionId: 'p1' }, 400, 'body.provisionId: expected the provisionId of a request, as a poll of /v1/pools/{pool}/poll handed it out'],
   ])('%s %s %j: %i naming the field', async (method, path, body, status, error) => {
     const service = await start();
@@ -209,6 +281,18 @@ describe('provisioning with tokens', () => {
     expect((await service.request('POST', '/v1/pools/burst/poll', undefined, OTHER_POOL)).body.error)
       .toBe('authorization: the token may not act as a provisioner of pool burst (role provisioner:burst, provisioner:* or admin)');
     expect((await service.request('POST', '/v1/pools/burst/poll?wait=0', undefined, PROVISIONER)).status).toBe(200);
+  });
+
+  it('tells provisioners that name themselves not apart by their tokens', async () => {
+    const second = 'provisioner-second-012345678';
+    const service = await start({ tokens: { ...tokens, [second]: 'provisioner:burst' }, provisionLeaseSeconds: 0.3 });
+    await needAnAgent(service, SUBMITTER);
+    const [request] = await pollRequests(service, 5, PROVISIONER);
+    const renew = { renew: [request!.provisionId] };
+    expect((await service.request('POST', '/v1/pools/burst/poll?wait=5', renew, second)).body).toEqual({ requests: [], gone: [request!.provisionId] });
+    const holding = service.request('POST', '/v1/pools/burst/poll?wait=0.6', renew, PROVISIONER);
+    expect(await pollRequests(service, 0.5, second)).toEqual([]);
+    expect((await holding).body).toEqual({ requests: [], gone: [] });
   });
 
   it('takes the answer from a provisioner of the pool only, and lets it act for the agent it brought in', async () => {
