@@ -319,9 +319,12 @@ export class LiveDriver {
 
   private apply(input: EngineInput, task: TaskView | undefined): void {
     if (task === undefined) {
+      if (input.kind !== 'agentJoined') return this.engine.handle(input);
+      const { pool } = input.agent;
+      const counted = pool !== undefined && this.engine.pendingProvisions().some((waiting) => waiting.pool === pool);
       this.engine.handle(input);
       // Taken by the engine: the join settles a provision, as the engine counts it.
-      if (input.kind === 'agentJoined') this.provisionBook.joined(input.agent.pool, input.provision);
+      this.provisionBook.joined(pool, input.provision, counted);
       return;
     }
     switch (input.kind) {

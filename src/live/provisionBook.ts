@@ -48,19 +48,34 @@ export class ProvisionBook {
   private asked = 0;
   /** Pending provisions' pools by number, in the order they were asked for. */
   private readonly pending = new Map<number, string>();
+  /**
+   * Joins the engine counted against a provision whose command the driver had not drained yet
+   * (an input fed inside another, or in the same batch): the pool's next provision is settled as
+   * it is asked for, as a replay, which drains every input's commands before the next input,
+   * settles it then. Always empty between inputs.
+   */
+  private readonly settledAhead = new Map<string, number>();
 
   /** The engine asked for an agent of `pool`: the provision's number. */
   ask(pool: string): number {
     this.asked++;
-    this.pending.set(this.asked, pool);
+    const ahead = this.settledAhead.get(pool) ?? 0;
+    if (ahead > 0) {
+      if (ahead === 1) this.settledAhead.delete(pool);
+      else this.settledAhead.set(pool, ahead - 1);
+    } else {
+      this.pending.set(this.asked, pool);
+    }
     return this.asked;
   }
 
   /**
-   * An agent of `pool` joined (the engine took the input): it settles provision `provision` when
-   * that one is pending for the pool, else the pool's oldest pending provision, if any.
+   * An agent of `pool` joined (the engine took the input; `counted`: the engine waited for an
+   * agent of the pool, and counted this one as it): it settles provision `provision` when that
+   * one is pending for the pool, else the pool's oldest pending provision, else (`counted`) the
+   * pool's next one.
    */
-  joined(pool: string | undefined, provision: number | undefined): void {
+  joined(pool: string | undefined, provision: number | undefined, counted: boolean): void {
     if (pool === undefined) return;
     if (provision !== undefined && this.pending.get(provision) === pool) {
       this.pending.delete(provision);
@@ -72,6 +87,7 @@ export class ProvisionBook {
         return;
       }
     }
+    if (counted) this.settledAhead.set(pool, (this.settledAhead.get(pool) ?? 0) + 1);
   }
 
   /** The provisions pending, in the order they were asked for. */
@@ -91,6 +107,7 @@ export class ProvisionBook {
    */
   restore(state: ProvisionBookState | undefined, waiting: Iterable<readonly [string, number]>): void {
     this.pending.clear();
+    this.settledAhead.clear();
     this.asked = 0;
     if (state === undefined) {
       for (const [pool, agents] of waiting) for (let i = 0; i < agents; i++) this.ask(pool);
