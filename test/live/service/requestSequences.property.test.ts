@@ -2,14 +2,18 @@
  * Property: whatever sequence of requests clients send (submissions, resubmissions, cancels,
  * registrations, polls, start and finish reports for real, replayed or made-up attempts, offer
  * answers, operators' actions, bad bodies), the service never fails (no 5xx), the conservation ledger holds after
- * every request (submitted = the five finals + in flight), and no task completes twice.
+ * every request (submitted = the five finals + in flight), and no task completes twice. And
+ * whatever provisioners of an autoscaled pool do (polls under three names renewing any requests
+ * seen, answers to any of them, leases running out) across restarts: no 5xx, no request brings
+ * two agents, and a request handed out and not answered is still pending after a restart, under
+ * its id.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scenarioText, startService, type Answer, type Running } from './serviceHarness.js';
+import { scenarioText, sleep, startService, type Answer, type Running } from './serviceHarness.js';
 
 const TASKS = ['t0', 't1', 't2', 't3', 't4'];
 const AGENTS = ['a1', 'a2', 'r1'];
@@ -202,5 +206,117 @@ describe('request sequences', () => {
     expect(coverage.completed).toBeGreaterThanOrEqual(3);
     expect(coverage.stale).toBeGreaterThanOrEqual(3);
     expect(coverage.refused).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+
+  type ProvisionStep =
+    | { readonly kind: 'job' }
+    | { readonly kind: 'poll'; readonly provisioner: string; readonly renew: readonly number[] }
+    | { readonly kind: 'answer'; readonly pick: number }
+    | { readonly kind: 'wait' }
+    | { readonly kind: 'restart' };
+  const provisionStep: fc.Arbitrary<ProvisionStep> = fc.oneof(
+    { weight: 2, arbitrary: fc.constant<ProvisionStep>({ kind: 'job' }) },
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('poll' as const), provisioner: fc.constantFrom('p1', 'p2', 'p3'), renew: fc.uniqueArray(fc.nat(7), { maxLength: 3 }) }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('answer' as const), pick: fc.nat(7) }) },
+    { weight: 2, arbitrary: fc.constant<ProvisionStep>({ kind: 'wait' }) },
+    { weight: 1, arbitrary: fc.constant<ProvisionStep>({ kind: 'restart' }) },
+  );
+
+  it('of provisioners across restarts: no request brings two agents, and one not answered keeps its id', async () => {
+    // Pool burst: no agent of it registers, so the autoscaler asks at once, and again (up to 3) as jobs wait.
+    const text = `
+name: provision-sequences
+seed: 3
+agents: [{ pool: burst, count: 1, capacity: 1, speed: 40, skills: { job: 1 } }]
+engine:
+  autoscale: [{ pool: burst, min: 1, max: 3, scaleUpUtilization: 0.5, scaleDownUtilization: 0, cooldown: 0.05, interval: 0.05, coldStart: 30 }]
+workload: { jobs: [{ id: unused, at: 0, type: job, tokens: 1 }] }
+strategies: [least-connections]
+live: { heartbeatSeconds: 60 }
+`;
+    const options = { fsync: false, provisionLeaseSeconds: 0.05 };
+    const coverage = { answeredAfterRestart: 0, gone: 0, handedOutAgain: 0, restartsPending: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(provisionStep, { minLength: 5, maxLength: 25, size: 'max' }), async (steps) => {
+        const dataDir = mkdtempSync(join(tmpdir(), 'fleetsim-provision-sequences-'));
+        let running = await startService(text, { dataDir, ...options });
+        try {
+          /** Ids handed out, in order; those answered (201), with the restarts seen since each was handed out. */
+          const seen: string[] = [];
+          const answered = new Set<string>();
+          const restartsSince = new Map<string, number>();
+          let jobs = 0;
+          let agents = 0;
+          for (const s of steps) {
+            let answer: Answer;
+            switch (s.kind) {
+              case 'job':
+                answer = await running.request('POST', '/v1/tasks', { id: `job-${jobs++}`, type: 'job', tokens: 100 });
+                break;
+              case 'poll': {
+                const renew = s.renew.flatMap((i) => (seen[i] === undefined ? [] : [seen[i]!]));
+                answer = await running.request('POST', '/v1/pools/burst/poll?wait=0.1', { provisioner: s.provisioner, renew });
+                for (const request of answer.body.requests as { provisionId: string; delivery: number }[]) {
+                  expect(answered.has(request.provisionId)).toBe(false);
+                  if (seen.includes(request.provisionId)) coverage.handedOutAgain++;
+                  else {
+                    seen.push(request.provisionId);
+                    restartsSince.set(request.provisionId, 0);
+                  }
+                }
+                // Answered ones are gone for everyone.
+                for (const id of renew) if (answered.has(id)) expect(answer.body.gone).toContain(id);
+                coverage.gone += answer.body.gone.length;
+                break;
+              }
+              case 'answer': {
+                const id = seen[s.pick % Math.max(1, seen.length)];
+                if (id === undefined) continue;
+                answer = await running.request('POST', '/v1/agents', { id: `burst-${++agents}`, tokensPerSecond: 40, provisionId: id });
+                expect([201, 410], answer.text).toContain(answer.status);
+                expect(answer.status === 201).toBe(!answered.has(id));
+                if (answer.status === 201) {
+                  answered.add(id);
+                  if (restartsSince.get(id)! > 0) coverage.answeredAfterRestart++;
+                }
+                break;
+              }
+              case 'wait':
+                await sleep(60);
+                continue;
+              case 'restart': {
+                await running.close();
+                running = await startService(text, { dataDir, ...options });
+                for (const id of seen) {
+                  restartsSince.set(id, restartsSince.get(id)! + 1);
+                  // Handed out, not answered: the engine still waits for it, under the same id.
+                  if (!answered.has(id)) {
+                    expect(running.service.context.agents.provisions.claim(id).kind, id).toBe('pending');
+                    coverage.restartsPending++;
+                  }
+                }
+                continue;
+              }
+              default: {
+                const unreachable: never = s;
+                throw new Error(`unknown step ${JSON.stringify(unreachable)}`);
+              }
+            }
+            expect(answer.status, `${JSON.stringify(s)} → ${answer.text}`).toBeLessThan(500);
+          }
+          // One agent per answered request, and no other agent of the pool.
+          const pool = running.service.context.driver.engine.agents.filter((agent) => agent.spec.pool === 'burst');
+          expect(pool).toHaveLength(answered.size);
+        } finally {
+          await running.close();
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 20, seed: 20261207 },
+    );
+    expect(coverage.answeredAfterRestart).toBeGreaterThanOrEqual(3);
+    expect(coverage.restartsPending).toBeGreaterThanOrEqual(3);
+    expect(coverage.gone).toBeGreaterThanOrEqual(3);
+    expect(coverage.handedOutAgain).toBeGreaterThanOrEqual(3);
   }, 120_000);
 });
