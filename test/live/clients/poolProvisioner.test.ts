@@ -7,7 +7,8 @@
  * in use makes it take the pool's next; a request handed out again while its first agent starts
  * brings a second agent that is refused (410) and stopped, so the pool gets one agent; a restart
  * of the service while the agent starts changes nothing (the request keeps its id, the polls keep
- * its lease under the provisioner's name: one cold start, one agent). Its default name is
+ * its lease under the provisioner's name: one cold start, one agent); two autoscaled pools are
+ * provisioned at once, each pool's polls renewing its own requests only. Its default name is
  * `<host>-<pid>`.
  */
 import { mkdtempSync } from 'node:fs';
@@ -195,6 +196,27 @@ describe('fleetsim agents provisioning an autoscaled pool', () => {
       await served.service.close();
     }
   }, 30_000);
+
+  it('provisions two autoscaled pools at once, each pool\'s polls renewing only its own requests', async () => {
+    // Two pools below their minimum: both ask at the first input; each agent starts for 0.3 s while both pools' polls go on.
+    running = await startService(SCENARIO.replace(
+      'agents:\n',
+      'agents:\n  - { pool: gpu, count: 1, capacity: 1, speed: 40, skills: { job: 1 } }\n',
+    ).replace(
+      'autoscale: [{ pool: burst,',
+      'autoscale: [{ pool: gpu, min: 1, max: 1, scaleUpUtilization: 0.8, scaleDownUtilization: 0.3, cooldown: 60, interval: 0.1, coldStart: 30 }, { pool: burst,',
+    ));
+    const agents = new AgentsClient({ scenario: running.service.context.scenario, url: running.url, speedup: SPEEDUP, only: [], pollSeconds: 1 });
+    client = agents;
+    const done = agents.run();
+    await submitJob(running, 'job-1');
+    const service = running;
+    await eventually(() => agents.summary.provisioned === 2, 5000, 'an agent of each pool');
+    expect(service.service.context.driver.engine.agents.map((agent) => agent.spec.pool).sort()).toEqual(['burst', 'gpu']);
+    expect(agents.summary).toMatchObject({ provisionsRefused: 0, gaveUp: 0 });
+    agents.stop();
+    await done;
+  });
 
   it('names itself <host>-<pid> by default, in visible ASCII, at most 128 characters', () => {
     expect(defaultProvisionerName('node-7', 4242)).toBe('node-7-4242');
