@@ -94,6 +94,18 @@ export class Authorizer {
     return `token:${digestOf(match[1]!).toString('hex').slice(0, 16)}`;
   }
 
+  /**
+   * Who holds a provisioner's leases: the name it gives (`provisioner` of its polls), scoped by
+   * its token's {@link Authorizer.identity} under authentication, so that a caller with another
+   * token cannot renew a lease by giving the holder's name; the token's identity alone when it
+   * gives none; the name alone (or `anonymous`) without authentication.
+   */
+  provisionerIdentity(authorization: string | undefined, name: string | undefined): string {
+    const identity = this.identity(authorization);
+    if (name === undefined) return identity;
+    return this.enabled ? `${identity}/${name}` : name;
+  }
+
   /** The roles of a token; every grant is compared, so the time taken does not depend on which one matches. */
   private rolesOf(token: string): readonly Role[] | undefined {
     const digest = digestOf(token);

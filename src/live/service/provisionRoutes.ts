@@ -26,7 +26,7 @@ export function provisionRoutes(app: FastifyInstance, context: ServiceContext): 
     // The response closing before it was answered: the provisioner went away, its poll ends.
     const closed = new AbortController();
     reply.raw.once('close', () => closed.abort());
-    return agents.provisions.poll(pool, provisioner ?? auth.identity(request.headers.authorization), wait, renew, closed.signal);
+    return agents.provisions.poll(pool, auth.provisionerIdentity(request.headers.authorization, provisioner), wait, renew, closed.signal);
   });
 }
 

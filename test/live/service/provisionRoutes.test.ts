@@ -295,6 +295,18 @@ describe('provisioning with tokens', () => {
     expect((await holding).body).toEqual({ requests: [], gone: [] });
   });
 
+  it('scopes a provisioner\'s name by its token: another token giving the same name does not hold the lease', async () => {
+    const second = 'provisioner-second-012345678';
+    const service = await start({ tokens: { ...tokens, [second]: 'provisioner:burst' }, provisionLeaseSeconds: 0.3 });
+    await needAnAgent(service, SUBMITTER);
+    const [request] = await pollRequests(service, 5, PROVISIONER, 'host-1');
+    const renew = { provisioner: 'host-1', renew: [request!.provisionId] };
+    expect((await service.request('POST', '/v1/pools/burst/poll?wait=5', renew, second)).body).toEqual({ requests: [], gone: [request!.provisionId] });
+    const holding = service.request('POST', '/v1/pools/burst/poll?wait=0.6', renew, PROVISIONER);
+    expect(await pollRequests(service, 0.5, second, 'host-1')).toEqual([]);
+    expect((await holding).body).toEqual({ requests: [], gone: [] });
+  });
+
   it('takes the answer from a provisioner of the pool only, and lets it act for the agent it brought in', async () => {
     const service = await start({ tokens });
     await needAnAgent(service, SUBMITTER);
