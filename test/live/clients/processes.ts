@@ -4,8 +4,8 @@
  * `afterEach` kills whatever is still running ({@link killAll}).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { ROOT } from '../../cli/runCli.js';
@@ -56,14 +56,14 @@ export async function killAll(): Promise<void> {
 }
 
 /**
- * Whether the process has its own SIGINT handler (Linux: bit 1 of the `SigCgt` mask in
- * /proc/PID/status; Node catches SIGINT only once a handler is added): the clients add theirs,
- * for SIGINT and SIGTERM together, just before they start, and a stop signal sent earlier kills
- * them instead.
+ * Whether a client has its own stop signal handler: `fleetsim agents` and `load` add theirs, for
+ * SIGINT and SIGTERM together, and then announce themselves (agents on standard output, load on
+ * standard error); a stop signal sent earlier kills them instead. The announcement is the sign:
+ * the signal masks in /proc/PID/status are not, since Node catches SIGINT and SIGTERM from its
+ * start (to restore the terminal before it dies of them).
  */
-function handlesStopSignals(pid: number): boolean {
-  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1];
-  return caught !== undefined && (BigInt(`0x${caught}`) & (1n << BigInt(constants.signals.SIGINT - 1))) !== 0n;
+function handlesStopSignals(child: Child): boolean {
+  return /^fleetsim agents: \d+ agents polling /m.test(child.stdout()) || /^fleetsim load: submitting /m.test(child.stderr());
 }
 
 /** How long a client runs, once it handles stop signals, before {@link runningAWhile} returns. */
@@ -76,7 +76,7 @@ const RUNNING_HOLD_MS = 500;
  * the process and printed only on exit.
  */
 export async function runningAWhile(child: Child): Promise<void> {
-  await eventually(() => handlesStopSignals(child.process.pid!), 20_000, 'its stop signal handler installed');
+  await eventually(() => handlesStopSignals(child), 20_000, 'its announcement, made once its stop signal handler is installed');
   await sleep(RUNNING_HOLD_MS);
 }
 
