@@ -1,6 +1,7 @@
 /**
- * Flags shared by `fleetsim agents` and `fleetsim load`: the service's URL, its bearer token and
- * the speedup (and `agents`' provisioner name), checked into one-line input errors naming the flag.
+ * Flags shared by the service's clients, `fleetsim agents`, `fleetsim load` and `fleetsim status`:
+ * the service's URL, its bearer token and the speedup (and `agents`' provisioner name), checked
+ * into one-line input errors naming the flag, and the stop signals.
  */
 import { isCarriableToken } from '../live/service/auth.js';
 import { provisionerName } from '../live/service/bodies.js';

@@ -70,6 +70,11 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['$0 load scenarios/specialists.yaml --url http://127.0.0.1:8080 --speedup 100', 'the scenario\'s workload, 100 times faster'],
     ['$0 load scenarios/specialists.yaml --url http://127.0.0.1:8080 --tasks 500 --acked /tmp/acked.txt', 'the first 500 tasks; the acknowledged ids to a file'],
   ],
+  status: [
+    ['$0 status --url http://127.0.0.1:8080', 'tasks by state, latency, throughput, … over the whole history'],
+    ['$0 status --url http://127.0.0.1:8080 --window 60 --watch 2', 'the same over about the last minute, every 2 s until Ctrl-C'],
+    ['$0 status --url http://127.0.0.1:8080 --json', 'the service\'s metrics document'],
+  ],
   schema: [
     ['$0 schema > scenario.schema.json', 'the JSON Schema of scenario files, for editors'],
   ],

@@ -8,11 +8,15 @@ import { formatStrategySpec } from '../scenario/strategySpec.js';
 /** A term of a table and what it means. */
 export type LegendEntry = readonly [term: string, meaning: string];
 
-/** Meanings of the ranked metrics, by metric path (src/metrics/directions.ts). */
+/** Meanings of the metrics the terminal tables show, by metric path (src/metrics/types.ts). */
 export const METRIC_MEANINGS: Readonly<Record<string, string>> = {
   'gini.tasks': 'Gini coefficient of tasks completed per agent: 0 = all agents did the same, near 1 = one did everything',
   'latency.p95': '95th percentile of task latency (submission to completion), seconds',
   'latency.mean': 'mean task latency (submission to completion), seconds',
+  'latency.p50': 'median task latency (submission to completion), seconds',
+  'latency.p99': '99th percentile of task latency (submission to completion), seconds',
+  'wait.p95': '95th percentile of the time a task waited before it started, seconds',
+  throughput: 'tasks completed per second',
   'wait.mean': 'mean time a task waited before it started, seconds',
   deadlineSuccess: 'share of tasks with a deadline that completed by it (- when no task has one)',
   contextWaste: 'share of processed tokens spent loading context (setup) rather than on the task',

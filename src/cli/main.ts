@@ -17,6 +17,7 @@ import type { RunArgs } from './runCommand.js';
 import type { ServeArgs } from './serveCommand.js';
 import type { AgentsArgs } from './agentsCommand.js';
 import type { LoadArgs } from './loadCommand.js';
+import type { StatusArgs } from './statusCommand.js';
 import type { AgentWorkerArgs } from './agentWorkerCommand.js';
 import { traceOptions, type TraceArgs } from './traceFlags.js';
 import { calibrateOptions, type CalibrateArgs } from './calibrateFlags.js';
@@ -209,6 +210,16 @@ function buildParser(argv: string[], setExit: (code: number) => void): Argv {
         .option('batch', { type: 'number', default: 200, requiresArg: true, describe: 'tasks per POST /v1/tasks/batch at most (those ready at once go together); 1: one POST /v1/tasks per task' }),
       async (args) => {
         if (!(await (await import('./loadCommand.js')).loadCommand(args as unknown as LoadArgs))) setExit(EXIT.checkFailed);
+      })
+    .command('status', 'print the figures of a running fleetsim serve: tasks, latency, throughput, … (docs/LIVE.md)', (y) =>
+      withExamples(y, 'status')
+        .option('url', { type: 'string', demandOption: true, requiresArg: true, describe: 'the service, e.g. http://127.0.0.1:8080' })
+        .option('token', { type: 'string', requiresArg: true, describe: 'bearer token (any role)' })
+        .option('window', { type: 'number', requiresArg: true, describe: 'seconds: the metrics over about the last this many seconds instead of the whole history (at most the service\'s live.metricsWindowSeconds)' })
+        .option('watch', { type: 'number', requiresArg: true, describe: 'seconds: print a report every this many seconds (at least 0.1) until SIGINT or SIGTERM; an unreachable service is tried again at the next one' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the service\'s metrics document instead (with --watch: one document a line)' }),
+      async (args) => {
+        if (!(await (await import('./statusCommand.js')).statusCommand(args as unknown as StatusArgs))) setExit(EXIT.checkFailed);
       })
     .command('worker', 'run the jobs of experiments started with --queue, until SIGINT or SIGTERM (docs/DISTRIBUTED.md)', (y) =>
       withExamples(y, 'worker')

@@ -8,7 +8,8 @@
  * timeout fails the case.
  *
  * The commands that start a service, agents, a load or a worker (serve, agents, load,
- * agent-worker, worker) would run until stopped on a valid command line: in the first property
+ * agent-worker, worker), and status (with --watch, or reading a service), would run until stopped
+ * or reach out to a service on a valid command line: in the first property
  * they get only the edits that must be refused before anything starts (a typo, an extra
  * positional, another command's option), and must exit 2. Two more properties give serve, agents
  * and load, then worker and agent-worker on a real `redis-server`, values of their own options
@@ -79,6 +80,7 @@ const VALID: Readonly<Record<string, readonly string[]>> = {
   serve: ['serve', scenario, '--data', SERVE_DATA, '--port', '0'],
   agents: ['agents', scenario, '--url', 'http://127.0.0.1:9'],
   load: ['load', scenario, '--url', 'http://127.0.0.1:9'],
+  status: ['status', '--url', 'http://127.0.0.1:9'],
   'agent-worker': ['agent-worker', '--queue', 'redis://127.0.0.1:9/0', '--agent', 'a', '--emulate', scenario],
   worker: ['worker', '--queue', 'redis://127.0.0.1:9/0'],
 };
@@ -94,8 +96,8 @@ const STARTED: Readonly<Record<string, RegExp>> = {
 /** Cases of the long-running commands' option values, two run at once. */
 const LONG_RUNNING_CASES = 40;
 
-/** Commands that run until stopped when their command line is valid. */
-const STARTS_SOMETHING = new Set(['serve', 'agents', 'load', 'agent-worker', 'worker']);
+/** Commands that run until stopped (status: with --watch) or ask a service when their command line is valid. */
+const STARTS_SOMETHING = new Set(['serve', 'agents', 'load', 'status', 'agent-worker', 'worker']);
 /** Commands whose exit 1 is a verdict (a metric or target missed), not a failure. */
 const MAY_EXIT_ONE = new Set(['check', 'regress']);
 

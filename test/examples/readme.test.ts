@@ -335,8 +335,8 @@ const LIVE_BODIES: Readonly<Record<string, (body: string) => void>> = {
   '/healthz': (body) => expect(JSON.parse(body)).toMatchObject({ status: 'ok' }),
 };
 
-/** README's live quick start, its curl lines in a block of their own, runs as one flow; the docs' live blocks each on their own. */
-const isLive = (line: string): boolean => /fleetsim (?:serve|agents|load) /.test(line) || line.startsWith('curl ');
+/** README's live quick start, its curl and status lines in a block of their own, runs as one flow; the docs' live blocks each on their own. */
+const isLive = (line: string): boolean => /fleetsim (?:serve|agents|load|status) /.test(line) || line.startsWith('curl ');
 const usesRedis = (line: string): boolean => line.includes('redis://');
 const notRun = (block: DocumentBlock): Readonly<Record<string, string>> => DOCUMENTS[block.document]!;
 const runnable = (block: DocumentBlock): string[] => block.lines.filter((line) => !(line in notRun(block)));
@@ -376,7 +376,7 @@ describe.concurrent('live services fed a load in real time', () => {
     if (isPacedBlock(block)) it(title(block), () => runBlock(block, paced), BLOCK_TIMEOUT_MS);
   }
 
-  it("README.md's live quick start: serve, agents and load as written, the curl lines answer 200 while the load runs, load acknowledges every task, serve and agents exit 0 on SIGTERM", async () => {
+  it("README.md's live quick start: serve, agents and load as written, the curl lines answer 200 and status reports while the load runs, load acknowledges every task, serve and agents exit 0 on SIGTERM", async () => {
     const lines = BLOCKS.filter((block) => block.document === 'README.md' && isLiveBlock(block)).flatMap(runnable);
     const role = (pattern: RegExp): string => {
       const matching = lines.filter((line) => pattern.test(line));
@@ -384,7 +384,8 @@ describe.concurrent('live services fed a load in real time', () => {
       return substitute(matching[0]!, SUBSTITUTIONS, paced);
     };
     const curls = lines.filter((line) => line.startsWith('curl '));
-    expect(lines.length, 'every line of the live flow is serve, agents, load or curl').toBe(3 + curls.length);
+    const statuses = lines.filter((line) => /fleetsim status /.test(line));
+    expect(lines.length, 'every line of the live flow is serve, agents, load, curl or status').toBe(3 + curls.length + statuses.length);
     const serve = startLine(role(/fleetsim serve /), paced.clone);
     let agents: BackgroundLine | undefined;
     let load: BackgroundLine | undefined;
@@ -394,6 +395,7 @@ describe.concurrent('live services fed a load in real time', () => {
       load = startLine(role(/fleetsim load /), paced.clone);
       await completedSomething(paced.port);
       for (const line of curls) await curlAnswers(line, paced, true);
+      for (const line of statuses) await statusReports(line, paced);
       const loaded = await load.finished;
       expect(loaded.status, message('fleetsim load', loaded)).toBe(0);
       checkLoad(lines.find((line) => /fleetsim load /.test(line))!, loaded, paced);
@@ -686,6 +688,18 @@ async function curlAnswers(line: string, at: Scratch, bodyCheckRequired: boolean
   if (method === 'GET') expect(status, `${line}\n${body}`).toBe(200);
   else expect([200, 201], `${line}: status ${status}\n${body}`).toContain(status);
   check?.(body);
+}
+
+/**
+ * Runs a `fleetsim status` line of README's live flow: exit 0, a report of the service's tasks
+ * (some submitted), over the window the line asks for.
+ */
+async function statusReports(line: string, at: Scratch): Promise<void> {
+  const run = await runLine(substitute(line, SUBSTITUTIONS, at), at.clone);
+  expect(run.status, message(line, run)).toBe(0);
+  const window = /--window (\S+)/.exec(line)?.[1];
+  expect(run.stdout, line).toMatch(window === undefined ? /^window: the whole history/m : new RegExp(`^window: the last ${window} s asked`, 'm'));
+  expect(Number(/^tasks: (\d+) submitted/m.exec(run.stdout)?.[1]), `${line}\n${run.stdout}`).toBeGreaterThan(0);
 }
 
 /** The failure message of a line: its output, and a hint when the traces it may read are missing. */
