@@ -101,7 +101,7 @@ describe('fleetsim status', () => {
 
   it('is listed by fleetsim --help, and fleetsim help status shows its flags and examples', () => {
     const top = runCli('--help');
-    expect(top.stdout).toMatch(/^ {2}fleetsim status +print the figures of a running fleetsim serve/m);
+    expect(top.stdout).toMatch(/^ {2}fleetsim status +print the tasks, latency and throughput$/m);
     const help = runCli('help', 'status');
     expect(help.status, help.stderr).toBe(0);
     for (const flag of ['--url', '--token', '--window', '--watch', '--json']) expect(help.stdout).toContain(flag);
