@@ -116,6 +116,21 @@ describe('fleetsim status', () => {
     expect(run.stderr).toBe(`fleetsim status: cannot reach ${url} (GET /v1/metrics: ECONNREFUSED)\n`);
   });
 
+  it('with --json --watch, keeps standard output for the documents: an unreachable service is reported on standard error, each tick', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const watch = fleetsim('status', '--url', url, '--watch', '0.2', '--json');
+    try {
+      await eventually(() => (watch.stderr().match(/cannot reach/g) ?? []).length >= 2, 30_000, 'two ticks reported');
+      expect(await stopped(watch, 'SIGINT')).toBe(0);
+    } finally {
+      watch.process.kill('SIGKILL');
+    }
+    expect(watch.stdout()).toBe('');
+    for (const line of watch.stderr().trimEnd().split('\n')) {
+      expect(line).toMatch(new RegExp(`^fleetsim status: \\d{4}-[\\d-]+T[\\d:.]+Z: cannot reach ${url} \\(GET /v1/metrics: ECONNREFUSED\\); trying again in 0\\.2 s$`));
+    }
+  });
+
   describe('against a service that completed some of its tasks', () => {
     const dir = tempDir({ 'scenario.yaml': scenarioText('') });
     let service: Service;
