@@ -4,11 +4,13 @@
  * answered), `--json` prints the document, `--watch` repeats until SIGINT (appended after
  * timestamp lines in a file or pipe, redrawn on a terminal, one document a line with `--json`)
  * and outlives a service that goes away; bad flags exit 2 naming the flag before any request, a
- * refused token exit 2 naming `--token`, a refused window exit 2 with the service's message, an
- * unreachable service exit 1 naming the URL.
+ * refused token exit 2 naming `--token`, a refused window (or an answer that is no metrics
+ * document) exit 2 with the service's message, an unreachable or silent service exit 1 naming the URL.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, fleetsim, freePort, tempDir, type Child } from '../live/clients/processes.js';
@@ -114,6 +116,36 @@ describe('fleetsim status', () => {
     expect(run.status, run.stderr).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(`fleetsim status: cannot reach ${url} (GET /v1/metrics: ECONNREFUSED)\n`);
+  });
+
+  it('counts a server that takes the connection but never answers as unreachable after its 5 s wait, exit 1', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const started = Date.now();
+      const status = fleetsim('status', '--url', url);
+      expect(await status.exited).toBe(1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
+      expect(status.stderr()).toBe(`fleetsim status: cannot reach ${url} (GET /v1/metrics: no answer in time)\n`);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  }, 30_000);
+
+  it('refuses an answer that is not a metrics document in one line naming the URL, exit 2', async () => {
+    const other = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const status = fleetsim('status', '--url', url);
+      expect(await status.exited).toBe(2);
+      expect(status.stdout()).toBe('');
+      expect(status.stderr()).toBe(`fleetsim: ${url}: GET /v1/metrics: not a fleetsim metrics document (no timeSeconds)\n`);
+    } finally {
+      other.close();
+    }
   });
 
   it('with --json --watch, keeps standard output for the documents: an unreachable service is reported on standard error, each tick', async () => {
