@@ -121,7 +121,7 @@ export function statusText(url: string, document: StatusDocument, legend: boolea
     const span = `${seconds(window.startSeconds)} s to ${seconds(window.endSeconds)} s`;
     lines.push(window.wholeHistory
       ? `window: the last ${seconds(window.requestedSeconds)} s asked, the whole history: ${span} (since the first task)`
-      : `window: the last ${seconds(window.requestedSeconds)} s asked: ${span} (${seconds(window.endSeconds - window.startSeconds)} s, ${window.intervals} intervals of ${seconds(window.intervalSeconds)} s)`);
+      : `window: the last ${seconds(window.requestedSeconds)} s asked: ${span} (${seconds(window.endSeconds - window.startSeconds)} s, ${window.intervals} ${window.intervals === 1 ? 'interval' : 'intervals'} of ${seconds(window.intervalSeconds)} s)`);
   }
   lines.push(`tasks: ${LEDGER_STATES.map(([state, words]) => `${document.counts[state]} ${words}`).join(', ')}`);
   if (window !== undefined) {
@@ -129,7 +129,8 @@ export function statusText(url: string, document: StatusDocument, legend: boolea
     lines.push(`tasks in the window: ${inWindow.join(', ')}; ${metricValue(document.metrics, 'tasks.inFlight')} in flight at its end`);
   }
   const table = textTable({
-    header: ['figure', window === undefined ? 'whole history' : `last ${seconds(window.requestedSeconds)} s`],
+    // The span the figures cover, which a window's rounding to whole intervals makes longer than asked.
+    header: ['figure', window === undefined || window.wholeHistory ? 'whole history' : `last ${seconds(window.endSeconds - window.startSeconds)} s`],
     rows: STATUS_FIGURES.map((figure) => [figure.title, figureText(figure, metricValue(document.metrics, figure.path))]),
     align: ['left', 'right'],
   });
