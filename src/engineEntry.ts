@@ -50,3 +50,4 @@ export type { WalEntry, WalHeader } from './live/walFormat.js';
 export { openDurableDriver, type DurableDriver, type DurableDriverOptions, type RecoveryReport } from './live/durableDriver.js';
 export { verifyDataDir, type DataDirReport } from './live/verifyDataDir.js';
 export { EpochClock } from './live/epochClock.js';
+export type { ProvisionBookState } from './live/provisionBook.js';

@@ -12,7 +12,7 @@ export { runSimulation, type RunOptions, type RunResult, type RunTiming } from '
 export { DecisionTimer, type DecisionTiming } from './sim/decisionTimer.js';
 export { runExperiment, runScenario, runResultOf, type ExperimentResult, type StrategyResult, type StrategyTiming } from './experiments/runResult.js';
 export type { RunMetrics, Summary } from './metrics/types.js';
-export { MetricsCollector, type CollectorOptions } from './metrics/collector.js';
+export { MetricsCollector, type CollectorOptions, type CollectorTotals } from './metrics/collector.js';
 export { SeriesCollector, type RunSeries, type SeriesEntry, type SeriesOptions } from './metrics/series.js';
 export { writeHtmlReport, buildHtmlReport } from './report/htmlReport.js';
 export type { HtmlReportOptions } from './report/htmlReport.js';
@@ -54,7 +54,7 @@ export type {
   CellTargets, ExperimentDocumentBase, ExperimentTiming, ShardInfo, StrategyTargets, StrategyTimingEntry, TargetOutcome, TimingPart,
 } from './experiments/types.js';
 export type { ChartItem, WorkKind, WorkKinds } from './experiments/work.js';
-export type { ClassBreakdown, ClassBreakdownKey, ClassMetrics, ClassTable, ShareMetrics } from './metrics/classes.js';
+export type { ClassBreakdown, ClassBreakdownKey, ClassMetrics, ClassTable, ShareMetrics, TaskFoldTotals } from './metrics/classes.js';
 export type { LatencyCdf, QueueDepthSeries } from './metrics/series.js';
 export type { ClassKeys } from './metrics/summary.js';
 export type { TenantFairnessMetrics } from './metrics/tenantFairness.js';
