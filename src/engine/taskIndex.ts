@@ -13,15 +13,20 @@
 import { mix32 } from './hash.js';
 import type { TaskId, TaskRecord } from './task.js';
 
-const EMPTY = 0;
-const INITIAL_CAPACITY = 64;
+/** The table's constants, written in place by the compiler (a const enum: a module constant is a context load at every probe). */
+const enum Table {
+  /** The hash of an empty slot. */
+  Empty = 0,
+  /** Slots before the first doubling. */
+  InitialCapacity = 64,
+}
 
 /** Live task records by id. */
 export class TaskIndex {
-  private records: (TaskRecord | undefined)[] = new Array<TaskRecord | undefined>(INITIAL_CAPACITY).fill(undefined);
+  private records: (TaskRecord | undefined)[] = new Array<TaskRecord | undefined>(Table.InitialCapacity).fill(undefined);
   /** Hash of the id in each slot, never 0 (0 marks an empty slot). */
-  private hashes = new Int32Array(INITIAL_CAPACITY);
-  private mask = INITIAL_CAPACITY - 1;
+  private hashes = new Int32Array(Table.InitialCapacity);
+  private mask = Table.InitialCapacity - 1;
   private count = 0;
 
   /** Tasks held. */
@@ -34,7 +39,7 @@ export class TaskIndex {
     const hash = hashOf(id);
     for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
       const h = this.hashes[i]!;
-      if (h === EMPTY) return undefined;
+      if (h === Table.Empty) return undefined;
       if (h === hash) {
         const record = this.records[i]!;
         if (record.spec.id === id) return record;
@@ -54,7 +59,7 @@ export class TaskIndex {
     const hash = hashOf(id);
     // One probe both checks for the id and finds the free slot at the end of the run.
     let i = hash & this.mask;
-    for (let h = this.hashes[i]!; h !== EMPTY; h = this.hashes[i]!) {
+    for (let h = this.hashes[i]!; h !== Table.Empty; h = this.hashes[i]!) {
       if (h === hash && this.records[i]!.spec.id === id) return false;
       i = (i + 1) & this.mask;
     }
@@ -79,7 +84,7 @@ export class TaskIndex {
     // never need tombstones.
     for (let j = (i + 1) & this.mask; ; j = (j + 1) & this.mask) {
       const h = this.hashes[j]!;
-      if (h === EMPTY) break;
+      if (h === Table.Empty) break;
       const home = h & this.mask;
       // The member at j may move to i only if i lies on its probe path (home … j, cyclically).
       if (((j - home) & this.mask) >= ((j - i) & this.mask)) {
@@ -90,7 +95,7 @@ export class TaskIndex {
         i = j;
       }
     }
-    this.hashes[i] = EMPTY;
+    this.hashes[i] = Table.Empty;
     this.records[i] = undefined;
     record.liveSlot = -1;
     this.count--;
@@ -114,7 +119,7 @@ export class TaskIndex {
 
   private place(record: TaskRecord, hash: number): void {
     let i = hash & this.mask;
-    while (this.hashes[i] !== EMPTY) i = (i + 1) & this.mask;
+    while (this.hashes[i] !== Table.Empty) i = (i + 1) & this.mask;
     this.hashes[i] = hash;
     this.records[i] = record;
     record.liveSlot = i;
@@ -144,5 +149,5 @@ export function hashOf(id: string): number {
   for (let i = length > 16 ? length - 16 : 0; i < length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
   // Signed, as the Int32Array of hashes holds it.
   const mixed = mix32(hash);
-  return mixed === EMPTY ? 1 : mixed;
+  return mixed === Table.Empty ? 1 : mixed;
 }

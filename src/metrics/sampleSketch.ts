@@ -3,7 +3,7 @@
  * with the number of samples: the count, the minimum and maximum and the mean exactly, quantiles
  * from a log-linear histogram (the bucketing of HDR Histogram) within a stated relative error.
  *
- * A bucket is a double's sign, exponent and top {@link SIGNIFICANT_BITS} mantissa bits: the
+ * A bucket is a double's sign, exponent and top {@link Bucket.SignificantBits} mantissa bits: the
  * high 32 bits of its IEEE-754 form shifted right, so a sample is binned by one typed-array
  * store and one load, with no logarithm. Within an octave [2^e, 2^(e+1)) the 128 buckets are
  * 2^e/128 wide, so a bucket's midpoint is within 1/256 (0.39%) of every value in it:
@@ -17,10 +17,13 @@
  * integer values in a range fixed up front.
  */
 
-/** Mantissa bits kept per bucket: 128 buckets an octave. */
-const SIGNIFICANT_BITS = 7;
-/** Right shift from a double's high 32 bits to its bucket. */
-const BUCKET_SHIFT = 20 - SIGNIFICANT_BITS;
+/** The bucket's layout, written in place by the compiler (a const enum: a module constant is a context load per sample). */
+const enum Bucket {
+  /** Mantissa bits kept per bucket: 128 buckets an octave. */
+  SignificantBits = 7,
+  /** Right shift from a double's high 32 bits to its bucket. */
+  Shift = 20 - SignificantBits,
+}
 
 /**
  * Relative accuracy of every sketched quantile: the reported value is within this share of the
@@ -38,15 +41,15 @@ const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 /** The bucket of a positive finite double. */
 function bucketOf(value: number): number {
   scratch[0] = value;
-  return scratchWords[HIGH_WORD]! >>> BUCKET_SHIFT;
+  return scratchWords[HIGH_WORD]! >>> Bucket.Shift;
 }
 
 /** The midpoint of a bucket: within 1/256 of every value in it. */
 function bucketMidpoint(bucket: number): number {
-  scratchWords[HIGH_WORD] = bucket << BUCKET_SHIFT;
+  scratchWords[HIGH_WORD] = bucket << Bucket.Shift;
   scratchWords[1 - HIGH_WORD] = 0;
   const low = scratch[0]!;
-  scratchWords[HIGH_WORD] = (bucket + 1) << BUCKET_SHIFT;
+  scratchWords[HIGH_WORD] = (bucket + 1) << Bucket.Shift;
   return (low + scratch[0]!) / 2;
 }
 

@@ -251,7 +251,7 @@ export class SimAgent {
     // attempt's luck does not depend on which agent runs it. Draws are counter-based: without a
     // failure probability the first two are skipped, and the others are the same as if taken.
     const mayFail = failureProbability > 0;
-    const random = outcomes.forAttempt(task.spec.id, attempt, mayFail ? 0 : FIRST_NOISE_DRAW);
+    const random = outcomes.forAttempt(task.spec.id, attempt, mayFail ? 0 : Draw.FirstNoise);
     const failed = mayFail && random() < failureProbability;
     const failPoint = mayFail ? random() : 1;
     const quality = clamp01(meanQuality + model.qualityNoise * standardNormal(random));
@@ -287,7 +287,7 @@ export class SimAgent {
     const report = this.report(0);
     if (!terms.needsDraws) return plan.set(task, attempt, setupTokens, null, base + workSeconds, plan.succeeded(terms.clampedMeanQuality), report);
     const mayFail = terms.failureProbability > 0;
-    const random = outcomes.forAttempt(task.spec.id, attempt, mayFail ? 0 : FIRST_NOISE_DRAW);
+    const random = outcomes.forAttempt(task.spec.id, attempt, mayFail ? 0 : Draw.FirstNoise);
     const failed = mayFail && random() < terms.failureProbability;
     const failPoint = mayFail ? random() : 1;
     const quality = clamp01(terms.meanQuality + terms.qualityNoise * standardNormal(random));
@@ -515,8 +515,11 @@ function windowlessTerms(config: SimAgentConfig, skill: number): WindowlessTerms
   };
 }
 
-/** Position of the quality noise's first draw in an attempt's stream (after fail and fail point). */
-const FIRST_NOISE_DRAW = 2;
+/** Draw positions in an attempt's stream, written in place by the compiler (a const enum, not a context load per attempt). */
+const enum Draw {
+  /** The quality noise's first draw (after fail and fail point). */
+  FirstNoise = 2,
+}
 
 function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;

@@ -17,32 +17,38 @@
  * correct heap's.
  */
 
-/** Children per node. */
-const ARITY = 8;
-/** log2(ARITY): a parent is `(i - 1) >> SHIFT`. */
-const SHIFT = 3;
+/**
+ * The heap's shape, a const enum so that the compiler writes each number in place: a module
+ * constant is a context load at every access (several per push and pop, once per event).
+ */
+const enum Shape {
+  /** Children per node. */
+  Arity = 8,
+  /** log2(Arity): a parent is `(i - 1) >> Shift`. */
+  Shift = 3,
+  /** Entries (and slots) before the first doubling. */
+  InitialCapacity = 64,
+}
 /**
  * `peekTime` and `peekSeq` of an empty heap. A module constant rather than
  * `Number.POSITIVE_INFINITY` in place: that property load, first run when the heap empties (deep
  * into a run), has no type feedback, and the optimised loop that inlined the peek deoptimised on it.
  */
 const EMPTY = Number.POSITIVE_INFINITY;
-/** Entries (and slots) before the first doubling. */
-const INITIAL_CAPACITY = 64;
 
 /** A min-heap of (time, seq) → (kind, payload). */
 export class EventHeap<P> {
   /** Each heap position's time. */
-  private times = new Float64Array(INITIAL_CAPACITY);
+  private times = new Float64Array(Shape.InitialCapacity);
   /** Each heap position's (sequence number, slot), interleaved: `2i` and `2i + 1`. */
-  private seqSlots = new Float64Array(2 * INITIAL_CAPACITY);
+  private seqSlots = new Float64Array(2 * Shape.InitialCapacity);
   /** Each slot's kind, from its push to its pop. */
-  private kinds = new Uint8Array(INITIAL_CAPACITY);
+  private kinds = new Uint8Array(Shape.InitialCapacity);
   /** Each slot's payload, from its push to its pop. */
-  private payloads: (P | undefined)[] = new Array<P | undefined>(INITIAL_CAPACITY).fill(undefined);
+  private payloads: (P | undefined)[] = new Array<P | undefined>(Shape.InitialCapacity).fill(undefined);
   /** Free slots, a stack: the one freed last (likely still cached) is taken first. */
-  private freeSlots = Int32Array.from({ length: INITIAL_CAPACITY }, (_, i) => INITIAL_CAPACITY - 1 - i);
-  private freeCount = INITIAL_CAPACITY;
+  private freeSlots = Int32Array.from({ length: Shape.InitialCapacity }, (_, i) => Shape.InitialCapacity - 1 - i);
+  private freeCount = Shape.InitialCapacity;
   private count = 0;
   private nextSeq = 0;
   /** Kind of the entry most recently popped. */
@@ -97,7 +103,7 @@ export class EventHeap<P> {
     // yet, so it goes above a parent only of a later time.
     let i = this.count++;
     while (i > 0) {
-      const parent = (i - 1) >> SHIFT;
+      const parent = (i - 1) >> Shape.Shift;
       if (times[parent]! <= time) break;
       this.moveEntry(parent, i);
       i = parent;
@@ -130,12 +136,12 @@ export class EventHeap<P> {
     const slot = seqSlots[2 * last + 1]!;
     let i = 0;
     for (;;) {
-      const first = ARITY * i + 1;
+      const first = Shape.Arity * i + 1;
       if (first >= last) break;
       // The earliest of up to eight children: by time, and by seq only among equal times.
       let child = first;
       let ct = times[first]!;
-      const end = first + ARITY < last ? first + ARITY : last;
+      const end = first + Shape.Arity < last ? first + Shape.Arity : last;
       for (let c = first + 1; c < end; c++) {
         const t = times[c]!;
         if (t < ct || (t === ct && seqSlots[2 * c]! < seqSlots[2 * child]!)) {
@@ -189,7 +195,7 @@ export class EventHeap<P> {
   /** Checks the heap property everywhere (tests and debug runs). */
   assertOrdered(): void {
     for (let i = 1; i < this.count; i++) {
-      if (this.before(i, (i - 1) >> SHIFT)) throw new Error(`event heap out of order at ${i}`);
+      if (this.before(i, (i - 1) >> Shape.Shift)) throw new Error(`event heap out of order at ${i}`);
     }
   }
 }

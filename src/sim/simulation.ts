@@ -22,21 +22,27 @@ import { jobTask, type ArrivalClock, type TaskFactory } from './workload.js';
 import { workloadSources, type WorkflowStream } from './workloadSources.js';
 import type { TraceReplay } from '../traces/traceReplay.js';
 
-const FINISH = 1;
-const TIMER = 2;
-const JOB = 3;
-const OFFER_ANSWER = 4;
-const OPERATION = 5;
-const AGENT_JOINS = 6;
-const WORKFLOW = 7;
-const TRACE = 8;
 /**
- * The finish of a task's first attempt planned by {@link idealPlan} when attempts cannot be
- * paused: the payload is the task, and the rest of its plan is implied (attempt 1,
- * {@link PERFECT_SUCCESS}), so the finish reads no plan. In a large fleet ~90,000 plans are in
- * flight and each was a cache line or two to fetch again at its finish.
+ * The kinds of heap entry, a const enum so that the compiler writes each number in place: a
+ * module constant is a context load at every access, and the loop tests the kind at every event.
  */
-const IDEAL_FIRST_FINISH = 9;
+const enum Kind {
+  Finish = 1,
+  Timer = 2,
+  Job = 3,
+  OfferAnswer = 4,
+  Operation = 5,
+  AgentJoins = 6,
+  Workflow = 7,
+  Trace = 8,
+  /**
+   * The finish of a task's first attempt planned by {@link idealPlan} when attempts cannot be
+   * paused: the payload is the task, and the rest of its plan is implied (attempt 1,
+   * {@link PERFECT_SUCCESS}), so the finish reads no plan. In a large fleet ~90,000 plans are in
+   * flight and each was a cache line or two to fetch again at its finish.
+   */
+  IdealFirstFinish = 9,
+}
 
 type Payload = AttemptPlan | ScenarioJob | number | OfferReply | ScenarioOperation | SimAgentConfig | TaskSpec | TaskView;
 
@@ -188,8 +194,8 @@ class SimulationRun {
     const { timeSeconds: stopTime, tasks: stopTasks, drain } = scenario.stop;
     for (const config of scenario.agents) this.engine.agentJoined(0, config.spec);
     this.drainOutputs();
-    for (const job of scenario.workload.jobs) if (job.atSeconds <= stopTime) this.heap.push(job.atSeconds, JOB, job);
-    for (const operation of scenario.operations) if (operation.atSeconds <= stopTime) this.heap.push(operation.atSeconds, OPERATION, operation);
+    for (const job of scenario.workload.jobs) if (job.atSeconds <= stopTime) this.heap.push(job.atSeconds, Kind.Job, job);
+    for (const operation of scenario.operations) if (operation.atSeconds <= stopTime) this.heap.push(operation.atSeconds, Kind.Operation, operation);
     this.workflows.forEach((_, i) => this.scheduleWorkflow(i));
     this.scheduleTrace();
     if (stopTasks > 0) this.scheduleArrival(this.clock.next(0));
@@ -210,7 +216,7 @@ class SimulationRun {
       } else {
         const payload = heap.pop();
         const kind = heap.poppedKind;
-        if (kind === TIMER && this.cancelledTimers.delete(payload as number)) continue;
+        if (kind === Kind.Timer && this.cancelledTimers.delete(payload as number)) continue;
         this.now = heap.poppedTime;
         this.prefetchNextFinish();
         this.step(kind, payload);
@@ -234,15 +240,15 @@ class SimulationRun {
   private prefetchNextFinish(): void {
     const heap = this.heap;
     const kind = heap.peekKind();
-    if (kind === IDEAL_FIRST_FINISH) this.prefetched ^= (heap.peekPayload() as TaskView).attempt;
-    else if (kind === FINISH) this.prefetched ^= (heap.peekPayload() as AttemptPlan).task.attempt;
+    if (kind === Kind.IdealFirstFinish) this.prefetched ^= (heap.peekPayload() as TaskView).attempt;
+    else if (kind === Kind.Finish) this.prefetched ^= (heap.peekPayload() as AttemptPlan).task.attempt;
   }
 
   /** Feeds one heap event to the engine. */
   private step(kind: number, payload: Payload | undefined): void {
     const now = this.now;
     switch (kind) {
-      case FINISH: {
+      case Kind.Finish: {
         const finish = payload as AttemptPlan;
         if (finish.cancelled) break; // paused: its remainder is scheduled when it resumes
         if (this.runningPlans !== undefined && this.runningPlans.get(finish.task) === finish) this.runningPlans.delete(finish.task);
@@ -250,30 +256,30 @@ class SimulationRun {
         this.sparePlans[this.spareCount++] = finish;
         break;
       }
-      case IDEAL_FIRST_FINISH:
+      case Kind.IdealFirstFinish:
         this.engine.finished(now, payload as TaskView, 1, PERFECT_SUCCESS);
         break;
-      case OFFER_ANSWER: {
+      case Kind.OfferAnswer: {
         const reply = payload as OfferReply;
         this.engine.offerAnswered(now, reply.task, reply.agentId, reply.offer, reply.answer, reply.setupTokens);
         break;
       }
-      case OPERATION:
+      case Kind.Operation:
         applyOperation(payload as ScenarioOperation, this.operator, this.names);
         break;
-      case AGENT_JOINS:
+      case Kind.AgentJoins:
         this.join(payload as SimAgentConfig);
         break;
-      case WORKFLOW:
+      case Kind.Workflow:
         this.workflowArrives(payload as number);
         break;
-      case TIMER:
+      case Kind.Timer:
         this.engine.timerFired(now, payload as number);
         break;
-      case JOB:
+      case Kind.Job:
         this.engine.submit(now, jobTask(payload as ScenarioJob));
         break;
-      case TRACE:
+      case Kind.Trace:
         this.engine.submit(now, payload as TaskSpec);
         this.scheduleTrace();
         break;
@@ -306,7 +312,7 @@ class SimulationRun {
     const workflow = this.workflows[index]!;
     if (workflow.arrived >= workflow.factory.template.count) return;
     const at = workflow.clock.next(this.now);
-    if (at < Number.POSITIVE_INFINITY && at <= this.stopTime) this.heap.push(at, WORKFLOW, index);
+    if (at < Number.POSITIVE_INFINITY && at <= this.stopTime) this.heap.push(at, Kind.Workflow, index);
   }
 
   /** Schedules the trace's next task, unless the trace is over (or the task would come after the stop time). */
@@ -317,7 +323,7 @@ class SimulationRun {
       this.trace!.close();
       return;
     }
-    this.heap.push(next.atSeconds, TRACE, next.task);
+    this.heap.push(next.atSeconds, Kind.Trace, next.task);
   }
 
   /** An agent joins the fleet now (added by an operator, or provisioned by the autoscaler). */
@@ -355,10 +361,10 @@ class SimulationRun {
         const plainSpeed = this.plainSpeeds[index]!;
         const plain = plainSpeed > 0 && runsPlainly(task);
         if (plain && attempt === 1 && this.runningPlans === undefined) {
-          // idealPlan's start and finish, without its plan (see IDEAL_FIRST_FINISH).
+          // idealPlan's start and finish, without its plan (see Kind.IdealFirstFinish).
           const durationSeconds = task.spec.tokens / plainSpeed;
           this.engine.started(this.now, task, attempt, IDEAL_START);
-          this.heap.push(this.now + durationSeconds, IDEAL_FIRST_FINISH, task);
+          this.heap.push(this.now + durationSeconds, Kind.IdealFirstFinish, task);
           break;
         }
         const spare = this.spareCount > 0 ? this.sparePlans[--this.spareCount] : undefined;
@@ -371,7 +377,7 @@ class SimulationRun {
           this.plainSpeeds[index] = model.plainSpeed;
         }
         this.engine.started(this.now, task, attempt, plan);
-        this.heap.push(this.now + plan.durationSeconds, FINISH, plan);
+        this.heap.push(this.now + plan.durationSeconds, Kind.Finish, plan);
         if (this.runningPlans !== undefined) {
           plan.finishAt = this.now + plan.durationSeconds;
           this.runningPlans.set(task, plan);
@@ -382,7 +388,7 @@ class SimulationRun {
         const model = this.agentModel(command.agent.index);
         const reply = model.answerOffer(command.task, command.agent, command.offer, this.outcomes);
         this.plainSpeeds[command.agent.index] = model.plainSpeed;
-        this.heap.push(this.now + reply.delaySeconds, OFFER_ANSWER, reply);
+        this.heap.push(this.now + reply.delaySeconds, Kind.OfferAnswer, reply);
         break;
       }
       case 'withdraw':
@@ -403,12 +409,12 @@ class SimulationRun {
         const plan = paused.plan.copy();
         plan.finishAt = this.now + paused.remainingSeconds;
         this.runningPlans!.set(command.task, plan);
-        this.heap.push(plan.finishAt, FINISH, plan);
+        this.heap.push(plan.finishAt, Kind.Finish, plan);
         break;
       }
       case 'provision': {
         const { config, coldStartSeconds } = this.names.provisioned(command.pool);
-        this.heap.push(this.now + coldStartSeconds, AGENT_JOINS, config);
+        this.heap.push(this.now + coldStartSeconds, Kind.AgentJoins, config);
         break;
       }
       case 'retire':
@@ -417,7 +423,7 @@ class SimulationRun {
         // The attempt's finish stays scheduled; the engine records it as stale when it comes.
         break;
       case 'setTimer':
-        this.heap.push(command.at, TIMER, command.timerId);
+        this.heap.push(command.at, Kind.Timer, command.timerId);
         break;
       case 'cancelTimer':
         this.cancelledTimers.add(command.timerId);

@@ -15,8 +15,16 @@
 import type { AgentView } from '../engine/agent.js';
 import { isEligible, type Binding } from '../engine/strategy.js';
 
-/** Not in the structure (positions and links). */
-const ABSENT = -1;
+/**
+ * The indexes' constants, written in place by the compiler (a const enum: a module constant is a
+ * context load at every access, and these are read at every pick and load change).
+ */
+const enum Index {
+  /** Not in the structure (positions and links). */
+  Absent = -1,
+  /** Children per node of {@link IndexedMinHeap}. */
+  Arity = 4,
+}
 
 /** The typed arrays that strategies index by agent (`AgentView.index`). */
 type AgentIndexed = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
@@ -40,9 +48,6 @@ export function grownToHold<A extends AgentIndexed>(array: A, index: number, fil
 function assertAgentIndex(agent: number): void {
   if (!Number.isInteger(agent) || agent < 0) throw new Error(`agent index must be an integer >= 0, got ${agent}`);
 }
-
-/** Children per node of {@link IndexedMinHeap}. */
-const ARITY = 4;
 
 /** A set of agent indices: one bit per agent (12.5 KB for 100,000 agents), so a test stays in cache. */
 class AgentBits {
@@ -117,7 +122,7 @@ class LowestIndexSet extends AgentBits {
 
   /** The lowest member, or -1 when empty. */
   lowest(): number {
-    if (this.count === 0) return ABSENT;
+    if (this.count === 0) return Index.Absent;
     const summary = this.summary;
     let summaryWord = this.firstSummaryWord;
     while (summary[summaryWord] === 0) summaryWord++;
@@ -155,8 +160,8 @@ export class IndexedMinHeap {
   private heap = new Int32Array(8);
   /** Key of the agent at each heap position. */
   private heapKeys = new Float64Array(8);
-  /** Position in `heap` of each agent in it, else ABSENT; read only for agents in `inHeap`. */
-  private position = new Int32Array(8).fill(ABSENT);
+  /** Position in `heap` of each agent in it, else Index.Absent; read only for agents in `inHeap`. */
+  private position = new Int32Array(8).fill(Index.Absent);
   private count = 0;
   /** The members whose key is +0. */
   private readonly zeros = new LowestIndexSet();
@@ -188,14 +193,14 @@ export class IndexedMinHeap {
   /** The member with the smallest (key, index), or -1 when the heap is empty. */
   peek(): number {
     const zero = this.zeros.lowest();
-    if (zero === ABSENT) return this.count === 0 ? ABSENT : this.heap[0]!;
+    if (zero === Index.Absent) return this.count === 0 ? Index.Absent : this.heap[0]!;
     return this.heapFirst(zero) ? this.heap[0]! : zero;
   }
 
   /** The smallest key, or NaN when the heap is empty. */
   peekKey(): number {
     const zero = this.zeros.lowest();
-    if (zero === ABSENT) return this.count === 0 ? Number.NaN : this.heapKeys[0]!;
+    if (zero === Index.Absent) return this.count === 0 ? Number.NaN : this.heapKeys[0]!;
     return this.heapFirst(zero) ? this.heapKeys[0]! : 0;
   }
 
@@ -224,9 +229,9 @@ export class IndexedMinHeap {
     }
     if (this.zeros.has(agent)) this.zeros.delete(agent);
     // Grown only when the fleet outgrows it: this runs at every load change.
-    if (agent >= this.position.length) this.position = grownToHold(this.position, agent, ABSENT);
+    if (agent >= this.position.length) this.position = grownToHold(this.position, agent, Index.Absent);
     if (this.count >= this.heap.length) {
-      this.heap = grownToHold(this.heap, this.count, ABSENT);
+      this.heap = grownToHold(this.heap, this.count, Index.Absent);
       this.heapKeys = grownToHold(this.heapKeys, this.count);
     }
     this.inHeap.add(agent);
@@ -242,7 +247,7 @@ export class IndexedMinHeap {
   /** Takes the member at heap position `at` out of the heap. */
   private removeAt(at: number): void {
     const agent = this.heap[at]!;
-    this.position[agent] = ABSENT;
+    this.position[agent] = Index.Absent;
     this.inHeap.delete(agent);
     const lastAt = --this.count;
     if (at === lastAt) return;
@@ -263,7 +268,7 @@ export class IndexedMinHeap {
     }
     let members = 0;
     for (let agent = 0; agent < this.position.length; agent++) {
-      const placed = this.position[agent]! !== ABSENT;
+      const placed = this.position[agent]! !== Index.Absent;
       if (placed) members++;
       if (placed !== this.inHeap.has(agent)) throw new Error(`heap: agent ${agent}'s position and the set of heap members disagree`);
       if (placed && this.zeros.has(agent)) throw new Error(`heap: agent ${agent} is both in the heap and in the set of zero keys`);
@@ -298,11 +303,11 @@ export class IndexedMinHeap {
     const keys = this.heapKeys;
     const count = this.count;
     for (;;) {
-      const first = ARITY * at + 1;
+      const first = Index.Arity * at + 1;
       if (first >= count) break;
       let best = first;
       let bestKey = keys[first]!;
-      const end = Math.min(first + ARITY, count);
+      const end = Math.min(first + Index.Arity, count);
       for (let child = first + 1; child < end; child++) {
         const childKey = keys[child]!;
         if (precedes(childKey, heap[child]!, bestKey, heap[best]!)) {
@@ -330,8 +335,8 @@ function precedes(keyA: number, agentA: number, keyB: number, agentB: number): b
  */
 export class AgentSet {
   private members = new Int32Array(8);
-  /** Position of each agent in `members`, or ABSENT. */
-  private slot = new Int32Array(8).fill(ABSENT);
+  /** Position of each agent in `members`, or Index.Absent. */
+  private slot = new Int32Array(8).fill(Index.Absent);
   private count = 0;
 
   /** Members. */
@@ -341,7 +346,7 @@ export class AgentSet {
 
   /** True when `agent` is a member. */
   has(agent: number): boolean {
-    return agent < this.slot.length && this.slot[agent]! !== ABSENT;
+    return agent < this.slot.length && this.slot[agent]! !== Index.Absent;
   }
 
   /** The member at position `i` (0 ≤ i < size). */
@@ -353,9 +358,9 @@ export class AgentSet {
   /** Adds `agent` (no effect if it is a member). */
   add(agent: number): void {
     assertAgentIndex(agent);
-    this.slot = grownToHold(this.slot, agent, ABSENT);
-    if (this.slot[agent] !== ABSENT) return;
-    this.members = grownToHold(this.members, this.count, ABSENT);
+    this.slot = grownToHold(this.slot, agent, Index.Absent);
+    if (this.slot[agent] !== Index.Absent) return;
+    this.members = grownToHold(this.members, this.count, Index.Absent);
     this.members[this.count] = agent;
     this.slot[agent] = this.count++;
   }
@@ -367,7 +372,7 @@ export class AgentSet {
     const last = this.members[--this.count]!;
     this.members[hole] = last;
     this.slot[last] = hole;
-    this.slot[agent] = ABSENT;
+    this.slot[agent] = Index.Absent;
   }
 
   /** Adds or removes `agent` so that its membership is `member`. */
@@ -396,11 +401,11 @@ export class AgentSet {
  * at the tail, remove any member, and read the head, each O(1).
  */
 export class AgentQueue {
-  private next = new Int32Array(8).fill(ABSENT);
-  private prev = new Int32Array(8).fill(ABSENT);
+  private next = new Int32Array(8).fill(Index.Absent);
+  private prev = new Int32Array(8).fill(Index.Absent);
   private member = new Uint8Array(8);
-  private head = ABSENT;
-  private tail = ABSENT;
+  private head = Index.Absent;
+  private tail = Index.Absent;
   private count = 0;
 
   /** Members. */
@@ -422,13 +427,13 @@ export class AgentQueue {
   push(agent: number): void {
     assertAgentIndex(agent);
     this.delete(agent);
-    this.next = grownToHold(this.next, agent, ABSENT);
-    this.prev = grownToHold(this.prev, agent, ABSENT);
+    this.next = grownToHold(this.next, agent, Index.Absent);
+    this.prev = grownToHold(this.prev, agent, Index.Absent);
     this.member = grownToHold(this.member, agent);
     this.member[agent] = 1;
     this.prev[agent] = this.tail;
-    this.next[agent] = ABSENT;
-    if (this.tail === ABSENT) this.head = agent;
+    this.next[agent] = Index.Absent;
+    if (this.tail === Index.Absent) this.head = agent;
     else this.next[this.tail] = agent;
     this.tail = agent;
     this.count++;
@@ -439,9 +444,9 @@ export class AgentQueue {
     if (!this.has(agent)) return;
     const before = this.prev[agent]!;
     const after = this.next[agent]!;
-    if (before === ABSENT) this.head = after;
+    if (before === Index.Absent) this.head = after;
     else this.next[before] = after;
-    if (after === ABSENT) this.tail = before;
+    if (after === Index.Absent) this.tail = before;
     else this.prev[after] = before;
     this.member[agent] = 0;
     this.count--;
@@ -450,7 +455,7 @@ export class AgentQueue {
   /** Members from head to tail (tests, debugging; allocates). */
   toArray(): number[] {
     const out: number[] = [];
-    for (let agent = this.head; agent !== ABSENT && out.length <= this.count; agent = this.next[agent]!) out.push(agent);
+    for (let agent = this.head; agent !== Index.Absent && out.length <= this.count; agent = this.next[agent]!) out.push(agent);
     if (out.length !== this.count) throw new Error(`agent queue: ${out.length} linked members, ${this.count} counted`);
     return out;
   }
