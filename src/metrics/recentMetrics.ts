@@ -96,8 +96,14 @@ export interface RecentWindow {
 interface Interval {
   /** Interval `index` covers [index·I, (index + 1)·I). */
   readonly index: number;
-  /** The collector's running figures at the interval's start. */
+  /** The collector's running figures at the interval's start, per agent only for {@link Interval.startAgents}. */
   readonly startTotals: CollectorTotals;
+  /**
+   * The agents whose figures `startTotals` holds, by agent index in ascending order: those that
+   * had not left by the interval's start (a window starting there counts no other), so that the
+   * intervals' memory follows the fleet, not every agent it ever had; null when that is all.
+   */
+  readonly startAgents: Int32Array | null;
   readonly latencies: SampleSketch;
   readonly waits: SampleSketch;
   readonly qualities: Moments;
@@ -182,12 +188,12 @@ export class RecentMetrics {
     let startIndex = this.intervalOf(endSeconds - requestedSeconds);
     let startSeconds = startIndex * this.intervalSeconds;
     const wholeHistory = !(startSeconds > firstTask);
-    let startTotals: CollectorTotals;
+    let startTotals: StartTotals;
     if (wholeHistory) {
       // Everything the collector counts came from the first task on: the totals before it are zero.
       startSeconds = Number.isNaN(firstTask) ? endSeconds : firstTask;
       startIndex = this.intervalOf(startSeconds);
-      startTotals = EMPTY_TOTALS;
+      startTotals = { totals: EMPTY_TOTALS, agents: null };
     } else {
       startTotals = this.startTotalsOf(startIndex);
     }
@@ -224,15 +230,18 @@ export class RecentMetrics {
    * The figures between two sets of running totals, over the agents in the fleet and the
    * deadlines falling from `fromSeconds` on (throughput, utilization and queue maximum set by the caller).
    */
-  private metricsBetween(start: CollectorTotals, end: CollectorTotals, fromSeconds: number, endSeconds: number, samples: WindowSamples): WindowMetrics {
+  private metricsBetween(startAt: StartTotals, end: CollectorTotals, fromSeconds: number, endSeconds: number, samples: WindowSamples): WindowMetrics {
+    const start = startAt.totals;
     const settledBy = (totals: CollectorTotals): number => totals.completed + totals.deadLettered + totals.expired + totals.cancelled + totals.rejected;
     const completed = end.completed - start.completed;
     const agents = this.agentsDuring(fromSeconds, end.completedByAgent.length);
+    const startPositions = positionsIn(startAt.agents, agents);
     const byAgent = (column: (totals: CollectorTotals) => Float64Array): Float64Array => {
       const values = new Float64Array(agents.length);
       const ended = column(end);
       const started = column(start);
-      for (let i = 0; i < agents.length; i++) values[i] = ended[agents[i]!]! - (started[agents[i]!] ?? 0);
+      // An agent without a start figure joined after the start: it had done nothing then.
+      for (let i = 0; i < agents.length; i++) values[i] = ended[agents[i]!]! - (started[startPositions[i]!] ?? 0);
       return values;
     };
     const completedByAgent = byAgent((totals) => totals.completedByAgent);
@@ -299,14 +308,38 @@ export class RecentMetrics {
   }
 
   /** The collector's totals at the start of interval `index`: kept when an event came in it or later, else as they are now. */
-  private startTotalsOf(index: number): CollectorTotals {
+  private startTotalsOf(index: number): StartTotals {
     if (this.current !== undefined && index <= this.current.index) {
       const interval = this.kept(index);
       if (interval === undefined) throw new Error(`recent metrics: interval ${index} is no longer kept`);
-      return interval.startTotals;
+      return { totals: interval.startTotals, agents: interval.startAgents };
     }
     // No event since that boundary: the totals then are the totals now, integrals closed there.
-    return this.collector.totals(index * this.intervalSeconds);
+    return { totals: this.collector.totals(index * this.intervalSeconds), agents: null };
+  }
+
+  /** Per-agent figures the kept intervals hold, four an agent an interval (a check on their memory). */
+  get agentFiguresKept(): number {
+    let figures = 0;
+    for (const interval of this.ring) if (interval !== undefined) figures += 4 * interval.startTotals.completedByAgent.length;
+    return figures;
+  }
+
+  /** The collector's totals at `boundarySeconds`, per agent only for the agents not gone before it. */
+  private totalsFrom(boundarySeconds: number): StartTotals {
+    const totals = this.collector.totals(boundarySeconds);
+    const joined = totals.completedByAgent.length;
+    const present = this.agentsDuring(boundarySeconds, joined);
+    if (present.length === joined) return { totals, agents: null };
+    const only = (column: Float64Array): Float64Array => Float64Array.from(present, (index) => column[index]!);
+    return {
+      totals: {
+        ...totals,
+        completedByAgent: only(totals.completedByAgent), tokensByAgent: only(totals.tokensByAgent),
+        busySecondsByAgent: only(totals.busySecondsByAgent), drainingSecondsByAgent: only(totals.drainingSecondsByAgent),
+      },
+      agents: Int32Array.from(present),
+    };
   }
 
   /** The interval `index` when it is kept; undefined for an interval before the first event. */
@@ -322,10 +355,12 @@ export class RecentMetrics {
     const index = this.intervalOf(time);
     const from = this.current === undefined ? index : Math.max(this.current.index + 1, index - this.ring.length + 1);
     for (let next = from; next <= index; next++) {
+      // No event since the boundary, so the totals at it are those now with integrals closed there.
+      const start = this.totalsFrom(next * this.intervalSeconds);
       this.ring[this.slotOf(next)] = {
         index: next,
-        // No event since the boundary, so the totals at it are those now with integrals closed there.
-        startTotals: this.collector.totals(next * this.intervalSeconds),
+        startTotals: start.totals,
+        startAgents: start.agents,
         latencies: new SampleSketch(),
         waits: new SampleSketch(),
         qualities: new Moments(),
@@ -350,6 +385,27 @@ export class RecentMetrics {
     else if (index * this.intervalSeconds > time) index--;
     return index;
   }
+}
+
+/** Running totals at a window's start, per agent for `agents` (by index, ascending; null: every agent, by index). */
+interface StartTotals {
+  readonly totals: CollectorTotals;
+  readonly agents: Int32Array | null;
+}
+
+/**
+ * Where each of `agents` (ascending agent indexes) is in a start's per-agent columns held for
+ * `held` (ascending; null: every agent at its own index); -1 for one not held.
+ */
+function positionsIn(held: Int32Array | null, agents: readonly number[]): Int32Array {
+  if (held === null) return Int32Array.from(agents);
+  const positions = new Int32Array(agents.length).fill(-1);
+  let j = 0;
+  for (let i = 0; i < agents.length; i++) {
+    while (j < held.length && held[j]! < agents[i]!) j++;
+    if (j < held.length && held[j] === agents[i]) positions[i] = j;
+  }
+  return positions;
 }
 
 /** The samples of a window's intervals, merged. */

@@ -157,6 +157,33 @@ describe('agents and deadlines over a window', () => {
     expect(recent.window(30, 30).metrics.perAgent.map((agent) => agent.id)).toEqual(['a', 'b', 'gone']);
   });
 
+  it('keeps per-agent figures in an interval only for the agents not gone by its start, and still counts one that leaves during a window', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a');
+    const gone = s.join(0, 'gone');
+    const later = s.join(0, 'later');
+    const [x, y] = [s.submit(1), s.submit(2)];
+    s.dispatch(1, x, gone);
+    s.complete(4, x);
+    s.leave(5, gone);
+    s.dispatch(2, y, a);
+    s.complete(24, y);
+    const z = s.submit(33);
+    s.dispatch(33, z, later);
+    s.complete(34, z);
+    s.leave(35, later);
+    s.submit(41);
+    const { recent } = folded(s.events);
+    // Interval 0 opened before any agent joined; 10, 20 and 30 hold two (gone left at 5), 40 one
+    // (later left at 35): 7 agents' figures, where every agent in every interval would be 12.
+    expect(recent.agentFiguresKept).toBe(4 * (0 + 2 + 2 + 2 + 1));
+    // A window from 30 has a and later (which left at 35, in it), not gone.
+    const { metrics } = recent.window(15, 45);
+    expect(metrics.perAgent.map((agent) => [agent.id, agent.completed])).toEqual([['a', 0], ['later', 1]]);
+    // From 20: a's completion at 24 too.
+    expect(recent.window(25, 45).metrics.perAgent.map((agent) => [agent.id, agent.completed])).toEqual([['a', 1], ['later', 1]]);
+  });
+
   it('deadline success counts the deadlines settled in the window and those in flight at its end that fell in it', () => {
     const s = new EventScript();
     const a = s.join(0, 'a', 3);
