@@ -10,6 +10,7 @@ import type { TaskCounts } from '../engine/engine.js';
 import { metricValue } from '../metrics/directions.js';
 import type { WindowCoverage } from '../metrics/recentMetrics.js';
 import { textTable } from '../report/tables.js';
+import { pause } from '../live/clients/backoff.js';
 import { ServiceClient, ServiceUnavailable, errorText, type ServiceAnswer } from '../live/clients/serviceClient.js';
 import { onStopSignal, parseServiceUrl, parseToken } from './clientFlags.js';
 import { figureText, HEADLINE_FIGURES, type Figure } from './format.js';
@@ -199,24 +200,11 @@ async function watchService(watchSeconds: number, read: (signal: AbortSignal) =>
       const reading = await read(stop.signal);
       if (stop.signal.aborted) break;
       show(reading);
-      await pause(watchSeconds * 1000 - (performance.now() - started), stop.signal);
+      await pause(Math.max(0, watchSeconds * 1000 - (performance.now() - started)), stop.signal);
     }
   } finally {
     release();
   }
-}
-
-/** Resolves after `ms` milliseconds, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener('abort', done);
-  });
 }
 
 /**
