@@ -67,8 +67,10 @@ export interface StatusDocument {
   readonly counts: TaskCounts;
   /** The run metrics document (over the window, with one). */
   readonly metrics: object;
-  /** The service's process, when the document names it. */
-  readonly process?: { readonly pid: number; readonly launcherPid: number | null };
+  /** The tasks in flight now by state, when the document has them (a service before they were kept has not). */
+  readonly inFlight?: Readonly<Record<string, number>>;
+  /** The service's process, when the document names it; its uptime when the document has it. */
+  readonly process?: { readonly pid: number; readonly launcherPid: number | null; readonly uptimeSeconds?: number };
 }
 
 /** The task states in the order a report lists them, and their words. */
@@ -88,17 +90,29 @@ function headlineFigure(path: string): Figure {
 }
 
 /**
+ * Seconds of latency and wait to the millisecond: a service's agents may answer in milliseconds,
+ * where `run`'s two decimals would show steps of 10 ms.
+ */
+const LIVE_SECONDS_DIGITS = 3;
+
+/** `run`'s headline figure at `path`, to the millisecond. */
+function toTheMillisecond(path: string): Figure {
+  return { ...headlineFigure(path), digits: LIVE_SECONDS_DIGITS };
+}
+
+/**
  * The figures of a report, in its order: `run`'s headline figures but the completed count (the
- * task line has it), with throughput and the latency and wait quantiles a live service is watched by.
+ * task line has it), with throughput and the latency and wait quantiles a live service is watched
+ * by, its seconds to the millisecond.
  */
 export const STATUS_FIGURES: readonly Figure[] = [
   extraFigure('throughput', 'throughput (/s)', 4),
-  extraFigure('latency.p50', 'latency p50 (s)', 2),
-  headlineFigure('latency.p95'),
-  extraFigure('latency.p99', 'latency p99 (s)', 2),
-  headlineFigure('latency.mean'),
-  headlineFigure('wait.mean'),
-  extraFigure('wait.p95', 'wait p95 (s)', 2),
+  extraFigure('latency.p50', 'latency p50 (s)', LIVE_SECONDS_DIGITS),
+  toTheMillisecond('latency.p95'),
+  extraFigure('latency.p99', 'latency p99 (s)', LIVE_SECONDS_DIGITS),
+  toTheMillisecond('latency.mean'),
+  toTheMillisecond('wait.mean'),
+  extraFigure('wait.p95', 'wait p95 (s)', LIVE_SECONDS_DIGITS),
   headlineFigure('deadlineSuccess'),
   headlineFigure('gini.tasks'),
   headlineFigure('utilization'),
@@ -111,10 +125,23 @@ function seconds(value: number): string {
   return String(Number(value.toFixed(3)));
 }
 
+/** A duration as `2 d 3 h 4 min 5 s`, from its largest unit, whole seconds (`0 s` under one). */
+export function uptimeText(totalSeconds: number): string {
+  let rest = Math.floor(totalSeconds);
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['min', 60]] as const) {
+    if (rest >= size || parts.length > 0) parts.push(`${Math.floor(rest / size)} ${unit}`);
+    rest %= size;
+  }
+  parts.push(`${rest} s`);
+  return parts.join(' ');
+}
+
 /** The report of one answer: where and when, the window, the tasks, the figures (and their legend). */
 export function statusText(url: string, document: StatusDocument, legend: boolean): string {
-  const { process: service, window } = document;
-  const processText = service === undefined ? '' : `, process ${service.pid}${service.launcherPid === null ? '' : ` (started by fleetsim serve ${service.launcherPid})`}`;
+  const { process: service, window, inFlight } = document;
+  const uptime = service?.uptimeSeconds === undefined ? '' : `, up ${uptimeText(service.uptimeSeconds)}`;
+  const processText = service === undefined ? '' : `, process ${service.pid}${service.launcherPid === null ? '' : ` (started by fleetsim serve ${service.launcherPid})`}${uptime}`;
   const lines = [`${url}: service clock ${seconds(document.timeSeconds)} s${processText}`];
   if (window === undefined) {
     lines.push(`window: the whole history, to ${seconds(document.timeSeconds)} s`);
@@ -125,6 +152,10 @@ export function statusText(url: string, document: StatusDocument, legend: boolea
       : `window: the last ${seconds(window.requestedSeconds)} s asked: ${span} (${seconds(window.endSeconds - window.startSeconds)} s, ${window.intervals} ${window.intervals === 1 ? 'interval' : 'intervals'} of ${seconds(window.intervalSeconds)} s)`);
   }
   lines.push(`tasks: ${LEDGER_STATES.map(([state, words]) => `${document.counts[state]} ${words}`).join(', ')}`);
+  if (inFlight !== undefined) {
+    const byState = Object.entries(inFlight).filter(([, count]) => count > 0).map(([state, count]) => `${count} ${state}`);
+    lines.push(`in flight now: ${byState.length === 0 ? 'none' : byState.join(', ')}`);
+  }
   if (window !== undefined) {
     const inWindow = LEDGER_STATES.filter(([state]) => state !== 'inFlight').map(([state, words]) => `${metricValue(document.metrics, `tasks.${state}`)} ${words}`);
     lines.push(`tasks in the window: ${inWindow.join(', ')}; ${metricValue(document.metrics, 'tasks.inFlight')} in flight at its end`);
@@ -235,14 +266,20 @@ function statusDocument(answer: ServiceAnswer, url: string, path: string, tokenG
   if (window !== undefined && !(isObject(window) && windowFields.every((field) => typeof window[field] === 'number') && typeof window.wholeHistory === 'boolean')) {
     throw notMetrics('a window without its start, end and intervals');
   }
+  const { inFlight } = body;
+  if (inFlight !== undefined && !(isObject(inFlight) && Object.values(inFlight).every((count) => Number.isSafeInteger(count) && (count as number) >= 0))) {
+    throw notMetrics('inFlight is not counts of tasks by state');
+  }
   const service = body.process;
   const known = isObject(service) && typeof service.pid === 'number';
+  const uptime = known && typeof service.uptimeSeconds === 'number' && service.uptimeSeconds >= 0 ? { uptimeSeconds: service.uptimeSeconds } : {};
   return {
     timeSeconds: body.timeSeconds,
     counts: counts as unknown as TaskCounts,
     metrics,
     ...(window === undefined ? {} : { window: window as unknown as WindowCoverage }),
-    ...(known ? { process: { pid: service.pid as number, launcherPid: typeof service.launcherPid === 'number' ? service.launcherPid : null } } : {}),
+    ...(inFlight === undefined ? {} : { inFlight: inFlight as Readonly<Record<string, number>> }),
+    ...(known ? { process: { pid: service.pid as number, launcherPid: typeof service.launcherPid === 'number' ? service.launcherPid : null, ...uptime } } : {}),
   };
 }
 

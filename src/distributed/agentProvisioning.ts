@@ -6,9 +6,13 @@
  * the job's result; the connector hands that spec to the driver, and the agent joins.
  *
  * Delivery is at least once: a provisioner that dies mid-job gives it back through BullMQ's
- * stalled-job check and another takes it, and a driver restart asks again for every agent
- * provisioned but not joined (a new job). Either may start one agent more than the autoscaler
- * asked for; the autoscaler drains it again when it is not needed.
+ * stalled-job check and another takes it, which may start one agent more than the autoscaler
+ * asked for (the autoscaler drains it again when it is not needed). A driver restart asks again
+ * for every agent provisioned but not joined under the provision's id
+ * (`ProvisionContext.provisionId`, the same across restarts), which is the job's id: BullMQ adds
+ * no second job for an id it holds, so the restarted driver waits for the job already queued or
+ * running, or takes the result of one that completed while it was down (kept an hour), and no
+ * second agent is started. Only a job that failed is replaced by a new one under the same id.
  *
  * {@link PoolProvisioning} is the driver's side, {@link runProvisioner} the taker's.
  */
@@ -74,16 +78,20 @@ export class PoolProvisioning {
   constructor(private readonly connection: ConnectionOptions, private readonly onError: (error: Error) => void) {}
 
   /**
-   * Adds a provisioning job to `pool`'s queue once `durable` settles, and resolves with the
-   * agent's spec the job returns (after handing its `coldStartSeconds`, when it has one, to
-   * `readyAfter`). Rejects when the job fails (the provisioner's handler threw) or the result is
-   * not an agent spec of that pool.
+   * Adds a provisioning job to `pool`'s queue once `durable` settles, with id `requestId` (a
+   * random one when absent), and resolves with the agent's spec the job returns (after handing
+   * its `coldStartSeconds`, when it has one, to `readyAfter`). A job of that id still waiting,
+   * running or completed is the one waited for (no second job: a provision asked again after a
+   * restart); a failed one is removed and asked again. Rejects when the job fails (the
+   * provisioner's handler threw) or the result is not an agent spec of that pool.
    */
-  async provision(pool: string, durable: Promise<void>, readyAfter?: (coldStartSeconds: number) => void): Promise<AgentSpec> {
+  async provision(pool: string, durable: Promise<void>, readyAfter?: (coldStartSeconds: number) => void, requestId: string = randomUUID()): Promise<AgentSpec> {
     await durable;
     const { queue, events } = await this.poolQueue(pool);
     const keep = { age: KEEP_FINISHED_SECONDS };
-    const job = await queue.add(PROVISION_JOB_NAME, { pool }, { jobId: randomUUID(), attempts: 1, removeOnComplete: keep, removeOnFail: keep });
+    const earlier = await queue.getJob(requestId);
+    if (earlier !== undefined && (await earlier.isFailed())) await earlier.remove();
+    const job = await queue.add(PROVISION_JOB_NAME, { pool }, { jobId: requestId, attempts: 1, removeOnComplete: keep, removeOnFail: keep });
     const result = await job.waitUntilFinished(events);
     const parsed = provisionJobResult.safeParse(result);
     if (!parsed.success) throw new Error(`the provisioner of pool ${pool} returned no agent spec (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'})`);
@@ -126,7 +134,7 @@ export class PoolProvisioning {
 export interface ProvisionRequest {
   /** The pool (autoscaled) the agent is for. */
   readonly pool: string;
-  /** The job's id (unique per request). */
+  /** The job's id: the driver's id of the provision (the same when a restarted driver asks again for it), or a random one. */
   readonly requestId: string;
   /**
    * For a provisioner in virtual time (it answers at once): how many seconds the agent's cold

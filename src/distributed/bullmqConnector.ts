@@ -200,7 +200,7 @@ export class BullmqAgentConnector implements AgentConnector {
   provision(command: CommandOf<'provision'>, context?: ProvisionContext): Promise<AgentSpec> {
     if (this.closed) return Promise.reject(new Error('bullmq connector: closed'));
     this.provisioning ??= new PoolProvisioning(this.options.connection, (error) => this.report(error));
-    return this.provisioning.provision(command.pool, this.durableNow(), context?.readyAfter);
+    return this.provisioning.provision(command.pool, this.durableNow(), context?.readyAfter, context?.provisionId);
   }
 
   /** {@inheritDoc AgentConnector.withdraw} */

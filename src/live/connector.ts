@@ -99,6 +99,13 @@ export interface ProvisionContext {
    */
   readonly provisionId?: string;
   /**
+   * True when the driver asks again, on recovery, for a provision it asked for before a restart:
+   * a provisioner may have taken it then and still be starting its agent (a connector that
+   * hands provisions out by lease keeps them for their old taker a while: see
+   * docs/LIVE.md, "Across a restart"). False or absent for a provision asked for the first time.
+   */
+  readonly redelivered?: boolean;
+  /**
    * A provisioner in virtual time (it answers at once) reports here, before the promise settles,
    * how many seconds the new agent's cold start took on its own clock: a `VirtualTimeConnector`
    * (./virtualTimeConnector.ts) lets the agent join that long after the provision. Only a

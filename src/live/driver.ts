@@ -381,7 +381,7 @@ export class LiveDriver {
         this.offers.set(offer.key, offer);
         this.deliverOffer(offer);
       }
-      for (const { number, pool } of provisions) this.deliverProvision(pool, number);
+      for (const { number, pool } of provisions) this.deliverProvision(pool, number, true);
     }, undefined);
     return { attempts: attempts.length, offers: offers.length, provisions: provisions.length };
   }
@@ -721,11 +721,14 @@ export class LiveDriver {
   }
 
   private provision(command: CommandOf<'provision'>): void {
-    this.deliverProvision(command.pool, this.provisionBook.ask(command.pool));
+    this.deliverProvision(command.pool, this.provisionBook.ask(command.pool), false);
   }
 
-  /** Hands provision `number` of `pool` to the connector; the agent it settles with joins as the answer to it. */
-  private deliverProvision(pool: string, number: number): void {
+  /**
+   * Hands provision `number` of `pool` to the connector (`redelivered`: asked again after a
+   * restart); the agent it settles with joins as the answer to it.
+   */
+  private deliverProvision(pool: string, number: number, redelivered: boolean): void {
     if (this.connector.provision === undefined) {
       this.connectorError(`the connector cannot provision an agent for pool ${pool} (no provision method)`);
       return;
@@ -734,7 +737,7 @@ export class LiveDriver {
     this.pendingProvisions++;
     let settlement: Promise<AgentSpec>;
     try {
-      settlement = Promise.resolve(this.connector.provision({ kind: 'provision', pool }, { provisionId: provisionId(this.historyEpochMs, number) }));
+      settlement = Promise.resolve(this.connector.provision({ kind: 'provision', pool }, { provisionId: provisionId(this.historyEpochMs, number), redelivered }));
     } catch (error) {
       settlement = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

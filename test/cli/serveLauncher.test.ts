@@ -135,7 +135,7 @@ describe('fleetsim serve --v8-threads', () => {
       expect(served.stderr()).toBe(`fleetsim serve: the service runs in process ${served.servicePid} with --v8-pool-size=${size}, started by process ${served.launcher.pid} (--v8-threads ${size})\n`);
       expect(readFileSync(`/proc/${served.servicePid}/cmdline`, 'utf8').split('\0')).toContain(`--v8-pool-size=${size}`);
       expect(readFileSync(`/proc/${served.servicePid}/status`, 'utf8')).toMatch(new RegExp(`^PPid:\\s+${served.launcher.pid}$`, 'm'));
-      expect((await metrics(served.url)).process).toEqual({ pid: served.servicePid, launcherPid: served.launcher.pid, v8PoolSize: size, v8PoolSizeFrom: 'command line', helperNice: 10 });
+      expect((await metrics(served.url)).process).toEqual({ pid: served.servicePid, launcherPid: served.launcher.pid, v8PoolSize: size, v8PoolSizeFrom: 'command line', helperNice: 10, uptimeSeconds: expect.any(Number) });
       expect(readFileSync(join(dir, `threads-${size}`, 'lock'), 'utf8')).toBe(`${served.servicePid}\n${served.launcher.pid}\n`);
     }
     // The same service but for V8's helper threads: two more of them.
@@ -148,8 +148,8 @@ describe('fleetsim serve --v8-threads', () => {
   it('starts no child when the process already has the pool size asked for, or the user set one in NODE_OPTIONS', async () => {
     const asked = await serve(['--data', join(dir, 'threads-4'), '--v8-threads', '4'], false);
     const chosen = await serve(['--data', join(dir, 'node-options')], false, { NODE_OPTIONS: '--v8-pool-size=2' });
-    expect((await metrics(asked.url)).process).toEqual({ pid: asked.launcher.pid, launcherPid: null, v8PoolSize: 4, v8PoolSizeFrom: 'default', helperNice: 10 });
-    expect((await metrics(chosen.url)).process).toEqual({ pid: chosen.launcher.pid, launcherPid: null, v8PoolSize: 2, v8PoolSizeFrom: 'NODE_OPTIONS', helperNice: 10 });
+    expect((await metrics(asked.url)).process).toEqual({ pid: asked.launcher.pid, launcherPid: null, v8PoolSize: 4, v8PoolSizeFrom: 'default', helperNice: 10, uptimeSeconds: expect.any(Number) });
+    expect((await metrics(chosen.url)).process).toEqual({ pid: chosen.launcher.pid, launcherPid: null, v8PoolSize: 2, v8PoolSizeFrom: 'NODE_OPTIONS', helperNice: 10, uptimeSeconds: expect.any(Number) });
     for (const served of [asked, chosen]) {
       expect(served.stderr()).toBe('');
       await stopped(served);

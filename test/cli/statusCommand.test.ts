@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, fleetsim, freePort, tempDir, type Child } from '../live/clients/processes.js';
 import { onPath } from '../support/shellExamples.js';
 import { ROOT, expectInputError, runCli } from './runCli.js';
+import { uptimeText } from '../../src/cli/statusCommand.js';
 
 /** The library's scenario with the service's windows cut into half-second intervals (and `live` changed as given). */
 function scenarioText(live: string): string {
@@ -81,6 +82,14 @@ async function printedTimes(child: Child, pattern: RegExp, count: number): Promi
 
 /** A timestamp line of `--watch` outside a terminal. */
 const TIMESTAMP_LINE = /^--- \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ---$/;
+
+describe('uptimeText', () => {
+  it.each([
+    [0.4, '0 s'], [59, '59 s'], [60, '1 min 0 s'], [3599.9, '59 min 59 s'], [3600, '1 h 0 min 0 s'], [90_061, '1 d 1 h 1 min 1 s'], [86_400 * 400 + 5, '400 d 0 h 0 min 5 s'],
+  ])('writes %d s as %s', (seconds, text) => {
+    expect(uptimeText(seconds)).toBe(text);
+  });
+});
 
 describe('fleetsim status', () => {
   it.each([
@@ -194,7 +203,7 @@ describe('fleetsim status', () => {
       expect(run.status, run.stderr).toBe(0);
       expect(run.stderr).toBe('');
       const document = await call(service.url, 'GET', '/v1/metrics');
-      expect(run.stdout.split('\n')[0]).toMatch(new RegExp(`^${service.url}: service clock [\\d.]+ s, process ${document.process.pid}\\b`));
+      expect(run.stdout.split('\n')[0]).toMatch(new RegExp(`^${service.url}: service clock [\\d.]+ s, process ${document.process.pid}\\b.*, up (\\d+ (d|h|min) )*\\d+ s$`));
       expect(run.stdout.split('\n')[1]).toMatch(/^window: the whole history, to [\d.]+ s$/);
       const counts = stateCounts(run.stdout, 'tasks');
       expect(counts).toEqual({
@@ -202,10 +211,15 @@ describe('fleetsim status', () => {
         'dead-lettered': document.counts.deadLettered, expired: document.counts.expired, cancelled: document.counts.cancelled, rejected: document.counts.rejected,
       });
       expect(counts).toMatchObject({ submitted, completed, 'in flight': submitted - completed });
+      // The tasks in flight now by state, the states that have any.
+      const now = stateCounts(run.stdout, 'in flight now');
+      expect(now).toEqual(Object.fromEntries(Object.entries(document.inFlight as Record<string, number>).filter(([, count]) => count > 0)));
+      expect(Object.values(now).reduce((a, b) => a + b, 0)).toBe(submitted - completed);
       for (const [title, path] of [['latency p50 (s)', 'p50'], ['latency p95 (s)', 'p95'], ['latency p99 (s)', 'p99'], ['latency mean (s)', 'mean']] as const) {
-        expect(figure(run.stdout, title), title).toBe(printed(document.metrics.latency[path], 2));
+        // To the millisecond: a service's latencies may be milliseconds.
+        expect(figure(run.stdout, title), title).toBe(printed(document.metrics.latency[path], 3));
       }
-      expect(figure(run.stdout, 'wait p95 (s)')).toBe(printed(document.metrics.wait.p95, 2));
+      expect(figure(run.stdout, 'wait p95 (s)')).toBe(printed(document.metrics.wait.p95, 3));
       expect(figure(run.stdout, 'quality')).toBe(printed(document.metrics.quality.mean, 3));
       expect(figure(run.stdout, 'deadline ok')).toBe(printed(document.metrics.deadlineSuccess, 3));
       expect(run.stdout).toMatch(/^legend:\n {2}throughput \(\/s\) {3}tasks completed per second$/m);
@@ -236,6 +250,25 @@ describe('fleetsim status', () => {
       expect(figure(recent.stdout, 'latency p95 (s)')).toBe('-');
       // The table is headed by the span covered, not the one asked.
       expect(recent.stdout).toMatch(new RegExp(`^figure +last ${match![3]!.replace('.', '\\.')} s$`, 'm'));
+    });
+
+    it('refuses a document whose inFlight is not counts of tasks by state, exit 2; reads one without inFlight or uptime (an older service)', async () => {
+      const document = await call(service.url, 'GET', '/v1/metrics');
+      for (const [inFlight, expected] of [[{ queued: -1 }, 2], [{ queued: 1.5 }, 2], [[3], 2], [undefined, 0]] as const) {
+        const { uptimeSeconds: _uptime, ...olderProcess } = document.process;
+        const body = JSON.stringify({ ...document, inFlight, process: inFlight === undefined ? olderProcess : document.process });
+        const other = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(body));
+        await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+        const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+        try {
+          const status = fleetsim('status', '--url', url);
+          expect(await status.exited, JSON.stringify(inFlight)).toBe(expected);
+          if (expected === 2) expect(status.stderr()).toBe(`fleetsim: ${url}: GET /v1/metrics: not a fleetsim metrics document (inFlight is not counts of tasks by state)\n`);
+          else expect(status.stdout()).not.toMatch(/in flight now|, up /);
+        } finally {
+          other.close();
+        }
+      }
     });
 
     it('prints the document with --json, as the service answers it', async () => {

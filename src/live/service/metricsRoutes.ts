@@ -1,15 +1,23 @@
 /**
  * `GET /v1/metrics` (the run metrics document of a simulated run, over the live run so far or,
- * with `?window=W`, over about its last W seconds),
+ * with `?window=W`, over about its last W seconds, beside the ledger, the tasks in flight by
+ * state and the process with its uptime),
  * `GET /metrics` (Prometheus text), `GET /healthz`, and with `--latency-probe` `GET /v1/latency`
  * (the probe's figures since its last reset) and `DELETE /v1/latency` (reset them).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseRequest, refuseQuery } from './bodies.js';
-import type { ServiceContext } from './context.js';
+import type { TaskState } from '../../engine/task.js';
+import type { ServiceContext, ServiceProcess } from './context.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
+
+/** The states of a task in flight (not final), in the lifecycle's order: the keys of `GET /v1/metrics`'s `inFlight`. */
+export const IN_FLIGHT_STATES = ['created', 'blocked', 'queued', 'offered', 'assigned', 'running', 'paused', 'failed', 'retrying'] as const satisfies readonly TaskState[];
+
+/** A state of a task in flight. */
+export type InFlightState = (typeof IN_FLIGHT_STATES)[number];
 
 /** How long `/healthz` waits for the journal to make the inputs so far durable. */
 const HEALTH_TIMEOUT_MS = 2000;
@@ -35,16 +43,20 @@ export function metricsRoutes(app: FastifyInstance, context: ServiceContext): vo
       if (window !== undefined) {
         const now = context.now();
         const answer = recent.window(window, now);
-        return { timeSeconds: now, window: answer.window, counts: driver.engine.counts(), metrics: answer.metrics, process: context.serviceProcess };
+        return { timeSeconds: now, window: answer.window, counts: driver.engine.counts(), inFlight: inFlightByState(), metrics: answer.metrics, process: processNow() };
       }
     }
-    return {
-      timeSeconds: context.now(),
-      counts: driver.engine.counts(),
-      metrics: context.collector.finish(context.now()),
-      process: context.serviceProcess,
-    };
+    // One reading of the clock: the document's time is the one its metrics are taken at.
+    const now = context.now();
+    return { timeSeconds: now, counts: driver.engine.counts(), inFlight: inFlightByState(), metrics: context.collector.finish(now), process: processNow() };
   });
+
+  /** The tasks in flight now by state, every state a task in flight can be in (0 included), in the lifecycle's order. */
+  const inFlightByState = (): Record<InFlightState, number> => {
+    const open = tasks.liveStates();
+    return Object.fromEntries(IN_FLIGHT_STATES.map((state) => [state, open.get(state) ?? 0])) as Record<InFlightState, number>;
+  };
+  const processNow = (): ServiceProcess & { readonly uptimeSeconds: number } => ({ ...context.serviceProcess, uptimeSeconds: process.uptime() });
 
   app.get('/metrics', async (request, reply) => {
     auth.check(request.headers.authorization, { kind: 'any' });

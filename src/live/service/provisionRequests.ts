@@ -13,8 +13,13 @@
  *   the agent, by listing the request in its next polls (`renew`): a poll holds the leases it
  *   lists while it is open, and renews them for `leaseSeconds` when it ends. A listed request
  *   that is no longer pending, or whose lease another provisioner holds, is answered at once as
- *   `gone`. A request free (never handed out since the process started, as a restart forgets
- *   leases, or its lease ran out) is taken by a provisioner that lists it.
+ *   `gone`. A request free (never handed out, or its lease ran out) is taken by a provisioner
+ *   that lists it.
+ * - A restart forgets who held which lease, not that one may be held: a request the driver asks
+ *   again for on recovery (`ProvisionContext.redelivered`) is held for whoever lists it in
+ *   `renew` (only a provisioner that took it before the restart knows its id) for
+ *   `recoveryHoldSeconds` from then (the time any client has to come back), and handed out
+ *   to the pool's polls only after that.
  * - The first answer settles the request (the agent joins the fleet), whoever brings it. Any later
  *   answer (the request was handed out twice) is refused: no second agent joins for one request.
  *   The provisioner stops the agent it started for it. An answer repeated for the agent it
@@ -42,7 +47,7 @@ interface PendingProvision {
   readonly pool: string;
   /** Its input is durable: it may be handed out. */
   ready: boolean;
-  /** Until when (milliseconds now) its last taker holds it; 0 while never handed out. */
+  /** Until when (milliseconds now) its last taker holds it (with no holder: the hold after a restart); 0 while never handed out. */
   leasedUntilMs: number;
   /** The provisioner its lease is for (the last to take it); undefined while no poll of this process took it. */
   holder: string | undefined;
@@ -95,6 +100,8 @@ export interface ProvisionRequestsOptions {
   readonly leaseSeconds: ReadonlyMap<string, number>;
   /** Milliseconds now. */
   readonly nowMs: () => number;
+  /** Seconds a request asked again after a restart is kept for its old taker's renewal before it is handed out (the heartbeat: the time a client has to come back). */
+  readonly recoveryHoldSeconds: number;
 }
 
 /** The pools' provisioning queues: requests, long-polls, leases and answers. */
@@ -118,13 +125,17 @@ export class ProvisionRequests {
 
   /**
    * Queues request `provisionId` for an agent of `pool`, handed out once input `seq` of `journal`
-   * is durable (at once without a journal); resolves with the spec its answer registers. An id
-   * already pending throws.
+   * is durable (at once without a journal); resolves with the spec its answer registers. A
+   * request `redelivered` (asked again after a restart) is first held for
+   * {@link ProvisionRequestsOptions.recoveryHoldSeconds}: taken by a renewal, handed out to no
+   * poll. An id already pending throws.
    */
-  request(pool: string, provisionId: string, journal: Journal | undefined, seq: number): Promise<AgentSpec> {
+  request(pool: string, provisionId: string, journal: Journal | undefined, seq: number, redelivered = false): Promise<AgentSpec> {
     if (this.pending.has(provisionId)) throw new Error(`provisioning request ${provisionId} is pending already`);
+    // A hold is a lease with no holder: `poll` lets any renewal take it, `turn` hands it out once it runs out.
+    const leasedUntilMs = redelivered ? this.options.nowMs() + this.options.recoveryHoldSeconds * 1000 : 0;
     return new Promise((resolve) => {
-      const request: PendingProvision = { provisionId, pool, ready: false, leasedUntilMs: 0, holder: undefined, holders: 0, deliveries: 0, resolve };
+      const request: PendingProvision = { provisionId, pool, ready: false, leasedUntilMs, holder: undefined, holders: 0, deliveries: 0, resolve };
       this.pending.set(request.provisionId, request);
       const release = (): void => {
         request.ready = true;
@@ -139,7 +150,7 @@ export class ProvisionRequests {
    * Long-poll of provisioner `provisioner` for `pool`'s requests: those ready and not leased (or
    * whose lease ran out), at once when there are any, else as soon as one is, or none after
    * `waitSeconds`. Each is leased to the caller. The requests listed in `renew` whose lease the
-   * caller holds (or that are free: never handed out in this process, or their lease ran out)
+   * caller holds (or that are free, or held since a restart for whoever took them before it)
    * are leased to it while the poll is open and for their lease after it; the others (no longer
    * pending, or leased to another provisioner) make it answer at once, in `gone`. 404 for a pool not provisioned over HTTP, 429 when it already has
    * {@link MAX_OPEN_POOL_POLLS} polls open.
@@ -157,7 +168,7 @@ export class ProvisionRequests {
       if (request === undefined || request.pool !== pool) gone.push(provisionId);
       else if (request.holder !== provisioner && request.holder !== undefined && (request.holders > 0 || request.leasedUntilMs > now)) gone.push(provisionId);
       else {
-        // Its lease, or a request free (a restart forgot its lease, or it ran out): the caller holds it.
+        // Its lease, a request held since a restart for its old taker, or one free: the caller holds it.
         request.holder = provisioner;
         request.holders++;
         held.push(request);

@@ -348,7 +348,7 @@ export class RemoteAgents implements AgentConnector {
   /** @param options - see {@link RemoteAgentsOptions}. */
   constructor(private readonly options: RemoteAgentsOptions) {
     this.nowMs = options.nowMs ?? (() => performance.now());
-    this.provisions = new ProvisionRequests({ leaseSeconds: options.provisionLeaseSeconds ?? new Map(), nowMs: this.nowMs });
+    this.provisions = new ProvisionRequests({ leaseSeconds: options.provisionLeaseSeconds ?? new Map(), nowMs: this.nowMs, recoveryHoldSeconds: options.heartbeatSeconds });
   }
 
   /** Connects to the driver once it exists (commands re-delivered before that count as durable). */
@@ -473,7 +473,7 @@ export class RemoteAgents implements AgentConnector {
   provision(command: CommandOf<'provision'>, context?: ProvisionContext): Promise<AgentSpec> {
     if (!this.provisions.has(command.pool)) return Promise.reject(new Error(`pool ${command.pool} has no provisioning queue (it is not autoscaled)`));
     const journal = this.binding?.journal;
-    return this.provisions.request(command.pool, context?.provisionId ?? randomUUID(), journal, journal?.appendedSeq ?? 0);
+    return this.provisions.request(command.pool, context?.provisionId ?? randomUUID(), journal, journal?.appendedSeq ?? 0, context?.redelivered === true);
   }
 
   /** Settles a provision with the spec of the agent that answers it (the driver feeds its join a microtask later: see `afterSettlements`). */

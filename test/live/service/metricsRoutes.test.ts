@@ -1,12 +1,16 @@
 /**
- * `GET /v1/metrics` (the simulator's metrics document over the live run so far), `GET /metrics`
- * (Prometheus text) and `GET /healthz`, over real HTTP.
+ * `GET /v1/metrics` (the simulator's metrics document over the live run so far, beside the tasks
+ * in flight by state and the process's uptime), `GET /metrics` (Prometheus text) and `GET
+ * /healthz`, over real HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulation } from '../../../src/sim/simulation.js';
 import { parseScenario } from '../../../src/scenario/load.js';
 import { quantile } from 'simple-statistics';
 import { expectQuantile } from '../../support/sketchAccuracy.js';
+import { TRANSITIONS } from '../../../src/engine/lifecycle.js';
+import { TASK_STATES } from '../../../src/live/service/bodies.js';
+import { IN_FLIGHT_STATES } from '../../../src/live/service/metricsRoutes.js';
 import { scenarioText, sleep, startService, type Running } from './serviceHarness.js';
 
 let running: Running;
@@ -36,6 +40,38 @@ describe('GET /v1/metrics', () => {
     expect(answer.body.metrics.tasks).toMatchObject({ submitted: 3, completed: 2, cancelled: 1 });
     expect(answer.body.metrics.quality.mean).toBeCloseTo(0.8, 10);
     expect(answer.body.metrics.latency.mean).toBeGreaterThan(0);
+  });
+});
+
+describe('GET /v1/metrics beside the metrics', () => {
+  it('counts the tasks in flight now by state, every state a task in flight can be in, and gives the process its uptime', async () => {
+    const service = await startService();
+    try {
+      await service.request('POST', '/v1/agents', { id: 'a1', capacity: 1 });
+      for (const id of ['f1', 'f2', 'f3']) await service.request('POST', '/v1/tasks', { id, type: 'code' });
+      const { commands } = (await service.request('POST', '/v1/agents/a1/poll?wait=1')).body;
+      await service.request('POST', `/v1/agents/a1/attempts/${commands[0].task.id}/1/started`, {});
+      const before = process.uptime();
+      const { body } = await service.request('GET', '/v1/metrics');
+      const after = process.uptime();
+      expect(Object.keys(body.inFlight)).toEqual([...IN_FLIGHT_STATES]);
+      expect(body.inFlight).toEqual({ created: 0, blocked: 0, queued: 2, offered: 0, assigned: 0, running: 1, paused: 0, failed: 0, retrying: 0 });
+      expect(Object.values(body.inFlight as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(body.counts.inFlight);
+      // The service runs in this test's process: its uptime is this process's.
+      expect(body.process.uptimeSeconds).toBeGreaterThanOrEqual(before);
+      expect(body.process.uptimeSeconds).toBeLessThanOrEqual(after);
+      const windowed = (await service.request('GET', '/v1/metrics?window=60')).body;
+      expect(windowed.inFlight).toEqual(body.inFlight);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('names as in flight exactly the states that are not final', () => {
+    const final = ['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected'];
+    expect([...IN_FLIGHT_STATES, ...final].sort()).toEqual([...TASK_STATES].sort());
+    expect(IN_FLIGHT_STATES.filter((state) => TRANSITIONS[state].length === 0)).toEqual([]);
+    expect(final.filter((state) => TRANSITIONS[state as keyof typeof TRANSITIONS].length > 0)).toEqual([]);
   });
 });
 
@@ -104,7 +140,7 @@ describe('GET /v1/metrics?window=W', () => {
       const answer = await service.request('GET', '/v1/metrics?window=1');
 
       expect(answer.status).toBe(200);
-      expect(Object.keys(answer.body)).toEqual(['timeSeconds', 'window', 'counts', 'metrics', 'process']);
+      expect(Object.keys(answer.body)).toEqual(['timeSeconds', 'window', 'counts', 'inFlight', 'metrics', 'process']);
       const { window, metrics } = answer.body;
       expect(window).toMatchObject({ requestedSeconds: 1, intervalSeconds: 0.1, endSeconds: answer.body.timeSeconds, wholeHistory: false });
       expect(window.startSeconds).toBeLessThanOrEqual(window.endSeconds - 1);
@@ -156,7 +192,7 @@ describe('GET /v1/metrics?window=W', () => {
         const heldAt = context.now();
         (context as { now: () => number }).now = () => heldAt;
         const answer = await service.request('GET', '/v1/metrics');
-        expect(Object.keys(answer.body), live).toEqual(['timeSeconds', 'counts', 'metrics', 'process']);
+        expect(Object.keys(answer.body), live).toEqual(['timeSeconds', 'counts', 'inFlight', 'metrics', 'process']);
         // The collector's whole-history document, byte for byte.
         expect(answer.text, live).toContain(`"metrics":${JSON.stringify(context.collector.finish(heldAt))},"process"`);
         expect(answer.body.metrics.tasks.completed, live).toBe(1);

@@ -3,11 +3,13 @@
  * once its input is durable, to the poll that waited first; its lease keeps it from others until
  * it runs out (then it is handed out again, counted); a poll listing it in `renew` holds the
  * lease while open and renews it when it ends, for the provisioner that took it only (another's
- * renewal is told the request is gone, and holds nothing); a request nobody took in this process
- * goes to the first that renews it; the first answer settles it, later claims find it answered or
+ * renewal is told the request is gone, and holds nothing); a request nobody took goes to the
+ * first that renews it; the first answer settles it, later claims find it answered or
  * unknown; polls are bounded per pool and end when the queue closes. Property: whatever sequence
  * of polls (by three provisioners, renewing any requests), answers and time passing, every poll
  * answers as a model of the leases says, so no request is ever leased to two provisioners at once.
+ * A request asked again after a restart is held for one heartbeat for whoever renews it (its old
+ * taker), and handed out to no poll until then.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +19,8 @@ import { provisionId } from '../../../src/live/provisionBook.js';
 import { MAX_OPEN_POOL_POLLS, ProvisionRequests } from '../../../src/live/service/provisionRequests.js';
 
 const LEASE_SECONDS = 10;
+/** The hold of a request asked again after a restart (the service's heartbeat). */
+const HOLD_SECONDS = 4;
 
 /** A journal whose inputs become durable when the test says (no `afterDurable`: durability is awaited). */
 function laggingJournal(appendedSeq: number): Journal & { durableUpTo(seq: number): void } {
@@ -35,7 +39,7 @@ function laggingJournal(appendedSeq: number): Journal & { durableUpTo(seq: numbe
 
 function queues(): { requests: ProvisionRequests; clock: { ms: number } } {
   const clock = { ms: 0 };
-  return { requests: new ProvisionRequests({ leaseSeconds: new Map([['burst', LEASE_SECONDS]]), nowMs: () => clock.ms }), clock };
+  return { requests: new ProvisionRequests({ leaseSeconds: new Map([['burst', LEASE_SECONDS]]), nowMs: () => clock.ms, recoveryHoldSeconds: HOLD_SECONDS }), clock };
 }
 
 const spec = (id: string): AgentSpec => ({ id, capacity: 1, tokensPerSecond: 1, skills: {}, weight: 1, tags: [], pool: 'burst' });
@@ -147,7 +151,7 @@ describe('ProvisionRequests', () => {
     expect(await renewed).toEqual({ requests: [], gone: [] });
   });
 
-  it('gives a request no poll of this process took (a restart forgot its lease) to the first provisioner that renews it', async () => {
+  it('gives a request no poll took to the first provisioner that renews it', async () => {
     const { requests, clock } = queues();
     const id = provisionId(1, 7);
     void requests.request('burst', id, undefined, 0);
@@ -160,6 +164,36 @@ describe('ProvisionRequests', () => {
     clock.ms += LEASE_SECONDS * 1000;
     // Renewed for a lease after the poll, never handed out: its first delivery is now.
     expect((await requests.poll('burst', 'p2', 0)).requests).toEqual([{ provisionId: id, pool: 'burst', leaseSeconds: LEASE_SECONDS, delivery: 1 }]);
+  });
+
+  it('holds a request asked again after a restart for its old taker: a renewal takes it, no poll is handed it until the hold ends', async () => {
+    const { requests, clock } = queues();
+    const id = provisionId(1, 8);
+    void requests.request('burst', id, undefined, 0, true);
+    const waiting = requests.poll('burst', 'p2', 60);
+    clock.ms += HOLD_SECONDS * 1000 - 1;
+    expect((await requests.poll('burst', 'p3', 0)).requests).toEqual([]);
+    // The old taker comes back within the hold and renews: it holds the request, as before the restart.
+    expect(await requests.poll('burst', 'p1', 0, [id])).toEqual({ requests: [], gone: [] });
+    clock.ms += 1;
+    expect((await requests.poll('burst', 'p3', 0)).requests).toEqual([]);
+    expect(await requests.poll('burst', 'p2', 0, [id])).toEqual({ requests: [], gone: [id] });
+    clock.ms += LEASE_SECONDS * 1000;
+    expect((await requests.poll('burst', 'p3', 0)).requests).toEqual([{ provisionId: id, pool: 'burst', leaseSeconds: LEASE_SECONDS, delivery: 1 }]);
+    requests.close();
+    expect(await waiting).toEqual({ requests: [], gone: [] });
+  });
+
+  it("hands a request asked again after a restart to the pool's polls once its hold ends, when no old taker renewed it", async () => {
+    const { requests, clock } = queues();
+    const id = provisionId(1, 9);
+    void requests.request('burst', id, undefined, 0, true);
+    expect((await requests.poll('burst', 'p2', 0)).requests).toEqual([]);
+    const waiting = requests.poll('burst', 'p2', 60);
+    clock.ms += HOLD_SECONDS * 1000;
+    expect((await requests.poll('burst', 'p3', 0)).requests).toEqual([{ provisionId: id, pool: 'burst', leaseSeconds: LEASE_SECONDS, delivery: 1 }]);
+    requests.close();
+    expect(await waiting).toEqual({ requests: [], gone: [] });
   });
 
   it('queues each request under the id it is given, once', () => {
@@ -176,17 +210,18 @@ describe('ProvisionRequests', () => {
   const step: fc.Arbitrary<Step> = fc.oneof(
     { weight: 5, arbitrary: fc.record({ kind: fc.constant('poll' as const), provisioner: fc.constantFrom('p1', 'p2', 'p3'), renew: fc.uniqueArray(fc.integer({ min: 0, max: REQUESTS }), { maxLength: 3 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('answer' as const), request: fc.integer({ min: 0, max: REQUESTS - 1 }) }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.constantFrom(1, LEASE_SECONDS * 500, LEASE_SECONDS * 1000) }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.constantFrom(1, HOLD_SECONDS * 1000, LEASE_SECONDS * 500, LEASE_SECONDS * 1000) }) },
   );
 
-  it('answers every poll as a model of the leases says, whatever the provisioners, renewals, answers and time', async () => {
+  it('answers every poll as a model of the leases says, whatever the provisioners, renewals, answers, time and requests asked again after a restart', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), fc.array(fc.boolean(), { minLength: REQUESTS, maxLength: REQUESTS }), async (steps, redelivered) => {
         const { requests, clock } = queues();
         // Request REQUESTS is never asked for: renewing it is always gone.
         const ids = Array.from({ length: REQUESTS + 1 }, (_, i) => provisionId(1, i + 1));
-        for (let i = 0; i < REQUESTS; i++) void requests.request('burst', ids[i]!, undefined, 0);
-        const model = ids.slice(0, REQUESTS).map(() => ({ pending: true, holder: undefined as string | undefined, leasedUntilMs: 0, deliveries: 0 }));
+        for (let i = 0; i < REQUESTS; i++) void requests.request('burst', ids[i]!, undefined, 0, redelivered[i]);
+        // A request asked again after a restart starts as a lease nobody holds, for the hold.
+        const model = ids.slice(0, REQUESTS).map((_, i) => ({ pending: true, holder: undefined as string | undefined, leasedUntilMs: redelivered[i] === true ? HOLD_SECONDS * 1000 : 0, deliveries: 0 }));
         for (const next of steps) {
           if (next.kind === 'wait') {
             clock.ms += next.ms;

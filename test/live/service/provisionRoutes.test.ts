@@ -8,7 +8,7 @@
  * 403, a provisioner acting for the agents of its pool), and `retire` reaching the agent; a lease
  * held for the provisioner that took the request only (by its `provisioner` name, else its
  * token); a pending request's id kept across a restart on the same data directory, where its old
- * taker may still answer it or renew it.
+ * taker may still answer it, or renew it: the request is held for it for a heartbeat.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -191,7 +191,7 @@ describe('POST /v1/pools/{pool}/poll and the answer', () => {
     expect(await pollRequests(service, 0.3, undefined, 'host-b')).toEqual([]);
   });
 
-  it('after a restart, lets the old taker renew a pending request and keep it, unless another provisioner took it first', async () => {
+  it('after a restart, holds a pending request for its old taker for a heartbeat: its renewal keeps it; unrenewed, it is handed out once the heartbeat passed', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fleetsim-provision-'));
     let service = await start({ dataDir, provisionLeaseSeconds: 0.3 });
     await needAnAgent(service);
@@ -200,16 +200,20 @@ describe('POST /v1/pools/{pool}/poll and the answer', () => {
     service = await start({ dataDir, provisionLeaseSeconds: 0.3 });
     const renew = (provisioner: string, wait: number): Promise<{ status: number; body: unknown }> =>
       service.request('POST', `/v1/pools/burst/poll?wait=${wait}`, { provisioner, renew: [before!.provisionId] });
-    // host-a renews first: it holds the request (no lease survived the restart), which goes to nobody else.
+    // host-b polls first: the request is held for whoever took it before the restart, so host-b gets nothing.
+    expect(await pollRequests(service, 0.3, undefined, 'host-b')).toEqual([]);
+    // host-a comes back and renews: it holds the request, which goes to nobody else.
     const holding = renew('host-a', 0.6);
     await eventually(() => service.service.context.agents.provisions.stats().pending === 1, 1000);
     expect(await pollRequests(service, 0.5, undefined, 'host-b')).toEqual([]);
     expect((await holding).body).toEqual({ requests: [], gone: [] });
     await service.close();
 
+    const restartedMs = performance.now();
     service = await start({ dataDir, provisionLeaseSeconds: 0.3 });
-    // host-b polls first: the request, under the same id, is leased to it; host-a's renewal is gone.
-    expect(await pollRequests(service, 5, undefined, 'host-b')).toEqual([{ provisionId: before!.provisionId, pool: 'burst', leaseSeconds: 0.3, delivery: 1 }]);
+    // Nobody renews: host-b's long poll is handed the request, under the same id, once the heartbeat (5 s) passed; host-a's renewal is then gone.
+    expect(await pollRequests(service, 10, undefined, 'host-b')).toEqual([{ provisionId: before!.provisionId, pool: 'burst', leaseSeconds: 0.3, delivery: 1 }]);
+    expect(performance.now() - restartedMs).toBeGreaterThanOrEqual(5000);
     expect(await renew('host-a', 5)).toMatchObject({ body: { requests: [], gone: [before!.provisionId] } });
   });
 
