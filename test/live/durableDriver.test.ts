@@ -498,14 +498,14 @@ describe('compaction', () => {
     expect(await run(scratch(), true)).toBeGreaterThan(0);
   });
 
-  it('asks again for each provision not joined under the id it had, from the log and from a snapshot, whichever joined first', async () => {
+  it('asks again for each provision not joined under the id it had, marked as asked again, from the log and from a snapshot, whichever joined first', async () => {
     const autoscaled = (): EngineOptions => autoscaledEngine(6);
-    interface Asked { readonly provisionId: string; readonly join: (spec: AgentSpec) => void }
+    interface Asked { readonly provisionId: string; readonly redelivered: boolean; readonly join: (spec: AgentSpec) => void }
     /** Holds every provision until the test answers it, with the id the driver gave it. */
     class Provisioning extends HoldingConnector {
       readonly asked: Asked[] = [];
       provision(_command: CommandOf<'provision'>, context?: ProvisionContext): Promise<AgentSpec> {
-        return new Promise((join) => this.asked.push({ provisionId: context!.provisionId!, join }));
+        return new Promise((join) => this.asked.push({ provisionId: context!.provisionId!, redelivered: context!.redelivered!, join }));
       }
     }
     const run = async (dataDir: string, compactFirst: boolean): Promise<void> => {
@@ -515,6 +515,7 @@ describe('compaction', () => {
       const asked = connector.asked.map((entry) => entry.provisionId);
       expect(asked.length).toBeGreaterThanOrEqual(3);
       expect(new Set(asked).size).toBe(asked.length);
+      expect(connector.asked.every((entry) => !entry.redelivered)).toBe(true);
       // The second provision is answered first: the first stays pending.
       connector.asked[1]!.join(agentSpec({ id: 'auto-x', pool: 'auto', capacity: 1 }));
       await settleIo(durable.journal);
@@ -523,6 +524,7 @@ describe('compaction', () => {
       const { again, crashed } = await reopenCrashed(durable, dataDir, compactFirst, { engine: autoscaled, connector: recovering, clock: new ManualClock(3) });
       const stillPending = asked.filter((_, i) => i !== 1);
       expect(recovering.asked.map((entry) => entry.provisionId)).toEqual(stillPending);
+      expect(recovering.asked.map((entry) => entry.redelivered)).toEqual(stillPending.map(() => true));
       // Answered after the restart, under its old id: it joins as that provision.
       recovering.asked[0]!.join(agentSpec({ id: 'auto-y', pool: 'auto', capacity: 1 }));
       await settleIo(again.journal);
@@ -531,6 +533,7 @@ describe('compaction', () => {
       for (let at = 4; at <= 6 && recovering.asked.length === stillPending.length; at++) (again.clock as ManualClock).advanceTo(at);
       expect(recovering.asked.length).toBeGreaterThan(stillPending.length);
       expect(asked).not.toContain(recovering.asked.at(-1)!.provisionId);
+      expect(recovering.asked.at(-1)!.redelivered).toBe(false);
       await again.close();
       expect(verifyDataDir(crashed, autoscaled).consistent).toBe(true);
     };
