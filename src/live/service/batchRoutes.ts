@@ -11,11 +11,14 @@
  *   `finished` without `started` is accepted (the start counts as unobserved).
  *
  * - `POST /v1/agents/poll?wait=S` `{ agents: [ id, … ], reports?: [ { agent, task, attempt,
- *   started?, finished? }, … ] }` → 200 `{ commands: [ { agent, commands: [ … ] }, … ], results? }`:
- *   one long-poll for many agents (a process hosting them), and their reports. The reports are
- *   applied first and answered in `results` as by `/reports` (a report's agent must be listed);
- *   then the poll is each listed agent's heartbeat and answers with the ready commands of every
- *   agent that has some, as soon as one has (`wait=0`: at once: a flush of reports).
+ *   started?, finished? }, … ], offers?: [ { agent, offerId, accept, reason?, setupTokens? }, … ] }`
+ *   → 200 `{ commands: [ { agent, commands: [ … ] }, … ], results?, offerResults? }`: one
+ *   long-poll for many agents (a process hosting them), their reports and their offer answers.
+ *   The reports are applied first and answered in `results` as by `/reports`; then the offer
+ *   answers, each as `POST /v1/agents/{agent}/offers/{offerId}` takes its body, answered in
+ *   `offerResults` (`{ stale }`, or `{ error, status: 400 | 403 }`); an item's agent must be
+ *   listed. Then the poll is each listed agent's heartbeat and answers with the ready commands of
+ *   every agent that has some, as soon as one has (`wait=0`: at once: a flush).
  *
  * All three, on every task's path, write their 200s themselves (./jsonReply.ts: the bytes
  * Fastify's reply writes, with less work per answer).
@@ -28,8 +31,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { TaskSpec } from '../../engine/task.js';
-import { agentId, agentParams, finishedBody, MAX_ATTEMPT, MAX_ID_LENGTH, parseRequest, pollQuery, refuseQuery, startedBody, taskBody, type FastPath, type FinishedBody, type StartedBody } from './bodies.js';
-import { fastAgentReportItem, fastBatch, fastPollBody, fastReportItem, fastTaskBody } from './fastBodies.js';
+import {
+  agentId, agentParams, finishedBody, MAX_ATTEMPT, MAX_ID_LENGTH, offerAnswerFields, offerId, parseRequest, pollQuery, REASON_ONLY_WITH_DECLINE, reasonOnlyWithDecline,
+  refuseQuery, startedBody, taskBody, type FastPath, type FinishedBody, type StartedBody,
+} from './bodies.js';
+import { fastAgentOfferAnswer, fastAgentReportItem, fastBatch, fastPollBody, fastReportItem, fastTaskBody } from './fastBodies.js';
 import { afterSettlements, durable, submitting, type ServiceContext } from './context.js';
 import { HttpError, isHttpError } from './httpError.js';
 import { sendJson } from './jsonReply.js';
@@ -65,10 +71,17 @@ export const reportItem = reportFields.refine(someReport, SOME_REPORT);
 /** One report of `POST /v1/agents/poll`: a `/reports` item naming its agent. */
 export const agentReportItem = reportFields.extend({ agent: agentId }).refine(someReport, SOME_REPORT);
 
-/** The body of `POST /v1/agents/poll`; its agent list and its reports are validated apart. */
+/**
+ * One offer answer of `POST /v1/agents/poll`: the body of `POST /v1/agents/{id}/offers/{offerId}`
+ * naming its agent and its offer as that route's path does.
+ */
+export const agentOfferAnswer = offerAnswerFields.extend({ agent: agentId, offerId }).refine(reasonOnlyWithDecline, REASON_ONLY_WITH_DECLINE);
+
+/** The body of `POST /v1/agents/poll`; its agent list, its reports and its offer answers are validated apart. */
 export const multiPollBody = z.strictObject({
   agents: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS),
   reports: z.array(z.unknown()).max(MAX_BATCH_ITEMS).optional(),
+  offers: z.array(z.unknown()).max(MAX_BATCH_ITEMS).optional(),
 });
 const agentList = z.array(agentId);
 const fastMultiPollBody = fastPollBody(MAX_BATCH_ITEMS);
@@ -174,20 +187,22 @@ export function batchRoutes(app: FastifyInstance, context: ServiceContext): void
     lastList = list;
     lastListed = listed;
     if (auth.enabled) auth.checkAll(request.headers.authorization, list.map((agent) => ({ kind: 'agent', agentId: agent } as const)));
-    let results: (ReportedItem | BatchItemError)[] | undefined;
-    if (body.reports !== undefined) {
-      results = await applyReports(context, body.reports, (raw, i) => {
-        const item = parseItem(agentReportItem, raw, `body.reports[${i}]`, fastAgentReportItem);
-        if (!listed.has(item.agent)) throw new HttpError(400, `body.reports[${i}].agent: agent ${item.agent} is not listed in body.agents`);
-        return item;
-      });
-      await durable(context);
-    }
+    const results = body.reports === undefined ? undefined : await applyReports(context, body.reports, (raw, i) => {
+      const item = parseItem(agentReportItem, raw, `body.reports[${i}]`, fastAgentReportItem);
+      if (!listed.has(item.agent)) throw new HttpError(400, `body.reports[${i}].agent: agent ${item.agent} is not listed in body.agents`);
+      return item;
+    });
+    const offerResults = body.offers === undefined ? undefined : await applyEach(context, body.offers, (raw, i) => {
+      const item = parseItem(agentOfferAnswer, raw, `body.offers[${i}]`, fastAgentOfferAnswer);
+      if (!listed.has(item.agent)) throw new HttpError(400, `body.offers[${i}].agent: agent ${item.agent} is not listed in body.agents`);
+      return agents.answer(item.agent, item.offerId, item, `body.offers[${i}].offerId`);
+    });
+    if (results !== undefined || offerResults !== undefined) await durable(context);
     const poll = agents.openPoll(list, wait, agentsField);
     // The response closing before it was answered: the client went away (a no-op once answered).
     reply.raw.on('close', poll.end);
     const commands = await poll.answer;
-    sendJson(reply, results === undefined ? { commands } : { commands, results });
+    sendJson(reply, pollAnswer(commands, results, offerResults));
   });
 }
 
@@ -205,25 +220,41 @@ function distinct(list: readonly string[]): ReadonlySet<string> {
  * Applies attempt reports, each validated by `parse` (its 400 or 403 answers that item alone),
  * and lets the driver feed what they settled.
  */
-async function applyReports(
+function applyReports(
   context: ServiceContext, items: readonly unknown[], parse: (raw: unknown, index: number) => { readonly agent: string; readonly task: string; readonly attempt: number; readonly started?: StartedBody; readonly finished?: FinishedBody },
 ): Promise<(ReportedItem | BatchItemError)[]> {
   const { agents } = context;
-  const promised = agents.promisedSettlements;
+  return applyEach(context, items, (raw, i) => {
+    const item = parse(raw, i);
+    const started = item.started === undefined ? undefined : agents.started(item.agent, item.task, item.attempt, item.started, i);
+    const finished = item.finished === undefined ? undefined : agents.finished(item.agent, item.task, item.attempt, item.finished);
+    return reported(started, finished);
+  });
+}
+
+/**
+ * Applies each item by `apply` (an item's client error answers that item alone), then lets the
+ * driver feed what they settled: one answer per item, in order.
+ */
+async function applyEach<Answer>(context: ServiceContext, items: readonly unknown[], apply: (raw: unknown, index: number) => Answer): Promise<(Answer | BatchItemError)[]> {
+  const promised = context.agents.promisedSettlements;
   // A loop rather than `map` with a closure per item.
-  const results: (ReportedItem | BatchItemError)[] = [];
+  const results: (Answer | BatchItemError)[] = [];
   for (let i = 0; i < items.length; i++) {
     try {
-      const item = parse(items[i], i);
-      const started = item.started === undefined ? undefined : agents.started(item.agent, item.task, item.attempt, item.started, i);
-      const finished = item.finished === undefined ? undefined : agents.finished(item.agent, item.task, item.attempt, item.finished);
-      results.push(reported(started, finished));
+      results.push(apply(items[i], i));
     } catch (error) {
       results.push(itemError(error));
     }
   }
   await afterSettlements(context, promised);
   return results;
+}
+
+/** A multi-agent poll's answer: its commands, and the answers of the items it carried, made without spreading. */
+function pollAnswer(commands: unknown, results: unknown[] | undefined, offerResults: unknown[] | undefined): object {
+  if (offerResults === undefined) return results === undefined ? { commands } : { commands, results };
+  return results === undefined ? { commands, offerResults } : { commands, results, offerResults };
 }
 
 /** A report's answer, made without spreading (`parse` guarantees one part at least). */

@@ -212,18 +212,34 @@ export const finishedBody = z.discriminatedUnion('ok', [
 /** A validated outcome. */
 export type FinishedBody = z.output<typeof finishedBody>;
 
+/** What an offer's id looks like (`o<n>`, as a poll hands it out). */
+export const OFFER_ID_PATTERN = /^o\d{1,15}$/;
+/** An offer's id, as a poll hands it out. */
+export const offerId = z.string().regex(OFFER_ID_PATTERN, 'expected an offerId handed out by a poll');
+
 /** `/v1/agents/{id}/offers/{offerId}` parameters. */
-export const offerParams = z.strictObject({ id: agentId, offerId: z.string().regex(/^o\d{1,15}$/, 'expected an offerId handed out by a poll') });
+export const offerParams = z.strictObject({ id: agentId, offerId });
 
 /** Reasons an agent may give for turning an offer down. */
 export const DECLINE_REASONS = ['lacks-skill', 'overloaded', 'context-full', 'declined'] as const;
 
-/** `POST /v1/agents/{id}/offers/{offerId}`: the answer. */
-export const offerAnswerBody = z.strictObject({
+/** The fields of an offer's answer, unrefined: the multi-agent poll's item extends them. */
+export const offerAnswerFields = z.strictObject({
   accept: z.boolean(),
   reason: z.enum(DECLINE_REASONS).optional(),
   setupTokens: nonNegative.optional(),
-}).refine((body) => !(body.accept && body.reason !== undefined), { path: ['reason'], message: 'a reason goes only with accept: false' });
+});
+
+/** Whether an answer gives a reason only with a decline. */
+export function reasonOnlyWithDecline(body: { readonly accept: boolean; readonly reason?: unknown }): boolean {
+  return !(body.accept && body.reason !== undefined);
+}
+
+/** The issue an accept with a reason raises. */
+export const REASON_ONLY_WITH_DECLINE = { path: ['reason'], message: 'a reason goes only with accept: false' };
+
+/** `POST /v1/agents/{id}/offers/{offerId}`: the answer. */
+export const offerAnswerBody = offerAnswerFields.refine(reasonOnlyWithDecline, REASON_ONLY_WITH_DECLINE);
 /** A validated offer answer. */
 export type OfferAnswerBody = z.output<typeof offerAnswerBody>;
 

@@ -1,6 +1,6 @@
 /**
  * Fast paths of the bodies the service validates once per task (a submission, an attempt
- * report): each accepts exactly the well-formed values its zod schema in bodies.ts accepts and
+ * report, an offer answer of the multi-agent poll): each accepts exactly the well-formed values its zod schema in bodies.ts accepts and
  * builds the same output (defaults filled, fields in the schema's order), and answers
  * `undefined` for anything else, which `parseRequest` (bodies.ts) then hands to the schema, so that
  * every error message is zod's. zod's parse of an object builds a result record, a context and
@@ -11,8 +11,8 @@
 import { DEPENDENCY_FAILURE_POLICIES, type DependencyFailurePolicy } from '../../engine/task.js';
 import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../scenario/schema.js';
 import {
-  AGENT_FAILURE_REASONS, DEFAULT_PRIORITY, DEFAULT_QUALITY, MAX_ATTEMPT, MAX_ID_LENGTH, MAX_LIST_ITEMS, MAX_SECONDS, unknownEdge, unpairedBlockField,
-  type FinishedBody, type StartedBody, type TaskBody,
+  AGENT_FAILURE_REASONS, DECLINE_REASONS, DEFAULT_PRIORITY, DEFAULT_QUALITY, MAX_ATTEMPT, MAX_ID_LENGTH, MAX_LIST_ITEMS, MAX_SECONDS, OFFER_ID_PATTERN,
+  unknownEdge, unpairedBlockField, type FinishedBody, type OfferAnswerBody, type StartedBody, type TaskBody,
 } from './bodies.js';
 
 /** One item of `POST /v1/agents/{id}/reports`, validated. */
@@ -33,6 +33,14 @@ export interface AgentReportBody extends ReportBody {
   readonly agent: string;
 }
 
+/** One offer answer of `POST /v1/agents/poll`, validated. */
+export interface AgentOfferAnswerBody extends OfferAnswerBody {
+  /** The answering agent's id. */
+  readonly agent: string;
+  /** The offer's id, as a poll handed it out. */
+  readonly offerId: string;
+}
+
 type Fields = Readonly<Record<string, unknown>>;
 
 const TASK_FIELDS: ReadonlySet<string> = new Set([
@@ -41,7 +49,9 @@ const TASK_FIELDS: ReadonlySet<string> = new Set([
 ]);
 const REPORT_FIELDS: ReadonlySet<string> = new Set(['task', 'attempt', 'started', 'finished']);
 const AGENT_REPORT_FIELDS: ReadonlySet<string> = new Set([...REPORT_FIELDS, 'agent']);
+const AGENT_OFFER_ANSWER_FIELDS: ReadonlySet<string> = new Set(['accept', 'reason', 'setupTokens', 'agent', 'offerId']);
 const FAILURE_REASONS: ReadonlySet<unknown> = new Set(AGENT_FAILURE_REASONS);
+const DECLINES: ReadonlySet<unknown> = new Set(DECLINE_REASONS);
 const DEPENDENCY_POLICIES: ReadonlySet<unknown> = new Set(DEPENDENCY_FAILURE_POLICIES);
 
 type Mutable<T> = { -readonly [Field in keyof T]: T[Field] };
@@ -95,6 +105,20 @@ export function fastAgentReportItem(raw: unknown): AgentReportBody | undefined {
   return onlyFields(raw, AGENT_REPORT_FIELDS) && isAgentId(raw.agent) ? report(raw, raw.agent) as AgentReportBody | undefined : undefined;
 }
 
+/** An offer answer of `POST /v1/agents/poll`: see `agentOfferAnswer` in batchRoutes.ts. */
+export function fastAgentOfferAnswer(raw: unknown): AgentOfferAnswerBody | undefined {
+  if (!onlyFields(raw, AGENT_OFFER_ANSWER_FIELDS)) return undefined;
+  const { accept, reason, setupTokens, agent, offerId } = raw;
+  if (typeof accept !== 'boolean' || !(reason === undefined || (!accept && DECLINES.has(reason))) || !optional(setupTokens, isNonNegative)) return undefined;
+  if (!isAgentId(agent) || typeof offerId !== 'string' || !OFFER_ID_PATTERN.test(offerId)) return undefined;
+  const item = { accept } as Mutable<AgentOfferAnswerBody>;
+  if (reason !== undefined) item.reason = reason as AgentOfferAnswerBody['reason'];
+  if (setupTokens !== undefined) item.setupTokens = setupTokens;
+  item.agent = agent;
+  item.offerId = offerId;
+  return item;
+}
+
 /**
  * The body of a batch, `{ <field>: [ 1 to `maxItems` items ] }`, as is (its items are validated
  * one by one).
@@ -108,20 +132,23 @@ export function fastBatch<Field extends string>(field: Field, maxItems: number):
   };
 }
 
-/** A report's fields, then its `agent` when given (the poll's schema extends the other). */
-const POLL_FIELDS: ReadonlySet<string> = new Set(['agents', 'reports']);
+const POLL_FIELDS: ReadonlySet<string> = new Set(['agents', 'reports', 'offers']);
 
 /**
  * The body of `POST /v1/agents/poll`, `{ agents: [ 1 to `maxItems` ], reports?: [ up to
- * `maxItems` ] }`, its lists as they are (validated apart).
+ * `maxItems` ], offers?: [ up to `maxItems` ] }`, its lists as they are (validated apart).
  */
-export function fastPollBody(maxItems: number): (raw: unknown) => { agents: unknown[]; reports?: unknown[] } | undefined {
+export function fastPollBody(maxItems: number): (raw: unknown) => { agents: unknown[]; reports?: unknown[]; offers?: unknown[] } | undefined {
+  const isList = (items: unknown): items is unknown[] => Array.isArray(items) && items.length <= maxItems;
   return (raw) => {
     if (!onlyFields(raw, POLL_FIELDS)) return undefined;
-    const { agents, reports } = raw;
-    if (!Array.isArray(agents) || agents.length < 1 || agents.length > maxItems) return undefined;
-    if (reports === undefined) return { agents };
-    return Array.isArray(reports) && reports.length <= maxItems ? { agents, reports } : undefined;
+    const { agents, reports, offers } = raw;
+    if (!isList(agents) || agents.length < 1 || !optional(reports, isList) || !optional(offers, isList)) return undefined;
+    // The schema's output: its fields in its order, an optional one only when given.
+    const body: { agents: unknown[]; reports?: unknown[]; offers?: unknown[] } = { agents };
+    if (reports !== undefined) body.reports = reports;
+    if (offers !== undefined) body.offers = offers;
+    return body;
   };
 }
 

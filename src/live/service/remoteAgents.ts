@@ -661,14 +661,17 @@ export class RemoteAgents implements AgentConnector {
     return APPLIED;
   }
 
-  /** An agent answers an offer. */
-  answer(agentId: string, offerId: string, body: OfferAnswerBody): ReportAnswer {
+  /**
+   * An agent answers an offer: the body of the single route, or an item of a multi-agent poll
+   * whose offer id is at `offerField` (named so in a 403's message).
+   */
+  answer(agentId: string, offerId: string, body: OfferAnswerBody, offerField = 'params.offerId'): ReportAnswer {
     const pending = this.offers.get(offerId);
     if (pending === undefined) {
       this.staleOfferAnswers++;
       return STALE;
     }
-    if (pending.agentId !== agentId) throw new HttpError(403, `params.offerId: offer ${offerId} was made to another agent`);
+    if (pending.agentId !== agentId) throw new HttpError(403, `${offerField}: offer ${offerId} was made to another agent`);
     this.forgetOffer(offerId);
     this.unqueue(agentId, (command) => command.kind === 'offer' && command.offerId === offerId);
     this.promised++;

@@ -1,8 +1,8 @@
 /**
  * The batch routes over real HTTP: many submissions in one request (each validated and
  * idempotent on its own, one answer per item), many attempt reports of one agent in one request
- * (stale flags per item, `finished` without `started`), one long-poll and its reports for many
- * agents at once (`POST /v1/agents/poll`), their limits and token rules; the
+ * (stale flags per item, `finished` without `started`), one long-poll and its reports and offer
+ * answers for many agents at once (`POST /v1/agents/poll`), their limits and token rules; the
  * conservation ledger holds after each.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,10 +17,13 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function start(options: Parameters<typeof startService>[1] = {}): Promise<Running> {
-  running = await startService(scenarioText(), options);
+async function start(options: Parameters<typeof startService>[1] = {}, text = scenarioText()): Promise<Running> {
+  running = await startService(text, options);
   return running;
 }
+
+/** The test scenario with offer delegation: a task is offered to an agent, which answers. */
+const OFFERS = scenarioText('heartbeatSeconds: 5', 'delegation: { mode: offer }');
 
 function expectLedger(service: Running): void {
   const counts = service.service.context.driver.counts();
@@ -289,6 +292,79 @@ describe('POST /v1/agents/poll (many agents at once)', () => {
     expect(notListed.status).toBe(200);
     expect(notListed.body.results[0]).toMatchObject({ status: 400, error: expect.stringMatching(/^body\.reports\[0\]\.agent: agent a2 is not listed/) });
     expect(notListed.body.results[1]).toMatchObject({ status: 400, error: expect.stringMatching(/^body\.reports\[1\]: expected started, finished or both/) });
+    expectLedger(service);
+  });
+
+  it('applies the offer answers it carries after its reports, each as the single offers route does, and then polls', async () => {
+    const service = await start({}, OFFERS);
+    for (const id of ['a1', 'a2']) await service.request('POST', '/v1/agents', { id });
+    await service.request('POST', '/v1/tasks', { id: 't1', type: 'code' });
+    const owner = service.service.context.tasks.get('t1')!.history.find((entry) => entry.kind === 'offerMade')!.agent!;
+    const other = owner === 'a1' ? 'a2' : 'a1';
+    const polled = await service.request('POST', '/v1/agents/poll?wait=2', { agents: ['a1', 'a2'] });
+    expect(polled.body.commands).toMatchObject([{ agent: owner, commands: [{ kind: 'offer', task: { id: 't1' } }] }]);
+    const { offerId } = polled.body.commands[0].commands[0];
+    const answered = await service.request('POST', '/v1/agents/poll?wait=2', {
+      agents: ['a1', 'a2'],
+      reports: [{ agent: owner, task: 'none', attempt: 1, finished: { ok: true } }],
+      offers: [
+        { agent: other, offerId, accept: true },
+        { agent: owner, offerId, accept: true, setupTokens: 5 },
+        { agent: owner, offerId, accept: false },
+        { agent: owner, offerId: 'o999', accept: false, reason: 'overloaded' },
+      ],
+    });
+    expect(answered.status).toBe(200);
+    expect(answered.body.results).toEqual([{ finished: { stale: true } }]);
+    expect(answered.body.offerResults).toEqual([
+      { status: 403, error: `body.offers[0].offerId: offer ${offerId} was made to another agent` }, { stale: false }, { stale: true }, { stale: true },
+    ]);
+    // The accepted offer's start comes with the same answer: the answers were applied before the poll waited.
+    expect(answered.body.commands).toMatchObject([{ agent: owner, commands: [{ kind: 'start', task: { id: 't1' }, attempt: 1 }] }]);
+    const history = service.service.context.tasks.get('t1')!.history.filter((entry) => entry.kind === 'offerAnswered');
+    expect(history).toMatchObject([{ agent: owner, accepted: true }]);
+    expectLedger(service);
+  });
+
+  it('answers bad offer answers with a 400 naming their path, per item, and too many with a 400 for the whole request', async () => {
+    const service = await start({}, OFFERS);
+    for (const id of ['a1', 'a2']) await service.request('POST', '/v1/agents', { id });
+    const answer = await service.request('POST', '/v1/agents/poll?wait=0', {
+      agents: ['a1'],
+      offers: [
+        { agent: 'a1', offerId: 'x1', accept: true }, { agent: 'a1', offerId: 'o1', accept: true, reason: 'overloaded' },
+        { agent: 'a1', offerId: 'o1', accept: false, reason: 'busy' }, { agent: 'a2', offerId: 'o1', accept: true }, { agent: 'a1', offerId: 'o1' },
+        { agent: 'a1', offerId: 'o1', accept: true, extra: 1 },
+      ],
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.results).toBeUndefined();
+    expect(answer.body.offerResults.map((result: { status: number }) => result.status)).toEqual([400, 400, 400, 400, 400, 400]);
+    expect(answer.body.offerResults.map((result: { error: string }) => result.error)).toEqual([
+      expect.stringMatching(/^body\.offers\[0\]\.offerId: expected an offerId handed out by a poll/),
+      expect.stringMatching(/^body\.offers\[1\]\.reason: a reason goes only with accept: false/),
+      expect.stringMatching(/^body\.offers\[2\]\.reason: /),
+      expect.stringMatching(/^body\.offers\[3\]\.agent: agent a2 is not listed in body\.agents/),
+      expect.stringMatching(/^body\.offers\[4\]\.accept: /),
+      expect.stringMatching(/^body\.offers\[5\]\.extra: unknown field/),
+    ]);
+    const many = Array.from({ length: MAX_BATCH_ITEMS + 1 }, () => ({ agent: 'a1', offerId: 'o1', accept: true }));
+    const tooMany = await service.request('POST', '/v1/agents/poll?wait=0', { agents: ['a1'], offers: many });
+    expect([tooMany.status, tooMany.body.error]).toEqual([400, expect.stringMatching(/^body\.offers: /)]);
+    expectLedger(service);
+  });
+
+  it('refuses offer answers for an agent its token may not act for (403), and applies none of them', async () => {
+    const service = await start({ tokens: { a1: 'agent:a1', any: ['agent:*', 'submitter'] } }, OFFERS);
+    await service.request('POST', '/v1/agents', { id: 'a2' }, 'any');
+    await service.request('POST', '/v1/tasks', { id: 't1', type: 'code' }, 'any');
+    const [offer] = (await service.request('POST', '/v1/agents/a2/poll?wait=2', undefined, 'any')).body.commands;
+    expect(offer).toMatchObject({ kind: 'offer', task: { id: 't1' } });
+    const refused = await service.request('POST', '/v1/agents/poll?wait=0', { agents: ['a2'], offers: [{ agent: 'a2', offerId: offer.offerId, accept: false }] }, 'a1');
+    expect(refused.status).toBe(403);
+    expect(service.service.context.tasks.get('t1')?.state).toBe('offered');
+    const answered = await service.request('POST', '/v1/agents/poll?wait=0', { agents: ['a2'], offers: [{ agent: 'a2', offerId: offer.offerId, accept: false }] }, 'any');
+    expect(answered.body.offerResults).toEqual([{ stale: false }]);
     expectLedger(service);
   });
 });

@@ -9,11 +9,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEPENDENCY_FAILURE_POLICIES } from '../../../src/engine/task.js';
 import { MAX_PRIORITY_LEVEL, MAX_RETRIES } from '../../../src/scenario/schema.js';
-import { agentReportItem, MAX_BATCH_ITEMS, multiPollBody, reportBatch, reportItem, taskBatch } from '../../../src/live/service/batchRoutes.js';
+import { agentOfferAnswer, agentReportItem, MAX_BATCH_ITEMS, multiPollBody, reportBatch, reportItem, taskBatch } from '../../../src/live/service/batchRoutes.js';
 import {
-  AGENT_FAILURE_REASONS, MAX_ATTEMPT, MAX_ID_LENGTH, MAX_LIST_ITEMS, MAX_SECONDS, parseRequest, taskBody, type FastPath,
+  AGENT_FAILURE_REASONS, DECLINE_REASONS, MAX_ATTEMPT, MAX_ID_LENGTH, MAX_LIST_ITEMS, MAX_SECONDS, parseRequest, taskBody, type FastPath,
 } from '../../../src/live/service/bodies.js';
-import { fastAgentReportItem, fastBatch, fastPollBody, fastReportItem, fastTaskBody } from '../../../src/live/service/fastBodies.js';
+import { fastAgentOfferAnswer, fastAgentReportItem, fastBatch, fastPollBody, fastReportItem, fastTaskBody } from '../../../src/live/service/fastBodies.js';
 import { isHttpError } from '../../../src/live/service/httpError.js';
 import type { z } from 'zod';
 
@@ -127,6 +127,14 @@ const finished = mostly(
 const attempt = intIn(1, MAX_ATTEMPT);
 const wellFormedReport = fc.record({ task: id, attempt, started, finished }, { requiredKeys: ['task', 'attempt'] });
 const wellFormedAgentReport = fc.record({ task: id, attempt, started, finished, agent: id }, { requiredKeys: ['task', 'attempt'] });
+/** An offer id as a poll hands it out (mostly), or one a poll never would. */
+const offerId = mostly(fc.integer({ min: 1, max: 1e9 }).map((n) => `o${n}`), fc.constantFrom('o', 'o1x', `o${'9'.repeat(15)}`, `o${'9'.repeat(16)}`, '1', 'O1', ' o1', 'o-1'));
+/** An offer answer: a decline with or without a reason, an accept (sometimes with a reason, which the schema refuses). */
+const wellFormedOfferAnswer = fc.oneof(
+  fc.record({ accept: fc.constant(false), reason: mostly(fc.constantFrom(...DECLINE_REASONS), fc.constantFrom('busy', '', null)), setupTokens: nonNegative, agent: id, offerId }, { requiredKeys: ['accept', 'agent', 'offerId'] }),
+  fc.record({ accept: mostly(fc.constant(true), fc.constantFrom(0, 'true', null)), reason: fc.constantFrom(...DECLINE_REASONS), setupTokens: nonNegative, agent: id, offerId }, { requiredKeys: ['accept', 'agent', 'offerId', 'setupTokens'] })
+    .map(({ reason, ...answer }) => (answer.setupTokens === 0 ? { ...answer, reason } : answer)),
+);
 
 /**
  * A well-formed value with one field (at the top or one level down) replaced by garbage, wrapped
@@ -156,6 +164,7 @@ describe('fast paths of the request bodies', () => {
     ['a submission', taskBody, fastTaskBody, wellFormedTask],
     ['a report', reportItem, fastReportItem, wellFormedReport],
     ['a poll\'s report', agentReportItem, fastAgentReportItem, wellFormedAgentReport],
+    ['a poll\'s offer answer', agentOfferAnswer, fastAgentOfferAnswer, wellFormedOfferAnswer],
   ] as const;
   for (const [name, schema, fast, wellFormed] of cases) {
     it(`validate ${name} exactly as its schema does`, () => {
@@ -183,8 +192,12 @@ describe('fast paths of the request bodies', () => {
   it('take a multi-agent poll\'s body as its schema gives it, exactly when it accepts it', () => {
     const items = fc.oneof(fc.array(garbage, { maxLength: 3 }), fc.constantFrom([], Array.from({ length: MAX_BATCH_ITEMS }, () => 'a'), Array.from({ length: MAX_BATCH_ITEMS + 1 }, () => 'a')));
     const fast = fastPollBody(MAX_BATCH_ITEMS);
-    // Either field first: the output has the schema's order.
-    const wellFormed = fc.oneof(fc.record({ agents: items, reports: items }, { requiredKeys: ['agents'] }), fc.record({ reports: items, agents: items }, { requiredKeys: [] }));
+    // Any field first: the output has the schema's order.
+    const wellFormed = fc.oneof(
+      fc.record({ agents: items, reports: items, offers: items }, { requiredKeys: ['agents'] }),
+      fc.record({ offers: items, reports: items, agents: items }, { requiredKeys: [] }),
+      fc.record({ reports: items, offers: items, agents: items }, { requiredKeys: ['agents'] }),
+    );
     fc.assert(fc.property(fc.oneof(wellFormed, nearly(wellFormed), garbage), (raw) => {
       expectSame(multiPollBody, fast, raw);
     }), { seed: 13, numRuns: 1000 });
@@ -201,6 +214,10 @@ describe('fast paths of the request bodies', () => {
     expect(fastAgentReportItem({ agent: 'a1', finished: { ok: true }, started: {}, attempt: 1, task: 't' })).toStrictEqual(
       { task: 't', attempt: 1, started: { setupTokens: 0 }, finished: { ok: true, quality: 1 }, agent: 'a1' },
     );
+    expect(JSON.stringify(fastAgentOfferAnswer({ offerId: 'o7', agent: 'a1', setupTokens: 3, reason: 'overloaded', accept: false }))).toBe(
+      '{"accept":false,"reason":"overloaded","setupTokens":3,"agent":"a1","offerId":"o7"}',
+    );
+    expect(JSON.stringify(fastPollBody(MAX_BATCH_ITEMS)({ offers: [], agents: ['a1'] }))).toBe('{"agents":["a1"],"offers":[]}');
   });
 
   it('leave what they do not recognise to the schema', () => {
