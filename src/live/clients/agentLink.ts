@@ -4,14 +4,16 @@
  *
  * - Two long-polls listing every agent are kept open, so one is always listening while the
  *   other's answer is read. Each is every listed agent's heartbeat.
- * - Attempt reports (`started`, `finished`) are queued. The re-poll sent after a poll answer
- *   carries every report queued by then (with a short wait, {@link CARRYING_POLL_SECONDS}, so
- *   that their answers, which come with the poll's, never wait for a long poll): under load the
- *   reports and the next poll are one request. Reports no re-poll took within
- *   {@link REPORT_HOLD_MS} go on their own in one `POST /v1/agents/poll?wait=0` listing the agents
- *   they concern (its answer may carry commands too). One batch of reports is in flight at a
- *   time: what is queued meanwhile goes in the next one, so reports keep their order (`started`
- *   before `finished`) and batch themselves under load.
+ * - Attempt reports (`started`, `finished`) and offer answers are queued. The re-poll sent after
+ *   a poll answer carries every item queued by then (with a short wait,
+ *   {@link CARRYING_POLL_SECONDS}, so that their answers, which come with the poll's, never wait
+ *   for a long poll): under load the reports, the offer answers and the next poll are one
+ *   request. Items no re-poll took within {@link REPORT_HOLD_MS} go on their own in one
+ *   `POST /v1/agents/poll?wait=0` listing the agents they concern (its answer may carry commands
+ *   too). One batch is in flight at a time: what is queued meanwhile goes in the next one, so
+ *   reports keep their order (`started` before `finished`) and batch themselves under load. An
+ *   attempt's `finished` queued while its `started` still waits in the queue joins that item: the
+ *   service then has one item for the attempt, and applies its start before its end.
  * - The service may go away (restart, crash): every request is retried with capped backoff until
  *   it answers. An answer 404 names the agent that is no longer in the fleet (`body.agents[i]`);
  *   the link asks its owner to register it again ({@link AgentLinkOptions.rejoin}) and goes on.
@@ -37,7 +39,21 @@ export interface AgentReport {
   readonly finished?: { readonly ok: true; readonly quality: number } | { readonly ok: false; readonly reason: string };
 }
 
-/** How the service answered one report: stale parts changed nothing; `error` when it was refused. */
+/** An offer answer as the multi-agent poll carries it: the body of `POST /v1/agents/{id}/offers/{offerId}`, naming its agent and offer. */
+export interface AgentOfferAnswer {
+  /** The agent's id. */
+  readonly agent: string;
+  /** The offer's id, as the `offer` command gave it. */
+  readonly offerId: string;
+  /** Whether the agent takes the task. */
+  readonly accept: boolean;
+  /** Why it declines (with `accept: false` only). */
+  readonly reason?: string;
+  /** Tokens the agent would spend loading the task's context. */
+  readonly setupTokens?: number;
+}
+
+/** How the service answered one report or offer answer: stale parts changed nothing; `error` when it was refused. */
 export interface ReportResult {
   /** The report changed nothing (the attempt was already settled or withdrawn). */
   readonly stale: boolean;
@@ -73,7 +89,10 @@ export interface AgentLinkOptions {
 
 /** Agents one poll lists at most (the service's `MAX_BATCH_ITEMS`). */
 export const MAX_AGENTS_PER_POLL = 1000;
-/** Reports one flush carries at most (a report is about 100 bytes; the service's default body limit is 64 KB). */
+/**
+ * Items (attempt reports, an attempt's two reports in one, offer answers) one flush carries at
+ * most (an item is about 100 bytes; the service's default body limit is 64 KB).
+ */
 export const MAX_REPORTS_PER_FLUSH = 400;
 /**
  * Longest a queued report waits for a re-poll to carry it before it is flushed on its own, ms.
@@ -84,7 +103,7 @@ export const REPORT_HOLD_MS = 2;
 /** The wait of a poll that carries reports, s: their answers come with the poll's, at most this late. */
 export const CARRYING_POLL_SECONDS = 0.05;
 /**
- * Reports a re-poll carries at most (it lists every agent as well, and must stay within the body
+ * Items a re-poll carries at most (it lists every agent as well, and must stay within the body
  * limit). A longer queue is a backlog: it goes in flushes, whose answers do not wait for
  * commands, so that reports keep up (one batch is in flight at a time).
  */
@@ -92,14 +111,29 @@ export const MAX_REPORTS_PER_POLL = MAX_REPORTS_PER_FLUSH / 2;
 /** Headroom over the long-poll before a request counts as unanswered. */
 const ANSWER_GRACE_MS = 5000;
 
-interface QueuedReport {
-  readonly report: AgentReport;
-  readonly settle: (result: ReportResult | undefined) => void;
+type Settle = (result: ReportResult | undefined) => void;
+
+/** A queued attempt report, or offer answer, and who waits for its answer. */
+interface Queued {
+  readonly agent: string;
+  /** The item as the poll's body carries it: a `finished` merged in replaces it. */
+  item: AgentReport | AgentOfferAnswer;
+  readonly isReport: boolean;
+  readonly settle: Settle;
+  /** The waiter of a `finished` merged into a queued `started`: each report has its own answer. */
+  settleFinished?: Settle;
+  /** A `started`-only report's key in {@link AgentLink.startsQueued}, while a `finished` may join it. */
+  readonly attemptKey?: string;
 }
+
+type ItemError = { readonly error: string; readonly status: number };
+type StaleFlag = { readonly stale: boolean };
+type ReportAnswer = { readonly started?: StaleFlag; readonly finished?: StaleFlag } | ItemError;
 
 interface MultiPollAnswer {
   readonly commands?: readonly { readonly agent: string; readonly commands: readonly WireCommand[] }[];
-  readonly results?: readonly ({ readonly started?: { readonly stale: boolean }; readonly finished?: { readonly stale: boolean } } | { readonly error: string; readonly status: number })[];
+  readonly results?: readonly ReportAnswer[];
+  readonly offerResults?: readonly (StaleFlag | ItemError)[];
 }
 
 /** The multiplexed connection of many agents: long-polls, report flushes, re-registration. */
@@ -108,7 +142,9 @@ export class AgentLink {
   /** Bumped whenever {@link listed} loses an agent, so that poll loops know to list the group afresh. */
   private listedVersion = 0;
   private readonly groups: readonly (readonly string[])[];
-  private readonly queue: QueuedReport[] = [];
+  private readonly queue: Queued[] = [];
+  /** The queued items holding only an attempt's `started`, by attempt: its `finished` joins them. */
+  private readonly startsQueued = new Map<string, Queued>();
   private flushing = false;
   /** The fallback flush's timer, while one is armed. */
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -149,14 +185,44 @@ export class AgentLink {
   }
 
   /**
-   * Queues a report for the next flush; resolves with the service's answer, or undefined when
-   * it was never answered (the link stopped, or the agent was dropped).
+   * Queues a report for the next flush (a `finished` whose attempt's `started` is still queued
+   * joins its item); resolves with the service's answer, or undefined when it was never answered
+   * (the link stopped, or the agent was dropped).
    */
   report(report: AgentReport): Promise<ReportResult | undefined> {
     return new Promise((settle) => {
-      this.queue.push({ report, settle });
-      this.scheduleFlush();
+      const key = `${report.agent}\u0000${report.task}\u0000${report.attempt}`;
+      const queuedStart = report.started === undefined ? this.startsQueued.get(key) : undefined;
+      if (queuedStart !== undefined && report.finished !== undefined) {
+        this.startsQueued.delete(key);
+        queuedStart.item = { ...queuedStart.item, finished: report.finished };
+        queuedStart.settleFinished = settle;
+        return;
+      }
+      const queued: Queued = report.finished === undefined ? { agent: report.agent, item: report, isReport: true, settle, attemptKey: key } : { agent: report.agent, item: report, isReport: true, settle };
+      if (queued.attemptKey !== undefined) this.startsQueued.set(key, queued);
+      this.enqueue(queued);
     });
+  }
+
+  /**
+   * Queues an offer answer for the next flush, as a report is; resolves with the service's
+   * answer, or undefined when it was never answered.
+   */
+  answerOffer(answer: AgentOfferAnswer): Promise<ReportResult | undefined> {
+    return new Promise((settle) => this.enqueue({ agent: answer.agent, item: answer, isReport: false, settle }));
+  }
+
+  private enqueue(queued: Queued): void {
+    this.queue.push(queued);
+    this.scheduleFlush();
+  }
+
+  /** Takes the first `count` queued items for a request: a `finished` queued from now on is an item of its own. */
+  private take(count: number): Queued[] {
+    const taken = this.queue.splice(0, count);
+    for (const queued of taken) if (queued.attemptKey !== undefined && this.startsQueued.get(queued.attemptKey) === queued) this.startsQueued.delete(queued.attemptKey);
+    return taken;
   }
 
   /**
@@ -171,28 +237,28 @@ export class AgentLink {
     }, this.queue.length > MAX_REPORTS_PER_POLL ? 0 : REPORT_HOLD_MS);
   }
 
-  /** The reports a re-poll of `group` carries (taking the in-flight batch's turn), if any. */
-  private takeForPoll(group: readonly string[]): QueuedReport[] | undefined {
+  /** The items a re-poll of `group` carries (taking the in-flight batch's turn), if any. */
+  private takeForPoll(group: readonly string[]): Queued[] | undefined {
     // Split groups list different agents: their reports keep to the flushes that list them.
     if (this.flushing || this.queue.length === 0 || this.queue.length > MAX_REPORTS_PER_POLL || this.groups.length !== 1 || this.groups[0] !== group) return undefined;
     this.flushing = true;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    return this.queue.splice(0);
+    return this.take(this.queue.length);
   }
 
   /** A batch's turn (flushed or carried) is over: what queued meanwhile is flushed (or carried) next. */
   private batchDone(): void {
     this.flushing = false;
-    if (this.options.signal.aborted) for (const queued of this.queue.splice(0)) queued.settle(undefined);
+    if (this.options.signal.aborted) for (const queued of this.take(this.queue.length)) settleBoth(queued, undefined);
     else if (this.queue.length > 0) this.scheduleFlush();
   }
 
-  /** Sends the queued reports (up to {@link MAX_REPORTS_PER_FLUSH}) until answered, then the next ones. */
+  /** Sends the queued items (up to {@link MAX_REPORTS_PER_FLUSH}) until answered, then the next ones. */
   private async flush(): Promise<void> {
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = true;
-    const batch = this.queue.splice(0, MAX_REPORTS_PER_FLUSH);
+    const batch = this.take(MAX_REPORTS_PER_FLUSH);
     try {
       await this.send(batch);
     } finally {
@@ -200,21 +266,21 @@ export class AgentLink {
     }
   }
 
-  private async send(initial: QueuedReport[]): Promise<void> {
+  private async send(initial: Queued[]): Promise<void> {
     let batch = initial;
     const backoff = new Backoff(this.options.backoff);
     while (batch.length > 0) {
-      const agents = [...new Set(batch.map((queued) => queued.report.agent))];
+      const agents = [...new Set(batch.map((queued) => queued.agent))];
       const sentAfter = this.rejoins;
-      const answer = await this.request('/v1/agents/poll?wait=0', { agents, reports: batch.map((queued) => queued.report) }, ANSWER_GRACE_MS * 2, backoff);
+      const answer = await this.request('/v1/agents/poll?wait=0', carrying(agents, batch), ANSWER_GRACE_MS * 2, backoff);
       if (answer === undefined) break;
       if (answer.status === 404) {
-        // Reports of the listed agents may have been applied before the 404: sent again, they are stale.
+        // Items of the listed agents may have been applied before the 404: sent again, they are stale.
         const missing = missingAgent(answer, agents);
         if (missing === undefined || !(await this.rejoin(missing, sentAfter))) {
           const dropped = missing ?? agents[0]!;
-          for (const queued of batch) if (queued.report.agent === dropped) queued.settle(undefined);
-          batch = batch.filter((queued) => queued.report.agent !== dropped);
+          for (const queued of batch) if (queued.agent === dropped) settleBoth(queued, undefined);
+          batch = batch.filter((queued) => queued.agent !== dropped);
         }
         continue;
       }
@@ -222,7 +288,7 @@ export class AgentLink {
       if (answer.status === 200) this.deliver(answer.body as MultiPollAnswer);
       return;
     }
-    for (const queued of batch) queued.settle(undefined);
+    for (const queued of batch) settleBoth(queued, undefined);
   }
 
   /** One long-poll after another for a group of agents, while any of them is listed. */
@@ -265,30 +331,44 @@ export class AgentLink {
   }
 
   /**
-   * A poll carrying reports; they are settled from its answer, which the poll loop then handles
-   * as any poll's. After a 404 they go
-   * back to the front of the queue (sent again once the agent rejoined, as a flush does: those
-   * applied before the 404 are then stale); after another refusal, or once stopped, they are
-   * settled as refused or unanswered.
+   * A poll carrying reports and offer answers; they are settled from its answer, which the poll
+   * loop then handles as any poll's. After a 404 they go back to the front of the queue (sent
+   * again once the agent rejoined, as a flush does: those applied before the 404 are then
+   * stale); after another refusal, or once stopped, they are settled as refused or unanswered.
    */
-  private async carry(path: string, agents: readonly string[], reports: QueuedReport[], timeoutMs: number, backoff: Backoff): Promise<ServiceAnswer | undefined> {
-    const answer = await this.request(path, { agents, reports: reports.map((queued) => queued.report) }, timeoutMs, backoff);
-    if (answer === undefined) for (const queued of reports) queued.settle(undefined);
-    else if (answer.status === 404) this.queue.unshift(...reports);
-    else this.settleFrom(answer, reports);
+  private async carry(path: string, agents: readonly string[], items: Queued[], timeoutMs: number, backoff: Backoff): Promise<ServiceAnswer | undefined> {
+    const answer = await this.request(path, carrying(agents, items), timeoutMs, backoff);
+    if (answer === undefined) for (const queued of items) settleBoth(queued, undefined);
+    else if (answer.status === 404) this.queue.unshift(...items);
+    else this.settleFrom(answer, items);
     this.batchDone();
     return answer;
   }
 
-  /** Settles a batch from its answer (not a 404): each report's result from a 200; all refused, and logged, otherwise. */
-  private settleFrom(answer: ServiceAnswer, batch: readonly QueuedReport[]): void {
-    if (answer.status === 200) {
-      const results = (answer.body as MultiPollAnswer).results;
-      batch.forEach((queued, i) => queued.settle(reportResult(results?.[i])));
+  /**
+   * Settles a batch from its answer (not a 404): each report's result from a 200's `results`,
+   * each offer answer's from its `offerResults`, in the order the body carried them; all refused,
+   * and logged, otherwise.
+   */
+  private settleFrom(answer: ServiceAnswer, batch: readonly Queued[]): void {
+    if (answer.status !== 200) {
+      this.options.log(`reports: ${errorText(answer)}`);
+      for (const queued of batch) settleBoth(queued, { stale: true, error: errorText(answer) });
       return;
     }
-    this.options.log(`reports: ${errorText(answer)}`);
-    for (const queued of batch) queued.settle({ stale: true, error: errorText(answer) });
+    const { results, offerResults } = answer.body as MultiPollAnswer;
+    let report = 0;
+    let offer = 0;
+    for (const queued of batch) {
+      if (!queued.isReport) queued.settle(offerResult(offerResults?.[offer++]));
+      else if (queued.settleFinished === undefined) queued.settle(reportResult(results?.[report++]));
+      else {
+        // One item, two reports: each is answered by its own part.
+        const result = results?.[report++];
+        queued.settle(partResult(result, 'started'));
+        queued.settleFinished(partResult(result, 'finished'));
+      }
+    }
   }
 
   private deliver(body: MultiPollAnswer): void {
@@ -348,8 +428,40 @@ const FRESH: ReportResult = Object.freeze({ stale: false });
 const STALE: ReportResult = Object.freeze({ stale: true });
 const UNANSWERED: ReportResult = Object.freeze({ stale: true, error: 'no result for this report' });
 
-function reportResult(result: MultiPollAnswer['results'] extends readonly (infer R)[] | undefined ? R | undefined : never): ReportResult {
+/** A report's answer: stale when every part it carried was. */
+function reportResult(result: ReportAnswer | undefined): ReportResult {
   if (result === undefined) return UNANSWERED;
-  if ('error' in result) return { stale: true, error: `HTTP ${result.status}: ${result.error}` };
+  if ('error' in result) return refusal(result);
   return result.started?.stale !== false && result.finished?.stale !== false ? STALE : FRESH;
+}
+
+/** The answer of one report of an item that carried both of an attempt's. */
+function partResult(result: ReportAnswer | undefined, part: 'started' | 'finished'): ReportResult {
+  if (result === undefined) return UNANSWERED;
+  if ('error' in result) return refusal(result);
+  const flag = result[part];
+  return flag === undefined ? UNANSWERED : flag.stale ? STALE : FRESH;
+}
+
+function offerResult(result: StaleFlag | ItemError | undefined): ReportResult {
+  if (result === undefined) return UNANSWERED;
+  if ('error' in result) return refusal(result);
+  return result.stale ? STALE : FRESH;
+}
+
+function refusal(result: ItemError): ReportResult {
+  return { stale: true, error: `HTTP ${result.status}: ${result.error}` };
+}
+
+/** Settles an item, and the `finished` merged into it if any, with the same result. */
+function settleBoth(queued: Queued, result: ReportResult | undefined): void {
+  queued.settle(result);
+  queued.settleFinished?.(result);
+}
+
+/** The body of a poll listing `agents` that carries `items`: its reports and its offer answers, each list only when it has some. */
+function carrying(agents: readonly string[], items: readonly Queued[]): { agents: readonly string[]; reports?: unknown[]; offers?: unknown[] } {
+  const body: { agents: readonly string[]; reports?: unknown[]; offers?: unknown[] } = { agents };
+  for (const queued of items) (queued.isReport ? (body.reports ??= []) : (body.offers ??= [])).push(queued.item);
+  return body;
 }

@@ -2,7 +2,7 @@
  * `fleetsim agents`: a scenario's agents as HTTP clients of a `fleetsim serve`. Each agent
  * registers (`POST /v1/agents`); then the whole fleet shares one {@link AgentLink}: two
  * long-polls of the multi-agent route listing every agent (a poll is each listed agent's
- * heartbeat), and attempt reports flushed once per event-loop turn. Each agent carries its
+ * heartbeat), and attempt reports and offer answers carried by its re-polls or flushed together. Each agent carries its
  * commands out with the simulator's agent model ({@link RemoteAgentModel}), every time divided by
  * the speedup K on real timers:
  *
@@ -17,7 +17,8 @@
  * ({@link Backoff}) until it answers; a poll answered 404 (an agent is no longer in the fleet,
  * e.g. after missing its heartbeat) registers that agent again, and when that makes it a new member of the
  * fleet, the attempts of its previous membership are dropped (the engine gave them up). Reports
- * are sent in order per attempt (`started` before `finished`) and retried until answered.
+ * are queued in order per attempt (`started` before `finished`; the link keeps that order, and
+ * sends the two as one item when the first is still queued) and retried until answered.
  *
  * Autoscaled pools: once the listed agents registered, a {@link PoolProvisioner} per pool takes
  * the service's requests for new agents; for each it makes the agent the simulator would
@@ -36,7 +37,7 @@ import { outcomeStreams, type OutcomeStreams } from '../../sim/random.js';
 import { AttemptBook } from './attemptBook.js';
 import { Backoff, DEFAULT_BACKOFF, pause, type BackoffOptions } from './backoff.js';
 import { RemoteAgentModel } from './remoteAgentModel.js';
-import { AgentLink, type AgentReport } from './agentLink.js';
+import { AgentLink, type AgentOfferAnswer, type AgentReport, type ReportResult } from './agentLink.js';
 import { defaultProvisionerName, PoolProvisioner } from './poolProvisioner.js';
 import { ServiceClient, ServiceUnavailable, errorText, type ServiceAnswer } from './serviceClient.js';
 import type { WireCommand } from '../service/remoteAgents.js';
@@ -125,8 +126,6 @@ interface LocalAttempt {
    * sends a resume only after its pause), and cancels against them when read.
    */
   earlyResumes: number;
-  /** Reports of this attempt, sent one after another. */
-  reports: Promise<void>;
 }
 
 /** The fleet of emulated agents: resolves once stopped (or every agent retired or gave up). */
@@ -435,23 +434,20 @@ class EmulatedRemoteAgent {
     return undefined;
   }
 
-  /** Sends an offer's answer until answered; counts stale answers, notes refusals. */
-  private async answerOffer(offerId: string, body: unknown): Promise<void> {
-    const path = `/v1/agents/${encodeURIComponent(this.id)}/offers/${encodeURIComponent(offerId)}`;
-    const answer = await this.send(path, body);
-    if (answer === undefined) return;
-    if (answer.status !== 200) {
-      this.parts.log(`agent ${this.id}: ${path}: ${errorText(answer)}`);
-      return;
-    }
-    if ((answer.body as { stale?: boolean } | undefined)?.stale === true) this.parts.summary.staleReports++;
+  /** Sends an offer's answer through the link (retried until answered); counts stale answers, notes refusals. */
+  private async answerOffer(answer: Omit<AgentOfferAnswer, 'agent'>): Promise<void> {
+    this.noteResult(await this.parts.link().answerOffer({ agent: this.id, ...answer }), `answer to offer ${answer.offerId}`);
   }
 
   /** Sends an attempt report through the link (retried until answered); counts stale answers, notes refusals. */
   private async report(taskId: string, attempt: number, part: Pick<AgentReport, 'started' | 'finished'>): Promise<void> {
-    const result = await this.parts.link().report({ agent: this.id, task: taskId, attempt, ...part });
+    this.noteResult(await this.parts.link().report({ agent: this.id, task: taskId, attempt, ...part }), `report of attempt ${attempt} of ${taskId}`);
+  }
+
+  /** Counts a stale answer, notes a refusal (nothing for one never answered). */
+  private noteResult(result: ReportResult | undefined, what: string): void {
     if (result === undefined) return;
-    if (result.error !== undefined) this.parts.log(`agent ${this.id}: report of attempt ${attempt} of ${taskId}: ${result.error}`);
+    if (result.error !== undefined) this.parts.log(`agent ${this.id}: ${what}: ${result.error}`);
     else if (result.stale) this.parts.summary.staleReports++;
   }
 
@@ -536,7 +532,7 @@ class EmulatedRemoteAgent {
     }
     const plan = this.parts.model.plan(spec, attemptNumber, this.active() + 1);
     const outcome: FinishedBody = plan.outcome.ok ? { ok: true, quality: plan.outcome.quality } : { ok: false, reason: plan.outcome.reason };
-    const attempt: LocalAttempt = { taskId: spec.id, attempt: attemptNumber, outcome, timer: undefined, endsAtMs: 0, remainingMs: 0, earlyResumes: 0, reports: Promise.resolve() };
+    const attempt: LocalAttempt = { taskId: spec.id, attempt: attemptNumber, outcome, timer: undefined, endsAtMs: 0, remainingMs: 0, earlyResumes: 0 };
     this.book.begin(spec.id, attemptNumber, attempt);
     summary.started++;
     const started = {
@@ -544,7 +540,7 @@ class EmulatedRemoteAgent {
       ...(plan.contextHit === null ? {} : { contextHit: plan.contextHit }),
       ...(plan.contextBlocksHit === undefined ? {} : { contextBlocksHit: plan.contextBlocksHit }),
     };
-    attempt.reports = this.report(spec.id, attemptNumber, { started });
+    void this.report(spec.id, attemptNumber, { started });
     // A pause read before this start holds it at once; a resume read before it cancels the pause still to come.
     const pauses = this.book.takeEarly(spec.id, attemptNumber);
     if (pauses > 0) attempt.remainingMs = plan.durationMs;
@@ -562,19 +558,20 @@ class EmulatedRemoteAgent {
       this.book.finish(attempt.taskId, attempt.attempt, attempt.outcome);
       if (attempt.outcome.ok) this.parts.summary.completed++;
       else this.parts.summary.failed++;
-      attempt.reports = attempt.reports.then(() => this.report(attempt.taskId, attempt.attempt, { finished: attempt.outcome }));
+      // Queued at once: the link sends it after the start (in the start's item while that is still queued).
+      void this.report(attempt.taskId, attempt.attempt, { finished: attempt.outcome });
     }, ms);
   }
 
   private offer(offerId: string, spec: TaskSpec): void {
     const reply = this.parts.model.answerOffer(spec, this.active() + 1);
-    const body = reply.answer.accepted
-      ? { accept: true, setupTokens: reply.setupTokens }
-      : { accept: false, reason: reply.answer.reason, setupTokens: reply.setupTokens };
+    const answer = reply.answer.accepted
+      ? { offerId, accept: true, setupTokens: reply.setupTokens }
+      : { offerId, accept: false, reason: reply.answer.reason, setupTokens: reply.setupTokens };
     this.offers.set(offerId, setTimeout(() => {
       if (!this.offers.delete(offerId)) return;
       this.parts.summary.offersAnswered++;
-      void this.answerOffer(offerId, body);
+      void this.answerOffer(answer);
     }, reply.delayMs));
   }
 }

@@ -1,6 +1,7 @@
 /**
  * AgentLink against a scripted transport: what it sends (which agents each poll and flush lists,
- * which reports go together, which ride on a re-poll) and how it acts on the answers (commands handed to their agent, a
+ * which reports and offer answers go together, an attempt's two reports as one item, which ride
+ * on a re-poll) and how it acts on the answers (commands handed to their agent, a
  * 404 naming one agent re-registers that agent only, a refusal stops the agents listed, an
  * unreachable service is retried).
  */
@@ -12,7 +13,7 @@ import { eventually } from '../../support/eventually.js';
 
 interface Sent {
   readonly path: string;
-  readonly body: { agents: string[]; reports?: { agent: string; task: string }[] };
+  readonly body: { agents: string[]; reports?: { agent: string; task: string; started?: object; finished?: object }[]; offers?: { agent: string; offerId: string }[] };
 }
 
 const stopping: AbortController[] = [];
@@ -92,6 +93,89 @@ describe('AgentLink', () => {
     expect(flushes[0]!.path).toBe('/v1/agents/poll?wait=0');
     expect(flushes[0]!.body.agents).toEqual(['a1']);
     expect(flushes[0]!.body.reports!.map((report) => report.task)).toEqual(['t1', 't2', 't3']);
+  });
+
+  it('sends an attempt\'s finished in the item of its started while that is still queued, and settles each report from its own part', async () => {
+    let reportsSettled: () => void = () => undefined;
+    const pollsHeld = new Promise<void>((resolve) => { reportsSettled = resolve; });
+    const { link, sent } = linked(async (request) => {
+      if (request.body.reports === undefined) return pollsHeld.then(() => ok({}));
+      // t1's start is stale (say, the attempt was withdrawn), its end fresh: each report gets its own answer.
+      return ok({ results: request.body.reports.map((report) => ({ ...(report.started === undefined ? {} : { started: { stale: report.task === 't1' } }), ...(report.finished === undefined ? {} : { finished: { stale: false } }) })) });
+    });
+    const finished = { ok: true, quality: 1 } as const;
+    const reports = [
+      link.report({ agent: 'a1', task: 't1', attempt: 1, started: { setupTokens: 0 } }),
+      link.report({ agent: 'a2', task: 't2', attempt: 1, started: { setupTokens: 0 } }),
+      link.report({ agent: 'a1', task: 't1', attempt: 1, finished }),
+      // Another attempt of t1 is another item.
+      link.report({ agent: 'a1', task: 't1', attempt: 2, finished }),
+    ];
+    const results = await Promise.all(reports);
+    reportsSettled();
+    expect(results).toEqual([{ stale: true }, { stale: false }, { stale: false }, { stale: false }]);
+    const flushes = sent.filter((request) => request.body.reports !== undefined);
+    expect(flushes).toHaveLength(1);
+    expect(flushes[0]!.body.reports).toEqual([
+      { agent: 'a1', task: 't1', attempt: 1, started: { setupTokens: 0 }, finished },
+      { agent: 'a2', task: 't2', attempt: 1, started: { setupTokens: 0 } },
+      { agent: 'a1', task: 't1', attempt: 2, finished },
+    ]);
+  });
+
+  it('sends a finished on its own, after its started, once that started has been sent', async () => {
+    let answerFirst: () => void = () => undefined;
+    const firstHeld = new Promise<void>((resolve) => { answerFirst = resolve; });
+    let reportsSettled: () => void = () => undefined;
+    const pollsHeld = new Promise<void>((resolve) => { reportsSettled = resolve; });
+    const { link, sent } = linked(async (request) => {
+      if (request.body.reports === undefined) return pollsHeld.then(() => ok({}));
+      if (request.body.reports[0]!.started !== undefined) await firstHeld;
+      return ok({ results: request.body.reports.map(() => ({ finished: { stale: false } })) });
+    });
+    const started = link.report({ agent: 'a1', task: 't1', attempt: 1, started: { setupTokens: 0 } });
+    await until(() => sent.some((request) => request.body.reports !== undefined), 'the start sent');
+    const finished = link.report({ agent: 'a1', task: 't1', attempt: 1, finished: { ok: true, quality: 1 } });
+    answerFirst();
+    await Promise.all([started, finished]);
+    reportsSettled();
+    const flushes = sent.filter((request) => request.body.reports !== undefined).map((request) => request.body.reports);
+    expect(flushes).toEqual([
+      [{ agent: 'a1', task: 't1', attempt: 1, started: { setupTokens: 0 } }],
+      [{ agent: 'a1', task: 't1', attempt: 1, finished: { ok: true, quality: 1 } }],
+    ]);
+  });
+
+  it('carries offer answers with the reports, as offers, and settles each from its offerResults', async () => {
+    let reportsSettled: () => void = () => undefined;
+    const pollsHeld = new Promise<void>((resolve) => { reportsSettled = resolve; });
+    const { link, sent } = linked(async (request) => {
+      if (request.body.reports === undefined && request.body.offers === undefined) return pollsHeld.then(() => ok({}));
+      return ok({
+        results: (request.body.reports ?? []).map(() => ({ finished: { stale: false } })),
+        offerResults: (request.body.offers ?? []).map((offer) => (offer.offerId === 'o2' ? { stale: true } : offer.offerId === 'o3' ? { error: 'body.offers[2].offerId: offer o3 was made to another agent', status: 403 } : { stale: false })),
+      });
+    });
+    const results = await Promise.all([
+      link.answerOffer({ agent: 'a1', offerId: 'o1', accept: true, setupTokens: 5 }),
+      link.report({ agent: 'a1', task: 't1', attempt: 1, finished: { ok: true, quality: 1 } }),
+      link.answerOffer({ agent: 'a2', offerId: 'o2', accept: false, reason: 'overloaded' }),
+      link.answerOffer({ agent: 'a2', offerId: 'o3', accept: true }),
+    ]);
+    reportsSettled();
+    expect(results).toEqual([
+      { stale: false }, { stale: false }, { stale: true }, { stale: true, error: 'HTTP 403: body.offers[2].offerId: offer o3 was made to another agent' },
+    ]);
+    const flushes = sent.filter((request) => request.body.offers !== undefined);
+    expect(flushes).toHaveLength(1);
+    expect(flushes[0]!.path).toBe('/v1/agents/poll?wait=0');
+    expect(flushes[0]!.body).toEqual({
+      agents: ['a1', 'a2'],
+      reports: [{ agent: 'a1', task: 't1', attempt: 1, finished: { ok: true, quality: 1 } }],
+      offers: [
+        { agent: 'a1', offerId: 'o1', accept: true, setupTokens: 5 }, { agent: 'a2', offerId: 'o2', accept: false, reason: 'overloaded' }, { agent: 'a2', offerId: 'o3', accept: true },
+      ],
+    });
   });
 
   it('carries the reports a poll answer\'s commands queued in the re-poll, with a short wait, and settles them from its answer', async () => {

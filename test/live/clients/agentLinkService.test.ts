@@ -1,8 +1,9 @@
 /**
  * AgentLink against a real service (`createService` on 127.0.0.1, real HTTP both ways): under
  * work, the reports a poll answer's starts cause ride on the re-poll that follows it (no report
- * request of their own) and every task completes; with nothing to hand out, a report is flushed
- * on its own after the short hold and answered while both long polls are still open.
+ * request of their own) and every task completes; an attempt's `started` and `finished` queued
+ * together go as one item; with nothing to hand out, a report is flushed on its own after the
+ * short hold and answered while both long polls are still open.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentLink, CARRYING_POLL_SECONDS, type ReportResult } from '../../../src/live/clients/agentLink.js';
@@ -16,6 +17,8 @@ const AGENTS = ['a1', 'a2', 'r1'];
 interface Recorded {
   readonly path: string;
   readonly reports: number;
+  /** Its reports that carry both of an attempt's. */
+  readonly merged: number;
   answered: boolean;
 }
 
@@ -35,7 +38,8 @@ async function linkedService(pollSeconds: number, onStart: (link: AgentLink, age
   const link: AgentLink = new AgentLink({
     client: {
       request: async (method, path, body, timeoutMs, signal) => {
-        const recorded: Recorded = { path, reports: (body as { reports?: unknown[] }).reports?.length ?? 0, answered: false };
+        const reports = (body as { reports?: { started?: unknown; finished?: unknown }[] }).reports ?? [];
+        const recorded: Recorded = { path, reports: reports.length, merged: reports.filter((report) => report.started !== undefined && report.finished !== undefined).length, answered: false };
         sent.push(recorded);
         const answer = await client.request(method, path, body, timeoutMs, signal);
         recorded.answered = true;
@@ -71,6 +75,20 @@ describe('AgentLink against a real service', () => {
     expect(carrying.reduce((sum, request) => sum + request.reports, 0)).toBe(12);
     expect(carrying.every((request) => request.path === `/v1/agents/poll?wait=${CARRYING_POLL_SECONDS}`)).toBe(true);
     expect(sent.filter((request) => request.path.endsWith('wait=0'))).toEqual([]);
+  });
+
+  it('sends an attempt\'s finished queued while its started waits in the queue in the same item: one item per task, each report answered', async () => {
+    const results: Promise<ReportResult | undefined>[] = [];
+    const { running, sent } = await linkedService(10, (link, agent, command) => {
+      const attempt = { agent, task: command.task.id, attempt: command.attempt };
+      results.push(link.report({ ...attempt, started: { setupTokens: 0 } }), link.report({ ...attempt, finished: { ok: true, quality: 1 } }));
+    });
+    for (let i = 0; i < 12; i++) expect((await running.request('POST', '/v1/tasks', { id: `t${i}`, type: 'code' })).status).toBe(201);
+    await eventually(async () => (await running.request('GET', '/v1/metrics')).body.counts.completed === 12, 5000, 'twelve tasks completed');
+    expect(await Promise.all(results)).toEqual(Array.from({ length: 24 }, () => ({ stale: false })));
+    const carrying = sent.filter((request) => request.reports > 0);
+    expect(carrying.reduce((sum, request) => sum + request.reports, 0)).toBe(12);
+    expect(carrying.reduce((sum, request) => sum + request.merged, 0)).toBe(12);
   });
 
   it('flushes a report on its own when no poll answer comes, and has its answer while both long polls are still open', async () => {
