@@ -12,7 +12,14 @@
  * The same holds for workflows: scenarios/supervisor-dag.yaml, its arrivals stopped early, run
  * live keeps `workflows.*` (each task submitted with its workflow id, parent and per-edge
  * policies), and the workflows' latency and deadline success fall within the simulation's interval.
+ *
+ * And for offer delegation: scenarios/lead-and-specialists.yaml, its arrivals stopped early, run
+ * live ends every task, and every offer answer rides on the agents' multi-agent polls (the agents
+ * reach the service through a forwarding proxy that records each request): none goes to the
+ * single offers route.
  */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,5 +130,116 @@ describe('serve + agents + load of a workflow scenario, real processes', () => {
     expect(workflows.completed + workflows.failed).toBe(simulated[0]!.workflows.completed + simulated[0]!.workflows.failed);
     // Live times are real seconds: × K to compare them with the scenario's.
     expectWithinPredictionInterval(simulated, live.metrics as RunMetrics, WORKFLOW_METRICS, SPEEDUP);
+  }, 90_000);
+});
+
+/** Scenario seconds of arrivals in the offer run: about 60 tasks, 12 s real at K = 20, then a drain. */
+const OFFER_STOP_SECONDS = 240;
+
+/**
+ * scenarios/lead-and-specialists.yaml with its arrivals stopped at {@link OFFER_STOP_SECONDS}
+ * and one release of listed jobs (its first, at 120 s, not 600 s), agents polling every 2 s; with `timeScale`, its
+ * engine's times (offer timeout, retry backoff: times `serve` reads in real seconds) multiplied
+ * by it.
+ */
+function leadAndSpecialistsText(timeScale = 1): string {
+  const scenario = parse(readFileSync(join(ROOT, 'scenarios/lead-and-specialists.yaml'), 'utf8')) as Record<string, unknown> & {
+    engine: { delegation: { offerTimeout: number }; retry?: object }; workload: { jobs: { id: string; at: number }[] };
+  };
+  scenario.workload.jobs = scenario.workload.jobs.filter((job) => job.id.startsWith('r1-')).map((job) => ({ ...job, at: 120 }));
+  scenario.stop = { time: OFFER_STOP_SECONDS, drain: true };
+  scenario.live = { heartbeatSeconds: 2 };
+  scenario.engine.delegation.offerTimeout *= timeScale;
+  // The schema's default backoff (1 s, doubling, at most 300 s), scaled.
+  scenario.engine.retry = { ...scenario.engine.retry, backoff: { base: timeScale, max: 300 * timeScale } };
+  return stringify(scenario);
+}
+
+/** One request that went through a {@link ForwardingProxy}: its path, and the offer answers its body carried. */
+interface Forwarded {
+  readonly path: string;
+  readonly offers: number;
+}
+
+/** A plain HTTP proxy in front of a service: forwards every request as it is and records it. */
+interface ForwardingProxy {
+  /** Its base URL, to give clients instead of the service's. */
+  readonly url: string;
+  /** The requests forwarded so far. */
+  readonly forwarded: readonly Forwarded[];
+  /** Stops listening. */
+  close(): Promise<void>;
+}
+
+async function forwardingProxy(target: string): Promise<ForwardingProxy> {
+  const forwarded: Forwarded[] = [];
+  const forward = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const path = request.url!;
+    const offers = body === '' ? 0 : ((JSON.parse(body) as { offers?: unknown[] }).offers?.length ?? 0);
+    forwarded.push({ path, offers });
+    const headers: Record<string, string> = {};
+    if (request.headers['content-type'] !== undefined) headers['content-type'] = request.headers['content-type'];
+    const answer = await fetch(`${target}${path}`, { method: request.method!, headers, ...(body === '' ? {} : { body }) });
+    response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+    response.end(await answer.text());
+  };
+  const server = createServer((request, response) => {
+    forward(request, response).catch(() => {
+      // The service went away mid-request: the client sees a failed request, as it would without the proxy.
+      response.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    forwarded,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('serve + agents + load of an offer scenario, real processes', () => {
+  it('ends every task, every offer answer carried by a multi-agent poll (no request to the single offers route)', async () => {
+    const { path, scenarioPath, dataDir } = scenarioDir(leadAndSpecialistsText());
+    const servedPath = join(path, 'served.yaml');
+    writeFileSync(servedPath, leadAndSpecialistsText(1 / SPEEDUP));
+    const served = await serve(servedPath, dataDir);
+    const proxy = await forwardingProxy(served.url);
+    try {
+      const agents = fleetsim('agents', scenarioPath, '--url', proxy.url, '--speedup', String(SPEEDUP));
+      await agentsJoined(served.url, 7);
+      const ackedPath = join(path, 'acked.txt');
+      const load = fleetsim('load', scenarioPath, '--url', served.url, '--speedup', String(SPEEDUP), '--acked', ackedPath);
+      expect(await load.exited).toBe(0);
+      expect(load.stdout()).toMatch(/ 0 refused, 0 skipped/);
+      const acked = readFileSync(ackedPath, 'utf8').trim().split('\n');
+
+      await eventually(async () => (await getJson(`${served.url}/v1/metrics`))?.counts.inFlight === 0, 30_000, 'drained');
+      for (const id of acked) {
+        const task = await getJson(`${served.url}/v1/tasks/${encodeURIComponent(id)}`);
+        expect({ id, final: FINAL.has(task.state) }).toEqual({ id, final: true });
+      }
+      const live = await getJson(`${served.url}/v1/metrics`);
+      expect(live.counts).toMatchObject({ submitted: acked.length, inFlight: 0 });
+      expect(live.counts.completed).toBeGreaterThan(acked.length / 2);
+      agents.process.kill('SIGINT');
+      expect(await agents.exited).toBe(0);
+
+      const answered = Number(/ (\d+) offers answered/.exec(agents.stdout())?.[1]);
+      // Every task went through offers (delegation mode offer), at least one each.
+      expect(live.metrics.delegation.offersMade).toBeGreaterThanOrEqual(acked.length);
+      expect(answered).toBeGreaterThanOrEqual(acked.length);
+      expect(proxy.forwarded.filter((request) => request.path.includes('/offers/'))).toEqual([]);
+      const carried = proxy.forwarded.filter((request) => request.path.startsWith('/v1/agents/poll')).reduce((sum, request) => sum + request.offers, 0);
+      // Each answer sent once, or again after its agent rejoined.
+      expect(carried).toBeGreaterThanOrEqual(answered);
+    } finally {
+      await proxy.close();
+    }
   }, 90_000);
 });
