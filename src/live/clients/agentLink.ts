@@ -366,9 +366,20 @@ export class AgentLink {
         // One item, two reports: each is answered by its own part.
         const result = results?.[report++];
         queued.settle(partResult(result, 'started'));
-        queued.settleFinished(partResult(result, 'finished'));
+        if (result === undefined || !('error' in result)) queued.settleFinished(partResult(result, 'finished'));
+        else this.requeueFinished(queued, queued.settleFinished);
       }
     }
+  }
+
+  /**
+   * Queues again, on its own, the `finished` of an item refused whole: the refusal may be its
+   * `started`'s alone (the service applies an item's start first, and a start it refuses stops
+   * the item), and an end must not be lost with it, as it would not have been in an item of its own.
+   */
+  private requeueFinished(queued: Queued, settle: Settle): void {
+    const { agent, task, attempt, finished } = queued.item as AgentReport;
+    this.enqueue({ agent, item: { agent, task, attempt, finished }, isReport: true, settle });
   }
 
   private deliver(body: MultiPollAnswer): void {

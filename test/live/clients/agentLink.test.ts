@@ -123,6 +123,24 @@ describe('AgentLink', () => {
     ]);
   });
 
+  it('sends a finished again on its own when the item it joined is refused whole (its started refused), and settles it from that answer', async () => {
+    let reportsSettled: () => void = () => undefined;
+    const pollsHeld = new Promise<void>((resolve) => { reportsSettled = resolve; });
+    const { link, sent } = linked(async (request) => {
+      if (request.body.reports === undefined) return pollsHeld.then(() => ok({}));
+      return ok({ results: request.body.reports.map((report) => (report.started === undefined ? { finished: { stale: false } } : { error: 'body.reports[0].started.contextBlocksHit: task t1 has no contextBlocks, got 2 hits', status: 400 })) });
+    });
+    const results = await Promise.all([
+      link.report({ agent: 'a1', task: 't1', attempt: 1, started: { setupTokens: 0, contextBlocksHit: 2 } }),
+      link.report({ agent: 'a1', task: 't1', attempt: 1, finished: { ok: true, quality: 1 } }),
+    ]);
+    reportsSettled();
+    expect(results).toEqual([{ stale: true, error: 'HTTP 400: body.reports[0].started.contextBlocksHit: task t1 has no contextBlocks, got 2 hits' }, { stale: false }]);
+    expect(sent.filter((request) => request.body.reports !== undefined).map((request) => request.body.reports!.map((report) => Object.keys(report).join()))).toEqual([
+      ['agent,task,attempt,started,finished'], ['agent,task,attempt,finished'],
+    ]);
+  });
+
   it('sends a finished on its own, after its started, once that started has been sent', async () => {
     let answerFirst: () => void = () => undefined;
     const firstHeld = new Promise<void>((resolve) => { answerFirst = resolve; });

@@ -30,7 +30,7 @@ const ROUTES: readonly (readonly [string, string, readonly string[]])[] = [
   ['POST', '/v1/tasks', TASK_BODIES], ['GET', '/v1/tasks', ['']], ['GET', '/v1/tasks/{id}', ['']], ['DELETE', '/v1/tasks/{id}', ['']],
   ['POST', '/v1/tasks/batch', ['{"tasks":[{"type":"code"},{"type":"nope"}]}', '{"tasks":[{"id":"t1","type":"code"}]}']],
   ['POST', '/v1/agents', ['{"id":"a1"}', '{"id":"r1"}', '{"id":"a2","skills":{"code":1},"capacity":1}']],
-  ['POST', '/v1/agents/{agent}/poll', ['', '{}']], ['POST', '/v1/agents/poll', ['{"agents":["a1","r1"]}', '{"agents":["a1"],"reports":[]}']],
+  ['POST', '/v1/agents/{agent}/poll', ['', '{}']], ['POST', '/v1/agents/poll', ['{"agents":["a1","r1"]}', '{"agents":["a1"],"reports":[]}', '{"agents":["a1"],"offers":[{"agent":"a1","offerId":"o1","accept":true}]}']],
   ['POST', '/v1/agents/{agent}/attempts/{id}/{attempt}/started', REPORT_BODIES],
   ['POST', '/v1/agents/{agent}/attempts/{id}/{attempt}/finished', REPORT_BODIES],
   ['POST', '/v1/agents/{agent}/offers/{id}', ['{"accept":true}', '{"accept":false,"reason":"busy"}']],
