@@ -16,7 +16,7 @@
 import type { FinalTaskState } from '../engine/task.js';
 import { Moments } from './moments.js';
 import { SampleSketch } from './sampleSketch.js';
-import { latencyMetrics, qualityMetrics, ratio, waitMetrics } from './sampleStats.js';
+import { latencyMetrics, qualityMetrics, ratio, waitMetrics, type TaskSamples } from './sampleStats.js';
 import type { LatencyMetrics, QualityMetrics, TaskCountMetrics, WaitMetrics } from './types.js';
 
 /** The dimensions tasks are classed by. */
@@ -122,7 +122,7 @@ export interface ShareMetrics {
 }
 
 /** A {@link TaskFold}'s running counts and sums (every one only grows as events come): its tasks by final state, and more. */
-export interface TaskFoldTotals extends Omit<TaskCountMetrics, 'inFlight'> {
+export interface TaskFoldTotals extends Omit<TaskCountMetrics, 'inFlight'>, TokenTotals {
   /** Tasks with a deadline that completed by it. */
   readonly deadlinesMet: number;
   /** Tasks with a deadline that reached a final state. */
@@ -304,8 +304,13 @@ export class TaskFold {
     return {
       submitted: this.submittedCount, completed: this.completedCount, deadLettered: this.deadLettered, expired: this.expired,
       cancelled: this.cancelled, rejected: this.rejected, deadlinesMet: this.deadlinesMet, deadlinesSettled: this.deadlinesSettled,
-      setupTokens: this.setupTokens, workTokens: this.workTokens,
+      setupTokens: this.setupTokens, workTokens: this.workTokens, demandTokens: this.demand, servedTokens: this.served,
     };
+  }
+
+  /** {@link TaskFold.totals} without prewarm loads: a class's, when this fold holds every task of the class so far. */
+  classTotals(): TaskFoldTotals {
+    return { ...this.totals(), setupTokens: this.taskSetupTokens };
   }
 
   /** Tasks in flight now whose deadline lies in [`fromSeconds`, `toSeconds`): the misses of those seconds not yet settled. */
@@ -320,21 +325,12 @@ export class TaskFold {
    * tokens of `whole` (all the classes of the dimension; by default this fold's own).
    */
   metrics(endTimeSeconds: number, whole: TokenTotals = this): ClassMetrics {
-    return {
-      tasks: this.taskCounts(),
-      latency: latencyMetrics(this.latencies),
-      wait: waitMetrics(this.waits),
-      deadlineSuccess: this.deadlineSuccess(endTimeSeconds),
-      contextWaste: ratio(this.setupTokens, this.setupTokens + this.workTokens),
-      quality: qualityMetrics(this.qualities),
-      share: this.share(whole),
-    };
-  }
-
-  private share(whole: TokenTotals): ShareMetrics {
-    const demand = ratio(this.demand, whole.demandTokens);
-    const service = ratio(this.served, whole.servedTokens);
-    return { demand, service, ratio: demand === null || service === null || demand === 0 ? null : service / demand };
+    const totals = this.totals();
+    // A task in flight whose deadline equals the end time is left out: it may still complete at
+    // that very instant (a live snapshot), so it has not missed.
+    const overdue = this.overdueInFlight(Number.NEGATIVE_INFINITY, endTimeSeconds);
+    const samples = { latencies: this.latencies, waits: this.waits, qualities: this.qualities };
+    return classMetricsOf(totals, samples, totals.submitted - settledCount(totals), overdue, whole);
   }
 
   // Called only for a task with a deadline, so that runs without deadlines never inline it.
@@ -345,31 +341,64 @@ export class TaskFold {
     this.deadlinesSettled++;
     if (completed && time <= deadline) this.deadlinesMet++;
   }
+}
 
-  /**
-   * Met ÷ (settled + overdue in flight). A task in flight whose deadline equals the end time is
-   * left out: it may still complete at that very instant (a live snapshot), so it has not missed.
-   */
-  private deadlineSuccess(endTimeSeconds: number): number | null {
-    return ratio(this.deadlinesMet, this.deadlinesSettled + this.overdueInFlight(Number.NEGATIVE_INFINITY, endTimeSeconds));
-  }
+/** Tasks of a fold's totals that reached a final state. */
+export function settledCount(totals: TaskFoldTotals): number {
+  return totals.completed + totals.deadLettered + totals.expired + totals.cancelled + totals.rejected;
+}
 
-  private taskCounts(): TaskCountMetrics {
-    const settled = this.completedCount + this.deadLettered + this.expired + this.cancelled + this.rejected;
-    return {
-      submitted: this.submittedCount,
-      completed: this.completedCount,
-      deadLettered: this.deadLettered,
-      expired: this.expired,
-      cancelled: this.cancelled,
-      rejected: this.rejected,
-      inFlight: this.submittedCount - settled,
-    };
-  }
+/**
+ * A class's figures from its counts and sums, its samples, its tasks in flight at the end and,
+ * of those, the ones whose deadline has passed (misses not yet settled); shares are of the
+ * tokens of `whole` (all the classes of the dimension). The whole history's figures and a
+ * window's (`recentMetrics.ts`) are both made here.
+ */
+export function classMetricsOf(totals: TaskFoldTotals, samples: TaskSamples, inFlight: number, overdueInFlight: number, whole: TokenTotals): ClassMetrics {
+  const { submitted, completed, deadLettered, expired, cancelled, rejected, setupTokens } = totals;
+  const demand = ratio(totals.demandTokens, whole.demandTokens);
+  const service = ratio(totals.servedTokens, whole.servedTokens);
+  return {
+    tasks: { submitted, completed, deadLettered, expired, cancelled, rejected, inFlight },
+    latency: latencyMetrics(samples.latencies),
+    wait: waitMetrics(samples.waits),
+    deadlineSuccess: ratio(totals.deadlinesMet, totals.deadlinesSettled + overdueInFlight),
+    contextWaste: ratio(setupTokens, setupTokens + totals.workTokens),
+    quality: qualityMetrics(samples.qualities),
+    share: { demand, service, ratio: demand === null || service === null || demand === 0 ? null : service / demand },
+  };
 }
 
 /** The metrics of a class no measured task of a run was in: nothing submitted, no data. */
 export const EMPTY_CLASS: ClassMetrics = Object.freeze(new TaskFold().metrics(0));
+
+/** One class's running figures, as a fold over recent windows reads them (`recentMetrics.ts`). */
+export interface RunningClass {
+  /** The class's key, as in its table. */
+  readonly key: string;
+  /** Its running counts and sums (no prewarm loads: they belong to no class). */
+  readonly totals: TaskFoldTotals;
+  /** Its tasks in flight now whose deadline lies in [`fromSeconds`, `toSeconds`). */
+  readonly overdueInFlight: (fromSeconds: number, toSeconds: number) => number;
+}
+
+/** The classes of the measured tasks so far, as a fold over recent windows reads them (`recentMetrics.ts`). */
+export interface ClassLedger {
+  /**
+   * The dimensions that have a second class, as bits (bit d for {@link CLASS_DIMENSIONS}[d]):
+   * while it is 0 every class's figures are the pooled ones.
+   */
+  readonly splitDimensions: number;
+  /**
+   * The first class of `dimension` (its only one until a second comes), as the spec holds it (a
+   * priority as a number; {@link classKey} gives it as in the table); undefined before the first task.
+   */
+  firstClass(dimension: ClassDimension): string | number | undefined;
+  /** Every class of `dimension`, in the order its table sums their tokens (see {@link ClassFolds.breakdown}). */
+  running(dimension: ClassDimension): RunningClass[];
+  /** The tenants' class keys in the order they first submitted a task. */
+  tenantsInArrivalOrder(): string[];
+}
 
 /**
  * One {@link TaskFold} per class of every dimension, created as classes first appear; each
@@ -380,7 +409,7 @@ export const EMPTY_CLASS: ClassMetrics = Object.freeze(new TaskFold().metrics(0)
  * Protocol: call each method before the pooled fold takes the same event, so a class split off
  * by it copies the pooled fold as it was before the event.
  */
-export class ClassFolds {
+export class ClassFolds implements ClassLedger {
   private readonly types: DimensionFolds<string>;
   private readonly priorities: DimensionFolds<number>;
   private readonly tenants: DimensionFolds<string>;
@@ -391,6 +420,7 @@ export class ClassFolds {
   private soleType: string | undefined;
   private solePriority: number | undefined;
   private soleTenant: string | undefined;
+  private splitMask = 0;
 
   /** @param pooled - the fold of every measured task, which this one's classes are split from. */
   constructor(private readonly pooled: TaskFold) {
@@ -470,6 +500,34 @@ export class ClassFolds {
     this.soleType = this.types.soleClass();
     this.solePriority = this.priorities.soleClass();
     this.soleTenant = this.tenants.soleClass();
+    this.splitMask = (this.types.isSplit() ? 1 : 0) | (this.priorities.isSplit() ? 2 : 0) | (this.tenants.isSplit() ? 4 : 0);
+  }
+
+  /** {@inheritDoc ClassLedger.splitDimensions} */
+  get splitDimensions(): number {
+    return this.splitMask;
+  }
+
+  /** {@inheritDoc ClassLedger.firstClass} */
+  firstClass(dimension: ClassDimension): string | number | undefined {
+    return this.dimension(dimension).firstKey();
+  }
+
+  /** {@inheritDoc ClassLedger.running} */
+  running(dimension: ClassDimension): RunningClass[] {
+    return this.dimension(dimension).running();
+  }
+
+  private dimension(dimension: ClassDimension): DimensionFolds<string> | DimensionFolds<number> {
+    switch (dimension) {
+      case 'type': return this.types;
+      case 'priority': return this.priorities;
+      case 'tenant': return this.tenants;
+      default: {
+        const unreachable: never = dimension;
+        throw new Error(`classes: unknown dimension ${String(unreachable)}`);
+      }
+    }
   }
 
   /** The tenants' class keys in the order they first submitted a task. */
@@ -524,6 +582,32 @@ class DimensionFolds<K extends string | number> {
     return this.folds === undefined ? this.first : undefined;
   }
 
+  /** True once a second class came. */
+  isSplit(): boolean {
+    return this.folds !== undefined;
+  }
+
+  /** The first class's key; undefined before the first task. */
+  firstKey(): K | undefined {
+    return this.first;
+  }
+
+  /** Every class's running figures, in the order {@link DimensionFolds.table} sums their tokens. */
+  running(): RunningClass[] {
+    const running = (key: K, fold: TaskFold, totals: TaskFoldTotals): RunningClass => ({
+      key: String(key), totals, overdueInFlight: (fromSeconds, toSeconds) => fold.overdueInFlight(fromSeconds, toSeconds),
+    });
+    if (this.folds === undefined) return this.first === undefined ? [] : [running(this.first, this.pooled, this.pooled.classTotals())];
+    return this.entriesInSummingOrder().map(([key, fold]) => running(key, fold, fold.totals()));
+  }
+
+  /** The classes, priorities by level and other classes in the order they appeared. */
+  private entriesInSummingOrder(): [K, TaskFold][] {
+    const entries = [...this.folds!];
+    if (typeof this.first === 'number') entries.sort(([a], [b]) => (a as number) - (b as number));
+    return entries;
+  }
+
   /** The classes' keys (as in the table) in the order their first task came. */
   keysInArrivalOrder(): string[] {
     if (this.folds === undefined) return this.first === undefined ? [] : [String(this.first)];
@@ -540,8 +624,7 @@ class DimensionFolds<K extends string | number> {
     if (this.folds === undefined) {
       return this.first === undefined ? {} : { [String(this.first)]: this.pooled.classCopy().metrics(endTimeSeconds) };
     }
-    const entries = [...this.folds];
-    if (typeof this.first === 'number') entries.sort(([a], [b]) => (a as number) - (b as number));
+    const entries = this.entriesInSummingOrder();
     let demandTokens = 0;
     let servedTokens = 0;
     for (const [, fold] of entries) {

@@ -17,9 +17,9 @@ import type { AdminOperation, EngineEvent } from '../engine/messages.js';
 import type { FailureReason, FinalTaskState, RejectionReason, TaskState, TaskView } from '../engine/task.js';
 import { AgentCounters } from './agentCounters.js';
 import { gini, jain } from './inequality.js';
-import { ClassFolds, TaskFold, type TaskFoldTotals } from './classes.js';
-import { TenantFairness } from './tenantFairness.js';
-import { OperationsFold } from './operations.js';
+import { ClassFolds, TaskFold, type ClassLedger, type TaskFoldTotals } from './classes.js';
+import { TenantFairness, type SlowdownTotals } from './tenantFairness.js';
+import { OperationsFold, type LifeTotals } from './operations.js';
 import { ratio } from './sampleStats.js';
 import type { AgentMetrics, RunMetrics } from './types.js';
 
@@ -356,6 +356,7 @@ export class MetricsCollector implements EventSink {
     const { scaleUps, scaleDowns, agentSeconds } = this.operations.fleet(atSeconds, agents);
     return {
       ...this.pooled.totals(),
+      ...this.operations.lifeTotals(),
       contextHits: this.contextHits, contextKnown: this.contextKnown,
       assignments: this.assignments, assignmentsRespected: this.assignmentsRespected, retries: this.retries,
       busySlotSeconds, capacitySlotSeconds: this.capacitySlotSeconds + this.capacity * (atSeconds - this.capacitySince),
@@ -363,6 +364,21 @@ export class MetricsCollector implements EventSink {
       completedByAgent: this.agentCounters.completedByAgent(), tokensByAgent: this.agentCounters.tokensByAgent(),
       busySecondsByAgent, drainingSecondsByAgent,
     };
+  }
+
+  /** The classes of the measured tasks so far: their running figures, by dimension (`recentMetrics.ts`). */
+  get classLedger(): ClassLedger {
+    return this.classes;
+  }
+
+  /** Each tenant's latency and service sums over its completed measured tasks so far, by tenant key. */
+  tenantSlowdowns(): Map<string, SlowdownTotals> {
+    return this.tenantFairness.totals();
+  }
+
+  /** Has `listener` told each measured workflow's latency (seconds) as the workflow completes; one listener, the last set. */
+  onWorkflowCompleted(listener: (latencySeconds: number) => void): void {
+    this.operations.workflowCompleted = listener;
   }
 
   /** True when no task is warm-up: every task submitted is measured. */
@@ -440,7 +456,7 @@ export class MetricsCollector implements EventSink {
  * grows as events come, so a stretch of time's figures are differences of two of them.
  * Integrals are over the measurement window up to that time.
  */
-export interface CollectorTotals extends TaskFoldTotals {
+export interface CollectorTotals extends TaskFoldTotals, LifeTotals {
   /** Starts that knew whether their context was resident, in units (a task or a block). */
   readonly contextKnown: number;
   /** Of those, the units found resident. */
@@ -480,7 +496,8 @@ export interface CollectorTotals extends TaskFoldTotals {
 /** The totals of a run whose measurement window has not opened: nothing yet. */
 export const EMPTY_TOTALS: CollectorTotals = Object.freeze({
   submitted: 0, completed: 0, deadLettered: 0, expired: 0, cancelled: 0, rejected: 0, deadlinesMet: 0, deadlinesSettled: 0,
-  setupTokens: 0, workTokens: 0, contextHits: 0, contextKnown: 0, assignments: 0, assignmentsRespected: 0, retries: 0,
+  setupTokens: 0, workTokens: 0, demandTokens: 0, servedTokens: 0, offeredTasks: 0, reOffers: 0, retriedSettled: 0, retriedCompleted: 0,
+  workflowsCompleted: 0, workflowsFailed: 0, workflowDeadlines: 0, workflowDeadlinesMet: 0, contextHits: 0, contextKnown: 0, assignments: 0, assignmentsRespected: 0, retries: 0,
   busySlotSeconds: 0, capacitySlotSeconds: 0, offersMade: 0, offersRejected: 0, broadcastDuplicates: 0, scaleUps: 0, scaleDowns: 0,
   agentSeconds: 0, completedByAgent: new Float64Array(0), tokensByAgent: new Float64Array(0),
   busySecondsByAgent: new Float64Array(0), drainingSecondsByAgent: new Float64Array(0),

@@ -9,6 +9,30 @@ import { SampleSketch } from './sampleSketch.js';
 import { latencyMetrics, ratio } from './sampleStats.js';
 import type { DelegationMetrics, FleetMetrics, WorkflowMetrics } from './types.js';
 
+/**
+ * Counts about tasks' and workflows' whole lives, each counted when the life's event came (a
+ * task's first offer or a later round, a retried task's or a workflow's end): each only grows,
+ * so a window's are differences of two (`recentMetrics.ts`).
+ */
+export interface LifeTotals {
+  /** Measured tasks offered at least once. */
+  readonly offeredTasks: number;
+  /** Rounds of offers after a task's first. */
+  readonly reOffers: number;
+  /** Measured tasks that retried and then reached a final state. */
+  readonly retriedSettled: number;
+  /** Of those, the ones that completed. */
+  readonly retriedCompleted: number;
+  /** Workflows that ended with every task completed. */
+  readonly workflowsCompleted: number;
+  /** Workflows that ended with some task not completed. */
+  readonly workflowsFailed: number;
+  /** Ended workflows with a deadline. */
+  readonly workflowDeadlines: number;
+  /** Of those, the ones completed by it. */
+  readonly workflowDeadlinesMet: number;
+}
+
 interface OpenWorkflow {
   readonly startedAt: number;
   open: number;
@@ -30,6 +54,9 @@ export class OperationsFold {
   private readonly workflowLatencies = new SampleSketch();
   private workflowDeadlines = 0;
   private workflowDeadlinesMet = 0;
+
+  /** Told each completed workflow's latency, seconds (`recentMetrics.ts`). */
+  workflowCompleted: ((latencySeconds: number) => void) | undefined;
 
   private readonly retriedTasks = new Set<TaskView>();
   private retriedSettled = 0;
@@ -104,7 +131,9 @@ export class OperationsFold {
       return;
     }
     this.workflowsCompleted++;
-    this.workflowLatencies.add(time - workflow.startedAt);
+    const latencySeconds = time - workflow.startedAt;
+    this.workflowLatencies.add(latencySeconds);
+    this.workflowCompleted?.(latencySeconds);
   }
 
   /** A measured task entered `retrying`. */
@@ -202,6 +231,15 @@ export class OperationsFold {
       failed: this.workflowsFailed,
       latency: latencyMetrics(this.workflowLatencies),
       deadlineSuccess: ratio(this.workflowDeadlinesMet, this.workflowDeadlines),
+    };
+  }
+
+  /** The counts behind re-offers, retry success and workflows so far: each only grows. */
+  lifeTotals(): LifeTotals {
+    return {
+      offeredTasks: this.offeredTasks, reOffers: this.reOffers, retriedSettled: this.retriedSettled, retriedCompleted: this.retriedCompleted,
+      workflowsCompleted: this.workflowsCompleted, workflowsFailed: this.workflowsFailed,
+      workflowDeadlines: this.workflowDeadlines, workflowDeadlinesMet: this.workflowDeadlinesMet,
     };
   }
 

@@ -33,8 +33,10 @@ import { EMPTY_TOTALS, type CollectorTotals, type MetricsCollector } from './col
 import { gini, jain } from './inequality.js';
 import { Moments } from './moments.js';
 import { SampleSketch } from './sampleSketch.js';
-import { latencyMetrics, qualityMetrics, ratio, waitMetrics } from './sampleStats.js';
-import type { DelegationMetrics, RunMetrics } from './types.js';
+import { settledCount, type ClassLedger } from './classes.js';
+import { RecentClasses, type ClassedInterval, type ClassWindow, type IntervalClasses } from './recentClasses.js';
+import { emptySamples, latencyMetrics, mergeSamples, qualityMetrics, ratio, waitMetrics, type TaskSamples } from './sampleStats.js';
+import type { RunMetrics } from './types.js';
 
 /** Most intervals a fold may keep: bounds its memory whatever the configuration. */
 export const MAX_RECENT_INTERVALS = 100_000;
@@ -68,21 +70,21 @@ export interface WindowCoverage {
   readonly wholeHistory: boolean;
 }
 
-/** Figures a window gives as null: about tasks' or workflows' whole lives, or by class (docs/LIVE.md, "Metrics over a recent window"). */
-export type WholeLifeMetricKey = 'tenantFairness' | 'retrySuccess' | 'workflows' | 'byType' | 'byPriority' | 'byTenant';
-
 /**
  * The run metrics document over a window. Every figure keeps its whole-history name and meaning
  * restricted to the window (docs/LIVE.md, "Metrics over a recent window"): tasks submitted in
  * it, tasks settled in it by final state, latencies of completions in it, waits of first starts
  * in it, work done in it by agent, integrals over it, over the agents in the fleet during it.
- * `tasks.inFlight` is the tasks in flight at its end. The figures about whole lives
- * ({@link WholeLifeMetricKey}, `delegation.reOffersPerTask`) and by class are null.
+ * `tasks.inFlight` is the tasks in flight at its end. The class tables hold the classes that had
+ * a task in flight at the window's start or submitted in it, each figure restricted as the
+ * pooled one. The figures about whole lives count the lives that ended in the window, or the
+ * events of them in it: `retrySuccess` the retried tasks that became final in it,
+ * `workflows` the workflows that ended in it, `delegation.reOffersPerTask` the rounds of offers
+ * after a task's first made in it per task first offered in it, `tenantFairness` the tenants'
+ * shares of the window's tokens and the latencies and service times of its completions. None is
+ * null for want of a window: each is a difference of running counts, or a sample kept per interval.
  */
-export type WindowMetrics = Omit<RunMetrics, WholeLifeMetricKey | 'delegation'> & { readonly [K in WholeLifeMetricKey]: null } & {
-  /** Offers and lost claims in the window; re-offers per task (a task's whole life) null. */
-  readonly delegation: Omit<DelegationMetrics, 'reOffersPerTask'> & { readonly reOffersPerTask: null };
-};
+export type WindowMetrics = RunMetrics;
 
 /** A window's metrics and what it covers. */
 export interface RecentWindow {
@@ -93,7 +95,7 @@ export interface RecentWindow {
 }
 
 /** What one interval keeps. */
-interface Interval {
+interface Interval extends ClassedInterval {
   /** Interval `index` covers [index·I, (index + 1)·I). */
   readonly index: number;
   /** The collector's running figures at the interval's start, per agent only for {@link Interval.startAgents}. */
@@ -109,6 +111,9 @@ interface Interval {
   readonly qualities: Moments;
   /** Most tasks queued at once in the interval, from the depth at its start. */
   maxQueued: number;
+  classes: IntervalClasses | undefined;
+  /** Latencies of the workflows that completed in the interval (undefined while none did). */
+  workflowLatencies: SampleSketch | undefined;
 }
 
 /**
@@ -126,6 +131,8 @@ export class RecentMetrics {
   private nextBoundary = Number.NEGATIVE_INFINITY;
   /** When each agent left, by agent index (NaN while in the fleet). */
   private readonly leftAt: number[] = [];
+  private readonly classes: RecentClasses;
+  private readonly ledger: ClassLedger;
 
   /**
    * @param collector - the whole-history fold, fed only through this one.
@@ -144,6 +151,10 @@ export class RecentMetrics {
     // The window's own intervals, the partly elapsed last one, and one for a start that rounding
     // of the division put an interval further back.
     this.ring = new Array<Interval | undefined>(kept + 2).fill(undefined);
+    this.classes = new RecentClasses(collector);
+    this.ledger = collector.classLedger;
+    // The collector tells a workflow's completion as it folds the event, after `enter`.
+    collector.onWorkflowCompleted((latencySeconds) => (this.current!.workflowLatencies ??= new SampleSketch()).add(latencySeconds));
   }
 
   /** Folds one event into the collector and into the interval it falls in. */
@@ -159,12 +170,17 @@ export class RecentMetrics {
     const interval = this.current!;
     switch (event.to) {
       case 'completed':
+        // The classes first: a dimension splitting its samples copies the interval's pooled ones so far.
+        if (this.ledger.splitDimensions !== 0) this.classes.completed(interval, event.task.spec, time - event.task.submittedAt, event.quality!);
         interval.latencies.add(time - event.task.submittedAt);
         interval.qualities.add(event.quality!);
         return;
       case 'running':
         // A first attempt's start, as the collector's wait: not a resumption, not a retry.
-        if (event.from === 'assigned' && event.attempt === 1) interval.waits.add(time - event.task.submittedAt);
+        if (event.from === 'assigned' && event.attempt === 1) {
+          if (this.ledger.splitDimensions !== 0) this.classes.firstStarted(interval, event.task.spec, time - event.task.submittedAt);
+          interval.waits.add(time - event.task.submittedAt);
+        }
         return;
       case 'queued':
         if (this.collector.queued > interval.maxQueued) interval.maxQueued = this.collector.queued;
@@ -198,23 +214,27 @@ export class RecentMetrics {
       startTotals = this.startTotalsOf(startIndex);
     }
     const endIndex = this.intervalOf(endSeconds);
-    const latencies = new SampleSketch();
-    const waits = new SampleSketch();
-    const qualities = new Moments();
+    const samples = emptySamples();
+    const workflowLatencies = new SampleSketch();
     let maxQueued = this.collector.queued;
-    const last = this.current === undefined ? startIndex - 1 : Math.min(endIndex, this.current.index);
+    const current = this.current;
+    const last = current === undefined ? startIndex - 1 : Math.min(endIndex, current.index);
+    const intervals: Interval[] = [];
     for (let index = startIndex; index <= last; index++) {
       const interval = this.kept(index);
       if (interval === undefined) continue; // before the first event: nothing happened
-      latencies.merge(interval.latencies);
-      waits.merge(interval.waits);
-      qualities.merge(interval.qualities);
+      intervals.push(interval);
+      mergeSamples(samples, interval);
+      if (interval.workflowLatencies !== undefined) workflowLatencies.merge(interval.workflowLatencies);
       if (interval.maxQueued > maxQueued) maxQueued = interval.maxQueued;
     }
     const lengthSeconds = endSeconds - startSeconds;
     // The whole history counts every agent and every overdue deadline, from before its first task too.
     const fromSeconds = wholeHistory ? Number.NEGATIVE_INFINITY : startSeconds;
-    const metrics = this.metricsBetween(startTotals, endTotals, fromSeconds, endSeconds, { latencies, waits, qualities });
+    const classStart = wholeHistory ? 'history' : current === undefined || startIndex > current.index ? 'now'
+      : { startIndex, currentIndex: current.index, intervalAt: (index: number) => this.kept(index) };
+    const classes = this.classes.window(classStart, intervals, samples, fromSeconds, endSeconds);
+    const metrics = this.metricsBetween(startTotals, endTotals, fromSeconds, endSeconds, samples, workflowLatencies, classes);
     return {
       window: { requestedSeconds, intervalSeconds: this.intervalSeconds, startSeconds, endSeconds, intervals: endIndex - startIndex + 1, wholeHistory },
       metrics: {
@@ -230,9 +250,10 @@ export class RecentMetrics {
    * The figures between two sets of running totals, over the agents in the fleet and the
    * deadlines falling from `fromSeconds` on (throughput, utilization and queue maximum set by the caller).
    */
-  private metricsBetween(startAt: StartTotals, end: CollectorTotals, fromSeconds: number, endSeconds: number, samples: WindowSamples): WindowMetrics {
+  private metricsBetween(
+    startAt: StartTotals, end: CollectorTotals, fromSeconds: number, endSeconds: number, samples: TaskSamples, workflowLatencies: SampleSketch, classes: ClassWindow,
+  ): WindowMetrics {
     const start = startAt.totals;
-    const settledBy = (totals: CollectorTotals): number => totals.completed + totals.deadLettered + totals.expired + totals.cancelled + totals.rejected;
     const completed = end.completed - start.completed;
     const agents = this.agentsDuring(fromSeconds, end.completedByAgent.length);
     const startPositions = positionsIn(startAt.agents, agents);
@@ -263,13 +284,13 @@ export class RecentMetrics {
         expired: end.expired - start.expired,
         cancelled: end.cancelled - start.cancelled,
         rejected: end.rejected - start.rejected,
-        inFlight: end.submitted - settledBy(end),
+        inFlight: end.submitted - settledCount(end),
       },
       latency: latencyMetrics(samples.latencies),
       wait: waitMetrics(samples.waits),
       gini: { tasks: gini(completedByAgent), tokens: gini(tokensByAgent) },
       jain: { tasks: jain(completedByAgent), tokens: jain(tokensByAgent) },
-      tenantFairness: null,
+      tenantFairness: classes.tenantFairness,
       deadlineSuccess: ratio(end.deadlinesMet - start.deadlinesMet, end.deadlinesSettled - start.deadlinesSettled + this.collector.overdueInFlight(fromSeconds, endSeconds)),
       contextWaste: ratio(setupTokens, setupTokens + end.workTokens - start.workTokens),
       contextHitRate: ratio(end.contextHits - start.contextHits, end.contextKnown - start.contextKnown),
@@ -278,24 +299,29 @@ export class RecentMetrics {
       utilization: ratio(end.busySlotSeconds - start.busySlotSeconds, end.capacitySlotSeconds - start.capacitySlotSeconds),
       throughput: null,
       retries: end.retries - start.retries,
-      retrySuccess: null,
+      retrySuccess: ratio(end.retriedCompleted - start.retriedCompleted, end.retriedSettled - start.retriedSettled),
       maxQueueDepth: null,
       delegation: {
         offersMade: end.offersMade - start.offersMade,
         offersRejected: end.offersRejected - start.offersRejected,
-        reOffersPerTask: null,
+        reOffersPerTask: ratio(end.reOffers - start.reOffers, end.offeredTasks - start.offeredTasks),
         broadcastDuplicates: end.broadcastDuplicates - start.broadcastDuplicates,
       },
-      workflows: null,
+      workflows: {
+        completed: end.workflowsCompleted - start.workflowsCompleted,
+        failed: end.workflowsFailed - start.workflowsFailed,
+        latency: latencyMetrics(workflowLatencies),
+        deadlineSuccess: ratio(end.workflowDeadlinesMet - start.workflowDeadlinesMet, end.workflowDeadlines - start.workflowDeadlines),
+      },
       fleet: {
         scaleUps: end.scaleUps - start.scaleUps,
         scaleDowns: end.scaleDowns - start.scaleDowns,
         agentSeconds: end.agentSeconds - start.agentSeconds,
         drainingSeconds,
       },
-      byType: null,
-      byPriority: null,
-      byTenant: null,
+      byType: classes.byType,
+      byPriority: classes.byPriority,
+      byTenant: classes.byTenant,
       perAgent,
     };
   }
@@ -352,6 +378,7 @@ export class RecentMetrics {
 
   /** Moves on to the interval holding `time`, opening those between (at most the ring's length). */
   private enter(time: number): void {
+    if (this.current !== undefined) this.classes.closed(this.current);
     const index = this.intervalOf(time);
     const from = this.current === undefined ? index : Math.max(this.current.index + 1, index - this.ring.length + 1);
     for (let next = from; next <= index; next++) {
@@ -365,6 +392,8 @@ export class RecentMetrics {
         waits: new SampleSketch(),
         qualities: new Moments(),
         maxQueued: this.collector.queued,
+        classes: undefined,
+        workflowLatencies: undefined,
       };
     }
     this.current = this.ring[this.slotOf(index)]!;
@@ -406,11 +435,4 @@ function positionsIn(held: Int32Array | null, agents: readonly number[]): Int32A
     if (j < held.length && held[j] === agents[i]) positions[i] = j;
   }
   return positions;
-}
-
-/** The samples of a window's intervals, merged. */
-interface WindowSamples {
-  readonly latencies: SampleSketch;
-  readonly waits: SampleSketch;
-  readonly qualities: Moments;
 }

@@ -5,8 +5,8 @@
  * {@link QUANTILE_RELATIVE_ACCURACY} of the exact ones. Every function returns nulls for an empty
  * sample: no data, not zero.
  */
-import type { Moments } from './moments.js';
-import type { SampleSketch } from './sampleSketch.js';
+import { Moments } from './moments.js';
+import { SampleSketch } from './sampleSketch.js';
 import type { LatencyMetrics, QualityMetrics, WaitMetrics } from './types.js';
 
 /** Mean and p50/p95/p99 of a sample of latencies. */
@@ -27,4 +27,31 @@ export function qualityMetrics(sample: Moments): QualityMetrics {
 /** `part / whole`, or null when `whole` is 0 (nothing to take a share of). */
 export function ratio(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
+}
+
+/** The per-task samples of a set of tasks: completions' latencies and qualities, first starts' waits. */
+export interface TaskSamples {
+  /** Submit → completion of the completed tasks, seconds. */
+  readonly latencies: SampleSketch;
+  /** Submit → start of the first attempts, seconds. */
+  readonly waits: SampleSketch;
+  /** Qualities of the completions. */
+  readonly qualities: Moments;
+}
+
+/** Samples of no task yet. */
+export function emptySamples(): TaskSamples {
+  return { latencies: new SampleSketch(), waits: new SampleSketch(), qualities: new Moments() };
+}
+
+/** The same samples, folding on independently of `samples`. */
+export function copySamples(samples: TaskSamples): TaskSamples {
+  return { latencies: samples.latencies.copy(), waits: samples.waits.copy(), qualities: samples.qualities.copy() };
+}
+
+/** Adds every sample of `from` to `into`. */
+export function mergeSamples(into: TaskSamples, from: TaskSamples): void {
+  into.latencies.merge(from.latencies);
+  into.waits.merge(from.waits);
+  into.qualities.merge(from.qualities);
 }

@@ -26,7 +26,15 @@ export interface TenantFairnessMetrics {
   readonly worstSlowdown: number | null;
 }
 
-/** One tenant's sums over its completed tasks. */
+/** One tenant's sums over its completed tasks: each only grows, so a window's are differences of two (`recentMetrics.ts`). */
+export interface SlowdownTotals {
+  /** Submit → completion, summed, seconds. */
+  readonly latencySeconds: number;
+  /** Start of the completing attempt → completion, summed, seconds. */
+  readonly serviceSeconds: number;
+}
+
+/** A tenant's sums as they are folded. */
 interface SlowdownSums {
   latencySeconds: number;
   serviceSeconds: number;
@@ -68,17 +76,32 @@ export class TenantFairness {
    * summed in, so that baselines hold bit for bit.
    */
   metrics(byTenant: ClassTable, arrivalOrder: Iterable<string>): TenantFairnessMetrics {
-    const ratios: number[] = [];
-    for (const name of arrivalOrder) {
-      const ratio = byTenant[name]?.share.ratio;
-      if (ratio !== undefined && ratio !== null) ratios.push(ratio);
-    }
-    let worst: number | null = null;
-    for (const t of this.tenants.values()) {
-      if (!(t.serviceSeconds > 0)) continue;
-      const slowdown = t.latencySeconds / t.serviceSeconds;
-      if (worst === null || slowdown > worst) worst = slowdown;
-    }
-    return { jain: jain(ratios), worstSlowdown: worst };
+    return tenantFairnessOf(byTenant, arrivalOrder, this.tenants.values());
   }
+
+  /** Each tenant's sums so far (a copy), by tenant key. */
+  totals(): Map<string, SlowdownTotals> {
+    const totals = new Map<string, SlowdownTotals>();
+    for (const [tenant, { latencySeconds, serviceSeconds }] of this.tenants) totals.set(tenant, { latencySeconds, serviceSeconds });
+    return totals;
+  }
+}
+
+/**
+ * The fairness figures of a tenant table (`byTenant`, shares summed in `arrivalOrder`) and the
+ * tenants' slowdown sums: the whole history's, or a window's (`recentMetrics.ts`).
+ */
+export function tenantFairnessOf(byTenant: ClassTable, arrivalOrder: Iterable<string>, sums: Iterable<SlowdownTotals>): TenantFairnessMetrics {
+  const ratios: number[] = [];
+  for (const name of arrivalOrder) {
+    const ratio = byTenant[name]?.share.ratio;
+    if (ratio !== undefined && ratio !== null) ratios.push(ratio);
+  }
+  let worst: number | null = null;
+  for (const t of sums) {
+    if (!(t.serviceSeconds > 0)) continue;
+    const slowdown = t.latencySeconds / t.serviceSeconds;
+    if (worst === null || slowdown > worst) worst = slowdown;
+  }
+  return { jain: jain(ratios), worstSlowdown: worst };
 }

@@ -9,6 +9,8 @@ import { quantile } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { EventObjects } from '../../src/engine/eventSink.js';
 import type { EngineEvent } from '../../src/engine/messages.js';
+import type { TaskView } from '../../src/engine/task.js';
+import { BREAKDOWN_KEY, CLASS_DIMENSIONS, classKey, sortClassKeys } from '../../src/metrics/classes.js';
 import { MetricsCollector } from '../../src/metrics/collector.js';
 import { RecentMetrics, type WindowMetrics } from '../../src/metrics/recentMetrics.js';
 import type { RunMetrics } from '../../src/metrics/types.js';
@@ -171,5 +173,301 @@ describe('windows over simulated runs', () => {
         expect(metrics[key], key).toEqual(whole[key]);
       }
     }), { seed: 33, numRuns: 40 });
+  });
+});
+
+/** One task type of a drawn scenario: its priorities, its tenant (or none), whether it has a deadline. */
+interface ClassedTypeDraw {
+  readonly priorities: readonly number[];
+  readonly tenant: string | undefined;
+  readonly deadline: number | undefined;
+}
+
+interface ClassedDraw {
+  readonly seed: number;
+  readonly types: readonly ClassedTypeDraw[];
+  /** A workflow of the tenant `wf` beside the types, with the deadline given (or none). */
+  readonly workflow: boolean;
+  readonly delegation: 'assign' | 'offer' | 'broadcast';
+  readonly failureRate: number;
+  readonly stopSeconds: number;
+  readonly intervalSeconds: number;
+  readonly windowShares: readonly number[];
+}
+
+const classedDrawArb: fc.Arbitrary<ClassedDraw> = fc.record({
+  seed: fc.integer({ min: 0, max: 100_000 }),
+  types: fc.array(fc.record({
+    priorities: fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 2 }),
+    tenant: fc.option(fc.constantFrom('acme', 'globex'), { nil: undefined }),
+    deadline: fc.option(fc.constantFrom(2, 6), { nil: undefined }),
+  }), { minLength: 1, maxLength: 3 }),
+  workflow: fc.boolean(),
+  delegation: fc.constantFrom('assign' as const, 'offer' as const, 'broadcast' as const),
+  failureRate: fc.constantFrom(0, 0.25),
+  stopSeconds: fc.integer({ min: 5, max: 30 }),
+  intervalSeconds: fc.constantFrom(0.5, 1, 2.5, 7),
+  windowShares: fc.array(fc.double({ min: 0.001, max: 1, noNaN: true }), { minLength: 1, maxLength: 3 }),
+});
+
+function classedYaml(draw: ClassedDraw): string {
+  const types = draw.types.map((t, i) => {
+    const priority = `{ ${t.priorities.map((p) => `"${p}": ${1 / t.priorities.length}`).join(', ')} }`;
+    const extras = `${t.tenant === undefined ? '' : `, tenant: ${t.tenant}`}${t.deadline === undefined ? '' : `, deadline: ${t.deadline}`}`;
+    return `{ type: t${i}, tokens: { dist: exponential, mean: 200 }, priority: ${priority}, maxRetries: 1, ttl: 4${extras} }`;
+  });
+  const workflow = draw.workflow
+    ? `
+  workflows:
+    - { name: wf, tenant: wf, arrivals: { process: poisson, rate: 0.5 }, deadline: 8, dag: { fanOut: 2, depth: 1, join: true }, nodes: [{ type: node, tokens: 100, priority: 1 }] }`
+    : '';
+  const skills = [...draw.types.map((_, i) => `t${i}: 0.8`), ...(draw.workflow ? ['node: 0.8'] : [])].join(', ');
+  return `
+name: recent-classes
+seed: ${draw.seed}
+replications: 1
+stop: { time: ${draw.stopSeconds} }
+engine: { queue: { maxDepth: 6, overflow: reject }, delegation: { mode: ${draw.delegation} } }
+agentModel: { offerResponseSeconds: 0.2, rejectBase: 0.3 }
+agents: [{ pool: a, count: 3, capacity: 1, speed: 100, failureRate: ${draw.failureRate}, skills: { ${skills} } }]
+workload:
+  arrivals: { process: poisson, rate: 3 }
+  tasks: [${types.join(', ')}]${workflow}
+strategies: [least-connections]`;
+}
+
+/** What one task event did, read as it was delivered (the task records change later). */
+interface TaskStep {
+  readonly time: number;
+  readonly task: TaskView;
+  /** The task's class in each dimension, in CLASS_DIMENSIONS order. */
+  readonly classes: readonly string[];
+  /** `submitted`, a state entered, or `duplicateClaim`. */
+  readonly what: string;
+  readonly from: string | undefined;
+  readonly attempt: number;
+  readonly setupTokens: number;
+  readonly quality: number | undefined;
+  /** Start of the completing attempt → completion. */
+  readonly serviceSeconds: number;
+  /** The task's round of offers, for `offered`. */
+  readonly offers: number;
+}
+
+interface ClassedRun {
+  readonly steps: readonly TaskStep[];
+  readonly recent: RecentMetrics;
+  readonly whole: RunMetrics;
+  readonly endSeconds: number;
+  readonly longestWindowSeconds: number;
+}
+
+function simulateClassed(draw: ClassedDraw): ClassedRun {
+  const scenario = parseScenario(classedYaml(draw), 'recent-classes.yaml');
+  const longestWindowSeconds = draw.stopSeconds + 10;
+  const collector = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 0 });
+  const recent = new RecentMetrics(collector, { intervalSeconds: draw.intervalSeconds, longestWindowSeconds });
+  const steps: TaskStep[] = [];
+  const deliver = (event: EngineEvent): void => {
+    recent.observe(event);
+    if (!('task' in event)) return;
+    const { task } = event;
+    const transition = event.kind === 'transition' ? event : undefined;
+    steps.push({
+      time: event.time, task, classes: CLASS_DIMENSIONS.map((dimension) => classKey(dimension, task.spec)),
+      what: transition?.to ?? event.kind, from: transition?.from, attempt: transition?.attempt ?? 0,
+      setupTokens: transition?.setupTokens ?? (event.kind === 'duplicateClaim' ? event.setupTokens : 0),
+      quality: transition?.quality, serviceSeconds: event.time - task.startedAt, offers: task.offers,
+    });
+  };
+  const result = runSimulation({ scenario, strategy: scenario.strategies[0]!, replication: 0, sink: new EventObjects(deliver) });
+  return { steps, recent, whole: collector.finish(result.endTimeSeconds), endSeconds: result.endTimeSeconds, longestWindowSeconds };
+}
+
+const FINAL = new Set(['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected']);
+
+/**
+ * The figures over [start, end] counted one step at a time, as the docs define them, with no
+ * fold: the class tables, tenant fairness, retry success, re-offers per task and workflows.
+ */
+function countedWindow(steps: readonly TaskStep[], startSeconds: number, endSeconds: number, deadlinesFromSeconds: number) {
+  const inWindow = steps.filter((step) => step.time >= startSeconds && step.time <= endSeconds);
+  const settledAt = new Map<TaskView, number>();
+  for (const step of steps) if (FINAL.has(step.what)) settledAt.set(step.task, step.time);
+  const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+  const tables = CLASS_DIMENSIONS.map((_, d) => {
+    const keys = new Set<string>();
+    for (const step of steps) {
+      if (step.what !== 'submitted') continue;
+      const settled = settledAt.get(step.task) ?? Number.POSITIVE_INFINITY;
+      // In flight at the start, or submitted in the window.
+      if ((step.time < startSeconds && settled >= startSeconds) || (step.time >= startSeconds && step.time <= endSeconds)) keys.add(step.classes[d]!);
+    }
+    const tokensOf = (what: string): Map<string, number> => {
+      const tokens = new Map<string, number>();
+      for (const step of inWindow) if (step.what === what) tokens.set(step.classes[d]!, (tokens.get(step.classes[d]!) ?? 0) + step.task.spec.tokens);
+      return tokens;
+    };
+    const demand = tokensOf('submitted');
+    const served = tokensOf('completed');
+    const table = new Map([...keys].map((key) => {
+      const own = inWindow.filter((step) => step.classes[d] === key);
+      const count = (what: string): number => own.filter((step) => step.what === what).length;
+      const submittedByEnd = steps.filter((step) => step.classes[d] === key && step.what === 'submitted');
+      const inFlightAtEnd = submittedByEnd.filter((step) => !settledAt.has(step.task));
+      const completions = own.filter((step) => step.what === 'completed');
+      const withDeadline = own.filter((step) => FINAL.has(step.what) && step.task.spec.deadline !== undefined);
+      const overdue = inFlightAtEnd.filter((step) => step.task.spec.deadline! >= deadlinesFromSeconds && step.task.spec.deadline! < endSeconds).length;
+      const starts = own.filter((step) => step.what === 'running' && step.from === 'assigned');
+      const setup = sum([...starts, ...own.filter((step) => step.what === 'duplicateClaim')].map((step) => step.setupTokens));
+      const work = sum(starts.map((step) => step.task.spec.tokens));
+      const demandShare = sum([...demand.values()]) > 0 ? (demand.get(key) ?? 0) / sum([...demand.values()]) : null;
+      const serviceShare = sum([...served.values()]) > 0 ? (served.get(key) ?? 0) / sum([...served.values()]) : null;
+      return [key, {
+        tasks: {
+          submitted: count('submitted'), completed: count('completed'), deadLettered: count('dead-lettered'), expired: count('expired'),
+          cancelled: count('cancelled'), rejected: count('rejected'), inFlight: inFlightAtEnd.length,
+        },
+        latencies: completions.map((step) => step.time - step.task.submittedAt),
+        waits: starts.filter((step) => step.attempt === 1).map((step) => step.time - step.task.submittedAt),
+        qualities: completions.map((step) => step.quality!),
+        deadlineSuccess: withDeadline.length + overdue > 0
+          ? withDeadline.filter((step) => step.what === 'completed' && step.time <= step.task.spec.deadline!).length / (withDeadline.length + overdue) : null,
+        contextWaste: setup + work > 0 ? setup / (setup + work) : null,
+        share: { demand: demandShare, service: serviceShare, ratio: demandShare === null || serviceShare === null || demandShare === 0 ? null : serviceShare / demandShare },
+        slowdown: sum(completions.map((step) => step.serviceSeconds)) > 0
+          ? sum(completions.map((step) => step.time - step.task.submittedAt)) / sum(completions.map((step) => step.serviceSeconds)) : null,
+      }] as const;
+    }));
+    return table;
+  });
+  // Retried tasks that became final in the window.
+  const retried = new Set(steps.filter((step) => step.what === 'retrying').map((step) => step.task));
+  const retriedFinal = inWindow.filter((step) => FINAL.has(step.what) && retried.has(step.task));
+  const rounds = inWindow.filter((step) => step.what === 'offered');
+  const firstRounds = rounds.filter((step) => step.offers === 1).length;
+  // Workflows: one ends when every task of it submitted so far is final.
+  const open = new Map<string, { startedAt: number; open: number; failed: boolean; deadline: number | undefined }>();
+  const ended: { time: number; failed: boolean; latency: number; met: boolean | undefined }[] = [];
+  for (const step of steps) {
+    const id = step.task.spec.workflowId;
+    if (id === undefined) continue;
+    if (step.what === 'submitted') {
+      const workflow = open.get(id) ?? { startedAt: step.time, open: 0, failed: false, deadline: undefined };
+      workflow.open++;
+      const deadline = step.task.spec.deadline;
+      if (deadline !== undefined && !(deadline <= (workflow.deadline ?? Number.NEGATIVE_INFINITY))) workflow.deadline = deadline;
+      open.set(id, workflow);
+    } else if (FINAL.has(step.what)) {
+      const workflow = open.get(id)!;
+      if (step.what !== 'completed') workflow.failed = true;
+      if (--workflow.open > 0) continue;
+      open.delete(id);
+      ended.push({ time: step.time, failed: workflow.failed, latency: step.time - workflow.startedAt, met: workflow.deadline === undefined ? undefined : !workflow.failed && step.time <= workflow.deadline });
+    }
+  }
+  const endedInWindow = ended.filter((workflow) => workflow.time >= startSeconds && workflow.time <= endSeconds);
+  const withDeadline = endedInWindow.filter((workflow) => workflow.met !== undefined);
+  return {
+    tables,
+    retrySuccess: retriedFinal.length > 0 ? retriedFinal.filter((step) => step.what === 'completed').length / retriedFinal.length : null,
+    reOffersPerTask: firstRounds > 0 ? (rounds.length - firstRounds) / firstRounds : null,
+    workflows: {
+      completed: endedInWindow.filter((workflow) => !workflow.failed).length,
+      failed: endedInWindow.filter((workflow) => workflow.failed).length,
+      latencies: endedInWindow.filter((workflow) => !workflow.failed).map((workflow) => workflow.latency),
+      deadlineSuccess: withDeadline.length > 0 ? withDeadline.filter((workflow) => workflow.met).length / withDeadline.length : null,
+    },
+  };
+}
+
+/** `actual` is `expected` to 1e-9 relative (sums folded in another order), or both are null. */
+function expectNear(actual: number | null, expected: number | null, what: string): void {
+  if (expected === null) expect(actual, what).toBeNull();
+  else expect(Math.abs(actual! - expected), what).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)));
+}
+
+function expectSampleFigures(metrics: { mean: number | null; p95: number | null }, sample: readonly number[], what: string): void {
+  expectNear(metrics.mean, sample.length === 0 ? null : sample.reduce((a, b) => a + b, 0) / sample.length, `${what}.mean`);
+  if (sample.length === 0) expect(metrics.p95, what).toBeNull();
+  else expectQuantile(metrics.p95, quantile([...sample], 0.95));
+}
+
+/**
+ * Two metrics documents leaf by leaf: every figure the same, but the means and standard
+ * deviations (sums merged in another order) to 1e-9 relative.
+ */
+function expectSameFigures(actual: unknown, expected: unknown, path: string): void {
+  if (typeof expected === 'object' && expected !== null) {
+    expect(typeof actual === 'object' && actual !== null, path).toBe(true);
+    expect(Object.keys(actual as object), path).toEqual(Object.keys(expected));
+    for (const [key, value] of Object.entries(expected)) expectSameFigures((actual as Record<string, unknown>)[key], value, `${path}.${key}`);
+  } else if (/\.(mean|stddev)$/.test(path) && typeof expected === 'number') {
+    expectNear(actual as number | null, expected, path);
+  } else {
+    expect(actual, path).toBe(expected);
+  }
+}
+
+describe('class tables and whole-life figures over a window', () => {
+  it('a window reaching back past the first task is the whole-history document, class tables, tenant fairness, retries, offers and workflows included', () => {
+    const seen = { splitTypes: 0, tenants: 0, workflows: 0, reOffers: 0, retried: 0 };
+    fc.assert(fc.property(classedDrawArb, (draw) => {
+      const run = simulateClassed(draw);
+      const { window, metrics } = run.recent.window(run.longestWindowSeconds, run.endSeconds);
+      expect(window.wholeHistory).toBe(true);
+      expectSameFigures(metrics, run.whole, 'metrics');
+      if (Object.keys(run.whole.byType).length > 1) seen.splitTypes++;
+      if (Object.keys(run.whole.byTenant).length > 1) seen.tenants++;
+      if (run.whole.workflows.completed > 0) seen.workflows++;
+      if ((run.whole.delegation.reOffersPerTask ?? 0) > 0) seen.reOffers++;
+      if (run.whole.retrySuccess !== null) seen.retried++;
+    }), { seed: 34, numRuns: 40 });
+    // The draws reached what the figures are about.
+    for (const [key, count] of Object.entries(seen)) expect(count, key).toBeGreaterThan(3);
+  });
+
+  it('a window over a stretch gives each class the figures of its events in the stretch, counted one by one', () => {
+    let partial = 0;
+    let classesChecked = 0;
+    fc.assert(fc.property(classedDrawArb, (draw) => {
+      const run = simulateClassed(draw);
+      for (const share of draw.windowShares) {
+        const { window, metrics } = run.recent.window(share * run.longestWindowSeconds, run.endSeconds);
+        if (!window.wholeHistory) partial++;
+        const from = window.wholeHistory ? Number.NEGATIVE_INFINITY : window.startSeconds;
+        const counted = countedWindow(run.steps, window.startSeconds, run.endSeconds, from);
+        CLASS_DIMENSIONS.forEach((dimension, d) => {
+          const table = metrics[BREAKDOWN_KEY[dimension]];
+          const expected = counted.tables[d]!;
+          expect(Object.keys(table), dimension).toEqual(sortClassKeys(expected.keys()));
+          for (const [key, figures] of expected) {
+            const what = `${dimension} ${key}`;
+            const cls = table[key]!;
+            classesChecked++;
+            expect(cls.tasks, what).toEqual(figures.tasks);
+            expectSampleFigures(cls.latency, figures.latencies, `${what} latency`);
+            expectSampleFigures(cls.wait, figures.waits, `${what} wait`);
+            expectNear(cls.quality.mean, figures.qualities.length === 0 ? null : figures.qualities.reduce((a, b) => a + b, 0) / figures.qualities.length, `${what} quality`);
+            expectNear(cls.deadlineSuccess, figures.deadlineSuccess, `${what} deadlineSuccess`);
+            expectNear(cls.contextWaste, figures.contextWaste, `${what} contextWaste`);
+            for (const part of ['demand', 'service', 'ratio'] as const) expectNear(cls.share[part], figures.share[part], `${what} share.${part}`);
+          }
+        });
+        const tenants = counted.tables[2]!;
+        const slowdowns = [...tenants.values()].flatMap((tenant) => (tenant.slowdown === null ? [] : [tenant.slowdown]));
+        expectNear(metrics.tenantFairness.worstSlowdown, slowdowns.length === 0 ? null : Math.max(...slowdowns), 'worstSlowdown');
+        const ratios = [...tenants.values()].flatMap((tenant) => (tenant.share.ratio === null ? [] : [tenant.share.ratio]));
+        const jain = ratios.length === 0 || ratios.every((r) => r === 0) ? null : ratios.reduce((a, b) => a + b, 0) ** 2 / (ratios.length * ratios.reduce((a, b) => a + b * b, 0));
+        expectNear(metrics.tenantFairness.jain, jain, 'tenantFairness.jain');
+        expectNear(metrics.retrySuccess, counted.retrySuccess, 'retrySuccess');
+        expectNear(metrics.delegation.reOffersPerTask, counted.reOffersPerTask, 'reOffersPerTask');
+        expect(metrics.workflows).toMatchObject({ completed: counted.workflows.completed, failed: counted.workflows.failed });
+        expectNear(metrics.workflows.deadlineSuccess, counted.workflows.deadlineSuccess, 'workflows.deadlineSuccess');
+        expectSampleFigures(metrics.workflows.latency, counted.workflows.latencies, 'workflows.latency');
+      }
+    }), { seed: 35, numRuns: 40 });
+    expect(partial).toBeGreaterThan(20);
+    expect(classesChecked).toBeGreaterThan(200);
   });
 });
