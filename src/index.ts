@@ -54,10 +54,13 @@ export type {
   CellTargets, ExperimentDocumentBase, ExperimentTiming, ShardInfo, StrategyTargets, StrategyTimingEntry, TargetOutcome, TimingPart,
 } from './experiments/types.js';
 export type { ChartItem, WorkKind, WorkKinds } from './experiments/work.js';
-export type { ClassBreakdown, ClassBreakdownKey, ClassMetrics, ClassTable, ShareMetrics, TaskFoldTotals } from './metrics/classes.js';
+export type {
+  ClassBreakdown, ClassBreakdownKey, ClassDimension, ClassLedger, ClassMetrics, ClassTable, RunningClass, ShareMetrics, TaskFoldTotals, TokenTotals,
+} from './metrics/classes.js';
+export type { LifeTotals } from './metrics/operations.js';
 export type { LatencyCdf, QueueDepthSeries } from './metrics/series.js';
 export type { ClassKeys } from './metrics/summary.js';
-export type { TenantFairnessMetrics } from './metrics/tenantFairness.js';
+export type { SlowdownTotals, TenantFairnessMetrics } from './metrics/tenantFairness.js';
 export type {
   AgentMetrics, ClassedMetrics, DelegationMetrics, FairnessMetrics, FleetMetrics, LatencyMetrics, QualityMetrics, ScalarMetrics, TaskCountMetrics, WaitMetrics, WorkflowMetrics,
 } from './metrics/types.js';

@@ -19,7 +19,7 @@
  */
 import { CLASS_DIMENSIONS, DEFAULT_TENANT, TaskFold, classMetricsOf, settledCount, sortClassKeys, type ClassBreakdown, type ClassLedger, type ClassMetrics, type ClassedSpec, type TaskFoldTotals } from './classes.js';
 import type { MetricsCollector } from './collector.js';
-import { copySamples, emptySamples, mergeSamples, type TaskSamples } from './sampleStats.js';
+import { compactSamples, copySamples, emptySamples, mergeSamples, type TaskSamples } from './sampleStats.js';
 import { tenantFairnessOf, type SlowdownTotals, type TenantFairnessMetrics } from './tenantFairness.js';
 
 /** A class as the spec holds it: a type or a tenant, or a priority as a number. */
@@ -119,7 +119,8 @@ export class RecentClasses {
     if (byClass === undefined) {
       // A sample taken while the dimension was split would have made the table: every one the
       // interval took so far came while it had one class, so they are that class's.
-      byClass = new Map([[this.ledger.firstClass(CLASS_DIMENSIONS[d]!)!, copySamples(interval)]]);
+      byClass = new Map();
+      if (interval.latencies.count + interval.waits.count > 0) byClass.set(this.ledger.firstClass(CLASS_DIMENSIONS[d]!)!, copySamples(interval));
       classes.samples[d] = byClass;
     }
     let samples = byClass.get(key);
@@ -135,6 +136,7 @@ export class RecentClasses {
 
   /** `interval` is left (no event came after its end yet): it keeps the start figures of the keys that changed in it. */
   closed(interval: ClassedInterval): void {
+    for (const byClass of interval.classes?.samples ?? []) for (const samples of byClass?.values() ?? []) compactSamples(samples);
     const now = this.ledgersNow();
     for (let l = 0; l < now.length; l++) {
       const atStart = this.atCurrentStart[l]!;

@@ -138,6 +138,22 @@ export class SampleSketch {
     return copy;
   }
 
+  /**
+   * Lets go of the buckets outside those holding samples: the window grows by doubling, so a
+   * sketch that will take few or no more samples (a past interval's, `recentMetrics.ts`) holds
+   * up to twice the buckets its samples span. Answers are the same; a later sample widens it again.
+   */
+  compact(): void {
+    const counts = this.counts;
+    let low = 0;
+    while (low < counts.length && counts[low] === 0) low++;
+    let high = counts.length;
+    while (high > low && counts[high - 1] === 0) high--;
+    if (low === 0 && high === counts.length) return;
+    this.counts = counts.slice(low, high);
+    this.offset += low;
+  }
+
   private addToBucket(bucket: number, weight: number): void {
     let at = bucket - this.offset;
     if (at < 0 || at >= this.counts.length) at = this.widen(bucket);

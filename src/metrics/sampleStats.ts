@@ -49,6 +49,12 @@ export function copySamples(samples: TaskSamples): TaskSamples {
   return { latencies: samples.latencies.copy(), waits: samples.waits.copy(), qualities: samples.qualities.copy() };
 }
 
+/** Lets go of the sketches' buckets that hold no sample ({@link SampleSketch.compact}). */
+export function compactSamples(samples: TaskSamples): void {
+  samples.latencies.compact();
+  samples.waits.compact();
+}
+
 /** Adds every sample of `from` to `into`. */
 export function mergeSamples(into: TaskSamples, from: TaskSamples): void {
   into.latencies.merge(from.latencies);

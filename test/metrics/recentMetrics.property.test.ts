@@ -2,7 +2,9 @@
  * Property: a window's figures, made by merging interval folds and differencing running totals,
  * are those of the events in the window counted one by one, and a window reaching back past the
  * first task is the whole-history fold. Runs are simulated scenarios with retries, ttl expiry
- * and a bounded queue, so every final state and the queue's ups and downs are drawn.
+ * and a bounded queue, so every final state and the queue's ups and downs are drawn; and, for
+ * the class tables and the figures about whole lives, several types, priorities and tenants,
+ * deadlines, workflows and offer or broadcast delegation.
  */
 import fc from 'fast-check';
 import { quantile } from 'simple-statistics';
@@ -18,27 +20,35 @@ import { parseScenario } from '../../src/scenario/load.js';
 import { runSimulation } from '../../src/sim/simulation.js';
 import { expectQuantile } from '../support/sketchAccuracy.js';
 
-interface Draw {
+/** What every drawn run has: its seed, its agents' failures, its length, its intervals and the windows asked for. */
+interface WindowDraw {
   readonly seed: number;
-  readonly agents: number;
-  readonly rate: number;
   readonly failureRate: number;
-  readonly maxDepth: number;
   readonly stopSeconds: number;
   readonly intervalSeconds: number;
   /** Windows asked for, as shares of the longest. */
   readonly windowShares: readonly number[];
 }
 
-const drawArb: fc.Arbitrary<Draw> = fc.record({
+const windowDrawArbs = {
   seed: fc.integer({ min: 0, max: 100_000 }),
-  agents: fc.integer({ min: 1, max: 3 }),
-  rate: fc.constantFrom(1, 3, 6),
   failureRate: fc.constantFrom(0, 0.2),
-  maxDepth: fc.integer({ min: 2, max: 8 }),
   stopSeconds: fc.integer({ min: 5, max: 40 }),
   intervalSeconds: fc.constantFrom(0.1, 0.5, 1, 2.5, 7),
   windowShares: fc.array(fc.double({ min: 0.001, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }),
+};
+
+interface Draw extends WindowDraw {
+  readonly agents: number;
+  readonly rate: number;
+  readonly maxDepth: number;
+}
+
+const drawArb: fc.Arbitrary<Draw> = fc.record({
+  ...windowDrawArbs,
+  agents: fc.integer({ min: 1, max: 3 }),
+  rate: fc.constantFrom(1, 3, 6),
+  maxDepth: fc.integer({ min: 2, max: 8 }),
 });
 
 /** What one event did, read as it was delivered (the task records it names change later). */
@@ -54,16 +64,33 @@ interface Step {
   readonly queued: number;
 }
 
-interface Run {
-  readonly steps: readonly Step[];
+/** A simulated run folded into windows, with what each event did as `S`. */
+interface Run<S> {
+  readonly steps: readonly S[];
   readonly recent: RecentMetrics;
   readonly whole: RunMetrics;
   readonly endSeconds: number;
   readonly longestWindowSeconds: number;
 }
 
-function simulate(draw: Draw): Run {
-  const scenario = parseScenario(`
+/** Simulates `yaml` feeding every event to a window fold, and to `step` (what it returns, if anything, is the event's step). */
+function simulateSteps<S>(yaml: string, draw: WindowDraw, step: (event: EngineEvent) => S | undefined): Run<S> {
+  const scenario = parseScenario(yaml, 'recent-windows.yaml');
+  const longestWindowSeconds = draw.stopSeconds + 10;
+  const collector = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 0 });
+  const recent = new RecentMetrics(collector, { intervalSeconds: draw.intervalSeconds, longestWindowSeconds });
+  const steps: S[] = [];
+  const deliver = (event: EngineEvent): void => {
+    recent.observe(event);
+    const done = step(event);
+    if (done !== undefined) steps.push(done);
+  };
+  const result = runSimulation({ scenario, strategy: scenario.strategies[0]!, replication: 0, sink: new EventObjects(deliver) });
+  return { steps, recent, whole: collector.finish(result.endTimeSeconds), endSeconds: result.endTimeSeconds, longestWindowSeconds };
+}
+
+function simulate(draw: Draw): Run<Step> {
+  const yaml = `
 name: recent-windows
 seed: ${draw.seed}
 replications: 1
@@ -73,30 +100,23 @@ agents: [{ pool: a, count: ${draw.agents}, capacity: 1, speed: 100, failureRate:
 workload:
   arrivals: { process: poisson, rate: ${draw.rate} }
   tasks: [{ type: code, tokens: { dist: exponential, mean: 200 }, maxRetries: 1, ttl: 3, deadline: 4 }]
-strategies: [least-connections]`, 'recent-windows.yaml');
-  const longestWindowSeconds = draw.stopSeconds + 10;
-  const collector = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 0 });
-  const recent = new RecentMetrics(collector, { intervalSeconds: draw.intervalSeconds, longestWindowSeconds });
-  const steps: Step[] = [];
+strategies: [least-connections]`;
   let queued = 0;
-  const deliver = (event: EngineEvent): void => {
-    recent.observe(event);
+  return simulateSteps(yaml, draw, (event) => {
     if (event.kind === 'transition') {
       if (event.to === 'queued') queued++;
       if (event.from === 'queued') queued--;
     }
     const transition = event.kind === 'transition' ? event : undefined;
-    steps.push({
+    return {
       time: event.time,
       submitted: event.kind === 'submitted',
       to: transition?.to,
       latency: transition?.to === 'completed' ? event.time - transition.task.submittedAt : undefined,
       wait: transition?.to === 'running' && transition.from === 'assigned' && transition.attempt === 1 ? event.time - transition.task.submittedAt : undefined,
       queued,
-    });
-  };
-  const result = runSimulation({ scenario, strategy: scenario.strategies[0]!, replication: 0, sink: new EventObjects(deliver) });
-  return { steps, recent, whole: collector.finish(result.endTimeSeconds), endSeconds: result.endTimeSeconds, longestWindowSeconds };
+    };
+  });
 }
 
 function expectSample(figure: number | null, sample: readonly number[], q: number): void {
@@ -183,20 +203,15 @@ interface ClassedTypeDraw {
   readonly deadline: number | undefined;
 }
 
-interface ClassedDraw {
-  readonly seed: number;
+interface ClassedDraw extends WindowDraw {
   readonly types: readonly ClassedTypeDraw[];
-  /** A workflow of the tenant `wf` beside the types, with the deadline given (or none). */
+  /** A workflow (of tenant `wf`, with a deadline) arriving beside the types. */
   readonly workflow: boolean;
   readonly delegation: 'assign' | 'offer' | 'broadcast';
-  readonly failureRate: number;
-  readonly stopSeconds: number;
-  readonly intervalSeconds: number;
-  readonly windowShares: readonly number[];
 }
 
 const classedDrawArb: fc.Arbitrary<ClassedDraw> = fc.record({
-  seed: fc.integer({ min: 0, max: 100_000 }),
+  ...windowDrawArbs,
   types: fc.array(fc.record({
     priorities: fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 2 }),
     tenant: fc.option(fc.constantFrom('acme', 'globex'), { nil: undefined }),
@@ -204,10 +219,6 @@ const classedDrawArb: fc.Arbitrary<ClassedDraw> = fc.record({
   }), { minLength: 1, maxLength: 3 }),
   workflow: fc.boolean(),
   delegation: fc.constantFrom('assign' as const, 'offer' as const, 'broadcast' as const),
-  failureRate: fc.constantFrom(0, 0.25),
-  stopSeconds: fc.integer({ min: 5, max: 30 }),
-  intervalSeconds: fc.constantFrom(0.5, 1, 2.5, 7),
-  windowShares: fc.array(fc.double({ min: 0.001, max: 1, noNaN: true }), { minLength: 1, maxLength: 3 }),
 });
 
 function classedYaml(draw: ClassedDraw): string {
@@ -254,34 +265,18 @@ interface TaskStep {
   readonly offers: number;
 }
 
-interface ClassedRun {
-  readonly steps: readonly TaskStep[];
-  readonly recent: RecentMetrics;
-  readonly whole: RunMetrics;
-  readonly endSeconds: number;
-  readonly longestWindowSeconds: number;
-}
-
-function simulateClassed(draw: ClassedDraw): ClassedRun {
-  const scenario = parseScenario(classedYaml(draw), 'recent-classes.yaml');
-  const longestWindowSeconds = draw.stopSeconds + 10;
-  const collector = new MetricsCollector({ warmupTimeSeconds: 0, warmupTasks: 0 });
-  const recent = new RecentMetrics(collector, { intervalSeconds: draw.intervalSeconds, longestWindowSeconds });
-  const steps: TaskStep[] = [];
-  const deliver = (event: EngineEvent): void => {
-    recent.observe(event);
-    if (!('task' in event)) return;
+function simulateClassed(draw: ClassedDraw): Run<TaskStep> {
+  return simulateSteps(classedYaml(draw), draw, (event) => {
+    if (!('task' in event)) return undefined;
     const { task } = event;
     const transition = event.kind === 'transition' ? event : undefined;
-    steps.push({
+    return {
       time: event.time, task, classes: CLASS_DIMENSIONS.map((dimension) => classKey(dimension, task.spec)),
       what: transition?.to ?? event.kind, from: transition?.from, attempt: transition?.attempt ?? 0,
       setupTokens: transition?.setupTokens ?? (event.kind === 'duplicateClaim' ? event.setupTokens : 0),
       quality: transition?.quality, serviceSeconds: event.time - task.startedAt, offers: task.offers,
-    });
-  };
-  const result = runSimulation({ scenario, strategy: scenario.strategies[0]!, replication: 0, sink: new EventObjects(deliver) });
-  return { steps, recent, whole: collector.finish(result.endTimeSeconds), endSeconds: result.endTimeSeconds, longestWindowSeconds };
+    };
+  });
 }
 
 const FINAL = new Set(['completed', 'dead-lettered', 'expired', 'cancelled', 'rejected']);

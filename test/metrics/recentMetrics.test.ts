@@ -78,7 +78,8 @@ describe('which tasks a window counts', () => {
     for (const key of ['gini', 'jain', 'deadlineSuccess', 'contextWaste', 'contextHitRate', 'priorityRespect', 'utilization', 'throughput', 'retries', 'maxQueueDepth', 'fleet', 'perAgent'] as const) {
       expect(metrics[key], key).toEqual(whole[key]);
     }
-    expect(metrics.delegation).toEqual({ ...whole.delegation, reOffersPerTask: null });
+    expect(metrics.delegation).toEqual(whole.delegation);
+    for (const key of ['byType', 'byPriority', 'byTenant', 'tenantFairness', 'retrySuccess', 'workflows'] as const) expect(metrics[key], key).toEqual(whole[key]);
   });
 
   it('before any task the window is empty: no rate, no queue figure', () => {
@@ -244,5 +245,104 @@ describe('memory and validation', () => {
     expect(window.startSeconds).toBe(0.30000000000000004);
     expect(metrics.tasks.completed).toBe(1);
     expect(metrics.tasks.submitted).toBe(0);
+  });
+});
+
+describe('class tables over a window', () => {
+  /** acme's task before the window, globex's (priority 0, 300 tokens) in [10, 20), acme's again in [20, 30). */
+  function twoTenants(): EventScript {
+    const s = new EventScript();
+    const a = s.join(0, 'a', 2);
+    const early = s.submit(1, { tenant: 'acme' });
+    s.dispatch(1, early, a);
+    s.complete(3, early);
+    const other = s.submit(12, { tenant: 'globex', priority: 0, tokens: 300 });
+    s.dispatch(12, other, a);
+    s.complete(14, other, 0.5);
+    const late = s.submit(22, { tenant: 'acme' });
+    s.dispatch(22, late, a);
+    s.complete(25, late);
+    return s;
+  }
+
+  it('hold the classes that had a task in the window, each with its figures in it and its share of the window\'s tokens', () => {
+    const { recent } = folded(twoTenants().events);
+
+    // From 20: acme's second task only.
+    const recentOnly = recent.window(10, 30).metrics;
+    expect(Object.keys(recentOnly.byTenant)).toEqual(['acme']);
+    expect(recentOnly.byTenant['acme']).toMatchObject({
+      tasks: { submitted: 1, completed: 1, inFlight: 0 }, latency: { mean: 3, p50: 3 }, wait: { mean: 0 }, share: { demand: 1, service: 1, ratio: 1 },
+    });
+    expect(Object.keys(recentOnly.byPriority)).toEqual(['2']);
+
+    // From 10: both tenants' tasks of the window, shares of its 400 tokens.
+    const both = recent.window(20, 30).metrics;
+    expect(Object.keys(both.byTenant)).toEqual(['acme', 'globex']);
+    expect(both.byTenant['acme']!.share).toEqual({ demand: 0.25, service: 0.25, ratio: 1 });
+    expect(both.byTenant['globex']).toMatchObject({ tasks: { submitted: 1, completed: 1 }, latency: { mean: 2 }, quality: { mean: 0.5 }, share: { demand: 0.75, service: 0.75 } });
+    expect(Object.keys(both.byPriority)).toEqual(['0', '2']);
+    // One type all along: its figures are the window's pooled ones.
+    expect(both.byType).toEqual({ code: expect.objectContaining({ tasks: both.tasks, latency: both.latency, wait: both.wait }) });
+    // Both tenants were served in proportion; acme waited 3 s for 3 s of work, globex 2 for 2.
+    expect(both.tenantFairness).toEqual({ jain: 1, worstSlowdown: 1 });
+  });
+
+  it('counts a class whose task was in flight at the window\'s start, though nothing of it happened in the window', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a');
+    s.submit(1, { type: 'review' });
+    const done = s.submit(2, { type: 'code' });
+    s.dispatch(2, done, a);
+    s.complete(3, done);
+    s.submit(21, { type: 'code' });
+    const { recent } = folded(s.events);
+    const { byType } = recent.window(5, 25).metrics;
+    expect(Object.keys(byType)).toEqual(['code', 'review']);
+    expect(byType['review']!.tasks).toEqual({ submitted: 0, completed: 0, deadLettered: 0, expired: 0, cancelled: 0, rejected: 0, inFlight: 1 });
+    expect(byType['review']!.share.demand).toBe(0);
+  });
+
+  it('keeps samples by class only in intervals where a class had one and its dimension had split; none in a run of one class', () => {
+    const { recent } = folded(twoTenants().events);
+    // [10, 20): globex and priority 0 (the first classes had no sample yet); [20, 30): acme and priority 2.
+    expect(recent.classSamplesKept).toBe(4);
+    const s = new EventScript();
+    const a = s.join(0, 'a');
+    for (const time of [1, 11, 21, 31]) {
+      const task = s.submit(time);
+      s.dispatch(time, task, a);
+      s.complete(time + 1, task);
+    }
+    expect(folded(s.events).recent.classSamplesKept).toBe(0);
+  });
+});
+
+describe('whole-life figures over a window', () => {
+  it('retry success counts the retried tasks that became final in the window, workflows those that ended in it', () => {
+    const s = new EventScript();
+    const a = s.join(0, 'a', 3);
+    const first = s.submit(1, { workflowId: 'w1', deadline: 20 });
+    const second = s.submit(1, { workflowId: 'w1', deadline: 30 });
+    s.dispatch(1, first, a);
+    s.complete(5, first);
+    s.dispatch(1, second, a);
+    s.complete(15, second);
+    const retried = s.submit(2);
+    s.dispatch(2, retried, a);
+    s.fail(4, retried, true);
+    s.requeue(6, retried);
+    s.dispatch(7, retried, a);
+    s.complete(16, retried);
+    const { recent } = folded(s.events);
+
+    const fromTen = recent.window(10, 20).metrics;
+    expect(fromTen.retrySuccess).toBe(1);
+    expect(fromTen.workflows).toEqual({ completed: 1, failed: 0, latency: { mean: 14, p50: 14, p95: 14, p99: 14 }, deadlineSuccess: 1 });
+    // From 20 nothing ended: no data.
+    const later = recent.window(5, 25).metrics;
+    expect(later.retrySuccess).toBeNull();
+    expect(later.workflows).toEqual({ completed: 0, failed: 0, latency: { mean: null, p50: null, p95: null, p99: null }, deadlineSuccess: null });
+    expect(later.delegation.reOffersPerTask).toBeNull();
   });
 });

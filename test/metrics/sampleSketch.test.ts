@@ -119,6 +119,29 @@ describe('sample sketch', () => {
     expect(copy.mean()).toBe(alone.mean());
   });
 
+  it('compacts to the buckets holding samples, answering as before and taking samples on either side after', () => {
+    const bucketsOf = (sketch: SampleSketch): number => (sketch as unknown as { counts: Float64Array }).counts.length;
+    const values = samples('compact', 2_000);
+    const sketch = sketchOf(values);
+    const wide = bucketsOf(sketch);
+    sketch.compact();
+    expect(bucketsOf(sketch)).toBeLessThan(wide);
+    const whole = sketchOf(values);
+    for (const q of SHARES) expect(sketch.quantile(q)).toBe(whole.quantile(q));
+    for (const extra of [1e-9, 1e9, 0.5]) {
+      sketch.add(extra);
+      whole.add(extra);
+    }
+    for (const q of SHARES) expect(sketch.quantile(q)).toBe(whole.quantile(q));
+    const merged = new SampleSketch();
+    merged.merge(sketch);
+    for (const q of SHARES) expect(merged.quantile(q)).toBe(whole.quantile(q));
+    const empty = new SampleSketch();
+    empty.compact();
+    empty.add(3);
+    expect(empty.quantile(0.5)).toBe(3);
+  });
+
   it('rejects negative, NaN and infinite samples and shares outside [0, 1]', () => {
     const sketch = new SampleSketch();
     expect(() => sketch.add(-1)).toThrow(/must be finite and >= 0/);

@@ -112,8 +112,8 @@ describe('GET /v1/metrics of workflows', () => {
 
 describe('GET /v1/metrics?window=W', () => {
   /** Runs task `id` on agent a1 from submission to completion. */
-  async function complete(service: Running, id: string): Promise<void> {
-    expect((await service.request('POST', '/v1/tasks', { id, type: 'code' })).status).toBe(201);
+  async function complete(service: Running, id: string, tenant?: string): Promise<void> {
+    expect((await service.request('POST', '/v1/tasks', { id, type: 'code', ...(tenant === undefined ? {} : { tenant }) })).status).toBe(201);
     expect((await service.request('POST', '/v1/agents/a1/poll')).body.commands).toMatchObject([{ kind: 'start', task: { id } }]);
     await service.request('POST', `/v1/agents/a1/attempts/${id}/1/started`, {});
     expect((await service.request('POST', `/v1/agents/a1/attempts/${id}/1/finished`, { ok: true })).status).toBe(200);
@@ -134,7 +134,7 @@ describe('GET /v1/metrics?window=W', () => {
       // Well past the window asked for below (1 s, at most 1.1 s once rounded to intervals).
       await sleep(2500);
       const recent = ['new-1', 'new-2', 'new-3', 'new-4'];
-      for (const id of recent) await complete(service, id);
+      for (const id of recent) await complete(service, id, id === 'new-4' ? 'acme' : undefined);
       await service.request('POST', '/v1/tasks', { id: 'waiting', type: 'code' });
 
       const answer = await service.request('GET', '/v1/metrics?window=1');
@@ -157,7 +157,17 @@ describe('GET /v1/metrics?window=W', () => {
       for (const [key, q] of [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]] as const) expectQuantile(metrics.latency[key], quantile(latencies, q));
       expect(metrics.throughput).toBeCloseTo(recent.length / (window.endSeconds - window.startSeconds), 9);
       expect(metrics.perAgent).toMatchObject([{ id: 'a1', completed: recent.length }]);
-      expect(metrics.byTenant).toBeNull();
+      // The class tables over the window: the one type with the window's tasks, and the two
+      // tenants of the window's tasks (the old tasks' tenant too, since the waiting task is its).
+      expect(Object.keys(metrics.byType)).toEqual(['code']);
+      expect(metrics.byType.code.tasks).toEqual(metrics.tasks);
+      expect(metrics.byType.code.latency).toEqual(metrics.latency);
+      expect(Object.keys(metrics.byTenant)).toEqual(['acme', 'default']);
+      expect(metrics.byTenant.acme.tasks).toMatchObject({ submitted: 1, completed: 1, inFlight: 0 });
+      expect(metrics.byTenant.default.tasks).toMatchObject({ submitted: recent.length, completed: recent.length - 1, inFlight: 1 });
+      const acmeLatency = times.get('new-4')!.completedAt - times.get('new-4')!.submittedAt;
+      expect(metrics.byTenant.acme.latency.mean).toBeCloseTo(acmeLatency, 9);
+      expect(metrics.tenantFairness.worstSlowdown).toBeGreaterThanOrEqual(1);
       // The whole history, without the parameter: every task.
       expect((await service.request('GET', '/v1/metrics')).body.metrics.tasks.completed).toBe(old.length + recent.length);
     } finally {
