@@ -213,6 +213,9 @@ describe('memory and validation', () => {
     const { window, metrics } = recent.window(5, 10_000);
     expect(window).toMatchObject({ startSeconds: 9995, intervals: 6, wholeHistory: false });
     expect(metrics.tasks).toMatchObject({ submitted: 0, completed: 0, inFlight: 2 });
+    // Its class had tasks in flight all through it: in the table, with nothing done.
+    expect(metrics.byType['code']!.tasks).toEqual(metrics.tasks);
+    expect(metrics.byType['code']!.share).toEqual({ demand: null, service: null, ratio: null });
     expect(metrics.maxQueueDepth).toBe(1);
     expect(metrics.utilization).toBe(1);
     // A new event after the spell goes on from there.
