@@ -15,9 +15,10 @@
  * dimension has one class its samples are the interval's pooled ones (the "sole class" rule of
  * `ClassFolds`), so a run of one type, one priority and one tenant keeps nothing per class and
  * pays one compare a completion or first start. A class's samples are two sketches and a few
- * numbers: a sketch's buckets start at 8 KiB and double as its range widens, and are trimmed
- * to those used when the interval ends (~28 KiB a class an interval of 10 s, latencies and waits over some 13 octaves, in a
- * run of ten classes at 700 tasks a second; `recentMetrics.ts` has the time an event).
+ * numbers: a sketch's buckets start at 8 KiB and double as its range widens, and are compacted
+ * when the interval ends (`SampleSketch.compact`: to the buckets holding samples, at most in
+ * proportion to them): ~9 KiB an interval of 10 s for ten classes at 20 tasks a second, ~154
+ * KiB at 700 (docs/LIVE.md has the figures; `recentMetrics.ts` the time an event).
  */
 import { CLASS_DIMENSIONS, DEFAULT_TENANT, TaskFold, classMetricsOf, settledCount, sortClassKeys, type ClassBreakdown, type ClassLedger, type ClassMetrics, type ClassedSpec, type TaskFoldTotals } from './classes.js';
 import type { MetricsCollector } from './collector.js';

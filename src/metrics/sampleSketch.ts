@@ -58,15 +58,27 @@ function invalidSample(value: number): Error {
   return new Error(`sample sketch: samples must be finite and >= 0, got ${value}`);
 }
 
+/** The buckets of a compacted sketch that hold samples, ascending, and their counts ({@link SampleSketch.compact}). */
+interface SparseBuckets {
+  readonly buckets: Int32Array;
+  readonly counts: Float64Array;
+}
+
+/** Bytes a bucket takes in the dense window (a count) and in the sparse form (its number and its count). */
+const DENSE_BUCKET_BYTES = 8;
+const SPARSE_BUCKET_BYTES = 12;
+
 /**
  * Non-negative samples: exact count, minimum, maximum and mean; quantiles within
  * {@link QUANTILE_RELATIVE_ACCURACY}. Adding allocates nothing except when the range of
  * buckets widens (a few times a run).
  */
 export class SampleSketch {
-  /** Counts of buckets `offset` … `offset + counts.length − 1`. */
+  /** Counts of buckets `offset` … `offset + counts.length − 1` (none while {@link SampleSketch.sparse} holds them). */
   private counts = new Float64Array(0);
   private offset = 0;
+  /** The buckets in their sparse form after {@link SampleSketch.compact}; null while the dense window holds them. */
+  private sparse: SparseBuckets | null = null;
   private zeros = 0;
   private total = new CompensatedSum();
   /** Samples added. */
@@ -110,11 +122,16 @@ export class SampleSketch {
 
   /** Adds every sample of `other` (the sketch of another stream). */
   merge(other: SampleSketch): void {
-    // Only the buckets from the minimum's to the maximum's can hold samples: a window's merge of
-    // hundreds of small sketches walks those, not each one's whole window of buckets.
-    const last = other.max > 0 ? bucketOf(other.max) - other.offset : -1;
-    for (let i = other.min > 0 ? bucketOf(other.min) - other.offset : 0; i <= last; i++) {
-      if (other.counts[i]! > 0) this.addToBucket(other.offset + i, other.counts[i]!);
+    const sparse = other.sparse;
+    if (sparse !== null) {
+      for (let i = 0; i < sparse.buckets.length; i++) this.addToBucket(sparse.buckets[i]!, sparse.counts[i]!);
+    } else {
+      // Only the buckets from the minimum's to the maximum's can hold samples: a window's merge of
+      // hundreds of small sketches walks those, not each one's whole window of buckets.
+      const last = other.max > 0 ? bucketOf(other.max) - other.offset : -1;
+      for (let i = other.min > 0 ? bucketOf(other.min) - other.offset : 0; i <= last; i++) {
+        if (other.counts[i]! > 0) this.addToBucket(other.offset + i, other.counts[i]!);
+      }
     }
     this.zeros += other.zeros;
     this.total.merge(other.total);
@@ -130,6 +147,7 @@ export class SampleSketch {
     const copy = new SampleSketch();
     copy.counts = this.counts.slice();
     copy.offset = this.offset;
+    copy.sparse = this.sparse === null ? null : { buckets: this.sparse.buckets.slice(), counts: this.sparse.counts.slice() };
     copy.zeros = this.zeros;
     copy.total = this.total.copy();
     copy.count = this.count;
@@ -139,16 +157,35 @@ export class SampleSketch {
   }
 
   /**
-   * Lets go of the buckets outside those holding samples: the window grows by doubling, so a
-   * sketch that will take few or no more samples (a past interval's, `recentMetrics.ts`) holds
-   * up to twice the buckets its samples span. Answers are the same; a later sample widens it again.
+   * Lets go of the buckets that hold no sample, for a sketch that will take few or no more
+   * samples (a past interval's, `recentMetrics.ts`): the window grows by doubling, so it holds
+   * up to twice the buckets its samples span, and a few samples far apart span many empty ones.
+   * The window is cut to the buckets from the minimum's to the maximum's, or, when that takes
+   * less memory, the buckets holding samples are kept as a list of (bucket, count), so that its
+   * memory is at most in proportion to its samples (12 bytes a distinct bucket). Answers are the
+   * same; a later sample makes the window dense again.
    */
   compact(): void {
+    if (this.sparse !== null) return;
     const counts = this.counts;
     let low = 0;
     while (low < counts.length && counts[low] === 0) low++;
     let high = counts.length;
     while (high > low && counts[high - 1] === 0) high--;
+    let used = 0;
+    for (let i = low; i < high; i++) if (counts[i]! > 0) used++;
+    if (used * SPARSE_BUCKET_BYTES < (high - low) * DENSE_BUCKET_BYTES) {
+      const sparse: SparseBuckets = { buckets: new Int32Array(used), counts: new Float64Array(used) };
+      for (let i = low, k = 0; i < high; i++) {
+        if (counts[i]! === 0) continue;
+        sparse.buckets[k] = this.offset + i;
+        sparse.counts[k++] = counts[i]!;
+      }
+      this.sparse = sparse;
+      this.counts = new Float64Array(0);
+      this.offset = 0;
+      return;
+    }
     if (low === 0 && high === counts.length) return;
     this.counts = counts.slice(low, high);
     this.offset += low;
@@ -162,6 +199,7 @@ export class SampleSketch {
 
   /** Grows the window to take in `bucket` (at least doubling it); returns the bucket's slot. */
   private widen(bucket: number): number {
+    if (this.sparse !== null) this.densify();
     const old = this.counts;
     if (old.length === 0) {
       this.counts = new Float64Array(1024);
@@ -179,6 +217,36 @@ export class SampleSketch {
     return bucket - offset;
   }
 
+  /** Puts the buckets of the sparse form back in a dense window spanning them (a sample came after `compact`). */
+  private densify(): void {
+    const { buckets, counts } = this.sparse!;
+    this.sparse = null;
+    if (buckets.length === 0) return;
+    this.offset = buckets[0]!;
+    this.counts = new Float64Array(buckets[buckets.length - 1]! - this.offset + 1);
+    for (let i = 0; i < buckets.length; i++) this.counts[buckets[i]! - this.offset] = counts[i]!;
+  }
+
+  /** {@link SampleSketch.orderStatistic} over the sparse form: the same walk, over the buckets that hold samples. */
+  private sparseOrderStatistic(rank: number, sparse: SparseBuckets): number {
+    const { buckets, counts } = sparse;
+    if (2 * rank >= this.count) {
+      const above = this.count - 1 - rank;
+      let seen = 0;
+      for (let i = buckets.length - 1; i >= 0; i--) {
+        seen += counts[i]!;
+        if (seen > above) return bucketMidpoint(buckets[i]!);
+      }
+      return this.min;
+    }
+    let seen = this.zeros;
+    for (let i = 0; i < buckets.length; i++) {
+      seen += counts[i]!;
+      if (seen > rank) return bucketMidpoint(buckets[i]!);
+    }
+    return this.max;
+  }
+
   /**
    * The sketch's estimate of the order statistic of 0-based rank `rank` (an integer < count).
    * The buckets are walked from the minimum's up for a rank in the lower half and from the
@@ -191,6 +259,7 @@ export class SampleSketch {
     if (rank === 0) return this.min;
     if (rank === this.count - 1) return this.max;
     if (rank < this.zeros) return 0;
+    if (this.sparse !== null) return this.sparseOrderStatistic(rank, this.sparse);
     // A positive sample ranks above `rank` here (rank < count − 1), so the maximum is positive.
     if (2 * rank >= this.count) {
       const above = this.count - 1 - rank;

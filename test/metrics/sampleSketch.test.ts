@@ -142,6 +142,47 @@ describe('sample sketch', () => {
     expect(empty.quantile(0.5)).toBe(3);
   });
 
+  it('keeps a compacted sketch of few samples far apart as its buckets holding samples: memory in proportion to them, answers unchanged', () => {
+    const internals = (sketch: SampleSketch): { counts: Float64Array; sparse: { buckets: Int32Array; counts: Float64Array } | null } =>
+      sketch as unknown as { counts: Float64Array; sparse: { buckets: Int32Array; counts: Float64Array } | null };
+    // Five latencies from a millisecond to an hour: a window of thousands of buckets for five samples.
+    const values = [0.001, 0.002, 0.5, 30, 3600];
+    const sketch = sketchOf(values);
+    expect(internals(sketch).counts.length).toBeGreaterThan(2000);
+    sketch.compact();
+    expect(internals(sketch).counts.length).toBe(0);
+    expect([...internals(sketch).sparse!.counts]).toEqual([1, 1, 1, 1, 1]);
+    // Dense samples stay dense, cut to their span.
+    const dense = sketchOf(Array.from({ length: 3000 }, (_, i) => 1 + i / 3000));
+    dense.compact();
+    expect(internals(dense).sparse).toBeNull();
+    expect(internals(dense).counts.length).toBeLessThanOrEqual(129);
+  });
+
+  it('answers, merges, copies and takes samples after compact as it did before, whatever the samples', () => {
+    const positive = fc.double({ min: 1e-6, max: 1e6, noNaN: true });
+    const sample = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 9, arbitrary: positive });
+    fc.assert(fc.property(fc.array(sample, { minLength: 1, maxLength: 60 }), fc.array(sample, { maxLength: 5 }), (values, later) => {
+      const compacted = sketchOf(values);
+      compacted.compact();
+      const plain = sketchOf(values);
+      for (const q of SHARES) expect(compacted.quantile(q)).toBe(plain.quantile(q));
+      const mergedFromCompact = new SampleSketch();
+      mergedFromCompact.merge(compacted);
+      const copy = compacted.copy();
+      for (const q of SHARES) {
+        expect(mergedFromCompact.quantile(q)).toBe(plain.quantile(q));
+        expect(copy.quantile(q)).toBe(plain.quantile(q));
+      }
+      for (const value of later) {
+        compacted.add(value);
+        plain.add(value);
+      }
+      for (const q of SHARES) expect(compacted.quantile(q)).toBe(plain.quantile(q));
+      expect([compacted.count, compacted.min, compacted.max, compacted.mean()]).toEqual([plain.count, plain.min, plain.max, plain.mean()]);
+    }), { numRuns: 300, seed: 20261208 });
+  });
+
   it('rejects negative, NaN and infinite samples and shares outside [0, 1]', () => {
     const sketch = new SampleSketch();
     expect(() => sketch.add(-1)).toThrow(/must be finite and >= 0/);
