@@ -64,6 +64,13 @@ interface SparseBuckets {
   readonly counts: Float64Array;
 }
 
+/**
+ * The counts of a sketch with no dense window (new, or compacted to its sparse form), shared:
+ * nothing writes to it (a sample first widens the window into an array of its own), and a
+ * typed array of its own would cost each of a window's many small sketches ~100 bytes.
+ */
+const NO_COUNTS = new Float64Array(0);
+
 /** Bytes a bucket takes in the dense window (a count) and in the sparse form (its number and its count). */
 const DENSE_BUCKET_BYTES = 8;
 const SPARSE_BUCKET_BYTES = 12;
@@ -75,7 +82,7 @@ const SPARSE_BUCKET_BYTES = 12;
  */
 export class SampleSketch {
   /** Counts of buckets `offset` … `offset + counts.length − 1` (none while {@link SampleSketch.sparse} holds them). */
-  private counts = new Float64Array(0);
+  private counts = NO_COUNTS;
   private offset = 0;
   /** The buckets in their sparse form after {@link SampleSketch.compact}; null while the dense window holds them. */
   private sparse: SparseBuckets | null = null;
@@ -145,7 +152,7 @@ export class SampleSketch {
     // The same window copied whole (a memory copy) rather than merged bucket by bucket, which
     // a run's end did in a cold process, before the loop that merges was compiled.
     const copy = new SampleSketch();
-    copy.counts = this.counts.slice();
+    copy.counts = this.counts === NO_COUNTS ? NO_COUNTS : this.counts.slice();
     copy.offset = this.offset;
     copy.sparse = this.sparse === null ? null : { buckets: this.sparse.buckets.slice(), counts: this.sparse.counts.slice() };
     copy.zeros = this.zeros;
@@ -182,7 +189,7 @@ export class SampleSketch {
         sparse.counts[k++] = counts[i]!;
       }
       this.sparse = sparse;
-      this.counts = new Float64Array(0);
+      this.counts = NO_COUNTS;
       this.offset = 0;
       return;
     }
