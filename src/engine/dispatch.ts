@@ -80,14 +80,15 @@ function bindPool(s: EngineState, now: number): void {
 function bindPicked(s: EngineState, task: TaskRecord, mode: DelegationMode, now: number): void {
   const picked = s.picked!;
   const agent = s.fleet.agents[picked.index]!;
-  if (agent !== picked || !hasFreeSlot(agent)) {
-    throw new Error(`strategy ${s.strategy.name} picked agent ${picked.spec.id}, which has no free slot`);
-  }
+  if (agent !== picked || !hasFreeSlot(agent)) throw pickedWithoutFreeSlot(s, picked);
   dispatched(s, task);
   s.strategy.onAssign?.(task, agent, s.ctx);
   if (mode === 'assign') assign(s, task, agent, now, true);
   else offer(s, task, mode === 'broadcast' ? broadcastAgents(s, task, agent) : [agent], now);
 }
+
+// Out of line: a message built in bindPicked was bytecode against its callers' inlining budget.
+const pickedWithoutFreeSlot = (s: EngineState, picked: AgentView): Error => new Error(`strategy ${s.strategy.name} picked agent ${picked.spec.id}, which has no free slot`);
 
 /** The agent `task` may be bound to now (late binding): its assignee, the first fit, or the strategy's pick within the constraints. */
 export function pickFor(s: EngineState, task: TaskRecord): AgentView | undefined {
