@@ -6,35 +6,30 @@
  * running, or takes the result of the one that completed, so the provisioner starts one agent;
  * only a failed job is asked again. Provisions without an id get a job each.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PoolProvisioning, runProvisioner, type Provisioner } from '../../src/distributed/agentProvisioning.js';
-import { bullConnectionOptions, parseQueueUrl } from '../../src/distributed/connection.js';
 import type { AgentSpec } from '../../src/engine/agent.js';
 import { provisionId } from '../../src/live/provisionBook.js';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
+import { agentQueuesFixture } from '../support/agentQueuesFixture.js';
+import { describeWithRedis } from '../support/redisServer.js';
 
 const agent = (id: string): AgentSpec => ({ id, capacity: 1, tokensPerSecond: 100, skills: { job: 1 }, weight: 1, tags: [], pool: 'burst' });
 
 describeWithRedis('provisioning over BullMQ', () => {
-  let server: RedisServer;
-  const closing: { close(): Promise<void> }[] = [];
-  beforeAll(async () => { server = await startRedis(); });
-  afterEach(async () => {
-    for (const item of closing.splice(0).reverse()) await item.close();
-  });
-  afterAll(async () => { await server.stop(); });
+  // The suite's server and the closing of what each test makes; no agent queue is used here.
+  const { url, connection, closeAfter } = agentQueuesFixture({ stalledCheckSeconds: 1, lockSeconds: 1 });
 
   /** A driver's side, as a (re)started driver has it: a fresh connection of its own. */
   const driverSide = (): PoolProvisioning => {
-    const provisioning = new PoolProvisioning(bullConnectionOptions(parseQueueUrl(server.url)), (error) => { throw error; });
-    closing.push(provisioning);
+    const provisioning = new PoolProvisioning(connection(), (error) => { throw error; });
+    closeAfter(provisioning);
     return provisioning;
   };
 
   /** A provisioner of pool `burst` that names its agents `burst-1`, `burst-2`, … and fails the requests `fail` lists. */
   const provisioner = async (fail: Set<string> = new Set()): Promise<{ provisioner: Provisioner; requests: string[] }> => {
     const requests: string[] = [];
-    const running = await runProvisioner(server.url, 'burst', async ({ requestId }) => {
+    const running = await runProvisioner(url(), 'burst', async ({ requestId }) => {
       requests.push(requestId);
       if (fail.has(requestId)) {
         fail.delete(requestId);
@@ -42,7 +37,7 @@ describeWithRedis('provisioning over BullMQ', () => {
       }
       return agent(`burst-${requests.length}`);
     });
-    closing.push(running);
+    closeAfter(running);
     return { provisioner: running, requests };
   };
 
@@ -59,7 +54,7 @@ describeWithRedis('provisioning over BullMQ', () => {
     let release!: () => void;
     const started = new Promise<void>((resolve) => { release = resolve; });
     const requests: string[] = [];
-    closing.push(await runProvisioner(server.url, 'burst', async ({ requestId }) => {
+    closeAfter(await runProvisioner(url(), 'burst', async ({ requestId }) => {
       requests.push(requestId);
       await started;
       return agent('burst-7');
