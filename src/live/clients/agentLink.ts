@@ -199,7 +199,7 @@ export class AgentLink {
         queuedStart.settleFinished = settle;
         return;
       }
-      const queued: Queued = report.finished === undefined ? { agent: report.agent, item: report, isReport: true, settle, attemptKey: key } : { agent: report.agent, item: report, isReport: true, settle };
+      const queued: Queued = { agent: report.agent, item: report, isReport: true, settle, ...(report.finished === undefined ? { attemptKey: key } : {}) };
       if (queued.attemptKey !== undefined) this.startsQueued.set(key, queued);
       this.enqueue(queued);
     });

@@ -7,17 +7,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { parseRequest, refuseQuery } from './bodies.js';
+import { TRANSITIONS } from '../../engine/lifecycle.js';
 import type { TaskState } from '../../engine/task.js';
+import { parseRequest, refuseQuery, TASK_STATES } from './bodies.js';
 import type { ServiceContext, ServiceProcess } from './context.js';
 import { HttpError } from './httpError.js';
 import type { LatencyProbe } from './latencyProbe.js';
 
-/** The states of a task in flight (not final), in the lifecycle's order: the keys of `GET /v1/metrics`'s `inFlight`. */
-export const IN_FLIGHT_STATES = ['created', 'blocked', 'queued', 'offered', 'assigned', 'running', 'paused', 'failed', 'retrying'] as const satisfies readonly TaskState[];
-
-/** A state of a task in flight. */
-export type InFlightState = (typeof IN_FLIGHT_STATES)[number];
+/** The states of a task in flight (those with a way out), in the lifecycle's order: the keys of `GET /v1/metrics`'s `inFlight`. */
+export const IN_FLIGHT_STATES: readonly TaskState[] = TASK_STATES.filter((state) => TRANSITIONS[state].length > 0);
 
 /** How long `/healthz` waits for the journal to make the inputs so far durable. */
 const HEALTH_TIMEOUT_MS = 2000;
@@ -52,9 +50,9 @@ export function metricsRoutes(app: FastifyInstance, context: ServiceContext): vo
   });
 
   /** The tasks in flight now by state, every state a task in flight can be in (0 included), in the lifecycle's order. */
-  const inFlightByState = (): Record<InFlightState, number> => {
+  const inFlightByState = (): Record<string, number> => {
     const open = tasks.liveStates();
-    return Object.fromEntries(IN_FLIGHT_STATES.map((state) => [state, open.get(state) ?? 0])) as Record<InFlightState, number>;
+    return Object.fromEntries(IN_FLIGHT_STATES.map((state) => [state, open.get(state) ?? 0]));
   };
   const processNow = (): ServiceProcess & { readonly uptimeSeconds: number } => ({ ...context.serviceProcess, uptimeSeconds: process.uptime() });
 
